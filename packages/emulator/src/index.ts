@@ -1,0 +1,11 @@
+/**
+ * @iac/emulator: the local cloud. Azure Resource Manager, a Kubernetes API server and a git host
+ * on loopback, faithful enough that the real SDK clients and kubectl accept them.
+ * Imports nothing from the other @iac packages: it stands in for a cloud.
+ */
+export { startLocalCloud, kubeconfigYaml, DEFAULT_SUBSCRIPTION_ID } from "./server.js";
+export type { LocalCloud, LocalCloudOptions } from "./server.js";
+export { Faults } from "./faults.js";
+export type { FaultRule, MatchedFault } from "./faults.js";
+export type { Endpoints, Service, ServiceContext, ServiceFactory, ServiceName } from "./service.js";
+export { createCa, issueServerCertificate, loadOrCreateCa } from "./tls.js";
