@@ -125,8 +125,17 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       if (path === "/_iac/faults") {
         if (req.method === "GET") return sendJson(res, 200, { rules: faults.rules() });
         if (req.method === "PUT" || req.method === "POST") {
-          const body = JSON.parse((await readBody(req)) || "{}") as { rules?: FaultRule[] };
-          faults.set(body.rules ?? []);
+          // A malformed body or rule is the client's mistake: answer 400 and keep the rules in force.
+          let rules: FaultRule[];
+          try {
+            const body = JSON.parse((await readBody(req)) || "{}") as { rules?: FaultRule[] };
+            rules = body.rules ?? [];
+            if (!Array.isArray(rules)) throw new Error("rules must be an array");
+            new Faults(rules);
+          } catch (err) {
+            return sendJson(res, 400, { error: { code: "InvalidFaultRules", message: `The fault rules were refused: ${(err as Error).message}. Send {"rules":[{"service"?, "method"?, "path"? (a regular expression), "latencyMs"?, "status"?, ...}]}.` } });
+          }
+          faults.set(rules);
           return sendJson(res, 200, { rules: faults.rules() });
         }
         if (req.method === "DELETE") {
