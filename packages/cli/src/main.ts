@@ -1,0 +1,190 @@
+/**
+ * `iac`'s entry: parse argv with yargs and dispatch to a command function. Returns the exit code
+ * and never calls `process.exit` (bin/iac.js sets `process.exitCode`), so pending writes flush.
+ */
+import yargs, { type Argv } from "yargs";
+import { ExitCode, UsageError, exitCodeOf, formatError } from "./errors.js";
+import { cancel } from "./commands/cancel.js";
+import { configGet, configList, configRm, configSet } from "./commands/config.js";
+import { destroy, preview, refresh, up, type DeployOptions } from "./commands/deploy.js";
+import { localServe } from "./commands/local.js";
+import { stackInit, stackLs, stackOutput, stackRm, stackSelect } from "./commands/stack.js";
+import { stateDelete, stateExport, stateImport, stateLs, stateShow, stateUnprotect } from "./commands/state.js";
+import { handleInterrupts } from "./interrupt.js";
+
+type Dispatch = (signal: AbortSignal) => Promise<number>;
+
+/** Flags every command takes. */
+interface GlobalArgs {
+  readonly stack?: string;
+  readonly cwd?: string;
+  readonly verbose: boolean;
+}
+
+function common(args: GlobalArgs): { cwd?: string; stack?: string; verbose: boolean } {
+  return { cwd: args.cwd, stack: args.stack, verbose: args.verbose };
+}
+
+function deployFlags<T>(y: Argv<T>) {
+  return y
+    .option("yes", { alias: "y", type: "boolean", default: false, describe: "Do not ask for confirmation" })
+    .option("json", { type: "boolean", default: false, describe: "Stream engine events as NDJSON on stdout (secrets masked)" })
+    .option("parallel", { alias: "p", type: "number", default: 16, describe: "Most resource operations at once" })
+    .option("target", { alias: "t", type: "string", array: true, describe: "Only this resource URN (repeatable)" })
+    .option("refresh", { type: "boolean", default: false, describe: "Refresh the state from the cloud first" })
+    .option("diff", { type: "boolean", default: false, describe: "Show old and new values of changed properties" })
+    .option("expect-no-changes", { type: "boolean", default: false, describe: "Exit 3 when there are changes" })
+    .option("local", { type: "boolean", default: false, describe: "Run against the local cloud (started in-process if `iac local serve` is not running)" });
+}
+
+interface DeployArgs extends GlobalArgs {
+  readonly yes: boolean;
+  readonly json: boolean;
+  readonly parallel: number;
+  readonly target?: string[];
+  readonly refresh: boolean;
+  readonly diff: boolean;
+  readonly expectNoChanges: boolean;
+  readonly local: boolean;
+}
+
+function deployOptions(args: DeployArgs, signal: AbortSignal): DeployOptions {
+  if (!Number.isInteger(args.parallel) || args.parallel < 1) {
+    throw new UsageError(`--parallel must be a whole number of at least 1 (got ${String(args.parallel)}).`);
+  }
+  return {
+    ...common(args),
+    yes: args.yes,
+    json: args.json,
+    parallel: args.parallel,
+    targets: args.target ?? [],
+    refresh: args.refresh,
+    diff: args.diff,
+    expectNoChanges: args.expectNoChanges,
+    local: args.local,
+    signal,
+  };
+}
+
+/**
+ * Run `iac` with these arguments (without the node and script paths).
+ *
+ * @returns the exit code: 0 ok, 1 failure, 2 usage, 3 unexpected changes, 130 interrupted
+ */
+export async function main(argv: readonly string[]): Promise<number> {
+  let dispatch: Dispatch | undefined;
+  // Only runs that can stop cleanly take over Ctrl-C; elsewhere the default (exit at once) is right.
+  let interruptible = false;
+  let verbose = argv.includes("--verbose") || argv.includes("-v");
+  const set = (fn: Dispatch, options?: { readonly interruptible: boolean }) => {
+    dispatch = fn;
+    interruptible = options?.interruptible ?? false;
+  };
+  const parser = yargs([...argv])
+    .scriptName("iac")
+    .usage("$0 <command> [options]\n\nInfrastructure as code in TypeScript. Run `$0 <command> --help` for a command's options.")
+    .option("stack", { alias: "s", type: "string", global: true, describe: "Stack to use (default: the selected one)" })
+    .option("cwd", { alias: "C", type: "string", global: true, describe: "Project directory (default: the current one)" })
+    .option("verbose", { alias: "v", type: "boolean", default: false, global: true, describe: "Show stack traces and debug messages" })
+    .command("preview", "Show what `up` would change", (y) => deployFlags(y), (a) => set((signal) => preview(deployOptions(a as DeployArgs, signal)), { interruptible: true }))
+    .command("up", "Create or update the stack's resources to match the program", (y) => deployFlags(y), (a) => set((signal) => up(deployOptions(a as DeployArgs, signal)), { interruptible: true }))
+    .command("destroy", "Delete every resource of the stack", (y) => deployFlags(y), (a) => set((signal) => destroy(deployOptions(a as DeployArgs, signal)), { interruptible: true }))
+    .command("refresh", "Read the resources from the cloud and update the state", (y) => deployFlags(y), (a) => set((signal) => refresh(deployOptions(a as DeployArgs, signal)), { interruptible: true }))
+    .command("stack", "Manage stacks", (y) =>
+      y
+        .command("init <name>", "Create a stack and select it", {}, (a) => set(() => stackInit({ ...common(a as GlobalArgs), name: String(a.name) })))
+        .command("select <name>", "Select the stack later commands use", {}, (a) => set(() => stackSelect({ ...common(a as GlobalArgs), name: String(a.name) })))
+        .command(["ls", "list"], "List the project's stacks", {}, (a) => set(() => stackLs({ ...common(a as GlobalArgs) })))
+        .command(
+          "rm <name>",
+          "Remove a stack (its state and config)",
+          (b) => b.option("force", { alias: "f", type: "boolean", default: false, describe: "Remove even when it still has resources (they are left in the cloud)" }).option("yes", { alias: "y", type: "boolean", default: false }),
+          (a) => set(() => stackRm({ ...common(a as GlobalArgs), name: String(a.name), force: Boolean(a.force), yes: Boolean(a.yes) })),
+        )
+        .command(
+          "output [name]",
+          "Show the stack's outputs",
+          (b) => b.option("json", { type: "boolean", default: false }).option("show-secrets", { type: "boolean", default: false, describe: "Show secret outputs in plaintext" }),
+          (a) => set(() => stackOutput({ ...common(a as GlobalArgs), name: a.name === undefined ? undefined : String(a.name), json: Boolean(a.json), showSecrets: Boolean(a.showSecrets) })),
+        )
+        .demandCommand(1, "Name a stack command: init, select, ls, rm or output."),
+    )
+    .command("config", "Manage the stack's configuration (iac.<stack>.yaml)", (y) =>
+      y
+        .command(["ls", "$0"], "List config values (secrets masked)", (b) => b.option("json", { type: "boolean", default: false }).option("show-secrets", { type: "boolean", default: false }), (a) =>
+          set(() => configList({ ...common(a as GlobalArgs), json: Boolean(a.json), showSecrets: Boolean(a.showSecrets) })),
+        )
+        .command(
+          "set <key> [value]",
+          "Set a config value (a secret's value is read from stdin when not given)",
+          (b) => b.option("secret", { type: "boolean", default: false, describe: "Encrypt the value" }),
+          (a) => set(() => configSet({ ...common(a as GlobalArgs), key: String(a.key), value: a.value === undefined ? undefined : String(a.value), secret: Boolean(a.secret) })),
+        )
+        .command("get <key>", "Print a config value", (b) => b.option("json", { type: "boolean", default: false }), (a) =>
+          set(() => configGet({ ...common(a as GlobalArgs), key: String(a.key), json: Boolean(a.json) })),
+        )
+        .command(["rm <key>", "remove <key>"], "Remove a config value", {}, (a) => set(() => configRm({ ...common(a as GlobalArgs), key: String(a.key) }))),
+    )
+    .command("state", "Inspect and repair the stack's state", (y) =>
+      y
+        .command(["ls", "list"], "List the resources in the state", (b) => b.option("json", { type: "boolean", default: false }), (a) => set(() => stateLs({ ...common(a as GlobalArgs), json: Boolean(a.json) })))
+        .command("show <urn>", "Show one resource's state (secrets masked)", (b) => b.option("show-secrets", { type: "boolean", default: false }), (a) =>
+          set(() => stateShow({ ...common(a as GlobalArgs), urn: String(a.urn), showSecrets: Boolean(a.showSecrets) })),
+        )
+        .command(
+          "delete <urn>",
+          "Forget a resource (the cloud object is left alone)",
+          (b) => b.option("force", { alias: "f", type: "boolean", default: false, describe: "Also when it is protected or others depend on it" }).option("yes", { alias: "y", type: "boolean", default: false }),
+          (a) => set(() => stateDelete({ ...common(a as GlobalArgs), urn: String(a.urn), force: Boolean(a.force), yes: Boolean(a.yes) })),
+        )
+        .command("unprotect <urn>", "Clear a resource's protect flag", {}, (a) => set(() => stateUnprotect({ ...common(a as GlobalArgs), urn: String(a.urn) })))
+        .command("export", "Print the state as JSON (secrets stay encrypted)", (b) => b.option("file", { type: "string", describe: "Write to this file instead of stdout" }), (a) =>
+          set(() => stateExport({ ...common(a as GlobalArgs), file: a.file === undefined ? undefined : String(a.file) })),
+        )
+        .command("import <file>", "Replace the state with an exported one", (b) => b.option("yes", { alias: "y", type: "boolean", default: false }), (a) =>
+          set(() => stateImport({ ...common(a as GlobalArgs), file: String(a.file), yes: Boolean(a.yes) })),
+        )
+        .demandCommand(1, "Name a state command: ls, show, delete, unprotect, export or import."),
+    )
+    .command("cancel", "Break the stack's lock left by a process that is no longer running", (b) => b.option("yes", { alias: "y", type: "boolean", default: false }), (a) =>
+      set(() => cancel({ ...common(a as GlobalArgs), yes: Boolean(a.yes) })),
+    )
+    .command("local", "The local cloud (ARM, Kubernetes API and git on loopback)", (y) =>
+      y
+        .command("serve", "Run the local cloud until Ctrl-C and print its endpoints", (b) => b.option("port", { type: "number", describe: "Port of the first endpoint (default: any free port)" }), (a) =>
+          set((signal) => localServe({ ...common(a as GlobalArgs), port: a.port === undefined ? undefined : Number(a.port), signal }), { interruptible: true }),
+        )
+        .demandCommand(1, "Name a local command: serve."),
+    )
+    .demandCommand(1, "Name a command: preview, up, destroy, refresh, stack, config, state, cancel or local.")
+    .strict()
+    .recommendCommands()
+    .help()
+    .version("0.1.0")
+    .wrap(Math.min(110, process.stdout.columns ?? 100))
+    .exitProcess(false)
+    .fail((message: string | undefined, error: Error | undefined) => {
+      throw error ?? new UsageError(message ?? "invalid command line");
+    });
+
+  try {
+    const args = await parser.parseAsync();
+    verbose = Boolean(args.verbose);
+  } catch (error) {
+    process.stderr.write(`${formatError(error, { verbose })}\n`);
+    process.stderr.write("Run `iac --help` for usage.\n");
+    return ExitCode.usage;
+  }
+  // --help and --version print and set no command.
+  if (dispatch === undefined) return ExitCode.ok;
+  const interrupt = interruptible ? handleInterrupts({ err: process.stderr }) : undefined;
+  try {
+    return await dispatch(interrupt?.signal ?? new AbortController().signal);
+  } catch (error) {
+    // Commands report their own errors; this catches what fails before one starts (bad flag values).
+    process.stderr.write(`${formatError(error, { verbose })}\n`);
+    return exitCodeOf(error);
+  } finally {
+    interrupt?.dispose();
+  }
+}

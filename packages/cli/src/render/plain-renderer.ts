@@ -1,0 +1,68 @@
+/**
+ * Off a terminal (CI logs, pipes): plain lines, one per step start, done, failure or skip, then
+ * the diffs and the summary. No cursor movement, so logs read top to bottom.
+ */
+import type { EngineEvent } from "@iac/engine";
+import { doneLabel, formatDuration, stepStyle, stepSymbol } from "./format.js";
+import { closingLines, diagnosticLine, pendingLines, preludeLine, runningLabel } from "./lines.js";
+import type { Renderer, RendererOptions } from "./renderer.js";
+import { RunView } from "./run-view.js";
+
+/** Off a terminal: one line per step start, done, failure or skip; then the diffs and the summary. */
+export class PlainRenderer implements Renderer {
+  private readonly view = new RunView();
+  private closed = false;
+  constructor(private readonly options: RendererOptions) {}
+
+  onEvent(event: EngineEvent): void {
+    if (this.closed) return;
+    this.view.apply(event);
+    const { style } = this.options;
+    const name = (step: { type: string; name: string }) => `${step.type} ${step.name}`;
+    switch (event.kind) {
+      case "prelude":
+        this.write(style("bold", preludeLine(this.view)));
+        return;
+      case "pending-operations":
+        for (const line of pendingLines(event.operations, style)) this.write(line);
+        return;
+      case "step-start":
+        if (event.step.kind !== "same") this.write(`${stepSymbol(event.step).padEnd(2)} ${name(event.step)} ${runningLabel(event.step.kind)}...`);
+        return;
+      case "step-done":
+        if (event.step.kind !== "same") {
+          this.write(style(stepStyle(event.step.kind), `${stepSymbol(event.step).padEnd(2)} ${name(event.step)} ${doneLabel(event.step.kind)} (${formatDuration(event.durationMs)})`));
+        }
+        return;
+      case "step-failed":
+        this.write(style("red", `${stepSymbol(event.step).padEnd(2)} ${name(event.step)} ${event.step.kind} failed: ${event.error.message}`));
+        return;
+      case "step-skipped":
+        this.write(style("dim", `${stepSymbol(event.step).padEnd(2)} ${name(event.step)} skipped: ${event.reason}`));
+        return;
+      case "diagnostic": {
+        const line = diagnosticLine(event, this.options);
+        if (line !== undefined) this.write(line);
+        return;
+      }
+      case "summary":
+        for (const line of closingLines(this.view, this.options)) this.write(line);
+        return;
+      case "step-planned":
+      case "outputs":
+        return;
+      default: {
+        const never: never = event;
+        throw new Error(`unknown event ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+
+  private write(line: string): void {
+    this.options.out.write(`${line}\n`);
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * Renderers turn the engine's events into output. Three kinds: the live tree on a terminal, plain
+ * lines off a terminal (CI logs), and NDJSON for `--json`. Only the CLI prints (DESIGN.md).
+ */
+import type { EngineEvent } from "@iac/engine";
+import type { OutStream, Styler } from "../io.js";
+import { maskDeep } from "./format.js";
+import { PlainRenderer } from "./plain-renderer.js";
+import { TreeRenderer } from "./tree-renderer.js";
+
+/** Receives the events of one engine run. */
+export interface Renderer {
+  onEvent(event: EngineEvent): void;
+  /** Stop timers and leave the output complete. Safe to call more than once. */
+  close(): void;
+}
+
+export type RenderMode = "tree" | "plain" | "json";
+
+export interface RendererOptions {
+  readonly mode: RenderMode;
+  readonly out: OutStream;
+  readonly style: Styler;
+  /** `--diff`: show old and new values of changed properties. */
+  readonly showValues: boolean;
+  /** Print the per-resource diff section before the summary (off for an `up` whose preview was just shown). */
+  readonly showDiffs: boolean;
+  /** `--verbose`: debug diagnostics too. */
+  readonly verbose: boolean;
+  /** Clock for elapsed times (tests pass a fixed one). */
+  readonly now?: () => number;
+  /** Redraw interval of the live tree in ms (default 100, i.e. 10 frames a second). */
+  readonly frameMs?: number;
+}
+
+export function createRenderer(options: RendererOptions): Renderer {
+  switch (options.mode) {
+    case "json":
+      return new JsonRenderer(options.out);
+    case "plain":
+      return new PlainRenderer(options);
+    case "tree":
+      return new TreeRenderer(options);
+    default: {
+      const never: never = options.mode;
+      throw new Error(`unknown render mode ${String(never)}`);
+    }
+  }
+}
+
+/** `--json`: every event as one JSON line; secret values masked even if an event carried one. */
+export class JsonRenderer implements Renderer {
+  constructor(private readonly out: OutStream) {}
+  onEvent(event: EngineEvent): void {
+    this.out.write(`${JSON.stringify(maskDeep(event))}\n`);
+  }
+  close(): void {}
+}
+

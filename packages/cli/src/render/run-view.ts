@@ -1,0 +1,117 @@
+/**
+ * What the renderers know about a run: the engine's events folded into one row per resource
+ * (its latest step, status and timings), in the order resources first appeared. Both the live
+ * tree and the plain renderer read it; it prints nothing.
+ */
+import type { EngineEvent, Operation, StepInfo } from "@iac/engine";
+import { assertNever } from "./format.js";
+
+export type RowStatus = "planned" | "running" | "done" | "failed" | "skipped";
+
+export interface Row {
+  readonly step: StepInfo;
+  readonly status: RowStatus;
+  /** Engine time (ms since epoch) the step started. */
+  readonly started?: number;
+  readonly durationMs?: number;
+  readonly error?: { readonly code: string; readonly message: string };
+  readonly skipReason?: string;
+}
+
+export interface Diagnostic {
+  readonly severity: "debug" | "info" | "warning" | "error";
+  readonly urn?: string;
+  readonly message: string;
+}
+
+export interface Summary {
+  readonly operation: Operation;
+  readonly counts: Readonly<Partial<Record<StepInfo["kind"], number>>>;
+  readonly changes: boolean;
+  readonly failed: number;
+  readonly durationMs: number;
+}
+
+/** A folded run. Mutated only by {@link RunView.apply}. */
+export class RunView {
+  operation: Operation | undefined;
+  stack = "";
+  project = "";
+  preview = false;
+  readonly rows = new Map<string, Row>();
+  pending: readonly { readonly urn: string; readonly type: string; readonly op: string; readonly id?: string }[] = [];
+  summary: Summary | undefined;
+
+  /** Folds one event in; returns true when what a tree would show changed. */
+  apply(event: EngineEvent): boolean {
+    switch (event.kind) {
+      case "prelude":
+        this.operation = event.operation;
+        this.stack = event.stack;
+        this.project = event.project;
+        this.preview = event.preview;
+        return true;
+      case "pending-operations":
+        this.pending = event.operations;
+        return true;
+      case "step-planned": {
+        const existing = this.rows.get(event.step.urn);
+        // A planned event after the step started must not move it back to "planned".
+        this.rows.set(event.step.urn, existing && existing.status !== "planned" ? { ...existing, step: event.step } : { step: event.step, status: "planned" });
+        return true;
+      }
+      case "step-start":
+        this.rows.set(event.step.urn, { step: event.step, status: "running", started: event.time });
+        return true;
+      case "step-done":
+        this.rows.set(event.step.urn, { ...this.rows.get(event.step.urn), step: event.step, status: "done", durationMs: event.durationMs });
+        return true;
+      case "step-failed":
+        this.rows.set(event.step.urn, { ...this.rows.get(event.step.urn), step: event.step, status: "failed", durationMs: event.durationMs, error: event.error });
+        return true;
+      case "step-skipped":
+        this.rows.set(event.step.urn, { ...this.rows.get(event.step.urn), step: event.step, status: "skipped", skipReason: event.reason });
+        return true;
+      case "diagnostic":
+      case "outputs":
+        return false;
+      case "summary":
+        this.summary = { operation: event.operation, counts: event.counts, changes: event.changes, failed: event.failed, durationMs: event.durationMs };
+        return true;
+      default:
+        return assertNever(event);
+    }
+  }
+
+  /** Rows as a tree: each with its depth, children right after their parent, first-seen order otherwise. */
+  tree(): readonly { readonly row: Row; readonly depth: number }[] {
+    const children = new Map<string | undefined, Row[]>();
+    for (const row of this.rows.values()) {
+      const parent = row.step.parent !== undefined && this.rows.has(row.step.parent) ? row.step.parent : undefined;
+      const list = children.get(parent) ?? [];
+      list.push(row);
+      children.set(parent, list);
+    }
+    const out: { row: Row; depth: number }[] = [];
+    const seen = new Set<string>();
+    const visit = (parent: string | undefined, depth: number): void => {
+      for (const row of children.get(parent) ?? []) {
+        // A parent cycle cannot come from the engine, but must not hang the renderer either.
+        if (seen.has(row.step.urn)) continue;
+        seen.add(row.step.urn);
+        out.push({ row, depth });
+        visit(row.step.urn, depth + 1);
+      }
+    };
+    visit(undefined, 0);
+    return out;
+  }
+
+  /** The steps that change something, in tree order (for the diff section). */
+  changedSteps(): readonly StepInfo[] {
+    return this.tree()
+      .map((t) => t.row)
+      .filter((row) => row.step.kind !== "same" && row.step.kind !== "read" && row.status !== "skipped")
+      .map((row) => row.step);
+  }
+}

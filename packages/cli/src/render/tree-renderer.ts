@@ -1,0 +1,190 @@
+/**
+ * On a terminal: a live tree of resources (children under their parent) with a status symbol, the
+ * step kind and the elapsed time, redrawn in place at most 10 times a second; then the diffs and
+ * the summary, printed once below the final frame.
+ */
+import type { EngineEvent } from "@iac/engine";
+import type { Styler } from "../io.js";
+import { doneLabel, formatDuration, stepStyle, stepSymbol } from "./format.js";
+import { closingLines, diagnosticLine, pendingLines, preludeLine, runningLabel } from "./lines.js";
+import type { Renderer, RendererOptions } from "./renderer.js";
+import { RunView, type Row } from "./run-view.js";
+
+const SPINNER = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+
+/** ANSI: move the cursor up `n` lines to column 0 and clear to the end of the screen. */
+function eraseLines(n: number): string {
+  return n > 0 ? `\r\x1b[${n}A\x1b[J` : "";
+}
+
+export class TreeRenderer implements Renderer {
+  private readonly view = new RunView();
+  private readonly now: () => number;
+  private readonly timer: NodeJS.Timeout;
+  /** Lines of the frame currently on screen (so the next frame can overwrite them). */
+  private drawn = 0;
+  private dirty = false;
+  private frame = 0;
+  private closed = false;
+  private heading: string | undefined;
+
+  constructor(private readonly options: RendererOptions) {
+    this.now = options.now ?? Date.now;
+    // Throttled redraw: events only mark the frame dirty; a burst of 1,000 step events costs one draw.
+    this.timer = setInterval(() => this.tick(), options.frameMs ?? 100);
+    this.timer.unref();
+  }
+
+  onEvent(event: EngineEvent): void {
+    if (this.closed) return;
+    if (this.view.apply(event)) this.dirty = true;
+    switch (event.kind) {
+      case "prelude":
+        this.heading = this.options.style("bold", preludeLine(this.view));
+        return;
+      case "pending-operations":
+        this.printAbove(pendingLines(event.operations, this.options.style));
+        return;
+      case "diagnostic": {
+        const line = diagnosticLine(event, this.options);
+        if (line !== undefined) this.printAbove([line]);
+        return;
+      }
+      case "summary":
+        this.finish();
+        return;
+      case "step-planned":
+      case "step-start":
+      case "step-done":
+      case "step-failed":
+      case "step-skipped":
+      case "outputs":
+        return;
+      default: {
+        const never: never = event;
+        throw new Error(`unknown event ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    clearInterval(this.timer);
+    this.closed = true;
+    // Ended without a summary (the run threw): leave the last state of the tree on screen.
+    this.redraw();
+  }
+
+  /** The current frame's lines (exported through the class for tests). */
+  frameLines(): string[] {
+    const { style } = this.options;
+    const columns = Math.max(40, this.options.out.columns ?? 100);
+    const rows = Math.max(5, this.options.out.rows ?? 24);
+    let entries = this.view.tree();
+    const lines: string[] = [];
+    if (this.heading !== undefined) lines.push(this.heading);
+    // A tree taller than the terminal cannot be redrawn in place (the top scrolls away), so show
+    // the rows still in progress and count the rest.
+    const room = rows - 2 - lines.length;
+    let hidden = 0;
+    if (entries.length > room) {
+      const active = entries.filter((e) => e.row.status === "running" || e.row.status === "failed");
+      const keep = active.slice(0, Math.max(0, room - 1));
+      hidden = entries.length - keep.length;
+      entries = keep;
+    }
+    for (const { row, depth } of entries) lines.push(this.rowLine(row, depth, columns, style));
+    if (hidden > 0) lines.push(style("dim", `  ... and ${hidden} more resource(s)`));
+    return lines;
+  }
+
+  private rowLine(row: Row, depth: number, columns: number, style: Styler): string {
+    const step = row.step;
+    const status = this.statusSymbol(row, style);
+    const symbol = stepSymbol(step).padEnd(2);
+    const state = this.stateText(row);
+    const indent = "  ".repeat(depth + 1);
+    let label = `${step.type}  ${step.name}`;
+    const fixed = indent.length + 2 + symbol.length + 1 + 2 + state.length;
+    // Lines must not wrap, or the next redraw erases the wrong number of lines.
+    if (fixed + label.length > columns - 1) label = `${label.slice(0, Math.max(8, columns - 2 - fixed - 1))}…`;
+    const colouredLabel = step.kind === "same" ? style("dim", label) : label;
+    const colouredState = row.status === "failed" ? style("red", state) : style("dim", state);
+    return `${indent}${status} ${style(stepStyle(step.kind), symbol)} ${colouredLabel}  ${colouredState}`;
+  }
+
+  private statusSymbol(row: Row, style: Styler): string {
+    switch (row.status) {
+      case "planned":
+        return style("dim", "·");
+      case "running":
+        return style("cyan", SPINNER[this.frame % SPINNER.length]);
+      case "done":
+        return style(row.step.kind === "same" ? "dim" : "green", "✓");
+      case "failed":
+        return style("red", "✗");
+      case "skipped":
+        return style("dim", "-");
+      default: {
+        const never: never = row.status;
+        throw new Error(`unknown status ${String(never)}`);
+      }
+    }
+  }
+
+  private stateText(row: Row): string {
+    const step = row.step;
+    switch (row.status) {
+      case "planned":
+        return step.kind === "same" ? "" : step.kind === "replace" && step.deleteBeforeReplace ? "replace (delete first)" : step.kind;
+      case "running":
+        return `${runningLabel(step.kind)} ${formatDuration(this.now() - (row.started ?? this.now()))}`;
+      case "done":
+        return step.kind === "same" ? "" : `${doneLabel(step.kind)} ${formatDuration(row.durationMs ?? 0)}`;
+      case "failed":
+        return `${step.kind} failed: ${firstLine(row.error?.message ?? "")}`;
+      case "skipped":
+        return `skipped: ${row.skipReason ?? ""}`;
+      default: {
+        const never: never = row.status;
+        throw new Error(`unknown status ${String(never)}`);
+      }
+    }
+  }
+
+  private tick(): void {
+    const running = [...this.view.rows.values()].some((r) => r.status === "running");
+    if (!this.dirty && !running) return;
+    this.frame++;
+    this.redraw();
+  }
+
+  /** Draw the current frame now, over the previous one (the timer calls this; so can tests). */
+  redraw(): void {
+    const lines = this.frameLines();
+    this.options.out.write(eraseLines(this.drawn) + lines.map((l) => `${l}\n`).join(""));
+    this.drawn = lines.length;
+    this.dirty = false;
+  }
+
+  /** Print lines that stay (diagnostics) above the live frame. */
+  private printAbove(lines: readonly string[]): void {
+    if (lines.length === 0) return;
+    this.options.out.write(eraseLines(this.drawn) + lines.map((l) => `${l}\n`).join(""));
+    this.drawn = 0;
+    this.dirty = true;
+  }
+
+  private finish(): void {
+    clearInterval(this.timer);
+    this.redraw();
+    this.closed = true;
+    const tail = closingLines(this.view, this.options);
+    if (tail.length > 0) this.options.out.write(tail.map((l) => `${l}\n`).join(""));
+  }
+}
+
+function firstLine(text: string): string {
+  const i = text.indexOf("\n");
+  return i < 0 ? text : `${text.slice(0, i)} ...`;
+}

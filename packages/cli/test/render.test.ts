@@ -1,0 +1,249 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import type { EngineEvent, StepInfo } from "@iac/engine";
+import { wrapSecret } from "@iac/sdk/runtime";
+import { UNKNOWN } from "@iac/sdk/provider";
+import { createRenderer } from "../src/render/renderer.js";
+import { TreeRenderer } from "../src/render/tree-renderer.js";
+import { formatOutputs, formatStepDiff, formatSummary } from "../src/render/format.js";
+import { colorEnabled, createStyler } from "../src/io.js";
+
+const plain = createStyler(false);
+
+/** A stream that keeps what is written. */
+function sink(tty?: { columns: number; rows: number }) {
+  const chunks: string[] = [];
+  return {
+    write: (s: string) => chunks.push(s),
+    text: () => chunks.join(""),
+    ...(tty ? { isTTY: true, columns: tty.columns, rows: tty.rows } : {}),
+  };
+}
+
+const PROJECT = "demo";
+const urn = (type: string, name: string, parentType?: string) => `urn:iac:dev::${PROJECT}::${parentType ? `${parentType}$` : ""}${type}::${name}`;
+
+const component: StepInfo = { urn: urn("my:index:Web", "web"), type: "my:index:Web", name: "web", kind: "create" };
+const pet: StepInfo = { urn: urn("random:index:RandomPet", "pet", "my:index:Web"), type: "random:index:RandomPet", name: "pet", parent: component.urn, kind: "create" };
+const thing: StepInfo = {
+  urn: urn("test:index:Thing", "thing"),
+  type: "test:index:Thing",
+  name: "thing",
+  kind: "update",
+  diffs: [{ path: "value", kind: "update", replace: false }],
+  olds: { value: "a" },
+  news: { value: "b" },
+};
+const password: StepInfo = {
+  urn: urn("random:index:RandomPassword", "pw"),
+  type: "random:index:RandomPassword",
+  name: "pw",
+  kind: "replace",
+  diffs: [
+    { path: "keepers.version", kind: "update", replace: true, reason: "random values are regenerated when keepers change" },
+    { path: "secretInput", kind: "update", replace: false },
+  ],
+  olds: { keepers: { version: "1" }, secretInput: "[secret]" },
+  news: { keepers: { version: "2" }, secretInput: "[secret]" },
+};
+const same: StepInfo = { urn: urn("random:index:RandomId", "id"), type: "random:index:RandomId", name: "id", kind: "same" };
+
+function upEvents(): EngineEvent[] {
+  let t = 1_000;
+  const at = () => (t += 10);
+  const events: EngineEvent[] = [{ kind: "prelude", operation: "up", stack: "dev", project: PROJECT, preview: false, time: at() }];
+  for (const step of [component, pet, thing, password, same]) {
+    events.push({ kind: "step-start", step, time: at() });
+    events.push({ kind: "step-done", step, durationMs: 200, time: at() });
+  }
+  events.push({ kind: "diagnostic", severity: "warning", urn: thing.urn, message: "the API is slow today", time: at() });
+  events.push({ kind: "diagnostic", severity: "debug", message: "debug detail", time: at() });
+  events.push({ kind: "outputs", outputs: { name: "x" }, time: at() });
+  events.push({ kind: "summary", operation: "up", counts: { create: 2, update: 1, replace: 1, same: 1 }, changes: true, failed: 0, durationMs: 2_100, time: at() });
+  return events;
+}
+
+test("the summary line counts each kind of step and the duration", () => {
+  assert.equal(
+    formatSummary({ operation: "up", preview: false, counts: { create: 3, update: 1, replace: 1, same: 4 }, failed: 0, durationMs: 2_100 }),
+    "Resources: 3 created, 1 updated, 1 replaced, 4 unchanged. Duration: 2.1s",
+  );
+  assert.equal(
+    formatSummary({ operation: "preview", preview: true, counts: { create: 2, delete: 1 }, failed: 1, durationMs: 61_000 }),
+    "Resources: 2 to create, 1 to delete, 1 failed. Duration: 1m01s",
+  );
+  assert.equal(formatSummary({ operation: "up", preview: false, counts: {}, failed: 0, durationMs: 0 }), "Resources: none. Duration: 0.0s");
+});
+
+test("a property that forces replacement is marked with the reason", () => {
+  const lines = formatStepDiff(password, { showValues: false, style: plain });
+  assert.match(lines[0], /^\s+\+- random:index:RandomPassword\s+pw\s+replace$/);
+  assert.match(lines[1], /~ keepers\.version \[replace: random values are regenerated when keepers change\]$/);
+  assert.match(lines[2], /~ secretInput$/);
+});
+
+test("a delete-before-replace reads -+ and says it deletes first", () => {
+  const lines = formatStepDiff({ ...password, deleteBeforeReplace: true }, { showValues: false, style: plain });
+  assert.match(lines[0], /-\+ random:index:RandomPassword\s+pw\s+replace \(delete first\)$/);
+});
+
+test("--diff shows old and new values, with secrets and unknowns spelled out", () => {
+  const lines = formatStepDiff(password, { showValues: true, style: plain });
+  assert.match(lines[1], /~ keepers\.version: "1" => "2" \[replace/);
+  assert.match(lines[2], /~ secretInput: \[secret\] => \[secret\]$/);
+  const created = formatStepDiff({ ...pet, news: { length: 2, token: wrapSecret("hunter2"), id: UNKNOWN } }, { showValues: true, style: plain });
+  assert.deepEqual(created.slice(1).map((l) => l.trim()), ["+ length: 2", "+ token: [secret]", "+ id: (known after apply)"]);
+  assert.ok(!created.join("\n").includes("hunter2"));
+});
+
+test("off a terminal, an up prints one line per step start and done, the diffs, then the summary", () => {
+  const out = sink();
+  const renderer = createRenderer({ mode: "plain", out, style: plain, showValues: false, showDiffs: true, verbose: false });
+  for (const e of upEvents()) renderer.onEvent(e);
+  renderer.close();
+  const text = out.text();
+  const lines = text.split("\n");
+  assert.equal(lines[0], "Updating stack dev (project demo)");
+  assert.ok(lines.includes("+  random:index:RandomPet pet creating..."));
+  assert.ok(lines.includes("+  random:index:RandomPet pet created (0.2s)"));
+  assert.ok(lines.includes("~  test:index:Thing thing updated (0.2s)"));
+  assert.ok(lines.includes("warning: thing: the API is slow today"));
+  assert.ok(!text.includes("debug detail"), "debug diagnostics need --verbose");
+  assert.ok(!text.includes("random:index:RandomId id"), "unchanged resources print no step lines");
+  const changes = lines.indexOf("Changes:");
+  assert.ok(changes > 0);
+  assert.match(lines[changes + 1], /\+  my:index:Web\s+web\s+create/);
+  assert.ok(lines.some((l) => /\[replace: random values are regenerated/.test(l)));
+  assert.equal(lines.at(-2), "Resources: 2 created, 1 updated, 1 replaced, 1 unchanged. Duration: 2.1s");
+  assert.ok(!/\x1b\[/.test(text), "no escape codes when colour is off");
+});
+
+test("a failed step is reported with its error and counted", () => {
+  const out = sink();
+  const renderer = createRenderer({ mode: "plain", out, style: plain, showValues: false, showDiffs: true, verbose: false });
+  renderer.onEvent({ kind: "prelude", operation: "up", stack: "dev", project: PROJECT, preview: false, time: 1 });
+  renderer.onEvent({ kind: "step-start", step: pet, time: 2 });
+  renderer.onEvent({ kind: "step-failed", step: pet, error: { code: "Conflict", message: "name taken" }, durationMs: 5, time: 3 });
+  renderer.onEvent({ kind: "step-skipped", step: thing, reason: "a resource it depends on failed", time: 4 });
+  renderer.onEvent({ kind: "summary", operation: "up", counts: {}, changes: false, failed: 1, durationMs: 10, time: 5 });
+  const text = out.text();
+  assert.match(text, /random:index:RandomPet pet create failed: name taken/);
+  assert.match(text, /test:index:Thing thing skipped: a resource it depends on failed/);
+  assert.match(text, /Resources: 1 failed\. Duration: 0\.0s/);
+});
+
+test("a preview lists the planned changes and counts them in the future tense", () => {
+  const out = sink();
+  const renderer = createRenderer({ mode: "plain", out, style: plain, showValues: false, showDiffs: true, verbose: false });
+  renderer.onEvent({ kind: "prelude", operation: "preview", stack: "dev", project: PROJECT, preview: true, time: 1 });
+  for (const step of [pet, same]) renderer.onEvent({ kind: "step-planned", step, time: 2 });
+  renderer.onEvent({ kind: "summary", operation: "preview", counts: { create: 1, same: 1 }, changes: true, failed: 0, durationMs: 300, time: 3 });
+  const lines = out.text().split("\n");
+  assert.equal(lines[0], "Previewing update of stack dev (project demo)");
+  assert.ok(lines.includes("Planned changes:"));
+  assert.equal(lines.filter((l) => l.includes("random:index:RandomId")).length, 0, "unchanged resources are not in the diff section");
+  assert.ok(lines.includes("Resources: 1 to create, 1 unchanged. Duration: 0.3s"));
+});
+
+test("--json writes each event as one JSON line with secrets masked", () => {
+  const out = sink();
+  const renderer = createRenderer({ mode: "json", out, style: plain, showValues: false, showDiffs: true, verbose: false });
+  const events = upEvents();
+  events.splice(1, 0, { kind: "outputs", outputs: { password: wrapSecret("hunter2") as never }, time: 5 });
+  for (const e of events) renderer.onEvent(e);
+  const lines = out.text().trimEnd().split("\n");
+  assert.equal(lines.length, events.length);
+  const parsed = lines.map((l) => JSON.parse(l) as { kind: string });
+  assert.deepEqual(parsed.map((p) => p.kind), events.map((e) => e.kind));
+  assert.ok(!out.text().includes("hunter2"));
+  assert.deepEqual((parsed[1] as unknown as { outputs: unknown }).outputs, { password: "[secret]" });
+});
+
+test("on a terminal the tree shows children under their parent with status, kind and elapsed time", () => {
+  const out = sink({ columns: 120, rows: 40 });
+  let now = 10_000;
+  const renderer = new TreeRenderer({ mode: "tree", out, style: plain, showValues: false, showDiffs: true, verbose: false, now: () => now, frameMs: 60_000 });
+  renderer.onEvent({ kind: "prelude", operation: "up", stack: "dev", project: PROJECT, preview: false, time: now });
+  renderer.onEvent({ kind: "step-start", step: component, time: now });
+  renderer.onEvent({ kind: "step-start", step: pet, time: now });
+  renderer.onEvent({ kind: "step-planned", step: same, time: now });
+  now += 1_500;
+  const frame = renderer.frameLines();
+  assert.equal(frame[0], "Updating stack dev (project demo)");
+  const webLine = frame.findIndex((l) => l.includes("my:index:Web"));
+  const petLine = frame.findIndex((l) => l.includes("random:index:RandomPet"));
+  assert.equal(petLine, webLine + 1, "the child comes right after its parent");
+  const indent = (l: string) => l.length - l.trimStart().length;
+  assert.ok(indent(frame[petLine]) > indent(frame[webLine]), "the child is indented");
+  assert.match(frame[petLine], /\+  random:index:RandomPet  pet  creating 1\.5s$/);
+  renderer.onEvent({ kind: "step-done", step: pet, durationMs: 1_500, time: now });
+  renderer.onEvent({ kind: "step-failed", step: component, error: { code: "X", message: "boom\nsecond line" }, durationMs: 1_600, time: now });
+  const after = renderer.frameLines();
+  assert.match(after.find((l) => l.includes("RandomPet"))!, /✓ \+  random:index:RandomPet  pet  created 1\.5s$/);
+  assert.match(after.find((l) => l.includes("my:index:Web"))!, /✗ \+  my:index:Web  web  create failed: boom \.\.\.$/);
+  renderer.onEvent({ kind: "summary", operation: "up", counts: { create: 1 }, changes: true, failed: 1, durationMs: 1_600, time: now });
+  renderer.close();
+  const text = out.text();
+  assert.match(text, /Resources: 1 created, 1 failed\. Duration: 1\.6s\n$/);
+  assert.match(text, /Changes:\n/);
+});
+
+test("the tree redraws in place, erasing the previous frame", () => {
+  const out = sink({ columns: 100, rows: 30 });
+  const renderer = new TreeRenderer({ mode: "tree", out, style: plain, showValues: false, showDiffs: false, verbose: false, now: () => 0, frameMs: 60_000 });
+  renderer.onEvent({ kind: "prelude", operation: "up", stack: "dev", project: PROJECT, preview: false, time: 0 });
+  renderer.onEvent({ kind: "step-start", step: pet, time: 0 });
+  renderer.redraw();
+  const first = out.text();
+  assert.equal(first.split("\n").length - 1, 2, "heading and one resource");
+  renderer.redraw();
+  assert.ok(out.text().slice(first.length).startsWith("\r\x1b[2A\x1b[J"), "the second frame starts by erasing the two lines of the first");
+  renderer.onEvent({ kind: "diagnostic", severity: "info", message: "hello", time: 0 });
+  renderer.onEvent({ kind: "summary", operation: "up", counts: { create: 1 }, changes: true, failed: 0, durationMs: 0, time: 0 });
+  const text = out.text();
+  assert.match(text, /info: hello\n/);
+  // The final frame is drawn once the summary arrives, after the diagnostic was printed above it.
+  assert.ok(text.indexOf("info: hello") < text.lastIndexOf("random:index:RandomPet"));
+});
+
+test("a tree taller than the terminal shows the rows in progress and counts the rest", () => {
+  const out = sink({ columns: 100, rows: 8 });
+  const renderer = new TreeRenderer({ mode: "tree", out, style: plain, showValues: false, showDiffs: false, verbose: false, now: () => 0, frameMs: 60_000 });
+  renderer.onEvent({ kind: "prelude", operation: "up", stack: "dev", project: PROJECT, preview: false, time: 0 });
+  for (let i = 0; i < 20; i++) {
+    const step: StepInfo = { urn: urn("random:index:RandomId", `r${i}`), type: "random:index:RandomId", name: `r${i}`, kind: "create" };
+    renderer.onEvent({ kind: i === 7 ? "step-start" : "step-planned", step, time: 0 });
+  }
+  const frame = renderer.frameLines();
+  assert.ok(frame.length <= 8 - 2);
+  assert.ok(frame.some((l) => l.includes(" r7 ")));
+  assert.match(frame.at(-1)!, /\.\.\. and 19 more resource\(s\)/);
+  renderer.close();
+});
+
+test("long resource names are cut so that a line never wraps", () => {
+  const out = sink({ columns: 50, rows: 30 });
+  const renderer = new TreeRenderer({ mode: "tree", out, style: plain, showValues: false, showDiffs: false, verbose: false, now: () => 0, frameMs: 60_000 });
+  renderer.onEvent({ kind: "step-start", step: { ...pet, parent: undefined, name: "x".repeat(100) }, time: 0 });
+  for (const line of renderer.frameLines()) assert.ok(line.length < 50, `too long: ${line}`);
+  renderer.close();
+});
+
+test("stack outputs mask secrets unless asked to show them", () => {
+  const outputs = { url: "https://x", password: wrapSecret("hunter2") };
+  const masked = formatOutputs(outputs, { showSecrets: false, style: plain });
+  assert.deepEqual(masked, ["Outputs:", "    password: [secret]", "    url:      \"https://x\""]);
+  const shown = formatOutputs(outputs, { showSecrets: true, style: plain });
+  assert.ok(shown.includes("    password: \"hunter2\""));
+  assert.deepEqual(formatOutputs({}, { showSecrets: false, style: plain }), []);
+});
+
+test("colour follows the terminal, NO_COLOR and FORCE_COLOR", () => {
+  assert.equal(colorEnabled({ write: () => true, isTTY: true }, {}), true);
+  assert.equal(colorEnabled({ write: () => true, isTTY: true }, { NO_COLOR: "1" }), false);
+  assert.equal(colorEnabled({ write: () => true }, {}), false);
+  assert.equal(colorEnabled({ write: () => true }, { FORCE_COLOR: "1" }), true);
+  assert.equal(colorEnabled({ write: () => true, isTTY: true }, { FORCE_COLOR: "0" }), false);
+  assert.match(createStyler(true)("red", "x"), /\x1b\[31mx/);
+  assert.equal(createStyler(false)("red", "x"), "x");
+});
