@@ -1,0 +1,318 @@
+/**
+ * `Resource`, `CustomResource` and `ComponentResource`: what a program declares.
+ *
+ * A constructor returns at once. It computes the URN and reserves it with the monitor; the inputs
+ * then resolve asynchronously and the resource is registered; its output properties are Outputs
+ * that settle when the monitor answers.
+ */
+import { UNKNOWN, type PropertyMap, type PropertyValue, type ProviderRef } from "./provider.js";
+import { getMonitor, type Monitor, type RegistrationResult, type ResolvedResourceOptions, type ResourceRegistration } from "./runtime.js";
+import { InputError, messageOf, reportOnce, ResourceError, wasReported } from "./errors.js";
+import { internalsOf, isResourceLike, RESOURCE_BRAND, RESOURCE_INTERNALS, type OutputState, type ResourceInternals, type ResourceLike } from "./internal.js";
+import { serializeProperty, unwrapSecrets } from "./lift.js";
+import { Output } from "./output.js";
+import {
+  collectDependsOn,
+  expandDependencies,
+  resolveAliases,
+  resolveTimeouts,
+  type ComponentResourceOptions,
+  type CustomResourceOptions,
+  type ResourceOptions,
+} from "./resource-options.js";
+import { makeUrn, packageOf, qualifyType, validateTypeAndName } from "./urn.js";
+
+/** Names the provider module of a custom resource type and the output properties its instances expose. */
+export interface CustomResourceDescriptor {
+  /** Module specifier the engine imports for the provider, e.g. `@iac/sdk/random` (see `ProviderRef.module`). */
+  readonly module: string;
+  /**
+   * Output properties to expose as Outputs on the instance (besides `urn` and `id`). A property the
+   * provider does not return resolves to the input of the same name (inputs echo).
+   */
+  readonly outputs?: readonly string[];
+}
+
+const PROVIDER_TYPE_PREFIX = "iac:providers:";
+
+/** What the base constructor needs. */
+interface ResourceInit {
+  readonly type: string;
+  readonly name: string;
+  readonly custom: boolean;
+  readonly args: object | undefined;
+  readonly opts: CustomResourceOptions & ComponentResourceOptions;
+  readonly descriptor?: CustomResourceDescriptor;
+}
+
+interface Registered {
+  readonly result: RegistrationResult;
+  readonly inputs: PropertyMap;
+}
+
+/**
+ * Base of everything a program declares. Use {@link CustomResource} or {@link ComponentResource}.
+ */
+export abstract class Resource implements ResourceLike {
+  /** The resource's URN; settles once the deployment has registered it. */
+  readonly urn: Output<string>;
+  declare readonly [RESOURCE_INTERNALS]: ResourceInternals;
+  /** Settles when the monitor has answered (rejects when inputs or registration failed). */
+  readonly #registered: Promise<Registered>;
+  readonly #monitor: Monitor;
+
+  /** @internal */
+  protected constructor(init: ResourceInit) {
+    const monitor = getMonitor();
+    this.#monitor = monitor;
+    const { type, name, opts } = init;
+    validateTypeAndName(type, name);
+    const parent = opts.parent;
+    if (parent !== undefined && !isResourceLike(parent)) {
+      throw new InputError(`The parent option of ${type} "${name}" is not a resource. Pass the component object itself, e.g. { parent: this }.`);
+    }
+    const pi = parent ? internalsOf(parent) : undefined;
+    const qualifiedType = qualifyType(type, pi?.qualifiedType);
+    const urn = makeUrn({ stack: monitor.stack, project: monitor.project, qualifiedType, name });
+    monitor.reserve(urn);
+
+    const providerPackage = type.startsWith(PROVIDER_TYPE_PREFIX) ? type.slice(PROVIDER_TYPE_PREFIX.length) : undefined;
+    const providers = resolveProviders(init, pi, urn);
+    const self: ResourceLike = this;
+    Object.defineProperty(this, RESOURCE_INTERNALS, {
+      enumerable: false,
+      value: {
+        urn,
+        type,
+        name,
+        qualifiedType,
+        custom: init.custom,
+        providerPackage,
+        parent,
+        children: [],
+        protect: opts.protect ?? pi?.protect,
+        providers,
+        aliases: resolveAliases(opts.aliases ?? [], { name, type, stack: monitor.stack, project: monitor.project, parent }),
+        id: undefined,
+      } satisfies ResourceInternals,
+    });
+    pi?.children.push(self);
+
+    const options = resolveOptions(opts, this[RESOURCE_INTERNALS], init.custom);
+    // Started after the constructor chain has returned, so a subclass is fully built first.
+    this.#registered = Promise.resolve().then(() => this.#register(init, options));
+    this.#registered.catch(() => undefined);
+    this.urn = this.outputOf(() => urn);
+  }
+
+  /** True when `v` is a Resource of this or any other copy of the SDK. */
+  static isInstance(v: unknown): v is Resource {
+    return isResourceLike(v);
+  }
+
+  get [RESOURCE_BRAND](): true {
+    return true;
+  }
+
+  /** A plain Output that settles with the registration; `pick` reads the value from it. Depends on this resource. */
+  protected outputOf<T>(pick: (r: Registered) => T): Output<T> {
+    return this.outputFromState((r) => ({ value: pick(r), secret: false, resources: [this] }));
+  }
+
+  /** Like {@link outputOf}, where `pick` also says whether the value is secret. */
+  protected outputFromState<T>(pick: (r: Registered) => OutputState<T>): Output<T> {
+    return new Output(this.#registered.then(pick));
+  }
+
+  /** Settles once the monitor has registered this resource; rejects when that failed. */
+  protected registered(): Promise<unknown> {
+    return this.#registered;
+  }
+
+  /** The monitor this resource registered with. */
+  protected monitor(): Monitor {
+    return this.#monitor;
+  }
+
+  async #register(init: ResourceInit, options: ResolvedResourceOptions): Promise<Registered> {
+    const ri = this[RESOURCE_INTERNALS];
+    const inputs: PropertyMap = {};
+    let registration: ResourceRegistration;
+    try {
+      const propertyDependencies: Record<string, string[]> = {};
+      const all = new Set<string>();
+      if (init.custom && init.args) {
+        const entries = Object.entries(init.args);
+        const resolved = await Promise.all(entries.map(([k, v]) => serializeProperty(v, k)));
+        entries.forEach(([k], i) => {
+          const { value, resources } = resolved[i];
+          if (value !== undefined) inputs[k] = value;
+          const urns = expandDependencies(resources, ri.urn);
+          if (urns.length > 0) propertyDependencies[k] = urns;
+          urns.forEach((u) => all.add(u));
+        });
+      }
+      const explicit = await collectDependsOn(init.opts.dependsOn, ri.urn);
+      expandDependencies(explicit, ri.urn).forEach((u) => all.add(u));
+      registration = {
+        urn: ri.urn,
+        type: ri.type,
+        name: ri.name,
+        custom: ri.custom,
+        ...(ri.parent ? { parent: internalsOf(ri.parent).urn } : {}),
+        inputs,
+        dependencies: [...all],
+        propertyDependencies,
+        ...(init.custom ? { provider: providerRef(init, ri) } : {}),
+        options,
+      };
+    } catch (error) {
+      if (wasReported(error)) throw error;
+      throw reportOnce(
+        new ResourceError(`The inputs of ${ri.urn} could not be resolved: ${messageOf(error)}`, { urn: ri.urn, code: "InputsFailed", cause: error }),
+      );
+    }
+    // A failed registration is the engine's own report; it is not reported again here.
+    const result = await this.#monitor.registerResource(registration);
+    return { result, inputs };
+  }
+}
+
+function resolveProviders(init: ResourceInit, pi: ResourceInternals | undefined, urn: string): Record<string, ResourceLike> {
+  const providers: Record<string, ResourceLike> = { ...pi?.providers };
+  const list = init.opts.providers === undefined ? [] : Array.isArray(init.opts.providers) ? init.opts.providers : Object.values(init.opts.providers);
+  for (const p of [...list, ...(init.opts.provider ? [init.opts.provider] : [])]) {
+    const pkg = isResourceLike(p) ? internalsOf(p).providerPackage : undefined;
+    if (pkg === undefined) {
+      throw new InputError(`A provider option of ${urn} is not a provider resource. Pass an instance of the package's Provider class (a ProviderResource).`);
+    }
+    providers[pkg] = p;
+  }
+  const own = init.opts.provider;
+  if (init.custom && own && !init.type.startsWith(PROVIDER_TYPE_PREFIX)) {
+    const pkg = internalsOf(own).providerPackage;
+    if (pkg !== packageOf(init.type)) {
+      throw new InputError(`${urn} is a ${packageOf(init.type)} resource but its provider option is a provider for "${pkg}". Pass a ${packageOf(init.type)} provider, or use the providers option on a component.`);
+    }
+  }
+  return providers;
+}
+
+function providerRef(init: ResourceInit, ri: ResourceInternals): ProviderRef {
+  const module = init.descriptor?.module ?? "";
+  if (ri.providerPackage !== undefined) return { module };
+  const explicit = ri.providers[packageOf(ri.type)];
+  return explicit ? { module, urn: internalsOf(explicit).urn } : { module };
+}
+
+function resolveOptions(opts: CustomResourceOptions, ri: ResourceInternals, custom: boolean): ResolvedResourceOptions {
+  const where = `Resource ${ri.urn}`;
+  const out: {
+    -readonly [K in keyof ResolvedResourceOptions]: ResolvedResourceOptions[K];
+  } = {};
+  if (ri.protect !== undefined) out.protect = ri.protect;
+  if (opts.ignoreChanges) out.ignoreChanges = [...opts.ignoreChanges];
+  if (opts.replaceOnChanges) out.replaceOnChanges = [...opts.replaceOnChanges];
+  if (opts.retainOnDelete !== undefined) out.retainOnDelete = opts.retainOnDelete;
+  if (opts.customTimeouts) out.customTimeouts = resolveTimeouts(opts.customTimeouts, where);
+  if (ri.aliases.length > 0) out.aliases = ri.aliases;
+  if (custom) {
+    if (opts.deleteBeforeReplace !== undefined) out.deleteBeforeReplace = opts.deleteBeforeReplace;
+    if (opts.import !== undefined) {
+      if (typeof opts.import !== "string" || opts.import === "") throw new InputError(`${where}: the import option must be the id of the existing object, a non-empty string.`);
+      out.import = opts.import;
+    }
+    if (opts.additionalSecretOutputs) out.additionalSecretOutputs = [...opts.additionalSecretOutputs];
+  }
+  return out;
+}
+
+/**
+ * A resource managed by a provider: created, updated and deleted in the cloud.
+ *
+ * Provider packages subclass it: the constructor passes the type token, the args, the options and
+ * a descriptor naming the provider module and the output properties. Declare those properties with
+ * `declare readonly` (a plain field declaration would overwrite them after `super`).
+ *
+ * @example
+ * export class RandomString extends CustomResource {
+ *   declare readonly result: Output<string>;
+ *   declare readonly length: Output<number>;
+ *   constructor(name: string, args: RandomStringArgs, opts?: CustomResourceOptions) {
+ *     super("random:index:RandomString", name, args, opts, { module: "@iac/sdk/random", outputs: ["result", "length"] });
+ *   }
+ * }
+ */
+export class CustomResource extends Resource {
+  /** The physical id; unknown during preview for a resource still to be created. */
+  readonly id: Output<string>;
+
+  constructor(type: string, name: string, args: object | undefined, opts: CustomResourceOptions | undefined, descriptor: CustomResourceDescriptor) {
+    super({ type, name, custom: true, args, opts: opts ?? {}, descriptor });
+    this.id = this.outputOf((r) => r.result.id ?? UNKNOWN);
+    Object.defineProperty(this[RESOURCE_INTERNALS], "id", { value: this.id, enumerable: true });
+    const secretNames = new Set(opts?.additionalSecretOutputs ?? []);
+    const preview = this.monitor().preview;
+    for (const name of descriptor.outputs ?? []) {
+      if (name === "urn" || name === "id") continue;
+      const out = this.outputFromState((r) => outputState(r, name, { preview, forceSecret: secretNames.has(name), self: this }));
+      Object.defineProperty(this, name, { value: out, enumerable: true, writable: false, configurable: false });
+    }
+  }
+}
+
+function outputState(r: Registered, name: string, o: { preview: boolean; forceSecret: boolean; self: ResourceLike }): OutputState<unknown> {
+  let raw: PropertyValue | undefined = r.result.outputs[name];
+  if (raw === undefined) raw = r.inputs[name];
+  // A resource still to be created has produced nothing yet; the engine may leave such outputs out.
+  if (raw === undefined && o.preview && r.result.id === undefined) raw = UNKNOWN;
+  if (raw === undefined) return { value: undefined, secret: o.forceSecret, resources: [o.self] };
+  const u = unwrapSecrets(raw);
+  return { value: u.value, secret: u.secret || o.forceSecret, resources: [o.self] };
+}
+
+/**
+ * A resource that groups others: it has no provider and registers no inputs. Children are created
+ * with `{ parent: this }`; their URNs carry this component's type, and they inherit its `protect`
+ * and providers. Call `registerOutputs` at the end of the constructor.
+ *
+ * @example
+ * class WebApp extends ComponentResource {
+ *   readonly url: Output<string>;
+ *   constructor(name: string, args: WebAppArgs, opts?: ComponentResourceOptions) {
+ *     super("mycompany:index:WebApp", name, args, opts);
+ *     const group = new ContainerGroup(`${name}-cg`, { ... }, { parent: this });
+ *     this.url = interpolate`http://${group.ipAddress}`;
+ *     this.registerOutputs({ url: this.url });
+ *   }
+ * }
+ */
+export class ComponentResource extends Resource {
+  constructor(type: string, name: string, args?: object, opts?: ComponentResourceOptions) {
+    super({ type, name, custom: false, args, opts: opts ?? {} });
+  }
+
+  /**
+   * Records the component's outputs (shown by the CLI and kept in state). Inputs are resolved first;
+   * secrets stay secret.
+   */
+  protected registerOutputs(outputs?: object | Output<object> | Promise<object>): void {
+    const urn = this[RESOURCE_INTERNALS].urn;
+    const monitor = this.monitor();
+    this.registered().then(
+      async () => {
+        try {
+          const s = await serializeProperty(outputs ?? {}, "outputs");
+          const value = s.value;
+          monitor.registerOutputs(urn, value !== null && typeof value === "object" && !Array.isArray(value) ? (value as PropertyMap) : {});
+        } catch (error) {
+          if (!wasReported(error)) {
+            reportOnce(new ResourceError(`The outputs of ${urn} could not be resolved: ${messageOf(error)}`, { urn, code: "OutputsFailed", cause: error }));
+          }
+        }
+      },
+      // The registration failed: already reported where it failed.
+      () => undefined,
+    );
+  }
+}

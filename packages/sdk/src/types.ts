@@ -1,0 +1,53 @@
+/**
+ * The types of values a program passes to resources: `Input<T>` at any depth, and `Unwrap<T>`,
+ * what such a value becomes once everything in it has resolved.
+ */
+import type { Output } from "./output.js";
+import type { OutputLike, ResourceLike } from "./internal.js";
+
+/** A value, a promise of it, or an Output of it. */
+export type Input<T> = T | Promise<T> | Output<T>;
+
+type Primitive = string | number | boolean | null | undefined | bigint | symbol;
+
+/**
+ * `T` where any property or element, at any depth, may also be an Input.
+ *
+ * @example
+ * type Args = DeepInput<{ tags: Record<string, string> }>;
+ * const a: Args = { tags: { env: config.require("env"), owner: someOutput } };
+ */
+export type DeepInput<T> = T extends Primitive
+  ? Input<T>
+  : T extends ResourceLike
+    ? Input<T>
+    : T extends readonly (infer U)[]
+      ? Input<DeepInput<U>[]>
+      : T extends object
+        ? Input<{ [K in keyof T]: DeepInput<T[K]> }>
+        : Input<T>;
+
+/**
+ * The args of a resource: each property of `T` as a {@link DeepInput}. Optional properties stay optional.
+ *
+ * @example
+ * export type RandomStringArgs = Inputs<{ length: number; keepers?: Record<string, string> }>;
+ */
+export type Inputs<T extends object = Record<string, unknown>> = { [K in keyof T]: DeepInput<T[K]> };
+
+/** What an Input becomes once it has resolved: Outputs and promises replaced by their values, at any depth. */
+export type Unwrap<T> =
+  T extends OutputLike<infer U> ? UnwrapSimple<U> : T extends Promise<infer U> ? UnwrapSimple<U> : UnwrapSimple<T>;
+
+type UnwrapSimple<T> = T extends Primitive
+  ? T
+  : // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+    T extends Function
+    ? T
+    : T extends ResourceLike
+      ? T
+      : T extends readonly (infer U)[]
+        ? Unwrap<U>[]
+        : T extends object
+          ? { [K in keyof T]: Unwrap<T[K]> }
+          : never;
