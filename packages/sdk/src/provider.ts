@@ -131,6 +131,13 @@ export interface Provider<I extends PropertyMap = PropertyMap, O extends Propert
   update(id: string, olds: ResourceState<I, O>, news: I, ctx: ProviderContext): Promise<{ outputs: O }>;
   /** Delete; a resource that is already gone is success. */
   delete(id: string, olds: ResourceState<I, O>, ctx: ProviderContext): Promise<void>;
+  /**
+   * Optional: find the cloud object these (checked) inputs would have created, or `undefined`.
+   * The engine calls it for a create that a crash interrupted (the pending operation records the
+   * inputs, autonames included, since `check` fixes them before `create`), so the next run adopts
+   * the object instead of creating a duplicate. Never creates or changes anything.
+   */
+  find?(inputs: I, ctx: ProviderContext): Promise<{ id: string; outputs: O } | undefined>;
 }
 
 /** A configured set of providers for one package (one subscription, one cluster, ...). */
