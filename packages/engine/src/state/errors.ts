@@ -1,0 +1,82 @@
+/**
+ * Errors of the state layer: backends, locks, secrets, stack config and stack operations.
+ * Every error carries a stable `code` the CLI can switch on; messages say what failed, where,
+ * and how to fix it, so the CLI shows them without a stack trace.
+ */
+import { EngineError } from "../errors.js";
+import type { LockInfo } from "./types.js";
+
+/** Stable codes of {@link StateError}. */
+export type StateErrorCode =
+  | "StateCorrupt"
+  | "StateInvalid"
+  | "StackLocked"
+  | "StackNotFound"
+  | "StackExists"
+  | "StackNotEmpty"
+  | "InvalidStackName"
+  | "NoStackSelected"
+  | "SecretsDecrypt"
+  | "SecretsKeyMissing"
+  | "ConfigInvalid"
+  | "ResourceNotFound"
+  | "ResourceProtected"
+  | "ResourceHasDependents"
+  | "StateWriterClosed";
+
+/** Base of every error the state layer raises; an {@link EngineError}, so the CLI handles both alike. */
+export class StateError extends EngineError {
+  /** Stable identifier of the failure (never reworded). */
+  declare readonly code: StateErrorCode;
+  constructor(code: StateErrorCode, message: string, options?: { readonly cause?: unknown }) {
+    super(message, { code, cause: options?.cause });
+    this.name = "StateError";
+  }
+}
+
+/** A snapshot or journal that cannot be read: refused, never overwritten. */
+export class StateCorruptError extends StateError {
+  /** The file that could not be read. */
+  readonly path: string;
+  constructor(options: { readonly path: string; readonly problem: string; readonly cause?: unknown }) {
+    super(
+      "StateCorrupt",
+      `The state file ${options.path} cannot be read: ${options.problem}. It was left untouched. ` +
+        `To recover, run \`iac state import <file>\` with a good export, or restore ${backupHint(options.path)}.`,
+      { cause: options.cause },
+    );
+    this.name = "StateCorruptError";
+    this.path = options.path;
+  }
+}
+
+function backupHint(path: string): string {
+  return path.endsWith("snapshot.json") ? `the previous snapshot ${path}.bak (copy it over ${path})` : "the previous snapshot snapshot.json.bak";
+}
+
+/** Another process holds the stack's lock. */
+export class StackLockedError extends StateError {
+  /** Who holds the lock (undefined when the lock file cannot be read). */
+  readonly holder?: LockInfo;
+  constructor(options: { readonly stack: string; readonly path: string; readonly holder?: LockInfo; readonly holderGone?: boolean }) {
+    const { holder } = options;
+    const who = holder
+      ? `by \`${holder.command}\` (pid ${holder.pid} on host ${holder.host}${holder.user ? `, user ${holder.user}` : ""}) since ${holder.time}`
+      : `by a process whose lock file ${options.path} is empty or unreadable (it may have crashed while taking the lock)`;
+    const gone = options.holderGone && holder ? ` Process ${holder.pid} no longer exists on this host, so the lock looks stale.` : "";
+    super(
+      "StackLocked",
+      `Stack "${options.stack}" is locked ${who}.${gone} If that process is no longer running, run \`iac cancel\` to break the lock.`,
+    );
+    this.name = "StackLockedError";
+    this.holder = holder;
+  }
+}
+
+/** A secret could not be decrypted, or the key cannot be obtained. */
+export class SecretsDecryptError extends StateError {
+  constructor(message: string, options?: { readonly cause?: unknown }) {
+    super("SecretsDecrypt", message, options);
+    this.name = "SecretsDecryptError";
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * One writer per stack: `lock.json`, created with O_EXCL so that of two processes taking it at
+ * once exactly one succeeds. Locks are never broken automatically: a pid on another host cannot
+ * be checked, so a stale lock is reported (with a hint when the holder is visibly gone) and
+ * `iac cancel` breaks it.
+ */
+import { randomBytes } from "node:crypto";
+import { open, readFile } from "node:fs/promises";
+import { hostname, userInfo } from "node:os";
+import { dirname } from "node:path";
+import { StackLockedError } from "./errors.js";
+import { fsyncDir, removeIfExists } from "./fs-util.js";
+import type { Lock, LockInfo } from "./types.js";
+
+/** What `lock.json` holds: the holder plus a token only the holder knows, so release cannot remove a successor's lock. */
+interface LockFile extends LockInfo {
+  readonly token: string;
+}
+
+/** Take the lock at `path` for `stack`; throws {@link StackLockedError} naming the holder when it is taken. */
+export async function acquireLock(options: { readonly path: string; readonly stack: string; readonly command: string }): Promise<Lock> {
+  const info: LockInfo = { host: hostname(), pid: process.pid, time: new Date().toISOString(), command: options.command, user: currentUser() };
+  const file: LockFile = { ...info, token: randomBytes(16).toString("hex") };
+  let handle;
+  try {
+    handle = await open(options.path, "wx", 0o644);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    const holder = await readLock(options.path);
+    throw new StackLockedError({ stack: options.stack, path: options.path, holder, holderGone: holder !== undefined && holderIsGone(holder) });
+  }
+  try {
+    await handle.writeFile(`${JSON.stringify(file, null, 2)}\n`);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await fsyncDir(dirname(options.path));
+  return {
+    info,
+    release: async () => {
+      // Only remove the lock if it is still ours: after `iac cancel` another process may hold it.
+      const current = await readLockFile(options.path);
+      if (current?.token === file.token) {
+        await removeIfExists(options.path);
+        await fsyncDir(dirname(options.path)).catch(() => undefined);
+      }
+    },
+  };
+}
+
+/** Who holds the lock at `path`; undefined when it is free or unreadable (e.g. empty after a crash while taking it). */
+export async function readLock(path: string): Promise<LockInfo | undefined> {
+  const file = await readLockFile(path);
+  if (!file) return undefined;
+  const { token: _token, ...info } = file;
+  return info;
+}
+
+/** Remove the lock at `path` whatever holds it (`iac cancel`); returns the old holder. */
+export async function breakLock(path: string): Promise<LockInfo | undefined> {
+  const holder = await readLock(path);
+  await removeIfExists(path);
+  return holder;
+}
+
+/** True when the lock file exists, readable or not. */
+export async function isLocked(path: string): Promise<boolean> {
+  try {
+    await readFile(path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
+    throw error;
+  }
+}
+
+async function readLockFile(path: string): Promise<LockFile | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  }
+  try {
+    const value = JSON.parse(text) as Partial<LockFile>;
+    if (typeof value.host !== "string" || typeof value.pid !== "number" || typeof value.time !== "string" || typeof value.command !== "string") return undefined;
+    return value as LockFile;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The holder is on this host and its pid does not exist (ESRCH). EPERM means it exists under another user. */
+function holderIsGone(holder: LockInfo): boolean {
+  if (holder.host !== hostname()) return false;
+  try {
+    process.kill(holder.pid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "ESRCH";
+  }
+}
+
+function currentUser(): string | undefined {
+  try {
+    return userInfo().username;
+  } catch {
+    return undefined;
+  }
+}

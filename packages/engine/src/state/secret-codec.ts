@@ -1,0 +1,69 @@
+/**
+ * Secrets on disk. In memory a secret is `wrapSecret(value)`: `{ [SECRET_SIG]: SECRET_SIG_VALUE, value }`.
+ * On disk the same marker holds a ciphertext instead of the value:
+ * `{ [SECRET_SIG]: SECRET_SIG_VALUE, ciphertext: "v1:..." }`, the ciphertext being the
+ * encryption of `JSON.stringify(value)`. The walk is generic (any depth, any field), so a secret
+ * cannot escape encryption by sitting somewhere the code did not expect.
+ */
+import { SECRET_SIG, SECRET_SIG_VALUE, isSecretValue, wrapSecret } from "@iac/sdk/runtime";
+import type { PropertyValue } from "@iac/sdk/provider";
+import { SecretsDecryptError, StateError } from "./errors.js";
+import type { Crypter } from "./types.js";
+
+/** Replace every wrapped secret in `value` by its encrypted form. Returns a new value. */
+export function encryptSecrets<T>(value: T, crypter: Crypter): T {
+  return walk(value, (v) => (isSecretValue(v) ? { [SECRET_SIG]: SECRET_SIG_VALUE, ciphertext: crypter.encrypt(JSON.stringify(v.value)) } : undefined)) as T;
+}
+
+/**
+ * Replace every encrypted secret in `value` by `wrapSecret(plaintext)`. `where` names the file in
+ * errors. A marker that still holds a plaintext `value` (hand-made import) is accepted as is.
+ */
+export function decryptSecrets<T>(value: T, crypter: Crypter, where: string): T {
+  return walk(value, (v) => {
+    if (!isMarked(v)) return undefined;
+    const ciphertext = (v as { ciphertext?: unknown }).ciphertext;
+    if (typeof ciphertext !== "string") return isSecretValue(v) && "value" in v ? wrapSecret(v.value) : undefined;
+    let plaintext: string;
+    try {
+      plaintext = crypter.decrypt(ciphertext);
+    } catch (error) {
+      if (error instanceof StateError) {
+        throw new SecretsDecryptError(`Cannot decrypt a secret in ${where}: ${error.message}`, { cause: error });
+      }
+      throw error;
+    }
+    try {
+      return wrapSecret(JSON.parse(plaintext) as PropertyValue);
+    } catch (cause) {
+      throw new SecretsDecryptError(`A secret in ${where} decrypted to something that is not JSON: the file was damaged. Restore it from snapshot.json.bak or an export.`, { cause });
+    }
+  }) as T;
+}
+
+/** True when a value holds a plaintext secret anywhere (used to assert nothing plaintext is written). */
+export function containsPlaintextSecret(value: unknown): boolean {
+  let found = false;
+  walk(value, (v) => {
+    if (isSecretValue(v) && !("ciphertext" in v)) found = true;
+    return undefined;
+  });
+  return found;
+}
+
+function isMarked(v: unknown): boolean {
+  return v !== null && typeof v === "object" && (v as Record<string, unknown>)[SECRET_SIG] === SECRET_SIG_VALUE;
+}
+
+/** Deep copy of a JSON value where `replace` may substitute any object or array node. */
+function walk(value: unknown, replace: (v: object) => unknown): unknown {
+  if (value === null || typeof value !== "object") return value;
+  const replaced = replace(value);
+  if (replaced !== undefined) return replaced;
+  if (Array.isArray(value)) return value.map((item) => walk(item, replace));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    if (v !== undefined) out[k] = walk(v, replace);
+  }
+  return out;
+}
