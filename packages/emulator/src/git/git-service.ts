@@ -6,7 +6,7 @@ import { EventEmitter } from "node:events";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Service, ServiceContext, ServiceFactory } from "../service.js";
 import { serveWithHttpBackend } from "./http-backend.js";
-import { readTreeFiles, resolveBranch, type GitFile } from "./reader.js";
+import { readTreeFiles, resolveBranch, resolveTag, type GitFile } from "./reader.js";
 import { normalizeRepoPath, RepoStore, splitRequestPath, tryNormalizeRepoPath, type RepoPath } from "./repos.js";
 
 /** The realm git shows when it asks for credentials. */
@@ -27,6 +27,8 @@ export interface GitService extends Service {
   readonly name: "git";
   /** The commit a branch points at, or undefined when the repository or branch does not exist. */
   resolveRef(repoPath: string, branch: string): Promise<string | undefined>;
+  /** The commit a tag points at, or undefined when the repository or tag does not exist. */
+  resolveTag(repoPath: string, tag: string): Promise<string | undefined>;
   /** Every file under `dirPath` at commit `sha` (paths from the repository root). */
   readFiles(repoPath: string, sha: string, dirPath: string): Promise<GitFile[]>;
   /** The repositories present, as `owner/name.git`. */
@@ -114,6 +116,11 @@ export const createGitService: ServiceFactory = (ctx: ServiceContext): GitServic
       const repo = normalizeRepoPath(repoPath);
       if (!repos.exists(repo)) return undefined;
       return resolveBranch(repos.dirOf(repo), branch);
+    },
+    async resolveTag(repoPath, tag) {
+      const repo = normalizeRepoPath(repoPath);
+      if (!repos.exists(repo)) return undefined;
+      return resolveTag(repos.dirOf(repo), tag);
     },
     async readFiles(repoPath, sha, dirPath) {
       const repo = normalizeRepoPath(repoPath);

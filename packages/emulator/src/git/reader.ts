@@ -17,9 +17,19 @@ export interface GitFile {
 const SHA = /^[0-9a-f]{40}$/;
 
 /** The commit `refs/heads/<branch>` points at in a bare repository, or undefined when absent. */
-export async function resolveBranch(gitDir: string, branch: string): Promise<string | undefined> {
-  if (!/^[^\s~^:?*[\\]+$/.test(branch) || branch.startsWith("-")) return undefined;
-  const { code, stdout } = await runGit(["rev-parse", "--verify", "--quiet", `refs/heads/${branch}^{commit}`], { gitDir, okCodes: [1, 128] });
+export function resolveBranch(gitDir: string, branch: string): Promise<string | undefined> {
+  return resolveFullRef(gitDir, "refs/heads/", branch);
+}
+
+/** The commit tag `refs/tags/<tag>` (lightweight or annotated) points at, or undefined. */
+export function resolveTag(gitDir: string, tag: string): Promise<string | undefined> {
+  return resolveFullRef(gitDir, "refs/tags/", tag);
+}
+
+async function resolveFullRef(gitDir: string, prefix: string, name: string): Promise<string | undefined> {
+  // Refuse what is not a plain ref name, so nothing user-given reaches git as revision syntax.
+  if (!/^[^\s~^:?*[\\]+$/.test(name) || name.startsWith("-") || name.includes("..")) return undefined;
+  const { code, stdout } = await runGit(["rev-parse", "--verify", "--quiet", `${prefix}${name}^{commit}`], { gitDir, okCodes: [1, 128] });
   if (code !== 0) return undefined;
   const sha = stdout.toString("utf8").trim();
   return SHA.test(sha) ? sha : undefined;

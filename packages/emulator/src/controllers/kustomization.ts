@@ -1,0 +1,171 @@
+/**
+ * Flux's kustomize-controller for Kustomization (`kustomize.toolkit.fluxcd.io/v1`), emulated: once
+ * its source GitRepository has an artifact, it builds the manifests at `spec.path` of that commit
+ * (see manifests.ts for what is supported), applies them with server-side apply in Flux's order,
+ * prunes what the previous revision applied and this one does not, and reports the revision.
+ */
+import type { ClusterAccess, ObjectKey } from "./cluster.js";
+import { commitOfRevision, type GitReader } from "./git-repository.js";
+import { buildManifests, inventoryEntry, isClusterDefinition, type InventoryEntry } from "./manifests.js";
+import { conditionOf, GIT_REPOSITORY, KUSTOMIZATION, keyOf, withCondition, type Condition, type KubeObject } from "./objects.js";
+
+/** The field manager Flux's kustomize-controller applies with. */
+export const FIELD_MANAGER = "kustomize-controller";
+export const NAME_LABEL = "kustomize.toolkit.fluxcd.io/name";
+export const NAMESPACE_LABEL = "kustomize.toolkit.fluxcd.io/namespace";
+
+export interface KustomizationDeps {
+  readonly cluster: ClusterAccess;
+  readonly git: GitReader;
+  readonly now: string;
+  /** How long to wait for applied CRDs to be Established before applying the rest. */
+  readonly crdWaitMs?: number;
+}
+
+/** Why a Kustomization is not Ready (Flux's reasons). */
+export type NotReadyReason = "DependencyNotReady" | "ArtifactFailed" | "BuildFailed" | "ReconciliationFailed";
+
+/** The source a Kustomization points at and its revision, or why it cannot be used. */
+export type SourceState =
+  | { readonly kind: "ready"; readonly repo: string; readonly revision: string; readonly commit: string }
+  | { readonly kind: "blocked"; readonly reason: NotReadyReason; readonly message: string };
+
+function sourceKey(obj: KubeObject): ObjectKey & { readonly sourceKind: string } {
+  const ref = (obj.spec?.["sourceRef"] ?? {}) as Record<string, unknown>;
+  return {
+    ...GIT_REPOSITORY,
+    sourceKind: typeof ref["kind"] === "string" ? (ref["kind"] as string) : "",
+    namespace: typeof ref["namespace"] === "string" ? (ref["namespace"] as string) : (obj.metadata.namespace ?? "default"),
+    name: typeof ref["name"] === "string" ? (ref["name"] as string) : "",
+  };
+}
+
+/** Whether every `dependsOn` Kustomization is Ready at its current generation; the first one that is not. */
+export function firstUnreadyDependency(obj: KubeObject, cluster: ClusterAccess): string | undefined {
+  const deps = Array.isArray(obj.spec?.["dependsOn"]) ? (obj.spec!["dependsOn"] as Record<string, unknown>[]) : [];
+  for (const d of deps) {
+    const key = { ...KUSTOMIZATION, namespace: typeof d["namespace"] === "string" ? (d["namespace"] as string) : (obj.metadata.namespace ?? "default"), name: String(d["name"] ?? "") };
+    const dep = cluster.get(key);
+    const ready = conditionOf(dep, "Ready");
+    if (dep === undefined || ready?.status !== "True" || dep.status?.["observedGeneration"] !== (dep.metadata.generation ?? 1)) return `${key.namespace}/${key.name}`;
+  }
+  return undefined;
+}
+
+/** The source revision a Kustomization would apply now. */
+export function sourceState(obj: KubeObject, cluster: ClusterAccess, git: GitReader): SourceState {
+  const key = sourceKey(obj);
+  if (key.sourceKind !== "GitRepository") {
+    return { kind: "blocked", reason: "ArtifactFailed", message: `Source kind '${key.sourceKind}' is not supported by the local cloud; use a GitRepository.` };
+  }
+  const source = cluster.get(key);
+  if (source === undefined) return { kind: "blocked", reason: "ArtifactFailed", message: `Source 'GitRepository/${key.namespace}/${key.name}' not found` };
+  const revision = (source.status?.["artifact"] as { revision?: string } | undefined)?.revision;
+  const commit = revision === undefined ? undefined : commitOfRevision(revision);
+  const repo = git.repoPathOfUrl(String(source.spec?.["url"] ?? ""));
+  if (revision === undefined || commit === undefined || repo === undefined) {
+    return { kind: "blocked", reason: "ArtifactFailed", message: "Source artifact not found, retrying in 30s" };
+  }
+  return { kind: "ready", repo, revision, commit };
+}
+
+function notReady(obj: KubeObject, reason: NotReadyReason, message: string, now: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  const generation = obj.metadata.generation ?? 1;
+  const prior = Array.isArray(obj.status?.["conditions"]) ? (obj.status!["conditions"] as Condition[]) : undefined;
+  const conditions = withCondition(prior, { type: "Ready", status: "False", reason, message, observedGeneration: generation }, now);
+  return { ...(obj.status ?? {}), observedGeneration: generation, conditions, ...extra };
+}
+
+function previousInventory(obj: KubeObject): InventoryEntry[] {
+  const inv = obj.status?.["inventory"] as { entries?: InventoryEntry[] } | undefined;
+  return Array.isArray(inv?.entries) ? inv!.entries : [];
+}
+
+/** The object an inventory entry names (`<ns>_<name>_<group>_<kind>`, version `v`). */
+export function keyOfInventoryEntry(entry: InventoryEntry): ObjectKey | undefined {
+  const parts = entry.id.split("_");
+  if (parts.length !== 4) return undefined;
+  const [namespace, name, group, kind] = parts as [string, string, string, string];
+  return { apiVersion: group === "" ? entry.v : `${group}/${entry.v}`, kind, name, ...(namespace === "" ? {} : { namespace }) };
+}
+
+async function waitEstablished(cluster: ClusterAccess, names: readonly string[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const pending = names.filter((name) => conditionOf(cluster.get({ apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition", name }), "Established")?.status !== "True");
+    if (pending.length === 0 || Date.now() >= deadline) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Put an object where Flux would: labelled as this Kustomization's, in its target namespace. */
+function prepare(obj: KubeObject, ks: KubeObject, cluster: ClusterAccess): KubeObject {
+  const namespaced = cluster.isNamespaced(obj);
+  const target = typeof ks.spec?.["targetNamespace"] === "string" ? (ks.spec!["targetNamespace"] as string) : undefined;
+  const labels = { ...(obj.metadata.labels ?? {}), [NAME_LABEL]: ks.metadata.name, [NAMESPACE_LABEL]: ks.metadata.namespace ?? "default" };
+  const { namespace: _ignored, ...meta } = obj.metadata;
+  // Flux requires a namespace on namespaced objects; the local cloud falls back to "default" as kubectl would.
+  const namespace = namespaced === false ? undefined : (target ?? obj.metadata.namespace ?? "default");
+  return { ...obj, metadata: { ...meta, labels, ...(namespace === undefined ? {} : { namespace }) } };
+}
+
+/**
+ * Reconcile one Kustomization: apply and prune through the cluster, and return the status to
+ * write. Never throws for a problem of the user's making; it reports it in the Ready condition.
+ */
+export async function reconcileKustomization(ks: KubeObject, deps: KustomizationDeps): Promise<Record<string, unknown>> {
+  const { cluster, git, now } = deps;
+  const unready = firstUnreadyDependency(ks, cluster);
+  if (unready !== undefined) return notReady(ks, "DependencyNotReady", `dependency '${unready}' is not ready`, now);
+  const source = sourceState(ks, cluster, git);
+  if (source.kind === "blocked") return notReady(ks, source.reason, source.message, now);
+
+  const attempted = { lastAttemptedRevision: source.revision };
+  const path = typeof ks.spec?.["path"] === "string" ? (ks.spec!["path"] as string) : "";
+  let objects: KubeObject[];
+  try {
+    const files = await git.readFiles(source.repo, source.commit, path);
+    objects = buildManifests(files, path).map((o) => prepare(o, ks, cluster));
+  } catch (err) {
+    return notReady(ks, "BuildFailed", `kustomize build failed: ${(err as Error).message}`, now, attempted);
+  }
+
+  const applied: KubeObject[] = [];
+  const current = objects.filter((o) => !isClusterDefinition(o));
+  try {
+    const definitions = objects.filter(isClusterDefinition);
+    for (const o of definitions) applied.push(await cluster.apply(o, FIELD_MANAGER));
+    const crds = definitions.filter((o) => o.kind === "CustomResourceDefinition").map((o) => o.metadata.name);
+    if (crds.length > 0) await waitEstablished(cluster, crds, deps.crdWaitMs ?? 5_000);
+    for (const o of current) applied.push(await cluster.apply(o, FIELD_MANAGER));
+  } catch (err) {
+    const failed = objects[applied.length];
+    const what = failed === undefined ? "" : `${failed.kind}/${keyOf(failed)} `;
+    return notReady(ks, "ReconciliationFailed", `${what}apply failed: ${(err as Error).message}`, now, attempted);
+  }
+
+  const entries = objects.map(inventoryEntry).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  if (ks.spec?.["prune"] === true) {
+    const keep = new Set(entries.map((e) => e.id));
+    // Delete in reverse apply order, so namespaces go after what they hold.
+    const stale = previousInventory(ks).filter((e) => !keep.has(e.id)).map(keyOfInventoryEntry).filter((k): k is ObjectKey => k !== undefined).reverse();
+    for (const key of stale) {
+      const live = cluster.get(key);
+      // Only what this Kustomization applied is pruned, as Flux checks its ownership labels.
+      if (live?.metadata.labels?.[NAME_LABEL] !== ks.metadata.name || live.metadata.labels?.[NAMESPACE_LABEL] !== (ks.metadata.namespace ?? "default")) continue;
+      await cluster.delete(key);
+    }
+  }
+
+  const generation = ks.metadata.generation ?? 1;
+  const prior = Array.isArray(ks.status?.["conditions"]) ? (ks.status!["conditions"] as Condition[]) : undefined;
+  const conditions = withCondition(prior, { type: "Ready", status: "True", reason: "ReconciliationSucceeded", message: `Applied revision: ${source.revision}`, observedGeneration: generation }, now);
+  return {
+    ...(ks.status ?? {}),
+    observedGeneration: generation,
+    conditions,
+    lastAppliedRevision: source.revision,
+    lastAttemptedRevision: source.revision,
+    inventory: { entries },
+  };
+}

@@ -1,0 +1,173 @@
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { promisify } from "node:util";
+import { availableDeploymentStatus, deploymentNeedsStatus } from "../src/controllers/deployment.js";
+import { parseDuration } from "../src/controllers/duration.js";
+import { reconcileGitRepository } from "../src/controllers/git-repository.js";
+import { buildManifests, inventoryId, ManifestError } from "../src/controllers/manifests.js";
+import { keyOfInventoryEntry } from "../src/controllers/kustomization.js";
+import type { KubeObject } from "../src/controllers/objects.js";
+import { createGitService, type GitService } from "../src/git/index.js";
+import { startLocalCloud, type LocalCloud } from "../src/server.js";
+
+const exec = promisify(execFile);
+const NOW = "2026-01-02T03:04:05Z";
+
+function deployment(generation: number, replicas?: number, status?: Record<string, unknown>): KubeObject {
+  return { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "web", namespace: "apps", generation }, spec: { ...(replicas === undefined ? {} : { replicas }), template: { spec: { containers: [{ name: "c", image: "nginx" }] } } }, ...(status ? { status } : {}) };
+}
+
+describe("the Deployment controller's status", () => {
+  it("reports every replica ready, updated and available, with Available and Progressing conditions", () => {
+    const status = availableDeploymentStatus(deployment(3, 2), NOW);
+    assert.equal(status["observedGeneration"], 3);
+    assert.equal(status["replicas"], 2);
+    assert.equal(status["readyReplicas"], 2);
+    assert.equal(status["availableReplicas"], 2);
+    assert.equal(status["updatedReplicas"], 2);
+    const conditions = status["conditions"] as { type: string; status: string; reason: string }[];
+    assert.deepEqual(conditions.map((c) => [c.type, c.status, c.reason]), [
+      ["Available", "True", "MinimumReplicasAvailable"],
+      ["Progressing", "True", "NewReplicaSetAvailable"],
+    ]);
+  });
+
+  it("defaults to one replica and leaves zero counts out, as the API server does", () => {
+    assert.equal(availableDeploymentStatus(deployment(1), NOW)["replicas"], 1);
+    const none = availableDeploymentStatus(deployment(1, 0), NOW);
+    assert.equal("replicas" in none, false);
+    assert.equal("readyReplicas" in none, false);
+  });
+
+  it("needs a status until observedGeneration catches up with generation", () => {
+    assert.equal(deploymentNeedsStatus(deployment(1)), true);
+    assert.equal(deploymentNeedsStatus(deployment(2, 1, { observedGeneration: 1 })), true);
+    assert.equal(deploymentNeedsStatus(deployment(2, 1, { observedGeneration: 2 })), false);
+  });
+
+  it("keeps a condition's lastTransitionTime when its status does not change", () => {
+    const first = availableDeploymentStatus(deployment(1), "2026-01-01T00:00:00Z");
+    const second = availableDeploymentStatus(deployment(2, 1, first), NOW);
+    const available = (second["conditions"] as { type: string; lastTransitionTime: string; lastUpdateTime: string }[])[0]!;
+    assert.equal(available.lastTransitionTime, "2026-01-01T00:00:00Z");
+    assert.equal(available.lastUpdateTime, NOW);
+  });
+});
+
+describe("Go durations", () => {
+  for (const [text, ms] of [["1m0s", 60_000], ["10m", 600_000], ["1h30m", 5_400_000], ["500ms", 500], ["1.5s", 1_500]] as const) {
+    it(`reads ${text} as ${ms} ms`, () => assert.equal(parseDuration(text), ms));
+  }
+  it("refuses what is not a duration", () => {
+    assert.equal(parseDuration("5 minutes"), undefined);
+    assert.equal(parseDuration(5), undefined);
+  });
+});
+
+describe("building a Kustomization's manifests", () => {
+  const file = (path: string, content: string) => ({ path, content });
+  const ns = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: apps\n";
+  const cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\n  namespace: apps\n";
+  const dep = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: apps\n";
+
+  it("takes every YAML file below the path, namespaces first, without a kustomization.yaml", () => {
+    const objects = buildManifests([file("clusters/dev/b.yaml", `${dep}---\n${cm}`), file("clusters/dev/sub/a.yml", ns), file("clusters/dev/README.md", "# no"), file("other/x.yaml", cm)], "./clusters/dev");
+    assert.deepEqual(objects.map((o) => `${o.kind}/${o.metadata.name}`), ["Namespace/apps", "ConfigMap/cfg", "Deployment/web"]);
+  });
+
+  it("skips YAML that is not a Kubernetes object when no kustomization.yaml lists it", () => {
+    const objects = buildManifests([file("d/values.yaml", "replicas: 3\n"), file("d/ns.yaml", ns)], "d");
+    assert.deepEqual(objects.map((o) => o.kind), ["Namespace"]);
+  });
+
+  it("applies only the resources a kustomization.yaml lists, following directories with their own", () => {
+    const objects = buildManifests(
+      [
+        file("d/kustomization.yaml", "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ns.yaml\n  - app\n"),
+        file("d/ns.yaml", ns),
+        file("d/unlisted.yaml", cm),
+        file("d/app/kustomization.yaml", "resources: [dep.yaml]\n"),
+        file("d/app/dep.yaml", dep),
+      ],
+      "d",
+    );
+    assert.deepEqual(objects.map((o) => o.kind), ["Namespace", "Deployment"]);
+  });
+
+  it("refuses a listed resource that is missing, remote, or a plain directory, naming it", () => {
+    const k = (res: string) => [file("d/kustomization.yaml", `resources: [${res}]\n`), file("d/dir/x.yaml", cm)];
+    assert.throws(() => buildManifests(k("gone.yaml"), "d"), (e: ManifestError) => e.code === "ManifestBuildFailed" && /gone\.yaml.*does not exist/.test(e.message));
+    assert.throws(() => buildManifests(k("https://example.com/x.yaml"), "d"), /remote resource/);
+    assert.throws(() => buildManifests(k("dir"), "d"), /directory without a kustomization\.yaml/);
+  });
+
+  it("names inventory entries as Flux does and reads them back", () => {
+    const id = inventoryId({ apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "web", namespace: "apps" } });
+    assert.equal(id, "apps_web_apps_Deployment");
+    assert.deepEqual(keyOfInventoryEntry({ id, v: "v1" }), { apiVersion: "apps/v1", kind: "Deployment", namespace: "apps", name: "web" });
+    assert.deepEqual(keyOfInventoryEntry({ id: "_apps__Namespace", v: "v1" }), { apiVersion: "v1", kind: "Namespace", name: "apps" });
+  });
+});
+
+describe("the GitRepository controller's status against the local git host", () => {
+  let dir: string;
+  let cloud: LocalCloud;
+  let git: GitService;
+  let sha: string;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), "iac-ctl-"));
+    cloud = await startLocalCloud({ dataDir: join(dir, "local"), services: { git: createGitService } });
+    git = cloud.service<GitService>("git")!;
+    const work = join(dir, "work");
+    await mkdir(work);
+    const env = { ...process.env, HOME: dir, GIT_CONFIG_NOSYSTEM: "1", GIT_CONFIG_GLOBAL: "/dev/null", GIT_TERMINAL_PROMPT: "0" };
+    const run = (...args: string[]) => exec("git", ["-c", "user.name=T", "-c", "user.email=t@example.com", ...args], { cwd: work, env });
+    await run("init", "--quiet", "--initial-branch=main");
+    await writeFile(join(work, "a.yaml"), "kind: x\n");
+    await run("add", ".");
+    await run("commit", "--quiet", "-m", "one");
+    await run("tag", "v1");
+    await run("push", "--quiet", "--tags", cloud.endpoints.git.replace("http://", "http://u:p@") + "/org/fleet.git", "main");
+    sha = (await run("rev-parse", "HEAD")).stdout.trim();
+  });
+  after(async () => {
+    await cloud.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const repo = (spec: Record<string, unknown>): KubeObject => ({ apiVersion: "source.toolkit.fluxcd.io/v1", kind: "GitRepository", metadata: { name: "fleet", namespace: "flux-system", generation: 2 }, spec: { interval: "1m", ...spec } });
+
+  it("reports the branch's commit as <branch>@sha1:<commit> and Ready=True", async () => {
+    const { status, revision } = await reconcileGitRepository(repo({ url: `${cloud.endpoints.git}/org/fleet.git`, ref: { branch: "main" } }), git, NOW);
+    assert.equal(revision, `main@sha1:${sha}`);
+    assert.equal((status["artifact"] as { revision: string }).revision, `main@sha1:${sha}`);
+    assert.equal(status["observedGeneration"], 2);
+    const ready = (status["conditions"] as { type: string; status: string; reason: string; message: string }[]).find((c) => c.type === "Ready")!;
+    assert.deepEqual([ready.status, ready.reason, ready.message], ["True", "Succeeded", `stored artifact for revision 'main@sha1:${sha}'`]);
+  });
+
+  it("resolves a tag as <tag>@sha1:<commit>", async () => {
+    const { revision } = await reconcileGitRepository(repo({ url: `${cloud.endpoints.git}/org/fleet`, ref: { tag: "v1" } }), git, NOW);
+    assert.equal(revision, `v1@sha1:${sha}`);
+  });
+
+  it("looks for master when no ref is given, as Flux does, and fails when it is absent", async () => {
+    const { status, revision } = await reconcileGitRepository(repo({ url: `${cloud.endpoints.git}/org/fleet.git` }), git, NOW);
+    assert.equal(revision, undefined);
+    const ready = (status["conditions"] as { type: string; status: string; reason: string; message: string }[])[0]!;
+    assert.deepEqual([ready.status, ready.reason], ["False", "GitOperationFailed"]);
+    assert.match(ready.message, /refs\/heads\/master/);
+  });
+
+  it("fails with GitOperationFailed for a repository outside the local git host", async () => {
+    const { status } = await reconcileGitRepository(repo({ url: "https://github.com/org/fleet", ref: { branch: "main" } }), git, NOW);
+    const ready = (status["conditions"] as { reason: string; message: string }[])[0]!;
+    assert.equal(ready.reason, "GitOperationFailed");
+    assert.match(ready.message, /unable to clone 'https:\/\/github.com\/org\/fleet'/);
+  });
+});
