@@ -1,0 +1,13 @@
+/** What every handler gets besides the request. */
+import type { MatchedFault } from "../faults.js";
+import type { ArmStore } from "./store.js";
+
+export interface ArmContext {
+  readonly store: ArmStore;
+  /** Milliseconds per step of a long-running operation. */
+  readonly lroStepMs: number;
+  /** Value of `Retry-After` on poll responses (seconds; 0 lets the client's interval apply). */
+  readonly retryAfterSeconds: number;
+  /** The fault the server matched for this request, if any (its `failOperation` fails the LRO). */
+  readonly fault: MatchedFault | undefined;
+}

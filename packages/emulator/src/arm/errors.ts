@@ -1,0 +1,74 @@
+/**
+ * ARM's error vocabulary. Every failure the emulated ARM reports is an {@link ArmError}: an HTTP
+ * status plus the `{ error: { code, message, target? } }` body of the ARM RPC
+ * (notes §2, "Error Response Content"), which the SDKs surface as `RestError.code`/`statusCode`.
+ */
+
+/** An ARM error response: thrown by handlers, turned into a response by the dispatcher. */
+export class ArmError extends Error {
+  /** The ARM error code (PascalCase), e.g. `ResourceGroupNotFound`. */
+  readonly code: string;
+  /** The HTTP status of the response. */
+  readonly status: number;
+  /** The property or name the error is about, when ARM names one. */
+  readonly target?: string;
+
+  constructor(options: { readonly status: number; readonly code: string; readonly message: string; readonly target?: string }) {
+    super(options.message);
+    this.name = "ArmError";
+    this.status = options.status;
+    this.code = options.code;
+    this.target = options.target;
+  }
+
+  /** The response body ARM sends. */
+  body(): { error: { code: string; message: string; target?: string } } {
+    return { error: { code: this.code, message: this.message, ...(this.target === undefined ? {} : { target: this.target }) } };
+  }
+}
+
+/** 404 `ResourceGroupNotFound` (notes §1.1; pulumi/pulumi#3891). */
+export function resourceGroupNotFound(name: string): ArmError {
+  return new ArmError({ status: 404, code: "ResourceGroupNotFound", message: `Resource group '${name}' could not be found.` });
+}
+
+/** 404 `ResourceNotFound` with ARM's message (notes §1.2; Azure/ng-deploy-azure#81). */
+export function resourceNotFound(type: string, name: string, resourceGroup: string): ArmError {
+  return new ArmError({
+    status: 404,
+    code: "ResourceNotFound",
+    message: `The Resource '${type}/${name}' under resource group '${resourceGroup}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`,
+  });
+}
+
+/** 404 `ParentResourceNotFound`: a nested resource whose parent does not exist. */
+export function parentResourceNotFound(parentType: string, parentName: string): ArmError {
+  return new ArmError({
+    status: 404,
+    code: "ParentResourceNotFound",
+    message: `Can not perform requested operation on nested resource. Parent resource '${parentName}' (${parentType}) not found.`,
+  });
+}
+
+/** 409 `ResourceGroupBeingDeleted` (notes §1.1; Azure/azure-cli#28679). */
+export function resourceGroupBeingDeleted(name: string): ArmError {
+  return new ArmError({
+    status: 409,
+    code: "ResourceGroupBeingDeleted",
+    message: `The resource group '${name}' is in deprovisioning state and cannot perform this operation.`,
+  });
+}
+
+/** 400 `InvalidRequestContent`: a body that is not JSON or lacks a required property. */
+export function invalidRequestContent(detail: string): ArmError {
+  return new ArmError({
+    status: 400,
+    code: "InvalidRequestContent",
+    message: `The request content was invalid and could not be deserialized: '${detail}'. Fix the request body and send it again.`,
+  });
+}
+
+/** 400 `LocationRequired`: a PUT without `location`. */
+export function locationRequired(): ArmError {
+  return new ArmError({ status: 400, code: "LocationRequired", message: "The location property is required for this definition." });
+}

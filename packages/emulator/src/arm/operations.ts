@@ -1,0 +1,87 @@
+/**
+ * Long-running operations, computed from their start time rather than driven by timers: the status
+ * of an operation is a function of `now`, so a restarted emulator resumes an operation where the
+ * clock puts it, and tests need no sleeping beyond the SDK's own polling.
+ */
+import { randomUUID } from "node:crypto";
+import type { OperationRecord, OperationStatus } from "./model.js";
+import type { ArmStore } from "./store.js";
+
+/** Operations that ended longer ago than this are forgotten (pollers are long gone by then). */
+const RETAIN_MS = 60 * 60_000;
+
+/** A new operation id (a GUID, as ARM's are). */
+export function newOperationId(): string {
+  return randomUUID();
+}
+
+/** How long the operation runs before it ends. */
+export function durationOf(op: OperationRecord): number {
+  return 2 * op.stepMs;
+}
+
+/** The operation's status at `now`. */
+export function operationStatus(op: OperationRecord, now: number): OperationStatus {
+  const elapsed = now - op.startedAt;
+  const done = elapsed >= durationOf(op);
+  switch (op.kind) {
+    case "containerGroupCreate":
+      // ACI's own words (notes §1.4): Pending, then Creating, then Succeeded or Failed.
+      if (done) return op.failure ? "Failed" : "Succeeded";
+      return elapsed < op.stepMs ? "Pending" : "Creating";
+    case "storageCreate":
+    case "resourceGroupDelete":
+      if (done) return op.failure ? "Failed" : "Succeeded";
+      return "Running";
+    default:
+      return assertNever(op);
+  }
+}
+
+/** Whether the operation has ended (successfully or not) at `now`. */
+export function isDone(op: OperationRecord, now: number): boolean {
+  return now - op.startedAt >= durationOf(op);
+}
+
+/**
+ * Apply the effects of operations that ended: a created storage account becomes visible (or is
+ * dropped if its creation failed, as Azure leaves no account behind), a deleted resource group and
+ * everything in it disappear. Called before each request and by the JS API.
+ */
+export function settle(store: ArmStore, now: number): void {
+  for (const op of store.operations()) {
+    if (!isDone(op, now)) continue;
+    if (!op.applied) {
+      applyEnd(store, op);
+      store.putOperation({ ...op, applied: true });
+    } else if (now - op.startedAt - durationOf(op) > RETAIN_MS) {
+      store.removeOperation(op.id);
+    }
+  }
+}
+
+function applyEnd(store: ArmStore, op: OperationRecord): void {
+  const target = store.get(op.resourceKey);
+  switch (op.kind) {
+    case "storageCreate":
+      if (target?.kind !== "storageAccount" || target.createOperation !== op.id) return;
+      if (op.failure) store.remove(target.id);
+      else store.put({ ...target, createOperation: undefined });
+      return;
+    case "resourceGroupDelete":
+      if (target?.kind !== "resourceGroup" || target.deleteOperation !== op.id) return;
+      // Cascade (notes §1.1): "When you delete a resource group, all of its resources are also deleted."
+      for (const child of store.under(target.id)) store.remove(child.id);
+      store.remove(target.id);
+      return;
+    case "containerGroupCreate":
+      // The group's provisioningState is derived from the operation; nothing to change.
+      return;
+    default:
+      assertNever(op);
+  }
+}
+
+export function assertNever(x: never): never {
+  throw new Error(`unexpected value: ${JSON.stringify(x)}`);
+}
