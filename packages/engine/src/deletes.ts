@@ -1,0 +1,74 @@
+/**
+ * Deleting resources: those the program no longer declares (after it completes), old copies left
+ * by create-before-delete replaces, and everything on `destroy`. In reverse dependency order,
+ * in parallel by the graph, bounded by `--parallel`.
+ */
+import { type Deployment, stepInfo } from "./deployment.js";
+import { ProtectedResourceError } from "./errors.js";
+import { edgesOf, walkReverse } from "./graph.js";
+import { isProviderType } from "./providers.js";
+import type { ResourceState } from "./state/types.js";
+import { deleteInCloud } from "./steps.js";
+
+/** Key of a resource in the delete walk: pending-delete copies share their URN with the live one. */
+function keyOf(r: ResourceState): string {
+  return r.pendingDelete ? `${r.urn}\u0000pending-delete\u0000${r.id ?? ""}` : r.urn;
+}
+
+/** Deletes `resources` (live ones and pending-delete copies) in reverse dependency order. */
+export async function deleteResources(dep: Deployment, resources: readonly ResourceState[]): Promise<void> {
+  if (resources.length === 0) return;
+  await walkReverse({
+    nodes: resources,
+    key: keyOf,
+    edges: edgesOf,
+    stopped: () => dep.interrupted,
+    visit: (r) => deleteOne(dep, r),
+    skip: (r, reason) => {
+      dep.skipped(stepInfo({ urn: r.urn, type: r.type, parent: r.parent, kind: "delete" }), reason);
+    },
+  });
+}
+
+async function deleteOne(dep: Deployment, r: ResourceState): Promise<void> {
+  const info = stepInfo({ urn: r.urn, type: r.type, parent: r.parent, kind: "delete" });
+  const t0 = performance.now();
+  try {
+    dep.planned(info);
+    if (r.protect) throw new ProtectedResourceError(r.urn, "delete");
+    if (dep.preview) {
+      if (!r.pendingDelete) dep.count("delete");
+      return;
+    }
+    dep.started(info);
+    const w = dep.write();
+    if (r.retainOnDelete || !r.custom || isProviderType(r.type) || r.id === undefined) {
+      // No cloud object to delete (a component, an explicit provider) or the user keeps it (retainOnDelete).
+      if (r.retainOnDelete && r.custom) {
+        dep.diagnostic("info", `${r.urn} (id ${r.id ?? "?"}) is removed from the state but kept in the cloud (retainOnDelete).`, r.urn);
+      }
+      if (r.pendingDelete) {
+        // Through begin/end so the writer drops this copy and not the live resource of the same URN.
+        const h = await w.begin({ urn: r.urn, type: r.type, op: "delete", ...(r.id === undefined ? {} : { id: r.id }), time: new Date().toISOString() });
+        await w.end(h, { remove: r.urn });
+      } else {
+        await w.remove(r.urn);
+      }
+    } else {
+      await dep.limiter.run(async () => {
+        const provider = await dep.providers.get(r.provider, r.type);
+        const ctx = dep.providerContext({ urn: r.urn, type: r.type, name: info.name, timeouts: r.customTimeouts });
+        await deleteInCloud(dep, { resource: r, provider, ctx });
+      });
+    }
+    // An old copy's deletion is the second half of a replace, already counted as one.
+    if (!r.pendingDelete) {
+      dep.olds.delete(r.urn);
+      dep.count("delete");
+    }
+    dep.done(info, t0);
+  } catch (error) {
+    dep.stepFailed(info, error, t0);
+    throw error;
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * Errors the engine raises. One base class with a stable `code`; the CLI shows `message` without a
+ * stack trace (unless `--verbose`) and maps codes to exit statuses.
+ */
+
+/** Base of every error the engine raises on purpose. `code` is stable across versions. */
+export class EngineError extends Error {
+  readonly code: string;
+  constructor(message: string, options?: { readonly code?: string; readonly cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "EngineError";
+    this.code = options?.code ?? "EngineError";
+  }
+}
+
+/** `iac.yaml` is missing or unreadable. */
+export class NoProjectError extends EngineError {
+  constructor(message: string, options?: { readonly cause?: unknown }) {
+    super(message, { code: "NoProject", cause: options?.cause });
+    this.name = "NoProjectError";
+  }
+}
+
+/** The user's program threw, failed to compile, or rejected. */
+export class ProgramError extends EngineError {
+  constructor(message: string, options?: { readonly cause?: unknown }) {
+    super(message, { code: "ProgramError", cause: options?.cause });
+    this.name = "ProgramError";
+  }
+}
+
+/** A protected resource would be deleted or replaced. */
+export class ProtectedResourceError extends EngineError {
+  readonly urn: string;
+  constructor(urn: string, action: "delete" | "replace") {
+    super(
+      `${urn} is protected, so it cannot be ${action === "delete" ? "deleted" : "replaced"}. ` +
+        `If this is intended, run \`iac state unprotect ${urn}\` (and remove \`protect: true\` from the program), then run again.`,
+      { code: "ProtectedResource" },
+    );
+    this.name = "ProtectedResourceError";
+    this.urn = urn;
+  }
+}
+
+/** A provider's `check` rejected the inputs. */
+export class CheckFailedError extends EngineError {
+  constructor(message: string) {
+    super(message, { code: "CheckFailed" });
+    this.name = "CheckFailedError";
+  }
+}
+
+/** Two resources were declared with one URN. */
+export class DuplicateUrnError extends EngineError {
+  constructor(urn: string) {
+    super(
+      `Two resources have the URN ${urn}: give one of them a different name (or a different parent).`,
+      { code: "DuplicateUrn" },
+    );
+    this.name = "DuplicateUrnError";
+  }
+}
+
+/** A provider module could not be found, loaded or configured. */
+export class ProviderLoadError extends EngineError {
+  constructor(message: string, options?: { readonly cause?: unknown }) {
+    super(message, { code: "ProviderLoad", cause: options?.cause });
+    this.name = "ProviderLoadError";
+  }
+}
+
+/** A bug in iac: please report it. */
+export class InternalError extends EngineError {
+  constructor(message: string, options?: { readonly cause?: unknown }) {
+    super(`${message} (this is a bug in iac; please report it)`, { code: "Internal", cause: options?.cause });
+    this.name = "InternalError";
+  }
+}
+
+/** The `code` of any error: ours, a provider's, or "Error" for anything else. */
+export function errorCode(error: unknown): string {
+  if (error !== null && typeof error === "object" && typeof (error as { code?: unknown }).code === "string") {
+    return (error as { code: string }).code;
+  }
+  return "Error";
+}
+
+/** A one-line message for any thrown value. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

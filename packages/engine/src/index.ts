@@ -1,0 +1,20 @@
+/**
+ * `@iac/engine`: runs programs and turns them into deployments. The CLI calls `loadProject` and
+ * `run` and renders the events `run` emits; the engine itself never prints.
+ */
+export * from "./api.js";
+export { loadProject, type ProjectInfo } from "./project.js";
+export { run, DEFAULT_PARALLEL, type RunOptions, type RunResult } from "./run.js";
+export {
+  EngineError,
+  NoProjectError,
+  ProgramError,
+  ProtectedResourceError,
+  CheckFailedError,
+  DuplicateUrnError,
+  ProviderLoadError,
+  InternalError,
+} from "./errors.js";
+export { StepSkippedError } from "./monitor.js";
+export { SECRET_MASK, UNKNOWN_MASK, mask, maskMap } from "./values.js";
+export type * from "./state/types.js";

@@ -1,0 +1,42 @@
+/**
+ * A counting semaphore: at most `limit` steps run at once (`--parallel`). Waiters are served in
+ * arrival order from an array with a moving head, so 10,000 queued steps cost O(1) each.
+ */
+export class Limiter {
+  readonly #limit: number;
+  #running = 0;
+  #queue: (() => void)[] = [];
+  #head = 0;
+
+  constructor(limit: number) {
+    this.#limit = Math.max(1, Math.floor(limit));
+  }
+
+  /** Runs `fn` once a slot is free; the slot is released when it settles. */
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.#running >= this.#limit) {
+      await new Promise<void>((resolve) => this.#queue.push(resolve));
+    } else {
+      this.#running++;
+    }
+    try {
+      return await fn();
+    } finally {
+      this.#release();
+    }
+  }
+
+  #release(): void {
+    if (this.#head < this.#queue.length) {
+      // The slot passes straight to the next waiter: #running stays the same.
+      const next = this.#queue[this.#head++]!;
+      if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
+        this.#queue = this.#queue.slice(this.#head);
+        this.#head = 0;
+      }
+      next();
+    } else {
+      this.#running--;
+    }
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * Building state records from registrations, and telling cheaply whether a record changed
+ * (so unchanged `same` resources cost no state write at all).
+ */
+import type { PropertyMap, ProviderRef } from "@iac/sdk/provider";
+import type { ResourceRegistration } from "@iac/sdk/runtime";
+import type { ResourceState } from "./state/types.js";
+import { sameRecord } from "./values.js";
+
+/** The state record of a registered resource. Optional fields are only present when set (small state). */
+export function recordOf(options: {
+  readonly reg: ResourceRegistration;
+  readonly id?: string;
+  readonly inputs: PropertyMap;
+  readonly outputs: PropertyMap;
+  readonly created?: string;
+  readonly now: string;
+}): ResourceState {
+  const { reg } = options;
+  const o = reg.options;
+  return {
+    urn: reg.urn,
+    type: reg.type,
+    custom: reg.custom,
+    ...(options.id === undefined ? {} : { id: options.id }),
+    ...(reg.parent === undefined ? {} : { parent: reg.parent }),
+    ...(reg.provider === undefined ? {} : { provider: reg.provider }),
+    inputs: options.inputs,
+    outputs: options.outputs,
+    dependencies: reg.dependencies,
+    ...(reg.propertyDependencies === undefined || Object.keys(reg.propertyDependencies).length === 0
+      ? {}
+      : { propertyDependencies: reg.propertyDependencies }),
+    ...(o.protect ? { protect: true } : {}),
+    ...(o.retainOnDelete ? { retainOnDelete: true } : {}),
+    ...(o.deleteBeforeReplace ? { deleteBeforeReplace: true } : {}),
+    ...(o.ignoreChanges && o.ignoreChanges.length > 0 ? { ignoreChanges: o.ignoreChanges } : {}),
+    ...(o.customTimeouts && Object.keys(o.customTimeouts).length > 0 ? { customTimeouts: o.customTimeouts } : {}),
+    ...(o.additionalSecretOutputs && o.additionalSecretOutputs.length > 0 ? { additionalSecretOutputs: o.additionalSecretOutputs } : {}),
+    created: options.created ?? options.now,
+    modified: options.now,
+  };
+}
+
+/** True when the two records differ in anything but their timestamps. */
+export function recordChanged(a: ResourceState, b: ResourceState): boolean {
+  return (
+    a.urn !== b.urn ||
+    a.type !== b.type ||
+    a.custom !== b.custom ||
+    a.id !== b.id ||
+    a.parent !== b.parent ||
+    !sameRef(a.provider, b.provider) ||
+    !sameList(a.dependencies, b.dependencies) ||
+    !!a.protect !== !!b.protect ||
+    !!a.retainOnDelete !== !!b.retainOnDelete ||
+    !!a.deleteBeforeReplace !== !!b.deleteBeforeReplace ||
+    !sameList(a.ignoreChanges ?? [], b.ignoreChanges ?? []) ||
+    !sameList(a.additionalSecretOutputs ?? [], b.additionalSecretOutputs ?? []) ||
+    !sameRecord((a.customTimeouts ?? {}) as PropertyMap, (b.customTimeouts ?? {}) as PropertyMap) ||
+    !sameRecord((a.propertyDependencies ?? {}) as unknown as PropertyMap, (b.propertyDependencies ?? {}) as unknown as PropertyMap) ||
+    !sameRecord(a.inputs, b.inputs) ||
+    !sameRecord(a.outputs, b.outputs)
+  );
+}
+
+function sameRef(a: ProviderRef | undefined, b: ProviderRef | undefined): boolean {
+  return a === b || (a !== undefined && b !== undefined && a.module === b.module && a.urn === b.urn);
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

@@ -1,0 +1,222 @@
+/**
+ * `run`: one preview, up, destroy or refresh of one stack, from lock to summary.
+ *
+ * Order: lock (not for preview) -> open the state -> resolve pending operations of an interrupted
+ * run -> refresh (when asked) -> run the program and its steps, or delete everything (destroy) ->
+ * delete what the program no longer declares -> stack outputs -> close the state (compaction) ->
+ * release the lock. The state is closed and the lock released on failure too.
+ */
+import type { PropertyMap, PropertyValue } from "@iac/sdk/provider";
+import type { EventSink, Operation, StepKind } from "./api.js";
+import { deleteResources } from "./deletes.js";
+import { Deployment } from "./deployment.js";
+import { errorMessage } from "./errors.js";
+import { Limiter } from "./limiter.js";
+import { DeploymentMonitor } from "./monitor.js";
+import { resolvePendingOperations } from "./pending.js";
+import type { ProjectInfo } from "./project.js";
+import { ProviderRegistry } from "./providers.js";
+import { refreshResources } from "./refresh.js";
+import { runProgram } from "./runner.js";
+import type { Backend, Crypter, ResourceState, Snapshot, StateWriter } from "./state/types.js";
+import { maskMap } from "./values.js";
+
+/** What one run needs; built by the CLI (or a test). */
+export interface RunOptions {
+  readonly project: ProjectInfo;
+  readonly stack: string;
+  readonly operation: Operation;
+  readonly backend: Backend;
+  readonly crypter: Crypter;
+  /** Stack config, `ns:key` to value: decrypted, secrets wrapped. */
+  readonly config: Readonly<Record<string, PropertyValue>>;
+  /** Steps at once; default 16. */
+  readonly parallel?: number;
+  /** URNs: only these (and, for up, the new resources they need) are acted on. */
+  readonly targets?: readonly string[];
+  /** Refresh before preview/up/destroy. */
+  readonly refresh?: boolean;
+  readonly onEvent: EventSink;
+  /** Ctrl-C: no new steps start; running ones finish and are recorded. */
+  readonly signal?: AbortSignal;
+  /** Shown to whoever finds the stack locked. */
+  readonly command?: string;
+}
+
+/** What a run did. */
+export interface RunResult {
+  readonly counts: Partial<Record<StepKind, number>>;
+  /** True when any step other than `same` was planned or taken. */
+  readonly changes: boolean;
+  readonly failed: number;
+  readonly interrupted: boolean;
+  /** Stack outputs (secrets wrapped). */
+  readonly outputs: PropertyMap;
+  readonly durationMs: number;
+}
+
+/** The default of `--parallel`. */
+export const DEFAULT_PARALLEL = 16;
+
+/**
+ * Runs one operation on one stack. Step failures are counted in the result (`failed`); a program
+ * that does not compile or throws rejects with a ProgramError once the state is closed.
+ */
+export async function run(options: RunOptions): Promise<RunResult> {
+  const t0 = performance.now();
+  const { project, stack, operation, backend, crypter } = options;
+  const preview = operation === "preview";
+  const emit = options.onEvent;
+  emit({ kind: "prelude", operation, stack, project: project.name, preview, time: Date.now() });
+  const lock = preview ? undefined : await backend.lock(stack, options.command ?? `iac ${operation}`);
+  let dep: Deployment | undefined;
+  let outputs: PropertyMap = {};
+  try {
+    const writer = preview ? undefined : await backend.open(stack, crypter);
+    try {
+      const base = writer ? writer.base : await backend.read(stack, crypter);
+      outputs = base.outputs;
+      const targets = await resolveTargets(options, base);
+      dep = newDeployment({ options, base, writer, preview, emit, targets });
+      outputs = await execute(dep, options, base);
+      if (writer && operation !== "refresh" && !dep.interrupted) await writer.setOutputs(outputs);
+    } finally {
+      await dep?.providers.dispose();
+      await writer?.close();
+    }
+  } finally {
+    await lock?.release();
+  }
+  if (!dep) throw new Error("the run ended without a deployment (this is a bug in iac; please report it)");
+  const durationMs = performance.now() - t0;
+  emit({ kind: "outputs", outputs: maskMap(outputs), time: Date.now() });
+  emit({ kind: "summary", operation, counts: dep.counts, changes: dep.changes, failed: dep.failed, durationMs, time: Date.now() });
+  return { counts: dep.counts, changes: dep.changes, failed: dep.failed, interrupted: dep.interrupted, outputs, durationMs };
+}
+
+function newDeployment(o: {
+  readonly options: RunOptions;
+  readonly base: Snapshot;
+  readonly writer: StateWriter | undefined;
+  readonly preview: boolean;
+  readonly emit: EventSink;
+  readonly targets: ReadonlySet<string> | undefined;
+}): Deployment {
+  const { options, base } = o;
+  const baseByUrn = new Map<string, ResourceState>();
+  for (const r of base.resources) if (!r.pendingDelete) baseByUrn.set(r.urn, r);
+  let monitor: DeploymentMonitor | undefined;
+  const dep: Deployment = new Deployment({
+    operation: options.operation,
+    preview: o.preview,
+    project: options.project.name,
+    stack: options.stack,
+    projectDir: options.project.dir,
+    config: options.config,
+    emit: o.emit,
+    ...(o.writer ? { writer: o.writer } : {}),
+    resources: base.resources,
+    providers: new ProviderRegistry({
+      projectDir: options.project.dir,
+      stack: options.stack,
+      config: options.config,
+      log: { debug: (m) => dep.diagnostic("debug", m), info: (m) => dep.diagnostic("info", m), warn: (m) => dep.diagnostic("warning", m) },
+      providerInputs: (urn) => monitor?.providerInputs(urn) ?? baseByUrn.get(urn)?.inputs,
+    }),
+    limiter: new Limiter(options.parallel ?? DEFAULT_PARALLEL),
+    signal: options.signal ?? new AbortController().signal,
+    ...(o.targets ? { targets: o.targets } : {}),
+  });
+  dep.attachMonitor = (m) => (monitor = m);
+  return dep;
+}
+
+/** Runs the operation proper; returns the stack outputs to record. */
+async function execute(dep: Deployment, options: RunOptions, base: Snapshot): Promise<PropertyMap> {
+  await resolvePendingOperations(dep, base.pendingOperations);
+  if (options.operation === "refresh" || options.refresh) await refreshResources(dep);
+  switch (options.operation) {
+    case "refresh":
+      return base.outputs;
+    case "destroy": {
+      const all = [...dep.olds.values(), ...dep.pendingDeletes].filter((r) => dep.isTargeted(r.urn));
+      await deleteResources(dep, all);
+      return dep.targets ? base.outputs : {};
+    }
+    case "preview":
+    case "up": {
+      const monitor = new DeploymentMonitor(dep);
+      dep.attachMonitor?.(monitor);
+      const programOutputs = await runProgram({
+        projectDir: options.project.dir,
+        main: options.project.main,
+        monitor,
+        onProgramError: (error) => monitor.reportError(error),
+      });
+      const declared = new Set(monitor.declared);
+      const removed = [...dep.olds.values()].filter((r) => !monitor.claimed.has(r.urn) && !declared.has(r.urn) && dep.isTargeted(r.urn));
+      if (removed.length > 0 && (dep.failed > 0 || dep.interrupted)) {
+        // A failed or interrupted program may not have declared everything it means to keep:
+        // deleting "what it did not declare" could delete what it still wants.
+        dep.diagnostic(
+          "warning",
+          `${removed.length} resource(s) the program no longer declares were not deleted because the ${dep.interrupted ? "run was interrupted" : "run had failures"}; the next successful \`iac up\` deletes them.`,
+        );
+        await deleteResources(dep, dep.pendingDeletes);
+      } else {
+        await deleteResources(dep, [...removed, ...dep.pendingDeletes]);
+      }
+      if (dep.targets) return base.outputs;
+      return programOutputs ?? base.outputs;
+    }
+    default: {
+      const never: never = options.operation;
+      throw new Error(`unknown operation ${String(never)}`);
+    }
+  }
+}
+
+/**
+ * `--target` for up/preview: the targeted URNs plus, transitively, every resource they need
+ * (dependencies, parents, explicit providers) that the state does not have yet, found by a silent
+ * preview of the program, so a targeted create never fails for want of an untargeted dependency.
+ * The additions are reported as a diagnostic.
+ */
+async function resolveTargets(options: RunOptions, base: Snapshot): Promise<ReadonlySet<string> | undefined> {
+  if (!options.targets || options.targets.length === 0) return undefined;
+  const targets = new Set(options.targets);
+  if (options.operation !== "up" && options.operation !== "preview") return targets;
+  const probe = newDeployment({ options: { ...options, refresh: false, targets: [] }, base, writer: undefined, preview: true, emit: () => undefined, targets: undefined });
+  const monitor = new DeploymentMonitor(probe);
+  probe.attachMonitor?.(monitor);
+  try {
+    await runProgram({ projectDir: options.project.dir, main: options.project.main, monitor, onProgramError: () => undefined });
+  } catch (error) {
+    // The real run reports the program's failure; here it only limits what can be found.
+    options.onEvent({ kind: "diagnostic", severity: "debug", message: `--target expansion stopped early: ${errorMessage(error)}`, time: Date.now() });
+  } finally {
+    await probe.providers.dispose();
+  }
+  const inState = new Set(base.resources.map((r) => r.urn));
+  const added: string[] = [];
+  const stack = [...targets];
+  while (stack.length > 0) {
+    const urn = stack.pop()!;
+    for (const e of monitor.edgesOf(urn) ?? []) {
+      if (!targets.has(e) && !inState.has(e)) {
+        targets.add(e);
+        added.push(e);
+        stack.push(e);
+      }
+    }
+  }
+  if (added.length > 0) {
+    options.onEvent({
+      kind: "diagnostic",
+      severity: "info",
+      message: `--target also includes ${added.length} resource(s) the targets need and the stack does not have yet: ${added.join(", ")}`,
+      time: Date.now(),
+    });
+  }
+  return targets;
+}

@@ -1,0 +1,110 @@
+/**
+ * Runs the user's program in this process: tsx compiles it on the fly, the monitor is installed
+ * first, and the module's exports become the stack outputs. Each run imports the program under its
+ * own tsx namespace, so a process (tests, a long-lived host) can run it again and gets fresh
+ * modules, local imports included.
+ */
+import { randomUUID } from "node:crypto";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { resolveStackOutputs } from "@iac/sdk";
+import type { PropertyMap } from "@iac/sdk/provider";
+import { setMonitor } from "@iac/sdk/runtime";
+import { register } from "tsx/esm/api";
+import { errorMessage, ProgramError } from "./errors.js";
+import type { DeploymentMonitor } from "./monitor.js";
+
+/** Options of {@link runProgram}. */
+export interface RunProgramOptions {
+  readonly projectDir: string;
+  /** Entry file relative to `projectDir`. */
+  readonly main: string;
+  readonly monitor: DeploymentMonitor;
+  /** Called with failures that are not a resource's (an unhandled rejection in the program). */
+  readonly onProgramError: (error: unknown) => void;
+}
+
+/**
+ * Imports the program with `monitor` installed, resolves its stack outputs and waits until every
+ * resource it registered has settled.
+ *
+ * @returns the stack outputs (secrets wrapped, unknowns during preview), or undefined when they
+ *   could not be resolved because a resource they come from failed (already reported).
+ * @throws ProgramError naming file and line when the program does not compile or throws.
+ */
+export async function runProgram(options: RunProgramOptions): Promise<PropertyMap | undefined> {
+  const file = join(options.projectDir, options.main);
+  if (!existsSync(file)) {
+    throw new ProgramError(`The program ${file} does not exist: create it, or set \`main\` in iac.yaml to the program's entry file.`);
+  }
+  const url = pathToFileURL(file).href;
+  const api = register({ namespace: `iac-${randomUUID()}` });
+  const onRejection = (reason: unknown): void => options.onProgramError(reason);
+  process.on("unhandledRejection", onRejection);
+  setMonitor(options.monitor);
+  try {
+    let ns: Record<string, unknown>;
+    try {
+      ns = (await api.import(url, import.meta.url)) as Record<string, unknown>;
+    } catch (error) {
+      throw programError(error, options.projectDir);
+    }
+    let outputs: PropertyMap | undefined;
+    try {
+      outputs = await (await sdkOf(api, url)).resolveStackOutputs(ns);
+    } catch (error) {
+      // A stack output from a failed resource: the failure was reported where it happened.
+      if (!isReported(error)) options.onProgramError(error);
+      outputs = undefined;
+    }
+    await options.monitor.settle();
+    return outputs;
+  } finally {
+    setMonitor(undefined);
+    process.off("unhandledRejection", onRejection);
+    await api.unregister();
+  }
+}
+
+/** The program's own copy of the SDK when it has one (its Outputs are then certainly recognised). */
+async function sdkOf(api: { import: (specifier: string, parent: string) => Promise<unknown> }, parent: string): Promise<{ resolveStackOutputs: typeof resolveStackOutputs }> {
+  try {
+    const mod = (await api.import("@iac/sdk", parent)) as { resolveStackOutputs?: typeof resolveStackOutputs };
+    if (typeof mod.resolveStackOutputs === "function") return { resolveStackOutputs: mod.resolveStackOutputs };
+  } catch {
+    // The program does not depend on @iac/sdk itself (e.g. it only exports constants): use ours.
+  }
+  return { resolveStackOutputs };
+}
+
+function isReported(error: unknown): boolean {
+  return error !== null && typeof error === "object" && (error as Record<symbol, unknown>)[Symbol.for("iac.sdk.error.reported")] === true;
+}
+
+/** A ProgramError naming the program's file and line where the error started. */
+export function programError(error: unknown, projectDir: string): ProgramError {
+  const message = errorMessage(error);
+  const where = locate(error, projectDir);
+  return new ProgramError(
+    where ? `The program failed at ${where}: ${message}` : `The program failed: ${message}`,
+    { cause: error },
+  );
+}
+
+function locate(error: unknown, projectDir: string): string | undefined {
+  const text = error instanceof Error ? `${error.message}\n${error.stack ?? ""}` : String(error);
+  const dirUrl = pathToFileURL(projectDir).href;
+  // Stack frames look like "at fn (file:///p/index.ts?tsx-namespace=...:12:5)" or "file:///p/index.ts:12:5";
+  // esbuild's compile errors like "/p/index.ts:3:10: ERROR: ...".
+  const re = /((?:file:\/\/)?\/[^\s():]+?\.[cm]?[jt]sx?)(?:\?[^\s:)]*)?:(\d+)(?::(\d+))?/g;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(text)) !== null) {
+    const raw = m[1]!;
+    const path = raw.startsWith("file://") ? fileURLToPath(raw) : raw;
+    if ((path.startsWith(projectDir) || raw.startsWith(dirUrl)) && !path.includes("/node_modules/")) {
+      return `${path.slice(projectDir.length + 1)}:${m[2]}${m[3] ? `:${m[3]}` : ""}`;
+    }
+  }
+  return undefined;
+}

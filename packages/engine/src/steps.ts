@@ -1,0 +1,301 @@
+/**
+ * Executing the step of one custom resource: check, diff, decide (plan.ts), then, outside
+ * preview, the provider call between `writer.begin` and `writer.end` so a crash at any instant
+ * leaves either the result or a pending operation in state.
+ */
+import { UNKNOWN, type DiffResult, type PropertyMap, type Provider, type ProviderContext } from "@iac/sdk/provider";
+import type { RegistrationResult, ResourceRegistration } from "@iac/sdk/runtime";
+import { type Deployment, stepInfo } from "./deployment.js";
+import { adjustDiff, defaultDiff } from "./diff.js";
+import { CheckFailedError, EngineError, ProtectedResourceError } from "./errors.js";
+import { assertNever, type Decision, decide, stepKindOf } from "./plan.js";
+import { recordChanged, recordOf } from "./records.js";
+import type { ResourceState } from "./state/types.js";
+import { applyIgnoreChanges, unwrapMap, wrapKeys } from "./values.js";
+
+/** What {@link registerCustom} needs besides the registration. */
+export interface CustomStepInput {
+  readonly reg: ResourceRegistration;
+  /** The old state, found by URN or by an alias. */
+  readonly old?: ResourceState;
+}
+
+/**
+ * Plans and (outside preview) executes the step of one custom resource; returns what the program
+ * sees. Emits the step's events; on failure emits step-failed and rethrows.
+ */
+export async function registerCustom(dep: Deployment, input: CustomStepInput): Promise<RegistrationResult> {
+  const { reg, old } = input;
+  const t0 = performance.now();
+  const ctx = dep.providerContext({ urn: reg.urn, type: reg.type, name: reg.name, timeouts: reg.options.customTimeouts });
+  let info = stepInfo({ urn: reg.urn, type: reg.type, name: reg.name, parent: reg.parent, kind: old ? "update" : "create" });
+  try {
+    const provider = await dep.providers.get(reg.provider, reg.type);
+    const { plain, secretKeys } = unwrapMap(reg.inputs);
+    const oldInputs = old ? unwrapMap(old.inputs).plain : undefined;
+    const oldOutputs = old ? unwrapMap(old.outputs).plain : undefined;
+    const news0 = applyIgnoreChanges(plain, oldInputs, reg.options.ignoreChanges);
+    const checked = await provider.check(news0, oldInputs, ctx);
+    if (checked.failures.length > 0) {
+      const list = checked.failures.map((f) => `property ${f.property}: ${f.reason}`).join("; ");
+      throw new CheckFailedError(`${reg.type} ${reg.urn} has invalid inputs: ${list}`);
+    }
+    const news = checked.inputs;
+    let diff: DiffResult | undefined;
+    if (old && oldInputs && oldOutputs) {
+      const raw = provider.diff
+        ? await provider.diff(old.id ?? "", { inputs: oldInputs, outputs: oldOutputs }, news, ctx)
+        : defaultDiff(oldInputs, news);
+      diff = adjustDiff(raw, { news, olds: oldInputs, replaceOnChanges: reg.options.replaceOnChanges });
+    }
+    const decision = decide({
+      exists: old !== undefined,
+      ...(old?.id === undefined ? {} : { oldId: old.id }),
+      ...(diff === undefined ? {} : { diff }),
+      ...(reg.options.import === undefined ? {} : { importId: reg.options.import }),
+      protect: old?.protect === true || reg.options.protect === true,
+      deleteBeforeReplace: reg.options.deleteBeforeReplace === true,
+    });
+    const secretOutputs = new Set<string>([...secretKeys, ...(provider.secretOutputs ?? []), ...(reg.options.additionalSecretOutputs ?? [])]);
+    const inputs = wrapKeys(news, secretKeys);
+    const kind = stepKindOf(decision);
+    const changed = decision.kind === "update" || decision.kind === "replace" || decision.kind === "blocked";
+    info = stepInfo({
+      urn: reg.urn,
+      type: reg.type,
+      name: reg.name,
+      parent: reg.parent,
+      kind,
+      ...(decision.kind === "replace" ? { deleteBeforeReplace: decision.deleteBeforeReplace } : {}),
+      ...(changed ? { diffs: decision.diff.detailed, olds: old?.inputs, news: inputs } : {}),
+      ...(decision.kind === "create" || decision.kind === "import" ? { news: inputs } : {}),
+    });
+    dep.planned(info);
+    if (decision.kind === "blocked") throw new ProtectedResourceError(reg.urn, "replace");
+    if (dep.preview) {
+      dep.count(kind);
+      return previewResult(decision, { inputs, old });
+    }
+    if (kind !== "same") dep.started(info);
+    const step: StepContext = { dep, reg, old, provider, ctx, news, inputs, secretOutputs, oldInputs, oldOutputs };
+    const result = await execute(step, decision, (diffs) => {
+      info = { ...info, diffs };
+    });
+    dep.count(kind);
+    dep.done(info, t0);
+    return result;
+  } catch (error) {
+    dep.stepFailed(info, error, t0);
+    throw error;
+  }
+}
+
+interface StepContext {
+  readonly dep: Deployment;
+  readonly reg: ResourceRegistration;
+  readonly old: ResourceState | undefined;
+  readonly provider: Provider;
+  readonly ctx: ProviderContext;
+  /** Checked inputs, plain (what the provider gets). */
+  readonly news: PropertyMap;
+  /** Checked inputs with secrets wrapped (what state holds). */
+  readonly inputs: PropertyMap;
+  readonly secretOutputs: ReadonlySet<string>;
+  readonly oldInputs: PropertyMap | undefined;
+  readonly oldOutputs: PropertyMap | undefined;
+}
+
+function execute(step: StepContext, decision: Decision, reportDiffs: (d: DiffResult["detailed"]) => void): Promise<RegistrationResult> {
+  switch (decision.kind) {
+    case "same":
+      return same(step);
+    case "create":
+      return create(step);
+    case "import":
+      return importStep(step, decision.id, reportDiffs);
+    case "update":
+      return update(step);
+    case "replace":
+      return replace(step, decision.deleteBeforeReplace);
+    case "blocked":
+      throw new ProtectedResourceError(step.reg.urn, "replace");
+    default:
+      return assertNever(decision);
+  }
+}
+
+/** In preview: outputs only where they are known; everything a create or update may produce is unknown. */
+function previewResult(decision: Decision, o: { readonly inputs: PropertyMap; readonly old: ResourceState | undefined }): RegistrationResult {
+  switch (decision.kind) {
+    case "same":
+      return { ...(o.old?.id === undefined ? {} : { id: o.old.id }), outputs: o.old?.outputs ?? {} };
+    case "create":
+    case "import":
+    case "replace":
+    case "blocked":
+      return { outputs: o.inputs };
+    case "update": {
+      // Outputs the inputs do not echo may change with any update: unknown, never a stale guess.
+      const outputs: PropertyMap = {};
+      for (const k in o.old?.outputs ?? {}) outputs[k] = UNKNOWN;
+      Object.assign(outputs, o.inputs);
+      return { ...(o.old?.id === undefined ? {} : { id: o.old.id }), outputs };
+    }
+    default:
+      return assertNever(decision);
+  }
+}
+
+function record(step: StepContext, id: string | undefined, outputs: PropertyMap, created?: string, inputs: PropertyMap = step.inputs): ResourceState {
+  return recordOf({
+    reg: step.reg,
+    ...(id === undefined ? {} : { id }),
+    inputs,
+    outputs: wrapKeys(outputs, step.secretOutputs),
+    ...(created === undefined ? {} : { created }),
+    now: new Date().toISOString(),
+  });
+}
+
+/** After a write under the new URN, the record under an alias goes. */
+async function dropAlias(step: StepContext): Promise<void> {
+  if (step.old && step.old.urn !== step.reg.urn) {
+    await step.dep.write().remove(step.old.urn);
+    step.dep.olds.delete(step.old.urn);
+  }
+}
+
+async function same(step: StepContext): Promise<RegistrationResult> {
+  const old = step.old!;
+  const next = record(step, old.id, step.oldOutputs ?? {}, old.created);
+  if (recordChanged(old, next)) {
+    await step.dep.write().put(next);
+    await dropAlias(step);
+    return { ...(next.id === undefined ? {} : { id: next.id }), outputs: next.outputs };
+  }
+  return { ...(old.id === undefined ? {} : { id: old.id }), outputs: old.outputs };
+}
+
+async function create(step: StepContext): Promise<RegistrationResult> {
+  const w = step.dep.write();
+  const handle = await w.begin(pendingOf(step, "create"));
+  let created: { id: string; outputs: PropertyMap };
+  try {
+    created = await step.provider.create(step.news, step.ctx);
+  } catch (error) {
+    const partial = partialOf(error);
+    // The cloud made something before failing: keep it in state so nothing is orphaned; the next run updates or replaces it.
+    await w.end(handle, partial ? { upsert: record(step, partial.id, partial.outputs) } : { none: true });
+    throw error;
+  }
+  const next = record(step, created.id, created.outputs);
+  await w.end(handle, { upsert: next });
+  return { id: created.id, outputs: next.outputs };
+}
+
+async function importStep(step: StepContext, id: string, reportDiffs: (d: DiffResult["detailed"]) => void): Promise<RegistrationResult> {
+  const w = step.dep.write();
+  const handle = await w.begin({ ...pendingOf(step, "import"), id });
+  let read: { inputs: PropertyMap; outputs: PropertyMap } | undefined;
+  try {
+    read = await step.provider.read(id, { inputs: step.news, outputs: {} }, step.ctx);
+  } catch (error) {
+    await w.end(handle, { none: true });
+    throw error;
+  }
+  if (!read) {
+    await w.end(handle, { none: true });
+    throw new EngineError(
+      `Cannot import ${step.reg.urn}: no ${step.reg.type} with id ${id} exists. Check the id in the \`import\` option.`,
+      { code: "ImportNotFound" },
+    );
+  }
+  const diff = step.provider.diff ? await step.provider.diff(id, read, step.news, step.ctx) : defaultDiff(read.inputs, step.news);
+  if (diff.changes) {
+    reportDiffs(diff.detailed);
+    step.dep.diagnostic(
+      "warning",
+      `Imported ${step.reg.urn} (id ${id}), but the program's inputs differ from the cloud object's in: ${diff.detailed.map((d) => d.path).join(", ")}. ` +
+        "The next `iac up` updates the object to the program's values; change the program to match if that is not intended.",
+      step.reg.urn,
+    );
+  }
+  const next = record(step, id, read.outputs, undefined, wrapKeys(read.inputs, step.secretOutputs));
+  await w.end(handle, { upsert: next });
+  return { id, outputs: next.outputs };
+}
+
+async function update(step: StepContext): Promise<RegistrationResult> {
+  const w = step.dep.write();
+  const old = step.old!;
+  const handle = await w.begin({ ...pendingOf(step, "update"), ...(old.id === undefined ? {} : { id: old.id }) });
+  let updated: { outputs: PropertyMap };
+  try {
+    updated = await step.provider.update(old.id ?? "", { inputs: step.oldInputs ?? {}, outputs: step.oldOutputs ?? {} }, step.news, step.ctx);
+  } catch (error) {
+    await w.end(handle, { none: true });
+    throw error;
+  }
+  const next = record(step, old.id, updated.outputs, old.created);
+  await w.end(handle, { upsert: next });
+  await dropAlias(step);
+  return { ...(old.id === undefined ? {} : { id: old.id }), outputs: next.outputs };
+}
+
+async function replace(step: StepContext, deleteBeforeReplace: boolean): Promise<RegistrationResult> {
+  const old = step.old!;
+  const w = step.dep.write();
+  if (deleteBeforeReplace) {
+    await deleteInCloud(step.dep, { resource: old, provider: step.provider, ctx: step.ctx });
+    step.dep.olds.delete(old.urn);
+    return create(step);
+  }
+  // Create before delete: the old copy stays in state, marked, until the end of the run deletes it.
+  const copy: ResourceState = { ...old, pendingDelete: true };
+  await w.put(copy);
+  step.dep.pendingDeletes.push(copy);
+  const result = await create(step);
+  await dropAlias(step);
+  return result;
+}
+
+/** The provider delete of one resource, between begin and end (no events). */
+export async function deleteInCloud(dep: Deployment, o: { readonly resource: ResourceState; readonly provider: Provider; readonly ctx: ProviderContext }): Promise<void> {
+  const w = dep.write();
+  const r = o.resource;
+  const handle = await w.begin({
+    urn: r.urn,
+    type: r.type,
+    op: "delete",
+    ...(r.id === undefined ? {} : { id: r.id }),
+    ...(r.provider === undefined ? {} : { provider: r.provider }),
+    time: new Date().toISOString(),
+  });
+  try {
+    await o.provider.delete(r.id ?? "", { inputs: unwrapMap(r.inputs).plain, outputs: unwrapMap(r.outputs).plain }, o.ctx);
+  } catch (error) {
+    await w.end(handle, { none: true });
+    throw error;
+  }
+  await w.end(handle, { remove: r.urn });
+}
+
+function pendingOf(step: StepContext, op: "create" | "update" | "import") {
+  return {
+    urn: step.reg.urn,
+    type: step.reg.type,
+    op,
+    inputs: step.inputs,
+    ...(step.reg.provider === undefined ? {} : { provider: step.reg.provider }),
+    time: new Date().toISOString(),
+  } as const;
+}
+
+/** A PartialCreateError, recognised by shape: the provider may hold another copy of the SDK. */
+function partialOf(error: unknown): { id: string; outputs: PropertyMap } | undefined {
+  if (error !== null && typeof error === "object" && (error as { code?: unknown }).code === "PartialCreate") {
+    const e = error as { id?: unknown; outputs?: unknown };
+    if (typeof e.id === "string") return { id: e.id, outputs: (e.outputs as PropertyMap | undefined) ?? {} };
+  }
+  return undefined;
+}
