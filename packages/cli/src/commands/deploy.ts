@@ -1,0 +1,151 @@
+/**
+ * `iac preview | up | destroy | refresh`: run the engine and render its events.
+ *
+ * `up` and `destroy` change the cloud, so without `--yes` they first show what they would do
+ * (a preview; for destroy, the resources in the state) and ask on the terminal; without a
+ * terminal they are refused with exit 2.
+ */
+import type { Operation } from "@iac/engine";
+import { ExitCode } from "../errors.js";
+import { formatOutputs } from "../render/format.js";
+import { createRenderer, type RenderMode } from "../render/renderer.js";
+import { startLocalCloud, type LocalCloudHandle } from "../local-cloud.js";
+import { openWorkspace, type Workspace } from "../workspace.js";
+import { DeclinedError, confirmOrRefuse, runCommand, type CommandContext, type CommandOptions } from "./command.js";
+
+/** Options of the deployment commands (flags of the same names). */
+export interface DeployOptions extends CommandOptions {
+  /** Skip the confirmation of `up` and `destroy`. */
+  readonly yes?: boolean;
+  /** NDJSON engine events on stdout. */
+  readonly json?: boolean;
+  /** Most resource operations at once (default 16). */
+  readonly parallel?: number;
+  /** Only these URNs (and what they depend on). */
+  readonly targets?: readonly string[];
+  /** Refresh the state from the cloud before planning. */
+  readonly refresh?: boolean;
+  /** Show old and new values in diffs. */
+  readonly diff?: boolean;
+  /** Exit 3 when the run finds changes. */
+  readonly expectNoChanges?: boolean;
+  /** Run against the local cloud. */
+  readonly local?: boolean;
+  /** The command line, for the lock holder's description (default `iac <operation>`). */
+  readonly command?: string;
+}
+
+/** `iac preview`: show what `up` would change; changes nothing. */
+export function preview(options: DeployOptions): Promise<number> {
+  return runCommand(options, (ctx) => deploy(ctx, "preview", options));
+}
+
+/** `iac up`: make the cloud match the program. */
+export function up(options: DeployOptions): Promise<number> {
+  return runCommand(options, (ctx) => deploy(ctx, "up", options));
+}
+
+/** `iac destroy`: delete every resource of the stack. */
+export function destroy(options: DeployOptions): Promise<number> {
+  return runCommand(options, (ctx) => deploy(ctx, "destroy", options));
+}
+
+/** `iac refresh`: read every resource from the cloud and update the state. */
+export function refresh(options: DeployOptions): Promise<number> {
+  return runCommand(options, (ctx) => deploy(ctx, "refresh", options));
+}
+
+async function deploy(ctx: CommandContext, operation: Operation, options: DeployOptions): Promise<number> {
+  const ws = await openWorkspace(ctx);
+  const asks = (operation === "up" || operation === "destroy") && options.yes !== true;
+  if (asks && (!ctx.io.interactive || options.json === true)) {
+    // Refuse before running anything: a CI job must not hang on a prompt or change the cloud unasked.
+    await confirmOrRefuse(ctx, { yes: false, question: "", what: `\`iac ${operation}\``, canAsk: false });
+  }
+  const stack = await ws.resolveStack({ explicit: options.stack, createIfNone: true });
+  let local: LocalCloudHandle | undefined;
+  try {
+    if (options.local === true) local = await startLocalCloud({ projectDir: ws.project.dir, env: ctx.io.env, say: ctx.say });
+    return await runWithLocal(ctx, ws, { operation, stack, options, asks });
+  } finally {
+    await local?.close();
+  }
+}
+
+async function runWithLocal(ctx: CommandContext, ws: Workspace, run: { readonly operation: Operation; readonly stack: string; readonly options: DeployOptions; readonly asks: boolean }): Promise<number> {
+  const { operation, stack, options } = run;
+  const crypter = await ws.crypter(stack);
+  const config = await ws.config(stack, crypter);
+  const mode: RenderMode = options.json === true ? "json" : ctx.io.out.isTTY === true ? "tree" : "plain";
+  const engineRun = async (op: Operation, showDiffs: boolean) => {
+    const renderer = createRenderer({ mode, out: ctx.io.out, style: ctx.style, showValues: options.diff === true, showDiffs, verbose: ctx.verbose });
+    try {
+      return await ws.run({
+        stack,
+        operation: op,
+        crypter,
+        config,
+        parallel: options.parallel ?? 16,
+        targets: options.targets ?? [],
+        refresh: options.refresh === true,
+        onEvent: (event) => renderer.onEvent(event),
+        signal: ctx.signal,
+        command: options.command ?? `iac ${operation}`,
+      });
+    } finally {
+      renderer.close();
+    }
+  };
+
+  if (run.asks) {
+    let hasWork = true;
+    if (operation === "up") {
+      const planned = await engineRun("preview", true);
+      if (planned.interrupted) return ExitCode.interrupted;
+      if (planned.failed > 0) return reportFailed(ctx, planned.failed, "preview");
+      hasWork = planned.changes;
+    } else {
+      hasWork = await showDestroyPlan(ctx, ws, stack, crypter);
+    }
+    if (hasWork) {
+      const verb = operation === "up" ? "update" : "destroy";
+      const yes = await confirmOrRefuse(ctx, { yes: false, question: `Do you want to ${verb} stack ${stack}?`, what: `\`iac ${operation}\`` });
+      if (!yes) throw new DeclinedError(`\`iac ${operation}\``);
+    }
+  }
+
+  // After a confirmed preview, the diffs were just shown: the run itself shows the tree and summary.
+  const result = await engineRun(operation, !run.asks);
+  if (operation === "up" && options.json !== true && !result.interrupted) {
+    const lines = formatOutputs(result.outputs, { showSecrets: false, style: ctx.style });
+    if (lines.length > 0) ctx.print(["", ...lines].join("\n"));
+  }
+  if (result.interrupted) {
+    ctx.say(ctx.errStyle("yellow", "Interrupted: the steps that had started were finished and recorded in the state. Run the command again to carry on."));
+    return ExitCode.interrupted;
+  }
+  if (result.failed > 0) return reportFailed(ctx, result.failed, operation);
+  if (options.expectNoChanges === true && result.changes) {
+    ctx.say(ctx.errStyle("red", `error: \`iac ${operation}\` found changes, and --expect-no-changes was given (exit 3).`));
+    return ExitCode.changes;
+  }
+  return ExitCode.ok;
+}
+
+function reportFailed(ctx: CommandContext, failed: number, operation: Operation): number {
+  ctx.say(ctx.errStyle("red", `error: ${failed} resource operation(s) failed during ${operation}; see the messages above. Fix the cause and run the command again: what succeeded is recorded in the state.`));
+  return ExitCode.failure;
+}
+
+/** Before a destroy: list what it deletes. Returns false when the stack holds nothing. */
+async function showDestroyPlan(ctx: CommandContext, ws: Workspace, stack: string, crypter: Awaited<ReturnType<Workspace["crypter"]>>): Promise<boolean> {
+  const snapshot = await ws.backend.read(stack, crypter);
+  const doomed = [...snapshot.resources].reverse();
+  if (doomed.length === 0) return false;
+  ctx.print(ctx.style("bold", `Destroying stack ${stack} (project ${ws.project.name}) deletes ${doomed.length} resource(s):`));
+  for (const r of doomed) {
+    const name = r.urn.slice(r.urn.lastIndexOf("::") + 2);
+    ctx.print(ctx.style("red", `  -  ${r.type}  ${name}${r.protect ? "  (protected: the destroy will fail on it)" : ""}${r.retainOnDelete ? "  (retained in the cloud)" : ""}`));
+  }
+  return true;
+}

@@ -1,0 +1,34 @@
+/**
+ * `iac local serve [--port]`: run the local cloud for this project until Ctrl-C, so that several
+ * `iac ... --local` commands (and kubectl) share one cloud.
+ */
+import { once } from "node:events";
+import { CliError, ExitCode } from "../errors.js";
+import { endpointsFilePath, loadEmulator } from "../local-cloud.js";
+import { openWorkspace } from "../workspace.js";
+import { runCommand, type CommandOptions } from "./command.js";
+
+export function localServe(options: CommandOptions & { readonly port?: number }): Promise<number> {
+  return runCommand(options, async (ctx) => {
+    if (options.port !== undefined && (!Number.isInteger(options.port) || options.port < 0 || options.port > 65_535)) {
+      throw new CliError(`--port must be a port number between 0 and 65535 (got ${String(options.port)}).`, { code: "Usage", exitCode: ExitCode.usage });
+    }
+    const ws = await openWorkspace(ctx);
+    const emulator = await loadEmulator();
+    if (typeof emulator.serveLocalCloud !== "function") {
+      throw new CliError("This build of @iac/emulator does not provide `serveLocalCloud` yet, so `iac local serve` is not available.", { code: "LocalCloudUnavailable" });
+    }
+    const server = await emulator.serveLocalCloud({ projectDir: ws.project.dir, ...(options.port === undefined ? {} : { port: options.port }) });
+    try {
+      ctx.print(ctx.style("bold", `Local cloud for project ${ws.project.name} is running. Endpoints:`));
+      ctx.print(JSON.stringify(server.endpoints, null, 2));
+      ctx.print(`(written to ${server.endpointsFile ?? endpointsFilePath(ws.project.dir)}; \`iac up --local\` uses it)`);
+      ctx.say("Press Ctrl-C to stop.");
+      if (!ctx.signal.aborted) await once(ctx.signal, "abort");
+    } finally {
+      await server.close();
+    }
+    ctx.say("Local cloud stopped.");
+    return ExitCode.ok;
+  });
+}
