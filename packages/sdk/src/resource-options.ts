@@ -138,6 +138,8 @@ export function resolveAliases(aliases: readonly (string | Alias)[], self: Alias
       urns.add(makeUrn({ stack: p.stack, project: p.project, qualifiedType: qualifyType(self.type, p.qualifiedType), name: self.name }));
     }
   }
+  // An alias equal to the resource's own URN says nothing (e.g. a child of a renamed component).
+  urns.delete(makeUrn({ stack: self.stack, project: self.project, qualifiedType: qualifyType(self.type, self.parent ? internalsOf(self.parent).qualifiedType : undefined), name: self.name }));
   return [...urns];
 }
 
