@@ -1,7 +1,8 @@
 import { afterEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { ComponentResource, inspectOutput, output, Resource, ResourceError, secret, UNKNOWN } from "@iac/sdk";
-import { SECRET_SIG, wrapSecret } from "@iac/sdk/runtime";
+import { SECRET_SIG, wrapSecret, type RegistrationResult } from "@iac/sdk/runtime";
+import type { PropertyValue } from "@iac/sdk/provider";
 import { install, settle, uninstall } from "./fake-monitor.js";
 import { Group, Other, TestProvider, Thing } from "./helpers.js";
 
@@ -117,7 +118,7 @@ describe("registration", () => {
   });
 
   it("exposes declared outputs, echoes inputs the provider did not return, and marks secrets", async () => {
-    install({ respond: (reg) => ({ id: "id-1", outputs: { endpoint: "https://e", key: wrapSecret("k") , name: reg.inputs.name } }) });
+    install({ respond: (reg) => ({ id: "id-1", outputs: { endpoint: "https://e", key: wrapSecret("k") as unknown as PropertyValue, name: reg.inputs.name } }) });
     const t = new Thing("t", { name: "n", size: 5 });
     assert.deepEqual(await inspectOutput(t.endpoint), { value: "https://e", known: true, secret: false, dependencies: [URN("test:index:Thing", "t")] });
     assert.equal((await inspectOutput(t.size)).value, 5, "size echoes the input");
@@ -135,7 +136,7 @@ describe("registration", () => {
   });
 
   it("passes unknown inputs through as UNKNOWN", async () => {
-    const m = install({ preview: true, respond: (reg) => ({ outputs: reg.name === "a" ? { endpoint: UNKNOWN } : {} }) });
+    const m = install({ preview: true, respond: (reg): RegistrationResult => ({ outputs: reg.name === "a" ? { endpoint: UNKNOWN } : {} }) });
     const a = new Thing("a", {});
     new Thing("b", { endpoint: a.endpoint.apply((e) => e + "/x"), nested: { e: a.endpoint } });
     const reg = await m.registration(URN("test:index:Thing", "b"));
