@@ -14,7 +14,7 @@ import { issueServerCertificate, loadOrCreateCa } from "./tls.js";
 export interface LocalCloudOptions {
   /** Where data persist (default `.iac/local` under the current directory). */
   readonly dataDir?: string;
-  /** First port: ARM gets it, Kubernetes the next, git the one after; ephemeral ports when absent. */
+  /** First port: ARM gets it, Kubernetes the next, git the one after; ephemeral ports when absent or 0. */
   readonly port?: number;
   readonly host?: string;
   readonly faults?: readonly FaultRule[];
@@ -86,7 +86,14 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       sockets.add(s);
       s.on("close", () => sockets.delete(s));
     });
-    const port = await listen(server, options.port === undefined ? 0 : options.port + ORDER.indexOf(name), host);
+    let port: number;
+    try {
+      port = await listen(server, !options.port ? 0 : options.port + ORDER.indexOf(name), host);
+    } catch (err) {
+      // A port in use must not leave the services bound so far listening (callers retry elsewhere).
+      await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+      throw err;
+    }
     servers.push(server);
     bound.set(name, { server, port, scheme });
   }
