@@ -1,0 +1,116 @@
+/**
+ * Resource group operations through @azure/arm-resources (notes §1.1): PUT is synchronous,
+ * DELETE is a long-running operation that cascades to everything inside.
+ */
+import type { ResourceGroup as ArmResourceGroup } from "@azure/arm-resources";
+import { ConflictError, type Provider, type ProviderContext } from "@iac/sdk/provider";
+import { parseArmId } from "./arm-id.js";
+import type { AzureClients } from "./clients.js";
+import { isNotFound, toProviderError } from "./errors.js";
+import type { RandomSuffix } from "./naming.js";
+import { callSignal, compact, readInputs } from "./provider-kit.js";
+import { checkResourceGroup, diffResourceGroup, sameLocation, type ResourceGroupInputs } from "./resource-group-rules.js";
+
+/** Outputs of a resource group. */
+export type ResourceGroupOutputs = {
+  id: string;
+  name: string;
+  location: string;
+  tags: Record<string, string>;
+  resourceGroupName: string;
+  provisioningState?: string;
+};
+
+function outputsOf(rg: ArmResourceGroup): ResourceGroupOutputs {
+  return compact({
+    id: rg.id!,
+    name: rg.name!,
+    resourceGroupName: rg.name!,
+    location: rg.location,
+    tags: rg.tags ?? {},
+    provisioningState: rg.properties?.provisioningState,
+  }) as ResourceGroupOutputs;
+}
+
+/** The inputs a live group corresponds to (the user's spelling of the location kept when equal). */
+function liveInputs(rg: ArmResourceGroup, old: ResourceGroupInputs | undefined): ResourceGroupInputs {
+  return compact({
+    resourceGroupName: rg.name,
+    location: old?.location !== undefined && sameLocation(old.location, rg.location) ? old.location : rg.location,
+    tags: rg.tags,
+  }) as ResourceGroupInputs;
+}
+
+/** Options of {@link resourceGroupProvider}. */
+export interface TypeProviderOptions {
+  readonly clients: AzureClients;
+  readonly random: RandomSuffix;
+}
+
+/** The provider of `azure:resources:ResourceGroup`. */
+export function resourceGroupProvider({ clients, random }: TypeProviderOptions): Provider<ResourceGroupInputs, ResourceGroupOutputs> {
+  const nameOf = (id: string) => parseArmId(id, "resource group").resourceGroupName;
+  const get = async (name: string, ctx: ProviderContext) => {
+    try {
+      return await clients.resources.resourceGroups.get(name, { abortSignal: callSignal(ctx, "read") });
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw toProviderError(err, `Reading resource group "${name}"`);
+    }
+  };
+  return {
+    async check(news, olds, ctx) {
+      return checkResourceGroup(news, olds, { name: ctx.name, defaultLocation: clients.settings.location, random });
+    },
+    async diff(_id, olds, news) {
+      return diffResourceGroup(olds.inputs, news);
+    },
+    async create(news, ctx) {
+      const name = news.resourceGroupName!;
+      // PUT on an existing group would silently adopt (and retag) it: refuse instead.
+      if (await get(name, ctx)) {
+        throw new ConflictError(`Resource group "${name}" already exists. Import it with \`iac import azure:resources:ResourceGroup <name> <id>\`, or choose another resourceGroupName.`);
+      }
+      ctx.log.debug(`creating resource group ${name}`);
+      try {
+        const rg = await clients.resources.resourceGroups.createOrUpdate(name, { location: news.location!, tags: news.tags }, { abortSignal: callSignal(ctx, "create") });
+        return { id: rg.id!, outputs: outputsOf(rg) };
+      } catch (err) {
+        throw toProviderError(err, `Creating resource group "${name}"`);
+      }
+    },
+    async find(inputs, ctx) {
+      const rg = inputs.resourceGroupName === undefined ? undefined : await get(inputs.resourceGroupName, ctx);
+      return rg && { id: rg.id!, outputs: outputsOf(rg) };
+    },
+    async read(id, olds, ctx) {
+      const rg = await get(nameOf(id), ctx);
+      if (!rg) return undefined;
+      return { inputs: readInputs(olds.inputs, liveInputs(rg, olds.inputs)) as ResourceGroupInputs, outputs: outputsOf(rg) };
+    },
+    async update(id, olds, news, ctx) {
+      const name = nameOf(id);
+      try {
+        // A PUT replaces the tags as a whole (an absent tags map clears them), which is what the user asked for.
+        const rg = await clients.resources.resourceGroups.createOrUpdate(
+          name,
+          { location: news.location ?? olds.outputs.location, tags: news.tags ?? {} },
+          { abortSignal: callSignal(ctx, "update") },
+        );
+        return { outputs: outputsOf(rg) };
+      } catch (err) {
+        throw toProviderError(err, `Updating resource group "${name}"`);
+      }
+    },
+    async delete(id, _olds, ctx) {
+      const name = nameOf(id);
+      ctx.log.debug(`deleting resource group ${name} (and everything in it)`);
+      try {
+        await clients.resources.resourceGroups.delete(name, { abortSignal: callSignal(ctx, "delete"), ...clients.lroOptions() });
+      } catch (err) {
+        if (isNotFound(err)) return;
+        throw toProviderError(err, `Deleting resource group "${name}"`);
+      }
+    },
+  };
+}
