@@ -17,7 +17,8 @@ type Primitive = string | number | boolean | null | undefined | bigint | symbol;
  * type Args = DeepInput<{ tags: Record<string, string> }>;
  * const a: Args = { tags: { env: config.require("env"), owner: someOutput } };
  */
-export type DeepInput<T> = T extends Primitive
+// `[T] extends [Primitive]` does not distribute, so `boolean` stays one Input<boolean>, not Input<true> | Input<false>.
+export type DeepInput<T> = [T] extends [Primitive]
   ? Input<T>
   : T extends ResourceLike
     ? Input<T>
@@ -46,8 +47,8 @@ type UnwrapSimple<T> = T extends Primitive
     ? T
     : T extends ResourceLike
       ? T
-      : T extends readonly (infer U)[]
-        ? Unwrap<U>[]
+      : T extends readonly unknown[]
+        ? { -readonly [K in keyof T]: Unwrap<T[K]> }
         : T extends object
           ? { [K in keyof T]: Unwrap<T[K]> }
           : never;

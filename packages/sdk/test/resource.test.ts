@@ -90,7 +90,7 @@ describe("registration", () => {
       const sub = new Group("sub", { parent: self });
       new Thing("child2", {}, { parent: sub });
     });
-    new Other("o", {}, { dependsOn: [x, Promise.resolve(g), output(y)] as never });
+    new Other("o", {}, { dependsOn: [x, Promise.resolve(g), output(y)] });
     const reg = await m.registration(URN("other:index:Other", "o"));
     assert.deepEqual(
       [...reg.dependencies].sort(),
