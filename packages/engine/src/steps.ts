@@ -251,12 +251,12 @@ async function replace(step: StepContext, deleteBeforeReplace: boolean): Promise
     return create(step);
   }
   // Create before delete: the old copy stays in state, marked, until the end of the run deletes it.
+  // (The writer turns the live entry with this id into the copy, so an alias URN keeps no live entry.)
   const copy: ResourceState = { ...old, pendingDelete: true };
   await w.put(copy);
   step.dep.pendingDeletes.push(copy);
-  const result = await create(step);
-  await dropAlias(step);
-  return result;
+  step.dep.olds.delete(old.urn);
+  return create(step);
 }
 
 /** The provider delete of one resource, between begin and end (no events). */
