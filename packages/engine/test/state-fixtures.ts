@@ -4,6 +4,8 @@ import { mkdtemp, readdir, readFile, rm, stat, unlink, writeFile } from "node:fs
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestContext } from "node:test";
+import type { PropertyValue } from "@iac/sdk/provider";
+import { wrapSecret } from "@iac/sdk/runtime";
 import { crypterFromKey } from "../src/secrets.js";
 import { createFileBackend } from "../src/state/file-backend.js";
 import type { Backend, Crypter, PendingOperation, ResourceState, StateWriter } from "../src/state/types.js";
@@ -69,4 +71,9 @@ export async function crashWriter(p: TempProject, stack: string, writer: StateWr
   if (snapshot === undefined) await unlink(join(dir, "snapshot.json"));
   else await writeFile(join(dir, "snapshot.json"), snapshot);
   await writeFile(join(dir, "journal.ndjson"), journal);
+}
+
+/** A wrapped secret typed as the property value it stands in for (the SDK's `SecretValue` is an interface, not an index type). */
+export function secret(value: PropertyValue): PropertyValue {
+  return wrapSecret(value) as unknown as PropertyValue;
 }

@@ -1,0 +1,126 @@
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { readFile, rm, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { test } from "node:test";
+import { isSecretValue, wrapSecret } from "@iac/sdk/runtime";
+import { readStackConfig, stackConfigPath } from "../src/config.js";
+import { createCrypter, crypterFromKey, keyFilePath } from "../src/secrets.js";
+import { SecretsDecryptError } from "../src/state/errors.js";
+import { allFiles, pending, resource, secret, tempProject } from "./state-fixtures.js";
+
+const PLAINTEXT = "correct-horse-battery-staple";
+
+test("values encrypt to v1:<iv>:<tag>:<ciphertext> with a fresh IV each time, and decrypt back", () => {
+  const c = crypterFromKey(randomBytes(32), { describe: "the key", remedy: "" });
+  const a = c.encrypt(PLAINTEXT);
+  const b = c.encrypt(PLAINTEXT);
+  assert.match(a, /^v1:[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+$/);
+  assert.notEqual(a, b);
+  assert.equal(Buffer.from(a.split(":")[1], "base64").length, 12);
+  assert.equal(c.decrypt(a), PLAINTEXT);
+});
+
+test("a tampered ciphertext or another key fails with SecretsDecrypt, not a crash", () => {
+  const c = crypterFromKey(randomBytes(32), { describe: "The test key", remedy: "Use the right key." });
+  const other = crypterFromKey(randomBytes(32), { describe: "The other key", remedy: "Use the right key." });
+  const ct = c.encrypt(PLAINTEXT);
+  assert.throws(() => other.decrypt(ct), (e: unknown) => e instanceof SecretsDecryptError && e.code === "SecretsDecrypt" && /The other key does not decrypt/.test(e.message));
+  const parts = ct.split(":");
+  parts[3] = Buffer.from("tampered").toString("base64");
+  assert.throws(() => c.decrypt(parts.join(":")), { code: "SecretsDecrypt" });
+  assert.throws(() => c.decrypt("not-a-ciphertext"), { code: "SecretsDecrypt" });
+});
+
+test("with a passphrase, the salt and key check go to the stack config, and a wrong passphrase is detected with a clear error", async (t) => {
+  const p = await tempProject(t);
+  const env = { IAC_CONFIG_PASSPHRASE: "s3cret-pass", IAC_HOME: join(p.dir, "home") };
+  const c = await createCrypter({ projectDir: p.dir, project: "app", stack: "dev", env });
+  assert.deepEqual(c.secretsProvider, { type: "passphrase" });
+  const config = await readStackConfig({ projectDir: p.dir, stack: "dev" });
+  assert.match(config.encryptionSalt ?? "", /^v1:/);
+  assert.match(config.keyCheck ?? "", /^v1:/);
+  const ct = c.encrypt(PLAINTEXT);
+
+  // The same passphrase later derives the same key.
+  const again = await createCrypter({ projectDir: p.dir, project: "app", stack: "dev", env });
+  assert.equal(again.decrypt(ct), PLAINTEXT);
+
+  await assert.rejects(
+    createCrypter({ projectDir: p.dir, project: "app", stack: "dev", env: { ...env, IAC_CONFIG_PASSPHRASE: "wrong" } }),
+    (e: unknown) =>
+      e instanceof SecretsDecryptError &&
+      /the passphrase does not decrypt this stack's secrets: set IAC_CONFIG_PASSPHRASE to the one used when the stack was created/i.test(e.message),
+  );
+  await assert.rejects(createCrypter({ projectDir: p.dir, project: "app", stack: "dev", env: { IAC_HOME: env.IAC_HOME } }), (e: Error & { code?: string }) =>
+    e.code === "SecretsKeyMissing" && /IAC_CONFIG_PASSPHRASE is not set/.test(e.message),
+  );
+});
+
+test("without a passphrase, a random key is generated in <IAC_HOME>/keys/<project>/<stack>.key with mode 0600 in a 0700 directory", async (t) => {
+  const p = await tempProject(t);
+  const home = join(p.dir, "home");
+  const c = await createCrypter({ projectDir: p.dir, project: "app", stack: "dev", env: { IAC_HOME: home } });
+  const path = join(home, "keys", "app", "dev.key");
+  assert.equal(keyFilePath({ project: "app", stack: "dev", env: { IAC_HOME: home } }), path);
+  assert.deepEqual(c.secretsProvider, { type: "keyfile", keyFile: path });
+  assert.equal((await stat(path)).mode & 0o777, 0o600);
+  assert.equal((await stat(join(home, "keys", "app"))).mode & 0o777, 0o700);
+  assert.equal(Buffer.from((await readFile(path, "utf8")).trim(), "base64").length, 32);
+  const ct = c.encrypt(PLAINTEXT);
+  const again = await createCrypter({ projectDir: p.dir, project: "app", stack: "dev", env: { IAC_HOME: home } });
+  assert.equal(again.decrypt(ct), PLAINTEXT);
+
+  // The config dir falls back to $XDG_CONFIG_HOME/iac.
+  assert.equal(keyFilePath({ project: "app", stack: "dev", env: { XDG_CONFIG_HOME: "/x" } }), "/x/iac/keys/app/dev.key");
+});
+
+test("a missing or replaced key file is reported, naming the file", async (t) => {
+  const p = await tempProject(t);
+  const home = join(p.dir, "home");
+  await createCrypter({ projectDir: p.dir, project: "app", stack: "dev", env: { IAC_HOME: home } });
+  const path = join(home, "keys", "app", "dev.key");
+  await writeFile(path, randomBytes(32).toString("base64"));
+  await assert.rejects(createCrypter({ projectDir: p.dir, project: "app", stack: "dev", env: { IAC_HOME: home } }), (e: Error & { code?: string }) =>
+    e.code === "SecretsDecrypt" && e.message.includes(path),
+  );
+  await rm(path);
+  await assert.rejects(createCrypter({ projectDir: p.dir, project: "app", stack: "dev", env: { IAC_HOME: home } }), (e: Error & { code?: string }) =>
+    e.code === "SecretsKeyMissing" && e.message.includes(path),
+  );
+});
+
+test("no secret reaches the disk in plaintext: snapshot, journal, backup and stack config hold only ciphertext", async (t) => {
+  const p = await tempProject(t);
+  const crypter = await createCrypter({ projectDir: p.dir, project: "app", stack: "dev", env: { IAC_HOME: join(p.dir, "home") } });
+  const w = await p.backend.open("dev", crypter);
+  const h = await w.begin({ ...pending("db"), inputs: { password: secret(PLAINTEXT) } });
+  await w.end(h, { upsert: resource("db", { inputs: { nested: { list: [secret({ deep: PLAINTEXT })] } }, outputs: { conn: secret(`Server=x;Password=${PLAINTEXT}`) } }) });
+  await w.setOutputs({ token: secret(PLAINTEXT) });
+  const journal = await readFile(join(p.stackDir("dev"), "journal.ndjson"), "utf8");
+  assert.ok(!journal.includes(PLAINTEXT), "the journal holds a plaintext secret");
+  assert.match(journal, /"ciphertext":"v1:/);
+  await w.close();
+  const w2 = await p.backend.open("dev", crypter);
+  await w2.put(resource("other"));
+  await w2.close();
+
+  for (const file of await allFiles(p.dir)) assert.ok(!file.text.includes(PLAINTEXT), `${file.path} holds a plaintext secret`);
+
+  // Reading back gives the wrapped plaintext.
+  const s = await p.backend.read("dev", crypter);
+  const db = s.resources.find((r) => r.urn.endsWith("::db"))!;
+  assert.ok(isSecretValue(db.outputs.conn));
+  assert.deepEqual(db.outputs.conn, wrapSecret(`Server=x;Password=${PLAINTEXT}`));
+  assert.deepEqual(db.inputs.nested, { list: [wrapSecret({ deep: PLAINTEXT })] });
+  assert.deepEqual(s.outputs.token, wrapSecret(PLAINTEXT));
+  assert.deepEqual(s.secretsProvider, crypter.secretsProvider);
+});
+
+test("reading a state with the wrong key fails with SecretsDecrypt naming the state file", async (t) => {
+  const p = await tempProject(t);
+  await p.backend.write("dev", { version: 1, project: "app", stack: "dev", secretsProvider: { type: "keyfile" }, resources: [resource("a", { outputs: { k: secret("v") } })], pendingOperations: [], outputs: {} }, p.crypter);
+  const wrong = crypterFromKey(randomBytes(32), { describe: "The key", remedy: "Restore the right one." });
+  await assert.rejects(p.backend.read("dev", wrong), (e: Error & { code?: string }) => e.code === "SecretsDecrypt" && e.message.includes("snapshot.json"));
+  assert.ok(stackConfigPath({ projectDir: p.dir, stack: "dev" }).endsWith("iac.dev.yaml"));
+});
