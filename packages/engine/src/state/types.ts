@@ -1,0 +1,155 @@
+/**
+ * The state model and the store contract between the deployment engine (plan/apply) and the
+ * state backends (file, later Azure Blob). See docs/state-format.md.
+ *
+ * In memory, secret values are wrapped (`wrapSecret` from @iac/sdk/runtime) and plaintext; a
+ * store encrypts them when it writes (AES-256-GCM) and decrypts them when it reads, so nothing
+ * secret reaches the disk in plaintext.
+ */
+import type { CustomTimeouts, PropertyMap, ProviderRef } from "@iac/sdk/provider";
+
+export const STATE_VERSION = 1;
+
+export interface ResourceState {
+  readonly urn: string;
+  readonly type: string;
+  /** True for resources a provider manages; false for components and the stack root. */
+  readonly custom: boolean;
+  /** Physical id (custom resources). */
+  readonly id?: string;
+  readonly parent?: string;
+  readonly provider?: ProviderRef;
+  readonly inputs: PropertyMap;
+  readonly outputs: PropertyMap;
+  /** URNs this resource depends on (must appear earlier in the snapshot). */
+  readonly dependencies: readonly string[];
+  readonly propertyDependencies?: Readonly<Record<string, readonly string[]>>;
+  readonly protect?: boolean;
+  readonly retainOnDelete?: boolean;
+  readonly deleteBeforeReplace?: boolean;
+  readonly ignoreChanges?: readonly string[];
+  readonly customTimeouts?: CustomTimeouts;
+  readonly additionalSecretOutputs?: readonly string[];
+  /** An old copy kept while its replacement is created (create-before-delete); deleted at the end. */
+  readonly pendingDelete?: boolean;
+  /** ISO times. */
+  readonly created?: string;
+  readonly modified?: string;
+}
+
+export type PendingOp = "create" | "update" | "delete" | "read" | "import";
+
+/**
+ * Written before a cloud call, cleared after it. One that survives a crash tells the next run
+ * that the cloud may hold something the state does not name (create) or may have changed.
+ */
+export interface PendingOperation {
+  readonly urn: string;
+  readonly type: string;
+  readonly op: PendingOp;
+  /** The id when known (update, delete, read, import; create once a partial id is known). */
+  readonly id?: string;
+  /** The inputs sent (so the next run can tell the user what may exist). */
+  readonly inputs?: PropertyMap;
+  readonly provider?: ProviderRef;
+  /** ISO time. */
+  readonly time: string;
+}
+
+export interface Snapshot {
+  readonly version: typeof STATE_VERSION;
+  readonly project: string;
+  readonly stack: string;
+  /** How secrets are encrypted: `passphrase` (IAC_CONFIG_PASSPHRASE, scrypt salt in stack config) or `keyfile` (path). */
+  readonly secretsProvider: { readonly type: "passphrase" | "keyfile"; readonly keyFile?: string };
+  /** Resources in dependency order: everything a resource depends on comes before it. */
+  readonly resources: readonly ResourceState[];
+  readonly pendingOperations: readonly PendingOperation[];
+  /** Stack outputs of the last successful update. */
+  readonly outputs: PropertyMap;
+  /** ISO time of the last write. */
+  readonly updated?: string;
+}
+
+/** Handle of an operation recorded by {@link StateWriter.begin}. */
+export interface OperationHandle {
+  readonly seq: number;
+  readonly op: PendingOperation;
+}
+
+/**
+ * What the engine writes through during one `up`, `destroy` or `refresh`. Every method is durable
+ * when its promise settles (appended to the journal and flushed). Cost per call is constant: it
+ * does not grow with the number of resources in the stack.
+ */
+export interface StateWriter {
+  /** The state as it was when the writer was opened (pending operations included). */
+  readonly base: Snapshot;
+  /** Record that a cloud call is about to be made. */
+  begin(op: PendingOperation): Promise<OperationHandle>;
+  /**
+   * Resolve a pending operation: `upsert` writes the resource's new state, `remove` drops it
+   * (a delete that succeeded), `none` clears the pending record only (the call failed and
+   * left nothing).
+   */
+  end(handle: OperationHandle, result: { readonly upsert: ResourceState } | { readonly remove: string } | { readonly none: true }): Promise<void>;
+  /** Record a resource without a cloud call (a `same` step with new metadata, a component, a refresh result). */
+  put(resource: ResourceState): Promise<void>;
+  /** Drop a resource without a cloud call (`state delete`, a refresh that found it gone). */
+  remove(urn: string): Promise<void>;
+  /** Drop pending operations that the user resolved (refresh, or state repair). */
+  clearPending(urns: readonly string[]): Promise<void>;
+  setOutputs(outputs: PropertyMap): Promise<void>;
+  /** The current state (base + everything written). */
+  current(): Snapshot;
+  /** Compact the journal into the snapshot (temp file, fsync, rename) and release resources. */
+  close(): Promise<void>;
+}
+
+/** Who holds a stack's lock. */
+export interface LockInfo {
+  readonly host: string;
+  readonly pid: number;
+  readonly time: string;
+  readonly command: string;
+  readonly user?: string;
+}
+
+export interface Lock {
+  readonly info: LockInfo;
+  release(): Promise<void>;
+}
+
+export interface StackSummary {
+  readonly name: string;
+  readonly current: boolean;
+  readonly resourceCount: number;
+  readonly updated?: string;
+  readonly locked?: LockInfo;
+}
+
+/** Encrypts and decrypts secret values (AES-256-GCM); ciphertext is a printable string. */
+export interface Crypter {
+  encrypt(plaintext: string): string;
+  decrypt(ciphertext: string): string;
+}
+
+/** A place where stacks' state lives (`file://` = `.iac/` in the project; later `azblob://`). */
+export interface Backend {
+  readonly url: string;
+  listStacks(): Promise<StackSummary[]>;
+  stackExists(stack: string): Promise<boolean>;
+  createStack(stack: string): Promise<void>;
+  /** Refuses when the stack still has resources, unless `force`. */
+  removeStack(stack: string, options: { readonly force: boolean }): Promise<void>;
+  /** Take the stack's lock; throws a `StackLockedError` naming the holder when another has it. */
+  lock(stack: string, command: string): Promise<Lock>;
+  /** Break a stale lock (`iac cancel`); returns who held it. */
+  breakLock(stack: string): Promise<LockInfo | undefined>;
+  /** The committed state (snapshot + journal replayed), secrets decrypted. Missing stack: an empty snapshot. Corrupt: throws, never overwrites. */
+  read(stack: string, crypter: Crypter): Promise<Snapshot>;
+  /** Open the stack's state for writing (caller holds the lock). */
+  open(stack: string, crypter: Crypter): Promise<StateWriter>;
+  /** Replace the whole state (`state import`, `state delete`); atomic. Caller holds the lock. */
+  write(stack: string, snapshot: Snapshot, crypter: Crypter): Promise<void>;
+}
