@@ -57,7 +57,8 @@ export async function registerCustom(dep: Deployment, input: CustomStepInput): P
       deleteBeforeReplace: reg.options.deleteBeforeReplace === true,
     });
     const secretOutputs = new Set<string>([...secretKeys, ...(provider.secretOutputs ?? []), ...(reg.options.additionalSecretOutputs ?? [])]);
-    const inputs = wrapKeys(news, secretKeys);
+    // An input echoed by a secret output is secret too: showing it in the step's `news` would leak it.
+    const inputs = wrapKeys(news, secretOutputs);
     const kind = stepKindOf(decision);
     const changed = decision.kind === "update" || decision.kind === "replace" || decision.kind === "blocked";
     info = stepInfo({
