@@ -135,12 +135,19 @@ export function withoutSecrets(properties: Obj): Obj {
   return out;
 }
 
+/** JSON with sorted keys: the SDKs serialise properties in their own order. */
+function canonical(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(canonical);
+  if (!isObject(v)) return v ?? null;
+  return Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical(v[k])]));
+}
+
 function requestsOf(properties: Obj): Map<string, string> {
   const out = new Map<string, string>();
   for (const c of arrayOf(properties["containers"], "containers")) {
     const p = isObject(c["properties"]) ? c["properties"] : {};
     const r = isObject(p["resources"]) ? p["resources"] : {};
-    out.set(String(c["name"]), JSON.stringify([r["requests"] ?? null, r["limits"] ?? null]));
+    out.set(String(c["name"]), JSON.stringify([canonical(r["requests"]), canonical(r["limits"])]));
   }
   return out;
 }
@@ -158,7 +165,7 @@ function portSet(properties: Obj): string {
 export function immutableChange(before: Obj, after: Obj): string | undefined {
   if (before["osType"] !== after["osType"]) return "osType";
   if ((before["restartPolicy"] ?? "Always") !== (after["restartPolicy"] ?? "Always")) return "restartPolicy";
-  if (JSON.stringify(before["subnetIds"] ?? []) !== JSON.stringify(after["subnetIds"] ?? [])) return "subnetIds";
+  if (JSON.stringify(canonical(before["subnetIds"] ?? [])) !== JSON.stringify(canonical(after["subnetIds"] ?? []))) return "subnetIds";
   if ((before["sku"] ?? "Standard") !== (after["sku"] ?? "Standard")) return "sku";
   const a = requestsOf(before);
   const b = requestsOf(after);

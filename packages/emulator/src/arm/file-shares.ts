@@ -11,7 +11,7 @@ import type { FileShareRecord, Json, StorageAccountRecord } from "./model.js";
 import { checkShareName } from "./names.js";
 import { requireGroup, requireWritableGroup } from "./resource-groups.js";
 import { storageAccountId } from "./storage-accounts.js";
-import { deepMerge, STORAGE_ACCOUNT_TYPE } from "./storage-view.js";
+import { STORAGE_ACCOUNT_TYPE } from "./storage-view.js";
 
 export const FILE_SHARE_TYPE = "Microsoft.Storage/storageAccounts/fileServices/shares";
 const READ_ONLY = ["lastModifiedTime", "etag", "leaseStatus", "leaseState", "leaseDuration", "accessTierChangeTime", "shareUsageBytes", "deleted", "deletedTime", "remainingRetentionDays", "version"];
@@ -167,7 +167,8 @@ export function patchFileShare(ctx: ArmContext, req: ArmRequest, p: ShareParams)
   }
   const updated: FileShareRecord = {
     ...share,
-    properties: deepMerge(share.properties, properties),
+    // Each property sent replaces the stored one (metadata is replaced as a whole, not merged).
+    properties: { ...share.properties, ...properties },
     etag: etagOf(share.id, req.now),
     lastModifiedTime: new Date(req.now).toISOString().replace(/\.\d+Z$/, "Z"),
   };

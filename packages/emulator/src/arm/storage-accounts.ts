@@ -14,7 +14,7 @@ import type { Json, StorageAccountRecord, StorageKey } from "./model.js";
 import { checkStorageAccountName } from "./names.js";
 import { isDone, newOperationId } from "./operations.js";
 import { requireGroup, requireWritableGroup } from "./resource-groups.js";
-import { deepMerge, STORAGE_ACCOUNT_TYPE, STORAGE_READ_ONLY, storageAccountView } from "./storage-view.js";
+import { STORAGE_ACCOUNT_TYPE, STORAGE_READ_ONLY, storageAccountView } from "./storage-view.js";
 
 const SKUS = [
   "Standard_LRS", "Standard_GRS", "Standard_RAGRS", "Standard_ZRS", "Standard_GZRS", "Standard_RAGZRS",
@@ -125,7 +125,7 @@ export function putStorageAccount(ctx: ArmContext, req: ArmRequest, sub: string,
       sku: { name: skuOf(body, false) ?? existing.sku.name },
       accountKind: kindOf(body, false) ?? existing.accountKind,
       tags: body["tags"] === undefined ? existing.tags : tagsOf(body),
-      properties: deepMerge(existing.properties, userProperties(body)),
+      properties: { ...existing.properties, ...userProperties(body) },
       extra: extraOf(body, existing.extra),
     };
     ctx.store.put(updated);
@@ -201,7 +201,8 @@ export function patchStorageAccount(ctx: ArmContext, req: ArmRequest, sub: strin
     sku: { name: skuOf(body, false) ?? a.sku.name },
     accountKind: kind ?? a.accountKind,
     tags: body["tags"] === undefined ? a.tags : tagsOf(body),
-    properties: deepMerge(a.properties, userProperties(body)),
+    // Properties not sent keep their value; each one sent replaces the stored one.
+    properties: { ...a.properties, ...userProperties(body) },
     extra: extraOf(body, a.extra),
   };
   ctx.store.put(updated);
