@@ -21,8 +21,12 @@ interface GlobalArgs {
   readonly verbose: boolean;
 }
 
-function common(args: GlobalArgs): { cwd?: string; stack?: string; verbose: boolean } {
-  return { cwd: args.cwd, stack: args.stack, verbose: args.verbose };
+function common(args: { readonly stack?: unknown; readonly cwd?: unknown; readonly verbose?: unknown }): { cwd?: string; stack?: string; verbose: boolean } {
+  return {
+    cwd: typeof args.cwd === "string" ? args.cwd : undefined,
+    stack: typeof args.stack === "string" ? args.stack : undefined,
+    verbose: args.verbose === true,
+  };
 }
 
 function deployFlags<T>(y: Argv<T>) {
@@ -92,67 +96,67 @@ export async function main(argv: readonly string[]): Promise<number> {
     .command("refresh", "Read the resources from the cloud and update the state", (y) => deployFlags(y), (a) => set((signal) => refresh(deployOptions(a as DeployArgs, signal)), { interruptible: true }))
     .command("stack", "Manage stacks", (y) =>
       y
-        .command("init <name>", "Create a stack and select it", {}, (a) => set(() => stackInit({ ...common(a as GlobalArgs), name: String(a.name) })))
-        .command("select <name>", "Select the stack later commands use", {}, (a) => set(() => stackSelect({ ...common(a as GlobalArgs), name: String(a.name) })))
-        .command(["ls", "list"], "List the project's stacks", {}, (a) => set(() => stackLs({ ...common(a as GlobalArgs) })))
+        .command("init <name>", "Create a stack and select it", {}, (a) => set(() => stackInit({ ...common(a), name: String(a.name) })))
+        .command("select <name>", "Select the stack later commands use", {}, (a) => set(() => stackSelect({ ...common(a), name: String(a.name) })))
+        .command(["ls", "list"], "List the project's stacks", {}, (a) => set(() => stackLs({ ...common(a) })))
         .command(
           "rm <name>",
           "Remove a stack (its state and config)",
           (b) => b.option("force", { alias: "f", type: "boolean", default: false, describe: "Remove even when it still has resources (they are left in the cloud)" }).option("yes", { alias: "y", type: "boolean", default: false }),
-          (a) => set(() => stackRm({ ...common(a as GlobalArgs), name: String(a.name), force: Boolean(a.force), yes: Boolean(a.yes) })),
+          (a) => set(() => stackRm({ ...common(a), name: String(a.name), force: Boolean(a.force), yes: Boolean(a.yes) })),
         )
         .command(
           "output [name]",
           "Show the stack's outputs",
           (b) => b.option("json", { type: "boolean", default: false }).option("show-secrets", { type: "boolean", default: false, describe: "Show secret outputs in plaintext" }),
-          (a) => set(() => stackOutput({ ...common(a as GlobalArgs), name: a.name === undefined ? undefined : String(a.name), json: Boolean(a.json), showSecrets: Boolean(a.showSecrets) })),
+          (a) => set(() => stackOutput({ ...common(a), name: a.name === undefined ? undefined : String(a.name), json: Boolean(a.json), showSecrets: Boolean(a.showSecrets) })),
         )
         .demandCommand(1, "Name a stack command: init, select, ls, rm or output."),
     )
     .command("config", "Manage the stack's configuration (iac.<stack>.yaml)", (y) =>
       y
         .command(["ls", "$0"], "List config values (secrets masked)", (b) => b.option("json", { type: "boolean", default: false }).option("show-secrets", { type: "boolean", default: false }), (a) =>
-          set(() => configList({ ...common(a as GlobalArgs), json: Boolean(a.json), showSecrets: Boolean(a.showSecrets) })),
+          set(() => configList({ ...common(a), json: Boolean(a.json), showSecrets: Boolean(a.showSecrets) })),
         )
         .command(
           "set <key> [value]",
           "Set a config value (a secret's value is read from stdin when not given)",
           (b) => b.option("secret", { type: "boolean", default: false, describe: "Encrypt the value" }),
-          (a) => set(() => configSet({ ...common(a as GlobalArgs), key: String(a.key), value: a.value === undefined ? undefined : String(a.value), secret: Boolean(a.secret) })),
+          (a) => set(() => configSet({ ...common(a), key: String(a.key), value: a.value === undefined ? undefined : String(a.value), secret: Boolean(a.secret) })),
         )
         .command("get <key>", "Print a config value", (b) => b.option("json", { type: "boolean", default: false }), (a) =>
-          set(() => configGet({ ...common(a as GlobalArgs), key: String(a.key), json: Boolean(a.json) })),
+          set(() => configGet({ ...common(a), key: String(a.key), json: Boolean(a.json) })),
         )
-        .command(["rm <key>", "remove <key>"], "Remove a config value", {}, (a) => set(() => configRm({ ...common(a as GlobalArgs), key: String(a.key) }))),
+        .command(["rm <key>", "remove <key>"], "Remove a config value", {}, (a) => set(() => configRm({ ...common(a), key: String(a.key) }))),
     )
     .command("state", "Inspect and repair the stack's state", (y) =>
       y
-        .command(["ls", "list"], "List the resources in the state", (b) => b.option("json", { type: "boolean", default: false }), (a) => set(() => stateLs({ ...common(a as GlobalArgs), json: Boolean(a.json) })))
+        .command(["ls", "list"], "List the resources in the state", (b) => b.option("json", { type: "boolean", default: false }), (a) => set(() => stateLs({ ...common(a), json: Boolean(a.json) })))
         .command("show <urn>", "Show one resource's state (secrets masked)", (b) => b.option("show-secrets", { type: "boolean", default: false }), (a) =>
-          set(() => stateShow({ ...common(a as GlobalArgs), urn: String(a.urn), showSecrets: Boolean(a.showSecrets) })),
+          set(() => stateShow({ ...common(a), urn: String(a.urn), showSecrets: Boolean(a.showSecrets) })),
         )
         .command(
           "delete <urn>",
           "Forget a resource (the cloud object is left alone)",
           (b) => b.option("force", { alias: "f", type: "boolean", default: false, describe: "Also when it is protected or others depend on it" }).option("yes", { alias: "y", type: "boolean", default: false }),
-          (a) => set(() => stateDelete({ ...common(a as GlobalArgs), urn: String(a.urn), force: Boolean(a.force), yes: Boolean(a.yes) })),
+          (a) => set(() => stateDelete({ ...common(a), urn: String(a.urn), force: Boolean(a.force), yes: Boolean(a.yes) })),
         )
-        .command("unprotect <urn>", "Clear a resource's protect flag", {}, (a) => set(() => stateUnprotect({ ...common(a as GlobalArgs), urn: String(a.urn) })))
+        .command("unprotect <urn>", "Clear a resource's protect flag", {}, (a) => set(() => stateUnprotect({ ...common(a), urn: String(a.urn) })))
         .command("export", "Print the state as JSON (secrets stay encrypted)", (b) => b.option("file", { type: "string", describe: "Write to this file instead of stdout" }), (a) =>
-          set(() => stateExport({ ...common(a as GlobalArgs), file: a.file === undefined ? undefined : String(a.file) })),
+          set(() => stateExport({ ...common(a), file: a.file === undefined ? undefined : String(a.file) })),
         )
         .command("import <file>", "Replace the state with an exported one", (b) => b.option("yes", { alias: "y", type: "boolean", default: false }), (a) =>
-          set(() => stateImport({ ...common(a as GlobalArgs), file: String(a.file), yes: Boolean(a.yes) })),
+          set(() => stateImport({ ...common(a), file: String(a.file), yes: Boolean(a.yes) })),
         )
         .demandCommand(1, "Name a state command: ls, show, delete, unprotect, export or import."),
     )
     .command("cancel", "Break the stack's lock left by a process that is no longer running", (b) => b.option("yes", { alias: "y", type: "boolean", default: false }), (a) =>
-      set(() => cancel({ ...common(a as GlobalArgs), yes: Boolean(a.yes) })),
+      set(() => cancel({ ...common(a), yes: Boolean(a.yes) })),
     )
     .command("local", "The local cloud (ARM, Kubernetes API and git on loopback)", (y) =>
       y
         .command("serve", "Run the local cloud until Ctrl-C and print its endpoints", (b) => b.option("port", { type: "number", describe: "Port of the first endpoint (default: any free port)" }), (a) =>
-          set((signal) => localServe({ ...common(a as GlobalArgs), port: a.port === undefined ? undefined : Number(a.port), signal }), { interruptible: true }),
+          set((signal) => localServe({ ...common(a), port: a.port === undefined ? undefined : Number(a.port), signal }), { interruptible: true }),
         )
         .demandCommand(1, "Name a local command: serve."),
     )

@@ -1,0 +1,115 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { PassThrough } from "node:stream";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { CliError, ExitCode, UsageError, exitCodeOf, formatError } from "../src/errors.js";
+import { confirm, readSecret } from "../src/prompt.js";
+import { up, destroy } from "../src/commands/deploy.js";
+import { main } from "../src/main.js";
+
+function sink() {
+  const chunks: string[] = [];
+  return { write: (s: string) => chunks.push(s), text: () => chunks.join("") };
+}
+
+test("an expected error is one line without a stack trace, unless verbose", () => {
+  const error = Object.assign(new Error("Stack \"dev\" is locked by `iac up`."), { code: "StackLocked" });
+  assert.equal(formatError(error, { verbose: false }), "error: Stack \"dev\" is locked by `iac up`.");
+  assert.match(formatError(error, { verbose: true }), /^error: .*\n.*at /s);
+  assert.equal(exitCodeOf(error), ExitCode.failure);
+  assert.equal(exitCodeOf(new UsageError("bad flag")), ExitCode.usage);
+});
+
+test("an unexpected error asks to be reported and shows the stack", () => {
+  const text = formatError(new TypeError("x is undefined"), { verbose: false });
+  assert.match(text, /^internal error, please report/);
+  assert.match(text, /TypeError: x is undefined\n\s+at /);
+  const system = Object.assign(new Error("ENOENT: no such file"), { code: "ENOENT" });
+  assert.match(formatError(system, { verbose: false }), /^internal error/);
+  assert.match(formatError(new CliError("nope", { code: "X", cause: new Error("inner") }), { verbose: true }), /caused by: Error: inner/);
+});
+
+test("confirm is yes only for an explicit yes", async () => {
+  for (const [answer, expected] of [["y\n", true], ["yes\n", true], ["YES\n", true], ["n\n", false], ["\n", false], ["maybe\n", false]] as const) {
+    const input = new PassThrough();
+    const output = sink();
+    const pending = confirm("Go?", { input, output });
+    input.end(answer);
+    assert.equal(await pending, expected, `answer ${JSON.stringify(answer)}`);
+    assert.equal(output.text(), "Go? [y/N] ");
+  }
+});
+
+test("confirm is no when the input ends without an answer", async () => {
+  const input = new PassThrough();
+  const pending = confirm("Go?", { input, output: sink() });
+  input.end();
+  assert.equal(await pending, false);
+});
+
+test("a secret is read from all of stdin when it is not a terminal, without its trailing newline", async () => {
+  const input = new PassThrough();
+  const pending = readSecret("Value: ", { input, output: sink(), interactive: false });
+  input.end("s3cr3t\n");
+  assert.equal(await pending, "s3cr3t");
+  const empty = new PassThrough();
+  const none = readSecret("Value: ", { input: empty, output: sink(), interactive: false });
+  empty.end();
+  assert.equal(await none, undefined);
+});
+
+test("up and destroy without a terminal and without --yes are refused with exit 2 before anything runs", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "iac-cli-"));
+  try {
+    await writeFile(join(dir, "iac.yaml"), "name: refused\n");
+    // The program would throw if it ran: the refusal must come first.
+    await writeFile(join(dir, "index.ts"), "throw new Error('the program ran');\n");
+    for (const command of [up, destroy]) {
+      const out = sink();
+      const err = sink();
+      const code = await command({ cwd: dir, yes: false, json: false, out, err, stdin: new PassThrough(), env: {} });
+      assert.equal(code, ExitCode.usage);
+      assert.match(err.text(), /needs confirmation.*Pass --yes/);
+      assert.equal(out.text(), "");
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test("a command outside a project says where iac.yaml was looked for", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "iac-cli-"));
+  try {
+    const err = sink();
+    const code = await up({ cwd: dir, yes: true, out: sink(), err, env: {} });
+    assert.equal(code, ExitCode.failure);
+    assert.match(err.text(), new RegExp(`error: No iac project in ${dir.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`));
+    assert.doesNotMatch(err.text(), /internal error/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test("main returns 2 for an unknown command or flag, and 0 for --help", async () => {
+  const write = process.stderr.write;
+  const outWrite = process.stdout.write;
+  const captured: string[] = [];
+  process.stderr.write = ((s: string) => captured.push(s)) as typeof process.stderr.write;
+  process.stdout.write = ((s: string) => captured.push(s)) as typeof process.stdout.write;
+  try {
+    assert.equal(await main(["frobnicate"]), ExitCode.usage);
+    assert.equal(await main(["up", "--no-such-flag"]), ExitCode.usage);
+    assert.equal(await main(["up", "--parallel", "0"]), ExitCode.usage);
+    assert.equal(await main(["stack"]), ExitCode.usage);
+    assert.equal(await main(["--help"]), ExitCode.ok);
+  } finally {
+    process.stderr.write = write;
+    process.stdout.write = outWrite;
+  }
+  const text = captured.join("");
+  assert.match(text, /Unknown argument|Unknown command/i);
+  assert.match(text, /--parallel must be a whole number/);
+  assert.match(text, /iac up/);
+});

@@ -1,0 +1,68 @@
+/**
+ * `kill -9` of `iac up` at a random moment, then `iac cancel` and `iac up` again: the state loads,
+ * the run converges, and every resource exists exactly once (in the state and in the cloud).
+ */
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { TestProject, finish, show } from "./cli-fixture.js";
+
+const COUNT = 12;
+const program = `
+import { RandomString } from "@iac/sdk/random";
+import { Thing } from "./thing.js";
+const things = [];
+for (let i = 0; i < ${COUNT}; i++) {
+  const s = new RandomString("s" + i, { length: 6, special: false });
+  things.push(new Thing("t" + i, { value: s.result, delayMs: 40 }));
+}
+export const count = things.length;
+`;
+
+let project: TestProject;
+
+before(async () => {
+  project = await TestProject.create({ files: { "index.ts": program } });
+});
+after(async () => {
+  await project.remove();
+});
+
+for (let round = 1; round <= 2; round++) {
+  test(`after a kill -9 at a random moment (round ${round}), the next up converges with each resource once`, async () => {
+    if (round === 2) {
+      // Start the second round from scratch so the kill lands in a run that creates things.
+      const d = await project.run(["destroy", "--yes"]);
+      assert.equal(d.code, 0, show(d));
+    }
+    const child = project.spawn(["up", "--yes", "--parallel", "3"]);
+    const done = finish(child);
+    // The CLI takes about a second to start; kill somewhere from start-up to mid-run.
+    const delay = 300 + Math.floor(Math.random() * 2_200);
+    const timer = setTimeout(() => child.kill("SIGKILL"), delay);
+    const killed = await done;
+    clearTimeout(timer);
+    const note = `killed after ${delay} ms: ${show(killed)}`;
+
+    // A killed run leaves its lock; a run that finished first released it.
+    await project.run(["cancel", "--yes"]);
+    const r = await project.run(["up", "--yes"]);
+    assert.equal(r.code, 0, `${note}\n--- second up ---\n${show(r)}`);
+
+    const ls = await project.run(["state", "ls", "--json"]);
+    assert.equal(ls.code, 0, show(ls));
+    const resources = JSON.parse(ls.stdout) as { urn: string; type: string; pendingDelete: boolean }[];
+    const urns = resources.filter((x) => !x.pendingDelete).map((x) => x.urn);
+    assert.equal(new Set(urns).size, urns.length, `a URN appears twice in the state (${note})`);
+    assert.equal(urns.filter((u) => u.includes("test:index:Thing")).length, COUNT, note);
+    assert.equal(urns.filter((u) => u.includes("random:index:RandomString")).length, COUNT, note);
+
+    const cloud = await project.cloud();
+    const byUrn = new Map<string, number>();
+    for (const c of cloud) byUrn.set(c.urn, (byUrn.get(c.urn) ?? 0) + 1);
+    assert.equal(byUrn.size, COUNT, note);
+    for (const [urn, n] of byUrn) assert.equal(n, 1, `${urn} exists ${n} times in the cloud (${note})`);
+
+    const again = await project.run(["preview", "--expect-no-changes"]);
+    assert.equal(again.code, 0, show(again));
+  });
+}

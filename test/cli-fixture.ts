@@ -1,0 +1,190 @@
+/**
+ * Helpers of the CLI's end-to-end tests: a throwaway project under `test/.tmp/` (so `@iac/sdk`
+ * resolves through the repository's node_modules) and the real `bin/iac.js` run as a child process.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = fileURLToPath(new URL("..", import.meta.url));
+export const IAC = join(ROOT, "packages", "cli", "bin", "iac.js");
+
+export interface IacResult {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * A provider for tests, `test:index:Thing`: updates in place (unlike random, which replaces), and
+ * keeps its "cloud" in `cloud/<id>.json` inside the project so tests can count what exists.
+ * `delayMs` in the inputs slows create and update down (to give a kill something to interrupt).
+ */
+export const THING_PROVIDER = `
+import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { randomBytes } from "node:crypto";
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+export const iacProviders = {
+  package: "test",
+  configure(_config, ctx) {
+    const cloud = join(ctx.projectDir, "cloud");
+    const thing = {
+      async check(news) { return { inputs: news, failures: [] }; },
+      async diff(_id, olds, news) {
+        const keys = new Set([...Object.keys(olds.inputs), ...Object.keys(news)]);
+        const detailed = [...keys]
+          .filter((k) => JSON.stringify(olds.inputs[k]) !== JSON.stringify(news[k]))
+          .map((path) => ({ path, kind: olds.inputs[path] === undefined ? "add" : news[path] === undefined ? "delete" : "update", replace: false }));
+        return { changes: detailed.length > 0, replaces: [], detailed };
+      },
+      async create(news, ctx) {
+        await sleep(news.delayMs ?? 0);
+        const id = "thing-" + randomBytes(6).toString("hex");
+        await mkdir(cloud, { recursive: true });
+        await writeFile(join(cloud, id + ".json"), JSON.stringify({ urn: ctx.urn, inputs: news }));
+        return { id, outputs: { ...news } };
+      },
+      async read(_id, olds) { return olds; },
+      // After a crash between create and the state write, the next run adopts the object by URN.
+      async find(inputs, ctx) {
+        for (const name of await readdir(cloud).catch(() => [])) {
+          const record = JSON.parse(await readFile(join(cloud, name), "utf8"));
+          if (record.urn === ctx.urn) return { id: name.replace(/\.json$/, ""), outputs: { ...record.inputs } };
+        }
+        return undefined;
+      },
+      async update(id, _olds, news, ctx) {
+        await sleep(news.delayMs ?? 0);
+        await writeFile(join(cloud, id + ".json"), JSON.stringify({ urn: ctx.urn, inputs: news }));
+        return { outputs: { ...news } };
+      },
+      async delete(id) { await rm(join(cloud, id + ".json"), { force: true }); },
+    };
+    return { provider: (type) => (type === "test:index:Thing" ? thing : undefined) };
+  },
+};
+`;
+
+/** The program-side class of the test provider. */
+export const THING_CLASS = `
+import { CustomResource } from "@iac/sdk";
+export class Thing extends CustomResource {
+  constructor(name, args, opts) {
+    super("test:index:Thing", name, args, opts, { module: "./thing-provider.js", outputs: ["value"] });
+  }
+}
+`;
+
+export class TestProject {
+  private constructor(readonly dir: string) {}
+
+  /** A project named `name` with these files (besides iac.yaml and package.json). */
+  static async create(options: { readonly name?: string; readonly files: Readonly<Record<string, string>> }): Promise<TestProject> {
+    const dir = join(ROOT, "test", ".tmp", `cli-${randomBytes(6).toString("hex")}`);
+    await mkdir(dir, { recursive: true });
+    const project = new TestProject(dir);
+    await project.write({
+      "iac.yaml": `name: ${options.name ?? "clitest"}\nmain: index.ts\n`,
+      "package.json": JSON.stringify({ name: "cli-test-project", private: true, type: "module" }),
+      "thing-provider.js": THING_PROVIDER,
+      "thing.js": THING_CLASS,
+      ...options.files,
+    });
+    return project;
+  }
+
+  async write(files: Readonly<Record<string, string>>): Promise<void> {
+    for (const [name, text] of Object.entries(files)) {
+      await mkdir(join(this.dir, name, ".."), { recursive: true });
+      await writeFile(join(this.dir, name), text);
+    }
+  }
+
+  /** Environment of every run: no colour, the key file under the project, not in the user's home. */
+  env(extra?: Readonly<Record<string, string>>): NodeJS.ProcessEnv {
+    const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1", IAC_HOME: join(this.dir, ".iac-home"), ...extra };
+    delete env.FORCE_COLOR;
+    delete env.IAC_CONFIG_PASSPHRASE;
+    delete env.NODE_TEST_CONTEXT;
+    return env;
+  }
+
+  /** Start `iac <args>` (stdin a pipe, so not a terminal). */
+  spawn(args: readonly string[], options?: { readonly env?: Readonly<Record<string, string>> }): ChildProcess {
+    return spawn(process.execPath, [IAC, ...args], { cwd: this.dir, env: this.env(options?.env), stdio: ["pipe", "pipe", "pipe"] });
+  }
+
+  /** Run `iac <args>` to the end; `input` is written to its stdin. */
+  run(args: readonly string[], options?: { readonly input?: string; readonly env?: Readonly<Record<string, string>> }): Promise<IacResult> {
+    return finish(this.spawn(args, options), options?.input);
+  }
+
+  /** Every file under `.iac/` and the stack config files, with their text. */
+  async stateFiles(): Promise<{ path: string; text: string }[]> {
+    const out: { path: string; text: string }[] = [];
+    const walk = async (dir: string): Promise<void> => {
+      for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) await walk(path);
+        else out.push({ path, text: await readFile(path, "utf8") });
+      }
+    };
+    await walk(join(this.dir, ".iac"));
+    for (const name of await readdir(this.dir)) {
+      if (/^iac\..+\.yaml$/.test(name)) out.push({ path: join(this.dir, name), text: await readFile(join(this.dir, name), "utf8") });
+    }
+    return out;
+  }
+
+  /** The test provider's cloud: one record per live Thing. */
+  async cloud(): Promise<{ id: string; urn: string; inputs: Record<string, unknown> }[]> {
+    const dir = join(this.dir, "cloud");
+    const names = await readdir(dir).catch(() => [] as string[]);
+    return Promise.all(names.map(async (n) => ({ id: n.replace(/\.json$/, ""), ...(JSON.parse(await readFile(join(dir, n), "utf8")) as { urn: string; inputs: Record<string, unknown> }) })));
+  }
+
+  async exists(relative: string): Promise<boolean> {
+    return stat(join(this.dir, relative)).then(
+      () => true,
+      () => false,
+    );
+  }
+
+  async remove(): Promise<void> {
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Wait for a child to exit and collect its output. */
+export function finish(child: ChildProcess, input?: string): Promise<IacResult> {
+  let stdout = "";
+  let stderr = "";
+  child.stdout?.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+  child.stderr?.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+  if (input !== undefined) child.stdin?.end(input);
+  else child.stdin?.end();
+  return new Promise((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+}
+
+/** Resolve when `check` returns true, polling; reject after `timeoutMs` naming `what`. */
+export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** The text of a result, for assertion messages. */
+export function show(r: IacResult): string {
+  return `exit ${r.code}${r.signal ? ` (${r.signal})` : ""}\n--- stdout ---\n${r.stdout}\n--- stderr ---\n${r.stderr}`;
+}
