@@ -16,10 +16,11 @@ import type { CustomTimeouts, PropertyMap, PropertyValue, ProviderRef } from "./
 export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 export const SECRET_SIG_VALUE = "1b47061264138c4ac30d75fd1eb44270";
 
-export interface SecretValue {
+// A type alias (not an interface) so that a wrapped secret is assignable to PropertyValue.
+export type SecretValue = {
   readonly [SECRET_SIG]: typeof SECRET_SIG_VALUE;
   readonly value: PropertyValue;
-}
+};
 
 export function wrapSecret(value: PropertyValue): SecretValue {
   return { [SECRET_SIG]: SECRET_SIG_VALUE, value } as SecretValue;
