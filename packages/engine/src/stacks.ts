@@ -46,6 +46,15 @@ export async function currentStack(ws: Workspace): Promise<string | undefined> {
   }
 }
 
+/** The selected stack; throws `NoStackSelected` with the remedy when there is none. */
+export async function requireCurrentStack(ws: Workspace): Promise<string> {
+  const stack = await currentStack(ws);
+  if (stack === undefined) {
+    throw new StateError("NoStackSelected", "No stack is selected: run `iac stack select <name>` (or `iac stack init <name>` to create one), or pass --stack <name>.");
+  }
+  return stack;
+}
+
 async function setCurrentStack(ws: Workspace, stack: string | undefined): Promise<void> {
   await mkdir(join(ws.projectDir, ".iac"), { recursive: true });
   await writeFileAtomic(workspaceFile(ws), `${JSON.stringify(stack === undefined ? {} : { stack }, null, 2)}\n`);

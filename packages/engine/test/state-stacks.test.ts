@@ -10,6 +10,7 @@ import {
   initStack,
   listStacks,
   removeStack,
+  requireCurrentStack,
   selectStack,
   stateDelete,
   stateExport,
@@ -35,6 +36,7 @@ function snapshotOf(resources: ResourceState[]): Snapshot {
 test("init creates and selects a stack; select and list follow; an existing name is refused", async (t) => {
   const { ws } = await workspace(t);
   assert.equal(await currentStack(ws), undefined);
+  await assert.rejects(requireCurrentStack(ws), (e: Error & { code?: string }) => e.code === "NoStackSelected" && /iac stack select/.test(e.message));
   await initStack(ws, "dev");
   await initStack(ws, "prod.eu-1_a");
   assert.equal(await currentStack(ws), "prod.eu-1_a");

@@ -51,7 +51,9 @@ export class StateCorruptError extends StateError {
 }
 
 function backupHint(path: string): string {
-  return path.endsWith("snapshot.json") ? `the previous snapshot ${path}.bak (copy it over ${path})` : "the previous snapshot snapshot.json.bak";
+  if (path.endsWith("snapshot.json")) return `the previous snapshot ${path}.bak (copy it over ${path})`;
+  // A journal only holds the records since the last compaction: dropping it loses those, nothing older.
+  return `the previous snapshot snapshot.json.bak, or delete ${path} to keep the state as of the last compaction (then run \`iac refresh\`)`;
 }
 
 /** Another process holds the stack's lock. */

@@ -220,8 +220,22 @@ class FileBackend implements Backend {
     return generation;
   }
 
-  /** Read snapshot + journal without decrypting. Throws {@link StateCorruptError} for anything unreadable. */
+  /**
+   * Read snapshot + journal without decrypting. Throws {@link StateCorruptError} for anything
+   * unreadable. A reader racing a compaction can see the old snapshot and then the next journal
+   * (a newer generation): it reads again rather than calling that corruption.
+   */
   private async loadRaw(stack: string, paths: StackPaths, crypter?: Crypter): Promise<RawState> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.loadRawOnce(stack, paths, crypter);
+      } catch (error) {
+        if (!(error instanceof GenerationAheadError) || attempt >= 3) throw error;
+      }
+    }
+  }
+
+  private async loadRawOnce(stack: string, paths: StackPaths, crypter?: Crypter): Promise<RawState> {
     const snapshotText = await readStateFile(paths.snapshot);
     let base: Snapshot;
     let generation = 0;
@@ -249,7 +263,7 @@ class FileBackend implements Backend {
       return { state: base, generation, snapshotText, journal, journalApplied: false };
     }
     if (journalGeneration > generation) {
-      throw new StateCorruptError({
+      throw new GenerationAheadError({
         path: paths.journal,
         problem: `it continues snapshot generation ${journalGeneration}, but ${paths.snapshot} is generation ${generation} (was an older snapshot restored?). If you restored the snapshot on purpose, delete the journal`,
       });
@@ -263,6 +277,9 @@ class FileBackend implements Backend {
     return new StateError("StackNotFound", `Stack "${stack}" does not exist in ${this.url}. Create it with \`iac stack init ${stack}\`, or list stacks with \`iac stack ls\`.`);
   }
 }
+
+/** A journal newer than the snapshot: corrupt, unless a compaction was happening while we read. */
+class GenerationAheadError extends StateCorruptError {}
 
 function withProvider(state: Snapshot, crypter: Crypter): Snapshot {
   const provider = secretsProviderOf(crypter);
