@@ -72,7 +72,7 @@ describe("resource group", () => {
     assert.deepEqual(updated.outputs.tags, { a: "2", b: "3" });
     const read = await p.read(created.id, { inputs: news, outputs: updated.outputs }, ctx);
     assert.deepEqual(read?.inputs, news);
-    assert.deepEqual((await h.sdk.resources.resourceGroups.get(news.resourceGroupName as string)).tags, { a: "2", b: "3" });
+    assert.deepEqual((await h.sdk.resources.resourceGroups.get(created.inputs.resourceGroupName as string)).tags, { a: "2", b: "3" });
   });
 
   it("reports a tag added outside iac as drift", async () => {
