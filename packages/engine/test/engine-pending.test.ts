@@ -1,0 +1,91 @@
+import assert from "node:assert/strict";
+import { afterEach, beforeEach, describe, test } from "node:test";
+import { harness, type Harness } from "./helpers/harness.js";
+import type { PendingOperation } from "../src/state/types.js";
+
+const URN = (name: string) => `urn:iac:dev::testproj::test:index:Thing::${name}`;
+const MODULE = new URL("./fixtures/test-provider.ts", import.meta.url).pathname;
+
+/** Simulates a crash: a begin() with no end(), as a killed `iac up` leaves it. */
+async function crashDuring(h: Harness, op: Omit<PendingOperation, "time" | "type" | "provider">): Promise<void> {
+  const lock = await h.backend.lock("dev", "test");
+  const w = await h.backend.open("dev", h.crypter);
+  await w.begin({ ...op, type: "test:index:Thing", provider: { module: MODULE }, time: new Date().toISOString() });
+  await w.close();
+  await lock.release();
+}
+
+describe("engine: pending operations of an interrupted run", () => {
+  let h: Harness;
+  beforeEach(async () => (h = await harness()));
+  afterEach(() => h.cleanup());
+
+  test("a create the cloud completed before the crash is adopted, so the next up creates no duplicate", async () => {
+    // The crash happened after the cloud made the object and before the state recorded it.
+    const id = h.cloud.newId();
+    const inputs = { name: "a-fixed1", value: 1 };
+    h.cloud.objects.set(id, { id, type: "test:index:Thing", inputs, outputs: { ...inputs, arn: `arn:${id}` } });
+    await crashDuring(h, { urn: URN("a"), op: "create", inputs });
+    await h.program(`new Thing("a", { value: 1 });\n`);
+    const r = await h.run("up");
+    const pending = h.events.find((e) => e.kind === "pending-operations");
+    assert.ok(pending?.kind === "pending-operations");
+    assert.deepEqual(pending.operations.map((o) => [o.urn, o.op]), [[URN("a"), "create"]]);
+    assert.deepEqual(r.counts, { same: 1 });
+    assert.deepEqual(h.cloud.callsOf("create"), []);
+    assert.equal(h.cloud.objects.size, 1);
+    const s = await h.state();
+    assert.deepEqual(s.pendingOperations, []);
+    assert.equal(s.resources[0]!.id, id);
+  });
+
+  test("a create that made nothing is cleared with a warning and created again", async () => {
+    await crashDuring(h, { urn: URN("a"), op: "create", inputs: { name: "a-gone", value: 1 } });
+    await h.program(`new Thing("a", { value: 1 });\n`);
+    const r = await h.run("up");
+    assert.deepEqual(r.counts, { create: 1 });
+    assert.ok(h.events.some((e) => e.kind === "diagnostic" && e.severity === "warning" && e.urn === URN("a") && /interrupted/.test(e.message)));
+    assert.deepEqual((await h.state()).pendingOperations, []);
+  });
+
+  test("an interrupted delete whose object is gone drops the resource from state", async () => {
+    await h.program(`new Thing("a", {});\n`);
+    await h.run("up");
+    const id = [...h.cloud.objects.keys()][0]!;
+    h.cloud.objects.delete(id); // the delete reached the cloud; the crash came before end()
+    await crashDuring(h, { urn: URN("a"), op: "delete", id });
+    await h.program(``);
+    const r = await h.run("up");
+    assert.equal(r.failed, 0);
+    assert.deepEqual(h.cloud.callsOf("delete"), []);
+    const s = await h.state();
+    assert.deepEqual(s.resources, []);
+    assert.deepEqual(s.pendingOperations, []);
+  });
+
+  test("an interrupted update is read back, so the state holds what the cloud has", async () => {
+    await h.program(`new Thing("a", { value: 1 });\n`);
+    await h.run("up");
+    const obj = h.cloud.named("a")[0]!;
+    obj.inputs.value = 2; // the update reached the cloud
+    await crashDuring(h, { urn: URN("a"), op: "update", id: obj.id });
+    await h.program(`new Thing("a", { value: 2 });\n`);
+    const r = await h.run("up");
+    assert.deepEqual(r.counts, { same: 1 });
+    assert.deepEqual(h.cloud.callsOf("update"), []);
+  });
+
+  test("refresh resolves pending operations too", async () => {
+    await crashDuring(h, { urn: URN("a"), op: "create", inputs: { name: "nothing-here" } });
+    await h.run("refresh");
+    assert.deepEqual((await h.state()).pendingOperations, []);
+  });
+
+  test("preview reports pending operations and leaves them for up", async () => {
+    await crashDuring(h, { urn: URN("a"), op: "create", inputs: { name: "x" } });
+    await h.program(``);
+    await h.run("preview");
+    assert.ok(h.events.some((e) => e.kind === "pending-operations"));
+    assert.equal((await h.state()).pendingOperations.length, 1);
+  });
+});
