@@ -64,17 +64,6 @@ export async function breakLock(path: string): Promise<LockInfo | undefined> {
   return holder;
 }
 
-/** True when the lock file exists, readable or not. */
-export async function isLocked(path: string): Promise<boolean> {
-  try {
-    await readFile(path);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
-    throw error;
-  }
-}
-
 async function readLockFile(path: string): Promise<LockFile | undefined> {
   let text: string;
   try {
