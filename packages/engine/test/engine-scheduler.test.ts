@@ -1,0 +1,101 @@
+import assert from "node:assert/strict";
+import { afterEach, beforeEach, describe, test } from "node:test";
+import { walkReverse } from "../src/graph.js";
+import { Limiter } from "../src/limiter.js";
+import { harness, type Harness } from "./helpers/harness.js";
+
+describe("engine: scheduling by the graph", () => {
+  let h: Harness;
+  beforeEach(async () => (h = await harness()));
+  afterEach(() => h.cleanup());
+
+  test("independent creates run in parallel, bounded by --parallel", async () => {
+    h.cloud.latencyMs = 10;
+    await h.program(`for (let i = 0; i < 12; i++) new Thing("t" + i, {});\n`);
+    await h.run("up", { parallel: 4 });
+    assert.equal(h.cloud.objects.size, 12);
+    assert.equal(h.cloud.maxInFlight, 4);
+  });
+
+  test("deletes of independent resources run in parallel; a chain runs in order", async () => {
+    await h.program(`let prev: Thing | undefined;\nfor (let i = 0; i < 3; i++) prev = new Thing("c" + i, prev ? { value: prev.arn } : {});\nfor (let i = 0; i < 6; i++) new Thing("f" + i, {});\n`);
+    await h.run("up");
+    h.cloud.latencyMs = 10;
+    h.cloud.calls.length = 0;
+    h.cloud.maxInFlight = 0;
+    await h.run("destroy", { parallel: 8 });
+    assert.ok(h.cloud.maxInFlight > 1, `deletes ran one at a time (max ${h.cloud.maxInFlight})`);
+    const chain = h.cloud.callsOf("delete").filter((n) => n.startsWith("c"));
+    assert.deepEqual(chain, ["c2", "c1", "c0"]);
+  });
+});
+
+describe("Limiter", () => {
+  test("never runs more than its limit at once and runs everything", async () => {
+    const limiter = new Limiter(3);
+    let running = 0;
+    let max = 0;
+    const done: number[] = [];
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        limiter.run(async () => {
+          running++;
+          max = Math.max(max, running);
+          await new Promise((r) => setImmediate(r));
+          running--;
+          done.push(i);
+        }),
+      ),
+    );
+    assert.equal(max, 3);
+    assert.equal(done.length, 20);
+  });
+});
+
+describe("walkReverse", () => {
+  const nodes = [
+    { k: "a", deps: [] },
+    { k: "b", deps: ["a"] },
+    { k: "c", deps: ["b"] },
+    { k: "x", deps: ["a"] },
+  ];
+
+  test("visits dependents before what they depend on", async () => {
+    const order: string[] = [];
+    await walkReverse({ nodes, key: (n) => n.k, edges: (n) => n.deps, visit: async (n) => void order.push(n.k), skip: () => undefined });
+    assert.ok(order.indexOf("c") < order.indexOf("b"));
+    assert.ok(order.indexOf("b") < order.indexOf("a"));
+    assert.ok(order.indexOf("x") < order.indexOf("a"));
+    assert.equal(order.length, 4);
+  });
+
+  test("a failure leaves what it depends on unvisited, and other branches go on", async () => {
+    const order: string[] = [];
+    const skipped: string[] = [];
+    const r = await walkReverse({
+      nodes,
+      key: (n) => n.k,
+      edges: (n) => n.deps,
+      visit: async (n) => {
+        if (n.k === "b") throw new Error("no");
+        order.push(n.k);
+      },
+      skip: (n) => skipped.push(n.k),
+    });
+    assert.deepEqual(r, { failed: 1, skipped: 1 });
+    assert.deepEqual(order.sort(), ["c", "x"]);
+    assert.deepEqual(skipped, ["a"]);
+  });
+
+  test("nodes on a cycle are skipped, not waited for forever", async () => {
+    const skipped: string[] = [];
+    await walkReverse({
+      nodes: [{ k: "p", deps: ["q"] }, { k: "q", deps: ["p"] }],
+      key: (n) => n.k,
+      edges: (n) => n.deps,
+      visit: async () => undefined,
+      skip: (n) => skipped.push(n.k),
+    });
+    assert.deepEqual(skipped.sort(), ["p", "q"]);
+  });
+});
