@@ -18,3 +18,7 @@ export {
 export { StepSkippedError } from "./monitor.js";
 export { SECRET_MASK, UNKNOWN_MASK, mask, maskMap } from "./values.js";
 export type * from "./state/types.js";
+export * from "./state/index.js";
+export * from "./secrets.js";
+export * from "./config.js";
+export * from "./stacks.js";
