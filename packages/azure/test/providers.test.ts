@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { ProviderError, type PropertyMap } from "@iac/sdk/provider";
-import { TYPES } from "../src/index.js";
+import { iacProviders, TYPES } from "../src/index.js";
 import { checkAndCreate, startHarness, type Harness } from "./local-cloud.js";
 
 let h: Harness;
@@ -247,6 +247,21 @@ describe("container group", () => {
     await assert.rejects(h.sdk.containers.containerGroups.get(rg, name), (e: { statusCode?: number }) => e.statusCode === 404);
   });
 
+  it("replaces on a cpu change because the cloud refuses it in place", async () => {
+    const { rg, volume } = await prerequisites("cgcpu");
+    const p = h.provider(CG);
+    const ctx = h.ctx(CG, "cpu");
+    const created = await checkAndCreate(h, CG, "cpu", containerGroupInputs(rg, volume));
+    const containers = structuredClone(created.inputs.containers) as { resources: { requests: { cpu: number } } }[];
+    containers[0]!.resources.requests.cpu = 2;
+    const news = { ...created.inputs, containers } as PropertyMap;
+    const d = await p.diff!(created.id, { inputs: created.inputs, outputs: created.outputs }, news, ctx);
+    assert.deepEqual(d.replaces, ["containers"]);
+    assert.equal(d.detailed[0]?.path, "containers[0].resources.requests.cpu");
+    // What an in-place update would meet: the service's refusal.
+    await assert.rejects(p.update(created.id, { inputs: created.inputs, outputs: created.outputs }, news, ctx), (e: ProviderError) => e.code === "Conflict" && /must delete it first/.test(e.message));
+  });
+
   it("reads a group deleted outside iac as gone and deletes it twice without error", async () => {
     const { rg, volume } = await prerequisites("cggone");
     const p = h.provider(CG);
@@ -257,6 +272,24 @@ describe("container group", () => {
     assert.equal(await p.read(created.id, state, ctx), undefined);
     await p.delete(created.id, state, ctx);
     await p.delete(created.id, state, ctx);
+  });
+});
+
+describe("iacProviders", () => {
+  it("configures itself for the local cloud from IAC_LOCAL_ENDPOINTS and serves the four types", async () => {
+    const previous = process.env.IAC_LOCAL_ENDPOINTS;
+    process.env.IAC_LOCAL_ENDPOINTS = h.endpointsPath;
+    try {
+      const set = await iacProviders.configure({}, { projectDir: process.cwd(), stack: "test", log: h.ctx(RG, "x").log });
+      assert.equal(iacProviders.package, "azure");
+      for (const type of Object.values(TYPES)) assert.ok(set.provider(type), type);
+      assert.equal(set.provider("azure:compute:VirtualMachine"), undefined);
+      const created = await set.provider(RG)!.create({ resourceGroupName: "via-module", location: "westeurope" }, h.ctx(RG, "via-module"));
+      assert.equal((await h.sdk.resources.resourceGroups.get("via-module")).id, created.id);
+    } finally {
+      if (previous === undefined) delete process.env.IAC_LOCAL_ENDPOINTS;
+      else process.env.IAC_LOCAL_ENDPOINTS = previous;
+    }
   });
 });
 
