@@ -55,11 +55,9 @@ async function deleteOne(dep: Deployment, r: ResourceState): Promise<void> {
         await w.remove(r.urn);
       }
     } else {
-      await dep.limiter.run(async () => {
-        const provider = await dep.providers.get(r.provider, r.type);
-        const ctx = dep.providerContext({ urn: r.urn, type: r.type, name: info.name, timeouts: r.customTimeouts });
-        await deleteInCloud(dep, { resource: r, provider, ctx });
-      });
+      const provider = await dep.providers.get(r.provider, r.type);
+      const ctx = dep.providerContext({ urn: r.urn, type: r.type, name: info.name, timeouts: r.customTimeouts });
+      await deleteInCloud(dep, { resource: r, provider, ctx });
     }
     // An old copy's deletion is the second half of a replace, already counted as one.
     if (!r.pendingDelete) {

@@ -230,7 +230,9 @@ export class DeploymentMonitor implements Monitor {
     if (!dep.isTargeted(reg.urn)) return this.#untargeted(reg, old);
     if (!reg.custom) return this.#component(reg, old);
     if (isProviderType(reg.type)) return this.#providerResource(reg, old);
-    return dep.limiter.run(() => registerCustom(dep, { reg, ...(old === undefined ? {} : { old }) }));
+    // Not inside a --parallel slot: check and diff never touch the cloud; only provider calls that
+    // do take a slot (steps.ts inSlot), so slots are never held while writing state or planning.
+    return registerCustom(dep, { reg, ...(old === undefined ? {} : { old }) });
   }
 
   /** Under `--target`, what is not targeted keeps its old state as is (no diff, no write). */

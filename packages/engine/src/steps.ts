@@ -10,7 +10,7 @@ import { adjustDiff, defaultDiff } from "./diff.js";
 import { CheckFailedError, EngineError, ProtectedResourceError } from "./errors.js";
 import { assertNever, type Decision, decide, stepKindOf } from "./plan.js";
 import { recordChanged, recordOf } from "./records.js";
-import type { ResourceState } from "./state/types.js";
+import type { OperationHandle, PendingOperation, ResourceState } from "./state/types.js";
 import { applyIgnoreChanges, unwrapMap, wrapKeys } from "./values.js";
 
 /** What {@link registerCustom} needs besides the registration. */
@@ -179,16 +179,14 @@ async function same(step: StepContext): Promise<RegistrationResult> {
 
 async function create(step: StepContext): Promise<RegistrationResult> {
   const w = step.dep.write();
-  const handle = await w.begin(pendingOf(step, "create"));
-  let created: { id: string; outputs: PropertyMap };
-  try {
-    created = await step.provider.create(step.news, step.ctx);
-  } catch (error) {
-    const partial = partialOf(error);
+  const { handle, outcome } = await inSlot(step.dep, pendingOf(step, "create"), () => step.provider.create(step.news, step.ctx));
+  if (!outcome.ok) {
+    const partial = partialOf(outcome.error);
     // The cloud made something before failing: keep it in state so nothing is orphaned; the next run updates or replaces it.
     await w.end(handle, partial ? { upsert: record(step, partial.id, partial.outputs) } : { none: true });
-    throw error;
+    throw outcome.error;
   }
+  const created = outcome.value;
   const next = record(step, created.id, created.outputs);
   await w.end(handle, { upsert: next });
   return { id: created.id, outputs: next.outputs };
@@ -196,14 +194,14 @@ async function create(step: StepContext): Promise<RegistrationResult> {
 
 async function importStep(step: StepContext, id: string, reportDiffs: (d: DiffResult["detailed"]) => void): Promise<RegistrationResult> {
   const w = step.dep.write();
-  const handle = await w.begin({ ...pendingOf(step, "import"), id });
-  let read: { inputs: PropertyMap; outputs: PropertyMap } | undefined;
-  try {
-    read = await step.provider.read(id, { inputs: step.news, outputs: {} }, step.ctx);
-  } catch (error) {
+  const { handle, outcome } = await inSlot(step.dep, { ...pendingOf(step, "import"), id }, () =>
+    step.provider.read(id, { inputs: step.news, outputs: {} }, step.ctx),
+  );
+  if (!outcome.ok) {
     await w.end(handle, { none: true });
-    throw error;
+    throw outcome.error;
   }
+  const read = outcome.value;
   if (!read) {
     await w.end(handle, { none: true });
     throw new EngineError(
@@ -229,15 +227,14 @@ async function importStep(step: StepContext, id: string, reportDiffs: (d: DiffRe
 async function update(step: StepContext): Promise<RegistrationResult> {
   const w = step.dep.write();
   const old = step.old!;
-  const handle = await w.begin({ ...pendingOf(step, "update"), ...(old.id === undefined ? {} : { id: old.id }) });
-  let updated: { outputs: PropertyMap };
-  try {
-    updated = await step.provider.update(old.id ?? "", { inputs: step.oldInputs ?? {}, outputs: step.oldOutputs ?? {} }, step.news, step.ctx);
-  } catch (error) {
+  const { handle, outcome } = await inSlot(step.dep, { ...pendingOf(step, "update"), ...(old.id === undefined ? {} : { id: old.id }) }, () =>
+    step.provider.update(old.id ?? "", { inputs: step.oldInputs ?? {}, outputs: step.oldOutputs ?? {} }, step.news, step.ctx),
+  );
+  if (!outcome.ok) {
     await w.end(handle, { none: true });
-    throw error;
+    throw outcome.error;
   }
-  const next = record(step, old.id, updated.outputs, old.created);
+  const next = record(step, old.id, outcome.value.outputs, old.created);
   await w.end(handle, { upsert: next });
   await dropAlias(step);
   return { ...(old.id === undefined ? {} : { id: old.id }), outputs: next.outputs };
@@ -260,25 +257,44 @@ async function replace(step: StepContext, deleteBeforeReplace: boolean): Promise
   return create(step);
 }
 
+/** What {@link inSlot} returns: the pending operation's handle and the call's outcome. */
+type SlotResult<T> = { readonly handle: OperationHandle; readonly outcome: { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: unknown } };
+
+/**
+ * `begin` and the provider call inside one `--parallel` slot. The `end` write happens after the
+ * slot is released, so a slot is busy for the cloud call (plus one group-committed append), and
+ * only operations that may really be in flight are ever recorded as pending.
+ */
+export function inSlot<T>(dep: Deployment, op: PendingOperation, call: () => Promise<T>): Promise<SlotResult<T>> {
+  return dep.limiter.run(async () => {
+    const handle = await dep.write().begin(op);
+    try {
+      return { handle, outcome: { ok: true, value: await call() } } as const;
+    } catch (error) {
+      return { handle, outcome: { ok: false, error } } as const;
+    }
+  });
+}
+
 /** The provider delete of one resource, between begin and end (no events). */
 export async function deleteInCloud(dep: Deployment, o: { readonly resource: ResourceState; readonly provider: Provider; readonly ctx: ProviderContext }): Promise<void> {
-  const w = dep.write();
   const r = o.resource;
-  const handle = await w.begin({
+  const op: PendingOperation = {
     urn: r.urn,
     type: r.type,
     op: "delete",
     ...(r.id === undefined ? {} : { id: r.id }),
     ...(r.provider === undefined ? {} : { provider: r.provider }),
     time: new Date().toISOString(),
-  });
-  try {
-    await o.provider.delete(r.id ?? "", { inputs: unwrapMap(r.inputs).plain, outputs: unwrapMap(r.outputs).plain }, o.ctx);
-  } catch (error) {
-    await w.end(handle, { none: true });
-    throw error;
+  };
+  const { handle, outcome } = await inSlot(dep, op, () =>
+    o.provider.delete(r.id ?? "", { inputs: unwrapMap(r.inputs).plain, outputs: unwrapMap(r.outputs).plain }, o.ctx),
+  );
+  if (!outcome.ok) {
+    await dep.write().end(handle, { none: true });
+    throw outcome.error;
   }
-  await w.end(handle, { remove: r.urn });
+  await dep.write().end(handle, { remove: r.urn });
 }
 
 function pendingOf(step: StepContext, op: "create" | "update" | "import") {
