@@ -1,6 +1,6 @@
 /**
  * ARM resource ids: the engine id of every Azure resource IS its ARM id, so read, update and
- * delete find the resource from the id alone (which is what `iac import <id>` gives them).
+ * delete find the resource from the id alone (which is all the resource option `import: "<id>"` gives them).
  */
 import { ProviderError } from "@iac/sdk/provider";
 

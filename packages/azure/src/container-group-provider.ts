@@ -17,7 +17,7 @@ import {
 } from "./container-group-rules.js";
 import { cloudFailure, isNotFound, toProviderError } from "./errors.js";
 import { callSignal, compact, plain, readInputs } from "./provider-kit.js";
-import type { TypeProviderOptions } from "./resource-group-provider.js";
+import { alreadyExists, type TypeProviderOptions } from "./resource-group-provider.js";
 import { sameLocation } from "./resource-group-rules.js";
 
 /** Outputs of a container group: no write-only value is ever among them. */
@@ -133,9 +133,8 @@ export function containerGroupProvider({ clients, random }: TypeProviderOptions)
     async create(news, ctx) {
       const a = { rg: news.resourceGroupName, name: news.containerGroupName! };
       // A PUT on an existing group redeploys it: refuse rather than take it over.
-      if (await get(a, ctx)) {
-        throw new ConflictError(`The ${where(a)} already exists. Import it with \`iac import\`, or choose another containerGroupName.`);
-      }
+      const existing = await get(a, ctx);
+      if (existing) throw new ConflictError(alreadyExists(`The ${where(a)}`, existing.id!, "containerGroupName"));
       ctx.log.debug(`creating ${where(a)}`);
       let accepted = false;
       try {

@@ -37,7 +37,7 @@ export function isNotFound(err: unknown): boolean {
 /** Remedies for the codes a user can act on. */
 const HINTS: Readonly<Record<string, string>> = {
   StorageAccountAlreadyTaken: "Storage account names are global: choose another accountName, or leave it unset to get a generated one.",
-  StorageAccountInAnotherResourceGroup: "Choose another accountName, or import the existing account with `iac import`.",
+  StorageAccountInAnotherResourceGroup: "Choose another accountName, or adopt the existing account with the resource option `import` (its id).",
   AuthorizationFailed: "Give the identity iac runs as a role (e.g. Contributor) on the subscription or resource group, then retry.",
   AuthenticationFailed: "Sign in (`az login`) or set AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET.",
   ResourceGroupNotFound: "Create the resource group first, or fix resourceGroupName.",

@@ -8,7 +8,7 @@ import { parseArmId, segmentName } from "./arm-id.js";
 import { isNotFound, toProviderError } from "./errors.js";
 import { checkFileShare, diffFileShare, type FileShareInputs } from "./file-share-rules.js";
 import { callSignal, compact, readInputs } from "./provider-kit.js";
-import type { TypeProviderOptions } from "./resource-group-provider.js";
+import { alreadyExists, type TypeProviderOptions } from "./resource-group-provider.js";
 
 /** Outputs of a file share. */
 export type FileShareOutputs = {
@@ -80,9 +80,8 @@ export function fileShareProvider({ clients, random }: TypeProviderOptions): Pro
     },
     async create(news, ctx) {
       const a = { rg: news.resourceGroupName, account: news.accountName, share: news.shareName! };
-      if (await get(a, ctx)) {
-        throw new ConflictError(`The ${where(a)} already exists. Import it with \`iac import\`, or choose another shareName.`);
-      }
+      const existing = await get(a, ctx);
+      if (existing) throw new ConflictError(alreadyExists(`The ${where(a)}`, existing.id!, "shareName"));
       try {
         await api().create(a.rg, a.account, a.share, body(news, SETTABLE), { abortSignal: callSignal(ctx, "create") });
       } catch (err) {

@@ -41,6 +41,11 @@ function liveInputs(rg: ArmResourceGroup, old: ResourceGroupInputs | undefined):
   }) as ResourceGroupInputs;
 }
 
+/** The message of a create that found the name taken: adopt the resource, or pick another name. */
+export function alreadyExists(what: string, id: string, nameProperty: string): string {
+  return `${what} already exists. To manage it with iac, adopt it with the resource option { import: "${id}" }; otherwise choose another ${nameProperty} (or leave it unset to get a generated name).`;
+}
+
 /** Options of {@link resourceGroupProvider}. */
 export interface TypeProviderOptions {
   readonly clients: AzureClients;
@@ -68,9 +73,8 @@ export function resourceGroupProvider({ clients, random }: TypeProviderOptions):
     async create(news, ctx) {
       const name = news.resourceGroupName!;
       // PUT on an existing group would silently adopt (and retag) it: refuse instead.
-      if (await get(name, ctx)) {
-        throw new ConflictError(`Resource group "${name}" already exists. Import it with \`iac import azure:resources:ResourceGroup <name> <id>\`, or choose another resourceGroupName.`);
-      }
+      const existing = await get(name, ctx);
+      if (existing) throw new ConflictError(alreadyExists(`Resource group "${name}"`, existing.id!, "resourceGroupName"));
       ctx.log.debug(`creating resource group ${name}`);
       try {
         const rg = await clients.resources.resourceGroups.createOrUpdate(name, { location: news.location!, tags: news.tags }, { abortSignal: callSignal(ctx, "create") });

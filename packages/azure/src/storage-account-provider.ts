@@ -8,7 +8,7 @@ import { ConflictError, ProviderError, type Provider, type ProviderContext } fro
 import { parseArmId, segmentName } from "./arm-id.js";
 import { cloudFailure, isNotFound, toProviderError } from "./errors.js";
 import { callSignal, compact, plain, readInputs } from "./provider-kit.js";
-import type { TypeProviderOptions } from "./resource-group-provider.js";
+import { alreadyExists, type TypeProviderOptions } from "./resource-group-provider.js";
 import { sameLocation } from "./resource-group-rules.js";
 import { checkStorageAccount, diffStorageAccount, type StorageAccountInputs } from "./storage-account-rules.js";
 
@@ -121,9 +121,8 @@ export function storageAccountProvider({ clients, random }: TypeProviderOptions)
       const rg = news.resourceGroupName;
       const name = news.accountName!;
       // A PUT on an existing account updates it (notes §1.2): refuse rather than adopt silently.
-      if (await get(rg, name, ctx)) {
-        throw new ConflictError(`Storage account "${name}" already exists in resource group "${rg}". Import it with \`iac import\`, or choose another accountName.`);
-      }
+      const existing = await get(rg, name, ctx);
+      if (existing) throw new ConflictError(alreadyExists(`Storage account "${name}" in resource group "${rg}"`, existing.id!, "accountName"));
       ctx.log.debug(`creating storage account ${name} in ${rg}`);
       let sa: ArmStorageAccount;
       try {
