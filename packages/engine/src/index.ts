@@ -22,3 +22,9 @@ export * from "./state/index.js";
 export * from "./secrets.js";
 export * from "./config.js";
 export * from "./stacks.js";
+// The state layer (written alongside): backends, secrets, stack config, stack and state operations.
+export { createFileBackend, type FileBackendOptions } from "./state/file-backend.js";
+export * from "./state/errors.js";
+export * from "./secrets.js";
+export * from "./config.js";
+export * from "./stacks.js";
