@@ -21,7 +21,9 @@ interface GlobalArgs {
   readonly verbose: boolean;
 }
 
-function common(args: { readonly stack?: unknown; readonly cwd?: unknown; readonly verbose?: unknown }): { cwd?: string; stack?: string; verbose: boolean } {
+function common(parsed: object): { cwd?: string; stack?: string; verbose: boolean } {
+  // yargs types each subcommand's args without the global options; read them by name.
+  const args = parsed as { readonly stack?: unknown; readonly cwd?: unknown; readonly verbose?: unknown };
   return {
     cwd: typeof args.cwd === "string" ? args.cwd : undefined,
     stack: typeof args.stack === "string" ? args.stack : undefined,

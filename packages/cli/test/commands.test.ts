@@ -96,8 +96,9 @@ test("main returns 2 for an unknown command or flag, and 0 for --help", async ()
   const write = process.stderr.write;
   const outWrite = process.stdout.write;
   const captured: string[] = [];
-  process.stderr.write = ((s: string) => captured.push(s)) as typeof process.stderr.write;
-  process.stdout.write = ((s: string) => captured.push(s)) as typeof process.stdout.write;
+  const capture = ((s: string) => captured.push(s) > 0) as unknown as typeof process.stderr.write;
+  process.stderr.write = capture;
+  process.stdout.write = capture;
   try {
     assert.equal(await main(["frobnicate"]), ExitCode.usage);
     assert.equal(await main(["up", "--no-such-flag"]), ExitCode.usage);
