@@ -1,0 +1,160 @@
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { mkdir, mkdtemp, readFile, rm, unlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { promisify } from "node:util";
+import { parseAllDocuments } from "yaml";
+import { startControllers, type Controllers } from "../src/controllers/index.js";
+import { clusterOfStore } from "../src/controllers/kube-adapter.js";
+import { createGitService, type GitService } from "../src/git/index.js";
+import { KubeStore } from "../src/kube/kube-store.js";
+import type { KubeObject } from "../src/kube/types.js";
+import { startLocalCloud, type LocalCloud } from "../src/server.js";
+
+const exec = promisify(execFile);
+const GOTK = new URL("../../../../shared/reference/flux/gotk-components-v2.9.4.yaml", import.meta.url);
+
+/** Poll until `read` gives a value `ok` accepts; fails with the last value after a generous deadline. */
+async function until<T>(what: string, read: () => T, ok: (v: T) => boolean): Promise<T> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const v = read();
+    if (ok(v)) return v;
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}; last seen: ${JSON.stringify(v)}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+type Obj = KubeObject & { status?: Record<string, any>; spec?: Record<string, any> };
+const ready = (o: Obj | undefined) => (o?.status?.conditions as { type: string; status: string; reason: string; message: string }[] | undefined)?.find((c) => c.type === "Ready");
+
+describe("the emulated controllers on a cluster and the local git host", () => {
+  let dir: string;
+  let work: string;
+  let cloud: LocalCloud;
+  let store: KubeStore;
+  let controllers: Controllers;
+  let repoUrl: string;
+  const run = (...args: string[]) =>
+    exec("git", ["-c", "user.name=T", "-c", "user.email=t@example.com", ...args], { cwd: work, env: { ...process.env, HOME: dir, GIT_CONFIG_NOSYSTEM: "1", GIT_CONFIG_GLOBAL: "/dev/null", GIT_TERMINAL_PROMPT: "0" } });
+  async function commitAndPush(message: string): Promise<string> {
+    await run("add", "-A");
+    await run("commit", "--quiet", "-m", message);
+    await run("push", "--quiet", repoUrl.replace("http://", "http://flux:token@"), "main");
+    return (await run("rev-parse", "HEAD")).stdout.trim();
+  }
+  const get = (apiVersion: string, kind: string, name: string, namespace?: string) => store.get({ apiVersion, kind, name, ...(namespace ? { namespace } : {}) }) as Obj | undefined;
+  const gitRepo = () => get("source.toolkit.fluxcd.io/v1", "GitRepository", "fleet", "flux-system");
+  const ks = (name = "apps") => get("kustomize.toolkit.fluxcd.io/v1", "Kustomization", name, "flux-system");
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), "iac-ctl-cluster-"));
+    work = join(dir, "work");
+    await mkdir(join(work, "clusters", "dev"), { recursive: true });
+    cloud = await startLocalCloud({ dataDir: join(dir, "local"), services: { git: createGitService } });
+    repoUrl = `${cloud.endpoints.git}/org/fleet.git`;
+    store = new KubeStore();
+    // Flux's CRDs, as `flux bootstrap` would install them: the emulator does not preinstall them.
+    for (const doc of parseAllDocuments(await readFile(GOTK, "utf8"))) {
+      const o = doc.toJS() as KubeObject | null;
+      if (o?.kind === "CustomResourceDefinition" && /^(gitrepositories|kustomizations)\./.test(o.metadata.name!)) store.apply(o, { fieldManager: "flux", force: true });
+    }
+    store.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name: "flux-system" } }, { fieldManager: "test" });
+    controllers = startControllers({ cluster: clusterOfStore(store), git: cloud.service<GitService>("git")!, deploymentDelayMs: 20, resyncMs: 100 });
+  });
+  after(async () => {
+    await controllers.stop();
+    store.close();
+    await cloud.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("makes a Deployment Available with all its replicas", async () => {
+    store.apply(
+      { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "web", namespace: "default" }, spec: { replicas: 3, selector: { matchLabels: { app: "web" } }, template: { metadata: { labels: { app: "web" } }, spec: { containers: [{ name: "web", image: "nginx" }] } } } },
+      { fieldManager: "test" },
+    );
+    const d = await until("the Deployment's status", () => get("apps/v1", "Deployment", "web", "default"), (o) => o?.status?.availableReplicas === 3);
+    assert.equal(d!.status!.readyReplicas, 3);
+    assert.equal(d!.status!.observedGeneration, d!.metadata.generation);
+    const available = (d!.status!.conditions as { type: string; status: string }[]).find((c) => c.type === "Available");
+    assert.equal(available?.status, "True");
+  });
+
+  it("makes a GitRepository pointing at a pushed repository Ready with <branch>@sha1:<commit>", async () => {
+    await writeFile(join(work, "clusters", "dev", "ns.yaml"), "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: apps\n");
+    await writeFile(join(work, "clusters", "dev", "cm.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: first\n  namespace: apps\ndata:\n  a: '1'\n");
+    await writeFile(
+      join(work, "clusters", "dev", "web.yaml"),
+      "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: apps\nspec:\n  replicas: 2\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n      - name: web\n        image: nginx\n",
+    );
+    await run("init", "--quiet", "--initial-branch=main");
+    const sha = await commitAndPush("first");
+    store.apply({ apiVersion: "source.toolkit.fluxcd.io/v1", kind: "GitRepository", metadata: { name: "fleet", namespace: "flux-system" }, spec: { url: repoUrl, interval: "1m", ref: { branch: "main" } } }, { fieldManager: "test" });
+    const repo = await until("the GitRepository to be Ready", gitRepo, (o) => ready(o)?.status === "True");
+    assert.equal(repo!.status!.artifact.revision, `main@sha1:${sha}`);
+    assert.equal(ready(repo)!.reason, "Succeeded");
+    assert.equal(ready(repo)!.message, `stored artifact for revision 'main@sha1:${sha}'`);
+    assert.equal(repo!.status!.observedGeneration, repo!.metadata.generation);
+  });
+
+  it("makes a Kustomization Ready after applying the plain YAML at its path", async () => {
+    const revision = gitRepo()!.status!.artifact.revision as string;
+    store.apply(
+      { apiVersion: "kustomize.toolkit.fluxcd.io/v1", kind: "Kustomization", metadata: { name: "apps", namespace: "flux-system" }, spec: { interval: "10m", path: "./clusters/dev", prune: true, sourceRef: { kind: "GitRepository", name: "fleet" } } },
+      { fieldManager: "test" },
+    );
+    const k = await until("the Kustomization to be Ready", () => ks(), (o) => ready(o)?.status === "True");
+    assert.equal(k!.status!.lastAppliedRevision, revision);
+    assert.equal(k!.status!.lastAttemptedRevision, revision);
+    assert.equal(ready(k)!.reason, "ReconciliationSucceeded");
+    const cm = get("v1", "ConfigMap", "first", "apps");
+    assert.deepEqual(cm?.["data"], { a: "1" });
+    assert.equal(cm!.metadata.labels?.["kustomize.toolkit.fluxcd.io/name"], "apps");
+    assert.ok(get("v1", "Namespace", "apps"));
+    await until("the applied Deployment to be Available", () => get("apps/v1", "Deployment", "web", "apps"), (o) => o?.status?.availableReplicas === 2);
+  });
+
+  it("follows a new push: applies the new revision and prunes what it no longer has", async () => {
+    await unlink(join(work, "clusters", "dev", "cm.yaml"));
+    await writeFile(join(work, "clusters", "dev", "cm2.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: second\n  namespace: apps\n");
+    const sha = await commitAndPush("second");
+    const k = await until("the Kustomization to apply the new commit", () => ks(), (o) => o?.status?.lastAppliedRevision === `main@sha1:${sha}`);
+    assert.equal(ready(k)!.status, "True");
+    assert.equal(get("v1", "ConfigMap", "first", "apps"), undefined, "pruned");
+    assert.ok(get("v1", "ConfigMap", "second", "apps"));
+  });
+
+  it("reports a Kustomization whose dependency is not ready, then applies it once the dependency is", async () => {
+    store.apply(
+      { apiVersion: "kustomize.toolkit.fluxcd.io/v1", kind: "Kustomization", metadata: { name: "later", namespace: "flux-system" }, spec: { interval: "10m", path: "./clusters/dev", prune: false, dependsOn: [{ name: "infra" }], sourceRef: { kind: "GitRepository", name: "fleet" } } },
+      { fieldManager: "test" },
+    );
+    const blocked = await until("the dependency to block", () => ks("later"), (o) => ready(o)?.reason === "DependencyNotReady");
+    assert.match(ready(blocked)!.message, /dependency 'flux-system\/infra' is not ready/);
+    store.apply(
+      { apiVersion: "kustomize.toolkit.fluxcd.io/v1", kind: "Kustomization", metadata: { name: "infra", namespace: "flux-system" }, spec: { interval: "10m", path: "./clusters/dev", prune: false, sourceRef: { kind: "GitRepository", name: "fleet" } } },
+      { fieldManager: "test" },
+    );
+    await until("the dependant to become Ready", () => ks("later"), (o) => ready(o)?.status === "True");
+  });
+
+  it("leaves a suspended Kustomization at its revision", async () => {
+    store.apply({ apiVersion: "kustomize.toolkit.fluxcd.io/v1", kind: "Kustomization", metadata: { name: "apps", namespace: "flux-system" }, spec: { suspend: true } }, { fieldManager: "suspender" });
+    const before = ks()!.status!.lastAppliedRevision;
+    await writeFile(join(work, "clusters", "dev", "cm3.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: third\n  namespace: apps\n");
+    const sha = await commitAndPush("third");
+    await until("the source to see the push", gitRepo, (o) => o?.status?.artifact?.revision === `main@sha1:${sha}`);
+    await controllers.reconcileNow();
+    assert.equal(ks()!.status!.lastAppliedRevision, before);
+  });
+
+  it("fails a GitRepository outside the local git host with GitOperationFailed", async () => {
+    store.apply({ apiVersion: "source.toolkit.fluxcd.io/v1", kind: "GitRepository", metadata: { name: "elsewhere", namespace: "flux-system" }, spec: { url: "https://github.com/org/fleet", interval: "1m", ref: { branch: "main" } } }, { fieldManager: "test" });
+    const r = await until("the failure", () => get("source.toolkit.fluxcd.io/v1", "GitRepository", "elsewhere", "flux-system"), (o) => ready(o) !== undefined);
+    assert.equal(ready(r)!.status, "False");
+    assert.equal(ready(r)!.reason, "GitOperationFailed");
+  });
+});
