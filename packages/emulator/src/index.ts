@@ -9,3 +9,16 @@ export { Faults } from "./faults.js";
 export type { FaultRule, MatchedFault } from "./faults.js";
 export type { Endpoints, Service, ServiceContext, ServiceFactory, ServiceName } from "./service.js";
 export { createCa, issueServerCertificate, loadOrCreateCa } from "./tls.js";
+export { createGitService, GIT_REALM, GitHostError, normalizeRepoPath, tryNormalizeRepoPath } from "./git/index.js";
+export type { GitAccess, GitFile, GitHostErrorCode, GitService, RepoPath } from "./git/index.js";
+export {
+  startControllers,
+  withControllers,
+  availableDeploymentStatus,
+  reconcileGitRepository,
+  reconcileKustomization,
+  buildManifests,
+  ManifestError,
+  parseDuration,
+} from "./controllers/index.js";
+export type { ClusterAccess, ClusterEvent, ControllerOptions, Controllers, GitReader, ObjectKey, WithControllersOptions } from "./controllers/index.js";
