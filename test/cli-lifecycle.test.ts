@@ -48,7 +48,7 @@ test("up --yes creates the stack 'dev', every resource, and prints the outputs w
   const r = await project.run(["up", "--yes"]);
   assert.equal(r.code, 0, show(r));
   assert.match(r.stderr, /Created stack dev/);
-  assert.match(r.stdout, /Resources: 5 created\. Duration: \d+\.\ds/);
+  assert.match(r.stdout, /Resources: 4 created\. Duration: \d+\.\ds/);
   assert.match(r.stdout, /secretPassword: \[secret\]/);
   assert.match(r.stdout, /value: +"one"/);
   assert.equal((await project.cloud()).length, 1);
@@ -57,7 +57,7 @@ test("up --yes creates the stack 'dev', every resource, and prints the outputs w
 test("a preview with --expect-no-changes exits 0 when nothing changed", async () => {
   const r = await project.run(["preview", "--expect-no-changes"]);
   assert.equal(r.code, 0, show(r));
-  assert.match(r.stdout, /5 unchanged/);
+  assert.match(r.stdout, /4 unchanged/);
 });
 
 test("stack output masks secrets unless --show-secrets, and --json prints JSON", async () => {
@@ -150,7 +150,7 @@ test("destroy --yes deletes everything and leaves an empty stack", async () => {
   assert.equal(refused.code, 2, show(refused));
   const r = await project.run(["destroy", "--yes"]);
   assert.equal(r.code, 0, show(r));
-  assert.match(r.stdout, /5 deleted/);
+  assert.match(r.stdout, /4 deleted/);
   assert.deepEqual(await project.cloud(), []);
   const ls = await project.run(["state", "ls", "--json"]);
   assert.deepEqual(JSON.parse(ls.stdout), []);
