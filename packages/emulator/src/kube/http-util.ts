@@ -1,0 +1,45 @@
+/** Small HTTP helpers for the Kubernetes API handler. */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { KubeApiError } from "./errors.js";
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, contentType = "application/json"): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { "content-type": contentType, "content-length": Buffer.byteLength(text), "cache-control": "no-cache, private" });
+  res.end(text);
+}
+
+export function sendError(res: ServerResponse, err: KubeApiError): void {
+  sendJson(res, err.httpStatus, err.status);
+}
+
+export async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/** The media type of a Content-Type header, lower case, without parameters. */
+export function mediaType(header: string | undefined): string {
+  return (header ?? "").split(";")[0]!.trim().toLowerCase();
+}
+
+/**
+ * Whether an Accept header asks for a `meta.k8s.io` Table (kubectl get sends
+ * `application/json;as=Table;v=v1;g=meta.k8s.io,...`).
+ */
+export function wantsTable(accept: string | undefined): boolean {
+  return (accept ?? "").split(",").some((part) => /;\s*as=Table/.test(part) && /g=meta\.k8s\.io/.test(part));
+}
+
+/** Whether an Accept header prefers the aggregated discovery document (apidiscovery.k8s.io/v2). */
+export function wantsAggregatedDiscovery(accept: string | undefined): boolean {
+  return (accept ?? "").split(",").some((part) => /as=APIGroupDiscoveryList/.test(part) && /g=apidiscovery\.k8s\.io/.test(part) && /v=v2(;|$|\s)/.test(part + ";"));
+}
+
+export function parseJson(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new KubeApiError(400, "BadRequest", `the ${what} is not valid JSON: ${(err as Error).message}`);
+  }
+}

@@ -1,0 +1,309 @@
+/**
+ * The Kubernetes API over HTTP: routing of `/api`, `/apis`, `/openapi/v3` and resource paths
+ * (`/api/v1/namespaces/{ns}/{plural}/{name}/{subresource}`, `/apis/{group}/{version}/...`) onto
+ * the store, with the apiserver's status codes and `Status` bodies.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { parse as parseYaml } from "yaml";
+import {
+  AGGREGATED_CONTENT_TYPE,
+  aggregatedDiscovery,
+  apiGroup,
+  apiGroupList,
+  apiResourceList,
+  apiVersions,
+  SERVER_VERSION,
+} from "./discovery.js";
+import { badRequest, invalid, KubeApiError, methodNotAllowed, pathNotFound, successStatus, unauthorized, unsupportedMediaType } from "./errors.js";
+import { mediaType, parseJson, readBody, sendError, sendJson, wantsAggregatedDiscovery, wantsTable } from "./http-util.js";
+import { groupVersionDocument, openApiIndex } from "./openapi.js";
+import { parseSelector } from "./selectors.js";
+import type { PatchType, PropagationPolicy, StoreCore, Target } from "./store.js";
+import { toTable } from "./table.js";
+import { apiVersionOf, isPlainObject, type KubeObject } from "./types.js";
+import { serveWatch } from "./watch.js";
+
+export interface HttpContext {
+  readonly store: StoreCore;
+  /** `host:port` the server is reached at (for `/api`'s serverAddressByClientCIDRs). */
+  readonly serverAddress: () => string;
+  readonly streams: Set<ServerResponse>;
+  /** Answer `/api` and `/apis` in the aggregated form when asked (default true). */
+  readonly aggregatedDiscovery: boolean;
+}
+
+const PUBLIC_PATHS = new Set(["/version", "/healthz", "/livez", "/readyz"]);
+
+interface ResourcePath {
+  readonly target: Target;
+  readonly namespace: string | undefined;
+  readonly name: string | undefined;
+  readonly subresource: string | undefined;
+}
+
+function dryRunOf(q: URLSearchParams, body?: Record<string, unknown>): boolean {
+  const values = [...q.getAll("dryRun"), ...(Array.isArray(body?.["dryRun"]) ? (body["dryRun"] as unknown[]).map(String) : [])];
+  for (const v of values) {
+    if (v !== "All") {
+      throw invalid({ group: "meta.k8s.io", kind: "DeleteOptions", name: "" }, [{ type: "FieldValueNotSupported", field: "dryRun", value: v, detail: `supported values: "All"` }]);
+    }
+  }
+  return values.length > 0;
+}
+
+/** Field manager of a non-apply write: `fieldManager`, else the User-Agent's product (apiserver `prefixFromUserAgent`). */
+function managerOf(req: IncomingMessage, q: URLSearchParams): string {
+  const given = q.get("fieldManager");
+  if (given) return given;
+  const ua = req.headers["user-agent"] ?? "unknown";
+  return ua.split("/")[0]!.slice(0, 128);
+}
+
+/** Handle one Kubernetes API request. */
+export async function handleKubeRequest(ctx: HttpContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  try {
+    await route(ctx, req, res);
+  } catch (err) {
+    if (err instanceof KubeApiError) {
+      if (!res.headersSent) sendError(res, err);
+      else res.end();
+      return;
+    }
+    throw err;
+  }
+}
+
+async function route(ctx: HttpContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? "/", "https://kubernetes.local");
+  const path = url.pathname.replace(/\/+$/, "") || "/";
+  const method = req.method ?? "GET";
+  if (PUBLIC_PATHS.has(path)) {
+    if (path === "/version") return sendJson(res, 200, SERVER_VERSION);
+    res.writeHead(200, { "content-type": "text/plain" });
+    res.end("ok");
+    return;
+  }
+  const auth = req.headers["authorization"] ?? "";
+  if (!/^Bearer\s+\S+/i.test(auth) && !/^Basic\s+\S+/i.test(auth)) throw unauthorized();
+
+  const store = ctx.store;
+  const registry = store.registry;
+  const seg = path.split("/").filter((s) => s !== "").map(decodeURIComponent);
+  const accept = req.headers["accept"];
+
+  if (seg[0] === "openapi") {
+    if (seg[1] !== "v3") throw pathNotFound();
+    if (seg.length === 2) return sendJson(res, 200, openApiIndex(registry));
+    const group = seg[2] === "api" ? "" : seg[3] ?? "";
+    const version = seg[2] === "api" ? seg[3] ?? "" : seg[4] ?? "";
+    const doc = groupVersionDocument(registry, group, version);
+    if (!doc) throw pathNotFound();
+    return sendJson(res, 200, doc);
+  }
+
+  let group: string;
+  let version: string | undefined;
+  let rest: string[];
+  if (seg[0] === "api") {
+    if (seg.length === 1) {
+      if (ctx.aggregatedDiscovery && wantsAggregatedDiscovery(accept)) return sendJson(res, 200, aggregatedDiscovery(registry, true), AGGREGATED_CONTENT_TYPE);
+      return sendJson(res, 200, apiVersions(ctx.serverAddress()));
+    }
+    group = "";
+    version = seg[1];
+    rest = seg.slice(2);
+  } else if (seg[0] === "apis") {
+    if (seg.length === 1) {
+      if (ctx.aggregatedDiscovery && wantsAggregatedDiscovery(accept)) return sendJson(res, 200, aggregatedDiscovery(registry, false), AGGREGATED_CONTENT_TYPE);
+      return sendJson(res, 200, apiGroupList(registry));
+    }
+    group = seg[1]!;
+    if (seg.length === 2) {
+      const doc = apiGroup(registry, group);
+      if (!doc) throw pathNotFound();
+      return sendJson(res, 200, doc);
+    }
+    version = seg[2];
+    rest = seg.slice(3);
+  } else throw pathNotFound();
+
+  if (rest.length === 0) {
+    const list = apiResourceList(registry, group, version!);
+    if (!list) throw pathNotFound();
+    return sendJson(res, 200, list);
+  }
+  const rp = resolvePath(ctx, group, version!, rest);
+  await serveResource(ctx, req, res, rp, url.searchParams, method, accept);
+}
+
+function resolvePath(ctx: HttpContext, group: string, version: string, rest: string[]): ResourcePath {
+  const registry = ctx.store.registry;
+  if (rest[0] === "namespaces" && rest.length >= 3) {
+    const type = registry.byResource(group, version, rest[2]!);
+    if (type?.namespaced) {
+      if (rest.length > 5) throw pathNotFound();
+      return { target: { type, version }, namespace: rest[1], name: rest[3], subresource: rest[4] };
+    }
+  }
+  const type = registry.byResource(group, version, rest[0]!);
+  if (!type || rest.length > 3) throw pathNotFound();
+  if (type.namespaced && rest.length > 1) throw pathNotFound();
+  return { target: { type, version }, namespace: undefined, name: rest[1], subresource: rest[2] };
+}
+
+function checkSubresource(rp: ResourcePath, method: string): "status" | "finalize" | undefined {
+  const sub = rp.subresource;
+  if (sub === undefined) return undefined;
+  const t = rp.target.type;
+  if (sub === "status" && t.statusSubresource) return "status";
+  if (sub === "finalize" && t.group === "" && t.kind === "Namespace" && method === "PUT") return "finalize";
+  throw pathNotFound();
+}
+
+function parseObjectBody(text: string, rp: ResourcePath, what: string): KubeObject {
+  const body = parseJson(text, what);
+  if (!isPlainObject(body)) throw badRequest(`the ${what} must be a JSON object`);
+  const t = rp.target;
+  const expected = apiVersionOf(t.type.group, t.version);
+  if (body["apiVersion"] !== undefined && body["apiVersion"] !== expected) {
+    throw badRequest(`the API version in the data (${String(body["apiVersion"])}) does not match the expected API version (${expected})`);
+  }
+  if (body["kind"] !== undefined && body["kind"] !== t.type.kind) {
+    throw badRequest(`the kind in the data (${String(body["kind"])}) does not match the expected kind (${t.type.kind})`);
+  }
+  if (!isPlainObject(body["metadata"])) body["metadata"] = {};
+  return body as KubeObject;
+}
+
+async function serveResource(ctx: HttpContext, req: IncomingMessage, res: ServerResponse, rp: ResourcePath, q: URLSearchParams, method: string, accept: string | undefined): Promise<void> {
+  const store = ctx.store;
+  const t = rp.target;
+  const sub = checkSubresource(rp, method);
+  if (rp.name === undefined) {
+    const selector = parseSelector(q.get("labelSelector") ?? undefined, q.get("fieldSelector") ?? undefined);
+    if (method === "GET") {
+      if (q.get("watch") === "true" || q.get("watch") === "1") {
+        const timeout = q.get("timeoutSeconds");
+        return serveWatch(store, req, res, {
+          target: t,
+          namespace: rp.namespace,
+          selector,
+          resourceVersion: q.get("resourceVersion") ?? undefined,
+          timeoutSeconds: timeout === null ? undefined : Number(timeout),
+          streams: ctx.streams,
+        });
+      }
+      const items = store.list(t, rp.namespace, selector);
+      const rv = String(store.resourceVersion());
+      if (wantsTable(accept)) return sendJson(res, 200, toTable({ registry: store.registry, type: t.type, version: t.version, objects: items, resourceVersion: rv }));
+      return sendJson(res, 200, { kind: t.type.listKind, apiVersion: apiVersionOf(t.type.group, t.version), metadata: { resourceVersion: rv }, items });
+    }
+    if (method === "POST") {
+      const body = parseObjectBody(await readBody(req), rp, "request body");
+      if (t.type.namespaced) {
+        if (rp.namespace === undefined) throw methodNotAllowed();
+        if (body.metadata.namespace !== undefined && body.metadata.namespace !== rp.namespace) {
+          throw badRequest(`the namespace of the provided object (${body.metadata.namespace}) does not match the namespace sent on the request (${rp.namespace})`);
+        }
+        body.metadata.namespace = rp.namespace;
+      }
+      const result = store.create(t, body, { fieldManager: managerOf(req, q), dryRun: dryRunOf(q) });
+      return sendJson(res, 201, result.object);
+    }
+    if (method === "DELETE") {
+      const text = await readBody(req);
+      const opts = text.trim() === "" ? {} : (parseJson(text, "DeleteOptions") as Record<string, unknown>);
+      const dryRun = dryRunOf(q, opts);
+      const policy = (q.get("propagationPolicy") ?? opts["propagationPolicy"] ?? undefined) as PropagationPolicy | undefined;
+      const deleted: KubeObject[] = [];
+      for (const o of store.list(t, rp.namespace, selector)) {
+        try {
+          deleted.push(store.delete(t, o.metadata.namespace, o.metadata.name!, { propagationPolicy: policy, dryRun }).object);
+        } catch (err) {
+          if (!(err instanceof KubeApiError && err.code === "NotFound")) throw err;
+        }
+      }
+      return sendJson(res, 200, { kind: t.type.listKind, apiVersion: apiVersionOf(t.type.group, t.version), metadata: { resourceVersion: String(store.resourceVersion()) }, items: deleted });
+    }
+    throw methodNotAllowed();
+  }
+
+  const name = rp.name;
+  switch (method) {
+    case "GET": {
+      if (q.get("watch") === "true") throw methodNotAllowed("watch a single object with a list request and fieldSelector=metadata.name=<name>");
+      const obj = store.get(t, rp.namespace, name);
+      if (wantsTable(accept)) return sendJson(res, 200, toTable({ registry: store.registry, type: t.type, version: t.version, objects: [obj], resourceVersion: obj.metadata.resourceVersion ?? "" }));
+      return sendJson(res, 200, obj);
+    }
+    case "PUT": {
+      const body = parseObjectBody(await readBody(req), rp, "request body");
+      if (sub === "finalize") {
+        const spec = isPlainObject(body["spec"]) ? body["spec"] : {};
+        const finalizers = Array.isArray(spec["finalizers"]) ? spec["finalizers"].map(String) : [];
+        return sendJson(res, 200, store.finalizeNamespace(name, finalizers, { dryRun: dryRunOf(q) }).object);
+      }
+      const result = store.update(t, rp.namespace, name, body, { fieldManager: managerOf(req, q), dryRun: dryRunOf(q), subresource: sub });
+      return sendJson(res, 200, result.object);
+    }
+    case "PATCH": {
+      const ctype = mediaType(req.headers["content-type"]);
+      const text = await readBody(req);
+      const force = q.get("force");
+      const dryRun = dryRunOf(q);
+      const subresource = sub === "status" ? "status" : undefined;
+      if (ctype === "application/apply-patch+yaml" || ctype === "application/apply-patch+cbor") {
+        let body: unknown;
+        try {
+          body = parseYaml(text);
+        } catch (err) {
+          throw badRequest(`error decoding YAML: ${(err as Error).message}`);
+        }
+        if (!isPlainObject(body)) throw badRequest("the applied configuration must be a YAML or JSON object");
+        const result = store.apply(t, rp.namespace, name, body as KubeObject, { fieldManager: q.get("fieldManager") ?? "", force: force === "true", dryRun, subresource });
+        return sendJson(res, result.created ? 201 : 200, result.object);
+      }
+      const types: Record<string, PatchType> = {
+        "application/merge-patch+json": "merge",
+        "application/strategic-merge-patch+json": "strategic",
+        "application/json-patch+json": "json",
+      };
+      const patchType = types[ctype];
+      const accepted = ["application/json-patch+json", "application/merge-patch+json", "application/apply-patch+yaml"];
+      if (patchType === undefined) throw unsupportedMediaType(ctype, t.type.crd === undefined ? [...accepted, "application/strategic-merge-patch+json"] : accepted);
+      if (patchType === "strategic" && t.type.crd !== undefined) throw unsupportedMediaType(ctype, accepted);
+      if (force !== null) {
+        throw new KubeApiError(422, "Invalid", `PatchOptions.meta.k8s.io "" is invalid: force: Forbidden: may not be specified for non-apply patch`, {
+          group: "meta.k8s.io",
+          kind: "PatchOptions",
+          causes: [{ reason: "FieldValueForbidden", message: "Forbidden: may not be specified for non-apply patch", field: "force" }],
+        });
+      }
+      const result = store.patch(t, rp.namespace, name, { type: patchType, body: parseJson(text, "patch") }, { fieldManager: managerOf(req, q), dryRun, subresource });
+      return sendJson(res, 200, result.object);
+    }
+    case "DELETE": {
+      if (sub !== undefined) throw methodNotAllowed();
+      const text = await readBody(req);
+      const opts = text.trim() === "" ? {} : (parseJson(text, "DeleteOptions") as Record<string, unknown>);
+      const policy = (q.get("propagationPolicy") ?? opts["propagationPolicy"] ?? undefined) as PropagationPolicy | undefined;
+      if (policy !== undefined && !["Foreground", "Background", "Orphan"].includes(policy)) {
+        throw invalid({ group: "meta.k8s.io", kind: "DeleteOptions", name: "" }, [{ type: "FieldValueNotSupported", field: "propagationPolicy", value: policy, detail: `supported values: "Foreground", "Background", "Orphan"` }]);
+      }
+      const orphan = q.get("orphanDependents") ?? opts["orphanDependents"];
+      const pre = isPlainObject(opts["preconditions"]) ? opts["preconditions"] : {};
+      const result = store.delete(t, rp.namespace, name, {
+        propagationPolicy: policy ?? (orphan === true || orphan === "true" ? "Orphan" : undefined),
+        dryRun: dryRunOf(q, opts),
+        preconditions: {
+          ...(typeof pre["uid"] === "string" ? { uid: pre["uid"] } : {}),
+          ...(typeof pre["resourceVersion"] === "string" ? { resourceVersion: pre["resourceVersion"] } : {}),
+        },
+      });
+      if (result.kind === "pending") return sendJson(res, 200, result.object);
+      return sendJson(res, 200, successStatus(t.type, name, result.object.metadata.uid));
+    }
+    default:
+      throw methodNotAllowed();
+  }
+}

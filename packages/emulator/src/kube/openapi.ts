@@ -1,0 +1,114 @@
+/**
+ * OpenAPI v3: the root index (`/openapi/v3`) and one document per group-version. kubectl's
+ * default `--validate=strict` looks, in the document of the object's group-version, for a PATCH
+ * operation carrying `x-kubernetes-group-version-kind` of the kind and a `fieldValidation` query
+ * parameter (cli-runtime `query_param_verifier_v3.go`); when found it lets the server validate.
+ * Built-in schemas here are open objects (the server does not validate unknown fields); custom
+ * kinds carry their CRD's `openAPIV3Schema`.
+ */
+import { createHash } from "node:crypto";
+import { SERVER_VERSION } from "./discovery.js";
+import type { ResourceRegistry } from "./registry.js";
+import { apiVersionOf, type ResourceType } from "./types.js";
+
+const SCHEMA_PREFIX: Record<string, string> = {
+  "": "io.k8s.api.core",
+  "apiextensions.k8s.io": "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions",
+  "rbac.authorization.k8s.io": "io.k8s.api.rbac",
+  "networking.k8s.io": "io.k8s.api.networking",
+  "storage.k8s.io": "io.k8s.api.storage",
+  "scheduling.k8s.io": "io.k8s.api.scheduling",
+};
+
+function schemaName(t: ResourceType, version: string): string {
+  if (t.crd !== undefined) return `${t.group.split(".").reverse().join(".")}.${version}.${t.kind}`;
+  return `${SCHEMA_PREFIX[t.group] ?? `io.k8s.api.${t.group}`}.${version}.${t.kind}`;
+}
+
+/** Path prefix of a group-version in the v3 index: `api/v1` or `apis/<group>/<version>`. */
+export function groupVersionPath(group: string, version: string): string {
+  return group === "" ? `api/${version}` : `apis/${group}/${version}`;
+}
+
+function query(name: string, description: string) {
+  return { name, in: "query", description, schema: { type: name === "force" ? "boolean" : "string", uniqueItems: true } };
+}
+
+const DRY_RUN = query("dryRun", "When present, indicates that modifications should not be persisted. Valid value: All");
+const FIELD_MANAGER = query("fieldManager", "a name associated with the actor or entity that is making these changes");
+const FIELD_VALIDATION = query("fieldValidation", "instructs the server on how to handle objects in the request containing unknown or duplicate fields: Ignore, Warn or Strict");
+const FORCE = query("force", "Force is going to \"force\" Apply requests; it must be unset for non-apply patch requests");
+
+/** The v3 document of one group-version. */
+export function groupVersionDocument(registry: ResourceRegistry, group: string, version: string): Record<string, unknown> | undefined {
+  const types = registry.inGroupVersion(group, version);
+  if (types.length === 0) return undefined;
+  const paths: Record<string, unknown> = {};
+  const schemas: Record<string, unknown> = {};
+  for (const t of types) {
+    const gvk = { group, version, kind: t.kind };
+    const name = schemaName(t, version);
+    const ref = { $ref: `#/components/schemas/${name}` };
+    const crdSchema = registry.schemaOf(t, version);
+    schemas[name] = {
+      ...(crdSchema ?? { type: "object", "x-kubernetes-preserve-unknown-fields": true }),
+      description: crdSchema?.["description"] ?? `${t.kind} (${apiVersionOf(group, version)}), served by the iac local cloud.`,
+      "x-kubernetes-group-version-kind": [gvk],
+    };
+    const ok = { "200": { description: "OK", content: { "application/json": { schema: ref } } } };
+    const base = `/${groupVersionPath(group, version)}${t.namespaced ? "/namespaces/{namespace}" : ""}/${t.plural}`;
+    const op = (action: string, params: unknown[]) => ({
+      operationId: `${action}${t.kind}`,
+      parameters: params,
+      responses: ok,
+      "x-kubernetes-action": action,
+      "x-kubernetes-group-version-kind": gvk,
+    });
+    paths[base] = {
+      get: op("list", []),
+      post: op("post", [DRY_RUN, FIELD_MANAGER, FIELD_VALIDATION]),
+      parameters: t.namespaced ? [{ name: "namespace", in: "path", required: true, schema: { type: "string" } }] : [],
+    };
+    paths[`${base}/{name}`] = {
+      get: op("get", []),
+      put: op("put", [DRY_RUN, FIELD_MANAGER, FIELD_VALIDATION]),
+      patch: {
+        ...op("patch", [DRY_RUN, FIELD_MANAGER, FIELD_VALIDATION, FORCE]),
+        requestBody: {
+          content: Object.fromEntries(
+            ["application/apply-patch+yaml", "application/json-patch+json", "application/merge-patch+json", "application/strategic-merge-patch+json"].map((m) => [m, { schema: { type: "object" } }]),
+          ),
+          required: true,
+        },
+      },
+      delete: op("delete", [DRY_RUN]),
+      parameters: [
+        { name: "name", in: "path", required: true, schema: { type: "string" } },
+        ...(t.namespaced ? [{ name: "namespace", in: "path", required: true, schema: { type: "string" } }] : []),
+      ],
+    };
+  }
+  return {
+    openapi: "3.0.0",
+    info: { title: "Kubernetes", version: SERVER_VERSION.gitVersion },
+    paths,
+    components: { schemas },
+  };
+}
+
+export function documentHash(doc: unknown): string {
+  return createHash("sha512").update(JSON.stringify(doc)).digest("hex").toUpperCase();
+}
+
+/** The v3 root: each group-version with a URL whose `hash` changes when its document does. */
+export function openApiIndex(registry: ResourceRegistry): unknown {
+  const paths: Record<string, unknown> = {};
+  const gvs: [string, string][] = [["", "v1"], ...registry.groups().flatMap((g) => g.versions.map((v) => [g.name, v] as [string, string]))];
+  for (const [group, version] of gvs) {
+    const doc = groupVersionDocument(registry, group, version);
+    if (!doc) continue;
+    const p = groupVersionPath(group, version);
+    paths[p] = { serverRelativeURL: `/openapi/v3/${p}?hash=${documentHash(doc)}` };
+  }
+  return { paths };
+}

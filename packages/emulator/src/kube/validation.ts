@@ -1,0 +1,163 @@
+/**
+ * The validation the apiserver does that clients rely on: name formats, a few required fields,
+ * and immutable fields (Deployment `spec.selector`, Service `spec.clusterIP`, Job `spec.template`,
+ * RoleBinding `roleRef`, immutable ConfigMaps/Secrets, ...). Messages follow k8s.io/api validation.
+ */
+import { invalid, type FieldError } from "./errors.js";
+import { deepEqual, isPlainObject, type KubeObject, type ResourceType } from "./types.js";
+
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+
+function nameErrors(type: ResourceType, name: string): FieldError[] {
+  const field = "metadata.name";
+  if (type.group === "rbac.authorization.k8s.io") {
+    if (name === "." || name === ".." || /[/%]/.test(name)) {
+      return [{ type: "FieldValueInvalid", field, value: name, detail: `may not be '.' or '..' and may not contain '/' or '%'` }];
+    }
+    return [];
+  }
+  if (type.group === "" && (type.kind === "Namespace" || type.kind === "Service")) {
+    const re = type.kind === "Namespace" ? DNS1123_LABEL : DNS1035_LABEL;
+    if (name.length > 63 || !re.test(name)) {
+      const what = type.kind === "Namespace"
+        ? "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"
+        : "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')";
+      return [{ type: "FieldValueInvalid", field, value: name, detail: what }];
+    }
+    return [];
+  }
+  if (name.length > 253 || !DNS1123_SUBDOMAIN.test(name)) {
+    return [{
+      type: "FieldValueInvalid",
+      field,
+      value: name,
+      detail: "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
+    }];
+  }
+  return [];
+}
+
+function labelErrors(obj: KubeObject): FieldError[] {
+  const out: FieldError[] = [];
+  for (const [k, v] of Object.entries(obj.metadata.labels ?? {})) {
+    if (typeof v !== "string" || v.length > 63 || !LABEL_VALUE.test(v)) {
+      out.push({ type: "FieldValueInvalid", field: `metadata.labels`, value: v, detail: "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character" });
+    }
+    if (k === "" || k.length > 317) out.push({ type: "FieldValueInvalid", field: "metadata.labels", value: k, detail: "name part must be non-empty and no more than 63 characters" });
+  }
+  return out;
+}
+
+function get(obj: unknown, path: string): unknown {
+  let node = obj;
+  for (const p of path.split(".")) node = isPlainObject(node) ? node[p] : undefined;
+  return node;
+}
+
+const WORKLOADS = new Set(["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"]);
+
+function workloadErrors(obj: KubeObject): FieldError[] {
+  const out: FieldError[] = [];
+  const selector = get(obj, "spec.selector");
+  if (!isPlainObject(selector)) {
+    out.push({ type: "FieldValueRequired", field: "spec.selector", detail: "" });
+    return out;
+  }
+  const matchLabels = isPlainObject(selector["matchLabels"]) ? selector["matchLabels"] : {};
+  const labels = get(obj, "spec.template.metadata.labels");
+  const templateLabels = isPlainObject(labels) ? labels : {};
+  if (Object.keys(matchLabels).length === 0 && !Array.isArray(selector["matchExpressions"])) {
+    out.push({ type: "FieldValueInvalid", field: "spec.selector", value: selector, detail: "empty selector is invalid for deployment" });
+  } else if (!Object.entries(matchLabels).every(([k, v]) => templateLabels[k] === v)) {
+    out.push({ type: "FieldValueInvalid", field: "spec.template.metadata.labels", value: templateLabels, detail: "`selector` does not match template `labels`" });
+  }
+  const containers = get(obj, "spec.template.spec.containers");
+  if (!Array.isArray(containers) || containers.length === 0) out.push({ type: "FieldValueRequired", field: "spec.template.spec.containers", detail: "" });
+  return out;
+}
+
+function crdErrors(obj: KubeObject): FieldError[] {
+  const out: FieldError[] = [];
+  const group = get(obj, "spec.group");
+  const plural = get(obj, "spec.names.plural");
+  const kind = get(obj, "spec.names.kind");
+  if (typeof group !== "string" || group === "") out.push({ type: "FieldValueRequired", field: "spec.group", detail: "" });
+  if (typeof plural !== "string" || plural === "") out.push({ type: "FieldValueRequired", field: "spec.names.plural", detail: "" });
+  if (typeof kind !== "string" || kind === "") out.push({ type: "FieldValueRequired", field: "spec.names.kind", detail: "" });
+  if (typeof group === "string" && typeof plural === "string" && obj.metadata.name !== `${plural}.${group}`) {
+    out.push({ type: "FieldValueInvalid", field: "metadata.name", value: obj.metadata.name, detail: `must be spec.names.plural+"."+spec.group` });
+  }
+  const scope = get(obj, "spec.scope");
+  if (scope !== "Namespaced" && scope !== "Cluster") out.push({ type: "FieldValueNotSupported", field: "spec.scope", value: scope ?? "", detail: `supported values: "Cluster", "Namespaced"` });
+  const versions = get(obj, "spec.versions");
+  if (!Array.isArray(versions) || versions.length === 0) out.push({ type: "FieldValueInvalid", field: "spec.versions", value: versions ?? null, detail: "must have exactly one version marked as storage version" });
+  else if (versions.filter((v) => isPlainObject(v) && v["storage"] === true).length !== 1) {
+    out.push({ type: "FieldValueInvalid", field: "spec.versions", value: versions.map((v) => (isPlainObject(v) ? v["name"] : v)), detail: "must have exactly one version marked as storage version" });
+  }
+  return out;
+}
+
+function createErrors(type: ResourceType, obj: KubeObject): FieldError[] {
+  const g = type.group;
+  if (g === "apps" && WORKLOADS.has(type.kind)) return workloadErrors(obj);
+  if (g === "apiextensions.k8s.io" && type.kind === "CustomResourceDefinition") return crdErrors(obj);
+  if (g === "" && type.kind === "Pod") {
+    const containers = get(obj, "spec.containers");
+    if (!Array.isArray(containers) || containers.length === 0) return [{ type: "FieldValueRequired", field: "spec.containers", detail: "" }];
+  }
+  return [];
+}
+
+function immutable(field: string, value: unknown, detail = "field is immutable"): FieldError {
+  return { type: "FieldValueInvalid", field, value, detail };
+}
+
+function updateErrors(type: ResourceType, obj: KubeObject, old: KubeObject): FieldError[] {
+  const out: FieldError[] = [];
+  const changed = (path: string) => !deepEqual(get(old, path), get(obj, path));
+  const g = type.group;
+  const k = type.kind;
+  if (g === "apps" && WORKLOADS.has(k) && changed("spec.selector")) out.push(immutable("spec.selector", get(obj, "spec.selector")));
+  if (g === "apps" && k === "StatefulSet") {
+    const allowed = new Set(["replicas", "ordinals", "template", "updateStrategy", "persistentVolumeClaimRetentionPolicy", "minReadySeconds", "selector"]);
+    const keys = new Set([...Object.keys((get(old, "spec") ?? {}) as object), ...Object.keys((get(obj, "spec") ?? {}) as object)]);
+    if ([...keys].some((key) => !allowed.has(key) && changed(`spec.${key}`))) {
+      out.push({ type: "FieldValueForbidden", field: "spec", detail: "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden" });
+    }
+  }
+  if (g === "batch" && k === "Job") {
+    if (changed("spec.selector")) out.push(immutable("spec.selector", get(obj, "spec.selector")));
+    if (changed("spec.template")) out.push(immutable("spec.template", get(obj, "spec.template")));
+  }
+  if (g === "" && k === "Service") {
+    const before = get(old, "spec.clusterIP");
+    const after = get(obj, "spec.clusterIP");
+    if (typeof before === "string" && before !== "" && after !== before) out.push(immutable("spec.clusterIP", after ?? ""));
+  }
+  if (g === "" && (k === "ConfigMap" || k === "Secret") && old["immutable"] === true) {
+    if (obj["immutable"] !== true) out.push(immutable("immutable", obj["immutable"] ?? null, "field is immutable when `immutable` is set"));
+    for (const f of ["data", "binaryData"]) if (changed(f)) out.push({ type: "FieldValueForbidden", field: f, detail: "field is immutable when `immutable` is set" });
+  }
+  if (g === "" && k === "Secret" && old["type"] !== undefined && changed("type")) out.push(immutable("type", obj["type"] ?? ""));
+  if (g === "rbac.authorization.k8s.io" && (k === "RoleBinding" || k === "ClusterRoleBinding") && changed("roleRef")) {
+    out.push(immutable("roleRef", get(obj, "roleRef"), "cannot change roleRef"));
+  }
+  if (g === "apiextensions.k8s.io" && k === "CustomResourceDefinition" && changed("spec.group")) out.push(immutable("spec.group", get(obj, "spec.group")));
+  return out;
+}
+
+/** Validate an object about to be stored; throws 422 Invalid listing every problem. */
+export function validateObject(options: { type: ResourceType; obj: KubeObject; old?: KubeObject }): void {
+  const { type, obj, old } = options;
+  const name = obj.metadata.name ?? "";
+  const errors: FieldError[] = [];
+  if (name === "") errors.push({ type: "FieldValueRequired", field: "metadata.name", detail: "name or generateName is required" });
+  else errors.push(...nameErrors(type, name));
+  errors.push(...labelErrors(obj));
+  errors.push(...createErrors(type, obj));
+  if (old) errors.push(...updateErrors(type, obj, old));
+  if (errors.length > 0) throw invalid({ group: type.group, kind: type.kind, name }, errors);
+}
