@@ -4,7 +4,8 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { TestProject, finish, show } from "./cli-fixture.js";
+import { join } from "node:path";
+import { TestProject, finish, show, waitFor } from "./cli-fixture.js";
 
 const COUNT = 12;
 const program = `
@@ -13,7 +14,7 @@ import { Thing } from "./thing.js";
 const things = [];
 for (let i = 0; i < ${COUNT}; i++) {
   const s = new RandomString("s" + i, { length: 6, special: false });
-  things.push(new Thing("t" + i, { value: s.result, delayMs: 40 }));
+  things.push(new Thing("t" + i, { value: s.result, delayMs: 150 }));
 }
 export const count = things.length;
 `;
@@ -36,12 +37,15 @@ for (let round = 1; round <= 2; round++) {
     }
     const child = project.spawn(["up", "--yes", "--parallel", "3"]);
     const done = finish(child);
-    // The CLI takes about a second to start; kill somewhere from start-up to mid-run.
-    const delay = 300 + Math.floor(Math.random() * 2_200);
-    const timer = setTimeout(() => child.kill("SIGKILL"), delay);
+    // Once the run holds the lock it needs at least 4 x 150 ms for the Things (12 at 3 at a time),
+    // so a kill within 400 ms of that lands mid-run: before, between or during cloud calls.
+    await waitFor("the run to take the lock", () => project.exists(join(".iac", "stacks", "dev", "lock.json")));
+    const delay = Math.floor(Math.random() * 400);
+    await new Promise((r) => setTimeout(r, delay));
+    child.kill("SIGKILL");
     const killed = await done;
-    clearTimeout(timer);
-    const note = `killed after ${delay} ms: ${show(killed)}`;
+    const note = `killed ${delay} ms after the lock was taken: ${show(killed)}`;
+    assert.equal(killed.signal, "SIGKILL", `the run ended before the kill: ${note}`);
 
     // A killed run leaves its lock; a run that finished first released it.
     await project.run(["cancel", "--yes"]);
