@@ -247,3 +247,32 @@ test("colour follows the terminal, NO_COLOR and FORCE_COLOR", () => {
   assert.match(createStyler(true)("red", "x"), /\x1b\[31mx/);
   assert.equal(createStyler(false)("red", "x"), "x");
 });
+
+test("the delete of a replaced copy continues the replace row instead of turning it into a delete", () => {
+  const out = sink();
+  const renderer = createRenderer({ mode: "plain", out, style: plain, showValues: false, showDiffs: true, verbose: false });
+  const oldCopy: StepInfo = { urn: password.urn, type: password.type, name: password.name, kind: "delete" };
+  renderer.onEvent({ kind: "prelude", operation: "up", stack: "dev", project: PROJECT, preview: false, time: 0 });
+  renderer.onEvent({ kind: "step-start", step: password, time: 0 });
+  renderer.onEvent({ kind: "step-done", step: password, durationMs: 100, time: 100 });
+  renderer.onEvent({ kind: "step-start", step: oldCopy, time: 200 });
+  renderer.onEvent({ kind: "step-done", step: oldCopy, durationMs: 50, time: 250 });
+  renderer.onEvent({ kind: "summary", operation: "up", counts: { replace: 1 }, changes: true, failed: 0, durationMs: 300, time: 300 });
+  const lines = out.text().split("\n");
+  assert.ok(lines.includes("+- random:index:RandomPassword pw deleting the replaced copy..."));
+  assert.ok(lines.includes("+- random:index:RandomPassword pw deleted the replaced copy (0.1s)"));
+  const changes = lines.slice(lines.indexOf("Changes:") + 1).filter((l) => l.includes("RandomPassword"));
+  assert.equal(changes.length, 1);
+  assert.match(changes[0], /\+- random:index:RandomPassword\s+pw\s+replace$/);
+
+  const tty = sink({ columns: 120, rows: 30 });
+  const tree = new TreeRenderer({ mode: "tree", out: tty, style: plain, showValues: false, showDiffs: false, verbose: false, now: () => 250, frameMs: 60_000 });
+  for (const e of [
+    { kind: "step-start", step: password, time: 0 },
+    { kind: "step-done", step: password, durationMs: 100, time: 100 },
+    { kind: "step-start", step: oldCopy, time: 200 },
+    { kind: "step-done", step: oldCopy, durationMs: 50, time: 250 },
+  ] as EngineEvent[]) tree.onEvent(e);
+  assert.match(tree.frameLines().join("\n"), /✓ \+- random:index:RandomPassword  pw  replaced 0\.3s/);
+  tree.close();
+});

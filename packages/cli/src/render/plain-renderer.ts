@@ -2,7 +2,7 @@
  * Off a terminal (CI logs, pipes): plain lines, one per step start, done, failure or skip, then
  * the diffs and the summary. No cursor movement, so logs read top to bottom.
  */
-import type { EngineEvent } from "@iac/engine";
+import type { EngineEvent, StepInfo } from "@iac/engine";
 import { doneLabel, formatDuration, stepStyle, stepSymbol } from "./format.js";
 import { closingLines, diagnosticLine, pendingLines, preludeLine, runningLabel } from "./lines.js";
 import type { Renderer, RendererOptions } from "./renderer.js";
@@ -16,6 +16,8 @@ export class PlainRenderer implements Renderer {
 
   onEvent(event: EngineEvent): void {
     if (this.closed) return;
+    // Asked before the event is folded in: afterwards the row is the replace either way.
+    const oldCopy = (event.kind === "step-start" || event.kind === "step-done") && this.view.isReplacedCopy(event.step);
     this.view.apply(event);
     const { style } = this.options;
     const name = (step: { type: string; name: string }) => `${step.type} ${step.name}`;
@@ -27,10 +29,12 @@ export class PlainRenderer implements Renderer {
         for (const line of pendingLines(event.operations, style)) this.write(line);
         return;
       case "step-start":
-        if (event.step.kind !== "same") this.write(`${stepSymbol(event.step).padEnd(2)} ${name(event.step)} ${runningLabel(event.step.kind)}...`);
+        if (oldCopy) this.write(`${stepSymbol(this.rowStep(event.step)).padEnd(2)} ${name(event.step)} deleting the replaced copy...`);
+        else if (event.step.kind !== "same") this.write(`${stepSymbol(event.step).padEnd(2)} ${name(event.step)} ${runningLabel(event.step.kind)}...`);
         return;
       case "step-done":
-        if (event.step.kind !== "same") {
+        if (oldCopy) this.write(style(stepStyle("replace"), `${stepSymbol(this.rowStep(event.step)).padEnd(2)} ${name(event.step)} deleted the replaced copy (${formatDuration(event.durationMs)})`));
+        else if (event.step.kind !== "same") {
           this.write(style(stepStyle(event.step.kind), `${stepSymbol(event.step).padEnd(2)} ${name(event.step)} ${doneLabel(event.step.kind)} (${formatDuration(event.durationMs)})`));
         }
         return;
@@ -60,6 +64,11 @@ export class PlainRenderer implements Renderer {
 
   close(): void {
     this.closed = true;
+  }
+
+  /** The step a resource's row shows (a replace, for the delete of its old copy). */
+  private rowStep(step: StepInfo): StepInfo {
+    return this.view.rows.get(step.urn)?.step ?? step;
   }
 
   private write(line: string): void {

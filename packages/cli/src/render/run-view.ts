@@ -60,17 +60,25 @@ export class RunView {
         this.rows.set(event.step.urn, existing && existing.status !== "planned" ? { ...existing, step: event.step } : { step: event.step, status: "planned" });
         return true;
       }
-      case "step-start":
-        this.rows.set(event.step.urn, { step: event.step, status: "running", started: event.time });
+      case "step-start": {
+        const existing = this.rows.get(event.step.urn);
+        const step = this.merged(event.step);
+        // The delete of a replaced copy continues the replace row: its clock keeps running.
+        const started = existing && step !== event.step && existing.started !== undefined ? existing.started : event.time;
+        this.rows.set(event.step.urn, { step, status: "running", started });
         return true;
-      case "step-done":
-        this.rows.set(event.step.urn, { ...this.rows.get(event.step.urn), step: event.step, status: "done", durationMs: event.durationMs });
+      }
+      case "step-done": {
+        const existing = this.rows.get(event.step.urn);
+        const durationMs = existing?.started !== undefined ? Math.max(event.durationMs, event.time - existing.started) : event.durationMs;
+        this.rows.set(event.step.urn, { ...existing, step: this.merged(event.step), status: "done", durationMs });
         return true;
+      }
       case "step-failed":
-        this.rows.set(event.step.urn, { ...this.rows.get(event.step.urn), step: event.step, status: "failed", durationMs: event.durationMs, error: event.error });
+        this.rows.set(event.step.urn, { ...this.rows.get(event.step.urn), step: this.merged(event.step), status: "failed", durationMs: event.durationMs, error: event.error });
         return true;
       case "step-skipped":
-        this.rows.set(event.step.urn, { ...this.rows.get(event.step.urn), step: event.step, status: "skipped", skipReason: event.reason });
+        this.rows.set(event.step.urn, { ...this.rows.get(event.step.urn), step: this.merged(event.step), status: "skipped", skipReason: event.reason });
         return true;
       case "diagnostic":
       case "outputs":
@@ -81,6 +89,21 @@ export class RunView {
       default:
         return assertNever(event);
     }
+  }
+
+  /**
+   * A replace shows as one row, but the engine reports the delete of the old copy as a step of its
+   * own (kind `delete`, same URN): that step continues the replace rather than turning the row
+   * into a delete.
+   */
+  private merged(step: StepInfo): StepInfo {
+    const existing = this.rows.get(step.urn)?.step;
+    return existing?.kind === "replace" && step.kind === "delete" ? existing : step;
+  }
+
+  /** True when `step` is the delete of the old copy of a resource being replaced. */
+  isReplacedCopy(step: StepInfo): boolean {
+    return step.kind === "delete" && this.rows.get(step.urn)?.step.kind === "replace";
   }
 
   /** Rows as a tree: each with its depth, children right after their parent, first-seen order otherwise. */

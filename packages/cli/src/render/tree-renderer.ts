@@ -78,8 +78,9 @@ export class TreeRenderer implements Renderer {
   /** The current frame's lines (exported through the class for tests). */
   frameLines(): string[] {
     const { style } = this.options;
-    const columns = Math.max(40, this.options.out.columns ?? 100);
-    const rows = Math.max(5, this.options.out.rows ?? 24);
+    // A terminal of unknown size (some CI pseudo-terminals report 0) is taken as 100x24.
+    const columns = Math.max(40, this.options.out.columns || 100);
+    const rows = Math.max(5, this.options.out.rows || 24);
     let entries = this.view.tree();
     const lines: string[] = [];
     if (this.heading !== undefined) lines.push(this.heading);
