@@ -22,3 +22,12 @@ export {
   parseDuration,
 } from "./controllers/index.js";
 export type { ClusterAccess, ClusterEvent, ControllerOptions, Controllers, GitReader, ObjectKey, WithControllersOptions } from "./controllers/index.js";
+export { clusterOfStore } from "./controllers/kube-adapter.js";
+export { kubeServiceWithControllers, createKubeServiceWithControllers } from "./controllers/kube-service.js";
+export type { KubeWithControllersOptions } from "./controllers/kube-service.js";
+export { createArmService, armServiceFactory, ArmError } from "./arm/index.js";
+export type { ArmService, ArmServiceOptions } from "./arm/index.js";
+export { createKubeService, kubeServiceFactory, KubeStore, KubeApiError } from "./kube/index.js";
+export type { KubeService, KubeServiceOptions } from "./kube/index.js";
+export { defaultServices, serveLocalCloud, ensureLocalCloud, probeLocalCloud, localDataDir, DEFAULT_PORT } from "./local.js";
+export type { ServeOptions, ServedLocalCloud, ServerInfo, LocalCloudHandle, EnsureOptions } from "./local.js";

@@ -16,6 +16,8 @@ export interface LocalCloudOptions {
   readonly dataDir?: string;
   /** First port: ARM gets it, Kubernetes the next, git the one after; ephemeral ports when absent or 0. */
   readonly port?: number;
+  /** A port per service, overriding `port` for the services it names (0: any free port). */
+  readonly ports?: Readonly<Partial<Record<ServiceName, number>>>;
   readonly host?: string;
   readonly faults?: readonly FaultRule[];
   /** The services to run; all three by default. */
@@ -88,7 +90,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     });
     let port: number;
     try {
-      port = await listen(server, !options.port ? 0 : options.port + ORDER.indexOf(name), host);
+      port = await listen(server, options.ports?.[name] ?? (!options.port ? 0 : options.port + ORDER.indexOf(name)), host);
     } catch (err) {
       // A port in use must not leave the services bound so far listening (callers retry elsewhere).
       await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
