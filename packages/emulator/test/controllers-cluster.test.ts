@@ -151,6 +151,44 @@ describe("the emulated controllers on a cluster and the local git host", () => {
     assert.equal(ks()!.status!.lastAppliedRevision, before);
   });
 
+  it("applies CRDs first and places custom objects by the scope their CRD declares", async () => {
+    await mkdir(join(work, "clusters", "crd"), { recursive: true });
+    const crd = {
+      apiVersion: "apiextensions.k8s.io/v1",
+      kind: "CustomResourceDefinition",
+      metadata: { name: "widgets.example.com" },
+      spec: { group: "example.com", scope: "Cluster", names: { kind: "Widget", plural: "widgets", singular: "widget", listKind: "WidgetList" }, versions: [{ name: "v1", served: true, storage: true, schema: { openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true } } }] },
+    };
+    // The custom object sorts before its CRD by name; Flux's staging still applies the CRD first.
+    await writeFile(join(work, "clusters", "crd", "a-widget.yaml"), "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: gear\nspec:\n  size: 3\n");
+    await writeFile(join(work, "clusters", "crd", "b-crd.json.yaml"), JSON.stringify(crd));
+    const sha = await commitAndPush("crd");
+    await until("the source to see the push", gitRepo, (o) => o?.status?.artifact?.revision === `main@sha1:${sha}`);
+    store.apply(
+      { apiVersion: "kustomize.toolkit.fluxcd.io/v1", kind: "Kustomization", metadata: { name: "crds", namespace: "flux-system" }, spec: { interval: "10m", path: "clusters/crd", prune: true, sourceRef: { kind: "GitRepository", name: "fleet" } } },
+      { fieldManager: "test" },
+    );
+    const k = await until("the Kustomization to be Ready", () => ks("crds"), (o) => ready(o) !== undefined && ready(o)!.reason !== "ArtifactFailed");
+    assert.equal(ready(k)!.status, "True", ready(k)!.message);
+    const gear = get("example.com/v1", "Widget", "gear");
+    assert.equal(gear?.metadata.namespace, undefined);
+    assert.deepEqual(gear?.spec, { size: 3 });
+  });
+
+  it("reports a path whose kustomization.yaml lists a missing file as BuildFailed", async () => {
+    await mkdir(join(work, "clusters", "broken"), { recursive: true });
+    await writeFile(join(work, "clusters", "broken", "kustomization.yaml"), "resources:\n  - missing.yaml\n");
+    await commitAndPush("broken");
+    store.apply(
+      { apiVersion: "kustomize.toolkit.fluxcd.io/v1", kind: "Kustomization", metadata: { name: "broken", namespace: "flux-system" }, spec: { interval: "10m", path: "./clusters/broken", prune: true, sourceRef: { kind: "GitRepository", name: "fleet" } } },
+      { fieldManager: "test" },
+    );
+    const k = await until("the failure", () => ks("broken"), (o) => ready(o)?.reason === "BuildFailed");
+    assert.equal(ready(k)!.status, "False");
+    assert.match(ready(k)!.message, /missing\.yaml/);
+    assert.equal(k!.status!.lastAppliedRevision, undefined);
+  });
+
   it("fails a GitRepository outside the local git host with GitOperationFailed", async () => {
     store.apply({ apiVersion: "source.toolkit.fluxcd.io/v1", kind: "GitRepository", metadata: { name: "elsewhere", namespace: "flux-system" }, spec: { url: "https://github.com/org/fleet", interval: "1m", ref: { branch: "main" } } }, { fieldManager: "test" });
     const r = await until("the failure", () => get("source.toolkit.fluxcd.io/v1", "GitRepository", "elsewhere", "flux-system"), (o) => ready(o) !== undefined);

@@ -125,26 +125,35 @@ export async function reconcileKustomization(ks: KubeObject, deps: Kustomization
   let objects: KubeObject[];
   try {
     const files = await git.readFiles(source.repo, source.commit, path);
-    objects = buildManifests(files, path).map((o) => prepare(o, ks, cluster));
+    objects = buildManifests(files, path);
   } catch (err) {
     return notReady(ks, "BuildFailed", `kustomize build failed: ${(err as Error).message}`, now, attempted);
   }
 
-  const applied: KubeObject[] = [];
-  const current = objects.filter((o) => !isClusterDefinition(o));
+  // Objects are prepared (namespace, labels) just before they are applied: whether a custom kind
+  // is namespaced is known only once the CRDs applied in the first stage are served.
+  const prepared: KubeObject[] = [];
+  let failed: KubeObject | undefined;
   try {
     const definitions = objects.filter(isClusterDefinition);
-    for (const o of definitions) applied.push(await cluster.apply(o, FIELD_MANAGER));
+    for (const o of definitions) {
+      failed = o;
+      prepared.push(prepare(o, ks, cluster));
+      await cluster.apply(prepared[prepared.length - 1]!, FIELD_MANAGER);
+    }
     const crds = definitions.filter((o) => o.kind === "CustomResourceDefinition").map((o) => o.metadata.name);
     if (crds.length > 0) await waitEstablished(cluster, crds, deps.crdWaitMs ?? 5_000);
-    for (const o of current) applied.push(await cluster.apply(o, FIELD_MANAGER));
+    for (const o of objects.filter((x) => !isClusterDefinition(x))) {
+      failed = o;
+      prepared.push(prepare(o, ks, cluster));
+      await cluster.apply(prepared[prepared.length - 1]!, FIELD_MANAGER);
+    }
   } catch (err) {
-    const failed = objects[applied.length];
     const what = failed === undefined ? "" : `${failed.kind}/${keyOf(failed)} `;
     return notReady(ks, "ReconciliationFailed", `${what}apply failed: ${(err as Error).message}`, now, attempted);
   }
 
-  const entries = objects.map(inventoryEntry).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const entries = prepared.map(inventoryEntry).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   if (ks.spec?.["prune"] === true) {
     const keep = new Set(entries.map((e) => e.id));
     // Delete in reverse apply order, so namespaces go after what they hold.
