@@ -116,6 +116,8 @@ describe("ARM container groups through @azure/arm-containerinstance", () => {
     bigger.containers[0]!.resources = { requests: { cpu: 2, memoryInGB: 1.5 } };
     const err = await rejection(h.aci.containerGroups.beginCreateOrUpdateAndWait("rg-cg", "imm-cg", bigger, FAST));
     assert.equal(err.code, "InvalidContainerGroupUpdate");
+    // The status is unconfirmed for real ACI; 409 is what @iac/azure turns into a ConflictError.
+    assert.equal(err.statusCode, 409);
     assert.match(err.message, /The updates on container group 'imm-cg' are invalid/);
     const restart = await rejection(h.aci.containerGroups.beginCreateOrUpdateAndWait("rg-cg", "imm-cg", group({ restartPolicy: "Never" }), FAST));
     assert.equal(restart.code, "InvalidContainerGroupUpdate");

@@ -83,6 +83,17 @@ describe("ARM resource groups through @azure/arm-resources", () => {
     }
   });
 
+  it("answers DELETE of a missing group with 404 ResourceGroupNotFound (no operation started)", async () => {
+    const raw = await h.raw("DELETE", `/subscriptions/${h.sub}/resourcegroups/rg-never-was?api-version=2025-04-01`);
+    assert.equal(raw.status, 404);
+    assert.equal(raw.json.error.code, "ResourceGroupNotFound");
+    assert.equal(raw.json.error.message, "Resource group 'rg-never-was' could not be found.");
+    assert.equal(raw.headers["location"], undefined);
+    const err = await rejection(h.resources.resourceGroups.delete("rg-never-was", FAST));
+    assert.equal(err.statusCode, 404);
+    assert.equal(err.code, "ResourceGroupNotFound");
+  });
+
   it("refuses a location that is not an Azure region", async () => {
     const err = await rejection(h.resources.resourceGroups.createOrUpdate("rg-mars", { location: "marsnorth" }));
     assert.equal(err.code, "LocationNotAvailableForResourceGroup");

@@ -25,7 +25,7 @@ describe("ARM storage accounts and file shares through @azure/arm-storage", () =
     assert.ok(put.headers["retry-after"] !== undefined);
     const hidden = await h.raw("GET", `/subscriptions/${h.sub}/resourceGroups/rg-st/providers/Microsoft.Storage/storageAccounts/rawacct1?api-version=2026-09-01`);
     assert.equal(hidden.status, 404);
-    assert.equal(hidden.json.error.code, "ResourceNotFound");
+    assert.equal(hidden.json.error.code, "StorageAccountNotFound");
     const first = await h.raw("GET", location.pathname + location.search);
     assert.equal(first.status, 202);
     let last = first;
@@ -128,10 +128,16 @@ describe("ARM storage accounts and file shares through @azure/arm-storage", () =
     assert.equal(availability.reason, "AlreadyExists");
   });
 
-  it("answers a missing account with 404 ResourceNotFound, a missing group with ResourceGroupNotFound", async () => {
+  it("answers a missing account with the RP's 404 StorageAccountNotFound (ARM's ResourceNotFound for listKeys), a missing group with ResourceGroupNotFound", async () => {
     const err = await rejection(h.storage.storageAccounts.getProperties("rg-st", "nosuchacct"));
     assert.equal(err.statusCode, 404);
-    assert.equal(err.code, "ResourceNotFound");
+    assert.equal(err.code, "StorageAccountNotFound");
+    assert.equal(err.message, "The storage account nosuchacct was not found.");
+    const patch = await rejection(h.storage.storageAccounts.update("rg-st", "nosuchacct", { tags: { a: "b" } }));
+    assert.equal(patch.code, "StorageAccountNotFound");
+    const keys = await rejection(h.storage.storageAccounts.listKeys("rg-st", "nosuchacct"));
+    assert.equal(keys.statusCode, 404);
+    assert.equal(keys.code, "ResourceNotFound");
     const noGroup = await rejection(h.storage.storageAccounts.getProperties("rg-nope", "nosuchacct"));
     assert.equal(noGroup.code, "ResourceGroupNotFound");
   });
@@ -168,29 +174,59 @@ describe("ARM storage accounts and file shares through @azure/arm-storage", () =
       assert.deepEqual(Object.keys(expected.properties).filter((k) => !(k in raw.json.properties)), []);
     });
 
-    it("patches only what is sent, and refuses to patch a missing share", async () => {
+    it("patches only what is sent, and answers a missing share with 404 ShareNotFound", async () => {
       await h.storage.fileShares.create("rg-st", "shareacct", "patchshare", { shareQuota: 50, metadata: { a: "1" } });
       const p = await h.storage.fileShares.update("rg-st", "shareacct", "patchshare", { metadata: { type: "image" } });
       assert.equal(p.shareQuota, 50);
       assert.deepEqual(p.metadata, { type: "image" });
       const err = await rejection(h.storage.fileShares.update("rg-st", "shareacct", "noshare", { shareQuota: 5 }));
       assert.equal(err.statusCode, 404);
+      assert.equal(err.code, "ShareNotFound");
+      const got = await rejection(h.storage.fileShares.get("rg-st", "shareacct", "noshare"));
+      assert.equal(got.code, "ShareNotFound");
+      // The data plane's words, then RequestId and Time lines, as the storage RP passes them through.
+      assert.match(got.message, /^The specified share does not exist\.\nRequestId:[0-9a-f-]{36}\nTime:\d{4}-\d\d-\d\dT[\d:.]+Z$/);
     });
 
-    it("keeps enabledProtocols immutable and validates names and quotas", async () => {
+    it("keeps enabledProtocols immutable", async () => {
       await h.storage.fileShares.create("rg-st", "shareacct", "nfsshare", { enabledProtocols: "SMB" });
       const changed = await rejection(h.storage.fileShares.create("rg-st", "shareacct", "nfsshare", { enabledProtocols: "NFS" }));
       assert.equal(changed.statusCode, 400);
-      const badName = await rejection(h.storage.fileShares.create("rg-st", "shareacct", "Bad--Name", {}));
-      assert.equal(badName.statusCode, 400);
-      const badQuota = await rejection(h.storage.fileShares.create("rg-st", "shareacct", "bigshare", { shareQuota: 6000 }));
-      assert.equal(badQuota.statusCode, 400);
     });
 
-    it("needs its parent account: 404 ParentResourceNotFound", async () => {
+    it("refuses invalid share names with Azure's 400 InvalidResourceName", async () => {
+      for (const name of ["Bad--Name", "ab", "-edge", "two--hyphens"]) {
+        const err = await rejection(h.storage.fileShares.create("rg-st", "shareacct", name, {}));
+        assert.equal(err.statusCode, 400, name);
+        assert.equal(err.code, "InvalidResourceName", name);
+        assert.match(err.message, /^The specifed resource name contains invalid characters\.\nRequestId:/, name);
+      }
+    });
+
+    it("refuses a quota out of range with Azure's 400 InvalidHeaderValue, and takes the bounds", async () => {
+      for (const shareQuota of [0, 5121]) {
+        const err = await rejection(h.storage.fileShares.create("rg-st", "shareacct", "bigshare", { shareQuota }));
+        assert.equal(err.statusCode, 400, String(shareQuota));
+        assert.equal(err.code, "InvalidHeaderValue", String(shareQuota));
+        assert.match(err.message, /^The value for one of the HTTP headers is not in the correct format\.\nRequestId:/);
+      }
+      assert.equal((await h.storage.fileShares.create("rg-st", "shareacct", "maxshare", { shareQuota: 5120 })).name, "maxshare");
+      assert.equal((await h.storage.fileShares.create("rg-st", "shareacct", "minshare", { shareQuota: 1 })).name, "minshare");
+    });
+
+    it("starts premium (FileStorage) shares at 100 GiB and lets them reach 102400", async () => {
+      await h.storage.storageAccounts.create("rg-st", "premiumacct", { location: "westeurope", kind: "FileStorage", sku: { name: "Premium_LRS" } }, FAST);
+      const small = await rejection(h.storage.fileShares.create("rg-st", "premiumacct", "small", { shareQuota: 99 }));
+      assert.equal(small.code, "InvalidHeaderValue");
+      assert.equal((await h.storage.fileShares.create("rg-st", "premiumacct", "hundred", { shareQuota: 100 })).name, "hundred");
+      assert.equal((await h.storage.fileShares.create("rg-st", "premiumacct", "huge", { shareQuota: 102400 })).name, "huge");
+    });
+
+    it("needs its parent account: 404 ParentResourceNotFound with ARM's message", async () => {
       const err = await rejection(h.storage.fileShares.create("rg-st", "noacct", "s1", {}));
       assert.equal(err.statusCode, 404);
       assert.equal(err.code, "ParentResourceNotFound");
+      assert.equal(err.message, "Can not perform requested operation on nested resource. Parent resource 'noacct' not found.");
     });
 
     it("deletes a share (200), then succeeds again on the missing share (204)", async () => {

@@ -123,7 +123,10 @@ export function putContainerGroup(ctx: ArmContext, req: ArmRequest, sub: string,
     }
     const changed = immutableChange(existing.properties, clean);
     if (changed !== undefined) {
-      // Code from a real deployment error; status 409 is a GUESS (notes §1.4).
+      // Code and message from a real deployment error body ({"error":{"code":"InvalidContainerGroupUpdate",
+      // "message":"The updates on container group '…' are invalid. …"}}, quoted in a public repository's
+      // notes; same text in MicrosoftDocs/azure-docs#38067, #37604, pulumi/pulumi-azure-native#918).
+      // No source shows the HTTP status; 409 is kept because @iac/azure maps it to ConflictError.
       throw new ArmError({
         status: 409,
         code: "InvalidContainerGroupUpdate",
@@ -232,7 +235,7 @@ export function containerLogs(ctx: ArmContext, req: ArmRequest, p: { sub: string
   const g = requireContainerGroup(ctx, p.sub, p.rg, p.name);
   const c = (g.properties["containers"] as Obj[]).find((x) => String(x["name"]).toLowerCase() === p.container.toLowerCase());
   if (!c) {
-    // Code is a GUESS.
+    // No public source shows ACI's answer for logs of an unknown container; code and message are ours.
     throw new ArmError({ status: 404, code: "ContainerNotFound", message: `The container '${p.container}' could not be found in container group '${g.name}'.` });
   }
   const image = String(((c["properties"] ?? {}) as Obj)["image"]);

@@ -3,6 +3,7 @@
  * status plus the `{ error: { code, message, target? } }` body of the ARM RPC
  * (notes §2, "Error Response Content"), which the SDKs surface as `RestError.code`/`statusCode`.
  */
+import { randomUUID } from "node:crypto";
 
 /** An ARM error response: thrown by handlers, turned into a response by the dispatcher. */
 export class ArmError extends Error {
@@ -41,13 +42,39 @@ export function resourceNotFound(type: string, name: string, resourceGroup: stri
   });
 }
 
-/** 404 `ParentResourceNotFound`: a nested resource whose parent does not exist. */
-export function parentResourceNotFound(parentType: string, parentName: string): ArmError {
+/**
+ * 404 `ParentResourceNotFound`: a nested resource (a file share) whose parent account does not
+ * exist. Code and message as real traffic shows them for `FileSharesClient#Get` ("Can not perform
+ * requested operation on nested resource. Parent resource 'azprodstorage0626' not found.", quoted in
+ * a public azurefile-csi-driver walkthrough found through the code index).
+ */
+export function parentResourceNotFound(parentName: string): ArmError {
   return new ArmError({
     status: 404,
     code: "ParentResourceNotFound",
-    message: `Can not perform requested operation on nested resource. Parent resource '${parentName}' (${parentType}) not found.`,
+    message: `Can not perform requested operation on nested resource. Parent resource '${parentName}' not found.`,
   });
+}
+
+/**
+ * 404 `StorageAccountNotFound`: what the storage RP itself answers to a GET (or PATCH) of an account
+ * that does not exist, or whose creation failed and was rolled back. Seen in real traffic as
+ * `Status=404 Code="StorageAccountNotFound" Message="The storage account X was not found."`
+ * (hashicorp/terraform-provider-azurerm#16573, pulumi/pulumi-azure-native#3089 and #4835,
+ * crossplane-contrib/provider-upjet-azure#70). ARM's generic `ResourceNotFound` is what actions
+ * (POST listKeys) on a missing account get.
+ */
+export function storageAccountNotFound(name: string): ArmError {
+  return new ArmError({ status: 404, code: "StorageAccountNotFound", message: `The storage account ${name} was not found.` });
+}
+
+/**
+ * The message shape of errors the storage RP passes through from the storage data plane: the
+ * sentence, then `RequestId:` and `Time:` lines, as in `Message="The specifed resource name contains
+ * invalid characters.\nRequestId:…\nTime:…"` (kubernetes-sigs/azurefile-csi-driver#600).
+ */
+export function storageServiceMessage(sentence: string, now: number): string {
+  return `${sentence}\nRequestId:${randomUUID()}\nTime:${new Date(now).toISOString().replace("Z", "0000Z")}`;
 }
 
 /** 409 `ResourceGroupBeingDeleted` (notes §1.1; Azure/azure-cli#28679). */

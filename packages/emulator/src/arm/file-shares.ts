@@ -5,7 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import type { ArmContext } from "./context.js";
-import { ArmError, parentResourceNotFound } from "./errors.js";
+import { ArmError, parentResourceNotFound, storageServiceMessage } from "./errors.js";
 import { objectProp, type ArmRequest, type ArmResponse } from "./http.js";
 import type { FileShareRecord, Json, StorageAccountRecord } from "./model.js";
 import { checkShareName } from "./names.js";
@@ -23,7 +23,7 @@ export function fileShareId(sub: string, rg: string, account: string, share: str
 /** The parent account: nested resources of a missing (or still creating) account are refused. */
 function requireParent(ctx: ArmContext, sub: string, rg: string, account: string): StorageAccountRecord {
   const a = ctx.store.get(storageAccountId(sub, rg, account));
-  if (a?.kind !== "storageAccount" || a.createOperation !== undefined) throw parentResourceNotFound(STORAGE_ACCOUNT_TYPE, account);
+  if (a?.kind !== "storageAccount" || a.createOperation !== undefined) throw parentResourceNotFound(account);
   return a;
 }
 
@@ -34,9 +34,15 @@ function checkFileServiceName(name: string): void {
   }
 }
 
-function shareNotFound(share: string): ArmError {
-  // Code and message are a GUESS modelled on the storage data plane's ShareNotFound.
-  return new ArmError({ status: 404, code: "ShareNotFound", message: `The specified share '${share}' does not exist.` });
+/**
+ * 404 `ShareNotFound`, "The specified share does not exist", as real traffic shows it for
+ * `FileSharesClient#Get` (quoted in the `isRetriableError` tests of kubernetes-sigs' Azure CSI drivers:
+ * `Status=404 Code="ShareNotFound" Message="The specified share does not exist"`). Like other errors the
+ * RP passes through from the data plane, the message carries RequestId/Time lines (the data plane's
+ * own ShareNotFound in Azure/azure-sdk-for-js storage-file-share recordings ends the same way).
+ */
+function shareNotFound(now: number): ArmError {
+  return new ArmError({ status: 404, code: "ShareNotFound", message: storageServiceMessage("The specified share does not exist.", now) });
 }
 
 function maxQuota(a: StorageAccountRecord): number {
@@ -44,18 +50,26 @@ function maxQuota(a: StorageAccountRecord): number {
   return large ? 102400 : 5120;
 }
 
-function sharePropertiesOf(body: unknown, account: StorageAccountRecord): Record<string, unknown> {
+/** Premium (FileStorage) shares start at 100 GiB (hashicorp/terraform-provider-azurerm#4782, #23545). */
+function minQuota(a: StorageAccountRecord): number {
+  return a.accountKind === "FileStorage" ? 100 : 1;
+}
+
+function sharePropertiesOf(body: unknown, account: StorageAccountRecord, now: number): Record<string, unknown> {
   const b = body === undefined || body === null ? {} : (body as Record<string, unknown>);
   const p = { ...objectProp(b, "properties") };
   for (const k of READ_ONLY) delete p[k];
   const quota = p["shareQuota"];
-  if (quota !== undefined && (typeof quota !== "number" || !Number.isInteger(quota) || quota < 1 || quota > maxQuota(account))) {
-    // Range from the SDK docs (notes §1.3); code and status are a GUESS.
+  if (quota !== undefined && (typeof quota !== "number" || !Number.isInteger(quota) || quota < minQuota(account) || quota > maxQuota(account))) {
+    // Range from the SDK docs (notes §1.3). Real Azure passes the data plane's refusal of the
+    // x-ms-share-quota header through: 400 `InvalidHeaderValue`, "The value for one of the HTTP
+    // headers is not in the correct format." with RequestId/Time lines, and no hint of the range
+    // (hashicorp/terraform-provider-azurerm#14737 `shares.Client#Create`, Azure/azure-powershell#25667
+    // through FileSharesOperations.Create, pulumi/pulumi-azure-native#786, microsoft/lisa#3611).
     throw new ArmError({
       status: 400,
-      code: "InvalidParameter",
-      message: `shareQuota ${String(quota)} is out of range: it must be a whole number of GiB from 1 to ${maxQuota(account)} for account '${account.name}' (102400 needs large file shares).`,
-      target: "shareQuota",
+      code: "InvalidHeaderValue",
+      message: storageServiceMessage("The value for one of the HTTP headers is not in the correct format.", now),
     });
   }
   const protocols = p["enabledProtocols"];
@@ -93,14 +107,15 @@ export function putFileShare(ctx: ArmContext, req: ArmRequest, p: ShareParams): 
   requireWritableGroup(ctx, p.sub, p.rg);
   const account = requireParent(ctx, p.sub, p.rg, p.account);
   checkFileServiceName(p.service);
-  checkShareName(p.share);
-  const properties = sharePropertiesOf(req.body, account);
+  checkShareName(p.share, req.now);
+  const properties = sharePropertiesOf(req.body, account, req.now);
   const id = fileShareId(p.sub, p.rg, p.account, p.share);
   const existing = ctx.store.get(id);
   if (existing?.kind === "fileShare") {
     const was = existing.properties["enabledProtocols"] ?? "SMB";
     if (properties["enabledProtocols"] !== undefined && properties["enabledProtocols"] !== was) {
-      // "Can only be specified when creating a share" (x-ms-mutability create/read, notes §1.3); code GUESS.
+      // "Can only be specified when creating a share" (x-ms-mutability create/read, notes §1.3). No
+      // public source shows what the service answers to a change; code and status are our choice.
       throw new ArmError({
         status: 400,
         code: "InvalidParameter",
@@ -137,25 +152,25 @@ export interface ShareParams {
   readonly share: string;
 }
 
-function requireShare(ctx: ArmContext, p: ShareParams): { share: FileShareRecord; account: StorageAccountRecord } {
+function requireShare(ctx: ArmContext, p: ShareParams, now: number): { share: FileShareRecord; account: StorageAccountRecord } {
   requireGroup(ctx, p.sub, p.rg);
   const account = requireParent(ctx, p.sub, p.rg, p.account);
   checkFileServiceName(p.service);
   const share = ctx.store.get(fileShareId(p.sub, p.rg, p.account, p.share));
-  if (share?.kind !== "fileShare") throw shareNotFound(p.share);
+  if (share?.kind !== "fileShare") throw shareNotFound(now);
   return { share, account };
 }
 
-export function getFileShare(ctx: ArmContext, p: ShareParams): ArmResponse {
-  const { share, account } = requireShare(ctx, p);
+export function getFileShare(ctx: ArmContext, req: ArmRequest, p: ShareParams): ArmResponse {
+  const { share, account } = requireShare(ctx, p, req.now);
   return { status: 200, body: fileShareView(share, account) };
 }
 
 /** PATCH: "Properties not mentioned in the request will not be changed." */
 export function patchFileShare(ctx: ArmContext, req: ArmRequest, p: ShareParams): ArmResponse {
   requireWritableGroup(ctx, p.sub, p.rg);
-  const { share, account } = requireShare(ctx, p);
-  const properties = sharePropertiesOf(req.body, account);
+  const { share, account } = requireShare(ctx, p, req.now);
+  const properties = sharePropertiesOf(req.body, account, req.now);
   const was = share.properties["enabledProtocols"] ?? "SMB";
   if (properties["enabledProtocols"] !== undefined && properties["enabledProtocols"] !== was) {
     throw new ArmError({

@@ -2,7 +2,7 @@
  * Name rules the real service enforces and the SDKs do not check (notes §1: neither SDK generation
  * validates names on the client, so the emulator must).
  */
-import { ArmError } from "./errors.js";
+import { ArmError, storageServiceMessage } from "./errors.js";
 
 /** Resource group: `^[-\w\._\(\)]+$`, 1-90 characters, no trailing period (notes §1.1). */
 export function checkResourceGroupName(name: string): void {
@@ -11,7 +11,9 @@ export function checkResourceGroupName(name: string): void {
   const detail = bad.length > 0
     ? `has these invalid characters: '${bad.join("")}'`
     : name.endsWith(".") ? "ends with a period" : `is ${name.length} characters long (1 to 90 allowed)`;
-  // Status 400 is a GUESS (notes §2); message as azure-cli#14481 quotes it.
+  // Code and message as Azure/azure-cli#14481 and microsoft/microsoft-foundry-for-vscode#53 quote
+  // them. No public source shows the HTTP status (the CLI and IDE reports print only code and
+  // message); 400 is kept as the status ARM gives other request validation errors.
   throw new ArmError({
     status: 400,
     code: "InvalidResourceGroup",
@@ -35,15 +37,20 @@ function dnsLabelLike(name: string, min: number): boolean {
   return name.length >= min && name.length <= 63 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name) && !name.includes("--");
 }
 
-/** File share: 3-63 characters, lowercase letters, digits, single hyphens (notes §1.3). */
-export function checkShareName(name: string): void {
+/**
+ * File share: 3-63 characters, lowercase letters, digits, single hyphens (notes §1.3). The storage RP
+ * passes the data plane's error through: 400 `InvalidResourceName`, "The specifed resource name
+ * contains invalid characters." (Azure's own typo) with RequestId/Time lines, as real traffic shows
+ * for `FileSharesClient#Get` (kubernetes-sigs/azurefile-csi-driver#600; the same words from the data
+ * plane in Azure/azure-cli#10034). The data plane answers a bad *length* with `OutOfRangeInput`;
+ * no source shows that through ARM, so every bad name gets `InvalidResourceName` here.
+ */
+export function checkShareName(name: string, now: number): void {
   if (dnsLabelLike(name, 3)) return;
-  // Code and status are a GUESS (notes §1.3: "The server error code for an invalid share name was not found").
   throw new ArmError({
     status: 400,
     code: "InvalidResourceName",
-    message: `The share name '${name}' is invalid. Share names must be 3 to 63 characters long, use lower-case letters, digits and hyphens only, start and end with a letter or digit and contain no consecutive hyphens.`,
-    target: name,
+    message: storageServiceMessage("The specifed resource name contains invalid characters.", now),
   });
 }
 

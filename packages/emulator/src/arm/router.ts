@@ -84,7 +84,7 @@ export function routes(defaultSubscription: string): readonly Route[] {
     }),
     route(`${SA}/fileservices/:service/shares/:share`, "storage", "storageAccounts/fileServices/shares", {
       PUT: (c, r, p) => fs.putFileShare(c, r, share(p)),
-      GET: (c, _r, p) => fs.getFileShare(c, share(p)),
+      GET: (c, r, p) => fs.getFileShare(c, r, share(p)),
       PATCH: (c, r, p) => fs.patchFileShare(c, r, share(p)),
       DELETE: (c, _r, p) => fs.deleteFileShare(c, share(p)),
     }),

@@ -79,7 +79,8 @@ export function storageAccountView(r: StorageAccountRecord): Json {
   const properties: Record<string, unknown> = {
     keyCreationTime: { key1: r.keys[0].creationTime, key2: r.keys[1].creationTime },
     privateEndpointConnections: [],
-    // GUESS (notes §1.2): newer accounts default to TLS 1.2 and no public blob access.
+    // Not verified (notes §1.2): 2022 recordings show TLS1_0 and public access allowed; newer accounts
+    // are said to default to TLS 1.2 and no public blob access, but no source pins the api-version.
     minimumTlsVersion: "TLS1_2",
     allowBlobPublicAccess: false,
     supportsHttpsTrafficOnly: true,
