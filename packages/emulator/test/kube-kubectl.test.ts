@@ -1,0 +1,204 @@
+/**
+ * The emulated Kubernetes API through the real kubectl (1.32, gcloud dispatcher): the scenarios of
+ * the recorded traces in /work/shared/reference/kubernetes/kubectl-traces, whose `.out` files
+ * give the output kubectl printed against a probe server; this server must make it print the same.
+ * Skipped when /usr/bin/kubectl is absent.
+ */
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { startKubeCloud, type KubeCloud } from "./kube-helpers.js";
+
+const KUBECTL = "/usr/bin/kubectl";
+const skip = existsSync(KUBECTL) ? false : "kubectl not installed";
+const TRACES = new URL("../../../../shared/reference/kubernetes/kubectl-traces/", import.meta.url);
+
+interface Run {
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly rc: number;
+}
+
+/** The recorded output of a trace: its stdout/stderr lines, and the exit code from the `rc=` line. */
+function trace(name: string): { text: string; rc: number } {
+  const lines = readFileSync(new URL(`${name}.out`, TRACES), "utf8").split("\n");
+  const rcLine = lines.findIndex((l) => l.startsWith("rc="));
+  return { text: lines.slice(0, rcLine).join("\n"), rc: Number(lines[rcLine]!.slice(3)) };
+}
+
+/** AGE cells depend on when the test runs; make them all 0s. */
+function normalizeAges(text: string): string {
+  return text.replace(/ +\d+[smhd](\d+[smh])?$/gm, (m) => m.replace(/\d+[smhd](\d+[smh])?$/, "0s"));
+}
+
+const NS_CM = `apiVersion: v1
+kind: Namespace
+metadata:
+  name: demo
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: cfg
+  namespace: demo
+data:
+  a: "1"
+`;
+
+const CRD = `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.example.com
+spec:
+  group: example.com
+  names: {kind: Widget, plural: widgets, singular: widget, listKind: WidgetList}
+  scope: Namespaced
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            properties:
+              size: {type: integer}
+`;
+
+const CR = `apiVersion: example.com/v1
+kind: Widget
+metadata: {name: w1, namespace: demo}
+spec: {size: 3}
+`;
+
+const DEPLOYMENT = (app: string, replicas: number) => `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: default}
+spec:
+  replicas: ${replicas}
+  selector: {matchLabels: {app: ${app}}}
+  template:
+    metadata: {labels: {app: ${app}}}
+    spec:
+      containers: [{name: web, image: "nginx:1"}]
+`;
+
+describe("the Kubernetes API through kubectl", { skip }, () => {
+  let kube: KubeCloud;
+  let home: string;
+
+  const kubectl = (args: string[], stdin?: string): Promise<Run> =>
+    new Promise((resolve) => {
+      const child = execFile(KUBECTL, ["--kubeconfig", kube.kubeconfig, ...args], { env: { ...process.env, HOME: home, KUBECACHEDIR: join(home, "cache") }, timeout: 60_000 }, (err, stdout, stderr) => {
+        const rc = err ? (typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : 1) : 0;
+        resolve({ stdout, stderr, rc });
+      });
+      if (stdin !== undefined) child.stdin?.end(stdin);
+    });
+
+  const file = (name: string, text: string) => {
+    const p = join(home, name);
+    writeFileSync(p, text);
+    return p;
+  };
+
+  /** Compare a run with a trace's `.out` (stdout, or stderr for failures) and exit code. */
+  const assertLikeTrace = (run: Run, name: string, normalize = (s: string) => s) => {
+    const expected = trace(name);
+    const printed = expected.rc === 0 ? run.stdout : run.stderr;
+    assert.equal(normalize(printed.trimEnd()), normalize(expected.text.trimEnd()), `kubectl printed:\n${run.stdout}\n${run.stderr}`);
+    assert.equal(run.rc, expected.rc);
+  };
+
+  before(async () => {
+    // A namespace lingers Terminating briefly, so `kubectl delete ns` must wait on a watch (trace 08).
+    kube = await startKubeCloud({ namespaceTerminationDelayMs: 300 });
+    home = mkdtempSync(join(tmpdir(), "iac-kubectl-home-"));
+  });
+  after(async () => {
+    await kube.close();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it("prints the namespaces as trace 01 (get ns with a cold discovery cache)", async () => {
+    assertLikeTrace(await kubectl(["get", "ns"]), "01-get-ns-coldcache", normalizeAges);
+  });
+
+  it("reports the server version", async () => {
+    const run = await kubectl(["version"]);
+    assert.equal(run.rc, 0, run.stderr);
+    assert.match(run.stdout, /Server Version: v1\.32\.\d+/);
+  });
+
+  it("server-side applies a Namespace and a ConfigMap with default validation as trace 02", async () => {
+    assertLikeTrace(await kubectl(["apply", "--server-side", "-f", file("x.yaml", NS_CM)]), "02-apply-ssa-ns-cm");
+  });
+
+  it("server-side applies a CRD as trace 03 and a custom resource right after as trace 04", async () => {
+    assertLikeTrace(await kubectl(["apply", "--server-side", "-f", file("crd.yaml", CRD)]), "03-apply-ssa-crd");
+    assertLikeTrace(await kubectl(["apply", "--server-side", "-f", file("cr.yaml", CR)]), "04-apply-ssa-cr");
+  });
+
+  it("lists the custom resources as trace 05", async () => {
+    assertLikeTrace(await kubectl(["get", "widgets", "-n", "demo"]), "05-get-cr", normalizeAges);
+  });
+
+  it("reports a missing object as trace 06", async () => {
+    assertLikeTrace(await kubectl(["get", "cm", "nope", "-n", "demo"]), "06-get-missing");
+  });
+
+  it("waits for the CRD's Established condition as trace 09", async () => {
+    assertLikeTrace(await kubectl(["wait", "--for=condition=Established", "crd/widgets.example.com", "--timeout=20s"]), "09-wait-crd");
+  });
+
+  it("shows the field manager's ownership in the applied object", async () => {
+    const run = await kubectl(["get", "cm", "cfg", "-n", "demo", "-o", "json", "--show-managed-fields"]);
+    const obj = JSON.parse(run.stdout);
+    assert.deepEqual(obj.metadata.managedFields.map((e: any) => [e.manager, e.operation]), [["kubectl", "Apply"]]);
+    assert.deepEqual(obj.metadata.managedFields[0].fieldsV1, { "f:data": { "f:a": {} } });
+  });
+
+  it("deletes a ConfigMap as trace 07 and a namespace (which lingers Terminating) as trace 08", async () => {
+    assertLikeTrace(await kubectl(["delete", "cm", "cfg", "-n", "demo"]), "07-delete-cm");
+    assertLikeTrace(await kubectl(["delete", "ns", "demo", "--timeout=30s"]), "08-delete-ns-terminating");
+    const gone = await kubectl(["get", "ns", "demo"]);
+    assert.equal(gone.rc, 1);
+    assert.match(gone.stderr, /namespaces "demo" not found/);
+  });
+
+  it("applies without validation as trace 11", async () => {
+    assertLikeTrace(await kubectl(["apply", "--server-side", "--validate=false", "-f", file("x.yaml", NS_CM)]), "11-apply-ssa-no-openapi-validate-false");
+  });
+
+  it("fails on a conflicting field manager, succeeds with --force-conflicts, and supports --dry-run=server", async () => {
+    const first = await kubectl(["apply", "--server-side", "-f", "-"], DEPLOYMENT("web", 2));
+    assert.equal(first.stdout.trim(), "deployment.apps/web serverside-applied");
+    const conflict = await kubectl(["apply", "--server-side", "--field-manager=other", "-f", "-"], DEPLOYMENT("web", 3));
+    assert.equal(conflict.rc, 1);
+    assert.match(conflict.stderr, /^error: Apply failed with 1 conflict: conflict with "kubectl": \.spec\.replicas$/m);
+    assert.match(conflict.stderr, /--force-conflicts/);
+    const forced = await kubectl(["apply", "--server-side", "--field-manager=other", "--force-conflicts", "-f", "-"], DEPLOYMENT("web", 3));
+    assert.equal(forced.rc, 0, forced.stderr);
+    const dry = await kubectl(["apply", "--server-side", "--field-manager=other", "--dry-run=server", "-f", "-"], DEPLOYMENT("web", 7));
+    assert.equal(dry.stdout.trim(), "deployment.apps/web serverside-applied (server dry run)");
+    const replicas = await kubectl(["get", "deploy", "web", "-o", "jsonpath={.spec.replicas}"]);
+    assert.equal(replicas.stdout, "3");
+  });
+
+  it("refuses a selector change with kubectl's rendering of the 422 Invalid Status", async () => {
+    const run = await kubectl(["apply", "--server-side", "--force-conflicts", "-f", "-"], DEPLOYMENT("other", 3));
+    assert.equal(run.rc, 1);
+    assert.match(run.stderr, /The Deployment "web" is invalid: spec\.selector: Invalid value: .*: field is immutable/);
+  });
+
+  it("resolves short names and categories (get deploy, get all)", async () => {
+    const run = await kubectl(["get", "all"]);
+    assert.equal(run.rc, 0, run.stderr);
+    assert.match(run.stdout, /^deployment\.apps\/web +\d+s$/m);
+  });
+});
