@@ -100,7 +100,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       y
         .command("init <name>", "Create a stack and select it", {}, (a) => set(() => stackInit({ ...common(a), name: String(a.name) })))
         .command("select <name>", "Select the stack later commands use", {}, (a) => set(() => stackSelect({ ...common(a), name: String(a.name) })))
-        .command(["ls", "list"], "List the project's stacks", {}, (a) => set(() => stackLs({ ...common(a) })))
+        .command(["ls", "list"], "List the project's stacks", (b) => b.option("json", { type: "boolean", default: false }), (a) => set(() => stackLs({ ...common(a), json: Boolean(a.json) })))
         .command(
           "rm <name>",
           "Remove a stack (its state and config)",
