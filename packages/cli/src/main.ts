@@ -157,7 +157,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     )
     .command("local", "The local cloud (ARM, Kubernetes API and git on loopback)", (y) =>
       y
-        .command("serve", "Run the local cloud until Ctrl-C and print its endpoints", (b) => b.option("port", { type: "number", describe: "Port of the first endpoint (default: any free port)" }), (a) =>
+        .command("serve", "Run the local cloud until Ctrl-C and print its endpoints", (b) => b.option("port", { type: "number", describe: "Port of the first endpoint (default: the ports used last time, else 4501; 0 for any free port)" }), (a) =>
           set((signal) => localServe({ ...common(a), port: a.port === undefined ? undefined : Number(a.port), signal }), { interruptible: true }),
         )
         .demandCommand(1, "Name a local command: serve."),

@@ -4,7 +4,7 @@
  */
 import { once } from "node:events";
 import { CliError, ExitCode } from "../errors.js";
-import { endpointsFilePath, loadEmulator } from "../local-cloud.js";
+import { loadEmulator } from "../local-cloud.js";
 import { openWorkspace } from "../workspace.js";
 import { runCommand, type CommandOptions } from "./command.js";
 
@@ -14,15 +14,12 @@ export function localServe(options: CommandOptions & { readonly port?: number })
       throw new CliError(`--port must be a port number between 0 and 65535 (got ${String(options.port)}).`, { code: "Usage", exitCode: ExitCode.usage });
     }
     const ws = await openWorkspace(ctx);
-    const emulator = await loadEmulator();
-    if (typeof emulator.serveLocalCloud !== "function") {
-      throw new CliError("This build of @iac/emulator does not provide `serveLocalCloud` yet, so `iac local serve` is not available.", { code: "LocalCloudUnavailable" });
-    }
-    const server = await emulator.serveLocalCloud({ projectDir: ws.project.dir, ...(options.port === undefined ? {} : { port: options.port }) });
+    const { serveLocalCloud } = await loadEmulator();
+    const server = await serveLocalCloud({ projectDir: ws.project.dir, ...(options.port === undefined ? {} : { port: options.port }) });
     try {
       ctx.print(ctx.style("bold", `Local cloud for project ${ws.project.name} is running. Endpoints:`));
       ctx.print(JSON.stringify(server.endpoints, null, 2));
-      ctx.print(`(written to ${server.endpointsFile ?? endpointsFilePath(ws.project.dir)}; \`iac up --local\` uses it)`);
+      ctx.print(`(written to ${server.endpointsFile}; \`iac up --local\` and the other commands with --local use this server)`);
       ctx.say("Press Ctrl-C to stop.");
       if (!ctx.signal.aborted) await once(ctx.signal, "abort");
     } finally {
