@@ -7,37 +7,13 @@ import { randomUUID } from "node:crypto";
 import type { PropertyMap, PropertyValue } from "@iac/sdk/provider";
 import type { Monitor, RegistrationResult, ResourceRegistration } from "@iac/sdk/runtime";
 import { type Deployment, stepInfo } from "./deployment.js";
-import { DuplicateUrnError, EngineError, errorMessage } from "./errors.js";
+import { EngineError, errorMessage } from "./errors.js";
 import { isProviderType } from "./providers.js";
 import { recordChanged, recordOf } from "./records.js";
+import { ok, Registrations } from "./registrations.js";
 import type { ResourceState } from "./state/types.js";
 import { registerCustom } from "./steps.js";
 import { deepEqual } from "./values.js";
-
-type Outcome = { readonly kind: "ok" } | { readonly kind: "failed" | "skipped"; readonly reason: string };
-
-interface Entry {
-  registered: boolean;
-  outcome: Outcome | undefined;
-  readonly settled: Promise<Outcome>;
-  readonly settle: (o: Outcome) => void;
-}
-
-function newEntry(): Entry {
-  let settle!: (o: Outcome) => void;
-  const settled = new Promise<Outcome>((resolve) => (settle = resolve));
-  const entry: Entry = {
-    registered: false,
-    outcome: undefined,
-    settled,
-    settle: (o) => {
-      if (entry.outcome) return;
-      entry.outcome = o;
-      settle(o);
-    },
-  };
-  return entry;
-}
 
 /** The error a registration rejects with when its step did not run; the program's Outputs carry it. */
 export class StepSkippedError extends EngineError {
@@ -45,6 +21,12 @@ export class StepSkippedError extends EngineError {
     super(`${urn} was not deployed: ${reason}`, { code: "StepSkipped" });
     this.name = "StepSkippedError";
   }
+}
+
+/** Options of {@link DeploymentMonitor}. */
+export interface DeploymentMonitorOptions {
+  /** Keep each registration's edges for {@link DeploymentMonitor.edgesOf} (the `--target` probe only). */
+  readonly recordEdges?: boolean;
 }
 
 /** The monitor of one run (a program is run once per monitor). */
@@ -55,26 +37,28 @@ export class DeploymentMonitor implements Monitor {
   readonly config: Readonly<Record<string, PropertyValue>>;
   readonly projectDir: string;
   readonly #dep: Deployment;
-  readonly #entries = new Map<string, Entry>();
+  readonly #regs = new Registrations();
   /** URNs of old state accounted for by this run's registrations (own URN or alias). */
   readonly #claimed = new Set<string>();
   /** Component records written in this run (for registerOutputs). */
   readonly #components = new Map<string, ResourceState>();
   readonly #stashedOutputs = new Map<string, PropertyMap>();
   readonly #providerInputs = new Map<string, PropertyMap>();
-  readonly #edges = new Map<string, readonly string[]>();
-  /** Registrations past their dependency wait (running or queued for a slot). */
-  #running = 0;
-  #progress = 0;
-  #errors = 0;
+  readonly #edges: Map<string, readonly string[]> | undefined;
+  /**
+   * Errors this monitor's registrations rejected with, by the URN that failed: when the SDK
+   * abandons a dependent because of one, the reason names that URN and it is not a new failure.
+   */
+  readonly #ownErrors = new WeakMap<object, { readonly urn: string; readonly failed: boolean }>();
 
-  constructor(dep: Deployment) {
+  constructor(dep: Deployment, options: DeploymentMonitorOptions = {}) {
     this.#dep = dep;
     this.project = dep.project;
     this.stack = dep.stack;
     this.preview = dep.preview;
     this.config = dep.config;
     this.projectDir = dep.projectDir;
+    this.#edges = options.recordEdges ? new Map() : undefined;
   }
 
   /** Old URNs this run accounts for: everything else in state is deleted once the program completes. */
@@ -82,14 +66,19 @@ export class DeploymentMonitor implements Monitor {
     return this.#claimed;
   }
 
-  /** What a registered resource needs to exist first: dependencies, parent, explicit provider. */
+  /** What a registered resource needs to exist first (only with `recordEdges`). */
   edgesOf(urn: string): readonly string[] | undefined {
-    return this.#edges.get(urn);
+    return this.#edges?.get(urn);
   }
 
   /** Every URN the program declared (reserved), registered or not. */
   get declared(): Iterable<string> {
-    return this.#entries.keys();
+    return this.#regs.urns();
+  }
+
+  /** True when the program declared (reserved) `urn`, registered or not. */
+  declares(urn: string): boolean {
+    return this.#regs.has(urn);
   }
 
   /** The inputs of explicit provider resources registered in this run. */
@@ -98,42 +87,45 @@ export class DeploymentMonitor implements Monitor {
   }
 
   reserve(urn: string): void {
-    if (this.#entries.has(urn)) throw new DuplicateUrnError(urn);
-    this.#entries.set(urn, newEntry());
+    this.#regs.reserve(urn);
   }
 
   async registerResource(reg: ResourceRegistration): Promise<RegistrationResult> {
-    let entry = this.#entries.get(reg.urn);
-    if (!entry) {
-      entry = newEntry();
-      this.#entries.set(reg.urn, entry);
-    }
-    if (entry.registered) throw new DuplicateUrnError(reg.urn);
-    entry.registered = true;
-    this.#edges.set(reg.urn, [...reg.dependencies, ...(reg.parent ? [reg.parent] : []), ...(reg.provider?.urn ? [reg.provider.urn] : [])]);
-    this.#progress++;
+    this.#regs.register(reg.urn);
+    this.#edges?.set(reg.urn, [...reg.dependencies, ...(reg.parent ? [reg.parent] : []), ...(reg.provider?.urn ? [reg.provider.urn] : [])]);
     try {
       const blocked = await this.#waitForDependencies(reg);
       const reason = blocked ?? (this.#dep.interrupted ? "the operation was interrupted" : undefined);
       if (reason !== undefined) {
         this.#dep.skipped(stepInfo({ urn: reg.urn, type: reg.type, name: reg.name, parent: reg.parent, kind: "create" }), reason);
-        entry.settle({ kind: "skipped", reason });
-        throw new StepSkippedError(reg.urn, reason);
+        this.#regs.settle(reg.urn, { kind: "skipped", reason });
+        const error = new StepSkippedError(reg.urn, reason);
+        this.#ownErrors.set(error, { urn: reg.urn, failed: false });
+        throw error;
       }
-      this.#running++;
-      try {
-        const result = await this.#step(reg);
-        entry.settle({ kind: "ok" });
-        return result;
-      } finally {
-        this.#running--;
-      }
+      const result = await this.#step(reg);
+      this.#regs.settle(reg.urn, ok());
+      return result;
     } catch (error) {
-      entry.settle({ kind: "failed", reason: `${reg.urn} failed` });
+      this.#regs.settle(reg.urn, { kind: "failed", reason: `${reg.urn} failed` });
+      if (error !== null && typeof error === "object" && !this.#ownErrors.has(error)) this.#ownErrors.set(error, { urn: reg.urn, failed: true });
       throw error;
-    } finally {
-      this.#progress++;
     }
+  }
+
+  /**
+   * The SDK will never register `urn`: its inputs failed (most often an Output of a resource whose
+   * step failed or was skipped) or its constructor threw. Reported as a skipped step.
+   */
+  abandon(urn: string, error: unknown): void {
+    if (!this.#regs.isPendingRegistration(urn)) return;
+    const cause = this.#causeOf(error, urn, true);
+    const reason = cause
+      ? `it depends on ${cause.urn}, which ${cause.failed ? "failed" : "was not deployed"}`
+      : `its inputs could not be resolved: ${errorMessage(error)}`;
+    const { type, name } = partsOfUrn(urn);
+    this.#dep.skipped(stepInfo({ urn, type, name, kind: "create" }), reason);
+    this.#regs.settle(urn, { kind: "skipped", reason });
   }
 
   registerOutputs(urn: string, outputs: PropertyMap): void {
@@ -150,44 +142,19 @@ export class DeploymentMonitor implements Monitor {
   }
 
   reportError(error: unknown): void {
-    this.#errors++;
+    // An abandoned dependent of a failed step: reported by `abandon` as skipped, not a new failure.
+    if (this.#causeOf(error, undefined, false)) return;
     this.#dep.failed++;
     this.#dep.diagnostic("error", `The program reported an error: ${errorMessage(error)}`);
   }
 
   /**
-   * Resolves once every registered resource's step has settled. Resources that were reserved but
-   * never registered (their inputs failed) are given up on once nothing else can make progress
-   * after a failure.
+   * Resolves once every declared resource has settled: registered and stepped, or abandoned by the
+   * SDK. No timer: the SDK accounts for every URN it reserves. Then waits for component writes.
    */
   async settle(): Promise<void> {
-    for (;;) {
-      const pending: Promise<Outcome>[] = [];
-      const unregistered: [string, Entry][] = [];
-      for (const [urn, e] of this.#entries) {
-        if (e.outcome) continue;
-        if (e.registered) pending.push(e.settled);
-        else unregistered.push([urn, e]);
-      }
-      if (pending.length === 0 && unregistered.length === 0) break;
-      const before = this.#progress;
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        Promise.all(pending),
-        new Promise<void>((resolve) => (timer = setTimeout(resolve, unregistered.length > 0 ? 20 : 250))),
-      ]);
-      clearTimeout(timer);
-      // Give up on never-registered resources only when nothing runs, nothing moved, and something
-      // already failed (their inputs are then most likely rejected Outputs of the failed resource).
-      if (unregistered.length === 0 || this.#running > 0 || this.#progress !== before) continue;
-      if (this.#dep.failed === 0 && this.#errors === 0) continue;
-      for (const [urn, e] of unregistered) {
-        const reason = "its inputs never resolved (they depend on something that failed)";
-        this.#dep.diagnostic("warning", `${urn} was not registered: ${reason}.`, urn);
-        e.settle({ kind: "skipped", reason });
-      }
-    }
-    await Promise.all(this.#writes);
+    await this.#regs.idle();
+    while (this.#writes.size > 0) await Promise.all(this.#writes);
   }
 
   readonly #writes = new Set<Promise<void>>();
@@ -196,12 +163,30 @@ export class DeploymentMonitor implements Monitor {
     this.#writes.add(q);
   }
 
+  /**
+   * The failed or skipped resource (of another URN than `self`) an error comes from: an error one
+   * of our registrations rejected with, found along the `cause` chain; with `viaUrns`, also an SDK
+   * error naming (in `urn`) a resource that did not deploy.
+   */
+  #causeOf(error: unknown, self: string | undefined, viaUrns: boolean): { readonly urn: string; readonly failed: boolean } | undefined {
+    let e: unknown = error;
+    for (let depth = 0; depth < 16 && e !== null && typeof e === "object"; depth++) {
+      const own = this.#ownErrors.get(e);
+      if (own) return own.urn === self ? undefined : own;
+      const urn = (e as { urn?: unknown }).urn;
+      if (viaUrns && typeof urn === "string" && urn !== self && this.#regs.has(urn) && this.#regs.isSettledNotOk(urn)) return { urn, failed: false };
+      e = (e as { cause?: unknown }).cause;
+    }
+    return undefined;
+  }
+
   async #waitForDependencies(reg: ResourceRegistration): Promise<string | undefined> {
     const deps = reg.provider?.urn ? [...reg.dependencies, reg.provider.urn] : reg.dependencies;
     for (const d of deps) {
-      const e = this.#entries.get(d);
-      if (!e || e === this.#entries.get(reg.urn)) continue;
-      const outcome = e.outcome ?? (await e.settled);
+      if (d === reg.urn) continue;
+      const pending = this.#regs.outcomeOf(d);
+      if (pending === undefined) continue;
+      const outcome = pending instanceof Promise ? await pending : pending;
       if (outcome.kind !== "ok") return `it depends on ${d}, which ${outcome.kind === "failed" ? "failed" : "was not deployed"}`;
     }
     return undefined;
@@ -214,7 +199,7 @@ export class DeploymentMonitor implements Monitor {
     if (!old) {
       for (const a of reg.options.aliases ?? []) {
         const candidate = olds.get(a);
-        if (candidate && !this.#claimed.has(a) && !this.#entries.get(a)?.registered) {
+        if (candidate && !this.#claimed.has(a) && !this.#regs.isRegistered(a)) {
           old = candidate;
           break;
         }
@@ -295,4 +280,11 @@ export class DeploymentMonitor implements Monitor {
     if (!dep.preview) dep.done(info, t0);
     return { id, outputs: rec.outputs };
   }
+}
+
+/** Type and name of a URN (`urn:iac:<stack>::<project>::<qualifiedType>::<name>`). */
+function partsOfUrn(urn: string): { readonly type: string; readonly name: string } {
+  const parts = urn.split("::");
+  const qualified = parts.length >= 4 ? parts[2]! : "";
+  return { type: qualified.slice(qualified.lastIndexOf("$") + 1), name: parts.length >= 4 ? parts.slice(3).join("::") : urn };
 }

@@ -10,7 +10,7 @@ import type { PropertyMap, PropertyValue } from "@iac/sdk/provider";
 import type { EventSink, Operation, StepKind } from "./api.js";
 import { deleteResources } from "./deletes.js";
 import { Deployment } from "./deployment.js";
-import { errorMessage } from "./errors.js";
+import { errorMessage, ProgramError } from "./errors.js";
 import { Limiter } from "./limiter.js";
 import { DeploymentMonitor } from "./monitor.js";
 import { resolvePendingOperations } from "./pending.js";
@@ -71,6 +71,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
   const lock = preview ? undefined : await backend.lock(stack, options.command ?? `iac ${operation}`);
   let dep: Deployment | undefined;
   let outputs: PropertyMap = {};
+  let programFailure: ProgramError | undefined;
   try {
     const writer = preview ? undefined : await backend.open(stack, crypter);
     try {
@@ -78,8 +79,10 @@ export async function run(options: RunOptions): Promise<RunResult> {
       outputs = base.outputs;
       const targets = await resolveTargets(options, base);
       dep = newDeployment({ options, base, writer, preview, emit, targets });
-      outputs = await execute(dep, options, base);
-      if (writer && operation !== "refresh" && !dep.interrupted) await writer.setOutputs(outputs);
+      const done = await execute(dep, options, base);
+      outputs = done.outputs;
+      programFailure = done.programError;
+      if (writer && operation !== "refresh" && !dep.interrupted && !programFailure) await writer.setOutputs(outputs);
     } finally {
       await dep?.providers.dispose();
       await writer?.close();
@@ -91,6 +94,8 @@ export async function run(options: RunOptions): Promise<RunResult> {
   const durationMs = performance.now() - t0;
   emit({ kind: "outputs", outputs: maskMap(outputs), time: Date.now() });
   emit({ kind: "summary", operation, counts: dep.counts, changes: dep.changes, failed: dep.failed, durationMs, time: Date.now() });
+  // The summary (failed > 0) is out and the state recorded what was done: now the program's own error.
+  if (programFailure) throw programFailure;
   return { counts: dep.counts, changes: dep.changes, failed: dep.failed, interrupted: dep.interrupted, outputs, durationMs };
 }
 
@@ -131,30 +136,44 @@ function newDeployment(o: {
   return dep;
 }
 
-/** Runs the operation proper; returns the stack outputs to record. */
-async function execute(dep: Deployment, options: RunOptions, base: Snapshot): Promise<PropertyMap> {
+/** What {@link execute} ends with: the stack outputs to record, or the program's failure. */
+interface Executed {
+  readonly outputs: PropertyMap;
+  /** The program threw or did not compile (counted in `dep.failed`); its resources were recorded. */
+  readonly programError?: ProgramError;
+}
+
+/** Runs the operation proper. */
+async function execute(dep: Deployment, options: RunOptions, base: Snapshot): Promise<Executed> {
   await resolvePendingOperations(dep, base.pendingOperations);
   if (options.operation === "refresh" || options.refresh) await refreshResources(dep);
   switch (options.operation) {
     case "refresh":
-      return base.outputs;
+      return { outputs: base.outputs };
     case "destroy": {
       const all = [...dep.olds.values(), ...dep.pendingDeletes].filter((r) => dep.isTargeted(r.urn));
       await deleteResources(dep, all);
-      return dep.targets ? base.outputs : {};
+      return { outputs: dep.targets ? base.outputs : {} };
     }
     case "preview":
     case "up": {
       const monitor = new DeploymentMonitor(dep);
       dep.attachMonitor?.(monitor);
-      const programOutputs = await runProgram({
-        projectDir: options.project.dir,
-        main: options.project.main,
-        monitor,
-        onProgramError: (error) => monitor.reportError(error),
-      });
-      const declared = new Set(monitor.declared);
-      const removed = [...dep.olds.values()].filter((r) => !monitor.claimed.has(r.urn) && !declared.has(r.urn) && dep.isTargeted(r.urn));
+      let programOutputs: PropertyMap | undefined;
+      let programError: ProgramError | undefined;
+      try {
+        programOutputs = await runProgram({
+          projectDir: options.project.dir,
+          main: options.project.main,
+          monitor,
+          onProgramError: (error) => monitor.reportError(error),
+        });
+      } catch (error) {
+        if (!(error instanceof ProgramError)) throw error;
+        programError = error;
+        dep.failed++;
+      }
+      const removed = [...dep.olds.values()].filter((r) => !monitor.claimed.has(r.urn) && !monitor.declares(r.urn) && dep.isTargeted(r.urn));
       if (removed.length > 0 && (dep.failed > 0 || dep.interrupted)) {
         // A failed or interrupted program may not have declared everything it means to keep:
         // deleting "what it did not declare" could delete what it still wants.
@@ -166,8 +185,8 @@ async function execute(dep: Deployment, options: RunOptions, base: Snapshot): Pr
       } else {
         await deleteResources(dep, [...removed, ...dep.pendingDeletes]);
       }
-      if (dep.targets) return base.outputs;
-      return programOutputs ?? base.outputs;
+      if (programError) return { outputs: base.outputs, programError };
+      return { outputs: dep.targets ? base.outputs : (programOutputs ?? base.outputs) };
     }
     default: {
       const never: never = options.operation;
@@ -187,7 +206,7 @@ async function resolveTargets(options: RunOptions, base: Snapshot): Promise<Read
   const targets = new Set(options.targets);
   if (options.operation !== "up" && options.operation !== "preview") return targets;
   const probe = newDeployment({ options: { ...options, refresh: false, targets: [] }, base, writer: undefined, preview: true, emit: () => undefined, targets: undefined });
-  const monitor = new DeploymentMonitor(probe);
+  const monitor = new DeploymentMonitor(probe, { recordEdges: true });
   probe.attachMonitor?.(monitor);
   try {
     await runProgram({ projectDir: options.project.dir, main: options.project.main, monitor, onProgramError: () => undefined });

@@ -48,6 +48,9 @@ export async function runProgram(options: RunProgramOptions): Promise<PropertyMa
     try {
       ns = (await api.import(url, import.meta.url)) as Record<string, unknown>;
     } catch (error) {
+      // What the program declared before it threw still runs to the end and is recorded, so the
+      // state holds every object the cloud now has.
+      await options.monitor.settle();
       throw programError(error, options.projectDir);
     }
     let outputs: PropertyMap | undefined;

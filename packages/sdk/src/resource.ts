@@ -76,29 +76,36 @@ export abstract class Resource implements ResourceLike {
     const urn = makeUrn({ stack: monitor.stack, project: monitor.project, qualifiedType, name });
     monitor.reserve(urn);
 
-    const providerPackage = type.startsWith(PROVIDER_TYPE_PREFIX) ? type.slice(PROVIDER_TYPE_PREFIX.length) : undefined;
-    const providers = resolveProviders(init, pi, urn);
-    const self: ResourceLike = this;
-    Object.defineProperty(this, RESOURCE_INTERNALS, {
-      enumerable: false,
-      value: {
-        urn,
-        type,
-        name,
-        qualifiedType,
-        custom: init.custom,
-        providerPackage,
-        parent,
-        children: [],
-        protect: opts.protect ?? pi?.protect,
-        providers,
-        aliases: resolveAliases(opts.aliases ?? [], { name, type, stack: monitor.stack, project: monitor.project, parent }),
-        id: undefined,
-      } satisfies ResourceInternals,
-    });
-    pi?.children.push(self);
+    let options: ResolvedResourceOptions;
+    try {
+      const providerPackage = type.startsWith(PROVIDER_TYPE_PREFIX) ? type.slice(PROVIDER_TYPE_PREFIX.length) : undefined;
+      const providers = resolveProviders(init, pi, urn);
+      const self: ResourceLike = this;
+      Object.defineProperty(this, RESOURCE_INTERNALS, {
+        enumerable: false,
+        value: {
+          urn,
+          type,
+          name,
+          qualifiedType,
+          custom: init.custom,
+          providerPackage,
+          parent,
+          children: [],
+          protect: opts.protect ?? pi?.protect,
+          providers,
+          aliases: resolveAliases(opts.aliases ?? [], { name, type, stack: monitor.stack, project: monitor.project, parent }),
+          id: undefined,
+        } satisfies ResourceInternals,
+      });
+      pi?.children.push(self);
 
-    const options = resolveOptions(opts, this[RESOURCE_INTERNALS], init.custom);
+      options = resolveOptions(opts, this[RESOURCE_INTERNALS], init.custom);
+    } catch (error) {
+      // The URN is reserved but will never be registered: say so, so the engine does not wait for it.
+      monitor.abandon?.(urn, error);
+      throw error;
+    }
     // Started after the constructor chain has returned, so a subclass is fully built first.
     this.#registered = Promise.resolve().then(() => this.#register(init, options));
     this.#registered.catch(() => undefined);
@@ -167,6 +174,8 @@ export abstract class Resource implements ResourceLike {
         options,
       };
     } catch (error) {
+      // This resource will never be registered (e.g. an input is an Output of a failed resource).
+      this.#monitor.abandon?.(ri.urn, error);
       if (wasReported(error)) throw error;
       throw reportOnce(
         new ResourceError(`The inputs of ${ri.urn} could not be resolved: ${messageOf(error)}`, { urn: ri.urn, code: "InputsFailed", cause: error }),

@@ -95,6 +95,13 @@ export interface Monitor {
   registerOutputs(urn: string, outputs: PropertyMap): void;
   /** Report a failure that is not a resource's (e.g. an Output callback threw). */
   reportError(error: unknown): void;
+  /**
+   * Called instead of {@link registerResource} when a reserved resource will never be registered:
+   * its inputs or options failed to resolve (typically an Output of a resource that failed), or its
+   * constructor threw after {@link reserve}. Lets the engine know, without waiting or guessing, that
+   * every reserved URN has been accounted for. Optional so that older monitors stay valid.
+   */
+  abandon?(urn: string, error: unknown): void;
 }
 
 const MONITOR = Symbol.for("iac.sdk.monitor");
