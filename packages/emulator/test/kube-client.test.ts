@@ -105,7 +105,7 @@ describe("the Kubernetes API through @kubernetes/client-node", () => {
 
   it("server-side applies through KubernetesObjectApi: ownership, removal, conflict and force", async () => {
     const desired = (data: Record<string, string>) => ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "ssa", namespace: "demo" }, data });
-    const applied = await c.objects.patch(desired({ a: "1", b: "2" }), undefined, undefined, "engine", false, k8s.PatchStrategy.ServerSideApply);
+    const applied: k8s.KubernetesObject = await c.objects.patch(desired({ a: "1", b: "2" }), undefined, undefined, "engine", false, k8s.PatchStrategy.ServerSideApply);
     assert.deepEqual((applied as any).data, { a: "1", b: "2" });
     assert.equal(applied.metadata?.managedFields?.[0]?.manager, "engine");
     assert.equal(applied.metadata?.managedFields?.[0]?.operation, "Apply");

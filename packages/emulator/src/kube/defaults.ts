@@ -1,8 +1,9 @@
 /**
  * The few fields the emulated apiserver sets itself, as a real one does: namespace finalizer,
  * phase and name label; Service cluster IPs; Secret `stringData` folded into `data`; CRD cleanup
- * finalizer and its accepted names and conditions. Everything else is stored as sent (no general
- * defaulting, e.g. Deployment `spec.replicas` stays absent unless given).
+ * finalizer and its accepted names and conditions; port protocols; workload `replicas` and the
+ * Deployment strategy. Everything else is stored as sent (no pod template defaults such as
+ * `imagePullPolicy`, `restartPolicy` or `dnsPolicy`).
  */
 import { createHash } from "node:crypto";
 import { crdVersions } from "./registry.js";
@@ -57,6 +58,36 @@ export function establishedCrdStatus(crd: KubeObject, now: string): Record<strin
   };
 }
 
+/**
+ * `protocol: TCP` on container and Service ports that lack one, as the apiserver defaults it.
+ * It matters beyond display: those lists are keyed by port and protocol, so an applied
+ * configuration is defaulted the same way before it is merged (as the real server does).
+ */
+export function defaultPortProtocols(value: unknown, key = ""): void {
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      if (key === "ports" && isPlainObject(item) && (typeof item["containerPort"] === "number" || typeof item["port"] === "number")) item["protocol"] ??= "TCP";
+      defaultPortProtocols(item);
+    }
+    return;
+  }
+  if (isPlainObject(value)) for (const [k, v] of Object.entries(value)) defaultPortProtocols(v, k);
+}
+
+const WORKLOADS = new Set(["Deployment", "StatefulSet", "ReplicaSet"]);
+
+/** The workload defaults clients and controllers rely on (replicas, Deployment strategy). */
+function defaultWorkload(type: ResourceType, obj: KubeObject): void {
+  if (type.group !== "apps" || !WORKLOADS.has(type.kind)) return;
+  const spec = specOf(obj);
+  spec["replicas"] ??= 1;
+  if (type.kind === "Deployment") {
+    spec["revisionHistoryLimit"] ??= 10;
+    spec["progressDeadlineSeconds"] ??= 600;
+    spec["strategy"] ??= { type: "RollingUpdate", rollingUpdate: { maxUnavailable: "25%", maxSurge: "25%" } };
+  }
+}
+
 export interface CreateDefaultsOptions {
   readonly now: Date;
   /** Establish a new CRD within the create itself (no establish delay configured). */
@@ -65,6 +96,8 @@ export interface CreateDefaultsOptions {
 
 /** Fields the server sets when an object is created (uid and metadata are set by the store). */
 export function applyCreateDefaults(type: ResourceType, obj: KubeObject, options: CreateDefaultsOptions): void {
+  if (type.crd === undefined) defaultPortProtocols(obj);
+  defaultWorkload(type, obj);
   if (is(type, "", "Namespace")) {
     const spec = specOf(obj);
     spec["finalizers"] = [NAMESPACE_FINALIZER];
@@ -94,6 +127,8 @@ export function applyCreateDefaults(type: ResourceType, obj: KubeObject, options
 
 /** Fields the server keeps or sets on update. */
 export function applyUpdateDefaults(type: ResourceType, obj: KubeObject, old: KubeObject, options: CreateDefaultsOptions): void {
+  if (type.crd === undefined) defaultPortProtocols(obj);
+  defaultWorkload(type, obj);
   if (is(type, "", "Namespace")) {
     // spec.finalizers changes only through the `finalize` subresource.
     specOf(obj)["finalizers"] = isPlainObject(old["spec"]) ? old["spec"]["finalizers"] : undefined;

@@ -175,8 +175,16 @@ function parseObjectBody(text: string, rp: ResourcePath, what: string): KubeObje
   return body as KubeObject;
 }
 
+const JSON_BODIES = new Set(["", "application/json", "application/yaml", "application/merge-patch+json", "application/strategic-merge-patch+json", "application/json-patch+json", "application/apply-patch+yaml"]);
+
 async function serveResource(ctx: HttpContext, req: IncomingMessage, res: ServerResponse, rp: ResourcePath, q: URLSearchParams, method: string, accept: string | undefined): Promise<void> {
   const store = ctx.store;
+  const bodyType = mediaType(req.headers["content-type"]);
+  if ((method === "POST" || method === "PUT") && !JSON_BODIES.has(bodyType)) {
+    // Protobuf (kubectl's typed clients) and CBOR are not decoded here; client-go answers a 415 by
+    // retrying the request as JSON.
+    throw unsupportedMediaType(bodyType, ["application/json", "application/yaml"]);
+  }
   const t = rp.target;
   const sub = checkSubresource(rp, method);
   if (rp.name === undefined) {

@@ -53,7 +53,10 @@ export function groupVersionDocument(registry: ResourceRegistry, group: string, 
     schemas[name] = {
       ...(crdSchema ?? { type: "object", "x-kubernetes-preserve-unknown-fields": true }),
       description: crdSchema?.["description"] ?? `${t.kind} (${apiVersionOf(group, version)}), served by the iac local cloud.`,
-      "x-kubernetes-group-version-kind": [gvk],
+      // Only custom kinds name their GVK here: kubectl's client-side apply computes strategic
+      // merge patches of built-ins from a GVK-tagged schema when it finds one, and these open
+      // schemas would make it warn "unable to find api field"; without one it uses its own types.
+      ...(t.crd === undefined ? {} : { "x-kubernetes-group-version-kind": [gvk] }),
     };
     const ok = { "200": { description: "OK", content: { "application/json": { schema: ref } } } };
     const base = `/${groupVersionPath(group, version)}${t.namespaced ? "/namespaces/{namespace}" : ""}/${t.plural}`;

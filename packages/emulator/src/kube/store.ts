@@ -8,7 +8,7 @@
  * conversion, which only rewrites `apiVersion`).
  */
 import { randomUUID } from "node:crypto";
-import { applyCreateDefaults, applyUpdateDefaults, NAMESPACE_FINALIZER } from "./defaults.js";
+import { applyCreateDefaults, applyUpdateDefaults, defaultPortProtocols, NAMESPACE_FINALIZER } from "./defaults.js";
 import { alreadyExists, badRequest, forbidden, invalid, KubeApiError, methodNotAllowed, notFound, staleConflict } from "./errors.js";
 import type { FieldPath } from "./field-set.js";
 import { decodeManagedFields, encodeManagedFields, recordUpdate, serverSideApply, type ManagerEntry, type TrackingContext } from "./managed-fields.js";
@@ -394,6 +394,7 @@ export class StoreCore {
     applied["metadata"] = { ...meta, name, ...(type.namespaced ? { namespace } : {}) };
     if (!type.namespaced) delete (applied["metadata"] as Record<string, unknown>)["namespace"];
     if (options.subresource !== "status" && type.statusSubresource) delete applied["status"];
+    if (type.crd === undefined) defaultPortProtocols(applied);
 
     const entry = this.#entry(type, namespace, name);
     if (!entry && options.subresource === "status") throw notFound(type, name);
