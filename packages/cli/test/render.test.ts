@@ -130,6 +130,7 @@ test("a failed step is reported with its error and counted", () => {
   assert.match(text, /random:index:RandomPet pet create failed: name taken/);
   assert.match(text, /test:index:Thing thing skipped: a resource it depends on failed/);
   assert.match(text, /Resources: 1 failed\. Duration: 0\.0s/);
+  assert.doesNotMatch(text, /Changes:/, "a failed or skipped step changed nothing, so it is not listed as a change");
 });
 
 test("a preview lists the planned changes and counts them in the future tense", () => {

@@ -130,11 +130,12 @@ export class RunView {
     return out;
   }
 
-  /** The steps that change something, in tree order (for the diff section). */
+  /** The steps that change (or, in a preview, would change) something, in tree order (for the diff section). */
   changedSteps(): readonly StepInfo[] {
     return this.tree()
       .map((t) => t.row)
-      .filter((row) => row.step.kind !== "same" && row.step.kind !== "read" && row.status !== "skipped")
+      // A failed or skipped step changed nothing; its error was shown where it happened.
+      .filter((row) => row.step.kind !== "same" && row.step.kind !== "read" && row.status !== "skipped" && row.status !== "failed")
       .map((row) => row.step);
   }
 }
