@@ -7,12 +7,13 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { cp, mkdir, readFile, rm } from "node:fs/promises";
+import { cp, mkdir, readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { ContainerInstanceManagementClient } from "@azure/arm-containerinstance";
 import { ResourceManagementClient } from "@azure/arm-resources";
+import { StorageManagementClient } from "@azure/arm-storage";
 import { createArmService, startLocalCloud } from "@iac/emulator";
 import { localCredential } from "@iac/azure";
 
@@ -45,23 +46,38 @@ function iac(args: readonly string[]): Promise<Result> {
   });
 }
 
+/** The text of every file under the project's `.iac/` (state, journal, config) and its stack files. */
+async function projectFiles(): Promise<string> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  const texts = await Promise.all(
+    entries.filter((e) => e.isFile() && !e.parentPath.includes(join(".iac", "local"))).map((e) => readFile(join(e.parentPath, e.name), "utf8")),
+  );
+  return texts.join("\n");
+}
+
 const show = (r: Result) => `exit ${r.code}\n--- stdout ---\n${r.stdout}\n--- stderr ---\n${r.stderr}`;
 
 /** What ARM holds, read through the real SDK clients from a local cloud over the project's data. */
-async function cloudContents(): Promise<{ groups: string[]; containerGroups: { name: string; fqdn?: string; containers: string[]; ports: number[] }[] }> {
+async function cloudContents(): Promise<{ groups: string[]; keys: string[]; containerGroups: { name: string; fqdn?: string; containers: string[]; ports: number[] }[] }> {
   const cloud = await startLocalCloud({ dataDir: join(dir, ".iac", "local"), services: { arm: createArmService } });
   try {
     const options = { endpoint: cloud.endpoints.arm, tlsOptions: { ca: await readFile(cloud.endpoints.ca, "utf8") } };
     const sub = cloud.endpoints.subscriptionId;
     const resources = new ResourceManagementClient(localCredential, sub, options);
     const aci = new ContainerInstanceManagementClient(localCredential, sub, options);
+    const storage = new StorageManagementClient(localCredential, sub, options);
+    const keys: string[] = [];
+    for await (const a of storage.storageAccounts.list()) {
+      const rg = a.id!.split("/")[4]!;
+      for (const k of (await storage.storageAccounts.listKeys(rg, a.name!)).keys ?? []) keys.push(k.value!);
+    }
     const groups: string[] = [];
     for await (const g of resources.resourceGroups.list()) groups.push(g.name!);
     const containerGroups = [];
     for await (const g of aci.containerGroups.list()) {
       containerGroups.push({ name: g.name!, fqdn: g.ipAddress?.fqdn, containers: g.containers.map((c) => c.name), ports: (g.ipAddress?.ports ?? []).map((p) => p.port) });
     }
-    return { groups, containerGroups };
+    return { groups, keys, containerGroups };
   } finally {
     await cloud.close();
   }
@@ -80,7 +96,6 @@ test("up --local creates the group, account, share and a container group with bo
   const r = await iac(["up", "--local", "--yes"]);
   assert.equal(r.code, 0, show(r));
   assert.match(r.stdout, /url/);
-  assert.ok(!/primaryKey.*[A-Za-z0-9+/]{40,}==/.test(r.stdout + r.stderr), "the storage key is never printed");
   const cloud = await cloudContents();
   assert.equal(cloud.groups.length, 1);
   assert.equal(cloud.containerGroups.length, 1);
@@ -88,6 +103,13 @@ test("up --local creates the group, account, share and a container group with bo
   assert.deepEqual(group!.containers, ["realtime-go", "redis"]);
   assert.deepEqual(group!.ports, [80, 443]);
   assert.match(group!.fqdn ?? "", /^realtime-go-demo\./);
+  assert.equal(cloud.keys.length, 2);
+  const files = await projectFiles();
+  assert.match(files, /ciphertext/, "the state was read, and holds the key encrypted");
+  for (const key of cloud.keys) {
+    assert.ok(!files.includes(key), "no storage key in plaintext in state or config");
+    assert.ok(!(r.stdout + r.stderr).includes(key), "no storage key in the output");
+  }
 });
 
 test("the stack output url is https://<fqdn>", async () => {
@@ -113,5 +135,5 @@ test("destroy --local removes everything", async () => {
   const r = await iac(["destroy", "--local", "--yes"]);
   assert.equal(r.code, 0, show(r));
   const cloud = await cloudContents();
-  assert.deepEqual(cloud, { groups: [], containerGroups: [] });
+  assert.deepEqual(cloud, { groups: [], keys: [], containerGroups: [] });
 });
