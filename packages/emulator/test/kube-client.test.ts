@@ -70,6 +70,48 @@ describe("the Kubernetes API through @kubernetes/client-node", () => {
     assert.ok(deploy.verbs.includes("patch"));
   });
 
+  it("answers /apis in the aggregated discovery form when asked and in the legacy form otherwise", async () => {
+    const aggregated = await raw(kube.cloud, { path: "/apis", headers: { accept: "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json" } });
+    assert.equal(aggregated.headers["content-type"], "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList");
+    const doc = JSON.parse(aggregated.body);
+    assert.equal(doc.kind, "APIGroupDiscoveryList");
+    const apps = doc.items.find((i: any) => i.metadata.name === "apps");
+    const deployments = apps.versions[0].resources.find((r: any) => r.resource === "deployments");
+    assert.deepEqual(deployments.responseKind, { group: "apps", version: "v1", kind: "Deployment" });
+    assert.equal(deployments.scope, "Namespaced");
+    assert.deepEqual(deployments.subresources.map((x: any) => x.subresource), ["status"]);
+    const legacy = JSON.parse((await raw(kube.cloud, { path: "/apis", headers: { accept: "application/json" } })).body);
+    assert.equal(legacy.kind, "APIGroupList");
+    assert.deepEqual(legacy.groups.find((g: any) => g.name === "apps").preferredVersion, { groupVersion: "apps/v1", version: "v1" });
+  });
+
+  it("serves OpenAPI v3 documents whose PATCH operations accept fieldValidation, as kubectl's validation requires", async () => {
+    const index = JSON.parse((await raw(kube.cloud, { path: "/openapi/v3" })).body);
+    const url = index.paths["api/v1"].serverRelativeURL as string;
+    assert.match(url, /^\/openapi\/v3\/api\/v1\?hash=[0-9A-F]+$/);
+    const doc = JSON.parse((await raw(kube.cloud, { path: url })).body);
+    const item = doc.paths["/api/v1/namespaces/{namespace}/configmaps/{name}"];
+    assert.deepEqual(item.patch["x-kubernetes-group-version-kind"], { group: "", version: "v1", kind: "ConfigMap" });
+    assert.ok(item.patch.parameters.some((p: any) => p.name === "fieldValidation" && p.in === "query"));
+  });
+
+  it("answers kubectl's Table Accept header with Name and Age columns", async () => {
+    const res = await raw(kube.cloud, { path: "/api/v1/namespaces", headers: { accept: "application/json;as=Table;v=v1;g=meta.k8s.io,application/json" } });
+    const table = JSON.parse(res.body);
+    assert.equal(table.kind, "Table");
+    assert.deepEqual(table.columnDefinitions.map((c: any) => c.name), ["Name", "Age"]);
+    assert.deepEqual(table.rows.map((r: any) => r.cells[0]), ["default", "demo", "kube-system"]);
+    assert.equal(table.rows[0].object.kind, "PartialObjectMetadata");
+  });
+
+  it("ends a watch from a forgotten resourceVersion with a 410 Expired ERROR event", async () => {
+    const res = await raw(kube.cloud, { path: "/api/v1/namespaces?watch=true&resourceVersion=-5" });
+    const event = JSON.parse(res.body.trim());
+    assert.equal(event.type, "ERROR");
+    assert.equal(event.object.code, 410);
+    assert.equal(event.object.reason, "Expired");
+  });
+
   it("refuses a request without a bearer token with a 401 Status", async () => {
     const res = await raw(kube.cloud, { path: "/api/v1/namespaces", token: null });
     assert.equal(res.status, 401);
