@@ -104,6 +104,16 @@ describe("the Kubernetes API through @kubernetes/client-node", () => {
     assert.equal(table.rows[0].object.kind, "PartialObjectMetadata");
   });
 
+  it("pages lists with limit and continue", async () => {
+    for (const n of ["p1", "p2", "p3"]) await c.core.createNamespacedConfigMap({ namespace: "demo", body: { metadata: { name: n, labels: { paged: "yes" } } } });
+    const first = await c.core.listNamespacedConfigMap({ namespace: "demo", labelSelector: "paged=yes", limit: 2 });
+    assert.deepEqual(first.items.map((i) => i.metadata?.name), ["p1", "p2"]);
+    assert.equal(first.metadata?.remainingItemCount, 1);
+    const second = await c.core.listNamespacedConfigMap({ namespace: "demo", labelSelector: "paged=yes", limit: 2, _continue: first.metadata?._continue });
+    assert.deepEqual(second.items.map((i) => i.metadata?.name), ["p3"]);
+    assert.equal(second.metadata?._continue, undefined);
+  });
+
   it("ends a watch from a forgotten resourceVersion with a 410 Expired ERROR event", async () => {
     const res = await raw(kube.cloud, { path: "/api/v1/namespaces?watch=true&resourceVersion=-5" });
     const event = JSON.parse(res.body.trim());

@@ -175,6 +175,31 @@ function parseObjectBody(text: string, rp: ResourcePath, what: string): KubeObje
   return body as KubeObject;
 }
 
+/**
+ * `limit` and `continue`: the continue token names the last object returned (namespace/name), so
+ * a paged list is consistent with the key order even when objects come and go between pages.
+ */
+function paginate(items: KubeObject[], q: URLSearchParams): { items: KubeObject[]; meta: Record<string, unknown> } {
+  const token = q.get("continue");
+  let start = 0;
+  if (token) {
+    let after: string;
+    try {
+      after = String((JSON.parse(Buffer.from(token, "base64url").toString("utf8")) as { after?: unknown }).after);
+    } catch {
+      throw new KubeApiError(400, "BadRequest", "continue key is not valid: restart the list without `continue`");
+    }
+    start = items.findIndex((o) => `${o.metadata.namespace ?? ""}/${o.metadata.name}` > after);
+    if (start < 0) start = items.length;
+  }
+  const limit = Number(q.get("limit") ?? "0");
+  if (!Number.isInteger(limit) || limit <= 0 || start + limit >= items.length) return { items: items.slice(start), meta: {} };
+  const pageItems = items.slice(start, start + limit);
+  const last = pageItems[pageItems.length - 1]!;
+  const next = Buffer.from(JSON.stringify({ after: `${last.metadata.namespace ?? ""}/${last.metadata.name}` })).toString("base64url");
+  return { items: pageItems, meta: { continue: next, remainingItemCount: items.length - start - limit } };
+}
+
 const JSON_BODIES = new Set(["", "application/json", "application/yaml", "application/merge-patch+json", "application/strategic-merge-patch+json", "application/json-patch+json", "application/apply-patch+yaml"]);
 
 async function serveResource(ctx: HttpContext, req: IncomingMessage, res: ServerResponse, rp: ResourcePath, q: URLSearchParams, method: string, accept: string | undefined): Promise<void> {
@@ -201,10 +226,14 @@ async function serveResource(ctx: HttpContext, req: IncomingMessage, res: Server
           streams: ctx.streams,
         });
       }
-      const items = store.list(t, rp.namespace, selector);
+      const page = paginate(store.list(t, rp.namespace, selector), q);
       const rv = String(store.resourceVersion());
-      if (wantsTable(accept)) return sendJson(res, 200, toTable({ registry: store.registry, type: t.type, version: t.version, objects: items, resourceVersion: rv }));
-      return sendJson(res, 200, { kind: t.type.listKind, apiVersion: apiVersionOf(t.type.group, t.version), metadata: { resourceVersion: rv }, items });
+      const listMeta = { resourceVersion: rv, ...page.meta };
+      if (wantsTable(accept)) {
+        const table = toTable({ registry: store.registry, type: t.type, version: t.version, objects: page.items, resourceVersion: rv }) as Record<string, unknown>;
+        return sendJson(res, 200, { ...table, metadata: listMeta });
+      }
+      return sendJson(res, 200, { kind: t.type.listKind, apiVersion: apiVersionOf(t.type.group, t.version), metadata: listMeta, items: page.items });
     }
     if (method === "POST") {
       const body = parseObjectBody(await readBody(req), rp, "request body");
