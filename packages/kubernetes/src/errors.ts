@@ -48,7 +48,8 @@ function parseStatus(body: unknown): { reason?: string; message?: string } | und
     try {
       v = JSON.parse(v);
     } catch {
-      return v.trim() === "" ? undefined : { message: v.slice(0, 500) };
+      const text = v as string;
+      return text.trim() === "" ? undefined : { message: text.slice(0, 500) };
     }
   }
   if (v === null || typeof v !== "object") return undefined;

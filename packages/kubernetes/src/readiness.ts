@@ -37,7 +37,8 @@ export function hasReadiness(kind: string): boolean {
 }
 
 /** The readiness of a live object (see the module comment for the rules). */
-export function readinessOf(obj: Live): Readiness {
+export function readinessOf(live: object): Readiness {
+  const obj = live as Live;
   switch (obj.kind) {
     case "CustomResourceDefinition": {
       const names = condition(obj, "NamesAccepted");
@@ -91,7 +92,8 @@ function deploymentReadiness(obj: Live): Readiness {
  * Flux's readiness for its own objects (flux bootstrap `objectReconciled`): observed generation,
  * `Ready=True`, and (when given) the revision it reached.
  */
-export function fluxReadiness(obj: Live, o: { revision?: string; revisionField?: "artifact" | "lastAttemptedRevision" } = {}): Readiness {
+export function fluxReadiness(live: object, o: { revision?: string; revisionField?: "artifact" | "lastAttemptedRevision" } = {}): Readiness {
+  const obj = live as Live;
   const status = (obj.status ?? {}) as Record<string, unknown>;
   if ((obj.spec as { suspend?: unknown } | undefined)?.suspend === true) return { kind: "failed", message: "it is suspended (spec.suspend: true)" };
   if (obj.metadata?.generation !== undefined && status.observedGeneration !== obj.metadata.generation) {

@@ -99,8 +99,8 @@ export function selectComponents(objects: readonly KubeObject[], options: Compon
 
 /** A copy of `obj` moved to `namespace`, with the controllers' watch scope set. */
 function customise(obj: KubeObject, o: { namespace: string; watchAll: boolean }): KubeObject {
-  const out = structuredClone(obj) as { -readonly [K in keyof KubeObject]: KubeObject[K] } & Record<string, unknown>;
-  const md = { ...(out.metadata as Record<string, unknown>) } as Record<string, unknown>;
+  const out = structuredClone(obj) as unknown as Record<string, unknown>;
+  const md = { ...(out.metadata as Record<string, unknown>) };
   const labels = { ...((md.labels as Record<string, string> | undefined) ?? {}) };
   if (labels[INSTANCE_LABEL] !== undefined) labels[INSTANCE_LABEL] = o.namespace;
   if (Object.keys(labels).length > 0) md.labels = labels;
@@ -117,14 +117,14 @@ function customise(obj: KubeObject, o: { namespace: string; watchAll: boolean })
     }
     if (obj.kind === "ResourceQuota" && typeof md.name === "string") md.name = resuffix(md.name, o.namespace);
   }
-  out.metadata = md as KubeObject["metadata"];
+  out.metadata = md;
   if (obj.kind === "Deployment") {
     setWatchAll(out, o.watchAll);
     // flux's kustomization sets the common labels on the pod templates too (flux.md §1.3).
     const tmd = (out["spec"] as { template?: { metadata?: { labels?: Record<string, string> } } } | undefined)?.template?.metadata;
     if (tmd?.labels?.[INSTANCE_LABEL] !== undefined) tmd.labels[INSTANCE_LABEL] = o.namespace;
   }
-  return out as KubeObject;
+  return out as unknown as KubeObject;
 }
 
 function resuffix(name: string, namespace: string): string {

@@ -51,7 +51,7 @@ function at(obj: unknown, path: string): unknown {
  * Check failures for a Flux object: an apiVersion Flux no longer serves, and every removed field
  * present. `prefix` is put before property paths (e.g. `object.` when the object is nested).
  */
-export function removedFieldFailures(obj: { kind?: unknown; apiVersion?: unknown }, prefix = ""): CheckFailure[] {
+export function removedFieldFailures(obj: { readonly kind?: unknown; readonly apiVersion?: unknown; readonly [field: string]: unknown }, prefix = ""): CheckFailure[] {
   const kind = typeof obj.kind === "string" ? obj.kind : "";
   const failures: CheckFailure[] = [];
   const current = CURRENT_API_VERSIONS[kind];

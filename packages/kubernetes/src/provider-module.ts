@@ -1,0 +1,43 @@
+/**
+ * `iacProviders`: what the engine imports from `@iac/kubernetes`. One module serves the
+ * `kubernetes:*` types and the `flux:*` types of `@iac/kubernetes/flux`; one configuration (stack
+ * config `kubernetes:*`, overlaid by an explicit Provider's inputs) gives one client per cluster.
+ */
+import type { PropertyMap, Provider, ProviderModule, ProviderSet } from "@iac/sdk/provider";
+import { KubeClient } from "./client.js";
+import { fluxBootstrapProvider } from "./flux/bootstrap-provider.js";
+import { FLUX_OBJECT_TYPES } from "./flux/types.js";
+import { objectProvider } from "./object-provider.js";
+import { resolveSettings, type KubeSettings } from "./settings.js";
+import { TYPES } from "./types.js";
+
+/** Build the provider set from resolved settings (tests call this directly). */
+export function createProviderSet(settings: KubeSettings, options: { baseDir?: string } = {}): ProviderSet {
+  let client: KubeClient | undefined;
+  // Created on first use: check and diff never need the cluster, and a bad kubeconfig should fail the call that needs it.
+  const getClient = () => (client ??= new KubeClient(settings));
+  const providers: Record<string, Provider> = {
+    [TYPES.manifest]: objectProvider(getClient),
+    [TYPES.namespace]: objectProvider(getClient, { apiVersion: "v1", kind: "Namespace" }),
+    [TYPES.fluxBootstrap]: fluxBootstrapProvider({ client: getClient, settings, baseDir: options.baseDir }) as unknown as Provider<PropertyMap, PropertyMap>,
+  };
+  for (const [type, t] of Object.entries(FLUX_OBJECT_TYPES)) {
+    providers[type] = objectProvider(getClient, { apiVersion: t.apiVersion, kind: t.kind, defaultNamespace: "flux-system" });
+  }
+  return { provider: (type) => providers[type] };
+}
+
+/**
+ * The Kubernetes provider module.
+ *
+ * Config (`iac config set kubernetes:<key> <value>`, or an explicit `Provider`'s args):
+ * `kubeconfig` (contents or a path; else KUBECONFIG, else ~/.kube/config), `context`, `namespace`
+ * (for namespaced objects that name none). With IAC_LOCAL_ENDPOINTS set (`iac ... --local`), the
+ * local cloud's cluster is used.
+ */
+export const iacProviders: ProviderModule = {
+  package: "kubernetes",
+  configure(config, ctx) {
+    return createProviderSet(resolveSettings({ config, env: process.env, baseDir: ctx.projectDir }), { baseDir: ctx.projectDir });
+  },
+};
