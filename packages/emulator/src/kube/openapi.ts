@@ -39,19 +39,65 @@ const FIELD_MANAGER = query("fieldManager", "a name associated with the actor or
 const FIELD_VALIDATION = query("fieldValidation", "instructs the server on how to handle objects in the request containing unknown or duplicate fields: Ignore, Warn or Strict");
 const FORCE = query("force", "Force is going to \"force\" Apply requests; it must be unset for non-apply patch requests");
 
+const OBJECT_META = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta";
+
+/** ObjectMeta as the apiserver publishes it, with the patch strategies client-side apply needs. */
+const OBJECT_META_SCHEMA = {
+  type: "object",
+  description: "ObjectMeta is metadata that all persisted resources must have.",
+  properties: {
+    name: { type: "string" },
+    generateName: { type: "string" },
+    namespace: { type: "string" },
+    uid: { type: "string" },
+    resourceVersion: { type: "string" },
+    generation: { type: "integer", format: "int64" },
+    creationTimestamp: { type: "string", format: "date-time" },
+    deletionTimestamp: { type: "string", format: "date-time" },
+    deletionGracePeriodSeconds: { type: "integer", format: "int64" },
+    labels: { type: "object", additionalProperties: { type: "string" } },
+    annotations: { type: "object", additionalProperties: { type: "string" } },
+    finalizers: { type: "array", items: { type: "string" }, "x-kubernetes-list-type": "set", "x-kubernetes-patch-strategy": "merge" },
+    ownerReferences: {
+      type: "array",
+      items: { type: "object", "x-kubernetes-map-type": "atomic", "x-kubernetes-preserve-unknown-fields": true },
+      "x-kubernetes-list-type": "map",
+      "x-kubernetes-list-map-keys": ["uid"],
+      "x-kubernetes-patch-merge-key": "uid",
+      "x-kubernetes-patch-strategy": "merge",
+    },
+    managedFields: { type: "array", items: { type: "object", "x-kubernetes-preserve-unknown-fields": true }, "x-kubernetes-list-type": "atomic" },
+  },
+};
+
+/** A CRD's schema as published: apiVersion, kind and metadata added, as the apiserver does. */
+function publishedCrdSchema(schema: Record<string, unknown>): Record<string, unknown> {
+  const properties = typeof schema["properties"] === "object" && schema["properties"] !== null ? (schema["properties"] as Record<string, unknown>) : {};
+  return {
+    ...schema,
+    type: "object",
+    properties: {
+      ...properties,
+      apiVersion: { type: "string" },
+      kind: { type: "string" },
+      metadata: { allOf: [{ $ref: `#/components/schemas/${OBJECT_META}` }] },
+    },
+  };
+}
+
 /** The v3 document of one group-version. */
 export function groupVersionDocument(registry: ResourceRegistry, group: string, version: string): Record<string, unknown> | undefined {
   const types = registry.inGroupVersion(group, version);
   if (types.length === 0) return undefined;
   const paths: Record<string, unknown> = {};
-  const schemas: Record<string, unknown> = {};
+  const schemas: Record<string, unknown> = { [OBJECT_META]: OBJECT_META_SCHEMA };
   for (const t of types) {
     const gvk = { group, version, kind: t.kind };
     const name = schemaName(t, version);
     const ref = { $ref: `#/components/schemas/${name}` };
     const crdSchema = registry.schemaOf(t, version);
     schemas[name] = {
-      ...(crdSchema ?? { type: "object", "x-kubernetes-preserve-unknown-fields": true }),
+      ...(crdSchema ? publishedCrdSchema(crdSchema) : { type: "object", "x-kubernetes-preserve-unknown-fields": true }),
       description: crdSchema?.["description"] ?? `${t.kind} (${apiVersionOf(group, version)}), served by the iac local cloud.`,
       // Only custom kinds name their GVK here: kubectl's client-side apply computes strategic
       // merge patches of built-ins from a GVK-tagged schema when it finds one, and these open
@@ -79,7 +125,9 @@ export function groupVersionDocument(registry: ResourceRegistry, group: string, 
         ...op("patch", [DRY_RUN, FIELD_MANAGER, FIELD_VALIDATION, FORCE]),
         requestBody: {
           content: Object.fromEntries(
-            ["application/apply-patch+yaml", "application/json-patch+json", "application/merge-patch+json", "application/strategic-merge-patch+json"].map((m) => [m, { schema: { type: "object" } }]),
+            // Custom resources take no strategic merge patch; kubectl's client-side apply reads this
+            // list to choose between a strategic and a JSON merge patch (apply/patcher.go).
+            ["application/apply-patch+yaml", "application/json-patch+json", "application/merge-patch+json", ...(t.crd === undefined ? ["application/strategic-merge-patch+json"] : [])].map((m) => [m, { schema: { type: "object" } }]),
           ),
           required: true,
         },
