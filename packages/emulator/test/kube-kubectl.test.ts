@@ -196,6 +196,23 @@ describe("the Kubernetes API through kubectl", { skip }, () => {
     assert.match(run.stderr, /The Deployment "web" is invalid: spec\.selector: Invalid value: .*: field is immutable/);
   });
 
+  it("client-side applies built-ins and custom resources (strategic and JSON merge patches) without warnings", async () => {
+    const ns = "apiVersion: v1\nkind: Namespace\nmetadata: {name: csa}\n";
+    const cm = (v: string) => `${ns}---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: csa}\ndata: {a: "${v}"}\n`;
+    const first = await kubectl(["apply", "-f", "-"], cm("1"));
+    assert.equal(first.stdout, "namespace/csa created\nconfigmap/c created\n", first.stderr);
+    const second = await kubectl(["apply", "-f", "-"], cm("2"));
+    assert.equal(second.stdout, "namespace/csa unchanged\nconfigmap/c configured\n");
+    assert.equal(second.stderr, "");
+    await kubectl(["apply", "--server-side", "-f", file("crd.yaml", CRD)]);
+    const widget = (size: number) => `apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w2, namespace: csa}\nspec: {size: ${size}}\n`;
+    assert.equal((await kubectl(["apply", "-f", "-"], widget(1))).stdout, "widget.example.com/w2 created\n");
+    const changed = await kubectl(["apply", "-f", "-"], widget(2));
+    assert.equal(changed.stdout, "widget.example.com/w2 configured\n", changed.stderr);
+    assert.equal(changed.stderr, "");
+    assert.equal((await kubectl(["get", "widget", "w2", "-n", "csa", "-o", "jsonpath={.spec.size}"])).stdout, "2");
+  });
+
   it("resolves short names and categories (get deploy, get all)", async () => {
     const run = await kubectl(["get", "all"]);
     assert.equal(run.rc, 0, run.stderr);
