@@ -27,6 +27,8 @@ export interface DeploymentOptions {
   readonly resources: readonly ResourceState[];
   readonly providers: ProviderRegistry;
   readonly limiter: Limiter;
+  /** Bounds the steps past their dependency wait at once (see {@link Deployment.admission}). */
+  readonly admission: Limiter;
   readonly signal: AbortSignal;
   readonly targets?: ReadonlySet<string>;
 }
@@ -42,12 +44,25 @@ export class Deployment {
   readonly writer: StateWriter | undefined;
   readonly providers: ProviderRegistry;
   readonly limiter: Limiter;
+  /**
+   * Steps in progress at once (check, diff, waiting for a `--parallel` slot, the state write), a
+   * few times `--parallel`: enough to keep every slot busy, few enough that a step's short-lived
+   * objects die young instead of 10,000 half-done steps holding theirs while they queue.
+   */
+  readonly admission: Limiter;
   readonly signal: AbortSignal;
   readonly targets: ReadonlySet<string> | undefined;
   /** Live resources by URN (pending-delete copies excluded); refresh and pending-op resolution update it. */
   readonly olds = new Map<string, ResourceState>();
   /** Old copies waiting for deletion: left by an earlier run, or by a create-before-delete replace now. */
   readonly pendingDeletes: ResourceState[] = [];
+  /** Old URNs a registration of this run has taken (by URN or alias): their steps are this run's. */
+  readonly claimed = new Set<string>();
+  /**
+   * Resources deleted in this run because a resource they depend on was replaced
+   * delete-before-replace and they had to be replaced with it: their create is reported as a replace.
+   */
+  readonly recreating = new Map<string, ResourceState>();
   readonly counts: Partial<Record<StepKind, number>> = {};
   failed = 0;
   changes = false;
@@ -65,6 +80,7 @@ export class Deployment {
     this.writer = options.writer;
     this.providers = options.providers;
     this.limiter = options.limiter;
+    this.admission = options.admission;
     this.signal = options.signal;
     this.targets = options.targets;
     this.#emit = options.emit;
@@ -130,15 +146,7 @@ export class Deployment {
 
   /** The context every provider call of one resource receives; `log` becomes diagnostic events. */
   providerContext(r: { readonly urn: string; readonly type: string; readonly name: string; readonly timeouts?: ProviderContext["timeouts"] }): ProviderContext {
-    return {
-      urn: r.urn,
-      type: r.type,
-      name: r.name,
-      preview: this.preview,
-      signal: this.signal,
-      log: this.logger(r.urn),
-      timeouts: r.timeouts ?? {},
-    };
+    return new StepProviderContext(this, r.urn, r.type, r.name, r.timeouts ?? NO_TIMEOUTS);
   }
 
   logger(urn?: string): ProviderLogger {
@@ -160,36 +168,64 @@ export function nameOfUrn(urn: string): string {
 export function stepInfo(options: {
   readonly urn: string;
   readonly type: string;
-  readonly name?: string;
-  readonly parent?: string;
+  readonly name?: string | undefined;
+  readonly parent?: string | undefined;
   readonly kind: StepKind;
-  readonly deleteBeforeReplace?: boolean;
-  readonly diffs?: readonly PropertyDiff[];
-  readonly olds?: PropertyMap;
-  readonly news?: PropertyMap;
+  readonly deleteBeforeReplace?: boolean | undefined;
+  readonly diffs?: readonly PropertyDiff[] | undefined;
+  readonly olds?: PropertyMap | undefined;
+  readonly news?: PropertyMap | undefined;
 }): StepInfo {
-  const { diffs } = options;
-  const pick = (m: PropertyMap | undefined): Record<string, unknown> | undefined => {
-    if (!m) return undefined;
-    if (!diffs) return mask(m) as Record<string, unknown>;
-    const out: Record<string, unknown> = {};
-    for (const d of diffs) {
-      const top = /^[^.[]+/.exec(d.path)?.[0] ?? d.path;
-      if (top in m) out[top] = mask(m[top]);
-    }
-    return out;
-  };
-  const olds = pick(options.olds);
-  const news = pick(options.news);
-  return {
+  // Built field by field, without spreads of temporaries: one object per step event.
+  const info: { -readonly [K in keyof StepInfo]: StepInfo[K] } = {
     urn: options.urn,
     type: options.type,
     name: options.name ?? nameOfUrn(options.urn),
-    ...(options.parent === undefined ? {} : { parent: options.parent }),
     kind: options.kind,
-    ...(options.deleteBeforeReplace === undefined ? {} : { deleteBeforeReplace: options.deleteBeforeReplace }),
-    ...(diffs === undefined ? {} : { diffs }),
-    ...(olds === undefined ? {} : { olds }),
-    ...(news === undefined ? {} : { news }),
   };
+  const { diffs } = options;
+  if (options.parent !== undefined) info.parent = options.parent;
+  if (options.deleteBeforeReplace !== undefined) info.deleteBeforeReplace = options.deleteBeforeReplace;
+  if (diffs !== undefined) info.diffs = diffs;
+  if (options.olds) info.olds = pick(options.olds, diffs);
+  if (options.news) info.news = pick(options.news, diffs);
+  return info;
+}
+
+/** The masked properties of `m` that `diffs` name (all of them without diffs; `mask` copies only when it must). */
+function pick(m: PropertyMap, diffs: readonly PropertyDiff[] | undefined): Record<string, unknown> {
+  if (!diffs) return mask(m) as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const d of diffs) {
+    const top = /^[^.[]+/.exec(d.path)?.[0] ?? d.path;
+    if (top in m) out[top] = mask(m[top]);
+  }
+  return out;
+}
+
+const NO_TIMEOUTS: ProviderContext["timeouts"] = Object.freeze({});
+
+/**
+ * A {@link ProviderContext} whose logger is made on first use: most steps never log, and 10,000
+ * steps would otherwise each carry three closures.
+ */
+class StepProviderContext implements ProviderContext {
+  readonly preview: boolean;
+  readonly signal: AbortSignal;
+  readonly #dep: Deployment;
+  #log: ProviderLogger | undefined;
+  constructor(
+    dep: Deployment,
+    readonly urn: string,
+    readonly type: string,
+    readonly name: string,
+    readonly timeouts: ProviderContext["timeouts"],
+  ) {
+    this.#dep = dep;
+    this.preview = dep.preview;
+    this.signal = dep.signal;
+  }
+  get log(): ProviderLogger {
+    return (this.#log ??= this.#dep.logger(this.urn));
+  }
 }

@@ -38,8 +38,6 @@ export class DeploymentMonitor implements Monitor {
   readonly projectDir: string;
   readonly #dep: Deployment;
   readonly #regs = new Registrations();
-  /** URNs of old state accounted for by this run's registrations (own URN or alias). */
-  readonly #claimed = new Set<string>();
   /** Component records written in this run (for registerOutputs). */
   readonly #components = new Map<string, ResourceState>();
   readonly #stashedOutputs = new Map<string, PropertyMap>();
@@ -63,7 +61,7 @@ export class DeploymentMonitor implements Monitor {
 
   /** Old URNs this run accounts for: everything else in state is deleted once the program completes. */
   get claimed(): ReadonlySet<string> {
-    return this.#claimed;
+    return this.#dep.claimed;
   }
 
   /** What a registered resource needs to exist first (only with `recordEdges`). */
@@ -199,13 +197,13 @@ export class DeploymentMonitor implements Monitor {
     if (!old) {
       for (const a of reg.options.aliases ?? []) {
         const candidate = olds.get(a);
-        if (candidate && !this.#claimed.has(a) && !this.#regs.isRegistered(a)) {
+        if (candidate && !this.#dep.claimed.has(a) && !this.#regs.isRegistered(a)) {
           old = candidate;
           break;
         }
       }
     }
-    if (old) this.#claimed.add(old.urn);
+    if (old) this.#dep.claimed.add(old.urn);
     return old;
   }
 
@@ -217,7 +215,7 @@ export class DeploymentMonitor implements Monitor {
     if (isProviderType(reg.type)) return this.#providerResource(reg, old);
     // Not inside a --parallel slot: check and diff never touch the cloud; only provider calls that
     // do take a slot (steps.ts inSlot), so slots are never held while writing state or planning.
-    return registerCustom(dep, { reg, ...(old === undefined ? {} : { old }) });
+    return dep.admission.run(() => registerCustom(dep, { reg, ...(old === undefined ? {} : { old }) }));
   }
 
   /** Under `--target`, what is not targeted keeps its old state as is (no diff, no write). */
@@ -265,6 +263,9 @@ export class DeploymentMonitor implements Monitor {
     const t0 = performance.now();
     this.#providerInputs.set(reg.urn, reg.inputs);
     const kind = !old ? "create" : deepEqual(old.inputs, reg.inputs) ? "same" : "update";
+    // New inputs, new configuration: the resources that use this provider (they wait for this step)
+    // are checked, diffed and changed by a provider configured with them, not with the old ones.
+    if (kind === "update") dep.providers.reconfigure(reg.urn);
     const id = old?.id ?? randomUUID();
     const rec = recordOf({ reg, id, inputs: reg.inputs, outputs: reg.inputs, ...(old?.created ? { created: old.created } : {}), now: new Date().toISOString() });
     const info = stepInfo({ urn: reg.urn, type: reg.type, name: reg.name, parent: reg.parent, kind });

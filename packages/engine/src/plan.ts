@@ -19,10 +19,10 @@ export interface DecideInput {
   /** Whether the state holds the resource (found by URN or alias). */
   readonly exists: boolean;
   /** The old resource's id, when it exists (an `import` of the same id is then a no-op). */
-  readonly oldId?: string;
+  readonly oldId?: string | undefined;
   /** The diff of old against new inputs; required when `exists`. */
-  readonly diff?: DiffResult;
-  readonly importId?: string;
+  readonly diff?: DiffResult | undefined;
+  readonly importId?: string | undefined;
   /** Protected in the state or in the program: blocks replace. */
   readonly protect: boolean;
   /** Asked by the program (the provider's own wish is in the diff). */

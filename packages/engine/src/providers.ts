@@ -34,6 +34,10 @@ export class ProviderRegistry {
   readonly #options: ProviderRegistryOptions;
   readonly #modules = new Map<string, Promise<ProviderModule>>();
   readonly #sets = new Map<string, Promise<ProviderSet>>();
+  /** Providers already resolved, by module, provider URN and type: the step's hot path needs no promise. */
+  readonly #resolved = new Map<string, Provider>();
+  /** Sets replaced by {@link reconfigure}; disposed with the others at the end. */
+  readonly #retired: Promise<ProviderSet>[] = [];
 
   constructor(options: ProviderRegistryOptions) {
     this.#options = options;
@@ -47,8 +51,11 @@ export class ProviderRegistry {
     if (!ref) {
       throw new ProviderLoadError(`No provider module is named for ${type}: its resource class must pass \`module\` to CustomResource.`);
     }
-    const set = await this.#set(ref);
+    const pending = this.#set(ref);
+    const set = await pending;
     const provider = set.provider(type);
+    // Cached only if the set is still the current one (no reconfigure while it was being made).
+    if (provider && this.#sets.get(setKey(ref)) === pending) this.#resolved.set(resolvedKey(ref, type), provider);
     if (!provider) {
       throw new ProviderLoadError(
         `The provider module ${ref.module} does not know the type ${type}: check the type token, or upgrade ${ref.module} to a version that has it.`,
@@ -57,14 +64,35 @@ export class ProviderRegistry {
     return provider;
   }
 
+  /** The provider of `type` when {@link get} has already resolved it with the current configuration. */
+  cached(ref: ProviderRef | undefined, type: string): Provider | undefined {
+    return ref ? this.#resolved.get(resolvedKey(ref, type)) : undefined;
+  }
+
+  /**
+   * The explicit provider resource `urn` has new inputs: providers configured with its old ones
+   * (by a refresh or a pending operation earlier in the run) are dropped, so every later call (the
+   * diffs of the resources that use it, their updates, deletes) gets a provider configured anew.
+   */
+  reconfigure(urn: string): void {
+    const suffix = `\u0000${urn}`;
+    for (const [key, set] of this.#sets) {
+      if (key.endsWith(suffix)) {
+        this.#sets.delete(key);
+        this.#retired.push(set);
+      }
+    }
+    for (const key of this.#resolved.keys()) if (key.includes(`${suffix}\u0000`)) this.#resolved.delete(key);
+  }
+
   /** Disposes every configured provider set (connections, helpers). */
   async dispose(): Promise<void> {
-    const sets = await Promise.allSettled(this.#sets.values());
+    const sets = await Promise.allSettled([...this.#sets.values(), ...this.#retired]);
     await Promise.allSettled(sets.map((s) => (s.status === "fulfilled" ? s.value.dispose?.() : undefined)));
   }
 
   #set(ref: ProviderRef): Promise<ProviderSet> {
-    const key = `${ref.module}\u0000${ref.urn ?? ""}`;
+    const key = setKey(ref);
     let set = this.#sets.get(key);
     if (!set) {
       set = this.#configure(ref);
@@ -140,4 +168,12 @@ export class ProviderRegistry {
       }
     }
   }
+}
+
+function setKey(ref: ProviderRef): string {
+  return `${ref.module}\u0000${ref.urn ?? ""}`;
+}
+
+function resolvedKey(ref: ProviderRef, type: string): string {
+  return `${setKey(ref)}\u0000${type}`;
 }

@@ -129,6 +129,7 @@ function newDeployment(o: {
       providerInputs: (urn) => monitor?.providerInputs(urn) ?? baseByUrn.get(urn)?.inputs,
     }),
     limiter: new Limiter(options.parallel ?? DEFAULT_PARALLEL),
+    admission: new Limiter(admissionOf(options.parallel ?? DEFAULT_PARALLEL)),
     signal: options.signal ?? new AbortController().signal,
     ...(o.targets ? { targets: o.targets } : {}),
   });
@@ -141,6 +142,11 @@ interface Executed {
   readonly outputs: PropertyMap;
   /** The program threw or did not compile (counted in `dep.failed`); its resources were recorded. */
   readonly programError?: ProgramError;
+}
+
+/** Steps admitted at once: four per `--parallel` slot (at least 64). */
+function admissionOf(parallel: number): number {
+  return Math.max(64, 4 * Math.max(1, Math.floor(parallel)));
 }
 
 /** Runs the operation proper. */

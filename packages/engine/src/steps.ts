@@ -5,6 +5,7 @@
  */
 import { UNKNOWN, type DiffResult, type PropertyMap, type Provider, type ProviderContext } from "@iac/sdk/provider";
 import type { RegistrationResult, ResourceRegistration } from "@iac/sdk/runtime";
+import type { StepInfo } from "./api.js";
 import { type Deployment, stepInfo } from "./deployment.js";
 import { adjustDiff, defaultDiff } from "./diff.js";
 import { CheckFailedError, EngineError, ProtectedResourceError } from "./errors.js";
@@ -28,9 +29,10 @@ export async function registerCustom(dep: Deployment, input: CustomStepInput): P
   const { reg, old } = input;
   const t0 = performance.now();
   const ctx = dep.providerContext({ urn: reg.urn, type: reg.type, name: reg.name, timeouts: reg.options.customTimeouts });
-  let info = stepInfo({ urn: reg.urn, type: reg.type, name: reg.name, parent: reg.parent, kind: old ? "update" : "create" });
+  // Built only when needed: a step that fails before its plan is known reports this one.
+  let info: StepInfo | undefined;
   try {
-    const provider = await dep.providers.get(reg.provider, reg.type);
+    const provider = dep.providers.cached(reg.provider, reg.type) ?? (await dep.providers.get(reg.provider, reg.type));
     const { plain, secretKeys } = unwrapMap(reg.inputs);
     const oldInputs = old ? unwrapMap(old.inputs).plain : undefined;
     const oldOutputs = old ? unwrapMap(old.outputs).plain : undefined;
@@ -50,16 +52,19 @@ export async function registerCustom(dep: Deployment, input: CustomStepInput): P
     }
     const decision = decide({
       exists: old !== undefined,
-      ...(old?.id === undefined ? {} : { oldId: old.id }),
-      ...(diff === undefined ? {} : { diff }),
-      ...(reg.options.import === undefined ? {} : { importId: reg.options.import }),
+      oldId: old?.id,
+      diff,
+      importId: reg.options.import,
       protect: old?.protect === true || reg.options.protect === true,
       deleteBeforeReplace: reg.options.deleteBeforeReplace === true,
     });
-    const secretOutputs = new Set<string>([...secretKeys, ...(provider.secretOutputs ?? []), ...(reg.options.additionalSecretOutputs ?? [])]);
+    const secretOutputs = secretOutputsOf(secretKeys, provider.secretOutputs, reg.options.additionalSecretOutputs);
     // An input echoed by a secret output is secret too: showing it in the step's `news` would leak it.
     const inputs = wrapKeys(news, secretOutputs);
-    const kind = stepKindOf(decision);
+    // A resource deleted earlier in this run because a dependency was replaced delete-before-replace:
+    // its create is the second half of that replace.
+    const recreated = decision.kind === "create" && dep.recreating.has(reg.urn);
+    const kind = recreated ? "replace" : stepKindOf(decision);
     const changed = decision.kind === "update" || decision.kind === "replace" || decision.kind === "blocked";
     info = stepInfo({
       urn: reg.urn,
@@ -67,9 +72,10 @@ export async function registerCustom(dep: Deployment, input: CustomStepInput): P
       name: reg.name,
       parent: reg.parent,
       kind,
-      ...(decision.kind === "replace" ? { deleteBeforeReplace: decision.deleteBeforeReplace } : {}),
-      ...(changed ? { diffs: decision.diff.detailed, olds: old?.inputs, news: inputs } : {}),
-      ...(decision.kind === "create" || decision.kind === "import" ? { news: inputs } : {}),
+      deleteBeforeReplace: decision.kind === "replace" ? decision.deleteBeforeReplace : recreated ? true : undefined,
+      diffs: changed ? decision.diff.detailed : undefined,
+      olds: changed ? old?.inputs : undefined,
+      news: changed || decision.kind === "create" || decision.kind === "import" ? inputs : undefined,
     });
     dep.planned(info);
     if (decision.kind === "blocked") throw new ProtectedResourceError(reg.urn, "replace");
@@ -80,15 +86,21 @@ export async function registerCustom(dep: Deployment, input: CustomStepInput): P
     if (kind !== "same") dep.started(info);
     const step: StepContext = { dep, reg, old, provider, ctx, news, inputs, secretOutputs, oldInputs, oldOutputs };
     const result = await execute(step, decision, (diffs) => {
-      info = { ...info, diffs };
+      info = { ...info!, diffs };
     });
     dep.count(kind);
     dep.done(info, t0);
     return result;
   } catch (error) {
-    dep.stepFailed(info, error, t0);
+    dep.stepFailed(info ?? stepInfo({ urn: reg.urn, type: reg.type, name: reg.name, parent: reg.parent, kind: old ? "update" : "create" }), error, t0);
     throw error;
   }
+}
+
+/** The top-level outputs to keep secret: shared empty set in the common case of none. */
+function secretOutputsOf(secretKeys: ReadonlySet<string>, fromProvider: readonly string[] | undefined, fromOptions: readonly string[] | undefined): ReadonlySet<string> {
+  if (!fromProvider?.length && !fromOptions?.length) return secretKeys;
+  return new Set<string>([...secretKeys, ...(fromProvider ?? []), ...(fromOptions ?? [])]);
 }
 
 interface StepContext {

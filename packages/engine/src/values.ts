@@ -37,21 +37,35 @@ export function unwrapSecrets(v: PropertyValue): PropertyValue {
  * names that held a secret anywhere (so the outputs of the same name are re-marked secret).
  */
 export function unwrapMap(map: PropertyMap): { readonly plain: PropertyMap; readonly secretKeys: ReadonlySet<string> } {
-  const plain: PropertyMap = {};
+  let plain: PropertyMap | undefined;
   let secretKeys: Set<string> | undefined;
   for (const k in map) {
     const v = map[k];
     if (containsSecret(v)) {
       (secretKeys ??= new Set()).add(k);
+      if (!plain) {
+        plain = {};
+        for (const before in map) {
+          if (before === k) break;
+          plain[before] = map[before];
+        }
+      }
       plain[k] = unwrapSecrets(v);
-    } else {
+    } else if (plain) {
       plain[k] = v;
     }
   }
-  return { plain, secretKeys: secretKeys ?? EMPTY };
+  // Without secrets the map itself is the plain map: providers receive it read-only.
+  return { plain: plain ?? map, secretKeys: secretKeys ?? EMPTY };
 }
 
-const EMPTY: ReadonlySet<string> = new Set();
+/** {@link unwrapMap}'s plain map only. */
+export function plainOf(map: PropertyMap): PropertyMap {
+  return unwrapMap(map).plain;
+}
+
+/** The empty set of secret keys (shared). */
+export const EMPTY: ReadonlySet<string> = new Set();
 
 /** Wraps the named top-level properties of `map` as secrets (already wrapped ones stay as they are). */
 export function wrapKeys(map: PropertyMap, keys: Iterable<string>): PropertyMap {
@@ -108,17 +122,40 @@ export function sameRecord(a: PropertyValue | undefined, b: PropertyValue | unde
   return n === 0;
 }
 
-/** A copy fit for events and logs: secrets become "[secret]", unknowns "(known after apply)". */
+/**
+ * The value fit for events and logs: secrets become "[secret]", unknowns "(known after apply)".
+ * Copy on write: a value with neither is returned as is (no allocation on the hot path), so
+ * what an event holds must be treated as read-only, as its type says.
+ */
 export function mask(v: unknown): unknown {
   if (v === UNKNOWN) return UNKNOWN_MASK;
+  if (v === null || typeof v !== "object") return v;
   if (isSecretValue(v)) return SECRET_MASK;
-  if (Array.isArray(v)) return v.map(mask);
-  if (v !== null && typeof v === "object") {
-    const out: Record<string, unknown> = {};
-    for (const k in v as Record<string, unknown>) out[k] = mask((v as Record<string, unknown>)[k]);
-    return out;
+  if (Array.isArray(v)) {
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < v.length; i++) {
+      const item: unknown = v[i];
+      const m = mask(item);
+      if (m !== item && !copy) copy = v.slice(0, i);
+      if (copy) copy.push(m);
+    }
+    return copy ?? v;
   }
-  return v;
+  const source = v as Record<string, unknown>;
+  let out: Record<string, unknown> | undefined;
+  for (const k in source) {
+    const item = source[k];
+    const m = mask(item);
+    if (m !== item && !out) {
+      out = {};
+      for (const before in source) {
+        if (before === k) break;
+        out[before] = source[before];
+      }
+    }
+    if (out) out[k] = m;
+  }
+  return out ?? v;
 }
 
 /** {@link mask} for a whole map. */

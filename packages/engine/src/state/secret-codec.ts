@@ -55,15 +55,38 @@ function isMarked(v: unknown): boolean {
   return v !== null && typeof v === "object" && (v as Record<string, unknown>)[SECRET_SIG] === SECRET_SIG_VALUE;
 }
 
-/** Deep copy of a JSON value where `replace` may substitute any object or array node. */
+/**
+ * A JSON value where `replace` may substitute any object or array node. Copy on write: a node
+ * none of whose descendants is replaced is returned as is, so a record without secrets costs no
+ * allocation (this runs for every journal record on the deployment's hot path).
+ */
 function walk(value: unknown, replace: (v: object) => unknown): unknown {
   if (value === null || typeof value !== "object") return value;
   const replaced = replace(value);
   if (replaced !== undefined) return replaced;
-  if (Array.isArray(value)) return value.map((item) => walk(item, replace));
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) {
-    if (v !== undefined) out[k] = walk(v, replace);
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      const next = walk(item, replace);
+      if (next !== item && !copy) copy = value.slice(0, i);
+      if (copy) copy.push(next);
+    }
+    return copy ?? value;
   }
-  return out;
+  const source = value as Record<string, unknown>;
+  let out: Record<string, unknown> | undefined;
+  for (const k in source) {
+    const v = source[k];
+    const next = v === undefined ? undefined : walk(v, replace);
+    if (next !== v && !out) {
+      out = {};
+      for (const before in source) {
+        if (before === k) break;
+        if (source[before] !== undefined) out[before] = source[before];
+      }
+    }
+    if (out && next !== undefined) out[k] = next;
+  }
+  return out ?? value;
 }
