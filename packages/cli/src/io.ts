@@ -34,11 +34,59 @@ export interface Io {
 }
 
 export function resolveIo(options: IoOptions): Io {
-  const out = options.out ?? process.stdout;
-  const err = options.err ?? process.stderr;
+  const out = options.out ?? guardOutput(process.stdout);
+  const err = options.err ?? guardOutput(process.stderr);
   const stdin = options.stdin ?? process.stdin;
   const env = options.env ?? process.env;
   return { out, err, stdin, env, interactive: stdin.isTTY === true && err.isTTY === true };
+}
+
+/**
+ * Errors of a write whose reader has gone (`iac up --json | head -5`). They are not failures of
+ * the command: the deployment must still finish, record its state and release its lock.
+ */
+function isClosedOutput(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return code === "EPIPE" || code === "ERR_STREAM_DESTROYED" || code === "ERR_STREAM_WRITE_AFTER_END";
+}
+
+/**
+ * The 'error' listener of stdout and stderr. Without one, Node turns the EPIPE of a closed pipe
+ * into an uncaught exception that kills the process mid-deployment (a stale lock and pending
+ * operations). The stream is destroyed by then, and {@link guardOutput} stops writing to it.
+ * Any other error is rethrown: it is as fatal as it was without the listener.
+ */
+function onOutputError(error: Error): void {
+  if (isClosedOutput(error)) return;
+  throw error;
+}
+
+/**
+ * A process stream (stdout, stderr) that ignores a closed reader: writes after the reader went
+ * away are dropped instead of crashing the run. Installs the 'error' listener once per stream.
+ */
+export function guardOutput(stream: NodeJS.WriteStream): OutStream {
+  if (!stream.listeners("error").includes(onOutputError)) stream.on("error", onOutputError);
+  return {
+    write(chunk: string): boolean {
+      if (stream.destroyed || stream.writableEnded) return false;
+      try {
+        return stream.write(chunk);
+      } catch (error) {
+        if (isClosedOutput(error)) return false;
+        throw error;
+      }
+    },
+    get isTTY() {
+      return stream.isTTY;
+    },
+    get columns() {
+      return stream.columns;
+    },
+    get rows() {
+      return stream.rows;
+    },
+  };
 }
 
 /** The formats of `node:util` `styleText` the renderer uses. */

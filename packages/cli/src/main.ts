@@ -11,6 +11,7 @@ import { localServe } from "./commands/local.js";
 import { stackInit, stackLs, stackOutput, stackRm, stackSelect } from "./commands/stack.js";
 import { stateDelete, stateExport, stateImport, stateLs, stateShow, stateUnprotect } from "./commands/state.js";
 import { handleInterrupts } from "./interrupt.js";
+import { guardOutput } from "./io.js";
 
 type Dispatch = (signal: AbortSignal) => Promise<number>;
 
@@ -78,6 +79,9 @@ function deployOptions(args: DeployArgs, signal: AbortSignal): DeployOptions {
  * @returns the exit code: 0 ok, 1 failure, 2 usage, 3 unexpected changes, 130 interrupted
  */
 export async function main(argv: readonly string[]): Promise<number> {
+  // A reader that closes early (`iac up --json | head`) must not crash the run: see guardOutput.
+  const stderr = guardOutput(process.stderr);
+  guardOutput(process.stdout);
   let dispatch: Dispatch | undefined;
   // Only runs that can stop cleanly take over Ctrl-C; elsewhere the default (exit at once) is right.
   let interruptible = false;
@@ -177,18 +181,18 @@ export async function main(argv: readonly string[]): Promise<number> {
     const args = await parser.parseAsync();
     verbose = Boolean(args.verbose);
   } catch (error) {
-    process.stderr.write(`${formatError(error, { verbose })}\n`);
-    process.stderr.write("Run `iac --help` for usage.\n");
+    stderr.write(`${formatError(error, { verbose })}\n`);
+    stderr.write("Run `iac --help` for usage.\n");
     return ExitCode.usage;
   }
   // --help and --version print and set no command.
   if (dispatch === undefined) return ExitCode.ok;
-  const interrupt = interruptible ? handleInterrupts({ err: process.stderr }) : undefined;
+  const interrupt = interruptible ? handleInterrupts({ err: stderr }) : undefined;
   try {
     return await dispatch(interrupt?.signal ?? new AbortController().signal);
   } catch (error) {
     // Commands report their own errors; this catches what fails before one starts (bad flag values).
-    process.stderr.write(`${formatError(error, { verbose })}\n`);
+    stderr.write(`${formatError(error, { verbose })}\n`);
     return exitCodeOf(error);
   } finally {
     interrupt?.dispose();
