@@ -9,7 +9,7 @@ import { spawn } from "node:child_process";
 import { IAC, TestProject, finish, show, type IacResult } from "./cli-fixture.js";
 
 const SCRIPT = "/usr/bin/script";
-const skip = existsSync(SCRIPT) ? false : "util-linux `script` (for a pseudo-terminal) is not installed";
+const HAS_SCRIPT = existsSync(SCRIPT);
 
 const program = `
 import { Thing } from "./thing.js";
@@ -32,7 +32,7 @@ function onTerminal(args: readonly string[], answer: string): Promise<IacResult>
   return finish(child, answer);
 }
 
-test("answering no to the confirmation changes nothing and exits 1", { skip }, async () => {
+test("answering no to the confirmation changes nothing and exits 1", { skip: HAS_SCRIPT ? false : "util-linux `script` (for a pseudo-terminal) is not installed" }, async () => {
   const r = await onTerminal(["up"], "n\n");
   assert.equal(r.code, 1, show(r));
   assert.match(r.stdout, /Previewing update of stack dev/);
@@ -42,7 +42,7 @@ test("answering no to the confirmation changes nothing and exits 1", { skip }, a
   assert.deepEqual(await project.cloud(), []);
 });
 
-test("answering yes deploys, drawing the live tree and the summary", { skip }, async () => {
+test("answering yes deploys, drawing the live tree and the summary", { skip: HAS_SCRIPT ? false : "util-linux `script` (for a pseudo-terminal) is not installed" }, async () => {
   const r = await onTerminal(["up"], "y\n");
   assert.equal(r.code, 0, show(r));
   assert.match(r.stdout, /Updating stack dev/);
