@@ -8,17 +8,16 @@
  * conversion, which only rewrites `apiVersion`).
  */
 import { randomUUID } from "node:crypto";
-import { applyCreateDefaults, applyUpdateDefaults, defaultPortProtocols, NAMESPACE_FINALIZER } from "./defaults.js";
+import { applyCreateDefaults, applyUpdateDefaults, defaultPortProtocols } from "./defaults.js";
 import { alreadyExists, badRequest, forbidden, invalid, KubeApiError, methodNotAllowed, notFound, staleConflict } from "./errors.js";
-import type { FieldPath } from "./field-set.js";
+import { EventLog } from "./event-log.js";
 import { decodeManagedFields, encodeManagedFields, recordUpdate, serverSideApply, type ManagerEntry, type TrackingContext } from "./managed-fields.js";
 import { jsonPatch, mergePatch, strategicMergePatch } from "./patch.js";
 import { ResourceRegistry } from "./registry.js";
 import { matchesSelector, parseSelector, type Selector } from "./selectors.js";
-import { builtinTopology, schemaTopology } from "./topology.js";
+import { builtinTopology } from "./topology.js";
 import {
   apiVersionOf,
-  deepEqual,
   isPlainObject,
   kubeTime,
   splitApiVersion,
@@ -28,6 +27,7 @@ import {
   type WatchEventType,
 } from "./types.js";
 import { validateObject } from "./validation.js";
+import { baseManagedFields, hasNamespaceFinalizers, sameContent, specChanged, trackingContext } from "./write-rules.js";
 
 /** A kind at one of its served versions: what a URL or an `apiVersion`+`kind` names. */
 export interface Target {
@@ -94,11 +94,6 @@ interface Entry {
   readonly object: KubeObject;
 }
 
-const SYSTEM_METADATA = new Set([
-  "f:name", "f:namespace", "f:uid", "f:resourceVersion", "f:generation", "f:creationTimestamp",
-  "f:deletionTimestamp", "f:deletionGracePeriodSeconds", "f:managedFields", "f:selfLink", "f:generateName",
-]);
-
 function keyOf(group: string, kind: string, namespace: string | undefined, name: string): string {
   return `${group}/${kind}/${namespace ?? ""}/${name}`;
 }
@@ -109,19 +104,16 @@ const GENERATE_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
 export class StoreCore {
   readonly registry = new ResourceRegistry();
   readonly #objects = new Map<string, Entry>();
-  readonly #listeners = new Set<(event: StoreEvent) => void>();
-  readonly #history: StoreEvent[] = [];
-  readonly #historyLimit: number;
+  readonly #events: EventLog;
   readonly #now: () => Date;
   readonly #establishInline: boolean;
   #rv = 0;
-  #oldestRemembered = 0;
   hooks: StoreHooks = {};
 
   constructor(options: StoreCoreOptions = {}) {
     this.#now = options.now ?? (() => new Date());
     this.#establishInline = options.establishCrdsInline ?? true;
-    this.#historyLimit = options.eventHistory ?? 5000;
+    this.#events = new EventLog(options.eventHistory ?? 5000);
   }
 
   // ---- snapshot ---------------------------------------------------------------------------
@@ -134,7 +126,7 @@ export class StoreCore {
   restore(snapshot: StoreSnapshot): void {
     this.#objects.clear();
     this.#rv = snapshot.resourceVersion;
-    this.#oldestRemembered = snapshot.resourceVersion;
+    this.#events.reset(snapshot.resourceVersion);
     const crds = snapshot.objects.filter((o) => o.kind === "CustomResourceDefinition" && o.apiVersion.startsWith("apiextensions.k8s.io/"));
     this.registry.setCrds(crds);
     for (const object of snapshot.objects) {
@@ -218,52 +210,32 @@ export class StoreCore {
   // ---- events -----------------------------------------------------------------------------
 
   subscribe(listener: (event: StoreEvent) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    return this.#events.subscribe(listener);
   }
 
   /** Events after a resourceVersion, or undefined when that is older than the history kept. */
   eventsSince(rv: number): StoreEvent[] | undefined {
-    if (rv < this.#oldestRemembered) return undefined;
-    return this.#history.filter((e) => e.resourceVersion > rv);
+    return this.#events.since(rv);
   }
 
   /** The oldest resourceVersion a watch can resume from. */
   oldestResourceVersion(): number {
-    return this.#oldestRemembered;
+    return this.#events.oldest();
   }
 
   #emit(type: WatchEventType, entry: Entry): void {
-    const event: StoreEvent = { type, resourceVersion: Number(entry.object.metadata.resourceVersion), resource: entry.type, object: entry.object };
-    this.#history.push(event);
-    if (this.#history.length > this.#historyLimit) {
-      const dropped = this.#history.shift()!;
-      this.#oldestRemembered = dropped.resourceVersion;
-    }
     if (entry.type.kind === "CustomResourceDefinition" && entry.type.group === "apiextensions.k8s.io") {
       this.registry.setCrds(this.entries(entry.type).map((e) => e.object));
     }
-    for (const l of this.#listeners) {
-      try {
-        l(event);
-      } catch {
-        // A failing watcher must not fail the write that notified it.
-      }
-    }
+    const event: StoreEvent = { type, resourceVersion: Number(entry.object.metadata.resourceVersion), resource: entry.type, object: entry.object };
+    this.#events.record(event);
     this.hooks.changed?.(event);
   }
 
   // ---- writes -----------------------------------------------------------------------------
 
   #tracking(type: ResourceType, version: string, subresource: string | undefined): TrackingContext {
-    const topology = type.crd === undefined ? builtinTopology : schemaTopology(this.registry.schemaOf(type, version));
-    const ignore = (path: FieldPath): boolean => {
-      if (path.length === 1 && (path[0] === "f:apiVersion" || path[0] === "f:kind")) return true;
-      if (path.length === 2 && path[0] === "f:metadata" && SYSTEM_METADATA.has(path[1]!)) return true;
-      if (subresource === "status") return path.length >= 1 && path[0] !== "f:status";
-      return type.statusSubresource && path.length >= 1 && path[0] === "f:status";
-    };
-    return { topology, ignore };
+    return trackingContext(this.registry, type, version, subresource);
   }
 
   #checkNamespace(type: ResourceType, namespace: string | undefined, name: string): void {
@@ -566,42 +538,4 @@ export class StoreCore {
     this.#emit("DELETED", removed);
     return { kind: "deleted", object: this.present(removed, t.version) };
   }
-}
-
-/** Whether anything outside metadata and status changed (what bumps `generation`). */
-function specChanged(old: KubeObject, next: KubeObject): boolean {
-  const strip = (o: KubeObject) => {
-    const { metadata: _m, status: _s, apiVersion: _a, kind: _k, ...rest } = o;
-    return rest;
-  };
-  return !deepEqual(strip(old), strip(next));
-}
-
-/** Equal but for resourceVersion and managedFields timestamps: a no-op write. */
-function sameContent(old: KubeObject, next: KubeObject): boolean {
-  const norm = (o: KubeObject) => {
-    const c = structuredClone(o);
-    delete c.metadata.resourceVersion;
-    c.metadata.managedFields = c.metadata.managedFields?.map((e) => ({ ...e, time: "" }));
-    return c;
-  };
-  return deepEqual(norm(old), norm(next));
-}
-
-function hasNamespaceFinalizers(type: ResourceType, obj: KubeObject): boolean {
-  if (!(type.group === "" && type.kind === "Namespace")) return false;
-  const spec = obj["spec"];
-  return isPlainObject(spec) && Array.isArray(spec["finalizers"]) && spec["finalizers"].includes(NAMESPACE_FINALIZER);
-}
-
-/**
- * The managedFields an update starts from: the old ones, unless the request changed them
- * (clients may rewrite ownership, e.g. Pulumi's `fixCSAFieldManagers` JSON patch); a single
- * empty entry resets them (kubernetes.io SSA: "clearing managedFields").
- */
-function baseManagedFields(old: KubeObject | undefined, next: KubeObject): ManagerEntry[] | "reset" {
-  const given = next.metadata.managedFields;
-  if (Array.isArray(given) && given.length === 1 && !isPlainObject(given[0]?.fieldsV1) && !given[0]?.manager) return "reset";
-  if (Array.isArray(given) && given.length > 0 && !deepEqual(given, old?.metadata.managedFields)) return decodeManagedFields(given);
-  return decodeManagedFields(old?.metadata.managedFields);
 }
