@@ -38,6 +38,12 @@ describe("ARM container groups through @azure/arm-containerinstance", () => {
   });
 
   it("answers PUT with 201 + Azure-AsyncOperation whose status goes Pending -> Creating -> Succeeded", async () => {
+    // Phases here last 30 ms; a loaded CI machine can take longer than that between two polls and skip
+    // "Creating". This test watches every phase, so it gets a local cloud with slow (500 ms) phases.
+    const slow = await startArm({ lroStepMs: 500 });
+    after(() => slow.close());
+    await slow.resources.resourceGroups.createOrUpdate("rg-cg", { location: "westeurope" });
+    const h = slow;
     const put = await h.raw("PUT", `/subscriptions/${h.sub}/resourceGroups/rg-cg/providers/Microsoft.ContainerInstance/containerGroups/rawcg?api-version=2023-05-01`, {
       body: { location: "westeurope", properties: { osType: "Linux", containers: [{ name: "c1", properties: { image: "nginx", resources: { requests: { cpu: 1, memoryInGB: 1 } } } }] } },
     });
