@@ -14,7 +14,8 @@
  * store.list({ apiVersion: "v1", kind: "ConfigMap", namespace?: "demo", labelSelector?: "app=web", fieldSelector?: "metadata.name=x" }); // KubeObject[]
  * const stop = store.watch((e) => { e.type; e.object }, { apiVersion?: "apps/v1", kind?: "Deployment", namespace? }); // synchronous, after each stored change
  * store.apply(obj, { fieldManager: "kustomize-controller", force?: true, dryRun?, subresource?: "status" }); // server-side apply, creates if missing
- * store.create(obj, { fieldManager? }) / store.update(obj, { fieldManager?, subresource? }) / store.patch(ref, { type: "merge"|"strategic"|"json", body }, opts)
+ * store.create(obj, { fieldManager? }) / store.patch(ref, { type: "merge"|"strategic"|"json", body }, opts)
+ * store.update(obj, { fieldManager?, subresource? }); // PUT: conditional on metadata.resourceVersion (required for CRs and CRDs)
  * store.updateStatus(ref, status, { fieldManager: "deployment-controller" }); // replaces .status (no resourceVersion needed)
  * store.delete(ref, { propagationPolicy?: "Foreground"|"Background"|"Orphan" }); // { kind: "deleted"|"pending", object }
  * store.resourceVersion(); store.reconcile(); store.flush();
