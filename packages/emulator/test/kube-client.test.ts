@@ -4,6 +4,7 @@
  */
 import * as k8s from "@kubernetes/client-node";
 import assert from "node:assert/strict";
+import { rmSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { raw, startKubeCloud, type KubeCloud } from "./kube-helpers.js";
 
@@ -54,6 +55,7 @@ describe("the Kubernetes API through @kubernetes/client-node", () => {
   });
   after(async () => {
     await kube.close();
+    rmSync(kube.dataDir, { recursive: true, force: true });
   });
 
   it("reports version 1.32 and lists deployments before deployments/status in apps/v1 discovery", async () => {
