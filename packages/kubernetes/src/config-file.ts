@@ -5,7 +5,7 @@ import { Manifest } from "./manifest.js";
 import { isClusterScopedKind, type KubeObject } from "./objects.js";
 import { applyDependencies } from "./order.js";
 import { TYPES } from "./types.js";
-import { loadDirectory, loadFile } from "./yaml-load.js";
+import { listYamlFiles, loadDirectory, loadFile } from "./yaml-load.js";
 
 /** Changes a program makes to each object before it is applied (e.g. set a label). */
 export type Transformation = (obj: Record<string, any>) => Record<string, any>;
@@ -120,12 +120,12 @@ export class Directory extends ComponentResource {
     super(TYPES.directory, name, {}, opts);
     this.name = name;
     const dir = fromProject(args.path, this.monitor().projectDir);
-    const files = loadDirectory(dir, { recursive: args.recursive });
-    if (files.some((f) => /(^|\/)kustomization\.ya?ml$/i.test(f.file))) {
+    if (listYamlFiles(dir, { recursive: args.recursive }).some((f) => /(^|\/)kustomization\.ya?ml$/i.test(f))) {
       throw new InputError(
         `${args.path} holds a kustomization.yaml: Directory applies plain YAML and does not build kustomize overlays. Point a Flux Kustomization at it, or run \`kubectl kustomize\` and use ConfigFile on the output.`,
       );
     }
+    const files = loadDirectory(dir, { recursive: args.recursive });
     this.resources = declareObjects(this, files.flatMap((f) => f.objects), { ...args, opts });
     this.registerOutputs({ path: args.path, objects: Object.keys(this.resources) });
   }

@@ -63,6 +63,11 @@ const YAML_FILE = /\.ya?ml$/i;
  * every manifest below it. Hidden files and folders are skipped.
  */
 export function loadDirectory(dir: string, options: { recursive?: boolean } = {}): LoadedFile[] {
+  return listYamlFiles(dir, options).map((file) => ({ file, objects: loadFile(join(dir, file)) }));
+}
+
+/** The YAML files under `dir` (paths relative to it, `/`-separated, sorted), hidden ones skipped. */
+export function listYamlFiles(dir: string, options: { recursive?: boolean } = {}): string[] {
   const recursive = options.recursive ?? true;
   let top: string[];
   try {
@@ -86,5 +91,5 @@ export function loadDirectory(dir: string, options: { recursive?: boolean } = {}
   };
   walk(dir, top);
   files.sort();
-  return files.map((f) => ({ file: relative(dir, f).split("\\").join("/"), objects: loadFile(f) }));
+  return files.map((f) => relative(dir, f).split("\\").join("/"));
 }

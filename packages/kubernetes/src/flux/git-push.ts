@@ -153,15 +153,3 @@ export async function pushFiles(target: GitTarget, o: PushOptions): Promise<Push
     return { revision, changed };
   });
 }
-
-/** The content of files on the branch (undefined for missing ones), for refresh. */
-export async function readFiles(target: GitTarget, paths: readonly string[], signal?: AbortSignal): Promise<Record<string, string | undefined>> {
-  return withClone(target, signal, async (_s, repo) => {
-    const out: Record<string, string | undefined> = {};
-    for (const p of paths) {
-      const full = join(repo, p);
-      out[p] = existsSync(full) ? readFileSync(full, "utf8") : undefined;
-    }
-    return out;
-  });
-}
