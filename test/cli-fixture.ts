@@ -50,7 +50,13 @@ export const iacProviders = {
         await writeFile(join(cloud, id + ".json"), JSON.stringify({ urn: ctx.urn, inputs: news }));
         return { id, outputs: { ...news } };
       },
-      async read(_id, olds) { return olds; },
+      // The object as the cloud holds it (\`iac import\` reads objects the state has never seen).
+      async read(id) {
+        const text = await readFile(join(cloud, id + ".json"), "utf8").catch(() => undefined);
+        if (text === undefined) return undefined;
+        const record = JSON.parse(text);
+        return { inputs: record.inputs, outputs: { ...record.inputs } };
+      },
       // After a crash between create and the state write, the next run adopts the object by URN.
       async find(inputs, ctx) {
         for (const name of await readdir(cloud).catch(() => [])) {

@@ -9,6 +9,7 @@ export { stackInit, stackSelect, stackLs, stackRm, stackOutput } from "./command
 export { configSet, configGet, configRm, configList } from "./commands/config.js";
 export { stateLs, stateShow, stateDelete, stateUnprotect, stateExport, stateImport } from "./commands/state.js";
 export { cancel } from "./commands/cancel.js";
+export { importResource, type ImportOptions } from "./commands/import.js";
 export { localServe } from "./commands/local.js";
 export type { CommandOptions } from "./commands/command.js";
 export { ExitCode, CliError, UsageError, InternalError } from "./errors.js";

@@ -7,6 +7,7 @@ import { ExitCode, UsageError, exitCodeOf, formatError } from "./errors.js";
 import { cancel } from "./commands/cancel.js";
 import { configGet, configList, configRm, configSet } from "./commands/config.js";
 import { destroy, preview, refresh, up, type DeployOptions } from "./commands/deploy.js";
+import { importResource } from "./commands/import.js";
 import { localServe } from "./commands/local.js";
 import { stackInit, stackLs, stackOutput, stackRm, stackSelect } from "./commands/stack.js";
 import { stateDelete, stateExport, stateImport, stateLs, stateShow, stateUnprotect } from "./commands/state.js";
@@ -156,6 +157,30 @@ export async function main(argv: readonly string[]): Promise<number> {
         )
         .demandCommand(1, "Name a state command: ls, show, delete, unprotect, export or import."),
     )
+    .command(
+      "import <type> <name> <id>",
+      "Adopt an existing cloud object: read it and print the declaration to add to the program (the next `up` adopts it)",
+      (b) =>
+        b
+          .option("module", { type: "string", describe: "Provider module of the type (default: the iac package of the type's first segment)" })
+          .option("json", { type: "boolean", default: false, describe: "Print { type, name, id, module, urn, code } as JSON" })
+          .option("local", { type: "boolean", default: false, describe: "Read from the local cloud" }),
+      (a) =>
+        set(
+          (signal) =>
+            importResource({
+              ...common(a),
+              type: String(a.type),
+              name: String(a.name),
+              id: String(a.id),
+              module: a.module === undefined ? undefined : String(a.module),
+              json: Boolean(a.json),
+              local: Boolean(a.local),
+              signal,
+            }),
+          { interruptible: true },
+        ),
+    )
     .command("cancel", "Break the stack's lock left by a process that is no longer running", (b) => b.option("yes", { alias: "y", type: "boolean", default: false }), (a) =>
       set(() => cancel({ ...common(a), yes: Boolean(a.yes) })),
     )
@@ -166,7 +191,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         )
         .demandCommand(1, "Name a local command: serve."),
     )
-    .demandCommand(1, "Name a command: preview, up, destroy, refresh, stack, config, state, cancel or local.")
+    .demandCommand(1, "Name a command: preview, up, destroy, refresh, stack, config, state, import, cancel or local.")
     .strict()
     .recommendCommands()
     .help()
