@@ -4,6 +4,7 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
 import { TestProject, show } from "./cli-fixture.js";
 
 const program = (o: { value: string; keeper: string }) => `
@@ -52,6 +53,16 @@ test("up --yes creates the stack 'dev', every resource, and prints the outputs w
   assert.match(r.stdout, /secretPassword: \[secret\]/);
   assert.match(r.stdout, /value: +"one"/);
   assert.equal((await project.cloud()).length, 1);
+  assert.doesNotMatch(r.stdout, /^State: /m, "the state's location is printed only with --verbose");
+});
+
+test("with --verbose, the summary is followed by the path of the stack's state file", async () => {
+  const r = await project.run(["up", "--yes", "--verbose"]);
+  assert.equal(r.code, 0, show(r));
+  const m = /^State: (.+snapshot\.json)$/m.exec(r.stdout);
+  assert.ok(m, show(r));
+  assert.ok(m[1].startsWith(project.dir), `${m[1]} is under the project`);
+  assert.ok(existsSync(m[1]), `${m[1]} exists`);
 });
 
 test("a preview with --expect-no-changes exits 0 when nothing changed", async () => {

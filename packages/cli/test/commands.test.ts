@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CliError, ExitCode, UsageError, exitCodeOf, formatError } from "../src/errors.js";
 import { confirm, readSecret } from "../src/prompt.js";
-import { up, destroy } from "../src/commands/deploy.js";
+import { up, destroy, stateLocation } from "../src/commands/deploy.js";
 import { main } from "../src/main.js";
 
 function sink() {
@@ -113,4 +113,9 @@ test("main returns 2 for an unknown command or flag, and 0 for --help", async ()
   assert.match(text, /Unknown argument|Unknown command/i);
   assert.match(text, /--parallel must be a whole number/);
   assert.match(text, /iac up/);
+});
+
+test("the state location of --verbose is the snapshot file for file://, and a remote URL without query or credentials", () => {
+  assert.equal(stateLocation("file:///work/p/.iac", "dev"), "/work/p/.iac/stacks/dev/snapshot.json");
+  assert.equal(stateLocation("azblob://user:pw@state/prefix?sas=sig%3Dsecret", "prod"), "azblob://state/prefix (stack prod)");
 });

@@ -6,6 +6,8 @@
  * terminal they are refused with exit 2.
  */
 import type { Operation } from "@iac/engine";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { ExitCode } from "../errors.js";
 import { formatOutputs } from "../render/format.js";
 import { createRenderer, type RenderMode } from "../render/renderer.js";
@@ -120,6 +122,7 @@ async function runWithLocal(ctx: CommandContext, ws: Workspace, run: { readonly 
     const lines = formatOutputs(result.outputs, { showSecrets: false, style: ctx.style });
     if (lines.length > 0) ctx.print(["", ...lines].join("\n"));
   }
+  if (ctx.verbose && options.json !== true) ctx.print(ctx.style("dim", `State: ${stateLocation(ws.backend.url, stack)}`));
   if (result.interrupted) {
     ctx.say(ctx.errStyle("yellow", "Interrupted: the steps that had started were finished and recorded in the state. Run the command again to carry on."));
     return ExitCode.interrupted;
@@ -148,4 +151,23 @@ async function showDestroyPlan(ctx: CommandContext, ws: Workspace, stack: string
     ctx.print(ctx.style("red", `  -  ${r.type}  ${name}${r.protect ? "  (protected: the destroy will fail on it)" : ""}${r.retainOnDelete ? "  (retained in the cloud)" : ""}`));
   }
   return true;
+}
+
+/**
+ * Where the stack's state lives, for `--verbose`: the snapshot file of a `file://` backend (its
+ * layout is in docs/state-format.md), else the backend URL without query or credentials, which may
+ * carry a key or token.
+ */
+export function stateLocation(backendUrl: string, stack: string): string {
+  let url: URL;
+  try {
+    url = new URL(backendUrl);
+  } catch {
+    return `${backendUrl} (stack ${stack})`;
+  }
+  if (url.protocol === "file:") return join(fileURLToPath(url), "stacks", stack, "snapshot.json");
+  url.search = "";
+  url.username = "";
+  url.password = "";
+  return `${url.href} (stack ${stack})`;
 }
