@@ -63,6 +63,8 @@ export class Deployment {
    * delete-before-replace and they had to be replaced with it: their create is reported as a replace.
    */
   readonly recreating = new Map<string, ResourceState>();
+  /** Old resources by the URNs their inputs come from; made by the first delete-before-replace that needs it. */
+  dependentsIndex: Map<string, ResourceState[]> | undefined;
   readonly counts: Partial<Record<StepKind, number>> = {};
   failed = 0;
   changes = false;

@@ -8,7 +8,7 @@ import { type Deployment, stepInfo } from "./deployment.js";
 import { defaultDiff } from "./diff.js";
 import { isProviderType } from "./providers.js";
 import type { ResourceState } from "./state/types.js";
-import { containsSecret, unwrapMap, wrapKeys } from "./values.js";
+import { applyIgnoreChanges, containsSecret, unwrapMap, wrapKeys } from "./values.js";
 
 /** Refreshes every (targeted) custom resource in `dep.olds`; failures are recorded, not thrown. */
 export async function refreshResources(dep: Deployment): Promise<void> {
@@ -59,6 +59,12 @@ async function refreshOne(dep: Deployment, r: ResourceState): Promise<void> {
       dep.count("refresh");
       if (!dep.preview) dep.done(info, t0);
       return;
+    }
+    // ignoreChanges: drift in an ignored property is the user's choice, not news: it is neither
+    // reported nor written (the state keeps the old input; the program's value stays in charge).
+    const ignored = r.ignoreChanges;
+    if (ignored && ignored.length > 0) {
+      read = { inputs: applyIgnoreChanges(read.inputs, olds.inputs, ignored), outputs: applyIgnoreChanges(read.outputs, olds.outputs, ignored) };
     }
     const inputDiff = defaultDiff(olds.inputs, read.inputs).detailed;
     const outputDiff = defaultDiff(olds.outputs, read.outputs).detailed.filter((d) => !inputDiff.some((i) => i.path === d.path));

@@ -11,6 +11,7 @@ import { adjustDiff, defaultDiff } from "./diff.js";
 import { CheckFailedError, EngineError, ProtectedResourceError } from "./errors.js";
 import { assertNever, type Decision, decide, stepKindOf } from "./plan.js";
 import { recordChanged, recordOf } from "./records.js";
+import { condemnedDependents, deleteCondemned } from "./replace-dependents.js";
 import type { OperationHandle, PendingOperation, ResourceState } from "./state/types.js";
 import { applyIgnoreChanges, unwrapMap, wrapKeys } from "./values.js";
 
@@ -256,6 +257,8 @@ async function replace(step: StepContext, deleteBeforeReplace: boolean): Promise
   const old = step.old!;
   const w = step.dep.write();
   if (deleteBeforeReplace) {
+    // What references the old resource and must be replaced with it goes first (replace-dependents.ts).
+    await deleteCondemned(step.dep, old, await condemnedDependents(step.dep, old));
     await deleteInCloud(step.dep, { resource: old, provider: step.provider, ctx: step.ctx });
     step.dep.olds.delete(old.urn);
     return create(step);
