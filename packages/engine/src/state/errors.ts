@@ -22,7 +22,11 @@ export type StateErrorCode =
   | "ResourceNotFound"
   | "ResourceProtected"
   | "ResourceHasDependents"
-  | "StateWriterClosed";
+  | "StateWriterClosed"
+  /** A remote backend (azblob://) is unreachable, misconfigured or refuses the credentials. */
+  | "StateBackend"
+  /** Another writer changed the stack's state while this one held (or thought it held) the lock. */
+  | "StateConflict";
 
 /** Base of every error the state layer raises; an {@link EngineError}, so the CLI handles both alike. */
 export class StateError extends EngineError {

@@ -12,7 +12,8 @@ import type { Crypter, OperationHandle, PendingOperation, ResourceState, Snapsho
 export interface FileStateWriterOptions {
   readonly base: Snapshot;
   readonly model: StateModel;
-  readonly journal: JournalAppender;
+  /** The file journal, or any appender with the same promises (the azblob backend's append blob). */
+  readonly journal: Pick<JournalAppender, "append" | "close" | "stats">;
   readonly crypter: Crypter;
   /** Write the compacted state (called once by `close`, with the current state). `dirty` is false when no record was written. */
   readonly compact: (state: Snapshot, dirty: boolean) => Promise<void>;

@@ -7,3 +7,4 @@ export { createFileBackend, type FileBackendOptions } from "./file-backend.js";
 export { encryptSecrets, decryptSecrets, containsPlaintextSecret } from "./secret-codec.js";
 export { assertValidStackName } from "./stack-name.js";
 export { StateModel, orderByDependencies, emptySnapshot, type JournalRecord, type JournalHeader, type EndResult } from "./model.js";
+export { openBackend, type OpenBackendOptions } from "./backend-url.js";

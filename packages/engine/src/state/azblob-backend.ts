@@ -1,0 +1,321 @@
+/**
+ * The `azblob://<container>/<prefix>` backend: a team's stacks in Azure Blob Storage, with the
+ * file backend's format and guarantees (docs/state-format.md, "Azure Blob backend"). Each stack's
+ * blobs are under `<prefix>/<project>/<stack>/`:
+ *
+ * - `snapshot.json`: block blob, the compacted state (secrets encrypted) plus `generation`; every
+ *   replacement is conditional on the etag that was read (If-Match), so of two writers only one wins;
+ * - `snapshot.json.bak`: the snapshot before the last compaction;
+ * - `journal.ndjson`: append blob, records since that compaction (one `appendBlock` per batch);
+ * - `lock`: empty block blob whose lease is the stack's lock, the holder in its metadata;
+ * - `stack.json`: written by `createStack`, so that a new stack with no state yet is listed.
+ *
+ * Journal, replay, compaction by generation and the secrets codec are the file backend's own
+ * (journal.ts, model.ts, secret-codec.ts); only the storage calls differ.
+ */
+import type { AppendBlobClient, BlobServiceClient, BlockBlobClient, ContainerClient } from "@azure/storage-blob";
+import { backendError, isNotFound, restStatus } from "./azblob-connection.js";
+import { deleteIfExists, readBlobText, uploadText } from "./azblob-io.js";
+import { BlobJournalAppender } from "./azblob-journal.js";
+import { acquireBlobLock, breakBlobLock, readBlobLock } from "./azblob-lock.js";
+import { GenerationAheadError, journalHeaderGeneration, replay, type RawState } from "./azblob-replay.js";
+import { StateCorruptError, StateError } from "./errors.js";
+import { FileStateWriter } from "./file-writer.js";
+import { emptySnapshot, StateModel } from "./model.js";
+import { decryptSecrets, encryptSecrets } from "./secret-codec.js";
+import { assertValidStackName } from "./stack-name.js";
+import type { Backend, Crypter, Lock, LockInfo, Snapshot, StackSummary, StateWriter } from "./types.js";
+
+export interface AzblobBackendOptions {
+  /** The Blob service (see `blobServiceFromEnv`). */
+  readonly service: BlobServiceClient;
+  readonly container: string;
+  /** Blob name prefix of this backend, without leading or trailing `/` ("" for none). */
+  readonly prefix: string;
+  /** The project's name: stacks live under `<prefix>/<project>/`, so projects can share a prefix. */
+  readonly project: string;
+}
+
+interface StackBlobs {
+  /** `<prefix>/<project>/<stack>/` */
+  readonly dir: string;
+  readonly snapshot: BlockBlobClient;
+  readonly backup: BlockBlobClient;
+  readonly journal: AppendBlobClient;
+  readonly lock: BlockBlobClient;
+  readonly marker: BlockBlobClient;
+  /** `azblob://<container>/<dir><name>`, for messages. */
+  where(name: string): string;
+}
+
+/** The Azure Blob backend. The container is created on first write when it does not exist. */
+export function createAzblobBackend(options: AzblobBackendOptions): Backend {
+  return new AzblobBackend(options);
+}
+
+class AzblobBackend implements Backend {
+  readonly url: string;
+  private readonly container: ContainerClient;
+  /** `<prefix>/<project>/` */
+  private readonly base: string;
+  private containerReady: Promise<void> | undefined;
+
+  constructor(private readonly options: AzblobBackendOptions) {
+    this.container = options.service.getContainerClient(options.container);
+    this.url = `azblob://${options.container}${options.prefix ? `/${options.prefix}` : ""}`;
+    this.base = `${options.prefix ? `${options.prefix}/` : ""}${options.project}/`;
+  }
+
+  private blobs(stack: string): StackBlobs {
+    assertValidStackName(stack);
+    const dir = `${this.base}${stack}/`;
+    return {
+      dir,
+      snapshot: this.container.getBlockBlobClient(`${dir}snapshot.json`),
+      backup: this.container.getBlockBlobClient(`${dir}snapshot.json.bak`),
+      journal: this.container.getAppendBlobClient(`${dir}journal.ndjson`),
+      lock: this.container.getBlockBlobClient(`${dir}lock`),
+      marker: this.container.getBlockBlobClient(`${dir}stack.json`),
+      where: (name) => `azblob://${this.options.container}/${dir}${name}`,
+    };
+  }
+
+  async listStacks(): Promise<StackSummary[]> {
+    const names: string[] = [];
+    try {
+      for await (const item of this.container.listBlobsByHierarchy("/", { prefix: this.base })) {
+        if (item.kind === "prefix") names.push(item.name.slice(this.base.length).replace(/\/$/, ""));
+      }
+    } catch (error) {
+      if (isNotFound(error)) return [];
+      throw backendError("list the stacks in", this.url, error);
+    }
+    const summaries: StackSummary[] = [];
+    for (const name of names.filter(isStackName).sort()) {
+      const blobs = this.blobs(name);
+      // A corrupt stack is still listed (with no count) so that the user can find and repair it.
+      const raw = await this.loadRaw(name, blobs).catch(() => undefined);
+      const locked = await readBlobLock(blobs.lock, blobs.where("lock"));
+      summaries.push({ name, current: false, resourceCount: raw?.state.resources.length ?? 0, ...(raw?.state.updated ? { updated: raw.state.updated } : {}), ...(locked ? { locked } : {}) });
+    }
+    return summaries;
+  }
+
+  async stackExists(stack: string): Promise<boolean> {
+    const { dir } = this.blobs(stack);
+    try {
+      const page = await this.container.listBlobsFlat({ prefix: dir }).byPage({ maxPageSize: 1 }).next();
+      return !page.done && page.value.segment.blobItems.length > 0;
+    } catch (error) {
+      if (isNotFound(error)) return false;
+      throw backendError("look for stack", `${this.url} (stack "${stack}")`, error);
+    }
+  }
+
+  async createStack(stack: string): Promise<void> {
+    const blobs = this.blobs(stack);
+    await this.ensureContainer();
+    const exists = () => new StateError("StackExists", `Stack "${stack}" already exists in ${this.url}. Select it with \`iac stack select ${stack}\`, or choose another name.`);
+    if (await this.stackExists(stack)) throw exists();
+    try {
+      await uploadText(blobs.marker, `${JSON.stringify({ project: this.options.project, stack, created: new Date().toISOString() })}\n`, { conditions: { ifNoneMatch: "*" } });
+    } catch (error) {
+      if (restStatus(error).status === 409 || restStatus(error).status === 412) throw exists();
+      throw backendError("create", blobs.where("stack.json"), error);
+    }
+  }
+
+  async removeStack(stack: string, options: { readonly force: boolean }): Promise<void> {
+    const blobs = this.blobs(stack);
+    if (!(await this.stackExists(stack))) throw this.notFound(stack);
+    if (!options.force) {
+      const { state } = await this.loadRaw(stack, blobs);
+      if (state.resources.length > 0) {
+        throw new StateError(
+          "StackNotEmpty",
+          `Stack "${stack}" still has ${state.resources.length} resource(s) in its state: run \`iac destroy\` first, or \`iac stack rm --force\` to forget them (the cloud resources are then left as they are).`,
+        );
+      }
+    }
+    const names: string[] = [];
+    try {
+      for await (const item of this.container.listBlobsFlat({ prefix: blobs.dir })) names.push(item.name);
+    } catch (error) {
+      throw backendError("list the blobs of", `${this.url} (stack "${stack}")`, error);
+    }
+    // The lock last: the caller holds it (stack rm locks first), so its lease is broken to delete it,
+    // and its release then finds nothing, as with the file backend's `rm -rf` of the stack directory.
+    const lockName = `${blobs.dir}lock`;
+    for (const name of names.filter((n) => n !== lockName)) await deleteIfExists(this.container.getBlobClient(name), `azblob://${this.options.container}/${name}`);
+    if (names.includes(lockName)) {
+      await blobs.lock.getBlobLeaseClient().breakLease(0).catch(() => undefined);
+      await deleteIfExists(blobs.lock, blobs.where("lock"));
+    }
+  }
+
+  async lock(stack: string, command: string): Promise<Lock> {
+    const blobs = this.blobs(stack);
+    await this.ensureContainer();
+    return acquireBlobLock({ blob: blobs.lock, where: blobs.where("lock"), stack, command });
+  }
+
+  breakLock(stack: string): Promise<LockInfo | undefined> {
+    const blobs = this.blobs(stack);
+    return breakBlobLock(blobs.lock, blobs.where("lock"));
+  }
+
+  async read(stack: string, crypter: Crypter): Promise<Snapshot> {
+    const blobs = this.blobs(stack);
+    const raw = await this.loadRaw(stack, blobs, crypter);
+    return decryptSecrets(raw.state, crypter, raw.journalApplied ? `${blobs.where("snapshot.json")} or ${blobs.where("journal.ndjson")}` : blobs.where("snapshot.json"));
+  }
+
+  async open(stack: string, crypter: Crypter): Promise<StateWriter> {
+    const blobs = this.blobs(stack);
+    await this.ensureContainer();
+    let raw = await this.loadRaw(stack, blobs, crypter);
+    // Start every writer on a fresh journal: fold a leftover one (a crashed run) into the snapshot
+    // first, or drop it when it is stale, so nothing is ever appended after a torn line.
+    if (raw.journalApplied) {
+      await this.compact(blobs, raw.state, raw);
+      raw = await this.loadRaw(stack, blobs, crypter);
+    } else if (raw.journal !== undefined) {
+      await deleteIfExists(blobs.journal, blobs.where("journal.ndjson"));
+    }
+    const previous: RawState = { ...raw, journal: undefined, journalApplied: false };
+    const base = decryptSecrets(raw.state, crypter, blobs.where("snapshot.json"));
+    const journal = await BlobJournalAppender.create(blobs.journal, blobs.where("journal.ndjson"), { kind: "header", format: 1, generation: raw.generation, project: this.options.project, stack });
+    return new FileStateWriter({
+      base,
+      model: new StateModel(base),
+      journal,
+      crypter,
+      compact: async (state, dirty) => {
+        if (dirty) await this.compact(blobs, encryptSecrets(withProvider(state, crypter), crypter), previous);
+        else await deleteIfExists(blobs.journal, blobs.where("journal.ndjson"));
+      },
+    });
+  }
+
+  async write(stack: string, snapshot: Snapshot, crypter: Crypter): Promise<void> {
+    const blobs = this.blobs(stack);
+    await this.ensureContainer();
+    const encoded = encryptSecrets(withProvider({ ...snapshot, project: this.options.project, stack }, crypter), crypter);
+    let raw: RawState;
+    let backup = true;
+    try {
+      raw = await this.loadRaw(stack, blobs);
+    } catch (error) {
+      if (!(error instanceof StateCorruptError)) throw error;
+      // Replacing a corrupt state is how it is repaired (`iac state import`): its bytes are kept
+      // aside, never overwritten, and any journal is superseded by a later generation.
+      const corrupt = await readBlobText(blobs.snapshot, blobs.where("snapshot.json"));
+      if (corrupt !== undefined) {
+        const aside = `snapshot.json.corrupt-${new Date().toISOString().replace(/[:.]/g, "-")}`;
+        await uploadText(this.container.getBlockBlobClient(`${blobs.dir}${aside}`), corrupt.text, { contentType: "application/octet-stream" }).catch((e: unknown) => {
+          throw backendError("keep the corrupt snapshot aside as", blobs.where(aside), e);
+        });
+      }
+      const journal = await readBlobText(blobs.journal, blobs.where("journal.ndjson"));
+      const generation = journalHeaderGeneration(journal?.text);
+      raw = { state: emptySnapshot({ project: this.options.project, stack, secretsProvider: snapshot.secretsProvider }), generation, ...(corrupt ? { snapshot: corrupt } : {}), journalApplied: false };
+      backup = false;
+    }
+    await this.compact(blobs, encoded, raw, { backup });
+  }
+
+  /**
+   * Write `state` (secrets encrypted) as the new snapshot with the next generation, keeping the
+   * previous one as `.bak`, then delete the journal it supersedes. The upload is conditional on
+   * the snapshot being the one `previous` read: a writer whose lock was broken cannot overwrite
+   * its successor's state.
+   */
+  private async compact(blobs: StackBlobs, state: Snapshot, previous: RawState, options: { readonly backup?: boolean } = {}): Promise<void> {
+    const generation = Math.max(previous.generation, previous.journal?.header?.generation ?? 0) + 1;
+    const ordered = new StateModel(state).snapshot();
+    const stored = { ...ordered, updated: new Date().toISOString(), generation };
+    if (previous.snapshot !== undefined && options.backup !== false) {
+      await uploadText(blobs.backup, previous.snapshot.text).catch((e: unknown) => {
+        throw backendError("write", blobs.where("snapshot.json.bak"), e);
+      });
+    }
+    try {
+      await uploadText(blobs.snapshot, `${JSON.stringify(stored, null, 1)}\n`, {
+        conditions: previous.snapshot === undefined ? { ifNoneMatch: "*" } : { ifMatch: previous.snapshot.etag },
+      });
+    } catch (error) {
+      const { status } = restStatus(error);
+      if (status === 409 || status === 412) {
+        throw new StateError(
+          "StateConflict",
+          `The snapshot ${blobs.where("snapshot.json")} was changed by another process while this one held the stack's lock (was the lock broken with \`iac cancel\`?), so this run's state was not written over it. This run's records are in ${blobs.where("journal.ndjson")} if the other process has not replaced it; run \`iac refresh\` to reconcile the state with the cloud.`,
+          { cause: error },
+        );
+      }
+      throw backendError("write", blobs.where("snapshot.json"), error);
+    }
+    // From here the snapshot holds everything; a journal left by a crash now is stale (older generation).
+    await deleteIfExists(blobs.journal, blobs.where("journal.ndjson"));
+  }
+
+  /**
+   * Read snapshot + journal without decrypting. A reader racing a compaction can see the old
+   * snapshot and then the next journal (a newer generation): it reads again rather than calling
+   * that corruption.
+   */
+  private async loadRaw(stack: string, blobs: StackBlobs, crypter?: Crypter): Promise<RawState> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const snapshot = await readBlobText(blobs.snapshot, blobs.where("snapshot.json"));
+        const journal = await readBlobText(blobs.journal, blobs.where("journal.ndjson"));
+        return replay({
+          project: this.options.project,
+          stack,
+          secretsProvider: (crypter && secretsProviderOf(crypter)) ?? { type: "passphrase" },
+          ...(snapshot ? { snapshot } : {}),
+          ...(journal ? { journalText: journal.text } : {}),
+          snapshotWhere: blobs.where("snapshot.json"),
+          journalWhere: blobs.where("journal.ndjson"),
+        });
+      } catch (error) {
+        if (!(error instanceof GenerationAheadError) || attempt >= 3) throw error;
+      }
+    }
+  }
+
+  /** Create the container on first write; without the right to create containers, assume it exists (later calls say if not). */
+  private ensureContainer(): Promise<void> {
+    this.containerReady ??= this.container.createIfNotExists().then(
+      () => undefined,
+      (error: unknown) => {
+        this.containerReady = undefined;
+        if (restStatus(error).status === 403) return;
+        throw backendError("create the container of", this.url, error);
+      },
+    );
+    return this.containerReady;
+  }
+
+  private notFound(stack: string): StateError {
+    return new StateError("StackNotFound", `Stack "${stack}" does not exist in ${this.url}. Create it with \`iac stack init ${stack}\`, or list stacks with \`iac stack ls\`.`);
+  }
+}
+
+function isStackName(name: string): boolean {
+  try {
+    assertValidStackName(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Where a crypter's key comes from, when it says (a `StackCrypter` from `createCrypter`). */
+function secretsProviderOf(crypter: Crypter): Snapshot["secretsProvider"] | undefined {
+  return (crypter as { secretsProvider?: Snapshot["secretsProvider"] }).secretsProvider;
+}
+
+function withProvider(state: Snapshot, crypter: Crypter): Snapshot {
+  const provider = secretsProviderOf(crypter);
+  return provider ? { ...state, secretsProvider: provider } : state;
+}
