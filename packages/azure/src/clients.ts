@@ -5,6 +5,7 @@
 import { ContainerInstanceManagementClient } from "@azure/arm-containerinstance";
 import { ResourceManagementClient } from "@azure/arm-resources";
 import { StorageManagementClient } from "@azure/arm-storage";
+import { failedOperationPolicy } from "./failed-operation-policy.js";
 import { requireSubscription, type AzureSettings } from "./settings.js";
 
 /** The public-cloud ARM scope; the classic ACI client would otherwise ask for `<endpoint>/.default` (notes §0.2). */
@@ -43,10 +44,14 @@ export class AzureClients {
   }
 
   get storage(): StorageManagementClient {
-    this.#storage ??= new StorageManagementClient(this.settings.credential, requireSubscription(this.settings), {
-      ...this.#common(),
-      credentials: { scopes: [ARM_SCOPE] },
-    });
+    if (this.#storage === undefined) {
+      this.#storage = new StorageManagementClient(this.settings.credential, requireSubscription(this.settings), {
+        ...this.#common(),
+        credentials: { scopes: [ARM_SCOPE] },
+      });
+      // A failed account creation ends in a 200 poll the SDK takes for success (see the policy).
+      this.#storage.pipeline.addPolicy(failedOperationPolicy());
+    }
     return this.#storage;
   }
 

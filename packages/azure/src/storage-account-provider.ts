@@ -7,6 +7,7 @@ import type { StorageAccount as ArmStorageAccount, StorageAccountCreateParameter
 import { ConflictError, ProviderError, type Provider, type ProviderContext } from "@iac/sdk/provider";
 import { parseArmId, segmentName } from "./arm-id.js";
 import { cloudFailure, isNotFound, toProviderError } from "./errors.js";
+import { failedOperationOf } from "./failed-operation-policy.js";
 import { callSignal, compact, plain, readInputs } from "./provider-kit.js";
 import { alreadyExists, type TypeProviderOptions } from "./resource-group-provider.js";
 import { sameLocation } from "./resource-group-rules.js";
@@ -94,6 +95,20 @@ export function storageAccountProvider({ clients, random }: TypeProviderOptions)
       throw toProviderError(err, `Listing the keys of storage account "${name}"`);
     }
   };
+  /** The account a creation that looked wrong really left, or the error saying why there is none. */
+  const verifyCreated = async (rg: string, name: string, result: ArmStorageAccount, action: string, ctx: ProviderContext): Promise<ArmStorageAccount> => {
+    const envelope = failedOperationOf(result);
+    const live = await get(rg, name, ctx);
+    if (live?.id !== undefined && (live.provisioningState as string | undefined) !== "Failed" && envelope === undefined) return live;
+    if (live !== undefined) await api().delete(rg, name).catch(() => undefined);
+    const code = envelope?.code ?? (live === undefined ? "StorageAccountCreationFailed" : "ProvisioningFailed");
+    const message =
+      envelope?.message ??
+      (live === undefined
+        ? "Azure reported the creation done but the account does not exist (Azure rolls back a failed creation and answers its last poll with 200)"
+        : "the account ended in provisioningState Failed");
+    throw new ProviderError(`${action} failed: ${code}: ${message}. Nothing was created; fix the cause and retry.`, { code });
+  };
   const outputsOf = async (sa: ArmStorageAccount, rg: string, ctx: ProviderContext): Promise<StorageAccountOutputs> =>
     compact({
       id: sa.id,
@@ -124,14 +139,20 @@ export function storageAccountProvider({ clients, random }: TypeProviderOptions)
       const existing = await get(rg, name, ctx);
       if (existing) throw new ConflictError(alreadyExists(`Storage account "${name}" in resource group "${rg}"`, existing.id!, "accountName"));
       ctx.log.debug(`creating storage account ${name} in ${rg}`);
+      const action = `Creating storage account "${name}" in resource group "${rg}"`;
       let sa: ArmStorageAccount;
       try {
         sa = await api().create(rg, name, createParameters(news), { abortSignal: callSignal(ctx, "create"), ...clients.lroOptions() });
       } catch (err) {
         // A failed operation leaves no account behind on Azure; make sure of it before reporting.
         if (cloudFailure(err).code !== "Cancelled") await api().delete(rg, name).catch(() => undefined);
-        throw toProviderError(err, `Creating storage account "${name}" in resource group "${rg}"`);
+        throw toProviderError(err, action);
       }
+      // Azure answers the last poll of a failed creation with 200 and a `{status: "Failed", error}`
+      // envelope the SDK takes for the account (Azure/azure-rest-api-specs#18844). The client's
+      // policy turns the envelope into an error; should one still come through (no id, or a
+      // Failed state), the account is verified with a GET before anything is reported created.
+      if (sa.id === undefined || (sa.provisioningState as string | undefined) === "Failed") sa = await verifyCreated(rg, name, sa, action, ctx);
       return { id: sa.id!, outputs: await outputsOf(sa, rg, ctx) };
     },
     async find(inputs, ctx) {

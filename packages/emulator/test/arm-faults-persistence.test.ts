@@ -11,19 +11,36 @@ describe("ARM failed operations (faults) and persistence", () => {
     for (const h of open) await h.close().catch(() => {});
   });
 
-  it("fails a storage creation when a failOperation fault matches its PUT, and leaves no account", async () => {
+  it("fails a storage creation as Azure does: the last poll is 200 with status Failed and the error, and no account is left", async () => {
     const h = await startArm({
-      faults: [{ service: "arm", method: "PUT", path: "/storageAccounts/failacct$", failOperation: { code: "StorageQuotaExceeded", message: "The subscription has reached its storage account quota." }, times: 1 }],
+      faults: [{ service: "arm", method: "PUT", path: "/storageAccounts/failacct", failOperation: { code: "StorageQuotaExceeded", message: "The subscription has reached its storage account quota." }, times: 2 }],
     });
     open.push(h);
     await h.resources.resourceGroups.createOrUpdate("rg-f", { location: "westeurope" });
-    const err = await rejection(h.storage.storageAccounts.create("rg-f", "failacct", V2, FAST));
-    assert.equal(err.code, "StorageQuotaExceeded");
-    assert.match(err.message, /quota/);
-    const gone = await rejection(h.storage.storageAccounts.getProperties("rg-f", "failacct"));
-    assert.equal(gone.statusCode, 404);
-    // The fault was used once: the next creation succeeds.
-    const ok = await h.storage.storageAccounts.create("rg-f", "failacct", V2, FAST);
+    const put = await h.raw("PUT", `/subscriptions/${h.sub}/resourceGroups/rg-f/providers/Microsoft.Storage/storageAccounts/failacct1?api-version=2026-09-01`, { body: V2 });
+    assert.equal(put.status, 202);
+    const location = new URL(String(put.headers["location"]));
+    let last = await h.raw("GET", location.pathname + location.search);
+    while (last.status === 202) {
+      await new Promise((r) => setTimeout(r, 10));
+      last = await h.raw("GET", location.pathname + location.search);
+    }
+    // Azure/azure-rest-api-specs#18844: HTTP 200, the failure only in the body.
+    assert.equal(last.status, 200);
+    assert.deepEqual(last.json, { status: "Failed", error: { code: "StorageQuotaExceeded", message: "The subscription has reached its storage account quota." } });
+    const gone = await h.raw("GET", `/subscriptions/${h.sub}/resourceGroups/rg-f/providers/Microsoft.Storage/storageAccounts/failacct1?api-version=2026-09-01`);
+    assert.equal(gone.status, 404);
+    assert.equal(gone.json.error.code, "StorageAccountNotFound");
+
+    // So the SDK's poller (ResourceLocation mode: the HTTP status decides) reports success with an
+    // account that has none of its fields, exactly the trap a client must detect.
+    const sdk = await h.storage.storageAccounts.create("rg-f", "failacct2", V2, FAST);
+    assert.equal(sdk.id, undefined);
+    assert.equal(sdk.provisioningState, undefined);
+    assert.equal((await rejection(h.storage.storageAccounts.getProperties("rg-f", "failacct2"))).statusCode, 404);
+
+    // The fault was used up: the next creation succeeds.
+    const ok = await h.storage.storageAccounts.create("rg-f", "failacct3", V2, FAST);
     assert.equal(ok.provisioningState, "Succeeded");
   });
 

@@ -181,18 +181,15 @@ export function putStorageAccount(ctx: ArmContext, req: ArmRequest, sub: string,
 
 /**
  * GET of the creation's Location: 202 while running; then 200 with the account, or, when the
- * creation failed, the error with a 4xx status.
+ * creation failed, **200** with the body `{"status":"Failed","error":{"code":…,"message":…}}`, as
+ * real Azure answers (Azure/azure-rest-api-specs#18844, where the storage team calls it correct;
+ * hashicorp/terraform-provider-azurerm#16573), the account rolled back (GET: 404
+ * StorageAccountNotFound; `settle` drops it when the operation ends).
  *
- * KNOWN DEVIATION. Real Azure answers a failed creation's poll with **200** and the body
- * `{"status":"Failed","error":{"code":…,"message":…}}` (Azure/azure-rest-api-specs#18844, where the
- * storage team calls it correct; hashicorp/terraform-provider-azurerm#16573), then rolls the account
- * back (GET: 404 StorageAccountNotFound). The SDKs poll this URL in "ResourceLocation" mode, where
- * the HTTP status alone decides, so they report that 200 as a *successful* creation whose result is
- * the envelope (pulumi/pulumi-azure-native#4835 had to detect it). The emulator answers 400 with
- * the error instead (RPC: "the Location URI returns the appropriate error code (4xx or 5xx) and error
- * body"; 4xx so it is not retried as a 5xx), so SDK callers see the failure; @iac/azure's storage
- * provider and its tests rely on that. Emulating the 200 would first need that provider to check a
- * created account's body for `status: "Failed"`.
+ * The SDKs poll this URL in "ResourceLocation" mode, where the HTTP status alone decides, so they
+ * report that 200 as a *successful* creation whose result is the envelope (every account field
+ * undefined; pulumi/pulumi-azure-native#4835 had to detect it). Emulated on purpose: a client must
+ * detect it as it must on Azure (@iac/azure's storage provider does).
  */
 export function pollStorageCreate(ctx: ArmContext, req: ArmRequest, sub: string, opId: string): ArmResponse {
   const op = ctx.store.operation(opId);
@@ -200,7 +197,7 @@ export function pollStorageCreate(ctx: ArmContext, req: ArmRequest, sub: string,
     throw new ArmError({ status: 404, code: "OperationNotFound", message: `The operation '${opId}' could not be found. It may have ended more than an hour ago.` });
   }
   if (!isDone(op, req.now)) return accepted(ctx, req, sub, op.location, opId);
-  if (op.failure) throw new ArmError({ status: 400, code: op.failure.code, message: op.failure.message });
+  if (op.failure) return { status: 200, body: { status: "Failed", error: { code: op.failure.code, message: op.failure.message } } };
   const account = ctx.store.get(op.resourceKey);
   if (account?.kind !== "storageAccount") {
     throw new ArmError({ status: 404, code: "ResourceNotFound", message: `The storage account created by operation '${opId}' no longer exists; it was deleted after its creation.` });
