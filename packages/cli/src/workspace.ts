@@ -4,19 +4,20 @@
  */
 import {
   createCrypter,
-  createFileBackend,
   currentStack,
   getConfigValue,
   initStack,
   isSecureValue,
   loadDecryptedConfig,
   loadProject,
+  openBackend,
   readStackConfig,
   removeConfigValue,
   removeStack,
   run,
   selectStack,
   setConfigValue,
+  StateError,
   type Backend,
   type EngineEvent,
   type Operation,
@@ -178,12 +179,28 @@ export class Workspace {
   }
 }
 
+/** The environment variable that overrides `backend:` in `iac.yaml`, as PULUMI_BACKEND_URL does Pulumi's. */
+export const BACKEND_URL_ENV = "IAC_BACKEND_URL";
+
+/** The backend URL of a project and where it comes from: `IAC_BACKEND_URL`, else `backend:` in `iac.yaml`, else the default (`.iac/` in the project). */
+export function backendUrlOf(project: ProjectInfo, env: Readonly<Record<string, string | undefined>>): { readonly url?: string; readonly source: string } {
+  const fromEnv = env[BACKEND_URL_ENV]?.trim();
+  if (fromEnv !== undefined && fromEnv !== "") return { url: fromEnv, source: `the environment variable ${BACKEND_URL_ENV}` };
+  if (project.backend !== undefined) return { url: project.backend, source: `\`backend:\` in ${join(project.dir, "iac.yaml")}` };
+  return { source: "the default" };
+}
+
 /** Load `iac.yaml` from the command's directory and open the project's backend. */
 export async function openWorkspace(ctx: CommandContext): Promise<Workspace> {
   const project = await loadProject(ctx.cwd);
-  if (project.backend !== undefined && project.backend !== "file://") {
-    throw new CliError(`The backend ${project.backend} in ${join(project.dir, "iac.yaml")} is not supported yet: only the default file backend (\`file://\`, the state in .iac/ in the project) is. Remove \`backend:\` to use it.`, { code: "BackendUnsupported" });
+  const { url, source } = backendUrlOf(project, ctx.io.env);
+  try {
+    return new Workspace(ctx, project, await openBackend(url, { projectDir: project.dir, project: project.name, env: ctx.io.env }));
+  } catch (error) {
+    // The backend's message says what is wrong with the URL or its credentials; add where the URL came from.
+    if (error instanceof StateError && url !== undefined) {
+      throw new StateError(error.code, `${error.message} (The backend URL comes from ${source}.)`, { cause: error });
+    }
+    throw error;
   }
-  return new Workspace(ctx, project, createFileBackend({ projectDir: project.dir, project: project.name }));
 }
-

@@ -8,6 +8,7 @@ import { CliError, ExitCode, UsageError, exitCodeOf, formatError } from "../src/
 import { confirm, readSecret } from "../src/prompt.js";
 import { up, destroy, stateLocation } from "../src/commands/deploy.js";
 import { main } from "../src/main.js";
+import { backendUrlOf } from "../src/workspace.js";
 
 function sink() {
   const chunks: string[] = [];
@@ -118,4 +119,12 @@ test("main returns 2 for an unknown command or flag, and 0 for --help", async ()
 test("the state location of --verbose is the snapshot file for file://, and a remote URL without query or credentials", () => {
   assert.equal(stateLocation("file:///work/p/.iac", "dev"), "/work/p/.iac/stacks/dev/snapshot.json");
   assert.equal(stateLocation("azblob://user:pw@state/prefix?sas=sig%3Dsecret", "prod"), "azblob://state/prefix (stack prod)");
+});
+
+test("IAC_BACKEND_URL overrides backend: in iac.yaml, and neither means the default", () => {
+  const project = { dir: "/p", name: "p", main: "index.ts", backend: "file://./yaml" };
+  assert.deepEqual(backendUrlOf(project, { IAC_BACKEND_URL: " azblob://c/x " }), { url: "azblob://c/x", source: "the environment variable IAC_BACKEND_URL" });
+  assert.equal(backendUrlOf(project, { IAC_BACKEND_URL: "" }).url, "file://./yaml");
+  assert.match(backendUrlOf(project, {}).source, /`backend:` in \/p\/iac\.yaml/);
+  assert.deepEqual(backendUrlOf({ dir: "/p", name: "p", main: "index.ts" }, {}), { source: "the default" });
 });
