@@ -137,6 +137,17 @@ describe("FluxBootstrap against the local cloud's cluster and git host", () => {
     await p.delete(state!.id, state!, ctx()); // again: NotFound everywhere is success
   });
 
+  it("asks for version when the manifests do not say which Flux release they are, and takes 2.9.4 for v2.9.4", async () => {
+    const p = t.provider(TYPE);
+    const install = GOTK.replace("gotk-components-v2.9.4.yaml", "install-v2.9.4.yaml");
+    const r = await p.check(args({ manifests: install }), undefined, ctx());
+    assert.deepEqual(r.failures.map((f) => f.property), ["version"]);
+    assert.match(r.failures[0].reason, /install-v2\.9\.4\.yaml does not say which Flux version it is.*set version to the release it came from, e\.g\. "v2\.9\.4"/);
+    const ok = await p.check(args({ manifests: install, version: "2.9.4" }), undefined, ctx());
+    assert.deepEqual(ok.failures, []);
+    assert.equal(ok.inputs.version, "v2.9.4");
+  });
+
   it("says how to install offline when the release manifests cannot be downloaded", async () => {
     const { loadManifests } = await import("../src/flux/manifests-source.js");
     const env = { IAC_FLUX_RELEASES_URL: "http://127.0.0.1:9/releases", XDG_CACHE_HOME: join(t.dir, "cache") };

@@ -79,6 +79,15 @@ test("reads the Flux version from the manifests' labels", () => {
   assert.equal(manifestsVersion(gotk), "v2.9.4");
 });
 
+test("labels a release's install.yaml (which has no version label) with the version it was given, as flux does", () => {
+  assert.equal(manifestsVersion(install), undefined);
+  const kept = selectComponents(install, { version: "v2.9.4" });
+  assert.equal(manifestsVersion(kept), "v2.9.4");
+  const unlabelled = kept.filter((o) => o.metadata.labels?.["app.kubernetes.io/instance"] !== undefined && o.metadata.labels?.["app.kubernetes.io/version"] !== "v2.9.4");
+  assert.deepEqual(unlabelled.map((o) => `${o.kind}/${o.metadata.name}`), []);
+  assert.deepEqual(selectComponents(gotk, { version: "v9.9.9" }).map((o) => o.metadata.labels?.["app.kubernetes.io/version"]).filter((v) => v !== "v2.9.4"), [], "an existing label is kept");
+});
+
 test("rejects unknown and misplaced component names and a missing required controller", () => {
   const failures = componentFailures({ components: ["source-controller", "image-reflector-controller"], componentsExtra: ["helm-controller"] });
   const text = failures.map((f) => `${f.property}: ${f.reason}`).join("\n");

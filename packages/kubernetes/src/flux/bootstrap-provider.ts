@@ -27,6 +27,9 @@ import { digestOf, loadManifests, resolveManifestsPath, type ManifestsSource } f
 import { fluxDir, kustomizationFile, syncFile, syncObjects } from "./sync.js";
 import { uninstallFlux } from "./uninstall.js";
 
+/** A version label in install manifests (what {@link manifestsVersion} reads), found without parsing the YAML. */
+const VERSION_LABEL_LINE = /^\s*app\.kubernetes\.io\/version:\s*\S/m;
+
 /** The Secret `flux bootstrap` creates for the git credentials (`--secret-name`). */
 export const SECRET_NAME = "flux-system";
 
@@ -97,7 +100,7 @@ export function fluxBootstrapProvider(o: BootstrapProviderOptions): Provider<Inp
     }
     const version = found ?? inputs.version ?? "unknown";
     const components = selectedComponents(inputs);
-    const objects = selectComponents(all, inputs);
+    const objects = selectComponents(all, { ...inputs, version });
     const ns = inputs.namespace;
 
     ctx.log.info(`installing Flux ${version} (${components.join(", ")}) in ${ns}`);
@@ -172,7 +175,15 @@ export function fluxBootstrapProvider(o: BootstrapProviderOptions): Provider<Inp
       if (typeof inputs.manifests === "string" && r.failures.length === 0) {
         try {
           const text = await loadManifests({ kind: "file", path: resolveManifestsPath(inputs.manifests, baseDir) });
-          return { inputs: { ...inputs, manifestsDigest: digestOf(text) } as Inputs, failures: r.failures };
+          const failures = [...r.failures];
+          // A release's install.yaml carries no version label (flux adds it when it generates gotk-components.yaml).
+          if (inputs.version === undefined && !VERSION_LABEL_LINE.test(text)) {
+            failures.push({
+              property: "version",
+              reason: `${inputs.manifests} does not say which Flux version it is (a release's install.yaml has no app.kubernetes.io/version label): set version to the release it came from, e.g. "v2.9.4".`,
+            });
+          }
+          return { inputs: { ...inputs, manifestsDigest: digestOf(text) } as Inputs, failures };
         } catch (err) {
           return { inputs, failures: [...r.failures, { property: "manifests", reason: (err as Error).message }] };
         }

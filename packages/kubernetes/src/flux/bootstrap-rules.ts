@@ -66,8 +66,10 @@ export function checkBootstrap(news: PropertyMap, olds: PropertyMap | undefined)
   if (git === undefined) f("git", "git is required: { url, path, branch?, interval?, credentials? } of the repository Flux syncs from.");
   const namespace = news.namespace ?? FLUX_NAMESPACE;
   if (typeof namespace === "string" && !DNS_LABEL.test(namespace)) f("namespace", `"${namespace}" is not a valid namespace name (lower-case letters, digits and '-').`);
-  if (news.version !== undefined && typeof news.version === "string" && !/^(latest|v\d+\.\d+\.\d+.*)$/.test(news.version)) {
-    f("version", `"${news.version}" is not a Flux version: use a release tag such as v2.9.4.`);
+  // The release tags are v-prefixed; "2.9.4" means the same release.
+  const version = typeof news.version === "string" && /^\d+\.\d+\.\d+/.test(news.version) ? `v${news.version}` : news.version;
+  if (version !== undefined && typeof version === "string" && !/^(latest|v\d+\.\d+\.\d+.*)$/.test(version)) {
+    f("version", `"${version}" is not a Flux version: use a release tag such as v2.9.4.`);
   }
   if (news.version === undefined && news.manifests === undefined) {
     f("version", "give version (the install manifests are downloaded from the Flux release) or manifests (a local install.yaml).");
@@ -118,6 +120,7 @@ export function checkBootstrap(news: PropertyMap, olds: PropertyMap | undefined)
   const commit = isMap(news.commit) ? news.commit : {};
   const inputs: PropertyMap = {
     ...news,
+    ...(version === undefined ? {} : { version }),
     namespace,
     networkPolicy: news.networkPolicy ?? true,
     watchAllNamespaces: news.watchAllNamespaces ?? true,

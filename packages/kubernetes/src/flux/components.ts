@@ -37,6 +37,8 @@ export interface ComponentOptions {
   readonly networkPolicy?: boolean;
   /** Default true: controllers watch every namespace. */
   readonly watchAllNamespaces?: boolean;
+  /** The Flux version, labelled on objects that carry none (a release's install.yaml), as flux's generator does. */
+  readonly version?: string;
 }
 
 /** Problems with component names, as check failures (`property`, `reason`). */
@@ -94,15 +96,18 @@ export function selectComponents(objects: readonly KubeObject[], options: Compon
   });
   const namespace = options.namespace ?? UPSTREAM_NAMESPACE;
   const watchAll = options.watchAllNamespaces ?? true;
-  return kept.map((o) => customise(o, { namespace, watchAll }));
+  const version = options.version === undefined || options.version === "unknown" ? undefined : options.version;
+  return kept.map((o) => customise(o, { namespace, watchAll, version }));
 }
 
 /** A copy of `obj` moved to `namespace`, with the controllers' watch scope set. */
-function customise(obj: KubeObject, o: { namespace: string; watchAll: boolean }): KubeObject {
+function customise(obj: KubeObject, o: { namespace: string; watchAll: boolean; version?: string }): KubeObject {
   const out = structuredClone(obj) as unknown as Record<string, unknown>;
   const md = { ...(out.metadata as Record<string, unknown>) };
   const labels = { ...((md.labels as Record<string, string> | undefined) ?? {}) };
   if (labels[INSTANCE_LABEL] !== undefined) labels[INSTANCE_LABEL] = o.namespace;
+  // flux2 manifestgen/install: commonLabels app.kubernetes.io/version on every object.
+  if (o.version !== undefined && labels[VERSION_LABEL] === undefined && labels[INSTANCE_LABEL] !== undefined) labels[VERSION_LABEL] = o.version;
   if (Object.keys(labels).length > 0) md.labels = labels;
   if (o.namespace !== UPSTREAM_NAMESPACE) {
     if (obj.kind === "Namespace" && md.name === UPSTREAM_NAMESPACE) md.name = o.namespace;
