@@ -184,6 +184,8 @@ export function containerGroupProvider({ clients, random }: TypeProviderOptions)
     },
     async delete(id, _olds, ctx) {
       const a = address(id);
+      // Logged as create is, so the order of a replacement's two halves shows in the events.
+      ctx.log.debug(`deleting ${where(a)}`);
       try {
         await api().beginDeleteAndWait(a.rg, a.name, { abortSignal: callSignal(ctx, "delete"), ...clients.lroOptions() });
       } catch (err) {
