@@ -20,7 +20,7 @@ import { isImmutableFieldError, KubernetesError } from "./errors.js";
 import { removedFieldFailures } from "./flux/removed-fields.js";
 import { inputsFromLive, outputsOf, project } from "./live.js";
 import { describe, idOf, isClusterScopedKind, keyOf, parseId, type KubeObject, type ObjectKey } from "./objects.js";
-import { hasReadiness, readinessOf } from "./readiness.js";
+import { fluxReadiness, hasReadiness, readinessOf } from "./readiness.js";
 
 /** Default wait for readiness and deletion, as pulumi-kubernetes (10 minutes). */
 export const DEFAULT_TIMEOUT_MS = 10 * 60_000;
@@ -36,7 +36,15 @@ export interface ObjectTypeRules {
   readonly defaultNamespace?: string;
   /** Extra check rules. */
   readonly check?: (obj: PropertyMap) => CheckFailure[];
+  /**
+   * A Flux object: create and update wait for its Ready condition when the inputs' `waitForReady`
+   * says so, else when this default does (GitRepository and Kustomization: true).
+   */
+  readonly fluxWaitDefault?: boolean;
 }
+
+/** The input that is iac's, not the object's: stripped before the object is applied. */
+export const WAIT_FOR_READY = "waitForReady";
 
 function isMap(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === "object" && !Array.isArray(v);
@@ -70,9 +78,21 @@ export function objectProvider(client: () => KubeClient, rules: ObjectTypeRules 
     progress: (m: string) => ctx.log.info(m),
   });
 
-  async function awaitReady(live: LiveObject, ctx: ProviderContext, timeoutMs: number | undefined): Promise<LiveObject> {
-    if (!hasReadiness(live.kind) || isAnnotatedSkip(live)) return live;
+  async function awaitReady(live: LiveObject, inputs: PropertyMap, ctx: ProviderContext, timeoutMs: number | undefined): Promise<LiveObject> {
+    if (isAnnotatedSkip(live)) return live;
+    if (rules.fluxWaitDefault !== undefined) {
+      // As `flux create ... --wait` does: Ready=True at the observed generation; Ready=False reports the controller's message.
+      const wait = typeof inputs[WAIT_FOR_READY] === "boolean" ? inputs[WAIT_FOR_READY] : rules.fluxWaitDefault;
+      return wait ? client().waitFor(keyOf(live), (l) => fluxReadiness(l), waitOptions(ctx, timeoutMs)) : live;
+    }
+    if (!hasReadiness(live.kind)) return live;
     return client().waitFor(keyOf(live), readinessOf, waitOptions(ctx, timeoutMs));
+  }
+
+  /** The object to apply: the inputs less iac's own `waitForReady`. */
+  function objectOf(inputs: PropertyMap): KubeObject {
+    const { [WAIT_FOR_READY]: _wait, ...obj } = structuredClone(inputs);
+    return obj as unknown as KubeObject;
   }
 
   return {
@@ -110,6 +130,11 @@ export function objectProvider(client: () => KubeClient, rules: ObjectTypeRules 
         if (metadata[k] !== undefined) failures.push(fail(`metadata.${k}`, `metadata.${k} is set by the API server: remove it from the object.`));
       }
       if (inputs.status !== undefined) failures.push(fail("status", "status is written by controllers, not by the object's owner: remove it."));
+      const wait = inputs[WAIT_FOR_READY];
+      if (wait !== undefined && !containsUnknown(wait)) {
+        if (rules.fluxWaitDefault === undefined) failures.push(fail(WAIT_FOR_READY, `waitForReady applies to Flux objects only; ${String(inputs.kind)} objects are awaited where readiness has a meaning (annotate iac.dev/skipAwait: "true" to skip).`));
+        else if (typeof wait !== "boolean") failures.push(fail(WAIT_FOR_READY, "waitForReady must be true or false."));
+      }
       inputs = { ...inputs, metadata };
       failures.push(...removedFieldFailures(inputs));
       failures.push(...(rules.check?.(inputs) ?? []));
@@ -122,7 +147,7 @@ export function objectProvider(client: () => KubeClient, rules: ObjectTypeRules 
     },
 
     async create(news, ctx) {
-      const obj = structuredClone(news) as unknown as KubeObject;
+      const obj = objectOf(news);
       const c = client();
       const key = keyOf(obj, isClusterScopedKind(obj.kind) ? undefined : c.defaultNamespace);
       let live: LiveObject;
@@ -140,7 +165,7 @@ export function objectProvider(client: () => KubeClient, rules: ObjectTypeRules 
       }
       const id = idOf(keyOf(live));
       try {
-        live = await awaitReady(live, ctx, ctx.timeouts.create);
+        live = await awaitReady(live, news, ctx, ctx.timeouts.create);
       } catch (err) {
         // The object exists: the engine records it so that nothing is orphaned.
         throw new PartialCreateError(`${describe(key)} was created but did not become ready: ${(err as Error).message}`, { id, outputs: outputsOf(live), cause: err });
@@ -157,13 +182,14 @@ export function objectProvider(client: () => KubeClient, rules: ObjectTypeRules 
         throw callFailed(err, "Reading", key);
       }
       if (live === undefined) return undefined;
-      const applied = olds.inputs;
+      const { [WAIT_FOR_READY]: wait, ...applied } = olds.inputs;
       const inputs = Object.keys(applied).length === 0 ? inputsFromLive(live) : ((project(applied, live as unknown as PropertyMap) ?? {}) as PropertyMap);
-      return { inputs, outputs: outputsOf(live) };
+      // iac's own input is not on the cluster: keep what the program said.
+      return { inputs: wait === undefined ? inputs : { ...inputs, [WAIT_FOR_READY]: wait }, outputs: outputsOf(live) };
     },
 
     async update(id, olds, news, ctx) {
-      const obj = structuredClone(news) as unknown as KubeObject;
+      const obj = objectOf(news);
       const key = stateKey(id, olds);
       const c = client();
       let live: LiveObject;
@@ -178,7 +204,7 @@ export function objectProvider(client: () => KubeClient, rules: ObjectTypeRules 
         }
         throw callFailed(err, "Updating", key);
       }
-      live = await awaitReady(live, ctx, ctx.timeouts.update);
+      live = await awaitReady(live, news, ctx, ctx.timeouts.update);
       return { outputs: outputsOf(live) };
     },
 
@@ -195,7 +221,7 @@ export function objectProvider(client: () => KubeClient, rules: ObjectTypeRules 
     },
 
     async find(inputs, ctx) {
-      const obj = inputs as unknown as KubeObject;
+      const obj = objectOf(inputs);
       const c = client();
       const live = await c.get(keyOf(obj, isClusterScopedKind(obj.kind) ? undefined : c.defaultNamespace), { signal: ctx.signal });
       return live === undefined ? undefined : { id: idOf(keyOf(live)), outputs: outputsOf(live) };

@@ -22,7 +22,7 @@ export function createProviderSet(settings: KubeSettings, options: { baseDir?: s
     [TYPES.fluxBootstrap]: fluxBootstrapProvider({ client: getClient, settings, baseDir: options.baseDir }) as unknown as Provider<PropertyMap, PropertyMap>,
   };
   for (const [type, t] of Object.entries(FLUX_OBJECT_TYPES)) {
-    providers[type] = objectProvider(getClient, { apiVersion: t.apiVersion, kind: t.kind, defaultNamespace: "flux-system" });
+    providers[type] = objectProvider(getClient, { apiVersion: t.apiVersion, kind: t.kind, defaultNamespace: "flux-system", fluxWaitDefault: t.waitForReady });
   }
   return { provider: (type) => providers[type] };
 }

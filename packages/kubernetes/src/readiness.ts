@@ -89,6 +89,16 @@ function deploymentReadiness(obj: Live): Readiness {
 }
 
 /**
+ * A Ready=False that the controller resolves by itself once something else is ready: still
+ * progressing, a `dependsOn` not Ready yet, or the source not fetched yet (a Kustomization applied
+ * in the same run as its GitRepository). Anything else is the object's own failure.
+ */
+function isTransient(ready: Condition): boolean {
+  if (/progress|reconcil/i.test(ready.reason ?? "") || ready.reason === "DependencyNotReady") return true;
+  return ready.reason === "ArtifactFailed" && /^source\b/i.test(ready.message ?? "");
+}
+
+/**
  * Flux's readiness for its own objects (flux bootstrap `objectReconciled`): observed generation,
  * `Ready=True`, and (when given) the revision it reached.
  */
@@ -99,8 +109,10 @@ export function fluxReadiness(live: object, o: { revision?: string; revisionFiel
   if (obj.metadata?.generation !== undefined && status.observedGeneration !== obj.metadata.generation) {
     return { kind: "pending", message: "waiting for the controller to observe the latest generation" };
   }
+  const stalled = condition(obj, "Stalled");
+  if (stalled?.status === "True") return { kind: "failed", message: stalled.message ?? stalled.reason ?? "Stalled" };
   const ready = condition(obj, "Ready");
-  if (ready?.status === "False" && !/progress|reconcil/i.test(ready.reason ?? "")) {
+  if (ready?.status === "False" && !isTransient(ready)) {
     return { kind: "failed", message: ready.message ?? ready.reason ?? "Ready=False" };
   }
   if (ready?.status !== "True") return { kind: "pending", message: ready?.message ?? "waiting for Ready" };

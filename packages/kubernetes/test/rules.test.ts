@@ -6,6 +6,7 @@ import { immutableRuleFor } from "../src/immutable.js";
 import { removedFieldFailures } from "../src/flux/removed-fields.js";
 import { idOf, parseId } from "../src/objects.js";
 import { formatGoDuration, parseGoDuration } from "../src/duration.js";
+import { fluxReadiness } from "../src/readiness.js";
 
 const deployment = (over: Record<string, unknown> = {}) => ({
   apiVersion: "apps/v1",
@@ -126,4 +127,22 @@ test("speaks Go durations as Flux writes them", () => {
   assert.equal(formatGoDuration(parseGoDuration("1h30m")!), "1h30m0s");
   assert.equal(formatGoDuration(parseGoDuration("2m0s")!), "2m0s");
   assert.equal(parseGoDuration("1d"), undefined);
+});
+
+test("reads a Flux object's Ready condition: the controller's failure fails, a source or dependency not ready yet waits", () => {
+  const obj = (ready: Record<string, string> | undefined, extra: Record<string, string>[] = []) => ({
+    kind: "Kustomization",
+    metadata: { generation: 2 },
+    status: { observedGeneration: 2, conditions: [...(ready ? [{ type: "Ready", ...ready }] : []), ...extra] },
+  });
+  // Flux's message for an absent path (kustomize-controller), reported as the failure.
+  const notFound = obj({ status: "False", reason: "ArtifactFailed", message: "kustomization path not found: stat /tmp/kustomization-1/deploy/nowhere: no such file or directory" });
+  assert.deepEqual(fluxReadiness(notFound), { kind: "failed", message: "kustomization path not found: stat /tmp/kustomization-1/deploy/nowhere: no such file or directory" });
+  assert.equal(fluxReadiness(obj({ status: "False", reason: "ArtifactFailed", message: "Source artifact not found, retrying in 30s" })).kind, "pending");
+  assert.equal(fluxReadiness(obj({ status: "False", reason: "ArtifactFailed", message: "Source 'GitRepository/flux-system/app' not found" })).kind, "pending");
+  assert.equal(fluxReadiness(obj({ status: "False", reason: "DependencyNotReady", message: "dependency 'flux-system/infra' is not ready" })).kind, "pending");
+  assert.equal(fluxReadiness(obj({ status: "Unknown", reason: "Progressing", message: "reconciliation in progress" })).kind, "pending");
+  assert.deepEqual(fluxReadiness(obj({ status: "Unknown", reason: "Progressing" }, [{ type: "Stalled", status: "True", reason: "InvalidURL", message: "bad url" }])), { kind: "failed", message: "bad url" });
+  assert.equal(fluxReadiness({ ...obj({ status: "True", reason: "ReconciliationSucceeded" }), status: { observedGeneration: 1, conditions: [{ type: "Ready", status: "True" }] } }).kind, "pending", "an older generation's Ready does not count");
+  assert.equal(fluxReadiness(obj({ status: "True", reason: "ReconciliationSucceeded" })).kind, "ready");
 });

@@ -5,8 +5,9 @@
  * in YAML; `metadata.namespace` defaults to `flux-system`. A field that older Flux versions had
  * (e.g. a Kustomization's `validation: client`) fails `check` with what replaced it.
  *
- * iac applies these objects and returns; Flux's controllers reconcile them afterwards, so create
- * does not wait for them to become Ready (their `status` output shows how they are doing).
+ * iac applies these objects, then (GitRepository and Kustomization by default; see `waitForReady`)
+ * waits until Flux's controller reports them Ready, failing with the controller's message when it
+ * reports a failure. Their `status` output shows how they are doing.
  */
 import { CustomResource, type CustomResourceOptions, type Input, type Inputs, type Output } from "@iac/sdk";
 import type { ObjectMetaArgs } from "../object-args.js";
@@ -128,10 +129,19 @@ export interface HelmReleaseSpec {
   readonly postRenderers?: readonly Record<string, unknown>[];
 }
 
-/** Args of a Flux object: `{ metadata, spec }` as in YAML. */
+/** Args of a Flux object: `{ metadata, spec }` as in YAML, and whether iac waits for Ready. */
 export interface FluxObjectArgs<Spec extends object> {
   readonly metadata?: Input<ObjectMetaArgs>;
   readonly spec: Inputs<Spec> | Input<Spec>;
+  /**
+   * Wait after create and update until the controller reports `Ready=True` for the new generation
+   * (as `flux create ... --wait` does), within the resource's timeout (customTimeouts; default 10
+   * minutes). `Ready=False` fails the step with the controller's message (e.g. a Kustomization
+   * whose path does not exist); while the source is not fetched yet or a dependsOn is not Ready,
+   * iac keeps waiting. Default true for GitRepository and Kustomization, false for HelmRepository
+   * and HelmRelease. Not sent to the cluster.
+   */
+  readonly waitForReady?: Input<boolean>;
 }
 
 const OUTPUTS = ["apiVersion", "kind", "metadata", "spec", "status"];
