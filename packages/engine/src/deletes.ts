@@ -4,11 +4,11 @@
  * in parallel by the graph, bounded by `--parallel`.
  */
 import { type Deployment, stepInfo } from "./deployment.js";
-import { ProtectedResourceError } from "./errors.js";
+import { ProtectedResourceError, StepInterruptedError } from "./errors.js";
 import { edgesOf, walkReverse } from "./graph.js";
 import { isProviderType } from "./providers.js";
 import type { ResourceState } from "./state/types.js";
-import { deleteInCloud } from "./steps.js";
+import { deleteInCloud, StepStart } from "./steps.js";
 
 /** Key of a resource in the delete walk: pending-delete copies share their URN with the live one. */
 function keyOf(r: ResourceState): string {
@@ -40,9 +40,10 @@ async function deleteOne(dep: Deployment, r: ResourceState): Promise<void> {
       if (!r.pendingDelete) dep.count("delete");
       return;
     }
-    dep.started(info);
     const w = dep.write();
+    const start = new StepStart(dep, info);
     if (r.retainOnDelete || !r.custom || isProviderType(r.type) || r.id === undefined) {
+      start.enter();
       // No cloud object to delete (a component, an explicit provider) or the user keeps it (retainOnDelete).
       if (r.retainOnDelete && r.custom) {
         dep.diagnostic("info", `${r.urn} (id ${r.id ?? "?"}) is removed from the state but kept in the cloud (retainOnDelete).`, r.urn);
@@ -57,15 +58,21 @@ async function deleteOne(dep: Deployment, r: ResourceState): Promise<void> {
     } else {
       const provider = await dep.providers.get(r.provider, r.type);
       const ctx = dep.providerContext({ urn: r.urn, type: r.type, name: info.name, timeouts: r.customTimeouts });
-      await deleteInCloud(dep, { resource: r, provider, ctx });
+      await deleteInCloud(dep, { resource: r, provider, ctx, start });
     }
     // An old copy's deletion is the second half of a replace, already counted as one.
     if (!r.pendingDelete) {
       dep.olds.delete(r.urn);
       dep.count("delete");
     }
-    dep.done(info, t0);
+    dep.done(info, start.since(t0));
   } catch (error) {
+    // Interrupted while waiting for a slot: not started, not failed; what it depends on is then
+    // skipped by the walk (stopped), so nothing is deleted before its dependents.
+    if (error instanceof StepInterruptedError) {
+      dep.skipped(info, "interrupted");
+      return;
+    }
     dep.stepFailed(info, error, t0);
     throw error;
   }

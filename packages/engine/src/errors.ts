@@ -78,6 +78,17 @@ export class InternalError extends EngineError {
   }
 }
 
+/**
+ * A step that had not started (held no `--parallel` slot) when the run was interrupted: it is
+ * reported as skipped ("interrupted"), not as a failure, and what depends on it is skipped too.
+ */
+export class StepInterruptedError extends EngineError {
+  constructor(urn: string) {
+    super(`${urn} was not deployed: the operation was interrupted before its step started`, { code: "Interrupted" });
+    this.name = "StepInterruptedError";
+  }
+}
+
 /** The `code` of any error: ours, a provider's, or "Error" for anything else. */
 export function errorCode(error: unknown): string {
   if (error !== null && typeof error === "object" && typeof (error as { code?: unknown }).code === "string") {

@@ -62,7 +62,7 @@ export async function walkReverse<T>(options: WalkReverseOptions<T>): Promise<{ 
   const start = (i: number): void => {
     started[i] = 1;
     const node = nodes[i]!;
-    const reason = blocked[i] ?? (options.stopped?.() ? "the operation was interrupted" : undefined);
+    const reason = blocked[i] ?? (options.stopped?.() ? "interrupted" : undefined);
     if (reason !== undefined) {
       skipped++;
       skip(node, reason);

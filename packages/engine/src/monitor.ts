@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import type { PropertyMap, PropertyValue } from "@iac/sdk/provider";
 import type { Monitor, RegistrationResult, ResourceRegistration } from "@iac/sdk/runtime";
 import { type Deployment, stepInfo } from "./deployment.js";
-import { EngineError, errorMessage } from "./errors.js";
+import { EngineError, errorMessage, StepInterruptedError } from "./errors.js";
 import { isProviderType } from "./providers.js";
 import { recordChanged, recordOf } from "./records.js";
 import { ok, Registrations } from "./registrations.js";
@@ -93,7 +93,7 @@ export class DeploymentMonitor implements Monitor {
     this.#edges?.set(reg.urn, [...reg.dependencies, ...(reg.parent ? [reg.parent] : []), ...(reg.provider?.urn ? [reg.provider.urn] : [])]);
     try {
       const blocked = await this.#waitForDependencies(reg);
-      const reason = blocked ?? (this.#dep.interrupted ? "the operation was interrupted" : undefined);
+      const reason = this.#dep.interrupted ? "interrupted" : blocked;
       if (reason !== undefined) {
         this.#dep.skipped(stepInfo({ urn: reg.urn, type: reg.type, name: reg.name, parent: reg.parent, kind: "create" }), reason);
         this.#regs.settle(reg.urn, { kind: "skipped", reason });
@@ -105,6 +105,12 @@ export class DeploymentMonitor implements Monitor {
       this.#regs.settle(reg.urn, ok());
       return result;
     } catch (error) {
+      if (error instanceof StepInterruptedError) {
+        // Reported as skipped by the step; a dependent is skipped, not failed.
+        this.#regs.settle(reg.urn, { kind: "skipped", reason: "interrupted" });
+        this.#ownErrors.set(error, { urn: reg.urn, failed: false });
+        throw error;
+      }
       this.#regs.settle(reg.urn, { kind: "failed", reason: `${reg.urn} failed` });
       if (error !== null && typeof error === "object" && !this.#ownErrors.has(error)) this.#ownErrors.set(error, { urn: reg.urn, failed: true });
       throw error;

@@ -22,7 +22,7 @@ import { ProtectedResourceError } from "./errors.js";
 import { edgesOf, walkReverse } from "./graph.js";
 import { isProviderType } from "./providers.js";
 import type { ResourceState } from "./state/types.js";
-import { deleteInCloud } from "./steps.js";
+import { deleteInCloud, type StepStart } from "./steps.js";
 import { unwrapMap } from "./values.js";
 
 /**
@@ -53,7 +53,7 @@ export async function condemnedDependents(dep: Deployment, replaced: ResourceSta
 }
 
 /** Deletes `condemned` in reverse dependency order and marks them to be created again. */
-export async function deleteCondemned(dep: Deployment, replaced: ResourceState, condemned: readonly ResourceState[]): Promise<void> {
+export async function deleteCondemned(dep: Deployment, replaced: ResourceState, condemned: readonly ResourceState[], start?: StepStart): Promise<void> {
   if (condemned.length === 0) return;
   const failures: unknown[] = [];
   await walkReverse({
@@ -65,7 +65,7 @@ export async function deleteCondemned(dep: Deployment, replaced: ResourceState, 
         const provider = await dep.providers.get(r.provider, r.type);
         const ctx = dep.providerContext({ urn: r.urn, type: r.type, name: nameOf(r.urn), timeouts: r.customTimeouts });
         dep.diagnostic("info", `${r.urn} is deleted before ${replaced.urn} is replaced (delete-before-replace): it depends on it and must be replaced too; it is created again with the new one.`, r.urn);
-        await deleteInCloud(dep, { resource: r, provider, ctx });
+        await deleteInCloud(dep, { resource: r, provider, ctx, ...(start ? { start } : {}) });
         dep.olds.delete(r.urn);
         dep.recreating.set(r.urn, r);
       } catch (error) {

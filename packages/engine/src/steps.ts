@@ -8,7 +8,7 @@ import type { RegistrationResult, ResourceRegistration } from "@iac/sdk/runtime"
 import type { StepInfo } from "./api.js";
 import { type Deployment, stepInfo } from "./deployment.js";
 import { adjustDiff, defaultDiff } from "./diff.js";
-import { CheckFailedError, EngineError, ProtectedResourceError } from "./errors.js";
+import { CheckFailedError, EngineError, ProtectedResourceError, StepInterruptedError } from "./errors.js";
 import { assertNever, type Decision, decide, stepKindOf } from "./plan.js";
 import { recordChanged, recordOf } from "./records.js";
 import { condemnedDependents, deleteCondemned } from "./replace-dependents.js";
@@ -33,25 +33,16 @@ export async function registerCustom(dep: Deployment, input: CustomStepInput): P
   // Built only when needed: a step that fails before its plan is known reports this one.
   let info: StepInfo | undefined;
   try {
+    // Admitted after the user interrupted: plan nothing, start nothing.
+    if (dep.interrupted) throw new StepInterruptedError(reg.urn);
     const provider = dep.providers.cached(reg.provider, reg.type) ?? (await dep.providers.get(reg.provider, reg.type));
     const { plain, secretKeys } = unwrapMap(reg.inputs);
     const oldInputs = old ? unwrapMap(old.inputs).plain : undefined;
     const oldOutputs = old ? unwrapMap(old.outputs).plain : undefined;
     const news0 = applyIgnoreChanges(plain, oldInputs, reg.options.ignoreChanges);
-    const checked = await provider.check(news0, oldInputs, ctx);
-    if (checked.failures.length > 0) {
-      const list = checked.failures.map((f) => `property ${f.property}: ${f.reason}`).join("; ");
-      throw new CheckFailedError(`${reg.type} ${reg.urn} has invalid inputs: ${list}`);
-    }
-    const news = checked.inputs;
-    let diff: DiffResult | undefined;
-    if (old && oldInputs && oldOutputs) {
-      const raw = provider.diff
-        ? await provider.diff(old.id ?? "", { inputs: oldInputs, outputs: oldOutputs }, news, ctx)
-        : defaultDiff(oldInputs, news);
-      diff = adjustDiff(raw, { news, olds: oldInputs, replaceOnChanges: reg.options.replaceOnChanges });
-    }
-    const decision = decide({
+    let news = await checkInputs(provider, { reg, news: news0, olds: oldInputs, ctx });
+    const diff = old && oldInputs && oldOutputs ? await diffInputs(provider, { reg, old, oldInputs, oldOutputs, news, ctx }) : undefined;
+    const first = decide({
       exists: old !== undefined,
       oldId: old?.id,
       diff,
@@ -59,6 +50,17 @@ export async function registerCustom(dep: Deployment, input: CustomStepInput): P
       protect: old?.protect === true || reg.options.protect === true,
       deleteBeforeReplace: reg.options.deleteBeforeReplace === true,
     });
+    let decision: Decision = first;
+    if (first.kind === "replace" && reg.options.deleteBeforeReplace !== true) {
+      // As Pulumi's step generator does: a replacement is a new object, so `check` runs again
+      // without the old inputs and the provider makes fresh autonames (a name the user set stays).
+      // The new object then never collides with the old one it is created next to. Whether the
+      // provider still needs the old one gone first (a user-set unique name that stays the same)
+      // is the second diff's answer; the reasons shown stay the first diff's (the real cause).
+      news = await checkInputs(provider, { reg, news: news0, olds: undefined, ctx });
+      const second = await diffInputs(provider, { reg, old: old!, oldInputs: oldInputs!, oldOutputs: oldOutputs!, news, ctx });
+      decision = { kind: "replace", diff: first.diff, deleteBeforeReplace: second.deleteBeforeReplace === true };
+    }
     const secretOutputs = secretOutputsOf(secretKeys, provider.secretOutputs, reg.options.additionalSecretOutputs);
     // An input echoed by a secret output is secret too: showing it in the step's `news` would leak it.
     const inputs = wrapKeys(news, secretOutputs);
@@ -67,6 +69,7 @@ export async function registerCustom(dep: Deployment, input: CustomStepInput): P
     const recreated = decision.kind === "create" && dep.recreating.has(reg.urn);
     const kind = recreated ? "replace" : stepKindOf(decision);
     const changed = decision.kind === "update" || decision.kind === "replace" || decision.kind === "blocked";
+    const shownDiff = decision.kind === "update" || decision.kind === "replace" || decision.kind === "blocked" ? decision.diff : undefined;
     info = stepInfo({
       urn: reg.urn,
       type: reg.type,
@@ -74,7 +77,7 @@ export async function registerCustom(dep: Deployment, input: CustomStepInput): P
       parent: reg.parent,
       kind,
       deleteBeforeReplace: decision.kind === "replace" ? decision.deleteBeforeReplace : recreated ? true : undefined,
-      diffs: changed ? decision.diff.detailed : undefined,
+      diffs: shownDiff?.detailed,
       olds: changed ? old?.inputs : undefined,
       news: changed || decision.kind === "create" || decision.kind === "import" ? inputs : undefined,
     });
@@ -84,18 +87,53 @@ export async function registerCustom(dep: Deployment, input: CustomStepInput): P
       dep.count(kind);
       return previewResult(decision, { inputs, old });
     }
-    if (kind !== "same") dep.started(info);
-    const step: StepContext = { dep, reg, old, provider, ctx, news, inputs, secretOutputs, oldInputs, oldOutputs };
+    // `step-start` is emitted when the step takes its first --parallel slot (inSlot), not here:
+    // a step waiting for a slot has not started, and does not start once the run is interrupted.
+    const start = new StepStart(dep, info);
+    const step: StepContext = { dep, reg, old, provider, ctx, news, inputs, secretOutputs, oldInputs, oldOutputs, start };
     const result = await execute(step, decision, (diffs) => {
       info = { ...info!, diffs };
     });
     dep.count(kind);
-    dep.done(info, t0);
+    dep.done(info, start.since(t0));
     return result;
   } catch (error) {
-    dep.stepFailed(info ?? stepInfo({ urn: reg.urn, type: reg.type, name: reg.name, parent: reg.parent, kind: old ? "update" : "create" }), error, t0);
+    const failed = info ?? stepInfo({ urn: reg.urn, type: reg.type, name: reg.name, parent: reg.parent, kind: old ? "update" : "create" });
+    if (error instanceof StepInterruptedError) dep.skipped(failed, "interrupted");
+    else dep.stepFailed(failed, error, t0);
     throw error;
   }
+}
+
+/** The provider's `check`; failures fail the step, naming the resource, the properties and the rules. */
+async function checkInputs(
+  provider: Provider,
+  o: { readonly reg: ResourceRegistration; readonly news: PropertyMap; readonly olds: PropertyMap | undefined; readonly ctx: ProviderContext },
+): Promise<PropertyMap> {
+  const checked = await provider.check(o.news, o.olds, o.ctx);
+  if (checked.failures.length > 0) {
+    const list = checked.failures.map((f) => `property ${f.property}: ${f.reason}`).join("; ");
+    throw new CheckFailedError(`${o.reg.type} ${o.reg.urn} has invalid inputs: ${list}`);
+  }
+  return checked.inputs;
+}
+
+/** The provider's diff (or the default one) of the old state against `news`, with the engine's adjustments. */
+async function diffInputs(
+  provider: Provider,
+  o: {
+    readonly reg: ResourceRegistration;
+    readonly old: ResourceState;
+    readonly oldInputs: PropertyMap;
+    readonly oldOutputs: PropertyMap;
+    readonly news: PropertyMap;
+    readonly ctx: ProviderContext;
+  },
+): Promise<DiffResult> {
+  const raw = provider.diff
+    ? await provider.diff(o.old.id ?? "", { inputs: o.oldInputs, outputs: o.oldOutputs }, o.news, o.ctx)
+    : defaultDiff(o.oldInputs, o.news);
+  return adjustDiff(raw, { news: o.news, olds: o.oldInputs, replaceOnChanges: o.reg.options.replaceOnChanges });
 }
 
 /** The top-level outputs to keep secret: shared empty set in the common case of none. */
@@ -117,6 +155,51 @@ interface StepContext {
   readonly secretOutputs: ReadonlySet<string>;
   readonly oldInputs: PropertyMap | undefined;
   readonly oldOutputs: PropertyMap | undefined;
+  readonly start: StepStart;
+}
+
+/**
+ * When a step really starts: the first time it holds a `--parallel` slot (see {@link inSlot}).
+ * Emits `step-start` then, so elapsed times do not include the wait for a slot; a step that has
+ * not started when the run is interrupted never starts ({@link StepInterruptedError}). Later slots
+ * of the same step (a delete-before-replace: delete, then create) go on: the step is running.
+ */
+export class StepStart {
+  readonly #dep: Deployment;
+  readonly #info: StepInfo;
+  #at: number | undefined;
+  #first: (() => Promise<void>) | undefined;
+
+  constructor(dep: Deployment, info: StepInfo) {
+    this.#dep = dep;
+    this.#info = info;
+  }
+
+  /** Work to do once the step has started, before its first state write (see {@link enter}). */
+  first(fn: () => Promise<void>): void {
+    this.#first = fn;
+  }
+
+  /** Called holding a slot, before any state write or provider call; true the first time. */
+  enter(): boolean {
+    if (this.#at !== undefined) return false;
+    if (this.#dep.interrupted) throw new StepInterruptedError(this.#info.urn);
+    this.#at = performance.now();
+    this.#dep.started(this.#info);
+    return true;
+  }
+
+  /** The work registered with {@link first}, once. */
+  takeFirst(): (() => Promise<void>) | undefined {
+    const fn = this.#first;
+    this.#first = undefined;
+    return fn;
+  }
+
+  /** When the step started, or `fallback` for a step that never needed a slot (state only). */
+  since(fallback: number): number {
+    return this.#at ?? fallback;
+  }
 }
 
 function execute(step: StepContext, decision: Decision, reportDiffs: (d: DiffResult["detailed"]) => void): Promise<RegistrationResult> {
@@ -192,7 +275,7 @@ async function same(step: StepContext): Promise<RegistrationResult> {
 
 async function create(step: StepContext): Promise<RegistrationResult> {
   const w = step.dep.write();
-  const { handle, outcome } = await inSlot(step.dep, pendingOf(step, "create"), () => step.provider.create(step.news, step.ctx));
+  const { handle, outcome } = await inSlot(step.dep, pendingOf(step, "create"), () => step.provider.create(step.news, step.ctx), step.start);
   if (!outcome.ok) {
     const partial = partialOf(outcome.error);
     // The cloud made something before failing: keep it in state so nothing is orphaned; the next run updates or replaces it.
@@ -209,7 +292,7 @@ async function importStep(step: StepContext, id: string, reportDiffs: (d: DiffRe
   const w = step.dep.write();
   const { handle, outcome } = await inSlot(step.dep, { ...pendingOf(step, "import"), id }, () =>
     step.provider.read(id, { inputs: step.news, outputs: {} }, step.ctx),
-  );
+  step.start);
   if (!outcome.ok) {
     await w.end(handle, { none: true });
     throw outcome.error;
@@ -242,7 +325,7 @@ async function update(step: StepContext): Promise<RegistrationResult> {
   const old = step.old!;
   const { handle, outcome } = await inSlot(step.dep, { ...pendingOf(step, "update"), ...(old.id === undefined ? {} : { id: old.id }) }, () =>
     step.provider.update(old.id ?? "", { inputs: step.oldInputs ?? {}, outputs: step.oldOutputs ?? {} }, step.news, step.ctx),
-  );
+  step.start);
   if (!outcome.ok) {
     await w.end(handle, { none: true });
     throw outcome.error;
@@ -258,17 +341,20 @@ async function replace(step: StepContext, deleteBeforeReplace: boolean): Promise
   const w = step.dep.write();
   if (deleteBeforeReplace) {
     // What references the old resource and must be replaced with it goes first (replace-dependents.ts).
-    await deleteCondemned(step.dep, old, await condemnedDependents(step.dep, old));
-    await deleteInCloud(step.dep, { resource: old, provider: step.provider, ctx: step.ctx });
+    await deleteCondemned(step.dep, old, await condemnedDependents(step.dep, old), step.start);
+    await deleteInCloud(step.dep, { resource: old, provider: step.provider, ctx: step.ctx, start: step.start });
     step.dep.olds.delete(old.urn);
     return create(step);
   }
   // Create before delete: the old copy stays in state, marked, until the end of the run deletes it.
   // (The writer turns the live entry with this id into the copy, so an alias URN keeps no live entry.)
-  const copy: ResourceState = { ...old, pendingDelete: true };
-  await w.put(copy);
-  step.dep.pendingDeletes.push(copy);
-  step.dep.olds.delete(old.urn);
+  // Marked once the step holds its slot: a replace interrupted before it starts leaves the old one as it was.
+  step.start.first(async () => {
+    const copy: ResourceState = { ...old, pendingDelete: true };
+    await w.put(copy);
+    step.dep.pendingDeletes.push(copy);
+    step.dep.olds.delete(old.urn);
+  });
   return create(step);
 }
 
@@ -280,8 +366,9 @@ type SlotResult<T> = { readonly handle: OperationHandle; readonly outcome: { rea
  * slot is released, so a slot is busy for the cloud call (plus one group-committed append), and
  * only operations that may really be in flight are ever recorded as pending.
  */
-export function inSlot<T>(dep: Deployment, op: PendingOperation, call: () => Promise<T>): Promise<SlotResult<T>> {
+export function inSlot<T>(dep: Deployment, op: PendingOperation, call: () => Promise<T>, start?: StepStart): Promise<SlotResult<T>> {
   return dep.limiter.run(async () => {
+    if (start?.enter()) await start.takeFirst()?.();
     const handle = await dep.write().begin(op);
     try {
       return { handle, outcome: { ok: true, value: await call() } } as const;
@@ -292,7 +379,10 @@ export function inSlot<T>(dep: Deployment, op: PendingOperation, call: () => Pro
 }
 
 /** The provider delete of one resource, between begin and end (no events). */
-export async function deleteInCloud(dep: Deployment, o: { readonly resource: ResourceState; readonly provider: Provider; readonly ctx: ProviderContext }): Promise<void> {
+export async function deleteInCloud(
+  dep: Deployment,
+  o: { readonly resource: ResourceState; readonly provider: Provider; readonly ctx: ProviderContext; readonly start?: StepStart },
+): Promise<void> {
   const r = o.resource;
   const op: PendingOperation = {
     urn: r.urn,
@@ -304,7 +394,7 @@ export async function deleteInCloud(dep: Deployment, o: { readonly resource: Res
   };
   const { handle, outcome } = await inSlot(dep, op, () =>
     o.provider.delete(r.id ?? "", { inputs: unwrapMap(r.inputs).plain, outputs: unwrapMap(r.outputs).plain }, o.ctx),
-  );
+  o.start);
   if (!outcome.ok) {
     await dep.write().end(handle, { none: true });
     throw outcome.error;

@@ -30,6 +30,95 @@ describe("engine: scheduling by the graph", () => {
   });
 });
 
+describe("engine: step-start and Ctrl-C", () => {
+  let h: Harness;
+  beforeEach(async () => (h = await harness()));
+  afterEach(() => h.cleanup());
+
+  /** Runs `operation` and aborts when the first step starts; `h.events` gets every event. */
+  async function abortAtFirstStart(operation: "up" | "destroy") {
+    const ac = new AbortController();
+    const r = await h.run(operation, {
+      parallel: 1,
+      signal: ac.signal,
+      onEvent: (e) => {
+        h.events.push(e);
+        if (e.kind === "step-start") ac.abort();
+      },
+    });
+    return r;
+  }
+
+  test("step-start is emitted when a step holds a --parallel slot, not while it waits for one", async () => {
+    h.cloud.latencyMs = 20;
+    await h.program(`for (let i = 0; i < 3; i++) new Thing("t" + i, {});\n`);
+    const finishedAtStart: number[] = [];
+    await h.run("up", {
+      parallel: 1,
+      onEvent: (e) => {
+        h.events.push(e);
+        if (e.kind === "step-start") finishedAtStart.push(h.cloud.callsOf("create").length);
+      },
+    });
+    // With one slot, the n-th step starts once the n-1 before it have finished their create.
+    assert.deepEqual(finishedAtStart, [0, 1, 2]);
+  });
+
+  test("after an abort, queued creates never start: they are skipped as interrupted, the running one finishes and is recorded", async () => {
+    h.cloud.latencyMs = 30;
+    await h.program(`for (let i = 0; i < 4; i++) new Thing("t" + i, {});\n`);
+    const r = await abortAtFirstStart("up");
+    assert.equal(r.interrupted, true);
+    assert.equal(r.failed, 0);
+    assert.equal(h.cloud.objects.size, 1);
+    assert.equal(h.steps("step-start").length, 1);
+    assert.deepEqual(h.steps("step-done"), h.steps("step-start"));
+    const skipped = h.events.flatMap((e) => (e.kind === "step-skipped" ? [e.reason] : []));
+    assert.deepEqual(skipped, ["interrupted", "interrupted", "interrupted"]);
+    const s = await h.state();
+    assert.equal(s.resources.length, 1);
+    assert.deepEqual(s.pendingOperations, []);
+  });
+
+  test("create-before-delete replaces that had not started when interrupted leave their resources as they were", async () => {
+    await h.program(`for (let i = 0; i < 3; i++) new Thing("t" + i, { key: "k1" });\n`);
+    await h.run("up");
+    h.cloud.latencyMs = 30;
+    await h.program(`for (let i = 0; i < 3; i++) new Thing("t" + i, { key: "k2" });\n`);
+    const r = await abortAtFirstStart("up");
+    assert.equal(r.interrupted, true);
+    // The started replace finished (its old copy waits, marked, for a delete no interrupted run starts);
+    // the two that had not started left their resources untouched.
+    assert.equal(h.cloud.objects.size, 4);
+    const s = await h.state();
+    assert.equal(s.resources.filter((x) => x.pendingDelete).length, 1);
+    const keys = s.resources.filter((x) => !x.pendingDelete).map((x) => x.inputs.key).sort();
+    assert.deepEqual(keys, ["k1", "k1", "k2"]);
+    // The next run finishes the job.
+    h.cloud.latencyMs = 0;
+    const next = await h.run("up");
+    assert.equal(next.failed, 0);
+    assert.deepEqual(next.counts, { replace: 2, same: 1 });
+    assert.equal(h.cloud.objects.size, 3);
+  });
+
+  test("after an abort, queued deletes never start; the running one is recorded", async () => {
+    await h.program(`for (let i = 0; i < 4; i++) new Thing("t" + i, {});\n`);
+    await h.run("up");
+    h.cloud.latencyMs = 30;
+    const r = await abortAtFirstStart("destroy");
+    assert.equal(r.interrupted, true);
+    assert.equal(r.failed, 0);
+    assert.equal(h.cloud.objects.size, 3);
+    assert.equal(h.steps("step-start").length, 1);
+    assert.deepEqual(
+      h.events.flatMap((e) => (e.kind === "step-skipped" ? [e.reason] : [])),
+      ["interrupted", "interrupted", "interrupted"],
+    );
+    assert.equal((await h.state()).resources.length, 3);
+  });
+});
+
 describe("Limiter", () => {
   test("never runs more than its limit at once and runs everything", async () => {
     const limiter = new Limiter(3);
