@@ -1,5 +1,5 @@
 /** `ConfigFile` and `Directory`: YAML files as groups of {@link Manifest}s. */
-import { isAbsolute, resolve } from "node:path";
+import { dirname, isAbsolute, join, resolve } from "node:path";
 import { ComponentResource, InputError, type ComponentResourceOptions, type Resource } from "@iac/sdk";
 import { Manifest } from "./manifest.js";
 import { isClusterScopedKind, type KubeObject } from "./objects.js";
@@ -105,8 +105,25 @@ export class ConfigFile extends ComponentResource {
 }
 
 /**
+ * Why a Directory refuses a folder with a kustomization.yaml, and the three ways to get what the
+ * user meant. Flux builds such a path with kustomize (patches, generators, overlays): applying its
+ * files one by one would apply the base and the patches as separate objects, which is wrong.
+ */
+function kustomizationRefusal(path: string, kfile: string): string {
+  const folder = dirname(kfile) === "." ? path : join(path, dirname(kfile));
+  const out = `${folder.replace(/[\\/]+$/, "")}.yaml`;
+  return [
+    `Directory "${path}" holds ${join(path, kfile)}: that folder is a kustomization, which kustomize must build (patches, overlays, generators), and Directory applies plain YAML files one by one. Instead:`,
+    `  - let Flux build it: push the folder to a git repository and declare a Kustomization from "@iac/kubernetes/flux" with spec.path "./${folder.replace(/^\.\//, "")}" and a sourceRef to that repository's GitRepository;`,
+    `  - or build it yourself: \`kubectl kustomize ${folder} > ${out}\` (or \`kustomize build\`), then new ConfigFile("<name>", { file: "${out}" });`,
+    `  - or, if the kustomization.yaml only lists files (no patches or generators), delete it, or point Directory at a folder without one.`,
+  ].join("\n");
+}
+
+/**
  * Every YAML file in a folder (and its sub-folders), as Flux applies a path that has no
- * kustomization.yaml: all objects, namespaces and CRDs first. Kustomize overlays are not built.
+ * kustomization.yaml: all objects, namespaces and CRDs first. A folder holding a kustomization.yaml
+ * (anywhere below it) is refused, with what to use instead: kustomize overlays are not built.
  *
  * @example
  * new Directory("infra", { path: "./deploy/plain" });
@@ -120,11 +137,8 @@ export class Directory extends ComponentResource {
     super(TYPES.directory, name, {}, opts);
     this.name = name;
     const dir = fromProject(args.path, this.monitor().projectDir);
-    if (listYamlFiles(dir, { recursive: args.recursive }).some((f) => /(^|\/)kustomization\.ya?ml$/i.test(f))) {
-      throw new InputError(
-        `${args.path} holds a kustomization.yaml: Directory applies plain YAML and does not build kustomize overlays. Point a Flux Kustomization at it, or run \`kubectl kustomize\` and use ConfigFile on the output.`,
-      );
-    }
+    const kfile = listYamlFiles(dir, { recursive: args.recursive }).find((f) => /(^|[\\/])kustomization\.ya?ml$/i.test(f));
+    if (kfile !== undefined) throw new InputError(kustomizationRefusal(args.path, kfile));
     const files = loadDirectory(dir, { recursive: args.recursive });
     this.resources = declareObjects(this, files.flatMap((f) => f.objects), { ...args, opts });
     this.registerOutputs({ path: args.path, objects: Object.keys(this.resources) });

@@ -96,8 +96,18 @@ metadata: {name: demo}
     const d = new Directory("plain", { path: "plain" });
     await settle();
     assert.deepEqual(Object.keys(d.resources).sort(), ["Namespace/web", "Service/web/web"]);
-    writeFileSync(join(dir, "plain", "kustomization.yaml"), "resources: [ns.yaml]\n");
-    assert.throws(() => new Directory("plain2", { path: "plain" }), /does not build kustomize overlays/);
+    writeFileSync(join(dir, "plain", "sub", "kustomization.yaml"), "resources: [svc.yml]\n");
+    assert.throws(
+      () => new Directory("plain2", { path: "plain" }),
+      (e: Error) => {
+        // What failed and where, then each way out, naming the folder to use.
+        assert.match(e.message, /^Directory "plain" holds plain\/sub\/kustomization\.yaml: that folder is a kustomization, which kustomize must build/);
+        assert.match(e.message, /declare a Kustomization from "@iac\/kubernetes\/flux" with spec\.path "\.\/plain\/sub"/);
+        assert.match(e.message, /`kubectl kustomize plain\/sub > plain\/sub\.yaml`.*new ConfigFile\("<name>", \{ file: "plain\/sub\.yaml" \}\)/);
+        assert.match(e.message, /only lists files .*delete it, or point Directory at a folder without one/);
+        return true;
+      },
+    );
   });
 
   it("keeps a Secret's data secret in state even when the program did not mark it", async () => {
