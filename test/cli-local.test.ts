@@ -4,6 +4,7 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { TestProject, finish, show, waitFor } from "./cli-fixture.js";
 
@@ -48,4 +49,24 @@ test("local serve prints the endpoints, commands with --local use it, and Ctrl-C
   assert.equal(s.code, 0, show(s));
   assert.match(s.stdout, /"arm": "https:\/\/127\.0\.0\.1:\d+/);
   assert.match(s.stderr, /Local cloud stopped/);
+});
+
+test("local serve needs no project: in a plain directory it serves from ./.iac/local", async () => {
+  const dir = await TestProject.create({ files: { "index.ts": program } });
+  try {
+    await rm(join(dir.dir, "iac.yaml"));
+    const server = dir.spawn(["local", "serve", "--port", "0"]);
+    const done = finish(server);
+    let stderr = "";
+    server.stderr?.on("data", (d: Buffer | string) => (stderr += String(d)));
+    await waitFor("the local cloud to be served", async () => stderr.includes("Press Ctrl-C"));
+    assert.ok(await dir.exists(join(".iac", "local", "endpoints.json")));
+    assert.ok(await dir.exists(join(".iac", "local", "kubeconfig")));
+    server.kill("SIGINT");
+    const s = await done;
+    assert.equal(s.code, 0, show(s));
+    assert.match(s.stdout, /"kubernetes": "https:\/\/127\.0\.0\.1:\d+/);
+  } finally {
+    await dir.remove();
+  }
 });

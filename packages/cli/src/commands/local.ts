@@ -5,7 +5,7 @@
 import { once } from "node:events";
 import { CliError, ExitCode } from "../errors.js";
 import { loadEmulator } from "../local-cloud.js";
-import { openWorkspace } from "../workspace.js";
+import { loadProject } from "@iac/engine";
 import { runCommand, type CommandOptions } from "./command.js";
 
 export function localServe(options: CommandOptions & { readonly port?: number }): Promise<number> {
@@ -13,11 +13,17 @@ export function localServe(options: CommandOptions & { readonly port?: number })
     if (options.port !== undefined && (!Number.isInteger(options.port) || options.port < 0 || options.port > 65_535)) {
       throw new CliError(`--port must be a port number between 0 and 65535 (got ${String(options.port)}).`, { code: "Usage", exitCode: ExitCode.usage });
     }
-    const ws = await openWorkspace(ctx);
+    // The local cloud belongs to a project when there is one (its data under <project>/.iac/local), but
+    // needs none: in any other directory it serves from ./.iac/local, so it can be tried on its own.
+    const project = await loadProject(ctx.cwd).catch((err: unknown) => {
+      if ((err as { code?: string }).code === "NoProject") return undefined;
+      throw err;
+    });
+    const dir = project?.dir ?? ctx.cwd;
     const { serveLocalCloud } = await loadEmulator();
-    const server = await serveLocalCloud({ projectDir: ws.project.dir, ...(options.port === undefined ? {} : { port: options.port }) });
+    const server = await serveLocalCloud({ projectDir: dir, ...(options.port === undefined ? {} : { port: options.port }) });
     try {
-      ctx.print(ctx.style("bold", `Local cloud for project ${ws.project.name} is running. Endpoints:`));
+      ctx.print(ctx.style("bold", project ? `Local cloud for project ${project.name} is running. Endpoints:` : `Local cloud is running (data in ${dir}/.iac/local). Endpoints:`));
       ctx.print(JSON.stringify(server.endpoints, null, 2));
       ctx.print(`(written to ${server.endpointsFile}; \`iac up --local\` and the other commands with --local use this server)`);
       ctx.say("Press Ctrl-C to stop.");
