@@ -100,6 +100,11 @@ describe("ARM resource groups through @azure/arm-resources", () => {
   });
 
   it("deletes a group as a long-running operation: 202 + Location, polls 202, then 200 with an empty body", async () => {
+    // This test sees the operation while it runs: phases of 30 ms can pass unseen on a loaded machine,
+    // so it gets a local cloud whose phases last a second.
+    const slow = await startArm({ lroStepMs: 1000 });
+    after(() => slow.close());
+    const h = slow;
     await h.resources.resourceGroups.createOrUpdate("rg-raw-delete", { location: "westeurope" });
     const del = await h.raw("DELETE", `/subscriptions/${h.sub}/resourcegroups/rg-raw-delete?api-version=2025-04-01`);
     assert.equal(del.status, 202);

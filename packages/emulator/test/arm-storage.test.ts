@@ -16,6 +16,12 @@ describe("ARM storage accounts and file shares through @azure/arm-storage", () =
   });
 
   it("creates an account as an LRO: 202 + Location, invisible while running, then 200 with the account", async () => {
+    // This test sees the operation while it runs: phases of 30 ms can pass unseen on a loaded machine,
+    // so it gets a local cloud whose phases last a second.
+    const slow = await startArm({ lroStepMs: 1000 });
+    after(() => slow.close());
+    await slow.resources.resourceGroups.createOrUpdate("rg-st", { location: "westeurope" });
+    const h = slow;
     const put = await h.raw("PUT", `/subscriptions/${h.sub}/resourceGroups/rg-st/providers/Microsoft.Storage/storageAccounts/rawacct1?api-version=2026-09-01`, { body: V2 });
     assert.equal(put.status, 202);
     assert.equal(put.text, "");
