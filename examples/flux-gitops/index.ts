@@ -8,9 +8,11 @@
  *   app's Deployments. (The scenario's original had `validation: client`: Flux v1 removed it, and
  *   iac's check says so if it comes back.)
  *
- * Config (all optional): `manifests` (Flux's install manifests; default the v2.9.4 file of the
- * shared reference), `fleetUrl` and `appRepoUrl` (default: repositories `iac/fleet.git` and
- * `iac/realtimeapp-infra.git` on the local cloud's git host), `gitUser`, `gitToken` (secret).
+ * Config (all optional): `fluxVersion` (e.g. v2.9.4: that release's install.yaml is downloaded),
+ * `manifests` (a local install.yaml or gotk-components.yaml; default, when fluxVersion is not set,
+ * the v2.9.4 file of the shared reference), `fleetUrl` and `appRepoUrl` (default: repositories
+ * `iac/fleet.git` and `iac/realtimeapp-infra.git` on the local cloud's git host), `gitUser`,
+ * `gitToken` (secret).
  */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -32,11 +34,13 @@ function repoUrl(key: string, name: string): string {
   return url;
 }
 
-const manifests = config.get("manifests") ?? fileURLToPath(new URL("../../../shared/reference/flux/gotk-components-v2.9.4.yaml", import.meta.url));
+const fluxVersion = config.get("fluxVersion");
+const manifests = config.get("manifests") ?? (fluxVersion === undefined ? fileURLToPath(new URL("../../../shared/reference/flux/gotk-components-v2.9.4.yaml", import.meta.url)) : undefined);
 const credentials = { username: config.get("gitUser") ?? "git", password: config.getSecret("gitToken") ?? secret("local-cloud-accepts-any-token") };
 
 const flux = new FluxBootstrap("flux", {
-  manifests,
+  ...(fluxVersion === undefined ? {} : { version: fluxVersion }),
+  ...(manifests === undefined ? {} : { manifests }),
   git: { url: repoUrl("fleetUrl", "fleet"), branch: "main", path: "clusters/dev", credentials },
 });
 
