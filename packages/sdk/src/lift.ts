@@ -71,6 +71,41 @@ export function unwrapSecrets(v: PropertyValue): { value: PropertyValue; secret:
   return { value: v, secret: false };
 }
 
+/** What {@link plainWireValue} returns for a value that needs the asynchronous walk. */
+export const NOT_PLAIN: unique symbol = Symbol("iac.sdk.notPlain");
+
+/**
+ * The wire form of a plain value (JSON data, Dates, nested arrays and objects of them), made
+ * synchronously: the same result {@link serializeProperty} would give, without a promise per
+ * level. {@link NOT_PLAIN} when any part is an Output, a promise, a Resource or a secret (or the
+ * value is deeper than a plain input plausibly is): those take the asynchronous walk.
+ */
+export function plainWireValue(v: unknown, depth = 0): PropertyValue | undefined | typeof NOT_PLAIN {
+  if (v === undefined || typeof v === "function" || typeof v === "symbol") return undefined;
+  if (v === null || typeof v === "string" || typeof v === "boolean") return v;
+  if (typeof v === "number") return Number.isFinite(v) ? v : null;
+  // A bigint: the walk reports it.
+  if (typeof v !== "object" || depth > 32) return NOT_PLAIN;
+  if (isOutputLike(v) || isResourceLike(v) || isSecretValue(v) || isPromiseLike(v)) return NOT_PLAIN;
+  if (Array.isArray(v)) {
+    const out = new Array<PropertyValue>(v.length);
+    for (let i = 0; i < v.length; i++) {
+      const x = plainWireValue(v[i], depth + 1);
+      if (x === NOT_PLAIN) return NOT_PLAIN;
+      out[i] = x === undefined ? null : x;
+    }
+    return out;
+  }
+  if (v instanceof Date) return v.toISOString();
+  const out: Record<string, PropertyValue> = {};
+  for (const k of Object.keys(v)) {
+    const x = plainWireValue((v as Record<string, unknown>)[k], depth + 1);
+    if (x === NOT_PLAIN) return NOT_PLAIN;
+    if (x !== undefined) out[k] = x;
+  }
+  return out;
+}
+
 function isPromiseLike(v: unknown): v is PromiseLike<unknown> {
   return v !== null && (typeof v === "object" || typeof v === "function") && typeof (v as { then?: unknown }).then === "function";
 }

@@ -22,17 +22,24 @@ import type { Input, Unwrap } from "./types.js";
  * const same = interpolate`https://${account.name}.blob.core.windows.net`;
  */
 export class Output<T> implements OutputLike<T> {
-  readonly #state: Promise<OutputState<T>>;
+  #state: Promise<OutputState<T>> | undefined;
 
   /**
    * Internal: wraps the settled state. Programs create Outputs with {@link output}, {@link secret} or {@link all}.
+   * Without `state`, the subclass computes it on first use ({@link Output.settle}).
    * @internal
    */
-  constructor(state: Promise<OutputState<T>>) {
-    // A program has no way to catch an Output's failure; the place the failure started reports it
-    // (see reportOnce), so the rejection itself must not kill the process as unhandled.
-    state.catch(() => undefined);
-    this.#state = state;
+  constructor(state?: Promise<OutputState<T>>) {
+    if (state !== undefined) this.#state = handled(state);
+  }
+
+  /**
+   * Internal: the state of an Output made without one, computed when first asked for. A resource's
+   * output properties are such Outputs: most are never read, so they cost no promise until they are.
+   * @internal
+   */
+  protected settle(): Promise<OutputState<T>> {
+    return Promise.reject(new IacError("an Output was made without a state (this is a bug in iac; please report it)", { code: "Internal" }));
   }
 
   /** Brand shared by every copy of the SDK (see {@link Output.isInstance}). */
@@ -42,7 +49,7 @@ export class Output<T> implements OutputLike<T> {
 
   /** The settled state (value, secret flag, resources). For the SDK's own use and other copies of it. */
   [OUTPUT_STATE](): Promise<OutputState<T>> {
-    return this.#state;
+    return (this.#state ??= handled(this.settle()));
   }
 
   /** True when `v` is an Output of this or any other copy of the SDK. */
@@ -63,7 +70,7 @@ export class Output<T> implements OutputLike<T> {
    */
   apply<U>(fn: (value: T) => Input<U>): Output<Unwrap<U>> {
     return new Output(
-      this.#state.then(async (s): Promise<OutputState<Unwrap<U>>> => {
+      this[OUTPUT_STATE]().then(async (s): Promise<OutputState<Unwrap<U>>> => {
         if (!isKnownDeep(s.value)) return { value: UNKNOWN as Unwrap<U>, secret: s.secret, resources: s.resources };
         let produced: unknown;
         try {
@@ -98,6 +105,17 @@ export class Output<T> implements OutputLike<T> {
       { code: "OutputToJSON" },
     );
   }
+}
+
+const ignore = (): undefined => undefined;
+
+/**
+ * A program has no way to catch an Output's failure; the place the failure started reports it
+ * (see reportOnce), so the rejection itself must not kill the process as unhandled.
+ */
+function handled<S>(state: Promise<S>): Promise<S> {
+  state.catch(ignore);
+  return state;
 }
 
 function union(a: readonly ResourceLike[], b: readonly ResourceLike[]): readonly ResourceLike[] {

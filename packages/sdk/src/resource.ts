@@ -9,7 +9,7 @@ import { UNKNOWN, type PropertyMap, type PropertyValue, type ProviderRef } from 
 import { getMonitor, type Monitor, type RegistrationResult, type ResolvedResourceOptions, type ResourceRegistration } from "./runtime.js";
 import { InputError, messageOf, reportOnce, ResourceError, wasReported } from "./errors.js";
 import { internalsOf, isResourceLike, RESOURCE_BRAND, RESOURCE_INTERNALS, type OutputState, type ResourceInternals, type ResourceLike } from "./internal.js";
-import { serializeProperty, unwrapSecrets } from "./lift.js";
+import { NOT_PLAIN, plainWireValue, serializeProperty, unwrapSecrets } from "./lift.js";
 import { Output } from "./output.js";
 import {
   collectDependsOn,
@@ -35,6 +35,15 @@ export interface CustomResourceDescriptor {
 
 const PROVIDER_TYPE_PREFIX = "iac:providers:";
 
+const ignore = (): undefined => undefined;
+
+/** The method that makes an output property's Output (a symbol: it must not collide with an output's name). */
+const OUTPUT_PROPERTY = Symbol("iac.sdk.outputProperty");
+
+/** The `name`s that stand for the URN and the id in a {@link ResourceOutput}. */
+const URN_PROPERTY = Symbol("urn");
+const ID_PROPERTY = Symbol("id");
+
 /** What the base constructor needs. */
 interface ResourceInit {
   readonly type: string;
@@ -48,6 +57,8 @@ interface ResourceInit {
 interface Registered {
   readonly result: RegistrationResult;
   readonly inputs: PropertyMap;
+  /** The monitor's preview flag (what an output the engine left out means). */
+  readonly preview: boolean;
 }
 
 /**
@@ -106,10 +117,11 @@ export abstract class Resource implements ResourceLike {
       monitor.abandon?.(urn, error);
       throw error;
     }
-    // Started after the constructor chain has returned, so a subclass is fully built first.
-    this.#registered = Promise.resolve().then(() => this.#register(init, options));
-    this.#registered.catch(() => undefined);
-    this.urn = this.outputOf(() => urn);
+    // Started after the constructor chain has returned (#register first awaits), so a subclass is
+    // fully built first.
+    this.#registered = this.#register(init, options);
+    this.#registered.catch(ignore);
+    this.urn = new ResourceOutput<string>(this.#registered, this, URN_PROPERTY, false);
   }
 
   /** True when `v` is a Resource of this or any other copy of the SDK. */
@@ -142,6 +154,7 @@ export abstract class Resource implements ResourceLike {
   }
 
   async #register(init: ResourceInit, options: ResolvedResourceOptions): Promise<Registered> {
+    await undefined;
     const ri = this[RESOURCE_INTERNALS];
     const inputs: PropertyMap = {};
     let registration: ResourceRegistration;
@@ -149,18 +162,35 @@ export abstract class Resource implements ResourceLike {
       const propertyDependencies: Record<string, string[]> = {};
       const all = new Set<string>();
       if (init.custom && init.args) {
-        const entries = Object.entries(init.args);
-        const resolved = await Promise.all(entries.map(([k, v]) => serializeProperty(v, k)));
-        entries.forEach(([k], i) => {
-          const { value, resources } = resolved[i];
-          if (value !== undefined) inputs[k] = value;
-          const urns = expandDependencies(resources, ri.urn);
-          if (urns.length > 0) propertyDependencies[k] = urns;
-          urns.forEach((u) => all.add(u));
-        });
+        const keys = Object.keys(init.args);
+        const args = init.args as Record<string, unknown>;
+        // Plain values (most inputs) are copied as they are; only Outputs, promises, resources and
+        // secrets take the asynchronous deep walk, and only they can add dependencies.
+        const values = new Array<PropertyValue | undefined>(keys.length);
+        let waits: Promise<void>[] | undefined;
+        for (let i = 0; i < keys.length; i++) {
+          const k = keys[i]!;
+          const v = plainWireValue(args[k]);
+          if (v !== NOT_PLAIN) {
+            values[i] = v;
+            continue;
+          }
+          (waits ??= []).push(
+            serializeProperty(args[k], k).then(({ value, resources }) => {
+              values[i] = value;
+              const urns = expandDependencies(resources, ri.urn);
+              if (urns.length > 0) propertyDependencies[k] = urns;
+              for (const u of urns) all.add(u);
+            }),
+          );
+        }
+        if (waits) await Promise.all(waits);
+        for (let i = 0; i < keys.length; i++) if (values[i] !== undefined) inputs[keys[i]!] = values[i]!;
       }
-      const explicit = await collectDependsOn(init.opts.dependsOn, ri.urn);
-      expandDependencies(explicit, ri.urn).forEach((u) => all.add(u));
+      if (init.opts.dependsOn !== undefined) {
+        const explicit = await collectDependsOn(init.opts.dependsOn, ri.urn);
+        for (const u of expandDependencies(explicit, ri.urn)) all.add(u);
+      }
       registration = {
         urn: ri.urn,
         type: ri.type,
@@ -183,7 +213,7 @@ export abstract class Resource implements ResourceLike {
     }
     // A failed registration is the engine's own report; it is not reported again here.
     const result = await this.#monitor.registerResource(registration);
-    return { result, inputs };
+    return { result, inputs, preview: this.#monitor.preview };
   }
 }
 
@@ -258,26 +288,117 @@ export class CustomResource extends Resource {
 
   constructor(type: string, name: string, args: object | undefined, opts: CustomResourceOptions | undefined, descriptor: CustomResourceDescriptor) {
     super({ type, name, custom: true, args, opts: opts ?? {}, descriptor });
-    this.id = this.outputOf((r) => r.result.id ?? UNKNOWN);
+    this.id = new ResourceOutput<string>(this.registered() as Promise<Registered>, this, ID_PROPERTY, false);
     Object.defineProperty(this[RESOURCE_INTERNALS], "id", { value: this.id, enumerable: true });
-    const secretNames = new Set(opts?.additionalSecretOutputs ?? []);
-    const preview = this.monitor().preview;
-    for (const name of descriptor.outputs ?? []) {
-      if (name === "urn" || name === "id") continue;
-      const out = this.outputFromState((r) => outputState(r, name, { preview, forceSecret: secretNames.has(name), self: this }));
-      Object.defineProperty(this, name, { value: out, enumerable: true, writable: false, configurable: false });
+    const outputs = descriptor.outputs;
+    if (outputs !== undefined && outputs.length > 0) {
+      this.#outputNames = outputs;
+      if (opts?.additionalSecretOutputs?.length) this.#secretNames = opts.additionalSecretOutputs;
+      defineOutputProperties(this, outputs);
     }
+  }
+
+  /** Output property names of this instance (its descriptor's list, shared, not copied). */
+  #outputNames: readonly string[] | undefined;
+  #secretNames: readonly string[] | undefined;
+  /** Output properties made so far: each is made on first access. */
+  #outputs: Map<string, Output<unknown>> | undefined;
+
+  /**
+   * The Output of one declared output property, made on first access (a getter on the class's
+   * prototype calls this): 10,000 resources with a dozen outputs each do not cost 120,000 Outputs
+   * when the program reads a few.
+   */
+  [OUTPUT_PROPERTY](name: string): Output<unknown> | undefined {
+    if (!this.#outputNames?.includes(name)) return undefined;
+    this.#outputs ??= new Map();
+    let out = this.#outputs.get(name);
+    if (out === undefined) {
+      out = new ResourceOutput<unknown>(this.registered() as Promise<Registered>, this, name, this.#secretNames?.includes(name) === true);
+      this.#outputs.set(name, out);
+    }
+    return out;
   }
 }
 
-function outputState(r: Registered, name: string, o: { preview: boolean; forceSecret: boolean; self: ResourceLike }): OutputState<unknown> {
-  let raw: PropertyValue | undefined = r.result.outputs[name];
-  if (raw === undefined) raw = r.inputs[name];
-  // A resource still to be created has produced nothing yet; the engine may leave such outputs out.
-  if (raw === undefined && o.preview && r.result.id === undefined) raw = UNKNOWN;
-  if (raw === undefined) return { value: undefined, secret: o.forceSecret, resources: [o.self] };
-  const u = unwrapSecrets(raw);
-  return { value: u.value, secret: u.secret || o.forceSecret, resources: [o.self] };
+
+/**
+ * An output property of a resource (and its `urn` and `id`): no promise until something reads it,
+ * then one reaction on the resource's registration.
+ */
+class ResourceOutput<T> extends Output<T> {
+  readonly #registered: Promise<Registered>;
+  readonly #self: Resource;
+  readonly #name: string | typeof URN_PROPERTY | typeof ID_PROPERTY;
+  readonly #forceSecret: boolean;
+
+  constructor(registered: Promise<Registered>, self: Resource, name: string | typeof URN_PROPERTY | typeof ID_PROPERTY, forceSecret: boolean) {
+    super();
+    this.#registered = registered;
+    this.#self = self;
+    this.#name = name;
+    this.#forceSecret = forceSecret;
+  }
+
+  protected override settle(): Promise<OutputState<T>> {
+    return this.#registered.then((r) => this.#stateOf(r) as OutputState<T>);
+  }
+
+  #stateOf(r: Registered): OutputState<unknown> {
+    const self = this.#self;
+    const name = this.#name;
+    if (name === URN_PROPERTY) return { value: self[RESOURCE_INTERNALS].urn, secret: false, resources: [self] };
+    if (name === ID_PROPERTY) return { value: r.result.id ?? UNKNOWN, secret: false, resources: [self] };
+    let raw: PropertyValue | undefined = r.result.outputs[name];
+    if (raw === undefined) raw = r.inputs[name];
+    // A resource still to be created has produced nothing yet; the engine may leave such outputs out.
+    if (raw === undefined && r.result.id === undefined && r.preview) raw = UNKNOWN;
+    if (raw === undefined) return { value: undefined, secret: this.#forceSecret, resources: [self] };
+    const u = unwrapSecrets(raw);
+    return { value: u.value, secret: u.secret || this.#forceSecret, resources: [self] };
+  }
+}
+
+/** True when a prototype up the chain (a base class) already has our getter for `name`. */
+function inheritsOurGetter(proto: object, name: string): boolean {
+  for (let p = Object.getPrototypeOf(proto) as Record<symbol, Set<string> | undefined> | null; p !== null; p = Object.getPrototypeOf(p) as typeof p) {
+    if (Object.prototype.hasOwnProperty.call(p, DEFINED_OUTPUTS) && p[DEFINED_OUTPUTS]!.has(name)) return true;
+  }
+  return false;
+}
+
+/** Prototypes whose output getters are defined, with the names defined on each. */
+const DEFINED_OUTPUTS = Symbol("iac.sdk.definedOutputs");
+
+/**
+ * Defines, once per class, a getter on the instance's prototype for each output property, which
+ * makes the Output on first access. A name the prototype
+ * chain already defines otherwise (a method or accessor of the class) gets an own property on the
+ * instance instead, as before, so the declared output still wins.
+ */
+function defineOutputProperties(self: CustomResource, names: readonly string[]): void {
+  const proto = Object.getPrototypeOf(self) as Record<symbol, Set<string> | undefined>;
+  let defined = Object.prototype.hasOwnProperty.call(proto, DEFINED_OUTPUTS) ? proto[DEFINED_OUTPUTS] : undefined;
+  if (defined === undefined) {
+    defined = new Set();
+    Object.defineProperty(proto, DEFINED_OUTPUTS, { value: defined });
+  }
+  for (const name of names) {
+    if (name === "urn" || name === "id" || defined.has(name) || inheritsOurGetter(proto, name)) continue;
+    if (name in proto) {
+      // Not ours to replace on the prototype: shadow it on this instance.
+      Object.defineProperty(self, name, { value: self[OUTPUT_PROPERTY](name), enumerable: true, writable: false, configurable: false });
+      continue;
+    }
+    Object.defineProperty(proto, name, {
+      get(this: CustomResource) {
+        return this[OUTPUT_PROPERTY](name);
+      },
+      enumerable: false,
+      configurable: true,
+    });
+    defined.add(name);
+  }
 }
 
 /**
