@@ -8,7 +8,8 @@
  * - `snapshot.json.bak`: the snapshot before the last compaction;
  * - `journal.ndjson`: append blob, records since that compaction (one `appendBlock` per batch);
  * - `lock`: empty block blob whose lease is the stack's lock, the holder in its metadata;
- * - `stack.json`: written by `createStack`, so that a new stack with no state yet is listed.
+ * - `stack.json`: written by `createStack`, so that a new stack with no state yet is listed;
+ * - `history/<time>-<seq>.json`: one blob per recorded `up`, `destroy` or `refresh` (history.ts).
  *
  * Journal, replay, compaction by generation and the secrets codec are the file backend's own
  * (journal.ts, model.ts, secret-codec.ts); only the storage calls differ.
@@ -18,13 +19,14 @@ import { backendError, isNotFound, restStatus } from "./azblob-connection.js";
 import { deleteIfExists, readBlobText, uploadText } from "./azblob-io.js";
 import { BlobJournalAppender } from "./azblob-journal.js";
 import { acquireBlobLock, breakBlobLock, readBlobLock } from "./azblob-lock.js";
+import { decodeHistoryEntry, encodeHistoryEntry, expiredHistoryNames, HISTORY_RETENTION, historyName, newestHistoryNames, nextHistorySeq, sortHistoryNames } from "./history.js";
 import { GenerationAheadError, journalHeaderGeneration, replay, type RawState } from "./azblob-replay.js";
 import { StateCorruptError, StateError } from "./errors.js";
 import { FileStateWriter } from "./file-writer.js";
 import { emptySnapshot, StateModel } from "./model.js";
 import { decryptSecrets, encryptSecrets } from "./secret-codec.js";
 import { assertValidStackName } from "./stack-name.js";
-import type { Backend, Crypter, Lock, LockInfo, Snapshot, StackSummary, StateWriter } from "./types.js";
+import type { Backend, Crypter, HistoryEntry, Lock, LockInfo, Snapshot, StackSummary, StateWriter } from "./types.js";
 
 export interface AzblobBackendOptions {
   /** The Blob service (see `blobServiceFromEnv`). */
@@ -34,6 +36,8 @@ export interface AzblobBackendOptions {
   readonly prefix: string;
   /** The project's name: stacks live under `<prefix>/<project>/`, so projects can share a prefix. */
   readonly project: string;
+  /** How many history entries a stack keeps (default {@link HISTORY_RETENTION}); the oldest go first. */
+  readonly historyRetention?: number;
 }
 
 interface StackBlobs {
@@ -222,6 +226,59 @@ class AzblobBackend implements Backend {
       backup = false;
     }
     await this.compact(blobs, encoded, raw, { backup });
+  }
+
+  /**
+   * One blob per entry, uploaded with `If-None-Match: *`: of two processes that pick the same name
+   * at once, one gets 409/412 and takes the next sequence number, so neither overwrites the other.
+   */
+  async appendHistory(stack: string, entry: HistoryEntry): Promise<void> {
+    const dir = `${this.blobs(stack).dir}history/`;
+    await this.ensureContainer();
+    let names = await this.historyNames(stack, dir);
+    let seq = nextHistorySeq(names);
+    for (let attempt = 1; ; attempt++, seq++) {
+      const name = historyName(entry.endTime, seq);
+      try {
+        await uploadText(this.container.getBlockBlobClient(`${dir}${name}`), encodeHistoryEntry(entry), { conditions: { ifNoneMatch: "*" } });
+        break;
+      } catch (error) {
+        const { status } = restStatus(error);
+        if ((status !== 409 && status !== 412) || attempt >= 20) throw backendError("write", this.where(`${dir}${name}`), error);
+      }
+    }
+    names = await this.historyNames(stack, dir);
+    for (const name of expiredHistoryNames(sortHistoryNames(names), this.options.historyRetention ?? HISTORY_RETENTION)) {
+      await deleteIfExists(this.container.getBlobClient(`${dir}${name}`), this.where(`${dir}${name}`));
+    }
+  }
+
+  async listHistory(stack: string, options: { readonly limit?: number }): Promise<HistoryEntry[]> {
+    const dir = `${this.blobs(stack).dir}history/`;
+    const entries: HistoryEntry[] = [];
+    for (const name of newestHistoryNames(sortHistoryNames(await this.historyNames(stack, dir)), options.limit)) {
+      // An entry deleted by a concurrent append's retention is simply gone; one that does not parse is skipped.
+      const blob = await readBlobText(this.container.getBlobClient(`${dir}${name}`), this.where(`${dir}${name}`));
+      const entry = blob === undefined ? undefined : decodeHistoryEntry(blob.text);
+      if (entry) entries.push(entry);
+    }
+    return entries;
+  }
+
+  /** The names (without `dir`) of the blobs under a stack's `history/`. */
+  private async historyNames(stack: string, dir: string): Promise<string[]> {
+    const names: string[] = [];
+    try {
+      for await (const item of this.container.listBlobsFlat({ prefix: dir })) names.push(item.name.slice(dir.length));
+    } catch (error) {
+      if (isNotFound(error)) return [];
+      throw backendError("list the history of", `${this.url} (stack "${stack}")`, error);
+    }
+    return names;
+  }
+
+  private where(name: string): string {
+    return `azblob://${this.options.container}/${name}`;
   }
 
   /**

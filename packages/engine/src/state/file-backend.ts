@@ -4,7 +4,8 @@
  * - `snapshot.json`: the compacted state (secrets encrypted) plus `generation`, bumped on each compaction;
  * - `snapshot.json.bak`: the snapshot before the last compaction;
  * - `journal.ndjson`: records appended since that compaction, first line `{kind:"header", generation}`;
- * - `lock.json`: the holder of the stack's lock.
+ * - `lock.json`: the holder of the stack's lock;
+ * - `history/<time>-<seq>.json`: one file per recorded `up`, `destroy` or `refresh` (history.ts).
  *
  * A journal applies only to the snapshot whose generation its header names. Compaction writes the
  * snapshot with generation + 1 before it deletes the journal, so a crash between the two leaves a
@@ -17,18 +18,21 @@ import { StateCorruptError, StateError } from "./errors.js";
 import { fsyncDir, readIfExists, removeIfExists, TEMP_MARKER, writeFileAtomic } from "./fs-util.js";
 import { FileStateWriter } from "./file-writer.js";
 import { JournalAppender, parseJournal, type ParsedJournal } from "./journal.js";
+import { appendHistoryFile, HISTORY_RETENTION, listHistoryFiles } from "./history.js";
 import { acquireLock, breakLock, readLock } from "./lock.js";
 import { emptySnapshot, StateModel } from "./model.js";
 import { decryptSecrets, encryptSecrets } from "./secret-codec.js";
 import { assertValidStackName } from "./stack-name.js";
 import { snapshotProblems } from "./validate.js";
-import type { Backend, Crypter, Lock, LockInfo, Snapshot, StackSummary, StateWriter } from "./types.js";
+import type { Backend, Crypter, HistoryEntry, Lock, LockInfo, Snapshot, StackSummary, StateWriter } from "./types.js";
 
 export interface FileBackendOptions {
   /** The project's directory (holding `iac.yaml`); state goes to `<projectDir>/.iac/`. */
   readonly projectDir: string;
   /** The project's name, recorded in each snapshot. */
   readonly project: string;
+  /** How many history entries a stack keeps (default {@link HISTORY_RETENTION}); the oldest go first. */
+  readonly historyRetention?: number;
 }
 
 interface StackPaths {
@@ -37,6 +41,7 @@ interface StackPaths {
   readonly backup: string;
   readonly journal: string;
   readonly lock: string;
+  readonly history: string;
 }
 
 /** The state as found on disk, secrets still encrypted. */
@@ -75,7 +80,7 @@ class FileBackend implements Backend {
   private paths(stack: string): StackPaths {
     assertValidStackName(stack);
     const dir = join(this.root, "stacks", stack);
-    return { dir, snapshot: join(dir, "snapshot.json"), backup: join(dir, "snapshot.json.bak"), journal: join(dir, "journal.ndjson"), lock: join(dir, "lock.json") };
+    return { dir, snapshot: join(dir, "snapshot.json"), backup: join(dir, "snapshot.json.bak"), journal: join(dir, "journal.ndjson"), lock: join(dir, "lock.json"), history: join(dir, "history") };
   }
 
   async listStacks(): Promise<StackSummary[]> {
@@ -201,6 +206,14 @@ class FileBackend implements Backend {
       raw = { state: emptySnapshot({ project: this.options.project, stack, secretsProvider: snapshot.secretsProvider }), generation: header, journalApplied: false };
     }
     await this.compact(paths, encoded, raw);
+  }
+
+  async appendHistory(stack: string, entry: HistoryEntry): Promise<void> {
+    await appendHistoryFile({ dir: this.paths(stack).history, entry, retain: this.options.historyRetention ?? HISTORY_RETENTION });
+  }
+
+  listHistory(stack: string, options: { readonly limit?: number }): Promise<HistoryEntry[]> {
+    return listHistoryFiles({ dir: this.paths(stack).history, ...(options.limit !== undefined ? { limit: options.limit } : {}) });
   }
 
   /**

@@ -152,4 +152,42 @@ export interface Backend {
   open(stack: string, crypter: Crypter): Promise<StateWriter>;
   /** Replace the whole state (`state import`, `state delete`); atomic. Caller holds the lock. */
   write(stack: string, snapshot: Snapshot, crypter: Crypter): Promise<void>;
+  /**
+   * Record one entry of the stack's history (optional: a backend without it keeps no history).
+   * The oldest entries beyond the backend's retention (1,000 by default) are dropped.
+   */
+  appendHistory?(stack: string, entry: HistoryEntry): Promise<void>;
+  /** The stack's newest `limit` history entries (all that are kept when absent), newest first. */
+  listHistory?(stack: string, options: { readonly limit?: number }): Promise<HistoryEntry[]>;
 }
+
+/** The operations a stack's history records (a preview changes nothing and is not recorded). */
+export type HistoryOperation = "up" | "destroy" | "refresh";
+
+/** How a recorded operation ended: `interrupted` is Ctrl-C (the steps that had started were finished). */
+export type HistoryResult = "succeeded" | "failed" | "interrupted";
+
+/**
+ * One `up`, `destroy` or `refresh` of a stack, as `iac stack history` lists it. Holds no value of
+ * the program, its config or its outputs: the command line is the subcommand and flag names only.
+ */
+export interface HistoryEntry {
+  readonly version: 1;
+  readonly operation: HistoryOperation;
+  /** ISO times. */
+  readonly startTime: string;
+  readonly endTime: string;
+  readonly durationMs: number;
+  readonly result: HistoryResult;
+  /** Steps taken, by step kind (`create`, `update`, `replace`, `delete`, `same`, ...). */
+  readonly counts: Readonly<Record<string, number>>;
+  /** Resource operations that failed. */
+  readonly failed: number;
+  /** `iac up --yes --target`: the subcommand and the names of the flags given, never their values. */
+  readonly command: string;
+  /** Version of the `iac` CLI that ran it. */
+  readonly iacVersion: string;
+  readonly host: string;
+  readonly user?: string;
+}
+
