@@ -10,6 +10,8 @@ import { destroy, preview, refresh, up, type DeployOptions } from "./commands/de
 import { importResource } from "./commands/import.js";
 import { localServe } from "./commands/local.js";
 import { stackInit, stackLs, stackOutput, stackRm, stackSelect } from "./commands/stack.js";
+import { GRAPH_FORMATS, stackGraph } from "./commands/stack-graph.js";
+import { stackHistory } from "./commands/stack-history.js";
 import { stateDelete, stateExport, stateImport, stateLs, stateShow, stateUnprotect } from "./commands/state.js";
 import { handleInterrupts } from "./interrupt.js";
 import { guardOutput } from "./io.js";
@@ -118,7 +120,22 @@ export async function main(argv: readonly string[]): Promise<number> {
           (b) => b.option("json", { type: "boolean", default: false }).option("show-secrets", { type: "boolean", default: false, describe: "Show secret outputs in plaintext" }),
           (a) => set(() => stackOutput({ ...common(a), name: a.name === undefined ? undefined : String(a.name), json: Boolean(a.json), showSecrets: Boolean(a.showSecrets) })),
         )
-        .demandCommand(1, "Name a stack command: init, select, ls, rm or output."),
+        .command(
+          "history",
+          "Show the stack's recorded deployments (up, destroy, refresh), newest first",
+          (b) => b.option("json", { type: "boolean", default: false, describe: "Print the entries as a JSON array" }).option("limit", { type: "number", describe: "Only the newest N entries" }),
+          (a) => set(() => stackHistory({ ...common(a), json: Boolean(a.json), limit: a.limit === undefined ? undefined : Number(a.limit) })),
+        )
+        .command(
+          "graph",
+          "Print the graph of the stack's resources (dependencies solid, parent/child dashed), from the state",
+          (b) =>
+            b
+              .option("format", { type: "string", choices: GRAPH_FORMATS, default: "dot", describe: "Graph language" })
+              .option("output", { alias: "o", type: "string", describe: "Write to this file instead of stdout" }),
+          (a) => set(() => stackGraph({ ...common(a), format: String(a.format), output: a.output === undefined ? undefined : String(a.output) })),
+        )
+        .demandCommand(1, "Name a stack command: init, select, ls, rm, output, history or graph."),
     )
     .command("config", "Manage the stack's configuration (iac.<stack>.yaml)", (y) =>
       y

@@ -5,7 +5,7 @@
  * (a preview; for destroy, the resources in the state) and ask on the terminal; without a
  * terminal they are refused with exit 2.
  */
-import type { Operation } from "@iac/engine";
+import { DEFAULT_PARALLEL, type EngineEvent, type Operation } from "@iac/engine";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ExitCode } from "../errors.js";
@@ -14,6 +14,7 @@ import { createRenderer, type RenderMode } from "../render/renderer.js";
 import { startLocalCloud, type LocalCloudHandle } from "../local-cloud.js";
 import { openWorkspace, type Workspace } from "../workspace.js";
 import { DeclinedError, confirmOrRefuse, runCommand, type CommandContext, type CommandOptions } from "./command.js";
+import { historyCommandLine, withHistory } from "./stack-history.js";
 
 /** Options of the deployment commands (flags of the same names). */
 export interface DeployOptions extends CommandOptions {
@@ -79,7 +80,7 @@ async function runWithLocal(ctx: CommandContext, ws: Workspace, run: { readonly 
   const crypter = await ws.crypter(stack);
   const config = await ws.config(stack, crypter);
   const mode: RenderMode = options.json === true ? "json" : ctx.io.out.isTTY === true ? "tree" : "plain";
-  const engineRun = async (op: Operation, showDiffs: boolean) => {
+  const engineRun = async (op: Operation, showDiffs: boolean, observe?: (event: EngineEvent) => void) => {
     const renderer = createRenderer({ mode, out: ctx.io.out, style: ctx.style, showValues: options.diff === true, showDiffs, verbose: ctx.verbose });
     try {
       return await ws.run({
@@ -90,7 +91,10 @@ async function runWithLocal(ctx: CommandContext, ws: Workspace, run: { readonly 
         parallel: options.parallel ?? 16,
         targets: options.targets ?? [],
         refresh: options.refresh === true,
-        onEvent: (event) => renderer.onEvent(event),
+        onEvent: (event) => {
+          observe?.(event);
+          renderer.onEvent(event);
+        },
         signal: ctx.signal,
         command: options.command ?? `iac ${operation}`,
       });
@@ -117,7 +121,11 @@ async function runWithLocal(ctx: CommandContext, ws: Workspace, run: { readonly 
   }
 
   // After a confirmed preview, the diffs were just shown: the run itself shows the tree and summary.
-  const result = await engineRun(operation, !run.asks);
+  // Every up, destroy and refresh is recorded in the stack's history (a preview changes nothing).
+  const result =
+    operation === "preview"
+      ? await engineRun(operation, !run.asks)
+      : await withHistory(ctx, { backend: ws.backend, stack, operation, command: historyCommandLine(operation, flagNames(options)) }, (observe) => engineRun(operation, !run.asks, observe));
   if (operation === "up" && options.json !== true && !result.interrupted) {
     const lines = formatOutputs(result.outputs, { showSecrets: false, style: ctx.style });
     if (lines.length > 0) ctx.print(["", ...lines].join("\n"));
@@ -133,6 +141,27 @@ async function runWithLocal(ctx: CommandContext, ws: Workspace, run: { readonly 
     return ExitCode.changes;
   }
   return ExitCode.ok;
+}
+
+/**
+ * The names of the flags given, for the history: never their values, which may name a secret
+ * (a URN with a key in it) and say nothing the entry needs.
+ */
+function flagNames(options: DeployOptions): string[] {
+  const given: readonly (readonly [string, boolean])[] = [
+    ["--stack", options.stack !== undefined],
+    ["--cwd", options.cwd !== undefined],
+    ["--yes", options.yes === true],
+    ["--json", options.json === true],
+    ["--parallel", options.parallel !== undefined && options.parallel !== DEFAULT_PARALLEL],
+    ["--target", (options.targets?.length ?? 0) > 0],
+    ["--refresh", options.refresh === true],
+    ["--diff", options.diff === true],
+    ["--expect-no-changes", options.expectNoChanges === true],
+    ["--local", options.local === true],
+    ["--verbose", options.verbose === true],
+  ];
+  return given.filter(([, yes]) => yes).map(([name]) => name);
 }
 
 function reportFailed(ctx: CommandContext, failed: number, operation: Operation): number {

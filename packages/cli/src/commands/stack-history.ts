@@ -1,0 +1,156 @@
+/**
+ * The stack's history of deployments: recording one entry per `up`, `destroy` and `refresh`
+ * (called by deploy.ts once the engine's run has returned or thrown), and `iac stack history`.
+ *
+ * The history is a convenience: a backend that cannot write it must never fail a deployment that
+ * succeeded, so a failed write is a warning. An entry holds no value of the program, its config or
+ * its outputs; the command line is the subcommand and flag names only (a value may be a secret).
+ */
+import type { Backend, EngineEvent, HistoryEntry, HistoryOperation, HistoryResult } from "@iac/engine";
+import { readFileSync } from "node:fs";
+import { hostname, userInfo } from "node:os";
+import { CliError, ExitCode, UsageError } from "../errors.js";
+import { formatDuration } from "../render/format.js";
+import { openWorkspace } from "../workspace.js";
+import { runCommand, type CommandContext, type CommandOptions } from "./command.js";
+import { table } from "./stack.js";
+
+/** What the recorder needs of a run's result (the CLI's `RunResult`). */
+interface RunOutcome {
+  readonly counts: Readonly<Partial<Record<string, number>>>;
+  readonly failed: number;
+  readonly interrupted: boolean;
+}
+
+/** The `iac` version, from the CLI package's own package.json. */
+export function iacVersion(): string {
+  const text = readFileSync(new URL("../../package.json", import.meta.url), "utf8");
+  return (JSON.parse(text) as { version: string }).version;
+}
+
+/** `iac up --yes --target`: the subcommand and flag names, never their values. */
+export function historyCommandLine(operation: HistoryOperation, flags: readonly string[]): string {
+  return ["iac", operation, ...flags].join(" ");
+}
+
+/**
+ * Run one `up`, `destroy` or `refresh` (`body`, which passes every engine event to `observe`) and
+ * record it in the stack's history, whether it returns or throws. A run refused because another
+ * process holds the stack's lock did nothing and is not recorded.
+ */
+export async function withHistory<R extends RunOutcome>(
+  ctx: CommandContext,
+  options: { readonly backend: Backend; readonly stack: string; readonly operation: HistoryOperation; readonly command: string },
+  body: (observe: (event: EngineEvent) => void) => Promise<R>,
+): Promise<R> {
+  const start = new Date();
+  let summary: Extract<EngineEvent, { kind: "summary" }> | undefined;
+  const observe = (event: EngineEvent) => {
+    if (event.kind === "summary") summary = event;
+  };
+  let result: R;
+  try {
+    result = await body(observe);
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== "StackLocked") {
+      const outcome: HistoryResult = ctx.signal.aborted ? "interrupted" : "failed";
+      await record(ctx, options, historyEntry({ ...options, start, end: new Date(), result: outcome, counts: summary?.counts ?? {}, failed: summary?.failed ?? 0, env: ctx.io.env }));
+    }
+    throw error;
+  }
+  const outcome: HistoryResult = result.interrupted ? "interrupted" : result.failed > 0 ? "failed" : "succeeded";
+  await record(ctx, options, historyEntry({ ...options, start, end: new Date(), result: outcome, counts: result.counts, failed: result.failed, env: ctx.io.env }));
+  return result;
+}
+
+/** The entry of one run, with who ran it where. */
+export function historyEntry(o: {
+  readonly operation: HistoryOperation;
+  readonly command: string;
+  readonly start: Date;
+  readonly end: Date;
+  readonly result: HistoryResult;
+  readonly counts: Readonly<Partial<Record<string, number>>>;
+  readonly failed: number;
+  readonly env: Readonly<Record<string, string | undefined>>;
+}): HistoryEntry {
+  const counts: Record<string, number> = {};
+  for (const [kind, n] of Object.entries(o.counts)) if (n !== undefined && n > 0) counts[kind] = n;
+  const user = currentUser(o.env);
+  return {
+    version: 1,
+    operation: o.operation,
+    startTime: o.start.toISOString(),
+    endTime: o.end.toISOString(),
+    durationMs: Math.max(0, o.end.getTime() - o.start.getTime()),
+    result: o.result,
+    counts,
+    failed: o.failed,
+    command: o.command,
+    iacVersion: iacVersion(),
+    host: hostname(),
+    ...(user !== undefined ? { user } : {}),
+  };
+}
+
+function currentUser(env: Readonly<Record<string, string | undefined>>): string | undefined {
+  try {
+    return userInfo().username;
+  } catch {
+    // No passwd entry for the uid (some containers): the environment may still say.
+    return env.USER ?? env.USERNAME;
+  }
+}
+
+async function record(ctx: CommandContext, options: { readonly backend: Backend; readonly stack: string }, entry: HistoryEntry): Promise<void> {
+  if (options.backend.appendHistory === undefined) return;
+  try {
+    await options.backend.appendHistory(options.stack, entry);
+  } catch (error) {
+    ctx.say(
+      ctx.errStyle(
+        "yellow",
+        `warning: this ${entry.operation} (${entry.result}) was not recorded in the history of stack ${options.stack} in ${options.backend.url}: ${(error as Error).message}. The deployment itself is unaffected.`,
+      ),
+    );
+  }
+}
+
+/** `+2 ~1 -0 +-1`: created, updated, deleted, replaced; then imports and refreshes when there were any. */
+export function changesSummary(counts: Readonly<Partial<Record<string, number>>>): string {
+  const n = (kind: string) => counts[kind] ?? 0;
+  const parts = [`+${n("create")}`, `~${n("update")}`, `-${n("delete")}`, `+-${n("replace")}`];
+  if (n("import") > 0) parts.push(`${n("import")} imported`);
+  if (n("refresh") > 0) parts.push(`${n("refresh")} refreshed`);
+  return parts.join(" ");
+}
+
+/** `iac stack history [--json] [--limit N]`: the stack's recorded deployments, newest first. */
+export function stackHistory(options: CommandOptions & { readonly json?: boolean; readonly limit?: number }): Promise<number> {
+  return runCommand(options, async (ctx) => {
+    if (options.limit !== undefined && (!Number.isInteger(options.limit) || options.limit < 1)) {
+      throw new UsageError(`--limit must be a whole number of at least 1 (got ${String(options.limit)}).`);
+    }
+    const ws = await openWorkspace(ctx);
+    const stack = await ws.resolveStack({ explicit: options.stack, createIfNone: false });
+    if (ws.backend.listHistory === undefined) {
+      throw new CliError(`The backend ${ws.backend.url} keeps no history of deployments.`, { code: "HistoryUnsupported" });
+    }
+    const entries = await ws.backend.listHistory(stack, options.limit !== undefined ? { limit: options.limit } : {});
+    if (options.json === true) {
+      ctx.print(JSON.stringify(entries, null, 2));
+      return ExitCode.ok;
+    }
+    if (entries.length === 0) {
+      ctx.say(`Stack ${stack} has no recorded deployments yet (\`iac up\`, \`iac destroy\` and \`iac refresh\` record one each).`);
+      return ExitCode.ok;
+    }
+    const rows = [["TIME", "OPERATION", "RESULT", "CHANGES", "DURATION", "BY"]];
+    for (const e of entries) {
+      const by = `${e.user !== undefined ? `${e.user}@` : ""}${e.host}`;
+      rows.push([e.startTime.replace(/\.\d{3}Z$/, "Z"), e.operation, e.result, changesSummary(e.counts), formatDuration(e.durationMs), by]);
+    }
+    for (const line of table(rows)) ctx.print(line);
+    return ExitCode.ok;
+  });
+}
