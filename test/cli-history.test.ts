@@ -160,3 +160,16 @@ test("a history that cannot be written is a warning: the deployment still succee
   }
   assert.equal((await history()).length, 3, "nothing was recorded");
 });
+
+test("an up refused because another process holds the stack's lock did nothing and is not recorded", async () => {
+  const lock = join(project.dir, ".iac", "stacks", "dev", "lock.json");
+  await writeFile(lock, JSON.stringify({ host: "elsewhere", pid: 1, time: new Date().toISOString(), command: "iac up", user: "someone", token: "t" }));
+  try {
+    const r = await project.run(["up", "--yes"]);
+    assert.equal(r.code, 1, show(r));
+    assert.match(r.stderr, /lock/i);
+  } finally {
+    await rm(lock, { force: true });
+  }
+  assert.equal((await history()).length, 3);
+});
