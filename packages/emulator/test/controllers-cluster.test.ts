@@ -62,6 +62,10 @@ describe("the emulated controllers on a cluster and the local git host", () => {
       if (o?.kind === "CustomResourceDefinition" && /^(gitrepositories|kustomizations)\./.test(o.metadata.name!)) store.apply(o, { fieldManager: "flux", force: true });
     }
     store.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name: "flux-system" } }, { fieldManager: "test" });
+    // Flux's controllers act only while their Deployments exist, as on a real cluster.
+    for (const name of ["source-controller", "kustomize-controller"]) {
+      store.apply({ apiVersion: "apps/v1", kind: "Deployment", metadata: { name, namespace: "flux-system" }, spec: { selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: "manager", image: `ghcr.io/fluxcd/${name}` }] } } } }, { fieldManager: "flux" });
+    }
     controllers = startControllers({ cluster: clusterOfStore(store), git: cloud.service<GitService>("git")!, deploymentDelayMs: 20, resyncMs: 100 });
   });
   after(async () => {
@@ -187,6 +191,24 @@ describe("the emulated controllers on a cluster and the local git host", () => {
     assert.equal(ready(k)!.status, "False");
     assert.match(ready(k)!.message, /missing\.yaml/);
     assert.equal(k!.status!.lastAppliedRevision, undefined);
+  });
+
+  it("reports a path absent from the source as ArtifactFailed (kustomization path not found), keeping what it applied before", async () => {
+    const current = gitRepo()!.status!.artifact.revision as string;
+    const applied = (await until("infra at the source's revision", () => ks("infra"), (o) => o?.status?.lastAppliedRevision === current))!;
+    const appliedRevision = applied.status!.lastAppliedRevision as string;
+    const attemptedBefore = applied.status!.lastAttemptedRevision;
+    store.apply({ apiVersion: "kustomize.toolkit.fluxcd.io/v1", kind: "Kustomization", metadata: { name: "infra", namespace: "flux-system" }, spec: { path: "./clusters/nowhere/" } }, { fieldManager: "mover", force: true });
+    const k = await until("the failure", () => ks("infra"), (o) => ready(o)?.status === "False");
+    assert.equal(ready(k)!.reason, "ArtifactFailed");
+    assert.match(ready(k)!.message, /^kustomization path not found: stat \/tmp\/kustomization-[0-9]+\/clusters\/nowhere: no such file or directory$/);
+    assert.equal(k!.status!.lastAppliedRevision, appliedRevision);
+    assert.equal(k!.status!.lastAttemptedRevision, attemptedBefore, "Flux fails before it records the attempt");
+    assert.equal(k!.status!.observedGeneration, k!.metadata.generation);
+    assert.ok(get("v1", "ConfigMap", "second", "apps"), "nothing is pruned when the path is missing");
+    const message = ready(k)!.message;
+    await controllers.reconcileNow();
+    assert.equal(ready(ks("infra"))!.message, message, "a repeated failure does not rewrite the status");
   });
 
   it("fails a GitRepository outside the local git host with GitOperationFailed", async () => {

@@ -26,6 +26,11 @@ export interface ClusterAccess {
   apply(obj: KubeObject, fieldManager: string): Promise<KubeObject>;
   /** Delete an object; a missing one is not an error. */
   delete(key: ObjectKey): Promise<void>;
+  /**
+   * Replace an object's `metadata.finalizers` (a merge patch, as controller-runtime's patch helper
+   * sends); an empty list removes the field, which lets a deleted object go.
+   */
+  setFinalizers(key: ObjectKey, finalizers: readonly string[], fieldManager: string): Promise<void>;
   /** Replace an object's status (the `/status` subresource). */
   updateStatus(key: ObjectKey, status: Record<string, unknown>): Promise<void>;
   /** Be told of every change; returns a function that stops the notifications. */

@@ -33,6 +33,9 @@ export function clusterOfStore(store: KubeStore): ClusterAccess {
         if (!notFound(err)) throw err;
       }
     },
+    async setFinalizers(key, finalizers, fieldManager) {
+      store.patch(key, { type: "merge", body: { metadata: { finalizers: finalizers.length > 0 ? [...finalizers] : null } } }, { fieldManager });
+    },
     async updateStatus(key, status) {
       store.updateStatus(key, status, { fieldManager: controllerOf(key.kind) });
     },
@@ -41,7 +44,7 @@ export function clusterOfStore(store: KubeStore): ClusterAccess {
 }
 
 /** The manager name a real cluster records for each controller's status writes. */
-function controllerOf(kind: string): string {
+export function controllerOf(kind: string): string {
   if (kind === "GitRepository") return "source-controller";
   if (kind === "Kustomization") return "kustomize-controller";
   return "kube-controller-manager";

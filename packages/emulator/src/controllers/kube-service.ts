@@ -18,11 +18,21 @@ export interface KubeWithControllersOptions {
   readonly kube?: KubeServiceOptions;
   /** Controller timing (Deployment delay, resync period). */
   readonly tuning?: WithControllersOptions["tuning"];
+  /**
+   * Whether Flux's emulated controllers act only while their Deployments exist (default true, as
+   * on a real cluster, where a GitRepository created before Flux is installed never becomes
+   * Ready). False: they act on every Flux object, as if Flux were always installed.
+   */
+  readonly requireControllerDeployments?: boolean;
 }
 
 /** The Kubernetes service with the emulated controllers running alongside it. */
 export function kubeServiceWithControllers(options: KubeWithControllersOptions = {}): ServiceFactory {
-  return withControllers(kubeServiceFactory(options.kube), { clusterOf: (s) => clusterOfStore(storeOf(s)), ...(options.tuning ? { tuning: options.tuning } : {}) });
+  return withControllers(kubeServiceFactory(options.kube), {
+    clusterOf: (s) => clusterOfStore(storeOf(s)),
+    ...(options.tuning ? { tuning: options.tuning } : {}),
+    ...(options.requireControllerDeployments === undefined ? {} : { requireControllerDeployments: options.requireControllerDeployments }),
+  });
 }
 
 /** {@link kubeServiceWithControllers} with defaults: what `defaultServices()` runs. */

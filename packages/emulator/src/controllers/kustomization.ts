@@ -2,17 +2,20 @@
  * Flux's kustomize-controller for Kustomization (`kustomize.toolkit.fluxcd.io/v1`), emulated: once
  * its source GitRepository has an artifact, it builds the manifests at `spec.path` of that commit
  * (see manifests.ts for what is supported), applies them with server-side apply in Flux's order,
- * prunes what the previous revision applied and this one does not, and reports the revision.
+ * prunes what the previous revision applied and this one does not, and reports the revision. When
+ * the Kustomization is deleted, {@link finalizeKustomization} garbage-collects what it applied.
  */
+import { createHash } from "node:crypto";
 import type { ClusterAccess, ObjectKey } from "./cluster.js";
+import { deleteOwned, finalizerDeletesResources, inventoryOf, NAME_LABEL, NAMESPACE_LABEL } from "./garbage-collect.js";
 import { commitOfRevision, type GitReader } from "./git-repository.js";
-import { buildManifests, inventoryEntry, isClusterDefinition, type InventoryEntry } from "./manifests.js";
+import { buildManifests, inventoryEntry, isClusterDefinition } from "./manifests.js";
 import { conditionOf, GIT_REPOSITORY, KUSTOMIZATION, keyOf, withCondition, type Condition, type KubeObject } from "./objects.js";
+
+export { keyOfInventoryEntry, NAME_LABEL, NAMESPACE_LABEL } from "./garbage-collect.js";
 
 /** The field manager Flux's kustomize-controller applies with. */
 export const FIELD_MANAGER = "kustomize-controller";
-export const NAME_LABEL = "kustomize.toolkit.fluxcd.io/name";
-export const NAMESPACE_LABEL = "kustomize.toolkit.fluxcd.io/namespace";
 
 export interface KustomizationDeps {
   readonly cluster: ClusterAccess;
@@ -76,19 +79,6 @@ function notReady(obj: KubeObject, reason: NotReadyReason, message: string, now:
   return { ...(obj.status ?? {}), observedGeneration: generation, conditions, ...extra };
 }
 
-function previousInventory(obj: KubeObject): InventoryEntry[] {
-  const inv = obj.status?.["inventory"] as { entries?: InventoryEntry[] } | undefined;
-  return Array.isArray(inv?.entries) ? inv!.entries : [];
-}
-
-/** The object an inventory entry names (`<ns>_<name>_<group>_<kind>`, version `v`). */
-export function keyOfInventoryEntry(entry: InventoryEntry): ObjectKey | undefined {
-  const parts = entry.id.split("_");
-  if (parts.length !== 4) return undefined;
-  const [namespace, name, group, kind] = parts as [string, string, string, string];
-  return { apiVersion: group === "" ? entry.v : `${group}/${entry.v}`, kind, name, ...(namespace === "" ? {} : { namespace }) };
-}
-
 async function waitEstablished(cluster: ClusterAccess, names: readonly string[], timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -120,11 +110,23 @@ export async function reconcileKustomization(ks: KubeObject, deps: Kustomization
   const source = sourceState(ks, cluster, git);
   if (source.kind === "blocked") return notReady(ks, source.reason, source.message, now);
 
-  const attempted = { lastAttemptedRevision: source.revision };
   const path = typeof ks.spec?.["path"] === "string" ? (ks.spec!["path"] as string) : "";
+  let files: Awaited<ReturnType<GitReader["readFiles"]>>;
+  try {
+    files = await git.readFiles(source.repo, source.commit, path);
+  } catch (err) {
+    return notReady(ks, "ArtifactFailed", (err as Error).message, now);
+  }
+  const dir = cleanPath(path);
+  // Git stores no empty directories, so a path with no file below it is absent from the artifact.
+  // Flux stats it in the extracted artifact and fails before it sets lastAttemptedRevision
+  // (kustomize-controller internal/controller/kustomization_controller.go `reconcile`).
+  if (dir !== "" && files.length === 0) {
+    return notReady(ks, "ArtifactFailed", `kustomization path not found: stat ${artifactDir(ks, source.revision)}/${dir}: no such file or directory`, now);
+  }
+  const attempted = { lastAttemptedRevision: source.revision };
   let objects: KubeObject[];
   try {
-    const files = await git.readFiles(source.repo, source.commit, path);
     objects = buildManifests(files, path);
   } catch (err) {
     return notReady(ks, "BuildFailed", `kustomize build failed: ${(err as Error).message}`, now, attempted);
@@ -156,14 +158,7 @@ export async function reconcileKustomization(ks: KubeObject, deps: Kustomization
   const entries = prepared.map(inventoryEntry).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   if (ks.spec?.["prune"] === true) {
     const keep = new Set(entries.map((e) => e.id));
-    // Delete in reverse apply order, so namespaces go after what they hold.
-    const stale = previousInventory(ks).filter((e) => !keep.has(e.id)).map(keyOfInventoryEntry).filter((k): k is ObjectKey => k !== undefined).reverse();
-    for (const key of stale) {
-      const live = cluster.get(key);
-      // Only what this Kustomization applied is pruned, as Flux checks its ownership labels.
-      if (live?.metadata.labels?.[NAME_LABEL] !== ks.metadata.name || live.metadata.labels?.[NAMESPACE_LABEL] !== (ks.metadata.namespace ?? "default")) continue;
-      await cluster.delete(key);
-    }
+    await deleteOwned(cluster, ks, inventoryOf(ks).filter((e) => !keep.has(e.id)));
   }
 
   const generation = ks.metadata.generation ?? 1;
@@ -177,4 +172,35 @@ export async function reconcileKustomization(ks: KubeObject, deps: Kustomization
     lastAttemptedRevision: source.revision,
     inventory: { entries },
   };
+}
+
+/**
+ * What kustomize-controller does when a Kustomization it finalizes is deleted: delete what it
+ * applied when {@link finalizerDeletesResources} says so. The caller then removes the finalizer.
+ * Returns the keys deleted.
+ */
+export async function finalizeKustomization(ks: KubeObject, cluster: ClusterAccess): Promise<ObjectKey[]> {
+  if (!finalizerDeletesResources(ks)) return [];
+  return deleteOwned(cluster, ks, inventoryOf(ks));
+}
+
+/** `spec.path` as Flux's secure join cleans it: `./a//b/` -> `a/b`, `./` -> `` (the root). */
+function cleanPath(path: string): string {
+  const out: string[] = [];
+  for (const part of path.split("/")) {
+    if (part === "" || part === ".") continue;
+    if (part === "..") out.pop();
+    else out.push(part);
+  }
+  return out.join("/");
+}
+
+/**
+ * Where kustomize-controller would have extracted the artifact (`MkdirTemp("", "kustomization-")`
+ * adds a random number). Derived from the object and revision, so a repeated failure writes the
+ * same message and does not churn the status.
+ */
+function artifactDir(ks: KubeObject, revision: string): string {
+  const seed = createHash("sha256").update(`${ks.metadata.uid ?? keyOf(ks)}\n${revision}`).digest();
+  return `/tmp/kustomization-${seed.readUInt32BE(0)}`;
 }

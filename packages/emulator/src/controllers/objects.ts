@@ -12,6 +12,7 @@ export interface ObjectMeta {
   readonly labels?: Readonly<Record<string, string>>;
   readonly annotations?: Readonly<Record<string, string>>;
   readonly deletionTimestamp?: string;
+  readonly finalizers?: readonly string[];
 }
 
 export interface KubeObject {
@@ -44,6 +45,17 @@ export interface Kind {
 export const DEPLOYMENT: Kind = { apiVersion: "apps/v1", kind: "Deployment" };
 export const GIT_REPOSITORY: Kind = { apiVersion: "source.toolkit.fluxcd.io/v1", kind: "GitRepository" };
 export const KUSTOMIZATION: Kind = { apiVersion: "kustomize.toolkit.fluxcd.io/v1", kind: "Kustomization" };
+
+/**
+ * The finalizer Flux's controllers put on every object they reconcile (source-controller
+ * `SourceFinalizer`, kustomize-controller `KustomizationFinalizer`; reference/notes/flux.md §3.1, §3.2).
+ */
+export const FLUX_FINALIZER = "finalizers.fluxcd.io";
+
+/** Whether an object carries a finalizer. */
+export function hasFinalizer(obj: KubeObject, finalizer: string): boolean {
+  return (obj.metadata.finalizers ?? []).includes(finalizer);
+}
 
 /** `<namespace>/<name>` (or `<name>` for cluster-scoped objects), for messages and maps. */
 export function keyOf(obj: { readonly metadata: ObjectMeta }): string {

@@ -3,14 +3,22 @@
  * each change, GitRepositories follow their branch (on their interval and at once on a push to the
  * local git host), Kustomizations apply their source's revision. Reconciliation is level-based:
  * each pass looks at every object and acts on those that are due, so missed events only delay.
+ *
+ * As on a real cluster, Flux's controllers act only while Flux is installed: GitRepositories only
+ * while a `source-controller` Deployment exists (in any namespace, not being deleted, not scaled to
+ * zero), Kustomizations only while a `kustomize-controller` one does. They put
+ * `finalizers.fluxcd.io` on what they reconcile and, when such an object is deleted, finalize it
+ * (a Kustomization garbage-collects what it applied) and remove the finalizer. Without the
+ * controller the object stays Terminating until someone strips the finalizer, which is how
+ * `flux uninstall` leaves workloads in place (reference/notes/flux.md §4.3).
  */
 import type { GitService } from "../git/index.js";
 import type { ClusterAccess, ClusterEvent } from "./cluster.js";
 import { availableDeploymentStatus, deploymentNeedsStatus } from "./deployment.js";
 import { parseDuration } from "./duration.js";
 import { reconcileGitRepository, type GitReader } from "./git-repository.js";
-import { reconcileKustomization, sourceState } from "./kustomization.js";
-import { conditionOf, DEPLOYMENT, GIT_REPOSITORY, KUSTOMIZATION, keyOf, timestamp, type KubeObject } from "./objects.js";
+import { finalizeKustomization, reconcileKustomization, sourceState } from "./kustomization.js";
+import { conditionOf, DEPLOYMENT, FLUX_FINALIZER, GIT_REPOSITORY, hasFinalizer, KUSTOMIZATION, keyOf, timestamp, type KubeObject } from "./objects.js";
 
 export interface ControllerOptions {
   readonly cluster: ClusterAccess;
@@ -20,7 +28,17 @@ export interface ControllerOptions {
   readonly deploymentDelayMs?: number;
   /** How often every object is looked at for intervals and retries (default 1 s). */
   readonly resyncMs?: number;
+  /**
+   * Whether Flux's emulated controllers need their Deployments (`source-controller`,
+   * `kustomize-controller`) to exist, as on a real cluster (default true). False makes them act
+   * on any GitRepository and Kustomization, as if Flux were always installed.
+   */
+  readonly requireControllerDeployments?: boolean;
 }
+
+/** The Deployments (flux.md §1.3, default components) whose controllers the emulation stands for. */
+export const SOURCE_CONTROLLER = "source-controller";
+export const KUSTOMIZE_CONTROLLER = "kustomize-controller";
 
 /** The running controllers. */
 export interface Controllers {
@@ -44,15 +62,15 @@ function sameJson(a: unknown, b: unknown): boolean {
   return JSON.stringify(a ?? {}) === JSON.stringify(b ?? {});
 }
 
-function isActive(obj: KubeObject): boolean {
-  return obj.metadata.deletionTimestamp === undefined && obj.spec?.["suspend"] !== true;
-}
+const isSuspended = (obj: KubeObject) => obj.spec?.["suspend"] === true;
+const isDeleting = (obj: KubeObject) => obj.metadata.deletionTimestamp !== undefined;
 
 /** Start the controllers; they run until {@link Controllers.stop}. */
 export function startControllers(options: ControllerOptions): Controllers {
   const { cluster, git } = options;
   const log = options.log ?? (() => {});
   const deploymentDelayMs = options.deploymentDelayMs ?? 200;
+  const requireDeployments = options.requireControllerDeployments ?? true;
   /** When each GitRepository/Kustomization is next due on its interval (by uid). */
   const dueAt = new Map<string, number>();
   const deploymentTimers = new Map<string, NodeJS.Timeout>();
@@ -88,10 +106,23 @@ export function startControllers(options: ControllerOptions): Controllers {
     );
   }
 
+  /** Whether the Deployment standing for a Flux controller is there to run it. */
+  function controllerRuns(name: string): boolean {
+    if (!requireDeployments) return true;
+    return cluster.list(DEPLOYMENT).some((d) => d.metadata.name === name && !isDeleting(d) && d.spec?.["replicas"] !== 0);
+  }
+
+  async function setFinalizer(obj: KubeObject, present: boolean, manager: string): Promise<void> {
+    const others = (obj.metadata.finalizers ?? []).filter((f) => f !== FLUX_FINALIZER);
+    await cluster.setFinalizers(keyFor(obj), present ? [...others, FLUX_FINALIZER] : others, manager);
+  }
+
   function onEvent(event: ClusterEvent): void {
     const o = event.object;
     if (o.kind === DEPLOYMENT.kind && o.apiVersion === DEPLOYMENT.apiVersion) {
       if (event.type !== "DELETED" && deploymentNeedsStatus(o)) scheduleDeployment(o);
+      // A Flux controller starting picks up the objects waiting for it.
+      if (o.metadata.name === SOURCE_CONTROLLER || o.metadata.name === KUSTOMIZE_CONTROLLER) trigger();
       return;
     }
     if ((o.kind === GIT_REPOSITORY.kind && o.apiVersion.startsWith("source.toolkit.fluxcd.io/")) || (o.kind === KUSTOMIZATION.kind && o.apiVersion.startsWith("kustomize.toolkit.fluxcd.io/"))) trigger();
@@ -100,13 +131,22 @@ export function startControllers(options: ControllerOptions): Controllers {
   async function reconcileSources(now: number): Promise<void> {
     const force = forceSources;
     forceSources = false;
+    if (!controllerRuns(SOURCE_CONTROLLER)) return;
     for (const repo of cluster.list(GIT_REPOSITORY)) {
-      if (!isActive(repo)) continue;
       const uid = uidOf(repo);
-      const changed = repo.status?.["observedGeneration"] !== (repo.metadata.generation ?? 1);
-      if (!force && !changed && (dueAt.get(uid) ?? 0) > now) continue;
-      dueAt.set(uid, now + (parseDuration(repo.spec?.["interval"]) ?? DEFAULT_INTERVAL_MS));
       try {
+        if (isDeleting(repo)) {
+          // source-controller `reconcileDelete`: drop the stored artifacts, release the object.
+          dueAt.delete(uid);
+          if (hasFinalizer(repo, FLUX_FINALIZER)) await setFinalizer(repo, false, SOURCE_CONTROLLER);
+          continue;
+        }
+        const changed = repo.status?.["observedGeneration"] !== (repo.metadata.generation ?? 1);
+        if (!force && !changed && (dueAt.get(uid) ?? 0) > now) continue;
+        // The finalizer comes first, suspended or not, as in the real Reconcile.
+        if (!hasFinalizer(repo, FLUX_FINALIZER)) await setFinalizer(repo, true, SOURCE_CONTROLLER);
+        if (isSuspended(repo)) continue;
+        dueAt.set(uid, now + (parseDuration(repo.spec?.["interval"]) ?? DEFAULT_INTERVAL_MS));
         const { status } = await reconcileGitRepository(repo, git, timestamp(now));
         if (!sameJson(status, repo.status)) await cluster.updateStatus(keyFor(repo), status);
       } catch (err) {
@@ -115,24 +155,44 @@ export function startControllers(options: ControllerOptions): Controllers {
     }
   }
 
+  async function finalize(ks: KubeObject): Promise<void> {
+    dueAt.delete(uidOf(ks));
+    if (!hasFinalizer(ks, FLUX_FINALIZER)) return;
+    const deleted = await finalizeKustomization(ks, cluster);
+    if (deleted.length > 0) log(`Kustomization ${keyOf(ks)}: garbage collected ${deleted.map((k) => `${k.kind}/${k.namespace ? `${k.namespace}/` : ""}${k.name}`).join(", ")}`);
+    const live = cluster.get(keyFor(ks));
+    if (live !== undefined) await setFinalizer(live, false, KUSTOMIZE_CONTROLLER);
+  }
+
   async function reconcileKustomizations(now: number): Promise<void> {
+    if (!controllerRuns(KUSTOMIZE_CONTROLLER)) return;
     for (const ks of cluster.list(KUSTOMIZATION)) {
-      if (!isActive(ks)) continue;
+      if (isDeleting(ks)) {
+        try {
+          await finalize(ks);
+        } catch (err) {
+          // The finalizer stays, so the next pass retries, as Flux retries a failed garbage collection.
+          log(`Kustomization ${keyOf(ks)}: garbage collection failed, will retry: ${(err as Error).message}`);
+        }
+        continue;
+      }
       const uid = uidOf(ks);
       const ready = conditionOf(ks, "Ready");
       const changed = ks.status?.["observedGeneration"] !== (ks.metadata.generation ?? 1);
       const source = sourceState(ks, cluster, git);
       const newRevision = source.kind === "ready" && source.revision !== ks.status?.["lastAttemptedRevision"];
       // Waiting on a dependency or a source is cheap to re-check, so it is re-checked every pass.
-      const waiting = ready?.status !== "True" && (ready?.reason === "DependencyNotReady" || ready?.reason === "ArtifactFailed");
+      const waiting = ready?.status !== "True" && (ready?.reason === "DependencyNotReady" || (ready?.reason === "ArtifactFailed" && /^source\b/i.test(ready.message)));
       if (!changed && !newRevision && !waiting && (dueAt.get(uid) ?? 0) > now) continue;
       const interval = parseDuration(ks.spec?.["interval"]) ?? DEFAULT_INTERVAL_MS;
       try {
+        if (!hasFinalizer(ks, FLUX_FINALIZER)) await setFinalizer(ks, true, KUSTOMIZE_CONTROLLER);
+        if (isSuspended(ks)) continue;
         const status = await reconcileKustomization(ks, { cluster, git, now: timestamp(now) });
         const ok = conditionOf({ ...ks, status }, "Ready")?.status === "True";
         dueAt.set(uid, now + (ok ? interval : (parseDuration(ks.spec?.["retryInterval"]) ?? interval)));
         const live = cluster.get(keyFor(ks));
-        if (live !== undefined && !sameJson(status, live.status)) await cluster.updateStatus(keyFor(ks), status);
+        if (live !== undefined && !isDeleting(live) && !sameJson(status, live.status)) await cluster.updateStatus(keyFor(ks), status);
       } catch (err) {
         dueAt.set(uid, now + interval);
         log(`Kustomization ${keyOf(ks)}: reconcile failed: ${(err as Error).message}`);

@@ -12,6 +12,8 @@ export interface WithControllersOptions {
   /** The cluster view of the Kubernetes service this factory made. */
   readonly clusterOf: (service: Service) => ClusterAccess;
   readonly tuning?: Pick<ControllerOptions, "deploymentDelayMs" | "resyncMs">;
+  /** See {@link ControllerOptions.requireControllerDeployments} (default true: as on a real cluster). */
+  readonly requireControllerDeployments?: boolean;
 }
 
 /**
@@ -34,6 +36,7 @@ export function withControllers(factory: ServiceFactory, options: WithController
         git: git ?? noGit,
         log: (m) => ctx.log(m),
         ...options.tuning,
+        ...(options.requireControllerDeployments === undefined ? {} : { requireControllerDeployments: options.requireControllerDeployments }),
       });
     };
     service.close = async () => {
