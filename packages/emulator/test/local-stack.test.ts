@@ -45,10 +45,17 @@ describe("the whole local cloud through real clients: kubectl and git", { skip }
   });
 
   it("syncs a pushed repository through GitRepository and Kustomization applied with kubectl", async () => {
-    const crds = parseAllDocuments(await readFile(GOTK, "utf8"))
+    // Flux installed as far as the sync needs: its namespace, two CRDs and the two controllers'
+    // Deployments (the emulated controllers act only while those exist, as on a real cluster).
+    const install = parseAllDocuments(await readFile(GOTK, "utf8"))
       .map((d) => d.toJS() as { kind?: string; metadata?: { name?: string } } | null)
-      .filter((o) => o?.kind === "CustomResourceDefinition" && /^(gitrepositories|kustomizations)\./.test(o.metadata?.name ?? ""));
-    await writeFile(join(dir, "crds.yaml"), crds.map((c) => stringify(c)).join("---\n"));
+      .filter(
+        (o) =>
+          (o?.kind === "CustomResourceDefinition" && /^(gitrepositories|kustomizations)\./.test(o.metadata?.name ?? "")) ||
+          (o?.kind === "Deployment" && /^(source|kustomize)-controller$/.test(o.metadata?.name ?? "")),
+      );
+    const ns = { apiVersion: "v1", kind: "Namespace", metadata: { name: "flux-system" } };
+    await writeFile(join(dir, "crds.yaml"), [ns, ...install].map((c) => stringify(c)).join("---\n"));
     await kubectl("apply", "--server-side", "-f", join(dir, "crds.yaml"));
     await kubectl("wait", "--for=condition=Established", "crd/gitrepositories.source.toolkit.fluxcd.io", "crd/kustomizations.kustomize.toolkit.fluxcd.io", "--timeout=20s");
 

@@ -19,9 +19,12 @@ export interface KubeWithControllersOptions {
   /** Controller timing (Deployment delay, resync period). */
   readonly tuning?: WithControllersOptions["tuning"];
   /**
-   * Whether Flux's emulated controllers act only while their Deployments exist (default true, as
-   * on a real cluster, where a GitRepository created before Flux is installed never becomes
-   * Ready). False: they act on every Flux object, as if Flux were always installed.
+   * Whether Flux's emulated controllers act only while their Deployments (`source-controller`,
+   * `kustomize-controller`) exist, as on a real cluster, where a GitRepository created before Flux
+   * is installed never becomes Ready and a Kustomization deleted after `flux uninstall` removed the
+   * controllers stays Terminating. Default here: false (they act on every Flux object, as if Flux
+   * were installed), for embedders that apply only Flux's CRDs; {@link createKubeServiceWithControllers}
+   * (what `iac local serve` and `ensureLocalCloud` run) sets it.
    */
   readonly requireControllerDeployments?: boolean;
 }
@@ -31,9 +34,12 @@ export function kubeServiceWithControllers(options: KubeWithControllersOptions =
   return withControllers(kubeServiceFactory(options.kube), {
     clusterOf: (s) => clusterOfStore(storeOf(s)),
     ...(options.tuning ? { tuning: options.tuning } : {}),
-    ...(options.requireControllerDeployments === undefined ? {} : { requireControllerDeployments: options.requireControllerDeployments }),
+    requireControllerDeployments: options.requireControllerDeployments ?? false,
   });
 }
 
-/** {@link kubeServiceWithControllers} with defaults: what `defaultServices()` runs. */
-export const createKubeServiceWithControllers: ServiceFactory = (ctx) => kubeServiceWithControllers()(ctx);
+/**
+ * What `defaultServices()` runs: {@link kubeServiceWithControllers} with Flux's controllers acting
+ * only while Flux is installed (their Deployments exist), as on a real cluster.
+ */
+export const createKubeServiceWithControllers: ServiceFactory = (ctx) => kubeServiceWithControllers({ requireControllerDeployments: true })(ctx);
