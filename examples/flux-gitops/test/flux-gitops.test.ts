@@ -49,7 +49,7 @@ const show = (r: Result) => `exit ${r.code}\n--- stdout ---\n${r.stdout}\n--- st
 
 /** Runs `fn` with the project's local cloud (its persisted data) started in this process. */
 async function withCloud<T>(fn: (c: { client: KubeClient; git: string }) => Promise<T>): Promise<T> {
-  const cloud = await startLocalCloud({ dataDir: join(dir, ".iac", "local"), services: { kubernetes: kubeServiceWithControllers(), git: createGitService } });
+  const cloud = await startLocalCloud({ dataDir: join(dir, ".iac", "local"), services: { kubernetes: kubeServiceWithControllers({ requireControllerDeployments: true }), git: createGitService } });
   try {
     const settings = resolveSettings({ config: {}, env: { IAC_LOCAL_ENDPOINTS: join(dir, ".iac", "local", "endpoints.json") } });
     return await fn({ client: new KubeClient(settings), git: cloud.endpoints.git });

@@ -22,7 +22,9 @@ export async function startTestCloud(o: { git?: boolean } = {}): Promise<TestClo
   const dir = mkdtempSync(join(tmpdir(), "iac-k8s-test-"));
   const cloud = await startLocalCloud({
     dataDir: join(dir, "local"),
-    services: { kubernetes: kubeServiceWithControllers(), ...(o.git ? { git: createGitService } : {}) },
+    // Flux's controllers act only while their Deployments exist, as on a real cluster (and as
+    // `iac local serve` runs them): a test that needs them applies them.
+    services: { kubernetes: kubeServiceWithControllers({ requireControllerDeployments: true }), ...(o.git ? { git: createGitService } : {}) },
   });
   const settings = resolveSettings({ config: {}, env: { IAC_LOCAL_ENDPOINTS: join(dir, "local", "endpoints.json") } });
   const providers = createProviderSet(settings, { baseDir: dir });
