@@ -5,46 +5,16 @@
  * is a change, and destroy removes everything.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { cp, mkdir, readdir, readFile, rm } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { fileURLToPath } from "node:url";
-import { ContainerInstanceManagementClient } from "@azure/arm-containerinstance";
-import { ResourceManagementClient } from "@azure/arm-resources";
-import { StorageManagementClient } from "@azure/arm-storage";
-import { createArmService, startLocalCloud } from "@iac/emulator";
-import { localCredential } from "@iac/azure";
+import { openLocalArm, show, tempProject, type TempProject } from "./iac-cli.js";
 
-const EXAMPLE = fileURLToPath(new URL("..", import.meta.url));
-const ROOT = join(EXAMPLE, "..", "..");
-const IAC = join(ROOT, "packages", "cli", "bin", "iac.js");
-
-interface Result {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
+let project: TempProject;
 let dir: string;
 
 /** `iac <args>` in the project copy; the key file and local cloud stay inside it. */
-function iac(args: readonly string[]): Promise<Result> {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1", IAC_HOME: join(dir, ".iac-home"), IAC_EMULATOR_LRO_STEP_MS: "20" };
-  delete env.NODE_TEST_CONTEXT;
-  delete env.IAC_LOCAL_ENDPOINTS;
-  delete env.FORCE_COLOR;
-  const child = spawn(process.execPath, [IAC, ...args], { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-  child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-  return new Promise((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const iac = (args: readonly string[]) => project.iac(args);
 
 /** The text of every file under the project's `.iac/` (state, journal, config) and its stack files. */
 async function projectFiles(): Promise<string> {
@@ -55,41 +25,33 @@ async function projectFiles(): Promise<string> {
   return texts.join("\n");
 }
 
-const show = (r: Result) => `exit ${r.code}\n--- stdout ---\n${r.stdout}\n--- stderr ---\n${r.stderr}`;
-
 /** What ARM holds, read through the real SDK clients from a local cloud over the project's data. */
 async function cloudContents(): Promise<{ groups: string[]; keys: string[]; containerGroups: { name: string; fqdn?: string; containers: string[]; ports: number[] }[] }> {
-  const cloud = await startLocalCloud({ dataDir: join(dir, ".iac", "local"), services: { arm: createArmService } });
+  const arm = await openLocalArm(dir);
   try {
-    const options = { endpoint: cloud.endpoints.arm, tlsOptions: { ca: await readFile(cloud.endpoints.ca, "utf8") } };
-    const sub = cloud.endpoints.subscriptionId;
-    const resources = new ResourceManagementClient(localCredential, sub, options);
-    const aci = new ContainerInstanceManagementClient(localCredential, sub, options);
-    const storage = new StorageManagementClient(localCredential, sub, options);
     const keys: string[] = [];
-    for await (const a of storage.storageAccounts.list()) {
+    for await (const a of arm.storage.storageAccounts.list()) {
       const rg = a.id!.split("/")[4]!;
-      for (const k of (await storage.storageAccounts.listKeys(rg, a.name!)).keys ?? []) keys.push(k.value!);
+      for (const k of (await arm.storage.storageAccounts.listKeys(rg, a.name!)).keys ?? []) keys.push(k.value!);
     }
     const groups: string[] = [];
-    for await (const g of resources.resourceGroups.list()) groups.push(g.name!);
+    for await (const g of arm.resources.resourceGroups.list()) groups.push(g.name!);
     const containerGroups = [];
-    for await (const g of aci.containerGroups.list()) {
+    for await (const g of arm.containers.containerGroups.list()) {
       containerGroups.push({ name: g.name!, fqdn: g.ipAddress?.fqdn, containers: g.containers.map((c) => c.name), ports: (g.ipAddress?.ports ?? []).map((p) => p.port) });
     }
     return { groups, keys, containerGroups };
   } finally {
-    await cloud.close();
+    await arm.close();
   }
 }
 
 before(async () => {
-  dir = join(EXAMPLE, "test", ".tmp", `run-${randomBytes(6).toString("hex")}`);
-  await mkdir(dir, { recursive: true });
-  for (const f of ["index.ts", "iac.yaml", "package.json"]) await cp(join(EXAMPLE, f), join(dir, f));
+  project = await tempProject();
+  dir = project.dir;
 });
 after(async () => {
-  await rm(dir, { recursive: true, force: true });
+  await project?.remove();
 });
 
 test("up --local creates the group, account, share and a container group with both containers", async () => {

@@ -3,9 +3,7 @@
  * `test/.tmp/` (inside the repository, so the program resolves `@iac/*` from the workspace), and
  * open the project's local cloud to look at what ARM holds with the real SDK clients.
  */
-import { spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { cp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ContainerInstanceManagementClient } from "@azure/arm-containerinstance";
@@ -13,68 +11,27 @@ import { ResourceManagementClient } from "@azure/arm-resources";
 import { StorageManagementClient } from "@azure/arm-storage";
 import { createArmService, startLocalCloud, type LocalCloud } from "@iac/emulator";
 import { localCredential } from "@iac/azure";
+import { iacProject, show, type IacProject, type IacResult } from "../../../test/iac-run.js";
+
+export { show, type IacResult };
 
 /** The example's directory. */
 export const EXAMPLE = fileURLToPath(new URL("..", import.meta.url));
-const ROOT = join(EXAMPLE, "..", "..");
-const IAC = join(ROOT, "packages", "cli", "bin", "iac.js");
-
-export interface IacResult {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
 
 /** A project directory with its own key home; `remove()` deletes it all. */
-export interface TempProject {
-  readonly dir: string;
-  /** `iac <args>` in the project; `env` is added to (and may unset, with undefined) the environment. */
-  iac(args: readonly string[], env?: Readonly<Record<string, string | undefined>>): Promise<IacResult>;
-  remove(): Promise<void>;
-}
+export type TempProject = IacProject;
 
 /**
  * A project under `examples/aci-realtime/test/.tmp/`: the example's own files, or the given ones
- * (`iac.yaml`, `index.ts`, ...).
+ * (`iac.yaml`, `index.ts`, ...). Its runs step the emulator's long-running operations fast.
  */
-export async function tempProject(files?: Readonly<Record<string, string>>): Promise<TempProject> {
-  const dir = join(EXAMPLE, "test", ".tmp", `run-${randomBytes(6).toString("hex")}`);
-  await mkdir(dir, { recursive: true });
-  if (files === undefined) {
-    for (const f of ["index.ts", "iac.yaml", "package.json"]) await cp(join(EXAMPLE, f), join(dir, f));
-  } else {
-    for (const [name, text] of Object.entries(files)) await writeFile(join(dir, name), text);
-  }
-  return {
-    dir,
-    iac: (args, env = {}) => runIac(dir, args, env),
-    remove: () => rm(dir, { recursive: true, force: true }),
-  };
-}
-
-function runIac(dir: string, args: readonly string[], extra: Readonly<Record<string, string | undefined>>): Promise<IacResult> {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1", IAC_HOME: join(dir, ".iac-home"), IAC_EMULATOR_LRO_STEP_MS: "20" };
-  // The child is not a test runner, and must choose its own cloud.
-  delete env.NODE_TEST_CONTEXT;
-  delete env.IAC_LOCAL_ENDPOINTS;
-  delete env.FORCE_COLOR;
-  for (const [k, v] of Object.entries(extra)) {
-    if (v === undefined) delete env[k];
-    else env[k] = v;
-  }
-  const child = spawn(process.execPath, [IAC, ...args], { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-  child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-  return new Promise((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
+export function tempProject(files?: Readonly<Record<string, string>>): Promise<TempProject> {
+  return iacProject({
+    under: join(EXAMPLE, "test", ".tmp"),
+    ...(files === undefined ? { copy: { from: EXAMPLE, files: ["index.ts", "iac.yaml", "package.json"] } } : { files }),
+    env: { IAC_EMULATOR_LRO_STEP_MS: "20" },
   });
 }
-
-/** A result, printed for an assertion message. */
-export const show = (r: IacResult): string => `exit ${r.code}\n--- stdout ---\n${r.stdout}\n--- stderr ---\n${r.stderr}`;
 
 /** The engine events of a `--json` run (one JSON object per stdout line). */
 export function events(r: IacResult): Record<string, unknown>[] {

@@ -5,47 +5,24 @@
  * the overlays; destroy uninstalls Flux and leaves no Flux CRD or namespace.
  */
 import assert from "node:assert/strict";
-import { execFile, spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { cp, mkdir, mkdtemp, rm } from "node:fs/promises";
+import { execFile } from "node:child_process";
+import { cp, mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { createGitService, kubeServiceWithControllers, startLocalCloud } from "@iac/emulator";
 import { KubeClient, resolveSettings } from "@iac/kubernetes";
+import { iacProject, ROOT, show, type IacProject } from "../../../test/iac-run.js";
 
 const exec = promisify(execFile);
 const EXAMPLE = fileURLToPath(new URL("..", import.meta.url));
-const ROOT = join(EXAMPLE, "..", "..");
-const IAC = join(ROOT, "packages", "cli", "bin", "iac.js");
 const MANIFESTS = join(ROOT, "..", "shared", "reference", "flux", "gotk-components-v2.9.4.yaml");
 
-interface Result {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
+let project: IacProject;
 let dir: string;
 
-function iac(args: readonly string[]): Promise<Result> {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1", IAC_HOME: join(dir, ".iac-home"), IAC_CONFIG_PASSPHRASE: "example-test" };
-  delete env.NODE_TEST_CONTEXT;
-  delete env.IAC_LOCAL_ENDPOINTS;
-  delete env.FORCE_COLOR;
-  const child = spawn(process.execPath, [IAC, ...args], { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-  child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-  return new Promise((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-const show = (r: Result) => `exit ${r.code}\n--- stdout ---\n${r.stdout}\n--- stderr ---\n${r.stderr}`;
+const iac = (args: readonly string[]) => project.iac(args);
 
 /** Runs `fn` with the project's local cloud (its persisted data) started in this process. */
 async function withCloud<T>(fn: (c: { client: KubeClient; git: string }) => Promise<T>): Promise<T> {
@@ -59,9 +36,12 @@ async function withCloud<T>(fn: (c: { client: KubeClient; git: string }) => Prom
 }
 
 before(async () => {
-  dir = join(EXAMPLE, "test", ".tmp", `run-${randomBytes(6).toString("hex")}`);
-  await mkdir(dir, { recursive: true });
-  for (const f of ["index.ts", "iac.yaml", "package.json"]) await cp(join(EXAMPLE, f), join(dir, f));
+  project = await iacProject({
+    under: join(EXAMPLE, "test", ".tmp"),
+    copy: { from: EXAMPLE, files: ["index.ts", "iac.yaml", "package.json"] },
+    env: { IAC_CONFIG_PASSPHRASE: "example-test" },
+  });
+  dir = project.dir;
   // The app's infrastructure repository, as the developer would have pushed it.
   await withCloud(async ({ git }) => {
     const work = await mkdtemp(join(dir, "app-"));
@@ -78,7 +58,7 @@ before(async () => {
   assert.equal(set.code, 0, show(set));
 });
 after(async () => {
-  await rm(dir, { recursive: true, force: true });
+  await project?.remove();
 });
 
 test("up --local bootstraps Flux and declares the app's source and its two Kustomizations", async () => {

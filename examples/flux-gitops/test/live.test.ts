@@ -13,7 +13,7 @@
  *   the Kustomizations' health checks can pass (default nginx:1.27-alpine, which serves port 80).
  */
 import assert from "node:assert/strict";
-import { execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { chmod, cp, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -21,11 +21,10 @@ import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { KubeConfig, KubernetesObjectApi, type KubernetesObject } from "@kubernetes/client-node";
+import { runIac, show, type IacResult } from "../../../test/iac-run.js";
 
 const exec = promisify(execFile);
 const EXAMPLE = fileURLToPath(new URL("..", import.meta.url));
-const ROOT = join(EXAMPLE, "..", "..");
-const IAC = join(ROOT, "packages", "cli", "bin", "iac.js");
 
 const env = process.env;
 const missing = ["IAC_LIVE_KUBECONFIG", "IAC_LIVE_GIT_URL", "IAC_LIVE_GIT_TOKEN"].filter((k) => !env[k]);
@@ -34,12 +33,6 @@ const skip =
 const FLUX_VERSION = env.IAC_LIVE_FLUX_VERSION || "2.9.4";
 const APP_IMAGE = env.IAC_LIVE_APP_IMAGE || "nginx:1.27-alpine";
 
-interface Result {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-const show = (r: Result) => `exit ${r.code}\n--- stdout ---\n${r.stdout}\n--- stderr ---\n${r.stderr}`;
 
 type Cond = { type?: string; status?: string; message?: string };
 const conditionOf = (obj: unknown, type: string) => ((obj as { status?: { conditions?: Cond[] } }).status?.conditions ?? []).find((c) => c.type === type);
@@ -56,20 +49,12 @@ describe("the flux-gitops example on a real cluster with the real Flux release",
     const gitEnv = { ...env, HOME: join(dir, "home"), GIT_ASKPASS: askpass, GIT_TERMINAL_PROMPT: "0", LIVE_GIT_USER: env.IAC_LIVE_GIT_USER || "git", LIVE_GIT_TOKEN: env.IAC_LIVE_GIT_TOKEN };
     const url = env.IAC_LIVE_GIT_URL!;
 
-    const run = (args: readonly string[], input?: string): Promise<Result> => {
-      const e: NodeJS.ProcessEnv = { ...env, NO_COLOR: "1", IAC_HOME: join(dir, "iac-home"), IAC_CONFIG_PASSPHRASE: "live-suite", XDG_CACHE_HOME: join(dir, "cache") };
-      for (const k of ["NODE_TEST_CONTEXT", "IAC_LOCAL_ENDPOINTS", "FORCE_COLOR", "KUBECONFIG"]) delete e[k];
-      const child = spawn(process.execPath, [IAC, ...args], { cwd: dir, env: e, stdio: ["pipe", "pipe", "pipe"] });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-      child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-      child.stdin.end(input ?? "");
-      return new Promise((resolve, reject) => {
-        child.on("error", reject);
-        child.on("close", (code) => resolve({ code, stdout, stderr }));
+    const run = (args: readonly string[], input?: string): Promise<IacResult> =>
+      runIac(args, {
+        cwd: dir,
+        env: { IAC_HOME: join(dir, "iac-home"), IAC_CONFIG_PASSPHRASE: "live-suite", XDG_CACHE_HOME: join(dir, "cache"), KUBECONFIG: undefined },
+        ...(input === undefined ? {} : { input }),
       });
-    };
     const ok = async (args: readonly string[], input?: string) => {
       const r = await run(args, input);
       assert.equal(r.code, 0, show(r));

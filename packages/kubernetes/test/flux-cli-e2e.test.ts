@@ -7,19 +7,16 @@
  * a component added upgrading in place; destroy leaving no Flux CRD and no flux-system namespace.
  */
 import assert from "node:assert/strict";
-import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { execFile, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { KubeConfig, KubernetesObjectApi, type KubernetesObject } from "@kubernetes/client-node";
+import { iacProject, ROOT, show, spawnIac, type IacProject } from "../../../test/iac-run.js";
 
 const exec = promisify(execFile);
-const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
-const IAC = join(ROOT, "packages", "cli", "bin", "iac.js");
 /** A release's install.yaml (every controller), as `version` would download it. */
 const MANIFESTS = join(ROOT, "..", "shared", "reference", "flux", "install-v2.9.4.yaml");
 const KUBECTL = "/usr/bin/kubectl";
@@ -48,13 +45,6 @@ const flux = new FluxBootstrap("flux", {
 export const revision = flux.revision;
 `;
 }
-
-interface Result {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-const show = (r: Result) => `exit ${r.code}\n--- stdout ---\n${r.stdout}\n--- stderr ---\n${r.stderr}`;
 
 /** What the checks need to see of the cluster; one implementation per client. */
 interface ClusterView {
@@ -125,6 +115,7 @@ function clientNodeView(kubeconfig: string): ClusterView {
 }
 
 describe("iac up --local with a FluxBootstrap program, checked from outside", () => {
+  let project: IacProject | undefined;
   let dir: string;
   let server: ChildProcess | undefined;
   let gitBase: string;
@@ -134,23 +125,8 @@ describe("iac up --local with a FluxBootstrap program, checked from outside", ()
     { name: "@kubernetes/client-node", skip: false, view: () => clientNodeView(kubeconfig) },
   ];
 
-  function run(cmd: string, args: readonly string[]): Promise<Result> {
-    const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1", IAC_HOME: join(dir, ".iac-home"), IAC_CONFIG_PASSPHRASE: "e2e-test", HOME: join(dir, ".home") };
-    delete env.NODE_TEST_CONTEXT;
-    delete env.IAC_LOCAL_ENDPOINTS;
-    delete env.FORCE_COLOR;
-    delete env.KUBECONFIG;
-    const child = spawn(cmd, args, { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    return new Promise((resolve, reject) => {
-      child.on("error", reject);
-      child.on("close", (code) => resolve({ code, stdout, stderr }));
-    });
-  }
-  const iac = (...args: string[]) => run(process.execPath, [IAC, ...args]);
+  /** `iac <args>` in the project, with a home of its own. */
+  const iac = (...args: string[]) => project!.iac(args, { HOME: join(dir, ".home") });
   /** The fleet repository's URL with a token the local git host accepts (test only: never in a program). */
   const fleet = () => `${gitBase.replace("://", "://git:e2e-token@")}/iac/fleet.git`;
   const headOfMain = async () => (await exec("git", ["ls-remote", fleet(), "refs/heads/main"], { env: { ...process.env, GIT_TERMINAL_PROMPT: "0" } })).stdout.split(/\s/)[0];
@@ -175,17 +151,23 @@ describe("iac up --local with a FluxBootstrap program, checked from outside", ()
   }
 
   before(async () => {
-    dir = join(ROOT, "packages", "kubernetes", "test", ".tmp", `cli-e2e-${randomBytes(6).toString("hex")}`);
+    project = await iacProject({
+      under: join(ROOT, "packages", "kubernetes", "test", ".tmp"),
+      prefix: "cli-e2e",
+      files: {
+        "iac.yaml": "name: flux-e2e\nmain: index.ts\n",
+        "package.json": JSON.stringify({ name: "flux-e2e", private: true, type: "module" }) + "\n",
+        "index.ts": program(),
+      },
+      // The user's kubectl setup stays out: the program and kubectl use the local cloud's kubeconfig.
+      env: { IAC_CONFIG_PASSPHRASE: "e2e-test", KUBECONFIG: undefined },
+    });
+    dir = project.dir;
     await mkdir(join(dir, ".home"), { recursive: true });
-    await writeFile(join(dir, "iac.yaml"), "name: flux-e2e\nmain: index.ts\n");
-    await writeFile(join(dir, "package.json"), JSON.stringify({ name: "flux-e2e", private: true, type: "module" }) + "\n");
-    await writeFile(join(dir, "index.ts"), program());
     const set = await iac("config", "set", "manifests", MANIFESTS);
     assert.equal(set.code, 0, show(set));
     // The user's first terminal: the local cloud, so kubectl can talk to it between commands.
-    const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1", IAC_HOME: join(dir, ".iac-home") };
-    delete env.NODE_TEST_CONTEXT;
-    server = spawn(process.execPath, [IAC, "local", "serve", "--port", "0"], { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"] });
+    server = spawnIac(["local", "serve", "--port", "0"], { cwd: dir, stdin: "ignore" });
     let out = "";
     await new Promise<void>((resolve, reject) => {
       server!.stdout!.setEncoding("utf8").on("data", (d: string) => {
@@ -210,7 +192,7 @@ describe("iac up --local with a FluxBootstrap program, checked from outside", ()
       server.kill("SIGINT");
       await exited;
     }
-    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+    await project?.remove();
   });
 
   it("up --local --yes bootstraps Flux", async () => {

@@ -37,7 +37,7 @@ describe("Flux objects a program declares, against the local cloud's controllers
     // Flux's CRDs and the two controllers these objects need, as an install would have applied them:
     // the local cloud's controllers act only while their Deployments exist, as on a real cluster.
     const install = parseObjects(readFileSync(GOTK, "utf8"), "gotk-components").filter(
-      (o) => o.kind === "CustomResourceDefinition" || (o.kind === "Deployment" && CONTROLLERS.includes(o.metadata.name)),
+      (o) => o.kind === "CustomResourceDefinition" || (o.kind === "Deployment" && CONTROLLERS.includes(o.metadata.name ?? "")),
     );
     assert.deepEqual(install.filter((o) => o.kind === "Deployment").map((o) => o.metadata.name).sort(), [...CONTROLLERS].sort(), "the manifests hold both controllers");
     await t.client.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name: "flux-system" } });
