@@ -9,6 +9,11 @@
  *
  * Prints a table, then one JSON line. Targets (DESIGN/engine brief): N=10,000 at 0 ms: up < 3 s,
  * peak RSS < 300 MB, no-op preview < 1.5 s; N=1,000 at 20 ms: up and destroy within 1.2x of the bound.
+ * The row at 20 ms with `parallel` 1,000 has the chain bound (depth x L) dominate: how close `up`
+ * comes to the pure critical path (its excess over the bound is mostly fixed cost: loading the
+ * program, opening and compacting the state).
+ *
+ * `npm run bench -- --latency 20` runs only the cases at that latency.
  */
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -23,6 +28,7 @@ import type { Backend, StateWriter } from "../packages/engine/src/state/types.ts
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const DEPTH = 10;
+/** `--parallel` of the runs (the engine's default) unless a case says otherwise. */
 const PARALLEL = 16;
 /** The node flags `iac` runs with (packages/cli/bin/iac.js, SEMI_SPACE_FLAG); keep the two the same. */
 const IAC_NODE_FLAGS = ["--max-semi-space-size=16"];
@@ -66,10 +72,20 @@ export const count = all.length;
 `;
 }
 
+/** The fixed costs of one run (see `once` in {@link child}). */
+interface Phases {
+  readonly beforeFirstStepMs: number;
+  readonly afterLastStepMs: number;
+}
+
 interface ChildResult {
   readonly n: number;
   readonly latencyMs: number;
+  readonly parallel: number;
+  /** Extra latency of every state write's acknowledgement (see {@link measuringBackend}). */
+  readonly syncMs?: number;
   readonly upMs: number;
+  readonly upPhases: Phases;
   readonly previewMs?: number;
   readonly destroyMs: number;
   /** Peak RSS of the process up to the end of `up` (the target's measure). */
@@ -79,11 +95,20 @@ interface ChildResult {
   readonly journalBytesPerStep?: number;
   readonly boundMs?: number;
   readonly upVsBound?: number;
+  /** How much longer than the bound `up` took. */
+  readonly upOverBoundMs?: number;
   readonly destroyVsBound?: number;
 }
 
-/** Counts the journal's size at close (before compaction removes it). */
-function measuringBackend(inner: Backend, journalPath: string, sizes: number[]): Backend {
+/**
+ * Counts the journal's size at close (before compaction removes it). With `syncMs` > 0, every
+ * write is acknowledged that much later than the local disk does it (the record is still queued
+ * when called, in order): a slower store, such as a network disk or the azblob backend's append
+ * blob, where waiting for durability costs more than this machine's fdatasync (~0.1 ms).
+ */
+function measuringBackend(inner: Backend, journalPath: string, sizes: number[], syncMs: number): Backend {
+  const slow = <A extends unknown[], R>(f: (...a: A) => Promise<R>): ((...a: A) => Promise<R>) =>
+    syncMs > 0 ? async (...a) => { const r = await f(...a); await new Promise((ok) => setTimeout(ok, syncMs)); return r; } : f;
   return {
     ...inner,
     url: inner.url,
@@ -100,12 +125,12 @@ function measuringBackend(inner: Backend, journalPath: string, sizes: number[]):
       const close = w.close.bind(w);
       return Object.assign(Object.create(Object.getPrototypeOf(w) as object) as StateWriter, w, {
         base: w.base,
-        begin: w.begin.bind(w),
-        end: w.end.bind(w),
-        put: w.put.bind(w),
-        remove: w.remove.bind(w),
-        clearPending: w.clearPending.bind(w),
-        setOutputs: w.setOutputs.bind(w),
+        begin: slow(w.begin.bind(w)),
+        end: slow(w.end.bind(w)),
+        put: slow(w.put.bind(w)),
+        remove: slow(w.remove.bind(w)),
+        clearPending: slow(w.clearPending.bind(w)),
+        setOutputs: slow(w.setOutputs.bind(w)),
         current: w.current.bind(w),
         async close() {
           sizes.push(await stat(journalPath).then((x) => x.size, () => 0));
@@ -116,7 +141,7 @@ function measuringBackend(inner: Backend, journalPath: string, sizes: number[]):
   };
 }
 
-async function child(n: number, latencyMs: number): Promise<ChildResult> {
+async function child(n: number, latencyMs: number, parallel: number, syncMs: number): Promise<ChildResult> {
   await mkdir(join(ROOT, ".bench"), { recursive: true });
   const dir = await mkdtemp(join(ROOT, ".bench", "engine-"));
   try {
@@ -126,12 +151,16 @@ async function child(n: number, latencyMs: number): Promise<ChildResult> {
     await writeFile(join(dir, "iac.yaml"), "name: bench\n");
     await writeFile(join(dir, "package.json"), JSON.stringify({ name: "bench", private: true, type: "module" }));
     const sizes: number[] = [];
-    const backend = measuringBackend(createFileBackend({ projectDir: dir, project: "bench" }), join(dir, ".iac", "stacks", "dev", "journal.ndjson"), sizes);
+    const backend = measuringBackend(createFileBackend({ projectDir: dir, project: "bench" }), join(dir, ".iac", "stacks", "dev", "journal.ndjson"), sizes, syncMs);
     const crypter = crypterFromKey(randomBytes(32), { describe: "bench key", remedy: "none" });
     let peak = process.memoryUsage().rss;
     const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
-    const once = async (operation: "up" | "preview" | "destroy"): Promise<{ ms: number; r: RunResult }> => {
+    const once = async (operation: "up" | "preview" | "destroy"): Promise<{ ms: number; r: RunResult; phases: Phases }> => {
       const t0 = performance.now();
+      // Where the time outside the steps goes: before the first step starts (program load, state
+      // open) and after the last one is done (deletes walk, outputs, durability, compaction).
+      let first: number | undefined;
+      let last = t0;
       const r = await run({
         project: { dir, name: "bench", main: "index.ts" },
         stack: "dev",
@@ -139,11 +168,15 @@ async function child(n: number, latencyMs: number): Promise<ChildResult> {
         backend,
         crypter,
         config: { "bench:latencyMs": latencyMs },
-        parallel: PARALLEL,
-        onEvent: () => undefined,
+        parallel,
+        onEvent: (e) => {
+          if (e.kind === "step-start") first ??= performance.now();
+          else if (e.kind === "step-done") last = performance.now();
+        },
       });
       if (r.failed > 0) throw new Error(`${operation} had ${r.failed} failures`);
-      return { ms: performance.now() - t0, r };
+      const end = performance.now();
+      return { ms: end - t0, r, phases: { beforeFirstStepMs: Math.round((first ?? end) - t0), afterLastStepMs: Math.round(end - last) } };
     };
     const up = await once("up");
     const upPeak = Math.max(peak, process.memoryUsage().rss, process.resourceUsage().maxRSS * 1024);
@@ -153,17 +186,20 @@ async function child(n: number, latencyMs: number): Promise<ChildResult> {
     const destroy = await once("destroy");
     clearInterval(sampler);
     peak = Math.max(peak, process.memoryUsage().rss, process.resourceUsage().maxRSS * 1024);
-    const boundMs = Math.max(DEPTH * latencyMs, Math.ceil(n / PARALLEL) * latencyMs);
+    const boundMs = Math.max(DEPTH * latencyMs, Math.ceil(n / parallel) * latencyMs);
     return {
       n,
       latencyMs,
+      parallel,
+      ...(syncMs > 0 ? { syncMs } : {}),
       upMs: Math.round(up.ms),
+      upPhases: up.phases,
       ...(preview ? { previewMs: Math.round(preview.ms) } : {}),
       destroyMs: Math.round(destroy.ms),
       upPeakRssMb: Math.round(upPeak / 1e6),
       peakRssMb: Math.round(peak / 1e6),
       ...(latencyMs === 0 ? { journalBytesPerStep: Math.round(journalBytes / Math.max(1, steps)) } : {}),
-      ...(latencyMs > 0 ? { boundMs, upVsBound: +(up.ms / boundMs).toFixed(2), destroyVsBound: +(destroy.ms / boundMs).toFixed(2) } : {}),
+      ...(latencyMs > 0 ? { boundMs, upVsBound: +(up.ms / boundMs).toFixed(2), upOverBoundMs: Math.round(up.ms - boundMs), destroyVsBound: +(destroy.ms / boundMs).toFixed(2) } : {}),
     };
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -173,7 +209,7 @@ async function child(n: number, latencyMs: number): Promise<ChildResult> {
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   if (args[0] === "--child") {
-    const r = await child(Number(args[1]), Number(args[2]));
+    const r = await child(Number(args[1]), Number(args[2]), Number(args[3] ?? PARALLEL), Number(args[4] ?? 0));
     process.stdout.write(`${JSON.stringify(r)}\n`);
     return;
   }
@@ -182,10 +218,18 @@ async function main(): Promise<void> {
   // defaults to show how much of the peak RSS V8's young generation takes when left to grow
   // (2 x 64 MB semi-spaces on a machine with a lot of memory: a program declaring 10,000
   // resources keeps most of what it allocates, so it grows to the cap).
-  const cases: [number, number, string[]][] = [[1000, 0, IAC_NODE_FLAGS], [10000, 0, IAC_NODE_FLAGS], [1000, 20, IAC_NODE_FLAGS], [10000, 0, []]];
+  const all: [n: number, latency: number, flags: string[], parallel: number][] = [
+    [1000, 0, IAC_NODE_FLAGS, PARALLEL],
+    [10000, 0, IAC_NODE_FLAGS, PARALLEL],
+    [1000, 20, IAC_NODE_FLAGS, PARALLEL],
+    [1000, 20, IAC_NODE_FLAGS, 1000],
+    [10000, 0, [], PARALLEL],
+  ];
+  const only = args.indexOf("--latency");
+  const cases = only < 0 ? all : all.filter(([, latency]) => latency === Number(args[only + 1]));
   const results: (ChildResult & { readonly nodeFlags: string })[] = [];
-  for (const [n, latency, flags] of cases) {
-    const p = spawnSync(process.execPath, [...flags, "--import", "tsx", fileURLToPath(import.meta.url), "--child", String(n), String(latency)], { encoding: "utf8", cwd: ROOT });
+  for (const [n, latency, flags, parallel] of cases) {
+    const p = spawnSync(process.execPath, [...flags, "--import", "tsx", fileURLToPath(import.meta.url), "--child", String(n), String(latency), String(parallel)], { encoding: "utf8", cwd: ROOT });
     if (p.status !== 0) throw new Error(`bench child N=${n} failed:\n${p.stderr}`);
     const child = JSON.parse(p.stdout.trim().split("\n").at(-1)!) as ChildResult;
     const r = { ...child, nodeFlags: flags.length > 0 ? flags.join(" ") : "(node defaults)" };
@@ -193,17 +237,18 @@ async function main(): Promise<void> {
     const cols = [
       `N=${r.n}`,
       `latency=${r.latencyMs}ms`,
-      `up=${r.upMs}ms`,
+      `parallel=${r.parallel}`,
+      `up=${r.upMs}ms (first step +${r.upPhases.beforeFirstStepMs}ms, after last ${r.upPhases.afterLastStepMs}ms)`,
       r.previewMs !== undefined ? `preview(no-op)=${r.previewMs}ms` : "",
       `destroy=${r.destroyMs}ms`,
       `peakRSS(up)=${r.upPeakRssMb}MB peakRSS(all)=${r.peakRssMb}MB`,
       r.journalBytesPerStep !== undefined ? `state bytes/step=${r.journalBytesPerStep}` : "",
-      r.boundMs !== undefined ? `bound=${r.boundMs}ms up/bound=${r.upVsBound} destroy/bound=${r.destroyVsBound}` : "",
+      r.boundMs !== undefined ? `bound=${r.boundMs}ms up/bound=${r.upVsBound} (+${r.upOverBoundMs}ms) destroy/bound=${r.destroyVsBound}` : "",
       `node ${r.nodeFlags}`,
     ];
     console.log(cols.filter(Boolean).join("  "));
   }
-  console.log(JSON.stringify({ bench: "engine", parallel: PARALLEL, depth: DEPTH, results }));
+  console.log(JSON.stringify({ bench: "engine", depth: DEPTH, results }));
 }
 
 await main();

@@ -71,6 +71,10 @@ export class Deployment {
   /** Set by `run` so providers can read explicit provider inputs registered by the program. */
   attachMonitor: ((monitor: import("./monitor.js").DeploymentMonitor) => void) | undefined;
   readonly #emit: EventSink;
+  /** Writes handed to {@link recorded} whose durability is not confirmed yet. */
+  readonly #unsettled = new Set<Promise<void>>();
+  /** The first of those that failed. */
+  #writeFailure: { readonly error: unknown } | undefined;
 
   constructor(options: DeploymentOptions) {
     this.operation = options.operation;
@@ -106,6 +110,30 @@ export class Deployment {
   write(): StateWriter {
     if (!this.writer) throw new Error("a state write was attempted during preview (this is a bug in iac; please report it)");
     return this.writer;
+  }
+
+  /**
+   * Goes on without waiting for `write` (a state write already queued, e.g. a step's `end`) to be
+   * durable. That is safe because the journal is append-only and flushed in order (see
+   * `StateWriter`): any later write that is awaited, such as a dependent step's `begin` before its
+   * cloud call, becomes durable only together with this one. {@link durable} waits for them all
+   * and throws the first failure, so an error here fails the run and is never an unhandled rejection.
+   */
+  recorded(write: Promise<void>): void {
+    const settled: Promise<void> = write.then(
+      () => void this.#unsettled.delete(settled),
+      (error: unknown) => {
+        this.#writeFailure ??= { error };
+        this.#unsettled.delete(settled);
+      },
+    );
+    this.#unsettled.add(settled);
+  }
+
+  /** Waits until every write handed to {@link recorded} is durable; rejects with the first that failed. */
+  async durable(): Promise<void> {
+    while (this.#unsettled.size > 0) await Promise.all(this.#unsettled);
+    if (this.#writeFailure) throw this.#writeFailure.error;
   }
 
   count(kind: StepKind): void {

@@ -82,6 +82,9 @@ export async function run(options: RunOptions): Promise<RunResult> {
       const done = await execute(dep, options, base);
       outputs = done.outputs;
       programFailure = done.programError;
+      // Steps' `end` records were queued, not awaited (Deployment.recorded): nothing is reported
+      // finished, and no failure to write them is lost, before they are all durable.
+      await dep.durable();
       if (writer && operation !== "refresh" && !dep.interrupted && !programFailure) await writer.setOutputs(outputs);
     } finally {
       await dep?.providers.dispose();

@@ -81,6 +81,11 @@ export interface OperationHandle {
  * What the engine writes through during one `up`, `destroy` or `refresh`. Every method is durable
  * when its promise settles (appended to the journal and flushed). Cost per call is constant: it
  * does not grow with the number of resources in the stack.
+ *
+ * Order: each call applies its record and queues it synchronously, when it is called, and records
+ * become durable in call order (never a later one without every earlier one). So a caller may go
+ * on without awaiting a write when a later write that is awaited covers it (the engine relies on
+ * this for a step's `end`: see `Deployment.recorded`).
  */
 export interface StateWriter {
   /** The state as it was when the writer was opened (pending operations included). */
