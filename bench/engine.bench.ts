@@ -86,6 +86,8 @@ interface ChildResult {
   readonly syncMs?: number;
   readonly upMs: number;
   readonly upPhases: Phases;
+  /** Journal flushes (write + fdatasync) and records of `up`. */
+  readonly upJournal?: { readonly flushes: number; readonly records: number };
   readonly previewMs?: number;
   readonly destroyMs: number;
   /** Peak RSS of the process up to the end of `up` (the target's measure). */
@@ -106,7 +108,7 @@ interface ChildResult {
  * when called, in order): a slower store, such as a network disk or the azblob backend's append
  * blob, where waiting for durability costs more than this machine's fdatasync (~0.1 ms).
  */
-function measuringBackend(inner: Backend, journalPath: string, sizes: number[], syncMs: number): Backend {
+function measuringBackend(inner: Backend, journalPath: string, sizes: number[], syncMs: number, flushes: { flushes: number; records: number }[]): Backend {
   const slow = <A extends unknown[], R>(f: (...a: A) => Promise<R>): ((...a: A) => Promise<R>) =>
     syncMs > 0 ? async (...a) => { const r = await f(...a); await new Promise((ok) => setTimeout(ok, syncMs)); return r; } : f;
   return {
@@ -134,6 +136,8 @@ function measuringBackend(inner: Backend, journalPath: string, sizes: number[], 
         current: w.current.bind(w),
         async close() {
           sizes.push(await stat(journalPath).then((x) => x.size, () => 0));
+          const stats = (w as { stats?: { flushes: number; records: number } }).stats;
+          if (stats) flushes.push(stats);
           await close();
         },
       });
@@ -151,7 +155,9 @@ async function child(n: number, latencyMs: number, parallel: number, syncMs: num
     await writeFile(join(dir, "iac.yaml"), "name: bench\n");
     await writeFile(join(dir, "package.json"), JSON.stringify({ name: "bench", private: true, type: "module" }));
     const sizes: number[] = [];
-    const backend = measuringBackend(createFileBackend({ projectDir: dir, project: "bench" }), join(dir, ".iac", "stacks", "dev", "journal.ndjson"), sizes, syncMs);
+    /** The journal's flushes and records per run (group commit: fewer flushes than records). */
+    const flushes: { flushes: number; records: number }[] = [];
+    const backend = measuringBackend(createFileBackend({ projectDir: dir, project: "bench" }), join(dir, ".iac", "stacks", "dev", "journal.ndjson"), sizes, syncMs, flushes);
     const crypter = crypterFromKey(randomBytes(32), { describe: "bench key", remedy: "none" });
     let peak = process.memoryUsage().rss;
     const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
@@ -181,6 +187,7 @@ async function child(n: number, latencyMs: number, parallel: number, syncMs: num
     const up = await once("up");
     const upPeak = Math.max(peak, process.memoryUsage().rss, process.resourceUsage().maxRSS * 1024);
     const steps = Object.values(up.r.counts).reduce((a, b) => a + (b ?? 0), 0);
+    const upJournal = flushes.at(-1);
     const journalBytes = sizes.at(-1) ?? 0;
     const preview = latencyMs === 0 ? await once("preview") : undefined;
     const destroy = await once("destroy");
@@ -194,6 +201,7 @@ async function child(n: number, latencyMs: number, parallel: number, syncMs: num
       ...(syncMs > 0 ? { syncMs } : {}),
       upMs: Math.round(up.ms),
       upPhases: up.phases,
+      ...(upJournal ? { upJournal } : {}),
       ...(preview ? { previewMs: Math.round(preview.ms) } : {}),
       destroyMs: Math.round(destroy.ms),
       upPeakRssMb: Math.round(upPeak / 1e6),
@@ -218,18 +226,20 @@ async function main(): Promise<void> {
   // defaults to show how much of the peak RSS V8's young generation takes when left to grow
   // (2 x 64 MB semi-spaces on a machine with a lot of memory: a program declaring 10,000
   // resources keeps most of what it allocates, so it grows to the cap).
-  const all: [n: number, latency: number, flags: string[], parallel: number][] = [
-    [1000, 0, IAC_NODE_FLAGS, PARALLEL],
-    [10000, 0, IAC_NODE_FLAGS, PARALLEL],
-    [1000, 20, IAC_NODE_FLAGS, PARALLEL],
-    [1000, 20, IAC_NODE_FLAGS, 1000],
-    [10000, 0, [], PARALLEL],
+  const all: [n: number, latency: number, flags: string[], parallel: number, syncMs: number][] = [
+    [1000, 0, IAC_NODE_FLAGS, PARALLEL, 0],
+    [10000, 0, IAC_NODE_FLAGS, PARALLEL, 0],
+    [1000, 20, IAC_NODE_FLAGS, PARALLEL, 0],
+    [1000, 20, IAC_NODE_FLAGS, 1000, 0],
+    // A store slower to acknowledge than this machine's disk: what waiting for durability costs.
+    [1000, 20, IAC_NODE_FLAGS, 1000, 5],
+    [10000, 0, [], PARALLEL, 0],
   ];
   const only = args.indexOf("--latency");
   const cases = only < 0 ? all : all.filter(([, latency]) => latency === Number(args[only + 1]));
   const results: (ChildResult & { readonly nodeFlags: string })[] = [];
-  for (const [n, latency, flags, parallel] of cases) {
-    const p = spawnSync(process.execPath, [...flags, "--import", "tsx", fileURLToPath(import.meta.url), "--child", String(n), String(latency), String(parallel)], { encoding: "utf8", cwd: ROOT });
+  for (const [n, latency, flags, parallel, syncMs] of cases) {
+    const p = spawnSync(process.execPath, [...flags, "--import", "tsx", fileURLToPath(import.meta.url), "--child", String(n), String(latency), String(parallel), String(syncMs)], { encoding: "utf8", cwd: ROOT });
     if (p.status !== 0) throw new Error(`bench child N=${n} failed:\n${p.stderr}`);
     const child = JSON.parse(p.stdout.trim().split("\n").at(-1)!) as ChildResult;
     const r = { ...child, nodeFlags: flags.length > 0 ? flags.join(" ") : "(node defaults)" };
@@ -238,7 +248,8 @@ async function main(): Promise<void> {
       `N=${r.n}`,
       `latency=${r.latencyMs}ms`,
       `parallel=${r.parallel}`,
-      `up=${r.upMs}ms (first step +${r.upPhases.beforeFirstStepMs}ms, after last ${r.upPhases.afterLastStepMs}ms)`,
+      r.syncMs !== undefined ? `sync+${r.syncMs}ms` : "",
+      `up=${r.upMs}ms (first step +${r.upPhases.beforeFirstStepMs}ms, after last ${r.upPhases.afterLastStepMs}ms${r.upJournal ? `, ${r.upJournal.records} records in ${r.upJournal.flushes} flushes` : ""})`,
       r.previewMs !== undefined ? `preview(no-op)=${r.previewMs}ms` : "",
       `destroy=${r.destroyMs}ms`,
       `peakRSS(up)=${r.upPeakRssMb}MB peakRSS(all)=${r.peakRssMb}MB`,

@@ -130,6 +130,20 @@ export class Deployment {
     this.#unsettled.add(settled);
   }
 
+  /**
+   * What a step waits for after queueing its `end` write before it hands its result on: nothing
+   * when a `--parallel` slot is free (the run is bound by chains of dependencies, and a dependent
+   * that starts now gains the time of a flush per link; the write is {@link recorded}); the write's
+   * durability when steps are queueing for slots (the run is bound by slots: a dependent that
+   * starts earlier only queues, and its check, diff and the program's work would run on the main
+   * thread while the slots' `begin` flushes wait for it; later, that work overlaps the cloud calls).
+   */
+  handOff(write: Promise<void>): Promise<void> {
+    if (this.limiter.waiting > 0) return write;
+    this.recorded(write);
+    return Promise.resolve();
+  }
+
   /** Waits until every write handed to {@link recorded} is durable; rejects with the first that failed. */
   async durable(): Promise<void> {
     while (this.#unsettled.size > 0) await Promise.all(this.#unsettled);

@@ -14,6 +14,11 @@ export class Limiter {
     this.#limit = Math.max(1, Math.floor(limit));
   }
 
+  /** Callers waiting for a slot (every slot is busy when this is above zero). */
+  get waiting(): number {
+    return this.#queue.length - this.#head;
+  }
+
   /** Runs `fn` once a slot is free; the slot is released when it settles. */
   run<T>(fn: () => Promise<T>): Promise<T> {
     if (this.#running < this.#limit) {

@@ -285,8 +285,8 @@ async function create(step: StepContext): Promise<RegistrationResult> {
   }
   const created = outcome.value;
   const next = record(step, created.id, created.outputs);
-  // Queued, not awaited: dependents may start now (see Deployment.recorded).
-  step.dep.recorded(w.end(handle, { upsert: next }));
+  // Queued; awaited only while steps queue for slots (see Deployment.handOff).
+  await step.dep.handOff(w.end(handle, { upsert: next }));
   return { id: created.id, outputs: next.outputs };
 }
 
@@ -318,7 +318,7 @@ async function importStep(step: StepContext, id: string, reportDiffs: (d: DiffRe
     );
   }
   const next = record(step, id, read.outputs, undefined, wrapKeys(read.inputs, step.secretOutputs));
-  step.dep.recorded(w.end(handle, { upsert: next }));
+  await step.dep.handOff(w.end(handle, { upsert: next }));
   return { id, outputs: next.outputs };
 }
 
@@ -333,7 +333,7 @@ async function update(step: StepContext): Promise<RegistrationResult> {
     throw outcome.error;
   }
   const next = record(step, old.id, outcome.value.outputs, old.created);
-  step.dep.recorded(w.end(handle, { upsert: next }));
+  await step.dep.handOff(w.end(handle, { upsert: next }));
   await dropAlias(step);
   return { ...(old.id === undefined ? {} : { id: old.id }), outputs: next.outputs };
 }
@@ -367,9 +367,9 @@ type SlotResult<T> = { readonly handle: OperationHandle; readonly outcome: { rea
  * `begin` and the provider call inside one `--parallel` slot. The `end` write happens after the
  * slot is released, so a slot is busy for the cloud call (plus one group-committed append), and
  * only operations that may really be in flight are ever recorded as pending. A successful `end` is
- * then queued without waiting for it to be durable (Deployment.recorded): the step's result goes
- * to its dependents at once, and their own `begin`, awaited before their cloud call, is durable
- * only after it (the journal is flushed in order).
+ * then queued and, while a slot is free, not waited for (Deployment.handOff): the step's result
+ * goes to its dependents at once, and their own `begin`, awaited before their cloud call, is
+ * durable only after it (the journal is flushed in order).
  */
 export function inSlot<T>(dep: Deployment, op: PendingOperation, call: () => Promise<T>, start?: StepStart): Promise<SlotResult<T>> {
   return dep.limiter.run(async () => {
@@ -404,7 +404,7 @@ export async function deleteInCloud(
     await dep.write().end(handle, { none: true });
     throw outcome.error;
   }
-  dep.recorded(dep.write().end(handle, { remove: r.urn }));
+  await dep.handOff(dep.write().end(handle, { remove: r.urn }));
 }
 
 function pendingOf(step: StepContext, op: "create" | "update" | "import") {
