@@ -25,7 +25,7 @@ function overlay<T extends object>(target: T, over: Partial<T>): T {
   });
 }
 
-describe("engine: a step's end record is queued, not awaited", () => {
+describe("engine: while a --parallel slot is free, a step's end record is queued, not awaited", () => {
   let h: Harness;
   beforeEach(async () => (h = await harness()));
   afterEach(() => h.cleanup());
