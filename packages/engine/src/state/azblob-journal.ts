@@ -1,8 +1,9 @@
 /**
  * The azblob journal: an Append Blob holding the same lines as the file backend's
- * `journal.ndjson` (header first). Appends are group-committed like the file journal's: records
- * handed in while a block is in flight go out together in the next `appendBlock`, so a step costs
- * one small request whatever the size of the stack, and 16 parallel steps share requests.
+ * `journal.ndjson` (header first). Appends are group-committed like the file journal's
+ * (group-commit.ts): records handed in while a block is in flight go out together in the next
+ * `appendBlock`, so a step costs one small request whatever the size of the stack, and 16
+ * parallel steps share requests.
  *
  * Every block is appended at the position this writer expects (`appendPosition`). That makes
  * appends exactly-once even when the SDK retries a request whose answer was lost (the retry then
@@ -12,6 +13,7 @@
 import type { AppendBlobClient } from "@azure/storage-blob";
 import { backendError, restStatus } from "./azblob-connection.js";
 import { StateError } from "./errors.js";
+import { GroupCommit } from "./group-commit.js";
 import type { JournalHeader, JournalRecord } from "./model.js";
 
 /**
@@ -21,27 +23,26 @@ import type { JournalHeader, JournalRecord } from "./model.js";
  */
 const MAX_BLOCK = 4 * 1024 * 1024;
 
-interface Queued {
-  readonly line: string;
-  readonly resolve: () => void;
-  readonly reject: (error: unknown) => void;
-}
-
 /** Appends records to a journal append blob with group commit. One per open writer. */
 export class BlobJournalAppender {
-  private queue: Queued[] = [];
-  private flushing: Promise<void> | undefined;
-  private failure: unknown;
-  private closed = false;
   private flushCount = 0;
-  private recordCount = 0;
+  private readonly commits: GroupCommit;
 
   private constructor(
     private readonly blob: AppendBlobClient,
     private readonly where: string,
     /** Length of the blob as far as this writer knows: where its next block must land. */
     private position: number,
-  ) {}
+  ) {
+    this.commits = new GroupCommit({
+      where,
+      write: (text) => this.write(text),
+      failedError: (failure) => {
+        if (failure instanceof StateError) return failure;
+        return new StateError("StateBackend", `Writing the state journal ${where} failed: ${(failure as Error)?.message ?? failure}. The records written before are kept; run \`iac refresh\` once the storage account is reachable.`, { cause: failure });
+      },
+    });
+  }
 
   /** Create a new journal blob (it must not exist) holding `header`. */
   static async create(blob: AppendBlobClient, where: string, header: JournalHeader): Promise<BlobJournalAppender> {
@@ -60,42 +61,17 @@ export class BlobJournalAppender {
 
   /** Requests (appendBlock calls) and records so far; group commit keeps requests below records. */
   get stats(): { readonly flushes: number; readonly records: number } {
-    return { flushes: this.flushCount, records: this.recordCount };
+    return { flushes: this.flushCount, records: this.commits.records };
   }
 
   /** Append one record; settles once the service has stored it. Lines are queued synchronously, in call order. */
   append(record: JournalRecord): Promise<void> {
-    if (this.closed) return Promise.reject(new StateError("StateWriterClosed", `The journal ${this.where} is closed: the state writer was used after close() (an internal error: please report).`));
-    if (this.failure !== undefined) return Promise.reject(this.failedError());
-    return new Promise<void>((resolve, reject) => {
-      this.queue.push({ line: `${JSON.stringify(record)}\n`, resolve, reject });
-      this.flushing ??= Promise.resolve().then(() => this.drain());
-    });
+    return this.commits.append(record);
   }
 
   /** Wait for queued records. (Nothing to close on a blob.) */
-  async close(): Promise<void> {
-    this.closed = true;
-    while (this.flushing) await this.flushing;
-  }
-
-  private async drain(): Promise<void> {
-    while (this.queue.length > 0) {
-      const batch = this.queue;
-      this.queue = [];
-      try {
-        await this.write(batch.map((q) => q.line).join(""));
-      } catch (error) {
-        // Part of the batch may be stored: accept nothing more, so nothing lands after a torn line.
-        this.failure = error;
-        for (const q of [...batch, ...this.queue]) q.reject(this.failedError());
-        this.queue = [];
-        break;
-      }
-      this.recordCount += batch.length;
-      for (const q of batch) q.resolve();
-    }
-    this.flushing = undefined;
+  close(): Promise<void> {
+    return this.commits.close();
   }
 
   private async write(text: string): Promise<void> {
@@ -132,11 +108,5 @@ export class BlobJournalAppender {
     } catch {
       return false;
     }
-  }
-
-  private failedError(): StateError {
-    const failure = this.failure;
-    if (failure instanceof StateError) return failure;
-    return new StateError("StateBackend", `Writing the state journal ${this.where} failed: ${(failure as Error)?.message ?? failure}. The records written before are kept; run \`iac refresh\` once the storage account is reachable.`, { cause: failure });
   }
 }

@@ -2,13 +2,14 @@
  * The append-only journal (`journal.ndjson`): one JSON record per line, the first line a header
  * naming the snapshot generation the records apply to.
  *
- * Appends are group-committed: records handed in while a flush is in progress (or in the same
- * tick) go out together in one write and one fdatasync, so 16 parallel steps pay for about one
- * sync, not 16 in a row. Each record's promise settles only once its line is on disk.
+ * Appends are group-committed (group-commit.ts): records handed in while a flush is in progress
+ * (or in the same tick) go out together in one write and one fdatasync, so 16 parallel steps pay
+ * for about one sync, not 16 in a row. Each record's promise settles only once its line is on disk.
  */
 import { open, type FileHandle } from "node:fs/promises";
 import { StateCorruptError, StateError } from "./errors.js";
 import { fsyncDir } from "./fs-util.js";
+import { GroupCommit } from "./group-commit.js";
 import type { JournalHeader, JournalRecord } from "./model.js";
 import { asRecord, isHeader, recordProblems } from "./validate.js";
 import { dirname } from "node:path";
@@ -60,25 +61,26 @@ export function parseJournal(text: string, path: string): ParsedJournal {
   return { header: first, records, torn };
 }
 
-interface Queued {
-  readonly line: string;
-  readonly resolve: () => void;
-  readonly reject: (error: unknown) => void;
-}
-
 /** Appends records to a journal file with group commit. One per open writer. */
 export class JournalAppender {
-  private queue: Queued[] = [];
-  private flushing: Promise<void> | undefined;
-  private failure: unknown;
-  private closed = false;
   private flushCount = 0;
-  private recordCount = 0;
+  private readonly commits: GroupCommit;
 
   private constructor(
     private readonly handle: FileHandle,
-    private readonly path: string,
-  ) {}
+    path: string,
+  ) {
+    this.commits = new GroupCommit({
+      where: path,
+      write: async (text) => {
+        await writeAll(this.handle, text);
+        await this.handle.datasync();
+        this.flushCount++;
+      },
+      failedError: (failure) =>
+        new StateError("StateCorrupt", `Writing the state journal ${path} failed: ${(failure as Error)?.message ?? failure}. The records written before are kept; check the disk (space, permissions) and run \`iac refresh\`.`, { cause: failure }),
+    });
+  }
 
   /** Create a new journal (it must not exist) holding `header`, durably (file and directory). */
   static async create(path: string, header: JournalHeader): Promise<JournalAppender> {
@@ -96,50 +98,17 @@ export class JournalAppender {
 
   /** How many flushes (write + fdatasync) and records so far; group commit keeps flushes below records. */
   get stats(): { readonly flushes: number; readonly records: number } {
-    return { flushes: this.flushCount, records: this.recordCount };
+    return { flushes: this.flushCount, records: this.commits.records };
   }
 
   /** Append one record; settles once it is durable. The line is queued synchronously, in call order. */
   append(record: JournalRecord): Promise<void> {
-    if (this.closed) return Promise.reject(new StateError("StateWriterClosed", `The journal ${this.path} is closed: the state writer was used after close() (an internal error: please report).`));
-    if (this.failure !== undefined) return Promise.reject(this.failedError());
-    return new Promise<void>((resolve, reject) => {
-      this.queue.push({ line: `${JSON.stringify(record)}\n`, resolve, reject });
-      // Start the flush in a microtask so that every append made in this tick joins the batch.
-      this.flushing ??= Promise.resolve().then(() => this.drain());
-    });
-  }
-
-  private async drain(): Promise<void> {
-    while (this.queue.length > 0) {
-      const batch = this.queue;
-      this.queue = [];
-      try {
-        await writeAll(this.handle, batch.map((q) => q.line).join(""));
-        await this.handle.datasync();
-      } catch (error) {
-        // A failed write may have left part of the batch on disk: stop accepting records, so
-        // nothing is ever appended after a possibly torn line.
-        this.failure = error;
-        for (const q of [...batch, ...this.queue]) q.reject(this.failedError());
-        this.queue = [];
-        break;
-      }
-      this.flushCount++;
-      this.recordCount += batch.length;
-      for (const q of batch) q.resolve();
-    }
-    this.flushing = undefined;
-  }
-
-  private failedError(): StateError {
-    return new StateError("StateCorrupt", `Writing the state journal ${this.path} failed: ${(this.failure as Error)?.message ?? this.failure}. The records written before are kept; check the disk (space, permissions) and run \`iac refresh\`.`, { cause: this.failure });
+    return this.commits.append(record);
   }
 
   /** Wait for queued records, then close the file. */
   async close(): Promise<void> {
-    this.closed = true;
-    while (this.flushing) await this.flushing;
+    await this.commits.close();
     await this.handle.close();
   }
 }
