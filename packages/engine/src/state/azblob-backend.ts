@@ -12,7 +12,7 @@
  * - `history/<time>-<seq>.json`: one blob per recorded `up`, `destroy` or `refresh` (history.ts).
  *
  * Journal, replay, compaction by generation and the secrets codec are the file backend's own
- * (journal.ts, model.ts, secret-codec.ts); only the storage calls differ.
+ * (journal.ts, group-commit.ts, replay.ts, model.ts, secret-codec.ts); only the storage calls differ.
  */
 import type { AppendBlobClient, BlobServiceClient, BlockBlobClient, ContainerClient } from "@azure/storage-blob";
 import { backendError, isNotFound, restStatus } from "./azblob-connection.js";
@@ -20,11 +20,12 @@ import { deleteIfExists, readBlobText, uploadText } from "./azblob-io.js";
 import { BlobJournalAppender } from "./azblob-journal.js";
 import { acquireBlobLock, breakBlobLock, readBlobLock } from "./azblob-lock.js";
 import { decodeHistoryEntry, encodeHistoryEntry, expiredHistoryNames, HISTORY_RETENTION, historyName, newestHistoryNames, nextHistorySeq, sortHistoryNames } from "./history.js";
-import { GenerationAheadError, journalHeaderGeneration, replay, type RawState } from "./azblob-replay.js";
 import { StateCorruptError, StateError } from "./errors.js";
 import { FileStateWriter } from "./file-writer.js";
 import { emptySnapshot, StateModel } from "./model.js";
-import { decryptSecrets, encryptSecrets } from "./secret-codec.js";
+import { journalHeaderGeneration, nextGeneration, readConsistently, replay, type RawState as StoredState } from "./replay.js";
+import { decryptSecrets, encryptSecrets, secretsProviderOf, withProvider } from "./secret-codec.js";
+import { assertStackEmpty, stackExistsError, stackNotFoundError } from "./stack-errors.js";
 import { assertValidStackName } from "./stack-name.js";
 import type { Backend, Crypter, HistoryEntry, Lock, LockInfo, Snapshot, StackSummary, StateWriter } from "./types.js";
 
@@ -39,6 +40,9 @@ export interface AzblobBackendOptions {
   /** How many history entries a stack keeps (default {@link HISTORY_RETENTION}); the oldest go first. */
   readonly historyRetention?: number;
 }
+
+/** The state as stored, with the snapshot blob's etag (compaction replaces it only if unchanged). */
+type RawState = StoredState<{ readonly text: string; readonly etag: string }>;
 
 interface StackBlobs {
   /** `<prefix>/<project>/<stack>/` */
@@ -119,7 +123,7 @@ class AzblobBackend implements Backend {
   async createStack(stack: string): Promise<void> {
     const blobs = this.blobs(stack);
     await this.ensureContainer();
-    const exists = () => new StateError("StackExists", `Stack "${stack}" already exists in ${this.url}. Select it with \`iac stack select ${stack}\`, or choose another name.`);
+    const exists = () => stackExistsError(stack, this.url);
     if (await this.stackExists(stack)) throw exists();
     try {
       await uploadText(blobs.marker, `${JSON.stringify({ project: this.options.project, stack, created: new Date().toISOString() })}\n`, { conditions: { ifNoneMatch: "*" } });
@@ -131,16 +135,8 @@ class AzblobBackend implements Backend {
 
   async removeStack(stack: string, options: { readonly force: boolean }): Promise<void> {
     const blobs = this.blobs(stack);
-    if (!(await this.stackExists(stack))) throw this.notFound(stack);
-    if (!options.force) {
-      const { state } = await this.loadRaw(stack, blobs);
-      if (state.resources.length > 0) {
-        throw new StateError(
-          "StackNotEmpty",
-          `Stack "${stack}" still has ${state.resources.length} resource(s) in its state: run \`iac destroy\` first, or \`iac stack rm --force\` to forget them (the cloud resources are then left as they are).`,
-        );
-      }
-    }
+    if (!(await this.stackExists(stack))) throw stackNotFoundError(stack, this.url);
+    if (!options.force) assertStackEmpty(stack, (await this.loadRaw(stack, blobs)).state);
     const names: string[] = [];
     try {
       for await (const item of this.container.listBlobsFlat({ prefix: blobs.dir })) names.push(item.name);
@@ -288,7 +284,7 @@ class AzblobBackend implements Backend {
    * its successor's state.
    */
   private async compact(blobs: StackBlobs, state: Snapshot, previous: RawState, options: { readonly backup?: boolean } = {}): Promise<void> {
-    const generation = Math.max(previous.generation, previous.journal?.header?.generation ?? 0) + 1;
+    const generation = nextGeneration(previous);
     const ordered = new StateModel(state).snapshot();
     const stored = { ...ordered, updated: new Date().toISOString(), generation };
     if (previous.snapshot !== undefined && options.backup !== false) {
@@ -320,24 +316,20 @@ class AzblobBackend implements Backend {
    * snapshot and then the next journal (a newer generation): it reads again rather than calling
    * that corruption.
    */
-  private async loadRaw(stack: string, blobs: StackBlobs, crypter?: Crypter): Promise<RawState> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const snapshot = await readBlobText(blobs.snapshot, blobs.where("snapshot.json"));
-        const journal = await readBlobText(blobs.journal, blobs.where("journal.ndjson"));
-        return replay({
-          project: this.options.project,
-          stack,
-          secretsProvider: (crypter && secretsProviderOf(crypter)) ?? { type: "passphrase" },
-          ...(snapshot ? { snapshot } : {}),
-          ...(journal ? { journalText: journal.text } : {}),
-          snapshotWhere: blobs.where("snapshot.json"),
-          journalWhere: blobs.where("journal.ndjson"),
-        });
-      } catch (error) {
-        if (!(error instanceof GenerationAheadError) || attempt >= 3) throw error;
-      }
-    }
+  private loadRaw(stack: string, blobs: StackBlobs, crypter?: Crypter): Promise<RawState> {
+    return readConsistently(async () => {
+      const snapshot = await readBlobText(blobs.snapshot, blobs.where("snapshot.json"));
+      const journal = await readBlobText(blobs.journal, blobs.where("journal.ndjson"));
+      return replay({
+        project: this.options.project,
+        stack,
+        secretsProvider: (crypter && secretsProviderOf(crypter)) ?? { type: "passphrase" },
+        ...(snapshot ? { snapshot } : {}),
+        ...(journal ? { journalText: journal.text } : {}),
+        snapshotWhere: blobs.where("snapshot.json"),
+        journalWhere: blobs.where("journal.ndjson"),
+      });
+    });
   }
 
   /** Create the container on first write; without the right to create containers, assume it exists (later calls say if not). */
@@ -352,10 +344,6 @@ class AzblobBackend implements Backend {
     );
     return this.containerReady;
   }
-
-  private notFound(stack: string): StateError {
-    return new StateError("StackNotFound", `Stack "${stack}" does not exist in ${this.url}. Create it with \`iac stack init ${stack}\`, or list stacks with \`iac stack ls\`.`);
-  }
 }
 
 function isStackName(name: string): boolean {
@@ -365,14 +353,4 @@ function isStackName(name: string): boolean {
   } catch {
     return false;
   }
-}
-
-/** Where a crypter's key comes from, when it says (a `StackCrypter` from `createCrypter`). */
-function secretsProviderOf(crypter: Crypter): Snapshot["secretsProvider"] | undefined {
-  return (crypter as { secretsProvider?: Snapshot["secretsProvider"] }).secretsProvider;
-}
-
-function withProvider(state: Snapshot, crypter: Crypter): Snapshot {
-  const provider = secretsProviderOf(crypter);
-  return provider ? { ...state, secretsProvider: provider } : state;
 }

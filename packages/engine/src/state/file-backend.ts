@@ -14,16 +14,17 @@
 import { mkdir, readdir, rename, rm, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { StateCorruptError, StateError } from "./errors.js";
+import { StateCorruptError } from "./errors.js";
 import { fsyncDir, readIfExists, removeIfExists, TEMP_MARKER, writeFileAtomic } from "./fs-util.js";
 import { FileStateWriter } from "./file-writer.js";
-import { JournalAppender, parseJournal, type ParsedJournal } from "./journal.js";
+import { JournalAppender } from "./journal.js";
 import { appendHistoryFile, HISTORY_RETENTION, listHistoryFiles } from "./history.js";
 import { acquireLock, breakLock, readLock } from "./lock.js";
 import { emptySnapshot, StateModel } from "./model.js";
-import { decryptSecrets, encryptSecrets } from "./secret-codec.js";
+import { applyJournal, journalHeaderGeneration, nextGeneration, parseSnapshot, readConsistently, type RawState } from "./replay.js";
+import { decryptSecrets, encryptSecrets, secretsProviderOf, withProvider } from "./secret-codec.js";
+import { assertStackEmpty, stackExistsError, stackNotFoundError } from "./stack-errors.js";
 import { assertValidStackName } from "./stack-name.js";
-import { snapshotProblems } from "./validate.js";
 import type { Backend, Crypter, HistoryEntry, Lock, LockInfo, Snapshot, StackSummary, StateWriter } from "./types.js";
 
 export interface FileBackendOptions {
@@ -44,28 +45,9 @@ interface StackPaths {
   readonly history: string;
 }
 
-/** The state as found on disk, secrets still encrypted. */
-interface RawState {
-  /** Snapshot with the journal replayed. */
-  readonly state: Snapshot;
-  /** Generation of `snapshot.json` (0 when there is none). */
-  readonly generation: number;
-  /** Text of `snapshot.json`, when it exists. */
-  readonly snapshotText?: string;
-  /** The journal, when present. */
-  readonly journal?: ParsedJournal;
-  /** True when the journal holds records that apply to the snapshot. */
-  readonly journalApplied: boolean;
-}
-
 /** The file backend: state in `<projectDir>/.iac/`. */
 export function createFileBackend(options: FileBackendOptions): Backend {
   return new FileBackend(options);
-}
-
-/** Where a crypter's key comes from, when it says (a `StackCrypter` from `createCrypter`). */
-function secretsProviderOf(crypter: Crypter): Snapshot["secretsProvider"] | undefined {
-  return (crypter as { secretsProvider?: Snapshot["secretsProvider"] }).secretsProvider;
 }
 
 class FileBackend implements Backend {
@@ -118,7 +100,7 @@ class FileBackend implements Backend {
       await mkdir(paths.dir);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "EEXIST") {
-        throw new StateError("StackExists", `Stack "${stack}" already exists in ${this.url}. Select it with \`iac stack select ${stack}\`, or choose another name.`);
+        throw stackExistsError(stack, this.url);
       }
       throw error;
     }
@@ -127,16 +109,8 @@ class FileBackend implements Backend {
 
   async removeStack(stack: string, options: { readonly force: boolean }): Promise<void> {
     const paths = this.paths(stack);
-    if (!(await this.stackExists(stack))) throw this.notFound(stack);
-    if (!options.force) {
-      const { state } = await this.loadRaw(stack, paths);
-      if (state.resources.length > 0) {
-        throw new StateError(
-          "StackNotEmpty",
-          `Stack "${stack}" still has ${state.resources.length} resource(s) in its state: run \`iac destroy\` first, or \`iac stack rm --force\` to forget them (the cloud resources are then left as they are).`,
-        );
-      }
-    }
+    if (!(await this.stackExists(stack))) throw stackNotFoundError(stack, this.url);
+    if (!options.force) assertStackEmpty(stack, (await this.loadRaw(stack, paths)).state);
     await rm(paths.dir, { recursive: true, force: true });
   }
 
@@ -202,7 +176,7 @@ class FileBackend implements Backend {
       // aside, never overwritten, and any journal is superseded.
       const aside = `${paths.snapshot}.corrupt-${new Date().toISOString().replace(/[:.]/g, "-")}`;
       await rename(paths.snapshot, aside).catch(() => undefined);
-      const header = parseJournalHeaderGeneration(await readIfExists(paths.journal).catch(() => undefined));
+      const header = journalHeaderGeneration(await readIfExists(paths.journal).catch(() => undefined));
       raw = { state: emptySnapshot({ project: this.options.project, stack, secretsProvider: snapshot.secretsProvider }), generation: header, journalApplied: false };
     }
     await this.compact(paths, encoded, raw);
@@ -221,10 +195,10 @@ class FileBackend implements Backend {
    * previous one as `.bak`, then delete the journal it supersedes. Returns the new generation.
    */
   private async compact(paths: StackPaths, state: Snapshot, previous: RawState): Promise<number> {
-    const generation = Math.max(previous.generation, previous.journal?.header?.generation ?? 0) + 1;
+    const generation = nextGeneration(previous);
     const ordered = new StateModel(state).snapshot();
     const onDisk = { ...ordered, updated: new Date().toISOString(), generation };
-    if (previous.snapshotText !== undefined) await writeFileAtomic(paths.backup, previous.snapshotText);
+    if (previous.snapshot !== undefined) await writeFileAtomic(paths.backup, previous.snapshot.text);
     await writeFileAtomic(paths.snapshot, `${JSON.stringify(onDisk, null, 1)}\n`);
     // From here the snapshot holds everything; a journal left by a crash now is stale (older generation).
     await removeIfExists(paths.journal);
@@ -238,65 +212,26 @@ class FileBackend implements Backend {
    * unreadable. A reader racing a compaction can see the old snapshot and then the next journal
    * (a newer generation): it reads again rather than calling that corruption.
    */
-  private async loadRaw(stack: string, paths: StackPaths, crypter?: Crypter): Promise<RawState> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.loadRawOnce(stack, paths, crypter);
-      } catch (error) {
-        if (!(error instanceof GenerationAheadError) || attempt >= 3) throw error;
-      }
-    }
-  }
-
-  private async loadRawOnce(stack: string, paths: StackPaths, crypter?: Crypter): Promise<RawState> {
-    const snapshotText = await readStateFile(paths.snapshot);
-    let base: Snapshot;
-    let generation = 0;
-    if (snapshotText === undefined) {
-      base = emptySnapshot({ project: this.options.project, stack, secretsProvider: (crypter && secretsProviderOf(crypter)) ?? { type: "passphrase" } });
-    } else {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(snapshotText);
-      } catch (cause) {
-        throw new StateCorruptError({ path: paths.snapshot, problem: "it is not valid JSON", cause });
-      }
-      const problems = snapshotProblems(parsed);
-      if (problems.length > 0) throw new StateCorruptError({ path: paths.snapshot, problem: problems.slice(0, 5).join("; ") });
-      const { generation: gen, ...rest } = parsed as Snapshot & { generation?: unknown };
-      generation = typeof gen === "number" ? gen : 0;
-      base = rest;
-    }
-    const journalText = await readStateFile(paths.journal);
-    if (journalText === undefined) return { state: base, generation, snapshotText, journalApplied: false };
-    const journal = parseJournal(journalText, paths.journal);
-    const journalGeneration = journal.header?.generation;
-    if (journalGeneration === undefined || journalGeneration < generation) {
-      // Empty, torn at its header, or left over from before the last compaction: nothing to apply.
-      return { state: base, generation, snapshotText, journal, journalApplied: false };
-    }
-    if (journalGeneration > generation) {
-      throw new GenerationAheadError({
-        path: paths.journal,
-        problem: `it continues snapshot generation ${journalGeneration}, but ${paths.snapshot} is generation ${generation} (was an older snapshot restored?). If you restored the snapshot on purpose, delete the journal`,
+  private loadRaw(stack: string, paths: StackPaths, crypter?: Crypter): Promise<RawState> {
+    return readConsistently(async () => {
+      const snapshotText = await readStateFile(paths.snapshot);
+      const parsed = parseSnapshot({
+        project: this.options.project,
+        stack,
+        secretsProvider: (crypter && secretsProviderOf(crypter)) ?? { type: "passphrase" },
+        ...(snapshotText !== undefined ? { text: snapshotText } : {}),
+        where: paths.snapshot,
       });
-    }
-    const model = new StateModel(base);
-    for (const record of journal.records) model.apply(record);
-    return { state: model.snapshot(), generation, snapshotText, journal, journalApplied: journal.records.length > 0 };
+      const journalText = await readStateFile(paths.journal);
+      return applyJournal({
+        parsed,
+        ...(snapshotText !== undefined ? { snapshot: { text: snapshotText } } : {}),
+        ...(journalText !== undefined ? { journalText } : {}),
+        snapshotWhere: paths.snapshot,
+        journalWhere: paths.journal,
+      });
+    });
   }
-
-  private notFound(stack: string): StateError {
-    return new StateError("StackNotFound", `Stack "${stack}" does not exist in ${this.url}. Create it with \`iac stack init ${stack}\`, or list stacks with \`iac stack ls\`.`);
-  }
-}
-
-/** A journal newer than the snapshot: corrupt, unless a compaction was happening while we read. */
-class GenerationAheadError extends StateCorruptError {}
-
-function withProvider(state: Snapshot, crypter: Crypter): Snapshot {
-  const provider = secretsProviderOf(crypter);
-  return provider ? { ...state, secretsProvider: provider } : state;
 }
 
 async function readStateFile(path: string): Promise<string | undefined> {
@@ -304,16 +239,6 @@ async function readStateFile(path: string): Promise<string | undefined> {
     return await readIfExists(path);
   } catch (cause) {
     throw new StateCorruptError({ path, problem: `it cannot be read (${(cause as Error).message})`, cause });
-  }
-}
-
-function parseJournalHeaderGeneration(text: string | undefined): number {
-  const first = text?.split("\n", 1)[0];
-  try {
-    const header = first ? (JSON.parse(first) as { generation?: unknown }) : undefined;
-    return typeof header?.generation === "number" ? header.generation : 0;
-  } catch {
-    return 0;
   }
 }
 

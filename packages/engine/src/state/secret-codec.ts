@@ -8,7 +8,7 @@
 import { SECRET_SIG, SECRET_SIG_VALUE, isSecretValue, wrapSecret } from "@iac/sdk/runtime";
 import type { PropertyValue } from "@iac/sdk/provider";
 import { SecretsDecryptError, StateError } from "./errors.js";
-import type { Crypter } from "./types.js";
+import type { Crypter, Snapshot } from "./types.js";
 
 /** Replace every wrapped secret in `value` by its encrypted form. Returns a new value. */
 export function encryptSecrets<T>(value: T, crypter: Crypter): T {
@@ -89,4 +89,15 @@ function walk(value: unknown, replace: (v: object) => unknown): unknown {
     if (out && next !== undefined) out[k] = next;
   }
   return out ?? value;
+}
+
+/** Where a crypter's key comes from, when it says (a `StackCrypter` from `createCrypter`). */
+export function secretsProviderOf(crypter: Crypter): Snapshot["secretsProvider"] | undefined {
+  return (crypter as { secretsProvider?: Snapshot["secretsProvider"] }).secretsProvider;
+}
+
+/** `state` naming the crypter's key source, when the crypter says, so that the next reader finds the key. */
+export function withProvider(state: Snapshot, crypter: Crypter): Snapshot {
+  const provider = secretsProviderOf(crypter);
+  return provider ? { ...state, secretsProvider: provider } : state;
 }
