@@ -21,7 +21,7 @@ import { BlobJournalAppender } from "./azblob-journal.js";
 import { acquireBlobLock, breakBlobLock, readBlobLock } from "./azblob-lock.js";
 import { decodeHistoryEntry, encodeHistoryEntry, expiredHistoryNames, HISTORY_RETENTION, historyName, newestHistoryNames, nextHistorySeq, sortHistoryNames } from "./history.js";
 import { StateCorruptError, StateError } from "./errors.js";
-import { FileStateWriter } from "./file-writer.js";
+import { openStateWriter } from "./file-writer.js";
 import { emptySnapshot, StateModel } from "./model.js";
 import { journalHeaderGeneration, nextGeneration, readConsistently, replay, type RawState as StoredState } from "./replay.js";
 import { decryptSecrets, encryptSecrets, secretsProviderOf, withProvider } from "./secret-codec.js";
@@ -173,28 +173,16 @@ class AzblobBackend implements Backend {
   async open(stack: string, crypter: Crypter): Promise<StateWriter> {
     const blobs = this.blobs(stack);
     await this.ensureContainer();
-    let raw = await this.loadRaw(stack, blobs, crypter);
-    // Start every writer on a fresh journal: fold a leftover one (a crashed run) into the snapshot
-    // first, or drop it when it is stale, so nothing is ever appended after a torn line.
-    if (raw.journalApplied) {
-      await this.compact(blobs, raw.state, raw);
-      raw = await this.loadRaw(stack, blobs, crypter);
-    } else if (raw.journal !== undefined) {
-      await deleteIfExists(blobs.journal, blobs.where("journal.ndjson"));
-    }
-    const previous: RawState = { ...raw, journal: undefined, journalApplied: false };
-    const base = decryptSecrets(raw.state, crypter, blobs.where("snapshot.json"));
-    const journal = await BlobJournalAppender.create(blobs.journal, blobs.where("journal.ndjson"), { kind: "header", format: 1, generation: raw.generation, project: this.options.project, stack });
-    return new FileStateWriter({
-      base,
-      model: new StateModel(base),
-      journal,
-      crypter,
-      compact: async (state, dirty) => {
-        if (dirty) await this.compact(blobs, encryptSecrets(withProvider(state, crypter), crypter), previous);
-        else await deleteIfExists(blobs.journal, blobs.where("journal.ndjson"));
+    return openStateWriter(
+      {
+        load: () => this.loadRaw(stack, blobs, crypter),
+        compact: (state, previous) => this.compact(blobs, state, previous),
+        dropJournal: () => deleteIfExists(blobs.journal, blobs.where("journal.ndjson")),
+        createJournal: (generation) => BlobJournalAppender.create(blobs.journal, blobs.where("journal.ndjson"), { kind: "header", format: 1, generation, project: this.options.project, stack }),
+        snapshotWhere: blobs.where("snapshot.json"),
       },
-    });
+      crypter,
+    );
   }
 
   async write(stack: string, snapshot: Snapshot, crypter: Crypter): Promise<void> {

@@ -16,7 +16,7 @@ import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { StateCorruptError } from "./errors.js";
 import { fsyncDir, readIfExists, removeIfExists, TEMP_MARKER, writeFileAtomic } from "./fs-util.js";
-import { FileStateWriter } from "./file-writer.js";
+import { openStateWriter } from "./file-writer.js";
 import { JournalAppender } from "./journal.js";
 import { appendHistoryFile, HISTORY_RETENTION, listHistoryFiles } from "./history.js";
 import { acquireLock, breakLock, readLock } from "./lock.js";
@@ -133,34 +133,19 @@ class FileBackend implements Backend {
   async open(stack: string, crypter: Crypter): Promise<StateWriter> {
     const paths = this.paths(stack);
     await mkdir(paths.dir, { recursive: true });
-    let raw = await this.loadRaw(stack, paths, crypter);
-    // Start every writer on a fresh journal: fold a leftover one (a crashed run) into the snapshot
-    // first, or drop it when it is stale, so nothing is ever appended after a torn line.
-    if (raw.journalApplied) {
-      await this.compact(paths, raw.state, raw);
-      raw = await this.loadRaw(stack, paths, crypter);
-    } else if (raw.journal !== undefined) {
-      await removeIfExists(paths.journal);
-      await fsyncDir(paths.dir);
-    }
-    const generation = raw.generation;
-    const previous: RawState = { ...raw, journal: undefined, journalApplied: false };
-    const base = decryptSecrets(raw.state, crypter, paths.snapshot);
-    const journal = await JournalAppender.create(paths.journal, { kind: "header", format: 1, generation, project: this.options.project, stack });
-    return new FileStateWriter({
-      base,
-      model: new StateModel(base),
-      journal,
-      crypter,
-      compact: async (state, dirty) => {
-        if (dirty) {
-          await this.compact(paths, encryptSecrets(withProvider(state, crypter), crypter), previous);
-        } else {
+    return openStateWriter(
+      {
+        load: () => this.loadRaw(stack, paths, crypter),
+        compact: (state, previous) => this.compact(paths, state, previous),
+        dropJournal: async () => {
           await removeIfExists(paths.journal);
           await fsyncDir(paths.dir);
-        }
+        },
+        createJournal: (generation) => JournalAppender.create(paths.journal, { kind: "header", format: 1, generation, project: this.options.project, stack }),
+        snapshotWhere: paths.snapshot,
       },
-    });
+      crypter,
+    );
   }
 
   async write(stack: string, snapshot: Snapshot, crypter: Crypter): Promise<void> {

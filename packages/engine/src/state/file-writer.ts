@@ -1,12 +1,14 @@
 /**
  * The {@link StateWriter} of the file backend: every call applies one record to the in-memory
- * model and appends the same record (secrets encrypted) to the journal; `close` compacts.
+ * model and appends the same record (secrets encrypted) to the journal; `close` compacts. The
+ * azblob backend uses it too, through {@link openStateWriter}, with its own storage steps.
  */
 import type { PropertyMap } from "@iac/sdk/provider";
 import { StateError } from "./errors.js";
 import type { JournalAppender } from "./journal.js";
-import type { EndResult, JournalRecord, StateModel } from "./model.js";
-import { encryptSecrets } from "./secret-codec.js";
+import { StateModel, type EndResult, type JournalRecord } from "./model.js";
+import type { RawState, StoredSnapshot } from "./replay.js";
+import { decryptSecrets, encryptSecrets, withProvider } from "./secret-codec.js";
 import type { Crypter, OperationHandle, PendingOperation, ResourceState, Snapshot, StateWriter } from "./types.js";
 
 export interface FileStateWriterOptions {
@@ -90,4 +92,44 @@ export class FileStateWriter implements StateWriter {
     this.written++;
     return this.options.journal.append(encoded);
   }
+}
+
+/** The storage steps of a backend that {@link openStateWriter} drives (file or azblob). */
+export interface WriterStorage<S extends StoredSnapshot> {
+  /** Read snapshot + journal, secrets still encrypted. */
+  readonly load: () => Promise<RawState<S>>;
+  /** Write `state` (secrets encrypted) as the snapshot after `previous`, then delete the journal. */
+  readonly compact: (state: Snapshot, previous: RawState<S>) => Promise<unknown>;
+  /** Delete the journal (stale, or written with no record). */
+  readonly dropJournal: () => Promise<void>;
+  /** Create a new journal whose header names snapshot `generation`. */
+  readonly createJournal: (generation: number) => Promise<FileStateWriterOptions["journal"]>;
+  /** Name of the snapshot, for messages. */
+  readonly snapshotWhere: string;
+}
+
+/** A writer on a fresh journal, with the file backend's rules for a journal left by an earlier run. */
+export async function openStateWriter<S extends StoredSnapshot>(storage: WriterStorage<S>, crypter: Crypter): Promise<FileStateWriter> {
+  let raw = await storage.load();
+  // Start every writer on a fresh journal: fold a leftover one (a crashed run) into the snapshot
+  // first, or drop it when it is stale, so nothing is ever appended after a torn line.
+  if (raw.journalApplied) {
+    await storage.compact(raw.state, raw);
+    raw = await storage.load();
+  } else if (raw.journal !== undefined) {
+    await storage.dropJournal();
+  }
+  const previous: RawState<S> = { ...raw, journal: undefined, journalApplied: false };
+  const base = decryptSecrets(raw.state, crypter, storage.snapshotWhere);
+  const journal = await storage.createJournal(raw.generation);
+  return new FileStateWriter({
+    base,
+    model: new StateModel(base),
+    journal,
+    crypter,
+    compact: async (state, dirty) => {
+      if (dirty) await storage.compact(encryptSecrets(withProvider(state, crypter), crypter), previous);
+      else await storage.dropJournal();
+    },
+  });
 }
