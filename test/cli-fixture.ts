@@ -5,7 +5,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
-import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -197,66 +196,8 @@ export function show(r: IacResult): string {
   return `exit ${r.code}${r.signal ? ` (${r.signal})` : ""}\n--- stdout ---\n${r.stdout}\n--- stderr ---\n${r.stderr}`;
 }
 
-/** Azurite's published development account and key (in its README; not a secret). */
-const AZURITE_ACCOUNT = "devstoreaccount1";
-const AZURITE_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
-
-/** Azurite (Blob Storage emulator) as a child process on a free loopback port, in memory. */
-export interface Azurite {
-  /** The environment that points the azblob:// backend at it. */
-  readonly env: Readonly<Record<string, string>>;
-  stop(): Promise<void>;
-}
-
-/** Start Azurite, or say why it cannot start (the tests that need it then skip with that reason). */
-export async function startAzurite(): Promise<{ readonly azurite: Azurite } | { readonly skip: string }> {
-  let main: string;
-  try {
-    main = createRequire(import.meta.url).resolve("azurite/dist/src/blob/main.js");
-  } catch {
-    return { skip: "Azurite is not installed (it is a dev dependency of @iac/engine)" };
-  }
-  const cwd = join(ROOT, "test", ".tmp", `azurite-${randomBytes(6).toString("hex")}`);
-  await mkdir(cwd, { recursive: true });
-  const child = spawn(process.execPath, [main, "--blobHost", "127.0.0.1", "--blobPort", "0", "--inMemoryPersistence", "--silent", "--skipApiVersionCheck", "--disableTelemetry"], {
-    cwd,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
-      await exited;
-      clearTimeout(timer);
-    }
-    await rm(cwd, { recursive: true, force: true });
-  };
-  const port = await new Promise<number | string>((resolve) => {
-    let out = "";
-    const timer = setTimeout(() => resolve(`Azurite did not start within 20 s: ${out.trim().slice(-300)}`), 20_000);
-    const onData = (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /listens on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
-      if (match) {
-        clearTimeout(timer);
-        resolve(Number(match[1]));
-      }
-    };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", onData);
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      resolve(`Azurite exited (${code}) before listening: ${out.trim().slice(-300)}`);
-    });
-  });
-  if (typeof port === "string") {
-    await stop();
-    return { skip: port };
-  }
-  // Keep draining its output so that a full pipe never blocks it.
-  child.stdout!.resume();
-  child.stderr!.resume();
-  const connectionString = `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY};BlobEndpoint=http://127.0.0.1:${port}/${AZURITE_ACCOUNT};`;
-  return { azurite: { env: { AZURE_STORAGE_CONNECTION_STRING: connectionString }, stop } };
-}
+/**
+ * Azurite (Blob Storage emulator) for the azblob:// tests: the engine's starter, so that the
+ * engine's and the CLI's tests start it the same way.
+ */
+export { startAzurite, type Azurite } from "../packages/engine/test/state-azblob-azurite.js";
