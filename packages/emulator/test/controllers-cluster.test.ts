@@ -1,34 +1,14 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, readFile, rm, unlink, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, unlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { promisify } from "node:util";
-import { parseAllDocuments } from "yaml";
 import { startControllers, type Controllers } from "../src/controllers/index.js";
 import { clusterOfStore } from "../src/controllers/kube-adapter.js";
 import { createGitService, type GitService } from "../src/git/index.js";
 import { KubeStore } from "../src/kube/kube-store.js";
-import type { KubeObject } from "../src/kube/types.js";
 import { startLocalCloud, type LocalCloud } from "../src/server.js";
-
-const exec = promisify(execFile);
-const GOTK = new URL("../../../../shared/reference/flux/gotk-components-v2.9.4.yaml", import.meta.url);
-
-/** Poll until `read` gives a value `ok` accepts; fails with the last value after a generous deadline. */
-async function until<T>(what: string, read: () => T, ok: (v: T) => boolean): Promise<T> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const v = read();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}; last seen: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-type Obj = KubeObject & { status?: Record<string, any>; spec?: Record<string, any> };
-const ready = (o: Obj | undefined) => (o?.status?.conditions as { type: string; status: string; reason: string; message: string }[] | undefined)?.find((c) => c.type === "Ready");
+import { FLUX_CONTROLLERS, fluxControllerDeployment, gitRunner, installFluxCrds, ready, until, type Obj } from "./controllers-fixture.js";
 
 describe("the emulated controllers on a cluster and the local git host", () => {
   let dir: string;
@@ -37,8 +17,7 @@ describe("the emulated controllers on a cluster and the local git host", () => {
   let store: KubeStore;
   let controllers: Controllers;
   let repoUrl: string;
-  const run = (...args: string[]) =>
-    exec("git", ["-c", "user.name=T", "-c", "user.email=t@example.com", ...args], { cwd: work, env: { ...process.env, HOME: dir, GIT_CONFIG_NOSYSTEM: "1", GIT_CONFIG_GLOBAL: "/dev/null", GIT_TERMINAL_PROMPT: "0" } });
+  const run = (...args: string[]) => gitRunner({ cwd: work, home: dir })(...args);
   async function commitAndPush(message: string): Promise<string> {
     await run("add", "-A");
     await run("commit", "--quiet", "-m", message);
@@ -56,16 +35,9 @@ describe("the emulated controllers on a cluster and the local git host", () => {
     cloud = await startLocalCloud({ dataDir: join(dir, "local"), services: { git: createGitService } });
     repoUrl = `${cloud.endpoints.git}/org/fleet.git`;
     store = new KubeStore();
-    // Flux's CRDs, as `flux bootstrap` would install them: the emulator does not preinstall them.
-    for (const doc of parseAllDocuments(await readFile(GOTK, "utf8"))) {
-      const o = doc.toJS() as KubeObject | null;
-      if (o?.kind === "CustomResourceDefinition" && /^(gitrepositories|kustomizations)\./.test(o.metadata.name!)) store.apply(o, { fieldManager: "flux", force: true });
-    }
-    store.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name: "flux-system" } }, { fieldManager: "test" });
+    await installFluxCrds(store);
     // Flux's controllers act only while their Deployments exist, as on a real cluster.
-    for (const name of ["source-controller", "kustomize-controller"]) {
-      store.apply({ apiVersion: "apps/v1", kind: "Deployment", metadata: { name, namespace: "flux-system" }, spec: { selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: "manager", image: `ghcr.io/fluxcd/${name}` }] } } } }, { fieldManager: "flux" });
-    }
+    for (const name of FLUX_CONTROLLERS) store.apply(fluxControllerDeployment(name), { fieldManager: "flux" });
     controllers = startControllers({ cluster: clusterOfStore(store), git: cloud.service<GitService>("git")!, deploymentDelayMs: 20, resyncMs: 100 });
   });
   after(async () => {

@@ -5,38 +5,20 @@
  * Terminating until its finalizer is stripped, and nothing is pruned.
  */
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { promisify } from "node:util";
-import { parseAllDocuments } from "yaml";
 import { deletionOrder, startControllers, type Controllers } from "../src/controllers/index.js";
 import { clusterOfStore } from "../src/controllers/kube-adapter.js";
 import { createGitService, type GitService } from "../src/git/index.js";
 import { KubeStore } from "../src/kube/kube-store.js";
-import type { KubeObject } from "../src/kube/types.js";
 import { startLocalCloud, type LocalCloud } from "../src/server.js";
+import { FLUX_CONTROLLERS, fluxControllerDeployment, gitRunner, installFluxCrds, ready, until, type Obj } from "./controllers-fixture.js";
 
-const exec = promisify(execFile);
-const GOTK = new URL("../../../../shared/reference/flux/gotk-components-v2.9.4.yaml", import.meta.url);
 const GR = "source.toolkit.fluxcd.io/v1";
 const KS = "kustomize.toolkit.fluxcd.io/v1";
 const FINALIZER = "finalizers.fluxcd.io";
-
-async function until<T>(what: string, read: () => T, ok: (v: T) => boolean): Promise<T> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const v = read();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}; last seen: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-type Obj = KubeObject & { status?: Record<string, any>; spec?: Record<string, any> };
-const ready = (o: Obj | undefined) => (o?.status?.conditions as { type: string; status: string }[] | undefined)?.find((c) => c.type === "Ready");
 
 describe("Flux's emulated controllers as installed software", () => {
   let dir: string;
@@ -48,17 +30,11 @@ describe("Flux's emulated controllers as installed software", () => {
   const get = (apiVersion: string, kind: string, name: string, namespace?: string) => store.get({ apiVersion, kind, name, ...(namespace ? { namespace } : {}) }) as Obj | undefined;
   const gitRepo = (name: string) => get(GR, "GitRepository", name, "flux-system");
   const ks = (name: string) => get(KS, "Kustomization", name, "flux-system");
-  const controllerDeployment = (name: string) => ({
-    apiVersion: "apps/v1",
-    kind: "Deployment",
-    metadata: { name, namespace: "flux-system" },
-    spec: { selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: "manager", image: `ghcr.io/fluxcd/${name}` }] } } },
-  });
   const install = () => {
-    for (const name of ["source-controller", "kustomize-controller"]) store.apply(controllerDeployment(name), { fieldManager: "flux" });
+    for (const name of FLUX_CONTROLLERS) store.apply(fluxControllerDeployment(name), { fieldManager: "flux" });
   };
   const uninstallControllers = () => {
-    for (const name of ["source-controller", "kustomize-controller"]) store.delete({ apiVersion: "apps/v1", kind: "Deployment", namespace: "flux-system", name });
+    for (const name of FLUX_CONTROLLERS) store.delete({ apiVersion: "apps/v1", kind: "Deployment", namespace: "flux-system", name });
   };
   const kustomization = (name: string, path: string, prune: boolean) =>
     store.apply({ apiVersion: KS, kind: "Kustomization", metadata: { name, namespace: "flux-system" }, spec: { interval: "10m", path, prune, sourceRef: { kind: "GitRepository", name: "fleet" } } }, { fieldManager: "test" });
@@ -79,18 +55,13 @@ describe("Flux's emulated controllers as installed software", () => {
     await writeFile(join(work, "orphaned", "cm.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: orphaned\n  namespace: default\n");
     cloud = await startLocalCloud({ dataDir: join(dir, "local"), services: { git: createGitService } });
     repoUrl = `${cloud.endpoints.git}/org/fleet.git`;
-    const git = (...args: string[]) =>
-      exec("git", ["-c", "user.name=T", "-c", "user.email=t@example.com", ...args], { cwd: work, env: { ...process.env, HOME: dir, GIT_CONFIG_NOSYSTEM: "1", GIT_CONFIG_GLOBAL: "/dev/null", GIT_TERMINAL_PROMPT: "0" } });
+    const git = gitRunner({ cwd: work, home: dir });
     await git("init", "--quiet", "--initial-branch=main");
     await git("add", "-A");
     await git("commit", "--quiet", "-m", "fleet");
     await git("push", "--quiet", repoUrl.replace("http://", "http://flux:token@"), "main");
     store = new KubeStore();
-    for (const doc of parseAllDocuments(await readFile(GOTK, "utf8"))) {
-      const o = doc.toJS() as KubeObject | null;
-      if (o?.kind === "CustomResourceDefinition" && /^(gitrepositories|kustomizations)\./.test(o.metadata.name!)) store.apply(o, { fieldManager: "flux", force: true });
-    }
-    store.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name: "flux-system" } }, { fieldManager: "test" });
+    await installFluxCrds(store);
     store.watch((e) => {
       if (e.type === "DELETED") deleted.push(`${e.object.kind}/${e.object.metadata.name}`);
     });

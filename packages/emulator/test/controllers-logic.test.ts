@@ -1,10 +1,8 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { promisify } from "node:util";
 import { availableDeploymentStatus, deploymentNeedsStatus } from "../src/controllers/deployment.js";
 import { parseDuration } from "../src/controllers/duration.js";
 import { reconcileGitRepository } from "../src/controllers/git-repository.js";
@@ -13,8 +11,8 @@ import { keyOfInventoryEntry } from "../src/controllers/kustomization.js";
 import type { KubeObject } from "../src/controllers/objects.js";
 import { createGitService, type GitService } from "../src/git/index.js";
 import { startLocalCloud, type LocalCloud } from "../src/server.js";
+import { gitRunner } from "./controllers-fixture.js";
 
-const exec = promisify(execFile);
 const NOW = "2026-01-02T03:04:05Z";
 
 function deployment(generation: number, replicas?: number, status?: Record<string, unknown>): KubeObject {
@@ -125,8 +123,7 @@ describe("the GitRepository controller's status against the local git host", () 
     git = cloud.service<GitService>("git")!;
     const work = join(dir, "work");
     await mkdir(work);
-    const env = { ...process.env, HOME: dir, GIT_CONFIG_NOSYSTEM: "1", GIT_CONFIG_GLOBAL: "/dev/null", GIT_TERMINAL_PROMPT: "0" };
-    const run = (...args: string[]) => exec("git", ["-c", "user.name=T", "-c", "user.email=t@example.com", ...args], { cwd: work, env });
+    const run = gitRunner({ cwd: work, home: dir });
     await run("init", "--quiet", "--initial-branch=main");
     await writeFile(join(work, "a.yaml"), "kind: x\n");
     await run("add", ".");
