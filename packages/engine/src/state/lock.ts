@@ -5,11 +5,11 @@
  * `iac cancel` breaks it.
  */
 import { randomBytes } from "node:crypto";
-import { open, readFile } from "node:fs/promises";
+import { open } from "node:fs/promises";
 import { hostname, userInfo } from "node:os";
 import { dirname } from "node:path";
 import { StackLockedError } from "./errors.js";
-import { fsyncDir, removeIfExists } from "./fs-util.js";
+import { fsyncDir, readIfExists, removeIfExists } from "./fs-util.js";
 import type { Lock, LockInfo } from "./types.js";
 
 /** What `lock.json` holds: the holder plus a token only the holder knows, so release cannot remove a successor's lock. */
@@ -65,13 +65,8 @@ export async function breakLock(path: string): Promise<LockInfo | undefined> {
 }
 
 async function readLockFile(path: string): Promise<LockFile | undefined> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw error;
-  }
+  const text = await readIfExists(path);
+  if (text === undefined) return undefined;
   try {
     const value = JSON.parse(text) as Partial<LockFile>;
     if (typeof value.host !== "string" || typeof value.pid !== "number" || typeof value.time !== "string" || typeof value.command !== "string") return undefined;
