@@ -4,13 +4,14 @@
  * leaves either the result or a pending operation in state. (A crash after `end` is queued but
  * before it is flushed leaves the pending operation: the next run resolves it, see pending.ts.)
  */
-import { UNKNOWN, type DiffResult, type PropertyMap, type Provider, type ProviderContext } from "@iac/sdk/provider";
+import { type DiffResult, type PropertyMap, type Provider, type ProviderContext } from "@iac/sdk/provider";
 import type { RegistrationResult, ResourceRegistration } from "@iac/sdk/runtime";
 import type { StepInfo } from "./api.js";
 import { type Deployment, stepInfo } from "./deployment.js";
 import { adjustDiff, defaultDiff } from "./diff.js";
 import { CheckFailedError, EngineError, ProtectedResourceError, StepInterruptedError } from "./errors.js";
 import { assertNever, type Decision, decide, stepKindOf } from "./plan.js";
+import { updatePreviewOutputs } from "./preview-outputs.js";
 import { recordChanged, recordOf } from "./records.js";
 import { condemnedDependents, deleteCondemned } from "./replace-dependents.js";
 import type { OperationHandle, PendingOperation, ResourceState } from "./state/types.js";
@@ -86,7 +87,7 @@ export async function registerCustom(dep: Deployment, input: CustomStepInput): P
     if (decision.kind === "blocked") throw new ProtectedResourceError(reg.urn, "replace");
     if (dep.preview) {
       dep.count(kind);
-      return previewResult(decision, { inputs, old });
+      return previewResult(decision, { inputs, old, stableOutputs: provider.stableOutputs });
     }
     // `step-start` is emitted when the step takes its first --parallel slot (inSlot), not here:
     // a step waiting for a slot has not started, and does not start once the run is interrupted.
@@ -223,7 +224,10 @@ function execute(step: StepContext, decision: Decision, reportDiffs: (d: DiffRes
 }
 
 /** In preview: outputs only where they are known; everything a create or update may produce is unknown. */
-function previewResult(decision: Decision, o: { readonly inputs: PropertyMap; readonly old: ResourceState | undefined }): RegistrationResult {
+function previewResult(
+  decision: Decision,
+  o: { readonly inputs: PropertyMap; readonly old: ResourceState | undefined; readonly stableOutputs: readonly string[] | undefined },
+): RegistrationResult {
   switch (decision.kind) {
     case "same":
       return { ...(o.old?.id === undefined ? {} : { id: o.old.id }), outputs: o.old?.outputs ?? {} };
@@ -233,10 +237,9 @@ function previewResult(decision: Decision, o: { readonly inputs: PropertyMap; re
     case "blocked":
       return { outputs: o.inputs };
     case "update": {
-      // Outputs the inputs do not echo may change with any update: unknown, never a stale guess.
-      const outputs: PropertyMap = {};
-      for (const k in o.old?.outputs ?? {}) outputs[k] = UNKNOWN;
-      Object.assign(outputs, o.inputs);
+      // Exact where the provider says an update cannot change the output, unknown where it may
+      // (never a stale guess): see preview-outputs.ts.
+      const outputs = updatePreviewOutputs({ oldOutputs: o.old?.outputs ?? {}, inputs: o.inputs, stableOutputs: o.stableOutputs });
       return { ...(o.old?.id === undefined ? {} : { id: o.old.id }), outputs };
     }
     default:

@@ -121,6 +121,18 @@ export interface ResourceState<I, O> {
 export interface Provider<I extends PropertyMap = PropertyMap, O extends PropertyMap = PropertyMap> {
   /** Outputs that are always secret (e.g. a storage account's `primaryKey`). */
   readonly secretOutputs?: readonly string[];
+  /**
+   * Outputs that an in-place `update` never changes: the identity and what derives from it (`id`,
+   * `name`, an endpoint built from the name, a key a PATCH does not rotate). A dotted path names a
+   * property of a nested object (`metadata.uid`; no list indexes).
+   *
+   * During preview of an update the engine gives dependents the old value of these outputs, the new
+   * input's value for an output named like an input, and unknown for every other output; without
+   * this list every output an input does not echo is unknown, so each dependent shows as changing.
+   * List only what really cannot change in place: an input that feeds a listed output must force a
+   * replace in `diff` when it changes or is unknown.
+   */
+  readonly stableOutputs?: readonly string[];
   /** Validate and normalise inputs; generate autonames (keep `olds`' name when there is one). */
   check(news: I, olds: I | undefined, ctx: ProviderContext): Promise<CheckResult<I>>;
   /** Compare; when absent the engine's default diff is used (any change updates in place). */
