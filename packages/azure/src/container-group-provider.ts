@@ -124,6 +124,9 @@ export function containerGroupProvider({ clients, random }: TypeProviderOptions)
   };
 
   return {
+    // Only tags update in place (the diff replaces for anything else, notes §1.4): the re-PUT keeps
+    // the group, its DNS label and so its FQDN, and its IP address.
+    stableOutputs: ["id", "name", "resourceGroupName", "location", "osType", "restartPolicy", "fqdn", "ipAddress", "dnsNameLabel"],
     async check(news, olds, ctx) {
       return checkContainerGroup(news, olds, { name: ctx.name, defaultLocation: clients.settings.location, random });
     },

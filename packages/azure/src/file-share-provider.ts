@@ -72,6 +72,8 @@ export function fileShareProvider({ clients, random }: TypeProviderOptions): Pro
     }) as FileShareInputs;
 
   return {
+    // A PATCH changes quota, tier and metadata; the protocols are set at creation (notes §1.3).
+    stableOutputs: ["id", "name", "resourceGroupName", "accountName", "enabledProtocols"],
     async check(news, olds, ctx) {
       return checkFileShare(news, olds, { name: ctx.name, defaultLocation: clients.settings.location, random });
     },

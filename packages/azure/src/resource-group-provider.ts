@@ -64,6 +64,9 @@ export function resourceGroupProvider({ clients, random }: TypeProviderOptions):
     }
   };
   return {
+    // A PUT changes only the tags (name and location replace, notes §1.1), so a preview of a tags
+    // update shows dependents of the identity as unchanged.
+    stableOutputs: ["id", "name", "resourceGroupName", "location"],
     async check(news, olds, ctx) {
       return checkResourceGroup(news, olds, { name: ctx.name, defaultLocation: clients.settings.location, random });
     },

@@ -126,6 +126,19 @@ export function storageAccountProvider({ clients, random }: TypeProviderOptions)
 
   return {
     secretOutputs: ["primaryKey"],
+    // What a PATCH (sku, tags, access tier, TLS, ...; notes §1.2) never changes: the identity, the
+    // endpoints built from the name, the tier (the first half of the SKU: a change replaces), and
+    // the key (only RegenerateKey rotates it). Endpoints are listed one by one because the in-place
+    // upgrade from Storage to StorageV2 adds dfs and web: the object grows, the old entries stay.
+    stableOutputs: [
+      "id",
+      "name",
+      "resourceGroupName",
+      "location",
+      "sku.tier",
+      "primaryKey",
+      ...["blob", "queue", "table", "file", "dfs", "web"].map((service) => `primaryEndpoints.${service}`),
+    ],
     async check(news, olds, ctx) {
       return checkStorageAccount(news, olds, { name: ctx.name, defaultLocation: clients.settings.location, random });
     },
