@@ -96,6 +96,10 @@ export function objectProvider(client: () => KubeClient, rules: ObjectTypeRules 
   }
 
   return {
+    // An apply changes spec, data, labels, annotations and (through controllers) status, never the
+    // object's identity: another apiVersion, kind, name or namespace is a replace (immutable.ts), and
+    // uid and creationTimestamp are set once by the API server.
+    stableOutputs: ["apiVersion", "kind", "metadata.name", "metadata.namespace", "metadata.uid", "metadata.creationTimestamp"],
     async check(news, olds, ctx) {
       const failures: CheckFailure[] = [];
       let inputs: PropertyMap = { ...news };
