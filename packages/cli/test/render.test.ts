@@ -256,6 +256,8 @@ test("the delete of a replaced copy continues the replace row instead of turning
   renderer.onEvent({ kind: "prelude", operation: "up", stack: "dev", project: PROJECT, preview: false, time: 0 });
   renderer.onEvent({ kind: "step-start", step: password, time: 0 });
   renderer.onEvent({ kind: "step-done", step: password, durationMs: 100, time: 100 });
+  // The engine plans the old copy's delete once the replacement exists (as `iac up` does).
+  renderer.onEvent({ kind: "step-planned", step: oldCopy, time: 150 });
   renderer.onEvent({ kind: "step-start", step: oldCopy, time: 200 });
   renderer.onEvent({ kind: "step-done", step: oldCopy, durationMs: 50, time: 250 });
   renderer.onEvent({ kind: "summary", operation: "up", counts: { replace: 1 }, changes: true, failed: 0, durationMs: 300, time: 300 });
@@ -271,6 +273,7 @@ test("the delete of a replaced copy continues the replace row instead of turning
   for (const e of [
     { kind: "step-start", step: password, time: 0 },
     { kind: "step-done", step: password, durationMs: 100, time: 100 },
+    { kind: "step-planned", step: oldCopy, time: 150 },
     { kind: "step-start", step: oldCopy, time: 200 },
     { kind: "step-done", step: oldCopy, durationMs: 50, time: 250 },
   ] as EngineEvent[]) tree.onEvent(e);

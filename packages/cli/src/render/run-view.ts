@@ -56,8 +56,10 @@ export class RunView {
         return true;
       case "step-planned": {
         const existing = this.rows.get(event.step.urn);
+        // The engine plans the delete of a replaced copy after the replace is done: merged keeps the row a replace.
+        const step = this.merged(event.step);
         // A planned event after the step started must not move it back to "planned".
-        this.rows.set(event.step.urn, existing && existing.status !== "planned" ? { ...existing, step: event.step } : { step: event.step, status: "planned" });
+        this.rows.set(event.step.urn, existing && existing.status !== "planned" ? { ...existing, step } : { step, status: "planned" });
         return true;
       }
       case "step-start": {
