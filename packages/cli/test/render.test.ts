@@ -280,3 +280,20 @@ test("the delete of a replaced copy continues the replace row instead of turning
   assert.match(tree.frameLines().join("\n"), /✓ \+- random:index:RandomPassword  pw  replaced 0\.3s/);
   tree.close();
 });
+
+test("operations an interrupted run left are resolved by an up, and a preview says what resolves them", () => {
+  const pending: EngineEvent = { kind: "pending-operations", operations: [{ urn: password.urn, type: password.type, op: "create" }], time: 0 };
+  for (const preview of [false, true]) {
+    const out = sink();
+    const renderer = createRenderer({ mode: "plain", out, style: plain, showValues: false, showDiffs: true, verbose: false });
+    renderer.onEvent({ kind: "prelude", operation: "up", stack: "dev", project: PROJECT, preview, time: 0 });
+    renderer.onEvent(pending);
+    const text = out.text();
+    assert.match(text, new RegExp(`create ${password.urn.replace(/[$]/g, "\\$")}`));
+    if (preview) assert.match(text, /Run `iac up` or `iac refresh` to resolve them\./);
+    else {
+      assert.match(text, /This run resolves them first\./);
+      assert.doesNotMatch(text, /Run `iac refresh`/);
+    }
+  }
+});

@@ -28,13 +28,17 @@ export function diagnosticLine(event: Extract<EngineEvent, { kind: "diagnostic" 
   return options.style(style, `${event.severity}: ${where}${event.message}`);
 }
 
-/** The block shown when a previous run left operations unfinished. */
-export function pendingLines(operations: readonly { readonly urn: string; readonly op: string; readonly id?: string }[], style: Styler): string[] {
+/**
+ * The block shown when a previous run left operations unfinished. `up`, `destroy` and `refresh`
+ * resolve them before anything else (engine `resolvePendingOperations`), so only a preview tells
+ * the user to run something.
+ */
+export function pendingLines(operations: readonly { readonly urn: string; readonly op: string; readonly id?: string }[], style: Styler, options: { readonly preview: boolean } = { preview: true }): string[] {
   if (operations.length === 0) return [];
   return [
     style("yellow", `warning: a previous run was interrupted with ${operations.length} operation(s) unfinished; the cloud may hold resources the state does not name:`),
     ...operations.map((op) => style("yellow", `    ${op.op} ${op.urn}${op.id ? ` (id ${op.id})` : ""}`)),
-    style("yellow", "  Run `iac refresh` to resolve them."),
+    style("yellow", options.preview ? "  Run `iac up` or `iac refresh` to resolve them." : "  This run resolves them first."),
   ];
 }
 

@@ -26,7 +26,7 @@ export class PlainRenderer implements Renderer {
         this.write(style("bold", preludeLine(this.view)));
         return;
       case "pending-operations":
-        for (const line of pendingLines(event.operations, style)) this.write(line);
+        for (const line of pendingLines(event.operations, style, { preview: this.view.preview })) this.write(line);
         return;
       case "step-start":
         if (oldCopy) this.write(`${stepSymbol(this.rowStep(event.step)).padEnd(2)} ${name(event.step)} deleting the replaced copy...`);

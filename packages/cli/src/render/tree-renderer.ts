@@ -43,7 +43,7 @@ export class TreeRenderer implements Renderer {
         this.heading = this.options.style("bold", preludeLine(this.view));
         return;
       case "pending-operations":
-        this.printAbove(pendingLines(event.operations, this.options.style));
+        this.printAbove(pendingLines(event.operations, this.options.style, { preview: this.view.preview }));
         return;
       case "diagnostic": {
         const line = diagnosticLine(event, this.options);
