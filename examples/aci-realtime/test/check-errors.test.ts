@@ -58,6 +58,9 @@ test("a public port no container exposes names the group, ipAddress.ports and ho
 test("the summary counts the three failures, and the error says to fix them", () => {
   assert.match(preview.stdout, /3 failed/, show(preview));
   assert.match(preview.stderr, /3 resource operation\(s\) failed during preview/, show(preview));
+  // A preview writes no state: the error must not say that something was recorded in it.
+  assert.match(preview.stderr, /the preview changed nothing\./, show(preview));
+  assert.doesNotMatch(preview.stderr, /recorded in the state/, show(preview));
 });
 
 test("nothing was created: no resource group in the local cloud, no resource in the state", async () => {

@@ -165,7 +165,9 @@ function flagNames(options: DeployOptions): string[] {
 }
 
 function reportFailed(ctx: CommandContext, failed: number, operation: Operation): number {
-  ctx.say(ctx.errStyle("red", `error: ${failed} resource operation(s) failed during ${operation}; see the messages above. Fix the cause and run the command again: what succeeded is recorded in the state.`));
+  // A preview writes no state, so only a run that changes the cloud can say what it recorded.
+  const recorded = operation === "preview" ? "the preview changed nothing." : "what succeeded is recorded in the state.";
+  ctx.say(ctx.errStyle("red", `error: ${failed} resource operation(s) failed during ${operation}; see the messages above. Fix the cause and run the command again: ${recorded}`));
   return ExitCode.failure;
 }
 
