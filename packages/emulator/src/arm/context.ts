@@ -1,9 +1,12 @@
 /** What every handler gets besides the request. */
 import type { MatchedFault } from "../faults.js";
+import type { KeyDeriver } from "./key-secret.js";
 import type { ArmStore } from "./store.js";
 
 export interface ArmContext {
   readonly store: ArmStore;
+  /** Derives storage account key values (they are never stored). */
+  readonly keys: KeyDeriver;
   /** Milliseconds per step of a long-running operation. */
   readonly lroStepMs: number;
   /** Value of `Retry-After` on poll responses (seconds; 0 lets the client's interval apply). */

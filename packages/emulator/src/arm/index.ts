@@ -6,6 +6,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { requestFault } from "../faults.js";
 import type { Service, ServiceContext, ServiceFactory } from "../service.js";
+import { loadKeyDeriver, type KeyDeriver } from "./key-secret.js";
 import type { ArmContext } from "./context.js";
 import { ArmError } from "./errors.js";
 import { limitKindOf, pathSegments, readJsonBody, writeArmResponse, type ArmRequest, type ArmResponse, type LimitKind } from "./http.js";
@@ -79,6 +80,7 @@ class ArmServiceImpl implements ArmService {
   readonly name = "arm" as const;
   readonly #ctx: ServiceContext;
   readonly #store: ArmStore;
+  readonly #keys: KeyDeriver;
   readonly #stepMs: number;
   readonly #retryAfter: number;
   readonly #table: ReturnType<typeof routes>;
@@ -88,13 +90,14 @@ class ArmServiceImpl implements ArmService {
   constructor(ctx: ServiceContext, options: ArmServiceOptions) {
     this.#ctx = ctx;
     this.#store = new ArmStore({ dataDir: ctx.dataDir, saveDelayMs: options.saveDelayMs, log: (m) => ctx.log(m) });
+    this.#keys = loadKeyDeriver(ctx.dataDir);
     this.#stepMs = options.lroStepMs ?? envStepMs() ?? 100;
     this.#retryAfter = options.retryAfterSeconds ?? 0;
     this.#table = routes(ctx.endpoints().subscriptionId);
   }
 
   #context(fault: ArmContext["fault"]): ArmContext {
-    return { store: this.#store, lroStepMs: this.#stepMs, retryAfterSeconds: this.#retryAfter, fault };
+    return { store: this.#store, keys: this.#keys, lroStepMs: this.#stepMs, retryAfterSeconds: this.#retryAfter, fault };
   }
 
   #remaining(kind: LimitKind, now: number): number {

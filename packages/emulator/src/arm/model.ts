@@ -29,8 +29,8 @@ export interface ResourceGroupRecord extends ResourceBase {
 
 export interface StorageKey {
   readonly keyName: "key1" | "key2";
-  /** Base64 of 64 random bytes (88 characters, like Azure's). */
-  readonly value: string;
+  /** The key's value is derived from this and the cloud's secret when listed (key-secret.ts): never stored. */
+  readonly nonce: string;
   readonly creationTime: string;
 }
 

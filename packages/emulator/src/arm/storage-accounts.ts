@@ -5,7 +5,7 @@
  * account is a synchronous 200; PATCH 200; DELETE 200 (204 when missing); listKeys and regenerateKey.
  * Names are global: taken in any group of any subscription means taken.
  */
-import { randomBytes } from "node:crypto";
+import { newKeyNonce } from "./key-secret.js";
 import type { ArmContext } from "./context.js";
 import { ArmError, invalidRequestContent, resourceNotFound, storageAccountNotFound } from "./errors.js";
 import { objectBody, objectProp, tagsOf, type ArmRequest, type ArmResponse } from "./http.js";
@@ -30,9 +30,10 @@ export function storageAccountId(sub: string, rg: string, name: string): string 
 }
 
 function newKey(keyName: "key1" | "key2", now: number): StorageKey {
-  // 64 random bytes: an 88-character base64 value ending in "==". Not verified: the spec example and
-  // the SDK recordings carry sanitized placeholders, so the real length is unconfirmed (notes §1.2).
-  return { keyName, value: randomBytes(64).toString("base64"), creationTime: new Date(now).toISOString() };
+  // The value is 64 bytes as an 88-character base64 string ending in "==", derived when listed
+  // (key-secret.ts). Not verified: the spec example and the SDK recordings carry sanitized
+  // placeholders, so the real length is unconfirmed (notes §1.2).
+  return { keyName, nonce: newKeyNonce(), creationTime: new Date(now).toISOString() };
 }
 
 /**
@@ -241,12 +242,12 @@ export function deleteStorageAccount(ctx: ArmContext, sub: string, rg: string, n
   return { status: 200 };
 }
 
-function keysView(a: StorageAccountRecord): Json {
-  return { keys: a.keys.map((k) => ({ creationTime: k.creationTime, keyName: k.keyName, value: k.value, permissions: "FULL" })) };
+function keysView(ctx: ArmContext, a: StorageAccountRecord): Json {
+  return { keys: a.keys.map((k) => ({ creationTime: k.creationTime, keyName: k.keyName, value: ctx.keys.derive(a.id, k.keyName, k.nonce), permissions: "FULL" })) };
 }
 
 export function listKeys(ctx: ArmContext, sub: string, rg: string, name: string): ArmResponse {
-  return { status: 200, body: keysView(requireAccount(ctx, sub, rg, name, "arm")) };
+  return { status: 200, body: keysView(ctx, requireAccount(ctx, sub, rg, name, "arm")) };
 }
 
 export function regenerateKey(ctx: ArmContext, req: ArmRequest, sub: string, rg: string, name: string): ArmResponse {
@@ -258,7 +259,7 @@ export function regenerateKey(ctx: ArmContext, req: ArmRequest, sub: string, rg:
   const keys: [StorageKey, StorageKey] = keyName === "key1" ? [newKey("key1", req.now), a.keys[1]] : [a.keys[0], newKey("key2", req.now)];
   const updated: StorageAccountRecord = { ...a, keys };
   ctx.store.put(updated);
-  return { status: 200, body: keysView(updated) };
+  return { status: 200, body: keysView(ctx, updated) };
 }
 
 export function listStorageAccounts(ctx: ArmContext, sub: string, rg?: string): ArmResponse {
