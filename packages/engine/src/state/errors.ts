@@ -69,11 +69,10 @@ export class StackLockedError extends StateError {
     const who = holder
       ? `by \`${holder.command}\` (pid ${holder.pid} on host ${holder.host}${holder.user ? `, user ${holder.user}` : ""}) since ${holder.time}`
       : `by a process whose lock file ${options.path} is empty or unreadable (it may have crashed while taking the lock)`;
-    const gone = options.holderGone && holder ? ` Process ${holder.pid} no longer exists on this host, so the lock looks stale.` : "";
-    super(
-      "StackLocked",
-      `Stack "${options.stack}" is locked ${who}.${gone} If that process is no longer running, run \`iac cancel\` to break the lock.`,
-    );
+    const advice = options.holderGone && holder
+      ? ` Process ${holder.pid} no longer exists on this host, so the lock is stale: run \`iac cancel\` to break it.`
+      : " If that process is no longer running, run `iac cancel` to break the lock.";
+    super("StackLocked", `Stack "${options.stack}" is locked ${who}.${advice}`);
     this.name = "StackLockedError";
     this.holder = holder;
   }
