@@ -5,7 +5,7 @@
  * - An operation with an id (update, delete, read, import, or a create that reported a partial
  *   id): read the object; gone -> drop it from state; present -> record what the cloud holds.
  * - A create without an id: ask the provider to `find` what those inputs (autonames fixed by
- *   `check` before the create) would have created; found -> adopt it; else clear it with a warning.
+ *   `check` before the create) would have created; found -> adopt it; else clear it (a warning only when the provider cannot search).
  */
 import type { PropertyMap, Provider } from "@iac/sdk/provider";
 import type { Deployment } from "./deployment.js";
@@ -93,12 +93,17 @@ async function resolveOne(dep: Deployment, op: PendingOperation): Promise<void> 
   }
   const found = provider.find ? await provider.find(unwrapMap(op.inputs ?? {}).plain, ctx) : undefined;
   if (!found) {
-    dep.diagnostic(
-      "warning",
-      `A create of ${op.urn} was interrupted and ${provider.find ? "no object it would have made exists" : "its provider cannot search for the object it may have made"}; cleared. ` +
-        "If the cloud holds such an object, adopt it with the `import` resource option or delete it by hand.",
-      op.urn,
-    );
+    if (provider.find) {
+      // The provider searched and found nothing: the create never reached the cloud. Nothing to do by hand.
+      dep.diagnostic("info", `A create of ${op.urn} was interrupted before anything was made; cleared.`, op.urn);
+    } else {
+      dep.diagnostic(
+        "warning",
+        `A create of ${op.urn} was interrupted and its provider cannot search for the object it may have made; cleared. ` +
+          "If the cloud holds such an object, adopt it with the `import` resource option or delete it by hand.",
+        op.urn,
+      );
+    }
     return;
   }
   const adopted = fromRead(provider, { op: { ...op, id: found.id }, base: undefined, read: { inputs: unwrapMap(op.inputs ?? {}).plain, outputs: found.outputs } });

@@ -39,12 +39,13 @@ describe("engine: pending operations of an interrupted run", () => {
     assert.equal(s.resources[0]!.id, id);
   });
 
-  test("a create that made nothing is cleared with a warning and created again", async () => {
+  test("a create that made nothing (the provider's find says so) is cleared with a note, no warning, and created again", async () => {
     await crashDuring(h, { urn: URN("a"), op: "create", inputs: { name: "a-gone", value: 1 } });
     await h.program(`new Thing("a", { value: 1 });\n`);
     const r = await h.run("up");
     assert.deepEqual(r.counts, { create: 1 });
-    assert.ok(h.events.some((e) => e.kind === "diagnostic" && e.severity === "warning" && e.urn === URN("a") && /interrupted/.test(e.message)));
+    assert.ok(h.events.some((e) => e.kind === "diagnostic" && e.severity === "info" && e.urn === URN("a") && /interrupted before anything was made/.test(e.message)));
+    assert.ok(!h.events.some((e) => e.kind === "diagnostic" && e.severity === "warning" && e.urn === URN("a")));
     assert.deepEqual((await h.state()).pendingOperations, []);
   });
 

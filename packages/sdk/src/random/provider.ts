@@ -52,6 +52,10 @@ function randomProvider(opts: { secretResult: boolean }): Provider<RandomInputs,
     async read(_id, olds) {
       return olds;
     },
+    // A random value lives only in the state: an interrupted create left nothing anywhere to adopt.
+    async find() {
+      return undefined;
+    },
     // Only reached when the engine updates in spite of the diff (e.g. ignoreChanges): keep the result.
     async update(_id, olds: ResourceState<RandomInputs, RandomOutputs>, news) {
       return { outputs: { ...news, result: olds.outputs.result } };
