@@ -128,7 +128,7 @@ test("a failed step is reported with its error and counted", () => {
   renderer.onEvent({ kind: "summary", operation: "up", counts: {}, changes: false, failed: 1, durationMs: 10, time: 5 });
   const text = out.text();
   assert.match(text, /random:index:RandomPet pet create failed: name taken/);
-  assert.match(text, /test:index:Thing thing skipped: a resource it depends on failed/);
+  assert.match(text, /^⊘  test:index:Thing thing skipped: a resource it depends on failed$/m, "a skipped resource has its own marker, not the step symbol");
   assert.match(text, /Resources: 1 failed\. Duration: 0\.0s/);
   assert.doesNotMatch(text, /Changes:/, "a failed or skipped step changed nothing, so it is not listed as a change");
 });
@@ -296,4 +296,78 @@ test("operations an interrupted run left are resolved by an up, and a preview sa
       assert.doesNotMatch(text, /Run `iac refresh`/);
     }
   }
+});
+
+test("a failed check shows as a check failure, with no step kind, and its skipped dependent with the skipped marker", () => {
+  // The engine names a step whose check failed "update" (it exists) before any step was decided.
+  const checked: StepInfo = { ...thing, kind: "update" };
+  const dependent: StepInfo = { ...pet, parent: undefined, kind: "create" };
+  const events: EngineEvent[] = [
+    { kind: "prelude", operation: "preview", stack: "dev", project: PROJECT, preview: true, time: 1 },
+    { kind: "step-failed", step: checked, error: { code: "CheckFailed", message: "property length: must be at least 1" }, durationMs: 1, time: 2 },
+    { kind: "step-skipped", step: dependent, reason: `it depends on ${checked.urn}, which failed`, time: 3 },
+    { kind: "summary", operation: "preview", counts: {}, changes: false, failed: 1, durationMs: 10, time: 4 },
+  ];
+  const out = sink();
+  const renderer = createRenderer({ mode: "plain", out, style: plain, showValues: false, showDiffs: true, verbose: false });
+  for (const e of events) renderer.onEvent(e);
+  const text = out.text();
+  assert.match(text, /^✗  test:index:Thing thing check failed: property length: must be at least 1$/m);
+  assert.doesNotMatch(text, /update failed|~ /, "no update is drawn for a resource whose step was never decided");
+  assert.match(text, /^⊘  random:index:RandomPet pet skipped: it depends on/m);
+  assert.doesNotMatch(text, /\+ +random:index:RandomPet/, "a skipped resource is not drawn as a create");
+
+  const tree = new TreeRenderer({ mode: "tree", out: sink({ columns: 200, rows: 40 }), style: plain, showValues: false, showDiffs: true, verbose: false, now: () => 0, frameMs: 60_000 });
+  for (const e of events.slice(0, 3)) tree.onEvent(e);
+  const frame = tree.frameLines();
+  tree.close();
+  assert.match(frame.find((l) => l.includes("test:index:Thing"))!, /^  ✗    test:index:Thing  thing  check failed: property length: must be at least 1$/);
+  assert.match(frame.find((l) => l.includes("RandomPet"))!, /^  ⊘    random:index:RandomPet  pet  skipped: it depends on/);
+});
+
+test("the outputs section shows, before the summary, the outputs added, changed and removed; an up lists every output", () => {
+  const outputsEvent: EngineEvent = {
+    kind: "outputs",
+    outputs: { kept: "same", added: 1, changed: "new", token: "[secret]", later: "(known after apply)" },
+    previous: { kept: "same", changed: "old", token: "[secret]", gone: true, later: "x" },
+    changed: ["added", "changed", "gone", "later", "token"],
+    time: 2,
+  };
+  const run = (preview: boolean) => {
+    const out = sink();
+    const renderer = createRenderer({ mode: "plain", out, style: plain, showValues: false, showDiffs: true, verbose: false });
+    const operation = preview ? "preview" : "up";
+    renderer.onEvent({ kind: "prelude", operation, stack: "dev", project: PROJECT, preview, time: 1 });
+    renderer.onEvent({ kind: "step-done", step: same, durationMs: 1, time: 2 });
+    renderer.onEvent(outputsEvent);
+    renderer.onEvent({ kind: "summary", operation, counts: { same: 1 }, changes: false, failed: 0, durationMs: 10, time: 3 });
+    return out.text();
+  };
+  const previewed = run(true);
+  const section = previewed.slice(previewed.indexOf("Outputs:"));
+  assert.equal(
+    section,
+    [
+      "Outputs:",
+      "  + added: 1",
+      '  ~ changed: "old" => "new"',
+      "  - gone: true",
+      '  ~ later: "x" => (known after apply)',
+      "  ~ token: [secret] => [secret]",
+      "",
+      "Resources: 1 unchanged. Duration: 0.0s",
+      "",
+    ].join("\n"),
+    "a secret whose value changed is listed, still masked; an unchanged output is not",
+  );
+  const applied = run(false);
+  assert.match(applied, /^    kept: "same"$/m, "after an up, unchanged outputs are listed too");
+  assert.match(applied, /^  \+ added: 1$/m);
+
+  const quiet = sink();
+  const renderer = createRenderer({ mode: "plain", out: quiet, style: plain, showValues: false, showDiffs: true, verbose: false });
+  renderer.onEvent({ kind: "prelude", operation: "preview", stack: "dev", project: PROJECT, preview: true, time: 1 });
+  renderer.onEvent({ kind: "outputs", outputs: { kept: "same" }, previous: { kept: "same" }, changed: [], time: 2 });
+  renderer.onEvent({ kind: "summary", operation: "preview", counts: {}, changes: false, failed: 0, durationMs: 0, time: 3 });
+  assert.doesNotMatch(quiet.text(), /Outputs:/, "a preview that changes no output has no outputs section");
 });

@@ -33,7 +33,18 @@ export type EngineEvent =
   | { readonly kind: "step-failed"; readonly step: StepInfo; readonly error: { readonly code: string; readonly message: string }; readonly durationMs: number; readonly time: number }
   | { readonly kind: "step-skipped"; readonly step: StepInfo; readonly reason: string; readonly time: number }
   | { readonly kind: "diagnostic"; readonly severity: "debug" | "info" | "warning" | "error"; readonly urn?: string; readonly message: string; readonly time: number }
-  | { readonly kind: "outputs"; readonly outputs: Readonly<Record<string, unknown>>; readonly time: number }
+  | {
+      readonly kind: "outputs";
+      readonly outputs: Readonly<Record<string, unknown>>;
+      readonly time: number;
+      /** The stack outputs recorded before this run (masked like `outputs`). */
+      readonly previous?: Readonly<Record<string, unknown>>;
+      /**
+       * Names of the outputs added, changed or removed against `previous`, compared before masking
+       * (so a secret whose value changed is named although both show "[secret]"); sorted.
+       */
+      readonly changed?: readonly string[];
+    }
   | { readonly kind: "summary"; readonly operation: Operation; readonly counts: Readonly<Partial<Record<StepKind, number>>>; readonly changes: boolean; readonly failed: number; readonly durationMs: number; readonly time: number };
 
 export type EventSink = (event: EngineEvent) => void;

@@ -19,7 +19,7 @@ import { ProviderRegistry } from "./providers.js";
 import { refreshResources } from "./refresh.js";
 import { runProgram } from "./runner.js";
 import type { Backend, Crypter, ResourceState, Snapshot, StateWriter } from "./state/types.js";
-import { maskMap } from "./values.js";
+import { maskMap, sameRecord } from "./values.js";
 
 /** What one run needs; built by the CLI (or a test). */
 export interface RunOptions {
@@ -71,12 +71,14 @@ export async function run(options: RunOptions): Promise<RunResult> {
   const lock = preview ? undefined : await backend.lock(stack, options.command ?? `iac ${operation}`);
   let dep: Deployment | undefined;
   let outputs: PropertyMap = {};
+  let previous: PropertyMap = {};
   let programFailure: ProgramError | undefined;
   try {
     const writer = preview ? undefined : await backend.open(stack, crypter);
     try {
       const base = writer ? writer.base : await backend.read(stack, crypter);
       outputs = base.outputs;
+      previous = base.outputs;
       const targets = await resolveTargets(options, base);
       dep = newDeployment({ options, base, writer, preview, emit, targets });
       const done = await execute(dep, options, base);
@@ -95,11 +97,17 @@ export async function run(options: RunOptions): Promise<RunResult> {
   }
   if (!dep) throw new Error("the run ended without a deployment (this is a bug in iac; please report it)");
   const durationMs = performance.now() - t0;
-  emit({ kind: "outputs", outputs: maskMap(outputs), time: Date.now() });
+  emit({ kind: "outputs", outputs: maskMap(outputs), previous: maskMap(previous), changed: changedOutputs(previous, outputs), time: Date.now() });
   emit({ kind: "summary", operation, counts: dep.counts, changes: dep.changes, failed: dep.failed, durationMs, time: Date.now() });
   // The summary (failed > 0) is out and the state recorded what was done: now the program's own error.
   if (programFailure) throw programFailure;
   return { counts: dep.counts, changes: dep.changes, failed: dep.failed, interrupted: dep.interrupted, outputs, durationMs };
+}
+
+/** The outputs added, changed or removed, compared with secrets and unknowns in place (a value turned secret is a change). */
+function changedOutputs(previous: PropertyMap, outputs: PropertyMap): string[] {
+  const names = new Set([...Object.keys(previous), ...Object.keys(outputs)]);
+  return [...names].filter((k) => !(k in previous) || !(k in outputs) || !sameRecord(previous[k], outputs[k])).sort();
 }
 
 function newDeployment(o: {

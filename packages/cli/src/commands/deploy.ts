@@ -9,7 +9,7 @@ import { DEFAULT_PARALLEL, type EngineEvent, type Operation } from "@iac/engine"
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ExitCode } from "../errors.js";
-import { formatOutputs } from "../render/format.js";
+import { changedOutputNames } from "../render/output-changes.js";
 import { createRenderer, type RenderMode } from "../render/renderer.js";
 import { startLocalCloud, type LocalCloudHandle } from "../local-cloud.js";
 import { openWorkspace, type Workspace } from "../workspace.js";
@@ -60,12 +60,22 @@ export function refresh(options: DeployOptions): Promise<number> {
 
 async function deploy(ctx: CommandContext, operation: Operation, options: DeployOptions): Promise<number> {
   const ws = await openWorkspace(ctx);
-  const asks = (operation === "up" || operation === "destroy") && options.yes !== true;
-  if (asks && (!ctx.io.interactive || options.json === true)) {
+  let asks = (operation === "up" || operation === "destroy") && options.yes !== true;
+  const cannotAsk = !ctx.io.interactive || options.json === true;
+  if (asks && cannotAsk && operation === "up") {
     // Refuse before running anything: a CI job must not hang on a prompt or change the cloud unasked.
     await confirmOrRefuse(ctx, { yes: false, question: "", what: `\`iac ${operation}\``, canAsk: false });
   }
   const stack = await ws.resolveStack({ explicit: options.stack, createIfNone: true });
+  if (asks && operation === "destroy") {
+    // A destroy of an empty stack deletes nothing in the cloud: there is nothing to confirm.
+    if (await hasNoResources(ws, stack)) {
+      ctx.say(`Stack ${stack} has no resources: there is nothing to destroy.`);
+      asks = false;
+    } else if (cannotAsk) {
+      await confirmOrRefuse(ctx, { yes: false, question: "", what: `\`iac ${operation}\``, canAsk: false });
+    }
+  }
   let local: LocalCloudHandle | undefined;
   try {
     if (options.local === true) local = await startLocalCloud({ projectDir: ws.project.dir, env: ctx.io.env, say: ctx.say });
@@ -79,6 +89,8 @@ async function runWithLocal(ctx: CommandContext, ws: Workspace, run: { readonly 
   const { operation, stack, options } = run;
   const crypter = await ws.crypter(stack);
   const config = await ws.config(stack, crypter);
+  // The stack outputs the last engine run added, changed or removed (for --expect-no-changes).
+  let changedOutputs: readonly string[] = [];
   const mode: RenderMode = options.json === true ? "json" : ctx.io.out.isTTY === true ? "tree" : "plain";
   const engineRun = async (op: Operation, showDiffs: boolean, observe?: (event: EngineEvent) => void) => {
     const renderer = createRenderer({ mode, out: ctx.io.out, style: ctx.style, showValues: options.diff === true, showDiffs, verbose: ctx.verbose });
@@ -92,6 +104,7 @@ async function runWithLocal(ctx: CommandContext, ws: Workspace, run: { readonly 
         targets: options.targets ?? [],
         refresh: options.refresh === true,
         onEvent: (event) => {
+          if (event.kind === "outputs") changedOutputs = changedOutputNames(event);
           observe?.(event);
           renderer.onEvent(event);
         },
@@ -126,18 +139,17 @@ async function runWithLocal(ctx: CommandContext, ws: Workspace, run: { readonly 
     operation === "preview"
       ? await engineRun(operation, !run.asks)
       : await withHistory(ctx, { backend: ws.backend, stack, operation, command: historyCommandLine(operation, flagNames(options)) }, (observe) => engineRun(operation, !run.asks, observe));
-  if (operation === "up" && options.json !== true && !result.interrupted) {
-    const lines = formatOutputs(result.outputs, { showSecrets: false, style: ctx.style });
-    if (lines.length > 0) ctx.print(["", ...lines].join("\n"));
-  }
   if (ctx.verbose && options.json !== true) ctx.print(ctx.style("dim", `State: ${stateLocation(ws.backend.url, stack)}`));
   if (result.interrupted) {
     ctx.say(ctx.errStyle("yellow", "Interrupted: the steps that had started were finished and recorded in the state. Run the command again to carry on."));
     return ExitCode.interrupted;
   }
   if (result.failed > 0) return reportFailed(ctx, result.failed, operation);
-  if (options.expectNoChanges === true && result.changes) {
-    ctx.say(ctx.errStyle("red", `error: \`iac ${operation}\` found changes, and --expect-no-changes was given (exit 3).`));
+  // A changed stack output counts as a change (the reference notes do not say whether Pulumi's
+  // check counts it): a drift check must not pass while what other stacks and scripts read changed.
+  if (options.expectNoChanges === true && (result.changes || changedOutputs.length > 0)) {
+    const what = result.changes ? "changes" : `changes to the stack outputs (${changedOutputs.join(", ")})`;
+    ctx.say(ctx.errStyle("red", `error: \`iac ${operation}\` found ${what}, and --expect-no-changes was given (exit 3).`));
     return ExitCode.changes;
   }
   return ExitCode.ok;
@@ -169,6 +181,12 @@ function reportFailed(ctx: CommandContext, failed: number, operation: Operation)
   const recorded = operation === "preview" ? "the preview changed nothing." : "what succeeded is recorded in the state.";
   ctx.say(ctx.errStyle("red", `error: ${failed} resource operation(s) failed during ${operation}; see the messages above. Fix the cause and run the command again: ${recorded}`));
   return ExitCode.failure;
+}
+
+/** True when the stack's state holds no resource (nor one left to delete by an earlier run). */
+async function hasNoResources(ws: Workspace, stack: string): Promise<boolean> {
+  const snapshot = await ws.backend.read(stack, await ws.crypter(stack));
+  return snapshot.resources.length === 0;
 }
 
 /** Before a destroy: list what it deletes. Returns false when the stack holds nothing. */

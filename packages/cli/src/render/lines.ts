@@ -5,6 +5,7 @@
 import type { EngineEvent } from "@iac/engine";
 import type { Styler } from "../io.js";
 import { formatStepDiff, formatSummary } from "./format.js";
+import { formatOutputChanges } from "./output-changes.js";
 import type { RunView } from "./run-view.js";
 
 /** The heading of a run: `Updating stack dev (project demo)`. */
@@ -42,7 +43,7 @@ export function pendingLines(operations: readonly { readonly urn: string; readon
   ];
 }
 
-/** The diff section and summary line printed at the end of every run. */
+/** The diff section, the stack outputs and the summary line printed at the end of every run. */
 export function closingLines(view: RunView, options: { readonly showDiffs: boolean; readonly showValues: boolean; readonly style: Styler }): string[] {
   const lines: string[] = [];
   const changed = view.changedSteps();
@@ -50,6 +51,10 @@ export function closingLines(view: RunView, options: { readonly showDiffs: boole
     lines.push("", options.style("bold", view.preview ? "Planned changes:" : "Changes:"));
     for (const step of changed) lines.push(...formatStepDiff(step, { showValues: options.showValues, style: options.style }));
   }
+  // As Pulumi does, before the summary: after an up every output (the changed ones marked),
+  // otherwise only the changes.
+  const outputs = view.outputs ? formatOutputChanges(view.outputs, { all: view.operation === "up" && !view.preview, style: options.style }) : [];
+  if (outputs.length > 0) lines.push("", ...outputs);
   if (view.summary) {
     lines.push("", options.style("bold", formatSummary({ ...view.summary, preview: view.preview })));
   }

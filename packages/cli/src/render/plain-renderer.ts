@@ -6,7 +6,7 @@ import type { EngineEvent, StepInfo } from "@iac/engine";
 import { doneLabel, formatDuration, stepStyle, stepSymbol } from "./format.js";
 import { closingLines, diagnosticLine, pendingLines, preludeLine, runningLabel } from "./lines.js";
 import type { Renderer, RendererOptions } from "./renderer.js";
-import { RunView } from "./run-view.js";
+import { RunView, SKIPPED_MARK, failedCheck } from "./run-view.js";
 
 /** Off a terminal: one line per step start, done, failure or skip; then the diffs and the summary. */
 export class PlainRenderer implements Renderer {
@@ -39,10 +39,12 @@ export class PlainRenderer implements Renderer {
         }
         return;
       case "step-failed":
-        this.write(style("red", `${stepSymbol(event.step).padEnd(2)} ${name(event.step)} ${event.step.kind} failed: ${event.error.message}`));
+        if (failedCheck({ status: "failed", error: event.error })) this.write(style("red", `✗  ${name(event.step)} check failed: ${event.error.message}`));
+        else this.write(style("red", `${stepSymbol(event.step).padEnd(2)} ${name(event.step)} ${event.step.kind} failed: ${event.error.message}`));
         return;
       case "step-skipped":
-        this.write(style("dim", `${stepSymbol(event.step).padEnd(2)} ${name(event.step)} skipped: ${event.reason}`));
+        // Not the step symbol: a skipped dependent may already exist, and its step never ran.
+        this.write(style("dim", `${SKIPPED_MARK.padEnd(2)} ${name(event.step)} skipped: ${event.reason}`));
         return;
       case "diagnostic": {
         const line = diagnosticLine(event, this.options);

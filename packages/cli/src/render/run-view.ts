@@ -32,6 +32,20 @@ export interface Summary {
   readonly durationMs: number;
 }
 
+/** Error code of a provider `check` that rejected the inputs (engine CheckFailedError). */
+const CHECK_FAILED = "CheckFailed";
+
+/**
+ * True when the row failed in the provider's `check`, before any step was decided: the engine's
+ * step kind is then only a guess (create or update), so it is not shown.
+ */
+export function failedCheck(row: Pick<Row, "status" | "error">): boolean {
+  return row.status === "failed" && row.error?.code === CHECK_FAILED;
+}
+
+/** Marker of a skipped resource, in place of a step symbol (the step it would have had never ran). */
+export const SKIPPED_MARK = "⊘";
+
 /** A folded run. Mutated only by {@link RunView.apply}. */
 export class RunView {
   operation: Operation | undefined;
@@ -41,6 +55,8 @@ export class RunView {
   readonly rows = new Map<string, Row>();
   pending: readonly { readonly urn: string; readonly type: string; readonly op: string; readonly id?: string }[] = [];
   summary: Summary | undefined;
+  /** The stack outputs at the end of the run, with those recorded before it. */
+  outputs: Extract<EngineEvent, { kind: "outputs" }> | undefined;
 
   /** Folds one event in; returns true when what a tree would show changed. */
   apply(event: EngineEvent): boolean {
@@ -83,7 +99,9 @@ export class RunView {
         this.rows.set(event.step.urn, { ...this.rows.get(event.step.urn), step: this.merged(event.step), status: "skipped", skipReason: event.reason });
         return true;
       case "diagnostic":
+        return false;
       case "outputs":
+        this.outputs = event;
         return false;
       case "summary":
         this.summary = { operation: event.operation, counts: event.counts, changes: event.changes, failed: event.failed, durationMs: event.durationMs };

@@ -8,7 +8,7 @@ import type { Styler } from "../io.js";
 import { doneLabel, formatDuration, stepStyle, stepSymbol } from "./format.js";
 import { closingLines, diagnosticLine, pendingLines, preludeLine, runningLabel } from "./lines.js";
 import type { Renderer, RendererOptions } from "./renderer.js";
-import { RunView, type Row } from "./run-view.js";
+import { RunView, SKIPPED_MARK, failedCheck, type Row } from "./run-view.js";
 
 const SPINNER = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
@@ -102,7 +102,8 @@ export class TreeRenderer implements Renderer {
   private rowLine(row: Row, depth: number, columns: number, style: Styler): string {
     const step = row.step;
     const status = this.statusSymbol(row, style);
-    const symbol = stepSymbol(step).padEnd(2);
+    // A failed check or a skip never had the step the engine guessed for it: no step symbol.
+    const symbol = (failedCheck(row) || row.status === "skipped" ? "" : stepSymbol(step)).padEnd(2);
     const state = this.stateText(row);
     const indent = "  ".repeat(depth + 1);
     let label = `${step.type}  ${step.name}`;
@@ -125,7 +126,7 @@ export class TreeRenderer implements Renderer {
       case "failed":
         return style("red", "✗");
       case "skipped":
-        return style("dim", "-");
+        return style("dim", SKIPPED_MARK);
       default: {
         const never: never = row.status;
         throw new Error(`unknown status ${String(never)}`);
@@ -143,7 +144,7 @@ export class TreeRenderer implements Renderer {
       case "done":
         return step.kind === "same" ? "" : `${doneLabel(step.kind)} ${formatDuration(row.durationMs ?? 0)}`;
       case "failed":
-        return `${step.kind} failed: ${firstLine(row.error?.message ?? "")}`;
+        return `${failedCheck(row) ? "check" : step.kind} failed: ${firstLine(row.error?.message ?? "")}`;
       case "skipped":
         return `skipped: ${row.skipReason ?? ""}`;
       default: {
