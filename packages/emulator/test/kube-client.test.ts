@@ -97,12 +97,12 @@ describe("the Kubernetes API through @kubernetes/client-node", () => {
     assert.ok(item.patch.parameters.some((p: any) => p.name === "fieldValidation" && p.in === "query"));
   });
 
-  it("answers kubectl's Table Accept header with Name and Age columns", async () => {
+  it("answers kubectl's Table Accept header with the namespace printer's Name, Status and Age columns", async () => {
     const res = await raw(kube.cloud, { path: "/api/v1/namespaces", headers: { accept: "application/json;as=Table;v=v1;g=meta.k8s.io,application/json" } });
     const table = JSON.parse(res.body);
     assert.equal(table.kind, "Table");
-    assert.deepEqual(table.columnDefinitions.map((c: any) => c.name), ["Name", "Age"]);
-    assert.deepEqual(table.rows.map((r: any) => r.cells[0]), ["default", "demo", "kube-system"]);
+    assert.deepEqual(table.columnDefinitions.map((c: any) => c.name), ["Name", "Status", "Age"]);
+    assert.deepEqual(table.rows.map((r: any) => r.cells.slice(0, 2)), [["default", "Active"], ["demo", "Active"], ["kube-system", "Active"]]);
     assert.equal(table.rows[0].object.kind, "PartialObjectMetadata");
   });
 

@@ -1,28 +1,13 @@
 /**
- * The `meta.k8s.io/v1` Table form `kubectl get` asks for: NAME and AGE columns (what the
- * apiserver's default table convertor gives), or a CRD's `additionalPrinterColumns`.
+ * The `meta.k8s.io/v1` Table form `kubectl get` asks for: a built-in kind's printer columns
+ * (printers.ts), a CRD's `additionalPrinterColumns`, or else NAME and AGE (what the apiextensions
+ * server gives a custom resource without printer columns).
  */
+import { AGE, builtinColumns, humanDuration, NAME, type Column } from "./printers.js";
 import type { ResourceRegistry } from "./registry.js";
 import { isPlainObject, type KubeObject, type ResourceType } from "./types.js";
 
-/** apimachinery `duration.HumanDuration`: 0s, 90s, 5m3s, 2h10m, 3d4h, 2y10d. */
-export function humanDuration(ms: number): string {
-  const seconds = Math.floor(ms / 1000);
-  if (seconds < -1) return "<invalid>";
-  if (seconds < 0) return "0s";
-  if (seconds < 120) return `${seconds}s`;
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 10) return seconds % 60 === 0 ? `${minutes}m` : `${minutes}m${seconds % 60}s`;
-  if (minutes < 180) return `${minutes}m`;
-  const hours = Math.floor(minutes / 60);
-  if (hours < 8) return minutes % 60 === 0 ? `${hours}h` : `${hours}h${minutes % 60}m`;
-  if (hours < 48) return `${hours}h`;
-  if (hours < 24 * 8) return hours % 24 === 0 ? `${Math.floor(hours / 24)}d` : `${Math.floor(hours / 24)}d${hours % 24}h`;
-  if (hours < 24 * 365 * 2) return `${Math.floor(hours / 24)}d`;
-  const days = Math.floor(hours / 24);
-  if (hours < 24 * 365 * 8) return days % 365 === 0 ? `${Math.floor(days / 365)}y` : `${Math.floor(days / 365)}y${days % 365}d`;
-  return `${Math.floor(days / 365)}y`;
-}
+export { humanDuration } from "./printers.js";
 
 /** A tiny JSONPath: `.a.b`, `.a[0]`, `.a[?(@.type=="Ready")].status`. */
 export function evalJsonPath(obj: unknown, path: string): unknown {
@@ -42,39 +27,9 @@ export function evalJsonPath(obj: unknown, path: string): unknown {
   return node;
 }
 
-interface Column {
-  readonly name: string;
-  readonly type: string;
-  readonly format: string;
-  readonly description: string;
-  readonly priority: number;
-  readonly cell: (obj: KubeObject, now: number) => unknown;
-}
-
-const NAME: Column = {
-  name: "Name",
-  type: "string",
-  format: "name",
-  description: "Name must be unique within a namespace.",
-  priority: 0,
-  cell: (o) => o.metadata.name,
-};
-
-function age(o: KubeObject, now: number): string {
-  const created = Date.parse(o.metadata.creationTimestamp ?? "");
-  return Number.isNaN(created) ? "<unknown>" : humanDuration(now - created);
-}
-
-const AGE: Column = {
-  name: "Age",
-  type: "string",
-  format: "",
-  description: "CreationTimestamp is a timestamp representing the server time when this object was created.",
-  priority: 0,
-  cell: age,
-};
-
-function columnsFor(registry: ResourceRegistry, type: ResourceType, version: string): Column[] {
+function columnsFor(registry: ResourceRegistry, type: ResourceType, version: string): readonly Column[] {
+  const builtin = builtinColumns(type);
+  if (builtin !== undefined) return builtin;
   const printer = registry.printerColumns(type, version);
   if (printer.length === 0) return [NAME, AGE];
   return [
