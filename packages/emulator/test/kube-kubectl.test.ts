@@ -1,7 +1,9 @@
 /**
  * The emulated Kubernetes API through the real kubectl (1.32, gcloud dispatcher): the scenarios of
  * the recorded traces in /work/shared/reference/kubernetes/kubectl-traces, whose `.out` files
- * give the output kubectl printed against a probe server; this server must make it print the same.
+ * give the output kubectl printed against a probe server; this server must make it print the same,
+ * except where the probe answered differently from a real apiserver (trace 01's namespace table,
+ * see that test), where the real cluster's output is expected and the trace's requests are checked.
  * Skipped when /usr/bin/kubectl is absent.
  */
 import assert from "node:assert/strict";
@@ -27,6 +29,32 @@ function trace(name: string): { text: string; rc: number } {
   const lines = readFileSync(new URL(`${name}.out`, TRACES), "utf8").split("\n");
   const rcLine = lines.findIndex((l) => l.startsWith("rc="));
   return { text: lines.slice(0, rcLine).join("\n"), rc: Number(lines[rcLine]!.slice(3)) };
+}
+
+/** The method and path of each request a trace's probe server received from kubectl itself. */
+function traceRequests(name: string): string[] {
+  return readFileSync(new URL(`${name}.requests`, TRACES), "utf8")
+    .split("\n")
+    .filter((l) => l.includes("| ua=kubectl/"))
+    .map((l) => l.split(" | ")[0]!);
+}
+
+/** The method and path of each request kubectl logged at `-v=6` (`GET https://host:port/path 200 OK in 1 milliseconds`). */
+function loggedRequests(stderr: string): string[] {
+  return [...stderr.matchAll(/round_trippers\.go:\d+\] (\w+) https:\/\/[^/\s]+(\/\S*) \d{3} /g)].map((m) => `${m[1]} ${m[2]}`);
+}
+
+/** Whether `part` appears in `whole` in the same order (not necessarily contiguously). */
+function isSubsequence(part: readonly string[], whole: readonly string[]): boolean {
+  let i = 0;
+  for (const w of whole) if (i < part.length && w === part[i]) i++;
+  return i === part.length;
+}
+
+/** Rows laid out as kubectl's table printer does: every column but the last padded to its widest cell plus 3 spaces. */
+function layout(rows: readonly (readonly string[])[]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]! + 3))).join("")).join("\n");
 }
 
 /** AGE cells depend on when the test runs; make them all 0s. */
@@ -125,8 +153,27 @@ describe("the Kubernetes API through kubectl", { skip }, () => {
     rmSync(home, { recursive: true, force: true });
   });
 
-  it("prints the namespaces as trace 01 (get ns with a cold discovery cache)", async () => {
-    assertLikeTrace(await kubectl(["get", "ns"]), "01-get-ns-coldcache", normalizeAges);
+  it("lists the namespaces of trace 01 (get ns with a cold discovery cache) with the STATUS column of a real cluster", async () => {
+    // Trace 01 was recorded against a logging stub whose Table had only NAME and AGE (the
+    // apiserver's generic convertor). A real apiserver prints namespaces with the namespace
+    // printer (pkg/printers/internalversion/printers.go: Name, Status, Age), so `kubectl get ns`
+    // on a real cluster shows NAME STATUS AGE with `Active` namespaces: that is what a user of
+    // the local cloud must see, so the expected output is the trace's rows in the real shape.
+    // The trace still fixes what kubectl asks for: its requests here must be the trace's, in
+    // order, ending with the same Table list; the stub answered only legacy discovery, so kubectl
+    // also fetched each group-version there, which aggregated discovery (served here, as by a
+    // real 1.32 server) makes unnecessary.
+    const run = await kubectl(["get", "ns", "-v=6"]);
+    assert.equal(run.rc, 0, run.stderr);
+    const recorded = trace("01-get-ns-coldcache");
+    const names = recorded.text.split("\n").slice(1).map((l) => l.split(/\s+/)[0]!);
+    assert.deepEqual(names, ["default", "kube-system"]);
+    assert.equal(normalizeAges(run.stdout.trimEnd()), layout([["NAME", "STATUS", "AGE"], ...names.map((n) => [n, "Active", "0s"])]));
+    const expected = traceRequests("01-get-ns-coldcache");
+    const made = loggedRequests(run.stderr);
+    assert.ok(isSubsequence(made, expected), `kubectl's requests ${JSON.stringify(made)} are not the trace's ${JSON.stringify(expected)} in order`);
+    assert.equal(made.at(-1), expected.at(-1));
+    assert.equal(made.at(-1), "GET /api/v1/namespaces?limit=500");
   });
 
   it("reports the server version", async () => {
@@ -216,6 +263,67 @@ describe("the Kubernetes API through kubectl", { skip }, () => {
   it("resolves short names and categories (get deploy, get all)", async () => {
     const run = await kubectl(["get", "all"]);
     assert.equal(run.rc, 0, run.stderr);
-    assert.match(run.stdout, /^deployment\.apps\/web +\d+s$/m);
+    assert.match(run.stdout, /^NAME +READY +UP-TO-DATE +AVAILABLE +AGE$/m);
+    assert.match(run.stdout, /^deployment\.apps\/web +0\/3 +0 +0 +\d+s$/m);
+  });
+
+  it("prints the columns of a real server for deployments (-o wide too), services, configmaps, secrets, serviceaccounts and CRDs", async () => {
+    const objects = `apiVersion: v1
+kind: Namespace
+metadata: {name: cols}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: cols}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: api}}
+  template:
+    metadata: {labels: {app: api}}
+    spec:
+      containers: [{name: api, image: "nginx:1"}, {name: log, image: "busybox:1"}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: api, namespace: cols}
+spec:
+  selector: {app: api}
+  ports: [{port: 80, targetPort: 8080}]
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings, namespace: cols}
+data: {a: "1", b: "2"}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: creds, namespace: cols}
+stringData: {user: u}
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: bot, namespace: cols}
+`;
+    const applied = await kubectl(["apply", "-f", "-"], objects);
+    assert.equal(applied.rc, 0, applied.stderr);
+    const get = async (...args: string[]) => {
+      const run = await kubectl(["get", "-n", "cols", ...args]);
+      assert.equal(run.rc, 0, run.stderr);
+      return normalizeAges(run.stdout.trimEnd());
+    };
+    assert.equal(await get("deploy"), layout([["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"], ["api", "0/2", "0", "0", "0s"]]));
+    // -o wide shows the printer's priority-1 columns; AGE is mid-line there, so it is normalized by hand.
+    const wide = (await get("deploy", "-o", "wide")).replace(/^(api +0\/2 +0 +0 +)\d+s/m, "$10s");
+    assert.equal(wide, layout([["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE", "CONTAINERS", "IMAGES", "SELECTOR"], ["api", "0/2", "0", "0", "0s", "api,log", "nginx:1,busybox:1", "app=api"]]));
+    const svc = await get("svc");
+    const ip = (await kubectl(["get", "-n", "cols", "svc", "api", "-o", "jsonpath={.spec.clusterIP}"])).stdout;
+    assert.match(ip, /^10\.\d+\.\d+\.\d+$/);
+    assert.equal(svc, layout([["NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"], ["api", "ClusterIP", ip, "<none>", "80/TCP", "0s"]]));
+    assert.equal(await get("cm"), layout([["NAME", "DATA", "AGE"], ["settings", "2", "0s"]]));
+    assert.equal(await get("secrets"), layout([["NAME", "TYPE", "DATA", "AGE"], ["creds", "Opaque", "1", "0s"]]));
+    assert.equal(await get("sa"), layout([["NAME", "SECRETS", "AGE"], ["bot", "0", "0s"]]));
+    const crds = await kubectl(["get", "crd", "widgets.example.com"]);
+    assert.equal(crds.rc, 0, crds.stderr);
+    assert.match(crds.stdout, /^NAME +CREATED AT\nwidgets\.example\.com +\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\n$/);
   });
 });
