@@ -61,20 +61,33 @@ test("a secret is read from all of stdin when it is not a terminal, without its 
   assert.equal(await none, undefined);
 });
 
-test("up and destroy without a terminal and without --yes are refused with exit 2 before anything runs", async () => {
+test("up without a terminal and without --yes is refused with exit 2 before anything runs", async () => {
   const dir = await mkdtemp(join(tmpdir(), "iac-cli-"));
   try {
     await writeFile(join(dir, "iac.yaml"), "name: refused\n");
     // The program would throw if it ran: the refusal must come first.
     await writeFile(join(dir, "index.ts"), "throw new Error('the program ran');\n");
-    for (const command of [up, destroy]) {
-      const out = sink();
-      const err = sink();
-      const code = await command({ cwd: dir, yes: false, json: false, out, err, stdin: new PassThrough(), env: {} });
-      assert.equal(code, ExitCode.usage);
-      assert.match(err.text(), /needs confirmation.*Pass --yes/);
-      assert.equal(out.text(), "");
-    }
+    const out = sink();
+    const err = sink();
+    const code = await up({ cwd: dir, yes: false, json: false, out, err, stdin: new PassThrough(), env: {} });
+    assert.equal(code, ExitCode.usage);
+    assert.match(err.text(), /needs confirmation.*Pass --yes/);
+    assert.equal(out.text(), "");
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test("destroy of a stack with no resources, without a terminal and without --yes, says there is nothing to destroy and exits 0", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "iac-cli-"));
+  try {
+    await writeFile(join(dir, "iac.yaml"), "name: empty\n");
+    await writeFile(join(dir, "index.ts"), "throw new Error('the program ran');\n");
+    const err = sink();
+    const code = await destroy({ cwd: dir, yes: false, json: false, out: sink(), err, stdin: new PassThrough(), env: {} });
+    assert.equal(code, ExitCode.ok, err.text());
+    assert.match(err.text(), /Stack dev has no resources: there is nothing to destroy\./);
+    assert.doesNotMatch(err.text(), /needs confirmation/);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
