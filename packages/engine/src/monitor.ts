@@ -6,6 +6,7 @@
 import { randomUUID } from "node:crypto";
 import type { PropertyMap, PropertyValue } from "@iac/sdk/provider";
 import type { Monitor, RegistrationResult, ResourceRegistration } from "@iac/sdk/runtime";
+import type { StepInfo } from "./api.js";
 import { type Deployment, stepInfo } from "./deployment.js";
 import { EngineError, errorMessage, StepInterruptedError } from "./errors.js";
 import { isProviderType } from "./providers.js";
@@ -250,17 +251,27 @@ export class DeploymentMonitor implements Monitor {
     this.#components.set(reg.urn, rec);
     const kind = old ? "same" : "create";
     const info = stepInfo({ urn: reg.urn, type: reg.type, name: reg.name, parent: reg.parent, kind });
+    await this.#recordWithoutCloud({ old, rec, info, kind, t0 });
+    return { outputs: rec.outputs };
+  }
+
+  /**
+   * A step that only writes state (a component, an explicit provider): planned, written when new or
+   * changed (and moved when it was found under an alias), counted and done.
+   */
+  async #recordWithoutCloud(step: { readonly old: ResourceState | undefined; readonly rec: ResourceState; readonly info: StepInfo; readonly kind: "same" | "create" | "update"; readonly t0: number }): Promise<void> {
+    const dep = this.#dep;
+    const { old, rec, info, kind, t0 } = step;
     dep.planned(info);
     if (!dep.preview && (!old || recordChanged(old, rec))) {
       await dep.write().put(rec);
-      if (old && old.urn !== reg.urn) {
+      if (old && old.urn !== rec.urn) {
         await dep.write().remove(old.urn);
         dep.olds.delete(old.urn);
       }
     }
     dep.count(kind);
     if (!dep.preview) dep.done(info, t0);
-    return { outputs: rec.outputs };
   }
 
   /** An explicit provider resource: state only (its inputs configure the provider), no cloud call. */
@@ -275,16 +286,7 @@ export class DeploymentMonitor implements Monitor {
     const id = old?.id ?? randomUUID();
     const rec = recordOf({ reg, id, inputs: reg.inputs, outputs: reg.inputs, ...(old?.created ? { created: old.created } : {}), now: new Date().toISOString() });
     const info = stepInfo({ urn: reg.urn, type: reg.type, name: reg.name, parent: reg.parent, kind });
-    dep.planned(info);
-    if (!dep.preview && (!old || recordChanged(old, rec))) {
-      await dep.write().put(rec);
-      if (old && old.urn !== reg.urn) {
-        await dep.write().remove(old.urn);
-        dep.olds.delete(old.urn);
-      }
-    }
-    dep.count(kind);
-    if (!dep.preview) dep.done(info, t0);
+    await this.#recordWithoutCloud({ old, rec, info, kind, t0 });
     return { id, outputs: rec.outputs };
   }
 }
