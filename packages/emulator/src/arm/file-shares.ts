@@ -111,19 +111,7 @@ export function putFileShare(ctx: ArmContext, req: ArmRequest, p: ShareParams): 
   const properties = sharePropertiesOf(req.body, account, req.now);
   const id = fileShareId(p.sub, p.rg, p.account, p.share);
   const existing = ctx.store.get(id);
-  if (existing?.kind === "fileShare") {
-    const was = existing.properties["enabledProtocols"] ?? "SMB";
-    if (properties["enabledProtocols"] !== undefined && properties["enabledProtocols"] !== was) {
-      // "Can only be specified when creating a share" (x-ms-mutability create/read, notes §1.3). No
-      // public source shows what the service answers to a change; code and status are our choice.
-      throw new ArmError({
-        status: 400,
-        code: "InvalidParameter",
-        message: `enabledProtocols of share '${p.share}' cannot change from ${String(was)} to ${String(properties["enabledProtocols"])}; delete the share and create it again.`,
-        target: "enabledProtocols",
-      });
-    }
-  }
+  if (existing?.kind === "fileShare") refuseProtocolChange(existing, properties, p.share);
   const record: FileShareRecord = {
     kind: "fileShare",
     id,
@@ -167,19 +155,27 @@ export function getFileShare(ctx: ArmContext, req: ArmRequest, p: ShareParams): 
 }
 
 /** PATCH: "Properties not mentioned in the request will not be changed." */
-export function patchFileShare(ctx: ArmContext, req: ArmRequest, p: ShareParams): ArmResponse {
-  requireWritableGroup(ctx, p.sub, p.rg);
-  const { share, account } = requireShare(ctx, p, req.now);
-  const properties = sharePropertiesOf(req.body, account, req.now);
+/**
+ * enabledProtocols "can only be specified when creating a share" (x-ms-mutability create/read, notes
+ * §1.3). No public source shows what the service answers to a change; code and status are our choice.
+ */
+function refuseProtocolChange(share: FileShareRecord, properties: Json, shareName: string): void {
   const was = share.properties["enabledProtocols"] ?? "SMB";
   if (properties["enabledProtocols"] !== undefined && properties["enabledProtocols"] !== was) {
     throw new ArmError({
       status: 400,
       code: "InvalidParameter",
-      message: `enabledProtocols of share '${p.share}' cannot change from ${String(was)} to ${String(properties["enabledProtocols"])}; delete the share and create it again.`,
+      message: `enabledProtocols of share '${shareName}' cannot change from ${String(was)} to ${String(properties["enabledProtocols"])}; delete the share and create it again.`,
       target: "enabledProtocols",
     });
   }
+}
+
+export function patchFileShare(ctx: ArmContext, req: ArmRequest, p: ShareParams): ArmResponse {
+  requireWritableGroup(ctx, p.sub, p.rg);
+  const { share, account } = requireShare(ctx, p, req.now);
+  const properties = sharePropertiesOf(req.body, account, req.now);
+  refuseProtocolChange(share, properties, p.share);
   const updated: FileShareRecord = {
     ...share,
     // Each property sent replaces the stored one (metadata is replaced as a whole, not merged).
