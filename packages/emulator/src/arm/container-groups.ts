@@ -11,7 +11,7 @@ import { objectBody, objectProp, tagsOf, type ArmRequest, type ArmResponse } fro
 import { aciLocation, checkLocation, normalizeLocation, sameLocation } from "./locations.js";
 import type { ContainerGroupOperation, ContainerGroupRecord, Json, OperationStatus } from "./model.js";
 import { checkContainerGroupName } from "./names.js";
-import { newOperationId, operationStatus } from "./operations.js";
+import { operationStatus, startOperationFields } from "./operations.js";
 import { requireGroup, requireWritableGroup } from "./resource-groups.js";
 import { immutableChange, validateContainerGroup, withoutSecrets } from "./container-group-spec.js";
 
@@ -134,16 +134,8 @@ export function putContainerGroup(ctx: ArmContext, req: ArmRequest, sub: string,
       });
     }
   }
-  const opId = newOperationId();
-  const op: ContainerGroupOperation = {
-    kind: "containerGroupCreate",
-    id: opId,
-    resourceKey: id.toLowerCase(),
-    startedAt: req.now,
-    stepMs: ctx.lroStepMs,
-    location,
-    failure: ctx.fault?.failOperation,
-  };
+  const op: ContainerGroupOperation = { kind: "containerGroupCreate", ...startOperationFields(ctx, req.now, id, { failable: true }), location };
+  const opId = op.id;
   ctx.store.putOperation(op);
   const prevIp = existing?.kind === "containerGroup" ? existing.ip : undefined;
   const record: ContainerGroupRecord = {

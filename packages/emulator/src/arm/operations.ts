@@ -4,6 +4,7 @@
  * clock puts it, and tests need no sleeping beyond the SDK's own polling.
  */
 import { randomUUID } from "node:crypto";
+import type { ArmContext } from "./context.js";
 import type { OperationRecord, OperationStatus } from "./model.js";
 import type { ArmStore } from "./store.js";
 
@@ -13,6 +14,20 @@ const RETAIN_MS = 60 * 60_000;
 /** A new operation id (a GUID, as ARM's are). */
 export function newOperationId(): string {
   return randomUUID();
+}
+
+/**
+ * The fields every new operation on `resourceId` starts with. `failable`: a create that a fault's
+ * `failOperation` can make fail (the request's matched fault decides).
+ */
+export function startOperationFields(ctx: ArmContext, now: number, resourceId: string, options: { readonly failable: boolean }) {
+  return {
+    id: newOperationId(),
+    resourceKey: resourceId.toLowerCase(),
+    startedAt: now,
+    stepMs: ctx.lroStepMs,
+    ...(options.failable ? { failure: ctx.fault?.failOperation } : {}),
+  };
 }
 
 /** How long the operation runs before it ends. */

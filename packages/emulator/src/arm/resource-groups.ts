@@ -9,7 +9,7 @@ import { objectBody, tagsOf, type ArmRequest, type ArmResponse } from "./http.js
 import { checkLocation, sameLocation } from "./locations.js";
 import type { Json, ResourceGroupRecord } from "./model.js";
 import { checkResourceGroupName } from "./names.js";
-import { isDone, newOperationId } from "./operations.js";
+import { isDone, startOperationFields } from "./operations.js";
 
 export const RESOURCE_GROUP_TYPE = "Microsoft.Resources/resourceGroups";
 
@@ -121,8 +121,9 @@ export function deleteResourceGroup(ctx: ArmContext, req: ArmRequest, sub: strin
   const g = requireGroup(ctx, sub, name);
   let opId = g.deleteOperation;
   if (opId === undefined) {
-    opId = newOperationId();
-    ctx.store.putOperation({ kind: "resourceGroupDelete", id: opId, resourceKey: g.id.toLowerCase(), startedAt: req.now, stepMs: ctx.lroStepMs });
+    const op = { kind: "resourceGroupDelete" as const, ...startOperationFields(ctx, req.now, g.id, { failable: false }) };
+    opId = op.id;
+    ctx.store.putOperation(op);
     ctx.store.put({ ...g, deleteOperation: opId });
   }
   // Real ARM says Retry-After: 15 here; the initial response's value is ignored by the pollers (notes §0.3).

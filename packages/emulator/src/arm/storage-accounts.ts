@@ -12,7 +12,7 @@ import { objectBody, objectProp, tagsOf, type ArmRequest, type ArmResponse } fro
 import { checkLocation, sameLocation } from "./locations.js";
 import type { Json, StorageAccountRecord, StorageKey } from "./model.js";
 import { checkStorageAccountName } from "./names.js";
-import { isDone, newOperationId } from "./operations.js";
+import { isDone, startOperationFields } from "./operations.js";
 import { requireGroup, requireWritableGroup } from "./resource-groups.js";
 import { STORAGE_ACCOUNT_TYPE, STORAGE_READ_ONLY, storageAccountView } from "./storage-view.js";
 
@@ -150,7 +150,8 @@ export function putStorageAccount(ctx: ArmContext, req: ArmRequest, sub: string,
   const sku = skuOf(body, true)!;
   const accountKind = kindOf(body, true)!;
   const location = checkLocation(body["location"], { code: "LocationNotAvailableForResourceType", what: "resource type 'Microsoft.Storage/storageAccounts'" });
-  const opId = newOperationId();
+  const op = { kind: "storageCreate" as const, ...startOperationFields(ctx, req.now, id, { failable: true }), location };
+  const opId = op.id;
   const record: StorageAccountRecord = {
     kind: "storageAccount",
     id,
@@ -168,15 +169,7 @@ export function putStorageAccount(ctx: ArmContext, req: ArmRequest, sub: string,
     createOperation: opId,
   };
   ctx.store.put(record);
-  ctx.store.putOperation({
-    kind: "storageCreate",
-    id: opId,
-    resourceKey: id.toLowerCase(),
-    startedAt: req.now,
-    stepMs: ctx.lroStepMs,
-    location,
-    failure: ctx.fault?.failOperation,
-  });
+  ctx.store.putOperation(op);
   return accepted(ctx, req, sub, location, opId);
 }
 
