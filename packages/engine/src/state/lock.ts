@@ -1,11 +1,13 @@
 /**
- * One writer per stack: `lock.json`, created with O_EXCL so that of two processes taking it at
- * once exactly one succeeds. Locks are never broken automatically: a pid on another host cannot
+ * One writer per stack: `lock.json`, written in full to a private temp file and then hard-linked
+ * into place, so that of two processes taking it at once exactly one succeeds (link fails when the
+ * name exists) and a lock file, once visible, always names its holder — even when its writer is
+ * killed mid-way (it then leaves at most its temp file, which nothing reads). Locks are never broken automatically: a pid on another host cannot
  * be checked, so a stale lock is reported (with a hint when the holder is visibly gone) and
  * `iac cancel` breaks it.
  */
 import { randomBytes } from "node:crypto";
-import { open } from "node:fs/promises";
+import { link, open, unlink } from "node:fs/promises";
 import { hostname, userInfo } from "node:os";
 import { dirname } from "node:path";
 import { StackLockedError } from "./errors.js";
@@ -21,19 +23,22 @@ interface LockFile extends LockInfo {
 export async function acquireLock(options: { readonly path: string; readonly stack: string; readonly command: string }): Promise<Lock> {
   const info: LockInfo = { host: hostname(), pid: process.pid, time: new Date().toISOString(), command: options.command, user: currentUser() };
   const file: LockFile = { ...info, token: randomBytes(16).toString("hex") };
-  let handle;
-  try {
-    handle = await open(options.path, "wx", 0o644);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-    const holder = await readLock(options.path);
-    throw new StackLockedError({ stack: options.stack, path: options.path, holder, holderGone: holder !== undefined && holderIsGone(holder) });
-  }
+  const tmp = `${options.path}.${file.token}.tmp`;
+  const handle = await open(tmp, "wx", 0o644);
   try {
     await handle.writeFile(`${JSON.stringify(file, null, 2)}\n`);
     await handle.sync();
   } finally {
     await handle.close();
+  }
+  try {
+    await link(tmp, options.path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    const holder = await readLock(options.path);
+    throw new StackLockedError({ stack: options.stack, path: options.path, holder, holderGone: holder !== undefined && holderIsGone(holder) });
+  } finally {
+    await unlink(tmp).catch(() => undefined);
   }
   await fsyncDir(dirname(options.path));
   return {
