@@ -157,6 +157,12 @@ export interface ResourceSpec {
   readonly nameType: TypeRef;
   /** The PUT body / GET response: an `@` reference to an object (or discriminated) type. */
   readonly body: TypeKeyRef;
+  /**
+   * Name args whose value the definitions fix (a singleton's `default`, `current`...), the own
+   * name's and its parents': `{ "fileServiceName": "default" }` for a file share. A program need not
+   * give them; given, they must be equal. Absent when none.
+   */
+  readonly fixedNames?: { readonly [arg: string]: string };
   /** Keys into `functions` of the resource functions on this type, sorted. */
   readonly functions?: readonly string[];
 }
