@@ -95,51 +95,62 @@ export function outputNames(resource: ResourceSpec): string[] {
 
 function makeLookup(resource: ResourceSpec): (args: Record<string, unknown>) => Output<Record<string, unknown> | undefined> {
   return (args) =>
-    output(args as Record<string, unknown>).apply(async (plain) => {
-      const values = { ...resource.fixedNames, ...(plain as Record<string, unknown>) };
-      const missing = resource.nameArgs.filter((a) => typeof values[a] !== "string" || values[a] === "");
-      if (missing.length > 0) {
-        throw new InputError(`get${resource.class} needs ${missing.join(", ")} (the name args of ${resource.armType}: ${resource.nameArgs.join(", ")}).`, { code: "MissingArgs" });
-      }
-      const arm = await armInvoker();
-      const body = await arm.get({ id: fillId(resource.idTemplate, values, arm.subscriptionId), apiVersion: resource.apiVersion });
-      if (body === undefined) return undefined;
-      return flattenBody(azureSpec.outputsOf(resource), body as Record<string, unknown>, values);
-    }) as Output<Record<string, unknown> | undefined>;
+    output(args as Record<string, unknown>).apply(async (plain) => readResource(resource, plain as Record<string, unknown>, await armInvoker())) as Output<
+      Record<string, unknown> | undefined
+    >;
 }
 
 function makeFunction(spec: ModuleSpec, fn: FunctionSpec): (args: Record<string, unknown>) => Output<unknown> {
   const isSecret = functionIsSecret(spec, fn);
-  const inputArgs = functionInputLayout(spec, fn);
-  const fixed = functionFixedNames(spec, fn);
   return (args) => {
-    const result = output(args as Record<string, unknown>).apply(async (plain) => {
-      const values = { ...fixed, ...(plain as Record<string, unknown>) };
-      const missing = fn.nameArgs.filter((a) => typeof values[a] !== "string" || values[a] === "");
-      if (missing.length > 0) {
-        throw new InputError(`${fn.export} needs ${missing.join(", ")} (the name args of ${fn.armType}: ${fn.nameArgs.join(", ")}).`, { code: "MissingArgs" });
-      }
-      const body = functionBody(inputArgs, values, fn);
-      const arm = await armInvoker();
-      return (await arm.post({ id: fillId(fn.idTemplate, values, arm.subscriptionId), action: fn.name, apiVersion: fn.apiVersion, ...(body === undefined ? {} : { body }) })) as Record<string, unknown>;
-    });
+    const result = output(args as Record<string, unknown>).apply(async (plain) => callFunction(spec, fn, plain as Record<string, unknown>, await armInvoker()));
     return isSecret ? (secret(result) as Output<unknown>) : (result as Output<unknown>);
   };
 }
 
+/**
+ * `get<Class>` once its args have resolved: GET by the id the name args make; the body laid out
+ * as the class's outputs, or undefined when the resource does not exist.
+ */
+export async function readResource(resource: ResourceSpec, args: Record<string, unknown>, arm: ArmInvoker): Promise<Record<string, unknown> | undefined> {
+  const values = { ...resource.fixedNames, ...args };
+  requireNameArgs(`get${resource.class}`, resource.armType, resource.nameArgs, values);
+  const unknown = Object.keys(args).filter((k) => !resource.nameArgs.includes(k));
+  if (unknown.length > 0) {
+    throw new InputError(`get${resource.class} does not take ${unknown.join(", ")}; it takes ${resource.nameArgs.join(", ")}.`, { code: "UnknownArgs" });
+  }
+  const body = await arm.get({ id: fillId(resource.idTemplate, values, arm.subscriptionId), apiVersion: resource.apiVersion });
+  if (body === undefined) return undefined;
+  return flattenBody(azureSpec.outputsOf(resource), body as Record<string, unknown>, values);
+}
+
+/** A resource function once its args have resolved: POST `<id>/<name>` with the body its args make. */
+export async function callFunction(spec: ModuleSpec, fn: FunctionSpec, args: Record<string, unknown>, arm: ArmInvoker): Promise<unknown> {
+  const values = { ...functionFixedNames(spec, fn), ...args };
+  requireNameArgs(fn.export, fn.armType, fn.nameArgs, values);
+  const body = functionBody(functionInputLayout(spec, fn), values, fn);
+  return arm.post({ id: fillId(fn.idTemplate, values, arm.subscriptionId), action: fn.name, apiVersion: fn.apiVersion, ...(body === undefined ? {} : { body }) });
+}
+
+function requireNameArgs(what: string, armType: string, nameArgs: readonly string[], values: Record<string, unknown>): void {
+  const missing = nameArgs.filter((a) => typeof values[a] !== "string" || values[a] === "");
+  if (missing.length > 0) {
+    throw new InputError(`${what} needs ${missing.join(", ")} (the name args of ${armType}: ${nameArgs.join(", ")}).`, { code: "MissingArgs" });
+  }
+}
+
 function functionBody(layout: "parameters" | readonly string[] | undefined, values: Record<string, unknown>, fn: FunctionSpec): unknown {
-  if (layout === undefined) return undefined;
-  // The body may always be given whole as `parameters`.
-  if (layout === "parameters") return values.parameters;
-  const body: Record<string, unknown> = {};
-  for (const n of layout) if (values[n] !== undefined) body[n] = values[n];
-  const known = new Set([...fn.nameArgs, ...layout]);
-  if (values.parameters !== undefined) return values.parameters;
+  const known = new Set([...fn.nameArgs, ...(layout === undefined ? [] : ["parameters", ...(layout === "parameters" ? [] : layout)])]);
   const unknown = Object.keys(values).filter((k) => !known.has(k));
   if (unknown.length > 0) {
     throw new InputError(`${fn.export} does not take ${unknown.join(", ")}; it takes ${[...known].join(", ")}.`, { code: "UnknownArgs" });
   }
-  return body;
+  if (layout === undefined) return undefined;
+  // The body may always be given whole as `parameters`.
+  if (layout === "parameters" || values.parameters !== undefined) return values.parameters;
+  const body: Record<string, unknown> = {};
+  for (const n of layout) if (values[n] !== undefined) body[n] = values[n];
+  return Object.keys(body).length > 0 ? body : undefined;
 }
 
 /**
