@@ -182,7 +182,8 @@ export function compactModule(files: readonly SourceFile[]): CompactedModule | u
     const same = c.filter((o) => o.apiVersion === pick.apiVersion && o.writable === pick.writable);
     const readable = same.reduce((acc, o) => acc | Number(o.node.readableScopes ?? 0), 0);
     const writable = same.reduce((acc, o) => acc | Number(o.node.writableScopes ?? 0), 0);
-    return { pick, readable, writable };
+    const apiVersions = [...new Set(c.map((o) => o.apiVersion))].sort();
+    return { pick, readable, writable, apiVersions };
   });
   const chosenFunctions = [...functionsByKey.entries()].sort(([a], [b]) => cmp(a, b)).map(([, c]) => pickVersion(c));
 
@@ -262,7 +263,7 @@ export function compactModule(files: readonly SourceFile[]): CompactedModule | u
   const classOf = resolveClassNames(chosenResources.map(({ pick, writable }) => ({ armType: pick.armType, writable: writable !== 0 })));
   const resources: Record<string, ResourceSpec> = {};
   const resourceByLower = new Map<string, ResourceSpec>();
-  for (const { pick, readable, writable } of chosenResources) {
+  for (const { pick, readable, writable, apiVersions } of chosenResources) {
     const fi = pick.file;
     const scope = scopeKind(writable !== 0 ? writable : readable);
     const { idTemplate, nameArgs } = idTemplateOf(pick.armType, scope);
@@ -276,6 +277,7 @@ export function compactModule(files: readonly SourceFile[]): CompactedModule | u
       class: cls,
       armType: pick.armType,
       apiVersion: pick.apiVersion,
+      ...(apiVersions.length > 1 ? { apiVersions } : {}),
       readableScopes: readable,
       writableScopes: writable,
       scope,

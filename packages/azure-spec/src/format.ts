@@ -134,6 +134,11 @@ export interface ResourceSpec {
   /** `Microsoft.Network/virtualNetworks/subnets`, in the definitions' spelling. */
   readonly armType: string;
   readonly apiVersion: string;
+  /**
+   * Every api-version the definitions define this type at, sorted, when more than one (the body
+   * schema is `apiVersion`'s). Absent: `apiVersion` only.
+   */
+  readonly apiVersions?: readonly string[];
   readonly readableScopes: number;
   /** 0 for a type that can only be read (no class is generated; a `get` lookup may be). */
   readonly writableScopes: number;

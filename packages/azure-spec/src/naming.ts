@@ -126,6 +126,15 @@ const IRREGULAR: Readonly<Record<string, string>> = {
   https: "https",
   kubernetes: "kubernetes",
   settings: "setting",
+  // Plurals of words ending in -i or -u, which the -is / -us rules would keep.
+  apis: "api",
+  wikis: "wiki",
+  slis: "sli",
+  slos: "slo",
+  kpis: "kpi",
+  taxis: "taxi",
+  skus: "sku",
+  menus: "menu",
 };
 
 /** The singular of one lowercase word by English rules plus the table above. */
@@ -162,6 +171,9 @@ export function words(name: string): string[] {
  * `policies` -> `policy`, `addresses` -> `address`. Only the last word changes.
  */
 export function singular(segment: string): string {
+  // A version suffix after the plural: `backupsV2` -> `backupV2`, `serverGroupsv2` -> `serverGroupv2`.
+  const versioned = /^(.*[a-z])s([Vv]\d+)$/.exec(segment);
+  if (versioned) return `${singular(`${versioned[1]}s`)}${versioned[2]}`;
   const ws = words(segment);
   if (ws.length === 0) return segment;
   const last = ws[ws.length - 1]!;

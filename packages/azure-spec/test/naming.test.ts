@@ -25,6 +25,11 @@ describe("naming of the generated modules", () => {
     ["switches", "switch"],
     ["data", "data"],
     ["dnsZones", "dnsZone"],
+    ["apis", "api"],
+    ["skus", "sku"],
+    ["backupsV2", "backupV2"],
+    ["analyses", "analysis"],
+    ["status", "status"],
   ];
   for (const [plural, one] of singulars) {
     it(`says ${plural} in the singular as ${one}`, () => assert.equal(singular(plural), one));

@@ -227,12 +227,12 @@ export declare function getWorkspace(args: GetWorkspaceArgs): $Output<WorkspaceS
 /**
  * `Microsoft.ApiCenter/services/workspaces/apis` (api-version 2024-03-01), at resource group scope.
  *
- * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiCenter/services/{serviceName}/workspaces/{workspaceName}/apis/{apisName}`.
+ * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiCenter/services/{serviceName}/workspaces/{workspaceName}/apis/{apiName}`.
  *
  * @example
- * const x = new Apis("name", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", title: ..., kind: ... });
+ * const x = new Api("name", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", title: ..., kind: ... });
  */
-export declare class Apis extends $CustomResource {
+export declare class Api extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (serviceName). */
@@ -240,7 +240,7 @@ export declare class Apis extends $CustomResource {
   /** The parent's name (workspaceName). */
   readonly workspaceName: $Output<string>;
   /** The resource's name; autonamed from the logical name when absent. */
-  readonly apisName: $Output<string>;
+  readonly apiName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
   /** The resource type */
@@ -269,11 +269,11 @@ export declare class Apis extends $CustomResource {
   readonly license: $Output<outputs.License | undefined>;
   /** The custom metadata defined for API catalog entities. */
   readonly customProperties: $Output<any | undefined>;
-  constructor(name: string, args: ApisArgs, opts?: $Options);
+  constructor(name: string, args: ApiArgs, opts?: $Options);
 }
 
-/** The args of {@link Apis}: any property may be an Input (an Output of another resource, a promise). */
-export interface ApisArgs {
+/** The args of {@link Api}: any property may be an Input (an Output of another resource, a promise). */
+export interface ApiArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
   /** The parent's name (serviceName). */
@@ -281,7 +281,7 @@ export interface ApisArgs {
   /** The parent's name (workspaceName). */
   workspaceName: $Input<string>;
   /** The resource's name; autonamed from the logical name when absent. */
-  apisName?: $Input<string>;
+  apiName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.ApiProperties>;
   /** API title. */
@@ -304,20 +304,20 @@ export interface ApisArgs {
   customProperties?: $DeepInput<any>;
 }
 
-/** The name args of an existing `Microsoft.ApiCenter/services/workspaces/apis` to read with {@link getApis}. */
-export interface GetApisArgs {
+/** The name args of an existing `Microsoft.ApiCenter/services/workspaces/apis` to read with {@link getApi}. */
+export interface GetApiArgs {
   resourceGroupName: $Input<string>;
   serviceName: $Input<string>;
   workspaceName: $Input<string>;
-  apisName: $Input<string>;
+  apiName: $Input<string>;
 }
-/** What {@link getApis} reads: the `Microsoft.ApiCenter/services/workspaces/apis` laid out as the class's outputs. */
-export interface ApisState {
+/** What {@link getApi} reads: the `Microsoft.ApiCenter/services/workspaces/apis` laid out as the class's outputs. */
+export interface ApiState {
   id: string;
   resourceGroupName: string;
   serviceName: string;
   workspaceName: string;
-  apisName: string;
+  apiName: string;
   name: string;
   type: "Microsoft.ApiCenter/services/workspaces/apis";
   properties?: outputs.ApiProperties;
@@ -337,17 +337,17 @@ export interface ApisState {
  * Reads an existing `Microsoft.ApiCenter/services/workspaces/apis` without managing it (GET, api-version 2024-03-01); undefined when it does not exist.
  *
  * @example
- * const existing = getApis({ resourceGroupName: "...", serviceName: "...", workspaceName: "...", apisName: "..." });
+ * const existing = getApi({ resourceGroupName: "...", serviceName: "...", workspaceName: "...", apiName: "..." });
  */
-export declare function getApis(args: GetApisArgs): $Output<ApisState | undefined>;
+export declare function getApi(args: GetApiArgs): $Output<ApiState | undefined>;
 
 /**
  * `Microsoft.ApiCenter/services/workspaces/apis/deployments` (api-version 2024-03-01), at resource group scope.
  *
- * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiCenter/services/{serviceName}/workspaces/{workspaceName}/apis/{apisName}/deployments/{deploymentName}`.
+ * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiCenter/services/{serviceName}/workspaces/{workspaceName}/apis/{apiName}/deployments/{deploymentName}`.
  *
  * @example
- * const x = new Deployment("name", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", apisName: "..." });
+ * const x = new Deployment("name", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", apiName: "..." });
  */
 export declare class Deployment extends $CustomResource {
   /** The resource group's name. */
@@ -356,8 +356,8 @@ export declare class Deployment extends $CustomResource {
   readonly serviceName: $Output<string>;
   /** The parent's name (workspaceName). */
   readonly workspaceName: $Output<string>;
-  /** The parent's name (apisName). */
-  readonly apisName: $Output<string>;
+  /** The parent's name (apiName). */
+  readonly apiName: $Output<string>;
   /** The resource's name; autonamed from the logical name when absent. */
   readonly deploymentName: $Output<string>;
   /** The resource name */
@@ -393,8 +393,8 @@ export interface DeploymentArgs {
   serviceName: $Input<string>;
   /** The parent's name (workspaceName). */
   workspaceName: $Input<string>;
-  /** The parent's name (apisName). */
-  apisName: $Input<string>;
+  /** The parent's name (apiName). */
+  apiName: $Input<string>;
   /** The resource's name; autonamed from the logical name when absent. */
   deploymentName?: $Input<string>;
   /** The resource-specific properties for this resource. */
@@ -420,7 +420,7 @@ export interface GetDeploymentArgs {
   resourceGroupName: $Input<string>;
   serviceName: $Input<string>;
   workspaceName: $Input<string>;
-  apisName: $Input<string>;
+  apiName: $Input<string>;
   deploymentName: $Input<string>;
 }
 /** What {@link getDeployment} reads: the `Microsoft.ApiCenter/services/workspaces/apis/deployments` laid out as the class's outputs. */
@@ -429,7 +429,7 @@ export interface DeploymentState {
   resourceGroupName: string;
   serviceName: string;
   workspaceName: string;
-  apisName: string;
+  apiName: string;
   deploymentName: string;
   name: string;
   type: "Microsoft.ApiCenter/services/workspaces/apis/deployments";
@@ -447,17 +447,17 @@ export interface DeploymentState {
  * Reads an existing `Microsoft.ApiCenter/services/workspaces/apis/deployments` without managing it (GET, api-version 2024-03-01); undefined when it does not exist.
  *
  * @example
- * const existing = getDeployment({ resourceGroupName: "...", serviceName: "...", workspaceName: "...", apisName: "...", deploymentName: "..." });
+ * const existing = getDeployment({ resourceGroupName: "...", serviceName: "...", workspaceName: "...", apiName: "...", deploymentName: "..." });
  */
 export declare function getDeployment(args: GetDeploymentArgs): $Output<DeploymentState | undefined>;
 
 /**
  * `Microsoft.ApiCenter/services/workspaces/apis/versions` (api-version 2024-03-01), at resource group scope.
  *
- * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiCenter/services/{serviceName}/workspaces/{workspaceName}/apis/{apisName}/versions/{versionName}`.
+ * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiCenter/services/{serviceName}/workspaces/{workspaceName}/apis/{apiName}/versions/{versionName}`.
  *
  * @example
- * const x = new Version("name", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", apisName: "...", title: ..., lifecycleStage: ... });
+ * const x = new Version("name", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", apiName: "...", title: ..., lifecycleStage: ... });
  */
 export declare class Version extends $CustomResource {
   /** The resource group's name. */
@@ -466,8 +466,8 @@ export declare class Version extends $CustomResource {
   readonly serviceName: $Output<string>;
   /** The parent's name (workspaceName). */
   readonly workspaceName: $Output<string>;
-  /** The parent's name (apisName). */
-  readonly apisName: $Output<string>;
+  /** The parent's name (apiName). */
+  readonly apiName: $Output<string>;
   /** The resource's name; autonamed from the logical name when absent. */
   readonly versionName: $Output<string>;
   /** The resource name */
@@ -493,8 +493,8 @@ export interface VersionArgs {
   serviceName: $Input<string>;
   /** The parent's name (workspaceName). */
   workspaceName: $Input<string>;
-  /** The parent's name (apisName). */
-  apisName: $Input<string>;
+  /** The parent's name (apiName). */
+  apiName: $Input<string>;
   /** The resource's name; autonamed from the logical name when absent. */
   versionName?: $Input<string>;
   /** The resource-specific properties for this resource. */
@@ -510,7 +510,7 @@ export interface GetVersionArgs {
   resourceGroupName: $Input<string>;
   serviceName: $Input<string>;
   workspaceName: $Input<string>;
-  apisName: $Input<string>;
+  apiName: $Input<string>;
   versionName: $Input<string>;
 }
 /** What {@link getVersion} reads: the `Microsoft.ApiCenter/services/workspaces/apis/versions` laid out as the class's outputs. */
@@ -519,7 +519,7 @@ export interface VersionState {
   resourceGroupName: string;
   serviceName: string;
   workspaceName: string;
-  apisName: string;
+  apiName: string;
   versionName: string;
   name: string;
   type: "Microsoft.ApiCenter/services/workspaces/apis/versions";
@@ -532,17 +532,17 @@ export interface VersionState {
  * Reads an existing `Microsoft.ApiCenter/services/workspaces/apis/versions` without managing it (GET, api-version 2024-03-01); undefined when it does not exist.
  *
  * @example
- * const existing = getVersion({ resourceGroupName: "...", serviceName: "...", workspaceName: "...", apisName: "...", versionName: "..." });
+ * const existing = getVersion({ resourceGroupName: "...", serviceName: "...", workspaceName: "...", apiName: "...", versionName: "..." });
  */
 export declare function getVersion(args: GetVersionArgs): $Output<VersionState | undefined>;
 
 /**
  * `Microsoft.ApiCenter/services/workspaces/apis/versions/definitions` (api-version 2024-03-01), at resource group scope.
  *
- * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiCenter/services/{serviceName}/workspaces/{workspaceName}/apis/{apisName}/versions/{versionName}/definitions/{definitionName}`.
+ * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiCenter/services/{serviceName}/workspaces/{workspaceName}/apis/{apiName}/versions/{versionName}/definitions/{definitionName}`.
  *
  * @example
- * const x = new Definition("name", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", apisName: "...", versionName: "...", title: ... });
+ * const x = new Definition("name", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", apiName: "...", versionName: "...", title: ... });
  */
 export declare class Definition extends $CustomResource {
   /** The resource group's name. */
@@ -551,8 +551,8 @@ export declare class Definition extends $CustomResource {
   readonly serviceName: $Output<string>;
   /** The parent's name (workspaceName). */
   readonly workspaceName: $Output<string>;
-  /** The parent's name (apisName). */
-  readonly apisName: $Output<string>;
+  /** The parent's name (apiName). */
+  readonly apiName: $Output<string>;
   /** The parent's name (versionName). */
   readonly versionName: $Output<string>;
   /** The resource's name; autonamed from the logical name when absent. */
@@ -582,8 +582,8 @@ export interface DefinitionArgs {
   serviceName: $Input<string>;
   /** The parent's name (workspaceName). */
   workspaceName: $Input<string>;
-  /** The parent's name (apisName). */
-  apisName: $Input<string>;
+  /** The parent's name (apiName). */
+  apiName: $Input<string>;
   /** The parent's name (versionName). */
   versionName: $Input<string>;
   /** The resource's name; autonamed from the logical name when absent. */
@@ -601,7 +601,7 @@ export interface GetDefinitionArgs {
   resourceGroupName: $Input<string>;
   serviceName: $Input<string>;
   workspaceName: $Input<string>;
-  apisName: $Input<string>;
+  apiName: $Input<string>;
   versionName: $Input<string>;
   definitionName: $Input<string>;
 }
@@ -611,7 +611,7 @@ export interface DefinitionState {
   resourceGroupName: string;
   serviceName: string;
   workspaceName: string;
-  apisName: string;
+  apiName: string;
   versionName: string;
   definitionName: string;
   name: string;
@@ -626,7 +626,7 @@ export interface DefinitionState {
  * Reads an existing `Microsoft.ApiCenter/services/workspaces/apis/versions/definitions` without managing it (GET, api-version 2024-03-01); undefined when it does not exist.
  *
  * @example
- * const existing = getDefinition({ resourceGroupName: "...", serviceName: "...", workspaceName: "...", apisName: "...", versionName: "...", definitionName: "..." });
+ * const existing = getDefinition({ resourceGroupName: "...", serviceName: "...", workspaceName: "...", apiName: "...", versionName: "...", definitionName: "..." });
  */
 export declare function getDefinition(args: GetDefinitionArgs): $Output<DefinitionState | undefined>;
 
@@ -749,7 +749,7 @@ export interface ExportDefinitionSpecificationArgs {
   resourceGroupName: $Input<string>;
   serviceName: $Input<string>;
   workspaceName: $Input<string>;
-  apisName: $Input<string>;
+  apiName: $Input<string>;
   versionName: $Input<string>;
   definitionName: $Input<string>;
 }
@@ -757,7 +757,7 @@ export interface ExportDefinitionSpecificationArgs {
  * `POST Microsoft.ApiCenter/services/workspaces/apis/versions/definitions/exportSpecification` (api-version 2024-03-01).
  *
  * @example
- * const result = exportDefinitionSpecification({ resourceGroupName: "...", serviceName: "...", workspaceName: "...", apisName: "...", versionName: "...", definitionName: "..." });
+ * const result = exportDefinitionSpecification({ resourceGroupName: "...", serviceName: "...", workspaceName: "...", apiName: "...", versionName: "...", definitionName: "..." });
  */
 export declare function exportDefinitionSpecification(args: ExportDefinitionSpecificationArgs): $Output<outputs.ApiSpecExportResult>;
 

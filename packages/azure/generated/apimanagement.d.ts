@@ -438,18 +438,18 @@ export declare function getService(args: GetServiceArgs): $Output<ServiceState |
 /**
  * `Microsoft.ApiManagement/service/apis` (api-version 2024-05-01), at resource group scope.
  *
- * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/apis/{apisName}`.
+ * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/apis/{apiName}`.
  *
  * @example
- * const x = new Apis("name", { resourceGroupName: "...", serviceName: "...", path: ... });
+ * const x = new Api("name", { resourceGroupName: "...", serviceName: "...", path: ... });
  */
-export declare class Apis extends $CustomResource {
+export declare class Api extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (serviceName). */
   readonly serviceName: $Output<string>;
   /** The resource's name; autonamed from the logical name when absent. */
-  readonly apisName: $Output<string>;
+  readonly apiName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
   /** API entity create of update properties. */
@@ -498,17 +498,17 @@ export declare class Apis extends $CustomResource {
   readonly contact: $Output<outputs.ApiContactInformation | undefined>;
   /** License information for the API. */
   readonly license: $Output<outputs.ApiLicenseInformation | undefined>;
-  constructor(name: string, args: ApisArgs, opts?: $Options);
+  constructor(name: string, args: ApiArgs, opts?: $Options);
 }
 
-/** The args of {@link Apis}: any property may be an Input (an Output of another resource, a promise). */
-export interface ApisArgs {
+/** The args of {@link Api}: any property may be an Input (an Output of another resource, a promise). */
+export interface ApiArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
   /** The parent's name (serviceName). */
   serviceName: $Input<string>;
   /** The resource's name; autonamed from the logical name when absent. */
-  apisName?: $Input<string>;
+  apiName?: $Input<string>;
   /** API entity create of update properties. */
   properties?: $DeepInput<inputs.ApiCreateOrUpdatePropertiesOrApiContractProperties>;
   /** Content value when Importing an API. */
@@ -570,18 +570,18 @@ export interface ApisArgs {
   license?: $DeepInput<inputs.ApiLicenseInformation>;
 }
 
-/** The name args of an existing `Microsoft.ApiManagement/service/apis` to read with {@link getApis}. */
-export interface GetApisArgs {
+/** The name args of an existing `Microsoft.ApiManagement/service/apis` to read with {@link getApi}. */
+export interface GetApiArgs {
   resourceGroupName: $Input<string>;
   serviceName: $Input<string>;
-  apisName: $Input<string>;
+  apiName: $Input<string>;
 }
-/** What {@link getApis} reads: the `Microsoft.ApiManagement/service/apis` laid out as the class's outputs. */
-export interface ApisState {
+/** What {@link getApi} reads: the `Microsoft.ApiManagement/service/apis` laid out as the class's outputs. */
+export interface ApiState {
   id: string;
   resourceGroupName: string;
   serviceName: string;
-  apisName: string;
+  apiName: string;
   name: string;
   properties?: outputs.ApiCreateOrUpdatePropertiesOrApiContractProperties;
   sourceApiId?: string;
@@ -611,25 +611,25 @@ export interface ApisState {
  * Reads an existing `Microsoft.ApiManagement/service/apis` without managing it (GET, api-version 2024-05-01); undefined when it does not exist.
  *
  * @example
- * const existing = getApis({ resourceGroupName: "...", serviceName: "...", apisName: "..." });
+ * const existing = getApi({ resourceGroupName: "...", serviceName: "...", apiName: "..." });
  */
-export declare function getApis(args: GetApisArgs): $Output<ApisState | undefined>;
+export declare function getApi(args: GetApiArgs): $Output<ApiState | undefined>;
 
 /**
  * `Microsoft.ApiManagement/service/apis/diagnostics` (api-version 2024-05-01), at resource group scope.
  *
- * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/apis/{apisName}/diagnostics/{diagnosticName}`.
+ * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/apis/{apiName}/diagnostics/{diagnosticName}`.
  *
  * @example
- * const x = new ApisDiagnostic("name", { resourceGroupName: "...", serviceName: "...", apisName: "...", loggerId: ... });
+ * const x = new ApiDiagnostic("name", { resourceGroupName: "...", serviceName: "...", apiName: "...", loggerId: ... });
  */
-export declare class ApisDiagnostic extends $CustomResource {
+export declare class ApiDiagnostic extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (serviceName). */
   readonly serviceName: $Output<string>;
-  /** The parent's name (apisName). */
-  readonly apisName: $Output<string>;
+  /** The parent's name (apiName). */
+  readonly apiName: $Output<string>;
   /** The resource's name; autonamed from the logical name when absent. */
   readonly diagnosticName: $Output<string>;
   /** The resource name */
@@ -658,17 +658,17 @@ export declare class ApisDiagnostic extends $CustomResource {
   readonly operationNameFormat: $Output<"Name" | "Url" | (string & {}) | undefined>;
   /** Emit custom metrics via emit-metric policy. Applicable only to Application Insights diagnostic settings. */
   readonly metrics: $Output<boolean | undefined>;
-  constructor(name: string, args: ApisDiagnosticArgs, opts?: $Options);
+  constructor(name: string, args: ApiDiagnosticArgs, opts?: $Options);
 }
 
-/** The args of {@link ApisDiagnostic}: any property may be an Input (an Output of another resource, a promise). */
-export interface ApisDiagnosticArgs {
+/** The args of {@link ApiDiagnostic}: any property may be an Input (an Output of another resource, a promise). */
+export interface ApiDiagnosticArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
   /** The parent's name (serviceName). */
   serviceName: $Input<string>;
-  /** The parent's name (apisName). */
-  apisName: $Input<string>;
+  /** The parent's name (apiName). */
+  apiName: $Input<string>;
   /** The resource's name; autonamed from the logical name when absent. */
   diagnosticName?: $Input<string>;
   /** Diagnostic entity contract properties. */
@@ -695,19 +695,19 @@ export interface ApisDiagnosticArgs {
   metrics?: $DeepInput<boolean>;
 }
 
-/** The name args of an existing `Microsoft.ApiManagement/service/apis/diagnostics` to read with {@link getApisDiagnostic}. */
-export interface GetApisDiagnosticArgs {
+/** The name args of an existing `Microsoft.ApiManagement/service/apis/diagnostics` to read with {@link getApiDiagnostic}. */
+export interface GetApiDiagnosticArgs {
   resourceGroupName: $Input<string>;
   serviceName: $Input<string>;
-  apisName: $Input<string>;
+  apiName: $Input<string>;
   diagnosticName: $Input<string>;
 }
-/** What {@link getApisDiagnostic} reads: the `Microsoft.ApiManagement/service/apis/diagnostics` laid out as the class's outputs. */
-export interface ApisDiagnosticState {
+/** What {@link getApiDiagnostic} reads: the `Microsoft.ApiManagement/service/apis/diagnostics` laid out as the class's outputs. */
+export interface ApiDiagnosticState {
   id: string;
   resourceGroupName: string;
   serviceName: string;
-  apisName: string;
+  apiName: string;
   diagnosticName: string;
   name: string;
   type: "Microsoft.ApiManagement/service/apis/diagnostics";
@@ -727,25 +727,25 @@ export interface ApisDiagnosticState {
  * Reads an existing `Microsoft.ApiManagement/service/apis/diagnostics` without managing it (GET, api-version 2024-05-01); undefined when it does not exist.
  *
  * @example
- * const existing = getApisDiagnostic({ resourceGroupName: "...", serviceName: "...", apisName: "...", diagnosticName: "..." });
+ * const existing = getApiDiagnostic({ resourceGroupName: "...", serviceName: "...", apiName: "...", diagnosticName: "..." });
  */
-export declare function getApisDiagnostic(args: GetApisDiagnosticArgs): $Output<ApisDiagnosticState | undefined>;
+export declare function getApiDiagnostic(args: GetApiDiagnosticArgs): $Output<ApiDiagnosticState | undefined>;
 
 /**
  * `Microsoft.ApiManagement/service/apis/issues` (api-version 2024-05-01), at resource group scope.
  *
- * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/apis/{apisName}/issues/{issueName}`.
+ * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/apis/{apiName}/issues/{issueName}`.
  *
  * @example
- * const x = new Issue("name", { resourceGroupName: "...", serviceName: "...", apisName: "...", title: ..., description: ..., userId: ... });
+ * const x = new Issue("name", { resourceGroupName: "...", serviceName: "...", apiName: "...", title: ..., description: ..., userId: ... });
  */
 export declare class Issue extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (serviceName). */
   readonly serviceName: $Output<string>;
-  /** The parent's name (apisName). */
-  readonly apisName: $Output<string>;
+  /** The parent's name (apiName). */
+  readonly apiName: $Output<string>;
   /** The resource's name; autonamed from the logical name when absent. */
   readonly issueName: $Output<string>;
   /** The resource name */
@@ -775,8 +775,8 @@ export interface IssueArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (serviceName). */
   serviceName: $Input<string>;
-  /** The parent's name (apisName). */
-  apisName: $Input<string>;
+  /** The parent's name (apiName). */
+  apiName: $Input<string>;
   /** The resource's name; autonamed from the logical name when absent. */
   issueName?: $Input<string>;
   /** Properties of the Issue. */
@@ -799,7 +799,7 @@ export interface IssueArgs {
 export interface GetIssueArgs {
   resourceGroupName: $Input<string>;
   serviceName: $Input<string>;
-  apisName: $Input<string>;
+  apiName: $Input<string>;
   issueName: $Input<string>;
 }
 /** What {@link getIssue} reads: the `Microsoft.ApiManagement/service/apis/issues` laid out as the class's outputs. */
@@ -807,7 +807,7 @@ export interface IssueState {
   id: string;
   resourceGroupName: string;
   serviceName: string;
-  apisName: string;
+  apiName: string;
   issueName: string;
   name: string;
   type: "Microsoft.ApiManagement/service/apis/issues";
@@ -823,25 +823,25 @@ export interface IssueState {
  * Reads an existing `Microsoft.ApiManagement/service/apis/issues` without managing it (GET, api-version 2024-05-01); undefined when it does not exist.
  *
  * @example
- * const existing = getIssue({ resourceGroupName: "...", serviceName: "...", apisName: "...", issueName: "..." });
+ * const existing = getIssue({ resourceGroupName: "...", serviceName: "...", apiName: "...", issueName: "..." });
  */
 export declare function getIssue(args: GetIssueArgs): $Output<IssueState | undefined>;
 
 /**
  * `Microsoft.ApiManagement/service/apis/issues/attachments` (api-version 2024-05-01), at resource group scope.
  *
- * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/apis/{apisName}/issues/{issueName}/attachments/{attachmentName}`.
+ * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/apis/{apiName}/issues/{issueName}/attachments/{attachmentName}`.
  *
  * @example
- * const x = new Attachment("name", { resourceGroupName: "...", serviceName: "...", apisName: "...", issueName: "...", title: ..., contentFormat: ..., content: ... });
+ * const x = new Attachment("name", { resourceGroupName: "...", serviceName: "...", apiName: "...", issueName: "...", title: ..., contentFormat: ..., content: ... });
  */
 export declare class Attachment extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (serviceName). */
   readonly serviceName: $Output<string>;
-  /** The parent's name (apisName). */
-  readonly apisName: $Output<string>;
+  /** The parent's name (apiName). */
+  readonly apiName: $Output<string>;
   /** The parent's name (issueName). */
   readonly issueName: $Output<string>;
   /** The resource's name; autonamed from the logical name when absent. */
@@ -867,8 +867,8 @@ export interface AttachmentArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (serviceName). */
   serviceName: $Input<string>;
-  /** The parent's name (apisName). */
-  apisName: $Input<string>;
+  /** The parent's name (apiName). */
+  apiName: $Input<string>;
   /** The parent's name (issueName). */
   issueName: $Input<string>;
   /** The resource's name; autonamed from the logical name when absent. */
@@ -887,7 +887,7 @@ export interface AttachmentArgs {
 export interface GetAttachmentArgs {
   resourceGroupName: $Input<string>;
   serviceName: $Input<string>;
-  apisName: $Input<string>;
+  apiName: $Input<string>;
   issueName: $Input<string>;
   attachmentName: $Input<string>;
 }
@@ -896,7 +896,7 @@ export interface AttachmentState {
   id: string;
   resourceGroupName: string;
   serviceName: string;
-  apisName: string;
+  apiName: string;
   issueName: string;
   attachmentName: string;
   name: string;
@@ -910,25 +910,25 @@ export interface AttachmentState {
  * Reads an existing `Microsoft.ApiManagement/service/apis/issues/attachments` without managing it (GET, api-version 2024-05-01); undefined when it does not exist.
  *
  * @example
- * const existing = getAttachment({ resourceGroupName: "...", serviceName: "...", apisName: "...", issueName: "...", attachmentName: "..." });
+ * const existing = getAttachment({ resourceGroupName: "...", serviceName: "...", apiName: "...", issueName: "...", attachmentName: "..." });
  */
 export declare function getAttachment(args: GetAttachmentArgs): $Output<AttachmentState | undefined>;
 
 /**
  * `Microsoft.ApiManagement/service/apis/issues/comments` (api-version 2024-05-01), at resource group scope.
  *
- * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/apis/{apisName}/issues/{issueName}/comments/{commentName}`.
+ * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/apis/{apiName}/issues/{issueName}/comments/{commentName}`.
  *
  * @example
- * const x = new Comment("name", { resourceGroupName: "...", serviceName: "...", apisName: "...", issueName: "...", text: ..., userId: ... });
+ * const x = new Comment("name", { resourceGroupName: "...", serviceName: "...", apiName: "...", issueName: "...", text: ..., userId: ... });
  */
 export declare class Comment extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (serviceName). */
   readonly serviceName: $Output<string>;
-  /** The parent's name (apisName). */
-  readonly apisName: $Output<string>;
+  /** The parent's name (apiName). */
+  readonly apiName: $Output<string>;
   /** The parent's name (issueName). */
   readonly issueName: $Output<string>;
   /** The resource's name; autonamed from the logical name when absent. */
@@ -954,8 +954,8 @@ export interface CommentArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (serviceName). */
   serviceName: $Input<string>;
-  /** The parent's name (apisName). */
-  apisName: $Input<string>;
+  /** The parent's name (apiName). */
+  apiName: $Input<string>;
   /** The parent's name (issueName). */
   issueName: $Input<string>;
   /** The resource's name; autonamed from the logical name when absent. */
@@ -974,7 +974,7 @@ export interface CommentArgs {
 export interface GetCommentArgs {
   resourceGroupName: $Input<string>;
   serviceName: $Input<string>;
-  apisName: $Input<string>;
+  apiName: $Input<string>;
   issueName: $Input<string>;
   commentName: $Input<string>;
 }
@@ -983,7 +983,7 @@ export interface CommentState {
   id: string;
   resourceGroupName: string;
   serviceName: string;
-  apisName: string;
+  apiName: string;
   issueName: string;
   commentName: string;
   name: string;
@@ -997,25 +997,25 @@ export interface CommentState {
  * Reads an existing `Microsoft.ApiManagement/service/apis/issues/comments` without managing it (GET, api-version 2024-05-01); undefined when it does not exist.
  *
  * @example
- * const existing = getComment({ resourceGroupName: "...", serviceName: "...", apisName: "...", issueName: "...", commentName: "..." });
+ * const existing = getComment({ resourceGroupName: "...", serviceName: "...", apiName: "...", issueName: "...", commentName: "..." });
  */
 export declare function getComment(args: GetCommentArgs): $Output<CommentState | undefined>;
 
 /**
  * `Microsoft.ApiManagement/service/apis/operations` (api-version 2024-05-01), at resource group scope.
  *
- * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/apis/{apisName}/operations/{operationName}`.
+ * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/apis/{apiName}/operations/{operationName}`.
  *
  * @example
- * const x = new Operation("name", { resourceGroupName: "...", serviceName: "...", apisName: "...", displayName: ..., method: ..., urlTemplate: ... });
+ * const x = new Operation("name", { resourceGroupName: "...", serviceName: "...", apiName: "...", displayName: ..., method: ..., urlTemplate: ... });
  */
 export declare class Operation extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (serviceName). */
   readonly serviceName: $Output<string>;
-  /** The parent's name (apisName). */
-  readonly apisName: $Output<string>;
+  /** The parent's name (apiName). */
+  readonly apiName: $Output<string>;
   /** The resource's name; autonamed from the logical name when absent. */
   readonly operationName: $Output<string>;
   /** The resource name */
@@ -1049,8 +1049,8 @@ export interface OperationArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (serviceName). */
   serviceName: $Input<string>;
-  /** The parent's name (apisName). */
-  apisName: $Input<string>;
+  /** The parent's name (apiName). */
+  apiName: $Input<string>;
   /** The resource's name; autonamed from the logical name when absent. */
   operationName?: $Input<string>;
   /** Properties of the Operation Contract. */
@@ -1077,7 +1077,7 @@ export interface OperationArgs {
 export interface GetOperationArgs {
   resourceGroupName: $Input<string>;
   serviceName: $Input<string>;
-  apisName: $Input<string>;
+  apiName: $Input<string>;
   operationName: $Input<string>;
 }
 /** What {@link getOperation} reads: the `Microsoft.ApiManagement/service/apis/operations` laid out as the class's outputs. */
@@ -1085,7 +1085,7 @@ export interface OperationState {
   id: string;
   resourceGroupName: string;
   serviceName: string;
-  apisName: string;
+  apiName: string;
   operationName: string;
   name: string;
   type: "Microsoft.ApiManagement/service/apis/operations";
@@ -1103,25 +1103,25 @@ export interface OperationState {
  * Reads an existing `Microsoft.ApiManagement/service/apis/operations` without managing it (GET, api-version 2024-05-01); undefined when it does not exist.
  *
  * @example
- * const existing = getOperation({ resourceGroupName: "...", serviceName: "...", apisName: "...", operationName: "..." });
+ * const existing = getOperation({ resourceGroupName: "...", serviceName: "...", apiName: "...", operationName: "..." });
  */
 export declare function getOperation(args: GetOperationArgs): $Output<OperationState | undefined>;
 
 /**
  * `Microsoft.ApiManagement/service/apis/operations/policies` (api-version 2024-05-01), at resource group scope.
  *
- * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/apis/{apisName}/operations/{operationName}/policies/{policyName}`.
+ * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/apis/{apiName}/operations/{operationName}/policies/{policyName}`.
  *
  * @example
- * const x = new OperationPolicy("name", { resourceGroupName: "...", serviceName: "...", apisName: "...", operationName: "...", value: ... });
+ * const x = new OperationPolicy("name", { resourceGroupName: "...", serviceName: "...", apiName: "...", operationName: "...", value: ... });
  */
 export declare class OperationPolicy extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (serviceName). */
   readonly serviceName: $Output<string>;
-  /** The parent's name (apisName). */
-  readonly apisName: $Output<string>;
+  /** The parent's name (apiName). */
+  readonly apiName: $Output<string>;
   /** The parent's name (operationName). */
   readonly operationName: $Output<string>;
   /** The resource's name; autonamed from the logical name when absent. */
@@ -1145,8 +1145,8 @@ export interface OperationPolicyArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (serviceName). */
   serviceName: $Input<string>;
-  /** The parent's name (apisName). */
-  apisName: $Input<string>;
+  /** The parent's name (apiName). */
+  apiName: $Input<string>;
   /** The parent's name (operationName). */
   operationName: $Input<string>;
   /** The resource's name; autonamed from the logical name when absent. */
@@ -1163,7 +1163,7 @@ export interface OperationPolicyArgs {
 export interface GetOperationPolicyArgs {
   resourceGroupName: $Input<string>;
   serviceName: $Input<string>;
-  apisName: $Input<string>;
+  apiName: $Input<string>;
   operationName: $Input<string>;
   policyName: $Input<string>;
 }
@@ -1172,7 +1172,7 @@ export interface OperationPolicyState {
   id: string;
   resourceGroupName: string;
   serviceName: string;
-  apisName: string;
+  apiName: string;
   operationName: string;
   policyName: "policy" | (string & {});
   name: "policy" | (string & {});
@@ -1185,25 +1185,25 @@ export interface OperationPolicyState {
  * Reads an existing `Microsoft.ApiManagement/service/apis/operations/policies` without managing it (GET, api-version 2024-05-01); undefined when it does not exist.
  *
  * @example
- * const existing = getOperationPolicy({ resourceGroupName: "...", serviceName: "...", apisName: "...", operationName: "...", policyName: "..." });
+ * const existing = getOperationPolicy({ resourceGroupName: "...", serviceName: "...", apiName: "...", operationName: "...", policyName: "..." });
  */
 export declare function getOperationPolicy(args: GetOperationPolicyArgs): $Output<OperationPolicyState | undefined>;
 
 /**
  * `Microsoft.ApiManagement/service/apis/operations/tags` (api-version 2024-05-01), at resource group scope.
  *
- * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/apis/{apisName}/operations/{operationName}/tags/{tagName}`.
+ * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/apis/{apiName}/operations/{operationName}/tags/{tagName}`.
  *
  * @example
- * const x = new OperationTag("name", { resourceGroupName: "...", serviceName: "...", apisName: "...", operationName: "..." });
+ * const x = new OperationTag("name", { resourceGroupName: "...", serviceName: "...", apiName: "...", operationName: "..." });
  */
 export declare class OperationTag extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (serviceName). */
   readonly serviceName: $Output<string>;
-  /** The parent's name (apisName). */
-  readonly apisName: $Output<string>;
+  /** The parent's name (apiName). */
+  readonly apiName: $Output<string>;
   /** The parent's name (operationName). */
   readonly operationName: $Output<string>;
   /** The resource's name; autonamed from the logical name when absent. */
@@ -1225,8 +1225,8 @@ export interface OperationTagArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (serviceName). */
   serviceName: $Input<string>;
-  /** The parent's name (apisName). */
-  apisName: $Input<string>;
+  /** The parent's name (apiName). */
+  apiName: $Input<string>;
   /** The parent's name (operationName). */
   operationName: $Input<string>;
   /** The resource's name; autonamed from the logical name when absent. */
@@ -1237,7 +1237,7 @@ export interface OperationTagArgs {
 export interface GetOperationTagArgs {
   resourceGroupName: $Input<string>;
   serviceName: $Input<string>;
-  apisName: $Input<string>;
+  apiName: $Input<string>;
   operationName: $Input<string>;
   tagName: $Input<string>;
 }
@@ -1246,7 +1246,7 @@ export interface OperationTagState {
   id: string;
   resourceGroupName: string;
   serviceName: string;
-  apisName: string;
+  apiName: string;
   operationName: string;
   tagName: string;
   name: string;
@@ -1258,25 +1258,25 @@ export interface OperationTagState {
  * Reads an existing `Microsoft.ApiManagement/service/apis/operations/tags` without managing it (GET, api-version 2024-05-01); undefined when it does not exist.
  *
  * @example
- * const existing = getOperationTag({ resourceGroupName: "...", serviceName: "...", apisName: "...", operationName: "...", tagName: "..." });
+ * const existing = getOperationTag({ resourceGroupName: "...", serviceName: "...", apiName: "...", operationName: "...", tagName: "..." });
  */
 export declare function getOperationTag(args: GetOperationTagArgs): $Output<OperationTagState | undefined>;
 
 /**
  * `Microsoft.ApiManagement/service/apis/policies` (api-version 2024-05-01), at resource group scope.
  *
- * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/apis/{apisName}/policies/{policyName}`.
+ * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/apis/{apiName}/policies/{policyName}`.
  *
  * @example
- * const x = new ApisPolicy("name", { resourceGroupName: "...", serviceName: "...", apisName: "...", value: ... });
+ * const x = new ApiPolicy("name", { resourceGroupName: "...", serviceName: "...", apiName: "...", value: ... });
  */
-export declare class ApisPolicy extends $CustomResource {
+export declare class ApiPolicy extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (serviceName). */
   readonly serviceName: $Output<string>;
-  /** The parent's name (apisName). */
-  readonly apisName: $Output<string>;
+  /** The parent's name (apiName). */
+  readonly apiName: $Output<string>;
   /** The resource's name; autonamed from the logical name when absent. */
   readonly policyName: $Output<"policy" | (string & {})>;
   /** The resource name */
@@ -1289,17 +1289,17 @@ export declare class ApisPolicy extends $CustomResource {
   readonly value: $Output<string>;
   /** Format of the policyContent. */
   readonly format: $Output<"xml" | "xml-link" | "rawxml" | "rawxml-link" | (string & {}) | undefined>;
-  constructor(name: string, args: ApisPolicyArgs, opts?: $Options);
+  constructor(name: string, args: ApiPolicyArgs, opts?: $Options);
 }
 
-/** The args of {@link ApisPolicy}: any property may be an Input (an Output of another resource, a promise). */
-export interface ApisPolicyArgs {
+/** The args of {@link ApiPolicy}: any property may be an Input (an Output of another resource, a promise). */
+export interface ApiPolicyArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
   /** The parent's name (serviceName). */
   serviceName: $Input<string>;
-  /** The parent's name (apisName). */
-  apisName: $Input<string>;
+  /** The parent's name (apiName). */
+  apiName: $Input<string>;
   /** The resource's name; autonamed from the logical name when absent. */
   policyName?: $Input<"policy" | (string & {})>;
   /** Properties of the Policy. */
@@ -1310,19 +1310,19 @@ export interface ApisPolicyArgs {
   format?: $DeepInput<"xml" | "xml-link" | "rawxml" | "rawxml-link" | (string & {})>;
 }
 
-/** The name args of an existing `Microsoft.ApiManagement/service/apis/policies` to read with {@link getApisPolicy}. */
-export interface GetApisPolicyArgs {
+/** The name args of an existing `Microsoft.ApiManagement/service/apis/policies` to read with {@link getApiPolicy}. */
+export interface GetApiPolicyArgs {
   resourceGroupName: $Input<string>;
   serviceName: $Input<string>;
-  apisName: $Input<string>;
+  apiName: $Input<string>;
   policyName: $Input<string>;
 }
-/** What {@link getApisPolicy} reads: the `Microsoft.ApiManagement/service/apis/policies` laid out as the class's outputs. */
-export interface ApisPolicyState {
+/** What {@link getApiPolicy} reads: the `Microsoft.ApiManagement/service/apis/policies` laid out as the class's outputs. */
+export interface ApiPolicyState {
   id: string;
   resourceGroupName: string;
   serviceName: string;
-  apisName: string;
+  apiName: string;
   policyName: "policy" | (string & {});
   name: "policy" | (string & {});
   type: "Microsoft.ApiManagement/service/apis/policies";
@@ -1334,25 +1334,25 @@ export interface ApisPolicyState {
  * Reads an existing `Microsoft.ApiManagement/service/apis/policies` without managing it (GET, api-version 2024-05-01); undefined when it does not exist.
  *
  * @example
- * const existing = getApisPolicy({ resourceGroupName: "...", serviceName: "...", apisName: "...", policyName: "..." });
+ * const existing = getApiPolicy({ resourceGroupName: "...", serviceName: "...", apiName: "...", policyName: "..." });
  */
-export declare function getApisPolicy(args: GetApisPolicyArgs): $Output<ApisPolicyState | undefined>;
+export declare function getApiPolicy(args: GetApiPolicyArgs): $Output<ApiPolicyState | undefined>;
 
 /**
  * `Microsoft.ApiManagement/service/apis/releases` (api-version 2024-05-01), at resource group scope.
  *
- * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/apis/{apisName}/releases/{releaseName}`.
+ * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/apis/{apiName}/releases/{releaseName}`.
  *
  * @example
- * const x = new Release("name", { resourceGroupName: "...", serviceName: "...", apisName: "..." });
+ * const x = new Release("name", { resourceGroupName: "...", serviceName: "...", apiName: "..." });
  */
 export declare class Release extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (serviceName). */
   readonly serviceName: $Output<string>;
-  /** The parent's name (apisName). */
-  readonly apisName: $Output<string>;
+  /** The parent's name (apiName). */
+  readonly apiName: $Output<string>;
   /** The resource's name; autonamed from the logical name when absent. */
   readonly releaseName: $Output<string>;
   /** The resource name */
@@ -1378,8 +1378,8 @@ export interface ReleaseArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (serviceName). */
   serviceName: $Input<string>;
-  /** The parent's name (apisName). */
-  apisName: $Input<string>;
+  /** The parent's name (apiName). */
+  apiName: $Input<string>;
   /** The resource's name; autonamed from the logical name when absent. */
   releaseName?: $Input<string>;
   /** ApiRelease entity contract properties. */
@@ -1394,7 +1394,7 @@ export interface ReleaseArgs {
 export interface GetReleaseArgs {
   resourceGroupName: $Input<string>;
   serviceName: $Input<string>;
-  apisName: $Input<string>;
+  apiName: $Input<string>;
   releaseName: $Input<string>;
 }
 /** What {@link getRelease} reads: the `Microsoft.ApiManagement/service/apis/releases` laid out as the class's outputs. */
@@ -1402,7 +1402,7 @@ export interface ReleaseState {
   id: string;
   resourceGroupName: string;
   serviceName: string;
-  apisName: string;
+  apiName: string;
   releaseName: string;
   name: string;
   type: "Microsoft.ApiManagement/service/apis/releases";
@@ -1416,25 +1416,25 @@ export interface ReleaseState {
  * Reads an existing `Microsoft.ApiManagement/service/apis/releases` without managing it (GET, api-version 2024-05-01); undefined when it does not exist.
  *
  * @example
- * const existing = getRelease({ resourceGroupName: "...", serviceName: "...", apisName: "...", releaseName: "..." });
+ * const existing = getRelease({ resourceGroupName: "...", serviceName: "...", apiName: "...", releaseName: "..." });
  */
 export declare function getRelease(args: GetReleaseArgs): $Output<ReleaseState | undefined>;
 
 /**
  * `Microsoft.ApiManagement/service/apis/resolvers` (api-version 2024-05-01), at resource group scope.
  *
- * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/apis/{apisName}/resolvers/{resolverName}`.
+ * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/apis/{apiName}/resolvers/{resolverName}`.
  *
  * @example
- * const x = new Resolver("name", { resourceGroupName: "...", serviceName: "...", apisName: "..." });
+ * const x = new Resolver("name", { resourceGroupName: "...", serviceName: "...", apiName: "..." });
  */
 export declare class Resolver extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (serviceName). */
   readonly serviceName: $Output<string>;
-  /** The parent's name (apisName). */
-  readonly apisName: $Output<string>;
+  /** The parent's name (apiName). */
+  readonly apiName: $Output<string>;
   /** The resource's name; autonamed from the logical name when absent. */
   readonly resolverName: $Output<string>;
   /** The resource name */
@@ -1458,8 +1458,8 @@ export interface ResolverArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (serviceName). */
   serviceName: $Input<string>;
-  /** The parent's name (apisName). */
-  apisName: $Input<string>;
+  /** The parent's name (apiName). */
+  apiName: $Input<string>;
   /** The resource's name; autonamed from the logical name when absent. */
   resolverName?: $Input<string>;
   /** Properties of the Resolver Contract. */
@@ -1476,7 +1476,7 @@ export interface ResolverArgs {
 export interface GetResolverArgs {
   resourceGroupName: $Input<string>;
   serviceName: $Input<string>;
-  apisName: $Input<string>;
+  apiName: $Input<string>;
   resolverName: $Input<string>;
 }
 /** What {@link getResolver} reads: the `Microsoft.ApiManagement/service/apis/resolvers` laid out as the class's outputs. */
@@ -1484,7 +1484,7 @@ export interface ResolverState {
   id: string;
   resourceGroupName: string;
   serviceName: string;
-  apisName: string;
+  apiName: string;
   resolverName: string;
   name: string;
   type: "Microsoft.ApiManagement/service/apis/resolvers";
@@ -1497,25 +1497,25 @@ export interface ResolverState {
  * Reads an existing `Microsoft.ApiManagement/service/apis/resolvers` without managing it (GET, api-version 2024-05-01); undefined when it does not exist.
  *
  * @example
- * const existing = getResolver({ resourceGroupName: "...", serviceName: "...", apisName: "...", resolverName: "..." });
+ * const existing = getResolver({ resourceGroupName: "...", serviceName: "...", apiName: "...", resolverName: "..." });
  */
 export declare function getResolver(args: GetResolverArgs): $Output<ResolverState | undefined>;
 
 /**
  * `Microsoft.ApiManagement/service/apis/resolvers/policies` (api-version 2024-05-01), at resource group scope.
  *
- * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/apis/{apisName}/resolvers/{resolverName}/policies/{policyName}`.
+ * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/apis/{apiName}/resolvers/{resolverName}/policies/{policyName}`.
  *
  * @example
- * const x = new ResolverPolicy("name", { resourceGroupName: "...", serviceName: "...", apisName: "...", resolverName: "...", value: ... });
+ * const x = new ResolverPolicy("name", { resourceGroupName: "...", serviceName: "...", apiName: "...", resolverName: "...", value: ... });
  */
 export declare class ResolverPolicy extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (serviceName). */
   readonly serviceName: $Output<string>;
-  /** The parent's name (apisName). */
-  readonly apisName: $Output<string>;
+  /** The parent's name (apiName). */
+  readonly apiName: $Output<string>;
   /** The parent's name (resolverName). */
   readonly resolverName: $Output<string>;
   /** The resource's name; autonamed from the logical name when absent. */
@@ -1539,8 +1539,8 @@ export interface ResolverPolicyArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (serviceName). */
   serviceName: $Input<string>;
-  /** The parent's name (apisName). */
-  apisName: $Input<string>;
+  /** The parent's name (apiName). */
+  apiName: $Input<string>;
   /** The parent's name (resolverName). */
   resolverName: $Input<string>;
   /** The resource's name; autonamed from the logical name when absent. */
@@ -1557,7 +1557,7 @@ export interface ResolverPolicyArgs {
 export interface GetResolverPolicyArgs {
   resourceGroupName: $Input<string>;
   serviceName: $Input<string>;
-  apisName: $Input<string>;
+  apiName: $Input<string>;
   resolverName: $Input<string>;
   policyName: $Input<string>;
 }
@@ -1566,7 +1566,7 @@ export interface ResolverPolicyState {
   id: string;
   resourceGroupName: string;
   serviceName: string;
-  apisName: string;
+  apiName: string;
   resolverName: string;
   policyName: "policy" | (string & {});
   name: "policy" | (string & {});
@@ -1579,25 +1579,25 @@ export interface ResolverPolicyState {
  * Reads an existing `Microsoft.ApiManagement/service/apis/resolvers/policies` without managing it (GET, api-version 2024-05-01); undefined when it does not exist.
  *
  * @example
- * const existing = getResolverPolicy({ resourceGroupName: "...", serviceName: "...", apisName: "...", resolverName: "...", policyName: "..." });
+ * const existing = getResolverPolicy({ resourceGroupName: "...", serviceName: "...", apiName: "...", resolverName: "...", policyName: "..." });
  */
 export declare function getResolverPolicy(args: GetResolverPolicyArgs): $Output<ResolverPolicyState | undefined>;
 
 /**
  * `Microsoft.ApiManagement/service/apis/schemas` (api-version 2024-05-01), at resource group scope.
  *
- * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/apis/{apisName}/schemas/{schemaName}`.
+ * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/apis/{apiName}/schemas/{schemaName}`.
  *
  * @example
- * const x = new ApisSchema("name", { resourceGroupName: "...", serviceName: "...", apisName: "...", contentType: ..., document: ... });
+ * const x = new ApiSchema("name", { resourceGroupName: "...", serviceName: "...", apiName: "...", contentType: ..., document: ... });
  */
-export declare class ApisSchema extends $CustomResource {
+export declare class ApiSchema extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (serviceName). */
   readonly serviceName: $Output<string>;
-  /** The parent's name (apisName). */
-  readonly apisName: $Output<string>;
+  /** The parent's name (apiName). */
+  readonly apiName: $Output<string>;
   /** The resource's name; autonamed from the logical name when absent. */
   readonly schemaName: $Output<string>;
   /** The resource name */
@@ -1612,17 +1612,17 @@ export declare class ApisSchema extends $CustomResource {
   readonly document: $Output<outputs.SchemaDocumentProperties>;
   /** The provisioning state */
   readonly provisioningState: $Output<string | undefined>;
-  constructor(name: string, args: ApisSchemaArgs, opts?: $Options);
+  constructor(name: string, args: ApiSchemaArgs, opts?: $Options);
 }
 
-/** The args of {@link ApisSchema}: any property may be an Input (an Output of another resource, a promise). */
-export interface ApisSchemaArgs {
+/** The args of {@link ApiSchema}: any property may be an Input (an Output of another resource, a promise). */
+export interface ApiSchemaArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
   /** The parent's name (serviceName). */
   serviceName: $Input<string>;
-  /** The parent's name (apisName). */
-  apisName: $Input<string>;
+  /** The parent's name (apiName). */
+  apiName: $Input<string>;
   /** The resource's name; autonamed from the logical name when absent. */
   schemaName?: $Input<string>;
   /** Properties of the API Schema. */
@@ -1633,19 +1633,19 @@ export interface ApisSchemaArgs {
   document: $DeepInput<inputs.SchemaDocumentProperties>;
 }
 
-/** The name args of an existing `Microsoft.ApiManagement/service/apis/schemas` to read with {@link getApisSchema}. */
-export interface GetApisSchemaArgs {
+/** The name args of an existing `Microsoft.ApiManagement/service/apis/schemas` to read with {@link getApiSchema}. */
+export interface GetApiSchemaArgs {
   resourceGroupName: $Input<string>;
   serviceName: $Input<string>;
-  apisName: $Input<string>;
+  apiName: $Input<string>;
   schemaName: $Input<string>;
 }
-/** What {@link getApisSchema} reads: the `Microsoft.ApiManagement/service/apis/schemas` laid out as the class's outputs. */
-export interface ApisSchemaState {
+/** What {@link getApiSchema} reads: the `Microsoft.ApiManagement/service/apis/schemas` laid out as the class's outputs. */
+export interface ApiSchemaState {
   id: string;
   resourceGroupName: string;
   serviceName: string;
-  apisName: string;
+  apiName: string;
   schemaName: string;
   name: string;
   type: "Microsoft.ApiManagement/service/apis/schemas";
@@ -1658,25 +1658,25 @@ export interface ApisSchemaState {
  * Reads an existing `Microsoft.ApiManagement/service/apis/schemas` without managing it (GET, api-version 2024-05-01); undefined when it does not exist.
  *
  * @example
- * const existing = getApisSchema({ resourceGroupName: "...", serviceName: "...", apisName: "...", schemaName: "..." });
+ * const existing = getApiSchema({ resourceGroupName: "...", serviceName: "...", apiName: "...", schemaName: "..." });
  */
-export declare function getApisSchema(args: GetApisSchemaArgs): $Output<ApisSchemaState | undefined>;
+export declare function getApiSchema(args: GetApiSchemaArgs): $Output<ApiSchemaState | undefined>;
 
 /**
  * `Microsoft.ApiManagement/service/apis/tagDescriptions` (api-version 2024-05-01), at resource group scope.
  *
- * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/apis/{apisName}/tagDescriptions/{tagDescriptionName}`.
+ * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/apis/{apiName}/tagDescriptions/{tagDescriptionName}`.
  *
  * @example
- * const x = new TagDescription("name", { resourceGroupName: "...", serviceName: "...", apisName: "..." });
+ * const x = new TagDescription("name", { resourceGroupName: "...", serviceName: "...", apiName: "..." });
  */
 export declare class TagDescription extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (serviceName). */
   readonly serviceName: $Output<string>;
-  /** The parent's name (apisName). */
-  readonly apisName: $Output<string>;
+  /** The parent's name (apiName). */
+  readonly apiName: $Output<string>;
   /** The resource's name; autonamed from the logical name when absent. */
   readonly tagDescriptionName: $Output<string>;
   /** The resource name */
@@ -1704,8 +1704,8 @@ export interface TagDescriptionArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (serviceName). */
   serviceName: $Input<string>;
-  /** The parent's name (apisName). */
-  apisName: $Input<string>;
+  /** The parent's name (apiName). */
+  apiName: $Input<string>;
   /** The resource's name; autonamed from the logical name when absent. */
   tagDescriptionName?: $Input<string>;
   /** Properties supplied to Create TagDescription operation. */
@@ -1722,7 +1722,7 @@ export interface TagDescriptionArgs {
 export interface GetTagDescriptionArgs {
   resourceGroupName: $Input<string>;
   serviceName: $Input<string>;
-  apisName: $Input<string>;
+  apiName: $Input<string>;
   tagDescriptionName: $Input<string>;
 }
 /** What {@link getTagDescription} reads: the `Microsoft.ApiManagement/service/apis/tagDescriptions` laid out as the class's outputs. */
@@ -1730,7 +1730,7 @@ export interface TagDescriptionState {
   id: string;
   resourceGroupName: string;
   serviceName: string;
-  apisName: string;
+  apiName: string;
   tagDescriptionName: string;
   name: string;
   type: "Microsoft.ApiManagement/service/apis/tagDescriptions";
@@ -1745,25 +1745,25 @@ export interface TagDescriptionState {
  * Reads an existing `Microsoft.ApiManagement/service/apis/tagDescriptions` without managing it (GET, api-version 2024-05-01); undefined when it does not exist.
  *
  * @example
- * const existing = getTagDescription({ resourceGroupName: "...", serviceName: "...", apisName: "...", tagDescriptionName: "..." });
+ * const existing = getTagDescription({ resourceGroupName: "...", serviceName: "...", apiName: "...", tagDescriptionName: "..." });
  */
 export declare function getTagDescription(args: GetTagDescriptionArgs): $Output<TagDescriptionState | undefined>;
 
 /**
  * `Microsoft.ApiManagement/service/apis/tags` (api-version 2024-05-01), at resource group scope.
  *
- * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/apis/{apisName}/tags/{tagName}`.
+ * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/apis/{apiName}/tags/{tagName}`.
  *
  * @example
- * const x = new ApisTag("name", { resourceGroupName: "...", serviceName: "...", apisName: "..." });
+ * const x = new ApiTag("name", { resourceGroupName: "...", serviceName: "...", apiName: "..." });
  */
-export declare class ApisTag extends $CustomResource {
+export declare class ApiTag extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (serviceName). */
   readonly serviceName: $Output<string>;
-  /** The parent's name (apisName). */
-  readonly apisName: $Output<string>;
+  /** The parent's name (apiName). */
+  readonly apiName: $Output<string>;
   /** The resource's name; autonamed from the logical name when absent. */
   readonly tagName: $Output<string>;
   /** The resource name */
@@ -1774,34 +1774,34 @@ export declare class ApisTag extends $CustomResource {
   readonly properties: $Output<outputs.TagContractProperties | undefined>;
   /** Tag name. */
   readonly displayName: $Output<string>;
-  constructor(name: string, args: ApisTagArgs, opts?: $Options);
+  constructor(name: string, args: ApiTagArgs, opts?: $Options);
 }
 
-/** The args of {@link ApisTag}: any property may be an Input (an Output of another resource, a promise). */
-export interface ApisTagArgs {
+/** The args of {@link ApiTag}: any property may be an Input (an Output of another resource, a promise). */
+export interface ApiTagArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
   /** The parent's name (serviceName). */
   serviceName: $Input<string>;
-  /** The parent's name (apisName). */
-  apisName: $Input<string>;
+  /** The parent's name (apiName). */
+  apiName: $Input<string>;
   /** The resource's name; autonamed from the logical name when absent. */
   tagName?: $Input<string>;
 }
 
-/** The name args of an existing `Microsoft.ApiManagement/service/apis/tags` to read with {@link getApisTag}. */
-export interface GetApisTagArgs {
+/** The name args of an existing `Microsoft.ApiManagement/service/apis/tags` to read with {@link getApiTag}. */
+export interface GetApiTagArgs {
   resourceGroupName: $Input<string>;
   serviceName: $Input<string>;
-  apisName: $Input<string>;
+  apiName: $Input<string>;
   tagName: $Input<string>;
 }
-/** What {@link getApisTag} reads: the `Microsoft.ApiManagement/service/apis/tags` laid out as the class's outputs. */
-export interface ApisTagState {
+/** What {@link getApiTag} reads: the `Microsoft.ApiManagement/service/apis/tags` laid out as the class's outputs. */
+export interface ApiTagState {
   id: string;
   resourceGroupName: string;
   serviceName: string;
-  apisName: string;
+  apiName: string;
   tagName: string;
   name: string;
   type: "Microsoft.ApiManagement/service/apis/tags";
@@ -1812,27 +1812,27 @@ export interface ApisTagState {
  * Reads an existing `Microsoft.ApiManagement/service/apis/tags` without managing it (GET, api-version 2024-05-01); undefined when it does not exist.
  *
  * @example
- * const existing = getApisTag({ resourceGroupName: "...", serviceName: "...", apisName: "...", tagName: "..." });
+ * const existing = getApiTag({ resourceGroupName: "...", serviceName: "...", apiName: "...", tagName: "..." });
  */
-export declare function getApisTag(args: GetApisTagArgs): $Output<ApisTagState | undefined>;
+export declare function getApiTag(args: GetApiTagArgs): $Output<ApiTagState | undefined>;
 
 /**
  * `Microsoft.ApiManagement/service/apis/wikis` (api-version 2024-05-01), at resource group scope.
  *
- * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/apis/{apisName}/wikis/{wikisName}`.
+ * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/apis/{apiName}/wikis/{wikiName}`.
  *
  * @example
- * const x = new ApisWikis("name", { resourceGroupName: "...", serviceName: "...", apisName: "..." });
+ * const x = new ApiWiki("name", { resourceGroupName: "...", serviceName: "...", apiName: "..." });
  */
-export declare class ApisWikis extends $CustomResource {
+export declare class ApiWiki extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (serviceName). */
   readonly serviceName: $Output<string>;
-  /** The parent's name (apisName). */
-  readonly apisName: $Output<string>;
+  /** The parent's name (apiName). */
+  readonly apiName: $Output<string>;
   /** The name; always `default`. */
-  readonly wikisName: $Output<"default">;
+  readonly wikiName: $Output<"default">;
   /** The resource name */
   readonly name: $Output<"default">;
   /** The resource type */
@@ -1841,39 +1841,39 @@ export declare class ApisWikis extends $CustomResource {
   readonly properties: $Output<outputs.WikiContractProperties | undefined>;
   /** Collection wiki documents included into this wiki. */
   readonly documents: $Output<outputs.WikiDocumentationContract[] | undefined>;
-  constructor(name: string, args: ApisWikisArgs, opts?: $Options);
+  constructor(name: string, args: ApiWikiArgs, opts?: $Options);
 }
 
-/** The args of {@link ApisWikis}: any property may be an Input (an Output of another resource, a promise). */
-export interface ApisWikisArgs {
+/** The args of {@link ApiWiki}: any property may be an Input (an Output of another resource, a promise). */
+export interface ApiWikiArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
   /** The parent's name (serviceName). */
   serviceName: $Input<string>;
-  /** The parent's name (apisName). */
-  apisName: $Input<string>;
+  /** The parent's name (apiName). */
+  apiName: $Input<string>;
   /** The name; always `default`. */
-  wikisName?: $Input<"default">;
+  wikiName?: $Input<"default">;
   /** Wiki details. */
   properties?: $DeepInput<inputs.WikiContractProperties>;
   /** Collection wiki documents included into this wiki. */
   documents?: $DeepInput<inputs.WikiDocumentationContract[]>;
 }
 
-/** The name args of an existing `Microsoft.ApiManagement/service/apis/wikis` to read with {@link getApisWikis}. */
-export interface GetApisWikisArgs {
+/** The name args of an existing `Microsoft.ApiManagement/service/apis/wikis` to read with {@link getApiWiki}. */
+export interface GetApiWikiArgs {
   resourceGroupName: $Input<string>;
   serviceName: $Input<string>;
-  apisName: $Input<string>;
-  wikisName?: $Input<string>;
+  apiName: $Input<string>;
+  wikiName?: $Input<string>;
 }
-/** What {@link getApisWikis} reads: the `Microsoft.ApiManagement/service/apis/wikis` laid out as the class's outputs. */
-export interface ApisWikisState {
+/** What {@link getApiWiki} reads: the `Microsoft.ApiManagement/service/apis/wikis` laid out as the class's outputs. */
+export interface ApiWikiState {
   id: string;
   resourceGroupName: string;
   serviceName: string;
-  apisName: string;
-  wikisName: "default";
+  apiName: string;
+  wikiName: "default";
   name: "default";
   type: "Microsoft.ApiManagement/service/apis/wikis";
   properties?: outputs.WikiContractProperties;
@@ -1883,9 +1883,9 @@ export interface ApisWikisState {
  * Reads an existing `Microsoft.ApiManagement/service/apis/wikis` without managing it (GET, api-version 2024-05-01); undefined when it does not exist.
  *
  * @example
- * const existing = getApisWikis({ resourceGroupName: "...", serviceName: "...", apisName: "..." });
+ * const existing = getApiWiki({ resourceGroupName: "...", serviceName: "...", apiName: "..." });
  */
-export declare function getApisWikis(args: GetApisWikisArgs): $Output<ApisWikisState | undefined>;
+export declare function getApiWiki(args: GetApiWikiArgs): $Output<ApiWikiState | undefined>;
 
 /**
  * `Microsoft.ApiManagement/service/apiVersionSets` (api-version 2024-05-01), at resource group scope.
@@ -3041,12 +3041,12 @@ export declare function getServiceGateway(args: GetServiceGatewayArgs): $Output<
 /**
  * `Microsoft.ApiManagement/service/gateways/apis` (api-version 2024-05-01), at resource group scope.
  *
- * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/gateways/{gatewayName}/apis/{apisName}`.
+ * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/gateways/{gatewayName}/apis/{apiName}`.
  *
  * @example
- * const x = new GatewayApis("name", { resourceGroupName: "...", serviceName: "...", gatewayName: "..." });
+ * const x = new GatewayApi("name", { resourceGroupName: "...", serviceName: "...", gatewayName: "..." });
  */
-export declare class GatewayApis extends $CustomResource {
+export declare class GatewayApi extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (serviceName). */
@@ -3054,7 +3054,7 @@ export declare class GatewayApis extends $CustomResource {
   /** The parent's name (gatewayName). */
   readonly gatewayName: $Output<string>;
   /** The resource's name; autonamed from the logical name when absent. */
-  readonly apisName: $Output<string>;
+  readonly apiName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
   /** The resource type */
@@ -3063,11 +3063,11 @@ export declare class GatewayApis extends $CustomResource {
   readonly properties: $Output<outputs.AssociationContractProperties | undefined>;
   /** Provisioning state. */
   readonly provisioningState: $Output<"created" | undefined>;
-  constructor(name: string, args: GatewayApisArgs, opts?: $Options);
+  constructor(name: string, args: GatewayApiArgs, opts?: $Options);
 }
 
-/** The args of {@link GatewayApis}: any property may be an Input (an Output of another resource, a promise). */
-export interface GatewayApisArgs {
+/** The args of {@link GatewayApi}: any property may be an Input (an Output of another resource, a promise). */
+export interface GatewayApiArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
   /** The parent's name (serviceName). */
@@ -3075,27 +3075,27 @@ export interface GatewayApisArgs {
   /** The parent's name (gatewayName). */
   gatewayName: $Input<string>;
   /** The resource's name; autonamed from the logical name when absent. */
-  apisName?: $Input<string>;
+  apiName?: $Input<string>;
   /** Association entity contract properties. */
   properties?: $DeepInput<inputs.AssociationContractProperties>;
   /** Provisioning state. */
   provisioningState?: $DeepInput<"created">;
 }
 
-/** The name args of an existing `Microsoft.ApiManagement/service/gateways/apis` to read with {@link getGatewayApis}. */
-export interface GetGatewayApisArgs {
+/** The name args of an existing `Microsoft.ApiManagement/service/gateways/apis` to read with {@link getGatewayApi}. */
+export interface GetGatewayApiArgs {
   resourceGroupName: $Input<string>;
   serviceName: $Input<string>;
   gatewayName: $Input<string>;
-  apisName: $Input<string>;
+  apiName: $Input<string>;
 }
-/** What {@link getGatewayApis} reads: the `Microsoft.ApiManagement/service/gateways/apis` laid out as the class's outputs. */
-export interface GatewayApisState {
+/** What {@link getGatewayApi} reads: the `Microsoft.ApiManagement/service/gateways/apis` laid out as the class's outputs. */
+export interface GatewayApiState {
   id: string;
   resourceGroupName: string;
   serviceName: string;
   gatewayName: string;
-  apisName: string;
+  apiName: string;
   name: string;
   type: "Microsoft.ApiManagement/service/gateways/apis";
   properties?: outputs.AssociationContractProperties;
@@ -3105,9 +3105,9 @@ export interface GatewayApisState {
  * Reads an existing `Microsoft.ApiManagement/service/gateways/apis` without managing it (GET, api-version 2024-05-01); undefined when it does not exist.
  *
  * @example
- * const existing = getGatewayApis({ resourceGroupName: "...", serviceName: "...", gatewayName: "...", apisName: "..." });
+ * const existing = getGatewayApi({ resourceGroupName: "...", serviceName: "...", gatewayName: "...", apiName: "..." });
  */
-export declare function getGatewayApis(args: GetGatewayApisArgs): $Output<GatewayApisState | undefined>;
+export declare function getGatewayApi(args: GetGatewayApiArgs): $Output<GatewayApiState | undefined>;
 
 /**
  * `Microsoft.ApiManagement/service/gateways/certificateAuthorities` (api-version 2024-05-01), at resource group scope.
@@ -4746,12 +4746,12 @@ export declare function getProductApiLink(args: GetProductApiLinkArgs): $Output<
 /**
  * `Microsoft.ApiManagement/service/products/apis` (api-version 2024-05-01), at resource group scope.
  *
- * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/products/{productName}/apis/{apisName}`.
+ * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/products/{productName}/apis/{apiName}`.
  *
  * @example
- * const x = new ProductApis("name", { resourceGroupName: "...", serviceName: "...", productName: "..." });
+ * const x = new ProductApi("name", { resourceGroupName: "...", serviceName: "...", productName: "..." });
  */
-export declare class ProductApis extends $CustomResource {
+export declare class ProductApi extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (serviceName). */
@@ -4759,16 +4759,16 @@ export declare class ProductApis extends $CustomResource {
   /** The parent's name (productName). */
   readonly productName: $Output<string>;
   /** The resource's name; autonamed from the logical name when absent. */
-  readonly apisName: $Output<string>;
+  readonly apiName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
   /** The resource type */
   readonly type: $Output<"Microsoft.ApiManagement/service/products/apis">;
-  constructor(name: string, args: ProductApisArgs, opts?: $Options);
+  constructor(name: string, args: ProductApiArgs, opts?: $Options);
 }
 
-/** The args of {@link ProductApis}: any property may be an Input (an Output of another resource, a promise). */
-export interface ProductApisArgs {
+/** The args of {@link ProductApi}: any property may be an Input (an Output of another resource, a promise). */
+export interface ProductApiArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
   /** The parent's name (serviceName). */
@@ -4776,23 +4776,23 @@ export interface ProductApisArgs {
   /** The parent's name (productName). */
   productName: $Input<string>;
   /** The resource's name; autonamed from the logical name when absent. */
-  apisName?: $Input<string>;
+  apiName?: $Input<string>;
 }
 
-/** The name args of an existing `Microsoft.ApiManagement/service/products/apis` to read with {@link getProductApis}. */
-export interface GetProductApisArgs {
+/** The name args of an existing `Microsoft.ApiManagement/service/products/apis` to read with {@link getProductApi}. */
+export interface GetProductApiArgs {
   resourceGroupName: $Input<string>;
   serviceName: $Input<string>;
   productName: $Input<string>;
-  apisName: $Input<string>;
+  apiName: $Input<string>;
 }
-/** What {@link getProductApis} reads: the `Microsoft.ApiManagement/service/products/apis` laid out as the class's outputs. */
-export interface ProductApisState {
+/** What {@link getProductApi} reads: the `Microsoft.ApiManagement/service/products/apis` laid out as the class's outputs. */
+export interface ProductApiState {
   id: string;
   resourceGroupName: string;
   serviceName: string;
   productName: string;
-  apisName: string;
+  apiName: string;
   name: string;
   type: "Microsoft.ApiManagement/service/products/apis";
 }
@@ -4800,9 +4800,9 @@ export interface ProductApisState {
  * Reads an existing `Microsoft.ApiManagement/service/products/apis` without managing it (GET, api-version 2024-05-01); undefined when it does not exist.
  *
  * @example
- * const existing = getProductApis({ resourceGroupName: "...", serviceName: "...", productName: "...", apisName: "..." });
+ * const existing = getProductApi({ resourceGroupName: "...", serviceName: "...", productName: "...", apiName: "..." });
  */
-export declare function getProductApis(args: GetProductApisArgs): $Output<ProductApisState | undefined>;
+export declare function getProductApi(args: GetProductApiArgs): $Output<ProductApiState | undefined>;
 
 /**
  * `Microsoft.ApiManagement/service/products/groupLinks` (api-version 2024-05-01), at resource group scope.
@@ -5082,12 +5082,12 @@ export declare function getProductTag(args: GetProductTagArgs): $Output<ProductT
 /**
  * `Microsoft.ApiManagement/service/products/wikis` (api-version 2024-05-01), at resource group scope.
  *
- * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/products/{productName}/wikis/{wikisName}`.
+ * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/products/{productName}/wikis/{wikiName}`.
  *
  * @example
- * const x = new ProductWikis("name", { resourceGroupName: "...", serviceName: "...", productName: "..." });
+ * const x = new ProductWiki("name", { resourceGroupName: "...", serviceName: "...", productName: "..." });
  */
-export declare class ProductWikis extends $CustomResource {
+export declare class ProductWiki extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (serviceName). */
@@ -5095,7 +5095,7 @@ export declare class ProductWikis extends $CustomResource {
   /** The parent's name (productName). */
   readonly productName: $Output<string>;
   /** The name; always `default`. */
-  readonly wikisName: $Output<"default">;
+  readonly wikiName: $Output<"default">;
   /** The resource name */
   readonly name: $Output<"default">;
   /** The resource type */
@@ -5104,11 +5104,11 @@ export declare class ProductWikis extends $CustomResource {
   readonly properties: $Output<outputs.WikiContractProperties | undefined>;
   /** Collection wiki documents included into this wiki. */
   readonly documents: $Output<outputs.WikiDocumentationContract[] | undefined>;
-  constructor(name: string, args: ProductWikisArgs, opts?: $Options);
+  constructor(name: string, args: ProductWikiArgs, opts?: $Options);
 }
 
-/** The args of {@link ProductWikis}: any property may be an Input (an Output of another resource, a promise). */
-export interface ProductWikisArgs {
+/** The args of {@link ProductWiki}: any property may be an Input (an Output of another resource, a promise). */
+export interface ProductWikiArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
   /** The parent's name (serviceName). */
@@ -5116,27 +5116,27 @@ export interface ProductWikisArgs {
   /** The parent's name (productName). */
   productName: $Input<string>;
   /** The name; always `default`. */
-  wikisName?: $Input<"default">;
+  wikiName?: $Input<"default">;
   /** Wiki details. */
   properties?: $DeepInput<inputs.WikiContractProperties>;
   /** Collection wiki documents included into this wiki. */
   documents?: $DeepInput<inputs.WikiDocumentationContract[]>;
 }
 
-/** The name args of an existing `Microsoft.ApiManagement/service/products/wikis` to read with {@link getProductWikis}. */
-export interface GetProductWikisArgs {
+/** The name args of an existing `Microsoft.ApiManagement/service/products/wikis` to read with {@link getProductWiki}. */
+export interface GetProductWikiArgs {
   resourceGroupName: $Input<string>;
   serviceName: $Input<string>;
   productName: $Input<string>;
-  wikisName?: $Input<string>;
+  wikiName?: $Input<string>;
 }
-/** What {@link getProductWikis} reads: the `Microsoft.ApiManagement/service/products/wikis` laid out as the class's outputs. */
-export interface ProductWikisState {
+/** What {@link getProductWiki} reads: the `Microsoft.ApiManagement/service/products/wikis` laid out as the class's outputs. */
+export interface ProductWikiState {
   id: string;
   resourceGroupName: string;
   serviceName: string;
   productName: string;
-  wikisName: "default";
+  wikiName: "default";
   name: "default";
   type: "Microsoft.ApiManagement/service/products/wikis";
   properties?: outputs.WikiContractProperties;
@@ -5146,9 +5146,9 @@ export interface ProductWikisState {
  * Reads an existing `Microsoft.ApiManagement/service/products/wikis` without managing it (GET, api-version 2024-05-01); undefined when it does not exist.
  *
  * @example
- * const existing = getProductWikis({ resourceGroupName: "...", serviceName: "...", productName: "..." });
+ * const existing = getProductWiki({ resourceGroupName: "...", serviceName: "...", productName: "..." });
  */
-export declare function getProductWikis(args: GetProductWikisArgs): $Output<ProductWikisState | undefined>;
+export declare function getProductWiki(args: GetProductWikiArgs): $Output<ProductWikiState | undefined>;
 
 /**
  * `Microsoft.ApiManagement/service/schemas` (api-version 2024-05-01), at resource group scope.
@@ -6052,12 +6052,12 @@ export declare function getWorkspace(args: GetWorkspaceArgs): $Output<WorkspaceS
 /**
  * `Microsoft.ApiManagement/service/workspaces/apis` (api-version 2024-05-01), at resource group scope.
  *
- * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/workspaces/{workspaceName}/apis/{apisName}`.
+ * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/workspaces/{workspaceName}/apis/{apiName}`.
  *
  * @example
- * const x = new WorkspaceApis("name", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", path: ... });
+ * const x = new WorkspaceApi("name", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", path: ... });
  */
-export declare class WorkspaceApis extends $CustomResource {
+export declare class WorkspaceApi extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (serviceName). */
@@ -6065,7 +6065,7 @@ export declare class WorkspaceApis extends $CustomResource {
   /** The parent's name (workspaceName). */
   readonly workspaceName: $Output<string>;
   /** The resource's name; autonamed from the logical name when absent. */
-  readonly apisName: $Output<string>;
+  readonly apiName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
   /** API entity create of update properties. */
@@ -6114,11 +6114,11 @@ export declare class WorkspaceApis extends $CustomResource {
   readonly contact: $Output<outputs.ApiContactInformation | undefined>;
   /** License information for the API. */
   readonly license: $Output<outputs.ApiLicenseInformation | undefined>;
-  constructor(name: string, args: WorkspaceApisArgs, opts?: $Options);
+  constructor(name: string, args: WorkspaceApiArgs, opts?: $Options);
 }
 
-/** The args of {@link WorkspaceApis}: any property may be an Input (an Output of another resource, a promise). */
-export interface WorkspaceApisArgs {
+/** The args of {@link WorkspaceApi}: any property may be an Input (an Output of another resource, a promise). */
+export interface WorkspaceApiArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
   /** The parent's name (serviceName). */
@@ -6126,7 +6126,7 @@ export interface WorkspaceApisArgs {
   /** The parent's name (workspaceName). */
   workspaceName: $Input<string>;
   /** The resource's name; autonamed from the logical name when absent. */
-  apisName?: $Input<string>;
+  apiName?: $Input<string>;
   /** API entity create of update properties. */
   properties?: $DeepInput<inputs.ApiCreateOrUpdatePropertiesOrApiContractProperties>;
   /** Content value when Importing an API. */
@@ -6188,20 +6188,20 @@ export interface WorkspaceApisArgs {
   license?: $DeepInput<inputs.ApiLicenseInformation>;
 }
 
-/** The name args of an existing `Microsoft.ApiManagement/service/workspaces/apis` to read with {@link getWorkspaceApis}. */
-export interface GetWorkspaceApisArgs {
+/** The name args of an existing `Microsoft.ApiManagement/service/workspaces/apis` to read with {@link getWorkspaceApi}. */
+export interface GetWorkspaceApiArgs {
   resourceGroupName: $Input<string>;
   serviceName: $Input<string>;
   workspaceName: $Input<string>;
-  apisName: $Input<string>;
+  apiName: $Input<string>;
 }
-/** What {@link getWorkspaceApis} reads: the `Microsoft.ApiManagement/service/workspaces/apis` laid out as the class's outputs. */
-export interface WorkspaceApisState {
+/** What {@link getWorkspaceApi} reads: the `Microsoft.ApiManagement/service/workspaces/apis` laid out as the class's outputs. */
+export interface WorkspaceApiState {
   id: string;
   resourceGroupName: string;
   serviceName: string;
   workspaceName: string;
-  apisName: string;
+  apiName: string;
   name: string;
   properties?: outputs.ApiCreateOrUpdatePropertiesOrApiContractProperties;
   sourceApiId?: string;
@@ -6231,27 +6231,27 @@ export interface WorkspaceApisState {
  * Reads an existing `Microsoft.ApiManagement/service/workspaces/apis` without managing it (GET, api-version 2024-05-01); undefined when it does not exist.
  *
  * @example
- * const existing = getWorkspaceApis({ resourceGroupName: "...", serviceName: "...", workspaceName: "...", apisName: "..." });
+ * const existing = getWorkspaceApi({ resourceGroupName: "...", serviceName: "...", workspaceName: "...", apiName: "..." });
  */
-export declare function getWorkspaceApis(args: GetWorkspaceApisArgs): $Output<WorkspaceApisState | undefined>;
+export declare function getWorkspaceApi(args: GetWorkspaceApiArgs): $Output<WorkspaceApiState | undefined>;
 
 /**
  * `Microsoft.ApiManagement/service/workspaces/apis/diagnostics` (api-version 2024-05-01), at resource group scope.
  *
- * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/workspaces/{workspaceName}/apis/{apisName}/diagnostics/{diagnosticName}`.
+ * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/workspaces/{workspaceName}/apis/{apiName}/diagnostics/{diagnosticName}`.
  *
  * @example
- * const x = new WorkspaceApisDiagnostic("name", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", apisName: "...", loggerId: ... });
+ * const x = new WorkspaceApiDiagnostic("name", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", apiName: "...", loggerId: ... });
  */
-export declare class WorkspaceApisDiagnostic extends $CustomResource {
+export declare class WorkspaceApiDiagnostic extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (serviceName). */
   readonly serviceName: $Output<string>;
   /** The parent's name (workspaceName). */
   readonly workspaceName: $Output<string>;
-  /** The parent's name (apisName). */
-  readonly apisName: $Output<string>;
+  /** The parent's name (apiName). */
+  readonly apiName: $Output<string>;
   /** The resource's name; autonamed from the logical name when absent. */
   readonly diagnosticName: $Output<string>;
   /** The resource name */
@@ -6280,19 +6280,19 @@ export declare class WorkspaceApisDiagnostic extends $CustomResource {
   readonly operationNameFormat: $Output<"Name" | "Url" | (string & {}) | undefined>;
   /** Emit custom metrics via emit-metric policy. Applicable only to Application Insights diagnostic settings. */
   readonly metrics: $Output<boolean | undefined>;
-  constructor(name: string, args: WorkspaceApisDiagnosticArgs, opts?: $Options);
+  constructor(name: string, args: WorkspaceApiDiagnosticArgs, opts?: $Options);
 }
 
-/** The args of {@link WorkspaceApisDiagnostic}: any property may be an Input (an Output of another resource, a promise). */
-export interface WorkspaceApisDiagnosticArgs {
+/** The args of {@link WorkspaceApiDiagnostic}: any property may be an Input (an Output of another resource, a promise). */
+export interface WorkspaceApiDiagnosticArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
   /** The parent's name (serviceName). */
   serviceName: $Input<string>;
   /** The parent's name (workspaceName). */
   workspaceName: $Input<string>;
-  /** The parent's name (apisName). */
-  apisName: $Input<string>;
+  /** The parent's name (apiName). */
+  apiName: $Input<string>;
   /** The resource's name; autonamed from the logical name when absent. */
   diagnosticName?: $Input<string>;
   /** Diagnostic entity contract properties. */
@@ -6319,21 +6319,21 @@ export interface WorkspaceApisDiagnosticArgs {
   metrics?: $DeepInput<boolean>;
 }
 
-/** The name args of an existing `Microsoft.ApiManagement/service/workspaces/apis/diagnostics` to read with {@link getWorkspaceApisDiagnostic}. */
-export interface GetWorkspaceApisDiagnosticArgs {
+/** The name args of an existing `Microsoft.ApiManagement/service/workspaces/apis/diagnostics` to read with {@link getWorkspaceApiDiagnostic}. */
+export interface GetWorkspaceApiDiagnosticArgs {
   resourceGroupName: $Input<string>;
   serviceName: $Input<string>;
   workspaceName: $Input<string>;
-  apisName: $Input<string>;
+  apiName: $Input<string>;
   diagnosticName: $Input<string>;
 }
-/** What {@link getWorkspaceApisDiagnostic} reads: the `Microsoft.ApiManagement/service/workspaces/apis/diagnostics` laid out as the class's outputs. */
-export interface WorkspaceApisDiagnosticState {
+/** What {@link getWorkspaceApiDiagnostic} reads: the `Microsoft.ApiManagement/service/workspaces/apis/diagnostics` laid out as the class's outputs. */
+export interface WorkspaceApiDiagnosticState {
   id: string;
   resourceGroupName: string;
   serviceName: string;
   workspaceName: string;
-  apisName: string;
+  apiName: string;
   diagnosticName: string;
   name: string;
   type: "Microsoft.ApiManagement/service/workspaces/apis/diagnostics";
@@ -6353,27 +6353,27 @@ export interface WorkspaceApisDiagnosticState {
  * Reads an existing `Microsoft.ApiManagement/service/workspaces/apis/diagnostics` without managing it (GET, api-version 2024-05-01); undefined when it does not exist.
  *
  * @example
- * const existing = getWorkspaceApisDiagnostic({ resourceGroupName: "...", serviceName: "...", workspaceName: "...", apisName: "...", diagnosticName: "..." });
+ * const existing = getWorkspaceApiDiagnostic({ resourceGroupName: "...", serviceName: "...", workspaceName: "...", apiName: "...", diagnosticName: "..." });
  */
-export declare function getWorkspaceApisDiagnostic(args: GetWorkspaceApisDiagnosticArgs): $Output<WorkspaceApisDiagnosticState | undefined>;
+export declare function getWorkspaceApiDiagnostic(args: GetWorkspaceApiDiagnosticArgs): $Output<WorkspaceApiDiagnosticState | undefined>;
 
 /**
  * `Microsoft.ApiManagement/service/workspaces/apis/operations` (api-version 2024-05-01), at resource group scope.
  *
- * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/workspaces/{workspaceName}/apis/{apisName}/operations/{operationName}`.
+ * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/workspaces/{workspaceName}/apis/{apiName}/operations/{operationName}`.
  *
  * @example
- * const x = new ApisOperation("name", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", apisName: "...", displayName: ..., method: ..., urlTemplate: ... });
+ * const x = new ApiOperation("name", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", apiName: "...", displayName: ..., method: ..., urlTemplate: ... });
  */
-export declare class ApisOperation extends $CustomResource {
+export declare class ApiOperation extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (serviceName). */
   readonly serviceName: $Output<string>;
   /** The parent's name (workspaceName). */
   readonly workspaceName: $Output<string>;
-  /** The parent's name (apisName). */
-  readonly apisName: $Output<string>;
+  /** The parent's name (apiName). */
+  readonly apiName: $Output<string>;
   /** The resource's name; autonamed from the logical name when absent. */
   readonly operationName: $Output<string>;
   /** The resource name */
@@ -6398,19 +6398,19 @@ export declare class ApisOperation extends $CustomResource {
   readonly responses: $Output<outputs.ResponseContract[] | undefined>;
   /** Operation Policies */
   readonly policies: $Output<string | undefined>;
-  constructor(name: string, args: ApisOperationArgs, opts?: $Options);
+  constructor(name: string, args: ApiOperationArgs, opts?: $Options);
 }
 
-/** The args of {@link ApisOperation}: any property may be an Input (an Output of another resource, a promise). */
-export interface ApisOperationArgs {
+/** The args of {@link ApiOperation}: any property may be an Input (an Output of another resource, a promise). */
+export interface ApiOperationArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
   /** The parent's name (serviceName). */
   serviceName: $Input<string>;
   /** The parent's name (workspaceName). */
   workspaceName: $Input<string>;
-  /** The parent's name (apisName). */
-  apisName: $Input<string>;
+  /** The parent's name (apiName). */
+  apiName: $Input<string>;
   /** The resource's name; autonamed from the logical name when absent. */
   operationName?: $Input<string>;
   /** Properties of the Operation Contract. */
@@ -6433,21 +6433,21 @@ export interface ApisOperationArgs {
   policies?: $DeepInput<string>;
 }
 
-/** The name args of an existing `Microsoft.ApiManagement/service/workspaces/apis/operations` to read with {@link getApisOperation}. */
-export interface GetApisOperationArgs {
+/** The name args of an existing `Microsoft.ApiManagement/service/workspaces/apis/operations` to read with {@link getApiOperation}. */
+export interface GetApiOperationArgs {
   resourceGroupName: $Input<string>;
   serviceName: $Input<string>;
   workspaceName: $Input<string>;
-  apisName: $Input<string>;
+  apiName: $Input<string>;
   operationName: $Input<string>;
 }
-/** What {@link getApisOperation} reads: the `Microsoft.ApiManagement/service/workspaces/apis/operations` laid out as the class's outputs. */
-export interface ApisOperationState {
+/** What {@link getApiOperation} reads: the `Microsoft.ApiManagement/service/workspaces/apis/operations` laid out as the class's outputs. */
+export interface ApiOperationState {
   id: string;
   resourceGroupName: string;
   serviceName: string;
   workspaceName: string;
-  apisName: string;
+  apiName: string;
   operationName: string;
   name: string;
   type: "Microsoft.ApiManagement/service/workspaces/apis/operations";
@@ -6465,27 +6465,27 @@ export interface ApisOperationState {
  * Reads an existing `Microsoft.ApiManagement/service/workspaces/apis/operations` without managing it (GET, api-version 2024-05-01); undefined when it does not exist.
  *
  * @example
- * const existing = getApisOperation({ resourceGroupName: "...", serviceName: "...", workspaceName: "...", apisName: "...", operationName: "..." });
+ * const existing = getApiOperation({ resourceGroupName: "...", serviceName: "...", workspaceName: "...", apiName: "...", operationName: "..." });
  */
-export declare function getApisOperation(args: GetApisOperationArgs): $Output<ApisOperationState | undefined>;
+export declare function getApiOperation(args: GetApiOperationArgs): $Output<ApiOperationState | undefined>;
 
 /**
  * `Microsoft.ApiManagement/service/workspaces/apis/operations/policies` (api-version 2024-05-01), at resource group scope.
  *
- * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/workspaces/{workspaceName}/apis/{apisName}/operations/{operationName}/policies/{policyName}`.
+ * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/workspaces/{workspaceName}/apis/{apiName}/operations/{operationName}/policies/{policyName}`.
  *
  * @example
- * const x = new ApisOperationPolicy("name", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", apisName: "...", operationName: "...", value: ... });
+ * const x = new ApiOperationPolicy("name", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", apiName: "...", operationName: "...", value: ... });
  */
-export declare class ApisOperationPolicy extends $CustomResource {
+export declare class ApiOperationPolicy extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (serviceName). */
   readonly serviceName: $Output<string>;
   /** The parent's name (workspaceName). */
   readonly workspaceName: $Output<string>;
-  /** The parent's name (apisName). */
-  readonly apisName: $Output<string>;
+  /** The parent's name (apiName). */
+  readonly apiName: $Output<string>;
   /** The parent's name (operationName). */
   readonly operationName: $Output<string>;
   /** The resource's name; autonamed from the logical name when absent. */
@@ -6500,19 +6500,19 @@ export declare class ApisOperationPolicy extends $CustomResource {
   readonly value: $Output<string>;
   /** Format of the policyContent. */
   readonly format: $Output<"xml" | "xml-link" | "rawxml" | "rawxml-link" | (string & {}) | undefined>;
-  constructor(name: string, args: ApisOperationPolicyArgs, opts?: $Options);
+  constructor(name: string, args: ApiOperationPolicyArgs, opts?: $Options);
 }
 
-/** The args of {@link ApisOperationPolicy}: any property may be an Input (an Output of another resource, a promise). */
-export interface ApisOperationPolicyArgs {
+/** The args of {@link ApiOperationPolicy}: any property may be an Input (an Output of another resource, a promise). */
+export interface ApiOperationPolicyArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
   /** The parent's name (serviceName). */
   serviceName: $Input<string>;
   /** The parent's name (workspaceName). */
   workspaceName: $Input<string>;
-  /** The parent's name (apisName). */
-  apisName: $Input<string>;
+  /** The parent's name (apiName). */
+  apiName: $Input<string>;
   /** The parent's name (operationName). */
   operationName: $Input<string>;
   /** The resource's name; autonamed from the logical name when absent. */
@@ -6525,22 +6525,22 @@ export interface ApisOperationPolicyArgs {
   format?: $DeepInput<"xml" | "xml-link" | "rawxml" | "rawxml-link" | (string & {})>;
 }
 
-/** The name args of an existing `Microsoft.ApiManagement/service/workspaces/apis/operations/policies` to read with {@link getApisOperationPolicy}. */
-export interface GetApisOperationPolicyArgs {
+/** The name args of an existing `Microsoft.ApiManagement/service/workspaces/apis/operations/policies` to read with {@link getApiOperationPolicy}. */
+export interface GetApiOperationPolicyArgs {
   resourceGroupName: $Input<string>;
   serviceName: $Input<string>;
   workspaceName: $Input<string>;
-  apisName: $Input<string>;
+  apiName: $Input<string>;
   operationName: $Input<string>;
   policyName: $Input<string>;
 }
-/** What {@link getApisOperationPolicy} reads: the `Microsoft.ApiManagement/service/workspaces/apis/operations/policies` laid out as the class's outputs. */
-export interface ApisOperationPolicyState {
+/** What {@link getApiOperationPolicy} reads: the `Microsoft.ApiManagement/service/workspaces/apis/operations/policies` laid out as the class's outputs. */
+export interface ApiOperationPolicyState {
   id: string;
   resourceGroupName: string;
   serviceName: string;
   workspaceName: string;
-  apisName: string;
+  apiName: string;
   operationName: string;
   policyName: "policy" | (string & {});
   name: "policy" | (string & {});
@@ -6553,27 +6553,27 @@ export interface ApisOperationPolicyState {
  * Reads an existing `Microsoft.ApiManagement/service/workspaces/apis/operations/policies` without managing it (GET, api-version 2024-05-01); undefined when it does not exist.
  *
  * @example
- * const existing = getApisOperationPolicy({ resourceGroupName: "...", serviceName: "...", workspaceName: "...", apisName: "...", operationName: "...", policyName: "..." });
+ * const existing = getApiOperationPolicy({ resourceGroupName: "...", serviceName: "...", workspaceName: "...", apiName: "...", operationName: "...", policyName: "..." });
  */
-export declare function getApisOperationPolicy(args: GetApisOperationPolicyArgs): $Output<ApisOperationPolicyState | undefined>;
+export declare function getApiOperationPolicy(args: GetApiOperationPolicyArgs): $Output<ApiOperationPolicyState | undefined>;
 
 /**
  * `Microsoft.ApiManagement/service/workspaces/apis/policies` (api-version 2024-05-01), at resource group scope.
  *
- * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/workspaces/{workspaceName}/apis/{apisName}/policies/{policyName}`.
+ * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/workspaces/{workspaceName}/apis/{apiName}/policies/{policyName}`.
  *
  * @example
- * const x = new WorkspaceApisPolicy("name", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", apisName: "...", value: ... });
+ * const x = new WorkspaceApiPolicy("name", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", apiName: "...", value: ... });
  */
-export declare class WorkspaceApisPolicy extends $CustomResource {
+export declare class WorkspaceApiPolicy extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (serviceName). */
   readonly serviceName: $Output<string>;
   /** The parent's name (workspaceName). */
   readonly workspaceName: $Output<string>;
-  /** The parent's name (apisName). */
-  readonly apisName: $Output<string>;
+  /** The parent's name (apiName). */
+  readonly apiName: $Output<string>;
   /** The resource's name; autonamed from the logical name when absent. */
   readonly policyName: $Output<"policy" | (string & {})>;
   /** The resource name */
@@ -6586,19 +6586,19 @@ export declare class WorkspaceApisPolicy extends $CustomResource {
   readonly value: $Output<string>;
   /** Format of the policyContent. */
   readonly format: $Output<"xml" | "xml-link" | "rawxml" | "rawxml-link" | (string & {}) | undefined>;
-  constructor(name: string, args: WorkspaceApisPolicyArgs, opts?: $Options);
+  constructor(name: string, args: WorkspaceApiPolicyArgs, opts?: $Options);
 }
 
-/** The args of {@link WorkspaceApisPolicy}: any property may be an Input (an Output of another resource, a promise). */
-export interface WorkspaceApisPolicyArgs {
+/** The args of {@link WorkspaceApiPolicy}: any property may be an Input (an Output of another resource, a promise). */
+export interface WorkspaceApiPolicyArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
   /** The parent's name (serviceName). */
   serviceName: $Input<string>;
   /** The parent's name (workspaceName). */
   workspaceName: $Input<string>;
-  /** The parent's name (apisName). */
-  apisName: $Input<string>;
+  /** The parent's name (apiName). */
+  apiName: $Input<string>;
   /** The resource's name; autonamed from the logical name when absent. */
   policyName?: $Input<"policy" | (string & {})>;
   /** Properties of the Policy. */
@@ -6609,21 +6609,21 @@ export interface WorkspaceApisPolicyArgs {
   format?: $DeepInput<"xml" | "xml-link" | "rawxml" | "rawxml-link" | (string & {})>;
 }
 
-/** The name args of an existing `Microsoft.ApiManagement/service/workspaces/apis/policies` to read with {@link getWorkspaceApisPolicy}. */
-export interface GetWorkspaceApisPolicyArgs {
+/** The name args of an existing `Microsoft.ApiManagement/service/workspaces/apis/policies` to read with {@link getWorkspaceApiPolicy}. */
+export interface GetWorkspaceApiPolicyArgs {
   resourceGroupName: $Input<string>;
   serviceName: $Input<string>;
   workspaceName: $Input<string>;
-  apisName: $Input<string>;
+  apiName: $Input<string>;
   policyName: $Input<string>;
 }
-/** What {@link getWorkspaceApisPolicy} reads: the `Microsoft.ApiManagement/service/workspaces/apis/policies` laid out as the class's outputs. */
-export interface WorkspaceApisPolicyState {
+/** What {@link getWorkspaceApiPolicy} reads: the `Microsoft.ApiManagement/service/workspaces/apis/policies` laid out as the class's outputs. */
+export interface WorkspaceApiPolicyState {
   id: string;
   resourceGroupName: string;
   serviceName: string;
   workspaceName: string;
-  apisName: string;
+  apiName: string;
   policyName: "policy" | (string & {});
   name: "policy" | (string & {});
   type: "Microsoft.ApiManagement/service/workspaces/apis/policies";
@@ -6635,27 +6635,27 @@ export interface WorkspaceApisPolicyState {
  * Reads an existing `Microsoft.ApiManagement/service/workspaces/apis/policies` without managing it (GET, api-version 2024-05-01); undefined when it does not exist.
  *
  * @example
- * const existing = getWorkspaceApisPolicy({ resourceGroupName: "...", serviceName: "...", workspaceName: "...", apisName: "...", policyName: "..." });
+ * const existing = getWorkspaceApiPolicy({ resourceGroupName: "...", serviceName: "...", workspaceName: "...", apiName: "...", policyName: "..." });
  */
-export declare function getWorkspaceApisPolicy(args: GetWorkspaceApisPolicyArgs): $Output<WorkspaceApisPolicyState | undefined>;
+export declare function getWorkspaceApiPolicy(args: GetWorkspaceApiPolicyArgs): $Output<WorkspaceApiPolicyState | undefined>;
 
 /**
  * `Microsoft.ApiManagement/service/workspaces/apis/releases` (api-version 2024-05-01), at resource group scope.
  *
- * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/workspaces/{workspaceName}/apis/{apisName}/releases/{releaseName}`.
+ * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/workspaces/{workspaceName}/apis/{apiName}/releases/{releaseName}`.
  *
  * @example
- * const x = new ApisRelease("name", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", apisName: "..." });
+ * const x = new ApiRelease("name", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", apiName: "..." });
  */
-export declare class ApisRelease extends $CustomResource {
+export declare class ApiRelease extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (serviceName). */
   readonly serviceName: $Output<string>;
   /** The parent's name (workspaceName). */
   readonly workspaceName: $Output<string>;
-  /** The parent's name (apisName). */
-  readonly apisName: $Output<string>;
+  /** The parent's name (apiName). */
+  readonly apiName: $Output<string>;
   /** The resource's name; autonamed from the logical name when absent. */
   readonly releaseName: $Output<string>;
   /** The resource name */
@@ -6672,19 +6672,19 @@ export declare class ApisRelease extends $CustomResource {
   readonly updatedDateTime: $Output<string | undefined>;
   /** Release Notes */
   readonly notes: $Output<string | undefined>;
-  constructor(name: string, args: ApisReleaseArgs, opts?: $Options);
+  constructor(name: string, args: ApiReleaseArgs, opts?: $Options);
 }
 
-/** The args of {@link ApisRelease}: any property may be an Input (an Output of another resource, a promise). */
-export interface ApisReleaseArgs {
+/** The args of {@link ApiRelease}: any property may be an Input (an Output of another resource, a promise). */
+export interface ApiReleaseArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
   /** The parent's name (serviceName). */
   serviceName: $Input<string>;
   /** The parent's name (workspaceName). */
   workspaceName: $Input<string>;
-  /** The parent's name (apisName). */
-  apisName: $Input<string>;
+  /** The parent's name (apiName). */
+  apiName: $Input<string>;
   /** The resource's name; autonamed from the logical name when absent. */
   releaseName?: $Input<string>;
   /** ApiRelease entity contract properties. */
@@ -6695,21 +6695,21 @@ export interface ApisReleaseArgs {
   notes?: $DeepInput<string>;
 }
 
-/** The name args of an existing `Microsoft.ApiManagement/service/workspaces/apis/releases` to read with {@link getApisRelease}. */
-export interface GetApisReleaseArgs {
+/** The name args of an existing `Microsoft.ApiManagement/service/workspaces/apis/releases` to read with {@link getApiRelease}. */
+export interface GetApiReleaseArgs {
   resourceGroupName: $Input<string>;
   serviceName: $Input<string>;
   workspaceName: $Input<string>;
-  apisName: $Input<string>;
+  apiName: $Input<string>;
   releaseName: $Input<string>;
 }
-/** What {@link getApisRelease} reads: the `Microsoft.ApiManagement/service/workspaces/apis/releases` laid out as the class's outputs. */
-export interface ApisReleaseState {
+/** What {@link getApiRelease} reads: the `Microsoft.ApiManagement/service/workspaces/apis/releases` laid out as the class's outputs. */
+export interface ApiReleaseState {
   id: string;
   resourceGroupName: string;
   serviceName: string;
   workspaceName: string;
-  apisName: string;
+  apiName: string;
   releaseName: string;
   name: string;
   type: "Microsoft.ApiManagement/service/workspaces/apis/releases";
@@ -6723,27 +6723,27 @@ export interface ApisReleaseState {
  * Reads an existing `Microsoft.ApiManagement/service/workspaces/apis/releases` without managing it (GET, api-version 2024-05-01); undefined when it does not exist.
  *
  * @example
- * const existing = getApisRelease({ resourceGroupName: "...", serviceName: "...", workspaceName: "...", apisName: "...", releaseName: "..." });
+ * const existing = getApiRelease({ resourceGroupName: "...", serviceName: "...", workspaceName: "...", apiName: "...", releaseName: "..." });
  */
-export declare function getApisRelease(args: GetApisReleaseArgs): $Output<ApisReleaseState | undefined>;
+export declare function getApiRelease(args: GetApiReleaseArgs): $Output<ApiReleaseState | undefined>;
 
 /**
  * `Microsoft.ApiManagement/service/workspaces/apis/schemas` (api-version 2024-05-01), at resource group scope.
  *
- * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/workspaces/{workspaceName}/apis/{apisName}/schemas/{schemaName}`.
+ * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/workspaces/{workspaceName}/apis/{apiName}/schemas/{schemaName}`.
  *
  * @example
- * const x = new WorkspaceApisSchema("name", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", apisName: "...", contentType: ..., document: ... });
+ * const x = new WorkspaceApiSchema("name", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", apiName: "...", contentType: ..., document: ... });
  */
-export declare class WorkspaceApisSchema extends $CustomResource {
+export declare class WorkspaceApiSchema extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (serviceName). */
   readonly serviceName: $Output<string>;
   /** The parent's name (workspaceName). */
   readonly workspaceName: $Output<string>;
-  /** The parent's name (apisName). */
-  readonly apisName: $Output<string>;
+  /** The parent's name (apiName). */
+  readonly apiName: $Output<string>;
   /** The resource's name; autonamed from the logical name when absent. */
   readonly schemaName: $Output<string>;
   /** The resource name */
@@ -6758,19 +6758,19 @@ export declare class WorkspaceApisSchema extends $CustomResource {
   readonly document: $Output<outputs.SchemaDocumentProperties>;
   /** The provisioning state */
   readonly provisioningState: $Output<string | undefined>;
-  constructor(name: string, args: WorkspaceApisSchemaArgs, opts?: $Options);
+  constructor(name: string, args: WorkspaceApiSchemaArgs, opts?: $Options);
 }
 
-/** The args of {@link WorkspaceApisSchema}: any property may be an Input (an Output of another resource, a promise). */
-export interface WorkspaceApisSchemaArgs {
+/** The args of {@link WorkspaceApiSchema}: any property may be an Input (an Output of another resource, a promise). */
+export interface WorkspaceApiSchemaArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
   /** The parent's name (serviceName). */
   serviceName: $Input<string>;
   /** The parent's name (workspaceName). */
   workspaceName: $Input<string>;
-  /** The parent's name (apisName). */
-  apisName: $Input<string>;
+  /** The parent's name (apiName). */
+  apiName: $Input<string>;
   /** The resource's name; autonamed from the logical name when absent. */
   schemaName?: $Input<string>;
   /** Properties of the API Schema. */
@@ -6781,21 +6781,21 @@ export interface WorkspaceApisSchemaArgs {
   document: $DeepInput<inputs.SchemaDocumentProperties>;
 }
 
-/** The name args of an existing `Microsoft.ApiManagement/service/workspaces/apis/schemas` to read with {@link getWorkspaceApisSchema}. */
-export interface GetWorkspaceApisSchemaArgs {
+/** The name args of an existing `Microsoft.ApiManagement/service/workspaces/apis/schemas` to read with {@link getWorkspaceApiSchema}. */
+export interface GetWorkspaceApiSchemaArgs {
   resourceGroupName: $Input<string>;
   serviceName: $Input<string>;
   workspaceName: $Input<string>;
-  apisName: $Input<string>;
+  apiName: $Input<string>;
   schemaName: $Input<string>;
 }
-/** What {@link getWorkspaceApisSchema} reads: the `Microsoft.ApiManagement/service/workspaces/apis/schemas` laid out as the class's outputs. */
-export interface WorkspaceApisSchemaState {
+/** What {@link getWorkspaceApiSchema} reads: the `Microsoft.ApiManagement/service/workspaces/apis/schemas` laid out as the class's outputs. */
+export interface WorkspaceApiSchemaState {
   id: string;
   resourceGroupName: string;
   serviceName: string;
   workspaceName: string;
-  apisName: string;
+  apiName: string;
   schemaName: string;
   name: string;
   type: "Microsoft.ApiManagement/service/workspaces/apis/schemas";
@@ -6808,9 +6808,9 @@ export interface WorkspaceApisSchemaState {
  * Reads an existing `Microsoft.ApiManagement/service/workspaces/apis/schemas` without managing it (GET, api-version 2024-05-01); undefined when it does not exist.
  *
  * @example
- * const existing = getWorkspaceApisSchema({ resourceGroupName: "...", serviceName: "...", workspaceName: "...", apisName: "...", schemaName: "..." });
+ * const existing = getWorkspaceApiSchema({ resourceGroupName: "...", serviceName: "...", workspaceName: "...", apiName: "...", schemaName: "..." });
  */
-export declare function getWorkspaceApisSchema(args: GetWorkspaceApisSchemaArgs): $Output<WorkspaceApisSchemaState | undefined>;
+export declare function getWorkspaceApiSchema(args: GetWorkspaceApiSchemaArgs): $Output<WorkspaceApiSchemaState | undefined>;
 
 /**
  * `Microsoft.ApiManagement/service/workspaces/apiVersionSets` (api-version 2024-05-01), at resource group scope.

@@ -226,16 +226,16 @@ export declare function getAcmCertificateSummary(args: GetAcmCertificateSummaryA
 /**
  * `Microsoft.AwsConnector/apiGatewayRestApis` (api-version 2024-12-01), at resource group scope.
  *
- * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/apiGatewayRestApis/{apiGatewayRestApisName}`.
+ * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/apiGatewayRestApis/{apiGatewayRestApiName}`.
  *
  * @example
- * const x = new ApiGatewayRestApis("name", { resourceGroupName: "..." });
+ * const x = new ApiGatewayRestApi("name", { resourceGroupName: "..." });
  */
-export declare class ApiGatewayRestApis extends $CustomResource {
+export declare class ApiGatewayRestApi extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
   /** The resource's name; autonamed from the logical name when absent. */
-  readonly apiGatewayRestApisName: $Output<string>;
+  readonly apiGatewayRestApiName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
   /** The resource type */
@@ -266,15 +266,15 @@ export declare class ApiGatewayRestApis extends $CustomResource {
   readonly awsTags: $Output<outputs.ApiGatewayRestApiPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
   readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
-  constructor(name: string, args: ApiGatewayRestApisArgs, opts?: $Options);
+  constructor(name: string, args: ApiGatewayRestApiArgs, opts?: $Options);
 }
 
-/** The args of {@link ApiGatewayRestApis}: any property may be an Input (an Output of another resource, a promise). */
-export interface ApiGatewayRestApisArgs {
+/** The args of {@link ApiGatewayRestApi}: any property may be an Input (an Output of another resource, a promise). */
+export interface ApiGatewayRestApiArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
   /** The resource's name; autonamed from the logical name when absent. */
-  apiGatewayRestApisName?: $Input<string>;
+  apiGatewayRestApiName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.ApiGatewayRestApiProperties>;
   /** Resource tags. */
@@ -299,16 +299,16 @@ export interface ApiGatewayRestApisArgs {
   awsTags?: $DeepInput<inputs.ApiGatewayRestApiPropertiesAwsTags>;
 }
 
-/** The name args of an existing `Microsoft.AwsConnector/apiGatewayRestApis` to read with {@link getApiGatewayRestApis}. */
-export interface GetApiGatewayRestApisArgs {
+/** The name args of an existing `Microsoft.AwsConnector/apiGatewayRestApis` to read with {@link getApiGatewayRestApi}. */
+export interface GetApiGatewayRestApiArgs {
   resourceGroupName: $Input<string>;
-  apiGatewayRestApisName: $Input<string>;
+  apiGatewayRestApiName: $Input<string>;
 }
-/** What {@link getApiGatewayRestApis} reads: the `Microsoft.AwsConnector/apiGatewayRestApis` laid out as the class's outputs. */
-export interface ApiGatewayRestApisState {
+/** What {@link getApiGatewayRestApi} reads: the `Microsoft.AwsConnector/apiGatewayRestApis` laid out as the class's outputs. */
+export interface ApiGatewayRestApiState {
   id: string;
   resourceGroupName: string;
-  apiGatewayRestApisName: string;
+  apiGatewayRestApiName: string;
   name: string;
   type: "Microsoft.AwsConnector/apiGatewayRestApis";
   properties?: outputs.ApiGatewayRestApiProperties;
@@ -329,9 +329,9 @@ export interface ApiGatewayRestApisState {
  * Reads an existing `Microsoft.AwsConnector/apiGatewayRestApis` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
  *
  * @example
- * const existing = getApiGatewayRestApis({ resourceGroupName: "...", apiGatewayRestApisName: "..." });
+ * const existing = getApiGatewayRestApi({ resourceGroupName: "...", apiGatewayRestApiName: "..." });
  */
-export declare function getApiGatewayRestApis(args: GetApiGatewayRestApisArgs): $Output<ApiGatewayRestApisState | undefined>;
+export declare function getApiGatewayRestApi(args: GetApiGatewayRestApiArgs): $Output<ApiGatewayRestApiState | undefined>;
 
 /**
  * `Microsoft.AwsConnector/apiGatewayStages` (api-version 2024-12-01), at resource group scope.
@@ -446,16 +446,16 @@ export declare function getApiGatewayStage(args: GetApiGatewayStageArgs): $Outpu
 /**
  * `Microsoft.AwsConnector/appSyncGraphqlApis` (api-version 2024-12-01), at resource group scope.
  *
- * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/appSyncGraphqlApis/{appSyncGraphqlApisName}`.
+ * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/appSyncGraphqlApis/{appSyncGraphqlApiName}`.
  *
  * @example
- * const x = new AppSyncGraphqlApis("name", { resourceGroupName: "..." });
+ * const x = new AppSyncGraphqlApi("name", { resourceGroupName: "..." });
  */
-export declare class AppSyncGraphqlApis extends $CustomResource {
+export declare class AppSyncGraphqlApi extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
   /** The resource's name; autonamed from the logical name when absent. */
-  readonly appSyncGraphqlApisName: $Output<string>;
+  readonly appSyncGraphqlApiName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
   /** The resource type */
@@ -486,15 +486,15 @@ export declare class AppSyncGraphqlApis extends $CustomResource {
   readonly awsTags: $Output<outputs.AppSyncGraphqlApiPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
   readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
-  constructor(name: string, args: AppSyncGraphqlApisArgs, opts?: $Options);
+  constructor(name: string, args: AppSyncGraphqlApiArgs, opts?: $Options);
 }
 
-/** The args of {@link AppSyncGraphqlApis}: any property may be an Input (an Output of another resource, a promise). */
-export interface AppSyncGraphqlApisArgs {
+/** The args of {@link AppSyncGraphqlApi}: any property may be an Input (an Output of another resource, a promise). */
+export interface AppSyncGraphqlApiArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
   /** The resource's name; autonamed from the logical name when absent. */
-  appSyncGraphqlApisName?: $Input<string>;
+  appSyncGraphqlApiName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.AppSyncGraphqlApiProperties>;
   /** Resource tags. */
@@ -519,16 +519,16 @@ export interface AppSyncGraphqlApisArgs {
   awsTags?: $DeepInput<inputs.AppSyncGraphqlApiPropertiesAwsTags>;
 }
 
-/** The name args of an existing `Microsoft.AwsConnector/appSyncGraphqlApis` to read with {@link getAppSyncGraphqlApis}. */
-export interface GetAppSyncGraphqlApisArgs {
+/** The name args of an existing `Microsoft.AwsConnector/appSyncGraphqlApis` to read with {@link getAppSyncGraphqlApi}. */
+export interface GetAppSyncGraphqlApiArgs {
   resourceGroupName: $Input<string>;
-  appSyncGraphqlApisName: $Input<string>;
+  appSyncGraphqlApiName: $Input<string>;
 }
-/** What {@link getAppSyncGraphqlApis} reads: the `Microsoft.AwsConnector/appSyncGraphqlApis` laid out as the class's outputs. */
-export interface AppSyncGraphqlApisState {
+/** What {@link getAppSyncGraphqlApi} reads: the `Microsoft.AwsConnector/appSyncGraphqlApis` laid out as the class's outputs. */
+export interface AppSyncGraphqlApiState {
   id: string;
   resourceGroupName: string;
-  appSyncGraphqlApisName: string;
+  appSyncGraphqlApiName: string;
   name: string;
   type: "Microsoft.AwsConnector/appSyncGraphqlApis";
   properties?: outputs.AppSyncGraphqlApiProperties;
@@ -549,9 +549,9 @@ export interface AppSyncGraphqlApisState {
  * Reads an existing `Microsoft.AwsConnector/appSyncGraphqlApis` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
  *
  * @example
- * const existing = getAppSyncGraphqlApis({ resourceGroupName: "...", appSyncGraphqlApisName: "..." });
+ * const existing = getAppSyncGraphqlApi({ resourceGroupName: "...", appSyncGraphqlApiName: "..." });
  */
-export declare function getAppSyncGraphqlApis(args: GetAppSyncGraphqlApisArgs): $Output<AppSyncGraphqlApisState | undefined>;
+export declare function getAppSyncGraphqlApi(args: GetAppSyncGraphqlApiArgs): $Output<AppSyncGraphqlApiState | undefined>;
 
 /**
  * `Microsoft.AwsConnector/autoScalingAutoScalingGroups` (api-version 2024-12-01), at resource group scope.

@@ -501,22 +501,22 @@ export interface OfferState {
  */
 export declare function getOffer(args: GetOfferArgs): $Output<OfferState | undefined>;
 
-/** The name args of an existing `Microsoft.AzureStackHCI/clusters/publishers/offers/skus` to read with {@link getSkus}. */
-export interface GetSkusArgs {
+/** The name args of an existing `Microsoft.AzureStackHCI/clusters/publishers/offers/skus` to read with {@link getSku}. */
+export interface GetSkuArgs {
   resourceGroupName: $Input<string>;
   clusterName: $Input<string>;
   publisherName: $Input<string>;
   offerName: $Input<string>;
-  skusName: $Input<string>;
+  skuName: $Input<string>;
 }
-/** What {@link getSkus} reads: the `Microsoft.AzureStackHCI/clusters/publishers/offers/skus` laid out as the class's outputs. */
-export interface SkusState {
+/** What {@link getSku} reads: the `Microsoft.AzureStackHCI/clusters/publishers/offers/skus` laid out as the class's outputs. */
+export interface SkuState {
   id: string;
   resourceGroupName: string;
   clusterName: string;
   publisherName: string;
   offerName: string;
-  skusName: string;
+  skuName: string;
   name: string;
   type: "Microsoft.AzureStackHCI/clusters/publishers/offers/skus";
   properties?: outputs.SkuProperties;
@@ -532,9 +532,9 @@ export interface SkusState {
  * Reads an existing `Microsoft.AzureStackHCI/clusters/publishers/offers/skus` without managing it (GET, api-version 2026-04-30); undefined when it does not exist.
  *
  * @example
- * const existing = getSkus({ resourceGroupName: "...", clusterName: "...", publisherName: "...", offerName: "...", skusName: "..." });
+ * const existing = getSku({ resourceGroupName: "...", clusterName: "...", publisherName: "...", offerName: "...", skuName: "..." });
  */
-export declare function getSkus(args: GetSkusArgs): $Output<SkusState | undefined>;
+export declare function getSku(args: GetSkuArgs): $Output<SkuState | undefined>;
 
 /**
  * `Microsoft.AzureStackHCI/clusters/securitySettings` (api-version 2026-04-30), at resource group scope.

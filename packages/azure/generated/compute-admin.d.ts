@@ -6,12 +6,12 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 /**
  * `Microsoft.Compute.Admin/locations/artifactTypes/publishers/offers/skus/versions` (api-version 2021-09-01), at subscription scope.
  *
- * Id: `/subscriptions/{subscriptionId}/providers/Microsoft.Compute.Admin/locations/{location}/artifactTypes/{artifactTypeName}/publishers/{publisherName}/offers/{offerName}/skus/{skusName}/versions/{versionName}`.
+ * Id: `/subscriptions/{subscriptionId}/providers/Microsoft.Compute.Admin/locations/{location}/artifactTypes/{artifactTypeName}/publishers/{publisherName}/offers/{offerName}/skus/{skuName}/versions/{versionName}`.
  *
  * @example
- * const x = new SkusVersion("name", { location: "...", artifactTypeName: "...", publisherName: "...", offerName: "...", skusName: "..." });
+ * const x = new SkuVersion("name", { location: "...", artifactTypeName: "...", publisherName: "...", offerName: "...", skuName: "..." });
  */
-export declare class SkusVersion extends $CustomResource {
+export declare class SkuVersion extends $CustomResource {
   /** The parent's name (location). */
   readonly location: $Output<string>;
   /** The parent's name (artifactTypeName). */
@@ -20,8 +20,8 @@ export declare class SkusVersion extends $CustomResource {
   readonly publisherName: $Output<string>;
   /** The parent's name (offerName). */
   readonly offerName: $Output<string>;
-  /** The parent's name (skusName). */
-  readonly skusName: $Output<string>;
+  /** The parent's name (skuName). */
+  readonly skuName: $Output<string>;
   /** The resource's name; autonamed from the logical name when absent. */
   readonly versionName: $Output<string>;
   /** The resource name */
@@ -38,11 +38,11 @@ export declare class SkusVersion extends $CustomResource {
   readonly details: $Output<outputs.ImageDetails | undefined>;
   /** Provisioning status of the platform image. */
   readonly provisioningState: $Output<"Creating" | "Failed" | "Succeeded" | "Canceled" | undefined>;
-  constructor(name: string, args: SkusVersionArgs, opts?: $Options);
+  constructor(name: string, args: SkuVersionArgs, opts?: $Options);
 }
 
-/** The args of {@link SkusVersion}: any property may be an Input (an Output of another resource, a promise). */
-export interface SkusVersionArgs {
+/** The args of {@link SkuVersion}: any property may be an Input (an Output of another resource, a promise). */
+export interface SkuVersionArgs {
   /** The parent's name (location). */
   location: $Input<string>;
   /** The parent's name (artifactTypeName). */
@@ -51,8 +51,8 @@ export interface SkusVersionArgs {
   publisherName: $Input<string>;
   /** The parent's name (offerName). */
   offerName: $Input<string>;
-  /** The parent's name (skusName). */
-  skusName: $Input<string>;
+  /** The parent's name (skuName). */
+  skuName: $Input<string>;
   /** The resource's name; autonamed from the logical name when absent. */
   versionName?: $Input<string>;
   /** Platform image properties. */
@@ -67,23 +67,23 @@ export interface SkusVersionArgs {
   provisioningState?: $DeepInput<"Creating" | "Failed" | "Succeeded" | "Canceled">;
 }
 
-/** The name args of an existing `Microsoft.Compute.Admin/locations/artifactTypes/publishers/offers/skus/versions` to read with {@link getSkusVersion}. */
-export interface GetSkusVersionArgs {
+/** The name args of an existing `Microsoft.Compute.Admin/locations/artifactTypes/publishers/offers/skus/versions` to read with {@link getSkuVersion}. */
+export interface GetSkuVersionArgs {
   location: $Input<string>;
   artifactTypeName: $Input<string>;
   publisherName: $Input<string>;
   offerName: $Input<string>;
-  skusName: $Input<string>;
+  skuName: $Input<string>;
   versionName: $Input<string>;
 }
-/** What {@link getSkusVersion} reads: the `Microsoft.Compute.Admin/locations/artifactTypes/publishers/offers/skus/versions` laid out as the class's outputs. */
-export interface SkusVersionState {
+/** What {@link getSkuVersion} reads: the `Microsoft.Compute.Admin/locations/artifactTypes/publishers/offers/skus/versions` laid out as the class's outputs. */
+export interface SkuVersionState {
   id: string;
   location: string;
   artifactTypeName: string;
   publisherName: string;
   offerName: string;
-  skusName: string;
+  skuName: string;
   versionName: string;
   name: string;
   type: "Microsoft.Compute.Admin/locations/artifactTypes/publishers/offers/skus/versions";
@@ -97,9 +97,9 @@ export interface SkusVersionState {
  * Reads an existing `Microsoft.Compute.Admin/locations/artifactTypes/publishers/offers/skus/versions` without managing it (GET, api-version 2021-09-01); undefined when it does not exist.
  *
  * @example
- * const existing = getSkusVersion({ location: "...", artifactTypeName: "...", publisherName: "...", offerName: "...", skusName: "...", versionName: "..." });
+ * const existing = getSkuVersion({ location: "...", artifactTypeName: "...", publisherName: "...", offerName: "...", skuName: "...", versionName: "..." });
  */
-export declare function getSkusVersion(args: GetSkusVersionArgs): $Output<SkusVersionState | undefined>;
+export declare function getSkuVersion(args: GetSkuVersionArgs): $Output<SkuVersionState | undefined>;
 
 /**
  * `Microsoft.Compute.Admin/locations/artifactTypes/publishers/types/versions` (api-version 2021-09-01), at subscription scope.

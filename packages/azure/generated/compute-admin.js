@@ -3,8 +3,8 @@
 import { defineModule } from "../src/generic/define.js";
 
 const $m = defineModule("compute-admin");
-export const SkusVersion = $m.resource("SkusVersion");
-export const getSkusVersion = $m.lookup("SkusVersion");
+export const SkuVersion = $m.resource("SkuVersion");
+export const getSkuVersion = $m.lookup("SkuVersion");
 export const Version = $m.resource("Version");
 export const getVersion = $m.lookup("Version");
 export const getComputeScaleUnit = $m.lookup("ComputeScaleUnit");

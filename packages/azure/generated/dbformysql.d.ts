@@ -406,18 +406,18 @@ export declare function getBackup(args: GetBackupArgs): $Output<BackupState | un
 /**
  * `Microsoft.DBforMySQL/flexibleServers/backupsV2` (api-version 2024-12-30), at resource group scope.
  *
- * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DBforMySQL/flexibleServers/{flexibleServerName}/backupsV2/{backupsV2Name}`.
+ * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DBforMySQL/flexibleServers/{flexibleServerName}/backupsV2/{backupV2Name}`.
  *
  * @example
- * const x = new BackupsV2("name", { resourceGroupName: "...", flexibleServerName: "..." });
+ * const x = new BackupV2("name", { resourceGroupName: "...", flexibleServerName: "..." });
  */
-export declare class BackupsV2 extends $CustomResource {
+export declare class BackupV2 extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (flexibleServerName). */
   readonly flexibleServerName: $Output<string>;
   /** The resource's name; autonamed from the logical name when absent. */
-  readonly backupsV2Name: $Output<string>;
+  readonly backupV2Name: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
   /** The resource type */
@@ -435,17 +435,17 @@ export declare class BackupsV2 extends $CustomResource {
   readonly source: $Output<string | undefined>;
   /** The provisioning state of backup resource. */
   readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | "Canceled" | (string & {}) | undefined>;
-  constructor(name: string, args: BackupsV2Args, opts?: $Options);
+  constructor(name: string, args: BackupV2Args, opts?: $Options);
 }
 
-/** The args of {@link BackupsV2}: any property may be an Input (an Output of another resource, a promise). */
-export interface BackupsV2Args {
+/** The args of {@link BackupV2}: any property may be an Input (an Output of another resource, a promise). */
+export interface BackupV2Args {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
   /** The parent's name (flexibleServerName). */
   flexibleServerName: $Input<string>;
   /** The resource's name; autonamed from the logical name when absent. */
-  backupsV2Name?: $Input<string>;
+  backupV2Name?: $Input<string>;
   /** The properties of a server backup. */
   properties?: $DeepInput<inputs.ServerBackupPropertiesV2>;
   /** Backup name */
@@ -457,18 +457,18 @@ export interface BackupsV2Args {
   source?: $DeepInput<string>;
 }
 
-/** The name args of an existing `Microsoft.DBforMySQL/flexibleServers/backupsV2` to read with {@link getBackupsV2}. */
-export interface GetBackupsV2Args {
+/** The name args of an existing `Microsoft.DBforMySQL/flexibleServers/backupsV2` to read with {@link getBackupV2}. */
+export interface GetBackupV2Args {
   resourceGroupName: $Input<string>;
   flexibleServerName: $Input<string>;
-  backupsV2Name: $Input<string>;
+  backupV2Name: $Input<string>;
 }
-/** What {@link getBackupsV2} reads: the `Microsoft.DBforMySQL/flexibleServers/backupsV2` laid out as the class's outputs. */
-export interface BackupsV2State {
+/** What {@link getBackupV2} reads: the `Microsoft.DBforMySQL/flexibleServers/backupsV2` laid out as the class's outputs. */
+export interface BackupV2State {
   id: string;
   resourceGroupName: string;
   flexibleServerName: string;
-  backupsV2Name: string;
+  backupV2Name: string;
   name: string;
   type: "Microsoft.DBforMySQL/flexibleServers/backupsV2";
   properties?: outputs.ServerBackupPropertiesV2;
@@ -483,9 +483,9 @@ export interface BackupsV2State {
  * Reads an existing `Microsoft.DBforMySQL/flexibleServers/backupsV2` without managing it (GET, api-version 2024-12-30); undefined when it does not exist.
  *
  * @example
- * const existing = getBackupsV2({ resourceGroupName: "...", flexibleServerName: "...", backupsV2Name: "..." });
+ * const existing = getBackupV2({ resourceGroupName: "...", flexibleServerName: "...", backupV2Name: "..." });
  */
-export declare function getBackupsV2(args: GetBackupsV2Args): $Output<BackupsV2State | undefined>;
+export declare function getBackupV2(args: GetBackupV2Args): $Output<BackupV2State | undefined>;
 
 /**
  * `Microsoft.DBforMySQL/flexibleServers/configurations` (api-version 2024-12-30), at resource group scope.

@@ -1071,16 +1071,16 @@ export declare function getVirtualendpoint(args: GetVirtualendpointArgs): $Outpu
 /**
  * `Microsoft.DBforPostgreSQL/serverGroupsv2` (api-version 2022-11-08), at resource group scope.
  *
- * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DBforPostgreSQL/serverGroupsv2/{serverGroupsv2Name}`.
+ * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DBforPostgreSQL/serverGroupsv2/{serverGroupv2Name}`.
  *
  * @example
- * const x = new ServerGroupsv2("name", { resourceGroupName: "..." });
+ * const x = new ServerGroupv2("name", { resourceGroupName: "..." });
  */
-export declare class ServerGroupsv2 extends $CustomResource {
+export declare class ServerGroupv2 extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
   /** The resource's name; autonamed from the logical name when absent. */
-  readonly serverGroupsv2Name: $Output<string>;
+  readonly serverGroupv2Name: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
   /** The resource type */
@@ -1143,15 +1143,15 @@ export declare class ServerGroupsv2 extends $CustomResource {
   readonly earliestRestoreTime: $Output<string | undefined>;
   /** The private endpoint connections for a cluster. */
   readonly privateEndpointConnections: $Output<outputs.SimplePrivateEndpointConnection[] | undefined>;
-  constructor(name: string, args: ServerGroupsv2Args, opts?: $Options);
+  constructor(name: string, args: ServerGroupv2Args, opts?: $Options);
 }
 
-/** The args of {@link ServerGroupsv2}: any property may be an Input (an Output of another resource, a promise). */
-export interface ServerGroupsv2Args {
+/** The args of {@link ServerGroupv2}: any property may be an Input (an Output of another resource, a promise). */
+export interface ServerGroupv2Args {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
   /** The resource's name; autonamed from the logical name when absent. */
-  serverGroupsv2Name?: $Input<string>;
+  serverGroupv2Name?: $Input<string>;
   /** Properties of the cluster. */
   properties?: $DeepInput<inputs.ClusterProperties>;
   /** Resource tags. */
@@ -1198,16 +1198,16 @@ export interface ServerGroupsv2Args {
   pointInTimeUTC?: $DeepInput<string>;
 }
 
-/** The name args of an existing `Microsoft.DBforPostgreSQL/serverGroupsv2` to read with {@link getServerGroupsv2}. */
-export interface GetServerGroupsv2Args {
+/** The name args of an existing `Microsoft.DBforPostgreSQL/serverGroupsv2` to read with {@link getServerGroupv2}. */
+export interface GetServerGroupv2Args {
   resourceGroupName: $Input<string>;
-  serverGroupsv2Name: $Input<string>;
+  serverGroupv2Name: $Input<string>;
 }
-/** What {@link getServerGroupsv2} reads: the `Microsoft.DBforPostgreSQL/serverGroupsv2` laid out as the class's outputs. */
-export interface ServerGroupsv2State {
+/** What {@link getServerGroupv2} reads: the `Microsoft.DBforPostgreSQL/serverGroupsv2` laid out as the class's outputs. */
+export interface ServerGroupv2State {
   id: string;
   resourceGroupName: string;
-  serverGroupsv2Name: string;
+  serverGroupv2Name: string;
   name: string;
   type: "Microsoft.DBforPostgreSQL/serverGroupsv2";
   properties?: outputs.ClusterProperties;
@@ -1244,21 +1244,21 @@ export interface ServerGroupsv2State {
  * Reads an existing `Microsoft.DBforPostgreSQL/serverGroupsv2` without managing it (GET, api-version 2022-11-08); undefined when it does not exist.
  *
  * @example
- * const existing = getServerGroupsv2({ resourceGroupName: "...", serverGroupsv2Name: "..." });
+ * const existing = getServerGroupv2({ resourceGroupName: "...", serverGroupv2Name: "..." });
  */
-export declare function getServerGroupsv2(args: GetServerGroupsv2Args): $Output<ServerGroupsv2State | undefined>;
+export declare function getServerGroupv2(args: GetServerGroupv2Args): $Output<ServerGroupv2State | undefined>;
 
-/** The name args of an existing `Microsoft.DBforPostgreSQL/serverGroupsv2/configurations` to read with {@link getServerGroupsv2Configuration}. */
-export interface GetServerGroupsv2ConfigurationArgs {
+/** The name args of an existing `Microsoft.DBforPostgreSQL/serverGroupsv2/configurations` to read with {@link getServerGroupv2Configuration}. */
+export interface GetServerGroupv2ConfigurationArgs {
   resourceGroupName: $Input<string>;
-  serverGroupsv2Name: $Input<string>;
+  serverGroupv2Name: $Input<string>;
   configurationName: $Input<string>;
 }
-/** What {@link getServerGroupsv2Configuration} reads: the `Microsoft.DBforPostgreSQL/serverGroupsv2/configurations` laid out as the class's outputs. */
-export interface ServerGroupsv2ConfigurationState {
+/** What {@link getServerGroupv2Configuration} reads: the `Microsoft.DBforPostgreSQL/serverGroupsv2/configurations` laid out as the class's outputs. */
+export interface ServerGroupv2ConfigurationState {
   id: string;
   resourceGroupName: string;
-  serverGroupsv2Name: string;
+  serverGroupv2Name: string;
   configurationName: string;
   name: string;
   type: "Microsoft.DBforPostgreSQL/serverGroupsv2/configurations";
@@ -1275,23 +1275,23 @@ export interface ServerGroupsv2ConfigurationState {
  * Reads an existing `Microsoft.DBforPostgreSQL/serverGroupsv2/configurations` without managing it (GET, api-version 2022-11-08); undefined when it does not exist.
  *
  * @example
- * const existing = getServerGroupsv2Configuration({ resourceGroupName: "...", serverGroupsv2Name: "...", configurationName: "..." });
+ * const existing = getServerGroupv2Configuration({ resourceGroupName: "...", serverGroupv2Name: "...", configurationName: "..." });
  */
-export declare function getServerGroupsv2Configuration(args: GetServerGroupsv2ConfigurationArgs): $Output<ServerGroupsv2ConfigurationState | undefined>;
+export declare function getServerGroupv2Configuration(args: GetServerGroupv2ConfigurationArgs): $Output<ServerGroupv2ConfigurationState | undefined>;
 
 /**
  * `Microsoft.DBforPostgreSQL/serverGroupsv2/coordinatorConfigurations` (api-version 2022-11-08), at resource group scope.
  *
- * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DBforPostgreSQL/serverGroupsv2/{serverGroupsv2Name}/coordinatorConfigurations/{coordinatorConfigurationName}`.
+ * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DBforPostgreSQL/serverGroupsv2/{serverGroupv2Name}/coordinatorConfigurations/{coordinatorConfigurationName}`.
  *
  * @example
- * const x = new CoordinatorConfiguration("name", { resourceGroupName: "...", serverGroupsv2Name: "...", value: ... });
+ * const x = new CoordinatorConfiguration("name", { resourceGroupName: "...", serverGroupv2Name: "...", value: ... });
  */
 export declare class CoordinatorConfiguration extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The parent's name (serverGroupsv2Name). */
-  readonly serverGroupsv2Name: $Output<string>;
+  /** The parent's name (serverGroupv2Name). */
+  readonly serverGroupv2Name: $Output<string>;
   /** The resource's name; autonamed from the logical name when absent. */
   readonly coordinatorConfigurationName: $Output<string>;
   /** The resource name */
@@ -1325,8 +1325,8 @@ export declare class CoordinatorConfiguration extends $CustomResource {
 export interface CoordinatorConfigurationArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The parent's name (serverGroupsv2Name). */
-  serverGroupsv2Name: $Input<string>;
+  /** The parent's name (serverGroupv2Name). */
+  serverGroupv2Name: $Input<string>;
   /** The resource's name; autonamed from the logical name when absent. */
   coordinatorConfigurationName?: $Input<string>;
   /** The properties of a configuration. */
@@ -1338,14 +1338,14 @@ export interface CoordinatorConfigurationArgs {
 /** The name args of an existing `Microsoft.DBforPostgreSQL/serverGroupsv2/coordinatorConfigurations` to read with {@link getCoordinatorConfiguration}. */
 export interface GetCoordinatorConfigurationArgs {
   resourceGroupName: $Input<string>;
-  serverGroupsv2Name: $Input<string>;
+  serverGroupv2Name: $Input<string>;
   coordinatorConfigurationName: $Input<string>;
 }
 /** What {@link getCoordinatorConfiguration} reads: the `Microsoft.DBforPostgreSQL/serverGroupsv2/coordinatorConfigurations` laid out as the class's outputs. */
 export interface CoordinatorConfigurationState {
   id: string;
   resourceGroupName: string;
-  serverGroupsv2Name: string;
+  serverGroupv2Name: string;
   coordinatorConfigurationName: string;
   name: string;
   type: "Microsoft.DBforPostgreSQL/serverGroupsv2/coordinatorConfigurations";
@@ -1364,23 +1364,23 @@ export interface CoordinatorConfigurationState {
  * Reads an existing `Microsoft.DBforPostgreSQL/serverGroupsv2/coordinatorConfigurations` without managing it (GET, api-version 2022-11-08); undefined when it does not exist.
  *
  * @example
- * const existing = getCoordinatorConfiguration({ resourceGroupName: "...", serverGroupsv2Name: "...", coordinatorConfigurationName: "..." });
+ * const existing = getCoordinatorConfiguration({ resourceGroupName: "...", serverGroupv2Name: "...", coordinatorConfigurationName: "..." });
  */
 export declare function getCoordinatorConfiguration(args: GetCoordinatorConfigurationArgs): $Output<CoordinatorConfigurationState | undefined>;
 
 /**
  * `Microsoft.DBforPostgreSQL/serverGroupsv2/firewallRules` (api-version 2022-11-08), at resource group scope.
  *
- * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DBforPostgreSQL/serverGroupsv2/{serverGroupsv2Name}/firewallRules/{firewallRuleName}`.
+ * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DBforPostgreSQL/serverGroupsv2/{serverGroupv2Name}/firewallRules/{firewallRuleName}`.
  *
  * @example
- * const x = new ServerGroupsv2FirewallRule("name", { resourceGroupName: "...", serverGroupsv2Name: "...", startIpAddress: ..., endIpAddress: ... });
+ * const x = new ServerGroupv2FirewallRule("name", { resourceGroupName: "...", serverGroupv2Name: "...", startIpAddress: ..., endIpAddress: ... });
  */
-export declare class ServerGroupsv2FirewallRule extends $CustomResource {
+export declare class ServerGroupv2FirewallRule extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The parent's name (serverGroupsv2Name). */
-  readonly serverGroupsv2Name: $Output<string>;
+  /** The parent's name (serverGroupv2Name). */
+  readonly serverGroupv2Name: $Output<string>;
   /** The resource's name; autonamed from the logical name when absent. */
   readonly firewallRuleName: $Output<string>;
   /** The resource name */
@@ -1397,15 +1397,15 @@ export declare class ServerGroupsv2FirewallRule extends $CustomResource {
   readonly endIpAddress: $Output<string>;
   /** Provisioning state of the firewall rule. */
   readonly provisioningState: $Output<"Succeeded" | "Canceled" | "InProgress" | "Failed" | (string & {}) | undefined>;
-  constructor(name: string, args: ServerGroupsv2FirewallRuleArgs, opts?: $Options);
+  constructor(name: string, args: ServerGroupv2FirewallRuleArgs, opts?: $Options);
 }
 
-/** The args of {@link ServerGroupsv2FirewallRule}: any property may be an Input (an Output of another resource, a promise). */
-export interface ServerGroupsv2FirewallRuleArgs {
+/** The args of {@link ServerGroupv2FirewallRule}: any property may be an Input (an Output of another resource, a promise). */
+export interface ServerGroupv2FirewallRuleArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The parent's name (serverGroupsv2Name). */
-  serverGroupsv2Name: $Input<string>;
+  /** The parent's name (serverGroupv2Name). */
+  serverGroupv2Name: $Input<string>;
   /** The resource's name; autonamed from the logical name when absent. */
   firewallRuleName?: $Input<string>;
   /** The properties of a firewall rule. */
@@ -1416,17 +1416,17 @@ export interface ServerGroupsv2FirewallRuleArgs {
   endIpAddress: $DeepInput<string>;
 }
 
-/** The name args of an existing `Microsoft.DBforPostgreSQL/serverGroupsv2/firewallRules` to read with {@link getServerGroupsv2FirewallRule}. */
-export interface GetServerGroupsv2FirewallRuleArgs {
+/** The name args of an existing `Microsoft.DBforPostgreSQL/serverGroupsv2/firewallRules` to read with {@link getServerGroupv2FirewallRule}. */
+export interface GetServerGroupv2FirewallRuleArgs {
   resourceGroupName: $Input<string>;
-  serverGroupsv2Name: $Input<string>;
+  serverGroupv2Name: $Input<string>;
   firewallRuleName: $Input<string>;
 }
-/** What {@link getServerGroupsv2FirewallRule} reads: the `Microsoft.DBforPostgreSQL/serverGroupsv2/firewallRules` laid out as the class's outputs. */
-export interface ServerGroupsv2FirewallRuleState {
+/** What {@link getServerGroupv2FirewallRule} reads: the `Microsoft.DBforPostgreSQL/serverGroupsv2/firewallRules` laid out as the class's outputs. */
+export interface ServerGroupv2FirewallRuleState {
   id: string;
   resourceGroupName: string;
-  serverGroupsv2Name: string;
+  serverGroupv2Name: string;
   firewallRuleName: string;
   name: string;
   type: "Microsoft.DBforPostgreSQL/serverGroupsv2/firewallRules";
@@ -1440,23 +1440,23 @@ export interface ServerGroupsv2FirewallRuleState {
  * Reads an existing `Microsoft.DBforPostgreSQL/serverGroupsv2/firewallRules` without managing it (GET, api-version 2022-11-08); undefined when it does not exist.
  *
  * @example
- * const existing = getServerGroupsv2FirewallRule({ resourceGroupName: "...", serverGroupsv2Name: "...", firewallRuleName: "..." });
+ * const existing = getServerGroupv2FirewallRule({ resourceGroupName: "...", serverGroupv2Name: "...", firewallRuleName: "..." });
  */
-export declare function getServerGroupsv2FirewallRule(args: GetServerGroupsv2FirewallRuleArgs): $Output<ServerGroupsv2FirewallRuleState | undefined>;
+export declare function getServerGroupv2FirewallRule(args: GetServerGroupv2FirewallRuleArgs): $Output<ServerGroupv2FirewallRuleState | undefined>;
 
 /**
  * `Microsoft.DBforPostgreSQL/serverGroupsv2/nodeConfigurations` (api-version 2022-11-08), at resource group scope.
  *
- * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DBforPostgreSQL/serverGroupsv2/{serverGroupsv2Name}/nodeConfigurations/{nodeConfigurationName}`.
+ * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DBforPostgreSQL/serverGroupsv2/{serverGroupv2Name}/nodeConfigurations/{nodeConfigurationName}`.
  *
  * @example
- * const x = new NodeConfiguration("name", { resourceGroupName: "...", serverGroupsv2Name: "...", value: ... });
+ * const x = new NodeConfiguration("name", { resourceGroupName: "...", serverGroupv2Name: "...", value: ... });
  */
 export declare class NodeConfiguration extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The parent's name (serverGroupsv2Name). */
-  readonly serverGroupsv2Name: $Output<string>;
+  /** The parent's name (serverGroupv2Name). */
+  readonly serverGroupv2Name: $Output<string>;
   /** The resource's name; autonamed from the logical name when absent. */
   readonly nodeConfigurationName: $Output<string>;
   /** The resource name */
@@ -1490,8 +1490,8 @@ export declare class NodeConfiguration extends $CustomResource {
 export interface NodeConfigurationArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The parent's name (serverGroupsv2Name). */
-  serverGroupsv2Name: $Input<string>;
+  /** The parent's name (serverGroupv2Name). */
+  serverGroupv2Name: $Input<string>;
   /** The resource's name; autonamed from the logical name when absent. */
   nodeConfigurationName?: $Input<string>;
   /** The properties of a configuration. */
@@ -1503,14 +1503,14 @@ export interface NodeConfigurationArgs {
 /** The name args of an existing `Microsoft.DBforPostgreSQL/serverGroupsv2/nodeConfigurations` to read with {@link getNodeConfiguration}. */
 export interface GetNodeConfigurationArgs {
   resourceGroupName: $Input<string>;
-  serverGroupsv2Name: $Input<string>;
+  serverGroupv2Name: $Input<string>;
   nodeConfigurationName: $Input<string>;
 }
 /** What {@link getNodeConfiguration} reads: the `Microsoft.DBforPostgreSQL/serverGroupsv2/nodeConfigurations` laid out as the class's outputs. */
 export interface NodeConfigurationState {
   id: string;
   resourceGroupName: string;
-  serverGroupsv2Name: string;
+  serverGroupv2Name: string;
   nodeConfigurationName: string;
   name: string;
   type: "Microsoft.DBforPostgreSQL/serverGroupsv2/nodeConfigurations";
@@ -1529,23 +1529,23 @@ export interface NodeConfigurationState {
  * Reads an existing `Microsoft.DBforPostgreSQL/serverGroupsv2/nodeConfigurations` without managing it (GET, api-version 2022-11-08); undefined when it does not exist.
  *
  * @example
- * const existing = getNodeConfiguration({ resourceGroupName: "...", serverGroupsv2Name: "...", nodeConfigurationName: "..." });
+ * const existing = getNodeConfiguration({ resourceGroupName: "...", serverGroupv2Name: "...", nodeConfigurationName: "..." });
  */
 export declare function getNodeConfiguration(args: GetNodeConfigurationArgs): $Output<NodeConfigurationState | undefined>;
 
 /**
  * `Microsoft.DBforPostgreSQL/serverGroupsv2/privateEndpointConnections` (api-version 2022-11-08), at resource group scope.
  *
- * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DBforPostgreSQL/serverGroupsv2/{serverGroupsv2Name}/privateEndpointConnections/{privateEndpointConnectionName}`.
+ * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DBforPostgreSQL/serverGroupsv2/{serverGroupv2Name}/privateEndpointConnections/{privateEndpointConnectionName}`.
  *
  * @example
- * const x = new ServerGroupsv2PrivateEndpointConnection("name", { resourceGroupName: "...", serverGroupsv2Name: "...", privateLinkServiceConnectionState: ... });
+ * const x = new ServerGroupv2PrivateEndpointConnection("name", { resourceGroupName: "...", serverGroupv2Name: "...", privateLinkServiceConnectionState: ... });
  */
-export declare class ServerGroupsv2PrivateEndpointConnection extends $CustomResource {
+export declare class ServerGroupv2PrivateEndpointConnection extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The parent's name (serverGroupsv2Name). */
-  readonly serverGroupsv2Name: $Output<string>;
+  /** The parent's name (serverGroupv2Name). */
+  readonly serverGroupv2Name: $Output<string>;
   /** The resource's name; autonamed from the logical name when absent. */
   readonly privateEndpointConnectionName: $Output<string>;
   /** The resource name */
@@ -1564,15 +1564,15 @@ export declare class ServerGroupsv2PrivateEndpointConnection extends $CustomReso
   readonly privateLinkServiceConnectionState: $Output<outputs.PrivateLinkServiceConnectionState>;
   /** The provisioning state of the private endpoint connection resource. */
   readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {}) | undefined>;
-  constructor(name: string, args: ServerGroupsv2PrivateEndpointConnectionArgs, opts?: $Options);
+  constructor(name: string, args: ServerGroupv2PrivateEndpointConnectionArgs, opts?: $Options);
 }
 
-/** The args of {@link ServerGroupsv2PrivateEndpointConnection}: any property may be an Input (an Output of another resource, a promise). */
-export interface ServerGroupsv2PrivateEndpointConnectionArgs {
+/** The args of {@link ServerGroupv2PrivateEndpointConnection}: any property may be an Input (an Output of another resource, a promise). */
+export interface ServerGroupv2PrivateEndpointConnectionArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The parent's name (serverGroupsv2Name). */
-  serverGroupsv2Name: $Input<string>;
+  /** The parent's name (serverGroupv2Name). */
+  serverGroupv2Name: $Input<string>;
   /** The resource's name; autonamed from the logical name when absent. */
   privateEndpointConnectionName?: $Input<string>;
   /** Resource properties. */
@@ -1583,17 +1583,17 @@ export interface ServerGroupsv2PrivateEndpointConnectionArgs {
   privateLinkServiceConnectionState: $DeepInput<inputs.PrivateLinkServiceConnectionState>;
 }
 
-/** The name args of an existing `Microsoft.DBforPostgreSQL/serverGroupsv2/privateEndpointConnections` to read with {@link getServerGroupsv2PrivateEndpointConnection}. */
-export interface GetServerGroupsv2PrivateEndpointConnectionArgs {
+/** The name args of an existing `Microsoft.DBforPostgreSQL/serverGroupsv2/privateEndpointConnections` to read with {@link getServerGroupv2PrivateEndpointConnection}. */
+export interface GetServerGroupv2PrivateEndpointConnectionArgs {
   resourceGroupName: $Input<string>;
-  serverGroupsv2Name: $Input<string>;
+  serverGroupv2Name: $Input<string>;
   privateEndpointConnectionName: $Input<string>;
 }
-/** What {@link getServerGroupsv2PrivateEndpointConnection} reads: the `Microsoft.DBforPostgreSQL/serverGroupsv2/privateEndpointConnections` laid out as the class's outputs. */
-export interface ServerGroupsv2PrivateEndpointConnectionState {
+/** What {@link getServerGroupv2PrivateEndpointConnection} reads: the `Microsoft.DBforPostgreSQL/serverGroupsv2/privateEndpointConnections` laid out as the class's outputs. */
+export interface ServerGroupv2PrivateEndpointConnectionState {
   id: string;
   resourceGroupName: string;
-  serverGroupsv2Name: string;
+  serverGroupv2Name: string;
   privateEndpointConnectionName: string;
   name: string;
   type: "Microsoft.DBforPostgreSQL/serverGroupsv2/privateEndpointConnections";
@@ -1608,21 +1608,21 @@ export interface ServerGroupsv2PrivateEndpointConnectionState {
  * Reads an existing `Microsoft.DBforPostgreSQL/serverGroupsv2/privateEndpointConnections` without managing it (GET, api-version 2022-11-08); undefined when it does not exist.
  *
  * @example
- * const existing = getServerGroupsv2PrivateEndpointConnection({ resourceGroupName: "...", serverGroupsv2Name: "...", privateEndpointConnectionName: "..." });
+ * const existing = getServerGroupv2PrivateEndpointConnection({ resourceGroupName: "...", serverGroupv2Name: "...", privateEndpointConnectionName: "..." });
  */
-export declare function getServerGroupsv2PrivateEndpointConnection(args: GetServerGroupsv2PrivateEndpointConnectionArgs): $Output<ServerGroupsv2PrivateEndpointConnectionState | undefined>;
+export declare function getServerGroupv2PrivateEndpointConnection(args: GetServerGroupv2PrivateEndpointConnectionArgs): $Output<ServerGroupv2PrivateEndpointConnectionState | undefined>;
 
-/** The name args of an existing `Microsoft.DBforPostgreSQL/serverGroupsv2/privateLinkResources` to read with {@link getServerGroupsv2PrivateLinkResource}. */
-export interface GetServerGroupsv2PrivateLinkResourceArgs {
+/** The name args of an existing `Microsoft.DBforPostgreSQL/serverGroupsv2/privateLinkResources` to read with {@link getServerGroupv2PrivateLinkResource}. */
+export interface GetServerGroupv2PrivateLinkResourceArgs {
   resourceGroupName: $Input<string>;
-  serverGroupsv2Name: $Input<string>;
+  serverGroupv2Name: $Input<string>;
   privateLinkResourceName: $Input<string>;
 }
-/** What {@link getServerGroupsv2PrivateLinkResource} reads: the `Microsoft.DBforPostgreSQL/serverGroupsv2/privateLinkResources` laid out as the class's outputs. */
-export interface ServerGroupsv2PrivateLinkResourceState {
+/** What {@link getServerGroupv2PrivateLinkResource} reads: the `Microsoft.DBforPostgreSQL/serverGroupsv2/privateLinkResources` laid out as the class's outputs. */
+export interface ServerGroupv2PrivateLinkResourceState {
   id: string;
   resourceGroupName: string;
-  serverGroupsv2Name: string;
+  serverGroupv2Name: string;
   privateLinkResourceName: string;
   name: string;
   type: "Microsoft.DBforPostgreSQL/serverGroupsv2/privateLinkResources";
@@ -1636,23 +1636,23 @@ export interface ServerGroupsv2PrivateLinkResourceState {
  * Reads an existing `Microsoft.DBforPostgreSQL/serverGroupsv2/privateLinkResources` without managing it (GET, api-version 2022-11-08); undefined when it does not exist.
  *
  * @example
- * const existing = getServerGroupsv2PrivateLinkResource({ resourceGroupName: "...", serverGroupsv2Name: "...", privateLinkResourceName: "..." });
+ * const existing = getServerGroupv2PrivateLinkResource({ resourceGroupName: "...", serverGroupv2Name: "...", privateLinkResourceName: "..." });
  */
-export declare function getServerGroupsv2PrivateLinkResource(args: GetServerGroupsv2PrivateLinkResourceArgs): $Output<ServerGroupsv2PrivateLinkResourceState | undefined>;
+export declare function getServerGroupv2PrivateLinkResource(args: GetServerGroupv2PrivateLinkResourceArgs): $Output<ServerGroupv2PrivateLinkResourceState | undefined>;
 
 /**
  * `Microsoft.DBforPostgreSQL/serverGroupsv2/roles` (api-version 2022-11-08), at resource group scope.
  *
- * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DBforPostgreSQL/serverGroupsv2/{serverGroupsv2Name}/roles/{roleName}`.
+ * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DBforPostgreSQL/serverGroupsv2/{serverGroupv2Name}/roles/{roleName}`.
  *
  * @example
- * const x = new Role("name", { resourceGroupName: "...", serverGroupsv2Name: "...", password: ... });
+ * const x = new Role("name", { resourceGroupName: "...", serverGroupv2Name: "...", password: ... });
  */
 export declare class Role extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The parent's name (serverGroupsv2Name). */
-  readonly serverGroupsv2Name: $Output<string>;
+  /** The parent's name (serverGroupv2Name). */
+  readonly serverGroupv2Name: $Output<string>;
   /** The resource's name; autonamed from the logical name when absent. */
   readonly roleName: $Output<string>;
   /** The resource name */
@@ -1672,8 +1672,8 @@ export declare class Role extends $CustomResource {
 export interface RoleArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The parent's name (serverGroupsv2Name). */
-  serverGroupsv2Name: $Input<string>;
+  /** The parent's name (serverGroupv2Name). */
+  serverGroupv2Name: $Input<string>;
   /** The resource's name; autonamed from the logical name when absent. */
   roleName?: $Input<string>;
   /** The properties of a role. */
@@ -1685,14 +1685,14 @@ export interface RoleArgs {
 /** The name args of an existing `Microsoft.DBforPostgreSQL/serverGroupsv2/roles` to read with {@link getRole}. */
 export interface GetRoleArgs {
   resourceGroupName: $Input<string>;
-  serverGroupsv2Name: $Input<string>;
+  serverGroupv2Name: $Input<string>;
   roleName: $Input<string>;
 }
 /** What {@link getRole} reads: the `Microsoft.DBforPostgreSQL/serverGroupsv2/roles` laid out as the class's outputs. */
 export interface RoleState {
   id: string;
   resourceGroupName: string;
-  serverGroupsv2Name: string;
+  serverGroupv2Name: string;
   roleName: string;
   name: string;
   type: "Microsoft.DBforPostgreSQL/serverGroupsv2/roles";
@@ -1704,21 +1704,21 @@ export interface RoleState {
  * Reads an existing `Microsoft.DBforPostgreSQL/serverGroupsv2/roles` without managing it (GET, api-version 2022-11-08); undefined when it does not exist.
  *
  * @example
- * const existing = getRole({ resourceGroupName: "...", serverGroupsv2Name: "...", roleName: "..." });
+ * const existing = getRole({ resourceGroupName: "...", serverGroupv2Name: "...", roleName: "..." });
  */
 export declare function getRole(args: GetRoleArgs): $Output<RoleState | undefined>;
 
 /** The name args of an existing `Microsoft.DBforPostgreSQL/serverGroupsv2/servers` to read with {@link getServer}. */
 export interface GetServerArgs {
   resourceGroupName: $Input<string>;
-  serverGroupsv2Name: $Input<string>;
+  serverGroupv2Name: $Input<string>;
   serverName: $Input<string>;
 }
 /** What {@link getServer} reads: the `Microsoft.DBforPostgreSQL/serverGroupsv2/servers` laid out as the class's outputs. */
 export interface ServerState {
   id: string;
   resourceGroupName: string;
-  serverGroupsv2Name: string;
+  serverGroupv2Name: string;
   serverName: string;
   name: string;
   type: "Microsoft.DBforPostgreSQL/serverGroupsv2/servers";
@@ -1743,7 +1743,7 @@ export interface ServerState {
  * Reads an existing `Microsoft.DBforPostgreSQL/serverGroupsv2/servers` without managing it (GET, api-version 2022-11-08); undefined when it does not exist.
  *
  * @example
- * const existing = getServer({ resourceGroupName: "...", serverGroupsv2Name: "...", serverName: "..." });
+ * const existing = getServer({ resourceGroupName: "...", serverGroupv2Name: "...", serverName: "..." });
  */
 export declare function getServer(args: GetServerArgs): $Output<ServerState | undefined>;
 

@@ -426,16 +426,16 @@ export declare function getUpgradeProfile(args: GetUpgradeProfileArgs): $Output<
 /**
  * `Microsoft.HybridContainerService/skus` (api-version 2024-01-01), at the scope given as `scope`.
  *
- * Id: `{scope}/providers/Microsoft.HybridContainerService/skus/{skusName}`.
+ * Id: `{scope}/providers/Microsoft.HybridContainerService/skus/{skuName}`.
  *
  * @example
- * const x = new Skus("name", { scope: "..." });
+ * const x = new Sku("name", { scope: "..." });
  */
-export declare class Skus extends $CustomResource {
+export declare class Sku extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
   readonly scope: $Output<string>;
   /** The name; always `default`. */
-  readonly skusName: $Output<"default">;
+  readonly skuName: $Output<"default">;
   /** The resource name */
   readonly name: $Output<"default">;
   /** The resource type */
@@ -449,29 +449,29 @@ export declare class Skus extends $CustomResource {
   readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Pending" | "Creating" | "Deleting" | "Updating" | "Upgrading" | "Accepted" | (string & {}) | undefined>;
   /** List of supported VM SKUs. */
   readonly values: $Output<outputs.VmSkuProperties[] | undefined>;
-  constructor(name: string, args: SkusArgs, opts?: $Options);
+  constructor(name: string, args: SkuArgs, opts?: $Options);
 }
 
-/** The args of {@link Skus}: any property may be an Input (an Output of another resource, a promise). */
-export interface SkusArgs {
+/** The args of {@link Sku}: any property may be an Input (an Output of another resource, a promise). */
+export interface SkuArgs {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
   scope: $Input<string>;
   /** The name; always `default`. */
-  skusName?: $Input<"default">;
+  skuName?: $Input<"default">;
   /** Extended location pointing to the underlying infrastructure */
   extendedLocation?: $DeepInput<inputs.ExtendedLocation>;
 }
 
-/** The name args of an existing `Microsoft.HybridContainerService/skus` to read with {@link getSkus}. */
-export interface GetSkusArgs {
+/** The name args of an existing `Microsoft.HybridContainerService/skus` to read with {@link getSku}. */
+export interface GetSkuArgs {
   scope: $Input<string>;
-  skusName?: $Input<string>;
+  skuName?: $Input<string>;
 }
-/** What {@link getSkus} reads: the `Microsoft.HybridContainerService/skus` laid out as the class's outputs. */
-export interface SkusState {
+/** What {@link getSku} reads: the `Microsoft.HybridContainerService/skus` laid out as the class's outputs. */
+export interface SkuState {
   id: string;
   scope: string;
-  skusName: "default";
+  skuName: "default";
   name: "default";
   type: "Microsoft.HybridContainerService/skus";
   extendedLocation?: outputs.ExtendedLocation;
@@ -484,9 +484,9 @@ export interface SkusState {
  * Reads an existing `Microsoft.HybridContainerService/skus` without managing it (GET, api-version 2024-01-01); undefined when it does not exist.
  *
  * @example
- * const existing = getSkus({ scope: "..." });
+ * const existing = getSku({ scope: "..." });
  */
-export declare function getSkus(args: GetSkusArgs): $Output<SkusState | undefined>;
+export declare function getSku(args: GetSkuArgs): $Output<SkuState | undefined>;
 
 /**
  * `Microsoft.HybridContainerService/virtualNetworks` (api-version 2024-01-01), at resource group scope.

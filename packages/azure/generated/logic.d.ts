@@ -991,18 +991,18 @@ export declare function getIntegrationServiceEnvironment(args: GetIntegrationSer
 /**
  * `Microsoft.Logic/integrationServiceEnvironments/managedApis` (api-version 2019-05-01), at resource group scope.
  *
- * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Logic/integrationServiceEnvironments/{integrationServiceEnvironmentName}/managedApis/{managedApisName}`.
+ * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Logic/integrationServiceEnvironments/{integrationServiceEnvironmentName}/managedApis/{managedApiName}`.
  *
  * @example
- * const x = new ManagedApis("name", { resourceGroupName: "...", integrationServiceEnvironmentName: "..." });
+ * const x = new ManagedApi("name", { resourceGroupName: "...", integrationServiceEnvironmentName: "..." });
  */
-export declare class ManagedApis extends $CustomResource {
+export declare class ManagedApi extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (integrationServiceEnvironmentName). */
   readonly integrationServiceEnvironmentName: $Output<string>;
   /** The resource's name; autonamed from the logical name when absent. */
-  readonly managedApisName: $Output<string>;
+  readonly managedApiName: $Output<string>;
   /** The resource type */
   readonly type: $Output<"Microsoft.Logic/integrationServiceEnvironments/managedApis">;
   /** The integration service environment managed api properties. */
@@ -1039,17 +1039,17 @@ export declare class ManagedApis extends $CustomResource {
   readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Ready" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "Moving" | "Updating" | "Registering" | "Registered" | "Unregistering" | "Unregistered" | "Completed" | "Renewing" | "Pending" | "Waiting" | "InProgress" | (string & {}) | undefined>;
   /** The category. */
   readonly category: $Output<"NotSpecified" | "Enterprise" | "Standard" | "Premium" | (string & {}) | undefined>;
-  constructor(name: string, args: ManagedApisArgs, opts?: $Options);
+  constructor(name: string, args: ManagedApiArgs, opts?: $Options);
 }
 
-/** The args of {@link ManagedApis}: any property may be an Input (an Output of another resource, a promise). */
-export interface ManagedApisArgs {
+/** The args of {@link ManagedApi}: any property may be an Input (an Output of another resource, a promise). */
+export interface ManagedApiArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
   /** The parent's name (integrationServiceEnvironmentName). */
   integrationServiceEnvironmentName: $Input<string>;
   /** The resource's name; autonamed from the logical name when absent. */
-  managedApisName?: $Input<string>;
+  managedApiName?: $Input<string>;
   /** The integration service environment managed api properties. */
   properties?: $DeepInput<inputs.IntegrationServiceEnvironmentManagedApiProperties>;
   /** The resource location. */
@@ -1062,18 +1062,18 @@ export interface ManagedApisArgs {
   integrationServiceEnvironment?: $DeepInput<inputs.ResourceReference>;
 }
 
-/** The name args of an existing `Microsoft.Logic/integrationServiceEnvironments/managedApis` to read with {@link getManagedApis}. */
-export interface GetManagedApisArgs {
+/** The name args of an existing `Microsoft.Logic/integrationServiceEnvironments/managedApis` to read with {@link getManagedApi}. */
+export interface GetManagedApiArgs {
   resourceGroupName: $Input<string>;
   integrationServiceEnvironmentName: $Input<string>;
-  managedApisName: $Input<string>;
+  managedApiName: $Input<string>;
 }
-/** What {@link getManagedApis} reads: the `Microsoft.Logic/integrationServiceEnvironments/managedApis` laid out as the class's outputs. */
-export interface ManagedApisState {
+/** What {@link getManagedApi} reads: the `Microsoft.Logic/integrationServiceEnvironments/managedApis` laid out as the class's outputs. */
+export interface ManagedApiState {
   id: string;
   resourceGroupName: string;
   integrationServiceEnvironmentName: string;
-  managedApisName: string;
+  managedApiName: string;
   type: "Microsoft.Logic/integrationServiceEnvironments/managedApis";
   properties?: outputs.IntegrationServiceEnvironmentManagedApiProperties;
   location?: string;
@@ -1097,9 +1097,9 @@ export interface ManagedApisState {
  * Reads an existing `Microsoft.Logic/integrationServiceEnvironments/managedApis` without managing it (GET, api-version 2019-05-01); undefined when it does not exist.
  *
  * @example
- * const existing = getManagedApis({ resourceGroupName: "...", integrationServiceEnvironmentName: "...", managedApisName: "..." });
+ * const existing = getManagedApi({ resourceGroupName: "...", integrationServiceEnvironmentName: "...", managedApiName: "..." });
  */
-export declare function getManagedApis(args: GetManagedApisArgs): $Output<ManagedApisState | undefined>;
+export declare function getManagedApi(args: GetManagedApiArgs): $Output<ManagedApiState | undefined>;
 
 /**
  * `Microsoft.Logic/workflows` (api-version 2019-05-01), at resource group scope.

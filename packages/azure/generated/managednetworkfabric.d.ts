@@ -1699,14 +1699,14 @@ export interface NetworkInterfaceState {
  */
 export declare function getNetworkInterface(args: GetNetworkInterfaceArgs): $Output<NetworkInterfaceState | undefined>;
 
-/** The name args of an existing `Microsoft.ManagedNetworkFabric/networkDeviceSkus` to read with {@link getNetworkDeviceSkus}. */
-export interface GetNetworkDeviceSkusArgs {
-  networkDeviceSkusName: $Input<string>;
+/** The name args of an existing `Microsoft.ManagedNetworkFabric/networkDeviceSkus` to read with {@link getNetworkDeviceSku}. */
+export interface GetNetworkDeviceSkuArgs {
+  networkDeviceSkuName: $Input<string>;
 }
-/** What {@link getNetworkDeviceSkus} reads: the `Microsoft.ManagedNetworkFabric/networkDeviceSkus` laid out as the class's outputs. */
-export interface NetworkDeviceSkusState {
+/** What {@link getNetworkDeviceSku} reads: the `Microsoft.ManagedNetworkFabric/networkDeviceSkus` laid out as the class's outputs. */
+export interface NetworkDeviceSkuState {
   id: string;
-  networkDeviceSkusName: string;
+  networkDeviceSkuName: string;
   name: string;
   type: "Microsoft.ManagedNetworkFabric/networkDeviceSkus";
   properties?: outputs.NetworkDeviceSkuProperties;
@@ -1722,9 +1722,9 @@ export interface NetworkDeviceSkusState {
  * Reads an existing `Microsoft.ManagedNetworkFabric/networkDeviceSkus` without managing it (GET, api-version 2025-07-15); undefined when it does not exist.
  *
  * @example
- * const existing = getNetworkDeviceSkus({ networkDeviceSkusName: "..." });
+ * const existing = getNetworkDeviceSku({ networkDeviceSkuName: "..." });
  */
-export declare function getNetworkDeviceSkus(args: GetNetworkDeviceSkusArgs): $Output<NetworkDeviceSkusState | undefined>;
+export declare function getNetworkDeviceSku(args: GetNetworkDeviceSkuArgs): $Output<NetworkDeviceSkuState | undefined>;
 
 /**
  * `Microsoft.ManagedNetworkFabric/networkFabricControllers` (api-version 2025-07-15), at resource group scope.
@@ -2201,14 +2201,14 @@ export interface NetworkToNetworkInterconnectState {
  */
 export declare function getNetworkToNetworkInterconnect(args: GetNetworkToNetworkInterconnectArgs): $Output<NetworkToNetworkInterconnectState | undefined>;
 
-/** The name args of an existing `Microsoft.ManagedNetworkFabric/networkFabricSkus` to read with {@link getNetworkFabricSkus}. */
-export interface GetNetworkFabricSkusArgs {
-  networkFabricSkusName: $Input<string>;
+/** The name args of an existing `Microsoft.ManagedNetworkFabric/networkFabricSkus` to read with {@link getNetworkFabricSku}. */
+export interface GetNetworkFabricSkuArgs {
+  networkFabricSkuName: $Input<string>;
 }
-/** What {@link getNetworkFabricSkus} reads: the `Microsoft.ManagedNetworkFabric/networkFabricSkus` laid out as the class's outputs. */
-export interface NetworkFabricSkusState {
+/** What {@link getNetworkFabricSku} reads: the `Microsoft.ManagedNetworkFabric/networkFabricSkus` laid out as the class's outputs. */
+export interface NetworkFabricSkuState {
   id: string;
-  networkFabricSkusName: string;
+  networkFabricSkuName: string;
   name: string;
   properties?: outputs.NetworkFabricSkuProperties;
   systemData?: outputs.SystemData;
@@ -2223,9 +2223,9 @@ export interface NetworkFabricSkusState {
  * Reads an existing `Microsoft.ManagedNetworkFabric/networkFabricSkus` without managing it (GET, api-version 2025-07-15); undefined when it does not exist.
  *
  * @example
- * const existing = getNetworkFabricSkus({ networkFabricSkusName: "..." });
+ * const existing = getNetworkFabricSku({ networkFabricSkuName: "..." });
  */
-export declare function getNetworkFabricSkus(args: GetNetworkFabricSkusArgs): $Output<NetworkFabricSkusState | undefined>;
+export declare function getNetworkFabricSku(args: GetNetworkFabricSkuArgs): $Output<NetworkFabricSkuState | undefined>;
 
 /**
  * `Microsoft.ManagedNetworkFabric/networkMonitors` (api-version 2025-07-15), at resource group scope.

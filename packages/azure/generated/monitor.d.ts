@@ -476,16 +476,16 @@ export declare function getPipelineGroup(args: GetPipelineGroupArgs): $Output<Pi
 /**
  * `Microsoft.Monitor/slis` (api-version 2025-03-01-preview), at extension scope (on another resource, given as `scope`).
  *
- * Id: `{scope}/providers/Microsoft.Monitor/slis/{slisName}`.
+ * Id: `{scope}/providers/Microsoft.Monitor/slis/{sliName}`.
  *
  * @example
- * const x = new Slis("name", { scope: "...", description: ..., category: ..., evaluationType: ..., destinationAmwAccounts: ..., baselineProperties: ..., enableAlert: ..., sliProperties: ... });
+ * const x = new Sli("name", { scope: "...", description: ..., category: ..., evaluationType: ..., destinationAmwAccounts: ..., baselineProperties: ..., enableAlert: ..., sliProperties: ... });
  */
-export declare class Slis extends $CustomResource {
+export declare class Sli extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
   readonly scope: $Output<string>;
   /** The resource's name; autonamed from the logical name when absent. */
-  readonly slisName: $Output<string>;
+  readonly sliName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
   /** The resource type */
@@ -520,15 +520,15 @@ export declare class Slis extends $CustomResource {
   readonly enableAlert: $Output<boolean>;
   /** Defines the SLI properties associated with the SLI. */
   readonly sliProperties: $Output<outputs.SliProperties>;
-  constructor(name: string, args: SlisArgs, opts?: $Options);
+  constructor(name: string, args: SliArgs, opts?: $Options);
 }
 
-/** The args of {@link Slis}: any property may be an Input (an Output of another resource, a promise). */
-export interface SlisArgs {
+/** The args of {@link Sli}: any property may be an Input (an Output of another resource, a promise). */
+export interface SliArgs {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
   scope: $Input<string>;
   /** The resource's name; autonamed from the logical name when absent. */
-  slisName?: $Input<string>;
+  sliName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.SliResource>;
   /** The managed service identities assigned to this resource. */
@@ -549,16 +549,16 @@ export interface SlisArgs {
   sliProperties: $DeepInput<inputs.SliProperties>;
 }
 
-/** The name args of an existing `Microsoft.Monitor/slis` to read with {@link getSlis}. */
-export interface GetSlisArgs {
+/** The name args of an existing `Microsoft.Monitor/slis` to read with {@link getSli}. */
+export interface GetSliArgs {
   scope: $Input<string>;
-  slisName: $Input<string>;
+  sliName: $Input<string>;
 }
-/** What {@link getSlis} reads: the `Microsoft.Monitor/slis` laid out as the class's outputs. */
-export interface SlisState {
+/** What {@link getSli} reads: the `Microsoft.Monitor/slis` laid out as the class's outputs. */
+export interface SliState {
   id: string;
   scope: string;
-  slisName: string;
+  sliName: string;
   name: string;
   type: "Microsoft.Monitor/slis";
   properties?: outputs.SliResource;
@@ -581,9 +581,9 @@ export interface SlisState {
  * Reads an existing `Microsoft.Monitor/slis` without managing it (GET, api-version 2025-03-01-preview); undefined when it does not exist.
  *
  * @example
- * const existing = getSlis({ scope: "...", slisName: "..." });
+ * const existing = getSli({ scope: "...", sliName: "..." });
  */
-export declare function getSlis(args: GetSlisArgs): $Output<SlisState | undefined>;
+export declare function getSli(args: GetSliArgs): $Output<SliState | undefined>;
 
 export interface AddIssueInvestigationResultArgs {
   resourceGroupName: $Input<string>;

@@ -10936,14 +10936,14 @@ export interface VirtualApplianceSiteState {
  */
 export declare function getVirtualApplianceSite(args: GetVirtualApplianceSiteArgs): $Output<VirtualApplianceSiteState | undefined>;
 
-/** The name args of an existing `Microsoft.Network/networkVirtualApplianceSkus` to read with {@link getNetworkVirtualApplianceSkus}. */
-export interface GetNetworkVirtualApplianceSkusArgs {
-  networkVirtualApplianceSkusName: $Input<string>;
+/** The name args of an existing `Microsoft.Network/networkVirtualApplianceSkus` to read with {@link getNetworkVirtualApplianceSku}. */
+export interface GetNetworkVirtualApplianceSkuArgs {
+  networkVirtualApplianceSkuName: $Input<string>;
 }
-/** What {@link getNetworkVirtualApplianceSkus} reads: the `Microsoft.Network/networkVirtualApplianceSkus` laid out as the class's outputs. */
-export interface NetworkVirtualApplianceSkusState {
+/** What {@link getNetworkVirtualApplianceSku} reads: the `Microsoft.Network/networkVirtualApplianceSkus` laid out as the class's outputs. */
+export interface NetworkVirtualApplianceSkuState {
   id: string;
-  networkVirtualApplianceSkusName: string;
+  networkVirtualApplianceSkuName: string;
   name: string;
   type: "Microsoft.Network/networkVirtualApplianceSkus";
   properties?: outputs.NetworkVirtualApplianceSkuPropertiesFormat;
@@ -10958,9 +10958,9 @@ export interface NetworkVirtualApplianceSkusState {
  * Reads an existing `Microsoft.Network/networkVirtualApplianceSkus` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
  *
  * @example
- * const existing = getNetworkVirtualApplianceSkus({ networkVirtualApplianceSkusName: "..." });
+ * const existing = getNetworkVirtualApplianceSku({ networkVirtualApplianceSkuName: "..." });
  */
-export declare function getNetworkVirtualApplianceSkus(args: GetNetworkVirtualApplianceSkusArgs): $Output<NetworkVirtualApplianceSkusState | undefined>;
+export declare function getNetworkVirtualApplianceSku(args: GetNetworkVirtualApplianceSkuArgs): $Output<NetworkVirtualApplianceSkuState | undefined>;
 
 /**
  * `Microsoft.Network/networkWatchers` (api-version 2025-09-01), at resource group scope.

@@ -1949,14 +1949,14 @@ export interface RackState {
  */
 export declare function getRack(args: GetRackArgs): $Output<RackState | undefined>;
 
-/** The name args of an existing `Microsoft.NetworkCloud/rackSkus` to read with {@link getRackSkus}. */
-export interface GetRackSkusArgs {
-  rackSkusName: $Input<string>;
+/** The name args of an existing `Microsoft.NetworkCloud/rackSkus` to read with {@link getRackSku}. */
+export interface GetRackSkuArgs {
+  rackSkuName: $Input<string>;
 }
-/** What {@link getRackSkus} reads: the `Microsoft.NetworkCloud/rackSkus` laid out as the class's outputs. */
-export interface RackSkusState {
+/** What {@link getRackSku} reads: the `Microsoft.NetworkCloud/rackSkus` laid out as the class's outputs. */
+export interface RackSkuState {
   id: string;
-  rackSkusName: string;
+  rackSkuName: string;
   name: string;
   type: "Microsoft.NetworkCloud/rackSkus";
   properties?: outputs.RackSkuProperties;
@@ -1975,9 +1975,9 @@ export interface RackSkusState {
  * Reads an existing `Microsoft.NetworkCloud/rackSkus` without managing it (GET, api-version 2026-07-01); undefined when it does not exist.
  *
  * @example
- * const existing = getRackSkus({ rackSkusName: "..." });
+ * const existing = getRackSku({ rackSkuName: "..." });
  */
-export declare function getRackSkus(args: GetRackSkusArgs): $Output<RackSkusState | undefined>;
+export declare function getRackSku(args: GetRackSkuArgs): $Output<RackSkuState | undefined>;
 
 /**
  * `Microsoft.NetworkCloud/storageAppliances` (api-version 2026-07-01), at resource group scope.

@@ -1163,12 +1163,12 @@ export declare function getResourcetypeRegistration(args: GetResourcetypeRegistr
 /**
  * `Microsoft.ProviderHub/providerRegistrations/resourcetypeRegistrations/resourcetypeRegistrations/resourcetypeRegistrations/resourcetypeRegistrations/skus` (api-version 2024-09-01), at subscription scope.
  *
- * Id: `/subscriptions/{subscriptionId}/providers/Microsoft.ProviderHub/providerRegistrations/{providerRegistrationName}/resourcetypeRegistrations/{resourcetypeRegistrationName}/resourcetypeRegistrations/{resourcetypeRegistrationResourcetypeRegistrationName}/resourcetypeRegistrations/{resourcetypeRegistrationResourcetypeRegistrationName2}/resourcetypeRegistrations/{resourcetypeRegistrationResourcetypeRegistrationName22}/skus/{skusName}`.
+ * Id: `/subscriptions/{subscriptionId}/providers/Microsoft.ProviderHub/providerRegistrations/{providerRegistrationName}/resourcetypeRegistrations/{resourcetypeRegistrationName}/resourcetypeRegistrations/{resourcetypeRegistrationResourcetypeRegistrationName}/resourcetypeRegistrations/{resourcetypeRegistrationResourcetypeRegistrationName2}/resourcetypeRegistrations/{resourcetypeRegistrationResourcetypeRegistrationName22}/skus/{skuName}`.
  *
  * @example
- * const x = new ResourcetypeRegistrationResourcetypeRegistrationResourcetypeRegistrationSkus("name", { providerRegistrationName: "...", resourcetypeRegistrationName: "...", resourcetypeRegistrationResourcetypeRegistrationName: "...", resourcetypeRegistrationResourcetypeRegistrationName2: "...", resourcetypeRegistrationResourcetypeRegistrationName22: "...", skuSettings: ... });
+ * const x = new ResourcetypeRegistrationResourcetypeRegistrationResourcetypeRegistrationSku("name", { providerRegistrationName: "...", resourcetypeRegistrationName: "...", resourcetypeRegistrationResourcetypeRegistrationName: "...", resourcetypeRegistrationResourcetypeRegistrationName2: "...", resourcetypeRegistrationResourcetypeRegistrationName22: "...", skuSettings: ... });
  */
-export declare class ResourcetypeRegistrationResourcetypeRegistrationResourcetypeRegistrationSkus extends $CustomResource {
+export declare class ResourcetypeRegistrationResourcetypeRegistrationResourcetypeRegistrationSku extends $CustomResource {
   /** The parent's name (providerRegistrationName). */
   readonly providerRegistrationName: $Output<string>;
   /** The parent's name (resourcetypeRegistrationName). */
@@ -1180,7 +1180,7 @@ export declare class ResourcetypeRegistrationResourcetypeRegistrationResourcetyp
   /** The parent's name (resourcetypeRegistrationResourcetypeRegistrationName22). */
   readonly resourcetypeRegistrationResourcetypeRegistrationName22: $Output<string>;
   /** The resource's name; autonamed from the logical name when absent. */
-  readonly skusName: $Output<string>;
+  readonly skuName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
   /** The resource type */
@@ -1192,11 +1192,11 @@ export declare class ResourcetypeRegistrationResourcetypeRegistrationResourcetyp
   readonly skuSettings: $Output<outputs.SkuSetting[]>;
   /** The provisioning state. */
   readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {}) | undefined>;
-  constructor(name: string, args: ResourcetypeRegistrationResourcetypeRegistrationResourcetypeRegistrationSkusArgs, opts?: $Options);
+  constructor(name: string, args: ResourcetypeRegistrationResourcetypeRegistrationResourcetypeRegistrationSkuArgs, opts?: $Options);
 }
 
-/** The args of {@link ResourcetypeRegistrationResourcetypeRegistrationResourcetypeRegistrationSkus}: any property may be an Input (an Output of another resource, a promise). */
-export interface ResourcetypeRegistrationResourcetypeRegistrationResourcetypeRegistrationSkusArgs {
+/** The args of {@link ResourcetypeRegistrationResourcetypeRegistrationResourcetypeRegistrationSku}: any property may be an Input (an Output of another resource, a promise). */
+export interface ResourcetypeRegistrationResourcetypeRegistrationResourcetypeRegistrationSkuArgs {
   /** The parent's name (providerRegistrationName). */
   providerRegistrationName: $Input<string>;
   /** The parent's name (resourcetypeRegistrationName). */
@@ -1208,30 +1208,30 @@ export interface ResourcetypeRegistrationResourcetypeRegistrationResourcetypeReg
   /** The parent's name (resourcetypeRegistrationResourcetypeRegistrationName22). */
   resourcetypeRegistrationResourcetypeRegistrationName22: $Input<string>;
   /** The resource's name; autonamed from the logical name when absent. */
-  skusName?: $Input<string>;
+  skuName?: $Input<string>;
   properties?: $DeepInput<inputs.SkuResourceProperties>;
   /** The sku settings. */
   skuSettings: $DeepInput<inputs.SkuSetting[]>;
 }
 
-/** The name args of an existing `Microsoft.ProviderHub/providerRegistrations/resourcetypeRegistrations/resourcetypeRegistrations/resourcetypeRegistrations/resourcetypeRegistrations/skus` to read with {@link getResourcetypeRegistrationResourcetypeRegistrationResourcetypeRegistrationSkus}. */
-export interface GetResourcetypeRegistrationResourcetypeRegistrationResourcetypeRegistrationSkusArgs {
+/** The name args of an existing `Microsoft.ProviderHub/providerRegistrations/resourcetypeRegistrations/resourcetypeRegistrations/resourcetypeRegistrations/resourcetypeRegistrations/skus` to read with {@link getResourcetypeRegistrationResourcetypeRegistrationResourcetypeRegistrationSku}. */
+export interface GetResourcetypeRegistrationResourcetypeRegistrationResourcetypeRegistrationSkuArgs {
   providerRegistrationName: $Input<string>;
   resourcetypeRegistrationName: $Input<string>;
   resourcetypeRegistrationResourcetypeRegistrationName: $Input<string>;
   resourcetypeRegistrationResourcetypeRegistrationName2: $Input<string>;
   resourcetypeRegistrationResourcetypeRegistrationName22: $Input<string>;
-  skusName: $Input<string>;
+  skuName: $Input<string>;
 }
-/** What {@link getResourcetypeRegistrationResourcetypeRegistrationResourcetypeRegistrationSkus} reads: the `Microsoft.ProviderHub/providerRegistrations/resourcetypeRegistrations/resourcetypeRegistrations/resourcetypeRegistrations/resourcetypeRegistrations/skus` laid out as the class's outputs. */
-export interface ResourcetypeRegistrationResourcetypeRegistrationResourcetypeRegistrationSkusState {
+/** What {@link getResourcetypeRegistrationResourcetypeRegistrationResourcetypeRegistrationSku} reads: the `Microsoft.ProviderHub/providerRegistrations/resourcetypeRegistrations/resourcetypeRegistrations/resourcetypeRegistrations/resourcetypeRegistrations/skus` laid out as the class's outputs. */
+export interface ResourcetypeRegistrationResourcetypeRegistrationResourcetypeRegistrationSkuState {
   id: string;
   providerRegistrationName: string;
   resourcetypeRegistrationName: string;
   resourcetypeRegistrationResourcetypeRegistrationName: string;
   resourcetypeRegistrationResourcetypeRegistrationName2: string;
   resourcetypeRegistrationResourcetypeRegistrationName22: string;
-  skusName: string;
+  skuName: string;
   name: string;
   type: "Microsoft.ProviderHub/providerRegistrations/resourcetypeRegistrations/resourcetypeRegistrations/resourcetypeRegistrations/resourcetypeRegistrations/skus";
   properties?: outputs.SkuResourceProperties;
@@ -1243,19 +1243,19 @@ export interface ResourcetypeRegistrationResourcetypeRegistrationResourcetypeReg
  * Reads an existing `Microsoft.ProviderHub/providerRegistrations/resourcetypeRegistrations/resourcetypeRegistrations/resourcetypeRegistrations/resourcetypeRegistrations/skus` without managing it (GET, api-version 2024-09-01); undefined when it does not exist.
  *
  * @example
- * const existing = getResourcetypeRegistrationResourcetypeRegistrationResourcetypeRegistrationSkus({ providerRegistrationName: "...", resourcetypeRegistrationName: "...", resourcetypeRegistrationResourcetypeRegistrationName: "...", resourcetypeRegistrationResourcetypeRegistrationName2: "...", resourcetypeRegistrationResourcetypeRegistrationName22: "...", skusName: "..." });
+ * const existing = getResourcetypeRegistrationResourcetypeRegistrationResourcetypeRegistrationSku({ providerRegistrationName: "...", resourcetypeRegistrationName: "...", resourcetypeRegistrationResourcetypeRegistrationName: "...", resourcetypeRegistrationResourcetypeRegistrationName2: "...", resourcetypeRegistrationResourcetypeRegistrationName22: "...", skuName: "..." });
  */
-export declare function getResourcetypeRegistrationResourcetypeRegistrationResourcetypeRegistrationSkus(args: GetResourcetypeRegistrationResourcetypeRegistrationResourcetypeRegistrationSkusArgs): $Output<ResourcetypeRegistrationResourcetypeRegistrationResourcetypeRegistrationSkusState | undefined>;
+export declare function getResourcetypeRegistrationResourcetypeRegistrationResourcetypeRegistrationSku(args: GetResourcetypeRegistrationResourcetypeRegistrationResourcetypeRegistrationSkuArgs): $Output<ResourcetypeRegistrationResourcetypeRegistrationResourcetypeRegistrationSkuState | undefined>;
 
 /**
  * `Microsoft.ProviderHub/providerRegistrations/resourcetypeRegistrations/resourcetypeRegistrations/resourcetypeRegistrations/skus` (api-version 2024-09-01), at subscription scope.
  *
- * Id: `/subscriptions/{subscriptionId}/providers/Microsoft.ProviderHub/providerRegistrations/{providerRegistrationName}/resourcetypeRegistrations/{resourcetypeRegistrationName}/resourcetypeRegistrations/{resourcetypeRegistrationResourcetypeRegistrationName}/resourcetypeRegistrations/{resourcetypeRegistrationResourcetypeRegistrationName2}/skus/{skusName}`.
+ * Id: `/subscriptions/{subscriptionId}/providers/Microsoft.ProviderHub/providerRegistrations/{providerRegistrationName}/resourcetypeRegistrations/{resourcetypeRegistrationName}/resourcetypeRegistrations/{resourcetypeRegistrationResourcetypeRegistrationName}/resourcetypeRegistrations/{resourcetypeRegistrationResourcetypeRegistrationName2}/skus/{skuName}`.
  *
  * @example
- * const x = new ResourcetypeRegistrationResourcetypeRegistrationSkus("name", { providerRegistrationName: "...", resourcetypeRegistrationName: "...", resourcetypeRegistrationResourcetypeRegistrationName: "...", resourcetypeRegistrationResourcetypeRegistrationName2: "...", skuSettings: ... });
+ * const x = new ResourcetypeRegistrationResourcetypeRegistrationSku("name", { providerRegistrationName: "...", resourcetypeRegistrationName: "...", resourcetypeRegistrationResourcetypeRegistrationName: "...", resourcetypeRegistrationResourcetypeRegistrationName2: "...", skuSettings: ... });
  */
-export declare class ResourcetypeRegistrationResourcetypeRegistrationSkus extends $CustomResource {
+export declare class ResourcetypeRegistrationResourcetypeRegistrationSku extends $CustomResource {
   /** The parent's name (providerRegistrationName). */
   readonly providerRegistrationName: $Output<string>;
   /** The parent's name (resourcetypeRegistrationName). */
@@ -1265,7 +1265,7 @@ export declare class ResourcetypeRegistrationResourcetypeRegistrationSkus extend
   /** The parent's name (resourcetypeRegistrationResourcetypeRegistrationName2). */
   readonly resourcetypeRegistrationResourcetypeRegistrationName2: $Output<string>;
   /** The resource's name; autonamed from the logical name when absent. */
-  readonly skusName: $Output<string>;
+  readonly skuName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
   /** The resource type */
@@ -1277,11 +1277,11 @@ export declare class ResourcetypeRegistrationResourcetypeRegistrationSkus extend
   readonly skuSettings: $Output<outputs.SkuSetting[]>;
   /** The provisioning state. */
   readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {}) | undefined>;
-  constructor(name: string, args: ResourcetypeRegistrationResourcetypeRegistrationSkusArgs, opts?: $Options);
+  constructor(name: string, args: ResourcetypeRegistrationResourcetypeRegistrationSkuArgs, opts?: $Options);
 }
 
-/** The args of {@link ResourcetypeRegistrationResourcetypeRegistrationSkus}: any property may be an Input (an Output of another resource, a promise). */
-export interface ResourcetypeRegistrationResourcetypeRegistrationSkusArgs {
+/** The args of {@link ResourcetypeRegistrationResourcetypeRegistrationSku}: any property may be an Input (an Output of another resource, a promise). */
+export interface ResourcetypeRegistrationResourcetypeRegistrationSkuArgs {
   /** The parent's name (providerRegistrationName). */
   providerRegistrationName: $Input<string>;
   /** The parent's name (resourcetypeRegistrationName). */
@@ -1291,28 +1291,28 @@ export interface ResourcetypeRegistrationResourcetypeRegistrationSkusArgs {
   /** The parent's name (resourcetypeRegistrationResourcetypeRegistrationName2). */
   resourcetypeRegistrationResourcetypeRegistrationName2: $Input<string>;
   /** The resource's name; autonamed from the logical name when absent. */
-  skusName?: $Input<string>;
+  skuName?: $Input<string>;
   properties?: $DeepInput<inputs.SkuResourceProperties>;
   /** The sku settings. */
   skuSettings: $DeepInput<inputs.SkuSetting[]>;
 }
 
-/** The name args of an existing `Microsoft.ProviderHub/providerRegistrations/resourcetypeRegistrations/resourcetypeRegistrations/resourcetypeRegistrations/skus` to read with {@link getResourcetypeRegistrationResourcetypeRegistrationSkus}. */
-export interface GetResourcetypeRegistrationResourcetypeRegistrationSkusArgs {
+/** The name args of an existing `Microsoft.ProviderHub/providerRegistrations/resourcetypeRegistrations/resourcetypeRegistrations/resourcetypeRegistrations/skus` to read with {@link getResourcetypeRegistrationResourcetypeRegistrationSku}. */
+export interface GetResourcetypeRegistrationResourcetypeRegistrationSkuArgs {
   providerRegistrationName: $Input<string>;
   resourcetypeRegistrationName: $Input<string>;
   resourcetypeRegistrationResourcetypeRegistrationName: $Input<string>;
   resourcetypeRegistrationResourcetypeRegistrationName2: $Input<string>;
-  skusName: $Input<string>;
+  skuName: $Input<string>;
 }
-/** What {@link getResourcetypeRegistrationResourcetypeRegistrationSkus} reads: the `Microsoft.ProviderHub/providerRegistrations/resourcetypeRegistrations/resourcetypeRegistrations/resourcetypeRegistrations/skus` laid out as the class's outputs. */
-export interface ResourcetypeRegistrationResourcetypeRegistrationSkusState {
+/** What {@link getResourcetypeRegistrationResourcetypeRegistrationSku} reads: the `Microsoft.ProviderHub/providerRegistrations/resourcetypeRegistrations/resourcetypeRegistrations/resourcetypeRegistrations/skus` laid out as the class's outputs. */
+export interface ResourcetypeRegistrationResourcetypeRegistrationSkuState {
   id: string;
   providerRegistrationName: string;
   resourcetypeRegistrationName: string;
   resourcetypeRegistrationResourcetypeRegistrationName: string;
   resourcetypeRegistrationResourcetypeRegistrationName2: string;
-  skusName: string;
+  skuName: string;
   name: string;
   type: "Microsoft.ProviderHub/providerRegistrations/resourcetypeRegistrations/resourcetypeRegistrations/resourcetypeRegistrations/skus";
   properties?: outputs.SkuResourceProperties;
@@ -1324,19 +1324,19 @@ export interface ResourcetypeRegistrationResourcetypeRegistrationSkusState {
  * Reads an existing `Microsoft.ProviderHub/providerRegistrations/resourcetypeRegistrations/resourcetypeRegistrations/resourcetypeRegistrations/skus` without managing it (GET, api-version 2024-09-01); undefined when it does not exist.
  *
  * @example
- * const existing = getResourcetypeRegistrationResourcetypeRegistrationSkus({ providerRegistrationName: "...", resourcetypeRegistrationName: "...", resourcetypeRegistrationResourcetypeRegistrationName: "...", resourcetypeRegistrationResourcetypeRegistrationName2: "...", skusName: "..." });
+ * const existing = getResourcetypeRegistrationResourcetypeRegistrationSku({ providerRegistrationName: "...", resourcetypeRegistrationName: "...", resourcetypeRegistrationResourcetypeRegistrationName: "...", resourcetypeRegistrationResourcetypeRegistrationName2: "...", skuName: "..." });
  */
-export declare function getResourcetypeRegistrationResourcetypeRegistrationSkus(args: GetResourcetypeRegistrationResourcetypeRegistrationSkusArgs): $Output<ResourcetypeRegistrationResourcetypeRegistrationSkusState | undefined>;
+export declare function getResourcetypeRegistrationResourcetypeRegistrationSku(args: GetResourcetypeRegistrationResourcetypeRegistrationSkuArgs): $Output<ResourcetypeRegistrationResourcetypeRegistrationSkuState | undefined>;
 
 /**
  * `Microsoft.ProviderHub/providerRegistrations/resourcetypeRegistrations/resourcetypeRegistrations/skus` (api-version 2024-09-01), at subscription scope.
  *
- * Id: `/subscriptions/{subscriptionId}/providers/Microsoft.ProviderHub/providerRegistrations/{providerRegistrationName}/resourcetypeRegistrations/{resourcetypeRegistrationName}/resourcetypeRegistrations/{resourcetypeRegistrationResourcetypeRegistrationName}/skus/{skusName}`.
+ * Id: `/subscriptions/{subscriptionId}/providers/Microsoft.ProviderHub/providerRegistrations/{providerRegistrationName}/resourcetypeRegistrations/{resourcetypeRegistrationName}/resourcetypeRegistrations/{resourcetypeRegistrationResourcetypeRegistrationName}/skus/{skuName}`.
  *
  * @example
- * const x = new ResourcetypeRegistrationSkus("name", { providerRegistrationName: "...", resourcetypeRegistrationName: "...", resourcetypeRegistrationResourcetypeRegistrationName: "...", skuSettings: ... });
+ * const x = new ResourcetypeRegistrationSku("name", { providerRegistrationName: "...", resourcetypeRegistrationName: "...", resourcetypeRegistrationResourcetypeRegistrationName: "...", skuSettings: ... });
  */
-export declare class ResourcetypeRegistrationSkus extends $CustomResource {
+export declare class ResourcetypeRegistrationSku extends $CustomResource {
   /** The parent's name (providerRegistrationName). */
   readonly providerRegistrationName: $Output<string>;
   /** The parent's name (resourcetypeRegistrationName). */
@@ -1344,7 +1344,7 @@ export declare class ResourcetypeRegistrationSkus extends $CustomResource {
   /** The parent's name (resourcetypeRegistrationResourcetypeRegistrationName). */
   readonly resourcetypeRegistrationResourcetypeRegistrationName: $Output<string>;
   /** The resource's name; autonamed from the logical name when absent. */
-  readonly skusName: $Output<string>;
+  readonly skuName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
   /** The resource type */
@@ -1356,11 +1356,11 @@ export declare class ResourcetypeRegistrationSkus extends $CustomResource {
   readonly skuSettings: $Output<outputs.SkuSetting[]>;
   /** The provisioning state. */
   readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {}) | undefined>;
-  constructor(name: string, args: ResourcetypeRegistrationSkusArgs, opts?: $Options);
+  constructor(name: string, args: ResourcetypeRegistrationSkuArgs, opts?: $Options);
 }
 
-/** The args of {@link ResourcetypeRegistrationSkus}: any property may be an Input (an Output of another resource, a promise). */
-export interface ResourcetypeRegistrationSkusArgs {
+/** The args of {@link ResourcetypeRegistrationSku}: any property may be an Input (an Output of another resource, a promise). */
+export interface ResourcetypeRegistrationSkuArgs {
   /** The parent's name (providerRegistrationName). */
   providerRegistrationName: $Input<string>;
   /** The parent's name (resourcetypeRegistrationName). */
@@ -1368,26 +1368,26 @@ export interface ResourcetypeRegistrationSkusArgs {
   /** The parent's name (resourcetypeRegistrationResourcetypeRegistrationName). */
   resourcetypeRegistrationResourcetypeRegistrationName: $Input<string>;
   /** The resource's name; autonamed from the logical name when absent. */
-  skusName?: $Input<string>;
+  skuName?: $Input<string>;
   properties?: $DeepInput<inputs.SkuResourceProperties>;
   /** The sku settings. */
   skuSettings: $DeepInput<inputs.SkuSetting[]>;
 }
 
-/** The name args of an existing `Microsoft.ProviderHub/providerRegistrations/resourcetypeRegistrations/resourcetypeRegistrations/skus` to read with {@link getResourcetypeRegistrationSkus}. */
-export interface GetResourcetypeRegistrationSkusArgs {
+/** The name args of an existing `Microsoft.ProviderHub/providerRegistrations/resourcetypeRegistrations/resourcetypeRegistrations/skus` to read with {@link getResourcetypeRegistrationSku}. */
+export interface GetResourcetypeRegistrationSkuArgs {
   providerRegistrationName: $Input<string>;
   resourcetypeRegistrationName: $Input<string>;
   resourcetypeRegistrationResourcetypeRegistrationName: $Input<string>;
-  skusName: $Input<string>;
+  skuName: $Input<string>;
 }
-/** What {@link getResourcetypeRegistrationSkus} reads: the `Microsoft.ProviderHub/providerRegistrations/resourcetypeRegistrations/resourcetypeRegistrations/skus` laid out as the class's outputs. */
-export interface ResourcetypeRegistrationSkusState {
+/** What {@link getResourcetypeRegistrationSku} reads: the `Microsoft.ProviderHub/providerRegistrations/resourcetypeRegistrations/resourcetypeRegistrations/skus` laid out as the class's outputs. */
+export interface ResourcetypeRegistrationSkuState {
   id: string;
   providerRegistrationName: string;
   resourcetypeRegistrationName: string;
   resourcetypeRegistrationResourcetypeRegistrationName: string;
-  skusName: string;
+  skuName: string;
   name: string;
   type: "Microsoft.ProviderHub/providerRegistrations/resourcetypeRegistrations/resourcetypeRegistrations/skus";
   properties?: outputs.SkuResourceProperties;
@@ -1399,25 +1399,25 @@ export interface ResourcetypeRegistrationSkusState {
  * Reads an existing `Microsoft.ProviderHub/providerRegistrations/resourcetypeRegistrations/resourcetypeRegistrations/skus` without managing it (GET, api-version 2024-09-01); undefined when it does not exist.
  *
  * @example
- * const existing = getResourcetypeRegistrationSkus({ providerRegistrationName: "...", resourcetypeRegistrationName: "...", resourcetypeRegistrationResourcetypeRegistrationName: "...", skusName: "..." });
+ * const existing = getResourcetypeRegistrationSku({ providerRegistrationName: "...", resourcetypeRegistrationName: "...", resourcetypeRegistrationResourcetypeRegistrationName: "...", skuName: "..." });
  */
-export declare function getResourcetypeRegistrationSkus(args: GetResourcetypeRegistrationSkusArgs): $Output<ResourcetypeRegistrationSkusState | undefined>;
+export declare function getResourcetypeRegistrationSku(args: GetResourcetypeRegistrationSkuArgs): $Output<ResourcetypeRegistrationSkuState | undefined>;
 
 /**
  * `Microsoft.ProviderHub/providerRegistrations/resourcetypeRegistrations/skus` (api-version 2024-09-01), at subscription scope.
  *
- * Id: `/subscriptions/{subscriptionId}/providers/Microsoft.ProviderHub/providerRegistrations/{providerRegistrationName}/resourcetypeRegistrations/{resourcetypeRegistrationName}/skus/{skusName}`.
+ * Id: `/subscriptions/{subscriptionId}/providers/Microsoft.ProviderHub/providerRegistrations/{providerRegistrationName}/resourcetypeRegistrations/{resourcetypeRegistrationName}/skus/{skuName}`.
  *
  * @example
- * const x = new Skus("name", { providerRegistrationName: "...", resourcetypeRegistrationName: "...", skuSettings: ... });
+ * const x = new Sku("name", { providerRegistrationName: "...", resourcetypeRegistrationName: "...", skuSettings: ... });
  */
-export declare class Skus extends $CustomResource {
+export declare class Sku extends $CustomResource {
   /** The parent's name (providerRegistrationName). */
   readonly providerRegistrationName: $Output<string>;
   /** The parent's name (resourcetypeRegistrationName). */
   readonly resourcetypeRegistrationName: $Output<string>;
   /** The resource's name; autonamed from the logical name when absent. */
-  readonly skusName: $Output<string>;
+  readonly skuName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
   /** The resource type */
@@ -1429,34 +1429,34 @@ export declare class Skus extends $CustomResource {
   readonly skuSettings: $Output<outputs.SkuSetting[]>;
   /** The provisioning state. */
   readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {}) | undefined>;
-  constructor(name: string, args: SkusArgs, opts?: $Options);
+  constructor(name: string, args: SkuArgs, opts?: $Options);
 }
 
-/** The args of {@link Skus}: any property may be an Input (an Output of another resource, a promise). */
-export interface SkusArgs {
+/** The args of {@link Sku}: any property may be an Input (an Output of another resource, a promise). */
+export interface SkuArgs {
   /** The parent's name (providerRegistrationName). */
   providerRegistrationName: $Input<string>;
   /** The parent's name (resourcetypeRegistrationName). */
   resourcetypeRegistrationName: $Input<string>;
   /** The resource's name; autonamed from the logical name when absent. */
-  skusName?: $Input<string>;
+  skuName?: $Input<string>;
   properties?: $DeepInput<inputs.SkuResourceProperties>;
   /** The sku settings. */
   skuSettings: $DeepInput<inputs.SkuSetting[]>;
 }
 
-/** The name args of an existing `Microsoft.ProviderHub/providerRegistrations/resourcetypeRegistrations/skus` to read with {@link getSkus}. */
-export interface GetSkusArgs {
+/** The name args of an existing `Microsoft.ProviderHub/providerRegistrations/resourcetypeRegistrations/skus` to read with {@link getSku}. */
+export interface GetSkuArgs {
   providerRegistrationName: $Input<string>;
   resourcetypeRegistrationName: $Input<string>;
-  skusName: $Input<string>;
+  skuName: $Input<string>;
 }
-/** What {@link getSkus} reads: the `Microsoft.ProviderHub/providerRegistrations/resourcetypeRegistrations/skus` laid out as the class's outputs. */
-export interface SkusState {
+/** What {@link getSku} reads: the `Microsoft.ProviderHub/providerRegistrations/resourcetypeRegistrations/skus` laid out as the class's outputs. */
+export interface SkuState {
   id: string;
   providerRegistrationName: string;
   resourcetypeRegistrationName: string;
-  skusName: string;
+  skuName: string;
   name: string;
   type: "Microsoft.ProviderHub/providerRegistrations/resourcetypeRegistrations/skus";
   properties?: outputs.SkuResourceProperties;
@@ -1468,9 +1468,9 @@ export interface SkusState {
  * Reads an existing `Microsoft.ProviderHub/providerRegistrations/resourcetypeRegistrations/skus` without managing it (GET, api-version 2024-09-01); undefined when it does not exist.
  *
  * @example
- * const existing = getSkus({ providerRegistrationName: "...", resourcetypeRegistrationName: "...", skusName: "..." });
+ * const existing = getSku({ providerRegistrationName: "...", resourcetypeRegistrationName: "...", skuName: "..." });
  */
-export declare function getSkus(args: GetSkusArgs): $Output<SkusState | undefined>;
+export declare function getSku(args: GetSkuArgs): $Output<SkuState | undefined>;
 
 export interface CheckinProviderRegistrationManifestArgs {
   providerRegistrationName: $Input<string>;

@@ -840,20 +840,20 @@ export interface GalleryAppState {
  */
 export declare function getGalleryApp(args: GetGalleryAppArgs): $Output<GalleryAppState | undefined>;
 
-/** The name args of an existing `Microsoft.TestBase/testBaseAccounts/galleryApps/galleryAppSkus` to read with {@link getGalleryAppSkus}. */
-export interface GetGalleryAppSkusArgs {
+/** The name args of an existing `Microsoft.TestBase/testBaseAccounts/galleryApps/galleryAppSkus` to read with {@link getGalleryAppSku}. */
+export interface GetGalleryAppSkuArgs {
   resourceGroupName: $Input<string>;
   testBaseAccountName: $Input<string>;
   galleryAppName: $Input<string>;
-  galleryAppSkusName: $Input<string>;
+  galleryAppSkuName: $Input<string>;
 }
-/** What {@link getGalleryAppSkus} reads: the `Microsoft.TestBase/testBaseAccounts/galleryApps/galleryAppSkus` laid out as the class's outputs. */
-export interface GalleryAppSkusState {
+/** What {@link getGalleryAppSku} reads: the `Microsoft.TestBase/testBaseAccounts/galleryApps/galleryAppSkus` laid out as the class's outputs. */
+export interface GalleryAppSkuState {
   id: string;
   resourceGroupName: string;
   testBaseAccountName: string;
   galleryAppName: string;
-  galleryAppSkusName: string;
+  galleryAppSkuName: string;
   name: string;
   type: "Microsoft.TestBase/testBaseAccounts/galleryApps/galleryAppSkus";
   properties?: outputs.GalleryAppSkuProperties;
@@ -868,9 +868,9 @@ export interface GalleryAppSkusState {
  * Reads an existing `Microsoft.TestBase/testBaseAccounts/galleryApps/galleryAppSkus` without managing it (GET, api-version 2023-11-01-preview); undefined when it does not exist.
  *
  * @example
- * const existing = getGalleryAppSkus({ resourceGroupName: "...", testBaseAccountName: "...", galleryAppName: "...", galleryAppSkusName: "..." });
+ * const existing = getGalleryAppSku({ resourceGroupName: "...", testBaseAccountName: "...", galleryAppName: "...", galleryAppSkuName: "..." });
  */
-export declare function getGalleryAppSkus(args: GetGalleryAppSkusArgs): $Output<GalleryAppSkusState | undefined>;
+export declare function getGalleryAppSku(args: GetGalleryAppSkuArgs): $Output<GalleryAppSkuState | undefined>;
 
 /**
  * `Microsoft.TestBase/testBaseAccounts/imageDefinitions` (api-version 2023-11-01-preview), at resource group scope.
