@@ -347,8 +347,39 @@ function bodyPropertiesKey(ctx: DtsContext, r: ResourceSpec): string | undefined
 }
 
 function exampleLines(r: ResourceSpec, args: readonly ArgSpec[]): string[] {
-  const given = args.filter((a) => argRequired(r, a)).map((a) => `${prop(a.name)}: ${a.kind === "name" ? `"..."` : "..."}`);
-  return [`const x = new ${r.class}("name", { ${given.join(", ")} });`];
+  const given = args.filter((a) => argRequired(r, a)).map((a) => `${prop(a.name)}: ${a.kind === "name" ? `"..."` : exampleValue(a.property.type)}`);
+  const variable = r.class[0]!.toLowerCase() + r.class.slice(1);
+  return [`const ${variable} = new ${r.class}("${variable}", { ${given.join(", ")} });`];
+}
+
+/** A placeholder of the right kind for an example: a string, a number, the first enum value, ... */
+function exampleValue(t: TypeRef): string {
+  if (typeof t === "string") {
+    switch (t) {
+      case "int":
+        return "1";
+      case "bool":
+        return "true";
+      case "string":
+        return `"..."`;
+      default:
+        return t.startsWith("@") ? "{}" : "undefined";
+    }
+  }
+  switch (t.type) {
+    case "string":
+      return `"..."`;
+    case "int":
+      return String(t.min ?? 1);
+    case "literal":
+      return JSON.stringify(t.value);
+    case "enum":
+      return t.values.length > 0 ? JSON.stringify(t.values[0]) : `"..."`;
+    case "array":
+      return "[]";
+    case "union":
+      return t.of.length > 0 ? exampleValue(t.of[0]!) : "undefined";
+  }
 }
 
 function scopeText(r: ResourceSpec): string {

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AAD/domainServices/{domainServiceName}`.
  *
  * @example
- * const x = new DomainService("name", { resourceGroupName: "..." });
+ * const domainService = new DomainService("domainService", { resourceGroupName: "..." });
  */
 export declare class DomainService extends $CustomResource {
   /** The resource group's name. */
@@ -157,7 +157,7 @@ export declare function getDomainService(args: GetDomainServiceArgs): $Output<Do
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Aad/domainServices/{domainServiceName}/ouContainer/{ouContainerName}`.
  *
  * @example
- * const x = new OuContainer("name", { resourceGroupName: "...", domainServiceName: "..." });
+ * const ouContainer = new OuContainer("ouContainer", { resourceGroupName: "...", domainServiceName: "..." });
  */
 export declare class OuContainer extends $CustomResource {
   /** The resource group's name. */

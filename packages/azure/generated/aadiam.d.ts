@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/microsoft.aadiam/privateLinkForAzureAd/{privateLinkForAzureAdName}`.
  *
  * @example
- * const x = new PrivateLinkForAzureAd("name", { resourceGroupName: "..." });
+ * const privateLinkForAzureAd = new PrivateLinkForAzureAd("privateLinkForAzureAd", { resourceGroupName: "..." });
  */
 export declare class PrivateLinkForAzureAd extends $CustomResource {
   /** The resource group's name. */
@@ -93,7 +93,7 @@ export declare function getPrivateLinkForAzureAd(args: GetPrivateLinkForAzureAdA
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/microsoft.aadiam/privateLinkForAzureAd/{privateLinkForAzureAdName}/privateEndpointConnections/{privateEndpointConnectionName}`.
  *
  * @example
- * const x = new PrivateEndpointConnection("name", { resourceGroupName: "...", privateLinkForAzureAdName: "..." });
+ * const privateEndpointConnection = new PrivateEndpointConnection("privateEndpointConnection", { resourceGroupName: "...", privateLinkForAzureAdName: "..." });
  */
 export declare class PrivateEndpointConnection extends $CustomResource {
   /** The resource group's name. */

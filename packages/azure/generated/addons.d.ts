@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/providers/Microsoft.Addons/supportProviders/{supportProviderName}/supportPlanTypes/{supportPlanTypeName}`.
  *
  * @example
- * const x = new SupportPlanType("name", { supportProviderName: "..." });
+ * const supportPlanType = new SupportPlanType("supportPlanType", { supportProviderName: "..." });
  */
 export declare class SupportPlanType extends $CustomResource {
   /** The parent's name (supportProviderName). */

@@ -32,7 +32,7 @@ export declare function getAdvisorScore(args: GetAdvisorScoreArgs): $Output<Advi
  * Id: `{scope}/providers/Microsoft.Advisor/configurations/{configurationName}`.
  *
  * @example
- * const x = new Configuration("name", { scope: "..." });
+ * const configuration = new Configuration("configuration", { scope: "..." });
  */
 export declare class Configuration extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -152,7 +152,7 @@ export declare function getRecommendation(args: GetRecommendationArgs): $Output<
  * Id: `{scope}/providers/Microsoft.Advisor/recommendations/{recommendationName}/suppressions/{suppressionName}`.
  *
  * @example
- * const x = new Suppression("name", { scope: "...", recommendationName: "..." });
+ * const suppression = new Suppression("suppression", { scope: "...", recommendationName: "..." });
  */
 export declare class Suppression extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AgFoodPlatform/farmBeats/{farmBeatName}`.
  *
  * @example
- * const x = new FarmBeat("name", { resourceGroupName: "..." });
+ * const farmBeat = new FarmBeat("farmBeat", { resourceGroupName: "..." });
  */
 export declare class FarmBeat extends $CustomResource {
   /** The resource group's name. */
@@ -100,7 +100,7 @@ export declare function getFarmBeat(args: GetFarmBeatArgs): $Output<FarmBeatStat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AgFoodPlatform/farmBeats/{farmBeatName}/dataConnectors/{dataConnectorName}`.
  *
  * @example
- * const x = new DataConnector("name", { resourceGroupName: "...", farmBeatName: "...", credentials: ... });
+ * const dataConnector = new DataConnector("dataConnector", { resourceGroupName: "...", farmBeatName: "...", credentials: {} });
  */
 export declare class DataConnector extends $CustomResource {
   /** The resource group's name. */
@@ -171,7 +171,7 @@ export declare function getDataConnector(args: GetDataConnectorArgs): $Output<Da
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AgFoodPlatform/farmBeats/{farmBeatName}/extensions/{extensionName}`.
  *
  * @example
- * const x = new Extension("name", { resourceGroupName: "...", farmBeatName: "..." });
+ * const extension = new Extension("extension", { resourceGroupName: "...", farmBeatName: "..." });
  */
 export declare class Extension extends $CustomResource {
   /** The resource group's name. */
@@ -257,7 +257,7 @@ export declare function getExtension(args: GetExtensionArgs): $Output<ExtensionS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AgFoodPlatform/farmBeats/{farmBeatName}/privateEndpointConnections/{privateEndpointConnectionName}`.
  *
  * @example
- * const x = new PrivateEndpointConnection("name", { resourceGroupName: "...", farmBeatName: "...", privateLinkServiceConnectionState: ... });
+ * const privateEndpointConnection = new PrivateEndpointConnection("privateEndpointConnection", { resourceGroupName: "...", farmBeatName: "...", privateLinkServiceConnectionState: {} });
  */
 export declare class PrivateEndpointConnection extends $CustomResource {
   /** The resource group's name. */
@@ -364,7 +364,7 @@ export declare function getPrivateLinkResource(args: GetPrivateLinkResourceArgs)
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AgFoodPlatform/farmBeats/{farmBeatName}/solutions/{solutionName}`.
  *
  * @example
- * const x = new Solution("name", { resourceGroupName: "...", farmBeatName: "...", saasSubscriptionId: ..., saasSubscriptionName: ..., marketplacePublisherId: ..., planId: ..., offerId: ..., termId: ... });
+ * const solution = new Solution("solution", { resourceGroupName: "...", farmBeatName: "...", saasSubscriptionId: "...", saasSubscriptionName: "...", marketplacePublisherId: "...", planId: "...", offerId: "...", termId: "..." });
  */
 export declare class Solution extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AgriculturePlatform/agriServices/{agriServiceName}`.
  *
  * @example
- * const x = new AgriService("name", { resourceGroupName: "..." });
+ * const agriService = new AgriService("agriService", { resourceGroupName: "..." });
  */
 export declare class AgriService extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AlertsManagement/actionRules/{actionRuleName}`.
  *
  * @example
- * const x = new ActionRule("name", { resourceGroupName: "...", scopes: ..., actions: ... });
+ * const actionRule = new ActionRule("actionRule", { resourceGroupName: "...", scopes: [], actions: [] });
  */
 export declare class ActionRule extends $CustomResource {
   /** The resource group's name. */
@@ -131,7 +131,7 @@ export declare function getAlert(args: GetAlertArgs): $Output<AlertState | undef
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AlertsManagement/prometheusRuleGroups/{prometheusRuleGroupName}`.
  *
  * @example
- * const x = new PrometheusRuleGroup("name", { resourceGroupName: "...", scopes: ..., rules: ... });
+ * const prometheusRuleGroup = new PrometheusRuleGroup("prometheusRuleGroup", { resourceGroupName: "...", scopes: [], rules: [] });
  */
 export declare class PrometheusRuleGroup extends $CustomResource {
   /** The resource group's name. */
@@ -228,7 +228,7 @@ export declare function getPrometheusRuleGroup(args: GetPrometheusRuleGroupArgs)
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/microsoft.alertsManagement/smartDetectorAlertRules/{smartDetectorAlertRuleName}`.
  *
  * @example
- * const x = new SmartDetectorAlertRule("name", { resourceGroupName: "...", state: ..., severity: ..., frequency: ..., detector: ..., scope: ..., actionGroups: ... });
+ * const smartDetectorAlertRule = new SmartDetectorAlertRule("smartDetectorAlertRule", { resourceGroupName: "...", state: "Enabled", severity: "Sev0", frequency: "...", detector: {}, scope: [], actionGroups: {} });
  */
 export declare class SmartDetectorAlertRule extends $CustomResource {
   /** The resource group's name. */
@@ -332,7 +332,7 @@ export declare function getSmartDetectorAlertRule(args: GetSmartDetectorAlertRul
  * Id: `/providers/Microsoft.Management/managementGroups/{managementGroupId}/providers/Microsoft.AlertsManagement/tenantActivityLogAlerts/{tenantActivityLogAlertName}`.
  *
  * @example
- * const x = new TenantActivityLogAlert("name", { managementGroupId: "...", condition: ..., actions: ... });
+ * const tenantActivityLogAlert = new TenantActivityLogAlert("tenantActivityLogAlert", { managementGroupId: "...", condition: {}, actions: {} });
  */
 export declare class TenantActivityLogAlert extends $CustomResource {
   /** The parent's name (managementGroupId). */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AnalysisServices/servers/{serverName}`.
  *
  * @example
- * const x = new Server("name", { resourceGroupName: "...", sku: ... });
+ * const server = new Server("server", { resourceGroupName: "...", sku: {} });
  */
 export declare class Server extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiCenter/services/{serviceName}`.
  *
  * @example
- * const x = new Service("name", { resourceGroupName: "..." });
+ * const service = new Service("service", { resourceGroupName: "..." });
  */
 export declare class Service extends $CustomResource {
   /** The resource group's name. */
@@ -84,7 +84,7 @@ export declare function getService(args: GetServiceArgs): $Output<ServiceState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiCenter/services/{serviceName}/metadataSchemas/{metadataSchemaName}`.
  *
  * @example
- * const x = new MetadataSchema("name", { resourceGroupName: "...", serviceName: "...", schema: ... });
+ * const metadataSchema = new MetadataSchema("metadataSchema", { resourceGroupName: "...", serviceName: "...", schema: "..." });
  */
 export declare class MetadataSchema extends $CustomResource {
   /** The resource group's name. */
@@ -157,7 +157,7 @@ export declare function getMetadataSchema(args: GetMetadataSchemaArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiCenter/services/{serviceName}/workspaces/{workspaceName}`.
  *
  * @example
- * const x = new Workspace("name", { resourceGroupName: "...", serviceName: "...", title: ... });
+ * const workspace = new Workspace("workspace", { resourceGroupName: "...", serviceName: "...", title: "..." });
  */
 export declare class Workspace extends $CustomResource {
   /** The resource group's name. */
@@ -230,7 +230,7 @@ export declare function getWorkspace(args: GetWorkspaceArgs): $Output<WorkspaceS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiCenter/services/{serviceName}/workspaces/{workspaceName}/apis/{apiName}`.
  *
  * @example
- * const x = new Api("name", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", title: ..., kind: ... });
+ * const api = new Api("api", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", title: "...", kind: "rest" });
  */
 export declare class Api extends $CustomResource {
   /** The resource group's name. */
@@ -347,7 +347,7 @@ export declare function getApi(args: GetApiArgs): $Output<ApiState | undefined>;
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiCenter/services/{serviceName}/workspaces/{workspaceName}/apis/{apiName}/deployments/{deploymentName}`.
  *
  * @example
- * const x = new Deployment("name", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", apiName: "..." });
+ * const deployment = new Deployment("deployment", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", apiName: "..." });
  */
 export declare class Deployment extends $CustomResource {
   /** The resource group's name. */
@@ -457,7 +457,7 @@ export declare function getDeployment(args: GetDeploymentArgs): $Output<Deployme
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiCenter/services/{serviceName}/workspaces/{workspaceName}/apis/{apiName}/versions/{versionName}`.
  *
  * @example
- * const x = new Version("name", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", apiName: "...", title: ..., lifecycleStage: ... });
+ * const version = new Version("version", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", apiName: "...", title: "...", lifecycleStage: "design" });
  */
 export declare class Version extends $CustomResource {
   /** The resource group's name. */
@@ -542,7 +542,7 @@ export declare function getVersion(args: GetVersionArgs): $Output<VersionState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiCenter/services/{serviceName}/workspaces/{workspaceName}/apis/{apiName}/versions/{versionName}/definitions/{definitionName}`.
  *
  * @example
- * const x = new Definition("name", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", apiName: "...", versionName: "...", title: ... });
+ * const definition = new Definition("definition", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", apiName: "...", versionName: "...", title: "..." });
  */
 export declare class Definition extends $CustomResource {
   /** The resource group's name. */
@@ -636,7 +636,7 @@ export declare function getDefinition(args: GetDefinitionArgs): $Output<Definiti
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiCenter/services/{serviceName}/workspaces/{workspaceName}/environments/{environmentName}`.
  *
  * @example
- * const x = new Environment("name", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", title: ..., kind: ... });
+ * const environment = new Environment("environment", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", title: "...", kind: "development" });
  */
 export declare class Environment extends $CustomResource {
   /** The resource group's name. */

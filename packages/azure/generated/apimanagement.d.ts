@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/gateways/{gatewayName}`.
  *
  * @example
- * const x = new Gateway("name", { resourceGroupName: "...", sku: ... });
+ * const gateway = new Gateway("gateway", { resourceGroupName: "...", sku: {} });
  */
 export declare class Gateway extends $CustomResource {
   /** The resource group's name. */
@@ -113,7 +113,7 @@ export declare function getGateway(args: GetGatewayArgs): $Output<GatewayState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/gateways/{gatewayName}/configConnections/{configConnectionName}`.
  *
  * @example
- * const x = new ConfigConnection("name", { resourceGroupName: "...", gatewayName: "..." });
+ * const configConnection = new ConfigConnection("configConnection", { resourceGroupName: "...", gatewayName: "..." });
  */
 export declare class ConfigConnection extends $CustomResource {
   /** The resource group's name. */
@@ -217,7 +217,7 @@ export declare function getDeletedservice(args: GetDeletedserviceArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}`.
  *
  * @example
- * const x = new Service("name", { resourceGroupName: "...", sku: ..., publisherEmail: ..., publisherName: ... });
+ * const service = new Service("service", { resourceGroupName: "...", sku: {}, publisherEmail: "...", publisherName: "..." });
  */
 export declare class Service extends $CustomResource {
   /** The resource group's name. */
@@ -441,7 +441,7 @@ export declare function getService(args: GetServiceArgs): $Output<ServiceState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/apis/{apiName}`.
  *
  * @example
- * const x = new Api("name", { resourceGroupName: "...", serviceName: "...", path: ... });
+ * const api = new Api("api", { resourceGroupName: "...", serviceName: "...", path: "..." });
  */
 export declare class Api extends $CustomResource {
   /** The resource group's name. */
@@ -621,7 +621,7 @@ export declare function getApi(args: GetApiArgs): $Output<ApiState | undefined>;
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/apis/{apiName}/diagnostics/{diagnosticName}`.
  *
  * @example
- * const x = new ApiDiagnostic("name", { resourceGroupName: "...", serviceName: "...", apiName: "...", loggerId: ... });
+ * const apiDiagnostic = new ApiDiagnostic("apiDiagnostic", { resourceGroupName: "...", serviceName: "...", apiName: "...", loggerId: "..." });
  */
 export declare class ApiDiagnostic extends $CustomResource {
   /** The resource group's name. */
@@ -737,7 +737,7 @@ export declare function getApiDiagnostic(args: GetApiDiagnosticArgs): $Output<Ap
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/apis/{apiName}/issues/{issueName}`.
  *
  * @example
- * const x = new Issue("name", { resourceGroupName: "...", serviceName: "...", apiName: "...", title: ..., description: ..., userId: ... });
+ * const issue = new Issue("issue", { resourceGroupName: "...", serviceName: "...", apiName: "...", title: "...", description: "...", userId: "..." });
  */
 export declare class Issue extends $CustomResource {
   /** The resource group's name. */
@@ -833,7 +833,7 @@ export declare function getIssue(args: GetIssueArgs): $Output<IssueState | undef
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/apis/{apiName}/issues/{issueName}/attachments/{attachmentName}`.
  *
  * @example
- * const x = new Attachment("name", { resourceGroupName: "...", serviceName: "...", apiName: "...", issueName: "...", title: ..., contentFormat: ..., content: ... });
+ * const attachment = new Attachment("attachment", { resourceGroupName: "...", serviceName: "...", apiName: "...", issueName: "...", title: "...", contentFormat: "...", content: "..." });
  */
 export declare class Attachment extends $CustomResource {
   /** The resource group's name. */
@@ -920,7 +920,7 @@ export declare function getAttachment(args: GetAttachmentArgs): $Output<Attachme
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/apis/{apiName}/issues/{issueName}/comments/{commentName}`.
  *
  * @example
- * const x = new Comment("name", { resourceGroupName: "...", serviceName: "...", apiName: "...", issueName: "...", text: ..., userId: ... });
+ * const comment = new Comment("comment", { resourceGroupName: "...", serviceName: "...", apiName: "...", issueName: "...", text: "...", userId: "..." });
  */
 export declare class Comment extends $CustomResource {
   /** The resource group's name. */
@@ -1007,7 +1007,7 @@ export declare function getComment(args: GetCommentArgs): $Output<CommentState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/apis/{apiName}/operations/{operationName}`.
  *
  * @example
- * const x = new Operation("name", { resourceGroupName: "...", serviceName: "...", apiName: "...", displayName: ..., method: ..., urlTemplate: ... });
+ * const operation = new Operation("operation", { resourceGroupName: "...", serviceName: "...", apiName: "...", displayName: "...", method: "...", urlTemplate: "..." });
  */
 export declare class Operation extends $CustomResource {
   /** The resource group's name. */
@@ -1113,7 +1113,7 @@ export declare function getOperation(args: GetOperationArgs): $Output<OperationS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/apis/{apiName}/operations/{operationName}/policies/{policyName}`.
  *
  * @example
- * const x = new OperationPolicy("name", { resourceGroupName: "...", serviceName: "...", apiName: "...", operationName: "...", value: ... });
+ * const operationPolicy = new OperationPolicy("operationPolicy", { resourceGroupName: "...", serviceName: "...", apiName: "...", operationName: "...", value: "..." });
  */
 export declare class OperationPolicy extends $CustomResource {
   /** The resource group's name. */
@@ -1195,7 +1195,7 @@ export declare function getOperationPolicy(args: GetOperationPolicyArgs): $Outpu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/apis/{apiName}/operations/{operationName}/tags/{tagName}`.
  *
  * @example
- * const x = new OperationTag("name", { resourceGroupName: "...", serviceName: "...", apiName: "...", operationName: "..." });
+ * const operationTag = new OperationTag("operationTag", { resourceGroupName: "...", serviceName: "...", apiName: "...", operationName: "..." });
  */
 export declare class OperationTag extends $CustomResource {
   /** The resource group's name. */
@@ -1268,7 +1268,7 @@ export declare function getOperationTag(args: GetOperationTagArgs): $Output<Oper
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/apis/{apiName}/policies/{policyName}`.
  *
  * @example
- * const x = new ApiPolicy("name", { resourceGroupName: "...", serviceName: "...", apiName: "...", value: ... });
+ * const apiPolicy = new ApiPolicy("apiPolicy", { resourceGroupName: "...", serviceName: "...", apiName: "...", value: "..." });
  */
 export declare class ApiPolicy extends $CustomResource {
   /** The resource group's name. */
@@ -1344,7 +1344,7 @@ export declare function getApiPolicy(args: GetApiPolicyArgs): $Output<ApiPolicyS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/apis/{apiName}/releases/{releaseName}`.
  *
  * @example
- * const x = new Release("name", { resourceGroupName: "...", serviceName: "...", apiName: "..." });
+ * const release = new Release("release", { resourceGroupName: "...", serviceName: "...", apiName: "..." });
  */
 export declare class Release extends $CustomResource {
   /** The resource group's name. */
@@ -1426,7 +1426,7 @@ export declare function getRelease(args: GetReleaseArgs): $Output<ReleaseState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/apis/{apiName}/resolvers/{resolverName}`.
  *
  * @example
- * const x = new Resolver("name", { resourceGroupName: "...", serviceName: "...", apiName: "..." });
+ * const resolver = new Resolver("resolver", { resourceGroupName: "...", serviceName: "...", apiName: "..." });
  */
 export declare class Resolver extends $CustomResource {
   /** The resource group's name. */
@@ -1507,7 +1507,7 @@ export declare function getResolver(args: GetResolverArgs): $Output<ResolverStat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/apis/{apiName}/resolvers/{resolverName}/policies/{policyName}`.
  *
  * @example
- * const x = new ResolverPolicy("name", { resourceGroupName: "...", serviceName: "...", apiName: "...", resolverName: "...", value: ... });
+ * const resolverPolicy = new ResolverPolicy("resolverPolicy", { resourceGroupName: "...", serviceName: "...", apiName: "...", resolverName: "...", value: "..." });
  */
 export declare class ResolverPolicy extends $CustomResource {
   /** The resource group's name. */
@@ -1589,7 +1589,7 @@ export declare function getResolverPolicy(args: GetResolverPolicyArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/apis/{apiName}/schemas/{schemaName}`.
  *
  * @example
- * const x = new ApiSchema("name", { resourceGroupName: "...", serviceName: "...", apiName: "...", contentType: ..., document: ... });
+ * const apiSchema = new ApiSchema("apiSchema", { resourceGroupName: "...", serviceName: "...", apiName: "...", contentType: "...", document: {} });
  */
 export declare class ApiSchema extends $CustomResource {
   /** The resource group's name. */
@@ -1668,7 +1668,7 @@ export declare function getApiSchema(args: GetApiSchemaArgs): $Output<ApiSchemaS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/apis/{apiName}/tagDescriptions/{tagDescriptionName}`.
  *
  * @example
- * const x = new TagDescription("name", { resourceGroupName: "...", serviceName: "...", apiName: "..." });
+ * const tagDescription = new TagDescription("tagDescription", { resourceGroupName: "...", serviceName: "...", apiName: "..." });
  */
 export declare class TagDescription extends $CustomResource {
   /** The resource group's name. */
@@ -1755,7 +1755,7 @@ export declare function getTagDescription(args: GetTagDescriptionArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/apis/{apiName}/tags/{tagName}`.
  *
  * @example
- * const x = new ApiTag("name", { resourceGroupName: "...", serviceName: "...", apiName: "..." });
+ * const apiTag = new ApiTag("apiTag", { resourceGroupName: "...", serviceName: "...", apiName: "..." });
  */
 export declare class ApiTag extends $CustomResource {
   /** The resource group's name. */
@@ -1822,7 +1822,7 @@ export declare function getApiTag(args: GetApiTagArgs): $Output<ApiTagState | un
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/apis/{apiName}/wikis/{wikiName}`.
  *
  * @example
- * const x = new ApiWiki("name", { resourceGroupName: "...", serviceName: "...", apiName: "..." });
+ * const apiWiki = new ApiWiki("apiWiki", { resourceGroupName: "...", serviceName: "...", apiName: "..." });
  */
 export declare class ApiWiki extends $CustomResource {
   /** The resource group's name. */
@@ -1893,7 +1893,7 @@ export declare function getApiWiki(args: GetApiWikiArgs): $Output<ApiWikiState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/apiVersionSets/{apiVersionSetName}`.
  *
  * @example
- * const x = new ApiVersionSet("name", { resourceGroupName: "...", serviceName: "...", displayName: ..., versioningScheme: ... });
+ * const apiVersionSet = new ApiVersionSet("apiVersionSet", { resourceGroupName: "...", serviceName: "...", displayName: "...", versioningScheme: "Segment" });
  */
 export declare class ApiVersionSet extends $CustomResource {
   /** The resource group's name. */
@@ -1978,7 +1978,7 @@ export declare function getApiVersionSet(args: GetApiVersionSetArgs): $Output<Ap
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/authorizationProviders/{authorizationProviderName}`.
  *
  * @example
- * const x = new AuthorizationProvider("name", { resourceGroupName: "...", serviceName: "..." });
+ * const authorizationProvider = new AuthorizationProvider("authorizationProvider", { resourceGroupName: "...", serviceName: "..." });
  */
 export declare class AuthorizationProvider extends $CustomResource {
   /** The resource group's name. */
@@ -2053,7 +2053,7 @@ export declare function getAuthorizationProvider(args: GetAuthorizationProviderA
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/authorizationProviders/{authorizationProviderName}/authorizations/{authorizationName}`.
  *
  * @example
- * const x = new Authorization("name", { resourceGroupName: "...", serviceName: "...", authorizationProviderName: "..." });
+ * const authorization = new Authorization("authorization", { resourceGroupName: "...", serviceName: "...", authorizationProviderName: "..." });
  */
 export declare class Authorization extends $CustomResource {
   /** The resource group's name. */
@@ -2144,7 +2144,7 @@ export declare function getAuthorization(args: GetAuthorizationArgs): $Output<Au
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/authorizationProviders/{authorizationProviderName}/authorizations/{authorizationName}/accessPolicies/{accessPolicyName}`.
  *
  * @example
- * const x = new AccessPolicy("name", { resourceGroupName: "...", serviceName: "...", authorizationProviderName: "...", authorizationName: "..." });
+ * const accessPolicy = new AccessPolicy("accessPolicy", { resourceGroupName: "...", serviceName: "...", authorizationProviderName: "...", authorizationName: "..." });
  */
 export declare class AccessPolicy extends $CustomResource {
   /** The resource group's name. */
@@ -2231,7 +2231,7 @@ export declare function getAccessPolicy(args: GetAccessPolicyArgs): $Output<Acce
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/authorizationServers/{authorizationServerName}`.
  *
  * @example
- * const x = new AuthorizationServer("name", { resourceGroupName: "...", serviceName: "...", displayName: ..., clientRegistrationEndpoint: ..., authorizationEndpoint: ..., grantTypes: ..., clientId: ... });
+ * const authorizationServer = new AuthorizationServer("authorizationServer", { resourceGroupName: "...", serviceName: "...", displayName: "...", clientRegistrationEndpoint: "...", authorizationEndpoint: "...", grantTypes: [], clientId: "..." });
  */
 export declare class AuthorizationServer extends $CustomResource {
   /** The resource group's name. */
@@ -2381,7 +2381,7 @@ export declare function getAuthorizationServer(args: GetAuthorizationServerArgs)
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/backends/{backendName}`.
  *
  * @example
- * const x = new Backend("name", { resourceGroupName: "...", serviceName: "..." });
+ * const backend = new Backend("backend", { resourceGroupName: "...", serviceName: "..." });
  */
 export declare class Backend extends $CustomResource {
   /** The resource group's name. */
@@ -2491,7 +2491,7 @@ export declare function getBackend(args: GetBackendArgs): $Output<BackendState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/caches/{cacheName}`.
  *
  * @example
- * const x = new Cache("name", { resourceGroupName: "...", serviceName: "...", connectionString: ..., useFromLocation: ... });
+ * const cache = new Cache("cache", { resourceGroupName: "...", serviceName: "...", connectionString: "...", useFromLocation: "..." });
  */
 export declare class Cache extends $CustomResource {
   /** The resource group's name. */
@@ -2571,7 +2571,7 @@ export declare function getCache(args: GetCacheArgs): $Output<CacheState | undef
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/certificates/{certificateName}`.
  *
  * @example
- * const x = new Certificate("name", { resourceGroupName: "...", serviceName: "..." });
+ * const certificate = new Certificate("certificate", { resourceGroupName: "...", serviceName: "..." });
  */
 export declare class Certificate extends $CustomResource {
   /** The resource group's name. */
@@ -2649,7 +2649,7 @@ export declare function getCertificate(args: GetCertificateArgs): $Output<Certif
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/contentTypes/{contentTypeName}`.
  *
  * @example
- * const x = new ContentType("name", { resourceGroupName: "...", serviceName: "..." });
+ * const contentType = new ContentType("contentType", { resourceGroupName: "...", serviceName: "..." });
  */
 export declare class ContentType extends $CustomResource {
   /** The resource group's name. */
@@ -2728,7 +2728,7 @@ export declare function getContentType(args: GetContentTypeArgs): $Output<Conten
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/contentTypes/{contentTypeName}/contentItems/{contentItemName}`.
  *
  * @example
- * const x = new ContentItem("name", { resourceGroupName: "...", serviceName: "...", contentTypeName: "..." });
+ * const contentItem = new ContentItem("contentItem", { resourceGroupName: "...", serviceName: "...", contentTypeName: "..." });
  */
 export declare class ContentItem extends $CustomResource {
   /** The resource group's name. */
@@ -2794,7 +2794,7 @@ export declare function getContentItem(args: GetContentItemArgs): $Output<Conten
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/diagnostics/{diagnosticName}`.
  *
  * @example
- * const x = new Diagnostic("name", { resourceGroupName: "...", serviceName: "...", loggerId: ... });
+ * const diagnostic = new Diagnostic("diagnostic", { resourceGroupName: "...", serviceName: "...", loggerId: "..." });
  */
 export declare class Diagnostic extends $CustomResource {
   /** The resource group's name. */
@@ -2904,7 +2904,7 @@ export declare function getDiagnostic(args: GetDiagnosticArgs): $Output<Diagnost
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/documentations/{documentationName}`.
  *
  * @example
- * const x = new Documentation("name", { resourceGroupName: "...", serviceName: "..." });
+ * const documentation = new Documentation("documentation", { resourceGroupName: "...", serviceName: "..." });
  */
 export declare class Documentation extends $CustomResource {
   /** The resource group's name. */
@@ -2974,7 +2974,7 @@ export declare function getDocumentation(args: GetDocumentationArgs): $Output<Do
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/gateways/{gatewayName}`.
  *
  * @example
- * const x = new ServiceGateway("name", { resourceGroupName: "...", serviceName: "..." });
+ * const serviceGateway = new ServiceGateway("serviceGateway", { resourceGroupName: "...", serviceName: "..." });
  */
 export declare class ServiceGateway extends $CustomResource {
   /** The resource group's name. */
@@ -3044,7 +3044,7 @@ export declare function getServiceGateway(args: GetServiceGatewayArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/gateways/{gatewayName}/apis/{apiName}`.
  *
  * @example
- * const x = new GatewayApi("name", { resourceGroupName: "...", serviceName: "...", gatewayName: "..." });
+ * const gatewayApi = new GatewayApi("gatewayApi", { resourceGroupName: "...", serviceName: "...", gatewayName: "..." });
  */
 export declare class GatewayApi extends $CustomResource {
   /** The resource group's name. */
@@ -3115,7 +3115,7 @@ export declare function getGatewayApi(args: GetGatewayApiArgs): $Output<GatewayA
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/gateways/{gatewayName}/certificateAuthorities/{certificateAuthorityName}`.
  *
  * @example
- * const x = new CertificateAuthority("name", { resourceGroupName: "...", serviceName: "...", gatewayName: "..." });
+ * const certificateAuthority = new CertificateAuthority("certificateAuthority", { resourceGroupName: "...", serviceName: "...", gatewayName: "..." });
  */
 export declare class CertificateAuthority extends $CustomResource {
   /** The resource group's name. */
@@ -3186,7 +3186,7 @@ export declare function getCertificateAuthority(args: GetCertificateAuthorityArg
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/gateways/{gatewayName}/hostnameConfigurations/{hostnameConfigurationName}`.
  *
  * @example
- * const x = new HostnameConfiguration("name", { resourceGroupName: "...", serviceName: "...", gatewayName: "..." });
+ * const hostnameConfiguration = new HostnameConfiguration("hostnameConfiguration", { resourceGroupName: "...", serviceName: "...", gatewayName: "..." });
  */
 export declare class HostnameConfiguration extends $CustomResource {
   /** The resource group's name. */
@@ -3282,7 +3282,7 @@ export declare function getHostnameConfiguration(args: GetHostnameConfigurationA
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/groups/{groupName}`.
  *
  * @example
- * const x = new Group("name", { resourceGroupName: "...", serviceName: "...", displayName: ... });
+ * const group = new Group("group", { resourceGroupName: "...", serviceName: "...", displayName: "..." });
  */
 export declare class Group extends $CustomResource {
   /** The resource group's name. */
@@ -3362,7 +3362,7 @@ export declare function getGroup(args: GetGroupArgs): $Output<GroupState | undef
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/groups/{groupName}/users/{userName}`.
  *
  * @example
- * const x = new GroupUser("name", { resourceGroupName: "...", serviceName: "...", groupName: "..." });
+ * const groupUser = new GroupUser("groupUser", { resourceGroupName: "...", serviceName: "...", groupName: "..." });
  */
 export declare class GroupUser extends $CustomResource {
   /** The resource group's name. */
@@ -3423,7 +3423,7 @@ export declare function getGroupUser(args: GetGroupUserArgs): $Output<GroupUserS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/identityProviders/{identityProviderName}`.
  *
  * @example
- * const x = new IdentityProvider("name", { resourceGroupName: "...", serviceName: "...", clientId: ..., clientSecret: ... });
+ * const identityProvider = new IdentityProvider("identityProvider", { resourceGroupName: "...", serviceName: "...", clientId: "...", clientSecret: "..." });
  */
 export declare class IdentityProvider extends $CustomResource {
   /** The resource group's name. */
@@ -3565,7 +3565,7 @@ export declare function getServiceIssue(args: GetServiceIssueArgs): $Output<Serv
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/loggers/{loggerName}`.
  *
  * @example
- * const x = new Logger("name", { resourceGroupName: "...", serviceName: "...", loggerType: ... });
+ * const logger = new Logger("logger", { resourceGroupName: "...", serviceName: "...", loggerType: "azureEventHub" });
  */
 export declare class Logger extends $CustomResource {
   /** The resource group's name. */
@@ -3656,7 +3656,7 @@ export declare function getLogger(args: GetLoggerArgs): $Output<LoggerState | un
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/namedValues/{namedValueName}`.
  *
  * @example
- * const x = new NamedValue("name", { resourceGroupName: "...", serviceName: "...", displayName: ... });
+ * const namedValue = new NamedValue("namedValue", { resourceGroupName: "...", serviceName: "...", displayName: "..." });
  */
 export declare class NamedValue extends $CustomResource {
   /** The resource group's name. */
@@ -3744,7 +3744,7 @@ export declare function getNamedValue(args: GetNamedValueArgs): $Output<NamedVal
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/notifications/{notificationName}`.
  *
  * @example
- * const x = new Notification("name", { resourceGroupName: "...", serviceName: "..." });
+ * const notification = new Notification("notification", { resourceGroupName: "...", serviceName: "..." });
  */
 export declare class Notification extends $CustomResource {
   /** The resource group's name. */
@@ -3811,7 +3811,7 @@ export declare function getNotification(args: GetNotificationArgs): $Output<Noti
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/notifications/{notificationName}/recipientEmails/{recipientEmailName}`.
  *
  * @example
- * const x = new RecipientEmail("name", { resourceGroupName: "...", serviceName: "...", notificationName: "..." });
+ * const recipientEmail = new RecipientEmail("recipientEmail", { resourceGroupName: "...", serviceName: "...", notificationName: "..." });
  */
 export declare class RecipientEmail extends $CustomResource {
   /** The resource group's name. */
@@ -3872,7 +3872,7 @@ export declare function getRecipientEmail(args: GetRecipientEmailArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/notifications/{notificationName}/recipientUsers/{recipientUserName}`.
  *
  * @example
- * const x = new RecipientUser("name", { resourceGroupName: "...", serviceName: "...", notificationName: "..." });
+ * const recipientUser = new RecipientUser("recipientUser", { resourceGroupName: "...", serviceName: "...", notificationName: "..." });
  */
 export declare class RecipientUser extends $CustomResource {
   /** The resource group's name. */
@@ -3933,7 +3933,7 @@ export declare function getRecipientUser(args: GetRecipientUserArgs): $Output<Re
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/openidConnectProviders/{openidConnectProviderName}`.
  *
  * @example
- * const x = new OpenidConnectProvider("name", { resourceGroupName: "...", serviceName: "...", displayName: ..., metadataEndpoint: ..., clientId: ... });
+ * const openidConnectProvider = new OpenidConnectProvider("openidConnectProvider", { resourceGroupName: "...", serviceName: "...", displayName: "...", metadataEndpoint: "...", clientId: "..." });
  */
 export declare class OpenidConnectProvider extends $CustomResource {
   /** The resource group's name. */
@@ -4028,7 +4028,7 @@ export declare function getOpenidConnectProvider(args: GetOpenidConnectProviderA
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/policies/{policyName}`.
  *
  * @example
- * const x = new Policy("name", { resourceGroupName: "...", serviceName: "...", value: ... });
+ * const policy = new Policy("policy", { resourceGroupName: "...", serviceName: "...", value: "..." });
  */
 export declare class Policy extends $CustomResource {
   /** The resource group's name. */
@@ -4098,7 +4098,7 @@ export declare function getPolicy(args: GetPolicyArgs): $Output<PolicyState | un
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/policyFragments/{policyFragmentName}`.
  *
  * @example
- * const x = new PolicyFragment("name", { resourceGroupName: "...", serviceName: "...", value: ... });
+ * const policyFragment = new PolicyFragment("policyFragment", { resourceGroupName: "...", serviceName: "...", value: "..." });
  */
 export declare class PolicyFragment extends $CustomResource {
   /** The resource group's name. */
@@ -4176,7 +4176,7 @@ export declare function getPolicyFragment(args: GetPolicyFragmentArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/policyRestrictions/{policyRestrictionName}`.
  *
  * @example
- * const x = new PolicyRestriction("name", { resourceGroupName: "...", serviceName: "..." });
+ * const policyRestriction = new PolicyRestriction("policyRestriction", { resourceGroupName: "...", serviceName: "..." });
  */
 export declare class PolicyRestriction extends $CustomResource {
   /** The resource group's name. */
@@ -4246,7 +4246,7 @@ export declare function getPolicyRestriction(args: GetPolicyRestrictionArgs): $O
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/portalconfigs/{portalconfigName}`.
  *
  * @example
- * const x = new Portalconfig("name", { resourceGroupName: "...", serviceName: "..." });
+ * const portalconfig = new Portalconfig("portalconfig", { resourceGroupName: "...", serviceName: "..." });
  */
 export declare class Portalconfig extends $CustomResource {
   /** The resource group's name. */
@@ -4332,7 +4332,7 @@ export declare function getPortalconfig(args: GetPortalconfigArgs): $Output<Port
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/portalRevisions/{portalRevisionName}`.
  *
  * @example
- * const x = new PortalRevision("name", { resourceGroupName: "...", serviceName: "..." });
+ * const portalRevision = new PortalRevision("portalRevision", { resourceGroupName: "...", serviceName: "..." });
  */
 export declare class PortalRevision extends $CustomResource {
   /** The resource group's name. */
@@ -4417,7 +4417,7 @@ export declare function getPortalRevision(args: GetPortalRevisionArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/portalsettings/{portalsettingName}`.
  *
  * @example
- * const x = new Portalsetting("name", { resourceGroupName: "...", serviceName: "..." });
+ * const portalsetting = new Portalsetting("portalsetting", { resourceGroupName: "...", serviceName: "..." });
  */
 export declare class Portalsetting extends $CustomResource {
   /** The resource group's name. */
@@ -4485,7 +4485,7 @@ export declare function getPortalsetting(args: GetPortalsettingArgs): $Output<Po
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/privateEndpointConnections/{privateEndpointConnectionName}`.
  *
  * @example
- * const x = new PrivateEndpointConnection("name", { resourceGroupName: "...", serviceName: "..." });
+ * const privateEndpointConnection = new PrivateEndpointConnection("privateEndpointConnection", { resourceGroupName: "...", serviceName: "..." });
  */
 export declare class PrivateEndpointConnection extends $CustomResource {
   /** The resource group's name. */
@@ -4583,7 +4583,7 @@ export declare function getPrivateLinkResource(args: GetPrivateLinkResourceArgs)
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/products/{productName}`.
  *
  * @example
- * const x = new Product("name", { resourceGroupName: "...", serviceName: "...", displayName: ... });
+ * const product = new Product("product", { resourceGroupName: "...", serviceName: "...", displayName: "..." });
  */
 export declare class Product extends $CustomResource {
   /** The resource group's name. */
@@ -4678,7 +4678,7 @@ export declare function getProduct(args: GetProductArgs): $Output<ProductState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/products/{productName}/apiLinks/{apiLinkName}`.
  *
  * @example
- * const x = new ProductApiLink("name", { resourceGroupName: "...", serviceName: "...", productName: "...", apiId: ... });
+ * const productApiLink = new ProductApiLink("productApiLink", { resourceGroupName: "...", serviceName: "...", productName: "...", apiId: "..." });
  */
 export declare class ProductApiLink extends $CustomResource {
   /** The resource group's name. */
@@ -4749,7 +4749,7 @@ export declare function getProductApiLink(args: GetProductApiLinkArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/products/{productName}/apis/{apiName}`.
  *
  * @example
- * const x = new ProductApi("name", { resourceGroupName: "...", serviceName: "...", productName: "..." });
+ * const productApi = new ProductApi("productApi", { resourceGroupName: "...", serviceName: "...", productName: "..." });
  */
 export declare class ProductApi extends $CustomResource {
   /** The resource group's name. */
@@ -4810,7 +4810,7 @@ export declare function getProductApi(args: GetProductApiArgs): $Output<ProductA
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/products/{productName}/groupLinks/{groupLinkName}`.
  *
  * @example
- * const x = new GroupLink("name", { resourceGroupName: "...", serviceName: "...", productName: "...", groupId: ... });
+ * const groupLink = new GroupLink("groupLink", { resourceGroupName: "...", serviceName: "...", productName: "...", groupId: "..." });
  */
 export declare class GroupLink extends $CustomResource {
   /** The resource group's name. */
@@ -4881,7 +4881,7 @@ export declare function getGroupLink(args: GetGroupLinkArgs): $Output<GroupLinkS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/products/{productName}/groups/{groupName}`.
  *
  * @example
- * const x = new ProductGroup("name", { resourceGroupName: "...", serviceName: "...", productName: "..." });
+ * const productGroup = new ProductGroup("productGroup", { resourceGroupName: "...", serviceName: "...", productName: "..." });
  */
 export declare class ProductGroup extends $CustomResource {
   /** The resource group's name. */
@@ -4942,7 +4942,7 @@ export declare function getProductGroup(args: GetProductGroupArgs): $Output<Prod
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/products/{productName}/policies/{policyName}`.
  *
  * @example
- * const x = new ProductPolicy("name", { resourceGroupName: "...", serviceName: "...", productName: "...", value: ... });
+ * const productPolicy = new ProductPolicy("productPolicy", { resourceGroupName: "...", serviceName: "...", productName: "...", value: "..." });
  */
 export declare class ProductPolicy extends $CustomResource {
   /** The resource group's name. */
@@ -5018,7 +5018,7 @@ export declare function getProductPolicy(args: GetProductPolicyArgs): $Output<Pr
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/products/{productName}/tags/{tagName}`.
  *
  * @example
- * const x = new ProductTag("name", { resourceGroupName: "...", serviceName: "...", productName: "..." });
+ * const productTag = new ProductTag("productTag", { resourceGroupName: "...", serviceName: "...", productName: "..." });
  */
 export declare class ProductTag extends $CustomResource {
   /** The resource group's name. */
@@ -5085,7 +5085,7 @@ export declare function getProductTag(args: GetProductTagArgs): $Output<ProductT
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/products/{productName}/wikis/{wikiName}`.
  *
  * @example
- * const x = new ProductWiki("name", { resourceGroupName: "...", serviceName: "...", productName: "..." });
+ * const productWiki = new ProductWiki("productWiki", { resourceGroupName: "...", serviceName: "...", productName: "..." });
  */
 export declare class ProductWiki extends $CustomResource {
   /** The resource group's name. */
@@ -5156,7 +5156,7 @@ export declare function getProductWiki(args: GetProductWikiArgs): $Output<Produc
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/schemas/{schemaName}`.
  *
  * @example
- * const x = new Schema("name", { resourceGroupName: "...", serviceName: "...", schemaType: ... });
+ * const schema = new Schema("schema", { resourceGroupName: "...", serviceName: "...", schemaType: "xml" });
  */
 export declare class Schema extends $CustomResource {
   /** The resource group's name. */
@@ -5264,7 +5264,7 @@ export declare function getSetting(args: GetSettingArgs): $Output<SettingState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/subscriptions/{subscriptionName}`.
  *
  * @example
- * const x = new Subscription("name", { resourceGroupName: "...", serviceName: "...", scope: ..., displayName: ... });
+ * const subscription = new Subscription("subscription", { resourceGroupName: "...", serviceName: "...", scope: "...", displayName: "..." });
  */
 export declare class Subscription extends $CustomResource {
   /** The resource group's name. */
@@ -5377,7 +5377,7 @@ export declare function getSubscription(args: GetSubscriptionArgs): $Output<Subs
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/tags/{tagName}`.
  *
  * @example
- * const x = new Tag("name", { resourceGroupName: "...", serviceName: "...", displayName: ... });
+ * const tag = new Tag("tag", { resourceGroupName: "...", serviceName: "...", displayName: "..." });
  */
 export declare class Tag extends $CustomResource {
   /** The resource group's name. */
@@ -5442,7 +5442,7 @@ export declare function getTag(args: GetTagArgs): $Output<TagState | undefined>;
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/tags/{tagName}/apiLinks/{apiLinkName}`.
  *
  * @example
- * const x = new TagApiLink("name", { resourceGroupName: "...", serviceName: "...", tagName: "...", apiId: ... });
+ * const tagApiLink = new TagApiLink("tagApiLink", { resourceGroupName: "...", serviceName: "...", tagName: "...", apiId: "..." });
  */
 export declare class TagApiLink extends $CustomResource {
   /** The resource group's name. */
@@ -5513,7 +5513,7 @@ export declare function getTagApiLink(args: GetTagApiLinkArgs): $Output<TagApiLi
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/tags/{tagName}/operationLinks/{operationLinkName}`.
  *
  * @example
- * const x = new OperationLink("name", { resourceGroupName: "...", serviceName: "...", tagName: "...", operationId: ... });
+ * const operationLink = new OperationLink("operationLink", { resourceGroupName: "...", serviceName: "...", tagName: "...", operationId: "..." });
  */
 export declare class OperationLink extends $CustomResource {
   /** The resource group's name. */
@@ -5584,7 +5584,7 @@ export declare function getOperationLink(args: GetOperationLinkArgs): $Output<Op
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/tags/{tagName}/productLinks/{productLinkName}`.
  *
  * @example
- * const x = new ProductLink("name", { resourceGroupName: "...", serviceName: "...", tagName: "...", productId: ... });
+ * const productLink = new ProductLink("productLink", { resourceGroupName: "...", serviceName: "...", tagName: "...", productId: "..." });
  */
 export declare class ProductLink extends $CustomResource {
   /** The resource group's name. */
@@ -5655,7 +5655,7 @@ export declare function getProductLink(args: GetProductLinkArgs): $Output<Produc
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/templates/{templateName}`.
  *
  * @example
- * const x = new Template("name", { resourceGroupName: "...", serviceName: "..." });
+ * const template = new Template("template", { resourceGroupName: "...", serviceName: "..." });
  */
 export declare class Template extends $CustomResource {
   /** The resource group's name. */
@@ -5743,7 +5743,7 @@ export declare function getTemplate(args: GetTemplateArgs): $Output<TemplateStat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/tenant/{tenantName}`.
  *
  * @example
- * const x = new Tenant("name", { resourceGroupName: "...", serviceName: "..." });
+ * const tenant = new Tenant("tenant", { resourceGroupName: "...", serviceName: "..." });
  */
 export declare class Tenant extends $CustomResource {
   /** The resource group's name. */
@@ -5817,7 +5817,7 @@ export declare function getTenant(args: GetTenantArgs): $Output<TenantState | un
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/users/{userName}`.
  *
  * @example
- * const x = new User("name", { resourceGroupName: "...", serviceName: "...", email: ..., firstName: ..., lastName: ... });
+ * const user = new User("user", { resourceGroupName: "...", serviceName: "...", email: "...", firstName: "...", lastName: "..." });
  */
 export declare class User extends $CustomResource {
   /** The resource group's name. */
@@ -5985,7 +5985,7 @@ export declare function getWorkspaceLink(args: GetWorkspaceLinkArgs): $Output<Wo
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/workspaces/{workspaceName}`.
  *
  * @example
- * const x = new Workspace("name", { resourceGroupName: "...", serviceName: "...", displayName: ... });
+ * const workspace = new Workspace("workspace", { resourceGroupName: "...", serviceName: "...", displayName: "..." });
  */
 export declare class Workspace extends $CustomResource {
   /** The resource group's name. */
@@ -6055,7 +6055,7 @@ export declare function getWorkspace(args: GetWorkspaceArgs): $Output<WorkspaceS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/workspaces/{workspaceName}/apis/{apiName}`.
  *
  * @example
- * const x = new WorkspaceApi("name", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", path: ... });
+ * const workspaceApi = new WorkspaceApi("workspaceApi", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", path: "..." });
  */
 export declare class WorkspaceApi extends $CustomResource {
   /** The resource group's name. */
@@ -6241,7 +6241,7 @@ export declare function getWorkspaceApi(args: GetWorkspaceApiArgs): $Output<Work
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/workspaces/{workspaceName}/apis/{apiName}/diagnostics/{diagnosticName}`.
  *
  * @example
- * const x = new WorkspaceApiDiagnostic("name", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", apiName: "...", loggerId: ... });
+ * const workspaceApiDiagnostic = new WorkspaceApiDiagnostic("workspaceApiDiagnostic", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", apiName: "...", loggerId: "..." });
  */
 export declare class WorkspaceApiDiagnostic extends $CustomResource {
   /** The resource group's name. */
@@ -6363,7 +6363,7 @@ export declare function getWorkspaceApiDiagnostic(args: GetWorkspaceApiDiagnosti
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/workspaces/{workspaceName}/apis/{apiName}/operations/{operationName}`.
  *
  * @example
- * const x = new ApiOperation("name", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", apiName: "...", displayName: ..., method: ..., urlTemplate: ... });
+ * const apiOperation = new ApiOperation("apiOperation", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", apiName: "...", displayName: "...", method: "...", urlTemplate: "..." });
  */
 export declare class ApiOperation extends $CustomResource {
   /** The resource group's name. */
@@ -6475,7 +6475,7 @@ export declare function getApiOperation(args: GetApiOperationArgs): $Output<ApiO
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/workspaces/{workspaceName}/apis/{apiName}/operations/{operationName}/policies/{policyName}`.
  *
  * @example
- * const x = new ApiOperationPolicy("name", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", apiName: "...", operationName: "...", value: ... });
+ * const apiOperationPolicy = new ApiOperationPolicy("apiOperationPolicy", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", apiName: "...", operationName: "...", value: "..." });
  */
 export declare class ApiOperationPolicy extends $CustomResource {
   /** The resource group's name. */
@@ -6563,7 +6563,7 @@ export declare function getApiOperationPolicy(args: GetApiOperationPolicyArgs): 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/workspaces/{workspaceName}/apis/{apiName}/policies/{policyName}`.
  *
  * @example
- * const x = new WorkspaceApiPolicy("name", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", apiName: "...", value: ... });
+ * const workspaceApiPolicy = new WorkspaceApiPolicy("workspaceApiPolicy", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", apiName: "...", value: "..." });
  */
 export declare class WorkspaceApiPolicy extends $CustomResource {
   /** The resource group's name. */
@@ -6645,7 +6645,7 @@ export declare function getWorkspaceApiPolicy(args: GetWorkspaceApiPolicyArgs): 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/workspaces/{workspaceName}/apis/{apiName}/releases/{releaseName}`.
  *
  * @example
- * const x = new ApiRelease("name", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", apiName: "..." });
+ * const apiRelease = new ApiRelease("apiRelease", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", apiName: "..." });
  */
 export declare class ApiRelease extends $CustomResource {
   /** The resource group's name. */
@@ -6733,7 +6733,7 @@ export declare function getApiRelease(args: GetApiReleaseArgs): $Output<ApiRelea
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/workspaces/{workspaceName}/apis/{apiName}/schemas/{schemaName}`.
  *
  * @example
- * const x = new WorkspaceApiSchema("name", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", apiName: "...", contentType: ..., document: ... });
+ * const workspaceApiSchema = new WorkspaceApiSchema("workspaceApiSchema", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", apiName: "...", contentType: "...", document: {} });
  */
 export declare class WorkspaceApiSchema extends $CustomResource {
   /** The resource group's name. */
@@ -6818,7 +6818,7 @@ export declare function getWorkspaceApiSchema(args: GetWorkspaceApiSchemaArgs): 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/workspaces/{workspaceName}/apiVersionSets/{apiVersionSetName}`.
  *
  * @example
- * const x = new WorkspaceApiVersionSet("name", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", displayName: ..., versioningScheme: ... });
+ * const workspaceApiVersionSet = new WorkspaceApiVersionSet("workspaceApiVersionSet", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", displayName: "...", versioningScheme: "Segment" });
  */
 export declare class WorkspaceApiVersionSet extends $CustomResource {
   /** The resource group's name. */
@@ -6909,7 +6909,7 @@ export declare function getWorkspaceApiVersionSet(args: GetWorkspaceApiVersionSe
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/workspaces/{workspaceName}/backends/{backendName}`.
  *
  * @example
- * const x = new WorkspaceBackend("name", { resourceGroupName: "...", serviceName: "...", workspaceName: "..." });
+ * const workspaceBackend = new WorkspaceBackend("workspaceBackend", { resourceGroupName: "...", serviceName: "...", workspaceName: "..." });
  */
 export declare class WorkspaceBackend extends $CustomResource {
   /** The resource group's name. */
@@ -7025,7 +7025,7 @@ export declare function getWorkspaceBackend(args: GetWorkspaceBackendArgs): $Out
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/workspaces/{workspaceName}/certificates/{certificateName}`.
  *
  * @example
- * const x = new WorkspaceCertificate("name", { resourceGroupName: "...", serviceName: "...", workspaceName: "..." });
+ * const workspaceCertificate = new WorkspaceCertificate("workspaceCertificate", { resourceGroupName: "...", serviceName: "...", workspaceName: "..." });
  */
 export declare class WorkspaceCertificate extends $CustomResource {
   /** The resource group's name. */
@@ -7109,7 +7109,7 @@ export declare function getWorkspaceCertificate(args: GetWorkspaceCertificateArg
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/workspaces/{workspaceName}/diagnostics/{diagnosticName}`.
  *
  * @example
- * const x = new WorkspaceDiagnostic("name", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", loggerId: ... });
+ * const workspaceDiagnostic = new WorkspaceDiagnostic("workspaceDiagnostic", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", loggerId: "..." });
  */
 export declare class WorkspaceDiagnostic extends $CustomResource {
   /** The resource group's name. */
@@ -7225,7 +7225,7 @@ export declare function getWorkspaceDiagnostic(args: GetWorkspaceDiagnosticArgs)
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/workspaces/{workspaceName}/groups/{groupName}`.
  *
  * @example
- * const x = new WorkspaceGroup("name", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", displayName: ... });
+ * const workspaceGroup = new WorkspaceGroup("workspaceGroup", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", displayName: "..." });
  */
 export declare class WorkspaceGroup extends $CustomResource {
   /** The resource group's name. */
@@ -7311,7 +7311,7 @@ export declare function getWorkspaceGroup(args: GetWorkspaceGroupArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/workspaces/{workspaceName}/groups/{groupName}/users/{userName}`.
  *
  * @example
- * const x = new WorkspaceGroupUser("name", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", groupName: "..." });
+ * const workspaceGroupUser = new WorkspaceGroupUser("workspaceGroupUser", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", groupName: "..." });
  */
 export declare class WorkspaceGroupUser extends $CustomResource {
   /** The resource group's name. */
@@ -7378,7 +7378,7 @@ export declare function getWorkspaceGroupUser(args: GetWorkspaceGroupUserArgs): 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/workspaces/{workspaceName}/loggers/{loggerName}`.
  *
  * @example
- * const x = new WorkspaceLogger("name", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", loggerType: ... });
+ * const workspaceLogger = new WorkspaceLogger("workspaceLogger", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", loggerType: "azureEventHub" });
  */
 export declare class WorkspaceLogger extends $CustomResource {
   /** The resource group's name. */
@@ -7475,7 +7475,7 @@ export declare function getWorkspaceLogger(args: GetWorkspaceLoggerArgs): $Outpu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/workspaces/{workspaceName}/namedValues/{namedValueName}`.
  *
  * @example
- * const x = new WorkspaceNamedValue("name", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", displayName: ... });
+ * const workspaceNamedValue = new WorkspaceNamedValue("workspaceNamedValue", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", displayName: "..." });
  */
 export declare class WorkspaceNamedValue extends $CustomResource {
   /** The resource group's name. */
@@ -7569,7 +7569,7 @@ export declare function getWorkspaceNamedValue(args: GetWorkspaceNamedValueArgs)
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/workspaces/{workspaceName}/notifications/{notificationName}`.
  *
  * @example
- * const x = new WorkspaceNotification("name", { resourceGroupName: "...", serviceName: "...", workspaceName: "..." });
+ * const workspaceNotification = new WorkspaceNotification("workspaceNotification", { resourceGroupName: "...", serviceName: "...", workspaceName: "..." });
  */
 export declare class WorkspaceNotification extends $CustomResource {
   /** The resource group's name. */
@@ -7642,7 +7642,7 @@ export declare function getWorkspaceNotification(args: GetWorkspaceNotificationA
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/workspaces/{workspaceName}/notifications/{notificationName}/recipientEmails/{recipientEmailName}`.
  *
  * @example
- * const x = new NotificationRecipientEmail("name", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", notificationName: "..." });
+ * const notificationRecipientEmail = new NotificationRecipientEmail("notificationRecipientEmail", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", notificationName: "..." });
  */
 export declare class NotificationRecipientEmail extends $CustomResource {
   /** The resource group's name. */
@@ -7709,7 +7709,7 @@ export declare function getNotificationRecipientEmail(args: GetNotificationRecip
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/workspaces/{workspaceName}/notifications/{notificationName}/recipientUsers/{recipientUserName}`.
  *
  * @example
- * const x = new NotificationRecipientUser("name", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", notificationName: "..." });
+ * const notificationRecipientUser = new NotificationRecipientUser("notificationRecipientUser", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", notificationName: "..." });
  */
 export declare class NotificationRecipientUser extends $CustomResource {
   /** The resource group's name. */
@@ -7776,7 +7776,7 @@ export declare function getNotificationRecipientUser(args: GetNotificationRecipi
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/workspaces/{workspaceName}/policies/{policyName}`.
  *
  * @example
- * const x = new WorkspacePolicy("name", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", value: ... });
+ * const workspacePolicy = new WorkspacePolicy("workspacePolicy", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", value: "..." });
  */
 export declare class WorkspacePolicy extends $CustomResource {
   /** The resource group's name. */
@@ -7852,7 +7852,7 @@ export declare function getWorkspacePolicy(args: GetWorkspacePolicyArgs): $Outpu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/workspaces/{workspaceName}/policyFragments/{policyFragmentName}`.
  *
  * @example
- * const x = new WorkspacePolicyFragment("name", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", value: ... });
+ * const workspacePolicyFragment = new WorkspacePolicyFragment("workspacePolicyFragment", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", value: "..." });
  */
 export declare class WorkspacePolicyFragment extends $CustomResource {
   /** The resource group's name. */
@@ -7936,7 +7936,7 @@ export declare function getWorkspacePolicyFragment(args: GetWorkspacePolicyFragm
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/workspaces/{workspaceName}/products/{productName}`.
  *
  * @example
- * const x = new WorkspaceProduct("name", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", displayName: ... });
+ * const workspaceProduct = new WorkspaceProduct("workspaceProduct", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", displayName: "..." });
  */
 export declare class WorkspaceProduct extends $CustomResource {
   /** The resource group's name. */
@@ -8037,7 +8037,7 @@ export declare function getWorkspaceProduct(args: GetWorkspaceProductArgs): $Out
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/workspaces/{workspaceName}/products/{productName}/apiLinks/{apiLinkName}`.
  *
  * @example
- * const x = new WorkspaceProductApiLink("name", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", productName: "...", apiId: ... });
+ * const workspaceProductApiLink = new WorkspaceProductApiLink("workspaceProductApiLink", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", productName: "...", apiId: "..." });
  */
 export declare class WorkspaceProductApiLink extends $CustomResource {
   /** The resource group's name. */
@@ -8114,7 +8114,7 @@ export declare function getWorkspaceProductApiLink(args: GetWorkspaceProductApiL
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/workspaces/{workspaceName}/products/{productName}/groupLinks/{groupLinkName}`.
  *
  * @example
- * const x = new ProductGroupLink("name", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", productName: "...", groupId: ... });
+ * const productGroupLink = new ProductGroupLink("productGroupLink", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", productName: "...", groupId: "..." });
  */
 export declare class ProductGroupLink extends $CustomResource {
   /** The resource group's name. */
@@ -8191,7 +8191,7 @@ export declare function getProductGroupLink(args: GetProductGroupLinkArgs): $Out
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/workspaces/{workspaceName}/products/{productName}/policies/{policyName}`.
  *
  * @example
- * const x = new WorkspaceProductPolicy("name", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", productName: "...", value: ... });
+ * const workspaceProductPolicy = new WorkspaceProductPolicy("workspaceProductPolicy", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", productName: "...", value: "..." });
  */
 export declare class WorkspaceProductPolicy extends $CustomResource {
   /** The resource group's name. */
@@ -8273,7 +8273,7 @@ export declare function getWorkspaceProductPolicy(args: GetWorkspaceProductPolic
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/workspaces/{workspaceName}/schemas/{schemaName}`.
  *
  * @example
- * const x = new WorkspaceSchema("name", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", schemaType: ... });
+ * const workspaceSchema = new WorkspaceSchema("workspaceSchema", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", schemaType: "xml" });
  */
 export declare class WorkspaceSchema extends $CustomResource {
   /** The resource group's name. */
@@ -8362,7 +8362,7 @@ export declare function getWorkspaceSchema(args: GetWorkspaceSchemaArgs): $Outpu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/workspaces/{workspaceName}/subscriptions/{subscriptionName}`.
  *
  * @example
- * const x = new WorkspaceSubscription("name", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", scope: ..., displayName: ... });
+ * const workspaceSubscription = new WorkspaceSubscription("workspaceSubscription", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", scope: "...", displayName: "..." });
  */
 export declare class WorkspaceSubscription extends $CustomResource {
   /** The resource group's name. */
@@ -8481,7 +8481,7 @@ export declare function getWorkspaceSubscription(args: GetWorkspaceSubscriptionA
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/workspaces/{workspaceName}/tags/{tagName}`.
  *
  * @example
- * const x = new WorkspaceTag("name", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", displayName: ... });
+ * const workspaceTag = new WorkspaceTag("workspaceTag", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", displayName: "..." });
  */
 export declare class WorkspaceTag extends $CustomResource {
   /** The resource group's name. */
@@ -8552,7 +8552,7 @@ export declare function getWorkspaceTag(args: GetWorkspaceTagArgs): $Output<Work
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/workspaces/{workspaceName}/tags/{tagName}/apiLinks/{apiLinkName}`.
  *
  * @example
- * const x = new WorkspaceTagApiLink("name", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", tagName: "...", apiId: ... });
+ * const workspaceTagApiLink = new WorkspaceTagApiLink("workspaceTagApiLink", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", tagName: "...", apiId: "..." });
  */
 export declare class WorkspaceTagApiLink extends $CustomResource {
   /** The resource group's name. */
@@ -8629,7 +8629,7 @@ export declare function getWorkspaceTagApiLink(args: GetWorkspaceTagApiLinkArgs)
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/workspaces/{workspaceName}/tags/{tagName}/operationLinks/{operationLinkName}`.
  *
  * @example
- * const x = new TagOperationLink("name", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", tagName: "...", operationId: ... });
+ * const tagOperationLink = new TagOperationLink("tagOperationLink", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", tagName: "...", operationId: "..." });
  */
 export declare class TagOperationLink extends $CustomResource {
   /** The resource group's name. */
@@ -8706,7 +8706,7 @@ export declare function getTagOperationLink(args: GetTagOperationLinkArgs): $Out
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ApiManagement/service/{serviceName}/workspaces/{workspaceName}/tags/{tagName}/productLinks/{productLinkName}`.
  *
  * @example
- * const x = new TagProductLink("name", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", tagName: "...", productId: ... });
+ * const tagProductLink = new TagProductLink("tagProductLink", { resourceGroupName: "...", serviceName: "...", workspaceName: "...", tagName: "...", productId: "..." });
  */
 export declare class TagProductLink extends $CustomResource {
   /** The resource group's name. */

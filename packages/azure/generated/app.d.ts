@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.App/agents/{agentName}`.
  *
  * @example
- * const x = new Agent("name", { resourceGroupName: "..." });
+ * const agent = new Agent("agent", { resourceGroupName: "..." });
  */
 export declare class Agent extends $CustomResource {
   /** The resource group's name. */
@@ -133,7 +133,7 @@ export declare function getAgent(args: GetAgentArgs): $Output<AgentState | undef
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.App/agents/{agentName}/connectors/{connectorName}`.
  *
  * @example
- * const x = new AgentConnector("name", { resourceGroupName: "...", agentName: "..." });
+ * const agentConnector = new AgentConnector("agentConnector", { resourceGroupName: "...", agentName: "..." });
  */
 export declare class AgentConnector extends $CustomResource {
   /** The resource group's name. */
@@ -230,7 +230,7 @@ export declare function getAgentConnector(args: GetAgentConnectorArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.App/agentSpaces/{agentSpaceName}`.
  *
  * @example
- * const x = new AgentSpace("name", { resourceGroupName: "..." });
+ * const agentSpace = new AgentSpace("agentSpace", { resourceGroupName: "..." });
  */
 export declare class AgentSpace extends $CustomResource {
   /** The resource group's name. */
@@ -337,7 +337,7 @@ export declare function getAgentSpace(args: GetAgentSpaceArgs): $Output<AgentSpa
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.App/agentSpaces/{agentSpaceName}/connectors/{connectorName}`.
  *
  * @example
- * const x = new AgentSpaceConnector("name", { resourceGroupName: "...", agentSpaceName: "..." });
+ * const agentSpaceConnector = new AgentSpaceConnector("agentSpaceConnector", { resourceGroupName: "...", agentSpaceName: "..." });
  */
 export declare class AgentSpaceConnector extends $CustomResource {
   /** The resource group's name. */
@@ -431,7 +431,7 @@ export declare function getAgentSpaceConnector(args: GetAgentSpaceConnectorArgs)
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.App/connectedEnvironments/{connectedEnvironmentName}`.
  *
  * @example
- * const x = new ConnectedEnvironment("name", { resourceGroupName: "..." });
+ * const connectedEnvironment = new ConnectedEnvironment("connectedEnvironment", { resourceGroupName: "..." });
  */
 export declare class ConnectedEnvironment extends $CustomResource {
   /** The resource group's name. */
@@ -527,7 +527,7 @@ export declare function getConnectedEnvironment(args: GetConnectedEnvironmentArg
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.App/connectedEnvironments/{connectedEnvironmentName}/certificates/{certificateName}`.
  *
  * @example
- * const x = new ConnectedEnvironmentCertificate("name", { resourceGroupName: "...", connectedEnvironmentName: "..." });
+ * const connectedEnvironmentCertificate = new ConnectedEnvironmentCertificate("connectedEnvironmentCertificate", { resourceGroupName: "...", connectedEnvironmentName: "..." });
  */
 export declare class ConnectedEnvironmentCertificate extends $CustomResource {
   /** The resource group's name. */
@@ -639,7 +639,7 @@ export declare function getConnectedEnvironmentCertificate(args: GetConnectedEnv
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.App/connectedEnvironments/{connectedEnvironmentName}/daprComponents/{daprComponentName}`.
  *
  * @example
- * const x = new ConnectedEnvironmentDaprComponent("name", { resourceGroupName: "...", connectedEnvironmentName: "..." });
+ * const connectedEnvironmentDaprComponent = new ConnectedEnvironmentDaprComponent("connectedEnvironmentDaprComponent", { resourceGroupName: "...", connectedEnvironmentName: "..." });
  */
 export declare class ConnectedEnvironmentDaprComponent extends $CustomResource {
   /** The resource group's name. */
@@ -748,7 +748,7 @@ export declare function getConnectedEnvironmentDaprComponent(args: GetConnectedE
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.App/connectedEnvironments/{connectedEnvironmentName}/storages/{storageName}`.
  *
  * @example
- * const x = new ConnectedEnvironmentStorage("name", { resourceGroupName: "...", connectedEnvironmentName: "..." });
+ * const connectedEnvironmentStorage = new ConnectedEnvironmentStorage("connectedEnvironmentStorage", { resourceGroupName: "...", connectedEnvironmentName: "..." });
  */
 export declare class ConnectedEnvironmentStorage extends $CustomResource {
   /** The resource group's name. */
@@ -822,7 +822,7 @@ export declare function getConnectedEnvironmentStorage(args: GetConnectedEnviron
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.App/containerApps/{containerAppName}`.
  *
  * @example
- * const x = new ContainerApp("name", { resourceGroupName: "..." });
+ * const containerApp = new ContainerApp("containerApp", { resourceGroupName: "..." });
  */
 export declare class ContainerApp extends $CustomResource {
   /** The resource group's name. */
@@ -958,7 +958,7 @@ export declare function getContainerApp(args: GetContainerAppArgs): $Output<Cont
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.App/containerApps/{containerAppName}/authConfigs/{authConfigName}`.
  *
  * @example
- * const x = new AuthConfig("name", { resourceGroupName: "...", containerAppName: "..." });
+ * const authConfig = new AuthConfig("authConfig", { resourceGroupName: "...", containerAppName: "..." });
  */
 export declare class AuthConfig extends $CustomResource {
   /** The resource group's name. */
@@ -1230,7 +1230,7 @@ export declare function getReplica(args: GetReplicaArgs): $Output<ReplicaState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.App/containerApps/{containerAppName}/sourcecontrols/{sourcecontrolName}`.
  *
  * @example
- * const x = new Sourcecontrol("name", { resourceGroupName: "...", containerAppName: "..." });
+ * const sourcecontrol = new Sourcecontrol("sourcecontrol", { resourceGroupName: "...", containerAppName: "..." });
  */
 export declare class Sourcecontrol extends $CustomResource {
   /** The resource group's name. */
@@ -1319,7 +1319,7 @@ export declare function getSourcecontrol(args: GetSourcecontrolArgs): $Output<So
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.App/jobs/{jobName}`.
  *
  * @example
- * const x = new Job("name", { resourceGroupName: "..." });
+ * const job = new Job("job", { resourceGroupName: "..." });
  */
 export declare class Job extends $CustomResource {
   /** The resource group's name. */
@@ -1513,7 +1513,7 @@ export declare function getExecution(args: GetExecutionArgs): $Output<ExecutionS
  * Id: `{scope}/providers/Microsoft.App/logicApps/{logicAppName}`.
  *
  * @example
- * const x = new LogicApp("name", { scope: "..." });
+ * const logicApp = new LogicApp("logicApp", { scope: "..." });
  */
 export declare class LogicApp extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -1594,7 +1594,7 @@ export declare function getWorkflow(args: GetWorkflowArgs): $Output<WorkflowStat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.App/managedEnvironments/{managedEnvironmentName}`.
  *
  * @example
- * const x = new ManagedEnvironment("name", { resourceGroupName: "..." });
+ * const managedEnvironment = new ManagedEnvironment("managedEnvironment", { resourceGroupName: "..." });
  */
 export declare class ManagedEnvironment extends $CustomResource {
   /** The resource group's name. */
@@ -1759,7 +1759,7 @@ export declare function getManagedEnvironment(args: GetManagedEnvironmentArgs): 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.App/managedEnvironments/{managedEnvironmentName}/certificates/{certificateName}`.
  *
  * @example
- * const x = new ManagedEnvironmentCertificate("name", { resourceGroupName: "...", managedEnvironmentName: "..." });
+ * const managedEnvironmentCertificate = new ManagedEnvironmentCertificate("managedEnvironmentCertificate", { resourceGroupName: "...", managedEnvironmentName: "..." });
  */
 export declare class ManagedEnvironmentCertificate extends $CustomResource {
   /** The resource group's name. */
@@ -1871,7 +1871,7 @@ export declare function getManagedEnvironmentCertificate(args: GetManagedEnviron
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.App/managedEnvironments/{managedEnvironmentName}/daprComponents/{daprComponentName}`.
  *
  * @example
- * const x = new ManagedEnvironmentDaprComponent("name", { resourceGroupName: "...", managedEnvironmentName: "..." });
+ * const managedEnvironmentDaprComponent = new ManagedEnvironmentDaprComponent("managedEnvironmentDaprComponent", { resourceGroupName: "...", managedEnvironmentName: "..." });
  */
 export declare class ManagedEnvironmentDaprComponent extends $CustomResource {
   /** The resource group's name. */
@@ -2058,7 +2058,7 @@ export declare function getManagedEnvironmentDetector(args: GetManagedEnvironmen
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.App/managedEnvironments/{managedEnvironmentName}/httpRouteConfigs/{httpRouteConfigName}`.
  *
  * @example
- * const x = new HttpRouteConfig("name", { resourceGroupName: "...", managedEnvironmentName: "..." });
+ * const httpRouteConfig = new HttpRouteConfig("httpRouteConfig", { resourceGroupName: "...", managedEnvironmentName: "..." });
  */
 export declare class HttpRouteConfig extends $CustomResource {
   /** The resource group's name. */
@@ -2140,7 +2140,7 @@ export declare function getHttpRouteConfig(args: GetHttpRouteConfigArgs): $Outpu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.App/managedEnvironments/{managedEnvironmentName}/javaComponents/{javaComponentName}`.
  *
  * @example
- * const x = new JavaComponent("name", { resourceGroupName: "...", managedEnvironmentName: "..." });
+ * const javaComponent = new JavaComponent("javaComponent", { resourceGroupName: "...", managedEnvironmentName: "..." });
  */
 export declare class JavaComponent extends $CustomResource {
   /** The resource group's name. */
@@ -2227,7 +2227,7 @@ export declare function getJavaComponent(args: GetJavaComponentArgs): $Output<Ja
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.App/managedEnvironments/{managedEnvironmentName}/maintenanceConfigurations/{maintenanceConfigurationName}`.
  *
  * @example
- * const x = new MaintenanceConfiguration("name", { resourceGroupName: "...", managedEnvironmentName: "...", scheduledEntries: ... });
+ * const maintenanceConfiguration = new MaintenanceConfiguration("maintenanceConfiguration", { resourceGroupName: "...", managedEnvironmentName: "...", scheduledEntries: [] });
  */
 export declare class MaintenanceConfiguration extends $CustomResource {
   /** The resource group's name. */
@@ -2295,7 +2295,7 @@ export declare function getMaintenanceConfiguration(args: GetMaintenanceConfigur
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.App/managedEnvironments/{managedEnvironmentName}/managedCertificates/{managedCertificateName}`.
  *
  * @example
- * const x = new ManagedCertificate("name", { resourceGroupName: "...", managedEnvironmentName: "..." });
+ * const managedCertificate = new ManagedCertificate("managedCertificate", { resourceGroupName: "...", managedEnvironmentName: "..." });
  */
 export declare class ManagedCertificate extends $CustomResource {
   /** The resource group's name. */
@@ -2387,7 +2387,7 @@ export declare function getManagedCertificate(args: GetManagedCertificateArgs): 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.App/managedEnvironments/{managedEnvironmentName}/privateEndpointConnections/{privateEndpointConnectionName}`.
  *
  * @example
- * const x = new PrivateEndpointConnection("name", { resourceGroupName: "...", managedEnvironmentName: "...", privateLinkServiceConnectionState: ... });
+ * const privateEndpointConnection = new PrivateEndpointConnection("privateEndpointConnection", { resourceGroupName: "...", managedEnvironmentName: "...", privateLinkServiceConnectionState: {} });
  */
 export declare class PrivateEndpointConnection extends $CustomResource {
   /** The resource group's name. */
@@ -2466,7 +2466,7 @@ export declare function getPrivateEndpointConnection(args: GetPrivateEndpointCon
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.App/managedEnvironments/{managedEnvironmentName}/storages/{storageName}`.
  *
  * @example
- * const x = new ManagedEnvironmentStorage("name", { resourceGroupName: "...", managedEnvironmentName: "..." });
+ * const managedEnvironmentStorage = new ManagedEnvironmentStorage("managedEnvironmentStorage", { resourceGroupName: "...", managedEnvironmentName: "..." });
  */
 export declare class ManagedEnvironmentStorage extends $CustomResource {
   /** The resource group's name. */
@@ -2539,7 +2539,7 @@ export declare function getManagedEnvironmentStorage(args: GetManagedEnvironment
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.App/sessionPools/{sessionPoolName}`.
  *
  * @example
- * const x = new SessionPool("name", { resourceGroupName: "..." });
+ * const sessionPool = new SessionPool("sessionPool", { resourceGroupName: "..." });
  */
 export declare class SessionPool extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/providers/Microsoft.AppComplianceAutomation/reports/{reportName}`.
  *
  * @example
- * const x = new Report("name", { triggerTime: ..., timeZone: ..., resources: ... });
+ * const report = new Report("report", { triggerTime: "...", timeZone: "...", resources: [] });
  */
 export declare class Report extends $CustomResource {
   /** The resource's name; autonamed from the logical name when absent. */
@@ -118,7 +118,7 @@ export declare function getReport(args: GetReportArgs): $Output<ReportState | un
  * Id: `/providers/Microsoft.AppComplianceAutomation/reports/{reportName}/evidences/{evidenceName}`.
  *
  * @example
- * const x = new Evidence("name", { reportName: "...", filePath: ... });
+ * const evidence = new Evidence("evidence", { reportName: "...", filePath: "..." });
  */
 export declare class Evidence extends $CustomResource {
   /** The parent's name (reportName). */
@@ -203,7 +203,7 @@ export declare function getEvidence(args: GetEvidenceArgs): $Output<EvidenceStat
  * Id: `/providers/Microsoft.AppComplianceAutomation/reports/{reportName}/scopingConfigurations/{scopingConfigurationName}`.
  *
  * @example
- * const x = new ScopingConfiguration("name", { reportName: "..." });
+ * const scopingConfiguration = new ScopingConfiguration("scopingConfiguration", { reportName: "..." });
  */
 export declare class ScopingConfiguration extends $CustomResource {
   /** The parent's name (reportName). */
@@ -296,7 +296,7 @@ export declare function getSnapshot(args: GetSnapshotArgs): $Output<SnapshotStat
  * Id: `/providers/Microsoft.AppComplianceAutomation/reports/{reportName}/webhooks/{webhookName}`.
  *
  * @example
- * const x = new Webhook("name", { reportName: "..." });
+ * const webhook = new Webhook("webhook", { reportName: "..." });
  */
 export declare class Webhook extends $CustomResource {
   /** The parent's name (reportName). */

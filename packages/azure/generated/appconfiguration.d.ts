@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AppConfiguration/configurationStores/{configurationStoreName}`.
  *
  * @example
- * const x = new ConfigurationStore("name", { resourceGroupName: "...", sku: ... });
+ * const configurationStore = new ConfigurationStore("configurationStore", { resourceGroupName: "...", sku: {} });
  */
 export declare class ConfigurationStore extends $CustomResource {
   /** The resource group's name. */
@@ -135,7 +135,7 @@ export declare function getConfigurationStore(args: GetConfigurationStoreArgs): 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AppConfiguration/configurationStores/{configurationStoreName}/keyValues/{keyValueName}`.
  *
  * @example
- * const x = new KeyValue("name", { resourceGroupName: "...", configurationStoreName: "..." });
+ * const keyValue = new KeyValue("keyValue", { resourceGroupName: "...", configurationStoreName: "..." });
  */
 export declare class KeyValue extends $CustomResource {
   /** The resource group's name. */
@@ -240,7 +240,7 @@ export declare function getKeyValue(args: GetKeyValueArgs): $Output<KeyValueStat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AppConfiguration/configurationStores/{configurationStoreName}/privateEndpointConnections/{privateEndpointConnectionName}`.
  *
  * @example
- * const x = new PrivateEndpointConnection("name", { resourceGroupName: "...", configurationStoreName: "...", privateLinkServiceConnectionState: ... });
+ * const privateEndpointConnection = new PrivateEndpointConnection("privateEndpointConnection", { resourceGroupName: "...", configurationStoreName: "...", privateLinkServiceConnectionState: {} });
  */
 export declare class PrivateEndpointConnection extends $CustomResource {
   /** The resource group's name. */
@@ -313,7 +313,7 @@ export declare function getPrivateEndpointConnection(args: GetPrivateEndpointCon
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AppConfiguration/configurationStores/{configurationStoreName}/replicas/{replicaName}`.
  *
  * @example
- * const x = new Replica("name", { resourceGroupName: "...", configurationStoreName: "..." });
+ * const replica = new Replica("replica", { resourceGroupName: "...", configurationStoreName: "..." });
  */
 export declare class Replica extends $CustomResource {
   /** The resource group's name. */
@@ -385,7 +385,7 @@ export declare function getReplica(args: GetReplicaArgs): $Output<ReplicaState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AppConfiguration/configurationStores/{configurationStoreName}/snapshots/{snapshotName}`.
  *
  * @example
- * const x = new Snapshot("name", { resourceGroupName: "...", configurationStoreName: "...", filters: ... });
+ * const snapshot = new Snapshot("snapshot", { resourceGroupName: "...", configurationStoreName: "...", filters: [] });
  */
 export declare class Snapshot extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AppLink/appLinks/{appLinkName}`.
  *
  * @example
- * const x = new AppLink("name", { resourceGroupName: "..." });
+ * const appLink = new AppLink("appLink", { resourceGroupName: "..." });
  */
 export declare class AppLink extends $CustomResource {
   /** The resource group's name. */
@@ -84,7 +84,7 @@ export declare function getAppLink(args: GetAppLinkArgs): $Output<AppLinkState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AppLink/appLinks/{appLinkName}/appLinkMembers/{appLinkMemberName}`.
  *
  * @example
- * const x = new AppLinkMember("name", { resourceGroupName: "...", appLinkName: "...", metadata: ... });
+ * const appLinkMember = new AppLinkMember("appLinkMember", { resourceGroupName: "...", appLinkName: "...", metadata: {} });
  */
 export declare class AppLinkMember extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AppPlatform/Spring/{springName}`.
  *
  * @example
- * const x = new Spring("name", { resourceGroupName: "..." });
+ * const spring = new Spring("spring", { resourceGroupName: "..." });
  */
 export declare class Spring extends $CustomResource {
   /** The resource group's name. */
@@ -114,7 +114,7 @@ export declare function getSpring(args: GetSpringArgs): $Output<SpringState | un
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AppPlatform/Spring/{springName}/apiPortals/{apiPortalName}`.
  *
  * @example
- * const x = new ApiPortal("name", { resourceGroupName: "...", springName: "..." });
+ * const apiPortal = new ApiPortal("apiPortal", { resourceGroupName: "...", springName: "..." });
  */
 export declare class ApiPortal extends $CustomResource {
   /** The resource group's name. */
@@ -224,7 +224,7 @@ export declare function getApiPortal(args: GetApiPortalArgs): $Output<ApiPortalS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AppPlatform/Spring/{springName}/apiPortals/{apiPortalName}/domains/{domainName}`.
  *
  * @example
- * const x = new ApiPortalDomain("name", { resourceGroupName: "...", springName: "...", apiPortalName: "..." });
+ * const apiPortalDomain = new ApiPortalDomain("apiPortalDomain", { resourceGroupName: "...", springName: "...", apiPortalName: "..." });
  */
 export declare class ApiPortalDomain extends $CustomResource {
   /** The resource group's name. */
@@ -298,7 +298,7 @@ export declare function getApiPortalDomain(args: GetApiPortalDomainArgs): $Outpu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AppPlatform/Spring/{springName}/apms/{apmName}`.
  *
  * @example
- * const x = new Apm("name", { resourceGroupName: "...", springName: "...", type: ... });
+ * const apm = new Apm("apm", { resourceGroupName: "...", springName: "...", type: "..." });
  */
 export declare class Apm extends $CustomResource {
   /** The resource group's name. */
@@ -368,7 +368,7 @@ export declare function getApm(args: GetApmArgs): $Output<ApmState | undefined>;
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AppPlatform/Spring/{springName}/applicationAccelerators/{applicationAcceleratorName}`.
  *
  * @example
- * const x = new ApplicationAccelerator("name", { resourceGroupName: "...", springName: "..." });
+ * const applicationAccelerator = new ApplicationAccelerator("applicationAccelerator", { resourceGroupName: "...", springName: "..." });
  */
 export declare class ApplicationAccelerator extends $CustomResource {
   /** The resource group's name. */
@@ -442,7 +442,7 @@ export declare function getApplicationAccelerator(args: GetApplicationAccelerato
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AppPlatform/Spring/{springName}/applicationAccelerators/{applicationAcceleratorName}/customizedAccelerators/{customizedAcceleratorName}`.
  *
  * @example
- * const x = new CustomizedAccelerator("name", { resourceGroupName: "...", springName: "...", applicationAcceleratorName: "...", gitRepository: ... });
+ * const customizedAccelerator = new CustomizedAccelerator("customizedAccelerator", { resourceGroupName: "...", springName: "...", applicationAcceleratorName: "...", gitRepository: {} });
  */
 export declare class CustomizedAccelerator extends $CustomResource {
   /** The resource group's name. */
@@ -576,7 +576,7 @@ export declare function getPredefinedAccelerator(args: GetPredefinedAcceleratorA
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AppPlatform/Spring/{springName}/applicationLiveViews/{applicationLiveViewName}`.
  *
  * @example
- * const x = new ApplicationLiveView("name", { resourceGroupName: "...", springName: "..." });
+ * const applicationLiveView = new ApplicationLiveView("applicationLiveView", { resourceGroupName: "...", springName: "..." });
  */
 export declare class ApplicationLiveView extends $CustomResource {
   /** The resource group's name. */
@@ -645,7 +645,7 @@ export declare function getApplicationLiveView(args: GetApplicationLiveViewArgs)
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AppPlatform/Spring/{springName}/apps/{appName}`.
  *
  * @example
- * const x = new App("name", { resourceGroupName: "...", springName: "..." });
+ * const app = new App("app", { resourceGroupName: "...", springName: "..." });
  */
 export declare class App extends $CustomResource {
   /** The resource group's name. */
@@ -777,7 +777,7 @@ export declare function getApp(args: GetAppArgs): $Output<AppState | undefined>;
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AppPlatform/Spring/{springName}/apps/{appName}/bindings/{bindingName}`.
  *
  * @example
- * const x = new Binding("name", { resourceGroupName: "...", springName: "...", appName: "..." });
+ * const binding = new Binding("binding", { resourceGroupName: "...", springName: "...", appName: "..." });
  */
 export declare class Binding extends $CustomResource {
   /** The resource group's name. */
@@ -876,7 +876,7 @@ export declare function getBinding(args: GetBindingArgs): $Output<BindingState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AppPlatform/Spring/{springName}/apps/{appName}/deployments/{deploymentName}`.
  *
  * @example
- * const x = new Deployment("name", { resourceGroupName: "...", springName: "...", appName: "..." });
+ * const deployment = new Deployment("deployment", { resourceGroupName: "...", springName: "...", appName: "..." });
  */
 export declare class Deployment extends $CustomResource {
   /** The resource group's name. */
@@ -974,7 +974,7 @@ export declare function getDeployment(args: GetDeploymentArgs): $Output<Deployme
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AppPlatform/Spring/{springName}/apps/{appName}/domains/{domainName}`.
  *
  * @example
- * const x = new AppDomain("name", { resourceGroupName: "...", springName: "...", appName: "..." });
+ * const appDomain = new AppDomain("appDomain", { resourceGroupName: "...", springName: "...", appName: "..." });
  */
 export declare class AppDomain extends $CustomResource {
   /** The resource group's name. */
@@ -1056,7 +1056,7 @@ export declare function getAppDomain(args: GetAppDomainArgs): $Output<AppDomainS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AppPlatform/Spring/{springName}/buildServices/{buildServiceName}`.
  *
  * @example
- * const x = new BuildService("name", { resourceGroupName: "...", springName: "..." });
+ * const buildService = new BuildService("buildService", { resourceGroupName: "...", springName: "..." });
  */
 export declare class BuildService extends $CustomResource {
   /** The resource group's name. */
@@ -1135,7 +1135,7 @@ export declare function getBuildService(args: GetBuildServiceArgs): $Output<Buil
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AppPlatform/Spring/{springName}/buildServices/{buildServiceName}/agentPools/{agentPoolName}`.
  *
  * @example
- * const x = new AgentPool("name", { resourceGroupName: "...", springName: "...", buildServiceName: "..." });
+ * const agentPool = new AgentPool("agentPool", { resourceGroupName: "...", springName: "...", buildServiceName: "..." });
  */
 export declare class AgentPool extends $CustomResource {
   /** The resource group's name. */
@@ -1212,7 +1212,7 @@ export declare function getAgentPool(args: GetAgentPoolArgs): $Output<AgentPoolS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AppPlatform/Spring/{springName}/buildServices/{buildServiceName}/builders/{builderName}`.
  *
  * @example
- * const x = new Builder("name", { resourceGroupName: "...", springName: "...", buildServiceName: "..." });
+ * const builder = new Builder("builder", { resourceGroupName: "...", springName: "...", buildServiceName: "..." });
  */
 export declare class Builder extends $CustomResource {
   /** The resource group's name. */
@@ -1294,7 +1294,7 @@ export declare function getBuilder(args: GetBuilderArgs): $Output<BuilderState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AppPlatform/Spring/{springName}/buildServices/{buildServiceName}/builders/{builderName}/buildpackBindings/{buildpackBindingName}`.
  *
  * @example
- * const x = new BuildpackBinding("name", { resourceGroupName: "...", springName: "...", buildServiceName: "...", builderName: "..." });
+ * const buildpackBinding = new BuildpackBinding("buildpackBinding", { resourceGroupName: "...", springName: "...", buildServiceName: "...", builderName: "..." });
  */
 export declare class BuildpackBinding extends $CustomResource {
   /** The resource group's name. */
@@ -1382,7 +1382,7 @@ export declare function getBuildpackBinding(args: GetBuildpackBindingArgs): $Out
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AppPlatform/Spring/{springName}/buildServices/{buildServiceName}/builds/{buildName}`.
  *
  * @example
- * const x = new Build("name", { resourceGroupName: "...", springName: "...", buildServiceName: "..." });
+ * const build = new Build("build", { resourceGroupName: "...", springName: "...", buildServiceName: "..." });
  */
 export declare class Build extends $CustomResource {
   /** The resource group's name. */
@@ -1583,7 +1583,7 @@ export declare function getSupportedStack(args: GetSupportedStackArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AppPlatform/Spring/{springName}/certificates/{certificateName}`.
  *
  * @example
- * const x = new Certificate("name", { resourceGroupName: "...", springName: "..." });
+ * const certificate = new Certificate("certificate", { resourceGroupName: "...", springName: "..." });
  */
 export declare class Certificate extends $CustomResource {
   /** The resource group's name. */
@@ -1686,7 +1686,7 @@ export declare function getCertificate(args: GetCertificateArgs): $Output<Certif
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AppPlatform/Spring/{springName}/configServers/{configServerName}`.
  *
  * @example
- * const x = new ConfigServer("name", { resourceGroupName: "...", springName: "..." });
+ * const configServer = new ConfigServer("configServer", { resourceGroupName: "...", springName: "..." });
  */
 export declare class ConfigServer extends $CustomResource {
   /** The resource group's name. */
@@ -1762,7 +1762,7 @@ export declare function getConfigServer(args: GetConfigServerArgs): $Output<Conf
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AppPlatform/Spring/{springName}/configurationServices/{configurationServiceName}`.
  *
  * @example
- * const x = new ConfigurationService("name", { resourceGroupName: "...", springName: "..." });
+ * const configurationService = new ConfigurationService("configurationService", { resourceGroupName: "...", springName: "..." });
  */
 export declare class ConfigurationService extends $CustomResource {
   /** The resource group's name. */
@@ -1844,7 +1844,7 @@ export declare function getConfigurationService(args: GetConfigurationServiceArg
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AppPlatform/Spring/{springName}/containerRegistries/{containerRegistryName}`.
  *
  * @example
- * const x = new ContainerRegistry("name", { resourceGroupName: "...", springName: "...", credentials: ... });
+ * const containerRegistry = new ContainerRegistry("containerRegistry", { resourceGroupName: "...", springName: "...", credentials: {} });
  */
 export declare class ContainerRegistry extends $CustomResource {
   /** The resource group's name. */
@@ -1915,7 +1915,7 @@ export declare function getContainerRegistry(args: GetContainerRegistryArgs): $O
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AppPlatform/Spring/{springName}/DevToolPortals/{devToolPortalName}`.
  *
  * @example
- * const x = new DevToolPortal("name", { resourceGroupName: "...", springName: "..." });
+ * const devToolPortal = new DevToolPortal("devToolPortal", { resourceGroupName: "...", springName: "..." });
  */
 export declare class DevToolPortal extends $CustomResource {
   /** The resource group's name. */
@@ -2002,7 +2002,7 @@ export declare function getDevToolPortal(args: GetDevToolPortalArgs): $Output<De
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AppPlatform/Spring/{springName}/gateways/{gatewayName}`.
  *
  * @example
- * const x = new Gateway("name", { resourceGroupName: "...", springName: "..." });
+ * const gateway = new Gateway("gateway", { resourceGroupName: "...", springName: "..." });
  */
 export declare class Gateway extends $CustomResource {
   /** The resource group's name. */
@@ -2127,7 +2127,7 @@ export declare function getGateway(args: GetGatewayArgs): $Output<GatewayState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AppPlatform/Spring/{springName}/gateways/{gatewayName}/domains/{domainName}`.
  *
  * @example
- * const x = new GatewayDomain("name", { resourceGroupName: "...", springName: "...", gatewayName: "..." });
+ * const gatewayDomain = new GatewayDomain("gatewayDomain", { resourceGroupName: "...", springName: "...", gatewayName: "..." });
  */
 export declare class GatewayDomain extends $CustomResource {
   /** The resource group's name. */
@@ -2201,7 +2201,7 @@ export declare function getGatewayDomain(args: GetGatewayDomainArgs): $Output<Ga
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AppPlatform/Spring/{springName}/gateways/{gatewayName}/routeConfigs/{routeConfigName}`.
  *
  * @example
- * const x = new RouteConfig("name", { resourceGroupName: "...", springName: "...", gatewayName: "..." });
+ * const routeConfig = new RouteConfig("routeConfig", { resourceGroupName: "...", springName: "...", gatewayName: "..." });
  */
 export declare class RouteConfig extends $CustomResource {
   /** The resource group's name. */
@@ -2308,7 +2308,7 @@ export declare function getRouteConfig(args: GetRouteConfigArgs): $Output<RouteC
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AppPlatform/Spring/{springName}/monitoringSettings/{monitoringSettingName}`.
  *
  * @example
- * const x = new MonitoringSetting("name", { resourceGroupName: "...", springName: "..." });
+ * const monitoringSetting = new MonitoringSetting("monitoringSetting", { resourceGroupName: "...", springName: "..." });
  */
 export declare class MonitoringSetting extends $CustomResource {
   /** The resource group's name. */
@@ -2399,7 +2399,7 @@ export declare function getMonitoringSetting(args: GetMonitoringSettingArgs): $O
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AppPlatform/Spring/{springName}/serviceRegistries/{serviceRegistryName}`.
  *
  * @example
- * const x = new ServiceRegistry("name", { resourceGroupName: "...", springName: "..." });
+ * const serviceRegistry = new ServiceRegistry("serviceRegistry", { resourceGroupName: "...", springName: "..." });
  */
 export declare class ServiceRegistry extends $CustomResource {
   /** The resource group's name. */
@@ -2469,7 +2469,7 @@ export declare function getServiceRegistry(args: GetServiceRegistryArgs): $Outpu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AppPlatform/Spring/{springName}/storages/{storageName}`.
  *
  * @example
- * const x = new Storage("name", { resourceGroupName: "...", springName: "..." });
+ * const storage = new Storage("storage", { resourceGroupName: "...", springName: "..." });
  */
 export declare class Storage extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Attestation/attestationProviders/{attestationProviderName}`.
  *
  * @example
- * const x = new AttestationProvider("name", { resourceGroupName: "..." });
+ * const attestationProvider = new AttestationProvider("attestationProvider", { resourceGroupName: "..." });
  */
 export declare class AttestationProvider extends $CustomResource {
   /** The resource group's name. */
@@ -100,7 +100,7 @@ export declare function getAttestationProvider(args: GetAttestationProviderArgs)
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Attestation/attestationProviders/{attestationProviderName}/privateEndpointConnections/{privateEndpointConnectionName}`.
  *
  * @example
- * const x = new PrivateEndpointConnection("name", { resourceGroupName: "...", attestationProviderName: "...", privateLinkServiceConnectionState: ... });
+ * const privateEndpointConnection = new PrivateEndpointConnection("privateEndpointConnection", { resourceGroupName: "...", attestationProviderName: "...", privateLinkServiceConnectionState: {} });
  */
 export declare class PrivateEndpointConnection extends $CustomResource {
   /** The resource group's name. */

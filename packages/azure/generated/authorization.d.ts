@@ -37,7 +37,7 @@ export declare function getDataPolicyManifest(args: GetDataPolicyManifestArgs): 
  * Id: `{scope}/providers/Microsoft.Authorization/locks/{lockName}`.
  *
  * @example
- * const x = new Lock("name", { scope: "...", level: ... });
+ * const lock = new Lock("lock", { scope: "...", level: "NotSpecified" });
  */
 export declare class Lock extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -109,7 +109,7 @@ export declare function getLock(args: GetLockArgs): $Output<LockState | undefine
  * Id: `{scope}/providers/Microsoft.Authorization/policyAssignments/{policyAssignmentName}`.
  *
  * @example
- * const x = new PolicyAssignment("name", { scope: "..." });
+ * const policyAssignment = new PolicyAssignment("policyAssignment", { scope: "..." });
  */
 export declare class PolicyAssignment extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -250,7 +250,7 @@ export declare function getPolicyAssignment(args: GetPolicyAssignmentArgs): $Out
  * Id: `{scope}/providers/Microsoft.Authorization/policyDefinitions/{policyDefinitionName}`.
  *
  * @example
- * const x = new PolicyDefinition("name", { scope: "..." });
+ * const policyDefinition = new PolicyDefinition("policyDefinition", { scope: "..." });
  */
 export declare class PolicyDefinition extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -357,7 +357,7 @@ export declare function getPolicyDefinition(args: GetPolicyDefinitionArgs): $Out
  * Id: `{scope}/providers/Microsoft.Authorization/policyDefinitions/{policyDefinitionName}/versions/{versionName}`.
  *
  * @example
- * const x = new PolicyDefinitionVersion("name", { scope: "...", policyDefinitionName: "..." });
+ * const policyDefinitionVersion = new PolicyDefinitionVersion("policyDefinitionVersion", { scope: "...", policyDefinitionName: "..." });
  */
 export declare class PolicyDefinitionVersion extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -465,7 +465,7 @@ export declare function getPolicyDefinitionVersion(args: GetPolicyDefinitionVers
  * Id: `{scope}/providers/Microsoft.Authorization/policySetDefinitions/{policySetDefinitionName}`.
  *
  * @example
- * const x = new PolicySetDefinition("name", { scope: "...", policyDefinitions: ... });
+ * const policySetDefinition = new PolicySetDefinition("policySetDefinition", { scope: "...", policyDefinitions: [] });
  */
 export declare class PolicySetDefinition extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -567,7 +567,7 @@ export declare function getPolicySetDefinition(args: GetPolicySetDefinitionArgs)
  * Id: `{scope}/providers/Microsoft.Authorization/policySetDefinitions/{policySetDefinitionName}/versions/{versionName}`.
  *
  * @example
- * const x = new PolicySetDefinitionVersion("name", { scope: "...", policySetDefinitionName: "...", policyDefinitions: ... });
+ * const policySetDefinitionVersion = new PolicySetDefinitionVersion("policySetDefinitionVersion", { scope: "...", policySetDefinitionName: "...", policyDefinitions: [] });
  */
 export declare class PolicySetDefinitionVersion extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -670,7 +670,7 @@ export declare function getPolicySetDefinitionVersion(args: GetPolicySetDefiniti
  * Id: `/providers/Microsoft.Management/managementGroups/{managementGroupId}/providers/Microsoft.Authorization/privateLinkAssociations/{privateLinkAssociationName}`.
  *
  * @example
- * const x = new PrivateLinkAssociation("name", { managementGroupId: "..." });
+ * const privateLinkAssociation = new PrivateLinkAssociation("privateLinkAssociation", { managementGroupId: "..." });
  */
 export declare class PrivateLinkAssociation extends $CustomResource {
   /** The parent's name (managementGroupId). */
@@ -738,7 +738,7 @@ export declare function getPrivateLinkAssociation(args: GetPrivateLinkAssociatio
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Authorization/resourceManagementPrivateLinks/{resourceManagementPrivateLinkName}`.
  *
  * @example
- * const x = new ResourceManagementPrivateLink("name", { resourceGroupName: "..." });
+ * const resourceManagementPrivateLink = new ResourceManagementPrivateLink("resourceManagementPrivateLink", { resourceGroupName: "..." });
  */
 export declare class ResourceManagementPrivateLink extends $CustomResource {
   /** The resource group's name. */
@@ -797,7 +797,7 @@ export declare function getResourceManagementPrivateLink(args: GetResourceManage
  * Id: `{scope}/providers/Microsoft.Authorization/roleAssignments/{roleAssignmentName}`.
  *
  * @example
- * const x = new RoleAssignment("name", { scope: "...", roleDefinitionId: ..., principalId: ... });
+ * const roleAssignment = new RoleAssignment("roleAssignment", { scope: "...", roleDefinitionId: "...", principalId: "..." });
  */
 export declare class RoleAssignment extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -901,7 +901,7 @@ export declare function getRoleAssignment(args: GetRoleAssignmentArgs): $Output<
  * Id: `{scope}/providers/Microsoft.Authorization/roleDefinitions/{roleDefinitionName}`.
  *
  * @example
- * const x = new RoleDefinition("name", { scope: "..." });
+ * const roleDefinition = new RoleDefinition("roleDefinition", { scope: "..." });
  */
 export declare class RoleDefinition extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */

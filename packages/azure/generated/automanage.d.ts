@@ -55,7 +55,7 @@ export declare function getBestPracticeVersion(args: GetBestPracticeVersionArgs)
  * Id: `{scope}/providers/Microsoft.Automanage/configurationProfileAssignments/{configurationProfileAssignmentName}`.
  *
  * @example
- * const x = new ConfigurationProfileAssignment("name", { scope: "..." });
+ * const configurationProfileAssignment = new ConfigurationProfileAssignment("configurationProfileAssignment", { scope: "..." });
  */
 export declare class ConfigurationProfileAssignment extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -160,7 +160,7 @@ export declare function getReport(args: GetReportArgs): $Output<ReportState | un
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Automanage/configurationProfiles/{configurationProfileName}`.
  *
  * @example
- * const x = new ConfigurationProfile("name", { resourceGroupName: "..." });
+ * const configurationProfile = new ConfigurationProfile("configurationProfile", { resourceGroupName: "..." });
  */
 export declare class ConfigurationProfile extends $CustomResource {
   /** The resource group's name. */
@@ -232,7 +232,7 @@ export declare function getConfigurationProfile(args: GetConfigurationProfileArg
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Automanage/configurationProfiles/{configurationProfileName}/versions/{versionName}`.
  *
  * @example
- * const x = new Version("name", { resourceGroupName: "...", configurationProfileName: "..." });
+ * const version = new Version("version", { resourceGroupName: "...", configurationProfileName: "..." });
  */
 export declare class Version extends $CustomResource {
   /** The resource group's name. */

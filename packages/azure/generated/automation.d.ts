@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Automation/automationAccounts/{automationAccountName}`.
  *
  * @example
- * const x = new AutomationAccount("name", { resourceGroupName: "..." });
+ * const automationAccount = new AutomationAccount("automationAccount", { resourceGroupName: "..." });
  */
 export declare class AutomationAccount extends $CustomResource {
   /** The resource group's name. */
@@ -125,7 +125,7 @@ export declare function getAutomationAccount(args: GetAutomationAccountArgs): $O
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Automation/automationAccounts/{automationAccountName}/certificates/{certificateName}`.
  *
  * @example
- * const x = new Certificate("name", { resourceGroupName: "...", automationAccountName: "...", base64Value: ... });
+ * const certificate = new Certificate("certificate", { resourceGroupName: "...", automationAccountName: "...", base64Value: "..." });
  */
 export declare class Certificate extends $CustomResource {
   /** The resource group's name. */
@@ -214,7 +214,7 @@ export declare function getCertificate(args: GetCertificateArgs): $Output<Certif
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Automation/automationAccounts/{automationAccountName}/configurations/{configurationName}`.
  *
  * @example
- * const x = new Configuration("name", { resourceGroupName: "...", automationAccountName: "...", source: ... });
+ * const configuration = new Configuration("configuration", { resourceGroupName: "...", automationAccountName: "...", source: {} });
  */
 export declare class Configuration extends $CustomResource {
   /** The resource group's name. */
@@ -330,7 +330,7 @@ export declare function getConfiguration(args: GetConfigurationArgs): $Output<Co
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Automation/automationAccounts/{automationAccountName}/connections/{connectionName}`.
  *
  * @example
- * const x = new Connection("name", { resourceGroupName: "...", automationAccountName: "...", connectionType: ... });
+ * const connection = new Connection("connection", { resourceGroupName: "...", automationAccountName: "...", connectionType: {} });
  */
 export declare class Connection extends $CustomResource {
   /** The resource group's name. */
@@ -414,7 +414,7 @@ export declare function getConnection(args: GetConnectionArgs): $Output<Connecti
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Automation/automationAccounts/{automationAccountName}/connectionTypes/{connectionTypeName}`.
  *
  * @example
- * const x = new ConnectionType("name", { resourceGroupName: "...", automationAccountName: "...", fieldDefinitions: ... });
+ * const connectionType = new ConnectionType("connectionType", { resourceGroupName: "...", automationAccountName: "...", fieldDefinitions: {} });
  */
 export declare class ConnectionType extends $CustomResource {
   /** The resource group's name. */
@@ -496,7 +496,7 @@ export declare function getConnectionType(args: GetConnectionTypeArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Automation/automationAccounts/{automationAccountName}/credentials/{credentialName}`.
  *
  * @example
- * const x = new Credential("name", { resourceGroupName: "...", automationAccountName: "...", userName: ..., password: ... });
+ * const credential = new Credential("credential", { resourceGroupName: "...", automationAccountName: "...", userName: "...", password: "..." });
  */
 export declare class Credential extends $CustomResource {
   /** The resource group's name. */
@@ -577,7 +577,7 @@ export declare function getCredential(args: GetCredentialArgs): $Output<Credenti
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Automation/automationAccounts/{automationAccountName}/hybridRunbookWorkerGroups/{hybridRunbookWorkerGroupName}`.
  *
  * @example
- * const x = new HybridRunbookWorkerGroup("name", { resourceGroupName: "...", automationAccountName: "..." });
+ * const hybridRunbookWorkerGroup = new HybridRunbookWorkerGroup("hybridRunbookWorkerGroup", { resourceGroupName: "...", automationAccountName: "..." });
  */
 export declare class HybridRunbookWorkerGroup extends $CustomResource {
   /** The resource group's name. */
@@ -654,7 +654,7 @@ export declare function getHybridRunbookWorkerGroup(args: GetHybridRunbookWorker
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Automation/automationAccounts/{automationAccountName}/hybridRunbookWorkerGroups/{hybridRunbookWorkerGroupName}/hybridRunbookWorkers/{hybridRunbookWorkerName}`.
  *
  * @example
- * const x = new HybridRunbookWorker("name", { resourceGroupName: "...", automationAccountName: "...", hybridRunbookWorkerGroupName: "..." });
+ * const hybridRunbookWorker = new HybridRunbookWorker("hybridRunbookWorker", { resourceGroupName: "...", automationAccountName: "...", hybridRunbookWorkerGroupName: "..." });
  */
 export declare class HybridRunbookWorker extends $CustomResource {
   /** The resource group's name. */
@@ -749,7 +749,7 @@ export declare function getHybridRunbookWorker(args: GetHybridRunbookWorkerArgs)
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Automation/automationAccounts/{automationAccountName}/jobs/{jobName}`.
  *
  * @example
- * const x = new Job("name", { resourceGroupName: "...", automationAccountName: "..." });
+ * const job = new Job("job", { resourceGroupName: "...", automationAccountName: "..." });
  */
 export declare class Job extends $CustomResource {
   /** The resource group's name. */
@@ -863,7 +863,7 @@ export declare function getJob(args: GetJobArgs): $Output<JobState | undefined>;
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Automation/automationAccounts/{automationAccountName}/jobSchedules/{jobScheduleName}`.
  *
  * @example
- * const x = new JobSchedule("name", { resourceGroupName: "...", automationAccountName: "...", schedule: ..., runbook: ... });
+ * const jobSchedule = new JobSchedule("jobSchedule", { resourceGroupName: "...", automationAccountName: "...", schedule: {}, runbook: {} });
  */
 export declare class JobSchedule extends $CustomResource {
   /** The resource group's name. */
@@ -949,7 +949,7 @@ export declare function getJobSchedule(args: GetJobScheduleArgs): $Output<JobSch
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Automation/automationAccounts/{automationAccountName}/modules/{moduleName}`.
  *
  * @example
- * const x = new Module("name", { resourceGroupName: "...", automationAccountName: "...", contentLink: ... });
+ * const module = new Module("module", { resourceGroupName: "...", automationAccountName: "...", contentLink: {} });
  */
 export declare class Module extends $CustomResource {
   /** The resource group's name. */
@@ -1060,7 +1060,7 @@ export declare function getModule(args: GetModuleArgs): $Output<ModuleState | un
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Automation/automationAccounts/{automationAccountName}/nodeConfigurations/{nodeConfigurationName}`.
  *
  * @example
- * const x = new NodeConfiguration("name", { resourceGroupName: "...", automationAccountName: "...", source: ..., configuration: ... });
+ * const nodeConfiguration = new NodeConfiguration("nodeConfiguration", { resourceGroupName: "...", automationAccountName: "...", source: {}, configuration: {} });
  */
 export declare class NodeConfiguration extends $CustomResource {
   /** The resource group's name. */
@@ -1184,7 +1184,7 @@ export declare function getNode(args: GetNodeArgs): $Output<NodeState | undefine
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Automation/automationAccounts/{automationAccountName}/privateEndpointConnections/{privateEndpointConnectionName}`.
  *
  * @example
- * const x = new PrivateEndpointConnection("name", { resourceGroupName: "...", automationAccountName: "..." });
+ * const privateEndpointConnection = new PrivateEndpointConnection("privateEndpointConnection", { resourceGroupName: "...", automationAccountName: "..." });
  */
 export declare class PrivateEndpointConnection extends $CustomResource {
   /** The resource group's name. */
@@ -1262,7 +1262,7 @@ export declare function getPrivateEndpointConnection(args: GetPrivateEndpointCon
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Automation/automationAccounts/{automationAccountName}/python2Packages/{python2PackageName}`.
  *
  * @example
- * const x = new Python2Package("name", { resourceGroupName: "...", automationAccountName: "...", contentLink: ... });
+ * const python2Package = new Python2Package("python2Package", { resourceGroupName: "...", automationAccountName: "...", contentLink: {} });
  */
 export declare class Python2Package extends $CustomResource {
   /** The resource group's name. */
@@ -1371,7 +1371,7 @@ export declare function getPython2Package(args: GetPython2PackageArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Automation/automationAccounts/{automationAccountName}/python3Packages/{python3PackageName}`.
  *
  * @example
- * const x = new Python3Package("name", { resourceGroupName: "...", automationAccountName: "...", contentLink: ... });
+ * const python3Package = new Python3Package("python3Package", { resourceGroupName: "...", automationAccountName: "...", contentLink: {} });
  */
 export declare class Python3Package extends $CustomResource {
   /** The resource group's name. */
@@ -1480,7 +1480,7 @@ export declare function getPython3Package(args: GetPython3PackageArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Automation/automationAccounts/{automationAccountName}/runbooks/{runbookName}`.
  *
  * @example
- * const x = new Runbook("name", { resourceGroupName: "...", automationAccountName: "...", runbookType: ... });
+ * const runbook = new Runbook("runbook", { resourceGroupName: "...", automationAccountName: "...", runbookType: "Script" });
  */
 export declare class Runbook extends $CustomResource {
   /** The resource group's name. */
@@ -1620,7 +1620,7 @@ export declare function getRunbook(args: GetRunbookArgs): $Output<RunbookState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Automation/automationAccounts/{automationAccountName}/runbooks/{runbookName}/draft/{draftName}`.
  *
  * @example
- * const x = new Draft("name", { resourceGroupName: "...", automationAccountName: "...", runbookName: "..." });
+ * const draft = new Draft("draft", { resourceGroupName: "...", automationAccountName: "...", runbookName: "..." });
  */
 export declare class Draft extends $CustomResource {
   /** The resource group's name. */
@@ -1704,7 +1704,7 @@ export declare function getDraft(args: GetDraftArgs): $Output<DraftState | undef
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Automation/automationAccounts/{automationAccountName}/runtimeEnvironments/{runtimeEnvironmentName}`.
  *
  * @example
- * const x = new RuntimeEnvironment("name", { resourceGroupName: "...", automationAccountName: "..." });
+ * const runtimeEnvironment = new RuntimeEnvironment("runtimeEnvironment", { resourceGroupName: "...", automationAccountName: "..." });
  */
 export declare class RuntimeEnvironment extends $CustomResource {
   /** The resource group's name. */
@@ -1792,7 +1792,7 @@ export declare function getRuntimeEnvironment(args: GetRuntimeEnvironmentArgs): 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Automation/automationAccounts/{automationAccountName}/runtimeEnvironments/{runtimeEnvironmentName}/packages/{packageName}`.
  *
  * @example
- * const x = new Package("name", { resourceGroupName: "...", automationAccountName: "...", runtimeEnvironmentName: "...", contentLink: ... });
+ * const package = new Package("package", { resourceGroupName: "...", automationAccountName: "...", runtimeEnvironmentName: "...", contentLink: {} });
  */
 export declare class Package extends $CustomResource {
   /** The resource group's name. */
@@ -1892,7 +1892,7 @@ export declare function getPackage(args: GetPackageArgs): $Output<PackageState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Automation/automationAccounts/{automationAccountName}/schedules/{scheduleName}`.
  *
  * @example
- * const x = new Schedule("name", { resourceGroupName: "...", automationAccountName: "...", startTime: ..., frequency: ... });
+ * const schedule = new Schedule("schedule", { resourceGroupName: "...", automationAccountName: "...", startTime: "...", frequency: "OneTime" });
  */
 export declare class Schedule extends $CustomResource {
   /** The resource group's name. */
@@ -2011,7 +2011,7 @@ export declare function getSchedule(args: GetScheduleArgs): $Output<ScheduleStat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Automation/automationAccounts/{automationAccountName}/softwareUpdateConfigurations/{softwareUpdateConfigurationName}`.
  *
  * @example
- * const x = new SoftwareUpdateConfiguration("name", { resourceGroupName: "...", automationAccountName: "...", updateConfiguration: ..., scheduleInfo: ... });
+ * const softwareUpdateConfiguration = new SoftwareUpdateConfiguration("softwareUpdateConfiguration", { resourceGroupName: "...", automationAccountName: "...", updateConfiguration: {}, scheduleInfo: {} });
  */
 export declare class SoftwareUpdateConfiguration extends $CustomResource {
   /** The resource group's name. */
@@ -2109,7 +2109,7 @@ export declare function getSoftwareUpdateConfiguration(args: GetSoftwareUpdateCo
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Automation/automationAccounts/{automationAccountName}/sourceControls/{sourceControlName}`.
  *
  * @example
- * const x = new SourceControl("name", { resourceGroupName: "...", automationAccountName: "..." });
+ * const sourceControl = new SourceControl("sourceControl", { resourceGroupName: "...", automationAccountName: "..." });
  */
 export declare class SourceControl extends $CustomResource {
   /** The resource group's name. */
@@ -2215,7 +2215,7 @@ export declare function getSourceControl(args: GetSourceControlArgs): $Output<So
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Automation/automationAccounts/{automationAccountName}/sourceControls/{sourceControlName}/sourceControlSyncJobs/{sourceControlSyncJobName}`.
  *
  * @example
- * const x = new SourceControlSyncJob("name", { resourceGroupName: "...", automationAccountName: "...", sourceControlName: "...", commitId: ... });
+ * const sourceControlSyncJob = new SourceControlSyncJob("sourceControlSyncJob", { resourceGroupName: "...", automationAccountName: "...", sourceControlName: "...", commitId: "..." });
  */
 export declare class SourceControlSyncJob extends $CustomResource {
   /** The resource group's name. */
@@ -2304,7 +2304,7 @@ export declare function getSourceControlSyncJob(args: GetSourceControlSyncJobArg
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Automation/automationAccounts/{automationAccountName}/variables/{variableName}`.
  *
  * @example
- * const x = new Variable("name", { resourceGroupName: "...", automationAccountName: "..." });
+ * const variable = new Variable("variable", { resourceGroupName: "...", automationAccountName: "..." });
  */
 export declare class Variable extends $CustomResource {
   /** The resource group's name. */
@@ -2388,7 +2388,7 @@ export declare function getVariable(args: GetVariableArgs): $Output<VariableStat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Automation/automationAccounts/{automationAccountName}/watchers/{watcherName}`.
  *
  * @example
- * const x = new Watcher("name", { resourceGroupName: "...", automationAccountName: "..." });
+ * const watcher = new Watcher("watcher", { resourceGroupName: "...", automationAccountName: "..." });
  */
 export declare class Watcher extends $CustomResource {
   /** The resource group's name. */
@@ -2503,7 +2503,7 @@ export declare function getWatcher(args: GetWatcherArgs): $Output<WatcherState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Automation/automationAccounts/{automationAccountName}/webhooks/{webhookName}`.
  *
  * @example
- * const x = new Webhook("name", { resourceGroupName: "...", automationAccountName: "..." });
+ * const webhook = new Webhook("webhook", { resourceGroupName: "...", automationAccountName: "..." });
  */
 export declare class Webhook extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AVS/privateClouds/{privateCloudName}`.
  *
  * @example
- * const x = new PrivateCloud("name", { resourceGroupName: "...", sku: ..., managementCluster: ..., networkBlock: ... });
+ * const privateCloud = new PrivateCloud("privateCloud", { resourceGroupName: "...", sku: {}, managementCluster: {}, networkBlock: "..." });
  */
 export declare class PrivateCloud extends $CustomResource {
   /** The resource group's name. */
@@ -215,7 +215,7 @@ export declare function getPrivateCloud(args: GetPrivateCloudArgs): $Output<Priv
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AVS/privateClouds/{privateCloudName}/addons/{addonName}`.
  *
  * @example
- * const x = new Addon("name", { resourceGroupName: "...", privateCloudName: "..." });
+ * const addon = new Addon("addon", { resourceGroupName: "...", privateCloudName: "..." });
  */
 export declare class Addon extends $CustomResource {
   /** The resource group's name. */
@@ -302,7 +302,7 @@ export declare function getAddon(args: GetAddonArgs): $Output<AddonState | undef
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AVS/privateClouds/{privateCloudName}/authorizations/{authorizationName}`.
  *
  * @example
- * const x = new Authorization("name", { resourceGroupName: "...", privateCloudName: "..." });
+ * const authorization = new Authorization("authorization", { resourceGroupName: "...", privateCloudName: "..." });
  */
 export declare class Authorization extends $CustomResource {
   /** The resource group's name. */
@@ -379,7 +379,7 @@ export declare function getAuthorization(args: GetAuthorizationArgs): $Output<Au
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AVS/privateClouds/{privateCloudName}/cloudLinks/{cloudLinkName}`.
  *
  * @example
- * const x = new CloudLink("name", { resourceGroupName: "...", privateCloudName: "..." });
+ * const cloudLink = new CloudLink("cloudLink", { resourceGroupName: "...", privateCloudName: "..." });
  */
 export declare class CloudLink extends $CustomResource {
   /** The resource group's name. */
@@ -453,7 +453,7 @@ export declare function getCloudLink(args: GetCloudLinkArgs): $Output<CloudLinkS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AVS/privateClouds/{privateCloudName}/clusters/{clusterName}`.
  *
  * @example
- * const x = new Cluster("name", { resourceGroupName: "...", privateCloudName: "...", sku: ... });
+ * const cluster = new Cluster("cluster", { resourceGroupName: "...", privateCloudName: "...", sku: {} });
  */
 export declare class Cluster extends $CustomResource {
   /** The resource group's name. */
@@ -542,7 +542,7 @@ export declare function getCluster(args: GetClusterArgs): $Output<ClusterState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AVS/privateClouds/{privateCloudName}/clusters/{clusterName}/datastores/{datastoreName}`.
  *
  * @example
- * const x = new Datastore("name", { resourceGroupName: "...", privateCloudName: "...", clusterName: "..." });
+ * const datastore = new Datastore("datastore", { resourceGroupName: "...", privateCloudName: "...", clusterName: "..." });
  */
 export declare class Datastore extends $CustomResource {
   /** The resource group's name. */
@@ -673,7 +673,7 @@ export declare function getHost(args: GetHostArgs): $Output<HostState | undefine
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AVS/privateClouds/{privateCloudName}/clusters/{clusterName}/placementPolicies/{placementPolicyName}`.
  *
  * @example
- * const x = new PlacementPolicy("name", { resourceGroupName: "...", privateCloudName: "...", clusterName: "..." });
+ * const placementPolicy = new PlacementPolicy("placementPolicy", { resourceGroupName: "...", privateCloudName: "...", clusterName: "..." });
  */
 export declare class PlacementPolicy extends $CustomResource {
   /** The resource group's name. */
@@ -802,7 +802,7 @@ export declare function getClusterVirtualMachine(args: GetClusterVirtualMachineA
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AVS/privateClouds/{privateCloudName}/globalReachConnections/{globalReachConnectionName}`.
  *
  * @example
- * const x = new GlobalReachConnection("name", { resourceGroupName: "...", privateCloudName: "..." });
+ * const globalReachConnection = new GlobalReachConnection("globalReachConnection", { resourceGroupName: "...", privateCloudName: "..." });
  */
 export declare class GlobalReachConnection extends $CustomResource {
   /** The resource group's name. */
@@ -910,7 +910,7 @@ export declare function getGlobalReachConnection(args: GetGlobalReachConnectionA
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AVS/privateClouds/{privateCloudName}/hcxEnterpriseSites/{hcxEnterpriseSiteName}`.
  *
  * @example
- * const x = new HcxEnterpriseSite("name", { resourceGroupName: "...", privateCloudName: "..." });
+ * const hcxEnterpriseSite = new HcxEnterpriseSite("hcxEnterpriseSite", { resourceGroupName: "...", privateCloudName: "..." });
  */
 export declare class HcxEnterpriseSite extends $CustomResource {
   /** The resource group's name. */
@@ -982,7 +982,7 @@ export declare function getHcxEnterpriseSite(args: GetHcxEnterpriseSiteArgs): $O
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AVS/privateClouds/{privateCloudName}/iscsiPaths/{iscsiPathName}`.
  *
  * @example
- * const x = new IscsiPath("name", { resourceGroupName: "...", privateCloudName: "...", networkBlock: ... });
+ * const iscsiPath = new IscsiPath("iscsiPath", { resourceGroupName: "...", privateCloudName: "...", networkBlock: "..." });
  */
 export declare class IscsiPath extends $CustomResource {
   /** The resource group's name. */
@@ -1053,7 +1053,7 @@ export declare function getIscsiPath(args: GetIscsiPathArgs): $Output<IscsiPathS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AVS/privateClouds/{privateCloudName}/licenses/{licenseName}`.
  *
  * @example
- * const x = new License("name", { resourceGroupName: "...", privateCloudName: "..." });
+ * const license = new License("license", { resourceGroupName: "...", privateCloudName: "..." });
  */
 export declare class License extends $CustomResource {
   /** The resource group's name. */
@@ -1205,7 +1205,7 @@ export declare function getProvisionedNetwork(args: GetProvisionedNetworkArgs): 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AVS/privateClouds/{privateCloudName}/pureStoragePolicies/{pureStoragePolicyName}`.
  *
  * @example
- * const x = new PureStoragePolicy("name", { resourceGroupName: "...", privateCloudName: "...", storagePolicyDefinition: ..., storagePoolId: ... });
+ * const pureStoragePolicy = new PureStoragePolicy("pureStoragePolicy", { resourceGroupName: "...", privateCloudName: "...", storagePolicyDefinition: "...", storagePoolId: "..." });
  */
 export declare class PureStoragePolicy extends $CustomResource {
   /** The resource group's name. */
@@ -1281,7 +1281,7 @@ export declare function getPureStoragePolicy(args: GetPureStoragePolicyArgs): $O
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AVS/privateClouds/{privateCloudName}/scriptExecutions/{scriptExecutionName}`.
  *
  * @example
- * const x = new ScriptExecution("name", { resourceGroupName: "...", privateCloudName: "...", timeout: ... });
+ * const scriptExecution = new ScriptExecution("scriptExecution", { resourceGroupName: "...", privateCloudName: "...", timeout: "..." });
  */
 export declare class ScriptExecution extends $CustomResource {
   /** The resource group's name. */
@@ -1505,7 +1505,7 @@ export declare function getWorkloadNetwork(args: GetWorkloadNetworkArgs): $Outpu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AVS/privateClouds/{privateCloudName}/workloadNetworks/{workloadNetworkName}/dhcpConfigurations/{dhcpConfigurationName}`.
  *
  * @example
- * const x = new DhcpConfiguration("name", { resourceGroupName: "...", privateCloudName: "..." });
+ * const dhcpConfiguration = new DhcpConfiguration("dhcpConfiguration", { resourceGroupName: "...", privateCloudName: "..." });
  */
 export declare class DhcpConfiguration extends $CustomResource {
   /** The resource group's name. */
@@ -1602,7 +1602,7 @@ export declare function getDhcpConfiguration(args: GetDhcpConfigurationArgs): $O
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AVS/privateClouds/{privateCloudName}/workloadNetworks/{workloadNetworkName}/dnsServices/{dnsServiceName}`.
  *
  * @example
- * const x = new DnsService("name", { resourceGroupName: "...", privateCloudName: "..." });
+ * const dnsService = new DnsService("dnsService", { resourceGroupName: "...", privateCloudName: "..." });
  */
 export declare class DnsService extends $CustomResource {
   /** The resource group's name. */
@@ -1707,7 +1707,7 @@ export declare function getDnsService(args: GetDnsServiceArgs): $Output<DnsServi
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AVS/privateClouds/{privateCloudName}/workloadNetworks/{workloadNetworkName}/dnsZones/{dnsZoneName}`.
  *
  * @example
- * const x = new DnsZone("name", { resourceGroupName: "...", privateCloudName: "..." });
+ * const dnsZone = new DnsZone("dnsZone", { resourceGroupName: "...", privateCloudName: "..." });
  */
 export declare class DnsZone extends $CustomResource {
   /** The resource group's name. */
@@ -1839,7 +1839,7 @@ export declare function getGateway(args: GetGatewayArgs): $Output<GatewayState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AVS/privateClouds/{privateCloudName}/workloadNetworks/{workloadNetworkName}/portMirroringProfiles/{portMirroringProfileName}`.
  *
  * @example
- * const x = new PortMirroringProfile("name", { resourceGroupName: "...", privateCloudName: "..." });
+ * const portMirroringProfile = new PortMirroringProfile("portMirroringProfile", { resourceGroupName: "...", privateCloudName: "..." });
  */
 export declare class PortMirroringProfile extends $CustomResource {
   /** The resource group's name. */
@@ -1939,7 +1939,7 @@ export declare function getPortMirroringProfile(args: GetPortMirroringProfileArg
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AVS/privateClouds/{privateCloudName}/workloadNetworks/{workloadNetworkName}/publicIPs/{publicIPName}`.
  *
  * @example
- * const x = new PublicIP("name", { resourceGroupName: "...", privateCloudName: "..." });
+ * const publicIP = new PublicIP("publicIP", { resourceGroupName: "...", privateCloudName: "..." });
  */
 export declare class PublicIP extends $CustomResource {
   /** The resource group's name. */
@@ -2024,7 +2024,7 @@ export declare function getPublicIP(args: GetPublicIPArgs): $Output<PublicIPStat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AVS/privateClouds/{privateCloudName}/workloadNetworks/{workloadNetworkName}/segments/{segmentName}`.
  *
  * @example
- * const x = new Segment("name", { resourceGroupName: "...", privateCloudName: "..." });
+ * const segment = new Segment("segment", { resourceGroupName: "...", privateCloudName: "..." });
  */
 export declare class Segment extends $CustomResource {
   /** The resource group's name. */
@@ -2152,7 +2152,7 @@ export declare function getWorkloadNetworkVirtualMachine(args: GetWorkloadNetwor
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AVS/privateClouds/{privateCloudName}/workloadNetworks/{workloadNetworkName}/vmGroups/{vmGroupName}`.
  *
  * @example
- * const x = new VmGroup("name", { resourceGroupName: "...", privateCloudName: "..." });
+ * const vmGroup = new VmGroup("vmGroup", { resourceGroupName: "...", privateCloudName: "..." });
  */
 export declare class VmGroup extends $CustomResource {
   /** The resource group's name. */

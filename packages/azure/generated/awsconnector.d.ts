@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/accessAnalyzerAnalyzers/{accessAnalyzerAnalyzerName}`.
  *
  * @example
- * const x = new AccessAnalyzerAnalyzer("name", { resourceGroupName: "..." });
+ * const accessAnalyzerAnalyzer = new AccessAnalyzerAnalyzer("accessAnalyzerAnalyzer", { resourceGroupName: "..." });
  */
 export declare class AccessAnalyzerAnalyzer extends $CustomResource {
   /** The resource group's name. */
@@ -119,7 +119,7 @@ export declare function getAccessAnalyzerAnalyzer(args: GetAccessAnalyzerAnalyze
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/acmCertificateSummaries/{acmCertificateSummaryName}`.
  *
  * @example
- * const x = new AcmCertificateSummary("name", { resourceGroupName: "..." });
+ * const acmCertificateSummary = new AcmCertificateSummary("acmCertificateSummary", { resourceGroupName: "..." });
  */
 export declare class AcmCertificateSummary extends $CustomResource {
   /** The resource group's name. */
@@ -229,7 +229,7 @@ export declare function getAcmCertificateSummary(args: GetAcmCertificateSummaryA
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/apiGatewayRestApis/{apiGatewayRestApiName}`.
  *
  * @example
- * const x = new ApiGatewayRestApi("name", { resourceGroupName: "..." });
+ * const apiGatewayRestApi = new ApiGatewayRestApi("apiGatewayRestApi", { resourceGroupName: "..." });
  */
 export declare class ApiGatewayRestApi extends $CustomResource {
   /** The resource group's name. */
@@ -339,7 +339,7 @@ export declare function getApiGatewayRestApi(args: GetApiGatewayRestApiArgs): $O
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/apiGatewayStages/{apiGatewayStageName}`.
  *
  * @example
- * const x = new ApiGatewayStage("name", { resourceGroupName: "..." });
+ * const apiGatewayStage = new ApiGatewayStage("apiGatewayStage", { resourceGroupName: "..." });
  */
 export declare class ApiGatewayStage extends $CustomResource {
   /** The resource group's name. */
@@ -449,7 +449,7 @@ export declare function getApiGatewayStage(args: GetApiGatewayStageArgs): $Outpu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/appSyncGraphqlApis/{appSyncGraphqlApiName}`.
  *
  * @example
- * const x = new AppSyncGraphqlApi("name", { resourceGroupName: "..." });
+ * const appSyncGraphqlApi = new AppSyncGraphqlApi("appSyncGraphqlApi", { resourceGroupName: "..." });
  */
 export declare class AppSyncGraphqlApi extends $CustomResource {
   /** The resource group's name. */
@@ -559,7 +559,7 @@ export declare function getAppSyncGraphqlApi(args: GetAppSyncGraphqlApiArgs): $O
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/autoScalingAutoScalingGroups/{autoScalingAutoScalingGroupName}`.
  *
  * @example
- * const x = new AutoScalingAutoScalingGroup("name", { resourceGroupName: "..." });
+ * const autoScalingAutoScalingGroup = new AutoScalingAutoScalingGroup("autoScalingAutoScalingGroup", { resourceGroupName: "..." });
  */
 export declare class AutoScalingAutoScalingGroup extends $CustomResource {
   /** The resource group's name. */
@@ -669,7 +669,7 @@ export declare function getAutoScalingAutoScalingGroup(args: GetAutoScalingAutoS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/cloudFormationStacks/{cloudFormationStackName}`.
  *
  * @example
- * const x = new CloudFormationStack("name", { resourceGroupName: "..." });
+ * const cloudFormationStack = new CloudFormationStack("cloudFormationStack", { resourceGroupName: "..." });
  */
 export declare class CloudFormationStack extends $CustomResource {
   /** The resource group's name. */
@@ -779,7 +779,7 @@ export declare function getCloudFormationStack(args: GetCloudFormationStackArgs)
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/cloudFormationStackSets/{cloudFormationStackSetName}`.
  *
  * @example
- * const x = new CloudFormationStackSet("name", { resourceGroupName: "..." });
+ * const cloudFormationStackSet = new CloudFormationStackSet("cloudFormationStackSet", { resourceGroupName: "..." });
  */
 export declare class CloudFormationStackSet extends $CustomResource {
   /** The resource group's name. */
@@ -889,7 +889,7 @@ export declare function getCloudFormationStackSet(args: GetCloudFormationStackSe
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/cloudFrontDistributions/{cloudFrontDistributionName}`.
  *
  * @example
- * const x = new CloudFrontDistribution("name", { resourceGroupName: "..." });
+ * const cloudFrontDistribution = new CloudFrontDistribution("cloudFrontDistribution", { resourceGroupName: "..." });
  */
 export declare class CloudFrontDistribution extends $CustomResource {
   /** The resource group's name. */
@@ -999,7 +999,7 @@ export declare function getCloudFrontDistribution(args: GetCloudFrontDistributio
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/cloudTrailTrails/{cloudTrailTrailName}`.
  *
  * @example
- * const x = new CloudTrailTrail("name", { resourceGroupName: "..." });
+ * const cloudTrailTrail = new CloudTrailTrail("cloudTrailTrail", { resourceGroupName: "..." });
  */
 export declare class CloudTrailTrail extends $CustomResource {
   /** The resource group's name. */
@@ -1109,7 +1109,7 @@ export declare function getCloudTrailTrail(args: GetCloudTrailTrailArgs): $Outpu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/cloudWatchAlarms/{cloudWatchAlarmName}`.
  *
  * @example
- * const x = new CloudWatchAlarm("name", { resourceGroupName: "..." });
+ * const cloudWatchAlarm = new CloudWatchAlarm("cloudWatchAlarm", { resourceGroupName: "..." });
  */
 export declare class CloudWatchAlarm extends $CustomResource {
   /** The resource group's name. */
@@ -1219,7 +1219,7 @@ export declare function getCloudWatchAlarm(args: GetCloudWatchAlarmArgs): $Outpu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/codeBuildProjects/{codeBuildProjectName}`.
  *
  * @example
- * const x = new CodeBuildProject("name", { resourceGroupName: "..." });
+ * const codeBuildProject = new CodeBuildProject("codeBuildProject", { resourceGroupName: "..." });
  */
 export declare class CodeBuildProject extends $CustomResource {
   /** The resource group's name. */
@@ -1329,7 +1329,7 @@ export declare function getCodeBuildProject(args: GetCodeBuildProjectArgs): $Out
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/codeBuildSourceCredentialsInfos/{codeBuildSourceCredentialsInfoName}`.
  *
  * @example
- * const x = new CodeBuildSourceCredentialsInfo("name", { resourceGroupName: "..." });
+ * const codeBuildSourceCredentialsInfo = new CodeBuildSourceCredentialsInfo("codeBuildSourceCredentialsInfo", { resourceGroupName: "..." });
  */
 export declare class CodeBuildSourceCredentialsInfo extends $CustomResource {
   /** The resource group's name. */
@@ -1439,7 +1439,7 @@ export declare function getCodeBuildSourceCredentialsInfo(args: GetCodeBuildSour
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/configServiceConfigurationRecorders/{configServiceConfigurationRecorderName}`.
  *
  * @example
- * const x = new ConfigServiceConfigurationRecorder("name", { resourceGroupName: "..." });
+ * const configServiceConfigurationRecorder = new ConfigServiceConfigurationRecorder("configServiceConfigurationRecorder", { resourceGroupName: "..." });
  */
 export declare class ConfigServiceConfigurationRecorder extends $CustomResource {
   /** The resource group's name. */
@@ -1549,7 +1549,7 @@ export declare function getConfigServiceConfigurationRecorder(args: GetConfigSer
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/configServiceConfigurationRecorderStatuses/{configServiceConfigurationRecorderStatusName}`.
  *
  * @example
- * const x = new ConfigServiceConfigurationRecorderStatus("name", { resourceGroupName: "..." });
+ * const configServiceConfigurationRecorderStatus = new ConfigServiceConfigurationRecorderStatus("configServiceConfigurationRecorderStatus", { resourceGroupName: "..." });
  */
 export declare class ConfigServiceConfigurationRecorderStatus extends $CustomResource {
   /** The resource group's name. */
@@ -1659,7 +1659,7 @@ export declare function getConfigServiceConfigurationRecorderStatus(args: GetCon
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/configServiceDeliveryChannels/{configServiceDeliveryChannelName}`.
  *
  * @example
- * const x = new ConfigServiceDeliveryChannel("name", { resourceGroupName: "..." });
+ * const configServiceDeliveryChannel = new ConfigServiceDeliveryChannel("configServiceDeliveryChannel", { resourceGroupName: "..." });
  */
 export declare class ConfigServiceDeliveryChannel extends $CustomResource {
   /** The resource group's name. */
@@ -1769,7 +1769,7 @@ export declare function getConfigServiceDeliveryChannel(args: GetConfigServiceDe
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/databaseMigrationServiceReplicationInstances/{databaseMigrationServiceReplicationInstanceName}`.
  *
  * @example
- * const x = new DatabaseMigrationServiceReplicationInstance("name", { resourceGroupName: "..." });
+ * const databaseMigrationServiceReplicationInstance = new DatabaseMigrationServiceReplicationInstance("databaseMigrationServiceReplicationInstance", { resourceGroupName: "..." });
  */
 export declare class DatabaseMigrationServiceReplicationInstance extends $CustomResource {
   /** The resource group's name. */
@@ -1879,7 +1879,7 @@ export declare function getDatabaseMigrationServiceReplicationInstance(args: Get
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/daxClusters/{daxClusterName}`.
  *
  * @example
- * const x = new DaxCluster("name", { resourceGroupName: "..." });
+ * const daxCluster = new DaxCluster("daxCluster", { resourceGroupName: "..." });
  */
 export declare class DaxCluster extends $CustomResource {
   /** The resource group's name. */
@@ -1989,7 +1989,7 @@ export declare function getDaxCluster(args: GetDaxClusterArgs): $Output<DaxClust
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/dynamoDBContinuousBackupsDescriptions/{dynamoDBContinuousBackupsDescriptionName}`.
  *
  * @example
- * const x = new DynamoDBContinuousBackupsDescription("name", { resourceGroupName: "..." });
+ * const dynamoDBContinuousBackupsDescription = new DynamoDBContinuousBackupsDescription("dynamoDBContinuousBackupsDescription", { resourceGroupName: "..." });
  */
 export declare class DynamoDBContinuousBackupsDescription extends $CustomResource {
   /** The resource group's name. */
@@ -2099,7 +2099,7 @@ export declare function getDynamoDBContinuousBackupsDescription(args: GetDynamoD
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/dynamoDBTables/{dynamoDBTableName}`.
  *
  * @example
- * const x = new DynamoDBTable("name", { resourceGroupName: "..." });
+ * const dynamoDBTable = new DynamoDBTable("dynamoDBTable", { resourceGroupName: "..." });
  */
 export declare class DynamoDBTable extends $CustomResource {
   /** The resource group's name. */
@@ -2209,7 +2209,7 @@ export declare function getDynamoDBTable(args: GetDynamoDBTableArgs): $Output<Dy
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/ec2AccountAttributes/{ec2AccountAttributeName}`.
  *
  * @example
- * const x = new Ec2AccountAttribute("name", { resourceGroupName: "..." });
+ * const ec2AccountAttribute = new Ec2AccountAttribute("ec2AccountAttribute", { resourceGroupName: "..." });
  */
 export declare class Ec2AccountAttribute extends $CustomResource {
   /** The resource group's name. */
@@ -2319,7 +2319,7 @@ export declare function getEc2AccountAttribute(args: GetEc2AccountAttributeArgs)
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/ec2Addresses/{ec2AddressName}`.
  *
  * @example
- * const x = new Ec2Address("name", { resourceGroupName: "..." });
+ * const ec2Address = new Ec2Address("ec2Address", { resourceGroupName: "..." });
  */
 export declare class Ec2Address extends $CustomResource {
   /** The resource group's name. */
@@ -2429,7 +2429,7 @@ export declare function getEc2Address(args: GetEc2AddressArgs): $Output<Ec2Addre
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/ec2FlowLogs/{ec2FlowLogName}`.
  *
  * @example
- * const x = new Ec2FlowLog("name", { resourceGroupName: "..." });
+ * const ec2FlowLog = new Ec2FlowLog("ec2FlowLog", { resourceGroupName: "..." });
  */
 export declare class Ec2FlowLog extends $CustomResource {
   /** The resource group's name. */
@@ -2539,7 +2539,7 @@ export declare function getEc2FlowLog(args: GetEc2FlowLogArgs): $Output<Ec2FlowL
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/ec2Images/{ec2ImageName}`.
  *
  * @example
- * const x = new Ec2Image("name", { resourceGroupName: "..." });
+ * const ec2Image = new Ec2Image("ec2Image", { resourceGroupName: "..." });
  */
 export declare class Ec2Image extends $CustomResource {
   /** The resource group's name. */
@@ -2649,7 +2649,7 @@ export declare function getEc2Image(args: GetEc2ImageArgs): $Output<Ec2ImageStat
  * Id: `{scope}/providers/Microsoft.AwsConnector/ec2Instances/{ec2InstanceName}`.
  *
  * @example
- * const x = new Ec2Instance("name", { scope: "..." });
+ * const ec2Instance = new Ec2Instance("ec2Instance", { scope: "..." });
  */
 export declare class Ec2Instance extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -2749,7 +2749,7 @@ export declare function getEc2Instance(args: GetEc2InstanceArgs): $Output<Ec2Ins
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/ec2InstanceStatuses/{ec2InstanceStatusName}`.
  *
  * @example
- * const x = new Ec2InstanceStatus("name", { resourceGroupName: "..." });
+ * const ec2InstanceStatus = new Ec2InstanceStatus("ec2InstanceStatus", { resourceGroupName: "..." });
  */
 export declare class Ec2InstanceStatus extends $CustomResource {
   /** The resource group's name. */
@@ -2859,7 +2859,7 @@ export declare function getEc2InstanceStatus(args: GetEc2InstanceStatusArgs): $O
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/ec2Ipams/{ec2IpamName}`.
  *
  * @example
- * const x = new Ec2Ipam("name", { resourceGroupName: "..." });
+ * const ec2Ipam = new Ec2Ipam("ec2Ipam", { resourceGroupName: "..." });
  */
 export declare class Ec2Ipam extends $CustomResource {
   /** The resource group's name. */
@@ -2969,7 +2969,7 @@ export declare function getEc2Ipam(args: GetEc2IpamArgs): $Output<Ec2IpamState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/ec2KeyPairs/{ec2KeyPairName}`.
  *
  * @example
- * const x = new Ec2KeyPair("name", { resourceGroupName: "..." });
+ * const ec2KeyPair = new Ec2KeyPair("ec2KeyPair", { resourceGroupName: "..." });
  */
 export declare class Ec2KeyPair extends $CustomResource {
   /** The resource group's name. */
@@ -3079,7 +3079,7 @@ export declare function getEc2KeyPair(args: GetEc2KeyPairArgs): $Output<Ec2KeyPa
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/ec2NetworkAcls/{ec2NetworkAclName}`.
  *
  * @example
- * const x = new Ec2NetworkAcl("name", { resourceGroupName: "..." });
+ * const ec2NetworkAcl = new Ec2NetworkAcl("ec2NetworkAcl", { resourceGroupName: "..." });
  */
 export declare class Ec2NetworkAcl extends $CustomResource {
   /** The resource group's name. */
@@ -3189,7 +3189,7 @@ export declare function getEc2NetworkAcl(args: GetEc2NetworkAclArgs): $Output<Ec
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/ec2NetworkInterfaces/{ec2NetworkInterfaceName}`.
  *
  * @example
- * const x = new Ec2NetworkInterface("name", { resourceGroupName: "..." });
+ * const ec2NetworkInterface = new Ec2NetworkInterface("ec2NetworkInterface", { resourceGroupName: "..." });
  */
 export declare class Ec2NetworkInterface extends $CustomResource {
   /** The resource group's name. */
@@ -3299,7 +3299,7 @@ export declare function getEc2NetworkInterface(args: GetEc2NetworkInterfaceArgs)
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/ec2RouteTables/{ec2RouteTableName}`.
  *
  * @example
- * const x = new Ec2RouteTable("name", { resourceGroupName: "..." });
+ * const ec2RouteTable = new Ec2RouteTable("ec2RouteTable", { resourceGroupName: "..." });
  */
 export declare class Ec2RouteTable extends $CustomResource {
   /** The resource group's name. */
@@ -3409,7 +3409,7 @@ export declare function getEc2RouteTable(args: GetEc2RouteTableArgs): $Output<Ec
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/ec2SecurityGroups/{ec2SecurityGroupName}`.
  *
  * @example
- * const x = new Ec2SecurityGroup("name", { resourceGroupName: "..." });
+ * const ec2SecurityGroup = new Ec2SecurityGroup("ec2SecurityGroup", { resourceGroupName: "..." });
  */
 export declare class Ec2SecurityGroup extends $CustomResource {
   /** The resource group's name. */
@@ -3519,7 +3519,7 @@ export declare function getEc2SecurityGroup(args: GetEc2SecurityGroupArgs): $Out
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/ec2Snapshots/{ec2SnapshotName}`.
  *
  * @example
- * const x = new Ec2Snapshot("name", { resourceGroupName: "..." });
+ * const ec2Snapshot = new Ec2Snapshot("ec2Snapshot", { resourceGroupName: "..." });
  */
 export declare class Ec2Snapshot extends $CustomResource {
   /** The resource group's name. */
@@ -3629,7 +3629,7 @@ export declare function getEc2Snapshot(args: GetEc2SnapshotArgs): $Output<Ec2Sna
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/ec2Subnets/{ec2SubnetName}`.
  *
  * @example
- * const x = new Ec2Subnet("name", { resourceGroupName: "..." });
+ * const ec2Subnet = new Ec2Subnet("ec2Subnet", { resourceGroupName: "..." });
  */
 export declare class Ec2Subnet extends $CustomResource {
   /** The resource group's name. */
@@ -3739,7 +3739,7 @@ export declare function getEc2Subnet(args: GetEc2SubnetArgs): $Output<Ec2SubnetS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/ec2Volumes/{ec2VolumeName}`.
  *
  * @example
- * const x = new Ec2Volume("name", { resourceGroupName: "..." });
+ * const ec2Volume = new Ec2Volume("ec2Volume", { resourceGroupName: "..." });
  */
 export declare class Ec2Volume extends $CustomResource {
   /** The resource group's name. */
@@ -3849,7 +3849,7 @@ export declare function getEc2Volume(args: GetEc2VolumeArgs): $Output<Ec2VolumeS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/ec2VPCEndpoints/{ec2VPCEndpointName}`.
  *
  * @example
- * const x = new Ec2VPCEndpoint("name", { resourceGroupName: "..." });
+ * const ec2VPCEndpoint = new Ec2VPCEndpoint("ec2VPCEndpoint", { resourceGroupName: "..." });
  */
 export declare class Ec2VPCEndpoint extends $CustomResource {
   /** The resource group's name. */
@@ -3959,7 +3959,7 @@ export declare function getEc2VPCEndpoint(args: GetEc2VPCEndpointArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/ec2VPCPeeringConnections/{ec2VPCPeeringConnectionName}`.
  *
  * @example
- * const x = new Ec2VPCPeeringConnection("name", { resourceGroupName: "..." });
+ * const ec2VPCPeeringConnection = new Ec2VPCPeeringConnection("ec2VPCPeeringConnection", { resourceGroupName: "..." });
  */
 export declare class Ec2VPCPeeringConnection extends $CustomResource {
   /** The resource group's name. */
@@ -4069,7 +4069,7 @@ export declare function getEc2VPCPeeringConnection(args: GetEc2VPCPeeringConnect
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/ec2Vpcs/{ec2VpcName}`.
  *
  * @example
- * const x = new Ec2Vpc("name", { resourceGroupName: "..." });
+ * const ec2Vpc = new Ec2Vpc("ec2Vpc", { resourceGroupName: "..." });
  */
 export declare class Ec2Vpc extends $CustomResource {
   /** The resource group's name. */
@@ -4179,7 +4179,7 @@ export declare function getEc2Vpc(args: GetEc2VpcArgs): $Output<Ec2VpcState | un
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/ecrImageDetails/{ecrImageDetailName}`.
  *
  * @example
- * const x = new EcrImageDetail("name", { resourceGroupName: "..." });
+ * const ecrImageDetail = new EcrImageDetail("ecrImageDetail", { resourceGroupName: "..." });
  */
 export declare class EcrImageDetail extends $CustomResource {
   /** The resource group's name. */
@@ -4289,7 +4289,7 @@ export declare function getEcrImageDetail(args: GetEcrImageDetailArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/ecrRepositories/{ecrRepositoryName}`.
  *
  * @example
- * const x = new EcrRepository("name", { resourceGroupName: "..." });
+ * const ecrRepository = new EcrRepository("ecrRepository", { resourceGroupName: "..." });
  */
 export declare class EcrRepository extends $CustomResource {
   /** The resource group's name. */
@@ -4399,7 +4399,7 @@ export declare function getEcrRepository(args: GetEcrRepositoryArgs): $Output<Ec
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/ecsClusters/{ecsClusterName}`.
  *
  * @example
- * const x = new EcsCluster("name", { resourceGroupName: "..." });
+ * const ecsCluster = new EcsCluster("ecsCluster", { resourceGroupName: "..." });
  */
 export declare class EcsCluster extends $CustomResource {
   /** The resource group's name. */
@@ -4509,7 +4509,7 @@ export declare function getEcsCluster(args: GetEcsClusterArgs): $Output<EcsClust
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/ecsServices/{ecsServiceName}`.
  *
  * @example
- * const x = new EcsService("name", { resourceGroupName: "..." });
+ * const ecsService = new EcsService("ecsService", { resourceGroupName: "..." });
  */
 export declare class EcsService extends $CustomResource {
   /** The resource group's name. */
@@ -4619,7 +4619,7 @@ export declare function getEcsService(args: GetEcsServiceArgs): $Output<EcsServi
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/ecsTaskDefinitions/{ecsTaskDefinitionName}`.
  *
  * @example
- * const x = new EcsTaskDefinition("name", { resourceGroupName: "..." });
+ * const ecsTaskDefinition = new EcsTaskDefinition("ecsTaskDefinition", { resourceGroupName: "..." });
  */
 export declare class EcsTaskDefinition extends $CustomResource {
   /** The resource group's name. */
@@ -4729,7 +4729,7 @@ export declare function getEcsTaskDefinition(args: GetEcsTaskDefinitionArgs): $O
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/efsFileSystems/{efsFileSystemName}`.
  *
  * @example
- * const x = new EfsFileSystem("name", { resourceGroupName: "..." });
+ * const efsFileSystem = new EfsFileSystem("efsFileSystem", { resourceGroupName: "..." });
  */
 export declare class EfsFileSystem extends $CustomResource {
   /** The resource group's name. */
@@ -4839,7 +4839,7 @@ export declare function getEfsFileSystem(args: GetEfsFileSystemArgs): $Output<Ef
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/efsMountTargets/{efsMountTargetName}`.
  *
  * @example
- * const x = new EfsMountTarget("name", { resourceGroupName: "..." });
+ * const efsMountTarget = new EfsMountTarget("efsMountTarget", { resourceGroupName: "..." });
  */
 export declare class EfsMountTarget extends $CustomResource {
   /** The resource group's name. */
@@ -4949,7 +4949,7 @@ export declare function getEfsMountTarget(args: GetEfsMountTargetArgs): $Output<
  * Id: `{scope}/providers/Microsoft.AwsConnector/eksClusters/{eksClusterName}`.
  *
  * @example
- * const x = new EksCluster("name", { scope: "..." });
+ * const eksCluster = new EksCluster("eksCluster", { scope: "..." });
  */
 export declare class EksCluster extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -5049,7 +5049,7 @@ export declare function getEksCluster(args: GetEksClusterArgs): $Output<EksClust
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/eksNodegroups/{eksNodegroupName}`.
  *
  * @example
- * const x = new EksNodegroup("name", { resourceGroupName: "..." });
+ * const eksNodegroup = new EksNodegroup("eksNodegroup", { resourceGroupName: "..." });
  */
 export declare class EksNodegroup extends $CustomResource {
   /** The resource group's name. */
@@ -5159,7 +5159,7 @@ export declare function getEksNodegroup(args: GetEksNodegroupArgs): $Output<EksN
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/elasticBeanstalkApplications/{elasticBeanstalkApplicationName}`.
  *
  * @example
- * const x = new ElasticBeanstalkApplication("name", { resourceGroupName: "..." });
+ * const elasticBeanstalkApplication = new ElasticBeanstalkApplication("elasticBeanstalkApplication", { resourceGroupName: "..." });
  */
 export declare class ElasticBeanstalkApplication extends $CustomResource {
   /** The resource group's name. */
@@ -5269,7 +5269,7 @@ export declare function getElasticBeanstalkApplication(args: GetElasticBeanstalk
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/elasticBeanstalkConfigurationTemplates/{elasticBeanstalkConfigurationTemplateName}`.
  *
  * @example
- * const x = new ElasticBeanstalkConfigurationTemplate("name", { resourceGroupName: "..." });
+ * const elasticBeanstalkConfigurationTemplate = new ElasticBeanstalkConfigurationTemplate("elasticBeanstalkConfigurationTemplate", { resourceGroupName: "..." });
  */
 export declare class ElasticBeanstalkConfigurationTemplate extends $CustomResource {
   /** The resource group's name. */
@@ -5379,7 +5379,7 @@ export declare function getElasticBeanstalkConfigurationTemplate(args: GetElasti
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/elasticBeanstalkEnvironments/{elasticBeanstalkEnvironmentName}`.
  *
  * @example
- * const x = new ElasticBeanstalkEnvironment("name", { resourceGroupName: "..." });
+ * const elasticBeanstalkEnvironment = new ElasticBeanstalkEnvironment("elasticBeanstalkEnvironment", { resourceGroupName: "..." });
  */
 export declare class ElasticBeanstalkEnvironment extends $CustomResource {
   /** The resource group's name. */
@@ -5489,7 +5489,7 @@ export declare function getElasticBeanstalkEnvironment(args: GetElasticBeanstalk
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/elasticLoadBalancingV2Listeners/{elasticLoadBalancingV2ListenerName}`.
  *
  * @example
- * const x = new ElasticLoadBalancingV2Listener("name", { resourceGroupName: "..." });
+ * const elasticLoadBalancingV2Listener = new ElasticLoadBalancingV2Listener("elasticLoadBalancingV2Listener", { resourceGroupName: "..." });
  */
 export declare class ElasticLoadBalancingV2Listener extends $CustomResource {
   /** The resource group's name. */
@@ -5599,7 +5599,7 @@ export declare function getElasticLoadBalancingV2Listener(args: GetElasticLoadBa
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/elasticLoadBalancingV2LoadBalancers/{elasticLoadBalancingV2LoadBalancerName}`.
  *
  * @example
- * const x = new ElasticLoadBalancingV2LoadBalancer("name", { resourceGroupName: "..." });
+ * const elasticLoadBalancingV2LoadBalancer = new ElasticLoadBalancingV2LoadBalancer("elasticLoadBalancingV2LoadBalancer", { resourceGroupName: "..." });
  */
 export declare class ElasticLoadBalancingV2LoadBalancer extends $CustomResource {
   /** The resource group's name. */
@@ -5709,7 +5709,7 @@ export declare function getElasticLoadBalancingV2LoadBalancer(args: GetElasticLo
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/elasticLoadBalancingV2TargetGroups/{elasticLoadBalancingV2TargetGroupName}`.
  *
  * @example
- * const x = new ElasticLoadBalancingV2TargetGroup("name", { resourceGroupName: "..." });
+ * const elasticLoadBalancingV2TargetGroup = new ElasticLoadBalancingV2TargetGroup("elasticLoadBalancingV2TargetGroup", { resourceGroupName: "..." });
  */
 export declare class ElasticLoadBalancingV2TargetGroup extends $CustomResource {
   /** The resource group's name. */
@@ -5819,7 +5819,7 @@ export declare function getElasticLoadBalancingV2TargetGroup(args: GetElasticLoa
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/elasticLoadBalancingV2TargetHealthDescriptions/{elasticLoadBalancingV2TargetHealthDescriptionName}`.
  *
  * @example
- * const x = new ElasticLoadBalancingV2TargetHealthDescription("name", { resourceGroupName: "..." });
+ * const elasticLoadBalancingV2TargetHealthDescription = new ElasticLoadBalancingV2TargetHealthDescription("elasticLoadBalancingV2TargetHealthDescription", { resourceGroupName: "..." });
  */
 export declare class ElasticLoadBalancingV2TargetHealthDescription extends $CustomResource {
   /** The resource group's name. */
@@ -5929,7 +5929,7 @@ export declare function getElasticLoadBalancingV2TargetHealthDescription(args: G
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/emrClusters/{emrClusterName}`.
  *
  * @example
- * const x = new EmrCluster("name", { resourceGroupName: "..." });
+ * const emrCluster = new EmrCluster("emrCluster", { resourceGroupName: "..." });
  */
 export declare class EmrCluster extends $CustomResource {
   /** The resource group's name. */
@@ -6039,7 +6039,7 @@ export declare function getEmrCluster(args: GetEmrClusterArgs): $Output<EmrClust
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/guardDutyDetectors/{guardDutyDetectorName}`.
  *
  * @example
- * const x = new GuardDutyDetector("name", { resourceGroupName: "..." });
+ * const guardDutyDetector = new GuardDutyDetector("guardDutyDetector", { resourceGroupName: "..." });
  */
 export declare class GuardDutyDetector extends $CustomResource {
   /** The resource group's name. */
@@ -6149,7 +6149,7 @@ export declare function getGuardDutyDetector(args: GetGuardDutyDetectorArgs): $O
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/iamAccessKeyLastUseds/{iamAccessKeyLastUsedName}`.
  *
  * @example
- * const x = new IamAccessKeyLastUsed("name", { resourceGroupName: "..." });
+ * const iamAccessKeyLastUsed = new IamAccessKeyLastUsed("iamAccessKeyLastUsed", { resourceGroupName: "..." });
  */
 export declare class IamAccessKeyLastUsed extends $CustomResource {
   /** The resource group's name. */
@@ -6259,7 +6259,7 @@ export declare function getIamAccessKeyLastUsed(args: GetIamAccessKeyLastUsedArg
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/iamAccessKeyMetadata/{iamAccessKeyMetadataName}`.
  *
  * @example
- * const x = new IamAccessKeyMetadata("name", { resourceGroupName: "..." });
+ * const iamAccessKeyMetadata = new IamAccessKeyMetadata("iamAccessKeyMetadata", { resourceGroupName: "..." });
  */
 export declare class IamAccessKeyMetadata extends $CustomResource {
   /** The resource group's name. */
@@ -6369,7 +6369,7 @@ export declare function getIamAccessKeyMetadata(args: GetIamAccessKeyMetadataArg
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/iamGroups/{iamGroupName}`.
  *
  * @example
- * const x = new IamGroup("name", { resourceGroupName: "..." });
+ * const iamGroup = new IamGroup("iamGroup", { resourceGroupName: "..." });
  */
 export declare class IamGroup extends $CustomResource {
   /** The resource group's name. */
@@ -6479,7 +6479,7 @@ export declare function getIamGroup(args: GetIamGroupArgs): $Output<IamGroupStat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/iamInstanceProfiles/{iamInstanceProfileName}`.
  *
  * @example
- * const x = new IamInstanceProfile("name", { resourceGroupName: "..." });
+ * const iamInstanceProfile = new IamInstanceProfile("iamInstanceProfile", { resourceGroupName: "..." });
  */
 export declare class IamInstanceProfile extends $CustomResource {
   /** The resource group's name. */
@@ -6589,7 +6589,7 @@ export declare function getIamInstanceProfile(args: GetIamInstanceProfileArgs): 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/iamMFADevices/{iamMFADeviceName}`.
  *
  * @example
- * const x = new IamMFADevice("name", { resourceGroupName: "..." });
+ * const iamMFADevice = new IamMFADevice("iamMFADevice", { resourceGroupName: "..." });
  */
 export declare class IamMFADevice extends $CustomResource {
   /** The resource group's name. */
@@ -6699,7 +6699,7 @@ export declare function getIamMFADevice(args: GetIamMFADeviceArgs): $Output<IamM
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/iamPasswordPolicies/{iamPasswordPolicyName}`.
  *
  * @example
- * const x = new IamPasswordPolicy("name", { resourceGroupName: "..." });
+ * const iamPasswordPolicy = new IamPasswordPolicy("iamPasswordPolicy", { resourceGroupName: "..." });
  */
 export declare class IamPasswordPolicy extends $CustomResource {
   /** The resource group's name. */
@@ -6809,7 +6809,7 @@ export declare function getIamPasswordPolicy(args: GetIamPasswordPolicyArgs): $O
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/iamPolicyVersions/{iamPolicyVersionName}`.
  *
  * @example
- * const x = new IamPolicyVersion("name", { resourceGroupName: "..." });
+ * const iamPolicyVersion = new IamPolicyVersion("iamPolicyVersion", { resourceGroupName: "..." });
  */
 export declare class IamPolicyVersion extends $CustomResource {
   /** The resource group's name. */
@@ -6919,7 +6919,7 @@ export declare function getIamPolicyVersion(args: GetIamPolicyVersionArgs): $Out
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/iamRoles/{iamRoleName}`.
  *
  * @example
- * const x = new IamRole("name", { resourceGroupName: "..." });
+ * const iamRole = new IamRole("iamRole", { resourceGroupName: "..." });
  */
 export declare class IamRole extends $CustomResource {
   /** The resource group's name. */
@@ -7029,7 +7029,7 @@ export declare function getIamRole(args: GetIamRoleArgs): $Output<IamRoleState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/iamServerCertificates/{iamServerCertificateName}`.
  *
  * @example
- * const x = new IamServerCertificate("name", { resourceGroupName: "..." });
+ * const iamServerCertificate = new IamServerCertificate("iamServerCertificate", { resourceGroupName: "..." });
  */
 export declare class IamServerCertificate extends $CustomResource {
   /** The resource group's name. */
@@ -7139,7 +7139,7 @@ export declare function getIamServerCertificate(args: GetIamServerCertificateArg
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/iamVirtualMFADevices/{iamVirtualMFADeviceName}`.
  *
  * @example
- * const x = new IamVirtualMFADevice("name", { resourceGroupName: "..." });
+ * const iamVirtualMFADevice = new IamVirtualMFADevice("iamVirtualMFADevice", { resourceGroupName: "..." });
  */
 export declare class IamVirtualMFADevice extends $CustomResource {
   /** The resource group's name. */
@@ -7249,7 +7249,7 @@ export declare function getIamVirtualMFADevice(args: GetIamVirtualMFADeviceArgs)
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/kmsAliases/{kmsAliasName}`.
  *
  * @example
- * const x = new KmsAlias("name", { resourceGroupName: "..." });
+ * const kmsAlias = new KmsAlias("kmsAlias", { resourceGroupName: "..." });
  */
 export declare class KmsAlias extends $CustomResource {
   /** The resource group's name. */
@@ -7359,7 +7359,7 @@ export declare function getKmsAlias(args: GetKmsAliasArgs): $Output<KmsAliasStat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/kmsKeys/{kmsKeyName}`.
  *
  * @example
- * const x = new KmsKey("name", { resourceGroupName: "..." });
+ * const kmsKey = new KmsKey("kmsKey", { resourceGroupName: "..." });
  */
 export declare class KmsKey extends $CustomResource {
   /** The resource group's name. */
@@ -7469,7 +7469,7 @@ export declare function getKmsKey(args: GetKmsKeyArgs): $Output<KmsKeyState | un
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/lambdaFunctionCodeLocations/{lambdaFunctionCodeLocationName}`.
  *
  * @example
- * const x = new LambdaFunctionCodeLocation("name", { resourceGroupName: "..." });
+ * const lambdaFunctionCodeLocation = new LambdaFunctionCodeLocation("lambdaFunctionCodeLocation", { resourceGroupName: "..." });
  */
 export declare class LambdaFunctionCodeLocation extends $CustomResource {
   /** The resource group's name. */
@@ -7579,7 +7579,7 @@ export declare function getLambdaFunctionCodeLocation(args: GetLambdaFunctionCod
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/lambdaFunctions/{lambdaFunctionName}`.
  *
  * @example
- * const x = new LambdaFunction("name", { resourceGroupName: "..." });
+ * const lambdaFunction = new LambdaFunction("lambdaFunction", { resourceGroupName: "..." });
  */
 export declare class LambdaFunction extends $CustomResource {
   /** The resource group's name. */
@@ -7689,7 +7689,7 @@ export declare function getLambdaFunction(args: GetLambdaFunctionArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/lightsailBuckets/{lightsailBucketName}`.
  *
  * @example
- * const x = new LightsailBucket("name", { resourceGroupName: "..." });
+ * const lightsailBucket = new LightsailBucket("lightsailBucket", { resourceGroupName: "..." });
  */
 export declare class LightsailBucket extends $CustomResource {
   /** The resource group's name. */
@@ -7799,7 +7799,7 @@ export declare function getLightsailBucket(args: GetLightsailBucketArgs): $Outpu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/lightsailInstances/{lightsailInstanceName}`.
  *
  * @example
- * const x = new LightsailInstance("name", { resourceGroupName: "..." });
+ * const lightsailInstance = new LightsailInstance("lightsailInstance", { resourceGroupName: "..." });
  */
 export declare class LightsailInstance extends $CustomResource {
   /** The resource group's name. */
@@ -7909,7 +7909,7 @@ export declare function getLightsailInstance(args: GetLightsailInstanceArgs): $O
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/logsLogGroups/{logsLogGroupName}`.
  *
  * @example
- * const x = new LogsLogGroup("name", { resourceGroupName: "..." });
+ * const logsLogGroup = new LogsLogGroup("logsLogGroup", { resourceGroupName: "..." });
  */
 export declare class LogsLogGroup extends $CustomResource {
   /** The resource group's name. */
@@ -8019,7 +8019,7 @@ export declare function getLogsLogGroup(args: GetLogsLogGroupArgs): $Output<Logs
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/logsLogStreams/{logsLogStreamName}`.
  *
  * @example
- * const x = new LogsLogStream("name", { resourceGroupName: "..." });
+ * const logsLogStream = new LogsLogStream("logsLogStream", { resourceGroupName: "..." });
  */
 export declare class LogsLogStream extends $CustomResource {
   /** The resource group's name. */
@@ -8129,7 +8129,7 @@ export declare function getLogsLogStream(args: GetLogsLogStreamArgs): $Output<Lo
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/logsMetricFilters/{logsMetricFilterName}`.
  *
  * @example
- * const x = new LogsMetricFilter("name", { resourceGroupName: "..." });
+ * const logsMetricFilter = new LogsMetricFilter("logsMetricFilter", { resourceGroupName: "..." });
  */
 export declare class LogsMetricFilter extends $CustomResource {
   /** The resource group's name. */
@@ -8239,7 +8239,7 @@ export declare function getLogsMetricFilter(args: GetLogsMetricFilterArgs): $Out
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/logsSubscriptionFilters/{logsSubscriptionFilterName}`.
  *
  * @example
- * const x = new LogsSubscriptionFilter("name", { resourceGroupName: "..." });
+ * const logsSubscriptionFilter = new LogsSubscriptionFilter("logsSubscriptionFilter", { resourceGroupName: "..." });
  */
 export declare class LogsSubscriptionFilter extends $CustomResource {
   /** The resource group's name. */
@@ -8349,7 +8349,7 @@ export declare function getLogsSubscriptionFilter(args: GetLogsSubscriptionFilte
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/macie2JobSummaries/{macie2JobSummaryName}`.
  *
  * @example
- * const x = new Macie2JobSummary("name", { resourceGroupName: "..." });
+ * const macie2JobSummary = new Macie2JobSummary("macie2JobSummary", { resourceGroupName: "..." });
  */
 export declare class Macie2JobSummary extends $CustomResource {
   /** The resource group's name. */
@@ -8459,7 +8459,7 @@ export declare function getMacie2JobSummary(args: GetMacie2JobSummaryArgs): $Out
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/macieAllowLists/{macieAllowListName}`.
  *
  * @example
- * const x = new MacieAllowList("name", { resourceGroupName: "..." });
+ * const macieAllowList = new MacieAllowList("macieAllowList", { resourceGroupName: "..." });
  */
 export declare class MacieAllowList extends $CustomResource {
   /** The resource group's name. */
@@ -8569,7 +8569,7 @@ export declare function getMacieAllowList(args: GetMacieAllowListArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/networkFirewallFirewallPolicies/{networkFirewallFirewallPolicyName}`.
  *
  * @example
- * const x = new NetworkFirewallFirewallPolicy("name", { resourceGroupName: "..." });
+ * const networkFirewallFirewallPolicy = new NetworkFirewallFirewallPolicy("networkFirewallFirewallPolicy", { resourceGroupName: "..." });
  */
 export declare class NetworkFirewallFirewallPolicy extends $CustomResource {
   /** The resource group's name. */
@@ -8679,7 +8679,7 @@ export declare function getNetworkFirewallFirewallPolicy(args: GetNetworkFirewal
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/networkFirewallFirewalls/{networkFirewallFirewallName}`.
  *
  * @example
- * const x = new NetworkFirewallFirewall("name", { resourceGroupName: "..." });
+ * const networkFirewallFirewall = new NetworkFirewallFirewall("networkFirewallFirewall", { resourceGroupName: "..." });
  */
 export declare class NetworkFirewallFirewall extends $CustomResource {
   /** The resource group's name. */
@@ -8789,7 +8789,7 @@ export declare function getNetworkFirewallFirewall(args: GetNetworkFirewallFirew
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/networkFirewallRuleGroups/{networkFirewallRuleGroupName}`.
  *
  * @example
- * const x = new NetworkFirewallRuleGroup("name", { resourceGroupName: "..." });
+ * const networkFirewallRuleGroup = new NetworkFirewallRuleGroup("networkFirewallRuleGroup", { resourceGroupName: "..." });
  */
 export declare class NetworkFirewallRuleGroup extends $CustomResource {
   /** The resource group's name. */
@@ -8899,7 +8899,7 @@ export declare function getNetworkFirewallRuleGroup(args: GetNetworkFirewallRule
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/openSearchDomainStatuses/{openSearchDomainStatusName}`.
  *
  * @example
- * const x = new OpenSearchDomainStatus("name", { resourceGroupName: "..." });
+ * const openSearchDomainStatus = new OpenSearchDomainStatus("openSearchDomainStatus", { resourceGroupName: "..." });
  */
 export declare class OpenSearchDomainStatus extends $CustomResource {
   /** The resource group's name. */
@@ -9009,7 +9009,7 @@ export declare function getOpenSearchDomainStatus(args: GetOpenSearchDomainStatu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/organizationsAccounts/{organizationsAccountName}`.
  *
  * @example
- * const x = new OrganizationsAccount("name", { resourceGroupName: "..." });
+ * const organizationsAccount = new OrganizationsAccount("organizationsAccount", { resourceGroupName: "..." });
  */
 export declare class OrganizationsAccount extends $CustomResource {
   /** The resource group's name. */
@@ -9119,7 +9119,7 @@ export declare function getOrganizationsAccount(args: GetOrganizationsAccountArg
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/organizationsOrganizations/{organizationsOrganizationName}`.
  *
  * @example
- * const x = new OrganizationsOrganization("name", { resourceGroupName: "..." });
+ * const organizationsOrganization = new OrganizationsOrganization("organizationsOrganization", { resourceGroupName: "..." });
  */
 export declare class OrganizationsOrganization extends $CustomResource {
   /** The resource group's name. */
@@ -9229,7 +9229,7 @@ export declare function getOrganizationsOrganization(args: GetOrganizationsOrgan
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/rdsDBClusters/{rdsDBClusterName}`.
  *
  * @example
- * const x = new RdsDBCluster("name", { resourceGroupName: "..." });
+ * const rdsDBCluster = new RdsDBCluster("rdsDBCluster", { resourceGroupName: "..." });
  */
 export declare class RdsDBCluster extends $CustomResource {
   /** The resource group's name. */
@@ -9339,7 +9339,7 @@ export declare function getRdsDBCluster(args: GetRdsDBClusterArgs): $Output<RdsD
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/rdsDBInstances/{rdsDBInstanceName}`.
  *
  * @example
- * const x = new RdsDBInstance("name", { resourceGroupName: "..." });
+ * const rdsDBInstance = new RdsDBInstance("rdsDBInstance", { resourceGroupName: "..." });
  */
 export declare class RdsDBInstance extends $CustomResource {
   /** The resource group's name. */
@@ -9449,7 +9449,7 @@ export declare function getRdsDBInstance(args: GetRdsDBInstanceArgs): $Output<Rd
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/rdsDBSnapshotAttributesResults/{rdsDBSnapshotAttributesResultName}`.
  *
  * @example
- * const x = new RdsDBSnapshotAttributesResult("name", { resourceGroupName: "..." });
+ * const rdsDBSnapshotAttributesResult = new RdsDBSnapshotAttributesResult("rdsDBSnapshotAttributesResult", { resourceGroupName: "..." });
  */
 export declare class RdsDBSnapshotAttributesResult extends $CustomResource {
   /** The resource group's name. */
@@ -9559,7 +9559,7 @@ export declare function getRdsDBSnapshotAttributesResult(args: GetRdsDBSnapshotA
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/rdsDBSnapshots/{rdsDBSnapshotName}`.
  *
  * @example
- * const x = new RdsDBSnapshot("name", { resourceGroupName: "..." });
+ * const rdsDBSnapshot = new RdsDBSnapshot("rdsDBSnapshot", { resourceGroupName: "..." });
  */
 export declare class RdsDBSnapshot extends $CustomResource {
   /** The resource group's name. */
@@ -9669,7 +9669,7 @@ export declare function getRdsDBSnapshot(args: GetRdsDBSnapshotArgs): $Output<Rd
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/rdsEventSubscriptions/{rdsEventSubscriptionName}`.
  *
  * @example
- * const x = new RdsEventSubscription("name", { resourceGroupName: "..." });
+ * const rdsEventSubscription = new RdsEventSubscription("rdsEventSubscription", { resourceGroupName: "..." });
  */
 export declare class RdsEventSubscription extends $CustomResource {
   /** The resource group's name. */
@@ -9779,7 +9779,7 @@ export declare function getRdsEventSubscription(args: GetRdsEventSubscriptionArg
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/rdsExportTasks/{rdsExportTaskName}`.
  *
  * @example
- * const x = new RdsExportTask("name", { resourceGroupName: "..." });
+ * const rdsExportTask = new RdsExportTask("rdsExportTask", { resourceGroupName: "..." });
  */
 export declare class RdsExportTask extends $CustomResource {
   /** The resource group's name. */
@@ -9889,7 +9889,7 @@ export declare function getRdsExportTask(args: GetRdsExportTaskArgs): $Output<Rd
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/redshiftClusterParameterGroups/{redshiftClusterParameterGroupName}`.
  *
  * @example
- * const x = new RedshiftClusterParameterGroup("name", { resourceGroupName: "..." });
+ * const redshiftClusterParameterGroup = new RedshiftClusterParameterGroup("redshiftClusterParameterGroup", { resourceGroupName: "..." });
  */
 export declare class RedshiftClusterParameterGroup extends $CustomResource {
   /** The resource group's name. */
@@ -9999,7 +9999,7 @@ export declare function getRedshiftClusterParameterGroup(args: GetRedshiftCluste
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/redshiftClusters/{redshiftClusterName}`.
  *
  * @example
- * const x = new RedshiftCluster("name", { resourceGroupName: "..." });
+ * const redshiftCluster = new RedshiftCluster("redshiftCluster", { resourceGroupName: "..." });
  */
 export declare class RedshiftCluster extends $CustomResource {
   /** The resource group's name. */
@@ -10109,7 +10109,7 @@ export declare function getRedshiftCluster(args: GetRedshiftClusterArgs): $Outpu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/route53DomainsDomainSummaries/{route53DomainsDomainSummaryName}`.
  *
  * @example
- * const x = new Route53DomainsDomainSummary("name", { resourceGroupName: "..." });
+ * const route53DomainsDomainSummary = new Route53DomainsDomainSummary("route53DomainsDomainSummary", { resourceGroupName: "..." });
  */
 export declare class Route53DomainsDomainSummary extends $CustomResource {
   /** The resource group's name. */
@@ -10219,7 +10219,7 @@ export declare function getRoute53DomainsDomainSummary(args: GetRoute53DomainsDo
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/route53HostedZones/{route53HostedZoneName}`.
  *
  * @example
- * const x = new Route53HostedZone("name", { resourceGroupName: "..." });
+ * const route53HostedZone = new Route53HostedZone("route53HostedZone", { resourceGroupName: "..." });
  */
 export declare class Route53HostedZone extends $CustomResource {
   /** The resource group's name. */
@@ -10329,7 +10329,7 @@ export declare function getRoute53HostedZone(args: GetRoute53HostedZoneArgs): $O
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/route53ResourceRecordSets/{route53ResourceRecordSetName}`.
  *
  * @example
- * const x = new Route53ResourceRecordSet("name", { resourceGroupName: "..." });
+ * const route53ResourceRecordSet = new Route53ResourceRecordSet("route53ResourceRecordSet", { resourceGroupName: "..." });
  */
 export declare class Route53ResourceRecordSet extends $CustomResource {
   /** The resource group's name. */
@@ -10439,7 +10439,7 @@ export declare function getRoute53ResourceRecordSet(args: GetRoute53ResourceReco
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/s3AccessControlPolicies/{s3AccessControlPolicyName}`.
  *
  * @example
- * const x = new S3AccessControlPolicy("name", { resourceGroupName: "..." });
+ * const s3AccessControlPolicy = new S3AccessControlPolicy("s3AccessControlPolicy", { resourceGroupName: "..." });
  */
 export declare class S3AccessControlPolicy extends $CustomResource {
   /** The resource group's name. */
@@ -10549,7 +10549,7 @@ export declare function getS3AccessControlPolicy(args: GetS3AccessControlPolicyA
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/s3AccessPoints/{s3AccessPointName}`.
  *
  * @example
- * const x = new S3AccessPoint("name", { resourceGroupName: "..." });
+ * const s3AccessPoint = new S3AccessPoint("s3AccessPoint", { resourceGroupName: "..." });
  */
 export declare class S3AccessPoint extends $CustomResource {
   /** The resource group's name. */
@@ -10659,7 +10659,7 @@ export declare function getS3AccessPoint(args: GetS3AccessPointArgs): $Output<S3
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/s3BucketPolicies/{s3BucketPolicyName}`.
  *
  * @example
- * const x = new S3BucketPolicy("name", { resourceGroupName: "..." });
+ * const s3BucketPolicy = new S3BucketPolicy("s3BucketPolicy", { resourceGroupName: "..." });
  */
 export declare class S3BucketPolicy extends $CustomResource {
   /** The resource group's name. */
@@ -10769,7 +10769,7 @@ export declare function getS3BucketPolicy(args: GetS3BucketPolicyArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/s3Buckets/{s3BucketName}`.
  *
  * @example
- * const x = new S3Bucket("name", { resourceGroupName: "..." });
+ * const s3Bucket = new S3Bucket("s3Bucket", { resourceGroupName: "..." });
  */
 export declare class S3Bucket extends $CustomResource {
   /** The resource group's name. */
@@ -10879,7 +10879,7 @@ export declare function getS3Bucket(args: GetS3BucketArgs): $Output<S3BucketStat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/s3ControlMultiRegionAccessPointPolicyDocuments/{s3ControlMultiRegionAccessPointPolicyDocumentName}`.
  *
  * @example
- * const x = new S3ControlMultiRegionAccessPointPolicyDocument("name", { resourceGroupName: "..." });
+ * const s3ControlMultiRegionAccessPointPolicyDocument = new S3ControlMultiRegionAccessPointPolicyDocument("s3ControlMultiRegionAccessPointPolicyDocument", { resourceGroupName: "..." });
  */
 export declare class S3ControlMultiRegionAccessPointPolicyDocument extends $CustomResource {
   /** The resource group's name. */
@@ -10989,7 +10989,7 @@ export declare function getS3ControlMultiRegionAccessPointPolicyDocument(args: G
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/sageMakerApps/{sageMakerAppName}`.
  *
  * @example
- * const x = new SageMakerApp("name", { resourceGroupName: "..." });
+ * const sageMakerApp = new SageMakerApp("sageMakerApp", { resourceGroupName: "..." });
  */
 export declare class SageMakerApp extends $CustomResource {
   /** The resource group's name. */
@@ -11099,7 +11099,7 @@ export declare function getSageMakerApp(args: GetSageMakerAppArgs): $Output<Sage
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/sageMakerNotebookInstanceSummaries/{sageMakerNotebookInstanceSummaryName}`.
  *
  * @example
- * const x = new SageMakerNotebookInstanceSummary("name", { resourceGroupName: "..." });
+ * const sageMakerNotebookInstanceSummary = new SageMakerNotebookInstanceSummary("sageMakerNotebookInstanceSummary", { resourceGroupName: "..." });
  */
 export declare class SageMakerNotebookInstanceSummary extends $CustomResource {
   /** The resource group's name. */
@@ -11209,7 +11209,7 @@ export declare function getSageMakerNotebookInstanceSummary(args: GetSageMakerNo
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/secretsManagerResourcePolicies/{secretsManagerResourcePolicyName}`.
  *
  * @example
- * const x = new SecretsManagerResourcePolicy("name", { resourceGroupName: "..." });
+ * const secretsManagerResourcePolicy = new SecretsManagerResourcePolicy("secretsManagerResourcePolicy", { resourceGroupName: "..." });
  */
 export declare class SecretsManagerResourcePolicy extends $CustomResource {
   /** The resource group's name. */
@@ -11319,7 +11319,7 @@ export declare function getSecretsManagerResourcePolicy(args: GetSecretsManagerR
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/secretsManagerSecrets/{secretsManagerSecretName}`.
  *
  * @example
- * const x = new SecretsManagerSecret("name", { resourceGroupName: "..." });
+ * const secretsManagerSecret = new SecretsManagerSecret("secretsManagerSecret", { resourceGroupName: "..." });
  */
 export declare class SecretsManagerSecret extends $CustomResource {
   /** The resource group's name. */
@@ -11429,7 +11429,7 @@ export declare function getSecretsManagerSecret(args: GetSecretsManagerSecretArg
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/snsSubscriptions/{snsSubscriptionName}`.
  *
  * @example
- * const x = new SnsSubscription("name", { resourceGroupName: "..." });
+ * const snsSubscription = new SnsSubscription("snsSubscription", { resourceGroupName: "..." });
  */
 export declare class SnsSubscription extends $CustomResource {
   /** The resource group's name. */
@@ -11539,7 +11539,7 @@ export declare function getSnsSubscription(args: GetSnsSubscriptionArgs): $Outpu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/snsTopics/{snsTopicName}`.
  *
  * @example
- * const x = new SnsTopic("name", { resourceGroupName: "..." });
+ * const snsTopic = new SnsTopic("snsTopic", { resourceGroupName: "..." });
  */
 export declare class SnsTopic extends $CustomResource {
   /** The resource group's name. */
@@ -11649,7 +11649,7 @@ export declare function getSnsTopic(args: GetSnsTopicArgs): $Output<SnsTopicStat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/sqsQueues/{sqsQueueName}`.
  *
  * @example
- * const x = new SqsQueue("name", { resourceGroupName: "..." });
+ * const sqsQueue = new SqsQueue("sqsQueue", { resourceGroupName: "..." });
  */
 export declare class SqsQueue extends $CustomResource {
   /** The resource group's name. */
@@ -11759,7 +11759,7 @@ export declare function getSqsQueue(args: GetSqsQueueArgs): $Output<SqsQueueStat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/ssmInstanceInformations/{ssmInstanceInformationName}`.
  *
  * @example
- * const x = new SsmInstanceInformation("name", { resourceGroupName: "..." });
+ * const ssmInstanceInformation = new SsmInstanceInformation("ssmInstanceInformation", { resourceGroupName: "..." });
  */
 export declare class SsmInstanceInformation extends $CustomResource {
   /** The resource group's name. */
@@ -11869,7 +11869,7 @@ export declare function getSsmInstanceInformation(args: GetSsmInstanceInformatio
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/ssmParameters/{ssmParameterName}`.
  *
  * @example
- * const x = new SsmParameter("name", { resourceGroupName: "..." });
+ * const ssmParameter = new SsmParameter("ssmParameter", { resourceGroupName: "..." });
  */
 export declare class SsmParameter extends $CustomResource {
   /** The resource group's name. */
@@ -11979,7 +11979,7 @@ export declare function getSsmParameter(args: GetSsmParameterArgs): $Output<SsmP
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/ssmResourceComplianceSummaryItems/{ssmResourceComplianceSummaryItemName}`.
  *
  * @example
- * const x = new SsmResourceComplianceSummaryItem("name", { resourceGroupName: "..." });
+ * const ssmResourceComplianceSummaryItem = new SsmResourceComplianceSummaryItem("ssmResourceComplianceSummaryItem", { resourceGroupName: "..." });
  */
 export declare class SsmResourceComplianceSummaryItem extends $CustomResource {
   /** The resource group's name. */
@@ -12089,7 +12089,7 @@ export declare function getSsmResourceComplianceSummaryItem(args: GetSsmResource
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/wafv2LoggingConfigurations/{wafv2LoggingConfigurationName}`.
  *
  * @example
- * const x = new Wafv2LoggingConfiguration("name", { resourceGroupName: "..." });
+ * const wafv2LoggingConfiguration = new Wafv2LoggingConfiguration("wafv2LoggingConfiguration", { resourceGroupName: "..." });
  */
 export declare class Wafv2LoggingConfiguration extends $CustomResource {
   /** The resource group's name. */
@@ -12199,7 +12199,7 @@ export declare function getWafv2LoggingConfiguration(args: GetWafv2LoggingConfig
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AwsConnector/wafWebACLSummaries/{wafWebACLSummaryName}`.
  *
  * @example
- * const x = new WafWebACLSummary("name", { resourceGroupName: "..." });
+ * const wafWebACLSummary = new WafWebACLSummary("wafWebACLSummary", { resourceGroupName: "..." });
  */
 export declare class WafWebACLSummary extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AzureActiveDirectory/b2cDirectories/{b2cDirectoryName}`.
  *
  * @example
- * const x = new B2cDirectory("name", { resourceGroupName: "...", sku: ... });
+ * const b2cDirectory = new B2cDirectory("b2cDirectory", { resourceGroupName: "...", sku: {} });
  */
 export declare class B2cDirectory extends $CustomResource {
   /** The resource group's name. */
@@ -87,7 +87,7 @@ export declare function getB2cDirectory(args: GetB2cDirectoryArgs): $Output<B2cD
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AzureActiveDirectory/guestUsages/{guestUsageName}`.
  *
  * @example
- * const x = new GuestUsage("name", { resourceGroupName: "..." });
+ * const guestUsage = new GuestUsage("guestUsage", { resourceGroupName: "..." });
  */
 export declare class GuestUsage extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AzureArcData/dataControllers/{dataControllerName}`.
  *
  * @example
- * const x = new DataController("name", { resourceGroupName: "..." });
+ * const dataController = new DataController("dataController", { resourceGroupName: "..." });
  */
 export declare class DataController extends $CustomResource {
   /** The resource group's name. */
@@ -144,7 +144,7 @@ export declare function getDataController(args: GetDataControllerArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AzureArcData/dataControllers/{dataControllerName}/activeDirectoryConnectors/{activeDirectoryConnectorName}`.
  *
  * @example
- * const x = new ActiveDirectoryConnector("name", { resourceGroupName: "...", dataControllerName: "...", spec: ... });
+ * const activeDirectoryConnector = new ActiveDirectoryConnector("activeDirectoryConnector", { resourceGroupName: "...", dataControllerName: "...", spec: {} });
  */
 export declare class ActiveDirectoryConnector extends $CustomResource {
   /** The resource group's name. */
@@ -225,7 +225,7 @@ export declare function getActiveDirectoryConnector(args: GetActiveDirectoryConn
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AzureArcData/postgresInstances/{postgresInstanceName}`.
  *
  * @example
- * const x = new PostgresInstance("name", { resourceGroupName: "..." });
+ * const postgresInstance = new PostgresInstance("postgresInstance", { resourceGroupName: "..." });
  */
 export declare class PostgresInstance extends $CustomResource {
   /** The resource group's name. */
@@ -330,7 +330,7 @@ export declare function getPostgresInstance(args: GetPostgresInstanceArgs): $Out
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AzureArcData/sqlManagedInstances/{sqlManagedInstanceName}`.
  *
  * @example
- * const x = new SqlManagedInstance("name", { resourceGroupName: "..." });
+ * const sqlManagedInstance = new SqlManagedInstance("sqlManagedInstance", { resourceGroupName: "..." });
  */
 export declare class SqlManagedInstance extends $CustomResource {
   /** The resource group's name. */
@@ -465,7 +465,7 @@ export declare function getSqlManagedInstance(args: GetSqlManagedInstanceArgs): 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AzureArcData/sqlManagedInstances/{sqlManagedInstanceName}/failoverGroups/{failoverGroupName}`.
  *
  * @example
- * const x = new FailoverGroup("name", { resourceGroupName: "...", sqlManagedInstanceName: "...", partnerManagedInstanceId: ..., spec: ... });
+ * const failoverGroup = new FailoverGroup("failoverGroup", { resourceGroupName: "...", sqlManagedInstanceName: "...", partnerManagedInstanceId: "...", spec: {} });
  */
 export declare class FailoverGroup extends $CustomResource {
   /** The resource group's name. */
@@ -546,7 +546,7 @@ export declare function getFailoverGroup(args: GetFailoverGroupArgs): $Output<Fa
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AzureArcData/sqlServerEsuLicenses/{sqlServerEsuLicenseName}`.
  *
  * @example
- * const x = new SqlServerEsuLicense("name", { resourceGroupName: "...", billingPlan: ..., version: ..., physicalCores: ..., activationState: ..., scopeType: ... });
+ * const sqlServerEsuLicense = new SqlServerEsuLicense("sqlServerEsuLicense", { resourceGroupName: "...", billingPlan: "PAYG", version: "SQL Server 2012", physicalCores: 16, activationState: "Inactive", scopeType: "Tenant" });
  */
 export declare class SqlServerEsuLicense extends $CustomResource {
   /** The resource group's name. */
@@ -650,7 +650,7 @@ export declare function getSqlServerEsuLicense(args: GetSqlServerEsuLicenseArgs)
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AzureArcData/sqlServerInstances/{sqlServerInstanceName}`.
  *
  * @example
- * const x = new SqlServerInstance("name", { resourceGroupName: "..." });
+ * const sqlServerInstance = new SqlServerInstance("sqlServerInstance", { resourceGroupName: "..." });
  */
 export declare class SqlServerInstance extends $CustomResource {
   /** The resource group's name. */
@@ -864,7 +864,7 @@ export declare function getSqlServerInstance(args: GetSqlServerInstanceArgs): $O
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AzureArcData/sqlServerInstances/{sqlServerInstanceName}/availabilityGroups/{availabilityGroupName}`.
  *
  * @example
- * const x = new AvailabilityGroup("name", { resourceGroupName: "...", sqlServerInstanceName: "..." });
+ * const availabilityGroup = new AvailabilityGroup("availabilityGroup", { resourceGroupName: "...", sqlServerInstanceName: "..." });
  */
 export declare class AvailabilityGroup extends $CustomResource {
   /** The resource group's name. */
@@ -970,7 +970,7 @@ export declare function getAvailabilityGroup(args: GetAvailabilityGroupArgs): $O
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AzureArcData/sqlServerInstances/{sqlServerInstanceName}/databases/{databaseName}`.
  *
  * @example
- * const x = new Database("name", { resourceGroupName: "...", sqlServerInstanceName: "..." });
+ * const database = new Database("database", { resourceGroupName: "...", sqlServerInstanceName: "..." });
  */
 export declare class Database extends $CustomResource {
   /** The resource group's name. */
@@ -1138,7 +1138,7 @@ export declare function getDatabase(args: GetDatabaseArgs): $Output<DatabaseStat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AzureArcData/sqlServerLicenses/{sqlServerLicenseName}`.
  *
  * @example
- * const x = new SqlServerLicense("name", { resourceGroupName: "...", billingPlan: ..., physicalCores: ..., licenseCategory: ..., activationState: ..., scopeType: ... });
+ * const sqlServerLicense = new SqlServerLicense("sqlServerLicense", { resourceGroupName: "...", billingPlan: "PAYG", physicalCores: 16, licenseCategory: "Core", activationState: "Activated", scopeType: "Tenant" });
  */
 export declare class SqlServerLicense extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AzureBridge.Admin/activations/{activationName}`.
  *
  * @example
- * const x = new Activation("name", { resourceGroupName: "..." });
+ * const activation = new Activation("activation", { resourceGroupName: "..." });
  */
 export declare class Activation extends $CustomResource {
   /** The resource group's name. */
@@ -97,7 +97,7 @@ export declare function getActivation(args: GetActivationArgs): $Output<Activati
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AzureBridge.Admin/activations/{activationName}/downloadedProducts/{downloadedProductName}`.
  *
  * @example
- * const x = new DownloadedProduct("name", { resourceGroupName: "...", activationName: "..." });
+ * const downloadedProduct = new DownloadedProduct("downloadedProduct", { resourceGroupName: "...", activationName: "..." });
  */
 export declare class DownloadedProduct extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AzureData/sqlServerRegistrations/{sqlServerRegistrationName}`.
  *
  * @example
- * const x = new SqlServerRegistration("name", { resourceGroupName: "..." });
+ * const sqlServerRegistration = new SqlServerRegistration("sqlServerRegistration", { resourceGroupName: "..." });
  */
 export declare class SqlServerRegistration extends $CustomResource {
   /** The resource group's name. */
@@ -91,7 +91,7 @@ export declare function getSqlServerRegistration(args: GetSqlServerRegistrationA
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AzureData/sqlServerRegistrations/{sqlServerRegistrationName}/sqlServers/{sqlServerName}`.
  *
  * @example
- * const x = new SqlServer("name", { resourceGroupName: "...", sqlServerRegistrationName: "..." });
+ * const sqlServer = new SqlServer("sqlServer", { resourceGroupName: "...", sqlServerRegistrationName: "..." });
  */
 export declare class SqlServer extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AzureDataTransfer/connections/{connectionName}`.
  *
  * @example
- * const x = new Connection("name", { resourceGroupName: "...", pipeline: ... });
+ * const connection = new Connection("connection", { resourceGroupName: "...", pipeline: "..." });
  */
 export declare class Connection extends $CustomResource {
   /** The resource group's name. */
@@ -165,7 +165,7 @@ export declare function getConnection(args: GetConnectionArgs): $Output<Connecti
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AzureDataTransfer/connections/{connectionName}/flows/{flowName}`.
  *
  * @example
- * const x = new Flow("name", { resourceGroupName: "...", connectionName: "..." });
+ * const flow = new Flow("flow", { resourceGroupName: "...", connectionName: "..." });
  */
 export declare class Flow extends $CustomResource {
   /** The resource group's name. */
@@ -383,7 +383,7 @@ export declare function getFlow(args: GetFlowArgs): $Output<FlowState | undefine
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AzureDataTransfer/pipelines/{pipelineName}`.
  *
  * @example
- * const x = new Pipeline("name", { resourceGroupName: "...", remoteCloud: ... });
+ * const pipeline = new Pipeline("pipeline", { resourceGroupName: "...", remoteCloud: "..." });
  */
 export declare class Pipeline extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AzureFleet/fleets/{fleetName}`.
  *
  * @example
- * const x = new Fleet("name", { resourceGroupName: "...", vmSizesProfile: ..., computeProfile: ... });
+ * const fleet = new Fleet("fleet", { resourceGroupName: "...", vmSizesProfile: [], computeProfile: {} });
  */
 export declare class Fleet extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `{scope}/providers/Microsoft.AzureResilienceManagement/drills/{drillName}`.
  *
  * @example
- * const x = new Drill("name", { scope: "..." });
+ * const drill = new Drill("drill", { scope: "..." });
  */
 export declare class Drill extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -263,7 +263,7 @@ export declare function getDrillRunResource(args: GetDrillRunResourceArgs): $Out
  * Id: `{scope}/providers/Microsoft.AzureResilienceManagement/goalAssignments/{goalAssignmentName}`.
  *
  * @example
- * const x = new GoalAssignment("name", { scope: "...", goalTemplateId: ..., goalAssignmentType: ... });
+ * const goalAssignment = new GoalAssignment("goalAssignment", { scope: "...", goalTemplateId: "...", goalAssignmentType: "Resiliency" });
  */
 export declare class GoalAssignment extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -376,7 +376,7 @@ export declare function getGoalResource(args: GetGoalResourceArgs): $Output<Goal
  * Id: `{scope}/providers/Microsoft.AzureResilienceManagement/goalTemplates/{goalTemplateName}`.
  *
  * @example
- * const x = new GoalTemplate("name", { scope: "...", goalType: ... });
+ * const goalTemplate = new GoalTemplate("goalTemplate", { scope: "...", goalType: "Resiliency" });
  */
 export declare class GoalTemplate extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -464,7 +464,7 @@ export declare function getGoalTemplate(args: GetGoalTemplateArgs): $Output<Goal
  * Id: `{scope}/providers/Microsoft.AzureResilienceManagement/recoveryPlans/{recoveryPlanName}`.
  *
  * @example
- * const x = new RecoveryPlan("name", { scope: "...", planType: ..., planDescription: ..., recoveryGroupsSetting: ... });
+ * const recoveryPlan = new RecoveryPlan("recoveryPlan", { scope: "...", planType: "Regional", planDescription: "...", recoveryGroupsSetting: {} });
  */
 export declare class RecoveryPlan extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -703,7 +703,7 @@ export declare function getUnifiedResilienceItem(args: GetUnifiedResilienceItemA
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AzureResilienceManagement/usagePlans/{usagePlanName}`.
  *
  * @example
- * const x = new UsagePlan("name", { resourceGroupName: "..." });
+ * const usagePlan = new UsagePlan("usagePlan", { resourceGroupName: "..." });
  */
 export declare class UsagePlan extends $CustomResource {
   /** The resource group's name. */
@@ -781,7 +781,7 @@ export declare function getUsagePlan(args: GetUsagePlanArgs): $Output<UsagePlanS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AzureResilienceManagement/usagePlans/{usagePlanName}/enrollments/{enrollmentName}`.
  *
  * @example
- * const x = new Enrollment("name", { resourceGroupName: "...", usagePlanName: "...", serviceGroupId: ... });
+ * const enrollment = new Enrollment("enrollment", { resourceGroupName: "...", usagePlanName: "...", serviceGroupId: "..." });
  */
 export declare class Enrollment extends $CustomResource {
   /** The resource group's name. */

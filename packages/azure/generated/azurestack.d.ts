@@ -32,7 +32,7 @@ export declare function getCloudManifestFile(args: GetCloudManifestFileArgs): $O
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AzureStack/registrations/{registrationName}`.
  *
  * @example
- * const x = new Registration("name", { resourceGroupName: "...", registrationToken: ... });
+ * const registration = new Registration("registration", { resourceGroupName: "...", registrationToken: "..." });
  */
 export declare class Registration extends $CustomResource {
   /** The resource group's name. */
@@ -108,7 +108,7 @@ export declare function getRegistration(args: GetRegistrationArgs): $Output<Regi
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AzureStack/registrations/{registrationName}/customerSubscriptions/{customerSubscriptionName}`.
  *
  * @example
- * const x = new CustomerSubscription("name", { resourceGroupName: "...", registrationName: "..." });
+ * const customerSubscription = new CustomerSubscription("customerSubscription", { resourceGroupName: "...", registrationName: "..." });
  */
 export declare class CustomerSubscription extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AzureStackHCI/clusters/{clusterName}`.
  *
  * @example
- * const x = new Cluster("name", { resourceGroupName: "..." });
+ * const cluster = new Cluster("cluster", { resourceGroupName: "..." });
  */
 export declare class Cluster extends $CustomResource {
   /** The resource group's name. */
@@ -195,7 +195,7 @@ export declare function getCluster(args: GetClusterArgs): $Output<ClusterState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AzureStackHCI/clusters/{clusterName}/arcSettings/{arcSettingName}`.
  *
  * @example
- * const x = new ArcSetting("name", { resourceGroupName: "...", clusterName: "..." });
+ * const arcSetting = new ArcSetting("arcSetting", { resourceGroupName: "...", clusterName: "..." });
  */
 export declare class ArcSetting extends $CustomResource {
   /** The resource group's name. */
@@ -300,7 +300,7 @@ export declare function getArcSetting(args: GetArcSettingArgs): $Output<ArcSetti
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AzureStackHCI/clusters/{clusterName}/arcSettings/{arcSettingName}/extensions/{extensionName}`.
  *
  * @example
- * const x = new Extension("name", { resourceGroupName: "...", clusterName: "...", arcSettingName: "..." });
+ * const extension = new Extension("extension", { resourceGroupName: "...", clusterName: "...", arcSettingName: "..." });
  */
 export declare class Extension extends $CustomResource {
   /** The resource group's name. */
@@ -386,7 +386,7 @@ export declare function getExtension(args: GetExtensionArgs): $Output<ExtensionS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AzureStackHCI/clusters/{clusterName}/deploymentSettings/{deploymentSettingName}`.
  *
  * @example
- * const x = new DeploymentSetting("name", { resourceGroupName: "...", clusterName: "...", arcNodeResourceIds: ..., deploymentMode: ..., deploymentConfiguration: ... });
+ * const deploymentSetting = new DeploymentSetting("deploymentSetting", { resourceGroupName: "...", clusterName: "...", arcNodeResourceIds: [], deploymentMode: "Validate", deploymentConfiguration: {} });
  */
 export declare class DeploymentSetting extends $CustomResource {
   /** The resource group's name. */
@@ -542,7 +542,7 @@ export declare function getSku(args: GetSkuArgs): $Output<SkuState | undefined>;
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AzureStackHCI/clusters/{clusterName}/securitySettings/{securitySettingName}`.
  *
  * @example
- * const x = new SecuritySetting("name", { resourceGroupName: "...", clusterName: "..." });
+ * const securitySetting = new SecuritySetting("securitySetting", { resourceGroupName: "...", clusterName: "..." });
  */
 export declare class SecuritySetting extends $CustomResource {
   /** The resource group's name. */
@@ -626,7 +626,7 @@ export declare function getSecuritySetting(args: GetSecuritySettingArgs): $Outpu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AzureStackHCI/clusters/{clusterName}/updates/{updateName}`.
  *
  * @example
- * const x = new Update("name", { resourceGroupName: "...", clusterName: "..." });
+ * const update = new Update("update", { resourceGroupName: "...", clusterName: "..." });
  */
 export declare class Update extends $CustomResource {
   /** The resource group's name. */
@@ -797,7 +797,7 @@ export declare function getUpdate(args: GetUpdateArgs): $Output<UpdateState | un
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AzureStackHCI/clusters/{clusterName}/updates/{updateName}/updateRuns/{updateRunName}`.
  *
  * @example
- * const x = new UpdateRun("name", { resourceGroupName: "...", clusterName: "...", updateName: "..." });
+ * const updateRun = new UpdateRun("updateRun", { resourceGroupName: "...", clusterName: "...", updateName: "..." });
  */
 export declare class UpdateRun extends $CustomResource {
   /** The resource group's name. */
@@ -897,7 +897,7 @@ export declare function getUpdateRun(args: GetUpdateRunArgs): $Output<UpdateRunS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AzureStackHCI/clusters/{clusterName}/updateSummaries/{updateSummaryName}`.
  *
  * @example
- * const x = new UpdateSummary("name", { resourceGroupName: "...", clusterName: "..." });
+ * const updateSummary = new UpdateSummary("updateSummary", { resourceGroupName: "...", clusterName: "..." });
  */
 export declare class UpdateSummary extends $CustomResource {
   /** The resource group's name. */
@@ -1028,7 +1028,7 @@ export declare function getUpdateSummary(args: GetUpdateSummaryArgs): $Output<Up
  * Id: `{scope}/providers/Microsoft.AzureStackHCI/edgeDevices/{edgeDeviceName}`.
  *
  * @example
- * const x = new EdgeDevice("name", { scope: "..." });
+ * const edgeDevice = new EdgeDevice("edgeDevice", { scope: "..." });
  */
 export declare class EdgeDevice extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -1093,7 +1093,7 @@ export declare function getEdgeDevice(args: GetEdgeDeviceArgs): $Output<EdgeDevi
  * Id: `{scope}/providers/Microsoft.AzureStackHCI/edgeDevices/{edgeDeviceName}/jobs/{jobName}`.
  *
  * @example
- * const x = new Job("name", { scope: "...", edgeDeviceName: "..." });
+ * const job = new Job("job", { scope: "...", edgeDeviceName: "..." });
  */
 export declare class Job extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -1189,7 +1189,7 @@ export declare function getJob(args: GetJobArgs): $Output<JobState | undefined>;
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AzureStackHCI/galleryImages/{galleryImageName}`.
  *
  * @example
- * const x = new GalleryImage("name", { resourceGroupName: "...", osType: ... });
+ * const galleryImage = new GalleryImage("galleryImage", { resourceGroupName: "...", osType: "Windows" });
  */
 export declare class GalleryImage extends $CustomResource {
   /** The resource group's name. */
@@ -1327,7 +1327,7 @@ export declare function getValidatedSolutionRecipe(args: GetValidatedSolutionRec
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AzureStackHCI/logicalNetworks/{logicalNetworkName}`.
  *
  * @example
- * const x = new LogicalNetwork("name", { resourceGroupName: "..." });
+ * const logicalNetwork = new LogicalNetwork("logicalNetwork", { resourceGroupName: "..." });
  */
 export declare class LogicalNetwork extends $CustomResource {
   /** The resource group's name. */
@@ -1420,7 +1420,7 @@ export declare function getLogicalNetwork(args: GetLogicalNetworkArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AzureStackHCI/marketplaceGalleryImages/{marketplaceGalleryImageName}`.
  *
  * @example
- * const x = new MarketplaceGalleryImage("name", { resourceGroupName: "...", osType: ... });
+ * const marketplaceGalleryImage = new MarketplaceGalleryImage("marketplaceGalleryImage", { resourceGroupName: "...", osType: "Windows" });
  */
 export declare class MarketplaceGalleryImage extends $CustomResource {
   /** The resource group's name. */
@@ -1528,7 +1528,7 @@ export declare function getMarketplaceGalleryImage(args: GetMarketplaceGalleryIm
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AzureStackHCI/networkInterfaces/{networkInterfaceName}`.
  *
  * @example
- * const x = new NetworkInterface("name", { resourceGroupName: "..." });
+ * const networkInterface = new NetworkInterface("networkInterface", { resourceGroupName: "..." });
  */
 export declare class NetworkInterface extends $CustomResource {
   /** The resource group's name. */
@@ -1621,7 +1621,7 @@ export declare function getNetworkInterface(args: GetNetworkInterfaceArgs): $Out
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AzureStackHCI/storageContainers/{storageContainerName}`.
  *
  * @example
- * const x = new StorageContainer("name", { resourceGroupName: "...", path: ... });
+ * const storageContainer = new StorageContainer("storageContainer", { resourceGroupName: "...", path: "..." });
  */
 export declare class StorageContainer extends $CustomResource {
   /** The resource group's name. */
@@ -1704,7 +1704,7 @@ export declare function getStorageContainer(args: GetStorageContainerArgs): $Out
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.AzureStackHCI/virtualHardDisks/{virtualHardDiskName}`.
  *
  * @example
- * const x = new VirtualHardDisk("name", { resourceGroupName: "..." });
+ * const virtualHardDisk = new VirtualHardDisk("virtualHardDisk", { resourceGroupName: "..." });
  */
 export declare class VirtualHardDisk extends $CustomResource {
   /** The resource group's name. */
@@ -1816,7 +1816,7 @@ export declare function getVirtualHardDisk(args: GetVirtualHardDiskArgs): $Outpu
  * Id: `{scope}/providers/Microsoft.AzureStackHCI/virtualMachineInstances/{virtualMachineInstanceName}`.
  *
  * @example
- * const x = new VirtualMachineInstance("name", { scope: "..." });
+ * const virtualMachineInstance = new VirtualMachineInstance("virtualMachineInstance", { scope: "..." });
  */
 export declare class VirtualMachineInstance extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -1935,7 +1935,7 @@ export declare function getVirtualMachineInstance(args: GetVirtualMachineInstanc
  * Id: `{scope}/providers/Microsoft.AzureStackHCI/virtualMachineInstances/{virtualMachineInstanceName}/guestAgents/{guestAgentName}`.
  *
  * @example
- * const x = new GuestAgent("name", { scope: "..." });
+ * const guestAgent = new GuestAgent("guestAgent", { scope: "..." });
  */
 export declare class GuestAgent extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Backup.Admin/backupLocations/{backupLocationName}`.
  *
  * @example
- * const x = new BackupLocation("name", { resourceGroupName: "..." });
+ * const backupLocation = new BackupLocation("backupLocation", { resourceGroupName: "..." });
  */
 export declare class BackupLocation extends $CustomResource {
   /** The resource group's name. */

@@ -44,7 +44,7 @@ export declare function getBareMetalInstance(args: GetBareMetalInstanceArgs): $O
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.BareMetalInfrastructure/bareMetalStorageInstances/{bareMetalStorageInstanceName}`.
  *
  * @example
- * const x = new BareMetalStorageInstance("name", { resourceGroupName: "..." });
+ * const bareMetalStorageInstance = new BareMetalStorageInstance("bareMetalStorageInstance", { resourceGroupName: "..." });
  */
 export declare class BareMetalStorageInstance extends $CustomResource {
   /** The resource group's name. */

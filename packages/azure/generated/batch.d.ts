@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Batch/batchAccounts/{batchAccountName}`.
  *
  * @example
- * const x = new BatchAccount("name", { resourceGroupName: "..." });
+ * const batchAccount = new BatchAccount("batchAccount", { resourceGroupName: "..." });
  */
 export declare class BatchAccount extends $CustomResource {
   /** The resource group's name. */
@@ -146,7 +146,7 @@ export declare function getBatchAccount(args: GetBatchAccountArgs): $Output<Batc
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Batch/batchAccounts/{batchAccountName}/applications/{applicationName}`.
  *
  * @example
- * const x = new Application("name", { resourceGroupName: "...", batchAccountName: "..." });
+ * const application = new Application("application", { resourceGroupName: "...", batchAccountName: "..." });
  */
 export declare class Application extends $CustomResource {
   /** The resource group's name. */
@@ -232,7 +232,7 @@ export declare function getApplication(args: GetApplicationArgs): $Output<Applic
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Batch/batchAccounts/{batchAccountName}/applications/{applicationName}/versions/{versionName}`.
  *
  * @example
- * const x = new Version("name", { resourceGroupName: "...", batchAccountName: "...", applicationName: "..." });
+ * const version = new Version("version", { resourceGroupName: "...", batchAccountName: "...", applicationName: "..." });
  */
 export declare class Version extends $CustomResource {
   /** The resource group's name. */
@@ -382,7 +382,7 @@ export declare function getNetworkSecurityPerimeterConfiguration(args: GetNetwor
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Batch/batchAccounts/{batchAccountName}/pools/{poolName}`.
  *
  * @example
- * const x = new Pool("name", { resourceGroupName: "...", batchAccountName: "..." });
+ * const pool = new Pool("pool", { resourceGroupName: "...", batchAccountName: "..." });
  */
 export declare class Pool extends $CustomResource {
   /** The resource group's name. */

@@ -82,7 +82,7 @@ export declare function getAgreement(args: GetAgreementArgs): $Output<AgreementS
  * Id: `/providers/Microsoft.Billing/billingAccounts/{billingAccountName}/associatedTenants/{associatedTenantName}`.
  *
  * @example
- * const x = new AssociatedTenant("name", { billingAccountName: "..." });
+ * const associatedTenant = new AssociatedTenant("associatedTenant", { billingAccountName: "..." });
  */
 export declare class AssociatedTenant extends $CustomResource {
   /** The parent's name (billingAccountName). */
@@ -197,7 +197,7 @@ export declare function getAvailableBalance(args: GetAvailableBalanceArgs): $Out
  * Id: `/providers/Microsoft.Billing/billingAccounts/{billingAccountName}/billingProfiles/{billingProfileName}`.
  *
  * @example
- * const x = new BillingProfile("name", { billingAccountName: "..." });
+ * const billingProfile = new BillingProfile("billingProfile", { billingAccountName: "..." });
  */
 export declare class BillingProfile extends $CustomResource {
   /** The parent's name (billingAccountName). */
@@ -650,7 +650,7 @@ export declare function getCustomerBillingRoleDefinition(args: GetCustomerBillin
  * Id: `/providers/Microsoft.Billing/billingAccounts/{billingAccountName}/billingProfiles/{billingProfileName}/customers/{customerName}/policies/{policyName}`.
  *
  * @example
- * const x = new BillingProfileCustomerPolicy("name", { billingAccountName: "...", billingProfileName: "...", customerName: "...", viewCharges: ... });
+ * const billingProfileCustomerPolicy = new BillingProfileCustomerPolicy("billingProfileCustomerPolicy", { billingAccountName: "...", billingProfileName: "...", customerName: "...", viewCharges: "Other" });
  */
 export declare class BillingProfileCustomerPolicy extends $CustomResource {
   /** The parent's name (billingAccountName). */
@@ -737,7 +737,7 @@ export declare function getBillingProfileCustomerPolicy(args: GetBillingProfileC
  * Id: `/providers/Microsoft.Billing/billingAccounts/{billingAccountName}/billingProfiles/{billingProfileName}/customers/{customerName}/transfers/{transferName}`.
  *
  * @example
- * const x = new CustomerTransfer("name", { billingAccountName: "...", billingProfileName: "...", customerName: "..." });
+ * const customerTransfer = new CustomerTransfer("customerTransfer", { billingAccountName: "...", billingProfileName: "...", customerName: "..." });
  */
 export declare class CustomerTransfer extends $CustomResource {
   /** The parent's name (billingAccountName). */
@@ -840,7 +840,7 @@ export declare function getCustomerTransfer(args: GetCustomerTransferArgs): $Out
  * Id: `/providers/Microsoft.Billing/billingAccounts/{billingAccountName}/billingProfiles/{billingProfileName}/invoiceSections/{invoiceSectionName}`.
  *
  * @example
- * const x = new InvoiceSection("name", { billingAccountName: "...", billingProfileName: "..." });
+ * const invoiceSection = new InvoiceSection("invoiceSection", { billingAccountName: "...", billingProfileName: "..." });
  */
 export declare class InvoiceSection extends $CustomResource {
   /** The parent's name (billingAccountName). */
@@ -1023,7 +1023,7 @@ export declare function getInvoiceSectionBillingRoleDefinition(args: GetInvoiceS
  * Id: `/providers/Microsoft.Billing/billingAccounts/{billingAccountName}/billingProfiles/{billingProfileName}/invoiceSections/{invoiceSectionName}/transfers/{transferName}`.
  *
  * @example
- * const x = new InvoiceSectionTransfer("name", { billingAccountName: "...", billingProfileName: "...", invoiceSectionName: "..." });
+ * const invoiceSectionTransfer = new InvoiceSectionTransfer("invoiceSectionTransfer", { billingAccountName: "...", billingProfileName: "...", invoiceSectionName: "..." });
  */
 export declare class InvoiceSectionTransfer extends $CustomResource {
   /** The parent's name (billingAccountName). */
@@ -1151,7 +1151,7 @@ export declare function getPaymentMethodLink(args: GetPaymentMethodLinkArgs): $O
  * Id: `/providers/Microsoft.Billing/billingAccounts/{billingAccountName}/billingProfiles/{billingProfileName}/policies/{policyName}`.
  *
  * @example
- * const x = new BillingProfilePolicy("name", { billingAccountName: "...", billingProfileName: "..." });
+ * const billingProfilePolicy = new BillingProfilePolicy("billingProfilePolicy", { billingAccountName: "...", billingProfileName: "..." });
  */
 export declare class BillingProfilePolicy extends $CustomResource {
   /** The parent's name (billingAccountName). */
@@ -1257,7 +1257,7 @@ export declare function getBillingProfilePolicy(args: GetBillingProfilePolicyArg
  * Id: `/providers/Microsoft.Billing/billingAccounts/{billingAccountName}/billingRoleAssignments/{billingRoleAssignmentName}`.
  *
  * @example
- * const x = new BillingRoleAssignment("name", { billingAccountName: "...", roleDefinitionId: ... });
+ * const billingRoleAssignment = new BillingRoleAssignment("billingRoleAssignment", { billingAccountName: "...", roleDefinitionId: "..." });
  */
 export declare class BillingRoleAssignment extends $CustomResource {
   /** The parent's name (billingAccountName). */
@@ -1450,7 +1450,7 @@ export declare function getBillingRoleDefinition(args: GetBillingRoleDefinitionA
  * Id: `/providers/Microsoft.Billing/billingAccounts/{billingAccountName}/billingSubscriptionAliases/{billingSubscriptionAliasName}`.
  *
  * @example
- * const x = new BillingSubscriptionAlias("name", { billingAccountName: "..." });
+ * const billingSubscriptionAlias = new BillingSubscriptionAlias("billingSubscriptionAlias", { billingAccountName: "..." });
  */
 export declare class BillingSubscriptionAlias extends $CustomResource {
   /** The parent's name (billingAccountName). */
@@ -1831,7 +1831,7 @@ export declare function getCustomer(args: GetCustomerArgs): $Output<CustomerStat
  * Id: `/providers/Microsoft.Billing/billingAccounts/{billingAccountName}/customers/{customerName}/policies/{policyName}`.
  *
  * @example
- * const x = new CustomerPolicy("name", { billingAccountName: "...", customerName: "...", viewCharges: ... });
+ * const customerPolicy = new CustomerPolicy("customerPolicy", { billingAccountName: "...", customerName: "...", viewCharges: "Other" });
  */
 export declare class CustomerPolicy extends $CustomResource {
   /** The parent's name (billingAccountName). */
@@ -1939,7 +1939,7 @@ export declare function getDepartment(args: GetDepartmentArgs): $Output<Departme
  * Id: `/providers/Microsoft.Billing/billingAccounts/{billingAccountName}/departments/{departmentName}/billingRoleAssignments/{billingRoleAssignmentName}`.
  *
  * @example
- * const x = new DepartmentBillingRoleAssignment("name", { billingAccountName: "...", departmentName: "...", roleDefinitionId: ... });
+ * const departmentBillingRoleAssignment = new DepartmentBillingRoleAssignment("departmentBillingRoleAssignment", { billingAccountName: "...", departmentName: "...", roleDefinitionId: "..." });
  */
 export declare class DepartmentBillingRoleAssignment extends $CustomResource {
   /** The parent's name (billingAccountName). */
@@ -2210,7 +2210,7 @@ export declare function getEnrollmentAccount(args: GetEnrollmentAccountArgs): $O
  * Id: `/providers/Microsoft.Billing/billingAccounts/{billingAccountName}/enrollmentAccounts/{enrollmentAccountName}/billingRoleAssignments/{billingRoleAssignmentName}`.
  *
  * @example
- * const x = new EnrollmentAccountBillingRoleAssignment("name", { billingAccountName: "...", enrollmentAccountName: "...", roleDefinitionId: ... });
+ * const enrollmentAccountBillingRoleAssignment = new EnrollmentAccountBillingRoleAssignment("enrollmentAccountBillingRoleAssignment", { billingAccountName: "...", enrollmentAccountName: "...", roleDefinitionId: "..." });
  */
 export declare class EnrollmentAccountBillingRoleAssignment extends $CustomResource {
   /** The parent's name (billingAccountName). */
@@ -2496,7 +2496,7 @@ export declare function getBillingAccountPaymentMethod(args: GetBillingAccountPa
  * Id: `/providers/Microsoft.Billing/billingAccounts/{billingAccountName}/policies/{policyName}`.
  *
  * @example
- * const x = new Policy("name", { billingAccountName: "..." });
+ * const policy = new Policy("policy", { billingAccountName: "..." });
  */
 export declare class Policy extends $CustomResource {
   /** The parent's name (billingAccountName). */
@@ -2928,7 +2928,7 @@ export declare function getBillingProperty(args: GetBillingPropertyArgs): $Outpu
  * Id: `/providers/Microsoft.Billing/billingRequests/{billingRequestName}`.
  *
  * @example
- * const x = new BillingRequest("name", {  });
+ * const billingRequest = new BillingRequest("billingRequest", {  });
  */
 export declare class BillingRequest extends $CustomResource {
   /** The resource's name; autonamed from the logical name when absent. */

@@ -41,7 +41,7 @@ export declare function getCatalogGroup(args: GetCatalogGroupArgs): $Output<Cata
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.BillingBenefits/conditionalCredits/{conditionalCreditName}`.
  *
  * @example
- * const x = new ConditionalCredit("name", { resourceGroupName: "..." });
+ * const conditionalCredit = new ConditionalCredit("conditionalCredit", { resourceGroupName: "..." });
  */
 export declare class ConditionalCredit extends $CustomResource {
   /** The resource group's name. */
@@ -287,7 +287,7 @@ export declare function getConditionalCreditTransaction(args: GetConditionalCred
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.BillingBenefits/credits/{creditName}`.
  *
  * @example
- * const x = new Credit("name", { resourceGroupName: "..." });
+ * const credit = new Credit("credit", { resourceGroupName: "..." });
  */
 export declare class Credit extends $CustomResource {
   /** The resource group's name. */
@@ -473,7 +473,7 @@ export declare function getCredit(args: GetCreditArgs): $Output<CreditState | un
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.BillingBenefits/credits/{creditName}/sources/{sourceName}`.
  *
  * @example
- * const x = new Source("name", { resourceGroupName: "...", creditName: "..." });
+ * const source = new Source("source", { resourceGroupName: "...", creditName: "..." });
  */
 export declare class Source extends $CustomResource {
   /** The resource group's name. */
@@ -626,7 +626,7 @@ export declare function getCreditTransaction(args: GetCreditTransactionArgs): $O
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.BillingBenefits/discounts/{discountName}`.
  *
  * @example
- * const x = new Discount("name", { resourceGroupName: "...", productCode: ..., startAt: ... });
+ * const discount = new Discount("discount", { resourceGroupName: "...", productCode: "...", startAt: "..." });
  */
 export declare class Discount extends $CustomResource {
   /** The resource group's name. */
@@ -785,7 +785,7 @@ export declare function getDiscount(args: GetDiscountArgs): $Output<DiscountStat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.BillingBenefits/freeServices/{freeServiceName}`.
  *
  * @example
- * const x = new FreeService("name", { resourceGroupName: "..." });
+ * const freeService = new FreeService("freeService", { resourceGroupName: "..." });
  */
 export declare class FreeService extends $CustomResource {
   /** The resource group's name. */
@@ -930,7 +930,7 @@ export declare function getFreeService(args: GetFreeServiceArgs): $Output<FreeSe
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.BillingBenefits/maccs/{maccName}`.
  *
  * @example
- * const x = new Macc("name", { resourceGroupName: "...", entityType: ... });
+ * const macc = new Macc("macc", { resourceGroupName: "...", entityType: "Primary" });
  */
 export declare class Macc extends $CustomResource {
   /** The resource group's name. */
@@ -1210,7 +1210,7 @@ export declare function getMaccTransaction(args: GetMaccTransactionArgs): $Outpu
  * Id: `/providers/Microsoft.BillingBenefits/reservationOrderAliases/{reservationOrderAliasName}`.
  *
  * @example
- * const x = new ReservationOrderAlias("name", { sku: ... });
+ * const reservationOrderAlias = new ReservationOrderAlias("reservationOrderAlias", { sku: {} });
  */
 export declare class ReservationOrderAlias extends $CustomResource {
   /** The resource's name; autonamed from the logical name when absent. */
@@ -1345,7 +1345,7 @@ export declare function getReservationOrderAlias(args: GetReservationOrderAliasA
  * Id: `/providers/Microsoft.BillingBenefits/savingsPlanOrderAliases/{savingsPlanOrderAliasName}`.
  *
  * @example
- * const x = new SavingsPlanOrderAlias("name", { sku: ... });
+ * const savingsPlanOrderAlias = new SavingsPlanOrderAlias("savingsPlanOrderAlias", { sku: {} });
  */
 export declare class SavingsPlanOrderAlias extends $CustomResource {
   /** The resource's name; autonamed from the logical name when absent. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `{scope}/providers/Microsoft.BillingTrust/assessments/{assessmentName}`.
  *
  * @example
- * const x = new Assessment("name", { scope: "...", assessmentType: ... });
+ * const assessment = new Assessment("assessment", { scope: "...", assessmentType: "Edu" });
  */
 export declare class Assessment extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -85,7 +85,7 @@ export declare function getAssessment(args: GetAssessmentArgs): $Output<Assessme
  * Id: `{scope}/providers/Microsoft.BillingTrust/assessments/{assessmentName}/rules/{ruleName}`.
  *
  * @example
- * const x = new Rule("name", { scope: "..." });
+ * const rule = new Rule("rule", { scope: "..." });
  */
 export declare class Rule extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */

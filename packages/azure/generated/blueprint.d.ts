@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `{scope}/providers/Microsoft.Blueprint/blueprintAssignments/{blueprintAssignmentName}`.
  *
  * @example
- * const x = new BlueprintAssignment("name", { scope: "...", identity: ..., parameters: ..., resourceGroups: ... });
+ * const blueprintAssignment = new BlueprintAssignment("blueprintAssignment", { scope: "...", identity: {}, parameters: {}, resourceGroups: {} });
  */
 export declare class BlueprintAssignment extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -139,7 +139,7 @@ export declare function getAssignmentOperation(args: GetAssignmentOperationArgs)
  * Id: `{scope}/providers/Microsoft.Blueprint/blueprints/{blueprintName}`.
  *
  * @example
- * const x = new Blueprint("name", { scope: "..." });
+ * const blueprint = new Blueprint("blueprint", { scope: "..." });
  */
 export declare class Blueprint extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -229,7 +229,7 @@ export declare function getBlueprint(args: GetBlueprintArgs): $Output<BlueprintS
  * Id: `{scope}/providers/Microsoft.Blueprint/blueprints/{blueprintName}/artifacts/{artifactName}`.
  *
  * @example
- * const x = new Artifact("name", { scope: "...", blueprintName: "...", policyDefinitionId: ..., parameters: ... });
+ * const artifact = new Artifact("artifact", { scope: "...", blueprintName: "...", policyDefinitionId: "...", parameters: {} });
  */
 export declare class Artifact extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -308,7 +308,7 @@ export declare function getArtifact(args: GetArtifactArgs): $Output<ArtifactStat
  * Id: `{scope}/providers/Microsoft.Blueprint/blueprints/{blueprintName}/versions/{versionName}`.
  *
  * @example
- * const x = new Version("name", { scope: "...", blueprintName: "..." });
+ * const version = new Version("version", { scope: "...", blueprintName: "..." });
  */
 export declare class Version extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.BotService/botServices/{botServiceName}`.
  *
  * @example
- * const x = new BotService("name", { resourceGroupName: "...", displayName: ..., endpoint: ..., msaAppId: ... });
+ * const botService = new BotService("botService", { resourceGroupName: "...", displayName: "...", endpoint: "...", msaAppId: "..." });
  */
 export declare class BotService extends $CustomResource {
   /** The resource group's name. */
@@ -250,7 +250,7 @@ export declare function getBotService(args: GetBotServiceArgs): $Output<BotServi
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.BotService/botServices/{botServiceName}/channels/{channelName}`.
  *
  * @example
- * const x = new Channel("name", { resourceGroupName: "...", botServiceName: "..." });
+ * const channel = new Channel("channel", { resourceGroupName: "...", botServiceName: "..." });
  */
 export declare class Channel extends $CustomResource {
   /** The resource group's name. */
@@ -341,7 +341,7 @@ export declare function getChannel(args: GetChannelArgs): $Output<ChannelState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.BotService/botServices/{botServiceName}/connections/{connectionName}`.
  *
  * @example
- * const x = new Connection("name", { resourceGroupName: "...", botServiceName: "..." });
+ * const connection = new Connection("connection", { resourceGroupName: "...", botServiceName: "..." });
  */
 export declare class Connection extends $CustomResource {
   /** The resource group's name. */
@@ -471,7 +471,7 @@ export declare function getConnection(args: GetConnectionArgs): $Output<Connecti
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.BotService/botServices/{botServiceName}/privateEndpointConnections/{privateEndpointConnectionName}`.
  *
  * @example
- * const x = new PrivateEndpointConnection("name", { resourceGroupName: "...", botServiceName: "...", privateLinkServiceConnectionState: ... });
+ * const privateEndpointConnection = new PrivateEndpointConnection("privateEndpointConnection", { resourceGroupName: "...", botServiceName: "...", privateLinkServiceConnectionState: {} });
  */
 export declare class PrivateEndpointConnection extends $CustomResource {
   /** The resource group's name. */

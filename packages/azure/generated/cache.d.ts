@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Cache/redis/{redisName}`.
  *
  * @example
- * const x = new Redis("name", { resourceGroupName: "...", sku: ... });
+ * const redis = new Redis("redis", { resourceGroupName: "...", sku: {} });
  */
 export declare class Redis extends $CustomResource {
   /** The resource group's name. */
@@ -185,7 +185,7 @@ export declare function getRedis(args: GetRedisArgs): $Output<RedisState | undef
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Cache/redis/{redisName}/accessPolicies/{accessPolicyName}`.
  *
  * @example
- * const x = new AccessPolicy("name", { resourceGroupName: "...", redisName: "...", permissions: ... });
+ * const accessPolicy = new AccessPolicy("accessPolicy", { resourceGroupName: "...", redisName: "...", permissions: "..." });
  */
 export declare class AccessPolicy extends $CustomResource {
   /** The resource group's name. */
@@ -256,7 +256,7 @@ export declare function getAccessPolicy(args: GetAccessPolicyArgs): $Output<Acce
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Cache/redis/{redisName}/accessPolicyAssignments/{accessPolicyAssignmentName}`.
  *
  * @example
- * const x = new AccessPolicyAssignment("name", { resourceGroupName: "...", redisName: "...", objectId: ..., objectIdAlias: ..., accessPolicyName: ... });
+ * const accessPolicyAssignment = new AccessPolicyAssignment("accessPolicyAssignment", { resourceGroupName: "...", redisName: "...", objectId: "...", objectIdAlias: "...", accessPolicyName: "..." });
  */
 export declare class AccessPolicyAssignment extends $CustomResource {
   /** The resource group's name. */
@@ -337,7 +337,7 @@ export declare function getAccessPolicyAssignment(args: GetAccessPolicyAssignmen
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Cache/redis/{redisName}/firewallRules/{firewallRuleName}`.
  *
  * @example
- * const x = new FirewallRule("name", { resourceGroupName: "...", redisName: "...", startIP: ..., endIP: ... });
+ * const firewallRule = new FirewallRule("firewallRule", { resourceGroupName: "...", redisName: "...", startIP: "...", endIP: "..." });
  */
 export declare class FirewallRule extends $CustomResource {
   /** The resource group's name. */
@@ -410,7 +410,7 @@ export declare function getFirewallRule(args: GetFirewallRuleArgs): $Output<Fire
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Cache/redis/{redisName}/linkedServers/{linkedServerName}`.
  *
  * @example
- * const x = new LinkedServer("name", { resourceGroupName: "...", redisName: "...", linkedRedisCacheId: ..., linkedRedisCacheLocation: ..., serverRole: ... });
+ * const linkedServer = new LinkedServer("linkedServer", { resourceGroupName: "...", redisName: "...", linkedRedisCacheId: "...", linkedRedisCacheLocation: "...", serverRole: "Primary" });
  */
 export declare class LinkedServer extends $CustomResource {
   /** The resource group's name. */
@@ -497,7 +497,7 @@ export declare function getLinkedServer(args: GetLinkedServerArgs): $Output<Link
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Cache/redis/{redisName}/patchSchedules/{patchScheduleName}`.
  *
  * @example
- * const x = new PatchSchedule("name", { resourceGroupName: "...", redisName: "...", scheduleEntries: ... });
+ * const patchSchedule = new PatchSchedule("patchSchedule", { resourceGroupName: "...", redisName: "...", scheduleEntries: [] });
  */
 export declare class PatchSchedule extends $CustomResource {
   /** The resource group's name. */
@@ -568,7 +568,7 @@ export declare function getPatchSchedule(args: GetPatchScheduleArgs): $Output<Pa
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Cache/redis/{redisName}/privateEndpointConnections/{privateEndpointConnectionName}`.
  *
  * @example
- * const x = new RedisPrivateEndpointConnection("name", { resourceGroupName: "...", redisName: "...", privateLinkServiceConnectionState: ... });
+ * const redisPrivateEndpointConnection = new RedisPrivateEndpointConnection("redisPrivateEndpointConnection", { resourceGroupName: "...", redisName: "...", privateLinkServiceConnectionState: {} });
  */
 export declare class RedisPrivateEndpointConnection extends $CustomResource {
   /** The resource group's name. */
@@ -647,7 +647,7 @@ export declare function getRedisPrivateEndpointConnection(args: GetRedisPrivateE
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Cache/redisEnterprise/{redisEnterpriseName}`.
  *
  * @example
- * const x = new RedisEnterprise("name", { resourceGroupName: "...", sku: ..., publicNetworkAccess: ... });
+ * const redisEnterprise = new RedisEnterprise("redisEnterprise", { resourceGroupName: "...", sku: {}, publicNetworkAccess: "Enabled" });
  */
 export declare class RedisEnterprise extends $CustomResource {
   /** The resource group's name. */
@@ -767,7 +767,7 @@ export declare function getRedisEnterprise(args: GetRedisEnterpriseArgs): $Outpu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Cache/redisEnterprise/{redisEnterpriseName}/databases/{databaseName}`.
  *
  * @example
- * const x = new Database("name", { resourceGroupName: "...", redisEnterpriseName: "..." });
+ * const database = new Database("database", { resourceGroupName: "...", redisEnterpriseName: "..." });
  */
 export declare class Database extends $CustomResource {
   /** The resource group's name. */
@@ -884,7 +884,7 @@ export declare function getDatabase(args: GetDatabaseArgs): $Output<DatabaseStat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Cache/redisEnterprise/{redisEnterpriseName}/databases/{databaseName}/accessPolicyAssignments/{accessPolicyAssignmentName}`.
  *
  * @example
- * const x = new DatabaseAccessPolicyAssignment("name", { resourceGroupName: "...", redisEnterpriseName: "...", databaseName: "...", accessPolicyName: ..., user: ... });
+ * const databaseAccessPolicyAssignment = new DatabaseAccessPolicyAssignment("databaseAccessPolicyAssignment", { resourceGroupName: "...", redisEnterpriseName: "...", databaseName: "...", accessPolicyName: "...", user: {} });
  */
 export declare class DatabaseAccessPolicyAssignment extends $CustomResource {
   /** The resource group's name. */
@@ -963,7 +963,7 @@ export declare function getDatabaseAccessPolicyAssignment(args: GetDatabaseAcces
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Cache/redisEnterprise/{redisEnterpriseName}/privateEndpointConnections/{privateEndpointConnectionName}`.
  *
  * @example
- * const x = new RedisEnterprisePrivateEndpointConnection("name", { resourceGroupName: "...", redisEnterpriseName: "...", privateLinkServiceConnectionState: ... });
+ * const redisEnterprisePrivateEndpointConnection = new RedisEnterprisePrivateEndpointConnection("redisEnterprisePrivateEndpointConnection", { resourceGroupName: "...", redisEnterpriseName: "...", privateLinkServiceConnectionState: {} });
  */
 export declare class RedisEnterprisePrivateEndpointConnection extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/providers/Microsoft.Capacity/reservationOrders/{reservationOrderName}`.
  *
  * @example
- * const x = new ReservationOrder("name", {  });
+ * const reservationOrder = new ReservationOrder("reservationOrder", {  });
  */
 export declare class ReservationOrder extends $CustomResource {
   /** The resource's name; autonamed from the logical name when absent. */

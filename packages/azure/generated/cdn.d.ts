@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Cdn/cdnWebApplicationFirewallPolicies/{cdnWebApplicationFirewallPolicyName}`.
  *
  * @example
- * const x = new CdnWebApplicationFirewallPolicy("name", { resourceGroupName: "...", sku: ... });
+ * const cdnWebApplicationFirewallPolicy = new CdnWebApplicationFirewallPolicy("cdnWebApplicationFirewallPolicy", { resourceGroupName: "...", sku: {} });
  */
 export declare class CdnWebApplicationFirewallPolicy extends $CustomResource {
   /** The resource group's name. */
@@ -120,7 +120,7 @@ export declare function getCdnWebApplicationFirewallPolicy(args: GetCdnWebApplic
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Cdn/edgeActions/{edgeActionName}`.
  *
  * @example
- * const x = new EdgeAction("name", { resourceGroupName: "...", sku: ... });
+ * const edgeAction = new EdgeAction("edgeAction", { resourceGroupName: "...", sku: {} });
  */
 export declare class EdgeAction extends $CustomResource {
   /** The resource group's name. */
@@ -198,7 +198,7 @@ export declare function getEdgeAction(args: GetEdgeActionArgs): $Output<EdgeActi
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Cdn/edgeActions/{edgeActionName}/executionFilters/{executionFilterName}`.
  *
  * @example
- * const x = new ExecutionFilter("name", { resourceGroupName: "...", edgeActionName: "...", versionId: ..., executionFilterIdentifierHeaderName: ..., executionFilterIdentifierHeaderValue: ... });
+ * const executionFilter = new ExecutionFilter("executionFilter", { resourceGroupName: "...", edgeActionName: "...", versionId: "...", executionFilterIdentifierHeaderName: "...", executionFilterIdentifierHeaderValue: "..." });
  */
 export declare class ExecutionFilter extends $CustomResource {
   /** The resource group's name. */
@@ -292,7 +292,7 @@ export declare function getExecutionFilter(args: GetExecutionFilterArgs): $Outpu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Cdn/edgeActions/{edgeActionName}/versions/{versionName}`.
  *
  * @example
- * const x = new Version("name", { resourceGroupName: "...", edgeActionName: "...", deploymentType: ..., isDefaultVersion: ... });
+ * const version = new Version("version", { resourceGroupName: "...", edgeActionName: "...", deploymentType: "zip", isDefaultVersion: "True" });
  */
 export declare class Version extends $CustomResource {
   /** The resource group's name. */
@@ -384,7 +384,7 @@ export declare function getVersion(args: GetVersionArgs): $Output<VersionState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Cdn/profiles/{profileName}`.
  *
  * @example
- * const x = new Profile("name", { resourceGroupName: "...", sku: ... });
+ * const profile = new Profile("profile", { resourceGroupName: "...", sku: {} });
  */
 export declare class Profile extends $CustomResource {
   /** The resource group's name. */
@@ -486,7 +486,7 @@ export declare function getProfile(args: GetProfileArgs): $Output<ProfileState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Cdn/profiles/{profileName}/afdEndpoints/{afdEndpointName}`.
  *
  * @example
- * const x = new AfdEndpoint("name", { resourceGroupName: "...", profileName: "..." });
+ * const afdEndpoint = new AfdEndpoint("afdEndpoint", { resourceGroupName: "...", profileName: "..." });
  */
 export declare class AfdEndpoint extends $CustomResource {
   /** The resource group's name. */
@@ -577,7 +577,7 @@ export declare function getAfdEndpoint(args: GetAfdEndpointArgs): $Output<AfdEnd
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Cdn/profiles/{profileName}/afdEndpoints/{afdEndpointName}/routes/{routeName}`.
  *
  * @example
- * const x = new Route("name", { resourceGroupName: "...", profileName: "...", afdEndpointName: "..." });
+ * const route = new Route("route", { resourceGroupName: "...", profileName: "...", afdEndpointName: "..." });
  */
 export declare class Route extends $CustomResource {
   /** The resource group's name. */
@@ -709,7 +709,7 @@ export declare function getRoute(args: GetRouteArgs): $Output<RouteState | undef
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Cdn/profiles/{profileName}/customDomains/{customDomainName}`.
  *
  * @example
- * const x = new CustomDomain("name", { resourceGroupName: "...", profileName: "...", hostName: ... });
+ * const customDomain = new CustomDomain("customDomain", { resourceGroupName: "...", profileName: "...", hostName: "..." });
  */
 export declare class CustomDomain extends $CustomResource {
   /** The resource group's name. */
@@ -808,7 +808,7 @@ export declare function getCustomDomain(args: GetCustomDomainArgs): $Output<Cust
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Cdn/profiles/{profileName}/endpoints/{endpointName}`.
  *
  * @example
- * const x = new Endpoint("name", { resourceGroupName: "...", profileName: "...", origins: ... });
+ * const endpoint = new Endpoint("endpoint", { resourceGroupName: "...", profileName: "...", origins: [] });
  */
 export declare class Endpoint extends $CustomResource {
   /** The resource group's name. */
@@ -973,7 +973,7 @@ export declare function getEndpoint(args: GetEndpointArgs): $Output<EndpointStat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Cdn/profiles/{profileName}/endpoints/{endpointName}/customDomains/{customDomainName}`.
  *
  * @example
- * const x = new EndpointCustomDomain("name", { resourceGroupName: "...", profileName: "...", endpointName: "...", hostName: ... });
+ * const endpointCustomDomain = new EndpointCustomDomain("endpointCustomDomain", { resourceGroupName: "...", profileName: "...", endpointName: "...", hostName: "..." });
  */
 export declare class EndpointCustomDomain extends $CustomResource {
   /** The resource group's name. */
@@ -1065,7 +1065,7 @@ export declare function getEndpointCustomDomain(args: GetEndpointCustomDomainArg
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Cdn/profiles/{profileName}/endpoints/{endpointName}/originGroups/{originGroupName}`.
  *
  * @example
- * const x = new EndpointOriginGroup("name", { resourceGroupName: "...", profileName: "...", endpointName: "..." });
+ * const endpointOriginGroup = new EndpointOriginGroup("endpointOriginGroup", { resourceGroupName: "...", profileName: "...", endpointName: "..." });
  */
 export declare class EndpointOriginGroup extends $CustomResource {
   /** The resource group's name. */
@@ -1160,7 +1160,7 @@ export declare function getEndpointOriginGroup(args: GetEndpointOriginGroupArgs)
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Cdn/profiles/{profileName}/endpoints/{endpointName}/origins/{originName}`.
  *
  * @example
- * const x = new EndpointOrigin("name", { resourceGroupName: "...", profileName: "...", endpointName: "..." });
+ * const endpointOrigin = new EndpointOrigin("endpointOrigin", { resourceGroupName: "...", profileName: "...", endpointName: "..." });
  */
 export declare class EndpointOrigin extends $CustomResource {
   /** The resource group's name. */
@@ -1293,7 +1293,7 @@ export declare function getEndpointOrigin(args: GetEndpointOriginArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Cdn/profiles/{profileName}/originGroups/{originGroupName}`.
  *
  * @example
- * const x = new OriginGroup("name", { resourceGroupName: "...", profileName: "..." });
+ * const originGroup = new OriginGroup("originGroup", { resourceGroupName: "...", profileName: "..." });
  */
 export declare class OriginGroup extends $CustomResource {
   /** The resource group's name. */
@@ -1386,7 +1386,7 @@ export declare function getOriginGroup(args: GetOriginGroupArgs): $Output<Origin
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Cdn/profiles/{profileName}/originGroups/{originGroupName}/origins/{originName}`.
  *
  * @example
- * const x = new OriginGroupOrigin("name", { resourceGroupName: "...", profileName: "...", originGroupName: "..." });
+ * const originGroupOrigin = new OriginGroupOrigin("originGroupOrigin", { resourceGroupName: "...", profileName: "...", originGroupName: "..." });
  */
 export declare class OriginGroupOrigin extends $CustomResource {
   /** The resource group's name. */
@@ -1510,7 +1510,7 @@ export declare function getOriginGroupOrigin(args: GetOriginGroupOriginArgs): $O
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Cdn/profiles/{profileName}/ruleSets/{ruleSetName}`.
  *
  * @example
- * const x = new RuleSet("name", { resourceGroupName: "...", profileName: "..." });
+ * const ruleSet = new RuleSet("ruleSet", { resourceGroupName: "...", profileName: "..." });
  */
 export declare class RuleSet extends $CustomResource {
   /** The resource group's name. */
@@ -1604,7 +1604,7 @@ export declare function getRuleSet(args: GetRuleSetArgs): $Output<RuleSetState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Cdn/profiles/{profileName}/ruleSets/{ruleSetName}/rules/{ruleName}`.
  *
  * @example
- * const x = new Rule("name", { resourceGroupName: "...", profileName: "...", ruleSetName: "..." });
+ * const rule = new Rule("rule", { resourceGroupName: "...", profileName: "...", ruleSetName: "..." });
  */
 export declare class Rule extends $CustomResource {
   /** The resource group's name. */
@@ -1698,7 +1698,7 @@ export declare function getRule(args: GetRuleArgs): $Output<RuleState | undefine
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Cdn/profiles/{profileName}/secrets/{secretName}`.
  *
  * @example
- * const x = new Secret("name", { resourceGroupName: "...", profileName: "..." });
+ * const secret = new Secret("secret", { resourceGroupName: "...", profileName: "..." });
  */
 export declare class Secret extends $CustomResource {
   /** The resource group's name. */
@@ -1771,7 +1771,7 @@ export declare function getSecret(args: GetSecretArgs): $Output<SecretState | un
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Cdn/profiles/{profileName}/securityPolicies/{securityPolicyName}`.
  *
  * @example
- * const x = new SecurityPolicy("name", { resourceGroupName: "...", profileName: "..." });
+ * const securityPolicy = new SecurityPolicy("securityPolicy", { resourceGroupName: "...", profileName: "..." });
  */
 export declare class SecurityPolicy extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.CertificateRegistration/certificateOrders/{certificateOrderName}`.
  *
  * @example
- * const x = new CertificateOrder("name", { resourceGroupName: "...", productType: ... });
+ * const certificateOrder = new CertificateOrder("certificateOrder", { resourceGroupName: "...", productType: "StandardDomainValidatedSsl" });
  */
 export declare class CertificateOrder extends $CustomResource {
   /** The resource group's name. */
@@ -155,7 +155,7 @@ export declare function getCertificateOrder(args: GetCertificateOrderArgs): $Out
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.CertificateRegistration/certificateOrders/{certificateOrderName}/certificates/{certificateName}`.
  *
  * @example
- * const x = new Certificate("name", { resourceGroupName: "...", certificateOrderName: "..." });
+ * const certificate = new Certificate("certificate", { resourceGroupName: "...", certificateOrderName: "..." });
  */
 export declare class Certificate extends $CustomResource {
   /** The resource group's name. */

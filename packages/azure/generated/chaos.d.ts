@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Chaos/experiments/{experimentName}`.
  *
  * @example
- * const x = new Experiment("name", { resourceGroupName: "...", steps: ..., selectors: ... });
+ * const experiment = new Experiment("experiment", { resourceGroupName: "...", steps: [], selectors: [] });
  */
 export declare class Experiment extends $CustomResource {
   /** The resource group's name. */
@@ -185,7 +185,7 @@ export declare function getCapabilityType(args: GetCapabilityTypeArgs): $Output<
  * Id: `{scope}/providers/Microsoft.Chaos/targets/{targetName}`.
  *
  * @example
- * const x = new Target("name", { scope: "..." });
+ * const target = new Target("target", { scope: "..." });
  */
 export declare class Target extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -247,7 +247,7 @@ export declare function getTarget(args: GetTargetArgs): $Output<TargetState | un
  * Id: `{scope}/providers/Microsoft.Chaos/targets/{targetName}/capabilities/{capabilityName}`.
  *
  * @example
- * const x = new Capability("name", { scope: "...", targetName: "..." });
+ * const capability = new Capability("capability", { scope: "...", targetName: "..." });
  */
 export declare class Capability extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */

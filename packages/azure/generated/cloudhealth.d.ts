@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.CloudHealth/healthmodels/{healthmodelName}`.
  *
  * @example
- * const x = new Healthmodel("name", { resourceGroupName: "..." });
+ * const healthmodel = new Healthmodel("healthmodel", { resourceGroupName: "..." });
  */
 export declare class Healthmodel extends $CustomResource {
   /** The resource group's name. */
@@ -84,7 +84,7 @@ export declare function getHealthmodel(args: GetHealthmodelArgs): $Output<Health
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.CloudHealth/healthmodels/{healthmodelName}/authenticationsettings/{authenticationsettingName}`.
  *
  * @example
- * const x = new Authenticationsetting("name", { resourceGroupName: "...", healthmodelName: "..." });
+ * const authenticationsetting = new Authenticationsetting("authenticationsetting", { resourceGroupName: "...", healthmodelName: "..." });
  */
 export declare class Authenticationsetting extends $CustomResource {
   /** The resource group's name. */
@@ -161,7 +161,7 @@ export declare function getAuthenticationsetting(args: GetAuthenticationsettingA
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.CloudHealth/healthmodels/{healthmodelName}/discoveryrules/{discoveryruleName}`.
  *
  * @example
- * const x = new Discoveryrule("name", { resourceGroupName: "...", healthmodelName: "...", authenticationSetting: ..., discoverRelationships: ..., addRecommendedSignals: ..., specification: ... });
+ * const discoveryrule = new Discoveryrule("discoveryrule", { resourceGroupName: "...", healthmodelName: "...", authenticationSetting: "...", discoverRelationships: "Enabled", addRecommendedSignals: "Enabled", specification: {} });
  */
 export declare class Discoveryrule extends $CustomResource {
   /** The resource group's name. */
@@ -263,7 +263,7 @@ export declare function getDiscoveryrule(args: GetDiscoveryruleArgs): $Output<Di
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.CloudHealth/healthmodels/{healthmodelName}/entities/{entityName}`.
  *
  * @example
- * const x = new Entity("name", { resourceGroupName: "...", healthmodelName: "..." });
+ * const entity = new Entity("entity", { resourceGroupName: "...", healthmodelName: "..." });
  */
 export declare class Entity extends $CustomResource {
   /** The resource group's name. */
@@ -375,7 +375,7 @@ export declare function getEntity(args: GetEntityArgs): $Output<EntityState | un
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.CloudHealth/healthmodels/{healthmodelName}/relationships/{relationshipName}`.
  *
  * @example
- * const x = new Relationship("name", { resourceGroupName: "...", healthmodelName: "...", parentEntityName: ..., childEntityName: ... });
+ * const relationship = new Relationship("relationship", { resourceGroupName: "...", healthmodelName: "...", parentEntityName: "...", childEntityName: "..." });
  */
 export declare class Relationship extends $CustomResource {
   /** The resource group's name. */
@@ -464,7 +464,7 @@ export declare function getRelationship(args: GetRelationshipArgs): $Output<Rela
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.CloudHealth/healthmodels/{healthmodelName}/signaldefinitions/{signaldefinitionName}`.
  *
  * @example
- * const x = new Signaldefinition("name", { resourceGroupName: "...", healthmodelName: "...", evaluationRules: ... });
+ * const signaldefinition = new Signaldefinition("signaldefinition", { resourceGroupName: "...", healthmodelName: "...", evaluationRules: {} });
  */
 export declare class Signaldefinition extends $CustomResource {
   /** The resource group's name. */

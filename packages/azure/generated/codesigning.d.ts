@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.CodeSigning/codeSigningAccounts/{codeSigningAccountName}`.
  *
  * @example
- * const x = new CodeSigningAccount("name", { resourceGroupName: "..." });
+ * const codeSigningAccount = new CodeSigningAccount("codeSigningAccount", { resourceGroupName: "..." });
  */
 export declare class CodeSigningAccount extends $CustomResource {
   /** The resource group's name. */
@@ -87,7 +87,7 @@ export declare function getCodeSigningAccount(args: GetCodeSigningAccountArgs): 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.CodeSigning/codeSigningAccounts/{codeSigningAccountName}/certificateProfiles/{certificateProfileName}`.
  *
  * @example
- * const x = new CertificateProfile("name", { resourceGroupName: "...", codeSigningAccountName: "...", profileType: ..., identityValidationId: ... });
+ * const certificateProfile = new CertificateProfile("certificateProfile", { resourceGroupName: "...", codeSigningAccountName: "...", profileType: "PublicTrust", identityValidationId: "..." });
  */
 export declare class CertificateProfile extends $CustomResource {
   /** The resource group's name. */

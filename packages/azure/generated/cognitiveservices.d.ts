@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.CognitiveServices/accounts/{accountName}`.
  *
  * @example
- * const x = new Account("name", { resourceGroupName: "..." });
+ * const account = new Account("account", { resourceGroupName: "..." });
  */
 export declare class Account extends $CustomResource {
   /** The resource group's name. */
@@ -226,7 +226,7 @@ export declare function getAccount(args: GetAccountArgs): $Output<AccountState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.CognitiveServices/accounts/{accountName}/capabilityHosts/{capabilityHostName}`.
  *
  * @example
- * const x = new CapabilityHost("name", { resourceGroupName: "...", accountName: "..." });
+ * const capabilityHost = new CapabilityHost("capabilityHost", { resourceGroupName: "...", accountName: "..." });
  */
 export declare class CapabilityHost extends $CustomResource {
   /** The resource group's name. */
@@ -337,7 +337,7 @@ export declare function getCapabilityHost(args: GetCapabilityHostArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.CognitiveServices/accounts/{accountName}/commitmentPlans/{commitmentPlanName}`.
  *
  * @example
- * const x = new AccountCommitmentPlan("name", { resourceGroupName: "...", accountName: "..." });
+ * const accountCommitmentPlan = new AccountCommitmentPlan("accountCommitmentPlan", { resourceGroupName: "...", accountName: "..." });
  */
 export declare class AccountCommitmentPlan extends $CustomResource {
   /** The resource group's name. */
@@ -462,7 +462,7 @@ export declare function getAccountCommitmentPlan(args: GetAccountCommitmentPlanA
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.CognitiveServices/accounts/{accountName}/connections/{connectionName}`.
  *
  * @example
- * const x = new Connection("name", { resourceGroupName: "...", accountName: "..." });
+ * const connection = new Connection("connection", { resourceGroupName: "...", accountName: "..." });
  */
 export declare class Connection extends $CustomResource {
   /** The resource group's name. */
@@ -579,7 +579,7 @@ export declare function getConnection(args: GetConnectionArgs): $Output<Connecti
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.CognitiveServices/accounts/{accountName}/defenderForAISettings/{defenderForAISettingName}`.
  *
  * @example
- * const x = new DefenderForAISetting("name", { resourceGroupName: "...", accountName: "..." });
+ * const defenderForAISetting = new DefenderForAISetting("defenderForAISetting", { resourceGroupName: "...", accountName: "..." });
  */
 export declare class DefenderForAISetting extends $CustomResource {
   /** The resource group's name. */
@@ -655,7 +655,7 @@ export declare function getDefenderForAISetting(args: GetDefenderForAISettingArg
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.CognitiveServices/accounts/{accountName}/deployments/{deploymentName}`.
  *
  * @example
- * const x = new Deployment("name", { resourceGroupName: "...", accountName: "..." });
+ * const deployment = new Deployment("deployment", { resourceGroupName: "...", accountName: "..." });
  */
 export declare class Deployment extends $CustomResource {
   /** The resource group's name. */
@@ -800,7 +800,7 @@ export declare function getDeployment(args: GetDeploymentArgs): $Output<Deployme
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.CognitiveServices/accounts/{accountName}/encryptionScopes/{encryptionScopeName}`.
  *
  * @example
- * const x = new EncryptionScope("name", { resourceGroupName: "...", accountName: "..." });
+ * const encryptionScope = new EncryptionScope("encryptionScope", { resourceGroupName: "...", accountName: "..." });
  */
 export declare class EncryptionScope extends $CustomResource {
   /** The resource group's name. */
@@ -889,7 +889,7 @@ export declare function getEncryptionScope(args: GetEncryptionScopeArgs): $Outpu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.CognitiveServices/accounts/{accountName}/managedNetworks/{managedNetworkName}`.
  *
  * @example
- * const x = new ManagedNetwork("name", { resourceGroupName: "...", accountName: "..." });
+ * const managedNetwork = new ManagedNetwork("managedNetwork", { resourceGroupName: "...", accountName: "..." });
  */
 export declare class ManagedNetwork extends $CustomResource {
   /** The resource group's name. */
@@ -960,7 +960,7 @@ export declare function getManagedNetwork(args: GetManagedNetworkArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.CognitiveServices/accounts/{accountName}/managedNetworks/{managedNetworkName}/outboundRules/{outboundRuleName}`.
  *
  * @example
- * const x = new OutboundRule("name", { resourceGroupName: "...", accountName: "...", managedNetworkName: "..." });
+ * const outboundRule = new OutboundRule("outboundRule", { resourceGroupName: "...", accountName: "...", managedNetworkName: "..." });
  */
 export declare class OutboundRule extends $CustomResource {
   /** The resource group's name. */
@@ -1080,7 +1080,7 @@ export declare function getNetworkSecurityPerimeterConfiguration(args: GetNetwor
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.CognitiveServices/accounts/{accountName}/privateEndpointConnections/{privateEndpointConnectionName}`.
  *
  * @example
- * const x = new PrivateEndpointConnection("name", { resourceGroupName: "...", accountName: "...", privateLinkServiceConnectionState: ... });
+ * const privateEndpointConnection = new PrivateEndpointConnection("privateEndpointConnection", { resourceGroupName: "...", accountName: "...", privateLinkServiceConnectionState: {} });
  */
 export declare class PrivateEndpointConnection extends $CustomResource {
   /** The resource group's name. */
@@ -1169,7 +1169,7 @@ export declare function getPrivateEndpointConnection(args: GetPrivateEndpointCon
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.CognitiveServices/accounts/{accountName}/projects/{projectName}`.
  *
  * @example
- * const x = new Project("name", { resourceGroupName: "...", accountName: "..." });
+ * const project = new Project("project", { resourceGroupName: "...", accountName: "..." });
  */
 export declare class Project extends $CustomResource {
   /** The resource group's name. */
@@ -1269,7 +1269,7 @@ export declare function getProject(args: GetProjectArgs): $Output<ProjectState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.CognitiveServices/accounts/{accountName}/projects/{projectName}/applications/{applicationName}`.
  *
  * @example
- * const x = new Application("name", { resourceGroupName: "...", accountName: "...", projectName: "..." });
+ * const application = new Application("application", { resourceGroupName: "...", accountName: "...", projectName: "..." });
  */
 export declare class Application extends $CustomResource {
   /** The resource group's name. */
@@ -1389,7 +1389,7 @@ export declare function getApplication(args: GetApplicationArgs): $Output<Applic
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.CognitiveServices/accounts/{accountName}/projects/{projectName}/applications/{applicationName}/agentDeployments/{agentDeploymentName}`.
  *
  * @example
- * const x = new AgentDeployment("name", { resourceGroupName: "...", accountName: "...", projectName: "...", applicationName: "..." });
+ * const agentDeployment = new AgentDeployment("agentDeployment", { resourceGroupName: "...", accountName: "...", projectName: "...", applicationName: "..." });
  */
 export declare class AgentDeployment extends $CustomResource {
   /** The resource group's name. */
@@ -1511,7 +1511,7 @@ export declare function getAgentDeployment(args: GetAgentDeploymentArgs): $Outpu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.CognitiveServices/accounts/{accountName}/projects/{projectName}/capabilityHosts/{capabilityHostName}`.
  *
  * @example
- * const x = new ProjectCapabilityHost("name", { resourceGroupName: "...", accountName: "...", projectName: "..." });
+ * const projectCapabilityHost = new ProjectCapabilityHost("projectCapabilityHost", { resourceGroupName: "...", accountName: "...", projectName: "..." });
  */
 export declare class ProjectCapabilityHost extends $CustomResource {
   /** The resource group's name. */
@@ -1603,7 +1603,7 @@ export declare function getProjectCapabilityHost(args: GetProjectCapabilityHostA
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.CognitiveServices/accounts/{accountName}/projects/{projectName}/connections/{connectionName}`.
  *
  * @example
- * const x = new ProjectConnection("name", { resourceGroupName: "...", accountName: "...", projectName: "..." });
+ * const projectConnection = new ProjectConnection("projectConnection", { resourceGroupName: "...", accountName: "...", projectName: "..." });
  */
 export declare class ProjectConnection extends $CustomResource {
   /** The resource group's name. */
@@ -1726,7 +1726,7 @@ export declare function getProjectConnection(args: GetProjectConnectionArgs): $O
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.CognitiveServices/accounts/{accountName}/raiBlocklists/{raiBlocklistName}`.
  *
  * @example
- * const x = new RaiBlocklist("name", { resourceGroupName: "...", accountName: "..." });
+ * const raiBlocklist = new RaiBlocklist("raiBlocklist", { resourceGroupName: "...", accountName: "..." });
  */
 export declare class RaiBlocklist extends $CustomResource {
   /** The resource group's name. */
@@ -1802,7 +1802,7 @@ export declare function getRaiBlocklist(args: GetRaiBlocklistArgs): $Output<RaiB
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.CognitiveServices/accounts/{accountName}/raiBlocklists/{raiBlocklistName}/raiBlocklistItems/{raiBlocklistItemName}`.
  *
  * @example
- * const x = new RaiBlocklistItem("name", { resourceGroupName: "...", accountName: "...", raiBlocklistName: "..." });
+ * const raiBlocklistItem = new RaiBlocklistItem("raiBlocklistItem", { resourceGroupName: "...", accountName: "...", raiBlocklistName: "..." });
  */
 export declare class RaiBlocklistItem extends $CustomResource {
   /** The resource group's name. */
@@ -1889,7 +1889,7 @@ export declare function getRaiBlocklistItem(args: GetRaiBlocklistItemArgs): $Out
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.CognitiveServices/accounts/{accountName}/raiPolicies/{raiPolicyName}`.
  *
  * @example
- * const x = new AccountRaiPolicy("name", { resourceGroupName: "...", accountName: "..." });
+ * const accountRaiPolicy = new AccountRaiPolicy("accountRaiPolicy", { resourceGroupName: "...", accountName: "..." });
  */
 export declare class AccountRaiPolicy extends $CustomResource {
   /** The resource group's name. */
@@ -1985,7 +1985,7 @@ export declare function getAccountRaiPolicy(args: GetAccountRaiPolicyArgs): $Out
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.CognitiveServices/accounts/{accountName}/raiToolLabels/{raiToolLabelName}`.
  *
  * @example
- * const x = new RaiToolLabel("name", { resourceGroupName: "...", accountName: "...", toolConnectionName: ... });
+ * const raiToolLabel = new RaiToolLabel("raiToolLabel", { resourceGroupName: "...", accountName: "...", toolConnectionName: "..." });
  */
 export declare class RaiToolLabel extends $CustomResource {
   /** The resource group's name. */
@@ -2071,7 +2071,7 @@ export declare function getRaiToolLabel(args: GetRaiToolLabelArgs): $Output<RaiT
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.CognitiveServices/accounts/{accountName}/raitopics/{raitopicName}`.
  *
  * @example
- * const x = new Raitopic("name", { resourceGroupName: "...", accountName: "..." });
+ * const raitopic = new Raitopic("raitopic", { resourceGroupName: "...", accountName: "..." });
  */
 export declare class Raitopic extends $CustomResource {
   /** The resource group's name. */
@@ -2182,7 +2182,7 @@ export declare function getRaitopic(args: GetRaitopicArgs): $Output<RaitopicStat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.CognitiveServices/accounts/{accountName}/testRaiExternalSafetyProvider/{testRaiExternalSafetyProviderName}`.
  *
  * @example
- * const x = new TestRaiExternalSafetyProvider("name", { resourceGroupName: "...", accountName: "..." });
+ * const testRaiExternalSafetyProvider = new TestRaiExternalSafetyProvider("testRaiExternalSafetyProvider", { resourceGroupName: "...", accountName: "..." });
  */
 export declare class TestRaiExternalSafetyProvider extends $CustomResource {
   /** The resource group's name. */
@@ -2292,7 +2292,7 @@ export declare function getTestRaiExternalSafetyProvider(args: GetTestRaiExterna
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.CognitiveServices/commitmentPlans/{commitmentPlanName}`.
  *
  * @example
- * const x = new CommitmentPlan("name", { resourceGroupName: "..." });
+ * const commitmentPlan = new CommitmentPlan("commitmentPlan", { resourceGroupName: "..." });
  */
 export declare class CommitmentPlan extends $CustomResource {
   /** The resource group's name. */
@@ -2411,7 +2411,7 @@ export declare function getCommitmentPlan(args: GetCommitmentPlanArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.CognitiveServices/commitmentPlans/{commitmentPlanName}/accountAssociations/{accountAssociationName}`.
  *
  * @example
- * const x = new AccountAssociation("name", { resourceGroupName: "...", commitmentPlanName: "..." });
+ * const accountAssociation = new AccountAssociation("accountAssociation", { resourceGroupName: "...", commitmentPlanName: "..." });
  */
 export declare class AccountAssociation extends $CustomResource {
   /** The resource group's name. */
@@ -2576,7 +2576,7 @@ export declare function getDeletedAccount(args: GetDeletedAccountArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/providers/Microsoft.CognitiveServices/quotaTiers/{quotaTierName}`.
  *
  * @example
- * const x = new QuotaTier("name", {  });
+ * const quotaTier = new QuotaTier("quotaTier", {  });
  */
 export declare class QuotaTier extends $CustomResource {
   /** The resource's name; autonamed from the logical name when absent. */
@@ -2641,7 +2641,7 @@ export declare function getQuotaTier(args: GetQuotaTierArgs): $Output<QuotaTierS
  * Id: `/subscriptions/{subscriptionId}/providers/Microsoft.CognitiveServices/raiExternalSafetyProviders/{raiExternalSafetyProviderName}`.
  *
  * @example
- * const x = new RaiExternalSafetyProvider("name", {  });
+ * const raiExternalSafetyProvider = new RaiExternalSafetyProvider("raiExternalSafetyProvider", {  });
  */
 export declare class RaiExternalSafetyProvider extends $CustomResource {
   /** The resource's name; autonamed from the logical name when absent. */
@@ -2739,7 +2739,7 @@ export declare function getRaiExternalSafetyProvider(args: GetRaiExternalSafetyP
  * Id: `/subscriptions/{subscriptionId}/providers/Microsoft.CognitiveServices/raiPolicy/{raiPolicyName}`.
  *
  * @example
- * const x = new RaiPolicy("name", {  });
+ * const raiPolicy = new RaiPolicy("raiPolicy", {  });
  */
 export declare class RaiPolicy extends $CustomResource {
   /** The resource's name; autonamed from the logical name when absent. */

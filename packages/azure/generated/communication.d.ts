@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Communication/communicationServices/{communicationServiceName}`.
  *
  * @example
- * const x = new CommunicationService("name", { resourceGroupName: "...", dataLocation: ... });
+ * const communicationService = new CommunicationService("communicationService", { resourceGroupName: "...", dataLocation: "..." });
  */
 export declare class CommunicationService extends $CustomResource {
   /** The resource group's name. */
@@ -116,7 +116,7 @@ export declare function getCommunicationService(args: GetCommunicationServiceArg
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Communication/communicationServices/{communicationServiceName}/smtpUsernames/{smtpUsernameName}`.
  *
  * @example
- * const x = new SmtpUsername("name", { resourceGroupName: "...", communicationServiceName: "...", username: ..., entraApplicationId: ..., tenantId: ... });
+ * const smtpUsername = new SmtpUsername("smtpUsername", { resourceGroupName: "...", communicationServiceName: "...", username: "...", entraApplicationId: "...", tenantId: "..." });
  */
 export declare class SmtpUsername extends $CustomResource {
   /** The resource group's name. */
@@ -194,7 +194,7 @@ export declare function getSmtpUsername(args: GetSmtpUsernameArgs): $Output<Smtp
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Communication/emailServices/{emailServiceName}`.
  *
  * @example
- * const x = new EmailService("name", { resourceGroupName: "...", dataLocation: ... });
+ * const emailService = new EmailService("emailService", { resourceGroupName: "...", dataLocation: "..." });
  */
 export declare class EmailService extends $CustomResource {
   /** The resource group's name. */
@@ -269,7 +269,7 @@ export declare function getEmailService(args: GetEmailServiceArgs): $Output<Emai
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Communication/emailServices/{emailServiceName}/domains/{domainName}`.
  *
  * @example
- * const x = new Domain("name", { resourceGroupName: "...", emailServiceName: "...", domainManagement: ... });
+ * const domain = new Domain("domain", { resourceGroupName: "...", emailServiceName: "...", domainManagement: "AzureManaged" });
  */
 export declare class Domain extends $CustomResource {
   /** The resource group's name. */
@@ -370,7 +370,7 @@ export declare function getDomain(args: GetDomainArgs): $Output<DomainState | un
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Communication/emailServices/{emailServiceName}/domains/{domainName}/senderUsernames/{senderUsernameName}`.
  *
  * @example
- * const x = new SenderUsername("name", { resourceGroupName: "...", emailServiceName: "...", domainName: "...", username: ... });
+ * const senderUsername = new SenderUsername("senderUsername", { resourceGroupName: "...", emailServiceName: "...", domainName: "...", username: "..." });
  */
 export declare class SenderUsername extends $CustomResource {
   /** The resource group's name. */
@@ -455,7 +455,7 @@ export declare function getSenderUsername(args: GetSenderUsernameArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Communication/emailServices/{emailServiceName}/domains/{domainName}/suppressionLists/{suppressionListName}`.
  *
  * @example
- * const x = new SuppressionList("name", { resourceGroupName: "...", emailServiceName: "...", domainName: "..." });
+ * const suppressionList = new SuppressionList("suppressionList", { resourceGroupName: "...", emailServiceName: "...", domainName: "..." });
  */
 export declare class SuppressionList extends $CustomResource {
   /** The resource group's name. */
@@ -538,7 +538,7 @@ export declare function getSuppressionList(args: GetSuppressionListArgs): $Outpu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Communication/emailServices/{emailServiceName}/domains/{domainName}/suppressionLists/{suppressionListName}/suppressionListAddresses/{suppressionListAddressName}`.
  *
  * @example
- * const x = new SuppressionListAddress("name", { resourceGroupName: "...", emailServiceName: "...", domainName: "...", suppressionListName: "...", email: ... });
+ * const suppressionListAddress = new SuppressionListAddress("suppressionListAddress", { resourceGroupName: "...", emailServiceName: "...", domainName: "...", suppressionListName: "...", email: "..." });
  */
 export declare class SuppressionListAddress extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Community/communityTrainings/{communityTrainingName}`.
  *
  * @example
- * const x = new CommunityTraining("name", { resourceGroupName: "...", portalName: ..., portalAdminEmailAddress: ..., portalOwnerOrganizationName: ..., portalOwnerEmailAddress: ..., identityConfiguration: ..., zoneRedundancyEnabled: ..., disasterRecoveryEnabled: ... });
+ * const communityTraining = new CommunityTraining("communityTraining", { resourceGroupName: "...", portalName: "...", portalAdminEmailAddress: "...", portalOwnerOrganizationName: "...", portalOwnerEmailAddress: "...", identityConfiguration: {}, zoneRedundancyEnabled: true, disasterRecoveryEnabled: true });
  */
 export declare class CommunityTraining extends $CustomResource {
   /** The resource group's name. */

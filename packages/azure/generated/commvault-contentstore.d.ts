@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Commvault.ContentStore/cloudAccounts/{cloudAccountName}`.
  *
  * @example
- * const x = new CloudAccount("name", { resourceGroupName: "...", marketplace: ..., user: ... });
+ * const cloudAccount = new CloudAccount("cloudAccount", { resourceGroupName: "...", marketplace: {}, user: {} });
  */
 export declare class CloudAccount extends $CustomResource {
   /** The resource group's name. */
@@ -101,7 +101,7 @@ export declare function getCloudAccount(args: GetCloudAccountArgs): $Output<Clou
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Commvault.ContentStore/cloudAccounts/{cloudAccountName}/plans/{planName}`.
  *
  * @example
- * const x = new Plan("name", { resourceGroupName: "...", cloudAccountName: "...", storagePlans: ... });
+ * const plan = new Plan("plan", { resourceGroupName: "...", cloudAccountName: "...", storagePlans: [] });
  */
 export declare class Plan extends $CustomResource {
   /** The resource group's name. */
@@ -187,7 +187,7 @@ export declare function getPlan(args: GetPlanArgs): $Output<PlanState | undefine
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Commvault.ContentStore/cloudAccounts/{cloudAccountName}/protectionGroups/{protectionGroupName}`.
  *
  * @example
- * const x = new ProtectionGroup("name", { resourceGroupName: "...", cloudAccountName: "...", dataSourceType: ..., plan: ..., resources: ... });
+ * const protectionGroup = new ProtectionGroup("protectionGroup", { resourceGroupName: "...", cloudAccountName: "...", dataSourceType: "AzureVM", plan: "...", resources: {} });
  */
 export declare class ProtectionGroup extends $CustomResource {
   /** The resource group's name. */
@@ -312,7 +312,7 @@ export declare function getProtectedItem(args: GetProtectedItemArgs): $Output<Pr
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Commvault.ContentStore/cloudAccounts/{cloudAccountName}/roleMappings/{roleMappingName}`.
  *
  * @example
- * const x = new RoleMapping("name", { resourceGroupName: "...", cloudAccountName: "..." });
+ * const roleMapping = new RoleMapping("roleMapping", { resourceGroupName: "...", cloudAccountName: "..." });
  */
 export declare class RoleMapping extends $CustomResource {
   /** The resource group's name. */
@@ -383,7 +383,7 @@ export declare function getRoleMapping(args: GetRoleMappingArgs): $Output<RoleMa
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Commvault.ContentStore/cloudAccounts/{cloudAccountName}/storages/{storageName}`.
  *
  * @example
- * const x = new Storage("name", { resourceGroupName: "...", cloudAccountName: "...", storageType: ..., vendor: ..., class: ... });
+ * const storage = new Storage("storage", { resourceGroupName: "...", cloudAccountName: "...", storageType: "Air_Gap_Protect", vendor: "Azure_Blob_Storage", class: "COLD" });
  */
 export declare class Storage extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/providers/Microsoft.Compute.Admin/locations/{location}/artifactTypes/{artifactTypeName}/publishers/{publisherName}/offers/{offerName}/skus/{skuName}/versions/{versionName}`.
  *
  * @example
- * const x = new SkuVersion("name", { location: "...", artifactTypeName: "...", publisherName: "...", offerName: "...", skuName: "..." });
+ * const skuVersion = new SkuVersion("skuVersion", { location: "...", artifactTypeName: "...", publisherName: "...", offerName: "...", skuName: "..." });
  */
 export declare class SkuVersion extends $CustomResource {
   /** The parent's name (location). */
@@ -107,7 +107,7 @@ export declare function getSkuVersion(args: GetSkuVersionArgs): $Output<SkuVersi
  * Id: `/subscriptions/{subscriptionId}/providers/Microsoft.Compute.Admin/locations/{location}/artifactTypes/{artifactTypeName}/publishers/{publisherName}/types/{typeName}/versions/{versionName}`.
  *
  * @example
- * const x = new Version("name", { location: "...", artifactTypeName: "...", publisherName: "...", typeName: "..." });
+ * const version = new Version("version", { location: "...", artifactTypeName: "...", publisherName: "...", typeName: "..." });
  */
 export declare class Version extends $CustomResource {
   /** The parent's name (location). */
@@ -244,7 +244,7 @@ export declare function getComputeScaleUnit(args: GetComputeScaleUnitArgs): $Out
  * Id: `/subscriptions/{subscriptionId}/providers/Microsoft.Compute.Admin/locations/{location}/diskmigrationjobs/{diskmigrationjobName}`.
  *
  * @example
- * const x = new Diskmigrationjob("name", { location: "..." });
+ * const diskmigrationjob = new Diskmigrationjob("diskmigrationjob", { location: "..." });
  */
 export declare class Diskmigrationjob extends $CustomResource {
   /** The parent's name (location). */
@@ -375,7 +375,7 @@ export declare function getFeature(args: GetFeatureArgs): $Output<FeatureState |
  * Id: `/subscriptions/{subscriptionId}/providers/Microsoft.Compute.Admin/locations/{location}/quotas/{quotaName}`.
  *
  * @example
- * const x = new Quota("name", { location: "..." });
+ * const quota = new Quota("quota", { location: "..." });
  */
 export declare class Quota extends $CustomResource {
   /** The parent's name (location). */

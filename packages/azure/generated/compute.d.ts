@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Compute/availabilitySets/{availabilitySetName}`.
  *
  * @example
- * const x = new AvailabilitySet("name", { resourceGroupName: "..." });
+ * const availabilitySet = new AvailabilitySet("availabilitySet", { resourceGroupName: "..." });
  */
 export declare class AvailabilitySet extends $CustomResource {
   /** The resource group's name. */
@@ -112,7 +112,7 @@ export declare function getAvailabilitySet(args: GetAvailabilitySetArgs): $Outpu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Compute/capacityReservationGroups/{capacityReservationGroupName}`.
  *
  * @example
- * const x = new CapacityReservationGroup("name", { resourceGroupName: "..." });
+ * const capacityReservationGroup = new CapacityReservationGroup("capacityReservationGroup", { resourceGroupName: "..." });
  */
 export declare class CapacityReservationGroup extends $CustomResource {
   /** The resource group's name. */
@@ -203,7 +203,7 @@ export declare function getCapacityReservationGroup(args: GetCapacityReservation
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Compute/capacityReservationGroups/{capacityReservationGroupName}/capacityReservations/{capacityReservationName}`.
  *
  * @example
- * const x = new CapacityReservation("name", { resourceGroupName: "...", capacityReservationGroupName: "...", sku: ... });
+ * const capacityReservation = new CapacityReservation("capacityReservation", { resourceGroupName: "...", capacityReservationGroupName: "...", sku: {} });
  */
 export declare class CapacityReservation extends $CustomResource {
   /** The resource group's name. */
@@ -418,7 +418,7 @@ export declare function getPublicipaddress(args: GetPublicipaddressArgs): $Outpu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Compute/hostGroups/{hostGroupName}`.
  *
  * @example
- * const x = new HostGroup("name", { resourceGroupName: "...", platformFaultDomainCount: ... });
+ * const hostGroup = new HostGroup("hostGroup", { resourceGroupName: "...", platformFaultDomainCount: 1 });
  */
 export declare class HostGroup extends $CustomResource {
   /** The resource group's name. */
@@ -511,7 +511,7 @@ export declare function getHostGroup(args: GetHostGroupArgs): $Output<HostGroupS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Compute/hostGroups/{hostGroupName}/hosts/{hostName}`.
  *
  * @example
- * const x = new Host("name", { resourceGroupName: "...", hostGroupName: "...", sku: ... });
+ * const host = new Host("host", { resourceGroupName: "...", hostGroupName: "...", sku: {} });
  */
 export declare class Host extends $CustomResource {
   /** The resource group's name. */
@@ -622,7 +622,7 @@ export declare function getHost(args: GetHostArgs): $Output<HostState | undefine
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Compute/images/{imageName}`.
  *
  * @example
- * const x = new Image("name", { resourceGroupName: "..." });
+ * const image = new Image("image", { resourceGroupName: "..." });
  */
 export declare class Image extends $CustomResource {
   /** The resource group's name. */
@@ -712,7 +712,7 @@ export declare function getImage(args: GetImageArgs): $Output<ImageState | undef
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Compute/interconnectBlocks/{interconnectBlockName}`.
  *
  * @example
- * const x = new InterconnectBlock("name", { resourceGroupName: "...", sku: ..., interconnectGroup: ... });
+ * const interconnectBlock = new InterconnectBlock("interconnectBlock", { resourceGroupName: "...", sku: {}, interconnectGroup: {} });
  */
 export declare class InterconnectBlock extends $CustomResource {
   /** The resource group's name. */
@@ -905,7 +905,7 @@ export declare function getVersion(args: GetVersionArgs): $Output<VersionState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Compute/proximityPlacementGroups/{proximityPlacementGroupName}`.
  *
  * @example
- * const x = new ProximityPlacementGroup("name", { resourceGroupName: "..." });
+ * const proximityPlacementGroup = new ProximityPlacementGroup("proximityPlacementGroup", { resourceGroupName: "..." });
  */
 export declare class ProximityPlacementGroup extends $CustomResource {
   /** The resource group's name. */
@@ -1001,7 +1001,7 @@ export declare function getProximityPlacementGroup(args: GetProximityPlacementGr
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Compute/restorePointCollections/{restorePointCollectionName}`.
  *
  * @example
- * const x = new RestorePointCollection("name", { resourceGroupName: "..." });
+ * const restorePointCollection = new RestorePointCollection("restorePointCollection", { resourceGroupName: "..." });
  */
 export declare class RestorePointCollection extends $CustomResource {
   /** The resource group's name. */
@@ -1087,7 +1087,7 @@ export declare function getRestorePointCollection(args: GetRestorePointCollectio
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Compute/restorePointCollections/{restorePointCollectionName}/restorePoints/{restorePointName}`.
  *
  * @example
- * const x = new RestorePoint("name", { resourceGroupName: "...", restorePointCollectionName: "..." });
+ * const restorePoint = new RestorePoint("restorePoint", { resourceGroupName: "...", restorePointCollectionName: "..." });
  */
 export declare class RestorePoint extends $CustomResource {
   /** The resource group's name. */
@@ -1186,7 +1186,7 @@ export declare function getRestorePoint(args: GetRestorePointArgs): $Output<Rest
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Compute/sshPublicKeys/{sshPublicKeyName}`.
  *
  * @example
- * const x = new SshPublicKey("name", { resourceGroupName: "..." });
+ * const sshPublicKey = new SshPublicKey("sshPublicKey", { resourceGroupName: "..." });
  */
 export declare class SshPublicKey extends $CustomResource {
   /** The resource group's name. */
@@ -1258,7 +1258,7 @@ export declare function getSshPublicKey(args: GetSshPublicKeyArgs): $Output<SshP
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Compute/virtualMachines/{virtualMachineName}`.
  *
  * @example
- * const x = new VirtualMachine("name", { resourceGroupName: "..." });
+ * const virtualMachine = new VirtualMachine("virtualMachine", { resourceGroupName: "..." });
  */
 export declare class VirtualMachine extends $CustomResource {
   /** The resource group's name. */
@@ -1496,7 +1496,7 @@ export declare function getVirtualMachine(args: GetVirtualMachineArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Compute/virtualMachines/{virtualMachineName}/diagnosticRunCommands/{diagnosticRunCommandName}`.
  *
  * @example
- * const x = new DiagnosticRunCommand("name", { resourceGroupName: "...", virtualMachineName: "..." });
+ * const diagnosticRunCommand = new DiagnosticRunCommand("diagnosticRunCommand", { resourceGroupName: "...", virtualMachineName: "..." });
  */
 export declare class DiagnosticRunCommand extends $CustomResource {
   /** The resource group's name. */
@@ -1635,7 +1635,7 @@ export declare function getDiagnosticRunCommand(args: GetDiagnosticRunCommandArg
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Compute/virtualMachines/{virtualMachineName}/extensions/{extensionName}`.
  *
  * @example
- * const x = new VirtualMachineExtension("name", { resourceGroupName: "...", virtualMachineName: "..." });
+ * const virtualMachineExtension = new VirtualMachineExtension("virtualMachineExtension", { resourceGroupName: "...", virtualMachineName: "..." });
  */
 export declare class VirtualMachineExtension extends $CustomResource {
   /** The resource group's name. */
@@ -1768,7 +1768,7 @@ export declare function getVirtualMachineExtension(args: GetVirtualMachineExtens
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Compute/virtualMachines/{virtualMachineName}/runCommands/{runCommandName}`.
  *
  * @example
- * const x = new RunCommand("name", { resourceGroupName: "...", virtualMachineName: "..." });
+ * const runCommand = new RunCommand("runCommand", { resourceGroupName: "...", virtualMachineName: "..." });
  */
 export declare class RunCommand extends $CustomResource {
   /** The resource group's name. */
@@ -1907,7 +1907,7 @@ export declare function getRunCommand(args: GetRunCommandArgs): $Output<RunComma
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Compute/virtualMachineScaleSets/{virtualMachineScaleSetName}`.
  *
  * @example
- * const x = new VirtualMachineScaleSet("name", { resourceGroupName: "..." });
+ * const virtualMachineScaleSet = new VirtualMachineScaleSet("virtualMachineScaleSet", { resourceGroupName: "..." });
  */
 export declare class VirtualMachineScaleSet extends $CustomResource {
   /** The resource group's name. */
@@ -2131,7 +2131,7 @@ export declare function getVirtualMachineScaleSet(args: GetVirtualMachineScaleSe
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Compute/virtualMachineScaleSets/{virtualMachineScaleSetName}/extensions/{extensionName}`.
  *
  * @example
- * const x = new VirtualMachineScaleSetExtension("name", { resourceGroupName: "...", virtualMachineScaleSetName: "..." });
+ * const virtualMachineScaleSetExtension = new VirtualMachineScaleSetExtension("virtualMachineScaleSetExtension", { resourceGroupName: "...", virtualMachineScaleSetName: "..." });
  */
 export declare class VirtualMachineScaleSetExtension extends $CustomResource {
   /** The resource group's name. */
@@ -2309,7 +2309,7 @@ export declare function getRollingUpgrade(args: GetRollingUpgradeArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Compute/virtualMachineScaleSets/{virtualMachineScaleSetName}/virtualMachines/{virtualMachineName}`.
  *
  * @example
- * const x = new VirtualMachineScaleSetVirtualMachine("name", { resourceGroupName: "...", virtualMachineScaleSetName: "..." });
+ * const virtualMachineScaleSetVirtualMachine = new VirtualMachineScaleSetVirtualMachine("virtualMachineScaleSetVirtualMachine", { resourceGroupName: "...", virtualMachineScaleSetName: "..." });
  */
 export declare class VirtualMachineScaleSetVirtualMachine extends $CustomResource {
   /** The resource group's name. */
@@ -2503,7 +2503,7 @@ export declare function getVirtualMachineScaleSetVirtualMachine(args: GetVirtual
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Compute/virtualMachineScaleSets/{virtualMachineScaleSetName}/virtualMachines/{virtualMachineName}/diagnosticRunCommands/{diagnosticRunCommandName}`.
  *
  * @example
- * const x = new VirtualMachineDiagnosticRunCommand("name", { resourceGroupName: "...", virtualMachineScaleSetName: "...", virtualMachineName: "..." });
+ * const virtualMachineDiagnosticRunCommand = new VirtualMachineDiagnosticRunCommand("virtualMachineDiagnosticRunCommand", { resourceGroupName: "...", virtualMachineScaleSetName: "...", virtualMachineName: "..." });
  */
 export declare class VirtualMachineDiagnosticRunCommand extends $CustomResource {
   /** The resource group's name. */
@@ -2648,7 +2648,7 @@ export declare function getVirtualMachineDiagnosticRunCommand(args: GetVirtualMa
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Compute/virtualMachineScaleSets/{virtualMachineScaleSetName}/virtualMachines/{virtualMachineName}/extensions/{extensionName}`.
  *
  * @example
- * const x = new VirtualMachineScaleSetVirtualMachineExtension("name", { resourceGroupName: "...", virtualMachineScaleSetName: "...", virtualMachineName: "..." });
+ * const virtualMachineScaleSetVirtualMachineExtension = new VirtualMachineScaleSetVirtualMachineExtension("virtualMachineScaleSetVirtualMachineExtension", { resourceGroupName: "...", virtualMachineScaleSetName: "...", virtualMachineName: "..." });
  */
 export declare class VirtualMachineScaleSetVirtualMachineExtension extends $CustomResource {
   /** The resource group's name. */
@@ -2779,7 +2779,7 @@ export declare function getVirtualMachineScaleSetVirtualMachineExtension(args: G
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Compute/virtualMachineScaleSets/{virtualMachineScaleSetName}/virtualMachines/{virtualMachineName}/runCommands/{runCommandName}`.
  *
  * @example
- * const x = new VirtualMachineRunCommand("name", { resourceGroupName: "...", virtualMachineScaleSetName: "...", virtualMachineName: "..." });
+ * const virtualMachineRunCommand = new VirtualMachineRunCommand("virtualMachineRunCommand", { resourceGroupName: "...", virtualMachineScaleSetName: "...", virtualMachineName: "..." });
  */
 export declare class VirtualMachineRunCommand extends $CustomResource {
   /** The resource group's name. */

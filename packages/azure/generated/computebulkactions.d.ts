@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ComputeBulkActions/locations/{location}/launchBulkInstancesOperations/{launchBulkInstancesOperationName}`.
  *
  * @example
- * const x = new LaunchBulkInstancesOperation("name", { resourceGroupName: "...", location: "...", capacity: ..., priorityProfile: ..., computeProfile: ... });
+ * const launchBulkInstancesOperation = new LaunchBulkInstancesOperation("launchBulkInstancesOperation", { resourceGroupName: "...", location: "...", capacity: 1, priorityProfile: {}, computeProfile: {} });
  */
 export declare class LaunchBulkInstancesOperation extends $CustomResource {
   /** The resource group's name. */

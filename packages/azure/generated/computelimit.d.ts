@@ -34,7 +34,7 @@ export declare function getFeature(args: GetFeatureArgs): $Output<FeatureState |
  * Id: `/subscriptions/{subscriptionId}/providers/Microsoft.ComputeLimit/locations/{location}/guestSubscriptions/{guestSubscriptionName}`.
  *
  * @example
- * const x = new GuestSubscription("name", { location: "..." });
+ * const guestSubscription = new GuestSubscription("guestSubscription", { location: "..." });
  */
 export declare class GuestSubscription extends $CustomResource {
   /** The parent's name (location). */
@@ -94,7 +94,7 @@ export declare function getGuestSubscription(args: GetGuestSubscriptionArgs): $O
  * Id: `/subscriptions/{subscriptionId}/providers/Microsoft.ComputeLimit/locations/{location}/sharedLimitCaps/{sharedLimitCapName}`.
  *
  * @example
- * const x = new SharedLimitCap("name", { location: "...", isBoundedCap: ... });
+ * const sharedLimitCap = new SharedLimitCap("sharedLimitCap", { location: "...", isBoundedCap: true });
  */
 export declare class SharedLimitCap extends $CustomResource {
   /** The parent's name (location). */
@@ -200,7 +200,7 @@ export declare function getSharedLimitCap(args: GetSharedLimitCapArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/providers/Microsoft.ComputeLimit/locations/{location}/sharedLimitCaps/{sharedLimitCapName}/memberCapOverrides/{memberCapOverrideName}`.
  *
  * @example
- * const x = new MemberCapOverride("name", { location: "...", sharedLimitCapName: "...", cap: ... });
+ * const memberCapOverride = new MemberCapOverride("memberCapOverride", { location: "...", sharedLimitCapName: "...", cap: 0 });
  */
 export declare class MemberCapOverride extends $CustomResource {
   /** The parent's name (location). */
@@ -271,7 +271,7 @@ export declare function getMemberCapOverride(args: GetMemberCapOverrideArgs): $O
  * Id: `/subscriptions/{subscriptionId}/providers/Microsoft.ComputeLimit/locations/{location}/sharedLimits/{sharedLimitName}`.
  *
  * @example
- * const x = new SharedLimit("name", { location: "..." });
+ * const sharedLimit = new SharedLimit("sharedLimit", { location: "..." });
  */
 export declare class SharedLimit extends $CustomResource {
   /** The parent's name (location). */
@@ -340,7 +340,7 @@ export declare function getSharedLimit(args: GetSharedLimitArgs): $Output<Shared
  * Id: `/subscriptions/{subscriptionId}/providers/Microsoft.ComputeLimit/locations/{location}/trustedHostSubscriptions/{trustedHostSubscriptionName}`.
  *
  * @example
- * const x = new TrustedHostSubscription("name", { location: "..." });
+ * const trustedHostSubscription = new TrustedHostSubscription("trustedHostSubscription", { location: "..." });
  */
 export declare class TrustedHostSubscription extends $CustomResource {
   /** The parent's name (location). */

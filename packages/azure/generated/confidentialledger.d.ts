@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ConfidentialLedger/ledgers/{ledgerName}`.
  *
  * @example
- * const x = new Ledger("name", { resourceGroupName: "..." });
+ * const ledger = new Ledger("ledger", { resourceGroupName: "..." });
  */
 export declare class Ledger extends $CustomResource {
   /** The resource group's name. */

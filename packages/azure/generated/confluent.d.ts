@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/providers/Microsoft.Confluent/agreements/{agreementName}`.
  *
  * @example
- * const x = new Agreement("name", {  });
+ * const agreement = new Agreement("agreement", {  });
  */
 export declare class Agreement extends $CustomResource {
   /** The name; always `default`. */
@@ -100,7 +100,7 @@ export declare function getAgreement(args: GetAgreementArgs): $Output<AgreementS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Confluent/organizations/{organizationName}`.
  *
  * @example
- * const x = new Organization("name", { resourceGroupName: "...", offerDetail: ..., userDetail: ... });
+ * const organization = new Organization("organization", { resourceGroupName: "...", offerDetail: {}, userDetail: {} });
  */
 export declare class Organization extends $CustomResource {
   /** The resource group's name. */
@@ -194,7 +194,7 @@ export declare function getOrganization(args: GetOrganizationArgs): $Output<Orga
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Confluent/organizations/{organizationName}/environments/{environmentName}`.
  *
  * @example
- * const x = new Environment("name", { resourceGroupName: "...", organizationName: "..." });
+ * const environment = new Environment("environment", { resourceGroupName: "...", organizationName: "..." });
  */
 export declare class Environment extends $CustomResource {
   /** The resource group's name. */
@@ -272,7 +272,7 @@ export declare function getEnvironment(args: GetEnvironmentArgs): $Output<Enviro
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Confluent/organizations/{organizationName}/environments/{environmentName}/clusters/{clusterName}`.
  *
  * @example
- * const x = new Cluster("name", { resourceGroupName: "...", organizationName: "...", environmentName: "..." });
+ * const cluster = new Cluster("cluster", { resourceGroupName: "...", organizationName: "...", environmentName: "..." });
  */
 export declare class Cluster extends $CustomResource {
   /** The resource group's name. */
@@ -361,7 +361,7 @@ export declare function getCluster(args: GetClusterArgs): $Output<ClusterState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Confluent/organizations/{organizationName}/environments/{environmentName}/clusters/{clusterName}/connectors/{connectorName}`.
  *
  * @example
- * const x = new Connector("name", { resourceGroupName: "...", organizationName: "...", environmentName: "...", clusterName: "..." });
+ * const connector = new Connector("connector", { resourceGroupName: "...", organizationName: "...", environmentName: "...", clusterName: "..." });
  */
 export declare class Connector extends $CustomResource {
   /** The resource group's name. */
@@ -451,7 +451,7 @@ export declare function getConnector(args: GetConnectorArgs): $Output<ConnectorS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Confluent/organizations/{organizationName}/environments/{environmentName}/clusters/{clusterName}/topics/{topicName}`.
  *
  * @example
- * const x = new Topic("name", { resourceGroupName: "...", organizationName: "...", environmentName: "...", clusterName: "..." });
+ * const topic = new Topic("topic", { resourceGroupName: "...", organizationName: "...", environmentName: "...", clusterName: "..." });
  */
 export declare class Topic extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ConnectedCache/enterpriseMccCustomers/{enterpriseMccCustomerName}`.
  *
  * @example
- * const x = new EnterpriseMccCustomer("name", { resourceGroupName: "..." });
+ * const enterpriseMccCustomer = new EnterpriseMccCustomer("enterpriseMccCustomer", { resourceGroupName: "..." });
  */
 export declare class EnterpriseMccCustomer extends $CustomResource {
   /** The resource group's name. */
@@ -104,7 +104,7 @@ export declare function getEnterpriseMccCustomer(args: GetEnterpriseMccCustomerA
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ConnectedCache/enterpriseMccCustomers/{enterpriseMccCustomerName}/enterpriseMccCacheNodes/{enterpriseMccCacheNodeName}`.
  *
  * @example
- * const x = new EnterpriseMccCacheNode("name", { resourceGroupName: "...", enterpriseMccCustomerName: "..." });
+ * const enterpriseMccCacheNode = new EnterpriseMccCacheNode("enterpriseMccCacheNode", { resourceGroupName: "...", enterpriseMccCustomerName: "..." });
  */
 export declare class EnterpriseMccCacheNode extends $CustomResource {
   /** The resource group's name. */
@@ -213,7 +213,7 @@ export declare function getEnterpriseMccCacheNode(args: GetEnterpriseMccCacheNod
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ConnectedCache/ispCustomers/{ispCustomerName}`.
  *
  * @example
- * const x = new IspCustomer("name", { resourceGroupName: "..." });
+ * const ispCustomer = new IspCustomer("ispCustomer", { resourceGroupName: "..." });
  */
 export declare class IspCustomer extends $CustomResource {
   /** The resource group's name. */
@@ -308,7 +308,7 @@ export declare function getIspCustomer(args: GetIspCustomerArgs): $Output<IspCus
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ConnectedCache/ispCustomers/{ispCustomerName}/ispCacheNodes/{ispCacheNodeName}`.
  *
  * @example
- * const x = new IspCacheNode("name", { resourceGroupName: "...", ispCustomerName: "..." });
+ * const ispCacheNode = new IspCacheNode("ispCacheNode", { resourceGroupName: "...", ispCustomerName: "..." });
  */
 export declare class IspCacheNode extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ConnectedVMwarevSphere/clusters/{clusterName}`.
  *
  * @example
- * const x = new Cluster("name", { resourceGroupName: "..." });
+ * const cluster = new Cluster("cluster", { resourceGroupName: "..." });
  */
 export declare class Cluster extends $CustomResource {
   /** The resource group's name. */
@@ -134,7 +134,7 @@ export declare function getCluster(args: GetClusterArgs): $Output<ClusterState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ConnectedVMwarevSphere/datastores/{datastoreName}`.
  *
  * @example
- * const x = new Datastore("name", { resourceGroupName: "..." });
+ * const datastore = new Datastore("datastore", { resourceGroupName: "..." });
  */
 export declare class Datastore extends $CustomResource {
   /** The resource group's name. */
@@ -247,7 +247,7 @@ export declare function getDatastore(args: GetDatastoreArgs): $Output<DatastoreS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ConnectedVMwarevSphere/hosts/{hostName}`.
  *
  * @example
- * const x = new Host("name", { resourceGroupName: "..." });
+ * const host = new Host("host", { resourceGroupName: "..." });
  */
 export declare class Host extends $CustomResource {
   /** The resource group's name. */
@@ -372,7 +372,7 @@ export declare function getHost(args: GetHostArgs): $Output<HostState | undefine
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ConnectedVMwarevSphere/resourcePools/{resourcePoolName}`.
  *
  * @example
- * const x = new ResourcePool("name", { resourceGroupName: "..." });
+ * const resourcePool = new ResourcePool("resourcePool", { resourceGroupName: "..." });
  */
 export declare class ResourcePool extends $CustomResource {
   /** The resource group's name. */
@@ -533,7 +533,7 @@ export declare function getResourcePool(args: GetResourcePoolArgs): $Output<Reso
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ConnectedVMwarevSphere/vcenters/{vcenterName}`.
  *
  * @example
- * const x = new Vcenter("name", { resourceGroupName: "...", fqdn: ... });
+ * const vcenter = new Vcenter("vcenter", { resourceGroupName: "...", fqdn: "..." });
  */
 export declare class Vcenter extends $CustomResource {
   /** The resource group's name. */
@@ -646,7 +646,7 @@ export declare function getVcenter(args: GetVcenterArgs): $Output<VcenterState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ConnectedVMwarevSphere/vcenters/{vcenterName}/inventoryItems/{inventoryItemName}`.
  *
  * @example
- * const x = new InventoryItem("name", { resourceGroupName: "...", vcenterName: "..." });
+ * const inventoryItem = new InventoryItem("inventoryItem", { resourceGroupName: "...", vcenterName: "..." });
  */
 export declare class InventoryItem extends $CustomResource {
   /** The resource group's name. */
@@ -813,7 +813,7 @@ export declare function getInventoryItem(args: GetInventoryItemArgs): $Output<In
  * Id: `{scope}/providers/Microsoft.ConnectedVMwarevSphere/virtualMachineInstances/{virtualMachineInstanceName}`.
  *
  * @example
- * const x = new VirtualMachineInstance("name", { scope: "..." });
+ * const virtualMachineInstance = new VirtualMachineInstance("virtualMachineInstance", { scope: "..." });
  */
 export declare class VirtualMachineInstance extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -922,7 +922,7 @@ export declare function getVirtualMachineInstance(args: GetVirtualMachineInstanc
  * Id: `{scope}/providers/Microsoft.ConnectedVMwarevSphere/virtualMachineInstances/{virtualMachineInstanceName}/guestAgents/{guestAgentName}`.
  *
  * @example
- * const x = new GuestAgent("name", { scope: "..." });
+ * const guestAgent = new GuestAgent("guestAgent", { scope: "..." });
  */
 export declare class GuestAgent extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -1048,7 +1048,7 @@ export declare function getHybridIdentityMetadata(args: GetHybridIdentityMetadat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ConnectedVMwarevSphere/virtualMachineTemplates/{virtualMachineTemplateName}`.
  *
  * @example
- * const x = new VirtualMachineTemplate("name", { resourceGroupName: "..." });
+ * const virtualMachineTemplate = new VirtualMachineTemplate("virtualMachineTemplate", { resourceGroupName: "..." });
  */
 export declare class VirtualMachineTemplate extends $CustomResource {
   /** The resource group's name. */
@@ -1197,7 +1197,7 @@ export declare function getVirtualMachineTemplate(args: GetVirtualMachineTemplat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ConnectedVMwarevSphere/virtualNetworks/{virtualNetworkName}`.
  *
  * @example
- * const x = new VirtualNetwork("name", { resourceGroupName: "..." });
+ * const virtualNetwork = new VirtualNetwork("virtualNetwork", { resourceGroupName: "..." });
  */
 export declare class VirtualNetwork extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `{scope}/providers/Microsoft.Consumption/budgets/{budgetName}`.
  *
  * @example
- * const x = new Budget("name", { scope: "...", category: ..., amount: ..., timeGrain: ..., timePeriod: ... });
+ * const budget = new Budget("budget", { scope: "...", category: "Cost", amount: 1, timeGrain: "Monthly", timePeriod: {} });
  */
 export declare class Budget extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */

@@ -10,7 +10,7 @@ export { ContainerGroup, type ContainerGroupArgs } from "../src/container-group.
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ContainerInstance/containerGroupProfiles/{containerGroupProfileName}`.
  *
  * @example
- * const x = new ContainerGroupProfile("name", { resourceGroupName: "...", containers: ..., osType: ... });
+ * const containerGroupProfile = new ContainerGroupProfile("containerGroupProfile", { resourceGroupName: "...", containers: [], osType: "Windows" });
  */
 export declare class ContainerGroupProfile extends $CustomResource {
   /** The resource group's name. */
@@ -279,7 +279,7 @@ export declare function getContainerGroup(args: GetContainerGroupArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ContainerInstance/ngroups/{ngroupName}`.
  *
  * @example
- * const x = new Ngroup("name", { resourceGroupName: "..." });
+ * const ngroup = new Ngroup("ngroup", { resourceGroupName: "..." });
  */
 export declare class Ngroup extends $CustomResource {
   /** The resource group's name. */
@@ -379,7 +379,7 @@ export declare function getNgroup(args: GetNgroupArgs): $Output<NgroupState | un
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ContainerInstance/sandboxGroups/{sandboxGroupName}`.
  *
  * @example
- * const x = new SandboxGroup("name", { resourceGroupName: "..." });
+ * const sandboxGroup = new SandboxGroup("sandboxGroup", { resourceGroupName: "..." });
  */
 export declare class SandboxGroup extends $CustomResource {
   /** The resource group's name. */

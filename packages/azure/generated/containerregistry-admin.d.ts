@@ -34,7 +34,7 @@ export declare function getCapacity(args: GetCapacityArgs): $Output<CapacityStat
  * Id: `/subscriptions/{subscriptionId}/providers/Microsoft.ContainerRegistry.Admin/locations/{location}/configurations/{configurationName}`.
  *
  * @example
- * const x = new Configuration("name", { location: "...", maximumCapacityInGiB: ... });
+ * const configuration = new Configuration("configuration", { location: "...", maximumCapacityInGiB: 1 });
  */
 export declare class Configuration extends $CustomResource {
   /** The parent's name (location). */
@@ -93,7 +93,7 @@ export declare function getConfiguration(args: GetConfigurationArgs): $Output<Co
  * Id: `/subscriptions/{subscriptionId}/providers/Microsoft.ContainerRegistry.Admin/locations/{location}/quotas/{quotaName}`.
  *
  * @example
- * const x = new Quota("name", { location: "..." });
+ * const quota = new Quota("quota", { location: "..." });
  */
 export declare class Quota extends $CustomResource {
   /** The parent's name (location). */

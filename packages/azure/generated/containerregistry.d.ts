@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ContainerRegistry/registries/{registryName}`.
  *
  * @example
- * const x = new Registry("name", { resourceGroupName: "...", sku: ... });
+ * const registry = new Registry("registry", { resourceGroupName: "...", sku: {} });
  */
 export declare class Registry extends $CustomResource {
   /** The resource group's name. */
@@ -159,7 +159,7 @@ export declare function getRegistry(args: GetRegistryArgs): $Output<RegistryStat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ContainerRegistry/registries/{registryName}/cacheRules/{cacheRuleName}`.
  *
  * @example
- * const x = new CacheRule("name", { resourceGroupName: "...", registryName: "..." });
+ * const cacheRule = new CacheRule("cacheRule", { resourceGroupName: "...", registryName: "..." });
  */
 export declare class CacheRule extends $CustomResource {
   /** The resource group's name. */
@@ -249,7 +249,7 @@ export declare function getCacheRule(args: GetCacheRuleArgs): $Output<CacheRuleS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ContainerRegistry/registries/{registryName}/connectedRegistries/{connectedRegistryName}`.
  *
  * @example
- * const x = new ConnectedRegistry("name", { resourceGroupName: "...", registryName: "...", mode: ..., parent: ... });
+ * const connectedRegistry = new ConnectedRegistry("connectedRegistry", { resourceGroupName: "...", registryName: "...", mode: "ReadWrite", parent: {} });
  */
 export declare class ConnectedRegistry extends $CustomResource {
   /** The resource group's name. */
@@ -365,7 +365,7 @@ export declare function getConnectedRegistry(args: GetConnectedRegistryArgs): $O
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ContainerRegistry/registries/{registryName}/credentialSets/{credentialSetName}`.
  *
  * @example
- * const x = new CredentialSet("name", { resourceGroupName: "...", registryName: "..." });
+ * const credentialSet = new CredentialSet("credentialSet", { resourceGroupName: "...", registryName: "..." });
  */
 export declare class CredentialSet extends $CustomResource {
   /** The resource group's name. */
@@ -455,7 +455,7 @@ export declare function getCredentialSet(args: GetCredentialSetArgs): $Output<Cr
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ContainerRegistry/registries/{registryName}/privateEndpointConnections/{privateEndpointConnectionName}`.
  *
  * @example
- * const x = new PrivateEndpointConnection("name", { resourceGroupName: "...", registryName: "..." });
+ * const privateEndpointConnection = new PrivateEndpointConnection("privateEndpointConnection", { resourceGroupName: "...", registryName: "..." });
  */
 export declare class PrivateEndpointConnection extends $CustomResource {
   /** The resource group's name. */
@@ -559,7 +559,7 @@ export declare function getPrivateLinkResource(args: GetPrivateLinkResourceArgs)
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ContainerRegistry/registries/{registryName}/replications/{replicationName}`.
  *
  * @example
- * const x = new Replication("name", { resourceGroupName: "...", registryName: "..." });
+ * const replication = new Replication("replication", { resourceGroupName: "...", registryName: "..." });
  */
 export declare class Replication extends $CustomResource {
   /** The resource group's name. */
@@ -691,7 +691,7 @@ export declare function getRun(args: GetRunArgs): $Output<RunState | undefined>;
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ContainerRegistry/registries/{registryName}/scopeMaps/{scopeMapName}`.
  *
  * @example
- * const x = new ScopeMap("name", { resourceGroupName: "...", registryName: "...", actions: ... });
+ * const scopeMap = new ScopeMap("scopeMap", { resourceGroupName: "...", registryName: "...", actions: [] });
  */
 export declare class ScopeMap extends $CustomResource {
   /** The resource group's name. */
@@ -778,7 +778,7 @@ export declare function getScopeMap(args: GetScopeMapArgs): $Output<ScopeMapStat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ContainerRegistry/registries/{registryName}/tasks/{taskName}`.
  *
  * @example
- * const x = new Task("name", { resourceGroupName: "...", registryName: "...", platform: ..., step: ... });
+ * const task = new Task("task", { resourceGroupName: "...", registryName: "...", platform: {}, step: {} });
  */
 export declare class Task extends $CustomResource {
   /** The resource group's name. */
@@ -894,7 +894,7 @@ export declare function getTask(args: GetTaskArgs): $Output<TaskState | undefine
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ContainerRegistry/registries/{registryName}/tokens/{tokenName}`.
  *
  * @example
- * const x = new Token("name", { resourceGroupName: "...", registryName: "..." });
+ * const token = new Token("token", { resourceGroupName: "...", registryName: "..." });
  */
 export declare class Token extends $CustomResource {
   /** The resource group's name. */
@@ -978,7 +978,7 @@ export declare function getToken(args: GetTokenArgs): $Output<TokenState | undef
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ContainerRegistry/registries/{registryName}/webhooks/{webhookName}`.
  *
  * @example
- * const x = new Webhook("name", { resourceGroupName: "...", registryName: "...", serviceUri: ..., actions: ... });
+ * const webhook = new Webhook("webhook", { resourceGroupName: "...", registryName: "...", serviceUri: "...", actions: [] });
  */
 export declare class Webhook extends $CustomResource {
   /** The resource group's name. */

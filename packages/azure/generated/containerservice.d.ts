@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ContainerService/aiManagers/{aiManagerName}`.
  *
  * @example
- * const x = new AiManager("name", { resourceGroupName: "..." });
+ * const aiManager = new AiManager("aiManager", { resourceGroupName: "..." });
  */
 export declare class AiManager extends $CustomResource {
   /** The resource group's name. */
@@ -100,7 +100,7 @@ export declare function getAiManager(args: GetAiManagerArgs): $Output<AiManagerS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ContainerService/aiManagers/{aiManagerName}/modelSources/{modelSourceName}`.
  *
  * @example
- * const x = new ModelSource("name", { resourceGroupName: "...", aiManagerName: "...", sourceType: ... });
+ * const modelSource = new ModelSource("modelSource", { resourceGroupName: "...", aiManagerName: "...", sourceType: "HuggingFace" });
  */
 export declare class ModelSource extends $CustomResource {
   /** The resource group's name. */
@@ -181,7 +181,7 @@ export declare function getModelSource(args: GetModelSourceArgs): $Output<ModelS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ContainerService/aiManagers/{aiManagerName}/namespaces/{namespaceName}`.
  *
  * @example
- * const x = new Namespace("name", { resourceGroupName: "...", aiManagerName: "..." });
+ * const namespace = new Namespace("namespace", { resourceGroupName: "...", aiManagerName: "..." });
  */
 export declare class Namespace extends $CustomResource {
   /** The resource group's name. */
@@ -260,7 +260,7 @@ export declare function getNamespace(args: GetNamespaceArgs): $Output<NamespaceS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ContainerService/aiManagers/{aiManagerName}/namespaces/{namespaceName}/modelDeployments/{modelDeploymentName}`.
  *
  * @example
- * const x = new ModelDeployment("name", { resourceGroupName: "...", aiManagerName: "...", namespaceName: "...", modelResourceId: ..., vmSize: ... });
+ * const modelDeployment = new ModelDeployment("modelDeployment", { resourceGroupName: "...", aiManagerName: "...", namespaceName: "...", modelResourceId: "...", vmSize: "..." });
  */
 export declare class ModelDeployment extends $CustomResource {
   /** The resource group's name. */
@@ -368,7 +368,7 @@ export declare function getModelDeployment(args: GetModelDeploymentArgs): $Outpu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ContainerService/containerServices/{containerServiceName}`.
  *
  * @example
- * const x = new ContainerService("name", { resourceGroupName: "...", masterProfile: ..., agentPoolProfiles: ..., linuxProfile: ... });
+ * const containerService = new ContainerService("containerService", { resourceGroupName: "...", masterProfile: {}, agentPoolProfiles: [], linuxProfile: {} });
  */
 export declare class ContainerService extends $CustomResource {
   /** The resource group's name. */
@@ -475,7 +475,7 @@ export declare function getContainerService(args: GetContainerServiceArgs): $Out
  * Id: `{scope}/providers/Microsoft.ContainerService/deploymentSafeguards/{deploymentSafeguardName}`.
  *
  * @example
- * const x = new DeploymentSafeguard("name", { scope: "...", level: ... });
+ * const deploymentSafeguard = new DeploymentSafeguard("deploymentSafeguard", { scope: "...", level: "Warn" });
  */
 export declare class DeploymentSafeguard extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -556,7 +556,7 @@ export declare function getDeploymentSafeguard(args: GetDeploymentSafeguardArgs)
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ContainerService/fleets/{fleetName}`.
  *
  * @example
- * const x = new Fleet("name", { resourceGroupName: "..." });
+ * const fleet = new Fleet("fleet", { resourceGroupName: "..." });
  */
 export declare class Fleet extends $CustomResource {
   /** The resource group's name. */
@@ -642,7 +642,7 @@ export declare function getFleet(args: GetFleetArgs): $Output<FleetState | undef
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ContainerService/fleets/{fleetName}/autoUpgradeProfiles/{autoUpgradeProfileName}`.
  *
  * @example
- * const x = new AutoUpgradeProfile("name", { resourceGroupName: "...", fleetName: "...", channel: ... });
+ * const autoUpgradeProfile = new AutoUpgradeProfile("autoUpgradeProfile", { resourceGroupName: "...", fleetName: "...", channel: "Stable" });
  */
 export declare class AutoUpgradeProfile extends $CustomResource {
   /** The resource group's name. */
@@ -809,7 +809,7 @@ export declare function getGate(args: GetGateArgs): $Output<GateState | undefine
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ContainerService/fleets/{fleetName}/managedNamespaces/{managedNamespaceName}`.
  *
  * @example
- * const x = new FleetManagedNamespace("name", { resourceGroupName: "...", fleetName: "...", adoptionPolicy: ..., deletePolicy: ... });
+ * const fleetManagedNamespace = new FleetManagedNamespace("fleetManagedNamespace", { resourceGroupName: "...", fleetName: "...", adoptionPolicy: "Never", deletePolicy: "Keep" });
  */
 export declare class FleetManagedNamespace extends $CustomResource {
   /** The resource group's name. */
@@ -914,7 +914,7 @@ export declare function getFleetManagedNamespace(args: GetFleetManagedNamespaceA
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ContainerService/fleets/{fleetName}/members/{memberName}`.
  *
  * @example
- * const x = new Member("name", { resourceGroupName: "...", fleetName: "...", clusterResourceId: ... });
+ * const member = new Member("member", { resourceGroupName: "...", fleetName: "...", clusterResourceId: "..." });
  */
 export declare class Member extends $CustomResource {
   /** The resource group's name. */
@@ -1001,7 +1001,7 @@ export declare function getMember(args: GetMemberArgs): $Output<MemberState | un
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ContainerService/fleets/{fleetName}/updateRuns/{updateRunName}`.
  *
  * @example
- * const x = new UpdateRun("name", { resourceGroupName: "...", fleetName: "...", managedClusterUpdate: ... });
+ * const updateRun = new UpdateRun("updateRun", { resourceGroupName: "...", fleetName: "...", managedClusterUpdate: {} });
  */
 export declare class UpdateRun extends $CustomResource {
   /** The resource group's name. */
@@ -1125,7 +1125,7 @@ export declare function getUpdateRun(args: GetUpdateRunArgs): $Output<UpdateRunS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ContainerService/fleets/{fleetName}/updateStrategies/{updateStrategyName}`.
  *
  * @example
- * const x = new UpdateStrategy("name", { resourceGroupName: "...", fleetName: "...", strategy: ... });
+ * const updateStrategy = new UpdateStrategy("updateStrategy", { resourceGroupName: "...", fleetName: "...", strategy: {} });
  */
 export declare class UpdateStrategy extends $CustomResource {
   /** The resource group's name. */
@@ -1249,7 +1249,7 @@ export declare function getMeshRevisionProfile(args: GetMeshRevisionProfileArgs)
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ContainerService/managedClusters/{managedClusterName}`.
  *
  * @example
- * const x = new ManagedCluster("name", { resourceGroupName: "..." });
+ * const managedCluster = new ManagedCluster("managedCluster", { resourceGroupName: "..." });
  */
 export declare class ManagedCluster extends $CustomResource {
   /** The resource group's name. */
@@ -1558,7 +1558,7 @@ export declare function getManagedCluster(args: GetManagedClusterArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ContainerService/managedClusters/{managedClusterName}/agentPools/{agentPoolName}`.
  *
  * @example
- * const x = new AgentPool("name", { resourceGroupName: "...", managedClusterName: "..." });
+ * const agentPool = new AgentPool("agentPool", { resourceGroupName: "...", managedClusterName: "..." });
  */
 export declare class AgentPool extends $CustomResource {
   /** The resource group's name. */
@@ -1955,7 +1955,7 @@ export declare function getAgentPoolUpgradeProfile(args: GetAgentPoolUpgradeProf
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ContainerService/managedClusters/{managedClusterName}/identityBindings/{identityBindingName}`.
  *
  * @example
- * const x = new IdentityBinding("name", { resourceGroupName: "...", managedClusterName: "...", managedIdentity: ... });
+ * const identityBinding = new IdentityBinding("identityBinding", { resourceGroupName: "...", managedClusterName: "...", managedIdentity: {} });
  */
 export declare class IdentityBinding extends $CustomResource {
   /** The resource group's name. */
@@ -2032,7 +2032,7 @@ export declare function getIdentityBinding(args: GetIdentityBindingArgs): $Outpu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ContainerService/managedClusters/{managedClusterName}/maintenanceConfigurations/{maintenanceConfigurationName}`.
  *
  * @example
- * const x = new MaintenanceConfiguration("name", { resourceGroupName: "...", managedClusterName: "..." });
+ * const maintenanceConfiguration = new MaintenanceConfiguration("maintenanceConfiguration", { resourceGroupName: "...", managedClusterName: "..." });
  */
 export declare class MaintenanceConfiguration extends $CustomResource {
   /** The resource group's name. */
@@ -2110,7 +2110,7 @@ export declare function getMaintenanceConfiguration(args: GetMaintenanceConfigur
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ContainerService/managedClusters/{managedClusterName}/managedNamespaces/{managedNamespaceName}`.
  *
  * @example
- * const x = new ManagedClusterManagedNamespace("name", { resourceGroupName: "...", managedClusterName: "..." });
+ * const managedClusterManagedNamespace = new ManagedClusterManagedNamespace("managedClusterManagedNamespace", { resourceGroupName: "...", managedClusterName: "..." });
  */
 export declare class ManagedClusterManagedNamespace extends $CustomResource {
   /** The resource group's name. */
@@ -2250,7 +2250,7 @@ export declare function getMeshUpgradeProfile(args: GetMeshUpgradeProfileArgs): 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ContainerService/managedClusters/{managedClusterName}/privateEndpointConnections/{privateEndpointConnectionName}`.
  *
  * @example
- * const x = new PrivateEndpointConnection("name", { resourceGroupName: "...", managedClusterName: "...", privateLinkServiceConnectionState: ... });
+ * const privateEndpointConnection = new PrivateEndpointConnection("privateEndpointConnection", { resourceGroupName: "...", managedClusterName: "...", privateLinkServiceConnectionState: {} });
  */
 export declare class PrivateEndpointConnection extends $CustomResource {
   /** The resource group's name. */
@@ -2326,7 +2326,7 @@ export declare function getPrivateEndpointConnection(args: GetPrivateEndpointCon
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ContainerService/managedClusters/{managedClusterName}/trustedAccessRoleBindings/{trustedAccessRoleBindingName}`.
  *
  * @example
- * const x = new TrustedAccessRoleBinding("name", { resourceGroupName: "...", managedClusterName: "...", sourceResourceId: ..., roles: ... });
+ * const trustedAccessRoleBinding = new TrustedAccessRoleBinding("trustedAccessRoleBinding", { resourceGroupName: "...", managedClusterName: "...", sourceResourceId: "...", roles: [] });
  */
 export declare class TrustedAccessRoleBinding extends $CustomResource {
   /** The resource group's name. */
@@ -2429,7 +2429,7 @@ export declare function getUpgradeProfile(args: GetUpgradeProfileArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ContainerService/nodeCustomizations/{nodeCustomizationName}`.
  *
  * @example
- * const x = new NodeCustomization("name", { resourceGroupName: "..." });
+ * const nodeCustomization = new NodeCustomization("nodeCustomization", { resourceGroupName: "..." });
  */
 export declare class NodeCustomization extends $CustomResource {
   /** The resource group's name. */
@@ -2560,7 +2560,7 @@ export declare function getNodeCustomizationVersion(args: GetNodeCustomizationVe
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ContainerService/preparedImageSpecifications/{preparedImageSpecificationName}`.
  *
  * @example
- * const x = new PreparedImageSpecification("name", { resourceGroupName: "..." });
+ * const preparedImageSpecification = new PreparedImageSpecification("preparedImageSpecification", { resourceGroupName: "..." });
  */
 export declare class PreparedImageSpecification extends $CustomResource {
   /** The resource group's name. */
@@ -2691,7 +2691,7 @@ export declare function getPreparedImageSpecificationVersion(args: GetPreparedIm
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ContainerService/snapshots/{snapshotName}`.
  *
  * @example
- * const x = new Snapshot("name", { resourceGroupName: "..." });
+ * const snapshot = new Snapshot("snapshot", { resourceGroupName: "..." });
  */
 export declare class Snapshot extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ContainerStorage/pools/{poolName}`.
  *
  * @example
- * const x = new Pool("name", { resourceGroupName: "...", poolType: ... });
+ * const pool = new Pool("pool", { resourceGroupName: "...", poolType: {} });
  */
 export declare class Pool extends $CustomResource {
   /** The resource group's name. */
@@ -107,7 +107,7 @@ export declare function getPool(args: GetPoolArgs): $Output<PoolState | undefine
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ContainerStorage/pools/{poolName}/snapshots/{snapshotName}`.
  *
  * @example
- * const x = new Snapshot("name", { resourceGroupName: "...", poolName: "...", source: ... });
+ * const snapshot = new Snapshot("snapshot", { resourceGroupName: "...", poolName: "...", source: "..." });
  */
 export declare class Snapshot extends $CustomResource {
   /** The resource group's name. */
@@ -181,7 +181,7 @@ export declare function getSnapshot(args: GetSnapshotArgs): $Output<SnapshotStat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ContainerStorage/pools/{poolName}/volumes/{volumeName}`.
  *
  * @example
- * const x = new Volume("name", { resourceGroupName: "...", poolName: "...", labels: ..., capacityGiB: ... });
+ * const volume = new Volume("volume", { resourceGroupName: "...", poolName: "...", labels: {}, capacityGiB: 1 });
  */
 export declare class Volume extends $CustomResource {
   /** The resource group's name. */

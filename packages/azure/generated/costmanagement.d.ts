@@ -44,7 +44,7 @@ export declare function getAlert(args: GetAlertArgs): $Output<AlertState | undef
  * Id: `{scope}/providers/Microsoft.CostManagement/budgets/{budgetName}`.
  *
  * @example
- * const x = new Budget("name", { scope: "...", category: ..., timeGrain: ..., timePeriod: ... });
+ * const budget = new Budget("budget", { scope: "...", category: "Cost", timeGrain: "Monthly", timePeriod: {} });
  */
 export declare class Budget extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -246,7 +246,7 @@ export declare function getBudget(args: GetBudgetArgs): $Output<BudgetState | un
  * Id: `{scope}/providers/Microsoft.CostManagement/costAllocationRules/{costAllocationRuleName}`.
  *
  * @example
- * const x = new CostAllocationRule("name", { scope: "...", details: ..., status: ... });
+ * const costAllocationRule = new CostAllocationRule("costAllocationRule", { scope: "...", details: {}, status: "NotActive" });
  */
 export declare class CostAllocationRule extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -324,7 +324,7 @@ export declare function getCostAllocationRule(args: GetCostAllocationRuleArgs): 
  * Id: `{scope}/providers/Microsoft.CostManagement/exports/{exportName}`.
  *
  * @example
- * const x = new Export("name", { scope: "...", deliveryInfo: ..., definition: ... });
+ * const export = new Export("export", { scope: "...", deliveryInfo: {}, definition: {} });
  */
 export declare class Export extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -447,7 +447,7 @@ export declare function getExport(args: GetExportArgs): $Output<ExportState | un
  * Id: `{scope}/providers/Microsoft.CostManagement/markupRules/{markupRuleName}`.
  *
  * @example
- * const x = new MarkupRule("name", { scope: "...", percentage: ..., startDate: ..., customerDetails: ... });
+ * const markupRule = new MarkupRule("markupRule", { scope: "...", percentage: 1, startDate: "...", customerDetails: {} });
  */
 export declare class MarkupRule extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -585,7 +585,7 @@ export declare function getOperationStatus(args: GetOperationStatusArgs): $Outpu
  * Id: `{scope}/providers/Microsoft.CostManagement/scheduledActions/{scheduledActionName}`.
  *
  * @example
- * const x = new ScheduledAction("name", { scope: "...", displayName: ..., notification: ..., schedule: ..., status: ..., viewId: ... });
+ * const scheduledAction = new ScheduledAction("scheduledAction", { scope: "...", displayName: "...", notification: {}, schedule: {}, status: "Enabled", viewId: "..." });
  */
 export declare class ScheduledAction extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -687,7 +687,7 @@ export declare function getScheduledAction(args: GetScheduledActionArgs): $Outpu
  * Id: `{scope}/providers/Microsoft.CostManagement/settings/{settingName}`.
  *
  * @example
- * const x = new Setting("name", { scope: "...", preferContainerTags: ... });
+ * const setting = new Setting("setting", { scope: "...", preferContainerTags: true });
  */
 export declare class Setting extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -748,7 +748,7 @@ export declare function getSetting(args: GetSettingArgs): $Output<SettingState |
  * Id: `{scope}/providers/Microsoft.CostManagement/views/{viewName}`.
  *
  * @example
- * const x = new View("name", { scope: "..." });
+ * const view = new View("view", { scope: "..." });
  */
 export declare class View extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */

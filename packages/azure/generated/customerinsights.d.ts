@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.CustomerInsights/hubs/{hubName}`.
  *
  * @example
- * const x = new Hub("name", { resourceGroupName: "..." });
+ * const hub = new Hub("hub", { resourceGroupName: "..." });
  */
 export declare class Hub extends $CustomResource {
   /** The resource group's name. */
@@ -92,7 +92,7 @@ export declare function getHub(args: GetHubArgs): $Output<HubState | undefined>;
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.CustomerInsights/hubs/{hubName}/authorizationPolicies/{authorizationPolicyName}`.
  *
  * @example
- * const x = new AuthorizationPolicy("name", { resourceGroupName: "...", hubName: "...", permissions: ... });
+ * const authorizationPolicy = new AuthorizationPolicy("authorizationPolicy", { resourceGroupName: "...", hubName: "...", permissions: [] });
  */
 export declare class AuthorizationPolicy extends $CustomResource {
   /** The resource group's name. */
@@ -170,7 +170,7 @@ export declare function getAuthorizationPolicy(args: GetAuthorizationPolicyArgs)
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.CustomerInsights/hubs/{hubName}/connectors/{connectorName}`.
  *
  * @example
- * const x = new Connector("name", { resourceGroupName: "...", hubName: "...", connectorType: ..., connectorProperties: ... });
+ * const connector = new Connector("connector", { resourceGroupName: "...", hubName: "...", connectorType: "None", connectorProperties: {} });
  */
 export declare class Connector extends $CustomResource {
   /** The resource group's name. */
@@ -270,7 +270,7 @@ export declare function getConnector(args: GetConnectorArgs): $Output<ConnectorS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.CustomerInsights/hubs/{hubName}/connectors/{connectorName}/mappings/{mappingName}`.
  *
  * @example
- * const x = new Mapping("name", { resourceGroupName: "...", hubName: "...", connectorName: "...", entityType: ..., entityTypeName: ..., mappingProperties: ... });
+ * const mapping = new Mapping("mapping", { resourceGroupName: "...", hubName: "...", connectorName: "...", entityType: "None", entityTypeName: "...", mappingProperties: {} });
  */
 export declare class Mapping extends $CustomResource {
   /** The resource group's name. */
@@ -390,7 +390,7 @@ export declare function getMapping(args: GetMappingArgs): $Output<MappingState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.CustomerInsights/hubs/{hubName}/interactions/{interactionName}`.
  *
  * @example
- * const x = new Interaction("name", { resourceGroupName: "...", hubName: "..." });
+ * const interaction = new Interaction("interaction", { resourceGroupName: "...", hubName: "..." });
  */
 export declare class Interaction extends $CustomResource {
   /** The resource group's name. */
@@ -557,7 +557,7 @@ export declare function getInteraction(args: GetInteractionArgs): $Output<Intera
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.CustomerInsights/hubs/{hubName}/kpi/{kpiName}`.
  *
  * @example
- * const x = new Kpi("name", { resourceGroupName: "...", hubName: "...", entityType: ..., entityTypeName: ..., calculationWindow: ..., function: ..., expression: ... });
+ * const kpi = new Kpi("kpi", { resourceGroupName: "...", hubName: "...", entityType: "None", entityTypeName: "...", calculationWindow: "Lifetime", function: "Sum", expression: "..." });
  */
 export declare class Kpi extends $CustomResource {
   /** The resource group's name. */
@@ -699,7 +699,7 @@ export declare function getKpi(args: GetKpiArgs): $Output<KpiState | undefined>;
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.CustomerInsights/hubs/{hubName}/links/{linkName}`.
  *
  * @example
- * const x = new Link("name", { resourceGroupName: "...", hubName: "...", sourceEntityType: ..., targetEntityType: ..., sourceEntityTypeName: ..., targetEntityTypeName: ..., participantPropertyReferences: ... });
+ * const link = new Link("link", { resourceGroupName: "...", hubName: "...", sourceEntityType: "None", targetEntityType: "None", sourceEntityTypeName: "...", targetEntityTypeName: "...", participantPropertyReferences: [] });
  */
 export declare class Link extends $CustomResource {
   /** The resource group's name. */
@@ -815,7 +815,7 @@ export declare function getLink(args: GetLinkArgs): $Output<LinkState | undefine
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.CustomerInsights/hubs/{hubName}/predictions/{predictionName}`.
  *
  * @example
- * const x = new Prediction("name", { resourceGroupName: "...", hubName: "...", negativeOutcomeExpression: ..., positiveOutcomeExpression: ..., primaryProfileType: ..., scopeExpression: ..., autoAnalyze: ..., mappings: ..., scoreLabel: ... });
+ * const prediction = new Prediction("prediction", { resourceGroupName: "...", hubName: "...", negativeOutcomeExpression: "...", positiveOutcomeExpression: "...", primaryProfileType: "...", scopeExpression: "...", autoAnalyze: true, mappings: {}, scoreLabel: "..." });
  */
 export declare class Prediction extends $CustomResource {
   /** The resource group's name. */
@@ -949,7 +949,7 @@ export declare function getPrediction(args: GetPredictionArgs): $Output<Predicti
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.CustomerInsights/hubs/{hubName}/profiles/{profileName}`.
  *
  * @example
- * const x = new Profile("name", { resourceGroupName: "...", hubName: "..." });
+ * const profile = new Profile("profile", { resourceGroupName: "...", hubName: "..." });
  */
 export declare class Profile extends $CustomResource {
   /** The resource group's name. */
@@ -1093,7 +1093,7 @@ export declare function getProfile(args: GetProfileArgs): $Output<ProfileState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.CustomerInsights/hubs/{hubName}/relationshipLinks/{relationshipLinkName}`.
  *
  * @example
- * const x = new RelationshipLink("name", { resourceGroupName: "...", hubName: "...", interactionType: ..., profilePropertyReferences: ..., relatedProfilePropertyReferences: ..., relationshipName: ... });
+ * const relationshipLink = new RelationshipLink("relationshipLink", { resourceGroupName: "...", hubName: "...", interactionType: "...", profilePropertyReferences: [], relatedProfilePropertyReferences: [], relationshipName: "..." });
  */
 export declare class RelationshipLink extends $CustomResource {
   /** The resource group's name. */
@@ -1200,7 +1200,7 @@ export declare function getRelationshipLink(args: GetRelationshipLinkArgs): $Out
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.CustomerInsights/hubs/{hubName}/relationships/{relationshipName}`.
  *
  * @example
- * const x = new Relationship("name", { resourceGroupName: "...", hubName: "...", profileType: ..., relatedProfileType: ... });
+ * const relationship = new Relationship("relationship", { resourceGroupName: "...", hubName: "...", profileType: "...", relatedProfileType: "..." });
  */
 export declare class Relationship extends $CustomResource {
   /** The resource group's name. */
@@ -1309,7 +1309,7 @@ export declare function getRelationship(args: GetRelationshipArgs): $Output<Rela
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.CustomerInsights/hubs/{hubName}/roleAssignments/{roleAssignmentName}`.
  *
  * @example
- * const x = new RoleAssignment("name", { resourceGroupName: "...", hubName: "...", role: ..., principals: ... });
+ * const roleAssignment = new RoleAssignment("roleAssignment", { resourceGroupName: "...", hubName: "...", role: "Admin", principals: [] });
  */
 export declare class RoleAssignment extends $CustomResource {
   /** The resource group's name. */
@@ -1463,7 +1463,7 @@ export declare function getRoleAssignment(args: GetRoleAssignmentArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.CustomerInsights/hubs/{hubName}/views/{viewName}`.
  *
  * @example
- * const x = new View("name", { resourceGroupName: "...", hubName: "...", definition: ... });
+ * const view = new View("view", { resourceGroupName: "...", hubName: "...", definition: "..." });
  */
 export declare class View extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `{scope}/providers/Microsoft.CustomProviders/associations/{associationName}`.
  *
  * @example
- * const x = new Association("name", { scope: "..." });
+ * const association = new Association("association", { scope: "..." });
  */
 export declare class Association extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -71,7 +71,7 @@ export declare function getAssociation(args: GetAssociationArgs): $Output<Associ
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.CustomProviders/resourceProviders/{resourceProviderName}`.
  *
  * @example
- * const x = new ResourceProvider("name", { resourceGroupName: "..." });
+ * const resourceProvider = new ResourceProvider("resourceProvider", { resourceGroupName: "..." });
  */
 export declare class ResourceProvider extends $CustomResource {
   /** The resource group's name. */

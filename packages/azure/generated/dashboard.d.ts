@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Dashboard/dashboards/{dashboardName}`.
  *
  * @example
- * const x = new Dashboard("name", { resourceGroupName: "..." });
+ * const dashboard = new Dashboard("dashboard", { resourceGroupName: "..." });
  */
 export declare class Dashboard extends $CustomResource {
   /** The resource group's name. */
@@ -79,7 +79,7 @@ export declare function getDashboard(args: GetDashboardArgs): $Output<DashboardS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Dashboard/grafana/{grafanaName}`.
  *
  * @example
- * const x = new Grafana("name", { resourceGroupName: "..." });
+ * const grafana = new Grafana("grafana", { resourceGroupName: "..." });
  */
 export declare class Grafana extends $CustomResource {
   /** The resource group's name. */
@@ -226,7 +226,7 @@ export declare function getGrafana(args: GetGrafanaArgs): $Output<GrafanaState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Dashboard/grafana/{grafanaName}/integrationFabrics/{integrationFabricName}`.
  *
  * @example
- * const x = new IntegrationFabric("name", { resourceGroupName: "...", grafanaName: "..." });
+ * const integrationFabric = new IntegrationFabric("integrationFabric", { resourceGroupName: "...", grafanaName: "..." });
  */
 export declare class IntegrationFabric extends $CustomResource {
   /** The resource group's name. */
@@ -315,7 +315,7 @@ export declare function getIntegrationFabric(args: GetIntegrationFabricArgs): $O
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Dashboard/grafana/{grafanaName}/managedPrivateEndpoints/{managedPrivateEndpointName}`.
  *
  * @example
- * const x = new ManagedPrivateEndpoint("name", { resourceGroupName: "...", grafanaName: "..." });
+ * const managedPrivateEndpoint = new ManagedPrivateEndpoint("managedPrivateEndpoint", { resourceGroupName: "...", grafanaName: "..." });
  */
 export declare class ManagedPrivateEndpoint extends $CustomResource {
   /** The resource group's name. */
@@ -422,7 +422,7 @@ export declare function getManagedPrivateEndpoint(args: GetManagedPrivateEndpoin
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Dashboard/grafana/{grafanaName}/privateEndpointConnections/{privateEndpointConnectionName}`.
  *
  * @example
- * const x = new PrivateEndpointConnection("name", { resourceGroupName: "...", grafanaName: "...", privateLinkServiceConnectionState: ... });
+ * const privateEndpointConnection = new PrivateEndpointConnection("privateEndpointConnection", { resourceGroupName: "...", grafanaName: "...", privateLinkServiceConnectionState: {} });
  */
 export declare class PrivateEndpointConnection extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DatabaseFleetManager/fleets/{fleetName}`.
  *
  * @example
- * const x = new Fleet("name", { resourceGroupName: "..." });
+ * const fleet = new Fleet("fleet", { resourceGroupName: "..." });
  */
 export declare class Fleet extends $CustomResource {
   /** The resource group's name. */
@@ -84,7 +84,7 @@ export declare function getFleet(args: GetFleetArgs): $Output<FleetState | undef
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DatabaseFleetManager/fleets/{fleetName}/fleetspaces/{fleetspaceName}`.
  *
  * @example
- * const x = new Fleetspace("name", { resourceGroupName: "...", fleetName: "..." });
+ * const fleetspace = new Fleetspace("fleetspace", { resourceGroupName: "...", fleetName: "..." });
  */
 export declare class Fleetspace extends $CustomResource {
   /** The resource group's name. */
@@ -160,7 +160,7 @@ export declare function getFleetspace(args: GetFleetspaceArgs): $Output<Fleetspa
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DatabaseFleetManager/fleets/{fleetName}/fleetspaces/{fleetspaceName}/databases/{databaseName}`.
  *
  * @example
- * const x = new Database("name", { resourceGroupName: "...", fleetName: "...", fleetspaceName: "..." });
+ * const database = new Database("database", { resourceGroupName: "...", fleetName: "...", fleetspaceName: "..." });
  */
 export declare class Database extends $CustomResource {
   /** The resource group's name. */
@@ -293,7 +293,7 @@ export declare function getDatabase(args: GetDatabaseArgs): $Output<DatabaseStat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DatabaseFleetManager/fleets/{fleetName}/fleetspaces/{fleetspaceName}/firewallRules/{firewallRuleName}`.
  *
  * @example
- * const x = new FirewallRule("name", { resourceGroupName: "...", fleetName: "...", fleetspaceName: "..." });
+ * const firewallRule = new FirewallRule("firewallRule", { resourceGroupName: "...", fleetName: "...", fleetspaceName: "..." });
  */
 export declare class FirewallRule extends $CustomResource {
   /** The resource group's name. */
@@ -375,7 +375,7 @@ export declare function getFirewallRule(args: GetFirewallRuleArgs): $Output<Fire
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DatabaseFleetManager/fleets/{fleetName}/tiers/{tierName}`.
  *
  * @example
- * const x = new Tier("name", { resourceGroupName: "...", fleetName: "..." });
+ * const tier = new Tier("tier", { resourceGroupName: "...", fleetName: "..." });
  */
 export declare class Tier extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DatabaseWatcher/watchers/{watcherName}`.
  *
  * @example
- * const x = new Watcher("name", { resourceGroupName: "..." });
+ * const watcher = new Watcher("watcher", { resourceGroupName: "..." });
  */
 export declare class Watcher extends $CustomResource {
   /** The resource group's name. */
@@ -97,7 +97,7 @@ export declare function getWatcher(args: GetWatcherArgs): $Output<WatcherState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DatabaseWatcher/watchers/{watcherName}/alertRuleResources/{alertRuleResourceName}`.
  *
  * @example
- * const x = new AlertRuleResource("name", { resourceGroupName: "...", watcherName: "...", alertRuleResourceId: ..., createdWithProperties: ..., creationTime: ..., alertRuleTemplateId: ..., alertRuleTemplateVersion: ... });
+ * const alertRuleResource = new AlertRuleResource("alertRuleResource", { resourceGroupName: "...", watcherName: "...", alertRuleResourceId: "...", createdWithProperties: "CreatedWithActionGroup", creationTime: "...", alertRuleTemplateId: "...", alertRuleTemplateVersion: "..." });
  */
 export declare class AlertRuleResource extends $CustomResource {
   /** The resource group's name. */
@@ -218,7 +218,7 @@ export declare function getHealthValidation(args: GetHealthValidationArgs): $Out
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DatabaseWatcher/watchers/{watcherName}/sharedPrivateLinkResources/{sharedPrivateLinkResourceName}`.
  *
  * @example
- * const x = new SharedPrivateLinkResource("name", { resourceGroupName: "...", watcherName: "...", privateLinkResourceId: ..., groupId: ..., requestMessage: ... });
+ * const sharedPrivateLinkResource = new SharedPrivateLinkResource("sharedPrivateLinkResource", { resourceGroupName: "...", watcherName: "...", privateLinkResourceId: "...", groupId: "...", requestMessage: "..." });
  */
 export declare class SharedPrivateLinkResource extends $CustomResource {
   /** The resource group's name. */
@@ -307,7 +307,7 @@ export declare function getSharedPrivateLinkResource(args: GetSharedPrivateLinkR
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DatabaseWatcher/watchers/{watcherName}/targets/{targetName}`.
  *
  * @example
- * const x = new Target("name", { resourceGroupName: "...", watcherName: "...", targetAuthenticationType: ..., connectionServerName: ... });
+ * const target = new Target("target", { resourceGroupName: "...", watcherName: "...", targetAuthenticationType: "Aad", connectionServerName: "..." });
  */
 export declare class Target extends $CustomResource {
   /** The resource group's name. */

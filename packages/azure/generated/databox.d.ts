@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DataBox/jobs/{jobName}`.
  *
  * @example
- * const x = new Job("name", { resourceGroupName: "...", sku: ..., transferType: ... });
+ * const job = new Job("job", { resourceGroupName: "...", sku: {}, transferType: "ImportToAzure" });
  */
 export declare class Job extends $CustomResource {
   /** The resource group's name. */

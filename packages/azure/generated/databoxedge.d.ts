@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DataBoxEdge/dataBoxEdgeDevices/{dataBoxEdgeDeviceName}`.
  *
  * @example
- * const x = new DataBoxEdgeDevice("name", { resourceGroupName: "..." });
+ * const dataBoxEdgeDevice = new DataBoxEdgeDevice("dataBoxEdgeDevice", { resourceGroupName: "..." });
  */
 export declare class DataBoxEdgeDevice extends $CustomResource {
   /** The resource group's name. */
@@ -182,7 +182,7 @@ export declare function getAlert(args: GetAlertArgs): $Output<AlertState | undef
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DataBoxEdge/dataBoxEdgeDevices/{dataBoxEdgeDeviceName}/bandwidthSchedules/{bandwidthScheduleName}`.
  *
  * @example
- * const x = new BandwidthSchedule("name", { resourceGroupName: "...", dataBoxEdgeDeviceName: "...", start: ..., stop: ..., rateInMbps: ..., days: ... });
+ * const bandwidthSchedule = new BandwidthSchedule("bandwidthSchedule", { resourceGroupName: "...", dataBoxEdgeDeviceName: "...", start: "...", stop: "...", rateInMbps: 1, days: [] });
  */
 export declare class BandwidthSchedule extends $CustomResource {
   /** The resource group's name. */
@@ -294,7 +294,7 @@ export declare function getDeviceCapacityInfo(args: GetDeviceCapacityInfoArgs): 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DataBoxEdge/dataBoxEdgeDevices/{dataBoxEdgeDeviceName}/diagnosticProactiveLogCollectionSettings/{diagnosticProactiveLogCollectionSettingName}`.
  *
  * @example
- * const x = new DiagnosticProactiveLogCollectionSetting("name", { resourceGroupName: "...", dataBoxEdgeDeviceName: "...", userConsent: ... });
+ * const diagnosticProactiveLogCollectionSetting = new DiagnosticProactiveLogCollectionSetting("diagnosticProactiveLogCollectionSetting", { resourceGroupName: "...", dataBoxEdgeDeviceName: "...", userConsent: "Enabled" });
  */
 export declare class DiagnosticProactiveLogCollectionSetting extends $CustomResource {
   /** The resource group's name. */
@@ -362,7 +362,7 @@ export declare function getDiagnosticProactiveLogCollectionSetting(args: GetDiag
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DataBoxEdge/dataBoxEdgeDevices/{dataBoxEdgeDeviceName}/diagnosticRemoteSupportSettings/{diagnosticRemoteSupportSettingName}`.
  *
  * @example
- * const x = new DiagnosticRemoteSupportSetting("name", { resourceGroupName: "...", dataBoxEdgeDeviceName: "..." });
+ * const diagnosticRemoteSupportSetting = new DiagnosticRemoteSupportSetting("diagnosticRemoteSupportSetting", { resourceGroupName: "...", dataBoxEdgeDeviceName: "..." });
  */
 export declare class DiagnosticRemoteSupportSetting extends $CustomResource {
   /** The resource group's name. */
@@ -532,7 +532,7 @@ export declare function getOperationsStatus(args: GetOperationsStatusArgs): $Out
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DataBoxEdge/dataBoxEdgeDevices/{dataBoxEdgeDeviceName}/orders/{orderName}`.
  *
  * @example
- * const x = new Order("name", { resourceGroupName: "...", dataBoxEdgeDeviceName: "...", contactInformation: ... });
+ * const order = new Order("order", { resourceGroupName: "...", dataBoxEdgeDeviceName: "...", contactInformation: {} });
  */
 export declare class Order extends $CustomResource {
   /** The resource group's name. */
@@ -631,7 +631,7 @@ export declare function getOrder(args: GetOrderArgs): $Output<OrderState | undef
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DataBoxEdge/dataBoxEdgeDevices/{dataBoxEdgeDeviceName}/roles/{roleName}`.
  *
  * @example
- * const x = new Role("name", { resourceGroupName: "...", dataBoxEdgeDeviceName: "...", roleStatus: ... });
+ * const role = new Role("role", { resourceGroupName: "...", dataBoxEdgeDeviceName: "...", roleStatus: "Enabled" });
  */
 export declare class Role extends $CustomResource {
   /** The resource group's name. */
@@ -702,7 +702,7 @@ export declare function getRole(args: GetRoleArgs): $Output<RoleState | undefine
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DataBoxEdge/dataBoxEdgeDevices/{dataBoxEdgeDeviceName}/roles/{roleName}/addons/{addonName}`.
  *
  * @example
- * const x = new Addon("name", { resourceGroupName: "...", dataBoxEdgeDeviceName: "...", roleName: "...", subscriptionId: ..., resourceName: ..., resourceLocation: ... });
+ * const addon = new Addon("addon", { resourceGroupName: "...", dataBoxEdgeDeviceName: "...", roleName: "...", subscriptionId: "...", resourceName: "...", resourceLocation: "..." });
  */
 export declare class Addon extends $CustomResource {
   /** The resource group's name. */
@@ -789,7 +789,7 @@ export declare function getAddon(args: GetAddonArgs): $Output<AddonState | undef
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DataBoxEdge/dataBoxEdgeDevices/{dataBoxEdgeDeviceName}/roles/{roleName}/monitoringConfig/{monitoringConfigName}`.
  *
  * @example
- * const x = new MonitoringConfig("name", { resourceGroupName: "...", dataBoxEdgeDeviceName: "...", roleName: "...", metricConfigurations: ... });
+ * const monitoringConfig = new MonitoringConfig("monitoringConfig", { resourceGroupName: "...", dataBoxEdgeDeviceName: "...", roleName: "...", metricConfigurations: [] });
  */
 export declare class MonitoringConfig extends $CustomResource {
   /** The resource group's name. */
@@ -863,7 +863,7 @@ export declare function getMonitoringConfig(args: GetMonitoringConfigArgs): $Out
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DataBoxEdge/dataBoxEdgeDevices/{dataBoxEdgeDeviceName}/shares/{shareName}`.
  *
  * @example
- * const x = new Share("name", { resourceGroupName: "...", dataBoxEdgeDeviceName: "...", shareStatus: ..., monitoringStatus: ..., accessProtocol: ... });
+ * const share = new Share("share", { resourceGroupName: "...", dataBoxEdgeDeviceName: "...", shareStatus: "Offline", monitoringStatus: "Enabled", accessProtocol: "SMB" });
  */
 export declare class Share extends $CustomResource {
   /** The resource group's name. */
@@ -974,7 +974,7 @@ export declare function getShare(args: GetShareArgs): $Output<ShareState | undef
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DataBoxEdge/dataBoxEdgeDevices/{dataBoxEdgeDeviceName}/storageAccountCredentials/{storageAccountCredentialName}`.
  *
  * @example
- * const x = new StorageAccountCredential("name", { resourceGroupName: "...", dataBoxEdgeDeviceName: "...", alias: ..., sslStatus: ..., accountType: ... });
+ * const storageAccountCredential = new StorageAccountCredential("storageAccountCredential", { resourceGroupName: "...", dataBoxEdgeDeviceName: "...", alias: "...", sslStatus: "Enabled", accountType: "GeneralPurposeStorage" });
  */
 export declare class StorageAccountCredential extends $CustomResource {
   /** The resource group's name. */
@@ -1077,7 +1077,7 @@ export declare function getStorageAccountCredential(args: GetStorageAccountCrede
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DataBoxEdge/dataBoxEdgeDevices/{dataBoxEdgeDeviceName}/storageAccounts/{storageAccountName}`.
  *
  * @example
- * const x = new StorageAccount("name", { resourceGroupName: "...", dataBoxEdgeDeviceName: "...", dataPolicy: ... });
+ * const storageAccount = new StorageAccount("storageAccount", { resourceGroupName: "...", dataBoxEdgeDeviceName: "...", dataPolicy: "Cloud" });
  */
 export declare class StorageAccount extends $CustomResource {
   /** The resource group's name. */
@@ -1166,7 +1166,7 @@ export declare function getStorageAccount(args: GetStorageAccountArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DataBoxEdge/dataBoxEdgeDevices/{dataBoxEdgeDeviceName}/storageAccounts/{storageAccountName}/containers/{containerName}`.
  *
  * @example
- * const x = new Container("name", { resourceGroupName: "...", dataBoxEdgeDeviceName: "...", storageAccountName: "...", dataFormat: ... });
+ * const container = new Container("container", { resourceGroupName: "...", dataBoxEdgeDeviceName: "...", storageAccountName: "...", dataFormat: "BlockBlob" });
  */
 export declare class Container extends $CustomResource {
   /** The resource group's name. */
@@ -1249,7 +1249,7 @@ export declare function getContainer(args: GetContainerArgs): $Output<ContainerS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DataBoxEdge/dataBoxEdgeDevices/{dataBoxEdgeDeviceName}/triggers/{triggerName}`.
  *
  * @example
- * const x = new Trigger("name", { resourceGroupName: "...", dataBoxEdgeDeviceName: "...", sourceInfo: ..., sinkInfo: ... });
+ * const trigger = new Trigger("trigger", { resourceGroupName: "...", dataBoxEdgeDeviceName: "...", sourceInfo: {}, sinkInfo: {} });
  */
 export declare class Trigger extends $CustomResource {
   /** The resource group's name. */
@@ -1372,7 +1372,7 @@ export declare function getUpdateSummary(args: GetUpdateSummaryArgs): $Output<Up
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DataBoxEdge/dataBoxEdgeDevices/{dataBoxEdgeDeviceName}/users/{userName}`.
  *
  * @example
- * const x = new User("name", { resourceGroupName: "...", dataBoxEdgeDeviceName: "...", userType: ... });
+ * const user = new User("user", { resourceGroupName: "...", dataBoxEdgeDeviceName: "...", userType: "Share" });
  */
 export declare class User extends $CustomResource {
   /** The resource group's name. */

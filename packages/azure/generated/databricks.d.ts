@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Databricks/accessConnectors/{accessConnectorName}`.
  *
  * @example
- * const x = new AccessConnector("name", { resourceGroupName: "..." });
+ * const accessConnector = new AccessConnector("accessConnector", { resourceGroupName: "..." });
  */
 export declare class AccessConnector extends $CustomResource {
   /** The resource group's name. */
@@ -87,7 +87,7 @@ export declare function getAccessConnector(args: GetAccessConnectorArgs): $Outpu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Databricks/workspaces/{workspaceName}`.
  *
  * @example
- * const x = new Workspace("name", { resourceGroupName: "...", computeMode: ... });
+ * const workspace = new Workspace("workspace", { resourceGroupName: "...", computeMode: "Serverless" });
  */
 export declare class Workspace extends $CustomResource {
   /** The resource group's name. */
@@ -260,7 +260,7 @@ export declare function getWorkspace(args: GetWorkspaceArgs): $Output<WorkspaceS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Databricks/workspaces/{workspaceName}/privateEndpointConnections/{privateEndpointConnectionName}`.
  *
  * @example
- * const x = new PrivateEndpointConnection("name", { resourceGroupName: "...", workspaceName: "...", privateLinkServiceConnectionState: ... });
+ * const privateEndpointConnection = new PrivateEndpointConnection("privateEndpointConnection", { resourceGroupName: "...", workspaceName: "...", privateLinkServiceConnectionState: {} });
  */
 export declare class PrivateEndpointConnection extends $CustomResource {
   /** The resource group's name. */
@@ -369,7 +369,7 @@ export declare function getPrivateLinkResource(args: GetPrivateLinkResourceArgs)
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Databricks/workspaces/{workspaceName}/virtualNetworkPeerings/{virtualNetworkPeeringName}`.
  *
  * @example
- * const x = new VirtualNetworkPeering("name", { resourceGroupName: "...", workspaceName: "...", remoteVirtualNetwork: ... });
+ * const virtualNetworkPeering = new VirtualNetworkPeering("virtualNetworkPeering", { resourceGroupName: "...", workspaceName: "...", remoteVirtualNetwork: {} });
  */
 export declare class VirtualNetworkPeering extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DataCatalog/catalogs/{catalogName}`.
  *
  * @example
- * const x = new Catalog("name", { resourceGroupName: "..." });
+ * const catalog = new Catalog("catalog", { resourceGroupName: "..." });
  */
 export declare class Catalog extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/providers/Microsoft.Datadog/agreements/{agreementName}`.
  *
  * @example
- * const x = new Agreement("name", {  });
+ * const agreement = new Agreement("agreement", {  });
  */
 export declare class Agreement extends $CustomResource {
   /** The name; always `default`. */
@@ -100,7 +100,7 @@ export declare function getAgreement(args: GetAgreementArgs): $Output<AgreementS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Datadog/monitors/{monitorName}`.
  *
  * @example
- * const x = new Monitor("name", { resourceGroupName: "..." });
+ * const monitor = new Monitor("monitor", { resourceGroupName: "..." });
  */
 export declare class Monitor extends $CustomResource {
   /** The resource group's name. */
@@ -198,7 +198,7 @@ export declare function getMonitor(args: GetMonitorArgs): $Output<MonitorState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Datadog/monitors/{monitorName}/monitoredSubscriptions/{monitoredSubscriptionName}`.
  *
  * @example
- * const x = new MonitoredSubscription("name", { resourceGroupName: "...", monitorName: "..." });
+ * const monitoredSubscription = new MonitoredSubscription("monitoredSubscription", { resourceGroupName: "...", monitorName: "..." });
  */
 export declare class MonitoredSubscription extends $CustomResource {
   /** The resource group's name. */
@@ -268,7 +268,7 @@ export declare function getMonitoredSubscription(args: GetMonitoredSubscriptionA
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Datadog/monitors/{monitorName}/singleSignOnConfigurations/{singleSignOnConfigurationName}`.
  *
  * @example
- * const x = new SingleSignOnConfiguration("name", { resourceGroupName: "...", monitorName: "..." });
+ * const singleSignOnConfiguration = new SingleSignOnConfiguration("singleSignOnConfiguration", { resourceGroupName: "...", monitorName: "..." });
  */
 export declare class SingleSignOnConfiguration extends $CustomResource {
   /** The resource group's name. */
@@ -344,7 +344,7 @@ export declare function getSingleSignOnConfiguration(args: GetSingleSignOnConfig
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Datadog/monitors/{monitorName}/tagRules/{tagRuleName}`.
  *
  * @example
- * const x = new TagRule("name", { resourceGroupName: "...", monitorName: "..." });
+ * const tagRule = new TagRule("tagRule", { resourceGroupName: "...", monitorName: "..." });
  */
 export declare class TagRule extends $CustomResource {
   /** The resource group's name. */

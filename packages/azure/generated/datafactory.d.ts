@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DataFactory/factories/{factoryName}`.
  *
  * @example
- * const x = new Factory("name", { resourceGroupName: "..." });
+ * const factory = new Factory("factory", { resourceGroupName: "..." });
  */
 export declare class Factory extends $CustomResource {
   /** The resource group's name. */
@@ -118,7 +118,7 @@ export declare function getFactory(args: GetFactoryArgs): $Output<FactoryState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DataFactory/factories/{factoryName}/adfcdcs/{adfcdcName}`.
  *
  * @example
- * const x = new Adfcdc("name", { resourceGroupName: "...", factoryName: "...", sourceConnectionsInfo: ..., targetConnectionsInfo: ..., policy: ... });
+ * const adfcdc = new Adfcdc("adfcdc", { resourceGroupName: "...", factoryName: "...", sourceConnectionsInfo: [], targetConnectionsInfo: [], policy: {} });
  */
 export declare class Adfcdc extends $CustomResource {
   /** The resource group's name. */
@@ -219,7 +219,7 @@ export declare function getAdfcdc(args: GetAdfcdcArgs): $Output<AdfcdcState | un
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DataFactory/factories/{factoryName}/credentials/{credentialName}`.
  *
  * @example
- * const x = new Credential("name", { resourceGroupName: "...", factoryName: "..." });
+ * const credential = new Credential("credential", { resourceGroupName: "...", factoryName: "..." });
  */
 export declare class Credential extends $CustomResource {
   /** The resource group's name. */
@@ -298,7 +298,7 @@ export declare function getCredential(args: GetCredentialArgs): $Output<Credenti
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DataFactory/factories/{factoryName}/dataflows/{dataflowName}`.
  *
  * @example
- * const x = new Dataflow("name", { resourceGroupName: "...", factoryName: "..." });
+ * const dataflow = new Dataflow("dataflow", { resourceGroupName: "...", factoryName: "..." });
  */
 export declare class Dataflow extends $CustomResource {
   /** The resource group's name. */
@@ -382,7 +382,7 @@ export declare function getDataflow(args: GetDataflowArgs): $Output<DataflowStat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DataFactory/factories/{factoryName}/datasets/{datasetName}`.
  *
  * @example
- * const x = new Dataset("name", { resourceGroupName: "...", factoryName: "...", linkedServiceName: ... });
+ * const dataset = new Dataset("dataset", { resourceGroupName: "...", factoryName: "...", linkedServiceName: {} });
  */
 export declare class Dataset extends $CustomResource {
   /** The resource group's name. */
@@ -486,7 +486,7 @@ export declare function getDataset(args: GetDatasetArgs): $Output<DatasetState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DataFactory/factories/{factoryName}/globalParameters/{globalParameterName}`.
  *
  * @example
- * const x = new GlobalParameter("name", { resourceGroupName: "...", factoryName: "..." });
+ * const globalParameter = new GlobalParameter("globalParameter", { resourceGroupName: "...", factoryName: "..." });
  */
 export declare class GlobalParameter extends $CustomResource {
   /** The resource group's name. */
@@ -552,7 +552,7 @@ export declare function getGlobalParameter(args: GetGlobalParameterArgs): $Outpu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DataFactory/factories/{factoryName}/integrationRuntimes/{integrationRuntimeName}`.
  *
  * @example
- * const x = new IntegrationRuntime("name", { resourceGroupName: "...", factoryName: "..." });
+ * const integrationRuntime = new IntegrationRuntime("integrationRuntime", { resourceGroupName: "...", factoryName: "..." });
  */
 export declare class IntegrationRuntime extends $CustomResource {
   /** The resource group's name. */
@@ -631,7 +631,7 @@ export declare function getIntegrationRuntime(args: GetIntegrationRuntimeArgs): 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DataFactory/factories/{factoryName}/linkedservices/{linkedserviceName}`.
  *
  * @example
- * const x = new Linkedservice("name", { resourceGroupName: "...", factoryName: "..." });
+ * const linkedservice = new Linkedservice("linkedservice", { resourceGroupName: "...", factoryName: "..." });
  */
 export declare class Linkedservice extends $CustomResource {
   /** The resource group's name. */
@@ -725,7 +725,7 @@ export declare function getLinkedservice(args: GetLinkedserviceArgs): $Output<Li
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DataFactory/factories/{factoryName}/managedVirtualNetworks/{managedVirtualNetworkName}`.
  *
  * @example
- * const x = new ManagedVirtualNetwork("name", { resourceGroupName: "...", factoryName: "..." });
+ * const managedVirtualNetwork = new ManagedVirtualNetwork("managedVirtualNetwork", { resourceGroupName: "...", factoryName: "..." });
  */
 export declare class ManagedVirtualNetwork extends $CustomResource {
   /** The resource group's name. */
@@ -797,7 +797,7 @@ export declare function getManagedVirtualNetwork(args: GetManagedVirtualNetworkA
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DataFactory/factories/{factoryName}/managedVirtualNetworks/{managedVirtualNetworkName}/managedPrivateEndpoints/{managedPrivateEndpointName}`.
  *
  * @example
- * const x = new ManagedPrivateEndpoint("name", { resourceGroupName: "...", factoryName: "...", managedVirtualNetworkName: "..." });
+ * const managedPrivateEndpoint = new ManagedPrivateEndpoint("managedPrivateEndpoint", { resourceGroupName: "...", factoryName: "...", managedVirtualNetworkName: "..." });
  */
 export declare class ManagedPrivateEndpoint extends $CustomResource {
   /** The resource group's name. */
@@ -895,7 +895,7 @@ export declare function getManagedPrivateEndpoint(args: GetManagedPrivateEndpoin
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DataFactory/factories/{factoryName}/pipelines/{pipelineName}`.
  *
  * @example
- * const x = new Pipeline("name", { resourceGroupName: "...", factoryName: "..." });
+ * const pipeline = new Pipeline("pipeline", { resourceGroupName: "...", factoryName: "..." });
  */
 export declare class Pipeline extends $CustomResource {
   /** The resource group's name. */
@@ -1006,7 +1006,7 @@ export declare function getPipeline(args: GetPipelineArgs): $Output<PipelineStat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DataFactory/factories/{factoryName}/privateEndpointConnections/{privateEndpointConnectionName}`.
  *
  * @example
- * const x = new PrivateEndpointConnection("name", { resourceGroupName: "...", factoryName: "..." });
+ * const privateEndpointConnection = new PrivateEndpointConnection("privateEndpointConnection", { resourceGroupName: "...", factoryName: "..." });
  */
 export declare class PrivateEndpointConnection extends $CustomResource {
   /** The resource group's name. */
@@ -1084,7 +1084,7 @@ export declare function getPrivateEndpointConnection(args: GetPrivateEndpointCon
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DataFactory/factories/{factoryName}/triggers/{triggerName}`.
  *
  * @example
- * const x = new Trigger("name", { resourceGroupName: "...", factoryName: "..." });
+ * const trigger = new Trigger("trigger", { resourceGroupName: "...", factoryName: "..." });
  */
 export declare class Trigger extends $CustomResource {
   /** The resource group's name. */

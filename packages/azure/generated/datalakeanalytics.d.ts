@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DataLakeAnalytics/accounts/{accountName}`.
  *
  * @example
- * const x = new Account("name", { resourceGroupName: "...", defaultDataLakeStoreAccount: ..., dataLakeStoreAccounts: ... });
+ * const account = new Account("account", { resourceGroupName: "...", defaultDataLakeStoreAccount: "...", dataLakeStoreAccounts: [] });
  */
 export declare class Account extends $CustomResource {
   /** The resource group's name. */
@@ -186,7 +186,7 @@ export declare function getAccount(args: GetAccountArgs): $Output<AccountState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DataLakeAnalytics/accounts/{accountName}/computePolicies/{computePolicyName}`.
  *
  * @example
- * const x = new ComputePolicy("name", { resourceGroupName: "...", accountName: "...", objectId: ..., objectType: ... });
+ * const computePolicy = new ComputePolicy("computePolicy", { resourceGroupName: "...", accountName: "...", objectId: "...", objectType: "User" });
  */
 export declare class ComputePolicy extends $CustomResource {
   /** The resource group's name. */
@@ -266,7 +266,7 @@ export declare function getComputePolicy(args: GetComputePolicyArgs): $Output<Co
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DataLakeAnalytics/accounts/{accountName}/dataLakeStoreAccounts/{dataLakeStoreAccountName}`.
  *
  * @example
- * const x = new DataLakeStoreAccount("name", { resourceGroupName: "...", accountName: "..." });
+ * const dataLakeStoreAccount = new DataLakeStoreAccount("dataLakeStoreAccount", { resourceGroupName: "...", accountName: "..." });
  */
 export declare class DataLakeStoreAccount extends $CustomResource {
   /** The resource group's name. */
@@ -331,7 +331,7 @@ export declare function getDataLakeStoreAccount(args: GetDataLakeStoreAccountArg
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DataLakeAnalytics/accounts/{accountName}/firewallRules/{firewallRuleName}`.
  *
  * @example
- * const x = new FirewallRule("name", { resourceGroupName: "...", accountName: "...", startIpAddress: ..., endIpAddress: ... });
+ * const firewallRule = new FirewallRule("firewallRule", { resourceGroupName: "...", accountName: "...", startIpAddress: "...", endIpAddress: "..." });
  */
 export declare class FirewallRule extends $CustomResource {
   /** The resource group's name. */
@@ -401,7 +401,7 @@ export declare function getFirewallRule(args: GetFirewallRuleArgs): $Output<Fire
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DataLakeAnalytics/accounts/{accountName}/storageAccounts/{storageAccountName}`.
  *
  * @example
- * const x = new StorageAccount("name", { resourceGroupName: "...", accountName: "...", accessKey: ... });
+ * const storageAccount = new StorageAccount("storageAccount", { resourceGroupName: "...", accountName: "...", accessKey: "..." });
  */
 export declare class StorageAccount extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DataLakeStore/accounts/{accountName}`.
  *
  * @example
- * const x = new Account("name", { resourceGroupName: "..." });
+ * const account = new Account("account", { resourceGroupName: "..." });
  */
 export declare class Account extends $CustomResource {
   /** The resource group's name. */
@@ -152,7 +152,7 @@ export declare function getAccount(args: GetAccountArgs): $Output<AccountState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DataLakeStore/accounts/{accountName}/firewallRules/{firewallRuleName}`.
  *
  * @example
- * const x = new FirewallRule("name", { resourceGroupName: "...", accountName: "...", startIpAddress: ..., endIpAddress: ... });
+ * const firewallRule = new FirewallRule("firewallRule", { resourceGroupName: "...", accountName: "...", startIpAddress: "...", endIpAddress: "..." });
  */
 export declare class FirewallRule extends $CustomResource {
   /** The resource group's name. */
@@ -222,7 +222,7 @@ export declare function getFirewallRule(args: GetFirewallRuleArgs): $Output<Fire
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DataLakeStore/accounts/{accountName}/trustedIdProviders/{trustedIdProviderName}`.
  *
  * @example
- * const x = new TrustedIdProvider("name", { resourceGroupName: "...", accountName: "...", idProvider: ... });
+ * const trustedIdProvider = new TrustedIdProvider("trustedIdProvider", { resourceGroupName: "...", accountName: "...", idProvider: "..." });
  */
 export declare class TrustedIdProvider extends $CustomResource {
   /** The resource group's name. */
@@ -287,7 +287,7 @@ export declare function getTrustedIdProvider(args: GetTrustedIdProviderArgs): $O
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DataLakeStore/accounts/{accountName}/virtualNetworkRules/{virtualNetworkRuleName}`.
  *
  * @example
- * const x = new VirtualNetworkRule("name", { resourceGroupName: "...", accountName: "...", subnetId: ... });
+ * const virtualNetworkRule = new VirtualNetworkRule("virtualNetworkRule", { resourceGroupName: "...", accountName: "...", subnetId: "..." });
  */
 export declare class VirtualNetworkRule extends $CustomResource {
   /** The resource group's name. */

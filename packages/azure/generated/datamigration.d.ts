@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `{scope}/providers/Microsoft.DataMigration/databaseMigrations/{databaseMigrationName}`.
  *
  * @example
- * const x = new DatabaseMigration("name", { scope: "...", kind: ... });
+ * const databaseMigration = new DatabaseMigration("databaseMigration", { scope: "...", kind: "SqlMi" });
  */
 export declare class DatabaseMigration extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -114,7 +114,7 @@ export declare function getDatabaseMigration(args: GetDatabaseMigrationArgs): $O
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DataMigration/migrationServices/{migrationServiceName}`.
  *
  * @example
- * const x = new MigrationService("name", { resourceGroupName: "..." });
+ * const migrationService = new MigrationService("migrationService", { resourceGroupName: "..." });
  */
 export declare class MigrationService extends $CustomResource {
   /** The resource group's name. */
@@ -187,7 +187,7 @@ export declare function getMigrationService(args: GetMigrationServiceArgs): $Out
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DataMigration/services/{serviceName}`.
  *
  * @example
- * const x = new Service("name", { resourceGroupName: "..." });
+ * const service = new Service("service", { resourceGroupName: "..." });
  */
 export declare class Service extends $CustomResource {
   /** The resource group's name. */
@@ -297,7 +297,7 @@ export declare function getService(args: GetServiceArgs): $Output<ServiceState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DataMigration/services/{serviceName}/projects/{projectName}`.
  *
  * @example
- * const x = new Project("name", { resourceGroupName: "...", serviceName: "...", sourcePlatform: ..., targetPlatform: ... });
+ * const project = new Project("project", { resourceGroupName: "...", serviceName: "...", sourcePlatform: "SQL", targetPlatform: "SQLDB" });
  */
 export declare class Project extends $CustomResource {
   /** The resource group's name. */
@@ -411,7 +411,7 @@ export declare function getProject(args: GetProjectArgs): $Output<ProjectState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DataMigration/services/{serviceName}/projects/{projectName}/files/{fileName}`.
  *
  * @example
- * const x = new File("name", { resourceGroupName: "...", serviceName: "...", projectName: "..." });
+ * const file = new File("file", { resourceGroupName: "...", serviceName: "...", projectName: "..." });
  */
 export declare class File extends $CustomResource {
   /** The resource group's name. */
@@ -506,7 +506,7 @@ export declare function getFile(args: GetFileArgs): $Output<FileState | undefine
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DataMigration/services/{serviceName}/projects/{projectName}/tasks/{taskName}`.
  *
  * @example
- * const x = new Task("name", { resourceGroupName: "...", serviceName: "...", projectName: "..." });
+ * const task = new Task("task", { resourceGroupName: "...", serviceName: "...", projectName: "..." });
  */
 export declare class Task extends $CustomResource {
   /** The resource group's name. */
@@ -614,7 +614,7 @@ export declare function getTask(args: GetTaskArgs): $Output<TaskState | undefine
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DataMigration/services/{serviceName}/serviceTasks/{serviceTaskName}`.
  *
  * @example
- * const x = new ServiceTask("name", { resourceGroupName: "...", serviceName: "..." });
+ * const serviceTask = new ServiceTask("serviceTask", { resourceGroupName: "...", serviceName: "..." });
  */
 export declare class ServiceTask extends $CustomResource {
   /** The resource group's name. */
@@ -716,7 +716,7 @@ export declare function getServiceTask(args: GetServiceTaskArgs): $Output<Servic
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DataMigration/sqlMigrationServices/{sqlMigrationServiceName}`.
  *
  * @example
- * const x = new SqlMigrationService("name", { resourceGroupName: "..." });
+ * const sqlMigrationService = new SqlMigrationService("sqlMigrationService", { resourceGroupName: "..." });
  */
 export declare class SqlMigrationService extends $CustomResource {
   /** The resource group's name. */

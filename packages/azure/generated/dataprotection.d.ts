@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DataProtection/backupVaults/{backupVaultName}`.
  *
  * @example
- * const x = new BackupVault("name", { resourceGroupName: "..." });
+ * const backupVault = new BackupVault("backupVault", { resourceGroupName: "..." });
  */
 export declare class BackupVault extends $CustomResource {
   /** The resource group's name. */
@@ -139,7 +139,7 @@ export declare function getBackupVault(args: GetBackupVaultArgs): $Output<Backup
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DataProtection/backupVaults/{backupVaultName}/backupInstances/{backupInstanceName}`.
  *
  * @example
- * const x = new BackupInstance("name", { resourceGroupName: "...", backupVaultName: "...", dataSourceInfo: ..., policyInfo: ..., objectType: ... });
+ * const backupInstance = new BackupInstance("backupInstance", { resourceGroupName: "...", backupVaultName: "...", dataSourceInfo: {}, policyInfo: {}, objectType: "..." });
  */
 export declare class BackupInstance extends $CustomResource {
   /** The resource group's name. */
@@ -404,7 +404,7 @@ export declare function getBackupJob(args: GetBackupJobArgs): $Output<BackupJobS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DataProtection/backupVaults/{backupVaultName}/backupPolicies/{backupPolicyName}`.
  *
  * @example
- * const x = new BackupPolicy("name", { resourceGroupName: "...", backupVaultName: "...", datasourceTypes: ... });
+ * const backupPolicy = new BackupPolicy("backupPolicy", { resourceGroupName: "...", backupVaultName: "...", datasourceTypes: [] });
  */
 export declare class BackupPolicy extends $CustomResource {
   /** The resource group's name. */
@@ -478,7 +478,7 @@ export declare function getBackupPolicy(args: GetBackupPolicyArgs): $Output<Back
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DataProtection/backupVaults/{backupVaultName}/backupResourceGuardProxies/{backupResourceGuardProxyName}`.
  *
  * @example
- * const x = new BackupResourceGuardProxy("name", { resourceGroupName: "...", backupVaultName: "..." });
+ * const backupResourceGuardProxy = new BackupResourceGuardProxy("backupResourceGuardProxy", { resourceGroupName: "...", backupVaultName: "..." });
  */
 export declare class BackupResourceGuardProxy extends $CustomResource {
   /** The resource group's name. */
@@ -674,7 +674,7 @@ export declare function getDeletedVault(args: GetDeletedVaultArgs): $Output<Dele
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DataProtection/resourceGuards/{resourceGuardName}`.
  *
  * @example
- * const x = new ResourceGuard("name", { resourceGroupName: "..." });
+ * const resourceGuard = new ResourceGuard("resourceGuard", { resourceGroupName: "..." });
  */
 export declare class ResourceGuard extends $CustomResource {
   /** The resource group's name. */

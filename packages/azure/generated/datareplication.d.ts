@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DataReplication/replicationFabrics/{replicationFabricName}`.
  *
  * @example
- * const x = new ReplicationFabric("name", { resourceGroupName: "...", customProperties: ... });
+ * const replicationFabric = new ReplicationFabric("replicationFabric", { resourceGroupName: "...", customProperties: {} });
  */
 export declare class ReplicationFabric extends $CustomResource {
   /** The resource group's name. */
@@ -96,7 +96,7 @@ export declare function getReplicationFabric(args: GetReplicationFabricArgs): $O
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DataReplication/replicationFabrics/{replicationFabricName}/fabricAgents/{fabricAgentName}`.
  *
  * @example
- * const x = new FabricAgent("name", { resourceGroupName: "...", replicationFabricName: "...", machineId: ..., machineName: ..., authenticationIdentity: ..., resourceAccessIdentity: ..., customProperties: ... });
+ * const fabricAgent = new FabricAgent("fabricAgent", { resourceGroupName: "...", replicationFabricName: "...", machineId: "...", machineName: "...", authenticationIdentity: {}, resourceAccessIdentity: {}, customProperties: {} });
  */
 export declare class FabricAgent extends $CustomResource {
   /** The resource group's name. */
@@ -202,7 +202,7 @@ export declare function getFabricAgent(args: GetFabricAgentArgs): $Output<Fabric
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DataReplication/replicationVaults/{replicationVaultName}`.
  *
  * @example
- * const x = new ReplicationVault("name", { resourceGroupName: "..." });
+ * const replicationVault = new ReplicationVault("replicationVault", { resourceGroupName: "..." });
  */
 export declare class ReplicationVault extends $CustomResource {
   /** The resource group's name. */
@@ -296,7 +296,7 @@ export declare function getReplicationVault(args: GetReplicationVaultArgs): $Out
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DataReplication/replicationVaults/{replicationVaultName}/alertSettings/{alertSettingName}`.
  *
  * @example
- * const x = new AlertSetting("name", { resourceGroupName: "...", replicationVaultName: "...", sendToOwners: ... });
+ * const alertSetting = new AlertSetting("alertSetting", { resourceGroupName: "...", replicationVaultName: "...", sendToOwners: true });
  */
 export declare class AlertSetting extends $CustomResource {
   /** The resource group's name. */
@@ -455,7 +455,7 @@ export declare function getJob(args: GetJobArgs): $Output<JobState | undefined>;
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DataReplication/replicationVaults/{replicationVaultName}/privateEndpointConnections/{privateEndpointConnectionName}`.
  *
  * @example
- * const x = new PrivateEndpointConnection("name", { resourceGroupName: "...", replicationVaultName: "..." });
+ * const privateEndpointConnection = new PrivateEndpointConnection("privateEndpointConnection", { resourceGroupName: "...", replicationVaultName: "..." });
  */
 export declare class PrivateEndpointConnection extends $CustomResource {
   /** The resource group's name. */
@@ -560,7 +560,7 @@ export declare function getPrivateLinkResource(args: GetPrivateLinkResourceArgs)
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DataReplication/replicationVaults/{replicationVaultName}/protectedItems/{protectedItemName}`.
  *
  * @example
- * const x = new ProtectedItem("name", { resourceGroupName: "...", replicationVaultName: "...", policyName: ..., replicationExtensionName: ..., customProperties: ... });
+ * const protectedItem = new ProtectedItem("protectedItem", { resourceGroupName: "...", replicationVaultName: "...", policyName: "...", replicationExtensionName: "...", customProperties: {} });
  */
 export declare class ProtectedItem extends $CustomResource {
   /** The resource group's name. */
@@ -747,7 +747,7 @@ export declare function getRecoveryPoint(args: GetRecoveryPointArgs): $Output<Re
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DataReplication/replicationVaults/{replicationVaultName}/replicationExtensions/{replicationExtensionName}`.
  *
  * @example
- * const x = new ReplicationExtension("name", { resourceGroupName: "...", replicationVaultName: "...", customProperties: ... });
+ * const replicationExtension = new ReplicationExtension("replicationExtension", { resourceGroupName: "...", replicationVaultName: "...", customProperties: {} });
  */
 export declare class ReplicationExtension extends $CustomResource {
   /** The resource group's name. */
@@ -818,7 +818,7 @@ export declare function getReplicationExtension(args: GetReplicationExtensionArg
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DataReplication/replicationVaults/{replicationVaultName}/replicationPolicies/{replicationPolicyName}`.
  *
  * @example
- * const x = new ReplicationPolicy("name", { resourceGroupName: "...", replicationVaultName: "...", customProperties: ... });
+ * const replicationPolicy = new ReplicationPolicy("replicationPolicy", { resourceGroupName: "...", replicationVaultName: "...", customProperties: {} });
  */
 export declare class ReplicationPolicy extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DataShare/accounts/{accountName}`.
  *
  * @example
- * const x = new Account("name", { resourceGroupName: "...", identity: ... });
+ * const account = new Account("account", { resourceGroupName: "...", identity: {} });
  */
 export declare class Account extends $CustomResource {
   /** The resource group's name. */
@@ -93,7 +93,7 @@ export declare function getAccount(args: GetAccountArgs): $Output<AccountState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DataShare/accounts/{accountName}/shares/{shareName}`.
  *
  * @example
- * const x = new Share("name", { resourceGroupName: "...", accountName: "..." });
+ * const share = new Share("share", { resourceGroupName: "...", accountName: "..." });
  */
 export declare class Share extends $CustomResource {
   /** The resource group's name. */
@@ -183,7 +183,7 @@ export declare function getShare(args: GetShareArgs): $Output<ShareState | undef
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DataShare/accounts/{accountName}/shares/{shareName}/dataSets/{dataSetName}`.
  *
  * @example
- * const x = new DataSet("name", { resourceGroupName: "...", accountName: "...", shareName: "...", fileName: ..., folderPath: ..., resourceGroup: ..., subscriptionId: ... });
+ * const dataSet = new DataSet("dataSet", { resourceGroupName: "...", accountName: "...", shareName: "...", fileName: "...", folderPath: "...", resourceGroup: "...", subscriptionId: "..." });
  */
 export declare class DataSet extends $CustomResource {
   /** The resource group's name. */
@@ -267,7 +267,7 @@ export declare function getDataSet(args: GetDataSetArgs): $Output<DataSetState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DataShare/accounts/{accountName}/shares/{shareName}/invitations/{invitationName}`.
  *
  * @example
- * const x = new Invitation("name", { resourceGroupName: "...", accountName: "...", shareName: "..." });
+ * const invitation = new Invitation("invitation", { resourceGroupName: "...", accountName: "...", shareName: "..." });
  */
 export declare class Invitation extends $CustomResource {
   /** The resource group's name. */
@@ -419,7 +419,7 @@ export declare function getProviderShareSubscription(args: GetProviderShareSubsc
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DataShare/accounts/{accountName}/shares/{shareName}/synchronizationSettings/{synchronizationSettingName}`.
  *
  * @example
- * const x = new SynchronizationSetting("name", { resourceGroupName: "...", accountName: "...", shareName: "...", recurrenceInterval: ..., synchronizationTime: ... });
+ * const synchronizationSetting = new SynchronizationSetting("synchronizationSetting", { resourceGroupName: "...", accountName: "...", shareName: "...", recurrenceInterval: "Hour", synchronizationTime: "..." });
  */
 export declare class SynchronizationSetting extends $CustomResource {
   /** The resource group's name. */
@@ -501,7 +501,7 @@ export declare function getSynchronizationSetting(args: GetSynchronizationSettin
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DataShare/accounts/{accountName}/shareSubscriptions/{shareSubscriptionName}`.
  *
  * @example
- * const x = new ShareSubscription("name", { resourceGroupName: "...", accountName: "...", invitationId: ..., sourceShareLocation: ... });
+ * const shareSubscription = new ShareSubscription("shareSubscription", { resourceGroupName: "...", accountName: "...", invitationId: "...", sourceShareLocation: "..." });
  */
 export declare class ShareSubscription extends $CustomResource {
   /** The resource group's name. */
@@ -615,7 +615,7 @@ export declare function getShareSubscription(args: GetShareSubscriptionArgs): $O
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DataShare/accounts/{accountName}/shareSubscriptions/{shareSubscriptionName}/dataSetMappings/{dataSetMappingName}`.
  *
  * @example
- * const x = new DataSetMapping("name", { resourceGroupName: "...", accountName: "...", shareSubscriptionName: "...", dataSetId: ..., filePath: ..., fileSystem: ..., resourceGroup: ..., storageAccountName: ..., subscriptionId: ... });
+ * const dataSetMapping = new DataSetMapping("dataSetMapping", { resourceGroupName: "...", accountName: "...", shareSubscriptionName: "...", dataSetId: "...", filePath: "...", fileSystem: "...", resourceGroup: "...", storageAccountName: "...", subscriptionId: "..." });
  */
 export declare class DataSetMapping extends $CustomResource {
   /** The resource group's name. */
@@ -710,7 +710,7 @@ export declare function getDataSetMapping(args: GetDataSetMappingArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DataShare/accounts/{accountName}/shareSubscriptions/{shareSubscriptionName}/triggers/{triggerName}`.
  *
  * @example
- * const x = new Trigger("name", { resourceGroupName: "...", accountName: "...", shareSubscriptionName: "...", recurrenceInterval: ..., synchronizationTime: ... });
+ * const trigger = new Trigger("trigger", { resourceGroupName: "...", accountName: "...", shareSubscriptionName: "...", recurrenceInterval: "Hour", synchronizationTime: "..." });
  */
 export declare class Trigger extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DBforMySQL/flexibleServers/{flexibleServerName}`.
  *
  * @example
- * const x = new FlexibleServer("name", { resourceGroupName: "..." });
+ * const flexibleServer = new FlexibleServer("flexibleServer", { resourceGroupName: "..." });
  */
 export declare class FlexibleServer extends $CustomResource {
   /** The resource group's name. */
@@ -177,7 +177,7 @@ export declare function getFlexibleServer(args: GetFlexibleServerArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DBforMySQL/flexibleServers/{flexibleServerName}/administrators/{administratorName}`.
  *
  * @example
- * const x = new Administrator("name", { resourceGroupName: "...", flexibleServerName: "..." });
+ * const administrator = new Administrator("administrator", { resourceGroupName: "...", flexibleServerName: "..." });
  */
 export declare class Administrator extends $CustomResource {
   /** The resource group's name. */
@@ -265,7 +265,7 @@ export declare function getAdministrator(args: GetAdministratorArgs): $Output<Ad
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DBforMySQL/flexibleServers/{flexibleServerName}/advancedThreatProtectionSettings/{advancedThreatProtectionSettingName}`.
  *
  * @example
- * const x = new AdvancedThreatProtectionSetting("name", { resourceGroupName: "...", flexibleServerName: "..." });
+ * const advancedThreatProtectionSetting = new AdvancedThreatProtectionSetting("advancedThreatProtectionSetting", { resourceGroupName: "...", flexibleServerName: "..." });
  */
 export declare class AdvancedThreatProtectionSetting extends $CustomResource {
   /** The resource group's name. */
@@ -339,7 +339,7 @@ export declare function getAdvancedThreatProtectionSetting(args: GetAdvancedThre
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DBforMySQL/flexibleServers/{flexibleServerName}/backups/{backupName}`.
  *
  * @example
- * const x = new Backup("name", { resourceGroupName: "...", flexibleServerName: "..." });
+ * const backup = new Backup("backup", { resourceGroupName: "...", flexibleServerName: "..." });
  */
 export declare class Backup extends $CustomResource {
   /** The resource group's name. */
@@ -409,7 +409,7 @@ export declare function getBackup(args: GetBackupArgs): $Output<BackupState | un
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DBforMySQL/flexibleServers/{flexibleServerName}/backupsV2/{backupV2Name}`.
  *
  * @example
- * const x = new BackupV2("name", { resourceGroupName: "...", flexibleServerName: "..." });
+ * const backupV2 = new BackupV2("backupV2", { resourceGroupName: "...", flexibleServerName: "..." });
  */
 export declare class BackupV2 extends $CustomResource {
   /** The resource group's name. */
@@ -493,7 +493,7 @@ export declare function getBackupV2(args: GetBackupV2Args): $Output<BackupV2Stat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DBforMySQL/flexibleServers/{flexibleServerName}/configurations/{configurationName}`.
  *
  * @example
- * const x = new Configuration("name", { resourceGroupName: "...", flexibleServerName: "..." });
+ * const configuration = new Configuration("configuration", { resourceGroupName: "...", flexibleServerName: "..." });
  */
 export declare class Configuration extends $CustomResource {
   /** The resource group's name. */
@@ -595,7 +595,7 @@ export declare function getConfiguration(args: GetConfigurationArgs): $Output<Co
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DBforMySQL/flexibleServers/{flexibleServerName}/databases/{databaseName}`.
  *
  * @example
- * const x = new Database("name", { resourceGroupName: "...", flexibleServerName: "..." });
+ * const database = new Database("database", { resourceGroupName: "...", flexibleServerName: "..." });
  */
 export declare class Database extends $CustomResource {
   /** The resource group's name. */
@@ -668,7 +668,7 @@ export declare function getDatabase(args: GetDatabaseArgs): $Output<DatabaseStat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DBforMySQL/flexibleServers/{flexibleServerName}/firewallRules/{firewallRuleName}`.
  *
  * @example
- * const x = new FirewallRule("name", { resourceGroupName: "...", flexibleServerName: "...", startIpAddress: ..., endIpAddress: ... });
+ * const firewallRule = new FirewallRule("firewallRule", { resourceGroupName: "...", flexibleServerName: "...", startIpAddress: "...", endIpAddress: "..." });
  */
 export declare class FirewallRule extends $CustomResource {
   /** The resource group's name. */
@@ -777,7 +777,7 @@ export declare function getMaintenance(args: GetMaintenanceArgs): $Output<Mainte
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DBforMySQL/flexibleServers/{flexibleServerName}/privateEndpointConnections/{privateEndpointConnectionName}`.
  *
  * @example
- * const x = new PrivateEndpointConnection("name", { resourceGroupName: "...", flexibleServerName: "...", privateLinkServiceConnectionState: ... });
+ * const privateEndpointConnection = new PrivateEndpointConnection("privateEndpointConnection", { resourceGroupName: "...", flexibleServerName: "...", privateLinkServiceConnectionState: {} });
  */
 export declare class PrivateEndpointConnection extends $CustomResource {
   /** The resource group's name. */
@@ -911,7 +911,7 @@ export declare function getCapabilitySet(args: GetCapabilitySetArgs): $Output<Ca
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DBforMySQL/servers/{serverName}/keys/{keyName}`.
  *
  * @example
- * const x = new Key("name", { resourceGroupName: "...", serverName: "...", serverKeyType: ... });
+ * const key = new Key("key", { resourceGroupName: "...", serverName: "...", serverKeyType: "AzureKeyVault" });
  */
 export declare class Key extends $CustomResource {
   /** The resource group's name. */

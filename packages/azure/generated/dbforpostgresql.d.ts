@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DBforPostgreSQL/flexibleServers/{flexibleServerName}`.
  *
  * @example
- * const x = new FlexibleServer("name", { resourceGroupName: "..." });
+ * const flexibleServer = new FlexibleServer("flexibleServer", { resourceGroupName: "..." });
  */
 export declare class FlexibleServer extends $CustomResource {
   /** The resource group's name. */
@@ -177,7 +177,7 @@ export declare function getFlexibleServer(args: GetFlexibleServerArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DBforPostgreSQL/flexibleServers/{flexibleServerName}/administrators/{administratorName}`.
  *
  * @example
- * const x = new Administrator("name", { resourceGroupName: "...", flexibleServerName: "..." });
+ * const administrator = new Administrator("administrator", { resourceGroupName: "...", flexibleServerName: "..." });
  */
 export declare class Administrator extends $CustomResource {
   /** The resource group's name. */
@@ -255,7 +255,7 @@ export declare function getAdministrator(args: GetAdministratorArgs): $Output<Ad
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DBforPostgreSQL/flexibleServers/{flexibleServerName}/advancedThreatProtectionSettings/{advancedThreatProtectionSettingName}`.
  *
  * @example
- * const x = new AdvancedThreatProtectionSetting("name", { resourceGroupName: "...", flexibleServerName: "...", state: ... });
+ * const advancedThreatProtectionSetting = new AdvancedThreatProtectionSetting("advancedThreatProtectionSetting", { resourceGroupName: "...", flexibleServerName: "...", state: "Enabled" });
  */
 export declare class AdvancedThreatProtectionSetting extends $CustomResource {
   /** The resource group's name. */
@@ -326,7 +326,7 @@ export declare function getAdvancedThreatProtectionSetting(args: GetAdvancedThre
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DBforPostgreSQL/flexibleServers/{flexibleServerName}/backups/{backupName}`.
  *
  * @example
- * const x = new Backup("name", { resourceGroupName: "...", flexibleServerName: "..." });
+ * const backup = new Backup("backup", { resourceGroupName: "...", flexibleServerName: "..." });
  */
 export declare class Backup extends $CustomResource {
   /** The resource group's name. */
@@ -396,7 +396,7 @@ export declare function getBackup(args: GetBackupArgs): $Output<BackupState | un
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DBforPostgreSQL/flexibleServers/{flexibleServerName}/configurations/{configurationName}`.
  *
  * @example
- * const x = new Configuration("name", { resourceGroupName: "...", flexibleServerName: "..." });
+ * const configuration = new Configuration("configuration", { resourceGroupName: "...", flexibleServerName: "..." });
  */
 export declare class Configuration extends $CustomResource {
   /** The resource group's name. */
@@ -496,7 +496,7 @@ export declare function getConfiguration(args: GetConfigurationArgs): $Output<Co
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DBforPostgreSQL/flexibleServers/{flexibleServerName}/databases/{databaseName}`.
  *
  * @example
- * const x = new Database("name", { resourceGroupName: "...", flexibleServerName: "..." });
+ * const database = new Database("database", { resourceGroupName: "...", flexibleServerName: "..." });
  */
 export declare class Database extends $CustomResource {
   /** The resource group's name. */
@@ -569,7 +569,7 @@ export declare function getDatabase(args: GetDatabaseArgs): $Output<DatabaseStat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DBforPostgreSQL/flexibleServers/{flexibleServerName}/firewallRules/{firewallRuleName}`.
  *
  * @example
- * const x = new FlexibleServerFirewallRule("name", { resourceGroupName: "...", flexibleServerName: "...", startIpAddress: ..., endIpAddress: ... });
+ * const flexibleServerFirewallRule = new FlexibleServerFirewallRule("flexibleServerFirewallRule", { resourceGroupName: "...", flexibleServerName: "...", startIpAddress: "...", endIpAddress: "..." });
  */
 export declare class FlexibleServerFirewallRule extends $CustomResource {
   /** The resource group's name. */
@@ -677,7 +677,7 @@ export declare function getLtrBackupOperation(args: GetLtrBackupOperationArgs): 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DBforPostgreSQL/flexibleServers/{flexibleServerName}/migrations/{migrationName}`.
  *
  * @example
- * const x = new Migration("name", { resourceGroupName: "...", flexibleServerName: "..." });
+ * const migration = new Migration("migration", { resourceGroupName: "...", flexibleServerName: "..." });
  */
 export declare class Migration extends $CustomResource {
   /** The resource group's name. */
@@ -865,7 +865,7 @@ export declare function getMigration(args: GetMigrationArgs): $Output<MigrationS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DBforPostgreSQL/flexibleServers/{flexibleServerName}/privateEndpointConnections/{privateEndpointConnectionName}`.
  *
  * @example
- * const x = new FlexibleServerPrivateEndpointConnection("name", { resourceGroupName: "...", flexibleServerName: "...", privateLinkServiceConnectionState: ... });
+ * const flexibleServerPrivateEndpointConnection = new FlexibleServerPrivateEndpointConnection("flexibleServerPrivateEndpointConnection", { resourceGroupName: "...", flexibleServerName: "...", privateLinkServiceConnectionState: {} });
  */
 export declare class FlexibleServerPrivateEndpointConnection extends $CustomResource {
   /** The resource group's name. */
@@ -998,7 +998,7 @@ export declare function getTuningOption(args: GetTuningOptionArgs): $Output<Tuni
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DBforPostgreSQL/flexibleServers/{flexibleServerName}/virtualendpoints/{virtualendpointName}`.
  *
  * @example
- * const x = new Virtualendpoint("name", { resourceGroupName: "...", flexibleServerName: "..." });
+ * const virtualendpoint = new Virtualendpoint("virtualendpoint", { resourceGroupName: "...", flexibleServerName: "..." });
  */
 export declare class Virtualendpoint extends $CustomResource {
   /** The resource group's name. */
@@ -1074,7 +1074,7 @@ export declare function getVirtualendpoint(args: GetVirtualendpointArgs): $Outpu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DBforPostgreSQL/serverGroupsv2/{serverGroupv2Name}`.
  *
  * @example
- * const x = new ServerGroupv2("name", { resourceGroupName: "..." });
+ * const serverGroupv2 = new ServerGroupv2("serverGroupv2", { resourceGroupName: "..." });
  */
 export declare class ServerGroupv2 extends $CustomResource {
   /** The resource group's name. */
@@ -1285,7 +1285,7 @@ export declare function getServerGroupv2Configuration(args: GetServerGroupv2Conf
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DBforPostgreSQL/serverGroupsv2/{serverGroupv2Name}/coordinatorConfigurations/{coordinatorConfigurationName}`.
  *
  * @example
- * const x = new CoordinatorConfiguration("name", { resourceGroupName: "...", serverGroupv2Name: "...", value: ... });
+ * const coordinatorConfiguration = new CoordinatorConfiguration("coordinatorConfiguration", { resourceGroupName: "...", serverGroupv2Name: "...", value: "..." });
  */
 export declare class CoordinatorConfiguration extends $CustomResource {
   /** The resource group's name. */
@@ -1374,7 +1374,7 @@ export declare function getCoordinatorConfiguration(args: GetCoordinatorConfigur
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DBforPostgreSQL/serverGroupsv2/{serverGroupv2Name}/firewallRules/{firewallRuleName}`.
  *
  * @example
- * const x = new ServerGroupv2FirewallRule("name", { resourceGroupName: "...", serverGroupv2Name: "...", startIpAddress: ..., endIpAddress: ... });
+ * const serverGroupv2FirewallRule = new ServerGroupv2FirewallRule("serverGroupv2FirewallRule", { resourceGroupName: "...", serverGroupv2Name: "...", startIpAddress: "...", endIpAddress: "..." });
  */
 export declare class ServerGroupv2FirewallRule extends $CustomResource {
   /** The resource group's name. */
@@ -1450,7 +1450,7 @@ export declare function getServerGroupv2FirewallRule(args: GetServerGroupv2Firew
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DBforPostgreSQL/serverGroupsv2/{serverGroupv2Name}/nodeConfigurations/{nodeConfigurationName}`.
  *
  * @example
- * const x = new NodeConfiguration("name", { resourceGroupName: "...", serverGroupv2Name: "...", value: ... });
+ * const nodeConfiguration = new NodeConfiguration("nodeConfiguration", { resourceGroupName: "...", serverGroupv2Name: "...", value: "..." });
  */
 export declare class NodeConfiguration extends $CustomResource {
   /** The resource group's name. */
@@ -1539,7 +1539,7 @@ export declare function getNodeConfiguration(args: GetNodeConfigurationArgs): $O
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DBforPostgreSQL/serverGroupsv2/{serverGroupv2Name}/privateEndpointConnections/{privateEndpointConnectionName}`.
  *
  * @example
- * const x = new ServerGroupv2PrivateEndpointConnection("name", { resourceGroupName: "...", serverGroupv2Name: "...", privateLinkServiceConnectionState: ... });
+ * const serverGroupv2PrivateEndpointConnection = new ServerGroupv2PrivateEndpointConnection("serverGroupv2PrivateEndpointConnection", { resourceGroupName: "...", serverGroupv2Name: "...", privateLinkServiceConnectionState: {} });
  */
 export declare class ServerGroupv2PrivateEndpointConnection extends $CustomResource {
   /** The resource group's name. */
@@ -1646,7 +1646,7 @@ export declare function getServerGroupv2PrivateLinkResource(args: GetServerGroup
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DBforPostgreSQL/serverGroupsv2/{serverGroupv2Name}/roles/{roleName}`.
  *
  * @example
- * const x = new Role("name", { resourceGroupName: "...", serverGroupv2Name: "...", password: ... });
+ * const role = new Role("role", { resourceGroupName: "...", serverGroupv2Name: "...", password: "..." });
  */
 export declare class Role extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DelegatedNetwork/controller/{controllerName}`.
  *
  * @example
- * const x = new Controller("name", { resourceGroupName: "..." });
+ * const controller = new Controller("controller", { resourceGroupName: "..." });
  */
 export declare class Controller extends $CustomResource {
   /** The resource group's name. */
@@ -86,7 +86,7 @@ export declare function getController(args: GetControllerArgs): $Output<Controll
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DelegatedNetwork/delegatedSubnets/{delegatedSubnetName}`.
  *
  * @example
- * const x = new DelegatedSubnet("name", { resourceGroupName: "..." });
+ * const delegatedSubnet = new DelegatedSubnet("delegatedSubnet", { resourceGroupName: "..." });
  */
 export declare class DelegatedSubnet extends $CustomResource {
   /** The resource group's name. */
@@ -166,7 +166,7 @@ export declare function getDelegatedSubnet(args: GetDelegatedSubnetArgs): $Outpu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DelegatedNetwork/orchestrators/{orchestratorName}`.
  *
  * @example
- * const x = new Orchestrator("name", { resourceGroupName: "...", kind: ..., controllerDetails: ... });
+ * const orchestrator = new Orchestrator("orchestrator", { resourceGroupName: "...", kind: "Kubernetes", controllerDetails: {} });
  */
 export declare class Orchestrator extends $CustomResource {
   /** The resource group's name. */

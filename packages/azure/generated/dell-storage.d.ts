@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Dell.Storage/filesystems/{filesystemName}`.
  *
  * @example
- * const x = new Filesystem("name", { resourceGroupName: "...", marketplace: ..., delegatedSubnetId: ..., delegatedSubnetCidr: ..., user: ..., dellReferenceNumber: ..., encryption: ... });
+ * const filesystem = new Filesystem("filesystem", { resourceGroupName: "...", marketplace: {}, delegatedSubnetId: "...", delegatedSubnetCidr: "...", user: {}, dellReferenceNumber: "...", encryption: {} });
  */
 export declare class Filesystem extends $CustomResource {
   /** The resource group's name. */

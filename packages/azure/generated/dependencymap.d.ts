@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DependencyMap/maps/{mapName}`.
  *
  * @example
- * const x = new Map("name", { resourceGroupName: "..." });
+ * const map = new Map("map", { resourceGroupName: "..." });
  */
 export declare class Map extends $CustomResource {
   /** The resource group's name. */
@@ -79,7 +79,7 @@ export declare function getMap(args: GetMapArgs): $Output<MapState | undefined>;
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DependencyMap/maps/{mapName}/discoverySources/{discoverySourceName}`.
  *
  * @example
- * const x = new DiscoverySource("name", { resourceGroupName: "...", mapName: "...", sourceId: ... });
+ * const discoverySource = new DiscoverySource("discoverySource", { resourceGroupName: "...", mapName: "...", sourceId: "..." });
  */
 export declare class DiscoverySource extends $CustomResource {
   /** The resource group's name. */

@@ -100,7 +100,7 @@ export declare function getOperation(args: GetOperationArgs): $Output<OperationS
  * Id: `/subscriptions/{subscriptionId}/providers/Microsoft.Deployment.Admin/locations/{location}/fileContainers/{fileContainerName}`.
  *
  * @example
- * const x = new FileContainer("name", {  });
+ * const fileContainer = new FileContainer("fileContainer", {  });
  */
 export declare class FileContainer extends $CustomResource {
   /** The parent's name; always `global`. */
@@ -209,7 +209,7 @@ export declare function getProductDeployment(args: GetProductDeploymentArgs): $O
  * Id: `/subscriptions/{subscriptionId}/providers/Microsoft.Deployment.Admin/locations/{location}/productPackages/{productPackageName}`.
  *
  * @example
- * const x = new ProductPackage("name", {  });
+ * const productPackage = new ProductPackage("productPackage", {  });
  */
 export declare class ProductPackage extends $CustomResource {
   /** The parent's name; always `global`. */

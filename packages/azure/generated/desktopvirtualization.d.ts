@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DesktopVirtualization/appAttachPackages/{appAttachPackageName}`.
  *
  * @example
- * const x = new AppAttachPackage("name", { resourceGroupName: "..." });
+ * const appAttachPackage = new AppAttachPackage("appAttachPackage", { resourceGroupName: "..." });
  */
 export declare class AppAttachPackage extends $CustomResource {
   /** The resource group's name. */
@@ -99,7 +99,7 @@ export declare function getAppAttachPackage(args: GetAppAttachPackageArgs): $Out
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DesktopVirtualization/applicationGroups/{applicationGroupName}`.
  *
  * @example
- * const x = new ApplicationGroup("name", { resourceGroupName: "...", hostPoolArmPath: ..., applicationGroupType: ... });
+ * const applicationGroup = new ApplicationGroup("applicationGroup", { resourceGroupName: "...", hostPoolArmPath: "...", applicationGroupType: "RemoteApp" });
  */
 export declare class ApplicationGroup extends $CustomResource {
   /** The resource group's name. */
@@ -228,7 +228,7 @@ export declare function getApplicationGroup(args: GetApplicationGroupArgs): $Out
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DesktopVirtualization/applicationGroups/{applicationGroupName}/applications/{applicationName}`.
  *
  * @example
- * const x = new Application("name", { resourceGroupName: "...", applicationGroupName: "...", commandLineSetting: ... });
+ * const application = new Application("application", { resourceGroupName: "...", applicationGroupName: "...", commandLineSetting: "DoNotAllow" });
  */
 export declare class Application extends $CustomResource {
   /** The resource group's name. */
@@ -385,7 +385,7 @@ export declare function getDesktop(args: GetDesktopArgs): $Output<DesktopState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DesktopVirtualization/hostPools/{hostPoolName}`.
  *
  * @example
- * const x = new HostPool("name", { resourceGroupName: "...", hostPoolType: ..., loadBalancerType: ..., preferredAppGroupType: ... });
+ * const hostPool = new HostPool("hostPool", { resourceGroupName: "...", hostPoolType: "Personal", loadBalancerType: "BreadthFirst", preferredAppGroupType: "None" });
  */
 export declare class HostPool extends $CustomResource {
   /** The resource group's name. */
@@ -590,7 +590,7 @@ export declare function getHostPool(args: GetHostPoolArgs): $Output<HostPoolStat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DesktopVirtualization/hostPools/{hostPoolName}/msixPackages/{msixPackageName}`.
  *
  * @example
- * const x = new MsixPackage("name", { resourceGroupName: "...", hostPoolName: "..." });
+ * const msixPackage = new MsixPackage("msixPackage", { resourceGroupName: "...", hostPoolName: "..." });
  */
 export declare class MsixPackage extends $CustomResource {
   /** The resource group's name. */
@@ -708,7 +708,7 @@ export declare function getMsixPackage(args: GetMsixPackageArgs): $Output<MsixPa
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DesktopVirtualization/hostPools/{hostPoolName}/privateEndpointConnections/{privateEndpointConnectionName}`.
  *
  * @example
- * const x = new HostPoolPrivateEndpointConnection("name", { resourceGroupName: "...", hostPoolName: "...", privateLinkServiceConnectionState: ... });
+ * const hostPoolPrivateEndpointConnection = new HostPoolPrivateEndpointConnection("hostPoolPrivateEndpointConnection", { resourceGroupName: "...", hostPoolName: "...", privateLinkServiceConnectionState: {} });
  */
 export declare class HostPoolPrivateEndpointConnection extends $CustomResource {
   /** The resource group's name. */
@@ -862,7 +862,7 @@ export declare function getUserSession(args: GetUserSessionArgs): $Output<UserSe
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DesktopVirtualization/scalingPlans/{scalingPlanName}`.
  *
  * @example
- * const x = new ScalingPlan("name", { resourceGroupName: "...", timeZone: ... });
+ * const scalingPlan = new ScalingPlan("scalingPlan", { resourceGroupName: "...", timeZone: "..." });
  */
 export declare class ScalingPlan extends $CustomResource {
   /** The resource group's name. */
@@ -995,7 +995,7 @@ export declare function getScalingPlan(args: GetScalingPlanArgs): $Output<Scalin
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DesktopVirtualization/scalingPlans/{scalingPlanName}/personalSchedules/{personalScheduleName}`.
  *
  * @example
- * const x = new PersonalSchedule("name", { resourceGroupName: "...", scalingPlanName: "..." });
+ * const personalSchedule = new PersonalSchedule("personalSchedule", { resourceGroupName: "...", scalingPlanName: "..." });
  */
 export declare class PersonalSchedule extends $CustomResource {
   /** The resource group's name. */
@@ -1188,7 +1188,7 @@ export declare function getPersonalSchedule(args: GetPersonalScheduleArgs): $Out
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DesktopVirtualization/scalingPlans/{scalingPlanName}/pooledSchedules/{pooledScheduleName}`.
  *
  * @example
- * const x = new PooledSchedule("name", { resourceGroupName: "...", scalingPlanName: "..." });
+ * const pooledSchedule = new PooledSchedule("pooledSchedule", { resourceGroupName: "...", scalingPlanName: "..." });
  */
 export declare class PooledSchedule extends $CustomResource {
   /** The resource group's name. */
@@ -1336,7 +1336,7 @@ export declare function getPooledSchedule(args: GetPooledScheduleArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DesktopVirtualization/workspaces/{workspaceName}`.
  *
  * @example
- * const x = new Workspace("name", { resourceGroupName: "..." });
+ * const workspace = new Workspace("workspace", { resourceGroupName: "..." });
  */
 export declare class Workspace extends $CustomResource {
   /** The resource group's name. */
@@ -1460,7 +1460,7 @@ export declare function getWorkspace(args: GetWorkspaceArgs): $Output<WorkspaceS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DesktopVirtualization/workspaces/{workspaceName}/privateEndpointConnections/{privateEndpointConnectionName}`.
  *
  * @example
- * const x = new WorkspacePrivateEndpointConnection("name", { resourceGroupName: "...", workspaceName: "...", privateLinkServiceConnectionState: ... });
+ * const workspacePrivateEndpointConnection = new WorkspacePrivateEndpointConnection("workspacePrivateEndpointConnection", { resourceGroupName: "...", workspaceName: "...", privateLinkServiceConnectionState: {} });
  */
 export declare class WorkspacePrivateEndpointConnection extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DevCenter/devcenters/{devcenterName}`.
  *
  * @example
- * const x = new Devcenter("name", { resourceGroupName: "..." });
+ * const devcenter = new Devcenter("devcenter", { resourceGroupName: "..." });
  */
 export declare class Devcenter extends $CustomResource {
   /** The resource group's name. */
@@ -112,7 +112,7 @@ export declare function getDevcenter(args: GetDevcenterArgs): $Output<DevcenterS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DevCenter/devcenters/{devcenterName}/attachednetworks/{attachednetworkName}`.
  *
  * @example
- * const x = new Attachednetwork("name", { resourceGroupName: "...", devcenterName: "...", networkConnectionId: ... });
+ * const attachednetwork = new Attachednetwork("attachednetwork", { resourceGroupName: "...", devcenterName: "...", networkConnectionId: "..." });
  */
 export declare class Attachednetwork extends $CustomResource {
   /** The resource group's name. */
@@ -192,7 +192,7 @@ export declare function getAttachednetwork(args: GetAttachednetworkArgs): $Outpu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DevCenter/devcenters/{devcenterName}/catalogs/{catalogName}`.
  *
  * @example
- * const x = new DevcenterCatalog("name", { resourceGroupName: "...", devcenterName: "..." });
+ * const devcenterCatalog = new DevcenterCatalog("devcenterCatalog", { resourceGroupName: "...", devcenterName: "..." });
  */
 export declare class DevcenterCatalog extends $CustomResource {
   /** The resource group's name. */
@@ -354,7 +354,7 @@ export declare function getTask(args: GetTaskArgs): $Output<TaskState | undefine
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DevCenter/devcenters/{devcenterName}/devboxdefinitions/{devboxdefinitionName}`.
  *
  * @example
- * const x = new Devboxdefinition("name", { resourceGroupName: "...", devcenterName: "..." });
+ * const devboxdefinition = new Devboxdefinition("devboxdefinition", { resourceGroupName: "...", devcenterName: "..." });
  */
 export declare class Devboxdefinition extends $CustomResource {
   /** The resource group's name. */
@@ -462,7 +462,7 @@ export declare function getDevboxdefinition(args: GetDevboxdefinitionArgs): $Out
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DevCenter/devcenters/{devcenterName}/environmentTypes/{environmentTypeName}`.
  *
  * @example
- * const x = new DevcenterEnvironmentType("name", { resourceGroupName: "...", devcenterName: "..." });
+ * const devcenterEnvironmentType = new DevcenterEnvironmentType("devcenterEnvironmentType", { resourceGroupName: "...", devcenterName: "..." });
  */
 export declare class DevcenterEnvironmentType extends $CustomResource {
   /** The resource group's name. */
@@ -538,7 +538,7 @@ export declare function getDevcenterEnvironmentType(args: GetDevcenterEnvironmen
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DevCenter/devcenters/{devcenterName}/galleries/{galleryName}`.
  *
  * @example
- * const x = new Gallery("name", { resourceGroupName: "...", devcenterName: "...", galleryResourceId: ... });
+ * const gallery = new Gallery("gallery", { resourceGroupName: "...", devcenterName: "...", galleryResourceId: "..." });
  */
 export declare class Gallery extends $CustomResource {
   /** The resource group's name. */
@@ -676,7 +676,7 @@ export declare function getImageVersion(args: GetImageVersionArgs): $Output<Imag
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DevCenter/devcenters/{devcenterName}/projectPolicies/{projectPolicyName}`.
  *
  * @example
- * const x = new ProjectPolicy("name", { resourceGroupName: "...", devcenterName: "..." });
+ * const projectPolicy = new ProjectPolicy("projectPolicy", { resourceGroupName: "...", devcenterName: "..." });
  */
 export declare class ProjectPolicy extends $CustomResource {
   /** The resource group's name. */
@@ -752,7 +752,7 @@ export declare function getProjectPolicy(args: GetProjectPolicyArgs): $Output<Pr
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DevCenter/networkConnections/{networkConnectionName}`.
  *
  * @example
- * const x = new NetworkConnection("name", { resourceGroupName: "...", domainJoinType: ... });
+ * const networkConnection = new NetworkConnection("networkConnection", { resourceGroupName: "...", domainJoinType: "HybridAzureADJoin" });
  */
 export declare class NetworkConnection extends $CustomResource {
   /** The resource group's name. */
@@ -888,7 +888,7 @@ export declare function getHealthCheck(args: GetHealthCheckArgs): $Output<Health
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DevCenter/projects/{projectName}`.
  *
  * @example
- * const x = new Project("name", { resourceGroupName: "..." });
+ * const project = new Project("project", { resourceGroupName: "..." });
  */
 export declare class Project extends $CustomResource {
   /** The resource group's name. */
@@ -1048,7 +1048,7 @@ export declare function getProjectAttachednetwork(args: GetProjectAttachednetwor
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DevCenter/projects/{projectName}/catalogs/{catalogName}`.
  *
  * @example
- * const x = new ProjectCatalog("name", { resourceGroupName: "...", projectName: "..." });
+ * const projectCatalog = new ProjectCatalog("projectCatalog", { resourceGroupName: "...", projectName: "..." });
  */
 export declare class ProjectCatalog extends $CustomResource {
   /** The resource group's name. */
@@ -1285,7 +1285,7 @@ export declare function getProjectDevboxdefinition(args: GetProjectDevboxdefinit
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DevCenter/projects/{projectName}/environmentTypes/{environmentTypeName}`.
  *
  * @example
- * const x = new ProjectEnvironmentType("name", { resourceGroupName: "...", projectName: "..." });
+ * const projectEnvironmentType = new ProjectEnvironmentType("projectEnvironmentType", { resourceGroupName: "...", projectName: "..." });
  */
 export declare class ProjectEnvironmentType extends $CustomResource {
   /** The resource group's name. */
@@ -1457,7 +1457,7 @@ export declare function getVersion(args: GetVersionArgs): $Output<VersionState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DevCenter/projects/{projectName}/pools/{poolName}`.
  *
  * @example
- * const x = new Pool("name", { resourceGroupName: "...", projectName: "..." });
+ * const pool = new Pool("pool", { resourceGroupName: "...", projectName: "..." });
  */
 export declare class Pool extends $CustomResource {
   /** The resource group's name. */
@@ -1602,7 +1602,7 @@ export declare function getPool(args: GetPoolArgs): $Output<PoolState | undefine
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DevCenter/projects/{projectName}/pools/{poolName}/schedules/{scheduleName}`.
  *
  * @example
- * const x = new Schedule("name", { resourceGroupName: "...", projectName: "...", poolName: "..." });
+ * const schedule = new Schedule("schedule", { resourceGroupName: "...", projectName: "...", poolName: "..." });
  */
 export declare class Schedule extends $CustomResource {
   /** The resource group's name. */

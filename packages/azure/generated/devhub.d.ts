@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DevHub/workflows/{workflowName}`.
  *
  * @example
- * const x = new Workflow("name", { resourceGroupName: "..." });
+ * const workflow = new Workflow("workflow", { resourceGroupName: "..." });
  */
 export declare class Workflow extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DeviceRegistry/assetEndpointProfiles/{assetEndpointProfileName}`.
  *
  * @example
- * const x = new AssetEndpointProfile("name", { resourceGroupName: "...", extendedLocation: ..., targetAddress: ..., endpointProfileType: ... });
+ * const assetEndpointProfile = new AssetEndpointProfile("assetEndpointProfile", { resourceGroupName: "...", extendedLocation: {}, targetAddress: "...", endpointProfileType: "..." });
  */
 export declare class AssetEndpointProfile extends $CustomResource {
   /** The resource group's name. */
@@ -115,7 +115,7 @@ export declare function getAssetEndpointProfile(args: GetAssetEndpointProfileArg
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DeviceRegistry/assets/{assetName}`.
  *
  * @example
- * const x = new Asset("name", { resourceGroupName: "...", extendedLocation: ..., assetEndpointProfileRef: ... });
+ * const asset = new Asset("asset", { resourceGroupName: "...", extendedLocation: {}, assetEndpointProfileRef: "..." });
  */
 export declare class Asset extends $CustomResource {
   /** The resource group's name. */
@@ -322,7 +322,7 @@ export declare function getBillingContainer(args: GetBillingContainerArgs): $Out
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DeviceRegistry/namespaces/{namespaceName}`.
  *
  * @example
- * const x = new Namespace("name", { resourceGroupName: "..." });
+ * const namespace = new Namespace("namespace", { resourceGroupName: "..." });
  */
 export declare class Namespace extends $CustomResource {
   /** The resource group's name. */
@@ -410,7 +410,7 @@ export declare function getNamespace(args: GetNamespaceArgs): $Output<NamespaceS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DeviceRegistry/namespaces/{namespaceName}/assets/{assetName}`.
  *
  * @example
- * const x = new NamespaceAsset("name", { resourceGroupName: "...", namespaceName: "...", extendedLocation: ..., deviceRef: ... });
+ * const namespaceAsset = new NamespaceAsset("namespaceAsset", { resourceGroupName: "...", namespaceName: "...", extendedLocation: {}, deviceRef: {} });
  */
 export declare class NamespaceAsset extends $CustomResource {
   /** The resource group's name. */
@@ -638,7 +638,7 @@ export declare function getNamespaceAsset(args: GetNamespaceAssetArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DeviceRegistry/namespaces/{namespaceName}/devices/{deviceName}`.
  *
  * @example
- * const x = new Device("name", { resourceGroupName: "...", namespaceName: "..." });
+ * const device = new Device("device", { resourceGroupName: "...", namespaceName: "..." });
  */
 export declare class Device extends $CustomResource {
   /** The resource group's name. */
@@ -779,7 +779,7 @@ export declare function getDevice(args: GetDeviceArgs): $Output<DeviceState | un
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DeviceRegistry/namespaces/{namespaceName}/discoveredAssets/{discoveredAssetName}`.
  *
  * @example
- * const x = new DiscoveredAsset("name", { resourceGroupName: "...", namespaceName: "...", extendedLocation: ..., deviceRef: ..., discoveryId: ..., version: ... });
+ * const discoveredAsset = new DiscoveredAsset("discoveredAsset", { resourceGroupName: "...", namespaceName: "...", extendedLocation: {}, deviceRef: {}, discoveryId: "...", version: 1 });
  */
 export declare class DiscoveredAsset extends $CustomResource {
   /** The resource group's name. */
@@ -995,7 +995,7 @@ export declare function getDiscoveredAsset(args: GetDiscoveredAssetArgs): $Outpu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DeviceRegistry/namespaces/{namespaceName}/discoveredDevices/{discoveredDeviceName}`.
  *
  * @example
- * const x = new DiscoveredDevice("name", { resourceGroupName: "...", namespaceName: "...", extendedLocation: ..., discoveryId: ..., version: ... });
+ * const discoveredDevice = new DiscoveredDevice("discoveredDevice", { resourceGroupName: "...", namespaceName: "...", extendedLocation: {}, discoveryId: "...", version: 1 });
  */
 export declare class DiscoveredDevice extends $CustomResource {
   /** The resource group's name. */
@@ -1121,7 +1121,7 @@ export declare function getDiscoveredDevice(args: GetDiscoveredDeviceArgs): $Out
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DeviceRegistry/schemaRegistries/{schemaRegistryName}`.
  *
  * @example
- * const x = new SchemaRegistry("name", { resourceGroupName: "...", namespace: ..., storageAccountContainerUrl: ... });
+ * const schemaRegistry = new SchemaRegistry("schemaRegistry", { resourceGroupName: "...", namespace: "...", storageAccountContainerUrl: "..." });
  */
 export declare class SchemaRegistry extends $CustomResource {
   /** The resource group's name. */
@@ -1219,7 +1219,7 @@ export declare function getSchemaRegistry(args: GetSchemaRegistryArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DeviceRegistry/schemaRegistries/{schemaRegistryName}/schemas/{schemaName}`.
  *
  * @example
- * const x = new Schema("name", { resourceGroupName: "...", schemaRegistryName: "...", format: ..., schemaType: ... });
+ * const schema = new Schema("schema", { resourceGroupName: "...", schemaRegistryName: "...", format: "JsonSchema/draft-07", schemaType: "MessageSchema" });
  */
 export declare class Schema extends $CustomResource {
   /** The resource group's name. */
@@ -1313,7 +1313,7 @@ export declare function getSchema(args: GetSchemaArgs): $Output<SchemaState | un
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DeviceRegistry/schemaRegistries/{schemaRegistryName}/schemas/{schemaName}/schemaVersions/{schemaVersionName}`.
  *
  * @example
- * const x = new SchemaVersion("name", { resourceGroupName: "...", schemaRegistryName: "...", schemaName: "...", schemaContent: ... });
+ * const schemaVersion = new SchemaVersion("schemaVersion", { resourceGroupName: "...", schemaRegistryName: "...", schemaName: "...", schemaContent: "..." });
  */
 export declare class SchemaVersion extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Devices/IotHubs/{iotHubName}`.
  *
  * @example
- * const x = new IotHub("name", { resourceGroupName: "...", sku: ... });
+ * const iotHub = new IotHub("iotHub", { resourceGroupName: "...", sku: {} });
  */
 export declare class IotHub extends $CustomResource {
   /** The resource group's name. */
@@ -203,7 +203,7 @@ export declare function getIotHub(args: GetIotHubArgs): $Output<IotHubState | un
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Devices/IotHubs/{iotHubName}/certificates/{certificateName}`.
  *
  * @example
- * const x = new IotHubCertificate("name", { resourceGroupName: "...", iotHubName: "..." });
+ * const iotHubCertificate = new IotHubCertificate("iotHubCertificate", { resourceGroupName: "...", iotHubName: "..." });
  */
 export declare class IotHubCertificate extends $CustomResource {
   /** The resource group's name. */
@@ -291,7 +291,7 @@ export declare function getIotHubCertificate(args: GetIotHubCertificateArgs): $O
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Devices/IotHubs/{iotHubName}/eventHubEndpoints/{eventHubEndpointName}/ConsumerGroups/{consumerGroupName}`.
  *
  * @example
- * const x = new ConsumerGroup("name", { resourceGroupName: "...", iotHubName: "...", eventHubEndpointName: "...", name: ... });
+ * const consumerGroup = new ConsumerGroup("consumerGroup", { resourceGroupName: "...", iotHubName: "...", eventHubEndpointName: "...", name: "..." });
  */
 export declare class ConsumerGroup extends $CustomResource {
   /** The resource group's name. */
@@ -362,7 +362,7 @@ export declare function getConsumerGroup(args: GetConsumerGroupArgs): $Output<Co
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Devices/iotHubs/{iotHubName}/privateEndpointConnections/{privateEndpointConnectionName}`.
  *
  * @example
- * const x = new IotHubPrivateEndpointConnection("name", { resourceGroupName: "...", iotHubName: "...", privateLinkServiceConnectionState: ... });
+ * const iotHubPrivateEndpointConnection = new IotHubPrivateEndpointConnection("iotHubPrivateEndpointConnection", { resourceGroupName: "...", iotHubName: "...", privateLinkServiceConnectionState: {} });
  */
 export declare class IotHubPrivateEndpointConnection extends $CustomResource {
   /** The resource group's name. */
@@ -432,7 +432,7 @@ export declare function getIotHubPrivateEndpointConnection(args: GetIotHubPrivat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Devices/provisioningServices/{provisioningServiceName}`.
  *
  * @example
- * const x = new ProvisioningService("name", { resourceGroupName: "...", sku: ... });
+ * const provisioningService = new ProvisioningService("provisioningService", { resourceGroupName: "...", sku: {} });
  */
 export declare class ProvisioningService extends $CustomResource {
   /** The resource group's name. */
@@ -584,7 +584,7 @@ export declare function getProvisioningService(args: GetProvisioningServiceArgs)
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Devices/provisioningServices/{provisioningServiceName}/certificates/{certificateName}`.
  *
  * @example
- * const x = new ProvisioningServiceCertificate("name", { resourceGroupName: "...", provisioningServiceName: "..." });
+ * const provisioningServiceCertificate = new ProvisioningServiceCertificate("provisioningServiceCertificate", { resourceGroupName: "...", provisioningServiceName: "..." });
  */
 export declare class ProvisioningServiceCertificate extends $CustomResource {
   /** The resource group's name. */
@@ -675,7 +675,7 @@ export declare function getProvisioningServiceCertificate(args: GetProvisioningS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Devices/provisioningServices/{provisioningServiceName}/privateEndpointConnections/{privateEndpointConnectionName}`.
  *
  * @example
- * const x = new ProvisioningServicePrivateEndpointConnection("name", { resourceGroupName: "...", provisioningServiceName: "...", privateLinkServiceConnectionState: ... });
+ * const provisioningServicePrivateEndpointConnection = new ProvisioningServicePrivateEndpointConnection("provisioningServicePrivateEndpointConnection", { resourceGroupName: "...", provisioningServiceName: "...", privateLinkServiceConnectionState: {} });
  */
 export declare class ProvisioningServicePrivateEndpointConnection extends $CustomResource {
   /** The resource group's name. */

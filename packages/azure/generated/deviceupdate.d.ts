@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DeviceUpdate/accounts/{accountName}`.
  *
  * @example
- * const x = new Account("name", { resourceGroupName: "..." });
+ * const account = new Account("account", { resourceGroupName: "..." });
  */
 export declare class Account extends $CustomResource {
   /** The resource group's name. */
@@ -110,7 +110,7 @@ export declare function getAccount(args: GetAccountArgs): $Output<AccountState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DeviceUpdate/accounts/{accountName}/instances/{instanceName}`.
  *
  * @example
- * const x = new Instance("name", { resourceGroupName: "...", accountName: "..." });
+ * const instance = new Instance("instance", { resourceGroupName: "...", accountName: "..." });
  */
 export declare class Instance extends $CustomResource {
   /** The resource group's name. */
@@ -201,7 +201,7 @@ export declare function getInstance(args: GetInstanceArgs): $Output<InstanceStat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DeviceUpdate/accounts/{accountName}/privateEndpointConnectionProxies/{privateEndpointConnectionProxyName}`.
  *
  * @example
- * const x = new PrivateEndpointConnectionProxy("name", { resourceGroupName: "...", accountName: "..." });
+ * const privateEndpointConnectionProxy = new PrivateEndpointConnectionProxy("privateEndpointConnectionProxy", { resourceGroupName: "...", accountName: "..." });
  */
 export declare class PrivateEndpointConnectionProxy extends $CustomResource {
   /** The resource group's name. */
@@ -280,7 +280,7 @@ export declare function getPrivateEndpointConnectionProxy(args: GetPrivateEndpoi
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DeviceUpdate/accounts/{accountName}/privateEndpointConnections/{privateEndpointConnectionName}`.
  *
  * @example
- * const x = new PrivateEndpointConnection("name", { resourceGroupName: "...", accountName: "...", privateLinkServiceConnectionState: ... });
+ * const privateEndpointConnection = new PrivateEndpointConnection("privateEndpointConnection", { resourceGroupName: "...", accountName: "...", privateLinkServiceConnectionState: {} });
  */
 export declare class PrivateEndpointConnection extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DevOps/pipelines/{pipelineName}`.
  *
  * @example
- * const x = new Pipeline("name", { resourceGroupName: "...", bootstrapConfiguration: ... });
+ * const pipeline = new Pipeline("pipeline", { resourceGroupName: "...", bootstrapConfiguration: {} });
  */
 export declare class Pipeline extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DevOpsInfrastructure/pools/{poolName}`.
  *
  * @example
- * const x = new Pool("name", { resourceGroupName: "...", maximumConcurrency: ..., organizationProfile: ..., agentProfile: ..., fabricProfile: ... });
+ * const pool = new Pool("pool", { resourceGroupName: "...", maximumConcurrency: 1, organizationProfile: {}, agentProfile: {}, fabricProfile: {} });
  */
 export declare class Pool extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DevSpaces/controllers/{controllerName}`.
  *
  * @example
- * const x = new Controller("name", { resourceGroupName: "...", sku: ..., targetContainerHostResourceId: ..., targetContainerHostCredentialsBase64: ... });
+ * const controller = new Controller("controller", { resourceGroupName: "...", sku: {}, targetContainerHostResourceId: "...", targetContainerHostCredentialsBase64: "..." });
  */
 export declare class Controller extends $CustomResource {
   /** The resource group's name. */

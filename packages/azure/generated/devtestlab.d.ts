@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DevTestLab/labs/{labName}`.
  *
  * @example
- * const x = new Lab("name", { resourceGroupName: "..." });
+ * const lab = new Lab("lab", { resourceGroupName: "..." });
  */
 export declare class Lab extends $CustomResource {
   /** The resource group's name. */
@@ -160,7 +160,7 @@ export declare function getLab(args: GetLabArgs): $Output<LabState | undefined>;
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DevTestLab/labs/{labName}/artifactsources/{artifactsourceName}`.
  *
  * @example
- * const x = new Artifactsource("name", { resourceGroupName: "...", labName: "..." });
+ * const artifactsource = new Artifactsource("artifactsource", { resourceGroupName: "...", labName: "..." });
  */
 export declare class Artifactsource extends $CustomResource {
   /** The resource group's name. */
@@ -356,7 +356,7 @@ export declare function getArtifact(args: GetArtifactArgs): $Output<ArtifactStat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DevTestLab/labs/{labName}/costs/{costName}`.
  *
  * @example
- * const x = new Cost("name", { resourceGroupName: "...", labName: "..." });
+ * const cost = new Cost("cost", { resourceGroupName: "...", labName: "..." });
  */
 export declare class Cost extends $CustomResource {
   /** The resource group's name. */
@@ -469,7 +469,7 @@ export declare function getCost(args: GetCostArgs): $Output<CostState | undefine
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DevTestLab/labs/{labName}/customimages/{customimageName}`.
  *
  * @example
- * const x = new Customimage("name", { resourceGroupName: "...", labName: "..." });
+ * const customimage = new Customimage("customimage", { resourceGroupName: "...", labName: "..." });
  */
 export declare class Customimage extends $CustomResource {
   /** The resource group's name. */
@@ -596,7 +596,7 @@ export declare function getCustomimage(args: GetCustomimageArgs): $Output<Custom
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DevTestLab/labs/{labName}/formulas/{formulaName}`.
  *
  * @example
- * const x = new Formula("name", { resourceGroupName: "...", labName: "..." });
+ * const formula = new Formula("formula", { resourceGroupName: "...", labName: "..." });
  */
 export declare class Formula extends $CustomResource {
   /** The resource group's name. */
@@ -701,7 +701,7 @@ export declare function getFormula(args: GetFormulaArgs): $Output<FormulaState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DevTestLab/labs/{labName}/notificationchannels/{notificationchannelName}`.
  *
  * @example
- * const x = new Notificationchannel("name", { resourceGroupName: "...", labName: "..." });
+ * const notificationchannel = new Notificationchannel("notificationchannel", { resourceGroupName: "...", labName: "..." });
  */
 export declare class Notificationchannel extends $CustomResource {
   /** The resource group's name. */
@@ -808,7 +808,7 @@ export declare function getNotificationchannel(args: GetNotificationchannelArgs)
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DevTestLab/labs/{labName}/policysets/{policysetName}/policies/{policyName}`.
  *
  * @example
- * const x = new Policy("name", { resourceGroupName: "...", labName: "...", policysetName: "..." });
+ * const policy = new Policy("policy", { resourceGroupName: "...", labName: "...", policysetName: "..." });
  */
 export declare class Policy extends $CustomResource {
   /** The resource group's name. */
@@ -926,7 +926,7 @@ export declare function getPolicy(args: GetPolicyArgs): $Output<PolicyState | un
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DevTestLab/labs/{labName}/schedules/{scheduleName}`.
  *
  * @example
- * const x = new LabSchedule("name", { resourceGroupName: "...", labName: "..." });
+ * const labSchedule = new LabSchedule("labSchedule", { resourceGroupName: "...", labName: "..." });
  */
 export declare class LabSchedule extends $CustomResource {
   /** The resource group's name. */
@@ -1048,7 +1048,7 @@ export declare function getLabSchedule(args: GetLabScheduleArgs): $Output<LabSch
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DevTestLab/labs/{labName}/servicerunners/{servicerunnerName}`.
  *
  * @example
- * const x = new Servicerunner("name", { resourceGroupName: "...", labName: "..." });
+ * const servicerunner = new Servicerunner("servicerunner", { resourceGroupName: "...", labName: "..." });
  */
 export declare class Servicerunner extends $CustomResource {
   /** The resource group's name. */
@@ -1121,7 +1121,7 @@ export declare function getServicerunner(args: GetServicerunnerArgs): $Output<Se
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DevTestLab/labs/{labName}/users/{userName}`.
  *
  * @example
- * const x = new User("name", { resourceGroupName: "...", labName: "..." });
+ * const user = new User("user", { resourceGroupName: "...", labName: "..." });
  */
 export declare class User extends $CustomResource {
   /** The resource group's name. */
@@ -1213,7 +1213,7 @@ export declare function getUser(args: GetUserArgs): $Output<UserState | undefine
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DevTestLab/labs/{labName}/users/{userName}/disks/{diskName}`.
  *
  * @example
- * const x = new Disk("name", { resourceGroupName: "...", labName: "...", userName: "..." });
+ * const disk = new Disk("disk", { resourceGroupName: "...", labName: "...", userName: "..." });
  */
 export declare class Disk extends $CustomResource {
   /** The resource group's name. */
@@ -1341,7 +1341,7 @@ export declare function getDisk(args: GetDiskArgs): $Output<DiskState | undefine
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DevTestLab/labs/{labName}/users/{userName}/environments/{environmentName}`.
  *
  * @example
- * const x = new Environment("name", { resourceGroupName: "...", labName: "...", userName: "..." });
+ * const environment = new Environment("environment", { resourceGroupName: "...", labName: "...", userName: "..." });
  */
 export declare class Environment extends $CustomResource {
   /** The resource group's name. */
@@ -1442,7 +1442,7 @@ export declare function getEnvironment(args: GetEnvironmentArgs): $Output<Enviro
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DevTestLab/labs/{labName}/users/{userName}/secrets/{secretName}`.
  *
  * @example
- * const x = new Secret("name", { resourceGroupName: "...", labName: "...", userName: "..." });
+ * const secret = new Secret("secret", { resourceGroupName: "...", labName: "...", userName: "..." });
  */
 export declare class Secret extends $CustomResource {
   /** The resource group's name. */
@@ -1532,7 +1532,7 @@ export declare function getSecret(args: GetSecretArgs): $Output<SecretState | un
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DevTestLab/labs/{labName}/users/{userName}/servicefabrics/{servicefabricName}`.
  *
  * @example
- * const x = new Servicefabric("name", { resourceGroupName: "...", labName: "...", userName: "..." });
+ * const servicefabric = new Servicefabric("servicefabric", { resourceGroupName: "...", labName: "...", userName: "..." });
  */
 export declare class Servicefabric extends $CustomResource {
   /** The resource group's name. */
@@ -1630,7 +1630,7 @@ export declare function getServicefabric(args: GetServicefabricArgs): $Output<Se
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DevTestLab/labs/{labName}/users/{userName}/servicefabrics/{servicefabricName}/schedules/{scheduleName}`.
  *
  * @example
- * const x = new ServicefabricSchedule("name", { resourceGroupName: "...", labName: "...", userName: "...", servicefabricName: "..." });
+ * const servicefabricSchedule = new ServicefabricSchedule("servicefabricSchedule", { resourceGroupName: "...", labName: "...", userName: "...", servicefabricName: "..." });
  */
 export declare class ServicefabricSchedule extends $CustomResource {
   /** The resource group's name. */
@@ -1764,7 +1764,7 @@ export declare function getServicefabricSchedule(args: GetServicefabricScheduleA
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DevTestLab/labs/{labName}/virtualmachines/{virtualmachineName}`.
  *
  * @example
- * const x = new Virtualmachine("name", { resourceGroupName: "...", labName: "..." });
+ * const virtualmachine = new Virtualmachine("virtualmachine", { resourceGroupName: "...", labName: "..." });
  */
 export declare class Virtualmachine extends $CustomResource {
   /** The resource group's name. */
@@ -1988,7 +1988,7 @@ export declare function getVirtualmachine(args: GetVirtualmachineArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DevTestLab/labs/{labName}/virtualmachines/{virtualmachineName}/schedules/{scheduleName}`.
  *
  * @example
- * const x = new VirtualmachineSchedule("name", { resourceGroupName: "...", labName: "...", virtualmachineName: "..." });
+ * const virtualmachineSchedule = new VirtualmachineSchedule("virtualmachineSchedule", { resourceGroupName: "...", labName: "...", virtualmachineName: "..." });
  */
 export declare class VirtualmachineSchedule extends $CustomResource {
   /** The resource group's name. */
@@ -2116,7 +2116,7 @@ export declare function getVirtualmachineSchedule(args: GetVirtualmachineSchedul
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DevTestLab/labs/{labName}/virtualnetworks/{virtualnetworkName}`.
  *
  * @example
- * const x = new Virtualnetwork("name", { resourceGroupName: "...", labName: "..." });
+ * const virtualnetwork = new Virtualnetwork("virtualnetwork", { resourceGroupName: "...", labName: "..." });
  */
 export declare class Virtualnetwork extends $CustomResource {
   /** The resource group's name. */
@@ -2221,7 +2221,7 @@ export declare function getVirtualnetwork(args: GetVirtualnetworkArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DevTestLab/schedules/{scheduleName}`.
  *
  * @example
- * const x = new Schedule("name", { resourceGroupName: "..." });
+ * const schedule = new Schedule("schedule", { resourceGroupName: "..." });
  */
 export declare class Schedule extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DigitalTwins/digitalTwinsInstances/{digitalTwinsInstanceName}`.
  *
  * @example
- * const x = new DigitalTwinsInstance("name", { resourceGroupName: "..." });
+ * const digitalTwinsInstance = new DigitalTwinsInstance("digitalTwinsInstance", { resourceGroupName: "..." });
  */
 export declare class DigitalTwinsInstance extends $CustomResource {
   /** The resource group's name. */
@@ -103,7 +103,7 @@ export declare function getDigitalTwinsInstance(args: GetDigitalTwinsInstanceArg
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DigitalTwins/digitalTwinsInstances/{digitalTwinsInstanceName}/endpoints/{endpointName}`.
  *
  * @example
- * const x = new Endpoint("name", { resourceGroupName: "...", digitalTwinsInstanceName: "..." });
+ * const endpoint = new Endpoint("endpoint", { resourceGroupName: "...", digitalTwinsInstanceName: "..." });
  */
 export declare class Endpoint extends $CustomResource {
   /** The resource group's name. */
@@ -222,7 +222,7 @@ export declare function getEndpoint(args: GetEndpointArgs): $Output<EndpointStat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DigitalTwins/digitalTwinsInstances/{digitalTwinsInstanceName}/privateEndpointConnections/{privateEndpointConnectionName}`.
  *
  * @example
- * const x = new PrivateEndpointConnection("name", { resourceGroupName: "...", digitalTwinsInstanceName: "..." });
+ * const privateEndpointConnection = new PrivateEndpointConnection("privateEndpointConnection", { resourceGroupName: "...", digitalTwinsInstanceName: "..." });
  */
 export declare class PrivateEndpointConnection extends $CustomResource {
   /** The resource group's name. */
@@ -303,7 +303,7 @@ export declare function getPrivateEndpointConnection(args: GetPrivateEndpointCon
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DigitalTwins/digitalTwinsInstances/{digitalTwinsInstanceName}/timeSeriesDatabaseConnections/{timeSeriesDatabaseConnectionName}`.
  *
  * @example
- * const x = new TimeSeriesDatabaseConnection("name", { resourceGroupName: "...", digitalTwinsInstanceName: "..." });
+ * const timeSeriesDatabaseConnection = new TimeSeriesDatabaseConnection("timeSeriesDatabaseConnection", { resourceGroupName: "...", digitalTwinsInstanceName: "..." });
  */
 export declare class TimeSeriesDatabaseConnection extends $CustomResource {
   /** The resource group's name. */

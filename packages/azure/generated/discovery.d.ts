@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Discovery/bookshelves/{bookshelveName}`.
  *
  * @example
- * const x = new Bookshelve("name", { resourceGroupName: "..." });
+ * const bookshelve = new Bookshelve("bookshelve", { resourceGroupName: "..." });
  */
 export declare class Bookshelve extends $CustomResource {
   /** The resource group's name. */
@@ -126,7 +126,7 @@ export declare function getBookshelve(args: GetBookshelveArgs): $Output<Bookshel
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Discovery/bookshelves/{bookshelveName}/privateEndpointConnections/{privateEndpointConnectionName}`.
  *
  * @example
- * const x = new BookshelvePrivateEndpointConnection("name", { resourceGroupName: "...", bookshelveName: "...", privateLinkServiceConnectionState: ... });
+ * const bookshelvePrivateEndpointConnection = new BookshelvePrivateEndpointConnection("bookshelvePrivateEndpointConnection", { resourceGroupName: "...", bookshelveName: "...", privateLinkServiceConnectionState: {} });
  */
 export declare class BookshelvePrivateEndpointConnection extends $CustomResource {
   /** The resource group's name. */
@@ -233,7 +233,7 @@ export declare function getBookshelvePrivateLinkResource(args: GetBookshelvePriv
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Discovery/storageContainers/{storageContainerName}`.
  *
  * @example
- * const x = new StorageContainer("name", { resourceGroupName: "...", storageStore: ... });
+ * const storageContainer = new StorageContainer("storageContainer", { resourceGroupName: "...", storageStore: {} });
  */
 export declare class StorageContainer extends $CustomResource {
   /** The resource group's name. */
@@ -308,7 +308,7 @@ export declare function getStorageContainer(args: GetStorageContainerArgs): $Out
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Discovery/storageContainers/{storageContainerName}/storageAssets/{storageAssetName}`.
  *
  * @example
- * const x = new StorageAsset("name", { resourceGroupName: "...", storageContainerName: "...", description: ... });
+ * const storageAsset = new StorageAsset("storageAsset", { resourceGroupName: "...", storageContainerName: "...", description: "..." });
  */
 export declare class StorageAsset extends $CustomResource {
   /** The resource group's name. */
@@ -394,7 +394,7 @@ export declare function getStorageAsset(args: GetStorageAssetArgs): $Output<Stor
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Discovery/supercomputers/{supercomputerName}`.
  *
  * @example
- * const x = new Supercomputer("name", { resourceGroupName: "...", subnetId: ..., identities: ... });
+ * const supercomputer = new Supercomputer("supercomputer", { resourceGroupName: "...", subnetId: "...", identities: {} });
  */
 export declare class Supercomputer extends $CustomResource {
   /** The resource group's name. */
@@ -535,7 +535,7 @@ export declare function getSupercomputer(args: GetSupercomputerArgs): $Output<Su
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Discovery/supercomputers/{supercomputerName}/nodePools/{nodePoolName}`.
  *
  * @example
- * const x = new NodePool("name", { resourceGroupName: "...", supercomputerName: "...", subnetId: ..., vmSize: ..., maxNodeCount: ... });
+ * const nodePool = new NodePool("nodePool", { resourceGroupName: "...", supercomputerName: "...", subnetId: "...", vmSize: "Standard_NC24ads_A100_v4", maxNodeCount: 1 });
  */
 export declare class NodePool extends $CustomResource {
   /** The resource group's name. */
@@ -651,7 +651,7 @@ export declare function getNodePool(args: GetNodePoolArgs): $Output<NodePoolStat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Discovery/tools/{toolName}`.
  *
  * @example
- * const x = new Tool("name", { resourceGroupName: "...", version: ..., definitionContent: ... });
+ * const tool = new Tool("tool", { resourceGroupName: "...", version: "...", definitionContent: {} });
  */
 export declare class Tool extends $CustomResource {
   /** The resource group's name. */
@@ -736,7 +736,7 @@ export declare function getTool(args: GetToolArgs): $Output<ToolState | undefine
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Discovery/workspaces/{workspaceName}`.
  *
  * @example
- * const x = new Workspace("name", { resourceGroupName: "...", workspaceIdentity: ... });
+ * const workspace = new Workspace("workspace", { resourceGroupName: "...", workspaceIdentity: {} });
  */
 export declare class Workspace extends $CustomResource {
   /** The resource group's name. */
@@ -866,7 +866,7 @@ export declare function getWorkspace(args: GetWorkspaceArgs): $Output<WorkspaceS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Discovery/workspaces/{workspaceName}/chatModelDeployments/{chatModelDeploymentName}`.
  *
  * @example
- * const x = new ChatModelDeployment("name", { resourceGroupName: "...", workspaceName: "...", modelFormat: ..., modelName: ... });
+ * const chatModelDeployment = new ChatModelDeployment("chatModelDeployment", { resourceGroupName: "...", workspaceName: "...", modelFormat: "...", modelName: "..." });
  */
 export declare class ChatModelDeployment extends $CustomResource {
   /** The resource group's name. */
@@ -967,7 +967,7 @@ export declare function getChatModelDeployment(args: GetChatModelDeploymentArgs)
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Discovery/workspaces/{workspaceName}/privateEndpointConnections/{privateEndpointConnectionName}`.
  *
  * @example
- * const x = new WorkspacePrivateEndpointConnection("name", { resourceGroupName: "...", workspaceName: "...", privateLinkServiceConnectionState: ... });
+ * const workspacePrivateEndpointConnection = new WorkspacePrivateEndpointConnection("workspacePrivateEndpointConnection", { resourceGroupName: "...", workspaceName: "...", privateLinkServiceConnectionState: {} });
  */
 export declare class WorkspacePrivateEndpointConnection extends $CustomResource {
   /** The resource group's name. */
@@ -1074,7 +1074,7 @@ export declare function getWorkspacePrivateLinkResource(args: GetWorkspacePrivat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Discovery/workspaces/{workspaceName}/projects/{projectName}`.
  *
  * @example
- * const x = new Project("name", { resourceGroupName: "...", workspaceName: "..." });
+ * const project = new Project("project", { resourceGroupName: "...", workspaceName: "..." });
  */
 export declare class Project extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DocumentDB/cassandraClusters/{cassandraClusterName}`.
  *
  * @example
- * const x = new CassandraCluster("name", { resourceGroupName: "..." });
+ * const cassandraCluster = new CassandraCluster("cassandraCluster", { resourceGroupName: "..." });
  */
 export declare class CassandraCluster extends $CustomResource {
   /** The resource group's name. */
@@ -194,7 +194,7 @@ export declare function getCassandraCluster(args: GetCassandraClusterArgs): $Out
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DocumentDB/cassandraClusters/{cassandraClusterName}/dataCenters/{dataCenterName}`.
  *
  * @example
- * const x = new DataCenter("name", { resourceGroupName: "...", cassandraClusterName: "..." });
+ * const dataCenter = new DataCenter("dataCenter", { resourceGroupName: "...", cassandraClusterName: "..." });
  */
 export declare class DataCenter extends $CustomResource {
   /** The resource group's name. */
@@ -335,7 +335,7 @@ export declare function getDataCenter(args: GetDataCenterArgs): $Output<DataCent
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DocumentDB/databaseAccounts/{databaseAccountName}`.
  *
  * @example
- * const x = new DatabaseAccount("name", { resourceGroupName: "...", locations: ..., databaseAccountOfferType: ... });
+ * const databaseAccount = new DatabaseAccount("databaseAccount", { resourceGroupName: "...", locations: [], databaseAccountOfferType: "Standard" });
  */
 export declare class DatabaseAccount extends $CustomResource {
   /** The resource group's name. */
@@ -614,7 +614,7 @@ export declare function getDatabaseAccount(args: GetDatabaseAccountArgs): $Outpu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DocumentDB/databaseAccounts/{databaseAccountName}/cassandraKeyspaces/{cassandraKeyspaceName}`.
  *
  * @example
- * const x = new CassandraKeyspace("name", { resourceGroupName: "...", databaseAccountName: "...", resource: ... });
+ * const cassandraKeyspace = new CassandraKeyspace("cassandraKeyspace", { resourceGroupName: "...", databaseAccountName: "...", resource: {} });
  */
 export declare class CassandraKeyspace extends $CustomResource {
   /** The resource group's name. */
@@ -702,7 +702,7 @@ export declare function getCassandraKeyspace(args: GetCassandraKeyspaceArgs): $O
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DocumentDB/databaseAccounts/{databaseAccountName}/cassandraKeyspaces/{cassandraKeyspaceName}/tables/{tableName}`.
  *
  * @example
- * const x = new CassandraKeyspaceTable("name", { resourceGroupName: "...", databaseAccountName: "...", cassandraKeyspaceName: "...", resource: ... });
+ * const cassandraKeyspaceTable = new CassandraKeyspaceTable("cassandraKeyspaceTable", { resourceGroupName: "...", databaseAccountName: "...", cassandraKeyspaceName: "...", resource: {} });
  */
 export declare class CassandraKeyspaceTable extends $CustomResource {
   /** The resource group's name. */
@@ -796,7 +796,7 @@ export declare function getCassandraKeyspaceTable(args: GetCassandraKeyspaceTabl
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DocumentDB/databaseAccounts/{databaseAccountName}/cassandraKeyspaces/{cassandraKeyspaceName}/tables/{tableName}/throughputSettings/{throughputSettingName}`.
  *
  * @example
- * const x = new CassandraKeyspaceTableThroughputSetting("name", { resourceGroupName: "...", databaseAccountName: "...", cassandraKeyspaceName: "...", tableName: "...", resource: ... });
+ * const cassandraKeyspaceTableThroughputSetting = new CassandraKeyspaceTableThroughputSetting("cassandraKeyspaceTableThroughputSetting", { resourceGroupName: "...", databaseAccountName: "...", cassandraKeyspaceName: "...", tableName: "...", resource: {} });
  */
 export declare class CassandraKeyspaceTableThroughputSetting extends $CustomResource {
   /** The resource group's name. */
@@ -891,7 +891,7 @@ export declare function getCassandraKeyspaceTableThroughputSetting(args: GetCass
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DocumentDB/databaseAccounts/{databaseAccountName}/cassandraKeyspaces/{cassandraKeyspaceName}/throughputSettings/{throughputSettingName}`.
  *
  * @example
- * const x = new CassandraKeyspaceThroughputSetting("name", { resourceGroupName: "...", databaseAccountName: "...", cassandraKeyspaceName: "...", resource: ... });
+ * const cassandraKeyspaceThroughputSetting = new CassandraKeyspaceThroughputSetting("cassandraKeyspaceThroughputSetting", { resourceGroupName: "...", databaseAccountName: "...", cassandraKeyspaceName: "...", resource: {} });
  */
 export declare class CassandraKeyspaceThroughputSetting extends $CustomResource {
   /** The resource group's name. */
@@ -980,7 +980,7 @@ export declare function getCassandraKeyspaceThroughputSetting(args: GetCassandra
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DocumentDB/databaseAccounts/{databaseAccountName}/cassandraRoleAssignments/{cassandraRoleAssignmentName}`.
  *
  * @example
- * const x = new CassandraRoleAssignment("name", { resourceGroupName: "...", databaseAccountName: "..." });
+ * const cassandraRoleAssignment = new CassandraRoleAssignment("cassandraRoleAssignment", { resourceGroupName: "...", databaseAccountName: "..." });
  */
 export declare class CassandraRoleAssignment extends $CustomResource {
   /** The resource group's name. */
@@ -1061,7 +1061,7 @@ export declare function getCassandraRoleAssignment(args: GetCassandraRoleAssignm
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DocumentDB/databaseAccounts/{databaseAccountName}/cassandraRoleDefinitions/{cassandraRoleDefinitionName}`.
  *
  * @example
- * const x = new CassandraRoleDefinition("name", { resourceGroupName: "...", databaseAccountName: "..." });
+ * const cassandraRoleDefinition = new CassandraRoleDefinition("cassandraRoleDefinition", { resourceGroupName: "...", databaseAccountName: "..." });
  */
 export declare class CassandraRoleDefinition extends $CustomResource {
   /** The resource group's name. */
@@ -1143,7 +1143,7 @@ export declare function getCassandraRoleDefinition(args: GetCassandraRoleDefinit
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DocumentDB/databaseAccounts/{databaseAccountName}/gremlinDatabases/{gremlinDatabaseName}`.
  *
  * @example
- * const x = new GremlinDatabase("name", { resourceGroupName: "...", databaseAccountName: "...", resource: ... });
+ * const gremlinDatabase = new GremlinDatabase("gremlinDatabase", { resourceGroupName: "...", databaseAccountName: "...", resource: {} });
  */
 export declare class GremlinDatabase extends $CustomResource {
   /** The resource group's name. */
@@ -1231,7 +1231,7 @@ export declare function getGremlinDatabase(args: GetGremlinDatabaseArgs): $Outpu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DocumentDB/databaseAccounts/{databaseAccountName}/gremlinDatabases/{gremlinDatabaseName}/graphs/{graphName}`.
  *
  * @example
- * const x = new Graph("name", { resourceGroupName: "...", databaseAccountName: "...", gremlinDatabaseName: "...", resource: ... });
+ * const graph = new Graph("graph", { resourceGroupName: "...", databaseAccountName: "...", gremlinDatabaseName: "...", resource: {} });
  */
 export declare class Graph extends $CustomResource {
   /** The resource group's name. */
@@ -1325,7 +1325,7 @@ export declare function getGraph(args: GetGraphArgs): $Output<GraphState | undef
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DocumentDB/databaseAccounts/{databaseAccountName}/gremlinDatabases/{gremlinDatabaseName}/graphs/{graphName}/throughputSettings/{throughputSettingName}`.
  *
  * @example
- * const x = new GraphThroughputSetting("name", { resourceGroupName: "...", databaseAccountName: "...", gremlinDatabaseName: "...", graphName: "...", resource: ... });
+ * const graphThroughputSetting = new GraphThroughputSetting("graphThroughputSetting", { resourceGroupName: "...", databaseAccountName: "...", gremlinDatabaseName: "...", graphName: "...", resource: {} });
  */
 export declare class GraphThroughputSetting extends $CustomResource {
   /** The resource group's name. */
@@ -1420,7 +1420,7 @@ export declare function getGraphThroughputSetting(args: GetGraphThroughputSettin
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DocumentDB/databaseAccounts/{databaseAccountName}/gremlinDatabases/{gremlinDatabaseName}/throughputSettings/{throughputSettingName}`.
  *
  * @example
- * const x = new GremlinDatabaseThroughputSetting("name", { resourceGroupName: "...", databaseAccountName: "...", gremlinDatabaseName: "...", resource: ... });
+ * const gremlinDatabaseThroughputSetting = new GremlinDatabaseThroughputSetting("gremlinDatabaseThroughputSetting", { resourceGroupName: "...", databaseAccountName: "...", gremlinDatabaseName: "...", resource: {} });
  */
 export declare class GremlinDatabaseThroughputSetting extends $CustomResource {
   /** The resource group's name. */
@@ -1509,7 +1509,7 @@ export declare function getGremlinDatabaseThroughputSetting(args: GetGremlinData
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DocumentDB/databaseAccounts/{databaseAccountName}/gremlinRoleAssignments/{gremlinRoleAssignmentName}`.
  *
  * @example
- * const x = new GremlinRoleAssignment("name", { resourceGroupName: "...", databaseAccountName: "..." });
+ * const gremlinRoleAssignment = new GremlinRoleAssignment("gremlinRoleAssignment", { resourceGroupName: "...", databaseAccountName: "..." });
  */
 export declare class GremlinRoleAssignment extends $CustomResource {
   /** The resource group's name. */
@@ -1590,7 +1590,7 @@ export declare function getGremlinRoleAssignment(args: GetGremlinRoleAssignmentA
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DocumentDB/databaseAccounts/{databaseAccountName}/gremlinRoleDefinitions/{gremlinRoleDefinitionName}`.
  *
  * @example
- * const x = new GremlinRoleDefinition("name", { resourceGroupName: "...", databaseAccountName: "..." });
+ * const gremlinRoleDefinition = new GremlinRoleDefinition("gremlinRoleDefinition", { resourceGroupName: "...", databaseAccountName: "..." });
  */
 export declare class GremlinRoleDefinition extends $CustomResource {
   /** The resource group's name. */
@@ -1672,7 +1672,7 @@ export declare function getGremlinRoleDefinition(args: GetGremlinRoleDefinitionA
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DocumentDB/databaseAccounts/{databaseAccountName}/mongodbDatabases/{mongodbDatabaseName}`.
  *
  * @example
- * const x = new MongodbDatabase("name", { resourceGroupName: "...", databaseAccountName: "...", resource: ... });
+ * const mongodbDatabase = new MongodbDatabase("mongodbDatabase", { resourceGroupName: "...", databaseAccountName: "...", resource: {} });
  */
 export declare class MongodbDatabase extends $CustomResource {
   /** The resource group's name. */
@@ -1760,7 +1760,7 @@ export declare function getMongodbDatabase(args: GetMongodbDatabaseArgs): $Outpu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DocumentDB/databaseAccounts/{databaseAccountName}/mongodbDatabases/{mongodbDatabaseName}/collections/{collectionName}`.
  *
  * @example
- * const x = new Collection("name", { resourceGroupName: "...", databaseAccountName: "...", mongodbDatabaseName: "...", resource: ... });
+ * const collection = new Collection("collection", { resourceGroupName: "...", databaseAccountName: "...", mongodbDatabaseName: "...", resource: {} });
  */
 export declare class Collection extends $CustomResource {
   /** The resource group's name. */
@@ -1854,7 +1854,7 @@ export declare function getCollection(args: GetCollectionArgs): $Output<Collecti
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DocumentDB/databaseAccounts/{databaseAccountName}/mongodbDatabases/{mongodbDatabaseName}/collections/{collectionName}/throughputSettings/{throughputSettingName}`.
  *
  * @example
- * const x = new CollectionThroughputSetting("name", { resourceGroupName: "...", databaseAccountName: "...", mongodbDatabaseName: "...", collectionName: "...", resource: ... });
+ * const collectionThroughputSetting = new CollectionThroughputSetting("collectionThroughputSetting", { resourceGroupName: "...", databaseAccountName: "...", mongodbDatabaseName: "...", collectionName: "...", resource: {} });
  */
 export declare class CollectionThroughputSetting extends $CustomResource {
   /** The resource group's name. */
@@ -1949,7 +1949,7 @@ export declare function getCollectionThroughputSetting(args: GetCollectionThroug
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DocumentDB/databaseAccounts/{databaseAccountName}/mongodbDatabases/{mongodbDatabaseName}/throughputSettings/{throughputSettingName}`.
  *
  * @example
- * const x = new MongodbDatabaseThroughputSetting("name", { resourceGroupName: "...", databaseAccountName: "...", mongodbDatabaseName: "...", resource: ... });
+ * const mongodbDatabaseThroughputSetting = new MongodbDatabaseThroughputSetting("mongodbDatabaseThroughputSetting", { resourceGroupName: "...", databaseAccountName: "...", mongodbDatabaseName: "...", resource: {} });
  */
 export declare class MongodbDatabaseThroughputSetting extends $CustomResource {
   /** The resource group's name. */
@@ -2038,7 +2038,7 @@ export declare function getMongodbDatabaseThroughputSetting(args: GetMongodbData
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DocumentDB/databaseAccounts/{databaseAccountName}/mongodbRoleDefinitions/{mongodbRoleDefinitionName}`.
  *
  * @example
- * const x = new MongodbRoleDefinition("name", { resourceGroupName: "...", databaseAccountName: "..." });
+ * const mongodbRoleDefinition = new MongodbRoleDefinition("mongodbRoleDefinition", { resourceGroupName: "...", databaseAccountName: "..." });
  */
 export declare class MongodbRoleDefinition extends $CustomResource {
   /** The resource group's name. */
@@ -2123,7 +2123,7 @@ export declare function getMongodbRoleDefinition(args: GetMongodbRoleDefinitionA
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DocumentDB/databaseAccounts/{databaseAccountName}/mongodbUserDefinitions/{mongodbUserDefinitionName}`.
  *
  * @example
- * const x = new MongodbUserDefinition("name", { resourceGroupName: "...", databaseAccountName: "..." });
+ * const mongodbUserDefinition = new MongodbUserDefinition("mongodbUserDefinition", { resourceGroupName: "...", databaseAccountName: "..." });
  */
 export declare class MongodbUserDefinition extends $CustomResource {
   /** The resource group's name. */
@@ -2216,7 +2216,7 @@ export declare function getMongodbUserDefinition(args: GetMongodbUserDefinitionA
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DocumentDB/databaseAccounts/{databaseAccountName}/mongoMIRoleAssignments/{mongoMIRoleAssignmentName}`.
  *
  * @example
- * const x = new MongoMIRoleAssignment("name", { resourceGroupName: "...", databaseAccountName: "..." });
+ * const mongoMIRoleAssignment = new MongoMIRoleAssignment("mongoMIRoleAssignment", { resourceGroupName: "...", databaseAccountName: "..." });
  */
 export declare class MongoMIRoleAssignment extends $CustomResource {
   /** The resource group's name. */
@@ -2297,7 +2297,7 @@ export declare function getMongoMIRoleAssignment(args: GetMongoMIRoleAssignmentA
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DocumentDB/databaseAccounts/{databaseAccountName}/mongoMIRoleDefinitions/{mongoMIRoleDefinitionName}`.
  *
  * @example
- * const x = new MongoMIRoleDefinition("name", { resourceGroupName: "...", databaseAccountName: "..." });
+ * const mongoMIRoleDefinition = new MongoMIRoleDefinition("mongoMIRoleDefinition", { resourceGroupName: "...", databaseAccountName: "..." });
  */
 export declare class MongoMIRoleDefinition extends $CustomResource {
   /** The resource group's name. */
@@ -2379,7 +2379,7 @@ export declare function getMongoMIRoleDefinition(args: GetMongoMIRoleDefinitionA
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DocumentDB/databaseAccounts/{databaseAccountName}/notebookWorkspaces/{notebookWorkspaceName}`.
  *
  * @example
- * const x = new NotebookWorkspace("name", { resourceGroupName: "...", databaseAccountName: "..." });
+ * const notebookWorkspace = new NotebookWorkspace("notebookWorkspace", { resourceGroupName: "...", databaseAccountName: "..." });
  */
 export declare class NotebookWorkspace extends $CustomResource {
   /** The resource group's name. */
@@ -2446,7 +2446,7 @@ export declare function getNotebookWorkspace(args: GetNotebookWorkspaceArgs): $O
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DocumentDB/databaseAccounts/{databaseAccountName}/privateEndpointConnections/{privateEndpointConnectionName}`.
  *
  * @example
- * const x = new DatabaseAccountPrivateEndpointConnection("name", { resourceGroupName: "...", databaseAccountName: "..." });
+ * const databaseAccountPrivateEndpointConnection = new DatabaseAccountPrivateEndpointConnection("databaseAccountPrivateEndpointConnection", { resourceGroupName: "...", databaseAccountName: "..." });
  */
 export declare class DatabaseAccountPrivateEndpointConnection extends $CustomResource {
   /** The resource group's name. */
@@ -2557,7 +2557,7 @@ export declare function getPrivateLinkResource(args: GetPrivateLinkResourceArgs)
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DocumentDB/databaseAccounts/{databaseAccountName}/services/{serviceName}`.
  *
  * @example
- * const x = new Service("name", { resourceGroupName: "...", databaseAccountName: "..." });
+ * const service = new Service("service", { resourceGroupName: "...", databaseAccountName: "..." });
  */
 export declare class Service extends $CustomResource {
   /** The resource group's name. */
@@ -2648,7 +2648,7 @@ export declare function getService(args: GetServiceArgs): $Output<ServiceState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DocumentDB/databaseAccounts/{databaseAccountName}/sqlDatabases/{sqlDatabaseName}`.
  *
  * @example
- * const x = new SqlDatabase("name", { resourceGroupName: "...", databaseAccountName: "...", resource: ... });
+ * const sqlDatabase = new SqlDatabase("sqlDatabase", { resourceGroupName: "...", databaseAccountName: "...", resource: {} });
  */
 export declare class SqlDatabase extends $CustomResource {
   /** The resource group's name. */
@@ -2736,7 +2736,7 @@ export declare function getSqlDatabase(args: GetSqlDatabaseArgs): $Output<SqlDat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DocumentDB/databaseAccounts/{databaseAccountName}/sqlDatabases/{sqlDatabaseName}/clientEncryptionKeys/{clientEncryptionKeyName}`.
  *
  * @example
- * const x = new ClientEncryptionKey("name", { resourceGroupName: "...", databaseAccountName: "...", sqlDatabaseName: "...", resource: ... });
+ * const clientEncryptionKey = new ClientEncryptionKey("clientEncryptionKey", { resourceGroupName: "...", databaseAccountName: "...", sqlDatabaseName: "...", resource: {} });
  */
 export declare class ClientEncryptionKey extends $CustomResource {
   /** The resource group's name. */
@@ -2810,7 +2810,7 @@ export declare function getClientEncryptionKey(args: GetClientEncryptionKeyArgs)
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DocumentDB/databaseAccounts/{databaseAccountName}/sqlDatabases/{sqlDatabaseName}/containers/{containerName}`.
  *
  * @example
- * const x = new Container("name", { resourceGroupName: "...", databaseAccountName: "...", sqlDatabaseName: "...", resource: ... });
+ * const container = new Container("container", { resourceGroupName: "...", databaseAccountName: "...", sqlDatabaseName: "...", resource: {} });
  */
 export declare class Container extends $CustomResource {
   /** The resource group's name. */
@@ -2904,7 +2904,7 @@ export declare function getContainer(args: GetContainerArgs): $Output<ContainerS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DocumentDB/databaseAccounts/{databaseAccountName}/sqlDatabases/{sqlDatabaseName}/containers/{containerName}/storedProcedures/{storedProcedureName}`.
  *
  * @example
- * const x = new StoredProcedure("name", { resourceGroupName: "...", databaseAccountName: "...", sqlDatabaseName: "...", containerName: "...", resource: ... });
+ * const storedProcedure = new StoredProcedure("storedProcedure", { resourceGroupName: "...", databaseAccountName: "...", sqlDatabaseName: "...", containerName: "...", resource: {} });
  */
 export declare class StoredProcedure extends $CustomResource {
   /** The resource group's name. */
@@ -3001,7 +3001,7 @@ export declare function getStoredProcedure(args: GetStoredProcedureArgs): $Outpu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DocumentDB/databaseAccounts/{databaseAccountName}/sqlDatabases/{sqlDatabaseName}/containers/{containerName}/throughputSettings/{throughputSettingName}`.
  *
  * @example
- * const x = new ContainerThroughputSetting("name", { resourceGroupName: "...", databaseAccountName: "...", sqlDatabaseName: "...", containerName: "...", resource: ... });
+ * const containerThroughputSetting = new ContainerThroughputSetting("containerThroughputSetting", { resourceGroupName: "...", databaseAccountName: "...", sqlDatabaseName: "...", containerName: "...", resource: {} });
  */
 export declare class ContainerThroughputSetting extends $CustomResource {
   /** The resource group's name. */
@@ -3096,7 +3096,7 @@ export declare function getContainerThroughputSetting(args: GetContainerThroughp
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DocumentDB/databaseAccounts/{databaseAccountName}/sqlDatabases/{sqlDatabaseName}/containers/{containerName}/triggers/{triggerName}`.
  *
  * @example
- * const x = new Trigger("name", { resourceGroupName: "...", databaseAccountName: "...", sqlDatabaseName: "...", containerName: "...", resource: ... });
+ * const trigger = new Trigger("trigger", { resourceGroupName: "...", databaseAccountName: "...", sqlDatabaseName: "...", containerName: "...", resource: {} });
  */
 export declare class Trigger extends $CustomResource {
   /** The resource group's name. */
@@ -3193,7 +3193,7 @@ export declare function getTrigger(args: GetTriggerArgs): $Output<TriggerState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DocumentDB/databaseAccounts/{databaseAccountName}/sqlDatabases/{sqlDatabaseName}/containers/{containerName}/userDefinedFunctions/{userDefinedFunctionName}`.
  *
  * @example
- * const x = new UserDefinedFunction("name", { resourceGroupName: "...", databaseAccountName: "...", sqlDatabaseName: "...", containerName: "...", resource: ... });
+ * const userDefinedFunction = new UserDefinedFunction("userDefinedFunction", { resourceGroupName: "...", databaseAccountName: "...", sqlDatabaseName: "...", containerName: "...", resource: {} });
  */
 export declare class UserDefinedFunction extends $CustomResource {
   /** The resource group's name. */
@@ -3290,7 +3290,7 @@ export declare function getUserDefinedFunction(args: GetUserDefinedFunctionArgs)
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DocumentDB/databaseAccounts/{databaseAccountName}/sqlDatabases/{sqlDatabaseName}/throughputSettings/{throughputSettingName}`.
  *
  * @example
- * const x = new SqlDatabaseThroughputSetting("name", { resourceGroupName: "...", databaseAccountName: "...", sqlDatabaseName: "...", resource: ... });
+ * const sqlDatabaseThroughputSetting = new SqlDatabaseThroughputSetting("sqlDatabaseThroughputSetting", { resourceGroupName: "...", databaseAccountName: "...", sqlDatabaseName: "...", resource: {} });
  */
 export declare class SqlDatabaseThroughputSetting extends $CustomResource {
   /** The resource group's name. */
@@ -3379,7 +3379,7 @@ export declare function getSqlDatabaseThroughputSetting(args: GetSqlDatabaseThro
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DocumentDB/databaseAccounts/{databaseAccountName}/sqlRoleAssignments/{sqlRoleAssignmentName}`.
  *
  * @example
- * const x = new SqlRoleAssignment("name", { resourceGroupName: "...", databaseAccountName: "..." });
+ * const sqlRoleAssignment = new SqlRoleAssignment("sqlRoleAssignment", { resourceGroupName: "...", databaseAccountName: "..." });
  */
 export declare class SqlRoleAssignment extends $CustomResource {
   /** The resource group's name. */
@@ -3457,7 +3457,7 @@ export declare function getSqlRoleAssignment(args: GetSqlRoleAssignmentArgs): $O
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DocumentDB/databaseAccounts/{databaseAccountName}/sqlRoleDefinitions/{sqlRoleDefinitionName}`.
  *
  * @example
- * const x = new SqlRoleDefinition("name", { resourceGroupName: "...", databaseAccountName: "..." });
+ * const sqlRoleDefinition = new SqlRoleDefinition("sqlRoleDefinition", { resourceGroupName: "...", databaseAccountName: "..." });
  */
 export declare class SqlRoleDefinition extends $CustomResource {
   /** The resource group's name. */
@@ -3537,7 +3537,7 @@ export declare function getSqlRoleDefinition(args: GetSqlRoleDefinitionArgs): $O
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DocumentDB/databaseAccounts/{databaseAccountName}/tableRoleAssignments/{tableRoleAssignmentName}`.
  *
  * @example
- * const x = new TableRoleAssignment("name", { resourceGroupName: "...", databaseAccountName: "..." });
+ * const tableRoleAssignment = new TableRoleAssignment("tableRoleAssignment", { resourceGroupName: "...", databaseAccountName: "..." });
  */
 export declare class TableRoleAssignment extends $CustomResource {
   /** The resource group's name. */
@@ -3618,7 +3618,7 @@ export declare function getTableRoleAssignment(args: GetTableRoleAssignmentArgs)
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DocumentDB/databaseAccounts/{databaseAccountName}/tableRoleDefinitions/{tableRoleDefinitionName}`.
  *
  * @example
- * const x = new TableRoleDefinition("name", { resourceGroupName: "...", databaseAccountName: "..." });
+ * const tableRoleDefinition = new TableRoleDefinition("tableRoleDefinition", { resourceGroupName: "...", databaseAccountName: "..." });
  */
 export declare class TableRoleDefinition extends $CustomResource {
   /** The resource group's name. */
@@ -3700,7 +3700,7 @@ export declare function getTableRoleDefinition(args: GetTableRoleDefinitionArgs)
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DocumentDB/databaseAccounts/{databaseAccountName}/tables/{tableName}`.
  *
  * @example
- * const x = new Table("name", { resourceGroupName: "...", databaseAccountName: "...", resource: ... });
+ * const table = new Table("table", { resourceGroupName: "...", databaseAccountName: "...", resource: {} });
  */
 export declare class Table extends $CustomResource {
   /** The resource group's name. */
@@ -3788,7 +3788,7 @@ export declare function getTable(args: GetTableArgs): $Output<TableState | undef
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DocumentDB/databaseAccounts/{databaseAccountName}/tables/{tableName}/throughputSettings/{throughputSettingName}`.
  *
  * @example
- * const x = new TableThroughputSetting("name", { resourceGroupName: "...", databaseAccountName: "...", tableName: "...", resource: ... });
+ * const tableThroughputSetting = new TableThroughputSetting("tableThroughputSetting", { resourceGroupName: "...", databaseAccountName: "...", tableName: "...", resource: {} });
  */
 export declare class TableThroughputSetting extends $CustomResource {
   /** The resource group's name. */
@@ -3877,7 +3877,7 @@ export declare function getTableThroughputSetting(args: GetTableThroughputSettin
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DocumentDB/fleets/{fleetName}`.
  *
  * @example
- * const x = new Fleet("name", { resourceGroupName: "..." });
+ * const fleet = new Fleet("fleet", { resourceGroupName: "..." });
  */
 export declare class Fleet extends $CustomResource {
   /** The resource group's name. */
@@ -3947,7 +3947,7 @@ export declare function getFleet(args: GetFleetArgs): $Output<FleetState | undef
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DocumentDB/fleets/{fleetName}/fleetspaces/{fleetspaceName}`.
  *
  * @example
- * const x = new Fleetspace("name", { resourceGroupName: "...", fleetName: "..." });
+ * const fleetspace = new Fleetspace("fleetspace", { resourceGroupName: "...", fleetName: "..." });
  */
 export declare class Fleetspace extends $CustomResource {
   /** The resource group's name. */
@@ -4033,7 +4033,7 @@ export declare function getFleetspace(args: GetFleetspaceArgs): $Output<Fleetspa
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DocumentDB/fleets/{fleetName}/fleetspaces/{fleetspaceName}/fleetspaceAccounts/{fleetspaceAccountName}`.
  *
  * @example
- * const x = new FleetspaceAccount("name", { resourceGroupName: "...", fleetName: "...", fleetspaceName: "..." });
+ * const fleetspaceAccount = new FleetspaceAccount("fleetspaceAccount", { resourceGroupName: "...", fleetName: "...", fleetspaceName: "..." });
  */
 export declare class FleetspaceAccount extends $CustomResource {
   /** The resource group's name. */
@@ -4166,7 +4166,7 @@ export declare function getRestorableDatabaseAccount(args: GetRestorableDatabase
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DocumentDB/mongoClusters/{mongoClusterName}`.
  *
  * @example
- * const x = new MongoCluster("name", { resourceGroupName: "..." });
+ * const mongoCluster = new MongoCluster("mongoCluster", { resourceGroupName: "..." });
  */
 export declare class MongoCluster extends $CustomResource {
   /** The resource group's name. */
@@ -4336,7 +4336,7 @@ export declare function getMongoCluster(args: GetMongoClusterArgs): $Output<Mong
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DocumentDB/mongoClusters/{mongoClusterName}/firewallRules/{firewallRuleName}`.
  *
  * @example
- * const x = new FirewallRule("name", { resourceGroupName: "...", mongoClusterName: "...", startIpAddress: ..., endIpAddress: ... });
+ * const firewallRule = new FirewallRule("firewallRule", { resourceGroupName: "...", mongoClusterName: "...", startIpAddress: "...", endIpAddress: "..." });
  */
 export declare class FirewallRule extends $CustomResource {
   /** The resource group's name. */
@@ -4412,7 +4412,7 @@ export declare function getFirewallRule(args: GetFirewallRuleArgs): $Output<Fire
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DocumentDB/mongoClusters/{mongoClusterName}/privateEndpointConnections/{privateEndpointConnectionName}`.
  *
  * @example
- * const x = new MongoClusterPrivateEndpointConnection("name", { resourceGroupName: "...", mongoClusterName: "...", privateLinkServiceConnectionState: ... });
+ * const mongoClusterPrivateEndpointConnection = new MongoClusterPrivateEndpointConnection("mongoClusterPrivateEndpointConnection", { resourceGroupName: "...", mongoClusterName: "...", privateLinkServiceConnectionState: {} });
  */
 export declare class MongoClusterPrivateEndpointConnection extends $CustomResource {
   /** The resource group's name. */
@@ -4491,7 +4491,7 @@ export declare function getMongoClusterPrivateEndpointConnection(args: GetMongoC
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DocumentDB/mongoClusters/{mongoClusterName}/users/{userName}`.
  *
  * @example
- * const x = new User("name", { resourceGroupName: "...", mongoClusterName: "..." });
+ * const user = new User("user", { resourceGroupName: "...", mongoClusterName: "..." });
  */
 export declare class User extends $CustomResource {
   /** The resource group's name. */

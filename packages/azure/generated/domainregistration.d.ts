@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DomainRegistration/domains/{domainName}`.
  *
  * @example
- * const x = new Domain("name", { resourceGroupName: "...", contactAdmin: ..., contactBilling: ..., contactRegistrant: ..., contactTech: ..., consent: ... });
+ * const domain = new Domain("domain", { resourceGroupName: "...", contactAdmin: {}, contactBilling: {}, contactRegistrant: {}, contactTech: {}, consent: {} });
  */
 export declare class Domain extends $CustomResource {
   /** The resource group's name. */
@@ -148,7 +148,7 @@ export declare function getDomain(args: GetDomainArgs): $Output<DomainState | un
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DomainRegistration/domains/{domainName}/domainOwnershipIdentifiers/{domainOwnershipIdentifierName}`.
  *
  * @example
- * const x = new DomainOwnershipIdentifier("name", { resourceGroupName: "...", domainName: "..." });
+ * const domainOwnershipIdentifier = new DomainOwnershipIdentifier("domainOwnershipIdentifier", { resourceGroupName: "...", domainName: "..." });
  */
 export declare class DomainOwnershipIdentifier extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DurableTask/schedulers/{schedulerName}`.
  *
  * @example
- * const x = new Scheduler("name", { resourceGroupName: "...", ipAllowlist: ..., sku: ... });
+ * const scheduler = new Scheduler("scheduler", { resourceGroupName: "...", ipAllowlist: [], sku: {} });
  */
 export declare class Scheduler extends $CustomResource {
   /** The resource group's name. */
@@ -100,7 +100,7 @@ export declare function getScheduler(args: GetSchedulerArgs): $Output<SchedulerS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DurableTask/schedulers/{schedulerName}/privateEndpointConnections/{privateEndpointConnectionName}`.
  *
  * @example
- * const x = new PrivateEndpointConnection("name", { resourceGroupName: "...", schedulerName: "...", privateLinkServiceConnectionState: ... });
+ * const privateEndpointConnection = new PrivateEndpointConnection("privateEndpointConnection", { resourceGroupName: "...", schedulerName: "...", privateLinkServiceConnectionState: {} });
  */
 export declare class PrivateEndpointConnection extends $CustomResource {
   /** The resource group's name. */
@@ -207,7 +207,7 @@ export declare function getPrivateLinkResource(args: GetPrivateLinkResourceArgs)
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DurableTask/schedulers/{schedulerName}/retentionPolicies/{retentionPolicyName}`.
  *
  * @example
- * const x = new RetentionPolicy("name", { resourceGroupName: "...", schedulerName: "..." });
+ * const retentionPolicy = new RetentionPolicy("retentionPolicy", { resourceGroupName: "...", schedulerName: "..." });
  */
 export declare class RetentionPolicy extends $CustomResource {
   /** The resource group's name. */
@@ -278,7 +278,7 @@ export declare function getRetentionPolicy(args: GetRetentionPolicyArgs): $Outpu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DurableTask/schedulers/{schedulerName}/taskHubs/{taskHubName}`.
  *
  * @example
- * const x = new TaskHub("name", { resourceGroupName: "...", schedulerName: "..." });
+ * const taskHub = new TaskHub("taskHub", { resourceGroupName: "...", schedulerName: "..." });
  */
 export declare class TaskHub extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Dynamics365FraudProtection/instances/{instanceName}`.
  *
  * @example
- * const x = new Instance("name", { resourceGroupName: "..." });
+ * const instance = new Instance("instance", { resourceGroupName: "..." });
  */
 export declare class Instance extends $CustomResource {
   /** The resource group's name. */

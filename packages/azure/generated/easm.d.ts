@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Easm/workspaces/{workspaceName}`.
  *
  * @example
- * const x = new Workspace("name", { resourceGroupName: "..." });
+ * const workspace = new Workspace("workspace", { resourceGroupName: "..." });
  */
 export declare class Workspace extends $CustomResource {
   /** The resource group's name. */
@@ -82,7 +82,7 @@ export declare function getWorkspace(args: GetWorkspaceArgs): $Output<WorkspaceS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Easm/workspaces/{workspaceName}/labels/{labelName}`.
  *
  * @example
- * const x = new Label("name", { resourceGroupName: "...", workspaceName: "..." });
+ * const label = new Label("label", { resourceGroupName: "...", workspaceName: "..." });
  */
 export declare class Label extends $CustomResource {
   /** The resource group's name. */

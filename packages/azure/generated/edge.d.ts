@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Edge/configTemplates/{configTemplateName}`.
  *
  * @example
- * const x = new ConfigTemplate("name", { resourceGroupName: "...", description: ... });
+ * const configTemplate = new ConfigTemplate("configTemplate", { resourceGroupName: "...", description: "..." });
  */
 export declare class ConfigTemplate extends $CustomResource {
   /** The resource group's name. */
@@ -93,7 +93,7 @@ export declare function getConfigTemplate(args: GetConfigTemplateArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Edge/configTemplates/{configTemplateName}/configTemplateMetadatas/{configTemplateMetadataName}`.
  *
  * @example
- * const x = new ConfigTemplateMetadata("name", { resourceGroupName: "...", configTemplateName: "..." });
+ * const configTemplateMetadata = new ConfigTemplateMetadata("configTemplateMetadata", { resourceGroupName: "...", configTemplateName: "..." });
  */
 export declare class ConfigTemplateMetadata extends $CustomResource {
   /** The resource group's name. */
@@ -180,7 +180,7 @@ export declare function getConfigTemplateMetadata(args: GetConfigTemplateMetadat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Edge/configTemplates/{configTemplateName}/versions/{versionName}`.
  *
  * @example
- * const x = new ConfigTemplateVersion("name", { resourceGroupName: "...", configTemplateName: "...", configurations: ... });
+ * const configTemplateVersion = new ConfigTemplateVersion("configTemplateVersion", { resourceGroupName: "...", configTemplateName: "...", configurations: "..." });
  */
 export declare class ConfigTemplateVersion extends $CustomResource {
   /** The resource group's name. */
@@ -285,7 +285,7 @@ export declare function getConfigTemplateSchema(args: GetConfigTemplateSchemaArg
  * Id: `{scope}/providers/Microsoft.Edge/configurationReferences/{configurationReferenceName}`.
  *
  * @example
- * const x = new ConfigurationReference("name", { scope: "..." });
+ * const configurationReference = new ConfigurationReference("configurationReference", { scope: "..." });
  */
 export declare class ConfigurationReference extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -350,7 +350,7 @@ export declare function getConfigurationReference(args: GetConfigurationReferenc
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Edge/configurations/{configurationName}`.
  *
  * @example
- * const x = new Configuration("name", { resourceGroupName: "..." });
+ * const configuration = new Configuration("configuration", { resourceGroupName: "..." });
  */
 export declare class Configuration extends $CustomResource {
   /** The resource group's name. */
@@ -420,7 +420,7 @@ export declare function getConfiguration(args: GetConfigurationArgs): $Output<Co
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Edge/configurations/{configurationName}/dynamicConfigurations/{dynamicConfigurationName}`.
  *
  * @example
- * const x = new DynamicConfiguration("name", { resourceGroupName: "...", configurationName: "...", currentVersion: ... });
+ * const dynamicConfiguration = new DynamicConfiguration("dynamicConfiguration", { resourceGroupName: "...", configurationName: "...", currentVersion: "..." });
  */
 export declare class DynamicConfiguration extends $CustomResource {
   /** The resource group's name. */
@@ -500,7 +500,7 @@ export declare function getDynamicConfiguration(args: GetDynamicConfigurationArg
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Edge/configurations/{configurationName}/dynamicConfigurations/{dynamicConfigurationName}/versions/{versionName}`.
  *
  * @example
- * const x = new DynamicConfigurationVersion("name", { resourceGroupName: "...", configurationName: "...", dynamicConfigurationName: "...", values: ... });
+ * const dynamicConfigurationVersion = new DynamicConfigurationVersion("dynamicConfigurationVersion", { resourceGroupName: "...", configurationName: "...", dynamicConfigurationName: "...", values: "..." });
  */
 export declare class DynamicConfigurationVersion extends $CustomResource {
   /** The resource group's name. */
@@ -589,7 +589,7 @@ export declare function getDynamicConfigurationVersion(args: GetDynamicConfigura
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Edge/contexts/{contextName}`.
  *
  * @example
- * const x = new Context("name", { resourceGroupName: "...", capabilities: ..., hierarchies: ... });
+ * const context = new Context("context", { resourceGroupName: "...", capabilities: [], hierarchies: [] });
  */
 export declare class Context extends $CustomResource {
   /** The resource group's name. */
@@ -672,7 +672,7 @@ export declare function getContext(args: GetContextArgs): $Output<ContextState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Edge/contexts/{contextName}/siteReferences/{siteReferenceName}`.
  *
  * @example
- * const x = new SiteReference("name", { resourceGroupName: "...", contextName: "...", siteId: ... });
+ * const siteReference = new SiteReference("siteReference", { resourceGroupName: "...", contextName: "...", siteId: "..." });
  */
 export declare class SiteReference extends $CustomResource {
   /** The resource group's name. */
@@ -743,7 +743,7 @@ export declare function getSiteReference(args: GetSiteReferenceArgs): $Output<Si
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Edge/contexts/{contextName}/workflows/{workflowName}`.
  *
  * @example
- * const x = new Workflow("name", { resourceGroupName: "...", contextName: "..." });
+ * const workflow = new Workflow("workflow", { resourceGroupName: "...", contextName: "..." });
  */
 export declare class Workflow extends $CustomResource {
   /** The resource group's name. */
@@ -820,7 +820,7 @@ export declare function getWorkflow(args: GetWorkflowArgs): $Output<WorkflowStat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Edge/contexts/{contextName}/workflows/{workflowName}/versions/{versionName}`.
  *
  * @example
- * const x = new WorkflowVersion("name", { resourceGroupName: "...", contextName: "...", workflowName: "...", stageSpec: ... });
+ * const workflowVersion = new WorkflowVersion("workflowVersion", { resourceGroupName: "...", contextName: "...", workflowName: "...", stageSpec: [] });
  */
 export declare class WorkflowVersion extends $CustomResource {
   /** The resource group's name. */
@@ -922,7 +922,7 @@ export declare function getWorkflowVersion(args: GetWorkflowVersionArgs): $Outpu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Edge/contexts/{contextName}/workflows/{workflowName}/versions/{versionName}/executions/{executionName}`.
  *
  * @example
- * const x = new Execution("name", { resourceGroupName: "...", contextName: "...", workflowName: "...", versionName: "...", workflowVersionId: ... });
+ * const execution = new Execution("execution", { resourceGroupName: "...", contextName: "...", workflowName: "...", versionName: "...", workflowVersionId: "..." });
  */
 export declare class Execution extends $CustomResource {
   /** The resource group's name. */
@@ -1021,7 +1021,7 @@ export declare function getExecution(args: GetExecutionArgs): $Output<ExecutionS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Edge/diagnostics/{diagnosticName}`.
  *
  * @example
- * const x = new Diagnostic("name", { resourceGroupName: "..." });
+ * const diagnostic = new Diagnostic("diagnostic", { resourceGroupName: "..." });
  */
 export declare class Diagnostic extends $CustomResource {
   /** The resource group's name. */
@@ -1099,7 +1099,7 @@ export declare function getDiagnostic(args: GetDiagnosticArgs): $Output<Diagnost
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Edge/disconnectedOperations/{disconnectedOperationName}`.
  *
  * @example
- * const x = new DisconnectedOperation("name", { resourceGroupName: "...", connectionIntent: ... });
+ * const disconnectedOperation = new DisconnectedOperation("disconnectedOperation", { resourceGroupName: "...", connectionIntent: "Connected" });
  */
 export declare class DisconnectedOperation extends $CustomResource {
   /** The resource group's name. */
@@ -1203,7 +1203,7 @@ export declare function getDisconnectedOperation(args: GetDisconnectedOperationA
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Edge/disconnectedOperations/{disconnectedOperationName}/hardwareSettings/{hardwareSettingName}`.
  *
  * @example
- * const x = new HardwareSetting("name", { resourceGroupName: "...", disconnectedOperationName: "...", totalCores: ..., diskSpaceInGb: ..., memoryInGb: ..., oem: ..., hardwareSku: ..., nodes: ..., versionAtRegistration: ..., solutionBuilderExtension: ..., deviceId: ... });
+ * const hardwareSetting = new HardwareSetting("hardwareSetting", { resourceGroupName: "...", disconnectedOperationName: "...", totalCores: 1, diskSpaceInGb: 1, memoryInGb: 1, oem: "...", hardwareSku: "...", nodes: 1, versionAtRegistration: "...", solutionBuilderExtension: "...", deviceId: "..." });
  */
 export declare class HardwareSetting extends $CustomResource {
   /** The resource group's name. */
@@ -1469,7 +1469,7 @@ export declare function getJob(args: GetJobArgs): $Output<JobState | undefined>;
  * Id: `{scope}/providers/Microsoft.Edge/schemaReferences/{schemaReferenceName}`.
  *
  * @example
- * const x = new SchemaReference("name", { scope: "...", schemaId: ... });
+ * const schemaReference = new SchemaReference("schemaReference", { scope: "...", schemaId: "..." });
  */
 export declare class SchemaReference extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -1537,7 +1537,7 @@ export declare function getSchemaReference(args: GetSchemaReferenceArgs): $Outpu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Edge/schemas/{schemaName}`.
  *
  * @example
- * const x = new Schema("name", { resourceGroupName: "..." });
+ * const schema = new Schema("schema", { resourceGroupName: "..." });
  */
 export declare class Schema extends $CustomResource {
   /** The resource group's name. */
@@ -1613,7 +1613,7 @@ export declare function getSchema(args: GetSchemaArgs): $Output<SchemaState | un
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Edge/schemas/{schemaName}/dynamicSchemas/{dynamicSchemaName}`.
  *
  * @example
- * const x = new DynamicSchema("name", { resourceGroupName: "...", schemaName: "..." });
+ * const dynamicSchema = new DynamicSchema("dynamicSchema", { resourceGroupName: "...", schemaName: "..." });
  */
 export declare class DynamicSchema extends $CustomResource {
   /** The resource group's name. */
@@ -1691,7 +1691,7 @@ export declare function getDynamicSchema(args: GetDynamicSchemaArgs): $Output<Dy
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Edge/schemas/{schemaName}/dynamicSchemas/{dynamicSchemaName}/versions/{versionName}`.
  *
  * @example
- * const x = new DynamicSchemaVersion("name", { resourceGroupName: "...", schemaName: "...", dynamicSchemaName: "...", value: ... });
+ * const dynamicSchemaVersion = new DynamicSchemaVersion("dynamicSchemaVersion", { resourceGroupName: "...", schemaName: "...", dynamicSchemaName: "...", value: "..." });
  */
 export declare class DynamicSchemaVersion extends $CustomResource {
   /** The resource group's name. */
@@ -1771,7 +1771,7 @@ export declare function getDynamicSchemaVersion(args: GetDynamicSchemaVersionArg
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Edge/schemas/{schemaName}/versions/{versionName}`.
  *
  * @example
- * const x = new SchemaVersion("name", { resourceGroupName: "...", schemaName: "...", value: ... });
+ * const schemaVersion = new SchemaVersion("schemaVersion", { resourceGroupName: "...", schemaName: "...", value: "..." });
  */
 export declare class SchemaVersion extends $CustomResource {
   /** The resource group's name. */
@@ -1845,7 +1845,7 @@ export declare function getSchemaVersion(args: GetSchemaVersionArgs): $Output<Sc
  * Id: `{scope}/providers/Microsoft.Edge/sites/{siteName}`.
  *
  * @example
- * const x = new Site("name", { scope: "..." });
+ * const site = new Site("site", { scope: "..." });
  */
 export declare class Site extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -1982,7 +1982,7 @@ export declare function getSolutionMetadataVersion(args: GetSolutionMetadataVers
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Edge/solutionTemplates/{solutionTemplateName}`.
  *
  * @example
- * const x = new SolutionTemplate("name", { resourceGroupName: "...", description: ..., capabilities: ... });
+ * const solutionTemplate = new SolutionTemplate("solutionTemplate", { resourceGroupName: "...", description: "...", capabilities: [] });
  */
 export declare class SolutionTemplate extends $CustomResource {
   /** The resource group's name. */
@@ -2081,7 +2081,7 @@ export declare function getSolutionTemplate(args: GetSolutionTemplateArgs): $Out
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Edge/solutionTemplates/{solutionTemplateName}/versions/{versionName}`.
  *
  * @example
- * const x = new SolutionTemplateVersion("name", { resourceGroupName: "...", solutionTemplateName: "...", configurations: ..., specification: ... });
+ * const solutionTemplateVersion = new SolutionTemplateVersion("solutionTemplateVersion", { resourceGroupName: "...", solutionTemplateName: "...", configurations: "...", specification: {} });
  */
 export declare class SolutionTemplateVersion extends $CustomResource {
   /** The resource group's name. */
@@ -2200,7 +2200,7 @@ export declare function getSolutionSchema(args: GetSolutionSchemaArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Edge/targets/{targetName}`.
  *
  * @example
- * const x = new Target("name", { resourceGroupName: "...", description: ..., displayName: ..., contextId: ..., targetSpecification: ..., capabilities: ..., hierarchyLevel: ... });
+ * const target = new Target("target", { resourceGroupName: "...", description: "...", displayName: "...", contextId: "...", targetSpecification: {}, capabilities: [], hierarchyLevel: "..." });
  */
 export declare class Target extends $CustomResource {
   /** The resource group's name. */
@@ -2321,7 +2321,7 @@ export declare function getTarget(args: GetTargetArgs): $Output<TargetState | un
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Edge/targets/{targetName}/solutions/{solutionName}`.
  *
  * @example
- * const x = new Solution("name", { resourceGroupName: "...", targetName: "..." });
+ * const solution = new Solution("solution", { resourceGroupName: "...", targetName: "..." });
  */
 export declare class Solution extends $CustomResource {
   /** The resource group's name. */
@@ -2404,7 +2404,7 @@ export declare function getSolution(args: GetSolutionArgs): $Output<SolutionStat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Edge/targets/{targetName}/solutions/{solutionName}/instances/{instanceName}`.
  *
  * @example
- * const x = new Instance("name", { resourceGroupName: "...", targetName: "...", solutionName: "...", solutionVersionId: ..., targetId: ... });
+ * const instance = new Instance("instance", { resourceGroupName: "...", targetName: "...", solutionName: "...", solutionVersionId: "...", targetId: "..." });
  */
 export declare class Instance extends $CustomResource {
   /** The resource group's name. */
@@ -2553,7 +2553,7 @@ export declare function getHistory(args: GetHistoryArgs): $Output<HistoryState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Edge/targets/{targetName}/solutions/{solutionName}/versions/{versionName}`.
  *
  * @example
- * const x = new SolutionVersion("name", { resourceGroupName: "...", targetName: "...", solutionName: "...", specification: ... });
+ * const solutionVersion = new SolutionVersion("solutionVersion", { resourceGroupName: "...", targetName: "...", solutionName: "...", specification: {} });
  */
 export declare class SolutionVersion extends $CustomResource {
   /** The resource group's name. */

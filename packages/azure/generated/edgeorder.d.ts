@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.EdgeOrder/addresses/{addressName}`.
  *
  * @example
- * const x = new Address("name", { resourceGroupName: "..." });
+ * const address = new Address("address", { resourceGroupName: "..." });
  */
 export declare class Address extends $CustomResource {
   /** The resource group's name. */
@@ -126,7 +126,7 @@ export declare function getOrder(args: GetOrderArgs): $Output<OrderState | undef
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.EdgeOrder/orderItems/{orderItemName}`.
  *
  * @example
- * const x = new OrderItem("name", { resourceGroupName: "...", orderItemDetails: ..., orderId: ... });
+ * const orderItem = new OrderItem("orderItem", { resourceGroupName: "...", orderItemDetails: {}, orderId: "..." });
  */
 export declare class OrderItem extends $CustomResource {
   /** The resource group's name. */

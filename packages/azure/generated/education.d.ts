@@ -38,7 +38,7 @@ export declare function getGrant(args: GetGrantArgs): $Output<GrantState | undef
  * Id: `{scope}/providers/Microsoft.Education/labs/{labName}`.
  *
  * @example
- * const x = new Lab("name", { scope: "...", displayName: ..., budgetPerStudent: ..., description: ..., expirationDate: ... });
+ * const lab = new Lab("lab", { scope: "...", displayName: "...", budgetPerStudent: {}, description: "...", expirationDate: "..." });
  */
 export declare class Lab extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -162,7 +162,7 @@ export declare function getJoinRequest(args: GetJoinRequestArgs): $Output<JoinRe
  * Id: `{scope}/providers/Microsoft.Education/labs/{labName}/students/{studentName}`.
  *
  * @example
- * const x = new Student("name", { scope: "...", firstName: ..., lastName: ..., email: ..., role: ..., budget: ..., expirationDate: ... });
+ * const student = new Student("student", { scope: "...", firstName: "...", lastName: "...", email: "...", role: "Student", budget: {}, expirationDate: "..." });
  */
 export declare class Student extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */

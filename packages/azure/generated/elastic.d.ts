@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Elastic/monitors/{monitorName}`.
  *
  * @example
- * const x = new Monitor("name", { resourceGroupName: "..." });
+ * const monitor = new Monitor("monitor", { resourceGroupName: "..." });
  */
 export declare class Monitor extends $CustomResource {
   /** The resource group's name. */
@@ -156,7 +156,7 @@ export declare function getMonitor(args: GetMonitorArgs): $Output<MonitorState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Elastic/monitors/{monitorName}/monitoredSubscriptions/{monitoredSubscriptionName}`.
  *
  * @example
- * const x = new MonitoredSubscription("name", { resourceGroupName: "...", monitorName: "..." });
+ * const monitoredSubscription = new MonitoredSubscription("monitoredSubscription", { resourceGroupName: "...", monitorName: "..." });
  */
 export declare class MonitoredSubscription extends $CustomResource {
   /** The resource group's name. */
@@ -229,7 +229,7 @@ export declare function getMonitoredSubscription(args: GetMonitoredSubscriptionA
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Elastic/monitors/{monitorName}/openAIIntegrations/{openAIIntegrationName}`.
  *
  * @example
- * const x = new OpenAIIntegration("name", { resourceGroupName: "...", monitorName: "..." });
+ * const openAIIntegration = new OpenAIIntegration("openAIIntegration", { resourceGroupName: "...", monitorName: "..." });
  */
 export declare class OpenAIIntegration extends $CustomResource {
   /** The resource group's name. */
@@ -315,7 +315,7 @@ export declare function getOpenAIIntegration(args: GetOpenAIIntegrationArgs): $O
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Elastic/monitors/{monitorName}/tagRules/{tagRuleName}`.
  *
  * @example
- * const x = new TagRule("name", { resourceGroupName: "...", monitorName: "..." });
+ * const tagRule = new TagRule("tagRule", { resourceGroupName: "...", monitorName: "..." });
  */
 export declare class TagRule extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ElasticSan/elasticSans/{elasticSanName}`.
  *
  * @example
- * const x = new ElasticSan("name", { resourceGroupName: "...", sku: ..., baseSizeTiB: ..., extendedCapacitySizeTiB: ... });
+ * const elasticSan = new ElasticSan("elasticSan", { resourceGroupName: "...", sku: {}, baseSizeTiB: 1, extendedCapacitySizeTiB: 1 });
  */
 export declare class ElasticSan extends $CustomResource {
   /** The resource group's name. */
@@ -127,7 +127,7 @@ export declare function getElasticSan(args: GetElasticSanArgs): $Output<ElasticS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ElasticSan/elasticSans/{elasticSanName}/privateEndpointConnections/{privateEndpointConnectionName}`.
  *
  * @example
- * const x = new PrivateEndpointConnection("name", { resourceGroupName: "...", elasticSanName: "...", privateLinkServiceConnectionState: ... });
+ * const privateEndpointConnection = new PrivateEndpointConnection("privateEndpointConnection", { resourceGroupName: "...", elasticSanName: "...", privateLinkServiceConnectionState: {} });
  */
 export declare class PrivateEndpointConnection extends $CustomResource {
   /** The resource group's name. */
@@ -208,7 +208,7 @@ export declare function getPrivateEndpointConnection(args: GetPrivateEndpointCon
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ElasticSan/elasticSans/{elasticSanName}/volumegroups/{volumegroupName}`.
  *
  * @example
- * const x = new Volumegroup("name", { resourceGroupName: "...", elasticSanName: "..." });
+ * const volumegroup = new Volumegroup("volumegroup", { resourceGroupName: "...", elasticSanName: "..." });
  */
 export declare class Volumegroup extends $CustomResource {
   /** The resource group's name. */
@@ -307,7 +307,7 @@ export declare function getVolumegroup(args: GetVolumegroupArgs): $Output<Volume
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ElasticSan/elasticSans/{elasticSanName}/volumegroups/{volumegroupName}/snapshots/{snapshotName}`.
  *
  * @example
- * const x = new Snapshot("name", { resourceGroupName: "...", elasticSanName: "...", volumegroupName: "...", creationData: ... });
+ * const snapshot = new Snapshot("snapshot", { resourceGroupName: "...", elasticSanName: "...", volumegroupName: "...", creationData: {} });
  */
 export declare class Snapshot extends $CustomResource {
   /** The resource group's name. */
@@ -390,7 +390,7 @@ export declare function getSnapshot(args: GetSnapshotArgs): $Output<SnapshotStat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ElasticSan/elasticSans/{elasticSanName}/volumegroups/{volumegroupName}/volumes/{volumeName}`.
  *
  * @example
- * const x = new Volume("name", { resourceGroupName: "...", elasticSanName: "...", volumegroupName: "...", sizeGiB: ... });
+ * const volume = new Volume("volume", { resourceGroupName: "...", elasticSanName: "...", volumegroupName: "...", sizeGiB: 1 });
  */
 export declare class Volume extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.EngagementFabric/Accounts/{accountName}`.
  *
  * @example
- * const x = new Account("name", { resourceGroupName: "...", sku: ... });
+ * const account = new Account("account", { resourceGroupName: "...", sku: {} });
  */
 export declare class Account extends $CustomResource {
   /** The resource group's name. */
@@ -73,7 +73,7 @@ export declare function getAccount(args: GetAccountArgs): $Output<AccountState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.EngagementFabric/Accounts/{accountName}/Channels/{channelName}`.
  *
  * @example
- * const x = new Channel("name", { resourceGroupName: "...", accountName: "...", channelType: ... });
+ * const channel = new Channel("channel", { resourceGroupName: "...", accountName: "...", channelType: "..." });
  */
 export declare class Channel extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.EnterpriseKnowledgeGraph/services/{serviceName}`.
  *
  * @example
- * const x = new Service("name", { resourceGroupName: "..." });
+ * const service = new Service("service", { resourceGroupName: "..." });
  */
 export declare class Service extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.EventGrid/domains/{domainName}`.
  *
  * @example
- * const x = new Domain("name", { resourceGroupName: "..." });
+ * const domain = new Domain("domain", { resourceGroupName: "..." });
  */
 export declare class Domain extends $CustomResource {
   /** The resource group's name. */
@@ -187,7 +187,7 @@ export declare function getDomain(args: GetDomainArgs): $Output<DomainState | un
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.EventGrid/domains/{domainName}/eventSubscriptions/{eventSubscriptionName}`.
  *
  * @example
- * const x = new DomainEventSubscription("name", { resourceGroupName: "...", domainName: "..." });
+ * const domainEventSubscription = new DomainEventSubscription("domainEventSubscription", { resourceGroupName: "...", domainName: "..." });
  */
 export declare class DomainEventSubscription extends $CustomResource {
   /** The resource group's name. */
@@ -325,7 +325,7 @@ export declare function getDomainEventSubscription(args: GetDomainEventSubscript
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.EventGrid/domains/{domainName}/privateEndpointConnections/{privateEndpointConnectionName}`.
  *
  * @example
- * const x = new DomainPrivateEndpointConnection("name", { resourceGroupName: "...", domainName: "..." });
+ * const domainPrivateEndpointConnection = new DomainPrivateEndpointConnection("domainPrivateEndpointConnection", { resourceGroupName: "...", domainName: "..." });
  */
 export declare class DomainPrivateEndpointConnection extends $CustomResource {
   /** The resource group's name. */
@@ -405,7 +405,7 @@ export declare function getDomainPrivateEndpointConnection(args: GetDomainPrivat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.EventGrid/domains/{domainName}/topics/{topicName}`.
  *
  * @example
- * const x = new DomainTopic("name", { resourceGroupName: "...", domainName: "..." });
+ * const domainTopic = new DomainTopic("domainTopic", { resourceGroupName: "...", domainName: "..." });
  */
 export declare class DomainTopic extends $CustomResource {
   /** The resource group's name. */
@@ -469,7 +469,7 @@ export declare function getDomainTopic(args: GetDomainTopicArgs): $Output<Domain
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.EventGrid/domains/{domainName}/topics/{topicName}/eventSubscriptions/{eventSubscriptionName}`.
  *
  * @example
- * const x = new DomainTopicEventSubscription("name", { resourceGroupName: "...", domainName: "...", topicName: "..." });
+ * const domainTopicEventSubscription = new DomainTopicEventSubscription("domainTopicEventSubscription", { resourceGroupName: "...", domainName: "...", topicName: "..." });
  */
 export declare class DomainTopicEventSubscription extends $CustomResource {
   /** The resource group's name. */
@@ -613,7 +613,7 @@ export declare function getDomainTopicEventSubscription(args: GetDomainTopicEven
  * Id: `{scope}/providers/Microsoft.EventGrid/eventSubscriptions/{eventSubscriptionName}`.
  *
  * @example
- * const x = new EventSubscription("name", { scope: "..." });
+ * const eventSubscription = new EventSubscription("eventSubscription", { scope: "..." });
  */
 export declare class EventSubscription extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -770,7 +770,7 @@ export declare function getExtensionTopic(args: GetExtensionTopicArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.EventGrid/namespaces/{namespaceName}`.
  *
  * @example
- * const x = new Namespace("name", { resourceGroupName: "..." });
+ * const namespace = new Namespace("namespace", { resourceGroupName: "..." });
  */
 export declare class Namespace extends $CustomResource {
   /** The resource group's name. */
@@ -903,7 +903,7 @@ export declare function getNamespace(args: GetNamespaceArgs): $Output<NamespaceS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.EventGrid/namespaces/{namespaceName}/caCertificates/{caCertificateName}`.
  *
  * @example
- * const x = new CaCertificate("name", { resourceGroupName: "...", namespaceName: "..." });
+ * const caCertificate = new CaCertificate("caCertificate", { resourceGroupName: "...", namespaceName: "..." });
  */
 export declare class CaCertificate extends $CustomResource {
   /** The resource group's name. */
@@ -985,7 +985,7 @@ export declare function getCaCertificate(args: GetCaCertificateArgs): $Output<Ca
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.EventGrid/namespaces/{namespaceName}/clientGroups/{clientGroupName}`.
  *
  * @example
- * const x = new ClientGroup("name", { resourceGroupName: "...", namespaceName: "..." });
+ * const clientGroup = new ClientGroup("clientGroup", { resourceGroupName: "...", namespaceName: "..." });
  */
 export declare class ClientGroup extends $CustomResource {
   /** The resource group's name. */
@@ -1067,7 +1067,7 @@ export declare function getClientGroup(args: GetClientGroupArgs): $Output<Client
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.EventGrid/namespaces/{namespaceName}/clients/{clientName}`.
  *
  * @example
- * const x = new Client("name", { resourceGroupName: "...", namespaceName: "..." });
+ * const client = new Client("client", { resourceGroupName: "...", namespaceName: "..." });
  */
 export declare class Client extends $CustomResource {
   /** The resource group's name. */
@@ -1166,7 +1166,7 @@ export declare function getClient(args: GetClientArgs): $Output<ClientState | un
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.EventGrid/namespaces/{namespaceName}/permissionBindings/{permissionBindingName}`.
  *
  * @example
- * const x = new PermissionBinding("name", { resourceGroupName: "...", namespaceName: "..." });
+ * const permissionBinding = new PermissionBinding("permissionBinding", { resourceGroupName: "...", namespaceName: "..." });
  */
 export declare class PermissionBinding extends $CustomResource {
   /** The resource group's name. */
@@ -1264,7 +1264,7 @@ export declare function getPermissionBinding(args: GetPermissionBindingArgs): $O
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.EventGrid/namespaces/{namespaceName}/privateEndpointConnections/{privateEndpointConnectionName}`.
  *
  * @example
- * const x = new NamespacePrivateEndpointConnection("name", { resourceGroupName: "...", namespaceName: "..." });
+ * const namespacePrivateEndpointConnection = new NamespacePrivateEndpointConnection("namespacePrivateEndpointConnection", { resourceGroupName: "...", namespaceName: "..." });
  */
 export declare class NamespacePrivateEndpointConnection extends $CustomResource {
   /** The resource group's name. */
@@ -1344,7 +1344,7 @@ export declare function getNamespacePrivateEndpointConnection(args: GetNamespace
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.EventGrid/namespaces/{namespaceName}/topics/{topicName}`.
  *
  * @example
- * const x = new NamespaceTopic("name", { resourceGroupName: "...", namespaceName: "..." });
+ * const namespaceTopic = new NamespaceTopic("namespaceTopic", { resourceGroupName: "...", namespaceName: "..." });
  */
 export declare class NamespaceTopic extends $CustomResource {
   /** The resource group's name. */
@@ -1431,7 +1431,7 @@ export declare function getNamespaceTopic(args: GetNamespaceTopicArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.EventGrid/namespaces/{namespaceName}/topics/{topicName}/eventSubscriptions/{eventSubscriptionName}`.
  *
  * @example
- * const x = new NamespaceTopicEventSubscription("name", { resourceGroupName: "...", namespaceName: "...", topicName: "..." });
+ * const namespaceTopicEventSubscription = new NamespaceTopicEventSubscription("namespaceTopicEventSubscription", { resourceGroupName: "...", namespaceName: "...", topicName: "..." });
  */
 export declare class NamespaceTopicEventSubscription extends $CustomResource {
   /** The resource group's name. */
@@ -1523,7 +1523,7 @@ export declare function getNamespaceTopicEventSubscription(args: GetNamespaceTop
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.EventGrid/namespaces/{namespaceName}/topicSpaces/{topicSpaceName}`.
  *
  * @example
- * const x = new TopicSpace("name", { resourceGroupName: "...", namespaceName: "..." });
+ * const topicSpace = new TopicSpace("topicSpace", { resourceGroupName: "...", namespaceName: "..." });
  */
 export declare class TopicSpace extends $CustomResource {
   /** The resource group's name. */
@@ -1611,7 +1611,7 @@ export declare function getTopicSpace(args: GetTopicSpaceArgs): $Output<TopicSpa
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.EventGrid/partnerConfigurations/{partnerConfigurationName}`.
  *
  * @example
- * const x = new PartnerConfiguration("name", { resourceGroupName: "..." });
+ * const partnerConfiguration = new PartnerConfiguration("partnerConfiguration", { resourceGroupName: "..." });
  */
 export declare class PartnerConfiguration extends $CustomResource {
   /** The resource group's name. */
@@ -1688,7 +1688,7 @@ export declare function getPartnerConfiguration(args: GetPartnerConfigurationArg
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.EventGrid/partnerNamespaces/{partnerNamespaceName}`.
  *
  * @example
- * const x = new PartnerNamespace("name", { resourceGroupName: "..." });
+ * const partnerNamespace = new PartnerNamespace("partnerNamespace", { resourceGroupName: "..." });
  */
 export declare class PartnerNamespace extends $CustomResource {
   /** The resource group's name. */
@@ -1812,7 +1812,7 @@ export declare function getPartnerNamespace(args: GetPartnerNamespaceArgs): $Out
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.EventGrid/partnerNamespaces/{partnerNamespaceName}/channels/{channelName}`.
  *
  * @example
- * const x = new Channel("name", { resourceGroupName: "...", partnerNamespaceName: "..." });
+ * const channel = new Channel("channel", { resourceGroupName: "...", partnerNamespaceName: "..." });
  */
 export declare class Channel extends $CustomResource {
   /** The resource group's name. */
@@ -1911,7 +1911,7 @@ export declare function getChannel(args: GetChannelArgs): $Output<ChannelState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.EventGrid/partnerNamespaces/{partnerNamespaceName}/privateEndpointConnections/{privateEndpointConnectionName}`.
  *
  * @example
- * const x = new PartnerNamespacePrivateEndpointConnection("name", { resourceGroupName: "...", partnerNamespaceName: "..." });
+ * const partnerNamespacePrivateEndpointConnection = new PartnerNamespacePrivateEndpointConnection("partnerNamespacePrivateEndpointConnection", { resourceGroupName: "...", partnerNamespaceName: "..." });
  */
 export declare class PartnerNamespacePrivateEndpointConnection extends $CustomResource {
   /** The resource group's name. */
@@ -1991,7 +1991,7 @@ export declare function getPartnerNamespacePrivateEndpointConnection(args: GetPa
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.EventGrid/partnerRegistrations/{partnerRegistrationName}`.
  *
  * @example
- * const x = new PartnerRegistration("name", { resourceGroupName: "..." });
+ * const partnerRegistration = new PartnerRegistration("partnerRegistration", { resourceGroupName: "..." });
  */
 export declare class PartnerRegistration extends $CustomResource {
   /** The resource group's name. */
@@ -2072,7 +2072,7 @@ export declare function getPartnerRegistration(args: GetPartnerRegistrationArgs)
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.EventGrid/partnerTopics/{partnerTopicName}`.
  *
  * @example
- * const x = new PartnerTopic("name", { resourceGroupName: "..." });
+ * const partnerTopic = new PartnerTopic("partnerTopic", { resourceGroupName: "..." });
  */
 export declare class PartnerTopic extends $CustomResource {
   /** The resource group's name. */
@@ -2194,7 +2194,7 @@ export declare function getPartnerTopic(args: GetPartnerTopicArgs): $Output<Part
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.EventGrid/partnerTopics/{partnerTopicName}/eventSubscriptions/{eventSubscriptionName}`.
  *
  * @example
- * const x = new PartnerTopicEventSubscription("name", { resourceGroupName: "...", partnerTopicName: "..." });
+ * const partnerTopicEventSubscription = new PartnerTopicEventSubscription("partnerTopicEventSubscription", { resourceGroupName: "...", partnerTopicName: "..." });
  */
 export declare class PartnerTopicEventSubscription extends $CustomResource {
   /** The resource group's name. */
@@ -2332,7 +2332,7 @@ export declare function getPartnerTopicEventSubscription(args: GetPartnerTopicEv
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.EventGrid/systemTopics/{systemTopicName}`.
  *
  * @example
- * const x = new SystemTopic("name", { resourceGroupName: "..." });
+ * const systemTopic = new SystemTopic("systemTopic", { resourceGroupName: "..." });
  */
 export declare class SystemTopic extends $CustomResource {
   /** The resource group's name. */
@@ -2420,7 +2420,7 @@ export declare function getSystemTopic(args: GetSystemTopicArgs): $Output<System
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.EventGrid/systemTopics/{systemTopicName}/eventSubscriptions/{eventSubscriptionName}`.
  *
  * @example
- * const x = new SystemTopicEventSubscription("name", { resourceGroupName: "...", systemTopicName: "..." });
+ * const systemTopicEventSubscription = new SystemTopicEventSubscription("systemTopicEventSubscription", { resourceGroupName: "...", systemTopicName: "..." });
  */
 export declare class SystemTopicEventSubscription extends $CustomResource {
   /** The resource group's name. */
@@ -2558,7 +2558,7 @@ export declare function getSystemTopicEventSubscription(args: GetSystemTopicEven
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.EventGrid/topics/{topicName}`.
  *
  * @example
- * const x = new Topic("name", { resourceGroupName: "..." });
+ * const topic = new Topic("topic", { resourceGroupName: "..." });
  */
 export declare class Topic extends $CustomResource {
   /** The resource group's name. */
@@ -2694,7 +2694,7 @@ export declare function getTopic(args: GetTopicArgs): $Output<TopicState | undef
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.EventGrid/topics/{topicName}/eventSubscriptions/{eventSubscriptionName}`.
  *
  * @example
- * const x = new TopicEventSubscription("name", { resourceGroupName: "...", topicName: "..." });
+ * const topicEventSubscription = new TopicEventSubscription("topicEventSubscription", { resourceGroupName: "...", topicName: "..." });
  */
 export declare class TopicEventSubscription extends $CustomResource {
   /** The resource group's name. */
@@ -2832,7 +2832,7 @@ export declare function getTopicEventSubscription(args: GetTopicEventSubscriptio
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.EventGrid/topics/{topicName}/privateEndpointConnections/{privateEndpointConnectionName}`.
  *
  * @example
- * const x = new TopicPrivateEndpointConnection("name", { resourceGroupName: "...", topicName: "..." });
+ * const topicPrivateEndpointConnection = new TopicPrivateEndpointConnection("topicPrivateEndpointConnection", { resourceGroupName: "...", topicName: "..." });
  */
 export declare class TopicPrivateEndpointConnection extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.EventHub/clusters/{clusterName}`.
  *
  * @example
- * const x = new Cluster("name", { resourceGroupName: "..." });
+ * const cluster = new Cluster("cluster", { resourceGroupName: "..." });
  */
 export declare class Cluster extends $CustomResource {
   /** The resource group's name. */
@@ -109,7 +109,7 @@ export declare function getCluster(args: GetClusterArgs): $Output<ClusterState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.EventHub/namespaces/{namespaceName}`.
  *
  * @example
- * const x = new Namespace("name", { resourceGroupName: "..." });
+ * const namespace = new Namespace("namespace", { resourceGroupName: "..." });
  */
 export declare class Namespace extends $CustomResource {
   /** The resource group's name. */
@@ -272,7 +272,7 @@ export declare function getNamespace(args: GetNamespaceArgs): $Output<NamespaceS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.EventHub/namespaces/{namespaceName}/applicationGroups/{applicationGroupName}`.
  *
  * @example
- * const x = new ApplicationGroup("name", { resourceGroupName: "...", namespaceName: "...", clientAppGroupIdentifier: ... });
+ * const applicationGroup = new ApplicationGroup("applicationGroup", { resourceGroupName: "...", namespaceName: "...", clientAppGroupIdentifier: "..." });
  */
 export declare class ApplicationGroup extends $CustomResource {
   /** The resource group's name. */
@@ -351,7 +351,7 @@ export declare function getApplicationGroup(args: GetApplicationGroupArgs): $Out
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.EventHub/namespaces/{namespaceName}/authorizationRules/{authorizationRuleName}`.
  *
  * @example
- * const x = new AuthorizationRule("name", { resourceGroupName: "...", namespaceName: "...", rights: ... });
+ * const authorizationRule = new AuthorizationRule("authorizationRule", { resourceGroupName: "...", namespaceName: "...", rights: [] });
  */
 export declare class AuthorizationRule extends $CustomResource {
   /** The resource group's name. */
@@ -422,7 +422,7 @@ export declare function getAuthorizationRule(args: GetAuthorizationRuleArgs): $O
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.EventHub/namespaces/{namespaceName}/disasterRecoveryConfigs/{disasterRecoveryConfigName}`.
  *
  * @example
- * const x = new DisasterRecoveryConfig("name", { resourceGroupName: "...", namespaceName: "..." });
+ * const disasterRecoveryConfig = new DisasterRecoveryConfig("disasterRecoveryConfig", { resourceGroupName: "...", namespaceName: "..." });
  */
 export declare class DisasterRecoveryConfig extends $CustomResource {
   /** The resource group's name. */
@@ -536,7 +536,7 @@ export declare function getDisasterRecoveryConfigAuthorizationRule(args: GetDisa
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.EventHub/namespaces/{namespaceName}/eventhubs/{eventhubName}`.
  *
  * @example
- * const x = new Eventhub("name", { resourceGroupName: "...", namespaceName: "..." });
+ * const eventhub = new Eventhub("eventhub", { resourceGroupName: "...", namespaceName: "..." });
  */
 export declare class Eventhub extends $CustomResource {
   /** The resource group's name. */
@@ -649,7 +649,7 @@ export declare function getEventhub(args: GetEventhubArgs): $Output<EventhubStat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.EventHub/namespaces/{namespaceName}/eventhubs/{eventhubName}/authorizationRules/{authorizationRuleName}`.
  *
  * @example
- * const x = new EventhubAuthorizationRule("name", { resourceGroupName: "...", namespaceName: "...", eventhubName: "...", rights: ... });
+ * const eventhubAuthorizationRule = new EventhubAuthorizationRule("eventhubAuthorizationRule", { resourceGroupName: "...", namespaceName: "...", eventhubName: "...", rights: [] });
  */
 export declare class EventhubAuthorizationRule extends $CustomResource {
   /** The resource group's name. */
@@ -726,7 +726,7 @@ export declare function getEventhubAuthorizationRule(args: GetEventhubAuthorizat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.EventHub/namespaces/{namespaceName}/eventhubs/{eventhubName}/consumergroups/{consumergroupName}`.
  *
  * @example
- * const x = new Consumergroup("name", { resourceGroupName: "...", namespaceName: "...", eventhubName: "..." });
+ * const consumergroup = new Consumergroup("consumergroup", { resourceGroupName: "...", namespaceName: "...", eventhubName: "..." });
  */
 export declare class Consumergroup extends $CustomResource {
   /** The resource group's name. */
@@ -809,7 +809,7 @@ export declare function getConsumergroup(args: GetConsumergroupArgs): $Output<Co
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.EventHub/namespaces/{namespaceName}/networkRuleSets/{networkRuleSetName}`.
  *
  * @example
- * const x = new NetworkRuleSet("name", { resourceGroupName: "...", namespaceName: "..." });
+ * const networkRuleSet = new NetworkRuleSet("networkRuleSet", { resourceGroupName: "...", namespaceName: "..." });
  */
 export declare class NetworkRuleSet extends $CustomResource {
   /** The resource group's name. */
@@ -935,7 +935,7 @@ export declare function getNetworkSecurityPerimeterConfiguration(args: GetNetwor
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.EventHub/namespaces/{namespaceName}/privateEndpointConnections/{privateEndpointConnectionName}`.
  *
  * @example
- * const x = new PrivateEndpointConnection("name", { resourceGroupName: "...", namespaceName: "..." });
+ * const privateEndpointConnection = new PrivateEndpointConnection("privateEndpointConnection", { resourceGroupName: "...", namespaceName: "..." });
  */
 export declare class PrivateEndpointConnection extends $CustomResource {
   /** The resource group's name. */
@@ -1016,7 +1016,7 @@ export declare function getPrivateEndpointConnection(args: GetPrivateEndpointCon
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.EventHub/namespaces/{namespaceName}/schemagroups/{schemagroupName}`.
  *
  * @example
- * const x = new Schemagroup("name", { resourceGroupName: "...", namespaceName: "..." });
+ * const schemagroup = new Schemagroup("schemagroup", { resourceGroupName: "...", namespaceName: "..." });
  */
 export declare class Schemagroup extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ExtendedLocation/customLocations/{customLocationName}`.
  *
  * @example
- * const x = new CustomLocation("name", { resourceGroupName: "..." });
+ * const customLocation = new CustomLocation("customLocation", { resourceGroupName: "..." });
  */
 export declare class CustomLocation extends $CustomResource {
   /** The resource group's name. */

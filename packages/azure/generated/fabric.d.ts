@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Fabric/capacities/{capacityName}`.
  *
  * @example
- * const x = new Capacity("name", { resourceGroupName: "...", sku: ..., administration: ... });
+ * const capacity = new Capacity("capacity", { resourceGroupName: "...", sku: {}, administration: {} });
  */
 export declare class Capacity extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/providers/Microsoft.Features/featureProviders/{featureProviderName}/subscriptionFeatureRegistrations/{subscriptionFeatureRegistrationName}`.
  *
  * @example
- * const x = new SubscriptionFeatureRegistration("name", { featureProviderName: "..." });
+ * const subscriptionFeatureRegistration = new SubscriptionFeatureRegistration("subscriptionFeatureRegistration", { featureProviderName: "..." });
  */
 export declare class SubscriptionFeatureRegistration extends $CustomResource {
   /** The parent's name (featureProviderName). */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.FileShares/fileShares/{fileShareName}`.
  *
  * @example
- * const x = new FileShare("name", { resourceGroupName: "..." });
+ * const fileShare = new FileShare("fileShare", { resourceGroupName: "..." });
  */
 export declare class FileShare extends $CustomResource {
   /** The resource group's name. */
@@ -150,7 +150,7 @@ export declare function getFileShare(args: GetFileShareArgs): $Output<FileShareS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.FileShares/fileShares/{fileShareName}/fileShareSnapshots/{fileShareSnapshotName}`.
  *
  * @example
- * const x = new FileShareSnapshot("name", { resourceGroupName: "...", fileShareName: "..." });
+ * const fileShareSnapshot = new FileShareSnapshot("fileShareSnapshot", { resourceGroupName: "...", fileShareName: "..." });
  */
 export declare class FileShareSnapshot extends $CustomResource {
   /** The resource group's name. */
@@ -226,7 +226,7 @@ export declare function getFileShareSnapshot(args: GetFileShareSnapshotArgs): $O
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.FileShares/fileShares/{fileShareName}/privateEndpointConnections/{privateEndpointConnectionName}`.
  *
  * @example
- * const x = new PrivateEndpointConnection("name", { resourceGroupName: "...", fileShareName: "...", privateLinkServiceConnectionState: ... });
+ * const privateEndpointConnection = new PrivateEndpointConnection("privateEndpointConnection", { resourceGroupName: "...", fileShareName: "...", privateLinkServiceConnectionState: {} });
  */
 export declare class PrivateEndpointConnection extends $CustomResource {
   /** The resource group's name. */

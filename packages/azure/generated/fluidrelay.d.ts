@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.FluidRelay/fluidRelayServers/{fluidRelayServerName}`.
  *
  * @example
- * const x = new FluidRelayServer("name", { resourceGroupName: "..." });
+ * const fluidRelayServer = new FluidRelayServer("fluidRelayServer", { resourceGroupName: "..." });
  */
 export declare class FluidRelayServer extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/GitHub.Network/networkSettings/{networkSettingName}`.
  *
  * @example
- * const x = new NetworkSetting("name", { resourceGroupName: "..." });
+ * const networkSetting = new NetworkSetting("networkSetting", { resourceGroupName: "..." });
  */
 export declare class NetworkSetting extends $CustomResource {
   /** The resource group's name. */

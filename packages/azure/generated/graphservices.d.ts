@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.GraphServices/accounts/{accountName}`.
  *
  * @example
- * const x = new Account("name", { resourceGroupName: "...", appId: ... });
+ * const account = new Account("account", { resourceGroupName: "...", appId: "..." });
  */
 export declare class Account extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `{scope}/providers/Microsoft.GuestConfiguration/guestConfigurationAssignments/{guestConfigurationAssignmentName}`.
  *
  * @example
- * const x = new GuestConfigurationAssignment("name", { scope: "..." });
+ * const guestConfigurationAssignment = new GuestConfigurationAssignment("guestConfigurationAssignment", { scope: "..." });
  */
 export declare class GuestConfigurationAssignment extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */

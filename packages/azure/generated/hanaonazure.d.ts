@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.HanaOnAzure/sapMonitors/{sapMonitorName}`.
  *
  * @example
- * const x = new SapMonitor("name", { resourceGroupName: "..." });
+ * const sapMonitor = new SapMonitor("sapMonitor", { resourceGroupName: "..." });
  */
 export declare class SapMonitor extends $CustomResource {
   /** The resource group's name. */
@@ -110,7 +110,7 @@ export declare function getSapMonitor(args: GetSapMonitorArgs): $Output<SapMonit
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.HanaOnAzure/sapMonitors/{sapMonitorName}/providerInstances/{providerInstanceName}`.
  *
  * @example
- * const x = new ProviderInstance("name", { resourceGroupName: "...", sapMonitorName: "..." });
+ * const providerInstance = new ProviderInstance("providerInstance", { resourceGroupName: "...", sapMonitorName: "..." });
  */
 export declare class ProviderInstance extends $CustomResource {
   /** The resource group's name. */

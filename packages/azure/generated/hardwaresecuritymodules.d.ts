@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.HardwareSecurityModules/cloudHsmClusters/{cloudHsmClusterName}`.
  *
  * @example
- * const x = new CloudHsmCluster("name", { resourceGroupName: "..." });
+ * const cloudHsmCluster = new CloudHsmCluster("cloudHsmCluster", { resourceGroupName: "..." });
  */
 export declare class CloudHsmCluster extends $CustomResource {
   /** The resource group's name. */
@@ -111,7 +111,7 @@ export declare function getCloudHsmCluster(args: GetCloudHsmClusterArgs): $Outpu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.HardwareSecurityModules/cloudHsmClusters/{cloudHsmClusterName}/privateEndpointConnections/{privateEndpointConnectionName}`.
  *
  * @example
- * const x = new PrivateEndpointConnection("name", { resourceGroupName: "...", cloudHsmClusterName: "...", privateLinkServiceConnectionState: ... });
+ * const privateEndpointConnection = new PrivateEndpointConnection("privateEndpointConnection", { resourceGroupName: "...", cloudHsmClusterName: "...", privateLinkServiceConnectionState: {} });
  */
 export declare class PrivateEndpointConnection extends $CustomResource {
   /** The resource group's name. */
@@ -195,7 +195,7 @@ export declare function getPrivateEndpointConnection(args: GetPrivateEndpointCon
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.HardwareSecurityModules/dedicatedHSMs/{dedicatedHSMName}`.
  *
  * @example
- * const x = new DedicatedHSM("name", { resourceGroupName: "...", sku: ... });
+ * const dedicatedHSM = new DedicatedHSM("dedicatedHSM", { resourceGroupName: "...", sku: {} });
  */
 export declare class DedicatedHSM extends $CustomResource {
   /** The resource group's name. */

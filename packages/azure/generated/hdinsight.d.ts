@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.HDInsight/clusters/{clusterName}`.
  *
  * @example
- * const x = new Cluster("name", { resourceGroupName: "..." });
+ * const cluster = new Cluster("cluster", { resourceGroupName: "..." });
  */
 export declare class Cluster extends $CustomResource {
   /** The resource group's name. */
@@ -189,7 +189,7 @@ export declare function getCluster(args: GetClusterArgs): $Output<ClusterState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.HDInsight/clusters/{clusterName}/applications/{applicationName}`.
  *
  * @example
- * const x = new Application("name", { resourceGroupName: "...", clusterName: "..." });
+ * const application = new Application("application", { resourceGroupName: "...", clusterName: "..." });
  */
 export declare class Application extends $CustomResource {
   /** The resource group's name. */
@@ -314,7 +314,7 @@ export declare function getApplication(args: GetApplicationArgs): $Output<Applic
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.HDInsight/clusters/{clusterName}/privateEndpointConnections/{privateEndpointConnectionName}`.
  *
  * @example
- * const x = new PrivateEndpointConnection("name", { resourceGroupName: "...", clusterName: "...", privateLinkServiceConnectionState: ... });
+ * const privateEndpointConnection = new PrivateEndpointConnection("privateEndpointConnection", { resourceGroupName: "...", clusterName: "...", privateLinkServiceConnectionState: {} });
  */
 export declare class PrivateEndpointConnection extends $CustomResource {
   /** The resource group's name. */

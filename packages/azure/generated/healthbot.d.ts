@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.HealthBot/healthBots/{healthBotName}`.
  *
  * @example
- * const x = new HealthBot("name", { resourceGroupName: "...", sku: ... });
+ * const healthBot = new HealthBot("healthBot", { resourceGroupName: "...", sku: {} });
  */
 export declare class HealthBot extends $CustomResource {
   /** The resource group's name. */

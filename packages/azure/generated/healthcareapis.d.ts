@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.HealthcareApis/services/{serviceName}`.
  *
  * @example
- * const x = new Service("name", { resourceGroupName: "...", kind: ... });
+ * const service = new Service("service", { resourceGroupName: "...", kind: "fhir" });
  */
 export declare class Service extends $CustomResource {
   /** The resource group's name. */
@@ -139,7 +139,7 @@ export declare function getService(args: GetServiceArgs): $Output<ServiceState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.HealthcareApis/services/{serviceName}/privateEndpointConnections/{privateEndpointConnectionName}`.
  *
  * @example
- * const x = new ServicePrivateEndpointConnection("name", { resourceGroupName: "...", serviceName: "...", privateLinkServiceConnectionState: ... });
+ * const servicePrivateEndpointConnection = new ServicePrivateEndpointConnection("servicePrivateEndpointConnection", { resourceGroupName: "...", serviceName: "...", privateLinkServiceConnectionState: {} });
  */
 export declare class ServicePrivateEndpointConnection extends $CustomResource {
   /** The resource group's name. */
@@ -243,7 +243,7 @@ export declare function getServicePrivateLinkResource(args: GetServicePrivateLin
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.HealthcareApis/workspaces/{workspaceName}`.
  *
  * @example
- * const x = new Workspace("name", { resourceGroupName: "..." });
+ * const workspace = new Workspace("workspace", { resourceGroupName: "..." });
  */
 export declare class Workspace extends $CustomResource {
   /** The resource group's name. */
@@ -326,7 +326,7 @@ export declare function getWorkspace(args: GetWorkspaceArgs): $Output<WorkspaceS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.HealthcareApis/workspaces/{workspaceName}/dicomservices/{dicomserviceName}`.
  *
  * @example
- * const x = new Dicomservice("name", { resourceGroupName: "...", workspaceName: "..." });
+ * const dicomservice = new Dicomservice("dicomservice", { resourceGroupName: "...", workspaceName: "..." });
  */
 export declare class Dicomservice extends $CustomResource {
   /** The resource group's name. */
@@ -451,7 +451,7 @@ export declare function getDicomservice(args: GetDicomserviceArgs): $Output<Dico
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.HealthcareApis/workspaces/{workspaceName}/fhirservices/{fhirserviceName}`.
  *
  * @example
- * const x = new Fhirservice("name", { resourceGroupName: "...", workspaceName: "..." });
+ * const fhirservice = new Fhirservice("fhirservice", { resourceGroupName: "...", workspaceName: "..." });
  */
 export declare class Fhirservice extends $CustomResource {
   /** The resource group's name. */
@@ -593,7 +593,7 @@ export declare function getFhirservice(args: GetFhirserviceArgs): $Output<Fhirse
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.HealthcareApis/workspaces/{workspaceName}/iotconnectors/{iotconnectorName}`.
  *
  * @example
- * const x = new Iotconnector("name", { resourceGroupName: "...", workspaceName: "..." });
+ * const iotconnector = new Iotconnector("iotconnector", { resourceGroupName: "...", workspaceName: "..." });
  */
 export declare class Iotconnector extends $CustomResource {
   /** The resource group's name. */
@@ -689,7 +689,7 @@ export declare function getIotconnector(args: GetIotconnectorArgs): $Output<Iotc
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.HealthcareApis/workspaces/{workspaceName}/iotconnectors/{iotconnectorName}/fhirdestinations/{fhirdestinationName}`.
  *
  * @example
- * const x = new Fhirdestination("name", { resourceGroupName: "...", workspaceName: "...", iotconnectorName: "...", resourceIdentityResolutionType: ..., fhirServiceResourceId: ..., fhirMapping: ... });
+ * const fhirdestination = new Fhirdestination("fhirdestination", { resourceGroupName: "...", workspaceName: "...", iotconnectorName: "...", resourceIdentityResolutionType: "Create", fhirServiceResourceId: "...", fhirMapping: {} });
  */
 export declare class Fhirdestination extends $CustomResource {
   /** The resource group's name. */
@@ -786,7 +786,7 @@ export declare function getFhirdestination(args: GetFhirdestinationArgs): $Outpu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.HealthcareApis/workspaces/{workspaceName}/privateEndpointConnections/{privateEndpointConnectionName}`.
  *
  * @example
- * const x = new WorkspacePrivateEndpointConnection("name", { resourceGroupName: "...", workspaceName: "...", privateLinkServiceConnectionState: ... });
+ * const workspacePrivateEndpointConnection = new WorkspacePrivateEndpointConnection("workspacePrivateEndpointConnection", { resourceGroupName: "...", workspaceName: "...", privateLinkServiceConnectionState: {} });
  */
 export declare class WorkspacePrivateEndpointConnection extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `{scope}/providers/Microsoft.Help/diagnostics/{diagnosticName}`.
  *
  * @example
- * const x = new Diagnostic("name", { scope: "..." });
+ * const diagnostic = new Diagnostic("diagnostic", { scope: "..." });
  */
 export declare class Diagnostic extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */

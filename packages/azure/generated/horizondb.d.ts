@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.HorizonDb/clusters/{clusterName}`.
  *
  * @example
- * const x = new Cluster("name", { resourceGroupName: "...", administratorLogin: ... });
+ * const cluster = new Cluster("cluster", { resourceGroupName: "...", administratorLogin: "..." });
  */
 export declare class Cluster extends $CustomResource {
   /** The resource group's name. */
@@ -170,7 +170,7 @@ export declare function getCluster(args: GetClusterArgs): $Output<ClusterState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.HorizonDb/clusters/{clusterName}/administrators/{administratorName}`.
  *
  * @example
- * const x = new Administrator("name", { resourceGroupName: "...", clusterName: "...", principalName: ..., principalType: ... });
+ * const administrator = new Administrator("administrator", { resourceGroupName: "...", clusterName: "...", principalName: "...", principalType: "Unknown" });
  */
 export declare class Administrator extends $CustomResource {
   /** The resource group's name. */
@@ -286,7 +286,7 @@ export declare function getPool(args: GetPoolArgs): $Output<PoolState | undefine
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.HorizonDb/clusters/{clusterName}/pools/{poolName}/firewallRules/{firewallRuleName}`.
  *
  * @example
- * const x = new FirewallRule("name", { resourceGroupName: "...", clusterName: "...", poolName: "...", startIpAddress: ..., endIpAddress: ... });
+ * const firewallRule = new FirewallRule("firewallRule", { resourceGroupName: "...", clusterName: "...", poolName: "...", startIpAddress: "...", endIpAddress: "..." });
  */
 export declare class FirewallRule extends $CustomResource {
   /** The resource group's name. */
@@ -373,7 +373,7 @@ export declare function getFirewallRule(args: GetFirewallRuleArgs): $Output<Fire
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.HorizonDb/clusters/{clusterName}/pools/{poolName}/replicas/{replicaName}`.
  *
  * @example
- * const x = new Replica("name", { resourceGroupName: "...", clusterName: "...", poolName: "..." });
+ * const replica = new Replica("replica", { resourceGroupName: "...", clusterName: "...", poolName: "..." });
  */
 export declare class Replica extends $CustomResource {
   /** The resource group's name. */
@@ -461,7 +461,7 @@ export declare function getReplica(args: GetReplicaArgs): $Output<ReplicaState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.HorizonDb/clusters/{clusterName}/privateEndpointConnections/{privateEndpointConnectionName}`.
  *
  * @example
- * const x = new PrivateEndpointConnection("name", { resourceGroupName: "...", clusterName: "...", privateLinkServiceConnectionState: ... });
+ * const privateEndpointConnection = new PrivateEndpointConnection("privateEndpointConnection", { resourceGroupName: "...", clusterName: "...", privateLinkServiceConnectionState: {} });
  */
 export declare class PrivateEndpointConnection extends $CustomResource {
   /** The resource group's name. */
@@ -568,7 +568,7 @@ export declare function getPrivateLinkResource(args: GetPrivateLinkResourceArgs)
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.HorizonDb/parameterGroups/{parameterGroupName}`.
  *
  * @example
- * const x = new ParameterGroup("name", { resourceGroupName: "..." });
+ * const parameterGroup = new ParameterGroup("parameterGroup", { resourceGroupName: "..." });
  */
 export declare class ParameterGroup extends $CustomResource {
   /** The resource group's name. */

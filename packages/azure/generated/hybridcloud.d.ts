@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.HybridCloud/cloudConnections/{cloudConnectionName}`.
  *
  * @example
- * const x = new CloudConnection("name", { resourceGroupName: "..." });
+ * const cloudConnection = new CloudConnection("cloudConnection", { resourceGroupName: "..." });
  */
 export declare class CloudConnection extends $CustomResource {
   /** The resource group's name. */
@@ -102,7 +102,7 @@ export declare function getCloudConnection(args: GetCloudConnectionArgs): $Outpu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.HybridCloud/cloudConnectors/{cloudConnectorName}`.
  *
  * @example
- * const x = new CloudConnector("name", { resourceGroupName: "..." });
+ * const cloudConnector = new CloudConnector("cloudConnector", { resourceGroupName: "..." });
  */
 export declare class CloudConnector extends $CustomResource {
   /** The resource group's name. */

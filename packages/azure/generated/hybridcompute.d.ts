@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.HybridCompute/gateways/{gatewayName}`.
  *
  * @example
- * const x = new Gateway("name", { resourceGroupName: "..." });
+ * const gateway = new Gateway("gateway", { resourceGroupName: "..." });
  */
 export declare class Gateway extends $CustomResource {
   /** The resource group's name. */
@@ -100,7 +100,7 @@ export declare function getGateway(args: GetGatewayArgs): $Output<GatewayState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.HybridCompute/licenses/{licenseName}`.
  *
  * @example
- * const x = new License("name", { resourceGroupName: "..." });
+ * const license = new License("license", { resourceGroupName: "..." });
  */
 export declare class License extends $CustomResource {
   /** The resource group's name. */
@@ -221,7 +221,7 @@ export declare function getVersion(args: GetVersionArgs): $Output<VersionState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.HybridCompute/machines/{machineName}`.
  *
  * @example
- * const x = new Machine("name", { resourceGroupName: "..." });
+ * const machine = new Machine("machine", { resourceGroupName: "..." });
  */
 export declare class Machine extends $CustomResource {
   /** The resource group's name. */
@@ -447,7 +447,7 @@ export declare function getMachine(args: GetMachineArgs): $Output<MachineState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.HybridCompute/machines/{machineName}/extensions/{extensionName}`.
  *
  * @example
- * const x = new Extension("name", { resourceGroupName: "...", machineName: "..." });
+ * const extension = new Extension("extension", { resourceGroupName: "...", machineName: "..." });
  */
 export declare class Extension extends $CustomResource {
   /** The resource group's name. */
@@ -565,7 +565,7 @@ export declare function getExtension(args: GetExtensionArgs): $Output<ExtensionS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.HybridCompute/machines/{machineName}/licenseProfiles/{licenseProfileName}`.
  *
  * @example
- * const x = new LicenseProfile("name", { resourceGroupName: "...", machineName: "..." });
+ * const licenseProfile = new LicenseProfile("licenseProfile", { resourceGroupName: "...", machineName: "..." });
  */
 export declare class LicenseProfile extends $CustomResource {
   /** The resource group's name. */
@@ -654,7 +654,7 @@ export declare function getLicenseProfile(args: GetLicenseProfileArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.HybridCompute/machines/{machineName}/runCommands/{runCommandName}`.
  *
  * @example
- * const x = new RunCommand("name", { resourceGroupName: "...", machineName: "..." });
+ * const runCommand = new RunCommand("runCommand", { resourceGroupName: "...", machineName: "..." });
  */
 export declare class RunCommand extends $CustomResource {
   /** The resource group's name. */
@@ -788,7 +788,7 @@ export declare function getRunCommand(args: GetRunCommandArgs): $Output<RunComma
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.HybridCompute/privateLinkScopes/{privateLinkScopeName}`.
  *
  * @example
- * const x = new PrivateLinkScope("name", { resourceGroupName: "..." });
+ * const privateLinkScope = new PrivateLinkScope("privateLinkScope", { resourceGroupName: "..." });
  */
 export declare class PrivateLinkScope extends $CustomResource {
   /** The resource group's name. */
@@ -904,7 +904,7 @@ export declare function getNetworkSecurityPerimeterConfiguration(args: GetNetwor
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.HybridCompute/privateLinkScopes/{privateLinkScopeName}/privateEndpointConnections/{privateEndpointConnectionName}`.
  *
  * @example
- * const x = new PrivateEndpointConnection("name", { resourceGroupName: "...", privateLinkScopeName: "..." });
+ * const privateEndpointConnection = new PrivateEndpointConnection("privateEndpointConnection", { resourceGroupName: "...", privateLinkScopeName: "..." });
  */
 export declare class PrivateEndpointConnection extends $CustomResource {
   /** The resource group's name. */
@@ -1011,7 +1011,7 @@ export declare function getPrivateLinkResource(args: GetPrivateLinkResourceArgs)
  * Id: `{scope}/providers/Microsoft.HybridCompute/settings/{settingName}`.
  *
  * @example
- * const x = new Setting("name", { scope: "..." });
+ * const setting = new Setting("setting", { scope: "..." });
  */
 export declare class Setting extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `{scope}/providers/Microsoft.HybridConnectivity/endpoints/{endpointName}`.
  *
  * @example
- * const x = new Endpoint("name", { scope: "...", type: ... });
+ * const endpoint = new Endpoint("endpoint", { scope: "...", type: "default" });
  */
 export declare class Endpoint extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -76,7 +76,7 @@ export declare function getEndpoint(args: GetEndpointArgs): $Output<EndpointStat
  * Id: `{scope}/providers/Microsoft.HybridConnectivity/endpoints/{endpointName}/serviceConfigurations/{serviceConfigurationName}`.
  *
  * @example
- * const x = new ServiceConfiguration("name", { scope: "...", endpointName: "...", serviceName: ... });
+ * const serviceConfiguration = new ServiceConfiguration("serviceConfiguration", { scope: "...", endpointName: "...", serviceName: "SSH" });
  */
 export declare class ServiceConfiguration extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -157,7 +157,7 @@ export declare function getServiceConfiguration(args: GetServiceConfigurationArg
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.HybridConnectivity/publicCloudConnectors/{publicCloudConnectorName}`.
  *
  * @example
- * const x = new PublicCloudConnector("name", { resourceGroupName: "...", awsCloudProfile: ..., hostType: ... });
+ * const publicCloudConnector = new PublicCloudConnector("publicCloudConnector", { resourceGroupName: "...", awsCloudProfile: {}, hostType: "AWS" });
  */
 export declare class PublicCloudConnector extends $CustomResource {
   /** The resource group's name. */
@@ -240,7 +240,7 @@ export declare function getPublicCloudConnector(args: GetPublicCloudConnectorArg
  * Id: `{scope}/providers/Microsoft.HybridConnectivity/solutionConfigurations/{solutionConfigurationName}`.
  *
  * @example
- * const x = new SolutionConfiguration("name", { scope: "...", solutionType: ... });
+ * const solutionConfiguration = new SolutionConfiguration("solutionConfiguration", { scope: "...", solutionType: "..." });
  */
 export declare class SolutionConfiguration extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */

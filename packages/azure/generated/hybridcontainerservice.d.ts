@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `{scope}/providers/Microsoft.HybridContainerService/kubernetesVersions/{kubernetesVersionName}`.
  *
  * @example
- * const x = new KubernetesVersion("name", { scope: "..." });
+ * const kubernetesVersion = new KubernetesVersion("kubernetesVersion", { scope: "..." });
  */
 export declare class KubernetesVersion extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -74,7 +74,7 @@ export declare function getKubernetesVersion(args: GetKubernetesVersionArgs): $O
  * Id: `{scope}/providers/Microsoft.HybridContainerService/provisionedClusterInstances/{provisionedClusterInstanceName}`.
  *
  * @example
- * const x = new ProvisionedClusterInstance("name", { scope: "..." });
+ * const provisionedClusterInstance = new ProvisionedClusterInstance("provisionedClusterInstance", { scope: "..." });
  */
 export declare class ProvisionedClusterInstance extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -192,7 +192,7 @@ export declare function getProvisionedClusterInstance(args: GetProvisionedCluste
  * Id: `{scope}/providers/Microsoft.HybridContainerService/provisionedClusterInstances/{provisionedClusterInstanceName}/agentPools/{agentPoolName}`.
  *
  * @example
- * const x = new AgentPool("name", { scope: "..." });
+ * const agentPool = new AgentPool("agentPool", { scope: "..." });
  */
 export declare class AgentPool extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -326,7 +326,7 @@ export declare function getAgentPool(args: GetAgentPoolArgs): $Output<AgentPoolS
  * Id: `{scope}/providers/Microsoft.HybridContainerService/provisionedClusterInstances/{provisionedClusterInstanceName}/hybridIdentityMetadata/{hybridIdentityMetadataName}`.
  *
  * @example
- * const x = new HybridIdentityMetadata("name", { scope: "..." });
+ * const hybridIdentityMetadata = new HybridIdentityMetadata("hybridIdentityMetadata", { scope: "..." });
  */
 export declare class HybridIdentityMetadata extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -429,7 +429,7 @@ export declare function getUpgradeProfile(args: GetUpgradeProfileArgs): $Output<
  * Id: `{scope}/providers/Microsoft.HybridContainerService/skus/{skuName}`.
  *
  * @example
- * const x = new Sku("name", { scope: "..." });
+ * const sku = new Sku("sku", { scope: "..." });
  */
 export declare class Sku extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -494,7 +494,7 @@ export declare function getSku(args: GetSkuArgs): $Output<SkuState | undefined>;
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.HybridContainerService/virtualNetworks/{virtualNetworkName}`.
  *
  * @example
- * const x = new VirtualNetwork("name", { resourceGroupName: "..." });
+ * const virtualNetwork = new VirtualNetwork("virtualNetwork", { resourceGroupName: "..." });
  */
 export declare class VirtualNetwork extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.HybridNetwork/configurationGroupValues/{configurationGroupValueName}`.
  *
  * @example
- * const x = new ConfigurationGroupValue("name", { resourceGroupName: "..." });
+ * const configurationGroupValue = new ConfigurationGroupValue("configurationGroupValue", { resourceGroupName: "..." });
  */
 export declare class ConfigurationGroupValue extends $CustomResource {
   /** The resource group's name. */
@@ -103,7 +103,7 @@ export declare function getConfigurationGroupValue(args: GetConfigurationGroupVa
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.HybridNetwork/networkFunctions/{networkFunctionName}`.
  *
  * @example
- * const x = new NetworkFunction("name", { resourceGroupName: "..." });
+ * const networkFunction = new NetworkFunction("networkFunction", { resourceGroupName: "..." });
  */
 export declare class NetworkFunction extends $CustomResource {
   /** The resource group's name. */
@@ -268,7 +268,7 @@ export declare function getComponent(args: GetComponentArgs): $Output<ComponentS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.HybridNetwork/publishers/{publisherName}`.
  *
  * @example
- * const x = new Publisher("name", { resourceGroupName: "..." });
+ * const publisher = new Publisher("publisher", { resourceGroupName: "..." });
  */
 export declare class Publisher extends $CustomResource {
   /** The resource group's name. */
@@ -348,7 +348,7 @@ export declare function getPublisher(args: GetPublisherArgs): $Output<PublisherS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.HybridNetwork/publishers/{publisherName}/artifactStores/{artifactStoreName}`.
  *
  * @example
- * const x = new ArtifactStore("name", { resourceGroupName: "...", publisherName: "..." });
+ * const artifactStore = new ArtifactStore("artifactStore", { resourceGroupName: "...", publisherName: "..." });
  */
 export declare class ArtifactStore extends $CustomResource {
   /** The resource group's name. */
@@ -445,7 +445,7 @@ export declare function getArtifactStore(args: GetArtifactStoreArgs): $Output<Ar
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.HybridNetwork/publishers/{publisherName}/artifactStores/{artifactStoreName}/artifactManifests/{artifactManifestName}`.
  *
  * @example
- * const x = new ArtifactManifest("name", { resourceGroupName: "...", publisherName: "...", artifactStoreName: "..." });
+ * const artifactManifest = new ArtifactManifest("artifactManifest", { resourceGroupName: "...", publisherName: "...", artifactStoreName: "..." });
  */
 export declare class ArtifactManifest extends $CustomResource {
   /** The resource group's name. */
@@ -535,7 +535,7 @@ export declare function getArtifactManifest(args: GetArtifactManifestArgs): $Out
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.HybridNetwork/publishers/{publisherName}/configurationGroupSchemas/{configurationGroupSchemaName}`.
  *
  * @example
- * const x = new ConfigurationGroupSchema("name", { resourceGroupName: "...", publisherName: "..." });
+ * const configurationGroupSchema = new ConfigurationGroupSchema("configurationGroupSchema", { resourceGroupName: "...", publisherName: "..." });
  */
 export declare class ConfigurationGroupSchema extends $CustomResource {
   /** The resource group's name. */
@@ -624,7 +624,7 @@ export declare function getConfigurationGroupSchema(args: GetConfigurationGroupS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.HybridNetwork/publishers/{publisherName}/networkFunctionDefinitionGroups/{networkFunctionDefinitionGroupName}`.
  *
  * @example
- * const x = new NetworkFunctionDefinitionGroup("name", { resourceGroupName: "...", publisherName: "..." });
+ * const networkFunctionDefinitionGroup = new NetworkFunctionDefinitionGroup("networkFunctionDefinitionGroup", { resourceGroupName: "...", publisherName: "..." });
  */
 export declare class NetworkFunctionDefinitionGroup extends $CustomResource {
   /** The resource group's name. */
@@ -705,7 +705,7 @@ export declare function getNetworkFunctionDefinitionGroup(args: GetNetworkFuncti
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.HybridNetwork/publishers/{publisherName}/networkFunctionDefinitionGroups/{networkFunctionDefinitionGroupName}/networkFunctionDefinitionVersions/{networkFunctionDefinitionVersionName}`.
  *
  * @example
- * const x = new NetworkFunctionDefinitionVersion("name", { resourceGroupName: "...", publisherName: "...", networkFunctionDefinitionGroupName: "..." });
+ * const networkFunctionDefinitionVersion = new NetworkFunctionDefinitionVersion("networkFunctionDefinitionVersion", { resourceGroupName: "...", publisherName: "...", networkFunctionDefinitionGroupName: "..." });
  */
 export declare class NetworkFunctionDefinitionVersion extends $CustomResource {
   /** The resource group's name. */
@@ -806,7 +806,7 @@ export declare function getNetworkFunctionDefinitionVersion(args: GetNetworkFunc
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.HybridNetwork/publishers/{publisherName}/networkServiceDesignGroups/{networkServiceDesignGroupName}`.
  *
  * @example
- * const x = new NetworkServiceDesignGroup("name", { resourceGroupName: "...", publisherName: "..." });
+ * const networkServiceDesignGroup = new NetworkServiceDesignGroup("networkServiceDesignGroup", { resourceGroupName: "...", publisherName: "..." });
  */
 export declare class NetworkServiceDesignGroup extends $CustomResource {
   /** The resource group's name. */
@@ -887,7 +887,7 @@ export declare function getNetworkServiceDesignGroup(args: GetNetworkServiceDesi
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.HybridNetwork/publishers/{publisherName}/networkServiceDesignGroups/{networkServiceDesignGroupName}/networkServiceDesignVersions/{networkServiceDesignVersionName}`.
  *
  * @example
- * const x = new NetworkServiceDesignVersion("name", { resourceGroupName: "...", publisherName: "...", networkServiceDesignGroupName: "..." });
+ * const networkServiceDesignVersion = new NetworkServiceDesignVersion("networkServiceDesignVersion", { resourceGroupName: "...", publisherName: "...", networkServiceDesignGroupName: "..." });
  */
 export declare class NetworkServiceDesignVersion extends $CustomResource {
   /** The resource group's name. */
@@ -992,7 +992,7 @@ export declare function getNetworkServiceDesignVersion(args: GetNetworkServiceDe
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.HybridNetwork/siteNetworkServices/{siteNetworkServiceName}`.
  *
  * @example
- * const x = new SiteNetworkService("name", { resourceGroupName: "..." });
+ * const siteNetworkService = new SiteNetworkService("siteNetworkService", { resourceGroupName: "..." });
  */
 export declare class SiteNetworkService extends $CustomResource {
   /** The resource group's name. */
@@ -1113,7 +1113,7 @@ export declare function getSiteNetworkService(args: GetSiteNetworkServiceArgs): 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.HybridNetwork/sites/{siteName}`.
  *
  * @example
- * const x = new Site("name", { resourceGroupName: "..." });
+ * const site = new Site("site", { resourceGroupName: "..." });
  */
 export declare class Site extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/providers/Microsoft.Impact/connectors/{connectorName}`.
  *
  * @example
- * const x = new Connector("name", { connectorType: ... });
+ * const connector = new Connector("connector", { connectorType: "AzureMonitor" });
  */
 export declare class Connector extends $CustomResource {
   /** The resource's name; autonamed from the logical name when absent. */
@@ -114,7 +114,7 @@ export declare function getImpactCategory(args: GetImpactCategoryArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/providers/Microsoft.Impact/workloadImpacts/{workloadImpactName}`.
  *
  * @example
- * const x = new WorkloadImpact("name", { startDateTime: ..., impactedResourceId: ..., impactCategory: ... });
+ * const workloadImpact = new WorkloadImpact("workloadImpact", { startDateTime: "...", impactedResourceId: "...", impactCategory: "..." });
  */
 export declare class WorkloadImpact extends $CustomResource {
   /** The resource's name; autonamed from the logical name when absent. */
@@ -277,7 +277,7 @@ export declare function getWorkloadImpact(args: GetWorkloadImpactArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/providers/Microsoft.Impact/workloadImpacts/{workloadImpactName}/insights/{insightName}`.
  *
  * @example
- * const x = new Insight("name", { workloadImpactName: "...", category: ..., content: ..., insightUniqueId: ..., impact: ... });
+ * const insight = new Insight("insight", { workloadImpactName: "...", category: "...", content: {}, insightUniqueId: "...", impact: {} });
  */
 export declare class Insight extends $CustomResource {
   /** The parent's name (workloadImpactName). */

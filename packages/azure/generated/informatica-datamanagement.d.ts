@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Informatica.DataManagement/organizations/{organizationName}`.
  *
  * @example
- * const x = new Organization("name", { resourceGroupName: "..." });
+ * const organization = new Organization("organization", { resourceGroupName: "..." });
  */
 export declare class Organization extends $CustomResource {
   /** The resource group's name. */
@@ -106,7 +106,7 @@ export declare function getOrganization(args: GetOrganizationArgs): $Output<Orga
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Informatica.DataManagement/organizations/{organizationName}/serverlessRuntimes/{serverlessRuntimeName}`.
  *
  * @example
- * const x = new ServerlessRuntime("name", { resourceGroupName: "...", organizationName: "...", serverlessAccountLocation: ... });
+ * const serverlessRuntime = new ServerlessRuntime("serverlessRuntime", { resourceGroupName: "...", organizationName: "...", serverlessAccountLocation: "..." });
  */
 export declare class ServerlessRuntime extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Insights/scheduledQueryRules/{scheduledQueryRuleName}`.
  *
  * @example
- * const x = new ScheduledQueryRule("name", { resourceGroupName: "..." });
+ * const scheduledQueryRule = new ScheduledQueryRule("scheduledQueryRule", { resourceGroupName: "..." });
  */
 export declare class ScheduledQueryRule extends $CustomResource {
   /** The resource group's name. */
@@ -178,7 +178,7 @@ export declare function getScheduledQueryRule(args: GetScheduledQueryRuleArgs): 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Insights/workbooks/{workbookName}`.
  *
  * @example
- * const x = new Workbook("name", { resourceGroupName: "...", displayName: ..., serializedData: ..., category: ... });
+ * const workbook = new Workbook("workbook", { resourceGroupName: "...", displayName: "...", serializedData: "...", category: "..." });
  */
 export declare class Workbook extends $CustomResource {
   /** The resource group's name. */

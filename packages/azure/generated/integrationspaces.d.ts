@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.IntegrationSpaces/spaces/{spaceName}`.
  *
  * @example
- * const x = new Space("name", { resourceGroupName: "..." });
+ * const space = new Space("space", { resourceGroupName: "..." });
  */
 export declare class Space extends $CustomResource {
   /** The resource group's name. */
@@ -84,7 +84,7 @@ export declare function getSpace(args: GetSpaceArgs): $Output<SpaceState | undef
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.IntegrationSpaces/spaces/{spaceName}/applications/{applicationName}`.
  *
  * @example
- * const x = new Application("name", { resourceGroupName: "...", spaceName: "..." });
+ * const application = new Application("application", { resourceGroupName: "...", spaceName: "..." });
  */
 export declare class Application extends $CustomResource {
   /** The resource group's name. */
@@ -170,7 +170,7 @@ export declare function getApplication(args: GetApplicationArgs): $Output<Applic
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.IntegrationSpaces/spaces/{spaceName}/applications/{applicationName}/businessProcesses/{businessProcessName}`.
  *
  * @example
- * const x = new BusinessProcess("name", { resourceGroupName: "...", spaceName: "...", applicationName: "..." });
+ * const businessProcess = new BusinessProcess("businessProcess", { resourceGroupName: "...", spaceName: "...", applicationName: "..." });
  */
 export declare class BusinessProcess extends $CustomResource {
   /** The resource group's name. */
@@ -312,7 +312,7 @@ export declare function getVersion(args: GetVersionArgs): $Output<VersionState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.IntegrationSpaces/spaces/{spaceName}/applications/{applicationName}/resources/{resourceName}`.
  *
  * @example
- * const x = new Resource("name", { resourceGroupName: "...", spaceName: "...", applicationName: "...", resourceType: ..., resourceId: ... });
+ * const resource = new Resource("resource", { resourceGroupName: "...", spaceName: "...", applicationName: "...", resourceType: "...", resourceId: "..." });
  */
 export declare class Resource extends $CustomResource {
   /** The resource group's name. */
@@ -399,7 +399,7 @@ export declare function getResource(args: GetResourceArgs): $Output<ResourceStat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.IntegrationSpaces/spaces/{spaceName}/infrastructureResources/{infrastructureResourceName}`.
  *
  * @example
- * const x = new InfrastructureResource("name", { resourceGroupName: "...", spaceName: "...", resourceType: ..., resourceId: ... });
+ * const infrastructureResource = new InfrastructureResource("infrastructureResource", { resourceGroupName: "...", spaceName: "...", resourceType: "...", resourceId: "..." });
  */
 export declare class InfrastructureResource extends $CustomResource {
   /** The resource group's name. */

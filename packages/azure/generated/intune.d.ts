@@ -31,7 +31,7 @@ export declare function getLocation(args: GetLocationArgs): $Output<LocationStat
  * Id: `/providers/Microsoft.Intune/locations/{location}/androidPolicies/{androidPolicyName}`.
  *
  * @example
- * const x = new AndroidPolicy("name", { friendlyName: ... });
+ * const androidPolicy = new AndroidPolicy("androidPolicy", { friendlyName: "..." });
  */
 export declare class AndroidPolicy extends $CustomResource {
   /** The parent's name; always `hostName`. */
@@ -147,7 +147,7 @@ export declare function getAndroidPolicy(args: GetAndroidPolicyArgs): $Output<An
  * Id: `/providers/Microsoft.Intune/locations/{location}/androidPolicies/{androidPolicyName}/apps/{appName}`.
  *
  * @example
- * const x = new AndroidPolicyApp("name", { androidPolicyName: "...", url: ... });
+ * const androidPolicyApp = new AndroidPolicyApp("androidPolicyApp", { androidPolicyName: "...", url: "..." });
  */
 export declare class AndroidPolicyApp extends $CustomResource {
   /** The parent's name; always `hostName`. */
@@ -210,7 +210,7 @@ export declare function getAndroidPolicyApp(args: GetAndroidPolicyAppArgs): $Out
  * Id: `/providers/Microsoft.Intune/locations/{location}/androidPolicies/{androidPolicyName}/groups/{groupName}`.
  *
  * @example
- * const x = new AndroidPolicyGroup("name", { androidPolicyName: "...", url: ... });
+ * const androidPolicyGroup = new AndroidPolicyGroup("androidPolicyGroup", { androidPolicyName: "...", url: "..." });
  */
 export declare class AndroidPolicyGroup extends $CustomResource {
   /** The parent's name; always `hostName`. */
@@ -298,7 +298,7 @@ export declare function getFlaggedUser(args: GetFlaggedUserArgs): $Output<Flagge
  * Id: `/providers/Microsoft.Intune/locations/{location}/iosPolicies/{iosPolicyName}`.
  *
  * @example
- * const x = new IosPolicy("name", { friendlyName: ... });
+ * const iosPolicy = new IosPolicy("iosPolicy", { friendlyName: "..." });
  */
 export declare class IosPolicy extends $CustomResource {
   /** The parent's name; always `hostName`. */
@@ -414,7 +414,7 @@ export declare function getIosPolicy(args: GetIosPolicyArgs): $Output<IosPolicyS
  * Id: `/providers/Microsoft.Intune/locations/{location}/iosPolicies/{iosPolicyName}/apps/{appName}`.
  *
  * @example
- * const x = new IosPolicyApp("name", { iosPolicyName: "...", url: ... });
+ * const iosPolicyApp = new IosPolicyApp("iosPolicyApp", { iosPolicyName: "...", url: "..." });
  */
 export declare class IosPolicyApp extends $CustomResource {
   /** The parent's name; always `hostName`. */
@@ -477,7 +477,7 @@ export declare function getIosPolicyApp(args: GetIosPolicyAppArgs): $Output<IosP
  * Id: `/providers/Microsoft.Intune/locations/{location}/iosPolicies/{iosPolicyName}/groups/{groupName}`.
  *
  * @example
- * const x = new IosPolicyGroup("name", { iosPolicyName: "...", url: ... });
+ * const iosPolicyGroup = new IosPolicyGroup("iosPolicyGroup", { iosPolicyName: "...", url: "..." });
  */
 export declare class IosPolicyGroup extends $CustomResource {
   /** The parent's name; always `hostName`. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.IoTCentral/iotApps/{iotAppName}`.
  *
  * @example
- * const x = new IotApp("name", { resourceGroupName: "...", sku: ... });
+ * const iotApp = new IotApp("iotApp", { resourceGroupName: "...", sku: {} });
  */
 export declare class IotApp extends $CustomResource {
   /** The resource group's name. */

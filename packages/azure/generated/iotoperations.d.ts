@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.IoTOperations/instances/{instanceName}`.
  *
  * @example
- * const x = new Instance("name", { resourceGroupName: "...", extendedLocation: ..., schemaRegistryRef: ... });
+ * const instance = new Instance("instance", { resourceGroupName: "...", extendedLocation: {}, schemaRegistryRef: {} });
  */
 export declare class Instance extends $CustomResource {
   /** The resource group's name. */
@@ -120,7 +120,7 @@ export declare function getInstance(args: GetInstanceArgs): $Output<InstanceStat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.IoTOperations/instances/{instanceName}/akriConnectorTemplates/{akriConnectorTemplateName}`.
  *
  * @example
- * const x = new AkriConnectorTemplate("name", { resourceGroupName: "...", instanceName: "...", runtimeConfiguration: ..., deviceInboundEndpointTypes: ... });
+ * const akriConnectorTemplate = new AkriConnectorTemplate("akriConnectorTemplate", { resourceGroupName: "...", instanceName: "...", runtimeConfiguration: {}, deviceInboundEndpointTypes: [] });
  */
 export declare class AkriConnectorTemplate extends $CustomResource {
   /** The resource group's name. */
@@ -224,7 +224,7 @@ export declare function getAkriConnectorTemplate(args: GetAkriConnectorTemplateA
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.IoTOperations/instances/{instanceName}/akriConnectorTemplates/{akriConnectorTemplateName}/connectors/{connectorName}`.
  *
  * @example
- * const x = new Connector("name", { resourceGroupName: "...", instanceName: "...", akriConnectorTemplateName: "..." });
+ * const connector = new Connector("connector", { resourceGroupName: "...", instanceName: "...", akriConnectorTemplateName: "..." });
  */
 export declare class Connector extends $CustomResource {
   /** The resource group's name. */
@@ -310,7 +310,7 @@ export declare function getConnector(args: GetConnectorArgs): $Output<ConnectorS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.IoTOperations/instances/{instanceName}/akriServices/{akriServiceName}`.
  *
  * @example
- * const x = new AkriService("name", { resourceGroupName: "...", instanceName: "..." });
+ * const akriService = new AkriService("akriService", { resourceGroupName: "...", instanceName: "..." });
  */
 export declare class AkriService extends $CustomResource {
   /** The resource group's name. */
@@ -384,7 +384,7 @@ export declare function getAkriService(args: GetAkriServiceArgs): $Output<AkriSe
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.IoTOperations/instances/{instanceName}/brokers/{brokerName}`.
  *
  * @example
- * const x = new Broker("name", { resourceGroupName: "...", instanceName: "..." });
+ * const broker = new Broker("broker", { resourceGroupName: "...", instanceName: "..." });
  */
 export declare class Broker extends $CustomResource {
   /** The resource group's name. */
@@ -517,7 +517,7 @@ export declare function getBroker(args: GetBrokerArgs): $Output<BrokerState | un
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.IoTOperations/instances/{instanceName}/brokers/{brokerName}/authentications/{authenticationName}`.
  *
  * @example
- * const x = new Authentication("name", { resourceGroupName: "...", instanceName: "...", brokerName: "...", authenticationMethods: ... });
+ * const authentication = new Authentication("authentication", { resourceGroupName: "...", instanceName: "...", brokerName: "...", authenticationMethods: [] });
  */
 export declare class Authentication extends $CustomResource {
   /** The resource group's name. */
@@ -602,7 +602,7 @@ export declare function getAuthentication(args: GetAuthenticationArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.IoTOperations/instances/{instanceName}/brokers/{brokerName}/authorizations/{authorizationName}`.
  *
  * @example
- * const x = new Authorization("name", { resourceGroupName: "...", instanceName: "...", brokerName: "...", authorizationPolicies: ... });
+ * const authorization = new Authorization("authorization", { resourceGroupName: "...", instanceName: "...", brokerName: "...", authorizationPolicies: {} });
  */
 export declare class Authorization extends $CustomResource {
   /** The resource group's name. */
@@ -687,7 +687,7 @@ export declare function getAuthorization(args: GetAuthorizationArgs): $Output<Au
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.IoTOperations/instances/{instanceName}/brokers/{brokerName}/listeners/{listenerName}`.
  *
  * @example
- * const x = new Listener("name", { resourceGroupName: "...", instanceName: "...", brokerName: "...", ports: ... });
+ * const listener = new Listener("listener", { resourceGroupName: "...", instanceName: "...", brokerName: "...", ports: [] });
  */
 export declare class Listener extends $CustomResource {
   /** The resource group's name. */
@@ -782,7 +782,7 @@ export declare function getListener(args: GetListenerArgs): $Output<ListenerStat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.IoTOperations/instances/{instanceName}/dataflowEndpoints/{dataflowEndpointName}`.
  *
  * @example
- * const x = new DataflowEndpoint("name", { resourceGroupName: "...", instanceName: "...", endpointType: ... });
+ * const dataflowEndpoint = new DataflowEndpoint("dataflowEndpoint", { resourceGroupName: "...", instanceName: "...", endpointType: "DataExplorer" });
  */
 export declare class DataflowEndpoint extends $CustomResource {
   /** The resource group's name. */
@@ -901,7 +901,7 @@ export declare function getDataflowEndpoint(args: GetDataflowEndpointArgs): $Out
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.IoTOperations/instances/{instanceName}/dataflowProfiles/{dataflowProfileName}`.
  *
  * @example
- * const x = new DataflowProfile("name", { resourceGroupName: "...", instanceName: "..." });
+ * const dataflowProfile = new DataflowProfile("dataflowProfile", { resourceGroupName: "...", instanceName: "..." });
  */
 export declare class DataflowProfile extends $CustomResource {
   /** The resource group's name. */
@@ -988,7 +988,7 @@ export declare function getDataflowProfile(args: GetDataflowProfileArgs): $Outpu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.IoTOperations/instances/{instanceName}/dataflowProfiles/{dataflowProfileName}/dataflowGraphs/{dataflowGraphName}`.
  *
  * @example
- * const x = new DataflowGraph("name", { resourceGroupName: "...", instanceName: "...", dataflowProfileName: "...", nodes: ..., nodeConnections: ... });
+ * const dataflowGraph = new DataflowGraph("dataflowGraph", { resourceGroupName: "...", instanceName: "...", dataflowProfileName: "...", nodes: [], nodeConnections: [] });
  */
 export declare class DataflowGraph extends $CustomResource {
   /** The resource group's name. */
@@ -1091,7 +1091,7 @@ export declare function getDataflowGraph(args: GetDataflowGraphArgs): $Output<Da
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.IoTOperations/instances/{instanceName}/dataflowProfiles/{dataflowProfileName}/dataflows/{dataflowName}`.
  *
  * @example
- * const x = new Dataflow("name", { resourceGroupName: "...", instanceName: "...", dataflowProfileName: "...", operations: ... });
+ * const dataflow = new Dataflow("dataflow", { resourceGroupName: "...", instanceName: "...", dataflowProfileName: "...", operations: [] });
  */
 export declare class Dataflow extends $CustomResource {
   /** The resource group's name. */
@@ -1189,7 +1189,7 @@ export declare function getDataflow(args: GetDataflowArgs): $Output<DataflowStat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.IoTOperations/instances/{instanceName}/registryEndpoints/{registryEndpointName}`.
  *
  * @example
- * const x = new RegistryEndpoint("name", { resourceGroupName: "...", instanceName: "...", host: ..., authentication: ... });
+ * const registryEndpoint = new RegistryEndpoint("registryEndpoint", { resourceGroupName: "...", instanceName: "...", host: "...", authentication: {} });
  */
 export declare class RegistryEndpoint extends $CustomResource {
   /** The resource group's name. */

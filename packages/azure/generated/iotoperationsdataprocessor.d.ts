@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.IoTOperationsDataProcessor/instances/{instanceName}`.
  *
  * @example
- * const x = new Instance("name", { resourceGroupName: "...", extendedLocation: ... });
+ * const instance = new Instance("instance", { resourceGroupName: "...", extendedLocation: {} });
  */
 export declare class Instance extends $CustomResource {
   /** The resource group's name. */
@@ -89,7 +89,7 @@ export declare function getInstance(args: GetInstanceArgs): $Output<InstanceStat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.IoTOperationsDataProcessor/instances/{instanceName}/datasets/{datasetName}`.
  *
  * @example
- * const x = new Dataset("name", { resourceGroupName: "...", instanceName: "...", extendedLocation: ... });
+ * const dataset = new Dataset("dataset", { resourceGroupName: "...", instanceName: "...", extendedLocation: {} });
  */
 export declare class Dataset extends $CustomResource {
   /** The resource group's name. */
@@ -195,7 +195,7 @@ export declare function getDataset(args: GetDatasetArgs): $Output<DatasetState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.IoTOperationsDataProcessor/instances/{instanceName}/pipelines/{pipelineName}`.
  *
  * @example
- * const x = new Pipeline("name", { resourceGroupName: "...", instanceName: "...", extendedLocation: ..., enabled: ..., input: ..., stages: ... });
+ * const pipeline = new Pipeline("pipeline", { resourceGroupName: "...", instanceName: "...", extendedLocation: {}, enabled: true, input: {}, stages: {} });
  */
 export declare class Pipeline extends $CustomResource {
   /** The resource group's name. */

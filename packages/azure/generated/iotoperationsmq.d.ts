@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.IoTOperationsMQ/mq/{mqName}`.
  *
  * @example
- * const x = new Mq("name", { resourceGroupName: "...", extendedLocation: ... });
+ * const mq = new Mq("mq", { resourceGroupName: "...", extendedLocation: {} });
  */
 export declare class Mq extends $CustomResource {
   /** The resource group's name. */
@@ -84,7 +84,7 @@ export declare function getMq(args: GetMqArgs): $Output<MqState | undefined>;
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.IoTOperationsMQ/mq/{mqName}/broker/{brokerName}`.
  *
  * @example
- * const x = new Broker("name", { resourceGroupName: "...", mqName: "...", extendedLocation: ..., authImage: ..., brokerImage: ..., healthManagerImage: ..., mode: ... });
+ * const broker = new Broker("broker", { resourceGroupName: "...", mqName: "...", extendedLocation: {}, authImage: {}, brokerImage: {}, healthManagerImage: {}, mode: "auto" });
  */
 export declare class Broker extends $CustomResource {
   /** The resource group's name. */
@@ -225,7 +225,7 @@ export declare function getBroker(args: GetBrokerArgs): $Output<BrokerState | un
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.IoTOperationsMQ/mq/{mqName}/broker/{brokerName}/authentication/{authenticationName}`.
  *
  * @example
- * const x = new Authentication("name", { resourceGroupName: "...", mqName: "...", brokerName: "...", extendedLocation: ..., authenticationMethods: ..., listenerRef: ... });
+ * const authentication = new Authentication("authentication", { resourceGroupName: "...", mqName: "...", brokerName: "...", extendedLocation: {}, authenticationMethods: [], listenerRef: [] });
  */
 export declare class Authentication extends $CustomResource {
   /** The resource group's name. */
@@ -322,7 +322,7 @@ export declare function getAuthentication(args: GetAuthenticationArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.IoTOperationsMQ/mq/{mqName}/broker/{brokerName}/authorization/{authorizationName}`.
  *
  * @example
- * const x = new Authorization("name", { resourceGroupName: "...", mqName: "...", brokerName: "...", extendedLocation: ..., authorizationPolicies: ..., listenerRef: ... });
+ * const authorization = new Authorization("authorization", { resourceGroupName: "...", mqName: "...", brokerName: "...", extendedLocation: {}, authorizationPolicies: {}, listenerRef: [] });
  */
 export declare class Authorization extends $CustomResource {
   /** The resource group's name. */
@@ -419,7 +419,7 @@ export declare function getAuthorization(args: GetAuthorizationArgs): $Output<Au
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.IoTOperationsMQ/mq/{mqName}/broker/{brokerName}/listener/{listenerName}`.
  *
  * @example
- * const x = new Listener("name", { resourceGroupName: "...", mqName: "...", brokerName: "...", extendedLocation: ..., brokerRef: ..., port: ... });
+ * const listener = new Listener("listener", { resourceGroupName: "...", mqName: "...", brokerName: "...", extendedLocation: {}, brokerRef: "...", port: 0 });
  */
 export declare class Listener extends $CustomResource {
   /** The resource group's name. */
@@ -546,7 +546,7 @@ export declare function getListener(args: GetListenerArgs): $Output<ListenerStat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.IoTOperationsMQ/mq/{mqName}/dataLakeConnector/{dataLakeConnectorName}`.
  *
  * @example
- * const x = new DataLakeConnector("name", { resourceGroupName: "...", mqName: "...", extendedLocation: ..., databaseFormat: ..., image: ..., protocol: ..., target: ... });
+ * const dataLakeConnector = new DataLakeConnector("dataLakeConnector", { resourceGroupName: "...", mqName: "...", extendedLocation: {}, databaseFormat: "delta", image: {}, protocol: "v3", target: {} });
  */
 export declare class DataLakeConnector extends $CustomResource {
   /** The resource group's name. */
@@ -667,7 +667,7 @@ export declare function getDataLakeConnector(args: GetDataLakeConnectorArgs): $O
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.IoTOperationsMQ/mq/{mqName}/dataLakeConnector/{dataLakeConnectorName}/topicMap/{topicMapName}`.
  *
  * @example
- * const x = new DataLakeConnectorTopicMap("name", { resourceGroupName: "...", mqName: "...", dataLakeConnectorName: "...", extendedLocation: ..., dataLakeConnectorRef: ..., mapping: ... });
+ * const dataLakeConnectorTopicMap = new DataLakeConnectorTopicMap("dataLakeConnectorTopicMap", { resourceGroupName: "...", mqName: "...", dataLakeConnectorName: "...", extendedLocation: {}, dataLakeConnectorRef: "...", mapping: {} });
  */
 export declare class DataLakeConnectorTopicMap extends $CustomResource {
   /** The resource group's name. */
@@ -764,7 +764,7 @@ export declare function getDataLakeConnectorTopicMap(args: GetDataLakeConnectorT
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.IoTOperationsMQ/mq/{mqName}/diagnosticService/{diagnosticServiceName}`.
  *
  * @example
- * const x = new DiagnosticService("name", { resourceGroupName: "...", mqName: "...", extendedLocation: ..., image: ... });
+ * const diagnosticService = new DiagnosticService("diagnosticService", { resourceGroupName: "...", mqName: "...", extendedLocation: {}, image: {} });
  */
 export declare class DiagnosticService extends $CustomResource {
   /** The resource group's name. */
@@ -885,7 +885,7 @@ export declare function getDiagnosticService(args: GetDiagnosticServiceArgs): $O
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.IoTOperationsMQ/mq/{mqName}/kafkaConnector/{kafkaConnectorName}`.
  *
  * @example
- * const x = new KafkaConnector("name", { resourceGroupName: "...", mqName: "...", extendedLocation: ..., kafkaConnection: ... });
+ * const kafkaConnector = new KafkaConnector("kafkaConnector", { resourceGroupName: "...", mqName: "...", extendedLocation: {}, kafkaConnection: {} });
  */
 export declare class KafkaConnector extends $CustomResource {
   /** The resource group's name. */
@@ -1001,7 +1001,7 @@ export declare function getKafkaConnector(args: GetKafkaConnectorArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.IoTOperationsMQ/mq/{mqName}/kafkaConnector/{kafkaConnectorName}/topicMap/{topicMapName}`.
  *
  * @example
- * const x = new KafkaConnectorTopicMap("name", { resourceGroupName: "...", mqName: "...", kafkaConnectorName: "...", extendedLocation: ..., kafkaConnectorRef: ..., routes: ... });
+ * const kafkaConnectorTopicMap = new KafkaConnectorTopicMap("kafkaConnectorTopicMap", { resourceGroupName: "...", mqName: "...", kafkaConnectorName: "...", extendedLocation: {}, kafkaConnectorRef: "...", routes: [] });
  */
 export declare class KafkaConnectorTopicMap extends $CustomResource {
   /** The resource group's name. */
@@ -1123,7 +1123,7 @@ export declare function getKafkaConnectorTopicMap(args: GetKafkaConnectorTopicMa
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.IoTOperationsMQ/mq/{mqName}/mqttBridgeConnector/{mqttBridgeConnectorName}`.
  *
  * @example
- * const x = new MqttBridgeConnector("name", { resourceGroupName: "...", mqName: "...", extendedLocation: ..., image: ..., protocol: ..., remoteBrokerConnection: ... });
+ * const mqttBridgeConnector = new MqttBridgeConnector("mqttBridgeConnector", { resourceGroupName: "...", mqName: "...", extendedLocation: {}, image: {}, protocol: "v3", remoteBrokerConnection: {} });
  */
 export declare class MqttBridgeConnector extends $CustomResource {
   /** The resource group's name. */
@@ -1244,7 +1244,7 @@ export declare function getMqttBridgeConnector(args: GetMqttBridgeConnectorArgs)
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.IoTOperationsMQ/mq/{mqName}/mqttBridgeConnector/{mqttBridgeConnectorName}/topicMap/{topicMapName}`.
  *
  * @example
- * const x = new MqttBridgeConnectorTopicMap("name", { resourceGroupName: "...", mqName: "...", mqttBridgeConnectorName: "...", extendedLocation: ..., mqttBridgeConnectorRef: ... });
+ * const mqttBridgeConnectorTopicMap = new MqttBridgeConnectorTopicMap("mqttBridgeConnectorTopicMap", { resourceGroupName: "...", mqName: "...", mqttBridgeConnectorName: "...", extendedLocation: {}, mqttBridgeConnectorRef: "..." });
  */
 export declare class MqttBridgeConnectorTopicMap extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.IoTOperationsOrchestrator/instances/{instanceName}`.
  *
  * @example
- * const x = new Instance("name", { resourceGroupName: "...", extendedLocation: ... });
+ * const instance = new Instance("instance", { resourceGroupName: "...", extendedLocation: {} });
  */
 export declare class Instance extends $CustomResource {
   /** The resource group's name. */
@@ -109,7 +109,7 @@ export declare function getInstance(args: GetInstanceArgs): $Output<InstanceStat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.IoTOperationsOrchestrator/solutions/{solutionName}`.
  *
  * @example
- * const x = new Solution("name", { resourceGroupName: "...", extendedLocation: ... });
+ * const solution = new Solution("solution", { resourceGroupName: "...", extendedLocation: {} });
  */
 export declare class Solution extends $CustomResource {
   /** The resource group's name. */
@@ -194,7 +194,7 @@ export declare function getSolution(args: GetSolutionArgs): $Output<SolutionStat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.IoTOperationsOrchestrator/targets/{targetName}`.
  *
  * @example
- * const x = new Target("name", { resourceGroupName: "...", extendedLocation: ... });
+ * const target = new Target("target", { resourceGroupName: "...", extendedLocation: {} });
  */
 export declare class Target extends $CustomResource {
   /** The resource group's name. */

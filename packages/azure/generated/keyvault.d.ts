@@ -65,7 +65,7 @@ export declare function getDeletedVault(args: GetDeletedVaultArgs): $Output<Dele
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.KeyVault/managedHSMs/{managedHSMName}`.
  *
  * @example
- * const x = new ManagedHSM("name", { resourceGroupName: "..." });
+ * const managedHSM = new ManagedHSM("managedHSM", { resourceGroupName: "..." });
  */
 export declare class ManagedHSM extends $CustomResource {
   /** The resource group's name. */
@@ -202,7 +202,7 @@ export declare function getManagedHSM(args: GetManagedHSMArgs): $Output<ManagedH
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.KeyVault/managedHSMs/{managedHSMName}/keys/{keyName}`.
  *
  * @example
- * const x = new ManagedHSMKey("name", { resourceGroupName: "...", managedHSMName: "..." });
+ * const managedHSMKey = new ManagedHSMKey("managedHSMKey", { resourceGroupName: "...", managedHSMName: "..." });
  */
 export declare class ManagedHSMKey extends $CustomResource {
   /** The resource group's name. */
@@ -346,7 +346,7 @@ export declare function getManagedHSMKeyVersion(args: GetManagedHSMKeyVersionArg
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.KeyVault/managedHSMs/{managedHSMName}/privateEndpointConnections/{privateEndpointConnectionName}`.
  *
  * @example
- * const x = new ManagedHSMPrivateEndpointConnection("name", { resourceGroupName: "...", managedHSMName: "..." });
+ * const managedHSMPrivateEndpointConnection = new ManagedHSMPrivateEndpointConnection("managedHSMPrivateEndpointConnection", { resourceGroupName: "...", managedHSMName: "..." });
  */
 export declare class ManagedHSMPrivateEndpointConnection extends $CustomResource {
   /** The resource group's name. */
@@ -447,7 +447,7 @@ export declare function getManagedHSMPrivateEndpointConnection(args: GetManagedH
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.KeyVault/vaults/{vaultName}`.
  *
  * @example
- * const x = new Vault("name", { resourceGroupName: "...", tenantId: ..., sku: ... });
+ * const vault = new Vault("vault", { resourceGroupName: "...", tenantId: "...", sku: {} });
  */
 export declare class Vault extends $CustomResource {
   /** The resource group's name. */
@@ -592,7 +592,7 @@ export declare function getVault(args: GetVaultArgs): $Output<VaultState | undef
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.KeyVault/vaults/{vaultName}/accessPolicies/{accessPolicyName}`.
  *
  * @example
- * const x = new AccessPolicy("name", { resourceGroupName: "...", vaultName: "...", accessPolicies: ... });
+ * const accessPolicy = new AccessPolicy("accessPolicy", { resourceGroupName: "...", vaultName: "...", accessPolicies: [] });
  */
 export declare class AccessPolicy extends $CustomResource {
   /** The resource group's name. */
@@ -660,7 +660,7 @@ export declare function getAccessPolicy(args: GetAccessPolicyArgs): $Output<Acce
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.KeyVault/vaults/{vaultName}/keys/{keyName}`.
  *
  * @example
- * const x = new VaultKey("name", { resourceGroupName: "...", vaultName: "..." });
+ * const vaultKey = new VaultKey("vaultKey", { resourceGroupName: "...", vaultName: "..." });
  */
 export declare class VaultKey extends $CustomResource {
   /** The resource group's name. */
@@ -808,7 +808,7 @@ export declare function getVaultKeyVersion(args: GetVaultKeyVersionArgs): $Outpu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.KeyVault/vaults/{vaultName}/privateEndpointConnections/{privateEndpointConnectionName}`.
  *
  * @example
- * const x = new VaultPrivateEndpointConnection("name", { resourceGroupName: "...", vaultName: "..." });
+ * const vaultPrivateEndpointConnection = new VaultPrivateEndpointConnection("vaultPrivateEndpointConnection", { resourceGroupName: "...", vaultName: "..." });
  */
 export declare class VaultPrivateEndpointConnection extends $CustomResource {
   /** The resource group's name. */
@@ -895,7 +895,7 @@ export declare function getVaultPrivateEndpointConnection(args: GetVaultPrivateE
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.KeyVault/vaults/{vaultName}/secrets/{secretName}`.
  *
  * @example
- * const x = new Secret("name", { resourceGroupName: "...", vaultName: "..." });
+ * const secret = new Secret("secret", { resourceGroupName: "...", vaultName: "..." });
  */
 export declare class Secret extends $CustomResource {
   /** The resource group's name. */

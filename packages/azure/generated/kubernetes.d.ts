@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Kubernetes/connectedClusters/{connectedClusterName}`.
  *
  * @example
- * const x = new ConnectedCluster("name", { resourceGroupName: "...", identity: ..., agentPublicKeyCertificate: ... });
+ * const connectedCluster = new ConnectedCluster("connectedCluster", { resourceGroupName: "...", identity: {}, agentPublicKeyCertificate: "..." });
  */
 export declare class ConnectedCluster extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `{scope}/providers/Microsoft.KubernetesConfiguration/extensions/{extensionName}`.
  *
  * @example
- * const x = new Extension("name", { scope: "..." });
+ * const extension = new Extension("extension", { scope: "..." });
  */
 export declare class Extension extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -221,7 +221,7 @@ export declare function getVersion(args: GetVersionArgs): $Output<VersionState |
  * Id: `{scope}/providers/Microsoft.KubernetesConfiguration/fluxConfigurations/{fluxConfigurationName}`.
  *
  * @example
- * const x = new FluxConfiguration("name", { scope: "..." });
+ * const fluxConfiguration = new FluxConfiguration("fluxConfiguration", { scope: "..." });
  */
 export declare class FluxConfiguration extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -445,7 +445,7 @@ export declare function getExtensionTypeVersion(args: GetExtensionTypeVersionArg
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.KubernetesConfiguration/privateLinkScopes/{privateLinkScopeName}`.
  *
  * @example
- * const x = new PrivateLinkScope("name", { resourceGroupName: "...", clusterResourceId: ... });
+ * const privateLinkScope = new PrivateLinkScope("privateLinkScope", { resourceGroupName: "...", clusterResourceId: "..." });
  */
 export declare class PrivateLinkScope extends $CustomResource {
   /** The resource group's name. */
@@ -531,7 +531,7 @@ export declare function getPrivateLinkScope(args: GetPrivateLinkScopeArgs): $Out
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.KubernetesConfiguration/privateLinkScopes/{privateLinkScopeName}/privateEndpointConnections/{privateEndpointConnectionName}`.
  *
  * @example
- * const x = new PrivateEndpointConnection("name", { resourceGroupName: "...", privateLinkScopeName: "...", privateLinkServiceConnectionState: ... });
+ * const privateEndpointConnection = new PrivateEndpointConnection("privateEndpointConnection", { resourceGroupName: "...", privateLinkScopeName: "...", privateLinkServiceConnectionState: {} });
  */
 export declare class PrivateEndpointConnection extends $CustomResource {
   /** The resource group's name. */
@@ -635,7 +635,7 @@ export declare function getPrivateLinkResource(args: GetPrivateLinkResourceArgs)
  * Id: `{scope}/providers/Microsoft.KubernetesConfiguration/sourceControlConfigurations/{sourceControlConfigurationName}`.
  *
  * @example
- * const x = new SourceControlConfiguration("name", { scope: "..." });
+ * const sourceControlConfiguration = new SourceControlConfiguration("sourceControlConfiguration", { scope: "..." });
  */
 export declare class SourceControlConfiguration extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `{scope}/providers/Microsoft.KubernetesRuntime/bgpPeers/{bgpPeerName}`.
  *
  * @example
- * const x = new BgpPeer("name", { scope: "...", myAsn: ..., peerAsn: ..., peerAddress: ... });
+ * const bgpPeer = new BgpPeer("bgpPeer", { scope: "...", myAsn: 1, peerAsn: 1, peerAddress: "..." });
  */
 export declare class BgpPeer extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -84,7 +84,7 @@ export declare function getBgpPeer(args: GetBgpPeerArgs): $Output<BgpPeerState |
  * Id: `{scope}/providers/Microsoft.KubernetesRuntime/loadBalancers/{loadBalancerName}`.
  *
  * @example
- * const x = new LoadBalancer("name", { scope: "...", addresses: ..., advertiseMode: ... });
+ * const loadBalancer = new LoadBalancer("loadBalancer", { scope: "...", addresses: [], advertiseMode: "ARP" });
  */
 export declare class LoadBalancer extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -164,7 +164,7 @@ export declare function getLoadBalancer(args: GetLoadBalancerArgs): $Output<Load
  * Id: `{scope}/providers/Microsoft.KubernetesRuntime/services/{serviceName}`.
  *
  * @example
- * const x = new Service("name", { scope: "..." });
+ * const service = new Service("service", { scope: "..." });
  */
 export declare class Service extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -227,7 +227,7 @@ export declare function getService(args: GetServiceArgs): $Output<ServiceState |
  * Id: `{scope}/providers/Microsoft.KubernetesRuntime/storageClasses/{storageClassName}`.
  *
  * @example
- * const x = new StorageClass("name", { scope: "...", typeProperties: ... });
+ * const storageClass = new StorageClass("storageClass", { scope: "...", typeProperties: {} });
  */
 export declare class StorageClass extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */

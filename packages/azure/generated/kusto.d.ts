@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Kusto/clusters/{clusterName}`.
  *
  * @example
- * const x = new Cluster("name", { resourceGroupName: "...", sku: ... });
+ * const cluster = new Cluster("cluster", { resourceGroupName: "...", sku: {} });
  */
 export declare class Cluster extends $CustomResource {
   /** The resource group's name. */
@@ -210,7 +210,7 @@ export declare function getCluster(args: GetClusterArgs): $Output<ClusterState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Kusto/clusters/{clusterName}/attachedDatabaseConfigurations/{attachedDatabaseConfigurationName}`.
  *
  * @example
- * const x = new AttachedDatabaseConfiguration("name", { resourceGroupName: "...", clusterName: "...", databaseName: ..., clusterResourceId: ..., defaultPrincipalsModificationKind: ... });
+ * const attachedDatabaseConfiguration = new AttachedDatabaseConfiguration("attachedDatabaseConfiguration", { resourceGroupName: "...", clusterName: "...", databaseName: "...", clusterResourceId: "...", defaultPrincipalsModificationKind: "Union" });
  */
 export declare class AttachedDatabaseConfiguration extends $CustomResource {
   /** The resource group's name. */
@@ -314,7 +314,7 @@ export declare function getAttachedDatabaseConfiguration(args: GetAttachedDataba
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Kusto/clusters/{clusterName}/databases/{databaseName}`.
  *
  * @example
- * const x = new Database("name", { resourceGroupName: "...", clusterName: "..." });
+ * const database = new Database("database", { resourceGroupName: "...", clusterName: "..." });
  */
 export declare class Database extends $CustomResource {
   /** The resource group's name. */
@@ -406,7 +406,7 @@ export declare function getDatabase(args: GetDatabaseArgs): $Output<DatabaseStat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Kusto/clusters/{clusterName}/databases/{databaseName}/dataConnections/{dataConnectionName}`.
  *
  * @example
- * const x = new DataConnection("name", { resourceGroupName: "...", clusterName: "...", databaseName: "...", tableName: ..., managedIdentityResourceId: ..., cosmosDbAccountResourceId: ..., cosmosDbDatabase: ..., cosmosDbContainer: ... });
+ * const dataConnection = new DataConnection("dataConnection", { resourceGroupName: "...", clusterName: "...", databaseName: "...", tableName: "...", managedIdentityResourceId: "...", cosmosDbAccountResourceId: "...", cosmosDbDatabase: "...", cosmosDbContainer: "..." });
  */
 export declare class DataConnection extends $CustomResource {
   /** The resource group's name. */
@@ -506,7 +506,7 @@ export declare function getDataConnection(args: GetDataConnectionArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Kusto/clusters/{clusterName}/databases/{databaseName}/principalAssignments/{principalAssignmentName}`.
  *
  * @example
- * const x = new DatabasePrincipalAssignment("name", { resourceGroupName: "...", clusterName: "...", databaseName: "...", principalId: ..., role: ..., principalType: ... });
+ * const databasePrincipalAssignment = new DatabasePrincipalAssignment("databasePrincipalAssignment", { resourceGroupName: "...", clusterName: "...", databaseName: "...", principalId: "...", role: "Admin", principalType: "App" });
  */
 export declare class DatabasePrincipalAssignment extends $CustomResource {
   /** The resource group's name. */
@@ -607,7 +607,7 @@ export declare function getDatabasePrincipalAssignment(args: GetDatabasePrincipa
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Kusto/clusters/{clusterName}/databases/{databaseName}/scripts/{scriptName}`.
  *
  * @example
- * const x = new Script("name", { resourceGroupName: "...", clusterName: "...", databaseName: "..." });
+ * const script = new Script("script", { resourceGroupName: "...", clusterName: "...", databaseName: "..." });
  */
 export declare class Script extends $CustomResource {
   /** The resource group's name. */
@@ -713,7 +713,7 @@ export declare function getScript(args: GetScriptArgs): $Output<ScriptState | un
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Kusto/clusters/{clusterName}/managedPrivateEndpoints/{managedPrivateEndpointName}`.
  *
  * @example
- * const x = new ManagedPrivateEndpoint("name", { resourceGroupName: "...", clusterName: "...", privateLinkResourceId: ..., groupId: ... });
+ * const managedPrivateEndpoint = new ManagedPrivateEndpoint("managedPrivateEndpoint", { resourceGroupName: "...", clusterName: "...", privateLinkResourceId: "...", groupId: "..." });
  */
 export declare class ManagedPrivateEndpoint extends $CustomResource {
   /** The resource group's name. */
@@ -799,7 +799,7 @@ export declare function getManagedPrivateEndpoint(args: GetManagedPrivateEndpoin
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Kusto/clusters/{clusterName}/principalAssignments/{principalAssignmentName}`.
  *
  * @example
- * const x = new PrincipalAssignment("name", { resourceGroupName: "...", clusterName: "...", principalId: ..., role: ..., principalType: ... });
+ * const principalAssignment = new PrincipalAssignment("principalAssignment", { resourceGroupName: "...", clusterName: "...", principalId: "...", role: "AllDatabasesAdmin", principalType: "App" });
  */
 export declare class PrincipalAssignment extends $CustomResource {
   /** The resource group's name. */
@@ -894,7 +894,7 @@ export declare function getPrincipalAssignment(args: GetPrincipalAssignmentArgs)
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Kusto/clusters/{clusterName}/privateEndpointConnections/{privateEndpointConnectionName}`.
  *
  * @example
- * const x = new PrivateEndpointConnection("name", { resourceGroupName: "...", clusterName: "...", privateLinkServiceConnectionState: ... });
+ * const privateEndpointConnection = new PrivateEndpointConnection("privateEndpointConnection", { resourceGroupName: "...", clusterName: "...", privateLinkServiceConnectionState: {} });
  */
 export declare class PrivateEndpointConnection extends $CustomResource {
   /** The resource group's name. */
@@ -999,7 +999,7 @@ export declare function getPrivateLinkResource(args: GetPrivateLinkResourceArgs)
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Kusto/clusters/{clusterName}/sandboxCustomImages/{sandboxCustomImageName}`.
  *
  * @example
- * const x = new SandboxCustomImage("name", { resourceGroupName: "...", clusterName: "...", language: ... });
+ * const sandboxCustomImage = new SandboxCustomImage("sandboxCustomImage", { resourceGroupName: "...", clusterName: "...", language: "Python" });
  */
 export declare class SandboxCustomImage extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.LabServices/labPlans/{labPlanName}`.
  *
  * @example
- * const x = new LabPlan("name", { resourceGroupName: "..." });
+ * const labPlan = new LabPlan("labPlan", { resourceGroupName: "..." });
  */
 export declare class LabPlan extends $CustomResource {
   /** The resource group's name. */
@@ -122,7 +122,7 @@ export declare function getLabPlan(args: GetLabPlanArgs): $Output<LabPlanState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.LabServices/labPlans/{labPlanName}/images/{imageName}`.
  *
  * @example
- * const x = new Image("name", { resourceGroupName: "...", labPlanName: "..." });
+ * const image = new Image("image", { resourceGroupName: "...", labPlanName: "..." });
  */
 export declare class Image extends $CustomResource {
   /** The resource group's name. */
@@ -237,7 +237,7 @@ export declare function getImage(args: GetImageArgs): $Output<ImageState | undef
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.LabServices/labs/{labName}`.
  *
  * @example
- * const x = new Lab("name", { resourceGroupName: "..." });
+ * const lab = new Lab("lab", { resourceGroupName: "..." });
  */
 export declare class Lab extends $CustomResource {
   /** The resource group's name. */
@@ -358,7 +358,7 @@ export declare function getLab(args: GetLabArgs): $Output<LabState | undefined>;
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.LabServices/labs/{labName}/schedules/{scheduleName}`.
  *
  * @example
- * const x = new Schedule("name", { resourceGroupName: "...", labName: "..." });
+ * const schedule = new Schedule("schedule", { resourceGroupName: "...", labName: "..." });
  */
 export declare class Schedule extends $CustomResource {
   /** The resource group's name. */
@@ -452,7 +452,7 @@ export declare function getSchedule(args: GetScheduleArgs): $Output<ScheduleStat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.LabServices/labs/{labName}/users/{userName}`.
  *
  * @example
- * const x = new User("name", { resourceGroupName: "...", labName: "...", email: ... });
+ * const user = new User("user", { resourceGroupName: "...", labName: "...", email: "..." });
  */
 export declare class User extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.LoadTestService/loadTests/{loadTestName}`.
  *
  * @example
- * const x = new LoadTest("name", { resourceGroupName: "..." });
+ * const loadTest = new LoadTest("loadTest", { resourceGroupName: "..." });
  */
 export declare class LoadTest extends $CustomResource {
   /** The resource group's name. */
@@ -148,7 +148,7 @@ export declare function getLocationQuota(args: GetLocationQuotaArgs): $Output<Lo
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.LoadTestService/playwrightWorkspaces/{playwrightWorkspaceName}`.
  *
  * @example
- * const x = new PlaywrightWorkspace("name", { resourceGroupName: "..." });
+ * const playwrightWorkspace = new PlaywrightWorkspace("playwrightWorkspace", { resourceGroupName: "..." });
  */
 export declare class PlaywrightWorkspace extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Logic/integrationAccounts/{integrationAccountName}`.
  *
  * @example
- * const x = new IntegrationAccount("name", { resourceGroupName: "..." });
+ * const integrationAccount = new IntegrationAccount("integrationAccount", { resourceGroupName: "..." });
  */
 export declare class IntegrationAccount extends $CustomResource {
   /** The resource group's name. */
@@ -88,7 +88,7 @@ export declare function getIntegrationAccount(args: GetIntegrationAccountArgs): 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Logic/integrationAccounts/{integrationAccountName}/agreements/{agreementName}`.
  *
  * @example
- * const x = new Agreement("name", { resourceGroupName: "...", integrationAccountName: "...", agreementType: ..., hostPartner: ..., guestPartner: ..., hostIdentity: ..., guestIdentity: ..., content: ... });
+ * const agreement = new Agreement("agreement", { resourceGroupName: "...", integrationAccountName: "...", agreementType: "NotSpecified", hostPartner: "...", guestPartner: "...", hostIdentity: {}, guestIdentity: {}, content: {} });
  */
 export declare class Agreement extends $CustomResource {
   /** The resource group's name. */
@@ -199,7 +199,7 @@ export declare function getAgreement(args: GetAgreementArgs): $Output<AgreementS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Logic/integrationAccounts/{integrationAccountName}/assemblies/{assemblyName}`.
  *
  * @example
- * const x = new Assembly("name", { resourceGroupName: "...", integrationAccountName: "..." });
+ * const assembly = new Assembly("assembly", { resourceGroupName: "...", integrationAccountName: "..." });
  */
 export declare class Assembly extends $CustomResource {
   /** The resource group's name. */
@@ -314,7 +314,7 @@ export declare function getAssembly(args: GetAssemblyArgs): $Output<AssemblyStat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Logic/integrationAccounts/{integrationAccountName}/batchConfigurations/{batchConfigurationName}`.
  *
  * @example
- * const x = new BatchConfiguration("name", { resourceGroupName: "...", integrationAccountName: "...", batchGroupName: ..., releaseCriteria: ... });
+ * const batchConfiguration = new BatchConfiguration("batchConfiguration", { resourceGroupName: "...", integrationAccountName: "...", batchGroupName: "...", releaseCriteria: {} });
  */
 export declare class BatchConfiguration extends $CustomResource {
   /** The resource group's name. */
@@ -409,7 +409,7 @@ export declare function getBatchConfiguration(args: GetBatchConfigurationArgs): 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Logic/integrationAccounts/{integrationAccountName}/certificates/{certificateName}`.
  *
  * @example
- * const x = new Certificate("name", { resourceGroupName: "...", integrationAccountName: "..." });
+ * const certificate = new Certificate("certificate", { resourceGroupName: "...", integrationAccountName: "..." });
  */
 export declare class Certificate extends $CustomResource {
   /** The resource group's name. */
@@ -500,7 +500,7 @@ export declare function getCertificate(args: GetCertificateArgs): $Output<Certif
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Logic/integrationAccounts/{integrationAccountName}/maps/{mapName}`.
  *
  * @example
- * const x = new Map("name", { resourceGroupName: "...", integrationAccountName: "...", mapType: ... });
+ * const map = new Map("map", { resourceGroupName: "...", integrationAccountName: "...", mapType: "NotSpecified" });
  */
 export declare class Map extends $CustomResource {
   /** The resource group's name. */
@@ -604,7 +604,7 @@ export declare function getMap(args: GetMapArgs): $Output<MapState | undefined>;
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Logic/integrationAccounts/{integrationAccountName}/partners/{partnerName}`.
  *
  * @example
- * const x = new Partner("name", { resourceGroupName: "...", integrationAccountName: "...", partnerType: ..., content: ... });
+ * const partner = new Partner("partner", { resourceGroupName: "...", integrationAccountName: "...", partnerType: "NotSpecified", content: {} });
  */
 export declare class Partner extends $CustomResource {
   /** The resource group's name. */
@@ -695,7 +695,7 @@ export declare function getPartner(args: GetPartnerArgs): $Output<PartnerState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Logic/integrationAccounts/{integrationAccountName}/schemas/{schemaName}`.
  *
  * @example
- * const x = new Schema("name", { resourceGroupName: "...", integrationAccountName: "...", schemaType: ... });
+ * const schema = new Schema("schema", { resourceGroupName: "...", integrationAccountName: "...", schemaType: "NotSpecified" });
  */
 export declare class Schema extends $CustomResource {
   /** The resource group's name. */
@@ -809,7 +809,7 @@ export declare function getSchema(args: GetSchemaArgs): $Output<SchemaState | un
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Logic/integrationAccounts/{integrationAccountName}/sessions/{sessionName}`.
  *
  * @example
- * const x = new Session("name", { resourceGroupName: "...", integrationAccountName: "..." });
+ * const session = new Session("session", { resourceGroupName: "...", integrationAccountName: "..." });
  */
 export declare class Session extends $CustomResource {
   /** The resource group's name. */
@@ -890,7 +890,7 @@ export declare function getSession(args: GetSessionArgs): $Output<SessionState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Logic/integrationServiceEnvironments/{integrationServiceEnvironmentName}`.
  *
  * @example
- * const x = new IntegrationServiceEnvironment("name", { resourceGroupName: "..." });
+ * const integrationServiceEnvironment = new IntegrationServiceEnvironment("integrationServiceEnvironment", { resourceGroupName: "..." });
  */
 export declare class IntegrationServiceEnvironment extends $CustomResource {
   /** The resource group's name. */
@@ -994,7 +994,7 @@ export declare function getIntegrationServiceEnvironment(args: GetIntegrationSer
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Logic/integrationServiceEnvironments/{integrationServiceEnvironmentName}/managedApis/{managedApiName}`.
  *
  * @example
- * const x = new ManagedApi("name", { resourceGroupName: "...", integrationServiceEnvironmentName: "..." });
+ * const managedApi = new ManagedApi("managedApi", { resourceGroupName: "...", integrationServiceEnvironmentName: "..." });
  */
 export declare class ManagedApi extends $CustomResource {
   /** The resource group's name. */
@@ -1107,7 +1107,7 @@ export declare function getManagedApi(args: GetManagedApiArgs): $Output<ManagedA
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Logic/workflows/{workflowName}`.
  *
  * @example
- * const x = new Workflow("name", { resourceGroupName: "..." });
+ * const workflow = new Workflow("workflow", { resourceGroupName: "..." });
  */
 export declare class Workflow extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.M365SecurityAndCompliance/privateLinkServicesForEDMUpload/{privateLinkServicesForEDMUploadName}`.
  *
  * @example
- * const x = new PrivateLinkServicesForEDMUpload("name", { resourceGroupName: "...", kind: ... });
+ * const privateLinkServicesForEDMUpload = new PrivateLinkServicesForEDMUpload("privateLinkServicesForEDMUpload", { resourceGroupName: "...", kind: "fhir" });
  */
 export declare class PrivateLinkServicesForEDMUpload extends $CustomResource {
   /** The resource group's name. */
@@ -129,7 +129,7 @@ export declare function getPrivateLinkServicesForEDMUpload(args: GetPrivateLinkS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.M365SecurityAndCompliance/privateLinkServicesForEDMUpload/{privateLinkServicesForEDMUploadName}/privateEndpointConnections/{privateEndpointConnectionName}`.
  *
  * @example
- * const x = new PrivateLinkServicesForEDMUploadPrivateEndpointConnection("name", { resourceGroupName: "...", privateLinkServicesForEDMUploadName: "...", privateLinkServiceConnectionState: ... });
+ * const privateLinkServicesForEDMUploadPrivateEndpointConnection = new PrivateLinkServicesForEDMUploadPrivateEndpointConnection("privateLinkServicesForEDMUploadPrivateEndpointConnection", { resourceGroupName: "...", privateLinkServicesForEDMUploadName: "...", privateLinkServiceConnectionState: {} });
  */
 export declare class PrivateLinkServicesForEDMUploadPrivateEndpointConnection extends $CustomResource {
   /** The resource group's name. */
@@ -233,7 +233,7 @@ export declare function getPrivateLinkServicesForEDMUploadPrivateLinkResource(ar
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.M365SecurityAndCompliance/privateLinkServicesForM365ComplianceCenter/{privateLinkServicesForM365ComplianceCenterName}`.
  *
  * @example
- * const x = new PrivateLinkServicesForM365ComplianceCenter("name", { resourceGroupName: "...", kind: ... });
+ * const privateLinkServicesForM365ComplianceCenter = new PrivateLinkServicesForM365ComplianceCenter("privateLinkServicesForM365ComplianceCenter", { resourceGroupName: "...", kind: "fhir" });
  */
 export declare class PrivateLinkServicesForM365ComplianceCenter extends $CustomResource {
   /** The resource group's name. */
@@ -353,7 +353,7 @@ export declare function getPrivateLinkServicesForM365ComplianceCenter(args: GetP
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.M365SecurityAndCompliance/privateLinkServicesForM365ComplianceCenter/{privateLinkServicesForM365ComplianceCenterName}/privateEndpointConnections/{privateEndpointConnectionName}`.
  *
  * @example
- * const x = new PrivateLinkServicesForM365ComplianceCenterPrivateEndpointConnection("name", { resourceGroupName: "...", privateLinkServicesForM365ComplianceCenterName: "...", privateLinkServiceConnectionState: ... });
+ * const privateLinkServicesForM365ComplianceCenterPrivateEndpointConnection = new PrivateLinkServicesForM365ComplianceCenterPrivateEndpointConnection("privateLinkServicesForM365ComplianceCenterPrivateEndpointConnection", { resourceGroupName: "...", privateLinkServicesForM365ComplianceCenterName: "...", privateLinkServiceConnectionState: {} });
  */
 export declare class PrivateLinkServicesForM365ComplianceCenterPrivateEndpointConnection extends $CustomResource {
   /** The resource group's name. */
@@ -457,7 +457,7 @@ export declare function getPrivateLinkServicesForM365ComplianceCenterPrivateLink
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.M365SecurityAndCompliance/privateLinkServicesForM365SecurityCenter/{privateLinkServicesForM365SecurityCenterName}`.
  *
  * @example
- * const x = new PrivateLinkServicesForM365SecurityCenter("name", { resourceGroupName: "...", kind: ... });
+ * const privateLinkServicesForM365SecurityCenter = new PrivateLinkServicesForM365SecurityCenter("privateLinkServicesForM365SecurityCenter", { resourceGroupName: "...", kind: "fhir" });
  */
 export declare class PrivateLinkServicesForM365SecurityCenter extends $CustomResource {
   /** The resource group's name. */
@@ -577,7 +577,7 @@ export declare function getPrivateLinkServicesForM365SecurityCenter(args: GetPri
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.M365SecurityAndCompliance/privateLinkServicesForM365SecurityCenter/{privateLinkServicesForM365SecurityCenterName}/privateEndpointConnections/{privateEndpointConnectionName}`.
  *
  * @example
- * const x = new PrivateLinkServicesForM365SecurityCenterPrivateEndpointConnection("name", { resourceGroupName: "...", privateLinkServicesForM365SecurityCenterName: "...", privateLinkServiceConnectionState: ... });
+ * const privateLinkServicesForM365SecurityCenterPrivateEndpointConnection = new PrivateLinkServicesForM365SecurityCenterPrivateEndpointConnection("privateLinkServicesForM365SecurityCenterPrivateEndpointConnection", { resourceGroupName: "...", privateLinkServicesForM365SecurityCenterName: "...", privateLinkServiceConnectionState: {} });
  */
 export declare class PrivateLinkServicesForM365SecurityCenterPrivateEndpointConnection extends $CustomResource {
   /** The resource group's name. */
@@ -681,7 +681,7 @@ export declare function getPrivateLinkServicesForM365SecurityCenterPrivateLinkRe
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.M365SecurityAndCompliance/privateLinkServicesForMIPPolicySync/{privateLinkServicesForMIPPolicySyncName}`.
  *
  * @example
- * const x = new PrivateLinkServicesForMIPPolicySync("name", { resourceGroupName: "...", kind: ... });
+ * const privateLinkServicesForMIPPolicySync = new PrivateLinkServicesForMIPPolicySync("privateLinkServicesForMIPPolicySync", { resourceGroupName: "...", kind: "fhir" });
  */
 export declare class PrivateLinkServicesForMIPPolicySync extends $CustomResource {
   /** The resource group's name. */
@@ -801,7 +801,7 @@ export declare function getPrivateLinkServicesForMIPPolicySync(args: GetPrivateL
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.M365SecurityAndCompliance/privateLinkServicesForMIPPolicySync/{privateLinkServicesForMIPPolicySyncName}/privateEndpointConnections/{privateEndpointConnectionName}`.
  *
  * @example
- * const x = new PrivateLinkServicesForMIPPolicySyncPrivateEndpointConnection("name", { resourceGroupName: "...", privateLinkServicesForMIPPolicySyncName: "...", privateLinkServiceConnectionState: ... });
+ * const privateLinkServicesForMIPPolicySyncPrivateEndpointConnection = new PrivateLinkServicesForMIPPolicySyncPrivateEndpointConnection("privateLinkServicesForMIPPolicySyncPrivateEndpointConnection", { resourceGroupName: "...", privateLinkServicesForMIPPolicySyncName: "...", privateLinkServiceConnectionState: {} });
  */
 export declare class PrivateLinkServicesForMIPPolicySyncPrivateEndpointConnection extends $CustomResource {
   /** The resource group's name. */
@@ -905,7 +905,7 @@ export declare function getPrivateLinkServicesForMIPPolicySyncPrivateLinkResourc
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.M365SecurityAndCompliance/privateLinkServicesForO365ManagementActivityAPI/{privateLinkServicesForO365ManagementActivityAPIName}`.
  *
  * @example
- * const x = new PrivateLinkServicesForO365ManagementActivityAPI("name", { resourceGroupName: "...", kind: ... });
+ * const privateLinkServicesForO365ManagementActivityAPI = new PrivateLinkServicesForO365ManagementActivityAPI("privateLinkServicesForO365ManagementActivityAPI", { resourceGroupName: "...", kind: "fhir" });
  */
 export declare class PrivateLinkServicesForO365ManagementActivityAPI extends $CustomResource {
   /** The resource group's name. */
@@ -1025,7 +1025,7 @@ export declare function getPrivateLinkServicesForO365ManagementActivityAPI(args:
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.M365SecurityAndCompliance/privateLinkServicesForO365ManagementActivityAPI/{privateLinkServicesForO365ManagementActivityAPIName}/privateEndpointConnections/{privateEndpointConnectionName}`.
  *
  * @example
- * const x = new PrivateLinkServicesForO365ManagementActivityAPIPrivateEndpointConnection("name", { resourceGroupName: "...", privateLinkServicesForO365ManagementActivityAPIName: "...", privateLinkServiceConnectionState: ... });
+ * const privateLinkServicesForO365ManagementActivityAPIPrivateEndpointConnection = new PrivateLinkServicesForO365ManagementActivityAPIPrivateEndpointConnection("privateLinkServicesForO365ManagementActivityAPIPrivateEndpointConnection", { resourceGroupName: "...", privateLinkServicesForO365ManagementActivityAPIName: "...", privateLinkServiceConnectionState: {} });
  */
 export declare class PrivateLinkServicesForO365ManagementActivityAPIPrivateEndpointConnection extends $CustomResource {
   /** The resource group's name. */
@@ -1129,7 +1129,7 @@ export declare function getPrivateLinkServicesForO365ManagementActivityAPIPrivat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.M365SecurityAndCompliance/privateLinkServicesForSCCPowershell/{privateLinkServicesForSCCPowershellName}`.
  *
  * @example
- * const x = new PrivateLinkServicesForSCCPowershell("name", { resourceGroupName: "...", kind: ... });
+ * const privateLinkServicesForSCCPowershell = new PrivateLinkServicesForSCCPowershell("privateLinkServicesForSCCPowershell", { resourceGroupName: "...", kind: "fhir" });
  */
 export declare class PrivateLinkServicesForSCCPowershell extends $CustomResource {
   /** The resource group's name. */
@@ -1249,7 +1249,7 @@ export declare function getPrivateLinkServicesForSCCPowershell(args: GetPrivateL
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.M365SecurityAndCompliance/privateLinkServicesForSCCPowershell/{privateLinkServicesForSCCPowershellName}/privateEndpointConnections/{privateEndpointConnectionName}`.
  *
  * @example
- * const x = new PrivateLinkServicesForSCCPowershellPrivateEndpointConnection("name", { resourceGroupName: "...", privateLinkServicesForSCCPowershellName: "...", privateLinkServiceConnectionState: ... });
+ * const privateLinkServicesForSCCPowershellPrivateEndpointConnection = new PrivateLinkServicesForSCCPowershellPrivateEndpointConnection("privateLinkServicesForSCCPowershellPrivateEndpointConnection", { resourceGroupName: "...", privateLinkServicesForSCCPowershellName: "...", privateLinkServiceConnectionState: {} });
  */
 export declare class PrivateLinkServicesForSCCPowershellPrivateEndpointConnection extends $CustomResource {
   /** The resource group's name. */

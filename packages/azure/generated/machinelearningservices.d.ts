@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/registries/{registryName}`.
  *
  * @example
- * const x = new Registry("name", { resourceGroupName: "..." });
+ * const registry = new Registry("registry", { resourceGroupName: "..." });
  */
 export declare class Registry extends $CustomResource {
   /** The resource group's name. */
@@ -137,7 +137,7 @@ export declare function getRegistry(args: GetRegistryArgs): $Output<RegistryStat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/registries/{registryName}/codes/{codeName}`.
  *
  * @example
- * const x = new RegistryCode("name", { resourceGroupName: "...", registryName: "..." });
+ * const registryCode = new RegistryCode("registryCode", { resourceGroupName: "...", registryName: "..." });
  */
 export declare class RegistryCode extends $CustomResource {
   /** The resource group's name. */
@@ -224,7 +224,7 @@ export declare function getRegistryCode(args: GetRegistryCodeArgs): $Output<Regi
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/registries/{registryName}/codes/{codeName}/versions/{versionName}`.
  *
  * @example
- * const x = new RegistryCodeVersion("name", { resourceGroupName: "...", registryName: "...", codeName: "..." });
+ * const registryCodeVersion = new RegistryCodeVersion("registryCodeVersion", { resourceGroupName: "...", registryName: "...", codeName: "..." });
  */
 export declare class RegistryCodeVersion extends $CustomResource {
   /** The resource group's name. */
@@ -321,7 +321,7 @@ export declare function getRegistryCodeVersion(args: GetRegistryCodeVersionArgs)
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/registries/{registryName}/components/{componentName}`.
  *
  * @example
- * const x = new RegistryComponent("name", { resourceGroupName: "...", registryName: "..." });
+ * const registryComponent = new RegistryComponent("registryComponent", { resourceGroupName: "...", registryName: "..." });
  */
 export declare class RegistryComponent extends $CustomResource {
   /** The resource group's name. */
@@ -408,7 +408,7 @@ export declare function getRegistryComponent(args: GetRegistryComponentArgs): $O
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/registries/{registryName}/components/{componentName}/versions/{versionName}`.
  *
  * @example
- * const x = new RegistryComponentVersion("name", { resourceGroupName: "...", registryName: "...", componentName: "..." });
+ * const registryComponentVersion = new RegistryComponentVersion("registryComponentVersion", { resourceGroupName: "...", registryName: "...", componentName: "..." });
  */
 export declare class RegistryComponentVersion extends $CustomResource {
   /** The resource group's name. */
@@ -511,7 +511,7 @@ export declare function getRegistryComponentVersion(args: GetRegistryComponentVe
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/registries/{registryName}/data/{dataName}`.
  *
  * @example
- * const x = new RegistryData("name", { resourceGroupName: "...", registryName: "...", dataType: ... });
+ * const registryData = new RegistryData("registryData", { resourceGroupName: "...", registryName: "...", dataType: "uri_file" });
  */
 export declare class RegistryData extends $CustomResource {
   /** The resource group's name. */
@@ -600,7 +600,7 @@ export declare function getRegistryData(args: GetRegistryDataArgs): $Output<Regi
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/registries/{registryName}/data/{dataName}/versions/{versionName}`.
  *
  * @example
- * const x = new RegistryDataVersion("name", { resourceGroupName: "...", registryName: "...", dataName: "...", dataUri: ... });
+ * const registryDataVersion = new RegistryDataVersion("registryDataVersion", { resourceGroupName: "...", registryName: "...", dataName: "...", dataUri: "..." });
  */
 export declare class RegistryDataVersion extends $CustomResource {
   /** The resource group's name. */
@@ -700,7 +700,7 @@ export declare function getRegistryDataVersion(args: GetRegistryDataVersionArgs)
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/registries/{registryName}/environments/{environmentName}`.
  *
  * @example
- * const x = new RegistryEnvironment("name", { resourceGroupName: "...", registryName: "..." });
+ * const registryEnvironment = new RegistryEnvironment("registryEnvironment", { resourceGroupName: "...", registryName: "..." });
  */
 export declare class RegistryEnvironment extends $CustomResource {
   /** The resource group's name. */
@@ -787,7 +787,7 @@ export declare function getRegistryEnvironment(args: GetRegistryEnvironmentArgs)
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/registries/{registryName}/environments/{environmentName}/versions/{versionName}`.
  *
  * @example
- * const x = new RegistryEnvironmentVersion("name", { resourceGroupName: "...", registryName: "...", environmentName: "..." });
+ * const registryEnvironmentVersion = new RegistryEnvironmentVersion("registryEnvironmentVersion", { resourceGroupName: "...", registryName: "...", environmentName: "..." });
  */
 export declare class RegistryEnvironmentVersion extends $CustomResource {
   /** The resource group's name. */
@@ -932,7 +932,7 @@ export declare function getRegistryEnvironmentVersion(args: GetRegistryEnvironme
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/registries/{registryName}/models/{modelName}`.
  *
  * @example
- * const x = new RegistryModel("name", { resourceGroupName: "...", registryName: "..." });
+ * const registryModel = new RegistryModel("registryModel", { resourceGroupName: "...", registryName: "..." });
  */
 export declare class RegistryModel extends $CustomResource {
   /** The resource group's name. */
@@ -1019,7 +1019,7 @@ export declare function getRegistryModel(args: GetRegistryModelArgs): $Output<Re
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/registries/{registryName}/models/{modelName}/versions/{versionName}`.
  *
  * @example
- * const x = new RegistryModelVersion("name", { resourceGroupName: "...", registryName: "...", modelName: "..." });
+ * const registryModelVersion = new RegistryModelVersion("registryModelVersion", { resourceGroupName: "...", registryName: "...", modelName: "..." });
  */
 export declare class RegistryModelVersion extends $CustomResource {
   /** The resource group's name. */
@@ -1141,7 +1141,7 @@ export declare function getRegistryModelVersion(args: GetRegistryModelVersionArg
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}`.
  *
  * @example
- * const x = new Workspace("name", { resourceGroupName: "..." });
+ * const workspace = new Workspace("workspace", { resourceGroupName: "..." });
  */
 export declare class Workspace extends $CustomResource {
   /** The resource group's name. */
@@ -1366,7 +1366,7 @@ export declare function getWorkspace(args: GetWorkspaceArgs): $Output<WorkspaceS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/batchEndpoints/{batchEndpointName}`.
  *
  * @example
- * const x = new BatchEndpoint("name", { resourceGroupName: "...", workspaceName: "...", authMode: ... });
+ * const batchEndpoint = new BatchEndpoint("batchEndpoint", { resourceGroupName: "...", workspaceName: "...", authMode: "AMLToken" });
  */
 export declare class BatchEndpoint extends $CustomResource {
   /** The resource group's name. */
@@ -1483,7 +1483,7 @@ export declare function getBatchEndpoint(args: GetBatchEndpointArgs): $Output<Ba
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/batchEndpoints/{batchEndpointName}/deployments/{deploymentName}`.
  *
  * @example
- * const x = new BatchEndpointDeployment("name", { resourceGroupName: "...", workspaceName: "...", batchEndpointName: "..." });
+ * const batchEndpointDeployment = new BatchEndpointDeployment("batchEndpointDeployment", { resourceGroupName: "...", workspaceName: "...", batchEndpointName: "..." });
  */
 export declare class BatchEndpointDeployment extends $CustomResource {
   /** The resource group's name. */
@@ -1695,7 +1695,7 @@ export declare function getBatchEndpointDeployment(args: GetBatchEndpointDeploym
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/capabilityHosts/{capabilityHostName}`.
  *
  * @example
- * const x = new CapabilityHost("name", { resourceGroupName: "...", workspaceName: "..." });
+ * const capabilityHost = new CapabilityHost("capabilityHost", { resourceGroupName: "...", workspaceName: "..." });
  */
 export declare class CapabilityHost extends $CustomResource {
   /** The resource group's name. */
@@ -1809,7 +1809,7 @@ export declare function getCapabilityHost(args: GetCapabilityHostArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/codes/{codeName}`.
  *
  * @example
- * const x = new WorkspaceCode("name", { resourceGroupName: "...", workspaceName: "..." });
+ * const workspaceCode = new WorkspaceCode("workspaceCode", { resourceGroupName: "...", workspaceName: "..." });
  */
 export declare class WorkspaceCode extends $CustomResource {
   /** The resource group's name. */
@@ -1896,7 +1896,7 @@ export declare function getWorkspaceCode(args: GetWorkspaceCodeArgs): $Output<Wo
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/codes/{codeName}/versions/{versionName}`.
  *
  * @example
- * const x = new WorkspaceCodeVersion("name", { resourceGroupName: "...", workspaceName: "...", codeName: "..." });
+ * const workspaceCodeVersion = new WorkspaceCodeVersion("workspaceCodeVersion", { resourceGroupName: "...", workspaceName: "...", codeName: "..." });
  */
 export declare class WorkspaceCodeVersion extends $CustomResource {
   /** The resource group's name. */
@@ -1993,7 +1993,7 @@ export declare function getWorkspaceCodeVersion(args: GetWorkspaceCodeVersionArg
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/components/{componentName}`.
  *
  * @example
- * const x = new WorkspaceComponent("name", { resourceGroupName: "...", workspaceName: "..." });
+ * const workspaceComponent = new WorkspaceComponent("workspaceComponent", { resourceGroupName: "...", workspaceName: "..." });
  */
 export declare class WorkspaceComponent extends $CustomResource {
   /** The resource group's name. */
@@ -2080,7 +2080,7 @@ export declare function getWorkspaceComponent(args: GetWorkspaceComponentArgs): 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/components/{componentName}/versions/{versionName}`.
  *
  * @example
- * const x = new WorkspaceComponentVersion("name", { resourceGroupName: "...", workspaceName: "...", componentName: "..." });
+ * const workspaceComponentVersion = new WorkspaceComponentVersion("workspaceComponentVersion", { resourceGroupName: "...", workspaceName: "...", componentName: "..." });
  */
 export declare class WorkspaceComponentVersion extends $CustomResource {
   /** The resource group's name. */
@@ -2183,7 +2183,7 @@ export declare function getWorkspaceComponentVersion(args: GetWorkspaceComponent
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/computes/{computeName}`.
  *
  * @example
- * const x = new Compute("name", { resourceGroupName: "...", workspaceName: "..." });
+ * const compute = new Compute("compute", { resourceGroupName: "...", workspaceName: "..." });
  */
 export declare class Compute extends $CustomResource {
   /** The resource group's name. */
@@ -2304,7 +2304,7 @@ export declare function getCompute(args: GetComputeArgs): $Output<ComputeState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/connections/{connectionName}`.
  *
  * @example
- * const x = new Connection("name", { resourceGroupName: "...", workspaceName: "..." });
+ * const connection = new Connection("connection", { resourceGroupName: "...", workspaceName: "..." });
  */
 export declare class Connection extends $CustomResource {
   /** The resource group's name. */
@@ -2411,7 +2411,7 @@ export declare function getConnection(args: GetConnectionArgs): $Output<Connecti
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/data/{dataName}`.
  *
  * @example
- * const x = new WorkspaceData("name", { resourceGroupName: "...", workspaceName: "...", dataType: ... });
+ * const workspaceData = new WorkspaceData("workspaceData", { resourceGroupName: "...", workspaceName: "...", dataType: "uri_file" });
  */
 export declare class WorkspaceData extends $CustomResource {
   /** The resource group's name. */
@@ -2500,7 +2500,7 @@ export declare function getWorkspaceData(args: GetWorkspaceDataArgs): $Output<Wo
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/data/{dataName}/versions/{versionName}`.
  *
  * @example
- * const x = new WorkspaceDataVersion("name", { resourceGroupName: "...", workspaceName: "...", dataName: "...", dataUri: ... });
+ * const workspaceDataVersion = new WorkspaceDataVersion("workspaceDataVersion", { resourceGroupName: "...", workspaceName: "...", dataName: "...", dataUri: "..." });
  */
 export declare class WorkspaceDataVersion extends $CustomResource {
   /** The resource group's name. */
@@ -2600,7 +2600,7 @@ export declare function getWorkspaceDataVersion(args: GetWorkspaceDataVersionArg
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/datastores/{datastoreName}`.
  *
  * @example
- * const x = new Datastore("name", { resourceGroupName: "...", workspaceName: "...", credentials: ... });
+ * const datastore = new Datastore("datastore", { resourceGroupName: "...", workspaceName: "...", credentials: {} });
  */
 export declare class Datastore extends $CustomResource {
   /** The resource group's name. */
@@ -2720,7 +2720,7 @@ export declare function getDatastore(args: GetDatastoreArgs): $Output<DatastoreS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/environments/{environmentName}`.
  *
  * @example
- * const x = new WorkspaceEnvironment("name", { resourceGroupName: "...", workspaceName: "..." });
+ * const workspaceEnvironment = new WorkspaceEnvironment("workspaceEnvironment", { resourceGroupName: "...", workspaceName: "..." });
  */
 export declare class WorkspaceEnvironment extends $CustomResource {
   /** The resource group's name. */
@@ -2807,7 +2807,7 @@ export declare function getWorkspaceEnvironment(args: GetWorkspaceEnvironmentArg
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/environments/{environmentName}/versions/{versionName}`.
  *
  * @example
- * const x = new WorkspaceEnvironmentVersion("name", { resourceGroupName: "...", workspaceName: "...", environmentName: "..." });
+ * const workspaceEnvironmentVersion = new WorkspaceEnvironmentVersion("workspaceEnvironmentVersion", { resourceGroupName: "...", workspaceName: "...", environmentName: "..." });
  */
 export declare class WorkspaceEnvironmentVersion extends $CustomResource {
   /** The resource group's name. */
@@ -2952,7 +2952,7 @@ export declare function getWorkspaceEnvironmentVersion(args: GetWorkspaceEnviron
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/featuresets/{featuresetName}`.
  *
  * @example
- * const x = new Featureset("name", { resourceGroupName: "...", workspaceName: "..." });
+ * const featureset = new Featureset("featureset", { resourceGroupName: "...", workspaceName: "..." });
  */
 export declare class Featureset extends $CustomResource {
   /** The resource group's name. */
@@ -3039,7 +3039,7 @@ export declare function getFeatureset(args: GetFeaturesetArgs): $Output<Features
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/featuresets/{featuresetName}/versions/{versionName}`.
  *
  * @example
- * const x = new FeaturesetVersion("name", { resourceGroupName: "...", workspaceName: "...", featuresetName: "..." });
+ * const featuresetVersion = new FeaturesetVersion("featuresetVersion", { resourceGroupName: "...", workspaceName: "...", featuresetName: "..." });
  */
 export declare class FeaturesetVersion extends $CustomResource {
   /** The resource group's name. */
@@ -3183,7 +3183,7 @@ export declare function getFeature(args: GetFeatureArgs): $Output<FeatureState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/featurestoreEntities/{featurestoreEntityName}`.
  *
  * @example
- * const x = new FeaturestoreEntity("name", { resourceGroupName: "...", workspaceName: "..." });
+ * const featurestoreEntity = new FeaturestoreEntity("featurestoreEntity", { resourceGroupName: "...", workspaceName: "..." });
  */
 export declare class FeaturestoreEntity extends $CustomResource {
   /** The resource group's name. */
@@ -3270,7 +3270,7 @@ export declare function getFeaturestoreEntity(args: GetFeaturestoreEntityArgs): 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/featurestoreEntities/{featurestoreEntityName}/versions/{versionName}`.
  *
  * @example
- * const x = new FeaturestoreEntityVersion("name", { resourceGroupName: "...", workspaceName: "...", featurestoreEntityName: "..." });
+ * const featurestoreEntityVersion = new FeaturestoreEntityVersion("featurestoreEntityVersion", { resourceGroupName: "...", workspaceName: "...", featurestoreEntityName: "..." });
  */
 export declare class FeaturestoreEntityVersion extends $CustomResource {
   /** The resource group's name. */
@@ -3372,7 +3372,7 @@ export declare function getFeaturestoreEntityVersion(args: GetFeaturestoreEntity
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/jobs/{jobName}`.
  *
  * @example
- * const x = new Job("name", { resourceGroupName: "...", workspaceName: "..." });
+ * const job = new Job("job", { resourceGroupName: "...", workspaceName: "..." });
  */
 export declare class Job extends $CustomResource {
   /** The resource group's name. */
@@ -3583,7 +3583,7 @@ export declare function getJob(args: GetJobArgs): $Output<JobState | undefined>;
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/marketplaceSubscriptions/{marketplaceSubscriptionName}`.
  *
  * @example
- * const x = new MarketplaceSubscription("name", { resourceGroupName: "...", workspaceName: "...", modelId: ... });
+ * const marketplaceSubscription = new MarketplaceSubscription("marketplaceSubscription", { resourceGroupName: "...", workspaceName: "...", modelId: "..." });
  */
 export declare class MarketplaceSubscription extends $CustomResource {
   /** The resource group's name. */
@@ -3660,7 +3660,7 @@ export declare function getMarketplaceSubscription(args: GetMarketplaceSubscript
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/models/{modelName}`.
  *
  * @example
- * const x = new WorkspaceModel("name", { resourceGroupName: "...", workspaceName: "..." });
+ * const workspaceModel = new WorkspaceModel("workspaceModel", { resourceGroupName: "...", workspaceName: "..." });
  */
 export declare class WorkspaceModel extends $CustomResource {
   /** The resource group's name. */
@@ -3747,7 +3747,7 @@ export declare function getWorkspaceModel(args: GetWorkspaceModelArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/models/{modelName}/versions/{versionName}`.
  *
  * @example
- * const x = new WorkspaceModelVersion("name", { resourceGroupName: "...", workspaceName: "...", modelName: "..." });
+ * const workspaceModelVersion = new WorkspaceModelVersion("workspaceModelVersion", { resourceGroupName: "...", workspaceName: "...", modelName: "..." });
  */
 export declare class WorkspaceModelVersion extends $CustomResource {
   /** The resource group's name. */
@@ -3869,7 +3869,7 @@ export declare function getWorkspaceModelVersion(args: GetWorkspaceModelVersionA
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/onlineEndpoints/{onlineEndpointName}`.
  *
  * @example
- * const x = new OnlineEndpoint("name", { resourceGroupName: "...", workspaceName: "...", authMode: ... });
+ * const onlineEndpoint = new OnlineEndpoint("onlineEndpoint", { resourceGroupName: "...", workspaceName: "...", authMode: "AMLToken" });
  */
 export declare class OnlineEndpoint extends $CustomResource {
   /** The resource group's name. */
@@ -4007,7 +4007,7 @@ export declare function getOnlineEndpoint(args: GetOnlineEndpointArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/onlineEndpoints/{onlineEndpointName}/deployments/{deploymentName}`.
  *
  * @example
- * const x = new OnlineEndpointDeployment("name", { resourceGroupName: "...", workspaceName: "...", onlineEndpointName: "..." });
+ * const onlineEndpointDeployment = new OnlineEndpointDeployment("onlineEndpointDeployment", { resourceGroupName: "...", workspaceName: "...", onlineEndpointName: "..." });
  */
 export declare class OnlineEndpointDeployment extends $CustomResource {
   /** The resource group's name. */
@@ -4195,7 +4195,7 @@ export declare function getOnlineEndpointDeployment(args: GetOnlineEndpointDeplo
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/outboundRules/{outboundRuleName}`.
  *
  * @example
- * const x = new OutboundRule("name", { resourceGroupName: "...", workspaceName: "..." });
+ * const outboundRule = new OutboundRule("outboundRule", { resourceGroupName: "...", workspaceName: "..." });
  */
 export declare class OutboundRule extends $CustomResource {
   /** The resource group's name. */
@@ -4279,7 +4279,7 @@ export declare function getOutboundRule(args: GetOutboundRuleArgs): $Output<Outb
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/privateEndpointConnections/{privateEndpointConnectionName}`.
  *
  * @example
- * const x = new PrivateEndpointConnection("name", { resourceGroupName: "...", workspaceName: "..." });
+ * const privateEndpointConnection = new PrivateEndpointConnection("privateEndpointConnection", { resourceGroupName: "...", workspaceName: "..." });
  */
 export declare class PrivateEndpointConnection extends $CustomResource {
   /** The resource group's name. */
@@ -4375,7 +4375,7 @@ export declare function getPrivateEndpointConnection(args: GetPrivateEndpointCon
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/schedules/{scheduleName}`.
  *
  * @example
- * const x = new Schedule("name", { resourceGroupName: "...", workspaceName: "...", action: ..., trigger: ... });
+ * const schedule = new Schedule("schedule", { resourceGroupName: "...", workspaceName: "...", action: {}, trigger: {} });
  */
 export declare class Schedule extends $CustomResource {
   /** The resource group's name. */
@@ -4471,7 +4471,7 @@ export declare function getSchedule(args: GetScheduleArgs): $Output<ScheduleStat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/serverlessEndpoints/{serverlessEndpointName}`.
  *
  * @example
- * const x = new ServerlessEndpoint("name", { resourceGroupName: "...", workspaceName: "...", authMode: ... });
+ * const serverlessEndpoint = new ServerlessEndpoint("serverlessEndpoint", { resourceGroupName: "...", workspaceName: "...", authMode: "Key" });
  */
 export declare class ServerlessEndpoint extends $CustomResource {
   /** The resource group's name. */

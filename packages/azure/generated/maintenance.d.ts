@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `{scope}/providers/Microsoft.Maintenance/applyUpdates/{applyUpdateName}`.
  *
  * @example
- * const x = new ApplyUpdate("name", { scope: "..." });
+ * const applyUpdate = new ApplyUpdate("applyUpdate", { scope: "..." });
  */
 export declare class ApplyUpdate extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -73,7 +73,7 @@ export declare function getApplyUpdate(args: GetApplyUpdateArgs): $Output<ApplyU
  * Id: `{scope}/providers/Microsoft.Maintenance/configurationAssignments/{configurationAssignmentName}`.
  *
  * @example
- * const x = new ConfigurationAssignment("name", { scope: "..." });
+ * const configurationAssignment = new ConfigurationAssignment("configurationAssignment", { scope: "..." });
  */
 export declare class ConfigurationAssignment extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -150,7 +150,7 @@ export declare function getConfigurationAssignment(args: GetConfigurationAssignm
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Maintenance/maintenanceConfigurations/{maintenanceConfigurationName}`.
  *
  * @example
- * const x = new MaintenanceConfiguration("name", { resourceGroupName: "..." });
+ * const maintenanceConfiguration = new MaintenanceConfiguration("maintenanceConfiguration", { resourceGroupName: "..." });
  */
 export declare class MaintenanceConfiguration extends $CustomResource {
   /** The resource group's name. */

@@ -38,7 +38,7 @@ export declare function getIdentity(args: GetIdentityArgs): $Output<IdentityStat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{userAssignedIdentityName}`.
  *
  * @example
- * const x = new UserAssignedIdentity("name", { resourceGroupName: "..." });
+ * const userAssignedIdentity = new UserAssignedIdentity("userAssignedIdentity", { resourceGroupName: "..." });
  */
 export declare class UserAssignedIdentity extends $CustomResource {
   /** The resource group's name. */
@@ -119,7 +119,7 @@ export declare function getUserAssignedIdentity(args: GetUserAssignedIdentityArg
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{userAssignedIdentityName}/federatedIdentityCredentials/{federatedIdentityCredentialName}`.
  *
  * @example
- * const x = new FederatedIdentityCredential("name", { resourceGroupName: "...", userAssignedIdentityName: "...", issuer: ..., subject: ..., audiences: ... });
+ * const federatedIdentityCredential = new FederatedIdentityCredential("federatedIdentityCredential", { resourceGroupName: "...", userAssignedIdentityName: "...", issuer: "...", subject: "...", audiences: [] });
  */
 export declare class FederatedIdentityCredential extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ManagedNetwork/managedNetworks/{managedNetworkName}`.
  *
  * @example
- * const x = new ManagedNetwork("name", { resourceGroupName: "..." });
+ * const managedNetwork = new ManagedNetwork("managedNetwork", { resourceGroupName: "..." });
  */
 export declare class ManagedNetwork extends $CustomResource {
   /** The resource group's name. */
@@ -87,7 +87,7 @@ export declare function getManagedNetwork(args: GetManagedNetworkArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ManagedNetwork/managedNetworks/{managedNetworkName}/managedNetworkGroups/{managedNetworkGroupName}`.
  *
  * @example
- * const x = new ManagedNetworkGroup("name", { resourceGroupName: "...", managedNetworkName: "..." });
+ * const managedNetworkGroup = new ManagedNetworkGroup("managedNetworkGroup", { resourceGroupName: "...", managedNetworkName: "..." });
  */
 export declare class ManagedNetworkGroup extends $CustomResource {
   /** The resource group's name. */
@@ -183,7 +183,7 @@ export declare function getManagedNetworkGroup(args: GetManagedNetworkGroupArgs)
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ManagedNetwork/managedNetworks/{managedNetworkName}/managedNetworkPeeringPolicies/{managedNetworkPeeringPolicyName}`.
  *
  * @example
- * const x = new ManagedNetworkPeeringPolicy("name", { resourceGroupName: "...", managedNetworkName: "...", type: ... });
+ * const managedNetworkPeeringPolicy = new ManagedNetworkPeeringPolicy("managedNetworkPeeringPolicy", { resourceGroupName: "...", managedNetworkName: "...", type: "HubAndSpokeTopology" });
  */
 export declare class ManagedNetworkPeeringPolicy extends $CustomResource {
   /** The resource group's name. */
@@ -271,7 +271,7 @@ export declare function getManagedNetworkPeeringPolicy(args: GetManagedNetworkPe
  * Id: `{scope}/providers/Microsoft.ManagedNetwork/scopeAssignments/{scopeAssignmentName}`.
  *
  * @example
- * const x = new ScopeAssignment("name", { scope: "..." });
+ * const scopeAssignment = new ScopeAssignment("scopeAssignment", { scope: "..." });
  */
 export declare class ScopeAssignment extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ManagedNetworkFabric/accessControlLists/{accessControlListName}`.
  *
  * @example
- * const x = new AccessControlList("name", { resourceGroupName: "...", configurationType: ... });
+ * const accessControlList = new AccessControlList("accessControlList", { resourceGroupName: "...", configurationType: "File" });
  */
 export declare class AccessControlList extends $CustomResource {
   /** The resource group's name. */
@@ -144,7 +144,7 @@ export declare function getAccessControlList(args: GetAccessControlListArgs): $O
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ManagedNetworkFabric/internetGatewayRules/{internetGatewayRuleName}`.
  *
  * @example
- * const x = new InternetGatewayRule("name", { resourceGroupName: "...", ruleProperties: ... });
+ * const internetGatewayRule = new InternetGatewayRule("internetGatewayRule", { resourceGroupName: "...", ruleProperties: {} });
  */
 export declare class InternetGatewayRule extends $CustomResource {
   /** The resource group's name. */
@@ -230,7 +230,7 @@ export declare function getInternetGatewayRule(args: GetInternetGatewayRuleArgs)
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ManagedNetworkFabric/internetGateways/{internetGatewayName}`.
  *
  * @example
- * const x = new InternetGateway("name", { resourceGroupName: "...", networkFabricControllerId: ... });
+ * const internetGateway = new InternetGateway("internetGateway", { resourceGroupName: "...", networkFabricControllerId: "..." });
  */
 export declare class InternetGateway extends $CustomResource {
   /** The resource group's name. */
@@ -331,7 +331,7 @@ export declare function getInternetGateway(args: GetInternetGatewayArgs): $Outpu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ManagedNetworkFabric/ipCommunities/{ipCommunityName}`.
  *
  * @example
- * const x = new IpCommunity("name", { resourceGroupName: "...", ipCommunityRules: ... });
+ * const ipCommunity = new IpCommunity("ipCommunity", { resourceGroupName: "...", ipCommunityRules: [] });
  */
 export declare class IpCommunity extends $CustomResource {
   /** The resource group's name. */
@@ -423,7 +423,7 @@ export declare function getIpCommunity(args: GetIpCommunityArgs): $Output<IpComm
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ManagedNetworkFabric/ipExtendedCommunities/{ipExtendedCommunityName}`.
  *
  * @example
- * const x = new IpExtendedCommunity("name", { resourceGroupName: "...", ipExtendedCommunityRules: ... });
+ * const ipExtendedCommunity = new IpExtendedCommunity("ipExtendedCommunity", { resourceGroupName: "...", ipExtendedCommunityRules: [] });
  */
 export declare class IpExtendedCommunity extends $CustomResource {
   /** The resource group's name. */
@@ -515,7 +515,7 @@ export declare function getIpExtendedCommunity(args: GetIpExtendedCommunityArgs)
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ManagedNetworkFabric/ipPrefixes/{ipPrefixName}`.
  *
  * @example
- * const x = new IpPrefix("name", { resourceGroupName: "...", ipPrefixRules: ... });
+ * const ipPrefix = new IpPrefix("ipPrefix", { resourceGroupName: "...", ipPrefixRules: [] });
  */
 export declare class IpPrefix extends $CustomResource {
   /** The resource group's name. */
@@ -607,7 +607,7 @@ export declare function getIpPrefix(args: GetIpPrefixArgs): $Output<IpPrefixStat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ManagedNetworkFabric/l2IsolationDomains/{l2IsolationDomainName}`.
  *
  * @example
- * const x = new L2IsolationDomain("name", { resourceGroupName: "...", networkFabricId: ..., vlanId: ... });
+ * const l2IsolationDomain = new L2IsolationDomain("l2IsolationDomain", { resourceGroupName: "...", networkFabricId: "...", vlanId: 100 });
  */
 export declare class L2IsolationDomain extends $CustomResource {
   /** The resource group's name. */
@@ -721,7 +721,7 @@ export declare function getL2IsolationDomain(args: GetL2IsolationDomainArgs): $O
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ManagedNetworkFabric/l3IsolationDomains/{l3IsolationDomainName}`.
  *
  * @example
- * const x = new L3IsolationDomain("name", { resourceGroupName: "...", networkFabricId: ... });
+ * const l3IsolationDomain = new L3IsolationDomain("l3IsolationDomain", { resourceGroupName: "...", networkFabricId: "..." });
  */
 export declare class L3IsolationDomain extends $CustomResource {
   /** The resource group's name. */
@@ -860,7 +860,7 @@ export declare function getL3IsolationDomain(args: GetL3IsolationDomainArgs): $O
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ManagedNetworkFabric/l3IsolationDomains/{l3IsolationDomainName}/externalNetworks/{externalNetworkName}`.
  *
  * @example
- * const x = new ExternalNetwork("name", { resourceGroupName: "...", l3IsolationDomainName: "...", peeringOption: ... });
+ * const externalNetwork = new ExternalNetwork("externalNetwork", { resourceGroupName: "...", l3IsolationDomainName: "...", peeringOption: "OptionA" });
  */
 export declare class ExternalNetwork extends $CustomResource {
   /** The resource group's name. */
@@ -978,7 +978,7 @@ export declare function getExternalNetwork(args: GetExternalNetworkArgs): $Outpu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ManagedNetworkFabric/l3IsolationDomains/{l3IsolationDomainName}/internalNetworks/{internalNetworkName}`.
  *
  * @example
- * const x = new InternalNetwork("name", { resourceGroupName: "...", l3IsolationDomainName: "...", vlanId: ... });
+ * const internalNetwork = new InternalNetwork("internalNetwork", { resourceGroupName: "...", l3IsolationDomainName: "...", vlanId: 100 });
  */
 export declare class InternalNetwork extends $CustomResource {
   /** The resource group's name. */
@@ -1131,7 +1131,7 @@ export declare function getInternalNetwork(args: GetInternalNetworkArgs): $Outpu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ManagedNetworkFabric/neighborGroups/{neighborGroupName}`.
  *
  * @example
- * const x = new NeighborGroup("name", { resourceGroupName: "...", destination: ... });
+ * const neighborGroup = new NeighborGroup("neighborGroup", { resourceGroupName: "...", destination: {} });
  */
 export declare class NeighborGroup extends $CustomResource {
   /** The resource group's name. */
@@ -1231,7 +1231,7 @@ export declare function getNeighborGroup(args: GetNeighborGroupArgs): $Output<Ne
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ManagedNetworkFabric/networkBootstrapDevices/{networkBootstrapDeviceName}`.
  *
  * @example
- * const x = new NetworkBootstrapDevice("name", { resourceGroupName: "..." });
+ * const networkBootstrapDevice = new NetworkBootstrapDevice("networkBootstrapDevice", { resourceGroupName: "..." });
  */
 export declare class NetworkBootstrapDevice extends $CustomResource {
   /** The resource group's name. */
@@ -1353,7 +1353,7 @@ export declare function getNetworkBootstrapDevice(args: GetNetworkBootstrapDevic
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ManagedNetworkFabric/networkBootstrapDevices/{networkBootstrapDeviceName}/networkBootstrapInterfaces/{networkBootstrapInterfaceName}`.
  *
  * @example
- * const x = new NetworkBootstrapInterface("name", { resourceGroupName: "...", networkBootstrapDeviceName: "..." });
+ * const networkBootstrapInterface = new NetworkBootstrapInterface("networkBootstrapInterface", { resourceGroupName: "...", networkBootstrapDeviceName: "..." });
  */
 export declare class NetworkBootstrapInterface extends $CustomResource {
   /** The resource group's name. */
@@ -1458,7 +1458,7 @@ export declare function getNetworkBootstrapInterface(args: GetNetworkBootstrapIn
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ManagedNetworkFabric/networkDevices/{networkDeviceName}`.
  *
  * @example
- * const x = new NetworkDevice("name", { resourceGroupName: "...", serialNumber: ... });
+ * const networkDevice = new NetworkDevice("networkDevice", { resourceGroupName: "...", serialNumber: "..." });
  */
 export declare class NetworkDevice extends $CustomResource {
   /** The resource group's name. */
@@ -1594,7 +1594,7 @@ export declare function getNetworkDevice(args: GetNetworkDeviceArgs): $Output<Ne
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ManagedNetworkFabric/networkDevices/{networkDeviceName}/networkInterfaces/{networkInterfaceName}`.
  *
  * @example
- * const x = new NetworkInterface("name", { resourceGroupName: "...", networkDeviceName: "..." });
+ * const networkInterface = new NetworkInterface("networkInterface", { resourceGroupName: "...", networkDeviceName: "..." });
  */
 export declare class NetworkInterface extends $CustomResource {
   /** The resource group's name. */
@@ -1732,7 +1732,7 @@ export declare function getNetworkDeviceSku(args: GetNetworkDeviceSkuArgs): $Out
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ManagedNetworkFabric/networkFabricControllers/{networkFabricControllerName}`.
  *
  * @example
- * const x = new NetworkFabricController("name", { resourceGroupName: "..." });
+ * const networkFabricController = new NetworkFabricController("networkFabricController", { resourceGroupName: "..." });
  */
 export declare class NetworkFabricController extends $CustomResource {
   /** The resource group's name. */
@@ -1862,7 +1862,7 @@ export declare function getNetworkFabricController(args: GetNetworkFabricControl
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ManagedNetworkFabric/networkFabrics/{networkFabricName}`.
  *
  * @example
- * const x = new NetworkFabric("name", { resourceGroupName: "...", networkFabricSku: ..., networkFabricControllerId: ..., serverCountPerRack: ..., ipv4Prefix: ..., fabricASN: ..., terminalServerConfiguration: ..., managementNetworkConfiguration: ... });
+ * const networkFabric = new NetworkFabric("networkFabric", { resourceGroupName: "...", networkFabricSku: "...", networkFabricControllerId: "...", serverCountPerRack: 1, ipv4Prefix: "...", fabricASN: 1, terminalServerConfiguration: {}, managementNetworkConfiguration: {} });
  */
 export declare class NetworkFabric extends $CustomResource {
   /** The resource group's name. */
@@ -2067,7 +2067,7 @@ export declare function getNetworkFabric(args: GetNetworkFabricArgs): $Output<Ne
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ManagedNetworkFabric/networkFabrics/{networkFabricName}/networkToNetworkInterconnects/{networkToNetworkInterconnectName}`.
  *
  * @example
- * const x = new NetworkToNetworkInterconnect("name", { resourceGroupName: "...", networkFabricName: "...", useOptionB: ... });
+ * const networkToNetworkInterconnect = new NetworkToNetworkInterconnect("networkToNetworkInterconnect", { resourceGroupName: "...", networkFabricName: "...", useOptionB: "True" });
  */
 export declare class NetworkToNetworkInterconnect extends $CustomResource {
   /** The resource group's name. */
@@ -2233,7 +2233,7 @@ export declare function getNetworkFabricSku(args: GetNetworkFabricSkuArgs): $Out
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ManagedNetworkFabric/networkMonitors/{networkMonitorName}`.
  *
  * @example
- * const x = new NetworkMonitor("name", { resourceGroupName: "..." });
+ * const networkMonitor = new NetworkMonitor("networkMonitor", { resourceGroupName: "..." });
  */
 export declare class NetworkMonitor extends $CustomResource {
   /** The resource group's name. */
@@ -2322,7 +2322,7 @@ export declare function getNetworkMonitor(args: GetNetworkMonitorArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ManagedNetworkFabric/networkPacketBrokers/{networkPacketBrokerName}`.
  *
  * @example
- * const x = new NetworkPacketBroker("name", { resourceGroupName: "...", networkFabricId: ... });
+ * const networkPacketBroker = new NetworkPacketBroker("networkPacketBroker", { resourceGroupName: "...", networkFabricId: "..." });
  */
 export declare class NetworkPacketBroker extends $CustomResource {
   /** The resource group's name. */
@@ -2420,7 +2420,7 @@ export declare function getNetworkPacketBroker(args: GetNetworkPacketBrokerArgs)
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ManagedNetworkFabric/networkRacks/{networkRackName}`.
  *
  * @example
- * const x = new NetworkRack("name", { resourceGroupName: "...", networkFabricId: ... });
+ * const networkRack = new NetworkRack("networkRack", { resourceGroupName: "...", networkFabricId: "..." });
  */
 export declare class NetworkRack extends $CustomResource {
   /** The resource group's name. */
@@ -2514,7 +2514,7 @@ export declare function getNetworkRack(args: GetNetworkRackArgs): $Output<Networ
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ManagedNetworkFabric/networkTapRules/{networkTapRuleName}`.
  *
  * @example
- * const x = new NetworkTapRule("name", { resourceGroupName: "...", configurationType: ... });
+ * const networkTapRule = new NetworkTapRule("networkTapRule", { resourceGroupName: "...", configurationType: "File" });
  */
 export declare class NetworkTapRule extends $CustomResource {
   /** The resource group's name. */
@@ -2650,7 +2650,7 @@ export declare function getNetworkTapRule(args: GetNetworkTapRuleArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ManagedNetworkFabric/networkTaps/{networkTapName}`.
  *
  * @example
- * const x = new NetworkTap("name", { resourceGroupName: "...", networkPacketBrokerId: ..., destinations: ... });
+ * const networkTap = new NetworkTap("networkTap", { resourceGroupName: "...", networkPacketBrokerId: "...", destinations: [] });
  */
 export declare class NetworkTap extends $CustomResource {
   /** The resource group's name. */
@@ -2760,7 +2760,7 @@ export declare function getNetworkTap(args: GetNetworkTapArgs): $Output<NetworkT
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ManagedNetworkFabric/routePolicies/{routePolicyName}`.
  *
  * @example
- * const x = new RoutePolicy("name", { resourceGroupName: "...", statements: ..., networkFabricId: ... });
+ * const routePolicy = new RoutePolicy("routePolicy", { resourceGroupName: "...", statements: [], networkFabricId: "..." });
  */
 export declare class RoutePolicy extends $CustomResource {
   /** The resource group's name. */

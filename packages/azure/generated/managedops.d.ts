@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/providers/Microsoft.ManagedOps/managedOps/{managedOpName}`.
  *
  * @example
- * const x = new ManagedOp("name", { desiredConfiguration: ... });
+ * const managedOp = new ManagedOp("managedOp", { desiredConfiguration: {} });
  */
 export declare class ManagedOp extends $CustomResource {
   /** The resource's name; autonamed from the logical name when absent. */

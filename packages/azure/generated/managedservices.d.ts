@@ -38,7 +38,7 @@ export declare function getMarketplaceRegistrationDefinition(args: GetMarketplac
  * Id: `{scope}/providers/Microsoft.ManagedServices/registrationAssignments/{registrationAssignmentName}`.
  *
  * @example
- * const x = new RegistrationAssignment("name", { scope: "...", registrationDefinitionId: ... });
+ * const registrationAssignment = new RegistrationAssignment("registrationAssignment", { scope: "...", registrationDefinitionId: "..." });
  */
 export declare class RegistrationAssignment extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -106,7 +106,7 @@ export declare function getRegistrationAssignment(args: GetRegistrationAssignmen
  * Id: `{scope}/providers/Microsoft.ManagedServices/registrationDefinitions/{registrationDefinitionName}`.
  *
  * @example
- * const x = new RegistrationDefinition("name", { scope: "...", authorizations: ..., managedByTenantId: ... });
+ * const registrationDefinition = new RegistrationDefinition("registrationDefinition", { scope: "...", authorizations: [], managedByTenantId: "..." });
  */
 export declare class RegistrationDefinition extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */

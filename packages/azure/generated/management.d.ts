@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/providers/Microsoft.Management/managementGroups/{managementGroupName}`.
  *
  * @example
- * const x = new ManagementGroup("name", {  });
+ * const managementGroup = new ManagementGroup("managementGroup", {  });
  */
 export declare class ManagementGroup extends $CustomResource {
   /** The resource's name; autonamed from the logical name when absent. */
@@ -76,7 +76,7 @@ export declare function getManagementGroup(args: GetManagementGroupArgs): $Outpu
  * Id: `/providers/Microsoft.Management/managementGroups/{managementGroupName}/settings/{settingName}`.
  *
  * @example
- * const x = new Setting("name", { managementGroupName: "..." });
+ * const setting = new Setting("setting", { managementGroupName: "..." });
  */
 export declare class Setting extends $CustomResource {
   /** The parent's name (managementGroupName). */
@@ -146,7 +146,7 @@ export declare function getSetting(args: GetSettingArgs): $Output<SettingState |
  * Id: `/providers/Microsoft.Management/managementGroups/{managementGroupName}/subscriptions/{subscriptionName}`.
  *
  * @example
- * const x = new Subscription("name", { managementGroupName: "..." });
+ * const subscription = new Subscription("subscription", { managementGroupName: "..." });
  */
 export declare class Subscription extends $CustomResource {
   /** The parent's name (managementGroupName). */
@@ -213,7 +213,7 @@ export declare function getSubscription(args: GetSubscriptionArgs): $Output<Subs
  * Id: `/providers/Microsoft.Management/serviceGroups/{serviceGroupName}`.
  *
  * @example
- * const x = new ServiceGroup("name", {  });
+ * const serviceGroup = new ServiceGroup("serviceGroup", {  });
  */
 export declare class ServiceGroup extends $CustomResource {
   /** The resource's name; autonamed from the logical name when absent. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/providers/Microsoft.ManagementPartner/partners/{partnerName}`.
  *
  * @example
- * const x = new Partner("name", {  });
+ * const partner = new Partner("partner", {  });
  */
 export declare class Partner extends $CustomResource {
   /** The resource's name; autonamed from the logical name when absent. */

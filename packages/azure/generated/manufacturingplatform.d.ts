@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ManufacturingPlatform/manufacturingDataServices/{manufacturingDataServiceName}`.
  *
  * @example
- * const x = new ManufacturingDataService("name", { resourceGroupName: "...", aadApplicationId: ... });
+ * const manufacturingDataService = new ManufacturingDataService("manufacturingDataService", { resourceGroupName: "...", aadApplicationId: "..." });
  */
 export declare class ManufacturingDataService extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Maps/accounts/{accountName}`.
  *
  * @example
- * const x = new Account("name", { resourceGroupName: "...", sku: ... });
+ * const account = new Account("account", { resourceGroupName: "...", sku: {} });
  */
 export declare class Account extends $CustomResource {
   /** The resource group's name. */
@@ -117,7 +117,7 @@ export declare function getAccount(args: GetAccountArgs): $Output<AccountState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Maps/accounts/{accountName}/creators/{creatorName}`.
  *
  * @example
- * const x = new Creator("name", { resourceGroupName: "...", accountName: "...", storageUnits: ... });
+ * const creator = new Creator("creator", { resourceGroupName: "...", accountName: "...", storageUnits: 1 });
  */
 export declare class Creator extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/providers/Microsoft.Marketplace/mysolutions/{mysolutionName}`.
  *
  * @example
- * const x = new Mysolution("name", {  });
+ * const mysolution = new Mysolution("mysolution", {  });
  */
 export declare class Mysolution extends $CustomResource {
   /** The resource's name; autonamed from the logical name when absent. */
@@ -66,7 +66,7 @@ export declare function getMysolution(args: GetMysolutionArgs): $Output<Mysoluti
  * Id: `/providers/Microsoft.Marketplace/privateStores/{privateStoreName}`.
  *
  * @example
- * const x = new PrivateStore("name", {  });
+ * const privateStore = new PrivateStore("privateStore", {  });
  */
 export declare class PrivateStore extends $CustomResource {
   /** The resource's name; autonamed from the logical name when absent. */
@@ -153,7 +153,7 @@ export declare function getPrivateStore(args: GetPrivateStoreArgs): $Output<Priv
  * Id: `/providers/Microsoft.Marketplace/privateStores/{privateStoreName}/adminRequestApprovals/{adminRequestApprovalName}`.
  *
  * @example
- * const x = new AdminRequestApproval("name", { privateStoreName: "..." });
+ * const adminRequestApproval = new AdminRequestApproval("adminRequestApproval", { privateStoreName: "..." });
  */
 export declare class AdminRequestApproval extends $CustomResource {
   /** The parent's name (privateStoreName). */
@@ -254,7 +254,7 @@ export declare function getAdminRequestApproval(args: GetAdminRequestApprovalArg
  * Id: `/providers/Microsoft.Marketplace/privateStores/{privateStoreName}/collections/{collectionName}`.
  *
  * @example
- * const x = new Collection("name", { privateStoreName: "..." });
+ * const collection = new Collection("collection", { privateStoreName: "..." });
  */
 export declare class Collection extends $CustomResource {
   /** The parent's name (privateStoreName). */
@@ -346,7 +346,7 @@ export declare function getCollection(args: GetCollectionArgs): $Output<Collecti
  * Id: `/providers/Microsoft.Marketplace/privateStores/{privateStoreName}/collections/{collectionName}/offers/{offerName}`.
  *
  * @example
- * const x = new Offer("name", { privateStoreName: "...", collectionName: "..." });
+ * const offer = new Offer("offer", { privateStoreName: "...", collectionName: "..." });
  */
 export declare class Offer extends $CustomResource {
   /** The parent's name (privateStoreName). */
@@ -455,7 +455,7 @@ export declare function getOffer(args: GetOfferArgs): $Output<OfferState | undef
  * Id: `/providers/Microsoft.Marketplace/privateStores/{privateStoreName}/requestApprovals/{requestApprovalName}`.
  *
  * @example
- * const x = new RequestApproval("name", { privateStoreName: "..." });
+ * const requestApproval = new RequestApproval("requestApproval", { privateStoreName: "..." });
  */
 export declare class RequestApproval extends $CustomResource {
   /** The parent's name (privateStoreName). */

@@ -38,7 +38,7 @@ export declare function getPlan(args: GetPlanArgs): $Output<PlanState | undefine
  * Id: `/subscriptions/{subscriptionId}/providers/Microsoft.MarketplaceOrdering/offerTypes/{offerTypeName}/publishers/{publisherName}/offers/{offerName}/plans/{planName}/agreements/{agreementName}`.
  *
  * @example
- * const x = new Agreement("name", { offerTypeName: "...", publisherName: "...", offerName: "...", planName: "..." });
+ * const agreement = new Agreement("agreement", { offerTypeName: "...", publisherName: "...", offerName: "...", planName: "..." });
  */
 export declare class Agreement extends $CustomResource {
   /** The parent's name (offerTypeName). */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Migrate/assessmentProjects/{assessmentProjectName}`.
  *
  * @example
- * const x = new AssessmentProject("name", { resourceGroupName: "..." });
+ * const assessmentProject = new AssessmentProject("assessmentProject", { resourceGroupName: "..." });
  */
 export declare class AssessmentProject extends $CustomResource {
   /** The resource group's name. */
@@ -169,7 +169,7 @@ export declare function getAksAssessmentOption(args: GetAksAssessmentOptionArgs)
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Migrate/assessmentProjects/{assessmentProjectName}/aksAssessments/{aksAssessmentName}`.
  *
  * @example
- * const x = new AksAssessment("name", { resourceGroupName: "...", assessmentProjectName: "...", settings: ... });
+ * const aksAssessment = new AksAssessment("aksAssessment", { resourceGroupName: "...", assessmentProjectName: "...", settings: {} });
  */
 export declare class AksAssessment extends $CustomResource {
   /** The resource group's name. */
@@ -393,7 +393,7 @@ export declare function getAssessmentOption(args: GetAssessmentOptionArgs): $Out
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Migrate/assessmentProjects/{assessmentProjectName}/assessments/{assessmentName}`.
  *
  * @example
- * const x = new Assessment("name", { resourceGroupName: "...", assessmentProjectName: "..." });
+ * const assessment = new Assessment("assessment", { resourceGroupName: "...", assessmentProjectName: "..." });
  */
 export declare class Assessment extends $CustomResource {
   /** The resource group's name. */
@@ -572,7 +572,7 @@ export declare function getAvsAssessmentOption(args: GetAvsAssessmentOptionArgs)
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Migrate/assessmentProjects/{assessmentProjectName}/avsAssessments/{avsAssessmentName}`.
  *
  * @example
- * const x = new AvsAssessment("name", { resourceGroupName: "...", assessmentProjectName: "..." });
+ * const avsAssessment = new AvsAssessment("avsAssessment", { resourceGroupName: "...", assessmentProjectName: "..." });
  */
 export declare class AvsAssessment extends $CustomResource {
   /** The resource group's name. */
@@ -738,7 +738,7 @@ export declare function getAvsAssessmentSummary(args: GetAvsAssessmentSummaryArg
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Migrate/assessmentProjects/{assessmentProjectName}/businessCases/{businessCaseName}`.
  *
  * @example
- * const x = new BusinessCase("name", { resourceGroupName: "...", assessmentProjectName: "..." });
+ * const businessCase = new BusinessCase("businessCase", { resourceGroupName: "...", assessmentProjectName: "..." });
  */
 export declare class BusinessCase extends $CustomResource {
   /** The resource group's name. */
@@ -1105,7 +1105,7 @@ export declare function getPaasSummary(args: GetPaasSummaryArgs): $Output<PaasSu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Migrate/assessmentProjects/{assessmentProjectName}/groups/{groupName}`.
  *
  * @example
- * const x = new Group("name", { resourceGroupName: "...", assessmentProjectName: "..." });
+ * const group = new Group("group", { resourceGroupName: "...", assessmentProjectName: "..." });
  */
 export declare class Group extends $CustomResource {
   /** The resource group's name. */
@@ -1201,7 +1201,7 @@ export declare function getGroup(args: GetGroupArgs): $Output<GroupState | undef
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Migrate/assessmentProjects/{assessmentProjectName}/groups/{groupName}/assessments/{assessmentName}`.
  *
  * @example
- * const x = new GroupAssessment("name", { resourceGroupName: "...", assessmentProjectName: "...", groupName: "..." });
+ * const groupAssessment = new GroupAssessment("groupAssessment", { resourceGroupName: "...", assessmentProjectName: "...", groupName: "..." });
  */
 export declare class GroupAssessment extends $CustomResource {
   /** The resource group's name. */
@@ -1552,7 +1552,7 @@ export declare function getAssessmentAssessedMachine(args: GetAssessmentAssessed
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Migrate/assessmentProjects/{assessmentProjectName}/groups/{groupName}/avsAssessments/{avsAssessmentName}`.
  *
  * @example
- * const x = new GroupAvsAssessment("name", { resourceGroupName: "...", assessmentProjectName: "...", groupName: "..." });
+ * const groupAvsAssessment = new GroupAvsAssessment("groupAvsAssessment", { resourceGroupName: "...", assessmentProjectName: "...", groupName: "..." });
  */
 export declare class GroupAvsAssessment extends $CustomResource {
   /** The resource group's name. */
@@ -1900,7 +1900,7 @@ export declare function getAvsAssessmentAvsAssessedMachine(args: GetAvsAssessmen
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Migrate/assessmentProjects/{assessmentProjectName}/groups/{groupName}/sqlAssessments/{sqlAssessmentName}`.
  *
  * @example
- * const x = new GroupSqlAssessment("name", { resourceGroupName: "...", assessmentProjectName: "...", groupName: "..." });
+ * const groupSqlAssessment = new GroupSqlAssessment("groupSqlAssessment", { resourceGroupName: "...", assessmentProjectName: "...", groupName: "..." });
  */
 export declare class GroupSqlAssessment extends $CustomResource {
   /** The resource group's name. */
@@ -2442,7 +2442,7 @@ export declare function getGroupSqlAssessmentSummary(args: GetGroupSqlAssessment
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Migrate/assessmentProjects/{assessmentProjectName}/groups/{groupName}/webAppAssessments/{webAppAssessmentName}`.
  *
  * @example
- * const x = new GroupWebAppAssessment("name", { resourceGroupName: "...", assessmentProjectName: "...", groupName: "..." });
+ * const groupWebAppAssessment = new GroupWebAppAssessment("groupWebAppAssessment", { resourceGroupName: "...", assessmentProjectName: "...", groupName: "..." });
  */
 export declare class GroupWebAppAssessment extends $CustomResource {
   /** The resource group's name. */
@@ -2775,7 +2775,7 @@ export declare function getWebAppAssessmentWebAppServicePlan(args: GetWebAppAsse
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Migrate/assessmentProjects/{assessmentProjectName}/heterogeneousAssessments/{heterogeneousAssessmentName}`.
  *
  * @example
- * const x = new HeterogeneousAssessment("name", { resourceGroupName: "...", assessmentProjectName: "..." });
+ * const heterogeneousAssessment = new HeterogeneousAssessment("heterogeneousAssessment", { resourceGroupName: "...", assessmentProjectName: "..." });
  */
 export declare class HeterogeneousAssessment extends $CustomResource {
   /** The resource group's name. */
@@ -2898,7 +2898,7 @@ export declare function getHeterogeneousAssessmentSummary(args: GetHeterogeneous
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Migrate/assessmentProjects/{assessmentProjectName}/hypervcollectors/{hypervcollectorName}`.
  *
  * @example
- * const x = new Hypervcollector("name", { resourceGroupName: "...", assessmentProjectName: "..." });
+ * const hypervcollector = new Hypervcollector("hypervcollector", { resourceGroupName: "...", assessmentProjectName: "..." });
  */
 export declare class Hypervcollector extends $CustomResource {
   /** The resource group's name. */
@@ -2982,7 +2982,7 @@ export declare function getHypervcollector(args: GetHypervcollectorArgs): $Outpu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Migrate/assessmentProjects/{assessmentProjectName}/importcollectors/{importcollectorName}`.
  *
  * @example
- * const x = new Importcollector("name", { resourceGroupName: "...", assessmentProjectName: "..." });
+ * const importcollector = new Importcollector("importcollector", { resourceGroupName: "...", assessmentProjectName: "..." });
  */
 export declare class Importcollector extends $CustomResource {
   /** The resource group's name. */
@@ -3061,7 +3061,7 @@ export declare function getImportcollector(args: GetImportcollectorArgs): $Outpu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Migrate/assessmentProjects/{assessmentProjectName}/importSqlCollectors/{importSqlCollectorName}`.
  *
  * @example
- * const x = new ImportSqlCollector("name", { resourceGroupName: "...", assessmentProjectName: "..." });
+ * const importSqlCollector = new ImportSqlCollector("importSqlCollector", { resourceGroupName: "...", assessmentProjectName: "..." });
  */
 export declare class ImportSqlCollector extends $CustomResource {
   /** The resource group's name. */
@@ -3185,7 +3185,7 @@ export declare function getMachine(args: GetMachineArgs): $Output<MachineState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Migrate/assessmentProjects/{assessmentProjectName}/privateEndpointConnections/{privateEndpointConnectionName}`.
  *
  * @example
- * const x = new AssessmentProjectPrivateEndpointConnection("name", { resourceGroupName: "...", assessmentProjectName: "...", privateLinkServiceConnectionState: ... });
+ * const assessmentProjectPrivateEndpointConnection = new AssessmentProjectPrivateEndpointConnection("assessmentProjectPrivateEndpointConnection", { resourceGroupName: "...", assessmentProjectName: "...", privateLinkServiceConnectionState: {} });
  */
 export declare class AssessmentProjectPrivateEndpointConnection extends $CustomResource {
   /** The resource group's name. */
@@ -3324,7 +3324,7 @@ export declare function getProjectSummary(args: GetProjectSummaryArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Migrate/assessmentProjects/{assessmentProjectName}/servercollectors/{servercollectorName}`.
  *
  * @example
- * const x = new Servercollector("name", { resourceGroupName: "...", assessmentProjectName: "..." });
+ * const servercollector = new Servercollector("servercollector", { resourceGroupName: "...", assessmentProjectName: "..." });
  */
 export declare class Servercollector extends $CustomResource {
   /** The resource group's name. */
@@ -3447,7 +3447,7 @@ export declare function getSqlAssessmentOption(args: GetSqlAssessmentOptionArgs)
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Migrate/assessmentProjects/{assessmentProjectName}/sqlAssessments/{sqlAssessmentName}`.
  *
  * @example
- * const x = new SqlAssessment("name", { resourceGroupName: "...", assessmentProjectName: "..." });
+ * const sqlAssessment = new SqlAssessment("sqlAssessment", { resourceGroupName: "...", assessmentProjectName: "..." });
  */
 export declare class SqlAssessment extends $CustomResource {
   /** The resource group's name. */
@@ -3666,7 +3666,7 @@ export declare function getSqlAssessmentSummary(args: GetSqlAssessmentSummaryArg
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Migrate/assessmentProjects/{assessmentProjectName}/sqlcollectors/{sqlcollectorName}`.
  *
  * @example
- * const x = new Sqlcollector("name", { resourceGroupName: "...", assessmentProjectName: "..." });
+ * const sqlcollector = new Sqlcollector("sqlcollector", { resourceGroupName: "...", assessmentProjectName: "..." });
  */
 export declare class Sqlcollector extends $CustomResource {
   /** The resource group's name. */
@@ -3750,7 +3750,7 @@ export declare function getSqlcollector(args: GetSqlcollectorArgs): $Output<Sqlc
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Migrate/assessmentProjects/{assessmentProjectName}/vmwarecollectors/{vmwarecollectorName}`.
  *
  * @example
- * const x = new Vmwarecollector("name", { resourceGroupName: "...", assessmentProjectName: "..." });
+ * const vmwarecollector = new Vmwarecollector("vmwarecollector", { resourceGroupName: "...", assessmentProjectName: "..." });
  */
 export declare class Vmwarecollector extends $CustomResource {
   /** The resource group's name. */
@@ -3866,7 +3866,7 @@ export declare function getWebAppAssessmentOption(args: GetWebAppAssessmentOptio
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Migrate/assessmentProjects/{assessmentProjectName}/webAppAssessments/{webAppAssessmentName}`.
  *
  * @example
- * const x = new WebAppAssessment("name", { resourceGroupName: "...", assessmentProjectName: "..." });
+ * const webAppAssessment = new WebAppAssessment("webAppAssessment", { resourceGroupName: "...", assessmentProjectName: "..." });
  */
 export declare class WebAppAssessment extends $CustomResource {
   /** The resource group's name. */
@@ -4059,7 +4059,7 @@ export declare function getWebAppServicePlan(args: GetWebAppServicePlanArgs): $O
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Migrate/assessmentProjects/{assessmentProjectName}/webAppCollectors/{webAppCollectorName}`.
  *
  * @example
- * const x = new WebAppCollector("name", { resourceGroupName: "...", assessmentProjectName: "..." });
+ * const webAppCollector = new WebAppCollector("webAppCollector", { resourceGroupName: "...", assessmentProjectName: "..." });
  */
 export declare class WebAppCollector extends $CustomResource {
   /** The resource group's name. */
@@ -4141,7 +4141,7 @@ export declare function getWebAppCollector(args: GetWebAppCollectorArgs): $Outpu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Migrate/assessmentProjects/{assessmentProjectName}/webAppCompoundAssessments/{webAppCompoundAssessmentName}`.
  *
  * @example
- * const x = new WebAppCompoundAssessment("name", { resourceGroupName: "...", assessmentProjectName: "...", targetAssessmentArmIds: ... });
+ * const webAppCompoundAssessment = new WebAppCompoundAssessment("webAppCompoundAssessment", { resourceGroupName: "...", assessmentProjectName: "...", targetAssessmentArmIds: {} });
  */
 export declare class WebAppCompoundAssessment extends $CustomResource {
   /** The resource group's name. */
@@ -4255,7 +4255,7 @@ export declare function getWebAppCompoundAssessmentSummary(args: GetWebAppCompou
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Migrate/migrateProjects/{migrateProjectName}`.
  *
  * @example
- * const x = new MigrateProject("name", { resourceGroupName: "..." });
+ * const migrateProject = new MigrateProject("migrateProject", { resourceGroupName: "..." });
  */
 export declare class MigrateProject extends $CustomResource {
   /** The resource group's name. */
@@ -4352,7 +4352,7 @@ export declare function getMigrateProject(args: GetMigrateProjectArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Migrate/migrateProjects/{migrateProjectName}/migrationEntities/{migrationEntityName}`.
  *
  * @example
- * const x = new MigrationEntity("name", { resourceGroupName: "...", migrateProjectName: "...", associatedInventoryResourceId: ..., inventoryDisplayName: ... });
+ * const migrationEntity = new MigrationEntity("migrationEntity", { resourceGroupName: "...", migrateProjectName: "...", associatedInventoryResourceId: "...", inventoryDisplayName: "..." });
  */
 export declare class MigrationEntity extends $CustomResource {
   /** The resource group's name. */
@@ -4496,7 +4496,7 @@ export declare function getMigrationEntity(args: GetMigrationEntityArgs): $Outpu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Migrate/migrateProjects/{migrateProjectName}/migrationEntityGroups/{migrationEntityGroupName}`.
  *
  * @example
- * const x = new MigrationEntityGroup("name", { resourceGroupName: "...", migrateProjectName: "...", applicationId: ..., applicationDisplayName: ... });
+ * const migrationEntityGroup = new MigrationEntityGroup("migrationEntityGroup", { resourceGroupName: "...", migrateProjectName: "...", applicationId: "...", applicationDisplayName: "..." });
  */
 export declare class MigrationEntityGroup extends $CustomResource {
   /** The resource group's name. */
@@ -4596,7 +4596,7 @@ export declare function getMigrationEntityGroup(args: GetMigrationEntityGroupArg
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Migrate/migrateProjects/{migrateProjectName}/privateEndpointConnectionProxies/{privateEndpointConnectionProxyName}`.
  *
  * @example
- * const x = new PrivateEndpointConnectionProxy("name", { resourceGroupName: "...", migrateProjectName: "..." });
+ * const privateEndpointConnectionProxy = new PrivateEndpointConnectionProxy("privateEndpointConnectionProxy", { resourceGroupName: "...", migrateProjectName: "..." });
  */
 export declare class PrivateEndpointConnectionProxy extends $CustomResource {
   /** The resource group's name. */
@@ -4667,7 +4667,7 @@ export declare function getPrivateEndpointConnectionProxy(args: GetPrivateEndpoi
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Migrate/migrateProjects/{migrateProjectName}/privateEndpointConnections/{privateEndpointConnectionName}`.
  *
  * @example
- * const x = new MigrateProjectPrivateEndpointConnection("name", { resourceGroupName: "...", migrateProjectName: "..." });
+ * const migrateProjectPrivateEndpointConnection = new MigrateProjectPrivateEndpointConnection("migrateProjectPrivateEndpointConnection", { resourceGroupName: "...", migrateProjectName: "..." });
  */
 export declare class MigrateProjectPrivateEndpointConnection extends $CustomResource {
   /** The resource group's name. */
@@ -4744,7 +4744,7 @@ export declare function getMigrateProjectPrivateEndpointConnection(args: GetMigr
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Migrate/migrateProjects/{migrateProjectName}/solutions/{solutionName}`.
  *
  * @example
- * const x = new Solution("name", { resourceGroupName: "...", migrateProjectName: "..." });
+ * const solution = new Solution("solution", { resourceGroupName: "...", migrateProjectName: "..." });
  */
 export declare class Solution extends $CustomResource {
   /** The resource group's name. */
@@ -4844,7 +4844,7 @@ export declare function getSolution(args: GetSolutionArgs): $Output<SolutionStat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Migrate/migrateProjects/{migrateProjectName}/tasks/{taskName}`.
  *
  * @example
- * const x = new Task("name", { resourceGroupName: "...", migrateProjectName: "...", scopeId: ..., displayName: ..., status: ..., scope: ... });
+ * const task = new Task("task", { resourceGroupName: "...", migrateProjectName: "...", scopeId: "...", displayName: "...", status: "...", scope: "Wave" });
  */
 export declare class Task extends $CustomResource {
   /** The resource group's name. */
@@ -4952,7 +4952,7 @@ export declare function getTask(args: GetTaskArgs): $Output<TaskState | undefine
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Migrate/migrateProjects/{migrateProjectName}/waves/{waveName}`.
  *
  * @example
- * const x = new Wave("name", { resourceGroupName: "...", migrateProjectName: "...", displayName: ..., arg: ..., plannedStartDate: ... });
+ * const wave = new Wave("wave", { resourceGroupName: "...", migrateProjectName: "...", displayName: "...", arg: {}, plannedStartDate: "..." });
  */
 export declare class Wave extends $CustomResource {
   /** The resource group's name. */
@@ -5055,7 +5055,7 @@ export declare function getWave(args: GetWaveArgs): $Output<WaveState | undefine
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Migrate/modernizeProjects/{modernizeProjectName}`.
  *
  * @example
- * const x = new ModernizeProject("name", { resourceGroupName: "..." });
+ * const modernizeProject = new ModernizeProject("modernizeProject", { resourceGroupName: "..." });
  */
 export declare class ModernizeProject extends $CustomResource {
   /** The resource group's name. */
@@ -5217,7 +5217,7 @@ export declare function getJob(args: GetJobArgs): $Output<JobState | undefined>;
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Migrate/modernizeProjects/{modernizeProjectName}/migrateAgents/{migrateAgentName}`.
  *
  * @example
- * const x = new MigrateAgent("name", { resourceGroupName: "...", modernizeProjectName: "..." });
+ * const migrateAgent = new MigrateAgent("migrateAgent", { resourceGroupName: "...", modernizeProjectName: "..." });
  */
 export declare class MigrateAgent extends $CustomResource {
   /** The resource group's name. */
@@ -5322,7 +5322,7 @@ export declare function getMigrateAgent(args: GetMigrateAgentArgs): $Output<Migr
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Migrate/modernizeProjects/{modernizeProjectName}/workloadDeployments/{workloadDeploymentName}`.
  *
  * @example
- * const x = new WorkloadDeployment("name", { resourceGroupName: "...", modernizeProjectName: "..." });
+ * const workloadDeployment = new WorkloadDeployment("workloadDeployment", { resourceGroupName: "...", modernizeProjectName: "..." });
  */
 export declare class WorkloadDeployment extends $CustomResource {
   /** The resource group's name. */
@@ -5447,7 +5447,7 @@ export declare function getWorkloadDeployment(args: GetWorkloadDeploymentArgs): 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Migrate/modernizeProjects/{modernizeProjectName}/workloadInstances/{workloadInstanceName}`.
  *
  * @example
- * const x = new WorkloadInstance("name", { resourceGroupName: "...", modernizeProjectName: "..." });
+ * const workloadInstance = new WorkloadInstance("workloadInstance", { resourceGroupName: "...", modernizeProjectName: "..." });
  */
 export declare class WorkloadInstance extends $CustomResource {
   /** The resource group's name. */
@@ -5569,7 +5569,7 @@ export declare function getWorkloadInstance(args: GetWorkloadInstanceArgs): $Out
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Migrate/moveCollections/{moveCollectionName}`.
  *
  * @example
- * const x = new MoveCollection("name", { resourceGroupName: "..." });
+ * const moveCollection = new MoveCollection("moveCollection", { resourceGroupName: "..." });
  */
 export declare class MoveCollection extends $CustomResource {
   /** The resource group's name. */
@@ -5675,7 +5675,7 @@ export declare function getMoveCollection(args: GetMoveCollectionArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Migrate/moveCollections/{moveCollectionName}/moveResources/{moveResourceName}`.
  *
  * @example
- * const x = new MoveResource("name", { resourceGroupName: "...", moveCollectionName: "...", sourceId: ... });
+ * const moveResource = new MoveResource("moveResource", { resourceGroupName: "...", moveCollectionName: "...", sourceId: "..." });
  */
 export declare class MoveResource extends $CustomResource {
   /** The resource group's name. */

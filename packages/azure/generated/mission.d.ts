@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `{scope}/providers/Microsoft.Mission/approvals/{approvalName}`.
  *
  * @example
- * const x = new Approval("name", { scope: "...", requestMetadata: ... });
+ * const approval = new Approval("approval", { scope: "...", requestMetadata: {} });
  */
 export declare class Approval extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -119,7 +119,7 @@ export declare function getApproval(args: GetApprovalArgs): $Output<ApprovalStat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Mission/communities/{communityName}`.
  *
  * @example
- * const x = new Community("name", { resourceGroupName: "..." });
+ * const community = new Community("community", { resourceGroupName: "..." });
  */
 export declare class Community extends $CustomResource {
   /** The resource group's name. */
@@ -256,7 +256,7 @@ export declare function getCommunity(args: GetCommunityArgs): $Output<CommunityS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Mission/communities/{communityName}/communityEndpoints/{communityEndpointName}`.
  *
  * @example
- * const x = new CommunityEndpoint("name", { resourceGroupName: "...", communityName: "...", ruleCollection: ... });
+ * const communityEndpoint = new CommunityEndpoint("communityEndpoint", { resourceGroupName: "...", communityName: "...", ruleCollection: [] });
  */
 export declare class CommunityEndpoint extends $CustomResource {
   /** The resource group's name. */
@@ -345,7 +345,7 @@ export declare function getCommunityEndpoint(args: GetCommunityEndpointArgs): $O
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Mission/communities/{communityName}/dedicatedHubs/{dedicatedHubName}`.
  *
  * @example
- * const x = new DedicatedHub("name", { resourceGroupName: "...", communityName: "..." });
+ * const dedicatedHub = new DedicatedHub("dedicatedHub", { resourceGroupName: "...", communityName: "..." });
  */
 export declare class DedicatedHub extends $CustomResource {
   /** The resource group's name. */
@@ -435,7 +435,7 @@ export declare function getDedicatedHub(args: GetDedicatedHubArgs): $Output<Dedi
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Mission/communities/{communityName}/transitHubs/{transitHubName}`.
  *
  * @example
- * const x = new TransitHub("name", { resourceGroupName: "...", communityName: "..." });
+ * const transitHub = new TransitHub("transitHub", { resourceGroupName: "...", communityName: "..." });
  */
 export declare class TransitHub extends $CustomResource {
   /** The resource group's name. */
@@ -529,7 +529,7 @@ export declare function getTransitHub(args: GetTransitHubArgs): $Output<TransitH
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Mission/enclaveConnections/{enclaveConnectionName}`.
  *
  * @example
- * const x = new EnclaveConnection("name", { resourceGroupName: "...", communityResourceId: ..., sourceResourceId: ..., destinationEndpointId: ... });
+ * const enclaveConnection = new EnclaveConnection("enclaveConnection", { resourceGroupName: "...", communityResourceId: "...", sourceResourceId: "...", destinationEndpointId: "..." });
  */
 export declare class EnclaveConnection extends $CustomResource {
   /** The resource group's name. */
@@ -628,7 +628,7 @@ export declare function getEnclaveConnection(args: GetEnclaveConnectionArgs): $O
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Mission/virtualEnclaves/{virtualEnclaveName}`.
  *
  * @example
- * const x = new VirtualEnclave("name", { resourceGroupName: "...", enclaveVirtualNetwork: ..., communityResourceId: ... });
+ * const virtualEnclave = new VirtualEnclave("virtualEnclave", { resourceGroupName: "...", enclaveVirtualNetwork: {}, communityResourceId: "..." });
  */
 export declare class VirtualEnclave extends $CustomResource {
   /** The resource group's name. */
@@ -780,7 +780,7 @@ export declare function getVirtualEnclave(args: GetVirtualEnclaveArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Mission/virtualEnclaves/{virtualEnclaveName}/enclaveEndpoints/{enclaveEndpointName}`.
  *
  * @example
- * const x = new EnclaveEndpoint("name", { resourceGroupName: "...", virtualEnclaveName: "...", ruleCollection: ... });
+ * const enclaveEndpoint = new EnclaveEndpoint("enclaveEndpoint", { resourceGroupName: "...", virtualEnclaveName: "...", ruleCollection: [] });
  */
 export declare class EnclaveEndpoint extends $CustomResource {
   /** The resource group's name. */
@@ -869,7 +869,7 @@ export declare function getEnclaveEndpoint(args: GetEnclaveEndpointArgs): $Outpu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Mission/virtualEnclaves/{virtualEnclaveName}/workloads/{workloadName}`.
  *
  * @example
- * const x = new Workload("name", { resourceGroupName: "...", virtualEnclaveName: "..." });
+ * const workload = new Workload("workload", { resourceGroupName: "...", virtualEnclaveName: "..." });
  */
 export declare class Workload extends $CustomResource {
   /** The resource group's name. */

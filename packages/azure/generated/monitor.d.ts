@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Monitor/accounts/{accountName}`.
  *
  * @example
- * const x = new Account("name", { resourceGroupName: "..." });
+ * const account = new Account("account", { resourceGroupName: "..." });
  */
 export declare class Account extends $CustomResource {
   /** The resource group's name. */
@@ -106,7 +106,7 @@ export declare function getAccount(args: GetAccountArgs): $Output<AccountState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Monitor/accounts/{accountName}/issues/{issueName}`.
  *
  * @example
- * const x = new Issue("name", { resourceGroupName: "...", accountName: "...", title: ..., status: ..., severity: ..., impactTime: ... });
+ * const issue = new Issue("issue", { resourceGroupName: "...", accountName: "...", title: "...", status: "New", severity: "...", impactTime: "..." });
  */
 export declare class Issue extends $CustomResource {
   /** The resource group's name. */
@@ -208,7 +208,7 @@ export declare function getIssue(args: GetIssueArgs): $Output<IssueState | undef
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Monitor/accounts/{accountName}/metricsContainers/{metricsContainerName}`.
  *
  * @example
- * const x = new MetricsContainer("name", { resourceGroupName: "...", accountName: "..." });
+ * const metricsContainer = new MetricsContainer("metricsContainer", { resourceGroupName: "...", accountName: "..." });
  */
 export declare class MetricsContainer extends $CustomResource {
   /** The resource group's name. */
@@ -279,7 +279,7 @@ export declare function getMetricsContainer(args: GetMetricsContainerArgs): $Out
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Monitor/observabilityAgents/{observabilityAgentName}`.
  *
  * @example
- * const x = new ObservabilityAgent("name", { resourceGroupName: "...", monitoringAccountId: ... });
+ * const observabilityAgent = new ObservabilityAgent("observabilityAgent", { resourceGroupName: "...", monitoringAccountId: "..." });
  */
 export declare class ObservabilityAgent extends $CustomResource {
   /** The resource group's name. */
@@ -369,7 +369,7 @@ export declare function getObservabilityAgent(args: GetObservabilityAgentArgs): 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Monitor/pipelineGroups/{pipelineGroupName}`.
  *
  * @example
- * const x = new PipelineGroup("name", { resourceGroupName: "...", receivers: ..., processors: ..., exporters: ..., service: ... });
+ * const pipelineGroup = new PipelineGroup("pipelineGroup", { resourceGroupName: "...", receivers: [], processors: [], exporters: [], service: {} });
  */
 export declare class PipelineGroup extends $CustomResource {
   /** The resource group's name. */
@@ -479,7 +479,7 @@ export declare function getPipelineGroup(args: GetPipelineGroupArgs): $Output<Pi
  * Id: `{scope}/providers/Microsoft.Monitor/slis/{sliName}`.
  *
  * @example
- * const x = new Sli("name", { scope: "...", description: ..., category: ..., evaluationType: ..., destinationAmwAccounts: ..., baselineProperties: ..., enableAlert: ..., sliProperties: ... });
+ * const sli = new Sli("sli", { scope: "...", description: "...", category: "Availability", evaluationType: "WindowBased", destinationAmwAccounts: [], baselineProperties: {}, enableAlert: true, sliProperties: {} });
  */
 export declare class Sli extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MySQLDiscovery/MySQLSites/{mySQLSiteName}`.
  *
  * @example
- * const x = new MySQLSite("name", { resourceGroupName: "...", extendedLocation: ..., masterSiteId: ..., migrateProjectId: ... });
+ * const mySQLSite = new MySQLSite("mySQLSite", { resourceGroupName: "...", extendedLocation: {}, masterSiteId: "...", migrateProjectId: "..." });
  */
 export declare class MySQLSite extends $CustomResource {
   /** The resource group's name. */
@@ -125,7 +125,7 @@ export declare function getErrorSummary(args: GetErrorSummaryArgs): $Output<Erro
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MySQLDiscovery/MySQLSites/{mySQLSiteName}/MySQLServers/{mySQLServerName}`.
  *
  * @example
- * const x = new MySQLServer("name", { resourceGroupName: "...", mySQLSiteName: "...", hostName: ..., portNumber: ... });
+ * const mySQLServer = new MySQLServer("mySQLServer", { resourceGroupName: "...", mySQLSiteName: "...", hostName: "...", portNumber: "..." });
  */
 export declare class MySQLServer extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Napster.CompanionAPI/organizations/{organizationName}`.
  *
  * @example
- * const x = new Organization("name", { resourceGroupName: "...", marketplace: ..., user: ..., partnerProperties: ... });
+ * const organization = new Organization("organization", { resourceGroupName: "...", marketplace: {}, user: {}, partnerProperties: {} });
  */
 export declare class Organization extends $CustomResource {
   /** The resource group's name. */

@@ -60,7 +60,7 @@ export declare function getRegionInfo(args: GetRegionInfoArgs): $Output<RegionIn
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.NetApp/netAppAccounts/{netAppAccountName}`.
  *
  * @example
- * const x = new NetAppAccount("name", { resourceGroupName: "..." });
+ * const netAppAccount = new NetAppAccount("netAppAccount", { resourceGroupName: "..." });
  */
 export declare class NetAppAccount extends $CustomResource {
   /** The resource group's name. */
@@ -159,7 +159,7 @@ export declare function getNetAppAccount(args: GetNetAppAccountArgs): $Output<Ne
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.NetApp/netAppAccounts/{netAppAccountName}/backupPolicies/{backupPolicyName}`.
  *
  * @example
- * const x = new BackupPolicy("name", { resourceGroupName: "...", netAppAccountName: "..." });
+ * const backupPolicy = new BackupPolicy("backupPolicy", { resourceGroupName: "...", netAppAccountName: "..." });
  */
 export declare class BackupPolicy extends $CustomResource {
   /** The resource group's name. */
@@ -267,7 +267,7 @@ export declare function getBackupPolicy(args: GetBackupPolicyArgs): $Output<Back
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.NetApp/netAppAccounts/{netAppAccountName}/backupVaults/{backupVaultName}`.
  *
  * @example
- * const x = new BackupVault("name", { resourceGroupName: "...", netAppAccountName: "..." });
+ * const backupVault = new BackupVault("backupVault", { resourceGroupName: "...", netAppAccountName: "..." });
  */
 export declare class BackupVault extends $CustomResource {
   /** The resource group's name. */
@@ -343,7 +343,7 @@ export declare function getBackupVault(args: GetBackupVaultArgs): $Output<Backup
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.NetApp/netAppAccounts/{netAppAccountName}/backupVaults/{backupVaultName}/backups/{backupName}`.
  *
  * @example
- * const x = new Backup("name", { resourceGroupName: "...", netAppAccountName: "...", backupVaultName: "...", volumeResourceId: ... });
+ * const backup = new Backup("backup", { resourceGroupName: "...", netAppAccountName: "...", backupVaultName: "...", volumeResourceId: "..." });
  */
 export declare class Backup extends $CustomResource {
   /** The resource group's name. */
@@ -462,7 +462,7 @@ export declare function getBackup(args: GetBackupArgs): $Output<BackupState | un
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.NetApp/netAppAccounts/{netAppAccountName}/capacityPools/{capacityPoolName}`.
  *
  * @example
- * const x = new CapacityPool("name", { resourceGroupName: "...", netAppAccountName: "...", size: ..., serviceLevel: ... });
+ * const capacityPool = new CapacityPool("capacityPool", { resourceGroupName: "...", netAppAccountName: "...", size: 1, serviceLevel: "Standard" });
  */
 export declare class CapacityPool extends $CustomResource {
   /** The resource group's name. */
@@ -580,7 +580,7 @@ export declare function getCapacityPool(args: GetCapacityPoolArgs): $Output<Capa
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.NetApp/netAppAccounts/{netAppAccountName}/capacityPools/{capacityPoolName}/caches/{cacheName}`.
  *
  * @example
- * const x = new Cache("name", { resourceGroupName: "...", netAppAccountName: "...", capacityPoolName: "...", filePath: ..., size: ..., cacheSubnetResourceId: ..., peeringSubnetResourceId: ..., encryptionKeySource: ..., originClusterInformation: ... });
+ * const cache = new Cache("cache", { resourceGroupName: "...", netAppAccountName: "...", capacityPoolName: "...", filePath: "...", size: 53687091200, cacheSubnetResourceId: "...", peeringSubnetResourceId: "...", encryptionKeySource: "Microsoft.NetApp", originClusterInformation: {} });
  */
 export declare class Cache extends $CustomResource {
   /** The resource group's name. */
@@ -776,7 +776,7 @@ export declare function getCache(args: GetCacheArgs): $Output<CacheState | undef
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.NetApp/netAppAccounts/{netAppAccountName}/capacityPools/{capacityPoolName}/volumes/{volumeName}`.
  *
  * @example
- * const x = new Volume("name", { resourceGroupName: "...", netAppAccountName: "...", capacityPoolName: "...", creationToken: ..., usageThreshold: ..., subnetId: ... });
+ * const volume = new Volume("volume", { resourceGroupName: "...", netAppAccountName: "...", capacityPoolName: "...", creationToken: "...", usageThreshold: 53687091200, subnetId: "..." });
  */
 export declare class Volume extends $CustomResource {
   /** The resource group's name. */
@@ -1142,7 +1142,7 @@ export declare function getVolume(args: GetVolumeArgs): $Output<VolumeState | un
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.NetApp/netAppAccounts/{netAppAccountName}/capacityPools/{capacityPoolName}/volumes/{volumeName}/buckets/{bucketName}`.
  *
  * @example
- * const x = new Bucket("name", { resourceGroupName: "...", netAppAccountName: "...", capacityPoolName: "...", volumeName: "..." });
+ * const bucket = new Bucket("bucket", { resourceGroupName: "...", netAppAccountName: "...", capacityPoolName: "...", volumeName: "..." });
  */
 export declare class Bucket extends $CustomResource {
   /** The resource group's name. */
@@ -1308,7 +1308,7 @@ export declare function getRansomwareReport(args: GetRansomwareReportArgs): $Out
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.NetApp/netAppAccounts/{netAppAccountName}/capacityPools/{capacityPoolName}/volumes/{volumeName}/snapshots/{snapshotName}`.
  *
  * @example
- * const x = new Snapshot("name", { resourceGroupName: "...", netAppAccountName: "...", capacityPoolName: "...", volumeName: "..." });
+ * const snapshot = new Snapshot("snapshot", { resourceGroupName: "...", netAppAccountName: "...", capacityPoolName: "...", volumeName: "..." });
  */
 export declare class Snapshot extends $CustomResource {
   /** The resource group's name. */
@@ -1397,7 +1397,7 @@ export declare function getSnapshot(args: GetSnapshotArgs): $Output<SnapshotStat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.NetApp/netAppAccounts/{netAppAccountName}/capacityPools/{capacityPoolName}/volumes/{volumeName}/subvolumes/{subvolumeName}`.
  *
  * @example
- * const x = new Subvolume("name", { resourceGroupName: "...", netAppAccountName: "...", capacityPoolName: "...", volumeName: "..." });
+ * const subvolume = new Subvolume("subvolume", { resourceGroupName: "...", netAppAccountName: "...", capacityPoolName: "...", volumeName: "..." });
  */
 export declare class Subvolume extends $CustomResource {
   /** The resource group's name. */
@@ -1490,7 +1490,7 @@ export declare function getSubvolume(args: GetSubvolumeArgs): $Output<SubvolumeS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.NetApp/netAppAccounts/{netAppAccountName}/capacityPools/{capacityPoolName}/volumes/{volumeName}/volumeQuotaRules/{volumeQuotaRuleName}`.
  *
  * @example
- * const x = new VolumeQuotaRule("name", { resourceGroupName: "...", netAppAccountName: "...", capacityPoolName: "...", volumeName: "..." });
+ * const volumeQuotaRule = new VolumeQuotaRule("volumeQuotaRule", { resourceGroupName: "...", netAppAccountName: "...", capacityPoolName: "...", volumeName: "..." });
  */
 export declare class VolumeQuotaRule extends $CustomResource {
   /** The resource group's name. */
@@ -1621,7 +1621,7 @@ export declare function getNetAppAccountQuotaLimit(args: GetNetAppAccountQuotaLi
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.NetApp/netAppAccounts/{netAppAccountName}/snapshotPolicies/{snapshotPolicyName}`.
  *
  * @example
- * const x = new SnapshotPolicy("name", { resourceGroupName: "...", netAppAccountName: "..." });
+ * const snapshotPolicy = new SnapshotPolicy("snapshotPolicy", { resourceGroupName: "...", netAppAccountName: "..." });
  */
 export declare class SnapshotPolicy extends $CustomResource {
   /** The resource group's name. */
@@ -1725,7 +1725,7 @@ export declare function getSnapshotPolicy(args: GetSnapshotPolicyArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.NetApp/netAppAccounts/{netAppAccountName}/volumeGroups/{volumeGroupName}`.
  *
  * @example
- * const x = new VolumeGroup("name", { resourceGroupName: "...", netAppAccountName: "..." });
+ * const volumeGroup = new VolumeGroup("volumeGroup", { resourceGroupName: "...", netAppAccountName: "..." });
  */
 export declare class VolumeGroup extends $CustomResource {
   /** The resource group's name. */

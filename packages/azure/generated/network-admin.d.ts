@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/providers/Microsoft.Network.Admin/locations/{location}/quotas/{quotaName}`.
  *
  * @example
- * const x = new Quota("name", { location: "..." });
+ * const quota = new Quota("quota", { location: "..." });
  */
 export declare class Quota extends $CustomResource {
   /** The parent's name (location). */

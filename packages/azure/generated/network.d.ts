@@ -35,7 +35,7 @@ export declare function getApplicationGatewayAvailableSslOption(args: GetApplica
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/applicationGateways/{applicationGatewayName}`.
  *
  * @example
- * const x = new ApplicationGateway("name", { resourceGroupName: "..." });
+ * const applicationGateway = new ApplicationGateway("applicationGateway", { resourceGroupName: "..." });
  */
 export declare class ApplicationGateway extends $CustomResource {
   /** The resource group's name. */
@@ -287,7 +287,7 @@ export declare function getApplicationGateway(args: GetApplicationGatewayArgs): 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/applicationGateways/{applicationGatewayName}/privateEndpointConnections/{privateEndpointConnectionName}`.
  *
  * @example
- * const x = new ApplicationGatewayPrivateEndpointConnection("name", { resourceGroupName: "...", applicationGatewayName: "..." });
+ * const applicationGatewayPrivateEndpointConnection = new ApplicationGatewayPrivateEndpointConnection("applicationGatewayPrivateEndpointConnection", { resourceGroupName: "...", applicationGatewayName: "..." });
  */
 export declare class ApplicationGatewayPrivateEndpointConnection extends $CustomResource {
   /** The resource group's name. */
@@ -364,7 +364,7 @@ export declare function getApplicationGatewayPrivateEndpointConnection(args: Get
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/ApplicationGatewayWebApplicationFirewallPolicies/{applicationGatewayWebApplicationFirewallPolicyName}`.
  *
  * @example
- * const x = new ApplicationGatewayWebApplicationFirewallPolicy("name", { resourceGroupName: "...", managedRules: ... });
+ * const applicationGatewayWebApplicationFirewallPolicy = new ApplicationGatewayWebApplicationFirewallPolicy("applicationGatewayWebApplicationFirewallPolicy", { resourceGroupName: "...", managedRules: {} });
  */
 export declare class ApplicationGatewayWebApplicationFirewallPolicy extends $CustomResource {
   /** The resource group's name. */
@@ -464,7 +464,7 @@ export declare function getApplicationGatewayWebApplicationFirewallPolicy(args: 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/applicationSecurityGroups/{applicationSecurityGroupName}`.
  *
  * @example
- * const x = new ApplicationSecurityGroup("name", { resourceGroupName: "..." });
+ * const applicationSecurityGroup = new ApplicationSecurityGroup("applicationSecurityGroup", { resourceGroupName: "..." });
  */
 export declare class ApplicationSecurityGroup extends $CustomResource {
   /** The resource group's name. */
@@ -537,7 +537,7 @@ export declare function getApplicationSecurityGroup(args: GetApplicationSecurity
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/applicationSecurityGroups/{applicationSecurityGroupName}/addressPrefixSets/{addressPrefixSetName}`.
  *
  * @example
- * const x = new AddressPrefixSet("name", { resourceGroupName: "...", applicationSecurityGroupName: "...", addressPrefixes: ... });
+ * const addressPrefixSet = new AddressPrefixSet("addressPrefixSet", { resourceGroupName: "...", applicationSecurityGroupName: "...", addressPrefixes: [] });
  */
 export declare class AddressPrefixSet extends $CustomResource {
   /** The resource group's name. */
@@ -608,7 +608,7 @@ export declare function getAddressPrefixSet(args: GetAddressPrefixSetArgs): $Out
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/azureFirewalls/{azureFirewallName}`.
  *
  * @example
- * const x = new AzureFirewall("name", { resourceGroupName: "..." });
+ * const azureFirewall = new AzureFirewall("azureFirewall", { resourceGroupName: "..." });
  */
 export declare class AzureFirewall extends $CustomResource {
   /** The resource group's name. */
@@ -776,7 +776,7 @@ export declare function getAzureWebCategory(args: GetAzureWebCategoryArgs): $Out
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/bastionHosts/{bastionHostName}`.
  *
  * @example
- * const x = new BastionHost("name", { resourceGroupName: "..." });
+ * const bastionHost = new BastionHost("bastionHost", { resourceGroupName: "..." });
  */
 export declare class BastionHost extends $CustomResource {
   /** The resource group's name. */
@@ -919,7 +919,7 @@ export declare function getBastionHost(args: GetBastionHostArgs): $Output<Bastio
  * Id: `{scope}/providers/Microsoft.Network/cloudServiceSlots/{cloudServiceSlotName}`.
  *
  * @example
- * const x = new CloudServiceSlot("name", { scope: "..." });
+ * const cloudServiceSlot = new CloudServiceSlot("cloudServiceSlot", { scope: "..." });
  */
 export declare class CloudServiceSlot extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -978,7 +978,7 @@ export declare function getCloudServiceSlot(args: GetCloudServiceSlotArgs): $Out
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/connections/{connectionName}`.
  *
  * @example
- * const x = new Connection("name", { resourceGroupName: "...", virtualNetworkGateway1: ..., connectionType: ... });
+ * const connection = new Connection("connection", { resourceGroupName: "...", virtualNetworkGateway1: {}, connectionType: "IPsec" });
  */
 export declare class Connection extends $CustomResource {
   /** The resource group's name. */
@@ -1188,7 +1188,7 @@ export declare function getConnection(args: GetConnectionArgs): $Output<Connecti
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/customIpPrefixes/{customIpPrefixName}`.
  *
  * @example
- * const x = new CustomIpPrefix("name", { resourceGroupName: "..." });
+ * const customIpPrefix = new CustomIpPrefix("customIpPrefix", { resourceGroupName: "..." });
  */
 export declare class CustomIpPrefix extends $CustomResource {
   /** The resource group's name. */
@@ -1330,7 +1330,7 @@ export declare function getCustomIpPrefix(args: GetCustomIpPrefixArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/ddosCustomPolicies/{ddosCustomPolicyName}`.
  *
  * @example
- * const x = new DdosCustomPolicy("name", { resourceGroupName: "..." });
+ * const ddosCustomPolicy = new DdosCustomPolicy("ddosCustomPolicy", { resourceGroupName: "..." });
  */
 export declare class DdosCustomPolicy extends $CustomResource {
   /** The resource group's name. */
@@ -1416,7 +1416,7 @@ export declare function getDdosCustomPolicy(args: GetDdosCustomPolicyArgs): $Out
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/ddosProtectionPlans/{ddosProtectionPlanName}`.
  *
  * @example
- * const x = new DdosProtectionPlan("name", { resourceGroupName: "..." });
+ * const ddosProtectionPlan = new DdosProtectionPlan("ddosProtectionPlan", { resourceGroupName: "..." });
  */
 export declare class DdosProtectionPlan extends $CustomResource {
   /** The resource group's name. */
@@ -1495,7 +1495,7 @@ export declare function getDdosProtectionPlan(args: GetDdosProtectionPlanArgs): 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/dnsForwardingRulesets/{dnsForwardingRulesetName}`.
  *
  * @example
- * const x = new DnsForwardingRuleset("name", { resourceGroupName: "...", dnsResolverOutboundEndpoints: ... });
+ * const dnsForwardingRuleset = new DnsForwardingRuleset("dnsForwardingRuleset", { resourceGroupName: "...", dnsResolverOutboundEndpoints: [] });
  */
 export declare class DnsForwardingRuleset extends $CustomResource {
   /** The resource group's name. */
@@ -1576,7 +1576,7 @@ export declare function getDnsForwardingRuleset(args: GetDnsForwardingRulesetArg
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/dnsForwardingRulesets/{dnsForwardingRulesetName}/forwardingRules/{forwardingRuleName}`.
  *
  * @example
- * const x = new ForwardingRule("name", { resourceGroupName: "...", dnsForwardingRulesetName: "...", domainName: ..., targetDnsServers: ... });
+ * const forwardingRule = new ForwardingRule("forwardingRule", { resourceGroupName: "...", dnsForwardingRulesetName: "...", domainName: "...", targetDnsServers: [] });
  */
 export declare class ForwardingRule extends $CustomResource {
   /** The resource group's name. */
@@ -1665,7 +1665,7 @@ export declare function getForwardingRule(args: GetForwardingRuleArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/dnsForwardingRulesets/{dnsForwardingRulesetName}/virtualNetworkLinks/{virtualNetworkLinkName}`.
  *
  * @example
- * const x = new DnsForwardingRulesetVirtualNetworkLink("name", { resourceGroupName: "...", dnsForwardingRulesetName: "...", virtualNetwork: ... });
+ * const dnsForwardingRulesetVirtualNetworkLink = new DnsForwardingRulesetVirtualNetworkLink("dnsForwardingRulesetVirtualNetworkLink", { resourceGroupName: "...", dnsForwardingRulesetName: "...", virtualNetwork: {} });
  */
 export declare class DnsForwardingRulesetVirtualNetworkLink extends $CustomResource {
   /** The resource group's name. */
@@ -1744,7 +1744,7 @@ export declare function getDnsForwardingRulesetVirtualNetworkLink(args: GetDnsFo
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/dnsResolverDomainLists/{dnsResolverDomainListName}`.
  *
  * @example
- * const x = new DnsResolverDomainList("name", { resourceGroupName: "..." });
+ * const dnsResolverDomainList = new DnsResolverDomainList("dnsResolverDomainList", { resourceGroupName: "..." });
  */
 export declare class DnsResolverDomainList extends $CustomResource {
   /** The resource group's name. */
@@ -1828,7 +1828,7 @@ export declare function getDnsResolverDomainList(args: GetDnsResolverDomainListA
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/dnsResolverPolicies/{dnsResolverPolicyName}`.
  *
  * @example
- * const x = new DnsResolverPolicy("name", { resourceGroupName: "..." });
+ * const dnsResolverPolicy = new DnsResolverPolicy("dnsResolverPolicy", { resourceGroupName: "..." });
  */
 export declare class DnsResolverPolicy extends $CustomResource {
   /** The resource group's name. */
@@ -1904,7 +1904,7 @@ export declare function getDnsResolverPolicy(args: GetDnsResolverPolicyArgs): $O
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/dnsResolverPolicies/{dnsResolverPolicyName}/dnsSecurityRules/{dnsSecurityRuleName}`.
  *
  * @example
- * const x = new DnsSecurityRule("name", { resourceGroupName: "...", dnsResolverPolicyName: "...", priority: ..., action: ..., dnsResolverDomainLists: ... });
+ * const dnsSecurityRule = new DnsSecurityRule("dnsSecurityRule", { resourceGroupName: "...", dnsResolverPolicyName: "...", priority: 1, action: {}, dnsResolverDomainLists: [] });
  */
 export declare class DnsSecurityRule extends $CustomResource {
   /** The resource group's name. */
@@ -2003,7 +2003,7 @@ export declare function getDnsSecurityRule(args: GetDnsSecurityRuleArgs): $Outpu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/dnsResolverPolicies/{dnsResolverPolicyName}/virtualNetworkLinks/{virtualNetworkLinkName}`.
  *
  * @example
- * const x = new DnsResolverPolicyVirtualNetworkLink("name", { resourceGroupName: "...", dnsResolverPolicyName: "...", virtualNetwork: ... });
+ * const dnsResolverPolicyVirtualNetworkLink = new DnsResolverPolicyVirtualNetworkLink("dnsResolverPolicyVirtualNetworkLink", { resourceGroupName: "...", dnsResolverPolicyName: "...", virtualNetwork: {} });
  */
 export declare class DnsResolverPolicyVirtualNetworkLink extends $CustomResource {
   /** The resource group's name. */
@@ -2087,7 +2087,7 @@ export declare function getDnsResolverPolicyVirtualNetworkLink(args: GetDnsResol
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/dnsResolvers/{dnsResolverName}`.
  *
  * @example
- * const x = new DnsResolver("name", { resourceGroupName: "...", virtualNetwork: ... });
+ * const dnsResolver = new DnsResolver("dnsResolver", { resourceGroupName: "...", virtualNetwork: {} });
  */
 export declare class DnsResolver extends $CustomResource {
   /** The resource group's name. */
@@ -2171,7 +2171,7 @@ export declare function getDnsResolver(args: GetDnsResolverArgs): $Output<DnsRes
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/dnsResolvers/{dnsResolverName}/inboundEndpoints/{inboundEndpointName}`.
  *
  * @example
- * const x = new InboundEndpoint("name", { resourceGroupName: "...", dnsResolverName: "...", ipConfigurations: ... });
+ * const inboundEndpoint = new InboundEndpoint("inboundEndpoint", { resourceGroupName: "...", dnsResolverName: "...", ipConfigurations: [] });
  */
 export declare class InboundEndpoint extends $CustomResource {
   /** The resource group's name. */
@@ -2258,7 +2258,7 @@ export declare function getInboundEndpoint(args: GetInboundEndpointArgs): $Outpu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/dnsResolvers/{dnsResolverName}/outboundEndpoints/{outboundEndpointName}`.
  *
  * @example
- * const x = new OutboundEndpoint("name", { resourceGroupName: "...", dnsResolverName: "...", subnet: ... });
+ * const outboundEndpoint = new OutboundEndpoint("outboundEndpoint", { resourceGroupName: "...", dnsResolverName: "...", subnet: {} });
  */
 export declare class OutboundEndpoint extends $CustomResource {
   /** The resource group's name. */
@@ -2345,7 +2345,7 @@ export declare function getOutboundEndpoint(args: GetOutboundEndpointArgs): $Out
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/dnsZones/{dnsZoneName}`.
  *
  * @example
- * const x = new DnsZone("name", { resourceGroupName: "..." });
+ * const dnsZone = new DnsZone("dnsZone", { resourceGroupName: "..." });
  */
 export declare class DnsZone extends $CustomResource {
   /** The resource group's name. */
@@ -2441,7 +2441,7 @@ export declare function getDnsZone(args: GetDnsZoneArgs): $Output<DnsZoneState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/dnsZones/{dnsZoneName}/A/{aName}`.
  *
  * @example
- * const x = new DnsZoneA("name", { resourceGroupName: "...", dnsZoneName: "..." });
+ * const dnsZoneA = new DnsZoneA("dnsZoneA", { resourceGroupName: "...", dnsZoneName: "..." });
  */
 export declare class DnsZoneA extends $CustomResource {
   /** The resource group's name. */
@@ -2577,7 +2577,7 @@ export declare function getDnsZoneA(args: GetDnsZoneAArgs): $Output<DnsZoneAStat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/dnsZones/{dnsZoneName}/AAAA/{aaaaName}`.
  *
  * @example
- * const x = new DnsZoneAaaa("name", { resourceGroupName: "...", dnsZoneName: "..." });
+ * const dnsZoneAaaa = new DnsZoneAaaa("dnsZoneAaaa", { resourceGroupName: "...", dnsZoneName: "..." });
  */
 export declare class DnsZoneAaaa extends $CustomResource {
   /** The resource group's name. */
@@ -2713,7 +2713,7 @@ export declare function getDnsZoneAaaa(args: GetDnsZoneAaaaArgs): $Output<DnsZon
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/dnsZones/{dnsZoneName}/CAA/{caaName}`.
  *
  * @example
- * const x = new Caa("name", { resourceGroupName: "...", dnsZoneName: "..." });
+ * const caa = new Caa("caa", { resourceGroupName: "...", dnsZoneName: "..." });
  */
 export declare class Caa extends $CustomResource {
   /** The resource group's name. */
@@ -2849,7 +2849,7 @@ export declare function getCaa(args: GetCaaArgs): $Output<CaaState | undefined>;
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/dnsZones/{dnsZoneName}/CNAME/{cnameName}`.
  *
  * @example
- * const x = new DnsZoneCname("name", { resourceGroupName: "...", dnsZoneName: "..." });
+ * const dnsZoneCname = new DnsZoneCname("dnsZoneCname", { resourceGroupName: "...", dnsZoneName: "..." });
  */
 export declare class DnsZoneCname extends $CustomResource {
   /** The resource group's name. */
@@ -2985,7 +2985,7 @@ export declare function getDnsZoneCname(args: GetDnsZoneCnameArgs): $Output<DnsZ
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/dnsZones/{dnsZoneName}/MX/{mxName}`.
  *
  * @example
- * const x = new DnsZoneMx("name", { resourceGroupName: "...", dnsZoneName: "..." });
+ * const dnsZoneMx = new DnsZoneMx("dnsZoneMx", { resourceGroupName: "...", dnsZoneName: "..." });
  */
 export declare class DnsZoneMx extends $CustomResource {
   /** The resource group's name. */
@@ -3121,7 +3121,7 @@ export declare function getDnsZoneMx(args: GetDnsZoneMxArgs): $Output<DnsZoneMxS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/dnsZones/{dnsZoneName}/NS/{nsName}`.
  *
  * @example
- * const x = new Ns("name", { resourceGroupName: "...", dnsZoneName: "..." });
+ * const ns = new Ns("ns", { resourceGroupName: "...", dnsZoneName: "..." });
  */
 export declare class Ns extends $CustomResource {
   /** The resource group's name. */
@@ -3257,7 +3257,7 @@ export declare function getNs(args: GetNsArgs): $Output<NsState | undefined>;
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/dnsZones/{dnsZoneName}/PTR/{ptrName}`.
  *
  * @example
- * const x = new DnsZonePtr("name", { resourceGroupName: "...", dnsZoneName: "..." });
+ * const dnsZonePtr = new DnsZonePtr("dnsZonePtr", { resourceGroupName: "...", dnsZoneName: "..." });
  */
 export declare class DnsZonePtr extends $CustomResource {
   /** The resource group's name. */
@@ -3393,7 +3393,7 @@ export declare function getDnsZonePtr(args: GetDnsZonePtrArgs): $Output<DnsZoneP
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/dnsZones/{dnsZoneName}/SOA/{soaName}`.
  *
  * @example
- * const x = new DnsZoneSoa("name", { resourceGroupName: "...", dnsZoneName: "..." });
+ * const dnsZoneSoa = new DnsZoneSoa("dnsZoneSoa", { resourceGroupName: "...", dnsZoneName: "..." });
  */
 export declare class DnsZoneSoa extends $CustomResource {
   /** The resource group's name. */
@@ -3529,7 +3529,7 @@ export declare function getDnsZoneSoa(args: GetDnsZoneSoaArgs): $Output<DnsZoneS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/dnsZones/{dnsZoneName}/SRV/{srvName}`.
  *
  * @example
- * const x = new DnsZoneSrv("name", { resourceGroupName: "...", dnsZoneName: "..." });
+ * const dnsZoneSrv = new DnsZoneSrv("dnsZoneSrv", { resourceGroupName: "...", dnsZoneName: "..." });
  */
 export declare class DnsZoneSrv extends $CustomResource {
   /** The resource group's name. */
@@ -3665,7 +3665,7 @@ export declare function getDnsZoneSrv(args: GetDnsZoneSrvArgs): $Output<DnsZoneS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/dnsZones/{dnsZoneName}/TXT/{txtName}`.
  *
  * @example
- * const x = new DnsZoneTxt("name", { resourceGroupName: "...", dnsZoneName: "..." });
+ * const dnsZoneTxt = new DnsZoneTxt("dnsZoneTxt", { resourceGroupName: "...", dnsZoneName: "..." });
  */
 export declare class DnsZoneTxt extends $CustomResource {
   /** The resource group's name. */
@@ -3801,7 +3801,7 @@ export declare function getDnsZoneTxt(args: GetDnsZoneTxtArgs): $Output<DnsZoneT
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/dscpConfigurations/{dscpConfigurationName}`.
  *
  * @example
- * const x = new DscpConfiguration("name", { resourceGroupName: "..." });
+ * const dscpConfiguration = new DscpConfiguration("dscpConfiguration", { resourceGroupName: "..." });
  */
 export declare class DscpConfiguration extends $CustomResource {
   /** The resource group's name. */
@@ -3915,7 +3915,7 @@ export declare function getDscpConfiguration(args: GetDscpConfigurationArgs): $O
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/expressRouteCircuits/{expressRouteCircuitName}`.
  *
  * @example
- * const x = new ExpressRouteCircuit("name", { resourceGroupName: "..." });
+ * const expressRouteCircuit = new ExpressRouteCircuit("expressRouteCircuit", { resourceGroupName: "..." });
  */
 export declare class ExpressRouteCircuit extends $CustomResource {
   /** The resource group's name. */
@@ -4079,7 +4079,7 @@ export declare function getExpressRouteCircuit(args: GetExpressRouteCircuitArgs)
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/expressRouteCircuits/{expressRouteCircuitName}/authorizations/{authorizationName}`.
  *
  * @example
- * const x = new ExpressRouteCircuitAuthorization("name", { resourceGroupName: "...", expressRouteCircuitName: "..." });
+ * const expressRouteCircuitAuthorization = new ExpressRouteCircuitAuthorization("expressRouteCircuitAuthorization", { resourceGroupName: "...", expressRouteCircuitName: "..." });
  */
 export declare class ExpressRouteCircuitAuthorization extends $CustomResource {
   /** The resource group's name. */
@@ -4158,7 +4158,7 @@ export declare function getExpressRouteCircuitAuthorization(args: GetExpressRout
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/expressRouteCircuits/{expressRouteCircuitName}/peerings/{peeringName}`.
  *
  * @example
- * const x = new ExpressRouteCircuitPeering("name", { resourceGroupName: "...", expressRouteCircuitName: "..." });
+ * const expressRouteCircuitPeering = new ExpressRouteCircuitPeering("expressRouteCircuitPeering", { resourceGroupName: "...", expressRouteCircuitName: "..." });
  */
 export declare class ExpressRouteCircuitPeering extends $CustomResource {
   /** The resource group's name. */
@@ -4315,7 +4315,7 @@ export declare function getExpressRouteCircuitPeering(args: GetExpressRouteCircu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/expressRouteCircuits/{expressRouteCircuitName}/peerings/{peeringName}/connections/{connectionName}`.
  *
  * @example
- * const x = new PeeringConnection("name", { resourceGroupName: "...", expressRouteCircuitName: "...", peeringName: "..." });
+ * const peeringConnection = new PeeringConnection("peeringConnection", { resourceGroupName: "...", expressRouteCircuitName: "...", peeringName: "..." });
  */
 export declare class PeeringConnection extends $CustomResource {
   /** The resource group's name. */
@@ -4449,7 +4449,7 @@ export declare function getPeerConnection(args: GetPeerConnectionArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/expressRouteCrossConnections/{expressRouteCrossConnectionName}`.
  *
  * @example
- * const x = new ExpressRouteCrossConnection("name", { resourceGroupName: "..." });
+ * const expressRouteCrossConnection = new ExpressRouteCrossConnection("expressRouteCrossConnection", { resourceGroupName: "..." });
  */
 export declare class ExpressRouteCrossConnection extends $CustomResource {
   /** The resource group's name. */
@@ -4554,7 +4554,7 @@ export declare function getExpressRouteCrossConnection(args: GetExpressRouteCros
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/expressRouteCrossConnections/{expressRouteCrossConnectionName}/peerings/{peeringName}`.
  *
  * @example
- * const x = new ExpressRouteCrossConnectionPeering("name", { resourceGroupName: "...", expressRouteCrossConnectionName: "..." });
+ * const expressRouteCrossConnectionPeering = new ExpressRouteCrossConnectionPeering("expressRouteCrossConnectionPeering", { resourceGroupName: "...", expressRouteCrossConnectionName: "..." });
  */
 export declare class ExpressRouteCrossConnectionPeering extends $CustomResource {
   /** The resource group's name. */
@@ -4682,7 +4682,7 @@ export declare function getExpressRouteCrossConnectionPeering(args: GetExpressRo
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/expressRouteGateways/{expressRouteGatewayName}`.
  *
  * @example
- * const x = new ExpressRouteGateway("name", { resourceGroupName: "...", virtualHub: ... });
+ * const expressRouteGateway = new ExpressRouteGateway("expressRouteGateway", { resourceGroupName: "...", virtualHub: {} });
  */
 export declare class ExpressRouteGateway extends $CustomResource {
   /** The resource group's name. */
@@ -4772,7 +4772,7 @@ export declare function getExpressRouteGateway(args: GetExpressRouteGatewayArgs)
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/expressRouteGateways/{expressRouteGatewayName}/expressRouteConnections/{expressRouteConnectionName}`.
  *
  * @example
- * const x = new ExpressRouteConnection("name", { resourceGroupName: "...", expressRouteGatewayName: "...", expressRouteCircuitPeering: ... });
+ * const expressRouteConnection = new ExpressRouteConnection("expressRouteConnection", { resourceGroupName: "...", expressRouteGatewayName: "...", expressRouteCircuitPeering: {} });
  */
 export declare class ExpressRouteConnection extends $CustomResource {
   /** The resource group's name. */
@@ -4870,7 +4870,7 @@ export declare function getExpressRouteConnection(args: GetExpressRouteConnectio
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/expressRouteLags/{expressRouteLagName}`.
  *
  * @example
- * const x = new ExpressRouteLag("name", { resourceGroupName: "..." });
+ * const expressRouteLag = new ExpressRouteLag("expressRouteLag", { resourceGroupName: "..." });
  */
 export declare class ExpressRouteLag extends $CustomResource {
   /** The resource group's name. */
@@ -5000,7 +5000,7 @@ export declare function getExpressRouteLag(args: GetExpressRouteLagArgs): $Outpu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/ExpressRoutePorts/{expressRoutePortName}`.
  *
  * @example
- * const x = new ExpressRoutePort("name", { resourceGroupName: "..." });
+ * const expressRoutePort = new ExpressRoutePort("expressRoutePort", { resourceGroupName: "..." });
  */
 export declare class ExpressRoutePort extends $CustomResource {
   /** The resource group's name. */
@@ -5118,7 +5118,7 @@ export declare function getExpressRoutePort(args: GetExpressRoutePortArgs): $Out
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/expressRoutePorts/{expressRoutePortName}/authorizations/{authorizationName}`.
  *
  * @example
- * const x = new ExpressRoutePortAuthorization("name", { resourceGroupName: "...", expressRoutePortName: "..." });
+ * const expressRoutePortAuthorization = new ExpressRoutePortAuthorization("expressRoutePortAuthorization", { resourceGroupName: "...", expressRoutePortName: "..." });
  */
 export declare class ExpressRoutePortAuthorization extends $CustomResource {
   /** The resource group's name. */
@@ -5250,7 +5250,7 @@ export declare function getExpressRouteProviderPort(args: GetExpressRouteProvide
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/firewallPolicies/{firewallPolicyName}`.
  *
  * @example
- * const x = new FirewallPolicy("name", { resourceGroupName: "..." });
+ * const firewallPolicy = new FirewallPolicy("firewallPolicy", { resourceGroupName: "..." });
  */
 export declare class FirewallPolicy extends $CustomResource {
   /** The resource group's name. */
@@ -5398,7 +5398,7 @@ export declare function getFirewallPolicy(args: GetFirewallPolicyArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/firewallPolicies/{firewallPolicyName}/firewallPolicyDrafts/{firewallPolicyDraftName}`.
  *
  * @example
- * const x = new FirewallPolicyDraft("name", { resourceGroupName: "...", firewallPolicyName: "..." });
+ * const firewallPolicyDraft = new FirewallPolicyDraft("firewallPolicyDraft", { resourceGroupName: "...", firewallPolicyName: "..." });
  */
 export declare class FirewallPolicyDraft extends $CustomResource {
   /** The resource group's name. */
@@ -5513,7 +5513,7 @@ export declare function getFirewallPolicyDraft(args: GetFirewallPolicyDraftArgs)
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/firewallPolicies/{firewallPolicyName}/kubeSelectorGroups/{kubeSelectorGroupName}`.
  *
  * @example
- * const x = new KubeSelectorGroup("name", { resourceGroupName: "...", firewallPolicyName: "..." });
+ * const kubeSelectorGroup = new KubeSelectorGroup("kubeSelectorGroup", { resourceGroupName: "...", firewallPolicyName: "..." });
  */
 export declare class KubeSelectorGroup extends $CustomResource {
   /** The resource group's name. */
@@ -5589,7 +5589,7 @@ export declare function getKubeSelectorGroup(args: GetKubeSelectorGroupArgs): $O
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/firewallPolicies/{firewallPolicyName}/ruleCollectionGroups/{ruleCollectionGroupName}`.
  *
  * @example
- * const x = new RuleCollectionGroup("name", { resourceGroupName: "...", firewallPolicyName: "..." });
+ * const ruleCollectionGroup = new RuleCollectionGroup("ruleCollectionGroup", { resourceGroupName: "...", firewallPolicyName: "..." });
  */
 export declare class RuleCollectionGroup extends $CustomResource {
   /** The resource group's name. */
@@ -5668,7 +5668,7 @@ export declare function getRuleCollectionGroup(args: GetRuleCollectionGroupArgs)
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/firewallPolicies/{firewallPolicyName}/ruleCollectionGroups/{ruleCollectionGroupName}/ruleCollectionGroupDrafts/{ruleCollectionGroupDraftName}`.
  *
  * @example
- * const x = new RuleCollectionGroupDraft("name", { resourceGroupName: "...", firewallPolicyName: "...", ruleCollectionGroupName: "..." });
+ * const ruleCollectionGroupDraft = new RuleCollectionGroupDraft("ruleCollectionGroupDraft", { resourceGroupName: "...", firewallPolicyName: "...", ruleCollectionGroupName: "..." });
  */
 export declare class RuleCollectionGroupDraft extends $CustomResource {
   /** The resource group's name. */
@@ -5747,7 +5747,7 @@ export declare function getRuleCollectionGroupDraft(args: GetRuleCollectionGroup
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/firewallPolicies/{firewallPolicyName}/signatureOverrides/{signatureOverrideName}`.
  *
  * @example
- * const x = new SignatureOverride("name", { resourceGroupName: "...", firewallPolicyName: "..." });
+ * const signatureOverride = new SignatureOverride("signatureOverride", { resourceGroupName: "...", firewallPolicyName: "..." });
  */
 export declare class SignatureOverride extends $CustomResource {
   /** The resource group's name. */
@@ -5812,7 +5812,7 @@ export declare function getSignatureOverride(args: GetSignatureOverrideArgs): $O
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/firstPartyServiceTags/{firstPartyServiceTagName}`.
  *
  * @example
- * const x = new FirstPartyServiceTag("name", { resourceGroupName: "...", value: ... });
+ * const firstPartyServiceTag = new FirstPartyServiceTag("firstPartyServiceTag", { resourceGroupName: "...", value: "..." });
  */
 export declare class FirstPartyServiceTag extends $CustomResource {
   /** The resource group's name. */
@@ -5893,7 +5893,7 @@ export declare function getFirstPartyServiceTag(args: GetFirstPartyServiceTagArg
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/frontDoors/{frontDoorName}`.
  *
  * @example
- * const x = new FrontDoor("name", { resourceGroupName: "..." });
+ * const frontDoor = new FrontDoor("frontDoor", { resourceGroupName: "..." });
  */
 export declare class FrontDoor extends $CustomResource {
   /** The resource group's name. */
@@ -6047,7 +6047,7 @@ export declare function getFrontendEndpoint(args: GetFrontendEndpointArgs): $Out
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/frontDoors/{frontDoorName}/rulesEngines/{rulesEngineName}`.
  *
  * @example
- * const x = new RulesEngine("name", { resourceGroupName: "...", frontDoorName: "..." });
+ * const rulesEngine = new RulesEngine("rulesEngine", { resourceGroupName: "...", frontDoorName: "..." });
  */
 export declare class RulesEngine extends $CustomResource {
   /** The resource group's name. */
@@ -6115,7 +6115,7 @@ export declare function getRulesEngine(args: GetRulesEngineArgs): $Output<RulesE
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/FrontDoorWebApplicationFirewallPolicies/{frontDoorWebApplicationFirewallPolicyName}`.
  *
  * @example
- * const x = new FrontDoorWebApplicationFirewallPolicy("name", { resourceGroupName: "..." });
+ * const frontDoorWebApplicationFirewallPolicy = new FrontDoorWebApplicationFirewallPolicy("frontDoorWebApplicationFirewallPolicy", { resourceGroupName: "..." });
  */
 export declare class FrontDoorWebApplicationFirewallPolicy extends $CustomResource {
   /** The resource group's name. */
@@ -6219,7 +6219,7 @@ export declare function getFrontDoorWebApplicationFirewallPolicy(args: GetFrontD
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/interconnectGroups/{interconnectGroupName}`.
  *
  * @example
- * const x = new InterconnectGroup("name", { resourceGroupName: "...", subgroupProfile: ... });
+ * const interconnectGroup = new InterconnectGroup("interconnectGroup", { resourceGroupName: "...", subgroupProfile: {} });
  */
 export declare class InterconnectGroup extends $CustomResource {
   /** The resource group's name. */
@@ -6333,7 +6333,7 @@ export declare function getSubgroup(args: GetSubgroupArgs): $Output<SubgroupStat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/IpAllocations/{ipAllocationName}`.
  *
  * @example
- * const x = new IpAllocation("name", { resourceGroupName: "..." });
+ * const ipAllocation = new IpAllocation("ipAllocation", { resourceGroupName: "..." });
  */
 export declare class IpAllocation extends $CustomResource {
   /** The resource group's name. */
@@ -6433,7 +6433,7 @@ export declare function getIpAllocation(args: GetIpAllocationArgs): $Output<IpAl
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/ipGroups/{ipGroupName}`.
  *
  * @example
- * const x = new IpGroup("name", { resourceGroupName: "..." });
+ * const ipGroup = new IpGroup("ipGroup", { resourceGroupName: "..." });
  */
 export declare class IpGroup extends $CustomResource {
   /** The resource group's name. */
@@ -6514,7 +6514,7 @@ export declare function getIpGroup(args: GetIpGroupArgs): $Output<IpGroupState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/loadBalancers/{loadBalancerName}`.
  *
  * @example
- * const x = new LoadBalancer("name", { resourceGroupName: "..." });
+ * const loadBalancer = new LoadBalancer("loadBalancer", { resourceGroupName: "..." });
  */
 export declare class LoadBalancer extends $CustomResource {
   /** The resource group's name. */
@@ -6642,7 +6642,7 @@ export declare function getLoadBalancer(args: GetLoadBalancerArgs): $Output<Load
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/loadBalancers/{loadBalancerName}/backendAddressPools/{backendAddressPoolName}`.
  *
  * @example
- * const x = new BackendAddressPool("name", { resourceGroupName: "...", loadBalancerName: "..." });
+ * const backendAddressPool = new BackendAddressPool("backendAddressPool", { resourceGroupName: "...", loadBalancerName: "..." });
  */
 export declare class BackendAddressPool extends $CustomResource {
   /** The resource group's name. */
@@ -6793,7 +6793,7 @@ export declare function getFrontendIPConfiguration(args: GetFrontendIPConfigurat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/loadBalancers/{loadBalancerName}/inboundNatRules/{inboundNatRuleName}`.
  *
  * @example
- * const x = new InboundNatRule("name", { resourceGroupName: "...", loadBalancerName: "..." });
+ * const inboundNatRule = new InboundNatRule("inboundNatRule", { resourceGroupName: "...", loadBalancerName: "..." });
  */
 export declare class InboundNatRule extends $CustomResource {
   /** The resource group's name. */
@@ -7017,7 +7017,7 @@ export declare function getProbe(args: GetProbeArgs): $Output<ProbeState | undef
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/localNetworkGateways/{localNetworkGatewayName}`.
  *
  * @example
- * const x = new LocalNetworkGateway("name", { resourceGroupName: "..." });
+ * const localNetworkGateway = new LocalNetworkGateway("localNetworkGateway", { resourceGroupName: "..." });
  */
 export declare class LocalNetworkGateway extends $CustomResource {
   /** The resource group's name. */
@@ -7134,7 +7134,7 @@ export declare function getApplicationGatewayWafDynamicManifest(args: GetApplica
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/natGateways/{natGatewayName}`.
  *
  * @example
- * const x = new NatGateway("name", { resourceGroupName: "..." });
+ * const natGateway = new NatGateway("natGateway", { resourceGroupName: "..." });
  */
 export declare class NatGateway extends $CustomResource {
   /** The resource group's name. */
@@ -7260,7 +7260,7 @@ export declare function getNatGateway(args: GetNatGatewayArgs): $Output<NatGatew
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/NetworkExperimentProfiles/{networkExperimentProfileName}`.
  *
  * @example
- * const x = new NetworkExperimentProfile("name", { resourceGroupName: "..." });
+ * const networkExperimentProfile = new NetworkExperimentProfile("networkExperimentProfile", { resourceGroupName: "..." });
  */
 export declare class NetworkExperimentProfile extends $CustomResource {
   /** The resource group's name. */
@@ -7337,7 +7337,7 @@ export declare function getNetworkExperimentProfile(args: GetNetworkExperimentPr
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/NetworkExperimentProfiles/{networkExperimentProfileName}/Experiments/{experimentName}`.
  *
  * @example
- * const x = new Experiment("name", { resourceGroupName: "...", networkExperimentProfileName: "..." });
+ * const experiment = new Experiment("experiment", { resourceGroupName: "...", networkExperimentProfileName: "..." });
  */
 export declare class Experiment extends $CustomResource {
   /** The resource group's name. */
@@ -7436,7 +7436,7 @@ export declare function getExperiment(args: GetExperimentArgs): $Output<Experime
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/networkInterfaces/{networkInterfaceName}`.
  *
  * @example
- * const x = new NetworkInterface("name", { resourceGroupName: "..." });
+ * const networkInterface = new NetworkInterface("networkInterface", { resourceGroupName: "..." });
  */
 export declare class NetworkInterface extends $CustomResource {
   /** The resource group's name. */
@@ -7641,7 +7641,7 @@ export declare function getNetworkInterfaceIpConfiguration(args: GetNetworkInter
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/networkInterfaces/{networkInterfaceName}/tapConfigurations/{tapConfigurationName}`.
  *
  * @example
- * const x = new TapConfiguration("name", { resourceGroupName: "...", networkInterfaceName: "..." });
+ * const tapConfiguration = new TapConfiguration("tapConfiguration", { resourceGroupName: "...", networkInterfaceName: "..." });
  */
 export declare class TapConfiguration extends $CustomResource {
   /** The resource group's name. */
@@ -7712,7 +7712,7 @@ export declare function getTapConfiguration(args: GetTapConfigurationArgs): $Out
  * Id: `{scope}/providers/Microsoft.Network/networkManagerConnections/{networkManagerConnectionName}`.
  *
  * @example
- * const x = new NetworkManagerConnection("name", { scope: "..." });
+ * const networkManagerConnection = new NetworkManagerConnection("networkManagerConnection", { scope: "..." });
  */
 export declare class NetworkManagerConnection extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -7785,7 +7785,7 @@ export declare function getNetworkManagerConnection(args: GetNetworkManagerConne
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/networkManagers/{networkManagerName}`.
  *
  * @example
- * const x = new NetworkManager("name", { resourceGroupName: "...", networkManagerScopes: ... });
+ * const networkManager = new NetworkManager("networkManager", { resourceGroupName: "...", networkManagerScopes: {} });
  */
 export declare class NetworkManager extends $CustomResource {
   /** The resource group's name. */
@@ -7876,7 +7876,7 @@ export declare function getNetworkManager(args: GetNetworkManagerArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/networkManagers/{networkManagerName}/commits/{commitName}`.
  *
  * @example
- * const x = new Commit("name", { resourceGroupName: "...", networkManagerName: "...", commitType: ..., targetLocations: ... });
+ * const commit = new Commit("commit", { resourceGroupName: "...", networkManagerName: "...", commitType: "SecurityAdmin", targetLocations: [] });
  */
 export declare class Commit extends $CustomResource {
   /** The resource group's name. */
@@ -7976,7 +7976,7 @@ export declare function getCommit(args: GetCommitArgs): $Output<CommitState | un
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/networkManagers/{networkManagerName}/connectivityConfigurations/{connectivityConfigurationName}`.
  *
  * @example
- * const x = new ConnectivityConfiguration("name", { resourceGroupName: "...", networkManagerName: "...", connectivityTopology: ..., appliesToGroups: ... });
+ * const connectivityConfiguration = new ConnectivityConfiguration("connectivityConfiguration", { resourceGroupName: "...", networkManagerName: "...", connectivityTopology: "HubAndSpoke", appliesToGroups: [] });
  */
 export declare class ConnectivityConfiguration extends $CustomResource {
   /** The resource group's name. */
@@ -8083,7 +8083,7 @@ export declare function getConnectivityConfiguration(args: GetConnectivityConfig
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/networkManagers/{networkManagerName}/ipamPools/{ipamPoolName}`.
  *
  * @example
- * const x = new IpamPool("name", { resourceGroupName: "...", networkManagerName: "...", addressPrefixes: ... });
+ * const ipamPool = new IpamPool("ipamPool", { resourceGroupName: "...", networkManagerName: "...", addressPrefixes: [] });
  */
 export declare class IpamPool extends $CustomResource {
   /** The resource group's name. */
@@ -8183,7 +8183,7 @@ export declare function getIpamPool(args: GetIpamPoolArgs): $Output<IpamPoolStat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/networkManagers/{networkManagerName}/ipamPools/{ipamPoolName}/staticCidrs/{staticCidrName}`.
  *
  * @example
- * const x = new StaticCidr("name", { resourceGroupName: "...", networkManagerName: "...", ipamPoolName: "..." });
+ * const staticCidr = new StaticCidr("staticCidr", { resourceGroupName: "...", networkManagerName: "...", ipamPoolName: "..." });
  */
 export declare class StaticCidr extends $CustomResource {
   /** The resource group's name. */
@@ -8271,7 +8271,7 @@ export declare function getStaticCidr(args: GetStaticCidrArgs): $Output<StaticCi
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/networkManagers/{networkManagerName}/networkGroups/{networkGroupName}`.
  *
  * @example
- * const x = new NetworkGroup("name", { resourceGroupName: "...", networkManagerName: "..." });
+ * const networkGroup = new NetworkGroup("networkGroup", { resourceGroupName: "...", networkManagerName: "..." });
  */
 export declare class NetworkGroup extends $CustomResource {
   /** The resource group's name. */
@@ -8353,7 +8353,7 @@ export declare function getNetworkGroup(args: GetNetworkGroupArgs): $Output<Netw
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/networkManagers/{networkManagerName}/networkGroups/{networkGroupName}/staticMembers/{staticMemberName}`.
  *
  * @example
- * const x = new StaticMember("name", { resourceGroupName: "...", networkManagerName: "...", networkGroupName: "..." });
+ * const staticMember = new StaticMember("staticMember", { resourceGroupName: "...", networkManagerName: "...", networkGroupName: "..." });
  */
 export declare class StaticMember extends $CustomResource {
   /** The resource group's name. */
@@ -8436,7 +8436,7 @@ export declare function getStaticMember(args: GetStaticMemberArgs): $Output<Stat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/networkManagers/{networkManagerName}/routingConfigurations/{routingConfigurationName}`.
  *
  * @example
- * const x = new RoutingConfiguration("name", { resourceGroupName: "...", networkManagerName: "..." });
+ * const routingConfiguration = new RoutingConfiguration("routingConfiguration", { resourceGroupName: "...", networkManagerName: "..." });
  */
 export declare class RoutingConfiguration extends $CustomResource {
   /** The resource group's name. */
@@ -8518,7 +8518,7 @@ export declare function getRoutingConfiguration(args: GetRoutingConfigurationArg
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/networkManagers/{networkManagerName}/routingConfigurations/{routingConfigurationName}/ruleCollections/{ruleCollectionName}`.
  *
  * @example
- * const x = new RoutingConfigurationRuleCollection("name", { resourceGroupName: "...", networkManagerName: "...", routingConfigurationName: "...", appliesTo: ... });
+ * const routingConfigurationRuleCollection = new RoutingConfigurationRuleCollection("routingConfigurationRuleCollection", { resourceGroupName: "...", networkManagerName: "...", routingConfigurationName: "...", appliesTo: [] });
  */
 export declare class RoutingConfigurationRuleCollection extends $CustomResource {
   /** The resource group's name. */
@@ -8611,7 +8611,7 @@ export declare function getRoutingConfigurationRuleCollection(args: GetRoutingCo
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/networkManagers/{networkManagerName}/routingConfigurations/{routingConfigurationName}/ruleCollections/{ruleCollectionName}/rules/{ruleName}`.
  *
  * @example
- * const x = new RoutingConfigurationRuleCollectionRule("name", { resourceGroupName: "...", networkManagerName: "...", routingConfigurationName: "...", ruleCollectionName: "...", destination: ..., nextHop: ... });
+ * const routingConfigurationRuleCollectionRule = new RoutingConfigurationRuleCollectionRule("routingConfigurationRuleCollectionRule", { resourceGroupName: "...", networkManagerName: "...", routingConfigurationName: "...", ruleCollectionName: "...", destination: {}, nextHop: {} });
  */
 export declare class RoutingConfigurationRuleCollectionRule extends $CustomResource {
   /** The resource group's name. */
@@ -8710,7 +8710,7 @@ export declare function getRoutingConfigurationRuleCollectionRule(args: GetRouti
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/networkManagers/{networkManagerName}/scopeConnections/{scopeConnectionName}`.
  *
  * @example
- * const x = new ScopeConnection("name", { resourceGroupName: "...", networkManagerName: "..." });
+ * const scopeConnection = new ScopeConnection("scopeConnection", { resourceGroupName: "...", networkManagerName: "..." });
  */
 export declare class ScopeConnection extends $CustomResource {
   /** The resource group's name. */
@@ -8794,7 +8794,7 @@ export declare function getScopeConnection(args: GetScopeConnectionArgs): $Outpu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/networkManagers/{networkManagerName}/securityAdminConfigurations/{securityAdminConfigurationName}`.
  *
  * @example
- * const x = new SecurityAdminConfiguration("name", { resourceGroupName: "...", networkManagerName: "..." });
+ * const securityAdminConfiguration = new SecurityAdminConfiguration("securityAdminConfiguration", { resourceGroupName: "...", networkManagerName: "..." });
  */
 export declare class SecurityAdminConfiguration extends $CustomResource {
   /** The resource group's name. */
@@ -8881,7 +8881,7 @@ export declare function getSecurityAdminConfiguration(args: GetSecurityAdminConf
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/networkManagers/{networkManagerName}/securityAdminConfigurations/{securityAdminConfigurationName}/ruleCollections/{ruleCollectionName}`.
  *
  * @example
- * const x = new SecurityAdminConfigurationRuleCollection("name", { resourceGroupName: "...", networkManagerName: "...", securityAdminConfigurationName: "...", appliesToGroups: ... });
+ * const securityAdminConfigurationRuleCollection = new SecurityAdminConfigurationRuleCollection("securityAdminConfigurationRuleCollection", { resourceGroupName: "...", networkManagerName: "...", securityAdminConfigurationName: "...", appliesToGroups: [] });
  */
 export declare class SecurityAdminConfigurationRuleCollection extends $CustomResource {
   /** The resource group's name. */
@@ -8969,7 +8969,7 @@ export declare function getSecurityAdminConfigurationRuleCollection(args: GetSec
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/networkManagers/{networkManagerName}/securityAdminConfigurations/{securityAdminConfigurationName}/ruleCollections/{ruleCollectionName}/rules/{ruleName}`.
  *
  * @example
- * const x = new SecurityAdminConfigurationRuleCollectionRule("name", { resourceGroupName: "...", networkManagerName: "...", securityAdminConfigurationName: "...", ruleCollectionName: "...", protocol: ..., access: ..., priority: ..., direction: ... });
+ * const securityAdminConfigurationRuleCollectionRule = new SecurityAdminConfigurationRuleCollectionRule("securityAdminConfigurationRuleCollectionRule", { resourceGroupName: "...", networkManagerName: "...", securityAdminConfigurationName: "...", ruleCollectionName: "...", protocol: "Tcp", access: "Allow", priority: 1, direction: "Inbound" });
  */
 export declare class SecurityAdminConfigurationRuleCollectionRule extends $CustomResource {
   /** The resource group's name. */
@@ -9079,7 +9079,7 @@ export declare function getSecurityAdminConfigurationRuleCollectionRule(args: Ge
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/networkManagers/{networkManagerName}/securityUserConfigurations/{securityUserConfigurationName}`.
  *
  * @example
- * const x = new SecurityUserConfiguration("name", { resourceGroupName: "...", networkManagerName: "..." });
+ * const securityUserConfiguration = new SecurityUserConfiguration("securityUserConfiguration", { resourceGroupName: "...", networkManagerName: "..." });
  */
 export declare class SecurityUserConfiguration extends $CustomResource {
   /** The resource group's name. */
@@ -9156,7 +9156,7 @@ export declare function getSecurityUserConfiguration(args: GetSecurityUserConfig
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/networkManagers/{networkManagerName}/securityUserConfigurations/{securityUserConfigurationName}/ruleCollections/{ruleCollectionName}`.
  *
  * @example
- * const x = new SecurityUserConfigurationRuleCollection("name", { resourceGroupName: "...", networkManagerName: "...", securityUserConfigurationName: "...", appliesToGroups: ... });
+ * const securityUserConfigurationRuleCollection = new SecurityUserConfigurationRuleCollection("securityUserConfigurationRuleCollection", { resourceGroupName: "...", networkManagerName: "...", securityUserConfigurationName: "...", appliesToGroups: [] });
  */
 export declare class SecurityUserConfigurationRuleCollection extends $CustomResource {
   /** The resource group's name. */
@@ -9244,7 +9244,7 @@ export declare function getSecurityUserConfigurationRuleCollection(args: GetSecu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/networkManagers/{networkManagerName}/securityUserConfigurations/{securityUserConfigurationName}/ruleCollections/{ruleCollectionName}/rules/{ruleName}`.
  *
  * @example
- * const x = new SecurityUserConfigurationRuleCollectionRule("name", { resourceGroupName: "...", networkManagerName: "...", securityUserConfigurationName: "...", ruleCollectionName: "...", protocol: ..., direction: ... });
+ * const securityUserConfigurationRuleCollectionRule = new SecurityUserConfigurationRuleCollectionRule("securityUserConfigurationRuleCollectionRule", { resourceGroupName: "...", networkManagerName: "...", securityUserConfigurationName: "...", ruleCollectionName: "...", protocol: "Tcp", direction: "Inbound" });
  */
 export declare class SecurityUserConfigurationRuleCollectionRule extends $CustomResource {
   /** The resource group's name. */
@@ -9363,7 +9363,7 @@ export declare function getSecurityUserConfigurationRuleCollectionRule(args: Get
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/networkManagers/{networkManagerName}/verifierWorkspaces/{verifierWorkspaceName}`.
  *
  * @example
- * const x = new VerifierWorkspace("name", { resourceGroupName: "...", networkManagerName: "..." });
+ * const verifierWorkspace = new VerifierWorkspace("verifierWorkspace", { resourceGroupName: "...", networkManagerName: "..." });
  */
 export declare class VerifierWorkspace extends $CustomResource {
   /** The resource group's name. */
@@ -9445,7 +9445,7 @@ export declare function getVerifierWorkspace(args: GetVerifierWorkspaceArgs): $O
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/networkManagers/{networkManagerName}/verifierWorkspaces/{verifierWorkspaceName}/reachabilityAnalysisIntents/{reachabilityAnalysisIntentName}`.
  *
  * @example
- * const x = new ReachabilityAnalysisIntent("name", { resourceGroupName: "...", networkManagerName: "...", verifierWorkspaceName: "...", sourceResourceId: ..., destinationResourceId: ..., ipTraffic: ... });
+ * const reachabilityAnalysisIntent = new ReachabilityAnalysisIntent("reachabilityAnalysisIntent", { resourceGroupName: "...", networkManagerName: "...", verifierWorkspaceName: "...", sourceResourceId: "...", destinationResourceId: "...", ipTraffic: {} });
  */
 export declare class ReachabilityAnalysisIntent extends $CustomResource {
   /** The resource group's name. */
@@ -9535,7 +9535,7 @@ export declare function getReachabilityAnalysisIntent(args: GetReachabilityAnaly
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/networkManagers/{networkManagerName}/verifierWorkspaces/{verifierWorkspaceName}/reachabilityAnalysisRuns/{reachabilityAnalysisRunName}`.
  *
  * @example
- * const x = new ReachabilityAnalysisRun("name", { resourceGroupName: "...", networkManagerName: "...", verifierWorkspaceName: "...", intentId: ... });
+ * const reachabilityAnalysisRun = new ReachabilityAnalysisRun("reachabilityAnalysisRun", { resourceGroupName: "...", networkManagerName: "...", verifierWorkspaceName: "...", intentId: "..." });
  */
 export declare class ReachabilityAnalysisRun extends $CustomResource {
   /** The resource group's name. */
@@ -9622,7 +9622,7 @@ export declare function getReachabilityAnalysisRun(args: GetReachabilityAnalysis
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/networkProfiles/{networkProfileName}`.
  *
  * @example
- * const x = new NetworkProfile("name", { resourceGroupName: "..." });
+ * const networkProfile = new NetworkProfile("networkProfile", { resourceGroupName: "..." });
  */
 export declare class NetworkProfile extends $CustomResource {
   /** The resource group's name. */
@@ -9703,7 +9703,7 @@ export declare function getNetworkProfile(args: GetNetworkProfileArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/networkSecurityGroups/{networkSecurityGroupName}`.
  *
  * @example
- * const x = new NetworkSecurityGroup("name", { resourceGroupName: "..." });
+ * const networkSecurityGroup = new NetworkSecurityGroup("networkSecurityGroup", { resourceGroupName: "..." });
  */
 export declare class NetworkSecurityGroup extends $CustomResource {
   /** The resource group's name. */
@@ -9839,7 +9839,7 @@ export declare function getDefaultSecurityRule(args: GetDefaultSecurityRuleArgs)
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/networkSecurityGroups/{networkSecurityGroupName}/securityRules/{securityRuleName}`.
  *
  * @example
- * const x = new SecurityRule("name", { resourceGroupName: "...", networkSecurityGroupName: "...", protocol: ..., access: ..., priority: ..., direction: ... });
+ * const securityRule = new SecurityRule("securityRule", { resourceGroupName: "...", networkSecurityGroupName: "...", protocol: "Tcp", access: "Allow", priority: 1, direction: "Inbound" });
  */
 export declare class SecurityRule extends $CustomResource {
   /** The resource group's name. */
@@ -9980,7 +9980,7 @@ export declare function getSecurityRule(args: GetSecurityRuleArgs): $Output<Secu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/networkSecurityPerimeters/{networkSecurityPerimeterName}`.
  *
  * @example
- * const x = new NetworkSecurityPerimeter("name", { resourceGroupName: "..." });
+ * const networkSecurityPerimeter = new NetworkSecurityPerimeter("networkSecurityPerimeter", { resourceGroupName: "..." });
  */
 export declare class NetworkSecurityPerimeter extends $CustomResource {
   /** The resource group's name. */
@@ -10088,7 +10088,7 @@ export declare function getLinkReference(args: GetLinkReferenceArgs): $Output<Li
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/networkSecurityPerimeters/{networkSecurityPerimeterName}/links/{linkName}`.
  *
  * @example
- * const x = new Link("name", { resourceGroupName: "...", networkSecurityPerimeterName: "..." });
+ * const link = new Link("link", { resourceGroupName: "...", networkSecurityPerimeterName: "..." });
  */
 export declare class Link extends $CustomResource {
   /** The resource group's name. */
@@ -10189,7 +10189,7 @@ export declare function getLink(args: GetLinkArgs): $Output<LinkState | undefine
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/networkSecurityPerimeters/{networkSecurityPerimeterName}/loggingConfigurations/{loggingConfigurationName}`.
  *
  * @example
- * const x = new LoggingConfiguration("name", { resourceGroupName: "...", networkSecurityPerimeterName: "..." });
+ * const loggingConfiguration = new LoggingConfiguration("loggingConfiguration", { resourceGroupName: "...", networkSecurityPerimeterName: "..." });
  */
 export declare class LoggingConfiguration extends $CustomResource {
   /** The resource group's name. */
@@ -10262,7 +10262,7 @@ export declare function getLoggingConfiguration(args: GetLoggingConfigurationArg
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/networkSecurityPerimeters/{networkSecurityPerimeterName}/profiles/{profileName}`.
  *
  * @example
- * const x = new Profile("name", { resourceGroupName: "...", networkSecurityPerimeterName: "..." });
+ * const profile = new Profile("profile", { resourceGroupName: "...", networkSecurityPerimeterName: "..." });
  */
 export declare class Profile extends $CustomResource {
   /** The resource group's name. */
@@ -10331,7 +10331,7 @@ export declare function getProfile(args: GetProfileArgs): $Output<ProfileState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/networkSecurityPerimeters/{networkSecurityPerimeterName}/profiles/{profileName}/accessRules/{accessRuleName}`.
  *
  * @example
- * const x = new AccessRule("name", { resourceGroupName: "...", networkSecurityPerimeterName: "...", profileName: "..." });
+ * const accessRule = new AccessRule("accessRule", { resourceGroupName: "...", networkSecurityPerimeterName: "...", profileName: "..." });
  */
 export declare class AccessRule extends $CustomResource {
   /** The resource group's name. */
@@ -10441,7 +10441,7 @@ export declare function getAccessRule(args: GetAccessRuleArgs): $Output<AccessRu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/networkSecurityPerimeters/{networkSecurityPerimeterName}/resourceAssociations/{resourceAssociationName}`.
  *
  * @example
- * const x = new ResourceAssociation("name", { resourceGroupName: "...", networkSecurityPerimeterName: "..." });
+ * const resourceAssociation = new ResourceAssociation("resourceAssociation", { resourceGroupName: "...", networkSecurityPerimeterName: "..." });
  */
 export declare class ResourceAssociation extends $CustomResource {
   /** The resource group's name. */
@@ -10525,7 +10525,7 @@ export declare function getResourceAssociation(args: GetResourceAssociationArgs)
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/networkVirtualAppliances/{networkVirtualApplianceName}`.
  *
  * @example
- * const x = new NetworkVirtualAppliance("name", { resourceGroupName: "..." });
+ * const networkVirtualAppliance = new NetworkVirtualAppliance("networkVirtualAppliance", { resourceGroupName: "..." });
  */
 export declare class NetworkVirtualAppliance extends $CustomResource {
   /** The resource group's name. */
@@ -10700,7 +10700,7 @@ export declare function getNetworkVirtualAppliance(args: GetNetworkVirtualApplia
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/networkVirtualAppliances/{networkVirtualApplianceName}/inboundSecurityRules/{inboundSecurityRuleName}`.
  *
  * @example
- * const x = new InboundSecurityRule("name", { resourceGroupName: "...", networkVirtualApplianceName: "..." });
+ * const inboundSecurityRule = new InboundSecurityRule("inboundSecurityRule", { resourceGroupName: "...", networkVirtualApplianceName: "..." });
  */
 export declare class InboundSecurityRule extends $CustomResource {
   /** The resource group's name. */
@@ -10776,7 +10776,7 @@ export declare function getInboundSecurityRule(args: GetInboundSecurityRuleArgs)
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/networkVirtualAppliances/{networkVirtualApplianceName}/networkVirtualApplianceConnections/{networkVirtualApplianceConnectionName}`.
  *
  * @example
- * const x = new NetworkVirtualApplianceConnection("name", { resourceGroupName: "...", networkVirtualApplianceName: "..." });
+ * const networkVirtualApplianceConnection = new NetworkVirtualApplianceConnection("networkVirtualApplianceConnection", { resourceGroupName: "...", networkVirtualApplianceName: "..." });
  */
 export declare class NetworkVirtualApplianceConnection extends $CustomResource {
   /** The resource group's name. */
@@ -10866,7 +10866,7 @@ export declare function getNetworkVirtualApplianceConnection(args: GetNetworkVir
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/networkVirtualAppliances/{networkVirtualApplianceName}/virtualApplianceSites/{virtualApplianceSiteName}`.
  *
  * @example
- * const x = new VirtualApplianceSite("name", { resourceGroupName: "...", networkVirtualApplianceName: "..." });
+ * const virtualApplianceSite = new VirtualApplianceSite("virtualApplianceSite", { resourceGroupName: "...", networkVirtualApplianceName: "..." });
  */
 export declare class VirtualApplianceSite extends $CustomResource {
   /** The resource group's name. */
@@ -10968,7 +10968,7 @@ export declare function getNetworkVirtualApplianceSku(args: GetNetworkVirtualApp
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/networkWatchers/{networkWatcherName}`.
  *
  * @example
- * const x = new NetworkWatcher("name", { resourceGroupName: "..." });
+ * const networkWatcher = new NetworkWatcher("networkWatcher", { resourceGroupName: "..." });
  */
 export declare class NetworkWatcher extends $CustomResource {
   /** The resource group's name. */
@@ -11038,7 +11038,7 @@ export declare function getNetworkWatcher(args: GetNetworkWatcherArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/networkWatchers/{networkWatcherName}/connectionAnalyzers/{connectionAnalyzerName}`.
  *
  * @example
- * const x = new ConnectionAnalyzer("name", { resourceGroupName: "...", networkWatcherName: "...", source: ..., destination: ..., diagnosticOperations: ... });
+ * const connectionAnalyzer = new ConnectionAnalyzer("connectionAnalyzer", { resourceGroupName: "...", networkWatcherName: "...", source: {}, destination: {}, diagnosticOperations: [] });
  */
 export declare class ConnectionAnalyzer extends $CustomResource {
   /** The resource group's name. */
@@ -11158,7 +11158,7 @@ export declare function getConnectionAnalyzer(args: GetConnectionAnalyzerArgs): 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/networkWatchers/{networkWatcherName}/connectionMonitors/{connectionMonitorName}`.
  *
  * @example
- * const x = new ConnectionMonitor("name", { resourceGroupName: "...", networkWatcherName: "..." });
+ * const connectionMonitor = new ConnectionMonitor("connectionMonitor", { resourceGroupName: "...", networkWatcherName: "..." });
  */
 export declare class ConnectionMonitor extends $CustomResource {
   /** The resource group's name. */
@@ -11288,7 +11288,7 @@ export declare function getConnectionMonitor(args: GetConnectionMonitorArgs): $O
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/networkWatchers/{networkWatcherName}/flowLogs/{flowLogName}`.
  *
  * @example
- * const x = new FlowLog("name", { resourceGroupName: "...", networkWatcherName: "...", targetResourceId: ..., storageId: ... });
+ * const flowLog = new FlowLog("flowLog", { resourceGroupName: "...", networkWatcherName: "...", targetResourceId: "...", storageId: "..." });
  */
 export declare class FlowLog extends $CustomResource {
   /** The resource group's name. */
@@ -11412,7 +11412,7 @@ export declare function getFlowLog(args: GetFlowLogArgs): $Output<FlowLogState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/networkWatchers/{networkWatcherName}/packetCaptures/{packetCaptureName}`.
  *
  * @example
- * const x = new PacketCapture("name", { resourceGroupName: "...", networkWatcherName: "...", target: ..., storageLocation: ... });
+ * const packetCapture = new PacketCapture("packetCapture", { resourceGroupName: "...", networkWatcherName: "...", target: "...", storageLocation: {} });
  */
 export declare class PacketCapture extends $CustomResource {
   /** The resource group's name. */
@@ -11528,7 +11528,7 @@ export declare function getPacketCapture(args: GetPacketCaptureArgs): $Output<Pa
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/p2svpnGateways/{p2svpnGatewayName}`.
  *
  * @example
- * const x = new P2svpnGateway("name", { resourceGroupName: "..." });
+ * const p2svpnGateway = new P2svpnGateway("p2svpnGateway", { resourceGroupName: "..." });
  */
 export declare class P2svpnGateway extends $CustomResource {
   /** The resource group's name. */
@@ -11631,7 +11631,7 @@ export declare function getP2svpnGateway(args: GetP2svpnGatewayArgs): $Output<P2
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/privateDnsZones/{privateDnsZoneName}`.
  *
  * @example
- * const x = new PrivateDnsZone("name", { resourceGroupName: "..." });
+ * const privateDnsZone = new PrivateDnsZone("privateDnsZone", { resourceGroupName: "..." });
  */
 export declare class PrivateDnsZone extends $CustomResource {
   /** The resource group's name. */
@@ -11727,7 +11727,7 @@ export declare function getPrivateDnsZone(args: GetPrivateDnsZoneArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/privateDnsZones/{privateDnsZoneName}/A/{aName}`.
  *
  * @example
- * const x = new PrivateDnsZoneA("name", { resourceGroupName: "...", privateDnsZoneName: "..." });
+ * const privateDnsZoneA = new PrivateDnsZoneA("privateDnsZoneA", { resourceGroupName: "...", privateDnsZoneName: "..." });
  */
 export declare class PrivateDnsZoneA extends $CustomResource {
   /** The resource group's name. */
@@ -11851,7 +11851,7 @@ export declare function getPrivateDnsZoneA(args: GetPrivateDnsZoneAArgs): $Outpu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/privateDnsZones/{privateDnsZoneName}/AAAA/{aaaaName}`.
  *
  * @example
- * const x = new PrivateDnsZoneAaaa("name", { resourceGroupName: "...", privateDnsZoneName: "..." });
+ * const privateDnsZoneAaaa = new PrivateDnsZoneAaaa("privateDnsZoneAaaa", { resourceGroupName: "...", privateDnsZoneName: "..." });
  */
 export declare class PrivateDnsZoneAaaa extends $CustomResource {
   /** The resource group's name. */
@@ -11975,7 +11975,7 @@ export declare function getPrivateDnsZoneAaaa(args: GetPrivateDnsZoneAaaaArgs): 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/privateDnsZones/{privateDnsZoneName}/CNAME/{cnameName}`.
  *
  * @example
- * const x = new PrivateDnsZoneCname("name", { resourceGroupName: "...", privateDnsZoneName: "..." });
+ * const privateDnsZoneCname = new PrivateDnsZoneCname("privateDnsZoneCname", { resourceGroupName: "...", privateDnsZoneName: "..." });
  */
 export declare class PrivateDnsZoneCname extends $CustomResource {
   /** The resource group's name. */
@@ -12099,7 +12099,7 @@ export declare function getPrivateDnsZoneCname(args: GetPrivateDnsZoneCnameArgs)
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/privateDnsZones/{privateDnsZoneName}/MX/{mxName}`.
  *
  * @example
- * const x = new PrivateDnsZoneMx("name", { resourceGroupName: "...", privateDnsZoneName: "..." });
+ * const privateDnsZoneMx = new PrivateDnsZoneMx("privateDnsZoneMx", { resourceGroupName: "...", privateDnsZoneName: "..." });
  */
 export declare class PrivateDnsZoneMx extends $CustomResource {
   /** The resource group's name. */
@@ -12223,7 +12223,7 @@ export declare function getPrivateDnsZoneMx(args: GetPrivateDnsZoneMxArgs): $Out
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/privateDnsZones/{privateDnsZoneName}/PTR/{ptrName}`.
  *
  * @example
- * const x = new PrivateDnsZonePtr("name", { resourceGroupName: "...", privateDnsZoneName: "..." });
+ * const privateDnsZonePtr = new PrivateDnsZonePtr("privateDnsZonePtr", { resourceGroupName: "...", privateDnsZoneName: "..." });
  */
 export declare class PrivateDnsZonePtr extends $CustomResource {
   /** The resource group's name. */
@@ -12347,7 +12347,7 @@ export declare function getPrivateDnsZonePtr(args: GetPrivateDnsZonePtrArgs): $O
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/privateDnsZones/{privateDnsZoneName}/SOA/{soaName}`.
  *
  * @example
- * const x = new PrivateDnsZoneSoa("name", { resourceGroupName: "...", privateDnsZoneName: "..." });
+ * const privateDnsZoneSoa = new PrivateDnsZoneSoa("privateDnsZoneSoa", { resourceGroupName: "...", privateDnsZoneName: "..." });
  */
 export declare class PrivateDnsZoneSoa extends $CustomResource {
   /** The resource group's name. */
@@ -12471,7 +12471,7 @@ export declare function getPrivateDnsZoneSoa(args: GetPrivateDnsZoneSoaArgs): $O
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/privateDnsZones/{privateDnsZoneName}/SRV/{srvName}`.
  *
  * @example
- * const x = new PrivateDnsZoneSrv("name", { resourceGroupName: "...", privateDnsZoneName: "..." });
+ * const privateDnsZoneSrv = new PrivateDnsZoneSrv("privateDnsZoneSrv", { resourceGroupName: "...", privateDnsZoneName: "..." });
  */
 export declare class PrivateDnsZoneSrv extends $CustomResource {
   /** The resource group's name. */
@@ -12595,7 +12595,7 @@ export declare function getPrivateDnsZoneSrv(args: GetPrivateDnsZoneSrvArgs): $O
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/privateDnsZones/{privateDnsZoneName}/TXT/{txtName}`.
  *
  * @example
- * const x = new PrivateDnsZoneTxt("name", { resourceGroupName: "...", privateDnsZoneName: "..." });
+ * const privateDnsZoneTxt = new PrivateDnsZoneTxt("privateDnsZoneTxt", { resourceGroupName: "...", privateDnsZoneName: "..." });
  */
 export declare class PrivateDnsZoneTxt extends $CustomResource {
   /** The resource group's name. */
@@ -12719,7 +12719,7 @@ export declare function getPrivateDnsZoneTxt(args: GetPrivateDnsZoneTxtArgs): $O
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/privateDnsZones/{privateDnsZoneName}/virtualNetworkLinks/{virtualNetworkLinkName}`.
  *
  * @example
- * const x = new PrivateDnsZoneVirtualNetworkLink("name", { resourceGroupName: "...", privateDnsZoneName: "..." });
+ * const privateDnsZoneVirtualNetworkLink = new PrivateDnsZoneVirtualNetworkLink("privateDnsZoneVirtualNetworkLink", { resourceGroupName: "...", privateDnsZoneName: "..." });
  */
 export declare class PrivateDnsZoneVirtualNetworkLink extends $CustomResource {
   /** The resource group's name. */
@@ -12818,7 +12818,7 @@ export declare function getPrivateDnsZoneVirtualNetworkLink(args: GetPrivateDnsZ
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/privateEndpoints/{privateEndpointName}`.
  *
  * @example
- * const x = new PrivateEndpoint("name", { resourceGroupName: "..." });
+ * const privateEndpoint = new PrivateEndpoint("privateEndpoint", { resourceGroupName: "..." });
  */
 export declare class PrivateEndpoint extends $CustomResource {
   /** The resource group's name. */
@@ -12941,7 +12941,7 @@ export declare function getPrivateEndpoint(args: GetPrivateEndpointArgs): $Outpu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/privateEndpoints/{privateEndpointName}/privateDnsZoneGroups/{privateDnsZoneGroupName}`.
  *
  * @example
- * const x = new PrivateDnsZoneGroup("name", { resourceGroupName: "...", privateEndpointName: "..." });
+ * const privateDnsZoneGroup = new PrivateDnsZoneGroup("privateDnsZoneGroup", { resourceGroupName: "...", privateEndpointName: "..." });
  */
 export declare class PrivateDnsZoneGroup extends $CustomResource {
   /** The resource group's name. */
@@ -13012,7 +13012,7 @@ export declare function getPrivateDnsZoneGroup(args: GetPrivateDnsZoneGroupArgs)
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/privateLinkServices/{privateLinkServiceName}`.
  *
  * @example
- * const x = new PrivateLinkService("name", { resourceGroupName: "..." });
+ * const privateLinkService = new PrivateLinkService("privateLinkService", { resourceGroupName: "..." });
  */
 export declare class PrivateLinkService extends $CustomResource {
   /** The resource group's name. */
@@ -13136,7 +13136,7 @@ export declare function getPrivateLinkService(args: GetPrivateLinkServiceArgs): 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/privateLinkServices/{privateLinkServiceName}/privateEndpointConnections/{privateEndpointConnectionName}`.
  *
  * @example
- * const x = new PrivateLinkServicePrivateEndpointConnection("name", { resourceGroupName: "...", privateLinkServiceName: "..." });
+ * const privateLinkServicePrivateEndpointConnection = new PrivateLinkServicePrivateEndpointConnection("privateLinkServicePrivateEndpointConnection", { resourceGroupName: "...", privateLinkServiceName: "..." });
  */
 export declare class PrivateLinkServicePrivateEndpointConnection extends $CustomResource {
   /** The resource group's name. */
@@ -13216,7 +13216,7 @@ export declare function getPrivateLinkServicePrivateEndpointConnection(args: Get
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/publicIPAddresses/{publicIPAddressName}`.
  *
  * @example
- * const x = new PublicIPAddress("name", { resourceGroupName: "..." });
+ * const publicIPAddress = new PublicIPAddress("publicIPAddress", { resourceGroupName: "..." });
  */
 export declare class PublicIPAddress extends $CustomResource {
   /** The resource group's name. */
@@ -13375,7 +13375,7 @@ export declare function getPublicIPAddress(args: GetPublicIPAddressArgs): $Outpu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/publicIPPrefixes/{publicIPPrefixName}`.
  *
  * @example
- * const x = new PublicIPPrefix("name", { resourceGroupName: "..." });
+ * const publicIPPrefix = new PublicIPPrefix("publicIPPrefix", { resourceGroupName: "..." });
  */
 export declare class PublicIPPrefix extends $CustomResource {
   /** The resource group's name. */
@@ -13500,7 +13500,7 @@ export declare function getPublicIPPrefix(args: GetPublicIPPrefixArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/routeFilters/{routeFilterName}`.
  *
  * @example
- * const x = new RouteFilter("name", { resourceGroupName: "..." });
+ * const routeFilter = new RouteFilter("routeFilter", { resourceGroupName: "..." });
  */
 export declare class RouteFilter extends $CustomResource {
   /** The resource group's name. */
@@ -13581,7 +13581,7 @@ export declare function getRouteFilter(args: GetRouteFilterArgs): $Output<RouteF
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/routeFilters/{routeFilterName}/routeFilterRules/{routeFilterRuleName}`.
  *
  * @example
- * const x = new RouteFilterRule("name", { resourceGroupName: "...", routeFilterName: "...", access: ..., routeFilterRuleType: ..., communities: ... });
+ * const routeFilterRule = new RouteFilterRule("routeFilterRule", { resourceGroupName: "...", routeFilterName: "...", access: "Allow", routeFilterRuleType: "Community", communities: [] });
  */
 export declare class RouteFilterRule extends $CustomResource {
   /** The resource group's name. */
@@ -13667,7 +13667,7 @@ export declare function getRouteFilterRule(args: GetRouteFilterRuleArgs): $Outpu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/routeTables/{routeTableName}`.
  *
  * @example
- * const x = new RouteTable("name", { resourceGroupName: "..." });
+ * const routeTable = new RouteTable("routeTable", { resourceGroupName: "..." });
  */
 export declare class RouteTable extends $CustomResource {
   /** The resource group's name. */
@@ -13758,7 +13758,7 @@ export declare function getRouteTable(args: GetRouteTableArgs): $Output<RouteTab
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/routeTables/{routeTableName}/routes/{routeName}`.
  *
  * @example
- * const x = new Route("name", { resourceGroupName: "...", routeTableName: "...", nextHopType: ... });
+ * const route = new Route("route", { resourceGroupName: "...", routeTableName: "...", nextHopType: "VirtualNetworkGateway" });
  */
 export declare class Route extends $CustomResource {
   /** The resource group's name. */
@@ -13847,7 +13847,7 @@ export declare function getRoute(args: GetRouteArgs): $Output<RouteState | undef
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/securityPartnerProviders/{securityPartnerProviderName}`.
  *
  * @example
- * const x = new SecurityPartnerProvider("name", { resourceGroupName: "..." });
+ * const securityPartnerProvider = new SecurityPartnerProvider("securityPartnerProvider", { resourceGroupName: "..." });
  */
 export declare class SecurityPartnerProvider extends $CustomResource {
   /** The resource group's name. */
@@ -13930,7 +13930,7 @@ export declare function getSecurityPartnerProvider(args: GetSecurityPartnerProvi
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/serviceEndpointPolicies/{serviceEndpointPolicyName}`.
  *
  * @example
- * const x = new ServiceEndpointPolicy("name", { resourceGroupName: "..." });
+ * const serviceEndpointPolicy = new ServiceEndpointPolicy("serviceEndpointPolicy", { resourceGroupName: "..." });
  */
 export declare class ServiceEndpointPolicy extends $CustomResource {
   /** The resource group's name. */
@@ -14024,7 +14024,7 @@ export declare function getServiceEndpointPolicy(args: GetServiceEndpointPolicyA
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/serviceEndpointPolicies/{serviceEndpointPolicyName}/serviceEndpointPolicyDefinitions/{serviceEndpointPolicyDefinitionName}`.
  *
  * @example
- * const x = new ServiceEndpointPolicyDefinition("name", { resourceGroupName: "...", serviceEndpointPolicyName: "..." });
+ * const serviceEndpointPolicyDefinition = new ServiceEndpointPolicyDefinition("serviceEndpointPolicyDefinition", { resourceGroupName: "...", serviceEndpointPolicyName: "..." });
  */
 export declare class ServiceEndpointPolicyDefinition extends $CustomResource {
   /** The resource group's name. */
@@ -14105,7 +14105,7 @@ export declare function getServiceEndpointPolicyDefinition(args: GetServiceEndpo
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/serviceGateways/{serviceGatewayName}`.
  *
  * @example
- * const x = new ServiceGateway("name", { resourceGroupName: "..." });
+ * const serviceGateway = new ServiceGateway("serviceGateway", { resourceGroupName: "..." });
  */
 export declare class ServiceGateway extends $CustomResource {
   /** The resource group's name. */
@@ -14235,7 +14235,7 @@ export declare function getTrafficManagerGeographicHierarchy(args: GetTrafficMan
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/trafficmanagerprofiles/{trafficmanagerprofileName}`.
  *
  * @example
- * const x = new Trafficmanagerprofile("name", { resourceGroupName: "..." });
+ * const trafficmanagerprofile = new Trafficmanagerprofile("trafficmanagerprofile", { resourceGroupName: "..." });
  */
 export declare class Trafficmanagerprofile extends $CustomResource {
   /** The resource group's name. */
@@ -14339,7 +14339,7 @@ export declare function getTrafficmanagerprofile(args: GetTrafficmanagerprofileA
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/trafficmanagerprofiles/{trafficmanagerprofileName}/AzureEndpoints/{azureEndpointName}`.
  *
  * @example
- * const x = new AzureEndpoint("name", { resourceGroupName: "...", trafficmanagerprofileName: "..." });
+ * const azureEndpoint = new AzureEndpoint("azureEndpoint", { resourceGroupName: "...", trafficmanagerprofileName: "..." });
  */
 export declare class AzureEndpoint extends $CustomResource {
   /** The resource group's name. */
@@ -14469,7 +14469,7 @@ export declare function getAzureEndpoint(args: GetAzureEndpointArgs): $Output<Az
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/trafficmanagerprofiles/{trafficmanagerprofileName}/ExternalEndpoints/{externalEndpointName}`.
  *
  * @example
- * const x = new ExternalEndpoint("name", { resourceGroupName: "...", trafficmanagerprofileName: "..." });
+ * const externalEndpoint = new ExternalEndpoint("externalEndpoint", { resourceGroupName: "...", trafficmanagerprofileName: "..." });
  */
 export declare class ExternalEndpoint extends $CustomResource {
   /** The resource group's name. */
@@ -14627,7 +14627,7 @@ export declare function getHeatMap(args: GetHeatMapArgs): $Output<HeatMapState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/trafficmanagerprofiles/{trafficmanagerprofileName}/NestedEndpoints/{nestedEndpointName}`.
  *
  * @example
- * const x = new NestedEndpoint("name", { resourceGroupName: "...", trafficmanagerprofileName: "..." });
+ * const nestedEndpoint = new NestedEndpoint("nestedEndpoint", { resourceGroupName: "...", trafficmanagerprofileName: "..." });
  */
 export declare class NestedEndpoint extends $CustomResource {
   /** The resource group's name. */
@@ -14757,7 +14757,7 @@ export declare function getNestedEndpoint(args: GetNestedEndpointArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/providers/Microsoft.Network/trafficManagerUserMetricsKeys/{trafficManagerUserMetricsKeyName}`.
  *
  * @example
- * const x = new TrafficManagerUserMetricsKey("name", {  });
+ * const trafficManagerUserMetricsKey = new TrafficManagerUserMetricsKey("trafficManagerUserMetricsKey", {  });
  */
 export declare class TrafficManagerUserMetricsKey extends $CustomResource {
   /** The name; always `default`. */
@@ -14806,7 +14806,7 @@ export declare function getTrafficManagerUserMetricsKey(args: GetTrafficManagerU
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/virtualHubs/{virtualHubName}`.
  *
  * @example
- * const x = new VirtualHub("name", { resourceGroupName: "..." });
+ * const virtualHub = new VirtualHub("virtualHub", { resourceGroupName: "..." });
  */
 export declare class VirtualHub extends $CustomResource {
   /** The resource group's name. */
@@ -14986,7 +14986,7 @@ export declare function getVirtualHub(args: GetVirtualHubArgs): $Output<VirtualH
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/virtualHubs/{virtualHubName}/bgpConnections/{bgpConnectionName}`.
  *
  * @example
- * const x = new BgpConnection("name", { resourceGroupName: "...", virtualHubName: "..." });
+ * const bgpConnection = new BgpConnection("bgpConnection", { resourceGroupName: "...", virtualHubName: "..." });
  */
 export declare class BgpConnection extends $CustomResource {
   /** The resource group's name. */
@@ -15075,7 +15075,7 @@ export declare function getBgpConnection(args: GetBgpConnectionArgs): $Output<Bg
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/virtualHubs/{virtualHubName}/connectionPolicies/{connectionPolicyName}`.
  *
  * @example
- * const x = new ConnectionPolicy("name", { resourceGroupName: "...", virtualHubName: "..." });
+ * const connectionPolicy = new ConnectionPolicy("connectionPolicy", { resourceGroupName: "...", virtualHubName: "..." });
  */
 export declare class ConnectionPolicy extends $CustomResource {
   /** The resource group's name. */
@@ -15154,7 +15154,7 @@ export declare function getConnectionPolicy(args: GetConnectionPolicyArgs): $Out
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/virtualHubs/{virtualHubName}/hubRouteTables/{hubRouteTableName}`.
  *
  * @example
- * const x = new HubRouteTable("name", { resourceGroupName: "...", virtualHubName: "..." });
+ * const hubRouteTable = new HubRouteTable("hubRouteTable", { resourceGroupName: "...", virtualHubName: "..." });
  */
 export declare class HubRouteTable extends $CustomResource {
   /** The resource group's name. */
@@ -15236,7 +15236,7 @@ export declare function getHubRouteTable(args: GetHubRouteTableArgs): $Output<Hu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/virtualHubs/{virtualHubName}/hubVirtualNetworkConnections/{hubVirtualNetworkConnectionName}`.
  *
  * @example
- * const x = new HubVirtualNetworkConnection("name", { resourceGroupName: "...", virtualHubName: "..." });
+ * const hubVirtualNetworkConnection = new HubVirtualNetworkConnection("hubVirtualNetworkConnection", { resourceGroupName: "...", virtualHubName: "..." });
  */
 export declare class HubVirtualNetworkConnection extends $CustomResource {
   /** The resource group's name. */
@@ -15337,7 +15337,7 @@ export declare function getHubVirtualNetworkConnection(args: GetHubVirtualNetwor
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/virtualHubs/{virtualHubName}/ipConfigurations/{ipConfigurationName}`.
  *
  * @example
- * const x = new IpConfiguration("name", { resourceGroupName: "...", virtualHubName: "..." });
+ * const ipConfiguration = new IpConfiguration("ipConfiguration", { resourceGroupName: "...", virtualHubName: "..." });
  */
 export declare class IpConfiguration extends $CustomResource {
   /** The resource group's name. */
@@ -15423,7 +15423,7 @@ export declare function getIpConfiguration(args: GetIpConfigurationArgs): $Outpu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/virtualHubs/{virtualHubName}/routeMaps/{routeMapName}`.
  *
  * @example
- * const x = new RouteMap("name", { resourceGroupName: "...", virtualHubName: "..." });
+ * const routeMap = new RouteMap("routeMap", { resourceGroupName: "...", virtualHubName: "..." });
  */
 export declare class RouteMap extends $CustomResource {
   /** The resource group's name. */
@@ -15504,7 +15504,7 @@ export declare function getRouteMap(args: GetRouteMapArgs): $Output<RouteMapStat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/virtualHubs/{virtualHubName}/routeTables/{routeTableName}`.
  *
  * @example
- * const x = new VirtualHubRouteTable("name", { resourceGroupName: "...", virtualHubName: "..." });
+ * const virtualHubRouteTable = new VirtualHubRouteTable("virtualHubRouteTable", { resourceGroupName: "...", virtualHubName: "..." });
  */
 export declare class VirtualHubRouteTable extends $CustomResource {
   /** The resource group's name. */
@@ -15580,7 +15580,7 @@ export declare function getVirtualHubRouteTable(args: GetVirtualHubRouteTableArg
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/virtualHubs/{virtualHubName}/routingIntent/{routingIntentName}`.
  *
  * @example
- * const x = new RoutingIntent("name", { resourceGroupName: "...", virtualHubName: "..." });
+ * const routingIntent = new RoutingIntent("routingIntent", { resourceGroupName: "...", virtualHubName: "..." });
  */
 export declare class RoutingIntent extends $CustomResource {
   /** The resource group's name. */
@@ -15651,7 +15651,7 @@ export declare function getRoutingIntent(args: GetRoutingIntentArgs): $Output<Ro
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/virtualNetworkAppliances/{virtualNetworkApplianceName}`.
  *
  * @example
- * const x = new VirtualNetworkAppliance("name", { resourceGroupName: "..." });
+ * const virtualNetworkAppliance = new VirtualNetworkAppliance("virtualNetworkAppliance", { resourceGroupName: "..." });
  */
 export declare class VirtualNetworkAppliance extends $CustomResource {
   /** The resource group's name. */
@@ -15742,7 +15742,7 @@ export declare function getVirtualNetworkAppliance(args: GetVirtualNetworkApplia
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/virtualNetworkGateways/{virtualNetworkGatewayName}`.
  *
  * @example
- * const x = new VirtualNetworkGateway("name", { resourceGroupName: "..." });
+ * const virtualNetworkGateway = new VirtualNetworkGateway("virtualNetworkGateway", { resourceGroupName: "..." });
  */
 export declare class VirtualNetworkGateway extends $CustomResource {
   /** The resource group's name. */
@@ -15953,7 +15953,7 @@ export declare function getVirtualNetworkGateway(args: GetVirtualNetworkGatewayA
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/virtualNetworkGateways/{virtualNetworkGatewayName}/natRules/{natRuleName}`.
  *
  * @example
- * const x = new VirtualNetworkGatewayNatRule("name", { resourceGroupName: "...", virtualNetworkGatewayName: "..." });
+ * const virtualNetworkGatewayNatRule = new VirtualNetworkGatewayNatRule("virtualNetworkGatewayNatRule", { resourceGroupName: "...", virtualNetworkGatewayName: "..." });
  */
 export declare class VirtualNetworkGatewayNatRule extends $CustomResource {
   /** The resource group's name. */
@@ -16041,7 +16041,7 @@ export declare function getVirtualNetworkGatewayNatRule(args: GetVirtualNetworkG
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/virtualNetworks/{virtualNetworkName}`.
  *
  * @example
- * const x = new VirtualNetwork("name", { resourceGroupName: "..." });
+ * const virtualNetwork = new VirtualNetwork("virtualNetwork", { resourceGroupName: "..." });
  */
 export declare class VirtualNetwork extends $CustomResource {
   /** The resource group's name. */
@@ -16190,7 +16190,7 @@ export declare function getVirtualNetwork(args: GetVirtualNetworkArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/virtualNetworks/{virtualNetworkName}/subnets/{subnetName}`.
  *
  * @example
- * const x = new Subnet("name", { resourceGroupName: "...", virtualNetworkName: "..." });
+ * const subnet = new Subnet("subnet", { resourceGroupName: "...", virtualNetworkName: "..." });
  */
 export declare class Subnet extends $CustomResource {
   /** The resource group's name. */
@@ -16354,7 +16354,7 @@ export declare function getSubnet(args: GetSubnetArgs): $Output<SubnetState | un
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/virtualNetworks/{virtualNetworkName}/virtualNetworkPeerings/{virtualNetworkPeeringName}`.
  *
  * @example
- * const x = new VirtualNetworkPeering("name", { resourceGroupName: "...", virtualNetworkName: "..." });
+ * const virtualNetworkPeering = new VirtualNetworkPeering("virtualNetworkPeering", { resourceGroupName: "...", virtualNetworkName: "..." });
  */
 export declare class VirtualNetworkPeering extends $CustomResource {
   /** The resource group's name. */
@@ -16511,7 +16511,7 @@ export declare function getVirtualNetworkPeering(args: GetVirtualNetworkPeeringA
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/virtualNetworkTaps/{virtualNetworkTapName}`.
  *
  * @example
- * const x = new VirtualNetworkTap("name", { resourceGroupName: "..." });
+ * const virtualNetworkTap = new VirtualNetworkTap("virtualNetworkTap", { resourceGroupName: "..." });
  */
 export declare class VirtualNetworkTap extends $CustomResource {
   /** The resource group's name. */
@@ -16602,7 +16602,7 @@ export declare function getVirtualNetworkTap(args: GetVirtualNetworkTapArgs): $O
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/virtualRouters/{virtualRouterName}`.
  *
  * @example
- * const x = new VirtualRouter("name", { resourceGroupName: "..." });
+ * const virtualRouter = new VirtualRouter("virtualRouter", { resourceGroupName: "..." });
  */
 export declare class VirtualRouter extends $CustomResource {
   /** The resource group's name. */
@@ -16695,7 +16695,7 @@ export declare function getVirtualRouter(args: GetVirtualRouterArgs): $Output<Vi
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/virtualRouters/{virtualRouterName}/peerings/{peeringName}`.
  *
  * @example
- * const x = new VirtualRouterPeering("name", { resourceGroupName: "...", virtualRouterName: "..." });
+ * const virtualRouterPeering = new VirtualRouterPeering("virtualRouterPeering", { resourceGroupName: "...", virtualRouterName: "..." });
  */
 export declare class VirtualRouterPeering extends $CustomResource {
   /** The resource group's name. */
@@ -16771,7 +16771,7 @@ export declare function getVirtualRouterPeering(args: GetVirtualRouterPeeringArg
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/virtualWans/{virtualWanName}`.
  *
  * @example
- * const x = new VirtualWan("name", { resourceGroupName: "..." });
+ * const virtualWan = new VirtualWan("virtualWan", { resourceGroupName: "..." });
  */
 export declare class VirtualWan extends $CustomResource {
   /** The resource group's name. */
@@ -16867,7 +16867,7 @@ export declare function getVirtualWan(args: GetVirtualWanArgs): $Output<VirtualW
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/vpnGateways/{vpnGatewayName}`.
  *
  * @example
- * const x = new VpnGateway("name", { resourceGroupName: "..." });
+ * const vpnGateway = new VpnGateway("vpnGateway", { resourceGroupName: "..." });
  */
 export declare class VpnGateway extends $CustomResource {
   /** The resource group's name. */
@@ -16975,7 +16975,7 @@ export declare function getVpnGateway(args: GetVpnGatewayArgs): $Output<VpnGatew
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/vpnGateways/{vpnGatewayName}/natRules/{natRuleName}`.
  *
  * @example
- * const x = new VpnGatewayNatRule("name", { resourceGroupName: "...", vpnGatewayName: "..." });
+ * const vpnGatewayNatRule = new VpnGatewayNatRule("vpnGatewayNatRule", { resourceGroupName: "...", vpnGatewayName: "..." });
  */
 export declare class VpnGatewayNatRule extends $CustomResource {
   /** The resource group's name. */
@@ -17069,7 +17069,7 @@ export declare function getVpnGatewayNatRule(args: GetVpnGatewayNatRuleArgs): $O
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/vpnGateways/{vpnGatewayName}/vpnConnections/{vpnConnectionName}`.
  *
  * @example
- * const x = new VpnConnection("name", { resourceGroupName: "...", vpnGatewayName: "..." });
+ * const vpnConnection = new VpnConnection("vpnConnection", { resourceGroupName: "...", vpnGatewayName: "..." });
  */
 export declare class VpnConnection extends $CustomResource {
   /** The resource group's name. */
@@ -17265,7 +17265,7 @@ export declare function getVpnLinkConnection(args: GetVpnLinkConnectionArgs): $O
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/vpnGateways/{vpnGatewayName}/vpnConnections/{vpnConnectionName}/vpnLinkConnections/{vpnLinkConnectionName}/sharedKeys/{sharedKeyName}`.
  *
  * @example
- * const x = new SharedKey("name", { resourceGroupName: "...", vpnGatewayName: "...", vpnConnectionName: "...", vpnLinkConnectionName: "..." });
+ * const sharedKey = new SharedKey("sharedKey", { resourceGroupName: "...", vpnGatewayName: "...", vpnConnectionName: "...", vpnLinkConnectionName: "..." });
  */
 export declare class SharedKey extends $CustomResource {
   /** The resource group's name. */
@@ -17350,7 +17350,7 @@ export declare function getSharedKey(args: GetSharedKeyArgs): $Output<SharedKeyS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/vpnServerConfigurations/{vpnServerConfigurationName}`.
  *
  * @example
- * const x = new VpnServerConfiguration("name", { resourceGroupName: "..." });
+ * const vpnServerConfiguration = new VpnServerConfiguration("vpnServerConfiguration", { resourceGroupName: "..." });
  */
 export declare class VpnServerConfiguration extends $CustomResource {
   /** The resource group's name. */
@@ -17485,7 +17485,7 @@ export declare function getVpnServerConfiguration(args: GetVpnServerConfiguratio
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/vpnServerConfigurations/{vpnServerConfigurationName}/configurationPolicyGroups/{configurationPolicyGroupName}`.
  *
  * @example
- * const x = new ConfigurationPolicyGroup("name", { resourceGroupName: "...", vpnServerConfigurationName: "..." });
+ * const configurationPolicyGroup = new ConfigurationPolicyGroup("configurationPolicyGroup", { resourceGroupName: "...", vpnServerConfigurationName: "..." });
  */
 export declare class ConfigurationPolicyGroup extends $CustomResource {
   /** The resource group's name. */
@@ -17569,7 +17569,7 @@ export declare function getConfigurationPolicyGroup(args: GetConfigurationPolicy
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/vpnSites/{vpnSiteName}`.
  *
  * @example
- * const x = new VpnSite("name", { resourceGroupName: "..." });
+ * const vpnSite = new VpnSite("vpnSite", { resourceGroupName: "..." });
  */
 export declare class VpnSite extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.NetworkCloud/accessBridges/{accessBridgeName}`.
  *
  * @example
- * const x = new AccessBridge("name", { resourceGroupName: "...", extendedLocation: ..., networkId: ... });
+ * const accessBridge = new AccessBridge("accessBridge", { resourceGroupName: "...", extendedLocation: {}, networkId: "..." });
  */
 export declare class AccessBridge extends $CustomResource {
   /** The resource group's name. */
@@ -119,7 +119,7 @@ export declare function getAccessBridge(args: GetAccessBridgeArgs): $Output<Acce
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.NetworkCloud/bareMetalMachines/{bareMetalMachineName}`.
  *
  * @example
- * const x = new BareMetalMachine("name", { resourceGroupName: "...", extendedLocation: ..., bmcConnectionString: ..., bmcCredentials: ..., bmcMacAddress: ..., bootMacAddress: ..., machineDetails: ..., machineName: ..., machineSkuId: ..., rackId: ..., rackSlot: ..., serialNumber: ... });
+ * const bareMetalMachine = new BareMetalMachine("bareMetalMachine", { resourceGroupName: "...", extendedLocation: {}, bmcConnectionString: "...", bmcCredentials: {}, bmcMacAddress: "...", bootMacAddress: "...", machineDetails: "...", machineName: "...", machineSkuId: "...", rackId: "...", rackSlot: 1, serialNumber: "..." });
  */
 export declare class BareMetalMachine extends $CustomResource {
   /** The resource group's name. */
@@ -327,7 +327,7 @@ export declare function getBareMetalMachine(args: GetBareMetalMachineArgs): $Out
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.NetworkCloud/cloudServicesNetworks/{cloudServicesNetworkName}`.
  *
  * @example
- * const x = new CloudServicesNetwork("name", { resourceGroupName: "...", extendedLocation: ... });
+ * const cloudServicesNetwork = new CloudServicesNetwork("cloudServicesNetwork", { resourceGroupName: "...", extendedLocation: {} });
  */
 export declare class CloudServicesNetwork extends $CustomResource {
   /** The resource group's name. */
@@ -447,7 +447,7 @@ export declare function getCloudServicesNetwork(args: GetCloudServicesNetworkArg
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.NetworkCloud/clusterManagers/{clusterManagerName}`.
  *
  * @example
- * const x = new ClusterManager("name", { resourceGroupName: "...", fabricControllerId: ... });
+ * const clusterManager = new ClusterManager("clusterManager", { resourceGroupName: "...", fabricControllerId: "..." });
  */
 export declare class ClusterManager extends $CustomResource {
   /** The resource group's name. */
@@ -570,7 +570,7 @@ export declare function getClusterManager(args: GetClusterManagerArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.NetworkCloud/clusters/{clusterName}`.
  *
  * @example
- * const x = new Cluster("name", { resourceGroupName: "...", extendedLocation: ..., aggregatorOrSingleRackDefinition: ..., clusterType: ..., clusterVersion: ..., networkFabricId: ... });
+ * const cluster = new Cluster("cluster", { resourceGroupName: "...", extendedLocation: {}, aggregatorOrSingleRackDefinition: {}, clusterType: "SingleRack", clusterVersion: "...", networkFabricId: "..." });
  */
 export declare class Cluster extends $CustomResource {
   /** The resource group's name. */
@@ -788,7 +788,7 @@ export declare function getCluster(args: GetClusterArgs): $Output<ClusterState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.NetworkCloud/clusters/{clusterName}/bareMetalMachineKeySets/{bareMetalMachineKeySetName}`.
  *
  * @example
- * const x = new BareMetalMachineKeySet("name", { resourceGroupName: "...", clusterName: "...", extendedLocation: ..., azureGroupId: ..., expiration: ..., jumpHostsAllowed: ..., privilegeLevel: ..., userList: ... });
+ * const bareMetalMachineKeySet = new BareMetalMachineKeySet("bareMetalMachineKeySet", { resourceGroupName: "...", clusterName: "...", extendedLocation: {}, azureGroupId: "...", expiration: "...", jumpHostsAllowed: [], privilegeLevel: "Standard", userList: [] });
  */
 export declare class BareMetalMachineKeySet extends $CustomResource {
   /** The resource group's name. */
@@ -919,7 +919,7 @@ export declare function getBareMetalMachineKeySet(args: GetBareMetalMachineKeySe
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.NetworkCloud/clusters/{clusterName}/bmcKeySets/{bmcKeySetName}`.
  *
  * @example
- * const x = new BmcKeySet("name", { resourceGroupName: "...", clusterName: "...", extendedLocation: ..., azureGroupId: ..., expiration: ..., privilegeLevel: ..., userList: ... });
+ * const bmcKeySet = new BmcKeySet("bmcKeySet", { resourceGroupName: "...", clusterName: "...", extendedLocation: {}, azureGroupId: "...", expiration: "...", privilegeLevel: "ReadOnly", userList: [] });
  */
 export declare class BmcKeySet extends $CustomResource {
   /** The resource group's name. */
@@ -1035,7 +1035,7 @@ export declare function getBmcKeySet(args: GetBmcKeySetArgs): $Output<BmcKeySetS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.NetworkCloud/clusters/{clusterName}/metricsConfigurations/{metricsConfigurationName}`.
  *
  * @example
- * const x = new MetricsConfiguration("name", { resourceGroupName: "...", clusterName: "...", extendedLocation: ..., collectionInterval: ... });
+ * const metricsConfiguration = new MetricsConfiguration("metricsConfiguration", { resourceGroupName: "...", clusterName: "...", extendedLocation: {}, collectionInterval: 1 });
  */
 export declare class MetricsConfiguration extends $CustomResource {
   /** The resource group's name. */
@@ -1138,7 +1138,7 @@ export declare function getMetricsConfiguration(args: GetMetricsConfigurationArg
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.NetworkCloud/kubernetesClusters/{kubernetesClusterName}`.
  *
  * @example
- * const x = new KubernetesCluster("name", { resourceGroupName: "...", extendedLocation: ..., controlPlaneNodeConfiguration: ..., initialAgentPoolConfigurations: ..., kubernetesVersion: ..., networkConfiguration: ... });
+ * const kubernetesCluster = new KubernetesCluster("kubernetesCluster", { resourceGroupName: "...", extendedLocation: {}, controlPlaneNodeConfiguration: {}, initialAgentPoolConfigurations: [], kubernetesVersion: "...", networkConfiguration: {} });
  */
 export declare class KubernetesCluster extends $CustomResource {
   /** The resource group's name. */
@@ -1278,7 +1278,7 @@ export declare function getKubernetesCluster(args: GetKubernetesClusterArgs): $O
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.NetworkCloud/kubernetesClusters/{kubernetesClusterName}/agentPools/{agentPoolName}`.
  *
  * @example
- * const x = new AgentPool("name", { resourceGroupName: "...", kubernetesClusterName: "...", count: ..., mode: ..., vmSkuName: ... });
+ * const agentPool = new AgentPool("agentPool", { resourceGroupName: "...", kubernetesClusterName: "...", count: 1, mode: "System", vmSkuName: "..." });
  */
 export declare class AgentPool extends $CustomResource {
   /** The resource group's name. */
@@ -1421,7 +1421,7 @@ export declare function getAgentPool(args: GetAgentPoolArgs): $Output<AgentPoolS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.NetworkCloud/kubernetesClusters/{kubernetesClusterName}/features/{featureName}`.
  *
  * @example
- * const x = new Feature("name", { resourceGroupName: "...", kubernetesClusterName: "..." });
+ * const feature = new Feature("feature", { resourceGroupName: "...", kubernetesClusterName: "..." });
  */
 export declare class Feature extends $CustomResource {
   /** The resource group's name. */
@@ -1520,7 +1520,7 @@ export declare function getFeature(args: GetFeatureArgs): $Output<FeatureState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.NetworkCloud/kubernetesVersions/{kubernetesVersionName}`.
  *
  * @example
- * const x = new KubernetesVersion("name", { resourceGroupName: "...", extendedLocation: ... });
+ * const kubernetesVersion = new KubernetesVersion("kubernetesVersion", { resourceGroupName: "...", extendedLocation: {} });
  */
 export declare class KubernetesVersion extends $CustomResource {
   /** The resource group's name. */
@@ -1601,7 +1601,7 @@ export declare function getKubernetesVersion(args: GetKubernetesVersionArgs): $O
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.NetworkCloud/l2Networks/{l2NetworkName}`.
  *
  * @example
- * const x = new L2Network("name", { resourceGroupName: "...", extendedLocation: ..., l2IsolationDomainId: ... });
+ * const l2Network = new L2Network("l2Network", { resourceGroupName: "...", extendedLocation: {}, l2IsolationDomainId: "..." });
  */
 export declare class L2Network extends $CustomResource {
   /** The resource group's name. */
@@ -1712,7 +1712,7 @@ export declare function getL2Network(args: GetL2NetworkArgs): $Output<L2NetworkS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.NetworkCloud/l3Networks/{l3NetworkName}`.
  *
  * @example
- * const x = new L3Network("name", { resourceGroupName: "...", extendedLocation: ..., l3IsolationDomainId: ..., vlan: ... });
+ * const l3Network = new L3Network("l3Network", { resourceGroupName: "...", extendedLocation: {}, l3IsolationDomainId: "...", vlan: 1 });
  */
 export declare class L3Network extends $CustomResource {
   /** The resource group's name. */
@@ -1848,7 +1848,7 @@ export declare function getL3Network(args: GetL3NetworkArgs): $Output<L3NetworkS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.NetworkCloud/racks/{rackName}`.
  *
  * @example
- * const x = new Rack("name", { resourceGroupName: "...", extendedLocation: ..., availabilityZone: ..., rackLocation: ..., rackSerialNumber: ..., rackSkuId: ... });
+ * const rack = new Rack("rack", { resourceGroupName: "...", extendedLocation: {}, availabilityZone: "...", rackLocation: "...", rackSerialNumber: "...", rackSkuId: "..." });
  */
 export declare class Rack extends $CustomResource {
   /** The resource group's name. */
@@ -1985,7 +1985,7 @@ export declare function getRackSku(args: GetRackSkuArgs): $Output<RackSkuState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.NetworkCloud/storageAppliances/{storageApplianceName}`.
  *
  * @example
- * const x = new StorageAppliance("name", { resourceGroupName: "...", extendedLocation: ..., rackId: ..., storageApplianceSkuId: ..., rackSlot: ..., serialNumber: ..., administratorCredentials: ... });
+ * const storageAppliance = new StorageAppliance("storageAppliance", { resourceGroupName: "...", extendedLocation: {}, rackId: "...", storageApplianceSkuId: "...", rackSlot: 1, serialNumber: "...", administratorCredentials: {} });
  */
 export declare class StorageAppliance extends $CustomResource {
   /** The resource group's name. */
@@ -2133,7 +2133,7 @@ export declare function getStorageAppliance(args: GetStorageApplianceArgs): $Out
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.NetworkCloud/trunkedNetworks/{trunkedNetworkName}`.
  *
  * @example
- * const x = new TrunkedNetwork("name", { resourceGroupName: "...", extendedLocation: ..., isolationDomainIds: ..., vlans: ... });
+ * const trunkedNetwork = new TrunkedNetwork("trunkedNetwork", { resourceGroupName: "...", extendedLocation: {}, isolationDomainIds: [], vlans: [] });
  */
 export declare class TrunkedNetwork extends $CustomResource {
   /** The resource group's name. */
@@ -2249,7 +2249,7 @@ export declare function getTrunkedNetwork(args: GetTrunkedNetworkArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.NetworkCloud/virtualMachines/{virtualMachineName}`.
  *
  * @example
- * const x = new VirtualMachine("name", { resourceGroupName: "...", extendedLocation: ..., adminUsername: ..., cloudServicesNetworkAttachment: ..., cpuCores: ..., memorySizeGB: ..., storageProfile: ..., vmImage: ... });
+ * const virtualMachine = new VirtualMachine("virtualMachine", { resourceGroupName: "...", extendedLocation: {}, adminUsername: "...", cloudServicesNetworkAttachment: {}, cpuCores: 2, memorySizeGB: 1, storageProfile: {}, vmImage: "..." });
  */
 export declare class VirtualMachine extends $CustomResource {
   /** The resource group's name. */
@@ -2448,7 +2448,7 @@ export declare function getVirtualMachine(args: GetVirtualMachineArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.NetworkCloud/virtualMachines/{virtualMachineName}/consoles/{consoleName}`.
  *
  * @example
- * const x = new Console("name", { resourceGroupName: "...", virtualMachineName: "...", extendedLocation: ..., enabled: ..., sshPublicKey: ... });
+ * const console = new Console("console", { resourceGroupName: "...", virtualMachineName: "...", extendedLocation: {}, enabled: "True", sshPublicKey: {} });
  */
 export declare class Console extends $CustomResource {
   /** The resource group's name. */
@@ -2559,7 +2559,7 @@ export declare function getConsole(args: GetConsoleArgs): $Output<ConsoleState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.NetworkCloud/volumes/{volumeName}`.
  *
  * @example
- * const x = new Volume("name", { resourceGroupName: "...", extendedLocation: ..., sizeMiB: ... });
+ * const volume = new Volume("volume", { resourceGroupName: "...", extendedLocation: {}, sizeMiB: 1 });
  */
 export declare class Volume extends $CustomResource {
   /** The resource group's name. */

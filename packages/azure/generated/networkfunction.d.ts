@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.NetworkFunction/azureTrafficCollectors/{azureTrafficCollectorName}`.
  *
  * @example
- * const x = new AzureTrafficCollector("name", { resourceGroupName: "..." });
+ * const azureTrafficCollector = new AzureTrafficCollector("azureTrafficCollector", { resourceGroupName: "..." });
  */
 export declare class AzureTrafficCollector extends $CustomResource {
   /** The resource group's name. */
@@ -90,7 +90,7 @@ export declare function getAzureTrafficCollector(args: GetAzureTrafficCollectorA
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.NetworkFunction/azureTrafficCollectors/{azureTrafficCollectorName}/collectorPolicies/{collectorPolicyName}`.
  *
  * @example
- * const x = new CollectorPolicy("name", { resourceGroupName: "...", azureTrafficCollectorName: "..." });
+ * const collectorPolicy = new CollectorPolicy("collectorPolicy", { resourceGroupName: "...", azureTrafficCollectorName: "..." });
  */
 export declare class CollectorPolicy extends $CustomResource {
   /** The resource group's name. */

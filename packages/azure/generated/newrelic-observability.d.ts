@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/NewRelic.Observability/monitors/{monitorName}`.
  *
  * @example
- * const x = new Monitor("name", { resourceGroupName: "..." });
+ * const monitor = new Monitor("monitor", { resourceGroupName: "..." });
  */
 export declare class Monitor extends $CustomResource {
   /** The resource group's name. */
@@ -139,7 +139,7 @@ export declare function getMonitor(args: GetMonitorArgs): $Output<MonitorState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/NewRelic.Observability/monitors/{monitorName}/monitoredSubscriptions/{monitoredSubscriptionName}`.
  *
  * @example
- * const x = new MonitoredSubscription("name", { resourceGroupName: "...", monitorName: "..." });
+ * const monitoredSubscription = new MonitoredSubscription("monitoredSubscription", { resourceGroupName: "...", monitorName: "..." });
  */
 export declare class MonitoredSubscription extends $CustomResource {
   /** The resource group's name. */
@@ -212,7 +212,7 @@ export declare function getMonitoredSubscription(args: GetMonitoredSubscriptionA
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/NewRelic.Observability/monitors/{monitorName}/tagRules/{tagRuleName}`.
  *
  * @example
- * const x = new TagRule("name", { resourceGroupName: "...", monitorName: "..." });
+ * const tagRule = new TagRule("tagRule", { resourceGroupName: "...", monitorName: "..." });
  */
 export declare class TagRule extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Nginx.NginxPlus/nginxDeployments/{nginxDeploymentName}`.
  *
  * @example
- * const x = new NginxDeployment("name", { resourceGroupName: "..." });
+ * const nginxDeployment = new NginxDeployment("nginxDeployment", { resourceGroupName: "..." });
  */
 export declare class NginxDeployment extends $CustomResource {
   /** The resource group's name. */
@@ -130,7 +130,7 @@ export declare function getNginxDeployment(args: GetNginxDeploymentArgs): $Outpu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Nginx.NginxPlus/nginxDeployments/{nginxDeploymentName}/apiKeys/{apiKeyName}`.
  *
  * @example
- * const x = new ApiKey("name", { resourceGroupName: "...", nginxDeploymentName: "..." });
+ * const apiKey = new ApiKey("apiKey", { resourceGroupName: "...", nginxDeploymentName: "..." });
  */
 export declare class ApiKey extends $CustomResource {
   /** The resource group's name. */
@@ -203,7 +203,7 @@ export declare function getApiKey(args: GetApiKeyArgs): $Output<ApiKeyState | un
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Nginx.NginxPlus/nginxDeployments/{nginxDeploymentName}/certificates/{certificateName}`.
  *
  * @example
- * const x = new Certificate("name", { resourceGroupName: "...", nginxDeploymentName: "..." });
+ * const certificate = new Certificate("certificate", { resourceGroupName: "...", nginxDeploymentName: "..." });
  */
 export declare class Certificate extends $CustomResource {
   /** The resource group's name. */
@@ -294,7 +294,7 @@ export declare function getCertificate(args: GetCertificateArgs): $Output<Certif
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Nginx.NginxPlus/nginxDeployments/{nginxDeploymentName}/configurations/{configurationName}`.
  *
  * @example
- * const x = new Configuration("name", { resourceGroupName: "...", nginxDeploymentName: "..." });
+ * const configuration = new Configuration("configuration", { resourceGroupName: "...", nginxDeploymentName: "..." });
  */
 export declare class Configuration extends $CustomResource {
   /** The resource group's name. */
@@ -374,7 +374,7 @@ export declare function getConfiguration(args: GetConfigurationArgs): $Output<Co
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Nginx.NginxPlus/nginxDeployments/{nginxDeploymentName}/wafPolicies/{wafPolicyName}`.
  *
  * @example
- * const x = new WafPolicy("name", { resourceGroupName: "...", nginxDeploymentName: "..." });
+ * const wafPolicy = new WafPolicy("wafPolicy", { resourceGroupName: "...", nginxDeploymentName: "..." });
  */
 export declare class WafPolicy extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.NotificationHubs/namespaces/{namespaceName}`.
  *
  * @example
- * const x = new Namespace("name", { resourceGroupName: "...", sku: ... });
+ * const namespace = new Namespace("namespace", { resourceGroupName: "...", sku: {} });
  */
 export declare class Namespace extends $CustomResource {
   /** The resource group's name. */
@@ -167,7 +167,7 @@ export declare function getNamespace(args: GetNamespaceArgs): $Output<NamespaceS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.NotificationHubs/namespaces/{namespaceName}/authorizationRules/{authorizationRuleName}`.
  *
  * @example
- * const x = new AuthorizationRule("name", { resourceGroupName: "...", namespaceName: "...", rights: ... });
+ * const authorizationRule = new AuthorizationRule("authorizationRule", { resourceGroupName: "...", namespaceName: "...", rights: [] });
  */
 export declare class AuthorizationRule extends $CustomResource {
   /** The resource group's name. */
@@ -285,7 +285,7 @@ export declare function getAuthorizationRule(args: GetAuthorizationRuleArgs): $O
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.NotificationHubs/namespaces/{namespaceName}/notificationHubs/{notificationHubName}`.
  *
  * @example
- * const x = new NotificationHub("name", { resourceGroupName: "...", namespaceName: "..." });
+ * const notificationHub = new NotificationHub("notificationHub", { resourceGroupName: "...", namespaceName: "..." });
  */
 export declare class NotificationHub extends $CustomResource {
   /** The resource group's name. */
@@ -415,7 +415,7 @@ export declare function getNotificationHub(args: GetNotificationHubArgs): $Outpu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.NotificationHubs/namespaces/{namespaceName}/notificationHubs/{notificationHubName}/authorizationRules/{authorizationRuleName}`.
  *
  * @example
- * const x = new NotificationHubAuthorizationRule("name", { resourceGroupName: "...", namespaceName: "...", notificationHubName: "...", rights: ... });
+ * const notificationHubAuthorizationRule = new NotificationHubAuthorizationRule("notificationHubAuthorizationRule", { resourceGroupName: "...", namespaceName: "...", notificationHubName: "...", rights: [] });
  */
 export declare class NotificationHubAuthorizationRule extends $CustomResource {
   /** The resource group's name. */
@@ -539,7 +539,7 @@ export declare function getNotificationHubAuthorizationRule(args: GetNotificatio
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.NotificationHubs/namespaces/{namespaceName}/privateEndpointConnections/{privateEndpointConnectionName}`.
  *
  * @example
- * const x = new PrivateEndpointConnection("name", { resourceGroupName: "...", namespaceName: "..." });
+ * const privateEndpointConnection = new PrivateEndpointConnection("privateEndpointConnection", { resourceGroupName: "...", namespaceName: "..." });
  */
 export declare class PrivateEndpointConnection extends $CustomResource {
   /** The resource group's name. */

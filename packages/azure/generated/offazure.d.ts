@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.OffAzure/hypervSites/{hypervSiteName}`.
  *
  * @example
- * const x = new HypervSite("name", { resourceGroupName: "..." });
+ * const hypervSite = new HypervSite("hypervSite", { resourceGroupName: "..." });
  */
 export declare class HypervSite extends $CustomResource {
   /** The resource group's name. */
@@ -115,7 +115,7 @@ export declare function getHypervSite(args: GetHypervSiteArgs): $Output<HypervSi
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.OffAzure/hypervSites/{hypervSiteName}/clusters/{clusterName}`.
  *
  * @example
- * const x = new Cluster("name", { resourceGroupName: "...", hypervSiteName: "..." });
+ * const cluster = new Cluster("cluster", { resourceGroupName: "...", hypervSiteName: "..." });
  */
 export declare class Cluster extends $CustomResource {
   /** The resource group's name. */
@@ -213,7 +213,7 @@ export declare function getCluster(args: GetClusterArgs): $Output<ClusterState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.OffAzure/hypervSites/{hypervSiteName}/hosts/{hostName}`.
  *
  * @example
- * const x = new Host("name", { resourceGroupName: "...", hypervSiteName: "..." });
+ * const host = new Host("host", { resourceGroupName: "...", hypervSiteName: "..." });
  */
 export declare class Host extends $CustomResource {
   /** The resource group's name. */
@@ -479,7 +479,7 @@ export declare function getHypervSiteRunAsAccount(args: GetHypervSiteRunAsAccoun
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.OffAzure/importSites/{importSiteName}`.
  *
  * @example
- * const x = new ImportSite("name", { resourceGroupName: "..." });
+ * const importSite = new ImportSite("importSite", { resourceGroupName: "..." });
  */
 export declare class ImportSite extends $CustomResource {
   /** The resource group's name. */
@@ -688,7 +688,7 @@ export declare function getImportSiteMachine(args: GetImportSiteMachineArgs): $O
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.OffAzure/masterSites/{masterSiteName}`.
  *
  * @example
- * const x = new MasterSite("name", { resourceGroupName: "..." });
+ * const masterSite = new MasterSite("masterSite", { resourceGroupName: "..." });
  */
 export declare class MasterSite extends $CustomResource {
   /** The resource group's name. */
@@ -798,7 +798,7 @@ export declare function getMasterSite(args: GetMasterSiteArgs): $Output<MasterSi
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.OffAzure/masterSites/{masterSiteName}/privateEndpointConnections/{privateEndpointConnectionName}`.
  *
  * @example
- * const x = new PrivateEndpointConnection("name", { resourceGroupName: "...", masterSiteName: "..." });
+ * const privateEndpointConnection = new PrivateEndpointConnection("privateEndpointConnection", { resourceGroupName: "...", masterSiteName: "..." });
  */
 export declare class PrivateEndpointConnection extends $CustomResource {
   /** The resource group's name. */
@@ -904,7 +904,7 @@ export declare function getPrivateLinkResource(args: GetPrivateLinkResourceArgs)
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.OffAzure/masterSites/{masterSiteName}/sqlSites/{sqlSiteName}`.
  *
  * @example
- * const x = new SqlSite("name", { resourceGroupName: "...", masterSiteName: "..." });
+ * const sqlSite = new SqlSite("sqlSite", { resourceGroupName: "...", masterSiteName: "..." });
  */
 export declare class SqlSite extends $CustomResource {
   /** The resource group's name. */
@@ -991,7 +991,7 @@ export declare function getSqlSite(args: GetSqlSiteArgs): $Output<SqlSiteState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.OffAzure/masterSites/{masterSiteName}/sqlSites/{sqlSiteName}/discoverySiteDataSources/{discoverySiteDataSourceName}`.
  *
  * @example
- * const x = new SqlSiteDiscoverySiteDataSource("name", { resourceGroupName: "...", masterSiteName: "...", sqlSiteName: "..." });
+ * const sqlSiteDiscoverySiteDataSource = new SqlSiteDiscoverySiteDataSource("sqlSiteDiscoverySiteDataSource", { resourceGroupName: "...", masterSiteName: "...", sqlSiteName: "..." });
  */
 export declare class SqlSiteDiscoverySiteDataSource extends $CustomResource {
   /** The resource group's name. */
@@ -1274,7 +1274,7 @@ export declare function getSqlServer(args: GetSqlServerArgs): $Output<SqlServerS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.OffAzure/masterSites/{masterSiteName}/webAppSites/{webAppSiteName}`.
  *
  * @example
- * const x = new WebAppSite("name", { resourceGroupName: "...", masterSiteName: "..." });
+ * const webAppSite = new WebAppSite("webAppSite", { resourceGroupName: "...", masterSiteName: "..." });
  */
 export declare class WebAppSite extends $CustomResource {
   /** The resource group's name. */
@@ -1361,7 +1361,7 @@ export declare function getWebAppSite(args: GetWebAppSiteArgs): $Output<WebAppSi
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.OffAzure/masterSites/{masterSiteName}/webAppSites/{webAppSiteName}/discoverySiteDataSources/{discoverySiteDataSourceName}`.
  *
  * @example
- * const x = new WebAppSiteDiscoverySiteDataSource("name", { resourceGroupName: "...", masterSiteName: "...", webAppSiteName: "..." });
+ * const webAppSiteDiscoverySiteDataSource = new WebAppSiteDiscoverySiteDataSource("webAppSiteDiscoverySiteDataSource", { resourceGroupName: "...", masterSiteName: "...", webAppSiteName: "..." });
  */
 export declare class WebAppSiteDiscoverySiteDataSource extends $CustomResource {
   /** The resource group's name. */
@@ -1702,7 +1702,7 @@ export declare function getTomcatWebServer(args: GetTomcatWebServerArgs): $Outpu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.OffAzure/serverSites/{serverSiteName}`.
  *
  * @example
- * const x = new ServerSite("name", { resourceGroupName: "..." });
+ * const serverSite = new ServerSite("serverSite", { resourceGroupName: "..." });
  */
 export declare class ServerSite extends $CustomResource {
   /** The resource group's name. */
@@ -1963,7 +1963,7 @@ export declare function getServerSiteRunAsAccount(args: GetServerSiteRunAsAccoun
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.OffAzure/vmwareSites/{vmwareSiteName}`.
  *
  * @example
- * const x = new VmwareSite("name", { resourceGroupName: "..." });
+ * const vmwareSite = new VmwareSite("vmwareSite", { resourceGroupName: "..." });
  */
 export declare class VmwareSite extends $CustomResource {
   /** The resource group's name. */
@@ -2275,7 +2275,7 @@ export declare function getVmwareSiteRunAsAccount(args: GetVmwareSiteRunAsAccoun
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.OffAzure/vmwareSites/{vmwareSiteName}/vcenters/{vcenterName}`.
  *
  * @example
- * const x = new Vcenter("name", { resourceGroupName: "...", vmwareSiteName: "..." });
+ * const vcenter = new Vcenter("vcenter", { resourceGroupName: "...", vmwareSiteName: "..." });
  */
 export declare class Vcenter extends $CustomResource {
   /** The resource group's name. */

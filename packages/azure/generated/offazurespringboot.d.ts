@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.OffAzureSpringBoot/springbootsites/{springbootsiteName}`.
  *
  * @example
- * const x = new Springbootsite("name", { resourceGroupName: "..." });
+ * const springbootsite = new Springbootsite("springbootsite", { resourceGroupName: "..." });
  */
 export declare class Springbootsite extends $CustomResource {
   /** The resource group's name. */
@@ -125,7 +125,7 @@ export declare function getErrorSummary(args: GetErrorSummaryArgs): $Output<Erro
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.OffAzureSpringBoot/springbootsites/{springbootsiteName}/springbootapps/{springbootappName}`.
  *
  * @example
- * const x = new Springbootapp("name", { resourceGroupName: "...", springbootsiteName: "..." });
+ * const springbootapp = new Springbootapp("springbootapp", { resourceGroupName: "...", springbootsiteName: "..." });
  */
 export declare class Springbootapp extends $CustomResource {
   /** The resource group's name. */
@@ -326,7 +326,7 @@ export declare function getSpringbootapp(args: GetSpringbootappArgs): $Output<Sp
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.OffAzureSpringBoot/springbootsites/{springbootsiteName}/springbootservers/{springbootserverName}`.
  *
  * @example
- * const x = new Springbootserver("name", { resourceGroupName: "...", springbootsiteName: "...", server: ... });
+ * const springbootserver = new Springbootserver("springbootserver", { resourceGroupName: "...", springbootsiteName: "...", server: "..." });
  */
 export declare class Springbootserver extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.OpenEnergyPlatform/energyServices/{energyServiceName}`.
  *
  * @example
- * const x = new EnergyService("name", { resourceGroupName: "..." });
+ * const energyService = new EnergyService("energyService", { resourceGroupName: "..." });
  */
 export declare class EnergyService extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.OperationalInsights/clusters/{clusterName}`.
  *
  * @example
- * const x = new Cluster("name", { resourceGroupName: "..." });
+ * const cluster = new Cluster("cluster", { resourceGroupName: "..." });
  */
 export declare class Cluster extends $CustomResource {
   /** The resource group's name. */
@@ -133,7 +133,7 @@ export declare function getCluster(args: GetClusterArgs): $Output<ClusterState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.OperationalInsights/queryPacks/{queryPackName}`.
  *
  * @example
- * const x = new QueryPack("name", { resourceGroupName: "..." });
+ * const queryPack = new QueryPack("queryPack", { resourceGroupName: "..." });
  */
 export declare class QueryPack extends $CustomResource {
   /** The resource group's name. */
@@ -212,7 +212,7 @@ export declare function getQueryPack(args: GetQueryPackArgs): $Output<QueryPackS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.OperationalInsights/queryPacks/{queryPackName}/queries/{queryName}`.
  *
  * @example
- * const x = new Query("name", { resourceGroupName: "...", queryPackName: "...", displayName: ..., body: ... });
+ * const query = new Query("query", { resourceGroupName: "...", queryPackName: "...", displayName: "...", body: "..." });
  */
 export declare class Query extends $CustomResource {
   /** The resource group's name. */
@@ -309,7 +309,7 @@ export declare function getQuery(args: GetQueryArgs): $Output<QueryState | undef
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.OperationalInsights/workspaces/{workspaceName}`.
  *
  * @example
- * const x = new Workspace("name", { resourceGroupName: "..." });
+ * const workspace = new Workspace("workspace", { resourceGroupName: "..." });
  */
 export declare class Workspace extends $CustomResource {
   /** The resource group's name. */
@@ -451,7 +451,7 @@ export declare function getWorkspace(args: GetWorkspaceArgs): $Output<WorkspaceS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.OperationalInsights/workspaces/{workspaceName}/dataExports/{dataExportName}`.
  *
  * @example
- * const x = new DataExport("name", { resourceGroupName: "...", workspaceName: "...", tableNames: ... });
+ * const dataExport = new DataExport("dataExport", { resourceGroupName: "...", workspaceName: "...", tableNames: [] });
  */
 export declare class DataExport extends $CustomResource {
   /** The resource group's name. */
@@ -544,7 +544,7 @@ export declare function getDataExport(args: GetDataExportArgs): $Output<DataExpo
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.OperationalInsights/workspaces/{workspaceName}/dataSources/{dataSourceName}`.
  *
  * @example
- * const x = new DataSource("name", { resourceGroupName: "...", workspaceName: "...", kind: ... });
+ * const dataSource = new DataSource("dataSource", { resourceGroupName: "...", workspaceName: "...", kind: "WindowsEvent" });
  */
 export declare class DataSource extends $CustomResource {
   /** The resource group's name. */
@@ -651,7 +651,7 @@ export declare function getClientGroup(args: GetClientGroupArgs): $Output<Client
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.OperationalInsights/workspaces/{workspaceName}/features/{featureName}/machineGroups/{machineGroupName}`.
  *
  * @example
- * const x = new MachineGroup("name", { resourceGroupName: "...", workspaceName: "...", featureName: "...", kind: ..., displayName: ... });
+ * const machineGroup = new MachineGroup("machineGroup", { resourceGroupName: "...", workspaceName: "...", featureName: "...", kind: "machine", displayName: "..." });
  */
 export declare class MachineGroup extends $CustomResource {
   /** The resource group's name. */
@@ -899,7 +899,7 @@ export declare function getSummary(args: GetSummaryArgs): $Output<SummaryState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.OperationalInsights/workspaces/{workspaceName}/linkedServices/{linkedServiceName}`.
  *
  * @example
- * const x = new LinkedService("name", { resourceGroupName: "...", workspaceName: "..." });
+ * const linkedService = new LinkedService("linkedService", { resourceGroupName: "...", workspaceName: "..." });
  */
 export declare class LinkedService extends $CustomResource {
   /** The resource group's name. */
@@ -982,7 +982,7 @@ export declare function getLinkedService(args: GetLinkedServiceArgs): $Output<Li
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.OperationalInsights/workspaces/{workspaceName}/linkedStorageAccounts/{linkedStorageAccountName}`.
  *
  * @example
- * const x = new LinkedStorageAccount("name", { resourceGroupName: "...", workspaceName: "..." });
+ * const linkedStorageAccount = new LinkedStorageAccount("linkedStorageAccount", { resourceGroupName: "...", workspaceName: "..." });
  */
 export declare class LinkedStorageAccount extends $CustomResource {
   /** The resource group's name. */
@@ -1083,7 +1083,7 @@ export declare function getNetworkSecurityPerimeterConfiguration(args: GetNetwor
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.OperationalInsights/workspaces/{workspaceName}/savedSearches/{savedSearchName}`.
  *
  * @example
- * const x = new SavedSearch("name", { resourceGroupName: "...", workspaceName: "...", category: ..., displayName: ..., query: ... });
+ * const savedSearch = new SavedSearch("savedSearch", { resourceGroupName: "...", workspaceName: "...", category: "...", displayName: "...", query: "..." });
  */
 export declare class SavedSearch extends $CustomResource {
   /** The resource group's name. */
@@ -1186,7 +1186,7 @@ export declare function getSavedSearch(args: GetSavedSearchArgs): $Output<SavedS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.OperationalInsights/workspaces/{workspaceName}/storageInsightConfigs/{storageInsightConfigName}`.
  *
  * @example
- * const x = new StorageInsightConfig("name", { resourceGroupName: "...", workspaceName: "...", storageAccount: ... });
+ * const storageInsightConfig = new StorageInsightConfig("storageInsightConfig", { resourceGroupName: "...", workspaceName: "...", storageAccount: {} });
  */
 export declare class StorageInsightConfig extends $CustomResource {
   /** The resource group's name. */
@@ -1277,7 +1277,7 @@ export declare function getStorageInsightConfig(args: GetStorageInsightConfigArg
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.OperationalInsights/workspaces/{workspaceName}/summaryLogs/{summaryLogName}`.
  *
  * @example
- * const x = new SummaryLog("name", { resourceGroupName: "...", workspaceName: "..." });
+ * const summaryLog = new SummaryLog("summaryLog", { resourceGroupName: "...", workspaceName: "..." });
  */
 export declare class SummaryLog extends $CustomResource {
   /** The resource group's name. */
@@ -1374,7 +1374,7 @@ export declare function getSummaryLog(args: GetSummaryLogArgs): $Output<SummaryL
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.OperationalInsights/workspaces/{workspaceName}/tables/{tableName}`.
  *
  * @example
- * const x = new Table("name", { resourceGroupName: "...", workspaceName: "..." });
+ * const table = new Table("table", { resourceGroupName: "...", workspaceName: "..." });
  */
 export declare class Table extends $CustomResource {
   /** The resource group's name. */

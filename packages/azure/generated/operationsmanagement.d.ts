@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `{scope}/providers/Microsoft.OperationsManagement/ManagementAssociations/{managementAssociationName}`.
  *
  * @example
- * const x = new ManagementAssociation("name", { scope: "...", applicationId: ... });
+ * const managementAssociation = new ManagementAssociation("managementAssociation", { scope: "...", applicationId: "..." });
  */
 export declare class ManagementAssociation extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -73,7 +73,7 @@ export declare function getManagementAssociation(args: GetManagementAssociationA
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.OperationsManagement/ManagementConfigurations/{managementConfigurationName}`.
  *
  * @example
- * const x = new ManagementConfiguration("name", { resourceGroupName: "...", parentResourceType: ..., parameters: ..., template: ... });
+ * const managementConfiguration = new ManagementConfiguration("managementConfiguration", { resourceGroupName: "...", parentResourceType: "...", parameters: [], template: undefined });
  */
 export declare class ManagementConfiguration extends $CustomResource {
   /** The resource group's name. */
@@ -155,7 +155,7 @@ export declare function getManagementConfiguration(args: GetManagementConfigurat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.OperationsManagement/solutions/{solutionName}`.
  *
  * @example
- * const x = new Solution("name", { resourceGroupName: "...", workspaceResourceId: ... });
+ * const solution = new Solution("solution", { resourceGroupName: "...", workspaceResourceId: "..." });
  */
 export declare class Solution extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Oracle.Database/autonomousDatabases/{autonomousDatabaseName}`.
  *
  * @example
- * const x = new AutonomousDatabase("name", { resourceGroupName: "..." });
+ * const autonomousDatabase = new AutonomousDatabase("autonomousDatabase", { resourceGroupName: "..." });
  */
 export declare class AutonomousDatabase extends $CustomResource {
   /** The resource group's name. */
@@ -391,7 +391,7 @@ export declare function getAutonomousDatabase(args: GetAutonomousDatabaseArgs): 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Oracle.Database/autonomousDatabases/{autonomousDatabaseName}/autonomousDatabaseBackups/{autonomousDatabaseBackupName}`.
  *
  * @example
- * const x = new AutonomousDatabaseBackup("name", { resourceGroupName: "...", autonomousDatabaseName: "..." });
+ * const autonomousDatabaseBackup = new AutonomousDatabaseBackup("autonomousDatabaseBackup", { resourceGroupName: "...", autonomousDatabaseName: "..." });
  */
 export declare class AutonomousDatabaseBackup extends $CustomResource {
   /** The resource group's name. */
@@ -506,7 +506,7 @@ export declare function getAutonomousDatabaseBackup(args: GetAutonomousDatabaseB
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Oracle.Database/cloudExadataInfrastructures/{cloudExadataInfrastructureName}`.
  *
  * @example
- * const x = new CloudExadataInfrastructure("name", { resourceGroupName: "...", zones: ..., shape: ..., displayName: ... });
+ * const cloudExadataInfrastructure = new CloudExadataInfrastructure("cloudExadataInfrastructure", { resourceGroupName: "...", zones: [], shape: "...", displayName: "..." });
  */
 export declare class CloudExadataInfrastructure extends $CustomResource {
   /** The resource group's name. */
@@ -748,7 +748,7 @@ export declare function getDbServer(args: GetDbServerArgs): $Output<DbServerStat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Oracle.Database/cloudVmClusters/{cloudVmClusterName}`.
  *
  * @example
- * const x = new CloudVmCluster("name", { resourceGroupName: "...", hostname: ..., cpuCoreCount: ..., cloudExadataInfrastructureId: ..., sshPublicKeys: ..., vnetId: ..., giVersion: ..., subnetId: ..., displayName: ... });
+ * const cloudVmCluster = new CloudVmCluster("cloudVmCluster", { resourceGroupName: "...", hostname: "...", cpuCoreCount: 1, cloudExadataInfrastructureId: "...", sshPublicKeys: [], vnetId: "...", giVersion: "...", subnetId: "...", displayName: "..." });
  */
 export declare class CloudVmCluster extends $CustomResource {
   /** The resource group's name. */
@@ -1078,7 +1078,7 @@ export declare function getCloudVmClusterDbNode(args: GetCloudVmClusterDbNodeArg
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Oracle.Database/cloudVmClusters/{cloudVmClusterName}/virtualNetworkAddresses/{virtualNetworkAddressName}`.
  *
  * @example
- * const x = new VirtualNetworkAddress("name", { resourceGroupName: "...", cloudVmClusterName: "..." });
+ * const virtualNetworkAddress = new VirtualNetworkAddress("virtualNetworkAddress", { resourceGroupName: "...", cloudVmClusterName: "..." });
  */
 export declare class VirtualNetworkAddress extends $CustomResource {
   /** The resource group's name. */
@@ -1169,7 +1169,7 @@ export declare function getVirtualNetworkAddress(args: GetVirtualNetworkAddressA
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Oracle.Database/dbSystems/{dbSystemName}`.
  *
  * @example
- * const x = new DbSystem("name", { resourceGroupName: "...", databaseEdition: ..., dbVersion: ..., source: ..., resourceAnchorId: ..., networkAnchorId: ..., hostname: ..., shape: ..., sshPublicKeys: ... });
+ * const dbSystem = new DbSystem("dbSystem", { resourceGroupName: "...", databaseEdition: "StandardEdition", dbVersion: "...", source: "None", resourceAnchorId: "...", networkAnchorId: "...", hostname: "...", shape: "...", sshPublicKeys: [] });
  */
 export declare class DbSystem extends $CustomResource {
   /** The resource group's name. */
@@ -1378,7 +1378,7 @@ export declare function getDbSystem(args: GetDbSystemArgs): $Output<DbSystemStat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Oracle.Database/exadbVmClusters/{exadbVmClusterName}`.
  *
  * @example
- * const x = new ExadbVmCluster("name", { resourceGroupName: "...", vnetId: ..., subnetId: ..., displayName: ..., enabledEcpuCount: ..., exascaleDbStorageVaultId: ..., hostname: ..., nodeCount: ..., shape: ..., sshPublicKeys: ..., totalEcpuCount: ..., vmFileSystemStorage: ... });
+ * const exadbVmCluster = new ExadbVmCluster("exadbVmCluster", { resourceGroupName: "...", vnetId: "...", subnetId: "...", displayName: "...", enabledEcpuCount: 0, exascaleDbStorageVaultId: "...", hostname: "...", nodeCount: 1, shape: "...", sshPublicKeys: [], totalEcpuCount: 2, vmFileSystemStorage: {} });
  */
 export declare class ExadbVmCluster extends $CustomResource {
   /** The resource group's name. */
@@ -1668,7 +1668,7 @@ export declare function getExadbVmClusterDbNode(args: GetExadbVmClusterDbNodeArg
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Oracle.Database/exascaleDbStorageVaults/{exascaleDbStorageVaultName}`.
  *
  * @example
- * const x = new ExascaleDbStorageVault("name", { resourceGroupName: "...", displayName: ..., highCapacityDatabaseStorageInput: ... });
+ * const exascaleDbStorageVault = new ExascaleDbStorageVault("exascaleDbStorageVault", { resourceGroupName: "...", displayName: "...", highCapacityDatabaseStorageInput: {} });
  */
 export declare class ExascaleDbStorageVault extends $CustomResource {
   /** The resource group's name. */
@@ -2116,7 +2116,7 @@ export declare function getSystemVersion(args: GetSystemVersionArgs): $Output<Sy
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Oracle.Database/networkAnchors/{networkAnchorName}`.
  *
  * @example
- * const x = new NetworkAnchor("name", { resourceGroupName: "...", resourceAnchorId: ..., subnetId: ... });
+ * const networkAnchor = new NetworkAnchor("networkAnchor", { resourceGroupName: "...", resourceAnchorId: "...", subnetId: "..." });
  */
 export declare class NetworkAnchor extends $CustomResource {
   /** The resource group's name. */
@@ -2257,7 +2257,7 @@ export declare function getNetworkAnchor(args: GetNetworkAnchorArgs): $Output<Ne
  * Id: `/subscriptions/{subscriptionId}/providers/Oracle.Database/oracleSubscriptions/{oracleSubscriptionName}`.
  *
  * @example
- * const x = new OracleSubscription("name", {  });
+ * const oracleSubscription = new OracleSubscription("oracleSubscription", {  });
  */
 export declare class OracleSubscription extends $CustomResource {
   /** The name; always `default`. */
@@ -2343,7 +2343,7 @@ export declare function getOracleSubscription(args: GetOracleSubscriptionArgs): 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Oracle.Database/resourceAnchors/{resourceAnchorName}`.
  *
  * @example
- * const x = new ResourceAnchor("name", { resourceGroupName: "..." });
+ * const resourceAnchor = new ResourceAnchor("resourceAnchor", { resourceGroupName: "..." });
  */
 export declare class ResourceAnchor extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Orbital/contactProfiles/{contactProfileName}`.
  *
  * @example
- * const x = new ContactProfile("name", { resourceGroupName: "...", networkConfiguration: ..., links: ... });
+ * const contactProfile = new ContactProfile("contactProfile", { resourceGroupName: "...", networkConfiguration: {}, links: [] });
  */
 export declare class ContactProfile extends $CustomResource {
   /** The resource group's name. */
@@ -116,7 +116,7 @@ export declare function getContactProfile(args: GetContactProfileArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Orbital/edgeSites/{edgeSiteName}`.
  *
  * @example
- * const x = new EdgeSite("name", { resourceGroupName: "...", globalCommunicationsSite: ... });
+ * const edgeSite = new EdgeSite("edgeSite", { resourceGroupName: "...", globalCommunicationsSite: {} });
  */
 export declare class EdgeSite extends $CustomResource {
   /** The resource group's name. */
@@ -188,7 +188,7 @@ export declare function getEdgeSite(args: GetEdgeSiteArgs): $Output<EdgeSiteStat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Orbital/geoCatalogs/{geoCatalogName}`.
  *
  * @example
- * const x = new GeoCatalog("name", { resourceGroupName: "..." });
+ * const geoCatalog = new GeoCatalog("geoCatalog", { resourceGroupName: "..." });
  */
 export declare class GeoCatalog extends $CustomResource {
   /** The resource group's name. */
@@ -276,7 +276,7 @@ export declare function getGeoCatalog(args: GetGeoCatalogArgs): $Output<GeoCatal
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Orbital/groundStations/{groundStationName}`.
  *
  * @example
- * const x = new GroundStation("name", { resourceGroupName: "...", capabilities: ..., globalCommunicationsSite: ... });
+ * const groundStation = new GroundStation("groundStation", { resourceGroupName: "...", capabilities: [], globalCommunicationsSite: {} });
  */
 export declare class GroundStation extends $CustomResource {
   /** The resource group's name. */
@@ -381,7 +381,7 @@ export declare function getGroundStation(args: GetGroundStationArgs): $Output<Gr
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Orbital/l2Connections/{l2ConnectionName}`.
  *
  * @example
- * const x = new L2Connection("name", { resourceGroupName: "...", edgeSite: ..., edgeSitePartnerRouter: ..., groundStation: ..., groundStationPartnerRouter: ..., vlanId: ... });
+ * const l2Connection = new L2Connection("l2Connection", { resourceGroupName: "...", edgeSite: {}, edgeSitePartnerRouter: {}, groundStation: {}, groundStationPartnerRouter: {}, vlanId: 1 });
  */
 export declare class L2Connection extends $CustomResource {
   /** The resource group's name. */
@@ -479,7 +479,7 @@ export declare function getL2Connection(args: GetL2ConnectionArgs): $Output<L2Co
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Orbital/spacecrafts/{spacecraftName}`.
  *
  * @example
- * const x = new Spacecraft("name", { resourceGroupName: "...", titleLine: ..., tleLine1: ..., tleLine2: ..., links: ... });
+ * const spacecraft = new Spacecraft("spacecraft", { resourceGroupName: "...", titleLine: "...", tleLine1: "...", tleLine2: "...", links: [] });
  */
 export declare class Spacecraft extends $CustomResource {
   /** The resource group's name. */
@@ -576,7 +576,7 @@ export declare function getSpacecraft(args: GetSpacecraftArgs): $Output<Spacecra
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Orbital/spacecrafts/{spacecraftName}/contacts/{contactName}`.
  *
  * @example
- * const x = new Contact("name", { resourceGroupName: "...", spacecraftName: "...", reservationStartTime: ..., reservationEndTime: ..., groundStationName: ..., contactProfile: ... });
+ * const contact = new Contact("contact", { resourceGroupName: "...", spacecraftName: "...", reservationStartTime: "...", reservationEndTime: "...", groundStationName: "...", contactProfile: {} });
  */
 export declare class Contact extends $CustomResource {
   /** The resource group's name. */

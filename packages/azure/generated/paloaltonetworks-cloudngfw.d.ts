@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/PaloAltoNetworks.Cloudngfw/firewalls/{firewallName}`.
  *
  * @example
- * const x = new Firewall("name", { resourceGroupName: "...", networkProfile: ..., dnsSettings: ..., planData: ..., marketplaceDetails: ... });
+ * const firewall = new Firewall("firewall", { resourceGroupName: "...", networkProfile: {}, dnsSettings: {}, planData: {}, marketplaceDetails: {} });
  */
 export declare class Firewall extends $CustomResource {
   /** The resource group's name. */
@@ -139,7 +139,7 @@ export declare function getFirewall(args: GetFirewallArgs): $Output<FirewallStat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/PaloAltoNetworks.Cloudngfw/firewalls/{firewallName}/metrics/{metricName}`.
  *
  * @example
- * const x = new Metric("name", { resourceGroupName: "...", firewallName: "...", applicationInsightsResourceId: ..., applicationInsightsConnectionString: ... });
+ * const metric = new Metric("metric", { resourceGroupName: "...", firewallName: "...", applicationInsightsResourceId: "...", applicationInsightsConnectionString: "..." });
  */
 export declare class Metric extends $CustomResource {
   /** The resource group's name. */
@@ -252,7 +252,7 @@ export declare function getStatus(args: GetStatusArgs): $Output<StatusState | un
  * Id: `/providers/PaloAltoNetworks.Cloudngfw/globalRulestacks/{globalRulestackName}`.
  *
  * @example
- * const x = new GlobalRulestack("name", {  });
+ * const globalRulestack = new GlobalRulestack("globalRulestack", {  });
  */
 export declare class GlobalRulestack extends $CustomResource {
   /** The resource's name; autonamed from the logical name when absent. */
@@ -356,7 +356,7 @@ export declare function getGlobalRulestack(args: GetGlobalRulestackArgs): $Outpu
  * Id: `/providers/PaloAltoNetworks.Cloudngfw/globalRulestacks/{globalRulestackName}/certificates/{certificateName}`.
  *
  * @example
- * const x = new GlobalRulestackCertificate("name", { globalRulestackName: "...", certificateSelfSigned: ... });
+ * const globalRulestackCertificate = new GlobalRulestackCertificate("globalRulestackCertificate", { globalRulestackName: "...", certificateSelfSigned: "TRUE" });
  */
 export declare class GlobalRulestackCertificate extends $CustomResource {
   /** The parent's name (globalRulestackName). */
@@ -441,7 +441,7 @@ export declare function getGlobalRulestackCertificate(args: GetGlobalRulestackCe
  * Id: `/providers/PaloAltoNetworks.Cloudngfw/globalRulestacks/{globalRulestackName}/fqdnlists/{fqdnlistName}`.
  *
  * @example
- * const x = new GlobalRulestackFqdnlist("name", { globalRulestackName: "...", fqdnList: ... });
+ * const globalRulestackFqdnlist = new GlobalRulestackFqdnlist("globalRulestackFqdnlist", { globalRulestackName: "...", fqdnList: [] });
  */
 export declare class GlobalRulestackFqdnlist extends $CustomResource {
   /** The parent's name (globalRulestackName). */
@@ -521,7 +521,7 @@ export declare function getGlobalRulestackFqdnlist(args: GetGlobalRulestackFqdnl
  * Id: `/providers/PaloAltoNetworks.Cloudngfw/globalRulestacks/{globalRulestackName}/postRules/{postRuleName}`.
  *
  * @example
- * const x = new PostRule("name", { globalRulestackName: "...", ruleName: ... });
+ * const postRule = new PostRule("postRule", { globalRulestackName: "...", ruleName: "..." });
  */
 export declare class PostRule extends $CustomResource {
   /** The parent's name (globalRulestackName). */
@@ -673,7 +673,7 @@ export declare function getPostRule(args: GetPostRuleArgs): $Output<PostRuleStat
  * Id: `/providers/PaloAltoNetworks.Cloudngfw/globalRulestacks/{globalRulestackName}/prefixlists/{prefixlistName}`.
  *
  * @example
- * const x = new GlobalRulestackPrefixlist("name", { globalRulestackName: "...", prefixList: ... });
+ * const globalRulestackPrefixlist = new GlobalRulestackPrefixlist("globalRulestackPrefixlist", { globalRulestackName: "...", prefixList: [] });
  */
 export declare class GlobalRulestackPrefixlist extends $CustomResource {
   /** The parent's name (globalRulestackName). */
@@ -753,7 +753,7 @@ export declare function getGlobalRulestackPrefixlist(args: GetGlobalRulestackPre
  * Id: `/providers/PaloAltoNetworks.Cloudngfw/globalRulestacks/{globalRulestackName}/preRules/{preRuleName}`.
  *
  * @example
- * const x = new PreRule("name", { globalRulestackName: "...", ruleName: ... });
+ * const preRule = new PreRule("preRule", { globalRulestackName: "...", ruleName: "..." });
  */
 export declare class PreRule extends $CustomResource {
   /** The parent's name (globalRulestackName). */
@@ -905,7 +905,7 @@ export declare function getPreRule(args: GetPreRuleArgs): $Output<PreRuleState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/PaloAltoNetworks.Cloudngfw/localRulestacks/{localRulestackName}`.
  *
  * @example
- * const x = new LocalRulestack("name", { resourceGroupName: "..." });
+ * const localRulestack = new LocalRulestack("localRulestack", { resourceGroupName: "..." });
  */
 export declare class LocalRulestack extends $CustomResource {
   /** The resource group's name. */
@@ -1020,7 +1020,7 @@ export declare function getLocalRulestack(args: GetLocalRulestackArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/PaloAltoNetworks.Cloudngfw/localRulestacks/{localRulestackName}/certificates/{certificateName}`.
  *
  * @example
- * const x = new LocalRulestackCertificate("name", { resourceGroupName: "...", localRulestackName: "...", certificateSelfSigned: ... });
+ * const localRulestackCertificate = new LocalRulestackCertificate("localRulestackCertificate", { resourceGroupName: "...", localRulestackName: "...", certificateSelfSigned: "TRUE" });
  */
 export declare class LocalRulestackCertificate extends $CustomResource {
   /** The resource group's name. */
@@ -1111,7 +1111,7 @@ export declare function getLocalRulestackCertificate(args: GetLocalRulestackCert
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/PaloAltoNetworks.Cloudngfw/localRulestacks/{localRulestackName}/fqdnlists/{fqdnlistName}`.
  *
  * @example
- * const x = new LocalRulestackFqdnlist("name", { resourceGroupName: "...", localRulestackName: "...", fqdnList: ... });
+ * const localRulestackFqdnlist = new LocalRulestackFqdnlist("localRulestackFqdnlist", { resourceGroupName: "...", localRulestackName: "...", fqdnList: [] });
  */
 export declare class LocalRulestackFqdnlist extends $CustomResource {
   /** The resource group's name. */
@@ -1197,7 +1197,7 @@ export declare function getLocalRulestackFqdnlist(args: GetLocalRulestackFqdnlis
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/PaloAltoNetworks.Cloudngfw/localRulestacks/{localRulestackName}/localRules/{localRuleName}`.
  *
  * @example
- * const x = new LocalRule("name", { resourceGroupName: "...", localRulestackName: "...", ruleName: ... });
+ * const localRule = new LocalRule("localRule", { resourceGroupName: "...", localRulestackName: "...", ruleName: "..." });
  */
 export declare class LocalRule extends $CustomResource {
   /** The resource group's name. */
@@ -1355,7 +1355,7 @@ export declare function getLocalRule(args: GetLocalRuleArgs): $Output<LocalRuleS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/PaloAltoNetworks.Cloudngfw/localRulestacks/{localRulestackName}/prefixlists/{prefixlistName}`.
  *
  * @example
- * const x = new LocalRulestackPrefixlist("name", { resourceGroupName: "...", localRulestackName: "...", prefixList: ... });
+ * const localRulestackPrefixlist = new LocalRulestackPrefixlist("localRulestackPrefixlist", { resourceGroupName: "...", localRulestackName: "...", prefixList: [] });
  */
 export declare class LocalRulestackPrefixlist extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/providers/Microsoft.Peering/peerAsns/{peerAsnName}`.
  *
  * @example
- * const x = new PeerAsn("name", {  });
+ * const peerAsn = new PeerAsn("peerAsn", {  });
  */
 export declare class PeerAsn extends $CustomResource {
   /** The resource's name; autonamed from the logical name when absent. */
@@ -81,7 +81,7 @@ export declare function getPeerAsn(args: GetPeerAsnArgs): $Output<PeerAsnState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Peering/peerings/{peeringName}`.
  *
  * @example
- * const x = new Peering("name", { resourceGroupName: "...", sku: ..., kind: ... });
+ * const peering = new Peering("peering", { resourceGroupName: "...", sku: {}, kind: "Direct" });
  */
 export declare class Peering extends $CustomResource {
   /** The resource group's name. */
@@ -181,7 +181,7 @@ export declare function getPeering(args: GetPeeringArgs): $Output<PeeringState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Peering/peerings/{peeringName}/registeredAsns/{registeredAsnName}`.
  *
  * @example
- * const x = new RegisteredAsn("name", { resourceGroupName: "...", peeringName: "..." });
+ * const registeredAsn = new RegisteredAsn("registeredAsn", { resourceGroupName: "...", peeringName: "..." });
  */
 export declare class RegisteredAsn extends $CustomResource {
   /** The resource group's name. */
@@ -255,7 +255,7 @@ export declare function getRegisteredAsn(args: GetRegisteredAsnArgs): $Output<Re
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Peering/peerings/{peeringName}/registeredPrefixes/{registeredPrefixName}`.
  *
  * @example
- * const x = new RegisteredPrefix("name", { resourceGroupName: "...", peeringName: "..." });
+ * const registeredPrefix = new RegisteredPrefix("registeredPrefix", { resourceGroupName: "...", peeringName: "..." });
  */
 export declare class RegisteredPrefix extends $CustomResource {
   /** The resource group's name. */
@@ -335,7 +335,7 @@ export declare function getRegisteredPrefix(args: GetRegisteredPrefixArgs): $Out
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Peering/peeringServices/{peeringServiceName}`.
  *
  * @example
- * const x = new PeeringService("name", { resourceGroupName: "..." });
+ * const peeringService = new PeeringService("peeringService", { resourceGroupName: "..." });
  */
 export declare class PeeringService extends $CustomResource {
   /** The resource group's name. */
@@ -435,7 +435,7 @@ export declare function getPeeringService(args: GetPeeringServiceArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Peering/peeringServices/{peeringServiceName}/connectionMonitorTests/{connectionMonitorTestName}`.
  *
  * @example
- * const x = new ConnectionMonitorTest("name", { resourceGroupName: "...", peeringServiceName: "..." });
+ * const connectionMonitorTest = new ConnectionMonitorTest("connectionMonitorTest", { resourceGroupName: "...", peeringServiceName: "..." });
  */
 export declare class ConnectionMonitorTest extends $CustomResource {
   /** The resource group's name. */
@@ -527,7 +527,7 @@ export declare function getConnectionMonitorTest(args: GetConnectionMonitorTestA
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Peering/peeringServices/{peeringServiceName}/prefixes/{prefixName}`.
  *
  * @example
- * const x = new Prefix("name", { resourceGroupName: "...", peeringServiceName: "..." });
+ * const prefix = new Prefix("prefix", { resourceGroupName: "...", peeringServiceName: "..." });
  */
 export declare class Prefix extends $CustomResource {
   /** The resource group's name. */

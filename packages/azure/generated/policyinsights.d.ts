@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `{scope}/providers/Microsoft.PolicyInsights/attestations/{attestationName}`.
  *
  * @example
- * const x = new Attestation("name", { scope: "...", policyAssignmentId: ... });
+ * const attestation = new Attestation("attestation", { scope: "...", policyAssignmentId: "..." });
  */
 export declare class Attestation extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -146,7 +146,7 @@ export declare function getPolicyMetadata(args: GetPolicyMetadataArgs): $Output<
  * Id: `{scope}/providers/Microsoft.PolicyInsights/remediations/{remediationName}`.
  *
  * @example
- * const x = new Remediation("name", { scope: "..." });
+ * const remediation = new Remediation("remediation", { scope: "..." });
  */
 export declare class Remediation extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/providers/Microsoft.Portal/consoles/{consoleName}`.
  *
  * @example
- * const x = new Console("name", { osType: ... });
+ * const console = new Console("console", { osType: "Linux" });
  */
 export declare class Console extends $CustomResource {
   /** The resource's name; autonamed from the logical name when absent. */
@@ -72,7 +72,7 @@ export declare function getConsole(args: GetConsoleArgs): $Output<ConsoleState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Portal/dashboards/{dashboardName}`.
  *
  * @example
- * const x = new Dashboard("name", { resourceGroupName: "..." });
+ * const dashboard = new Dashboard("dashboard", { resourceGroupName: "..." });
  */
 export declare class Dashboard extends $CustomResource {
   /** The resource group's name. */
@@ -152,7 +152,7 @@ export declare function getDashboard(args: GetDashboardArgs): $Output<DashboardS
  * Id: `/providers/Microsoft.Portal/locations/{location}/consoles/{consoleName}`.
  *
  * @example
- * const x = new LocationConsole("name", { location: "..." });
+ * const locationConsole = new LocationConsole("locationConsole", { location: "..." });
  */
 export declare class LocationConsole extends $CustomResource {
   /** The parent's name (location). */
@@ -213,7 +213,7 @@ export declare function getLocationConsole(args: GetLocationConsoleArgs): $Outpu
  * Id: `/providers/Microsoft.Portal/locations/{location}/userSettings/{userSettingName}`.
  *
  * @example
- * const x = new LocationUserSetting("name", { location: "...", preferredOsType: ..., preferredLocation: ..., storageProfile: ..., terminalSettings: ..., preferredShellType: ... });
+ * const locationUserSetting = new LocationUserSetting("locationUserSetting", { location: "...", preferredOsType: "Linux", preferredLocation: "...", storageProfile: {}, terminalSettings: {}, preferredShellType: "bash" });
  */
 export declare class LocationUserSetting extends $CustomResource {
   /** The parent's name (location). */
@@ -292,7 +292,7 @@ export declare function getLocationUserSetting(args: GetLocationUserSettingArgs)
  * Id: `/providers/Microsoft.Portal/tenantConfigurations/{tenantConfigurationName}`.
  *
  * @example
- * const x = new TenantConfiguration("name", {  });
+ * const tenantConfiguration = new TenantConfiguration("tenantConfiguration", {  });
  */
 export declare class TenantConfiguration extends $CustomResource {
   /** The resource's name; autonamed from the logical name when absent. */
@@ -351,7 +351,7 @@ export declare function getTenantConfiguration(args: GetTenantConfigurationArgs)
  * Id: `/providers/Microsoft.Portal/userSettings/{userSettingName}`.
  *
  * @example
- * const x = new UserSetting("name", { preferredOsType: ..., preferredLocation: ..., storageProfile: ..., terminalSettings: ..., preferredShellType: ... });
+ * const userSetting = new UserSetting("userSetting", { preferredOsType: "Linux", preferredLocation: "...", storageProfile: {}, terminalSettings: {}, preferredShellType: "bash" });
  */
 export declare class UserSetting extends $CustomResource {
   /** The resource's name; autonamed from the logical name when absent. */

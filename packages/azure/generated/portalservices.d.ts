@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/providers/Microsoft.PortalServices/copilotSettings/{copilotSettingName}`.
  *
  * @example
- * const x = new CopilotSetting("name", { accessControlEnabled: ... });
+ * const copilotSetting = new CopilotSetting("copilotSetting", { accessControlEnabled: true });
  */
 export declare class CopilotSetting extends $CustomResource {
   /** The name; always `default`. */

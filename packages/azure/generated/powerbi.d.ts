@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.PowerBI/privateLinkServicesForPowerBI/{privateLinkServicesForPowerBIName}`.
  *
  * @example
- * const x = new PrivateLinkServicesForPowerBI("name", { resourceGroupName: "..." });
+ * const privateLinkServicesForPowerBI = new PrivateLinkServicesForPowerBI("privateLinkServicesForPowerBI", { resourceGroupName: "..." });
  */
 export declare class PrivateLinkServicesForPowerBI extends $CustomResource {
   /** The resource group's name. */
@@ -68,7 +68,7 @@ export declare function getPrivateLinkServicesForPowerBI(args: GetPrivateLinkSer
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.PowerBI/privateLinkServicesForPowerBI/{privateLinkServicesForPowerBIName}/privateEndpointConnections/{privateEndpointConnectionName}`.
  *
  * @example
- * const x = new PrivateEndpointConnection("name", { resourceGroupName: "...", privateLinkServicesForPowerBIName: "..." });
+ * const privateEndpointConnection = new PrivateEndpointConnection("privateEndpointConnection", { resourceGroupName: "...", privateLinkServicesForPowerBIName: "..." });
  */
 export declare class PrivateEndpointConnection extends $CustomResource {
   /** The resource group's name. */
@@ -146,7 +146,7 @@ export declare function getPrivateEndpointConnection(args: GetPrivateEndpointCon
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.PowerBI/workspaceCollections/{workspaceCollectionName}`.
  *
  * @example
- * const x = new WorkspaceCollection("name", { resourceGroupName: "..." });
+ * const workspaceCollection = new WorkspaceCollection("workspaceCollection", { resourceGroupName: "..." });
  */
 export declare class WorkspaceCollection extends $CustomResource {
   /** The resource group's name. */

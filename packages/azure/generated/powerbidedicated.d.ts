@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.PowerBIDedicated/autoScaleVCores/{autoScaleVCoreName}`.
  *
  * @example
- * const x = new AutoScaleVCore("name", { resourceGroupName: "...", sku: ... });
+ * const autoScaleVCore = new AutoScaleVCore("autoScaleVCore", { resourceGroupName: "...", sku: {} });
  */
 export declare class AutoScaleVCore extends $CustomResource {
   /** The resource group's name. */
@@ -94,7 +94,7 @@ export declare function getAutoScaleVCore(args: GetAutoScaleVCoreArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.PowerBIDedicated/capacities/{capacityName}`.
  *
  * @example
- * const x = new Capacity("name", { resourceGroupName: "...", sku: ... });
+ * const capacity = new Capacity("capacity", { resourceGroupName: "...", sku: {} });
  */
 export declare class Capacity extends $CustomResource {
   /** The resource group's name. */

@@ -45,7 +45,7 @@ export declare function getOperationResult(args: GetOperationResultArgs): $Outpu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ProfessionalService/resources/{resourceName}`.
  *
  * @example
- * const x = new Resource("name", { resourceGroupName: "..." });
+ * const resource = new Resource("resource", { resourceGroupName: "..." });
  */
 export declare class Resource extends $CustomResource {
   /** The resource group's name. */

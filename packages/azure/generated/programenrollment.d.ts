@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ProgramEnrollment/eduEnrollments/{eduEnrollmentName}`.
  *
  * @example
- * const x = new EduEnrollment("name", { resourceGroupName: "...", domains: ... });
+ * const eduEnrollment = new EduEnrollment("eduEnrollment", { resourceGroupName: "...", domains: [] });
  */
 export declare class EduEnrollment extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ProgrammableConnectivity/gateways/{gatewayName}`.
  *
  * @example
- * const x = new Gateway("name", { resourceGroupName: "...", configuredApplication: ..., configuredApplicationOwner: ... });
+ * const gateway = new Gateway("gateway", { resourceGroupName: "...", configuredApplication: {}, configuredApplicationOwner: {} });
  */
 export declare class Gateway extends $CustomResource {
   /** The resource group's name. */
@@ -95,7 +95,7 @@ export declare function getGateway(args: GetGatewayArgs): $Output<GatewayState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ProgrammableConnectivity/operatorApiConnections/{operatorApiConnectionName}`.
  *
  * @example
- * const x = new OperatorApiConnection("name", { resourceGroupName: "...", operatorApiPlanId: ..., gatewayId: ..., planTermsAndConditionsAccepted: ..., purposes: ..., purposeReason: ..., dataProcessingList: ... });
+ * const operatorApiConnection = new OperatorApiConnection("operatorApiConnection", { resourceGroupName: "...", operatorApiPlanId: "...", gatewayId: "...", planTermsAndConditionsAccepted: true, purposes: [], purposeReason: "...", dataProcessingList: [] });
  */
 export declare class OperatorApiConnection extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ProviderHub/providerMonitorSettings/{providerMonitorSettingName}`.
  *
  * @example
- * const x = new ProviderMonitorSetting("name", { resourceGroupName: "..." });
+ * const providerMonitorSetting = new ProviderMonitorSetting("providerMonitorSetting", { resourceGroupName: "..." });
  */
 export declare class ProviderMonitorSetting extends $CustomResource {
   /** The resource group's name. */
@@ -77,7 +77,7 @@ export declare function getProviderMonitorSetting(args: GetProviderMonitorSettin
  * Id: `/subscriptions/{subscriptionId}/providers/Microsoft.ProviderHub/providerRegistrations/{providerRegistrationName}`.
  *
  * @example
- * const x = new ProviderRegistration("name", {  });
+ * const providerRegistration = new ProviderRegistration("providerRegistration", {  });
  */
 export declare class ProviderRegistration extends $CustomResource {
   /** The resource's name; autonamed from the logical name when absent. */
@@ -309,7 +309,7 @@ export declare function getProviderRegistration(args: GetProviderRegistrationArg
  * Id: `/subscriptions/{subscriptionId}/providers/Microsoft.ProviderHub/providerRegistrations/{providerRegistrationName}/authorizedApplications/{authorizedApplicationName}`.
  *
  * @example
- * const x = new AuthorizedApplication("name", { providerRegistrationName: "..." });
+ * const authorizedApplication = new AuthorizedApplication("authorizedApplication", { providerRegistrationName: "..." });
  */
 export declare class AuthorizedApplication extends $CustomResource {
   /** The parent's name (providerRegistrationName). */
@@ -375,7 +375,7 @@ export declare function getAuthorizedApplication(args: GetAuthorizedApplicationA
  * Id: `/subscriptions/{subscriptionId}/providers/Microsoft.ProviderHub/providerRegistrations/{providerRegistrationName}/customRollouts/{customRolloutName}`.
  *
  * @example
- * const x = new CustomRollout("name", { providerRegistrationName: "...", specification: ... });
+ * const customRollout = new CustomRollout("customRollout", { providerRegistrationName: "...", specification: {} });
  */
 export declare class CustomRollout extends $CustomResource {
   /** The parent's name (providerRegistrationName). */
@@ -445,7 +445,7 @@ export declare function getCustomRollout(args: GetCustomRolloutArgs): $Output<Cu
  * Id: `/subscriptions/{subscriptionId}/providers/Microsoft.ProviderHub/providerRegistrations/{providerRegistrationName}/defaultRollouts/{defaultRolloutName}`.
  *
  * @example
- * const x = new DefaultRollout("name", { providerRegistrationName: "..." });
+ * const defaultRollout = new DefaultRollout("defaultRollout", { providerRegistrationName: "..." });
  */
 export declare class DefaultRollout extends $CustomResource {
   /** The parent's name (providerRegistrationName). */
@@ -515,7 +515,7 @@ export declare function getDefaultRollout(args: GetDefaultRolloutArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/providers/Microsoft.ProviderHub/providerRegistrations/{providerRegistrationName}/newRegionFrontloadRelease/{newRegionFrontloadReleaseName}`.
  *
  * @example
- * const x = new NewRegionFrontloadRelease("name", { providerRegistrationName: "...", operationType: ..., providerNamespace: ..., frontloadLocation: ..., copyFromLocation: ..., environmentType: ..., serviceFeatureFlag: ..., includeResourceTypes: ..., excludeResourceTypes: ..., overrideManifestLevelFields: ..., overrideEndpointLevelFields: ..., ignoreFields: ... });
+ * const newRegionFrontloadRelease = new NewRegionFrontloadRelease("newRegionFrontloadRelease", { providerRegistrationName: "...", operationType: "...", providerNamespace: "...", frontloadLocation: "...", copyFromLocation: "...", environmentType: "NotSpecified", serviceFeatureFlag: "DoNotCreate", includeResourceTypes: [], excludeResourceTypes: [], overrideManifestLevelFields: {}, overrideEndpointLevelFields: {}, ignoreFields: [] });
  */
 export declare class NewRegionFrontloadRelease extends $CustomResource {
   /** The parent's name (providerRegistrationName). */
@@ -603,7 +603,7 @@ export declare function getNewRegionFrontloadRelease(args: GetNewRegionFrontload
  * Id: `/subscriptions/{subscriptionId}/providers/Microsoft.ProviderHub/providerRegistrations/{providerRegistrationName}/notificationRegistrations/{notificationRegistrationName}`.
  *
  * @example
- * const x = new NotificationRegistration("name", { providerRegistrationName: "..." });
+ * const notificationRegistration = new NotificationRegistration("notificationRegistration", { providerRegistrationName: "..." });
  */
 export declare class NotificationRegistration extends $CustomResource {
   /** The parent's name (providerRegistrationName). */
@@ -681,7 +681,7 @@ export declare function getNotificationRegistration(args: GetNotificationRegistr
  * Id: `/subscriptions/{subscriptionId}/providers/Microsoft.ProviderHub/providerRegistrations/{providerRegistrationName}/operations/{operationName}`.
  *
  * @example
- * const x = new Operation("name", { providerRegistrationName: "..." });
+ * const operation = new Operation("operation", { providerRegistrationName: "..." });
  */
 export declare class Operation extends $CustomResource {
   /** The parent's name (providerRegistrationName). */
@@ -733,7 +733,7 @@ export declare function getOperation(args: GetOperationArgs): $Output<OperationS
  * Id: `/subscriptions/{subscriptionId}/providers/Microsoft.ProviderHub/providerRegistrations/{providerRegistrationName}/resourcetypeRegistrations/{resourcetypeRegistrationName}`.
  *
  * @example
- * const x = new ResourcetypeRegistration("name", { providerRegistrationName: "..." });
+ * const resourcetypeRegistration = new ResourcetypeRegistration("resourcetypeRegistration", { providerRegistrationName: "..." });
  */
 export declare class ResourcetypeRegistration extends $CustomResource {
   /** The parent's name (providerRegistrationName). */
@@ -1166,7 +1166,7 @@ export declare function getResourcetypeRegistration(args: GetResourcetypeRegistr
  * Id: `/subscriptions/{subscriptionId}/providers/Microsoft.ProviderHub/providerRegistrations/{providerRegistrationName}/resourcetypeRegistrations/{resourcetypeRegistrationName}/resourcetypeRegistrations/{resourcetypeRegistrationResourcetypeRegistrationName}/resourcetypeRegistrations/{resourcetypeRegistrationResourcetypeRegistrationName2}/resourcetypeRegistrations/{resourcetypeRegistrationResourcetypeRegistrationName22}/skus/{skuName}`.
  *
  * @example
- * const x = new ResourcetypeRegistrationResourcetypeRegistrationResourcetypeRegistrationSku("name", { providerRegistrationName: "...", resourcetypeRegistrationName: "...", resourcetypeRegistrationResourcetypeRegistrationName: "...", resourcetypeRegistrationResourcetypeRegistrationName2: "...", resourcetypeRegistrationResourcetypeRegistrationName22: "...", skuSettings: ... });
+ * const resourcetypeRegistrationResourcetypeRegistrationResourcetypeRegistrationSku = new ResourcetypeRegistrationResourcetypeRegistrationResourcetypeRegistrationSku("resourcetypeRegistrationResourcetypeRegistrationResourcetypeRegistrationSku", { providerRegistrationName: "...", resourcetypeRegistrationName: "...", resourcetypeRegistrationResourcetypeRegistrationName: "...", resourcetypeRegistrationResourcetypeRegistrationName2: "...", resourcetypeRegistrationResourcetypeRegistrationName22: "...", skuSettings: [] });
  */
 export declare class ResourcetypeRegistrationResourcetypeRegistrationResourcetypeRegistrationSku extends $CustomResource {
   /** The parent's name (providerRegistrationName). */
@@ -1253,7 +1253,7 @@ export declare function getResourcetypeRegistrationResourcetypeRegistrationResou
  * Id: `/subscriptions/{subscriptionId}/providers/Microsoft.ProviderHub/providerRegistrations/{providerRegistrationName}/resourcetypeRegistrations/{resourcetypeRegistrationName}/resourcetypeRegistrations/{resourcetypeRegistrationResourcetypeRegistrationName}/resourcetypeRegistrations/{resourcetypeRegistrationResourcetypeRegistrationName2}/skus/{skuName}`.
  *
  * @example
- * const x = new ResourcetypeRegistrationResourcetypeRegistrationSku("name", { providerRegistrationName: "...", resourcetypeRegistrationName: "...", resourcetypeRegistrationResourcetypeRegistrationName: "...", resourcetypeRegistrationResourcetypeRegistrationName2: "...", skuSettings: ... });
+ * const resourcetypeRegistrationResourcetypeRegistrationSku = new ResourcetypeRegistrationResourcetypeRegistrationSku("resourcetypeRegistrationResourcetypeRegistrationSku", { providerRegistrationName: "...", resourcetypeRegistrationName: "...", resourcetypeRegistrationResourcetypeRegistrationName: "...", resourcetypeRegistrationResourcetypeRegistrationName2: "...", skuSettings: [] });
  */
 export declare class ResourcetypeRegistrationResourcetypeRegistrationSku extends $CustomResource {
   /** The parent's name (providerRegistrationName). */
@@ -1334,7 +1334,7 @@ export declare function getResourcetypeRegistrationResourcetypeRegistrationSku(a
  * Id: `/subscriptions/{subscriptionId}/providers/Microsoft.ProviderHub/providerRegistrations/{providerRegistrationName}/resourcetypeRegistrations/{resourcetypeRegistrationName}/resourcetypeRegistrations/{resourcetypeRegistrationResourcetypeRegistrationName}/skus/{skuName}`.
  *
  * @example
- * const x = new ResourcetypeRegistrationSku("name", { providerRegistrationName: "...", resourcetypeRegistrationName: "...", resourcetypeRegistrationResourcetypeRegistrationName: "...", skuSettings: ... });
+ * const resourcetypeRegistrationSku = new ResourcetypeRegistrationSku("resourcetypeRegistrationSku", { providerRegistrationName: "...", resourcetypeRegistrationName: "...", resourcetypeRegistrationResourcetypeRegistrationName: "...", skuSettings: [] });
  */
 export declare class ResourcetypeRegistrationSku extends $CustomResource {
   /** The parent's name (providerRegistrationName). */
@@ -1409,7 +1409,7 @@ export declare function getResourcetypeRegistrationSku(args: GetResourcetypeRegi
  * Id: `/subscriptions/{subscriptionId}/providers/Microsoft.ProviderHub/providerRegistrations/{providerRegistrationName}/resourcetypeRegistrations/{resourcetypeRegistrationName}/skus/{skuName}`.
  *
  * @example
- * const x = new Sku("name", { providerRegistrationName: "...", resourcetypeRegistrationName: "...", skuSettings: ... });
+ * const sku = new Sku("sku", { providerRegistrationName: "...", resourcetypeRegistrationName: "...", skuSettings: [] });
  */
 export declare class Sku extends $CustomResource {
   /** The parent's name (providerRegistrationName). */

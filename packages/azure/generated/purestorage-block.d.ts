@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/PureStorage.Block/reservations/{reservationName}`.
  *
  * @example
- * const x = new Reservation("name", { resourceGroupName: "...", marketplace: ..., user: ... });
+ * const reservation = new Reservation("reservation", { resourceGroupName: "...", marketplace: {}, user: {} });
  */
 export declare class Reservation extends $CustomResource {
   /** The resource group's name. */
@@ -92,7 +92,7 @@ export declare function getReservation(args: GetReservationArgs): $Output<Reserv
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/PureStorage.Block/storagePools/{storagePoolName}`.
  *
  * @example
- * const x = new StoragePool("name", { resourceGroupName: "...", availabilityZone: ..., vnetInjection: ..., provisionedBandwidthMbPerSec: ..., reservationResourceId: ... });
+ * const storagePool = new StoragePool("storagePool", { resourceGroupName: "...", availabilityZone: "...", vnetInjection: {}, provisionedBandwidthMbPerSec: 1, reservationResourceId: "..." });
  */
 export declare class StoragePool extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Quantum/workspaces/{workspaceName}`.
  *
  * @example
- * const x = new Workspace("name", { resourceGroupName: "..." });
+ * const workspace = new Workspace("workspace", { resourceGroupName: "..." });
  */
 export declare class Workspace extends $CustomResource {
   /** The resource group's name. */

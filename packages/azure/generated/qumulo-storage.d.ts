@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Qumulo.Storage/fileSystems/{fileSystemName}`.
  *
  * @example
- * const x = new FileSystem("name", { resourceGroupName: "...", marketplaceDetails: ..., storageSku: ..., userDetails: ..., delegatedSubnetId: ..., adminPassword: ... });
+ * const fileSystem = new FileSystem("fileSystem", { resourceGroupName: "...", marketplaceDetails: {}, storageSku: "...", userDetails: {}, delegatedSubnetId: "...", adminPassword: "..." });
  */
 export declare class FileSystem extends $CustomResource {
   /** The resource group's name. */

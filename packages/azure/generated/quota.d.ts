@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/providers/Microsoft.Management/managementGroups/{managementGroupId}/providers/Microsoft.Quota/groupQuotas/{groupQuotaName}`.
  *
  * @example
- * const x = new GroupQuota("name", { managementGroupId: "..." });
+ * const groupQuota = new GroupQuota("groupQuota", { managementGroupId: "..." });
  */
 export declare class GroupQuota extends $CustomResource {
   /** The parent's name (managementGroupId). */
@@ -136,7 +136,7 @@ export declare function getGroupQuotaLimit(args: GetGroupQuotaLimitArgs): $Outpu
  * Id: `/providers/Microsoft.Management/managementGroups/{managementGroupId}/providers/Microsoft.Quota/groupQuotas/{groupQuotaName}/resourceProviders/{resourceProviderName}/locationSettings/{locationSettingName}`.
  *
  * @example
- * const x = new LocationSetting("name", { managementGroupId: "...", groupQuotaName: "...", resourceProviderName: "..." });
+ * const locationSetting = new LocationSetting("locationSetting", { managementGroupId: "...", groupQuotaName: "...", resourceProviderName: "..." });
  */
 export declare class LocationSetting extends $CustomResource {
   /** The parent's name (managementGroupId). */
@@ -306,7 +306,7 @@ export declare function getSubscriptionRequest(args: GetSubscriptionRequestArgs)
  * Id: `/providers/Microsoft.Management/managementGroups/{managementGroupId}/providers/Microsoft.Quota/groupQuotas/{groupQuotaName}/subscriptions/{subscriptionName}`.
  *
  * @example
- * const x = new Subscription("name", { managementGroupId: "...", groupQuotaName: "..." });
+ * const subscription = new Subscription("subscription", { managementGroupId: "...", groupQuotaName: "..." });
  */
 export declare class Subscription extends $CustomResource {
   /** The parent's name (managementGroupId). */
@@ -400,7 +400,7 @@ export declare function getQuotaRequest(args: GetQuotaRequestArgs): $Output<Quot
  * Id: `{scope}/providers/Microsoft.Quota/quotas/{quotaName}`.
  *
  * @example
- * const x = new Quota("name", { scope: "..." });
+ * const quota = new Quota("quota", { scope: "..." });
  */
 export declare class Quota extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */

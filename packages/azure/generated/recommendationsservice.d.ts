@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.RecommendationsService/accounts/{accountName}`.
  *
  * @example
- * const x = new Account("name", { resourceGroupName: "..." });
+ * const account = new Account("account", { resourceGroupName: "..." });
  */
 export declare class Account extends $CustomResource {
   /** The resource group's name. */
@@ -99,7 +99,7 @@ export declare function getAccount(args: GetAccountArgs): $Output<AccountState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.RecommendationsService/accounts/{accountName}/modeling/{modelingName}`.
  *
  * @example
- * const x = new Modeling("name", { resourceGroupName: "...", accountName: "..." });
+ * const modeling = new Modeling("modeling", { resourceGroupName: "...", accountName: "..." });
  */
 export declare class Modeling extends $CustomResource {
   /** The resource group's name. */
@@ -195,7 +195,7 @@ export declare function getModeling(args: GetModelingArgs): $Output<ModelingStat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.RecommendationsService/accounts/{accountName}/serviceEndpoints/{serviceEndpointName}`.
  *
  * @example
- * const x = new ServiceEndpoint("name", { resourceGroupName: "...", accountName: "..." });
+ * const serviceEndpoint = new ServiceEndpoint("serviceEndpoint", { resourceGroupName: "...", accountName: "..." });
  */
 export declare class ServiceEndpoint extends $CustomResource {
   /** The resource group's name. */

@@ -60,7 +60,7 @@ export declare function getReplicationEligibilityResult(args: GetReplicationElig
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.RecoveryServices/vaults/{vaultName}`.
  *
  * @example
- * const x = new Vault("name", { resourceGroupName: "..." });
+ * const vault = new Vault("vault", { resourceGroupName: "..." });
  */
 export declare class Vault extends $CustomResource {
   /** The resource group's name. */
@@ -221,7 +221,7 @@ export declare function getVault(args: GetVaultArgs): $Output<VaultState | undef
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.RecoveryServices/vaults/{vaultName}/backupconfig/{backupconfigName}`.
  *
  * @example
- * const x = new Backupconfig("name", { resourceGroupName: "...", vaultName: "..." });
+ * const backupconfig = new Backupconfig("backupconfig", { resourceGroupName: "...", vaultName: "..." });
  */
 export declare class Backupconfig extends $CustomResource {
   /** The resource group's name. */
@@ -339,7 +339,7 @@ export declare function getBackupconfig(args: GetBackupconfigArgs): $Output<Back
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.RecoveryServices/vaults/{vaultName}/backupEncryptionConfigs/{backupEncryptionConfigName}`.
  *
  * @example
- * const x = new BackupEncryptionConfig("name", { resourceGroupName: "...", vaultName: "..." });
+ * const backupEncryptionConfig = new BackupEncryptionConfig("backupEncryptionConfig", { resourceGroupName: "...", vaultName: "..." });
  */
 export declare class BackupEncryptionConfig extends $CustomResource {
   /** The resource group's name. */
@@ -485,7 +485,7 @@ export declare function getBackupEngine(args: GetBackupEngineArgs): $Output<Back
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.RecoveryServices/vaults/{vaultName}/backupFabrics/{backupFabricName}/backupProtectionIntent/{backupProtectionIntentName}`.
  *
  * @example
- * const x = new BackupProtectionIntent("name", { resourceGroupName: "...", vaultName: "...", backupFabricName: "..." });
+ * const backupProtectionIntent = new BackupProtectionIntent("backupProtectionIntent", { resourceGroupName: "...", vaultName: "...", backupFabricName: "..." });
  */
 export declare class BackupProtectionIntent extends $CustomResource {
   /** The resource group's name. */
@@ -603,7 +603,7 @@ export declare function getBackupProtectionIntent(args: GetBackupProtectionInten
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.RecoveryServices/vaults/{vaultName}/backupFabrics/{backupFabricName}/protectionContainers/{protectionContainerName}`.
  *
  * @example
- * const x = new ProtectionContainer("name", { resourceGroupName: "...", vaultName: "...", backupFabricName: "..." });
+ * const protectionContainer = new ProtectionContainer("protectionContainer", { resourceGroupName: "...", vaultName: "...", backupFabricName: "..." });
  */
 export declare class ProtectionContainer extends $CustomResource {
   /** The resource group's name. */
@@ -853,7 +853,7 @@ export declare function getProtectionContainerOperationResult(args: GetProtectio
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.RecoveryServices/vaults/{vaultName}/backupFabrics/{backupFabricName}/protectionContainers/{protectionContainerName}/protectedItems/{protectedItemName}`.
  *
  * @example
- * const x = new ProtectedItem("name", { resourceGroupName: "...", vaultName: "...", backupFabricName: "...", protectionContainerName: "..." });
+ * const protectedItem = new ProtectedItem("protectedItem", { resourceGroupName: "...", vaultName: "...", backupFabricName: "...", protectionContainerName: "..." });
  */
 export declare class ProtectedItem extends $CustomResource {
   /** The resource group's name. */
@@ -1310,7 +1310,7 @@ export declare function getBackupJob(args: GetBackupJobArgs): $Output<BackupJobS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.RecoveryServices/vaults/{vaultName}/backupPolicies/{backupPolicyName}`.
  *
  * @example
- * const x = new BackupPolicy("name", { resourceGroupName: "...", vaultName: "..." });
+ * const backupPolicy = new BackupPolicy("backupPolicy", { resourceGroupName: "...", vaultName: "..." });
  */
 export declare class BackupPolicy extends $CustomResource {
   /** The resource group's name. */
@@ -1490,7 +1490,7 @@ export declare function getBackupPolicyOperationResult(args: GetBackupPolicyOper
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.RecoveryServices/vaults/{vaultName}/backupResourceGuardProxies/{backupResourceGuardProxyName}`.
  *
  * @example
- * const x = new BackupResourceGuardProxy("name", { resourceGroupName: "...", vaultName: "...", resourceGuardResourceId: ... });
+ * const backupResourceGuardProxy = new BackupResourceGuardProxy("backupResourceGuardProxy", { resourceGroupName: "...", vaultName: "...", resourceGuardResourceId: "..." });
  */
 export declare class BackupResourceGuardProxy extends $CustomResource {
   /** The resource group's name. */
@@ -1580,7 +1580,7 @@ export declare function getBackupResourceGuardProxy(args: GetBackupResourceGuard
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.RecoveryServices/vaults/{vaultName}/backupstorageconfig/{backupstorageconfigName}`.
  *
  * @example
- * const x = new Backupstorageconfig("name", { resourceGroupName: "...", vaultName: "..." });
+ * const backupstorageconfig = new Backupstorageconfig("backupstorageconfig", { resourceGroupName: "...", vaultName: "..." });
  */
 export declare class Backupstorageconfig extends $CustomResource {
   /** The resource group's name. */
@@ -1688,7 +1688,7 @@ export declare function getBackupstorageconfig(args: GetBackupstorageconfigArgs)
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.RecoveryServices/vaults/{vaultName}/certificates/{certificateName}`.
  *
  * @example
- * const x = new Certificate("name", { resourceGroupName: "...", vaultName: "..." });
+ * const certificate = new Certificate("certificate", { resourceGroupName: "...", vaultName: "..." });
  */
 export declare class Certificate extends $CustomResource {
   /** The resource group's name. */
@@ -1758,7 +1758,7 @@ export declare function getCertificate(args: GetCertificateArgs): $Output<Certif
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.RecoveryServices/vaults/{vaultName}/extendedInformation/{extendedInformationName}`.
  *
  * @example
- * const x = new ExtendedInformation("name", { resourceGroupName: "...", vaultName: "..." });
+ * const extendedInformation = new ExtendedInformation("extendedInformation", { resourceGroupName: "...", vaultName: "..." });
  */
 export declare class ExtendedInformation extends $CustomResource {
   /** The resource group's name. */
@@ -1895,7 +1895,7 @@ export declare function getOperationResult(args: GetOperationResultArgs): $Outpu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.RecoveryServices/vaults/{vaultName}/privateEndpointConnections/{privateEndpointConnectionName}`.
  *
  * @example
- * const x = new PrivateEndpointConnection("name", { resourceGroupName: "...", vaultName: "..." });
+ * const privateEndpointConnection = new PrivateEndpointConnection("privateEndpointConnection", { resourceGroupName: "...", vaultName: "..." });
  */
 export declare class PrivateEndpointConnection extends $CustomResource {
   /** The resource group's name. */
@@ -2021,7 +2021,7 @@ export declare function getPrivateLinkResource(args: GetPrivateLinkResourceArgs)
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.RecoveryServices/vaults/{vaultName}/replicationAlertSettings/{replicationAlertSettingName}`.
  *
  * @example
- * const x = new ReplicationAlertSetting("name", { resourceGroupName: "...", vaultName: "..." });
+ * const replicationAlertSetting = new ReplicationAlertSetting("replicationAlertSetting", { resourceGroupName: "...", vaultName: "..." });
  */
 export declare class ReplicationAlertSetting extends $CustomResource {
   /** The resource group's name. */
@@ -2139,7 +2139,7 @@ export declare function getReplicationEvent(args: GetReplicationEventArgs): $Out
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.RecoveryServices/vaults/{vaultName}/replicationFabrics/{replicationFabricName}`.
  *
  * @example
- * const x = new ReplicationFabric("name", { resourceGroupName: "...", vaultName: "..." });
+ * const replicationFabric = new ReplicationFabric("replicationFabric", { resourceGroupName: "...", vaultName: "..." });
  */
 export declare class ReplicationFabric extends $CustomResource {
   /** The resource group's name. */
@@ -2295,7 +2295,7 @@ export declare function getReplicationNetwork(args: GetReplicationNetworkArgs): 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.RecoveryServices/vaults/{vaultName}/replicationFabrics/{replicationFabricName}/replicationNetworks/{replicationNetworkName}/replicationNetworkMappings/{replicationNetworkMappingName}`.
  *
  * @example
- * const x = new ReplicationNetworkMapping("name", { resourceGroupName: "...", vaultName: "...", replicationFabricName: "...", replicationNetworkName: "...", recoveryNetworkId: ... });
+ * const replicationNetworkMapping = new ReplicationNetworkMapping("replicationNetworkMapping", { resourceGroupName: "...", vaultName: "...", replicationFabricName: "...", replicationNetworkName: "...", recoveryNetworkId: "..." });
  */
 export declare class ReplicationNetworkMapping extends $CustomResource {
   /** The resource group's name. */
@@ -2406,7 +2406,7 @@ export declare function getReplicationNetworkMapping(args: GetReplicationNetwork
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.RecoveryServices/vaults/{vaultName}/replicationFabrics/{replicationFabricName}/replicationProtectionContainers/{replicationProtectionContainerName}`.
  *
  * @example
- * const x = new ReplicationProtectionContainer("name", { resourceGroupName: "...", vaultName: "...", replicationFabricName: "..." });
+ * const replicationProtectionContainer = new ReplicationProtectionContainer("replicationProtectionContainer", { resourceGroupName: "...", vaultName: "...", replicationFabricName: "..." });
  */
 export declare class ReplicationProtectionContainer extends $CustomResource {
   /** The resource group's name. */
@@ -2501,7 +2501,7 @@ export declare function getReplicationProtectionContainer(args: GetReplicationPr
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.RecoveryServices/vaults/{vaultName}/replicationFabrics/{replicationFabricName}/replicationProtectionContainers/{replicationProtectionContainerName}/replicationMigrationItems/{replicationMigrationItemName}`.
  *
  * @example
- * const x = new ReplicationMigrationItem("name", { resourceGroupName: "...", vaultName: "...", replicationFabricName: "...", replicationProtectionContainerName: "...", policyId: ..., providerSpecificDetails: ... });
+ * const replicationMigrationItem = new ReplicationMigrationItem("replicationMigrationItem", { resourceGroupName: "...", vaultName: "...", replicationFabricName: "...", replicationProtectionContainerName: "...", policyId: "...", providerSpecificDetails: {} });
  */
 export declare class ReplicationMigrationItem extends $CustomResource {
   /** The resource group's name. */
@@ -2714,7 +2714,7 @@ export declare function getReplicationProtectableItem(args: GetReplicationProtec
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.RecoveryServices/vaults/{vaultName}/replicationFabrics/{replicationFabricName}/replicationProtectionContainers/{replicationProtectionContainerName}/replicationProtectedItems/{replicationProtectedItemName}`.
  *
  * @example
- * const x = new ReplicationProtectedItem("name", { resourceGroupName: "...", vaultName: "...", replicationFabricName: "...", replicationProtectionContainerName: "..." });
+ * const replicationProtectedItem = new ReplicationProtectedItem("replicationProtectedItem", { resourceGroupName: "...", vaultName: "...", replicationFabricName: "...", replicationProtectionContainerName: "..." });
  */
 export declare class ReplicationProtectedItem extends $CustomResource {
   /** The resource group's name. */
@@ -2923,7 +2923,7 @@ export declare function getReplicationProtectedItemRecoveryPoint(args: GetReplic
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.RecoveryServices/vaults/{vaultName}/replicationFabrics/{replicationFabricName}/replicationProtectionContainers/{replicationProtectionContainerName}/replicationProtectionClusters/{replicationProtectionClusterName}`.
  *
  * @example
- * const x = new ReplicationProtectionCluster("name", { resourceGroupName: "...", vaultName: "...", replicationFabricName: "...", replicationProtectionContainerName: "..." });
+ * const replicationProtectionCluster = new ReplicationProtectionCluster("replicationProtectionCluster", { resourceGroupName: "...", vaultName: "...", replicationFabricName: "...", replicationProtectionContainerName: "..." });
  */
 export declare class ReplicationProtectionCluster extends $CustomResource {
   /** The resource group's name. */
@@ -3207,7 +3207,7 @@ export declare function getReplicationProtectionClusterOperationResult(args: Get
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.RecoveryServices/vaults/{vaultName}/replicationFabrics/{replicationFabricName}/replicationProtectionContainers/{replicationProtectionContainerName}/replicationProtectionContainerMappings/{replicationProtectionContainerMappingName}`.
  *
  * @example
- * const x = new ReplicationProtectionContainerMapping("name", { resourceGroupName: "...", vaultName: "...", replicationFabricName: "...", replicationProtectionContainerName: "..." });
+ * const replicationProtectionContainerMapping = new ReplicationProtectionContainerMapping("replicationProtectionContainerMapping", { resourceGroupName: "...", vaultName: "...", replicationFabricName: "...", replicationProtectionContainerName: "..." });
  */
 export declare class ReplicationProtectionContainerMapping extends $CustomResource {
   /** The resource group's name. */
@@ -3324,7 +3324,7 @@ export declare function getReplicationProtectionContainerMapping(args: GetReplic
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.RecoveryServices/vaults/{vaultName}/replicationFabrics/{replicationFabricName}/replicationRecoveryServicesProviders/{replicationRecoveryServicesProviderName}`.
  *
  * @example
- * const x = new ReplicationRecoveryServicesProvider("name", { resourceGroupName: "...", vaultName: "...", replicationFabricName: "...", machineName: ..., authenticationIdentityInput: ..., resourceAccessIdentityInput: ... });
+ * const replicationRecoveryServicesProvider = new ReplicationRecoveryServicesProvider("replicationRecoveryServicesProvider", { resourceGroupName: "...", vaultName: "...", replicationFabricName: "...", machineName: "...", authenticationIdentityInput: {}, resourceAccessIdentityInput: {} });
  */
 export declare class ReplicationRecoveryServicesProvider extends $CustomResource {
   /** The resource group's name. */
@@ -3497,7 +3497,7 @@ export declare function getReplicationStorageClassification(args: GetReplication
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.RecoveryServices/vaults/{vaultName}/replicationFabrics/{replicationFabricName}/replicationStorageClassifications/{replicationStorageClassificationName}/replicationStorageClassificationMappings/{replicationStorageClassificationMappingName}`.
  *
  * @example
- * const x = new ReplicationStorageClassificationMapping("name", { resourceGroupName: "...", vaultName: "...", replicationFabricName: "...", replicationStorageClassificationName: "..." });
+ * const replicationStorageClassificationMapping = new ReplicationStorageClassificationMapping("replicationStorageClassificationMapping", { resourceGroupName: "...", vaultName: "...", replicationFabricName: "...", replicationStorageClassificationName: "..." });
  */
 export declare class ReplicationStorageClassificationMapping extends $CustomResource {
   /** The resource group's name. */
@@ -3580,7 +3580,7 @@ export declare function getReplicationStorageClassificationMapping(args: GetRepl
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.RecoveryServices/vaults/{vaultName}/replicationFabrics/{replicationFabricName}/replicationvCenters/{replicationvCenterName}`.
  *
  * @example
- * const x = new ReplicationvCenter("name", { resourceGroupName: "...", vaultName: "...", replicationFabricName: "..." });
+ * const replicationvCenter = new ReplicationvCenter("replicationvCenter", { resourceGroupName: "...", vaultName: "...", replicationFabricName: "..." });
  */
 export declare class ReplicationvCenter extends $CustomResource {
   /** The resource group's name. */
@@ -3735,7 +3735,7 @@ export declare function getReplicationJob(args: GetReplicationJobArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.RecoveryServices/vaults/{vaultName}/replicationPolicies/{replicationPolicyName}`.
  *
  * @example
- * const x = new ReplicationPolicy("name", { resourceGroupName: "...", vaultName: "..." });
+ * const replicationPolicy = new ReplicationPolicy("replicationPolicy", { resourceGroupName: "...", vaultName: "..." });
  */
 export declare class ReplicationPolicy extends $CustomResource {
   /** The resource group's name. */
@@ -3809,7 +3809,7 @@ export declare function getReplicationPolicy(args: GetReplicationPolicyArgs): $O
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.RecoveryServices/vaults/{vaultName}/replicationProtectionIntents/{replicationProtectionIntentName}`.
  *
  * @example
- * const x = new ReplicationProtectionIntent("name", { resourceGroupName: "...", vaultName: "..." });
+ * const replicationProtectionIntent = new ReplicationProtectionIntent("replicationProtectionIntent", { resourceGroupName: "...", vaultName: "..." });
  */
 export declare class ReplicationProtectionIntent extends $CustomResource {
   /** The resource group's name. */
@@ -3895,7 +3895,7 @@ export declare function getReplicationProtectionIntent(args: GetReplicationProte
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.RecoveryServices/vaults/{vaultName}/replicationRecoveryPlans/{replicationRecoveryPlanName}`.
  *
  * @example
- * const x = new ReplicationRecoveryPlan("name", { resourceGroupName: "...", vaultName: "...", primaryFabricId: ..., recoveryFabricId: ..., groups: ... });
+ * const replicationRecoveryPlan = new ReplicationRecoveryPlan("replicationRecoveryPlan", { resourceGroupName: "...", vaultName: "...", primaryFabricId: "...", recoveryFabricId: "...", groups: [] });
  */
 export declare class ReplicationRecoveryPlan extends $CustomResource {
   /** The resource group's name. */
@@ -4019,7 +4019,7 @@ export declare function getReplicationRecoveryPlan(args: GetReplicationRecoveryP
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.RecoveryServices/vaults/{vaultName}/replicationVaultSettings/{replicationVaultSettingName}`.
  *
  * @example
- * const x = new ReplicationVaultSetting("name", { resourceGroupName: "...", vaultName: "..." });
+ * const replicationVaultSetting = new ReplicationVaultSetting("replicationVaultSetting", { resourceGroupName: "...", vaultName: "..." });
  */
 export declare class ReplicationVaultSetting extends $CustomResource {
   /** The resource group's name. */

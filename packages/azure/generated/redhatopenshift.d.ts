@@ -58,7 +58,7 @@ export declare function getPlatformWorkloadIdentityRoleSet(args: GetPlatformWork
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.RedHatOpenShift/openShiftClusters/{openShiftClusterName}`.
  *
  * @example
- * const x = new OpenShiftCluster("name", { resourceGroupName: "..." });
+ * const openShiftCluster = new OpenShiftCluster("openShiftCluster", { resourceGroupName: "..." });
  */
 export declare class OpenShiftCluster extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `{scope}/providers/Microsoft.Relationships/dependencyOf/{dependencyOfName}`.
  *
  * @example
- * const x = new DependencyOf("name", { scope: "...", targetId: ... });
+ * const dependencyOf = new DependencyOf("dependencyOf", { scope: "...", targetId: "..." });
  */
 export declare class DependencyOf extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -88,7 +88,7 @@ export declare function getDependencyOf(args: GetDependencyOfArgs): $Output<Depe
  * Id: `{scope}/providers/Microsoft.Relationships/serviceGroupMember/{serviceGroupMemberName}`.
  *
  * @example
- * const x = new ServiceGroupMember("name", { scope: "...", sourceId: ... });
+ * const serviceGroupMember = new ServiceGroupMember("serviceGroupMember", { scope: "...", sourceId: "..." });
  */
 export declare class ServiceGroupMember extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */

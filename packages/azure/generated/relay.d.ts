@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Relay/namespaces/{namespaceName}`.
  *
  * @example
- * const x = new Namespace("name", { resourceGroupName: "..." });
+ * const namespace = new Namespace("namespace", { resourceGroupName: "..." });
  */
 export declare class Namespace extends $CustomResource {
   /** The resource group's name. */
@@ -124,7 +124,7 @@ export declare function getNamespace(args: GetNamespaceArgs): $Output<NamespaceS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Relay/namespaces/{namespaceName}/authorizationRules/{authorizationRuleName}`.
  *
  * @example
- * const x = new AuthorizationRule("name", { resourceGroupName: "...", namespaceName: "...", rights: ... });
+ * const authorizationRule = new AuthorizationRule("authorizationRule", { resourceGroupName: "...", namespaceName: "...", rights: [] });
  */
 export declare class AuthorizationRule extends $CustomResource {
   /** The resource group's name. */
@@ -195,7 +195,7 @@ export declare function getAuthorizationRule(args: GetAuthorizationRuleArgs): $O
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Relay/namespaces/{namespaceName}/hybridConnections/{hybridConnectionName}`.
  *
  * @example
- * const x = new HybridConnection("name", { resourceGroupName: "...", namespaceName: "..." });
+ * const hybridConnection = new HybridConnection("hybridConnection", { resourceGroupName: "...", namespaceName: "..." });
  */
 export declare class HybridConnection extends $CustomResource {
   /** The resource group's name. */
@@ -280,7 +280,7 @@ export declare function getHybridConnection(args: GetHybridConnectionArgs): $Out
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Relay/namespaces/{namespaceName}/hybridConnections/{hybridConnectionName}/authorizationRules/{authorizationRuleName}`.
  *
  * @example
- * const x = new HybridConnectionAuthorizationRule("name", { resourceGroupName: "...", namespaceName: "...", hybridConnectionName: "...", rights: ... });
+ * const hybridConnectionAuthorizationRule = new HybridConnectionAuthorizationRule("hybridConnectionAuthorizationRule", { resourceGroupName: "...", namespaceName: "...", hybridConnectionName: "...", rights: [] });
  */
 export declare class HybridConnectionAuthorizationRule extends $CustomResource {
   /** The resource group's name. */
@@ -357,7 +357,7 @@ export declare function getHybridConnectionAuthorizationRule(args: GetHybridConn
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Relay/namespaces/{namespaceName}/networkRuleSets/{networkRuleSetName}`.
  *
  * @example
- * const x = new NetworkRuleSet("name", { resourceGroupName: "...", namespaceName: "..." });
+ * const networkRuleSet = new NetworkRuleSet("networkRuleSet", { resourceGroupName: "...", namespaceName: "..." });
  */
 export declare class NetworkRuleSet extends $CustomResource {
   /** The resource group's name. */
@@ -440,7 +440,7 @@ export declare function getNetworkRuleSet(args: GetNetworkRuleSetArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Relay/namespaces/{namespaceName}/privateEndpointConnections/{privateEndpointConnectionName}`.
  *
  * @example
- * const x = new PrivateEndpointConnection("name", { resourceGroupName: "...", namespaceName: "..." });
+ * const privateEndpointConnection = new PrivateEndpointConnection("privateEndpointConnection", { resourceGroupName: "...", namespaceName: "..." });
  */
 export declare class PrivateEndpointConnection extends $CustomResource {
   /** The resource group's name. */
@@ -549,7 +549,7 @@ export declare function getPrivateLinkResource(args: GetPrivateLinkResourceArgs)
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Relay/namespaces/{namespaceName}/wcfRelays/{wcfRelayName}`.
  *
  * @example
- * const x = new WcfRelay("name", { resourceGroupName: "...", namespaceName: "..." });
+ * const wcfRelay = new WcfRelay("wcfRelay", { resourceGroupName: "...", namespaceName: "..." });
  */
 export declare class WcfRelay extends $CustomResource {
   /** The resource group's name. */
@@ -647,7 +647,7 @@ export declare function getWcfRelay(args: GetWcfRelayArgs): $Output<WcfRelayStat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Relay/namespaces/{namespaceName}/wcfRelays/{wcfRelayName}/authorizationRules/{authorizationRuleName}`.
  *
  * @example
- * const x = new WcfRelayAuthorizationRule("name", { resourceGroupName: "...", namespaceName: "...", wcfRelayName: "...", rights: ... });
+ * const wcfRelayAuthorizationRule = new WcfRelayAuthorizationRule("wcfRelayAuthorizationRule", { resourceGroupName: "...", namespaceName: "...", wcfRelayName: "...", rights: [] });
  */
 export declare class WcfRelayAuthorizationRule extends $CustomResource {
   /** The resource group's name. */

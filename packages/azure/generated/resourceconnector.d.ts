@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ResourceConnector/appliances/{applianceName}`.
  *
  * @example
- * const x = new Appliance("name", { resourceGroupName: "..." });
+ * const appliance = new Appliance("appliance", { resourceGroupName: "..." });
  */
 export declare class Appliance extends $CustomResource {
   /** The resource group's name. */

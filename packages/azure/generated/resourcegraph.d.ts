@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ResourceGraph/queries/{queryName}`.
  *
  * @example
- * const x = new Query("name", { resourceGroupName: "...", query: ... });
+ * const query = new Query("query", { resourceGroupName: "...", query: "..." });
  */
 export declare class Query extends $CustomResource {
   /** The resource group's name. */

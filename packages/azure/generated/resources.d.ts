@@ -94,7 +94,7 @@ export declare function getChange(args: GetChangeArgs): $Output<ChangeState | un
  * Id: `/providers/Microsoft.Resources/dataBoundaries/{dataBoundaryName}`.
  *
  * @example
- * const x = new DataBoundary("name", {  });
+ * const dataBoundary = new DataBoundary("dataBoundary", {  });
  */
 export declare class DataBoundary extends $CustomResource {
   /** The resource's name; autonamed from the logical name when absent. */
@@ -153,7 +153,7 @@ export declare function getDataBoundary(args: GetDataBoundaryArgs): $Output<Data
  * Id: `{scope}/providers/Microsoft.Resources/deployments/{deploymentName}`.
  *
  * @example
- * const x = new Deployment("name", { scope: "...", mode: ... });
+ * const deployment = new Deployment("deployment", { scope: "...", mode: "Incremental" });
  */
 export declare class Deployment extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -306,7 +306,7 @@ export declare function getDeployment(args: GetDeploymentArgs): $Output<Deployme
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Resources/deploymentScripts/{deploymentScriptName}`.
  *
  * @example
- * const x = new DeploymentScript("name", { resourceGroupName: "...", azCliVersion: ..., retentionInterval: ... });
+ * const deploymentScript = new DeploymentScript("deploymentScript", { resourceGroupName: "...", azCliVersion: "...", retentionInterval: "..." });
  */
 export declare class DeploymentScript extends $CustomResource {
   /** The resource group's name. */
@@ -447,7 +447,7 @@ export declare function getLog(args: GetLogArgs): $Output<LogState | undefined>;
  * Id: `{scope}/providers/Microsoft.Resources/deploymentStacks/{deploymentStackName}`.
  *
  * @example
- * const x = new DeploymentStack("name", { scope: "...", actionOnUnmanage: ..., denySettings: ... });
+ * const deploymentStack = new DeploymentStack("deploymentStack", { scope: "...", actionOnUnmanage: {}, denySettings: {} });
  */
 export declare class DeploymentStack extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -599,7 +599,7 @@ export declare function getDeploymentStack(args: GetDeploymentStackArgs): $Outpu
  * Id: `{scope}/providers/Microsoft.Resources/deploymentStacksWhatIfResults/{deploymentStacksWhatIfResultName}`.
  *
  * @example
- * const x = new DeploymentStacksWhatIfResult("name", { scope: "...", actionOnUnmanage: ..., denySettings: ..., deploymentStackResourceId: ..., retentionInterval: ... });
+ * const deploymentStacksWhatIfResult = new DeploymentStacksWhatIfResult("deploymentStacksWhatIfResult", { scope: "...", actionOnUnmanage: {}, denySettings: {}, deploymentStackResourceId: "...", retentionInterval: "..." });
  */
 export declare class DeploymentStacksWhatIfResult extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -793,7 +793,7 @@ export declare function getSnapshot(args: GetSnapshotArgs): $Output<SnapshotStat
  * Id: `{scope}/providers/Microsoft.Resources/tags/{tagName}`.
  *
  * @example
- * const x = new Tag("name", { scope: "..." });
+ * const tag = new Tag("tag", { scope: "..." });
  */
 export declare class Tag extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -855,7 +855,7 @@ export declare function getTag(args: GetTagArgs): $Output<TagState | undefined>;
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Resources/templateSpecs/{templateSpecName}`.
  *
  * @example
- * const x = new TemplateSpec("name", { resourceGroupName: "..." });
+ * const templateSpec = new TemplateSpec("templateSpec", { resourceGroupName: "..." });
  */
 export declare class TemplateSpec extends $CustomResource {
   /** The resource group's name. */
@@ -940,7 +940,7 @@ export declare function getTemplateSpec(args: GetTemplateSpecArgs): $Output<Temp
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Resources/templateSpecs/{templateSpecName}/versions/{versionName}`.
  *
  * @example
- * const x = new Version("name", { resourceGroupName: "...", templateSpecName: "..." });
+ * const version = new Version("version", { resourceGroupName: "...", templateSpecName: "..." });
  */
 export declare class Version extends $CustomResource {
   /** The resource group's name. */

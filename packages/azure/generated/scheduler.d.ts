@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Scheduler/jobCollections/{jobCollectionName}`.
  *
  * @example
- * const x = new JobCollection("name", { resourceGroupName: "..." });
+ * const jobCollection = new JobCollection("jobCollection", { resourceGroupName: "..." });
  */
 export declare class JobCollection extends $CustomResource {
   /** The resource group's name. */
@@ -88,7 +88,7 @@ export declare function getJobCollection(args: GetJobCollectionArgs): $Output<Jo
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Scheduler/jobCollections/{jobCollectionName}/jobs/{jobName}`.
  *
  * @example
- * const x = new Job("name", { resourceGroupName: "...", jobCollectionName: "..." });
+ * const job = new Job("job", { resourceGroupName: "...", jobCollectionName: "..." });
  */
 export declare class Job extends $CustomResource {
   /** The resource group's name. */

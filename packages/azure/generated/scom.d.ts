@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Scom/managedInstances/{managedInstanceName}`.
  *
  * @example
- * const x = new ManagedInstance("name", { resourceGroupName: "..." });
+ * const managedInstance = new ManagedInstance("managedInstance", { resourceGroupName: "..." });
  */
 export declare class ManagedInstance extends $CustomResource {
   /** The resource group's name. */
@@ -126,7 +126,7 @@ export declare function getManagedInstance(args: GetManagedInstanceArgs): $Outpu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Scom/managedInstances/{managedInstanceName}/managedGateways/{managedGatewayName}`.
  *
  * @example
- * const x = new ManagedGateway("name", { resourceGroupName: "...", managedInstanceName: "..." });
+ * const managedGateway = new ManagedGateway("managedGateway", { resourceGroupName: "...", managedInstanceName: "..." });
  */
 export declare class ManagedGateway extends $CustomResource {
   /** The resource group's name. */
@@ -216,7 +216,7 @@ export declare function getManagedGateway(args: GetManagedGatewayArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Scom/managedInstances/{managedInstanceName}/monitoredResources/{monitoredResourceName}`.
  *
  * @example
- * const x = new MonitoredResource("name", { resourceGroupName: "...", managedInstanceName: "..." });
+ * const monitoredResource = new MonitoredResource("monitoredResource", { resourceGroupName: "...", managedInstanceName: "..." });
  */
 export declare class MonitoredResource extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ScVmm/availabilitySets/{availabilitySetName}`.
  *
  * @example
- * const x = new AvailabilitySet("name", { resourceGroupName: "...", extendedLocation: ... });
+ * const availabilitySet = new AvailabilitySet("availabilitySet", { resourceGroupName: "...", extendedLocation: {} });
  */
 export declare class AvailabilitySet extends $CustomResource {
   /** The resource group's name. */
@@ -89,7 +89,7 @@ export declare function getAvailabilitySet(args: GetAvailabilitySetArgs): $Outpu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ScVmm/clouds/{cloudName}`.
  *
  * @example
- * const x = new Cloud("name", { resourceGroupName: "...", extendedLocation: ... });
+ * const cloud = new Cloud("cloud", { resourceGroupName: "...", extendedLocation: {} });
  */
 export declare class Cloud extends $CustomResource {
   /** The resource group's name. */
@@ -185,7 +185,7 @@ export declare function getCloud(args: GetCloudArgs): $Output<CloudState | undef
  * Id: `{scope}/providers/Microsoft.ScVmm/virtualMachineInstances/{virtualMachineInstanceName}`.
  *
  * @example
- * const x = new VirtualMachineInstance("name", { scope: "...", extendedLocation: ... });
+ * const virtualMachineInstance = new VirtualMachineInstance("virtualMachineInstance", { scope: "...", extendedLocation: {} });
  */
 export declare class VirtualMachineInstance extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -283,7 +283,7 @@ export declare function getVirtualMachineInstance(args: GetVirtualMachineInstanc
  * Id: `{scope}/providers/Microsoft.ScVmm/virtualMachineInstances/{virtualMachineInstanceName}/guestAgents/{guestAgentName}`.
  *
  * @example
- * const x = new GuestAgent("name", { scope: "..." });
+ * const guestAgent = new GuestAgent("guestAgent", { scope: "..." });
  */
 export declare class GuestAgent extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -406,7 +406,7 @@ export declare function getHybridIdentityMetadata(args: GetHybridIdentityMetadat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ScVmm/virtualMachineTemplates/{virtualMachineTemplateName}`.
  *
  * @example
- * const x = new VirtualMachineTemplate("name", { resourceGroupName: "...", extendedLocation: ... });
+ * const virtualMachineTemplate = new VirtualMachineTemplate("virtualMachineTemplate", { resourceGroupName: "...", extendedLocation: {} });
  */
 export declare class VirtualMachineTemplate extends $CustomResource {
   /** The resource group's name. */
@@ -538,7 +538,7 @@ export declare function getVirtualMachineTemplate(args: GetVirtualMachineTemplat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ScVmm/virtualNetworks/{virtualNetworkName}`.
  *
  * @example
- * const x = new VirtualNetwork("name", { resourceGroupName: "...", extendedLocation: ... });
+ * const virtualNetwork = new VirtualNetwork("virtualNetwork", { resourceGroupName: "...", extendedLocation: {} });
  */
 export declare class VirtualNetwork extends $CustomResource {
   /** The resource group's name. */
@@ -631,7 +631,7 @@ export declare function getVirtualNetwork(args: GetVirtualNetworkArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ScVmm/vmmServers/{vmmServerName}`.
  *
  * @example
- * const x = new VmmServer("name", { resourceGroupName: "...", extendedLocation: ..., fqdn: ... });
+ * const vmmServer = new VmmServer("vmmServer", { resourceGroupName: "...", extendedLocation: {}, fqdn: "..." });
  */
 export declare class VmmServer extends $CustomResource {
   /** The resource group's name. */
@@ -733,7 +733,7 @@ export declare function getVmmServer(args: GetVmmServerArgs): $Output<VmmServerS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ScVmm/vmmServers/{vmmServerName}/inventoryItems/{inventoryItemName}`.
  *
  * @example
- * const x = new InventoryItem("name", { resourceGroupName: "...", vmmServerName: "..." });
+ * const inventoryItem = new InventoryItem("inventoryItem", { resourceGroupName: "...", vmmServerName: "..." });
  */
 export declare class InventoryItem extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Search/searchServices/{searchServiceName}`.
  *
  * @example
- * const x = new SearchService("name", { resourceGroupName: "..." });
+ * const searchService = new SearchService("searchService", { resourceGroupName: "..." });
  */
 export declare class SearchService extends $CustomResource {
   /** The resource group's name. */
@@ -202,7 +202,7 @@ export declare function getNetworkSecurityPerimeterConfiguration(args: GetNetwor
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Search/searchServices/{searchServiceName}/privateEndpointConnections/{privateEndpointConnectionName}`.
  *
  * @example
- * const x = new PrivateEndpointConnection("name", { resourceGroupName: "...", searchServiceName: "..." });
+ * const privateEndpointConnection = new PrivateEndpointConnection("privateEndpointConnection", { resourceGroupName: "...", searchServiceName: "..." });
  */
 export declare class PrivateEndpointConnection extends $CustomResource {
   /** The resource group's name. */
@@ -285,7 +285,7 @@ export declare function getPrivateEndpointConnection(args: GetPrivateEndpointCon
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Search/searchServices/{searchServiceName}/sharedPrivateLinkResources/{sharedPrivateLinkResourceName}`.
  *
  * @example
- * const x = new SharedPrivateLinkResource("name", { resourceGroupName: "...", searchServiceName: "..." });
+ * const sharedPrivateLinkResource = new SharedPrivateLinkResource("sharedPrivateLinkResource", { resourceGroupName: "...", searchServiceName: "..." });
  */
 export declare class SharedPrivateLinkResource extends $CustomResource {
   /** The resource group's name. */

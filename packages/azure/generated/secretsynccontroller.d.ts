@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.SecretSyncController/azureKeyVaultSecretProviderClasses/{azureKeyVaultSecretProviderClassName}`.
  *
  * @example
- * const x = new AzureKeyVaultSecretProviderClass("name", { resourceGroupName: "...", keyvaultName: ..., clientId: ..., tenantId: ... });
+ * const azureKeyVaultSecretProviderClass = new AzureKeyVaultSecretProviderClass("azureKeyVaultSecretProviderClass", { resourceGroupName: "...", keyvaultName: "...", clientId: "...", tenantId: "..." });
  */
 export declare class AzureKeyVaultSecretProviderClass extends $CustomResource {
   /** The resource group's name. */
@@ -104,7 +104,7 @@ export declare function getAzureKeyVaultSecretProviderClass(args: GetAzureKeyVau
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.SecretSyncController/secretSyncs/{secretSyncName}`.
  *
  * @example
- * const x = new SecretSync("name", { resourceGroupName: "...", secretProviderClassName: ..., serviceAccountName: ..., kubernetesSecretType: ..., objectSecretMapping: ... });
+ * const secretSync = new SecretSync("secretSync", { resourceGroupName: "...", secretProviderClassName: "...", serviceAccountName: "...", kubernetesSecretType: "Opaque", objectSecretMapping: [] });
  */
 export declare class SecretSync extends $CustomResource {
   /** The resource group's name. */

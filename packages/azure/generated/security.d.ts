@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `{scope}/providers/Microsoft.Security/dataScanners/{dataScannerName}`.
  *
  * @example
- * const x = new DataScanner("name", { scope: "..." });
+ * const dataScanner = new DataScanner("dataScanner", { scope: "..." });
  */
 export declare class DataScanner extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */

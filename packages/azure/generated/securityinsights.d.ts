@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `{scope}/providers/Microsoft.SecurityInsights/alertRules/{alertRuleName}`.
  *
  * @example
- * const x = new AlertRule("name", { scope: "...", alertRuleTemplateName: ..., enabled: ... });
+ * const alertRule = new AlertRule("alertRule", { scope: "...", alertRuleTemplateName: "...", enabled: true });
  */
 export declare class AlertRule extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -90,7 +90,7 @@ export declare function getAlertRule(args: GetAlertRuleArgs): $Output<AlertRuleS
  * Id: `{scope}/providers/Microsoft.SecurityInsights/alertRules/{alertRuleName}/actions/{actionName}`.
  *
  * @example
- * const x = new Action("name", { scope: "...", alertRuleName: "...", triggerUri: ..., logicAppResourceId: ... });
+ * const action = new Action("action", { scope: "...", alertRuleName: "...", triggerUri: "...", logicAppResourceId: "..." });
  */
 export declare class Action extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -202,7 +202,7 @@ export declare function getAlertRuleTemplate(args: GetAlertRuleTemplateArgs): $O
  * Id: `{scope}/providers/Microsoft.SecurityInsights/automationRules/{automationRuleName}`.
  *
  * @example
- * const x = new AutomationRule("name", { scope: "...", displayName: ..., order: ..., triggeringLogic: ..., actions: ... });
+ * const automationRule = new AutomationRule("automationRule", { scope: "...", displayName: "...", order: 1, triggeringLogic: {}, actions: [] });
  */
 export declare class AutomationRule extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -296,7 +296,7 @@ export declare function getAutomationRule(args: GetAutomationRuleArgs): $Output<
  * Id: `{scope}/providers/Microsoft.SecurityInsights/bookmarks/{bookmarkName}`.
  *
  * @example
- * const x = new Bookmark("name", { scope: "...", displayName: ..., query: ... });
+ * const bookmark = new Bookmark("bookmark", { scope: "...", displayName: "...", query: "..." });
  */
 export declare class Bookmark extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -423,7 +423,7 @@ export declare function getBookmark(args: GetBookmarkArgs): $Output<BookmarkStat
  * Id: `{scope}/providers/Microsoft.SecurityInsights/contentPackages/{contentPackageName}`.
  *
  * @example
- * const x = new ContentPackage("name", { scope: "..." });
+ * const contentPackage = new ContentPackage("contentPackage", { scope: "..." });
  */
 export declare class ContentPackage extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -700,7 +700,7 @@ export declare function getContentproducttemplate(args: GetContentproducttemplat
  * Id: `{scope}/providers/Microsoft.SecurityInsights/contentTemplates/{contentTemplateName}`.
  *
  * @example
- * const x = new ContentTemplate("name", { scope: "..." });
+ * const contentTemplate = new ContentTemplate("contentTemplate", { scope: "..." });
  */
 export declare class ContentTemplate extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -893,7 +893,7 @@ export declare function getContentTemplate(args: GetContentTemplateArgs): $Outpu
  * Id: `{scope}/providers/Microsoft.SecurityInsights/dataConnectorDefinitions/{dataConnectorDefinitionName}`.
  *
  * @example
- * const x = new DataConnectorDefinition("name", { scope: "...", connectorUiConfig: ... });
+ * const dataConnectorDefinition = new DataConnectorDefinition("dataConnectorDefinition", { scope: "...", connectorUiConfig: {} });
  */
 export declare class DataConnectorDefinition extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -968,7 +968,7 @@ export declare function getDataConnectorDefinition(args: GetDataConnectorDefinit
  * Id: `{scope}/providers/Microsoft.SecurityInsights/dataConnectors/{dataConnectorName}`.
  *
  * @example
- * const x = new DataConnector("name", { scope: "...", dataTypes: ... });
+ * const dataConnector = new DataConnector("dataConnector", { scope: "...", dataTypes: {} });
  */
 export declare class DataConnector extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -1037,7 +1037,7 @@ export declare function getDataConnector(args: GetDataConnectorArgs): $Output<Da
  * Id: `{scope}/providers/Microsoft.SecurityInsights/incidents/{incidentName}`.
  *
  * @example
- * const x = new Incident("name", { scope: "...", title: ..., severity: ..., status: ... });
+ * const incident = new Incident("incident", { scope: "...", title: "...", severity: "High", status: "New" });
  */
 export declare class Incident extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -1178,7 +1178,7 @@ export declare function getIncident(args: GetIncidentArgs): $Output<IncidentStat
  * Id: `{scope}/providers/Microsoft.SecurityInsights/incidents/{incidentName}/comments/{commentName}`.
  *
  * @example
- * const x = new Comment("name", { scope: "...", incidentName: "...", message: ... });
+ * const comment = new Comment("comment", { scope: "...", incidentName: "...", message: "..." });
  */
 export declare class Comment extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -1260,7 +1260,7 @@ export declare function getComment(args: GetCommentArgs): $Output<CommentState |
  * Id: `{scope}/providers/Microsoft.SecurityInsights/incidents/{incidentName}/relations/{relationName}`.
  *
  * @example
- * const x = new Relation("name", { scope: "...", incidentName: "...", relatedResourceId: ... });
+ * const relation = new Relation("relation", { scope: "...", incidentName: "...", relatedResourceId: "..." });
  */
 export declare class Relation extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -1342,7 +1342,7 @@ export declare function getRelation(args: GetRelationArgs): $Output<RelationStat
  * Id: `{scope}/providers/Microsoft.SecurityInsights/incidents/{incidentName}/tasks/{taskName}`.
  *
  * @example
- * const x = new Task("name", { scope: "...", incidentName: "...", title: ..., status: ... });
+ * const task = new Task("task", { scope: "...", incidentName: "...", title: "...", status: "New" });
  */
 export declare class Task extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -1441,7 +1441,7 @@ export declare function getTask(args: GetTaskArgs): $Output<TaskState | undefine
  * Id: `{scope}/providers/Microsoft.SecurityInsights/metadata/{metadataName}`.
  *
  * @example
- * const x = new Metadata("name", { scope: "...", parentId: ..., kind: ... });
+ * const metadata = new Metadata("metadata", { scope: "...", parentId: "...", kind: "..." });
  */
 export declare class Metadata extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -1598,7 +1598,7 @@ export declare function getMetadata(args: GetMetadataArgs): $Output<MetadataStat
  * Id: `{scope}/providers/Microsoft.SecurityInsights/onboardingStates/{onboardingStateName}`.
  *
  * @example
- * const x = new OnboardingState("name", { scope: "..." });
+ * const onboardingState = new OnboardingState("onboardingState", { scope: "..." });
  */
 export declare class OnboardingState extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -1665,7 +1665,7 @@ export declare function getOnboardingState(args: GetOnboardingStateArgs): $Outpu
  * Id: `{scope}/providers/Microsoft.SecurityInsights/securityMLAnalyticsSettings/{securityMLAnalyticsSettingName}`.
  *
  * @example
- * const x = new SecurityMLAnalyticsSetting("name", { scope: "...", displayName: ..., enabled: ..., anomalyVersion: ..., frequency: ..., settingsStatus: ..., isDefaultSettings: ... });
+ * const securityMLAnalyticsSetting = new SecurityMLAnalyticsSetting("securityMLAnalyticsSetting", { scope: "...", displayName: "...", enabled: true, anomalyVersion: "...", frequency: "...", settingsStatus: "Production", isDefaultSettings: true });
  */
 export declare class SecurityMLAnalyticsSetting extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -1769,7 +1769,7 @@ export declare function getSecurityMLAnalyticsSetting(args: GetSecurityMLAnalyti
  * Id: `{scope}/providers/Microsoft.SecurityInsights/sourcecontrols/{sourcecontrolName}`.
  *
  * @example
- * const x = new Sourcecontrol("name", { scope: "...", displayName: ..., repoType: ..., contentTypes: ..., repository: ... });
+ * const sourcecontrol = new Sourcecontrol("sourcecontrol", { scope: "...", displayName: "...", repoType: "Github", contentTypes: [], repository: {} });
  */
 export declare class Sourcecontrol extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -1880,7 +1880,7 @@ export declare function getSourcecontrol(args: GetSourcecontrolArgs): $Output<So
  * Id: `{scope}/providers/Microsoft.SecurityInsights/threatIntelligence/{threatIntelligenceName}/indicators/{indicatorName}`.
  *
  * @example
- * const x = new Indicator("name", { scope: "...", threatIntelligenceName: "..." });
+ * const indicator = new Indicator("indicator", { scope: "...", threatIntelligenceName: "..." });
  */
 export declare class Indicator extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -2001,7 +2001,7 @@ export declare function getIndicator(args: GetIndicatorArgs): $Output<IndicatorS
  * Id: `{scope}/providers/Microsoft.SecurityInsights/watchlists/{watchlistName}`.
  *
  * @example
- * const x = new Watchlist("name", { scope: "...", displayName: ..., provider: ..., itemsSearchKey: ... });
+ * const watchlist = new Watchlist("watchlist", { scope: "...", displayName: "...", provider: "...", itemsSearchKey: "..." });
  */
 export declare class Watchlist extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -2171,7 +2171,7 @@ export declare function getWatchlist(args: GetWatchlistArgs): $Output<WatchlistS
  * Id: `{scope}/providers/Microsoft.SecurityInsights/watchlists/{watchlistName}/watchlistItems/{watchlistItemName}`.
  *
  * @example
- * const x = new WatchlistItem("name", { scope: "...", watchlistName: "...", itemsKeyValue: ... });
+ * const watchlistItem = new WatchlistItem("watchlistItem", { scope: "...", watchlistName: "...", itemsKeyValue: undefined });
  */
 export declare class WatchlistItem extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `{scope}/providers/Microsoft.SerialConsole/serialPorts/{serialPortName}`.
  *
  * @example
- * const x = new SerialPort("name", { scope: "..." });
+ * const serialPort = new SerialPort("serialPort", { scope: "..." });
  */
 export declare class SerialPort extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ServiceBus/namespaces/{namespaceName}`.
  *
  * @example
- * const x = new Namespace("name", { resourceGroupName: "..." });
+ * const namespace = new Namespace("namespace", { resourceGroupName: "..." });
  */
 export declare class Namespace extends $CustomResource {
   /** The resource group's name. */
@@ -157,7 +157,7 @@ export declare function getNamespace(args: GetNamespaceArgs): $Output<NamespaceS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ServiceBus/namespaces/{namespaceName}/AuthorizationRules/{authorizationRuleName}`.
  *
  * @example
- * const x = new AuthorizationRule("name", { resourceGroupName: "...", namespaceName: "...", rights: ... });
+ * const authorizationRule = new AuthorizationRule("authorizationRule", { resourceGroupName: "...", namespaceName: "...", rights: [] });
  */
 export declare class AuthorizationRule extends $CustomResource {
   /** The resource group's name. */
@@ -228,7 +228,7 @@ export declare function getAuthorizationRule(args: GetAuthorizationRuleArgs): $O
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ServiceBus/namespaces/{namespaceName}/disasterRecoveryConfigs/{disasterRecoveryConfigName}`.
  *
  * @example
- * const x = new DisasterRecoveryConfig("name", { resourceGroupName: "...", namespaceName: "..." });
+ * const disasterRecoveryConfig = new DisasterRecoveryConfig("disasterRecoveryConfig", { resourceGroupName: "...", namespaceName: "..." });
  */
 export declare class DisasterRecoveryConfig extends $CustomResource {
   /** The resource group's name. */
@@ -342,7 +342,7 @@ export declare function getDisasterRecoveryConfigAuthorizationRule(args: GetDisa
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ServiceBus/namespaces/{namespaceName}/migrationConfigurations/{migrationConfigurationName}`.
  *
  * @example
- * const x = new MigrationConfiguration("name", { resourceGroupName: "...", namespaceName: "...", targetNamespace: ..., postMigrationName: ... });
+ * const migrationConfiguration = new MigrationConfiguration("migrationConfiguration", { resourceGroupName: "...", namespaceName: "...", targetNamespace: "...", postMigrationName: "..." });
  */
 export declare class MigrationConfiguration extends $CustomResource {
   /** The resource group's name. */
@@ -427,7 +427,7 @@ export declare function getMigrationConfiguration(args: GetMigrationConfiguratio
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ServiceBus/namespaces/{namespaceName}/networkRuleSets/{networkRuleSetName}`.
  *
  * @example
- * const x = new NetworkRuleSet("name", { resourceGroupName: "...", namespaceName: "..." });
+ * const networkRuleSet = new NetworkRuleSet("networkRuleSet", { resourceGroupName: "...", namespaceName: "..." });
  */
 export declare class NetworkRuleSet extends $CustomResource {
   /** The resource group's name. */
@@ -553,7 +553,7 @@ export declare function getNetworkSecurityPerimeterConfiguration(args: GetNetwor
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ServiceBus/namespaces/{namespaceName}/privateEndpointConnections/{privateEndpointConnectionName}`.
  *
  * @example
- * const x = new PrivateEndpointConnection("name", { resourceGroupName: "...", namespaceName: "..." });
+ * const privateEndpointConnection = new PrivateEndpointConnection("privateEndpointConnection", { resourceGroupName: "...", namespaceName: "..." });
  */
 export declare class PrivateEndpointConnection extends $CustomResource {
   /** The resource group's name. */
@@ -634,7 +634,7 @@ export declare function getPrivateEndpointConnection(args: GetPrivateEndpointCon
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ServiceBus/namespaces/{namespaceName}/queues/{queueName}`.
  *
  * @example
- * const x = new Queue("name", { resourceGroupName: "...", namespaceName: "..." });
+ * const queue = new Queue("queue", { resourceGroupName: "...", namespaceName: "..." });
  */
 export declare class Queue extends $CustomResource {
   /** The resource group's name. */
@@ -803,7 +803,7 @@ export declare function getQueue(args: GetQueueArgs): $Output<QueueState | undef
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ServiceBus/namespaces/{namespaceName}/queues/{queueName}/authorizationRules/{authorizationRuleName}`.
  *
  * @example
- * const x = new QueueAuthorizationRule("name", { resourceGroupName: "...", namespaceName: "...", queueName: "...", rights: ... });
+ * const queueAuthorizationRule = new QueueAuthorizationRule("queueAuthorizationRule", { resourceGroupName: "...", namespaceName: "...", queueName: "...", rights: [] });
  */
 export declare class QueueAuthorizationRule extends $CustomResource {
   /** The resource group's name. */
@@ -880,7 +880,7 @@ export declare function getQueueAuthorizationRule(args: GetQueueAuthorizationRul
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ServiceBus/namespaces/{namespaceName}/topics/{topicName}`.
  *
  * @example
- * const x = new Topic("name", { resourceGroupName: "...", namespaceName: "..." });
+ * const topic = new Topic("topic", { resourceGroupName: "...", namespaceName: "..." });
  */
 export declare class Topic extends $CustomResource {
   /** The resource group's name. */
@@ -1024,7 +1024,7 @@ export declare function getTopic(args: GetTopicArgs): $Output<TopicState | undef
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ServiceBus/namespaces/{namespaceName}/topics/{topicName}/authorizationRules/{authorizationRuleName}`.
  *
  * @example
- * const x = new TopicAuthorizationRule("name", { resourceGroupName: "...", namespaceName: "...", topicName: "...", rights: ... });
+ * const topicAuthorizationRule = new TopicAuthorizationRule("topicAuthorizationRule", { resourceGroupName: "...", namespaceName: "...", topicName: "...", rights: [] });
  */
 export declare class TopicAuthorizationRule extends $CustomResource {
   /** The resource group's name. */
@@ -1101,7 +1101,7 @@ export declare function getTopicAuthorizationRule(args: GetTopicAuthorizationRul
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ServiceBus/namespaces/{namespaceName}/topics/{topicName}/subscriptions/{subscriptionName}`.
  *
  * @example
- * const x = new Subscription("name", { resourceGroupName: "...", namespaceName: "...", topicName: "..." });
+ * const subscription = new Subscription("subscription", { resourceGroupName: "...", namespaceName: "...", topicName: "..." });
  */
 export declare class Subscription extends $CustomResource {
   /** The resource group's name. */
@@ -1263,7 +1263,7 @@ export declare function getSubscription(args: GetSubscriptionArgs): $Output<Subs
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ServiceBus/namespaces/{namespaceName}/topics/{topicName}/subscriptions/{subscriptionName}/rules/{ruleName}`.
  *
  * @example
- * const x = new Rule("name", { resourceGroupName: "...", namespaceName: "...", topicName: "...", subscriptionName: "..." });
+ * const rule = new Rule("rule", { resourceGroupName: "...", namespaceName: "...", topicName: "...", subscriptionName: "..." });
  */
 export declare class Rule extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ServiceFabric/clusters/{clusterName}`.
  *
  * @example
- * const x = new Cluster("name", { resourceGroupName: "...", managementEndpoint: ..., nodeTypes: ... });
+ * const cluster = new Cluster("cluster", { resourceGroupName: "...", managementEndpoint: "...", nodeTypes: [] });
  */
 export declare class Cluster extends $CustomResource {
   /** The resource group's name. */
@@ -258,7 +258,7 @@ export declare function getCluster(args: GetClusterArgs): $Output<ClusterState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ServiceFabric/clusters/{clusterName}/applications/{applicationName}`.
  *
  * @example
- * const x = new ClusterApplication("name", { resourceGroupName: "...", clusterName: "..." });
+ * const clusterApplication = new ClusterApplication("clusterApplication", { resourceGroupName: "...", clusterName: "..." });
  */
 export declare class ClusterApplication extends $CustomResource {
   /** The resource group's name. */
@@ -387,7 +387,7 @@ export declare function getClusterApplication(args: GetClusterApplicationArgs): 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ServiceFabric/clusters/{clusterName}/applications/{applicationName}/services/{serviceName}`.
  *
  * @example
- * const x = new ClusterApplicationService("name", { resourceGroupName: "...", clusterName: "...", applicationName: "..." });
+ * const clusterApplicationService = new ClusterApplicationService("clusterApplicationService", { resourceGroupName: "...", clusterName: "...", applicationName: "..." });
  */
 export declare class ClusterApplicationService extends $CustomResource {
   /** The resource group's name. */
@@ -544,7 +544,7 @@ export declare function getClusterApplicationService(args: GetClusterApplication
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ServiceFabric/clusters/{clusterName}/applicationTypes/{applicationTypeName}`.
  *
  * @example
- * const x = new ClusterApplicationType("name", { resourceGroupName: "...", clusterName: "..." });
+ * const clusterApplicationType = new ClusterApplicationType("clusterApplicationType", { resourceGroupName: "...", clusterName: "..." });
  */
 export declare class ClusterApplicationType extends $CustomResource {
   /** The resource group's name. */
@@ -623,7 +623,7 @@ export declare function getClusterApplicationType(args: GetClusterApplicationTyp
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ServiceFabric/clusters/{clusterName}/applicationTypes/{applicationTypeName}/versions/{versionName}`.
  *
  * @example
- * const x = new ClusterApplicationTypeVersion("name", { resourceGroupName: "...", clusterName: "...", applicationTypeName: "...", appPackageUrl: ... });
+ * const clusterApplicationTypeVersion = new ClusterApplicationTypeVersion("clusterApplicationTypeVersion", { resourceGroupName: "...", clusterName: "...", applicationTypeName: "...", appPackageUrl: "..." });
  */
 export declare class ClusterApplicationTypeVersion extends $CustomResource {
   /** The resource group's name. */
@@ -716,7 +716,7 @@ export declare function getClusterApplicationTypeVersion(args: GetClusterApplica
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ServiceFabric/managedClusters/{managedClusterName}`.
  *
  * @example
- * const x = new ManagedCluster("name", { resourceGroupName: "...", sku: ..., dnsName: ..., adminUserName: ... });
+ * const managedCluster = new ManagedCluster("managedCluster", { resourceGroupName: "...", sku: {}, dnsName: "...", adminUserName: "..." });
  */
 export declare class ManagedCluster extends $CustomResource {
   /** The resource group's name. */
@@ -997,7 +997,7 @@ export declare function getManagedCluster(args: GetManagedClusterArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ServiceFabric/managedClusters/{managedClusterName}/applications/{applicationName}`.
  *
  * @example
- * const x = new ManagedClusterApplication("name", { resourceGroupName: "...", managedClusterName: "..." });
+ * const managedClusterApplication = new ManagedClusterApplication("managedClusterApplication", { resourceGroupName: "...", managedClusterName: "..." });
  */
 export declare class ManagedClusterApplication extends $CustomResource {
   /** The resource group's name. */
@@ -1104,7 +1104,7 @@ export declare function getManagedClusterApplication(args: GetManagedClusterAppl
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ServiceFabric/managedClusters/{managedClusterName}/applications/{applicationName}/services/{serviceName}`.
  *
  * @example
- * const x = new ManagedClusterApplicationService("name", { resourceGroupName: "...", managedClusterName: "...", applicationName: "...", serviceTypeName: ..., partitionDescription: ... });
+ * const managedClusterApplicationService = new ManagedClusterApplicationService("managedClusterApplicationService", { resourceGroupName: "...", managedClusterName: "...", applicationName: "...", serviceTypeName: "...", partitionDescription: {} });
  */
 export declare class ManagedClusterApplicationService extends $CustomResource {
   /** The resource group's name. */
@@ -1277,7 +1277,7 @@ export declare function getManagedClusterApplicationService(args: GetManagedClus
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ServiceFabric/managedClusters/{managedClusterName}/applicationTypes/{applicationTypeName}`.
  *
  * @example
- * const x = new ManagedClusterApplicationType("name", { resourceGroupName: "...", managedClusterName: "..." });
+ * const managedClusterApplicationType = new ManagedClusterApplicationType("managedClusterApplicationType", { resourceGroupName: "...", managedClusterName: "..." });
  */
 export declare class ManagedClusterApplicationType extends $CustomResource {
   /** The resource group's name. */
@@ -1353,7 +1353,7 @@ export declare function getManagedClusterApplicationType(args: GetManagedCluster
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ServiceFabric/managedClusters/{managedClusterName}/applicationTypes/{applicationTypeName}/versions/{versionName}`.
  *
  * @example
- * const x = new ManagedClusterApplicationTypeVersion("name", { resourceGroupName: "...", managedClusterName: "...", applicationTypeName: "...", appPackageUrl: ... });
+ * const managedClusterApplicationTypeVersion = new ManagedClusterApplicationTypeVersion("managedClusterApplicationTypeVersion", { resourceGroupName: "...", managedClusterName: "...", applicationTypeName: "...", appPackageUrl: "..." });
  */
 export declare class ManagedClusterApplicationTypeVersion extends $CustomResource {
   /** The resource group's name. */
@@ -1440,7 +1440,7 @@ export declare function getManagedClusterApplicationTypeVersion(args: GetManaged
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ServiceFabric/managedClusters/{managedClusterName}/nodeTypes/{nodeTypeName}`.
  *
  * @example
- * const x = new NodeType("name", { resourceGroupName: "...", managedClusterName: "...", isPrimary: ..., vmInstanceCount: ... });
+ * const nodeType = new NodeType("nodeType", { resourceGroupName: "...", managedClusterName: "...", isPrimary: true, vmInstanceCount: -1 });
  */
 export declare class NodeType extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ServiceFabricMesh/applications/{applicationName}`.
  *
  * @example
- * const x = new Application("name", { resourceGroupName: "..." });
+ * const application = new Application("application", { resourceGroupName: "..." });
  */
 export declare class Application extends $CustomResource {
   /** The resource group's name. */
@@ -147,7 +147,7 @@ export declare function getService(args: GetServiceArgs): $Output<ServiceState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ServiceFabricMesh/gateways/{gatewayName}`.
  *
  * @example
- * const x = new Gateway("name", { resourceGroupName: "...", sourceNetwork: ..., destinationNetwork: ... });
+ * const gateway = new Gateway("gateway", { resourceGroupName: "...", sourceNetwork: {}, destinationNetwork: {} });
  */
 export declare class Gateway extends $CustomResource {
   /** The resource group's name. */
@@ -248,7 +248,7 @@ export declare function getGateway(args: GetGatewayArgs): $Output<GatewayState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ServiceFabricMesh/networks/{networkName}`.
  *
  * @example
- * const x = new Network("name", { resourceGroupName: "..." });
+ * const network = new Network("network", { resourceGroupName: "..." });
  */
 export declare class Network extends $CustomResource {
   /** The resource group's name. */
@@ -332,7 +332,7 @@ export declare function getNetwork(args: GetNetworkArgs): $Output<NetworkState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ServiceFabricMesh/secrets/{secretName}`.
  *
  * @example
- * const x = new Secret("name", { resourceGroupName: "..." });
+ * const secret = new Secret("secret", { resourceGroupName: "..." });
  */
 export declare class Secret extends $CustomResource {
   /** The resource group's name. */
@@ -418,7 +418,7 @@ export declare function getSecret(args: GetSecretArgs): $Output<SecretState | un
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ServiceFabricMesh/secrets/{secretName}/values/{valueName}`.
  *
  * @example
- * const x = new Value("name", { resourceGroupName: "...", secretName: "..." });
+ * const value = new Value("value", { resourceGroupName: "...", secretName: "..." });
  */
 export declare class Value extends $CustomResource {
   /** The resource group's name. */
@@ -496,7 +496,7 @@ export declare function getValue(args: GetValueArgs): $Output<ValueState | undef
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ServiceFabricMesh/volumes/{volumeName}`.
  *
  * @example
- * const x = new Volume("name", { resourceGroupName: "...", provider: ... });
+ * const volume = new Volume("volume", { resourceGroupName: "...", provider: "SFAzureFile" });
  */
 export declare class Volume extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `{scope}/providers/Microsoft.ServiceLinker/dryruns/{dryrunName}`.
  *
  * @example
- * const x = new Dryrun("name", { scope: "..." });
+ * const dryrun = new Dryrun("dryrun", { scope: "..." });
  */
 export declare class Dryrun extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -80,7 +80,7 @@ export declare function getDryrun(args: GetDryrunArgs): $Output<DryrunState | un
  * Id: `{scope}/providers/Microsoft.ServiceLinker/linkers/{linkerName}`.
  *
  * @example
- * const x = new Linker("name", { scope: "..." });
+ * const linker = new Linker("linker", { scope: "..." });
  */
 export declare class Linker extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -175,7 +175,7 @@ export declare function getLinker(args: GetLinkerArgs): $Output<LinkerState | un
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ServiceLinker/locations/{location}/connectors/{connectorName}`.
  *
  * @example
- * const x = new Connector("name", { resourceGroupName: "...", location: "..." });
+ * const connector = new Connector("connector", { resourceGroupName: "...", location: "..." });
  */
 export declare class Connector extends $CustomResource {
   /** The resource group's name. */
@@ -281,7 +281,7 @@ export declare function getConnector(args: GetConnectorArgs): $Output<ConnectorS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ServiceLinker/locations/{location}/dryruns/{dryrunName}`.
  *
  * @example
- * const x = new LocationDryrun("name", { resourceGroupName: "...", location: "..." });
+ * const locationDryrun = new LocationDryrun("locationDryrun", { resourceGroupName: "...", location: "..." });
  */
 export declare class LocationDryrun extends $CustomResource {
   /** The resource group's name. */

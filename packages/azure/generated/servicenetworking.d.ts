@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ServiceNetworking/trafficControllers/{trafficControllerName}`.
  *
  * @example
- * const x = new TrafficController("name", { resourceGroupName: "..." });
+ * const trafficController = new TrafficController("trafficController", { resourceGroupName: "..." });
  */
 export declare class TrafficController extends $CustomResource {
   /** The resource group's name. */
@@ -96,7 +96,7 @@ export declare function getTrafficController(args: GetTrafficControllerArgs): $O
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ServiceNetworking/trafficControllers/{trafficControllerName}/associations/{associationName}`.
  *
  * @example
- * const x = new Association("name", { resourceGroupName: "...", trafficControllerName: "...", associationType: ... });
+ * const association = new Association("association", { resourceGroupName: "...", trafficControllerName: "...", associationType: "subnets" });
  */
 export declare class Association extends $CustomResource {
   /** The resource group's name. */
@@ -182,7 +182,7 @@ export declare function getAssociation(args: GetAssociationArgs): $Output<Associ
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ServiceNetworking/trafficControllers/{trafficControllerName}/frontends/{frontendName}`.
  *
  * @example
- * const x = new Frontend("name", { resourceGroupName: "...", trafficControllerName: "..." });
+ * const frontend = new Frontend("frontend", { resourceGroupName: "...", trafficControllerName: "..." });
  */
 export declare class Frontend extends $CustomResource {
   /** The resource group's name. */
@@ -261,7 +261,7 @@ export declare function getFrontend(args: GetFrontendArgs): $Output<FrontendStat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ServiceNetworking/trafficControllers/{trafficControllerName}/securityPolicies/{securityPolicyName}`.
  *
  * @example
- * const x = new SecurityPolicy("name", { resourceGroupName: "...", trafficControllerName: "..." });
+ * const securityPolicy = new SecurityPolicy("securityPolicy", { resourceGroupName: "...", trafficControllerName: "..." });
  */
 export declare class SecurityPolicy extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.SignalRService/signalR/{signalRName}`.
  *
  * @example
- * const x = new SignalR("name", { resourceGroupName: "..." });
+ * const signalR = new SignalR("signalR", { resourceGroupName: "..." });
  */
 export declare class SignalR extends $CustomResource {
   /** The resource group's name. */
@@ -237,7 +237,7 @@ export declare function getSignalR(args: GetSignalRArgs): $Output<SignalRState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.SignalRService/signalR/{signalRName}/customCertificates/{customCertificateName}`.
  *
  * @example
- * const x = new SignalRCustomCertificate("name", { resourceGroupName: "...", signalRName: "...", keyVaultBaseUri: ..., keyVaultSecretName: ... });
+ * const signalRCustomCertificate = new SignalRCustomCertificate("signalRCustomCertificate", { resourceGroupName: "...", signalRName: "...", keyVaultBaseUri: "...", keyVaultSecretName: "..." });
  */
 export declare class SignalRCustomCertificate extends $CustomResource {
   /** The resource group's name. */
@@ -318,7 +318,7 @@ export declare function getSignalRCustomCertificate(args: GetSignalRCustomCertif
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.SignalRService/signalR/{signalRName}/customDomains/{customDomainName}`.
  *
  * @example
- * const x = new SignalRCustomDomain("name", { resourceGroupName: "...", signalRName: "...", domainName: ..., customCertificate: ... });
+ * const signalRCustomDomain = new SignalRCustomDomain("signalRCustomDomain", { resourceGroupName: "...", signalRName: "...", domainName: "...", customCertificate: {} });
  */
 export declare class SignalRCustomDomain extends $CustomResource {
   /** The resource group's name. */
@@ -394,7 +394,7 @@ export declare function getSignalRCustomDomain(args: GetSignalRCustomDomainArgs)
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.SignalRService/signalR/{signalRName}/privateEndpointConnections/{privateEndpointConnectionName}`.
  *
  * @example
- * const x = new SignalRPrivateEndpointConnection("name", { resourceGroupName: "...", signalRName: "..." });
+ * const signalRPrivateEndpointConnection = new SignalRPrivateEndpointConnection("signalRPrivateEndpointConnection", { resourceGroupName: "...", signalRName: "..." });
  */
 export declare class SignalRPrivateEndpointConnection extends $CustomResource {
   /** The resource group's name. */
@@ -473,7 +473,7 @@ export declare function getSignalRPrivateEndpointConnection(args: GetSignalRPriv
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.SignalRService/signalR/{signalRName}/replicas/{replicaName}`.
  *
  * @example
- * const x = new SignalRReplica("name", { resourceGroupName: "...", signalRName: "..." });
+ * const signalRReplica = new SignalRReplica("signalRReplica", { resourceGroupName: "...", signalRName: "..." });
  */
 export declare class SignalRReplica extends $CustomResource {
   /** The resource group's name. */
@@ -576,7 +576,7 @@ export declare function getSignalRReplica(args: GetSignalRReplicaArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.SignalRService/signalR/{signalRName}/replicas/{replicaName}/sharedPrivateLinkResources/{sharedPrivateLinkResourceName}`.
  *
  * @example
- * const x = new SignalRReplicaSharedPrivateLinkResource("name", { resourceGroupName: "...", signalRName: "...", replicaName: "...", groupId: ..., privateLinkResourceId: ... });
+ * const signalRReplicaSharedPrivateLinkResource = new SignalRReplicaSharedPrivateLinkResource("signalRReplicaSharedPrivateLinkResource", { resourceGroupName: "...", signalRName: "...", replicaName: "...", groupId: "...", privateLinkResourceId: "..." });
  */
 export declare class SignalRReplicaSharedPrivateLinkResource extends $CustomResource {
   /** The resource group's name. */
@@ -666,7 +666,7 @@ export declare function getSignalRReplicaSharedPrivateLinkResource(args: GetSign
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.SignalRService/signalR/{signalRName}/sharedPrivateLinkResources/{sharedPrivateLinkResourceName}`.
  *
  * @example
- * const x = new SignalRSharedPrivateLinkResource("name", { resourceGroupName: "...", signalRName: "...", groupId: ..., privateLinkResourceId: ... });
+ * const signalRSharedPrivateLinkResource = new SignalRSharedPrivateLinkResource("signalRSharedPrivateLinkResource", { resourceGroupName: "...", signalRName: "...", groupId: "...", privateLinkResourceId: "..." });
  */
 export declare class SignalRSharedPrivateLinkResource extends $CustomResource {
   /** The resource group's name. */
@@ -750,7 +750,7 @@ export declare function getSignalRSharedPrivateLinkResource(args: GetSignalRShar
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.SignalRService/webPubSub/{webPubSubName}`.
  *
  * @example
- * const x = new WebPubSub("name", { resourceGroupName: "..." });
+ * const webPubSub = new WebPubSub("webPubSub", { resourceGroupName: "..." });
  */
 export declare class WebPubSub extends $CustomResource {
   /** The resource group's name. */
@@ -949,7 +949,7 @@ export declare function getWebPubSub(args: GetWebPubSubArgs): $Output<WebPubSubS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.SignalRService/webPubSub/{webPubSubName}/customCertificates/{customCertificateName}`.
  *
  * @example
- * const x = new WebPubSubCustomCertificate("name", { resourceGroupName: "...", webPubSubName: "...", keyVaultBaseUri: ..., keyVaultSecretName: ... });
+ * const webPubSubCustomCertificate = new WebPubSubCustomCertificate("webPubSubCustomCertificate", { resourceGroupName: "...", webPubSubName: "...", keyVaultBaseUri: "...", keyVaultSecretName: "..." });
  */
 export declare class WebPubSubCustomCertificate extends $CustomResource {
   /** The resource group's name. */
@@ -1030,7 +1030,7 @@ export declare function getWebPubSubCustomCertificate(args: GetWebPubSubCustomCe
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.SignalRService/webPubSub/{webPubSubName}/customDomains/{customDomainName}`.
  *
  * @example
- * const x = new WebPubSubCustomDomain("name", { resourceGroupName: "...", webPubSubName: "...", domainName: ..., customCertificate: ... });
+ * const webPubSubCustomDomain = new WebPubSubCustomDomain("webPubSubCustomDomain", { resourceGroupName: "...", webPubSubName: "...", domainName: "...", customCertificate: {} });
  */
 export declare class WebPubSubCustomDomain extends $CustomResource {
   /** The resource group's name. */
@@ -1106,7 +1106,7 @@ export declare function getWebPubSubCustomDomain(args: GetWebPubSubCustomDomainA
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.SignalRService/webPubSub/{webPubSubName}/hubs/{hubName}`.
  *
  * @example
- * const x = new Hub("name", { resourceGroupName: "...", webPubSubName: "..." });
+ * const hub = new Hub("hub", { resourceGroupName: "...", webPubSubName: "..." });
  */
 export declare class Hub extends $CustomResource {
   /** The resource group's name. */
@@ -1199,7 +1199,7 @@ export declare function getHub(args: GetHubArgs): $Output<HubState | undefined>;
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.SignalRService/webPubSub/{webPubSubName}/privateEndpointConnections/{privateEndpointConnectionName}`.
  *
  * @example
- * const x = new WebPubSubPrivateEndpointConnection("name", { resourceGroupName: "...", webPubSubName: "..." });
+ * const webPubSubPrivateEndpointConnection = new WebPubSubPrivateEndpointConnection("webPubSubPrivateEndpointConnection", { resourceGroupName: "...", webPubSubName: "..." });
  */
 export declare class WebPubSubPrivateEndpointConnection extends $CustomResource {
   /** The resource group's name. */
@@ -1278,7 +1278,7 @@ export declare function getWebPubSubPrivateEndpointConnection(args: GetWebPubSub
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.SignalRService/webPubSub/{webPubSubName}/replicas/{replicaName}`.
  *
  * @example
- * const x = new WebPubSubReplica("name", { resourceGroupName: "...", webPubSubName: "..." });
+ * const webPubSubReplica = new WebPubSubReplica("webPubSubReplica", { resourceGroupName: "...", webPubSubName: "..." });
  */
 export declare class WebPubSubReplica extends $CustomResource {
   /** The resource group's name. */
@@ -1381,7 +1381,7 @@ export declare function getWebPubSubReplica(args: GetWebPubSubReplicaArgs): $Out
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.SignalRService/webPubSub/{webPubSubName}/replicas/{replicaName}/sharedPrivateLinkResources/{sharedPrivateLinkResourceName}`.
  *
  * @example
- * const x = new WebPubSubReplicaSharedPrivateLinkResource("name", { resourceGroupName: "...", webPubSubName: "...", replicaName: "...", groupId: ..., privateLinkResourceId: ... });
+ * const webPubSubReplicaSharedPrivateLinkResource = new WebPubSubReplicaSharedPrivateLinkResource("webPubSubReplicaSharedPrivateLinkResource", { resourceGroupName: "...", webPubSubName: "...", replicaName: "...", groupId: "...", privateLinkResourceId: "..." });
  */
 export declare class WebPubSubReplicaSharedPrivateLinkResource extends $CustomResource {
   /** The resource group's name. */
@@ -1471,7 +1471,7 @@ export declare function getWebPubSubReplicaSharedPrivateLinkResource(args: GetWe
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.SignalRService/webPubSub/{webPubSubName}/sharedPrivateLinkResources/{sharedPrivateLinkResourceName}`.
  *
  * @example
- * const x = new WebPubSubSharedPrivateLinkResource("name", { resourceGroupName: "...", webPubSubName: "...", groupId: ..., privateLinkResourceId: ... });
+ * const webPubSubSharedPrivateLinkResource = new WebPubSubSharedPrivateLinkResource("webPubSubSharedPrivateLinkResource", { resourceGroupName: "...", webPubSubName: "...", groupId: "...", privateLinkResourceId: "..." });
  */
 export declare class WebPubSubSharedPrivateLinkResource extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `{scope}/providers/Microsoft.SoftwarePlan/hybridUseBenefits/{hybridUseBenefitName}`.
  *
  * @example
- * const x = new HybridUseBenefit("name", { scope: "...", sku: ... });
+ * const hybridUseBenefit = new HybridUseBenefit("hybridUseBenefit", { scope: "...", sku: {} });
  */
 export declare class HybridUseBenefit extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Solutions/applicationDefinitions/{applicationDefinitionName}`.
  *
  * @example
- * const x = new ApplicationDefinition("name", { resourceGroupName: "...", lockLevel: ... });
+ * const applicationDefinition = new ApplicationDefinition("applicationDefinition", { resourceGroupName: "...", lockLevel: "CanNotDelete" });
  */
 export declare class ApplicationDefinition extends $CustomResource {
   /** The resource group's name. */
@@ -161,7 +161,7 @@ export declare function getApplicationDefinition(args: GetApplicationDefinitionA
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Solutions/applications/{applicationName}`.
  *
  * @example
- * const x = new Application("name", { resourceGroupName: "...", kind: ... });
+ * const application = new Application("application", { resourceGroupName: "...", kind: "..." });
  */
 export declare class Application extends $CustomResource {
   /** The resource group's name. */
@@ -306,7 +306,7 @@ export declare function getApplication(args: GetApplicationArgs): $Output<Applic
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Solutions/jitRequests/{jitRequestName}`.
  *
  * @example
- * const x = new JitRequest("name", { resourceGroupName: "...", applicationResourceId: ..., jitAuthorizationPolicies: ..., jitSchedulingPolicy: ... });
+ * const jitRequest = new JitRequest("jitRequest", { resourceGroupName: "...", applicationResourceId: "...", jitAuthorizationPolicies: [], jitSchedulingPolicy: {} });
  */
 export declare class JitRequest extends $CustomResource {
   /** The resource group's name. */

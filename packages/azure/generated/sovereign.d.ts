@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sovereign/landingZoneAccounts/{landingZoneAccountName}`.
  *
  * @example
- * const x = new LandingZoneAccount("name", { resourceGroupName: "...", storageAccount: ... });
+ * const landingZoneAccount = new LandingZoneAccount("landingZoneAccount", { resourceGroupName: "...", storageAccount: "..." });
  */
 export declare class LandingZoneAccount extends $CustomResource {
   /** The resource group's name. */
@@ -89,7 +89,7 @@ export declare function getLandingZoneAccount(args: GetLandingZoneAccountArgs): 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sovereign/landingZoneAccounts/{landingZoneAccountName}/landingZoneConfigurations/{landingZoneConfigurationName}`.
  *
  * @example
- * const x = new LandingZoneConfiguration("name", { resourceGroupName: "...", landingZoneAccountName: "...", ddosProtectionCreationOption: ..., logAnalyticsWorkspaceCreationOption: ..., firewallCreationOption: ..., gatewaySubnetCidrBlock: ..., logRetentionInDays: ..., hubNetworkCidrBlock: ..., azureBastionCreationOption: ..., managedIdentity: ... });
+ * const landingZoneConfiguration = new LandingZoneConfiguration("landingZoneConfiguration", { resourceGroupName: "...", landingZoneAccountName: "...", ddosProtectionCreationOption: "Yes", logAnalyticsWorkspaceCreationOption: "Yes", firewallCreationOption: "None", gatewaySubnetCidrBlock: "...", logRetentionInDays: 30, hubNetworkCidrBlock: "...", azureBastionCreationOption: "Yes", managedIdentity: {} });
  */
 export declare class LandingZoneConfiguration extends $CustomResource {
   /** The resource group's name. */
@@ -288,7 +288,7 @@ export declare function getLandingZoneConfiguration(args: GetLandingZoneConfigur
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sovereign/landingZoneAccounts/{landingZoneAccountName}/landingZoneRegistrations/{landingZoneRegistrationName}`.
  *
  * @example
- * const x = new LandingZoneRegistration("name", { resourceGroupName: "...", landingZoneAccountName: "...", existingTopLevelMgId: ..., existingLandingZoneConfigurationId: ... });
+ * const landingZoneRegistration = new LandingZoneRegistration("landingZoneRegistration", { resourceGroupName: "...", landingZoneAccountName: "...", existingTopLevelMgId: "...", existingLandingZoneConfigurationId: "..." });
  */
 export declare class LandingZoneRegistration extends $CustomResource {
   /** The resource group's name. */

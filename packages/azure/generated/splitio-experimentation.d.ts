@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/SplitIO.Experimentation/experimentationWorkspaces/{experimentationWorkspaceName}`.
  *
  * @example
- * const x = new ExperimentationWorkspace("name", { resourceGroupName: "...", accessPolicy: ... });
+ * const experimentationWorkspace = new ExperimentationWorkspace("experimentationWorkspace", { resourceGroupName: "...", accessPolicy: {} });
  */
 export declare class ExperimentationWorkspace extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/instancePools/{instancePoolName}`.
  *
  * @example
- * const x = new InstancePool("name", { resourceGroupName: "...", subnetId: ..., vCores: ..., licenseType: ... });
+ * const instancePool = new InstancePool("instancePool", { resourceGroupName: "...", subnetId: "...", vCores: 1, licenseType: "LicenseIncluded" });
  */
 export declare class InstancePool extends $CustomResource {
   /** The resource group's name. */
@@ -168,7 +168,7 @@ export declare function getDeletedServer(args: GetDeletedServerArgs): $Output<De
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/locations/{location}/instanceFailoverGroups/{instanceFailoverGroupName}`.
  *
  * @example
- * const x = new InstanceFailoverGroup("name", { resourceGroupName: "...", location: "...", readWriteEndpoint: ..., partnerRegions: ..., managedInstancePairs: ... });
+ * const instanceFailoverGroup = new InstanceFailoverGroup("instanceFailoverGroup", { resourceGroupName: "...", location: "...", readWriteEndpoint: {}, partnerRegions: [], managedInstancePairs: [] });
  */
 export declare class InstanceFailoverGroup extends $CustomResource {
   /** The resource group's name. */
@@ -381,7 +381,7 @@ export declare function getManagedDatabaseMoveOperationResult(args: GetManagedDa
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/locations/{location}/serverTrustGroups/{serverTrustGroupName}`.
  *
  * @example
- * const x = new ServerTrustGroup("name", { resourceGroupName: "...", location: "...", groupMembers: ..., trustScopes: ... });
+ * const serverTrustGroup = new ServerTrustGroup("serverTrustGroup", { resourceGroupName: "...", location: "...", groupMembers: [], trustScopes: [] });
  */
 export declare class ServerTrustGroup extends $CustomResource {
   /** The resource group's name. */
@@ -506,7 +506,7 @@ export declare function getUsage(args: GetUsageArgs): $Output<UsageState | undef
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/managedInstances/{managedInstanceName}`.
  *
  * @example
- * const x = new ManagedInstance("name", { resourceGroupName: "..." });
+ * const managedInstance = new ManagedInstance("managedInstance", { resourceGroupName: "..." });
  */
 export declare class ManagedInstance extends $CustomResource {
   /** The resource group's name. */
@@ -778,7 +778,7 @@ export declare function getManagedInstance(args: GetManagedInstanceArgs): $Outpu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/managedInstances/{managedInstanceName}/administrators/{administratorName}`.
  *
  * @example
- * const x = new ManagedInstanceAdministrator("name", { resourceGroupName: "...", managedInstanceName: "...", administratorType: ..., login: ..., sid: ... });
+ * const managedInstanceAdministrator = new ManagedInstanceAdministrator("managedInstanceAdministrator", { resourceGroupName: "...", managedInstanceName: "...", administratorType: "ActiveDirectory", login: "...", sid: "..." });
  */
 export declare class ManagedInstanceAdministrator extends $CustomResource {
   /** The resource group's name. */
@@ -861,7 +861,7 @@ export declare function getManagedInstanceAdministrator(args: GetManagedInstance
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/managedInstances/{managedInstanceName}/advancedThreatProtectionSettings/{advancedThreatProtectionSettingName}`.
  *
  * @example
- * const x = new ManagedInstanceAdvancedThreatProtectionSetting("name", { resourceGroupName: "...", managedInstanceName: "...", state: ... });
+ * const managedInstanceAdvancedThreatProtectionSetting = new ManagedInstanceAdvancedThreatProtectionSetting("managedInstanceAdvancedThreatProtectionSetting", { resourceGroupName: "...", managedInstanceName: "...", state: "New" });
  */
 export declare class ManagedInstanceAdvancedThreatProtectionSetting extends $CustomResource {
   /** The resource group's name. */
@@ -932,7 +932,7 @@ export declare function getManagedInstanceAdvancedThreatProtectionSetting(args: 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/managedInstances/{managedInstanceName}/azureADOnlyAuthentications/{azureADOnlyAuthenticationName}`.
  *
  * @example
- * const x = new ManagedInstanceAzureADOnlyAuthentication("name", { resourceGroupName: "...", managedInstanceName: "...", azureADOnlyAuthentication: ... });
+ * const managedInstanceAzureADOnlyAuthentication = new ManagedInstanceAzureADOnlyAuthentication("managedInstanceAzureADOnlyAuthentication", { resourceGroupName: "...", managedInstanceName: "...", azureADOnlyAuthentication: true });
  */
 export declare class ManagedInstanceAzureADOnlyAuthentication extends $CustomResource {
   /** The resource group's name. */
@@ -1000,7 +1000,7 @@ export declare function getManagedInstanceAzureADOnlyAuthentication(args: GetMan
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/managedInstances/{managedInstanceName}/databases/{databaseName}`.
  *
  * @example
- * const x = new ManagedInstanceDatabase("name", { resourceGroupName: "...", managedInstanceName: "..." });
+ * const managedInstanceDatabase = new ManagedInstanceDatabase("managedInstanceDatabase", { resourceGroupName: "...", managedInstanceName: "..." });
  */
 export declare class ManagedInstanceDatabase extends $CustomResource {
   /** The resource group's name. */
@@ -1134,7 +1134,7 @@ export declare function getManagedInstanceDatabase(args: GetManagedInstanceDatab
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/managedInstances/{managedInstanceName}/databases/{databaseName}/advancedThreatProtectionSettings/{advancedThreatProtectionSettingName}`.
  *
  * @example
- * const x = new ManagedInstanceDatabaseAdvancedThreatProtectionSetting("name", { resourceGroupName: "...", managedInstanceName: "...", databaseName: "...", state: ... });
+ * const managedInstanceDatabaseAdvancedThreatProtectionSetting = new ManagedInstanceDatabaseAdvancedThreatProtectionSetting("managedInstanceDatabaseAdvancedThreatProtectionSetting", { resourceGroupName: "...", managedInstanceName: "...", databaseName: "...", state: "New" });
  */
 export declare class ManagedInstanceDatabaseAdvancedThreatProtectionSetting extends $CustomResource {
   /** The resource group's name. */
@@ -1211,7 +1211,7 @@ export declare function getManagedInstanceDatabaseAdvancedThreatProtectionSettin
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/managedInstances/{managedInstanceName}/databases/{databaseName}/backupLongTermRetentionPolicies/{backupLongTermRetentionPolicyName}`.
  *
  * @example
- * const x = new ManagedInstanceDatabaseBackupLongTermRetentionPolicy("name", { resourceGroupName: "...", managedInstanceName: "...", databaseName: "..." });
+ * const managedInstanceDatabaseBackupLongTermRetentionPolicy = new ManagedInstanceDatabaseBackupLongTermRetentionPolicy("managedInstanceDatabaseBackupLongTermRetentionPolicy", { resourceGroupName: "...", managedInstanceName: "...", databaseName: "..." });
  */
 export declare class ManagedInstanceDatabaseBackupLongTermRetentionPolicy extends $CustomResource {
   /** The resource group's name. */
@@ -1305,7 +1305,7 @@ export declare function getManagedInstanceDatabaseBackupLongTermRetentionPolicy(
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/managedInstances/{managedInstanceName}/databases/{databaseName}/backupShortTermRetentionPolicies/{backupShortTermRetentionPolicyName}`.
  *
  * @example
- * const x = new ManagedInstanceDatabaseBackupShortTermRetentionPolicy("name", { resourceGroupName: "...", managedInstanceName: "...", databaseName: "..." });
+ * const managedInstanceDatabaseBackupShortTermRetentionPolicy = new ManagedInstanceDatabaseBackupShortTermRetentionPolicy("managedInstanceDatabaseBackupShortTermRetentionPolicy", { resourceGroupName: "...", managedInstanceName: "...", databaseName: "..." });
  */
 export declare class ManagedInstanceDatabaseBackupShortTermRetentionPolicy extends $CustomResource {
   /** The resource group's name. */
@@ -1379,7 +1379,7 @@ export declare function getManagedInstanceDatabaseBackupShortTermRetentionPolicy
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/managedInstances/{managedInstanceName}/databases/{databaseName}/ledgerDigestUploads/{ledgerDigestUploadName}`.
  *
  * @example
- * const x = new ManagedInstanceDatabaseLedgerDigestUpload("name", { resourceGroupName: "...", managedInstanceName: "...", databaseName: "..." });
+ * const managedInstanceDatabaseLedgerDigestUpload = new ManagedInstanceDatabaseLedgerDigestUpload("managedInstanceDatabaseLedgerDigestUpload", { resourceGroupName: "...", managedInstanceName: "...", databaseName: "..." });
  */
 export declare class ManagedInstanceDatabaseLedgerDigestUpload extends $CustomResource {
   /** The resource group's name. */
@@ -1624,7 +1624,7 @@ export declare function getManagedInstanceDatabaseSchemaTableColumn(args: GetMan
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/managedInstances/{managedInstanceName}/databases/{databaseName}/schemas/{schemaName}/tables/{tableName}/columns/{columnName}/sensitivityLabels/{sensitivityLabelName}`.
  *
  * @example
- * const x = new ManagedInstanceDatabaseSchemaTableColumnSensitivityLabel("name", { resourceGroupName: "...", managedInstanceName: "...", databaseName: "...", schemaName: "...", tableName: "...", columnName: "..." });
+ * const managedInstanceDatabaseSchemaTableColumnSensitivityLabel = new ManagedInstanceDatabaseSchemaTableColumnSensitivityLabel("managedInstanceDatabaseSchemaTableColumnSensitivityLabel", { resourceGroupName: "...", managedInstanceName: "...", databaseName: "...", schemaName: "...", tableName: "...", columnName: "..." });
  */
 export declare class ManagedInstanceDatabaseSchemaTableColumnSensitivityLabel extends $CustomResource {
   /** The resource group's name. */
@@ -1743,7 +1743,7 @@ export declare function getManagedInstanceDatabaseSchemaTableColumnSensitivityLa
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/managedInstances/{managedInstanceName}/databases/{databaseName}/securityAlertPolicies/{securityAlertPolicyName}`.
  *
  * @example
- * const x = new ManagedInstanceDatabaseSecurityAlertPolicy("name", { resourceGroupName: "...", managedInstanceName: "...", databaseName: "...", state: ... });
+ * const managedInstanceDatabaseSecurityAlertPolicy = new ManagedInstanceDatabaseSecurityAlertPolicy("managedInstanceDatabaseSecurityAlertPolicy", { resourceGroupName: "...", managedInstanceName: "...", databaseName: "...", state: "New" });
  */
 export declare class ManagedInstanceDatabaseSecurityAlertPolicy extends $CustomResource {
   /** The resource group's name. */
@@ -1850,7 +1850,7 @@ export declare function getManagedInstanceDatabaseSecurityAlertPolicy(args: GetM
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/managedInstances/{managedInstanceName}/databases/{databaseName}/transparentDataEncryption/{transparentDataEncryptionName}`.
  *
  * @example
- * const x = new ManagedInstanceDatabaseTransparentDataEncryption("name", { resourceGroupName: "...", managedInstanceName: "...", databaseName: "...", state: ... });
+ * const managedInstanceDatabaseTransparentDataEncryption = new ManagedInstanceDatabaseTransparentDataEncryption("managedInstanceDatabaseTransparentDataEncryption", { resourceGroupName: "...", managedInstanceName: "...", databaseName: "...", state: "Enabled" });
  */
 export declare class ManagedInstanceDatabaseTransparentDataEncryption extends $CustomResource {
   /** The resource group's name. */
@@ -1924,7 +1924,7 @@ export declare function getManagedInstanceDatabaseTransparentDataEncryption(args
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/managedInstances/{managedInstanceName}/databases/{databaseName}/vulnerabilityAssessments/{vulnerabilityAssessmentName}`.
  *
  * @example
- * const x = new ManagedInstanceDatabaseVulnerabilityAssessment("name", { resourceGroupName: "...", managedInstanceName: "...", databaseName: "..." });
+ * const managedInstanceDatabaseVulnerabilityAssessment = new ManagedInstanceDatabaseVulnerabilityAssessment("managedInstanceDatabaseVulnerabilityAssessment", { resourceGroupName: "...", managedInstanceName: "...", databaseName: "..." });
  */
 export declare class ManagedInstanceDatabaseVulnerabilityAssessment extends $CustomResource {
   /** The resource group's name. */
@@ -2004,7 +2004,7 @@ export declare function getManagedInstanceDatabaseVulnerabilityAssessment(args: 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/managedInstances/{managedInstanceName}/databases/{databaseName}/vulnerabilityAssessments/{vulnerabilityAssessmentName}/rules/{ruleName}/baselines/{baselineName}`.
  *
  * @example
- * const x = new ManagedInstanceDatabaseVulnerabilityAssessmentRuleBaseline("name", { resourceGroupName: "...", managedInstanceName: "...", databaseName: "...", vulnerabilityAssessmentName: "...", ruleName: "...", baselineResults: ... });
+ * const managedInstanceDatabaseVulnerabilityAssessmentRuleBaseline = new ManagedInstanceDatabaseVulnerabilityAssessmentRuleBaseline("managedInstanceDatabaseVulnerabilityAssessmentRuleBaseline", { resourceGroupName: "...", managedInstanceName: "...", databaseName: "...", vulnerabilityAssessmentName: "...", ruleName: "...", baselineResults: [] });
  */
 export declare class ManagedInstanceDatabaseVulnerabilityAssessmentRuleBaseline extends $CustomResource {
   /** The resource group's name. */
@@ -2127,7 +2127,7 @@ export declare function getManagedInstanceDatabaseVulnerabilityAssessmentScan(ar
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/managedInstances/{managedInstanceName}/distributedAvailabilityGroups/{distributedAvailabilityGroupName}`.
  *
  * @example
- * const x = new DistributedAvailabilityGroup("name", { resourceGroupName: "...", managedInstanceName: "..." });
+ * const distributedAvailabilityGroup = new DistributedAvailabilityGroup("distributedAvailabilityGroup", { resourceGroupName: "...", managedInstanceName: "..." });
  */
 export declare class DistributedAvailabilityGroup extends $CustomResource {
   /** The resource group's name. */
@@ -2236,7 +2236,7 @@ export declare function getDistributedAvailabilityGroup(args: GetDistributedAvai
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/managedInstances/{managedInstanceName}/dnsAliases/{dnsAliasName}`.
  *
  * @example
- * const x = new ManagedInstanceDnsAlias("name", { resourceGroupName: "...", managedInstanceName: "..." });
+ * const managedInstanceDnsAlias = new ManagedInstanceDnsAlias("managedInstanceDnsAlias", { resourceGroupName: "...", managedInstanceName: "..." });
  */
 export declare class ManagedInstanceDnsAlias extends $CustomResource {
   /** The resource group's name. */
@@ -2305,7 +2305,7 @@ export declare function getManagedInstanceDnsAlias(args: GetManagedInstanceDnsAl
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/managedInstances/{managedInstanceName}/dtc/{dtcName}`.
  *
  * @example
- * const x = new Dtc("name", { resourceGroupName: "...", managedInstanceName: "..." });
+ * const dtc = new Dtc("dtc", { resourceGroupName: "...", managedInstanceName: "..." });
  */
 export declare class Dtc extends $CustomResource {
   /** The resource group's name. */
@@ -2389,7 +2389,7 @@ export declare function getDtc(args: GetDtcArgs): $Output<DtcState | undefined>;
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/managedInstances/{managedInstanceName}/encryptionProtector/{encryptionProtectorName}`.
  *
  * @example
- * const x = new ManagedInstanceEncryptionProtector("name", { resourceGroupName: "...", managedInstanceName: "...", serverKeyType: ... });
+ * const managedInstanceEncryptionProtector = new ManagedInstanceEncryptionProtector("managedInstanceEncryptionProtector", { resourceGroupName: "...", managedInstanceName: "...", serverKeyType: "ServiceManaged" });
  */
 export declare class ManagedInstanceEncryptionProtector extends $CustomResource {
   /** The resource group's name. */
@@ -2502,7 +2502,7 @@ export declare function getEndpointCertificate(args: GetEndpointCertificateArgs)
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/managedInstances/{managedInstanceName}/keys/{keyName}`.
  *
  * @example
- * const x = new ManagedInstanceKey("name", { resourceGroupName: "...", managedInstanceName: "...", serverKeyType: ... });
+ * const managedInstanceKey = new ManagedInstanceKey("managedInstanceKey", { resourceGroupName: "...", managedInstanceName: "...", serverKeyType: "ServiceManaged" });
  */
 export declare class ManagedInstanceKey extends $CustomResource {
   /** The resource group's name. */
@@ -2620,7 +2620,7 @@ export declare function getManagedInstanceOperation(args: GetManagedInstanceOper
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/managedInstances/{managedInstanceName}/privateEndpointConnections/{privateEndpointConnectionName}`.
  *
  * @example
- * const x = new ManagedInstancePrivateEndpointConnection("name", { resourceGroupName: "...", managedInstanceName: "..." });
+ * const managedInstancePrivateEndpointConnection = new ManagedInstancePrivateEndpointConnection("managedInstancePrivateEndpointConnection", { resourceGroupName: "...", managedInstanceName: "..." });
  */
 export declare class ManagedInstancePrivateEndpointConnection extends $CustomResource {
   /** The resource group's name. */
@@ -2781,7 +2781,7 @@ export declare function getManagedInstanceRestorableDroppedDatabase(args: GetMan
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/managedInstances/{managedInstanceName}/restorableDroppedDatabases/{restorableDroppedDatabaseName}/backupShortTermRetentionPolicies/{backupShortTermRetentionPolicyName}`.
  *
  * @example
- * const x = new RestorableDroppedDatabaseBackupShortTermRetentionPolicy("name", { resourceGroupName: "...", managedInstanceName: "...", restorableDroppedDatabaseName: "..." });
+ * const restorableDroppedDatabaseBackupShortTermRetentionPolicy = new RestorableDroppedDatabaseBackupShortTermRetentionPolicy("restorableDroppedDatabaseBackupShortTermRetentionPolicy", { resourceGroupName: "...", managedInstanceName: "...", restorableDroppedDatabaseName: "..." });
  */
 export declare class RestorableDroppedDatabaseBackupShortTermRetentionPolicy extends $CustomResource {
   /** The resource group's name. */
@@ -2855,7 +2855,7 @@ export declare function getRestorableDroppedDatabaseBackupShortTermRetentionPoli
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/managedInstances/{managedInstanceName}/securityAlertPolicies/{securityAlertPolicyName}`.
  *
  * @example
- * const x = new ManagedInstanceSecurityAlertPolicy("name", { resourceGroupName: "...", managedInstanceName: "...", state: ... });
+ * const managedInstanceSecurityAlertPolicy = new ManagedInstanceSecurityAlertPolicy("managedInstanceSecurityAlertPolicy", { resourceGroupName: "...", managedInstanceName: "...", state: "Enabled" });
  */
 export declare class ManagedInstanceSecurityAlertPolicy extends $CustomResource {
   /** The resource group's name. */
@@ -2956,7 +2956,7 @@ export declare function getManagedInstanceSecurityAlertPolicy(args: GetManagedIn
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/managedInstances/{managedInstanceName}/serverConfigurationOptions/{serverConfigurationOptionName}`.
  *
  * @example
- * const x = new ServerConfigurationOption("name", { resourceGroupName: "...", managedInstanceName: "...", serverConfigurationOptionValue: ... });
+ * const serverConfigurationOption = new ServerConfigurationOption("serverConfigurationOption", { resourceGroupName: "...", managedInstanceName: "...", serverConfigurationOptionValue: 1 });
  */
 export declare class ServerConfigurationOption extends $CustomResource {
   /** The resource group's name. */
@@ -3027,7 +3027,7 @@ export declare function getServerConfigurationOption(args: GetServerConfiguratio
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/managedInstances/{managedInstanceName}/serverTrustCertificates/{serverTrustCertificateName}`.
  *
  * @example
- * const x = new ServerTrustCertificate("name", { resourceGroupName: "...", managedInstanceName: "..." });
+ * const serverTrustCertificate = new ServerTrustCertificate("serverTrustCertificate", { resourceGroupName: "...", managedInstanceName: "..." });
  */
 export declare class ServerTrustCertificate extends $CustomResource {
   /** The resource group's name. */
@@ -3101,7 +3101,7 @@ export declare function getServerTrustCertificate(args: GetServerTrustCertificat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/managedInstances/{managedInstanceName}/sqlAgent/{sqlAgentName}`.
  *
  * @example
- * const x = new SqlAgent("name", { resourceGroupName: "...", managedInstanceName: "..." });
+ * const sqlAgent = new SqlAgent("sqlAgent", { resourceGroupName: "...", managedInstanceName: "..." });
  */
 export declare class SqlAgent extends $CustomResource {
   /** The resource group's name. */
@@ -3169,7 +3169,7 @@ export declare function getSqlAgent(args: GetSqlAgentArgs): $Output<SqlAgentStat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/managedInstances/{managedInstanceName}/startStopSchedules/{startStopScheduleName}`.
  *
  * @example
- * const x = new StartStopSchedule("name", { resourceGroupName: "...", managedInstanceName: "...", scheduleList: ... });
+ * const startStopSchedule = new StartStopSchedule("startStopSchedule", { resourceGroupName: "...", managedInstanceName: "...", scheduleList: [] });
  */
 export declare class StartStopSchedule extends $CustomResource {
   /** The resource group's name. */
@@ -3253,7 +3253,7 @@ export declare function getStartStopSchedule(args: GetStartStopScheduleArgs): $O
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/managedInstances/{managedInstanceName}/vulnerabilityAssessments/{vulnerabilityAssessmentName}`.
  *
  * @example
- * const x = new ManagedInstanceVulnerabilityAssessment("name", { resourceGroupName: "...", managedInstanceName: "...", storageContainerPath: ... });
+ * const managedInstanceVulnerabilityAssessment = new ManagedInstanceVulnerabilityAssessment("managedInstanceVulnerabilityAssessment", { resourceGroupName: "...", managedInstanceName: "...", storageContainerPath: "..." });
  */
 export declare class ManagedInstanceVulnerabilityAssessment extends $CustomResource {
   /** The resource group's name. */
@@ -3327,7 +3327,7 @@ export declare function getManagedInstanceVulnerabilityAssessment(args: GetManag
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/servers/{serverName}`.
  *
  * @example
- * const x = new Server("name", { resourceGroupName: "..." });
+ * const server = new Server("server", { resourceGroupName: "..." });
  */
 export declare class Server extends $CustomResource {
   /** The resource group's name. */
@@ -3479,7 +3479,7 @@ export declare function getServer(args: GetServerArgs): $Output<ServerState | un
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/servers/{serverName}/administrators/{administratorName}`.
  *
  * @example
- * const x = new ServerAdministrator("name", { resourceGroupName: "...", serverName: "...", login: ..., sid: ... });
+ * const serverAdministrator = new ServerAdministrator("serverAdministrator", { resourceGroupName: "...", serverName: "...", login: "...", sid: "..." });
  */
 export declare class ServerAdministrator extends $CustomResource {
   /** The resource group's name. */
@@ -3565,7 +3565,7 @@ export declare function getServerAdministrator(args: GetServerAdministratorArgs)
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/servers/{serverName}/advancedThreatProtectionSettings/{advancedThreatProtectionSettingName}`.
  *
  * @example
- * const x = new ServerAdvancedThreatProtectionSetting("name", { resourceGroupName: "...", serverName: "...", state: ... });
+ * const serverAdvancedThreatProtectionSetting = new ServerAdvancedThreatProtectionSetting("serverAdvancedThreatProtectionSetting", { resourceGroupName: "...", serverName: "...", state: "New" });
  */
 export declare class ServerAdvancedThreatProtectionSetting extends $CustomResource {
   /** The resource group's name. */
@@ -3636,7 +3636,7 @@ export declare function getServerAdvancedThreatProtectionSetting(args: GetServer
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/servers/{serverName}/advisors/{advisorName}`.
  *
  * @example
- * const x = new Advisor("name", { resourceGroupName: "...", serverName: "...", autoExecuteValue: ... });
+ * const advisor = new Advisor("advisor", { resourceGroupName: "...", serverName: "...", autoExecuteValue: "Enabled" });
  */
 export declare class Advisor extends $CustomResource {
   /** The resource group's name. */
@@ -3716,7 +3716,7 @@ export declare function getAdvisor(args: GetAdvisorArgs): $Output<AdvisorState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/servers/{serverName}/auditingPolicies/{auditingPolicyName}`.
  *
  * @example
- * const x = new AuditingPolicy("name", { resourceGroupName: "...", serverName: "..." });
+ * const auditingPolicy = new AuditingPolicy("auditingPolicy", { resourceGroupName: "...", serverName: "..." });
  */
 export declare class AuditingPolicy extends $CustomResource {
   /** The resource group's name. */
@@ -3837,7 +3837,7 @@ export declare function getAuditingPolicy(args: GetAuditingPolicyArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/servers/{serverName}/auditingSettings/{auditingSettingName}`.
  *
  * @example
- * const x = new AuditingSetting("name", { resourceGroupName: "...", serverName: "...", state: ... });
+ * const auditingSetting = new AuditingSetting("auditingSetting", { resourceGroupName: "...", serverName: "...", state: "Enabled" });
  */
 export declare class AuditingSetting extends $CustomResource {
   /** The resource group's name. */
@@ -4163,7 +4163,7 @@ export declare function getAutomaticTuning(args: GetAutomaticTuningArgs): $Outpu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/servers/{serverName}/azureADOnlyAuthentications/{azureADOnlyAuthenticationName}`.
  *
  * @example
- * const x = new ServerAzureADOnlyAuthentication("name", { resourceGroupName: "...", serverName: "...", azureADOnlyAuthentication: ... });
+ * const serverAzureADOnlyAuthentication = new ServerAzureADOnlyAuthentication("serverAzureADOnlyAuthentication", { resourceGroupName: "...", serverName: "...", azureADOnlyAuthentication: true });
  */
 export declare class ServerAzureADOnlyAuthentication extends $CustomResource {
   /** The resource group's name. */
@@ -4231,7 +4231,7 @@ export declare function getServerAzureADOnlyAuthentication(args: GetServerAzureA
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/servers/{serverName}/communicationLinks/{communicationLinkName}`.
  *
  * @example
- * const x = new CommunicationLink("name", { resourceGroupName: "...", serverName: "...", partnerServer: ... });
+ * const communicationLink = new CommunicationLink("communicationLink", { resourceGroupName: "...", serverName: "...", partnerServer: "..." });
  */
 export declare class CommunicationLink extends $CustomResource {
   /** The resource group's name. */
@@ -4305,7 +4305,7 @@ export declare function getCommunicationLink(args: GetCommunicationLinkArgs): $O
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/servers/{serverName}/connectionPolicies/{connectionPolicyName}`.
  *
  * @example
- * const x = new ConnectionPolicy("name", { resourceGroupName: "...", serverName: "...", connectionType: ... });
+ * const connectionPolicy = new ConnectionPolicy("connectionPolicy", { resourceGroupName: "...", serverName: "...", connectionType: "Default" });
  */
 export declare class ConnectionPolicy extends $CustomResource {
   /** The resource group's name. */
@@ -4379,7 +4379,7 @@ export declare function getConnectionPolicy(args: GetConnectionPolicyArgs): $Out
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/servers/{serverName}/databases/{databaseName}`.
  *
  * @example
- * const x = new Database("name", { resourceGroupName: "...", serverName: "..." });
+ * const database = new Database("database", { resourceGroupName: "...", serverName: "..." });
  */
 export declare class Database extends $CustomResource {
   /** The resource group's name. */
@@ -4750,7 +4750,7 @@ export declare function getDatabase(args: GetDatabaseArgs): $Output<DatabaseStat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/servers/{serverName}/databases/{databaseName}/advancedThreatProtectionSettings/{advancedThreatProtectionSettingName}`.
  *
  * @example
- * const x = new ServerDatabaseAdvancedThreatProtectionSetting("name", { resourceGroupName: "...", serverName: "...", databaseName: "...", state: ... });
+ * const serverDatabaseAdvancedThreatProtectionSetting = new ServerDatabaseAdvancedThreatProtectionSetting("serverDatabaseAdvancedThreatProtectionSetting", { resourceGroupName: "...", serverName: "...", databaseName: "...", state: "New" });
  */
 export declare class ServerDatabaseAdvancedThreatProtectionSetting extends $CustomResource {
   /** The resource group's name. */
@@ -4827,7 +4827,7 @@ export declare function getServerDatabaseAdvancedThreatProtectionSetting(args: G
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/servers/{serverName}/databases/{databaseName}/advisors/{advisorName}`.
  *
  * @example
- * const x = new DatabaseAdvisor("name", { resourceGroupName: "...", serverName: "...", databaseName: "...", autoExecuteValue: ... });
+ * const databaseAdvisor = new DatabaseAdvisor("databaseAdvisor", { resourceGroupName: "...", serverName: "...", databaseName: "...", autoExecuteValue: "Enabled" });
  */
 export declare class DatabaseAdvisor extends $CustomResource {
   /** The resource group's name. */
@@ -4967,7 +4967,7 @@ export declare function getRecommendedAction(args: GetRecommendedActionArgs): $O
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/servers/{serverName}/databases/{databaseName}/auditingPolicies/{auditingPolicyName}`.
  *
  * @example
- * const x = new DatabaseAuditingPolicy("name", { resourceGroupName: "...", serverName: "...", databaseName: "..." });
+ * const databaseAuditingPolicy = new DatabaseAuditingPolicy("databaseAuditingPolicy", { resourceGroupName: "...", serverName: "...", databaseName: "..." });
  */
 export declare class DatabaseAuditingPolicy extends $CustomResource {
   /** The resource group's name. */
@@ -5099,7 +5099,7 @@ export declare function getDatabaseAuditingPolicy(args: GetDatabaseAuditingPolic
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/servers/{serverName}/databases/{databaseName}/auditingSettings/{auditingSettingName}`.
  *
  * @example
- * const x = new DatabaseAuditingSetting("name", { resourceGroupName: "...", serverName: "...", databaseName: "...", state: ... });
+ * const databaseAuditingSetting = new DatabaseAuditingSetting("databaseAuditingSetting", { resourceGroupName: "...", serverName: "...", databaseName: "...", state: "Enabled" });
  */
 export declare class DatabaseAuditingSetting extends $CustomResource {
   /** The resource group's name. */
@@ -5409,7 +5409,7 @@ export declare function getDatabaseAutomaticTuning(args: GetDatabaseAutomaticTun
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/servers/{serverName}/databases/{databaseName}/backupLongTermRetentionPolicies/{backupLongTermRetentionPolicyName}`.
  *
  * @example
- * const x = new ServerDatabaseBackupLongTermRetentionPolicy("name", { resourceGroupName: "...", serverName: "...", databaseName: "..." });
+ * const serverDatabaseBackupLongTermRetentionPolicy = new ServerDatabaseBackupLongTermRetentionPolicy("serverDatabaseBackupLongTermRetentionPolicy", { resourceGroupName: "...", serverName: "...", databaseName: "..." });
  */
 export declare class ServerDatabaseBackupLongTermRetentionPolicy extends $CustomResource {
   /** The resource group's name. */
@@ -5508,7 +5508,7 @@ export declare function getServerDatabaseBackupLongTermRetentionPolicy(args: Get
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/servers/{serverName}/databases/{databaseName}/backupShortTermRetentionPolicies/{backupShortTermRetentionPolicyName}`.
  *
  * @example
- * const x = new ServerDatabaseBackupShortTermRetentionPolicy("name", { resourceGroupName: "...", serverName: "...", databaseName: "..." });
+ * const serverDatabaseBackupShortTermRetentionPolicy = new ServerDatabaseBackupShortTermRetentionPolicy("serverDatabaseBackupShortTermRetentionPolicy", { resourceGroupName: "...", serverName: "...", databaseName: "..." });
  */
 export declare class ServerDatabaseBackupShortTermRetentionPolicy extends $CustomResource {
   /** The resource group's name. */
@@ -5587,7 +5587,7 @@ export declare function getServerDatabaseBackupShortTermRetentionPolicy(args: Ge
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/servers/{serverName}/databases/{databaseName}/connectionPolicies/{connectionPolicyName}`.
  *
  * @example
- * const x = new DatabaseConnectionPolicy("name", { resourceGroupName: "...", serverName: "...", databaseName: "..." });
+ * const databaseConnectionPolicy = new DatabaseConnectionPolicy("databaseConnectionPolicy", { resourceGroupName: "...", serverName: "...", databaseName: "..." });
  */
 export declare class DatabaseConnectionPolicy extends $CustomResource {
   /** The resource group's name. */
@@ -5694,7 +5694,7 @@ export declare function getDatabaseConnectionPolicy(args: GetDatabaseConnectionP
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/servers/{serverName}/databases/{databaseName}/dataMaskingPolicies/{dataMaskingPolicyName}`.
  *
  * @example
- * const x = new DataMaskingPolicy("name", { resourceGroupName: "...", serverName: "...", databaseName: "...", dataMaskingState: ... });
+ * const dataMaskingPolicy = new DataMaskingPolicy("dataMaskingPolicy", { resourceGroupName: "...", serverName: "...", databaseName: "...", dataMaskingState: "Enabled" });
  */
 export declare class DataMaskingPolicy extends $CustomResource {
   /** The resource group's name. */
@@ -5785,7 +5785,7 @@ export declare function getDataMaskingPolicy(args: GetDataMaskingPolicyArgs): $O
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/servers/{serverName}/databases/{databaseName}/dataMaskingPolicies/{dataMaskingPolicyName}/rules/{ruleName}`.
  *
  * @example
- * const x = new Rule("name", { resourceGroupName: "...", serverName: "...", databaseName: "...", dataMaskingPolicyName: "...", schemaName: ..., tableName: ..., columnName: ..., maskingFunction: ... });
+ * const rule = new Rule("rule", { resourceGroupName: "...", serverName: "...", databaseName: "...", dataMaskingPolicyName: "...", schemaName: "...", tableName: "...", columnName: "...", maskingFunction: "Default" });
  */
 export declare class Rule extends $CustomResource {
   /** The resource group's name. */
@@ -5949,7 +5949,7 @@ export declare function getDataWarehouseUserActivity(args: GetDataWarehouseUserA
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/servers/{serverName}/databases/{databaseName}/extendedAuditingSettings/{extendedAuditingSettingName}`.
  *
  * @example
- * const x = new DatabaseExtendedAuditingSetting("name", { resourceGroupName: "...", serverName: "...", databaseName: "...", state: ... });
+ * const databaseExtendedAuditingSetting = new DatabaseExtendedAuditingSetting("databaseExtendedAuditingSetting", { resourceGroupName: "...", serverName: "...", databaseName: "...", state: "Enabled" });
  */
 export declare class DatabaseExtendedAuditingSetting extends $CustomResource {
   /** The resource group's name. */
@@ -6231,7 +6231,7 @@ export declare function getDatabaseExtendedAuditingSetting(args: GetDatabaseExte
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/servers/{serverName}/databases/{databaseName}/extensions/{extensionName}`.
  *
  * @example
- * const x = new Extension("name", { resourceGroupName: "...", serverName: "...", databaseName: "...", operationMode: ..., storageKeyType: ..., storageKey: ..., storageUri: ... });
+ * const extension = new Extension("extension", { resourceGroupName: "...", serverName: "...", databaseName: "...", operationMode: "PolybaseImport", storageKeyType: "SharedAccessKey", storageKey: "...", storageUri: "..." });
  */
 export declare class Extension extends $CustomResource {
   /** The resource group's name. */
@@ -6316,7 +6316,7 @@ export declare function getExtension(args: GetExtensionArgs): $Output<ExtensionS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/servers/{serverName}/databases/{databaseName}/geoBackupPolicies/{geoBackupPolicyName}`.
  *
  * @example
- * const x = new GeoBackupPolicy("name", { resourceGroupName: "...", serverName: "...", databaseName: "...", state: ... });
+ * const geoBackupPolicy = new GeoBackupPolicy("geoBackupPolicy", { resourceGroupName: "...", serverName: "...", databaseName: "...", state: "Enabled" });
  */
 export declare class GeoBackupPolicy extends $CustomResource {
   /** The resource group's name. */
@@ -6399,7 +6399,7 @@ export declare function getGeoBackupPolicy(args: GetGeoBackupPolicyArgs): $Outpu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/servers/{serverName}/databases/{databaseName}/ledgerDigestUploads/{ledgerDigestUploadName}`.
  *
  * @example
- * const x = new ServerDatabaseLedgerDigestUpload("name", { resourceGroupName: "...", serverName: "...", databaseName: "..." });
+ * const serverDatabaseLedgerDigestUpload = new ServerDatabaseLedgerDigestUpload("serverDatabaseLedgerDigestUpload", { resourceGroupName: "...", serverName: "...", databaseName: "..." });
  */
 export declare class ServerDatabaseLedgerDigestUpload extends $CustomResource {
   /** The resource group's name. */
@@ -6476,7 +6476,7 @@ export declare function getServerDatabaseLedgerDigestUpload(args: GetServerDatab
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/servers/{serverName}/databases/{databaseName}/replicationLinks/{replicationLinkName}`.
  *
  * @example
- * const x = new ReplicationLink("name", { resourceGroupName: "...", serverName: "...", databaseName: "..." });
+ * const replicationLink = new ReplicationLink("replicationLink", { resourceGroupName: "...", serverName: "...", databaseName: "..." });
  */
 export declare class ReplicationLink extends $CustomResource {
   /** The resource group's name. */
@@ -6707,7 +6707,7 @@ export declare function getServerDatabaseSchemaTableColumn(args: GetServerDataba
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/servers/{serverName}/databases/{databaseName}/schemas/{schemaName}/tables/{tableName}/columns/{columnName}/sensitivityLabels/{sensitivityLabelName}`.
  *
  * @example
- * const x = new ServerDatabaseSchemaTableColumnSensitivityLabel("name", { resourceGroupName: "...", serverName: "...", databaseName: "...", schemaName: "...", tableName: "...", columnName: "..." });
+ * const serverDatabaseSchemaTableColumnSensitivityLabel = new ServerDatabaseSchemaTableColumnSensitivityLabel("serverDatabaseSchemaTableColumnSensitivityLabel", { resourceGroupName: "...", serverName: "...", databaseName: "...", schemaName: "...", tableName: "...", columnName: "..." });
  */
 export declare class ServerDatabaseSchemaTableColumnSensitivityLabel extends $CustomResource {
   /** The resource group's name. */
@@ -6826,7 +6826,7 @@ export declare function getServerDatabaseSchemaTableColumnSensitivityLabel(args:
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/servers/{serverName}/databases/{databaseName}/securityAlertPolicies/{securityAlertPolicyName}`.
  *
  * @example
- * const x = new ServerDatabaseSecurityAlertPolicy("name", { resourceGroupName: "...", serverName: "...", databaseName: "...", state: ... });
+ * const serverDatabaseSecurityAlertPolicy = new ServerDatabaseSecurityAlertPolicy("serverDatabaseSecurityAlertPolicy", { resourceGroupName: "...", serverName: "...", databaseName: "...", state: "Enabled" });
  */
 export declare class ServerDatabaseSecurityAlertPolicy extends $CustomResource {
   /** The resource group's name. */
@@ -7006,7 +7006,7 @@ export declare function getDatabaseSqlVulnerabilityAssessment(args: GetDatabaseS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/servers/{serverName}/databases/{databaseName}/sqlVulnerabilityAssessments/{sqlVulnerabilityAssessmentName}/baselines/{baselineName}`.
  *
  * @example
- * const x = new Baseline("name", { resourceGroupName: "...", serverName: "...", databaseName: "...", sqlVulnerabilityAssessmentName: "...", latestScan: ..., results: ... });
+ * const baseline = new Baseline("baseline", { resourceGroupName: "...", serverName: "...", databaseName: "...", sqlVulnerabilityAssessmentName: "...", latestScan: true, results: {} });
  */
 export declare class Baseline extends $CustomResource {
   /** The resource group's name. */
@@ -7088,7 +7088,7 @@ export declare function getBaseline(args: GetBaselineArgs): $Output<BaselineStat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/servers/{serverName}/databases/{databaseName}/sqlVulnerabilityAssessments/{sqlVulnerabilityAssessmentName}/baselines/{baselineName}/rules/{ruleName}`.
  *
  * @example
- * const x = new BaselineRule("name", { resourceGroupName: "...", serverName: "...", databaseName: "...", sqlVulnerabilityAssessmentName: "...", baselineName: "...", latestScan: ..., results: ... });
+ * const baselineRule = new BaselineRule("baselineRule", { resourceGroupName: "...", serverName: "...", databaseName: "...", sqlVulnerabilityAssessmentName: "...", baselineName: "...", latestScan: true, results: [] });
  */
 export declare class BaselineRule extends $CustomResource {
   /** The resource group's name. */
@@ -7261,7 +7261,7 @@ export declare function getScanResult(args: GetScanResultArgs): $Output<ScanResu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/servers/{serverName}/databases/{databaseName}/syncGroups/{syncGroupName}`.
  *
  * @example
- * const x = new SyncGroup("name", { resourceGroupName: "...", serverName: "...", databaseName: "..." });
+ * const syncGroup = new SyncGroup("syncGroup", { resourceGroupName: "...", serverName: "...", databaseName: "..." });
  */
 export declare class SyncGroup extends $CustomResource {
   /** The resource group's name. */
@@ -7386,7 +7386,7 @@ export declare function getSyncGroup(args: GetSyncGroupArgs): $Output<SyncGroupS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/servers/{serverName}/databases/{databaseName}/syncGroups/{syncGroupName}/syncMembers/{syncMemberName}`.
  *
  * @example
- * const x = new SyncMember("name", { resourceGroupName: "...", serverName: "...", databaseName: "...", syncGroupName: "..." });
+ * const syncMember = new SyncMember("syncMember", { resourceGroupName: "...", serverName: "...", databaseName: "...", syncGroupName: "..." });
  */
 export declare class SyncMember extends $CustomResource {
   /** The resource group's name. */
@@ -7504,7 +7504,7 @@ export declare function getSyncMember(args: GetSyncMemberArgs): $Output<SyncMemb
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/servers/{serverName}/databases/{databaseName}/transparentDataEncryption/{transparentDataEncryptionName}`.
  *
  * @example
- * const x = new ServerDatabaseTransparentDataEncryption("name", { resourceGroupName: "...", serverName: "...", databaseName: "...", state: ... });
+ * const serverDatabaseTransparentDataEncryption = new ServerDatabaseTransparentDataEncryption("serverDatabaseTransparentDataEncryption", { resourceGroupName: "...", serverName: "...", databaseName: "...", state: "Enabled" });
  */
 export declare class ServerDatabaseTransparentDataEncryption extends $CustomResource {
   /** The resource group's name. */
@@ -7583,7 +7583,7 @@ export declare function getServerDatabaseTransparentDataEncryption(args: GetServ
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/servers/{serverName}/databases/{databaseName}/vulnerabilityAssessments/{vulnerabilityAssessmentName}`.
  *
  * @example
- * const x = new ServerDatabaseVulnerabilityAssessment("name", { resourceGroupName: "...", serverName: "...", databaseName: "..." });
+ * const serverDatabaseVulnerabilityAssessment = new ServerDatabaseVulnerabilityAssessment("serverDatabaseVulnerabilityAssessment", { resourceGroupName: "...", serverName: "...", databaseName: "..." });
  */
 export declare class ServerDatabaseVulnerabilityAssessment extends $CustomResource {
   /** The resource group's name. */
@@ -7663,7 +7663,7 @@ export declare function getServerDatabaseVulnerabilityAssessment(args: GetServer
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/servers/{serverName}/databases/{databaseName}/vulnerabilityAssessments/{vulnerabilityAssessmentName}/rules/{ruleName}/baselines/{baselineName}`.
  *
  * @example
- * const x = new ServerDatabaseVulnerabilityAssessmentRuleBaseline("name", { resourceGroupName: "...", serverName: "...", databaseName: "...", vulnerabilityAssessmentName: "...", ruleName: "...", baselineResults: ... });
+ * const serverDatabaseVulnerabilityAssessmentRuleBaseline = new ServerDatabaseVulnerabilityAssessmentRuleBaseline("serverDatabaseVulnerabilityAssessmentRuleBaseline", { resourceGroupName: "...", serverName: "...", databaseName: "...", vulnerabilityAssessmentName: "...", ruleName: "...", baselineResults: [] });
  */
 export declare class ServerDatabaseVulnerabilityAssessmentRuleBaseline extends $CustomResource {
   /** The resource group's name. */
@@ -7786,7 +7786,7 @@ export declare function getServerDatabaseVulnerabilityAssessmentScan(args: GetSe
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/servers/{serverName}/databases/{databaseName}/workloadGroups/{workloadGroupName}`.
  *
  * @example
- * const x = new WorkloadGroup("name", { resourceGroupName: "...", serverName: "...", databaseName: "...", minResourcePercent: ..., maxResourcePercent: ..., minResourcePercentPerRequest: ... });
+ * const workloadGroup = new WorkloadGroup("workloadGroup", { resourceGroupName: "...", serverName: "...", databaseName: "...", minResourcePercent: 1, maxResourcePercent: 1, minResourcePercentPerRequest: 1 });
  */
 export declare class WorkloadGroup extends $CustomResource {
   /** The resource group's name. */
@@ -7885,7 +7885,7 @@ export declare function getWorkloadGroup(args: GetWorkloadGroupArgs): $Output<Wo
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/servers/{serverName}/databases/{databaseName}/workloadGroups/{workloadGroupName}/workloadClassifiers/{workloadClassifierName}`.
  *
  * @example
- * const x = new WorkloadClassifier("name", { resourceGroupName: "...", serverName: "...", databaseName: "...", workloadGroupName: "...", memberName: ... });
+ * const workloadClassifier = new WorkloadClassifier("workloadClassifier", { resourceGroupName: "...", serverName: "...", databaseName: "...", workloadGroupName: "...", memberName: "..." });
  */
 export declare class WorkloadClassifier extends $CustomResource {
   /** The resource group's name. */
@@ -7990,7 +7990,7 @@ export declare function getWorkloadClassifier(args: GetWorkloadClassifierArgs): 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/servers/{serverName}/devOpsAuditingSettings/{devOpsAuditingSettingName}`.
  *
  * @example
- * const x = new DevOpsAuditingSetting("name", { resourceGroupName: "...", serverName: "...", state: ... });
+ * const devOpsAuditingSetting = new DevOpsAuditingSetting("devOpsAuditingSetting", { resourceGroupName: "...", serverName: "...", state: "Enabled" });
  */
 export declare class DevOpsAuditingSetting extends $CustomResource {
   /** The resource group's name. */
@@ -8109,7 +8109,7 @@ export declare function getDevOpsAuditingSetting(args: GetDevOpsAuditingSettingA
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/servers/{serverName}/disasterRecoveryConfiguration/{disasterRecoveryConfigurationName}`.
  *
  * @example
- * const x = new DisasterRecoveryConfiguration("name", { resourceGroupName: "...", serverName: "..." });
+ * const disasterRecoveryConfiguration = new DisasterRecoveryConfiguration("disasterRecoveryConfiguration", { resourceGroupName: "...", serverName: "..." });
  */
 export declare class DisasterRecoveryConfiguration extends $CustomResource {
   /** The resource group's name. */
@@ -8191,7 +8191,7 @@ export declare function getDisasterRecoveryConfiguration(args: GetDisasterRecove
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/servers/{serverName}/dnsAliases/{dnsAliasName}`.
  *
  * @example
- * const x = new ServerDnsAlias("name", { resourceGroupName: "...", serverName: "..." });
+ * const serverDnsAlias = new ServerDnsAlias("serverDnsAlias", { resourceGroupName: "...", serverName: "..." });
  */
 export declare class ServerDnsAlias extends $CustomResource {
   /** The resource group's name. */
@@ -8255,7 +8255,7 @@ export declare function getServerDnsAlias(args: GetServerDnsAliasArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/servers/{serverName}/elasticPools/{elasticPoolName}`.
  *
  * @example
- * const x = new ElasticPool("name", { resourceGroupName: "...", serverName: "..." });
+ * const elasticPool = new ElasticPool("elasticPool", { resourceGroupName: "...", serverName: "..." });
  */
 export declare class ElasticPool extends $CustomResource {
   /** The resource group's name. */
@@ -8456,7 +8456,7 @@ export declare function getElasticPoolDatabase(args: GetElasticPoolDatabaseArgs)
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/servers/{serverName}/encryptionProtector/{encryptionProtectorName}`.
  *
  * @example
- * const x = new ServerEncryptionProtector("name", { resourceGroupName: "...", serverName: "...", serverKeyType: ... });
+ * const serverEncryptionProtector = new ServerEncryptionProtector("serverEncryptionProtector", { resourceGroupName: "...", serverName: "...", serverKeyType: "ServiceManaged" });
  */
 export declare class ServerEncryptionProtector extends $CustomResource {
   /** The resource group's name. */
@@ -8552,7 +8552,7 @@ export declare function getServerEncryptionProtector(args: GetServerEncryptionPr
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/servers/{serverName}/extendedAuditingSettings/{extendedAuditingSettingName}`.
  *
  * @example
- * const x = new ExtendedAuditingSetting("name", { resourceGroupName: "...", serverName: "...", state: ... });
+ * const extendedAuditingSetting = new ExtendedAuditingSetting("extendedAuditingSetting", { resourceGroupName: "...", serverName: "...", state: "Enabled" });
  */
 export declare class ExtendedAuditingSetting extends $CustomResource {
   /** The resource group's name. */
@@ -8855,7 +8855,7 @@ export declare function getExtendedAuditingSetting(args: GetExtendedAuditingSett
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/servers/{serverName}/failoverGroups/{failoverGroupName}`.
  *
  * @example
- * const x = new FailoverGroup("name", { resourceGroupName: "...", serverName: "...", readWriteEndpoint: ..., partnerServers: ... });
+ * const failoverGroup = new FailoverGroup("failoverGroup", { resourceGroupName: "...", serverName: "...", readWriteEndpoint: {}, partnerServers: [] });
  */
 export declare class FailoverGroup extends $CustomResource {
   /** The resource group's name. */
@@ -8954,7 +8954,7 @@ export declare function getFailoverGroup(args: GetFailoverGroupArgs): $Output<Fa
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/servers/{serverName}/firewallRules/{firewallRuleName}`.
  *
  * @example
- * const x = new FirewallRule("name", { resourceGroupName: "...", serverName: "..." });
+ * const firewallRule = new FirewallRule("firewallRule", { resourceGroupName: "...", serverName: "..." });
  */
 export declare class FirewallRule extends $CustomResource {
   /** The resource group's name. */
@@ -9024,7 +9024,7 @@ export declare function getFirewallRule(args: GetFirewallRuleArgs): $Output<Fire
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/servers/{serverName}/ipv6FirewallRules/{ipv6FirewallRuleName}`.
  *
  * @example
- * const x = new Ipv6FirewallRule("name", { resourceGroupName: "...", serverName: "..." });
+ * const ipv6FirewallRule = new Ipv6FirewallRule("ipv6FirewallRule", { resourceGroupName: "...", serverName: "..." });
  */
 export declare class Ipv6FirewallRule extends $CustomResource {
   /** The resource group's name. */
@@ -9094,7 +9094,7 @@ export declare function getIpv6FirewallRule(args: GetIpv6FirewallRuleArgs): $Out
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/servers/{serverName}/jobAgents/{jobAgentName}`.
  *
  * @example
- * const x = new JobAgent("name", { resourceGroupName: "...", serverName: "...", databaseId: ... });
+ * const jobAgent = new JobAgent("jobAgent", { resourceGroupName: "...", serverName: "...", databaseId: "..." });
  */
 export declare class JobAgent extends $CustomResource {
   /** The resource group's name. */
@@ -9185,7 +9185,7 @@ export declare function getJobAgent(args: GetJobAgentArgs): $Output<JobAgentStat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/servers/{serverName}/jobAgents/{jobAgentName}/credentials/{credentialName}`.
  *
  * @example
- * const x = new Credential("name", { resourceGroupName: "...", serverName: "...", jobAgentName: "...", username: ..., password: ... });
+ * const credential = new Credential("credential", { resourceGroupName: "...", serverName: "...", jobAgentName: "...", username: "...", password: "..." });
  */
 export declare class Credential extends $CustomResource {
   /** The resource group's name. */
@@ -9261,7 +9261,7 @@ export declare function getCredential(args: GetCredentialArgs): $Output<Credenti
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/servers/{serverName}/jobAgents/{jobAgentName}/jobs/{jobName}`.
  *
  * @example
- * const x = new Job("name", { resourceGroupName: "...", serverName: "...", jobAgentName: "..." });
+ * const job = new Job("job", { resourceGroupName: "...", serverName: "...", jobAgentName: "..." });
  */
 export declare class Job extends $CustomResource {
   /** The resource group's name. */
@@ -9343,7 +9343,7 @@ export declare function getJob(args: GetJobArgs): $Output<JobState | undefined>;
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/servers/{serverName}/jobAgents/{jobAgentName}/jobs/{jobName}/executions/{executionName}`.
  *
  * @example
- * const x = new Execution("name", { resourceGroupName: "...", serverName: "...", jobAgentName: "...", jobName: "..." });
+ * const execution = new Execution("execution", { resourceGroupName: "...", serverName: "...", jobAgentName: "...", jobName: "..." });
  */
 export declare class Execution extends $CustomResource {
   /** The resource group's name. */
@@ -9543,7 +9543,7 @@ export declare function getTarget(args: GetTargetArgs): $Output<TargetState | un
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/servers/{serverName}/jobAgents/{jobAgentName}/jobs/{jobName}/steps/{stepName}`.
  *
  * @example
- * const x = new Step("name", { resourceGroupName: "...", serverName: "...", jobAgentName: "...", jobName: "...", targetGroup: ..., action: ... });
+ * const step = new Step("step", { resourceGroupName: "...", serverName: "...", jobAgentName: "...", jobName: "...", targetGroup: "...", action: {} });
  */
 export declare class Step extends $CustomResource {
   /** The resource group's name. */
@@ -9713,7 +9713,7 @@ export declare function getVersionStep(args: GetVersionStepArgs): $Output<Versio
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/servers/{serverName}/jobAgents/{jobAgentName}/privateEndpoints/{privateEndpointName}`.
  *
  * @example
- * const x = new PrivateEndpoint("name", { resourceGroupName: "...", serverName: "...", jobAgentName: "...", targetServerAzureResourceId: ... });
+ * const privateEndpoint = new PrivateEndpoint("privateEndpoint", { resourceGroupName: "...", serverName: "...", jobAgentName: "...", targetServerAzureResourceId: "..." });
  */
 export declare class PrivateEndpoint extends $CustomResource {
   /** The resource group's name. */
@@ -9790,7 +9790,7 @@ export declare function getPrivateEndpoint(args: GetPrivateEndpointArgs): $Outpu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/servers/{serverName}/jobAgents/{jobAgentName}/targetGroups/{targetGroupName}`.
  *
  * @example
- * const x = new TargetGroup("name", { resourceGroupName: "...", serverName: "...", jobAgentName: "...", members: ... });
+ * const targetGroup = new TargetGroup("targetGroup", { resourceGroupName: "...", serverName: "...", jobAgentName: "...", members: [] });
  */
 export declare class TargetGroup extends $CustomResource {
   /** The resource group's name. */
@@ -9864,7 +9864,7 @@ export declare function getTargetGroup(args: GetTargetGroupArgs): $Output<Target
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/servers/{serverName}/keys/{keyName}`.
  *
  * @example
- * const x = new ServerKey("name", { resourceGroupName: "...", serverName: "...", serverKeyType: ... });
+ * const serverKey = new ServerKey("serverKey", { resourceGroupName: "...", serverName: "...", serverKeyType: "ServiceManaged" });
  */
 export declare class ServerKey extends $CustomResource {
   /** The resource group's name. */
@@ -9982,7 +9982,7 @@ export declare function getNetworkSecurityPerimeterConfiguration(args: GetNetwor
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/servers/{serverName}/outboundFirewallRules/{outboundFirewallRuleName}`.
  *
  * @example
- * const x = new OutboundFirewallRule("name", { resourceGroupName: "...", serverName: "..." });
+ * const outboundFirewallRule = new OutboundFirewallRule("outboundFirewallRule", { resourceGroupName: "...", serverName: "..." });
  */
 export declare class OutboundFirewallRule extends $CustomResource {
   /** The resource group's name. */
@@ -10046,7 +10046,7 @@ export declare function getOutboundFirewallRule(args: GetOutboundFirewallRuleArg
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/servers/{serverName}/privateEndpointConnections/{privateEndpointConnectionName}`.
  *
  * @example
- * const x = new ServerPrivateEndpointConnection("name", { resourceGroupName: "...", serverName: "..." });
+ * const serverPrivateEndpointConnection = new ServerPrivateEndpointConnection("serverPrivateEndpointConnection", { resourceGroupName: "...", serverName: "..." });
  */
 export declare class ServerPrivateEndpointConnection extends $CustomResource {
   /** The resource group's name. */
@@ -10302,7 +10302,7 @@ export declare function getServerRestorableDroppedDatabase(args: GetServerRestor
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/servers/{serverName}/securityAlertPolicies/{securityAlertPolicyName}`.
  *
  * @example
- * const x = new ServerSecurityAlertPolicy("name", { resourceGroupName: "...", serverName: "...", state: ... });
+ * const serverSecurityAlertPolicy = new ServerSecurityAlertPolicy("serverSecurityAlertPolicy", { resourceGroupName: "...", serverName: "...", state: "Enabled" });
  */
 export declare class ServerSecurityAlertPolicy extends $CustomResource {
   /** The resource group's name. */
@@ -10431,7 +10431,7 @@ export declare function getServiceObjective(args: GetServiceObjectiveArgs): $Out
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/servers/{serverName}/sqlVulnerabilityAssessments/{sqlVulnerabilityAssessmentName}`.
  *
  * @example
- * const x = new SqlVulnerabilityAssessment("name", { resourceGroupName: "...", serverName: "..." });
+ * const sqlVulnerabilityAssessment = new SqlVulnerabilityAssessment("sqlVulnerabilityAssessment", { resourceGroupName: "...", serverName: "..." });
  */
 export declare class SqlVulnerabilityAssessment extends $CustomResource {
   /** The resource group's name. */
@@ -10499,7 +10499,7 @@ export declare function getSqlVulnerabilityAssessment(args: GetSqlVulnerabilityA
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/servers/{serverName}/syncAgents/{syncAgentName}`.
  *
  * @example
- * const x = new SyncAgent("name", { resourceGroupName: "...", serverName: "..." });
+ * const syncAgent = new SyncAgent("syncAgent", { resourceGroupName: "...", serverName: "..." });
  */
 export declare class SyncAgent extends $CustomResource {
   /** The resource group's name. */
@@ -10582,7 +10582,7 @@ export declare function getSyncAgent(args: GetSyncAgentArgs): $Output<SyncAgentS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/servers/{serverName}/virtualNetworkRules/{virtualNetworkRuleName}`.
  *
  * @example
- * const x = new VirtualNetworkRule("name", { resourceGroupName: "...", serverName: "...", virtualNetworkSubnetId: ... });
+ * const virtualNetworkRule = new VirtualNetworkRule("virtualNetworkRule", { resourceGroupName: "...", serverName: "...", virtualNetworkSubnetId: "..." });
  */
 export declare class VirtualNetworkRule extends $CustomResource {
   /** The resource group's name. */
@@ -10658,7 +10658,7 @@ export declare function getVirtualNetworkRule(args: GetVirtualNetworkRuleArgs): 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/servers/{serverName}/vulnerabilityAssessments/{vulnerabilityAssessmentName}`.
  *
  * @example
- * const x = new ServerVulnerabilityAssessment("name", { resourceGroupName: "...", serverName: "...", storageContainerPath: ... });
+ * const serverVulnerabilityAssessment = new ServerVulnerabilityAssessment("serverVulnerabilityAssessment", { resourceGroupName: "...", serverName: "...", storageContainerPath: "..." });
  */
 export declare class ServerVulnerabilityAssessment extends $CustomResource {
   /** The resource group's name. */
@@ -10732,7 +10732,7 @@ export declare function getServerVulnerabilityAssessment(args: GetServerVulnerab
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/virtualClusters/{virtualClusterName}`.
  *
  * @example
- * const x = new VirtualCluster("name", { resourceGroupName: "..." });
+ * const virtualCluster = new VirtualCluster("virtualCluster", { resourceGroupName: "..." });
  */
 export declare class VirtualCluster extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.SqlVirtualMachine/sqlVirtualMachineGroups/{sqlVirtualMachineGroupName}`.
  *
  * @example
- * const x = new SqlVirtualMachineGroup("name", { resourceGroupName: "..." });
+ * const sqlVirtualMachineGroup = new SqlVirtualMachineGroup("sqlVirtualMachineGroup", { resourceGroupName: "..." });
  */
 export declare class SqlVirtualMachineGroup extends $CustomResource {
   /** The resource group's name. */
@@ -103,7 +103,7 @@ export declare function getSqlVirtualMachineGroup(args: GetSqlVirtualMachineGrou
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.SqlVirtualMachine/sqlVirtualMachineGroups/{sqlVirtualMachineGroupName}/availabilityGroupListeners/{availabilityGroupListenerName}`.
  *
  * @example
- * const x = new AvailabilityGroupListener("name", { resourceGroupName: "...", sqlVirtualMachineGroupName: "..." });
+ * const availabilityGroupListener = new AvailabilityGroupListener("availabilityGroupListener", { resourceGroupName: "...", sqlVirtualMachineGroupName: "..." });
  */
 export declare class AvailabilityGroupListener extends $CustomResource {
   /** The resource group's name. */
@@ -199,7 +199,7 @@ export declare function getAvailabilityGroupListener(args: GetAvailabilityGroupL
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.SqlVirtualMachine/sqlVirtualMachines/{sqlVirtualMachineName}`.
  *
  * @example
- * const x = new SqlVirtualMachine("name", { resourceGroupName: "..." });
+ * const sqlVirtualMachine = new SqlVirtualMachine("sqlVirtualMachine", { resourceGroupName: "..." });
  */
 export declare class SqlVirtualMachine extends $CustomResource {
   /** The resource group's name. */

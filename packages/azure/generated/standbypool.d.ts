@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.StandbyPool/standbyContainerGroupPools/{standbyContainerGroupPoolName}`.
  *
  * @example
- * const x = new StandbyContainerGroupPool("name", { resourceGroupName: "...", elasticityProfile: ..., containerGroupProperties: ... });
+ * const standbyContainerGroupPool = new StandbyContainerGroupPool("standbyContainerGroupPool", { resourceGroupName: "...", elasticityProfile: {}, containerGroupProperties: {} });
  */
 export declare class StandbyContainerGroupPool extends $CustomResource {
   /** The resource group's name. */
@@ -123,7 +123,7 @@ export declare function getStandbyContainerGroupPoolRuntimeView(args: GetStandby
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.StandbyPool/standbyVirtualMachinePools/{standbyVirtualMachinePoolName}`.
  *
  * @example
- * const x = new StandbyVirtualMachinePool("name", { resourceGroupName: "...", virtualMachineState: ... });
+ * const standbyVirtualMachinePool = new StandbyVirtualMachinePool("standbyVirtualMachinePool", { resourceGroupName: "...", virtualMachineState: "Running" });
  */
 export declare class StandbyVirtualMachinePool extends $CustomResource {
   /** The resource group's name. */

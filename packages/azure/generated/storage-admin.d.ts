@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/providers/Microsoft.Storage.Admin/locations/{location}/quotas/{quotaName}`.
  *
  * @example
- * const x = new Quota("name", { location: "..." });
+ * const quota = new Quota("quota", { location: "..." });
  */
 export declare class Quota extends $CustomResource {
   /** The parent's name (location). */
@@ -115,7 +115,7 @@ export declare function getStorageAccount(args: GetStorageAccountArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Storage.Admin/storageServices/{storageServiceName}`.
  *
  * @example
- * const x = new StorageService("name", { resourceGroupName: "..." });
+ * const storageService = new StorageService("storageService", { resourceGroupName: "..." });
  */
 export declare class StorageService extends $CustomResource {
   /** The resource group's name. */

@@ -143,7 +143,7 @@ export declare function getAccountMigration(args: GetAccountMigrationArgs): $Out
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Storage/storageAccounts/{storageAccountName}/advancedPlatformMetrics/{advancedPlatformMetricName}`.
  *
  * @example
- * const x = new AdvancedPlatformMetric("name", { resourceGroupName: "...", storageAccountName: "...", enabled: ..., ruleConfig: ... });
+ * const advancedPlatformMetric = new AdvancedPlatformMetric("advancedPlatformMetric", { resourceGroupName: "...", storageAccountName: "...", enabled: true, ruleConfig: {} });
  */
 export declare class AdvancedPlatformMetric extends $CustomResource {
   /** The resource group's name. */
@@ -225,7 +225,7 @@ export declare function getAdvancedPlatformMetric(args: GetAdvancedPlatformMetri
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Storage/storageAccounts/{storageAccountName}/blobServices/{blobServiceName}`.
  *
  * @example
- * const x = new BlobService("name", { resourceGroupName: "...", storageAccountName: "..." });
+ * const blobService = new BlobService("blobService", { resourceGroupName: "...", storageAccountName: "..." });
  */
 export declare class BlobService extends $CustomResource {
   /** The resource group's name. */
@@ -341,7 +341,7 @@ export declare function getBlobService(args: GetBlobServiceArgs): $Output<BlobSe
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Storage/storageAccounts/{storageAccountName}/blobServices/{blobServiceName}/containers/{containerName}`.
  *
  * @example
- * const x = new BlobContainer("name", { resourceGroupName: "...", storageAccountName: "..." });
+ * const blobContainer = new BlobContainer("blobContainer", { resourceGroupName: "...", storageAccountName: "..." });
  */
 export declare class BlobContainer extends $CustomResource {
   /** The resource group's name. */
@@ -484,7 +484,7 @@ export declare function getBlobContainer(args: GetBlobContainerArgs): $Output<Bl
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Storage/storageAccounts/{storageAccountName}/blobServices/{blobServiceName}/containers/{containerName}/immutabilityPolicies/{immutabilityPolicyName}`.
  *
  * @example
- * const x = new ImmutabilityPolicy("name", { resourceGroupName: "...", storageAccountName: "...", containerName: "..." });
+ * const immutabilityPolicy = new ImmutabilityPolicy("immutabilityPolicy", { resourceGroupName: "...", storageAccountName: "...", containerName: "..." });
  */
 export declare class ImmutabilityPolicy extends $CustomResource {
   /** The resource group's name. */
@@ -580,7 +580,7 @@ export declare function getImmutabilityPolicy(args: GetImmutabilityPolicyArgs): 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Storage/storageAccounts/{storageAccountName}/connectors/{connectorName}`.
  *
  * @example
- * const x = new Connector("name", { resourceGroupName: "...", storageAccountName: "...", dataSourceType: ..., source: ... });
+ * const connector = new Connector("connector", { resourceGroupName: "...", storageAccountName: "...", dataSourceType: "Azure_DataShare", source: {} });
  */
 export declare class Connector extends $CustomResource {
   /** The resource group's name. */
@@ -693,7 +693,7 @@ export declare function getConnector(args: GetConnectorArgs): $Output<ConnectorS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Storage/storageAccounts/{storageAccountName}/dataShares/{dataShareName}`.
  *
  * @example
- * const x = new DataShare("name", { resourceGroupName: "...", storageAccountName: "...", accessPolicies: ..., assets: ... });
+ * const dataShare = new DataShare("dataShare", { resourceGroupName: "...", storageAccountName: "...", accessPolicies: [], assets: [] });
  */
 export declare class DataShare extends $CustomResource {
   /** The resource group's name. */
@@ -813,7 +813,7 @@ export declare function getDataShare(args: GetDataShareArgs): $Output<DataShareS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Storage/storageAccounts/{storageAccountName}/encryptionScopes/{encryptionScopeName}`.
  *
  * @example
- * const x = new EncryptionScope("name", { resourceGroupName: "...", storageAccountName: "..." });
+ * const encryptionScope = new EncryptionScope("encryptionScope", { resourceGroupName: "...", storageAccountName: "..." });
  */
 export declare class EncryptionScope extends $CustomResource {
   /** The resource group's name. */
@@ -902,7 +902,7 @@ export declare function getEncryptionScope(args: GetEncryptionScopeArgs): $Outpu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Storage/storageAccounts/{storageAccountName}/fileServices/{fileServiceName}`.
  *
  * @example
- * const x = new FileService("name", { resourceGroupName: "...", storageAccountName: "..." });
+ * const fileService = new FileService("fileService", { resourceGroupName: "...", storageAccountName: "..." });
  */
 export declare class FileService extends $CustomResource {
   /** The resource group's name. */
@@ -1069,7 +1069,7 @@ export declare function getUsage(args: GetUsageArgs): $Output<UsageState | undef
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Storage/storageAccounts/{storageAccountName}/inventoryPolicies/{inventoryPolicyName}`.
  *
  * @example
- * const x = new InventoryPolicy("name", { resourceGroupName: "...", storageAccountName: "...", policy: ... });
+ * const inventoryPolicy = new InventoryPolicy("inventoryPolicy", { resourceGroupName: "...", storageAccountName: "...", policy: {} });
  */
 export declare class InventoryPolicy extends $CustomResource {
   /** The resource group's name. */
@@ -1140,7 +1140,7 @@ export declare function getInventoryPolicy(args: GetInventoryPolicyArgs): $Outpu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Storage/storageAccounts/{storageAccountName}/localUsers/{localUserName}`.
  *
  * @example
- * const x = new LocalUser("name", { resourceGroupName: "...", storageAccountName: "..." });
+ * const localUser = new LocalUser("localUser", { resourceGroupName: "...", storageAccountName: "..." });
  */
 export declare class LocalUser extends $CustomResource {
   /** The resource group's name. */
@@ -1259,7 +1259,7 @@ export declare function getLocalUser(args: GetLocalUserArgs): $Output<LocalUserS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Storage/storageAccounts/{storageAccountName}/managementPolicies/{managementPolicyName}`.
  *
  * @example
- * const x = new ManagementPolicy("name", { resourceGroupName: "...", storageAccountName: "...", policy: ... });
+ * const managementPolicy = new ManagementPolicy("managementPolicy", { resourceGroupName: "...", storageAccountName: "...", policy: {} });
  */
 export declare class ManagementPolicy extends $CustomResource {
   /** The resource group's name. */
@@ -1360,7 +1360,7 @@ export declare function getNetworkSecurityPerimeterConfiguration(args: GetNetwor
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Storage/storageAccounts/{storageAccountName}/objectReplicationPolicies/{objectReplicationPolicyName}`.
  *
  * @example
- * const x = new ObjectReplicationPolicy("name", { resourceGroupName: "...", storageAccountName: "...", sourceAccount: ..., destinationAccount: ... });
+ * const objectReplicationPolicy = new ObjectReplicationPolicy("objectReplicationPolicy", { resourceGroupName: "...", storageAccountName: "...", sourceAccount: "...", destinationAccount: "..." });
  */
 export declare class ObjectReplicationPolicy extends $CustomResource {
   /** The resource group's name. */
@@ -1459,7 +1459,7 @@ export declare function getObjectReplicationPolicy(args: GetObjectReplicationPol
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Storage/storageAccounts/{storageAccountName}/privateEndpointConnections/{privateEndpointConnectionName}`.
  *
  * @example
- * const x = new PrivateEndpointConnection("name", { resourceGroupName: "...", storageAccountName: "...", privateLinkServiceConnectionState: ... });
+ * const privateEndpointConnection = new PrivateEndpointConnection("privateEndpointConnection", { resourceGroupName: "...", storageAccountName: "...", privateLinkServiceConnectionState: {} });
  */
 export declare class PrivateEndpointConnection extends $CustomResource {
   /** The resource group's name. */
@@ -1535,7 +1535,7 @@ export declare function getPrivateEndpointConnection(args: GetPrivateEndpointCon
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Storage/storageAccounts/{storageAccountName}/queueServices/{queueServiceName}`.
  *
  * @example
- * const x = new QueueService("name", { resourceGroupName: "...", storageAccountName: "..." });
+ * const queueService = new QueueService("queueService", { resourceGroupName: "...", storageAccountName: "..." });
  */
 export declare class QueueService extends $CustomResource {
   /** The resource group's name. */
@@ -1603,7 +1603,7 @@ export declare function getQueueService(args: GetQueueServiceArgs): $Output<Queu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Storage/storageAccounts/{storageAccountName}/queueServices/{queueServiceName}/queues/{queueName}`.
  *
  * @example
- * const x = new Queue("name", { resourceGroupName: "...", storageAccountName: "..." });
+ * const queue = new Queue("queue", { resourceGroupName: "...", storageAccountName: "..." });
  */
 export declare class Queue extends $CustomResource {
   /** The resource group's name. */
@@ -1680,7 +1680,7 @@ export declare function getQueue(args: GetQueueArgs): $Output<QueueState | undef
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Storage/storageAccounts/{storageAccountName}/storageTaskAssignments/{storageTaskAssignmentName}`.
  *
  * @example
- * const x = new StorageTaskAssignment("name", { resourceGroupName: "...", storageAccountName: "...", taskId: ..., enabled: ..., description: ..., executionContext: ..., report: ... });
+ * const storageTaskAssignment = new StorageTaskAssignment("storageTaskAssignment", { resourceGroupName: "...", storageAccountName: "...", taskId: "...", enabled: true, description: "...", executionContext: {}, report: {} });
  */
 export declare class StorageTaskAssignment extends $CustomResource {
   /** The resource group's name. */
@@ -1776,7 +1776,7 @@ export declare function getStorageTaskAssignment(args: GetStorageTaskAssignmentA
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Storage/storageAccounts/{storageAccountName}/tableServices/{tableServiceName}`.
  *
  * @example
- * const x = new TableService("name", { resourceGroupName: "...", storageAccountName: "..." });
+ * const tableService = new TableService("tableService", { resourceGroupName: "...", storageAccountName: "..." });
  */
 export declare class TableService extends $CustomResource {
   /** The resource group's name. */
@@ -1844,7 +1844,7 @@ export declare function getTableService(args: GetTableServiceArgs): $Output<Tabl
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Storage/storageAccounts/{storageAccountName}/tableServices/{tableServiceName}/tables/{tableName}`.
  *
  * @example
- * const x = new Table("name", { resourceGroupName: "...", storageAccountName: "..." });
+ * const table = new Table("table", { resourceGroupName: "...", storageAccountName: "..." });
  */
 export declare class Table extends $CustomResource {
   /** The resource group's name. */

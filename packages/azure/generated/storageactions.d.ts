@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.StorageActions/storageTasks/{storageTaskName}`.
  *
  * @example
- * const x = new StorageTask("name", { resourceGroupName: "...", identity: ..., enabled: ..., description: ..., action: ... });
+ * const storageTask = new StorageTask("storageTask", { resourceGroupName: "...", identity: {}, enabled: true, description: "...", action: {} });
  */
 export declare class StorageTask extends $CustomResource {
   /** The resource group's name. */

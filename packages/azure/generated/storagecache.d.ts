@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.StorageCache/amlFilesystems/{amlFilesystemName}`.
  *
  * @example
- * const x = new AmlFilesystem("name", { resourceGroupName: "...", storageCapacityTiB: ..., filesystemSubnet: ..., maintenanceWindow: ... });
+ * const amlFilesystem = new AmlFilesystem("amlFilesystem", { resourceGroupName: "...", storageCapacityTiB: 1, filesystemSubnet: "...", maintenanceWindow: {} });
  */
 export declare class AmlFilesystem extends $CustomResource {
   /** The resource group's name. */
@@ -139,7 +139,7 @@ export declare function getAmlFilesystem(args: GetAmlFilesystemArgs): $Output<Am
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.StorageCache/amlFilesystems/{amlFilesystemName}/autoExportJobs/{autoExportJobName}`.
  *
  * @example
- * const x = new AutoExportJob("name", { resourceGroupName: "...", amlFilesystemName: "..." });
+ * const autoExportJob = new AutoExportJob("autoExportJob", { resourceGroupName: "...", amlFilesystemName: "..." });
  */
 export declare class AutoExportJob extends $CustomResource {
   /** The resource group's name. */
@@ -228,7 +228,7 @@ export declare function getAutoExportJob(args: GetAutoExportJobArgs): $Output<Au
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.StorageCache/amlFilesystems/{amlFilesystemName}/autoImportJobs/{autoImportJobName}`.
  *
  * @example
- * const x = new AutoImportJob("name", { resourceGroupName: "...", amlFilesystemName: "..." });
+ * const autoImportJob = new AutoImportJob("autoImportJob", { resourceGroupName: "...", amlFilesystemName: "..." });
  */
 export declare class AutoImportJob extends $CustomResource {
   /** The resource group's name. */
@@ -332,7 +332,7 @@ export declare function getAutoImportJob(args: GetAutoImportJobArgs): $Output<Au
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.StorageCache/amlFilesystems/{amlFilesystemName}/expansionJobs/{expansionJobName}`.
  *
  * @example
- * const x = new ExpansionJob("name", { resourceGroupName: "...", amlFilesystemName: "..." });
+ * const expansionJob = new ExpansionJob("expansionJob", { resourceGroupName: "...", amlFilesystemName: "..." });
  */
 export declare class ExpansionJob extends $CustomResource {
   /** The resource group's name. */
@@ -416,7 +416,7 @@ export declare function getExpansionJob(args: GetExpansionJobArgs): $Output<Expa
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.StorageCache/amlFilesystems/{amlFilesystemName}/importJobs/{importJobName}`.
  *
  * @example
- * const x = new ImportJob("name", { resourceGroupName: "...", amlFilesystemName: "..." });
+ * const importJob = new ImportJob("importJob", { resourceGroupName: "...", amlFilesystemName: "..." });
  */
 export declare class ImportJob extends $CustomResource {
   /** The resource group's name. */
@@ -515,7 +515,7 @@ export declare function getImportJob(args: GetImportJobArgs): $Output<ImportJobS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.StorageCache/caches/{cacheName}`.
  *
  * @example
- * const x = new Cache("name", { resourceGroupName: "..." });
+ * const cache = new Cache("cache", { resourceGroupName: "..." });
  */
 export declare class Cache extends $CustomResource {
   /** The resource group's name. */
@@ -652,7 +652,7 @@ export declare function getCache(args: GetCacheArgs): $Output<CacheState | undef
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.StorageCache/caches/{cacheName}/storageTargets/{storageTargetName}`.
  *
  * @example
- * const x = new StorageTarget("name", { resourceGroupName: "...", cacheName: "...", targetType: ... });
+ * const storageTarget = new StorageTarget("storageTarget", { resourceGroupName: "...", cacheName: "...", targetType: "nfs3" });
  */
 export declare class StorageTarget extends $CustomResource {
   /** The resource group's name. */

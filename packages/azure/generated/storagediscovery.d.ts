@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.StorageDiscovery/storageDiscoveryWorkspaces/{storageDiscoveryWorkspaceName}`.
  *
  * @example
- * const x = new StorageDiscoveryWorkspace("name", { resourceGroupName: "...", workspaceRoots: ..., scopes: ... });
+ * const storageDiscoveryWorkspace = new StorageDiscoveryWorkspace("storageDiscoveryWorkspace", { resourceGroupName: "...", workspaceRoots: [], scopes: [] });
  */
 export declare class StorageDiscoveryWorkspace extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.StorageMover/storageMovers/{storageMoverName}`.
  *
  * @example
- * const x = new StorageMover("name", { resourceGroupName: "..." });
+ * const storageMover = new StorageMover("storageMover", { resourceGroupName: "..." });
  */
 export declare class StorageMover extends $CustomResource {
   /** The resource group's name. */
@@ -84,7 +84,7 @@ export declare function getStorageMover(args: GetStorageMoverArgs): $Output<Stor
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.StorageMover/storageMovers/{storageMoverName}/agents/{agentName}`.
  *
  * @example
- * const x = new Agent("name", { resourceGroupName: "...", storageMoverName: "...", arcResourceId: ..., arcVmUuid: ... });
+ * const agent = new Agent("agent", { resourceGroupName: "...", storageMoverName: "...", arcResourceId: "...", arcVmUuid: "..." });
  */
 export declare class Agent extends $CustomResource {
   /** The resource group's name. */
@@ -194,7 +194,7 @@ export declare function getAgent(args: GetAgentArgs): $Output<AgentState | undef
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.StorageMover/storageMovers/{storageMoverName}/connections/{connectionName}`.
  *
  * @example
- * const x = new Connection("name", { resourceGroupName: "...", storageMoverName: "...", privateLinkServiceId: ... });
+ * const connection = new Connection("connection", { resourceGroupName: "...", storageMoverName: "...", privateLinkServiceId: "..." });
  */
 export declare class Connection extends $CustomResource {
   /** The resource group's name. */
@@ -284,7 +284,7 @@ export declare function getConnection(args: GetConnectionArgs): $Output<Connecti
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.StorageMover/storageMovers/{storageMoverName}/endpoints/{endpointName}`.
  *
  * @example
- * const x = new Endpoint("name", { resourceGroupName: "...", storageMoverName: "..." });
+ * const endpoint = new Endpoint("endpoint", { resourceGroupName: "...", storageMoverName: "..." });
  */
 export declare class Endpoint extends $CustomResource {
   /** The resource group's name. */
@@ -413,7 +413,7 @@ export declare function getEndpoint(args: GetEndpointArgs): $Output<EndpointStat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.StorageMover/storageMovers/{storageMoverName}/projects/{projectName}`.
  *
  * @example
- * const x = new Project("name", { resourceGroupName: "...", storageMoverName: "..." });
+ * const project = new Project("project", { resourceGroupName: "...", storageMoverName: "..." });
  */
 export declare class Project extends $CustomResource {
   /** The resource group's name. */
@@ -484,7 +484,7 @@ export declare function getProject(args: GetProjectArgs): $Output<ProjectState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.StorageMover/storageMovers/{storageMoverName}/projects/{projectName}/jobDefinitions/{jobDefinitionName}`.
  *
  * @example
- * const x = new JobDefinition("name", { resourceGroupName: "...", storageMoverName: "...", projectName: "...", copyMode: ..., sourceName: ..., targetName: ... });
+ * const jobDefinition = new JobDefinition("jobDefinition", { resourceGroupName: "...", storageMoverName: "...", projectName: "...", copyMode: "Additive", sourceName: "...", targetName: "..." });
  */
 export declare class JobDefinition extends $CustomResource {
   /** The resource group's name. */

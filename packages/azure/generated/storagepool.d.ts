@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.StoragePool/diskPools/{diskPoolName}`.
  *
  * @example
- * const x = new DiskPool("name", { resourceGroupName: "...", sku: ..., subnetId: ... });
+ * const diskPool = new DiskPool("diskPool", { resourceGroupName: "...", sku: {}, subnetId: "..." });
  */
 export declare class DiskPool extends $CustomResource {
   /** The resource group's name. */
@@ -117,7 +117,7 @@ export declare function getDiskPool(args: GetDiskPoolArgs): $Output<DiskPoolStat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.StoragePool/diskPools/{diskPoolName}/iscsiTargets/{iscsiTargetName}`.
  *
  * @example
- * const x = new IscsiTarget("name", { resourceGroupName: "...", diskPoolName: "...", aclMode: ... });
+ * const iscsiTarget = new IscsiTarget("iscsiTarget", { resourceGroupName: "...", diskPoolName: "...", aclMode: "Dynamic" });
  */
 export declare class IscsiTarget extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.StorageSync/storageSyncServices/{storageSyncServiceName}`.
  *
  * @example
- * const x = new StorageSyncService("name", { resourceGroupName: "..." });
+ * const storageSyncService = new StorageSyncService("storageSyncService", { resourceGroupName: "..." });
  */
 export declare class StorageSyncService extends $CustomResource {
   /** The resource group's name. */
@@ -109,7 +109,7 @@ export declare function getStorageSyncService(args: GetStorageSyncServiceArgs): 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.StorageSync/storageSyncServices/{storageSyncServiceName}/privateEndpointConnections/{privateEndpointConnectionName}`.
  *
  * @example
- * const x = new PrivateEndpointConnection("name", { resourceGroupName: "...", storageSyncServiceName: "...", privateLinkServiceConnectionState: ... });
+ * const privateEndpointConnection = new PrivateEndpointConnection("privateEndpointConnection", { resourceGroupName: "...", storageSyncServiceName: "...", privateLinkServiceConnectionState: {} });
  */
 export declare class PrivateEndpointConnection extends $CustomResource {
   /** The resource group's name. */
@@ -188,7 +188,7 @@ export declare function getPrivateEndpointConnection(args: GetPrivateEndpointCon
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.StorageSync/storageSyncServices/{storageSyncServiceName}/registeredServers/{registeredServerName}`.
  *
  * @example
- * const x = new RegisteredServer("name", { resourceGroupName: "...", storageSyncServiceName: "..." });
+ * const registeredServer = new RegisteredServer("registeredServer", { resourceGroupName: "...", storageSyncServiceName: "..." });
  */
 export declare class RegisteredServer extends $CustomResource {
   /** The resource group's name. */
@@ -354,7 +354,7 @@ export declare function getRegisteredServer(args: GetRegisteredServerArgs): $Out
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.StorageSync/storageSyncServices/{storageSyncServiceName}/syncGroups/{syncGroupName}`.
  *
  * @example
- * const x = new SyncGroup("name", { resourceGroupName: "...", storageSyncServiceName: "..." });
+ * const syncGroup = new SyncGroup("syncGroup", { resourceGroupName: "...", storageSyncServiceName: "..." });
  */
 export declare class SyncGroup extends $CustomResource {
   /** The resource group's name. */
@@ -417,7 +417,7 @@ export declare function getSyncGroup(args: GetSyncGroupArgs): $Output<SyncGroupS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.StorageSync/storageSyncServices/{storageSyncServiceName}/syncGroups/{syncGroupName}/cloudEndpoints/{cloudEndpointName}`.
  *
  * @example
- * const x = new CloudEndpoint("name", { resourceGroupName: "...", storageSyncServiceName: "...", syncGroupName: "..." });
+ * const cloudEndpoint = new CloudEndpoint("cloudEndpoint", { resourceGroupName: "...", storageSyncServiceName: "...", syncGroupName: "..." });
  */
 export declare class CloudEndpoint extends $CustomResource {
   /** The resource group's name. */
@@ -529,7 +529,7 @@ export declare function getCloudEndpoint(args: GetCloudEndpointArgs): $Output<Cl
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.StorageSync/storageSyncServices/{storageSyncServiceName}/syncGroups/{syncGroupName}/serverEndpoints/{serverEndpointName}`.
  *
  * @example
- * const x = new ServerEndpoint("name", { resourceGroupName: "...", storageSyncServiceName: "...", syncGroupName: "..." });
+ * const serverEndpoint = new ServerEndpoint("serverEndpoint", { resourceGroupName: "...", storageSyncServiceName: "...", syncGroupName: "..." });
  */
 export declare class ServerEndpoint extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.StreamAnalytics/clusters/{clusterName}`.
  *
  * @example
- * const x = new Cluster("name", { resourceGroupName: "..." });
+ * const cluster = new Cluster("cluster", { resourceGroupName: "..." });
  */
 export declare class Cluster extends $CustomResource {
   /** The resource group's name. */
@@ -96,7 +96,7 @@ export declare function getCluster(args: GetClusterArgs): $Output<ClusterState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.StreamAnalytics/clusters/{clusterName}/privateEndpoints/{privateEndpointName}`.
  *
  * @example
- * const x = new PrivateEndpoint("name", { resourceGroupName: "...", clusterName: "..." });
+ * const privateEndpoint = new PrivateEndpoint("privateEndpoint", { resourceGroupName: "...", clusterName: "..." });
  */
 export declare class PrivateEndpoint extends $CustomResource {
   /** The resource group's name. */
@@ -167,7 +167,7 @@ export declare function getPrivateEndpoint(args: GetPrivateEndpointArgs): $Outpu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.StreamAnalytics/streamingjobs/{streamingjobName}`.
  *
  * @example
- * const x = new Streamingjob("name", { resourceGroupName: "..." });
+ * const streamingjob = new Streamingjob("streamingjob", { resourceGroupName: "..." });
  */
 export declare class Streamingjob extends $CustomResource {
   /** The resource group's name. */
@@ -339,7 +339,7 @@ export declare function getStreamingjob(args: GetStreamingjobArgs): $Output<Stre
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.StreamAnalytics/streamingjobs/{streamingjobName}/functions/{functionName}`.
  *
  * @example
- * const x = new Function("name", { resourceGroupName: "...", streamingjobName: "..." });
+ * const function = new Function("function", { resourceGroupName: "...", streamingjobName: "..." });
  */
 export declare class Function extends $CustomResource {
   /** The resource group's name. */
@@ -402,7 +402,7 @@ export declare function getFunction(args: GetFunctionArgs): $Output<FunctionStat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.StreamAnalytics/streamingjobs/{streamingjobName}/inputs/{inputName}`.
  *
  * @example
- * const x = new Input("name", { resourceGroupName: "...", streamingjobName: "..." });
+ * const input = new Input("input", { resourceGroupName: "...", streamingjobName: "..." });
  */
 export declare class Input extends $CustomResource {
   /** The resource group's name. */
@@ -486,7 +486,7 @@ export declare function getInput(args: GetInputArgs): $Output<InputState | undef
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.StreamAnalytics/streamingjobs/{streamingjobName}/outputs/{outputName}`.
  *
  * @example
- * const x = new Output("name", { resourceGroupName: "...", streamingjobName: "..." });
+ * const output = new Output("output", { resourceGroupName: "...", streamingjobName: "..." });
  */
 export declare class Output extends $CustomResource {
   /** The resource group's name. */
@@ -572,7 +572,7 @@ export declare function getOutput(args: GetOutputArgs): $Output<OutputState | un
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.StreamAnalytics/streamingjobs/{streamingjobName}/transformations/{transformationName}`.
  *
  * @example
- * const x = new Transformation("name", { resourceGroupName: "...", streamingjobName: "..." });
+ * const transformation = new Transformation("transformation", { resourceGroupName: "...", streamingjobName: "..." });
  */
 export declare class Transformation extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/providers/Microsoft.Subscription/aliases/{aliasName}`.
  *
  * @example
- * const x = new Alias("name", {  });
+ * const alias = new Alias("alias", {  });
  */
 export declare class Alias extends $CustomResource {
   /** The resource's name; autonamed from the logical name when absent. */
@@ -118,7 +118,7 @@ export declare function getAlias(args: GetAliasArgs): $Output<AliasState | undef
  * Id: `/providers/Microsoft.Subscription/policies/{policyName}`.
  *
  * @example
- * const x = new Policy("name", {  });
+ * const policy = new Policy("policy", {  });
  */
 export declare class Policy extends $CustomResource {
   /** The name; always `default`. */

@@ -67,7 +67,7 @@ export declare function getDelegatedProviderOffer(args: GetDelegatedProviderOffe
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Subscriptions.Admin/directoryTenants/{directoryTenantName}`.
  *
  * @example
- * const x = new DirectoryTenant("name", { resourceGroupName: "..." });
+ * const directoryTenant = new DirectoryTenant("directoryTenant", { resourceGroupName: "..." });
  */
 export declare class DirectoryTenant extends $CustomResource {
   /** The resource group's name. */
@@ -134,7 +134,7 @@ export declare function getDirectoryTenant(args: GetDirectoryTenantArgs): $Outpu
  * Id: `/subscriptions/{subscriptionId}/providers/Microsoft.Subscriptions.Admin/locations/{location}`.
  *
  * @example
- * const x = new Location("name", {  });
+ * const location = new Location("location", {  });
  */
 export declare class Location extends $CustomResource {
   /** The resource's name; autonamed from the logical name when absent. */
@@ -216,7 +216,7 @@ export declare function getQuota(args: GetQuotaArgs): $Output<QuotaState | undef
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Subscriptions.Admin/offers/{offerName}`.
  *
  * @example
- * const x = new Offer("name", { resourceGroupName: "..." });
+ * const offer = new Offer("offer", { resourceGroupName: "..." });
  */
 export declare class Offer extends $CustomResource {
   /** The resource group's name. */
@@ -320,7 +320,7 @@ export declare function getOffer(args: GetOfferArgs): $Output<OfferState | undef
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Subscriptions.Admin/offers/{offerName}/offerDelegations/{offerDelegationName}`.
  *
  * @example
- * const x = new OfferDelegation("name", { resourceGroupName: "...", offerName: "..." });
+ * const offerDelegation = new OfferDelegation("offerDelegation", { resourceGroupName: "...", offerName: "..." });
  */
 export declare class OfferDelegation extends $CustomResource {
   /** The resource group's name. */
@@ -393,7 +393,7 @@ export declare function getOfferDelegation(args: GetOfferDelegationArgs): $Outpu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Subscriptions.Admin/plans/{planName}`.
  *
  * @example
- * const x = new Plan("name", { resourceGroupName: "..." });
+ * const plan = new Plan("plan", { resourceGroupName: "..." });
  */
 export declare class Plan extends $CustomResource {
   /** The resource group's name. */
@@ -487,7 +487,7 @@ export declare function getPlan(args: GetPlanArgs): $Output<PlanState | undefine
  * Id: `/subscriptions/{subscriptionId}/providers/Microsoft.Subscriptions.Admin/subscriptions/{subscriptionName}`.
  *
  * @example
- * const x = new Subscription("name", {  });
+ * const subscription = new Subscription("subscription", {  });
  */
 export declare class Subscription extends $CustomResource {
   /** The resource's name; autonamed from the logical name when absent. */
@@ -575,7 +575,7 @@ export declare function getSubscription(args: GetSubscriptionArgs): $Output<Subs
  * Id: `/subscriptions/{subscriptionId}/providers/Microsoft.Subscriptions.Admin/subscriptions/{subscriptionName}/acquiredPlans/{acquiredPlanName}`.
  *
  * @example
- * const x = new AcquiredPlan("name", { subscriptionName: "..." });
+ * const acquiredPlan = new AcquiredPlan("acquiredPlan", { subscriptionName: "..." });
  */
 export declare class AcquiredPlan extends $CustomResource {
   /** The parent's name (subscriptionName). */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `{scope}/providers/Microsoft.Support/fileWorkspaces/{fileWorkspaceName}`.
  *
  * @example
- * const x = new FileWorkspace("name", { scope: "..." });
+ * const fileWorkspace = new FileWorkspace("fileWorkspace", { scope: "..." });
  */
 export declare class FileWorkspace extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -70,7 +70,7 @@ export declare function getFileWorkspace(args: GetFileWorkspaceArgs): $Output<Fi
  * Id: `{scope}/providers/Microsoft.Support/fileWorkspaces/{fileWorkspaceName}/files/{fileName}`.
  *
  * @example
- * const x = new File("name", { scope: "...", fileWorkspaceName: "..." });
+ * const file = new File("file", { scope: "...", fileWorkspaceName: "..." });
  */
 export declare class File extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -199,7 +199,7 @@ export declare function getProblemClassification(args: GetProblemClassificationA
  * Id: `{scope}/providers/Microsoft.Support/supportTickets/{supportTicketName}`.
  *
  * @example
- * const x = new SupportTicket("name", { scope: "...", description: ..., problemClassificationId: ..., severity: ..., advancedDiagnosticConsent: ..., contactDetails: ..., title: ..., serviceId: ... });
+ * const supportTicket = new SupportTicket("supportTicket", { scope: "...", description: "...", problemClassificationId: "...", severity: "minimal", advancedDiagnosticConsent: "Yes", contactDetails: {}, title: "...", serviceId: "..." });
  */
 export declare class SupportTicket extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
@@ -402,7 +402,7 @@ export declare function getChatTranscript(args: GetChatTranscriptArgs): $Output<
  * Id: `{scope}/providers/Microsoft.Support/supportTickets/{supportTicketName}/communications/{communicationName}`.
  *
  * @example
- * const x = new Communication("name", { scope: "...", supportTicketName: "...", subject: ..., body: ... });
+ * const communication = new Communication("communication", { scope: "...", supportTicketName: "...", subject: "...", body: "..." });
  */
 export declare class Communication extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */

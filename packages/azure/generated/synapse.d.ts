@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Synapse/privateLinkHubs/{privateLinkHubName}`.
  *
  * @example
- * const x = new PrivateLinkHub("name", { resourceGroupName: "..." });
+ * const privateLinkHub = new PrivateLinkHub("privateLinkHub", { resourceGroupName: "..." });
  */
 export declare class PrivateLinkHub extends $CustomResource {
   /** The resource group's name. */
@@ -108,7 +108,7 @@ export declare function getPrivateLinkHubPrivateLinkResource(args: GetPrivateLin
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Synapse/workspaces/{workspaceName}`.
  *
  * @example
- * const x = new Workspace("name", { resourceGroupName: "..." });
+ * const workspace = new Workspace("workspace", { resourceGroupName: "..." });
  */
 export declare class Workspace extends $CustomResource {
   /** The resource group's name. */
@@ -267,7 +267,7 @@ export declare function getWorkspace(args: GetWorkspaceArgs): $Output<WorkspaceS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Synapse/workspaces/{workspaceName}/administrators/{administratorName}`.
  *
  * @example
- * const x = new Administrator("name", { resourceGroupName: "...", workspaceName: "..." });
+ * const administrator = new Administrator("administrator", { resourceGroupName: "...", workspaceName: "..." });
  */
 export declare class Administrator extends $CustomResource {
   /** The resource group's name. */
@@ -347,7 +347,7 @@ export declare function getAdministrator(args: GetAdministratorArgs): $Output<Ad
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Synapse/workspaces/{workspaceName}/auditingSettings/{auditingSettingName}`.
  *
  * @example
- * const x = new AuditingSetting("name", { resourceGroupName: "...", workspaceName: "...", state: ... });
+ * const auditingSetting = new AuditingSetting("auditingSetting", { resourceGroupName: "...", workspaceName: "...", state: "Enabled" });
  */
 export declare class AuditingSetting extends $CustomResource {
   /** The resource group's name. */
@@ -629,7 +629,7 @@ export declare function getAuditingSetting(args: GetAuditingSettingArgs): $Outpu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Synapse/workspaces/{workspaceName}/azureADOnlyAuthentications/{azureADOnlyAuthenticationName}`.
  *
  * @example
- * const x = new AzureADOnlyAuthentication("name", { resourceGroupName: "...", workspaceName: "...", azureADOnlyAuthentication: ... });
+ * const azureADOnlyAuthentication = new AzureADOnlyAuthentication("azureADOnlyAuthentication", { resourceGroupName: "...", workspaceName: "...", azureADOnlyAuthentication: true });
  */
 export declare class AzureADOnlyAuthentication extends $CustomResource {
   /** The resource group's name. */
@@ -700,7 +700,7 @@ export declare function getAzureADOnlyAuthentication(args: GetAzureADOnlyAuthent
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Synapse/workspaces/{workspaceName}/bigDataPools/{bigDataPoolName}`.
  *
  * @example
- * const x = new BigDataPool("name", { resourceGroupName: "...", workspaceName: "..." });
+ * const bigDataPool = new BigDataPool("bigDataPool", { resourceGroupName: "...", workspaceName: "..." });
  */
 export declare class BigDataPool extends $CustomResource {
   /** The resource group's name. */
@@ -861,7 +861,7 @@ export declare function getBigDataPool(args: GetBigDataPoolArgs): $Output<BigDat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Synapse/workspaces/{workspaceName}/dedicatedSQLminimalTlsSettings/{dedicatedSQLminimalTlsSettingName}`.
  *
  * @example
- * const x = new DedicatedSQLminimalTlsSetting("name", { resourceGroupName: "...", workspaceName: "..." });
+ * const dedicatedSQLminimalTlsSetting = new DedicatedSQLminimalTlsSetting("dedicatedSQLminimalTlsSetting", { resourceGroupName: "...", workspaceName: "..." });
  */
 export declare class DedicatedSQLminimalTlsSetting extends $CustomResource {
   /** The resource group's name. */
@@ -929,7 +929,7 @@ export declare function getDedicatedSQLminimalTlsSetting(args: GetDedicatedSQLmi
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Synapse/workspaces/{workspaceName}/encryptionProtector/{encryptionProtectorName}`.
  *
  * @example
- * const x = new EncryptionProtector("name", { resourceGroupName: "...", workspaceName: "...", serverKeyType: ... });
+ * const encryptionProtector = new EncryptionProtector("encryptionProtector", { resourceGroupName: "...", workspaceName: "...", serverKeyType: "ServiceManaged" });
  */
 export declare class EncryptionProtector extends $CustomResource {
   /** The resource group's name. */
@@ -1014,7 +1014,7 @@ export declare function getEncryptionProtector(args: GetEncryptionProtectorArgs)
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Synapse/workspaces/{workspaceName}/extendedAuditingSettings/{extendedAuditingSettingName}`.
  *
  * @example
- * const x = new ExtendedAuditingSetting("name", { resourceGroupName: "...", workspaceName: "...", state: ... });
+ * const extendedAuditingSetting = new ExtendedAuditingSetting("extendedAuditingSetting", { resourceGroupName: "...", workspaceName: "...", state: "Enabled" });
  */
 export declare class ExtendedAuditingSetting extends $CustomResource {
   /** The resource group's name. */
@@ -1301,7 +1301,7 @@ export declare function getExtendedAuditingSetting(args: GetExtendedAuditingSett
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Synapse/workspaces/{workspaceName}/firewallRules/{firewallRuleName}`.
  *
  * @example
- * const x = new FirewallRule("name", { resourceGroupName: "...", workspaceName: "..." });
+ * const firewallRule = new FirewallRule("firewallRule", { resourceGroupName: "...", workspaceName: "..." });
  */
 export declare class FirewallRule extends $CustomResource {
   /** The resource group's name. */
@@ -1374,7 +1374,7 @@ export declare function getFirewallRule(args: GetFirewallRuleArgs): $Output<Fire
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Synapse/workspaces/{workspaceName}/integrationRuntimes/{integrationRuntimeName}`.
  *
  * @example
- * const x = new IntegrationRuntime("name", { resourceGroupName: "...", workspaceName: "..." });
+ * const integrationRuntime = new IntegrationRuntime("integrationRuntime", { resourceGroupName: "...", workspaceName: "..." });
  */
 export declare class IntegrationRuntime extends $CustomResource {
   /** The resource group's name. */
@@ -1450,7 +1450,7 @@ export declare function getIntegrationRuntime(args: GetIntegrationRuntimeArgs): 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Synapse/workspaces/{workspaceName}/keys/{keyName}`.
  *
  * @example
- * const x = new Key("name", { resourceGroupName: "...", workspaceName: "..." });
+ * const key = new Key("key", { resourceGroupName: "...", workspaceName: "..." });
  */
 export declare class Key extends $CustomResource {
   /** The resource group's name. */
@@ -1550,7 +1550,7 @@ export declare function getLibrary(args: GetLibraryArgs): $Output<LibraryState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Synapse/workspaces/{workspaceName}/managedIdentitySqlControlSettings/{managedIdentitySqlControlSettingName}`.
  *
  * @example
- * const x = new ManagedIdentitySqlControlSetting("name", { resourceGroupName: "...", workspaceName: "..." });
+ * const managedIdentitySqlControlSetting = new ManagedIdentitySqlControlSetting("managedIdentitySqlControlSetting", { resourceGroupName: "...", workspaceName: "..." });
  */
 export declare class ManagedIdentitySqlControlSetting extends $CustomResource {
   /** The resource group's name. */
@@ -1615,7 +1615,7 @@ export declare function getManagedIdentitySqlControlSetting(args: GetManagedIden
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Synapse/workspaces/{workspaceName}/privateEndpointConnections/{privateEndpointConnectionName}`.
  *
  * @example
- * const x = new PrivateEndpointConnection("name", { resourceGroupName: "...", workspaceName: "..." });
+ * const privateEndpointConnection = new PrivateEndpointConnection("privateEndpointConnection", { resourceGroupName: "...", workspaceName: "..." });
  */
 export declare class PrivateEndpointConnection extends $CustomResource {
   /** The resource group's name. */
@@ -1776,7 +1776,7 @@ export declare function getRestorableDroppedSqlPool(args: GetRestorableDroppedSq
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Synapse/workspaces/{workspaceName}/securityAlertPolicies/{securityAlertPolicyName}`.
  *
  * @example
- * const x = new SecurityAlertPolicy("name", { resourceGroupName: "...", workspaceName: "...", state: ... });
+ * const securityAlertPolicy = new SecurityAlertPolicy("securityAlertPolicy", { resourceGroupName: "...", workspaceName: "...", state: "New" });
  */
 export declare class SecurityAlertPolicy extends $CustomResource {
   /** The resource group's name. */
@@ -1874,7 +1874,7 @@ export declare function getSecurityAlertPolicy(args: GetSecurityAlertPolicyArgs)
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Synapse/workspaces/{workspaceName}/sqlAdministrators/{sqlAdministratorName}`.
  *
  * @example
- * const x = new SqlAdministrator("name", { resourceGroupName: "...", workspaceName: "..." });
+ * const sqlAdministrator = new SqlAdministrator("sqlAdministrator", { resourceGroupName: "...", workspaceName: "..." });
  */
 export declare class SqlAdministrator extends $CustomResource {
   /** The resource group's name. */
@@ -1954,7 +1954,7 @@ export declare function getSqlAdministrator(args: GetSqlAdministratorArgs): $Out
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Synapse/workspaces/{workspaceName}/sqlPools/{sqlPoolName}`.
  *
  * @example
- * const x = new SqlPool("name", { resourceGroupName: "...", workspaceName: "..." });
+ * const sqlPool = new SqlPool("sqlPool", { resourceGroupName: "...", workspaceName: "..." });
  */
 export declare class SqlPool extends $CustomResource {
   /** The resource group's name. */
@@ -2084,7 +2084,7 @@ export declare function getSqlPool(args: GetSqlPoolArgs): $Output<SqlPoolState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Synapse/workspaces/{workspaceName}/sqlPools/{sqlPoolName}/auditingSettings/{auditingSettingName}`.
  *
  * @example
- * const x = new SqlPoolAuditingSetting("name", { resourceGroupName: "...", workspaceName: "...", sqlPoolName: "...", state: ... });
+ * const sqlPoolAuditingSetting = new SqlPoolAuditingSetting("sqlPoolAuditingSetting", { resourceGroupName: "...", workspaceName: "...", sqlPoolName: "...", state: "Enabled" });
  */
 export declare class SqlPoolAuditingSetting extends $CustomResource {
   /** The resource group's name. */
@@ -2365,7 +2365,7 @@ export declare function getConnectionPolicy(args: GetConnectionPolicyArgs): $Out
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Synapse/workspaces/{workspaceName}/sqlPools/{sqlPoolName}/dataMaskingPolicies/{dataMaskingPolicyName}`.
  *
  * @example
- * const x = new DataMaskingPolicy("name", { resourceGroupName: "...", workspaceName: "...", sqlPoolName: "...", dataMaskingState: ... });
+ * const dataMaskingPolicy = new DataMaskingPolicy("dataMaskingPolicy", { resourceGroupName: "...", workspaceName: "...", sqlPoolName: "...", dataMaskingState: "Disabled" });
  */
 export declare class DataMaskingPolicy extends $CustomResource {
   /** The resource group's name. */
@@ -2456,7 +2456,7 @@ export declare function getDataMaskingPolicy(args: GetDataMaskingPolicyArgs): $O
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Synapse/workspaces/{workspaceName}/sqlPools/{sqlPoolName}/dataMaskingPolicies/{dataMaskingPolicyName}/rules/{ruleName}`.
  *
  * @example
- * const x = new Rule("name", { resourceGroupName: "...", workspaceName: "...", sqlPoolName: "...", schemaName: ..., tableName: ..., columnName: ..., maskingFunction: ... });
+ * const rule = new Rule("rule", { resourceGroupName: "...", workspaceName: "...", sqlPoolName: "...", schemaName: "...", tableName: "...", columnName: "...", maskingFunction: "Default" });
  */
 export declare class Rule extends $CustomResource {
   /** The resource group's name. */
@@ -2616,7 +2616,7 @@ export declare function getDataWarehouseUserActivity(args: GetDataWarehouseUserA
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Synapse/workspaces/{workspaceName}/sqlPools/{sqlPoolName}/extendedAuditingSettings/{extendedAuditingSettingName}`.
  *
  * @example
- * const x = new SqlPoolExtendedAuditingSetting("name", { resourceGroupName: "...", workspaceName: "...", sqlPoolName: "...", state: ... });
+ * const sqlPoolExtendedAuditingSetting = new SqlPoolExtendedAuditingSetting("sqlPoolExtendedAuditingSetting", { resourceGroupName: "...", workspaceName: "...", sqlPoolName: "...", state: "Enabled" });
  */
 export declare class SqlPoolExtendedAuditingSetting extends $CustomResource {
   /** The resource group's name. */
@@ -2882,7 +2882,7 @@ export declare function getSqlPoolExtendedAuditingSetting(args: GetSqlPoolExtend
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Synapse/workspaces/{workspaceName}/sqlPools/{sqlPoolName}/geoBackupPolicies/{geoBackupPolicyName}`.
  *
  * @example
- * const x = new GeoBackupPolicy("name", { resourceGroupName: "...", workspaceName: "...", sqlPoolName: "...", state: ... });
+ * const geoBackupPolicy = new GeoBackupPolicy("geoBackupPolicy", { resourceGroupName: "...", workspaceName: "...", sqlPoolName: "...", state: "Disabled" });
  */
 export declare class GeoBackupPolicy extends $CustomResource {
   /** The resource group's name. */
@@ -3152,7 +3152,7 @@ export declare function getColumn(args: GetColumnArgs): $Output<ColumnState | un
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Synapse/workspaces/{workspaceName}/sqlPools/{sqlPoolName}/schemas/{schemaName}/tables/{tableName}/columns/{columnName}/sensitivityLabels/{sensitivityLabelName}`.
  *
  * @example
- * const x = new SensitivityLabel("name", { resourceGroupName: "...", workspaceName: "...", sqlPoolName: "...", schemaName: "...", tableName: "...", columnName: "..." });
+ * const sensitivityLabel = new SensitivityLabel("sensitivityLabel", { resourceGroupName: "...", workspaceName: "...", sqlPoolName: "...", schemaName: "...", tableName: "...", columnName: "..." });
  */
 export declare class SensitivityLabel extends $CustomResource {
   /** The resource group's name. */
@@ -3265,7 +3265,7 @@ export declare function getSensitivityLabel(args: GetSensitivityLabelArgs): $Out
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Synapse/workspaces/{workspaceName}/sqlPools/{sqlPoolName}/securityAlertPolicies/{securityAlertPolicyName}`.
  *
  * @example
- * const x = new SqlPoolSecurityAlertPolicy("name", { resourceGroupName: "...", workspaceName: "...", sqlPoolName: "...", state: ... });
+ * const sqlPoolSecurityAlertPolicy = new SqlPoolSecurityAlertPolicy("sqlPoolSecurityAlertPolicy", { resourceGroupName: "...", workspaceName: "...", sqlPoolName: "...", state: "New" });
  */
 export declare class SqlPoolSecurityAlertPolicy extends $CustomResource {
   /** The resource group's name. */
@@ -3369,7 +3369,7 @@ export declare function getSqlPoolSecurityAlertPolicy(args: GetSqlPoolSecurityAl
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Synapse/workspaces/{workspaceName}/sqlPools/{sqlPoolName}/transparentDataEncryption/{transparentDataEncryptionName}`.
  *
  * @example
- * const x = new TransparentDataEncryption("name", { resourceGroupName: "...", workspaceName: "...", sqlPoolName: "..." });
+ * const transparentDataEncryption = new TransparentDataEncryption("transparentDataEncryption", { resourceGroupName: "...", workspaceName: "...", sqlPoolName: "..." });
  */
 export declare class TransparentDataEncryption extends $CustomResource {
   /** The resource group's name. */
@@ -3443,7 +3443,7 @@ export declare function getTransparentDataEncryption(args: GetTransparentDataEnc
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Synapse/workspaces/{workspaceName}/sqlPools/{sqlPoolName}/vulnerabilityAssessments/{vulnerabilityAssessmentName}`.
  *
  * @example
- * const x = new SqlPoolVulnerabilityAssessment("name", { resourceGroupName: "...", workspaceName: "...", sqlPoolName: "..." });
+ * const sqlPoolVulnerabilityAssessment = new SqlPoolVulnerabilityAssessment("sqlPoolVulnerabilityAssessment", { resourceGroupName: "...", workspaceName: "...", sqlPoolName: "..." });
  */
 export declare class SqlPoolVulnerabilityAssessment extends $CustomResource {
   /** The resource group's name. */
@@ -3523,7 +3523,7 @@ export declare function getSqlPoolVulnerabilityAssessment(args: GetSqlPoolVulner
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Synapse/workspaces/{workspaceName}/sqlPools/{sqlPoolName}/vulnerabilityAssessments/{vulnerabilityAssessmentName}/rules/{ruleName}/baselines/{baselineName}`.
  *
  * @example
- * const x = new Baseline("name", { resourceGroupName: "...", workspaceName: "...", sqlPoolName: "...", vulnerabilityAssessmentName: "...", ruleName: "...", baselineResults: ... });
+ * const baseline = new Baseline("baseline", { resourceGroupName: "...", workspaceName: "...", sqlPoolName: "...", vulnerabilityAssessmentName: "...", ruleName: "...", baselineResults: [] });
  */
 export declare class Baseline extends $CustomResource {
   /** The resource group's name. */
@@ -3642,7 +3642,7 @@ export declare function getScan(args: GetScanArgs): $Output<ScanState | undefine
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Synapse/workspaces/{workspaceName}/sqlPools/{sqlPoolName}/workloadGroups/{workloadGroupName}`.
  *
  * @example
- * const x = new WorkloadGroup("name", { resourceGroupName: "...", workspaceName: "...", sqlPoolName: "...", minResourcePercent: ..., maxResourcePercent: ..., minResourcePercentPerRequest: ... });
+ * const workloadGroup = new WorkloadGroup("workloadGroup", { resourceGroupName: "...", workspaceName: "...", sqlPoolName: "...", minResourcePercent: 1, maxResourcePercent: 1, minResourcePercentPerRequest: 1 });
  */
 export declare class WorkloadGroup extends $CustomResource {
   /** The resource group's name. */
@@ -3738,7 +3738,7 @@ export declare function getWorkloadGroup(args: GetWorkloadGroupArgs): $Output<Wo
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Synapse/workspaces/{workspaceName}/sqlPools/{sqlPoolName}/workloadGroups/{workloadGroupName}/workloadClassifiers/{workloadClassifierName}`.
  *
  * @example
- * const x = new WorkloadClassifier("name", { resourceGroupName: "...", workspaceName: "...", sqlPoolName: "...", workloadGroupName: "...", memberName: ... });
+ * const workloadClassifier = new WorkloadClassifier("workloadClassifier", { resourceGroupName: "...", workspaceName: "...", sqlPoolName: "...", workloadGroupName: "...", memberName: "..." });
  */
 export declare class WorkloadClassifier extends $CustomResource {
   /** The resource group's name. */
@@ -3840,7 +3840,7 @@ export declare function getWorkloadClassifier(args: GetWorkloadClassifierArgs): 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Synapse/workspaces/{workspaceName}/vulnerabilityAssessments/{vulnerabilityAssessmentName}`.
  *
  * @example
- * const x = new VulnerabilityAssessment("name", { resourceGroupName: "...", workspaceName: "...", storageContainerPath: ... });
+ * const vulnerabilityAssessment = new VulnerabilityAssessment("vulnerabilityAssessment", { resourceGroupName: "...", workspaceName: "...", storageContainerPath: "..." });
  */
 export declare class VulnerabilityAssessment extends $CustomResource {
   /** The resource group's name. */

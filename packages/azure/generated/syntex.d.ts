@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Syntex/documentProcessors/{documentProcessorName}`.
  *
  * @example
- * const x = new DocumentProcessor("name", { resourceGroupName: "...", spoTenantUrl: ..., spoTenantId: ... });
+ * const documentProcessor = new DocumentProcessor("documentProcessor", { resourceGroupName: "...", spoTenantUrl: "...", spoTenantId: "..." });
  */
 export declare class DocumentProcessor extends $CustomResource {
   /** The resource group's name. */

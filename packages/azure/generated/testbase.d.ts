@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.TestBase/testBaseAccounts/{testBaseAccountName}`.
  *
  * @example
- * const x = new TestBaseAccount("name", { resourceGroupName: "...", sku: ... });
+ * const testBaseAccount = new TestBaseAccount("testBaseAccount", { resourceGroupName: "...", sku: {} });
  */
 export declare class TestBaseAccount extends $CustomResource {
   /** The resource group's name. */
@@ -92,7 +92,7 @@ export declare function getTestBaseAccount(args: GetTestBaseAccountArgs): $Outpu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.TestBase/testBaseAccounts/{testBaseAccountName}/actionRequests/{actionRequestName}`.
  *
  * @example
- * const x = new ActionRequest("name", { resourceGroupName: "...", testBaseAccountName: "...", requestType: ... });
+ * const actionRequest = new ActionRequest("actionRequest", { resourceGroupName: "...", testBaseAccountName: "...", requestType: "PreReleaseAccess" });
  */
 export declare class ActionRequest extends $CustomResource {
   /** The resource group's name. */
@@ -254,7 +254,7 @@ export declare function getChatSession(args: GetChatSessionArgs): $Output<ChatSe
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.TestBase/testBaseAccounts/{testBaseAccountName}/credentials/{credentialName}`.
  *
  * @example
- * const x = new Credential("name", { resourceGroupName: "...", testBaseAccountName: "...", displayName: ... });
+ * const credential = new Credential("credential", { resourceGroupName: "...", testBaseAccountName: "...", displayName: "..." });
  */
 export declare class Credential extends $CustomResource {
   /** The resource group's name. */
@@ -331,7 +331,7 @@ export declare function getCredential(args: GetCredentialArgs): $Output<Credenti
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.TestBase/testBaseAccounts/{testBaseAccountName}/customerEvents/{customerEventName}`.
  *
  * @example
- * const x = new CustomerEvent("name", { resourceGroupName: "...", testBaseAccountName: "...", eventName: ..., receivers: ... });
+ * const customerEvent = new CustomerEvent("customerEvent", { resourceGroupName: "...", testBaseAccountName: "...", eventName: "...", receivers: [] });
  */
 export declare class CustomerEvent extends $CustomResource {
   /** The resource group's name. */
@@ -404,7 +404,7 @@ export declare function getCustomerEvent(args: GetCustomerEventArgs): $Output<Cu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.TestBase/testBaseAccounts/{testBaseAccountName}/customImages/{customImageName}`.
  *
  * @example
- * const x = new CustomImage("name", { resourceGroupName: "...", testBaseAccountName: "...", definitionName: ..., versionName: ..., source: ... });
+ * const customImage = new CustomImage("customImage", { resourceGroupName: "...", testBaseAccountName: "...", definitionName: "...", versionName: "...", source: "Unknown" });
  */
 export declare class CustomImage extends $CustomResource {
   /** The resource group's name. */
@@ -514,7 +514,7 @@ export declare function getCustomImage(args: GetCustomImageArgs): $Output<Custom
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.TestBase/testBaseAccounts/{testBaseAccountName}/draftPackages/{draftPackageName}`.
  *
  * @example
- * const x = new DraftPackage("name", { resourceGroupName: "...", testBaseAccountName: "..." });
+ * const draftPackage = new DraftPackage("draftPackage", { resourceGroupName: "...", testBaseAccountName: "..." });
  */
 export declare class DraftPackage extends $CustomResource {
   /** The resource group's name. */
@@ -878,7 +878,7 @@ export declare function getGalleryAppSku(args: GetGalleryAppSkuArgs): $Output<Ga
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.TestBase/testBaseAccounts/{testBaseAccountName}/imageDefinitions/{imageDefinitionName}`.
  *
  * @example
- * const x = new ImageDefinition("name", { resourceGroupName: "...", testBaseAccountName: "...", architecture: ..., osState: ..., securityType: ... });
+ * const imageDefinition = new ImageDefinition("imageDefinition", { resourceGroupName: "...", testBaseAccountName: "...", architecture: "x64", osState: "Generalized", securityType: "Standard" });
  */
 export declare class ImageDefinition extends $CustomResource {
   /** The resource group's name. */
@@ -958,7 +958,7 @@ export declare function getImageDefinition(args: GetImageDefinitionArgs): $Outpu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.TestBase/testBaseAccounts/{testBaseAccountName}/packages/{packageName}`.
  *
  * @example
- * const x = new Package("name", { resourceGroupName: "...", testBaseAccountName: "...", applicationName: ..., version: ... });
+ * const package = new Package("package", { resourceGroupName: "...", testBaseAccountName: "...", applicationName: "...", version: "..." });
  */
 export declare class Package extends $CustomResource {
   /** The resource group's name. */
@@ -1102,7 +1102,7 @@ export declare function getPackage(args: GetPackageArgs): $Output<PackageState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.TestBase/testBaseAccounts/{testBaseAccountName}/packages/{packageName}/favoriteProcesses/{favoriteProcessName}`.
  *
  * @example
- * const x = new FavoriteProcess("name", { resourceGroupName: "...", testBaseAccountName: "...", packageName: "...", actualProcessName: ... });
+ * const favoriteProcess = new FavoriteProcess("favoriteProcess", { resourceGroupName: "...", testBaseAccountName: "...", packageName: "...", actualProcessName: "..." });
  */
 export declare class FavoriteProcess extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.TimeSeriesInsights/environments/{environmentName}`.
  *
  * @example
- * const x = new Environment("name", { resourceGroupName: "...", sku: ..., dataRetentionTime: ... });
+ * const environment = new Environment("environment", { resourceGroupName: "...", sku: {}, dataRetentionTime: "..." });
  */
 export declare class Environment extends $CustomResource {
   /** The resource group's name. */
@@ -98,7 +98,7 @@ export declare function getEnvironment(args: GetEnvironmentArgs): $Output<Enviro
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.TimeSeriesInsights/environments/{environmentName}/accessPolicies/{accessPolicyName}`.
  *
  * @example
- * const x = new AccessPolicy("name", { resourceGroupName: "...", environmentName: "..." });
+ * const accessPolicy = new AccessPolicy("accessPolicy", { resourceGroupName: "...", environmentName: "..." });
  */
 export declare class AccessPolicy extends $CustomResource {
   /** The resource group's name. */
@@ -171,7 +171,7 @@ export declare function getAccessPolicy(args: GetAccessPolicyArgs): $Output<Acce
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.TimeSeriesInsights/environments/{environmentName}/eventSources/{eventSourceName}`.
  *
  * @example
- * const x = new EventSource("name", { resourceGroupName: "...", environmentName: "...", sharedAccessKey: ..., serviceBusNamespace: ..., eventHubName: ..., consumerGroupName: ..., keyName: ..., eventSourceResourceId: ... });
+ * const eventSource = new EventSource("eventSource", { resourceGroupName: "...", environmentName: "...", sharedAccessKey: "...", serviceBusNamespace: "...", eventHubName: "...", consumerGroupName: "...", keyName: "...", eventSourceResourceId: "..." });
  */
 export declare class EventSource extends $CustomResource {
   /** The resource group's name. */
@@ -272,7 +272,7 @@ export declare function getEventSource(args: GetEventSourceArgs): $Output<EventS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.TimeSeriesInsights/environments/{environmentName}/referenceDataSets/{referenceDataSetName}`.
  *
  * @example
- * const x = new ReferenceDataSet("name", { resourceGroupName: "...", environmentName: "...", keyProperties: ... });
+ * const referenceDataSet = new ReferenceDataSet("referenceDataSet", { resourceGroupName: "...", environmentName: "...", keyProperties: [] });
  */
 export declare class ReferenceDataSet extends $CustomResource {
   /** The resource group's name. */

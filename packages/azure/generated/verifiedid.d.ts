@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.VerifiedId/authorities/{authorityName}`.
  *
  * @example
- * const x = new Authority("name", { resourceGroupName: "..." });
+ * const authority = new Authority("authority", { resourceGroupName: "..." });
  */
 export declare class Authority extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.VideoIndexer/accounts/{accountName}`.
  *
  * @example
- * const x = new Account("name", { resourceGroupName: "..." });
+ * const account = new Account("account", { resourceGroupName: "..." });
  */
 export declare class Account extends $CustomResource {
   /** The resource group's name. */
@@ -118,7 +118,7 @@ export declare function getAccount(args: GetAccountArgs): $Output<AccountState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.VideoIndexer/accounts/{accountName}/privateEndpointConnections/{privateEndpointConnectionName}`.
  *
  * @example
- * const x = new PrivateEndpointConnection("name", { resourceGroupName: "...", accountName: "...", privateLinkServiceConnectionState: ... });
+ * const privateEndpointConnection = new PrivateEndpointConnection("privateEndpointConnection", { resourceGroupName: "...", accountName: "...", privateLinkServiceConnectionState: {} });
  */
 export declare class PrivateEndpointConnection extends $CustomResource {
   /** The resource group's name. */

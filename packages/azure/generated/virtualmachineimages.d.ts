@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.VirtualMachineImages/imageTemplates/{imageTemplateName}`.
  *
  * @example
- * const x = new ImageTemplate("name", { resourceGroupName: "...", identity: ..., source: ..., distribute: ... });
+ * const imageTemplate = new ImageTemplate("imageTemplate", { resourceGroupName: "...", identity: {}, source: {}, distribute: [] });
  */
 export declare class ImageTemplate extends $CustomResource {
   /** The resource group's name. */
@@ -181,7 +181,7 @@ export declare function getRunOutput(args: GetRunOutputArgs): $Output<RunOutputS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.VirtualMachineImages/imageTemplates/{imageTemplateName}/triggers/{triggerName}`.
  *
  * @example
- * const x = new Trigger("name", { resourceGroupName: "...", imageTemplateName: "..." });
+ * const trigger = new Trigger("trigger", { resourceGroupName: "...", imageTemplateName: "..." });
  */
 export declare class Trigger extends $CustomResource {
   /** The resource group's name. */

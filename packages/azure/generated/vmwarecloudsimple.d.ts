@@ -48,7 +48,7 @@ export declare function getDedicatedCloudNode(args: GetDedicatedCloudNodeArgs): 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.VMwareCloudSimple/dedicatedCloudServices/{dedicatedCloudServiceName}`.
  *
  * @example
- * const x = new DedicatedCloudService("name", { resourceGroupName: "...", gatewaySubnet: ... });
+ * const dedicatedCloudService = new DedicatedCloudService("dedicatedCloudService", { resourceGroupName: "...", gatewaySubnet: "..." });
  */
 export declare class DedicatedCloudService extends $CustomResource {
   /** The resource group's name. */

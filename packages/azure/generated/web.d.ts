@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Web/certificates/{certificateName}`.
  *
  * @example
- * const x = new Certificate("name", { resourceGroupName: "..." });
+ * const certificate = new Certificate("certificate", { resourceGroupName: "..." });
  */
 export declare class Certificate extends $CustomResource {
   /** The resource group's name. */
@@ -184,7 +184,7 @@ export declare function getDeletedSite(args: GetDeletedSiteArgs): $Output<Delete
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Web/hostingEnvironments/{hostingEnvironmentName}`.
  *
  * @example
- * const x = new HostingEnvironment("name", { resourceGroupName: "...", virtualNetwork: ... });
+ * const hostingEnvironment = new HostingEnvironment("hostingEnvironment", { resourceGroupName: "...", virtualNetwork: {} });
  */
 export declare class HostingEnvironment extends $CustomResource {
   /** The resource group's name. */
@@ -371,7 +371,7 @@ export declare function getCapacity(args: GetCapacityArgs): $Output<CapacityStat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Web/hostingEnvironments/{hostingEnvironmentName}/configurations/{configurationName}`.
  *
  * @example
- * const x = new Configuration("name", { resourceGroupName: "...", hostingEnvironmentName: "..." });
+ * const configuration = new Configuration("configuration", { resourceGroupName: "...", hostingEnvironmentName: "..." });
  */
 export declare class Configuration extends $CustomResource {
   /** The resource group's name. */
@@ -473,7 +473,7 @@ export declare function getHostingEnvironmentDetector(args: GetHostingEnvironmen
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Web/hostingEnvironments/{hostingEnvironmentName}/multiRolePools/{multiRolePoolName}`.
  *
  * @example
- * const x = new MultiRolePool("name", { resourceGroupName: "...", hostingEnvironmentName: "..." });
+ * const multiRolePool = new MultiRolePool("multiRolePool", { resourceGroupName: "...", hostingEnvironmentName: "..." });
  */
 export declare class MultiRolePool extends $CustomResource {
   /** The resource group's name. */
@@ -566,7 +566,7 @@ export declare function getMultiRolePool(args: GetMultiRolePoolArgs): $Output<Mu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Web/hostingEnvironments/{hostingEnvironmentName}/privateEndpointConnections/{privateEndpointConnectionName}`.
  *
  * @example
- * const x = new HostingEnvironmentPrivateEndpointConnection("name", { resourceGroupName: "...", hostingEnvironmentName: "..." });
+ * const hostingEnvironmentPrivateEndpointConnection = new HostingEnvironmentPrivateEndpointConnection("hostingEnvironmentPrivateEndpointConnection", { resourceGroupName: "...", hostingEnvironmentName: "..." });
  */
 export declare class HostingEnvironmentPrivateEndpointConnection extends $CustomResource {
   /** The resource group's name. */
@@ -685,7 +685,7 @@ export declare function getHostingEnvironmentRecommendation(args: GetHostingEnvi
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Web/hostingEnvironments/{hostingEnvironmentName}/workerPools/{workerPoolName}`.
  *
  * @example
- * const x = new WorkerPool("name", { resourceGroupName: "...", hostingEnvironmentName: "..." });
+ * const workerPool = new WorkerPool("workerPool", { resourceGroupName: "...", hostingEnvironmentName: "..." });
  */
 export declare class WorkerPool extends $CustomResource {
   /** The resource group's name. */
@@ -778,7 +778,7 @@ export declare function getWorkerPool(args: GetWorkerPoolArgs): $Output<WorkerPo
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Web/kubeEnvironments/{kubeEnvironmentName}`.
  *
  * @example
- * const x = new KubeEnvironment("name", { resourceGroupName: "..." });
+ * const kubeEnvironment = new KubeEnvironment("kubeEnvironment", { resourceGroupName: "..." });
  */
 export declare class KubeEnvironment extends $CustomResource {
   /** The resource group's name. */
@@ -939,7 +939,7 @@ export declare function getLocationDeletedSite(args: GetLocationDeletedSiteArgs)
  * Id: `/providers/Microsoft.Web/publishingUsers/{publishingUserName}`.
  *
  * @example
- * const x = new PublishingUser("name", {  });
+ * const publishingUser = new PublishingUser("publishingUser", {  });
  */
 export declare class PublishingUser extends $CustomResource {
   /** The name; always `web`. */
@@ -1012,7 +1012,7 @@ export declare function getPublishingUser(args: GetPublishingUserArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Web/serverfarms/{serverfarmName}`.
  *
  * @example
- * const x = new AppServicePlan("name", { resourceGroupName: "..." });
+ * const appServicePlan = new AppServicePlan("appServicePlan", { resourceGroupName: "..." });
  */
 export declare class AppServicePlan extends $CustomResource {
   /** The resource group's name. */
@@ -1352,7 +1352,7 @@ export declare function getServerfarmVirtualNetworkConnection(args: GetServerfar
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Web/serverfarms/{serverfarmName}/virtualNetworkConnections/{virtualNetworkConnectionName}/gateways/{gatewayName}`.
  *
  * @example
- * const x = new ServerfarmVirtualNetworkConnectionGateway("name", { resourceGroupName: "...", serverfarmName: "...", virtualNetworkConnectionName: "...", vpnPackageUri: ... });
+ * const serverfarmVirtualNetworkConnectionGateway = new ServerfarmVirtualNetworkConnectionGateway("serverfarmVirtualNetworkConnectionGateway", { resourceGroupName: "...", serverfarmName: "...", virtualNetworkConnectionName: "...", vpnPackageUri: "..." });
  */
 export declare class ServerfarmVirtualNetworkConnectionGateway extends $CustomResource {
   /** The resource group's name. */
@@ -1430,7 +1430,7 @@ export declare function getServerfarmVirtualNetworkConnectionGateway(args: GetSe
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Web/serverfarms/{serverfarmName}/virtualNetworkConnections/{virtualNetworkConnectionName}/routes/{routeName}`.
  *
  * @example
- * const x = new Route("name", { resourceGroupName: "...", serverfarmName: "...", virtualNetworkConnectionName: "..." });
+ * const route = new Route("route", { resourceGroupName: "...", serverfarmName: "...", virtualNetworkConnectionName: "..." });
  */
 export declare class Route extends $CustomResource {
   /** The resource group's name. */
@@ -1508,7 +1508,7 @@ export declare function getRoute(args: GetRouteArgs): $Output<RouteState | undef
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Web/sites/{siteName}`.
  *
  * @example
- * const x = new WebApp("name", { resourceGroupName: "..." });
+ * const webApp = new WebApp("webApp", { resourceGroupName: "..." });
  */
 export declare class WebApp extends $CustomResource {
   /** The resource group's name. */
@@ -1894,7 +1894,7 @@ export declare function getBackup(args: GetBackupArgs): $Output<BackupState | un
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Web/sites/{siteName}/basicPublishingCredentialsPolicies/{basicPublishingCredentialsPolicyName}`.
  *
  * @example
- * const x = new BasicPublishingCredentialsPolicy("name", { resourceGroupName: "...", siteName: "...", allow: ... });
+ * const basicPublishingCredentialsPolicy = new BasicPublishingCredentialsPolicy("basicPublishingCredentialsPolicy", { resourceGroupName: "...", siteName: "...", allow: true });
  */
 export declare class BasicPublishingCredentialsPolicy extends $CustomResource {
   /** The resource group's name. */
@@ -1956,7 +1956,7 @@ export declare function getBasicPublishingCredentialsPolicy(args: GetBasicPublis
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Web/sites/{siteName}/certificates/{certificateName}`.
  *
  * @example
- * const x = new SiteCertificate("name", { resourceGroupName: "...", siteName: "..." });
+ * const siteCertificate = new SiteCertificate("siteCertificate", { resourceGroupName: "...", siteName: "..." });
  */
 export declare class SiteCertificate extends $CustomResource {
   /** The resource group's name. */
@@ -2107,7 +2107,7 @@ export declare function getSiteCertificate(args: GetSiteCertificateArgs): $Outpu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Web/sites/{siteName}/config/{configName}`.
  *
  * @example
- * const x = new SiteConfig("name", { resourceGroupName: "...", siteName: "..." });
+ * const siteConfig = new SiteConfig("siteConfig", { resourceGroupName: "...", siteName: "..." });
  */
 export declare class SiteConfig extends $CustomResource {
   /** The resource group's name. */
@@ -2370,7 +2370,7 @@ export declare function getContinuouswebjob(args: GetContinuouswebjobArgs): $Out
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Web/sites/{siteName}/deployments/{deploymentName}`.
  *
  * @example
- * const x = new Deployment("name", { resourceGroupName: "...", siteName: "..." });
+ * const deployment = new Deployment("deployment", { resourceGroupName: "...", siteName: "..." });
  */
 export declare class Deployment extends $CustomResource {
   /** The resource group's name. */
@@ -2627,7 +2627,7 @@ export declare function getDiagnosticDetector(args: GetDiagnosticDetectorArgs): 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Web/sites/{siteName}/domainOwnershipIdentifiers/{domainOwnershipIdentifierName}`.
  *
  * @example
- * const x = new DomainOwnershipIdentifier("name", { resourceGroupName: "...", siteName: "..." });
+ * const domainOwnershipIdentifier = new DomainOwnershipIdentifier("domainOwnershipIdentifier", { resourceGroupName: "...", siteName: "..." });
  */
 export declare class DomainOwnershipIdentifier extends $CustomResource {
   /** The resource group's name. */
@@ -2694,7 +2694,7 @@ export declare function getDomainOwnershipIdentifier(args: GetDomainOwnershipIde
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Web/sites/{siteName}/extensions/{extensionName}`.
  *
  * @example
- * const x = new Extension("name", { resourceGroupName: "...", siteName: "..." });
+ * const extension = new Extension("extension", { resourceGroupName: "...", siteName: "..." });
  */
 export declare class Extension extends $CustomResource {
   /** The resource group's name. */
@@ -2770,7 +2770,7 @@ export declare function getExtension(args: GetExtensionArgs): $Output<ExtensionS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Web/sites/{siteName}/functions/{functionName}`.
  *
  * @example
- * const x = new Function("name", { resourceGroupName: "...", siteName: "..." });
+ * const function = new Function("function", { resourceGroupName: "...", siteName: "..." });
  */
 export declare class Function extends $CustomResource {
   /** The resource group's name. */
@@ -2900,7 +2900,7 @@ export declare function getFunction(args: GetFunctionArgs): $Output<FunctionStat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Web/sites/{siteName}/functions/{functionName}/keys/{keyName}`.
  *
  * @example
- * const x = new Key("name", { resourceGroupName: "...", siteName: "...", functionName: "..." });
+ * const key = new Key("key", { resourceGroupName: "...", siteName: "...", functionName: "..." });
  */
 export declare class Key extends $CustomResource {
   /** The resource group's name. */
@@ -2966,7 +2966,7 @@ export declare function getKey(args: GetKeyArgs): $Output<KeyState | undefined>;
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Web/sites/{siteName}/hostNameBindings/{hostNameBindingName}`.
  *
  * @example
- * const x = new HostNameBinding("name", { resourceGroupName: "...", siteName: "..." });
+ * const hostNameBinding = new HostNameBinding("hostNameBinding", { resourceGroupName: "...", siteName: "..." });
  */
 export declare class HostNameBinding extends $CustomResource {
   /** The resource group's name. */
@@ -3441,7 +3441,7 @@ export declare function getVersion(args: GetVersionArgs): $Output<VersionState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Web/sites/{siteName}/hybridconnection/{hybridconnectionName}`.
  *
  * @example
- * const x = new Hybridconnection("name", { resourceGroupName: "...", siteName: "..." });
+ * const hybridconnection = new Hybridconnection("hybridconnection", { resourceGroupName: "...", siteName: "..." });
  */
 export declare class Hybridconnection extends $CustomResource {
   /** The resource group's name. */
@@ -3527,7 +3527,7 @@ export declare function getHybridconnection(args: GetHybridconnectionArgs): $Out
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Web/sites/{siteName}/hybridConnectionNamespaces/{hybridConnectionNamespaceName}/relays/{relayName}`.
  *
  * @example
- * const x = new Relay("name", { resourceGroupName: "...", siteName: "...", hybridConnectionNamespaceName: "..." });
+ * const relay = new Relay("relay", { resourceGroupName: "...", siteName: "...", hybridConnectionNamespaceName: "..." });
  */
 export declare class Relay extends $CustomResource {
   /** The resource group's name. */
@@ -3671,7 +3671,7 @@ export declare function getInstance(args: GetInstanceArgs): $Output<InstanceStat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Web/sites/{siteName}/instances/{instanceName}/extensions/{extensionName}`.
  *
  * @example
- * const x = new InstanceExtension("name", { resourceGroupName: "...", siteName: "...", instanceName: "..." });
+ * const instanceExtension = new InstanceExtension("instanceExtension", { resourceGroupName: "...", siteName: "...", instanceName: "..." });
  */
 export declare class InstanceExtension extends $CustomResource {
   /** The resource group's name. */
@@ -3910,7 +3910,7 @@ export declare function getMigratemysql(args: GetMigratemysqlArgs): $Output<Migr
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Web/sites/{siteName}/networkConfig/{networkConfigName}`.
  *
  * @example
- * const x = new NetworkConfig("name", { resourceGroupName: "...", siteName: "..." });
+ * const networkConfig = new NetworkConfig("networkConfig", { resourceGroupName: "...", siteName: "..." });
  */
 export declare class NetworkConfig extends $CustomResource {
   /** The resource group's name. */
@@ -4014,7 +4014,7 @@ export declare function getNetworkFeature(args: GetNetworkFeatureArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Web/sites/{siteName}/premieraddons/{premieraddonName}`.
  *
  * @example
- * const x = new Premieraddon("name", { resourceGroupName: "...", siteName: "..." });
+ * const premieraddon = new Premieraddon("premieraddon", { resourceGroupName: "...", siteName: "..." });
  */
 export declare class Premieraddon extends $CustomResource {
   /** The resource group's name. */
@@ -4114,7 +4114,7 @@ export declare function getPremieraddon(args: GetPremieraddonArgs): $Output<Prem
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Web/sites/{siteName}/privateAccess/{privateAccessName}`.
  *
  * @example
- * const x = new PrivateAccess("name", { resourceGroupName: "...", siteName: "..." });
+ * const privateAccess = new PrivateAccess("privateAccess", { resourceGroupName: "...", siteName: "..." });
  */
 export declare class PrivateAccess extends $CustomResource {
   /** The resource group's name. */
@@ -4189,7 +4189,7 @@ export declare function getPrivateAccess(args: GetPrivateAccessArgs): $Output<Pr
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Web/sites/{siteName}/privateEndpointConnections/{privateEndpointConnectionName}`.
  *
  * @example
- * const x = new SitePrivateEndpointConnection("name", { resourceGroupName: "...", siteName: "..." });
+ * const sitePrivateEndpointConnection = new SitePrivateEndpointConnection("sitePrivateEndpointConnection", { resourceGroupName: "...", siteName: "..." });
  */
 export declare class SitePrivateEndpointConnection extends $CustomResource {
   /** The resource group's name. */
@@ -4370,7 +4370,7 @@ export declare function getModule(args: GetModuleArgs): $Output<ModuleState | un
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Web/sites/{siteName}/publicCertificates/{publicCertificateName}`.
  *
  * @example
- * const x = new PublicCertificate("name", { resourceGroupName: "...", siteName: "..." });
+ * const publicCertificate = new PublicCertificate("publicCertificate", { resourceGroupName: "...", siteName: "..." });
  */
 export declare class PublicCertificate extends $CustomResource {
   /** The resource group's name. */
@@ -4512,7 +4512,7 @@ export declare function getResourceHealthMetadata(args: GetResourceHealthMetadat
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Web/sites/{siteName}/sitecontainers/{sitecontainerName}`.
  *
  * @example
- * const x = new Sitecontainer("name", { resourceGroupName: "...", siteName: "...", image: ..., isMain: ... });
+ * const sitecontainer = new Sitecontainer("sitecontainer", { resourceGroupName: "...", siteName: "...", image: "...", isMain: true });
  */
 export declare class Sitecontainer extends $CustomResource {
   /** The resource group's name. */
@@ -4638,7 +4638,7 @@ export declare function getSitecontainer(args: GetSitecontainerArgs): $Output<Si
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Web/sites/{siteName}/siteextensions/{siteextensionName}`.
  *
  * @example
- * const x = new Siteextension("name", { resourceGroupName: "...", siteName: "..." });
+ * const siteextension = new Siteextension("siteextension", { resourceGroupName: "...", siteName: "..." });
  */
 export declare class Siteextension extends $CustomResource {
   /** The resource group's name. */
@@ -4758,7 +4758,7 @@ export declare function getSiteextension(args: GetSiteextensionArgs): $Output<Si
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Web/sites/{siteName}/slots/{slotName}`.
  *
  * @example
- * const x = new Slot("name", { resourceGroupName: "...", siteName: "..." });
+ * const slot = new Slot("slot", { resourceGroupName: "...", siteName: "..." });
  */
 export declare class Slot extends $CustomResource {
   /** The resource group's name. */
@@ -5152,7 +5152,7 @@ export declare function getSlotBackup(args: GetSlotBackupArgs): $Output<SlotBack
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Web/sites/{siteName}/slots/{slotName}/basicPublishingCredentialsPolicies/{basicPublishingCredentialsPolicyName}`.
  *
  * @example
- * const x = new SlotBasicPublishingCredentialsPolicy("name", { resourceGroupName: "...", siteName: "...", slotName: "...", allow: ... });
+ * const slotBasicPublishingCredentialsPolicy = new SlotBasicPublishingCredentialsPolicy("slotBasicPublishingCredentialsPolicy", { resourceGroupName: "...", siteName: "...", slotName: "...", allow: true });
  */
 export declare class SlotBasicPublishingCredentialsPolicy extends $CustomResource {
   /** The resource group's name. */
@@ -5220,7 +5220,7 @@ export declare function getSlotBasicPublishingCredentialsPolicy(args: GetSlotBas
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Web/sites/{siteName}/slots/{slotName}/certificates/{certificateName}`.
  *
  * @example
- * const x = new SlotCertificate("name", { resourceGroupName: "...", siteName: "...", slotName: "..." });
+ * const slotCertificate = new SlotCertificate("slotCertificate", { resourceGroupName: "...", siteName: "...", slotName: "..." });
  */
 export declare class SlotCertificate extends $CustomResource {
   /** The resource group's name. */
@@ -5377,7 +5377,7 @@ export declare function getSlotCertificate(args: GetSlotCertificateArgs): $Outpu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Web/sites/{siteName}/slots/{slotName}/config/{configName}`.
  *
  * @example
- * const x = new SlotConfig("name", { resourceGroupName: "...", siteName: "...", slotName: "..." });
+ * const slotConfig = new SlotConfig("slotConfig", { resourceGroupName: "...", siteName: "...", slotName: "..." });
  */
 export declare class SlotConfig extends $CustomResource {
   /** The resource group's name. */
@@ -5654,7 +5654,7 @@ export declare function getSlotContinuouswebjob(args: GetSlotContinuouswebjobArg
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Web/sites/{siteName}/slots/{slotName}/deployments/{deploymentName}`.
  *
  * @example
- * const x = new SlotDeployment("name", { resourceGroupName: "...", siteName: "...", slotName: "..." });
+ * const slotDeployment = new SlotDeployment("slotDeployment", { resourceGroupName: "...", siteName: "...", slotName: "..." });
  */
 export declare class SlotDeployment extends $CustomResource {
   /** The resource group's name. */
@@ -5927,7 +5927,7 @@ export declare function getSlotDiagnosticDetector(args: GetSlotDiagnosticDetecto
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Web/sites/{siteName}/slots/{slotName}/domainOwnershipIdentifiers/{domainOwnershipIdentifierName}`.
  *
  * @example
- * const x = new SlotDomainOwnershipIdentifier("name", { resourceGroupName: "...", siteName: "...", slotName: "..." });
+ * const slotDomainOwnershipIdentifier = new SlotDomainOwnershipIdentifier("slotDomainOwnershipIdentifier", { resourceGroupName: "...", siteName: "...", slotName: "..." });
  */
 export declare class SlotDomainOwnershipIdentifier extends $CustomResource {
   /** The resource group's name. */
@@ -6000,7 +6000,7 @@ export declare function getSlotDomainOwnershipIdentifier(args: GetSlotDomainOwne
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Web/sites/{siteName}/slots/{slotName}/extensions/{extensionName}`.
  *
  * @example
- * const x = new SlotExtension("name", { resourceGroupName: "...", siteName: "...", slotName: "..." });
+ * const slotExtension = new SlotExtension("slotExtension", { resourceGroupName: "...", siteName: "...", slotName: "..." });
  */
 export declare class SlotExtension extends $CustomResource {
   /** The resource group's name. */
@@ -6108,7 +6108,7 @@ export declare function getSlotExtension(args: GetSlotExtensionArgs): $Output<Sl
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Web/sites/{siteName}/slots/{slotName}/functions/{functionName}`.
  *
  * @example
- * const x = new SlotFunction("name", { resourceGroupName: "...", siteName: "...", slotName: "..." });
+ * const slotFunction = new SlotFunction("slotFunction", { resourceGroupName: "...", siteName: "...", slotName: "..." });
  */
 export declare class SlotFunction extends $CustomResource {
   /** The resource group's name. */
@@ -6244,7 +6244,7 @@ export declare function getSlotFunction(args: GetSlotFunctionArgs): $Output<Slot
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Web/sites/{siteName}/slots/{slotName}/functions/{functionName}/keys/{keyName}`.
  *
  * @example
- * const x = new FunctionKey("name", { resourceGroupName: "...", siteName: "...", slotName: "...", functionName: "..." });
+ * const functionKey = new FunctionKey("functionKey", { resourceGroupName: "...", siteName: "...", slotName: "...", functionName: "..." });
  */
 export declare class FunctionKey extends $CustomResource {
   /** The resource group's name. */
@@ -6316,7 +6316,7 @@ export declare function getFunctionKey(args: GetFunctionKeyArgs): $Output<Functi
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Web/sites/{siteName}/slots/{slotName}/hostNameBindings/{hostNameBindingName}`.
  *
  * @example
- * const x = new SlotHostNameBinding("name", { resourceGroupName: "...", siteName: "...", slotName: "..." });
+ * const slotHostNameBinding = new SlotHostNameBinding("slotHostNameBinding", { resourceGroupName: "...", siteName: "...", slotName: "..." });
  */
 export declare class SlotHostNameBinding extends $CustomResource {
   /** The resource group's name. */
@@ -6425,7 +6425,7 @@ export declare function getSlotHostNameBinding(args: GetSlotHostNameBindingArgs)
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Web/sites/{siteName}/slots/{slotName}/hybridconnection/{hybridconnectionName}`.
  *
  * @example
- * const x = new SlotHybridconnection("name", { resourceGroupName: "...", siteName: "...", slotName: "..." });
+ * const slotHybridconnection = new SlotHybridconnection("slotHybridconnection", { resourceGroupName: "...", siteName: "...", slotName: "..." });
  */
 export declare class SlotHybridconnection extends $CustomResource {
   /** The resource group's name. */
@@ -6517,7 +6517,7 @@ export declare function getSlotHybridconnection(args: GetSlotHybridconnectionArg
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Web/sites/{siteName}/slots/{slotName}/hybridConnectionNamespaces/{hybridConnectionNamespaceName}/relays/{relayName}`.
  *
  * @example
- * const x = new HybridConnectionNamespaceRelay("name", { resourceGroupName: "...", siteName: "...", slotName: "...", hybridConnectionNamespaceName: "..." });
+ * const hybridConnectionNamespaceRelay = new HybridConnectionNamespaceRelay("hybridConnectionNamespaceRelay", { resourceGroupName: "...", siteName: "...", slotName: "...", hybridConnectionNamespaceName: "..." });
  */
 export declare class HybridConnectionNamespaceRelay extends $CustomResource {
   /** The resource group's name. */
@@ -6669,7 +6669,7 @@ export declare function getSlotInstance(args: GetSlotInstanceArgs): $Output<Slot
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Web/sites/{siteName}/slots/{slotName}/instances/{instanceName}/extensions/{extensionName}`.
  *
  * @example
- * const x = new SlotInstanceExtension("name", { resourceGroupName: "...", siteName: "...", slotName: "...", instanceName: "..." });
+ * const slotInstanceExtension = new SlotInstanceExtension("slotInstanceExtension", { resourceGroupName: "...", siteName: "...", slotName: "...", instanceName: "..." });
  */
 export declare class SlotInstanceExtension extends $CustomResource {
   /** The resource group's name. */
@@ -6920,7 +6920,7 @@ export declare function getSlotMigratemysql(args: GetSlotMigratemysqlArgs): $Out
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Web/sites/{siteName}/slots/{slotName}/networkConfig/{networkConfigName}`.
  *
  * @example
- * const x = new SlotNetworkConfig("name", { resourceGroupName: "...", siteName: "...", slotName: "..." });
+ * const slotNetworkConfig = new SlotNetworkConfig("slotNetworkConfig", { resourceGroupName: "...", siteName: "...", slotName: "..." });
  */
 export declare class SlotNetworkConfig extends $CustomResource {
   /** The resource group's name. */
@@ -7032,7 +7032,7 @@ export declare function getSlotNetworkFeature(args: GetSlotNetworkFeatureArgs): 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Web/sites/{siteName}/slots/{slotName}/premieraddons/{premieraddonName}`.
  *
  * @example
- * const x = new SlotPremieraddon("name", { resourceGroupName: "...", siteName: "...", slotName: "..." });
+ * const slotPremieraddon = new SlotPremieraddon("slotPremieraddon", { resourceGroupName: "...", siteName: "...", slotName: "..." });
  */
 export declare class SlotPremieraddon extends $CustomResource {
   /** The resource group's name. */
@@ -7138,7 +7138,7 @@ export declare function getSlotPremieraddon(args: GetSlotPremieraddonArgs): $Out
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Web/sites/{siteName}/slots/{slotName}/privateAccess/{privateAccessName}`.
  *
  * @example
- * const x = new SlotPrivateAccess("name", { resourceGroupName: "...", siteName: "...", slotName: "..." });
+ * const slotPrivateAccess = new SlotPrivateAccess("slotPrivateAccess", { resourceGroupName: "...", siteName: "...", slotName: "..." });
  */
 export declare class SlotPrivateAccess extends $CustomResource {
   /** The resource group's name. */
@@ -7219,7 +7219,7 @@ export declare function getSlotPrivateAccess(args: GetSlotPrivateAccessArgs): $O
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Web/sites/{siteName}/slots/{slotName}/privateEndpointConnections/{privateEndpointConnectionName}`.
  *
  * @example
- * const x = new SlotPrivateEndpointConnection("name", { resourceGroupName: "...", siteName: "...", slotName: "..." });
+ * const slotPrivateEndpointConnection = new SlotPrivateEndpointConnection("slotPrivateEndpointConnection", { resourceGroupName: "...", siteName: "...", slotName: "..." });
  */
 export declare class SlotPrivateEndpointConnection extends $CustomResource {
   /** The resource group's name. */
@@ -7410,7 +7410,7 @@ export declare function getSlotProcessModule(args: GetSlotProcessModuleArgs): $O
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Web/sites/{siteName}/slots/{slotName}/publicCertificates/{publicCertificateName}`.
  *
  * @example
- * const x = new SlotPublicCertificate("name", { resourceGroupName: "...", siteName: "...", slotName: "..." });
+ * const slotPublicCertificate = new SlotPublicCertificate("slotPublicCertificate", { resourceGroupName: "...", siteName: "...", slotName: "..." });
  */
 export declare class SlotPublicCertificate extends $CustomResource {
   /** The resource group's name. */
@@ -7523,7 +7523,7 @@ export declare function getSlotResourceHealthMetadata(args: GetSlotResourceHealt
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Web/sites/{siteName}/slots/{slotName}/sitecontainers/{sitecontainerName}`.
  *
  * @example
- * const x = new SlotSitecontainer("name", { resourceGroupName: "...", siteName: "...", slotName: "...", image: ..., isMain: ... });
+ * const slotSitecontainer = new SlotSitecontainer("slotSitecontainer", { resourceGroupName: "...", siteName: "...", slotName: "...", image: "...", isMain: true });
  */
 export declare class SlotSitecontainer extends $CustomResource {
   /** The resource group's name. */
@@ -7655,7 +7655,7 @@ export declare function getSlotSitecontainer(args: GetSlotSitecontainerArgs): $O
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Web/sites/{siteName}/slots/{slotName}/siteextensions/{siteextensionName}`.
  *
  * @example
- * const x = new SlotSiteextension("name", { resourceGroupName: "...", siteName: "...", slotName: "..." });
+ * const slotSiteextension = new SlotSiteextension("slotSiteextension", { resourceGroupName: "...", siteName: "...", slotName: "..." });
  */
 export declare class SlotSiteextension extends $CustomResource {
   /** The resource group's name. */
@@ -7781,7 +7781,7 @@ export declare function getSlotSiteextension(args: GetSlotSiteextensionArgs): $O
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Web/sites/{siteName}/slots/{slotName}/sourcecontrols/{sourcecontrolName}`.
  *
  * @example
- * const x = new SlotSourcecontrol("name", { resourceGroupName: "...", siteName: "...", slotName: "..." });
+ * const slotSourcecontrol = new SlotSourcecontrol("slotSourcecontrol", { resourceGroupName: "...", siteName: "...", slotName: "..." });
  */
 export declare class SlotSourcecontrol extends $CustomResource {
   /** The resource group's name. */
@@ -7956,7 +7956,7 @@ export declare function getTriggeredwebjobHistory(args: GetTriggeredwebjobHistor
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Web/sites/{siteName}/slots/{slotName}/virtualNetworkConnections/{virtualNetworkConnectionName}`.
  *
  * @example
- * const x = new SlotVirtualNetworkConnection("name", { resourceGroupName: "...", siteName: "...", slotName: "..." });
+ * const slotVirtualNetworkConnection = new SlotVirtualNetworkConnection("slotVirtualNetworkConnection", { resourceGroupName: "...", siteName: "...", slotName: "..." });
  */
 export declare class SlotVirtualNetworkConnection extends $CustomResource {
   /** The resource group's name. */
@@ -8062,7 +8062,7 @@ export declare function getSlotVirtualNetworkConnection(args: GetSlotVirtualNetw
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Web/sites/{siteName}/slots/{slotName}/virtualNetworkConnections/{virtualNetworkConnectionName}/gateways/{gatewayName}`.
  *
  * @example
- * const x = new SlotVirtualNetworkConnectionGateway("name", { resourceGroupName: "...", siteName: "...", slotName: "...", virtualNetworkConnectionName: "...", vpnPackageUri: ... });
+ * const slotVirtualNetworkConnectionGateway = new SlotVirtualNetworkConnectionGateway("slotVirtualNetworkConnectionGateway", { resourceGroupName: "...", siteName: "...", slotName: "...", virtualNetworkConnectionName: "...", vpnPackageUri: "..." });
  */
 export declare class SlotVirtualNetworkConnectionGateway extends $CustomResource {
   /** The resource group's name. */
@@ -8180,7 +8180,7 @@ export declare function getSlotWebjob(args: GetSlotWebjobArgs): $Output<SlotWebj
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Web/sites/{siteName}/sourcecontrols/{sourcecontrolName}`.
  *
  * @example
- * const x = new SiteSourcecontrol("name", { resourceGroupName: "...", siteName: "..." });
+ * const siteSourcecontrol = new SiteSourcecontrol("siteSourcecontrol", { resourceGroupName: "...", siteName: "..." });
  */
 export declare class SiteSourcecontrol extends $CustomResource {
   /** The resource group's name. */
@@ -8345,7 +8345,7 @@ export declare function getHistory(args: GetHistoryArgs): $Output<HistoryState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Web/sites/{siteName}/virtualNetworkConnections/{virtualNetworkConnectionName}`.
  *
  * @example
- * const x = new VirtualNetworkConnection("name", { resourceGroupName: "...", siteName: "..." });
+ * const virtualNetworkConnection = new VirtualNetworkConnection("virtualNetworkConnection", { resourceGroupName: "...", siteName: "..." });
  */
 export declare class VirtualNetworkConnection extends $CustomResource {
   /** The resource group's name. */
@@ -8445,7 +8445,7 @@ export declare function getVirtualNetworkConnection(args: GetVirtualNetworkConne
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Web/sites/{siteName}/virtualNetworkConnections/{virtualNetworkConnectionName}/gateways/{gatewayName}`.
  *
  * @example
- * const x = new SiteVirtualNetworkConnectionGateway("name", { resourceGroupName: "...", siteName: "...", virtualNetworkConnectionName: "...", vpnPackageUri: ... });
+ * const siteVirtualNetworkConnectionGateway = new SiteVirtualNetworkConnectionGateway("siteVirtualNetworkConnectionGateway", { resourceGroupName: "...", siteName: "...", virtualNetworkConnectionName: "...", vpnPackageUri: "..." });
  */
 export declare class SiteVirtualNetworkConnectionGateway extends $CustomResource {
   /** The resource group's name. */
@@ -8555,7 +8555,7 @@ export declare function getWebjob(args: GetWebjobArgs): $Output<WebjobState | un
  * Id: `/providers/Microsoft.Web/sourcecontrols/{sourcecontrolName}`.
  *
  * @example
- * const x = new Sourcecontrol("name", {  });
+ * const sourcecontrol = new Sourcecontrol("sourcecontrol", {  });
  */
 export declare class Sourcecontrol extends $CustomResource {
   /** The resource's name; autonamed from the logical name when absent. */
@@ -8628,7 +8628,7 @@ export declare function getSourcecontrol(args: GetSourcecontrolArgs): $Output<So
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Web/staticSites/{staticSiteName}`.
  *
  * @example
- * const x = new StaticSite("name", { resourceGroupName: "..." });
+ * const staticSite = new StaticSite("staticSite", { resourceGroupName: "..." });
  */
 export declare class StaticSite extends $CustomResource {
   /** The resource group's name. */
@@ -8781,7 +8781,7 @@ export declare function getStaticSite(args: GetStaticSiteArgs): $Output<StaticSi
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Web/staticSites/{staticSiteName}/basicAuth/{basicAuthName}`.
  *
  * @example
- * const x = new BasicAuth("name", { resourceGroupName: "...", staticSiteName: "...", applicableEnvironmentsMode: ... });
+ * const basicAuth = new BasicAuth("basicAuth", { resourceGroupName: "...", staticSiteName: "...", applicableEnvironmentsMode: "..." });
  */
 export declare class BasicAuth extends $CustomResource {
   /** The resource group's name. */
@@ -8904,7 +8904,7 @@ export declare function getBuild(args: GetBuildArgs): $Output<BuildState | undef
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Web/staticSites/{staticSiteName}/builds/{buildName}/config/{configName}`.
  *
  * @example
- * const x = new BuildConfig("name", { resourceGroupName: "...", staticSiteName: "...", buildName: "..." });
+ * const buildConfig = new BuildConfig("buildConfig", { resourceGroupName: "...", staticSiteName: "...", buildName: "..." });
  */
 export declare class BuildConfig extends $CustomResource {
   /** The resource group's name. */
@@ -8969,7 +8969,7 @@ export declare function getBuildConfig(args: GetBuildConfigArgs): $Output<BuildC
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Web/staticSites/{staticSiteName}/builds/{buildName}/databaseConnections/{databaseConnectionName}`.
  *
  * @example
- * const x = new BuildDatabaseConnection("name", { resourceGroupName: "...", staticSiteName: "...", buildName: "...", resourceId: ..., region: ... });
+ * const buildDatabaseConnection = new BuildDatabaseConnection("buildDatabaseConnection", { resourceGroupName: "...", staticSiteName: "...", buildName: "...", resourceId: "...", region: "..." });
  */
 export declare class BuildDatabaseConnection extends $CustomResource {
   /** The resource group's name. */
@@ -9063,7 +9063,7 @@ export declare function getBuildDatabaseConnection(args: GetBuildDatabaseConnect
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Web/staticSites/{staticSiteName}/builds/{buildName}/linkedBackends/{linkedBackendName}`.
  *
  * @example
- * const x = new BuildLinkedBackend("name", { resourceGroupName: "...", staticSiteName: "...", buildName: "..." });
+ * const buildLinkedBackend = new BuildLinkedBackend("buildLinkedBackend", { resourceGroupName: "...", staticSiteName: "...", buildName: "..." });
  */
 export declare class BuildLinkedBackend extends $CustomResource {
   /** The resource group's name. */
@@ -9150,7 +9150,7 @@ export declare function getBuildLinkedBackend(args: GetBuildLinkedBackendArgs): 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Web/staticSites/{staticSiteName}/builds/{buildName}/userProvidedFunctionApps/{userProvidedFunctionAppName}`.
  *
  * @example
- * const x = new BuildUserProvidedFunctionApp("name", { resourceGroupName: "...", staticSiteName: "...", buildName: "..." });
+ * const buildUserProvidedFunctionApp = new BuildUserProvidedFunctionApp("buildUserProvidedFunctionApp", { resourceGroupName: "...", staticSiteName: "...", buildName: "..." });
  */
 export declare class BuildUserProvidedFunctionApp extends $CustomResource {
   /** The resource group's name. */
@@ -9234,7 +9234,7 @@ export declare function getBuildUserProvidedFunctionApp(args: GetBuildUserProvid
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Web/staticSites/{staticSiteName}/config/{configName}`.
  *
  * @example
- * const x = new StaticSiteConfig("name", { resourceGroupName: "...", staticSiteName: "..." });
+ * const staticSiteConfig = new StaticSiteConfig("staticSiteConfig", { resourceGroupName: "...", staticSiteName: "..." });
  */
 export declare class StaticSiteConfig extends $CustomResource {
   /** The resource group's name. */
@@ -9293,7 +9293,7 @@ export declare function getStaticSiteConfig(args: GetStaticSiteConfigArgs): $Out
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Web/staticSites/{staticSiteName}/customDomains/{customDomainName}`.
  *
  * @example
- * const x = new CustomDomain("name", { resourceGroupName: "...", staticSiteName: "..." });
+ * const customDomain = new CustomDomain("customDomain", { resourceGroupName: "...", staticSiteName: "..." });
  */
 export declare class CustomDomain extends $CustomResource {
   /** The resource group's name. */
@@ -9374,7 +9374,7 @@ export declare function getCustomDomain(args: GetCustomDomainArgs): $Output<Cust
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Web/staticSites/{staticSiteName}/databaseConnections/{databaseConnectionName}`.
  *
  * @example
- * const x = new DatabaseConnection("name", { resourceGroupName: "...", staticSiteName: "...", resourceId: ..., region: ... });
+ * const databaseConnection = new DatabaseConnection("databaseConnection", { resourceGroupName: "...", staticSiteName: "...", resourceId: "...", region: "..." });
  */
 export declare class DatabaseConnection extends $CustomResource {
   /** The resource group's name. */
@@ -9462,7 +9462,7 @@ export declare function getDatabaseConnection(args: GetDatabaseConnectionArgs): 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Web/staticSites/{staticSiteName}/linkedBackends/{linkedBackendName}`.
  *
  * @example
- * const x = new LinkedBackend("name", { resourceGroupName: "...", staticSiteName: "..." });
+ * const linkedBackend = new LinkedBackend("linkedBackend", { resourceGroupName: "...", staticSiteName: "..." });
  */
 export declare class LinkedBackend extends $CustomResource {
   /** The resource group's name. */
@@ -9543,7 +9543,7 @@ export declare function getLinkedBackend(args: GetLinkedBackendArgs): $Output<Li
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Web/staticSites/{staticSiteName}/privateEndpointConnections/{privateEndpointConnectionName}`.
  *
  * @example
- * const x = new StaticSitePrivateEndpointConnection("name", { resourceGroupName: "...", staticSiteName: "..." });
+ * const staticSitePrivateEndpointConnection = new StaticSitePrivateEndpointConnection("staticSitePrivateEndpointConnection", { resourceGroupName: "...", staticSiteName: "..." });
  */
 export declare class StaticSitePrivateEndpointConnection extends $CustomResource {
   /** The resource group's name. */
@@ -9625,7 +9625,7 @@ export declare function getStaticSitePrivateEndpointConnection(args: GetStaticSi
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Web/staticSites/{staticSiteName}/userProvidedFunctionApps/{userProvidedFunctionAppName}`.
  *
  * @example
- * const x = new UserProvidedFunctionApp("name", { resourceGroupName: "...", staticSiteName: "..." });
+ * const userProvidedFunctionApp = new UserProvidedFunctionApp("userProvidedFunctionApp", { resourceGroupName: "...", staticSiteName: "..." });
  */
 export declare class UserProvidedFunctionApp extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.WeightsAndBiases/instances/{instanceName}`.
  *
  * @example
- * const x = new Instance("name", { resourceGroupName: "...", marketplace: ..., user: ..., partnerProperties: ... });
+ * const instance = new Instance("instance", { resourceGroupName: "...", marketplace: {}, user: {}, partnerProperties: {} });
  */
 export declare class Instance extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Widget/employees/{employeeName}`.
  *
  * @example
- * const x = new Employee("name", { resourceGroupName: "..." });
+ * const employee = new Employee("employee", { resourceGroupName: "..." });
  */
 export declare class Employee extends $CustomResource {
   /** The resource group's name. */

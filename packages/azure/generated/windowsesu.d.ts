@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.WindowsESU/multipleActivationKeys/{multipleActivationKeyName}`.
  *
  * @example
- * const x = new MultipleActivationKey("name", { resourceGroupName: "..." });
+ * const multipleActivationKey = new MultipleActivationKey("multipleActivationKey", { resourceGroupName: "..." });
  */
 export declare class MultipleActivationKey extends $CustomResource {
   /** The resource group's name. */

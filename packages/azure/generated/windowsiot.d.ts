@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.WindowsIoT/deviceServices/{deviceServiceName}`.
  *
  * @example
- * const x = new DeviceService("name", { resourceGroupName: "..." });
+ * const deviceService = new DeviceService("deviceService", { resourceGroupName: "..." });
  */
 export declare class DeviceService extends $CustomResource {
   /** The resource group's name. */

@@ -9,7 +9,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Workloads/connectors/{connectorName}`.
  *
  * @example
- * const x = new Connector("name", { resourceGroupName: "...", sourceResourceId: ... });
+ * const connector = new Connector("connector", { resourceGroupName: "...", sourceResourceId: "..." });
  */
 export declare class Connector extends $CustomResource {
   /** The resource group's name. */
@@ -97,7 +97,7 @@ export declare function getConnector(args: GetConnectorArgs): $Output<ConnectorS
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Workloads/connectors/{connectorName}/acssBackups/{acssBackupName}`.
  *
  * @example
- * const x = new AcssBackup("name", { resourceGroupName: "...", connectorName: "..." });
+ * const acssBackup = new AcssBackup("acssBackup", { resourceGroupName: "...", connectorName: "..." });
  */
 export declare class AcssBackup extends $CustomResource {
   /** The resource group's name. */
@@ -181,7 +181,7 @@ export declare function getAcssBackup(args: GetAcssBackupArgs): $Output<AcssBack
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Workloads/monitors/{monitorName}`.
  *
  * @example
- * const x = new Monitor("name", { resourceGroupName: "..." });
+ * const monitor = new Monitor("monitor", { resourceGroupName: "..." });
  */
 export declare class Monitor extends $CustomResource {
   /** The resource group's name. */
@@ -295,7 +295,7 @@ export declare function getMonitor(args: GetMonitorArgs): $Output<MonitorState |
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Workloads/monitors/{monitorName}/alerts/{alertName}`.
  *
  * @example
- * const x = new Alert("name", { resourceGroupName: "...", monitorName: "..." });
+ * const alert = new Alert("alert", { resourceGroupName: "...", monitorName: "..." });
  */
 export declare class Alert extends $CustomResource {
   /** The resource group's name. */
@@ -427,7 +427,7 @@ export declare function getAlertTemplate(args: GetAlertTemplateArgs): $Output<Al
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Workloads/monitors/{monitorName}/providerInstances/{providerInstanceName}`.
  *
  * @example
- * const x = new ProviderInstance("name", { resourceGroupName: "...", monitorName: "..." });
+ * const providerInstance = new ProviderInstance("providerInstance", { resourceGroupName: "...", monitorName: "..." });
  */
 export declare class ProviderInstance extends $CustomResource {
   /** The resource group's name. */
@@ -506,7 +506,7 @@ export declare function getProviderInstance(args: GetProviderInstanceArgs): $Out
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Workloads/monitors/{monitorName}/sapLandscapeMonitor/{sapLandscapeMonitorName}`.
  *
  * @example
- * const x = new SapLandscapeMonitor("name", { resourceGroupName: "...", monitorName: "..." });
+ * const sapLandscapeMonitor = new SapLandscapeMonitor("sapLandscapeMonitor", { resourceGroupName: "...", monitorName: "..." });
  */
 export declare class SapLandscapeMonitor extends $CustomResource {
   /** The resource group's name. */
@@ -582,7 +582,7 @@ export declare function getSapLandscapeMonitor(args: GetSapLandscapeMonitorArgs)
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Workloads/sapDiscoverySites/{sapDiscoverySiteName}`.
  *
  * @example
- * const x = new SapDiscoverySite("name", { resourceGroupName: "..." });
+ * const sapDiscoverySite = new SapDiscoverySite("sapDiscoverySite", { resourceGroupName: "..." });
  */
 export declare class SapDiscoverySite extends $CustomResource {
   /** The resource group's name. */
@@ -670,7 +670,7 @@ export declare function getSapDiscoverySite(args: GetSapDiscoverySiteArgs): $Out
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Workloads/sapDiscoverySites/{sapDiscoverySiteName}/sapInstances/{sapInstanceName}`.
  *
  * @example
- * const x = new SapInstance("name", { resourceGroupName: "...", sapDiscoverySiteName: "..." });
+ * const sapInstance = new SapInstance("sapInstance", { resourceGroupName: "...", sapDiscoverySiteName: "..." });
  */
 export declare class SapInstance extends $CustomResource {
   /** The resource group's name. */
@@ -761,7 +761,7 @@ export declare function getSapInstance(args: GetSapInstanceArgs): $Output<SapIns
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Workloads/sapDiscoverySites/{sapDiscoverySiteName}/sapInstances/{sapInstanceName}/serverInstances/{serverInstanceName}`.
  *
  * @example
- * const x = new ServerInstance("name", { resourceGroupName: "...", sapDiscoverySiteName: "...", sapInstanceName: "..." });
+ * const serverInstance = new ServerInstance("serverInstance", { resourceGroupName: "...", sapDiscoverySiteName: "...", sapInstanceName: "..." });
  */
 export declare class ServerInstance extends $CustomResource {
   /** The resource group's name. */
@@ -860,7 +860,7 @@ export declare function getServerInstance(args: GetServerInstanceArgs): $Output<
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Workloads/sapVirtualInstances/{sapVirtualInstanceName}`.
  *
  * @example
- * const x = new SapVirtualInstance("name", { resourceGroupName: "...", environment: ..., sapProduct: ..., configuration: ... });
+ * const sapVirtualInstance = new SapVirtualInstance("sapVirtualInstance", { resourceGroupName: "...", environment: "NonProd", sapProduct: "ECC", configuration: {} });
  */
 export declare class SapVirtualInstance extends $CustomResource {
   /** The resource group's name. */
@@ -972,7 +972,7 @@ export declare function getSapVirtualInstance(args: GetSapVirtualInstanceArgs): 
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Workloads/sapVirtualInstances/{sapVirtualInstanceName}/applicationInstances/{applicationInstanceName}`.
  *
  * @example
- * const x = new ApplicationInstance("name", { resourceGroupName: "...", sapVirtualInstanceName: "..." });
+ * const applicationInstance = new ApplicationInstance("applicationInstance", { resourceGroupName: "...", sapVirtualInstanceName: "..." });
  */
 export declare class ApplicationInstance extends $CustomResource {
   /** The resource group's name. */
@@ -1093,7 +1093,7 @@ export declare function getApplicationInstance(args: GetApplicationInstanceArgs)
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Workloads/sapVirtualInstances/{sapVirtualInstanceName}/centralInstances/{centralInstanceName}`.
  *
  * @example
- * const x = new CentralInstance("name", { resourceGroupName: "...", sapVirtualInstanceName: "..." });
+ * const centralInstance = new CentralInstance("centralInstance", { resourceGroupName: "...", sapVirtualInstanceName: "..." });
  */
 export declare class CentralInstance extends $CustomResource {
   /** The resource group's name. */
@@ -1216,7 +1216,7 @@ export declare function getCentralInstance(args: GetCentralInstanceArgs): $Outpu
  * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Workloads/sapVirtualInstances/{sapVirtualInstanceName}/databaseInstances/{databaseInstanceName}`.
  *
  * @example
- * const x = new DatabaseInstance("name", { resourceGroupName: "...", sapVirtualInstanceName: "..." });
+ * const databaseInstance = new DatabaseInstance("databaseInstance", { resourceGroupName: "...", sapVirtualInstanceName: "..." });
  */
 export declare class DatabaseInstance extends $CustomResource {
   /** The resource group's name. */
