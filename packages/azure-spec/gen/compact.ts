@@ -123,7 +123,8 @@ export function idTemplateOf(armType: string, scope: ScopeKind): { idTemplate: s
   }
   let path = `${prefix}/providers/${namespace}`;
   segments.forEach((segment, i) => {
-    let arg = segment.toLowerCase() === "locations" ? "location" : nameArgOf(segment);
+    // DNS record types (`dnsZones/A`, `privateDnsZones/CNAME`): ARM's own name for the record set's name.
+    let arg = segment.toLowerCase() === "locations" ? "location" : /^[A-Z0-9]+$/.test(segment) ? "relativeRecordSetName" : nameArgOf(segment);
     // `Microsoft.X/foos/foos`: the child's arg takes its parent's singular as a prefix.
     if (nameArgs.includes(arg) || arg === "subscriptionIdName") arg = camel([...words(singular(segments[i - 1] ?? namespace!)), ...words(arg)]);
     while (nameArgs.includes(arg)) arg = `${arg}2`;
@@ -385,7 +386,10 @@ export function functionExportName(name: string, ownerClass: string): string {
 export function resolveClassNames(types: readonly { armType: string; writable: boolean }[]): Map<string, string> {
   const state = types.map((t) => {
     const key = t.armType.toLowerCase();
-    return { key, segments: t.armType.split("/").slice(1), writable: t.writable, level: 1, suffix: 0, fixed: CLASS_OVERRIDES[key] };
+    const segments = t.armType.split("/").slice(1);
+    // An all-capitals segment (a DNS record type: `A`, `CNAME`) says little alone: always with its parent.
+    const level = segments.length > 1 && /^[A-Z0-9]+$/.test(segments[segments.length - 1]!) ? 2 : 1;
+    return { key, segments, writable: t.writable, level, suffix: 0, fixed: CLASS_OVERRIDES[key] };
   });
   const nameOf = (s: (typeof state)[number]): string => {
     if (s.fixed !== undefined) return s.fixed;

@@ -61,6 +61,15 @@ describe("naming of the generated modules", () => {
     assert.equal(new Set(names.values()).size, names.size);
   });
 
+  it("names DNS record types with their zone type", () => {
+    const names = resolveClassNames([
+      { armType: "Microsoft.Network/dnsZones/CAA", writable: true },
+      { armType: "Microsoft.Network/dnsZones/A", writable: true },
+      { armType: "Microsoft.Network/privateDnsZones/A", writable: true },
+    ]);
+    assert.deepEqual([...names.values()], ["DnsZoneCaa", "DnsZoneA", "PrivateDnsZoneA"]);
+  });
+
   it("names functions verb first with the class, saying shared words once", () => {
     assert.equal(functionExportName("listKeys", "StorageAccount"), "listStorageAccountKeys");
     assert.equal(functionExportName("listClusterUserCredential", "ManagedCluster"), "listManagedClusterUserCredential");
@@ -77,5 +86,6 @@ describe("naming of the generated modules", () => {
     assert.equal(idTemplateOf("Microsoft.Resources/resourceGroups", "subscription").idTemplate, "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}");
     assert.equal(idTemplateOf("Microsoft.Management/managementGroups", "tenant").idTemplate, "/providers/Microsoft.Management/managementGroups/{managementGroupName}");
     assert.deepEqual(idTemplateOf("Microsoft.X/foos/foos", "subscription").nameArgs, ["fooName", "fooFooName"]);
+    assert.deepEqual(idTemplateOf("Microsoft.Network/dnsZones/CNAME", "resourceGroup").nameArgs, ["resourceGroupName", "dnsZoneName", "relativeRecordSetName"]);
   });
 });

@@ -2438,7 +2438,7 @@ export declare function getDnsZone(args: GetDnsZoneArgs): $Output<DnsZoneState |
 /**
  * `Microsoft.Network/dnsZones/A` (api-version 2018-05-01), at resource group scope.
  *
- * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/dnsZones/{dnsZoneName}/A/{aName}`.
+ * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/dnsZones/{dnsZoneName}/A/{relativeRecordSetName}`.
  *
  * @example
  * const dnsZoneA = new DnsZoneA("dnsZoneA", { resourceGroupName: "...", dnsZoneName: "..." });
@@ -2449,7 +2449,7 @@ export declare class DnsZoneA extends $CustomResource {
   /** The parent's name (dnsZoneName). */
   readonly dnsZoneName: $Output<string>;
   /** The resource's name; autonamed from the logical name when absent. */
-  readonly aName: $Output<string>;
+  readonly relativeRecordSetName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
   /** The resource type */
@@ -2498,7 +2498,7 @@ export interface DnsZoneAArgs {
   /** The parent's name (dnsZoneName). */
   dnsZoneName: $Input<string>;
   /** The resource's name; autonamed from the logical name when absent. */
-  aName?: $Input<string>;
+  relativeRecordSetName?: $Input<string>;
   /** The etag of the record set. */
   etag?: $DeepInput<string>;
   /** The properties of the record set. */
@@ -2535,14 +2535,14 @@ export interface DnsZoneAArgs {
 export interface GetDnsZoneAArgs {
   resourceGroupName: $Input<string>;
   dnsZoneName: $Input<string>;
-  aName: $Input<string>;
+  relativeRecordSetName: $Input<string>;
 }
 /** What {@link getDnsZoneA} reads: the `Microsoft.Network/dnsZones/A` laid out as the class's outputs. */
 export interface DnsZoneAState {
   id: string;
   resourceGroupName: string;
   dnsZoneName: string;
-  aName: string;
+  relativeRecordSetName: string;
   name: string;
   type: "Microsoft.Network/dnsZones/A";
   etag?: string;
@@ -2567,14 +2567,14 @@ export interface DnsZoneAState {
  * Reads an existing `Microsoft.Network/dnsZones/A` without managing it (GET, api-version 2018-05-01); undefined when it does not exist.
  *
  * @example
- * const existing = getDnsZoneA({ resourceGroupName: "...", dnsZoneName: "...", aName: "..." });
+ * const existing = getDnsZoneA({ resourceGroupName: "...", dnsZoneName: "...", relativeRecordSetName: "..." });
  */
 export declare function getDnsZoneA(args: GetDnsZoneAArgs): $Output<DnsZoneAState | undefined>;
 
 /**
  * `Microsoft.Network/dnsZones/AAAA` (api-version 2018-05-01), at resource group scope.
  *
- * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/dnsZones/{dnsZoneName}/AAAA/{aaaaName}`.
+ * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/dnsZones/{dnsZoneName}/AAAA/{relativeRecordSetName}`.
  *
  * @example
  * const dnsZoneAaaa = new DnsZoneAaaa("dnsZoneAaaa", { resourceGroupName: "...", dnsZoneName: "..." });
@@ -2585,7 +2585,7 @@ export declare class DnsZoneAaaa extends $CustomResource {
   /** The parent's name (dnsZoneName). */
   readonly dnsZoneName: $Output<string>;
   /** The resource's name; autonamed from the logical name when absent. */
-  readonly aaaaName: $Output<string>;
+  readonly relativeRecordSetName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
   /** The resource type */
@@ -2634,7 +2634,7 @@ export interface DnsZoneAaaaArgs {
   /** The parent's name (dnsZoneName). */
   dnsZoneName: $Input<string>;
   /** The resource's name; autonamed from the logical name when absent. */
-  aaaaName?: $Input<string>;
+  relativeRecordSetName?: $Input<string>;
   /** The etag of the record set. */
   etag?: $DeepInput<string>;
   /** The properties of the record set. */
@@ -2671,14 +2671,14 @@ export interface DnsZoneAaaaArgs {
 export interface GetDnsZoneAaaaArgs {
   resourceGroupName: $Input<string>;
   dnsZoneName: $Input<string>;
-  aaaaName: $Input<string>;
+  relativeRecordSetName: $Input<string>;
 }
 /** What {@link getDnsZoneAaaa} reads: the `Microsoft.Network/dnsZones/AAAA` laid out as the class's outputs. */
 export interface DnsZoneAaaaState {
   id: string;
   resourceGroupName: string;
   dnsZoneName: string;
-  aaaaName: string;
+  relativeRecordSetName: string;
   name: string;
   type: "Microsoft.Network/dnsZones/AAAA";
   etag?: string;
@@ -2703,25 +2703,25 @@ export interface DnsZoneAaaaState {
  * Reads an existing `Microsoft.Network/dnsZones/AAAA` without managing it (GET, api-version 2018-05-01); undefined when it does not exist.
  *
  * @example
- * const existing = getDnsZoneAaaa({ resourceGroupName: "...", dnsZoneName: "...", aaaaName: "..." });
+ * const existing = getDnsZoneAaaa({ resourceGroupName: "...", dnsZoneName: "...", relativeRecordSetName: "..." });
  */
 export declare function getDnsZoneAaaa(args: GetDnsZoneAaaaArgs): $Output<DnsZoneAaaaState | undefined>;
 
 /**
  * `Microsoft.Network/dnsZones/CAA` (api-version 2018-05-01), at resource group scope.
  *
- * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/dnsZones/{dnsZoneName}/CAA/{caaName}`.
+ * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/dnsZones/{dnsZoneName}/CAA/{relativeRecordSetName}`.
  *
  * @example
- * const caa = new Caa("caa", { resourceGroupName: "...", dnsZoneName: "..." });
+ * const dnsZoneCaa = new DnsZoneCaa("dnsZoneCaa", { resourceGroupName: "...", dnsZoneName: "..." });
  */
-export declare class Caa extends $CustomResource {
+export declare class DnsZoneCaa extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (dnsZoneName). */
   readonly dnsZoneName: $Output<string>;
   /** The resource's name; autonamed from the logical name when absent. */
-  readonly caaName: $Output<string>;
+  readonly relativeRecordSetName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
   /** The resource type */
@@ -2760,17 +2760,17 @@ export declare class Caa extends $CustomResource {
   readonly SOARecord: $Output<outputs.SoaRecord | undefined>;
   /** The list of CAA records in the record set. */
   readonly caaRecords: $Output<outputs.CaaRecord[] | undefined>;
-  constructor(name: string, args: CaaArgs, opts?: $Options);
+  constructor(name: string, args: DnsZoneCaaArgs, opts?: $Options);
 }
 
-/** The args of {@link Caa}: any property may be an Input (an Output of another resource, a promise). */
-export interface CaaArgs {
+/** The args of {@link DnsZoneCaa}: any property may be an Input (an Output of another resource, a promise). */
+export interface DnsZoneCaaArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
   /** The parent's name (dnsZoneName). */
   dnsZoneName: $Input<string>;
   /** The resource's name; autonamed from the logical name when absent. */
-  caaName?: $Input<string>;
+  relativeRecordSetName?: $Input<string>;
   /** The etag of the record set. */
   etag?: $DeepInput<string>;
   /** The properties of the record set. */
@@ -2803,18 +2803,18 @@ export interface CaaArgs {
   caaRecords?: $DeepInput<inputs.CaaRecord[]>;
 }
 
-/** The name args of an existing `Microsoft.Network/dnsZones/CAA` to read with {@link getCaa}. */
-export interface GetCaaArgs {
+/** The name args of an existing `Microsoft.Network/dnsZones/CAA` to read with {@link getDnsZoneCaa}. */
+export interface GetDnsZoneCaaArgs {
   resourceGroupName: $Input<string>;
   dnsZoneName: $Input<string>;
-  caaName: $Input<string>;
+  relativeRecordSetName: $Input<string>;
 }
-/** What {@link getCaa} reads: the `Microsoft.Network/dnsZones/CAA` laid out as the class's outputs. */
-export interface CaaState {
+/** What {@link getDnsZoneCaa} reads: the `Microsoft.Network/dnsZones/CAA` laid out as the class's outputs. */
+export interface DnsZoneCaaState {
   id: string;
   resourceGroupName: string;
   dnsZoneName: string;
-  caaName: string;
+  relativeRecordSetName: string;
   name: string;
   type: "Microsoft.Network/dnsZones/CAA";
   etag?: string;
@@ -2839,14 +2839,14 @@ export interface CaaState {
  * Reads an existing `Microsoft.Network/dnsZones/CAA` without managing it (GET, api-version 2018-05-01); undefined when it does not exist.
  *
  * @example
- * const existing = getCaa({ resourceGroupName: "...", dnsZoneName: "...", caaName: "..." });
+ * const existing = getDnsZoneCaa({ resourceGroupName: "...", dnsZoneName: "...", relativeRecordSetName: "..." });
  */
-export declare function getCaa(args: GetCaaArgs): $Output<CaaState | undefined>;
+export declare function getDnsZoneCaa(args: GetDnsZoneCaaArgs): $Output<DnsZoneCaaState | undefined>;
 
 /**
  * `Microsoft.Network/dnsZones/CNAME` (api-version 2018-05-01), at resource group scope.
  *
- * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/dnsZones/{dnsZoneName}/CNAME/{cnameName}`.
+ * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/dnsZones/{dnsZoneName}/CNAME/{relativeRecordSetName}`.
  *
  * @example
  * const dnsZoneCname = new DnsZoneCname("dnsZoneCname", { resourceGroupName: "...", dnsZoneName: "..." });
@@ -2857,7 +2857,7 @@ export declare class DnsZoneCname extends $CustomResource {
   /** The parent's name (dnsZoneName). */
   readonly dnsZoneName: $Output<string>;
   /** The resource's name; autonamed from the logical name when absent. */
-  readonly cnameName: $Output<string>;
+  readonly relativeRecordSetName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
   /** The resource type */
@@ -2906,7 +2906,7 @@ export interface DnsZoneCnameArgs {
   /** The parent's name (dnsZoneName). */
   dnsZoneName: $Input<string>;
   /** The resource's name; autonamed from the logical name when absent. */
-  cnameName?: $Input<string>;
+  relativeRecordSetName?: $Input<string>;
   /** The etag of the record set. */
   etag?: $DeepInput<string>;
   /** The properties of the record set. */
@@ -2943,14 +2943,14 @@ export interface DnsZoneCnameArgs {
 export interface GetDnsZoneCnameArgs {
   resourceGroupName: $Input<string>;
   dnsZoneName: $Input<string>;
-  cnameName: $Input<string>;
+  relativeRecordSetName: $Input<string>;
 }
 /** What {@link getDnsZoneCname} reads: the `Microsoft.Network/dnsZones/CNAME` laid out as the class's outputs. */
 export interface DnsZoneCnameState {
   id: string;
   resourceGroupName: string;
   dnsZoneName: string;
-  cnameName: string;
+  relativeRecordSetName: string;
   name: string;
   type: "Microsoft.Network/dnsZones/CNAME";
   etag?: string;
@@ -2975,14 +2975,14 @@ export interface DnsZoneCnameState {
  * Reads an existing `Microsoft.Network/dnsZones/CNAME` without managing it (GET, api-version 2018-05-01); undefined when it does not exist.
  *
  * @example
- * const existing = getDnsZoneCname({ resourceGroupName: "...", dnsZoneName: "...", cnameName: "..." });
+ * const existing = getDnsZoneCname({ resourceGroupName: "...", dnsZoneName: "...", relativeRecordSetName: "..." });
  */
 export declare function getDnsZoneCname(args: GetDnsZoneCnameArgs): $Output<DnsZoneCnameState | undefined>;
 
 /**
  * `Microsoft.Network/dnsZones/MX` (api-version 2018-05-01), at resource group scope.
  *
- * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/dnsZones/{dnsZoneName}/MX/{mxName}`.
+ * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/dnsZones/{dnsZoneName}/MX/{relativeRecordSetName}`.
  *
  * @example
  * const dnsZoneMx = new DnsZoneMx("dnsZoneMx", { resourceGroupName: "...", dnsZoneName: "..." });
@@ -2993,7 +2993,7 @@ export declare class DnsZoneMx extends $CustomResource {
   /** The parent's name (dnsZoneName). */
   readonly dnsZoneName: $Output<string>;
   /** The resource's name; autonamed from the logical name when absent. */
-  readonly mxName: $Output<string>;
+  readonly relativeRecordSetName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
   /** The resource type */
@@ -3042,7 +3042,7 @@ export interface DnsZoneMxArgs {
   /** The parent's name (dnsZoneName). */
   dnsZoneName: $Input<string>;
   /** The resource's name; autonamed from the logical name when absent. */
-  mxName?: $Input<string>;
+  relativeRecordSetName?: $Input<string>;
   /** The etag of the record set. */
   etag?: $DeepInput<string>;
   /** The properties of the record set. */
@@ -3079,14 +3079,14 @@ export interface DnsZoneMxArgs {
 export interface GetDnsZoneMxArgs {
   resourceGroupName: $Input<string>;
   dnsZoneName: $Input<string>;
-  mxName: $Input<string>;
+  relativeRecordSetName: $Input<string>;
 }
 /** What {@link getDnsZoneMx} reads: the `Microsoft.Network/dnsZones/MX` laid out as the class's outputs. */
 export interface DnsZoneMxState {
   id: string;
   resourceGroupName: string;
   dnsZoneName: string;
-  mxName: string;
+  relativeRecordSetName: string;
   name: string;
   type: "Microsoft.Network/dnsZones/MX";
   etag?: string;
@@ -3111,25 +3111,25 @@ export interface DnsZoneMxState {
  * Reads an existing `Microsoft.Network/dnsZones/MX` without managing it (GET, api-version 2018-05-01); undefined when it does not exist.
  *
  * @example
- * const existing = getDnsZoneMx({ resourceGroupName: "...", dnsZoneName: "...", mxName: "..." });
+ * const existing = getDnsZoneMx({ resourceGroupName: "...", dnsZoneName: "...", relativeRecordSetName: "..." });
  */
 export declare function getDnsZoneMx(args: GetDnsZoneMxArgs): $Output<DnsZoneMxState | undefined>;
 
 /**
  * `Microsoft.Network/dnsZones/NS` (api-version 2018-05-01), at resource group scope.
  *
- * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/dnsZones/{dnsZoneName}/NS/{nsName}`.
+ * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/dnsZones/{dnsZoneName}/NS/{relativeRecordSetName}`.
  *
  * @example
- * const ns = new Ns("ns", { resourceGroupName: "...", dnsZoneName: "..." });
+ * const dnsZoneNs = new DnsZoneNs("dnsZoneNs", { resourceGroupName: "...", dnsZoneName: "..." });
  */
-export declare class Ns extends $CustomResource {
+export declare class DnsZoneNs extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (dnsZoneName). */
   readonly dnsZoneName: $Output<string>;
   /** The resource's name; autonamed from the logical name when absent. */
-  readonly nsName: $Output<string>;
+  readonly relativeRecordSetName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
   /** The resource type */
@@ -3168,17 +3168,17 @@ export declare class Ns extends $CustomResource {
   readonly SOARecord: $Output<outputs.SoaRecord | undefined>;
   /** The list of CAA records in the record set. */
   readonly caaRecords: $Output<outputs.CaaRecord[] | undefined>;
-  constructor(name: string, args: NsArgs, opts?: $Options);
+  constructor(name: string, args: DnsZoneNsArgs, opts?: $Options);
 }
 
-/** The args of {@link Ns}: any property may be an Input (an Output of another resource, a promise). */
-export interface NsArgs {
+/** The args of {@link DnsZoneNs}: any property may be an Input (an Output of another resource, a promise). */
+export interface DnsZoneNsArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
   /** The parent's name (dnsZoneName). */
   dnsZoneName: $Input<string>;
   /** The resource's name; autonamed from the logical name when absent. */
-  nsName?: $Input<string>;
+  relativeRecordSetName?: $Input<string>;
   /** The etag of the record set. */
   etag?: $DeepInput<string>;
   /** The properties of the record set. */
@@ -3211,18 +3211,18 @@ export interface NsArgs {
   caaRecords?: $DeepInput<inputs.CaaRecord[]>;
 }
 
-/** The name args of an existing `Microsoft.Network/dnsZones/NS` to read with {@link getNs}. */
-export interface GetNsArgs {
+/** The name args of an existing `Microsoft.Network/dnsZones/NS` to read with {@link getDnsZoneNs}. */
+export interface GetDnsZoneNsArgs {
   resourceGroupName: $Input<string>;
   dnsZoneName: $Input<string>;
-  nsName: $Input<string>;
+  relativeRecordSetName: $Input<string>;
 }
-/** What {@link getNs} reads: the `Microsoft.Network/dnsZones/NS` laid out as the class's outputs. */
-export interface NsState {
+/** What {@link getDnsZoneNs} reads: the `Microsoft.Network/dnsZones/NS` laid out as the class's outputs. */
+export interface DnsZoneNsState {
   id: string;
   resourceGroupName: string;
   dnsZoneName: string;
-  nsName: string;
+  relativeRecordSetName: string;
   name: string;
   type: "Microsoft.Network/dnsZones/NS";
   etag?: string;
@@ -3247,14 +3247,14 @@ export interface NsState {
  * Reads an existing `Microsoft.Network/dnsZones/NS` without managing it (GET, api-version 2018-05-01); undefined when it does not exist.
  *
  * @example
- * const existing = getNs({ resourceGroupName: "...", dnsZoneName: "...", nsName: "..." });
+ * const existing = getDnsZoneNs({ resourceGroupName: "...", dnsZoneName: "...", relativeRecordSetName: "..." });
  */
-export declare function getNs(args: GetNsArgs): $Output<NsState | undefined>;
+export declare function getDnsZoneNs(args: GetDnsZoneNsArgs): $Output<DnsZoneNsState | undefined>;
 
 /**
  * `Microsoft.Network/dnsZones/PTR` (api-version 2018-05-01), at resource group scope.
  *
- * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/dnsZones/{dnsZoneName}/PTR/{ptrName}`.
+ * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/dnsZones/{dnsZoneName}/PTR/{relativeRecordSetName}`.
  *
  * @example
  * const dnsZonePtr = new DnsZonePtr("dnsZonePtr", { resourceGroupName: "...", dnsZoneName: "..." });
@@ -3265,7 +3265,7 @@ export declare class DnsZonePtr extends $CustomResource {
   /** The parent's name (dnsZoneName). */
   readonly dnsZoneName: $Output<string>;
   /** The resource's name; autonamed from the logical name when absent. */
-  readonly ptrName: $Output<string>;
+  readonly relativeRecordSetName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
   /** The resource type */
@@ -3314,7 +3314,7 @@ export interface DnsZonePtrArgs {
   /** The parent's name (dnsZoneName). */
   dnsZoneName: $Input<string>;
   /** The resource's name; autonamed from the logical name when absent. */
-  ptrName?: $Input<string>;
+  relativeRecordSetName?: $Input<string>;
   /** The etag of the record set. */
   etag?: $DeepInput<string>;
   /** The properties of the record set. */
@@ -3351,14 +3351,14 @@ export interface DnsZonePtrArgs {
 export interface GetDnsZonePtrArgs {
   resourceGroupName: $Input<string>;
   dnsZoneName: $Input<string>;
-  ptrName: $Input<string>;
+  relativeRecordSetName: $Input<string>;
 }
 /** What {@link getDnsZonePtr} reads: the `Microsoft.Network/dnsZones/PTR` laid out as the class's outputs. */
 export interface DnsZonePtrState {
   id: string;
   resourceGroupName: string;
   dnsZoneName: string;
-  ptrName: string;
+  relativeRecordSetName: string;
   name: string;
   type: "Microsoft.Network/dnsZones/PTR";
   etag?: string;
@@ -3383,14 +3383,14 @@ export interface DnsZonePtrState {
  * Reads an existing `Microsoft.Network/dnsZones/PTR` without managing it (GET, api-version 2018-05-01); undefined when it does not exist.
  *
  * @example
- * const existing = getDnsZonePtr({ resourceGroupName: "...", dnsZoneName: "...", ptrName: "..." });
+ * const existing = getDnsZonePtr({ resourceGroupName: "...", dnsZoneName: "...", relativeRecordSetName: "..." });
  */
 export declare function getDnsZonePtr(args: GetDnsZonePtrArgs): $Output<DnsZonePtrState | undefined>;
 
 /**
  * `Microsoft.Network/dnsZones/SOA` (api-version 2018-05-01), at resource group scope.
  *
- * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/dnsZones/{dnsZoneName}/SOA/{soaName}`.
+ * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/dnsZones/{dnsZoneName}/SOA/{relativeRecordSetName}`.
  *
  * @example
  * const dnsZoneSoa = new DnsZoneSoa("dnsZoneSoa", { resourceGroupName: "...", dnsZoneName: "..." });
@@ -3401,7 +3401,7 @@ export declare class DnsZoneSoa extends $CustomResource {
   /** The parent's name (dnsZoneName). */
   readonly dnsZoneName: $Output<string>;
   /** The resource's name; autonamed from the logical name when absent. */
-  readonly soaName: $Output<string>;
+  readonly relativeRecordSetName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
   /** The resource type */
@@ -3450,7 +3450,7 @@ export interface DnsZoneSoaArgs {
   /** The parent's name (dnsZoneName). */
   dnsZoneName: $Input<string>;
   /** The resource's name; autonamed from the logical name when absent. */
-  soaName?: $Input<string>;
+  relativeRecordSetName?: $Input<string>;
   /** The etag of the record set. */
   etag?: $DeepInput<string>;
   /** The properties of the record set. */
@@ -3487,14 +3487,14 @@ export interface DnsZoneSoaArgs {
 export interface GetDnsZoneSoaArgs {
   resourceGroupName: $Input<string>;
   dnsZoneName: $Input<string>;
-  soaName: $Input<string>;
+  relativeRecordSetName: $Input<string>;
 }
 /** What {@link getDnsZoneSoa} reads: the `Microsoft.Network/dnsZones/SOA` laid out as the class's outputs. */
 export interface DnsZoneSoaState {
   id: string;
   resourceGroupName: string;
   dnsZoneName: string;
-  soaName: string;
+  relativeRecordSetName: string;
   name: string;
   type: "Microsoft.Network/dnsZones/SOA";
   etag?: string;
@@ -3519,14 +3519,14 @@ export interface DnsZoneSoaState {
  * Reads an existing `Microsoft.Network/dnsZones/SOA` without managing it (GET, api-version 2018-05-01); undefined when it does not exist.
  *
  * @example
- * const existing = getDnsZoneSoa({ resourceGroupName: "...", dnsZoneName: "...", soaName: "..." });
+ * const existing = getDnsZoneSoa({ resourceGroupName: "...", dnsZoneName: "...", relativeRecordSetName: "..." });
  */
 export declare function getDnsZoneSoa(args: GetDnsZoneSoaArgs): $Output<DnsZoneSoaState | undefined>;
 
 /**
  * `Microsoft.Network/dnsZones/SRV` (api-version 2018-05-01), at resource group scope.
  *
- * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/dnsZones/{dnsZoneName}/SRV/{srvName}`.
+ * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/dnsZones/{dnsZoneName}/SRV/{relativeRecordSetName}`.
  *
  * @example
  * const dnsZoneSrv = new DnsZoneSrv("dnsZoneSrv", { resourceGroupName: "...", dnsZoneName: "..." });
@@ -3537,7 +3537,7 @@ export declare class DnsZoneSrv extends $CustomResource {
   /** The parent's name (dnsZoneName). */
   readonly dnsZoneName: $Output<string>;
   /** The resource's name; autonamed from the logical name when absent. */
-  readonly srvName: $Output<string>;
+  readonly relativeRecordSetName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
   /** The resource type */
@@ -3586,7 +3586,7 @@ export interface DnsZoneSrvArgs {
   /** The parent's name (dnsZoneName). */
   dnsZoneName: $Input<string>;
   /** The resource's name; autonamed from the logical name when absent. */
-  srvName?: $Input<string>;
+  relativeRecordSetName?: $Input<string>;
   /** The etag of the record set. */
   etag?: $DeepInput<string>;
   /** The properties of the record set. */
@@ -3623,14 +3623,14 @@ export interface DnsZoneSrvArgs {
 export interface GetDnsZoneSrvArgs {
   resourceGroupName: $Input<string>;
   dnsZoneName: $Input<string>;
-  srvName: $Input<string>;
+  relativeRecordSetName: $Input<string>;
 }
 /** What {@link getDnsZoneSrv} reads: the `Microsoft.Network/dnsZones/SRV` laid out as the class's outputs. */
 export interface DnsZoneSrvState {
   id: string;
   resourceGroupName: string;
   dnsZoneName: string;
-  srvName: string;
+  relativeRecordSetName: string;
   name: string;
   type: "Microsoft.Network/dnsZones/SRV";
   etag?: string;
@@ -3655,14 +3655,14 @@ export interface DnsZoneSrvState {
  * Reads an existing `Microsoft.Network/dnsZones/SRV` without managing it (GET, api-version 2018-05-01); undefined when it does not exist.
  *
  * @example
- * const existing = getDnsZoneSrv({ resourceGroupName: "...", dnsZoneName: "...", srvName: "..." });
+ * const existing = getDnsZoneSrv({ resourceGroupName: "...", dnsZoneName: "...", relativeRecordSetName: "..." });
  */
 export declare function getDnsZoneSrv(args: GetDnsZoneSrvArgs): $Output<DnsZoneSrvState | undefined>;
 
 /**
  * `Microsoft.Network/dnsZones/TXT` (api-version 2018-05-01), at resource group scope.
  *
- * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/dnsZones/{dnsZoneName}/TXT/{txtName}`.
+ * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/dnsZones/{dnsZoneName}/TXT/{relativeRecordSetName}`.
  *
  * @example
  * const dnsZoneTxt = new DnsZoneTxt("dnsZoneTxt", { resourceGroupName: "...", dnsZoneName: "..." });
@@ -3673,7 +3673,7 @@ export declare class DnsZoneTxt extends $CustomResource {
   /** The parent's name (dnsZoneName). */
   readonly dnsZoneName: $Output<string>;
   /** The resource's name; autonamed from the logical name when absent. */
-  readonly txtName: $Output<string>;
+  readonly relativeRecordSetName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
   /** The resource type */
@@ -3722,7 +3722,7 @@ export interface DnsZoneTxtArgs {
   /** The parent's name (dnsZoneName). */
   dnsZoneName: $Input<string>;
   /** The resource's name; autonamed from the logical name when absent. */
-  txtName?: $Input<string>;
+  relativeRecordSetName?: $Input<string>;
   /** The etag of the record set. */
   etag?: $DeepInput<string>;
   /** The properties of the record set. */
@@ -3759,14 +3759,14 @@ export interface DnsZoneTxtArgs {
 export interface GetDnsZoneTxtArgs {
   resourceGroupName: $Input<string>;
   dnsZoneName: $Input<string>;
-  txtName: $Input<string>;
+  relativeRecordSetName: $Input<string>;
 }
 /** What {@link getDnsZoneTxt} reads: the `Microsoft.Network/dnsZones/TXT` laid out as the class's outputs. */
 export interface DnsZoneTxtState {
   id: string;
   resourceGroupName: string;
   dnsZoneName: string;
-  txtName: string;
+  relativeRecordSetName: string;
   name: string;
   type: "Microsoft.Network/dnsZones/TXT";
   etag?: string;
@@ -3791,7 +3791,7 @@ export interface DnsZoneTxtState {
  * Reads an existing `Microsoft.Network/dnsZones/TXT` without managing it (GET, api-version 2018-05-01); undefined when it does not exist.
  *
  * @example
- * const existing = getDnsZoneTxt({ resourceGroupName: "...", dnsZoneName: "...", txtName: "..." });
+ * const existing = getDnsZoneTxt({ resourceGroupName: "...", dnsZoneName: "...", relativeRecordSetName: "..." });
  */
 export declare function getDnsZoneTxt(args: GetDnsZoneTxtArgs): $Output<DnsZoneTxtState | undefined>;
 
@@ -11724,7 +11724,7 @@ export declare function getPrivateDnsZone(args: GetPrivateDnsZoneArgs): $Output<
 /**
  * `Microsoft.Network/privateDnsZones/A` (api-version 2024-06-01), at resource group scope.
  *
- * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/privateDnsZones/{privateDnsZoneName}/A/{aName}`.
+ * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/privateDnsZones/{privateDnsZoneName}/A/{relativeRecordSetName}`.
  *
  * @example
  * const privateDnsZoneA = new PrivateDnsZoneA("privateDnsZoneA", { resourceGroupName: "...", privateDnsZoneName: "..." });
@@ -11735,7 +11735,7 @@ export declare class PrivateDnsZoneA extends $CustomResource {
   /** The parent's name (privateDnsZoneName). */
   readonly privateDnsZoneName: $Output<string>;
   /** The resource's name; autonamed from the logical name when absent. */
-  readonly aName: $Output<string>;
+  readonly relativeRecordSetName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
   /** The resource type */
@@ -11780,7 +11780,7 @@ export interface PrivateDnsZoneAArgs {
   /** The parent's name (privateDnsZoneName). */
   privateDnsZoneName: $Input<string>;
   /** The resource's name; autonamed from the logical name when absent. */
-  aName?: $Input<string>;
+  relativeRecordSetName?: $Input<string>;
   /** The properties of the record set. */
   properties?: $DeepInput<inputs.RecordSetProperties2>;
   /** The ETag of the record set. */
@@ -11811,14 +11811,14 @@ export interface PrivateDnsZoneAArgs {
 export interface GetPrivateDnsZoneAArgs {
   resourceGroupName: $Input<string>;
   privateDnsZoneName: $Input<string>;
-  aName: $Input<string>;
+  relativeRecordSetName: $Input<string>;
 }
 /** What {@link getPrivateDnsZoneA} reads: the `Microsoft.Network/privateDnsZones/A` laid out as the class's outputs. */
 export interface PrivateDnsZoneAState {
   id: string;
   resourceGroupName: string;
   privateDnsZoneName: string;
-  aName: string;
+  relativeRecordSetName: string;
   name: string;
   type: "Microsoft.Network/privateDnsZones/A";
   properties?: outputs.RecordSetProperties2;
@@ -11841,14 +11841,14 @@ export interface PrivateDnsZoneAState {
  * Reads an existing `Microsoft.Network/privateDnsZones/A` without managing it (GET, api-version 2024-06-01); undefined when it does not exist.
  *
  * @example
- * const existing = getPrivateDnsZoneA({ resourceGroupName: "...", privateDnsZoneName: "...", aName: "..." });
+ * const existing = getPrivateDnsZoneA({ resourceGroupName: "...", privateDnsZoneName: "...", relativeRecordSetName: "..." });
  */
 export declare function getPrivateDnsZoneA(args: GetPrivateDnsZoneAArgs): $Output<PrivateDnsZoneAState | undefined>;
 
 /**
  * `Microsoft.Network/privateDnsZones/AAAA` (api-version 2024-06-01), at resource group scope.
  *
- * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/privateDnsZones/{privateDnsZoneName}/AAAA/{aaaaName}`.
+ * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/privateDnsZones/{privateDnsZoneName}/AAAA/{relativeRecordSetName}`.
  *
  * @example
  * const privateDnsZoneAaaa = new PrivateDnsZoneAaaa("privateDnsZoneAaaa", { resourceGroupName: "...", privateDnsZoneName: "..." });
@@ -11859,7 +11859,7 @@ export declare class PrivateDnsZoneAaaa extends $CustomResource {
   /** The parent's name (privateDnsZoneName). */
   readonly privateDnsZoneName: $Output<string>;
   /** The resource's name; autonamed from the logical name when absent. */
-  readonly aaaaName: $Output<string>;
+  readonly relativeRecordSetName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
   /** The resource type */
@@ -11904,7 +11904,7 @@ export interface PrivateDnsZoneAaaaArgs {
   /** The parent's name (privateDnsZoneName). */
   privateDnsZoneName: $Input<string>;
   /** The resource's name; autonamed from the logical name when absent. */
-  aaaaName?: $Input<string>;
+  relativeRecordSetName?: $Input<string>;
   /** The properties of the record set. */
   properties?: $DeepInput<inputs.RecordSetProperties2>;
   /** The ETag of the record set. */
@@ -11935,14 +11935,14 @@ export interface PrivateDnsZoneAaaaArgs {
 export interface GetPrivateDnsZoneAaaaArgs {
   resourceGroupName: $Input<string>;
   privateDnsZoneName: $Input<string>;
-  aaaaName: $Input<string>;
+  relativeRecordSetName: $Input<string>;
 }
 /** What {@link getPrivateDnsZoneAaaa} reads: the `Microsoft.Network/privateDnsZones/AAAA` laid out as the class's outputs. */
 export interface PrivateDnsZoneAaaaState {
   id: string;
   resourceGroupName: string;
   privateDnsZoneName: string;
-  aaaaName: string;
+  relativeRecordSetName: string;
   name: string;
   type: "Microsoft.Network/privateDnsZones/AAAA";
   properties?: outputs.RecordSetProperties2;
@@ -11965,14 +11965,14 @@ export interface PrivateDnsZoneAaaaState {
  * Reads an existing `Microsoft.Network/privateDnsZones/AAAA` without managing it (GET, api-version 2024-06-01); undefined when it does not exist.
  *
  * @example
- * const existing = getPrivateDnsZoneAaaa({ resourceGroupName: "...", privateDnsZoneName: "...", aaaaName: "..." });
+ * const existing = getPrivateDnsZoneAaaa({ resourceGroupName: "...", privateDnsZoneName: "...", relativeRecordSetName: "..." });
  */
 export declare function getPrivateDnsZoneAaaa(args: GetPrivateDnsZoneAaaaArgs): $Output<PrivateDnsZoneAaaaState | undefined>;
 
 /**
  * `Microsoft.Network/privateDnsZones/CNAME` (api-version 2024-06-01), at resource group scope.
  *
- * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/privateDnsZones/{privateDnsZoneName}/CNAME/{cnameName}`.
+ * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/privateDnsZones/{privateDnsZoneName}/CNAME/{relativeRecordSetName}`.
  *
  * @example
  * const privateDnsZoneCname = new PrivateDnsZoneCname("privateDnsZoneCname", { resourceGroupName: "...", privateDnsZoneName: "..." });
@@ -11983,7 +11983,7 @@ export declare class PrivateDnsZoneCname extends $CustomResource {
   /** The parent's name (privateDnsZoneName). */
   readonly privateDnsZoneName: $Output<string>;
   /** The resource's name; autonamed from the logical name when absent. */
-  readonly cnameName: $Output<string>;
+  readonly relativeRecordSetName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
   /** The resource type */
@@ -12028,7 +12028,7 @@ export interface PrivateDnsZoneCnameArgs {
   /** The parent's name (privateDnsZoneName). */
   privateDnsZoneName: $Input<string>;
   /** The resource's name; autonamed from the logical name when absent. */
-  cnameName?: $Input<string>;
+  relativeRecordSetName?: $Input<string>;
   /** The properties of the record set. */
   properties?: $DeepInput<inputs.RecordSetProperties2>;
   /** The ETag of the record set. */
@@ -12059,14 +12059,14 @@ export interface PrivateDnsZoneCnameArgs {
 export interface GetPrivateDnsZoneCnameArgs {
   resourceGroupName: $Input<string>;
   privateDnsZoneName: $Input<string>;
-  cnameName: $Input<string>;
+  relativeRecordSetName: $Input<string>;
 }
 /** What {@link getPrivateDnsZoneCname} reads: the `Microsoft.Network/privateDnsZones/CNAME` laid out as the class's outputs. */
 export interface PrivateDnsZoneCnameState {
   id: string;
   resourceGroupName: string;
   privateDnsZoneName: string;
-  cnameName: string;
+  relativeRecordSetName: string;
   name: string;
   type: "Microsoft.Network/privateDnsZones/CNAME";
   properties?: outputs.RecordSetProperties2;
@@ -12089,14 +12089,14 @@ export interface PrivateDnsZoneCnameState {
  * Reads an existing `Microsoft.Network/privateDnsZones/CNAME` without managing it (GET, api-version 2024-06-01); undefined when it does not exist.
  *
  * @example
- * const existing = getPrivateDnsZoneCname({ resourceGroupName: "...", privateDnsZoneName: "...", cnameName: "..." });
+ * const existing = getPrivateDnsZoneCname({ resourceGroupName: "...", privateDnsZoneName: "...", relativeRecordSetName: "..." });
  */
 export declare function getPrivateDnsZoneCname(args: GetPrivateDnsZoneCnameArgs): $Output<PrivateDnsZoneCnameState | undefined>;
 
 /**
  * `Microsoft.Network/privateDnsZones/MX` (api-version 2024-06-01), at resource group scope.
  *
- * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/privateDnsZones/{privateDnsZoneName}/MX/{mxName}`.
+ * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/privateDnsZones/{privateDnsZoneName}/MX/{relativeRecordSetName}`.
  *
  * @example
  * const privateDnsZoneMx = new PrivateDnsZoneMx("privateDnsZoneMx", { resourceGroupName: "...", privateDnsZoneName: "..." });
@@ -12107,7 +12107,7 @@ export declare class PrivateDnsZoneMx extends $CustomResource {
   /** The parent's name (privateDnsZoneName). */
   readonly privateDnsZoneName: $Output<string>;
   /** The resource's name; autonamed from the logical name when absent. */
-  readonly mxName: $Output<string>;
+  readonly relativeRecordSetName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
   /** The resource type */
@@ -12152,7 +12152,7 @@ export interface PrivateDnsZoneMxArgs {
   /** The parent's name (privateDnsZoneName). */
   privateDnsZoneName: $Input<string>;
   /** The resource's name; autonamed from the logical name when absent. */
-  mxName?: $Input<string>;
+  relativeRecordSetName?: $Input<string>;
   /** The properties of the record set. */
   properties?: $DeepInput<inputs.RecordSetProperties2>;
   /** The ETag of the record set. */
@@ -12183,14 +12183,14 @@ export interface PrivateDnsZoneMxArgs {
 export interface GetPrivateDnsZoneMxArgs {
   resourceGroupName: $Input<string>;
   privateDnsZoneName: $Input<string>;
-  mxName: $Input<string>;
+  relativeRecordSetName: $Input<string>;
 }
 /** What {@link getPrivateDnsZoneMx} reads: the `Microsoft.Network/privateDnsZones/MX` laid out as the class's outputs. */
 export interface PrivateDnsZoneMxState {
   id: string;
   resourceGroupName: string;
   privateDnsZoneName: string;
-  mxName: string;
+  relativeRecordSetName: string;
   name: string;
   type: "Microsoft.Network/privateDnsZones/MX";
   properties?: outputs.RecordSetProperties2;
@@ -12213,14 +12213,14 @@ export interface PrivateDnsZoneMxState {
  * Reads an existing `Microsoft.Network/privateDnsZones/MX` without managing it (GET, api-version 2024-06-01); undefined when it does not exist.
  *
  * @example
- * const existing = getPrivateDnsZoneMx({ resourceGroupName: "...", privateDnsZoneName: "...", mxName: "..." });
+ * const existing = getPrivateDnsZoneMx({ resourceGroupName: "...", privateDnsZoneName: "...", relativeRecordSetName: "..." });
  */
 export declare function getPrivateDnsZoneMx(args: GetPrivateDnsZoneMxArgs): $Output<PrivateDnsZoneMxState | undefined>;
 
 /**
  * `Microsoft.Network/privateDnsZones/PTR` (api-version 2024-06-01), at resource group scope.
  *
- * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/privateDnsZones/{privateDnsZoneName}/PTR/{ptrName}`.
+ * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/privateDnsZones/{privateDnsZoneName}/PTR/{relativeRecordSetName}`.
  *
  * @example
  * const privateDnsZonePtr = new PrivateDnsZonePtr("privateDnsZonePtr", { resourceGroupName: "...", privateDnsZoneName: "..." });
@@ -12231,7 +12231,7 @@ export declare class PrivateDnsZonePtr extends $CustomResource {
   /** The parent's name (privateDnsZoneName). */
   readonly privateDnsZoneName: $Output<string>;
   /** The resource's name; autonamed from the logical name when absent. */
-  readonly ptrName: $Output<string>;
+  readonly relativeRecordSetName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
   /** The resource type */
@@ -12276,7 +12276,7 @@ export interface PrivateDnsZonePtrArgs {
   /** The parent's name (privateDnsZoneName). */
   privateDnsZoneName: $Input<string>;
   /** The resource's name; autonamed from the logical name when absent. */
-  ptrName?: $Input<string>;
+  relativeRecordSetName?: $Input<string>;
   /** The properties of the record set. */
   properties?: $DeepInput<inputs.RecordSetProperties2>;
   /** The ETag of the record set. */
@@ -12307,14 +12307,14 @@ export interface PrivateDnsZonePtrArgs {
 export interface GetPrivateDnsZonePtrArgs {
   resourceGroupName: $Input<string>;
   privateDnsZoneName: $Input<string>;
-  ptrName: $Input<string>;
+  relativeRecordSetName: $Input<string>;
 }
 /** What {@link getPrivateDnsZonePtr} reads: the `Microsoft.Network/privateDnsZones/PTR` laid out as the class's outputs. */
 export interface PrivateDnsZonePtrState {
   id: string;
   resourceGroupName: string;
   privateDnsZoneName: string;
-  ptrName: string;
+  relativeRecordSetName: string;
   name: string;
   type: "Microsoft.Network/privateDnsZones/PTR";
   properties?: outputs.RecordSetProperties2;
@@ -12337,14 +12337,14 @@ export interface PrivateDnsZonePtrState {
  * Reads an existing `Microsoft.Network/privateDnsZones/PTR` without managing it (GET, api-version 2024-06-01); undefined when it does not exist.
  *
  * @example
- * const existing = getPrivateDnsZonePtr({ resourceGroupName: "...", privateDnsZoneName: "...", ptrName: "..." });
+ * const existing = getPrivateDnsZonePtr({ resourceGroupName: "...", privateDnsZoneName: "...", relativeRecordSetName: "..." });
  */
 export declare function getPrivateDnsZonePtr(args: GetPrivateDnsZonePtrArgs): $Output<PrivateDnsZonePtrState | undefined>;
 
 /**
  * `Microsoft.Network/privateDnsZones/SOA` (api-version 2024-06-01), at resource group scope.
  *
- * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/privateDnsZones/{privateDnsZoneName}/SOA/{soaName}`.
+ * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/privateDnsZones/{privateDnsZoneName}/SOA/{relativeRecordSetName}`.
  *
  * @example
  * const privateDnsZoneSoa = new PrivateDnsZoneSoa("privateDnsZoneSoa", { resourceGroupName: "...", privateDnsZoneName: "..." });
@@ -12355,7 +12355,7 @@ export declare class PrivateDnsZoneSoa extends $CustomResource {
   /** The parent's name (privateDnsZoneName). */
   readonly privateDnsZoneName: $Output<string>;
   /** The resource's name; autonamed from the logical name when absent. */
-  readonly soaName: $Output<string>;
+  readonly relativeRecordSetName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
   /** The resource type */
@@ -12400,7 +12400,7 @@ export interface PrivateDnsZoneSoaArgs {
   /** The parent's name (privateDnsZoneName). */
   privateDnsZoneName: $Input<string>;
   /** The resource's name; autonamed from the logical name when absent. */
-  soaName?: $Input<string>;
+  relativeRecordSetName?: $Input<string>;
   /** The properties of the record set. */
   properties?: $DeepInput<inputs.RecordSetProperties2>;
   /** The ETag of the record set. */
@@ -12431,14 +12431,14 @@ export interface PrivateDnsZoneSoaArgs {
 export interface GetPrivateDnsZoneSoaArgs {
   resourceGroupName: $Input<string>;
   privateDnsZoneName: $Input<string>;
-  soaName: $Input<string>;
+  relativeRecordSetName: $Input<string>;
 }
 /** What {@link getPrivateDnsZoneSoa} reads: the `Microsoft.Network/privateDnsZones/SOA` laid out as the class's outputs. */
 export interface PrivateDnsZoneSoaState {
   id: string;
   resourceGroupName: string;
   privateDnsZoneName: string;
-  soaName: string;
+  relativeRecordSetName: string;
   name: string;
   type: "Microsoft.Network/privateDnsZones/SOA";
   properties?: outputs.RecordSetProperties2;
@@ -12461,14 +12461,14 @@ export interface PrivateDnsZoneSoaState {
  * Reads an existing `Microsoft.Network/privateDnsZones/SOA` without managing it (GET, api-version 2024-06-01); undefined when it does not exist.
  *
  * @example
- * const existing = getPrivateDnsZoneSoa({ resourceGroupName: "...", privateDnsZoneName: "...", soaName: "..." });
+ * const existing = getPrivateDnsZoneSoa({ resourceGroupName: "...", privateDnsZoneName: "...", relativeRecordSetName: "..." });
  */
 export declare function getPrivateDnsZoneSoa(args: GetPrivateDnsZoneSoaArgs): $Output<PrivateDnsZoneSoaState | undefined>;
 
 /**
  * `Microsoft.Network/privateDnsZones/SRV` (api-version 2024-06-01), at resource group scope.
  *
- * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/privateDnsZones/{privateDnsZoneName}/SRV/{srvName}`.
+ * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/privateDnsZones/{privateDnsZoneName}/SRV/{relativeRecordSetName}`.
  *
  * @example
  * const privateDnsZoneSrv = new PrivateDnsZoneSrv("privateDnsZoneSrv", { resourceGroupName: "...", privateDnsZoneName: "..." });
@@ -12479,7 +12479,7 @@ export declare class PrivateDnsZoneSrv extends $CustomResource {
   /** The parent's name (privateDnsZoneName). */
   readonly privateDnsZoneName: $Output<string>;
   /** The resource's name; autonamed from the logical name when absent. */
-  readonly srvName: $Output<string>;
+  readonly relativeRecordSetName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
   /** The resource type */
@@ -12524,7 +12524,7 @@ export interface PrivateDnsZoneSrvArgs {
   /** The parent's name (privateDnsZoneName). */
   privateDnsZoneName: $Input<string>;
   /** The resource's name; autonamed from the logical name when absent. */
-  srvName?: $Input<string>;
+  relativeRecordSetName?: $Input<string>;
   /** The properties of the record set. */
   properties?: $DeepInput<inputs.RecordSetProperties2>;
   /** The ETag of the record set. */
@@ -12555,14 +12555,14 @@ export interface PrivateDnsZoneSrvArgs {
 export interface GetPrivateDnsZoneSrvArgs {
   resourceGroupName: $Input<string>;
   privateDnsZoneName: $Input<string>;
-  srvName: $Input<string>;
+  relativeRecordSetName: $Input<string>;
 }
 /** What {@link getPrivateDnsZoneSrv} reads: the `Microsoft.Network/privateDnsZones/SRV` laid out as the class's outputs. */
 export interface PrivateDnsZoneSrvState {
   id: string;
   resourceGroupName: string;
   privateDnsZoneName: string;
-  srvName: string;
+  relativeRecordSetName: string;
   name: string;
   type: "Microsoft.Network/privateDnsZones/SRV";
   properties?: outputs.RecordSetProperties2;
@@ -12585,14 +12585,14 @@ export interface PrivateDnsZoneSrvState {
  * Reads an existing `Microsoft.Network/privateDnsZones/SRV` without managing it (GET, api-version 2024-06-01); undefined when it does not exist.
  *
  * @example
- * const existing = getPrivateDnsZoneSrv({ resourceGroupName: "...", privateDnsZoneName: "...", srvName: "..." });
+ * const existing = getPrivateDnsZoneSrv({ resourceGroupName: "...", privateDnsZoneName: "...", relativeRecordSetName: "..." });
  */
 export declare function getPrivateDnsZoneSrv(args: GetPrivateDnsZoneSrvArgs): $Output<PrivateDnsZoneSrvState | undefined>;
 
 /**
  * `Microsoft.Network/privateDnsZones/TXT` (api-version 2024-06-01), at resource group scope.
  *
- * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/privateDnsZones/{privateDnsZoneName}/TXT/{txtName}`.
+ * Id: `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/privateDnsZones/{privateDnsZoneName}/TXT/{relativeRecordSetName}`.
  *
  * @example
  * const privateDnsZoneTxt = new PrivateDnsZoneTxt("privateDnsZoneTxt", { resourceGroupName: "...", privateDnsZoneName: "..." });
@@ -12603,7 +12603,7 @@ export declare class PrivateDnsZoneTxt extends $CustomResource {
   /** The parent's name (privateDnsZoneName). */
   readonly privateDnsZoneName: $Output<string>;
   /** The resource's name; autonamed from the logical name when absent. */
-  readonly txtName: $Output<string>;
+  readonly relativeRecordSetName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
   /** The resource type */
@@ -12648,7 +12648,7 @@ export interface PrivateDnsZoneTxtArgs {
   /** The parent's name (privateDnsZoneName). */
   privateDnsZoneName: $Input<string>;
   /** The resource's name; autonamed from the logical name when absent. */
-  txtName?: $Input<string>;
+  relativeRecordSetName?: $Input<string>;
   /** The properties of the record set. */
   properties?: $DeepInput<inputs.RecordSetProperties2>;
   /** The ETag of the record set. */
@@ -12679,14 +12679,14 @@ export interface PrivateDnsZoneTxtArgs {
 export interface GetPrivateDnsZoneTxtArgs {
   resourceGroupName: $Input<string>;
   privateDnsZoneName: $Input<string>;
-  txtName: $Input<string>;
+  relativeRecordSetName: $Input<string>;
 }
 /** What {@link getPrivateDnsZoneTxt} reads: the `Microsoft.Network/privateDnsZones/TXT` laid out as the class's outputs. */
 export interface PrivateDnsZoneTxtState {
   id: string;
   resourceGroupName: string;
   privateDnsZoneName: string;
-  txtName: string;
+  relativeRecordSetName: string;
   name: string;
   type: "Microsoft.Network/privateDnsZones/TXT";
   properties?: outputs.RecordSetProperties2;
@@ -12709,7 +12709,7 @@ export interface PrivateDnsZoneTxtState {
  * Reads an existing `Microsoft.Network/privateDnsZones/TXT` without managing it (GET, api-version 2024-06-01); undefined when it does not exist.
  *
  * @example
- * const existing = getPrivateDnsZoneTxt({ resourceGroupName: "...", privateDnsZoneName: "...", txtName: "..." });
+ * const existing = getPrivateDnsZoneTxt({ resourceGroupName: "...", privateDnsZoneName: "...", relativeRecordSetName: "..." });
  */
 export declare function getPrivateDnsZoneTxt(args: GetPrivateDnsZoneTxtArgs): $Output<PrivateDnsZoneTxtState | undefined>;
 
