@@ -78,7 +78,18 @@ function moduleJs(spec: ModuleSpec): string {
     lines.push(`export const get${r.class} = $m.lookup(${JSON.stringify(r.class)});`);
   }
   for (const f of Object.values(spec.functions)) lines.push(`export const ${f.export} = $m.fn(${JSON.stringify(f.export)});`);
+  for (const [alias, target] of outputAliases(spec)) lines.push(`export const ${alias} = ${target};`);
   return `${lines.join("\n")}\n`;
+}
+
+/**
+ * `<function>Output` for every lookup and function (Pulumi's name for the form that returns an
+ * Output, which ours always do), unless that name is taken.
+ */
+function outputAliases(spec: ModuleSpec): [string, string][] {
+  const names = [...Object.values(spec.resources).map((r) => `get${r.class}`), ...Object.values(spec.functions).map((f) => f.export)];
+  const taken = new Set(names.map((n) => n.toLowerCase()));
+  return names.filter((n) => !taken.has(`${n}Output`.toLowerCase())).map((n) => [`${n}Output`, n]);
 }
 
 function handWritten(spec: ModuleSpec): { tokens: Set<string>; imports: Map<string, string[]> } {
@@ -121,7 +132,10 @@ function moduleDts(spec: ModuleSpec, docs: ModuleDocs): string {
     out.push(...lookupDts(ctx, r));
   }
   for (const f of Object.values(spec.functions)) out.push(...functionDts(ctx, f));
-  out.push(...namespaceDts(ctx, "inputs"), ...namespaceDts(ctx, "outputs"));
+  const aliases = outputAliases(spec);
+  if (aliases.length > 0) out.push("// Pulumi's names for the forms that return an Output: the same functions.");
+  for (const [alias, target] of aliases) out.push(`export declare const ${alias}: typeof ${target};`);
+  out.push("", ...namespaceDts(ctx, "inputs"), ...namespaceDts(ctx, "outputs"));
   return `${out.join("\n")}\n`;
 }
 

@@ -263,6 +263,11 @@ export interface UnsuspendDomainServiceArgs {
  */
 export declare function unsuspendDomainService(args: UnsuspendDomainServiceArgs): $Output<outputs.UnsuspendDomainServiceResponse>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getDomainServiceOutput: typeof getDomainService;
+export declare const getOuContainerOutput: typeof getOuContainer;
+export declare const unsuspendDomainServiceOutput: typeof unsuspendDomainService;
+
 export declare namespace inputs {
   interface ConfigDiagnostics {
     /** Last domain configuration diagnostics DateTime */

@@ -8,3 +8,6 @@ export const getDomainService = $m.lookup("DomainService");
 export const OuContainer = $m.resource("OuContainer");
 export const getOuContainer = $m.lookup("OuContainer");
 export const unsuspendDomainService = $m.fn("unsuspendDomainService");
+export const getDomainServiceOutput = getDomainService;
+export const getOuContainerOutput = getOuContainer;
+export const unsuspendDomainServiceOutput = unsuspendDomainService;

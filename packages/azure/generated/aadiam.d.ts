@@ -188,6 +188,11 @@ export interface PrivateLinkResourceState {
  */
 export declare function getPrivateLinkResource(args: GetPrivateLinkResourceArgs): $Output<PrivateLinkResourceState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getPrivateLinkForAzureAdOutput: typeof getPrivateLinkForAzureAd;
+export declare const getPrivateEndpointConnectionOutput: typeof getPrivateEndpointConnection;
+export declare const getPrivateLinkResourceOutput: typeof getPrivateLinkResource;
+
 export declare namespace inputs {
   interface MicrosoftAadiamPrivateLinkForAzureAd {
     /** The resource name */

@@ -8,3 +8,6 @@ export const getPrivateLinkForAzureAd = $m.lookup("PrivateLinkForAzureAd");
 export const PrivateEndpointConnection = $m.resource("PrivateEndpointConnection");
 export const getPrivateEndpointConnection = $m.lookup("PrivateEndpointConnection");
 export const getPrivateLinkResource = $m.lookup("PrivateLinkResource");
+export const getPrivateLinkForAzureAdOutput = getPrivateLinkForAzureAd;
+export const getPrivateEndpointConnectionOutput = getPrivateEndpointConnection;
+export const getPrivateLinkResourceOutput = getPrivateLinkResource;

@@ -70,6 +70,10 @@ export interface ListSupportProviderSupportPlanInfoArgs {
  */
 export declare function listSupportProviderSupportPlanInfo(args: ListSupportProviderSupportPlanInfoArgs): $Output<outputs.CanonicalSupportPlanInfoDefinition[]>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getSupportPlanTypeOutput: typeof getSupportPlanType;
+export declare const listSupportProviderSupportPlanInfoOutput: typeof listSupportProviderSupportPlanInfo;
+
 export declare namespace inputs {
   interface CanonicalSupportPlanInfoDefinition {
     /** Support plan type. */

@@ -6,3 +6,5 @@ const $m = defineModule("addons");
 export const SupportPlanType = $m.resource("SupportPlanType");
 export const getSupportPlanType = $m.lookup("SupportPlanType");
 export const listSupportProviderSupportPlanInfo = $m.fn("listSupportProviderSupportPlanInfo");
+export const getSupportPlanTypeOutput = getSupportPlanType;
+export const listSupportProviderSupportPlanInfoOutput = listSupportProviderSupportPlanInfo;

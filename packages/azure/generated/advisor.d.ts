@@ -222,6 +222,12 @@ export interface SuppressionState {
  */
 export declare function getSuppression(args: GetSuppressionArgs): $Output<SuppressionState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getAdvisorScoreOutput: typeof getAdvisorScore;
+export declare const getConfigurationOutput: typeof getConfiguration;
+export declare const getRecommendationOutput: typeof getRecommendation;
+export declare const getSuppressionOutput: typeof getSuppression;
+
 export declare namespace inputs {
   interface AdvisorScoreEntityProperties {
     /** The details of latest available score. */

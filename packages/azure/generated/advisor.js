@@ -9,3 +9,7 @@ export const getConfiguration = $m.lookup("Configuration");
 export const getRecommendation = $m.lookup("Recommendation");
 export const Suppression = $m.resource("Suppression");
 export const getSuppression = $m.lookup("Suppression");
+export const getAdvisorScoreOutput = getAdvisorScore;
+export const getConfigurationOutput = getConfiguration;
+export const getRecommendationOutput = getRecommendation;
+export const getSuppressionOutput = getSuppression;

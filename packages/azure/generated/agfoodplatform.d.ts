@@ -525,6 +525,16 @@ export interface FarmBeatsSolutionDefinitionState {
  */
 export declare function getFarmBeatsSolutionDefinition(args: GetFarmBeatsSolutionDefinitionArgs): $Output<FarmBeatsSolutionDefinitionState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getFarmBeatOutput: typeof getFarmBeat;
+export declare const getDataConnectorOutput: typeof getDataConnector;
+export declare const getExtensionOutput: typeof getExtension;
+export declare const getPrivateEndpointConnectionOutput: typeof getPrivateEndpointConnection;
+export declare const getPrivateLinkResourceOutput: typeof getPrivateLinkResource;
+export declare const getSolutionOutput: typeof getSolution;
+export declare const getFarmBeatsExtensionDefinitionOutput: typeof getFarmBeatsExtensionDefinition;
+export declare const getFarmBeatsSolutionDefinitionOutput: typeof getFarmBeatsSolutionDefinition;
+
 export declare namespace inputs {
   interface ApiKeyAuthCredentials {
     /** Properties of the key vault. */

@@ -113,6 +113,10 @@ export interface ListAgriServiceAvailableSolutionsArgs {
  */
 export declare function listAgriServiceAvailableSolutions(args: ListAgriServiceAvailableSolutionsArgs): $Output<outputs.AvailableAgriSolutionListResult>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getAgriServiceOutput: typeof getAgriService;
+export declare const listAgriServiceAvailableSolutionsOutput: typeof listAgriServiceAvailableSolutions;
+
 export declare namespace inputs {
   type AgriServiceConfig = { [key: string]: any };
   interface AgriServiceResourceProperties {

@@ -6,3 +6,5 @@ const $m = defineModule("agricultureplatform");
 export const AgriService = $m.resource("AgriService");
 export const getAgriService = $m.lookup("AgriService");
 export const listAgriServiceAvailableSolutions = $m.fn("listAgriServiceAvailableSolutions");
+export const getAgriServiceOutput = getAgriService;
+export const listAgriServiceAvailableSolutionsOutput = listAgriServiceAvailableSolutions;

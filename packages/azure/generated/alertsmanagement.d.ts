@@ -423,6 +423,13 @@ export interface TenantActivityLogAlertState {
  */
 export declare function getTenantActivityLogAlert(args: GetTenantActivityLogAlertArgs): $Output<TenantActivityLogAlertState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getActionRuleOutput: typeof getActionRule;
+export declare const getAlertOutput: typeof getAlert;
+export declare const getPrometheusRuleGroupOutput: typeof getPrometheusRuleGroup;
+export declare const getSmartDetectorAlertRuleOutput: typeof getSmartDetectorAlertRule;
+export declare const getTenantActivityLogAlertOutput: typeof getTenantActivityLogAlert;
+
 export declare namespace inputs {
   type Action = inputs.AddActionGroups | inputs.RemoveAllActionGroups;
   interface ActionGroup {

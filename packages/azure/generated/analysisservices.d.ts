@@ -145,6 +145,11 @@ export interface ListServerGatewayStatusArgs {
  */
 export declare function listServerGatewayStatus(args: ListServerGatewayStatusArgs): $Output<outputs.GatewayListStatusLive>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getServerOutput: typeof getServer;
+export declare const checkLocationNameAvailabilityOutput: typeof checkLocationNameAvailability;
+export declare const listServerGatewayStatusOutput: typeof listServerGatewayStatus;
+
 export declare namespace inputs {
   interface AnalysisServicesServerProperties {
     /** The SKU of the Analysis Services resource. */

@@ -7,3 +7,6 @@ export const Server = $m.resource("Server");
 export const getServer = $m.lookup("Server");
 export const checkLocationNameAvailability = $m.fn("checkLocationNameAvailability");
 export const listServerGatewayStatus = $m.fn("listServerGatewayStatus");
+export const getServerOutput = getServer;
+export const checkLocationNameAvailabilityOutput = checkLocationNameAvailability;
+export const listServerGatewayStatusOutput = listServerGatewayStatus;

@@ -761,6 +761,18 @@ export interface ExportDefinitionSpecificationArgs {
  */
 export declare function exportDefinitionSpecification(args: ExportDefinitionSpecificationArgs): $Output<outputs.ApiSpecExportResult>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getServiceOutput: typeof getService;
+export declare const getMetadataSchemaOutput: typeof getMetadataSchema;
+export declare const getWorkspaceOutput: typeof getWorkspace;
+export declare const getApiOutput: typeof getApi;
+export declare const getDeploymentOutput: typeof getDeployment;
+export declare const getVersionOutput: typeof getVersion;
+export declare const getDefinitionOutput: typeof getDefinition;
+export declare const getEnvironmentOutput: typeof getEnvironment;
+export declare const exportServiceMetadataSchemaOutput: typeof exportServiceMetadataSchema;
+export declare const exportDefinitionSpecificationOutput: typeof exportDefinitionSpecification;
+
 export declare namespace inputs {
   interface ApiDefinitionProperties {
     /** API definition title. */

@@ -2921,6 +2921,62 @@ export interface ListManagedEnvironmentDaprComponentSecretsArgs {
  */
 export declare function listManagedEnvironmentDaprComponentSecrets(args: ListManagedEnvironmentDaprComponentSecretsArgs): $Output<outputs.DaprSecretsCollection>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getAgentOutput: typeof getAgent;
+export declare const getAgentConnectorOutput: typeof getAgentConnector;
+export declare const getAgentSpaceOutput: typeof getAgentSpace;
+export declare const getAgentSpaceConnectorOutput: typeof getAgentSpaceConnector;
+export declare const getConnectedEnvironmentOutput: typeof getConnectedEnvironment;
+export declare const getConnectedEnvironmentCertificateOutput: typeof getConnectedEnvironmentCertificate;
+export declare const getConnectedEnvironmentDaprComponentOutput: typeof getConnectedEnvironmentDaprComponent;
+export declare const getConnectedEnvironmentStorageOutput: typeof getConnectedEnvironmentStorage;
+export declare const getContainerAppOutput: typeof getContainerApp;
+export declare const getAuthConfigOutput: typeof getAuthConfig;
+export declare const getContainerAppDetectorPropertyOutput: typeof getContainerAppDetectorProperty;
+export declare const getDetectorPropertyRevisionOutput: typeof getDetectorPropertyRevision;
+export declare const getContainerAppDetectorOutput: typeof getContainerAppDetector;
+export declare const getRevisionOutput: typeof getRevision;
+export declare const getReplicaOutput: typeof getReplica;
+export declare const getSourcecontrolOutput: typeof getSourcecontrol;
+export declare const getJobOutput: typeof getJob;
+export declare const getJobDetectorPropertyOutput: typeof getJobDetectorProperty;
+export declare const getJobDetectorOutput: typeof getJobDetector;
+export declare const getExecutionOutput: typeof getExecution;
+export declare const getLogicAppOutput: typeof getLogicApp;
+export declare const getWorkflowOutput: typeof getWorkflow;
+export declare const getManagedEnvironmentOutput: typeof getManagedEnvironment;
+export declare const getManagedEnvironmentCertificateOutput: typeof getManagedEnvironmentCertificate;
+export declare const getManagedEnvironmentDaprComponentOutput: typeof getManagedEnvironmentDaprComponent;
+export declare const getManagedEnvironmentDetectorPropertyOutput: typeof getManagedEnvironmentDetectorProperty;
+export declare const getManagedEnvironmentDetectorOutput: typeof getManagedEnvironmentDetector;
+export declare const getHttpRouteConfigOutput: typeof getHttpRouteConfig;
+export declare const getJavaComponentOutput: typeof getJavaComponent;
+export declare const getMaintenanceConfigurationOutput: typeof getMaintenanceConfiguration;
+export declare const getManagedCertificateOutput: typeof getManagedCertificate;
+export declare const getPrivateEndpointConnectionOutput: typeof getPrivateEndpointConnection;
+export declare const getManagedEnvironmentStorageOutput: typeof getManagedEnvironmentStorage;
+export declare const getSessionPoolOutput: typeof getSessionPool;
+export declare const listAgentConnectorsWithSecretsOutput: typeof listAgentConnectorsWithSecrets;
+export declare const startAgentOutput: typeof startAgent;
+export declare const stopAgentOutput: typeof stopAgent;
+export declare const listAgentConnectorSecretsOutput: typeof listAgentConnectorSecrets;
+export declare const listAgentSpaceConnectorsWithSecretsOutput: typeof listAgentSpaceConnectorsWithSecrets;
+export declare const listAgentSpaceConnectorSecretsOutput: typeof listAgentSpaceConnectorSecrets;
+export declare const checkConnectedEnvironmentNameAvailabilityOutput: typeof checkConnectedEnvironmentNameAvailability;
+export declare const listConnectedEnvironmentDaprComponentSecretsOutput: typeof listConnectedEnvironmentDaprComponentSecrets;
+export declare const getContainerAppAuthtokenOutput: typeof getContainerAppAuthtoken;
+export declare const listContainerAppCustomHostNameAnalysisOutput: typeof listContainerAppCustomHostNameAnalysis;
+export declare const listContainerAppSecretsOutput: typeof listContainerAppSecrets;
+export declare const startContainerAppOutput: typeof startContainerApp;
+export declare const stopContainerAppOutput: typeof stopContainerApp;
+export declare const listJobSecretsOutput: typeof listJobSecrets;
+export declare const startJobOutput: typeof startJob;
+export declare const stopJobOutput: typeof stopJob;
+export declare const listLogicAppWorkflowsConnectionsOutput: typeof listLogicAppWorkflowsConnections;
+export declare const checkManagedEnvironmentNameAvailabilityOutput: typeof checkManagedEnvironmentNameAvailability;
+export declare const getManagedEnvironmentAuthtokenOutput: typeof getManagedEnvironmentAuthtoken;
+export declare const listManagedEnvironmentDaprComponentSecretsOutput: typeof listManagedEnvironmentDaprComponentSecrets;
+
 export declare namespace inputs {
   interface ActionConfiguration {
     /** The identity used by the action */

@@ -505,6 +505,20 @@ export interface DownloadSnapshotArgs {
  */
 export declare function downloadSnapshot(args: DownloadSnapshotArgs): $Output<outputs.DownloadResponse>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getReportOutput: typeof getReport;
+export declare const getEvidenceOutput: typeof getEvidence;
+export declare const getScopingConfigurationOutput: typeof getScopingConfiguration;
+export declare const getSnapshotOutput: typeof getSnapshot;
+export declare const getWebhookOutput: typeof getWebhook;
+export declare const checkReportNameAvailabilityOutput: typeof checkReportNameAvailability;
+export declare const fixReportOutput: typeof fixReport;
+export declare const getReportScopingQuestionsOutput: typeof getReportScopingQuestions;
+export declare const syncReportCertRecordOutput: typeof syncReportCertRecord;
+export declare const verifyReportOutput: typeof verifyReport;
+export declare const downloadEvidenceOutput: typeof downloadEvidence;
+export declare const downloadSnapshotOutput: typeof downloadSnapshot;
+
 export declare namespace inputs {
   type Category = { [key: string]: any };
   interface CertSyncRecord {

@@ -525,6 +525,16 @@ export interface CheckLocationNameAvailabilityArgs {
  */
 export declare function checkLocationNameAvailability(args: CheckLocationNameAvailabilityArgs): $Output<outputs.NameAvailabilityStatus>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getConfigurationStoreOutput: typeof getConfigurationStore;
+export declare const getKeyValueOutput: typeof getKeyValue;
+export declare const getPrivateEndpointConnectionOutput: typeof getPrivateEndpointConnection;
+export declare const getReplicaOutput: typeof getReplica;
+export declare const getSnapshotOutput: typeof getSnapshot;
+export declare const listConfigurationStoreKeysOutput: typeof listConfigurationStoreKeys;
+export declare const regenerateConfigurationStoreKeyOutput: typeof regenerateConfigurationStoreKey;
+export declare const checkLocationNameAvailabilityOutput: typeof checkLocationNameAvailability;
+
 export declare namespace inputs {
   type ApiKey = { [key: string]: any };
   interface ApiKeyListResult {

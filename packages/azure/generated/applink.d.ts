@@ -179,6 +179,10 @@ export interface AppLinkMemberState {
  */
 export declare function getAppLinkMember(args: GetAppLinkMemberArgs): $Output<AppLinkMemberState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getAppLinkOutput: typeof getAppLink;
+export declare const getAppLinkMemberOutput: typeof getAppLinkMember;
+
 export declare namespace inputs {
   interface AppLinkMemberProperties {
     /** Cluster type */

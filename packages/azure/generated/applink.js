@@ -7,3 +7,5 @@ export const AppLink = $m.resource("AppLink");
 export const getAppLink = $m.lookup("AppLink");
 export const AppLinkMember = $m.resource("AppLinkMember");
 export const getAppLinkMember = $m.lookup("AppLinkMember");
+export const getAppLinkOutput = getAppLink;
+export const getAppLinkMemberOutput = getAppLinkMember;

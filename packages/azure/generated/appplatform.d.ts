@@ -2885,6 +2885,62 @@ export interface ValidateGatewayDomainArgs {
  */
 export declare function validateGatewayDomain(args: ValidateGatewayDomainArgs): $Output<outputs.CustomDomainValidateResult>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getSpringOutput: typeof getSpring;
+export declare const getApiPortalOutput: typeof getApiPortal;
+export declare const getApiPortalDomainOutput: typeof getApiPortalDomain;
+export declare const getApmOutput: typeof getApm;
+export declare const getApplicationAcceleratorOutput: typeof getApplicationAccelerator;
+export declare const getCustomizedAcceleratorOutput: typeof getCustomizedAccelerator;
+export declare const getPredefinedAcceleratorOutput: typeof getPredefinedAccelerator;
+export declare const getApplicationLiveViewOutput: typeof getApplicationLiveView;
+export declare const getAppOutput: typeof getApp;
+export declare const getBindingOutput: typeof getBinding;
+export declare const getDeploymentOutput: typeof getDeployment;
+export declare const getAppDomainOutput: typeof getAppDomain;
+export declare const getBuildServiceOutput: typeof getBuildService;
+export declare const getAgentPoolOutput: typeof getAgentPool;
+export declare const getBuilderOutput: typeof getBuilder;
+export declare const getBuildpackBindingOutput: typeof getBuildpackBinding;
+export declare const getBuildOutput: typeof getBuild;
+export declare const getResultOutput: typeof getResult;
+export declare const getSupportedBuildpackOutput: typeof getSupportedBuildpack;
+export declare const getSupportedStackOutput: typeof getSupportedStack;
+export declare const getCertificateOutput: typeof getCertificate;
+export declare const getConfigServerOutput: typeof getConfigServer;
+export declare const getConfigurationServiceOutput: typeof getConfigurationService;
+export declare const getContainerRegistryOutput: typeof getContainerRegistry;
+export declare const getDevToolPortalOutput: typeof getDevToolPortal;
+export declare const getGatewayOutput: typeof getGateway;
+export declare const getGatewayDomainOutput: typeof getGatewayDomain;
+export declare const getRouteConfigOutput: typeof getRouteConfig;
+export declare const getMonitoringSettingOutput: typeof getMonitoringSetting;
+export declare const getServiceRegistryOutput: typeof getServiceRegistry;
+export declare const getStorageOutput: typeof getStorage;
+export declare const checkLocationNameAvailabilityOutput: typeof checkLocationNameAvailability;
+export declare const enableSpringTestEndpointOutput: typeof enableSpringTestEndpoint;
+export declare const listSpringGloballyEnabledApmsOutput: typeof listSpringGloballyEnabledApms;
+export declare const listSpringTestKeysOutput: typeof listSpringTestKeys;
+export declare const regenerateSpringTestKeyOutput: typeof regenerateSpringTestKey;
+export declare const validateApiPortalDomainOutput: typeof validateApiPortalDomain;
+export declare const listApmSecretKeysOutput: typeof listApmSecretKeys;
+export declare const validateCustomizedAcceleratorOutput: typeof validateCustomizedAccelerator;
+export declare const getAppResourceUploadUrlOutput: typeof getAppResourceUploadUrl;
+export declare const setAppActiveDeploymentsOutput: typeof setAppActiveDeployments;
+export declare const validateAppDomainOutput: typeof validateAppDomain;
+export declare const disableDeploymentRemoteDebuggingOutput: typeof disableDeploymentRemoteDebugging;
+export declare const enableDeploymentRemoteDebuggingOutput: typeof enableDeploymentRemoteDebugging;
+export declare const getDeploymentLogFileUrlOutput: typeof getDeploymentLogFileUrl;
+export declare const getDeploymentRemoteDebuggingConfigOutput: typeof getDeploymentRemoteDebuggingConfig;
+export declare const getBuildServiceResourceUploadUrlOutput: typeof getBuildServiceResourceUploadUrl;
+export declare const listBuilderUsingDeploymentsOutput: typeof listBuilderUsingDeployments;
+export declare const getResultLogFileUrlOutput: typeof getResultLogFileUrl;
+export declare const validateConfigurationServiceOutput: typeof validateConfigurationService;
+export declare const validateConfigurationServiceResourceOutput: typeof validateConfigurationServiceResource;
+export declare const validateContainerRegistryOutput: typeof validateContainerRegistry;
+export declare const listGatewayEnvSecretsOutput: typeof listGatewayEnvSecrets;
+export declare const validateGatewayDomainOutput: typeof validateGatewayDomain;
+
 export declare namespace inputs {
   type AcceleratorAuthSetting = inputs.AcceleratorBasicAuthSetting | inputs.AcceleratorPublicSetting | inputs.AcceleratorSshSetting;
   interface AcceleratorBasicAuthSetting {

@@ -170,6 +170,10 @@ export interface PrivateEndpointConnectionState {
  */
 export declare function getPrivateEndpointConnection(args: GetPrivateEndpointConnectionArgs): $Output<PrivateEndpointConnectionState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getAttestationProviderOutput: typeof getAttestationProvider;
+export declare const getPrivateEndpointConnectionOutput: typeof getPrivateEndpointConnection;
+
 export declare namespace inputs {
   type AttestationServiceCreationParamsTags = { [key: string]: string };
   interface AttestationServiceCreationSpecificParamsOrStatusResult {

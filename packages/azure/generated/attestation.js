@@ -7,3 +7,5 @@ export const AttestationProvider = $m.resource("AttestationProvider");
 export const getAttestationProvider = $m.lookup("AttestationProvider");
 export const PrivateEndpointConnection = $m.resource("PrivateEndpointConnection");
 export const getPrivateEndpointConnection = $m.lookup("PrivateEndpointConnection");
+export const getAttestationProviderOutput = getAttestationProvider;
+export const getPrivateEndpointConnectionOutput = getPrivateEndpointConnection;

@@ -983,6 +983,19 @@ export interface RoleDefinitionState {
  */
 export declare function getRoleDefinition(args: GetRoleDefinitionArgs): $Output<RoleDefinitionState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getDataPolicyManifestOutput: typeof getDataPolicyManifest;
+export declare const getLockOutput: typeof getLock;
+export declare const getPolicyAssignmentOutput: typeof getPolicyAssignment;
+export declare const getPolicyDefinitionOutput: typeof getPolicyDefinition;
+export declare const getPolicyDefinitionVersionOutput: typeof getPolicyDefinitionVersion;
+export declare const getPolicySetDefinitionOutput: typeof getPolicySetDefinition;
+export declare const getPolicySetDefinitionVersionOutput: typeof getPolicySetDefinitionVersion;
+export declare const getPrivateLinkAssociationOutput: typeof getPrivateLinkAssociation;
+export declare const getResourceManagementPrivateLinkOutput: typeof getResourceManagementPrivateLink;
+export declare const getRoleAssignmentOutput: typeof getRoleAssignment;
+export declare const getRoleDefinitionOutput: typeof getRoleDefinition;
+
 export declare namespace inputs {
   interface Alias {
     /** The alias name. */

@@ -327,6 +327,15 @@ export interface ServicePrincipalState {
  */
 export declare function getServicePrincipal(args: GetServicePrincipalArgs): $Output<ServicePrincipalState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getBestPracticeOutput: typeof getBestPractice;
+export declare const getBestPracticeVersionOutput: typeof getBestPracticeVersion;
+export declare const getConfigurationProfileAssignmentOutput: typeof getConfigurationProfileAssignment;
+export declare const getReportOutput: typeof getReport;
+export declare const getConfigurationProfileOutput: typeof getConfigurationProfile;
+export declare const getVersionOutput: typeof getVersion;
+export declare const getServicePrincipalOutput: typeof getServicePrincipal;
+
 export declare namespace inputs {
   interface AssignmentReportProperties {
     /** Start time of the configuration profile assignment processing. */

@@ -2647,6 +2647,38 @@ export interface ListAutomationAccountKeysArgs {
  */
 export declare function listAutomationAccountKeys(args: ListAutomationAccountKeysArgs): $Output<outputs.KeyListResult>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getAutomationAccountOutput: typeof getAutomationAccount;
+export declare const getCertificateOutput: typeof getCertificate;
+export declare const getConfigurationOutput: typeof getConfiguration;
+export declare const getConnectionOutput: typeof getConnection;
+export declare const getConnectionTypeOutput: typeof getConnectionType;
+export declare const getCredentialOutput: typeof getCredential;
+export declare const getHybridRunbookWorkerGroupOutput: typeof getHybridRunbookWorkerGroup;
+export declare const getHybridRunbookWorkerOutput: typeof getHybridRunbookWorker;
+export declare const getJobOutput: typeof getJob;
+export declare const getJobScheduleOutput: typeof getJobSchedule;
+export declare const getModuleOutput: typeof getModule;
+export declare const getNodeConfigurationOutput: typeof getNodeConfiguration;
+export declare const getNodeOutput: typeof getNode;
+export declare const getPrivateEndpointConnectionOutput: typeof getPrivateEndpointConnection;
+export declare const getPython2PackageOutput: typeof getPython2Package;
+export declare const getPython3PackageOutput: typeof getPython3Package;
+export declare const getRunbookOutput: typeof getRunbook;
+export declare const getDraftOutput: typeof getDraft;
+export declare const getRuntimeEnvironmentOutput: typeof getRuntimeEnvironment;
+export declare const getPackageOutput: typeof getPackage;
+export declare const getScheduleOutput: typeof getSchedule;
+export declare const getSoftwareUpdateConfigurationOutput: typeof getSoftwareUpdateConfiguration;
+export declare const getSourceControlOutput: typeof getSourceControl;
+export declare const getSourceControlSyncJobOutput: typeof getSourceControlSyncJob;
+export declare const getVariableOutput: typeof getVariable;
+export declare const getWatcherOutput: typeof getWatcher;
+export declare const getWebhookOutput: typeof getWebhook;
+export declare const convertAutomationAccountGraphRunbookContentOutput: typeof convertAutomationAccountGraphRunbookContent;
+export declare const listAutomationAccountDeletedRunbooksOutput: typeof listAutomationAccountDeletedRunbooks;
+export declare const listAutomationAccountKeysOutput: typeof listAutomationAccountKeys;
+
 export declare namespace inputs {
   interface AdvancedSchedule {
     /** Days of the week that the job should execute on. */

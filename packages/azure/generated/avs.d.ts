@@ -2386,6 +2386,47 @@ export interface GetScriptExecutionLogsArgs {
  */
 export declare function getScriptExecutionLogs(args: GetScriptExecutionLogsArgs): $Output<outputs.ScriptExecution>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getPrivateCloudOutput: typeof getPrivateCloud;
+export declare const getAddonOutput: typeof getAddon;
+export declare const getAuthorizationOutput: typeof getAuthorization;
+export declare const getCloudLinkOutput: typeof getCloudLink;
+export declare const getClusterOutput: typeof getCluster;
+export declare const getDatastoreOutput: typeof getDatastore;
+export declare const getHostOutput: typeof getHost;
+export declare const getPlacementPolicyOutput: typeof getPlacementPolicy;
+export declare const getClusterVirtualMachineOutput: typeof getClusterVirtualMachine;
+export declare const getGlobalReachConnectionOutput: typeof getGlobalReachConnection;
+export declare const getHcxEnterpriseSiteOutput: typeof getHcxEnterpriseSite;
+export declare const getIscsiPathOutput: typeof getIscsiPath;
+export declare const getLicenseOutput: typeof getLicense;
+export declare const getMaintenanceOutput: typeof getMaintenance;
+export declare const getProvisionedNetworkOutput: typeof getProvisionedNetwork;
+export declare const getPureStoragePolicyOutput: typeof getPureStoragePolicy;
+export declare const getScriptExecutionOutput: typeof getScriptExecution;
+export declare const getScriptPackageOutput: typeof getScriptPackage;
+export declare const getScriptCmdletOutput: typeof getScriptCmdlet;
+export declare const getWorkloadNetworkOutput: typeof getWorkloadNetwork;
+export declare const getDhcpConfigurationOutput: typeof getDhcpConfiguration;
+export declare const getDnsServiceOutput: typeof getDnsService;
+export declare const getDnsZoneOutput: typeof getDnsZone;
+export declare const getGatewayOutput: typeof getGateway;
+export declare const getPortMirroringProfileOutput: typeof getPortMirroringProfile;
+export declare const getPublicIPOutput: typeof getPublicIP;
+export declare const getSegmentOutput: typeof getSegment;
+export declare const getWorkloadNetworkVirtualMachineOutput: typeof getWorkloadNetworkVirtualMachine;
+export declare const getVmGroupOutput: typeof getVmGroup;
+export declare const checkLocationQuotaAvailabilityOutput: typeof checkLocationQuotaAvailability;
+export declare const checkLocationTrialAvailabilityOutput: typeof checkLocationTrialAvailability;
+export declare const getPrivateCloudVcfLicenseOutput: typeof getPrivateCloudVcfLicense;
+export declare const listPrivateCloudAdminCredentialsOutput: typeof listPrivateCloudAdminCredentials;
+export declare const listClusterZonesOutput: typeof listClusterZones;
+export declare const getLicensePropertiesOutput: typeof getLicenseProperties;
+export declare const initiateMaintenanceChecksOutput: typeof initiateMaintenanceChecks;
+export declare const rescheduleMaintenanceOutput: typeof rescheduleMaintenance;
+export declare const scheduleMaintenanceOutput: typeof scheduleMaintenance;
+export declare const getScriptExecutionLogsOutput: typeof getScriptExecutionLogs;
+
 export declare namespace inputs {
   interface AddonArcProperties {
     /** The VMware vCenter resource ID */

@@ -153,6 +153,10 @@ export interface GuestUsageState {
  */
 export declare function getGuestUsage(args: GetGuestUsageArgs): $Output<GuestUsageState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getB2cDirectoryOutput: typeof getB2cDirectory;
+export declare const getGuestUsageOutput: typeof getGuestUsage;
+
 export declare namespace inputs {
   interface B2CResourceSKU {
     /** The name of the SKU for the tenant. */

@@ -7,3 +7,5 @@ export const B2cDirectory = $m.resource("B2cDirectory");
 export const getB2cDirectory = $m.lookup("B2cDirectory");
 export const GuestUsage = $m.resource("GuestUsage");
 export const getGuestUsage = $m.lookup("GuestUsage");
+export const getB2cDirectoryOutput = getB2cDirectory;
+export const getGuestUsageOutput = getGuestUsage;

@@ -1558,6 +1558,36 @@ export interface RemoveAvailabilityGroupDatabasesArgs {
  */
 export declare function removeAvailabilityGroupDatabases(args: RemoveAvailabilityGroupDatabasesArgs): $Output<outputs.SqlServerAvailabilityGroupResource>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getDataControllerOutput: typeof getDataController;
+export declare const getActiveDirectoryConnectorOutput: typeof getActiveDirectoryConnector;
+export declare const getPostgresInstanceOutput: typeof getPostgresInstance;
+export declare const getSqlManagedInstanceOutput: typeof getSqlManagedInstance;
+export declare const getFailoverGroupOutput: typeof getFailoverGroup;
+export declare const getSqlServerEsuLicenseOutput: typeof getSqlServerEsuLicense;
+export declare const getSqlServerInstanceOutput: typeof getSqlServerInstance;
+export declare const getAvailabilityGroupOutput: typeof getAvailabilityGroup;
+export declare const getDatabaseOutput: typeof getDatabase;
+export declare const getSqlServerLicenseOutput: typeof getSqlServerLicense;
+export declare const createSqlServerInstanceAvailabilityGroupOutput: typeof createSqlServerInstanceAvailabilityGroup;
+export declare const createSqlServerInstanceDistributedAvailabilityGroupOutput: typeof createSqlServerInstanceDistributedAvailabilityGroup;
+export declare const createSqlServerInstanceManagedInstanceLinkOutput: typeof createSqlServerInstanceManagedInstanceLink;
+export declare const getSqlServerInstanceAllAvailabilityGroupsOutput: typeof getSqlServerInstanceAllAvailabilityGroups;
+export declare const getSqlServerInstanceBestPracticesAssessmentOutput: typeof getSqlServerInstanceBestPracticesAssessment;
+export declare const getSqlServerInstanceJobsStatusOutput: typeof getSqlServerInstanceJobsStatus;
+export declare const getSqlServerInstanceTelemetryOutput: typeof getSqlServerInstanceTelemetry;
+export declare const postSqlServerInstanceUpgradeOutput: typeof postSqlServerInstanceUpgrade;
+export declare const preSqlServerInstanceUpgradeOutput: typeof preSqlServerInstanceUpgrade;
+export declare const runSqlServerInstanceBestPracticesAssessmentOutput: typeof runSqlServerInstanceBestPracticesAssessment;
+export declare const runSqlServerInstanceManagedInstanceLinkAssessmentOutput: typeof runSqlServerInstanceManagedInstanceLinkAssessment;
+export declare const runSqlServerInstanceMigrationAssessmentOutput: typeof runSqlServerInstanceMigrationAssessment;
+export declare const addAvailabilityGroupDatabasesOutput: typeof addAvailabilityGroupDatabases;
+export declare const failoverAvailabilityGroupOutput: typeof failoverAvailabilityGroup;
+export declare const failoverAvailabilityGroupMiLinkOutput: typeof failoverAvailabilityGroupMiLink;
+export declare const forceAvailabilityGroupFailoverAllowDataLossOutput: typeof forceAvailabilityGroupFailoverAllowDataLoss;
+export declare const getAvailabilityGroupDetailViewOutput: typeof getAvailabilityGroupDetailView;
+export declare const removeAvailabilityGroupDatabasesOutput: typeof removeAvailabilityGroupDatabases;
+
 export declare namespace inputs {
   interface ActiveDirectoryConnectorDNSDetails {
     /** DNS domain name for which DNS lookups should be forwarded to the Active Directory DNS servers. */

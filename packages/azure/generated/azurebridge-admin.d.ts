@@ -318,6 +318,12 @@ export interface DownloadProductArgs {
  */
 export declare function downloadProduct(args: DownloadProductArgs): $Output<outputs.DownloadedProductResource>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getActivationOutput: typeof getActivation;
+export declare const getDownloadedProductOutput: typeof getDownloadedProduct;
+export declare const getProductOutput: typeof getProduct;
+export declare const downloadProductOutput: typeof downloadProduct;
+
 export declare namespace inputs {
   interface Activation {
     /** Name displayed for the product. */

@@ -9,3 +9,7 @@ export const DownloadedProduct = $m.resource("DownloadedProduct");
 export const getDownloadedProduct = $m.lookup("DownloadedProduct");
 export const getProduct = $m.lookup("Product");
 export const downloadProduct = $m.fn("downloadProduct");
+export const getActivationOutput = getActivation;
+export const getDownloadedProductOutput = getDownloadedProduct;
+export const getProductOutput = getProduct;
+export const downloadProductOutput = downloadProduct;

@@ -170,6 +170,10 @@ export interface SqlServerState {
  */
 export declare function getSqlServer(args: GetSqlServerArgs): $Output<SqlServerState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getSqlServerRegistrationOutput: typeof getSqlServerRegistration;
+export declare const getSqlServerOutput: typeof getSqlServer;
+
 export declare namespace inputs {
   interface MicrosoftAzureDataSqlServerRegistrations {
     /** The resource name */

@@ -7,3 +7,5 @@ export const SqlServerRegistration = $m.resource("SqlServerRegistration");
 export const getSqlServerRegistration = $m.lookup("SqlServerRegistration");
 export const SqlServer = $m.resource("SqlServer");
 export const getSqlServer = $m.lookup("SqlServer");
+export const getSqlServerRegistrationOutput = getSqlServerRegistration;
+export const getSqlServerOutput = getSqlServer;

@@ -824,6 +824,31 @@ export interface RejectPipelineConnectionArgs {
  */
 export declare function rejectPipelineConnection(args: RejectPipelineConnectionArgs): $Output<outputs.Connection>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getConnectionOutput: typeof getConnection;
+export declare const getFlowOutput: typeof getFlow;
+export declare const getPipelineOutput: typeof getPipeline;
+export declare const linkConnectionOutput: typeof linkConnection;
+export declare const listConnectionPendingConnectionsOutput: typeof listConnectionPendingConnections;
+export declare const listConnectionPendingFlowsOutput: typeof listConnectionPendingFlows;
+export declare const disableFlowOutput: typeof disableFlow;
+export declare const enableFlowOutput: typeof enableFlow;
+export declare const generateFlowPassphraseOutput: typeof generateFlowPassphrase;
+export declare const getFlowDestinationEndpointPortsOutput: typeof getFlowDestinationEndpointPorts;
+export declare const getFlowDestinationEndpointsOutput: typeof getFlowDestinationEndpoints;
+export declare const getFlowSourceAddressesOutput: typeof getFlowSourceAddresses;
+export declare const getFlowStreamConnectionStringOutput: typeof getFlowStreamConnectionString;
+export declare const linkFlowOutput: typeof linkFlow;
+export declare const setFlowDestinationEndpointPortsOutput: typeof setFlowDestinationEndpointPorts;
+export declare const setFlowDestinationEndpointsOutput: typeof setFlowDestinationEndpoints;
+export declare const setFlowPassphraseOutput: typeof setFlowPassphrase;
+export declare const setFlowSourceAddressesOutput: typeof setFlowSourceAddresses;
+export declare const approvePipelineConnectionOutput: typeof approvePipelineConnection;
+export declare const executePipelineActionOutput: typeof executePipelineAction;
+export declare const listPipelineFlowsOutput: typeof listPipelineFlows;
+export declare const listPipelineSchemasOutput: typeof listPipelineSchemas;
+export declare const rejectPipelineConnectionOutput: typeof rejectPipelineConnection;
+
 export declare namespace inputs {
   interface Action {
     /** Type of action to be executed */

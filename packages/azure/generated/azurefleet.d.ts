@@ -124,6 +124,9 @@ export interface FleetState {
  */
 export declare function getFleet(args: GetFleetArgs): $Output<FleetState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getFleetOutput: typeof getFleet;
+
 export declare namespace inputs {
   interface AdditionalCapabilities {
     /**

@@ -5,3 +5,4 @@ import { defineModule } from "../src/generic/define.js";
 const $m = defineModule("azurefleet");
 export const Fleet = $m.resource("Fleet");
 export const getFleet = $m.lookup("Fleet");
+export const getFleetOutput = getFleet;

@@ -104,6 +104,13 @@ export interface StartAzureLargeInstanceArgs {
  */
 export declare function startAzureLargeInstance(args: StartAzureLargeInstanceArgs): $Output<outputs.OperationStatusResult>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getAzureLargeInstanceOutput: typeof getAzureLargeInstance;
+export declare const getAzureLargeStorageInstanceOutput: typeof getAzureLargeStorageInstance;
+export declare const restartAzureLargeInstanceOutput: typeof restartAzureLargeInstance;
+export declare const shutdownAzureLargeInstanceOutput: typeof shutdownAzureLargeInstance;
+export declare const startAzureLargeInstanceOutput: typeof startAzureLargeInstance;
+
 export declare namespace inputs {
   interface AzureLargeInstanceProperties {
     /** Specifies the hardware settings for the Azure Large Instance. */

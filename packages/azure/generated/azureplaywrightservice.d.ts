@@ -149,6 +149,11 @@ export interface LocationQuotaState {
  */
 export declare function getLocationQuota(args: GetLocationQuotaArgs): $Output<LocationQuotaState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getAccountOutput: typeof getAccount;
+export declare const getAccountQuotaOutput: typeof getAccountQuota;
+export declare const getLocationQuotaOutput: typeof getLocationQuota;
+
 export declare namespace inputs {
   type AccountFreeTrialProperties = { [key: string]: any };
   interface AccountProperties {

@@ -7,3 +7,6 @@ export const Account = $m.resource("Account");
 export const getAccount = $m.lookup("Account");
 export const getAccountQuota = $m.lookup("AccountQuota");
 export const getLocationQuota = $m.lookup("LocationQuota");
+export const getAccountOutput = getAccount;
+export const getAccountQuotaOutput = getAccountQuota;
+export const getLocationQuotaOutput = getLocationQuota;

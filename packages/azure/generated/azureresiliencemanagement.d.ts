@@ -893,6 +893,25 @@ export interface UpdateGoalAssignmentGoalResourcesArgs {
  */
 export declare function updateGoalAssignmentGoalResources(args: UpdateGoalAssignmentGoalResourcesArgs): $Output<outputs.UpdateGoalResourceResponse>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getDrillOutput: typeof getDrill;
+export declare const getDrillResourceOutput: typeof getDrillResource;
+export declare const getDrillRunOutput: typeof getDrillRun;
+export declare const getDrillRunResourceOutput: typeof getDrillRunResource;
+export declare const getGoalAssignmentOutput: typeof getGoalAssignment;
+export declare const getGoalResourceOutput: typeof getGoalResource;
+export declare const getGoalTemplateOutput: typeof getGoalTemplate;
+export declare const getRecoveryPlanOutput: typeof getRecoveryPlan;
+export declare const getRecoveryJobOutput: typeof getRecoveryJob;
+export declare const getRecoveryJobResourceOutput: typeof getRecoveryJobResource;
+export declare const getRecoveryResourceOutput: typeof getRecoveryResource;
+export declare const getUnifiedResilienceItemOutput: typeof getUnifiedResilienceItem;
+export declare const getUsagePlanOutput: typeof getUsagePlan;
+export declare const getEnrollmentOutput: typeof getEnrollment;
+export declare const recommendGoalAssignmentCapacityOutput: typeof recommendGoalAssignmentCapacity;
+export declare const refreshGoalAssignmentGoalResourcesOutput: typeof refreshGoalAssignmentGoalResources;
+export declare const updateGoalAssignmentGoalResourcesOutput: typeof updateGoalAssignmentGoalResources;
+
 export declare namespace inputs {
   interface AssetPropertiesOfDrill {
     /** Subscription where Drill's internal resources will be created. */

@@ -300,6 +300,18 @@ export interface UploadProductLogArgs {
  */
 export declare function uploadProductLog(args: UploadProductLogArgs): $Output<outputs.ProductLog>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getCloudManifestFileOutput: typeof getCloudManifestFile;
+export declare const getRegistrationOutput: typeof getRegistration;
+export declare const getCustomerSubscriptionOutput: typeof getCustomerSubscription;
+export declare const getProductOutput: typeof getProduct;
+export declare const getactivationkeyRegistrationOutput: typeof getactivationkeyRegistration;
+export declare const getProduct2Output: typeof getProduct2;
+export declare const getProductProductsOutput: typeof getProductProducts;
+export declare const listProductDetailsOutput: typeof listProductDetails;
+export declare const listProductProductsOutput: typeof listProductProducts;
+export declare const uploadProductLogOutput: typeof uploadProductLog;
+
 export declare namespace inputs {
   interface ActivationKeyResult {
     /** Azure Stack activation key. */

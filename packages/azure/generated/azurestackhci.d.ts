@@ -2222,6 +2222,43 @@ export interface StopVirtualMachineInstanceArgs {
  */
 export declare function stopVirtualMachineInstance(args: StopVirtualMachineInstanceArgs): $Output<outputs.VirtualMachineInstance>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getClusterOutput: typeof getCluster;
+export declare const getArcSettingOutput: typeof getArcSetting;
+export declare const getExtensionOutput: typeof getExtension;
+export declare const getDeploymentSettingOutput: typeof getDeploymentSetting;
+export declare const getOfferOutput: typeof getOffer;
+export declare const getSkuOutput: typeof getSku;
+export declare const getSecuritySettingOutput: typeof getSecuritySetting;
+export declare const getUpdateOutput: typeof getUpdate;
+export declare const getUpdateRunOutput: typeof getUpdateRun;
+export declare const getUpdateSummaryOutput: typeof getUpdateSummary;
+export declare const getEdgeDeviceOutput: typeof getEdgeDevice;
+export declare const getJobOutput: typeof getJob;
+export declare const getGalleryImageOutput: typeof getGalleryImage;
+export declare const getValidatedSolutionRecipeOutput: typeof getValidatedSolutionRecipe;
+export declare const getLogicalNetworkOutput: typeof getLogicalNetwork;
+export declare const getMarketplaceGalleryImageOutput: typeof getMarketplaceGalleryImage;
+export declare const getNetworkInterfaceOutput: typeof getNetworkInterface;
+export declare const getStorageContainerOutput: typeof getStorageContainer;
+export declare const getVirtualHardDiskOutput: typeof getVirtualHardDisk;
+export declare const getVirtualMachineInstanceOutput: typeof getVirtualMachineInstance;
+export declare const getGuestAgentOutput: typeof getGuestAgent;
+export declare const getHybridIdentityMetadataOutput: typeof getHybridIdentityMetadata;
+export declare const configureClusterRemoteSupportOutput: typeof configureClusterRemoteSupport;
+export declare const createClusterIdentityOutput: typeof createClusterIdentity;
+export declare const extendClusterSoftwareAssuranceBenefitOutput: typeof extendClusterSoftwareAssuranceBenefit;
+export declare const triggerClusterLogCollectionOutput: typeof triggerClusterLogCollection;
+export declare const updateClusterSecretsLocationsOutput: typeof updateClusterSecretsLocations;
+export declare const consentArcSettingAndInstallDefaultExtensionsOutput: typeof consentArcSettingAndInstallDefaultExtensions;
+export declare const createArcSettingArcIdentityOutput: typeof createArcSettingArcIdentity;
+export declare const generateArcSettingPasswordOutput: typeof generateArcSettingPassword;
+export declare const reconcileArcSettingOutput: typeof reconcileArcSetting;
+export declare const validateEdgeDeviceOutput: typeof validateEdgeDevice;
+export declare const restartVirtualMachineInstanceOutput: typeof restartVirtualMachineInstance;
+export declare const startVirtualMachineInstanceOutput: typeof startVirtualMachineInstance;
+export declare const stopVirtualMachineInstanceOutput: typeof stopVirtualMachineInstance;
+
 export declare namespace inputs {
   interface ArcConnectivityProperties {
     /** True indicates ARC connectivity is enabled */

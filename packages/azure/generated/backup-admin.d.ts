@@ -99,6 +99,10 @@ export interface BackupState {
  */
 export declare function getBackup(args: GetBackupArgs): $Output<BackupState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getBackupLocationOutput: typeof getBackupLocation;
+export declare const getBackupOutput: typeof getBackup;
+
 export declare namespace inputs {
   type BackupInfo = { [key: string]: any };
   interface BackupLocationModel {

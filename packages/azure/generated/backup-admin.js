@@ -6,3 +6,5 @@ const $m = defineModule("backup-admin");
 export const BackupLocation = $m.resource("BackupLocation");
 export const getBackupLocation = $m.lookup("BackupLocation");
 export const getBackup = $m.lookup("Backup");
+export const getBackupLocationOutput = getBackupLocation;
+export const getBackupOutput = getBackup;

@@ -115,6 +115,10 @@ export interface BareMetalStorageInstanceState {
  */
 export declare function getBareMetalStorageInstance(args: GetBareMetalStorageInstanceArgs): $Output<BareMetalStorageInstanceState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getBareMetalInstanceOutput: typeof getBareMetalInstance;
+export declare const getBareMetalStorageInstanceOutput: typeof getBareMetalStorageInstance;
+
 export declare namespace inputs {
   interface AzureBareMetalInstanceProperties {
     /** Specifies the hardware settings for the AzureBareMetal instance. */

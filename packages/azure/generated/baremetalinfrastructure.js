@@ -6,3 +6,5 @@ const $m = defineModule("baremetalinfrastructure");
 export const getBareMetalInstance = $m.lookup("BareMetalInstance");
 export const BareMetalStorageInstance = $m.resource("BareMetalStorageInstance");
 export const getBareMetalStorageInstance = $m.lookup("BareMetalStorageInstance");
+export const getBareMetalInstanceOutput = getBareMetalInstance;
+export const getBareMetalStorageInstanceOutput = getBareMetalStorageInstance;

@@ -702,6 +702,22 @@ export interface CheckLocationNameAvailabilityArgs {
  */
 export declare function checkLocationNameAvailability(args: CheckLocationNameAvailabilityArgs): $Output<outputs.CheckNameAvailabilityResult>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getBatchAccountOutput: typeof getBatchAccount;
+export declare const getApplicationOutput: typeof getApplication;
+export declare const getVersionOutput: typeof getVersion;
+export declare const getDetectorOutput: typeof getDetector;
+export declare const getNetworkSecurityPerimeterConfigurationOutput: typeof getNetworkSecurityPerimeterConfiguration;
+export declare const getPoolOutput: typeof getPool;
+export declare const getPrivateEndpointConnectionOutput: typeof getPrivateEndpointConnection;
+export declare const getPrivateLinkResourceOutput: typeof getPrivateLinkResource;
+export declare const listBatchAccountKeysOutput: typeof listBatchAccountKeys;
+export declare const regenerateBatchAccountKeysOutput: typeof regenerateBatchAccountKeys;
+export declare const activateVersionOutput: typeof activateVersion;
+export declare const disablePoolAutoScaleOutput: typeof disablePoolAutoScale;
+export declare const stopPoolResizeOutput: typeof stopPoolResize;
+export declare const checkLocationNameAvailabilityOutput: typeof checkLocationNameAvailability;
+
 export declare namespace inputs {
   interface AccessRule {
     /** Name of the access rule */

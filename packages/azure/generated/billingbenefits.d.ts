@@ -1630,6 +1630,32 @@ export interface ValidateSavingsPlanArgs {
  */
 export declare function validateSavingsPlan(args: ValidateSavingsPlanArgs): $Output<outputs.SavingsPlanValidateResponse>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getCatalogGroupOutput: typeof getCatalogGroup;
+export declare const getConditionalCreditOutput: typeof getConditionalCredit;
+export declare const getConditionalCreditContributorOutput: typeof getConditionalCreditContributor;
+export declare const getConditionalCreditTransactionOutput: typeof getConditionalCreditTransaction;
+export declare const getCreditOutput: typeof getCredit;
+export declare const getSourceOutput: typeof getSource;
+export declare const getCreditTransactionOutput: typeof getCreditTransaction;
+export declare const getDiscountOutput: typeof getDiscount;
+export declare const getFreeServiceOutput: typeof getFreeService;
+export declare const getMaccOutput: typeof getMacc;
+export declare const getMaccContributorOutput: typeof getMaccContributor;
+export declare const getMaccTransactionOutput: typeof getMaccTransaction;
+export declare const getReservationOrderAliasOutput: typeof getReservationOrderAlias;
+export declare const getSavingsPlanOrderAliasOutput: typeof getSavingsPlanOrderAlias;
+export declare const getSavingsPlanOrderOutput: typeof getSavingsPlanOrder;
+export declare const getSavingsPlanOutput: typeof getSavingsPlan;
+export declare const cancelConditionalCreditOutput: typeof cancelConditionalCredit;
+export declare const cancelCreditOutput: typeof cancelCredit;
+export declare const cancelDiscountOutput: typeof cancelDiscount;
+export declare const cancelMaccOutput: typeof cancelMacc;
+export declare const chargeMaccShortfallOutput: typeof chargeMaccShortfall;
+export declare const writeMaccOffOutput: typeof writeMaccOff;
+export declare const elevateSavingsPlanOrderOutput: typeof elevateSavingsPlanOrder;
+export declare const validateSavingsPlanOutput: typeof validateSavingsPlan;
+
 export declare namespace inputs {
   interface AppliedScopeProperties {
     /** Tenant ID where the benefit is applied. */

@@ -181,6 +181,11 @@ export interface ListAssessmentUploadTokenArgs {
  */
 export declare function listAssessmentUploadToken(args: ListAssessmentUploadTokenArgs): $Output<outputs.GenerateUploadTokenResponse>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getAssessmentOutput: typeof getAssessment;
+export declare const getRuleOutput: typeof getRule;
+export declare const listAssessmentUploadTokenOutput: typeof listAssessmentUploadToken;
+
 export declare namespace inputs {
   interface AssessmentProperties {
     /** The name of the assessment template whose rules will be evaluated (e.g. 'Edu'). Immutable after creation. */

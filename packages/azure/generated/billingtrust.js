@@ -8,3 +8,6 @@ export const getAssessment = $m.lookup("Assessment");
 export const Rule = $m.resource("Rule");
 export const getRule = $m.lookup("Rule");
 export const listAssessmentUploadToken = $m.fn("listAssessmentUploadToken");
+export const getAssessmentOutput = getAssessment;
+export const getRuleOutput = getRule;
+export const listAssessmentUploadTokenOutput = listAssessmentUploadToken;

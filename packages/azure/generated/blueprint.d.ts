@@ -440,6 +440,15 @@ export interface WhoBlueprintAssignmentIsBlueprintArgs {
  */
 export declare function whoBlueprintAssignmentIsBlueprint(args: WhoBlueprintAssignmentIsBlueprintArgs): $Output<outputs.WhoIsBlueprintContract>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getBlueprintAssignmentOutput: typeof getBlueprintAssignment;
+export declare const getAssignmentOperationOutput: typeof getAssignmentOperation;
+export declare const getBlueprintOutput: typeof getBlueprint;
+export declare const getArtifactOutput: typeof getArtifact;
+export declare const getVersionOutput: typeof getVersion;
+export declare const getVersionArtifactOutput: typeof getVersionArtifact;
+export declare const whoBlueprintAssignmentIsBlueprintOutput: typeof whoBlueprintAssignmentIsBlueprint;
+
 export declare namespace inputs {
   interface AssignmentDeploymentJob {
     /** Kind of job. */

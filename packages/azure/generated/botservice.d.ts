@@ -600,6 +600,16 @@ export interface ListConnectionWithSecretsArgs {
  */
 export declare function listConnectionWithSecrets(args: ListConnectionWithSecretsArgs): $Output<outputs.ConnectionSetting>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getBotServiceOutput: typeof getBotService;
+export declare const getChannelOutput: typeof getChannel;
+export declare const getConnectionOutput: typeof getConnection;
+export declare const getPrivateEndpointConnectionOutput: typeof getPrivateEndpointConnection;
+export declare const createBotServiceEmailSignInUrlOutput: typeof createBotServiceEmailSignInUrl;
+export declare const listChannelWithKeysOutput: typeof listChannelWithKeys;
+export declare const regeneratekeysChannelOutput: typeof regeneratekeysChannel;
+export declare const listConnectionWithSecretsOutput: typeof listConnectionWithSecrets;
+
 export declare namespace inputs {
   interface AcsChatChannel {
     /** The channel name */

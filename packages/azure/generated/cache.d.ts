@@ -1132,6 +1132,26 @@ export interface RegenerateDatabaseKeyArgs {
  */
 export declare function regenerateDatabaseKey(args: RegenerateDatabaseKeyArgs): $Output<outputs.AccessKeys>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getRedisOutput: typeof getRedis;
+export declare const getAccessPolicyOutput: typeof getAccessPolicy;
+export declare const getAccessPolicyAssignmentOutput: typeof getAccessPolicyAssignment;
+export declare const getFirewallRuleOutput: typeof getFirewallRule;
+export declare const getLinkedServerOutput: typeof getLinkedServer;
+export declare const getPatchScheduleOutput: typeof getPatchSchedule;
+export declare const getRedisPrivateEndpointConnectionOutput: typeof getRedisPrivateEndpointConnection;
+export declare const getRedisEnterpriseOutput: typeof getRedisEnterprise;
+export declare const getDatabaseOutput: typeof getDatabase;
+export declare const getDatabaseAccessPolicyAssignmentOutput: typeof getDatabaseAccessPolicyAssignment;
+export declare const getRedisEnterprisePrivateEndpointConnectionOutput: typeof getRedisEnterprisePrivateEndpointConnection;
+export declare const flushRedisOutput: typeof flushRedis;
+export declare const forceRedisRebootOutput: typeof forceRedisReboot;
+export declare const listRedisKeysOutput: typeof listRedisKeys;
+export declare const regenerateRedisKeyOutput: typeof regenerateRedisKey;
+export declare const listRedisEnterpriseSkusForScalingOutput: typeof listRedisEnterpriseSkusForScaling;
+export declare const listDatabaseKeysOutput: typeof listDatabaseKeys;
+export declare const regenerateDatabaseKeyOutput: typeof regenerateDatabaseKey;
+
 export declare namespace inputs {
   type AccessKeys = { [key: string]: any };
   interface AccessPolicyAssignmentProperties {

@@ -277,6 +277,16 @@ export interface AvailableReservationScopesArgs {
  */
 export declare function availableReservationScopes(args: AvailableReservationScopesArgs): $Output<outputs.AvailableScopeProperties>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getReservationOrderOutput: typeof getReservationOrder;
+export declare const getReservationOutput: typeof getReservation;
+export declare const calculateReservationOrderRefundOutput: typeof calculateReservationOrderRefund;
+export declare const changeReservationOrderDirectoryOutput: typeof changeReservationOrderDirectory;
+export declare const mergeReservationOrderOutput: typeof mergeReservationOrder;
+export declare const returnReservationOrderOutput: typeof returnReservationOrder;
+export declare const splitReservationOrderOutput: typeof splitReservationOrder;
+export declare const availableReservationScopesOutput: typeof availableReservationScopes;
+
 export declare namespace inputs {
   interface AppliedScopeProperties {
     /** Tenant ID where the savings plan should apply benefit. */

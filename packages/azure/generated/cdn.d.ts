@@ -2162,6 +2162,48 @@ export interface UsagesRuleSetArgs {
  */
 export declare function usagesRuleSet(args: UsagesRuleSetArgs): $Output<outputs.UsagesListResult>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getCdnWebApplicationFirewallPolicyOutput: typeof getCdnWebApplicationFirewallPolicy;
+export declare const getEdgeActionOutput: typeof getEdgeAction;
+export declare const getExecutionFilterOutput: typeof getExecutionFilter;
+export declare const getVersionOutput: typeof getVersion;
+export declare const getProfileOutput: typeof getProfile;
+export declare const getAfdEndpointOutput: typeof getAfdEndpoint;
+export declare const getRouteOutput: typeof getRoute;
+export declare const getCustomDomainOutput: typeof getCustomDomain;
+export declare const getEndpointOutput: typeof getEndpoint;
+export declare const getEndpointCustomDomainOutput: typeof getEndpointCustomDomain;
+export declare const getEndpointOriginGroupOutput: typeof getEndpointOriginGroup;
+export declare const getEndpointOriginOutput: typeof getEndpointOrigin;
+export declare const getOriginGroupOutput: typeof getOriginGroup;
+export declare const getOriginGroupOriginOutput: typeof getOriginGroupOrigin;
+export declare const getRuleSetOutput: typeof getRuleSet;
+export declare const getRuleOutput: typeof getRule;
+export declare const getSecretOutput: typeof getSecret;
+export declare const getSecurityPolicyOutput: typeof getSecurityPolicy;
+export declare const deployVersionCodeOutput: typeof deployVersionCode;
+export declare const getVersionCodeOutput: typeof getVersionCode;
+export declare const cdnProfileCanMigrateToAfdOutput: typeof cdnProfileCanMigrateToAfd;
+export declare const cdnProfileMigrateToAfdOutput: typeof cdnProfileMigrateToAfd;
+export declare const checkProfileEndpointNameAvailabilityOutput: typeof checkProfileEndpointNameAvailability;
+export declare const checkProfileHostNameAvailabilityOutput: typeof checkProfileHostNameAvailability;
+export declare const checkProfileResourceUsageOutput: typeof checkProfileResourceUsage;
+export declare const generateProfileSsoUriOutput: typeof generateProfileSsoUri;
+export declare const getProfileSupportedOptimizationTypesOutput: typeof getProfileSupportedOptimizationTypes;
+export declare const upgradeProfileOutput: typeof upgradeProfile;
+export declare const usagesProfileOutput: typeof usagesProfile;
+export declare const validateProfileSecretOutput: typeof validateProfileSecret;
+export declare const usagesAfdEndpointOutput: typeof usagesAfdEndpoint;
+export declare const validateAfdEndpointCustomDomainOutput: typeof validateAfdEndpointCustomDomain;
+export declare const checkEndpointResourceUsageOutput: typeof checkEndpointResourceUsage;
+export declare const startEndpointOutput: typeof startEndpoint;
+export declare const stopEndpointOutput: typeof stopEndpoint;
+export declare const validateEndpointCustomDomainOutput: typeof validateEndpointCustomDomain;
+export declare const disableEndpointCustomDomainCustomHttpsOutput: typeof disableEndpointCustomDomainCustomHttps;
+export declare const enableEndpointCustomDomainCustomHttpsOutput: typeof enableEndpointCustomDomainCustomHttps;
+export declare const usagesOriginGroupOutput: typeof usagesOriginGroup;
+export declare const usagesRuleSetOutput: typeof usagesRuleSet;
+
 export declare namespace inputs {
   interface ActivatedResourceReference {
     /** Resource ID. */

@@ -313,6 +313,14 @@ export interface RetrieveCertificateOrderSiteSealArgs {
  */
 export declare function retrieveCertificateOrderSiteSeal(args: RetrieveCertificateOrderSiteSealArgs): $Output<outputs.SiteSeal>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getCertificateOrderOutput: typeof getCertificateOrder;
+export declare const getCertificateOutput: typeof getCertificate;
+export declare const getDetectorOutput: typeof getDetector;
+export declare const retrieveCertificateOrderCertificateActionsOutput: typeof retrieveCertificateOrderCertificateActions;
+export declare const retrieveCertificateOrderEmailHistoryOutput: typeof retrieveCertificateOrderEmailHistory;
+export declare const retrieveCertificateOrderSiteSealOutput: typeof retrieveCertificateOrderSiteSeal;
+
 export declare namespace inputs {
   interface AppServiceCertificate {
     /** Key Vault resource Id. */

@@ -330,6 +330,15 @@ export interface GetExecutionDetailsArgs {
  */
 export declare function getExecutionDetails(args: GetExecutionDetailsArgs): $Output<outputs.ExperimentExecutionDetails>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getExperimentOutput: typeof getExperiment;
+export declare const getExecutionOutput: typeof getExecution;
+export declare const getTargetTypeOutput: typeof getTargetType;
+export declare const getCapabilityTypeOutput: typeof getCapabilityType;
+export declare const getTargetOutput: typeof getTarget;
+export declare const getCapabilityOutput: typeof getCapability;
+export declare const getExecutionDetailsOutput: typeof getExecutionDetails;
+
 export declare namespace inputs {
   type ActionStatus = { [key: string]: any };
   type BranchStatus = { [key: string]: any };

@@ -676,6 +676,19 @@ export interface GetEntitySignalRecommendationsArgs {
  */
 export declare function getEntitySignalRecommendations(args: GetEntitySignalRecommendationsArgs): $Output<outputs.GetSignalRecommendationsResponse>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getHealthmodelOutput: typeof getHealthmodel;
+export declare const getAuthenticationsettingOutput: typeof getAuthenticationsetting;
+export declare const getDiscoveryruleOutput: typeof getDiscoveryrule;
+export declare const getEntityOutput: typeof getEntity;
+export declare const getRelationshipOutput: typeof getRelationship;
+export declare const getSignaldefinitionOutput: typeof getSignaldefinition;
+export declare const addEntityDataAnnotationOutput: typeof addEntityDataAnnotation;
+export declare const getEntityDataAnnotationsOutput: typeof getEntityDataAnnotations;
+export declare const getEntityHistoryOutput: typeof getEntityHistory;
+export declare const getEntitySignalHistoryOutput: typeof getEntitySignalHistory;
+export declare const getEntitySignalRecommendationsOutput: typeof getEntitySignalRecommendations;
+
 export declare namespace inputs {
   interface AddDataAnnotationRequest {
     /** Annotation details as a dynamic key-value pair bag. Service-enforced limits: a maximum of 10 entries per annotation and a maximum value length of 256 characters. Requests exceeding these limits will be rejected with a 400 response. */

@@ -188,6 +188,10 @@ export interface CertificateProfileState {
  */
 export declare function getCertificateProfile(args: GetCertificateProfileArgs): $Output<CertificateProfileState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getCodeSigningAccountOutput: typeof getCodeSigningAccount;
+export declare const getCertificateProfileOutput: typeof getCertificateProfile;
+
 export declare namespace inputs {
   interface AccountSku {
     /** Name of the SKU. */

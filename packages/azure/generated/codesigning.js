@@ -7,3 +7,5 @@ export const CodeSigningAccount = $m.resource("CodeSigningAccount");
 export const getCodeSigningAccount = $m.lookup("CodeSigningAccount");
 export const CertificateProfile = $m.resource("CertificateProfile");
 export const getCertificateProfile = $m.lookup("CertificateProfile");
+export const getCodeSigningAccountOutput = getCodeSigningAccount;
+export const getCertificateProfileOutput = getCertificateProfile;

@@ -2964,6 +2964,47 @@ export interface CheckLocationSkuAvailabilityArgs {
  */
 export declare function checkLocationSkuAvailability(args: CheckLocationSkuAvailabilityArgs): $Output<outputs.SkuAvailabilityListResult>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getAccountOutput: typeof getAccount;
+export declare const getCapabilityHostOutput: typeof getCapabilityHost;
+export declare const getAccountCommitmentPlanOutput: typeof getAccountCommitmentPlan;
+export declare const getConnectionOutput: typeof getConnection;
+export declare const getDefenderForAISettingOutput: typeof getDefenderForAISetting;
+export declare const getDeploymentOutput: typeof getDeployment;
+export declare const getEncryptionScopeOutput: typeof getEncryptionScope;
+export declare const getManagedNetworkOutput: typeof getManagedNetwork;
+export declare const getOutboundRuleOutput: typeof getOutboundRule;
+export declare const getNetworkSecurityPerimeterConfigurationOutput: typeof getNetworkSecurityPerimeterConfiguration;
+export declare const getPrivateEndpointConnectionOutput: typeof getPrivateEndpointConnection;
+export declare const getProjectOutput: typeof getProject;
+export declare const getApplicationOutput: typeof getApplication;
+export declare const getAgentDeploymentOutput: typeof getAgentDeployment;
+export declare const getProjectCapabilityHostOutput: typeof getProjectCapabilityHost;
+export declare const getProjectConnectionOutput: typeof getProjectConnection;
+export declare const getRaiBlocklistOutput: typeof getRaiBlocklist;
+export declare const getRaiBlocklistItemOutput: typeof getRaiBlocklistItem;
+export declare const getAccountRaiPolicyOutput: typeof getAccountRaiPolicy;
+export declare const getRaiToolLabelOutput: typeof getRaiToolLabel;
+export declare const getRaitopicOutput: typeof getRaitopic;
+export declare const getTestRaiExternalSafetyProviderOutput: typeof getTestRaiExternalSafetyProvider;
+export declare const getCommitmentPlanOutput: typeof getCommitmentPlan;
+export declare const getAccountAssociationOutput: typeof getAccountAssociation;
+export declare const getRaiContentFilterOutput: typeof getRaiContentFilter;
+export declare const getDeletedAccountOutput: typeof getDeletedAccount;
+export declare const getQuotaTierOutput: typeof getQuotaTier;
+export declare const getRaiExternalSafetyProviderOutput: typeof getRaiExternalSafetyProvider;
+export declare const getRaiPolicyOutput: typeof getRaiPolicy;
+export declare const listAccountKeysOutput: typeof listAccountKeys;
+export declare const regenerateAccountKeyOutput: typeof regenerateAccountKey;
+export declare const pauseDeploymentOutput: typeof pauseDeployment;
+export declare const resumeDeploymentOutput: typeof resumeDeployment;
+export declare const batchManagedNetworkOutboundRulesOutput: typeof batchManagedNetworkOutboundRules;
+export declare const provisionManagedNetworkOutput: typeof provisionManagedNetwork;
+export declare const reconcileNetworkSecurityPerimeterConfigurationOutput: typeof reconcileNetworkSecurityPerimeterConfiguration;
+export declare const listApplicationAgentsOutput: typeof listApplicationAgents;
+export declare const addRaiBlocklistItemsOutput: typeof addRaiBlocklistItems;
+export declare const checkLocationSkuAvailabilityOutput: typeof checkLocationSkuAvailability;
+
 export declare namespace inputs {
   interface AADAuthTypeConnectionProperties {
     /** Authentication type of the connection target */

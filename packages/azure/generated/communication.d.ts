@@ -679,6 +679,18 @@ export interface RegenerateCommunicationServiceKeyArgs {
  */
 export declare function regenerateCommunicationServiceKey(args: RegenerateCommunicationServiceKeyArgs): $Output<outputs.CommunicationServiceKeys>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getCommunicationServiceOutput: typeof getCommunicationService;
+export declare const getSmtpUsernameOutput: typeof getSmtpUsername;
+export declare const getEmailServiceOutput: typeof getEmailService;
+export declare const getDomainOutput: typeof getDomain;
+export declare const getSenderUsernameOutput: typeof getSenderUsername;
+export declare const getSuppressionListOutput: typeof getSuppressionList;
+export declare const getSuppressionListAddressOutput: typeof getSuppressionListAddress;
+export declare const linkCommunicationServiceNotificationHubOutput: typeof linkCommunicationServiceNotificationHub;
+export declare const listCommunicationServiceKeysOutput: typeof listCommunicationServiceKeys;
+export declare const regenerateCommunicationServiceKeyOutput: typeof regenerateCommunicationServiceKey;
+
 export declare namespace inputs {
   interface CommunicationServiceKeys {
     /** The primary access key. */

@@ -113,6 +113,9 @@ export interface CommunityTrainingState {
  */
 export declare function getCommunityTraining(args: GetCommunityTrainingArgs): $Output<CommunityTrainingState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getCommunityTrainingOutput: typeof getCommunityTraining;
+
 export declare namespace inputs {
   interface CommunityTrainingProperties {
     /** The portal name (website name) of the Community Training instance */

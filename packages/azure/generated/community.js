@@ -5,3 +5,4 @@ import { defineModule } from "../src/generic/define.js";
 const $m = defineModule("community");
 export const CommunityTraining = $m.resource("CommunityTraining");
 export const getCommunityTraining = $m.lookup("CommunityTraining");
+export const getCommunityTrainingOutput = getCommunityTraining;

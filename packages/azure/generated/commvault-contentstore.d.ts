@@ -571,6 +571,20 @@ export interface RestoreProtectedItemArgs {
  */
 export declare function restoreProtectedItem(args: RestoreProtectedItemArgs): $Output<outputs.RestoreProtectionItemResponse>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getCloudAccountOutput: typeof getCloudAccount;
+export declare const getPlanOutput: typeof getPlan;
+export declare const getProtectionGroupOutput: typeof getProtectionGroup;
+export declare const getProtectedItemOutput: typeof getProtectedItem;
+export declare const getRoleMappingOutput: typeof getRoleMapping;
+export declare const getStorageOutput: typeof getStorage;
+export declare const latestCloudAccountLinkedSaaSOutput: typeof latestCloudAccountLinkedSaaS;
+export declare const linkCloudAccountSaaSOutput: typeof linkCloudAccountSaaS;
+export declare const backupProtectionGroupOutput: typeof backupProtectionGroup;
+export declare const restoreProtectionGroupOutput: typeof restoreProtectionGroup;
+export declare const getProtectedItemRestorePointsOutput: typeof getProtectedItemRestorePoints;
+export declare const restoreProtectedItemOutput: typeof restoreProtectedItem;
+
 export declare namespace inputs {
   interface BackupOptions {
     /** Indicates whether to stop backup or not for the VM */

@@ -463,6 +463,15 @@ export interface QuotaState {
  */
 export declare function getQuota(args: GetQuotaArgs): $Output<QuotaState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getSkuVersionOutput: typeof getSkuVersion;
+export declare const getVersionOutput: typeof getVersion;
+export declare const getComputeScaleUnitOutput: typeof getComputeScaleUnit;
+export declare const getDiskmigrationjobOutput: typeof getDiskmigrationjob;
+export declare const getDiskOutput: typeof getDisk;
+export declare const getFeatureOutput: typeof getFeature;
+export declare const getQuotaOutput: typeof getQuota;
+
 export declare namespace inputs {
   interface AzureBlob {
     /** URI to Azure or AzureStack blob. */

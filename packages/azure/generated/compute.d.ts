@@ -3319,6 +3319,58 @@ export interface RunVirtualMachineScaleSetVirtualMachineCommandArgs {
  */
 export declare function runVirtualMachineScaleSetVirtualMachineCommand(args: RunVirtualMachineScaleSetVirtualMachineCommandArgs): $Output<outputs.RunCommandResult>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getAvailabilitySetOutput: typeof getAvailabilitySet;
+export declare const getCapacityReservationGroupOutput: typeof getCapacityReservationGroup;
+export declare const getCapacityReservationOutput: typeof getCapacityReservation;
+export declare const getNetworkInterfaceOutput: typeof getNetworkInterface;
+export declare const getPublicipaddressOutput: typeof getPublicipaddress;
+export declare const getHostGroupOutput: typeof getHostGroup;
+export declare const getHostOutput: typeof getHost;
+export declare const getImageOutput: typeof getImage;
+export declare const getInterconnectBlockOutput: typeof getInterconnectBlock;
+export declare const getDiagnosticOutput: typeof getDiagnostic;
+export declare const getPlacementScoreOutput: typeof getPlacementScore;
+export declare const getVersionOutput: typeof getVersion;
+export declare const getProximityPlacementGroupOutput: typeof getProximityPlacementGroup;
+export declare const getRestorePointCollectionOutput: typeof getRestorePointCollection;
+export declare const getRestorePointOutput: typeof getRestorePoint;
+export declare const getSshPublicKeyOutput: typeof getSshPublicKey;
+export declare const getVirtualMachineOutput: typeof getVirtualMachine;
+export declare const getDiagnosticRunCommandOutput: typeof getDiagnosticRunCommand;
+export declare const getVirtualMachineExtensionOutput: typeof getVirtualMachineExtension;
+export declare const getRunCommandOutput: typeof getRunCommand;
+export declare const getVirtualMachineScaleSetOutput: typeof getVirtualMachineScaleSet;
+export declare const getVirtualMachineScaleSetExtensionOutput: typeof getVirtualMachineScaleSetExtension;
+export declare const getLifecycleHookEventOutput: typeof getLifecycleHookEvent;
+export declare const getRollingUpgradeOutput: typeof getRollingUpgrade;
+export declare const getVirtualMachineScaleSetVirtualMachineOutput: typeof getVirtualMachineScaleSetVirtualMachine;
+export declare const getVirtualMachineDiagnosticRunCommandOutput: typeof getVirtualMachineDiagnosticRunCommand;
+export declare const getVirtualMachineScaleSetVirtualMachineExtensionOutput: typeof getVirtualMachineScaleSetVirtualMachineExtension;
+export declare const getVirtualMachineRunCommandOutput: typeof getVirtualMachineRunCommand;
+export declare const virtualLocationMachinesBulkCancelOutput: typeof virtualLocationMachinesBulkCancel;
+export declare const virtualLocationMachinesBulkDeallocateOutput: typeof virtualLocationMachinesBulkDeallocate;
+export declare const virtualLocationMachinesBulkDeleteOutput: typeof virtualLocationMachinesBulkDelete;
+export declare const virtualLocationMachinesBulkGetOperationStatusOutput: typeof virtualLocationMachinesBulkGetOperationStatus;
+export declare const virtualLocationMachinesBulkHibernateOutput: typeof virtualLocationMachinesBulkHibernate;
+export declare const virtualLocationMachinesBulkStartOutput: typeof virtualLocationMachinesBulkStart;
+export declare const generateDiagnosticOutput: typeof generateDiagnostic;
+export declare const validateDiagnosticStorageConfigurationOutput: typeof validateDiagnosticStorageConfiguration;
+export declare const getLogAnalyticRequestRateByIntervalOutput: typeof getLogAnalyticRequestRateByInterval;
+export declare const getLogAnalyticThrottledRequestsOutput: typeof getLogAnalyticThrottledRequests;
+export declare const generatePlacementScoreOutput: typeof generatePlacementScore;
+export declare const generateVmSizeRecommendationOutput: typeof generateVmSizeRecommendation;
+export declare const generateSshPublicKeyPairOutput: typeof generateSshPublicKeyPair;
+export declare const assessVirtualMachinePatchesOutput: typeof assessVirtualMachinePatches;
+export declare const attachVirtualMachineDetachDataDisksOutput: typeof attachVirtualMachineDetachDataDisks;
+export declare const captureVirtualMachineOutput: typeof captureVirtualMachine;
+export declare const installVirtualMachinePatchesOutput: typeof installVirtualMachinePatches;
+export declare const retrieveVirtualMachineBootDiagnosticsDataOutput: typeof retrieveVirtualMachineBootDiagnosticsData;
+export declare const runVirtualMachineCommandOutput: typeof runVirtualMachineCommand;
+export declare const attachVirtualMachineScaleSetVirtualMachineDetachDataDisksOutput: typeof attachVirtualMachineScaleSetVirtualMachineDetachDataDisks;
+export declare const retrieveVirtualMachineScaleSetVirtualMachineBootDiagnosticsDataOutput: typeof retrieveVirtualMachineScaleSetVirtualMachineBootDiagnosticsData;
+export declare const runVirtualMachineScaleSetVirtualMachineCommandOutput: typeof runVirtualMachineScaleSetVirtualMachineCommand;
+
 export declare namespace inputs {
   interface AdditionalCapabilities {
     /** The flag that enables or disables a capability to have one or more managed data disks with UltraSSD_LRS storage account type on the VM or VMSS. Managed disks with storage account type UltraSSD_LRS can be added to a virtual machine or virtual machine scale set only if this property is enabled. */

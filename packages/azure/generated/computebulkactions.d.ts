@@ -260,6 +260,16 @@ export interface VirtualLocationMachinesGetOperationStatusArgs {
  */
 export declare function virtualLocationMachinesGetOperationStatus(args: VirtualLocationMachinesGetOperationStatusArgs): $Output<outputs.GetOperationStatusResponse>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getLaunchBulkInstancesOperationOutput: typeof getLaunchBulkInstancesOperation;
+export declare const virtualLocationMachinesCancelOperationsOutput: typeof virtualLocationMachinesCancelOperations;
+export declare const virtualLocationMachinesExecuteCreateOutput: typeof virtualLocationMachinesExecuteCreate;
+export declare const virtualLocationMachinesExecuteDeallocateOutput: typeof virtualLocationMachinesExecuteDeallocate;
+export declare const virtualLocationMachinesExecuteDeleteOutput: typeof virtualLocationMachinesExecuteDelete;
+export declare const virtualLocationMachinesExecuteHibernateOutput: typeof virtualLocationMachinesExecuteHibernate;
+export declare const virtualLocationMachinesExecuteStartOutput: typeof virtualLocationMachinesExecuteStart;
+export declare const virtualLocationMachinesGetOperationStatusOutput: typeof virtualLocationMachinesGetOperationStatus;
+
 export declare namespace inputs {
   interface AdditionalCapabilities {
     /** The flag that enables or disables a capability to have one or more managed data disks with UltraSSD_LRS storage account type on the VM or VMSS. Managed disks with storage account type UltraSSD_LRS can be added to a virtual machine or virtual machine scale set only if this property is enabled. */

@@ -459,6 +459,18 @@ export interface SetSharedLimitCapMemberCapOverridesArgs {
  */
 export declare function setSharedLimitCapMemberCapOverrides(args: SetSharedLimitCapMemberCapOverridesArgs): $Output<outputs.SetMemberCapOverridesResult>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getFeatureOutput: typeof getFeature;
+export declare const getGuestSubscriptionOutput: typeof getGuestSubscription;
+export declare const getSharedLimitCapOutput: typeof getSharedLimitCap;
+export declare const getMemberCapOverrideOutput: typeof getMemberCapOverride;
+export declare const getSharedLimitOutput: typeof getSharedLimit;
+export declare const getTrustedHostSubscriptionOutput: typeof getTrustedHostSubscription;
+export declare const getVmFamilyOutput: typeof getVmFamily;
+export declare const disableFeatureOutput: typeof disableFeature;
+export declare const enableFeatureOutput: typeof enableFeature;
+export declare const setSharedLimitCapMemberCapOverridesOutput: typeof setSharedLimitCapMemberCapOverrides;
+
 export declare namespace inputs {
   type ErrorAdditionalInfo = { [key: string]: any };
   type ErrorDetail = { [key: string]: any };

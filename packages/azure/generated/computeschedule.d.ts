@@ -212,6 +212,19 @@ export interface VirtualLocationMachinesSubmitStartArgs {
  */
 export declare function virtualLocationMachinesSubmitStart(args: VirtualLocationMachinesSubmitStartArgs): $Output<outputs.StartResourceOperationResponse>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const virtualLocationMachinesCancelOperationsOutput: typeof virtualLocationMachinesCancelOperations;
+export declare const virtualLocationMachinesExecuteCreateOutput: typeof virtualLocationMachinesExecuteCreate;
+export declare const virtualLocationMachinesExecuteDeallocateOutput: typeof virtualLocationMachinesExecuteDeallocate;
+export declare const virtualLocationMachinesExecuteDeleteOutput: typeof virtualLocationMachinesExecuteDelete;
+export declare const virtualLocationMachinesExecuteHibernateOutput: typeof virtualLocationMachinesExecuteHibernate;
+export declare const virtualLocationMachinesExecuteStartOutput: typeof virtualLocationMachinesExecuteStart;
+export declare const virtualLocationMachinesGetOperationErrorsOutput: typeof virtualLocationMachinesGetOperationErrors;
+export declare const virtualLocationMachinesGetOperationStatusOutput: typeof virtualLocationMachinesGetOperationStatus;
+export declare const virtualLocationMachinesSubmitDeallocateOutput: typeof virtualLocationMachinesSubmitDeallocate;
+export declare const virtualLocationMachinesSubmitHibernateOutput: typeof virtualLocationMachinesSubmitHibernate;
+export declare const virtualLocationMachinesSubmitStartOutput: typeof virtualLocationMachinesSubmitStart;
+
 export declare namespace inputs {
   interface CancelOperationsRequest {
     /** The list of operation ids to cancel operations on */

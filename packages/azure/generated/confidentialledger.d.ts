@@ -168,6 +168,10 @@ export interface FilesLedgerExportArgs {
  */
 export declare function filesLedgerExport(args: FilesLedgerExportArgs): $Output<outputs.ConfidentialLedgerFilesExportResponse>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getLedgerOutput: typeof getLedger;
+export declare const filesLedgerExportOutput: typeof filesLedgerExport;
+
 export declare namespace inputs {
   interface AADBasedSecurityPrincipal {
     /** UUID/GUID based Principal Id of the Security Principal */

@@ -6,3 +6,5 @@ const $m = defineModule("confidentialledger");
 export const Ledger = $m.resource("Ledger");
 export const getLedger = $m.lookup("Ledger");
 export const filesLedgerExport = $m.fn("filesLedgerExport");
+export const getLedgerOutput = getLedger;
+export const filesLedgerExportOutput = filesLedgerExport;

@@ -804,6 +804,27 @@ export interface OrgvalidateValidationV2Args {
  */
 export declare function orgvalidateValidationV2(args: OrgvalidateValidationV2Args): $Output<outputs.ValidationResponse>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getAgreementOutput: typeof getAgreement;
+export declare const getOrganizationOutput: typeof getOrganization;
+export declare const getEnvironmentOutput: typeof getEnvironment;
+export declare const getClusterOutput: typeof getCluster;
+export declare const getConnectorOutput: typeof getConnector;
+export declare const getTopicOutput: typeof getTopic;
+export declare const listOrganizationRegionsOutput: typeof listOrganizationRegions;
+export declare const createAccessInvitationOutput: typeof createAccessInvitation;
+export declare const createAccessRoleBindingOutput: typeof createAccessRoleBinding;
+export declare const listAccessClustersOutput: typeof listAccessClusters;
+export declare const listAccessEnvironmentsOutput: typeof listAccessEnvironments;
+export declare const listAccessInvitationsOutput: typeof listAccessInvitations;
+export declare const listAccessRoleBindingNameListOutput: typeof listAccessRoleBindingNameList;
+export declare const listAccessRoleBindingsOutput: typeof listAccessRoleBindings;
+export declare const listAccessServiceAccountsOutput: typeof listAccessServiceAccounts;
+export declare const listAccessUsersOutput: typeof listAccessUsers;
+export declare const createClusterAPIKeyOutput: typeof createClusterAPIKey;
+export declare const orgvalidateValidationOutput: typeof orgvalidateValidation;
+export declare const orgvalidateValidationV2Output: typeof orgvalidateValidationV2;
+
 export declare namespace inputs {
   interface AccessCreateRoleBindingRequestModel {
     /** The principal User or Group to bind the role to */

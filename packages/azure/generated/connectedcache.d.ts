@@ -515,6 +515,20 @@ export interface GetIspCacheNodeMccIssueDetailsHistoryArgs {
  */
 export declare function getIspCacheNodeMccIssueDetailsHistory(args: GetIspCacheNodeMccIssueDetailsHistoryArgs): $Output<outputs.MccCacheNodeIssueHistory>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getEnterpriseMccCustomerOutput: typeof getEnterpriseMccCustomer;
+export declare const getEnterpriseMccCacheNodeOutput: typeof getEnterpriseMccCacheNode;
+export declare const getIspCustomerOutput: typeof getIspCustomer;
+export declare const getIspCacheNodeOutput: typeof getIspCacheNode;
+export declare const getEnterpriseMccCacheNodeAutoUpdateHistoryOutput: typeof getEnterpriseMccCacheNodeAutoUpdateHistory;
+export declare const getEnterpriseMccCacheNodeInstallDetailsOutput: typeof getEnterpriseMccCacheNodeInstallDetails;
+export declare const getEnterpriseMccCacheNodeMccIssueDetailsHistoryOutput: typeof getEnterpriseMccCacheNodeMccIssueDetailsHistory;
+export declare const getEnterpriseMccCacheNodeTlsCertificateHistoryOutput: typeof getEnterpriseMccCacheNodeTlsCertificateHistory;
+export declare const getIspCacheNodeBgpCidrsOutput: typeof getIspCacheNodeBgpCidrs;
+export declare const getIspCacheNodeAutoUpdateHistoryOutput: typeof getIspCacheNodeAutoUpdateHistory;
+export declare const getIspCacheNodeInstallDetailsOutput: typeof getIspCacheNodeInstallDetails;
+export declare const getIspCacheNodeMccIssueDetailsHistoryOutput: typeof getIspCacheNodeMccIssueDetailsHistory;
+
 export declare namespace inputs {
   interface AdditionalCacheNodeProperties {
     /** issues list to return the issues as part of the additional cache node properties */

@@ -1298,6 +1298,19 @@ export interface VirtualNetworkState {
  */
 export declare function getVirtualNetwork(args: GetVirtualNetworkArgs): $Output<VirtualNetworkState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getClusterOutput: typeof getCluster;
+export declare const getDatastoreOutput: typeof getDatastore;
+export declare const getHostOutput: typeof getHost;
+export declare const getResourcePoolOutput: typeof getResourcePool;
+export declare const getVcenterOutput: typeof getVcenter;
+export declare const getInventoryItemOutput: typeof getInventoryItem;
+export declare const getVirtualMachineInstanceOutput: typeof getVirtualMachineInstance;
+export declare const getGuestAgentOutput: typeof getGuestAgent;
+export declare const getHybridIdentityMetadataOutput: typeof getHybridIdentityMetadata;
+export declare const getVirtualMachineTemplateOutput: typeof getVirtualMachineTemplate;
+export declare const getVirtualNetworkOutput: typeof getVirtualNetwork;
+
 export declare namespace inputs {
   interface ClusterInventoryItem {
     /** They inventory type. */

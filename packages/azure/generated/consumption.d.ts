@@ -162,6 +162,11 @@ export interface PricesheetState {
  */
 export declare function getPricesheet(args: GetPricesheetArgs): $Output<PricesheetState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getBudgetOutput: typeof getBudget;
+export declare const getCreditOutput: typeof getCredit;
+export declare const getPricesheetOutput: typeof getPricesheet;
+
 export declare namespace inputs {
   type Amount = { [key: string]: any };
   type AmountWithExchangeRate = { [key: string]: any };

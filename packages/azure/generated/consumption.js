@@ -7,3 +7,6 @@ export const Budget = $m.resource("Budget");
 export const getBudget = $m.lookup("Budget");
 export const getCredit = $m.lookup("Credit");
 export const getPricesheet = $m.lookup("Pricesheet");
+export const getBudgetOutput = getBudget;
+export const getCreditOutput = getCredit;
+export const getPricesheetOutput = getPricesheet;

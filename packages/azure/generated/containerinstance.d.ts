@@ -500,6 +500,16 @@ export interface ConnectSandboxGroupArgs {
  */
 export declare function connectSandboxGroup(args: ConnectSandboxGroupArgs): $Output<outputs.SandboxGroupAccessToken>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getContainerGroupProfileOutput: typeof getContainerGroupProfile;
+export declare const getRevisionOutput: typeof getRevision;
+export declare const getContainerGroupOutput: typeof getContainerGroup;
+export declare const getNgroupOutput: typeof getNgroup;
+export declare const getSandboxGroupOutput: typeof getSandboxGroup;
+export declare const attachContainerOutput: typeof attachContainer;
+export declare const execContainerOutput: typeof execContainer;
+export declare const connectSandboxGroupOutput: typeof connectSandboxGroup;
+
 export declare namespace inputs {
   interface ApiEntityReference {
     /** The ARM resource id in the form of /subscriptions/{SubscriptionId}/resourceGroups/{ResourceGroupName}/... */

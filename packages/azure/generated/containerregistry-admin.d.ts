@@ -151,6 +151,11 @@ export interface QuotaState {
  */
 export declare function getQuota(args: GetQuotaArgs): $Output<QuotaState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getCapacityOutput: typeof getCapacity;
+export declare const getConfigurationOutput: typeof getConfiguration;
+export declare const getQuotaOutput: typeof getQuota;
+
 export declare namespace inputs {
   interface ContainerRegistryCapacityProperty {
     /** Total storage capacity (GiB) which can used by the registry. */

@@ -8,3 +8,6 @@ export const Configuration = $m.resource("Configuration");
 export const getConfiguration = $m.lookup("Configuration");
 export const Quota = $m.resource("Quota");
 export const getQuota = $m.lookup("Quota");
+export const getCapacityOutput = getCapacity;
+export const getConfigurationOutput = getConfiguration;
+export const getQuotaOutput = getQuota;

@@ -1206,6 +1206,30 @@ export interface PingWebhookArgs {
  */
 export declare function pingWebhook(args: PingWebhookArgs): $Output<outputs.EventInfo>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getRegistryOutput: typeof getRegistry;
+export declare const getCacheRuleOutput: typeof getCacheRule;
+export declare const getConnectedRegistryOutput: typeof getConnectedRegistry;
+export declare const getCredentialSetOutput: typeof getCredentialSet;
+export declare const getPrivateEndpointConnectionOutput: typeof getPrivateEndpointConnection;
+export declare const getPrivateLinkResourceOutput: typeof getPrivateLinkResource;
+export declare const getReplicationOutput: typeof getReplication;
+export declare const getRunOutput: typeof getRun;
+export declare const getScopeMapOutput: typeof getScopeMap;
+export declare const getTaskOutput: typeof getTask;
+export declare const getTokenOutput: typeof getToken;
+export declare const getWebhookOutput: typeof getWebhook;
+export declare const generateRegistryCredentialsOutput: typeof generateRegistryCredentials;
+export declare const listRegistryBuildSourceUploadUrlOutput: typeof listRegistryBuildSourceUploadUrl;
+export declare const listRegistryCredentialsOutput: typeof listRegistryCredentials;
+export declare const regenerateRegistryCredentialOutput: typeof regenerateRegistryCredential;
+export declare const scheduleRegistryRunOutput: typeof scheduleRegistryRun;
+export declare const listRunLogSasUrlOutput: typeof listRunLogSasUrl;
+export declare const listTaskDetailsOutput: typeof listTaskDetails;
+export declare const getWebhookCallbackConfigOutput: typeof getWebhookCallbackConfig;
+export declare const listWebhookEventsOutput: typeof listWebhookEvents;
+export declare const pingWebhookOutput: typeof pingWebhook;
+
 export declare namespace inputs {
   type ActivationProperties = { [key: string]: any };
   interface Actor {

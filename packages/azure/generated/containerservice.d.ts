@@ -3019,6 +3019,56 @@ export interface ListManagedClusterManagedNamespaceCredentialArgs {
  */
 export declare function listManagedClusterManagedNamespaceCredential(args: ListManagedClusterManagedNamespaceCredentialArgs): $Output<outputs.CredentialResults2>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getAiManagerOutput: typeof getAiManager;
+export declare const getModelSourceOutput: typeof getModelSource;
+export declare const getNamespaceOutput: typeof getNamespace;
+export declare const getModelDeploymentOutput: typeof getModelDeployment;
+export declare const getContainerServiceOutput: typeof getContainerService;
+export declare const getDeploymentSafeguardOutput: typeof getDeploymentSafeguard;
+export declare const getFleetOutput: typeof getFleet;
+export declare const getAutoUpgradeProfileOutput: typeof getAutoUpgradeProfile;
+export declare const getGateOutput: typeof getGate;
+export declare const getFleetManagedNamespaceOutput: typeof getFleetManagedNamespace;
+export declare const getMemberOutput: typeof getMember;
+export declare const getUpdateRunOutput: typeof getUpdateRun;
+export declare const getUpdateStrategyOutput: typeof getUpdateStrategy;
+export declare const getAiModelOutput: typeof getAiModel;
+export declare const getMeshRevisionProfileOutput: typeof getMeshRevisionProfile;
+export declare const getManagedClusterOutput: typeof getManagedCluster;
+export declare const getAgentPoolOutput: typeof getAgentPool;
+export declare const getMachineOutput: typeof getMachine;
+export declare const getAgentPoolUpgradeProfileOutput: typeof getAgentPoolUpgradeProfile;
+export declare const getIdentityBindingOutput: typeof getIdentityBinding;
+export declare const getMaintenanceConfigurationOutput: typeof getMaintenanceConfiguration;
+export declare const getManagedClusterManagedNamespaceOutput: typeof getManagedClusterManagedNamespace;
+export declare const getMeshUpgradeProfileOutput: typeof getMeshUpgradeProfile;
+export declare const getPrivateEndpointConnectionOutput: typeof getPrivateEndpointConnection;
+export declare const getTrustedAccessRoleBindingOutput: typeof getTrustedAccessRoleBinding;
+export declare const getUpgradeProfileOutput: typeof getUpgradeProfile;
+export declare const getNodeCustomizationOutput: typeof getNodeCustomization;
+export declare const getNodeCustomizationVersionOutput: typeof getNodeCustomizationVersion;
+export declare const getPreparedImageSpecificationOutput: typeof getPreparedImageSpecification;
+export declare const getPreparedImageSpecificationVersionOutput: typeof getPreparedImageSpecificationVersion;
+export declare const getSnapshotOutput: typeof getSnapshot;
+export declare const listAiManagerCredentialOutput: typeof listAiManagerCredential;
+export declare const listNamespaceAccessKeysOutput: typeof listNamespaceAccessKeys;
+export declare const listNamespaceCredentialOutput: typeof listNamespaceCredential;
+export declare const rotateNamespaceKeysOutput: typeof rotateNamespaceKeys;
+export declare const listFleetCredentialsOutput: typeof listFleetCredentials;
+export declare const generateAutoUpgradeProfileUpdateRunOutput: typeof generateAutoUpgradeProfileUpdateRun;
+export declare const skipUpdateRunOutput: typeof skipUpdateRun;
+export declare const startUpdateRunOutput: typeof startUpdateRun;
+export declare const stopUpdateRunOutput: typeof stopUpdateRun;
+export declare const calculateAiModelCostOutput: typeof calculateAiModelCost;
+export declare const listManagedClusterAdminCredentialOutput: typeof listManagedClusterAdminCredential;
+export declare const listManagedClusterMonitoringUserCredentialOutput: typeof listManagedClusterMonitoringUserCredential;
+export declare const listManagedClusterUserCredentialOutput: typeof listManagedClusterUserCredential;
+export declare const resolveManagedClusterPrivateLinkServiceIdOutput: typeof resolveManagedClusterPrivateLinkServiceId;
+export declare const runManagedClusterCommandOutput: typeof runManagedClusterCommand;
+export declare const listAccessProfileCredentialOutput: typeof listAccessProfileCredential;
+export declare const listManagedClusterManagedNamespaceCredentialOutput: typeof listManagedClusterManagedNamespaceCredential;
+
 export declare namespace inputs {
   interface AbsoluteMonthlySchedule {
     /** Specifies the number of months between each set of occurrences. */

@@ -257,6 +257,11 @@ export interface VolumeState {
  */
 export declare function getVolume(args: GetVolumeArgs): $Output<VolumeState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getPoolOutput: typeof getPool;
+export declare const getSnapshotOutput: typeof getSnapshot;
+export declare const getVolumeOutput: typeof getVolume;
+
 export declare namespace inputs {
   interface Assignment {
     /** Resource id for the assigned resource */

@@ -9,3 +9,6 @@ export const Snapshot = $m.resource("Snapshot");
 export const getSnapshot = $m.lookup("Snapshot");
 export const Volume = $m.resource("Volume");
 export const getVolume = $m.lookup("Volume");
+export const getPoolOutput = getPool;
+export const getSnapshotOutput = getSnapshot;
+export const getVolumeOutput = getVolume;

@@ -88,6 +88,9 @@ export interface EmployeeState {
  */
 export declare function getEmployee(args: GetEmployeeArgs): $Output<EmployeeState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getEmployeeOutput: typeof getEmployee;
+
 export declare namespace inputs {
   interface EmployeeProperties {
     /** Age of employee */

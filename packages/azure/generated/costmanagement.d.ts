@@ -963,6 +963,23 @@ export interface DownloadPricesheetArgs {
  */
 export declare function downloadPricesheet(args: DownloadPricesheetArgs): $Output<outputs.OperationStatus>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getAlertOutput: typeof getAlert;
+export declare const getBudgetOutput: typeof getBudget;
+export declare const getCostAllocationRuleOutput: typeof getCostAllocationRule;
+export declare const getExportOutput: typeof getExport;
+export declare const getMarkupRuleOutput: typeof getMarkupRule;
+export declare const getOperationResultOutput: typeof getOperationResult;
+export declare const getOperationStatusOutput: typeof getOperationStatus;
+export declare const getScheduledActionOutput: typeof getScheduledAction;
+export declare const getSettingOutput: typeof getSetting;
+export declare const getViewOutput: typeof getView;
+export declare const forecastExternalBillingAccountOutput: typeof forecastExternalBillingAccount;
+export declare const queryExternalBillingAccountOutput: typeof queryExternalBillingAccount;
+export declare const forecastExternalSubscriptionOutput: typeof forecastExternalSubscription;
+export declare const queryExternalSubscriptionOutput: typeof queryExternalSubscription;
+export declare const downloadPricesheetOutput: typeof downloadPricesheet;
+
 export declare namespace inputs {
   interface AlertProperties {
     /** defines the type of alert */

@@ -1651,6 +1651,28 @@ export interface GetProfileEnrichingKpisArgs {
  */
 export declare function getProfileEnrichingKpis(args: GetProfileEnrichingKpisArgs): $Output<outputs.KpiDefinition[]>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getHubOutput: typeof getHub;
+export declare const getAuthorizationPolicyOutput: typeof getAuthorizationPolicy;
+export declare const getConnectorOutput: typeof getConnector;
+export declare const getMappingOutput: typeof getMapping;
+export declare const getInteractionOutput: typeof getInteraction;
+export declare const getKpiOutput: typeof getKpi;
+export declare const getLinkOutput: typeof getLink;
+export declare const getPredictionOutput: typeof getPrediction;
+export declare const getProfileOutput: typeof getProfile;
+export declare const getRelationshipLinkOutput: typeof getRelationshipLink;
+export declare const getRelationshipOutput: typeof getRelationship;
+export declare const getRoleAssignmentOutput: typeof getRoleAssignment;
+export declare const getViewOutput: typeof getView;
+export declare const getWidgetTypeOutput: typeof getWidgetType;
+export declare const regenerateAuthorizationPolicyPrimaryKeyOutput: typeof regenerateAuthorizationPolicyPrimaryKey;
+export declare const regenerateAuthorizationPolicySecondaryKeyOutput: typeof regenerateAuthorizationPolicySecondaryKey;
+export declare const suggestInteractionRelationshipLinksOutput: typeof suggestInteractionRelationshipLinks;
+export declare const getPredictionModelStatusOutput: typeof getPredictionModelStatus;
+export declare const getPredictionTrainingResultsOutput: typeof getPredictionTrainingResults;
+export declare const getProfileEnrichingKpisOutput: typeof getProfileEnrichingKpis;
+
 export declare namespace inputs {
   interface AssignmentPrincipal {
     /** The principal id being assigned to. */

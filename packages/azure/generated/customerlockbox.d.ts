@@ -21,6 +21,9 @@ export interface UpdateRequestApprovalArgs {
  */
 export declare function updateRequestApproval(args: UpdateRequestApprovalArgs): $Output<outputs.Approval>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const updateRequestApprovalOutput: typeof updateRequestApproval;
+
 export declare namespace inputs {
   interface Approval {
     /** Approval decision to the Lockbox request. */

@@ -4,3 +4,4 @@ import { defineModule } from "../src/generic/define.js";
 
 const $m = defineModule("customerlockbox");
 export const updateRequestApproval = $m.fn("updateRequestApproval");
+export const updateRequestApprovalOutput = updateRequestApproval;

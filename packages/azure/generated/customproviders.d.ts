@@ -147,6 +147,10 @@ export interface ResourceProviderState {
  */
 export declare function getResourceProvider(args: GetResourceProviderArgs): $Output<ResourceProviderState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getAssociationOutput: typeof getAssociation;
+export declare const getResourceProviderOutput: typeof getResourceProvider;
+
 export declare namespace inputs {
   interface AssociationProperties {
     /** The REST resource instance of the target resource for this association. */

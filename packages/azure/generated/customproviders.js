@@ -7,3 +7,5 @@ export const Association = $m.resource("Association");
 export const getAssociation = $m.lookup("Association");
 export const ResourceProvider = $m.resource("ResourceProvider");
 export const getResourceProvider = $m.lookup("ResourceProvider");
+export const getAssociationOutput = getAssociation;
+export const getResourceProviderOutput = getResourceProvider;

@@ -550,6 +550,16 @@ export interface FetchGrafanaAvailablePluginsArgs {
  */
 export declare function fetchGrafanaAvailablePlugins(args: FetchGrafanaAvailablePluginsArgs): $Output<outputs.GrafanaAvailablePluginListResponse>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getDashboardOutput: typeof getDashboard;
+export declare const getGrafanaOutput: typeof getGrafana;
+export declare const getIntegrationFabricOutput: typeof getIntegrationFabric;
+export declare const getManagedPrivateEndpointOutput: typeof getManagedPrivateEndpoint;
+export declare const getPrivateEndpointConnectionOutput: typeof getPrivateEndpointConnection;
+export declare const getPrivateLinkResourceOutput: typeof getPrivateLinkResource;
+export declare const checkGrafanaEnterpriseDetailsOutput: typeof checkGrafanaEnterpriseDetails;
+export declare const fetchGrafanaAvailablePluginsOutput: typeof fetchGrafanaAvailablePlugins;
+
 export declare namespace inputs {
   interface AzureMonitorWorkspaceIntegration {
     /** The resource Id of the connected Azure Monitor Workspace. */

@@ -506,6 +506,14 @@ export interface DisableTierArgs {
  */
 export declare function disableTier(args: DisableTierArgs): $Output<outputs.FleetTier>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getFleetOutput: typeof getFleet;
+export declare const getFleetspaceOutput: typeof getFleetspace;
+export declare const getDatabaseOutput: typeof getDatabase;
+export declare const getFirewallRuleOutput: typeof getFirewallRule;
+export declare const getTierOutput: typeof getTier;
+export declare const disableTierOutput: typeof disableTier;
+
 export declare namespace inputs {
   interface DatabaseIdentity {
     /** Resource Id of the database identity. */

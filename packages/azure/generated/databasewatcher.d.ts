@@ -440,6 +440,16 @@ export interface StartHealthValidationArgs {
  */
 export declare function startHealthValidation(args: StartHealthValidationArgs): $Output<outputs.HealthValidation>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getWatcherOutput: typeof getWatcher;
+export declare const getAlertRuleResourceOutput: typeof getAlertRuleResource;
+export declare const getHealthValidationOutput: typeof getHealthValidation;
+export declare const getSharedPrivateLinkResourceOutput: typeof getSharedPrivateLinkResource;
+export declare const getTargetOutput: typeof getTarget;
+export declare const startWatcherOutput: typeof startWatcher;
+export declare const stopWatcherOutput: typeof stopWatcher;
+export declare const startHealthValidationOutput: typeof startHealthValidation;
+
 export declare namespace inputs {
   interface AlertRuleResourceProperties {
     /** The resource ID of the alert rule resource. */

@@ -241,6 +241,15 @@ export interface ValidateLocationInputsArgs {
  */
 export declare function validateLocationInputs(args: ValidateLocationInputsArgs): $Output<outputs.ValidationResponse>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getJobOutput: typeof getJob;
+export declare const bookJobShipmentPickUpOutput: typeof bookJobShipmentPickUp;
+export declare const listJobCredentialsOutput: typeof listJobCredentials;
+export declare const availableLocationSkusOutput: typeof availableLocationSkus;
+export declare const regionLocationConfigurationOutput: typeof regionLocationConfiguration;
+export declare const validateLocationAddressOutput: typeof validateLocationAddress;
+export declare const validateLocationInputsOutput: typeof validateLocationInputs;
+
 export declare namespace inputs {
   type AccountCredentialDetails = { [key: string]: any };
   interface AdditionalErrorInfo {

@@ -1519,6 +1519,33 @@ export interface ListOrderDCAccessCodeArgs {
  */
 export declare function listOrderDCAccessCode(args: ListOrderDCAccessCodeArgs): $Output<outputs.DCAccessCode>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getDataBoxEdgeDeviceOutput: typeof getDataBoxEdgeDevice;
+export declare const getAlertOutput: typeof getAlert;
+export declare const getBandwidthScheduleOutput: typeof getBandwidthSchedule;
+export declare const getDeviceCapacityInfoOutput: typeof getDeviceCapacityInfo;
+export declare const getDiagnosticProactiveLogCollectionSettingOutput: typeof getDiagnosticProactiveLogCollectionSetting;
+export declare const getDiagnosticRemoteSupportSettingOutput: typeof getDiagnosticRemoteSupportSetting;
+export declare const getJobOutput: typeof getJob;
+export declare const getNetworkSettingOutput: typeof getNetworkSetting;
+export declare const getOperationsStatusOutput: typeof getOperationsStatus;
+export declare const getOrderOutput: typeof getOrder;
+export declare const getRoleOutput: typeof getRole;
+export declare const getAddonOutput: typeof getAddon;
+export declare const getMonitoringConfigOutput: typeof getMonitoringConfig;
+export declare const getShareOutput: typeof getShare;
+export declare const getStorageAccountCredentialOutput: typeof getStorageAccountCredential;
+export declare const getStorageAccountOutput: typeof getStorageAccount;
+export declare const getContainerOutput: typeof getContainer;
+export declare const getTriggerOutput: typeof getTrigger;
+export declare const getUpdateSummaryOutput: typeof getUpdateSummary;
+export declare const getUserOutput: typeof getUser;
+export declare const generateDataBoxEdgeDeviceCertificateOutput: typeof generateDataBoxEdgeDeviceCertificate;
+export declare const getDataBoxEdgeDeviceExtendedInformationOutput: typeof getDataBoxEdgeDeviceExtendedInformation;
+export declare const updateDataBoxEdgeDeviceExtendedInformationOutput: typeof updateDataBoxEdgeDeviceExtendedInformation;
+export declare const uploadDataBoxEdgeDeviceCertificateOutput: typeof uploadDataBoxEdgeDeviceCertificate;
+export declare const listOrderDCAccessCodeOutput: typeof listOrderDCAccessCode;
+
 export declare namespace inputs {
   interface Address {
     /** The address line1. */

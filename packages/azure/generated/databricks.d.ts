@@ -472,6 +472,13 @@ export interface VirtualNetworkPeeringState {
  */
 export declare function getVirtualNetworkPeering(args: GetVirtualNetworkPeeringArgs): $Output<VirtualNetworkPeeringState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getAccessConnectorOutput: typeof getAccessConnector;
+export declare const getWorkspaceOutput: typeof getWorkspace;
+export declare const getPrivateEndpointConnectionOutput: typeof getPrivateEndpointConnection;
+export declare const getPrivateLinkResourceOutput: typeof getPrivateLinkResource;
+export declare const getVirtualNetworkPeeringOutput: typeof getVirtualNetworkPeering;
+
 export declare namespace inputs {
   type AccessConnectorProperties = { [key: string]: any };
   interface AddressSpace {

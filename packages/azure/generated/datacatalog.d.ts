@@ -102,6 +102,9 @@ export interface CatalogState {
  */
 export declare function getCatalog(args: GetCatalogArgs): $Output<CatalogState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getCatalogOutput: typeof getCatalog;
+
 export declare namespace inputs {
   interface ADCCatalogProperties {
     /** Azure data catalog SKU. */

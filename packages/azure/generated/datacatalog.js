@@ -5,3 +5,4 @@ import { defineModule } from "../src/generic/define.js";
 const $m = defineModule("datacatalog");
 export const Catalog = $m.resource("Catalog");
 export const getCatalog = $m.lookup("Catalog");
+export const getCatalogOutput = getCatalog;

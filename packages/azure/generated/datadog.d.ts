@@ -531,6 +531,21 @@ export interface ResubscribeMonitorArgs {
  */
 export declare function resubscribeMonitor(args: ResubscribeMonitorArgs): $Output<outputs.DatadogMonitorResource>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getAgreementOutput: typeof getAgreement;
+export declare const getMonitorOutput: typeof getMonitor;
+export declare const getMonitoredSubscriptionOutput: typeof getMonitoredSubscription;
+export declare const getSingleSignOnConfigurationOutput: typeof getSingleSignOnConfiguration;
+export declare const getTagRuleOutput: typeof getTagRule;
+export declare const getMonitorBillingInfoOutput: typeof getMonitorBillingInfo;
+export declare const getMonitorDefaultKeyOutput: typeof getMonitorDefaultKey;
+export declare const listMonitorApiKeysOutput: typeof listMonitorApiKeys;
+export declare const listMonitorHostsOutput: typeof listMonitorHosts;
+export declare const listMonitorLinkedResourcesOutput: typeof listMonitorLinkedResources;
+export declare const listMonitorMonitoredResourcesOutput: typeof listMonitorMonitoredResources;
+export declare const refreshMonitorSetPasswordLinkOutput: typeof refreshMonitorSetPasswordLink;
+export declare const resubscribeMonitorOutput: typeof resubscribeMonitor;
+
 export declare namespace inputs {
   interface AgentRules {
     /** Flag specifying if agent monitoring should be enabled for the Monitor resource. */

@@ -1672,6 +1672,51 @@ export interface GetLocationFeatureValueArgs {
  */
 export declare function getLocationFeatureValue(args: GetLocationFeatureValueArgs): $Output<outputs.ExposureControlResponse>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getFactoryOutput: typeof getFactory;
+export declare const getAdfcdcOutput: typeof getAdfcdc;
+export declare const getCredentialOutput: typeof getCredential;
+export declare const getDataflowOutput: typeof getDataflow;
+export declare const getDatasetOutput: typeof getDataset;
+export declare const getGlobalParameterOutput: typeof getGlobalParameter;
+export declare const getIntegrationRuntimeOutput: typeof getIntegrationRuntime;
+export declare const getLinkedserviceOutput: typeof getLinkedservice;
+export declare const getManagedVirtualNetworkOutput: typeof getManagedVirtualNetwork;
+export declare const getManagedPrivateEndpointOutput: typeof getManagedPrivateEndpoint;
+export declare const getPipelineOutput: typeof getPipeline;
+export declare const getPrivateEndpointConnectionOutput: typeof getPrivateEndpointConnection;
+export declare const getTriggerOutput: typeof getTrigger;
+export declare const addFactoryDataFlowToDebugSessionOutput: typeof addFactoryDataFlowToDebugSession;
+export declare const createFactoryDataFlowDebugSessionOutput: typeof createFactoryDataFlowDebugSession;
+export declare const executeFactoryDataFlowDebugCommandOutput: typeof executeFactoryDataFlowDebugCommand;
+export declare const getFactoryDataPlaneAccessOutput: typeof getFactoryDataPlaneAccess;
+export declare const getFactoryFeatureValueOutput: typeof getFactoryFeatureValue;
+export declare const getFactoryGitHubAccessTokenOutput: typeof getFactoryGitHubAccessToken;
+export declare const queryFactoryDataFlowDebugSessionsOutput: typeof queryFactoryDataFlowDebugSessions;
+export declare const queryFactoryFeaturesValueOutput: typeof queryFactoryFeaturesValue;
+export declare const queryFactoryPipelineRunsOutput: typeof queryFactoryPipelineRuns;
+export declare const queryFactoryTriggerRunsOutput: typeof queryFactoryTriggerRuns;
+export declare const querytriggersFactoryOutput: typeof querytriggersFactory;
+export declare const disableIntegrationRuntimeInteractiveQueryOutput: typeof disableIntegrationRuntimeInteractiveQuery;
+export declare const enableIntegrationRuntimeInteractiveQueryOutput: typeof enableIntegrationRuntimeInteractiveQuery;
+export declare const getIntegrationRuntimeConnectionInfoOutput: typeof getIntegrationRuntimeConnectionInfo;
+export declare const getIntegrationRuntimeObjectMetadataOutput: typeof getIntegrationRuntimeObjectMetadata;
+export declare const getIntegrationRuntimeStatusOutput: typeof getIntegrationRuntimeStatus;
+export declare const linkedIntegrationRuntimeOutput: typeof linkedIntegrationRuntime;
+export declare const listIntegrationRuntimeAuthKeysOutput: typeof listIntegrationRuntimeAuthKeys;
+export declare const monitoringIntegrationRuntimeDataOutput: typeof monitoringIntegrationRuntimeData;
+export declare const refreshIntegrationRuntimeObjectMetadataOutput: typeof refreshIntegrationRuntimeObjectMetadata;
+export declare const regenerateIntegrationRuntimeAuthKeyOutput: typeof regenerateIntegrationRuntimeAuthKey;
+export declare const startIntegrationRuntimeOutput: typeof startIntegrationRuntime;
+export declare const ipNodeAddressOutput: typeof ipNodeAddress;
+export declare const queryPipelinerunActivityrunsOutput: typeof queryPipelinerunActivityruns;
+export declare const createPipelineRunOutput: typeof createPipelineRun;
+export declare const getTriggerEventSubscriptionStatusOutput: typeof getTriggerEventSubscriptionStatus;
+export declare const subscribeTriggerToEventsOutput: typeof subscribeTriggerToEvents;
+export declare const unsubscribeTriggerFromEventsOutput: typeof unsubscribeTriggerFromEvents;
+export declare const configureLocationFactoryRepoOutput: typeof configureLocationFactoryRepo;
+export declare const getLocationFeatureValueOutput: typeof getLocationFeatureValue;
+
 export declare namespace inputs {
   interface AccessPolicyResponse {
     /** The user access policy. */

@@ -520,6 +520,16 @@ export interface CheckLocationNameAvailabilityArgs {
  */
 export declare function checkLocationNameAvailability(args: CheckLocationNameAvailabilityArgs): $Output<outputs.NameAvailabilityInformation>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getAccountOutput: typeof getAccount;
+export declare const getComputePolicyOutput: typeof getComputePolicy;
+export declare const getDataLakeStoreAccountOutput: typeof getDataLakeStoreAccount;
+export declare const getFirewallRuleOutput: typeof getFirewallRule;
+export declare const getStorageAccountOutput: typeof getStorageAccount;
+export declare const getContainerOutput: typeof getContainer;
+export declare const listContainerSasTokensOutput: typeof listContainerSasTokens;
+export declare const checkLocationNameAvailabilityOutput: typeof checkLocationNameAvailability;
+
 export declare namespace inputs {
   interface AddDataLakeStorePropertiesOrDataLakeStoreAccountInformationProperties {
     /** The optional suffix for the Data Lake Store account. */

@@ -363,6 +363,13 @@ export interface CheckLocationNameAvailabilityArgs {
  */
 export declare function checkLocationNameAvailability(args: CheckLocationNameAvailabilityArgs): $Output<outputs.NameAvailabilityInformation>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getAccountOutput: typeof getAccount;
+export declare const getFirewallRuleOutput: typeof getFirewallRule;
+export declare const getTrustedIdProviderOutput: typeof getTrustedIdProvider;
+export declare const getVirtualNetworkRuleOutput: typeof getVirtualNetworkRule;
+export declare const checkLocationNameAvailabilityOutput: typeof checkLocationNameAvailability;
+
 export declare namespace inputs {
   interface CheckNameAvailabilityParameters {
     /** The Data Lake Store name to check availability for. */

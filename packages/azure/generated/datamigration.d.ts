@@ -963,6 +963,28 @@ export interface RegenerateSqlMigrationServiceAuthKeysArgs {
  */
 export declare function regenerateSqlMigrationServiceAuthKeys(args: RegenerateSqlMigrationServiceAuthKeysArgs): $Output<outputs.RegenAuthKeys>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getDatabaseMigrationOutput: typeof getDatabaseMigration;
+export declare const getMigrationServiceOutput: typeof getMigrationService;
+export declare const getServiceOutput: typeof getService;
+export declare const getProjectOutput: typeof getProject;
+export declare const getFileOutput: typeof getFile;
+export declare const getTaskOutput: typeof getTask;
+export declare const getServiceTaskOutput: typeof getServiceTask;
+export declare const getSqlMigrationServiceOutput: typeof getSqlMigrationService;
+export declare const checkLocationNameAvailabilityOutput: typeof checkLocationNameAvailability;
+export declare const checkServiceNameAvailabilityOutput: typeof checkServiceNameAvailability;
+export declare const checkServiceStatusOutput: typeof checkServiceStatus;
+export declare const readFileOutput: typeof readFile;
+export declare const readwriteFileOutput: typeof readwriteFile;
+export declare const cancelTaskOutput: typeof cancelTask;
+export declare const commandTaskOutput: typeof commandTask;
+export declare const cancelServiceTaskOutput: typeof cancelServiceTask;
+export declare const deleteSqlMigrationServiceNodeOutput: typeof deleteSqlMigrationServiceNode;
+export declare const listSqlMigrationServiceAuthKeysOutput: typeof listSqlMigrationServiceAuthKeys;
+export declare const listSqlMigrationServiceMonitoringDataOutput: typeof listSqlMigrationServiceMonitoringData;
+export declare const regenerateSqlMigrationServiceAuthKeysOutput: typeof regenerateSqlMigrationServiceAuthKeys;
+
 export declare namespace inputs {
   interface AuthenticationKeys {
     /** The first authentication key. */

@@ -1117,6 +1117,38 @@ export interface ValidateLocationCrossRegionRestoreArgs {
  */
 export declare function validateLocationCrossRegionRestore(args: ValidateLocationCrossRegionRestoreArgs): $Output<outputs.OperationJobExtendedInfo>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getBackupVaultOutput: typeof getBackupVault;
+export declare const getBackupInstanceOutput: typeof getBackupInstance;
+export declare const getBackupInstanceOperationResultOutput: typeof getBackupInstanceOperationResult;
+export declare const getRecoveryPointOutput: typeof getRecoveryPoint;
+export declare const getBackupJobOutput: typeof getBackupJob;
+export declare const getBackupPolicyOutput: typeof getBackupPolicy;
+export declare const getBackupResourceGuardProxyOutput: typeof getBackupResourceGuardProxy;
+export declare const getDeletedBackupInstanceOutput: typeof getDeletedBackupInstance;
+export declare const getOperationResultOutput: typeof getOperationResult;
+export declare const getDeletedVaultOutput: typeof getDeletedVault;
+export declare const getResourceGuardOutput: typeof getResourceGuard;
+export declare const getDeleteProtectedItemRequestOutput: typeof getDeleteProtectedItemRequest;
+export declare const getDeleteResourceGuardProxyRequestOutput: typeof getDeleteResourceGuardProxyRequest;
+export declare const getDisableSoftDeleteRequestOutput: typeof getDisableSoftDeleteRequest;
+export declare const getGetBackupSecurityPINRequestOutput: typeof getGetBackupSecurityPINRequest;
+export declare const getUpdateProtectedItemRequestOutput: typeof getUpdateProtectedItemRequest;
+export declare const getUpdateProtectionPolicyRequestOutput: typeof getUpdateProtectionPolicyRequest;
+export declare const validateBackupVaultForBackupOutput: typeof validateBackupVaultForBackup;
+export declare const backupBackupInstanceOutput: typeof backupBackupInstance;
+export declare const findBackupInstanceRestorableTimeRangesOutput: typeof findBackupInstanceRestorableTimeRanges;
+export declare const restoreBackupInstanceOutput: typeof restoreBackupInstance;
+export declare const validateBackupInstanceRestoreOutput: typeof validateBackupInstanceRestore;
+export declare const unlockBackupResourceGuardProxyDeleteOutput: typeof unlockBackupResourceGuardProxyDelete;
+export declare const checkLocationFeatureSupportOutput: typeof checkLocationFeatureSupport;
+export declare const checkLocationNameAvailabilityOutput: typeof checkLocationNameAvailability;
+export declare const crossLocationRegionRestoreOutput: typeof crossLocationRegionRestore;
+export declare const fetchLocationCrossRegionRestoreJobOutput: typeof fetchLocationCrossRegionRestoreJob;
+export declare const fetchLocationCrossRegionRestoreJobsOutput: typeof fetchLocationCrossRegionRestoreJobs;
+export declare const fetchLocationSecondaryRecoveryPointsOutput: typeof fetchLocationSecondaryRecoveryPoints;
+export declare const validateLocationCrossRegionRestoreOutput: typeof validateLocationCrossRegionRestore;
+
 export declare namespace inputs {
   interface AbsoluteDeleteOption {
     /** Type of the specific object - used for deserializing */

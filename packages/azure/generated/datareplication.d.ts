@@ -933,6 +933,23 @@ export interface PlannedProtectedItemFailoverArgs {
  */
 export declare function plannedProtectedItemFailover(args: PlannedProtectedItemFailoverArgs): $Output<outputs.PlannedFailoverModel>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getReplicationFabricOutput: typeof getReplicationFabric;
+export declare const getFabricAgentOutput: typeof getFabricAgent;
+export declare const getReplicationVaultOutput: typeof getReplicationVault;
+export declare const getAlertSettingOutput: typeof getAlertSetting;
+export declare const getEventOutput: typeof getEvent;
+export declare const getJobOutput: typeof getJob;
+export declare const getPrivateEndpointConnectionOutput: typeof getPrivateEndpointConnection;
+export declare const getPrivateLinkResourceOutput: typeof getPrivateLinkResource;
+export declare const getProtectedItemOutput: typeof getProtectedItem;
+export declare const getRecoveryPointOutput: typeof getRecoveryPoint;
+export declare const getReplicationExtensionOutput: typeof getReplicationExtension;
+export declare const getReplicationPolicyOutput: typeof getReplicationPolicy;
+export declare const preflightDeploymentOutput: typeof preflightDeployment;
+export declare const checkLocationNameAvailabilityOutput: typeof checkLocationNameAvailability;
+export declare const plannedProtectedItemFailoverOutput: typeof plannedProtectedItemFailover;
+
 export declare namespace inputs {
   interface AffectedObjectDetails {
     /** Description of the affected object details. */

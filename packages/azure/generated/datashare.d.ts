@@ -1042,6 +1042,31 @@ export interface RejectLocationInvitationArgs {
  */
 export declare function rejectLocationInvitation(args: RejectLocationInvitationArgs): $Output<outputs.ConsumerInvitation>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getAccountOutput: typeof getAccount;
+export declare const getShareOutput: typeof getShare;
+export declare const getDataSetOutput: typeof getDataSet;
+export declare const getInvitationOutput: typeof getInvitation;
+export declare const getProviderShareSubscriptionOutput: typeof getProviderShareSubscription;
+export declare const getSynchronizationSettingOutput: typeof getSynchronizationSetting;
+export declare const getShareSubscriptionOutput: typeof getShareSubscription;
+export declare const getDataSetMappingOutput: typeof getDataSetMapping;
+export declare const getTriggerOutput: typeof getTrigger;
+export declare const getConsumerInvitationOutput: typeof getConsumerInvitation;
+export declare const listShareSynchronizationDetailsOutput: typeof listShareSynchronizationDetails;
+export declare const listShareSynchronizationsOutput: typeof listShareSynchronizations;
+export declare const adjustProviderShareSubscriptionOutput: typeof adjustProviderShareSubscription;
+export declare const reinstateProviderShareSubscriptionOutput: typeof reinstateProviderShareSubscription;
+export declare const revokeProviderShareSubscriptionOutput: typeof revokeProviderShareSubscription;
+export declare const cancelShareSubscriptionSynchronizationOutput: typeof cancelShareSubscriptionSynchronization;
+export declare const listShareSubscriptionSourceShareSynchronizationSettingsOutput: typeof listShareSubscriptionSourceShareSynchronizationSettings;
+export declare const listShareSubscriptionSynchronizationDetailsOutput: typeof listShareSubscriptionSynchronizationDetails;
+export declare const listShareSubscriptionSynchronizationsOutput: typeof listShareSubscriptionSynchronizations;
+export declare const synchronizeShareSubscriptionOutput: typeof synchronizeShareSubscription;
+export declare const activateLocationEmailOutput: typeof activateLocationEmail;
+export declare const registerLocationEmailOutput: typeof registerLocationEmail;
+export declare const rejectLocationInvitationOutput: typeof rejectLocationInvitation;
+
 export declare namespace inputs {
   type AccountProperties = { [key: string]: any };
   interface AdlsGen1FileDataSet {

@@ -1105,6 +1105,29 @@ export interface CheckLocationVirtualNetworkSubnetUsageArgs {
  */
 export declare function checkLocationVirtualNetworkSubnetUsage(args: CheckLocationVirtualNetworkSubnetUsageArgs): $Output<outputs.VirtualNetworkSubnetUsageResult>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getFlexibleServerOutput: typeof getFlexibleServer;
+export declare const getAdministratorOutput: typeof getAdministrator;
+export declare const getAdvancedThreatProtectionSettingOutput: typeof getAdvancedThreatProtectionSetting;
+export declare const getBackupOutput: typeof getBackup;
+export declare const getBackupV2Output: typeof getBackupV2;
+export declare const getConfigurationOutput: typeof getConfiguration;
+export declare const getDatabaseOutput: typeof getDatabase;
+export declare const getFirewallRuleOutput: typeof getFirewallRule;
+export declare const getMaintenanceOutput: typeof getMaintenance;
+export declare const getPrivateEndpointConnectionOutput: typeof getPrivateEndpointConnection;
+export declare const getPrivateLinkResourceOutput: typeof getPrivateLinkResource;
+export declare const getCapabilitySetOutput: typeof getCapabilitySet;
+export declare const getKeyOutput: typeof getKey;
+export declare const backupFlexibleServerAndExportOutput: typeof backupFlexibleServerAndExport;
+export declare const cutoverFlexibleServerMigrationOutput: typeof cutoverFlexibleServerMigration;
+export declare const detachFlexibleServerVNetOutput: typeof detachFlexibleServerVNet;
+export declare const updateFlexibleServerConfigurationsOutput: typeof updateFlexibleServerConfigurations;
+export declare const validateFlexibleServerBackupOutput: typeof validateFlexibleServerBackup;
+export declare const validateFlexibleServerEstimateHighAvailabilityOutput: typeof validateFlexibleServerEstimateHighAvailability;
+export declare const checkLocationNameAvailabilityOutput: typeof checkLocationNameAvailability;
+export declare const checkLocationVirtualNetworkSubnetUsageOutput: typeof checkLocationVirtualNetworkSubnetUsage;
+
 export declare namespace inputs {
   interface AdministratorProperties {
     /** Type of the sever administrator. */

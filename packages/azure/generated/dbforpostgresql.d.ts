@@ -1831,6 +1831,35 @@ export interface CheckLocationVirtualNetworkSubnetUsageArgs {
  */
 export declare function checkLocationVirtualNetworkSubnetUsage(args: CheckLocationVirtualNetworkSubnetUsageArgs): $Output<outputs.VirtualNetworkSubnetUsageModel>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getFlexibleServerOutput: typeof getFlexibleServer;
+export declare const getAdministratorOutput: typeof getAdministrator;
+export declare const getAdvancedThreatProtectionSettingOutput: typeof getAdvancedThreatProtectionSetting;
+export declare const getBackupOutput: typeof getBackup;
+export declare const getConfigurationOutput: typeof getConfiguration;
+export declare const getDatabaseOutput: typeof getDatabase;
+export declare const getFlexibleServerFirewallRuleOutput: typeof getFlexibleServerFirewallRule;
+export declare const getLtrBackupOperationOutput: typeof getLtrBackupOperation;
+export declare const getMigrationOutput: typeof getMigration;
+export declare const getFlexibleServerPrivateEndpointConnectionOutput: typeof getFlexibleServerPrivateEndpointConnection;
+export declare const getFlexibleServerPrivateLinkResourceOutput: typeof getFlexibleServerPrivateLinkResource;
+export declare const getTuningOptionOutput: typeof getTuningOption;
+export declare const getVirtualendpointOutput: typeof getVirtualendpoint;
+export declare const getServerGroupv2Output: typeof getServerGroupv2;
+export declare const getServerGroupv2ConfigurationOutput: typeof getServerGroupv2Configuration;
+export declare const getCoordinatorConfigurationOutput: typeof getCoordinatorConfiguration;
+export declare const getServerGroupv2FirewallRuleOutput: typeof getServerGroupv2FirewallRule;
+export declare const getNodeConfigurationOutput: typeof getNodeConfiguration;
+export declare const getServerGroupv2PrivateEndpointConnectionOutput: typeof getServerGroupv2PrivateEndpointConnection;
+export declare const getServerGroupv2PrivateLinkResourceOutput: typeof getServerGroupv2PrivateLinkResource;
+export declare const getRoleOutput: typeof getRole;
+export declare const getServerOutput: typeof getServer;
+export declare const checkFlexibleServerMigrationNameAvailabilityOutput: typeof checkFlexibleServerMigrationNameAvailability;
+export declare const ltrFlexibleServerPreBackupOutput: typeof ltrFlexibleServerPreBackup;
+export declare const startFlexibleServerLtrBackupOutput: typeof startFlexibleServerLtrBackup;
+export declare const checkLocationNameAvailabilityOutput: typeof checkLocationNameAvailability;
+export declare const checkLocationVirtualNetworkSubnetUsageOutput: typeof checkLocationVirtualNetworkSubnetUsage;
+
 export declare namespace inputs {
   interface AdminCredentials {
     /** Password for the user of the source server. */

@@ -270,6 +270,11 @@ export interface OrchestratorState {
  */
 export declare function getOrchestrator(args: GetOrchestratorArgs): $Output<OrchestratorState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getControllerOutput: typeof getController;
+export declare const getDelegatedSubnetOutput: typeof getDelegatedSubnet;
+export declare const getOrchestratorOutput: typeof getOrchestrator;
+
 export declare namespace inputs {
   interface ControllerDetails {
     /** controller arm resource id */

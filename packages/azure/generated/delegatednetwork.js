@@ -9,3 +9,6 @@ export const DelegatedSubnet = $m.resource("DelegatedSubnet");
 export const getDelegatedSubnet = $m.lookup("DelegatedSubnet");
 export const Orchestrator = $m.resource("Orchestrator");
 export const getOrchestrator = $m.lookup("Orchestrator");
+export const getControllerOutput = getController;
+export const getDelegatedSubnetOutput = getDelegatedSubnet;
+export const getOrchestratorOutput = getOrchestrator;

@@ -128,6 +128,9 @@ export interface FilesystemState {
  */
 export declare function getFilesystem(args: GetFilesystemArgs): $Output<FilesystemState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getFilesystemOutput: typeof getFilesystem;
+
 export declare namespace inputs {
   interface DellStorageFilesystems {
     /** The resource name */

@@ -5,3 +5,4 @@ import { defineModule } from "../src/generic/define.js";
 const $m = defineModule("dell-storage");
 export const Filesystem = $m.resource("Filesystem");
 export const getFilesystem = $m.lookup("Filesystem");
+export const getFilesystemOutput = getFilesystem;

@@ -193,6 +193,12 @@ export interface GetMapDependencyViewForAllMachinesArgs {
  */
 export declare function getMapDependencyViewForAllMachines(args: GetMapDependencyViewForAllMachinesArgs): $Output<outputs.GetDependencyViewForAllMachinesOperationResult>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getMapOutput: typeof getMap;
+export declare const getDiscoverySourceOutput: typeof getDiscoverySource;
+export declare const exportMapDependenciesOutput: typeof exportMapDependencies;
+export declare const getMapDependencyViewForAllMachinesOutput: typeof getMapDependencyViewForAllMachines;
+
 export declare namespace inputs {
   interface DateTimeFilter {
     /** Start date time for dependency map visualization query */

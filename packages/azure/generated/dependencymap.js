@@ -9,3 +9,7 @@ export const DiscoverySource = $m.resource("DiscoverySource");
 export const getDiscoverySource = $m.lookup("DiscoverySource");
 export const exportMapDependencies = $m.fn("exportMapDependencies");
 export const getMapDependencyViewForAllMachines = $m.fn("getMapDependencyViewForAllMachines");
+export const getMapOutput = getMap;
+export const getDiscoverySourceOutput = getDiscoverySource;
+export const exportMapDependenciesOutput = exportMapDependencies;
+export const getMapDependencyViewForAllMachinesOutput = getMapDependencyViewForAllMachines;

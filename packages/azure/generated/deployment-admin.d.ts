@@ -304,6 +304,15 @@ export interface SecretState {
  */
 export declare function getSecret(args: GetSecretArgs): $Output<SecretState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getLocationOutput: typeof getLocation;
+export declare const getActionPlanOutput: typeof getActionPlan;
+export declare const getOperationOutput: typeof getOperation;
+export declare const getFileContainerOutput: typeof getFileContainer;
+export declare const getProductDeploymentOutput: typeof getProductDeployment;
+export declare const getProductPackageOutput: typeof getProductPackage;
+export declare const getSecretOutput: typeof getSecret;
+
 export declare namespace inputs {
   interface ActionPlanAdminProperties {
     /** Action plan uri */

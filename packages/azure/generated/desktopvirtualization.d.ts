@@ -1591,6 +1591,26 @@ export interface RetrieveHostPoolRegistrationTokenArgs {
  */
 export declare function retrieveHostPoolRegistrationToken(args: RetrieveHostPoolRegistrationTokenArgs): $Output<outputs.RegistrationInfo>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getAppAttachPackageOutput: typeof getAppAttachPackage;
+export declare const getApplicationGroupOutput: typeof getApplicationGroup;
+export declare const getApplicationOutput: typeof getApplication;
+export declare const getDesktopOutput: typeof getDesktop;
+export declare const getHostPoolOutput: typeof getHostPool;
+export declare const getMsixPackageOutput: typeof getMsixPackage;
+export declare const getHostPoolPrivateEndpointConnectionOutput: typeof getHostPoolPrivateEndpointConnection;
+export declare const getSessionHostOutput: typeof getSessionHost;
+export declare const getUserSessionOutput: typeof getUserSession;
+export declare const getScalingPlanOutput: typeof getScalingPlan;
+export declare const getPersonalScheduleOutput: typeof getPersonalSchedule;
+export declare const getPooledScheduleOutput: typeof getPooledSchedule;
+export declare const getWorkspaceOutput: typeof getWorkspace;
+export declare const getWorkspacePrivateEndpointConnectionOutput: typeof getWorkspacePrivateEndpointConnection;
+export declare const expandHostPoolMsixImageOutput: typeof expandHostPoolMsixImage;
+export declare const importHostPoolAppAttachPackageInfoOutput: typeof importHostPoolAppAttachPackageInfo;
+export declare const listHostPoolRegistrationTokensOutput: typeof listHostPoolRegistrationTokens;
+export declare const retrieveHostPoolRegistrationTokenOutput: typeof retrieveHostPoolRegistrationToken;
+
 export declare namespace inputs {
   interface AgentUpdateProperties {
     /** The type of maintenance for session host components. */

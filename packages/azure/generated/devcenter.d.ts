@@ -1821,6 +1821,43 @@ export interface GetBuildDetailsArgs {
  */
 export declare function getBuildDetails(args: GetBuildDetailsArgs): $Output<outputs.ImageDefinitionBuildDetails>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getDevcenterOutput: typeof getDevcenter;
+export declare const getAttachednetworkOutput: typeof getAttachednetwork;
+export declare const getDevcenterCatalogOutput: typeof getDevcenterCatalog;
+export declare const getDevcenterCatalogEnvironmentDefinitionOutput: typeof getDevcenterCatalogEnvironmentDefinition;
+export declare const getTaskOutput: typeof getTask;
+export declare const getDevboxdefinitionOutput: typeof getDevboxdefinition;
+export declare const getDevcenterEnvironmentTypeOutput: typeof getDevcenterEnvironmentType;
+export declare const getGalleryOutput: typeof getGallery;
+export declare const getGalleryImageOutput: typeof getGalleryImage;
+export declare const getImageVersionOutput: typeof getImageVersion;
+export declare const getProjectPolicyOutput: typeof getProjectPolicy;
+export declare const getNetworkConnectionOutput: typeof getNetworkConnection;
+export declare const getHealthCheckOutput: typeof getHealthCheck;
+export declare const getProjectOutput: typeof getProject;
+export declare const getAllowedEnvironmentTypeOutput: typeof getAllowedEnvironmentType;
+export declare const getProjectAttachednetworkOutput: typeof getProjectAttachednetwork;
+export declare const getProjectCatalogOutput: typeof getProjectCatalog;
+export declare const getProjectCatalogEnvironmentDefinitionOutput: typeof getProjectCatalogEnvironmentDefinition;
+export declare const getImageDefinitionOutput: typeof getImageDefinition;
+export declare const getBuildOutput: typeof getBuild;
+export declare const getProjectDevboxdefinitionOutput: typeof getProjectDevboxdefinition;
+export declare const getProjectEnvironmentTypeOutput: typeof getProjectEnvironmentType;
+export declare const getImageOutput: typeof getImage;
+export declare const getVersionOutput: typeof getVersion;
+export declare const getPoolOutput: typeof getPool;
+export declare const getScheduleOutput: typeof getSchedule;
+export declare const getDevcenterCatalogSyncErrorDetailsOutput: typeof getDevcenterCatalogSyncErrorDetails;
+export declare const getDevcenterCatalogEnvironmentDefinitionErrorDetailsOutput: typeof getDevcenterCatalogEnvironmentDefinitionErrorDetails;
+export declare const getTaskErrorDetailsOutput: typeof getTaskErrorDetails;
+export declare const getProjectInheritedSettingsOutput: typeof getProjectInheritedSettings;
+export declare const listProjectSkusOutput: typeof listProjectSkus;
+export declare const getProjectCatalogSyncErrorDetailsOutput: typeof getProjectCatalogSyncErrorDetails;
+export declare const getProjectCatalogEnvironmentDefinitionErrorDetailsOutput: typeof getProjectCatalogEnvironmentDefinitionErrorDetails;
+export declare const getImageDefinitionErrorDetailsOutput: typeof getImageDefinitionErrorDetails;
+export declare const getBuildDetailsOutput: typeof getBuildDetails;
+
 export declare namespace inputs {
   type AllowedEnvironmentTypeProperties = { [key: string]: any };
   interface AttachedNetworkConnectionProperties {

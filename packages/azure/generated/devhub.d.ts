@@ -135,6 +135,11 @@ export interface GetGithuboauthGitHubOAuthInfoArgs {
  */
 export declare function getGithuboauthGitHubOAuthInfo(args: GetGithuboauthGitHubOAuthInfoArgs): $Output<outputs.GitHubOAuthInfoResponse>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getWorkflowOutput: typeof getWorkflow;
+export declare const generateLocationPreviewArtifactsOutput: typeof generateLocationPreviewArtifacts;
+export declare const getGithuboauthGitHubOAuthInfoOutput: typeof getGithuboauthGitHubOAuthInfo;
+
 export declare namespace inputs {
   interface ACR {
     /** ACR subscription id */

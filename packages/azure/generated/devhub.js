@@ -7,3 +7,6 @@ export const Workflow = $m.resource("Workflow");
 export const getWorkflow = $m.lookup("Workflow");
 export const generateLocationPreviewArtifacts = $m.fn("generateLocationPreviewArtifacts");
 export const getGithuboauthGitHubOAuthInfo = $m.fn("getGithuboauthGitHubOAuthInfo");
+export const getWorkflowOutput = getWorkflow;
+export const generateLocationPreviewArtifactsOutput = generateLocationPreviewArtifacts;
+export const getGithuboauthGitHubOAuthInfoOutput = getGithuboauthGitHubOAuthInfo;

@@ -1434,6 +1434,21 @@ export interface ExecuteNamespaceAssetActionArgs {
  */
 export declare function executeNamespaceAssetAction(args: ExecuteNamespaceAssetActionArgs): $Output<outputs.NamespaceAssetExecuteActionResponse>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getAssetEndpointProfileOutput: typeof getAssetEndpointProfile;
+export declare const getAssetOutput: typeof getAsset;
+export declare const getBillingContainerOutput: typeof getBillingContainer;
+export declare const getNamespaceOutput: typeof getNamespace;
+export declare const getNamespaceAssetOutput: typeof getNamespaceAsset;
+export declare const getDeviceOutput: typeof getDevice;
+export declare const getDiscoveredAssetOutput: typeof getDiscoveredAsset;
+export declare const getDiscoveredDeviceOutput: typeof getDiscoveredDevice;
+export declare const getSchemaRegistryOutput: typeof getSchemaRegistry;
+export declare const getSchemaOutput: typeof getSchema;
+export declare const getSchemaVersionOutput: typeof getSchemaVersion;
+export declare const migrateNamespaceOutput: typeof migrateNamespace;
+export declare const executeNamespaceAssetActionOutput: typeof executeNamespaceAssetAction;
+
 export declare namespace inputs {
   interface AssetEndpointProfileProperties {
     /** The local valid URI specifying the network address/DNS name of a southbound device. The scheme part of the targetAddress URI specifies the type of the device. The additionalConfiguration field holds further connector type specific configuration. */

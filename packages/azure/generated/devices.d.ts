@@ -952,6 +952,27 @@ export interface ListkeysKeyArgs {
  */
 export declare function listkeysKey(args: ListkeysKeyArgs): $Output<outputs.SharedAccessSignatureAuthorizationRuleAccessRightsDescription>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getIotHubOutput: typeof getIotHub;
+export declare const getIotHubCertificateOutput: typeof getIotHubCertificate;
+export declare const getConsumerGroupOutput: typeof getConsumerGroup;
+export declare const getIotHubPrivateEndpointConnectionOutput: typeof getIotHubPrivateEndpointConnection;
+export declare const getProvisioningServiceOutput: typeof getProvisioningService;
+export declare const getProvisioningServiceCertificateOutput: typeof getProvisioningServiceCertificate;
+export declare const getProvisioningServicePrivateEndpointConnectionOutput: typeof getProvisioningServicePrivateEndpointConnection;
+export declare const exportIotHubDevicesOutput: typeof exportIotHubDevices;
+export declare const importIotHubDevicesOutput: typeof importIotHubDevices;
+export declare const listkeysIotHubOutput: typeof listkeysIotHub;
+export declare const generateIotHubCertificateVerificationCodeOutput: typeof generateIotHubCertificateVerificationCode;
+export declare const verifyIotHubCertificateOutput: typeof verifyIotHubCertificate;
+export declare const listkeysIotHubKeyOutput: typeof listkeysIotHubKey;
+export declare const testallRoutingOutput: typeof testallRouting;
+export declare const testnewRoutingOutput: typeof testnewRouting;
+export declare const listkeysProvisioningServiceOutput: typeof listkeysProvisioningService;
+export declare const generateProvisioningServiceCertificateVerificationCodeOutput: typeof generateProvisioningServiceCertificateVerificationCode;
+export declare const verifyProvisioningServiceCertificateOutput: typeof verifyProvisioningServiceCertificate;
+export declare const listkeysKeyOutput: typeof listkeysKey;
+
 export declare namespace inputs {
   interface ArmIdentity {
     /** The type of identity used for the resource. The type 'SystemAssigned, UserAssigned' includes both an implicitly created identity and a set of user assigned identities. The type 'None' will remove any identities from the service. */

@@ -384,6 +384,13 @@ export interface PrivateLinkResourceState {
  */
 export declare function getPrivateLinkResource(args: GetPrivateLinkResourceArgs): $Output<PrivateLinkResourceState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getAccountOutput: typeof getAccount;
+export declare const getInstanceOutput: typeof getInstance;
+export declare const getPrivateEndpointConnectionProxyOutput: typeof getPrivateEndpointConnectionProxy;
+export declare const getPrivateEndpointConnectionOutput: typeof getPrivateEndpointConnection;
+export declare const getPrivateLinkResourceOutput: typeof getPrivateLinkResource;
+
 export declare namespace inputs {
   interface AccountProperties {
     /** Whether or not public network access is allowed for the account. */

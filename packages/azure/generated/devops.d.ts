@@ -90,6 +90,9 @@ export interface PipelineState {
  */
 export declare function getPipeline(args: GetPipelineArgs): $Output<PipelineState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getPipelineOutput: typeof getPipeline;
+
 export declare namespace inputs {
   interface Authorization {
     /** Type of authorization. */

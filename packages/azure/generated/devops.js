@@ -5,3 +5,4 @@ import { defineModule } from "../src/generic/define.js";
 const $m = defineModule("devops");
 export const Pipeline = $m.resource("Pipeline");
 export const getPipeline = $m.lookup("Pipeline");
+export const getPipelineOutput = getPipeline;

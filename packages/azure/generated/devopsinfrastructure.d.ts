@@ -110,6 +110,9 @@ export interface PoolState {
  */
 export declare function getPool(args: GetPoolArgs): $Output<PoolState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getPoolOutput: typeof getPool;
+
 export declare namespace inputs {
   type AgentProfile = {
     /** Defines pool buffer/stand-by agents. */

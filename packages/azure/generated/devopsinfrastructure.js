@@ -5,3 +5,4 @@ import { defineModule } from "../src/generic/define.js";
 const $m = defineModule("devopsinfrastructure");
 export const Pool = $m.resource("Pool");
 export const getPool = $m.lookup("Pool");
+export const getPoolOutput = getPool;

@@ -120,6 +120,11 @@ export interface CheckLocationContainerHostMappingArgs {
  */
 export declare function checkLocationContainerHostMapping(args: CheckLocationContainerHostMappingArgs): $Output<outputs.ContainerHostMapping>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getControllerOutput: typeof getController;
+export declare const listControllerConnectionDetailsOutput: typeof listControllerConnectionDetails;
+export declare const checkLocationContainerHostMappingOutput: typeof checkLocationContainerHostMapping;
+
 export declare namespace inputs {
   interface ContainerHostMapping {
     /** ARM ID of the Container Host resource */

@@ -7,3 +7,6 @@ export const Controller = $m.resource("Controller");
 export const getController = $m.lookup("Controller");
 export const listControllerConnectionDetails = $m.fn("listControllerConnectionDetails");
 export const checkLocationContainerHostMapping = $m.fn("checkLocationContainerHostMapping");
+export const getControllerOutput = getController;
+export const listControllerConnectionDetailsOutput = listControllerConnectionDetails;
+export const checkLocationContainerHostMappingOutput = checkLocationContainerHostMapping;

@@ -2445,6 +2445,37 @@ export interface ListVirtualmachineApplicableSchedulesArgs {
  */
 export declare function listVirtualmachineApplicableSchedules(args: ListVirtualmachineApplicableSchedulesArgs): $Output<outputs.ApplicableSchedule>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getLabOutput: typeof getLab;
+export declare const getArtifactsourceOutput: typeof getArtifactsource;
+export declare const getArmtemplateOutput: typeof getArmtemplate;
+export declare const getArtifactOutput: typeof getArtifact;
+export declare const getCostOutput: typeof getCost;
+export declare const getCustomimageOutput: typeof getCustomimage;
+export declare const getFormulaOutput: typeof getFormula;
+export declare const getNotificationchannelOutput: typeof getNotificationchannel;
+export declare const getPolicyOutput: typeof getPolicy;
+export declare const getLabScheduleOutput: typeof getLabSchedule;
+export declare const getServicerunnerOutput: typeof getServicerunner;
+export declare const getUserOutput: typeof getUser;
+export declare const getDiskOutput: typeof getDisk;
+export declare const getEnvironmentOutput: typeof getEnvironment;
+export declare const getSecretOutput: typeof getSecret;
+export declare const getServicefabricOutput: typeof getServicefabric;
+export declare const getServicefabricScheduleOutput: typeof getServicefabricSchedule;
+export declare const getVirtualmachineOutput: typeof getVirtualmachine;
+export declare const getVirtualmachineScheduleOutput: typeof getVirtualmachineSchedule;
+export declare const getVirtualnetworkOutput: typeof getVirtualnetwork;
+export declare const getScheduleOutput: typeof getSchedule;
+export declare const generateLabUploadUriOutput: typeof generateLabUploadUri;
+export declare const listLabVhdsOutput: typeof listLabVhds;
+export declare const generateArtifactArmTemplateOutput: typeof generateArtifactArmTemplate;
+export declare const evaluatePolicysetPoliciesOutput: typeof evaluatePolicysetPolicies;
+export declare const listLabScheduleApplicableOutput: typeof listLabScheduleApplicable;
+export declare const listServicefabricApplicableSchedulesOutput: typeof listServicefabricApplicableSchedules;
+export declare const getVirtualmachineRdpFileContentsOutput: typeof getVirtualmachineRdpFileContents;
+export declare const listVirtualmachineApplicableSchedulesOutput: typeof listVirtualmachineApplicableSchedules;
+
 export declare namespace inputs {
   interface ApplicableSchedule {
     /** The location of the resource. */

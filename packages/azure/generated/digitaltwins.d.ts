@@ -421,6 +421,13 @@ export interface CheckLocationNameAvailabilityArgs {
  */
 export declare function checkLocationNameAvailability(args: CheckLocationNameAvailabilityArgs): $Output<outputs.CheckNameResult>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getDigitalTwinsInstanceOutput: typeof getDigitalTwinsInstance;
+export declare const getEndpointOutput: typeof getEndpoint;
+export declare const getPrivateEndpointConnectionOutput: typeof getPrivateEndpointConnection;
+export declare const getTimeSeriesDatabaseConnectionOutput: typeof getTimeSeriesDatabaseConnection;
+export declare const checkLocationNameAvailabilityOutput: typeof checkLocationNameAvailability;
+
 export declare namespace inputs {
   interface AzureDataExplorerConnectionProperties {
     /** The resource ID of the Azure Data Explorer cluster. */

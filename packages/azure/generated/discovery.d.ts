@@ -1157,6 +1157,21 @@ export interface ProjectState {
  */
 export declare function getProject(args: GetProjectArgs): $Output<ProjectState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getBookshelveOutput: typeof getBookshelve;
+export declare const getBookshelvePrivateEndpointConnectionOutput: typeof getBookshelvePrivateEndpointConnection;
+export declare const getBookshelvePrivateLinkResourceOutput: typeof getBookshelvePrivateLinkResource;
+export declare const getStorageContainerOutput: typeof getStorageContainer;
+export declare const getStorageAssetOutput: typeof getStorageAsset;
+export declare const getSupercomputerOutput: typeof getSupercomputer;
+export declare const getNodePoolOutput: typeof getNodePool;
+export declare const getToolOutput: typeof getTool;
+export declare const getWorkspaceOutput: typeof getWorkspace;
+export declare const getChatModelDeploymentOutput: typeof getChatModelDeployment;
+export declare const getWorkspacePrivateEndpointConnectionOutput: typeof getWorkspacePrivateEndpointConnection;
+export declare const getWorkspacePrivateLinkResourceOutput: typeof getWorkspacePrivateLinkResource;
+export declare const getProjectOutput: typeof getProject;
+
 export declare namespace inputs {
   interface AzureNetAppFilesStore {
     /** The protocol to use for mounting the storage store. */

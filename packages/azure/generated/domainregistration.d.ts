@@ -298,6 +298,13 @@ export interface ListTopLevelDomainAgreementsArgs {
  */
 export declare function listTopLevelDomainAgreements(args: ListTopLevelDomainAgreementsArgs): $Output<outputs.TldLegalAgreementCollection>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getDomainOutput: typeof getDomain;
+export declare const getDomainOwnershipIdentifierOutput: typeof getDomainOwnershipIdentifier;
+export declare const getOperationresultOutput: typeof getOperationresult;
+export declare const getTopLevelDomainOutput: typeof getTopLevelDomain;
+export declare const listTopLevelDomainAgreementsOutput: typeof listTopLevelDomainAgreements;
+
 export declare namespace inputs {
   interface Address {
     /** First line of an Address. */

@@ -341,6 +341,13 @@ export interface TaskHubState {
  */
 export declare function getTaskHub(args: GetTaskHubArgs): $Output<TaskHubState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getSchedulerOutput: typeof getScheduler;
+export declare const getPrivateEndpointConnectionOutput: typeof getPrivateEndpointConnection;
+export declare const getPrivateLinkResourceOutput: typeof getPrivateLinkResource;
+export declare const getRetentionPolicyOutput: typeof getRetentionPolicy;
+export declare const getTaskHubOutput: typeof getTaskHub;
+
 export declare namespace inputs {
   interface MicrosoftDurableTaskSchedulers {
     /** The resource name */

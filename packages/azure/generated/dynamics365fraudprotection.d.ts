@@ -95,6 +95,10 @@ export interface CheckLocationNameAvailabilityArgs {
  */
 export declare function checkLocationNameAvailability(args: CheckLocationNameAvailabilityArgs): $Output<outputs.CheckInstanceNameAvailabilityResult>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getInstanceOutput: typeof getInstance;
+export declare const checkLocationNameAvailabilityOutput: typeof checkLocationNameAvailability;
+
 export declare namespace inputs {
   interface CheckInstanceNameAvailabilityParameters {
     /** Name for checking availability. */

@@ -6,3 +6,5 @@ const $m = defineModule("dynamics365fraudprotection");
 export const Instance = $m.resource("Instance");
 export const getInstance = $m.lookup("Instance");
 export const checkLocationNameAvailability = $m.fn("checkLocationNameAvailability");
+export const getInstanceOutput = getInstance;
+export const checkLocationNameAvailabilityOutput = checkLocationNameAvailability;

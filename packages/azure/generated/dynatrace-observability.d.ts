@@ -453,6 +453,19 @@ export interface ListMonitorMonitoredResourcesArgs {
  */
 export declare function listMonitorMonitoredResources(args: ListMonitorMonitoredResourcesArgs): $Output<outputs.MonitoredResourceListResponse>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getMonitorOutput: typeof getMonitor;
+export declare const getMonitoredSubscriptionOutput: typeof getMonitoredSubscription;
+export declare const getSingleSignOnConfigurationOutput: typeof getSingleSignOnConfiguration;
+export declare const getTagRuleOutput: typeof getTagRule;
+export declare const getMonitorMetricStatusOutput: typeof getMonitorMetricStatus;
+export declare const getMonitorSSODetailsOutput: typeof getMonitorSSODetails;
+export declare const getMonitorVMHostPayloadOutput: typeof getMonitorVMHostPayload;
+export declare const listMonitorAppServicesOutput: typeof listMonitorAppServices;
+export declare const listMonitorHostsOutput: typeof listMonitorHosts;
+export declare const listMonitorLinkableEnvironmentsOutput: typeof listMonitorLinkableEnvironments;
+export declare const listMonitorMonitoredResourcesOutput: typeof listMonitorMonitoredResources;
+
 export declare namespace inputs {
   interface AccountInfo {
     /** Account Id of the account this environment is linked to */

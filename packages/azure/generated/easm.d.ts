@@ -185,6 +185,11 @@ export interface TaskState {
  */
 export declare function getTask(args: GetTaskArgs): $Output<TaskState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getWorkspaceOutput: typeof getWorkspace;
+export declare const getLabelOutput: typeof getLabel;
+export declare const getTaskOutput: typeof getTask;
+
 export declare namespace inputs {
   interface LabelResourceProperties {
     /** Label display name. */

@@ -8,3 +8,6 @@ export const getWorkspace = $m.lookup("Workspace");
 export const Label = $m.resource("Label");
 export const getLabel = $m.lookup("Label");
 export const getTask = $m.lookup("Task");
+export const getWorkspaceOutput = getWorkspace;
+export const getLabelOutput = getLabel;
+export const getTaskOutput = getTask;

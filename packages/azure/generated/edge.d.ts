@@ -2905,6 +2905,58 @@ export interface UpdateTargetExternalValidationStatusArgs {
  */
 export declare function updateTargetExternalValidationStatus(args: UpdateTargetExternalValidationStatusArgs): $Output<outputs.SolutionVersion>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getConfigTemplateOutput: typeof getConfigTemplate;
+export declare const getConfigTemplateMetadataOutput: typeof getConfigTemplateMetadata;
+export declare const getConfigTemplateVersionOutput: typeof getConfigTemplateVersion;
+export declare const getConfigTemplateSchemaOutput: typeof getConfigTemplateSchema;
+export declare const getConfigurationReferenceOutput: typeof getConfigurationReference;
+export declare const getConfigurationOutput: typeof getConfiguration;
+export declare const getDynamicConfigurationOutput: typeof getDynamicConfiguration;
+export declare const getDynamicConfigurationVersionOutput: typeof getDynamicConfigurationVersion;
+export declare const getContextOutput: typeof getContext;
+export declare const getSiteReferenceOutput: typeof getSiteReference;
+export declare const getWorkflowOutput: typeof getWorkflow;
+export declare const getWorkflowVersionOutput: typeof getWorkflowVersion;
+export declare const getExecutionOutput: typeof getExecution;
+export declare const getDiagnosticOutput: typeof getDiagnostic;
+export declare const getDisconnectedOperationOutput: typeof getDisconnectedOperation;
+export declare const getHardwareSettingOutput: typeof getHardwareSetting;
+export declare const getImageOutput: typeof getImage;
+export declare const getArtifactOutput: typeof getArtifact;
+export declare const getHierarchyConfigurationMetadataOutput: typeof getHierarchyConfigurationMetadata;
+export declare const getHierarchyConfigurationMetadataVersionOutput: typeof getHierarchyConfigurationMetadataVersion;
+export declare const getJobOutput: typeof getJob;
+export declare const getSchemaReferenceOutput: typeof getSchemaReference;
+export declare const getSchemaOutput: typeof getSchema;
+export declare const getDynamicSchemaOutput: typeof getDynamicSchema;
+export declare const getDynamicSchemaVersionOutput: typeof getDynamicSchemaVersion;
+export declare const getSchemaVersionOutput: typeof getSchemaVersion;
+export declare const getSiteOutput: typeof getSite;
+export declare const getSolutionMetadataOutput: typeof getSolutionMetadata;
+export declare const getSolutionMetadataVersionOutput: typeof getSolutionMetadataVersion;
+export declare const getSolutionTemplateOutput: typeof getSolutionTemplate;
+export declare const getSolutionTemplateVersionOutput: typeof getSolutionTemplateVersion;
+export declare const getSolutionSchemaOutput: typeof getSolutionSchema;
+export declare const getTargetOutput: typeof getTarget;
+export declare const getSolutionOutput: typeof getSolution;
+export declare const getInstanceOutput: typeof getInstance;
+export declare const getHistoryOutput: typeof getHistory;
+export declare const getSolutionVersionOutput: typeof getSolutionVersion;
+export declare const createConfigTemplateVersionOutput: typeof createConfigTemplateVersion;
+export declare const removeConfigTemplateVersionOutput: typeof removeConfigTemplateVersion;
+export declare const listDisconnectedOperationDeploymentManifestOutput: typeof listDisconnectedOperationDeploymentManifest;
+export declare const listImageDownloadUriOutput: typeof listImageDownloadUri;
+export declare const listArtifactDownloadUriOutput: typeof listArtifactDownloadUri;
+export declare const createSchemaVersionOutput: typeof createSchemaVersion;
+export declare const removeSchemaVersionOutput: typeof removeSchemaVersion;
+export declare const createSolutionTemplateVersionOutput: typeof createSolutionTemplateVersion;
+export declare const publishTargetSolutionVersionOutput: typeof publishTargetSolutionVersion;
+export declare const resolveTargetConfigurationOutput: typeof resolveTargetConfiguration;
+export declare const reviewTargetSolutionVersionOutput: typeof reviewTargetSolutionVersion;
+export declare const unstageTargetSolutionVersionOutput: typeof unstageTargetSolutionVersion;
+export declare const updateTargetExternalValidationStatusOutput: typeof updateTargetExternalValidationStatus;
+
 export declare namespace inputs {
   interface AdditionalData {
     /** Id of the workflow. */

@@ -101,6 +101,12 @@ export interface GetOfferAccessTokenArgs {
  */
 export declare function getOfferAccessToken(args: GetOfferAccessTokenArgs): $Output<outputs.DiskAccessToken>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getOfferOutput: typeof getOffer;
+export declare const getPublisherOutput: typeof getPublisher;
+export declare const generateOfferAccessTokenOutput: typeof generateOfferAccessToken;
+export declare const getOfferAccessTokenOutput: typeof getOfferAccessToken;
+
 export declare namespace inputs {
   interface AccessTokenReadRequest {
     /** The name of the publisher. */

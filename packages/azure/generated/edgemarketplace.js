@@ -7,3 +7,7 @@ export const getOffer = $m.lookup("Offer");
 export const getPublisher = $m.lookup("Publisher");
 export const generateOfferAccessToken = $m.fn("generateOfferAccessToken");
 export const getOfferAccessToken = $m.fn("getOfferAccessToken");
+export const getOfferOutput = getOffer;
+export const getPublisherOutput = getPublisher;
+export const generateOfferAccessTokenOutput = generateOfferAccessToken;
+export const getOfferAccessTokenOutput = getOfferAccessToken;

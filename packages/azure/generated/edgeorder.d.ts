@@ -213,6 +213,11 @@ export interface OrderItemState {
  */
 export declare function getOrderItem(args: GetOrderItemArgs): $Output<OrderItemState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getAddressOutput: typeof getAddress;
+export declare const getOrderOutput: typeof getOrder;
+export declare const getOrderItemOutput: typeof getOrderItem;
+
 export declare namespace inputs {
   interface AdditionalConfiguration {
     /** Hierarchy of the product which uniquely identifies the configuration. */

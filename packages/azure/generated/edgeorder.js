@@ -8,3 +8,6 @@ export const getAddress = $m.lookup("Address");
 export const getOrder = $m.lookup("Order");
 export const OrderItem = $m.resource("OrderItem");
 export const getOrderItem = $m.lookup("OrderItem");
+export const getAddressOutput = getAddress;
+export const getOrderOutput = getOrder;
+export const getOrderItemOutput = getOrderItem;

@@ -57,6 +57,11 @@ export interface UnregisterExtendedZoneArgs {
  */
 export declare function unregisterExtendedZone(args: UnregisterExtendedZoneArgs): $Output<outputs.ExtendedZone>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getExtendedZoneOutput: typeof getExtendedZone;
+export declare const registerExtendedZoneOutput: typeof registerExtendedZone;
+export declare const unregisterExtendedZoneOutput: typeof unregisterExtendedZone;
+
 export declare namespace inputs {
   interface ExtendedZone {
     /** The resource-specific properties for this resource. */

@@ -6,3 +6,6 @@ const $m = defineModule("edgezones");
 export const getExtendedZone = $m.lookup("ExtendedZone");
 export const registerExtendedZone = $m.fn("registerExtendedZone");
 export const unregisterExtendedZone = $m.fn("unregisterExtendedZone");
+export const getExtendedZoneOutput = getExtendedZone;
+export const registerExtendedZoneOutput = registerExtendedZone;
+export const unregisterExtendedZoneOutput = unregisterExtendedZone;

@@ -314,6 +314,14 @@ export interface GenerateLabInviteCodeArgs {
  */
 export declare function generateLabInviteCode(args: GenerateLabInviteCodeArgs): $Output<outputs.LabDetails>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getGrantOutput: typeof getGrant;
+export declare const getLabOutput: typeof getLab;
+export declare const getJoinRequestOutput: typeof getJoinRequest;
+export declare const getStudentOutput: typeof getStudent;
+export declare const getStudentLabOutput: typeof getStudentLab;
+export declare const generateLabInviteCodeOutput: typeof generateLabInviteCode;
+
 export declare namespace inputs {
   interface Amount {
     /** The type of currency being used for the value. */

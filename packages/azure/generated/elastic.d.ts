@@ -549,6 +549,24 @@ export interface GetOpenAIIntegrationStatusArgs {
  */
 export declare function getOpenAIIntegrationStatus(args: GetOpenAIIntegrationStatusArgs): $Output<outputs.OpenAIIntegrationStatusResponse>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getMonitorOutput: typeof getMonitor;
+export declare const getMonitoredSubscriptionOutput: typeof getMonitoredSubscription;
+export declare const getOpenAIIntegrationOutput: typeof getOpenAIIntegration;
+export declare const getTagRuleOutput: typeof getTagRule;
+export declare const createMonitorOrUpdateExternalUserOutput: typeof createMonitorOrUpdateExternalUser;
+export declare const getMonitorBillingInfoOutput: typeof getMonitorBillingInfo;
+export declare const listMonitorAllTrafficFiltersOutput: typeof listMonitorAllTrafficFilters;
+export declare const listMonitorAssociatedTrafficFiltersOutput: typeof listMonitorAssociatedTrafficFilters;
+export declare const listMonitorConnectedPartnerResourcesOutput: typeof listMonitorConnectedPartnerResources;
+export declare const listMonitorDeploymentInfoOutput: typeof listMonitorDeploymentInfo;
+export declare const listMonitorMonitoredResourcesOutput: typeof listMonitorMonitoredResources;
+export declare const listMonitorUpgradableVersionsOutput: typeof listMonitorUpgradableVersions;
+export declare const listMonitorVMHostOutput: typeof listMonitorVMHost;
+export declare const resubscribeMonitorOutput: typeof resubscribeMonitor;
+export declare const vmMonitorIngestionDetailsOutput: typeof vmMonitorIngestionDetails;
+export declare const getOpenAIIntegrationStatusOutput: typeof getOpenAIIntegrationStatus;
+
 export declare namespace inputs {
   interface BillingInfoResponse {
     /** Marketplace Subscription details */

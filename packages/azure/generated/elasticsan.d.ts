@@ -511,6 +511,15 @@ export interface PreVolumegroupRestoreArgs {
  */
 export declare function preVolumegroupRestore(args: PreVolumegroupRestoreArgs): $Output<outputs.PreValidationResponse>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getElasticSanOutput: typeof getElasticSan;
+export declare const getPrivateEndpointConnectionOutput: typeof getPrivateEndpointConnection;
+export declare const getVolumegroupOutput: typeof getVolumegroup;
+export declare const getSnapshotOutput: typeof getSnapshot;
+export declare const getVolumeOutput: typeof getVolume;
+export declare const preVolumegroupBackupOutput: typeof preVolumegroupBackup;
+export declare const preVolumegroupRestoreOutput: typeof preVolumegroupRestore;
+
 export declare namespace inputs {
   interface AutoScaleProperties {
     /** Scale up settings on Elastic San Appliance. */

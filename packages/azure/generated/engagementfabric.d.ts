@@ -184,6 +184,13 @@ export interface RegenerateAccountKeyArgs {
  */
 export declare function regenerateAccountKey(args: RegenerateAccountKeyArgs): $Output<outputs.KeyDescription>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getAccountOutput: typeof getAccount;
+export declare const getChannelOutput: typeof getChannel;
+export declare const listAccountChannelTypesOutput: typeof listAccountChannelTypes;
+export declare const listAccountKeysOutput: typeof listAccountKeys;
+export declare const regenerateAccountKeyOutput: typeof regenerateAccountKey;
+
 export declare namespace inputs {
   interface ChannelProperties {
     /** The channel type */

@@ -87,6 +87,9 @@ export interface ServiceState {
  */
 export declare function getService(args: GetServiceArgs): $Output<ServiceState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getServiceOutput: typeof getService;
+
 export declare namespace inputs {
   interface EnterpriseKnowledgeGraphProperties {
     /** The description of the EnterpriseKnowledgeGraph */

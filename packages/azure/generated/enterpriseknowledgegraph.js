@@ -5,3 +5,4 @@ import { defineModule } from "../src/generic/define.js";
 const $m = defineModule("enterpriseknowledgegraph");
 export const Service = $m.resource("Service");
 export const getService = $m.lookup("Service");
+export const getServiceOutput = getService;

@@ -3023,6 +3023,43 @@ export interface ListTopicKeysArgs {
  */
 export declare function listTopicKeys(args: ListTopicKeysArgs): $Output<outputs.TopicSharedAccessKeys>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getDomainOutput: typeof getDomain;
+export declare const getDomainEventSubscriptionOutput: typeof getDomainEventSubscription;
+export declare const getDomainPrivateEndpointConnectionOutput: typeof getDomainPrivateEndpointConnection;
+export declare const getDomainTopicOutput: typeof getDomainTopic;
+export declare const getDomainTopicEventSubscriptionOutput: typeof getDomainTopicEventSubscription;
+export declare const getEventSubscriptionOutput: typeof getEventSubscription;
+export declare const getExtensionTopicOutput: typeof getExtensionTopic;
+export declare const getNamespaceOutput: typeof getNamespace;
+export declare const getCaCertificateOutput: typeof getCaCertificate;
+export declare const getClientGroupOutput: typeof getClientGroup;
+export declare const getClientOutput: typeof getClient;
+export declare const getPermissionBindingOutput: typeof getPermissionBinding;
+export declare const getNamespacePrivateEndpointConnectionOutput: typeof getNamespacePrivateEndpointConnection;
+export declare const getNamespaceTopicOutput: typeof getNamespaceTopic;
+export declare const getNamespaceTopicEventSubscriptionOutput: typeof getNamespaceTopicEventSubscription;
+export declare const getTopicSpaceOutput: typeof getTopicSpace;
+export declare const getPartnerConfigurationOutput: typeof getPartnerConfiguration;
+export declare const getPartnerNamespaceOutput: typeof getPartnerNamespace;
+export declare const getChannelOutput: typeof getChannel;
+export declare const getPartnerNamespacePrivateEndpointConnectionOutput: typeof getPartnerNamespacePrivateEndpointConnection;
+export declare const getPartnerRegistrationOutput: typeof getPartnerRegistration;
+export declare const getPartnerTopicOutput: typeof getPartnerTopic;
+export declare const getPartnerTopicEventSubscriptionOutput: typeof getPartnerTopicEventSubscription;
+export declare const getSystemTopicOutput: typeof getSystemTopic;
+export declare const getSystemTopicEventSubscriptionOutput: typeof getSystemTopicEventSubscription;
+export declare const getTopicOutput: typeof getTopic;
+export declare const getTopicEventSubscriptionOutput: typeof getTopicEventSubscription;
+export declare const getTopicPrivateEndpointConnectionOutput: typeof getTopicPrivateEndpointConnection;
+export declare const getTopicTypeOutput: typeof getTopicType;
+export declare const getVerifiedPartnerOutput: typeof getVerifiedPartner;
+export declare const listDomainKeysOutput: typeof listDomainKeys;
+export declare const listNamespaceKeysOutput: typeof listNamespaceKeys;
+export declare const listNamespaceTopicKeysOutput: typeof listNamespaceTopicKeys;
+export declare const listPartnerNamespaceKeysOutput: typeof listPartnerNamespaceKeys;
+export declare const listTopicKeysOutput: typeof listTopicKeys;
+
 export declare namespace inputs {
   type AdvancedFilter = {
     /** The field/property in the event based on which you want to filter. */

@@ -1189,6 +1189,27 @@ export interface RegenerateEventhubAuthorizationRuleKeysArgs {
  */
 export declare function regenerateEventhubAuthorizationRuleKeys(args: RegenerateEventhubAuthorizationRuleKeysArgs): $Output<outputs.AccessKeys>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getClusterOutput: typeof getCluster;
+export declare const getNamespaceOutput: typeof getNamespace;
+export declare const getApplicationGroupOutput: typeof getApplicationGroup;
+export declare const getAuthorizationRuleOutput: typeof getAuthorizationRule;
+export declare const getDisasterRecoveryConfigOutput: typeof getDisasterRecoveryConfig;
+export declare const getDisasterRecoveryConfigAuthorizationRuleOutput: typeof getDisasterRecoveryConfigAuthorizationRule;
+export declare const getEventhubOutput: typeof getEventhub;
+export declare const getEventhubAuthorizationRuleOutput: typeof getEventhubAuthorizationRule;
+export declare const getConsumergroupOutput: typeof getConsumergroup;
+export declare const getNetworkRuleSetOutput: typeof getNetworkRuleSet;
+export declare const getNetworkSecurityPerimeterConfigurationOutput: typeof getNetworkSecurityPerimeterConfiguration;
+export declare const getPrivateEndpointConnectionOutput: typeof getPrivateEndpointConnection;
+export declare const getSchemagroupOutput: typeof getSchemagroup;
+export declare const failoverNamespaceOutput: typeof failoverNamespace;
+export declare const listAuthorizationRuleKeysOutput: typeof listAuthorizationRuleKeys;
+export declare const regenerateAuthorizationRuleKeysOutput: typeof regenerateAuthorizationRuleKeys;
+export declare const listDisasterRecoveryConfigAuthorizationRuleKeysOutput: typeof listDisasterRecoveryConfigAuthorizationRuleKeys;
+export declare const listEventhubAuthorizationRuleKeysOutput: typeof listEventhubAuthorizationRuleKeys;
+export declare const regenerateEventhubAuthorizationRuleKeysOutput: typeof regenerateEventhubAuthorizationRuleKeys;
+
 export declare namespace inputs {
   type AccessKeys = { [key: string]: any };
   type ApplicationGroupPolicy = {

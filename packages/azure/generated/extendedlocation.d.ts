@@ -110,6 +110,9 @@ export interface CustomLocationState {
  */
 export declare function getCustomLocation(args: GetCustomLocationArgs): $Output<CustomLocationState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getCustomLocationOutput: typeof getCustomLocation;
+
 export declare namespace inputs {
   interface CustomLocationProperties {
     /** This is optional input that contains the authentication that should be used to generate the namespace. */

@@ -5,3 +5,4 @@ import { defineModule } from "../src/generic/define.js";
 const $m = defineModule("extendedlocation");
 export const CustomLocation = $m.resource("CustomLocation");
 export const getCustomLocation = $m.lookup("CustomLocation");
+export const getCustomLocationOutput = getCustomLocation;

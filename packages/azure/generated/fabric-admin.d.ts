@@ -40,6 +40,9 @@ export interface FabricLocationState {
  */
 export declare function getFabricLocation(args: GetFabricLocationArgs): $Output<FabricLocationState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getFabricLocationOutput: typeof getFabricLocation;
+
 export declare namespace inputs {
   interface FabricLocationModel {
     /** The IP addresses of the privileged endpoints. */

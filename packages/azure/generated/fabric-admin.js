@@ -4,3 +4,4 @@ import { defineModule } from "../src/generic/define.js";
 
 const $m = defineModule("fabric-admin");
 export const getFabricLocation = $m.lookup("FabricLocation");
+export const getFabricLocationOutput = getFabricLocation;

@@ -103,6 +103,10 @@ export interface CheckLocationNameAvailabilityArgs {
  */
 export declare function checkLocationNameAvailability(args: CheckLocationNameAvailabilityArgs): $Output<outputs.CheckNameAvailabilityResponse>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getCapacityOutput: typeof getCapacity;
+export declare const checkLocationNameAvailabilityOutput: typeof checkLocationNameAvailability;
+
 export declare namespace inputs {
   interface CapacityAdministration {
     /** An array of administrator user identities. */

@@ -6,3 +6,5 @@ const $m = defineModule("fabric");
 export const Capacity = $m.resource("Capacity");
 export const getCapacity = $m.lookup("Capacity");
 export const checkLocationNameAvailability = $m.fn("checkLocationNameAvailability");
+export const getCapacityOutput = getCapacity;
+export const checkLocationNameAvailabilityOutput = checkLocationNameAvailability;

@@ -107,6 +107,9 @@ export interface SubscriptionFeatureRegistrationState {
  */
 export declare function getSubscriptionFeatureRegistration(args: GetSubscriptionFeatureRegistrationArgs): $Output<SubscriptionFeatureRegistrationState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getSubscriptionFeatureRegistrationOutput: typeof getSubscriptionFeatureRegistration;
+
 export declare namespace inputs {
   type AuthorizationProfile = { [key: string]: any };
   interface MicrosoftFeaturesFeatureProvidersSubscriptionFeatureRegistrations {

@@ -5,3 +5,4 @@ import { defineModule } from "../src/generic/define.js";
 const $m = defineModule("features");
 export const SubscriptionFeatureRegistration = $m.resource("SubscriptionFeatureRegistration");
 export const getSubscriptionFeatureRegistration = $m.lookup("SubscriptionFeatureRegistration");
+export const getSubscriptionFeatureRegistrationOutput = getSubscriptionFeatureRegistration;

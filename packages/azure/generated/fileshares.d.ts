@@ -381,6 +381,16 @@ export interface GetLocationUsageDataArgs {
  */
 export declare function getLocationUsageData(args: GetLocationUsageDataArgs): $Output<outputs.FileShareUsageDataResponse>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getFileShareOutput: typeof getFileShare;
+export declare const getFileShareSnapshotOutput: typeof getFileShareSnapshot;
+export declare const getPrivateEndpointConnectionOutput: typeof getPrivateEndpointConnection;
+export declare const getPrivateLinkResourceOutput: typeof getPrivateLinkResource;
+export declare const checkLocationNameAvailabilityOutput: typeof checkLocationNameAvailability;
+export declare const getLocationLimitsOutput: typeof getLocationLimits;
+export declare const getLocationProvisioningRecommendationOutput: typeof getLocationProvisioningRecommendation;
+export declare const getLocationUsageDataOutput: typeof getLocationUsageData;
+
 export declare namespace inputs {
   interface CheckNameAvailabilityRequest {
     /** The name of the resource for which availability needs to be checked. */

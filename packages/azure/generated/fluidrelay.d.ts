@@ -154,6 +154,12 @@ export interface RegenerateFluidRelayServerKeyArgs {
  */
 export declare function regenerateFluidRelayServerKey(args: RegenerateFluidRelayServerKeyArgs): $Output<outputs.FluidRelayServerKeys>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getFluidRelayServerOutput: typeof getFluidRelayServer;
+export declare const getFluidRelayContainerOutput: typeof getFluidRelayContainer;
+export declare const listFluidRelayServerKeysOutput: typeof listFluidRelayServerKeys;
+export declare const regenerateFluidRelayServerKeyOutput: typeof regenerateFluidRelayServerKey;
+
 export declare namespace inputs {
   interface CustomerManagedKeyEncryptionProperties {
     /** All identity configuration for Customer-managed key settings defining which identity should be used to auth to Key Vault. */

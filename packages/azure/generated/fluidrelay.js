@@ -8,3 +8,7 @@ export const getFluidRelayServer = $m.lookup("FluidRelayServer");
 export const getFluidRelayContainer = $m.lookup("FluidRelayContainer");
 export const listFluidRelayServerKeys = $m.fn("listFluidRelayServerKeys");
 export const regenerateFluidRelayServerKey = $m.fn("regenerateFluidRelayServerKey");
+export const getFluidRelayServerOutput = getFluidRelayServer;
+export const getFluidRelayContainerOutput = getFluidRelayContainer;
+export const listFluidRelayServerKeysOutput = listFluidRelayServerKeys;
+export const regenerateFluidRelayServerKeyOutput = regenerateFluidRelayServerKey;

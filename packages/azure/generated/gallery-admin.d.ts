@@ -51,6 +51,9 @@ export interface GalleryItemState {
  */
 export declare function getGalleryItem(args: GetGalleryItemArgs): $Output<GalleryItemState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getGalleryItemOutput: typeof getGalleryItem;
+
 export declare namespace inputs {
   interface Artifact {
     /** Name of the artifact. */

@@ -4,3 +4,4 @@ import { defineModule } from "../src/generic/define.js";
 
 const $m = defineModule("gallery-admin");
 export const getGalleryItem = $m.lookup("GalleryItem");
+export const getGalleryItemOutput = getGalleryItem;

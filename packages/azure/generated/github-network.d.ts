@@ -83,6 +83,9 @@ export interface NetworkSettingState {
  */
 export declare function getNetworkSetting(args: GetNetworkSettingArgs): $Output<NetworkSettingState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getNetworkSettingOutput: typeof getNetworkSetting;
+
 export declare namespace inputs {
   interface GitHubNetworkNetworkSettings {
     /** The resource name */

@@ -5,3 +5,4 @@ import { defineModule } from "../src/generic/define.js";
 const $m = defineModule("github-network");
 export const NetworkSetting = $m.resource("NetworkSetting");
 export const getNetworkSetting = $m.lookup("NetworkSetting");
+export const getNetworkSettingOutput = getNetworkSetting;

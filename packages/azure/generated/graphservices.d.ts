@@ -81,6 +81,9 @@ export interface AccountState {
  */
 export declare function getAccount(args: GetAccountArgs): $Output<AccountState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getAccountOutput: typeof getAccount;
+
 export declare namespace inputs {
   interface AccountResourceProperties {
     /** Customer owned application ID */

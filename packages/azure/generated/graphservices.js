@@ -5,3 +5,4 @@ import { defineModule } from "../src/generic/define.js";
 const $m = defineModule("graphservices");
 export const Account = $m.resource("Account");
 export const getAccount = $m.lookup("Account");
+export const getAccountOutput = getAccount;

@@ -109,6 +109,9 @@ export interface GuestConfigurationAssignmentState {
  */
 export declare function getGuestConfigurationAssignment(args: GetGuestConfigurationAssignmentArgs): $Output<GuestConfigurationAssignmentState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getGuestConfigurationAssignmentOutput: typeof getGuestConfigurationAssignment;
+
 export declare namespace inputs {
   interface AssignmentInfo {
     /** Information about the configuration. */

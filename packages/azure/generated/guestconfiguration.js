@@ -5,3 +5,4 @@ import { defineModule } from "../src/generic/define.js";
 const $m = defineModule("guestconfiguration");
 export const GuestConfigurationAssignment = $m.resource("GuestConfigurationAssignment");
 export const getGuestConfigurationAssignment = $m.lookup("GuestConfigurationAssignment");
+export const getGuestConfigurationAssignmentOutput = getGuestConfigurationAssignment;

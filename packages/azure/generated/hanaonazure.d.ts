@@ -177,6 +177,10 @@ export interface ProviderInstanceState {
  */
 export declare function getProviderInstance(args: GetProviderInstanceArgs): $Output<ProviderInstanceState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getSapMonitorOutput: typeof getSapMonitor;
+export declare const getProviderInstanceOutput: typeof getProviderInstance;
+
 export declare namespace inputs {
   interface MicrosoftHanaOnAzureSapMonitors {
     /** The resource name */

@@ -7,3 +7,5 @@ export const SapMonitor = $m.resource("SapMonitor");
 export const getSapMonitor = $m.lookup("SapMonitor");
 export const ProviderInstance = $m.resource("ProviderInstance");
 export const getProviderInstance = $m.lookup("ProviderInstance");
+export const getSapMonitorOutput = getSapMonitor;
+export const getProviderInstanceOutput = getProviderInstance;

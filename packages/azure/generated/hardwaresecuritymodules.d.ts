@@ -363,6 +363,15 @@ export interface ValidateCloudHsmClusterRestorePropertiesArgs {
  */
 export declare function validateCloudHsmClusterRestoreProperties(args: ValidateCloudHsmClusterRestorePropertiesArgs): $Output<outputs.RestoreResult>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getCloudHsmClusterOutput: typeof getCloudHsmCluster;
+export declare const getPrivateEndpointConnectionOutput: typeof getPrivateEndpointConnection;
+export declare const getDedicatedHSMOutput: typeof getDedicatedHSM;
+export declare const backupCloudHsmClusterOutput: typeof backupCloudHsmCluster;
+export declare const restoreCloudHsmClusterOutput: typeof restoreCloudHsmCluster;
+export declare const validateCloudHsmClusterBackupPropertiesOutput: typeof validateCloudHsmClusterBackupProperties;
+export declare const validateCloudHsmClusterRestorePropertiesOutput: typeof validateCloudHsmClusterRestoreProperties;
+
 export declare namespace inputs {
   interface ApiEntityReference {
     /** The Azure resource id in the form of /subscriptions/{SubscriptionId}/resourceGroups/{ResourceGroupName}/... */

@@ -479,6 +479,17 @@ export interface ValidateLocationCreateRequestArgs {
  */
 export declare function validateLocationCreateRequest(args: ValidateLocationCreateRequestArgs): $Output<outputs.ClusterCreateValidationResult>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getClusterOutput: typeof getCluster;
+export declare const getApplicationOutput: typeof getApplication;
+export declare const getPrivateEndpointConnectionOutput: typeof getPrivateEndpointConnection;
+export declare const getPrivateLinkResourceOutput: typeof getPrivateLinkResource;
+export declare const configurationsClusterOutput: typeof configurationsCluster;
+export declare const getClusterGatewaySettingsOutput: typeof getClusterGatewaySettings;
+export declare const listClusterHostsOutput: typeof listClusterHosts;
+export declare const checkLocationNameAvailabilityOutput: typeof checkLocationNameAvailability;
+export declare const validateLocationCreateRequestOutput: typeof validateLocationCreateRequest;
+
 export declare namespace inputs {
   interface AaddsResourceDetails {
     /** The Azure active directory domain service name. */

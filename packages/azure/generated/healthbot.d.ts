@@ -118,6 +118,11 @@ export interface RegenerateHealthBotApiJwtSecretArgs {
  */
 export declare function regenerateHealthBotApiJwtSecret(args: RegenerateHealthBotApiJwtSecretArgs): $Output<outputs.HealthBotKey>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getHealthBotOutput: typeof getHealthBot;
+export declare const listHealthBotSecretsOutput: typeof listHealthBotSecrets;
+export declare const regenerateHealthBotApiJwtSecretOutput: typeof regenerateHealthBotApiJwtSecret;
+
 export declare namespace inputs {
   interface HealthBotKey {
     /** The name of the key. */

@@ -7,3 +7,6 @@ export const HealthBot = $m.resource("HealthBot");
 export const getHealthBot = $m.lookup("HealthBot");
 export const listHealthBotSecrets = $m.fn("listHealthBotSecrets");
 export const regenerateHealthBotApiJwtSecret = $m.fn("regenerateHealthBotApiJwtSecret");
+export const getHealthBotOutput = getHealthBot;
+export const listHealthBotSecretsOutput = listHealthBotSecrets;
+export const regenerateHealthBotApiJwtSecretOutput = regenerateHealthBotApiJwtSecret;

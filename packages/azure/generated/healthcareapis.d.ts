@@ -884,6 +884,18 @@ export interface WorkspacePrivateLinkResourceState {
  */
 export declare function getWorkspacePrivateLinkResource(args: GetWorkspacePrivateLinkResourceArgs): $Output<WorkspacePrivateLinkResourceState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getServiceOutput: typeof getService;
+export declare const getServicePrivateEndpointConnectionOutput: typeof getServicePrivateEndpointConnection;
+export declare const getServicePrivateLinkResourceOutput: typeof getServicePrivateLinkResource;
+export declare const getWorkspaceOutput: typeof getWorkspace;
+export declare const getDicomserviceOutput: typeof getDicomservice;
+export declare const getFhirserviceOutput: typeof getFhirservice;
+export declare const getIotconnectorOutput: typeof getIotconnector;
+export declare const getFhirdestinationOutput: typeof getFhirdestination;
+export declare const getWorkspacePrivateEndpointConnectionOutput: typeof getWorkspacePrivateEndpointConnection;
+export declare const getWorkspacePrivateLinkResourceOutput: typeof getWorkspacePrivateLinkResource;
+
 export declare namespace inputs {
   interface CorsConfiguration {
     /** The origins to be allowed via CORS. */

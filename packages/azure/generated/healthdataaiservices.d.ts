@@ -168,6 +168,10 @@ export interface PrivateEndpointConnectionState {
  */
 export declare function getPrivateEndpointConnection(args: GetPrivateEndpointConnectionArgs): $Output<PrivateEndpointConnectionState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getDeidServiceOutput: typeof getDeidService;
+export declare const getPrivateEndpointConnectionOutput: typeof getPrivateEndpointConnection;
+
 export declare namespace inputs {
   interface DeidServiceProperties {
     /** Gets or sets allow or disallow public network access to resource */

@@ -7,3 +7,5 @@ export const DeidService = $m.resource("DeidService");
 export const getDeidService = $m.lookup("DeidService");
 export const PrivateEndpointConnection = $m.resource("PrivateEndpointConnection");
 export const getPrivateEndpointConnection = $m.lookup("PrivateEndpointConnection");
+export const getDeidServiceOutput = getDeidService;
+export const getPrivateEndpointConnectionOutput = getPrivateEndpointConnection;

@@ -79,6 +79,9 @@ export interface DiagnosticState {
  */
 export declare function getDiagnostic(args: GetDiagnosticArgs): $Output<DiagnosticState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getDiagnosticOutput: typeof getDiagnostic;
+
 export declare namespace inputs {
   interface Diagnostic {
     /** Solution Id */

@@ -5,3 +5,4 @@ import { defineModule } from "../src/generic/define.js";
 const $m = defineModule("help");
 export const Diagnostic = $m.resource("Diagnostic");
 export const getDiagnostic = $m.lookup("Diagnostic");
+export const getDiagnosticOutput = getDiagnostic;

@@ -691,6 +691,19 @@ export interface StopClusterArgs {
  */
 export declare function stopCluster(args: StopClusterArgs): $Output<outputs.HorizonDbCluster>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getClusterOutput: typeof getCluster;
+export declare const getAdministratorOutput: typeof getAdministrator;
+export declare const getPoolOutput: typeof getPool;
+export declare const getFirewallRuleOutput: typeof getFirewallRule;
+export declare const getReplicaOutput: typeof getReplica;
+export declare const getPrivateEndpointConnectionOutput: typeof getPrivateEndpointConnection;
+export declare const getPrivateLinkResourceOutput: typeof getPrivateLinkResource;
+export declare const getParameterGroupOutput: typeof getParameterGroup;
+export declare const restartClusterOutput: typeof restartCluster;
+export declare const startClusterOutput: typeof startCluster;
+export declare const stopClusterOutput: typeof stopCluster;
+
 export declare namespace inputs {
   interface HorizonDbAdministratorPropertiesForAddOrHorizonDbAdministratorProperties {
     /** The display name or UPN of the Entra ID principal. For users, typically the User Principal Name (e.g., admin@contoso.com). For groups, the group display name. For service principals, the application display name. */

@@ -191,6 +191,11 @@ export interface DiscoverCloudConnectorResourcesArgs {
  */
 export declare function discoverCloudConnectorResources(args: DiscoverCloudConnectorResourcesArgs): $Output<outputs.DiscoveredResources>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getCloudConnectionOutput: typeof getCloudConnection;
+export declare const getCloudConnectorOutput: typeof getCloudConnector;
+export declare const discoverCloudConnectorResourcesOutput: typeof discoverCloudConnectorResources;
+
 export declare namespace inputs {
   interface CloudConnectionProperties {
     /** The cloud connector which discovered the remote resource. */

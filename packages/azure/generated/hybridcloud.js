@@ -8,3 +8,6 @@ export const getCloudConnection = $m.lookup("CloudConnection");
 export const CloudConnector = $m.resource("CloudConnector");
 export const getCloudConnector = $m.lookup("CloudConnector");
 export const discoverCloudConnectorResources = $m.fn("discoverCloudConnectorResources");
+export const getCloudConnectionOutput = getCloudConnection;
+export const getCloudConnectorOutput = getCloudConnector;
+export const discoverCloudConnectorResourcesOutput = discoverCloudConnectorResources;

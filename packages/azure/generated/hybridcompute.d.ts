@@ -1133,6 +1133,24 @@ export interface ReconcileNetworkSecurityPerimeterConfigurationArgs {
  */
 export declare function reconcileNetworkSecurityPerimeterConfiguration(args: ReconcileNetworkSecurityPerimeterConfigurationArgs): $Output<outputs.NetworkSecurityPerimeterConfigurationReconcileResult>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getGatewayOutput: typeof getGateway;
+export declare const getLicenseOutput: typeof getLicense;
+export declare const getVersionOutput: typeof getVersion;
+export declare const getMachineOutput: typeof getMachine;
+export declare const getExtensionOutput: typeof getExtension;
+export declare const getLicenseProfileOutput: typeof getLicenseProfile;
+export declare const getRunCommandOutput: typeof getRunCommand;
+export declare const getPrivateLinkScopeOutput: typeof getPrivateLinkScope;
+export declare const getNetworkSecurityPerimeterConfigurationOutput: typeof getNetworkSecurityPerimeterConfiguration;
+export declare const getPrivateEndpointConnectionOutput: typeof getPrivateEndpointConnection;
+export declare const getPrivateLinkResourceOutput: typeof getPrivateLinkResource;
+export declare const getSettingOutput: typeof getSetting;
+export declare const addMachineExtensionsOutput: typeof addMachineExtensions;
+export declare const assessMachinePatchesOutput: typeof assessMachinePatches;
+export declare const installMachinePatchesOutput: typeof installMachinePatches;
+export declare const reconcileNetworkSecurityPerimeterConfigurationOutput: typeof reconcileNetworkSecurityPerimeterConfiguration;
+
 export declare namespace inputs {
   type AccessRule = { [key: string]: any };
   type AccessRuleProperties = { [key: string]: any };

@@ -447,6 +447,19 @@ export interface SyncSolutionConfigurationNowArgs {
  */
 export declare function syncSolutionConfigurationNow(args: SyncSolutionConfigurationNowArgs): $Output<outputs.OperationStatusResult>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getEndpointOutput: typeof getEndpoint;
+export declare const getServiceConfigurationOutput: typeof getServiceConfiguration;
+export declare const getPublicCloudConnectorOutput: typeof getPublicCloudConnector;
+export declare const getSolutionConfigurationOutput: typeof getSolutionConfiguration;
+export declare const getInventoryOutput: typeof getInventory;
+export declare const getSolutionTypeOutput: typeof getSolutionType;
+export declare const listEndpointCredentialsOutput: typeof listEndpointCredentials;
+export declare const listEndpointIngressGatewayCredentialsOutput: typeof listEndpointIngressGatewayCredentials;
+export declare const listEndpointManagedProxyDetailsOutput: typeof listEndpointManagedProxyDetails;
+export declare const testPublicCloudConnectorPermissionsOutput: typeof testPublicCloudConnectorPermissions;
+export declare const syncSolutionConfigurationNowOutput: typeof syncSolutionConfigurationNow;
+
 export declare namespace inputs {
   interface AADProfileProperties {
     /** The arc ingress gateway server app id. */

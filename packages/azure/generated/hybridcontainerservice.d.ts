@@ -622,6 +622,17 @@ export interface ListProvisionedClusterInstanceUserKubeconfigArgs {
  */
 export declare function listProvisionedClusterInstanceUserKubeconfig(args: ListProvisionedClusterInstanceUserKubeconfigArgs): $Output<outputs.ListCredentialResponse>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getKubernetesVersionOutput: typeof getKubernetesVersion;
+export declare const getProvisionedClusterInstanceOutput: typeof getProvisionedClusterInstance;
+export declare const getAgentPoolOutput: typeof getAgentPool;
+export declare const getHybridIdentityMetadataOutput: typeof getHybridIdentityMetadata;
+export declare const getUpgradeProfileOutput: typeof getUpgradeProfile;
+export declare const getSkuOutput: typeof getSku;
+export declare const getVirtualNetworkOutput: typeof getVirtualNetwork;
+export declare const listProvisionedClusterInstanceAdminKubeconfigOutput: typeof listProvisionedClusterInstanceAdminKubeconfig;
+export declare const listProvisionedClusterInstanceUserKubeconfigOutput: typeof listProvisionedClusterInstanceUserKubeconfig;
+
 export declare namespace inputs {
   interface AddonStatusProfile {
     /** Name of the addon or component */

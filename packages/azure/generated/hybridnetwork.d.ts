@@ -1296,6 +1296,28 @@ export interface UpdateNetworkServiceDesignVersionStateArgs {
  */
 export declare function updateNetworkServiceDesignVersionState(args: UpdateNetworkServiceDesignVersionStateArgs): $Output<outputs.NetworkServiceDesignVersionUpdateState>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getConfigurationGroupValueOutput: typeof getConfigurationGroupValue;
+export declare const getNetworkFunctionOutput: typeof getNetworkFunction;
+export declare const getComponentOutput: typeof getComponent;
+export declare const getPublisherOutput: typeof getPublisher;
+export declare const getArtifactStoreOutput: typeof getArtifactStore;
+export declare const getArtifactManifestOutput: typeof getArtifactManifest;
+export declare const getConfigurationGroupSchemaOutput: typeof getConfigurationGroupSchema;
+export declare const getNetworkFunctionDefinitionGroupOutput: typeof getNetworkFunctionDefinitionGroup;
+export declare const getNetworkFunctionDefinitionVersionOutput: typeof getNetworkFunctionDefinitionVersion;
+export declare const getNetworkServiceDesignGroupOutput: typeof getNetworkServiceDesignGroup;
+export declare const getNetworkServiceDesignVersionOutput: typeof getNetworkServiceDesignVersion;
+export declare const getSiteNetworkServiceOutput: typeof getSiteNetworkService;
+export declare const getSiteOutput: typeof getSite;
+export declare const listArtifactStoreNetworkFabricControllerPrivateEndPointsOutput: typeof listArtifactStoreNetworkFabricControllerPrivateEndPoints;
+export declare const listArtifactStorePrivateEndPointsOutput: typeof listArtifactStorePrivateEndPoints;
+export declare const listArtifactManifestCredentialOutput: typeof listArtifactManifestCredential;
+export declare const updateArtifactManifestStateOutput: typeof updateArtifactManifestState;
+export declare const updateConfigurationGroupSchemaStateOutput: typeof updateConfigurationGroupSchemaState;
+export declare const updateNetworkFunctionDefinitionVersionStateOutput: typeof updateNetworkFunctionDefinitionVersionState;
+export declare const updateNetworkServiceDesignVersionStateOutput: typeof updateNetworkServiceDesignVersionState;
+
 export declare namespace inputs {
   interface ArmResourceDefinitionResourceElementTemplate {
     /** The template type. */

@@ -376,6 +376,12 @@ export interface InsightState {
  */
 export declare function getInsight(args: GetInsightArgs): $Output<InsightState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getConnectorOutput: typeof getConnector;
+export declare const getImpactCategoryOutput: typeof getImpactCategory;
+export declare const getWorkloadImpactOutput: typeof getWorkloadImpact;
+export declare const getInsightOutput: typeof getInsight;
+
 export declare namespace inputs {
   interface ClientIncidentDetails {
     /** Client incident id. ex : id of the incident created to investigate and address the impact if any. */

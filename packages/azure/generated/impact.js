@@ -10,3 +10,7 @@ export const WorkloadImpact = $m.resource("WorkloadImpact");
 export const getWorkloadImpact = $m.lookup("WorkloadImpact");
 export const Insight = $m.resource("Insight");
 export const getInsight = $m.lookup("Insight");
+export const getConnectorOutput = getConnector;
+export const getImpactCategoryOutput = getImpactCategory;
+export const getWorkloadImpactOutput = getWorkloadImpact;
+export const getInsightOutput = getInsight;

@@ -175,6 +175,10 @@ export interface ListJobBitLockerKeysArgs {
  */
 export declare function listJobBitLockerKeys(args: ListJobBitLockerKeysArgs): $Output<outputs.GetBitLockerKeysResponse>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getJobOutput: typeof getJob;
+export declare const listJobBitLockerKeysOutput: typeof listJobBitLockerKeys;
+
 export declare namespace inputs {
   interface DeliveryPackageInformation {
     /** The name of the carrier that is used to ship the import or export drives. */

@@ -6,3 +6,5 @@ const $m = defineModule("importexport");
 export const Job = $m.resource("Job");
 export const getJob = $m.lookup("Job");
 export const listJobBitLockerKeys = $m.fn("listJobBitLockerKeys");
+export const getJobOutput = getJob;
+export const listJobBitLockerKeysOutput = listJobBitLockerKeys;

@@ -286,6 +286,14 @@ export interface ServerlessServerlessRuntimeResourceByIdArgs {
  */
 export declare function serverlessServerlessRuntimeResourceById(args: ServerlessServerlessRuntimeResourceByIdArgs): $Output<outputs.InformaticaServerlessRuntimeResource>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getOrganizationOutput: typeof getOrganization;
+export declare const getServerlessRuntimeOutput: typeof getServerlessRuntime;
+export declare const getOrganizationAllServerlessRuntimesOutput: typeof getOrganizationAllServerlessRuntimes;
+export declare const getOrganizationServerlessMetadataOutput: typeof getOrganizationServerlessMetadata;
+export declare const checkServerlessRuntimeDependenciesOutput: typeof checkServerlessRuntimeDependencies;
+export declare const serverlessServerlessRuntimeResourceByIdOutput: typeof serverlessServerlessRuntimeResourceById;
+
 export declare namespace inputs {
   interface AdvancedCustomProperties {
     /** advanced custom properties key */

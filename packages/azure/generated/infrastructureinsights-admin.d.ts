@@ -147,6 +147,12 @@ export interface ResourceHealthState {
  */
 export declare function getResourceHealth(args: GetResourceHealthArgs): $Output<ResourceHealthState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getRegionHealthOutput: typeof getRegionHealth;
+export declare const getAlertOutput: typeof getAlert;
+export declare const getServiceHealthOutput: typeof getServiceHealth;
+export declare const getResourceHealthOutput: typeof getResourceHealth;
+
 export declare namespace inputs {
   interface AlertModel {
     /** Timestamp when the alert was closed. */

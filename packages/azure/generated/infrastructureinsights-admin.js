@@ -7,3 +7,7 @@ export const getRegionHealth = $m.lookup("RegionHealth");
 export const getAlert = $m.lookup("Alert");
 export const getServiceHealth = $m.lookup("ServiceHealth");
 export const getResourceHealth = $m.lookup("ResourceHealth");
+export const getRegionHealthOutput = getRegionHealth;
+export const getAlertOutput = getAlert;
+export const getServiceHealthOutput = getServiceHealth;
+export const getResourceHealthOutput = getResourceHealth;

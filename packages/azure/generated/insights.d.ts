@@ -357,6 +357,12 @@ export interface FetchLocationDataCollectionRuleConfigurationMetadataArgs {
  */
 export declare function fetchLocationDataCollectionRuleConfigurationMetadata(args: FetchLocationDataCollectionRuleConfigurationMetadataArgs): $Output<outputs.DataCollectionRuleConfigurationMetadataResponse>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getScheduledQueryRuleOutput: typeof getScheduledQueryRule;
+export declare const getWorkbookOutput: typeof getWorkbook;
+export declare const getRevisionOutput: typeof getRevision;
+export declare const fetchLocationDataCollectionRuleConfigurationMetadataOutput: typeof fetchLocationDataCollectionRuleConfigurationMetadata;
+
 export declare namespace inputs {
   interface Actions {
     /** Action Group resource Ids to invoke when the alert fires. */

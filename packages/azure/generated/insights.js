@@ -9,3 +9,7 @@ export const Workbook = $m.resource("Workbook");
 export const getWorkbook = $m.lookup("Workbook");
 export const getRevision = $m.lookup("Revision");
 export const fetchLocationDataCollectionRuleConfigurationMetadata = $m.fn("fetchLocationDataCollectionRuleConfigurationMetadata");
+export const getScheduledQueryRuleOutput = getScheduledQueryRule;
+export const getWorkbookOutput = getWorkbook;
+export const getRevisionOutput = getRevision;
+export const fetchLocationDataCollectionRuleConfigurationMetadataOutput = fetchLocationDataCollectionRuleConfigurationMetadata;

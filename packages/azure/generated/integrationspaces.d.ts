@@ -518,6 +518,17 @@ export interface SaveApplicationBusinessProcessDevelopmentArtifactArgs {
  */
 export declare function saveApplicationBusinessProcessDevelopmentArtifact(args: SaveApplicationBusinessProcessDevelopmentArtifactArgs): $Output<outputs.SaveOrGetBusinessProcessDevelopmentArtifactResponse>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getSpaceOutput: typeof getSpace;
+export declare const getApplicationOutput: typeof getApplication;
+export declare const getBusinessProcessOutput: typeof getBusinessProcess;
+export declare const getVersionOutput: typeof getVersion;
+export declare const getResourceOutput: typeof getResource;
+export declare const getInfrastructureResourceOutput: typeof getInfrastructureResource;
+export declare const getApplicationBusinessProcessDevelopmentArtifactOutput: typeof getApplicationBusinessProcessDevelopmentArtifact;
+export declare const listApplicationBusinessProcessDevelopmentArtifactsOutput: typeof listApplicationBusinessProcessDevelopmentArtifacts;
+export declare const saveApplicationBusinessProcessDevelopmentArtifactOutput: typeof saveApplicationBusinessProcessDevelopmentArtifact;
+
 export declare namespace inputs {
   interface ApplicationProperties {
     /** The description of the resource. */

@@ -610,6 +610,19 @@ export interface WipeDeviceArgs {
  */
 export declare function wipeDevice(args: WipeDeviceArgs): $Output<outputs.WipeDeviceOperationResult>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getLocationOutput: typeof getLocation;
+export declare const getAndroidPolicyOutput: typeof getAndroidPolicy;
+export declare const getAndroidPolicyAppOutput: typeof getAndroidPolicyApp;
+export declare const getAndroidPolicyGroupOutput: typeof getAndroidPolicyGroup;
+export declare const getFlaggedUserOutput: typeof getFlaggedUser;
+export declare const getIosPolicyOutput: typeof getIosPolicy;
+export declare const getIosPolicyAppOutput: typeof getIosPolicyApp;
+export declare const getIosPolicyGroupOutput: typeof getIosPolicyGroup;
+export declare const getStatusOutput: typeof getStatus;
+export declare const getDeviceOutput: typeof getDevice;
+export declare const wipeDeviceOutput: typeof wipeDevice;
+
 export declare namespace inputs {
   interface AndroidMAMPolicyProperties {
     screenCapture?: "allow" | "block" | (string & {});

@@ -98,6 +98,9 @@ export interface IotAppState {
  */
 export declare function getIotApp(args: GetIotAppArgs): $Output<IotAppState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getIotAppOutput: typeof getIotApp;
+
 export declare namespace inputs {
   interface AppProperties {
     /** The display name of the application. */

@@ -5,3 +5,4 @@ import { defineModule } from "../src/generic/define.js";
 const $m = defineModule("iotcentral");
 export const IotApp = $m.resource("IotApp");
 export const getIotApp = $m.lookup("IotApp");
+export const getIotAppOutput = getIotApp;

@@ -285,6 +285,13 @@ export interface GenerateWorkspaceUploadUrlArgs {
  */
 export declare function generateWorkspaceUploadUrl(args: GenerateWorkspaceUploadUrlArgs): $Output<outputs.UrlToken>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getWorkspaceOutput: typeof getWorkspace;
+export declare const getFirmwareOutput: typeof getFirmware;
+export declare const getSummaryOutput: typeof getSummary;
+export declare const getUsageMetricOutput: typeof getUsageMetric;
+export declare const generateWorkspaceUploadUrlOutput: typeof generateWorkspaceUploadUrl;
+
 export declare namespace inputs {
   interface BinaryHardeningSummaryResource {
     /** Total number of binaries that were analyzed */

@@ -1272,6 +1272,21 @@ export interface RegistryEndpointState {
  */
 export declare function getRegistryEndpoint(args: GetRegistryEndpointArgs): $Output<RegistryEndpointState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getInstanceOutput: typeof getInstance;
+export declare const getAkriConnectorTemplateOutput: typeof getAkriConnectorTemplate;
+export declare const getConnectorOutput: typeof getConnector;
+export declare const getAkriServiceOutput: typeof getAkriService;
+export declare const getBrokerOutput: typeof getBroker;
+export declare const getAuthenticationOutput: typeof getAuthentication;
+export declare const getAuthorizationOutput: typeof getAuthorization;
+export declare const getListenerOutput: typeof getListener;
+export declare const getDataflowEndpointOutput: typeof getDataflowEndpoint;
+export declare const getDataflowProfileOutput: typeof getDataflowProfile;
+export declare const getDataflowGraphOutput: typeof getDataflowGraph;
+export declare const getDataflowOutput: typeof getDataflow;
+export declare const getRegistryEndpointOutput: typeof getRegistryEndpoint;
+
 export declare namespace inputs {
   interface AdvancedSettings {
     /** Configurations related to All Clients. */

@@ -290,6 +290,11 @@ export interface PipelineState {
  */
 export declare function getPipeline(args: GetPipelineArgs): $Output<PipelineState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getInstanceOutput: typeof getInstance;
+export declare const getDatasetOutput: typeof getDataset;
+export declare const getPipelineOutput: typeof getPipeline;
+
 export declare namespace inputs {
   interface DatasetProperties {
     /** Detailed description of the Dataset. */

@@ -9,3 +9,6 @@ export const Dataset = $m.resource("Dataset");
 export const getDataset = $m.lookup("Dataset");
 export const Pipeline = $m.resource("Pipeline");
 export const getPipeline = $m.lookup("Pipeline");
+export const getInstanceOutput = getInstance;
+export const getDatasetOutput = getDataset;
+export const getPipelineOutput = getPipeline;

@@ -1335,6 +1335,20 @@ export interface MqttBridgeConnectorTopicMapState {
  */
 export declare function getMqttBridgeConnectorTopicMap(args: GetMqttBridgeConnectorTopicMapArgs): $Output<MqttBridgeConnectorTopicMapState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getMqOutput: typeof getMq;
+export declare const getBrokerOutput: typeof getBroker;
+export declare const getAuthenticationOutput: typeof getAuthentication;
+export declare const getAuthorizationOutput: typeof getAuthorization;
+export declare const getListenerOutput: typeof getListener;
+export declare const getDataLakeConnectorOutput: typeof getDataLakeConnector;
+export declare const getDataLakeConnectorTopicMapOutput: typeof getDataLakeConnectorTopicMap;
+export declare const getDiagnosticServiceOutput: typeof getDiagnosticService;
+export declare const getKafkaConnectorOutput: typeof getKafkaConnector;
+export declare const getKafkaConnectorTopicMapOutput: typeof getKafkaConnectorTopicMap;
+export declare const getMqttBridgeConnectorOutput: typeof getMqttBridgeConnector;
+export declare const getMqttBridgeConnectorTopicMapOutput: typeof getMqttBridgeConnectorTopicMap;
+
 export declare namespace inputs {
   interface AuthorizationBasicRule {
     /** This subfield defines the broker resources that the Basic Rule is applied on. */

@@ -288,6 +288,11 @@ export interface TargetState {
  */
 export declare function getTarget(args: GetTargetArgs): $Output<TargetState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getInstanceOutput: typeof getInstance;
+export declare const getSolutionOutput: typeof getSolution;
+export declare const getTargetOutput: typeof getTarget;
+
 export declare namespace inputs {
   interface BindingProperties {
     /** Configuration values for the binding. */

@@ -9,3 +9,6 @@ export const Solution = $m.resource("Solution");
 export const getSolution = $m.lookup("Solution");
 export const Target = $m.resource("Target");
 export const getTarget = $m.lookup("Target");
+export const getInstanceOutput = getInstance;
+export const getSolutionOutput = getSolution;
+export const getTargetOutput = getTarget;

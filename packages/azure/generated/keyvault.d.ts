@@ -981,6 +981,20 @@ export interface SecretState {
  */
 export declare function getSecret(args: GetSecretArgs): $Output<SecretState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getDeletedManagedHSMOutput: typeof getDeletedManagedHSM;
+export declare const getDeletedVaultOutput: typeof getDeletedVault;
+export declare const getManagedHSMOutput: typeof getManagedHSM;
+export declare const getManagedHSMKeyOutput: typeof getManagedHSMKey;
+export declare const getManagedHSMKeyVersionOutput: typeof getManagedHSMKeyVersion;
+export declare const getManagedHSMPrivateEndpointConnectionOutput: typeof getManagedHSMPrivateEndpointConnection;
+export declare const getVaultOutput: typeof getVault;
+export declare const getAccessPolicyOutput: typeof getAccessPolicy;
+export declare const getVaultKeyOutput: typeof getVaultKey;
+export declare const getVaultKeyVersionOutput: typeof getVaultKeyVersion;
+export declare const getVaultPrivateEndpointConnectionOutput: typeof getVaultPrivateEndpointConnection;
+export declare const getSecretOutput: typeof getSecret;
+
 export declare namespace inputs {
   interface AccessPolicyEntry {
     /** The Azure Active Directory tenant ID that should be used for authenticating requests to the key vault. */

@@ -195,6 +195,10 @@ export interface ListConnectedClusterUserCredentialArgs {
  */
 export declare function listConnectedClusterUserCredential(args: ListConnectedClusterUserCredentialArgs): $Output<outputs.CredentialResults>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getConnectedClusterOutput: typeof getConnectedCluster;
+export declare const listConnectedClusterUserCredentialOutput: typeof listConnectedClusterUserCredential;
+
 export declare namespace inputs {
   interface AadProfile {
     /** Whether to enable Azure RBAC for Kubernetes authorization. */

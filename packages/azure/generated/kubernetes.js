@@ -6,3 +6,5 @@ const $m = defineModule("kubernetes");
 export const ConnectedCluster = $m.resource("ConnectedCluster");
 export const getConnectedCluster = $m.lookup("ConnectedCluster");
 export const listConnectedClusterUserCredential = $m.fn("listConnectedClusterUserCredential");
+export const getConnectedClusterOutput = getConnectedCluster;
+export const listConnectedClusterUserCredentialOutput = listConnectedClusterUserCredential;

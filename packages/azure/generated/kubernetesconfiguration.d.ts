@@ -775,6 +775,20 @@ export interface UpgradeAssessmentState {
  */
 export declare function getUpgradeAssessment(args: GetUpgradeAssessmentArgs): $Output<UpgradeAssessmentState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getExtensionOutput: typeof getExtension;
+export declare const getExtensionTypeOutput: typeof getExtensionType;
+export declare const getVersionOutput: typeof getVersion;
+export declare const getFluxConfigurationOutput: typeof getFluxConfiguration;
+export declare const getKubernetesResourceOutput: typeof getKubernetesResource;
+export declare const getLocationExtensionTypeOutput: typeof getLocationExtensionType;
+export declare const getExtensionTypeVersionOutput: typeof getExtensionTypeVersion;
+export declare const getPrivateLinkScopeOutput: typeof getPrivateLinkScope;
+export declare const getPrivateEndpointConnectionOutput: typeof getPrivateEndpointConnection;
+export declare const getPrivateLinkResourceOutput: typeof getPrivateLinkResource;
+export declare const getSourceControlConfigurationOutput: typeof getSourceControlConfiguration;
+export declare const getUpgradeAssessmentOutput: typeof getUpgradeAssessment;
+
 export declare namespace inputs {
   interface AccessDetail {
     /** The entity to which the access details apply */

@@ -336,6 +336,12 @@ export interface StorageClassState {
  */
 export declare function getStorageClass(args: GetStorageClassArgs): $Output<StorageClassState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getBgpPeerOutput: typeof getBgpPeer;
+export declare const getLoadBalancerOutput: typeof getLoadBalancer;
+export declare const getServiceOutput: typeof getService;
+export declare const getStorageClassOutput: typeof getStorageClass;
+
 export declare namespace inputs {
   interface BgpPeerProperties {
     /** My ASN */

@@ -11,3 +11,7 @@ export const Service = $m.resource("Service");
 export const getService = $m.lookup("Service");
 export const StorageClass = $m.resource("StorageClass");
 export const getStorageClass = $m.lookup("StorageClass");
+export const getBgpPeerOutput = getBgpPeer;
+export const getLoadBalancerOutput = getLoadBalancer;
+export const getServiceOutput = getService;
+export const getStorageClassOutput = getStorageClass;

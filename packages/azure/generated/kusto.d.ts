@@ -1376,6 +1376,37 @@ export interface CheckLocationNameAvailabilityArgs {
  */
 export declare function checkLocationNameAvailability(args: CheckLocationNameAvailabilityArgs): $Output<outputs.CheckNameResult>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getClusterOutput: typeof getCluster;
+export declare const getAttachedDatabaseConfigurationOutput: typeof getAttachedDatabaseConfiguration;
+export declare const getDatabaseOutput: typeof getDatabase;
+export declare const getDataConnectionOutput: typeof getDataConnection;
+export declare const getDatabasePrincipalAssignmentOutput: typeof getDatabasePrincipalAssignment;
+export declare const getScriptOutput: typeof getScript;
+export declare const getManagedPrivateEndpointOutput: typeof getManagedPrivateEndpoint;
+export declare const getPrincipalAssignmentOutput: typeof getPrincipalAssignment;
+export declare const getPrivateEndpointConnectionOutput: typeof getPrivateEndpointConnection;
+export declare const getPrivateLinkResourceOutput: typeof getPrivateLinkResource;
+export declare const getSandboxCustomImageOutput: typeof getSandboxCustomImage;
+export declare const attachedClusterDatabaseConfigurationCheckNameAvailabilityOutput: typeof attachedClusterDatabaseConfigurationCheckNameAvailability;
+export declare const checkClusterNameAvailabilityOutput: typeof checkClusterNameAvailability;
+export declare const checkClusterPrincipalAssignmentNameAvailabilityOutput: typeof checkClusterPrincipalAssignmentNameAvailability;
+export declare const diagnoseClusterVirtualNetworkOutput: typeof diagnoseClusterVirtualNetwork;
+export declare const listClusterCalloutPoliciesOutput: typeof listClusterCalloutPolicies;
+export declare const listClusterFollowerDatabasesOutput: typeof listClusterFollowerDatabases;
+export declare const listClusterLanguageExtensionsOutput: typeof listClusterLanguageExtensions;
+export declare const managedClusterPrivateEndpointsCheckNameAvailabilityOutput: typeof managedClusterPrivateEndpointsCheckNameAvailability;
+export declare const sandboxClusterCustomImagesCheckNameAvailabilityOutput: typeof sandboxClusterCustomImagesCheckNameAvailability;
+export declare const addDatabasePrincipalsOutput: typeof addDatabasePrincipals;
+export declare const checkDatabaseNameAvailabilityOutput: typeof checkDatabaseNameAvailability;
+export declare const checkDatabasePrincipalAssignmentNameAvailabilityOutput: typeof checkDatabasePrincipalAssignmentNameAvailability;
+export declare const dataDatabaseConnectionValidationOutput: typeof dataDatabaseConnectionValidation;
+export declare const inviteDatabaseFollowerOutput: typeof inviteDatabaseFollower;
+export declare const listDatabasePrincipalsOutput: typeof listDatabasePrincipals;
+export declare const removeDatabasePrincipalsOutput: typeof removeDatabasePrincipals;
+export declare const scriptsDatabaseCheckNameAvailabilityOutput: typeof scriptsDatabaseCheckNameAvailability;
+export declare const checkLocationNameAvailabilityOutput: typeof checkLocationNameAvailability;
+
 export declare namespace inputs {
   interface AcceptedAudiences {
     /** GUID or valid URL representing an accepted audience. */

@@ -571,6 +571,14 @@ export interface VirtualMachineState {
  */
 export declare function getVirtualMachine(args: GetVirtualMachineArgs): $Output<VirtualMachineState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getLabPlanOutput: typeof getLabPlan;
+export declare const getImageOutput: typeof getImage;
+export declare const getLabOutput: typeof getLab;
+export declare const getScheduleOutput: typeof getSchedule;
+export declare const getUserOutput: typeof getUser;
+export declare const getVirtualMachineOutput: typeof getVirtualMachine;
+
 export declare namespace inputs {
   interface AutoShutdownProfile {
     /** Whether shutdown on disconnect is enabled */

@@ -271,6 +271,14 @@ export interface CheckLocationQuotaAvailabilityArgs {
  */
 export declare function checkLocationQuotaAvailability(args: CheckLocationQuotaAvailabilityArgs): $Output<outputs.CheckQuotaAvailabilityResponse>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getLoadTestOutput: typeof getLoadTest;
+export declare const getPlaywrightQuotaOutput: typeof getPlaywrightQuota;
+export declare const getLocationQuotaOutput: typeof getLocationQuota;
+export declare const getPlaywrightWorkspaceOutput: typeof getPlaywrightWorkspace;
+export declare const getPlaywrightWorkspaceQuotaOutput: typeof getPlaywrightWorkspaceQuota;
+export declare const checkLocationQuotaAvailabilityOutput: typeof checkLocationQuotaAvailability;
+
 export declare namespace inputs {
   interface CheckQuotaAvailabilityResponse {
     /** Check quota availability response properties. */

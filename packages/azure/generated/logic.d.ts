@@ -1852,6 +1852,45 @@ export interface ListTriggerCallbackUrl2Args {
  */
 export declare function listTriggerCallbackUrl2(args: ListTriggerCallbackUrl2Args): $Output<outputs.WorkflowTriggerCallbackUrl>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getIntegrationAccountOutput: typeof getIntegrationAccount;
+export declare const getAgreementOutput: typeof getAgreement;
+export declare const getAssemblyOutput: typeof getAssembly;
+export declare const getBatchConfigurationOutput: typeof getBatchConfiguration;
+export declare const getCertificateOutput: typeof getCertificate;
+export declare const getMapOutput: typeof getMap;
+export declare const getPartnerOutput: typeof getPartner;
+export declare const getSchemaOutput: typeof getSchema;
+export declare const getSessionOutput: typeof getSession;
+export declare const getIntegrationServiceEnvironmentOutput: typeof getIntegrationServiceEnvironment;
+export declare const getManagedApiOutput: typeof getManagedApi;
+export declare const getWorkflowOutput: typeof getWorkflow;
+export declare const getRunOutput: typeof getRun;
+export declare const getActionOutput: typeof getAction;
+export declare const getRepetitionOutput: typeof getRepetition;
+export declare const getRepetitionRequestHistoryOutput: typeof getRepetitionRequestHistory;
+export declare const getRequestHistoryOutput: typeof getRequestHistory;
+export declare const getScopeRepetitionOutput: typeof getScopeRepetition;
+export declare const getOperationOutput: typeof getOperation;
+export declare const getTriggerOutput: typeof getTrigger;
+export declare const getHistoryOutput: typeof getHistory;
+export declare const getVersionOutput: typeof getVersion;
+export declare const listIntegrationAccountCallbackUrlOutput: typeof listIntegrationAccountCallbackUrl;
+export declare const listIntegrationAccountKeyVaultKeysOutput: typeof listIntegrationAccountKeyVaultKeys;
+export declare const regenerateIntegrationAccountAccessKeyOutput: typeof regenerateIntegrationAccountAccessKey;
+export declare const listAgreementContentCallbackUrlOutput: typeof listAgreementContentCallbackUrl;
+export declare const listAssemblyContentCallbackUrlOutput: typeof listAssemblyContentCallbackUrl;
+export declare const listMapContentCallbackUrlOutput: typeof listMapContentCallbackUrl;
+export declare const listPartnerContentCallbackUrlOutput: typeof listPartnerContentCallbackUrl;
+export declare const listSchemaContentCallbackUrlOutput: typeof listSchemaContentCallbackUrl;
+export declare const generateWorkflowUpgradedDefinitionOutput: typeof generateWorkflowUpgradedDefinition;
+export declare const listWorkflowCallbackUrlOutput: typeof listWorkflowCallbackUrl;
+export declare const listWorkflowSwaggerOutput: typeof listWorkflowSwagger;
+export declare const listActionExpressionTracesOutput: typeof listActionExpressionTraces;
+export declare const listRepetitionExpressionTracesOutput: typeof listRepetitionExpressionTraces;
+export declare const listTriggerCallbackUrlOutput: typeof listTriggerCallbackUrl;
+export declare const listTriggerCallbackUrl2Output: typeof listTriggerCallbackUrl2;
+
 export declare namespace inputs {
   interface AgreementContent {
     /** The AS2 agreement content. */

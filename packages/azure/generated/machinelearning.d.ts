@@ -114,6 +114,10 @@ export interface ListWorkspaceKeysArgs {
  */
 export declare function listWorkspaceKeys(args: ListWorkspaceKeysArgs): $Output<outputs.WorkspaceKeysResponse>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getWorkspaceOutput: typeof getWorkspace;
+export declare const listWorkspaceKeysOutput: typeof listWorkspaceKeys;
+
 export declare namespace inputs {
   interface MicrosoftMachineLearningWorkspaces {
     /** The resource name */

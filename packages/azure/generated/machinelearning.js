@@ -6,3 +6,5 @@ const $m = defineModule("machinelearning");
 export const Workspace = $m.resource("Workspace");
 export const getWorkspace = $m.lookup("Workspace");
 export const listWorkspaceKeys = $m.fn("listWorkspaceKeys");
+export const getWorkspaceOutput = getWorkspace;
+export const listWorkspaceKeysOutput = listWorkspaceKeys;

@@ -4972,6 +4972,73 @@ export interface RegenerateServerlessEndpointKeysArgs {
  */
 export declare function regenerateServerlessEndpointKeys(args: RegenerateServerlessEndpointKeysArgs): $Output<outputs.EndpointAuthKeys>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getRegistryOutput: typeof getRegistry;
+export declare const getRegistryCodeOutput: typeof getRegistryCode;
+export declare const getRegistryCodeVersionOutput: typeof getRegistryCodeVersion;
+export declare const getRegistryComponentOutput: typeof getRegistryComponent;
+export declare const getRegistryComponentVersionOutput: typeof getRegistryComponentVersion;
+export declare const getRegistryDataOutput: typeof getRegistryData;
+export declare const getRegistryDataVersionOutput: typeof getRegistryDataVersion;
+export declare const getRegistryEnvironmentOutput: typeof getRegistryEnvironment;
+export declare const getRegistryEnvironmentVersionOutput: typeof getRegistryEnvironmentVersion;
+export declare const getRegistryModelOutput: typeof getRegistryModel;
+export declare const getRegistryModelVersionOutput: typeof getRegistryModelVersion;
+export declare const getWorkspaceOutput: typeof getWorkspace;
+export declare const getBatchEndpointOutput: typeof getBatchEndpoint;
+export declare const getBatchEndpointDeploymentOutput: typeof getBatchEndpointDeployment;
+export declare const getCapabilityHostOutput: typeof getCapabilityHost;
+export declare const getWorkspaceCodeOutput: typeof getWorkspaceCode;
+export declare const getWorkspaceCodeVersionOutput: typeof getWorkspaceCodeVersion;
+export declare const getWorkspaceComponentOutput: typeof getWorkspaceComponent;
+export declare const getWorkspaceComponentVersionOutput: typeof getWorkspaceComponentVersion;
+export declare const getComputeOutput: typeof getCompute;
+export declare const getConnectionOutput: typeof getConnection;
+export declare const getWorkspaceDataOutput: typeof getWorkspaceData;
+export declare const getWorkspaceDataVersionOutput: typeof getWorkspaceDataVersion;
+export declare const getDatastoreOutput: typeof getDatastore;
+export declare const getWorkspaceEnvironmentOutput: typeof getWorkspaceEnvironment;
+export declare const getWorkspaceEnvironmentVersionOutput: typeof getWorkspaceEnvironmentVersion;
+export declare const getFeaturesetOutput: typeof getFeatureset;
+export declare const getFeaturesetVersionOutput: typeof getFeaturesetVersion;
+export declare const getFeatureOutput: typeof getFeature;
+export declare const getFeaturestoreEntityOutput: typeof getFeaturestoreEntity;
+export declare const getFeaturestoreEntityVersionOutput: typeof getFeaturestoreEntityVersion;
+export declare const getJobOutput: typeof getJob;
+export declare const getMarketplaceSubscriptionOutput: typeof getMarketplaceSubscription;
+export declare const getWorkspaceModelOutput: typeof getWorkspaceModel;
+export declare const getWorkspaceModelVersionOutput: typeof getWorkspaceModelVersion;
+export declare const getOnlineEndpointOutput: typeof getOnlineEndpoint;
+export declare const getOnlineEndpointDeploymentOutput: typeof getOnlineEndpointDeployment;
+export declare const getOutboundRuleOutput: typeof getOutboundRule;
+export declare const getPrivateEndpointConnectionOutput: typeof getPrivateEndpointConnection;
+export declare const getScheduleOutput: typeof getSchedule;
+export declare const getServerlessEndpointOutput: typeof getServerlessEndpoint;
+export declare const updateLocationQuotasOutput: typeof updateLocationQuotas;
+export declare const removeRegistryRegionsOutput: typeof removeRegistryRegions;
+export declare const startRegistryCodeVersionPendingUploadOutput: typeof startRegistryCodeVersionPendingUpload;
+export declare const startRegistryDataVersionPendingUploadOutput: typeof startRegistryDataVersionPendingUpload;
+export declare const startRegistryModelVersionPendingUploadOutput: typeof startRegistryModelVersionPendingUpload;
+export declare const diagnoseWorkspaceOutput: typeof diagnoseWorkspace;
+export declare const listWorkspaceKeysOutput: typeof listWorkspaceKeys;
+export declare const listWorkspaceNotebookAccessTokenOutput: typeof listWorkspaceNotebookAccessToken;
+export declare const listWorkspaceNotebookKeysOutput: typeof listWorkspaceNotebookKeys;
+export declare const listWorkspaceStorageAccountKeysOutput: typeof listWorkspaceStorageAccountKeys;
+export declare const prepareWorkspaceNotebookOutput: typeof prepareWorkspaceNotebook;
+export declare const provisionWorkspaceManagedNetworkOutput: typeof provisionWorkspaceManagedNetwork;
+export declare const listkeysBatchEndpointOutput: typeof listkeysBatchEndpoint;
+export declare const startWorkspaceCodeVersionPendingUploadOutput: typeof startWorkspaceCodeVersionPendingUpload;
+export declare const listComputeKeysOutput: typeof listComputeKeys;
+export declare const listComputeNodesOutput: typeof listComputeNodes;
+export declare const listsecretsConnectionOutput: typeof listsecretsConnection;
+export declare const listDatastoreSecretsOutput: typeof listDatastoreSecrets;
+export declare const backfillFeaturesetVersionOutput: typeof backfillFeaturesetVersion;
+export declare const listOnlineEndpointKeysOutput: typeof listOnlineEndpointKeys;
+export declare const tokenOnlineEndpointOutput: typeof tokenOnlineEndpoint;
+export declare const getOnlineEndpointDeploymentLogsOutput: typeof getOnlineEndpointDeploymentLogs;
+export declare const listServerlessEndpointKeysOutput: typeof listServerlessEndpointKeys;
+export declare const regenerateServerlessEndpointKeysOutput: typeof regenerateServerlessEndpointKeys;
+
 export declare namespace inputs {
   interface AADAuthTypeWorkspaceConnectionProperties {
     /** Authentication type of the connection target */

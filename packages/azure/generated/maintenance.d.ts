@@ -270,6 +270,12 @@ export interface PublicMaintenanceConfigurationState {
  */
 export declare function getPublicMaintenanceConfiguration(args: GetPublicMaintenanceConfigurationArgs): $Output<PublicMaintenanceConfigurationState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getApplyUpdateOutput: typeof getApplyUpdate;
+export declare const getConfigurationAssignmentOutput: typeof getConfigurationAssignment;
+export declare const getMaintenanceConfigurationOutput: typeof getMaintenanceConfiguration;
+export declare const getPublicMaintenanceConfigurationOutput: typeof getPublicMaintenanceConfiguration;
+
 export declare namespace inputs {
   interface ApplyUpdateProperties {
     /** The status */

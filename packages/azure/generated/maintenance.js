@@ -10,3 +10,7 @@ export const getConfigurationAssignment = $m.lookup("ConfigurationAssignment");
 export const MaintenanceConfiguration = $m.resource("MaintenanceConfiguration");
 export const getMaintenanceConfiguration = $m.lookup("MaintenanceConfiguration");
 export const getPublicMaintenanceConfiguration = $m.lookup("PublicMaintenanceConfiguration");
+export const getApplyUpdateOutput = getApplyUpdate;
+export const getConfigurationAssignmentOutput = getConfigurationAssignment;
+export const getMaintenanceConfigurationOutput = getMaintenanceConfiguration;
+export const getPublicMaintenanceConfigurationOutput = getPublicMaintenanceConfiguration;

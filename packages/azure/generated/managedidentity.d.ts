@@ -191,6 +191,11 @@ export interface FederatedIdentityCredentialState {
  */
 export declare function getFederatedIdentityCredential(args: GetFederatedIdentityCredentialArgs): $Output<FederatedIdentityCredentialState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getIdentityOutput: typeof getIdentity;
+export declare const getUserAssignedIdentityOutput: typeof getUserAssignedIdentity;
+export declare const getFederatedIdentityCredentialOutput: typeof getFederatedIdentityCredential;
+
 export declare namespace inputs {
   interface FederatedIdentityCredentialProperties {
     /** The URL of the issuer to be trusted. */

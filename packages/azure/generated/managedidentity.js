@@ -8,3 +8,6 @@ export const UserAssignedIdentity = $m.resource("UserAssignedIdentity");
 export const getUserAssignedIdentity = $m.lookup("UserAssignedIdentity");
 export const FederatedIdentityCredential = $m.resource("FederatedIdentityCredential");
 export const getFederatedIdentityCredential = $m.lookup("FederatedIdentityCredential");
+export const getIdentityOutput = getIdentity;
+export const getUserAssignedIdentityOutput = getUserAssignedIdentity;
+export const getFederatedIdentityCredentialOutput = getFederatedIdentityCredential;

@@ -335,6 +335,12 @@ export interface ScopeAssignmentState {
  */
 export declare function getScopeAssignment(args: GetScopeAssignmentArgs): $Output<ScopeAssignmentState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getManagedNetworkOutput: typeof getManagedNetwork;
+export declare const getManagedNetworkGroupOutput: typeof getManagedNetworkGroup;
+export declare const getManagedNetworkPeeringPolicyOutput: typeof getManagedNetworkPeeringPolicy;
+export declare const getScopeAssignmentOutput: typeof getScopeAssignment;
+
 export declare namespace inputs {
   type ConnectivityCollection = { [key: string]: any };
   interface ManagedNetworkGroup {

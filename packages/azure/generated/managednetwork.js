@@ -11,3 +11,7 @@ export const ManagedNetworkPeeringPolicy = $m.resource("ManagedNetworkPeeringPol
 export const getManagedNetworkPeeringPolicy = $m.lookup("ManagedNetworkPeeringPolicy");
 export const ScopeAssignment = $m.resource("ScopeAssignment");
 export const getScopeAssignment = $m.lookup("ScopeAssignment");
+export const getManagedNetworkOutput = getManagedNetwork;
+export const getManagedNetworkGroupOutput = getManagedNetworkGroup;
+export const getManagedNetworkPeeringPolicyOutput = getManagedNetworkPeeringPolicy;
+export const getScopeAssignmentOutput = getScopeAssignment;

@@ -71,6 +71,9 @@ export interface ManagedOpState {
  */
 export declare function getManagedOp(args: GetManagedOpArgs): $Output<ManagedOpState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getManagedOpOutput: typeof getManagedOp;
+
 export declare namespace inputs {
   interface AzureMonitorConfiguration {
     /** Azure monitor workspace resource ID used by the service. */

@@ -5,3 +5,4 @@ import { defineModule } from "../src/generic/define.js";
 const $m = defineModule("managedops");
 export const ManagedOp = $m.resource("ManagedOp");
 export const getManagedOp = $m.lookup("ManagedOp");
+export const getManagedOpOutput = getManagedOp;

@@ -194,6 +194,11 @@ export interface RegistrationDefinitionState {
  */
 export declare function getRegistrationDefinition(args: GetRegistrationDefinitionArgs): $Output<RegistrationDefinitionState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getMarketplaceRegistrationDefinitionOutput: typeof getMarketplaceRegistrationDefinition;
+export declare const getRegistrationAssignmentOutput: typeof getRegistrationAssignment;
+export declare const getRegistrationDefinitionOutput: typeof getRegistrationDefinition;
+
 export declare namespace inputs {
   interface Authorization {
     /** The identifier of the Azure Active Directory principal. */

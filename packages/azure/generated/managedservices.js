@@ -8,3 +8,6 @@ export const RegistrationAssignment = $m.resource("RegistrationAssignment");
 export const getRegistrationAssignment = $m.lookup("RegistrationAssignment");
 export const RegistrationDefinition = $m.resource("RegistrationDefinition");
 export const getRegistrationDefinition = $m.lookup("RegistrationDefinition");
+export const getMarketplaceRegistrationDefinitionOutput = getMarketplaceRegistrationDefinition;
+export const getRegistrationAssignmentOutput = getRegistrationAssignment;
+export const getRegistrationDefinitionOutput = getRegistrationDefinition;

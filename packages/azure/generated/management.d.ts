@@ -292,6 +292,13 @@ export interface ListServiceGroupAncestorsArgs {
  */
 export declare function listServiceGroupAncestors(args: ListServiceGroupAncestorsArgs): $Output<outputs.ServiceGroupCollectionResponse>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getManagementGroupOutput: typeof getManagementGroup;
+export declare const getSettingOutput: typeof getSetting;
+export declare const getSubscriptionOutput: typeof getSubscription;
+export declare const getServiceGroupOutput: typeof getServiceGroup;
+export declare const listServiceGroupAncestorsOutput: typeof listServiceGroupAncestors;
+
 export declare namespace inputs {
   type CreateManagementGroupChildInfoOrManagementGroupChildInfo = { [key: string]: any };
   interface CreateManagementGroupDetailsOrManagementGroupDetails {

@@ -73,6 +73,9 @@ export interface PartnerState {
  */
 export declare function getPartner(args: GetPartnerArgs): $Output<PartnerState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getPartnerOutput: typeof getPartner;
+
 export declare namespace inputs {
   interface MicrosoftManagementPartnerPartners {
     /** The resource name */

@@ -5,3 +5,4 @@ import { defineModule } from "../src/generic/define.js";
 const $m = defineModule("managementpartner");
 export const Partner = $m.resource("Partner");
 export const getPartner = $m.lookup("Partner");
+export const getPartnerOutput = getPartner;

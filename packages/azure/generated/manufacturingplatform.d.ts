@@ -188,6 +188,10 @@ export interface ListManufacturingDataServiceAvailableVersionsArgs {
  */
 export declare function listManufacturingDataServiceAvailableVersions(args: ListManufacturingDataServiceAvailableVersionsArgs): $Output<outputs.AvailableVersionListResult>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getManufacturingDataServiceOutput: typeof getManufacturingDataService;
+export declare const listManufacturingDataServiceAvailableVersionsOutput: typeof listManufacturingDataServiceAvailableVersions;
+
 export declare namespace inputs {
   type AdxProfile = { [key: string]: any };
   type AksProfile = { [key: string]: any };

@@ -6,3 +6,5 @@ const $m = defineModule("manufacturingplatform");
 export const ManufacturingDataService = $m.resource("ManufacturingDataService");
 export const getManufacturingDataService = $m.lookup("ManufacturingDataService");
 export const listManufacturingDataServiceAvailableVersions = $m.fn("listManufacturingDataServiceAvailableVersions");
+export const getManufacturingDataServiceOutput = getManufacturingDataService;
+export const listManufacturingDataServiceAvailableVersionsOutput = listManufacturingDataServiceAvailableVersions;

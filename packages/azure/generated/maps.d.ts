@@ -246,6 +246,13 @@ export interface RegenerateAccountKeyArgs {
  */
 export declare function regenerateAccountKey(args: RegenerateAccountKeyArgs): $Output<outputs.MapsAccountKeys>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getAccountOutput: typeof getAccount;
+export declare const getCreatorOutput: typeof getCreator;
+export declare const listAccountKeysOutput: typeof listAccountKeys;
+export declare const listAccountSasOutput: typeof listAccountSas;
+export declare const regenerateAccountKeyOutput: typeof regenerateAccountKey;
+
 export declare namespace inputs {
   interface AccountSasParameters {
     /** The Map account key to use for signing. Picking `primaryKey` or `secondaryKey` will use the Map account Shared Keys, and using `managedIdentity` will use the auto-renewed private key to sign the SAS. */

@@ -828,6 +828,36 @@ export interface CheckProductUserHasReviewArgs {
  */
 export declare function checkProductUserHasReview(args: CheckProductUserHasReviewArgs): $Output<outputs.UserHasReview>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getMysolutionOutput: typeof getMysolution;
+export declare const getPrivateStoreOutput: typeof getPrivateStore;
+export declare const getAdminRequestApprovalOutput: typeof getAdminRequestApproval;
+export declare const getCollectionOutput: typeof getCollection;
+export declare const getOfferOutput: typeof getOffer;
+export declare const getRequestApprovalOutput: typeof getRequestApproval;
+export declare const anyPrivateStoreExistingOffersInTheCollectionsOutput: typeof anyPrivateStoreExistingOffersInTheCollections;
+export declare const billingPrivateStoreAccountsOutput: typeof billingPrivateStoreAccounts;
+export declare const bulkPrivateStoreCollectionsActionOutput: typeof bulkPrivateStoreCollectionsAction;
+export declare const collectionsPrivateStoreToSubscriptionsMappingOutput: typeof collectionsPrivateStoreToSubscriptionsMapping;
+export declare const fetchPrivateStoreAllSubscriptionsInTenantOutput: typeof fetchPrivateStoreAllSubscriptionsInTenant;
+export declare const listPrivateStoreNewPlansNotificationsOutput: typeof listPrivateStoreNewPlansNotifications;
+export declare const listPrivateStoreStopSellOffersPlansNotificationsOutput: typeof listPrivateStoreStopSellOffersPlansNotifications;
+export declare const listPrivateStoreSubscriptionsContextOutput: typeof listPrivateStoreSubscriptionsContext;
+export declare const queryPrivateStoreApprovedPlansOutput: typeof queryPrivateStoreApprovedPlans;
+export declare const queryPrivateStoreNotificationsStateOutput: typeof queryPrivateStoreNotificationsState;
+export declare const queryPrivateStoreOffersOutput: typeof queryPrivateStoreOffers;
+export declare const queryPrivateStoreUserOffersOutput: typeof queryPrivateStoreUserOffers;
+export declare const queryPrivateStoreUserRulesOutput: typeof queryPrivateStoreUserRules;
+export declare const approveCollectionAllItemsOutput: typeof approveCollectionAllItems;
+export declare const disableCollectionApproveAllItemsOutput: typeof disableCollectionApproveAllItems;
+export declare const mapCollectionOffersToContextsOutput: typeof mapCollectionOffersToContexts;
+export declare const queryCollectionRulesOutput: typeof queryCollectionRules;
+export declare const transferCollectionOffersOutput: typeof transferCollectionOffers;
+export declare const contextsOfferViewOutput: typeof contextsOfferView;
+export declare const upsertOfferWithMultiContextOutput: typeof upsertOfferWithMultiContext;
+export declare const queryRequestApprovalOutput: typeof queryRequestApproval;
+export declare const checkProductUserHasReviewOutput: typeof checkProductUserHasReview;
+
 export declare namespace inputs {
   interface AdminRequestApprovalProperties {
     /** Gets or sets offer Id */

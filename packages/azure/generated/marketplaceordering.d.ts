@@ -178,6 +178,12 @@ export interface SignPlanArgs {
  */
 export declare function signPlan(args: SignPlanArgs): $Output<outputs.OldAgreementTerms>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getPlanOutput: typeof getPlan;
+export declare const getAgreementOutput: typeof getAgreement;
+export declare const cancelPlanOutput: typeof cancelPlan;
+export declare const signPlanOutput: typeof signPlan;
+
 export declare namespace inputs {
   interface AgreementProperties {
     /** Publisher identifier string of image being deployed. */

@@ -8,3 +8,7 @@ export const Agreement = $m.resource("Agreement");
 export const getAgreement = $m.lookup("Agreement");
 export const cancelPlan = $m.fn("cancelPlan");
 export const signPlan = $m.fn("signPlan");
+export const getPlanOutput = getPlan;
+export const getAgreementOutput = getAgreement;
+export const cancelPlanOutput = cancelPlan;
+export const signPlanOutput = signPlan;

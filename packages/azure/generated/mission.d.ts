@@ -1129,6 +1129,27 @@ export interface HandleEnclaveEndpointApprovalDeletionArgs {
  */
 export declare function handleEnclaveEndpointApprovalDeletion(args: HandleEnclaveEndpointApprovalDeletionArgs): $Output<outputs.ApprovalActionResponse>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getApprovalOutput: typeof getApproval;
+export declare const getCommunityOutput: typeof getCommunity;
+export declare const getCommunityEndpointOutput: typeof getCommunityEndpoint;
+export declare const getDedicatedHubOutput: typeof getDedicatedHub;
+export declare const getTransitHubOutput: typeof getTransitHub;
+export declare const getEnclaveConnectionOutput: typeof getEnclaveConnection;
+export declare const getVirtualEnclaveOutput: typeof getVirtualEnclave;
+export declare const getEnclaveEndpointOutput: typeof getEnclaveEndpoint;
+export declare const getWorkloadOutput: typeof getWorkload;
+export declare const notifyApprovalInitiatorOutput: typeof notifyApprovalInitiator;
+export declare const checkCommunityAddressSpaceAvailabilityOutput: typeof checkCommunityAddressSpaceAvailability;
+export declare const handleCommunityEndpointApprovalCreationOutput: typeof handleCommunityEndpointApprovalCreation;
+export declare const handleCommunityEndpointApprovalDeletionOutput: typeof handleCommunityEndpointApprovalDeletion;
+export declare const handleEnclaveConnectionApprovalCreationOutput: typeof handleEnclaveConnectionApprovalCreation;
+export declare const handleEnclaveConnectionApprovalDeletionOutput: typeof handleEnclaveConnectionApprovalDeletion;
+export declare const handleVirtualEnclaveApprovalCreationOutput: typeof handleVirtualEnclaveApprovalCreation;
+export declare const handleVirtualEnclaveApprovalDeletionOutput: typeof handleVirtualEnclaveApprovalDeletion;
+export declare const handleEnclaveEndpointApprovalCreationOutput: typeof handleEnclaveEndpointApprovalCreation;
+export declare const handleEnclaveEndpointApprovalDeletionOutput: typeof handleEnclaveEndpointApprovalDeletion;
+
 export declare namespace inputs {
   interface ApprovalActionRequest {
     /** Approval status indicating 'Approved' or 'Rejected' */

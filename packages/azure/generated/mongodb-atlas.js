@@ -5,3 +5,4 @@ import { defineModule } from "../src/generic/define.js";
 const $m = defineModule("mongodb-atlas");
 export const Organization = $m.resource("Organization");
 export const getOrganization = $m.lookup("Organization");
+export const getOrganizationOutput = getOrganization;

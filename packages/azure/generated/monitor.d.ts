@@ -708,6 +708,21 @@ export interface ListIssueResourcesArgs {
  */
 export declare function listIssueResources(args: ListIssueResourcesArgs): $Output<outputs.PagedRelatedResource>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getAccountOutput: typeof getAccount;
+export declare const getIssueOutput: typeof getIssue;
+export declare const getMetricsContainerOutput: typeof getMetricsContainer;
+export declare const getObservabilityAgentOutput: typeof getObservabilityAgent;
+export declare const getPipelineGroupOutput: typeof getPipelineGroup;
+export declare const getSliOutput: typeof getSli;
+export declare const addIssueInvestigationResultOutput: typeof addIssueInvestigationResult;
+export declare const addIssueOrUpdateAlertsOutput: typeof addIssueOrUpdateAlerts;
+export declare const addIssueOrUpdateResourcesOutput: typeof addIssueOrUpdateResources;
+export declare const fetchIssueBackgroundVisualizationOutput: typeof fetchIssueBackgroundVisualization;
+export declare const fetchIssueInvestigationResultOutput: typeof fetchIssueInvestigationResult;
+export declare const listIssueAlertsOutput: typeof listIssueAlerts;
+export declare const listIssueResourcesOutput: typeof listIssueResources;
+
 export declare namespace inputs {
   interface AmwAccount {
     /** The ARM resource ID of the account where metrics are emitted. */

@@ -276,6 +276,12 @@ export interface SummaryState {
  */
 export declare function getSummary(args: GetSummaryArgs): $Output<SummaryState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getMySQLSiteOutput: typeof getMySQLSite;
+export declare const getErrorSummaryOutput: typeof getErrorSummary;
+export declare const getMySQLServerOutput: typeof getMySQLServer;
+export declare const getSummaryOutput: typeof getSummary;
+
 export declare namespace inputs {
   interface Error {
     /** The error ID. */

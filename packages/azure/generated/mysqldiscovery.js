@@ -9,3 +9,7 @@ export const getErrorSummary = $m.lookup("ErrorSummary");
 export const MySQLServer = $m.resource("MySQLServer");
 export const getMySQLServer = $m.lookup("MySQLServer");
 export const getSummary = $m.lookup("Summary");
+export const getMySQLSiteOutput = getMySQLSite;
+export const getErrorSummaryOutput = getErrorSummary;
+export const getMySQLServerOutput = getMySQLServer;
+export const getSummaryOutput = getSummary;

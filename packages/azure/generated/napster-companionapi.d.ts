@@ -126,6 +126,11 @@ export interface LinkOrganizationSaaSArgs {
  */
 export declare function linkOrganizationSaaS(args: LinkOrganizationSaaSArgs): $Output<outputs.OrganizationResource>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getOrganizationOutput: typeof getOrganization;
+export declare const latestOrganizationLinkedSaaSOutput: typeof latestOrganizationLinkedSaaS;
+export declare const linkOrganizationSaaSOutput: typeof linkOrganizationSaaS;
+
 export declare namespace inputs {
   interface LatestLinkedSaaSResponse {
     /** SaaS resource id */

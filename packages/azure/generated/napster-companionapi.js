@@ -7,3 +7,6 @@ export const Organization = $m.resource("Organization");
 export const getOrganization = $m.lookup("Organization");
 export const latestOrganizationLinkedSaaS = $m.fn("latestOrganizationLinkedSaaS");
 export const linkOrganizationSaaS = $m.fn("linkOrganizationSaaS");
+export const getOrganizationOutput = getOrganization;
+export const latestOrganizationLinkedSaaSOutput = latestOrganizationLinkedSaaS;
+export const linkOrganizationSaaSOutput = linkOrganizationSaaS;

@@ -2105,6 +2105,43 @@ export interface GetSubvolumeMetadataArgs {
  */
 export declare function getSubvolumeMetadata(args: GetSubvolumeMetadataArgs): $Output<outputs.SubvolumeModel>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getLocationQuotaLimitOutput: typeof getLocationQuotaLimit;
+export declare const getRegionInfoOutput: typeof getRegionInfo;
+export declare const getNetAppAccountOutput: typeof getNetAppAccount;
+export declare const getBackupPolicyOutput: typeof getBackupPolicy;
+export declare const getBackupVaultOutput: typeof getBackupVault;
+export declare const getBackupOutput: typeof getBackup;
+export declare const getCapacityPoolOutput: typeof getCapacityPool;
+export declare const getCacheOutput: typeof getCache;
+export declare const getVolumeOutput: typeof getVolume;
+export declare const getBucketOutput: typeof getBucket;
+export declare const getRansomwareReportOutput: typeof getRansomwareReport;
+export declare const getSnapshotOutput: typeof getSnapshot;
+export declare const getSubvolumeOutput: typeof getSubvolume;
+export declare const getVolumeQuotaRuleOutput: typeof getVolumeQuotaRule;
+export declare const getNetAppAccountQuotaLimitOutput: typeof getNetAppAccountQuotaLimit;
+export declare const getSnapshotPolicyOutput: typeof getSnapshotPolicy;
+export declare const getVolumeGroupOutput: typeof getVolumeGroup;
+export declare const checkLocationFilePathAvailabilityOutput: typeof checkLocationFilePathAvailability;
+export declare const checkLocationNameAvailabilityOutput: typeof checkLocationNameAvailability;
+export declare const checkLocationQuotaAvailabilityOutput: typeof checkLocationQuotaAvailability;
+export declare const queryLocationNetworkSiblingSetOutput: typeof queryLocationNetworkSiblingSet;
+export declare const updateLocationNetworkSiblingSetOutput: typeof updateLocationNetworkSiblingSet;
+export declare const getNetAppAccountKeyVaultStatusOutput: typeof getNetAppAccountKeyVaultStatus;
+export declare const listCachePeeringPassphrasesOutput: typeof listCachePeeringPassphrases;
+export declare const poolCacheChangeOutput: typeof poolCacheChange;
+export declare const resetCacheSmbPasswordOutput: typeof resetCacheSmbPassword;
+export declare const authorizeVolumeExternalReplicationOutput: typeof authorizeVolumeExternalReplication;
+export declare const getVolumeGroupIdListForLdapUserOutput: typeof getVolumeGroupIdListForLdapUser;
+export declare const listVolumeQuotaReportOutput: typeof listVolumeQuotaReport;
+export declare const listVolumeReplicationsOutput: typeof listVolumeReplications;
+export declare const peerVolumeExternalClusterOutput: typeof peerVolumeExternalCluster;
+export declare const populateVolumeAvailabilityZoneOutput: typeof populateVolumeAvailabilityZone;
+export declare const splitVolumeCloneFromParentOutput: typeof splitVolumeCloneFromParent;
+export declare const generateBucketCredentialsOutput: typeof generateBucketCredentials;
+export declare const getSubvolumeMetadataOutput: typeof getSubvolumeMetadata;
+
 export declare namespace inputs {
   interface AccountEncryption {
     /** The encryption keySource (provider). Possible values (case-insensitive):  Microsoft.NetApp, Microsoft.KeyVault */

@@ -103,6 +103,9 @@ export interface QuotaState {
  */
 export declare function getQuota(args: GetQuotaArgs): $Output<QuotaState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getQuotaOutput: typeof getQuota;
+
 export declare namespace inputs {
   interface MicrosoftNetworkAdminLocationsQuotas {
     /** The resource name */

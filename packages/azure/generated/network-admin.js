@@ -5,3 +5,4 @@ import { defineModule } from "../src/generic/define.js";
 const $m = defineModule("network-admin");
 export const Quota = $m.resource("Quota");
 export const getQuota = $m.lookup("Quota");
+export const getQuotaOutput = getQuota;

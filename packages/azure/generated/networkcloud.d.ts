@@ -3099,6 +3099,56 @@ export interface StartVirtualMachineArgs {
  */
 export declare function startVirtualMachine(args: StartVirtualMachineArgs): $Output<outputs.OperationStatusResult>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getAccessBridgeOutput: typeof getAccessBridge;
+export declare const getBareMetalMachineOutput: typeof getBareMetalMachine;
+export declare const getCloudServicesNetworkOutput: typeof getCloudServicesNetwork;
+export declare const getClusterManagerOutput: typeof getClusterManager;
+export declare const getClusterOutput: typeof getCluster;
+export declare const getBareMetalMachineKeySetOutput: typeof getBareMetalMachineKeySet;
+export declare const getBmcKeySetOutput: typeof getBmcKeySet;
+export declare const getMetricsConfigurationOutput: typeof getMetricsConfiguration;
+export declare const getKubernetesClusterOutput: typeof getKubernetesCluster;
+export declare const getAgentPoolOutput: typeof getAgentPool;
+export declare const getFeatureOutput: typeof getFeature;
+export declare const getKubernetesVersionOutput: typeof getKubernetesVersion;
+export declare const getL2NetworkOutput: typeof getL2Network;
+export declare const getL3NetworkOutput: typeof getL3Network;
+export declare const getRackOutput: typeof getRack;
+export declare const getRackSkuOutput: typeof getRackSku;
+export declare const getStorageApplianceOutput: typeof getStorageAppliance;
+export declare const getTrunkedNetworkOutput: typeof getTrunkedNetwork;
+export declare const getVirtualMachineOutput: typeof getVirtualMachine;
+export declare const getConsoleOutput: typeof getConsole;
+export declare const getVolumeOutput: typeof getVolume;
+export declare const cordonBareMetalMachineOutput: typeof cordonBareMetalMachine;
+export declare const powerBareMetalMachineOffOutput: typeof powerBareMetalMachineOff;
+export declare const reimageBareMetalMachineOutput: typeof reimageBareMetalMachine;
+export declare const replaceBareMetalMachineOutput: typeof replaceBareMetalMachine;
+export declare const restartBareMetalMachineOutput: typeof restartBareMetalMachine;
+export declare const runBareMetalMachineCommandOutput: typeof runBareMetalMachineCommand;
+export declare const runBareMetalMachineDataExtractsOutput: typeof runBareMetalMachineDataExtracts;
+export declare const runBareMetalMachineDataExtractsRestrictedOutput: typeof runBareMetalMachineDataExtractsRestricted;
+export declare const runBareMetalMachineReadCommandsOutput: typeof runBareMetalMachineReadCommands;
+export declare const startBareMetalMachineOutput: typeof startBareMetalMachine;
+export declare const uncordonBareMetalMachineOutput: typeof uncordonBareMetalMachine;
+export declare const updateClusterManagerRelayPrivateEndpointConnectionOutput: typeof updateClusterManagerRelayPrivateEndpointConnection;
+export declare const continueClusterUpdateVersionOutput: typeof continueClusterUpdateVersion;
+export declare const deployClusterOutput: typeof deployCluster;
+export declare const inspectClusterOutput: typeof inspectCluster;
+export declare const rotateClusterCredentialOutput: typeof rotateClusterCredential;
+export declare const scanClusterRuntimeOutput: typeof scanClusterRuntime;
+export declare const updateClusterVersionOutput: typeof updateClusterVersion;
+export declare const restartKubernetesClusterNodeOutput: typeof restartKubernetesClusterNode;
+export declare const disableStorageApplianceRemoteVendorManagementOutput: typeof disableStorageApplianceRemoteVendorManagement;
+export declare const enableStorageApplianceRemoteVendorManagementOutput: typeof enableStorageApplianceRemoteVendorManagement;
+export declare const runStorageApplianceReadCommandsOutput: typeof runStorageApplianceReadCommands;
+export declare const assignVirtualMachineRelayOutput: typeof assignVirtualMachineRelay;
+export declare const powerVirtualMachineOffOutput: typeof powerVirtualMachineOff;
+export declare const reimageVirtualMachineOutput: typeof reimageVirtualMachine;
+export declare const restartVirtualMachineOutput: typeof restartVirtualMachine;
+export declare const startVirtualMachineOutput: typeof startVirtualMachine;
+
 export declare namespace inputs {
   interface AadConfiguration {
     /** The list of Azure Active Directory group object IDs that will have an administrative role on the Kubernetes cluster. */

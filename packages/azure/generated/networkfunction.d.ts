@@ -173,6 +173,10 @@ export interface CollectorPolicyState {
  */
 export declare function getCollectorPolicy(args: GetCollectorPolicyArgs): $Output<CollectorPolicyState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getAzureTrafficCollectorOutput: typeof getAzureTrafficCollector;
+export declare const getCollectorPolicyOutput: typeof getCollectorPolicy;
+
 export declare namespace inputs {
   interface AzureTrafficCollectorPropertiesFormat {
     /** The virtualHub to which the Azure Traffic Collector belongs. */

@@ -7,3 +7,5 @@ export const AzureTrafficCollector = $m.resource("AzureTrafficCollector");
 export const getAzureTrafficCollector = $m.lookup("AzureTrafficCollector");
 export const CollectorPolicy = $m.resource("CollectorPolicy");
 export const getCollectorPolicy = $m.lookup("CollectorPolicy");
+export const getAzureTrafficCollectorOutput = getAzureTrafficCollector;
+export const getCollectorPolicyOutput = getCollectorPolicy;

@@ -492,6 +492,24 @@ export interface VmMonitorHostPayloadsArgs {
  */
 export declare function vmMonitorHostPayloads(args: VmMonitorHostPayloadsArgs): $Output<outputs.VMExtensionPayload>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getMonitorOutput: typeof getMonitor;
+export declare const getMonitoredSubscriptionOutput: typeof getMonitoredSubscription;
+export declare const getTagRuleOutput: typeof getTagRule;
+export declare const getMonitorBillingInfoOutput: typeof getMonitorBillingInfo;
+export declare const getMonitorMetricRulesOutput: typeof getMonitorMetricRules;
+export declare const getMonitorMetricStatusOutput: typeof getMonitorMetricStatus;
+export declare const latestMonitorLinkedSaaSOutput: typeof latestMonitorLinkedSaaS;
+export declare const linkMonitorSaaSOutput: typeof linkMonitorSaaS;
+export declare const listMonitorAppServicesOutput: typeof listMonitorAppServices;
+export declare const listMonitorConnectedPartnerResourcesOutput: typeof listMonitorConnectedPartnerResources;
+export declare const listMonitorHostsOutput: typeof listMonitorHosts;
+export declare const listMonitorLinkedResourcesOutput: typeof listMonitorLinkedResources;
+export declare const monitoredMonitorResourcesOutput: typeof monitoredMonitorResources;
+export declare const resubscribeMonitorOutput: typeof resubscribeMonitor;
+export declare const switchMonitorBillingOutput: typeof switchMonitorBilling;
+export declare const vmMonitorHostPayloadsOutput: typeof vmMonitorHostPayloads;
+
 export declare namespace inputs {
   interface AccountInfo {
     /** Account id */

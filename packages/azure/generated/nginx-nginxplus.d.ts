@@ -497,6 +497,16 @@ export interface AnalyzeWafPolicyArgs {
  */
 export declare function analyzeWafPolicy(args: AnalyzeWafPolicyArgs): $Output<outputs.NginxDeploymentWafPolicyAnalysisResponse>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getNginxDeploymentOutput: typeof getNginxDeployment;
+export declare const getApiKeyOutput: typeof getApiKey;
+export declare const getCertificateOutput: typeof getCertificate;
+export declare const getConfigurationOutput: typeof getConfiguration;
+export declare const getWafPolicyOutput: typeof getWafPolicy;
+export declare const listNginxDeploymentDefaultWafPoliciesOutput: typeof listNginxDeploymentDefaultWafPolicies;
+export declare const analyzeConfigurationOutput: typeof analyzeConfiguration;
+export declare const analyzeWafPolicyOutput: typeof analyzeWafPolicy;
+
 export declare namespace inputs {
   interface AnalysisCreate {
     config: inputs.AnalysisCreateConfig;

@@ -766,6 +766,22 @@ export interface RegenerateNotificationHubAuthorizationRuleKeysArgs {
  */
 export declare function regenerateNotificationHubAuthorizationRuleKeys(args: RegenerateNotificationHubAuthorizationRuleKeysArgs): $Output<outputs.ResourceListKeys>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getNamespaceOutput: typeof getNamespace;
+export declare const getAuthorizationRuleOutput: typeof getAuthorizationRule;
+export declare const getNotificationHubOutput: typeof getNotificationHub;
+export declare const getNotificationHubAuthorizationRuleOutput: typeof getNotificationHubAuthorizationRule;
+export declare const getPrivateEndpointConnectionOutput: typeof getPrivateEndpointConnection;
+export declare const getPrivateLinkResourceOutput: typeof getPrivateLinkResource;
+export declare const checkNamespaceNotificationHubAvailabilityOutput: typeof checkNamespaceNotificationHubAvailability;
+export declare const pnsNamespaceCredentialsOutput: typeof pnsNamespaceCredentials;
+export declare const listAuthorizationRuleKeysOutput: typeof listAuthorizationRuleKeys;
+export declare const regenerateAuthorizationRuleKeysOutput: typeof regenerateAuthorizationRuleKeys;
+export declare const debugsendNotificationHubOutput: typeof debugsendNotificationHub;
+export declare const pnsNotificationHubCredentialsOutput: typeof pnsNotificationHubCredentials;
+export declare const listNotificationHubAuthorizationRuleKeysOutput: typeof listNotificationHubAuthorizationRuleKeys;
+export declare const regenerateNotificationHubAuthorizationRuleKeysOutput: typeof regenerateNotificationHubAuthorizationRuleKeys;
+
 export declare namespace inputs {
   interface AdmCredential {
     /** Description of a NotificationHub AdmCredential. */

@@ -458,6 +458,13 @@ export interface SummaryState {
  */
 export declare function getSummary(args: GetSummaryArgs): $Output<SummaryState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getSpringbootsiteOutput: typeof getSpringbootsite;
+export declare const getErrorSummaryOutput: typeof getErrorSummary;
+export declare const getSpringbootappOutput: typeof getSpringbootapp;
+export declare const getSpringbootserverOutput: typeof getSpringbootserver;
+export declare const getSummaryOutput: typeof getSummary;
+
 export declare namespace inputs {
   interface Error {
     /** The error ID. */

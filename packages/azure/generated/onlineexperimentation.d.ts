@@ -232,6 +232,11 @@ export interface PrivateLinkResourceState {
  */
 export declare function getPrivateLinkResource(args: GetPrivateLinkResourceArgs): $Output<PrivateLinkResourceState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getWorkspaceOutput: typeof getWorkspace;
+export declare const getPrivateEndpointConnectionOutput: typeof getPrivateEndpointConnection;
+export declare const getPrivateLinkResourceOutput: typeof getPrivateLinkResource;
+
 export declare namespace inputs {
   interface CustomerManagedKeyEncryption {
     /** All identity configuration for Customer-managed key settings defining which identity should be used to auth to Key Vault. */

@@ -8,3 +8,6 @@ export const getWorkspace = $m.lookup("Workspace");
 export const PrivateEndpointConnection = $m.resource("PrivateEndpointConnection");
 export const getPrivateEndpointConnection = $m.lookup("PrivateEndpointConnection");
 export const getPrivateLinkResource = $m.lookup("PrivateLinkResource");
+export const getWorkspaceOutput = getWorkspace;
+export const getPrivateEndpointConnectionOutput = getPrivateEndpointConnection;
+export const getPrivateLinkResourceOutput = getPrivateLinkResource;

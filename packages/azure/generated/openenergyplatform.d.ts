@@ -90,6 +90,10 @@ export interface ListEnergyServicePartitionsArgs {
  */
 export declare function listEnergyServicePartitions(args: ListEnergyServicePartitionsArgs): $Output<outputs.DataPartitionsListResult>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getEnergyServiceOutput: typeof getEnergyService;
+export declare const listEnergyServicePartitionsOutput: typeof listEnergyServicePartitions;
+
 export declare namespace inputs {
   interface DataPartitionNames {
     name?: string;

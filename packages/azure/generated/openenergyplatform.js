@@ -6,3 +6,5 @@ const $m = defineModule("openenergyplatform");
 export const EnergyService = $m.resource("EnergyService");
 export const getEnergyService = $m.lookup("EnergyService");
 export const listEnergyServicePartitions = $m.fn("listEnergyServicePartitions");
+export const getEnergyServiceOutput = getEnergyService;
+export const listEnergyServicePartitionsOutput = listEnergyServicePartitions;

@@ -1535,6 +1535,31 @@ export interface GenerateFeatureMapArgs {
  */
 export declare function generateFeatureMap(args: GenerateFeatureMapArgs): $Output<outputs.MapResponse>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getClusterOutput: typeof getCluster;
+export declare const getQueryPackOutput: typeof getQueryPack;
+export declare const getQueryOutput: typeof getQuery;
+export declare const getWorkspaceOutput: typeof getWorkspace;
+export declare const getDataExportOutput: typeof getDataExport;
+export declare const getDataSourceOutput: typeof getDataSource;
+export declare const getClientGroupOutput: typeof getClientGroup;
+export declare const getMachineGroupOutput: typeof getMachineGroup;
+export declare const getMachineOutput: typeof getMachine;
+export declare const getPortOutput: typeof getPort;
+export declare const getProcessOutput: typeof getProcess;
+export declare const getSummaryOutput: typeof getSummary;
+export declare const getLinkedServiceOutput: typeof getLinkedService;
+export declare const getLinkedStorageAccountOutput: typeof getLinkedStorageAccount;
+export declare const getNetworkSecurityPerimeterConfigurationOutput: typeof getNetworkSecurityPerimeterConfiguration;
+export declare const getSavedSearchOutput: typeof getSavedSearch;
+export declare const getStorageInsightConfigOutput: typeof getStorageInsightConfig;
+export declare const getSummaryLogOutput: typeof getSummaryLog;
+export declare const getTableOutput: typeof getTable;
+export declare const regenerateWorkspaceSharedKeyOutput: typeof regenerateWorkspaceSharedKey;
+export declare const schemaWorkspaceOutput: typeof schemaWorkspace;
+export declare const sharedWorkspaceKeysOutput: typeof sharedWorkspaceKeys;
+export declare const generateFeatureMapOutput: typeof generateFeatureMap;
+
 export declare namespace inputs {
   interface Acceptor {
     /** Properties for an acceptor relationship. */

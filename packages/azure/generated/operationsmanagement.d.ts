@@ -236,6 +236,11 @@ export interface SolutionState {
  */
 export declare function getSolution(args: GetSolutionArgs): $Output<SolutionState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getManagementAssociationOutput: typeof getManagementAssociation;
+export declare const getManagementConfigurationOutput: typeof getManagementConfiguration;
+export declare const getSolutionOutput: typeof getSolution;
+
 export declare namespace inputs {
   interface ArmTemplateParameter {
     /** name of the parameter. */

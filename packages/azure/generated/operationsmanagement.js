@@ -9,3 +9,6 @@ export const ManagementConfiguration = $m.resource("ManagementConfiguration");
 export const getManagementConfiguration = $m.lookup("ManagementConfiguration");
 export const Solution = $m.resource("Solution");
 export const getSolution = $m.lookup("Solution");
+export const getManagementAssociationOutput = getManagementAssociation;
+export const getManagementConfigurationOutput = getManagementConfiguration;
+export const getSolutionOutput = getSolution;

@@ -2697,6 +2697,51 @@ export interface ListOracleSubscriptionSaasSubscriptionDetailsArgs {
  */
 export declare function listOracleSubscriptionSaasSubscriptionDetails(args: ListOracleSubscriptionSaasSubscriptionDetailsArgs): $Output<outputs.SaasSubscriptionDetails>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getAutonomousDatabaseOutput: typeof getAutonomousDatabase;
+export declare const getAutonomousDatabaseBackupOutput: typeof getAutonomousDatabaseBackup;
+export declare const getCloudExadataInfrastructureOutput: typeof getCloudExadataInfrastructure;
+export declare const getDbServerOutput: typeof getDbServer;
+export declare const getCloudVmClusterOutput: typeof getCloudVmCluster;
+export declare const getCloudVmClusterDbNodeOutput: typeof getCloudVmClusterDbNode;
+export declare const getVirtualNetworkAddressOutput: typeof getVirtualNetworkAddress;
+export declare const getDbSystemOutput: typeof getDbSystem;
+export declare const getExadbVmClusterOutput: typeof getExadbVmCluster;
+export declare const getExadbVmClusterDbNodeOutput: typeof getExadbVmClusterDbNode;
+export declare const getExascaleDbStorageVaultOutput: typeof getExascaleDbStorageVault;
+export declare const getAutonomousDatabaseCharacterSetOutput: typeof getAutonomousDatabaseCharacterSet;
+export declare const getAutonomousDatabaseNationalCharacterSetOutput: typeof getAutonomousDatabaseNationalCharacterSet;
+export declare const getAutonomousDbVersionOutput: typeof getAutonomousDbVersion;
+export declare const getDbSystemDbVersionOutput: typeof getDbSystemDbVersion;
+export declare const getDbSystemShapeOutput: typeof getDbSystemShape;
+export declare const getDnsPrivateViewOutput: typeof getDnsPrivateView;
+export declare const getDnsPrivateZoneOutput: typeof getDnsPrivateZone;
+export declare const getFlexComponentOutput: typeof getFlexComponent;
+export declare const getGiVersionOutput: typeof getGiVersion;
+export declare const getGiMinorVersionOutput: typeof getGiMinorVersion;
+export declare const getSystemVersionOutput: typeof getSystemVersion;
+export declare const getNetworkAnchorOutput: typeof getNetworkAnchor;
+export declare const getOracleSubscriptionOutput: typeof getOracleSubscription;
+export declare const getResourceAnchorOutput: typeof getResourceAnchor;
+export declare const actionAutonomousDatabaseOutput: typeof actionAutonomousDatabase;
+export declare const changeAutonomousDatabaseDisasterRecoveryConfigurationOutput: typeof changeAutonomousDatabaseDisasterRecoveryConfiguration;
+export declare const failoverAutonomousDatabaseOutput: typeof failoverAutonomousDatabase;
+export declare const generateAutonomousDatabaseWalletOutput: typeof generateAutonomousDatabaseWallet;
+export declare const restoreAutonomousDatabaseOutput: typeof restoreAutonomousDatabase;
+export declare const shrinkAutonomousDatabaseOutput: typeof shrinkAutonomousDatabase;
+export declare const switchoverAutonomousDatabaseOutput: typeof switchoverAutonomousDatabase;
+export declare const addCloudExadataInfrastructureStorageCapacityOutput: typeof addCloudExadataInfrastructureStorageCapacity;
+export declare const configureCloudExadataInfrastructureExascaleOutput: typeof configureCloudExadataInfrastructureExascale;
+export declare const addCloudVmClusterVmsOutput: typeof addCloudVmClusterVms;
+export declare const listCloudVmClusterPrivateIpAddressesOutput: typeof listCloudVmClusterPrivateIpAddresses;
+export declare const removeCloudVmClusterVmsOutput: typeof removeCloudVmClusterVms;
+export declare const actionCloudVmClusterDbNodeOutput: typeof actionCloudVmClusterDbNode;
+export declare const removeExadbVmClusterVmsOutput: typeof removeExadbVmClusterVms;
+export declare const actionExadbVmClusterDbNodeOutput: typeof actionExadbVmClusterDbNode;
+export declare const listOracleSubscriptionActivationLinksOutput: typeof listOracleSubscriptionActivationLinks;
+export declare const listOracleSubscriptionCloudAccountDetailsOutput: typeof listOracleSubscriptionCloudAccountDetails;
+export declare const listOracleSubscriptionSaasSubscriptionDetailsOutput: typeof listOracleSubscriptionSaasSubscriptionDetails;
+
 export declare namespace inputs {
   type ActivationLinks = { [key: string]: any };
   interface AddRemoveDbNode {

@@ -740,6 +740,18 @@ export interface ListSpacecraftAvailableContactsArgs {
  */
 export declare function listSpacecraftAvailableContacts(args: ListSpacecraftAvailableContactsArgs): $Output<outputs.AvailableContactsListResult>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getContactProfileOutput: typeof getContactProfile;
+export declare const getEdgeSiteOutput: typeof getEdgeSite;
+export declare const getGeoCatalogOutput: typeof getGeoCatalog;
+export declare const getGroundStationOutput: typeof getGroundStation;
+export declare const getL2ConnectionOutput: typeof getL2Connection;
+export declare const getSpacecraftOutput: typeof getSpacecraft;
+export declare const getContactOutput: typeof getContact;
+export declare const listEdgeSiteL2ConnectionsOutput: typeof listEdgeSiteL2Connections;
+export declare const listGroundStationL2ConnectionsOutput: typeof listGroundStationL2Connections;
+export declare const listSpacecraftAvailableContactsOutput: typeof listSpacecraftAvailableContacts;
+
 export declare namespace inputs {
   interface AuthorizedGroundstation {
     /** Groundstation name. */

@@ -1672,6 +1672,42 @@ export interface ResetLocalRuleCountersArgs {
  */
 export declare function resetLocalRuleCounters(args: ResetLocalRuleCountersArgs): $Output<outputs.RuleCounterReset>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getFirewallOutput: typeof getFirewall;
+export declare const getMetricOutput: typeof getMetric;
+export declare const getStatusOutput: typeof getStatus;
+export declare const getGlobalRulestackOutput: typeof getGlobalRulestack;
+export declare const getGlobalRulestackCertificateOutput: typeof getGlobalRulestackCertificate;
+export declare const getGlobalRulestackFqdnlistOutput: typeof getGlobalRulestackFqdnlist;
+export declare const getPostRuleOutput: typeof getPostRule;
+export declare const getGlobalRulestackPrefixlistOutput: typeof getGlobalRulestackPrefixlist;
+export declare const getPreRuleOutput: typeof getPreRule;
+export declare const getLocalRulestackOutput: typeof getLocalRulestack;
+export declare const getLocalRulestackCertificateOutput: typeof getLocalRulestackCertificate;
+export declare const getLocalRulestackFqdnlistOutput: typeof getLocalRulestackFqdnlist;
+export declare const getLocalRuleOutput: typeof getLocalRule;
+export declare const getLocalRulestackPrefixlistOutput: typeof getLocalRulestackPrefixlist;
+export declare const getFirewallGlobalRulestackOutput: typeof getFirewallGlobalRulestack;
+export declare const getFirewallLogProfileOutput: typeof getFirewallLogProfile;
+export declare const getFirewallSupportInfoOutput: typeof getFirewallSupportInfo;
+export declare const getGlobalRulestackChangeLogOutput: typeof getGlobalRulestackChangeLog;
+export declare const listGlobalRulestackAppIdsOutput: typeof listGlobalRulestackAppIds;
+export declare const listGlobalRulestackCountriesOutput: typeof listGlobalRulestackCountries;
+export declare const listGlobalRulestackFirewallsOutput: typeof listGlobalRulestackFirewalls;
+export declare const listGlobalRulestackPredefinedUrlCategoriesOutput: typeof listGlobalRulestackPredefinedUrlCategories;
+export declare const getPostRuleCountersOutput: typeof getPostRuleCounters;
+export declare const resetPostRuleCountersOutput: typeof resetPostRuleCounters;
+export declare const getPreRuleCountersOutput: typeof getPreRuleCounters;
+export declare const resetPreRuleCountersOutput: typeof resetPreRuleCounters;
+export declare const getLocalRulestackChangeLogOutput: typeof getLocalRulestackChangeLog;
+export declare const getLocalRulestackSupportInfoOutput: typeof getLocalRulestackSupportInfo;
+export declare const listLocalRulestackAppIdsOutput: typeof listLocalRulestackAppIds;
+export declare const listLocalRulestackCountriesOutput: typeof listLocalRulestackCountries;
+export declare const listLocalRulestackFirewallsOutput: typeof listLocalRulestackFirewalls;
+export declare const listLocalRulestackPredefinedUrlCategoriesOutput: typeof listLocalRulestackPredefinedUrlCategories;
+export declare const getLocalRuleCountersOutput: typeof getLocalRuleCounters;
+export declare const resetLocalRuleCountersOutput: typeof resetLocalRuleCounters;
+
 export declare namespace inputs {
   interface ApplicationInsights {
     /** Resource id for Application Insights */

@@ -622,6 +622,16 @@ export interface ValidateRegisteredPrefixArgs {
  */
 export declare function validateRegisteredPrefix(args: ValidateRegisteredPrefixArgs): $Output<outputs.PeeringRegisteredPrefix>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getPeerAsnOutput: typeof getPeerAsn;
+export declare const getPeeringOutput: typeof getPeering;
+export declare const getRegisteredAsnOutput: typeof getRegisteredAsn;
+export declare const getRegisteredPrefixOutput: typeof getRegisteredPrefix;
+export declare const getPeeringServiceOutput: typeof getPeeringService;
+export declare const getConnectionMonitorTestOutput: typeof getConnectionMonitorTest;
+export declare const getPrefixOutput: typeof getPrefix;
+export declare const validateRegisteredPrefixOutput: typeof validateRegisteredPrefix;
+
 export declare namespace inputs {
   interface BgpSession {
     /** The IPv4 prefix that contains both ends' IPv4 addresses. */

@@ -98,6 +98,9 @@ export interface OrganizationState {
  */
 export declare function getOrganization(args: GetOrganizationArgs): $Output<OrganizationState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getOrganizationOutput: typeof getOrganization;
+
 export declare namespace inputs {
   interface LiftrBaseMarketplaceDetails {
     /** Azure subscription id for the the marketplace offer is purchased from */

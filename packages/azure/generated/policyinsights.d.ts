@@ -322,6 +322,17 @@ export interface ListRemediationDeploymentsArgs {
  */
 export declare function listRemediationDeployments(args: ListRemediationDeploymentsArgs): $Output<outputs.RemediationDeploymentsListResult>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getAttestationOutput: typeof getAttestation;
+export declare const getPolicyMetadataOutput: typeof getPolicyMetadata;
+export declare const getRemediationOutput: typeof getRemediation;
+export declare const queryComponentPolicyStateResultsOutput: typeof queryComponentPolicyStateResults;
+export declare const queryPolicyEventResultsOutput: typeof queryPolicyEventResults;
+export declare const queryPolicyStateResultsOutput: typeof queryPolicyStateResults;
+export declare const summarizePolicyStateOutput: typeof summarizePolicyState;
+export declare const cancelRemediationOutput: typeof cancelRemediation;
+export declare const listRemediationDeploymentsOutput: typeof listRemediationDeployments;
+
 export declare namespace inputs {
   interface AttestationEvidence {
     /** The description for this piece of evidence. */

@@ -418,6 +418,14 @@ export interface UserSettingState {
  */
 export declare function getUserSetting(args: GetUserSettingArgs): $Output<UserSettingState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getConsoleOutput: typeof getConsole;
+export declare const getDashboardOutput: typeof getDashboard;
+export declare const getLocationConsoleOutput: typeof getLocationConsole;
+export declare const getLocationUserSettingOutput: typeof getLocationUserSetting;
+export declare const getTenantConfigurationOutput: typeof getTenantConfiguration;
+export declare const getUserSettingOutput: typeof getUserSetting;
+
 export declare namespace inputs {
   interface ConfigurationProperties {
     /** When flag is set to true Markdown tile will require external storage configuration (URI). The inline content configuration will be prohibited. */

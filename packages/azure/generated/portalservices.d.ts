@@ -62,6 +62,9 @@ export interface CopilotSettingState {
  */
 export declare function getCopilotSetting(args: GetCopilotSettingArgs): $Output<CopilotSettingState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getCopilotSettingOutput: typeof getCopilotSetting;
+
 export declare namespace inputs {
   interface CopilotSettingsProperties {
     /** Boolean indicating if role-based access control is enabled for copilot in this tenant. */

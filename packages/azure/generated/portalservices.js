@@ -5,3 +5,4 @@ import { defineModule } from "../src/generic/define.js";
 const $m = defineModule("portalservices");
 export const CopilotSetting = $m.resource("CopilotSetting");
 export const getCopilotSetting = $m.lookup("CopilotSetting");
+export const getCopilotSettingOutput = getCopilotSetting;

@@ -250,6 +250,14 @@ export interface RegenerateWorkspaceCollectionKeyArgs {
  */
 export declare function regenerateWorkspaceCollectionKey(args: RegenerateWorkspaceCollectionKeyArgs): $Output<outputs.WorkspaceCollectionAccessKeys>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getPrivateLinkServicesForPowerBIOutput: typeof getPrivateLinkServicesForPowerBI;
+export declare const getPrivateEndpointConnectionOutput: typeof getPrivateEndpointConnection;
+export declare const getWorkspaceCollectionOutput: typeof getWorkspaceCollection;
+export declare const checkLocationNameAvailabilityOutput: typeof checkLocationNameAvailability;
+export declare const listWorkspaceCollectionKeysOutput: typeof listWorkspaceCollectionKeys;
+export declare const regenerateWorkspaceCollectionKeyOutput: typeof regenerateWorkspaceCollectionKey;
+
 export declare namespace inputs {
   interface AzureSku {
     /** SKU name */

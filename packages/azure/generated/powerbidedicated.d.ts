@@ -199,6 +199,11 @@ export interface CheckLocationNameAvailabilityArgs {
  */
 export declare function checkLocationNameAvailability(args: CheckLocationNameAvailabilityArgs): $Output<outputs.CheckCapacityNameAvailabilityResult>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getAutoScaleVCoreOutput: typeof getAutoScaleVCore;
+export declare const getCapacityOutput: typeof getCapacity;
+export declare const checkLocationNameAvailabilityOutput: typeof checkLocationNameAvailability;
+
 export declare namespace inputs {
   interface AutoScaleVCoreProperties {
     /** The object ID of the capacity resource associated with the auto scale v-core resource. */

@@ -8,3 +8,6 @@ export const getAutoScaleVCore = $m.lookup("AutoScaleVCore");
 export const Capacity = $m.resource("Capacity");
 export const getCapacity = $m.lookup("Capacity");
 export const checkLocationNameAvailability = $m.fn("checkLocationNameAvailability");
+export const getAutoScaleVCoreOutput = getAutoScaleVCore;
+export const getCapacityOutput = getCapacity;
+export const checkLocationNameAvailabilityOutput = checkLocationNameAvailability;

@@ -282,6 +282,12 @@ export interface PrivateLinkResourceState {
  */
 export declare function getPrivateLinkResource(args: GetPrivateLinkResourceArgs): $Output<PrivateLinkResourceState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getAccountOutput: typeof getAccount;
+export declare const getEnterprisePolicyOutput: typeof getEnterprisePolicy;
+export declare const getPrivateEndpointConnectionOutput: typeof getPrivateEndpointConnection;
+export declare const getPrivateLinkResourceOutput: typeof getPrivateLinkResource;
+
 export declare namespace inputs {
   interface AccountProperties {
     /** The description of the account. */

@@ -10,3 +10,7 @@ export const getEnterprisePolicy = $m.lookup("EnterprisePolicy");
 export const PrivateEndpointConnection = $m.resource("PrivateEndpointConnection");
 export const getPrivateEndpointConnection = $m.lookup("PrivateEndpointConnection");
 export const getPrivateLinkResource = $m.lookup("PrivateLinkResource");
+export const getAccountOutput = getAccount;
+export const getEnterprisePolicyOutput = getEnterprisePolicy;
+export const getPrivateEndpointConnectionOutput = getPrivateEndpointConnection;
+export const getPrivateLinkResourceOutput = getPrivateLinkResource;

@@ -161,6 +161,10 @@ export interface ResourceState {
  */
 export declare function getResource(args: GetResourceArgs): $Output<ResourceState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getOperationResultOutput: typeof getOperationResult;
+export declare const getResourceOutput: typeof getResource;
+
 export declare namespace inputs {
   interface MicrosoftProfessionalServiceOperationResults {
     /** The resource name */

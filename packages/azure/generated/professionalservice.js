@@ -6,3 +6,5 @@ const $m = defineModule("professionalservice");
 export const getOperationResult = $m.lookup("OperationResult");
 export const Resource = $m.resource("Resource");
 export const getResource = $m.lookup("Resource");
+export const getOperationResultOutput = getOperationResult;
+export const getResourceOutput = getResource;

@@ -81,6 +81,9 @@ export interface EduEnrollmentState {
  */
 export declare function getEduEnrollment(args: GetEduEnrollmentArgs): $Output<EduEnrollmentState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getEduEnrollmentOutput: typeof getEduEnrollment;
+
 export declare namespace inputs {
   interface DomainGroup {
     /** The edu domain names in this group. */

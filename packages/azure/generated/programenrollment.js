@@ -5,3 +5,4 @@ import { defineModule } from "../src/generic/define.js";
 const $m = defineModule("programenrollment");
 export const EduEnrollment = $m.resource("EduEnrollment");
 export const getEduEnrollment = $m.lookup("EduEnrollment");
+export const getEduEnrollmentOutput = getEduEnrollment;

@@ -242,6 +242,11 @@ export interface OperatorApiPlanState {
  */
 export declare function getOperatorApiPlan(args: GetOperatorApiPlanArgs): $Output<OperatorApiPlanState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getGatewayOutput: typeof getGateway;
+export declare const getOperatorApiConnectionOutput: typeof getOperatorApiConnection;
+export declare const getOperatorApiPlanOutput: typeof getOperatorApiPlan;
+
 export declare namespace inputs {
   interface ApplicationOwnerProperties {
     /** Common name of the organization owning the application. */

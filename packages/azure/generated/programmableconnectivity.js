@@ -8,3 +8,6 @@ export const getGateway = $m.lookup("Gateway");
 export const OperatorApiConnection = $m.resource("OperatorApiConnection");
 export const getOperatorApiConnection = $m.lookup("OperatorApiConnection");
 export const getOperatorApiPlan = $m.lookup("OperatorApiPlan");
+export const getGatewayOutput = getGateway;
+export const getOperatorApiConnectionOutput = getOperatorApiConnection;
+export const getOperatorApiPlanOutput = getOperatorApiPlan;

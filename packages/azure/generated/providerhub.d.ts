@@ -1526,6 +1526,25 @@ export interface GenerateProviderRegistrationOperationsArgs {
  */
 export declare function generateProviderRegistrationOperations(args: GenerateProviderRegistrationOperationsArgs): $Output<outputs.OperationsDefinition[]>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getProviderMonitorSettingOutput: typeof getProviderMonitorSetting;
+export declare const getProviderRegistrationOutput: typeof getProviderRegistration;
+export declare const getAuthorizedApplicationOutput: typeof getAuthorizedApplication;
+export declare const getCustomRolloutOutput: typeof getCustomRollout;
+export declare const getDefaultRolloutOutput: typeof getDefaultRollout;
+export declare const getNewRegionFrontloadReleaseOutput: typeof getNewRegionFrontloadRelease;
+export declare const getNotificationRegistrationOutput: typeof getNotificationRegistration;
+export declare const getOperationOutput: typeof getOperation;
+export declare const getResourcetypeRegistrationOutput: typeof getResourcetypeRegistration;
+export declare const getResourcetypeRegistrationResourcetypeRegistrationResourcetypeRegistrationSkuOutput: typeof getResourcetypeRegistrationResourcetypeRegistrationResourcetypeRegistrationSku;
+export declare const getResourcetypeRegistrationResourcetypeRegistrationSkuOutput: typeof getResourcetypeRegistrationResourcetypeRegistrationSku;
+export declare const getResourcetypeRegistrationSkuOutput: typeof getResourcetypeRegistrationSku;
+export declare const getSkuOutput: typeof getSku;
+export declare const checkinProviderRegistrationManifestOutput: typeof checkinProviderRegistrationManifest;
+export declare const generateProviderRegistrationManifestOutput: typeof generateProviderRegistrationManifest;
+export declare const generateProviderRegistrationNewRegionFrontloadManifestOutput: typeof generateProviderRegistrationNewRegionFrontloadManifest;
+export declare const generateProviderRegistrationOperationsOutput: typeof generateProviderRegistrationOperations;
+
 export declare namespace inputs {
   interface AdditionalAuthorization {
     applicationId?: string;

@@ -405,6 +405,20 @@ export interface GetStoragePoolHealthStatusArgs {
  */
 export declare function getStoragePoolHealthStatus(args: GetStoragePoolHealthStatusArgs): $Output<outputs.HealthResponse>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getReservationOutput: typeof getReservation;
+export declare const getStoragePoolOutput: typeof getStoragePool;
+export declare const getAvsStorageContainerOutput: typeof getAvsStorageContainer;
+export declare const getVolumeOutput: typeof getVolume;
+export declare const getAvsVmOutput: typeof getAvsVm;
+export declare const getAvsVmVolumeOutput: typeof getAvsVmVolume;
+export declare const getReservationBillingReportOutput: typeof getReservationBillingReport;
+export declare const getReservationBillingStatusOutput: typeof getReservationBillingStatus;
+export declare const getReservationResourceLimitsOutput: typeof getReservationResourceLimits;
+export declare const getStoragePoolAvsConnectionOutput: typeof getStoragePoolAvsConnection;
+export declare const getStoragePoolAvsStatusOutput: typeof getStoragePoolAvsStatus;
+export declare const getStoragePoolHealthStatusOutput: typeof getStoragePoolHealthStatus;
+
 export declare namespace inputs {
   interface Alert {
     /** Severity level */

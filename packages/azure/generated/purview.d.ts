@@ -351,6 +351,14 @@ export interface ListLocationFeaturesArgs {
  */
 export declare function listLocationFeatures(args: ListLocationFeaturesArgs): $Output<outputs.BatchFeatureStatus>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getAccountOutput: typeof getAccount;
+export declare const getKafkaConfigurationOutput: typeof getKafkaConfiguration;
+export declare const getPrivateEndpointConnectionOutput: typeof getPrivateEndpointConnection;
+export declare const listAccountFeaturesOutput: typeof listAccountFeatures;
+export declare const listkeysAccountOutput: typeof listkeysAccount;
+export declare const listLocationFeaturesOutput: typeof listLocationFeatures;
+
 export declare namespace inputs {
   interface AccessKeys {
     /** Gets or sets the primary connection string. */

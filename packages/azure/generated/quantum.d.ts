@@ -139,6 +139,11 @@ export interface ListWorkspaceKeysArgs {
  */
 export declare function listWorkspaceKeys(args: ListWorkspaceKeysArgs): $Output<outputs.ListKeysResult>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getWorkspaceOutput: typeof getWorkspace;
+export declare const checkLocationNameAvailabilityOutput: typeof checkLocationNameAvailability;
+export declare const listWorkspaceKeysOutput: typeof listWorkspaceKeys;
+
 export declare namespace inputs {
   interface ApiKey {
     /** The creation time of the api key. */

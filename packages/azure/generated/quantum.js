@@ -7,3 +7,6 @@ export const Workspace = $m.resource("Workspace");
 export const getWorkspace = $m.lookup("Workspace");
 export const checkLocationNameAvailability = $m.fn("checkLocationNameAvailability");
 export const listWorkspaceKeys = $m.fn("listWorkspaceKeys");
+export const getWorkspaceOutput = getWorkspace;
+export const checkLocationNameAvailabilityOutput = checkLocationNameAvailability;
+export const listWorkspaceKeysOutput = listWorkspaceKeys;

@@ -123,6 +123,9 @@ export interface FileSystemState {
  */
 export declare function getFileSystem(args: GetFileSystemArgs): $Output<FileSystemState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getFileSystemOutput: typeof getFileSystem;
+
 export declare namespace inputs {
   interface FileSystemResourceProperties {
     /** Marketplace details */

@@ -5,3 +5,4 @@ import { defineModule } from "../src/generic/define.js";
 const $m = defineModule("qumulo-storage");
 export const FileSystem = $m.resource("FileSystem");
 export const getFileSystem = $m.lookup("FileSystem");
+export const getFileSystemOutput = getFileSystem;

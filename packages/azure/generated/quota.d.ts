@@ -506,6 +506,19 @@ export interface UsageState {
  */
 export declare function getUsage(args: GetUsageArgs): $Output<UsageState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getGroupQuotaOutput: typeof getGroupQuota;
+export declare const getGroupQuotaRequestOutput: typeof getGroupQuotaRequest;
+export declare const getGroupQuotaLimitOutput: typeof getGroupQuotaLimit;
+export declare const getLocationSettingOutput: typeof getLocationSetting;
+export declare const getQuotaAllocationRequestOutput: typeof getQuotaAllocationRequest;
+export declare const getQuotaAllocationOutput: typeof getQuotaAllocation;
+export declare const getSubscriptionRequestOutput: typeof getSubscriptionRequest;
+export declare const getSubscriptionOutput: typeof getSubscription;
+export declare const getQuotaRequestOutput: typeof getQuotaRequest;
+export declare const getQuotaOutput: typeof getQuota;
+export declare const getUsageOutput: typeof getUsage;
+
 export declare namespace inputs {
   interface AllocatedQuotaToSubscriptionList {
     /** List of Group Quota Limit allocated to subscriptions. */

@@ -288,6 +288,12 @@ export interface StatusAccountArgs {
  */
 export declare function statusAccount(args: StatusAccountArgs): $Output<outputs.AccountStatus>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getAccountOutput: typeof getAccount;
+export declare const getModelingOutput: typeof getModeling;
+export declare const getServiceEndpointOutput: typeof getServiceEndpoint;
+export declare const statusAccountOutput: typeof statusAccount;
+
 export declare namespace inputs {
   interface AccountResourceProperties {
     /** Account configuration. This can only be set at RecommendationsService Account creation. */

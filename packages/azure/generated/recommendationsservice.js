@@ -10,3 +10,7 @@ export const getModeling = $m.lookup("Modeling");
 export const ServiceEndpoint = $m.resource("ServiceEndpoint");
 export const getServiceEndpoint = $m.lookup("ServiceEndpoint");
 export const statusAccount = $m.fn("statusAccount");
+export const getAccountOutput = getAccount;
+export const getModelingOutput = getModeling;
+export const getServiceEndpointOutput = getServiceEndpoint;
+export const statusAccountOutput = statusAccount;

@@ -201,6 +201,13 @@ export interface ListOpenShiftClusterCredentialsArgs {
  */
 export declare function listOpenShiftClusterCredentials(args: ListOpenShiftClusterCredentialsArgs): $Output<outputs.OpenShiftClusterCredentials>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getOpenShiftVersionOutput: typeof getOpenShiftVersion;
+export declare const getPlatformWorkloadIdentityRoleSetOutput: typeof getPlatformWorkloadIdentityRoleSet;
+export declare const getOpenShiftClusterOutput: typeof getOpenShiftCluster;
+export declare const listOpenShiftClusterAdminCredentialsOutput: typeof listOpenShiftClusterAdminCredentials;
+export declare const listOpenShiftClusterCredentialsOutput: typeof listOpenShiftClusterCredentials;
+
 export declare namespace inputs {
   interface APIServerProfile {
     /** API server visibility. */

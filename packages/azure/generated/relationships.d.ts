@@ -161,6 +161,10 @@ export interface ServiceGroupMemberState {
  */
 export declare function getServiceGroupMember(args: GetServiceGroupMemberArgs): $Output<ServiceGroupMemberState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getDependencyOfOutput: typeof getDependencyOf;
+export declare const getServiceGroupMemberOutput: typeof getServiceGroupMember;
+
 export declare namespace inputs {
   interface DependencyOfRelationshipProperties {
     /** The relationship target resource id. */

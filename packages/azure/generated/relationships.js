@@ -7,3 +7,5 @@ export const DependencyOf = $m.resource("DependencyOf");
 export const getDependencyOf = $m.lookup("DependencyOf");
 export const ServiceGroupMember = $m.resource("ServiceGroupMember");
 export const getServiceGroupMember = $m.lookup("ServiceGroupMember");
+export const getDependencyOfOutput = getDependencyOf;
+export const getServiceGroupMemberOutput = getServiceGroupMember;

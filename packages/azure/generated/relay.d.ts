@@ -818,6 +818,23 @@ export interface RegenerateWcfRelayAuthorizationRuleKeysArgs {
  */
 export declare function regenerateWcfRelayAuthorizationRuleKeys(args: RegenerateWcfRelayAuthorizationRuleKeysArgs): $Output<outputs.AccessKeys>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getNamespaceOutput: typeof getNamespace;
+export declare const getAuthorizationRuleOutput: typeof getAuthorizationRule;
+export declare const getHybridConnectionOutput: typeof getHybridConnection;
+export declare const getHybridConnectionAuthorizationRuleOutput: typeof getHybridConnectionAuthorizationRule;
+export declare const getNetworkRuleSetOutput: typeof getNetworkRuleSet;
+export declare const getPrivateEndpointConnectionOutput: typeof getPrivateEndpointConnection;
+export declare const getPrivateLinkResourceOutput: typeof getPrivateLinkResource;
+export declare const getWcfRelayOutput: typeof getWcfRelay;
+export declare const getWcfRelayAuthorizationRuleOutput: typeof getWcfRelayAuthorizationRule;
+export declare const listAuthorizationRuleKeysOutput: typeof listAuthorizationRuleKeys;
+export declare const regenerateAuthorizationRuleKeysOutput: typeof regenerateAuthorizationRuleKeys;
+export declare const listHybridConnectionAuthorizationRuleKeysOutput: typeof listHybridConnectionAuthorizationRuleKeys;
+export declare const regenerateHybridConnectionAuthorizationRuleKeysOutput: typeof regenerateHybridConnectionAuthorizationRuleKeys;
+export declare const listWcfRelayAuthorizationRuleKeysOutput: typeof listWcfRelayAuthorizationRuleKeys;
+export declare const regenerateWcfRelayAuthorizationRuleKeysOutput: typeof regenerateWcfRelayAuthorizationRuleKeys;
+
 export declare namespace inputs {
   interface AccessKeys {
     /** Primary connection string of the created namespace authorization rule. */

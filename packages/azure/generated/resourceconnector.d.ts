@@ -125,6 +125,11 @@ export interface ListkeysApplianceArgs {
  */
 export declare function listkeysAppliance(args: ListkeysApplianceArgs): $Output<outputs.ApplianceListKeysResults>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getApplianceOutput: typeof getAppliance;
+export declare const listApplianceClusterUserCredentialOutput: typeof listApplianceClusterUserCredential;
+export declare const listkeysApplianceOutput: typeof listkeysAppliance;
+
 export declare namespace inputs {
   type ApplianceCredentialKubeconfig = { [key: string]: any };
   type ApplianceListCredentialResults = { [key: string]: any };

@@ -7,3 +7,6 @@ export const Appliance = $m.resource("Appliance");
 export const getAppliance = $m.lookup("Appliance");
 export const listApplianceClusterUserCredential = $m.fn("listApplianceClusterUserCredential");
 export const listkeysAppliance = $m.fn("listkeysAppliance");
+export const getApplianceOutput = getAppliance;
+export const listApplianceClusterUserCredentialOutput = listApplianceClusterUserCredential;
+export const listkeysApplianceOutput = listkeysAppliance;

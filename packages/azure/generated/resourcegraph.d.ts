@@ -91,6 +91,9 @@ export interface QueryState {
  */
 export declare function getQuery(args: GetQueryArgs): $Output<QueryState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getQueryOutput: typeof getQuery;
+
 export declare namespace inputs {
   interface GraphQueryProperties {
     /** The description of a graph query. */

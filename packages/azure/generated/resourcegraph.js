@@ -5,3 +5,4 @@ import { defineModule } from "../src/generic/define.js";
 const $m = defineModule("resourcegraph");
 export const Query = $m.resource("Query");
 export const getQuery = $m.lookup("Query");
+export const getQueryOutput = getQuery;

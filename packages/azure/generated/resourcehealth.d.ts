@@ -175,6 +175,15 @@ export interface ListEventSecurityAdvisoryImpactedResourcesArgs {
  */
 export declare function listEventSecurityAdvisoryImpactedResources(args: ListEventSecurityAdvisoryImpactedResourcesArgs): $Output<outputs.EventImpactedResourceListResult>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getEmergingIssueOutput: typeof getEmergingIssue;
+export declare const getEventOutput: typeof getEvent;
+export declare const getImpactedResourceOutput: typeof getImpactedResource;
+export declare const getMetadataOutput: typeof getMetadata;
+export declare const fetchEventBillingCommunicationDetailsOutput: typeof fetchEventBillingCommunicationDetails;
+export declare const fetchEventDetailsOutput: typeof fetchEventDetails;
+export declare const listEventSecurityAdvisoryImpactedResourcesOutput: typeof listEventSecurityAdvisoryImpactedResources;
+
 export declare namespace inputs {
   interface EmergingIssue {
     /** Timestamp for when last time refreshed for ongoing emerging issue. */

@@ -1128,6 +1128,28 @@ export interface WhatDeploymentStacksWhatIfResultIfArgs {
  */
 export declare function whatDeploymentStacksWhatIfResultIf(args: WhatDeploymentStacksWhatIfResultIfArgs): $Output<outputs.DeploymentStacksWhatIfResult>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getBuiltInTemplateSpecOutput: typeof getBuiltInTemplateSpec;
+export declare const getBuiltInTemplateSpecVersionOutput: typeof getBuiltInTemplateSpecVersion;
+export declare const getChangeOutput: typeof getChange;
+export declare const getDataBoundaryOutput: typeof getDataBoundary;
+export declare const getDeploymentOutput: typeof getDeployment;
+export declare const getDeploymentScriptOutput: typeof getDeploymentScript;
+export declare const getLogOutput: typeof getLog;
+export declare const getDeploymentStackOutput: typeof getDeploymentStack;
+export declare const getDeploymentStacksWhatIfResultOutput: typeof getDeploymentStacksWhatIfResult;
+export declare const getResourceGroupOutput: typeof getResourceGroup;
+export declare const getSnapshotOutput: typeof getSnapshot;
+export declare const getTagOutput: typeof getTag;
+export declare const getTemplateSpecOutput: typeof getTemplateSpec;
+export declare const getVersionOutput: typeof getVersion;
+export declare const exportDeploymentTemplateOutput: typeof exportDeploymentTemplate;
+export declare const validateDeploymentOutput: typeof validateDeployment;
+export declare const whatDeploymentIfOutput: typeof whatDeploymentIf;
+export declare const exportDeploymentStackTemplateOutput: typeof exportDeploymentStackTemplate;
+export declare const validateDeploymentStackOutput: typeof validateDeploymentStack;
+export declare const whatDeploymentStacksWhatIfResultIfOutput: typeof whatDeploymentStacksWhatIfResultIf;
+
 export declare namespace inputs {
   interface ActionOnUnmanage {
     /** Specifies an action for a newly unmanaged resource. */

@@ -165,6 +165,10 @@ export interface JobState {
  */
 export declare function getJob(args: GetJobArgs): $Output<JobState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getJobCollectionOutput: typeof getJobCollection;
+export declare const getJobOutput: typeof getJob;
+
 export declare namespace inputs {
   interface BasicAuthentication {
     /** Gets or sets the username. */

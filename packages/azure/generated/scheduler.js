@@ -7,3 +7,5 @@ export const JobCollection = $m.resource("JobCollection");
 export const getJobCollection = $m.lookup("JobCollection");
 export const Job = $m.resource("Job");
 export const getJob = $m.lookup("Job");
+export const getJobCollectionOutput = getJobCollection;
+export const getJobOutput = getJob;

@@ -376,6 +376,16 @@ export interface UpdateManagedInstanceLogAnalyticsArgs {
  */
 export declare function updateManagedInstanceLogAnalytics(args: UpdateManagedInstanceLogAnalyticsArgs): $Output<outputs.LogAnalyticsUpdateConfiguration>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getManagedInstanceOutput: typeof getManagedInstance;
+export declare const getManagedGatewayOutput: typeof getManagedGateway;
+export declare const getMonitoredResourceOutput: typeof getMonitoredResource;
+export declare const linkManagedInstanceLogAnalyticsOutput: typeof linkManagedInstanceLogAnalytics;
+export declare const patchManagedInstanceServersOutput: typeof patchManagedInstanceServers;
+export declare const setManagedInstanceServerCountOutput: typeof setManagedInstanceServerCount;
+export declare const unlinkManagedInstanceLogAnalyticsOutput: typeof unlinkManagedInstanceLogAnalytics;
+export declare const updateManagedInstanceLogAnalyticsOutput: typeof updateManagedInstanceLogAnalytics;
+
 export declare namespace inputs {
   interface AzureHybridBenefitProperties {
     /** SCOM license type. Maximize savings by using license you already own */

@@ -831,6 +831,17 @@ export interface InventoryItemState {
  */
 export declare function getInventoryItem(args: GetInventoryItemArgs): $Output<InventoryItemState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getAvailabilitySetOutput: typeof getAvailabilitySet;
+export declare const getCloudOutput: typeof getCloud;
+export declare const getVirtualMachineInstanceOutput: typeof getVirtualMachineInstance;
+export declare const getGuestAgentOutput: typeof getGuestAgent;
+export declare const getHybridIdentityMetadataOutput: typeof getHybridIdentityMetadata;
+export declare const getVirtualMachineTemplateOutput: typeof getVirtualMachineTemplate;
+export declare const getVirtualNetworkOutput: typeof getVirtualNetwork;
+export declare const getVmmServerOutput: typeof getVmmServer;
+export declare const getInventoryItemOutput: typeof getInventoryItem;
+
 export declare namespace inputs {
   interface AvailabilitySetListItem {
     /** Gets the ARM Id of the microsoft.scvmm/availabilitySets resource. */

@@ -408,6 +408,15 @@ export interface UpgradeSearchServiceArgs {
  */
 export declare function upgradeSearchService(args: UpgradeSearchServiceArgs): $Output<outputs.SearchService>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getSearchServiceOutput: typeof getSearchService;
+export declare const getNetworkSecurityPerimeterConfigurationOutput: typeof getNetworkSecurityPerimeterConfiguration;
+export declare const getPrivateEndpointConnectionOutput: typeof getPrivateEndpointConnection;
+export declare const getSharedPrivateLinkResourceOutput: typeof getSharedPrivateLinkResource;
+export declare const listSearchServiceAdminKeysOutput: typeof listSearchServiceAdminKeys;
+export declare const listSearchServiceQueryKeysOutput: typeof listSearchServiceQueryKeys;
+export declare const upgradeSearchServiceOutput: typeof upgradeSearchService;
+
 export declare namespace inputs {
   interface AccessRule {
     /** Name of the access rule */

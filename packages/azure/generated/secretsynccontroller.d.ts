@@ -201,6 +201,10 @@ export interface SecretSyncState {
  */
 export declare function getSecretSync(args: GetSecretSyncArgs): $Output<SecretSyncState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getAzureKeyVaultSecretProviderClassOutput: typeof getAzureKeyVaultSecretProviderClass;
+export declare const getSecretSyncOutput: typeof getSecretSync;
+
 export declare namespace inputs {
   interface AzureKeyVaultSecretProviderClassProperties {
     /** The name of the Azure Key Vault to sync secrets from. */

@@ -7,3 +7,5 @@ export const AzureKeyVaultSecretProviderClass = $m.resource("AzureKeyVaultSecret
 export const getAzureKeyVaultSecretProviderClass = $m.lookup("AzureKeyVaultSecretProviderClass");
 export const SecretSync = $m.resource("SecretSync");
 export const getSecretSync = $m.lookup("SecretSync");
+export const getAzureKeyVaultSecretProviderClassOutput = getAzureKeyVaultSecretProviderClass;
+export const getSecretSyncOutput = getSecretSync;

@@ -65,6 +65,9 @@ export interface DataScannerState {
  */
 export declare function getDataScanner(args: GetDataScannerArgs): $Output<DataScannerState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getDataScannerOutput: typeof getDataScanner;
+
 export declare namespace inputs {
   interface MicrosoftSecurityDataScanners {
     /** The resource name */

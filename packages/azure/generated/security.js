@@ -5,3 +5,4 @@ import { defineModule } from "../src/generic/define.js";
 const $m = defineModule("security");
 export const DataScanner = $m.resource("DataScanner");
 export const getDataScanner = $m.lookup("DataScanner");
+export const getDataScannerOutput = getDataScanner;

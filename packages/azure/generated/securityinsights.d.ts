@@ -2416,6 +2416,37 @@ export interface ReplaceIndicatorTagsArgs {
  */
 export declare function replaceIndicatorTags(args: ReplaceIndicatorTagsArgs): $Output<outputs.ThreatIntelligenceInformation>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getAlertRuleOutput: typeof getAlertRule;
+export declare const getActionOutput: typeof getAction;
+export declare const getAlertRuleTemplateOutput: typeof getAlertRuleTemplate;
+export declare const getAutomationRuleOutput: typeof getAutomationRule;
+export declare const getBookmarkOutput: typeof getBookmark;
+export declare const getContentPackageOutput: typeof getContentPackage;
+export declare const getContentProductPackageOutput: typeof getContentProductPackage;
+export declare const getContentproducttemplateOutput: typeof getContentproducttemplate;
+export declare const getContentTemplateOutput: typeof getContentTemplate;
+export declare const getDataConnectorDefinitionOutput: typeof getDataConnectorDefinition;
+export declare const getDataConnectorOutput: typeof getDataConnector;
+export declare const getIncidentOutput: typeof getIncident;
+export declare const getCommentOutput: typeof getComment;
+export declare const getRelationOutput: typeof getRelation;
+export declare const getTaskOutput: typeof getTask;
+export declare const getMetadataOutput: typeof getMetadata;
+export declare const getOnboardingStateOutput: typeof getOnboardingState;
+export declare const getSecurityMLAnalyticsSettingOutput: typeof getSecurityMLAnalyticsSetting;
+export declare const getSourcecontrolOutput: typeof getSourcecontrol;
+export declare const getIndicatorOutput: typeof getIndicator;
+export declare const getWatchlistOutput: typeof getWatchlist;
+export declare const getWatchlistItemOutput: typeof getWatchlistItem;
+export declare const alertsIncidentOutput: typeof alertsIncident;
+export declare const bookmarksIncidentOutput: typeof bookmarksIncident;
+export declare const entitiesIncidentOutput: typeof entitiesIncident;
+export declare const deleteSourcecontrolOutput: typeof deleteSourcecontrol;
+export declare const createThreatIntelligenceIndicatorOutput: typeof createThreatIntelligenceIndicator;
+export declare const queryThreatIntelligenceIndicatorsOutput: typeof queryThreatIntelligenceIndicators;
+export declare const replaceIndicatorTagsOutput: typeof replaceIndicatorTags;
+
 export declare namespace inputs {
   interface AADDataConnector {
     /** AADIP (Azure Active Directory Identity Protection) data connector properties. */

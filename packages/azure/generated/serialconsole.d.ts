@@ -106,6 +106,12 @@ export interface ConnectSerialPortArgs {
  */
 export declare function connectSerialPort(args: ConnectSerialPortArgs): $Output<outputs.SerialPortConnectResult>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getSerialPortOutput: typeof getSerialPort;
+export declare const disableConsoleServiceConsoleOutput: typeof disableConsoleServiceConsole;
+export declare const enableConsoleServiceConsoleOutput: typeof enableConsoleServiceConsole;
+export declare const connectSerialPortOutput: typeof connectSerialPort;
+
 export declare namespace inputs {
   interface DisableSerialConsoleResult {
     properties?: inputs.DisableSerialConsoleResultProperties;

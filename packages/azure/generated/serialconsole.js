@@ -8,3 +8,7 @@ export const getSerialPort = $m.lookup("SerialPort");
 export const disableConsoleServiceConsole = $m.fn("disableConsoleServiceConsole");
 export const enableConsoleServiceConsole = $m.fn("enableConsoleServiceConsole");
 export const connectSerialPort = $m.fn("connectSerialPort");
+export const getSerialPortOutput = getSerialPort;
+export const disableConsoleServiceConsoleOutput = disableConsoleServiceConsole;
+export const enableConsoleServiceConsoleOutput = enableConsoleServiceConsole;
+export const connectSerialPortOutput = connectSerialPort;

@@ -1484,6 +1484,30 @@ export interface RegenerateTopicAuthorizationRuleKeysArgs {
  */
 export declare function regenerateTopicAuthorizationRuleKeys(args: RegenerateTopicAuthorizationRuleKeysArgs): $Output<outputs.AccessKeys>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getNamespaceOutput: typeof getNamespace;
+export declare const getAuthorizationRuleOutput: typeof getAuthorizationRule;
+export declare const getDisasterRecoveryConfigOutput: typeof getDisasterRecoveryConfig;
+export declare const getDisasterRecoveryConfigAuthorizationRuleOutput: typeof getDisasterRecoveryConfigAuthorizationRule;
+export declare const getMigrationConfigurationOutput: typeof getMigrationConfiguration;
+export declare const getNetworkRuleSetOutput: typeof getNetworkRuleSet;
+export declare const getNetworkSecurityPerimeterConfigurationOutput: typeof getNetworkSecurityPerimeterConfiguration;
+export declare const getPrivateEndpointConnectionOutput: typeof getPrivateEndpointConnection;
+export declare const getQueueOutput: typeof getQueue;
+export declare const getQueueAuthorizationRuleOutput: typeof getQueueAuthorizationRule;
+export declare const getTopicOutput: typeof getTopic;
+export declare const getTopicAuthorizationRuleOutput: typeof getTopicAuthorizationRule;
+export declare const getSubscriptionOutput: typeof getSubscription;
+export declare const getRuleOutput: typeof getRule;
+export declare const failoverNamespaceOutput: typeof failoverNamespace;
+export declare const listAuthorizationRuleKeysOutput: typeof listAuthorizationRuleKeys;
+export declare const regenerateAuthorizationRuleKeysOutput: typeof regenerateAuthorizationRuleKeys;
+export declare const listDisasterRecoveryConfigAuthorizationRuleKeysOutput: typeof listDisasterRecoveryConfigAuthorizationRuleKeys;
+export declare const listQueueAuthorizationRuleKeysOutput: typeof listQueueAuthorizationRuleKeys;
+export declare const regenerateQueueAuthorizationRuleKeysOutput: typeof regenerateQueueAuthorizationRuleKeys;
+export declare const listTopicAuthorizationRuleKeysOutput: typeof listTopicAuthorizationRuleKeys;
+export declare const regenerateTopicAuthorizationRuleKeysOutput: typeof regenerateTopicAuthorizationRuleKeys;
+
 export declare namespace inputs {
   type AccessKeys = { [key: string]: any };
   interface Action {

@@ -1815,6 +1815,22 @@ export interface GetManagedClusterMaintenanceWindowStatusArgs {
  */
 export declare function getManagedClusterMaintenanceWindowStatus(args: GetManagedClusterMaintenanceWindowStatusArgs): $Output<outputs.ManagedMaintenanceWindowStatus>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getClusterOutput: typeof getCluster;
+export declare const getClusterApplicationOutput: typeof getClusterApplication;
+export declare const getClusterApplicationServiceOutput: typeof getClusterApplicationService;
+export declare const getClusterApplicationTypeOutput: typeof getClusterApplicationType;
+export declare const getClusterApplicationTypeVersionOutput: typeof getClusterApplicationTypeVersion;
+export declare const getManagedClusterOutput: typeof getManagedCluster;
+export declare const getManagedClusterApplicationOutput: typeof getManagedClusterApplication;
+export declare const getManagedClusterApplicationServiceOutput: typeof getManagedClusterApplicationService;
+export declare const getManagedClusterApplicationTypeOutput: typeof getManagedClusterApplicationType;
+export declare const getManagedClusterApplicationTypeVersionOutput: typeof getManagedClusterApplicationTypeVersion;
+export declare const getNodeTypeOutput: typeof getNodeType;
+export declare const listClusterUpgradableVersionsOutput: typeof listClusterUpgradableVersions;
+export declare const getazresiliencystatusManagedClusterOutput: typeof getazresiliencystatusManagedCluster;
+export declare const getManagedClusterMaintenanceWindowStatusOutput: typeof getManagedClusterMaintenanceWindowStatus;
+
 export declare namespace inputs {
   interface AdditionalNetworkInterfaceConfiguration {
     /** Name of the network interface. */

@@ -591,6 +591,16 @@ export interface ListValueArgs {
  */
 export declare function listValue(args: ListValueArgs): $Output<outputs.SecretValue>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getApplicationOutput: typeof getApplication;
+export declare const getServiceOutput: typeof getService;
+export declare const getGatewayOutput: typeof getGateway;
+export declare const getNetworkOutput: typeof getNetwork;
+export declare const getSecretOutput: typeof getSecret;
+export declare const getValueOutput: typeof getValue;
+export declare const getVolumeOutput: typeof getVolume;
+export declare const listValueOutput: typeof listValue;
+
 export declare namespace inputs {
   interface AddRemoveReplicaScalingMechanism {
     /** Minimum number of containers (scale down won't be performed below this number). */

@@ -446,6 +446,17 @@ export interface ValidateConnectorArgs {
  */
 export declare function validateConnector(args: ValidateConnectorArgs): $Output<outputs.ValidateOperationResult>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getDryrunOutput: typeof getDryrun;
+export declare const getLinkerOutput: typeof getLinker;
+export declare const getConnectorOutput: typeof getConnector;
+export declare const getLocationDryrunOutput: typeof getLocationDryrun;
+export declare const generateLinkerConfigurationsOutput: typeof generateLinkerConfigurations;
+export declare const listLinkerConfigurationsOutput: typeof listLinkerConfigurations;
+export declare const validateLinkerOutput: typeof validateLinker;
+export declare const generateConnectorConfigurationsOutput: typeof generateConnectorConfigurations;
+export declare const validateConnectorOutput: typeof validateConnector;
+
 export declare namespace inputs {
   interface AccessKeyInfoBase {
     /** Permissions of the accessKey. `Read` and `Write` are for Azure Cosmos DB and Azure App Configuration, `Listen`, `Send` and `Manage` are for Azure Event Hub and Azure Service Bus. */

@@ -339,6 +339,12 @@ export interface SecurityPolicyState {
  */
 export declare function getSecurityPolicy(args: GetSecurityPolicyArgs): $Output<SecurityPolicyState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getTrafficControllerOutput: typeof getTrafficController;
+export declare const getAssociationOutput: typeof getAssociation;
+export declare const getFrontendOutput: typeof getFrontend;
+export declare const getSecurityPolicyOutput: typeof getSecurityPolicy;
+
 export declare namespace inputs {
   interface AssociationProperties {
     /** Association Type */

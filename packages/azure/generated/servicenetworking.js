@@ -11,3 +11,7 @@ export const Frontend = $m.resource("Frontend");
 export const getFrontend = $m.lookup("Frontend");
 export const SecurityPolicy = $m.resource("SecurityPolicy");
 export const getSecurityPolicy = $m.lookup("SecurityPolicy");
+export const getTrafficControllerOutput = getTrafficController;
+export const getAssociationOutput = getAssociation;
+export const getFrontendOutput = getFrontend;
+export const getSecurityPolicyOutput = getSecurityPolicy;

@@ -1622,6 +1622,28 @@ export interface RegenerateWebPubSubKeyArgs {
  */
 export declare function regenerateWebPubSubKey(args: RegenerateWebPubSubKeyArgs): $Output<outputs.WebPubSubKeys>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getSignalROutput: typeof getSignalR;
+export declare const getSignalRCustomCertificateOutput: typeof getSignalRCustomCertificate;
+export declare const getSignalRCustomDomainOutput: typeof getSignalRCustomDomain;
+export declare const getSignalRPrivateEndpointConnectionOutput: typeof getSignalRPrivateEndpointConnection;
+export declare const getSignalRReplicaOutput: typeof getSignalRReplica;
+export declare const getSignalRReplicaSharedPrivateLinkResourceOutput: typeof getSignalRReplicaSharedPrivateLinkResource;
+export declare const getSignalRSharedPrivateLinkResourceOutput: typeof getSignalRSharedPrivateLinkResource;
+export declare const getWebPubSubOutput: typeof getWebPubSub;
+export declare const getWebPubSubCustomCertificateOutput: typeof getWebPubSubCustomCertificate;
+export declare const getWebPubSubCustomDomainOutput: typeof getWebPubSubCustomDomain;
+export declare const getHubOutput: typeof getHub;
+export declare const getWebPubSubPrivateEndpointConnectionOutput: typeof getWebPubSubPrivateEndpointConnection;
+export declare const getWebPubSubReplicaOutput: typeof getWebPubSubReplica;
+export declare const getWebPubSubReplicaSharedPrivateLinkResourceOutput: typeof getWebPubSubReplicaSharedPrivateLinkResource;
+export declare const getWebPubSubSharedPrivateLinkResourceOutput: typeof getWebPubSubSharedPrivateLinkResource;
+export declare const checkLocationNameAvailabilityOutput: typeof checkLocationNameAvailability;
+export declare const listSignalRKeysOutput: typeof listSignalRKeys;
+export declare const regenerateSignalRKeyOutput: typeof regenerateSignalRKey;
+export declare const listWebPubSubKeysOutput: typeof listWebPubSubKeys;
+export declare const regenerateWebPubSubKeyOutput: typeof regenerateWebPubSubKey;
+
 export declare namespace inputs {
   interface CustomCertificateProperties {
     /** Base uri of the KeyVault that stores certificate. */

@@ -74,6 +74,9 @@ export interface HybridUseBenefitState {
  */
 export declare function getHybridUseBenefit(args: GetHybridUseBenefitArgs): $Output<HybridUseBenefitState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getHybridUseBenefitOutput: typeof getHybridUseBenefit;
+
 export declare namespace inputs {
   type HybridUseBenefitProperties = { [key: string]: any };
   interface MicrosoftSoftwarePlanHybridUseBenefits {

@@ -5,3 +5,4 @@ import { defineModule } from "../src/generic/define.js";
 const $m = defineModule("softwareplan");
 export const HybridUseBenefit = $m.resource("HybridUseBenefit");
 export const getHybridUseBenefit = $m.lookup("HybridUseBenefit");
+export const getHybridUseBenefitOutput = getHybridUseBenefit;

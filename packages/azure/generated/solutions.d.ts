@@ -427,6 +427,13 @@ export interface ListApplicationTokensArgs {
  */
 export declare function listApplicationTokens(args: ListApplicationTokensArgs): $Output<outputs.ManagedIdentityTokenResult>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getApplicationDefinitionOutput: typeof getApplicationDefinition;
+export declare const getApplicationOutput: typeof getApplication;
+export declare const getJitRequestOutput: typeof getJitRequest;
+export declare const listApplicationAllowedUpgradePlansOutput: typeof listApplicationAllowedUpgradePlans;
+export declare const listApplicationTokensOutput: typeof listApplicationTokens;
+
 export declare namespace inputs {
   interface AllowedUpgradePlansResult {
     /** The array of plans. */

@@ -436,6 +436,14 @@ export interface UpdateLandingZoneConfigurationAuthoringStatusArgs {
  */
 export declare function updateLandingZoneConfigurationAuthoringStatus(args: UpdateLandingZoneConfigurationAuthoringStatusArgs): $Output<outputs.UpdateAuthoringStatusResponse>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getLandingZoneAccountOutput: typeof getLandingZoneAccount;
+export declare const getLandingZoneConfigurationOutput: typeof getLandingZoneConfiguration;
+export declare const getLandingZoneRegistrationOutput: typeof getLandingZoneRegistration;
+export declare const createLandingZoneConfigurationCopyOutput: typeof createLandingZoneConfigurationCopy;
+export declare const generateLandingZoneConfigurationLandingZoneOutput: typeof generateLandingZoneConfigurationLandingZone;
+export declare const updateLandingZoneConfigurationAuthoringStatusOutput: typeof updateLandingZoneConfigurationAuthoringStatus;
+
 export declare namespace inputs {
   interface CreateLandingZoneConfigurationCopyRequest {
     /** The name of the duplicate landing zone configuration resource. */

@@ -112,6 +112,10 @@ export interface ExchangeDataPlaneApplicationTokenArgs {
  */
 export declare function exchangeDataPlaneApplicationToken(args: ExchangeDataPlaneApplicationTokenArgs): $Output<outputs.ExchangeTokenResult>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getExperimentationWorkspaceOutput: typeof getExperimentationWorkspace;
+export declare const exchangeDataPlaneApplicationTokenOutput: typeof exchangeDataPlaneApplicationToken;
+
 export declare namespace inputs {
   interface AccessPolicy {
     /** Application id used for access to the experimentation workspace. */

@@ -6,3 +6,5 @@ const $m = defineModule("splitio-experimentation");
 export const ExperimentationWorkspace = $m.resource("ExperimentationWorkspace");
 export const getExperimentationWorkspace = $m.lookup("ExperimentationWorkspace");
 export const exchangeDataPlaneApplicationToken = $m.fn("exchangeDataPlaneApplicationToken");
+export const getExperimentationWorkspaceOutput = getExperimentationWorkspace;
+export const exchangeDataPlaneApplicationTokenOutput = exchangeDataPlaneApplicationToken;

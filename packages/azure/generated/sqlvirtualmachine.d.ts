@@ -384,6 +384,12 @@ export interface TroubleshootSqlVirtualMachineArgs {
  */
 export declare function troubleshootSqlVirtualMachine(args: TroubleshootSqlVirtualMachineArgs): $Output<outputs.SqlVmTroubleshooting>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getSqlVirtualMachineGroupOutput: typeof getSqlVirtualMachineGroup;
+export declare const getAvailabilityGroupListenerOutput: typeof getAvailabilityGroupListener;
+export declare const getSqlVirtualMachineOutput: typeof getSqlVirtualMachine;
+export declare const troubleshootSqlVirtualMachineOutput: typeof troubleshootSqlVirtualMachine;
+
 export declare namespace inputs {
   interface AADAuthenticationSettings {
     /** The client Id of the Managed Identity to query Microsoft Graph API. An empty string must be used for the system assigned Managed Identity */

@@ -10,3 +10,7 @@ export const getAvailabilityGroupListener = $m.lookup("AvailabilityGroupListener
 export const SqlVirtualMachine = $m.resource("SqlVirtualMachine");
 export const getSqlVirtualMachine = $m.lookup("SqlVirtualMachine");
 export const troubleshootSqlVirtualMachine = $m.fn("troubleshootSqlVirtualMachine");
+export const getSqlVirtualMachineGroupOutput = getSqlVirtualMachineGroup;
+export const getAvailabilityGroupListenerOutput = getAvailabilityGroupListener;
+export const getSqlVirtualMachineOutput = getSqlVirtualMachine;
+export const troubleshootSqlVirtualMachineOutput = troubleshootSqlVirtualMachine;

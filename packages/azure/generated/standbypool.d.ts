@@ -263,6 +263,13 @@ export interface StandbyVirtualMachineState {
  */
 export declare function getStandbyVirtualMachine(args: GetStandbyVirtualMachineArgs): $Output<StandbyVirtualMachineState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getStandbyContainerGroupPoolOutput: typeof getStandbyContainerGroupPool;
+export declare const getStandbyContainerGroupPoolRuntimeViewOutput: typeof getStandbyContainerGroupPoolRuntimeView;
+export declare const getStandbyVirtualMachinePoolOutput: typeof getStandbyVirtualMachinePool;
+export declare const getStandbyVirtualMachinePoolRuntimeViewOutput: typeof getStandbyVirtualMachinePoolRuntimeView;
+export declare const getStandbyVirtualMachineOutput: typeof getStandbyVirtualMachine;
+
 export declare namespace inputs {
   interface ContainerGroupInstanceCountSummary {
     /** The zone that the provided counts are in. It will not have a value if zones are not enabled. */

@@ -167,6 +167,11 @@ export interface StorageServiceState {
  */
 export declare function getStorageService(args: GetStorageServiceArgs): $Output<StorageServiceState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getQuotaOutput: typeof getQuota;
+export declare const getStorageAccountOutput: typeof getStorageAccount;
+export declare const getStorageServiceOutput: typeof getStorageService;
+
 export declare namespace inputs {
   interface MicrosoftStorageAdminLocationsQuotas {
     /** The resource name */

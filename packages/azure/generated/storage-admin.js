@@ -8,3 +8,6 @@ export const getQuota = $m.lookup("Quota");
 export const getStorageAccount = $m.lookup("StorageAccount");
 export const StorageService = $m.resource("StorageService");
 export const getStorageService = $m.lookup("StorageService");
+export const getQuotaOutput = getQuota;
+export const getStorageAccountOutput = getStorageAccount;
+export const getStorageServiceOutput = getStorageService;

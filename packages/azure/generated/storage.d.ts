@@ -2207,6 +2207,46 @@ export interface RegenerateLocalUserPasswordArgs {
  */
 export declare function regenerateLocalUserPassword(args: RegenerateLocalUserPasswordArgs): $Output<outputs.LocalUserRegeneratePasswordResult>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getDeletedAccountOutput: typeof getDeletedAccount;
+export declare const getStorageAccountOutput: typeof getStorageAccount;
+export declare const getAccountMigrationOutput: typeof getAccountMigration;
+export declare const getAdvancedPlatformMetricOutput: typeof getAdvancedPlatformMetric;
+export declare const getBlobServiceOutput: typeof getBlobService;
+export declare const getBlobContainerOutput: typeof getBlobContainer;
+export declare const getImmutabilityPolicyOutput: typeof getImmutabilityPolicy;
+export declare const getConnectorOutput: typeof getConnector;
+export declare const getDataShareOutput: typeof getDataShare;
+export declare const getEncryptionScopeOutput: typeof getEncryptionScope;
+export declare const getFileServiceOutput: typeof getFileService;
+export declare const getFileShareOutput: typeof getFileShare;
+export declare const getUsageOutput: typeof getUsage;
+export declare const getInventoryPolicyOutput: typeof getInventoryPolicy;
+export declare const getLocalUserOutput: typeof getLocalUser;
+export declare const getManagementPolicyOutput: typeof getManagementPolicy;
+export declare const getNetworkSecurityPerimeterConfigurationOutput: typeof getNetworkSecurityPerimeterConfiguration;
+export declare const getObjectReplicationPolicyOutput: typeof getObjectReplicationPolicy;
+export declare const getPrivateEndpointConnectionOutput: typeof getPrivateEndpointConnection;
+export declare const getQueueServiceOutput: typeof getQueueService;
+export declare const getQueueOutput: typeof getQueue;
+export declare const getStorageTaskAssignmentOutput: typeof getStorageTaskAssignment;
+export declare const getTableServiceOutput: typeof getTableService;
+export declare const getTableOutput: typeof getTable;
+export declare const listStorageAccountSasOutput: typeof listStorageAccountSas;
+export declare const listStorageAccountKeysOutput: typeof listStorageAccountKeys;
+export declare const listStorageAccountServiceSasOutput: typeof listStorageAccountServiceSas;
+export declare const regenerateStorageAccountKeyOutput: typeof regenerateStorageAccountKey;
+export declare const restoreStorageAccountBlobRangesOutput: typeof restoreStorageAccountBlobRanges;
+export declare const clearBlobContainerLegalHoldOutput: typeof clearBlobContainerLegalHold;
+export declare const leaseBlobContainerOutput: typeof leaseBlobContainer;
+export declare const setBlobContainerLegalHoldOutput: typeof setBlobContainerLegalHold;
+export declare const extendImmutabilityPolicyOutput: typeof extendImmutabilityPolicy;
+export declare const lockImmutabilityPolicyOutput: typeof lockImmutabilityPolicy;
+export declare const testConnectorExistingConnectionOutput: typeof testConnectorExistingConnection;
+export declare const leaseFileShareOutput: typeof leaseFileShare;
+export declare const listLocalUserKeysOutput: typeof listLocalUserKeys;
+export declare const regenerateLocalUserPasswordOutput: typeof regenerateLocalUserPassword;
+
 export declare namespace inputs {
   interface AccessPolicy {
     /** Start time of the access policy */

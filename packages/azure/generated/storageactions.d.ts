@@ -114,6 +114,10 @@ export interface PreviewLocationActionsArgs {
  */
 export declare function previewLocationActions(args: PreviewLocationActionsArgs): $Output<outputs.StorageTaskPreviewAction>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getStorageTaskOutput: typeof getStorageTask;
+export declare const previewLocationActionsOutput: typeof previewLocationActions;
+
 export declare namespace inputs {
   interface ElseCondition {
     /** List of operations to execute in the else block */

@@ -6,3 +6,5 @@ const $m = defineModule("storageactions");
 export const StorageTask = $m.resource("StorageTask");
 export const getStorageTask = $m.lookup("StorageTask");
 export const previewLocationActions = $m.fn("previewLocationActions");
+export const getStorageTaskOutput = getStorageTask;
+export const previewLocationActionsOutput = previewLocationActions;

@@ -753,6 +753,15 @@ export interface StorageTargetState {
  */
 export declare function getStorageTarget(args: GetStorageTargetArgs): $Output<StorageTargetState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getAmlFilesystemOutput: typeof getAmlFilesystem;
+export declare const getAutoExportJobOutput: typeof getAutoExportJob;
+export declare const getAutoImportJobOutput: typeof getAutoImportJob;
+export declare const getExpansionJobOutput: typeof getExpansionJob;
+export declare const getImportJobOutput: typeof getImportJob;
+export declare const getCacheOutput: typeof getCache;
+export declare const getStorageTargetOutput: typeof getStorageTarget;
+
 export declare namespace inputs {
   type AmlFilesystemArchive = { [key: string]: any };
   type AmlFilesystemArchiveStatus = { [key: string]: any };

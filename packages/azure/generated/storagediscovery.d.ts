@@ -162,6 +162,12 @@ export interface GenerateReportArgs {
  */
 export declare function generateReport(args: GenerateReportArgs): $Output<outputs.GetReportResult>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getStorageDiscoveryWorkspaceOutput: typeof getStorageDiscoveryWorkspace;
+export declare const getReportOutput: typeof getReport;
+export declare const reportStorageDiscoveryWorkspaceOutput: typeof reportStorageDiscoveryWorkspace;
+export declare const generateReportOutput: typeof generateReport;
+
 export declare namespace inputs {
   interface GetReportContent {
     /**

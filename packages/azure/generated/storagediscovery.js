@@ -8,3 +8,7 @@ export const getStorageDiscoveryWorkspace = $m.lookup("StorageDiscoveryWorkspace
 export const getReport = $m.lookup("Report");
 export const reportStorageDiscoveryWorkspace = $m.fn("reportStorageDiscoveryWorkspace");
 export const generateReport = $m.fn("generateReport");
+export const getStorageDiscoveryWorkspaceOutput = getStorageDiscoveryWorkspace;
+export const getReportOutput = getReport;
+export const reportStorageDiscoveryWorkspaceOutput = reportStorageDiscoveryWorkspace;
+export const generateReportOutput = generateReport;

@@ -788,6 +788,18 @@ export interface StopJobDefinitionJobArgs {
  */
 export declare function stopJobDefinitionJob(args: StopJobDefinitionJobArgs): $Output<outputs.JobRunResourceId>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getStorageMoverOutput: typeof getStorageMover;
+export declare const getAgentOutput: typeof getAgent;
+export declare const getConnectionOutput: typeof getConnection;
+export declare const getEndpointOutput: typeof getEndpoint;
+export declare const getProjectOutput: typeof getProject;
+export declare const getJobDefinitionOutput: typeof getJobDefinition;
+export declare const getJobRunOutput: typeof getJobRun;
+export declare const reconcileJobDefinitionJobOutput: typeof reconcileJobDefinitionJob;
+export declare const startJobDefinitionJobOutput: typeof startJobDefinitionJob;
+export declare const stopJobDefinitionJobOutput: typeof stopJobDefinitionJob;
+
 export declare namespace inputs {
   interface AgentProperties {
     /** A description for the Agent. */

@@ -219,6 +219,10 @@ export interface IscsiTargetState {
  */
 export declare function getIscsiTarget(args: GetIscsiTargetArgs): $Output<IscsiTargetState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getDiskPoolOutput: typeof getDiskPool;
+export declare const getIscsiTargetOutput: typeof getIscsiTarget;
+
 export declare namespace inputs {
   interface Acl {
     /** iSCSI initiator IQN (iSCSI Qualified Name); example: "iqn.2005-03.org.iscsi:client". */

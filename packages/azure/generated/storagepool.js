@@ -7,3 +7,5 @@ export const DiskPool = $m.resource("DiskPool");
 export const getDiskPool = $m.lookup("DiskPool");
 export const IscsiTarget = $m.resource("IscsiTarget");
 export const getIscsiTarget = $m.lookup("IscsiTarget");
+export const getDiskPoolOutput = getDiskPool;
+export const getIscsiTargetOutput = getIscsiTarget;

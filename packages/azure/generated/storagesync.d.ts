@@ -745,6 +745,17 @@ export interface PostbackupCloudEndpointArgs {
  */
 export declare function postbackupCloudEndpoint(args: PostbackupCloudEndpointArgs): $Output<outputs.PostBackupResponse>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getStorageSyncServiceOutput: typeof getStorageSyncService;
+export declare const getPrivateEndpointConnectionOutput: typeof getPrivateEndpointConnection;
+export declare const getRegisteredServerOutput: typeof getRegisteredServer;
+export declare const getSyncGroupOutput: typeof getSyncGroup;
+export declare const getCloudEndpointOutput: typeof getCloudEndpoint;
+export declare const getServerEndpointOutput: typeof getServerEndpoint;
+export declare const getWorkflowOutput: typeof getWorkflow;
+export declare const checkLocationNameAvailabilityOutput: typeof checkLocationNameAvailability;
+export declare const postbackupCloudEndpointOutput: typeof postbackupCloudEndpoint;
+
 export declare namespace inputs {
   interface BackupRequest {
     /** Azure File Share. */

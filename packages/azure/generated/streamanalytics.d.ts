@@ -728,6 +728,20 @@ export interface TestOutputArgs {
  */
 export declare function testOutput(args: TestOutputArgs): $Output<outputs.ResourceTestStatus>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getClusterOutput: typeof getCluster;
+export declare const getPrivateEndpointOutput: typeof getPrivateEndpoint;
+export declare const getStreamingjobOutput: typeof getStreamingjob;
+export declare const getFunctionOutput: typeof getFunction;
+export declare const getInputOutput: typeof getInput;
+export declare const getOutputOutput: typeof getOutput;
+export declare const getTransformationOutput: typeof getTransformation;
+export declare const listClusterStreamingJobsOutput: typeof listClusterStreamingJobs;
+export declare const retrieveFunctionDefaultDefinitionOutput: typeof retrieveFunctionDefaultDefinition;
+export declare const testFunctionOutput: typeof testFunction;
+export declare const testInputOutput: typeof testInput;
+export declare const testOutputOutput: typeof testOutput;
+
 export declare namespace inputs {
   interface AggregateFunctionProperties {
     /** Indicates the type of function. */

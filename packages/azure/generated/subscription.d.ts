@@ -179,6 +179,10 @@ export interface PolicyState {
  */
 export declare function getPolicy(args: GetPolicyArgs): $Output<PolicyState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getAliasOutput: typeof getAlias;
+export declare const getPolicyOutput: typeof getPolicy;
+
 export declare namespace inputs {
   interface MicrosoftSubscriptionAliases {
     /** The resource name */

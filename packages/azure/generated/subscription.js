@@ -7,3 +7,5 @@ export const Alias = $m.resource("Alias");
 export const getAlias = $m.lookup("Alias");
 export const Policy = $m.resource("Policy");
 export const getPolicy = $m.lookup("Policy");
+export const getAliasOutput = getAlias;
+export const getPolicyOutput = getPolicy;

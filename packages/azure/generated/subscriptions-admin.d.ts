@@ -683,6 +683,20 @@ export interface UnlinkOfferArgs {
  */
 export declare function unlinkOffer(args: UnlinkOfferArgs): $Output<outputs.Offer>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getDelegatedProviderOutput: typeof getDelegatedProvider;
+export declare const getDelegatedProviderOfferOutput: typeof getDelegatedProviderOffer;
+export declare const getDirectoryTenantOutput: typeof getDirectoryTenant;
+export declare const getLocationOutput: typeof getLocation;
+export declare const getQuotaOutput: typeof getQuota;
+export declare const getOfferOutput: typeof getOffer;
+export declare const getOfferDelegationOutput: typeof getOfferDelegation;
+export declare const getPlanOutput: typeof getPlan;
+export declare const getSubscriptionOutput: typeof getSubscription;
+export declare const getAcquiredPlanOutput: typeof getAcquiredPlan;
+export declare const linkOfferOutput: typeof linkOffer;
+export declare const unlinkOfferOutput: typeof unlinkOffer;
+
 export declare namespace inputs {
   interface AddonPlanDefinition {
     /** Plan identifier. */

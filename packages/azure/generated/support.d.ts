@@ -501,6 +501,16 @@ export interface CheckSupportTicketNameAvailabilityArgs {
  */
 export declare function checkSupportTicketNameAvailability(args: CheckSupportTicketNameAvailabilityArgs): $Output<outputs.CheckNameAvailabilityOutput>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getFileWorkspaceOutput: typeof getFileWorkspace;
+export declare const getFileOutput: typeof getFile;
+export declare const getServiceOutput: typeof getService;
+export declare const getProblemClassificationOutput: typeof getProblemClassification;
+export declare const getSupportTicketOutput: typeof getSupportTicket;
+export declare const getChatTranscriptOutput: typeof getChatTranscript;
+export declare const getCommunicationOutput: typeof getCommunication;
+export declare const checkSupportTicketNameAvailabilityOutput: typeof checkSupportTicketNameAvailability;
+
 export declare namespace inputs {
   interface ChatTranscriptDetailsProperties {
     /** List of chat transcript communication resources. */

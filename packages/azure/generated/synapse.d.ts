@@ -4108,6 +4108,66 @@ export interface ExportScanArgs {
  */
 export declare function exportScan(args: ExportScanArgs): $Output<outputs.SqlPoolVulnerabilityAssessmentScansExport>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getPrivateLinkHubOutput: typeof getPrivateLinkHub;
+export declare const getPrivateLinkHubPrivateLinkResourceOutput: typeof getPrivateLinkHubPrivateLinkResource;
+export declare const getWorkspaceOutput: typeof getWorkspace;
+export declare const getAdministratorOutput: typeof getAdministrator;
+export declare const getAuditingSettingOutput: typeof getAuditingSetting;
+export declare const getAzureADOnlyAuthenticationOutput: typeof getAzureADOnlyAuthentication;
+export declare const getBigDataPoolOutput: typeof getBigDataPool;
+export declare const getDedicatedSQLminimalTlsSettingOutput: typeof getDedicatedSQLminimalTlsSetting;
+export declare const getEncryptionProtectorOutput: typeof getEncryptionProtector;
+export declare const getExtendedAuditingSettingOutput: typeof getExtendedAuditingSetting;
+export declare const getFirewallRuleOutput: typeof getFirewallRule;
+export declare const getIntegrationRuntimeOutput: typeof getIntegrationRuntime;
+export declare const getKeyOutput: typeof getKey;
+export declare const getLibraryOutput: typeof getLibrary;
+export declare const getManagedIdentitySqlControlSettingOutput: typeof getManagedIdentitySqlControlSetting;
+export declare const getPrivateEndpointConnectionOutput: typeof getPrivateEndpointConnection;
+export declare const getWorkspacePrivateLinkResourceOutput: typeof getWorkspacePrivateLinkResource;
+export declare const getRecoverableSqlPoolOutput: typeof getRecoverableSqlPool;
+export declare const getRestorableDroppedSqlPoolOutput: typeof getRestorableDroppedSqlPool;
+export declare const getSecurityAlertPolicyOutput: typeof getSecurityAlertPolicy;
+export declare const getSqlAdministratorOutput: typeof getSqlAdministrator;
+export declare const getSqlPoolOutput: typeof getSqlPool;
+export declare const getSqlPoolAuditingSettingOutput: typeof getSqlPoolAuditingSetting;
+export declare const getConnectionPolicyOutput: typeof getConnectionPolicy;
+export declare const getDataMaskingPolicyOutput: typeof getDataMaskingPolicy;
+export declare const getRuleOutput: typeof getRule;
+export declare const getDataWarehouseUserActivityOutput: typeof getDataWarehouseUserActivity;
+export declare const getSqlPoolExtendedAuditingSettingOutput: typeof getSqlPoolExtendedAuditingSetting;
+export declare const getGeoBackupPolicyOutput: typeof getGeoBackupPolicy;
+export declare const getOperationResultOutput: typeof getOperationResult;
+export declare const getReplicationLinkOutput: typeof getReplicationLink;
+export declare const getRestorePointOutput: typeof getRestorePoint;
+export declare const getSchemaOutput: typeof getSchema;
+export declare const getTableOutput: typeof getTable;
+export declare const getColumnOutput: typeof getColumn;
+export declare const getSensitivityLabelOutput: typeof getSensitivityLabel;
+export declare const getSqlPoolSecurityAlertPolicyOutput: typeof getSqlPoolSecurityAlertPolicy;
+export declare const getTransparentDataEncryptionOutput: typeof getTransparentDataEncryption;
+export declare const getSqlPoolVulnerabilityAssessmentOutput: typeof getSqlPoolVulnerabilityAssessment;
+export declare const getBaselineOutput: typeof getBaseline;
+export declare const getScanOutput: typeof getScan;
+export declare const getWorkloadGroupOutput: typeof getWorkloadGroup;
+export declare const getWorkloadClassifierOutput: typeof getWorkloadClassifier;
+export declare const getVulnerabilityAssessmentOutput: typeof getVulnerabilityAssessment;
+export declare const replaceWorkspaceAllIpFirewallRulesOutput: typeof replaceWorkspaceAllIpFirewallRules;
+export declare const getIntegrationRuntimeConnectionInfoOutput: typeof getIntegrationRuntimeConnectionInfo;
+export declare const getIntegrationRuntimeObjectMetadataOutput: typeof getIntegrationRuntimeObjectMetadata;
+export declare const getIntegrationRuntimeStatusOutput: typeof getIntegrationRuntimeStatus;
+export declare const listIntegrationRuntimeAuthKeysOutput: typeof listIntegrationRuntimeAuthKeys;
+export declare const monitoringIntegrationRuntimeDataOutput: typeof monitoringIntegrationRuntimeData;
+export declare const refreshIntegrationRuntimeObjectMetadataOutput: typeof refreshIntegrationRuntimeObjectMetadata;
+export declare const regenerateIntegrationRuntimeAuthKeyOutput: typeof regenerateIntegrationRuntimeAuthKey;
+export declare const startIntegrationRuntimeOutput: typeof startIntegrationRuntime;
+export declare const ipNodeAddressOutput: typeof ipNodeAddress;
+export declare const pauseSqlPoolOutput: typeof pauseSqlPool;
+export declare const restoreSqlPoolPointsOutput: typeof restoreSqlPoolPoints;
+export declare const resumeSqlPoolOutput: typeof resumeSqlPool;
+export declare const exportScanOutput: typeof exportScan;
+
 export declare namespace inputs {
   interface AadAdminProperties {
     /** Tenant ID of the workspace active directory administrator */

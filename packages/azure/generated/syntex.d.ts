@@ -83,6 +83,9 @@ export interface DocumentProcessorState {
  */
 export declare function getDocumentProcessor(args: GetDocumentProcessorArgs): $Output<DocumentProcessorState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getDocumentProcessorOutput: typeof getDocumentProcessor;
+
 export declare namespace inputs {
   interface DocumentProcessorProperties {
     /** The URL of an SharePoint Online (SPO) tenant associated with this document processor resource */

@@ -5,3 +5,4 @@ import { defineModule } from "../src/generic/define.js";
 const $m = defineModule("syntex");
 export const DocumentProcessor = $m.resource("DocumentProcessor");
 export const getDocumentProcessor = $m.lookup("DocumentProcessor");
+export const getDocumentProcessorOutput = getDocumentProcessor;

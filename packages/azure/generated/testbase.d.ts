@@ -1571,6 +1571,43 @@ export interface GetTestResultVideoDownloadUrlArgs {
  */
 export declare function getTestResultVideoDownloadUrl(args: GetTestResultVideoDownloadUrlArgs): $Output<outputs.DownloadURLResponse>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getTestBaseAccountOutput: typeof getTestBaseAccount;
+export declare const getActionRequestOutput: typeof getActionRequest;
+export declare const getAvailableInplaceUpgradeOSsOutput: typeof getAvailableInplaceUpgradeOSs;
+export declare const getAvailableOSsOutput: typeof getAvailableOSs;
+export declare const getChatSessionOutput: typeof getChatSession;
+export declare const getCredentialOutput: typeof getCredential;
+export declare const getCustomerEventOutput: typeof getCustomerEvent;
+export declare const getCustomImageOutput: typeof getCustomImage;
+export declare const getDraftPackageOutput: typeof getDraftPackage;
+export declare const getEmailEventOutput: typeof getEmailEvent;
+export declare const getFirstPartyAppOutput: typeof getFirstPartyApp;
+export declare const getFlightingRingOutput: typeof getFlightingRing;
+export declare const getFreeHourBalanceOutput: typeof getFreeHourBalance;
+export declare const getGalleryAppOutput: typeof getGalleryApp;
+export declare const getGalleryAppSkuOutput: typeof getGalleryAppSku;
+export declare const getImageDefinitionOutput: typeof getImageDefinition;
+export declare const getPackageOutput: typeof getPackage;
+export declare const getFavoriteProcessOutput: typeof getFavoriteProcess;
+export declare const getOsUpdateOutput: typeof getOsUpdate;
+export declare const getTestResultOutput: typeof getTestResult;
+export declare const getAnalysisResultOutput: typeof getAnalysisResult;
+export declare const getTestSummaryOutput: typeof getTestSummary;
+export declare const getTestTypeOutput: typeof getTestType;
+export declare const getVhdOutput: typeof getVhd;
+export declare const checkTestBaseAccountImageNameAvailabilityOutput: typeof checkTestBaseAccountImageNameAvailability;
+export declare const checkTestBaseAccountPackageNameAvailabilityOutput: typeof checkTestBaseAccountPackageNameAvailability;
+export declare const getTestBaseAccountFileUploadUrlOutput: typeof getTestBaseAccountFileUploadUrl;
+export declare const getTestBaseAccountFreeHourBalanceOutput: typeof getTestBaseAccountFreeHourBalance;
+export declare const getTestBaseAccountUsageOutput: typeof getTestBaseAccountUsage;
+export declare const chatChatSessionOutput: typeof chatChatSession;
+export declare const getDraftPackagePathOutput: typeof getDraftPackagePath;
+export declare const getPackageDownloadUrlOutput: typeof getPackageDownloadUrl;
+export declare const getTestResultConsoleLogDownloadUrlOutput: typeof getTestResultConsoleLogDownloadUrl;
+export declare const getTestResultDownloadUrlOutput: typeof getTestResultDownloadUrl;
+export declare const getTestResultVideoDownloadUrlOutput: typeof getTestResultVideoDownloadUrl;
+
 export declare namespace inputs {
   interface ActionRequestProperties {
     requestType: "PreReleaseAccess" | (string & {});

@@ -352,6 +352,12 @@ export interface ReferenceDataSetState {
  */
 export declare function getReferenceDataSet(args: GetReferenceDataSetArgs): $Output<ReferenceDataSetState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getEnvironmentOutput: typeof getEnvironment;
+export declare const getAccessPolicyOutput: typeof getAccessPolicy;
+export declare const getEventSourceOutput: typeof getEventSource;
+export declare const getReferenceDataSetOutput: typeof getReferenceDataSet;
+
 export declare namespace inputs {
   interface AccessPolicyResourceProperties {
     /** The objectId of the principal in Azure Active Directory. */

@@ -11,3 +11,7 @@ export const EventSource = $m.resource("EventSource");
 export const getEventSource = $m.lookup("EventSource");
 export const ReferenceDataSet = $m.resource("ReferenceDataSet");
 export const getReferenceDataSet = $m.lookup("ReferenceDataSet");
+export const getEnvironmentOutput = getEnvironment;
+export const getAccessPolicyOutput = getAccessPolicy;
+export const getEventSourceOutput = getEventSource;
+export const getReferenceDataSetOutput = getReferenceDataSet;

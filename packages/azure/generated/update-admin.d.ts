@@ -141,6 +141,12 @@ export interface UpdateUpdateRunState {
  */
 export declare function getUpdateUpdateRun(args: GetUpdateUpdateRunArgs): $Output<UpdateUpdateRunState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getUpdateLocationOutput: typeof getUpdateLocation;
+export declare const getUpdateRunOutput: typeof getUpdateRun;
+export declare const getUpdateOutput: typeof getUpdate;
+export declare const getUpdateUpdateRunOutput: typeof getUpdateUpdateRun;
+
 export declare namespace inputs {
   interface MicrosoftUpdateAdminUpdateLocations {
     /** The resource name */

@@ -7,3 +7,7 @@ export const getUpdateLocation = $m.lookup("UpdateLocation");
 export const getUpdateRun = $m.lookup("UpdateRun");
 export const getUpdate = $m.lookup("Update");
 export const getUpdateUpdateRun = $m.lookup("UpdateUpdateRun");
+export const getUpdateLocationOutput = getUpdateLocation;
+export const getUpdateRunOutput = getUpdateRun;
+export const getUpdateOutput = getUpdate;
+export const getUpdateUpdateRunOutput = getUpdateUpdateRun;

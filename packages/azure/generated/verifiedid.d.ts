@@ -73,6 +73,9 @@ export interface AuthorityState {
  */
 export declare function getAuthority(args: GetAuthorityArgs): $Output<AuthorityState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getAuthorityOutput: typeof getAuthority;
+
 export declare namespace inputs {
   type AuthorityProperties = { [key: string]: any };
   interface MicrosoftVerifiedIdAuthorities {

@@ -5,3 +5,4 @@ import { defineModule } from "../src/generic/define.js";
 const $m = defineModule("verifiedid");
 export const Authority = $m.resource("Authority");
 export const getAuthority = $m.lookup("Authority");
+export const getAuthorityOutput = getAuthority;

@@ -309,6 +309,15 @@ export interface GenerateAccountRestrictedViewerAccessTokenArgs {
  */
 export declare function generateAccountRestrictedViewerAccessToken(args: GenerateAccountRestrictedViewerAccessTokenArgs): $Output<outputs.AccessToken>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getAccountOutput: typeof getAccount;
+export declare const getPrivateEndpointConnectionOutput: typeof getPrivateEndpointConnection;
+export declare const getPrivateLinkResourceOutput: typeof getPrivateLinkResource;
+export declare const generateAccountAccessTokenOutput: typeof generateAccountAccessToken;
+export declare const generateAccountExtensionAccessTokenOutput: typeof generateAccountExtensionAccessToken;
+export declare const generateAccountExtensionRestrictedViewerAccessTokenOutput: typeof generateAccountExtensionRestrictedViewerAccessToken;
+export declare const generateAccountRestrictedViewerAccessTokenOutput: typeof generateAccountRestrictedViewerAccessToken;
+
 export declare namespace inputs {
   type AccessToken = { [key: string]: any };
   interface AccountPropertiesForPutRequest {

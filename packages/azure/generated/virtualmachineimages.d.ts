@@ -247,6 +247,11 @@ export interface TriggerState {
  */
 export declare function getTrigger(args: GetTriggerArgs): $Output<TriggerState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getImageTemplateOutput: typeof getImageTemplate;
+export declare const getRunOutputOutput: typeof getRunOutput;
+export declare const getTriggerOutput: typeof getTrigger;
+
 export declare namespace inputs {
   interface DataDisk {
     /** Size of the data disk in GB. */

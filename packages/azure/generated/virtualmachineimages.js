@@ -8,3 +8,6 @@ export const getImageTemplate = $m.lookup("ImageTemplate");
 export const getRunOutput = $m.lookup("RunOutput");
 export const Trigger = $m.resource("Trigger");
 export const getTrigger = $m.lookup("Trigger");
+export const getImageTemplateOutput = getImageTemplate;
+export const getRunOutputOutput = getRunOutput;
+export const getTriggerOutput = getTrigger;

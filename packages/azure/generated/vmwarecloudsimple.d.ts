@@ -166,6 +166,11 @@ export interface VirtualMachineState {
  */
 export declare function getVirtualMachine(args: GetVirtualMachineArgs): $Output<VirtualMachineState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getDedicatedCloudNodeOutput: typeof getDedicatedCloudNode;
+export declare const getDedicatedCloudServiceOutput: typeof getDedicatedCloudService;
+export declare const getVirtualMachineOutput: typeof getVirtualMachine;
+
 export declare namespace inputs {
   interface DedicatedCloudNodeProperties {
     /** Availability Zone id, e.g. "az1" */

@@ -7,3 +7,6 @@ export const getDedicatedCloudNode = $m.lookup("DedicatedCloudNode");
 export const DedicatedCloudService = $m.resource("DedicatedCloudService");
 export const getDedicatedCloudService = $m.lookup("DedicatedCloudService");
 export const getVirtualMachine = $m.lookup("VirtualMachine");
+export const getDedicatedCloudNodeOutput = getDedicatedCloudNode;
+export const getDedicatedCloudServiceOutput = getDedicatedCloudService;
+export const getVirtualMachineOutput = getVirtualMachine;

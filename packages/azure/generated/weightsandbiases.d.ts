@@ -98,6 +98,9 @@ export interface InstanceState {
  */
 export declare function getInstance(args: GetInstanceArgs): $Output<InstanceState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getInstanceOutput: typeof getInstance;
+
 export declare namespace inputs {
   interface InstanceProperties {
     /** Marketplace details of the resource. */

@@ -5,3 +5,4 @@ import { defineModule } from "../src/generic/define.js";
 const $m = defineModule("weightsandbiases");
 export const Instance = $m.resource("Instance");
 export const getInstance = $m.lookup("Instance");
+export const getInstanceOutput = getInstance;

@@ -5,3 +5,4 @@ import { defineModule } from "../src/generic/define.js";
 const $m = defineModule("widget");
 export const Employee = $m.resource("Employee");
 export const getEmployee = $m.lookup("Employee");
+export const getEmployeeOutput = getEmployee;

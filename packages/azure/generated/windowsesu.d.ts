@@ -100,6 +100,9 @@ export interface MultipleActivationKeyState {
  */
 export declare function getMultipleActivationKey(args: GetMultipleActivationKeyArgs): $Output<MultipleActivationKeyState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getMultipleActivationKeyOutput: typeof getMultipleActivationKey;
+
 export declare namespace inputs {
   interface MicrosoftWindowsESUMultipleActivationKeys {
     /** The resource name */

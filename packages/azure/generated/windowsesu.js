@@ -5,3 +5,4 @@ import { defineModule } from "../src/generic/define.js";
 const $m = defineModule("windowsesu");
 export const MultipleActivationKey = $m.resource("MultipleActivationKey");
 export const getMultipleActivationKey = $m.lookup("MultipleActivationKey");
+export const getMultipleActivationKeyOutput = getMultipleActivationKey;

@@ -95,6 +95,9 @@ export interface DeviceServiceState {
  */
 export declare function getDeviceService(args: GetDeviceServiceArgs): $Output<DeviceServiceState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getDeviceServiceOutput: typeof getDeviceService;
+
 export declare namespace inputs {
   interface DeviceServiceProperties {
     /** Windows IoT Device Service notes. */

@@ -5,3 +5,4 @@ import { defineModule } from "../src/generic/define.js";
 const $m = defineModule("windowsiot");
 export const DeviceService = $m.resource("DeviceService");
 export const getDeviceService = $m.lookup("DeviceService");
+export const getDeviceServiceOutput = getDeviceService;

@@ -67,6 +67,10 @@ export interface HistoryState {
  */
 export declare function getHistory(args: GetHistoryArgs): $Output<HistoryState | undefined>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getMonitorOutput: typeof getMonitor;
+export declare const getHistoryOutput: typeof getHistory;
+
 export declare namespace inputs {
   interface HealthMonitorProperties {
     /** Human-readable name of the monitor. */

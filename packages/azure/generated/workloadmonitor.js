@@ -5,3 +5,5 @@ import { defineModule } from "../src/generic/define.js";
 const $m = defineModule("workloadmonitor");
 export const getMonitor = $m.lookup("Monitor");
 export const getHistory = $m.lookup("History");
+export const getMonitorOutput = getMonitor;
+export const getHistoryOutput = getHistory;

@@ -1568,6 +1568,35 @@ export interface StopDatabaseInstanceArgs {
  */
 export declare function stopDatabaseInstance(args: StopDatabaseInstanceArgs): $Output<outputs.OperationStatusResult2>;
 
+// Pulumi's names for the forms that return an Output: the same functions.
+export declare const getConnectorOutput: typeof getConnector;
+export declare const getAcssBackupOutput: typeof getAcssBackup;
+export declare const getMonitorOutput: typeof getMonitor;
+export declare const getAlertOutput: typeof getAlert;
+export declare const getAlertTemplateOutput: typeof getAlertTemplate;
+export declare const getProviderInstanceOutput: typeof getProviderInstance;
+export declare const getSapLandscapeMonitorOutput: typeof getSapLandscapeMonitor;
+export declare const getSapDiscoverySiteOutput: typeof getSapDiscoverySite;
+export declare const getSapInstanceOutput: typeof getSapInstance;
+export declare const getServerInstanceOutput: typeof getServerInstance;
+export declare const getSapVirtualInstanceOutput: typeof getSapVirtualInstance;
+export declare const getApplicationInstanceOutput: typeof getApplicationInstance;
+export declare const getCentralInstanceOutput: typeof getCentralInstance;
+export declare const getDatabaseInstanceOutput: typeof getDatabaseInstance;
+export declare const getSapVirtualInstanceMetadataAvailabilityZoneDetailsOutput: typeof getSapVirtualInstanceMetadataAvailabilityZoneDetails;
+export declare const getSapVirtualInstanceMetadataDiskConfigurationsOutput: typeof getSapVirtualInstanceMetadataDiskConfigurations;
+export declare const getSapVirtualInstanceMetadataSapSupportedSkuOutput: typeof getSapVirtualInstanceMetadataSapSupportedSku;
+export declare const getSapVirtualInstanceMetadataSizingRecommendationsOutput: typeof getSapVirtualInstanceMetadataSizingRecommendations;
+export declare const importSapDiscoverySiteEntitiesOutput: typeof importSapDiscoverySiteEntities;
+export declare const startSapVirtualInstanceOutput: typeof startSapVirtualInstance;
+export declare const stopSapVirtualInstanceOutput: typeof stopSapVirtualInstance;
+export declare const startApplicationInstanceOutput: typeof startApplicationInstance;
+export declare const stopApplicationInstanceOutput: typeof stopApplicationInstance;
+export declare const startCentralInstanceOutput: typeof startCentralInstance;
+export declare const stopCentralInstanceOutput: typeof stopCentralInstance;
+export declare const startDatabaseInstanceOutput: typeof startDatabaseInstance;
+export declare const stopDatabaseInstanceOutput: typeof stopDatabaseInstance;
+
 export declare namespace inputs {
   interface AcssBackupConnectionProperties {
     /** Information about the recovery services vault and backup policy used for backup. */

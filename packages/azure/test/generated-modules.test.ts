@@ -10,10 +10,10 @@ import { afterEach, it } from "node:test";
 import { setMonitor, type Monitor, type RegistrationResult, type ResourceRegistration } from "@iac/sdk/runtime";
 import { inspectOutput } from "@iac/sdk";
 import { resourceByToken } from "@iac/azure-spec";
-import { getVirtualNetwork, NetworkSecurityGroup, Subnet, VirtualNetwork } from "@iac/azure/network";
+import { getVirtualNetwork, getVirtualNetworkOutput, NetworkSecurityGroup, Subnet, VirtualNetwork } from "@iac/azure/network";
 import { Vault } from "@iac/azure/keyvault";
 import { ManagedCluster, listManagedClusterUserCredential } from "@iac/azure/containerservice";
-import { BlobContainer, StorageAccount as GeneratedStorageAccount } from "@iac/azure/storage";
+import { BlobContainer, listStorageAccountKeys, listStorageAccountKeysOutput, StorageAccount as GeneratedStorageAccount } from "@iac/azure/storage";
 import { StorageAccount } from "@iac/azure";
 
 function installMonitor(respond: (reg: ResourceRegistration) => RegistrationResult, options: { preview?: boolean } = {}): ResourceRegistration[] {
@@ -89,6 +89,11 @@ it("makes classes for child types of other modules, singleton parents included",
 
 it("re-exports the hand-written classes for their tokens", () => {
   assert.equal(GeneratedStorageAccount, StorageAccount);
+});
+
+it("also exports lookups and functions under Pulumi's <name>Output names", () => {
+  assert.equal(getVirtualNetworkOutput, getVirtualNetwork);
+  assert.equal(listStorageAccountKeysOutput, listStorageAccountKeys);
 });
 
 it("declares typed args: unknown properties, wrong enum values and missing required args do not type-check", () => {
