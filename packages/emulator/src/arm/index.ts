@@ -1,7 +1,9 @@
 /**
  * The local cloud's Azure Resource Manager: a {@link Service} answering the real `@azure/arm-*`
- * clients for resource groups, storage accounts, file shares and container groups, with ARM's
- * status codes, long-running-operation protocols, errors and headers (see docs/local-cloud-arm.md).
+ * clients for resource groups, storage accounts, file shares and container groups (specialised
+ * handlers), and every other resource type of the Azure type definitions generically (generic.ts),
+ * with ARM's status codes, long-running-operation protocols, errors and headers (see
+ * docs/local-cloud-arm.md).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { requestFault } from "../faults.js";
