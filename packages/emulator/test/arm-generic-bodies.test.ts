@@ -119,6 +119,19 @@ describe("ARM: generic request bodies checked against the type definitions", () 
     assert.equal(bad.json.error.target, "properties.enabledForDeployment");
   });
 
+  it("tells apart the types whose body depends on their name by the name in the URL (sites/basicPublishingCredentialsPolicies)", async () => {
+    const web = "2025-03-01";
+    await put("providers/Microsoft.Web/serverfarms/plan1", web, { location: "westeurope", sku: { name: "B1" } });
+    await put("providers/Microsoft.Web/sites/app1", web, { location: "westeurope", properties: { serverFarmId: `${rg}/providers/Microsoft.Web/serverfarms/plan1` } });
+    const ftp = await put("providers/Microsoft.Web/sites/app1/basicPublishingCredentialsPolicies/ftp", web, { properties: { allow: false } });
+    assert.equal(ftp.status, 201, ftp.text);
+    assert.equal(ftp.json.name, "ftp");
+    assert.equal(ftp.json.properties.allow, false);
+    const other = await put("providers/Microsoft.Web/sites/app1/basicPublishingCredentialsPolicies/nope", web, { properties: { allow: false } });
+    assert.equal(other.status, 400);
+    assert.match(other.json.error.message, /Allowed values: 'ftp', 'scm'/);
+  });
+
   it("never returns nor stores sensitive and write-only properties", async () => {
     const acr = await h.resources.resources.createOrUpdateById(`${rg}/providers/Microsoft.ContainerRegistry/registries/acrsecrets`, ACR, { location: "westeurope", sku: { name: "Basic" } } as any, FAST);
     assert.equal(acr.name, "acrsecrets");

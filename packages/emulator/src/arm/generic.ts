@@ -210,8 +210,17 @@ function etagOf(id: string, now: number): string {
 /** Body fields kept in the record besides location and tags. */
 function storedBody(spec: ResourceSpec, clean: Record<string, unknown>): Json {
   const stripped = withoutSecrets(spec.module, spec.body, clean) as Record<string, unknown>;
-  const { location: _l, tags: _t, ...rest } = stripped;
+  const { location: _l, tags: _t, id: _i, name: _n, type: _y, apiVersion: _a, ...rest } = stripped;
   return rest;
+}
+
+/**
+ * The body as checked: a few types (`Microsoft.Web/sites/config`...) are told apart by their
+ * name, which the URL gives, not the body.
+ */
+function bodyWithUrlName(spec: ResourceSpec, body: Record<string, unknown>, name: string): Record<string, unknown> {
+  const t = spec.module.types[spec.body];
+  return t?.kind === "discriminated" && t.discriminator === "name" ? { ...body, name } : body;
 }
 
 /**
@@ -239,7 +248,7 @@ function put(ctx: ArmContext, req: ArmRequest, path: ResourcePath, spec: Resourc
   requireParents(ctx, path);
   checkName(spec, path.names[path.names.length - 1]!);
   const body = objectBody(req.body);
-  const { value, problems } = cleanBody(spec.module, spec.body, body, { partial: false });
+  const { value, problems } = cleanBody(spec.module, spec.body, bodyWithUrlName(spec, body, path.names[path.names.length - 1]!), { partial: false });
   requireValid(problems, spec);
   const id = idOf(path);
   const existing = ctx.store.get(id);
@@ -323,7 +332,7 @@ function patch(ctx: ArmContext, req: ArmRequest, path: ResourcePath, spec: Resou
   const r = requireResource(ctx, path, spec);
   if (r.deleteOperation !== undefined) throw beingDeleted(path);
   const body = objectBody(req.body);
-  const { value, problems } = cleanBody(spec.module, spec.body, body, { partial: true });
+  const { value, problems } = cleanBody(spec.module, spec.body, bodyWithUrlName(spec, body, r.name), { partial: true });
   requireValid(problems, spec);
   if (value["location"] !== undefined && value["location"] !== null && !sameLocation(String(value["location"]), r.location || String(value["location"]))) {
     throw new ArmError({ status: 400, code: "LocationCannotBeChanged", message: `The location of '${path.names.join("/")}' cannot change from '${r.location}' to '${String(value["location"])}'; delete the resource and create it again.`, target: "location" });
