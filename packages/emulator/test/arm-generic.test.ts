@@ -158,6 +158,30 @@ describe("ARM: any resource type from the type definitions", () => {
     assert.equal(back.json.error.code, "ResourceGroupNotFound");
   });
 
+  it("puts an extension resource on a resource that must exist, and deletes it with that resource", async () => {
+    const role = (scope: string, guid: string) => `${scope}/providers/Microsoft.Authorization/roleAssignments/${guid}?api-version=2022-04-01`;
+    const body = { properties: { roleDefinitionId: `/subscriptions/${h.sub}/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7`, principalId: "4393408d-3506-4047-83cf-f31880ec3ec8" } };
+    await h.storage.storageAccounts.create("gen", "genscope1", { location: "westeurope", sku: { name: "Standard_LRS" }, kind: "StorageV2" }, FAST);
+    const account = `${rg}/providers/Microsoft.Storage/storageAccounts/genscope1`;
+    const made = await h.raw("PUT", role(account, "0b5c3e58-4d1e-4f6a-9a55-3d2f4c1b7e01"), { body });
+    assert.equal(made.status, 201, made.text);
+    assert.equal(made.json.id, `${account}/providers/Microsoft.Authorization/roleAssignments/0b5c3e58-4d1e-4f6a-9a55-3d2f4c1b7e01`);
+    const missing = await h.raw("PUT", role(`${rg}/providers/Microsoft.Storage/storageAccounts/nosuchscope`, "0b5c3e58-4d1e-4f6a-9a55-3d2f4c1b7e02"), { body });
+    assert.equal(missing.status, 404);
+    assert.equal(missing.json.error.code, "ResourceNotFound");
+    await h.storage.storageAccounts.delete("gen", "genscope1");
+    assert.equal(h.arm.getResource(`${account}/providers/Microsoft.Authorization/roleAssignments/0b5c3e58-4d1e-4f6a-9a55-3d2f4c1b7e01`), undefined);
+    // The same on a container group (its delete once left extension resources behind).
+    await h.aci.containerGroups.beginCreateOrUpdateAndWait("gen", "cg-scope", {
+      location: "westeurope", osType: "Linux",
+      containers: [{ name: "web", image: "nginx", resources: { requests: { cpu: 1, memoryInGB: 1 } } }],
+    }, FAST);
+    const cg = `${rg}/providers/Microsoft.ContainerInstance/containerGroups/cg-scope`;
+    assert.equal((await h.raw("PUT", role(cg, "0b5c3e58-4d1e-4f6a-9a55-3d2f4c1b7e03"), { body })).status, 201);
+    await h.aci.containerGroups.beginDeleteAndWait("gen", "cg-scope", FAST);
+    assert.equal(h.arm.getResource(`${cg}/providers/Microsoft.Authorization/roleAssignments/0b5c3e58-4d1e-4f6a-9a55-3d2f4c1b7e03`), undefined);
+  });
+
   it("refuses writes into a missing group with ResourceGroupNotFound", async () => {
     const r = await h.raw("PUT", `/subscriptions/${h.sub}/resourceGroups/nogroup/providers/Microsoft.ManagedIdentity/userAssignedIdentities/x?api-version=${MSI}`, { body: { location: "westeurope" } });
     assert.equal(r.status, 404);
