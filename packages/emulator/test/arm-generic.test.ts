@@ -106,6 +106,32 @@ describe("ARM: any resource type from the type definitions", () => {
     assert.ok(!names.some((n) => n.includes("/subnets/")), "nested resources are not in the group's resource list");
   });
 
+  it("keeps inline subnets as child resources with ids, and shows separately created ones in the parent", async () => {
+    const vnet = `${rg}/providers/Microsoft.Network/virtualNetworks/vnet-inline`;
+    const space = { addressSpace: { addressPrefixes: ["10.5.0.0/16"] } };
+    const made = await sdk().createOrUpdateById(vnet, NET, {
+      location: "westeurope",
+      properties: { ...space, subnets: [{ name: "a", properties: { addressPrefix: "10.5.1.0/24" } }, { name: "b", properties: { addressPrefix: "10.5.2.0/24" } }] },
+    } as any, FAST);
+    const listed = (made.properties as any).subnets;
+    assert.deepEqual(listed.map((x: any) => x.id), [`${vnet}/subnets/a`, `${vnet}/subnets/b`]);
+    assert.equal(listed[0].properties.addressPrefix, "10.5.1.0/24");
+    const a = await sdk().getById(`${vnet}/subnets/a`, NET);
+    assert.equal((a.properties as any).addressPrefix, "10.5.1.0/24");
+    await sdk().createOrUpdateById(`${vnet}/subnets/c`, NET, { properties: { addressPrefix: "10.5.3.0/24" } } as any, FAST);
+    const withC = await sdk().getById(vnet, NET);
+    assert.deepEqual((withC.properties as any).subnets.map((x: any) => x.name).sort(), ["a", "b", "c"]);
+    // A PUT that sends the array makes the children match it; one that does not send it leaves them.
+    await sdk().createOrUpdateById(vnet, NET, { location: "westeurope", properties: { ...space, subnets: [{ name: "a", properties: { addressPrefix: "10.5.1.0/24" } }] } } as any, FAST);
+    assert.equal((await h.raw("GET", `${vnet}/subnets/b?api-version=${NET}`)).status, 404);
+    assert.equal((await h.raw("GET", `${vnet}/subnets/c?api-version=${NET}`)).status, 404);
+    const kept = await sdk().createOrUpdateById(vnet, NET, { location: "westeurope", tags: { t: "1" }, properties: space } as any, FAST);
+    assert.deepEqual((kept.properties as any).subnets.map((x: any) => x.name), ["a"]);
+    const nameless = await h.raw("PUT", `${vnet}?api-version=${NET}`, { body: { location: "westeurope", properties: { ...space, subnets: [{ properties: { addressPrefix: "10.5.9.0/24" } }] } } });
+    assert.equal(nameless.status, 400);
+    assert.equal(nameless.json.error.target, "properties.subnets[0].name");
+  });
+
   it("patches tags and properties (JSON merge), keeping what the patch does not name", async () => {
     const id = `${rg}/providers/Microsoft.Network/virtualNetworks/vnet-patch`;
     await sdk().createOrUpdateById(id, NET, { location: "westeurope", tags: { env: "dev" }, properties: { addressSpace: { addressPrefixes: ["10.2.0.0/16"] }, enableDdosProtection: false } } as any, FAST);

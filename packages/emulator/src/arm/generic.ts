@@ -15,17 +15,18 @@
  *   operation takes two `lroStepMs` steps. Other types answer synchronously.
  */
 import { createHash } from "node:crypto";
-import { assignedAtCreate, behaviourFunction, decorateView } from "./behaviours.js";
+import { assignedAtCreate, decorateView } from "./behaviours.js";
 import type { ArmContext } from "./context.js";
 import { ArmError, invalidRequestContent, parentResourceNotFound } from "./errors.js";
 import { objectBody, tagsOf, type ArmRequest, type ArmResponse } from "./http.js";
 import { checkLocation, sameLocation } from "./locations.js";
 import type { GenericRecord, Json, OperationRecord, ResourceRecord } from "./model.js";
-import { isDone, operationStatus, startOperationFields } from "./operations.js";
+import { operationStatus, startOperationFields } from "./operations.js";
+import { action } from "./generic-actions.js";
 import { requireGroup, requireWritableGroup } from "./resource-groups.js";
+import { inlineViews, syncInlineChildren, withoutInline } from "./inline-children.js";
 import { fullType, idOf, parseResourcePath, type ResourcePath } from "./resource-path.js";
 import { Scopes, type ModuleSpec, type ResourceSpec, type TypeRef } from "./spec/model.js";
-import { sample } from "./spec/sample.js";
 import { checkValue, cleanBody, describe, withoutSecrets, type Problem } from "./spec/validate.js";
 
 /** Answer a request no specialised handler took, or ARM's 404. */
@@ -106,7 +107,7 @@ function scopeNames(bits: number): string {
 }
 
 /** 400 NoRegisteredProviderFound, with the words ARM uses (pulumi/pulumi-azure-nextgen#170). */
-function checkVersion(req: ArmRequest, path: ResourcePath, versions: readonly string[], armType: string, location?: string): void {
+export function checkVersion(req: ArmRequest, path: ResourcePath, versions: readonly string[], armType: string, location?: string): void {
   const v = req.apiVersion ?? "";
   if (versions.some((x) => x.toLowerCase() === v.toLowerCase())) return;
   const loc = location ?? locationOf(req.body) ?? "global";
@@ -156,7 +157,7 @@ function notFound(path: ResourcePath, spec: ResourceSpec): ArmError {
   return new ArmError({ status: 404, code: "ResourceNotFound", message: `The Resource '${name}' under ${where} was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix` });
 }
 
-function requireResource(ctx: ArmContext, path: ResourcePath, spec: ResourceSpec): GenericRecord {
+export function requireResource(ctx: ArmContext, path: ResourcePath, spec: ResourceSpec): GenericRecord {
   requireScope(ctx, path, false);
   requireParents(ctx, path);
   const r = ctx.store.get(idOf(path));
@@ -188,7 +189,7 @@ function hasTopLevel(spec: ResourceSpec, name: string): boolean {
   return body?.kind === "object" && body.props[name] !== undefined;
 }
 
-function requireValid(problems: readonly Problem[], spec: ResourceSpec): void {
+export function requireValid(problems: readonly Problem[], spec: ResourceSpec): void {
   if (problems.length === 0) return;
   const first = problems[0]!;
   const details = problems.map((p) => ({ code: codeOf(p), target: p.path, message: p.message }));
@@ -268,7 +269,7 @@ function put(ctx: ArmContext, req: ArmRequest, path: ResourcePath, spec: Resourc
     ...(tagsOf(body) === undefined ? {} : { tags: tagsOf(body) }),
     type: spec.armType,
     apiVersion: req.apiVersion!,
-    body: storedBody(spec, value),
+    body: withoutInline(ctx, spec, storedBody(spec, value)),
     etag: etagOf(id, req.now),
     createdAt: existing?.createdAt ?? now,
   };
@@ -280,6 +281,7 @@ function put(ctx: ArmContext, req: ArmRequest, path: ResourcePath, spec: Resourc
   }
   const record: GenericRecord = { ...base, assigned: existing?.assigned ?? assignedAtCreate(ctx, base), ...(operation ? { operation: operation.id } : {}) };
   ctx.store.put(record);
+  syncInlineChildren(ctx, { parent: record, spec, sent: value, now: req.now });
   const headers: Record<string, string> = operation ? { "azure-asyncoperation": asyncUrl(req, path, location, operation.id), "retry-after": String(ctx.retryAfterSeconds) } : {};
   return { status: existing ? 200 : 201, body: view(ctx, record, spec, req.now, existing ? "Updating" : "Creating"), headers };
 }
@@ -342,11 +344,12 @@ function patch(ctx: ArmContext, req: ArmRequest, path: ResourcePath, spec: Resou
   const updated: GenericRecord = {
     ...r,
     tags,
-    body: storedBody(spec, merged),
+    body: withoutInline(ctx, spec, storedBody(spec, merged)),
     apiVersion: req.apiVersion!,
     etag: etagOf(r.id, req.now),
   };
   ctx.store.put(updated);
+  syncInlineChildren(ctx, { parent: updated, spec, sent: value, now: req.now });
   return { status: 200, body: view(ctx, updated, spec, req.now) };
 }
 
@@ -425,71 +428,15 @@ export function view(ctx: ArmContext, r: GenericRecord, spec: ResourceSpec, now:
   };
   if (hasTopLevel(spec, "etag")) out["etag"] = r.etag;
   const at = provisioningStateAt(spec);
-  if (at === "properties") out["properties"] = { ...((r.body["properties"] as Json | undefined) ?? {}), provisioningState: stateOf(ctx, r, now, fresh) };
-  else if (at === "top") out["provisioningState"] = stateOf(ctx, r, now, fresh);
+  const children = inlineViews(ctx, { parent: r, spec, childView: (c, cs) => view(ctx, c, cs, now) });
+  if (at === "properties" || Object.keys(children).length > 0) {
+    out["properties"] = {
+      ...((r.body["properties"] as Json | undefined) ?? {}),
+      ...children,
+      ...(at === "properties" ? { provisioningState: stateOf(ctx, r, now, fresh) } : {}),
+    };
+  }
+  if (at === "top") out["provisioningState"] = stateOf(ctx, r, now, fresh);
   decorateView({ ctx, record: r }, out);
   return out;
-}
-
-/** POST `…/{resource}/{function}`: a resource function of the type, answered from its output type. */
-function action(ctx: ArmContext, req: ArmRequest, path: ResourcePath): ArmResponse {
-  const type = fullType(path);
-  const spec = ctx.catalog.resource(type);
-  const fn = spec?.functions.find((f) => f.name.toLowerCase() === path.action!.toLowerCase());
-  if (spec === undefined || fn === undefined) {
-    throw new ArmError({
-      status: 404,
-      code: "InvalidResourceType",
-      message: `The resource type '${[...path.types, path.action].join("/")}' could not be found in the namespace '${path.namespace}' for api version '${req.apiVersion}'. The local cloud answers the resource functions of the type definitions${spec ? ` (${spec.functions.map((f) => f.name).join(", ") || "none for this type"})` : ""}.`,
-    });
-  }
-  checkVersion(req, path, [fn.apiVersion, ...spec.apiVersions], `${spec.armType}/${fn.name}`);
-  const r = requireResource(ctx, path, spec);
-  if (fn.input !== undefined && req.body !== undefined) {
-    const body = objectBody(req.body);
-    const { problems } = cleanBody(spec.module, fn.input, body, { partial: false });
-    requireValid(problems, spec);
-  }
-  const special = behaviourFunction(spec.armType, fn.name);
-  if (special !== undefined) return { status: 200, body: special({ ctx, record: r }) };
-  if (fn.output === undefined) return { status: 200 };
-  const output = sample(spec.module, fn.output, {
-    seed: `${r.id.toLowerCase()}|${fn.name}`,
-    secret: (p) => ctx.keys.derive(r.id, `${fn.name}|${p}`, r.createdAt),
-  });
-  return { status: 200, body: output };
-}
-
-/** GET of an `Azure-AsyncOperation` URL: the RPC's operation status body. */
-export function pollGenericOperation(ctx: ArmContext, req: ArmRequest, opId: string): ArmResponse {
-  const op = ctx.store.operation(opId);
-  if (op === undefined || (op.kind !== "genericPut" && op.kind !== "genericDelete")) {
-    throw new ArmError({ status: 404, code: "OperationNotFound", message: `The operation '${opId}' could not be found. It may have ended more than an hour ago.` });
-  }
-  const status = operationStatus(op, req.now);
-  return {
-    status: 200,
-    headers: { "retry-after": String(ctx.retryAfterSeconds) },
-    body: {
-      id: `/${req.segments.join("/")}`,
-      name: opId,
-      status,
-      startTime: new Date(op.startedAt).toISOString(),
-      ...(isDone(op, req.now) ? { endTime: new Date(op.startedAt + 2 * op.stepMs).toISOString() } : {}),
-      ...(status === "Failed" && op.failure ? { error: { code: op.failure.code, message: op.failure.message } } : {}),
-    },
-  };
-}
-
-/** GET of a delete's `Location`: 202 while it runs, then 200 with no body (as for groups, notes §1.1). */
-export function pollGenericResult(ctx: ArmContext, req: ArmRequest, opId: string): ArmResponse {
-  const op = ctx.store.operation(opId);
-  if (op === undefined || (op.kind !== "genericPut" && op.kind !== "genericDelete")) {
-    throw new ArmError({ status: 404, code: "OperationNotFound", message: `The operation '${opId}' could not be found. It may have ended more than an hour ago.` });
-  }
-  if (!isDone(op, req.now)) {
-    return { status: 202, headers: { location: `${req.baseUrl}/${req.segments.join("/")}?api-version=${req.apiVersion}`, "retry-after": String(ctx.retryAfterSeconds) } };
-  }
-  if (op.failure) throw new ArmError({ status: 400, code: op.failure.code, message: op.failure.message });
-  return { status: 200 };
 }
