@@ -104,6 +104,39 @@ describe("ARM: generic types with emulated behaviour", () => {
     assert.deepEqual(afterRestart, first);
   });
 
+  it("gives a container app the address of its environment's domain, and the environment a static IP", async () => {
+    const env = await create("providers/Microsoft.App/managedEnvironments/env1", "2026-01-01", { location: "westeurope", properties: {} });
+    assert.match(env.properties.defaultDomain, /^[0-9a-f]{12}\.westeurope\.azurecontainerapps\.io$/);
+    assert.match(env.properties.staticIp, /^20\.61\./);
+    const app = await create("providers/Microsoft.App/containerApps/web", "2026-01-01", {
+      location: "westeurope",
+      properties: {
+        managedEnvironmentId: env.id,
+        configuration: { ingress: { external: true, targetPort: 80 } },
+        template: { containers: [{ name: "web", image: "nginx" }] },
+      },
+    });
+    assert.equal(app.properties.configuration.ingress.fqdn, `web.${env.properties.defaultDomain}`);
+    assert.deepEqual(app.properties.outboundIpAddresses, [env.properties.staticIp]);
+  });
+
+  // Host names programs turn into URLs and connection strings (the services behind them are not emulated).
+  const hostNames: { path: string; version: string; body: Record<string, unknown>; key: string; value: RegExp }[] = [
+    { path: "providers/Microsoft.Web/sites/site-h", version: "2025-03-01", body: { location: "westeurope", properties: {} }, key: "defaultHostName", value: /^site-h\.azurewebsites\.net$/ },
+    { path: "providers/Microsoft.OperationalInsights/workspaces/logs-h", version: "", body: { location: "westeurope", properties: {} }, key: "customerId", value: /^[0-9a-f-]{36}$/ },
+    { path: "providers/Microsoft.Cache/redis/cache-h", version: "", body: { location: "westeurope", properties: { sku: { name: "Basic", family: "C", capacity: 0 } } }, key: "hostName", value: /^cache-h\.redis\.cache\.windows\.net$/ },
+    { path: "providers/Microsoft.Sql/servers/sql-h", version: "", body: { location: "westeurope", properties: {} }, key: "fullyQualifiedDomainName", value: /^sql-h\.database\.windows\.net$/ },
+    { path: "providers/Microsoft.ServiceBus/namespaces/bus-ns1", version: "", body: { location: "westeurope" }, key: "serviceBusEndpoint", value: /^https:\/\/bus-ns1\.servicebus\.windows\.net:443\/$/ },
+  ];
+  for (const t of hostNames) {
+    it(`gives ${t.path.split("/").slice(1, 3).join("/")} its ${t.key}`, async () => {
+      const ns = t.path.split("/")[1]!;
+      const version = t.version || (await h.resources.providers.get(ns)).resourceTypes!.find((x) => x.resourceType === t.path.split("/")[2])!.apiVersions![0]!;
+      const made = await create(t.path, version, t.body);
+      assert.match(String(made.properties[t.key]), t.value);
+    });
+  }
+
   it("answers a resource function without emulated behaviour with a value of its output type, secrets derived", async () => {
     await create("providers/Microsoft.EventHub/namespaces/ehns-keys", "2026-01-01", { location: "westeurope" });
     await create("providers/Microsoft.EventHub/namespaces/ehns-keys/authorizationRules/send", "2026-01-01", { properties: { rights: ["Send"] } });

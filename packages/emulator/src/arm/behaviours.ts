@@ -2,7 +2,8 @@
  * The few types whose read-only values or functions programs depend on, beyond what the type
  * definitions give: a managed cluster's credentials (a kubeconfig for the local cloud's Kubernetes
  * API), a Key Vault's `vaultUri`, a public IP's address, a registry's login server and
- * credentials, an identity's ids. Plus one rule for every type: a managed `identity` block gets
+ * credentials, an identity's ids, the host names of apps, caches and databases (programs export
+ * them as URLs and connection strings). The data planes behind those names are not emulated. Plus one rule for every type: a managed `identity` block gets
  * its principal and tenant ids. Everything else comes from the definitions alone (generic.ts).
  */
 import { createHash, randomUUID } from "node:crypto";
@@ -54,6 +55,16 @@ function clusterCredentials(name: string) {
   };
 }
 
+/** A stable short hash of the resource id (for names Azure makes unique with one). */
+function hashOf(record: { readonly id: string }, length = 8): string {
+  return createHash("sha256").update(record.id.toLowerCase()).digest("hex").slice(0, length);
+}
+
+/** Set `properties[key]` to the public DNS name Azure gives such a resource. */
+function hostName(key: string, make: (r: GenericRecord) => string): Behaviour {
+  return { view: ({ record }, _view, p) => void (p[key] = make(record)) };
+}
+
 const BEHAVIOURS: Readonly<Record<string, Behaviour>> = {
   "microsoft.containerservice/managedclusters": {
     assign: ({ record }) => ({ fqdnHash: createHash("sha256").update(record.id.toLowerCase()).digest("hex").slice(0, 8) }),
@@ -102,6 +113,56 @@ const BEHAVIOURS: Readonly<Record<string, Behaviour>> = {
       }),
     },
   },
+  "microsoft.app/managedenvironments": {
+    assign: ({ ctx, record }) => ({ staticIp: allocateIp(ctx, `${record.id}|environment`) }),
+    view: ({ record }, _view, p) => {
+      p["defaultDomain"] = `${hashOf(record, 12)}.${record.location}.azurecontainerapps.io`;
+      p["staticIp"] = record.assigned["staticIp"];
+    },
+  },
+  "microsoft.app/containerapps": {
+    // The app's address lives under its environment's domain: `{app}.{defaultDomain}`.
+    view: ({ ctx, record }, _view, p) => {
+      const envId = String(p["managedEnvironmentId"] ?? p["environmentId"] ?? "");
+      const env = ctx.store.get(envId);
+      const domain = env?.kind === "generic" ? `${hashOf(env, 12)}.${env.location}.azurecontainerapps.io` : `${hashOf(record, 12)}.${record.location}.azurecontainerapps.io`;
+      const configuration = (p["configuration"] ?? {}) as Record<string, unknown>;
+      const ingress = configuration["ingress"] as Record<string, unknown> | undefined;
+      if (ingress !== undefined) {
+        const internal = ingress["external"] === true ? "" : ".internal";
+        p["configuration"] = { ...configuration, ingress: { ...ingress, fqdn: `${record.name}${internal}.${domain}` } };
+      }
+      p["latestRevisionName"] = `${record.name}--${hashOf({ id: `${record.id}|${record.etag}` }, 7)}`;
+      p["latestRevisionFqdn"] = `${String(p["latestRevisionName"])}.${domain}`;
+      p["outboundIpAddresses"] = env?.kind === "generic" && typeof env.assigned["staticIp"] === "string" ? [env.assigned["staticIp"]] : [];
+    },
+  },
+  "microsoft.web/sites": {
+    view: ({ record }, _view, p) => {
+      p["defaultHostName"] = `${record.name.toLowerCase()}.azurewebsites.net`;
+      p["hostNames"] = [p["defaultHostName"]];
+      p["state"] ??= "Running";
+    },
+  },
+  "microsoft.operationalinsights/workspaces": {
+    assign: () => ({ customerId: randomUUID() }),
+    view: ({ record }, _view, p) => {
+      p["customerId"] = record.assigned["customerId"];
+    },
+  },
+  "microsoft.cache/redis": {
+    view: ({ record }, _view, p) => {
+      p["hostName"] = `${record.name.toLowerCase()}.redis.cache.windows.net`;
+      p["port"] = 6379;
+      p["sslPort"] = 6380;
+    },
+  },
+  "microsoft.documentdb/databaseaccounts": hostName("documentEndpoint", (r) => `https://${r.name.toLowerCase()}.documents.azure.com:443/`),
+  "microsoft.sql/servers": hostName("fullyQualifiedDomainName", (r) => `${r.name.toLowerCase()}.database.windows.net`),
+  "microsoft.dbforpostgresql/flexibleservers": hostName("fullyQualifiedDomainName", (r) => `${r.name.toLowerCase()}.postgres.database.azure.com`),
+  "microsoft.dbformysql/flexibleservers": hostName("fullyQualifiedDomainName", (r) => `${r.name.toLowerCase()}.mysql.database.azure.com`),
+  "microsoft.servicebus/namespaces": hostName("serviceBusEndpoint", (r) => `https://${r.name.toLowerCase()}.servicebus.windows.net:443/`),
+  "microsoft.eventhub/namespaces": hostName("serviceBusEndpoint", (r) => `https://${r.name.toLowerCase()}.servicebus.windows.net:443/`),
   "microsoft.managedidentity/userassignedidentities": {
     assign: () => ({ principalId: randomUUID(), clientId: randomUUID() }),
     view: ({ record }, _view, p) => {
