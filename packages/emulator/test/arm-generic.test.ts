@@ -83,6 +83,9 @@ describe("ARM: any resource type from the type definitions", () => {
     await h.storage.storageAccounts.create("gen", "gensa1", { location: "westeurope", sku: { name: "Standard_LRS" }, kind: "StorageV2" }, FAST);
     const c = await h.raw("PUT", `${rg}/providers/Microsoft.Storage/storageAccounts/gensa1/blobServices/default/containers/logs?api-version=2026-04-01`, { body: { properties: {} } });
     assert.ok(c.status === 200 || c.status === 201, c.text);
+    // The storage RP's other versions (what @azure/arm-storage 21 sends) are good for its generic types too.
+    const sdkVersion = await h.raw("GET", `${rg}/providers/Microsoft.Storage/storageAccounts/gensa1/blobServices/default/containers/logs?api-version=2026-09-01`);
+    assert.equal(sdkVersion.status, 200, sdkVersion.text);
     const orphan = await h.raw("PUT", `${rg}/providers/Microsoft.Storage/storageAccounts/nosuchacct/blobServices/default/containers/logs?api-version=2026-04-01`, { body: { properties: {} } });
     assert.equal(orphan.status, 404);
     assert.equal(orphan.json.error.code, "ParentResourceNotFound");

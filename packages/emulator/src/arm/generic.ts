@@ -15,6 +15,7 @@
  *   operation takes two `lroStepMs` steps. Other types answer synchronously.
  */
 import { createHash } from "node:crypto";
+import { supportedApiVersions, type ApiFamily } from "./api-versions.js";
 import { assignedAtCreate, decorateView } from "./behaviours.js";
 import type { ArmContext } from "./context.js";
 import { ArmError, invalidRequestContent, parentResourceNotFound } from "./errors.js";
@@ -81,7 +82,7 @@ function requireType(ctx: ArmContext, req: ArmRequest, path: ResourcePath): Reso
     });
   }
   const stored = path.target === "resource" ? ctx.store.get(idOf(path))?.location : undefined;
-  checkVersion(req, path, spec.apiVersions, spec.armType, stored || undefined);
+  checkVersion(req, path, [...spec.apiVersions, ...familyVersions(path.namespace)], spec.armType, stored || undefined);
   const scopes = req.method === "GET" || req.method === "HEAD" ? spec.readableScopes | spec.writableScopes : spec.writableScopes;
   const bit = path.scopeKind === "subscription" ? Scopes.Subscription : path.scopeKind === "resourceGroup" ? Scopes.ResourceGroup : Scopes.Extension;
   // Listing an RG-scoped type across a subscription is ARM's ListBySubscription.
@@ -105,6 +106,22 @@ function scopeNames(bits: number): string {
   if (bits & Scopes.Extension) names.push("resource (extension)");
   return names.join(" or ");
 }
+
+/**
+ * A resource provider accepts its api-versions for all its types: the versions the specialised
+ * handlers of a namespace accept (what @azure/arm-storage sends for blob containers, say) are
+ * good for its generic types too, besides the one the definitions give.
+ */
+function familyVersions(namespace: string): readonly string[] {
+  const family = FAMILY_OF_NAMESPACE[namespace.toLowerCase()];
+  return family === undefined ? [] : supportedApiVersions(family);
+}
+
+const FAMILY_OF_NAMESPACE: Readonly<Record<string, ApiFamily>> = {
+  "microsoft.storage": "storage",
+  "microsoft.containerinstance": "containerinstance",
+  "microsoft.resources": "resources",
+};
 
 /** 400 NoRegisteredProviderFound, with the words ARM uses (pulumi/pulumi-azure-nextgen#170). */
 export function checkVersion(req: ArmRequest, path: ResourcePath, versions: readonly string[], armType: string, location?: string): void {
@@ -406,7 +423,7 @@ function list(ctx: ArmContext, path: ResourcePath, spec: ResourceSpec): ArmRespo
 }
 
 /** provisioningState of a record now. */
-function stateOf(ctx: ArmContext, r: GenericRecord, now: number, fresh?: "Creating" | "Updating"): string {
+export function stateOf(ctx: ArmContext, r: GenericRecord, now: number, fresh?: "Creating" | "Updating"): string {
   if (r.deleteOperation !== undefined) return "Deleting";
   if (r.operation === undefined) return "Succeeded";
   const op = ctx.store.operation(r.operation);

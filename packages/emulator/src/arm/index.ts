@@ -23,7 +23,7 @@ import { storageAccountView } from "./storage-view.js";
 import { ArmStore } from "./store.js";
 import { createCatalog, type Catalog } from "./spec/catalog.js";
 import { fileCatalogSource } from "./spec/reader.js";
-import { view as genericView } from "./generic.js";
+import { stateOf as genericState, view as genericView } from "./generic.js";
 import { metadataEndpoints, typeOf } from "./subscriptions.js";
 
 export { ArmError } from "./errors.js";
@@ -201,12 +201,8 @@ class ArmServiceImpl implements ArmService {
         const op = this.#store.operation(r.operation);
         return op === undefined ? "Succeeded" : operationStatus(op, now);
       }
-      case "generic": {
-        if (r.deleteOperation !== undefined) return "Deleting";
-        const op = r.operation === undefined ? undefined : this.#store.operation(r.operation);
-        const s = op === undefined ? "Succeeded" : operationStatus(op, now);
-        return s === "InProgress" ? "Creating" : s;
-      }
+      case "generic":
+        return genericState(this.#context(undefined), r, now);
     }
   }
 
