@@ -83,6 +83,14 @@ describe("ARM: any resource type from the type definitions", () => {
     await h.storage.storageAccounts.create("gen", "gensa1", { location: "westeurope", sku: { name: "Standard_LRS" }, kind: "StorageV2" }, FAST);
     const c = await h.raw("PUT", `${rg}/providers/Microsoft.Storage/storageAccounts/gensa1/blobServices/default/containers/logs?api-version=2026-04-01`, { body: { properties: {} } });
     assert.ok(c.status === 200 || c.status === 201, c.text);
+    // A fixed-name child exists with its parent, before anyone writes it.
+    const implicit = await h.raw("GET", `${rg}/providers/Microsoft.Storage/storageAccounts/gensa1/queueServices/default?api-version=2026-04-01`);
+    assert.equal(implicit.status, 200, implicit.text);
+    assert.equal(implicit.json.id, `${rg}/providers/Microsoft.Storage/storageAccounts/gensa1/queueServices/default`);
+    assert.equal((await h.raw("HEAD", `${rg}/providers/Microsoft.Storage/storageAccounts/gensa1/queueServices/default?api-version=2026-04-01`)).status, 204);
+    assert.equal((await h.raw("HEAD", `${rg}/providers/Microsoft.Storage/storageAccounts/gensa1/blobServices/default/containers/nope?api-version=2026-04-01`)).status, 404);
+    const notFixed = await h.raw("GET", `${rg}/providers/Microsoft.Storage/storageAccounts/gensa1/blobServices/default/containers/nope?api-version=2026-04-01`);
+    assert.equal(notFixed.status, 404);
     // The storage RP's other versions (what @azure/arm-storage 21 sends) are good for its generic types too.
     const sdkVersion = await h.raw("GET", `${rg}/providers/Microsoft.Storage/storageAccounts/gensa1/blobServices/default/containers/logs?api-version=2026-09-01`);
     assert.equal(sdkVersion.status, 200, sdkVersion.text);

@@ -55,7 +55,7 @@ export function handleGeneric(ctx: ArmContext, req: ArmRequest): ArmResponse {
     case "GET":
       return { status: 200, body: view(ctx, requireResource(ctx, path, spec), spec, req.now) };
     case "HEAD":
-      return { status: ctx.store.get(idOf(path))?.kind === "generic" ? 204 : 404 };
+      return { status: exists(ctx, path, spec) ? 204 : 404 };
     case "PATCH":
       return patch(ctx, req, path, spec);
     case "DELETE":
@@ -178,8 +178,50 @@ export function requireResource(ctx: ArmContext, path: ResourcePath, spec: Resou
   requireScope(ctx, path, false);
   requireParents(ctx, path);
   const r = ctx.store.get(idOf(path));
-  if (r?.kind !== "generic") throw notFound(path, spec);
-  return r;
+  if (r?.kind === "generic") return r;
+  const name = path.names[path.names.length - 1]!;
+  if (path.names.length > 1 && fixedName(spec, name)) return implicitChild(path, spec, name);
+  throw notFound(path, spec);
+}
+
+/** HEAD (CheckExistenceById): whether GET would find the resource. */
+function exists(ctx: ArmContext, path: ResourcePath, spec: ResourceSpec): boolean {
+  try {
+    requireResource(ctx, path, spec);
+    return true;
+  } catch (err) {
+    if (err instanceof ArmError && err.status === 404) return false;
+    throw err;
+  }
+}
+
+/** Whether the type's names are a fixed set holding `name` (`blobServices/default`, a site's `ftp`/`scm` policy). */
+function fixedName(spec: ResourceSpec, name: string): boolean {
+  const t = spec.nameType === undefined ? undefined : spec.module.types[spec.nameType];
+  const literals = t?.kind === "literal" ? [t] : t?.kind === "union" ? t.members.map((m) => spec.module.types[m]) : [];
+  return literals.length > 0 && literals.every((l) => l?.kind === "literal") && literals.some((l) => l?.kind === "literal" && String(l.value).toLowerCase() === name.toLowerCase());
+}
+
+/**
+ * A child with a fixed name exists as soon as its parent does (Azure makes `blobServices/default`
+ * with the account): it reads as an empty resource until written, and is not stored before.
+ */
+function implicitChild(path: ResourcePath, spec: ResourceSpec, name: string): GenericRecord {
+  const parent = path.names.slice(0, -1).join("/");
+  return {
+    kind: "generic",
+    id: idOf(path),
+    subscriptionId: path.subscriptionId,
+    resourceGroup: path.resourceGroup ?? "",
+    name,
+    location: "",
+    type: spec.armType,
+    apiVersion: spec.apiVersions[0] ?? "",
+    body: { properties: {} },
+    assigned: {},
+    etag: `W/"${createHash("sha1").update(`${parent}|${name}`).digest("hex").slice(0, 32)}"`,
+    createdAt: new Date(0).toISOString(),
+  };
 }
 
 /** The body's `properties` object type, when it has one. */
