@@ -5,7 +5,8 @@
 import { behaviourFunction } from "./behaviours.js";
 import type { ArmContext } from "./context.js";
 import { ArmError } from "./errors.js";
-import { checkVersion, requireResource, requireValid } from "./generic.js";
+import { requireValid } from "./generic.js";
+import { checkVersion, requireResource } from "./generic-lookup.js";
 import { objectBody, type ArmRequest, type ArmResponse } from "./http.js";
 import { isDone, operationStatus } from "./operations.js";
 import { fullType, type ResourcePath } from "./resource-path.js";
