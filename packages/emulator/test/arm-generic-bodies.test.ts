@@ -79,6 +79,25 @@ describe("ARM: generic request bodies checked against the type definitions", () 
     assert.match(r.json.error.message, /The value 10 of property 'properties\.timeout' is out of range: it must be between 300 and 28800/);
   });
 
+  it("takes a fractional number where the definitions say int (they carry swagger's number as int)", async () => {
+    await put("providers/Microsoft.App/managedEnvironments/env-num", "2026-01-01", { location: "westeurope", properties: {} });
+    const r = await put("providers/Microsoft.App/containerApps/app-num", "2026-01-01", {
+      location: "westeurope",
+      properties: {
+        managedEnvironmentId: `${rg}/providers/Microsoft.App/managedEnvironments/env-num`,
+        template: { containers: [{ name: "web", image: "nginx", resources: { cpu: 0.5, memory: "1Gi" } }] },
+      },
+    });
+    assert.equal(r.status, 201, r.text);
+    assert.equal(r.json.properties.template.containers[0].resources.cpu, 0.5);
+    const text = await put("providers/Microsoft.App/containerApps/app-num2", "2026-01-01", {
+      location: "westeurope",
+      properties: { template: { containers: [{ name: "web", image: "nginx", resources: { cpu: "0.5" } }] } },
+    });
+    assert.equal(text.status, 400);
+    assert.equal(text.json.error.target, "properties.template.containers[0].resources.cpu");
+  });
+
   it("lists every refused property in details, and the SDK surfaces the code", async () => {
     const body = { location: "westeurope", properties: { tenantId: 42, sku: { family: "A", name: "gold" }, enableSoftDelete: "yes" } };
     const r = await put("providers/Microsoft.KeyVault/vaults/kv-many", KV, body);

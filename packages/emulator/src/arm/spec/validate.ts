@@ -62,7 +62,7 @@ export function describe(mod: ModuleSpec, ref: TypeRef, depth = 0): string {
   const t = mod.types[ref]!;
   switch (t.kind) {
     case "string": return "string";
-    case "int": return "integer";
+    case "int": return "number";
     case "bool": return "boolean";
     case "any": return "any value";
     case "null": return "null";
@@ -90,7 +90,8 @@ function cleanValue(w: Walk, ref: TypeRef, value: unknown, path: string, top = f
     case "bool":
       return typeof value === "boolean" ? value : wrongType("a boolean");
     case "int": {
-      if (typeof value !== "number" || !Number.isInteger(value)) return wrongType("an integer");
+      // The definitions carry swagger's `number` (cpu: 0.5) as int too: any finite number goes.
+      if (typeof value !== "number" || !Number.isFinite(value)) return wrongType("a number");
       if ((t.min !== undefined && value < t.min) || (t.max !== undefined && value > t.max)) {
         return bad("value", `The value ${value} of property '${path}' is out of range: it must be ${rangeText(t.min, t.max)}.`);
       }
