@@ -23,6 +23,11 @@ describe("the local cloud's catalog of Azure types", () => {
     assert.deepEqual(loads, ["keyvault", "network"]);
   });
 
+  it("accepts every api-version the definitions hold for a type, the chosen one first", () => {
+    const orders = createCatalog(fileCatalogSource()).resource("Microsoft.CertificateRegistration/certificateOrders")!;
+    assert.deepEqual(orders.apiVersions, ["2024-11-01", "2015-08-01"]);
+  });
+
   it("knows the functions of a type with their api-version", () => {
     const aks = createCatalog(fileCatalogSource()).resource("Microsoft.ContainerService/managedClusters")!;
     const names = aks.functions.map((f) => f.name);

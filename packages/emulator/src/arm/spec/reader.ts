@@ -23,6 +23,8 @@ type RawNamed =
 interface RawResource {
   readonly armType: string;
   readonly apiVersion: string;
+  /** Every api-version the definitions hold for the type (absent when only one). */
+  readonly apiVersions?: readonly string[];
   readonly readableScopes: number;
   readonly writableScopes: number;
   readonly body: RawRef;
@@ -120,7 +122,8 @@ export function convertModule(raw: RawModule, file: string): LoadedModule {
   }
   const resources: Omit<ResourceSpec, "module" | "functions">[] = Object.values(raw.resources ?? {}).map((r) => ({
     armType: r.armType,
-    apiVersions: [r.apiVersion],
+    // The chosen version first (its schema is the one given); the others are accepted with it.
+    apiVersions: [r.apiVersion, ...(r.apiVersions ?? []).filter((v) => v !== r.apiVersion).sort().reverse()],
     readableScopes: r.readableScopes,
     writableScopes: r.writableScopes,
     body: ref(r.body),
