@@ -5,6 +5,8 @@
  * listing, cascade deletes and ARM's errors for what the definitions do not know.
  */
 import assert from "node:assert/strict";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { FAST, rejection, startArm, type ArmHarness } from "./arm-harness.js";
 
@@ -226,7 +228,7 @@ describe("ARM: any resource type from the type definitions", () => {
   });
 
   it("fails a long-running creation when a fault says so, and the resource shows Failed", async () => {
-    const failing = await startArm({ faults: [{ service: "arm", method: "PUT", path: "/virtualNetworks/vnet-fail$", failOperation: { code: "SubnetsOverlap", message: "The address prefixes overlap." } }] });
+    let failing = await startArm({ faults: [{ service: "arm", method: "PUT", path: "/virtualNetworks/vnet-fail$", failOperation: { code: "SubnetsOverlap", message: "The address prefixes overlap." } }] });
     try {
       await failing.resources.resourceGroups.createOrUpdate("g", { location: "westeurope" });
       const id = `/subscriptions/${failing.sub}/resourceGroups/g/providers/Microsoft.Network/virtualNetworks/vnet-fail`;
@@ -234,6 +236,16 @@ describe("ARM: any resource type from the type definitions", () => {
       assert.match(String(err.message), /SubnetsOverlap/);
       const got = await failing.raw("GET", `${id}?api-version=${NET}`);
       assert.equal(got.json.properties.provisioningState, "Failed");
+      // Still Failed once the operation is forgotten: move it two hours back, as if time had passed.
+      await failing.close({ keepData: true });
+      const file = join(failing.dataDir, "arm", "arm.json");
+      const state = JSON.parse(readFileSync(file, "utf8"));
+      for (const op of Object.values<any>(state.operations)) op.startedAt -= 2 * 3600_000;
+      writeFileSync(file, JSON.stringify(state));
+      failing = await startArm({ dataDir: failing.dataDir });
+      await failing.raw("GET", `${id}?api-version=${NET}`); // settles: the operation is forgotten
+      const later = await failing.raw("GET", `${id}?api-version=${NET}`);
+      assert.equal(later.json.properties.provisioningState, "Failed");
     } finally {
       await failing.close();
     }

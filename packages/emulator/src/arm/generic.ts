@@ -313,7 +313,7 @@ export function stateOf(ctx: ArmContext, r: GenericRecord, now: number, fresh?: 
   if (r.deleteOperation !== undefined) return "Deleting";
   if (r.operation === undefined) return "Succeeded";
   const op = ctx.store.operation(r.operation);
-  if (op === undefined) return "Succeeded";
+  if (op === undefined) return r.failed ? "Failed" : "Succeeded";
   const s = operationStatus(op, now);
   if (s === "Succeeded" || s === "Failed") return s;
   return fresh ?? (Date.parse(r.createdAt) >= op.startedAt ? "Creating" : "Updating");

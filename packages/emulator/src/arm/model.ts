@@ -89,8 +89,10 @@ export interface GenericRecord extends ResourceBase {
   readonly assigned: Json;
   readonly etag: string;
   readonly createdAt: string;
-  /** The operation of the last PUT or PATCH of a long-running type: provisioningState follows it. */
+  /** The operation of the last PUT of a long-running type: provisioningState follows it. */
   readonly operation?: string;
+  /** Set when that operation failed, so the resource stays `Failed` after the operation is forgotten. */
+  readonly failed?: boolean;
   /** The running delete operation: the resource shows `Deleting` until it ends. */
   readonly deleteOperation?: string;
 }

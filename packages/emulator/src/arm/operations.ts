@@ -95,8 +95,11 @@ function applyEnd(store: ArmStore, op: OperationRecord): void {
       store.remove(target.id);
       return;
     case "containerGroupCreate":
-    case "genericPut":
       // provisioningState is derived from the operation; nothing to change.
+      return;
+    case "genericPut":
+      // Derived from the operation too, but kept once the operation is forgotten (an hour on).
+      if (op.failure && target?.kind === "generic" && target.operation === op.id) store.put({ ...target, failed: true });
       return;
     case "genericDelete":
       if (target?.kind !== "generic" || target.deleteOperation !== op.id) return;
