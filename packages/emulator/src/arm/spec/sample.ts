@@ -57,9 +57,13 @@ function value(mod: ModuleSpec, ref: TypeRef, o: SampleOptions, path: string, na
     }
     case "discriminated": {
       const first = Object.entries(t.elements)[0];
-      if (first === undefined) return {};
-      const base = value(mod, first[1], o, path, name, depth + 1) as Record<string, unknown>;
-      return { ...base, [t.discriminator]: first[0] };
+      const out: Record<string, unknown> = {};
+      for (const [k, p] of Object.entries(t.base)) {
+        if (!(p.flags & Flags.WriteOnly)) out[k] = value(mod, p.type, o, path === "" ? k : `${path}.${k}`, k, depth + 1);
+      }
+      if (first === undefined) return out;
+      const element = value(mod, first[1], o, path, name, depth + 1) as Record<string, unknown>;
+      return { ...out, ...element, [t.discriminator]: first[0] };
     }
   }
 }
