@@ -16,6 +16,7 @@ import {
   type VolumeInput,
 } from "./container-group-rules.js";
 import { cloudFailure, isNotFound, toProviderError } from "./errors.js";
+import { settleCreation } from "./pending-create.js";
 import { callSignal, compact, plain, readInputs } from "./provider-kit.js";
 import { alreadyExists, type TypeProviderOptions } from "./resource-group-provider.js";
 import { sameLocation } from "./resource-group-rules.js";
@@ -106,6 +107,9 @@ function liveInputs(g: ArmContainerGroup, rg: string, old: ContainerGroupInputs 
   }) as ContainerGroupInputs;
 }
 
+/** Provisioning states of a group whose deployment has not ended (notes §1.4). */
+const IN_FLIGHT = /^(Pending|Creating|Accepted|Updating|Repairing)$/i;
+
 /** The provider of `azure:containerinstance:ContainerGroup`. */
 export function containerGroupProvider({ clients, random }: TypeProviderOptions): Provider<ContainerGroupInputs, ContainerGroupOutputs> {
   const api = () => clients.containers.containerGroups;
@@ -164,7 +168,19 @@ export function containerGroupProvider({ clients, random }: TypeProviderOptions)
     async find(inputs, ctx) {
       if (inputs.containerGroupName === undefined) return undefined;
       const a = { rg: inputs.resourceGroupName, name: inputs.containerGroupName };
-      const g = await get(a, ctx);
+      // ARM records a group as soon as it accepts the PUT, so GET is the truth; a group still
+      // deploying is waited for (its IP and FQDN come at the end), then adopted either way.
+      const g = await settleCreation<ArmContainerGroup>({
+        what: where(a),
+        ctx,
+        intervalMs: clients.settings.pollIntervalMs,
+        probe: async () => {
+          const live = await get(a, ctx);
+          if (!live) return { kind: "absent" };
+          const state = live.provisioningState ?? "Succeeded";
+          return IN_FLIGHT.test(state) ? { kind: "creating", value: live, state } : { kind: "found", value: live };
+        },
+      });
       return g && { id: g.id!, outputs: outputsOf(g, a.rg) };
     },
     async read(id, olds, ctx) {
