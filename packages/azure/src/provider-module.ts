@@ -3,7 +3,8 @@
  * `azure:*`, overlaid by an explicit Provider's inputs) gives one set of SDK clients shared by the
  * four resource types.
  */
-import type { PropertyMap, Provider, ProviderModule, ProviderSet } from "@iac/sdk/provider";
+import type { AsyncLocalStorage } from "node:async_hooks";
+import type { PropertyMap, Provider, ProviderContext, ProviderLogger, ProviderModule, ProviderSet } from "@iac/sdk/provider";
 import { AzureClients } from "./clients.js";
 import { containerGroupProvider } from "./container-group-provider.js";
 import { fileShareProvider } from "./file-share-provider.js";
@@ -25,7 +26,8 @@ export const MODULE = "@iac/azure";
 
 /** Build the provider set from resolved settings (tests call this directly). */
 export function createProviderSet(settings: AzureSettings, options: { random?: RandomSuffix } = {}): ProviderSet {
-  const kit = { clients: new AzureClients(settings), random: options.random ?? randomSuffix };
+  const clients = new AzureClients(settings);
+  const kit = { clients, random: options.random ?? randomSuffix };
   // Each typed provider is a Provider of its own inputs; the engine hands them plain property maps.
   const providers: Record<string, Provider> = {
     [TYPES.resourceGroup]: resourceGroupProvider(kit) as unknown as Provider<PropertyMap, PropertyMap>,
@@ -33,7 +35,22 @@ export function createProviderSet(settings: AzureSettings, options: { random?: R
     [TYPES.fileShare]: fileShareProvider(kit) as unknown as Provider<PropertyMap, PropertyMap>,
     [TYPES.containerGroup]: containerGroupProvider(kit) as unknown as Provider<PropertyMap, PropertyMap>,
   };
+  for (const [type, p] of Object.entries(providers)) providers[type] = inCallContext(p, clients.calls);
   return { provider: (type) => providers[type] };
+}
+
+/** The methods that call the cloud; their last argument is the call's context. */
+const CALLS = ["create", "read", "update", "delete", "find"] as const;
+
+/** `p` with each cloud call run in its context's logger, for the SDK pipeline's policies to log through. */
+export function inCallContext(p: Provider, calls: AsyncLocalStorage<ProviderLogger>): Provider {
+  const wrapped: Record<string, unknown> = { ...p };
+  for (const name of CALLS) {
+    const method = p[name] as ((...args: unknown[]) => Promise<unknown>) | undefined;
+    if (method === undefined) continue;
+    wrapped[name] = (...args: unknown[]) => calls.run((args[args.length - 1] as ProviderContext).log, () => method.apply(p, args));
+  }
+  return wrapped as unknown as Provider;
 }
 
 /**
