@@ -6,7 +6,7 @@
  * are re-sent on every PUT, and `read` carries them over instead of reading their absence as drift.
  */
 import type { ContainerGroup as ArmContainerGroup } from "@azure/arm-containerinstance";
-import { ConflictError, PartialCreateError, type Provider, type ProviderContext } from "@iac/sdk/provider";
+import { ConflictError, PartialCreateError, type ProviderContext } from "@iac/sdk/provider";
 import { parseArmId, segmentName } from "./arm-id.js";
 import {
   checkContainerGroup,
@@ -17,7 +17,7 @@ import {
 } from "./container-group-rules.js";
 import { cloudFailure, isNotFound, toProviderError } from "./errors.js";
 import { settleCreation } from "./pending-create.js";
-import { callSignal, compact, plain, readInputs } from "./provider-kit.js";
+import { callSignal, compact, plain, readInputs, type SecretAwareProvider } from "./provider-kit.js";
 import { alreadyExists, type TypeProviderOptions } from "./resource-group-provider.js";
 import { sameLocation } from "./resource-group-rules.js";
 
@@ -107,11 +107,17 @@ function liveInputs(g: ArmContainerGroup, rg: string, old: ContainerGroupInputs 
   }) as ContainerGroupInputs;
 }
 
+/**
+ * The write-only inputs the service treats as secret (ContainerGroup in the API's definitions marks
+ * them `secureValue`, `storageAccountKey`): encrypted in state even when written as literals.
+ */
+export const CONTAINER_GROUP_SECRET_INPUTS = ["containers[*].environmentVariables[*].secureValue", "volumes[*].azureFile.storageAccountKey"] as const;
+
 /** Provisioning states of a group whose deployment has not ended (notes §1.4). */
 const IN_FLIGHT = /^(Pending|Creating|Accepted|Updating|Repairing)$/i;
 
 /** The provider of `azure:containerinstance:ContainerGroup`. */
-export function containerGroupProvider({ clients, random }: TypeProviderOptions): Provider<ContainerGroupInputs, ContainerGroupOutputs> {
+export function containerGroupProvider({ clients, random }: TypeProviderOptions): SecretAwareProvider<ContainerGroupInputs, ContainerGroupOutputs> {
   const api = () => clients.containers.containerGroups;
   const address = (id: string) => {
     const parsed = parseArmId(id, "container group");
@@ -128,6 +134,7 @@ export function containerGroupProvider({ clients, random }: TypeProviderOptions)
   };
 
   return {
+    secretInputs: CONTAINER_GROUP_SECRET_INPUTS,
     // Only tags update in place (the diff replaces for anything else, notes §1.4): the re-PUT keeps
     // the group, its DNS label and so its FQDN, and its IP address.
     stableOutputs: ["id", "name", "resourceGroupName", "location", "osType", "restartPolicy", "fqdn", "ipAddress", "dnsNameLabel"],
