@@ -94,6 +94,29 @@ describe("check failures name the property and the rule", () => {
       property: "ipAddress.ports",
       mentions: /8080\/TCP is not exposed/,
     },
+    {
+      title: "the same port twice in one container",
+      run: () => checkContainerGroup({ ...group, containers: [{ ...group.containers[0]!, ports: [{ port: 80 }, { port: 443 }, { port: 80, protocol: "TCP" }] }] }, undefined, env),
+      property: "containers[0].ports[2].port",
+      mentions: /port 80\/TCP is listed twice \(also containers\[0\]\.ports\[0\]\)/,
+    },
+    {
+      title: "the same port in two containers",
+      run: () =>
+        checkContainerGroup(
+          { ...group, containers: [group.containers[0]!, { name: "sidecar", image: "envoy", ports: [{ port: 9901 }, { port: 443 }], resources: { requests: { cpu: 0.5, memoryInGB: 0.5 } } }] },
+          undefined,
+          env,
+        ),
+      property: "containers[1].ports[1].port",
+      mentions: /port 443\/TCP is already used by container "web" \(containers\[0\]\.ports\[1\]\)/,
+    },
+    {
+      title: "the same port twice in ipAddress.ports",
+      run: () => checkContainerGroup({ ...group, ipAddress: { type: "Public", ports: [{ port: 80 }, { port: 443 }, { port: 80, protocol: "tcp" }] } }, undefined, env),
+      property: "ipAddress.ports[2].port",
+      mentions: /port 80\/TCP is listed twice \(also ipAddress\.ports\[0\]\)/,
+    },
     { title: "an ipAddress without ports", run: () => checkContainerGroup({ ...group, ipAddress: { type: "Public", ports: [] } }, undefined, env), property: "ipAddress.ports", mentions: /at least one port/ },
     {
       title: "a container without resources",
