@@ -7,6 +7,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import type { PropertyMap, Provider, ProviderContext, ProviderLogger, ProviderModule, ProviderSet } from "@iac/sdk/provider";
 import { KubeClient } from "./client.js";
 import { fluxBootstrapProvider } from "./flux/bootstrap-provider.js";
+import { gitRepositoryRefFailures } from "./flux/ref-rules.js";
 import { FLUX_OBJECT_TYPES } from "./flux/types.js";
 import { objectProvider } from "./object-provider.js";
 import { resolveSettings, type KubeSettings } from "./settings.js";
@@ -19,12 +20,12 @@ export function createProviderSet(settings: KubeSettings, options: { baseDir?: s
   // Created on first use: check and diff never need the cluster, and a bad kubeconfig should fail the call that needs it.
   const getClient = () => (client ??= new KubeClient(settings, { calls }));
   const providers: Record<string, Provider> = {
-    [TYPES.manifest]: objectProvider(getClient),
+    [TYPES.manifest]: objectProvider(getClient, { check: gitRepositoryRefFailures }),
     [TYPES.namespace]: objectProvider(getClient, { apiVersion: "v1", kind: "Namespace" }),
     [TYPES.fluxBootstrap]: fluxBootstrapProvider({ client: getClient, settings, baseDir: options.baseDir }) as unknown as Provider<PropertyMap, PropertyMap>,
   };
   for (const [type, t] of Object.entries(FLUX_OBJECT_TYPES)) {
-    providers[type] = objectProvider(getClient, { apiVersion: t.apiVersion, kind: t.kind, defaultNamespace: "flux-system", fluxWaitDefault: t.waitForReady });
+    providers[type] = objectProvider(getClient, { apiVersion: t.apiVersion, kind: t.kind, defaultNamespace: "flux-system", fluxWaitDefault: t.waitForReady, check: gitRepositoryRefFailures });
   }
   for (const [type, p] of Object.entries(providers)) providers[type] = inCallContext(p, calls);
   return { provider: (type) => providers[type] };
