@@ -46,7 +46,8 @@ describe("a GitRepository's spec.ref", () => {
     });
   }
 
-  for (const ref of [{ branch: "main" }, { semver: ">=1.0.0" }, { tag: "v1" }, { name: "refs/pull/1/head" }, { commit: "a0c1f2e" }, { commit: "a0c1f2e", branch: "main" }, {}]) {
+  const accepted: PropertyMap[] = [{ branch: "main" }, { semver: ">=1.0.0" }, { tag: "v1" }, { name: "refs/pull/1/head" }, { commit: "a0c1f2e" }, { commit: "a0c1f2e", branch: "main" }, {}];
+  for (const ref of accepted) {
     it(`accepts ${JSON.stringify(ref)}`, async () => {
       assert.deepEqual(await failuresOf(GIT, ref), []);
     });
