@@ -1,0 +1,505 @@
+/**
+ * Compaction: Microsoft's bicep-types definitions (`<folder>/<namespace>/<api-version>/types.json`)
+ * to one ModuleSpec per namespace. Pure over the parsed files: reading and writing is main.ts's.
+ *
+ * Per module: one entry per ARM type (the api-version chosen by {@link pickVersion}), one per
+ * resource function, and the object types they reach, deduplicated by structure (two types with
+ * the same name and shape across folders or api-versions are one entry).
+ */
+import { createHash } from "node:crypto";
+import {
+  FORMAT_VERSION,
+  SCOPE,
+  type FunctionSpec,
+  type ModuleSpec,
+  type NamedTypeSpec,
+  type PropertySpec,
+  type ResourceSpec,
+  type ScopeKind,
+  type TypeKeyRef,
+  type TypeRef,
+} from "../src/format.js";
+import { className, moduleOfNamespace, nameArgOf, pascal, singular, words, camel } from "../src/naming.js";
+
+/** A node of a bicep-types file. */
+interface RawNode {
+  readonly $type: string;
+  readonly [key: string]: unknown;
+}
+interface RawRef {
+  readonly $ref: string;
+}
+interface RawProperty {
+  readonly type: RawRef;
+  readonly flags?: number;
+  readonly description?: string;
+}
+
+/** One parsed types.json, with its path relative to the bicep-types root (without `/types.json`). */
+export interface SourceFile {
+  readonly path: string;
+  readonly nodes: readonly RawNode[];
+}
+
+/** Descriptions the d.ts generator shows; not written into the data (they are a fifth of its size). */
+export interface ModuleDocs {
+  /** type key -> property -> description. */
+  readonly properties: Map<string, Map<string, string>>;
+}
+
+export interface CompactedModule {
+  readonly spec: ModuleSpec;
+  readonly docs: ModuleDocs;
+}
+
+type NodeId = string; // `${fileIndex}:${nodeIndex}`
+
+const refIndex = (ref: RawRef): number => {
+  const m = /^#\/(\d+)$/.exec(ref.$ref);
+  if (!m) throw new Error(`unsupported $ref ${ref.$ref} (only same-file refs are expected)`);
+  return Number(m[1]);
+};
+
+const isPreview = (apiVersion: string): boolean => /-preview$|-beta$|-alpha$|-privatepreview$/i.test(apiVersion);
+
+/**
+ * Which definition of a type wins when several files define it: one that can be written, then a
+ * stable api-version over a preview, then the newest, then the first source path.
+ */
+function pickVersion<T extends { apiVersion: string; writable: boolean; path: string }>(cands: readonly T[]): T {
+  return [...cands].sort((a, b) => {
+    if (a.writable !== b.writable) return a.writable ? -1 : 1;
+    if (isPreview(a.apiVersion) !== isPreview(b.apiVersion)) return isPreview(a.apiVersion) ? 1 : -1;
+    if (a.apiVersion !== b.apiVersion) return a.apiVersion < b.apiVersion ? 1 : -1;
+    return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
+  })[0]!;
+}
+
+function scopeKind(bits: number): ScopeKind {
+  switch (bits) {
+    case SCOPE.tenant:
+      return "tenant";
+    case SCOPE.managementGroup:
+      return "managementGroup";
+    case SCOPE.subscription:
+      return "subscription";
+    case SCOPE.resourceGroup:
+      return "resourceGroup";
+    case SCOPE.extension:
+      return "extension";
+    default:
+      return "scope";
+  }
+}
+
+/** The id template and the program-given args of a type at a scope. */
+export function idTemplateOf(armType: string, scope: ScopeKind): { idTemplate: string; nameArgs: string[] } {
+  const [namespace, ...segments] = armType.split("/");
+  if (armType.toLowerCase() === "microsoft.resources/resourcegroups") {
+    return { idTemplate: "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}", nameArgs: ["resourceGroupName"] };
+  }
+  const nameArgs: string[] = [];
+  let prefix: string;
+  switch (scope) {
+    case "tenant":
+      prefix = "";
+      break;
+    case "managementGroup":
+      prefix = "/providers/Microsoft.Management/managementGroups/{managementGroupId}";
+      nameArgs.push("managementGroupId");
+      break;
+    case "subscription":
+      prefix = "/subscriptions/{subscriptionId}";
+      break;
+    case "resourceGroup":
+      prefix = "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}";
+      nameArgs.push("resourceGroupName");
+      break;
+    case "extension":
+    case "scope":
+      prefix = "{scope}";
+      nameArgs.push("scope");
+      break;
+  }
+  let path = `${prefix}/providers/${namespace}`;
+  segments.forEach((segment, i) => {
+    let arg = segment.toLowerCase() === "locations" ? "location" : nameArgOf(segment);
+    // `Microsoft.X/foos/foos`: the child's arg takes its parent's singular as a prefix.
+    if (nameArgs.includes(arg) || arg === "subscriptionIdName") arg = camel([...words(singular(segments[i - 1] ?? namespace!)), ...words(arg)]);
+    while (nameArgs.includes(arg)) arg = `${arg}2`;
+    nameArgs.push(arg);
+    path += `/${segment}/{${arg}}`;
+  });
+  return { idTemplate: path, nameArgs };
+}
+
+interface Candidate {
+  readonly file: number;
+  readonly index: number;
+  readonly node: RawNode;
+  readonly armType: string;
+  readonly apiVersion: string;
+  readonly writable: boolean;
+  readonly path: string;
+}
+
+interface FunctionCandidate extends Candidate {
+  readonly name: string;
+}
+
+/** Compacts the files of one namespace (all folders, all api-versions given) into a module. */
+export function compactModule(files: readonly SourceFile[]): CompactedModule | undefined {
+  const resourcesByType = new Map<string, Candidate[]>();
+  const functionsByKey = new Map<string, FunctionCandidate[]>();
+  let namespace: string | undefined;
+  files.forEach((file, fi) => {
+    file.nodes.forEach((node, ni) => {
+      if (node.$type === "ResourceType") {
+        const [armType, apiVersion] = String(node.name).split("@") as [string, string];
+        namespace ??= armType.split("/")[0];
+        const key = armType.toLowerCase();
+        const list = resourcesByType.get(key) ?? [];
+        list.push({ file: fi, index: ni, node, armType, apiVersion, writable: Number(node.writableScopes ?? 0) !== 0, path: file.path });
+        resourcesByType.set(key, list);
+      } else if (node.$type === "ResourceFunctionType") {
+        const armType = String(node.resourceType);
+        const name = String(node.name);
+        namespace ??= armType.split("/")[0];
+        const key = `${armType.toLowerCase()}#${name.toLowerCase()}`;
+        const list = functionsByKey.get(key) ?? [];
+        list.push({ file: fi, index: ni, node, armType, name, apiVersion: String(node.apiVersion), writable: true, path: file.path });
+        functionsByKey.set(key, list);
+      }
+    });
+  });
+  // An empty definitions file (bicep-types has a few, `[]`): no module.
+  if (namespace === undefined) return undefined;
+  const module = moduleOfNamespace(namespace);
+
+  const chosenResources = [...resourcesByType.entries()].sort(([a], [b]) => cmp(a, b)).map(([, c]) => {
+    const pick = pickVersion(c);
+    // Same type at several scopes in one file (bicep-types repeats it): the union of the scopes.
+    const same = c.filter((o) => o.apiVersion === pick.apiVersion && o.writable === pick.writable);
+    const readable = same.reduce((acc, o) => acc | Number(o.node.readableScopes ?? 0), 0);
+    const writable = same.reduce((acc, o) => acc | Number(o.node.writableScopes ?? 0), 0);
+    return { pick, readable, writable };
+  });
+  const chosenFunctions = [...functionsByKey.entries()].sort(([a], [b]) => cmp(a, b)).map(([, c]) => pickVersion(c));
+
+  // --- object types: structural dedupe by partition refinement -------------------------------
+  const nodeOf = (id: NodeId): RawNode => {
+    const [f, n] = id.split(":").map(Number) as [number, number];
+    return files[f]!.nodes[n]!;
+  };
+  const isNamed = (node: RawNode) => node.$type === "ObjectType" || node.$type === "DiscriminatedObjectType";
+
+  // Collect every named node reachable from the chosen resources and functions, in a stable order.
+  const reachable: NodeId[] = [];
+  const seen = new Set<NodeId>();
+  const visit = (fi: number, ref: RawRef | undefined): void => {
+    if (ref === undefined) return;
+    const ni = refIndex(ref);
+    const id = `${fi}:${ni}`;
+    const node = files[fi]!.nodes[ni]!;
+    if (isNamed(node)) {
+      if (seen.has(id)) return;
+      seen.add(id);
+      reachable.push(id);
+    }
+    for (const child of childRefs(node)) visit(fi, child);
+  };
+  for (const { pick } of chosenResources) visit(pick.file, pick.node.body as RawRef);
+  for (const f of chosenFunctions) {
+    visit(f.file, f.node.input as RawRef | undefined);
+    visit(f.file, f.node.output as RawRef);
+  }
+
+  // sig_{k+1}(n) = hash(shape of n with refs named by sig_k): stable once the class count stops growing.
+  let sig = new Map<NodeId, string>(reachable.map((id) => [id, "*"]));
+  let classes = 1;
+  for (;;) {
+    const next = new Map<NodeId, string>();
+    for (const id of reachable) {
+      const fi = Number(id.split(":")[0]);
+      const shape = namedShape(files[fi]!.nodes, nodeOf(id), (ni) => `@${sig.get(`${fi}:${ni}`)}` as TypeKeyRef);
+      next.set(id, hash(JSON.stringify(shape)));
+    }
+    const count = new Set(next.values()).size;
+    sig = next;
+    if (count === classes) break;
+    classes = count;
+  }
+
+  // Keys: the definitions' name, `~2`, `~3`... for different shapes under one name, in visit order.
+  const keyOfSig = new Map<string, string>();
+  const usedKeys = new Set<string>();
+  for (const id of reachable) {
+    const s = sig.get(id)!;
+    if (keyOfSig.has(s)) continue;
+    const base = String(nodeOf(id).name ?? "Object");
+    let key = base;
+    for (let n = 2; usedKeys.has(key); n++) key = `${base}~${n}`;
+    usedKeys.add(key);
+    keyOfSig.set(s, key);
+  }
+  const refName = (fi: number) => (ni: number): TypeKeyRef => `@${keyOfSig.get(sig.get(`${fi}:${ni}`)!)!}`;
+
+  const types: Record<string, NamedTypeSpec> = {};
+  const docs: ModuleDocs = { properties: new Map() };
+  for (const id of reachable) {
+    const key = keyOfSig.get(sig.get(id)!)!;
+    if (types[key] !== undefined) continue;
+    const fi = Number(id.split(":")[0]);
+    const node = nodeOf(id);
+    types[key] = namedShape(files[fi]!.nodes, node, refName(fi));
+    const props = (node.properties ?? node.baseProperties ?? {}) as Record<string, RawProperty>;
+    const d = new Map<string, string>();
+    for (const [name, p] of Object.entries(props)) if (p.description) d.set(name, p.description);
+    if (d.size > 0) docs.properties.set(key, d);
+  }
+
+  // --- resources -----------------------------------------------------------------------------
+  const classOf = resolveClassNames(chosenResources.map(({ pick, writable }) => ({ armType: pick.armType, writable: writable !== 0 })));
+  const resources: Record<string, ResourceSpec> = {};
+  const resourceByLower = new Map<string, ResourceSpec>();
+  for (const { pick, readable, writable } of chosenResources) {
+    const fi = pick.file;
+    const scope = scopeKind(writable !== 0 ? writable : readable);
+    const { idTemplate, nameArgs } = idTemplateOf(pick.armType, scope);
+    const body = pick.node.body as RawRef;
+    const bodyNode = files[fi]!.nodes[refIndex(body)]!;
+    const props = (bodyNode.properties ?? bodyNode.baseProperties ?? {}) as Record<string, RawProperty>;
+    const nameType: TypeRef = props.name ? inline(files[fi]!.nodes, props.name.type, refName(fi)) : "string";
+    const cls = classOf.get(pick.armType.toLowerCase())!;
+    const spec: ResourceSpec = {
+      token: `azure:${module}:${cls}`,
+      class: cls,
+      armType: pick.armType,
+      apiVersion: pick.apiVersion,
+      readableScopes: readable,
+      writableScopes: writable,
+      scope,
+      idTemplate,
+      nameArgs,
+      nameArg: nameArgs[nameArgs.length - 1]!,
+      nameType,
+      body: refName(fi)(refIndex(body)),
+    };
+    resources[pick.armType] = spec;
+    resourceByLower.set(pick.armType.toLowerCase(), spec);
+  }
+
+  // --- functions -----------------------------------------------------------------------------
+  const functions: Record<string, FunctionSpec> = {};
+  const exportsUsed = new Set<string>();
+  const fnKeysOf = new Map<string, string[]>();
+  for (const f of chosenFunctions) {
+    const fi = f.file;
+    const owner = resourceByLower.get(f.armType.toLowerCase());
+    const lastSegment = f.armType.split("/").pop()!;
+    const ownerClass = owner?.class ?? className(lastSegment);
+    const where = owner
+      ? { idTemplate: owner.idTemplate, nameArgs: [...owner.nameArgs] }
+      : idTemplateOf(f.armType, f.armType.split("/")[1]?.toLowerCase() === "locations" ? "subscription" : "resourceGroup");
+    let exportName = functionExportName(f.name, ownerClass);
+    for (let n = 2; exportsUsed.has(exportName.toLowerCase()); n++) exportName = `${functionExportName(f.name, ownerClass)}${n}`;
+    exportsUsed.add(exportName.toLowerCase());
+    const key = `${owner?.armType ?? f.armType}#${f.name}`;
+    const spec: FunctionSpec = {
+      name: f.name,
+      export: exportName,
+      armType: owner?.armType ?? f.armType,
+      apiVersion: f.apiVersion,
+      idTemplate: where.idTemplate,
+      nameArgs: where.nameArgs,
+      ...(f.node.input !== undefined ? { input: inline(files[fi]!.nodes, f.node.input as RawRef, refName(fi)) } : {}),
+      output: inline(files[fi]!.nodes, f.node.output as RawRef, refName(fi)),
+    };
+    functions[key] = spec;
+    if (owner) fnKeysOf.set(owner.armType, [...(fnKeysOf.get(owner.armType) ?? []), key]);
+  }
+  for (const [armType, keys] of fnKeysOf) resources[armType] = { ...resources[armType]!, functions: keys.sort(cmp) };
+
+  const spec: ModuleSpec = {
+    format: FORMAT_VERSION,
+    module,
+    namespace,
+    sources: files.map((f) => f.path).sort(cmp),
+    resources: sortKeys(resources),
+    functions: sortKeys(functions),
+    types: sortKeys(types),
+  };
+  return { spec, docs };
+}
+
+/**
+ * The export name of a function: its verb, the class, the rest of its name, with the words the
+ * class ends with and the rest starts with said once: (`listKeys`, `StorageAccount`) ->
+ * `listStorageAccountKeys`; (`listClusterUserCredential`, `ManagedCluster`) ->
+ * `listManagedClusterUserCredential`.
+ */
+export function functionExportName(name: string, ownerClass: string): string {
+  const [verb, ...rest] = words(name);
+  const cls = words(ownerClass);
+  let overlap = 0;
+  for (let k = Math.min(cls.length, rest.length); k > 0; k--) {
+    const tail = cls.slice(cls.length - k).map((w) => w.toLowerCase());
+    const head = rest.slice(0, k).map((w) => w.toLowerCase());
+    if (tail.join() === head.join()) {
+      overlap = k;
+      break;
+    }
+  }
+  return camel([verb!.toLowerCase(), ...cls, ...rest.slice(overlap)]);
+}
+
+/**
+ * Class names: the last segment, singular, PascalCase; where two types of a module share one, a
+ * writable type wins over a read-only one and a shallower type over a deeper one; the others (all
+ * of them on a tie) take their parent's singular as a prefix, then the grandparent's, until unique;
+ * a number is the last resort (`Foo2`).
+ */
+export function resolveClassNames(types: readonly { armType: string; writable: boolean }[]): Map<string, string> {
+  const state = types.map((t) => ({ key: t.armType.toLowerCase(), segments: t.armType.split("/").slice(1), writable: t.writable, level: 1, suffix: 0 }));
+  const nameOf = (s: (typeof state)[number]): string => {
+    const segs = s.segments.slice(Math.max(0, s.segments.length - s.level));
+    let n = segs.map((seg) => className(seg)).join("");
+    if (!/^[A-Za-z_$]/.test(n)) n = `T${n}`;
+    return s.suffix > 0 ? `${n}${s.suffix}` : n;
+  };
+  for (let round = 0; round < 50; round++) {
+    const groups = new Map<string, (typeof state)[number][]>();
+    for (const s of state) {
+      const n = nameOf(s).toLowerCase();
+      groups.set(n, [...(groups.get(n) ?? []), s]);
+    }
+    let changed = false;
+    for (const group of groups.values()) {
+      if (group.length < 2) continue;
+      const rank = (s: (typeof state)[number]) => (s.writable ? 0 : 1000) + s.segments.length;
+      const sorted = [...group].sort((a, b) => rank(a) - rank(b) || cmp(a.key, b.key));
+      const keeper = rank(sorted[0]!) < rank(sorted[1]!) ? sorted[0] : undefined;
+      for (const s of sorted) {
+        if (s === keeper) continue;
+        if (s.level < s.segments.length) s.level++;
+        else s.suffix = s.suffix === 0 ? 2 : s.suffix + 1;
+        changed = true;
+      }
+    }
+    if (!changed) break;
+  }
+  return new Map(state.map((s) => [s.key, nameOf(s)]));
+}
+
+// --- shapes ------------------------------------------------------------------------------------
+
+function childRefs(node: RawNode): RawRef[] {
+  const out: RawRef[] = [];
+  const props = (node.properties ?? node.baseProperties) as Record<string, RawProperty> | undefined;
+  if (props) for (const p of Object.values(props)) out.push(p.type);
+  if (node.additionalProperties) out.push(node.additionalProperties as RawRef);
+  if (node.elements) {
+    const els = node.elements as RawRef[] | Record<string, RawRef>;
+    out.push(...(Array.isArray(els) ? els : Object.values(els)));
+  }
+  if (node.itemType) out.push(node.itemType as RawRef);
+  return out;
+}
+
+function namedShape(nodes: readonly RawNode[], node: RawNode, ref: (index: number) => TypeKeyRef): NamedTypeSpec {
+  const propsOf = (raw: Record<string, RawProperty>): Record<string, PropertySpec> => {
+    const out: Record<string, PropertySpec> = {};
+    for (const [name, p] of Object.entries(raw)) {
+      const flags = p.flags ?? 0;
+      out[name] = flags !== 0 ? { type: inline(nodes, p.type, ref), flags } : { type: inline(nodes, p.type, ref) };
+    }
+    return out;
+  };
+  if (node.$type === "DiscriminatedObjectType") {
+    const elements: Record<string, TypeKeyRef> = {};
+    for (const [value, r] of Object.entries(node.elements as Record<string, RawRef>).sort(([a], [b]) => cmp(a, b))) {
+      elements[value] = ref(refIndex(r));
+    }
+    return {
+      kind: "discriminated",
+      name: String(node.name),
+      discriminator: String(node.discriminator),
+      base: propsOf((node.baseProperties ?? {}) as Record<string, RawProperty>),
+      elements,
+    };
+  }
+  return {
+    kind: "object",
+    name: String(node.name),
+    properties: propsOf((node.properties ?? {}) as Record<string, RawProperty>),
+    ...(node.additionalProperties ? { additionalProperties: inline(nodes, node.additionalProperties as RawRef, ref) } : {}),
+    ...(node.sensitive === true ? { sensitive: true as const } : {}),
+  };
+}
+
+/** A type reference inlined: primitives, strings, enums, arrays written in place; objects by key. */
+function inline(nodes: readonly RawNode[], r: RawRef, ref: (index: number) => TypeKeyRef): TypeRef {
+  const index = refIndex(r);
+  const node = nodes[index]!;
+  switch (node.$type) {
+    case "ObjectType":
+    case "DiscriminatedObjectType":
+      return ref(index);
+    case "StringType": {
+      const c = pick(node, { minLength: "minLength", maxLength: "maxLength", pattern: "pattern", sensitive: "sensitive" });
+      return Object.keys(c).length === 0 ? "string" : { type: "string", ...c };
+    }
+    case "IntegerType": {
+      const c = pick(node, { minValue: "min", maxValue: "max" });
+      return Object.keys(c).length === 0 ? "int" : { type: "int", ...c };
+    }
+    case "BooleanType":
+      return "bool";
+    case "AnyType":
+      return "any";
+    case "NullType":
+      return "null";
+    case "StringLiteralType":
+      return { type: "literal", value: String(node.value) };
+    case "UnionType": {
+      const members = (node.elements as RawRef[]).map((e) => nodes[refIndex(e)]!);
+      if (members.every((m) => m.$type === "StringLiteralType" || m.$type === "StringType")) {
+        const values = members.filter((m) => m.$type === "StringLiteralType").map((m) => String(m.value));
+        const open = members.some((m) => m.$type === "StringType");
+        return open ? { type: "enum", values, open: true } : { type: "enum", values };
+      }
+      return { type: "union", of: (node.elements as RawRef[]).map((e) => inline(nodes, e, ref)) };
+    }
+    case "ArrayType": {
+      const c = pick(node, { minLength: "minLength", maxLength: "maxLength" });
+      return { type: "array", items: inline(nodes, node.itemType as RawRef, ref), ...c };
+    }
+    default:
+      throw new Error(`unexpected type ${node.$type} at #/${index}`);
+  }
+}
+
+function pick(node: RawNode, map: Record<string, string>): Record<string, never> {
+  const out: Record<string, unknown> = {};
+  for (const [from, to] of Object.entries(map)) if (node[from] !== undefined) out[to] = node[from];
+  return out as Record<string, never>;
+}
+
+function hash(s: string): string {
+  return createHash("sha1").update(s).digest("base64url").slice(0, 16);
+}
+
+export function cmp(a: string, b: string): number {
+  const la = a.toLowerCase();
+  const lb = b.toLowerCase();
+  if (la !== lb) return la < lb ? -1 : 1;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function sortKeys<T>(o: Record<string, T>): Record<string, T> {
+  const out: Record<string, T> = {};
+  for (const k of Object.keys(o).sort(cmp)) out[k] = o[k]!;
+  return out;
+}
+
+export { pascal };
