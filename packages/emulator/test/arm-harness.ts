@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { ContainerInstanceManagementClient } from "@azure/arm-containerinstance";
 import { ResourceManagementClient } from "@azure/arm-resources";
 import { StorageManagementClient } from "@azure/arm-storage";
-import { startLocalCloud, type FaultRule, type LocalCloud } from "@iac/emulator";
+import { createKubeService, startLocalCloud, type FaultRule, type LocalCloud } from "@iac/emulator";
 import { armServiceFactory, type ArmService } from "../src/arm/index.js";
 
 /** A credential that hands out a fixed token: the emulator accepts any bearer token. */
@@ -41,10 +41,11 @@ export interface ArmHarness {
   close(options?: { keepData?: boolean }): Promise<void>;
 }
 
-export async function startArm(options: { dataDir?: string; lroStepMs?: number; faults?: FaultRule[] } = {}): Promise<ArmHarness> {
+export async function startArm(options: { dataDir?: string; lroStepMs?: number; faults?: FaultRule[]; kubernetes?: boolean } = {}): Promise<ArmHarness> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "iac-arm-test-"));
+  const arm = armServiceFactory({ lroStepMs: options.lroStepMs ?? 30, saveDelayMs: 10 });
   const cloud = await startLocalCloud({
-    services: { arm: armServiceFactory({ lroStepMs: options.lroStepMs ?? 30, saveDelayMs: 10 }) },
+    services: options.kubernetes ? { arm, kubernetes: createKubeService } : { arm },
     dataDir,
     faults: options.faults,
   });

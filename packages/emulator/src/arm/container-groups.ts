@@ -208,6 +208,8 @@ export function deleteContainerGroup(ctx: ArmContext, req: ArmRequest, sub: stri
   const g = ctx.store.get(containerGroupId(sub, rg, name));
   if (g?.kind !== "containerGroup") return { status: 204 };
   const body = containerGroupView(ctx, g, req.now);
+  // Extension resources on the group (role assignments...) go with it.
+  for (const child of ctx.store.under(g.id)) ctx.store.remove(child.id);
   ctx.store.remove(g.id);
   return { status: 200, body };
 }

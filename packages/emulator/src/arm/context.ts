@@ -1,6 +1,8 @@
 /** What every handler gets besides the request. */
 import type { MatchedFault } from "../faults.js";
+import type { Endpoints } from "../service.js";
 import type { KeyDeriver } from "./key-secret.js";
+import type { Catalog } from "./spec/catalog.js";
 import type { ArmStore } from "./store.js";
 
 export interface ArmContext {
@@ -13,4 +15,8 @@ export interface ArmContext {
   readonly retryAfterSeconds: number;
   /** The fault the server matched for this request, if any (its `failOperation` fails the LRO). */
   readonly fault: MatchedFault | undefined;
+  /** The resource types served generically (from the type definitions). */
+  readonly catalog: Catalog;
+  /** The local cloud's endpoints (a managed cluster's kubeconfig points at its Kubernetes API). */
+  readonly endpoints: () => Endpoints;
 }

@@ -5,6 +5,13 @@
  */
 import { randomUUID } from "node:crypto";
 
+/** One entry of an error's `details` (notes §2, "Error Response Content"). */
+export interface ArmErrorDetail {
+  readonly code: string;
+  readonly message: string;
+  readonly target?: string;
+}
+
 /** An ARM error response: thrown by handlers, turned into a response by the dispatcher. */
 export class ArmError extends Error {
   /** The ARM error code (PascalCase), e.g. `ResourceGroupNotFound`. */
@@ -13,18 +20,34 @@ export class ArmError extends Error {
   readonly status: number;
   /** The property or name the error is about, when ARM names one. */
   readonly target?: string;
+  /** Further errors of the same request (every refused property of a body, for instance). */
+  readonly details?: readonly ArmErrorDetail[];
 
-  constructor(options: { readonly status: number; readonly code: string; readonly message: string; readonly target?: string }) {
+  constructor(options: {
+    readonly status: number;
+    readonly code: string;
+    readonly message: string;
+    readonly target?: string;
+    readonly details?: readonly ArmErrorDetail[];
+  }) {
     super(options.message);
     this.name = "ArmError";
     this.status = options.status;
     this.code = options.code;
     this.target = options.target;
+    this.details = options.details;
   }
 
   /** The response body ARM sends. */
-  body(): { error: { code: string; message: string; target?: string } } {
-    return { error: { code: this.code, message: this.message, ...(this.target === undefined ? {} : { target: this.target }) } };
+  body(): { error: { code: string; message: string; target?: string; details?: readonly ArmErrorDetail[] } } {
+    return {
+      error: {
+        code: this.code,
+        message: this.message,
+        ...(this.target === undefined ? {} : { target: this.target }),
+        ...(this.details === undefined ? {} : { details: this.details }),
+      },
+    };
   }
 }
 

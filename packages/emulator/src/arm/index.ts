@@ -1,7 +1,9 @@
 /**
  * The local cloud's Azure Resource Manager: a {@link Service} answering the real `@azure/arm-*`
- * clients for resource groups, storage accounts, file shares and container groups, with ARM's
- * status codes, long-running-operation protocols, errors and headers (see docs/local-cloud-arm.md).
+ * clients for resource groups, storage accounts, file shares and container groups (specialised
+ * handlers), and every other resource type of the Azure type definitions generically (generic.ts),
+ * with ARM's status codes, long-running-operation protocols, errors and headers (see
+ * docs/local-cloud-arm.md).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { requestFault } from "../faults.js";
@@ -19,6 +21,9 @@ import { resourceGroupView } from "./resource-groups.js";
 import { storageAccountId } from "./storage-accounts.js";
 import { storageAccountView } from "./storage-view.js";
 import { ArmStore } from "./store.js";
+import { createCatalog, type Catalog } from "./spec/catalog.js";
+import { fileCatalogSource } from "./spec/reader.js";
+import { view as genericView } from "./generic.js";
 import { metadataEndpoints, typeOf } from "./subscriptions.js";
 
 export { ArmError } from "./errors.js";
@@ -39,6 +44,13 @@ export interface ArmServiceOptions {
   readonly retryAfterSeconds?: number;
   /** Debounce of state writes, in milliseconds (default 50). */
   readonly saveDelayMs?: number;
+  /**
+   * Directory of the Azure type definitions' metadata (`index.json` + `<module>.json`, format of
+   * packages/azure-spec/FORMAT.md) from which every other type is served. Default: the
+   * repository's `packages/azure-spec/data`, found from this package's location; env
+   * `IAC_AZURE_SPEC_DIR` overrides it.
+   */
+  readonly specDir?: string;
 }
 
 /** One line of {@link ArmService.listResources}. */
@@ -84,6 +96,7 @@ class ArmServiceImpl implements ArmService {
   readonly #stepMs: number;
   readonly #retryAfter: number;
   readonly #table: ReturnType<typeof routes>;
+  readonly #catalog: Catalog;
   /** Rate-limit counters per window: they only decrease, as the headers Azure sends. */
   #window = { start: Date.now(), used: { reads: 0, writes: 0, deletes: 0 } as Record<LimitKind, number> };
 
@@ -94,10 +107,19 @@ class ArmServiceImpl implements ArmService {
     this.#stepMs = options.lroStepMs ?? envStepMs() ?? 100;
     this.#retryAfter = options.retryAfterSeconds ?? 0;
     this.#table = routes(ctx.endpoints().subscriptionId);
+    this.#catalog = createCatalog(fileCatalogSource(options.specDir ?? (process.env["IAC_AZURE_SPEC_DIR"] || undefined)));
   }
 
   #context(fault: ArmContext["fault"]): ArmContext {
-    return { store: this.#store, keys: this.#keys, lroStepMs: this.#stepMs, retryAfterSeconds: this.#retryAfter, fault };
+    return {
+      store: this.#store,
+      keys: this.#keys,
+      lroStepMs: this.#stepMs,
+      retryAfterSeconds: this.#retryAfter,
+      fault,
+      catalog: this.#catalog,
+      endpoints: () => this.#ctx.endpoints(),
+    };
   }
 
   #remaining(kind: LimitKind, now: number): number {
@@ -109,7 +131,8 @@ class ArmServiceImpl implements ArmService {
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const now = Date.now();
     const method = (req.method ?? "GET").toUpperCase();
-    const url = new URL(req.url ?? "/", "https://localhost");
+    // Concatenated, not resolved: a path starting with "//" (an id joined after a slash) is not a host.
+    const url = new URL(`https://localhost${(req.url ?? "/").startsWith("/") ? "" : "/"}${req.url ?? "/"}`);
     const remaining = { kind: limitKindOf(method), count: this.#remaining(limitKindOf(method), now) };
     const send = (response: ArmResponse) => writeArmResponse({ res, req, response, remaining });
     try {
@@ -159,6 +182,10 @@ class ArmServiceImpl implements ArmService {
       }
       case "containerGroup":
         return containerGroupView(ctx, r, now);
+      case "generic": {
+        const spec = this.#catalog.resource(r.type);
+        return spec === undefined ? undefined : genericView(ctx, r, spec, now);
+      }
     }
   }
 
@@ -173,6 +200,12 @@ class ArmServiceImpl implements ArmService {
       case "containerGroup": {
         const op = this.#store.operation(r.operation);
         return op === undefined ? "Succeeded" : operationStatus(op, now);
+      }
+      case "generic": {
+        if (r.deleteOperation !== undefined) return "Deleting";
+        const op = r.operation === undefined ? undefined : this.#store.operation(r.operation);
+        const s = op === undefined ? "Succeeded" : operationStatus(op, now);
+        return s === "InProgress" ? "Creating" : s;
       }
     }
   }

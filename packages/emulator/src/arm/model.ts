@@ -70,8 +70,33 @@ export interface ContainerGroupRecord extends ResourceBase {
   readonly operation: string;
 }
 
+/**
+ * Any other resource type, served from the type definitions (generic.ts). `resourceGroup` is ""
+ * for a resource at subscription scope.
+ */
+export interface GenericRecord extends ResourceBase {
+  readonly kind: "generic";
+  /** The ARM type in the definitions' spelling (`Microsoft.Network/virtualNetworks/subnets`). */
+  readonly type: string;
+  /** The api-version of the last write. */
+  readonly apiVersion: string;
+  /**
+   * The body's top-level fields as last written, validated against the definitions: read-only,
+   * write-only, sensitive and unknown properties already removed (secrets are never stored).
+   */
+  readonly body: Json;
+  /** Values the local cloud gave the resource at creation (ids, addresses): kept for its lifetime. */
+  readonly assigned: Json;
+  readonly etag: string;
+  readonly createdAt: string;
+  /** The operation of the last PUT or PATCH of a long-running type: provisioningState follows it. */
+  readonly operation?: string;
+  /** The running delete operation: the resource shows `Deleting` until it ends. */
+  readonly deleteOperation?: string;
+}
+
 /** A stored resource, tagged by `kind`. */
-export type ResourceRecord = ResourceGroupRecord | StorageAccountRecord | FileShareRecord | ContainerGroupRecord;
+export type ResourceRecord = ResourceGroupRecord | StorageAccountRecord | FileShareRecord | ContainerGroupRecord | GenericRecord;
 
 /** An error a failed operation reports (from a `failOperation` fault). */
 export interface OperationFailure {
@@ -109,7 +134,22 @@ export interface ResourceGroupDeleteOperation extends OperationBase {
   readonly kind: "resourceGroupDelete";
 }
 
-export type OperationRecord = StorageCreateOperation | ContainerGroupOperation | ResourceGroupDeleteOperation;
+/** Create or update of a generic long-running type: InProgress for two steps, then Succeeded/Failed. */
+export interface GenericPutOperation extends OperationBase {
+  readonly kind: "genericPut";
+}
+
+/** Delete of a generic long-running type: InProgress for two steps, then the resource and its children are gone. */
+export interface GenericDeleteOperation extends OperationBase {
+  readonly kind: "genericDelete";
+}
+
+export type OperationRecord =
+  | StorageCreateOperation
+  | ContainerGroupOperation
+  | ResourceGroupDeleteOperation
+  | GenericPutOperation
+  | GenericDeleteOperation;
 
 /** Everything the emulated ARM holds; the content of `arm.json`. */
 export interface ArmState {
@@ -119,4 +159,4 @@ export interface ArmState {
 }
 
 /** The status words operations go through (ACI's, notes §1.4). */
-export type OperationStatus = "Pending" | "Creating" | "Running" | "Succeeded" | "Failed";
+export type OperationStatus = "Pending" | "Creating" | "Running" | "InProgress" | "Succeeded" | "Failed";

@@ -48,6 +48,11 @@ export function operationStatus(op: OperationRecord, now: number): OperationStat
     case "resourceGroupDelete":
       if (done) return op.failure ? "Failed" : "Succeeded";
       return "Running";
+    case "genericPut":
+    case "genericDelete":
+      // The RPC's async-operation status words (async-api-reference.md): InProgress until terminal.
+      if (done) return op.failure ? "Failed" : "Succeeded";
+      return "InProgress";
     default:
       return assertNever(op);
   }
@@ -90,7 +95,14 @@ function applyEnd(store: ArmStore, op: OperationRecord): void {
       store.remove(target.id);
       return;
     case "containerGroupCreate":
-      // The group's provisioningState is derived from the operation; nothing to change.
+    case "genericPut":
+      // provisioningState is derived from the operation; nothing to change.
+      return;
+    case "genericDelete":
+      if (target?.kind !== "generic" || target.deleteOperation !== op.id) return;
+      // Nested resources go with their parent (a subnet with its virtual network).
+      for (const child of store.under(target.id)) store.remove(child.id);
+      store.remove(target.id);
       return;
     default:
       assertNever(op);

@@ -8,6 +8,7 @@ import { ArmError } from "./errors.js";
 import type { ArmRequest, ArmResponse } from "./http.js";
 import * as cg from "./container-groups.js";
 import * as fs from "./file-shares.js";
+import { handleGeneric, pollGenericOperation, pollGenericResult } from "./generic.js";
 import * as rg from "./resource-groups.js";
 import * as sa from "./storage-accounts.js";
 import * as subs from "./subscriptions.js";
@@ -39,7 +40,7 @@ export function routes(defaultSubscription: string): readonly Route[] {
     route("subscriptions", "subscriptions", "subscriptions", { GET: (c) => subs.listSubscriptions(c, defaultSubscription) }),
     route("subscriptions/:sub", "subscriptions", "subscriptions", { GET: (c, _r, p) => subs.getSubscription(c, defaultSubscription, p["sub"]!) }),
     route("providers", "resources", "providers", { GET: () => subs.listProviders(undefined) }),
-    route("providers/:ns", "resources", "providers", { GET: (_c, _r, p) => subs.getProvider(undefined, p["ns"]!) }),
+    route("providers/:ns", "resources", "providers", { GET: (c, _r, p) => subs.getProvider(c, undefined, p["ns"]!) }),
     route("subscriptions/:sub/providers", "resources", "providers", { GET: (_c, _r, p) => subs.listProviders(p["sub"]) }),
     route("subscriptions/:sub/resources", "resources", "resources", { GET: (c, _r, p) => subs.listGenericResources(c, `/subscriptions/${p["sub"]}`) }),
     route("subscriptions/:sub/operationresults/:op", "any", "operationresults", { GET: (c, r, p) => rg.pollResourceGroupDelete(c, r, p["sub"]!, p["op"]!) }),
@@ -68,8 +69,14 @@ export function routes(defaultSubscription: string): readonly Route[] {
     route("subscriptions/:sub/providers/microsoft.containerinstance/locations/:loc/operations/:op", "any", "locations/operations", {
       GET: (c, r, p) => cg.pollContainerGroupOperation(c, r, p["op"]!),
     }),
-    route("subscriptions/:sub/providers/:ns", "resources", "providers", { GET: (_c, _r, p) => subs.getProvider(p["sub"], p["ns"]!) }),
-    route("subscriptions/:sub/providers/:ns/register", "resources", "providers", { POST: (_c, _r, p) => subs.getProvider(p["sub"], p["ns"]!) }),
+    route("subscriptions/:sub/providers/:ns/locations/:loc/operationstatuses/:op", "any", "locations/operationStatuses", {
+      GET: (c, r, p) => pollGenericOperation(c, r, p["op"]!),
+    }),
+    route("subscriptions/:sub/providers/:ns/locations/:loc/operationresults/:op", "any", "locations/operationResults", {
+      GET: (c, r, p) => pollGenericResult(c, r, p["op"]!),
+    }),
+    route("subscriptions/:sub/providers/:ns", "resources", "providers", { GET: (c, _r, p) => subs.getProvider(c, p["sub"], p["ns"]!) }),
+    route("subscriptions/:sub/providers/:ns/register", "resources", "providers", { POST: (c, _r, p) => subs.getProvider(c, p["sub"], p["ns"]!) }),
     route(`${RG}/providers/microsoft.storage/storageaccounts`, "storage", "storageAccounts", { GET: (c, _r, p) => sa.listStorageAccounts(c, p["sub"]!, p["rg"]) }),
     route(SA, "storage", "storageAccounts", {
       PUT: (c, r, p) => sa.putStorageAccount(c, r, p["sub"]!, p["rg"]!, p["account"]!),
@@ -126,12 +133,6 @@ export function dispatchArm(table: readonly Route[], ctx: ArmContext, req: ArmRe
     if (r.family !== "any") checkApiVersion({ family: r.family, version: req.apiVersion!, type: r.type });
     return handler(ctx, req, params);
   }
-  const ns = req.lower[0] === "subscriptions" ? req.segments[req.lower.indexOf("providers") + 1] : undefined;
-  throw new ArmError({
-    status: 404,
-    code: ns ? "InvalidResourceType" : "NotFound",
-    message: ns
-      ? `The resource type of '/${req.segments.join("/")}' could not be found in the namespace '${ns}' for api version '${req.apiVersion}'. The local cloud emulates resource groups, storage accounts, file shares and container groups.`
-      : `No HTTP resource was found that matches the request URI '/${req.segments.join("/")}'.`,
-  });
+  // Every other type: served from the type definitions.
+  return handleGeneric(ctx, req);
 }

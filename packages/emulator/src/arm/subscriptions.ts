@@ -67,10 +67,25 @@ export function listProviders(sub: string | undefined): ArmResponse {
 }
 
 /** GET (or POST …/register) of one provider: always Registered. */
-export function getProvider(sub: string | undefined, namespace: string): ArmResponse {
+export function getProvider(ctx: ArmContext, sub: string | undefined, namespace: string): ArmResponse {
   const p = PROVIDERS.find((x) => x.namespace.toLowerCase() === namespace.toLowerCase());
+  if (!p && ctx.catalog.hasNamespace(namespace)) {
+    // A namespace served from the type definitions: its types with the api-versions the data knows.
+    const types = ctx.catalog.typesOf(namespace);
+    const name = types[0]?.armType.split("/")[0] ?? ctx.catalog.namespaces().find((n) => n.toLowerCase() === namespace.toLowerCase()) ?? namespace;
+    return {
+      status: 200,
+      body: {
+        ...(sub === undefined ? {} : { id: `/subscriptions/${sub}/providers/${name}` }),
+        namespace: name,
+        registrationState: "Registered",
+        registrationPolicy: "RegistrationRequired",
+        resourceTypes: types.map((t) => ({ resourceType: t.armType.split("/").slice(1).join("/"), locations: [], apiVersions: [...t.apiVersions] })),
+      },
+    };
+  }
   if (!p) {
-    throw new ArmError({ status: 404, code: "InvalidResourceNamespace", message: `The resource namespace '${namespace}' is invalid. The local cloud emulates ${PROVIDERS.map((x) => x.namespace).join(", ")}.` });
+    throw new ArmError({ status: 404, code: "InvalidResourceNamespace", message: `The resource namespace '${namespace}' is invalid. The local cloud serves ${PROVIDERS.map((x) => x.namespace).join(", ")} and the namespaces of the Azure type definitions.` });
   }
   return { status: 200, body: providerView(sub, p) };
 }
@@ -89,7 +104,7 @@ export function metadataEndpoints(armUrl: string): ArmResponse {
   };
 }
 
-const TYPES: Readonly<Record<ResourceRecord["kind"], string>> = {
+const TYPES: Readonly<Record<Exclude<ResourceRecord["kind"], "generic">, string>> = {
   resourceGroup: RESOURCE_GROUP_TYPE,
   storageAccount: "Microsoft.Storage/storageAccounts",
   fileShare: "Microsoft.Storage/storageAccounts/fileServices/shares",
@@ -98,7 +113,21 @@ const TYPES: Readonly<Record<ResourceRecord["kind"], string>> = {
 
 /** The ARM type of a stored record. */
 export function typeOf(r: ResourceRecord): string {
-  return TYPES[r.kind];
+  return r.kind === "generic" ? r.type : TYPES[r.kind];
+}
+
+/** Whether `GET …/resources` lists a record: top-level resources that exist (not groups, not nested). */
+function listed(r: ResourceRecord): boolean {
+  switch (r.kind) {
+    case "storageAccount":
+      return r.createOperation === undefined;
+    case "containerGroup":
+      return true;
+    case "generic":
+      return r.type.split("/").length === 2 && !r.id.toLowerCase().includes("/providers/", r.id.toLowerCase().indexOf("/providers/") + 1);
+    default:
+      return false;
+  }
 }
 
 /** `GET …/resources`: top-level resources (no groups, no nested shares), generic shape. */
@@ -106,7 +135,7 @@ export function listGenericResources(ctx: ArmContext, prefix: string): ArmRespon
   const p = prefix.toLowerCase() + "/";
   const value = ctx.store
     .all()
-    .filter((r) => (r.kind === "storageAccount" ? r.createOperation === undefined : r.kind === "containerGroup") && r.id.toLowerCase().startsWith(p))
+    .filter((r) => listed(r) && r.id.toLowerCase().startsWith(p))
     .map((r) => ({
       id: r.id,
       name: r.name,
@@ -114,6 +143,8 @@ export function listGenericResources(ctx: ArmContext, prefix: string): ArmRespon
       location: r.location,
       ...(r.tags === undefined ? {} : { tags: r.tags }),
       ...(r.kind === "storageAccount" ? { kind: r.accountKind, sku: { name: r.sku.name, tier: r.sku.name.startsWith("Premium") ? "Premium" : "Standard" } } : {}),
+      ...(r.kind === "generic" && r.body["sku"] !== undefined ? { sku: r.body["sku"] } : {}),
+      ...(r.kind === "generic" && r.body["kind"] !== undefined ? { kind: r.body["kind"] } : {}),
     }));
   return { status: 200, body: { value } };
 }

@@ -1,0 +1,165 @@
+/**
+ * The few types whose read-only values or functions programs depend on, beyond what the type
+ * definitions give: a managed cluster's credentials (a kubeconfig for the local cloud's Kubernetes
+ * API), a Key Vault's `vaultUri`, a public IP's address, a registry's login server and
+ * credentials, an identity's ids. Plus one rule for every type: a managed `identity` block gets
+ * its principal and tenant ids. Everything else comes from the definitions alone (generic.ts).
+ */
+import { createHash, randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { kubeconfigYaml } from "../server.js";
+import type { ArmContext } from "./context.js";
+import type { GenericRecord, Json } from "./model.js";
+import { TENANT_ID } from "./subscriptions.js";
+
+type Mutable = Record<string, unknown>;
+
+export interface BehaviourContext {
+  readonly ctx: ArmContext;
+  readonly record: GenericRecord;
+}
+
+interface Behaviour {
+  /** Values given once, at creation (kept in the record's `assigned`). */
+  readonly assign?: (c: Omit<BehaviourContext, "record"> & { readonly record: Omit<GenericRecord, "assigned"> }) => Json;
+  /** Read-only values added to every response (the view's `properties` is a fresh object). */
+  readonly view?: (c: BehaviourContext, view: Mutable, properties: Mutable) => void;
+  /** Functions with a real answer, by lower-case name. */
+  readonly functions?: Readonly<Record<string, (c: BehaviourContext) => unknown>>;
+}
+
+function props(r: { readonly body: Json }): Mutable {
+  const p = r.body["properties"];
+  return typeof p === "object" && p !== null ? (p as Mutable) : {};
+}
+
+/** A free address of 20.61.0.0/16, stable for the id; collisions probe the next one. */
+function allocateIp(ctx: ArmContext, id: string): string {
+  const used = new Set(ctx.store.all().flatMap((r) => (r.kind === "generic" && typeof r.assigned["ipAddress"] === "string" ? [r.assigned["ipAddress"]] : [])));
+  let n = createHash("sha256").update(id.toLowerCase()).digest().readUInt16BE(0);
+  for (let i = 0; i < 65536; i++, n = (n + 1) % 65536) {
+    const ip = `20.61.${n >> 8}.${n & 255}`;
+    if ((n & 255) !== 0 && (n & 255) !== 255 && !used.has(ip)) return ip;
+  }
+  throw new Error("the local cloud has no public IP address left");
+}
+
+function clusterCredentials(name: string) {
+  return ({ ctx, record }: BehaviourContext): unknown => {
+    const ep = ctx.endpoints();
+    const ca = readFileSync(ep.ca, "utf8");
+    const server = ep.kubernetes;
+    const yaml = kubeconfigYaml(server, ca).replaceAll("iac-local", record.name);
+    return { kubeconfigs: [{ name, value: Buffer.from(yaml, "utf8").toString("base64") }] };
+  };
+}
+
+const BEHAVIOURS: Readonly<Record<string, Behaviour>> = {
+  "microsoft.containerservice/managedclusters": {
+    assign: ({ record }) => ({ fqdnHash: createHash("sha256").update(record.id.toLowerCase()).digest("hex").slice(0, 8) }),
+    view: ({ record }, _view, p) => {
+      const prefix = typeof p["dnsPrefix"] === "string" ? p["dnsPrefix"] : record.name;
+      p["fqdn"] = `${prefix}-${String(record.assigned["fqdnHash"])}.hcp.${record.location}.azmk8s.io`;
+      p["azurePortalFQDN"] = `${prefix}-${String(record.assigned["fqdnHash"])}.portal.hcp.${record.location}.azmk8s.io`;
+      p["kubernetesVersion"] ??= "1.33";
+      p["currentKubernetesVersion"] = p["kubernetesVersion"];
+      p["nodeResourceGroup"] ??= `MC_${record.resourceGroup}_${record.name}_${record.location}`;
+      p["powerState"] = { code: "Running" };
+    },
+    functions: {
+      listclusterusercredential: clusterCredentials("clusterUser"),
+      listclusteradmincredential: clusterCredentials("clusterAdmin"),
+      listclustermonitoringusercredential: clusterCredentials("clusterMonitoringUser"),
+    },
+  },
+  "microsoft.keyvault/vaults": {
+    // The data plane is not emulated; the URI has the real form so programs can pass it on.
+    view: ({ record }, _view, p) => {
+      p["vaultUri"] = `https://${record.name.toLowerCase()}.vault.azure.net/`;
+    },
+  },
+  "microsoft.network/publicipaddresses": {
+    assign: ({ ctx, record }) => {
+      const p = props(record);
+      const sku = record.body["sku"] as { name?: string } | undefined;
+      // A Dynamic Basic address gets an IP only once attached (not emulated); Static or Standard at once.
+      const allocated = String(p["publicIPAllocationMethod"] ?? "").toLowerCase() === "static" || String(sku?.name ?? "").toLowerCase() === "standard";
+      return allocated ? { ipAddress: allocateIp(ctx, record.id) } : {};
+    },
+    view: ({ record }, _view, p) => {
+      if (typeof record.assigned["ipAddress"] === "string") p["ipAddress"] = record.assigned["ipAddress"];
+    },
+  },
+  "microsoft.containerregistry/registries": {
+    view: ({ record }, _view, p) => {
+      p["loginServer"] = `${record.name.toLowerCase()}.azurecr.io`;
+      p["creationDate"] = record.createdAt;
+    },
+    functions: {
+      listcredentials: ({ ctx, record }) => ({
+        username: record.name,
+        passwords: ["password", "password2"].map((name) => ({ name, value: ctx.keys.derive(record.id, `acr-${name}`, "").slice(0, 52) })),
+      }),
+    },
+  },
+  "microsoft.managedidentity/userassignedidentities": {
+    assign: () => ({ principalId: randomUUID(), clientId: randomUUID() }),
+    view: ({ record }, _view, p) => {
+      p["principalId"] = record.assigned["principalId"];
+      p["clientId"] = record.assigned["clientId"];
+      p["tenantId"] = TENANT_ID;
+    },
+  },
+};
+
+/** The behaviour of a type, if it has one. */
+function behaviourOf(armType: string): Behaviour | undefined {
+  return BEHAVIOURS[armType.toLowerCase()];
+}
+
+/** Values to keep for the resource's lifetime (at creation). */
+export function assignedAtCreate(ctx: ArmContext, record: Omit<GenericRecord, "assigned">): Json {
+  return behaviourOf(record.type)?.assign?.({ ctx, record }) ?? {};
+}
+
+function uuidFrom(seed: string): string {
+  const h = createHash("sha256").update(seed).digest("hex");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+function systemIdentity(body: Json): boolean {
+  const identity = body["identity"] as { type?: unknown } | undefined;
+  return typeof identity?.type === "string" && identity.type.toLowerCase().includes("systemassigned");
+}
+
+/** Add what the local cloud computes to a response. */
+export function decorateView(c: BehaviourContext, view: Mutable): void {
+  const p = { ...((view["properties"] as Mutable | undefined) ?? {}) };
+  behaviourOf(c.record.type)?.view?.(c, view, p);
+  if (Object.keys(p).length > 0 || view["properties"] !== undefined) view["properties"] = p;
+  const identity = view["identity"] as Mutable | undefined;
+  if (identity !== undefined && typeof identity === "object") {
+    const out: Mutable = { ...identity };
+    if (systemIdentity(c.record.body)) {
+      // Derived from the id: stable for the resource's life, different for each resource.
+      out["principalId"] = uuidFrom(`${c.record.id.toLowerCase()}|systemAssigned`);
+      out["tenantId"] = TENANT_ID;
+    }
+    const users = identity["userAssignedIdentities"];
+    if (typeof users === "object" && users !== null) {
+      out["userAssignedIdentities"] = Object.fromEntries(
+        Object.keys(users).map((uid) => {
+          const u = c.ctx.store.get(uid);
+          const a = u?.kind === "generic" ? u.assigned : {};
+          return [uid, { principalId: a["principalId"] ?? null, clientId: a["clientId"] ?? null }];
+        }),
+      );
+    }
+    view["identity"] = out;
+  }
+}
+
+/** A function with emulated behaviour, or undefined (the caller answers from the output type). */
+export function behaviourFunction(armType: string, name: string): ((c: BehaviourContext) => unknown) | undefined {
+  return behaviourOf(armType)?.functions?.[name.toLowerCase()];
+}
