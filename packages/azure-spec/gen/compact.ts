@@ -19,7 +19,7 @@ import {
   type TypeKeyRef,
   type TypeRef,
 } from "../src/format.js";
-import { className, moduleOfNamespace, nameArgOf, pascal, singular, words, camel } from "../src/naming.js";
+import { CLASS_OVERRIDES, className, moduleOfNamespace, nameArgOf, pascal, singular, words, camel } from "../src/naming.js";
 
 /** A node of a bicep-types file. */
 interface RawNode {
@@ -182,7 +182,8 @@ export function compactModule(files: readonly SourceFile[]): CompactedModule | u
     const same = c.filter((o) => o.apiVersion === pick.apiVersion && o.writable === pick.writable);
     const readable = same.reduce((acc, o) => acc | Number(o.node.readableScopes ?? 0), 0);
     const writable = same.reduce((acc, o) => acc | Number(o.node.writableScopes ?? 0), 0);
-    return { pick, readable, writable };
+    const apiVersions = [...new Set(c.map((o) => o.apiVersion))].sort();
+    return { pick, readable, writable, apiVersions };
   });
   const chosenFunctions = [...functionsByKey.entries()].sort(([a], [b]) => cmp(a, b)).map(([, c]) => pickVersion(c));
 
@@ -262,7 +263,7 @@ export function compactModule(files: readonly SourceFile[]): CompactedModule | u
   const classOf = resolveClassNames(chosenResources.map(({ pick, writable }) => ({ armType: pick.armType, writable: writable !== 0 })));
   const resources: Record<string, ResourceSpec> = {};
   const resourceByLower = new Map<string, ResourceSpec>();
-  for (const { pick, readable, writable } of chosenResources) {
+  for (const { pick, readable, writable, apiVersions } of chosenResources) {
     const fi = pick.file;
     const scope = scopeKind(writable !== 0 ? writable : readable);
     const { idTemplate, nameArgs } = idTemplateOf(pick.armType, scope);
@@ -276,6 +277,7 @@ export function compactModule(files: readonly SourceFile[]): CompactedModule | u
       class: cls,
       armType: pick.armType,
       apiVersion: pick.apiVersion,
+      ...(apiVersions.length > 1 ? { apiVersions } : {}),
       readableScopes: readable,
       writableScopes: writable,
       scope,
@@ -291,7 +293,8 @@ export function compactModule(files: readonly SourceFile[]): CompactedModule | u
 
   // --- functions -----------------------------------------------------------------------------
   const functions: Record<string, FunctionSpec> = {};
-  const exportsUsed = new Set<string>();
+  // `get<Class>` is the lookup of each resource type: a function never takes that name.
+  const exportsUsed = new Set<string>(Object.values(resources).map((r) => `get${r.class}`.toLowerCase()));
   const fnKeysOf = new Map<string, string[]>();
   for (const f of chosenFunctions) {
     const fi = f.file;
@@ -319,6 +322,26 @@ export function compactModule(files: readonly SourceFile[]): CompactedModule | u
     if (owner) fnKeysOf.set(owner.armType, [...(fnKeysOf.get(owner.armType) ?? []), key]);
   }
   for (const [armType, keys] of fnKeysOf) resources[armType] = { ...resources[armType]!, functions: keys.sort(cmp) };
+
+  // Names fixed by the definitions (singletons: `fileServices/default`, `.../current`): the own
+  // name and each parent's, so a program need not give them.
+  for (const [armType, r] of Object.entries(resources)) {
+    const fixed: Record<string, string> = {};
+    const segments = armType.split("/");
+    const offset = r.nameArgs.length - (segments.length - 1);
+    for (let i = 2; i <= segments.length; i++) {
+      const owner = i === segments.length ? r : resourceByLower.get(segments.slice(0, i).join("/").toLowerCase());
+      const t = owner?.nameType;
+      const value = typeof t === "object" && t.type === "literal" ? t.value : typeof t === "object" && t.type === "enum" && !t.open && t.values.length === 1 ? t.values[0] : undefined;
+      const arg = r.nameArgs[offset + i - 2];
+      if (value !== undefined && arg !== undefined) fixed[arg] = value;
+    }
+    if (Object.keys(fixed).length > 0) {
+      const updated = { ...r, fixedNames: fixed };
+      resources[armType] = updated;
+      resourceByLower.set(armType.toLowerCase(), updated);
+    }
+  }
 
   const spec: ModuleSpec = {
     format: FORMAT_VERSION,
@@ -360,8 +383,12 @@ export function functionExportName(name: string, ownerClass: string): string {
  * a number is the last resort (`Foo2`).
  */
 export function resolveClassNames(types: readonly { armType: string; writable: boolean }[]): Map<string, string> {
-  const state = types.map((t) => ({ key: t.armType.toLowerCase(), segments: t.armType.split("/").slice(1), writable: t.writable, level: 1, suffix: 0 }));
+  const state = types.map((t) => {
+    const key = t.armType.toLowerCase();
+    return { key, segments: t.armType.split("/").slice(1), writable: t.writable, level: 1, suffix: 0, fixed: CLASS_OVERRIDES[key] };
+  });
   const nameOf = (s: (typeof state)[number]): string => {
+    if (s.fixed !== undefined) return s.fixed;
     const segs = s.segments.slice(Math.max(0, s.segments.length - s.level));
     let n = segs.map((seg) => className(seg)).join("");
     if (!/^[A-Za-z_$]/.test(n)) n = `T${n}`;
@@ -376,11 +403,12 @@ export function resolveClassNames(types: readonly { armType: string; writable: b
     let changed = false;
     for (const group of groups.values()) {
       if (group.length < 2) continue;
-      const rank = (s: (typeof state)[number]) => (s.writable ? 0 : 1000) + s.segments.length;
+      // An override always keeps its name.
+      const rank = (s: (typeof state)[number]) => (s.fixed !== undefined ? -1 : (s.writable ? 0 : 1000) + s.segments.length);
       const sorted = [...group].sort((a, b) => rank(a) - rank(b) || cmp(a.key, b.key));
       const keeper = rank(sorted[0]!) < rank(sorted[1]!) ? sorted[0] : undefined;
       for (const s of sorted) {
-        if (s === keeper) continue;
+        if (s === keeper || s.fixed !== undefined) continue;
         if (s.level < s.segments.length) s.level++;
         else s.suffix = s.suffix === 0 ? 2 : s.suffix + 1;
         changed = true;

@@ -6,13 +6,13 @@
  *
  * Files are rewritten only when their text changes, so a regeneration touches only what changed.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { FORMAT_VERSION, type IndexSpec } from "../src/format.js";
 import { moduleOfNamespace } from "../src/naming.js";
 import { compactModule, cmp, type CompactedModule, type SourceFile } from "./compact.js";
-import { indexText, moduleText } from "./write.js";
+import { indexText, moduleText, writeIfChanged } from "./write.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const specRoot = resolve(here, "..");
@@ -38,14 +38,6 @@ export function readSources(root: string): Map<string, SourceFile[]> {
     }
   }
   return byModule;
-}
-
-/** Writes `text` to `file` unless it already holds exactly that; says whether it wrote. */
-export function writeIfChanged(file: string, text: string): boolean {
-  if (existsSync(file) && readFileSync(file, "utf8") === text) return false;
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, text);
-  return true;
 }
 
 export function generateData(sourceRoot: string, dataDir: string): Map<string, CompactedModule> {
@@ -91,8 +83,12 @@ async function main(): Promise<void> {
   const modules = generateData(sourceRoot, join(specRoot, "data"));
   const dataMs = performance.now() - started;
   process.stderr.write(`azure-spec: data in ${Math.round(dataMs)} ms\n`);
-  // The class generator (packages/azure/generated) comes in the next step.
-  void dataOnly;
+  if (!dataOnly) {
+    const { generateClasses } = await import("./generate-classes.js");
+    const t = performance.now();
+    generateClasses(modules, join(repoRoot, "packages/azure"));
+    process.stderr.write(`azure-spec: classes in ${Math.round(performance.now() - t)} ms\n`);
+  }
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -2,7 +2,18 @@
  * The text of a data file: valid JSON with one entry of each map per line, so a regeneration's
  * diff shows only the entries that changed.
  */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
 import type { IndexSpec, ModuleSpec } from "../src/format.js";
+
+/** Writes `text` to `file` unless it already holds exactly that; says whether it wrote. */
+export function writeIfChanged(file: string, text: string): boolean {
+  if (existsSync(file) && readFileSync(file, "utf8") === text) return false;
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, text);
+  return true;
+}
+
 
 export function moduleText(spec: ModuleSpec): string {
   const lines: string[] = ["{"];

@@ -134,6 +134,11 @@ export interface ResourceSpec {
   /** `Microsoft.Network/virtualNetworks/subnets`, in the definitions' spelling. */
   readonly armType: string;
   readonly apiVersion: string;
+  /**
+   * Every api-version the definitions define this type at, sorted, when more than one (the body
+   * schema is `apiVersion`'s). Absent: `apiVersion` only.
+   */
+  readonly apiVersions?: readonly string[];
   readonly readableScopes: number;
   /** 0 for a type that can only be read (no class is generated; a `get` lookup may be). */
   readonly writableScopes: number;
@@ -157,6 +162,12 @@ export interface ResourceSpec {
   readonly nameType: TypeRef;
   /** The PUT body / GET response: an `@` reference to an object (or discriminated) type. */
   readonly body: TypeKeyRef;
+  /**
+   * Name args whose value the definitions fix (a singleton's `default`, `current`...), the own
+   * name's and its parents': `{ "fileServiceName": "default" }` for a file share. A program need not
+   * give them; given, they must be equal. Absent when none.
+   */
+  readonly fixedNames?: { readonly [arg: string]: string };
   /** Keys into `functions` of the resource functions on this type, sorted. */
   readonly functions?: readonly string[];
 }

@@ -20,6 +20,8 @@ export {
   argsOf,
   outputsOf,
   propertiesOf,
+  functionInputLayout,
+  functionFixedNames,
   isRequired,
   isReadOnly,
   isWriteOnly,

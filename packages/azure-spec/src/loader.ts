@@ -205,11 +205,21 @@ export function argsOf(resource: ResourceSpec, named: (ref: TypeKeyRef) => Named
 }
 
 /**
- * The outputs of a generated class: the same layout as {@link argsOf} over every property the
- * service returns (read-only ones included, write-only ones left out), plus the name args.
+ * The outputs of a generated class: the name args, the service's `name` and `type`, then the same
+ * layout as {@link argsOf} over every property the service returns (read-only ones included,
+ * write-only ones left out).
  */
 export function outputsOf(resource: ResourceSpec, named: (ref: TypeKeyRef) => NamedTypeSpec): ArgSpec[] {
-  return layout(resource, named, (p) => !isWriteOnly(p));
+  const out = layout(resource, named, (p) => !isWriteOnly(p));
+  // The service's `name` and `type` are outputs too (the id is every resource's own `id`).
+  const top = propertiesOf(named(resource.body), named);
+  const extra: ArgSpec[] = [];
+  for (const name of ["name", "type"]) {
+    if (out.some((a) => a.name === name)) continue;
+    extra.push({ name, kind: "body", path: [name], property: { type: top[name]?.type ?? "string", flags: FLAG.readOnly | FLAG.required } });
+  }
+  const names = out.filter((a) => a.kind === "name");
+  return [...names, ...extra, ...out.filter((a) => a.kind !== "name")];
 }
 
 function layout(resource: ResourceSpec, named: (ref: TypeKeyRef) => NamedTypeSpec, keep: (p: PropertySpec) => boolean): ArgSpec[] {
@@ -238,14 +248,36 @@ function layout(resource: ResourceSpec, named: (ref: TypeKeyRef) => NamedTypeSpe
   return out;
 }
 
-/** The properties of a named type; of a discriminated one, its base and every element's (first wins). */
+/** The properties of a named type; of a discriminated one, its base and every element's (first wins, never required). */
 export function propertiesOf(t: NamedTypeSpec, named: (ref: TypeKeyRef) => NamedTypeSpec): Record<string, PropertySpec> {
   if (t.kind === "object") return { ...t.properties };
   const out: Record<string, PropertySpec> = { ...t.base };
+  // An element's property applies to that element only: none of them is required of every body.
   for (const ref of Object.values(t.elements)) {
-    for (const [name, p] of Object.entries(propertiesOf(named(ref), named))) if (!(name in out)) out[name] = p;
+    for (const [name, p] of Object.entries(propertiesOf(named(ref), named))) if (!(name in out)) out[name] = { ...p, flags: (p.flags ?? 0) & ~FLAG.required };
   }
   return out;
+}
+
+// --- functions --------------------------------------------------------------------------------
+
+/**
+ * How a function's args make its request body: the input object's properties are args of their
+ * own beside the name args (the list returned), unless a name clashes or the input is not a plain
+ * object with properties: then the whole body is the arg `parameters`. Undefined: no body.
+ */
+export function functionInputLayout(spec: ModuleSpec, fn: FunctionSpec): "parameters" | readonly string[] | undefined {
+  if (fn.input === undefined) return undefined;
+  const named = typeof fn.input === "string" && fn.input.startsWith("@") ? spec.types[fn.input.slice(1)] : undefined;
+  if (!named || named.kind !== "object" || named.additionalProperties !== undefined || Object.keys(named.properties).length === 0) return "parameters";
+  const names = Object.keys(named.properties).filter((n) => !isReadOnly(named.properties[n]!));
+  if (names.some((n) => fn.nameArgs.includes(n) || n === "parameters")) return "parameters";
+  return names;
+}
+
+/** The fixed name args of the resource type a function acts on (see ResourceSpec.fixedNames). */
+export function functionFixedNames(spec: ModuleSpec, fn: FunctionSpec): Readonly<Record<string, string>> {
+  return spec.resources[fn.armType]?.fixedNames ?? {};
 }
 
 // --- helpers ----------------------------------------------------------------------------------

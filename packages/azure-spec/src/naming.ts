@@ -119,9 +119,22 @@ const IRREGULAR: Readonly<Record<string, string>> = {
   diagnosis: "diagnosis",
   basis: "basis",
   dns: "dns",
+  sas: "sas",
+  gas: "gas",
+  bus: "bus",
+  os: "os",
   https: "https",
   kubernetes: "kubernetes",
   settings: "setting",
+  // Plurals of words ending in -i or -u, which the -is / -us rules would keep.
+  apis: "api",
+  wikis: "wiki",
+  slis: "sli",
+  slos: "slo",
+  kpis: "kpi",
+  taxis: "taxi",
+  skus: "sku",
+  menus: "menu",
 };
 
 /** The singular of one lowercase word by English rules plus the table above. */
@@ -129,7 +142,7 @@ function singularWord(word: string): string {
   const lower = word.toLowerCase();
   const irregular = IRREGULAR[lower];
   if (irregular !== undefined) return irregular;
-  if (lower.length <= 3) return lower;
+  if (lower.length <= 2) return lower;
   if (lower.endsWith("ies")) return lower.slice(0, -3) + "y";
   if (/(sses|shes|ches|xes|zes)$/.test(lower)) return lower.slice(0, -2);
   if (/(ases|uses)$/.test(lower)) return lower.slice(0, -2);
@@ -142,10 +155,13 @@ function singularWord(word: string): string {
 export function words(name: string): string[] {
   return name
     .replace(/[^A-Za-z0-9]+/g, " ")
+    // An acronym's plural stays one word: `HSMs`, `VMs` (not `HS Ms`).
+    .replace(/([A-Z]{2,})s(?![a-z])/g, "$1\u0001")
     .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
     .replace(/([A-Z]+)([A-Z][a-z])/g, "$1 $2")
     .trim()
     .split(/\s+/)
+    .map((w) => w.replace(/\u0001/g, "s"))
     .filter((w) => w.length > 0);
 }
 
@@ -155,6 +171,9 @@ export function words(name: string): string[] {
  * `policies` -> `policy`, `addresses` -> `address`. Only the last word changes.
  */
 export function singular(segment: string): string {
+  // A version suffix after the plural: `backupsV2` -> `backupV2`, `serverGroupsv2` -> `serverGroupv2`.
+  const versioned = /^(.*[a-z])s([Vv]\d+)$/.exec(segment);
+  if (versioned) return `${singular(`${versioned[1]}s`)}${versioned[2]}`;
   const ws = words(segment);
   if (ws.length === 0) return segment;
   const last = ws[ws.length - 1]!;
@@ -183,7 +202,7 @@ function upperFirst(w: string): string {
 
 // `DNSZone` -> `dnsZone`, `URL` -> `url`: an all-capitals first word is lowered whole.
 function lowerFirstWord(w: string): string {
-  if (w === w.toUpperCase()) return w.toLowerCase();
+  if (/^[A-Z0-9]+s?$/.test(w)) return w.toLowerCase();
   return w[0]!.toLowerCase() + w.slice(1);
 }
 
@@ -196,3 +215,20 @@ export function className(segment: string): string {
 export function nameArgOf(segment: string): string {
   return `${singular(segment)}Name`;
 }
+
+/**
+ * Classes named otherwise than by the rule, for the types users know by another name from the
+ * portal, the Azure CLI and Pulumi (and, for the hand-written types of `@iac/azure`, so that one
+ * token keeps one class). Keyed by the lowercased ARM type.
+ */
+export const CLASS_OVERRIDES: Readonly<Record<string, string>> = {
+  // The hand-written `azure:storage:FileShare` (the rule would say `Share`).
+  "microsoft.storage/storageaccounts/fileservices/shares": "FileShare",
+  // The rule says `Container`, which Cosmos DB and container instances also use in other modules.
+  "microsoft.storage/storageaccounts/blobservices/containers": "BlobContainer",
+  // The rule says `ServerDatabase` (a tie with managedInstances/databases): SQL users say Database.
+  "microsoft.sql/servers/databases": "Database",
+  // The portal and the CLI call them App Service plans and web apps (`az appservice plan`, `az webapp`).
+  "microsoft.web/serverfarms": "AppServicePlan",
+  "microsoft.web/sites": "WebApp",
+};

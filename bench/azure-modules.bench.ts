@@ -1,0 +1,80 @@
+/**
+ * Generated Azure modules: what importing them costs a program, and their size on disk.
+ *
+ * Each case runs in a fresh `node --import tsx` child (as `iac` runs a program) and reports the
+ * time from the child's start to the end of its imports plus declaring one resource of each
+ * module; the median of RUNS runs. Target (issue 9): three generated modules add at most 150 ms
+ * over a program importing none (`@iac/sdk` only).
+ *
+ * `node --import tsx bench/azure-modules.bench.ts` (also `npm run bench:azure`). Prints a table,
+ * then one JSON line.
+ */
+import { spawnSync } from "node:child_process";
+import { readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const ROOT = fileURLToPath(new URL("../", import.meta.url));
+const RUNS = Number(process.env.RUNS ?? 7);
+
+const MONITOR = `
+import { setMonitor } from "@iac/sdk/runtime";
+setMonitor({ project: "b", stack: "b", preview: true, config: {}, projectDir: "/tmp", reserve() {}, async registerResource(r) { return { outputs: r.inputs }; }, registerOutputs() {}, reportError() {} });
+`;
+
+const CASES: Record<string, string> = {
+  "none (@iac/sdk only)": `import "@iac/sdk";`,
+  "three generated modules (network, keyvault, containerservice)": `
+import { VirtualNetwork } from "@iac/azure/network";
+import { Vault } from "@iac/azure/keyvault";
+import { ManagedCluster } from "@iac/azure/containerservice";
+new VirtualNetwork("v", { resourceGroupName: "rg" });
+new Vault("k", { resourceGroupName: "rg", tenantId: "t", sku: { family: "A", name: "standard" } });
+new ManagedCluster("m", { resourceGroupName: "rg" });`,
+  "three generated modules (storage, web, sql)": `
+import { BlobContainer } from "@iac/azure/storage";
+import { WebApp } from "@iac/azure/web";
+import { Database } from "@iac/azure/sql";
+new BlobContainer("c", { resourceGroupName: "rg", storageAccountName: "a" });
+new WebApp("w", { resourceGroupName: "rg" });
+new Database("d", { resourceGroupName: "rg", serverName: "s" });`,
+  "the hand-written @iac/azure": `import { ResourceGroup } from "@iac/azure"; new ResourceGroup("g", {});`,
+};
+
+function once(body: string): number {
+  const script = `${MONITOR}\n${body}\nprocess.stdout.write(String(performance.now()));`;
+  const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { cwd: ROOT, encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`bench child failed: ${r.stderr}`);
+  return Number(r.stdout.trim());
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+function sizeOf(dir: string): number {
+  let total = 0;
+  for (const f of readdirSync(dir)) {
+    const p = join(dir, f);
+    const st = statSync(p);
+    total += st.isDirectory() ? sizeOf(p) : st.size;
+  }
+  return total;
+}
+
+const results: Record<string, number> = {};
+for (const [name, body] of Object.entries(CASES)) {
+  once(body); // warm tsx's transform cache
+  results[name] = median(Array.from({ length: RUNS }, () => once(body)));
+}
+const base = results["none (@iac/sdk only)"]!;
+const rows = Object.entries(results).map(([name, ms]) => ({ case: name, ms: Math.round(ms), added: Math.round(ms - base) }));
+const sizes = {
+  dataBytes: sizeOf(join(ROOT, "packages/azure-spec/data")),
+  generatedBytes: sizeOf(join(ROOT, "packages/azure/generated")),
+};
+console.log(`median of ${RUNS} runs, ms from process start to imports done`);
+for (const r of rows) console.log(`${r.case.padEnd(64)} ${String(r.ms).padStart(6)} ms  (+${r.added} ms)`);
+console.log(`data ${(sizes.dataBytes / 1e6).toFixed(1)} MB, generated ${(sizes.generatedBytes / 1e6).toFixed(1)} MB`);
+console.log(JSON.stringify({ bench: "azure-modules", runs: RUNS, rows, ...sizes }));
