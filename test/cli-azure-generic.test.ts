@@ -2,8 +2,7 @@
  * The generic ARM provider through `iac` on the local cloud, as a user meets it: a virtual network
  * and a subnet (types no hand-written provider knows) go through up, a no-op preview, an in-place
  * update, a typo refused by preview with the property named, and destroy; what the cloud holds is
- * checked through the ARM REST API. The program declares the classes itself, exactly as the
- * generated modules' factory does (a CustomResource with the type token and module @iac/azure).
+ * checked through the ARM REST API. The classes are the generated ones of `@iac/azure/network`.
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -13,26 +12,12 @@ import { ResourceManagementClient } from "@azure/arm-resources";
 import { localCredential } from "@iac/azure";
 import { TestProject, finish, show, waitFor } from "./cli-fixture.js";
 
-const classes = `
-import { CustomResource } from "@iac/sdk";
-export class VirtualNetwork extends CustomResource {
-  constructor(name: string, args: any, opts?: any) {
-    super("azure:network:VirtualNetwork", name, args, opts, { module: "@iac/azure", outputs: ["virtualNetworkName", "addressSpace", "provisioningState", "resourceGroupName"] });
-  }
-}
-export class Subnet extends CustomResource {
-  constructor(name: string, args: any, opts?: any) {
-    super("azure:network:Subnet", name, args, opts, { module: "@iac/azure", outputs: ["subnetName", "addressPrefix"] });
-  }
-}
-`;
-
 const program = (prefixes: string[], extra = "") => `
 import { ResourceGroup } from "@iac/azure";
-import { VirtualNetwork, Subnet } from "./classes.js";
+import { VirtualNetwork, Subnet } from "@iac/azure/network";
 const rg = new ResourceGroup("rg", {});
 const vnet = new VirtualNetwork("vnet", { resourceGroupName: rg.name, addressSpace: { addressPrefixes: ${JSON.stringify(prefixes)} }${extra} });
-const subnet = new Subnet("apps", { resourceGroupName: rg.name, virtualNetworkName: (vnet as any).virtualNetworkName, addressPrefix: "10.0.1.0/24" });
+const subnet = new Subnet("apps", { resourceGroupName: rg.name, virtualNetworkName: vnet.virtualNetworkName, addressPrefix: "10.0.1.0/24" });
 export const vnetId = vnet.id;
 export const subnetId = subnet.id;
 `;
@@ -41,7 +26,7 @@ let project: TestProject;
 let server: ReturnType<TestProject["spawn"]> | undefined;
 let served: Promise<unknown> | undefined;
 before(async () => {
-  project = await TestProject.create({ files: { "classes.ts": classes, "index.ts": program(["10.0.0.0/16"]) } });
+  project = await TestProject.create({ files: { "index.ts": program(["10.0.0.0/16"]) } });
   // A served cloud, so the test can look at it between the runs.
   server = project.spawn(["local", "serve", "--port", "0"]);
   served = finish(server);

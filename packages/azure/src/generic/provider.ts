@@ -59,6 +59,7 @@ export function genericProvider(o: GenericProviderOptions): SecretAwareProvider 
   const secretInputs = secretPaths(args, named);
   const secretOutputs = topLevel(secretPaths(outputs, named));
   const createOnly = CREATE_ONLY[r.armType.toLowerCase()] ?? {};
+  const fixedNames: Readonly<Record<string, string>> = r.fixedNames ?? {};
   const what = (names: Readonly<Record<string, string>>) => `${r.class} "${names[r.nameArg]}"${names.resourceGroupName ? ` in resource group "${names.resourceGroupName}"` : ""}`;
 
   const rules: DiffRules = {
@@ -106,6 +107,8 @@ export function genericProvider(o: GenericProviderOptions): SecretAwareProvider 
     async check(news, olds, ctx) {
       const inputs: PropertyMap = { ...news };
       const failures: CheckFailure[] = [];
+      // Name args the definitions fix (a storage account's `fileServices/default`): never asked of the program.
+      for (const [k, v] of Object.entries(fixedNames)) if (inputs[k] === undefined) inputs[k] = v;
       if (inputs[r.nameArg] === undefined) {
         const previous = olds?.[r.nameArg];
         const name = typeof previous === "string" ? previous : (fixedName(r.nameType) ?? autonameFor(r, ctx.name, o.random));
