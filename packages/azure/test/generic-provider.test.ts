@@ -105,6 +105,15 @@ describe("the generic ARM provider", () => {
     assert.match(d.detailed[0]!.reason!, /name args of a Subnet/);
   });
 
+  it("fills the name args the definitions fix (a blob container's blobServices/default)", async () => {
+    const account = await checkAndCreate(h, TYPES.storageAccount, "blobs", { resourceGroupName: rg, sku: { name: "Standard_LRS" }, kind: "StorageV2" });
+    const container = await checkAndCreate(h, "azure:storage:BlobContainer", "images", { resourceGroupName: rg, storageAccountName: account.inputs.accountName as string, publicAccess: "none" });
+    assert.equal(container.inputs.blobServiceName, "default");
+    assert.equal(container.inputs.publicAccess, "None", "the enum is sent in the service's spelling");
+    assert.match(container.id, /\/storageAccounts\/blobs[a-z0-9]{8}\/blobServices\/default\/containers\/images-[a-z0-9]{8}$/);
+    assert.ok(await rest.get(container.id, "2026-04-01"));
+  });
+
   it("refuses to create over an existing resource, naming the import id", async () => {
     const created = await checkAndCreate(h, VNET, "taken", vnetArgs());
     await assert.rejects(h.provider(VNET).create(created.inputs, h.ctx(VNET, "taken")), (e: { code?: string; message: string }) => e.code === "Conflict" && e.message.includes(`{ import: "${created.id}" }`));
