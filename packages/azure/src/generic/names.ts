@@ -48,7 +48,7 @@ export function namesFromId(template: string, id: string): Record<string, string
 export function fixedName(nameType: TypeRef): string | undefined {
   if (typeof nameType !== "object") return undefined;
   if (nameType.type === "literal") return nameType.value;
-  if (nameType.type === "enum" && !nameType.open && nameType.values.length === 1) return nameType.values[0];
+  if (nameType.type === "enum" && nameType.values.length === 1) return nameType.values[0];
   return undefined;
 }
 

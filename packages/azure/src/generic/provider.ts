@@ -112,7 +112,16 @@ export function genericProvider(o: GenericProviderOptions): SecretAwareProvider 
       if (inputs[r.nameArg] === undefined) {
         const previous = olds?.[r.nameArg];
         const name = typeof previous === "string" ? previous : (fixedName(r.nameType) ?? autonameFor(r, ctx.name, o.random));
-        if (name === undefined) failures.push({ property: r.nameArg, reason: `no generated name fits the rules of a ${r.class} name: set ${r.nameArg}` });
+        const t = r.nameType;
+        if (name === undefined) {
+          failures.push({
+            property: r.nameArg,
+            reason:
+              typeof t === "object" && t.type === "enum"
+                ? `is required: the name of a ${r.class} says which one it is, one of ${t.values.map((v) => `"${v}"`).join(", ")}`
+                : `is required: no generated name fits the rules of a ${r.class} name${typeof t === "object" && t.type === "string" && t.pattern ? ` (pattern ${t.pattern})` : ""}`,
+          });
+        }
         else inputs[r.nameArg] = name;
       }
       if (hasLocation && inputs.location === undefined && o.settings.location !== undefined) inputs.location = o.settings.location;
