@@ -76,12 +76,16 @@ export function autonameFor(resource: ResourceSpec, name: string, random: Random
   const dashed = name.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^-+|-+$/g, "");
   const plain = name.toLowerCase().replace(/[^a-z0-9]+/g, "");
   const candidates = [
-    dashed === "" ? suffix : `${dashed.slice(0, Math.max(0, max - 9)).replace(/-+$/, "")}-${suffix}`,
-    `${plain.slice(0, Math.max(0, max - 8))}${suffix}`,
-    `${plain.replace(/^[0-9]+/, "").slice(0, Math.max(0, max - 9)) || "r"}${suffix}`.slice(0, max),
-    randomUUID(),
+    () => (dashed === "" ? suffix : `${dashed.slice(0, Math.max(0, max - 9)).replace(/-+$/, "")}-${suffix}`),
+    () => `${plain.slice(0, Math.max(0, max - 8))}${suffix}`,
+    () => `${plain.replace(/^[0-9]+/, "").slice(0, Math.max(0, max - 9)) || "r"}${suffix}`.slice(0, max),
+    () => randomUUID(),
   ];
-  return candidates.find((c) => c.length >= min && c.length <= max && (pattern === undefined || pattern.test(c)));
+  for (const make of candidates) {
+    const c = make();
+    if (c.length >= min && c.length <= max && (pattern === undefined || pattern.test(c))) return c;
+  }
+  return undefined;
 }
 
 /** The own name and every name arg, ready for an id (undefined when some is missing or unknown). */

@@ -31,7 +31,7 @@ import { autonameFor, fillId, fixedName, nameValues, namesFromId } from "./names
 import { CREATE_ONLY } from "./replace-rules.js";
 import { secretPaths, topLevel } from "./secrets.js";
 import type { ArmTransport } from "./transport.js";
-import { checkArgs, type NamedTypes } from "./validate.js";
+import { argsChecker, type NamedTypes } from "./validate.js";
 
 /** What one generic provider is made of. */
 export interface GenericProviderOptions {
@@ -58,6 +58,7 @@ export function genericProvider(o: GenericProviderOptions): SecretAwareProvider 
   const hasLocation = args.some((a) => a.name === "location" && a.kind === "body");
   const secretInputs = secretPaths(args, named);
   const secretOutputs = topLevel(secretPaths(outputs, named));
+  const checkArgs = argsChecker({ args, outputs, named, optional: new Set([r.nameArg]) });
   const createOnly = CREATE_ONLY[r.armType.toLowerCase()] ?? {};
   const fixedNames: Readonly<Record<string, string>> = r.fixedNames ?? {};
   const what = (names: Readonly<Record<string, string>>) => `${r.class} "${names[r.nameArg]}"${names.resourceGroupName ? ` in resource group "${names.resourceGroupName}"` : ""}`;
@@ -125,7 +126,7 @@ export function genericProvider(o: GenericProviderOptions): SecretAwareProvider 
         else inputs[r.nameArg] = name;
       }
       if (hasLocation && inputs.location === undefined && o.settings.location !== undefined) inputs.location = o.settings.location;
-      const checked = checkArgs(inputs, { args, outputs, named, optional: new Set([r.nameArg]) });
+      const checked = checkArgs(inputs);
       return { inputs: checked.inputs, failures: [...failures, ...checked.failures] };
     },
     async diff(_id, olds, news) {

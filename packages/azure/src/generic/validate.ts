@@ -251,9 +251,18 @@ export interface CheckArgsOptions {
  * spelling).
  */
 export function checkArgs(news: PropertyMap, o: CheckArgsOptions): { inputs: PropertyMap; failures: CheckFailure[] } {
-  const c: Checker = { named: o.named, failures: [], patterns: new Map() };
+  return argsChecker(o)(news);
+}
+
+/** {@link checkArgs} for one type, with its lookups and compiled patterns made once (the provider's hot path). */
+export function argsChecker(o: CheckArgsOptions): (news: PropertyMap) => { inputs: PropertyMap; failures: CheckFailure[] } {
   const byName = new Map(o.args.map((a) => [a.name, a]));
   const outputOnly = new Set(o.outputs.map((a) => a.name).filter((n) => !byName.has(n)));
+  const patterns = new Map<string, RegExp | null>();
+  return (news) => check(news, o, { named: o.named, failures: [], patterns }, byName, outputOnly);
+}
+
+function check(news: PropertyMap, o: CheckArgsOptions, c: Checker, byName: ReadonlyMap<string, ArgSpec>, outputOnly: ReadonlySet<string>): { inputs: PropertyMap; failures: CheckFailure[] } {
   const inputs: PropertyMap = {};
   for (const [k, v] of Object.entries(news)) {
     if (v === undefined) continue;
