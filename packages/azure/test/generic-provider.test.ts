@@ -145,6 +145,18 @@ describe("the generic ARM provider", () => {
     assert.equal(typeof found?.outputs.vaultUri, "string");
   });
 
+  it("keeps a write-only secret the service never returns: read shows no drift, and the value stays in the inputs", async () => {
+    const SQL = "azure:sql:Server";
+    const created = await checkAndCreate(h, SQL, "db", { resourceGroupName: rg, administratorLogin: "iacadmin", administratorLoginPassword: "S3cret-Passw0rd!" });
+    assert.equal(created.outputs.administratorLoginPassword, undefined, "the service never returns it");
+    const live = (await rest.get(created.id, "2025-01-01")) as { properties: Record<string, unknown> } | undefined;
+    assert.equal(live?.properties.administratorLoginPassword, undefined);
+    const read = await h.provider(SQL).read(created.id, { inputs: created.inputs, outputs: created.outputs }, h.ctx(SQL, "db"));
+    assert.equal(read?.inputs.administratorLoginPassword, "S3cret-Passw0rd!");
+    const d = await h.provider(SQL).diff!(created.id, { inputs: created.inputs, outputs: created.outputs }, read!.inputs, h.ctx(SQL, "db"));
+    assert.equal(d.changes, false, JSON.stringify(d.detailed));
+  });
+
   it("declares the definitions' sensitive properties as secretInputs", () => {
     const sql = h.providers.provider("azure:sql:Server") as { secretInputs?: string[] };
     assert.ok(sql.secretInputs?.includes("administratorLoginPassword"), JSON.stringify(sql.secretInputs));
