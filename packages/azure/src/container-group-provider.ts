@@ -13,6 +13,7 @@ import {
   diffContainerGroup,
   type ContainerGroupInputs,
   type ContainerInput,
+  type ImageRegistryCredentialInput,
   type VolumeInput,
 } from "./container-group-rules.js";
 import { cloudFailure, isNotFound, toProviderError } from "./errors.js";
@@ -48,6 +49,7 @@ function toModel(news: ContainerGroupInputs): ArmContainerGroup {
     containers: news.containers.map((c) => ({ ...c })),
     ipAddress: news.ipAddress,
     volumes: news.volumes,
+    imageRegistryCredentials: news.imageRegistryCredentials,
   };
 }
 
@@ -94,6 +96,11 @@ function liveInputs(g: ArmContainerGroup, rg: string, old: ContainerGroupInputs 
       emptyDir: v.emptyDir,
     }) as VolumeInput;
   });
+  // The service never returns a registry password: carried over by server.
+  const oldPasswords = new Map((old?.imageRegistryCredentials ?? []).map((c) => [c.server.toLowerCase(), c.password]));
+  const imageRegistryCredentials = g.imageRegistryCredentials?.length
+    ? g.imageRegistryCredentials.map((c) => compact({ server: c.server, username: c.username, password: c.password ?? oldPasswords.get(c.server.toLowerCase()), identity: c.identity }) as ImageRegistryCredentialInput)
+    : undefined;
   return compact({
     resourceGroupName: rg,
     containerGroupName: g.name,
@@ -103,15 +110,20 @@ function liveInputs(g: ArmContainerGroup, rg: string, old: ContainerGroupInputs 
     containers,
     ipAddress: g.ipAddress && plain({ type: g.ipAddress.type, ports: g.ipAddress.ports, dnsNameLabel: g.ipAddress.dnsNameLabel }),
     volumes,
+    imageRegistryCredentials,
     tags: g.tags,
   }) as ContainerGroupInputs;
 }
 
 /**
  * The write-only inputs the service treats as secret (ContainerGroup in the API's definitions marks
- * them `secureValue`, `storageAccountKey`): encrypted in state even when written as literals.
+ * them `secureValue`, `storageAccountKey`, `password`): encrypted in state even when written as literals.
  */
-export const CONTAINER_GROUP_SECRET_INPUTS = ["containers[*].environmentVariables[*].secureValue", "volumes[*].azureFile.storageAccountKey"] as const;
+export const CONTAINER_GROUP_SECRET_INPUTS = [
+  "containers[*].environmentVariables[*].secureValue",
+  "volumes[*].azureFile.storageAccountKey",
+  "imageRegistryCredentials[*].password",
+] as const;
 
 /** Provisioning states of a group whose deployment has not ended (notes §1.4). */
 const IN_FLIGHT = /^(Pending|Creating|Accepted|Updating|Repairing)$/i;

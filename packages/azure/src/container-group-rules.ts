@@ -37,6 +37,12 @@ export type VolumeInput = {
   emptyDir?: Record<string, string>;
 };
 
+/**
+ * Credentials for a private registry: `username` and a write-only `password` (the service never
+ * returns it), or the resource id of a managed `identity` allowed to pull.
+ */
+export type ImageRegistryCredentialInput = { server: string; username?: string; password?: string; identity?: string };
+
 /** Inputs of `azure:containerinstance:ContainerGroup` (ContainerGroup of @azure/arm-containerinstance, flattened). */
 export type ContainerGroupInputs = {
   resourceGroupName: string;
@@ -47,6 +53,7 @@ export type ContainerGroupInputs = {
   containers: ContainerInput[];
   ipAddress?: { type: string; ports: PortInput[]; dnsNameLabel?: string };
   volumes?: VolumeInput[];
+  imageRegistryCredentials?: ImageRegistryCredentialInput[];
   tags?: Record<string, string>;
 };
 
@@ -73,7 +80,33 @@ export function checkContainerGroup(news: ContainerGroupInputs, olds: ContainerG
   const volumeNames = checkVolumes(failures, inputs);
   const exposed = checkContainers(failures, inputs, volumeNames);
   checkIpAddress(failures, inputs, exposed);
+  checkRegistryCredentials(failures, inputs.imageRegistryCredentials);
   return { inputs, failures: failures.list };
+}
+
+function checkRegistryCredentials(failures: Failures, value: PropertyValue | undefined): void {
+  const list = knownArray(failures, "imageRegistryCredentials", value);
+  const servers = new Map<string, string>();
+  list?.forEach((v, i) => {
+    const at = `imageRegistryCredentials[${i}]`;
+    const c = knownObject(failures, at, v);
+    if (!c) return;
+    const server = knownString(failures, `${at}.server`, c.server);
+    if (c.server === undefined || server === "") failures.add(`${at}.server`, 'is required: the registry\'s host name, e.g. "myregistry.azurecr.io"');
+    if (server !== undefined && /^[a-z]+:\/\//i.test(server)) failures.add(`${at}.server`, `must be a host name without a scheme ("${server.replace(/^[a-z]+:\/\//i, "")}")`);
+    if (server !== undefined && server !== "") {
+      const first = servers.get(server.toLowerCase());
+      if (first !== undefined) failures.add(`${at}.server`, `registry "${server}" has credentials twice (also ${first}): keep one`);
+      else servers.set(server.toLowerCase(), at);
+    }
+    knownString(failures, `${at}.username`, c.username);
+    knownString(failures, `${at}.identity`, c.identity);
+    // Never echo the password into a message: say only what is wrong with it.
+    if (isKnown(c.password) && typeof c.password !== "string") failures.add(`${at}.password`, "must be a string");
+    if (c.identity === undefined && (c.username === undefined || c.password === undefined)) {
+      failures.add(at, "needs username and password, or the identity (a managed identity's resource id) allowed to pull");
+    }
+  });
 }
 
 /** Ports exposed by the containers as `port/PROTOCOL`; undefined when some are not known yet. */

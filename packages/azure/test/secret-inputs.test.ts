@@ -26,7 +26,7 @@ const providers = createProviderSet(resolveSettings({ config: { subscriptionId: 
 const secretInputsOf = (type: string) => (providers.provider(type) as { secretInputs?: readonly string[] }).secretInputs ?? [];
 
 describe("secretInputs of the hand-written types", () => {
-  it("a container group's secure environment values and volume keys, in every container and volume", () => {
+  it("a container group's secure environment values, volume keys and registry passwords, in every container, volume and registry", () => {
     const inputs: PropertyValue = {
       resourceGroupName: "rg",
       osType: "Linux",
@@ -38,9 +38,10 @@ describe("secretInputs of the hand-written types", () => {
         { name: "v1", azureFile: { shareName: "s", storageAccountName: "acct", storageAccountKey: "k1" } },
         { name: "v2", emptyDir: {} },
       ],
+      imageRegistryCredentials: [{ server: "r.azurecr.io", username: "pull", password: "p1" }, { server: "q.azurecr.io", identity: "/id" }],
     };
     const selected = secretInputsOf(TYPES.containerGroup).flatMap((p) => valuesAt(inputs, p));
-    assert.deepEqual(selected.sort(), ["k1", "s1", "s2"]);
+    assert.deepEqual(selected.sort(), ["k1", "p1", "s1", "s2"]);
   });
 
   it("types whose inputs hold no secret declare none", () => {
