@@ -6,17 +6,19 @@
  * are re-sent on every PUT, and `read` carries them over instead of reading their absence as drift.
  */
 import type { ContainerGroup as ArmContainerGroup } from "@azure/arm-containerinstance";
-import { ConflictError, PartialCreateError, type Provider, type ProviderContext } from "@iac/sdk/provider";
+import { ConflictError, PartialCreateError, type ProviderContext } from "@iac/sdk/provider";
 import { parseArmId, segmentName } from "./arm-id.js";
 import {
   checkContainerGroup,
   diffContainerGroup,
   type ContainerGroupInputs,
   type ContainerInput,
+  type ImageRegistryCredentialInput,
   type VolumeInput,
 } from "./container-group-rules.js";
 import { cloudFailure, isNotFound, toProviderError } from "./errors.js";
-import { callSignal, compact, plain, readInputs } from "./provider-kit.js";
+import { settleCreation } from "./pending-create.js";
+import { callSignal, compact, plain, readInputs, type SecretAwareProvider } from "./provider-kit.js";
 import { alreadyExists, type TypeProviderOptions } from "./resource-group-provider.js";
 import { sameLocation } from "./resource-group-rules.js";
 
@@ -47,6 +49,7 @@ function toModel(news: ContainerGroupInputs): ArmContainerGroup {
     containers: news.containers.map((c) => ({ ...c })),
     ipAddress: news.ipAddress,
     volumes: news.volumes,
+    imageRegistryCredentials: news.imageRegistryCredentials,
   };
 }
 
@@ -93,6 +96,11 @@ function liveInputs(g: ArmContainerGroup, rg: string, old: ContainerGroupInputs 
       emptyDir: v.emptyDir,
     }) as VolumeInput;
   });
+  // The service never returns a registry password: carried over by server.
+  const oldPasswords = new Map((old?.imageRegistryCredentials ?? []).map((c) => [c.server.toLowerCase(), c.password]));
+  const imageRegistryCredentials = g.imageRegistryCredentials?.length
+    ? g.imageRegistryCredentials.map((c) => compact({ server: c.server, username: c.username, password: c.password ?? oldPasswords.get(c.server.toLowerCase()), identity: c.identity }) as ImageRegistryCredentialInput)
+    : undefined;
   return compact({
     resourceGroupName: rg,
     containerGroupName: g.name,
@@ -102,12 +110,26 @@ function liveInputs(g: ArmContainerGroup, rg: string, old: ContainerGroupInputs 
     containers,
     ipAddress: g.ipAddress && plain({ type: g.ipAddress.type, ports: g.ipAddress.ports, dnsNameLabel: g.ipAddress.dnsNameLabel }),
     volumes,
+    imageRegistryCredentials,
     tags: g.tags,
   }) as ContainerGroupInputs;
 }
 
+/**
+ * The write-only inputs the service treats as secret (ContainerGroup in the API's definitions marks
+ * them `secureValue`, `storageAccountKey`, `password`): encrypted in state even when written as literals.
+ */
+export const CONTAINER_GROUP_SECRET_INPUTS = [
+  "containers[*].environmentVariables[*].secureValue",
+  "volumes[*].azureFile.storageAccountKey",
+  "imageRegistryCredentials[*].password",
+] as const;
+
+/** Provisioning states of a group whose deployment has not ended (notes §1.4). */
+const IN_FLIGHT = /^(Pending|Creating|Accepted|Updating|Repairing)$/i;
+
 /** The provider of `azure:containerinstance:ContainerGroup`. */
-export function containerGroupProvider({ clients, random }: TypeProviderOptions): Provider<ContainerGroupInputs, ContainerGroupOutputs> {
+export function containerGroupProvider({ clients, random }: TypeProviderOptions): SecretAwareProvider<ContainerGroupInputs, ContainerGroupOutputs> {
   const api = () => clients.containers.containerGroups;
   const address = (id: string) => {
     const parsed = parseArmId(id, "container group");
@@ -124,6 +146,7 @@ export function containerGroupProvider({ clients, random }: TypeProviderOptions)
   };
 
   return {
+    secretInputs: CONTAINER_GROUP_SECRET_INPUTS,
     // Only tags update in place (the diff replaces for anything else, notes §1.4): the re-PUT keeps
     // the group, its DNS label and so its FQDN, and its IP address.
     stableOutputs: ["id", "name", "resourceGroupName", "location", "osType", "restartPolicy", "fqdn", "ipAddress", "dnsNameLabel"],
@@ -164,7 +187,19 @@ export function containerGroupProvider({ clients, random }: TypeProviderOptions)
     async find(inputs, ctx) {
       if (inputs.containerGroupName === undefined) return undefined;
       const a = { rg: inputs.resourceGroupName, name: inputs.containerGroupName };
-      const g = await get(a, ctx);
+      // ARM records a group as soon as it accepts the PUT, so GET is the truth; a group still
+      // deploying is waited for (its IP and FQDN come at the end), then adopted either way.
+      const g = await settleCreation<ArmContainerGroup>({
+        what: where(a),
+        ctx,
+        intervalMs: clients.settings.pollIntervalMs,
+        probe: async () => {
+          const live = await get(a, ctx);
+          if (!live) return { kind: "absent" };
+          const state = live.provisioningState ?? "Succeeded";
+          return IN_FLIGHT.test(state) ? { kind: "creating", value: live, state } : { kind: "found", value: live };
+        },
+      });
       return g && { id: g.id!, outputs: outputsOf(g, a.rg) };
     },
     async read(id, olds, ctx) {

@@ -37,6 +37,12 @@ export type VolumeInput = {
   emptyDir?: Record<string, string>;
 };
 
+/**
+ * Credentials for a private registry: `username` and a write-only `password` (the service never
+ * returns it), or the resource id of a managed `identity` allowed to pull.
+ */
+export type ImageRegistryCredentialInput = { server: string; username?: string; password?: string; identity?: string };
+
 /** Inputs of `azure:containerinstance:ContainerGroup` (ContainerGroup of @azure/arm-containerinstance, flattened). */
 export type ContainerGroupInputs = {
   resourceGroupName: string;
@@ -47,6 +53,7 @@ export type ContainerGroupInputs = {
   containers: ContainerInput[];
   ipAddress?: { type: string; ports: PortInput[]; dnsNameLabel?: string };
   volumes?: VolumeInput[];
+  imageRegistryCredentials?: ImageRegistryCredentialInput[];
   tags?: Record<string, string>;
 };
 
@@ -73,7 +80,33 @@ export function checkContainerGroup(news: ContainerGroupInputs, olds: ContainerG
   const volumeNames = checkVolumes(failures, inputs);
   const exposed = checkContainers(failures, inputs, volumeNames);
   checkIpAddress(failures, inputs, exposed);
+  checkRegistryCredentials(failures, inputs.imageRegistryCredentials);
   return { inputs, failures: failures.list };
+}
+
+function checkRegistryCredentials(failures: Failures, value: PropertyValue | undefined): void {
+  const list = knownArray(failures, "imageRegistryCredentials", value);
+  const servers = new Map<string, string>();
+  list?.forEach((v, i) => {
+    const at = `imageRegistryCredentials[${i}]`;
+    const c = knownObject(failures, at, v);
+    if (!c) return;
+    const server = knownString(failures, `${at}.server`, c.server);
+    if (c.server === undefined || server === "") failures.add(`${at}.server`, 'is required: the registry\'s host name, e.g. "myregistry.azurecr.io"');
+    if (server !== undefined && /^[a-z]+:\/\//i.test(server)) failures.add(`${at}.server`, `must be a host name without a scheme ("${server.replace(/^[a-z]+:\/\//i, "")}")`);
+    if (server !== undefined && server !== "") {
+      const first = servers.get(server.toLowerCase());
+      if (first !== undefined) failures.add(`${at}.server`, `registry "${server}" has credentials twice (also ${first}): keep one`);
+      else servers.set(server.toLowerCase(), at);
+    }
+    knownString(failures, `${at}.username`, c.username);
+    knownString(failures, `${at}.identity`, c.identity);
+    // Never echo the password into a message: say only what is wrong with it.
+    if (isKnown(c.password) && typeof c.password !== "string") failures.add(`${at}.password`, "must be a string");
+    if (c.identity === undefined && (c.username === undefined || c.password === undefined)) {
+      failures.add(at, "needs username and password, or the identity (a managed identity's resource id) allowed to pull");
+    }
+  });
 }
 
 /** Ports exposed by the containers as `port/PROTOCOL`; undefined when some are not known yet. */
@@ -83,7 +116,13 @@ function portKey(port: unknown, protocol: unknown): string {
   return `${String(port)}/${typeof protocol === "string" ? protocol.toUpperCase() : "TCP"}`;
 }
 
-function checkPorts(failures: Failures, property: string, value: unknown, into: Set<string> | undefined): boolean {
+/**
+ * Where each port of a list (or of all the containers) was first seen, to refuse the same port
+ * twice: the cloud accepts some duplicates silently and then serves only one of them.
+ */
+type PortOwners = Map<string, { readonly at: string; readonly container?: string }>;
+
+function checkPorts(failures: Failures, property: string, value: unknown, into: Set<string> | undefined, owners: { list: PortOwners; group?: PortOwners; container?: string } = { list: new Map() }): boolean {
   const ports = knownArray(failures, property, value);
   if (!ports) return !isUnknown(value);
   let known = true;
@@ -97,8 +136,24 @@ function checkPorts(failures: Failures, property: string, value: unknown, into: 
     if (port.port === undefined) failures.add(`${property}[${i}].port`, "is required");
     if (n !== undefined && (!Number.isInteger(n) || n < 1 || n > 65535)) failures.add(`${property}[${i}].port`, `must be a whole number from 1 to 65535 (got ${n})`);
     checkOneOf(failures, { property: `${property}[${i}].protocol`, value: port.protocol, allowed: ["TCP", "UDP"] });
-    if (!isKnown(port.port) || isUnknown(port.protocol)) known = false;
-    else into?.add(portKey(port.port, port.protocol));
+    if (!isKnown(port.port) || isUnknown(port.protocol)) {
+      known = false;
+      return;
+    }
+    const key = portKey(port.port, port.protocol);
+    const at = `${property}[${i}]`;
+    const inList = owners.list.get(key);
+    const inGroup = owners.group?.get(key);
+    if (inList) failures.add(`${at}.port`, `port ${key} is listed twice (also ${inList.at}): remove one`);
+    else if (inGroup) {
+      failures.add(
+        `${at}.port`,
+        `port ${key} is already used by container "${inGroup.container}" (${inGroup.at}): the containers of a group share one IP address, so each port can belong to one container only`,
+      );
+    }
+    owners.list.set(key, owners.list.get(key) ?? { at });
+    if (owners.group && !inGroup) owners.group.set(key, { at, container: owners.container });
+    into?.add(key);
   });
   return known;
 }
@@ -113,6 +168,7 @@ function checkContainers(failures: Failures, inputs: ContainerGroupInputs, volum
   if (containers.length === 0) failures.add("containers", "must hold at least one container");
   let exposed: Exposed = new Set<string>();
   const names = new Set<string>();
+  const portOwners: PortOwners = new Map();
   containers.forEach((value, i) => {
     const at = `containers[${i}]`;
     const c = knownObject(failures, at, value);
@@ -131,7 +187,7 @@ function checkContainers(failures: Failures, inputs: ContainerGroupInputs, volum
     if (c.image === undefined || c.image === "") failures.add(`${at}.image`, "is required (e.g. \"nginx:1.27\")");
     knownString(failures, `${at}.image`, c.image);
     checkResources(failures, at, c.resources);
-    if (!checkPorts(failures, `${at}.ports`, c.ports, exposed)) exposed = undefined;
+    if (!checkPorts(failures, `${at}.ports`, c.ports, exposed, { list: new Map(), group: portOwners, container: name ?? at })) exposed = undefined;
     checkEnvironment(failures, at, c.environmentVariables);
     checkMounts(failures, at, c.volumeMounts, volumeNames);
     const command = knownArray(failures, `${at}.command`, c.command);

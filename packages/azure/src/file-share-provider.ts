@@ -95,6 +95,7 @@ export function fileShareProvider({ clients, random }: TypeProviderOptions): Pro
     },
     async find(inputs, ctx) {
       if (inputs.shareName === undefined) return undefined;
+      // A share's PUT is synchronous (notes §1.3): GET is the truth, 404 is "absent".
       const a = { rg: inputs.resourceGroupName, account: inputs.accountName, share: inputs.shareName };
       const s = await get(a, ctx);
       return s && { id: s.id!, outputs: outputsOf(s, a) };

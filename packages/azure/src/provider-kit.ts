@@ -3,7 +3,17 @@
  * models into plain JSON values, and projecting a live resource onto the shape of the user's inputs
  * (so that a refresh compares only the properties the user set, never server-filled defaults).
  */
-import type { ProviderContext, PropertyMap, PropertyValue } from "@iac/sdk/provider";
+import type { Provider, ProviderContext, PropertyMap, PropertyValue } from "@iac/sdk/provider";
+
+/**
+ * A provider with the protocol's `secretInputs` (input paths the cloud treats as secret, `.` for
+ * properties and `[*]` for every list element: the engine encrypts the values there even when the
+ * program passed plain strings). Declared here too so that this package builds against an SDK
+ * whose Provider type does not name it yet.
+ */
+export type SecretAwareProvider<I extends PropertyMap = PropertyMap, O extends PropertyMap = PropertyMap> = Provider<I, O> & {
+  readonly secretInputs?: readonly string[];
+};
 
 /** The abort signal for one call: the engine's (interrupt) combined with the custom timeout of `op`. */
 export function callSignal(ctx: ProviderContext, op: "create" | "update" | "delete" | "read"): AbortSignal {

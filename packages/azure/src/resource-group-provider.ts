@@ -87,6 +87,7 @@ export function resourceGroupProvider({ clients, random }: TypeProviderOptions):
       }
     },
     async find(inputs, ctx) {
+      // A group's PUT is synchronous: once ARM accepted it GET shows the group, so 404 is "absent".
       const rg = inputs.resourceGroupName === undefined ? undefined : await get(inputs.resourceGroupName, ctx);
       return rg && { id: rg.id!, outputs: outputsOf(rg) };
     },

@@ -8,6 +8,7 @@ import { ConflictError, ProviderError, type Provider, type ProviderContext } fro
 import { parseArmId, segmentName } from "./arm-id.js";
 import { cloudFailure, isNotFound, toProviderError } from "./errors.js";
 import { failedOperationOf } from "./failed-operation-policy.js";
+import { settleCreation } from "./pending-create.js";
 import { callSignal, compact, plain, readInputs } from "./provider-kit.js";
 import { alreadyExists, type TypeProviderOptions } from "./resource-group-provider.js";
 import { sameLocation } from "./resource-group-rules.js";
@@ -95,6 +96,14 @@ export function storageAccountProvider({ clients, random }: TypeProviderOptions)
       throw toProviderError(err, `Listing the keys of storage account "${name}"`);
     }
   };
+  const nameAvailable = async (name: string, ctx: ProviderContext): Promise<boolean> => {
+    try {
+      const r = await api().checkNameAvailability({ name, type: "Microsoft.Storage/storageAccounts" }, { abortSignal: callSignal(ctx, "read") });
+      return r.nameAvailable === true;
+    } catch (err) {
+      throw toProviderError(err, `Checking whether the storage account name "${name}" is taken`);
+    }
+  };
   /** The account a creation that looked wrong really left, or the error saying why there is none. */
   const verifyCreated = async (rg: string, name: string, result: ArmStorageAccount, action: string, ctx: ProviderContext): Promise<ArmStorageAccount> => {
     const envelope = failedOperationOf(result);
@@ -170,8 +179,23 @@ export function storageAccountProvider({ clients, random }: TypeProviderOptions)
     },
     async find(inputs, ctx) {
       if (inputs.accountName === undefined) return undefined;
-      const sa = await get(inputs.resourceGroupName, inputs.accountName, ctx);
-      return sa && { id: sa.id!, outputs: await outputsOf(sa, inputs.resourceGroupName, ctx) };
+      const rg = inputs.resourceGroupName;
+      const name = inputs.accountName;
+      // An account is invisible to GET and to listings until its creation ends (notes §1.2), but
+      // its name is taken from the first moment: checkNameAvailability tells "surely absent" (the
+      // PUT never arrived, or Azure rolled a failed creation back) from "maybe still creating".
+      const sa = await settleCreation<ArmStorageAccount>({
+        what: `storage account "${name}" in resource group "${rg}"`,
+        ctx,
+        intervalMs: clients.settings.pollIntervalMs,
+        probe: async () => {
+          const live = await get(rg, name, ctx);
+          if (live) return { kind: "found", value: live };
+          if (await nameAvailable(name, ctx)) return { kind: "absent" };
+          return { kind: "unsure", why: "its name is taken but the account is not visible in the resource group (Azure hides an account until its creation ends; the name may also be another subscription's)" };
+        },
+      });
+      return sa && { id: sa.id!, outputs: await outputsOf(sa, rg, ctx) };
     },
     async read(id, olds, ctx) {
       const { resourceGroupName: rg, accountName } = address(id);

@@ -10,7 +10,7 @@ import { readFileSync } from "node:fs";
 import { ContainerInstanceManagementClient } from "@azure/arm-containerinstance";
 import { ResourceManagementClient } from "@azure/arm-resources";
 import { StorageManagementClient } from "@azure/arm-storage";
-import { createArmService, startLocalCloud, type LocalCloud } from "@iac/emulator";
+import { createArmService, startLocalCloud, type LocalCloud, type ServiceFactory } from "@iac/emulator";
 import type { PropertyMap, Provider, ProviderContext, ProviderSet } from "@iac/sdk/provider";
 import { createProviderSet, localCredential, resolveSettings } from "../src/index.js";
 
@@ -23,13 +23,18 @@ export interface Harness {
   /** Everything providers logged (to check no secret is ever logged). */
   readonly logs: string[];
   provider(type: string): Provider;
-  ctx(type: string, name: string): ProviderContext;
+  ctx(type: string, name: string, timeouts?: ProviderContext["timeouts"]): ProviderContext;
   close(): Promise<void>;
 }
 
-export async function startHarness(): Promise<Harness> {
+/** Options of {@link startHarness}: another ARM service (e.g. slower long-running operations). */
+export interface HarnessOptions {
+  readonly arm?: ServiceFactory;
+}
+
+export async function startHarness(harness: HarnessOptions = {}): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), "iac-azure-test-"));
-  const cloud = await startLocalCloud({ dataDir: dir, services: { arm: createArmService } });
+  const cloud = await startLocalCloud({ dataDir: dir, services: { arm: harness.arm ?? createArmService } });
   const endpointsPath = join(cloud.dataDir, "endpoints.json");
   const settings = resolveSettings({ config: { maxRetries: 3, retryDelayMs: 10 }, env: { IAC_LOCAL_ENDPOINTS: endpointsPath } });
   const providers = createProviderSet(settings);
@@ -52,8 +57,8 @@ export async function startHarness(): Promise<Harness> {
       if (!p) throw new Error(`no provider for ${type}`);
       return p;
     },
-    ctx(type, name) {
-      return { urn: `urn:iac:test::azure::${type}::${name}`, type, name, preview: false, signal: new AbortController().signal, log, timeouts: {} };
+    ctx(type, name, timeouts = {}) {
+      return { urn: `urn:iac:test::azure::${type}::${name}`, type, name, preview: false, signal: new AbortController().signal, log, timeouts };
     },
     async close() {
       await cloud.close();

@@ -232,6 +232,19 @@ describe("container group", () => {
     assert.deepEqual((await h.sdk.containers.containerGroups.get(rg, created.inputs.containerGroupName as string)).tags, { env: "dev" });
   });
 
+  it("sends private registry credentials, and keeps the password the service never returns", async () => {
+    const { rg, volume } = await prerequisites("cgreg");
+    const p = h.provider(CG);
+    const ctx = h.ctx(CG, "private");
+    const creds = [{ server: "myregistry.azurecr.io", username: "pull", password: "registry-pass-1" }];
+    const created = await checkAndCreate(h, CG, "private", { ...containerGroupInputs(rg, volume), imageRegistryCredentials: creds });
+    const live = await h.sdk.containers.containerGroups.get(rg, created.inputs.containerGroupName as string);
+    assert.deepEqual(live.imageRegistryCredentials?.map((c) => [c.server, c.username, c.password]), [["myregistry.azurecr.io", "pull", undefined]]);
+    const read = await p.read(created.id, { inputs: created.inputs, outputs: created.outputs }, ctx);
+    assert.deepEqual(read?.inputs.imageRegistryCredentials, creds);
+    assert.equal((await p.diff!(created.id, read!, created.inputs, ctx)).changes, false);
+  });
+
   it("reports a failed deployment with the cloud's code and removes the failed group", async () => {
     const { rg, volume } = await prerequisites("cgfail");
     const p = h.provider(CG);
@@ -283,7 +296,10 @@ describe("iacProviders", () => {
       const set = await iacProviders.configure({}, { projectDir: process.cwd(), stack: "test", log: h.ctx(RG, "x").log });
       assert.equal(iacProviders.package, "azure");
       for (const type of Object.values(TYPES)) assert.ok(set.provider(type), type);
-      assert.equal(set.provider("azure:compute:VirtualMachine"), undefined);
+      // Every other type of the definitions is the generic provider's; a token they do not know has none.
+      assert.ok(set.provider("azure:compute:VirtualMachine"));
+      assert.equal(set.provider("azure:compute:NoSuchMachine"), undefined);
+      assert.equal(set.provider("aws:ec2:Instance"), undefined);
       const created = await set.provider(RG)!.create({ resourceGroupName: "via-module", location: "westeurope" }, h.ctx(RG, "via-module"));
       assert.equal((await h.sdk.resources.resourceGroups.get("via-module")).id, created.id);
     } finally {

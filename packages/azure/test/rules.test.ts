@@ -94,6 +94,52 @@ describe("check failures name the property and the rule", () => {
       property: "ipAddress.ports",
       mentions: /8080\/TCP is not exposed/,
     },
+    {
+      title: "the same port twice in one container",
+      run: () => checkContainerGroup({ ...group, containers: [{ ...group.containers[0]!, ports: [{ port: 80 }, { port: 443 }, { port: 80, protocol: "TCP" }] }] }, undefined, env),
+      property: "containers[0].ports[2].port",
+      mentions: /port 80\/TCP is listed twice \(also containers\[0\]\.ports\[0\]\)/,
+    },
+    {
+      title: "the same port in two containers",
+      run: () =>
+        checkContainerGroup(
+          { ...group, containers: [group.containers[0]!, { name: "sidecar", image: "envoy", ports: [{ port: 9901 }, { port: 443 }], resources: { requests: { cpu: 0.5, memoryInGB: 0.5 } } }] },
+          undefined,
+          env,
+        ),
+      property: "containers[1].ports[1].port",
+      mentions: /port 443\/TCP is already used by container "web" \(containers\[0\]\.ports\[1\]\)/,
+    },
+    {
+      title: "the same port twice in ipAddress.ports",
+      run: () => checkContainerGroup({ ...group, ipAddress: { type: "Public", ports: [{ port: 80 }, { port: 443 }, { port: 80, protocol: "tcp" }] } }, undefined, env),
+      property: "ipAddress.ports[2].port",
+      mentions: /port 80\/TCP is listed twice \(also ipAddress\.ports\[0\]\)/,
+    },
+    {
+      title: "registry credentials without a password or an identity",
+      run: () => checkContainerGroup({ ...group, imageRegistryCredentials: [{ server: "myregistry.azurecr.io", username: "pull" }] }, undefined, env),
+      property: "imageRegistryCredentials[0]",
+      mentions: /needs username and password, or the identity/,
+    },
+    {
+      title: "registry credentials with a URL for a server",
+      run: () => checkContainerGroup({ ...group, imageRegistryCredentials: [{ server: "https://myregistry.azurecr.io", username: "pull", password: "p" }] }, undefined, env),
+      property: "imageRegistryCredentials[0].server",
+      mentions: /without a scheme \("myregistry\.azurecr\.io"\)/,
+    },
+    {
+      title: "registry credentials twice for one server",
+      run: () =>
+        checkContainerGroup(
+          { ...group, imageRegistryCredentials: [{ server: "r.azurecr.io", identity: "/id" }, { server: "R.azurecr.io", username: "u", password: "p" }] },
+          undefined,
+          env,
+        ),
+      property: "imageRegistryCredentials[1].server",
+      mentions: /twice \(also imageRegistryCredentials\[0\]\)/,
+    },
     { title: "an ipAddress without ports", run: () => checkContainerGroup({ ...group, ipAddress: { type: "Public", ports: [] } }, undefined, env), property: "ipAddress.ports", mentions: /at least one port/ },
     {
       title: "a container without resources",

@@ -10,7 +10,19 @@
  * Every write uses server-side apply under one field manager, `iac` (`force=true`: iac is the
  * owner of what a program declares, as `flux` and `kubectl apply --server-side --force-conflicts` are).
  */
-import { ApiException, HttpMethod, KubeConfig, KubernetesObjectApi, PatchStrategy, type RequestContext, type ResponseContext } from "@kubernetes/client-node";
+import { AsyncLocalStorage } from "node:async_hooks";
+import type { ProviderLogger } from "@iac/sdk/provider";
+import {
+  ApiException,
+  HttpMethod,
+  KubeConfig,
+  KubernetesObjectApi,
+  PatchStrategy,
+  type Configuration,
+  type KubernetesObject,
+  type RequestContext,
+  type ResponseContext,
+} from "@kubernetes/client-node";
 import { isNoMatch, isNotFound, KubernetesError, toProviderError } from "./errors.js";
 import { describe, type KubeObject, type ObjectKey } from "./objects.js";
 import type { Readiness } from "./readiness.js";
@@ -24,8 +36,57 @@ export type LiveObject = KubeObject & { readonly status?: unknown };
 
 type Method = (typeof HttpMethod)[keyof typeof HttpMethod];
 
+/** Retries of a throttled (429), unavailable (5xx) or dropped request: 250 ms doubling, at most 6. */
+export const RETRY = { maxRetries: 6, retryDelayMs: 250, maxRetryDelayMs: 30_000 } as const;
+
+/** Socket-level failures worth a retry. */
+const TRANSIENT_CODES = new Set(["ECONNRESET", "ECONNREFUSED", "ECONNABORTED", "ETIMEDOUT", "EPIPE", "EAI_AGAIN", "UND_ERR_SOCKET", "UND_ERR_CLOSED"]);
+
+/**
+ * Whether (and after how long) to retry a failed request: 429 and 503 after their Retry-After (the
+ * API server's priority and fairness sends one), else, like 5xx (not 501) and dropped connections,
+ * after an exponential backoff with jitter. Every write iac makes is an apply, a merge patch or a
+ * delete, so repeating one is safe.
+ */
+export function retryDecision(err: unknown, attempt: number, random: () => number = Math.random): { reason: string; delayMs: number } | undefined {
+  const backoff = Math.round(Math.min(RETRY.maxRetryDelayMs, RETRY.retryDelayMs * 2 ** attempt) * (0.8 + 0.4 * random()));
+  if (err instanceof ApiException) {
+    const status = err.code;
+    if (status === 429 || status === 503) {
+      const header = Object.entries(err.headers ?? {}).find(([k]) => k.toLowerCase() === "retry-after")?.[1];
+      const seconds = header === undefined ? NaN : Number(header);
+      const what = status === 429 ? "the API server is throttling requests (HTTP 429)" : "the API server is unavailable (HTTP 503)";
+      return Number.isFinite(seconds) && seconds >= 0 ? { reason: `${what}, Retry-After ${seconds} s`, delayMs: seconds * 1000 } : { reason: `${what} without Retry-After`, delayMs: backoff };
+    }
+    if (status >= 500 && status !== 501) return { reason: `the API server answered HTTP ${status}`, delayMs: backoff };
+    return undefined;
+  }
+  const e = err as { name?: unknown; code?: unknown; cause?: { code?: unknown } } | null;
+  if (e?.name === "AbortError") return undefined;
+  const code = typeof e?.code === "string" ? e.code : typeof e?.cause?.code === "string" ? e.cause.code : undefined;
+  return code !== undefined && TRANSIENT_CODES.has(code) ? { reason: `the connection failed (${code})`, delayMs: backoff } : undefined;
+}
+
 /** KubernetesObjectApi with raw bodies and exact paths (see the module comment). */
 class RawObjectApi extends KubernetesObjectApi {
+  /** The logger of the provider call running in this async context (set by the provider set). */
+  calls?: AsyncLocalStorage<ProviderLogger>;
+
+  /** Every request (discovery included) with retries; each wait is logged through the call's logger. */
+  protected override async requestPromise<T extends KubernetesObject>(ctx: RequestContext, type?: string, options?: Configuration): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await super.requestPromise<T>(ctx, type, options);
+      } catch (err) {
+        const signal = ctx.getSignal?.();
+        const decision = attempt < RETRY.maxRetries && !signal?.aborted ? retryDecision(err, attempt) : undefined;
+        if (decision === undefined) throw err;
+        this.calls?.getStore()?.info(`${ctx.getHttpMethod()} ${new URL(ctx.getUrl()).pathname}: ${decision.reason}; retrying in ${(decision.delayMs / 1000).toFixed(1)} s (retry ${attempt + 1} of ${RETRY.maxRetries})`);
+        await sleep(decision.delayMs, signal as AbortSignal | undefined);
+      }
+    }
+  }
+
   protected override async processResponse<T>(response: ResponseContext): Promise<T> {
     const text = await response.body.text();
     if (response.httpStatusCode >= 200 && response.httpStatusCode <= 299) {
@@ -109,7 +170,11 @@ export class KubeClient {
   readonly #api: RawObjectApi;
   readonly #source: string;
 
-  constructor(settings: KubeSettings) {
+  /**
+   * @param options.calls - where the provider set keeps the logger of the call running, so that
+   *   retries show their waits (provider-module.ts)
+   */
+  constructor(settings: KubeSettings, options: { calls?: AsyncLocalStorage<ProviderLogger> } = {}) {
     const kc = new KubeConfig();
     try {
       kc.loadFromString(settings.kubeconfig);
@@ -126,6 +191,7 @@ export class KubeClient {
       throw new KubernetesError(`The kubeconfig from ${settings.source} has no current cluster: set current-context in it, or kubernetes:context.`, { code: "InvalidKubeconfig" });
     }
     this.#api = kc.makeApiClient(RawObjectApi);
+    this.#api.calls = options.calls;
     // What KubernetesObjectApi.makeApiClient does: the context's namespace, unless config overrides it.
     (this.#api as unknown as { setDefaultNamespace(kc: KubeConfig): string }).setDefaultNamespace(kc);
     if (settings.namespace !== undefined) (this.#api as unknown as { defaultNamespace: string }).defaultNamespace = settings.namespace;

@@ -225,6 +225,8 @@ export function objectProvider(client: () => KubeClient, rules: ObjectTypeRules 
     },
 
     async find(inputs, ctx) {
+      // An apply is stored (or not) before the API server answers, and reads are consistent: GET is
+      // the truth, and NotFound means the interrupted create made nothing (docs/provider-protocol.md).
       const obj = objectOf(inputs);
       const c = client();
       const live = await c.get(keyOf(obj, isClusterScopedKind(obj.kind) ? undefined : c.defaultNamespace), { signal: ctx.signal });

@@ -3,9 +3,11 @@
  * `kubernetes:*` types and the `flux:*` types of `@iac/kubernetes/flux`; one configuration (stack
  * config `kubernetes:*`, overlaid by an explicit Provider's inputs) gives one client per cluster.
  */
-import type { PropertyMap, Provider, ProviderModule, ProviderSet } from "@iac/sdk/provider";
+import { AsyncLocalStorage } from "node:async_hooks";
+import type { PropertyMap, Provider, ProviderContext, ProviderLogger, ProviderModule, ProviderSet } from "@iac/sdk/provider";
 import { KubeClient } from "./client.js";
 import { fluxBootstrapProvider } from "./flux/bootstrap-provider.js";
+import { gitRepositoryRefFailures } from "./flux/ref-rules.js";
 import { FLUX_OBJECT_TYPES } from "./flux/types.js";
 import { objectProvider } from "./object-provider.js";
 import { resolveSettings, type KubeSettings } from "./settings.js";
@@ -14,17 +16,33 @@ import { TYPES } from "./types.js";
 /** Build the provider set from resolved settings (tests call this directly). */
 export function createProviderSet(settings: KubeSettings, options: { baseDir?: string } = {}): ProviderSet {
   let client: KubeClient | undefined;
+  const calls = new AsyncLocalStorage<ProviderLogger>();
   // Created on first use: check and diff never need the cluster, and a bad kubeconfig should fail the call that needs it.
-  const getClient = () => (client ??= new KubeClient(settings));
+  const getClient = () => (client ??= new KubeClient(settings, { calls }));
   const providers: Record<string, Provider> = {
-    [TYPES.manifest]: objectProvider(getClient),
+    [TYPES.manifest]: objectProvider(getClient, { check: gitRepositoryRefFailures }),
     [TYPES.namespace]: objectProvider(getClient, { apiVersion: "v1", kind: "Namespace" }),
     [TYPES.fluxBootstrap]: fluxBootstrapProvider({ client: getClient, settings, baseDir: options.baseDir }) as unknown as Provider<PropertyMap, PropertyMap>,
   };
   for (const [type, t] of Object.entries(FLUX_OBJECT_TYPES)) {
-    providers[type] = objectProvider(getClient, { apiVersion: t.apiVersion, kind: t.kind, defaultNamespace: "flux-system", fluxWaitDefault: t.waitForReady });
+    providers[type] = objectProvider(getClient, { apiVersion: t.apiVersion, kind: t.kind, defaultNamespace: "flux-system", fluxWaitDefault: t.waitForReady, check: gitRepositoryRefFailures });
   }
+  for (const [type, p] of Object.entries(providers)) providers[type] = inCallContext(p, calls);
   return { provider: (type) => providers[type] };
+}
+
+/** The methods that call the cluster; their last argument is the call's context. */
+const CALLS = ["create", "read", "update", "delete", "find"] as const;
+
+/** `p` with each cluster call run in its context's logger, for the client's retries to log through. */
+function inCallContext(p: Provider, calls: AsyncLocalStorage<ProviderLogger>): Provider {
+  const wrapped: Record<string, unknown> = { ...p };
+  for (const name of CALLS) {
+    const method = p[name] as ((...args: unknown[]) => Promise<unknown>) | undefined;
+    if (method === undefined) continue;
+    wrapped[name] = (...args: unknown[]) => calls.run((args[args.length - 1] as ProviderContext).log, () => method.apply(p, args));
+  }
+  return wrapped as unknown as Provider;
 }
 
 /**

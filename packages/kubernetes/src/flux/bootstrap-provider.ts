@@ -212,6 +212,19 @@ export function fluxBootstrapProvider(o: BootstrapProviderOptions): Provider<Inp
       return { outputs: await install(news, ctx, olds.outputs) };
     },
 
+    /**
+     * An interrupted bootstrap: its namespace is what the first stage makes, so when it exists the
+     * install is adopted as it stands (not Ready until `up` completes it: diffBootstrap re-applies a
+     * sync that is not Ready). Without it nothing of the install is there but, at most, cluster-scoped
+     * CRDs and roles, which a new create applies again by name (server-side apply): no duplicate.
+     */
+    async find(inputs, ctx) {
+      const ns = inputs.namespace;
+      const outputs = { namespace: ns, revision: "", version: inputs.version ?? "", components: selectedComponents(inputs), objects: [], ready: false } as unknown as Outputs;
+      const found = await this.read(ns, { inputs, outputs }, ctx);
+      return found && { id: ns, outputs: found.outputs };
+    },
+
     async read(id, olds, ctx) {
       const client = o.client();
       const ns = olds.outputs.namespace ?? id;

@@ -1,0 +1,50 @@
+/**
+ * Secrets the user did not wrap are still secret (issue 8, item 10): each provider declares the
+ * input paths the cloud treats as secret (`secretInputs`, `.` and `[*]`), and the engine encrypts
+ * the values there. These tests hold the declared paths against real inputs, so a misspelt path
+ * (which would silently leave a value in plaintext) fails here.
+ */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { PropertyValue } from "@iac/sdk/provider";
+import { createProviderSet, resolveSettings, TYPES } from "../src/index.js";
+
+/** The values a `secretInputs` path selects (the protocol's syntax: `a.b`, `list[*].c`). */
+function valuesAt(value: PropertyValue | undefined, path: string): PropertyValue[] {
+  if (value === undefined) return [];
+  if (path === "") return [value];
+  const m = /^([^.[]+)(\[\*\])?\.?(.*)$/.exec(path);
+  if (!m) throw new Error(`bad path ${path}`);
+  const [, key, each, rest] = m;
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return [];
+  const next = value[key!];
+  if (each) return Array.isArray(next) ? next.flatMap((v) => valuesAt(v, rest!)) : [];
+  return valuesAt(next, rest!);
+}
+
+const providers = createProviderSet(resolveSettings({ config: { subscriptionId: "00000000-0000-0000-0000-000000000000", location: "westeurope" }, env: {} }));
+const secretInputsOf = (type: string) => (providers.provider(type) as { secretInputs?: readonly string[] }).secretInputs ?? [];
+
+describe("secretInputs of the hand-written types", () => {
+  it("a container group's secure environment values, volume keys and registry passwords, in every container, volume and registry", () => {
+    const inputs: PropertyValue = {
+      resourceGroupName: "rg",
+      osType: "Linux",
+      containers: [
+        { name: "a", image: "x", environmentVariables: [{ name: "PLAIN", value: "not-secret" }, { name: "TOKEN", secureValue: "s1" }], resources: { requests: { cpu: 1, memoryInGB: 1 } } },
+        { name: "b", image: "y", environmentVariables: [{ name: "KEY", secureValue: "s2" }], resources: { requests: { cpu: 1, memoryInGB: 1 } } },
+      ],
+      volumes: [
+        { name: "v1", azureFile: { shareName: "s", storageAccountName: "acct", storageAccountKey: "k1" } },
+        { name: "v2", emptyDir: {} },
+      ],
+      imageRegistryCredentials: [{ server: "r.azurecr.io", username: "pull", password: "p1" }, { server: "q.azurecr.io", identity: "/id" }],
+    };
+    const selected = secretInputsOf(TYPES.containerGroup).flatMap((p) => valuesAt(inputs, p));
+    assert.deepEqual(selected.sort(), ["k1", "p1", "s1", "s2"]);
+  });
+
+  it("types whose inputs hold no secret declare none", () => {
+    for (const type of [TYPES.resourceGroup, TYPES.storageAccount, TYPES.fileShare]) assert.deepEqual(secretInputsOf(type), [], type);
+  });
+});
