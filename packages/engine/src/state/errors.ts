@@ -26,7 +26,11 @@ export type StateErrorCode =
   /** A remote backend (azblob://) is unreachable, misconfigured or refuses the credentials. */
   | "StateBackend"
   /** Another writer changed the stack's state while this one held (or thought it held) the lock. */
-  | "StateConflict";
+  | "StateConflict"
+  /** A file-system call failed: permission denied, disk full, read-only file system, ... (fs-errors.ts). */
+  | "FileSystem"
+  /** Another process kept a small file (the stack config) locked for too long (file-mutex.ts). */
+  | "FileBusy";
 
 /** Base of every error the state layer raises; an {@link EngineError}, so the CLI handles both alike. */
 export class StateError extends EngineError {
