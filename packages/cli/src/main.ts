@@ -198,8 +198,14 @@ export async function main(argv: readonly string[]): Promise<number> {
           { interruptible: true },
         ),
     )
-    .command("cancel", "Break the stack's lock left by a process that is no longer running", (b) => b.option("yes", { alias: "y", type: "boolean", default: false }), (a) =>
-      set(() => cancel({ ...common(a), yes: Boolean(a.yes) })),
+    .command(
+      "cancel",
+      "Break the stack's lock left by a process that is no longer running",
+      (b) =>
+        b
+          .option("yes", { alias: "y", type: "boolean", default: false, describe: "Do not ask for confirmation" })
+          .option("force", { type: "boolean", default: false, describe: "Break it even when its holder is running or cannot be checked (two runs may then change the stack at once)" }),
+      (a) => set(() => cancel({ ...common(a), yes: Boolean(a.yes), force: Boolean(a.force) })),
     )
     .command("local", "The local cloud (ARM, Kubernetes API and git on loopback)", (y) =>
       y

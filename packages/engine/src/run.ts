@@ -69,6 +69,10 @@ export async function run(options: RunOptions): Promise<RunResult> {
   const emit = options.onEvent;
   emit({ kind: "prelude", operation, stack, project: project.name, preview, time: Date.now() });
   const lock = preview ? undefined : await backend.lock(stack, options.command ?? `iac ${operation}`);
+  // A lock lost while held (broken by `iac cancel --force`, an azblob lease not renewed) stops the
+  // run as an abort does: no new step, and the signal the providers' calls carry is aborted.
+  const lost = lock?.lost;
+  if (lost) options = { ...options, signal: options.signal ? AbortSignal.any([options.signal, lost]) : lost };
   let dep: Deployment | undefined;
   let outputs: PropertyMap = {};
   let previous: PropertyMap = {};
@@ -95,6 +99,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
   } finally {
     await lock?.release();
   }
+  if (lost?.aborted) throw lost.reason;
   if (!dep) throw new Error("the run ended without a deployment (this is a bug in iac; please report it)");
   const durationMs = performance.now() - t0;
   emit({ kind: "outputs", outputs: maskMap(outputs), previous: maskMap(previous), changed: changedOutputs(previous, outputs), time: Date.now() });
