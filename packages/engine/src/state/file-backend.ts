@@ -16,7 +16,7 @@ import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { StateCorruptError, StateError } from "./errors.js";
 import { pidAlive, withFileMutex } from "./file-mutex.js";
-import { withFsErrors } from "./fs-errors.js";
+import { fsErrorOf, withFsErrors } from "./fs-errors.js";
 import { fsyncDir, readIfExists, removeIfExists, TEMP_MARKER, writeFileAtomic } from "./fs-util.js";
 import { openStateWriter } from "./file-writer.js";
 import { JournalAppender } from "./journal.js";
@@ -77,7 +77,7 @@ class FileBackend implements Backend {
       names = (await readdir(join(this.root, "stacks"), { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
-      throw error;
+      throw fsErrorOf(error, { action: "list the stacks", path: join(this.root, "stacks") });
     }
     const summaries: StackSummary[] = [];
     for (const name of names.sort()) {
@@ -101,23 +101,23 @@ class FileBackend implements Backend {
 
   async createStack(stack: string): Promise<void> {
     const paths = this.paths(stack);
-    await mkdir(join(this.root, "stacks"), { recursive: true });
     try {
+      await mkdir(join(this.root, "stacks"), { recursive: true });
       await mkdir(paths.dir);
+      await fsyncDir(join(this.root, "stacks"));
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "EEXIST") {
         throw stackExistsError(stack, this.url);
       }
-      throw error;
+      throw fsErrorOf(error, { action: `create stack "${stack}"`, path: paths.dir });
     }
-    await fsyncDir(join(this.root, "stacks"));
   }
 
   async removeStack(stack: string, options: { readonly force: boolean }): Promise<void> {
     const paths = this.paths(stack);
     if (!(await this.stackExists(stack))) throw stackNotFoundError(stack, this.url);
     if (!options.force) assertStackEmpty(stack, (await this.loadRaw(stack, paths)).state);
-    await rm(paths.dir, { recursive: true, force: true });
+    await withFsErrors({ action: `remove stack "${stack}"`, path: paths.dir }, () => rm(paths.dir, { recursive: true, force: true }));
   }
 
   async lock(stack: string, command: string): Promise<Lock> {
@@ -151,15 +151,16 @@ class FileBackend implements Backend {
 
   async open(stack: string, crypter: Crypter): Promise<StateWriter> {
     const paths = this.paths(stack);
-    await mkdir(paths.dir, { recursive: true });
+    await withFsErrors({ action: `create the state directory of stack "${stack}"`, path: paths.dir }, () => mkdir(paths.dir, { recursive: true }));
     return openStateWriter(
       {
         load: () => this.loadRaw(stack, paths, crypter),
         compact: (state, previous) => this.compact(stack, paths, state, previous),
-        dropJournal: async () => {
-          await removeIfExists(paths.journal);
-          await fsyncDir(paths.dir);
-        },
+        dropJournal: () =>
+          withFsErrors({ action: `remove the state journal of stack "${stack}"`, path: paths.journal }, async () => {
+            await removeIfExists(paths.journal);
+            await fsyncDir(paths.dir);
+          }),
         createJournal: (generation) => JournalAppender.create(paths.journal, { kind: "header", format: 1, generation, project: this.options.project, stack }),
         snapshotWhere: paths.snapshot,
       },
@@ -169,7 +170,7 @@ class FileBackend implements Backend {
 
   async write(stack: string, snapshot: Snapshot, crypter: Crypter): Promise<void> {
     const paths = this.paths(stack);
-    await mkdir(paths.dir, { recursive: true });
+    await withFsErrors({ action: `create the state directory of stack "${stack}"`, path: paths.dir }, () => mkdir(paths.dir, { recursive: true }));
     const encoded = encryptSecrets(withProvider({ ...snapshot, project: this.options.project, stack }, crypter), crypter);
     let raw: RawState;
     try {
@@ -283,6 +284,9 @@ async function readStateFile(path: string): Promise<string | undefined> {
   try {
     return await readIfExists(path);
   } catch (cause) {
+    // Permission denied or an I/O error is not damage to the file: say what it is and leave it.
+    const errno = (cause as NodeJS.ErrnoException).code;
+    if (errno === "EACCES" || errno === "EPERM" || errno === "EIO" || errno === "EMFILE" || errno === "ENFILE") throw fsErrorOf(cause, { action: "read the state", path });
     throw new StateCorruptError({ path, problem: `it cannot be read (${(cause as Error).message})`, cause });
   }
 }

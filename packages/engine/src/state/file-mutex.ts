@@ -59,7 +59,7 @@ async function acquire(options: FileMutexOptions): Promise<() => Promise<void>> 
     }
   } catch (error) {
     await unlink(tmp).catch(() => undefined);
-    throw fsErrorOf(error, { action: `create the lock file ${lockPath} to ${options.what}`, path: tmp });
+    throw fsErrorOf(error, { action: options.what, path: lockPath });
   }
   const deadline = Date.now() + (options.timeoutMs ?? 15_000);
   try {
@@ -68,7 +68,7 @@ async function acquire(options: FileMutexOptions): Promise<() => Promise<void>> 
         await link(tmp, lockPath);
         break;
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw fsErrorOf(error, { action: `create the lock file ${lockPath} to ${options.what}`, path: lockPath });
+        if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw fsErrorOf(error, { action: options.what, path: lockPath });
       }
       const holder = await readHolder(lockPath);
       if (holder === "absent") continue;

@@ -48,7 +48,7 @@ export async function acquireLock(options: { readonly path: string; readonly sta
   const started = processStart(process.pid);
   const file: LockFile = { ...info, token: randomBytes(16).toString("hex"), ...(boot ? { bootId: boot } : {}), ...(started ? { started } : {}) };
   const tmp = `${options.path}.${file.token}.tmp`;
-  const action = `take the lock of stack "${options.stack}" (${options.path})`;
+  const action = `take the lock of stack "${options.stack}"`;
   try {
     const handle = await open(tmp, "wx", 0o644);
     try {

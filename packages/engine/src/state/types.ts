@@ -107,6 +107,13 @@ export interface StateWriter {
   setOutputs(outputs: PropertyMap): Promise<void>;
   /** The current state (base + everything written). */
   current(): Snapshot;
+  /**
+   * Aborted at the first write that fails (disk full, permission denied, a storage error), with
+   * the full error as its reason; every record after it is rejected with a short
+   * `StateWriteFailed` error. A run stops when it is aborted and reports the reason once.
+   * Absent: the writer cannot fail that way.
+   */
+  readonly failed?: AbortSignal;
   /** Compact the journal into the snapshot (temp file, fsync, rename) and release resources. */
   close(): Promise<void>;
 }
