@@ -187,3 +187,16 @@ test("a lock broken while nobody else wrote: the writer's state is written (noth
   await lock.release();
   assert.equal((await p.backend.read("dev", p.crypter)).resources.length, 1);
 });
+
+test("a compaction mutex left by a writer killed mid-compaction does not block the next one", async (t) => {
+  const p = await tempProject(t);
+  await mkdir(p.stackDir("dev"), { recursive: true });
+  await writeFile(join(p.stackDir("dev"), "snapshot.json.lock"), JSON.stringify({ host: hostname(), pid: 2 ** 22 + 999, time: new Date().toISOString(), token: "killed" }));
+  const lock = await p.backend.lock("dev", "up");
+  const writer = await p.backend.open("dev", p.crypter);
+  await writer.put(resource("a"));
+  await writer.close();
+  await lock.release();
+  assert.equal((await p.backend.read("dev", p.crypter)).resources.length, 1);
+  assert.deepEqual((await readdir(p.stackDir("dev"))).filter((n) => n.includes(".lock")), [], "the stale mutex is gone");
+});
