@@ -58,7 +58,7 @@ test("after a failed journal write, the failure is the reason of `failed`, in fu
   for (const r of [...results, { status: "rejected", reason: later }] as PromiseSettledResult<void>[]) {
     assert.equal(r.status, "rejected");
     const e = (r as PromiseRejectedResult).reason as StateError;
-    assert.equal(e.code, "StateWriteFailed");
+    assert.equal(e.code, "FileSystem", "the code of the failure, so callers can tell a full disk from a conflict");
     assert.match(e.message, /^Not recorded: .*the error is shown once/);
     assert.doesNotMatch(e.message, /disk is full/, "the full error is not repeated per record");
   }

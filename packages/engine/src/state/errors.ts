@@ -29,8 +29,6 @@ export type StateErrorCode =
   | "StateBackend"
   /** Another writer changed the stack's state while this one held (or thought it held) the lock. */
   | "StateConflict"
-  /** A record was not written because an earlier state write failed (the run stops; the failure is reported once). */
-  | "StateWriteFailed"
   /** A file-system call failed: permission denied, disk full, read-only file system, ... (fs-errors.ts). */
   | "FileSystem"
   /** Another process kept a small file (the stack config) locked for too long (file-mutex.ts). */

@@ -18,8 +18,8 @@ export interface GroupCommitOptions {
   /**
    * The error of the failure, in full (what failed, where, and the fix): the reason of
    * {@link GroupCommit.failed}. The lines of the failed batch and every later append are rejected
-   * with a short `StateWriteFailed` error pointing at it, so that a full disk under 300 steps is
-   * reported once, not 300 times.
+   * with an error of the same code and a short message pointing at it, so that a full disk under
+   * 300 steps is reported once, not 300 times.
    */
   readonly failedError: (failure: unknown) => StateError;
 }
@@ -46,10 +46,11 @@ export class GroupCommit {
     return this.failure$.signal;
   }
 
-  /** What a record that could not be stored is rejected with: short, the full error as its cause. */
+  /** What a record that could not be stored is rejected with: the full error's code, a short message, the full error as its cause. */
   private rejection(): StateError {
+    const full = this.failure$.signal.reason as StateError;
     return new StateError(
-      "StateWriteFailed",
+      full.code,
       `Not recorded: writing the state journal ${this.options.where} failed, so the run stops (the error is shown once, at the end).`,
       { cause: this.failure$.signal.reason },
     );

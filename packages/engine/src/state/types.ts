@@ -109,8 +109,8 @@ export interface StateWriter {
   current(): Snapshot;
   /**
    * Aborted at the first write that fails (disk full, permission denied, a storage error), with
-   * the full error as its reason; every record after it is rejected with a short
-   * `StateWriteFailed` error. A run stops when it is aborted and reports the reason once.
+   * the full error as its reason; every record after it is rejected with an error of the same code
+   * and a short message. A run stops when it is aborted and reports the reason once.
    * Absent: the writer cannot fail that way.
    */
   readonly failed?: AbortSignal;
