@@ -5,7 +5,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { TestProject, show, startAzurite, type Azurite } from "./cli-fixture.js";
+import { TestProject, finish, show, startAzurite, waitFor, type Azurite } from "./cli-fixture.js";
 
 const program = `
 import { RandomPassword } from "@iac/sdk/random";
@@ -93,5 +93,39 @@ test("azblob:// (on Azurite): up, a no-op preview and destroy; the exported stat
   assert.ok(secret.stdout.trim().length === 20, show(secret));
   assert.ok(!exported.stdout.includes(secret.stdout.trim()), "the exported state holds the password encrypted");
   const d = await project.run(["destroy", "--yes"], { env });
+  assert.equal(d.code, 0, show(d));
+});
+
+test("azblob:// (on Azurite): iac cancel does not break the lease of a run that is going, unless --force", async (t) => {
+  if (azurite === undefined) return t.skip(`Azurite is not available: ${azuriteSkip || "it did not start"}`);
+  // A program that waits for a file, so the up holds the lease for as long as the test wants.
+  const waiting = await TestProject.create({
+    files: {
+      "index.ts": `
+import { existsSync } from "node:fs";
+import { Thing } from "./thing.js";
+while (!existsSync(new URL("./go", import.meta.url))) await new Promise((r) => setTimeout(r, 50));
+export const value = new Thing("thing", { value: "v" }).value;
+`,
+    },
+  });
+  t.after(() => waiting.remove());
+  const env = { ...azurite.env, IAC_BACKEND_URL: "azblob://iacstate/cli-cancel" };
+  const holder = waiting.spawn(["up", "--yes"], { env });
+  const holderDone = finish(holder);
+  await waitFor("the up to take the lease", async () => {
+    const ls = await waiting.run(["stack", "ls", "--json"], { env });
+    return ls.code === 0 && /"locked"/.test(ls.stdout);
+  });
+  const refused = await waiting.run(["cancel", "--yes"], { env });
+  assert.equal(refused.code, 1, show(refused));
+  assert.match(refused.stderr, new RegExp(`pid ${holder.pid}`));
+  assert.match(refused.stderr, /holds the lease/);
+  assert.match(refused.stderr, /was not broken/);
+  assert.match(refused.stderr, /--force/);
+  await waiting.write({ go: "" });
+  const r = await holderDone;
+  assert.equal(r.code, 0, `the holder was left alone and finished\n${show(r)}`);
+  const d = await waiting.run(["destroy", "--yes"], { env });
   assert.equal(d.code, 0, show(d));
 });

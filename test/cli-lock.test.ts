@@ -76,3 +76,38 @@ test("iac cancel breaks a lock whose holder was killed", async () => {
   assert.equal(cloud.length, 1);
   assert.equal(cloud[0].inputs.value, "w");
 });
+
+test("iac cancel does not break the lock of a run that is still going unless --force, which says what can happen", async () => {
+  const { rm } = await import("node:fs/promises");
+  await rm(join(project.dir, "go"), { force: true });
+  await project.write({ "index.ts": program.replace('"v"', '"x"') });
+  const holder = project.spawn(["up", "--yes"]);
+  const holderDone = finish(holder);
+  await waitFor("the up to take the lock", () => project.exists(join(".iac", "stacks", "dev", "lock.json")));
+
+  const refused = await project.run(["cancel", "--yes"]);
+  assert.equal(refused.code, 1, show(refused));
+  assert.match(refused.stderr, new RegExp(`pid ${holder.pid}`));
+  assert.match(refused.stderr, /still running/);
+  assert.match(refused.stderr, /was not broken/);
+  assert.match(refused.stderr, /iac cancel --force/);
+  assert.doesNotMatch(refused.stderr, /internal error/);
+  assert.equal(await project.exists(join(".iac", "stacks", "dev", "lock.json")), true, "the live holder keeps its lock");
+
+  const forced = await project.run(["cancel", "--force", "--yes"]);
+  assert.equal(forced.code, 0, show(forced));
+  assert.match(forced.stderr, /warning: .*still running.*two runs can then change the stack at once/s);
+  assert.match(forced.stderr, /Broke the lock/);
+
+  // The run whose lock was broken notices (it checks every 2 s) and stops instead of going on
+  // beside another: its program goes on, but no cloud call is made.
+  await new Promise((r) => setTimeout(r, 2_500));
+  await project.write({ go: "" });
+  const r = await holderDone;
+  assert.equal(r.code, 1, show(r));
+  assert.match(r.stderr, /lock of stack "dev" .*was broken while this run held it/s);
+  assert.doesNotMatch(r.stderr, /internal error/);
+  assert.equal((await project.cloud())[0].inputs.value, "w", "the run whose lock was broken changed nothing");
+  const again = await project.run(["up", "--yes"]);
+  assert.equal(again.code, 0, show(again));
+});

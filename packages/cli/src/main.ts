@@ -2,6 +2,7 @@
  * `iac`'s entry: parse argv with yargs and dispatch to a command function. Returns the exit code
  * and never calls `process.exit` (bin/iac.js sets `process.exitCode`), so pending writes flush.
  */
+import { DEFAULT_PARALLEL } from "@iac/engine";
 import yargs, { type Argv } from "yargs";
 import { ExitCode, UsageError, exitCodeOf, formatError } from "./errors.js";
 import { cancel } from "./commands/cancel.js";
@@ -13,6 +14,7 @@ import { stackInit, stackLs, stackOutput, stackRm, stackSelect } from "./command
 import { GRAPH_FORMATS, stackGraph } from "./commands/stack-graph.js";
 import { stackHistory } from "./commands/stack-history.js";
 import { stateDelete, stateExport, stateImport, stateLs, stateShow, stateUnprotect } from "./commands/state.js";
+import { nonEmpty, portNumber, positiveInteger } from "./flags.js";
 import { handleInterrupts } from "./interrupt.js";
 import { guardOutput } from "./io.js";
 
@@ -39,8 +41,8 @@ function deployFlags<T>(y: Argv<T>) {
   return y
     .option("yes", { alias: "y", type: "boolean", default: false, describe: "Do not ask for confirmation" })
     .option("json", { type: "boolean", default: false, describe: "Stream engine events as NDJSON on stdout (secrets masked)" })
-    .option("parallel", { alias: "p", type: "number", default: 16, describe: "Most resource operations at once" })
-    .option("target", { alias: "t", type: "string", array: true, describe: "Only this resource URN (repeatable)" })
+    .option("parallel", { alias: "p", type: "string", coerce: positiveInteger("parallel", "p"), describe: "Most resource operations at once (a positive integer; default 16)" })
+    .option("target", { alias: "t", type: "string", array: true, coerce: nonEmpty("target", "t", "a resource URN"), describe: "Only this resource URN (repeatable)" })
     .option("refresh", { type: "boolean", default: false, describe: "Refresh the state from the cloud first" })
     .option("diff", { type: "boolean", default: false, describe: "Show old and new values of changed properties" })
     .option("expect-no-changes", { type: "boolean", default: false, describe: "Exit 3 when there are changes" })
@@ -50,7 +52,8 @@ function deployFlags<T>(y: Argv<T>) {
 interface DeployArgs extends GlobalArgs {
   readonly yes: boolean;
   readonly json: boolean;
-  readonly parallel: number;
+  /** Parsed by {@link positiveInteger}; absent when not given. */
+  readonly parallel?: number;
   readonly target?: string[];
   readonly refresh: boolean;
   readonly diff: boolean;
@@ -59,14 +62,11 @@ interface DeployArgs extends GlobalArgs {
 }
 
 function deployOptions(args: DeployArgs, signal: AbortSignal): DeployOptions {
-  if (!Number.isInteger(args.parallel) || args.parallel < 1) {
-    throw new UsageError(`--parallel must be a whole number of at least 1 (got ${String(args.parallel)}).`);
-  }
   return {
     ...common(args),
     yes: args.yes,
     json: args.json,
-    parallel: args.parallel,
+    parallel: args.parallel ?? DEFAULT_PARALLEL,
     targets: args.target ?? [],
     refresh: args.refresh,
     diff: args.diff,
@@ -96,8 +96,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   const parser = yargs([...argv])
     .scriptName("iac")
     .usage("$0 <command> [options]\n\nInfrastructure as code in TypeScript. Run `$0 <command> --help` for a command's options.")
-    .option("stack", { alias: "s", type: "string", global: true, describe: "Stack to use (default: the selected one)" })
-    .option("cwd", { alias: "C", type: "string", global: true, describe: "Project directory (default: the current one)" })
+    .option("stack", { alias: "s", type: "string", global: true, coerce: nonEmpty("stack", "s", "a stack name (e.g. dev)"), describe: "Stack to use (default: the selected one)" })
+    .option("cwd", { alias: "C", type: "string", global: true, coerce: nonEmpty("cwd", "C", "a project directory"), describe: "Project directory (default: the current one)" })
     .option("verbose", { alias: "v", type: "boolean", default: false, global: true, describe: "Show stack traces and debug messages" })
     .command("preview", "Show what `up` would change", (y) => deployFlags(y), (a) => set((signal) => preview(deployOptions(a as DeployArgs, signal)), { interruptible: true }))
     .command("up", "Create or update the stack's resources to match the program", (y) => deployFlags(y), (a) => set((signal) => up(deployOptions(a as DeployArgs, signal)), { interruptible: true }))
@@ -123,7 +123,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         .command(
           "history",
           "Show the stack's recorded deployments (up, destroy, refresh), newest first",
-          (b) => b.option("json", { type: "boolean", default: false, describe: "Print the entries as a JSON array" }).option("limit", { type: "number", describe: "Only the newest N entries" }),
+          (b) => b.option("json", { type: "boolean", default: false, describe: "Print the entries as a JSON array" }).option("limit", { type: "string", coerce: positiveInteger("limit"), describe: "Only the newest N entries" }),
           (a) => set(() => stackHistory({ ...common(a), json: Boolean(a.json), limit: a.limit === undefined ? undefined : Number(a.limit) })),
         )
         .command(
@@ -198,12 +198,18 @@ export async function main(argv: readonly string[]): Promise<number> {
           { interruptible: true },
         ),
     )
-    .command("cancel", "Break the stack's lock left by a process that is no longer running", (b) => b.option("yes", { alias: "y", type: "boolean", default: false }), (a) =>
-      set(() => cancel({ ...common(a), yes: Boolean(a.yes) })),
+    .command(
+      "cancel",
+      "Break the stack's lock left by a process that is no longer running",
+      (b) =>
+        b
+          .option("yes", { alias: "y", type: "boolean", default: false, describe: "Do not ask for confirmation" })
+          .option("force", { type: "boolean", default: false, describe: "Break it even when its holder is running or cannot be checked (two runs may then change the stack at once)" }),
+      (a) => set(() => cancel({ ...common(a), yes: Boolean(a.yes), force: Boolean(a.force) })),
     )
     .command("local", "The local cloud (ARM, Kubernetes API and git on loopback)", (y) =>
       y
-        .command("serve", "Run the local cloud until Ctrl-C and print its endpoints", (b) => b.option("port", { type: "number", describe: "Port of the first endpoint (default: the ports used last time, else 4501; 0 for any free port)" }), (a) =>
+        .command("serve", "Run the local cloud until Ctrl-C and print its endpoints", (b) => b.option("port", { type: "string", coerce: portNumber("port"), describe: "Port of the first endpoint (default: the ports used last time, else 4501; 0 for any free port)" }), (a) =>
           set((signal) => localServe({ ...common(a), port: a.port === undefined ? undefined : Number(a.port), signal }), { interruptible: true }),
         )
         .demandCommand(1, "Name a local command: serve."),
@@ -216,7 +222,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     .wrap(Math.min(110, process.stdout.columns ?? 100))
     .exitProcess(false)
     .fail((message: string | undefined, error: Error | undefined) => {
-      throw error ?? new UsageError(message ?? "invalid command line");
+      // A flag's coerce function (flags.ts) throws a UsageError, which yargs wraps in a YError
+      // carrying its message: it is a usage error all the same.
+      if (error !== undefined && error.name !== "YError") throw error;
+      throw new UsageError(message ?? error?.message ?? "invalid command line", error === undefined ? undefined : { cause: error });
     });
 
   try {

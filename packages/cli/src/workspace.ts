@@ -123,7 +123,13 @@ export class Workspace {
   }
 
   private async createDefault(name: string): Promise<string> {
-    await this.initStack(name);
+    try {
+      await this.initStack(name);
+    } catch (error) {
+      // Another first run created it an instant ago: use it, as if it had been there.
+      if (error instanceof StateError && error.code === "StackExists") return name;
+      throw error;
+    }
     this.ctx.say(`Created stack ${name} and selected it (project ${this.project.name} had no stack).`);
     return name;
   }

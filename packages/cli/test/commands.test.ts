@@ -125,8 +125,50 @@ test("main returns 2 for an unknown command or flag, and 0 for --help", async ()
   }
   const text = captured.join("");
   assert.match(text, /Unknown argument|Unknown command/i);
-  assert.match(text, /--parallel must be a whole number/);
+  assert.match(text, /--parallel must be a positive integer/);
   assert.match(text, /iac up/);
+});
+
+/** `main(argv)` with stdout and stderr captured. */
+async function mainCaptured(argv: readonly string[]): Promise<{ readonly code: number; readonly text: string }> {
+  const write = process.stderr.write;
+  const outWrite = process.stdout.write;
+  const captured: string[] = [];
+  const capture = ((s: string) => captured.push(s) > 0) as unknown as typeof process.stderr.write;
+  process.stderr.write = capture;
+  process.stdout.write = capture;
+  try {
+    return { code: await main(argv), text: captured.join("") };
+  } finally {
+    process.stderr.write = write;
+    process.stdout.write = outWrite;
+  }
+}
+
+test("a flag without its value, or with a value it does not take, exits 2 naming the flag and what it takes", async () => {
+  const cases: readonly (readonly [readonly string[], RegExp])[] = [
+    [["up", "--parallel", "abc"], /--parallel must be a positive integer \(e\.g\. 8\), not "abc"/],
+    [["up", "--parallel", "0"], /--parallel must be a positive integer .*not "0"/],
+    [["preview", "-p", "-1"], /--parallel must be a positive integer .*not "-1"/],
+    [["preview", "--parallel", "1.5"], /--parallel must be a positive integer .*not "1\.5"/],
+    [["preview", "--parallel"], /--parallel needs a value: a positive integer/],
+    [["preview", "--parallel", "--yes"], /--parallel needs a value/],
+    [["preview", "-s"], /-s\/--stack needs a value: a stack name/],
+    [["stack", "ls", "-s"], /-s\/--stack needs a value/],
+    [["state", "ls", "--stack", ""], /--stack needs a value/],
+    [["preview", "-C"], /-C\/--cwd needs a value/],
+    [["preview", "--target"], /--target needs a value: a resource URN/],
+    [["stack", "history", "--limit", "abc"], /--limit must be a positive integer .*not "abc"/],
+    [["stack", "history", "--limit"], /--limit needs a value/],
+    [["local", "serve", "--port", "abc"], /--port must be a port number from 0 to 65535 .*not "abc"/],
+    [["local", "serve", "--port", "70000"], /--port must be a port number/],
+  ];
+  for (const [argv, message] of cases) {
+    const { code, text } = await mainCaptured(argv);
+    assert.equal(code, ExitCode.usage, `iac ${argv.join(" ")}: ${text}`);
+    assert.match(text, message, `iac ${argv.join(" ")}`);
+    assert.doesNotMatch(text, /NaN|internal error|YError/, `iac ${argv.join(" ")}`);
+  }
 });
 
 test("the state location of --verbose is the snapshot file for file://, and a remote URL without query or credentials", () => {

@@ -18,6 +18,8 @@ import { isMap, isScalar, parseDocument, type Document } from "yaml";
 import type { PropertyValue } from "@iac/sdk/provider";
 import { wrapSecret, type SecretValue } from "@iac/sdk/runtime";
 import { StateError, SecretsDecryptError } from "./state/errors.js";
+import { withFsErrors } from "./state/fs-errors.js";
+import { withFileMutex } from "./state/file-mutex.js";
 import { readIfExists, writeFileAtomic } from "./state/fs-util.js";
 import type { Crypter } from "./state/types.js";
 
@@ -65,7 +67,7 @@ export function normalizeConfigKey(key: string, project: string): string {
 
 async function loadDocument(options: StackFile): Promise<Document> {
   const path = stackConfigPath(options);
-  const text = await readIfExists(path);
+  const text = await withFsErrors({ action: `read the stack config ${path}`, path }, () => readIfExists(path));
   const doc = parseDocument(text ?? "");
   if (doc.errors.length > 0) {
     throw new StateError("ConfigInvalid", `The stack config file ${path} is not valid YAML: ${doc.errors[0].message}. Fix the file by hand (or restore it from version control).`, { cause: doc.errors[0] });
@@ -81,13 +83,29 @@ async function loadDocument(options: StackFile): Promise<Document> {
   return doc;
 }
 
-async function saveDocument(options: StackFile, doc: Document): Promise<void> {
-  await writeFileAtomic(stackConfigPath(options), doc.toString());
+/**
+ * Read, change and write the stack config file under its mutex (file-mutex.ts), so that two
+ * processes editing it at once never lose each other's change. `change` returns false to leave the
+ * file as it is.
+ */
+async function editDocument<T>(options: StackFile, change: (doc: Document) => { readonly write: boolean; readonly result: T }): Promise<T> {
+  const path = stackConfigPath(options);
+  return withFileMutex({ path, what: `edit the stack config ${path}` }, async () => {
+    const doc = await loadDocument(options);
+    const { write, result } = change(doc);
+    if (write) {
+      await withFsErrors({ action: `write the stack config ${path}`, path }, () => writeFileAtomic(path, doc.toString()));
+    }
+    return result;
+  });
 }
 
 /** Read a stack's config file; a missing file is an empty config. */
 export async function readStackConfig(options: StackFile): Promise<StackConfig> {
-  const doc = await loadDocument(options);
+  return toStackConfig(await loadDocument(options));
+}
+
+function toStackConfig(doc: Document): StackConfig {
   const js = (doc.toJS() ?? {}) as { config?: Record<string, ConfigFileValue> | null; encryptionSalt?: unknown; keyCheck?: unknown };
   return {
     config: js.config ?? {},
@@ -96,12 +114,20 @@ export async function readStackConfig(options: StackFile): Promise<StackConfig> 
   };
 }
 
-/** Record how a stack's secrets are encrypted (used by `createCrypter` on first use). */
-export async function setStackEncryption(options: StackFile & { readonly encryptionSalt?: string; readonly keyCheck: string }): Promise<void> {
-  const doc = await loadDocument(options);
-  if (options.encryptionSalt !== undefined) doc.set("encryptionSalt", options.encryptionSalt);
-  doc.set("keyCheck", options.keyCheck);
-  await saveDocument(options, doc);
+/**
+ * Record how a stack's secrets are encrypted, unless the file already says (used by
+ * `createCrypter` on first use). Create-if-absent under the file's mutex: of two first runs at
+ * once, the first records its salt and keyCheck and the second gets them back here, so that both
+ * use one key. Returns what the file holds afterwards.
+ */
+export async function initStackEncryption(options: StackFile & { readonly encryptionSalt?: string; readonly keyCheck: string }): Promise<StackConfig> {
+  return editDocument(options, (doc) => {
+    const existing = toStackConfig(doc);
+    if (existing.keyCheck !== undefined || existing.encryptionSalt !== undefined) return { write: false, result: existing };
+    if (options.encryptionSalt !== undefined) doc.set("encryptionSalt", options.encryptionSalt);
+    doc.set("keyCheck", options.keyCheck);
+    return { write: true, result: toStackConfig(doc) };
+  });
 }
 
 export interface ConfigKeyOptions extends StackFile {
@@ -142,21 +168,22 @@ export async function setConfigValue(options: ConfigKeyOptions & { readonly valu
   if (options.secret && options.crypter === undefined) {
     throw new StateError("ConfigInvalid", `Setting the secret "${key}" needs the stack's crypter (an internal error: please report).`);
   }
-  const doc = await loadDocument(options);
-  const stored = options.secret ? doc.createNode({ secure: options.crypter!.encrypt(options.value) }) : options.value;
-  if (!isMap(doc.get("config"))) doc.set("config", doc.createNode({}));
-  doc.setIn(["config", key], stored);
-  await saveDocument(options, doc);
+  await editDocument(options, (doc) => {
+    const stored = options.secret ? doc.createNode({ secure: options.crypter!.encrypt(options.value) }) : options.value;
+    if (!isMap(doc.get("config"))) doc.set("config", doc.createNode({}));
+    doc.setIn(["config", key], stored);
+    return { write: true, result: undefined };
+  });
 }
 
 /** Remove a config value; returns whether it was set. */
 export async function removeConfigValue(options: ConfigKeyOptions): Promise<boolean> {
   const key = normalizeConfigKey(options.key, options.project);
-  const doc = await loadDocument(options);
-  if (!doc.hasIn(["config", key])) return false;
-  doc.deleteIn(["config", key]);
-  await saveDocument(options, doc);
-  return true;
+  return editDocument(options, (doc) => {
+    if (!doc.hasIn(["config", key])) return { write: false, result: false };
+    doc.deleteIn(["config", key]);
+    return { write: true, result: true };
+  });
 }
 
 /**

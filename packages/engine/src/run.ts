@@ -69,12 +69,20 @@ export async function run(options: RunOptions): Promise<RunResult> {
   const emit = options.onEvent;
   emit({ kind: "prelude", operation, stack, project: project.name, preview, time: Date.now() });
   const lock = preview ? undefined : await backend.lock(stack, options.command ?? `iac ${operation}`);
+  // A lock lost while held (broken by `iac cancel --force`, an azblob lease not renewed) stops the
+  // run as an abort does: no new step, and the signal the providers' calls carry is aborted.
+  const lost = lock?.lost;
+  if (lost) options = { ...options, signal: options.signal ? AbortSignal.any([options.signal, lost]) : lost };
   let dep: Deployment | undefined;
   let outputs: PropertyMap = {};
   let previous: PropertyMap = {};
   let programFailure: ProgramError | undefined;
+  let writeFailure: AbortSignal | undefined;
   try {
     const writer = preview ? undefined : await backend.open(stack, crypter);
+    // A failed state write (disk full, ...) stops the run the same way, and is reported once, below.
+    writeFailure = writer?.failed;
+    if (writeFailure) options = { ...options, signal: options.signal ? AbortSignal.any([options.signal, writeFailure]) : writeFailure };
     try {
       const base = writer ? writer.base : await backend.read(stack, crypter);
       outputs = base.outputs;
@@ -92,9 +100,14 @@ export async function run(options: RunOptions): Promise<RunResult> {
       await dep?.providers.dispose();
       await writer?.close();
     }
+  } catch (error) {
+    // Every record after a failed state write is rejected with a short error: report the cause once.
+    throw writeFailure?.aborted ? writeFailure.reason : error;
   } finally {
     await lock?.release();
   }
+  if (lost?.aborted) throw lost.reason;
+  if (writeFailure?.aborted) throw writeFailure.reason;
   if (!dep) throw new Error("the run ended without a deployment (this is a bug in iac; please report it)");
   const durationMs = performance.now() - t0;
   emit({ kind: "outputs", outputs: maskMap(outputs), previous: maskMap(previous), changed: changedOutputs(previous, outputs), time: Date.now() });

@@ -12,11 +12,13 @@
  * with its encrypted "pulumi" state string, see reference/notes/pulumi-engine.md §1.9).
  */
 import { createCipheriv, createDecipheriv, randomBytes, scrypt } from "node:crypto";
-import { mkdir, readFile, writeFile, chmod } from "node:fs/promises";
+import { chmod, link, mkdir, open, readFile, unlink } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
-import { readStackConfig, setStackEncryption } from "./config.js";
+import { initStackEncryption, readStackConfig } from "./config.js";
 import { SecretsDecryptError, StateError } from "./state/errors.js";
+import { fsErrorOf } from "./state/fs-errors.js";
+import { fsyncDir } from "./state/fs-util.js";
 import type { Crypter, Snapshot } from "./state/types.js";
 
 const CIPHER = "aes-256-gcm";
@@ -40,7 +42,7 @@ export interface StackCrypter extends Crypter {
  * A crypter over a raw 32-byte key. `describe` names the key in error messages
  * (e.g. "the passphrase", "the key file /home/me/.config/iac/keys/app/dev.key").
  */
-export function crypterFromKey(key: Uint8Array, options: { readonly describe: string; readonly remedy: string }): Crypter {
+export function crypterFromKey(key: Uint8Array, options: { readonly describe: string; readonly remedy: string; readonly authFailure?: string }): Crypter {
   if (key.length !== KEY_BYTES) {
     throw new StateError("SecretsKeyMissing", `${options.describe} holds a key of ${key.length} bytes; a ${KEY_BYTES}-byte AES-256 key is required. ${options.remedy}`);
   }
@@ -61,7 +63,7 @@ export function crypterFromKey(key: Uint8Array, options: { readonly describe: st
         decipher.setAuthTag(Buffer.from(parts[2], "base64"));
         return Buffer.concat([decipher.update(Buffer.from(parts[3], "base64")), decipher.final()]).toString("utf8");
       } catch (cause) {
-        throw new SecretsDecryptError(`${options.describe} does not decrypt this stack's secrets. ${options.remedy}`, { cause });
+        throw new SecretsDecryptError(options.authFailure ?? `${options.describe} does not decrypt this stack's secrets. ${options.remedy}`, { cause });
       }
     },
   };
@@ -100,12 +102,30 @@ const PASSPHRASE_REMEDY = "Set IAC_CONFIG_PASSPHRASE to the one used when the st
  * The crypter of a stack, creating its salt or key file (and the `keyCheck`) on first use.
  * Throws a {@link SecretsDecryptError} when the passphrase or key file is wrong, and a
  * `SecretsKeyMissing` {@link StateError} when the passphrase or key file the stack needs is absent.
+ *
+ * Two first runs at once agree on one key: the key file is created only if absent (link(2) of a
+ * complete temp file), the salt and keyCheck are written to the stack config only if absent
+ * (under the file's mutex), and a run that finds them written by another uses those.
  */
 export async function createCrypter(options: CreateCrypterOptions): Promise<StackCrypter> {
+  // A lost race for the first write means starting over with what the winner wrote; a second loss
+  // would mean the file changes under us for another reason.
+  for (let attempt = 1; ; attempt++) {
+    const crypter = await tryCreateCrypter(options);
+    if (crypter !== "lost-race") return crypter;
+    if (attempt >= 3) {
+      throw new StateError("ConfigInvalid", `The encryption settings of stack "${options.stack}" in iac.${options.stack}.yaml keep changing while iac reads them. Make sure no other process rewrites that file, then run the command again.`);
+    }
+  }
+}
+
+async function tryCreateCrypter(options: CreateCrypterOptions): Promise<StackCrypter | "lost-race"> {
   const env = options.env ?? process.env;
   const passphrase = env.IAC_CONFIG_PASSPHRASE;
-  const stackConfig = await readStackConfig({ projectDir: options.projectDir, stack: options.stack });
+  const stackFile = { projectDir: options.projectDir, stack: options.stack };
+  const stackConfig = await readStackConfig(stackFile);
   const where = `stack "${options.stack}"`;
+  const configFile = `iac.${options.stack}.yaml`;
 
   if (stackConfig.encryptionSalt !== undefined || (stackConfig.keyCheck === undefined && passphrase !== undefined)) {
     if (passphrase === undefined) {
@@ -113,16 +133,20 @@ export async function createCrypter(options: CreateCrypterOptions): Promise<Stac
     }
     const fresh = stackConfig.encryptionSalt === undefined;
     const salt = fresh ? randomBytes(SALT_BYTES) : parseSalt(stackConfig.encryptionSalt!, options.stack);
-    const crypter = crypterFromKey(await deriveKey(passphrase, salt), {
-      describe: "The passphrase in IAC_CONFIG_PASSPHRASE",
-      remedy: PASSPHRASE_REMEDY,
-    });
+    const key = await deriveKey(passphrase, salt);
     if (fresh) {
-      await setStackEncryption({ projectDir: options.projectDir, stack: options.stack, encryptionSalt: `v1:${salt.toString("base64")}`, keyCheck: crypter.encrypt(KEY_CHECK_PLAINTEXT) });
+      const crypter = crypterFromKey(key, { describe: "The passphrase in IAC_CONFIG_PASSPHRASE", remedy: PASSPHRASE_REMEDY });
+      const encryptionSalt = `v1:${salt.toString("base64")}`;
+      const keyCheck = crypter.encrypt(KEY_CHECK_PLAINTEXT);
+      const written = await initStackEncryption({ ...stackFile, encryptionSalt, keyCheck });
+      if (written.encryptionSalt !== encryptionSalt || written.keyCheck !== keyCheck) return "lost-race";
     } else {
-      verifyKeyCheck(crypter, stackConfig.keyCheck, `the passphrase does not decrypt this stack's secrets: set IAC_CONFIG_PASSPHRASE to the one used when the stack was created (${where})`);
+      verifyKeyCheck(key, stackConfig.keyCheck, {
+        configFile,
+        wrong: `Wrong passphrase: IAC_CONFIG_PASSPHRASE is not the one the secrets of ${where} were encrypted with (it does not match the keyCheck in ${configFile}). ${PASSPHRASE_REMEDY}`,
+      });
     }
-    return { encrypt: crypter.encrypt, decrypt: crypter.decrypt, secretsProvider: { type: "passphrase" } };
+    return stackCrypter(key, { verifiedBy: "the passphrase in IAC_CONFIG_PASSPHRASE", configFile, where }, { type: "passphrase" });
   }
 
   const path = keyFilePath({ project: options.project, stack: options.stack, env });
@@ -134,28 +158,70 @@ export async function createCrypter(options: CreateCrypterOptions): Promise<Stac
     }
     key = await createKeyFile(path);
   }
-  const crypter = crypterFromKey(key, { describe: `The key file ${path}`, remedy });
+  if (key.length !== KEY_BYTES) {
+    throw new StateError("SecretsKeyMissing", `The key file ${path} is damaged: it holds ${key.length} bytes where a ${KEY_BYTES}-byte key (base64) belongs. ${remedy}`);
+  }
   if (stackConfig.keyCheck === undefined) {
-    await setStackEncryption({ projectDir: options.projectDir, stack: options.stack, keyCheck: crypter.encrypt(KEY_CHECK_PLAINTEXT) });
+    const keyCheck = crypterFromKey(key, { describe: `The key file ${path}`, remedy }).encrypt(KEY_CHECK_PLAINTEXT);
+    const written = await initStackEncryption({ ...stackFile, keyCheck });
+    if (written.keyCheck !== keyCheck) return "lost-race";
   } else {
-    verifyKeyCheck(crypter, stackConfig.keyCheck, `the key file ${path} does not decrypt the secrets of ${where}. ${remedy}`);
+    verifyKeyCheck(key, stackConfig.keyCheck, {
+      configFile,
+      wrong: `Wrong key file: ${path} is not the key the secrets of ${where} were encrypted with (it does not match the keyCheck in ${configFile}). ${remedy}`,
+    });
   }
-  return { encrypt: crypter.encrypt, decrypt: crypter.decrypt, secretsProvider: { type: "keyfile", keyFile: path } };
+  return stackCrypter(key, { verifiedBy: `the key file ${path}`, configFile, where }, { type: "keyfile", keyFile: path });
 }
 
-function verifyKeyCheck(crypter: Crypter, keyCheck: string | undefined, message: string): void {
+/**
+ * The crypter of a stack whose key was verified against (or has just written) the keyCheck: a
+ * secret that then fails to decrypt is damaged, or was encrypted with another key, and is never
+ * reported as a wrong passphrase.
+ */
+function stackCrypter(key: Buffer, o: { readonly verifiedBy: string; readonly configFile: string; readonly where: string }, secretsProvider: SecretsProvider): StackCrypter {
+  const crypter = crypterFromKey(key, {
+    describe: `The key of ${o.where}`,
+    remedy: "",
+    authFailure: `This encrypted value does not decrypt, although ${o.verifiedBy} matches the keyCheck in ${o.configFile}: the value was damaged, or was encrypted with another key (was the encryptionSalt in ${o.configFile} replaced?). Restore the file holding it (a state file from snapshot.json.bak or an export, the stack config from version control), or set the secret again.`,
+  });
+  return { encrypt: crypter.encrypt, decrypt: crypter.decrypt, secretsProvider };
+}
+
+/**
+ * Check `key` against the stack config's keyCheck. A keyCheck that does not parse, or that the key
+ * nearly decrypts (GCM's tag fails but most bytes of the known plaintext come out right under the
+ * same key stream), is damaged, and said so; only a keyCheck that yields noise is a wrong key.
+ */
+function verifyKeyCheck(key: Buffer, keyCheck: string | undefined, o: { readonly configFile: string; readonly wrong: string }): void {
   if (keyCheck === undefined) return;
-  let plaintext: string | undefined;
+  const damaged = (detail: string) =>
+    new StateError(
+      "ConfigInvalid",
+      `The keyCheck in ${o.configFile} is damaged (${detail}). Restore ${o.configFile} from version control; or, if you are sure the passphrase or key file is the right one, delete the keyCheck line and it is written again on the next run.`,
+    );
+  const parts = keyCheck.split(":");
+  const b64 = /^[A-Za-z0-9+/]*={0,2}$/;
+  if (parts.length !== 4 || parts[0] !== "v1" || !parts.slice(1).every((p) => b64.test(p))) throw damaged(`expected "v1:<iv>:<tag>:<ciphertext>"`);
+  const [iv, tag, ct] = parts.slice(1).map((p) => Buffer.from(p, "base64"));
+  if (iv.length !== IV_BYTES || tag.length !== 16 || ct.length !== KEY_CHECK_PLAINTEXT.length) throw damaged("its parts have the wrong lengths");
   try {
-    plaintext = crypter.decrypt(keyCheck);
-  } catch (cause) {
-    throw new SecretsDecryptError(capitalize(message), { cause });
+    const decipher = createDecipheriv(CIPHER, key, iv);
+    decipher.setAuthTag(tag);
+    const plaintext = Buffer.concat([decipher.update(ct), decipher.final()]).toString("utf8");
+    if (plaintext === KEY_CHECK_PLAINTEXT) return;
+    throw damaged("it decrypts to something else");
+  } catch (error) {
+    if (error instanceof StateError) throw error;
+    // GCM is CTR mode from counter block IV || 2: decrypt without the tag to see what went wrong.
+    const ctr = createDecipheriv("aes-256-ctr", key, Buffer.concat([iv, Buffer.from([0, 0, 0, 2])]));
+    const raw = Buffer.concat([ctr.update(ct), ctr.final()]);
+    const expected = Buffer.from(KEY_CHECK_PLAINTEXT, "utf8");
+    let same = 0;
+    for (let i = 0; i < expected.length; i++) if (raw[i] === expected[i]) same++;
+    if (same >= expected.length - 4) throw damaged("its bytes were altered");
+    throw new SecretsDecryptError(o.wrong, { cause: error });
   }
-  if (plaintext !== KEY_CHECK_PLAINTEXT) throw new SecretsDecryptError(capitalize(message));
-}
-
-function capitalize(s: string): string {
-  return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
 function parseSalt(text: string, stack: string): Buffer {
@@ -173,23 +239,44 @@ async function readKeyFile(path: string): Promise<Buffer | undefined> {
     text = await readFile(path, "utf8");
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw new StateError("SecretsKeyMissing", `Cannot read the key file ${path}: ${(error as Error).message}. Check its permissions.`, { cause: error });
+    throw new StateError("SecretsKeyMissing", `Cannot read the key file ${path}: ${(error as Error).message}. Check its permissions (it must be readable by the user running iac).`, { cause: error });
   }
   return Buffer.from(text.trim(), "base64");
 }
 
+/**
+ * Create the key file if absent: the key is written in full to a private temp file (mode 0600,
+ * fsynced) and hard-linked into place, so that of two processes creating it at once one wins and
+ * the other reads the winner's complete key — never an empty or half-written file.
+ */
 async function createKeyFile(path: string): Promise<Buffer> {
-  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  // mkdir's mode only applies to directories it creates, and umask may have widened nothing but
-  // narrowed it: set it explicitly on the directory that holds the key.
-  await chmod(dirname(path), 0o700);
+  const dir = dirname(path);
   const key = randomBytes(KEY_BYTES);
+  const temp = `${path}.${process.pid}-${randomBytes(4).toString("hex")}.tmp`;
   try {
-    await writeFile(path, `${key.toString("base64")}\n`, { flag: "wx", mode: 0o600 });
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    // mkdir's mode only applies to directories it creates, and umask may have widened nothing but
+    // narrowed it: set it explicitly on the directory that holds the key.
+    await chmod(dir, 0o700);
+    const handle = await open(temp, "wx", 0o600);
+    try {
+      await handle.writeFile(`${key.toString("base64")}\n`);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    try {
+      await link(temp, path);
+    } catch (error) {
+      // Another process created it first: use theirs, so both agree on the key.
+      if ((error as NodeJS.ErrnoException).code === "EEXIST") return (await readKeyFile(path))!;
+      throw error;
+    }
+    await fsyncDir(dir);
   } catch (error) {
-    // Another process created it first: use theirs, so both agree on the key.
-    if ((error as NodeJS.ErrnoException).code === "EEXIST") return (await readKeyFile(path))!;
-    throw error;
+    throw fsErrorOf(error, { action: `create the stack's key file ${path}`, path });
+  } finally {
+    await unlink(temp).catch(() => undefined);
   }
   return key;
 }

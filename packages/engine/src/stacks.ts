@@ -9,6 +9,7 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { stackConfigPath } from "./config.js";
 import { StateError, SecretsDecryptError } from "./state/errors.js";
+import { withFsErrors } from "./state/fs-errors.js";
 import { readIfExists, removeIfExists, writeFileAtomic } from "./state/fs-util.js";
 import { decryptSecrets, encryptSecrets } from "./state/secret-codec.js";
 import { assertValidStackName } from "./state/stack-name.js";
@@ -56,8 +57,11 @@ export async function requireCurrentStack(ws: Workspace): Promise<string> {
 }
 
 async function setCurrentStack(ws: Workspace, stack: string | undefined): Promise<void> {
-  await mkdir(join(ws.projectDir, ".iac"), { recursive: true });
-  await writeFileAtomic(workspaceFile(ws), `${JSON.stringify(stack === undefined ? {} : { stack }, null, 2)}\n`);
+  const path = workspaceFile(ws);
+  await withFsErrors({ action: stack === undefined ? "clear the selected stack" : `select stack "${stack}"`, path }, async () => {
+    await mkdir(join(ws.projectDir, ".iac"), { recursive: true });
+    await writeFileAtomic(path, `${JSON.stringify(stack === undefined ? {} : { stack }, null, 2)}\n`);
+  });
 }
 
 /** All stacks of the backend, the selected one marked `current`. */
@@ -95,7 +99,8 @@ export async function removeStack(ws: Workspace, name: string, options: { readon
   } finally {
     await lock.release();
   }
-  await removeIfExists(stackConfigPath({ projectDir: ws.projectDir, stack: name }));
+  const configPath = stackConfigPath({ projectDir: ws.projectDir, stack: name });
+  await withFsErrors({ action: `remove the stack config of "${name}"`, path: configPath }, () => removeIfExists(configPath));
   if ((await currentStack(ws)) === name) await setCurrentStack(ws, undefined);
 }
 

@@ -50,7 +50,7 @@ test("with a passphrase, the salt and key check go to the stack config, and a wr
     createCrypter({ projectDir: p.dir, project: "app", stack: "dev", env: { ...env, IAC_CONFIG_PASSPHRASE: "wrong" } }),
     (e: unknown) =>
       e instanceof SecretsDecryptError &&
-      /the passphrase does not decrypt this stack's secrets: set IAC_CONFIG_PASSPHRASE to the one used when the stack was created/i.test(e.message),
+      /^Wrong passphrase: .*Set IAC_CONFIG_PASSPHRASE to the one used when the stack was created/.test(e.message),
   );
   await assert.rejects(createCrypter({ projectDir: p.dir, project: "app", stack: "dev", env: { IAC_HOME: env.IAC_HOME } }), (e: Error & { code?: string }) =>
     e.code === "SecretsKeyMissing" && /IAC_CONFIG_PASSPHRASE is not set/.test(e.message),
@@ -123,4 +123,66 @@ test("reading a state with the wrong key fails with SecretsDecrypt naming the st
   const wrong = crypterFromKey(randomBytes(32), { describe: "The key", remedy: "Restore the right one." });
   await assert.rejects(p.backend.read("dev", wrong), (e: Error & { code?: string }) => e.code === "SecretsDecrypt" && e.message.includes("snapshot.json"));
   assert.ok(stackConfigPath({ projectDir: p.dir, stack: "dev" }).endsWith("iac.dev.yaml"));
+});
+
+/** Replace the keyCheck in the stack config with `change(keyCheck)`. */
+async function editKeyCheck(dir: string, change: (keyCheck: string) => string): Promise<void> {
+  const path = stackConfigPath({ projectDir: dir, stack: "dev" });
+  const text = await readFile(path, "utf8");
+  const keyCheck = /keyCheck: (\S+)/.exec(text)![1];
+  await writeFile(path, text.replace(keyCheck, change(keyCheck)));
+}
+
+/** Flip one bit of the `part`-th field (1 iv, 2 tag, 3 ciphertext) of a `v1:` value. */
+function flip(value: string, part: number): string {
+  const parts = value.split(":");
+  const bytes = Buffer.from(parts[part], "base64");
+  bytes[bytes.length - 1] ^= 0x01;
+  parts[part] = bytes.toString("base64");
+  return parts.join(":");
+}
+
+test("a damaged keyCheck is reported as damaged, not as a wrong passphrase; only a real mismatch says wrong passphrase", async (t) => {
+  const p = await tempProject(t);
+  const env = { IAC_CONFIG_PASSPHRASE: "s3cret-pass", IAC_HOME: join(p.dir, "home") };
+  await createCrypter({ projectDir: p.dir, project: "app", stack: "dev", env });
+  const path = stackConfigPath({ projectDir: p.dir, stack: "dev" });
+  const good = await readFile(path, "utf8");
+  const damaged = (e: Error & { code?: string }) => e.code === "ConfigInvalid" && /keyCheck in iac\.dev\.yaml is damaged/.test(e.message) && !/wrong passphrase/i.test(e.message);
+
+  for (const [what, change] of [
+    ["a flipped bit in the ciphertext", (k: string) => flip(k, 3)],
+    ["a flipped bit in the tag", (k: string) => flip(k, 2)],
+    ["a truncated value", (k: string) => k.slice(0, -6)],
+    ["a value that is not v1:...", () => "garbage"],
+  ] as const) {
+    await writeFile(path, good);
+    await editKeyCheck(p.dir, change);
+    await assert.rejects(createCrypter({ projectDir: p.dir, project: "app", stack: "dev", env }), damaged, what);
+  }
+  await writeFile(path, good);
+  await assert.rejects(createCrypter({ projectDir: p.dir, project: "app", stack: "dev", env: { ...env, IAC_CONFIG_PASSPHRASE: "wrong" } }), (e: Error & { code?: string }) =>
+    e.code === "SecretsDecrypt" && /^Wrong passphrase/.test(e.message),
+  );
+});
+
+test("once the key matches the keyCheck, a secret that does not decrypt is reported as damaged or from another key, not as a wrong passphrase", async (t) => {
+  const p = await tempProject(t);
+  const env = { IAC_CONFIG_PASSPHRASE: "s3cret-pass", IAC_HOME: join(p.dir, "home") };
+  const c = await createCrypter({ projectDir: p.dir, project: "app", stack: "dev", env });
+  const ct = c.encrypt(PLAINTEXT);
+  assert.throws(() => c.decrypt(flip(ct, 3)), (e: Error & { code?: string }) =>
+    e.code === "SecretsDecrypt" && /damaged, or was encrypted with another key/.test(e.message) && /matches the keyCheck/.test(e.message) && !/wrong passphrase|not the one/i.test(e.message),
+  );
+});
+
+test("a key file that is not a 32-byte key is reported as damaged, naming it", async (t) => {
+  const p = await tempProject(t);
+  const home = join(p.dir, "home");
+  await createCrypter({ projectDir: p.dir, project: "app", stack: "dev", env: { IAC_HOME: home } });
+  const path = join(home, "keys", "app", "dev.key");
+  await writeFile(path, "");
+  await assert.rejects(createCrypter({ projectDir: p.dir, project: "app", stack: "dev", env: { IAC_HOME: home } }), (e: Error & { code?: string }) =>
+    e.code === "SecretsKeyMissing" && e.message.includes(path) && /damaged/.test(e.message),
+  );
 });

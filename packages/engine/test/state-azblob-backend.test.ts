@@ -9,6 +9,7 @@ import { after, describe, test } from "node:test";
 import type { ContainerClient } from "@azure/storage-blob";
 import { isSecretValue } from "@iac/sdk/runtime";
 import { crypterFromKey } from "../src/secrets.js";
+import { createAzblobBackend } from "../src/state/azblob-backend.js";
 import { openBackend } from "../src/state/backend-url.js";
 import { StackLockedError, StateCorruptError } from "../src/state/errors.js";
 import type { Backend, Crypter, Snapshot } from "../src/state/types.js";
@@ -260,8 +261,45 @@ describe("the azblob backend on Azurite", { skip: "skip" in started ? started.sk
     await fresh.put(resource("fresh"));
     await assert.rejects(stale.put(resource("stale")), { code: "StateConflict" });
     await fresh.close();
-    await assert.rejects(stale.close(), { code: "StateConflict" });
+    await assert.rejects(stale.close(), (e: Error & { code?: string }) => e.code === "StateConflict" && /saved in azblob:\/\/.*snapshot\.json\.conflict-/.test(e.message));
     assert.deepEqual((await s.backend.read("dev", s.crypter)).resources.map((r) => r.urn), [urn("base"), urn("fresh")]);
+    const aside = (await s.all()).filter((b) => b.name.includes("snapshot.json.conflict-"));
+    assert.equal(aside.length, 1, "the refused writer's state is kept aside");
+    assert.ok(aside[0]!.text.includes(urn("stale")) || aside[0]!.text.includes(urn("base")));
+  });
+
+  test("lockStatus says a held lease is running and a free stack is not locked; breakLock with that status leaves a lock that changed hands alone", async () => {
+    const s = await store();
+    assert.equal(await s.backend.lockStatus("dev"), undefined);
+    const first = await s.backend.lock("dev", "iac up");
+    const seen = (await s.backend.lockStatus("dev"))!;
+    assert.equal(seen.liveness, "running");
+    assert.deepEqual(seen.holder, first.info);
+    assert.match(seen.reason, /renews every 20 s/);
+    await first.release();
+    assert.equal(await s.backend.lockStatus("dev"), undefined, "released");
+    const second = await s.backend.lock("dev", "iac refresh");
+    await assert.rejects(s.backend.breakLock("dev", { expected: seen }), (e: Error & { code?: string }) => e.code === "StackLocked" && /changed hands/.test(e.message));
+    assert.equal((await s.backend.lockStatus("dev"))?.holder?.command, "iac refresh", "the new holder keeps its lease");
+    assert.deepEqual(await s.backend.breakLock("dev", { expected: (await s.backend.lockStatus("dev"))! }), second.info);
+    await second.release();
+  });
+
+  test("a holder whose lease is broken stops: its lost signal is aborted with StackLockLost at the next renewal", async () => {
+    const s = await store();
+    // The renewal period is an option of the backend; a short one makes the test quick.
+    const fast = createAzblobBackend({ service: azurite!.service, container: s.backend.url.slice("azblob://".length).split("/")[0]!, prefix: "team/a", project: PROJECT, lockRenewMs: 100 });
+    const lock = await fast.lock("dev", "iac up");
+    assert.equal(lock.lost?.aborted, false);
+    await new Promise((r) => setTimeout(r, 250));
+    assert.equal(lock.lost?.aborted, false, "renewals of a held lease succeed");
+    await s.backend.breakLock("dev");
+    await new Promise<void>((resolve) => (lock.lost!.aborted ? resolve() : lock.lost!.addEventListener("abort", () => resolve())));
+    const reason = lock.lost!.reason as Error & { code?: string };
+    assert.equal(reason.code, "StackLockLost");
+    assert.match(reason.message, /was broken/);
+    assert.match(reason.message, /stopped making cloud calls/);
+    await lock.release();
   });
 });
 

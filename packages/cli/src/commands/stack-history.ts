@@ -36,7 +36,8 @@ export function historyCommandLine(operation: HistoryOperation, flags: readonly 
 /**
  * Run one `up`, `destroy` or `refresh` (`body`, which passes every engine event to `observe`) and
  * record it in the stack's history, whether it returns or throws. A run refused because another
- * process holds the stack's lock did nothing and is not recorded.
+ * process holds the stack's lock, or that failed before it began (the lock or the state could not
+ * be taken: a read-only or full disk), did nothing and is not recorded.
  */
 export async function withHistory<R extends RunOutcome>(
   ctx: CommandContext,
@@ -45,14 +46,18 @@ export async function withHistory<R extends RunOutcome>(
 ): Promise<R> {
   const start = new Date();
   let summary: Extract<EngineEvent, { kind: "summary" }> | undefined;
+  // Only the prelude comes before the lock and the state are taken: a run that failed with nothing
+  // more (locked, or a read-only or full disk) did nothing, and is not recorded.
+  let started = false;
   const observe = (event: EngineEvent) => {
+    if (event.kind !== "prelude") started = true;
     if (event.kind === "summary") summary = event;
   };
   let result: R;
   try {
     result = await body(observe);
   } catch (error) {
-    if ((error as { code?: unknown }).code !== "StackLocked") {
+    if (started && (error as { code?: unknown }).code !== "StackLocked") {
       const outcome: HistoryResult = ctx.signal.aborted ? "interrupted" : "failed";
       await record(ctx, options, historyEntry({ ...options, start, end: new Date(), result: outcome, counts: summary?.counts ?? {}, failed: summary?.failed ?? 0, env: ctx.io.env }));
     }

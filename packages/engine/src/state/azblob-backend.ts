@@ -18,7 +18,7 @@ import type { AppendBlobClient, BlobServiceClient, BlockBlobClient, ContainerCli
 import { backendError, isNotFound, restStatus } from "./azblob-connection.js";
 import { deleteIfExists, readBlobText, uploadText } from "./azblob-io.js";
 import { BlobJournalAppender } from "./azblob-journal.js";
-import { acquireBlobLock, breakBlobLock, readBlobLock } from "./azblob-lock.js";
+import { acquireBlobLock, blobLockStatus, breakBlobLock, readBlobLock } from "./azblob-lock.js";
 import { decodeHistoryEntry, encodeHistoryEntry, expiredHistoryNames, HISTORY_RETENTION, historyName, newestHistoryNames, nextHistorySeq, sortHistoryNames } from "./history.js";
 import { StateCorruptError, StateError } from "./errors.js";
 import { openStateWriter } from "./file-writer.js";
@@ -27,7 +27,7 @@ import { journalHeaderGeneration, nextGeneration, readConsistently, replay, type
 import { decryptSecrets, encryptSecrets, secretsProviderOf, withProvider } from "./secret-codec.js";
 import { assertStackEmpty, stackExistsError, stackNotFoundError } from "./stack-errors.js";
 import { assertValidStackName } from "./stack-name.js";
-import type { Backend, Crypter, HistoryEntry, Lock, LockInfo, Snapshot, StackSummary, StateWriter } from "./types.js";
+import type { Backend, Crypter, HistoryEntry, Lock, LockInfo, LockStatus, Snapshot, StackSummary, StateWriter } from "./types.js";
 
 export interface AzblobBackendOptions {
   /** The Blob service (see `blobServiceFromEnv`). */
@@ -39,6 +39,8 @@ export interface AzblobBackendOptions {
   readonly project: string;
   /** How many history entries a stack keeps (default {@link HISTORY_RETENTION}); the oldest go first. */
   readonly historyRetention?: number;
+  /** How often a held lock's lease is renewed (default 20 s; tests use less to see a lost lease sooner). */
+  readonly lockRenewMs?: number;
 }
 
 /** The state as stored, with the snapshot blob's etag (compaction replaces it only if unchanged). */
@@ -156,12 +158,17 @@ class AzblobBackend implements Backend {
   async lock(stack: string, command: string): Promise<Lock> {
     const blobs = this.blobs(stack);
     await this.ensureContainer();
-    return acquireBlobLock({ blob: blobs.lock, where: blobs.where("lock"), stack, command });
+    return acquireBlobLock({ blob: blobs.lock, where: blobs.where("lock"), stack, command, ...(this.options.lockRenewMs ? { renewEveryMs: this.options.lockRenewMs } : {}) });
   }
 
-  breakLock(stack: string): Promise<LockInfo | undefined> {
+  lockStatus(stack: string): Promise<LockStatus | undefined> {
     const blobs = this.blobs(stack);
-    return breakBlobLock(blobs.lock, blobs.where("lock"));
+    return blobLockStatus(blobs.lock, blobs.where("lock"));
+  }
+
+  breakLock(stack: string, options: { readonly expected?: LockStatus } = {}): Promise<LockInfo | undefined> {
+    const blobs = this.blobs(stack);
+    return breakBlobLock(blobs.lock, blobs.where("lock"), { stack, ...options });
   }
 
   async read(stack: string, crypter: Crypter): Promise<Snapshot> {
@@ -287,9 +294,14 @@ class AzblobBackend implements Backend {
     } catch (error) {
       const { status } = restStatus(error);
       if (status === 409 || status === 412) {
+        const asideName = `snapshot.json.conflict-${new Date().toISOString().replace(/[:.]/g, "-")}-${process.pid}`;
+        const saved = await uploadText(this.container.getBlockBlobClient(`${blobs.dir}${asideName}`), `${JSON.stringify(stored, null, 1)}\n`).then(
+          () => `This run's state is saved in ${blobs.where(asideName)}: the cloud may hold resources that only that blob records.`,
+          () => `This run's state could not be saved aside either: the cloud may hold resources the state does not record.`,
+        );
         throw new StateError(
           "StateConflict",
-          `The snapshot ${blobs.where("snapshot.json")} was changed by another process while this one held the stack's lock (was the lock broken with \`iac cancel\`?), so this run's state was not written over it. This run's records are in ${blobs.where("journal.ndjson")} if the other process has not replaced it; run \`iac refresh\` to reconcile the state with the cloud.`,
+          `The snapshot ${blobs.where("snapshot.json")} was changed by another process while this one held the stack's lock (was the lock broken with \`iac cancel --force\`?), so this run's state was not written over it. ${saved} Once no other run is going, run \`iac refresh\` and compare with it (\`iac state import <file>\` replaces the whole state with a downloaded copy).`,
           { cause: error },
         );
       }

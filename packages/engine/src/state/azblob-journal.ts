@@ -69,6 +69,11 @@ export class BlobJournalAppender {
     return this.commits.append(record);
   }
 
+  /** Aborted at the first failed append, with the full error as its reason (see GroupCommit). */
+  get failed(): AbortSignal {
+    return this.commits.failed;
+  }
+
   /** Wait for queued records. (Nothing to close on a blob.) */
   close(): Promise<void> {
     return this.commits.close();

@@ -13,8 +13,9 @@ import { randomUUID } from "node:crypto";
 import { hostname, userInfo } from "node:os";
 import type { BlobClient, BlockBlobClient } from "@azure/storage-blob";
 import { backendError, isNotFound, restStatus } from "./azblob-connection.js";
-import { StackLockedError } from "./errors.js";
-import type { Lock, LockInfo } from "./types.js";
+import { StackLockedError, StateError } from "./errors.js";
+import { pidAlive } from "./file-mutex.js";
+import type { Lock, LockInfo, LockStatus } from "./types.js";
 
 /** Lease length (Azure allows 15 to 60 seconds, or infinite; infinite would never free a crashed holder's stack). */
 export const LEASE_SECONDS = 60;
@@ -27,6 +28,8 @@ export interface AzblobLockOptions {
   readonly where: string;
   readonly stack: string;
   readonly command: string;
+  /** How often the lease is renewed (default {@link RENEW_EVERY_MS}; tests use less). */
+  readonly renewEveryMs?: number;
 }
 
 /** Take the stack's lock; throws {@link StackLockedError} naming the holder when another has it. */
@@ -53,17 +56,41 @@ export async function acquireBlobLock(options: AzblobLockOptions): Promise<Lock>
     await lease.releaseLease().catch(() => undefined);
     throw backendError("record the lock holder in", where, error);
   }
+  const lost = new AbortController();
+  let lastRenewed = Date.now();
   const renewal = setInterval(() => {
-    // A failed renewal is not fatal by itself: the lease has 40 s left. If it is lost for good
-    // (broken by `iac cancel`), the snapshot's If-Match and the journal's append position stop
-    // this writer from overwriting its successor's state.
-    lease.renewLease().catch(() => undefined);
-  }, RENEW_EVERY_MS);
+    lease.renewLease().then(
+      () => {
+        lastRenewed = Date.now();
+      },
+      (error: unknown) => {
+        // A failed renewal is not fatal by itself while the lease has time left. It is lost for
+        // good when the service says the lease is not ours (409/412: broken by `iac cancel`, maybe
+        // taken by another; 404: the blob is gone), or when no renewal has succeeded for nearly a
+        // lease period (it may have expired). The run then stops making cloud calls (`lost`); the
+        // snapshot's If-Match stops it from overwriting a successor's state.
+        const { status } = restStatus(error);
+        const expired = Date.now() - lastRenewed > (LEASE_SECONDS - 5) * 1000;
+        if (status === 409 || status === 412 || status === 404 || expired) {
+          clearInterval(renewal);
+          const why = expired && status !== 409 && status !== 412 ? `could not be renewed for ${Math.round((Date.now() - lastRenewed) / 1000)} s and may have expired` : "was broken (by `iac cancel --force`?)";
+          lost.abort(
+            new StateError(
+              "StackLockLost",
+              `The lease on ${where}, which is the lock of stack "${options.stack}", ${why}, so this run stopped making cloud calls: another run may now hold the stack. What it did so far is in its state records; run \`iac refresh\` once no other run is going, to reconcile the state with the cloud.`,
+              { cause: error },
+            ),
+          );
+        }
+      },
+    );
+  }, options.renewEveryMs ?? RENEW_EVERY_MS);
   // A forgotten lock must not keep the process alive; the lease then expires on its own.
   renewal.unref();
   let released: Promise<void> | undefined;
   return {
     info,
+    lost: lost.signal,
     release: () =>
       (released ??= (async () => {
         clearInterval(renewal);
@@ -94,18 +121,56 @@ export async function readBlobLock(blob: BlobClient, where: string): Promise<Loc
   }
 }
 
-/** Break the lease whoever holds it (`iac cancel`); returns the holder, or undefined when it was free. */
-export async function breakBlobLock(blob: BlobClient, where: string): Promise<LockInfo | undefined> {
+/**
+ * Whether the stack is locked (undefined: free), by whom, and whether the holder runs. A held
+ * lease means a live holder (it renews the lease every 20 s; a dead one's lease expires within
+ * 60 s), unless the holder is on this host and its pid is gone.
+ */
+export async function blobLockStatus(blob: BlobClient, where: string): Promise<LockStatus | undefined> {
   const holder = await readBlobLock(blob, where);
   if (holder === undefined) return undefined;
+  if (holder === EMPTY) {
+    return { liveness: "unknown", reason: `its holder is not recorded on ${where} (it took the lease an instant ago, or died right after; a dead holder's lease expires within ${LEASE_SECONDS} s)` };
+  }
+  if (holder.host === hostname() && !pidAlive(holder.pid)) return { holder, liveness: "gone", reason: `process ${holder.pid} no longer exists on this host` };
+  return { holder, liveness: "running", reason: `it holds the lease on ${where}, which it renews every ${RENEW_EVERY_MS / 1000} s while it runs (a holder that died frees it within ${LEASE_SECONDS} s)` };
+}
+
+/**
+ * Break the lease (`iac cancel`); returns the holder, or undefined when it was free. With
+ * `expected`, only while the lock still names that holder (If-Match on the etag read with it).
+ */
+export async function breakBlobLock(blob: BlobClient, where: string, options: { readonly stack: string; readonly expected?: LockStatus }): Promise<LockInfo | undefined> {
+  let properties;
   try {
-    await blob.getBlobLeaseClient().breakLease(0);
+    properties = await blob.getProperties();
   } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw backendError("read the lock", where, error);
+  }
+  if (properties.leaseState !== "leased") return undefined;
+  const found = fromMetadata(properties.metadata);
+  const changedHands = () =>
+    new StateError(
+      "StackLocked",
+      `The lock of stack "${options.stack}" changed hands while \`iac cancel\` was looking at it${found ? `: it is now held by \`${found.command}\` (pid ${found.pid} on host ${found.host})` : ""}. Nothing was broken; run \`iac cancel\` again.`,
+    );
+  if (options.expected !== undefined && !sameHolder(found, options.expected.holder)) throw changedHands();
+  try {
+    await blob.getBlobLeaseClient().breakLease(0, { conditions: { ifMatch: properties.etag! } });
+  } catch (error) {
+    const { status } = restStatus(error);
+    if (status === 412) throw changedHands();
     // Released or expired since it was read: nothing left to break.
-    if (isNotFound(error) || restStatus(error).status === 409) return holder === EMPTY ? undefined : holder;
+    if (isNotFound(error) || status === 409) return found;
     throw backendError("break the lock", where, error);
   }
-  return holder === EMPTY ? undefined : holder;
+  return found;
+}
+
+function sameHolder(a: LockInfo | undefined, b: LockInfo | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return a.host === b.host && a.pid === b.pid && a.time === b.time && a.command === b.command;
 }
 
 /**

@@ -11,6 +11,8 @@ export type StateErrorCode =
   | "StateCorrupt"
   | "StateInvalid"
   | "StackLocked"
+  /** This run's lock was broken (or its azblob lease lost) while it held it: it stopped. */
+  | "StackLockLost"
   | "StackNotFound"
   | "StackExists"
   | "StackNotEmpty"
@@ -26,7 +28,11 @@ export type StateErrorCode =
   /** A remote backend (azblob://) is unreachable, misconfigured or refuses the credentials. */
   | "StateBackend"
   /** Another writer changed the stack's state while this one held (or thought it held) the lock. */
-  | "StateConflict";
+  | "StateConflict"
+  /** A file-system call failed: permission denied, disk full, read-only file system, ... (fs-errors.ts). */
+  | "FileSystem"
+  /** Another process kept a small file (the stack config) locked for too long (file-mutex.ts). */
+  | "FileBusy";
 
 /** Base of every error the state layer raises; an {@link EngineError}, so the CLI handles both alike. */
 export class StateError extends EngineError {
@@ -64,14 +70,14 @@ function backupHint(path: string): string {
 export class StackLockedError extends StateError {
   /** Who holds the lock (undefined when the lock file cannot be read). */
   readonly holder?: LockInfo;
-  constructor(options: { readonly stack: string; readonly path: string; readonly holder?: LockInfo; readonly holderGone?: boolean }) {
+  constructor(options: { readonly stack: string; readonly path: string; readonly holder?: LockInfo; readonly goneBecause?: string }) {
     const { holder } = options;
     const who = holder
       ? `by \`${holder.command}\` (pid ${holder.pid} on host ${holder.host}${holder.user ? `, user ${holder.user}` : ""}) since ${holder.time}`
       : `by a process whose lock file ${options.path} is empty or unreadable (it may have crashed while taking the lock)`;
-    const advice = options.holderGone && holder
-      ? ` Process ${holder.pid} no longer exists on this host, so the lock is stale: run \`iac cancel\` to break it.`
-      : " If that process is no longer running, run `iac cancel` to break the lock.";
+    const advice = options.goneBecause !== undefined
+      ? ` The lock is stale (${options.goneBecause}): run \`iac cancel\` to break it.`
+      : " Wait for it to finish. If that process is no longer running, run `iac cancel` to break the lock (it checks the holder first).";
     super("StackLocked", `Stack "${options.stack}" is locked ${who}.${advice}`);
     this.name = "StackLockedError";
     this.holder = holder;

@@ -14,18 +14,20 @@
 import { mkdir, readdir, rename, rm, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { StateCorruptError } from "./errors.js";
+import { StateCorruptError, StateError } from "./errors.js";
+import { pidAlive, withFileMutex } from "./file-mutex.js";
+import { fsErrorOf, withFsErrors } from "./fs-errors.js";
 import { fsyncDir, readIfExists, removeIfExists, TEMP_MARKER, writeFileAtomic } from "./fs-util.js";
 import { openStateWriter } from "./file-writer.js";
 import { JournalAppender } from "./journal.js";
 import { appendHistoryFile, HISTORY_RETENTION, listHistoryFiles } from "./history.js";
-import { acquireLock, breakLock, readLock } from "./lock.js";
+import { acquireLock, breakLock, lockStatus, lockToken, readLock } from "./lock.js";
 import { emptySnapshot, StateModel } from "./model.js";
 import { applyJournal, journalHeaderGeneration, nextGeneration, parseSnapshot, readConsistently, type RawState } from "./replay.js";
 import { decryptSecrets, encryptSecrets, secretsProviderOf, withProvider } from "./secret-codec.js";
 import { assertStackEmpty, stackExistsError, stackNotFoundError } from "./stack-errors.js";
 import { assertValidStackName } from "./stack-name.js";
-import type { Backend, Crypter, HistoryEntry, Lock, LockInfo, Snapshot, StackSummary, StateWriter } from "./types.js";
+import type { Backend, Crypter, HistoryEntry, Lock, LockInfo, LockStatus, Snapshot, StackSummary, StateWriter } from "./types.js";
 
 export interface FileBackendOptions {
   /** The project's directory (holding `iac.yaml`); state goes to `<projectDir>/.iac/`. */
@@ -34,6 +36,8 @@ export interface FileBackendOptions {
   readonly project: string;
   /** How many history entries a stack keeps (default {@link HISTORY_RETENTION}); the oldest go first. */
   readonly historyRetention?: number;
+  /** How often a lock holder checks its lock file is still its own (default 2 s; tests use less). */
+  readonly lockWatchMs?: number;
 }
 
 interface StackPaths {
@@ -53,6 +57,8 @@ export function createFileBackend(options: FileBackendOptions): Backend {
 class FileBackend implements Backend {
   readonly url: string;
   private readonly root: string;
+  /** The token of each stack lock this backend holds (compaction checks the lock is still it). */
+  private readonly held = new Map<string, string>();
 
   constructor(private readonly options: FileBackendOptions) {
     this.root = join(resolve(options.projectDir), ".iac");
@@ -71,7 +77,7 @@ class FileBackend implements Backend {
       names = (await readdir(join(this.root, "stacks"), { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
-      throw error;
+      throw fsErrorOf(error, { action: "list the stacks", path: join(this.root, "stacks") });
     }
     const summaries: StackSummary[] = [];
     for (const name of names.sort()) {
@@ -95,33 +101,46 @@ class FileBackend implements Backend {
 
   async createStack(stack: string): Promise<void> {
     const paths = this.paths(stack);
-    await mkdir(join(this.root, "stacks"), { recursive: true });
     try {
+      await mkdir(join(this.root, "stacks"), { recursive: true });
       await mkdir(paths.dir);
+      await fsyncDir(join(this.root, "stacks"));
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "EEXIST") {
         throw stackExistsError(stack, this.url);
       }
-      throw error;
+      throw fsErrorOf(error, { action: `create stack "${stack}"`, path: paths.dir });
     }
-    await fsyncDir(join(this.root, "stacks"));
   }
 
   async removeStack(stack: string, options: { readonly force: boolean }): Promise<void> {
     const paths = this.paths(stack);
     if (!(await this.stackExists(stack))) throw stackNotFoundError(stack, this.url);
     if (!options.force) assertStackEmpty(stack, (await this.loadRaw(stack, paths)).state);
-    await rm(paths.dir, { recursive: true, force: true });
+    await withFsErrors({ action: `remove stack "${stack}"`, path: paths.dir }, () => rm(paths.dir, { recursive: true, force: true }));
   }
 
   async lock(stack: string, command: string): Promise<Lock> {
     const paths = this.paths(stack);
-    await mkdir(paths.dir, { recursive: true });
-    return acquireLock({ path: paths.lock, stack, command });
+    await withFsErrors({ action: `create the state directory of stack "${stack}"`, path: paths.dir }, () => mkdir(paths.dir, { recursive: true }));
+    const lock = await acquireLock({ path: paths.lock, stack, command, ...(this.options.lockWatchMs ? { watchMs: this.options.lockWatchMs } : {}) });
+    this.held.set(stack, lock.token);
+    return {
+      info: lock.info,
+      ...(lock.lost ? { lost: lock.lost } : {}),
+      release: async () => {
+        if (this.held.get(stack) === lock.token) this.held.delete(stack);
+        await lock.release();
+      },
+    };
   }
 
-  breakLock(stack: string): Promise<LockInfo | undefined> {
-    return breakLock(this.paths(stack).lock);
+  lockStatus(stack: string): Promise<LockStatus | undefined> {
+    return lockStatus(this.paths(stack).lock);
+  }
+
+  breakLock(stack: string, options: { readonly expected?: LockStatus } = {}): Promise<LockInfo | undefined> {
+    return breakLock(this.paths(stack).lock, { stack, ...options });
   }
 
   async read(stack: string, crypter: Crypter): Promise<Snapshot> {
@@ -132,15 +151,16 @@ class FileBackend implements Backend {
 
   async open(stack: string, crypter: Crypter): Promise<StateWriter> {
     const paths = this.paths(stack);
-    await mkdir(paths.dir, { recursive: true });
+    await withFsErrors({ action: `create the state directory of stack "${stack}"`, path: paths.dir }, () => mkdir(paths.dir, { recursive: true }));
     return openStateWriter(
       {
         load: () => this.loadRaw(stack, paths, crypter),
-        compact: (state, previous) => this.compact(paths, state, previous),
-        dropJournal: async () => {
-          await removeIfExists(paths.journal);
-          await fsyncDir(paths.dir);
-        },
+        compact: (state, previous) => this.compact(stack, paths, state, previous),
+        dropJournal: () =>
+          withFsErrors({ action: `remove the state journal of stack "${stack}"`, path: paths.journal }, async () => {
+            await removeIfExists(paths.journal);
+            await fsyncDir(paths.dir);
+          }),
         createJournal: (generation) => JournalAppender.create(paths.journal, { kind: "header", format: 1, generation, project: this.options.project, stack }),
         snapshotWhere: paths.snapshot,
       },
@@ -150,7 +170,7 @@ class FileBackend implements Backend {
 
   async write(stack: string, snapshot: Snapshot, crypter: Crypter): Promise<void> {
     const paths = this.paths(stack);
-    await mkdir(paths.dir, { recursive: true });
+    await withFsErrors({ action: `create the state directory of stack "${stack}"`, path: paths.dir }, () => mkdir(paths.dir, { recursive: true }));
     const encoded = encryptSecrets(withProvider({ ...snapshot, project: this.options.project, stack }, crypter), crypter);
     let raw: RawState;
     try {
@@ -164,7 +184,7 @@ class FileBackend implements Backend {
       const header = journalHeaderGeneration(await readIfExists(paths.journal).catch(() => undefined));
       raw = { state: emptySnapshot({ project: this.options.project, stack, secretsProvider: snapshot.secretsProvider }), generation: header, journalApplied: false };
     }
-    await this.compact(paths, encoded, raw);
+    await this.compact(stack, paths, encoded, raw);
   }
 
   async appendHistory(stack: string, entry: HistoryEntry): Promise<void> {
@@ -179,17 +199,58 @@ class FileBackend implements Backend {
    * Write `state` (secrets encrypted) as the new snapshot with the next generation, keeping the
    * previous one as `.bak`, then delete the journal it supersedes. Returns the new generation.
    */
-  private async compact(paths: StackPaths, state: Snapshot, previous: RawState): Promise<number> {
+  private async compact(stack: string, paths: StackPaths, state: Snapshot, previous: RawState): Promise<number> {
     const generation = nextGeneration(previous);
     const ordered = new StateModel(state).snapshot();
     const onDisk = { ...ordered, updated: new Date().toISOString(), generation };
-    if (previous.snapshot !== undefined) await writeFileAtomic(paths.backup, previous.snapshot.text);
-    await writeFileAtomic(paths.snapshot, `${JSON.stringify(onDisk, null, 1)}\n`);
-    // From here the snapshot holds everything; a journal left by a crash now is stale (older generation).
-    await removeIfExists(paths.journal);
-    await removeLeftoverTemps(paths.dir);
-    await fsyncDir(paths.dir);
+    const text = `${JSON.stringify(onDisk, null, 1)}\n`;
+    // Compare-and-swap, as the azblob backend does with If-Match: the snapshot is replaced only if
+    // it is still the one this writer read, under a lock that is still its own. Checked before the
+    // backup is touched, and again with the rename under the snapshot's mutex, so that of two
+    // writers compacting at once (one whose lock was broken) the second sees the first's snapshot.
+    const check = () => this.assertUnchanged(stack, paths, previous, text);
+    await check();
+    await withFsErrors({ action: `write the state of stack "${stack}"`, path: paths.dir }, async () => {
+      if (previous.snapshot !== undefined) await writeFileAtomic(paths.backup, previous.snapshot.text);
+      await writeFileAtomic(paths.snapshot, text, {
+        renameGuard: (rename) =>
+          withFileMutex({ path: paths.snapshot, what: `write the state of stack "${stack}"` }, async () => {
+            await check();
+            await rename();
+          }),
+      });
+      // From here the snapshot holds everything; a journal left by a crash now is stale (older generation).
+      await removeIfExists(paths.journal);
+      await removeLeftoverTemps(paths.dir);
+      await fsyncDir(paths.dir);
+    });
     return generation;
+  }
+
+  /**
+   * Throws `StateConflict` when another process changed the stack's state since `previous` was
+   * read (its snapshot was replaced) or holds the lock this backend took; this writer's state is
+   * then saved beside the snapshot, so that nothing it recorded is lost.
+   */
+  private async assertUnchanged(stack: string, paths: StackPaths, previous: RawState, text: string): Promise<void> {
+    const problems: string[] = [];
+    const held = this.held.get(stack);
+    if (held !== undefined) {
+      const token = await lockToken(paths.lock).catch(() => "unreadable" as const);
+      if (token !== held && token !== "absent") problems.push("another process now holds its lock");
+    }
+    const current = await readIfExists(paths.snapshot).catch(() => undefined);
+    if (current !== previous.snapshot?.text) problems.push(`${paths.snapshot} was replaced`);
+    if (problems.length === 0) return;
+    const aside = `${paths.snapshot}.conflict-${new Date().toISOString().replace(/[:.]/g, "-")}-${process.pid}`;
+    const saved = await writeFileAtomic(aside, text).then(
+      () => `This run's state is saved in ${aside}: the cloud may hold resources that only that file records.`,
+      (error: unknown) => `This run's state could not be saved aside either (${(error as Error).message}): the cloud may hold resources the state does not record.`,
+    );
+    throw new StateError(
+      "StateConflict",
+      `The state of stack "${stack}" was changed by another process while this one ran (${problems.join(", and ")}; was the lock broken with \`iac cancel --force\`?), so this run did not write over it. ${saved} Once no other run is going, run \`iac refresh\` and compare with that file (\`iac state import <file>\` replaces the whole state with it).`,
+    );
   }
 
   /**
@@ -223,13 +284,24 @@ async function readStateFile(path: string): Promise<string | undefined> {
   try {
     return await readIfExists(path);
   } catch (cause) {
+    // Permission denied or an I/O error is not damage to the file: say what it is and leave it.
+    const errno = (cause as NodeJS.ErrnoException).code;
+    if (errno === "EACCES" || errno === "EPERM" || errno === "EIO" || errno === "EMFILE" || errno === "ENFILE") throw fsErrorOf(cause, { action: "read the state", path });
     throw new StateCorruptError({ path, problem: `it cannot be read (${(cause as Error).message})`, cause });
   }
 }
 
-/** Temp files of interrupted atomic writes; only removed by the lock holder, so none is in use. */
+/**
+ * Temp files of interrupted atomic writes (`<name>.tmp-<pid>-<random>`): this process's, and those
+ * of processes that no longer run; another live process's temp file may be in use (a writer whose
+ * lock was broken), and is left alone.
+ */
 async function removeLeftoverTemps(dir: string): Promise<void> {
   for (const name of await readdir(dir)) {
-    if (name.includes(TEMP_MARKER)) await removeIfExists(join(dir, name));
+    const at = name.indexOf(TEMP_MARKER);
+    if (at < 0) continue;
+    const pid = Number(/^(\d+)-/.exec(name.slice(at + TEMP_MARKER.length))?.[1]);
+    if (Number.isInteger(pid) && pid !== process.pid && pidAlive(pid)) continue;
+    await removeIfExists(join(dir, name));
   }
 }

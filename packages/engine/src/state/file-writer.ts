@@ -15,7 +15,7 @@ export interface FileStateWriterOptions {
   readonly base: Snapshot;
   readonly model: StateModel;
   /** The file journal, or any appender with the same promises (the azblob backend's append blob). */
-  readonly journal: Pick<JournalAppender, "append" | "close" | "stats">;
+  readonly journal: Pick<JournalAppender, "append" | "close" | "stats" | "failed">;
   readonly crypter: Crypter;
   /** Write the compacted state (called once by `close`, with the current state). `dirty` is false when no record was written. */
   readonly compact: (state: Snapshot, dirty: boolean) => Promise<void>;
@@ -29,6 +29,11 @@ export class FileStateWriter implements StateWriter {
 
   constructor(private readonly options: FileStateWriterOptions) {
     this.base = options.base;
+  }
+
+  /** Aborted when a journal write fails, with the full error as its reason: the run stops (see StateWriter.failed). */
+  get failed(): AbortSignal {
+    return this.options.journal.failed;
   }
 
   /** Flushes and records so far (group commit makes flushes fewer than records under parallel load). */

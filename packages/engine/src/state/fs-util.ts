@@ -25,7 +25,15 @@ export async function fsyncDir(dir: string): Promise<void> {
  * rename it over `path`, fsync the directory. A crash leaves the old file or the new one, plus at
  * worst a temp file that nobody reads.
  */
-export async function writeFileAtomic(path: string, data: string | Uint8Array, options?: { readonly mode?: number }): Promise<void> {
+export async function writeFileAtomic(
+  path: string,
+  data: string | Uint8Array,
+  options?: {
+    readonly mode?: number;
+    /** Wraps the rename (e.g. a compare-and-swap under a mutex); it must call `rename` or throw. */
+    readonly renameGuard?: (rename: () => Promise<void>) => Promise<void>;
+  },
+): Promise<void> {
   const dir = dirname(path);
   const temp = join(dir, `${basename(path)}${TEMP_MARKER}${process.pid}-${randomBytes(4).toString("hex")}`);
   const handle = await open(temp, "wx", options?.mode ?? 0o644);
@@ -39,7 +47,8 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
   }
   await handle.close();
   try {
-    await rename(temp, path);
+    const doRename = () => rename(temp, path);
+    await (options?.renameGuard ? options.renameGuard(doRename) : doRename());
   } catch (error) {
     await unlink(temp).catch(() => undefined);
     throw error;

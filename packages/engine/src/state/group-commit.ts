@@ -15,7 +15,12 @@ export interface GroupCommitOptions {
   readonly write: (text: string) => Promise<void>;
   /** The journal's name, for messages. */
   readonly where: string;
-  /** The error every later append, and every line of the failed batch, is rejected with. */
+  /**
+   * The error of the failure, in full (what failed, where, and the fix): the reason of
+   * {@link GroupCommit.failed}. The lines of the failed batch and every later append are rejected
+   * with an error of the same code and a short message pointing at it, so that a full disk under
+   * 300 steps is reported once, not 300 times.
+   */
   readonly failedError: (failure: unknown) => StateError;
 }
 
@@ -32,8 +37,24 @@ export class GroupCommit {
   private failure: unknown;
   private closed = false;
   private recordCount = 0;
+  private readonly failure$ = new AbortController();
 
   constructor(private readonly options: GroupCommitOptions) {}
+
+  /** Aborted at the first failed write, with the full error ({@link GroupCommitOptions.failedError}) as its reason. */
+  get failed(): AbortSignal {
+    return this.failure$.signal;
+  }
+
+  /** What a record that could not be stored is rejected with: the full error's code, a short message, the full error as its cause. */
+  private rejection(): StateError {
+    const full = this.failure$.signal.reason as StateError;
+    return new StateError(
+      full.code,
+      `Not recorded: writing the state journal ${this.options.where} failed, so the run stops (the error is shown once, at the end).`,
+      { cause: this.failure$.signal.reason },
+    );
+  }
 
   /** How many lines were stored so far. */
   get records(): number {
@@ -43,7 +64,7 @@ export class GroupCommit {
   /** Queue `value` as one JSON line; settles once it is stored. Lines are queued synchronously, in call order. */
   append(value: unknown): Promise<void> {
     if (this.closed) return Promise.reject(new StateError("StateWriterClosed", `The journal ${this.options.where} is closed: the state writer was used after close() (an internal error: please report).`));
-    if (this.failure !== undefined) return Promise.reject(this.options.failedError(this.failure));
+    if (this.failure !== undefined) return Promise.reject(this.rejection());
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ line: `${JSON.stringify(value)}\n`, resolve, reject });
       // Start the flush in a microtask so that every append made in this tick joins the batch.
@@ -65,7 +86,8 @@ export class GroupCommit {
         await this.options.write(batch.map((q) => q.line).join(""));
       } catch (error) {
         this.failure = error;
-        for (const q of [...batch, ...this.queue]) q.reject(this.options.failedError(error));
+        this.failure$.abort(this.options.failedError(error));
+        for (const q of [...batch, ...this.queue]) q.reject(this.rejection());
         this.queue = [];
         break;
       }

@@ -4,6 +4,7 @@
  */
 export { StateError, StateCorruptError, StackLockedError, SecretsDecryptError, type StateErrorCode } from "./errors.js";
 export { createFileBackend, type FileBackendOptions } from "./file-backend.js";
+export { FileSystemError, fsErrorOf } from "./fs-errors.js";
 export { encryptSecrets, decryptSecrets, containsPlaintextSecret } from "./secret-codec.js";
 export { assertValidStackName } from "./stack-name.js";
 export { StateModel, orderByDependencies, emptySnapshot, type JournalRecord, type JournalHeader, type EndResult } from "./model.js";

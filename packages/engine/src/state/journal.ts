@@ -6,8 +6,9 @@
  * (or in the same tick) go out together in one write and one fdatasync, so 16 parallel steps pay
  * for about one sync, not 16 in a row. Each record's promise settles only once its line is on disk.
  */
-import { open, type FileHandle } from "node:fs/promises";
+import { open, unlink, type FileHandle } from "node:fs/promises";
 import { StateCorruptError, StateError } from "./errors.js";
+import { fsErrorOf } from "./fs-errors.js";
 import { fsyncDir } from "./fs-util.js";
 import { GroupCommit } from "./group-commit.js";
 import type { JournalHeader, JournalRecord } from "./model.js";
@@ -77,23 +78,37 @@ export class JournalAppender {
         await this.handle.datasync();
         this.flushCount++;
       },
-      failedError: (failure) =>
-        new StateError("StateCorrupt", `Writing the state journal ${path} failed: ${(failure as Error)?.message ?? failure}. The records written before are kept; check the disk (space, permissions) and run \`iac refresh\`.`, { cause: failure }),
+      failedError: (failure) => {
+        const why = fsErrorOf(failure, { action: `write the state journal`, path });
+        return new StateError(why.code, `${why.message} The records written before are kept, and the run stopped; once fixed, run \`iac refresh\` to reconcile the state with the cloud.`, { cause: failure });
+      },
     });
   }
 
   /** Create a new journal (it must not exist) holding `header`, durably (file and directory). */
   static async create(path: string, header: JournalHeader): Promise<JournalAppender> {
-    const handle = await open(path, "ax", 0o644);
+    let handle: FileHandle;
+    try {
+      handle = await open(path, "ax", 0o644);
+    } catch (error) {
+      throw fsErrorOf(error, { action: "create the state journal", path });
+    }
     try {
       await writeAll(handle, `${JSON.stringify(header)}\n`);
       await handle.sync();
       await fsyncDir(dirname(path));
     } catch (error) {
       await handle.close();
-      throw error;
+      // A journal without its header line is read as empty; remove it so nothing is left behind.
+      await unlink(path).catch(() => undefined);
+      throw fsErrorOf(error, { action: "create the state journal", path });
     }
     return new JournalAppender(handle, path);
+  }
+
+  /** Aborted at the first failed write, with the full error as its reason (see GroupCommit). */
+  get failed(): AbortSignal {
+    return this.commits.failed;
   }
 
   /** How many flushes (write + fdatasync) and records so far; group commit keeps flushes below records. */

@@ -107,6 +107,13 @@ export interface StateWriter {
   setOutputs(outputs: PropertyMap): Promise<void>;
   /** The current state (base + everything written). */
   current(): Snapshot;
+  /**
+   * Aborted at the first write that fails (disk full, permission denied, a storage error), with
+   * the full error as its reason; every record after it is rejected with an error of the same code
+   * and a short message. A run stops when it is aborted and reports the reason once.
+   * Absent: the writer cannot fail that way.
+   */
+  readonly failed?: AbortSignal;
   /** Compact the journal into the snapshot (temp file, fsync, rename) and release resources. */
   close(): Promise<void>;
 }
@@ -122,7 +129,27 @@ export interface LockInfo {
 
 export interface Lock {
   readonly info: LockInfo;
+  /**
+   * Aborted (with a `StackLockLost` StateError as its reason) when this holder finds it no longer
+   * holds the lock: broken by `iac cancel --force`, or an azblob lease that was broken or could not
+   * be renewed in time. A run then stops making cloud calls. Absent: the backend cannot tell.
+   */
+  readonly lost?: AbortSignal;
   release(): Promise<void>;
+}
+
+/** Who holds a stack's lock and whether the holder can be seen to be running (`iac cancel` checks before breaking). */
+export interface LockStatus {
+  /** Undefined when the lock names no holder (damaged, or an azblob lease whose holder is not recorded yet). */
+  readonly holder?: LockInfo;
+  /**
+   * `gone`: visibly not running (its pid is gone on this host); `running`: it is (pid alive on this
+   * host, or an azblob lease that is renewed while it runs); `unknown`: this process cannot tell
+   * (another host's pid).
+   */
+  readonly liveness: "gone" | "running" | "unknown";
+  /** Why, in words, for messages ("process 4242 is still running on this host"). */
+  readonly reason: string;
 }
 
 export interface StackSummary {
@@ -149,8 +176,13 @@ export interface Backend {
   removeStack(stack: string, options: { readonly force: boolean }): Promise<void>;
   /** Take the stack's lock; throws a `StackLockedError` naming the holder when another has it. */
   lock(stack: string, command: string): Promise<Lock>;
-  /** Break a stale lock (`iac cancel`); returns who held it. */
-  breakLock(stack: string): Promise<LockInfo | undefined>;
+  /** Whether the stack is locked (undefined: free), by whom, and whether the holder is running. */
+  lockStatus(stack: string): Promise<LockStatus | undefined>;
+  /**
+   * Break the lock (`iac cancel`); returns who held it. With `expected` (from {@link lockStatus}),
+   * only that holder's lock is broken: one that changed hands since is left alone (a `StackLocked` error).
+   */
+  breakLock(stack: string, options?: { readonly expected?: LockStatus }): Promise<LockInfo | undefined>;
   /** The committed state (snapshot + journal replayed), secrets decrypted. Missing stack: an empty snapshot. Corrupt: throws, never overwrites. */
   read(stack: string, crypter: Crypter): Promise<Snapshot>;
   /** Open the stack's state for writing (caller holds the lock). */
