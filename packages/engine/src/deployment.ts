@@ -65,6 +65,11 @@ export class Deployment {
   readonly recreating = new Map<string, ResourceState>();
   /** Old resources by the URNs their inputs come from; made by the first delete-before-replace that needs it. */
   dependentsIndex: Map<string, ResourceState[]> | undefined;
+  /**
+   * Creates of an earlier run that stay pending because the cloud may still be making the object
+   * (URN -> why): this run must not create these URNs again (pending.ts, steps.ts).
+   */
+  readonly pendingCreates = new Map<string, string>();
   readonly counts: Partial<Record<StepKind, number>> = {};
   failed = 0;
   changes = false;

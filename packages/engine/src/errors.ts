@@ -89,6 +89,40 @@ export class StepInterruptedError extends EngineError {
   }
 }
 
+/**
+ * A create an earlier run started may still be in progress in the cloud (the provider's `find`
+ * could not tell, or the provider cannot search): the resource is not created again, since that
+ * could make a duplicate, and its pending operation stays for a later run to resolve.
+ */
+export class PendingCreateError extends EngineError {
+  readonly urn: string;
+  constructor(urn: string, why: string) {
+    super(
+      `${urn} is not created: a create of it that an earlier run started is still pending (${why}). ` +
+        "Creating it again could make a second object. Run `iac up` again once the cloud has finished, or `iac refresh` to resolve it.",
+      { code: "PendingCreate" },
+    );
+    this.name = "PendingCreateError";
+    this.urn = urn;
+  }
+}
+
+/** The program's resources depend on each other in a circle: none of them can be deployed first. */
+export class DependencyCycleError extends EngineError {
+  /** The URNs of the cycle, in order (each depends on the next; the last on the first). */
+  readonly cycle: readonly string[];
+  constructor(cycle: readonly string[]) {
+    const names = [...cycle, cycle[0]!].map((u) => u.slice(u.lastIndexOf("::") + 2));
+    super(
+      `The program's resources depend on each other in a cycle: ${names.join(" -> ")} (${cycle.join(" -> ")}). ` +
+        "None of them can be deployed first: remove one of these dependencies (an input taken from another resource's output, or a `dependsOn`).",
+      { code: "DependencyCycle" },
+    );
+    this.name = "DependencyCycleError";
+    this.cycle = cycle;
+  }
+}
+
 /** The `code` of any error: ours, a provider's, or "Error" for anything else. */
 export function errorCode(error: unknown): string {
   if (error !== null && typeof error === "object" && typeof (error as { code?: unknown }).code === "string") {

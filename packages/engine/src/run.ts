@@ -13,7 +13,7 @@ import { Deployment } from "./deployment.js";
 import { errorMessage, ProgramError } from "./errors.js";
 import { Limiter } from "./limiter.js";
 import { DeploymentMonitor } from "./monitor.js";
-import { resolvePendingOperations } from "./pending.js";
+import { reportUnresolvedCreates, resolvePendingOperations } from "./pending.js";
 import type { ProjectInfo } from "./project.js";
 import { ProviderRegistry } from "./providers.js";
 import { refreshResources } from "./refresh.js";
@@ -160,8 +160,16 @@ function admissionOf(parallel: number): number {
   return Math.max(64, 4 * Math.max(1, Math.floor(parallel)));
 }
 
-/** Runs the operation proper. */
+/** Runs the operation proper; a create of an earlier run left pending and not reported by a step fails it. */
 async function execute(dep: Deployment, options: RunOptions, base: Snapshot): Promise<Executed> {
+  try {
+    return await executeOperation(dep, options, base);
+  } finally {
+    reportUnresolvedCreates(dep);
+  }
+}
+
+async function executeOperation(dep: Deployment, options: RunOptions, base: Snapshot): Promise<Executed> {
   await resolvePendingOperations(dep, base.pendingOperations);
   if (options.operation === "refresh" || options.refresh) await refreshResources(dep);
   switch (options.operation) {

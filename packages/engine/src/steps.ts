@@ -9,7 +9,7 @@ import type { RegistrationResult, ResourceRegistration } from "@iac/sdk/runtime"
 import type { StepInfo } from "./api.js";
 import { type Deployment, stepInfo } from "./deployment.js";
 import { adjustDiff, defaultDiff } from "./diff.js";
-import { CheckFailedError, EngineError, ProtectedResourceError, StepInterruptedError } from "./errors.js";
+import { CheckFailedError, EngineError, PendingCreateError, ProtectedResourceError, StepInterruptedError } from "./errors.js";
 import { assertNever, type Decision, decide, stepKindOf } from "./plan.js";
 import { updatePreviewOutputs } from "./preview-outputs.js";
 import { recordChanged, recordOf } from "./records.js";
@@ -37,6 +37,12 @@ export async function registerCustom(dep: Deployment, input: CustomStepInput): P
   try {
     // Admitted after the user interrupted: plan nothing, start nothing.
     if (dep.interrupted) throw new StepInterruptedError(reg.urn);
+    const pendingCreate = dep.pendingCreates.get(reg.urn);
+    if (pendingCreate !== undefined) {
+      // Reported here, once (not again by reportUnresolvedCreates at the end of the run).
+      dep.pendingCreates.delete(reg.urn);
+      throw new PendingCreateError(reg.urn, pendingCreate);
+    }
     const provider = dep.providers.cached(reg.provider, reg.type) ?? (await dep.providers.get(reg.provider, reg.type));
     const { plain, secretKeys } = unwrapMap(reg.inputs);
     const oldInputs = old ? unwrapMap(old.inputs).plain : undefined;
