@@ -37,8 +37,16 @@ export interface RunOptions {
   /** Refresh before preview/up/destroy. */
   readonly refresh?: boolean;
   readonly onEvent: EventSink;
-  /** Ctrl-C: no new steps start; running ones finish and are recorded. */
+  /**
+   * Ctrl-C: no new steps start; provider calls already sent go on to their end (or their
+   * timeout) and are recorded. It is not passed to providers.
+   */
   readonly signal?: AbortSignal;
+  /**
+   * Aborts the provider calls in flight (what providers see as `ctx.signal`): their pending
+   * operations are left for the next run to resolve. The CLI's second Ctrl-C ends the process instead.
+   */
+  readonly abort?: AbortSignal;
   /** Shown to whoever finds the stack locked. */
   readonly command?: string;
 }
@@ -81,7 +89,14 @@ export async function run(options: RunOptions): Promise<RunResult> {
       previous = base.outputs;
       const targets = await resolveTargets(options, base);
       dep = newDeployment({ options, base, writer, preview, emit, targets });
-      const done = await execute(dep, options, base);
+      const onInterrupt = waitingNotice(dep);
+      options.signal?.addEventListener("abort", onInterrupt, { once: true });
+      let done: Executed;
+      try {
+        done = await execute(dep, options, base);
+      } finally {
+        options.signal?.removeEventListener("abort", onInterrupt);
+      }
       outputs = done.outputs;
       programFailure = done.programError;
       // Steps' `end` records were queued, not awaited (Deployment.recorded): nothing is reported
@@ -102,6 +117,22 @@ export async function run(options: RunOptions): Promise<RunResult> {
   // The summary (failed > 0) is out and the state recorded what was done: now the program's own error.
   if (programFailure) throw programFailure;
   return { counts: dep.counts, changes: dep.changes, failed: dep.failed, interrupted: dep.interrupted, outputs, durationMs };
+}
+
+/** On Ctrl-C: a warning naming the provider calls in flight that the run waits for. */
+function waitingNotice(dep: Deployment): () => void {
+  return () => {
+    const calls = [...dep.inFlight.values()];
+    const list = calls.slice(0, 20).map((c) => `${c.op} ${c.urn}`).join(", ");
+    const more = calls.length > 20 ? ` and ${calls.length - 20} more` : "";
+    dep.diagnostic(
+      "warning",
+      calls.length === 0
+        ? "Interrupted: no new step starts; nothing is in flight in the cloud."
+        : `Interrupted: no new step starts; waiting for ${calls.length} cloud operation(s) already sent to finish so the state records them: ${list}${more}. ` +
+            "Press Ctrl-C again to stop at once (they are then left pending, and the next run resolves them).",
+    );
+  };
 }
 
 /** The outputs added, changed or removed, compared with secrets and unknowns in place (a value turned secret is a change). */
@@ -142,6 +173,7 @@ function newDeployment(o: {
     limiter: new Limiter(options.parallel ?? DEFAULT_PARALLEL),
     admission: new Limiter(admissionOf(options.parallel ?? DEFAULT_PARALLEL)),
     signal: options.signal ?? new AbortController().signal,
+    providerSignal: options.abort ?? new AbortController().signal,
     ...(o.targets ? { targets: o.targets } : {}),
   });
   dep.attachMonitor = (m) => (monitor = m);

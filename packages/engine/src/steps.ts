@@ -384,10 +384,14 @@ export function inSlot<T>(dep: Deployment, op: PendingOperation, call: () => Pro
   return dep.limiter.run(async () => {
     if (start?.enter()) await start.takeFirst()?.();
     const handle = await dep.write().begin(op);
+    const key = {};
+    dep.inFlight.set(key, { urn: op.urn, op: op.op });
     try {
       return { handle, outcome: { ok: true, value: await call() } } as const;
     } catch (error) {
       return { handle, outcome: { ok: false, error } } as const;
+    } finally {
+      dep.inFlight.delete(key);
     }
   });
 }
