@@ -7,7 +7,7 @@
  * release the lock. The state is closed and the lock released on failure too.
  */
 import type { PropertyMap, PropertyValue } from "@iac/sdk/provider";
-import type { EventSink, Operation, StepKind } from "./api.js";
+import type { EngineEvent, EventSink, Operation, StepKind } from "./api.js";
 import { deleteResources } from "./deletes.js";
 import { Deployment } from "./deployment.js";
 import { errorMessage, ProgramError } from "./errors.js";
@@ -214,6 +214,12 @@ async function executeOperation(dep: Deployment, options: RunOptions, base: Snap
     }
     case "preview":
     case "up": {
+      if (options.operation === "up") {
+        // The whole plan first, as preview computes it: a check that fails anywhere stops the up
+        // before its first change to the cloud.
+        const planned = await planFirst(dep, options, base);
+        if (planned) return planned;
+      }
       const monitor = new DeploymentMonitor(dep);
       dep.attachMonitor?.(monitor);
       let programOutputs: PropertyMap | undefined;
@@ -250,6 +256,45 @@ async function executeOperation(dep: Deployment, options: RunOptions, base: Snap
       throw new Error(`unknown operation ${String(never)}`);
     }
   }
+}
+
+/**
+ * The planning pass of `up`: the program run as in preview (no provider create/update/delete, no
+ * state write) against the state as pending-operation resolution and refresh left it. Silent when
+ * every step plans; otherwise its failures (and what it skipped and said) are reported and the up
+ * ends there, having changed nothing. Returns undefined to go on.
+ */
+async function planFirst(dep: Deployment, options: RunOptions, base: Snapshot): Promise<Executed | undefined> {
+  const held: EngineEvent[] = [];
+  const keep: EventSink = (e) => {
+    if (e.kind === "step-failed" || e.kind === "step-skipped" || (e.kind === "diagnostic" && e.severity !== "debug")) held.push(e);
+  };
+  const current: Snapshot = { ...base, resources: [...dep.olds.values(), ...dep.pendingDeletes] };
+  const plan = newDeployment({ options, base: current, writer: undefined, preview: true, emit: keep, targets: dep.targets });
+  const monitor = new DeploymentMonitor(plan);
+  plan.attachMonitor?.(monitor);
+  let programError: ProgramError | undefined;
+  try {
+    await runProgram({ projectDir: options.project.dir, main: options.project.main, monitor, onProgramError: (error) => monitor.reportError(error) });
+  } catch (error) {
+    if (!(error instanceof ProgramError)) throw error;
+    programError = error;
+    plan.failed++;
+  } finally {
+    await plan.providers.dispose();
+  }
+  if (plan.failed === 0 && !plan.interrupted) return undefined;
+  for (const e of held) dep.emit(e);
+  if (plan.interrupted && plan.failed === 0) {
+    dep.diagnostic("warning", "Interrupted while planning: nothing was changed in the cloud.");
+    return { outputs: base.outputs };
+  }
+  dep.failed += plan.failed;
+  dep.diagnostic(
+    "error",
+    `The plan has ${plan.failed} failure(s) (see above), so \`iac up\` changed nothing in the cloud. Fix them (\`iac preview\` shows the whole plan) and run it again.`,
+  );
+  return programError ? { outputs: base.outputs, programError } : { outputs: base.outputs };
 }
 
 /**
