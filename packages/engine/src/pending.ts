@@ -15,7 +15,7 @@ import type { PropertyMap, Provider } from "@iac/sdk/provider";
 import type { Deployment } from "./deployment.js";
 import { errorMessage } from "./errors.js";
 import type { PendingOperation, ResourceState } from "./state/types.js";
-import { containsSecret, unwrapMap, wrapKeys } from "./values.js";
+import { secretPathsOf, unwrapMap, wrapPaths } from "./values.js";
 
 /** Emits the `pending-operations` event and, outside preview, resolves and clears each operation. */
 export async function resolvePendingOperations(dep: Deployment, ops: readonly PendingOperation[]): Promise<void> {
@@ -67,10 +67,6 @@ export function reportUnresolvedCreates(dep: Deployment): void {
     dep.failed++;
     dep.diagnostic("error", `A create of ${urn} that an earlier run started is still pending (${why}). Run the command again once the cloud has finished, or \`iac refresh\`.`, urn);
   }
-}
-
-function secretKeysOf(map: PropertyMap): string[] {
-  return Object.keys(map).filter((k) => containsSecret(map[k]));
 }
 
 async function resolveOne(dep: Deployment, op: PendingOperation): Promise<void> {
@@ -159,10 +155,10 @@ function fromRead(
   o: { readonly op: PendingOperation; readonly base: ResourceState | undefined; readonly read: { readonly inputs: PropertyMap; readonly outputs: PropertyMap } },
 ): ResourceState {
   const now = new Date().toISOString();
-  const inputSecrets = secretKeysOf(o.base?.inputs ?? o.op.inputs ?? {});
-  const outputSecrets = [...inputSecrets, ...secretKeysOf(o.base?.outputs ?? {}), ...(provider.secretOutputs ?? [])];
-  const inputs = wrapKeys(o.read.inputs, inputSecrets);
-  const outputs = wrapKeys(o.read.outputs, outputSecrets);
+  const inputSecrets = [...secretPathsOf(o.base?.inputs ?? o.op.inputs ?? {}), ...(provider.secretInputs ?? [])];
+  const outputSecrets = [...inputSecrets, ...secretPathsOf(o.base?.outputs ?? {}), ...(provider.secretOutputs ?? [])];
+  const inputs = wrapPaths(o.read.inputs, inputSecrets);
+  const outputs = wrapPaths(o.read.outputs, outputSecrets);
   if (o.base) return { ...o.base, inputs, outputs, modified: now };
   return {
     urn: o.op.urn,

@@ -99,25 +99,19 @@ describe("engine: step-start and Ctrl-C", () => {
   });
 
   test("the abort option aborts the provider calls in flight: they fail, and nothing is left half-recorded", async () => {
-    h.cloud.latencyMs = 60;
+    h.cloud.latencyMs = 150;
     await h.program(`for (let i = 0; i < 2; i++) new Thing("t" + i, {});\n`);
     const interrupt = new AbortController();
     const abort = new AbortController();
-    const r = await h.run("up", {
-      parallel: 2,
-      signal: interrupt.signal,
-      abort: abort.signal,
-      onEvent: (e) => {
-        h.events.push(e);
-        if (e.kind === "step-start") {
-          setTimeout(() => {
-            interrupt.abort();
-            abort.abort();
-          }, 20);
-        }
-      },
-    });
+    // Both aborted once both calls have reached the cloud.
+    const poll = setInterval(() => {
+      if (h.cloud.inFlight < 2) return;
+      interrupt.abort();
+      abort.abort();
+    }, 2);
+    const r = await h.run("up", { parallel: 2, signal: interrupt.signal, abort: abort.signal }).finally(() => clearInterval(poll));
     assert.equal(r.interrupted, true);
+    assert.equal(r.failed, 2);
     assert.equal(h.cloud.objects.size, 0);
     assert.equal((await h.state()).pendingOperations.length, 0, "an aborted call that failed is recorded as failed, not left pending");
   });
