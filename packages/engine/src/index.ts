@@ -17,6 +17,7 @@ export {
   InternalError,
   PendingCreateError,
   DependencyCycleError,
+  ProgramStuckError,
 } from "./errors.js";
 export { StepSkippedError } from "./monitor.js";
 export { SECRET_MASK, UNKNOWN_MASK, mask, maskMap } from "./values.js";
