@@ -76,6 +76,8 @@ export class Deployment {
    * (URN -> why): this run must not create these URNs again (pending.ts, steps.ts).
    */
   readonly pendingCreates = new Map<string, string>();
+  /** Under --target: an untargeted resource the state does not have was declared (its outputs are stand-ins). */
+  untargetedMissing = false;
   readonly counts: Partial<Record<StepKind, number>> = {};
   failed = 0;
   changes = false;

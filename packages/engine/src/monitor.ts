@@ -275,6 +275,7 @@ export class DeploymentMonitor implements Monitor {
       dep.count("same");
       return { ...(old.id === undefined ? {} : { id: old.id }), outputs: old.outputs };
     }
+    dep.untargetedMissing = true;
     dep.skipped(
       stepInfo({ urn: reg.urn, type: reg.type, name: reg.name, parent: reg.parent, kind: "create" }),
       "it is not targeted (--target), so it is not created",

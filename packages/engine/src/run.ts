@@ -10,7 +10,7 @@ import type { PropertyMap, PropertyValue } from "@iac/sdk/provider";
 import type { EngineEvent, EventSink, Operation, StepKind } from "./api.js";
 import { deleteResources } from "./deletes.js";
 import { Deployment } from "./deployment.js";
-import { errorMessage, ProgramError } from "./errors.js";
+import { EngineError, errorMessage, ProgramError } from "./errors.js";
 import { Limiter } from "./limiter.js";
 import { DeploymentMonitor } from "./monitor.js";
 import { reportUnresolvedCreates, resolvePendingOperations } from "./pending.js";
@@ -249,7 +249,15 @@ async function executeOperation(dep: Deployment, options: RunOptions, base: Snap
         await deleteResources(dep, [...removed, ...dep.pendingDeletes]);
       }
       if (programError) return { outputs: base.outputs, programError };
-      return { outputs: dep.targets ? base.outputs : (programOutputs ?? base.outputs) };
+      if (dep.targets && dep.untargetedMissing && programOutputs) {
+        // An untargeted resource the stack does not have yet gave the program stand-in values:
+        // outputs computed from them would be wrong, so none are recorded.
+        dep.diagnostic("info", "The stack outputs were left as they were: some depend on resources that are not targeted and do not exist yet. A run without --target updates them.");
+        return { outputs: base.outputs };
+      }
+      // Under --target too: untargeted resources gave the program their recorded outputs, so an
+      // output that depends on a targeted resource that changed is updated, and the others stay as they were.
+      return { outputs: programOutputs ?? base.outputs };
     }
     default: {
       const never: never = options.operation;
@@ -298,6 +306,53 @@ async function planFirst(dep: Deployment, options: RunOptions, base: Snapshot): 
 }
 
 /**
+ * Every `--target` must name a resource of the stack (in its state) or of the program: a target
+ * that matches nothing is an error listing the nearest URNs, never a run that silently does nothing.
+ */
+function assertTargetsExist(targets: ReadonlySet<string>, known: readonly string[]): void {
+  const knownSet = new Set(known);
+  const missing = [...targets].filter((t) => !knownSet.has(t));
+  if (missing.length === 0) return;
+  const lines = missing.map((t) => {
+    const near = nearestUrns(t, known);
+    return `${t}${near.length > 0 ? ` (did you mean ${near.join(" or ")}?)` : ""}`;
+  });
+  throw new EngineError(
+    `--target matches no resource of this stack or its program: ${lines.join("; ")}. ` +
+      "A target is a full URN: `iac state ls` lists those in the state, `iac preview` shows the program's.",
+    { code: "TargetNotFound" },
+  );
+}
+
+/** Up to three URNs nearest to `target`: the same name first, then by edit distance of the names and URNs. */
+function nearestUrns(target: string, known: readonly string[]): string[] {
+  const nameOf = (u: string) => u.slice(u.lastIndexOf("::") + 2);
+  const tname = target.includes("::") ? nameOf(target) : target;
+  const scored = known.map((u) => {
+    const name = nameOf(u);
+    const score = name === tname ? -1 : Math.min(editDistance(name, tname), editDistance(u, target));
+    return { u, score };
+  });
+  const limit = Math.max(2, Math.floor(tname.length / 3));
+  return scored
+    .filter((x) => x.score <= limit)
+    .sort((a, b) => a.score - b.score || a.u.localeCompare(b.u))
+    .slice(0, 3)
+    .map((x) => x.u);
+}
+
+/** Levenshtein distance (small strings: names and URNs). */
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length]!;
+}
+
+/**
  * `--target` for up/preview: the targeted URNs plus, transitively, every resource they need
  * (dependencies, parents, explicit providers) that the state does not have yet, found by a silent
  * preview of the program, so a targeted create never fails for want of an untargeted dependency.
@@ -306,7 +361,10 @@ async function planFirst(dep: Deployment, options: RunOptions, base: Snapshot): 
 async function resolveTargets(options: RunOptions, base: Snapshot): Promise<ReadonlySet<string> | undefined> {
   if (!options.targets || options.targets.length === 0) return undefined;
   const targets = new Set(options.targets);
-  if (options.operation !== "up" && options.operation !== "preview") return targets;
+  if (options.operation !== "up" && options.operation !== "preview") {
+    assertTargetsExist(targets, base.resources.map((r) => r.urn));
+    return targets;
+  }
   const probe = newDeployment({ options: { ...options, refresh: false, targets: [] }, base, writer: undefined, preview: true, emit: () => undefined, targets: undefined });
   const monitor = new DeploymentMonitor(probe, { recordEdges: true });
   probe.attachMonitor?.(monitor);
@@ -319,6 +377,7 @@ async function resolveTargets(options: RunOptions, base: Snapshot): Promise<Read
     await probe.providers.dispose();
   }
   const inState = new Set(base.resources.map((r) => r.urn));
+  assertTargetsExist(targets, [...new Set([...inState, ...monitor.declared])]);
   const added: string[] = [];
   const stack = [...targets];
   while (stack.length > 0) {
