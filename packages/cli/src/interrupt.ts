@@ -1,6 +1,7 @@
 /**
- * Ctrl-C during a run: the first one aborts the engine's signal, so running steps finish and the
- * state is written (exit 130); a second one exits at once.
+ * Ctrl-C during a run: the first one aborts the engine's signal, so no new step starts while the
+ * cloud calls already sent finish and are recorded (exit 130; the engine lists what it waits
+ * for); a second one ends the process at once, leaving those calls pending for the next run.
  */
 import type { OutStream } from "./io.js";
 
@@ -19,7 +20,7 @@ export function handleInterrupts(options: { readonly err: OutStream }): Interrup
   const controller = new AbortController();
   const onSigint = (): void => {
     if (!controller.signal.aborted) {
-      options.err.write("\nInterrupted: waiting for the running steps to finish so the state is saved. Press Ctrl-C again to exit at once (the state may then need `iac refresh`).\n");
+      options.err.write("\nInterrupted: starting nothing new, and waiting for the cloud operations already sent to finish so the state records them. Press Ctrl-C again to stop at once (the next run then resolves what was left pending).\n");
       controller.abort(new Error("interrupted by the user (Ctrl-C)"));
       return;
     }

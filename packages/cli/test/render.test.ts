@@ -96,6 +96,26 @@ test("--diff shows old and new values, with secrets and unknowns spelled out", (
   assert.ok(!created.join("\n").includes("hunter2"));
 });
 
+test("--diff shows a change inside a list with a secret element element by element, and a part of a secret as [secret]", () => {
+  const step = {
+    urn: "urn:iac:dev::p::azure:containerinstance:ContainerGroup::app",
+    type: "azure:containerinstance:ContainerGroup",
+    name: "app",
+    kind: "update" as const,
+    diffs: [
+      { path: "containers[1].image", kind: "update" as const, replace: false },
+      { path: "containers[0].environmentVariables[0].secureValue", kind: "update" as const, replace: false },
+      { path: "tags.owner", kind: "update" as const, replace: false },
+    ],
+    olds: { containers: [{ image: "a:1", environmentVariables: [{ name: "K", secureValue: "[secret]" }] }, { image: "b:1" }], tags: "[secret]" },
+    news: { containers: [{ image: "a:1", environmentVariables: [{ name: "K", secureValue: "[secret]" }] }, { image: "b:2" }], tags: "[secret]" },
+  };
+  const lines = formatStepDiff(step, { showValues: true, style: plain });
+  assert.ok(lines.some((l) => l.includes('containers[1].image: "b:1" => "b:2"')), lines.join("\n"));
+  assert.ok(lines.some((l) => l.includes("containers[0].environmentVariables[0].secureValue: [secret] => [secret]")), lines.join("\n"));
+  assert.ok(lines.some((l) => l.includes("tags.owner: [secret] => [secret]")), lines.join("\n"));
+});
+
 test("off a terminal, an up prints one line per step start and done, the diffs, then the summary", () => {
   const out = sink();
   const renderer = createRenderer({ mode: "plain", out, style: plain, showValues: false, showDiffs: true, verbose: false });

@@ -29,7 +29,10 @@ export interface DeploymentOptions {
   readonly limiter: Limiter;
   /** Bounds the steps past their dependency wait at once (see {@link Deployment.admission}). */
   readonly admission: Limiter;
+  /** Ctrl-C: start nothing new. */
   readonly signal: AbortSignal;
+  /** What providers get as `ctx.signal`: aborts calls in flight (never the first Ctrl-C). */
+  readonly providerSignal: AbortSignal;
   readonly targets?: ReadonlySet<string>;
 }
 
@@ -51,7 +54,10 @@ export class Deployment {
    */
   readonly admission: Limiter;
   readonly signal: AbortSignal;
+  readonly providerSignal: AbortSignal;
   readonly targets: ReadonlySet<string> | undefined;
+  /** Provider calls sent and not finished (what an interrupted run waits for), by a key of their own. */
+  readonly inFlight = new Map<object, { readonly urn: string; readonly op: string }>();
   /** Live resources by URN (pending-delete copies excluded); refresh and pending-op resolution update it. */
   readonly olds = new Map<string, ResourceState>();
   /** Old copies waiting for deletion: left by an earlier run, or by a create-before-delete replace now. */
@@ -65,6 +71,13 @@ export class Deployment {
   readonly recreating = new Map<string, ResourceState>();
   /** Old resources by the URNs their inputs come from; made by the first delete-before-replace that needs it. */
   dependentsIndex: Map<string, ResourceState[]> | undefined;
+  /**
+   * Creates of an earlier run that stay pending because the cloud may still be making the object
+   * (URN -> why): this run must not create these URNs again (pending.ts, steps.ts).
+   */
+  readonly pendingCreates = new Map<string, string>();
+  /** Under --target: an untargeted resource the state does not have was declared (its outputs are stand-ins). */
+  untargetedMissing = false;
   readonly counts: Partial<Record<StepKind, number>> = {};
   failed = 0;
   changes = false;
@@ -88,6 +101,7 @@ export class Deployment {
     this.limiter = options.limiter;
     this.admission = options.admission;
     this.signal = options.signal;
+    this.providerSignal = options.providerSignal;
     this.targets = options.targets;
     this.#emit = options.emit;
     for (const r of options.resources) {
@@ -267,7 +281,8 @@ class StepProviderContext implements ProviderContext {
   ) {
     this.#dep = dep;
     this.preview = dep.preview;
-    this.signal = dep.signal;
+    // Not the interrupt: a first Ctrl-C lets calls already sent finish (see RunOptions.signal).
+    this.signal = dep.providerSignal;
   }
   get log(): ProviderLogger {
     return (this.#log ??= this.#dep.logger(this.urn));

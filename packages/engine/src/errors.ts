@@ -23,8 +23,8 @@ export class NoProjectError extends EngineError {
 
 /** The user's program threw, failed to compile, or rejected. */
 export class ProgramError extends EngineError {
-  constructor(message: string, options?: { readonly cause?: unknown }) {
-    super(message, { code: "ProgramError", cause: options?.cause });
+  constructor(message: string, options?: { readonly cause?: unknown; readonly code?: string }) {
+    super(message, { code: options?.code ?? "ProgramError", cause: options?.cause });
     this.name = "ProgramError";
   }
 }
@@ -86,6 +86,66 @@ export class StepInterruptedError extends EngineError {
   constructor(urn: string) {
     super(`${urn} was not deployed: the operation was interrupted before its step started`, { code: "Interrupted" });
     this.name = "StepInterruptedError";
+  }
+}
+
+/**
+ * A create an earlier run started may still be in progress in the cloud (the provider's `find`
+ * could not tell, or the provider cannot search): the resource is not created again, since that
+ * could make a duplicate, and its pending operation stays for a later run to resolve.
+ */
+export class PendingCreateError extends EngineError {
+  readonly urn: string;
+  constructor(urn: string, why: string) {
+    super(
+      `${urn} is not created: a create of it that an earlier run started is still pending (${why}). ` +
+        "Creating it again could make a second object. Run `iac up` again once the cloud has finished, or `iac refresh` to resolve it.",
+      { code: "PendingCreate" },
+    );
+    this.name = "PendingCreateError";
+    this.urn = urn;
+  }
+}
+
+/**
+ * The program's resources depend on each other in a circle: none of them can be deployed first, and
+ * the program could never finish. A {@link ProgramError}: the run records what it did and rejects.
+ */
+export class DependencyCycleError extends ProgramError {
+  /** The URNs of the cycle, in order: each waits for the next, the last for the first. */
+  readonly cycle: readonly string[];
+  /**
+   * @param openEnd - the last resource waits for its inputs, which come from one of the others
+   *   (which one the engine cannot see: the SDK has not registered it yet)
+   */
+  constructor(cycle: readonly string[], options: { readonly openEnd?: boolean } = {}) {
+    const name = (u: string) => u.slice(u.lastIndexOf("::") + 2);
+    const names = cycle.map(name);
+    const shown = options.openEnd
+      ? `${names.join(" -> ")} -> (an output of ${names.length > 2 ? "one of the resources before it" : names[0]})`
+      : [...names, names[0]!].join(" -> ");
+    super(
+      `The program's resources depend on each other in a cycle: ${shown}, so none of them can be deployed first (URNs: ${cycle.join(", ")}). ` +
+        "Remove one of these dependencies: an input taken from another resource's output, or a `dependsOn`.",
+      { code: "DependencyCycle" },
+    );
+    this.name = "DependencyCycleError";
+    this.cycle = cycle;
+  }
+}
+
+/**
+ * The program can never finish: resources wait for something nothing will ever provide (a promise
+ * the program never resolves, with nothing else left to run).
+ */
+export class ProgramStuckError extends ProgramError {
+  constructor(waiting: readonly string[]) {
+    super(
+      `The program can never finish: nothing is left to run, and ${waiting.length} resource(s) still wait for their inputs or dependencies: ${waiting.slice(0, 10).join(", ")}${waiting.length > 10 ? ", ..." : ""}. ` +
+        "Check for a promise the program never resolves, or resources that depend on each other.",
+      { code: "ProgramStuck" },
+    );
+    this.name = "ProgramStuckError";
   }
 }
 

@@ -15,6 +15,9 @@ export {
   DuplicateUrnError,
   ProviderLoadError,
   InternalError,
+  PendingCreateError,
+  DependencyCycleError,
+  ProgramStuckError,
 } from "./errors.js";
 export { StepSkippedError } from "./monitor.js";
 export { SECRET_MASK, UNKNOWN_MASK, mask, maskMap } from "./values.js";

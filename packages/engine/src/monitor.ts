@@ -8,10 +8,10 @@ import type { PropertyMap, PropertyValue } from "@iac/sdk/provider";
 import type { Monitor, RegistrationResult, ResourceRegistration } from "@iac/sdk/runtime";
 import type { StepInfo } from "./api.js";
 import { type Deployment, stepInfo } from "./deployment.js";
-import { EngineError, errorMessage, StepInterruptedError } from "./errors.js";
+import { DependencyCycleError, EngineError, errorMessage, type ProgramError, ProgramStuckError, StepInterruptedError } from "./errors.js";
 import { isProviderType } from "./providers.js";
 import { recordChanged, recordOf } from "./records.js";
-import { ok, Registrations } from "./registrations.js";
+import { ok, type Outcome, Registrations } from "./registrations.js";
 import type { ResourceState } from "./state/types.js";
 import { registerCustom } from "./steps.js";
 import { deepEqual } from "./values.js";
@@ -185,13 +185,53 @@ export class DeploymentMonitor implements Monitor {
     return undefined;
   }
 
+  /**
+   * Why the program cannot finish, once nothing is left to run (the runner asks when the event
+   * loop empties while resources are unsettled): a cycle of registrations waiting for each other,
+   * found along what each waits for; else a chain ending at a resource still waiting for its inputs
+   * (the SDK registers it once they resolve, so its own edge is not known here) closed back onto
+   * the chain when every registered waiting resource is on it; else a generic "stuck" error.
+   */
+  stuckError(): ProgramError {
+    const unsettled = this.#regs.unsettled();
+    const registered = new Set(unsettled.filter((u) => u.registered).map((u) => u.urn));
+    const waits = this.#waitingOn;
+    let longest: string[] = [];
+    for (const start of waits.keys()) {
+      const path = [start];
+      let cur = waits.get(start);
+      while (cur !== undefined && !path.includes(cur)) {
+        path.push(cur);
+        cur = waits.get(cur);
+      }
+      if (cur !== undefined) return new DependencyCycleError(path.slice(path.indexOf(cur)));
+      if (path.length > longest.length) longest = path;
+    }
+    const last = longest[longest.length - 1];
+    if (last !== undefined && !registered.has(last) && this.#regs.isPendingRegistration(last) && [...registered].every((u) => longest.includes(u))) {
+      const first = longest.findIndex((u) => registered.has(u));
+      return new DependencyCycleError(longest.slice(Math.max(0, first)), { openEnd: true });
+    }
+    return new ProgramStuckError(unsettled.map((u) => u.urn));
+  }
+
+  /** Registrations waiting for a dependency, and which (for {@link stuckError}). */
+  readonly #waitingOn = new Map<string, string>();
+
   async #waitForDependencies(reg: ResourceRegistration): Promise<string | undefined> {
     const deps = reg.provider?.urn ? [...reg.dependencies, reg.provider.urn] : reg.dependencies;
     for (const d of deps) {
       if (d === reg.urn) continue;
       const pending = this.#regs.outcomeOf(d);
       if (pending === undefined) continue;
-      const outcome = pending instanceof Promise ? await pending : pending;
+      let outcome: Outcome;
+      if (pending instanceof Promise) {
+        this.#waitingOn.set(reg.urn, d);
+        outcome = await pending;
+        this.#waitingOn.delete(reg.urn);
+      } else {
+        outcome = pending;
+      }
       if (outcome.kind !== "ok") return `it depends on ${d}, which ${outcome.kind === "failed" ? "failed" : "was not deployed"}`;
     }
     return undefined;
@@ -235,6 +275,7 @@ export class DeploymentMonitor implements Monitor {
       dep.count("same");
       return { ...(old.id === undefined ? {} : { id: old.id }), outputs: old.outputs };
     }
+    dep.untargetedMissing = true;
     dep.skipped(
       stepInfo({ urn: reg.urn, type: reg.type, name: reg.name, parent: reg.parent, kind: "create" }),
       "it is not targeted (--target), so it is not created",

@@ -5,13 +5,17 @@
  * - An operation with an id (update, delete, read, import, or a create that reported a partial
  *   id): read the object; gone -> drop it from state; present -> record what the cloud holds.
  * - A create without an id: ask the provider to `find` what those inputs (autonames fixed by
- *   `check` before the create) would have created; found -> adopt it; else clear it (a warning only when the provider cannot search).
+ *   `check` before the create) would have created; found -> adopt it; `undefined` (the provider is
+ *   sure nothing exists or will appear) -> clear it. When the provider cannot tell (`find` throws,
+ *   e.g. the cloud may still be making the object) or cannot search (no `find`; `refresh` excepted),
+ *   the operation stays pending and the URN is not created in this run ({@link Deployment.pendingCreates}):
+ *   a second create could make a duplicate.
  */
 import type { PropertyMap, Provider } from "@iac/sdk/provider";
 import type { Deployment } from "./deployment.js";
 import { errorMessage } from "./errors.js";
 import type { PendingOperation, ResourceState } from "./state/types.js";
-import { containsSecret, unwrapMap, wrapKeys } from "./values.js";
+import { secretPathsOf, unwrapMap, wrapPaths } from "./values.js";
 
 /** Emits the `pending-operations` event and, outside preview, resolves and clears each operation. */
 export async function resolvePendingOperations(dep: Deployment, ops: readonly PendingOperation[]): Promise<void> {
@@ -22,6 +26,8 @@ export async function resolvePendingOperations(dep: Deployment, ops: readonly Pe
     time: Date.now(),
   });
   if (dep.preview) {
+    // The next `up` has work to do (resolve them), so `--expect-no-changes` must not pass.
+    dep.changes = true;
     dep.diagnostic("warning", `${ops.length} operation(s) of an interrupted run are pending; \`iac up\` or \`iac refresh\` resolves them.`);
     return;
   }
@@ -32,19 +38,35 @@ export async function resolvePendingOperations(dep: Deployment, ops: readonly Pe
       await resolveOne(dep, op);
       resolved.push(op.urn);
     } catch (error) {
-      dep.diagnostic(
-        "error",
-        `Could not resolve the interrupted ${op.op} of ${op.urn}: ${errorMessage(error)}. It stays pending; run \`iac refresh\` once the cause is fixed.`,
-        op.urn,
-      );
+      if (op.op === "create" && op.id === undefined) {
+        // Never cleared while the cloud may still be making it; a registration of this URN fails (steps.ts).
+        const why = error instanceof UnsearchableCreate ? error.message : `the provider could not tell whether the object exists: ${errorMessage(error)}`;
+        dep.pendingCreates.set(op.urn, why);
+        dep.diagnostic("warning", `The interrupted create of ${op.urn} stays pending: ${why}.`, op.urn);
+        continue;
+      } else {
+        dep.diagnostic(
+          "error",
+          `Could not resolve the interrupted ${op.op} of ${op.urn}: ${errorMessage(error)}. It stays pending; run \`iac refresh\` once the cause is fixed.`,
+          op.urn,
+        );
+      }
       dep.failed++;
     }
   }
   if (resolved.length > 0) await dep.write().clearPending([...new Set(resolved)]);
 }
 
-function secretKeysOf(map: PropertyMap): string[] {
-  return Object.keys(map).filter((k) => containsSecret(map[k]));
+/**
+ * At the end of a run: a pending create that stayed pending and that no step of this run reported
+ * (the program no longer declares it, or a destroy or refresh) fails the run, so it is not taken
+ * for done.
+ */
+export function reportUnresolvedCreates(dep: Deployment): void {
+  for (const [urn, why] of dep.pendingCreates) {
+    dep.failed++;
+    dep.diagnostic("error", `A create of ${urn} that an earlier run started is still pending (${why}). Run the command again once the cloud has finished, or \`iac refresh\`.`, urn);
+  }
 }
 
 async function resolveOne(dep: Deployment, op: PendingOperation): Promise<void> {
@@ -91,19 +113,26 @@ async function resolveOne(dep: Deployment, op: PendingOperation): Promise<void> 
     dep.diagnostic("warning", `The interrupted ${op.op} of ${op.urn} has no id to check; cleared.`, op.urn);
     return;
   }
-  const found = provider.find ? await provider.find(unwrapMap(op.inputs ?? {}).plain, ctx) : undefined;
-  if (!found) {
-    if (provider.find) {
-      // The provider searched and found nothing: the create never reached the cloud. Nothing to do by hand.
-      dep.diagnostic("info", `A create of ${op.urn} was interrupted before anything was made; cleared.`, op.urn);
-    } else {
-      dep.diagnostic(
-        "warning",
-        `A create of ${op.urn} was interrupted and its provider cannot search for the object it may have made; cleared. ` +
-          "If the cloud holds such an object, adopt it with the `import` resource option or delete it by hand.",
-        op.urn,
+  if (!provider.find) {
+    // The journal cannot tell whether the call reached the cloud (`begin` is durable before it is
+    // sent): only the user can. `iac refresh` is how they say "I checked; clear it".
+    if (dep.operation !== "refresh") {
+      throw new UnsearchableCreate(
+        `its provider (${op.type}) cannot search the cloud for the object it may have made; if the cloud holds one, adopt it with the \`import\` resource option, else run \`iac refresh\` to clear the pending create`,
       );
     }
+    dep.diagnostic(
+      "warning",
+      `A create of ${op.urn} was interrupted and its provider cannot search for the object it may have made; cleared by refresh. ` +
+        "If the cloud holds such an object, adopt it with the `import` resource option or delete it by hand.",
+      op.urn,
+    );
+    return;
+  }
+  const found = await provider.find(unwrapMap(op.inputs ?? {}).plain, ctx);
+  if (!found) {
+    // The provider is sure nothing exists and will appear: the create never reached the cloud. Nothing to do by hand.
+    dep.diagnostic("info", `A create of ${op.urn} was interrupted before anything was made; cleared.`, op.urn);
     return;
   }
   const adopted = fromRead(provider, { op: { ...op, id: found.id }, base: undefined, read: { inputs: unwrapMap(op.inputs ?? {}).plain, outputs: found.outputs } });
@@ -118,15 +147,18 @@ async function resolveOne(dep: Deployment, op: PendingOperation): Promise<void> 
   dep.diagnostic("warning", `A create of ${op.urn} was interrupted after the cloud made it (id ${found.id}); the object was adopted into the state.`, op.urn);
 }
 
+/** A pending create whose provider has no `find` (outside `refresh`): it stays pending. */
+class UnsearchableCreate extends Error {}
+
 function fromRead(
   provider: Provider,
   o: { readonly op: PendingOperation; readonly base: ResourceState | undefined; readonly read: { readonly inputs: PropertyMap; readonly outputs: PropertyMap } },
 ): ResourceState {
   const now = new Date().toISOString();
-  const inputSecrets = secretKeysOf(o.base?.inputs ?? o.op.inputs ?? {});
-  const outputSecrets = [...inputSecrets, ...secretKeysOf(o.base?.outputs ?? {}), ...(provider.secretOutputs ?? [])];
-  const inputs = wrapKeys(o.read.inputs, inputSecrets);
-  const outputs = wrapKeys(o.read.outputs, outputSecrets);
+  const inputSecrets = [...secretPathsOf(o.base?.inputs ?? o.op.inputs ?? {}), ...(provider.secretInputs ?? [])];
+  const outputSecrets = [...inputSecrets, ...secretPathsOf(o.base?.outputs ?? {}), ...(provider.secretOutputs ?? [])];
+  const inputs = wrapPaths(o.read.inputs, inputSecrets);
+  const outputs = wrapPaths(o.read.outputs, outputSecrets);
   if (o.base) return { ...o.base, inputs, outputs, modified: now };
   return {
     urn: o.op.urn,

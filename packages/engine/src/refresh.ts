@@ -8,7 +8,7 @@ import { type Deployment, stepInfo } from "./deployment.js";
 import { defaultDiff } from "./diff.js";
 import { isProviderType } from "./providers.js";
 import type { ResourceState } from "./state/types.js";
-import { applyIgnoreChanges, containsSecret, unwrapMap, wrapKeys } from "./values.js";
+import { applyIgnoreChanges, secretPathsOf, unwrapMap, wrapPaths } from "./values.js";
 
 /** Refreshes every (targeted) custom resource in `dep.olds`; failures are recorded, not thrown. */
 export async function refreshResources(dep: Deployment): Promise<void> {
@@ -21,10 +21,6 @@ export async function refreshResources(dep: Deployment): Promise<void> {
       }),
     ),
   );
-}
-
-function secretKeysOf(map: PropertyMap): string[] {
-  return Object.keys(map).filter((k) => containsSecret(map[k]));
 }
 
 async function refreshOne(dep: Deployment, r: ResourceState): Promise<void> {
@@ -74,11 +70,13 @@ async function refreshOne(dep: Deployment, r: ResourceState): Promise<void> {
       dep.count("same");
       return;
     }
-    const secretOutputs = [...secretKeysOf(r.outputs), ...(provider.secretOutputs ?? []), ...(r.additionalSecretOutputs ?? [])];
+    // Secret where they were (finest paths), plus what the provider always treats as secret.
+    const secretInputs = [...secretPathsOf(r.inputs), ...(provider.secretInputs ?? [])];
+    const secretOutputs = [...secretPathsOf(r.outputs), ...secretInputs, ...(provider.secretOutputs ?? []), ...(r.additionalSecretOutputs ?? [])];
     const next: ResourceState = {
       ...r,
-      inputs: wrapKeys(read.inputs, secretKeysOf(r.inputs)),
-      outputs: wrapKeys(read.outputs, secretOutputs),
+      inputs: wrapPaths(read.inputs, secretInputs),
+      outputs: wrapPaths(read.outputs, secretOutputs),
       modified: new Date().toISOString(),
     };
     info = stepInfo({

@@ -77,6 +77,13 @@ export class Registrations {
     return e !== undefined && !e.registered && e.outcome === undefined;
   }
 
+  /** The URNs not settled yet: registered (waiting or stepping) or only reserved (waiting for inputs). */
+  unsettled(): { readonly urn: string; readonly registered: boolean }[] {
+    const out: { urn: string; registered: boolean }[] = [];
+    for (const [urn, e] of this.#entries) if (!e.outcome) out.push({ urn, registered: e.registered });
+    return out;
+  }
+
   /** True when `urn` has settled with a failure or a skip. */
   isSettledNotOk(urn: string): boolean {
     const o = this.#entries.get(urn)?.outcome;

@@ -7,17 +7,18 @@
  * release the lock. The state is closed and the lock released on failure too.
  */
 import type { PropertyMap, PropertyValue } from "@iac/sdk/provider";
-import type { EventSink, Operation, StepKind } from "./api.js";
+import type { EngineEvent, EventSink, Operation, StepKind } from "./api.js";
 import { deleteResources } from "./deletes.js";
 import { Deployment } from "./deployment.js";
 import { errorMessage, ProgramError } from "./errors.js";
 import { Limiter } from "./limiter.js";
 import { DeploymentMonitor } from "./monitor.js";
-import { resolvePendingOperations } from "./pending.js";
+import { reportUnresolvedCreates, resolvePendingOperations } from "./pending.js";
 import type { ProjectInfo } from "./project.js";
 import { ProviderRegistry } from "./providers.js";
 import { refreshResources } from "./refresh.js";
 import { runProgram } from "./runner.js";
+import { assertTargetsExist } from "./targets.js";
 import type { Backend, Crypter, ResourceState, Snapshot, StateWriter } from "./state/types.js";
 import { maskMap, sameRecord } from "./values.js";
 
@@ -37,8 +38,16 @@ export interface RunOptions {
   /** Refresh before preview/up/destroy. */
   readonly refresh?: boolean;
   readonly onEvent: EventSink;
-  /** Ctrl-C: no new steps start; running ones finish and are recorded. */
+  /**
+   * Ctrl-C: no new steps start; provider calls already sent go on to their end (or their
+   * timeout) and are recorded. It is not passed to providers.
+   */
   readonly signal?: AbortSignal;
+  /**
+   * Aborts the provider calls in flight (what providers see as `ctx.signal`): their pending
+   * operations are left for the next run to resolve. The CLI's second Ctrl-C ends the process instead.
+   */
+  readonly abort?: AbortSignal;
   /** Shown to whoever finds the stack locked. */
   readonly command?: string;
 }
@@ -89,7 +98,14 @@ export async function run(options: RunOptions): Promise<RunResult> {
       previous = base.outputs;
       const targets = await resolveTargets(options, base);
       dep = newDeployment({ options, base, writer, preview, emit, targets });
-      const done = await execute(dep, options, base);
+      const onInterrupt = waitingNotice(dep);
+      options.signal?.addEventListener("abort", onInterrupt, { once: true });
+      let done: Executed;
+      try {
+        done = await execute(dep, options, base);
+      } finally {
+        options.signal?.removeEventListener("abort", onInterrupt);
+      }
       outputs = done.outputs;
       programFailure = done.programError;
       // Steps' `end` records were queued, not awaited (Deployment.recorded): nothing is reported
@@ -115,6 +131,22 @@ export async function run(options: RunOptions): Promise<RunResult> {
   // The summary (failed > 0) is out and the state recorded what was done: now the program's own error.
   if (programFailure) throw programFailure;
   return { counts: dep.counts, changes: dep.changes, failed: dep.failed, interrupted: dep.interrupted, outputs, durationMs };
+}
+
+/** On Ctrl-C: a warning naming the provider calls in flight that the run waits for. */
+function waitingNotice(dep: Deployment): () => void {
+  return () => {
+    const calls = [...dep.inFlight.values()];
+    const list = calls.slice(0, 20).map((c) => `${c.op} ${c.urn}`).join(", ");
+    const more = calls.length > 20 ? ` and ${calls.length - 20} more` : "";
+    dep.diagnostic(
+      "warning",
+      calls.length === 0
+        ? "Interrupted: no new step starts; nothing is in flight in the cloud."
+        : `Interrupted: no new step starts; waiting for ${calls.length} cloud operation(s) already sent to finish so the state records them: ${list}${more}. ` +
+            "Press Ctrl-C again to stop at once (they are then left pending, and the next run resolves them).",
+    );
+  };
 }
 
 /** The outputs added, changed or removed, compared with secrets and unknowns in place (a value turned secret is a change). */
@@ -155,6 +187,7 @@ function newDeployment(o: {
     limiter: new Limiter(options.parallel ?? DEFAULT_PARALLEL),
     admission: new Limiter(admissionOf(options.parallel ?? DEFAULT_PARALLEL)),
     signal: options.signal ?? new AbortController().signal,
+    providerSignal: options.abort ?? new AbortController().signal,
     ...(o.targets ? { targets: o.targets } : {}),
   });
   dep.attachMonitor = (m) => (monitor = m);
@@ -173,8 +206,16 @@ function admissionOf(parallel: number): number {
   return Math.max(64, 4 * Math.max(1, Math.floor(parallel)));
 }
 
-/** Runs the operation proper. */
+/** Runs the operation proper; a create of an earlier run left pending and not reported by a step fails it. */
 async function execute(dep: Deployment, options: RunOptions, base: Snapshot): Promise<Executed> {
+  try {
+    return await executeOperation(dep, options, base);
+  } finally {
+    reportUnresolvedCreates(dep);
+  }
+}
+
+async function executeOperation(dep: Deployment, options: RunOptions, base: Snapshot): Promise<Executed> {
   await resolvePendingOperations(dep, base.pendingOperations);
   if (options.operation === "refresh" || options.refresh) await refreshResources(dep);
   switch (options.operation) {
@@ -187,6 +228,12 @@ async function execute(dep: Deployment, options: RunOptions, base: Snapshot): Pr
     }
     case "preview":
     case "up": {
+      if (options.operation === "up") {
+        // The whole plan first, as preview computes it: a check that fails anywhere stops the up
+        // before its first change to the cloud.
+        const planned = await planFirst(dep, options, base);
+        if (planned) return planned;
+      }
       const monitor = new DeploymentMonitor(dep);
       dep.attachMonitor?.(monitor);
       let programOutputs: PropertyMap | undefined;
@@ -216,13 +263,60 @@ async function execute(dep: Deployment, options: RunOptions, base: Snapshot): Pr
         await deleteResources(dep, [...removed, ...dep.pendingDeletes]);
       }
       if (programError) return { outputs: base.outputs, programError };
-      return { outputs: dep.targets ? base.outputs : (programOutputs ?? base.outputs) };
+      if (dep.targets && dep.untargetedMissing && programOutputs) {
+        // An untargeted resource the stack does not have yet gave the program stand-in values:
+        // outputs computed from them would be wrong, so none are recorded.
+        dep.diagnostic("info", "The stack outputs were left as they were: some depend on resources that are not targeted and do not exist yet. A run without --target updates them.");
+        return { outputs: base.outputs };
+      }
+      // Under --target too: untargeted resources gave the program their recorded outputs, so an
+      // output that depends on a targeted resource that changed is updated, and the others stay as they were.
+      return { outputs: programOutputs ?? base.outputs };
     }
     default: {
       const never: never = options.operation;
       throw new Error(`unknown operation ${String(never)}`);
     }
   }
+}
+
+/**
+ * The planning pass of `up`: the program run as in preview (no provider create/update/delete, no
+ * state write) against the state as pending-operation resolution and refresh left it. Silent when
+ * every step plans; otherwise its failures (and what it skipped and said) are reported and the up
+ * ends there, having changed nothing. Returns undefined to go on.
+ */
+async function planFirst(dep: Deployment, options: RunOptions, base: Snapshot): Promise<Executed | undefined> {
+  const held: EngineEvent[] = [];
+  const keep: EventSink = (e) => {
+    if (e.kind === "step-failed" || e.kind === "step-skipped" || (e.kind === "diagnostic" && e.severity !== "debug")) held.push(e);
+  };
+  const current: Snapshot = { ...base, resources: [...dep.olds.values(), ...dep.pendingDeletes] };
+  const plan = newDeployment({ options, base: current, writer: undefined, preview: true, emit: keep, targets: dep.targets });
+  const monitor = new DeploymentMonitor(plan);
+  plan.attachMonitor?.(monitor);
+  let programError: ProgramError | undefined;
+  try {
+    await runProgram({ projectDir: options.project.dir, main: options.project.main, monitor, onProgramError: (error) => monitor.reportError(error) });
+  } catch (error) {
+    if (!(error instanceof ProgramError)) throw error;
+    programError = error;
+    plan.failed++;
+  } finally {
+    await plan.providers.dispose();
+  }
+  if (plan.failed === 0 && !plan.interrupted) return undefined;
+  for (const e of held) dep.emit(e);
+  if (plan.interrupted && plan.failed === 0) {
+    dep.diagnostic("warning", "Interrupted while planning: nothing was changed in the cloud.");
+    return { outputs: base.outputs };
+  }
+  dep.failed += plan.failed;
+  dep.diagnostic(
+    "error",
+    `The plan has ${plan.failed} failure(s) (see above), so \`iac up\` changed nothing in the cloud. Fix them (\`iac preview\` shows the whole plan) and run it again.`,
+  );
+  return programError ? { outputs: base.outputs, programError } : { outputs: base.outputs };
 }
 
 /**
@@ -234,7 +328,10 @@ async function execute(dep: Deployment, options: RunOptions, base: Snapshot): Pr
 async function resolveTargets(options: RunOptions, base: Snapshot): Promise<ReadonlySet<string> | undefined> {
   if (!options.targets || options.targets.length === 0) return undefined;
   const targets = new Set(options.targets);
-  if (options.operation !== "up" && options.operation !== "preview") return targets;
+  if (options.operation !== "up" && options.operation !== "preview") {
+    assertTargetsExist(targets, base.resources.map((r) => r.urn));
+    return targets;
+  }
   const probe = newDeployment({ options: { ...options, refresh: false, targets: [] }, base, writer: undefined, preview: true, emit: () => undefined, targets: undefined });
   const monitor = new DeploymentMonitor(probe, { recordEdges: true });
   probe.attachMonitor?.(monitor);
@@ -247,6 +344,7 @@ async function resolveTargets(options: RunOptions, base: Snapshot): Promise<Read
     await probe.providers.dispose();
   }
   const inState = new Set(base.resources.map((r) => r.urn));
+  assertTargetsExist(targets, [...new Set([...inState, ...monitor.declared])]);
   const added: string[] = [];
   const stack = [...targets];
   while (stack.length > 0) {

@@ -42,28 +42,43 @@ export async function runProgram(options: RunProgramOptions): Promise<PropertyMa
   const api = register({ namespace: `iac-${randomUUID()}` });
   const onRejection = (reason: unknown): void => options.onProgramError(reason);
   process.on("unhandledRejection", onRejection);
+  // When the event loop empties while the program waits, nothing can ever wake it (a dependency
+  // cycle, or a promise it never resolves): without this the process would just end (exit 13,
+  // "unsettled top-level await") with the lock held. Instead the run fails, naming the cycle.
+  let onStuck: (() => void) | undefined;
+  const stuck = new Promise<never>((_, reject) => {
+    // Rejected from a macrotask: work scheduled only as microtasks inside `beforeExit` would not
+    // keep the loop alive, and the process would end before the run could clean up.
+    onStuck = () => void setImmediate(() => reject(options.monitor.stuckError()));
+  });
+  stuck.catch(() => undefined);
+  process.once("beforeExit", onStuck!);
+  const unlessStuck = <T>(p: Promise<T>): Promise<T> => Promise.race([p, stuck]);
   setMonitor(options.monitor);
   try {
     let ns: Record<string, unknown>;
     try {
-      ns = (await api.import(url, import.meta.url)) as Record<string, unknown>;
+      ns = (await unlessStuck(api.import(url, import.meta.url))) as Record<string, unknown>;
     } catch (error) {
+      if (error instanceof ProgramError) throw error;
       // What the program declared before it threw still runs to the end and is recorded, so the
       // state holds every object the cloud now has.
-      await options.monitor.settle();
+      await unlessStuck(options.monitor.settle());
       throw programError(error, options.projectDir);
     }
     let outputs: PropertyMap | undefined;
     try {
-      outputs = await (await sdkOf(api, url)).resolveStackOutputs(ns);
+      outputs = await unlessStuck((await sdkOf(api, url)).resolveStackOutputs(ns));
     } catch (error) {
+      if (error instanceof ProgramError) throw error;
       // A stack output from a failed resource: the failure was reported where it happened.
       if (!isReported(error)) options.onProgramError(error);
       outputs = undefined;
     }
-    await options.monitor.settle();
+    await unlessStuck(options.monitor.settle());
     return outputs;
   } finally {
+    process.off("beforeExit", onStuck!);
     setMonitor(undefined);
     process.off("unhandledRejection", onRejection);
     await api.unregister();

@@ -9,13 +9,13 @@ import type { RegistrationResult, ResourceRegistration } from "@iac/sdk/runtime"
 import type { StepInfo } from "./api.js";
 import { type Deployment, stepInfo } from "./deployment.js";
 import { adjustDiff, defaultDiff } from "./diff.js";
-import { CheckFailedError, EngineError, ProtectedResourceError, StepInterruptedError } from "./errors.js";
+import { CheckFailedError, EngineError, PendingCreateError, ProtectedResourceError, StepInterruptedError } from "./errors.js";
 import { assertNever, type Decision, decide, stepKindOf } from "./plan.js";
 import { updatePreviewOutputs } from "./preview-outputs.js";
 import { recordChanged, recordOf } from "./records.js";
 import { condemnedDependents, deleteCondemned } from "./replace-dependents.js";
 import type { OperationHandle, PendingOperation, ResourceState } from "./state/types.js";
-import { applyIgnoreChanges, unwrapMap, wrapKeys } from "./values.js";
+import { applyIgnoreChanges, unwrapMap, wrapPaths } from "./values.js";
 
 /** What {@link registerCustom} needs besides the registration. */
 export interface CustomStepInput {
@@ -37,8 +37,14 @@ export async function registerCustom(dep: Deployment, input: CustomStepInput): P
   try {
     // Admitted after the user interrupted: plan nothing, start nothing.
     if (dep.interrupted) throw new StepInterruptedError(reg.urn);
+    const pendingCreate = dep.pendingCreates.get(reg.urn);
+    if (pendingCreate !== undefined) {
+      // Reported here, once (not again by reportUnresolvedCreates at the end of the run).
+      dep.pendingCreates.delete(reg.urn);
+      throw new PendingCreateError(reg.urn, pendingCreate);
+    }
     const provider = dep.providers.cached(reg.provider, reg.type) ?? (await dep.providers.get(reg.provider, reg.type));
-    const { plain, secretKeys } = unwrapMap(reg.inputs);
+    const { plain, secretPaths } = unwrapMap(reg.inputs);
     const oldInputs = old ? unwrapMap(old.inputs).plain : undefined;
     const oldOutputs = old ? unwrapMap(old.outputs).plain : undefined;
     const news0 = applyIgnoreChanges(plain, oldInputs, reg.options.ignoreChanges);
@@ -63,9 +69,11 @@ export async function registerCustom(dep: Deployment, input: CustomStepInput): P
       const second = await diffInputs(provider, { reg, old: old!, oldInputs: oldInputs!, oldOutputs: oldOutputs!, news, ctx });
       decision = { kind: "replace", diff: first.diff, deleteBeforeReplace: second.deleteBeforeReplace === true };
     }
-    const secretOutputs = secretOutputsOf(secretKeys, provider.secretOutputs, reg.options.additionalSecretOutputs);
+    const secretOutputs = secretPatternsOf(secretPaths, provider, reg.options.additionalSecretOutputs);
+    // Secrets stay where they were, at the finest path (not promoted to the top-level property), and
+    // so do the paths the cloud treats as secret (`secretInputs`) even when given as plain values.
     // An input echoed by a secret output is secret too: showing it in the step's `news` would leak it.
-    const inputs = wrapKeys(news, secretOutputs);
+    const inputs = wrapPaths(news, secretOutputs);
     // A resource deleted earlier in this run because a dependency was replaced delete-before-replace:
     // its create is the second half of that replace.
     const recreated = decision.kind === "create" && dep.recreating.has(reg.urn);
@@ -138,10 +146,15 @@ async function diffInputs(
   return adjustDiff(raw, { news: o.news, olds: o.oldInputs, replaceOnChanges: o.reg.options.replaceOnChanges });
 }
 
-/** The top-level outputs to keep secret: shared empty set in the common case of none. */
-function secretOutputsOf(secretKeys: ReadonlySet<string>, fromProvider: readonly string[] | undefined, fromOptions: readonly string[] | undefined): ReadonlySet<string> {
-  if (!fromProvider?.length && !fromOptions?.length) return secretKeys;
-  return new Set<string>([...secretKeys, ...(fromProvider ?? []), ...(fromOptions ?? [])]);
+/**
+ * The paths to keep secret in a step's inputs and outputs: where the program's secrets were, the
+ * provider's `secretInputs` and `secretOutputs`, and `additionalSecretOutputs`. The program's
+ * paths alone (often none) in the common case.
+ */
+function secretPatternsOf(secretPaths: readonly string[], provider: Provider, fromOptions: readonly string[] | undefined): readonly string[] {
+  const { secretInputs, secretOutputs } = provider;
+  if (!secretInputs?.length && !secretOutputs?.length && !fromOptions?.length) return secretPaths;
+  return [...secretPaths, ...(secretInputs ?? []), ...(secretOutputs ?? []), ...(fromOptions ?? [])];
 }
 
 interface StepContext {
@@ -154,7 +167,8 @@ interface StepContext {
   readonly news: PropertyMap;
   /** Checked inputs with secrets wrapped (what state holds). */
   readonly inputs: PropertyMap;
-  readonly secretOutputs: ReadonlySet<string>;
+  /** Paths (patterns) kept secret in inputs and outputs (see secretPatternsOf). */
+  readonly secretOutputs: readonly string[];
   readonly oldInputs: PropertyMap | undefined;
   readonly oldOutputs: PropertyMap | undefined;
   readonly start: StepStart;
@@ -252,7 +266,7 @@ function record(step: StepContext, id: string | undefined, outputs: PropertyMap,
     reg: step.reg,
     ...(id === undefined ? {} : { id }),
     inputs,
-    outputs: wrapKeys(outputs, step.secretOutputs),
+    outputs: wrapPaths(outputs, step.secretOutputs),
     ...(created === undefined ? {} : { created }),
     now: new Date().toISOString(),
   });
@@ -320,7 +334,7 @@ async function importStep(step: StepContext, id: string, reportDiffs: (d: DiffRe
       step.reg.urn,
     );
   }
-  const next = record(step, id, read.outputs, undefined, wrapKeys(read.inputs, step.secretOutputs));
+  const next = record(step, id, read.outputs, undefined, wrapPaths(read.inputs, step.secretOutputs));
   await step.dep.handOff(w.end(handle, { upsert: next }));
   return { id, outputs: next.outputs };
 }
@@ -378,10 +392,14 @@ export function inSlot<T>(dep: Deployment, op: PendingOperation, call: () => Pro
   return dep.limiter.run(async () => {
     if (start?.enter()) await start.takeFirst()?.();
     const handle = await dep.write().begin(op);
+    const key = {};
+    dep.inFlight.set(key, { urn: op.urn, op: op.op });
     try {
       return { handle, outcome: { ok: true, value: await call() } } as const;
     } catch (error) {
       return { handle, outcome: { ok: false, error } } as const;
+    } finally {
+      dep.inFlight.delete(key);
     }
   });
 }

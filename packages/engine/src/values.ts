@@ -33,16 +33,17 @@ export function unwrapSecrets(v: PropertyValue): PropertyValue {
 }
 
 /**
- * Splits a registration's inputs into the plain map a provider gets and the set of top-level
- * names that held a secret anywhere (so the outputs of the same name are re-marked secret).
+ * Splits a registration's inputs into the plain map a provider gets and the paths of the secrets
+ * it held, at the finest level (`containers[0].environmentVariables[1].secureValue`, not
+ * `containers`), so they are re-marked there and only there after `check` and in the outputs.
  */
-export function unwrapMap(map: PropertyMap): { readonly plain: PropertyMap; readonly secretKeys: ReadonlySet<string> } {
+export function unwrapMap(map: PropertyMap): { readonly plain: PropertyMap; readonly secretPaths: readonly string[] } {
   let plain: PropertyMap | undefined;
-  let secretKeys: Set<string> | undefined;
+  let secretPaths: string[] | undefined;
   for (const k in map) {
     const v = map[k];
     if (containsSecret(v)) {
-      (secretKeys ??= new Set()).add(k);
+      collectSecretPaths(v, keySegment(k, true), (secretPaths ??= []));
       if (!plain) {
         plain = {};
         for (const before in map) {
@@ -56,7 +57,32 @@ export function unwrapMap(map: PropertyMap): { readonly plain: PropertyMap; read
     }
   }
   // Without secrets the map itself is the plain map: providers receive it read-only.
-  return { plain: plain ?? map, secretKeys: secretKeys ?? EMPTY };
+  return { plain: plain ?? map, secretPaths: secretPaths ?? NO_PATHS };
+}
+
+/** The paths of the secrets in `map` (see {@link unwrapMap}). */
+export function secretPathsOf(map: PropertyMap): readonly string[] {
+  return unwrapMap(map).secretPaths;
+}
+
+const NO_PATHS: readonly string[] = Object.freeze([]);
+
+/** A path segment for key `k`: `k` (or `.k` after the first), or `["k"]` when `k` is not a plain name. */
+function keySegment(k: string, first: boolean): string {
+  if (/^[A-Za-z_$][\w$-]*$/.test(k)) return first ? k : `.${k}`;
+  return `[${JSON.stringify(k)}]`;
+}
+
+function collectSecretPaths(v: unknown, path: string, out: string[]): void {
+  if (isSecretValue(v)) {
+    out.push(path);
+    return;
+  }
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) collectSecretPaths(v[i], `${path}[${i}]`, out);
+  } else if (v !== null && typeof v === "object") {
+    for (const k in v as Record<string, unknown>) collectSecretPaths((v as Record<string, unknown>)[k], path + keySegment(k, false), out);
+  }
 }
 
 /** {@link unwrapMap}'s plain map only. */
@@ -76,6 +102,47 @@ export function wrapKeys(map: PropertyMap, keys: Iterable<string>): PropertyMap 
     out[k] = wrapSecret(map[k]) as unknown as PropertyValue;
   }
   return out ?? map;
+}
+
+/**
+ * Wraps as secret the values of `map` at each of `paths`: a top-level name (`primaryKey`), a
+ * nested path (`sku.name`, `containers[0].image`, `tags["a.b"]`), or a pattern where `[*]` stands
+ * for every element of a list (or every property of an object):
+ * `containers[*].environmentVariables[*].secureValue`. A path that leads nowhere, to an unknown, or
+ * into a value already secret is left alone. Copy on write: `map` itself when nothing is wrapped.
+ */
+export function wrapPaths(map: PropertyMap, paths: Iterable<string>): PropertyMap {
+  let out: PropertyValue = map;
+  for (const p of paths) {
+    const segs = parsePath(p);
+    if (segs.length === 0) continue;
+    out = wrapAt(out, segs, 0);
+  }
+  return out as PropertyMap;
+}
+
+function wrapAt(v: PropertyValue, segs: readonly PathSegment[], i: number): PropertyValue {
+  if (v === UNKNOWN || isSecretValue(v)) return v;
+  if (i === segs.length) return wrapSecret(v) as unknown as PropertyValue;
+  if (v === null || typeof v !== "object") return v;
+  const seg = segs[i]!;
+  if (Array.isArray(v)) {
+    let copy: PropertyValue[] | undefined;
+    const each = seg === "*" ? v.keys() : typeof seg === "number" || /^\d+$/.test(seg) ? [Number(seg)] : [];
+    for (const j of each) {
+      if (j >= v.length) continue;
+      const next = wrapAt(v[j]!, segs, i + 1);
+      if (next !== v[j]) (copy ??= v.slice())[j] = next;
+    }
+    return copy ?? v;
+  }
+  let copy: Record<string, PropertyValue> | undefined;
+  const keys = seg === "*" ? Object.keys(v) : Object.hasOwn(v, String(seg)) ? [String(seg)] : [];
+  for (const k of keys) {
+    const next = wrapAt(v[k]!, segs, i + 1);
+    if (next !== v[k]) (copy ??= { ...v })[k] = next;
+  }
+  return copy ?? v;
 }
 
 /** Structural equality of two property values; a secret equals its plain value (secretness is metadata). */

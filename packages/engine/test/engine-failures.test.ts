@@ -58,6 +58,37 @@ describe("engine: failures", () => {
     assert.equal(h.cloud.objects.size, 0);
   });
 
+  test("up plans everything first: one resource failing its check stops it before any cloud call", async () => {
+    await h.program(`const a = new Thing("a", {});\nnew Thing("b", { value: a.name.apply((n) => n.length > 0 ? "invalid" : "ok") });\nnew Thing("c", {});\n`);
+    const r = await h.run("up");
+    assert.equal(r.failed, 1);
+    assert.deepEqual(h.cloud.calls, [], "nothing was sent to the cloud");
+    assert.deepEqual(h.steps("step-failed"), ["create b"]);
+    const failed = h.events.find((e) => e.kind === "step-failed");
+    assert.ok(failed?.kind === "step-failed");
+    assert.equal(failed.error.code, "CheckFailed");
+    assert.ok(h.events.some((e) => e.kind === "diagnostic" && e.severity === "error" && /changed nothing in the cloud/.test(e.message)));
+    assert.ok(!h.events.some((e) => e.kind === "step-start"));
+    assert.deepEqual((await h.state()).resources, []);
+  });
+
+  test("up with changes to existing resources and one invalid new one changes nothing", async () => {
+    await h.program(`new Thing("a", { value: 1 });\n`);
+    await h.run("up");
+    h.cloud.calls.length = 0;
+    await h.program(`new Thing("a", { value: 2 });\nnew Thing("b", { value: "invalid" });\n`);
+    const r = await h.run("up");
+    assert.equal(r.failed, 1);
+    assert.deepEqual(h.cloud.calls, []);
+    assert.equal((await h.state()).resources[0]!.inputs.value, 1);
+  });
+
+  test("a program that throws during planning stops up before any cloud call", async () => {
+    await h.program(`new Thing("a", {});\nthrow new Error("boom");\n`);
+    await assert.rejects(h.run("up"), (e: Error & { code?: string }) => e.code === "ProgramError");
+    assert.deepEqual(h.cloud.calls, []);
+  });
+
   test("a create that fails after the cloud made something records the partial id", async () => {
     h.cloud.failures = [{ op: "create", name: "a", mode: "partial" }];
     await h.program(`new Thing("a", { value: 1 });\n`);

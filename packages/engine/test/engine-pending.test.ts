@@ -7,10 +7,10 @@ const URN = (name: string) => `urn:iac:dev::testproj::test:index:Thing::${name}`
 const MODULE = new URL("./fixtures/test-provider.ts", import.meta.url).pathname;
 
 /** Simulates a crash: a begin() with no end(), as a killed `iac up` leaves it. */
-async function crashDuring(h: Harness, op: Omit<PendingOperation, "time" | "type" | "provider">): Promise<void> {
+async function crashDuring(h: Harness, op: Omit<PendingOperation, "time" | "type" | "provider">, type = "test:index:Thing"): Promise<void> {
   const lock = await h.backend.lock("dev", "test");
   const w = await h.backend.open("dev", h.crypter);
-  await w.begin({ ...op, type: "test:index:Thing", provider: { module: MODULE }, time: new Date().toISOString() });
+  await w.begin({ ...op, type, provider: { module: MODULE }, time: new Date().toISOString() });
   await w.close();
   await lock.release();
 }
@@ -88,5 +88,65 @@ describe("engine: pending operations of an interrupted run", () => {
     await h.run("preview");
     assert.ok(h.events.some((e) => e.kind === "pending-operations"));
     assert.equal((await h.state()).pendingOperations.length, 1);
+  });
+
+  test("a create the provider cannot rule out (find throws) stays pending: the resource fails, its dependents are skipped, nothing is created", async () => {
+    await crashDuring(h, { urn: URN("a"), op: "create", inputs: { name: "a-slow1", value: 1 } });
+    h.cloud.findFails = "CreateInFlight";
+    await h.program(`const a = new Thing("a", { value: 1 });\nnew Thing("b", { value: a.name });\nnew Thing("c", { value: 3 });\n`);
+    const r = await h.run("up");
+    assert.equal(r.failed, 1);
+    const failed = h.events.find((e) => e.kind === "step-failed");
+    assert.ok(failed?.kind === "step-failed");
+    assert.equal(failed.step.urn, URN("a"));
+    assert.equal(failed.error.code, "PendingCreate");
+    assert.match(failed.error.message, /still pending.*may still be making the object.*`iac up` again.*`iac refresh`/s);
+    assert.ok(h.events.some((e) => e.kind === "step-skipped" && e.step.urn === URN("b")));
+    assert.deepEqual(h.cloud.callsOf("create"), ["c"], "only the independent resource is created");
+    const s = await h.state();
+    assert.deepEqual(s.pendingOperations.map((o) => [o.urn, o.op]), [[URN("a"), "create"]]);
+
+    // A preview while it is unresolved finds changes (so --expect-no-changes cannot pass).
+    const p = await h.run("preview");
+    assert.equal(p.changes, true);
+
+    // Once the cloud has finished making it, the next up adopts it: one object, no duplicate.
+    h.cloud.findFails = undefined;
+    const id = h.cloud.newId();
+    h.cloud.objects.set(id, { id, type: "test:index:Thing", inputs: { name: "a-slow1", value: 1 }, outputs: { name: "a-slow1", value: 1, arn: `arn:${id}` } });
+    const again = await h.run("up");
+    assert.equal(again.failed, 0);
+    assert.equal(h.cloud.named("a").length, 1);
+    assert.deepEqual(h.cloud.callsOf("create").sort(), ["b", "c"]);
+    assert.deepEqual((await h.state()).pendingOperations, []);
+  });
+
+  test("a pending create that stays pending fails a destroy too, and the pending operation is kept", async () => {
+    await crashDuring(h, { urn: URN("a"), op: "create", inputs: { name: "a-slow2" } });
+    h.cloud.findFails = "CreateInFlight";
+    const r = await h.run("destroy");
+    assert.equal(r.failed, 1);
+    assert.ok(h.events.some((e) => e.kind === "diagnostic" && e.severity === "error" && e.urn === URN("a") && /still pending/.test(e.message)));
+    assert.equal((await h.state()).pendingOperations.length, 1);
+  });
+
+  test("a pending create of a provider without find is never cleared by up (no duplicate); refresh clears it, then up creates", async () => {
+    const BLIND = "urn:iac:dev::testproj::test:index:Blind::a";
+    await crashDuring(h, { urn: BLIND, op: "create", inputs: { name: "a-blind1" } }, "test:index:Blind");
+    await h.program(`new Blind("a", {});\n`);
+    const r = await h.run("up");
+    assert.equal(r.failed, 1);
+    const failed = h.events.find((e) => e.kind === "step-failed");
+    assert.ok(failed?.kind === "step-failed");
+    assert.equal(failed.error.code, "PendingCreate");
+    assert.match(failed.error.message, /cannot search.*`import`.*`iac refresh`/s);
+    assert.deepEqual(h.cloud.callsOf("create"), []);
+    assert.equal((await h.state()).pendingOperations.length, 1);
+
+    await h.run("refresh");
+    assert.ok(h.events.some((e) => e.kind === "diagnostic" && e.severity === "warning" && e.urn === BLIND && /cleared by refresh/.test(e.message)));
+    assert.deepEqual((await h.state()).pendingOperations, []);
+    const again = await h.run("up");
+    assert.deepEqual(again.counts, { create: 1 });
   });
 });

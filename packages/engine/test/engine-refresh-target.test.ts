@@ -87,4 +87,47 @@ describe("engine: --target", () => {
     assert.deepEqual(d.counts, { delete: 1 });
     assert.equal(h.cloud.objects.size, 0);
   });
+
+  test("a --target that matches nothing is an error listing the nearest URNs, and nothing is done", async () => {
+    await h.program(`new Thing("web", { value: 1 });\nnew Thing("db", { value: 1 });\n`);
+    await h.run("up");
+    await h.program(`new Thing("web", { value: 2 });\nnew Thing("db", { value: 2 });\n`);
+    h.cloud.calls.length = 0;
+    for (const operation of ["up", "preview", "destroy", "refresh"] as const) {
+      await assert.rejects(h.run(operation, { targets: [URN("webb")] }), (e: Error & { code?: string }) => {
+        assert.equal(e.code, "TargetNotFound", operation);
+        assert.match(e.message, new RegExp(`${URN("webb")} \\(did you mean ${URN("web")}\\?\\)`));
+        return true;
+      });
+    }
+    await assert.rejects(h.run("up", { targets: ["db"] }), (e: Error & { code?: string }) => e.code === "TargetNotFound" && e.message.includes(`did you mean ${URN("db")}`));
+    assert.deepEqual(h.cloud.calls, []);
+    assert.equal((await h.state()).resources.find((x) => x.urn === URN("web"))!.inputs.value, 1);
+    // The lock was released: a normal run goes on.
+    const r = await h.run("up", { targets: [URN("web")] });
+    assert.deepEqual(r.counts, { update: 1, same: 1 });
+  });
+
+  test("a targeted change updates the stack outputs that depend on it; the others keep their recorded values", async () => {
+    const body = (key: string, value: number) =>
+      `const a = new Thing("a", { key: "${key}" });\nconst b = new Thing("b", { value: ${value} });\nexport const arn = a.arn;\nexport const bv = b.value;\n`;
+    await h.program(body("k1", 1));
+    const first = await h.run("up");
+    await h.program(body("k2", 2));
+    const r = await h.run("up", { targets: [URN("a")] });
+    assert.deepEqual(r.counts, { replace: 1, same: 1 });
+    const s = await h.state();
+    const live = s.resources.find((x) => x.urn === URN("a") && !x.pendingDelete)!;
+    assert.equal(s.outputs.arn, live.outputs.arn);
+    assert.notEqual(s.outputs.arn, first.outputs.arn, "the output follows the replaced resource");
+    assert.equal(s.outputs.bv, 1, "an untargeted resource's output stays as recorded");
+  });
+
+  test("under --target, stack outputs are left as they were when an untargeted resource does not exist yet", async () => {
+    await h.program(`const a = new Thing("a", { value: 1 });\nexport const av = a.value;\n`);
+    await h.run("up");
+    await h.program(`const a = new Thing("a", { value: 2 });\nconst c = new Thing("c", { value: 3 });\nexport const av = a.value;\nexport const cv = c.value;\n`);
+    await h.run("up", { targets: [URN("a")] });
+    assert.deepEqual((await h.state()).outputs, { av: 1 });
+  });
 });

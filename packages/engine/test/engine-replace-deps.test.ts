@@ -43,10 +43,11 @@ describe("engine: delete-before-replace and its dependents", () => {
     const r = await h.run("up");
     assert.ok(r.failed > 0);
     assert.deepEqual(h.cloud.callsOf("delete"), []);
+    // Found by up's planning pass: c's input from a is unknown there, so c would be replaced too.
     const failed = h.events.find((e) => e.kind === "step-failed");
     assert.ok(failed?.kind === "step-failed");
-    assert.equal(failed.step.name, "a");
     assert.match(failed.error.message, /::c is protected/);
+    assert.deepEqual(h.cloud.calls, ["create:a", "create:c"], "nothing but the first up's creates reached the cloud");
     assert.equal(h.cloud.objects.size, 2);
   });
 });

@@ -80,6 +80,42 @@ describe("engine: step-start and Ctrl-C", () => {
     assert.deepEqual(s.pendingOperations, []);
   });
 
+  test("Ctrl-C does not abort the provider calls in flight: they finish and are recorded, and the run says what it waits for", async () => {
+    h.cloud.latencyMs = 150;
+    await h.program(`for (let i = 0; i < 6; i++) new Thing("t" + i, {});\n`);
+    const ac = new AbortController();
+    // Interrupted once both calls have reached the cloud.
+    const poll = setInterval(() => h.cloud.inFlight === 2 && ac.abort(), 2);
+    const r = await h.run("up", { parallel: 2, signal: ac.signal }).finally(() => clearInterval(poll));
+    assert.equal(r.interrupted, true);
+    assert.equal(r.failed, 0, "no call in flight was aborted");
+    assert.equal(h.cloud.objects.size, 2);
+    const s = await h.state();
+    assert.equal(s.resources.length, 2, "both creates in flight are recorded");
+    assert.deepEqual(s.pendingOperations, []);
+    const notice = h.events.find((e) => e.kind === "diagnostic" && /^Interrupted/.test(e.message));
+    assert.ok(notice?.kind === "diagnostic");
+    assert.match(notice.message, /waiting for 2 cloud operation\(s\).*create urn:iac:dev::testproj::test:index:Thing::t0.*create urn:iac:dev::testproj::test:index:Thing::t1/);
+  });
+
+  test("the abort option aborts the provider calls in flight: they fail, and nothing is left half-recorded", async () => {
+    h.cloud.latencyMs = 150;
+    await h.program(`for (let i = 0; i < 2; i++) new Thing("t" + i, {});\n`);
+    const interrupt = new AbortController();
+    const abort = new AbortController();
+    // Both aborted once both calls have reached the cloud.
+    const poll = setInterval(() => {
+      if (h.cloud.inFlight < 2) return;
+      interrupt.abort();
+      abort.abort();
+    }, 2);
+    const r = await h.run("up", { parallel: 2, signal: interrupt.signal, abort: abort.signal }).finally(() => clearInterval(poll));
+    assert.equal(r.interrupted, true);
+    assert.equal(r.failed, 2);
+    assert.equal(h.cloud.objects.size, 0);
+    assert.equal((await h.state()).pendingOperations.length, 0, "an aborted call that failed is recorded as failed, not left pending");
+  });
+
   test("create-before-delete replaces that had not started when interrupted leave their resources as they were", async () => {
     await h.program(`for (let i = 0; i < 3; i++) new Thing("t" + i, { key: "k1" });\n`);
     await h.run("up");

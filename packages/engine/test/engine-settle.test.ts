@@ -55,7 +55,8 @@ describe("engine: a program that throws", () => {
     await h.program(`new Thing("keep", {});\nnew Thing("old", {});\n`);
     await h.run("up");
     h.cloud.latencyMs = 20;
-    await h.program(`new Thing("keep", {});\nnew Thing("fresh", {});\nthrow new Error("kaboom");\n`);
+    // Thrown only once the program runs for real (up plans first, and a plan that throws changes nothing).
+    await h.program(`import { tryGetMonitor } from "@iac/sdk/runtime";\nnew Thing("keep", {});\nnew Thing("fresh", {});\nif (!tryGetMonitor()!.preview) throw new Error("kaboom");\n`);
     await assert.rejects(h.run("up"), (e: Error & { code?: string }) => e.code === "ProgramError" && /kaboom/.test(e.message));
     const summary = h.events.find((e) => e.kind === "summary");
     assert.ok(summary?.kind === "summary");

@@ -15,8 +15,8 @@
  *   never copied into messages.
  *
  * Values crossing this boundary are plain JSON values: secrets are unwrapped by the engine before
- * a call and re-marked after it (an output is secret when the input of the same name was, or when
- * the provider lists it in `secretOutputs`). During preview, inputs may hold {@link UNKNOWN}.
+ * a call and re-marked after it, at the same paths (an output is secret where the input at the same
+ * path was, or when the provider lists it in `secretOutputs` or `secretInputs`). During preview, inputs may hold {@link UNKNOWN}.
  */
 
 /** A JSON value as inputs and outputs hold them. */
@@ -121,6 +121,14 @@ export interface ResourceState<I, O> {
 export interface Provider<I extends PropertyMap = PropertyMap, O extends PropertyMap = PropertyMap> {
   /** Outputs that are always secret (e.g. a storage account's `primaryKey`). */
   readonly secretOutputs?: readonly string[];
+  /**
+   * Input paths the cloud treats as secret, `.` between properties and `[*]` for every element of a
+   * list: `containers[*].environmentVariables[*].secureValue`, `imageRegistryCredentials[*].password`.
+   * The engine marks the values there secret after `check` even when the program passed a plain
+   * string (encrypted in state, masked in output, `--json` and diffs); the same paths in the outputs
+   * are secret too.
+   */
+  readonly secretInputs?: readonly string[];
   /**
    * Outputs that an in-place `update` never changes: the identity and what derives from it (`id`,
    * `name`, an endpoint built from the name, a key a PATCH does not rotate). A dotted path names a

@@ -154,8 +154,9 @@ export function valueAtPath(record: Readonly<Record<string, unknown>> | undefine
   if (Object.hasOwn(record, path)) return record[path];
   let current: unknown = record;
   for (const segment of path.split(/\.|\[(\d+)\]/).filter((s) => s !== undefined && s !== "")) {
+    // Inside a secret (masked as "[secret]" in events): the part is secret too, not absent.
+    if (current === "[secret]" || isSecretValue(current)) return "[secret]";
     if (current === null || typeof current !== "object") return undefined;
-    if (isSecretValue(current)) return current;
     current = (current as Record<string, unknown>)[segment];
   }
   return current;

@@ -18,7 +18,7 @@ import { FakeCloud } from "../fixtures/test-provider.js";
 const TMP = fileURLToPath(new URL("../.tmp/", import.meta.url));
 
 /** The preamble every test program starts with. */
-export const PRELUDE = `import { Thing, Plain, TestProvider } from "../../fixtures/resources.ts";\nimport * as iac from "@iac/sdk";\n`;
+export const PRELUDE = `import { Thing, Plain, Blind, TestProvider } from "../../fixtures/resources.ts";\nimport * as iac from "@iac/sdk";\n`;
 
 export interface Harness {
   readonly dir: string;
