@@ -48,6 +48,8 @@ export interface BuildOptions {
   readonly sourceDir?: string;
   /** Only these modules (folder names under the source dir); all by default. */
   readonly only?: readonly string[];
+  /** The components (default {@link COMPONENTS}); tests pass small modules of their own. */
+  readonly components?: readonly Component[];
   readonly onEvent?: (event: BuildEvent) => void;
   /** Build the remaining components when one fails (default true): the control plane alone is useful. */
   readonly keepGoing?: boolean;
@@ -124,7 +126,7 @@ export async function buildRealCluster(options: BuildOptions = {}): Promise<Buil
   mkdirSync(gocache, { recursive: true });
   const env: NodeJS.ProcessEnv = { ...process.env, GOCACHE: gocache, GOTOOLCHAIN: process.env.GOTOOLCHAIN ?? "local", GOFLAGS: "-buildvcs=false", CGO_ENABLED: "0" };
   const goVer = await goVersion(env);
-  const components = COMPONENTS.filter((c) => options.only === undefined || options.only.includes(c.module));
+  const components = (options.components ?? COMPONENTS).filter((c) => options.only === undefined || options.only.includes(c.module));
   const binaries: Record<string, string> = {};
   const files: Record<string, string> = {};
   const failed: { module: string; error: RealClusterError }[] = [];
