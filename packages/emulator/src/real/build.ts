@@ -48,6 +48,8 @@ export interface BuildOptions {
   readonly sourceDir?: string;
   /** Only these modules (folder names under the source dir); all by default. */
   readonly only?: readonly string[];
+  /** Go's build cache (default `<cacheDir>/gocache`); tests share the real one to skip compiling Go's std again. */
+  readonly goCacheDir?: string;
   /** The components (default {@link COMPONENTS}); tests pass small modules of their own. */
   readonly components?: readonly Component[];
   readonly onEvent?: (event: BuildEvent) => void;
@@ -122,7 +124,7 @@ export async function buildRealCluster(options: BuildOptions = {}): Promise<Buil
   if (!existsSync(sourceDir)) {
     throw new RealClusterError(`The real cluster's Go modules are not at ${sourceDir}. Run from a checkout of the iac repository, or set IAC_REAL_CLUSTER_SRC to its tools/real-cluster/go folder.`, { code: "SourceMissing" });
   }
-  const gocache = join(cacheDir, "gocache");
+  const gocache = options.goCacheDir ?? join(cacheDir, "gocache");
   mkdirSync(gocache, { recursive: true });
   const env: NodeJS.ProcessEnv = { ...process.env, GOCACHE: gocache, GOTOOLCHAIN: process.env.GOTOOLCHAIN ?? "local", GOFLAGS: "-buildvcs=false", CGO_ENABLED: "0" };
   const goVer = await goVersion(env);

@@ -192,8 +192,8 @@ export async function startRealCluster(options: RealClusterOptions): Promise<Rea
       `--root-ca-file=${caFile}`,
       "--use-service-account-credentials=false",
       "--service-cluster-ip-range=10.96.0.0/12",
-      // No cloud, no real kubelets: the controllers that need them stay off.
-      "--controllers=*,-cloud-node-lifecycle-controller,-service-lb-controller,-node-route-controller,-persistentvolume-attach-detach-controller",
+      // No volumes are ever attached to kwok's fake nodes.
+      "--controllers=*,-persistentvolume-attach-detach-controller",
     ]);
     start("kube-scheduler", bin("kube-scheduler"), [
       `--kubeconfig=${kubeconfigFile("kube-scheduler", "system:kube-scheduler", tokens.scheduler)}`,
