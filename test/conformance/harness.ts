@@ -132,3 +132,45 @@ export function condition(obj: Record<string, unknown> | undefined, type: string
 }
 
 export { ROOT };
+
+export interface HelmRepositoryServer {
+  /** `http://127.0.0.1:<port>` (index.yaml and the chart archives under it). */
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * A Helm repository on loopback serving the charts under `chartsDir` (one folder per chart):
+ * each is packaged as `helm package` would (`<name>-<version>.tgz` of the chart folder) and listed
+ * in `index.yaml` with its sha256 digest.
+ */
+export async function serveHelmRepository(chartsDir: string, workDir: string): Promise<HelmRepositoryServer> {
+  const { readdir, readFile: read } = await import("node:fs/promises");
+  const { createHash } = await import("node:crypto");
+  const { createServer } = await import("node:http");
+  const files = new Map<string, Buffer>();
+  const entries: string[] = [];
+  const server = createServer((req, res) => {
+    const body = files.get((req.url ?? "/").split("?")[0]!);
+    if (!body) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { "content-type": req.url?.endsWith(".yaml") ? "application/x-yaml" : "application/gzip", "content-length": body.length }).end(body);
+  });
+  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+  const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  for (const name of await readdir(chartsDir)) {
+    const chartYaml = await read(join(chartsDir, name, "Chart.yaml"), "utf8");
+    const version = /^version:\s*(\S+)/m.exec(chartYaml)?.[1];
+    const appVersion = /^appVersion:\s*"?([^"\s]+)"?/m.exec(chartYaml)?.[1] ?? "";
+    const archive = `${name}-${version}.tgz`;
+    await exec("tar", ["-czf", join(workDir, archive), "-C", chartsDir, name]);
+    const data = await read(join(workDir, archive));
+    files.set(`/${archive}`, data);
+    const digest = createHash("sha256").update(data).digest("hex");
+    entries.push(`  ${name}:\n  - apiVersion: v2\n    name: ${name}\n    version: ${version}\n    appVersion: "${appVersion}"\n    created: "2026-01-01T00:00:00Z"\n    digest: ${digest}\n    urls:\n    - ${url}/${archive}`);
+  }
+  files.set("/index.yaml", Buffer.from(`apiVersion: v1\nentries:\n${entries.join("\n")}\ngenerated: "2026-01-01T00:00:00Z"\n`));
+  return { url, close: () => new Promise<void>((done) => server.close(() => done())) };
+}
