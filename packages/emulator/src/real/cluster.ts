@@ -190,7 +190,8 @@ export async function startRealCluster(options: RealClusterOptions): Promise<Rea
       "--secure-port=0",
       `--service-account-private-key-file=${join(pki, "sa-key.pem")}`,
       `--root-ca-file=${caFile}`,
-      "--use-service-account-credentials=false",
+      // Each controller runs as its own service account, with the roles RBAC bootstraps for it (as kubeadm sets it up).
+      "--use-service-account-credentials=true",
       "--service-cluster-ip-range=10.96.0.0/12",
       // No volumes are ever attached to kwok's fake nodes.
       "--controllers=*,-persistentvolume-attach-detach-controller",
