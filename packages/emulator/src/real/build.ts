@@ -89,8 +89,8 @@ function run(cmd: string, args: readonly string[], opts: { cwd: string; env: Nod
   });
 }
 
-function hashModule(dir: string, goVersion: string): string {
-  const h = createHash("sha256").update(goVersion);
+function hashModule(dir: string, goVersion: string, recipe: number): string {
+  const h = createHash("sha256").update(goVersion).update(`recipe ${recipe}`);
   for (const f of readdirSync(dir).sort()) {
     if (f === "go.mod" || f === "go.sum" || f.endsWith(".go")) h.update(f).update("\0").update(readFileSync(join(dir, f))).update("\0");
   }
@@ -109,7 +109,7 @@ async function goVersion(env: NodeJS.ProcessEnv): Promise<string> {
 
 /** The directory of a component's cached build, whether it exists yet or not. */
 export function componentDir(cacheDir: string, sourceDir: string, component: Component, goVer: string): string {
-  return join(cacheDir, `${component.module}-${hashModule(join(sourceDir, component.module), goVer)}`);
+  return join(cacheDir, `${component.module}-${hashModule(join(sourceDir, component.module), goVer, component.recipe ?? 1)}`);
 }
 
 /**
@@ -205,6 +205,5 @@ async function writeKwokStages(moduleDir: string, out: string, env: NodeJS.Proce
     "kustomize/stage/pod/fast/pod-complete.yaml",
     "kustomize/stage/pod/fast/pod-delete.yaml",
   ].map((f) => readFileSync(join(kwokDir, f), "utf8").trim());
-  const configuration = ["apiVersion: config.kwok.x-k8s.io/v1alpha1", "kind: KwokConfiguration", "options:", "  nodeLeaseDurationSeconds: 40"].join("\n");
-  writeFileSync(join(out, "kwok-stages.yaml"), [configuration, ...stages].join("\n---\n") + "\n");
+  writeFileSync(join(out, "kwok-stages.yaml"), stages.join("\n---\n") + "\n");
 }

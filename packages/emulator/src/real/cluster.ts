@@ -204,10 +204,27 @@ export async function startRealCluster(options: RealClusterOptions): Promise<Rea
       "--bind-address=127.0.0.1",
       "--secure-port=0",
     ]);
-    const kwokConfig = options.files["kwok-stages.yaml"];
+    const kwokStages = options.files["kwok-stages.yaml"];
+    if (!kwokStages) throw new RealClusterError("kwok's stages (kwok-stages.yaml) are missing from the build cache. Build again with `npm run real-cluster -- build kwok`.", { code: "NotBuilt" });
+    // kwok applies no defaults to a configuration file it is given: every option it needs is set.
+    const kwokOptions = join(dir, "kwok-options.yaml");
+    writeFileSync(kwokOptions, [
+      "apiVersion: config.kwok.x-k8s.io/v1alpha1",
+      "kind: KwokConfiguration",
+      "options:",
+      "  nodeLeaseDurationSeconds: 40",
+      "  nodeLeaseParallelism: 4",
+      "  podPlayStageParallelism: 4",
+      "  nodePlayStageParallelism: 4",
+      "  podsOnNodeSyncParallelism: 1",
+      "  enablePodsOnNodeSyncListPager: true",
+      "  enablePodsOnNodeSyncStreamWatch: false",
+      "",
+    ].join("\n"));
     start("kwok", bin("kwok"), [
       `--kubeconfig=${kubeconfigFile("kwok", "iac-local-kwok", tokens.kwok)}`,
-      ...(kwokConfig ? [`--config=${kwokConfig}`] : []),
+      `--config=${kwokOptions}`,
+      `--config=${kwokStages}`,
       "--manage-all-nodes=true",
       `--server-address=127.0.0.1:${await freePort()}`,
     ]);

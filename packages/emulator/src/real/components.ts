@@ -18,6 +18,8 @@ export interface Component {
   /** Upstream module and version, for progress lines and docs. */
   readonly upstream: string;
   readonly binaries: readonly Binary[];
+  /** Bumped when how the component is built changes without its module changing (part of the cache key). */
+  readonly recipe?: number;
   /** `-X` settings the upstream release build sets (version reporting). */
   readonly ldflagsX?: readonly string[];
 }
@@ -55,6 +57,7 @@ export const COMPONENTS: readonly Component[] = [
   {
     module: "kwok",
     upstream: "sigs.k8s.io/kwok v0.8.0",
+    recipe: 2,
     binaries: [{ name: "kwok", pkg: "sigs.k8s.io/kwok/cmd/kwok" }],
   },
   {
