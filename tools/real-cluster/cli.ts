@@ -23,7 +23,11 @@ async function main(argv: readonly string[]): Promise<number> {
       console.log(`cache:  ${defaultCacheDir()}\nsource: ${defaultSourceDir()}`);
       return 0;
     case "build": {
-      const result = await buildRealCluster({ onEvent, ...(rest.length > 0 ? { only: rest } : {}) });
+      // Ctrl-C stops the go builds too (a half-built component is not kept).
+      const abort = new AbortController();
+      process.once("SIGINT", () => abort.abort());
+      process.once("SIGTERM", () => abort.abort());
+      const result = await buildRealCluster({ onEvent, signal: abort.signal, ...(rest.length > 0 ? { only: rest } : {}) });
       console.log(`done in ${Math.round((Date.now() - started) / 1000)} s; binaries:`);
       for (const [name, path] of Object.entries(result.binaries)) console.log(`  ${name}  ${path}`);
       for (const f of result.failed) console.error(`not built: ${f.module}: ${f.error.message}`);

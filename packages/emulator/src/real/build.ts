@@ -89,8 +89,9 @@ function run(cmd: string, args: readonly string[], opts: { cwd: string; env: Nod
   });
 }
 
-function hashModule(dir: string, goVersion: string, recipe: number): string {
-  const h = createHash("sha256").update(goVersion).update(`recipe ${recipe}`);
+function hashModule(dir: string, goVersion: string, recipe: number | undefined): string {
+  const h = createHash("sha256").update(goVersion);
+  if (recipe !== undefined) h.update(`recipe ${recipe}`);
   for (const f of readdirSync(dir).sort()) {
     if (f === "go.mod" || f === "go.sum" || f.endsWith(".go")) h.update(f).update("\0").update(readFileSync(join(dir, f))).update("\0");
   }
@@ -109,7 +110,7 @@ async function goVersion(env: NodeJS.ProcessEnv): Promise<string> {
 
 /** The directory of a component's cached build, whether it exists yet or not. */
 export function componentDir(cacheDir: string, sourceDir: string, component: Component, goVer: string): string {
-  return join(cacheDir, `${component.module}-${hashModule(join(sourceDir, component.module), goVer, component.recipe ?? 1)}`);
+  return join(cacheDir, `${component.module}-${hashModule(join(sourceDir, component.module), goVer, component.recipe)}`);
 }
 
 /**
@@ -126,12 +127,13 @@ export async function buildRealCluster(options: BuildOptions = {}): Promise<Buil
   }
   const gocache = options.goCacheDir ?? join(cacheDir, "gocache");
   mkdirSync(gocache, { recursive: true });
-  const env: NodeJS.ProcessEnv = { ...process.env, GOCACHE: gocache, GOTOOLCHAIN: process.env.GOTOOLCHAIN ?? "local", GOFLAGS: "-buildvcs=false", CGO_ENABLED: "0" };
+  const env: NodeJS.ProcessEnv = { ...process.env, GOCACHE: gocache, GOTOOLCHAIN: process.env.GOTOOLCHAIN ?? "local", GOFLAGS: "-buildvcs=false" };
   const goVer = await goVersion(env);
   const components = (options.components ?? COMPONENTS).filter((c) => options.only === undefined || options.only.includes(c.module));
   const binaries: Record<string, string> = {};
   const files: Record<string, string> = {};
   const failed: { module: string; error: RealClusterError }[] = [];
+  removeAbandonedBuilds(cacheDir);
   let index = 0;
   for (const component of components) {
     index++;
@@ -167,6 +169,21 @@ export async function buildRealCluster(options: BuildOptions = {}): Promise<Buil
     }
   }
   return { binaries, files, failed };
+}
+
+/** Temporary build folders (`<module>-<key>.tmp-<pid>`) of builds whose process is gone. */
+function removeAbandonedBuilds(cacheDir: string): void {
+  for (const entry of readdirSync(cacheDir)) {
+    const pid = Number(/\.tmp-(\d+)$/.exec(entry)?.[1]);
+    if (!pid || pid === process.pid) continue;
+    let alive = true;
+    try {
+      process.kill(pid, 0);
+    } catch {
+      alive = false;
+    }
+    if (!alive) rmSync(join(cacheDir, entry), { recursive: true, force: true });
+  }
 }
 
 async function buildComponent(component: Component, o: { moduleDir: string; out: string; env: NodeJS.ProcessEnv; signal?: AbortSignal; onPackages: (n: number) => void; intervalMs: number }): Promise<void> {
