@@ -194,7 +194,7 @@ async function buildComponent(component: Component, o: { moduleDir: string; out:
     for (const b of component.binaries) {
       // One `go build` per binary: `-o <file>` names it whatever its package's folder is called.
       const args = ["-n", "15", "go", "build", "-v", "-trimpath", `-ldflags=${ldflags}`, "-o", join(o.out, b.name), b.pkg];
-      const r = await run("nice", args, { cwd: o.moduleDir, env: o.env, signal: o.signal, onStderrLine: (l) => { if (/^[\w.-]+(\/[\w.~-]+)*$/.test(l.trim())) packages++; } });
+      const r = await run("nice", args, { cwd: o.moduleDir, env: { ...o.env, CGO_ENABLED: component.cgo ? "1" : "0" }, signal: o.signal, onStderrLine: (l) => { if (/^[\w.-]+(\/[\w.~-]+)*$/.test(l.trim())) packages++; } });
       if (r.code !== 0) {
         const tail = r.stderr.split("\n").filter((l) => !/^[\w.-]+(\/[\w.~-]+)*$/.test(l.trim())).slice(-15).join("\n");
         throw new RealClusterError(`Building ${b.name} from ${component.upstream} failed (go build exit ${r.code}):\n${tail}\nThe other components are still built; see docs/real-cluster.md for the modules the Go proxy does not serve.`, { code: "BuildFailed" });

@@ -20,6 +20,11 @@ export interface Component {
   readonly binaries: readonly Binary[];
   /** Bumped when how the component is built changes without its module changing (part of the cache key). */
   readonly recipe?: number;
+  /**
+   * Build with cgo (Go's default where a C compiler exists). Off by default: the upstream release
+   * binaries of etcd, kwok and Flux are static (CGO_ENABLED=0), and so are ours.
+   */
+  readonly cgo?: boolean;
   /** `-X` settings the upstream release build sets (version reporting). */
   readonly ldflagsX?: readonly string[];
 }
@@ -39,6 +44,8 @@ export const COMPONENTS: readonly Component[] = [
   {
     module: "kube",
     upstream: `k8s.io/kubernetes ${KUBERNETES_VERSION}`,
+    // Go's default: the first builds were made so, and a change would recompile all of Kubernetes.
+    cgo: true,
     binaries: [
       { name: "kube-apiserver", pkg: "k8s.io/kubernetes/cmd/kube-apiserver" },
       { name: "kube-controller-manager", pkg: "k8s.io/kubernetes/cmd/kube-controller-manager" },
