@@ -31,3 +31,10 @@ export { createKubeService, kubeServiceFactory, KubeStore, KubeApiError } from "
 export type { KubeService, KubeServiceOptions } from "./kube/index.js";
 export { defaultServices, serveLocalCloud, ensureLocalCloud, probeLocalCloud, localDataDir, DEFAULT_PORT } from "./local.js";
 export type { ServeOptions, ServedLocalCloud, ServerInfo, LocalCloudHandle, EnsureOptions } from "./local.js";
+export { serveLocalCloudWithRealKubernetes, describeBuildEvent } from "./real/serve.js";
+export type { ServeRealOptions, ServedRealLocalCloud } from "./real/serve.js";
+export { buildRealCluster, defaultCacheDir, defaultSourceDir, RealClusterError } from "./real/build.js";
+export type { BuildEvent, BuildOptions, BuildResult } from "./real/build.js";
+export { startRealCluster } from "./real/cluster.js";
+export type { RealCluster, RealClusterOptions } from "./real/cluster.js";
+export { COMPONENTS as REAL_CLUSTER_COMPONENTS, KUBERNETES_VERSION as REAL_KUBERNETES_VERSION } from "./real/components.js";

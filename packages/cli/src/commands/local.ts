@@ -1,14 +1,17 @@
 /**
- * `iac local serve [--port]`: run the local cloud for this project until Ctrl-C, so that several
- * `iac ... --local` commands (and kubectl) share one cloud.
+ * `iac local serve [--port] [--kubernetes=emulated|real]`: run the local cloud for this project
+ * until Ctrl-C, so that several `iac ... --local` commands (and kubectl) share one cloud. With
+ * `--kubernetes=real` the Kubernetes endpoint is a real control plane with Flux's controllers
+ * (built from source on first use; see local-real.ts).
  */
 import { once } from "node:events";
 import { CliError, ExitCode } from "../errors.js";
 import { loadEmulator } from "../local-cloud.js";
 import { loadProject } from "@iac/engine";
 import { runCommand, type CommandOptions } from "./command.js";
+import { serveWithRealKubernetes } from "./local-real.js";
 
-export function localServe(options: CommandOptions & { readonly port?: number }): Promise<number> {
+export function localServe(options: CommandOptions & { readonly port?: number; readonly kubernetes?: "emulated" | "real" }): Promise<number> {
   return runCommand(options, async (ctx) => {
     if (options.port !== undefined && (!Number.isInteger(options.port) || options.port < 0 || options.port > 65_535)) {
       throw new CliError(`--port must be a port number between 0 and 65535 (got ${String(options.port)}).`, { code: "Usage", exitCode: ExitCode.usage });
@@ -20,8 +23,8 @@ export function localServe(options: CommandOptions & { readonly port?: number })
       throw err;
     });
     const dir = project?.dir ?? ctx.cwd;
-    const { serveLocalCloud } = await loadEmulator();
-    const server = await serveLocalCloud({ projectDir: dir, ...(options.port === undefined ? {} : { port: options.port }) });
+    const ports = options.port === undefined ? {} : { port: options.port };
+    const server = options.kubernetes === "real" ? await serveWithRealKubernetes(ctx, { projectDir: dir, ...ports }) : await (await loadEmulator()).serveLocalCloud({ projectDir: dir, ...ports });
     try {
       ctx.print(ctx.style("bold", project ? `Local cloud for project ${project.name} is running. Endpoints:` : `Local cloud is running (data in ${dir}/.iac/local). Endpoints:`));
       ctx.print(JSON.stringify(server.endpoints, null, 2));

@@ -1,0 +1,155 @@
+/**
+ * Runs Flux's controllers while Flux is installed, as a cluster would: every couple of seconds it
+ * lists the Deployments, and for each one whose container image is a Flux controller's
+ * (`ghcr.io/fluxcd/<name>-controller:<tag>`) with replicas > 0 it runs the locally built binary of
+ * that controller, out of cluster, as the Deployment's service account (a token from the
+ * TokenRequest API, as a kubelet would mount). When the Deployment goes (or scales to 0), the
+ * process stops. kwok makes the Deployment's pods Ready; this process does the controller's work.
+ *
+ * Addresses that name cluster DNS in the Deployment's args are replaced by loopback ones: the
+ * source-controller's artifact server (`--storage-addr`/`--storage-adv-addr`), the
+ * notification-controller's event receiver (`--events-addr`), health and metrics ports.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { FLUX_CONTROLLERS, type FluxController } from "./components.js";
+import { KubeClient, kubeconfigFor } from "./kube-client.js";
+import { freePort, startProcess, type PidFile, type Proc } from "./processes.js";
+
+interface Deployment {
+  metadata: { name: string; namespace: string; uid: string; deletionTimestamp?: string };
+  spec: { replicas?: number; template: { spec: { serviceAccountName?: string; containers: { name: string; image: string; args?: string[]; env?: { name: string; value?: string }[] }[] } } };
+}
+
+interface Running {
+  readonly key: string;
+  readonly controller: FluxController;
+  readonly uid: string;
+  readonly image: string;
+  readonly proc: Proc;
+}
+
+/** Flags the supervisor sets itself; the Deployment's values for them are dropped. */
+const OVERRIDDEN = ["--events-addr", "--storage-addr", "--storage-adv-addr", "--storage-path", "--metrics-addr", "--health-addr", "--receiverAddr", "--enable-leader-election", "--kubeconfig"];
+
+export function controllerOfImage(image: string): FluxController | undefined {
+  const m = /^(?:[^/]+\/)*([a-z-]+):[^:/]+$/.exec(image.split("@")[0]!);
+  const name = m?.[1];
+  return FLUX_CONTROLLERS.find((c) => c === name);
+}
+
+/** The Deployment's args without the flags the supervisor overrides, and with `$(VAR)` expanded from its env. */
+export function keptArgs(args: readonly string[], env: Readonly<Record<string, string>>): string[] {
+  return args
+    .filter((a) => !OVERRIDDEN.some((f) => a === f || a.startsWith(`${f}=`)))
+    .map((a) => a.replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (whole, v: string) => env[v] ?? whole));
+}
+
+export class FluxSupervisor {
+  private readonly client: KubeClient;
+  private readonly running = new Map<string, Running>();
+  private timer: NodeJS.Timeout | undefined;
+  private busy = false;
+  private closed = false;
+  /** Loopback ports, chosen once per supervisor so that recorded artifact URLs stay valid while it runs. */
+  private ports: { storage: number; events: number; receiver: number } | undefined;
+
+  constructor(private readonly o: { server: string; ca: string; adminToken: string; binaries: Readonly<Record<string, string>>; dir: string; logs: string; pids: PidFile; log: (m: string) => void; intervalMs?: number }) {
+    this.client = new KubeClient({ server: o.server, ca: o.ca, token: o.adminToken });
+  }
+
+  start(): void {
+    const tick = async () => {
+      if (this.busy || this.closed) return;
+      this.busy = true;
+      try {
+        await this.reconcile();
+      } catch (err) {
+        this.o.log(`flux supervisor: ${(err as Error).message}`);
+      } finally {
+        this.busy = false;
+      }
+    };
+    void tick();
+    this.timer = setInterval(() => void tick(), this.o.intervalMs ?? 2000);
+  }
+
+  /** The controllers running now, as `namespace/name`. */
+  runningControllers(): string[] {
+    return [...this.running.keys()].sort();
+  }
+
+  async reconcile(): Promise<void> {
+    const list = await this.client.get<{ items: Deployment[] }>("/apis/apps/v1/deployments");
+    const wanted = new Map<string, { d: Deployment; controller: FluxController; image: string }>();
+    for (const d of list?.items ?? []) {
+      if (d.metadata.deletionTimestamp || d.spec.replicas === 0) continue;
+      for (const c of d.spec.template.spec.containers) {
+        const controller = controllerOfImage(c.image);
+        if (controller) wanted.set(`${d.metadata.namespace}/${d.metadata.name}`, { d, controller, image: c.image });
+      }
+    }
+    for (const [key, r] of this.running) {
+      const w = wanted.get(key);
+      if (!w || w.d.metadata.uid !== r.uid || w.image !== r.image || r.proc.child.exitCode !== null || r.proc.child.signalCode !== null) {
+        this.running.delete(key);
+        await r.proc.stop();
+        this.o.log(`stopped ${r.controller} (${key})`);
+      }
+    }
+    for (const [key, w] of wanted) {
+      if (this.running.has(key) || this.closed) continue;
+      const binary = this.o.binaries[w.controller];
+      if (!binary) {
+        this.o.log(`${key} runs ${w.image}, but ${w.controller} is not built; it stays idle (see docs/real-cluster.md)`);
+        continue;
+      }
+      const proc = await this.launch(w.d, w.controller, binary);
+      this.running.set(key, { key, controller: w.controller, uid: w.d.metadata.uid, image: w.image, proc });
+      this.o.log(`started ${w.controller} for ${key} (${w.image}, log ${proc.logFile})`);
+    }
+  }
+
+  private async launch(d: Deployment, controller: FluxController, binary: string): Promise<Proc> {
+    const ns = d.metadata.namespace;
+    const sa = d.spec.template.spec.serviceAccountName ?? "default";
+    const tr = await this.client.request("POST", `/api/v1/namespaces/${ns}/serviceaccounts/${sa}/token`, { apiVersion: "authentication.k8s.io/v1", kind: "TokenRequest", spec: { expirationSeconds: 7 * 24 * 3600 } });
+    if (tr.status !== 201) throw new Error(`a token for service account ${ns}/${sa} (of Deployment ${ns}/${d.metadata.name}) was refused: ${tr.status} ${JSON.stringify(tr.body).slice(0, 200)}`);
+    const token = (tr.body as { status: { token: string } }).status.token;
+    const home = join(this.o.dir, "flux", `${ns}-${d.metadata.name}`);
+    mkdirSync(home, { recursive: true, mode: 0o700 });
+    const kubeconfig = join(home, "kubeconfig");
+    writeFileSync(kubeconfig, kubeconfigFor(this.o.server, this.o.ca, `system:serviceaccount:${ns}:${sa}`, token), { mode: 0o600 });
+    this.ports ??= { storage: await freePort(), events: await freePort(), receiver: await freePort() };
+    const container = d.spec.template.spec.containers.find((c) => controllerOfImage(c.image) === controller)!;
+    const env: Record<string, string> = { RUNTIME_NAMESPACE: ns };
+    for (const e of container.env ?? []) if (e.value !== undefined) env[e.name] = e.value;
+    const args = keptArgs(container.args ?? [], env);
+    args.push("--enable-leader-election=false", "--metrics-addr=0", `--health-addr=127.0.0.1:${await freePort()}`);
+    if (controller === "source-controller") {
+      args.push(`--storage-path=${join(home, "data")}`, `--storage-addr=127.0.0.1:${this.ports.storage}`, `--storage-adv-addr=127.0.0.1:${this.ports.storage}`);
+    }
+    if (controller === "notification-controller") {
+      args.push(`--events-addr=127.0.0.1:${this.ports.events}`, `--receiverAddr=127.0.0.1:${this.ports.receiver}`);
+    } else {
+      args.push(`--events-addr=http://127.0.0.1:${this.ports.events}/`);
+    }
+    return startProcess({
+      name: `${ns}-${d.metadata.name}`,
+      binary,
+      args,
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home, TMPDIR: home, ...env, KUBECONFIG: kubeconfig },
+      cwd: home,
+      logDir: this.o.logs,
+      pids: this.o.pids,
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    while (this.busy) await new Promise((r) => setTimeout(r, 50));
+    for (const r of this.running.values()) await r.proc.stop();
+    this.running.clear();
+  }
+}

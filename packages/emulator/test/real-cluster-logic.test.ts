@@ -1,0 +1,56 @@
+// The real cluster's pure parts: which Deployments run which Flux controller, and which of their
+// args survive when the supervisor runs the controller out of cluster. (The build and the running
+// cluster are exercised by `npm run test:conformance`, which needs Go.)
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { describe, it } from "node:test";
+import { COMPONENTS, FLUX_CONTROLLERS } from "../src/real/components.js";
+import { controllerOfImage, keptArgs } from "../src/real/flux-supervisor.js";
+import { describeBuildEvent } from "../src/real/serve.js";
+
+describe("real cluster: Flux supervisor rules", () => {
+  it("maps a Flux controller image to its controller, and nothing else", () => {
+    assert.equal(controllerOfImage("ghcr.io/fluxcd/source-controller:v1.9.1"), "source-controller");
+    assert.equal(controllerOfImage("ghcr.io/fluxcd/kustomize-controller:v1.9.4@sha256:abc"), "kustomize-controller");
+    assert.equal(controllerOfImage("registry.local:5000/mirror/fluxcd/helm-controller:v1.6.3"), "helm-controller");
+    assert.equal(controllerOfImage("ghcr.io/fluxcd/image-reflector-controller:v1.2.0"), undefined);
+    assert.equal(controllerOfImage("nginx:1.27"), undefined);
+    assert.equal(controllerOfImage("source-controller-fake"), undefined);
+  });
+
+  it("drops the address flags it sets itself and expands $(VAR) from the container env", () => {
+    const args = [
+      "--events-addr=http://notification-controller.$(RUNTIME_NAMESPACE).svc.cluster.local./",
+      "--watch-all-namespaces=true",
+      "--log-level=info",
+      "--enable-leader-election",
+      "--storage-path=/data",
+      "--storage-adv-addr=source-controller.$(RUNTIME_NAMESPACE).svc.cluster.local.",
+      "--requeue-dependency=5s",
+      "--label=$(RUNTIME_NAMESPACE)-$(UNKNOWN)",
+    ];
+    assert.deepEqual(keptArgs(args, { RUNTIME_NAMESPACE: "flux-system" }), ["--watch-all-namespaces=true", "--log-level=info", "--requeue-dependency=5s", "--label=flux-system-$(UNKNOWN)"]);
+  });
+
+  it("knows every controller image that Flux v2.9.4's manifests run (source, kustomize, helm, notification)", () => {
+    const manifests = readFileSync(new URL("../../../../shared/reference/flux/install-v2.9.4.yaml", import.meta.url), "utf8");
+    const images = [...manifests.matchAll(/image: (\S+)/g)].map((m) => m[1]!);
+    const found = new Set(images.map(controllerOfImage).filter((c) => c !== undefined));
+    assert.deepEqual([...found].sort(), [...FLUX_CONTROLLERS].sort());
+    // The versions we build are the ones those images name.
+    for (const image of images) {
+      const controller = controllerOfImage(image);
+      if (!controller) continue;
+      const tag = image.split(":").pop();
+      const component = COMPONENTS.find((c) => c.binaries.some((b) => b.name === controller));
+      assert.ok(component, controller);
+      assert.equal(component.upstream.split(" ")[1], tag, `${controller}: built ${component.upstream}, Flux v2.9.4 runs ${image}`);
+    }
+  });
+
+  it("renders build progress as one line per event", () => {
+    const component = COMPONENTS[0]!;
+    assert.match(describeBuildEvent({ kind: "start", component, index: 1, total: 7 }), /^\[1\/7\] building etcd from go\.etcd\.io\/etcd\/server\/v3/);
+    assert.match(describeBuildEvent({ kind: "progress", component, packages: 42, elapsedMs: 61_000 }), /etcd: 42 packages compiled, 61 s/);
+  });
+});
