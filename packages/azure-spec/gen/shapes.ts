@@ -4,6 +4,9 @@
  */
 import type { NamedTypeSpec, PropertySpec, TypeKeyRef, TypeRef } from "../src/format.js";
 import { cmp } from "./order.js";
+import { isSecretByName } from "./secrets.js";
+
+const READ_ONLY = 2;
 
 /** A node of a bicep-types file. */
 export interface RawNode {
@@ -45,7 +48,13 @@ export function namedShape(nodes: readonly RawNode[], node: RawNode, ref: (index
     const out: Record<string, PropertySpec> = {};
     for (const [name, p] of Object.entries(raw)) {
       const flags = p.flags ?? 0;
-      out[name] = flags !== 0 ? { type: inline(nodes, p.type, ref), flags } : { type: inline(nodes, p.type, ref) };
+      let type = inline(nodes, p.type, ref);
+      // A writable string named as secrets are: sensitive, whatever the definitions say (secrets.ts).
+      if ((flags & READ_ONLY) === 0 && isSecretByName(String(node.name), name)) {
+        if (type === "string") type = { type: "string", sensitive: true };
+        else if (typeof type === "object" && type.type === "string" && !type.sensitive) type = { ...type, sensitive: true };
+      }
+      out[name] = flags !== 0 ? { type, flags } : { type };
     }
     return out;
   };
