@@ -247,13 +247,24 @@ function describe(ctx: DtsContext, r: ResourceSpec, a: ArgSpec): string | undefi
     if (a.name === "scope") return "The resource id of the scope this resource is created at (`/subscriptions/...`).";
     if (a.name === r.nameArg) {
       const fixed = r.fixedNames?.[a.name];
-      return fixed !== undefined ? `The name; always \`${fixed}\`.` : "The resource's name; autonamed from the logical name when absent.";
+      return fixed !== undefined ? `The name; always \`${fixed}\`.` : `The resource's name; autonamed from the logical name when absent.${nameRules(r.nameType)}`;
     }
     const fixed = r.fixedNames?.[a.name];
     return fixed !== undefined ? `The parent's name; always \`${fixed}\`.` : `The parent's name (${a.name}).`;
   }
   const holder = a.kind === "properties" ? bodyPropertiesKey(ctx, r) : r.body.slice(1);
   return holder === undefined ? undefined : ctx.docs.properties.get(holder)?.get(a.name);
+}
+
+/** The definitions' rules for a name, as a sentence (empty when they give none). */
+function nameRules(t: TypeRef): string {
+  if (typeof t !== "object" || t.type !== "string") return "";
+  const parts: string[] = [];
+  if (t.minLength !== undefined && t.maxLength !== undefined) parts.push(`${t.minLength} to ${t.maxLength} characters`);
+  else if (t.maxLength !== undefined) parts.push(`at most ${t.maxLength} characters`);
+  else if (t.minLength !== undefined) parts.push(`at least ${t.minLength} characters`);
+  if (t.pattern !== undefined) parts.push(`matching \`${t.pattern}\``);
+  return parts.length > 0 ? ` ${parts.join(", ")}.`.replace(/^ ./, (c) => c.toUpperCase()) : "";
 }
 
 function bodyPropertiesKey(ctx: DtsContext, r: ResourceSpec): string | undefined {
