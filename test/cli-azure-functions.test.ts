@@ -1,8 +1,9 @@
 /**
- * The generated modules' resource functions and lookups through `iac` on the local cloud: a
- * storage account's keys come back from `listStorageAccountKeys` as a secret (never in plaintext
- * in the stack's state or outputs), and `getVirtualNetwork` reads a network the program manages,
- * and says undefined for one that does not exist. Needs the generic provider's transport
+ * The generated modules' resource functions, lookups and secrets through `iac` on the local
+ * cloud: a storage account's keys come back from `listStorageAccountKeys` as a secret (never in
+ * plaintext in the stack's state or outputs), `getVirtualNetwork` reads a network the program
+ * manages and says undefined for one that does not exist, and a Key Vault secret's value written
+ * as a literal (which the definitions do not mark sensitive; the data does) never reaches `.iac/`. Needs the generic provider's transport
  * (branch wt-azure) and the local cloud's generic types and functions (branch wt-emu): it passes
  * once the three branches are merged, and fails on wt-spec alone.
  */
@@ -69,4 +70,31 @@ test("a function's keys are a secret output and a lookup reads a managed network
   }
   const destroy = await project.run(["destroy", "--local", "--yes"]);
   assert.equal(destroy.code, 0, show(destroy));
+});
+
+test("a Key Vault secret's literal value never reaches .iac/, and a second preview finds no change", async () => {
+  const literal = "hunter2-literal-in-a-program";
+  const kv = await TestProject.create({
+    files: {
+      "index.ts": `
+import { ResourceGroup } from "@iac/azure";
+import { Vault, Secret } from "@iac/azure/keyvault";
+const rg = new ResourceGroup("rg", {});
+const kv = new Vault("kv", { resourceGroupName: rg.name, tenantId: "00000000-0000-0000-0000-000000000000", sku: { family: "A", name: "standard" } });
+new Secret("s", { resourceGroupName: rg.name, vaultName: kv.vaultName, value: "${literal}" });
+`,
+    },
+  });
+  try {
+    const up = await kv.run(["up", "--local", "--yes"]);
+    assert.equal(up.code, 0, show(up));
+    for (const file of await filesUnder(join(kv.dir, ".iac"))) {
+      if (file.includes(join(".iac", "local"))) continue;
+      assert.ok(!(await readFile(file, "utf8")).includes(literal), `${file} holds the secret's value in plaintext`);
+    }
+    const noop = await kv.run(["preview", "--local", "--expect-no-changes"]);
+    assert.equal(noop.code, 0, show(noop));
+  } finally {
+    await kv.remove();
+  }
 });

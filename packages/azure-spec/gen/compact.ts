@@ -7,33 +7,11 @@
  * the same name and shape across folders or api-versions are one entry).
  */
 import { createHash } from "node:crypto";
-import {
-  FORMAT_VERSION,
-  SCOPE,
-  type FunctionSpec,
-  type ModuleSpec,
-  type NamedTypeSpec,
-  type PropertySpec,
-  type ResourceSpec,
-  type ScopeKind,
-  type TypeKeyRef,
-  type TypeRef,
-} from "../src/format.js";
-import { CLASS_OVERRIDES, className, moduleOfNamespace, nameArgOf, pascal, singular, words, camel } from "../src/naming.js";
-
-/** A node of a bicep-types file. */
-interface RawNode {
-  readonly $type: string;
-  readonly [key: string]: unknown;
-}
-interface RawRef {
-  readonly $ref: string;
-}
-interface RawProperty {
-  readonly type: RawRef;
-  readonly flags?: number;
-  readonly description?: string;
-}
+import { FORMAT_VERSION, SCOPE, type FunctionSpec, type ModuleSpec, type NamedTypeSpec, type ResourceSpec, type ScopeKind, type TypeKeyRef, type TypeRef } from "../src/format.js";
+import { className, moduleOfNamespace } from "../src/naming.js";
+import { functionExportName, idTemplateOf, resolveClassNames } from "./names.js";
+import { cmp, sortKeys } from "./order.js";
+import { childRefs, inline, namedShape, refIndex, type RawNode, type RawProperty, type RawRef } from "./shapes.js";
 
 /** One parsed types.json, with its path relative to the bicep-types root (without `/types.json`). */
 export interface SourceFile {
@@ -53,12 +31,6 @@ export interface CompactedModule {
 }
 
 type NodeId = string; // `${fileIndex}:${nodeIndex}`
-
-const refIndex = (ref: RawRef): number => {
-  const m = /^#\/(\d+)$/.exec(ref.$ref);
-  if (!m) throw new Error(`unsupported $ref ${ref.$ref} (only same-file refs are expected)`);
-  return Number(m[1]);
-};
 
 const isPreview = (apiVersion: string): boolean => /-preview$|-beta$|-alpha$|-privatepreview$/i.test(apiVersion);
 
@@ -90,48 +62,6 @@ function scopeKind(bits: number): ScopeKind {
     default:
       return "scope";
   }
-}
-
-/** The id template and the program-given args of a type at a scope. */
-export function idTemplateOf(armType: string, scope: ScopeKind): { idTemplate: string; nameArgs: string[] } {
-  const [namespace, ...segments] = armType.split("/");
-  if (armType.toLowerCase() === "microsoft.resources/resourcegroups") {
-    return { idTemplate: "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}", nameArgs: ["resourceGroupName"] };
-  }
-  const nameArgs: string[] = [];
-  let prefix: string;
-  switch (scope) {
-    case "tenant":
-      prefix = "";
-      break;
-    case "managementGroup":
-      prefix = "/providers/Microsoft.Management/managementGroups/{managementGroupId}";
-      nameArgs.push("managementGroupId");
-      break;
-    case "subscription":
-      prefix = "/subscriptions/{subscriptionId}";
-      break;
-    case "resourceGroup":
-      prefix = "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}";
-      nameArgs.push("resourceGroupName");
-      break;
-    case "extension":
-    case "scope":
-      prefix = "{scope}";
-      nameArgs.push("scope");
-      break;
-  }
-  let path = `${prefix}/providers/${namespace}`;
-  segments.forEach((segment, i) => {
-    // DNS record types (`dnsZones/A`, `privateDnsZones/CNAME`): ARM's own name for the record set's name.
-    let arg = segment.toLowerCase() === "locations" ? "location" : /^[A-Z0-9]+$/.test(segment) ? "relativeRecordSetName" : nameArgOf(segment);
-    // `Microsoft.X/foos/foos`: the child's arg takes its parent's singular as a prefix.
-    if (nameArgs.includes(arg) || arg === "subscriptionIdName") arg = camel([...words(singular(segments[i - 1] ?? namespace!)), ...words(arg)]);
-    while (nameArgs.includes(arg)) arg = `${arg}2`;
-    nameArgs.push(arg);
-    path += `/${segment}/{${arg}}`;
-  });
-  return { idTemplate: path, nameArgs };
 }
 
 interface Candidate {
@@ -356,182 +286,6 @@ export function compactModule(files: readonly SourceFile[]): CompactedModule | u
   return { spec, docs };
 }
 
-/**
- * The export name of a function: its verb, the class, the rest of its name, with the words the
- * class ends with and the rest starts with said once: (`listKeys`, `StorageAccount`) ->
- * `listStorageAccountKeys`; (`listClusterUserCredential`, `ManagedCluster`) ->
- * `listManagedClusterUserCredential`.
- */
-export function functionExportName(name: string, ownerClass: string): string {
-  const [verb, ...rest] = words(name);
-  const cls = words(ownerClass);
-  let overlap = 0;
-  for (let k = Math.min(cls.length, rest.length); k > 0; k--) {
-    const tail = cls.slice(cls.length - k).map((w) => w.toLowerCase());
-    const head = rest.slice(0, k).map((w) => w.toLowerCase());
-    if (tail.join() === head.join()) {
-      overlap = k;
-      break;
-    }
-  }
-  return camel([verb!.toLowerCase(), ...cls, ...rest.slice(overlap)]);
-}
-
-/**
- * Class names: the last segment, singular, PascalCase; where two types of a module share one, a
- * writable type wins over a read-only one and a shallower type over a deeper one; the others (all
- * of them on a tie) take their parent's singular as a prefix, then the grandparent's, until unique;
- * a number is the last resort (`Foo2`).
- */
-export function resolveClassNames(types: readonly { armType: string; writable: boolean }[]): Map<string, string> {
-  const state = types.map((t) => {
-    const key = t.armType.toLowerCase();
-    const segments = t.armType.split("/").slice(1);
-    // An all-capitals segment (a DNS record type: `A`, `CNAME`) says little alone: always with its parent.
-    const level = segments.length > 1 && /^[A-Z0-9]+$/.test(segments[segments.length - 1]!) ? 2 : 1;
-    return { key, segments, writable: t.writable, level, suffix: 0, fixed: CLASS_OVERRIDES[key] };
-  });
-  const nameOf = (s: (typeof state)[number]): string => {
-    if (s.fixed !== undefined) return s.fixed;
-    const segs = s.segments.slice(Math.max(0, s.segments.length - s.level));
-    let n = segs.map((seg) => className(seg)).join("");
-    if (!/^[A-Za-z_$]/.test(n)) n = `T${n}`;
-    return s.suffix > 0 ? `${n}${s.suffix}` : n;
-  };
-  for (let round = 0; round < 50; round++) {
-    const groups = new Map<string, (typeof state)[number][]>();
-    for (const s of state) {
-      const n = nameOf(s).toLowerCase();
-      groups.set(n, [...(groups.get(n) ?? []), s]);
-    }
-    let changed = false;
-    for (const group of groups.values()) {
-      if (group.length < 2) continue;
-      // An override always keeps its name.
-      const rank = (s: (typeof state)[number]) => (s.fixed !== undefined ? -1 : (s.writable ? 0 : 1000) + s.segments.length);
-      const sorted = [...group].sort((a, b) => rank(a) - rank(b) || cmp(a.key, b.key));
-      const keeper = rank(sorted[0]!) < rank(sorted[1]!) ? sorted[0] : undefined;
-      for (const s of sorted) {
-        if (s === keeper || s.fixed !== undefined) continue;
-        if (s.level < s.segments.length) s.level++;
-        else s.suffix = s.suffix === 0 ? 2 : s.suffix + 1;
-        changed = true;
-      }
-    }
-    if (!changed) break;
-  }
-  return new Map(state.map((s) => [s.key, nameOf(s)]));
-}
-
-// --- shapes ------------------------------------------------------------------------------------
-
-function childRefs(node: RawNode): RawRef[] {
-  const out: RawRef[] = [];
-  const props = (node.properties ?? node.baseProperties) as Record<string, RawProperty> | undefined;
-  if (props) for (const p of Object.values(props)) out.push(p.type);
-  if (node.additionalProperties) out.push(node.additionalProperties as RawRef);
-  if (node.elements) {
-    const els = node.elements as RawRef[] | Record<string, RawRef>;
-    out.push(...(Array.isArray(els) ? els : Object.values(els)));
-  }
-  if (node.itemType) out.push(node.itemType as RawRef);
-  return out;
-}
-
-function namedShape(nodes: readonly RawNode[], node: RawNode, ref: (index: number) => TypeKeyRef): NamedTypeSpec {
-  const propsOf = (raw: Record<string, RawProperty>): Record<string, PropertySpec> => {
-    const out: Record<string, PropertySpec> = {};
-    for (const [name, p] of Object.entries(raw)) {
-      const flags = p.flags ?? 0;
-      out[name] = flags !== 0 ? { type: inline(nodes, p.type, ref), flags } : { type: inline(nodes, p.type, ref) };
-    }
-    return out;
-  };
-  if (node.$type === "DiscriminatedObjectType") {
-    const elements: Record<string, TypeKeyRef> = {};
-    for (const [value, r] of Object.entries(node.elements as Record<string, RawRef>).sort(([a], [b]) => cmp(a, b))) {
-      elements[value] = ref(refIndex(r));
-    }
-    return {
-      kind: "discriminated",
-      name: String(node.name),
-      discriminator: String(node.discriminator),
-      base: propsOf((node.baseProperties ?? {}) as Record<string, RawProperty>),
-      elements,
-    };
-  }
-  return {
-    kind: "object",
-    name: String(node.name),
-    properties: propsOf((node.properties ?? {}) as Record<string, RawProperty>),
-    ...(node.additionalProperties ? { additionalProperties: inline(nodes, node.additionalProperties as RawRef, ref) } : {}),
-    ...(node.sensitive === true ? { sensitive: true as const } : {}),
-  };
-}
-
-/** A type reference inlined: primitives, strings, enums, arrays written in place; objects by key. */
-function inline(nodes: readonly RawNode[], r: RawRef, ref: (index: number) => TypeKeyRef): TypeRef {
-  const index = refIndex(r);
-  const node = nodes[index]!;
-  switch (node.$type) {
-    case "ObjectType":
-    case "DiscriminatedObjectType":
-      return ref(index);
-    case "StringType": {
-      const c = pick(node, { minLength: "minLength", maxLength: "maxLength", pattern: "pattern", sensitive: "sensitive" });
-      return Object.keys(c).length === 0 ? "string" : { type: "string", ...c };
-    }
-    case "IntegerType": {
-      const c = pick(node, { minValue: "min", maxValue: "max" });
-      return Object.keys(c).length === 0 ? "int" : { type: "int", ...c };
-    }
-    case "BooleanType":
-      return "bool";
-    case "AnyType":
-      return "any";
-    case "NullType":
-      return "null";
-    case "StringLiteralType":
-      return { type: "literal", value: String(node.value) };
-    case "UnionType": {
-      const members = (node.elements as RawRef[]).map((e) => nodes[refIndex(e)]!);
-      if (members.every((m) => m.$type === "StringLiteralType" || m.$type === "StringType")) {
-        const values = members.filter((m) => m.$type === "StringLiteralType").map((m) => String(m.value));
-        const open = members.some((m) => m.$type === "StringType");
-        return open ? { type: "enum", values, open: true } : { type: "enum", values };
-      }
-      return { type: "union", of: (node.elements as RawRef[]).map((e) => inline(nodes, e, ref)) };
-    }
-    case "ArrayType": {
-      const c = pick(node, { minLength: "minLength", maxLength: "maxLength" });
-      return { type: "array", items: inline(nodes, node.itemType as RawRef, ref), ...c };
-    }
-    default:
-      throw new Error(`unexpected type ${node.$type} at #/${index}`);
-  }
-}
-
-function pick(node: RawNode, map: Record<string, string>): Record<string, never> {
-  const out: Record<string, unknown> = {};
-  for (const [from, to] of Object.entries(map)) if (node[from] !== undefined) out[to] = node[from];
-  return out as Record<string, never>;
-}
-
 function hash(s: string): string {
   return createHash("sha1").update(s).digest("base64url").slice(0, 16);
 }
-
-export function cmp(a: string, b: string): number {
-  const la = a.toLowerCase();
-  const lb = b.toLowerCase();
-  if (la !== lb) return la < lb ? -1 : 1;
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-function sortKeys<T>(o: Record<string, T>): Record<string, T> {
-  const out: Record<string, T> = {};
-  for (const k of Object.keys(o).sort(cmp)) out[k] = o[k]!;
-  return out;
-}
-
-export { pascal };

@@ -11,7 +11,8 @@ import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { FORMAT_VERSION, type IndexSpec } from "../src/format.js";
 import { moduleOfNamespace } from "../src/naming.js";
-import { compactModule, cmp, type CompactedModule, type SourceFile } from "./compact.js";
+import { compactModule, type CompactedModule, type SourceFile } from "./compact.js";
+import { cmp } from "./order.js";
 import { indexText, moduleText, writeIfChanged } from "./write.js";
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -88,4 +88,25 @@ describe("compaction", () => {
     assert.ok(secret?.kind === "object");
     assert.equal(secret.properties.secretUri?.flags, 2);
   });
+
+  it("marks a Key Vault secret's value sensitive, which the definitions do not, and leaves read-only strings alone", () => {
+    const raw = keyvault().nodes.find((n) => n.$type === "ObjectType" && n.name === "SecretProperties") as unknown as { properties: Record<string, { type: { $ref: string } }> };
+    const rawValue = keyvault().nodes[Number(raw.properties.value!.type.$ref.slice(2))]!;
+    assert.equal(rawValue.sensitive, undefined, "the definitions leave it unmarked");
+    const secret = compactModule([keyvault()])!.spec.types.SecretProperties;
+    assert.ok(secret?.kind === "object");
+    assert.deepEqual(secret.properties.value?.type, { type: "string", sensitive: true });
+    assert.equal(secret.properties.secretUri?.type, "string");
+  });
+
+  it("marks writable strings named as secrets are, and only those", async () => {
+    const { isSecretByName } = await import("../gen/secrets.js");
+    for (const name of ["password", "administratorLoginPassword", "clientSecret", "connectionString", "primaryKey", "storageAccountAccessKey", "sasToken", "accessToken"]) {
+      assert.equal(isSecretByName("Anything", name), true, name);
+    }
+    for (const name of ["partitionKey", "publicKey", "key", "skipToken", "continuationToken", "secretName", "passwordResetPolicyName", "value"]) {
+      assert.equal(isSecretByName("Anything", name), false, name);
+    }
+    assert.equal(isSecretByName("SecretObject", "value"), true);
+  });
 });

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { className, moduleOfNamespace, nameArgOf, singular } from "@iac/azure-spec";
-import { functionExportName, idTemplateOf, resolveClassNames } from "../gen/compact.js";
+import { functionExportName, idTemplateOf, resolveClassNames } from "../gen/names.js";
 
 describe("naming of the generated modules", () => {
   it("makes the module from the namespace", () => {

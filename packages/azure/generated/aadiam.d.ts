@@ -100,7 +100,7 @@ export declare class PrivateEndpointConnection extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (privateLinkForAzureAdName). */
   readonly privateLinkForAzureAdName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At least 1 characters. */
   readonly privateEndpointConnectionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -123,7 +123,7 @@ export interface PrivateEndpointConnectionArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (privateLinkForAzureAdName). */
   privateLinkForAzureAdName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At least 1 characters. */
   privateEndpointConnectionName?: $Input<string>;
   /** Resource properties. */
   properties?: $DeepInput<inputs.PrivateEndpointConnectionProperties>;

@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class FarmBeat extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 63 characters, matching `^[A-Za-z0-9]+(-[A-Za-z0-9]+)*$`. */
   readonly farmBeatName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -47,7 +47,7 @@ export declare class FarmBeat extends $CustomResource {
 export interface FarmBeatArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 63 characters, matching `^[A-Za-z0-9]+(-[A-Za-z0-9]+)*$`. */
   farmBeatName?: $Input<string>;
   /** Identity for the resource. */
   identity?: $DeepInput<inputs.Identity>;
@@ -107,7 +107,7 @@ export declare class DataConnector extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (farmBeatName). */
   readonly farmBeatName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 63 characters. */
   readonly dataConnectorName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -130,7 +130,7 @@ export interface DataConnectorArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (farmBeatName). */
   farmBeatName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 63 characters. */
   dataConnectorName?: $Input<string>;
   /** DataConnector Properties. */
   properties?: $DeepInput<inputs.DataConnectorProperties>;
@@ -371,7 +371,7 @@ export declare class Solution extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (farmBeatName). */
   readonly farmBeatName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z]{3,50}[.][a-zA-Z]{3,100}$`. */
   readonly solutionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -408,7 +408,7 @@ export interface SolutionArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (farmBeatName). */
   farmBeatName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z]{3,50}[.][a-zA-Z]{3,100}$`. */
   solutionName?: $Input<string>;
   /** Solution resource properties. */
   properties?: $DeepInput<inputs.SolutionProperties>;

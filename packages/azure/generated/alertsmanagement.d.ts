@@ -136,7 +136,7 @@ export declare function getAlert(args: GetAlertArgs): $Output<AlertState | undef
 export declare class PrometheusRuleGroup extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[^:@/#{}%&+*<>?]+$`. */
   readonly prometheusRuleGroupName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -169,7 +169,7 @@ export declare class PrometheusRuleGroup extends $CustomResource {
 export interface PrometheusRuleGroupArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[^:@/#{}%&+*<>?]+$`. */
   prometheusRuleGroupName?: $Input<string>;
   /** The Prometheus rule group properties of the resource. */
   properties?: $DeepInput<inputs.PrometheusRuleGroupProperties>;
@@ -337,7 +337,7 @@ export declare function getSmartDetectorAlertRule(args: GetSmartDetectorAlertRul
 export declare class TenantActivityLogAlert extends $CustomResource {
   /** The parent's name (managementGroupId). */
   readonly managementGroupId: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[-\w\._\(\)]+$`. */
   readonly tenantActivityLogAlertName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -370,7 +370,7 @@ export declare class TenantActivityLogAlert extends $CustomResource {
 export interface TenantActivityLogAlertArgs {
   /** The parent's name (managementGroupId). */
   managementGroupId: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[-\w\._\(\)]+$`. */
   tenantActivityLogAlertName?: $Input<string>;
   /** The Activity Log Alert rule properties of the resource. */
   properties?: $DeepInput<inputs.AlertRuleProperties2>;

@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class Service extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 90 characters, matching `^[a-zA-Z0-9-]{3,90}$`. */
   readonly serviceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -39,7 +39,7 @@ export declare class Service extends $CustomResource {
 export interface ServiceArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 90 characters, matching `^[a-zA-Z0-9-]{3,90}$`. */
   serviceName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.ServiceProperties>;
@@ -91,7 +91,7 @@ export declare class MetadataSchema extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (serviceName). */
   readonly serviceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 90 characters, matching `^[a-zA-Z0-9-]{3,90}$`. */
   readonly metadataSchemaName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -114,7 +114,7 @@ export interface MetadataSchemaArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (serviceName). */
   serviceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 90 characters, matching `^[a-zA-Z0-9-]{3,90}$`. */
   metadataSchemaName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.MetadataSchemaProperties>;
@@ -164,7 +164,7 @@ export declare class Workspace extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (serviceName). */
   readonly serviceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 90 characters, matching `^[a-zA-Z0-9-]{3,90}$`. */
   readonly workspaceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -187,7 +187,7 @@ export interface WorkspaceArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (serviceName). */
   serviceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 90 characters, matching `^[a-zA-Z0-9-]{3,90}$`. */
   workspaceName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.WorkspaceProperties>;
@@ -239,7 +239,7 @@ export declare class Api extends $CustomResource {
   readonly serviceName: $Output<string>;
   /** The parent's name (workspaceName). */
   readonly workspaceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 90 characters, matching `^[a-zA-Z0-9-]{3,90}$`. */
   readonly apiName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -280,7 +280,7 @@ export interface ApiArgs {
   serviceName: $Input<string>;
   /** The parent's name (workspaceName). */
   workspaceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 90 characters, matching `^[a-zA-Z0-9-]{3,90}$`. */
   apiName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.ApiProperties>;
@@ -358,7 +358,7 @@ export declare class Deployment extends $CustomResource {
   readonly workspaceName: $Output<string>;
   /** The parent's name (apiName). */
   readonly apiName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 90 characters, matching `^[a-zA-Z0-9-]{3,90}$`. */
   readonly deploymentName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -395,7 +395,7 @@ export interface DeploymentArgs {
   workspaceName: $Input<string>;
   /** The parent's name (apiName). */
   apiName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 90 characters, matching `^[a-zA-Z0-9-]{3,90}$`. */
   deploymentName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.DeploymentProperties>;
@@ -468,7 +468,7 @@ export declare class Version extends $CustomResource {
   readonly workspaceName: $Output<string>;
   /** The parent's name (apiName). */
   readonly apiName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 90 characters, matching `^[a-zA-Z0-9-]{3,90}$`. */
   readonly versionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -495,7 +495,7 @@ export interface VersionArgs {
   workspaceName: $Input<string>;
   /** The parent's name (apiName). */
   apiName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 90 characters, matching `^[a-zA-Z0-9-]{3,90}$`. */
   versionName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.ApiVersionProperties>;
@@ -555,7 +555,7 @@ export declare class Definition extends $CustomResource {
   readonly apiName: $Output<string>;
   /** The parent's name (versionName). */
   readonly versionName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 90 characters, matching `^[a-zA-Z0-9-]{3,90}$`. */
   readonly definitionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -586,7 +586,7 @@ export interface DefinitionArgs {
   apiName: $Input<string>;
   /** The parent's name (versionName). */
   versionName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 90 characters, matching `^[a-zA-Z0-9-]{3,90}$`. */
   definitionName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.ApiDefinitionProperties>;
@@ -645,7 +645,7 @@ export declare class Environment extends $CustomResource {
   readonly serviceName: $Output<string>;
   /** The parent's name (workspaceName). */
   readonly workspaceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 90 characters, matching `^[a-zA-Z0-9-]{3,90}$`. */
   readonly environmentName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -678,7 +678,7 @@ export interface EnvironmentArgs {
   serviceName: $Input<string>;
   /** The parent's name (workspaceName). */
   workspaceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 90 characters, matching `^[a-zA-Z0-9-]{3,90}$`. */
   environmentName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.EnvironmentProperties>;

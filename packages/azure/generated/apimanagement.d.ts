@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class Gateway extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 45 characters, matching `^[a-zA-Z](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?$`. */
   readonly gatewayName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -53,7 +53,7 @@ export declare class Gateway extends $CustomResource {
 export interface GatewayArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 45 characters, matching `^[a-zA-Z](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?$`. */
   gatewayName?: $Input<string>;
   /** Properties of the API Management gateway. */
   properties?: $DeepInput<inputs.ApiManagementGatewayProperties>;
@@ -120,7 +120,7 @@ export declare class ConfigConnection extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (gatewayName). */
   readonly gatewayName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 30 characters, matching `^[a-zA-Z](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?$`. */
   readonly configConnectionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -147,7 +147,7 @@ export interface ConfigConnectionArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (gatewayName). */
   gatewayName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 30 characters, matching `^[a-zA-Z](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?$`. */
   configConnectionName?: $Input<string>;
   /** Properties of the API Management gateway config connection. */
   properties?: $DeepInput<inputs.GatewayConfigConnectionBaseProperties>;
@@ -222,7 +222,7 @@ export declare function getDeletedservice(args: GetDeletedserviceArgs): $Output<
 export declare class Service extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 50 characters, matching `^[a-zA-Z](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?$`. */
   readonly serviceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -317,7 +317,7 @@ export declare class Service extends $CustomResource {
 export interface ServiceArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 50 characters, matching `^[a-zA-Z](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?$`. */
   serviceName?: $Input<string>;
   /** Properties of the API Management service. */
   properties?: $DeepInput<inputs.ApiManagementServiceProperties>;
@@ -448,7 +448,7 @@ export declare class Api extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (serviceName). */
   readonly serviceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 256 characters, matching `^[^*#&+:<>?]+$`. */
   readonly apiName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -507,7 +507,7 @@ export interface ApiArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (serviceName). */
   serviceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 256 characters, matching `^[^*#&+:<>?]+$`. */
   apiName?: $Input<string>;
   /** API entity create of update properties. */
   properties?: $DeepInput<inputs.ApiCreateOrUpdatePropertiesOrApiContractProperties>;
@@ -630,7 +630,7 @@ export declare class ApiDiagnostic extends $CustomResource {
   readonly serviceName: $Output<string>;
   /** The parent's name (apiName). */
   readonly apiName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[^*#&+:<>?]+$`. */
   readonly diagnosticName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -669,7 +669,7 @@ export interface ApiDiagnosticArgs {
   serviceName: $Input<string>;
   /** The parent's name (apiName). */
   apiName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[^*#&+:<>?]+$`. */
   diagnosticName?: $Input<string>;
   /** Diagnostic entity contract properties. */
   properties?: $DeepInput<inputs.DiagnosticContractProperties>;
@@ -746,7 +746,7 @@ export declare class Issue extends $CustomResource {
   readonly serviceName: $Output<string>;
   /** The parent's name (apiName). */
   readonly apiName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 256 characters, matching `^[^*#&+:<>?]+$`. */
   readonly issueName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -777,7 +777,7 @@ export interface IssueArgs {
   serviceName: $Input<string>;
   /** The parent's name (apiName). */
   apiName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 256 characters, matching `^[^*#&+:<>?]+$`. */
   issueName?: $Input<string>;
   /** Properties of the Issue. */
   properties?: $DeepInput<inputs.IssueContractProperties>;
@@ -844,7 +844,7 @@ export declare class Attachment extends $CustomResource {
   readonly apiName: $Output<string>;
   /** The parent's name (issueName). */
   readonly issueName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 256 characters, matching `^[^*#&+:<>?]+$`. */
   readonly attachmentName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -871,7 +871,7 @@ export interface AttachmentArgs {
   apiName: $Input<string>;
   /** The parent's name (issueName). */
   issueName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 256 characters, matching `^[^*#&+:<>?]+$`. */
   attachmentName?: $Input<string>;
   /** Properties of the Issue Attachment. */
   properties?: $DeepInput<inputs.IssueAttachmentContractProperties>;
@@ -931,7 +931,7 @@ export declare class Comment extends $CustomResource {
   readonly apiName: $Output<string>;
   /** The parent's name (issueName). */
   readonly issueName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 256 characters, matching `^[^*#&+:<>?]+$`. */
   readonly commentName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -958,7 +958,7 @@ export interface CommentArgs {
   apiName: $Input<string>;
   /** The parent's name (issueName). */
   issueName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 256 characters, matching `^[^*#&+:<>?]+$`. */
   commentName?: $Input<string>;
   /** Properties of the Issue Comment. */
   properties?: $DeepInput<inputs.IssueCommentContractProperties>;
@@ -1016,7 +1016,7 @@ export declare class Operation extends $CustomResource {
   readonly serviceName: $Output<string>;
   /** The parent's name (apiName). */
   readonly apiName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters. */
   readonly operationName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1051,7 +1051,7 @@ export interface OperationArgs {
   serviceName: $Input<string>;
   /** The parent's name (apiName). */
   apiName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters. */
   operationName?: $Input<string>;
   /** Properties of the Operation Contract. */
   properties?: $DeepInput<inputs.OperationContractProperties>;
@@ -1206,7 +1206,7 @@ export declare class OperationTag extends $CustomResource {
   readonly apiName: $Output<string>;
   /** The parent's name (operationName). */
   readonly operationName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[^*#&+:<>?]+$`. */
   readonly tagName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1229,7 +1229,7 @@ export interface OperationTagArgs {
   apiName: $Input<string>;
   /** The parent's name (operationName). */
   operationName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[^*#&+:<>?]+$`. */
   tagName?: $Input<string>;
 }
 
@@ -1353,7 +1353,7 @@ export declare class Release extends $CustomResource {
   readonly serviceName: $Output<string>;
   /** The parent's name (apiName). */
   readonly apiName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[^*#&+:<>?]+$`. */
   readonly releaseName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1380,7 +1380,7 @@ export interface ReleaseArgs {
   serviceName: $Input<string>;
   /** The parent's name (apiName). */
   apiName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[^*#&+:<>?]+$`. */
   releaseName?: $Input<string>;
   /** ApiRelease entity contract properties. */
   properties?: $DeepInput<inputs.ApiReleaseContractProperties>;
@@ -1435,7 +1435,7 @@ export declare class Resolver extends $CustomResource {
   readonly serviceName: $Output<string>;
   /** The parent's name (apiName). */
   readonly apiName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters. */
   readonly resolverName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1460,7 +1460,7 @@ export interface ResolverArgs {
   serviceName: $Input<string>;
   /** The parent's name (apiName). */
   apiName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters. */
   resolverName?: $Input<string>;
   /** Properties of the Resolver Contract. */
   properties?: $DeepInput<inputs.ResolverEntityBaseContract>;
@@ -1598,7 +1598,7 @@ export declare class ApiSchema extends $CustomResource {
   readonly serviceName: $Output<string>;
   /** The parent's name (apiName). */
   readonly apiName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters. */
   readonly schemaName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1623,7 +1623,7 @@ export interface ApiSchemaArgs {
   serviceName: $Input<string>;
   /** The parent's name (apiName). */
   apiName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters. */
   schemaName?: $Input<string>;
   /** Properties of the API Schema. */
   properties?: $DeepInput<inputs.SchemaContractProperties>;
@@ -1677,7 +1677,7 @@ export declare class TagDescription extends $CustomResource {
   readonly serviceName: $Output<string>;
   /** The parent's name (apiName). */
   readonly apiName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[^*#&+:<>?]+$`. */
   readonly tagDescriptionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1706,7 +1706,7 @@ export interface TagDescriptionArgs {
   serviceName: $Input<string>;
   /** The parent's name (apiName). */
   apiName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[^*#&+:<>?]+$`. */
   tagDescriptionName?: $Input<string>;
   /** Properties supplied to Create TagDescription operation. */
   properties?: $DeepInput<inputs.TagDescriptionBasePropertiesOrTagDescriptionContractProperties>;
@@ -1764,7 +1764,7 @@ export declare class ApiTag extends $CustomResource {
   readonly serviceName: $Output<string>;
   /** The parent's name (apiName). */
   readonly apiName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[^*#&+:<>?]+$`. */
   readonly tagName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1785,7 +1785,7 @@ export interface ApiTagArgs {
   serviceName: $Input<string>;
   /** The parent's name (apiName). */
   apiName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[^*#&+:<>?]+$`. */
   tagName?: $Input<string>;
 }
 
@@ -1900,7 +1900,7 @@ export declare class ApiVersionSet extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (serviceName). */
   readonly serviceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[^*#&+:<>?]+$`. */
   readonly apiVersionSetName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1927,7 +1927,7 @@ export interface ApiVersionSetArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (serviceName). */
   serviceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[^*#&+:<>?]+$`. */
   apiVersionSetName?: $Input<string>;
   /** API VersionSet contract properties. */
   properties?: $DeepInput<inputs.ApiVersionSetContractProperties>;
@@ -1985,7 +1985,7 @@ export declare class AuthorizationProvider extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (serviceName). */
   readonly serviceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 256 characters, matching `^[^*#&+:<>?]+$`. */
   readonly authorizationProviderName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -2008,7 +2008,7 @@ export interface AuthorizationProviderArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (serviceName). */
   serviceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 256 characters, matching `^[^*#&+:<>?]+$`. */
   authorizationProviderName?: $Input<string>;
   /** Properties of the Authorization Provider Contract. */
   properties?: $DeepInput<inputs.AuthorizationProviderContractProperties>;
@@ -2062,7 +2062,7 @@ export declare class Authorization extends $CustomResource {
   readonly serviceName: $Output<string>;
   /** The parent's name (authorizationProviderName). */
   readonly authorizationProviderName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 256 characters, matching `^[^*#&+:<>?]+$`. */
   readonly authorizationName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -2091,7 +2091,7 @@ export interface AuthorizationArgs {
   serviceName: $Input<string>;
   /** The parent's name (authorizationProviderName). */
   authorizationProviderName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 256 characters, matching `^[^*#&+:<>?]+$`. */
   authorizationName?: $Input<string>;
   /** Properties of the Authorization Contract. */
   properties?: $DeepInput<inputs.AuthorizationContractProperties>;
@@ -2155,7 +2155,7 @@ export declare class AccessPolicy extends $CustomResource {
   readonly authorizationProviderName: $Output<string>;
   /** The parent's name (authorizationName). */
   readonly authorizationName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 256 characters, matching `^[^*#&+:<>?]+$`. */
   readonly accessPolicyName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -2182,7 +2182,7 @@ export interface AccessPolicyArgs {
   authorizationProviderName: $Input<string>;
   /** The parent's name (authorizationName). */
   authorizationName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 256 characters, matching `^[^*#&+:<>?]+$`. */
   accessPolicyName?: $Input<string>;
   /** Properties of the Authorization Contract. */
   properties?: $DeepInput<inputs.AuthorizationAccessPolicyContractProperties>;
@@ -2238,7 +2238,7 @@ export declare class AuthorizationServer extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (serviceName). */
   readonly serviceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[^*#&+:<>?]+$`. */
   readonly authorizationServerName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -2291,7 +2291,7 @@ export interface AuthorizationServerArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (serviceName). */
   serviceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[^*#&+:<>?]+$`. */
   authorizationServerName?: $Input<string>;
   /** Properties of the External OAuth authorization server Contract. */
   properties?: $DeepInput<inputs.AuthorizationServerContractProperties>;
@@ -2388,7 +2388,7 @@ export declare class Backend extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (serviceName). */
   readonly serviceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters. */
   readonly backendName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -2424,7 +2424,7 @@ export interface BackendArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (serviceName). */
   serviceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters. */
   backendName?: $Input<string>;
   /** Backend entity contract properties. */
   properties?: $DeepInput<inputs.BackendContractProperties>;
@@ -2498,7 +2498,7 @@ export declare class Cache extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (serviceName). */
   readonly serviceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[^*#&+:<>?]+$`. */
   readonly cacheName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -2523,7 +2523,7 @@ export interface CacheArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (serviceName). */
   serviceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[^*#&+:<>?]+$`. */
   cacheName?: $Input<string>;
   /** Cache properties details. */
   properties?: $DeepInput<inputs.CacheContractProperties>;
@@ -2578,7 +2578,7 @@ export declare class Certificate extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (serviceName). */
   readonly serviceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[^*#&+:<>?]+$`. */
   readonly certificateName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -2603,7 +2603,7 @@ export interface CertificateArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (serviceName). */
   serviceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[^*#&+:<>?]+$`. */
   certificateName?: $Input<string>;
   /** Certificate create or update properties details. */
   properties?: $DeepInput<inputs.CertificateCreateOrUpdatePropertiesOrCertificateContractProperties>;
@@ -2656,7 +2656,7 @@ export declare class ContentType extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (serviceName). */
   readonly serviceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters. */
   readonly contentTypeName: $Output<string>;
   /** The resource type */
   readonly type: $Output<"Microsoft.ApiManagement/service/contentTypes">;
@@ -2679,7 +2679,7 @@ export interface ContentTypeArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (serviceName). */
   serviceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters. */
   contentTypeName?: $Input<string>;
   /** Properties of the content type. */
   properties?: $DeepInput<inputs.ContentTypeContractProperties>;
@@ -2737,7 +2737,7 @@ export declare class ContentItem extends $CustomResource {
   readonly serviceName: $Output<string>;
   /** The parent's name (contentTypeName). */
   readonly contentTypeName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters. */
   readonly contentItemName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -2756,7 +2756,7 @@ export interface ContentItemArgs {
   serviceName: $Input<string>;
   /** The parent's name (contentTypeName). */
   contentTypeName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters. */
   contentItemName?: $Input<string>;
   /** Properties of the content item. */
   properties?: $DeepInput<inputs.ContentItemContractProperties>;
@@ -2801,7 +2801,7 @@ export declare class Diagnostic extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (serviceName). */
   readonly serviceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[^*#&+:<>?]+$`. */
   readonly diagnosticName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -2838,7 +2838,7 @@ export interface DiagnosticArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (serviceName). */
   serviceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[^*#&+:<>?]+$`. */
   diagnosticName?: $Input<string>;
   /** Diagnostic entity contract properties. */
   properties?: $DeepInput<inputs.DiagnosticContractProperties>;
@@ -2911,7 +2911,7 @@ export declare class Documentation extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (serviceName). */
   readonly serviceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 256 characters, matching `^[^*#&+:<>?]+$`. */
   readonly documentationName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -2932,7 +2932,7 @@ export interface DocumentationArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (serviceName). */
   serviceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 256 characters, matching `^[^*#&+:<>?]+$`. */
   documentationName?: $Input<string>;
   /** Markdown Documentation details. */
   properties?: $DeepInput<inputs.DocumentationContractProperties>;
@@ -2981,7 +2981,7 @@ export declare class ServiceGateway extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (serviceName). */
   readonly serviceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters. */
   readonly gatewayName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -3002,7 +3002,7 @@ export interface ServiceGatewayArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (serviceName). */
   serviceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters. */
   gatewayName?: $Input<string>;
   /** Gateway details. */
   properties?: $DeepInput<inputs.GatewayContractProperties>;
@@ -3053,7 +3053,7 @@ export declare class GatewayApi extends $CustomResource {
   readonly serviceName: $Output<string>;
   /** The parent's name (gatewayName). */
   readonly gatewayName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters. */
   readonly apiName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -3074,7 +3074,7 @@ export interface GatewayApiArgs {
   serviceName: $Input<string>;
   /** The parent's name (gatewayName). */
   gatewayName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters. */
   apiName?: $Input<string>;
   /** Association entity contract properties. */
   properties?: $DeepInput<inputs.AssociationContractProperties>;
@@ -3124,7 +3124,7 @@ export declare class CertificateAuthority extends $CustomResource {
   readonly serviceName: $Output<string>;
   /** The parent's name (gatewayName). */
   readonly gatewayName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[^*#&+:<>?]+$`. */
   readonly certificateAuthorityName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -3145,7 +3145,7 @@ export interface CertificateAuthorityArgs {
   serviceName: $Input<string>;
   /** The parent's name (gatewayName). */
   gatewayName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[^*#&+:<>?]+$`. */
   certificateAuthorityName?: $Input<string>;
   /** Gateway certificate authority details. */
   properties?: $DeepInput<inputs.GatewayCertificateAuthorityContractProperties>;
@@ -3195,7 +3195,7 @@ export declare class HostnameConfiguration extends $CustomResource {
   readonly serviceName: $Output<string>;
   /** The parent's name (gatewayName). */
   readonly gatewayName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters. */
   readonly hostnameConfigurationName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -3226,7 +3226,7 @@ export interface HostnameConfigurationArgs {
   serviceName: $Input<string>;
   /** The parent's name (gatewayName). */
   gatewayName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters. */
   hostnameConfigurationName?: $Input<string>;
   /** Gateway hostname configuration details. */
   properties?: $DeepInput<inputs.GatewayHostnameConfigurationContractProperties>;
@@ -3289,7 +3289,7 @@ export declare class Group extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (serviceName). */
   readonly serviceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 256 characters. */
   readonly groupName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -3314,7 +3314,7 @@ export interface GroupArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (serviceName). */
   serviceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 256 characters. */
   groupName?: $Input<string>;
   /** Properties supplied to Create Group operation. */
   properties?: $DeepInput<inputs.GroupCreateParametersPropertiesOrGroupContractProperties>;
@@ -3371,7 +3371,7 @@ export declare class GroupUser extends $CustomResource {
   readonly serviceName: $Output<string>;
   /** The parent's name (groupName). */
   readonly groupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters. */
   readonly userName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -3388,7 +3388,7 @@ export interface GroupUserArgs {
   serviceName: $Input<string>;
   /** The parent's name (groupName). */
   groupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters. */
   userName?: $Input<string>;
 }
 
@@ -3572,7 +3572,7 @@ export declare class Logger extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (serviceName). */
   readonly serviceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At most 256 characters, matching `^[^*#&+:<>?]+$`. */
   readonly loggerName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -3602,7 +3602,7 @@ export interface LoggerArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (serviceName). */
   serviceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At most 256 characters, matching `^[^*#&+:<>?]+$`. */
   loggerName?: $Input<string>;
   /** Logger entity contract properties. */
   properties?: $DeepInput<inputs.LoggerContractProperties>;
@@ -3663,7 +3663,7 @@ export declare class NamedValue extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (serviceName). */
   readonly serviceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At most 256 characters, matching `^[^*#&+:<>?]+$`. */
   readonly namedValueName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -3692,7 +3692,7 @@ export interface NamedValueArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (serviceName). */
   serviceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At most 256 characters, matching `^[^*#&+:<>?]+$`. */
   namedValueName?: $Input<string>;
   /** NamedValue entity contract properties for PUT operation. */
   properties?: $DeepInput<inputs.NamedValueCreateContractPropertiesOrNamedValueContractProperties>;
@@ -3881,7 +3881,7 @@ export declare class RecipientUser extends $CustomResource {
   readonly serviceName: $Output<string>;
   /** The parent's name (notificationName). */
   readonly notificationName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters. */
   readonly recipientUserName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -3898,7 +3898,7 @@ export interface RecipientUserArgs {
   serviceName: $Input<string>;
   /** The parent's name (notificationName). */
   notificationName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters. */
   recipientUserName?: $Input<string>;
 }
 
@@ -3940,7 +3940,7 @@ export declare class OpenidConnectProvider extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (serviceName). */
   readonly serviceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At most 256 characters, matching `^[^*#&+:<>?]+$`. */
   readonly openidConnectProviderName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -3971,7 +3971,7 @@ export interface OpenidConnectProviderArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (serviceName). */
   serviceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At most 256 characters, matching `^[^*#&+:<>?]+$`. */
   openidConnectProviderName?: $Input<string>;
   /** OpenId Connect Provider contract properties. */
   properties?: $DeepInput<inputs.OpenidConnectProviderContractProperties>;
@@ -4105,7 +4105,7 @@ export declare class PolicyFragment extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (serviceName). */
   readonly serviceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `(^[\w]+$)|(^[\w][\w\-]+[\w]$)`. */
   readonly policyFragmentName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -4130,7 +4130,7 @@ export interface PolicyFragmentArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (serviceName). */
   serviceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `(^[\w]+$)|(^[\w][\w\-]+[\w]$)`. */
   policyFragmentName?: $Input<string>;
   /** Properties of the Policy Fragment. */
   properties?: $DeepInput<inputs.PolicyFragmentContractProperties>;
@@ -4183,7 +4183,7 @@ export declare class PolicyRestriction extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (serviceName). */
   readonly serviceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters. */
   readonly policyRestrictionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -4204,7 +4204,7 @@ export interface PolicyRestrictionArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (serviceName). */
   serviceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters. */
   policyRestrictionName?: $Input<string>;
   /** Properties of the Policy Restriction. */
   properties?: $DeepInput<inputs.PolicyRestrictionContractProperties>;
@@ -4253,7 +4253,7 @@ export declare class Portalconfig extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (serviceName). */
   readonly serviceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters. */
   readonly portalconfigName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -4280,7 +4280,7 @@ export interface PortalconfigArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (serviceName). */
   serviceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters. */
   portalconfigName?: $Input<string>;
   /** The developer portal configuration contract properties. */
   properties?: $DeepInput<inputs.PortalConfigProperties>;
@@ -4339,7 +4339,7 @@ export declare class PortalRevision extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (serviceName). */
   readonly serviceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 256 characters. */
   readonly portalRevisionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -4370,7 +4370,7 @@ export interface PortalRevisionArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (serviceName). */
   serviceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 256 characters. */
   portalRevisionName?: $Input<string>;
   /** Properties of the portal revisions. */
   properties?: $DeepInput<inputs.PortalRevisionContractProperties>;
@@ -4590,7 +4590,7 @@ export declare class Product extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (serviceName). */
   readonly serviceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 256 characters. */
   readonly productName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -4621,7 +4621,7 @@ export interface ProductArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (serviceName). */
   serviceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 256 characters. */
   productName?: $Input<string>;
   /** Product entity contract properties. */
   properties?: $DeepInput<inputs.ProductContractProperties>;
@@ -4687,7 +4687,7 @@ export declare class ProductApiLink extends $CustomResource {
   readonly serviceName: $Output<string>;
   /** The parent's name (productName). */
   readonly productName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[^*#&+:<>?]+$`. */
   readonly apiLinkName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -4708,7 +4708,7 @@ export interface ProductApiLinkArgs {
   serviceName: $Input<string>;
   /** The parent's name (productName). */
   productName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[^*#&+:<>?]+$`. */
   apiLinkName?: $Input<string>;
   /** Product-API link entity contract properties. */
   properties?: $DeepInput<inputs.ProductApiLinkContractProperties>;
@@ -4758,7 +4758,7 @@ export declare class ProductApi extends $CustomResource {
   readonly serviceName: $Output<string>;
   /** The parent's name (productName). */
   readonly productName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 256 characters, matching `^[^*#&+:<>?]+$`. */
   readonly apiName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -4775,7 +4775,7 @@ export interface ProductApiArgs {
   serviceName: $Input<string>;
   /** The parent's name (productName). */
   productName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 256 characters, matching `^[^*#&+:<>?]+$`. */
   apiName?: $Input<string>;
 }
 
@@ -4819,7 +4819,7 @@ export declare class GroupLink extends $CustomResource {
   readonly serviceName: $Output<string>;
   /** The parent's name (productName). */
   readonly productName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[^*#&+:<>?]+$`. */
   readonly groupLinkName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -4840,7 +4840,7 @@ export interface GroupLinkArgs {
   serviceName: $Input<string>;
   /** The parent's name (productName). */
   productName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[^*#&+:<>?]+$`. */
   groupLinkName?: $Input<string>;
   /** Product-group link entity contract properties. */
   properties?: $DeepInput<inputs.ProductGroupLinkContractProperties>;
@@ -4890,7 +4890,7 @@ export declare class ProductGroup extends $CustomResource {
   readonly serviceName: $Output<string>;
   /** The parent's name (productName). */
   readonly productName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 256 characters. */
   readonly groupName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -4907,7 +4907,7 @@ export interface ProductGroupArgs {
   serviceName: $Input<string>;
   /** The parent's name (productName). */
   productName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 256 characters. */
   groupName?: $Input<string>;
 }
 
@@ -5027,7 +5027,7 @@ export declare class ProductTag extends $CustomResource {
   readonly serviceName: $Output<string>;
   /** The parent's name (productName). */
   readonly productName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[^*#&+:<>?]+$`. */
   readonly tagName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -5048,7 +5048,7 @@ export interface ProductTagArgs {
   serviceName: $Input<string>;
   /** The parent's name (productName). */
   productName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[^*#&+:<>?]+$`. */
   tagName?: $Input<string>;
 }
 
@@ -5163,7 +5163,7 @@ export declare class Schema extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (serviceName). */
   readonly serviceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters. */
   readonly schemaName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -5190,7 +5190,7 @@ export interface SchemaArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (serviceName). */
   serviceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters. */
   schemaName?: $Input<string>;
   /** Properties of the Global Schema. */
   properties?: $DeepInput<inputs.GlobalSchemaContractProperties>;
@@ -5271,7 +5271,7 @@ export declare class Subscription extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (serviceName). */
   readonly serviceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At most 256 characters, matching `^[^*#&+:<>?]+$`. */
   readonly subscriptionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -5314,7 +5314,7 @@ export interface SubscriptionArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (serviceName). */
   serviceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At most 256 characters, matching `^[^*#&+:<>?]+$`. */
   subscriptionName?: $Input<string>;
   /** Subscription contract properties. */
   properties?: $DeepInput<inputs.SubscriptionCreateParameterPropertiesOrSubscriptionContractProperties>;
@@ -5384,7 +5384,7 @@ export declare class Tag extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (serviceName). */
   readonly serviceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[^*#&+:<>?]+$`. */
   readonly tagName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -5403,7 +5403,7 @@ export interface TagArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (serviceName). */
   serviceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[^*#&+:<>?]+$`. */
   tagName?: $Input<string>;
   /** Properties supplied to Create Tag operation. */
   properties?: $DeepInput<inputs.TagContractProperties>;
@@ -5451,7 +5451,7 @@ export declare class TagApiLink extends $CustomResource {
   readonly serviceName: $Output<string>;
   /** The parent's name (tagName). */
   readonly tagName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[^*#&+:<>?]+$`. */
   readonly apiLinkName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -5472,7 +5472,7 @@ export interface TagApiLinkArgs {
   serviceName: $Input<string>;
   /** The parent's name (tagName). */
   tagName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[^*#&+:<>?]+$`. */
   apiLinkName?: $Input<string>;
   /** Tag-API link entity contract properties. */
   properties?: $DeepInput<inputs.TagApiLinkContractProperties>;
@@ -5522,7 +5522,7 @@ export declare class OperationLink extends $CustomResource {
   readonly serviceName: $Output<string>;
   /** The parent's name (tagName). */
   readonly tagName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[^*#&+:<>?]+$`. */
   readonly operationLinkName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -5543,7 +5543,7 @@ export interface OperationLinkArgs {
   serviceName: $Input<string>;
   /** The parent's name (tagName). */
   tagName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[^*#&+:<>?]+$`. */
   operationLinkName?: $Input<string>;
   /** Tag-API link entity contract properties. */
   properties?: $DeepInput<inputs.TagOperationLinkContractProperties>;
@@ -5593,7 +5593,7 @@ export declare class ProductLink extends $CustomResource {
   readonly serviceName: $Output<string>;
   /** The parent's name (tagName). */
   readonly tagName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[^*#&+:<>?]+$`. */
   readonly productLinkName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -5614,7 +5614,7 @@ export interface ProductLinkArgs {
   serviceName: $Input<string>;
   /** The parent's name (tagName). */
   tagName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[^*#&+:<>?]+$`. */
   productLinkName?: $Input<string>;
   /** Tag-API link entity contract properties. */
   properties?: $DeepInput<inputs.TagProductLinkContractProperties>;
@@ -5824,7 +5824,7 @@ export declare class User extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (serviceName). */
   readonly serviceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters. */
   readonly userName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -5857,7 +5857,7 @@ export interface UserArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (serviceName). */
   serviceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters. */
   userName?: $Input<string>;
   /** User entity create contract properties. */
   properties?: $DeepInput<inputs.UserCreateParameterPropertiesOrUserContractProperties>;
@@ -5992,7 +5992,7 @@ export declare class Workspace extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (serviceName). */
   readonly serviceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[^*#&+:<>?]+$`. */
   readonly workspaceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -6013,7 +6013,7 @@ export interface WorkspaceArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (serviceName). */
   serviceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[^*#&+:<>?]+$`. */
   workspaceName?: $Input<string>;
   /** Workspace entity contract properties. */
   properties?: $DeepInput<inputs.WorkspaceContractProperties>;
@@ -6064,7 +6064,7 @@ export declare class WorkspaceApi extends $CustomResource {
   readonly serviceName: $Output<string>;
   /** The parent's name (workspaceName). */
   readonly workspaceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 256 characters, matching `^[^*#&+:<>?]+$`. */
   readonly apiName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -6125,7 +6125,7 @@ export interface WorkspaceApiArgs {
   serviceName: $Input<string>;
   /** The parent's name (workspaceName). */
   workspaceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 256 characters, matching `^[^*#&+:<>?]+$`. */
   apiName?: $Input<string>;
   /** API entity create of update properties. */
   properties?: $DeepInput<inputs.ApiCreateOrUpdatePropertiesOrApiContractProperties>;
@@ -6252,7 +6252,7 @@ export declare class WorkspaceApiDiagnostic extends $CustomResource {
   readonly workspaceName: $Output<string>;
   /** The parent's name (apiName). */
   readonly apiName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[^*#&+:<>?]+$`. */
   readonly diagnosticName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -6293,7 +6293,7 @@ export interface WorkspaceApiDiagnosticArgs {
   workspaceName: $Input<string>;
   /** The parent's name (apiName). */
   apiName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[^*#&+:<>?]+$`. */
   diagnosticName?: $Input<string>;
   /** Diagnostic entity contract properties. */
   properties?: $DeepInput<inputs.DiagnosticContractProperties>;
@@ -6374,7 +6374,7 @@ export declare class ApiOperation extends $CustomResource {
   readonly workspaceName: $Output<string>;
   /** The parent's name (apiName). */
   readonly apiName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters. */
   readonly operationName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -6411,7 +6411,7 @@ export interface ApiOperationArgs {
   workspaceName: $Input<string>;
   /** The parent's name (apiName). */
   apiName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters. */
   operationName?: $Input<string>;
   /** Properties of the Operation Contract. */
   properties?: $DeepInput<inputs.OperationContractProperties>;
@@ -6656,7 +6656,7 @@ export declare class ApiRelease extends $CustomResource {
   readonly workspaceName: $Output<string>;
   /** The parent's name (apiName). */
   readonly apiName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[^*#&+:<>?]+$`. */
   readonly releaseName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -6685,7 +6685,7 @@ export interface ApiReleaseArgs {
   workspaceName: $Input<string>;
   /** The parent's name (apiName). */
   apiName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[^*#&+:<>?]+$`. */
   releaseName?: $Input<string>;
   /** ApiRelease entity contract properties. */
   properties?: $DeepInput<inputs.ApiReleaseContractProperties>;
@@ -6744,7 +6744,7 @@ export declare class WorkspaceApiSchema extends $CustomResource {
   readonly workspaceName: $Output<string>;
   /** The parent's name (apiName). */
   readonly apiName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters. */
   readonly schemaName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -6771,7 +6771,7 @@ export interface WorkspaceApiSchemaArgs {
   workspaceName: $Input<string>;
   /** The parent's name (apiName). */
   apiName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters. */
   schemaName?: $Input<string>;
   /** Properties of the API Schema. */
   properties?: $DeepInput<inputs.SchemaContractProperties>;
@@ -6827,7 +6827,7 @@ export declare class WorkspaceApiVersionSet extends $CustomResource {
   readonly serviceName: $Output<string>;
   /** The parent's name (workspaceName). */
   readonly workspaceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[^*#&+:<>?]+$`. */
   readonly apiVersionSetName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -6856,7 +6856,7 @@ export interface WorkspaceApiVersionSetArgs {
   serviceName: $Input<string>;
   /** The parent's name (workspaceName). */
   workspaceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[^*#&+:<>?]+$`. */
   apiVersionSetName?: $Input<string>;
   /** API VersionSet contract properties. */
   properties?: $DeepInput<inputs.ApiVersionSetContractProperties>;
@@ -6918,7 +6918,7 @@ export declare class WorkspaceBackend extends $CustomResource {
   readonly serviceName: $Output<string>;
   /** The parent's name (workspaceName). */
   readonly workspaceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters. */
   readonly backendName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -6956,7 +6956,7 @@ export interface WorkspaceBackendArgs {
   serviceName: $Input<string>;
   /** The parent's name (workspaceName). */
   workspaceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters. */
   backendName?: $Input<string>;
   /** Backend entity contract properties. */
   properties?: $DeepInput<inputs.BackendContractProperties>;
@@ -7034,7 +7034,7 @@ export declare class WorkspaceCertificate extends $CustomResource {
   readonly serviceName: $Output<string>;
   /** The parent's name (workspaceName). */
   readonly workspaceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[^*#&+:<>?]+$`. */
   readonly certificateName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -7061,7 +7061,7 @@ export interface WorkspaceCertificateArgs {
   serviceName: $Input<string>;
   /** The parent's name (workspaceName). */
   workspaceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[^*#&+:<>?]+$`. */
   certificateName?: $Input<string>;
   /** Certificate create or update properties details. */
   properties?: $DeepInput<inputs.CertificateCreateOrUpdatePropertiesOrCertificateContractProperties>;
@@ -7118,7 +7118,7 @@ export declare class WorkspaceDiagnostic extends $CustomResource {
   readonly serviceName: $Output<string>;
   /** The parent's name (workspaceName). */
   readonly workspaceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[^*#&+:<>?]+$`. */
   readonly diagnosticName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -7157,7 +7157,7 @@ export interface WorkspaceDiagnosticArgs {
   serviceName: $Input<string>;
   /** The parent's name (workspaceName). */
   workspaceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[^*#&+:<>?]+$`. */
   diagnosticName?: $Input<string>;
   /** Diagnostic entity contract properties. */
   properties?: $DeepInput<inputs.DiagnosticContractProperties>;
@@ -7234,7 +7234,7 @@ export declare class WorkspaceGroup extends $CustomResource {
   readonly serviceName: $Output<string>;
   /** The parent's name (workspaceName). */
   readonly workspaceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 256 characters. */
   readonly groupName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -7261,7 +7261,7 @@ export interface WorkspaceGroupArgs {
   serviceName: $Input<string>;
   /** The parent's name (workspaceName). */
   workspaceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 256 characters. */
   groupName?: $Input<string>;
   /** Properties supplied to Create Group operation. */
   properties?: $DeepInput<inputs.GroupCreateParametersPropertiesOrGroupContractProperties>;
@@ -7322,7 +7322,7 @@ export declare class WorkspaceGroupUser extends $CustomResource {
   readonly workspaceName: $Output<string>;
   /** The parent's name (groupName). */
   readonly groupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters. */
   readonly userName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -7341,7 +7341,7 @@ export interface WorkspaceGroupUserArgs {
   workspaceName: $Input<string>;
   /** The parent's name (groupName). */
   groupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters. */
   userName?: $Input<string>;
 }
 
@@ -7387,7 +7387,7 @@ export declare class WorkspaceLogger extends $CustomResource {
   readonly serviceName: $Output<string>;
   /** The parent's name (workspaceName). */
   readonly workspaceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At most 256 characters, matching `^[^*#&+:<>?]+$`. */
   readonly loggerName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -7419,7 +7419,7 @@ export interface WorkspaceLoggerArgs {
   serviceName: $Input<string>;
   /** The parent's name (workspaceName). */
   workspaceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At most 256 characters, matching `^[^*#&+:<>?]+$`. */
   loggerName?: $Input<string>;
   /** Logger entity contract properties. */
   properties?: $DeepInput<inputs.LoggerContractProperties>;
@@ -7484,7 +7484,7 @@ export declare class WorkspaceNamedValue extends $CustomResource {
   readonly serviceName: $Output<string>;
   /** The parent's name (workspaceName). */
   readonly workspaceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At most 256 characters, matching `^[^*#&+:<>?]+$`. */
   readonly namedValueName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -7515,7 +7515,7 @@ export interface WorkspaceNamedValueArgs {
   serviceName: $Input<string>;
   /** The parent's name (workspaceName). */
   workspaceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At most 256 characters, matching `^[^*#&+:<>?]+$`. */
   namedValueName?: $Input<string>;
   /** NamedValue entity contract properties for PUT operation. */
   properties?: $DeepInput<inputs.NamedValueCreateContractPropertiesOrNamedValueContractProperties>;
@@ -7720,7 +7720,7 @@ export declare class NotificationRecipientUser extends $CustomResource {
   readonly workspaceName: $Output<string>;
   /** The parent's name (notificationName). */
   readonly notificationName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters. */
   readonly recipientUserName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -7739,7 +7739,7 @@ export interface NotificationRecipientUserArgs {
   workspaceName: $Input<string>;
   /** The parent's name (notificationName). */
   notificationName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters. */
   recipientUserName?: $Input<string>;
 }
 
@@ -7861,7 +7861,7 @@ export declare class WorkspacePolicyFragment extends $CustomResource {
   readonly serviceName: $Output<string>;
   /** The parent's name (workspaceName). */
   readonly workspaceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `(^[\w]+$)|(^[\w][\w\-]+[\w]$)`. */
   readonly policyFragmentName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -7888,7 +7888,7 @@ export interface WorkspacePolicyFragmentArgs {
   serviceName: $Input<string>;
   /** The parent's name (workspaceName). */
   workspaceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `(^[\w]+$)|(^[\w][\w\-]+[\w]$)`. */
   policyFragmentName?: $Input<string>;
   /** Properties of the Policy Fragment. */
   properties?: $DeepInput<inputs.PolicyFragmentContractProperties>;
@@ -7945,7 +7945,7 @@ export declare class WorkspaceProduct extends $CustomResource {
   readonly serviceName: $Output<string>;
   /** The parent's name (workspaceName). */
   readonly workspaceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 256 characters. */
   readonly productName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -7978,7 +7978,7 @@ export interface WorkspaceProductArgs {
   serviceName: $Input<string>;
   /** The parent's name (workspaceName). */
   workspaceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 256 characters. */
   productName?: $Input<string>;
   /** Product entity contract properties. */
   properties?: $DeepInput<inputs.ProductContractProperties>;
@@ -8048,7 +8048,7 @@ export declare class WorkspaceProductApiLink extends $CustomResource {
   readonly workspaceName: $Output<string>;
   /** The parent's name (productName). */
   readonly productName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[^*#&+:<>?]+$`. */
   readonly apiLinkName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -8071,7 +8071,7 @@ export interface WorkspaceProductApiLinkArgs {
   workspaceName: $Input<string>;
   /** The parent's name (productName). */
   productName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[^*#&+:<>?]+$`. */
   apiLinkName?: $Input<string>;
   /** Product-API link entity contract properties. */
   properties?: $DeepInput<inputs.ProductApiLinkContractProperties>;
@@ -8125,7 +8125,7 @@ export declare class ProductGroupLink extends $CustomResource {
   readonly workspaceName: $Output<string>;
   /** The parent's name (productName). */
   readonly productName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[^*#&+:<>?]+$`. */
   readonly groupLinkName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -8148,7 +8148,7 @@ export interface ProductGroupLinkArgs {
   workspaceName: $Input<string>;
   /** The parent's name (productName). */
   productName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[^*#&+:<>?]+$`. */
   groupLinkName?: $Input<string>;
   /** Product-group link entity contract properties. */
   properties?: $DeepInput<inputs.ProductGroupLinkContractProperties>;
@@ -8282,7 +8282,7 @@ export declare class WorkspaceSchema extends $CustomResource {
   readonly serviceName: $Output<string>;
   /** The parent's name (workspaceName). */
   readonly workspaceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters. */
   readonly schemaName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -8311,7 +8311,7 @@ export interface WorkspaceSchemaArgs {
   serviceName: $Input<string>;
   /** The parent's name (workspaceName). */
   workspaceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters. */
   schemaName?: $Input<string>;
   /** Properties of the Global Schema. */
   properties?: $DeepInput<inputs.GlobalSchemaContractProperties>;
@@ -8371,7 +8371,7 @@ export declare class WorkspaceSubscription extends $CustomResource {
   readonly serviceName: $Output<string>;
   /** The parent's name (workspaceName). */
   readonly workspaceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At most 256 characters, matching `^[^*#&+:<>?]+$`. */
   readonly subscriptionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -8416,7 +8416,7 @@ export interface WorkspaceSubscriptionArgs {
   serviceName: $Input<string>;
   /** The parent's name (workspaceName). */
   workspaceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At most 256 characters, matching `^[^*#&+:<>?]+$`. */
   subscriptionName?: $Input<string>;
   /** Subscription contract properties. */
   properties?: $DeepInput<inputs.SubscriptionCreateParameterPropertiesOrSubscriptionContractProperties>;
@@ -8490,7 +8490,7 @@ export declare class WorkspaceTag extends $CustomResource {
   readonly serviceName: $Output<string>;
   /** The parent's name (workspaceName). */
   readonly workspaceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[^*#&+:<>?]+$`. */
   readonly tagName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -8511,7 +8511,7 @@ export interface WorkspaceTagArgs {
   serviceName: $Input<string>;
   /** The parent's name (workspaceName). */
   workspaceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[^*#&+:<>?]+$`. */
   tagName?: $Input<string>;
   /** Properties supplied to Create Tag operation. */
   properties?: $DeepInput<inputs.TagContractProperties>;
@@ -8563,7 +8563,7 @@ export declare class WorkspaceTagApiLink extends $CustomResource {
   readonly workspaceName: $Output<string>;
   /** The parent's name (tagName). */
   readonly tagName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[^*#&+:<>?]+$`. */
   readonly apiLinkName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -8586,7 +8586,7 @@ export interface WorkspaceTagApiLinkArgs {
   workspaceName: $Input<string>;
   /** The parent's name (tagName). */
   tagName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[^*#&+:<>?]+$`. */
   apiLinkName?: $Input<string>;
   /** Tag-API link entity contract properties. */
   properties?: $DeepInput<inputs.TagApiLinkContractProperties>;
@@ -8640,7 +8640,7 @@ export declare class TagOperationLink extends $CustomResource {
   readonly workspaceName: $Output<string>;
   /** The parent's name (tagName). */
   readonly tagName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[^*#&+:<>?]+$`. */
   readonly operationLinkName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -8663,7 +8663,7 @@ export interface TagOperationLinkArgs {
   workspaceName: $Input<string>;
   /** The parent's name (tagName). */
   tagName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[^*#&+:<>?]+$`. */
   operationLinkName?: $Input<string>;
   /** Tag-API link entity contract properties. */
   properties?: $DeepInput<inputs.TagOperationLinkContractProperties>;
@@ -8717,7 +8717,7 @@ export declare class TagProductLink extends $CustomResource {
   readonly workspaceName: $Output<string>;
   /** The parent's name (tagName). */
   readonly tagName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[^*#&+:<>?]+$`. */
   readonly productLinkName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -8740,7 +8740,7 @@ export interface TagProductLinkArgs {
   workspaceName: $Input<string>;
   /** The parent's name (tagName). */
   tagName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[^*#&+:<>?]+$`. */
   productLinkName?: $Input<string>;
   /** Tag-API link entity contract properties. */
   properties?: $DeepInput<inputs.TagProductLinkContractProperties>;

@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class Agent extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[A-Za-z]([-A-Za-z0-9]{0,30}[A-Za-z0-9])$`. */
   readonly agentName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -61,7 +61,7 @@ export declare class Agent extends $CustomResource {
 export interface AgentArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[A-Za-z]([-A-Za-z0-9]{0,30}[A-Za-z0-9])$`. */
   agentName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.AgentProperties>;
@@ -140,7 +140,7 @@ export declare class AgentConnector extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (agentName). */
   readonly agentName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[A-Za-z]([-A-Za-z0-9]{0,30}[A-Za-z0-9])$`. */
   readonly connectorName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -175,7 +175,7 @@ export interface AgentConnectorArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (agentName). */
   agentName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[A-Za-z]([-A-Za-z0-9]{0,30}[A-Za-z0-9])$`. */
   connectorName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.AgentConnectorProperties>;
@@ -235,7 +235,7 @@ export declare function getAgentConnector(args: GetAgentConnectorArgs): $Output<
 export declare class AgentSpace extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[A-Za-z]([-A-Za-z0-9]*[A-Za-z0-9])$`. */
   readonly agentSpaceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -276,7 +276,7 @@ export declare class AgentSpace extends $CustomResource {
 export interface AgentSpaceArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[A-Za-z]([-A-Za-z0-9]*[A-Za-z0-9])$`. */
   agentSpaceName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.AgentSpaceProperties>;
@@ -344,7 +344,7 @@ export declare class AgentSpaceConnector extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (agentSpaceName). */
   readonly agentSpaceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[A-Za-z]([-A-Za-z0-9]{0,30}[A-Za-z0-9])$`. */
   readonly connectorName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -377,7 +377,7 @@ export interface AgentSpaceConnectorArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (agentSpaceName). */
   agentSpaceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[A-Za-z]([-A-Za-z0-9]{0,30}[A-Za-z0-9])$`. */
   connectorName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.AgentSpaceConnectorProperties>;
@@ -1324,7 +1324,7 @@ export declare function getSourcecontrol(args: GetSourcecontrolArgs): $Output<So
 export declare class Job extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[-\w\._\(\)]+$`. */
   readonly jobName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1361,7 +1361,7 @@ export declare class Job extends $CustomResource {
 export interface JobArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[-\w\._\(\)]+$`. */
   jobName?: $Input<string>;
   /** Container Apps Job resource specific properties. */
   properties?: $DeepInput<inputs.JobProperties>;
@@ -1518,7 +1518,7 @@ export declare function getExecution(args: GetExecutionArgs): $Output<ExecutionS
 export declare class LogicApp extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
   readonly scope: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[-\w\._\(\)]+$`. */
   readonly logicAppName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1533,7 +1533,7 @@ export declare class LogicApp extends $CustomResource {
 export interface LogicAppArgs {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
   scope: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[-\w\._\(\)]+$`. */
   logicAppName?: $Input<string>;
 }
 
@@ -1599,7 +1599,7 @@ export declare function getWorkflow(args: GetWorkflowArgs): $Output<WorkflowStat
 export declare class ManagedEnvironment extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[-\w\._\(\)]+$`. */
   readonly managedEnvironmentName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1664,7 +1664,7 @@ export declare class ManagedEnvironment extends $CustomResource {
 export interface ManagedEnvironmentArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[-\w\._\(\)]+$`. */
   managedEnvironmentName?: $Input<string>;
   /** Managed environment resource specific properties */
   properties?: $DeepInput<inputs.ManagedEnvironmentProperties>;
@@ -2065,7 +2065,7 @@ export declare class HttpRouteConfig extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (managedEnvironmentName). */
   readonly managedEnvironmentName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-z][a-z0-9]*$`. */
   readonly httpRouteConfigName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -2094,7 +2094,7 @@ export interface HttpRouteConfigArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (managedEnvironmentName). */
   managedEnvironmentName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-z][a-z0-9]*$`. */
   httpRouteConfigName?: $Input<string>;
   /** Http Route Config properties */
   properties?: $DeepInput<inputs.HttpRouteConfigProperties>;
@@ -2147,7 +2147,7 @@ export declare class JavaComponent extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (managedEnvironmentName). */
   readonly managedEnvironmentName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[-\w\._\(\)]+$`. */
   readonly javaComponentName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -2176,7 +2176,7 @@ export interface JavaComponentArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (managedEnvironmentName). */
   managedEnvironmentName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[-\w\._\(\)]+$`. */
   javaComponentName?: $Input<string>;
   /** Java Component resource specific properties */
   properties?: $DeepInput<inputs.JavaComponentProperties>;
@@ -2234,7 +2234,7 @@ export declare class MaintenanceConfiguration extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (managedEnvironmentName). */
   readonly managedEnvironmentName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[-\w\._\(\)]+$`. */
   readonly maintenanceConfigurationName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -2255,7 +2255,7 @@ export interface MaintenanceConfigurationArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (managedEnvironmentName). */
   managedEnvironmentName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[-\w\._\(\)]+$`. */
   maintenanceConfigurationName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.ScheduledEntries>;
@@ -2544,7 +2544,7 @@ export declare function getManagedEnvironmentStorage(args: GetManagedEnvironment
 export declare class SessionPool extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-z][a-z0-9]*$`. */
   readonly sessionPoolName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -2591,7 +2591,7 @@ export declare class SessionPool extends $CustomResource {
 export interface SessionPoolArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-z][a-z0-9]*$`. */
   sessionPoolName?: $Input<string>;
   /** Container App session pool resource specific properties */
   properties?: $DeepInput<inputs.SessionPoolProperties>;

@@ -12,7 +12,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * const report = new Report("report", { triggerTime: "...", timeZone: "...", resources: [] });
  */
 export declare class Report extends $CustomResource {
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[-a-zA-Z0-9_]{1,50}$`. */
   readonly reportName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -58,7 +58,7 @@ export declare class Report extends $CustomResource {
 
 /** The args of {@link Report}: any property may be an Input (an Output of another resource, a promise). */
 export interface ReportArgs {
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[-a-zA-Z0-9_]{1,50}$`. */
   reportName?: $Input<string>;
   /** Report property. */
   properties?: $DeepInput<inputs.ReportProperties>;
@@ -123,7 +123,7 @@ export declare function getReport(args: GetReportArgs): $Output<ReportState | un
 export declare class Evidence extends $CustomResource {
   /** The parent's name (reportName). */
   readonly reportName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-_.]+$`. */
   readonly evidenceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -152,7 +152,7 @@ export declare class Evidence extends $CustomResource {
 export interface EvidenceArgs {
   /** The parent's name (reportName). */
   reportName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-_.]+$`. */
   evidenceName?: $Input<string>;
   /** Evidence property. */
   properties?: $DeepInput<inputs.EvidenceProperties>;
@@ -208,7 +208,7 @@ export declare function getEvidence(args: GetEvidenceArgs): $Output<EvidenceStat
 export declare class ScopingConfiguration extends $CustomResource {
   /** The parent's name (reportName). */
   readonly reportName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9_]*$`. */
   readonly scopingConfigurationName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -229,7 +229,7 @@ export declare class ScopingConfiguration extends $CustomResource {
 export interface ScopingConfigurationArgs {
   /** The parent's name (reportName). */
   reportName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9_]*$`. */
   scopingConfigurationName?: $Input<string>;
   /** ScopingConfiguration property. */
   properties?: $DeepInput<inputs.ScopingConfigurationProperties>;
@@ -301,7 +301,7 @@ export declare function getSnapshot(args: GetSnapshotArgs): $Output<SnapshotStat
 export declare class Webhook extends $CustomResource {
   /** The parent's name (reportName). */
   readonly reportName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[-a-zA-Z0-9_]{1,50}$`. */
   readonly webhookName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -344,7 +344,7 @@ export declare class Webhook extends $CustomResource {
 export interface WebhookArgs {
   /** The parent's name (reportName). */
   reportName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[-a-zA-Z0-9_]{1,50}$`. */
   webhookName?: $Input<string>;
   /** Webhook property. */
   properties?: $DeepInput<inputs.WebhookProperties>;

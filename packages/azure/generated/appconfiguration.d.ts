@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class ConfigurationStore extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 5 to 50 characters, matching `^[a-zA-Z0-9_-]*$`. */
   readonly configurationStoreName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -61,7 +61,7 @@ export declare class ConfigurationStore extends $CustomResource {
 export interface ConfigurationStoreArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 5 to 50 characters, matching `^[a-zA-Z0-9_-]*$`. */
   configurationStoreName?: $Input<string>;
   /** The managed identity information, if configured. */
   identity?: $DeepInput<inputs.ResourceIdentity>;
@@ -392,7 +392,7 @@ export declare class Snapshot extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (configurationStoreName). */
   readonly configurationStoreName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[^\x00-\x1F\x7F]+$`. */
   readonly snapshotName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -431,7 +431,7 @@ export interface SnapshotArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (configurationStoreName). */
   configurationStoreName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[^\x00-\x1F\x7F]+$`. */
   snapshotName?: $Input<string>;
   /** All snapshot properties. */
   properties?: $DeepInput<inputs.SnapshotProperties>;

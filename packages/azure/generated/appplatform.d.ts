@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class Spring extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-z][a-z0-9-]*[a-z0-9]$`. */
   readonly springName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -54,7 +54,7 @@ export declare class Spring extends $CustomResource {
 export interface SpringArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-z][a-z0-9-]*[a-z0-9]$`. */
   springName?: $Input<string>;
   /** Properties of the Service resource */
   properties?: $DeepInput<inputs.ClusterResourceProperties>;
@@ -305,7 +305,7 @@ export declare class Apm extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (springName). */
   readonly springName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-z][a-z0-9-]*[a-z0-9]$`. */
   readonly apmName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -326,7 +326,7 @@ export interface ApmArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (springName). */
   springName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-z][a-z0-9-]*[a-z0-9]$`. */
   apmName?: $Input<string>;
   /** Properties of an APM */
   properties?: $DeepInput<inputs.ApmProperties>;
@@ -375,7 +375,7 @@ export declare class ApplicationAccelerator extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (springName). */
   readonly springName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-z][a-z0-9-]*[a-z0-9]$`. */
   readonly applicationAcceleratorName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -400,7 +400,7 @@ export interface ApplicationAcceleratorArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (springName). */
   springName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-z][a-z0-9-]*[a-z0-9]$`. */
   applicationAcceleratorName?: $Input<string>;
   /** Application accelerator properties payload */
   properties?: $DeepInput<inputs.ApplicationAcceleratorProperties>;
@@ -451,7 +451,7 @@ export declare class CustomizedAccelerator extends $CustomResource {
   readonly springName: $Output<string>;
   /** The parent's name (applicationAcceleratorName). */
   readonly applicationAcceleratorName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-z0-9]([-a-z0-9]*[a-z0-9])$`. */
   readonly customizedAcceleratorName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -485,7 +485,7 @@ export interface CustomizedAcceleratorArgs {
   springName: $Input<string>;
   /** The parent's name (applicationAcceleratorName). */
   applicationAcceleratorName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-z0-9]([-a-z0-9]*[a-z0-9])$`. */
   customizedAcceleratorName?: $Input<string>;
   /** Customized accelerator properties payload */
   properties?: $DeepInput<inputs.CustomizedAcceleratorProperties>;
@@ -583,7 +583,7 @@ export declare class ApplicationLiveView extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (springName). */
   readonly springName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-z][a-z0-9]*$`. */
   readonly applicationLiveViewName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -606,7 +606,7 @@ export interface ApplicationLiveViewArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (springName). */
   springName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-z][a-z0-9]*$`. */
   applicationLiveViewName?: $Input<string>;
   /** Application Live View properties payload */
   properties?: $DeepInput<inputs.ApplicationLiveViewProperties>;
@@ -1769,7 +1769,7 @@ export declare class ConfigurationService extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (springName). */
   readonly springName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-z][a-z0-9]*$`. */
   readonly configurationServiceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1798,7 +1798,7 @@ export interface ConfigurationServiceArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (springName). */
   springName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-z][a-z0-9]*$`. */
   configurationServiceName?: $Input<string>;
   /** Application Configuration Service properties payload */
   properties?: $DeepInput<inputs.ConfigurationServiceProperties>;
@@ -1851,7 +1851,7 @@ export declare class ContainerRegistry extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (springName). */
   readonly springName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-z][a-z0-9-]*[a-z0-9]$`. */
   readonly containerRegistryName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1874,7 +1874,7 @@ export interface ContainerRegistryArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (springName). */
   springName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-z][a-z0-9-]*[a-z0-9]$`. */
   containerRegistryName?: $Input<string>;
   /** Properties of the container registry resource payload. */
   properties?: $DeepInput<inputs.ContainerRegistryProperties>;
@@ -1922,7 +1922,7 @@ export declare class DevToolPortal extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (springName). */
   readonly springName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-z][a-z0-9]*$`. */
   readonly devToolPortalName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1953,7 +1953,7 @@ export interface DevToolPortalArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (springName). */
   springName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-z][a-z0-9]*$`. */
   devToolPortalName?: $Input<string>;
   /** Dev Tool Portal properties payload */
   properties?: $DeepInput<inputs.DevToolPortalProperties>;
@@ -2009,7 +2009,7 @@ export declare class Gateway extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (springName). */
   readonly springName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-z][a-z0-9]*$`. */
   readonly gatewayName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -2056,7 +2056,7 @@ export interface GatewayArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (springName). */
   springName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-z][a-z0-9]*$`. */
   gatewayName?: $Input<string>;
   /** Spring Cloud Gateway properties payload */
   properties?: $DeepInput<inputs.GatewayProperties>;

@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class Organization extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 50 characters, matching `^[a-zA-Z0-9][a-zA-Z0-9_\-.: ]*$`. */
   readonly organizationName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -47,7 +47,7 @@ export declare class Organization extends $CustomResource {
 export interface OrganizationArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 50 characters, matching `^[a-zA-Z0-9][a-zA-Z0-9_\-.: ]*$`. */
   organizationName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.OrganizationProperties>;

@@ -114,7 +114,7 @@ export declare function getLock(args: GetLockArgs): $Output<LockState | undefine
 export declare class PolicyAssignment extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
   readonly scope: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[^<>%&:\?/]*[^<>%&:\?/ ]+$`. */
   readonly policyAssignmentName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -167,7 +167,7 @@ export declare class PolicyAssignment extends $CustomResource {
 export interface PolicyAssignmentArgs {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
   scope: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[^<>%&:\?/]*[^<>%&:\?/ ]+$`. */
   policyAssignmentName?: $Input<string>;
   /** Properties for the policy assignment. */
   properties?: $DeepInput<inputs.PolicyAssignmentProperties>;
@@ -255,7 +255,7 @@ export declare function getPolicyAssignment(args: GetPolicyAssignmentArgs): $Out
 export declare class PolicyDefinition extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
   readonly scope: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[^<>%&:\?/]*[^<>%&:\?/ ]+$`. */
   readonly policyDefinitionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -292,7 +292,7 @@ export declare class PolicyDefinition extends $CustomResource {
 export interface PolicyDefinitionArgs {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
   scope: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[^<>%&:\?/]*[^<>%&:\?/ ]+$`. */
   policyDefinitionName?: $Input<string>;
   /** The policy definition properties. */
   properties?: $DeepInput<inputs.PolicyDefinitionProperties>;
@@ -364,7 +364,7 @@ export declare class PolicyDefinitionVersion extends $CustomResource {
   readonly scope: $Output<string>;
   /** The parent's name (policyDefinitionName). */
   readonly policyDefinitionName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^\d+\.\d+\.\d+$`. */
   readonly versionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -401,7 +401,7 @@ export interface PolicyDefinitionVersionArgs {
   scope: $Input<string>;
   /** The parent's name (policyDefinitionName). */
   policyDefinitionName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^\d+\.\d+\.\d+$`. */
   versionName?: $Input<string>;
   /** The policy definition version properties. */
   properties?: $DeepInput<inputs.PolicyDefinitionVersionProperties>;
@@ -470,7 +470,7 @@ export declare function getPolicyDefinitionVersion(args: GetPolicyDefinitionVers
 export declare class PolicySetDefinition extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
   readonly scope: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[^<>%&:\?/]*[^<>%&:\?/ ]+$`. */
   readonly policySetDefinitionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -505,7 +505,7 @@ export declare class PolicySetDefinition extends $CustomResource {
 export interface PolicySetDefinitionArgs {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
   scope: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[^<>%&:\?/]*[^<>%&:\?/ ]+$`. */
   policySetDefinitionName?: $Input<string>;
   /** The policy set definition properties. */
   properties?: $DeepInput<inputs.PolicySetDefinitionProperties>;
@@ -574,7 +574,7 @@ export declare class PolicySetDefinitionVersion extends $CustomResource {
   readonly scope: $Output<string>;
   /** The parent's name (policySetDefinitionName). */
   readonly policySetDefinitionName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^\d+\.\d+\.\d+$`. */
   readonly versionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -609,7 +609,7 @@ export interface PolicySetDefinitionVersionArgs {
   scope: $Input<string>;
   /** The parent's name (policySetDefinitionName). */
   policySetDefinitionName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^\d+\.\d+\.\d+$`. */
   versionName?: $Input<string>;
   /** The policy set definition version properties. */
   properties?: $DeepInput<inputs.PolicySetDefinitionVersionProperties>;

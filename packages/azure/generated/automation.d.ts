@@ -870,7 +870,7 @@ export declare class JobSchedule extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (automationAccountName). */
   readonly automationAccountName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 36 to 36 characters, matching `^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$`. */
   readonly jobScheduleName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -899,7 +899,7 @@ export interface JobScheduleArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (automationAccountName). */
   automationAccountName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 36 to 36 characters, matching `^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$`. */
   jobScheduleName?: $Input<string>;
   /** Gets or sets the list of job schedule properties. */
   properties?: $DeepInput<inputs.JobScheduleCreatePropertiesOrJobScheduleProperties>;
@@ -1487,7 +1487,7 @@ export declare class Runbook extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (automationAccountName). */
   readonly automationAccountName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z][a-zA-Z-_0-9]*$`. */
   readonly runbookName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1544,7 +1544,7 @@ export interface RunbookArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (automationAccountName). */
   automationAccountName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z][a-zA-Z-_0-9]*$`. */
   runbookName?: $Input<string>;
   /** Gets or sets runbook create or update properties. */
   properties?: $DeepInput<inputs.RunbookCreateOrUpdatePropertiesOrRunbookProperties>;
@@ -1711,7 +1711,7 @@ export declare class RuntimeEnvironment extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (automationAccountName). */
   readonly automationAccountName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z][a-zA-Z-_0-9]*$`. */
   readonly runtimeEnvironmentName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1740,7 +1740,7 @@ export interface RuntimeEnvironmentArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (automationAccountName). */
   automationAccountName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z][a-zA-Z-_0-9]*$`. */
   runtimeEnvironmentName?: $Input<string>;
   /** Gets or sets the Runtime Environment properties. */
   properties?: $DeepInput<inputs.RuntimeEnvironmentProperties>;
@@ -2224,7 +2224,7 @@ export declare class SourceControlSyncJob extends $CustomResource {
   readonly automationAccountName: $Output<string>;
   /** The parent's name (sourceControlName). */
   readonly sourceControlName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 36 to 36 characters, matching `^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$`. */
   readonly sourceControlSyncJobName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -2257,7 +2257,7 @@ export interface SourceControlSyncJobArgs {
   automationAccountName: $Input<string>;
   /** The parent's name (sourceControlName). */
   sourceControlName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 36 to 36 characters, matching `^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$`. */
   sourceControlSyncJobName?: $Input<string>;
   /** The properties of the source control sync job. */
   properties?: $DeepInput<inputs.SourceControlSyncJobCreatePropertiesOrSourceControlSyncJobByIdProperties>;

@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class PrivateCloud extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[-\w\._]+$`. */
   readonly privateCloudName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -102,7 +102,7 @@ export declare class PrivateCloud extends $CustomResource {
 export interface PrivateCloudArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[-\w\._]+$`. */
   privateCloudName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.PrivateCloudProperties>;
@@ -222,7 +222,7 @@ export declare class Addon extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (privateCloudName). */
   readonly privateCloudName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[-\w\._]+$`. */
   readonly addonName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -250,7 +250,7 @@ export interface AddonArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (privateCloudName). */
   privateCloudName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[-\w\._]+$`. */
   addonName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.AddonProperties>;
@@ -309,7 +309,7 @@ export declare class Authorization extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (privateCloudName). */
   readonly privateCloudName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[-\w\._]+$`. */
   readonly authorizationName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -336,7 +336,7 @@ export interface AuthorizationArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (privateCloudName). */
   privateCloudName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[-\w\._]+$`. */
   authorizationName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.ExpressRouteAuthorizationProperties>;
@@ -386,7 +386,7 @@ export declare class CloudLink extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (privateCloudName). */
   readonly privateCloudName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[-\w\._]+$`. */
   readonly cloudLinkName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -411,7 +411,7 @@ export interface CloudLinkArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (privateCloudName). */
   privateCloudName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[-\w\._]+$`. */
   cloudLinkName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.CloudLinkProperties>;
@@ -460,7 +460,7 @@ export declare class Cluster extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (privateCloudName). */
   readonly privateCloudName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[-\w\._]+$`. */
   readonly clusterName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -491,7 +491,7 @@ export interface ClusterArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (privateCloudName). */
   privateCloudName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[-\w\._]+$`. */
   clusterName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.ClusterProperties>;
@@ -551,7 +551,7 @@ export declare class Datastore extends $CustomResource {
   readonly privateCloudName: $Output<string>;
   /** The parent's name (clusterName). */
   readonly clusterName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[-\w\._]+$`. */
   readonly datastoreName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -584,7 +584,7 @@ export interface DatastoreArgs {
   privateCloudName: $Input<string>;
   /** The parent's name (clusterName). */
   clusterName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[-\w\._]+$`. */
   datastoreName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.DatastoreProperties>;
@@ -682,7 +682,7 @@ export declare class PlacementPolicy extends $CustomResource {
   readonly privateCloudName: $Output<string>;
   /** The parent's name (clusterName). */
   readonly clusterName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[-\w\._]+$`. */
   readonly placementPolicyName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -713,7 +713,7 @@ export interface PlacementPolicyArgs {
   privateCloudName: $Input<string>;
   /** The parent's name (clusterName). */
   clusterName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[-\w\._]+$`. */
   placementPolicyName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.PlacementPolicyProperties>;
@@ -809,7 +809,7 @@ export declare class GlobalReachConnection extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (privateCloudName). */
   readonly privateCloudName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[-\w\._]+$`. */
   readonly globalReachConnectionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -852,7 +852,7 @@ export interface GlobalReachConnectionArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (privateCloudName). */
   privateCloudName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[-\w\._]+$`. */
   globalReachConnectionName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.GlobalReachConnectionProperties>;
@@ -917,7 +917,7 @@ export declare class HcxEnterpriseSite extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (privateCloudName). */
   readonly privateCloudName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[-\w\._]+$`. */
   readonly hcxEnterpriseSiteName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -942,7 +942,7 @@ export interface HcxEnterpriseSiteArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (privateCloudName). */
   privateCloudName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[-\w\._]+$`. */
   hcxEnterpriseSiteName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.HcxEnterpriseSiteProperties>;
@@ -1212,7 +1212,7 @@ export declare class PureStoragePolicy extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (privateCloudName). */
   readonly privateCloudName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[-\w\._]+$`. */
   readonly pureStoragePolicyName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1237,7 +1237,7 @@ export interface PureStoragePolicyArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (privateCloudName). */
   privateCloudName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[-\w\._]+$`. */
   pureStoragePolicyName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.PureStoragePolicyProperties>;
@@ -1288,7 +1288,7 @@ export declare class ScriptExecution extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (privateCloudName). */
   readonly privateCloudName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[-\w\._]+$`. */
   readonly scriptExecutionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1343,7 +1343,7 @@ export interface ScriptExecutionArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (privateCloudName). */
   privateCloudName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[-\w\._]+$`. */
   scriptExecutionName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.ScriptExecutionProperties>;
@@ -1514,7 +1514,7 @@ export declare class DhcpConfiguration extends $CustomResource {
   readonly privateCloudName: $Output<string>;
   /** The parent's name; always `default`. */
   readonly workloadNetworkName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[-\w\._]+$`. */
   readonly dhcpConfigurationName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1547,7 +1547,7 @@ export interface DhcpConfigurationArgs {
   privateCloudName: $Input<string>;
   /** The parent's name; always `default`. */
   workloadNetworkName?: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[-\w\._]+$`. */
   dhcpConfigurationName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.WorkloadNetworkDhcpEntity>;
@@ -1611,7 +1611,7 @@ export declare class DnsService extends $CustomResource {
   readonly privateCloudName: $Output<string>;
   /** The parent's name; always `default`. */
   readonly workloadNetworkName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[-\w\._]+$`. */
   readonly dnsServiceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1648,7 +1648,7 @@ export interface DnsServiceArgs {
   privateCloudName: $Input<string>;
   /** The parent's name; always `default`. */
   workloadNetworkName?: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[-\w\._]+$`. */
   dnsServiceName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.WorkloadNetworkDnsServiceProperties>;
@@ -1716,7 +1716,7 @@ export declare class DnsZone extends $CustomResource {
   readonly privateCloudName: $Output<string>;
   /** The parent's name; always `default`. */
   readonly workloadNetworkName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[-\w\._]+$`. */
   readonly dnsZoneName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1751,7 +1751,7 @@ export interface DnsZoneArgs {
   privateCloudName: $Input<string>;
   /** The parent's name; always `default`. */
   workloadNetworkName?: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[-\w\._]+$`. */
   dnsZoneName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.WorkloadNetworkDnsZoneProperties>;
@@ -1848,7 +1848,7 @@ export declare class PortMirroringProfile extends $CustomResource {
   readonly privateCloudName: $Output<string>;
   /** The parent's name; always `default`. */
   readonly workloadNetworkName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[-\w\._]+$`. */
   readonly portMirroringProfileName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1883,7 +1883,7 @@ export interface PortMirroringProfileArgs {
   privateCloudName: $Input<string>;
   /** The parent's name; always `default`. */
   workloadNetworkName?: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[-\w\._]+$`. */
   portMirroringProfileName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.WorkloadNetworkPortMirroringProperties>;
@@ -1948,7 +1948,7 @@ export declare class PublicIP extends $CustomResource {
   readonly privateCloudName: $Output<string>;
   /** The parent's name; always `default`. */
   readonly workloadNetworkName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[-\w\._]+$`. */
   readonly publicIPName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1977,7 +1977,7 @@ export interface PublicIPArgs {
   privateCloudName: $Input<string>;
   /** The parent's name; always `default`. */
   workloadNetworkName?: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[-\w\._]+$`. */
   publicIPName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.WorkloadNetworkPublicIPProperties>;
@@ -2033,7 +2033,7 @@ export declare class Segment extends $CustomResource {
   readonly privateCloudName: $Output<string>;
   /** The parent's name; always `default`. */
   readonly workloadNetworkName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[-\w\._]+$`. */
   readonly segmentName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -2068,7 +2068,7 @@ export interface SegmentArgs {
   privateCloudName: $Input<string>;
   /** The parent's name; always `default`. */
   workloadNetworkName?: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[-\w\._]+$`. */
   segmentName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.WorkloadNetworkSegmentProperties>;
@@ -2161,7 +2161,7 @@ export declare class VmGroup extends $CustomResource {
   readonly privateCloudName: $Output<string>;
   /** The parent's name; always `default`. */
   readonly workloadNetworkName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[-\w\._]+$`. */
   readonly vmGroupName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -2192,7 +2192,7 @@ export interface VmGroupArgs {
   privateCloudName: $Input<string>;
   /** The parent's name; always `default`. */
   workloadNetworkName?: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[-\w\._]+$`. */
   vmGroupName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.WorkloadNetworkVMGroupProperties>;

@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class AccessAnalyzerAnalyzer extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly accessAnalyzerAnalyzerName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -53,7 +53,7 @@ export declare class AccessAnalyzerAnalyzer extends $CustomResource {
 export interface AccessAnalyzerAnalyzerArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   accessAnalyzerAnalyzerName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.AccessAnalyzerProperties>;
@@ -124,7 +124,7 @@ export declare function getAccessAnalyzerAnalyzer(args: GetAccessAnalyzerAnalyze
 export declare class AcmCertificateSummary extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly acmCertificateSummaryName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -163,7 +163,7 @@ export declare class AcmCertificateSummary extends $CustomResource {
 export interface AcmCertificateSummaryArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   acmCertificateSummaryName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.AcmCertificateSummaryProperties>;
@@ -234,7 +234,7 @@ export declare function getAcmCertificateSummary(args: GetAcmCertificateSummaryA
 export declare class ApiGatewayRestApi extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly apiGatewayRestApiName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -273,7 +273,7 @@ export declare class ApiGatewayRestApi extends $CustomResource {
 export interface ApiGatewayRestApiArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   apiGatewayRestApiName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.ApiGatewayRestApiProperties>;
@@ -344,7 +344,7 @@ export declare function getApiGatewayRestApi(args: GetApiGatewayRestApiArgs): $O
 export declare class ApiGatewayStage extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly apiGatewayStageName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -383,7 +383,7 @@ export declare class ApiGatewayStage extends $CustomResource {
 export interface ApiGatewayStageArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   apiGatewayStageName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.ApiGatewayStageProperties>;
@@ -454,7 +454,7 @@ export declare function getApiGatewayStage(args: GetApiGatewayStageArgs): $Outpu
 export declare class AppSyncGraphqlApi extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly appSyncGraphqlApiName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -493,7 +493,7 @@ export declare class AppSyncGraphqlApi extends $CustomResource {
 export interface AppSyncGraphqlApiArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   appSyncGraphqlApiName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.AppSyncGraphqlApiProperties>;
@@ -564,7 +564,7 @@ export declare function getAppSyncGraphqlApi(args: GetAppSyncGraphqlApiArgs): $O
 export declare class AutoScalingAutoScalingGroup extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly autoScalingAutoScalingGroupName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -603,7 +603,7 @@ export declare class AutoScalingAutoScalingGroup extends $CustomResource {
 export interface AutoScalingAutoScalingGroupArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   autoScalingAutoScalingGroupName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.AutoScalingGroupProperties>;
@@ -674,7 +674,7 @@ export declare function getAutoScalingAutoScalingGroup(args: GetAutoScalingAutoS
 export declare class CloudFormationStack extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly cloudFormationStackName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -713,7 +713,7 @@ export declare class CloudFormationStack extends $CustomResource {
 export interface CloudFormationStackArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   cloudFormationStackName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.CloudFormationStackProperties>;
@@ -784,7 +784,7 @@ export declare function getCloudFormationStack(args: GetCloudFormationStackArgs)
 export declare class CloudFormationStackSet extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly cloudFormationStackSetName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -823,7 +823,7 @@ export declare class CloudFormationStackSet extends $CustomResource {
 export interface CloudFormationStackSetArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   cloudFormationStackSetName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.CloudFormationStackSetProperties>;
@@ -894,7 +894,7 @@ export declare function getCloudFormationStackSet(args: GetCloudFormationStackSe
 export declare class CloudFrontDistribution extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly cloudFrontDistributionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -933,7 +933,7 @@ export declare class CloudFrontDistribution extends $CustomResource {
 export interface CloudFrontDistributionArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   cloudFrontDistributionName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.CloudFrontDistributionProperties>;
@@ -1004,7 +1004,7 @@ export declare function getCloudFrontDistribution(args: GetCloudFrontDistributio
 export declare class CloudTrailTrail extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly cloudTrailTrailName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1043,7 +1043,7 @@ export declare class CloudTrailTrail extends $CustomResource {
 export interface CloudTrailTrailArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   cloudTrailTrailName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.CloudTrailProperties>;
@@ -1114,7 +1114,7 @@ export declare function getCloudTrailTrail(args: GetCloudTrailTrailArgs): $Outpu
 export declare class CloudWatchAlarm extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly cloudWatchAlarmName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1153,7 +1153,7 @@ export declare class CloudWatchAlarm extends $CustomResource {
 export interface CloudWatchAlarmArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   cloudWatchAlarmName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.CloudWatchAlarmProperties>;
@@ -1224,7 +1224,7 @@ export declare function getCloudWatchAlarm(args: GetCloudWatchAlarmArgs): $Outpu
 export declare class CodeBuildProject extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly codeBuildProjectName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1263,7 +1263,7 @@ export declare class CodeBuildProject extends $CustomResource {
 export interface CodeBuildProjectArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   codeBuildProjectName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.CodeBuildProjectProperties>;
@@ -1334,7 +1334,7 @@ export declare function getCodeBuildProject(args: GetCodeBuildProjectArgs): $Out
 export declare class CodeBuildSourceCredentialsInfo extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly codeBuildSourceCredentialsInfoName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1373,7 +1373,7 @@ export declare class CodeBuildSourceCredentialsInfo extends $CustomResource {
 export interface CodeBuildSourceCredentialsInfoArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   codeBuildSourceCredentialsInfoName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.CodeBuildSourceCredentialsInfoProperties>;
@@ -1444,7 +1444,7 @@ export declare function getCodeBuildSourceCredentialsInfo(args: GetCodeBuildSour
 export declare class ConfigServiceConfigurationRecorder extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly configServiceConfigurationRecorderName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1483,7 +1483,7 @@ export declare class ConfigServiceConfigurationRecorder extends $CustomResource 
 export interface ConfigServiceConfigurationRecorderArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   configServiceConfigurationRecorderName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.ConfigServiceConfigurationRecorderProperties>;
@@ -1554,7 +1554,7 @@ export declare function getConfigServiceConfigurationRecorder(args: GetConfigSer
 export declare class ConfigServiceConfigurationRecorderStatus extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly configServiceConfigurationRecorderStatusName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1593,7 +1593,7 @@ export declare class ConfigServiceConfigurationRecorderStatus extends $CustomRes
 export interface ConfigServiceConfigurationRecorderStatusArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   configServiceConfigurationRecorderStatusName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.ConfigServiceConfigurationRecorderStatusProperties>;
@@ -1664,7 +1664,7 @@ export declare function getConfigServiceConfigurationRecorderStatus(args: GetCon
 export declare class ConfigServiceDeliveryChannel extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly configServiceDeliveryChannelName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1703,7 +1703,7 @@ export declare class ConfigServiceDeliveryChannel extends $CustomResource {
 export interface ConfigServiceDeliveryChannelArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   configServiceDeliveryChannelName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.ConfigServiceDeliveryChannelProperties>;
@@ -1774,7 +1774,7 @@ export declare function getConfigServiceDeliveryChannel(args: GetConfigServiceDe
 export declare class DatabaseMigrationServiceReplicationInstance extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly databaseMigrationServiceReplicationInstanceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1813,7 +1813,7 @@ export declare class DatabaseMigrationServiceReplicationInstance extends $Custom
 export interface DatabaseMigrationServiceReplicationInstanceArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   databaseMigrationServiceReplicationInstanceName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.DatabaseMigrationServiceReplicationInstanceProperties>;
@@ -1884,7 +1884,7 @@ export declare function getDatabaseMigrationServiceReplicationInstance(args: Get
 export declare class DaxCluster extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly daxClusterName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1923,7 +1923,7 @@ export declare class DaxCluster extends $CustomResource {
 export interface DaxClusterArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   daxClusterName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.DaxClusterProperties>;
@@ -1994,7 +1994,7 @@ export declare function getDaxCluster(args: GetDaxClusterArgs): $Output<DaxClust
 export declare class DynamoDBContinuousBackupsDescription extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly dynamoDBContinuousBackupsDescriptionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -2033,7 +2033,7 @@ export declare class DynamoDBContinuousBackupsDescription extends $CustomResourc
 export interface DynamoDBContinuousBackupsDescriptionArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   dynamoDBContinuousBackupsDescriptionName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.DynamoDBContinuousBackupsDescriptionProperties>;
@@ -2104,7 +2104,7 @@ export declare function getDynamoDBContinuousBackupsDescription(args: GetDynamoD
 export declare class DynamoDBTable extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly dynamoDBTableName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -2143,7 +2143,7 @@ export declare class DynamoDBTable extends $CustomResource {
 export interface DynamoDBTableArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   dynamoDBTableName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.DynamoDBTableProperties>;
@@ -2214,7 +2214,7 @@ export declare function getDynamoDBTable(args: GetDynamoDBTableArgs): $Output<Dy
 export declare class Ec2AccountAttribute extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly ec2AccountAttributeName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -2253,7 +2253,7 @@ export declare class Ec2AccountAttribute extends $CustomResource {
 export interface Ec2AccountAttributeArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   ec2AccountAttributeName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.Ec2AccountAttributeProperties>;
@@ -2324,7 +2324,7 @@ export declare function getEc2AccountAttribute(args: GetEc2AccountAttributeArgs)
 export declare class Ec2Address extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly ec2AddressName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -2363,7 +2363,7 @@ export declare class Ec2Address extends $CustomResource {
 export interface Ec2AddressArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   ec2AddressName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.Ec2AddressProperties>;
@@ -2434,7 +2434,7 @@ export declare function getEc2Address(args: GetEc2AddressArgs): $Output<Ec2Addre
 export declare class Ec2FlowLog extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly ec2FlowLogName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -2473,7 +2473,7 @@ export declare class Ec2FlowLog extends $CustomResource {
 export interface Ec2FlowLogArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   ec2FlowLogName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.Ec2FlowLogProperties>;
@@ -2544,7 +2544,7 @@ export declare function getEc2FlowLog(args: GetEc2FlowLogArgs): $Output<Ec2FlowL
 export declare class Ec2Image extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly ec2ImageName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -2583,7 +2583,7 @@ export declare class Ec2Image extends $CustomResource {
 export interface Ec2ImageArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   ec2ImageName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.Ec2ImageProperties>;
@@ -2754,7 +2754,7 @@ export declare function getEc2Instance(args: GetEc2InstanceArgs): $Output<Ec2Ins
 export declare class Ec2InstanceStatus extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly ec2InstanceStatusName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -2793,7 +2793,7 @@ export declare class Ec2InstanceStatus extends $CustomResource {
 export interface Ec2InstanceStatusArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   ec2InstanceStatusName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.Ec2InstanceStatusProperties>;
@@ -2864,7 +2864,7 @@ export declare function getEc2InstanceStatus(args: GetEc2InstanceStatusArgs): $O
 export declare class Ec2Ipam extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly ec2IpamName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -2903,7 +2903,7 @@ export declare class Ec2Ipam extends $CustomResource {
 export interface Ec2IpamArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   ec2IpamName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.Ec2IpamProperties>;
@@ -2974,7 +2974,7 @@ export declare function getEc2Ipam(args: GetEc2IpamArgs): $Output<Ec2IpamState |
 export declare class Ec2KeyPair extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly ec2KeyPairName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -3013,7 +3013,7 @@ export declare class Ec2KeyPair extends $CustomResource {
 export interface Ec2KeyPairArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   ec2KeyPairName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.Ec2KeyPairProperties>;
@@ -3084,7 +3084,7 @@ export declare function getEc2KeyPair(args: GetEc2KeyPairArgs): $Output<Ec2KeyPa
 export declare class Ec2NetworkAcl extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly ec2NetworkAclName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -3123,7 +3123,7 @@ export declare class Ec2NetworkAcl extends $CustomResource {
 export interface Ec2NetworkAclArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   ec2NetworkAclName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.Ec2NetworkAclProperties>;
@@ -3194,7 +3194,7 @@ export declare function getEc2NetworkAcl(args: GetEc2NetworkAclArgs): $Output<Ec
 export declare class Ec2NetworkInterface extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly ec2NetworkInterfaceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -3233,7 +3233,7 @@ export declare class Ec2NetworkInterface extends $CustomResource {
 export interface Ec2NetworkInterfaceArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   ec2NetworkInterfaceName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.Ec2NetworkInterfaceProperties>;
@@ -3304,7 +3304,7 @@ export declare function getEc2NetworkInterface(args: GetEc2NetworkInterfaceArgs)
 export declare class Ec2RouteTable extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly ec2RouteTableName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -3343,7 +3343,7 @@ export declare class Ec2RouteTable extends $CustomResource {
 export interface Ec2RouteTableArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   ec2RouteTableName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.Ec2RouteTableProperties>;
@@ -3414,7 +3414,7 @@ export declare function getEc2RouteTable(args: GetEc2RouteTableArgs): $Output<Ec
 export declare class Ec2SecurityGroup extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly ec2SecurityGroupName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -3453,7 +3453,7 @@ export declare class Ec2SecurityGroup extends $CustomResource {
 export interface Ec2SecurityGroupArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   ec2SecurityGroupName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.Ec2SecurityGroupProperties>;
@@ -3524,7 +3524,7 @@ export declare function getEc2SecurityGroup(args: GetEc2SecurityGroupArgs): $Out
 export declare class Ec2Snapshot extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly ec2SnapshotName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -3563,7 +3563,7 @@ export declare class Ec2Snapshot extends $CustomResource {
 export interface Ec2SnapshotArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   ec2SnapshotName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.Ec2SnapshotProperties>;
@@ -3634,7 +3634,7 @@ export declare function getEc2Snapshot(args: GetEc2SnapshotArgs): $Output<Ec2Sna
 export declare class Ec2Subnet extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly ec2SubnetName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -3673,7 +3673,7 @@ export declare class Ec2Subnet extends $CustomResource {
 export interface Ec2SubnetArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   ec2SubnetName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.Ec2SubnetProperties>;
@@ -3744,7 +3744,7 @@ export declare function getEc2Subnet(args: GetEc2SubnetArgs): $Output<Ec2SubnetS
 export declare class Ec2Volume extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly ec2VolumeName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -3783,7 +3783,7 @@ export declare class Ec2Volume extends $CustomResource {
 export interface Ec2VolumeArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   ec2VolumeName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.Ec2VolumeProperties>;
@@ -3854,7 +3854,7 @@ export declare function getEc2Volume(args: GetEc2VolumeArgs): $Output<Ec2VolumeS
 export declare class Ec2VPCEndpoint extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly ec2VPCEndpointName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -3893,7 +3893,7 @@ export declare class Ec2VPCEndpoint extends $CustomResource {
 export interface Ec2VPCEndpointArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   ec2VPCEndpointName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.Ec2VPCEndpointProperties>;
@@ -3964,7 +3964,7 @@ export declare function getEc2VPCEndpoint(args: GetEc2VPCEndpointArgs): $Output<
 export declare class Ec2VPCPeeringConnection extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly ec2VPCPeeringConnectionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -4003,7 +4003,7 @@ export declare class Ec2VPCPeeringConnection extends $CustomResource {
 export interface Ec2VPCPeeringConnectionArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   ec2VPCPeeringConnectionName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.Ec2VPCPeeringConnectionProperties>;
@@ -4074,7 +4074,7 @@ export declare function getEc2VPCPeeringConnection(args: GetEc2VPCPeeringConnect
 export declare class Ec2Vpc extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly ec2VpcName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -4113,7 +4113,7 @@ export declare class Ec2Vpc extends $CustomResource {
 export interface Ec2VpcArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   ec2VpcName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.Ec2VpcProperties>;
@@ -4184,7 +4184,7 @@ export declare function getEc2Vpc(args: GetEc2VpcArgs): $Output<Ec2VpcState | un
 export declare class EcrImageDetail extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly ecrImageDetailName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -4223,7 +4223,7 @@ export declare class EcrImageDetail extends $CustomResource {
 export interface EcrImageDetailArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   ecrImageDetailName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.EcrImageDetailProperties>;
@@ -4294,7 +4294,7 @@ export declare function getEcrImageDetail(args: GetEcrImageDetailArgs): $Output<
 export declare class EcrRepository extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly ecrRepositoryName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -4333,7 +4333,7 @@ export declare class EcrRepository extends $CustomResource {
 export interface EcrRepositoryArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   ecrRepositoryName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.EcrRepositoryProperties>;
@@ -4404,7 +4404,7 @@ export declare function getEcrRepository(args: GetEcrRepositoryArgs): $Output<Ec
 export declare class EcsCluster extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly ecsClusterName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -4443,7 +4443,7 @@ export declare class EcsCluster extends $CustomResource {
 export interface EcsClusterArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   ecsClusterName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.EcsClusterProperties>;
@@ -4514,7 +4514,7 @@ export declare function getEcsCluster(args: GetEcsClusterArgs): $Output<EcsClust
 export declare class EcsService extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly ecsServiceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -4553,7 +4553,7 @@ export declare class EcsService extends $CustomResource {
 export interface EcsServiceArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   ecsServiceName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.EcsServiceProperties>;
@@ -4624,7 +4624,7 @@ export declare function getEcsService(args: GetEcsServiceArgs): $Output<EcsServi
 export declare class EcsTaskDefinition extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly ecsTaskDefinitionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -4663,7 +4663,7 @@ export declare class EcsTaskDefinition extends $CustomResource {
 export interface EcsTaskDefinitionArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   ecsTaskDefinitionName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.EcsTaskDefinitionProperties>;
@@ -4734,7 +4734,7 @@ export declare function getEcsTaskDefinition(args: GetEcsTaskDefinitionArgs): $O
 export declare class EfsFileSystem extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly efsFileSystemName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -4773,7 +4773,7 @@ export declare class EfsFileSystem extends $CustomResource {
 export interface EfsFileSystemArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   efsFileSystemName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.EfsFileSystemProperties>;
@@ -4844,7 +4844,7 @@ export declare function getEfsFileSystem(args: GetEfsFileSystemArgs): $Output<Ef
 export declare class EfsMountTarget extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly efsMountTargetName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -4883,7 +4883,7 @@ export declare class EfsMountTarget extends $CustomResource {
 export interface EfsMountTargetArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   efsMountTargetName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.EfsMountTargetProperties>;
@@ -5054,7 +5054,7 @@ export declare function getEksCluster(args: GetEksClusterArgs): $Output<EksClust
 export declare class EksNodegroup extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly eksNodegroupName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -5093,7 +5093,7 @@ export declare class EksNodegroup extends $CustomResource {
 export interface EksNodegroupArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   eksNodegroupName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.EksNodegroupProperties>;
@@ -5164,7 +5164,7 @@ export declare function getEksNodegroup(args: GetEksNodegroupArgs): $Output<EksN
 export declare class ElasticBeanstalkApplication extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly elasticBeanstalkApplicationName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -5203,7 +5203,7 @@ export declare class ElasticBeanstalkApplication extends $CustomResource {
 export interface ElasticBeanstalkApplicationArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   elasticBeanstalkApplicationName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.ElasticBeanstalkApplicationProperties>;
@@ -5274,7 +5274,7 @@ export declare function getElasticBeanstalkApplication(args: GetElasticBeanstalk
 export declare class ElasticBeanstalkConfigurationTemplate extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly elasticBeanstalkConfigurationTemplateName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -5313,7 +5313,7 @@ export declare class ElasticBeanstalkConfigurationTemplate extends $CustomResour
 export interface ElasticBeanstalkConfigurationTemplateArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   elasticBeanstalkConfigurationTemplateName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.ElasticBeanstalkConfigurationTemplateProperties>;
@@ -5384,7 +5384,7 @@ export declare function getElasticBeanstalkConfigurationTemplate(args: GetElasti
 export declare class ElasticBeanstalkEnvironment extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly elasticBeanstalkEnvironmentName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -5423,7 +5423,7 @@ export declare class ElasticBeanstalkEnvironment extends $CustomResource {
 export interface ElasticBeanstalkEnvironmentArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   elasticBeanstalkEnvironmentName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.ElasticBeanstalkEnvironmentProperties>;
@@ -5494,7 +5494,7 @@ export declare function getElasticBeanstalkEnvironment(args: GetElasticBeanstalk
 export declare class ElasticLoadBalancingV2Listener extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly elasticLoadBalancingV2ListenerName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -5533,7 +5533,7 @@ export declare class ElasticLoadBalancingV2Listener extends $CustomResource {
 export interface ElasticLoadBalancingV2ListenerArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   elasticLoadBalancingV2ListenerName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.ElasticLoadBalancingV2ListenerProperties>;
@@ -5604,7 +5604,7 @@ export declare function getElasticLoadBalancingV2Listener(args: GetElasticLoadBa
 export declare class ElasticLoadBalancingV2LoadBalancer extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly elasticLoadBalancingV2LoadBalancerName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -5643,7 +5643,7 @@ export declare class ElasticLoadBalancingV2LoadBalancer extends $CustomResource 
 export interface ElasticLoadBalancingV2LoadBalancerArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   elasticLoadBalancingV2LoadBalancerName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.ElasticLoadBalancingV2LoadBalancerProperties>;
@@ -5714,7 +5714,7 @@ export declare function getElasticLoadBalancingV2LoadBalancer(args: GetElasticLo
 export declare class ElasticLoadBalancingV2TargetGroup extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly elasticLoadBalancingV2TargetGroupName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -5753,7 +5753,7 @@ export declare class ElasticLoadBalancingV2TargetGroup extends $CustomResource {
 export interface ElasticLoadBalancingV2TargetGroupArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   elasticLoadBalancingV2TargetGroupName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.ElasticLoadBalancingV2TargetGroupProperties>;
@@ -5824,7 +5824,7 @@ export declare function getElasticLoadBalancingV2TargetGroup(args: GetElasticLoa
 export declare class ElasticLoadBalancingV2TargetHealthDescription extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly elasticLoadBalancingV2TargetHealthDescriptionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -5863,7 +5863,7 @@ export declare class ElasticLoadBalancingV2TargetHealthDescription extends $Cust
 export interface ElasticLoadBalancingV2TargetHealthDescriptionArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   elasticLoadBalancingV2TargetHealthDescriptionName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.ElasticLoadBalancingv2TargetHealthDescriptionProperties>;
@@ -5934,7 +5934,7 @@ export declare function getElasticLoadBalancingV2TargetHealthDescription(args: G
 export declare class EmrCluster extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly emrClusterName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -5973,7 +5973,7 @@ export declare class EmrCluster extends $CustomResource {
 export interface EmrClusterArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   emrClusterName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.EmrClusterProperties>;
@@ -6044,7 +6044,7 @@ export declare function getEmrCluster(args: GetEmrClusterArgs): $Output<EmrClust
 export declare class GuardDutyDetector extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly guardDutyDetectorName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -6083,7 +6083,7 @@ export declare class GuardDutyDetector extends $CustomResource {
 export interface GuardDutyDetectorArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   guardDutyDetectorName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.GuardDutyDetectorProperties>;
@@ -6154,7 +6154,7 @@ export declare function getGuardDutyDetector(args: GetGuardDutyDetectorArgs): $O
 export declare class IamAccessKeyLastUsed extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly iamAccessKeyLastUsedName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -6193,7 +6193,7 @@ export declare class IamAccessKeyLastUsed extends $CustomResource {
 export interface IamAccessKeyLastUsedArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   iamAccessKeyLastUsedName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.IamAccessKeyLastUsedProperties>;
@@ -6264,7 +6264,7 @@ export declare function getIamAccessKeyLastUsed(args: GetIamAccessKeyLastUsedArg
 export declare class IamAccessKeyMetadata extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly iamAccessKeyMetadataName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -6303,7 +6303,7 @@ export declare class IamAccessKeyMetadata extends $CustomResource {
 export interface IamAccessKeyMetadataArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   iamAccessKeyMetadataName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.IamAccessKeyMetadataProperties>;
@@ -6374,7 +6374,7 @@ export declare function getIamAccessKeyMetadata(args: GetIamAccessKeyMetadataArg
 export declare class IamGroup extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly iamGroupName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -6413,7 +6413,7 @@ export declare class IamGroup extends $CustomResource {
 export interface IamGroupArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   iamGroupName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.IamGroupProperties>;
@@ -6484,7 +6484,7 @@ export declare function getIamGroup(args: GetIamGroupArgs): $Output<IamGroupStat
 export declare class IamInstanceProfile extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly iamInstanceProfileName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -6523,7 +6523,7 @@ export declare class IamInstanceProfile extends $CustomResource {
 export interface IamInstanceProfileArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   iamInstanceProfileName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.IamInstanceProfileProperties>;
@@ -6594,7 +6594,7 @@ export declare function getIamInstanceProfile(args: GetIamInstanceProfileArgs): 
 export declare class IamMFADevice extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly iamMFADeviceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -6633,7 +6633,7 @@ export declare class IamMFADevice extends $CustomResource {
 export interface IamMFADeviceArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   iamMFADeviceName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.IamMFADeviceProperties>;
@@ -6704,7 +6704,7 @@ export declare function getIamMFADevice(args: GetIamMFADeviceArgs): $Output<IamM
 export declare class IamPasswordPolicy extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly iamPasswordPolicyName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -6743,7 +6743,7 @@ export declare class IamPasswordPolicy extends $CustomResource {
 export interface IamPasswordPolicyArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   iamPasswordPolicyName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.IamPasswordPolicyProperties>;
@@ -6814,7 +6814,7 @@ export declare function getIamPasswordPolicy(args: GetIamPasswordPolicyArgs): $O
 export declare class IamPolicyVersion extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly iamPolicyVersionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -6853,7 +6853,7 @@ export declare class IamPolicyVersion extends $CustomResource {
 export interface IamPolicyVersionArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   iamPolicyVersionName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.IamPolicyVersionProperties>;
@@ -6924,7 +6924,7 @@ export declare function getIamPolicyVersion(args: GetIamPolicyVersionArgs): $Out
 export declare class IamRole extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly iamRoleName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -6963,7 +6963,7 @@ export declare class IamRole extends $CustomResource {
 export interface IamRoleArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   iamRoleName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.IamRoleProperties>;
@@ -7034,7 +7034,7 @@ export declare function getIamRole(args: GetIamRoleArgs): $Output<IamRoleState |
 export declare class IamServerCertificate extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly iamServerCertificateName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -7073,7 +7073,7 @@ export declare class IamServerCertificate extends $CustomResource {
 export interface IamServerCertificateArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   iamServerCertificateName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.IamServerCertificateProperties>;
@@ -7144,7 +7144,7 @@ export declare function getIamServerCertificate(args: GetIamServerCertificateArg
 export declare class IamVirtualMFADevice extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly iamVirtualMFADeviceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -7183,7 +7183,7 @@ export declare class IamVirtualMFADevice extends $CustomResource {
 export interface IamVirtualMFADeviceArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   iamVirtualMFADeviceName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.IamVirtualMFADeviceProperties>;
@@ -7254,7 +7254,7 @@ export declare function getIamVirtualMFADevice(args: GetIamVirtualMFADeviceArgs)
 export declare class KmsAlias extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly kmsAliasName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -7293,7 +7293,7 @@ export declare class KmsAlias extends $CustomResource {
 export interface KmsAliasArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   kmsAliasName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.KmsAliasProperties>;
@@ -7364,7 +7364,7 @@ export declare function getKmsAlias(args: GetKmsAliasArgs): $Output<KmsAliasStat
 export declare class KmsKey extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly kmsKeyName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -7403,7 +7403,7 @@ export declare class KmsKey extends $CustomResource {
 export interface KmsKeyArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   kmsKeyName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.KmsKeyProperties>;
@@ -7474,7 +7474,7 @@ export declare function getKmsKey(args: GetKmsKeyArgs): $Output<KmsKeyState | un
 export declare class LambdaFunctionCodeLocation extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly lambdaFunctionCodeLocationName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -7513,7 +7513,7 @@ export declare class LambdaFunctionCodeLocation extends $CustomResource {
 export interface LambdaFunctionCodeLocationArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   lambdaFunctionCodeLocationName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.LambdaFunctionCodeLocationProperties>;
@@ -7584,7 +7584,7 @@ export declare function getLambdaFunctionCodeLocation(args: GetLambdaFunctionCod
 export declare class LambdaFunction extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly lambdaFunctionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -7623,7 +7623,7 @@ export declare class LambdaFunction extends $CustomResource {
 export interface LambdaFunctionArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   lambdaFunctionName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.LambdaFunctionProperties>;
@@ -7694,7 +7694,7 @@ export declare function getLambdaFunction(args: GetLambdaFunctionArgs): $Output<
 export declare class LightsailBucket extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly lightsailBucketName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -7733,7 +7733,7 @@ export declare class LightsailBucket extends $CustomResource {
 export interface LightsailBucketArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   lightsailBucketName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.LightsailBucketProperties>;
@@ -7804,7 +7804,7 @@ export declare function getLightsailBucket(args: GetLightsailBucketArgs): $Outpu
 export declare class LightsailInstance extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly lightsailInstanceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -7843,7 +7843,7 @@ export declare class LightsailInstance extends $CustomResource {
 export interface LightsailInstanceArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   lightsailInstanceName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.LightsailInstanceProperties>;
@@ -7914,7 +7914,7 @@ export declare function getLightsailInstance(args: GetLightsailInstanceArgs): $O
 export declare class LogsLogGroup extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly logsLogGroupName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -7953,7 +7953,7 @@ export declare class LogsLogGroup extends $CustomResource {
 export interface LogsLogGroupArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   logsLogGroupName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.LogsLogGroupProperties>;
@@ -8024,7 +8024,7 @@ export declare function getLogsLogGroup(args: GetLogsLogGroupArgs): $Output<Logs
 export declare class LogsLogStream extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly logsLogStreamName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -8063,7 +8063,7 @@ export declare class LogsLogStream extends $CustomResource {
 export interface LogsLogStreamArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   logsLogStreamName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.LogsLogStreamProperties>;
@@ -8134,7 +8134,7 @@ export declare function getLogsLogStream(args: GetLogsLogStreamArgs): $Output<Lo
 export declare class LogsMetricFilter extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly logsMetricFilterName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -8173,7 +8173,7 @@ export declare class LogsMetricFilter extends $CustomResource {
 export interface LogsMetricFilterArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   logsMetricFilterName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.LogsMetricFilterProperties>;
@@ -8244,7 +8244,7 @@ export declare function getLogsMetricFilter(args: GetLogsMetricFilterArgs): $Out
 export declare class LogsSubscriptionFilter extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly logsSubscriptionFilterName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -8283,7 +8283,7 @@ export declare class LogsSubscriptionFilter extends $CustomResource {
 export interface LogsSubscriptionFilterArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   logsSubscriptionFilterName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.LogsSubscriptionFilterProperties>;
@@ -8354,7 +8354,7 @@ export declare function getLogsSubscriptionFilter(args: GetLogsSubscriptionFilte
 export declare class Macie2JobSummary extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly macie2JobSummaryName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -8393,7 +8393,7 @@ export declare class Macie2JobSummary extends $CustomResource {
 export interface Macie2JobSummaryArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   macie2JobSummaryName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.Macie2JobSummaryProperties>;
@@ -8464,7 +8464,7 @@ export declare function getMacie2JobSummary(args: GetMacie2JobSummaryArgs): $Out
 export declare class MacieAllowList extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly macieAllowListName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -8503,7 +8503,7 @@ export declare class MacieAllowList extends $CustomResource {
 export interface MacieAllowListArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   macieAllowListName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.MacieAllowListProperties>;
@@ -8574,7 +8574,7 @@ export declare function getMacieAllowList(args: GetMacieAllowListArgs): $Output<
 export declare class NetworkFirewallFirewallPolicy extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly networkFirewallFirewallPolicyName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -8613,7 +8613,7 @@ export declare class NetworkFirewallFirewallPolicy extends $CustomResource {
 export interface NetworkFirewallFirewallPolicyArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   networkFirewallFirewallPolicyName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.NetworkFirewallPolicyProperties>;
@@ -8684,7 +8684,7 @@ export declare function getNetworkFirewallFirewallPolicy(args: GetNetworkFirewal
 export declare class NetworkFirewallFirewall extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly networkFirewallFirewallName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -8723,7 +8723,7 @@ export declare class NetworkFirewallFirewall extends $CustomResource {
 export interface NetworkFirewallFirewallArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   networkFirewallFirewallName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.NetworkFirewallProperties>;
@@ -8794,7 +8794,7 @@ export declare function getNetworkFirewallFirewall(args: GetNetworkFirewallFirew
 export declare class NetworkFirewallRuleGroup extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly networkFirewallRuleGroupName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -8833,7 +8833,7 @@ export declare class NetworkFirewallRuleGroup extends $CustomResource {
 export interface NetworkFirewallRuleGroupArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   networkFirewallRuleGroupName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.NetworkFirewallRuleGroupProperties>;
@@ -8904,7 +8904,7 @@ export declare function getNetworkFirewallRuleGroup(args: GetNetworkFirewallRule
 export declare class OpenSearchDomainStatus extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly openSearchDomainStatusName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -8943,7 +8943,7 @@ export declare class OpenSearchDomainStatus extends $CustomResource {
 export interface OpenSearchDomainStatusArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   openSearchDomainStatusName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.OpenSearchDomainStatusProperties>;
@@ -9014,7 +9014,7 @@ export declare function getOpenSearchDomainStatus(args: GetOpenSearchDomainStatu
 export declare class OrganizationsAccount extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly organizationsAccountName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -9053,7 +9053,7 @@ export declare class OrganizationsAccount extends $CustomResource {
 export interface OrganizationsAccountArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   organizationsAccountName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.OrganizationsAccountProperties>;
@@ -9124,7 +9124,7 @@ export declare function getOrganizationsAccount(args: GetOrganizationsAccountArg
 export declare class OrganizationsOrganization extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly organizationsOrganizationName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -9163,7 +9163,7 @@ export declare class OrganizationsOrganization extends $CustomResource {
 export interface OrganizationsOrganizationArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   organizationsOrganizationName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.OrganizationsOrganizationProperties>;
@@ -9234,7 +9234,7 @@ export declare function getOrganizationsOrganization(args: GetOrganizationsOrgan
 export declare class RdsDBCluster extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly rdsDBClusterName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -9273,7 +9273,7 @@ export declare class RdsDBCluster extends $CustomResource {
 export interface RdsDBClusterArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   rdsDBClusterName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.RdsDBClusterProperties>;
@@ -9344,7 +9344,7 @@ export declare function getRdsDBCluster(args: GetRdsDBClusterArgs): $Output<RdsD
 export declare class RdsDBInstance extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly rdsDBInstanceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -9383,7 +9383,7 @@ export declare class RdsDBInstance extends $CustomResource {
 export interface RdsDBInstanceArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   rdsDBInstanceName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.RdsDBInstanceProperties>;
@@ -9454,7 +9454,7 @@ export declare function getRdsDBInstance(args: GetRdsDBInstanceArgs): $Output<Rd
 export declare class RdsDBSnapshotAttributesResult extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly rdsDBSnapshotAttributesResultName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -9493,7 +9493,7 @@ export declare class RdsDBSnapshotAttributesResult extends $CustomResource {
 export interface RdsDBSnapshotAttributesResultArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   rdsDBSnapshotAttributesResultName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.RdsDBSnapshotAttributesResultProperties>;
@@ -9564,7 +9564,7 @@ export declare function getRdsDBSnapshotAttributesResult(args: GetRdsDBSnapshotA
 export declare class RdsDBSnapshot extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly rdsDBSnapshotName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -9603,7 +9603,7 @@ export declare class RdsDBSnapshot extends $CustomResource {
 export interface RdsDBSnapshotArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   rdsDBSnapshotName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.RdsDBSnapshotProperties>;
@@ -9674,7 +9674,7 @@ export declare function getRdsDBSnapshot(args: GetRdsDBSnapshotArgs): $Output<Rd
 export declare class RdsEventSubscription extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly rdsEventSubscriptionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -9713,7 +9713,7 @@ export declare class RdsEventSubscription extends $CustomResource {
 export interface RdsEventSubscriptionArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   rdsEventSubscriptionName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.RdsEventSubscriptionProperties>;
@@ -9784,7 +9784,7 @@ export declare function getRdsEventSubscription(args: GetRdsEventSubscriptionArg
 export declare class RdsExportTask extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly rdsExportTaskName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -9823,7 +9823,7 @@ export declare class RdsExportTask extends $CustomResource {
 export interface RdsExportTaskArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   rdsExportTaskName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.RdsExportTaskProperties>;
@@ -9894,7 +9894,7 @@ export declare function getRdsExportTask(args: GetRdsExportTaskArgs): $Output<Rd
 export declare class RedshiftClusterParameterGroup extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly redshiftClusterParameterGroupName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -9933,7 +9933,7 @@ export declare class RedshiftClusterParameterGroup extends $CustomResource {
 export interface RedshiftClusterParameterGroupArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   redshiftClusterParameterGroupName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.RedshiftClusterParameterGroupProperties>;
@@ -10004,7 +10004,7 @@ export declare function getRedshiftClusterParameterGroup(args: GetRedshiftCluste
 export declare class RedshiftCluster extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly redshiftClusterName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -10043,7 +10043,7 @@ export declare class RedshiftCluster extends $CustomResource {
 export interface RedshiftClusterArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   redshiftClusterName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.RedshiftClusterProperties>;
@@ -10114,7 +10114,7 @@ export declare function getRedshiftCluster(args: GetRedshiftClusterArgs): $Outpu
 export declare class Route53DomainsDomainSummary extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly route53DomainsDomainSummaryName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -10153,7 +10153,7 @@ export declare class Route53DomainsDomainSummary extends $CustomResource {
 export interface Route53DomainsDomainSummaryArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   route53DomainsDomainSummaryName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.Route53DomainsDomainSummaryProperties>;
@@ -10224,7 +10224,7 @@ export declare function getRoute53DomainsDomainSummary(args: GetRoute53DomainsDo
 export declare class Route53HostedZone extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly route53HostedZoneName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -10263,7 +10263,7 @@ export declare class Route53HostedZone extends $CustomResource {
 export interface Route53HostedZoneArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   route53HostedZoneName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.Route53HostedZoneProperties>;
@@ -10334,7 +10334,7 @@ export declare function getRoute53HostedZone(args: GetRoute53HostedZoneArgs): $O
 export declare class Route53ResourceRecordSet extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly route53ResourceRecordSetName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -10373,7 +10373,7 @@ export declare class Route53ResourceRecordSet extends $CustomResource {
 export interface Route53ResourceRecordSetArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   route53ResourceRecordSetName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.Route53ResourceRecordSetProperties>;
@@ -10444,7 +10444,7 @@ export declare function getRoute53ResourceRecordSet(args: GetRoute53ResourceReco
 export declare class S3AccessControlPolicy extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly s3AccessControlPolicyName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -10483,7 +10483,7 @@ export declare class S3AccessControlPolicy extends $CustomResource {
 export interface S3AccessControlPolicyArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   s3AccessControlPolicyName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.S3AccessControlPolicyProperties>;
@@ -10554,7 +10554,7 @@ export declare function getS3AccessControlPolicy(args: GetS3AccessControlPolicyA
 export declare class S3AccessPoint extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly s3AccessPointName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -10593,7 +10593,7 @@ export declare class S3AccessPoint extends $CustomResource {
 export interface S3AccessPointArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   s3AccessPointName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.S3AccessPointProperties>;
@@ -10664,7 +10664,7 @@ export declare function getS3AccessPoint(args: GetS3AccessPointArgs): $Output<S3
 export declare class S3BucketPolicy extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly s3BucketPolicyName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -10703,7 +10703,7 @@ export declare class S3BucketPolicy extends $CustomResource {
 export interface S3BucketPolicyArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   s3BucketPolicyName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.S3BucketPolicyProperties>;
@@ -10774,7 +10774,7 @@ export declare function getS3BucketPolicy(args: GetS3BucketPolicyArgs): $Output<
 export declare class S3Bucket extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly s3BucketName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -10813,7 +10813,7 @@ export declare class S3Bucket extends $CustomResource {
 export interface S3BucketArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   s3BucketName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.S3BucketProperties>;
@@ -10884,7 +10884,7 @@ export declare function getS3Bucket(args: GetS3BucketArgs): $Output<S3BucketStat
 export declare class S3ControlMultiRegionAccessPointPolicyDocument extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly s3ControlMultiRegionAccessPointPolicyDocumentName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -10923,7 +10923,7 @@ export declare class S3ControlMultiRegionAccessPointPolicyDocument extends $Cust
 export interface S3ControlMultiRegionAccessPointPolicyDocumentArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   s3ControlMultiRegionAccessPointPolicyDocumentName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.S3ControlMultiRegionAccessPointPolicyDocumentProperties>;
@@ -10994,7 +10994,7 @@ export declare function getS3ControlMultiRegionAccessPointPolicyDocument(args: G
 export declare class SageMakerApp extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly sageMakerAppName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -11033,7 +11033,7 @@ export declare class SageMakerApp extends $CustomResource {
 export interface SageMakerAppArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   sageMakerAppName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.SageMakerAppProperties>;
@@ -11104,7 +11104,7 @@ export declare function getSageMakerApp(args: GetSageMakerAppArgs): $Output<Sage
 export declare class SageMakerNotebookInstanceSummary extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly sageMakerNotebookInstanceSummaryName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -11143,7 +11143,7 @@ export declare class SageMakerNotebookInstanceSummary extends $CustomResource {
 export interface SageMakerNotebookInstanceSummaryArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   sageMakerNotebookInstanceSummaryName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.SageMakerNotebookInstanceSummaryProperties>;
@@ -11214,7 +11214,7 @@ export declare function getSageMakerNotebookInstanceSummary(args: GetSageMakerNo
 export declare class SecretsManagerResourcePolicy extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly secretsManagerResourcePolicyName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -11253,7 +11253,7 @@ export declare class SecretsManagerResourcePolicy extends $CustomResource {
 export interface SecretsManagerResourcePolicyArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   secretsManagerResourcePolicyName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.SecretsManagerResourcePolicyProperties>;
@@ -11324,7 +11324,7 @@ export declare function getSecretsManagerResourcePolicy(args: GetSecretsManagerR
 export declare class SecretsManagerSecret extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly secretsManagerSecretName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -11363,7 +11363,7 @@ export declare class SecretsManagerSecret extends $CustomResource {
 export interface SecretsManagerSecretArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   secretsManagerSecretName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.SecretsManagerSecretProperties>;
@@ -11434,7 +11434,7 @@ export declare function getSecretsManagerSecret(args: GetSecretsManagerSecretArg
 export declare class SnsSubscription extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly snsSubscriptionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -11473,7 +11473,7 @@ export declare class SnsSubscription extends $CustomResource {
 export interface SnsSubscriptionArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   snsSubscriptionName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.SnsSubscriptionProperties>;
@@ -11544,7 +11544,7 @@ export declare function getSnsSubscription(args: GetSnsSubscriptionArgs): $Outpu
 export declare class SnsTopic extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly snsTopicName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -11583,7 +11583,7 @@ export declare class SnsTopic extends $CustomResource {
 export interface SnsTopicArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   snsTopicName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.SnsTopicProperties>;
@@ -11654,7 +11654,7 @@ export declare function getSnsTopic(args: GetSnsTopicArgs): $Output<SnsTopicStat
 export declare class SqsQueue extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly sqsQueueName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -11693,7 +11693,7 @@ export declare class SqsQueue extends $CustomResource {
 export interface SqsQueueArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   sqsQueueName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.SqsQueueProperties>;
@@ -11764,7 +11764,7 @@ export declare function getSqsQueue(args: GetSqsQueueArgs): $Output<SqsQueueStat
 export declare class SsmInstanceInformation extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly ssmInstanceInformationName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -11803,7 +11803,7 @@ export declare class SsmInstanceInformation extends $CustomResource {
 export interface SsmInstanceInformationArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   ssmInstanceInformationName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.SsmInstanceInformationProperties>;
@@ -11874,7 +11874,7 @@ export declare function getSsmInstanceInformation(args: GetSsmInstanceInformatio
 export declare class SsmParameter extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly ssmParameterName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -11913,7 +11913,7 @@ export declare class SsmParameter extends $CustomResource {
 export interface SsmParameterArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   ssmParameterName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.SsmParameterProperties>;
@@ -11984,7 +11984,7 @@ export declare function getSsmParameter(args: GetSsmParameterArgs): $Output<SsmP
 export declare class SsmResourceComplianceSummaryItem extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly ssmResourceComplianceSummaryItemName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -12023,7 +12023,7 @@ export declare class SsmResourceComplianceSummaryItem extends $CustomResource {
 export interface SsmResourceComplianceSummaryItemArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   ssmResourceComplianceSummaryItemName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.SsmResourceComplianceSummaryItemProperties>;
@@ -12094,7 +12094,7 @@ export declare function getSsmResourceComplianceSummaryItem(args: GetSsmResource
 export declare class Wafv2LoggingConfiguration extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly wafv2LoggingConfigurationName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -12133,7 +12133,7 @@ export declare class Wafv2LoggingConfiguration extends $CustomResource {
 export interface Wafv2LoggingConfigurationArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   wafv2LoggingConfigurationName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.Wafv2LoggingConfigurationProperties>;
@@ -12204,7 +12204,7 @@ export declare function getWafv2LoggingConfiguration(args: GetWafv2LoggingConfig
 export declare class WafWebACLSummary extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   readonly wafWebACLSummaryName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -12243,7 +12243,7 @@ export declare class WafWebACLSummary extends $CustomResource {
 export interface WafWebACLSummaryArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{0,259}[^\s.]$)(?!.*[<>%&\?/#])`. */
   wafWebACLSummaryName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.WafWebACLSummaryProperties>;

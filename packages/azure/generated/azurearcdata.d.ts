@@ -551,7 +551,7 @@ export declare function getFailoverGroup(args: GetFailoverGroupArgs): $Output<Fa
 export declare class SqlServerEsuLicense extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[-\w\._\(\)]+$`. */
   readonly sqlServerEsuLicenseName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -590,7 +590,7 @@ export declare class SqlServerEsuLicense extends $CustomResource {
 export interface SqlServerEsuLicenseArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[-\w\._\(\)]+$`. */
   sqlServerEsuLicenseName?: $Input<string>;
   /** SQL Server ESU license properties */
   properties?: $DeepInput<inputs.SqlServerEsuLicenseProperties>;
@@ -1143,7 +1143,7 @@ export declare function getDatabase(args: GetDatabaseArgs): $Output<DatabaseStat
 export declare class SqlServerLicense extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[-\w\._\(\)]+$`. */
   readonly sqlServerLicenseName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1180,7 +1180,7 @@ export declare class SqlServerLicense extends $CustomResource {
 export interface SqlServerLicenseArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[-\w\._\(\)]+$`. */
   sqlServerLicenseName?: $Input<string>;
   /** SQL Server license properties */
   properties?: $DeepInput<inputs.SqlServerLicenseProperties>;

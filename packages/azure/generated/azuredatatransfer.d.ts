@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class Connection extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 64 characters, matching `^[a-zA-Z0-9-]{3,64}$`. */
   readonly connectionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -77,7 +77,7 @@ export declare class Connection extends $CustomResource {
 export interface ConnectionArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 64 characters, matching `^[a-zA-Z0-9-]{3,64}$`. */
   connectionName?: $Input<string>;
   /** Properties of connection */
   properties?: $DeepInput<inputs.ConnectionProperties>;
@@ -172,7 +172,7 @@ export declare class Flow extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (connectionName). */
   readonly connectionName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 64 characters, matching `^[a-zA-Z0-9-]{3,64}$`. */
   readonly flowName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -257,7 +257,7 @@ export interface FlowArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (connectionName). */
   connectionName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 64 characters, matching `^[a-zA-Z0-9-]{3,64}$`. */
   flowName?: $Input<string>;
   /** Properties of flow */
   properties?: $DeepInput<inputs.FlowProperties>;
@@ -388,7 +388,7 @@ export declare function getFlow(args: GetFlowArgs): $Output<FlowState | undefine
 export declare class Pipeline extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 64 characters, matching `^[a-zA-Z0-9-]{3,64}$`. */
   readonly pipelineName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -433,7 +433,7 @@ export declare class Pipeline extends $CustomResource {
 export interface PipelineArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 64 characters, matching `^[a-zA-Z0-9-]{3,64}$`. */
   pipelineName?: $Input<string>;
   /** The set of configurable properties for the Pipeline resource. */
   properties?: $DeepInput<inputs.PipelineProperties>;

@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class Fleet extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[^_\W][\w\-._]{0,79}(?<![-.])$`. */
   readonly fleetName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -59,7 +59,7 @@ export declare class Fleet extends $CustomResource {
 export interface FleetArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[^_\W][\w\-._]{0,79}(?<![-.])$`. */
   fleetName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.FleetProperties>;

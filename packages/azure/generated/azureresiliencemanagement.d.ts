@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class Drill extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
   readonly scope: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   readonly drillName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -65,7 +65,7 @@ export declare class Drill extends $CustomResource {
 export interface DrillArgs {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
   scope: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   drillName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.DrillProperties>;
@@ -268,7 +268,7 @@ export declare function getDrillRunResource(args: GetDrillRunResourceArgs): $Out
 export declare class GoalAssignment extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
   readonly scope: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   readonly goalAssignmentName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -295,7 +295,7 @@ export declare class GoalAssignment extends $CustomResource {
 export interface GoalAssignmentArgs {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
   scope: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   goalAssignmentName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.GoalAssignmentProperties>;
@@ -381,7 +381,7 @@ export declare function getGoalResource(args: GetGoalResourceArgs): $Output<Goal
 export declare class GoalTemplate extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
   readonly scope: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   readonly goalTemplateName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -412,7 +412,7 @@ export declare class GoalTemplate extends $CustomResource {
 export interface GoalTemplateArgs {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
   scope: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   goalTemplateName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.GoalTemplateProperties>;
@@ -469,7 +469,7 @@ export declare function getGoalTemplate(args: GetGoalTemplateArgs): $Output<Goal
 export declare class RecoveryPlan extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
   readonly scope: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{5,24}$`. */
   readonly recoveryPlanName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -502,7 +502,7 @@ export declare class RecoveryPlan extends $CustomResource {
 export interface RecoveryPlanArgs {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
   scope: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{5,24}$`. */
   recoveryPlanName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.RecoveryPlanProperties>;
@@ -708,7 +708,7 @@ export declare function getUnifiedResilienceItem(args: GetUnifiedResilienceItemA
 export declare class UsagePlan extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   readonly usagePlanName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -735,7 +735,7 @@ export declare class UsagePlan extends $CustomResource {
 export interface UsagePlanArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   usagePlanName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.UsagePlanProperties>;
@@ -788,7 +788,7 @@ export declare class Enrollment extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (usagePlanName). */
   readonly usagePlanName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   readonly enrollmentName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -813,7 +813,7 @@ export interface EnrollmentArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (usagePlanName). */
   usagePlanName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   enrollmentName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.EnrollmentProperties>;

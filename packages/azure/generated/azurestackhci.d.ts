@@ -393,7 +393,7 @@ export declare class DeploymentSetting extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (clusterName). */
   readonly clusterName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   readonly deploymentSettingName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -424,7 +424,7 @@ export interface DeploymentSettingArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (clusterName). */
   clusterName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   deploymentSettingName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.DeploymentSettingsProperties>;
@@ -549,7 +549,7 @@ export declare class SecuritySetting extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (clusterName). */
   readonly clusterName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   readonly securitySettingName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -578,7 +578,7 @@ export interface SecuritySettingArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (clusterName). */
   clusterName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   securitySettingName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.SecurityProperties>;
@@ -1033,7 +1033,7 @@ export declare function getUpdateSummary(args: GetUpdateSummaryArgs): $Output<Up
 export declare class EdgeDevice extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
   readonly scope: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   readonly edgeDeviceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1053,7 +1053,7 @@ export declare class EdgeDevice extends $CustomResource {
 export interface EdgeDeviceArgs {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
   scope: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   edgeDeviceName?: $Input<string>;
   properties?: $DeepInput<inputs.HciEdgeDeviceProperties>;
   kind?: $DeepInput<"HCI">;
@@ -1100,7 +1100,7 @@ export declare class Job extends $CustomResource {
   readonly scope: $Output<string>;
   /** The parent's name (edgeDeviceName). */
   readonly edgeDeviceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   readonly jobName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1131,7 +1131,7 @@ export interface JobArgs {
   scope: $Input<string>;
   /** The parent's name (edgeDeviceName). */
   edgeDeviceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   jobName?: $Input<string>;
   properties?: $DeepInput<inputs.HciEdgeDeviceJobProperties>;
   kind?: $DeepInput<"HCI">;
@@ -1194,7 +1194,7 @@ export declare function getJob(args: GetJobArgs): $Output<JobState | undefined>;
 export declare class GalleryImage extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[a-zA-Z0-9]$|^[a-zA-Z0-9][-._a-zA-Z0-9]{0,78}[a-zA-Z0-9]$`. */
   readonly galleryImageName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1235,7 +1235,7 @@ export declare class GalleryImage extends $CustomResource {
 export interface GalleryImageArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[a-zA-Z0-9]$|^[a-zA-Z0-9][-._a-zA-Z0-9]{0,78}[a-zA-Z0-9]$`. */
   galleryImageName?: $Input<string>;
   /** Properties under the gallery image resource */
   properties?: $DeepInput<inputs.GalleryImageProperties>;
@@ -1332,7 +1332,7 @@ export declare function getValidatedSolutionRecipe(args: GetValidatedSolutionRec
 export declare class LogicalNetwork extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 2 to 64 characters, matching `^[a-zA-Z0-9]$|^[a-zA-Z0-9][-._a-zA-Z0-9]{0,62}[_a-zA-Z0-9]$`. */
   readonly logicalNetworkName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1365,7 +1365,7 @@ export declare class LogicalNetwork extends $CustomResource {
 export interface LogicalNetworkArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 2 to 64 characters, matching `^[a-zA-Z0-9]$|^[a-zA-Z0-9][-._a-zA-Z0-9]{0,62}[_a-zA-Z0-9]$`. */
   logicalNetworkName?: $Input<string>;
   /** Properties under the logical network resource */
   properties?: $DeepInput<inputs.LogicalNetworkProperties>;
@@ -1425,7 +1425,7 @@ export declare function getLogicalNetwork(args: GetLogicalNetworkArgs): $Output<
 export declare class MarketplaceGalleryImage extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[a-zA-Z0-9]$|^[a-zA-Z0-9][-._a-zA-Z0-9]{0,78}[a-zA-Z0-9]$`. */
   readonly marketplaceGalleryImageName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1464,7 +1464,7 @@ export declare class MarketplaceGalleryImage extends $CustomResource {
 export interface MarketplaceGalleryImageArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[a-zA-Z0-9]$|^[a-zA-Z0-9][-._a-zA-Z0-9]{0,78}[a-zA-Z0-9]$`. */
   marketplaceGalleryImageName?: $Input<string>;
   /** Properties under the marketplace gallery image resource */
   properties?: $DeepInput<inputs.MarketplaceGalleryImageProperties>;
@@ -1533,7 +1533,7 @@ export declare function getMarketplaceGalleryImage(args: GetMarketplaceGalleryIm
 export declare class NetworkInterface extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[a-zA-Z0-9]$|^[a-zA-Z0-9][-._a-zA-Z0-9]{0,78}[_a-zA-Z0-9]$`. */
   readonly networkInterfaceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1566,7 +1566,7 @@ export declare class NetworkInterface extends $CustomResource {
 export interface NetworkInterfaceArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[a-zA-Z0-9]$|^[a-zA-Z0-9][-._a-zA-Z0-9]{0,78}[_a-zA-Z0-9]$`. */
   networkInterfaceName?: $Input<string>;
   /** Properties under the network interface resource */
   properties?: $DeepInput<inputs.NetworkInterfaceProperties>;
@@ -1626,7 +1626,7 @@ export declare function getNetworkInterface(args: GetNetworkInterfaceArgs): $Out
 export declare class StorageContainer extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[a-zA-Z0-9]$|^[a-zA-Z0-9][-._a-zA-Z0-9]{0,78}[_a-zA-Z0-9]$`. */
   readonly storageContainerName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1655,7 +1655,7 @@ export declare class StorageContainer extends $CustomResource {
 export interface StorageContainerArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[a-zA-Z0-9]$|^[a-zA-Z0-9][-._a-zA-Z0-9]{0,78}[_a-zA-Z0-9]$`. */
   storageContainerName?: $Input<string>;
   /** Properties under the storage container resource */
   properties?: $DeepInput<inputs.StorageContainerProperties>;
@@ -1709,7 +1709,7 @@ export declare function getStorageContainer(args: GetStorageContainerArgs): $Out
 export declare class VirtualHardDisk extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[a-zA-Z0-9]$|^[a-zA-Z0-9][-._a-zA-Z0-9]{0,62}[a-zA-Z0-9]$`. */
   readonly virtualHardDiskName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1749,7 +1749,7 @@ export declare class VirtualHardDisk extends $CustomResource {
 export interface VirtualHardDiskArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[a-zA-Z0-9]$|^[a-zA-Z0-9][-._a-zA-Z0-9]{0,62}[a-zA-Z0-9]$`. */
   virtualHardDiskName?: $Input<string>;
   /** Properties under the virtual hard disk resource */
   properties?: $DeepInput<inputs.VirtualHardDiskProperties>;

@@ -49,7 +49,7 @@ export declare function getBareMetalInstance(args: GetBareMetalInstanceArgs): $O
 export declare class BareMetalStorageInstance extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `.*`. */
   readonly bareMetalStorageInstanceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -74,7 +74,7 @@ export declare class BareMetalStorageInstance extends $CustomResource {
 export interface BareMetalStorageInstanceArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `.*`. */
   bareMetalStorageInstanceName?: $Input<string>;
   /** AzureBareMetalStorageInstance properties */
   properties?: $DeepInput<inputs.AzureBareMetalStorageInstanceProperties>;

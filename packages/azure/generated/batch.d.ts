@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class BatchAccount extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 24 characters, matching `^[a-zA-Z0-9]+$`. */
   readonly batchAccountName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -71,7 +71,7 @@ export declare class BatchAccount extends $CustomResource {
 export interface BatchAccountArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 24 characters, matching `^[a-zA-Z0-9]+$`. */
   batchAccountName?: $Input<string>;
   /** The region in which to create the account. */
   location?: $DeepInput<string>;
@@ -153,7 +153,7 @@ export declare class Application extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (batchAccountName). */
   readonly batchAccountName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 64 characters, matching `^[a-zA-Z0-9_-]+$`. */
   readonly applicationName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -182,7 +182,7 @@ export interface ApplicationArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (batchAccountName). */
   batchAccountName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 64 characters, matching `^[a-zA-Z0-9_-]+$`. */
   applicationName?: $Input<string>;
   /** The properties associated with the Application. */
   properties?: $DeepInput<inputs.ApplicationProperties>;
@@ -241,7 +241,7 @@ export declare class Version extends $CustomResource {
   readonly batchAccountName: $Output<string>;
   /** The parent's name (applicationName). */
   readonly applicationName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 64 characters, matching `^[a-zA-Z0-9_-][a-zA-Z0-9_.-]*$`. */
   readonly versionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -276,7 +276,7 @@ export interface VersionArgs {
   batchAccountName: $Input<string>;
   /** The parent's name (applicationName). */
   applicationName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 64 characters, matching `^[a-zA-Z0-9_-][a-zA-Z0-9_.-]*$`. */
   versionName?: $Input<string>;
   /** The properties associated with the Application Package. */
   properties?: $DeepInput<inputs.ApplicationPackageProperties>;
@@ -389,7 +389,7 @@ export declare class Pool extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (batchAccountName). */
   readonly batchAccountName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 64 characters, matching `^[a-zA-Z0-9_-]+$`. */
   readonly poolName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -462,7 +462,7 @@ export interface PoolArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (batchAccountName). */
   batchAccountName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 64 characters, matching `^[a-zA-Z0-9_-]+$`. */
   poolName?: $Input<string>;
   /** The properties associated with the pool. */
   properties?: $DeepInput<inputs.PoolProperties>;

@@ -87,7 +87,7 @@ export declare function getAgreement(args: GetAgreementArgs): $Output<AgreementS
 export declare class AssociatedTenant extends $CustomResource {
   /** The parent's name (billingAccountName). */
   readonly billingAccountName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[0-9A-Fa-f]{8}-([0-9A-Fa-f]{4}-){3}[0-9A-Fa-f]{12}$`. */
   readonly associatedTenantName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -118,7 +118,7 @@ export declare class AssociatedTenant extends $CustomResource {
 export interface AssociatedTenantArgs {
   /** The parent's name (billingAccountName). */
   billingAccountName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[0-9A-Fa-f]{8}-([0-9A-Fa-f]{4}-){3}[0-9A-Fa-f]{12}$`. */
   associatedTenantName?: $Input<string>;
   /** An associated tenant. */
   properties?: $DeepInput<inputs.AssociatedTenantProperties>;
@@ -202,7 +202,7 @@ export declare function getAvailableBalance(args: GetAvailableBalanceArgs): $Out
 export declare class BillingProfile extends $CustomResource {
   /** The parent's name (billingAccountName). */
   readonly billingAccountName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z\d-_]{1,128}$`. */
   readonly billingProfileName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -265,7 +265,7 @@ export declare class BillingProfile extends $CustomResource {
 export interface BillingProfileArgs {
   /** The parent's name (billingAccountName). */
   billingAccountName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z\d-_]{1,128}$`. */
   billingProfileName?: $Input<string>;
   /** A billing profile. */
   properties?: $DeepInput<inputs.BillingProfileProperties>;
@@ -746,7 +746,7 @@ export declare class CustomerTransfer extends $CustomResource {
   readonly billingProfileName: $Output<string>;
   /** The parent's name (customerName). */
   readonly customerName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-z0-9]*$`. */
   readonly transferName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -787,7 +787,7 @@ export interface CustomerTransferArgs {
   billingProfileName: $Input<string>;
   /** The parent's name (customerName). */
   customerName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-z0-9]*$`. */
   transferName?: $Input<string>;
   /** Request parameters to initiate partner transfer. */
   properties?: $DeepInput<inputs.PartnerInitiateTransferPropertiesOrPartnerTransferProperties>;
@@ -847,7 +847,7 @@ export declare class InvoiceSection extends $CustomResource {
   readonly billingAccountName: $Output<string>;
   /** The parent's name (billingProfileName). */
   readonly billingProfileName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z\d-_]{1,128}$`. */
   readonly invoiceSectionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -880,7 +880,7 @@ export interface InvoiceSectionArgs {
   billingAccountName: $Input<string>;
   /** The parent's name (billingProfileName). */
   billingProfileName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z\d-_]{1,128}$`. */
   invoiceSectionName?: $Input<string>;
   /** An invoice section. */
   properties?: $DeepInput<inputs.InvoiceSectionProperties>;
@@ -1032,7 +1032,7 @@ export declare class InvoiceSectionTransfer extends $CustomResource {
   readonly billingProfileName: $Output<string>;
   /** The parent's name (invoiceSectionName). */
   readonly invoiceSectionName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-z0-9]*$`. */
   readonly transferName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1067,7 +1067,7 @@ export interface InvoiceSectionTransferArgs {
   billingProfileName: $Input<string>;
   /** The parent's name (invoiceSectionName). */
   invoiceSectionName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-z0-9]*$`. */
   transferName?: $Input<string>;
   /** Request parameters to initiate transfer. */
   properties?: $DeepInput<inputs.InitiateTransferPropertiesOrTransferProperties>;
@@ -1262,7 +1262,7 @@ export declare function getBillingProfilePolicy(args: GetBillingProfilePolicyArg
 export declare class BillingRoleAssignment extends $CustomResource {
   /** The parent's name (billingAccountName). */
   readonly billingAccountName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-fA-F0-9]{8}[-]?([a-fA-F0-9]{4}[-]?){3}[a-fA-F0-9]{12}(_[a-fA-F0-9]{8}[-]?([a-fA-F0-9]{4}[-]?){3}[a-fA-F0-9]{12})?$`. */
   readonly billingRoleAssignmentName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1341,7 +1341,7 @@ export declare class BillingRoleAssignment extends $CustomResource {
 export interface BillingRoleAssignmentArgs {
   /** The parent's name (billingAccountName). */
   billingAccountName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-fA-F0-9]{8}[-]?([a-fA-F0-9]{4}[-]?){3}[a-fA-F0-9]{12}(_[a-fA-F0-9]{8}[-]?([a-fA-F0-9]{4}[-]?){3}[a-fA-F0-9]{12})?$`. */
   billingRoleAssignmentName?: $Input<string>;
   /** The properties of the billing role assignment. */
   properties?: $DeepInput<inputs.BillingRoleAssignmentProperties>;
@@ -1946,7 +1946,7 @@ export declare class DepartmentBillingRoleAssignment extends $CustomResource {
   readonly billingAccountName: $Output<string>;
   /** The parent's name (departmentName). */
   readonly departmentName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-fA-F0-9]{8}[-]?([a-fA-F0-9]{4}[-]?){3}[a-fA-F0-9]{12}(_[a-fA-F0-9]{8}[-]?([a-fA-F0-9]{4}[-]?){3}[a-fA-F0-9]{12})?$`. */
   readonly billingRoleAssignmentName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -2027,7 +2027,7 @@ export interface DepartmentBillingRoleAssignmentArgs {
   billingAccountName: $Input<string>;
   /** The parent's name (departmentName). */
   departmentName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-fA-F0-9]{8}[-]?([a-fA-F0-9]{4}[-]?){3}[a-fA-F0-9]{12}(_[a-fA-F0-9]{8}[-]?([a-fA-F0-9]{4}[-]?){3}[a-fA-F0-9]{12})?$`. */
   billingRoleAssignmentName?: $Input<string>;
   /** The properties of the billing role assignment. */
   properties?: $DeepInput<inputs.BillingRoleAssignmentProperties>;
@@ -2217,7 +2217,7 @@ export declare class EnrollmentAccountBillingRoleAssignment extends $CustomResou
   readonly billingAccountName: $Output<string>;
   /** The parent's name (enrollmentAccountName). */
   readonly enrollmentAccountName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-fA-F0-9]{8}[-]?([a-fA-F0-9]{4}[-]?){3}[a-fA-F0-9]{12}(_[a-fA-F0-9]{8}[-]?([a-fA-F0-9]{4}[-]?){3}[a-fA-F0-9]{12})?$`. */
   readonly billingRoleAssignmentName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -2298,7 +2298,7 @@ export interface EnrollmentAccountBillingRoleAssignmentArgs {
   billingAccountName: $Input<string>;
   /** The parent's name (enrollmentAccountName). */
   enrollmentAccountName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-fA-F0-9]{8}[-]?([a-fA-F0-9]{4}[-]?){3}[a-fA-F0-9]{12}(_[a-fA-F0-9]{8}[-]?([a-fA-F0-9]{4}[-]?){3}[a-fA-F0-9]{12})?$`. */
   billingRoleAssignmentName?: $Input<string>;
   /** The properties of the billing role assignment. */
   properties?: $DeepInput<inputs.BillingRoleAssignmentProperties>;
@@ -2931,7 +2931,7 @@ export declare function getBillingProperty(args: GetBillingPropertyArgs): $Outpu
  * const billingRequest = new BillingRequest("billingRequest", {  });
  */
 export declare class BillingRequest extends $CustomResource {
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[0-9A-Fa-f]{8}-([0-9A-Fa-f]{4}-){3}[0-9A-Fa-f]{12}$`. */
   readonly billingRequestName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -3010,7 +3010,7 @@ export declare class BillingRequest extends $CustomResource {
 
 /** The args of {@link BillingRequest}: any property may be an Input (an Output of another resource, a promise). */
 export interface BillingRequestArgs {
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[0-9A-Fa-f]{8}-([0-9A-Fa-f]{4}-){3}[0-9A-Fa-f]{12}$`. */
   billingRequestName?: $Input<string>;
   /** A request submitted by a user to manage billing. Users with an owner role on the scope can approve or decline these requests. */
   properties?: $DeepInput<inputs.BillingRequestProperties>;

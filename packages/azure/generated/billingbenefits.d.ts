@@ -46,7 +46,7 @@ export declare function getCatalogGroup(args: GetCatalogGroupArgs): $Output<Cata
 export declare class ConditionalCredit extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9_\-\.]+$`. */
   readonly conditionalCreditName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -111,7 +111,7 @@ export declare class ConditionalCredit extends $CustomResource {
 export interface ConditionalCreditArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9_\-\.]+$`. */
   conditionalCreditName?: $Input<string>;
   /** Conditional credit properties */
   properties?: $DeepInput<inputs.ConditionalCreditProperties>;
@@ -292,7 +292,7 @@ export declare function getConditionalCreditTransaction(args: GetConditionalCred
 export declare class Credit extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9_\-\.]+$`. */
   readonly creditName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -367,7 +367,7 @@ export declare class Credit extends $CustomResource {
 export interface CreditArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9_\-\.]+$`. */
   creditName?: $Input<string>;
   /** Credit properties */
   properties?: $DeepInput<inputs.CreditProperties>;
@@ -480,7 +480,7 @@ export declare class Source extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (creditName). */
   readonly creditName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9_\-\.]+$`. */
   readonly sourceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -523,7 +523,7 @@ export interface SourceArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (creditName). */
   creditName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9_\-\.]+$`. */
   sourceName?: $Input<string>;
   /** Credit source properties */
   properties?: $DeepInput<inputs.CreditSourceProperties>;
@@ -631,7 +631,7 @@ export declare function getCreditTransaction(args: GetCreditTransactionArgs): $O
 export declare class Discount extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9_\-\.]+$`. */
   readonly discountName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -695,7 +695,7 @@ export declare class Discount extends $CustomResource {
 export interface DiscountArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9_\-\.]+$`. */
   discountName?: $Input<string>;
   /** Discount properties */
   properties?: $DeepInput<inputs.DiscountProperties>;
@@ -790,7 +790,7 @@ export declare function getDiscount(args: GetDiscountArgs): $Output<DiscountStat
 export declare class FreeService extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9_\-\.]+$`. */
   readonly freeServiceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -847,7 +847,7 @@ export declare class FreeService extends $CustomResource {
 export interface FreeServiceArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9_\-\.]+$`. */
   freeServiceName?: $Input<string>;
   /** Free services properties */
   properties?: $DeepInput<inputs.FreeServicesProperties>;
@@ -935,7 +935,7 @@ export declare function getFreeService(args: GetFreeServiceArgs): $Output<FreeSe
 export declare class Macc extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9_\-\.]+$`. */
   readonly maccName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1012,7 +1012,7 @@ export declare class Macc extends $CustomResource {
 export interface MaccArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9_\-\.]+$`. */
   maccName?: $Input<string>;
   /** MACC properties */
   properties?: $DeepInput<inputs.MaccModelProperties>;
@@ -1213,7 +1213,7 @@ export declare function getMaccTransaction(args: GetMaccTransactionArgs): $Outpu
  * const reservationOrderAlias = new ReservationOrderAlias("reservationOrderAlias", { sku: {} });
  */
 export declare class ReservationOrderAlias extends $CustomResource {
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9_\-\.]+$`. */
   readonly reservationOrderAliasName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1264,7 +1264,7 @@ export declare class ReservationOrderAlias extends $CustomResource {
 
 /** The args of {@link ReservationOrderAlias}: any property may be an Input (an Output of another resource, a promise). */
 export interface ReservationOrderAliasArgs {
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9_\-\.]+$`. */
   reservationOrderAliasName?: $Input<string>;
   /** Reservation order SKU */
   sku: $DeepInput<inputs.ResourceSku>;
@@ -1348,7 +1348,7 @@ export declare function getReservationOrderAlias(args: GetReservationOrderAliasA
  * const savingsPlanOrderAlias = new SavingsPlanOrderAlias("savingsPlanOrderAlias", { sku: {} });
  */
 export declare class SavingsPlanOrderAlias extends $CustomResource {
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9_\-\.]+$`. */
   readonly savingsPlanOrderAliasName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1387,7 +1387,7 @@ export declare class SavingsPlanOrderAlias extends $CustomResource {
 
 /** The args of {@link SavingsPlanOrderAlias}: any property may be an Input (an Output of another resource, a promise). */
 export interface SavingsPlanOrderAliasArgs {
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9_\-\.]+$`. */
   savingsPlanOrderAliasName?: $Input<string>;
   /** Savings plan order alias properties */
   properties?: $DeepInput<inputs.SavingsPlanOrderAliasProperties>;

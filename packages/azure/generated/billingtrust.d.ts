@@ -92,7 +92,7 @@ export declare class Rule extends $CustomResource {
   readonly scope: $Output<string>;
   /** The parent's name; always `default`. */
   readonly assessmentName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9_-]{2,63}$`. */
   readonly ruleName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -124,7 +124,7 @@ export interface RuleArgs {
   scope: $Input<string>;
   /** The parent's name; always `default`. */
   assessmentName?: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9_-]{2,63}$`. */
   ruleName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.RuleProperties>;

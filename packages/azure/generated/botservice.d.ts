@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class BotService extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 2 to 64 characters, matching `^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`. */
   readonly botServiceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -111,7 +111,7 @@ export declare class BotService extends $CustomResource {
 export interface BotServiceArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 2 to 64 characters, matching `^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`. */
   botServiceName?: $Input<string>;
   /** The set of properties specific to bot resource */
   properties?: $DeepInput<inputs.BotProperties>;
@@ -348,7 +348,7 @@ export declare class Connection extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (botServiceName). */
   readonly botServiceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 2 to 64 characters, matching `^[a-zA-Z0-9][\sa-zA-Z0-9_.-]*$`. */
   readonly connectionName: $Output<string>;
   /** The resource type */
   readonly type: $Output<"Microsoft.BotService/botServices/connections">;
@@ -393,7 +393,7 @@ export interface ConnectionArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (botServiceName). */
   botServiceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 2 to 64 characters, matching `^[a-zA-Z0-9][\sa-zA-Z0-9_.-]*$`. */
   connectionName?: $Input<string>;
   /** The set of properties specific to bot channel resource */
   properties?: $DeepInput<inputs.ConnectionSettingProperties>;

@@ -192,7 +192,7 @@ export declare class AccessPolicy extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (redisName). */
   readonly redisName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^([a-zA-Z0-9][a-zA-Z0-9- ]*[a-zA-Z0-9]|[a-zA-Z0-9])$`. */
   readonly accessPolicyName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -215,7 +215,7 @@ export interface AccessPolicyArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (redisName). */
   redisName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^([a-zA-Z0-9][a-zA-Z0-9- ]*[a-zA-Z0-9]|[a-zA-Z0-9])$`. */
   accessPolicyName?: $Input<string>;
   /** Properties of an access policy. */
   properties?: $DeepInput<inputs.RedisCacheAccessPolicyProperties>;
@@ -263,7 +263,7 @@ export declare class AccessPolicyAssignment extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (redisName). */
   readonly redisName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^([a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]|[a-zA-Z0-9])$`. */
   readonly accessPolicyAssignmentName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -290,7 +290,7 @@ export interface AccessPolicyAssignmentArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (redisName). */
   redisName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^([a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]|[a-zA-Z0-9])$`. */
   accessPolicyAssignmentName?: $Input<string>;
   /** Properties of an access policy assignment */
   properties?: $DeepInput<inputs.RedisCacheAccessPolicyAssignmentProperties>;
@@ -652,7 +652,7 @@ export declare function getRedisPrivateEndpointConnection(args: GetRedisPrivateE
 export declare class RedisEnterprise extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{1,60}$)[A-Za-z0-9]+(-[A-Za-z0-9]+)*$`. */
   readonly redisEnterpriseName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -699,7 +699,7 @@ export declare class RedisEnterprise extends $CustomResource {
 export interface RedisEnterpriseArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{1,60}$)[A-Za-z0-9]+(-[A-Za-z0-9]+)*$`. */
   redisEnterpriseName?: $Input<string>;
   /** The SKU to create, which affects price, performance, and features. */
   sku: $DeepInput<inputs.Sku2>;
@@ -774,7 +774,7 @@ export declare class Database extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (redisEnterpriseName). */
   readonly redisEnterpriseName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{1,60}$)[A-Za-z0-9]+(-[A-Za-z0-9]+)*$`. */
   readonly databaseName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -817,7 +817,7 @@ export interface DatabaseArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (redisEnterpriseName). */
   redisEnterpriseName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{1,60}$)[A-Za-z0-9]+(-[A-Za-z0-9]+)*$`. */
   databaseName?: $Input<string>;
   /** Other properties of the database. */
   properties?: $DeepInput<inputs.DatabaseCreateProperties>;
@@ -893,7 +893,7 @@ export declare class DatabaseAccessPolicyAssignment extends $CustomResource {
   readonly redisEnterpriseName: $Output<string>;
   /** The parent's name (databaseName). */
   readonly databaseName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[A-Za-z0-9]{1,60}$`. */
   readonly accessPolicyAssignmentName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -918,7 +918,7 @@ export interface DatabaseAccessPolicyAssignmentArgs {
   redisEnterpriseName: $Input<string>;
   /** The parent's name (databaseName). */
   databaseName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[A-Za-z0-9]{1,60}$`. */
   accessPolicyAssignmentName?: $Input<string>;
   /** Properties of the access policy assignment. */
   properties?: $DeepInput<inputs.AccessPolicyAssignmentProperties>;

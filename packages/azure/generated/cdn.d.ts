@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class CdnWebApplicationFirewallPolicy extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At most 128 characters. */
   readonly cdnWebApplicationFirewallPolicyName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -55,7 +55,7 @@ export declare class CdnWebApplicationFirewallPolicy extends $CustomResource {
 export interface CdnWebApplicationFirewallPolicyArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At most 128 characters. */
   cdnWebApplicationFirewallPolicyName?: $Input<string>;
   /** Properties of the web application firewall policy. */
   properties?: $DeepInput<inputs.CdnWebApplicationFirewallPolicyProperties>;
@@ -125,7 +125,7 @@ export declare function getCdnWebApplicationFirewallPolicy(args: GetCdnWebApplic
 export declare class EdgeAction extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At most 50 characters, matching `[a-zA-Z0-9]+`. */
   readonly edgeActionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -152,7 +152,7 @@ export declare class EdgeAction extends $CustomResource {
 export interface EdgeActionArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At most 50 characters, matching `[a-zA-Z0-9]+`. */
   edgeActionName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.EdgeActionProperties>;
@@ -205,7 +205,7 @@ export declare class ExecutionFilter extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (edgeActionName). */
   readonly edgeActionName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At most 50 characters, matching `[a-zA-Z0-9]+`. */
   readonly executionFilterName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -238,7 +238,7 @@ export interface ExecutionFilterArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (edgeActionName). */
   edgeActionName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At most 50 characters, matching `[a-zA-Z0-9]+`. */
   executionFilterName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.EdgeActionExecutionFilterProperties>;
@@ -299,7 +299,7 @@ export declare class Version extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (edgeActionName). */
   readonly edgeActionName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At most 50 characters, matching `[a-zA-Z0-9]+`. */
   readonly versionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -332,7 +332,7 @@ export interface VersionArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (edgeActionName). */
   edgeActionName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At most 50 characters, matching `[a-zA-Z0-9]+`. */
   versionName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.EdgeActionVersionProperties>;
@@ -389,7 +389,7 @@ export declare function getVersion(args: GetVersionArgs): $Output<VersionState |
 export declare class Profile extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 260 characters, matching `^[a-zA-Z0-9]+(-*[a-zA-Z0-9])*$`. */
   readonly profileName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -428,7 +428,7 @@ export declare class Profile extends $CustomResource {
 export interface ProfileArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 260 characters, matching `^[a-zA-Z0-9]+(-*[a-zA-Z0-9])*$`. */
   profileName?: $Input<string>;
   /** The JSON object that contains the properties required to create a profile. */
   properties?: $DeepInput<inputs.ProfileProperties>;

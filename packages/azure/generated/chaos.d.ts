@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class Experiment extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At least 1 characters, matching `^[^<>%&:?#/\\]+$`. */
   readonly experimentName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -43,7 +43,7 @@ export declare class Experiment extends $CustomResource {
 export interface ExperimentArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At least 1 characters, matching `^[^<>%&:?#/\\]+$`. */
   experimentName?: $Input<string>;
   /** The managed service identities assigned to this resource. */
   identity?: $DeepInput<inputs.ManagedServiceIdentity>;
@@ -190,7 +190,7 @@ export declare function getCapabilityType(args: GetCapabilityTypeArgs): $Output<
 export declare class Target extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
   readonly scope: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9_\-\.]+$`. */
   readonly targetName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -209,7 +209,7 @@ export declare class Target extends $CustomResource {
 export interface TargetArgs {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
   scope: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9_\-\.]+$`. */
   targetName?: $Input<string>;
   /** The properties of the target resource. */
   properties?: $DeepInput<inputs.TargetProperties>;
@@ -254,7 +254,7 @@ export declare class Capability extends $CustomResource {
   readonly scope: $Output<string>;
   /** The parent's name (targetName). */
   readonly targetName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9\-\.]+-\d\.\d$`. */
   readonly capabilityName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -281,7 +281,7 @@ export interface CapabilityArgs {
   scope: $Input<string>;
   /** The parent's name (targetName). */
   targetName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9\-\.]+-\d\.\d$`. */
   capabilityName?: $Input<string>;
   /** The properties of a capability resource. */
   properties?: $DeepInput<inputs.CapabilityProperties>;

@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class Healthmodel extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z][a-zA-Z0-9-]{1,42}[a-zA-Z0-9]$`. */
   readonly healthmodelName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -39,7 +39,7 @@ export declare class Healthmodel extends $CustomResource {
 export interface HealthmodelArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z][a-zA-Z0-9-]{1,42}[a-zA-Z0-9]$`. */
   healthmodelName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.HealthModelProperties>;
@@ -91,7 +91,7 @@ export declare class Authenticationsetting extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (healthmodelName). */
   readonly healthmodelName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9-]{1,258}[a-zA-Z0-9]$`. */
   readonly authenticationsettingName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -116,7 +116,7 @@ export interface AuthenticationsettingArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (healthmodelName). */
   healthmodelName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9-]{1,258}[a-zA-Z0-9]$`. */
   authenticationsettingName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.AuthenticationSettingProperties>;
@@ -168,7 +168,7 @@ export declare class Discoveryrule extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (healthmodelName). */
   readonly healthmodelName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9-]{1,258}[a-zA-Z0-9]$`. */
   readonly discoveryruleName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -205,7 +205,7 @@ export interface DiscoveryruleArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (healthmodelName). */
   healthmodelName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9-]{1,258}[a-zA-Z0-9]$`. */
   discoveryruleName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.DiscoveryRuleProperties>;
@@ -270,7 +270,7 @@ export declare class Entity extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (healthmodelName). */
   readonly healthmodelName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9-]{1,258}[a-zA-Z0-9]$`. */
   readonly entityName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -311,7 +311,7 @@ export interface EntityArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (healthmodelName). */
   healthmodelName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9-]{1,258}[a-zA-Z0-9]$`. */
   entityName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.EntityProperties>;
@@ -382,7 +382,7 @@ export declare class Relationship extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (healthmodelName). */
   readonly healthmodelName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9-]{1,258}[a-zA-Z0-9]$`. */
   readonly relationshipName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -413,7 +413,7 @@ export interface RelationshipArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (healthmodelName). */
   healthmodelName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9-]{1,258}[a-zA-Z0-9]$`. */
   relationshipName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.RelationshipProperties>;
@@ -471,7 +471,7 @@ export declare class Signaldefinition extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (healthmodelName). */
   readonly healthmodelName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9-]{1,258}[a-zA-Z0-9]$`. */
   readonly signaldefinitionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -510,7 +510,7 @@ export interface SignaldefinitionArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (healthmodelName). */
   healthmodelName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9-]{1,258}[a-zA-Z0-9]$`. */
   signaldefinitionName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.SignalDefinitionProperties>;

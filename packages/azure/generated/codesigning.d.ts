@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class CodeSigningAccount extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{3,24}$)[^0-9][A-Za-z0-9]+(?:-[A-Za-z0-9]+)*$`. */
   readonly codeSigningAccountName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -41,7 +41,7 @@ export declare class CodeSigningAccount extends $CustomResource {
 export interface CodeSigningAccountArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{3,24}$)[^0-9][A-Za-z0-9]+(?:-[A-Za-z0-9]+)*$`. */
   codeSigningAccountName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.CodeSigningAccountProperties>;
@@ -94,7 +94,7 @@ export declare class CertificateProfile extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (codeSigningAccountName). */
   readonly codeSigningAccountName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{5,100}$)[^0-9][A-Za-z0-9]+(?:-[A-Za-z0-9]+)*$`. */
   readonly certificateProfileName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -133,7 +133,7 @@ export interface CertificateProfileArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (codeSigningAccountName). */
   codeSigningAccountName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{5,100}$)[^0-9][A-Za-z0-9]+(?:-[A-Za-z0-9]+)*$`. */
   certificateProfileName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.CertificateProfileProperties>;

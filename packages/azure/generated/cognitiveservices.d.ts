@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class Account extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 2 to 64 characters, matching `^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`. */
   readonly accountName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -106,7 +106,7 @@ export declare class Account extends $CustomResource {
 export interface AccountArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 2 to 64 characters, matching `^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`. */
   accountName?: $Input<string>;
   /** Properties of Cognitive Services account. */
   properties?: $DeepInput<inputs.AccountProperties>;
@@ -233,7 +233,7 @@ export declare class CapabilityHost extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (accountName). */
   readonly accountName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9\-_]{0,254}$`. */
   readonly capabilityHostName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -272,7 +272,7 @@ export interface CapabilityHostArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (accountName). */
   accountName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9\-_]{0,254}$`. */
   capabilityHostName?: $Input<string>;
   /** [Required] Additional attributes of the entity. */
   properties?: $DeepInput<inputs.CapabilityHostProperties>;
@@ -469,7 +469,7 @@ export declare class Connection extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (accountName). */
   readonly accountName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$`. */
   readonly connectionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -510,7 +510,7 @@ export interface ConnectionArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (accountName). */
   accountName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$`. */
   connectionName?: $Input<string>;
   /** Connection property base schema. */
   properties?: $DeepInput<inputs.ConnectionPropertiesV2>;
@@ -586,7 +586,7 @@ export declare class DefenderForAISetting extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (accountName). */
   readonly accountName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`. */
   readonly defenderForAISettingName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -611,7 +611,7 @@ export interface DefenderForAISettingArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (accountName). */
   accountName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`. */
   defenderForAISettingName?: $Input<string>;
   /** The Defender for AI resource properties. */
   properties?: $DeepInput<inputs.DefenderForAISettingProperties>;
@@ -807,7 +807,7 @@ export declare class EncryptionScope extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (accountName). */
   readonly accountName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`. */
   readonly encryptionScopeName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -838,7 +838,7 @@ export interface EncryptionScopeArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (accountName). */
   accountName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`. */
   encryptionScopeName?: $Input<string>;
   /** Properties of Cognitive Services EncryptionScope. */
   properties?: $DeepInput<inputs.EncryptionScopeProperties>;
@@ -896,7 +896,7 @@ export declare class ManagedNetwork extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (accountName). */
   readonly accountName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$`. */
   readonly managedNetworkName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -919,7 +919,7 @@ export interface ManagedNetworkArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (accountName). */
   accountName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$`. */
   managedNetworkName?: $Input<string>;
   /** The properties of the managed network settings of a cognitive services account. */
   properties?: $DeepInput<inputs.ManagedNetworkSettingsProperties>;
@@ -969,7 +969,7 @@ export declare class OutboundRule extends $CustomResource {
   readonly accountName: $Output<string>;
   /** The parent's name (managedNetworkName). */
   readonly managedNetworkName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$`. */
   readonly outboundRuleName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -998,7 +998,7 @@ export interface OutboundRuleArgs {
   accountName: $Input<string>;
   /** The parent's name (managedNetworkName). */
   managedNetworkName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$`. */
   outboundRuleName?: $Input<string>;
   /** Outbound Rule for the managed network of a cognitive services account. */
   properties?: $DeepInput<inputs.OutboundRule>;
@@ -1176,7 +1176,7 @@ export declare class Project extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (accountName). */
   readonly accountName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 2 to 64 characters, matching `^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`. */
   readonly projectName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1213,7 +1213,7 @@ export interface ProjectArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (accountName). */
   accountName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 2 to 64 characters, matching `^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`. */
   projectName?: $Input<string>;
   /** Properties of Cognitive Services project. */
   properties?: $DeepInput<inputs.ProjectProperties>;
@@ -1520,7 +1520,7 @@ export declare class ProjectCapabilityHost extends $CustomResource {
   readonly accountName: $Output<string>;
   /** The parent's name (projectName). */
   readonly projectName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9\-_]{0,254}$`. */
   readonly capabilityHostName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1551,7 +1551,7 @@ export interface ProjectCapabilityHostArgs {
   accountName: $Input<string>;
   /** The parent's name (projectName). */
   projectName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9\-_]{0,254}$`. */
   capabilityHostName?: $Input<string>;
   /** [Required] Additional attributes of the entity. */
   properties?: $DeepInput<inputs.ProjectCapabilityHostProperties>;
@@ -1612,7 +1612,7 @@ export declare class ProjectConnection extends $CustomResource {
   readonly accountName: $Output<string>;
   /** The parent's name (projectName). */
   readonly projectName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$`. */
   readonly connectionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1655,7 +1655,7 @@ export interface ProjectConnectionArgs {
   accountName: $Input<string>;
   /** The parent's name (projectName). */
   projectName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$`. */
   connectionName?: $Input<string>;
   /** Connection property base schema. */
   properties?: $DeepInput<inputs.ConnectionPropertiesV2>;
@@ -1733,7 +1733,7 @@ export declare class RaiBlocklist extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (accountName). */
   readonly accountName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`. */
   readonly raiBlocklistName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1758,7 +1758,7 @@ export interface RaiBlocklistArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (accountName). */
   accountName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`. */
   raiBlocklistName?: $Input<string>;
   /** Properties of Cognitive Services RaiBlocklist. */
   properties?: $DeepInput<inputs.RaiBlocklistProperties>;
@@ -1811,7 +1811,7 @@ export declare class RaiBlocklistItem extends $CustomResource {
   readonly accountName: $Output<string>;
   /** The parent's name (raiBlocklistName). */
   readonly raiBlocklistName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`. */
   readonly raiBlocklistItemName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1840,7 +1840,7 @@ export interface RaiBlocklistItemArgs {
   accountName: $Input<string>;
   /** The parent's name (raiBlocklistName). */
   raiBlocklistName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`. */
   raiBlocklistItemName?: $Input<string>;
   /** Properties of Cognitive Services RaiBlocklist Item. */
   properties?: $DeepInput<inputs.RaiBlocklistItemProperties>;
@@ -1896,7 +1896,7 @@ export declare class AccountRaiPolicy extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (accountName). */
   readonly accountName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`. */
   readonly raiPolicyName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1929,7 +1929,7 @@ export interface AccountRaiPolicyArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (accountName). */
   accountName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`. */
   raiPolicyName?: $Input<string>;
   /** Properties of Cognitive Services RaiPolicy. */
   properties?: $DeepInput<inputs.RaiPolicyProperties>;
@@ -1992,7 +1992,7 @@ export declare class RaiToolLabel extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (accountName). */
   readonly accountName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`. */
   readonly raiToolLabelName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -2021,7 +2021,7 @@ export interface RaiToolLabelArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (accountName). */
   accountName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`. */
   raiToolLabelName?: $Input<string>;
   /** Properties of the RAI Tool Label. */
   properties?: $DeepInput<inputs.RaiToolLabelProperties>;
@@ -2078,7 +2078,7 @@ export declare class Raitopic extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (accountName). */
   readonly accountName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`. */
   readonly raitopicName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -2117,7 +2117,7 @@ export interface RaitopicArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (accountName). */
   accountName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`. */
   raitopicName?: $Input<string>;
   /** Properties of Cognitive Services Rai Topic. */
   properties?: $DeepInput<inputs.RaiTopicProperties>;
@@ -2189,7 +2189,7 @@ export declare class TestRaiExternalSafetyProvider extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (accountName). */
   readonly accountName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`. */
   readonly testRaiExternalSafetyProviderName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -2230,7 +2230,7 @@ export interface TestRaiExternalSafetyProviderArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (accountName). */
   accountName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`. */
   testRaiExternalSafetyProviderName?: $Input<string>;
   /** Properties of Cognitive Services Rai External Safety provider. */
   properties?: $DeepInput<inputs.RaiExternalSafetyProviderSchemaProperties>;
@@ -2297,7 +2297,7 @@ export declare function getTestRaiExternalSafetyProvider(args: GetTestRaiExterna
 export declare class CommitmentPlan extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`. */
   readonly commitmentPlanName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -2342,7 +2342,7 @@ export declare class CommitmentPlan extends $CustomResource {
 export interface CommitmentPlanArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`. */
   commitmentPlanName?: $Input<string>;
   /** Properties of Cognitive Services account commitment plan. */
   properties?: $DeepInput<inputs.CommitmentPlanProperties>;
@@ -2418,7 +2418,7 @@ export declare class AccountAssociation extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (commitmentPlanName). */
   readonly commitmentPlanName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`. */
   readonly accountAssociationName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -2443,7 +2443,7 @@ export interface AccountAssociationArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (commitmentPlanName). */
   commitmentPlanName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`. */
   accountAssociationName?: $Input<string>;
   /** Properties of Cognitive Services account commitment plan association. */
   properties?: $DeepInput<inputs.CommitmentPlanAccountAssociationProperties>;
@@ -2644,7 +2644,7 @@ export declare function getQuotaTier(args: GetQuotaTierArgs): $Output<QuotaTierS
  * const raiExternalSafetyProvider = new RaiExternalSafetyProvider("raiExternalSafetyProvider", {  });
  */
 export declare class RaiExternalSafetyProvider extends $CustomResource {
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`. */
   readonly raiExternalSafetyProviderName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -2681,7 +2681,7 @@ export declare class RaiExternalSafetyProvider extends $CustomResource {
 
 /** The args of {@link RaiExternalSafetyProvider}: any property may be an Input (an Output of another resource, a promise). */
 export interface RaiExternalSafetyProviderArgs {
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`. */
   raiExternalSafetyProviderName?: $Input<string>;
   /** Properties of Cognitive Services Rai External Safety provider. */
   properties?: $DeepInput<inputs.RaiExternalSafetyProviderSchemaProperties>;
@@ -2742,7 +2742,7 @@ export declare function getRaiExternalSafetyProvider(args: GetRaiExternalSafetyP
  * const raiPolicy = new RaiPolicy("raiPolicy", {  });
  */
 export declare class RaiPolicy extends $CustomResource {
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`. */
   readonly raiPolicyName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -2771,7 +2771,7 @@ export declare class RaiPolicy extends $CustomResource {
 
 /** The args of {@link RaiPolicy}: any property may be an Input (an Output of another resource, a promise). */
 export interface RaiPolicyArgs {
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`. */
   raiPolicyName?: $Input<string>;
   /** Properties of Cognitive Services RaiPolicy. */
   properties?: $DeepInput<inputs.RaiPolicyProperties>;

@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class CommunicationService extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 63 characters, matching `^[-\w]+$`. */
   readonly communicationServiceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -55,7 +55,7 @@ export declare class CommunicationService extends $CustomResource {
 export interface CommunicationServiceArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 63 characters, matching `^[-\w]+$`. */
   communicationServiceName?: $Input<string>;
   /** The properties of the service. */
   properties?: $DeepInput<inputs.CommunicationServiceProperties>;
@@ -123,7 +123,7 @@ export declare class SmtpUsername extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (communicationServiceName). */
   readonly communicationServiceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 253 characters, matching `^[a-zA-Z0-9-]+$`. */
   readonly smtpUsernameName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -148,7 +148,7 @@ export interface SmtpUsernameArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (communicationServiceName). */
   communicationServiceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 253 characters, matching `^[a-zA-Z0-9-]+$`. */
   smtpUsernameName?: $Input<string>;
   /** The properties of a SmtpUsername resource. */
   properties?: $DeepInput<inputs.SmtpUsernameProperties>;
@@ -199,7 +199,7 @@ export declare function getSmtpUsername(args: GetSmtpUsernameArgs): $Output<Smtp
 export declare class EmailService extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 63 characters, matching `^[a-zA-Z0-9-]+$`. */
   readonly emailServiceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -224,7 +224,7 @@ export declare class EmailService extends $CustomResource {
 export interface EmailServiceArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 63 characters, matching `^[a-zA-Z0-9-]+$`. */
   emailServiceName?: $Input<string>;
   /** The properties of the service. */
   properties?: $DeepInput<inputs.EmailServiceProperties>;
@@ -276,7 +276,7 @@ export declare class Domain extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (emailServiceName). */
   readonly emailServiceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 253 characters. */
   readonly domainName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -315,7 +315,7 @@ export interface DomainArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (emailServiceName). */
   emailServiceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 253 characters. */
   domainName?: $Input<string>;
   /** The properties of a Domains resource. */
   properties?: $DeepInput<inputs.DomainProperties>;
@@ -379,7 +379,7 @@ export declare class SenderUsername extends $CustomResource {
   readonly emailServiceName: $Output<string>;
   /** The parent's name (domainName). */
   readonly domainName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 253 characters. */
   readonly senderUsernameName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -408,7 +408,7 @@ export interface SenderUsernameArgs {
   emailServiceName: $Input<string>;
   /** The parent's name (domainName). */
   domainName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 253 characters. */
   senderUsernameName?: $Input<string>;
   /** The properties of a SenderUsername resource. */
   properties?: $DeepInput<inputs.SenderUsernameProperties>;
@@ -464,7 +464,7 @@ export declare class SuppressionList extends $CustomResource {
   readonly emailServiceName: $Output<string>;
   /** The parent's name (domainName). */
   readonly domainName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 253 characters, matching `^[a-zA-Z0-9-]+$`. */
   readonly suppressionListName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -493,7 +493,7 @@ export interface SuppressionListArgs {
   emailServiceName: $Input<string>;
   /** The parent's name (domainName). */
   domainName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 253 characters, matching `^[a-zA-Z0-9-]+$`. */
   suppressionListName?: $Input<string>;
   /** The properties of a SuppressionList resource. */
   properties?: $DeepInput<inputs.SuppressionListProperties>;
@@ -549,7 +549,7 @@ export declare class SuppressionListAddress extends $CustomResource {
   readonly domainName: $Output<string>;
   /** The parent's name (suppressionListName). */
   readonly suppressionListName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 253 characters, matching `^[a-zA-Z0-9-]+$`. */
   readonly suppressionListAddressName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -584,7 +584,7 @@ export interface SuppressionListAddressArgs {
   domainName: $Input<string>;
   /** The parent's name (suppressionListName). */
   suppressionListName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 253 characters, matching `^[a-zA-Z0-9-]+$`. */
   suppressionListAddressName?: $Input<string>;
   /** The properties of a SuppressionListAddress resource. */
   properties?: $DeepInput<inputs.SuppressionListAddressProperties>;

@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class CloudAccount extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 50 characters, matching `^[a-zA-Z0-9][a-zA-Z0-9_\-.: ]*$`. */
   readonly cloudAccountName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -45,7 +45,7 @@ export declare class CloudAccount extends $CustomResource {
 export interface CloudAccountArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 50 characters, matching `^[a-zA-Z0-9][a-zA-Z0-9_\-.: ]*$`. */
   cloudAccountName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.CloudAccountProperties>;
@@ -108,7 +108,7 @@ export declare class Plan extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (cloudAccountName). */
   readonly cloudAccountName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 50 characters, matching `^[a-zA-Z0-9][a-zA-Z0-9_\-.: ]*$`. */
   readonly planName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -137,7 +137,7 @@ export interface PlanArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (cloudAccountName). */
   cloudAccountName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 50 characters, matching `^[a-zA-Z0-9][a-zA-Z0-9_\-.: ]*$`. */
   planName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.PlanProperties>;
@@ -194,7 +194,7 @@ export declare class ProtectionGroup extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (cloudAccountName). */
   readonly cloudAccountName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 50 characters, matching `^[a-zA-Z0-9][a-zA-Z0-9_\-.: ]*$`. */
   readonly protectionGroupName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -229,7 +229,7 @@ export interface ProtectionGroupArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (cloudAccountName). */
   cloudAccountName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 50 characters, matching `^[a-zA-Z0-9][a-zA-Z0-9_\-.: ]*$`. */
   protectionGroupName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.ProtectionGroupProperties>;
@@ -390,7 +390,7 @@ export declare class Storage extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (cloudAccountName). */
   readonly cloudAccountName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 50 characters, matching `^[a-zA-Z0-9][a-zA-Z0-9_\-.: ]*$`. */
   readonly storageName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -419,7 +419,7 @@ export interface StorageArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (cloudAccountName). */
   cloudAccountName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 50 characters, matching `^[a-zA-Z0-9][a-zA-Z0-9_\-.: ]*$`. */
   storageName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.StorageProperties>;

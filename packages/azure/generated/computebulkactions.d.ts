@@ -16,7 +16,7 @@ export declare class LaunchBulkInstancesOperation extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (location). */
   readonly location: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At least 1 characters, matching `^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`. */
   readonly launchBulkInstancesOperationName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -61,7 +61,7 @@ export interface LaunchBulkInstancesOperationArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (location). */
   location: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At least 1 characters, matching `^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`. */
   launchBulkInstancesOperationName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.LaunchBulkInstancesOperationProperties>;

@@ -39,7 +39,7 @@ export declare function getFeature(args: GetFeatureArgs): $Output<FeatureState |
 export declare class GuestSubscription extends $CustomResource {
   /** The parent's name (location). */
   readonly location: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$`. */
   readonly guestSubscriptionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -58,7 +58,7 @@ export declare class GuestSubscription extends $CustomResource {
 export interface GuestSubscriptionArgs {
   /** The parent's name (location). */
   location: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$`. */
   guestSubscriptionName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.GuestSubscriptionProperties>;
@@ -99,7 +99,7 @@ export declare function getGuestSubscription(args: GetGuestSubscriptionArgs): $O
 export declare class SharedLimitCap extends $CustomResource {
   /** The parent's name (location). */
   readonly location: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   readonly sharedLimitCapName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -140,7 +140,7 @@ export declare class SharedLimitCap extends $CustomResource {
 export interface SharedLimitCapArgs {
   /** The parent's name (location). */
   location: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   sharedLimitCapName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.SharedLimitCapProperties>;
@@ -207,7 +207,7 @@ export declare class MemberCapOverride extends $CustomResource {
   readonly location: $Output<string>;
   /** The parent's name (sharedLimitCapName). */
   readonly sharedLimitCapName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$`. */
   readonly memberCapOverrideName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -230,7 +230,7 @@ export interface MemberCapOverrideArgs {
   location: $Input<string>;
   /** The parent's name (sharedLimitCapName). */
   sharedLimitCapName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$`. */
   memberCapOverrideName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.MemberCapOverrideProperties>;
@@ -276,7 +276,7 @@ export declare function getMemberCapOverride(args: GetMemberCapOverrideArgs): $O
 export declare class SharedLimit extends $CustomResource {
   /** The parent's name (location). */
   readonly location: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   readonly sharedLimitName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -301,7 +301,7 @@ export declare class SharedLimit extends $CustomResource {
 export interface SharedLimitArgs {
   /** The parent's name (location). */
   location: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   sharedLimitName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.SharedLimitProperties>;
@@ -345,7 +345,7 @@ export declare function getSharedLimit(args: GetSharedLimitArgs): $Output<Shared
 export declare class TrustedHostSubscription extends $CustomResource {
   /** The parent's name (location). */
   readonly location: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$`. */
   readonly trustedHostSubscriptionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -360,7 +360,7 @@ export declare class TrustedHostSubscription extends $CustomResource {
 export interface TrustedHostSubscriptionArgs {
   /** The parent's name (location). */
   location: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$`. */
   trustedHostSubscriptionName?: $Input<string>;
 }
 

@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class Ledger extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[^-0-9][A-Za-z0-9-]{1,33}[A-Za-z0-9]$`. */
   readonly ledgerName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -71,7 +71,7 @@ export declare class Ledger extends $CustomResource {
 export interface LedgerArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[^-0-9][A-Za-z0-9-]{1,33}[A-Za-z0-9]$`. */
   ledgerName?: $Input<string>;
   /** Properties of Confidential Ledger Resource. */
   properties?: $DeepInput<inputs.LedgerProperties>;

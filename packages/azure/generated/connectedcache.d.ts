@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class EnterpriseMccCustomer extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 90 characters, matching `^[a-zA-Z0-9\_\-]*`. */
   readonly enterpriseMccCustomerName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -51,7 +51,7 @@ export declare class EnterpriseMccCustomer extends $CustomResource {
 export interface EnterpriseMccCustomerArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 90 characters, matching `^[a-zA-Z0-9\_\-]*`. */
   enterpriseMccCustomerName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.CustomerProperty>;
@@ -111,7 +111,7 @@ export declare class EnterpriseMccCacheNode extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (enterpriseMccCustomerName). */
   readonly enterpriseMccCustomerName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 90 characters, matching `^[a-zA-Z0-9\_\-]*`. */
   readonly enterpriseMccCacheNodeName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -150,7 +150,7 @@ export interface EnterpriseMccCacheNodeArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (enterpriseMccCustomerName). */
   enterpriseMccCustomerName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 90 characters, matching `^[a-zA-Z0-9\_\-]*`. */
   enterpriseMccCacheNodeName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.CacheNodeProperty>;
@@ -218,7 +218,7 @@ export declare function getEnterpriseMccCacheNode(args: GetEnterpriseMccCacheNod
 export declare class IspCustomer extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 90 characters, matching `^[a-zA-Z0-9\_\-]*`. */
   readonly ispCustomerName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -255,7 +255,7 @@ export declare class IspCustomer extends $CustomResource {
 export interface IspCustomerArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 90 characters, matching `^[a-zA-Z0-9\_\-]*`. */
   ispCustomerName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.CustomerProperty>;
@@ -315,7 +315,7 @@ export declare class IspCacheNode extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (ispCustomerName). */
   readonly ispCustomerName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 90 characters, matching `^[a-zA-Z0-9\_\-]*`. */
   readonly ispCacheNodeName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -354,7 +354,7 @@ export interface IspCacheNodeArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (ispCustomerName). */
   ispCustomerName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 90 characters, matching `^[a-zA-Z0-9\_\-]*`. */
   ispCacheNodeName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.CacheNodeProperty>;

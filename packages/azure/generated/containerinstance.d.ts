@@ -15,7 +15,7 @@ export { ContainerGroup, type ContainerGroupArgs } from "../src/container-group.
 export declare class ContainerGroupProfile extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 63 characters, matching `^[a-zA-Z0-9]$|^[a-zA-Z0-9][-_a-zA-Z0-9]{0,61}[a-zA-Z0-9]$`. */
   readonly containerGroupProfileName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -81,7 +81,7 @@ export declare class ContainerGroupProfile extends $CustomResource {
 export interface ContainerGroupProfileArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 63 characters, matching `^[a-zA-Z0-9]$|^[a-zA-Z0-9][-_a-zA-Z0-9]{0,61}[a-zA-Z0-9]$`. */
   containerGroupProfileName?: $Input<string>;
   /** The container group profile properties */
   properties?: $DeepInput<inputs.ContainerGroupProfileProperties>;
@@ -284,7 +284,7 @@ export declare function getContainerGroup(args: GetContainerGroupArgs): $Output<
 export declare class Ngroup extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 63 characters, matching `^[a-zA-Z0-9]$|^[a-zA-Z0-9][-_a-zA-Z0-9]{0,61}[a-zA-Z0-9]$`. */
   readonly ngroupName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -319,7 +319,7 @@ export declare class Ngroup extends $CustomResource {
 export interface NgroupArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 63 characters, matching `^[a-zA-Z0-9]$|^[a-zA-Z0-9][-_a-zA-Z0-9]{0,61}[a-zA-Z0-9]$`. */
   ngroupName?: $Input<string>;
   /** Describes the properties of the NGroups resource. */
   properties?: $DeepInput<inputs.NGroupProperties>;
@@ -384,7 +384,7 @@ export declare function getNgroup(args: GetNgroupArgs): $Output<NgroupState | un
 export declare class SandboxGroup extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 63 characters, matching `^[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?$`. */
   readonly sandboxGroupName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -413,7 +413,7 @@ export declare class SandboxGroup extends $CustomResource {
 export interface SandboxGroupArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 63 characters, matching `^[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?$`. */
   sandboxGroupName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.SandboxGroupProperties>;

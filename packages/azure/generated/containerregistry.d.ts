@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class Registry extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 5 to 50 characters, matching `^[a-zA-Z0-9]*$`. */
   readonly registryName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -73,7 +73,7 @@ export declare class Registry extends $CustomResource {
 export interface RegistryArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 5 to 50 characters, matching `^[a-zA-Z0-9]*$`. */
   registryName?: $Input<string>;
   /** The properties of the container registry. */
   properties?: $DeepInput<inputs.RegistryProperties>;
@@ -166,7 +166,7 @@ export declare class CacheRule extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (registryName). */
   readonly registryName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 5 to 50 characters, matching `^[a-zA-Z0-9-]*$`. */
   readonly cacheRuleName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -198,7 +198,7 @@ export interface CacheRuleArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (registryName). */
   registryName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 5 to 50 characters, matching `^[a-zA-Z0-9-]*$`. */
   cacheRuleName?: $Input<string>;
   /** The properties of the cache rule. */
   properties?: $DeepInput<inputs.CacheRuleProperties>;
@@ -256,7 +256,7 @@ export declare class ConnectedRegistry extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (registryName). */
   readonly registryName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 5 to 50 characters, matching `^[a-zA-Z0-9]*$`. */
   readonly connectedRegistryName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -301,7 +301,7 @@ export interface ConnectedRegistryArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (registryName). */
   registryName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 5 to 50 characters, matching `^[a-zA-Z0-9]*$`. */
   connectedRegistryName?: $Input<string>;
   /** The properties of the connected registry. */
   properties?: $DeepInput<inputs.ConnectedRegistryProperties>;
@@ -372,7 +372,7 @@ export declare class CredentialSet extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (registryName). */
   readonly registryName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 5 to 50 characters, matching `^[a-zA-Z0-9-]*$`. */
   readonly credentialSetName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -404,7 +404,7 @@ export interface CredentialSetArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (registryName). */
   registryName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 5 to 50 characters, matching `^[a-zA-Z0-9-]*$`. */
   credentialSetName?: $Input<string>;
   /** The properties of the credential set. */
   properties?: $DeepInput<inputs.CredentialSetProperties>;
@@ -566,7 +566,7 @@ export declare class Replication extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (registryName). */
   readonly registryName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 5 to 50 characters, matching `^[a-zA-Z0-9]*$`. */
   readonly replicationName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -597,7 +597,7 @@ export interface ReplicationArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (registryName). */
   registryName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 5 to 50 characters, matching `^[a-zA-Z0-9]*$`. */
   replicationName?: $Input<string>;
   /** The properties of the replication. */
   properties?: $DeepInput<inputs.ReplicationProperties>;
@@ -698,7 +698,7 @@ export declare class ScopeMap extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (registryName). */
   readonly registryName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 5 to 50 characters, matching `^[a-zA-Z0-9-_]*$`. */
   readonly scopeMapName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -729,7 +729,7 @@ export interface ScopeMapArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (registryName). */
   registryName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 5 to 50 characters, matching `^[a-zA-Z0-9-_]*$`. */
   scopeMapName?: $Input<string>;
   /** The properties of the scope map. */
   properties?: $DeepInput<inputs.ScopeMapProperties>;
@@ -785,7 +785,7 @@ export declare class Task extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (registryName). */
   readonly registryName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 5 to 50 characters, matching `^[a-zA-Z0-9-_]*$`. */
   readonly taskName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -826,7 +826,7 @@ export interface TaskArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (registryName). */
   registryName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 5 to 50 characters, matching `^[a-zA-Z0-9-_]*$`. */
   taskName?: $Input<string>;
   /** Identity for the resource. */
   identity?: $DeepInput<inputs.IdentityProperties2>;
@@ -901,7 +901,7 @@ export declare class Token extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (registryName). */
   readonly registryName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 5 to 50 characters, matching `^[a-zA-Z0-9-]*$`. */
   readonly tokenName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -930,7 +930,7 @@ export interface TokenArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (registryName). */
   registryName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 5 to 50 characters, matching `^[a-zA-Z0-9-]*$`. */
   tokenName?: $Input<string>;
   /** The properties of the token. */
   properties?: $DeepInput<inputs.TokenProperties>;
@@ -985,7 +985,7 @@ export declare class Webhook extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (registryName). */
   readonly registryName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 5 to 50 characters, matching `^[a-zA-Z0-9]*$`. */
   readonly webhookName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1016,7 +1016,7 @@ export interface WebhookArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (registryName). */
   registryName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 5 to 50 characters, matching `^[a-zA-Z0-9]*$`. */
   webhookName?: $Input<string>;
   /** The tags for the webhook. */
   tags?: $DeepInput<inputs.WebhookCreateParametersTags>;

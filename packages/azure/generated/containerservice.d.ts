@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class AiManager extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 63 characters, matching `^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`. */
   readonly aiManagerName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -47,7 +47,7 @@ export declare class AiManager extends $CustomResource {
 export interface AiManagerArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 63 characters, matching `^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`. */
   aiManagerName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.AIManagerProperties>;
@@ -107,7 +107,7 @@ export declare class ModelSource extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (aiManagerName). */
   readonly aiManagerName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 63 characters, matching `^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`. */
   readonly modelSourceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -134,7 +134,7 @@ export interface ModelSourceArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (aiManagerName). */
   aiManagerName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 63 characters, matching `^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`. */
   modelSourceName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.ModelSourceProperties>;
@@ -188,7 +188,7 @@ export declare class Namespace extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (aiManagerName). */
   readonly aiManagerName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 63 characters, matching `^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`. */
   readonly namespaceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -215,7 +215,7 @@ export interface NamespaceArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (aiManagerName). */
   aiManagerName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 63 characters, matching `^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`. */
   namespaceName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.AIManagerNamespaceProperties>;
@@ -269,7 +269,7 @@ export declare class ModelDeployment extends $CustomResource {
   readonly aiManagerName: $Output<string>;
   /** The parent's name (namespaceName). */
   readonly namespaceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 63 characters, matching `^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`. */
   readonly modelDeploymentName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -308,7 +308,7 @@ export interface ModelDeploymentArgs {
   aiManagerName: $Input<string>;
   /** The parent's name (namespaceName). */
   namespaceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 63 characters, matching `^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`. */
   modelDeploymentName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.ModelDeploymentProperties>;
@@ -561,7 +561,7 @@ export declare function getDeploymentSafeguard(args: GetDeploymentSafeguardArgs)
 export declare class Fleet extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 63 characters, matching `^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`. */
   readonly fleetName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -592,7 +592,7 @@ export declare class Fleet extends $CustomResource {
 export interface FleetArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 63 characters, matching `^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`. */
   fleetName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.FleetProperties>;
@@ -649,7 +649,7 @@ export declare class AutoUpgradeProfile extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (fleetName). */
   readonly fleetName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 50 characters, matching `^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`. */
   readonly autoUpgradeProfileName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -702,7 +702,7 @@ export interface AutoUpgradeProfileArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (fleetName). */
   fleetName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 50 characters, matching `^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`. */
   autoUpgradeProfileName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.AutoUpgradeProfileProperties>;
@@ -816,7 +816,7 @@ export declare class FleetManagedNamespace extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (fleetName). */
   readonly fleetName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 63 characters, matching `^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`. */
   readonly managedNamespaceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -855,7 +855,7 @@ export interface FleetManagedNamespaceArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (fleetName). */
   fleetName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 63 characters, matching `^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`. */
   managedNamespaceName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.FleetManagedNamespaceProperties>;
@@ -921,7 +921,7 @@ export declare class Member extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (fleetName). */
   readonly fleetName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 50 characters, matching `^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`. */
   readonly memberName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -952,7 +952,7 @@ export interface MemberArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (fleetName). */
   fleetName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 50 characters, matching `^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`. */
   memberName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.FleetMemberProperties>;
@@ -1008,7 +1008,7 @@ export declare class UpdateRun extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (fleetName). */
   readonly fleetName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 50 characters, matching `^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`. */
   readonly updateRunName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1058,7 +1058,7 @@ export interface UpdateRunArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (fleetName). */
   fleetName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 50 characters, matching `^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`. */
   updateRunName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.UpdateRunProperties>;
@@ -1132,7 +1132,7 @@ export declare class UpdateStrategy extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (fleetName). */
   readonly fleetName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 50 characters, matching `^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`. */
   readonly updateStrategyName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1157,7 +1157,7 @@ export interface UpdateStrategyArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (fleetName). */
   fleetName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 50 characters, matching `^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`. */
   updateStrategyName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.FleetUpdateStrategyProperties>;
@@ -1254,7 +1254,7 @@ export declare function getMeshRevisionProfile(args: GetMeshRevisionProfileArgs)
 export declare class ManagedCluster extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 63 characters, matching `^[a-zA-Z0-9]$|^[a-zA-Z0-9][-_a-zA-Z0-9]{0,61}[a-zA-Z0-9]$`. */
   readonly managedClusterName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1379,7 +1379,7 @@ export declare class ManagedCluster extends $CustomResource {
 export interface ManagedClusterArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 63 characters, matching `^[a-zA-Z0-9]$|^[a-zA-Z0-9][-_a-zA-Z0-9]{0,61}[a-zA-Z0-9]$`. */
   managedClusterName?: $Input<string>;
   /** Properties of a managed cluster. */
   properties?: $DeepInput<inputs.ManagedClusterProperties>;
@@ -1565,7 +1565,7 @@ export declare class AgentPool extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (managedClusterName). */
   readonly managedClusterName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 12 characters, matching `^[a-z][a-z0-9]{0,11}$`. */
   readonly agentPoolName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1695,7 +1695,7 @@ export interface AgentPoolArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (managedClusterName). */
   managedClusterName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 12 characters, matching `^[a-z][a-z0-9]{0,11}$`. */
   agentPoolName?: $Input<string>;
   /** Properties of an agent pool. */
   properties?: $DeepInput<inputs.ManagedClusterAgentPoolProfileProperties>;
@@ -1962,7 +1962,7 @@ export declare class IdentityBinding extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (managedClusterName). */
   readonly managedClusterName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 63 characters, matching `^[a-z][a-z0-9]{0,63}$`. */
   readonly identityBindingName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1989,7 +1989,7 @@ export interface IdentityBindingArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (managedClusterName). */
   managedClusterName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 63 characters, matching `^[a-z][a-z0-9]{0,63}$`. */
   identityBindingName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.IdentityBindingProperties>;
@@ -2117,7 +2117,7 @@ export declare class ManagedClusterManagedNamespace extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (managedClusterName). */
   readonly managedClusterName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 63 characters, matching `[a-z0-9]([-a-z0-9]*[a-z0-9])?`. */
   readonly managedNamespaceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -2158,7 +2158,7 @@ export interface ManagedClusterManagedNamespaceArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (managedClusterName). */
   managedClusterName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 63 characters, matching `[a-z0-9]([-a-z0-9]*[a-z0-9])?`. */
   managedNamespaceName?: $Input<string>;
   /** Properties of a namespace. */
   properties?: $DeepInput<inputs.NamespaceProperties>;
@@ -2333,7 +2333,7 @@ export declare class TrustedAccessRoleBinding extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (managedClusterName). */
   readonly managedClusterName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 24 characters, matching `^([A-Za-z0-9-])+$`. */
   readonly trustedAccessRoleBindingName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -2358,7 +2358,7 @@ export interface TrustedAccessRoleBindingArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (managedClusterName). */
   managedClusterName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 24 characters, matching `^([A-Za-z0-9-])+$`. */
   trustedAccessRoleBindingName?: $Input<string>;
   /** Properties for trusted access role binding */
   properties?: $DeepInput<inputs.TrustedAccessRoleBindingProperties>;
@@ -2434,7 +2434,7 @@ export declare function getUpgradeProfile(args: GetUpgradeProfileArgs): $Output<
 export declare class NodeCustomization extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 63 characters, matching `^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`. */
   readonly nodeCustomizationName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -2471,7 +2471,7 @@ export declare class NodeCustomization extends $CustomResource {
 export interface NodeCustomizationArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 63 characters, matching `^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`. */
   nodeCustomizationName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.NodeCustomizationProperties>;
@@ -2565,7 +2565,7 @@ export declare function getNodeCustomizationVersion(args: GetNodeCustomizationVe
 export declare class PreparedImageSpecification extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 63 characters, matching `^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`. */
   readonly preparedImageSpecificationName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -2602,7 +2602,7 @@ export declare class PreparedImageSpecification extends $CustomResource {
 export interface PreparedImageSpecificationArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 63 characters, matching `^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`. */
   preparedImageSpecificationName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.PreparedImageSpecificationProperties>;
@@ -2696,7 +2696,7 @@ export declare function getPreparedImageSpecificationVersion(args: GetPreparedIm
 export declare class Snapshot extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 63 characters, matching `^[a-zA-Z0-9]$|^[a-zA-Z0-9][-_a-zA-Z0-9]{0,61}[a-zA-Z0-9]$`. */
   readonly snapshotName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -2733,7 +2733,7 @@ export declare class Snapshot extends $CustomResource {
 export interface SnapshotArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 63 characters, matching `^[a-zA-Z0-9]$|^[a-zA-Z0-9][-_a-zA-Z0-9]{0,61}[a-zA-Z0-9]$`. */
   snapshotName?: $Input<string>;
   /** Properties of a snapshot. */
   properties?: $DeepInput<inputs.SnapshotProperties>;

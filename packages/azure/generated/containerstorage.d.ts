@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class Pool extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 253 characters, matching `^[a-zA-Z0-9][a-zA-Z0-9-]+[a-zA-Z0-9]$`. */
   readonly poolName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -49,7 +49,7 @@ export declare class Pool extends $CustomResource {
 export interface PoolArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 253 characters, matching `^[a-zA-Z0-9][a-zA-Z0-9-]+[a-zA-Z0-9]$`. */
   poolName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.PoolProperties>;
@@ -114,7 +114,7 @@ export declare class Snapshot extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (poolName). */
   readonly poolName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 253 characters, matching `^[a-zA-Z0-9][a-zA-Z0-9-]+[a-zA-Z0-9]$`. */
   readonly snapshotName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -139,7 +139,7 @@ export interface SnapshotArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (poolName). */
   poolName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 253 characters, matching `^[a-zA-Z0-9][a-zA-Z0-9-]+[a-zA-Z0-9]$`. */
   snapshotName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.SnapshotProperties>;
@@ -188,7 +188,7 @@ export declare class Volume extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (poolName). */
   readonly poolName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 253 characters, matching `^[a-zA-Z0-9][a-zA-Z0-9-]+[a-zA-Z0-9]$`. */
   readonly volumeName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -217,7 +217,7 @@ export interface VolumeArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (poolName). */
   poolName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 253 characters, matching `^[a-zA-Z0-9][a-zA-Z0-9-]+[a-zA-Z0-9]$`. */
   volumeName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.VolumeProperties>;

@@ -49,7 +49,7 @@ export declare function getAlert(args: GetAlertArgs): $Output<AlertState | undef
 export declare class Budget extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
   readonly scope: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 63 characters, matching `^[a-zA-Z0-9_-]+$`. */
   readonly budgetName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -140,7 +140,7 @@ export declare class Budget extends $CustomResource {
 export interface BudgetArgs {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
   scope: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 63 characters, matching `^[a-zA-Z0-9_-]+$`. */
   budgetName?: $Input<string>;
   /** The properties of the budget. */
   properties?: $DeepInput<inputs.BudgetProperties>;
@@ -251,7 +251,7 @@ export declare function getBudget(args: GetBudgetArgs): $Output<BudgetState | un
 export declare class CostAllocationRule extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
   readonly scope: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `[A-Za-z0-9\-_]+`. */
   readonly costAllocationRuleName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -278,7 +278,7 @@ export declare class CostAllocationRule extends $CustomResource {
 export interface CostAllocationRuleArgs {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
   scope: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `[A-Za-z0-9\-_]+`. */
   costAllocationRuleName?: $Input<string>;
   /** Cost allocation rule properties */
   properties?: $DeepInput<inputs.CostAllocationRuleProperties>;
@@ -452,7 +452,7 @@ export declare function getExport(args: GetExportArgs): $Output<ExportState | un
 export declare class MarkupRule extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
   readonly scope: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9_][a-zA-Z0-9_-]{0,63}$`. */
   readonly markupRuleName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -479,7 +479,7 @@ export declare class MarkupRule extends $CustomResource {
 export interface MarkupRuleArgs {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
   scope: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9_][a-zA-Z0-9_-]{0,63}$`. */
   markupRuleName?: $Input<string>;
   /** Markup rule properties */
   properties?: $DeepInput<inputs.MarkupRuleProperties>;

@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class Hub extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 64 characters, matching `^[a-zA-Z][a-zA-Z0-9]+$`. */
   readonly hubName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -43,7 +43,7 @@ export declare class Hub extends $CustomResource {
 export interface HubArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 64 characters, matching `^[a-zA-Z][a-zA-Z0-9]+$`. */
   hubName?: $Input<string>;
   /** Properties of hub. */
   properties?: $DeepInput<inputs.HubPropertiesFormat>;
@@ -99,7 +99,7 @@ export declare class AuthorizationPolicy extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (hubName). */
   readonly hubName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 50 characters, matching `^[A-Za-z0-9]$|^[A-Za-z0-9][\w-\.]*[A-Za-z0-9]$`. */
   readonly authorizationPolicyName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -124,7 +124,7 @@ export interface AuthorizationPolicyArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (hubName). */
   hubName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 50 characters, matching `^[A-Za-z0-9]$|^[A-Za-z0-9][\w-\.]*[A-Za-z0-9]$`. */
   authorizationPolicyName?: $Input<string>;
   /** The authorization policy. */
   properties?: $DeepInput<inputs.AuthorizationPolicy>;
@@ -177,7 +177,7 @@ export declare class Connector extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (hubName). */
   readonly hubName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 128 characters, matching `^[a-zA-Z][a-zA-Z0-9_]+$`. */
   readonly connectorName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -214,7 +214,7 @@ export interface ConnectorArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (hubName). */
   hubName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 128 characters, matching `^[a-zA-Z][a-zA-Z0-9_]+$`. */
   connectorName?: $Input<string>;
   /** Properties of connector. */
   properties?: $DeepInput<inputs.Connector>;
@@ -279,7 +279,7 @@ export declare class Mapping extends $CustomResource {
   readonly hubName: $Output<string>;
   /** The parent's name (connectorName). */
   readonly connectorName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 128 characters, matching `^[a-zA-Z][a-zA-Z0-9_]+$`. */
   readonly mappingName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -326,7 +326,7 @@ export interface MappingArgs {
   hubName: $Input<string>;
   /** The parent's name (connectorName). */
   connectorName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 128 characters, matching `^[a-zA-Z][a-zA-Z0-9_]+$`. */
   mappingName?: $Input<string>;
   /** The connector mapping definition. */
   properties?: $DeepInput<inputs.ConnectorMapping>;
@@ -397,7 +397,7 @@ export declare class Interaction extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (hubName). */
   readonly hubName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 128 characters, matching `^[a-zA-Z][a-zA-Z0-9_]+$`. */
   readonly interactionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -460,7 +460,7 @@ export interface InteractionArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (hubName). */
   hubName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 128 characters, matching `^[a-zA-Z][a-zA-Z0-9_]+$`. */
   interactionName?: $Input<string>;
   /** The Interaction Type Definition */
   properties?: $DeepInput<inputs.InteractionTypeDefinition>;
@@ -564,7 +564,7 @@ export declare class Kpi extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (hubName). */
   readonly hubName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 512 characters, matching `^[a-zA-Z][a-zA-Z0-9_]+$`. */
   readonly kpiName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -617,7 +617,7 @@ export interface KpiArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (hubName). */
   hubName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 512 characters, matching `^[a-zA-Z][a-zA-Z0-9_]+$`. */
   kpiName?: $Input<string>;
   /** Defines the KPI Threshold limits. */
   properties?: $DeepInput<inputs.KpiDefinition>;
@@ -706,7 +706,7 @@ export declare class Link extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (hubName). */
   readonly hubName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 512 characters, matching `^[a-zA-Z][a-zA-Z0-9_]+$`. */
   readonly linkName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -747,7 +747,7 @@ export interface LinkArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (hubName). */
   hubName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 512 characters, matching `^[a-zA-Z][a-zA-Z0-9_]+$`. */
   linkName?: $Input<string>;
   /** The definition of Link. */
   properties?: $DeepInput<inputs.LinkDefinition>;
@@ -822,7 +822,7 @@ export declare class Prediction extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (hubName). */
   readonly hubName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 512 characters. */
   readonly predictionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -871,7 +871,7 @@ export interface PredictionArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (hubName). */
   hubName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 512 characters. */
   predictionName?: $Input<string>;
   /** The prediction definition. */
   properties?: $DeepInput<inputs.Prediction>;
@@ -956,7 +956,7 @@ export declare class Profile extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (hubName). */
   readonly hubName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 128 characters, matching `^[a-zA-Z][a-zA-Z0-9_]+$`. */
   readonly profileName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1009,7 +1009,7 @@ export interface ProfileArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (hubName). */
   hubName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 128 characters, matching `^[a-zA-Z][a-zA-Z0-9_]+$`. */
   profileName?: $Input<string>;
   /** The profile type definition. */
   properties?: $DeepInput<inputs.ProfileTypeDefinition>;
@@ -1100,7 +1100,7 @@ export declare class RelationshipLink extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (hubName). */
   readonly hubName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 512 characters, matching `^[a-zA-Z][a-zA-Z0-9_]+$`. */
   readonly relationshipLinkName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1139,7 +1139,7 @@ export interface RelationshipLinkArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (hubName). */
   hubName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 512 characters, matching `^[a-zA-Z][a-zA-Z0-9_]+$`. */
   relationshipLinkName?: $Input<string>;
   /** The definition of relationship link. */
   properties?: $DeepInput<inputs.RelationshipLinkDefinition>;
@@ -1207,7 +1207,7 @@ export declare class Relationship extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (hubName). */
   readonly hubName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 512 characters, matching `^[a-zA-Z][a-zA-Z0-9_]+$`. */
   readonly relationshipName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1246,7 +1246,7 @@ export interface RelationshipArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (hubName). */
   hubName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 512 characters, matching `^[a-zA-Z][a-zA-Z0-9_]+$`. */
   relationshipName?: $Input<string>;
   /** The definition of Relationship. */
   properties?: $DeepInput<inputs.RelationshipDefinition>;
@@ -1316,7 +1316,7 @@ export declare class RoleAssignment extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (hubName). */
   readonly hubName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 128 characters, matching `^[a-zA-Z][a-zA-Z0-9_]+$`. */
   readonly roleAssignmentName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1373,7 +1373,7 @@ export interface RoleAssignmentArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (hubName). */
   hubName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 128 characters, matching `^[a-zA-Z][a-zA-Z0-9_]+$`. */
   roleAssignmentName?: $Input<string>;
   /** The Role Assignment definition. */
   properties?: $DeepInput<inputs.RoleAssignment>;
@@ -1470,7 +1470,7 @@ export declare class View extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (hubName). */
   readonly hubName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 512 characters. */
   readonly viewName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1499,7 +1499,7 @@ export interface ViewArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (hubName). */
   hubName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 512 characters. */
   viewName?: $Input<string>;
   /** The view in Customer 360 web application. */
   properties?: $DeepInput<inputs.View>;

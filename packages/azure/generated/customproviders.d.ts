@@ -76,7 +76,7 @@ export declare function getAssociation(args: GetAssociationArgs): $Output<Associ
 export declare class ResourceProvider extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 64 characters. */
   readonly resourceProviderName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -103,7 +103,7 @@ export declare class ResourceProvider extends $CustomResource {
 export interface ResourceProviderArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 64 characters. */
   resourceProviderName?: $Input<string>;
   /** The manifest for the custom resource provider */
   properties?: $DeepInput<inputs.CustomRPManifestProperties>;

@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class Dashboard extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z][a-z0-9A-Z-]{0,28}[a-z0-9A-Z]$`. */
   readonly dashboardName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -37,7 +37,7 @@ export declare class Dashboard extends $CustomResource {
 export interface DashboardArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z][a-z0-9A-Z-]{0,28}[a-z0-9A-Z]$`. */
   dashboardName?: $Input<string>;
   /** Properties specific to the managed dashboard resource. */
   properties?: $DeepInput<inputs.ManagedDashboardProperties>;
@@ -84,7 +84,7 @@ export declare function getDashboard(args: GetDashboardArgs): $Output<DashboardS
 export declare class Grafana extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z][a-z0-9A-Z-]{0,28}[a-z0-9A-Z]$`. */
   readonly grafanaName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -141,7 +141,7 @@ export declare class Grafana extends $CustomResource {
 export interface GrafanaArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z][a-z0-9A-Z-]{0,28}[a-z0-9A-Z]$`. */
   grafanaName?: $Input<string>;
   /** Properties specific to the grafana resource. */
   properties?: $DeepInput<inputs.ManagedGrafanaProperties>;
@@ -233,7 +233,7 @@ export declare class IntegrationFabric extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (grafanaName). */
   readonly grafanaName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z][a-z0-9A-Z-]{0,18}[a-z0-9A-Z]$`. */
   readonly integrationFabricName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -263,7 +263,7 @@ export interface IntegrationFabricArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (grafanaName). */
   grafanaName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z][a-z0-9A-Z-]{0,18}[a-z0-9A-Z]$`. */
   integrationFabricName?: $Input<string>;
   properties?: $DeepInput<inputs.IntegrationFabricProperties>;
   /** Resource tags. */

@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class Fleet extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^.+$`. */
   readonly fleetName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -39,7 +39,7 @@ export declare class Fleet extends $CustomResource {
 export interface FleetArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^.+$`. */
   fleetName?: $Input<string>;
   /** The fleet properties. */
   properties?: $DeepInput<inputs.FleetProperties>;
@@ -91,7 +91,7 @@ export declare class Fleetspace extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (fleetName). */
   readonly fleetName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^.+$`. */
   readonly fleetspaceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -116,7 +116,7 @@ export interface FleetspaceArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (fleetName). */
   fleetName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^.+$`. */
   fleetspaceName?: $Input<string>;
   /** A Fleetspace properties. */
   properties?: $DeepInput<inputs.FleetspaceProperties>;
@@ -169,7 +169,7 @@ export declare class Database extends $CustomResource {
   readonly fleetName: $Output<string>;
   /** The parent's name (fleetspaceName). */
   readonly fleetspaceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^.+$`. */
   readonly databaseName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -222,7 +222,7 @@ export interface DatabaseArgs {
   fleetName: $Input<string>;
   /** The parent's name (fleetspaceName). */
   fleetspaceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^.+$`. */
   databaseName?: $Input<string>;
   /** Fleet database properties. */
   properties?: $DeepInput<inputs.FleetDatabaseProperties>;
@@ -302,7 +302,7 @@ export declare class FirewallRule extends $CustomResource {
   readonly fleetName: $Output<string>;
   /** The parent's name (fleetspaceName). */
   readonly fleetspaceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^.+$`. */
   readonly firewallRuleName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -329,7 +329,7 @@ export interface FirewallRuleArgs {
   fleetName: $Input<string>;
   /** The parent's name (fleetspaceName). */
   fleetspaceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^.+$`. */
   firewallRuleName?: $Input<string>;
   /** A Firewall rule properties. */
   properties?: $DeepInput<inputs.FirewallRuleProperties>;
@@ -382,7 +382,7 @@ export declare class Tier extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (fleetName). */
   readonly fleetName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^.+$`. */
   readonly tierName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -427,7 +427,7 @@ export interface TierArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (fleetName). */
   fleetName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^.+$`. */
   tierName?: $Input<string>;
   /** A Fleet tier properties. */
   properties?: $DeepInput<inputs.FleetTierProperties>;

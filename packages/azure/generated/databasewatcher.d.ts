@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class Watcher extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9]{1}[a-zA-Z0-9-_]{3,60}$`. */
   readonly watcherName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -45,7 +45,7 @@ export declare class Watcher extends $CustomResource {
 export interface WatcherArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9]{1}[a-zA-Z0-9-_]{3,60}$`. */
   watcherName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.WatcherProperties>;
@@ -104,7 +104,7 @@ export declare class AlertRuleResource extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (watcherName). */
   readonly watcherName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9]{1}[a-zA-Z0-9-_.]{0,62}[a-zA-Z0-9_]{1}$`. */
   readonly alertRuleResourceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -135,7 +135,7 @@ export interface AlertRuleResourceArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (watcherName). */
   watcherName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9]{1}[a-zA-Z0-9-_.]{0,62}[a-zA-Z0-9_]{1}$`. */
   alertRuleResourceName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.AlertRuleResourceProperties>;
@@ -225,7 +225,7 @@ export declare class SharedPrivateLinkResource extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (watcherName). */
   readonly watcherName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9]{1}[a-zA-Z0-9-_.]{0,62}[a-zA-Z0-9_]{1}$`. */
   readonly sharedPrivateLinkResourceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -256,7 +256,7 @@ export interface SharedPrivateLinkResourceArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (watcherName). */
   watcherName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9]{1}[a-zA-Z0-9-_.]{0,62}[a-zA-Z0-9_]{1}$`. */
   sharedPrivateLinkResourceName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.SharedPrivateLinkResourceProperties>;
@@ -314,7 +314,7 @@ export declare class Target extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (watcherName). */
   readonly watcherName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9]{1}[a-zA-Z0-9-_]{3,60}$`. */
   readonly targetName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -348,7 +348,7 @@ export interface TargetArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (watcherName). */
   watcherName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9]{1}[a-zA-Z0-9-_]{3,60}$`. */
   targetName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.TargetProperties>;

@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class Job extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 24 characters, matching `^[-\w\.]+$`. */
   readonly jobName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -73,7 +73,7 @@ export declare class Job extends $CustomResource {
 export interface JobArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 24 characters, matching `^[-\w\.]+$`. */
   jobName?: $Input<string>;
   /** Properties of a job. */
   properties?: $DeepInput<inputs.JobProperties>;

@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class AccessConnector extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 64 characters. */
   readonly accessConnectorName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -41,7 +41,7 @@ export declare class AccessConnector extends $CustomResource {
 export interface AccessConnectorArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 64 characters. */
   accessConnectorName?: $Input<string>;
   /** Azure Databricks Access Connector properties */
   properties?: $DeepInput<inputs.AccessConnectorProperties>;
@@ -92,7 +92,7 @@ export declare function getAccessConnector(args: GetAccessConnectorArgs): $Outpu
 export declare class Workspace extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 64 characters. */
   readonly workspaceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -161,7 +161,7 @@ export declare class Workspace extends $CustomResource {
 export interface WorkspaceArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 64 characters. */
   workspaceName?: $Input<string>;
   /** The workspace properties. */
   properties?: $DeepInput<inputs.WorkspaceProperties>;

@@ -105,7 +105,7 @@ export declare function getAgreement(args: GetAgreementArgs): $Output<AgreementS
 export declare class Monitor extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 2 to 32 characters, matching `^[a-zA-Z0-9_][a-zA-Z0-9_-]+$`. */
   readonly monitorName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -140,7 +140,7 @@ export declare class Monitor extends $CustomResource {
 export interface MonitorArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 2 to 32 characters, matching `^[a-zA-Z0-9_][a-zA-Z0-9_-]+$`. */
   monitorName?: $Input<string>;
   /** Properties specific to the monitor resource. */
   properties?: $DeepInput<inputs.MonitorProperties>;

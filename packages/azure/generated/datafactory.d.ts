@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class Factory extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*$`. */
   readonly factoryName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -55,7 +55,7 @@ export declare class Factory extends $CustomResource {
 export interface FactoryArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*$`. */
   factoryName?: $Input<string>;
   /** Properties of the factory. */
   properties?: $DeepInput<inputs.FactoryProperties>;
@@ -125,7 +125,7 @@ export declare class Adfcdc extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (factoryName). */
   readonly factoryName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 260 characters, matching `^[A-Za-z0-9_][^<>*#.%&:\\+?/]*$`. */
   readonly adfcdcName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -160,7 +160,7 @@ export interface AdfcdcArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (factoryName). */
   factoryName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 260 characters, matching `^[A-Za-z0-9_][^<>*#.%&:\\+?/]*$`. */
   adfcdcName?: $Input<string>;
   /** Properties of the change data capture. */
   properties?: $DeepInput<inputs.ChangeDataCapture>;
@@ -226,7 +226,7 @@ export declare class Credential extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (factoryName). */
   readonly factoryName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 127 characters, matching `^([_A-Za-z0-9]|([_A-Za-z0-9][-_A-Za-z0-9]{0,125}[_A-Za-z0-9]))$`. */
   readonly credentialName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -251,7 +251,7 @@ export interface CredentialArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (factoryName). */
   factoryName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 127 characters, matching `^([_A-Za-z0-9]|([_A-Za-z0-9][-_A-Za-z0-9]{0,125}[_A-Za-z0-9]))$`. */
   credentialName?: $Input<string>;
   /** Properties of credentials. */
   properties?: $DeepInput<inputs.Credential>;
@@ -305,7 +305,7 @@ export declare class Dataflow extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (factoryName). */
   readonly factoryName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 260 characters, matching `^[A-Za-z0-9_][^<>*#.%&:\\+?/]*$`. */
   readonly dataflowName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -332,7 +332,7 @@ export interface DataflowArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (factoryName). */
   factoryName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 260 characters, matching `^[A-Za-z0-9_][^<>*#.%&:\\+?/]*$`. */
   dataflowName?: $Input<string>;
   /** Data flow properties. */
   properties?: $DeepInput<inputs.DataFlow>;
@@ -389,7 +389,7 @@ export declare class Dataset extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (factoryName). */
   readonly factoryName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 260 characters, matching `^[A-Za-z0-9_][^<>*#.%&:\\+?/]*$`. */
   readonly datasetName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -424,7 +424,7 @@ export interface DatasetArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (factoryName). */
   factoryName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 260 characters, matching `^[A-Za-z0-9_][^<>*#.%&:\\+?/]*$`. */
   datasetName?: $Input<string>;
   /** Dataset properties. */
   properties?: $DeepInput<inputs.Dataset>;
@@ -493,7 +493,7 @@ export declare class GlobalParameter extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (factoryName). */
   readonly factoryName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 260 characters, matching `^[A-Za-z0-9_][^<>*#.%&:\\+?/]*$`. */
   readonly globalParameterName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -514,7 +514,7 @@ export interface GlobalParameterArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (factoryName). */
   factoryName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 260 characters, matching `^[A-Za-z0-9_][^<>*#.%&:\\+?/]*$`. */
   globalParameterName?: $Input<string>;
   /** Properties of the global parameter. */
   properties?: $DeepInput<inputs.GlobalParameterResourceProperties>;
@@ -559,7 +559,7 @@ export declare class IntegrationRuntime extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (factoryName). */
   readonly factoryName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*$`. */
   readonly integrationRuntimeName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -584,7 +584,7 @@ export interface IntegrationRuntimeArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (factoryName). */
   factoryName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*$`. */
   integrationRuntimeName?: $Input<string>;
   /** Integration runtime properties. */
   properties?: $DeepInput<inputs.IntegrationRuntime>;
@@ -638,7 +638,7 @@ export declare class Linkedservice extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (factoryName). */
   readonly factoryName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 260 characters, matching `^[A-Za-z0-9_][^<>*#.%&:\\+?/]*$`. */
   readonly linkedserviceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -669,7 +669,7 @@ export interface LinkedserviceArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (factoryName). */
   factoryName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 260 characters, matching `^[A-Za-z0-9_][^<>*#.%&:\\+?/]*$`. */
   linkedserviceName?: $Input<string>;
   /** Properties of linked service. */
   properties?: $DeepInput<inputs.LinkedService>;
@@ -732,7 +732,7 @@ export declare class ManagedVirtualNetwork extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (factoryName). */
   readonly factoryName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 127 characters, matching `^([_A-Za-z0-9]|([_A-Za-z0-9][-_A-Za-z0-9]{0,125}[_A-Za-z0-9]))$`. */
   readonly managedVirtualNetworkName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -757,7 +757,7 @@ export interface ManagedVirtualNetworkArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (factoryName). */
   factoryName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 127 characters, matching `^([_A-Za-z0-9]|([_A-Za-z0-9][-_A-Za-z0-9]{0,125}[_A-Za-z0-9]))$`. */
   managedVirtualNetworkName?: $Input<string>;
   /** Managed Virtual Network properties. */
   properties?: $DeepInput<inputs.ManagedVirtualNetwork>;
@@ -806,7 +806,7 @@ export declare class ManagedPrivateEndpoint extends $CustomResource {
   readonly factoryName: $Output<string>;
   /** The parent's name (managedVirtualNetworkName). */
   readonly managedVirtualNetworkName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 127 characters, matching `^([_A-Za-z0-9]|([_A-Za-z0-9][-_A-Za-z0-9]{0,125}[_A-Za-z0-9]))$`. */
   readonly managedPrivateEndpointName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -841,7 +841,7 @@ export interface ManagedPrivateEndpointArgs {
   factoryName: $Input<string>;
   /** The parent's name (managedVirtualNetworkName). */
   managedVirtualNetworkName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 127 characters, matching `^([_A-Za-z0-9]|([_A-Za-z0-9][-_A-Za-z0-9]{0,125}[_A-Za-z0-9]))$`. */
   managedPrivateEndpointName?: $Input<string>;
   /** Managed private endpoint properties. */
   properties?: $DeepInput<inputs.ManagedPrivateEndpoint>;
@@ -902,7 +902,7 @@ export declare class Pipeline extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (factoryName). */
   readonly factoryName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 260 characters, matching `^[A-Za-z0-9_][^<>*#.%&:\\+?/]*$`. */
   readonly pipelineName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -941,7 +941,7 @@ export interface PipelineArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (factoryName). */
   factoryName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 260 characters, matching `^[A-Za-z0-9_][^<>*#.%&:\\+?/]*$`. */
   pipelineName?: $Input<string>;
   /** Properties of the pipeline. */
   properties?: $DeepInput<inputs.Pipeline>;
@@ -1091,7 +1091,7 @@ export declare class Trigger extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (factoryName). */
   readonly factoryName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 260 characters, matching `^[A-Za-z0-9_][^<>*#.%&:\\+?/]*$`. */
   readonly triggerName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1120,7 +1120,7 @@ export interface TriggerArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (factoryName). */
   factoryName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 260 characters, matching `^[A-Za-z0-9_][^<>*#.%&:\\+?/]*$`. */
   triggerName?: $Input<string>;
   /** Properties of the trigger. */
   properties?: $DeepInput<inputs.Trigger>;

@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class DatabaseMigration extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
   readonly scope: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[A-Za-z][A-Za-z0-9_-]*$`. */
   readonly databaseMigrationName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -54,7 +54,7 @@ export declare class DatabaseMigration extends $CustomResource {
 export interface DatabaseMigrationArgs {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
   scope: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[A-Za-z][A-Za-z0-9_-]*$`. */
   databaseMigrationName?: $Input<string>;
   /** Database Migration Resource properties for CosmosDb for Mongo. */
   properties?: $DeepInput<inputs.DatabaseMigrationPropertiesCosmosDbMongo>;
@@ -119,7 +119,7 @@ export declare function getDatabaseMigration(args: GetDatabaseMigrationArgs): $O
 export declare class MigrationService extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[A-Za-z][A-Za-z0-9_-]*$`. */
   readonly migrationServiceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -144,7 +144,7 @@ export declare class MigrationService extends $CustomResource {
 export interface MigrationServiceArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[A-Za-z][A-Za-z0-9_-]*$`. */
   migrationServiceName?: $Input<string>;
   /** The Migration Service properties. */
   properties?: $DeepInput<inputs.MigrationServiceProperties>;

@@ -485,7 +485,7 @@ export declare class BackupResourceGuardProxy extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (backupVaultName). */
   readonly backupVaultName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[A-Za-z0-9]*$`. */
   readonly backupResourceGuardProxyName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -508,7 +508,7 @@ export interface BackupResourceGuardProxyArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (backupVaultName). */
   backupVaultName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[A-Za-z0-9]*$`. */
   backupResourceGuardProxyName?: $Input<string>;
   /** ResourceGuardProxyBaseResource properties */
   properties?: $DeepInput<inputs.ResourceGuardProxyBase>;

@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class ReplicationFabric extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9]*$`. */
   readonly replicationFabricName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -47,7 +47,7 @@ export declare class ReplicationFabric extends $CustomResource {
 export interface ReplicationFabricArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9]*$`. */
   replicationFabricName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.FabricModelProperties>;
@@ -103,7 +103,7 @@ export declare class FabricAgent extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (replicationFabricName). */
   readonly replicationFabricName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9]*$`. */
   readonly fabricAgentName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -144,7 +144,7 @@ export interface FabricAgentArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (replicationFabricName). */
   replicationFabricName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9]*$`. */
   fabricAgentName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.FabricAgentModelProperties>;
@@ -207,7 +207,7 @@ export declare function getFabricAgent(args: GetFabricAgentArgs): $Output<Fabric
 export declare class ReplicationVault extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9]*$`. */
   readonly replicationVaultName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -242,7 +242,7 @@ export declare class ReplicationVault extends $CustomResource {
 export interface ReplicationVaultArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9]*$`. */
   replicationVaultName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.VaultModelProperties>;
@@ -303,7 +303,7 @@ export declare class AlertSetting extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (replicationVaultName). */
   readonly replicationVaultName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9]*$`. */
   readonly alertSettingName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -330,7 +330,7 @@ export interface AlertSettingArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (replicationVaultName). */
   replicationVaultName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9]*$`. */
   alertSettingName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.EmailConfigurationModelProperties>;
@@ -462,7 +462,7 @@ export declare class PrivateEndpointConnection extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (replicationVaultName). */
   readonly replicationVaultName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9]*$`. */
   readonly privateEndpointConnectionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -487,7 +487,7 @@ export interface PrivateEndpointConnectionArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (replicationVaultName). */
   replicationVaultName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9]*$`. */
   privateEndpointConnectionName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.PrivateEndpointConnectionResponseProperties>;
@@ -567,7 +567,7 @@ export declare class ProtectedItem extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (replicationVaultName). */
   readonly replicationVaultName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9]*$`. */
   readonly protectedItemName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -644,7 +644,7 @@ export interface ProtectedItemArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (replicationVaultName). */
   replicationVaultName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9]*$`. */
   protectedItemName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.ProtectedItemModelProperties>;
@@ -754,7 +754,7 @@ export declare class ReplicationExtension extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (replicationVaultName). */
   readonly replicationVaultName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9]*$`. */
   readonly replicationExtensionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -777,7 +777,7 @@ export interface ReplicationExtensionArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (replicationVaultName). */
   replicationVaultName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9]*$`. */
   replicationExtensionName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.ReplicationExtensionModelProperties>;
@@ -825,7 +825,7 @@ export declare class ReplicationPolicy extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (replicationVaultName). */
   readonly replicationVaultName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9]*$`. */
   readonly replicationPolicyName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -848,7 +848,7 @@ export interface ReplicationPolicyArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (replicationVaultName). */
   replicationVaultName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9]*$`. */
   replicationPolicyName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.PolicyModelProperties>;

@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class FlexibleServer extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 63 characters, matching `^[a-z0-9][-a-z0-9]*(?<!-)$`. */
   readonly flexibleServerName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -77,7 +77,7 @@ export declare class FlexibleServer extends $CustomResource {
 export interface FlexibleServerArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 63 characters, matching `^[a-z0-9][-a-z0-9]*(?<!-)$`. */
   flexibleServerName?: $Input<string>;
   /** Properties of the server. */
   properties?: $DeepInput<inputs.ServerProperties>;
@@ -346,7 +346,7 @@ export declare class Backup extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (flexibleServerName). */
   readonly flexibleServerName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[-\w\._]+$`. */
   readonly backupName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -371,7 +371,7 @@ export interface BackupArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (flexibleServerName). */
   flexibleServerName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[-\w\._]+$`. */
   backupName?: $Input<string>;
 }
 
@@ -416,7 +416,7 @@ export declare class BackupV2 extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (flexibleServerName). */
   readonly flexibleServerName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[-\w\._]+$`. */
   readonly backupV2Name: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -444,7 +444,7 @@ export interface BackupV2Args {
   resourceGroupName: $Input<string>;
   /** The parent's name (flexibleServerName). */
   flexibleServerName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[-\w\._]+$`. */
   backupV2Name?: $Input<string>;
   /** The properties of a server backup. */
   properties?: $DeepInput<inputs.ServerBackupPropertiesV2>;
@@ -675,7 +675,7 @@ export declare class FirewallRule extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (flexibleServerName). */
   readonly flexibleServerName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][-_a-zA-Z0-9]{0,79}(?<!-)$`. */
   readonly firewallRuleName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -698,7 +698,7 @@ export interface FirewallRuleArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (flexibleServerName). */
   flexibleServerName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][-_a-zA-Z0-9]{0,79}(?<!-)$`. */
   firewallRuleName?: $Input<string>;
   /** The properties of a firewall rule. */
   properties?: $DeepInput<inputs.FirewallRuleProperties>;

@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class FlexibleServer extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-zA-Z0-9]+(-[a-zA-Z0-9]+)*`. */
   readonly flexibleServerName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -77,7 +77,7 @@ export declare class FlexibleServer extends $CustomResource {
 export interface FlexibleServerArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-zA-Z0-9]+(-[a-zA-Z0-9]+)*`. */
   flexibleServerName?: $Input<string>;
   /** Properties of a server. */
   properties?: $DeepInput<inputs.ServerProperties>;
@@ -333,7 +333,7 @@ export declare class Backup extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (flexibleServerName). */
   readonly flexibleServerName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 128 characters, matching `^[-\w\._]+$`. */
   readonly backupName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -358,7 +358,7 @@ export interface BackupArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (flexibleServerName). */
   flexibleServerName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 128 characters, matching `^[-\w\._]+$`. */
   backupName?: $Input<string>;
 }
 
@@ -403,7 +403,7 @@ export declare class Configuration extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (flexibleServerName). */
   readonly flexibleServerName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 256 characters, matching `^[-\w\._]+$`. */
   readonly configurationName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -444,7 +444,7 @@ export interface ConfigurationArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (flexibleServerName). */
   flexibleServerName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 256 characters, matching `^[-\w\._]+$`. */
   configurationName?: $Input<string>;
   /** Properties of a configuration (also known as server parameter). */
   properties?: $DeepInput<inputs.ConfigurationProperties>;
@@ -503,7 +503,7 @@ export declare class Database extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (flexibleServerName). */
   readonly flexibleServerName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 63 characters, matching `^[a-zA-Z_][\w\-]{0,62}$`. */
   readonly databaseName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -526,7 +526,7 @@ export interface DatabaseArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (flexibleServerName). */
   flexibleServerName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 63 characters, matching `^[a-zA-Z_][\w\-]{0,62}$`. */
   databaseName?: $Input<string>;
   /** Properties of a database. */
   properties?: $DeepInput<inputs.DatabaseProperties>;
@@ -576,7 +576,7 @@ export declare class FlexibleServerFirewallRule extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (flexibleServerName). */
   readonly flexibleServerName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[a-zA-Z0-9][-_a-zA-Z0-9]{0,79}(?<!-)$`. */
   readonly firewallRuleName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -599,7 +599,7 @@ export interface FlexibleServerFirewallRuleArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (flexibleServerName). */
   flexibleServerName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[a-zA-Z0-9][-_a-zA-Z0-9]{0,79}(?<!-)$`. */
   firewallRuleName?: $Input<string>;
   /** Properties of a firewall rule. */
   properties?: $DeepInput<inputs.FirewallRuleProperties>;
@@ -684,7 +684,7 @@ export declare class Migration extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (flexibleServerName). */
   readonly flexibleServerName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-z][a-z0-9]*$`. */
   readonly migrationName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -757,7 +757,7 @@ export interface MigrationArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (flexibleServerName). */
   flexibleServerName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-z][a-z0-9]*$`. */
   migrationName?: $Input<string>;
   /** Migration properties. */
   properties?: $DeepInput<inputs.MigrationProperties>;
@@ -1005,7 +1005,7 @@ export declare class Virtualendpoint extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (flexibleServerName). */
   readonly flexibleServerName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[A-Za-z0-9][A-Za-z0-9-]{0,62}(?<!-)$`. */
   readonly virtualendpointName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1030,7 +1030,7 @@ export interface VirtualendpointArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (flexibleServerName). */
   flexibleServerName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[A-Za-z0-9][A-Za-z0-9-]{0,62}(?<!-)$`. */
   virtualendpointName?: $Input<string>;
   /** Properties of the pair of virtual endpoints. */
   properties?: $DeepInput<inputs.VirtualEndpointResourceProperties>;
@@ -1079,7 +1079,7 @@ export declare function getVirtualendpoint(args: GetVirtualendpointArgs): $Outpu
 export declare class ServerGroupv2 extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 40 characters, matching `^(?![0-9]+$)(?!-)[a-z0-9-]{3,40}(?<!-)$`. */
   readonly serverGroupv2Name: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1150,7 +1150,7 @@ export declare class ServerGroupv2 extends $CustomResource {
 export interface ServerGroupv2Args {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 40 characters, matching `^(?![0-9]+$)(?!-)[a-z0-9-]{3,40}(?<!-)$`. */
   serverGroupv2Name?: $Input<string>;
   /** Properties of the cluster. */
   properties?: $DeepInput<inputs.ClusterProperties>;
@@ -1292,7 +1292,7 @@ export declare class CoordinatorConfiguration extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (serverGroupv2Name). */
   readonly serverGroupv2Name: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 90 characters, matching `^[-\w\._]+$`. */
   readonly coordinatorConfigurationName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1327,7 +1327,7 @@ export interface CoordinatorConfigurationArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (serverGroupv2Name). */
   serverGroupv2Name: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 90 characters, matching `^[-\w\._]+$`. */
   coordinatorConfigurationName?: $Input<string>;
   /** The properties of a configuration. */
   properties?: $DeepInput<inputs.ServerConfigurationProperties>;
@@ -1381,7 +1381,7 @@ export declare class ServerGroupv2FirewallRule extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (serverGroupv2Name). */
   readonly serverGroupv2Name: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[-\w\._]+$`. */
   readonly firewallRuleName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1406,7 +1406,7 @@ export interface ServerGroupv2FirewallRuleArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (serverGroupv2Name). */
   serverGroupv2Name: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[-\w\._]+$`. */
   firewallRuleName?: $Input<string>;
   /** The properties of a firewall rule. */
   properties?: $DeepInput<inputs.FirewallRuleProperties2>;
@@ -1457,7 +1457,7 @@ export declare class NodeConfiguration extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (serverGroupv2Name). */
   readonly serverGroupv2Name: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 90 characters, matching `^[-\w\._]+$`. */
   readonly nodeConfigurationName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1492,7 +1492,7 @@ export interface NodeConfigurationArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (serverGroupv2Name). */
   serverGroupv2Name: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 90 characters, matching `^[-\w\._]+$`. */
   nodeConfigurationName?: $Input<string>;
   /** The properties of a configuration. */
   properties?: $DeepInput<inputs.ServerConfigurationProperties>;
@@ -1546,7 +1546,7 @@ export declare class ServerGroupv2PrivateEndpointConnection extends $CustomResou
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (serverGroupv2Name). */
   readonly serverGroupv2Name: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[-\w\._]+$`. */
   readonly privateEndpointConnectionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1573,7 +1573,7 @@ export interface ServerGroupv2PrivateEndpointConnectionArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (serverGroupv2Name). */
   serverGroupv2Name: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[-\w\._]+$`. */
   privateEndpointConnectionName?: $Input<string>;
   /** Resource properties. */
   properties?: $DeepInput<inputs.PrivateEndpointConnectionProperties>;
@@ -1653,7 +1653,7 @@ export declare class Role extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (serverGroupv2Name). */
   readonly serverGroupv2Name: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[-\w\._]+$`. */
   readonly roleName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1674,7 +1674,7 @@ export interface RoleArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (serverGroupv2Name). */
   serverGroupv2Name: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[-\w\._]+$`. */
   roleName?: $Input<string>;
   /** The properties of a role. */
   properties?: $DeepInput<inputs.RoleProperties>;

@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class Controller extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-z][a-z0-9]*$`. */
   readonly controllerName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -43,7 +43,7 @@ export declare class Controller extends $CustomResource {
 export interface ControllerArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-z][a-z0-9]*$`. */
   controllerName?: $Input<string>;
   /** Location of the resource. */
   location?: $DeepInput<string>;
@@ -91,7 +91,7 @@ export declare function getController(args: GetControllerArgs): $Output<Controll
 export declare class DelegatedSubnet extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-z][a-z0-9]*$`. */
   readonly delegatedSubnetName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -118,7 +118,7 @@ export declare class DelegatedSubnet extends $CustomResource {
 export interface DelegatedSubnetArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-z][a-z0-9]*$`. */
   delegatedSubnetName?: $Input<string>;
   /** Properties of the provision operation request. */
   properties?: $DeepInput<inputs.DelegatedSubnetProperties>;
@@ -171,7 +171,7 @@ export declare function getDelegatedSubnet(args: GetDelegatedSubnetArgs): $Outpu
 export declare class Orchestrator extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-z][a-z0-9]*$`. */
   readonly orchestratorName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -210,7 +210,7 @@ export declare class Orchestrator extends $CustomResource {
 export interface OrchestratorArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-z][a-z0-9]*$`. */
   orchestratorName?: $Input<string>;
   /** Properties of the provision operation request. */
   properties?: $DeepInput<inputs.OrchestratorResourceProperties>;

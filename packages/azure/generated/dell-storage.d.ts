@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class Filesystem extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9_-]*$`. */
   readonly filesystemName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -59,7 +59,7 @@ export declare class Filesystem extends $CustomResource {
 export interface FilesystemArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9_-]*$`. */
   filesystemName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.LiftrBaseStorageFileSystemResourceProperties>;

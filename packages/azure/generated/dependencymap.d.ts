@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class Map extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z][a-zA-Z0-9-]{2,23}$`. */
   readonly mapName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -37,7 +37,7 @@ export declare class Map extends $CustomResource {
 export interface MapArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z][a-zA-Z0-9-]{2,23}$`. */
   mapName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.MapsResourceProperties>;
@@ -86,7 +86,7 @@ export declare class DiscoverySource extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (mapName). */
   readonly mapName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z][a-zA-Z0-9-]{2,23}$`. */
   readonly discoverySourceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -114,7 +114,7 @@ export interface DiscoverySourceArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (mapName). */
   mapName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z][a-zA-Z0-9-]{2,23}$`. */
   discoverySourceName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.DiscoverySourceResourceProperties>;

@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class AppAttachPackage extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 100 characters, matching `^[a-z0-9]([a-z0-9]|(-(?!-))){1,61}[a-z0-9]$`. */
   readonly appAttachPackageName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -45,7 +45,7 @@ export declare class AppAttachPackage extends $CustomResource {
 export interface AppAttachPackageArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 100 characters, matching `^[a-z0-9]([a-z0-9]|(-(?!-))){1,61}[a-z0-9]$`. */
   appAttachPackageName?: $Input<string>;
   /** Detailed properties for App Attach Package */
   properties?: $DeepInput<inputs.AppAttachPackageProperties>;
@@ -104,7 +104,7 @@ export declare function getAppAttachPackage(args: GetAppAttachPackageArgs): $Out
 export declare class ApplicationGroup extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 64 characters, matching `^[A-Za-z0-9@.\-_ ]*$`. */
   readonly applicationGroupName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -153,7 +153,7 @@ export declare class ApplicationGroup extends $CustomResource {
 export interface ApplicationGroupArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 64 characters, matching `^[A-Za-z0-9@.\-_ ]*$`. */
   applicationGroupName?: $Input<string>;
   /** The fully qualified resource ID of the resource that manages this resource. Indicates if this resource is managed by another Azure resource. If this is present, complete mode deployment will not delete the resource if it is removed from the template since it is managed by another resource. */
   managedBy?: $DeepInput<string>;
@@ -235,7 +235,7 @@ export declare class Application extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (applicationGroupName). */
   readonly applicationGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 24 characters, matching `^[A-Za-z0-9@.\-_ ]*$`. */
   readonly applicationName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -282,7 +282,7 @@ export interface ApplicationArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (applicationGroupName). */
   applicationGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 24 characters, matching `^[A-Za-z0-9@.\-_ ]*$`. */
   applicationName?: $Input<string>;
   /** Detailed properties for Application */
   properties?: $DeepInput<inputs.ApplicationProperties>;
@@ -390,7 +390,7 @@ export declare function getDesktop(args: GetDesktopArgs): $Output<DesktopState |
 export declare class HostPool extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 64 characters, matching `^[A-Za-z0-9@.\-_ ]*$`. */
   readonly hostPoolName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -471,7 +471,7 @@ export declare class HostPool extends $CustomResource {
 export interface HostPoolArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 64 characters, matching `^[A-Za-z0-9@.\-_ ]*$`. */
   hostPoolName?: $Input<string>;
   /** The fully qualified resource ID of the resource that manages this resource. Indicates if this resource is managed by another Azure resource. If this is present, complete mode deployment will not delete the resource if it is removed from the template since it is managed by another resource. */
   managedBy?: $DeepInput<string>;
@@ -597,7 +597,7 @@ export declare class MsixPackage extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (hostPoolName). */
   readonly hostPoolName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 100 characters, matching `^[A-Za-z0-9@.\-_ ]*$`. */
   readonly msixPackageName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -638,7 +638,7 @@ export interface MsixPackageArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (hostPoolName). */
   hostPoolName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 100 characters, matching `^[A-Za-z0-9@.\-_ ]*$`. */
   msixPackageName?: $Input<string>;
   /** Detailed properties for MSIX Package */
   properties?: $DeepInput<inputs.MsixPackageProperties>;
@@ -867,7 +867,7 @@ export declare function getUserSession(args: GetUserSessionArgs): $Output<UserSe
 export declare class ScalingPlan extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 64 characters, matching `^[A-Za-z0-9@.\-_ ]*$`. */
   readonly scalingPlanName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -916,7 +916,7 @@ export declare class ScalingPlan extends $CustomResource {
 export interface ScalingPlanArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 64 characters, matching `^[A-Za-z0-9@.\-_ ]*$`. */
   scalingPlanName?: $Input<string>;
   /** The fully qualified resource ID of the resource that manages this resource. Indicates if this resource is managed by another Azure resource. If this is present, complete mode deployment will not delete the resource if it is removed from the template since it is managed by another resource. */
   managedBy?: $DeepInput<string>;
@@ -1002,7 +1002,7 @@ export declare class PersonalSchedule extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (scalingPlanName). */
   readonly scalingPlanName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 64 characters, matching `^[A-Za-z0-9@.\-_ ]*$`. */
   readonly personalScheduleName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1073,7 +1073,7 @@ export interface PersonalScheduleArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (scalingPlanName). */
   scalingPlanName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 64 characters, matching `^[A-Za-z0-9@.\-_ ]*$`. */
   personalScheduleName?: $Input<string>;
   /** Detailed properties for ScalingPlanPersonalSchedule */
   properties?: $DeepInput<inputs.ScalingPlanPersonalScheduleProperties>;
@@ -1195,7 +1195,7 @@ export declare class PooledSchedule extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (scalingPlanName). */
   readonly scalingPlanName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 64 characters, matching `^[A-Za-z0-9@.\-_ ]*$`. */
   readonly pooledScheduleName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1248,7 +1248,7 @@ export interface PooledScheduleArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (scalingPlanName). */
   scalingPlanName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 64 characters, matching `^[A-Za-z0-9@.\-_ ]*$`. */
   pooledScheduleName?: $Input<string>;
   /** Detailed properties for ScalingPlanPooledSchedule */
   properties?: $DeepInput<inputs.ScalingPlanPooledScheduleProperties>;
@@ -1341,7 +1341,7 @@ export declare function getPooledSchedule(args: GetPooledScheduleArgs): $Output<
 export declare class Workspace extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 64 characters, matching `^[A-Za-z0-9@.\-_ ]*$`. */
   readonly workspaceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1388,7 +1388,7 @@ export declare class Workspace extends $CustomResource {
 export interface WorkspaceArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 64 characters, matching `^[A-Za-z0-9@.\-_ ]*$`. */
   workspaceName?: $Input<string>;
   /** The fully qualified resource ID of the resource that manages this resource. Indicates if this resource is managed by another Azure resource. If this is present, complete mode deployment will not delete the resource if it is removed from the template since it is managed by another resource. */
   managedBy?: $DeepInput<string>;

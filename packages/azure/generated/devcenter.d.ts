@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class Devcenter extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 26 characters, matching `^[a-zA-Z0-9][a-zA-Z0-9-]{2,25}$`. */
   readonly devcenterName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -51,7 +51,7 @@ export declare class Devcenter extends $CustomResource {
 export interface DevcenterArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 26 characters, matching `^[a-zA-Z0-9][a-zA-Z0-9-]{2,25}$`. */
   devcenterName?: $Input<string>;
   /** DevCenter properties */
   properties?: $DeepInput<inputs.DevCenterProperties>;
@@ -119,7 +119,7 @@ export declare class Attachednetwork extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (devcenterName). */
   readonly devcenterName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-zA-Z0-9][a-zA-Z0-9-_.]{2,62}$`. */
   readonly attachednetworkName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -148,7 +148,7 @@ export interface AttachednetworkArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (devcenterName). */
   devcenterName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-zA-Z0-9][a-zA-Z0-9-_.]{2,62}$`. */
   attachednetworkName?: $Input<string>;
   /** Attached NetworkConnection properties. */
   properties?: $DeepInput<inputs.AttachedNetworkConnectionProperties>;
@@ -199,7 +199,7 @@ export declare class DevcenterCatalog extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (devcenterName). */
   readonly devcenterName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-zA-Z0-9][a-zA-Z0-9-_.]{2,62}$`. */
   readonly catalogName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -238,7 +238,7 @@ export interface DevcenterCatalogArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (devcenterName). */
   devcenterName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-zA-Z0-9][a-zA-Z0-9-_.]{2,62}$`. */
   catalogName?: $Input<string>;
   /** Catalog properties. */
   properties?: $DeepInput<inputs.CatalogProperties>;
@@ -361,7 +361,7 @@ export declare class Devboxdefinition extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (devcenterName). */
   readonly devcenterName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-zA-Z0-9][a-zA-Z0-9-_.]{2,62}$`. */
   readonly devboxdefinitionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -402,7 +402,7 @@ export interface DevboxdefinitionArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (devcenterName). */
   devcenterName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-zA-Z0-9][a-zA-Z0-9-_.]{2,62}$`. */
   devboxdefinitionName?: $Input<string>;
   /** Dev Box definition properties */
   properties?: $DeepInput<inputs.DevBoxDefinitionProperties>;
@@ -469,7 +469,7 @@ export declare class DevcenterEnvironmentType extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (devcenterName). */
   readonly devcenterName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-zA-Z0-9][a-zA-Z0-9-_.]{2,62}$`. */
   readonly environmentTypeName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -494,7 +494,7 @@ export interface DevcenterEnvironmentTypeArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (devcenterName). */
   devcenterName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-zA-Z0-9][a-zA-Z0-9-_.]{2,62}$`. */
   environmentTypeName?: $Input<string>;
   /** Properties of an environment type. */
   properties?: $DeepInput<inputs.EnvironmentTypeProperties>;
@@ -545,7 +545,7 @@ export declare class Gallery extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (devcenterName). */
   readonly devcenterName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-zA-Z0-9][a-zA-Z0-9-_.]{2,62}$`. */
   readonly galleryName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -568,7 +568,7 @@ export interface GalleryArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (devcenterName). */
   devcenterName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-zA-Z0-9][a-zA-Z0-9-_.]{2,62}$`. */
   galleryName?: $Input<string>;
   /** Gallery properties. */
   properties?: $DeepInput<inputs.GalleryProperties>;
@@ -683,7 +683,7 @@ export declare class ProjectPolicy extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (devcenterName). */
   readonly devcenterName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-zA-Z0-9][a-zA-Z0-9-_.]{2,62}$`. */
   readonly projectPolicyName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -708,7 +708,7 @@ export interface ProjectPolicyArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (devcenterName). */
   devcenterName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-zA-Z0-9][a-zA-Z0-9-_.]{2,62}$`. */
   projectPolicyName?: $Input<string>;
   /** Properties of an project policy. */
   properties?: $DeepInput<inputs.ProjectPolicyProperties>;
@@ -757,7 +757,7 @@ export declare function getProjectPolicy(args: GetProjectPolicyArgs): $Output<Pr
 export declare class NetworkConnection extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-zA-Z0-9][a-zA-Z0-9-_.]{2,62}$`. */
   readonly networkConnectionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -796,7 +796,7 @@ export declare class NetworkConnection extends $CustomResource {
 export interface NetworkConnectionArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-zA-Z0-9][a-zA-Z0-9-_.]{2,62}$`. */
   networkConnectionName?: $Input<string>;
   /** Properties of a Network Connection */
   properties?: $DeepInput<inputs.NetworkProperties>;
@@ -893,7 +893,7 @@ export declare function getHealthCheck(args: GetHealthCheckArgs): $Output<Health
 export declare class Project extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-zA-Z0-9][a-zA-Z0-9-_.]{2,62}$`. */
   readonly projectName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -930,7 +930,7 @@ export declare class Project extends $CustomResource {
 export interface ProjectArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-zA-Z0-9][a-zA-Z0-9-_.]{2,62}$`. */
   projectName?: $Input<string>;
   /** Properties of a project. */
   properties?: $DeepInput<inputs.ProjectProperties>;
@@ -1055,7 +1055,7 @@ export declare class ProjectCatalog extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (projectName). */
   readonly projectName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-zA-Z0-9][a-zA-Z0-9-_.]{2,62}$`. */
   readonly catalogName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1094,7 +1094,7 @@ export interface ProjectCatalogArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (projectName). */
   projectName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-zA-Z0-9][a-zA-Z0-9-_.]{2,62}$`. */
   catalogName?: $Input<string>;
   /** Catalog properties. */
   properties?: $DeepInput<inputs.CatalogProperties>;
@@ -1292,7 +1292,7 @@ export declare class ProjectEnvironmentType extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (projectName). */
   readonly projectName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-zA-Z0-9][a-zA-Z0-9-_.]{2,62}$`. */
   readonly environmentTypeName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1331,7 +1331,7 @@ export interface ProjectEnvironmentTypeArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (projectName). */
   projectName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-zA-Z0-9][a-zA-Z0-9-_.]{2,62}$`. */
   environmentTypeName?: $Input<string>;
   /** Properties of an environment type. */
   properties?: $DeepInput<inputs.ProjectEnvironmentTypeProperties>;
@@ -1464,7 +1464,7 @@ export declare class Pool extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (projectName). */
   readonly projectName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-zA-Z0-9][a-zA-Z0-9-_.]{2,62}$`. */
   readonly poolName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1519,7 +1519,7 @@ export interface PoolArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (projectName). */
   projectName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-zA-Z0-9][a-zA-Z0-9-_.]{2,62}$`. */
   poolName?: $Input<string>;
   /** Pool properties */
   properties?: $DeepInput<inputs.PoolProperties>;
@@ -1611,7 +1611,7 @@ export declare class Schedule extends $CustomResource {
   readonly projectName: $Output<string>;
   /** The parent's name (poolName). */
   readonly poolName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 100 characters, matching `^[-\w]+$`. */
   readonly scheduleName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1646,7 +1646,7 @@ export interface ScheduleArgs {
   projectName: $Input<string>;
   /** The parent's name (poolName). */
   poolName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 100 characters, matching `^[-\w]+$`. */
   scheduleName?: $Input<string>;
   /** Properties of a Schedule resource */
   properties?: $DeepInput<inputs.ScheduleProperties>;

@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class AssetEndpointProfile extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-z0-9][a-z0-9-]*[a-z0-9]$`. */
   readonly assetEndpointProfileName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -53,7 +53,7 @@ export declare class AssetEndpointProfile extends $CustomResource {
 export interface AssetEndpointProfileArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-z0-9][a-z0-9-]*[a-z0-9]$`. */
   assetEndpointProfileName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.AssetEndpointProfileProperties>;
@@ -120,7 +120,7 @@ export declare function getAssetEndpointProfile(args: GetAssetEndpointProfileArg
 export declare class Asset extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-z0-9][a-z0-9-]*[a-z0-9]$`. */
   readonly assetName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -191,7 +191,7 @@ export declare class Asset extends $CustomResource {
 export interface AssetArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-z0-9][a-z0-9-]*[a-z0-9]$`. */
   assetName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.AssetProperties>;
@@ -327,7 +327,7 @@ export declare function getBillingContainer(args: GetBillingContainerArgs): $Out
 export declare class Namespace extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 64 characters, matching `^[a-z0-9][a-z0-9-]*[a-z0-9]$`. */
   readonly namespaceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -358,7 +358,7 @@ export declare class Namespace extends $CustomResource {
 export interface NamespaceArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 64 characters, matching `^[a-z0-9][a-z0-9-]*[a-z0-9]$`. */
   namespaceName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.NamespaceProperties>;
@@ -417,7 +417,7 @@ export declare class NamespaceAsset extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (namespaceName). */
   readonly namespaceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-z0-9][a-z0-9-]*[a-z0-9]$`. */
   readonly assetName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -506,7 +506,7 @@ export interface NamespaceAssetArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (namespaceName). */
   namespaceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-z0-9][a-z0-9-]*[a-z0-9]$`. */
   assetName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.NamespaceAssetProperties>;
@@ -645,7 +645,7 @@ export declare class Device extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (namespaceName). */
   readonly namespaceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[0-9a-zA-Z][a-zA-Z0-9-]*$`. */
   readonly deviceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -700,7 +700,7 @@ export interface DeviceArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (namespaceName). */
   namespaceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[0-9a-zA-Z][a-zA-Z0-9-]*$`. */
   deviceName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.NamespaceDeviceProperties>;
@@ -786,7 +786,7 @@ export declare class DiscoveredAsset extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (namespaceName). */
   readonly namespaceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-z0-9][a-z0-9-]*[a-z0-9]$`. */
   readonly discoveredAssetName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -867,7 +867,7 @@ export interface DiscoveredAssetArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (namespaceName). */
   namespaceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-z0-9][a-z0-9-]*[a-z0-9]$`. */
   discoveredAssetName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.NamespaceDiscoveredAssetProperties>;
@@ -1002,7 +1002,7 @@ export declare class DiscoveredDevice extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (namespaceName). */
   readonly namespaceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-z0-9][a-z0-9-]*[a-z0-9]$`. */
   readonly discoveredDeviceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1047,7 +1047,7 @@ export interface DiscoveredDeviceArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (namespaceName). */
   namespaceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-z0-9][a-z0-9-]*[a-z0-9]$`. */
   discoveredDeviceName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.NamespaceDiscoveredDeviceProperties>;
@@ -1126,7 +1126,7 @@ export declare function getDiscoveredDevice(args: GetDiscoveredDeviceArgs): $Out
 export declare class SchemaRegistry extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-z0-9][a-z0-9-]*[a-z0-9]$`. */
   readonly schemaRegistryName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1161,7 +1161,7 @@ export declare class SchemaRegistry extends $CustomResource {
 export interface SchemaRegistryArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-z0-9][a-z0-9-]*[a-z0-9]$`. */
   schemaRegistryName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.SchemaRegistryProperties>;
@@ -1226,7 +1226,7 @@ export declare class Schema extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (schemaRegistryName). */
   readonly schemaRegistryName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 64 characters, matching `^[a-z0-9][a-z0-9-]*[a-z0-9]$`. */
   readonly schemaName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1259,7 +1259,7 @@ export interface SchemaArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (schemaRegistryName). */
   schemaRegistryName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 64 characters, matching `^[a-z0-9][a-z0-9-]*[a-z0-9]$`. */
   schemaName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.SchemaProperties>;
@@ -1322,7 +1322,7 @@ export declare class SchemaVersion extends $CustomResource {
   readonly schemaRegistryName: $Output<string>;
   /** The parent's name (schemaName). */
   readonly schemaName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 10 characters, matching `^[0-9]*$`. */
   readonly schemaVersionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1353,7 +1353,7 @@ export interface SchemaVersionArgs {
   schemaRegistryName: $Input<string>;
   /** The parent's name (schemaName). */
   schemaName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 10 characters, matching `^[0-9]*$`. */
   schemaVersionName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.SchemaVersionProperties>;

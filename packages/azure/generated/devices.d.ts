@@ -210,7 +210,7 @@ export declare class IotHubCertificate extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (iotHubName). */
   readonly iotHubName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[A-Za-z0-9-._]{1,64}$`. */
   readonly certificateName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -243,7 +243,7 @@ export interface IotHubCertificateArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (iotHubName). */
   iotHubName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[A-Za-z0-9-._]{1,64}$`. */
   certificateName?: $Input<string>;
   /** The description of an X509 CA Certificate. */
   properties?: $DeepInput<inputs.CertificateProperties>;
@@ -591,7 +591,7 @@ export declare class ProvisioningServiceCertificate extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (provisioningServiceName). */
   readonly provisioningServiceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At most 256 characters. */
   readonly certificateName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -626,7 +626,7 @@ export interface ProvisioningServiceCertificateArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (provisioningServiceName). */
   provisioningServiceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At most 256 characters. */
   certificateName?: $Input<string>;
   /** properties of a certificate */
   properties?: $DeepInput<inputs.CertificateProperties2>;

@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class Account extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 24 characters, matching `^[A-Za-z0-9]+(-[A-Za-z0-9]+)*$`. */
   readonly accountName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -51,7 +51,7 @@ export declare class Account extends $CustomResource {
 export interface AccountArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 24 characters, matching `^[A-Za-z0-9]+(-[A-Za-z0-9]+)*$`. */
   accountName?: $Input<string>;
   /** Device Update account properties. */
   properties?: $DeepInput<inputs.AccountProperties>;
@@ -117,7 +117,7 @@ export declare class Instance extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (accountName). */
   readonly accountName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 36 characters, matching `^[A-Za-z0-9]+(-[A-Za-z0-9]+)*$`. */
   readonly instanceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -148,7 +148,7 @@ export interface InstanceArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (accountName). */
   accountName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 36 characters, matching `^[A-Za-z0-9]+(-[A-Za-z0-9]+)*$`. */
   instanceName?: $Input<string>;
   /** Device Update instance properties. */
   properties?: $DeepInput<inputs.InstanceProperties>;

@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class Pool extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9-.]*$`. */
   readonly poolName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -51,7 +51,7 @@ export declare class Pool extends $CustomResource {
 export interface PoolArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9-.]*$`. */
   poolName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.PoolProperties>;

@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class Controller extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 63 characters, matching `^[a-zA-Z0-9]([_-]*[a-zA-Z0-9])*$`. */
   readonly controllerName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -44,7 +44,7 @@ export declare class Controller extends $CustomResource {
 export interface ControllerArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 63 characters, matching `^[a-zA-Z0-9]([_-]*[a-zA-Z0-9])*$`. */
   controllerName?: $Input<string>;
   properties?: $DeepInput<inputs.ControllerProperties>;
   /** Model representing SKU for Azure Dev Spaces Controller. */

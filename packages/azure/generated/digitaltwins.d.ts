@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class DigitalTwinsInstance extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^(?!-)[A-Za-z0-9-]{3,63}(?<!-)$`. */
   readonly digitalTwinsInstanceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -49,7 +49,7 @@ export declare class DigitalTwinsInstance extends $CustomResource {
 export interface DigitalTwinsInstanceArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^(?!-)[A-Za-z0-9-]{3,63}(?<!-)$`. */
   digitalTwinsInstanceName?: $Input<string>;
   /** DigitalTwins instance properties. */
   properties?: $DeepInput<inputs.DigitalTwinsProperties>;
@@ -110,7 +110,7 @@ export declare class Endpoint extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (digitalTwinsInstanceName). */
   readonly digitalTwinsInstanceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 2 to 49 characters, matching `^(?![0-9]+$)(?!-)[a-zA-Z0-9-]{2,49}[a-zA-Z0-9]$`. */
   readonly endpointName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -151,7 +151,7 @@ export interface EndpointArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (digitalTwinsInstanceName). */
   digitalTwinsInstanceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 2 to 49 characters, matching `^(?![0-9]+$)(?!-)[a-zA-Z0-9-]{2,49}[a-zA-Z0-9]$`. */
   endpointName?: $Input<string>;
   /** DigitalTwinsInstance endpoint resource properties. */
   properties?: $DeepInput<inputs.DigitalTwinsEndpointResourceProperties>;
@@ -310,7 +310,7 @@ export declare class TimeSeriesDatabaseConnection extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (digitalTwinsInstanceName). */
   readonly digitalTwinsInstanceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 2 to 49 characters, matching `^(?![0-9]+$)(?!-)[a-zA-Z0-9-]{2,49}[a-zA-Z0-9]$`. */
   readonly timeSeriesDatabaseConnectionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -345,7 +345,7 @@ export interface TimeSeriesDatabaseConnectionArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (digitalTwinsInstanceName). */
   digitalTwinsInstanceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 2 to 49 characters, matching `^(?![0-9]+$)(?!-)[a-zA-Z0-9-]{2,49}[a-zA-Z0-9]$`. */
   timeSeriesDatabaseConnectionName?: $Input<string>;
   /** Properties of a specific time series database connection. */
   properties?: $DeepInput<inputs.TimeSeriesDatabaseConnectionProperties>;

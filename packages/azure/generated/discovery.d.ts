@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class Bookshelve extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   readonly bookshelveName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -59,7 +59,7 @@ export declare class Bookshelve extends $CustomResource {
 export interface BookshelveArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   bookshelveName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.BookshelfProperties>;
@@ -238,7 +238,7 @@ export declare function getBookshelvePrivateLinkResource(args: GetBookshelvePriv
 export declare class StorageContainer extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   readonly storageContainerName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -263,7 +263,7 @@ export declare class StorageContainer extends $CustomResource {
 export interface StorageContainerArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   storageContainerName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.StorageContainerProperties>;
@@ -315,7 +315,7 @@ export declare class StorageAsset extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (storageContainerName). */
   readonly storageContainerName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   readonly storageAssetName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -344,7 +344,7 @@ export interface StorageAssetArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (storageContainerName). */
   storageContainerName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   storageAssetName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.StorageAssetProperties>;
@@ -399,7 +399,7 @@ export declare function getStorageAsset(args: GetStorageAssetArgs): $Output<Stor
 export declare class Supercomputer extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   readonly supercomputerName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -454,7 +454,7 @@ export declare class Supercomputer extends $CustomResource {
 export interface SupercomputerArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   supercomputerName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.SupercomputerProperties>;
@@ -542,7 +542,7 @@ export declare class NodePool extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (supercomputerName). */
   readonly supercomputerName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   readonly nodePoolName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -583,7 +583,7 @@ export interface NodePoolArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (supercomputerName). */
   supercomputerName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   nodePoolName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.NodePoolProperties>;
@@ -656,7 +656,7 @@ export declare function getNodePool(args: GetNodePoolArgs): $Output<NodePoolStat
 export declare class Tool extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   readonly toolName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -685,7 +685,7 @@ export declare class Tool extends $CustomResource {
 export interface ToolArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   toolName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.ToolProperties>;
@@ -741,7 +741,7 @@ export declare function getTool(args: GetToolArgs): $Output<ToolState | undefine
 export declare class Workspace extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   readonly workspaceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -792,7 +792,7 @@ export declare class Workspace extends $CustomResource {
 export interface WorkspaceArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   workspaceName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.WorkspaceProperties>;
@@ -873,7 +873,7 @@ export declare class ChatModelDeployment extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (workspaceName). */
   readonly workspaceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   readonly chatModelDeploymentName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -908,7 +908,7 @@ export interface ChatModelDeploymentArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (workspaceName). */
   workspaceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   chatModelDeploymentName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.ChatModelDeploymentProperties>;
@@ -1081,7 +1081,7 @@ export declare class Project extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (workspaceName). */
   readonly workspaceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   readonly projectName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1112,7 +1112,7 @@ export interface ProjectArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (workspaceName). */
   workspaceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   projectName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.ProjectProperties>;

@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class CassandraCluster extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 100 characters, matching `^[a-zA-Z0-9]+(-[a-zA-Z0-9]+)*$`. */
   readonly cassandraClusterName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -83,7 +83,7 @@ export declare class CassandraCluster extends $CustomResource {
 export interface CassandraClusterArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 100 characters, matching `^[a-zA-Z0-9]+(-[a-zA-Z0-9]+)*$`. */
   cassandraClusterName?: $Input<string>;
   /** Properties of a managed Cassandra cluster. */
   properties?: $DeepInput<inputs.ClusterResourceProperties>;
@@ -201,7 +201,7 @@ export declare class DataCenter extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (cassandraClusterName). */
   readonly cassandraClusterName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 100 characters, matching `^[a-zA-Z0-9]+(-[a-zA-Z0-9]+)*$`. */
   readonly dataCenterName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -252,7 +252,7 @@ export interface DataCenterArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (cassandraClusterName). */
   cassandraClusterName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 100 characters, matching `^[a-zA-Z0-9]+(-[a-zA-Z0-9]+)*$`. */
   dataCenterName?: $Input<string>;
   /** Properties of a managed Cassandra data center. */
   properties?: $DeepInput<inputs.DataCenterResourceProperties>;
@@ -340,7 +340,7 @@ export declare function getDataCenter(args: GetDataCenterArgs): $Output<DataCent
 export declare class DatabaseAccount extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 50 characters, matching `^[a-z0-9]+(-[a-z0-9]+)*`. */
   readonly databaseAccountName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -453,7 +453,7 @@ export declare class DatabaseAccount extends $CustomResource {
 export interface DatabaseAccountArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 50 characters, matching `^[a-z0-9]+(-[a-z0-9]+)*`. */
   databaseAccountName?: $Input<string>;
   /** Indicates the type of database account. This can only be set at database account creation. */
   kind?: $DeepInput<"GlobalDocumentDB" | "MongoDB" | "Parse" | (string & {})>;
@@ -2564,7 +2564,7 @@ export declare class Service extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (databaseAccountName). */
   readonly databaseAccountName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 50 characters. */
   readonly serviceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -2596,7 +2596,7 @@ export interface ServiceArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (databaseAccountName). */
   databaseAccountName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 50 characters. */
   serviceName?: $Input<string>;
   /** Properties in ServiceResourceCreateUpdateParameters. */
   properties?: $DeepInput<inputs.ServiceResourceCreateUpdatePropertiesOrServiceResourceProperties>;
@@ -3882,7 +3882,7 @@ export declare function getTableThroughputSetting(args: GetTableThroughputSettin
 export declare class Fleet extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 50 characters, matching `^[a-z0-9]+(-[a-z0-9]+)*`. */
   readonly fleetName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -3905,7 +3905,7 @@ export declare class Fleet extends $CustomResource {
 export interface FleetArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 50 characters, matching `^[a-z0-9]+(-[a-z0-9]+)*`. */
   fleetName?: $Input<string>;
   /** Properties to update Azure Cosmos DB fleet resource. */
   properties?: $DeepInput<inputs.FleetResourceProperties>;
@@ -3954,7 +3954,7 @@ export declare class Fleetspace extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (fleetName). */
   readonly fleetName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 50 characters, matching `^[a-z0-9]+(-[a-z0-9]+)*`. */
   readonly fleetspaceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -3983,7 +3983,7 @@ export interface FleetspaceArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (fleetName). */
   fleetName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 50 characters, matching `^[a-z0-9]+(-[a-z0-9]+)*`. */
   fleetspaceName?: $Input<string>;
   /** Properties to update Azure Cosmos DB Fleetspace. */
   properties?: $DeepInput<inputs.FleetspaceProperties>;
@@ -4042,7 +4042,7 @@ export declare class FleetspaceAccount extends $CustomResource {
   readonly fleetName: $Output<string>;
   /** The parent's name (fleetspaceName). */
   readonly fleetspaceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 50 characters, matching `^[a-z0-9]+(-[a-z0-9]+)*`. */
   readonly fleetspaceAccountName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -4067,7 +4067,7 @@ export interface FleetspaceAccountArgs {
   fleetName: $Input<string>;
   /** The parent's name (fleetspaceName). */
   fleetspaceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 50 characters, matching `^[a-z0-9]+(-[a-z0-9]+)*`. */
   fleetspaceAccountName?: $Input<string>;
   /** An Azure Cosmos DB Global Database Account which is part of a Fleetspace Account. */
   properties?: $DeepInput<inputs.FleetspaceAccountProperties>;
@@ -4171,7 +4171,7 @@ export declare function getRestorableDatabaseAccount(args: GetRestorableDatabase
 export declare class MongoCluster extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 40 characters, matching `^[a-z0-9]+(-[a-z0-9]+)*`. */
   readonly mongoClusterName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -4238,7 +4238,7 @@ export declare class MongoCluster extends $CustomResource {
 export interface MongoClusterArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 40 characters, matching `^[a-z0-9]+(-[a-z0-9]+)*`. */
   mongoClusterName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.MongoClusterProperties>;
@@ -4343,7 +4343,7 @@ export declare class FirewallRule extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (mongoClusterName). */
   readonly mongoClusterName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[a-zA-Z0-9][-_.a-zA-Z0-9]*`. */
   readonly firewallRuleName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -4368,7 +4368,7 @@ export interface FirewallRuleArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (mongoClusterName). */
   mongoClusterName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[a-zA-Z0-9][-_.a-zA-Z0-9]*`. */
   firewallRuleName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.FirewallRuleProperties>;
@@ -4498,7 +4498,7 @@ export declare class User extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (mongoClusterName). */
   readonly mongoClusterName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 63 characters, matching `^[a-zA-Z0-9\-]*`. */
   readonly userName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -4523,7 +4523,7 @@ export interface UserArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (mongoClusterName). */
   mongoClusterName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 63 characters, matching `^[a-zA-Z0-9\-]*`. */
   userName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.UserProperties>;

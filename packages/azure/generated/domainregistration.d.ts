@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class Domain extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `[a-zA-Z0-9][a-zA-Z0-9\.-]+`. */
   readonly domainName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -67,7 +67,7 @@ export declare class Domain extends $CustomResource {
 export interface DomainArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `[a-zA-Z0-9][a-zA-Z0-9\.-]+`. */
   domainName?: $Input<string>;
   /** Domain resource specific properties */
   properties?: $DeepInput<inputs.DomainProperties>;

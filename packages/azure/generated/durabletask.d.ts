@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class Scheduler extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,64}$`. */
   readonly schedulerName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -47,7 +47,7 @@ export declare class Scheduler extends $CustomResource {
 export interface SchedulerArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,64}$`. */
   schedulerName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.SchedulerProperties>;
@@ -285,7 +285,7 @@ export declare class TaskHub extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (schedulerName). */
   readonly schedulerName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,64}$`. */
   readonly taskHubName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -308,7 +308,7 @@ export interface TaskHubArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (schedulerName). */
   schedulerName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,64}$`. */
   taskHubName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.TaskHubProperties>;

@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class Monitor extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9_-]*$`. */
   readonly monitorName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -55,7 +55,7 @@ export declare class Monitor extends $CustomResource {
 export interface MonitorArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9_-]*$`. */
   monitorName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.MonitorProperties>;
@@ -200,7 +200,7 @@ export declare class SingleSignOnConfiguration extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (monitorName). */
   readonly monitorName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z]*$`. */
   readonly singleSignOnConfigurationName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -229,7 +229,7 @@ export interface SingleSignOnConfigurationArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (monitorName). */
   monitorName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z]*$`. */
   singleSignOnConfigurationName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.DynatraceSingleSignOnProperties>;
@@ -286,7 +286,7 @@ export declare class TagRule extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (monitorName). */
   readonly monitorName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z]*$`. */
   readonly tagRuleName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -311,7 +311,7 @@ export interface TagRuleArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (monitorName). */
   monitorName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z]*$`. */
   tagRuleName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.MonitoringTagRulesProperties>;

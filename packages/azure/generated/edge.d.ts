@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class ConfigTemplate extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   readonly configTemplateName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -45,7 +45,7 @@ export declare class ConfigTemplate extends $CustomResource {
 export interface ConfigTemplateArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   configTemplateName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.ConfigTemplateProperties>;
@@ -100,7 +100,7 @@ export declare class ConfigTemplateMetadata extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (configTemplateName). */
   readonly configTemplateName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?!.*\.\.)[a-zA-Z0-9-][a-zA-Z0-9._-]{1,68}[a-zA-Z0-9-]$`. */
   readonly configTemplateMetadataName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -131,7 +131,7 @@ export interface ConfigTemplateMetadataArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (configTemplateName). */
   configTemplateName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?!.*\.\.)[a-zA-Z0-9-][a-zA-Z0-9._-]{1,68}[a-zA-Z0-9-]$`. */
   configTemplateMetadataName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.ConfigTemplateMetadataProperties>;
@@ -187,7 +187,7 @@ export declare class ConfigTemplateVersion extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (configTemplateName). */
   readonly configTemplateName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[0-9]+\.[0-9]+\.[0-9]+$`. */
   readonly versionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -212,7 +212,7 @@ export interface ConfigTemplateVersionArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (configTemplateName). */
   configTemplateName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[0-9]+\.[0-9]+\.[0-9]+$`. */
   versionName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.ConfigTemplateVersionProperties>;
@@ -290,7 +290,7 @@ export declare function getConfigTemplateSchema(args: GetConfigTemplateSchemaArg
 export declare class ConfigurationReference extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
   readonly scope: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^default$`. */
   readonly configurationReferenceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -311,7 +311,7 @@ export declare class ConfigurationReference extends $CustomResource {
 export interface ConfigurationReferenceArgs {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
   scope: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^default$`. */
   configurationReferenceName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.ConfigurationReferenceProperties>;
@@ -355,7 +355,7 @@ export declare function getConfigurationReference(args: GetConfigurationReferenc
 export declare class Configuration extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?!.*\.\.)[a-zA-Z0-9-][a-zA-Z0-9._-]{1,68}[a-zA-Z0-9-]$`. */
   readonly configurationName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -378,7 +378,7 @@ export declare class Configuration extends $CustomResource {
 export interface ConfigurationArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?!.*\.\.)[a-zA-Z0-9-][a-zA-Z0-9._-]{1,68}[a-zA-Z0-9-]$`. */
   configurationName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.ConfigurationProperties>;
@@ -427,7 +427,7 @@ export declare class DynamicConfiguration extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (configurationName). */
   readonly configurationName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?!.*\.\.)[a-zA-Z0-9-][a-zA-Z0-9._-]{1,68}[a-zA-Z0-9-]$`. */
   readonly dynamicConfigurationName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -456,7 +456,7 @@ export interface DynamicConfigurationArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (configurationName). */
   configurationName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?!.*\.\.)[a-zA-Z0-9-][a-zA-Z0-9._-]{1,68}[a-zA-Z0-9-]$`. */
   dynamicConfigurationName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.DynamicConfigurationProperties>;
@@ -509,7 +509,7 @@ export declare class DynamicConfigurationVersion extends $CustomResource {
   readonly configurationName: $Output<string>;
   /** The parent's name (dynamicConfigurationName). */
   readonly dynamicConfigurationName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9.-]{3,24}$`. */
   readonly versionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -542,7 +542,7 @@ export interface DynamicConfigurationVersionArgs {
   configurationName: $Input<string>;
   /** The parent's name (dynamicConfigurationName). */
   dynamicConfigurationName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9.-]{3,24}$`. */
   versionName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.DynamicConfigurationVersionProperties>;
@@ -594,7 +594,7 @@ export declare function getDynamicConfigurationVersion(args: GetDynamicConfigura
 export declare class Context extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 61 characters, matching `^[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?)*$`. */
   readonly contextName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -623,7 +623,7 @@ export declare class Context extends $CustomResource {
 export interface ContextArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 61 characters, matching `^[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?)*$`. */
   contextName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.ContextProperties>;
@@ -679,7 +679,7 @@ export declare class SiteReference extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (contextName). */
   readonly contextName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   readonly siteReferenceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -702,7 +702,7 @@ export interface SiteReferenceArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (contextName). */
   contextName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   siteReferenceName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.SiteReferenceProperties>;
@@ -750,7 +750,7 @@ export declare class Workflow extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (contextName). */
   readonly contextName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 61 characters, matching `^(?!v-)(?!.*-v-)[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?)*$`. */
   readonly workflowName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -777,7 +777,7 @@ export interface WorkflowArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (contextName). */
   contextName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 61 characters, matching `^(?!v-)(?!.*-v-)[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?)*$`. */
   workflowName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.WorkflowProperties>;
@@ -829,7 +829,7 @@ export declare class WorkflowVersion extends $CustomResource {
   readonly contextName: $Output<string>;
   /** The parent's name (workflowName). */
   readonly workflowName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 61 characters, matching `^(?!v-)(?!.*-v-)[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?)*$`. */
   readonly versionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -868,7 +868,7 @@ export interface WorkflowVersionArgs {
   contextName: $Input<string>;
   /** The parent's name (workflowName). */
   workflowName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 61 characters, matching `^(?!v-)(?!.*-v-)[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?)*$`. */
   versionName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.WorkflowVersionProperties>;
@@ -933,7 +933,7 @@ export declare class Execution extends $CustomResource {
   readonly workflowName: $Output<string>;
   /** The parent's name (versionName). */
   readonly versionName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 61 characters, matching `^(?!v-)(?!.*-v-)[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?)*$`. */
   readonly executionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -968,7 +968,7 @@ export interface ExecutionArgs {
   workflowName: $Input<string>;
   /** The parent's name (versionName). */
   versionName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 61 characters, matching `^(?!v-)(?!.*-v-)[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?)*$`. */
   executionName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.ExecutionProperties>;
@@ -1026,7 +1026,7 @@ export declare function getExecution(args: GetExecutionArgs): $Output<ExecutionS
 export declare class Diagnostic extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 90 characters, matching `^[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?)*$`. */
   readonly diagnosticName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1053,7 +1053,7 @@ export declare class Diagnostic extends $CustomResource {
 export interface DiagnosticArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 90 characters, matching `^[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?)*$`. */
   diagnosticName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.DiagnosticProperties>;
@@ -1104,7 +1104,7 @@ export declare function getDiagnostic(args: GetDiagnosticArgs): $Output<Diagnost
 export declare class DisconnectedOperation extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9-_]{2,22}[a-zA-Z0-9]$`. */
   readonly disconnectedOperationName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1143,7 +1143,7 @@ export declare class DisconnectedOperation extends $CustomResource {
 export interface DisconnectedOperationArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9-_]{2,22}[a-zA-Z0-9]$`. */
   disconnectedOperationName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.DisconnectedOperationProperties>;
@@ -1210,7 +1210,7 @@ export declare class HardwareSetting extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (disconnectedOperationName). */
   readonly disconnectedOperationName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   readonly hardwareSettingName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1249,7 +1249,7 @@ export interface HardwareSettingArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (disconnectedOperationName). */
   disconnectedOperationName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   hardwareSettingName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.HardwareSettingProperties>;
@@ -1474,7 +1474,7 @@ export declare function getJob(args: GetJobArgs): $Output<JobState | undefined>;
 export declare class SchemaReference extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
   readonly scope: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^default$`. */
   readonly schemaReferenceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1497,7 +1497,7 @@ export declare class SchemaReference extends $CustomResource {
 export interface SchemaReferenceArgs {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
   scope: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^default$`. */
   schemaReferenceName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.SchemaReferenceProperties>;
@@ -1542,7 +1542,7 @@ export declare function getSchemaReference(args: GetSchemaReferenceArgs): $Outpu
 export declare class Schema extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?!.*\.\.)[a-zA-Z0-9-][a-zA-Z0-9._-]{1,68}[a-zA-Z0-9-]$`. */
   readonly schemaName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1569,7 +1569,7 @@ export declare class Schema extends $CustomResource {
 export interface SchemaArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?!.*\.\.)[a-zA-Z0-9-][a-zA-Z0-9._-]{1,68}[a-zA-Z0-9-]$`. */
   schemaName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.SchemaProperties>;
@@ -1620,7 +1620,7 @@ export declare class DynamicSchema extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (schemaName). */
   readonly schemaName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?!.*\.\.)[a-zA-Z0-9-][a-zA-Z0-9._-]{1,68}[a-zA-Z0-9-]$`. */
   readonly dynamicSchemaName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1649,7 +1649,7 @@ export interface DynamicSchemaArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (schemaName). */
   schemaName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?!.*\.\.)[a-zA-Z0-9-][a-zA-Z0-9._-]{1,68}[a-zA-Z0-9-]$`. */
   dynamicSchemaName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.DynamicSchemaProperties>;
@@ -1700,7 +1700,7 @@ export declare class DynamicSchemaVersion extends $CustomResource {
   readonly schemaName: $Output<string>;
   /** The parent's name (dynamicSchemaName). */
   readonly dynamicSchemaName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(v2-)?[0-9]+\.[0-9]+\.[0-9]+$`. */
   readonly versionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1727,7 +1727,7 @@ export interface DynamicSchemaVersionArgs {
   schemaName: $Input<string>;
   /** The parent's name (dynamicSchemaName). */
   dynamicSchemaName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(v2-)?[0-9]+\.[0-9]+\.[0-9]+$`. */
   versionName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.SchemaVersionProperties>;
@@ -1778,7 +1778,7 @@ export declare class SchemaVersion extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (schemaName). */
   readonly schemaName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[0-9]+\.[0-9]+\.[0-9]+$`. */
   readonly versionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1803,7 +1803,7 @@ export interface SchemaVersionArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (schemaName). */
   schemaName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[0-9]+\.[0-9]+\.[0-9]+$`. */
   versionName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.SchemaVersionProperties>;
@@ -1850,7 +1850,7 @@ export declare function getSchemaVersion(args: GetSchemaVersionArgs): $Output<Sc
 export declare class Site extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
   readonly scope: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9-_]{2,22}[a-zA-Z0-9]$`. */
   readonly siteName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1877,7 +1877,7 @@ export declare class Site extends $CustomResource {
 export interface SiteArgs {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
   scope: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9-_]{2,22}[a-zA-Z0-9]$`. */
   siteName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.SiteProperties>;
@@ -1987,7 +1987,7 @@ export declare function getSolutionMetadataVersion(args: GetSolutionMetadataVers
 export declare class SolutionTemplate extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 61 characters, matching `^(?!v-)(?!.*-v-)[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?)*$`. */
   readonly solutionTemplateName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -2024,7 +2024,7 @@ export declare class SolutionTemplate extends $CustomResource {
 export interface SolutionTemplateArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 61 characters, matching `^(?!v-)(?!.*-v-)[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?)*$`. */
   solutionTemplateName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.SolutionTemplateProperties>;
@@ -2088,7 +2088,7 @@ export declare class SolutionTemplateVersion extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (solutionTemplateName). */
   readonly solutionTemplateName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[0-9]+\.[0-9]+\.[0-9]+$`. */
   readonly versionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -2119,7 +2119,7 @@ export interface SolutionTemplateVersionArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (solutionTemplateName). */
   solutionTemplateName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[0-9]+\.[0-9]+\.[0-9]+$`. */
   versionName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.SolutionTemplateVersionProperties>;
@@ -2205,7 +2205,7 @@ export declare function getSolutionSchema(args: GetSolutionSchemaArgs): $Output<
 export declare class Target extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 61 characters, matching `^[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?)*$`. */
   readonly targetName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -2250,7 +2250,7 @@ export declare class Target extends $CustomResource {
 export interface TargetArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 61 characters, matching `^[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?)*$`. */
   targetName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.TargetProperties>;
@@ -2328,7 +2328,7 @@ export declare class Solution extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (targetName). */
   readonly targetName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 61 characters, matching `^(?!v-)(?!.*-v-)[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?)*$`. */
   readonly solutionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -2359,7 +2359,7 @@ export interface SolutionArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (targetName). */
   targetName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 61 characters, matching `^(?!v-)(?!.*-v-)[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?)*$`. */
   solutionName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.SolutionProperties>;
@@ -2413,7 +2413,7 @@ export declare class Instance extends $CustomResource {
   readonly targetName: $Output<string>;
   /** The parent's name (solutionName). */
   readonly solutionName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 61 characters, matching `^(?!v-)(?!.*-v-)[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?)*$`. */
   readonly instanceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -2454,7 +2454,7 @@ export interface InstanceArgs {
   targetName: $Input<string>;
   /** The parent's name (solutionName). */
   solutionName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 61 characters, matching `^(?!v-)(?!.*-v-)[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?)*$`. */
   instanceName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.InstanceProperties>;
@@ -2562,7 +2562,7 @@ export declare class SolutionVersion extends $CustomResource {
   readonly targetName: $Output<string>;
   /** The parent's name (solutionName). */
   readonly solutionName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 7 to 61 characters, matching `^(?!v-)(?!.*-v-)[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?)*$`. */
   readonly versionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -2623,7 +2623,7 @@ export interface SolutionVersionArgs {
   targetName: $Input<string>;
   /** The parent's name (solutionName). */
   solutionName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 7 to 61 characters, matching `^(?!v-)(?!.*-v-)[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?)*$`. */
   versionName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.SolutionVersionProperties>;

@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class Address extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 24 characters, matching `^[-\w\.]+$`. */
   readonly addressName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -45,7 +45,7 @@ export declare class Address extends $CustomResource {
 export interface AddressArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 24 characters, matching `^[-\w\.]+$`. */
   addressName?: $Input<string>;
   /** Properties of an address. */
   properties?: $DeepInput<inputs.AddressProperties>;
@@ -131,7 +131,7 @@ export declare function getOrder(args: GetOrderArgs): $Output<OrderState | undef
 export declare class OrderItem extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[A-Za-z0-9][-A-Za-z0-9]*[A-Za-z0-9]$|^[A-Za-z0-9]$`. */
   readonly orderItemName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -164,7 +164,7 @@ export declare class OrderItem extends $CustomResource {
 export interface OrderItemArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[A-Za-z0-9][-A-Za-z0-9]*[A-Za-z0-9]$|^[A-Za-z0-9]$`. */
   orderItemName?: $Input<string>;
   /** Order item properties. */
   properties?: $DeepInput<inputs.OrderItemProperties>;

@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class Monitor extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^.*$`. */
   readonly monitorName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -68,7 +68,7 @@ export declare class Monitor extends $CustomResource {
 export interface MonitorArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^.*$`. */
   monitorName?: $Input<string>;
   /** Properties of the monitor resource. */
   properties?: $DeepInput<inputs.MonitorProperties>;
@@ -163,7 +163,7 @@ export declare class MonitoredSubscription extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (monitorName). */
   readonly monitorName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^.*$`. */
   readonly monitoredSubscriptionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -186,7 +186,7 @@ export interface MonitoredSubscriptionArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (monitorName). */
   monitorName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^.*$`. */
   monitoredSubscriptionName?: $Input<string>;
   /** The request to update subscriptions needed to be monitored by the Elastic monitor resource. */
   properties?: $DeepInput<inputs.SubscriptionList>;
@@ -236,7 +236,7 @@ export declare class OpenAIIntegration extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (monitorName). */
   readonly monitorName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-z][a-z0-9]*$`. */
   readonly openAIIntegrationName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -265,7 +265,7 @@ export interface OpenAIIntegrationArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (monitorName). */
   monitorName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-z][a-z0-9]*$`. */
   openAIIntegrationName?: $Input<string>;
   /** Open AI Integration details. */
   properties?: $DeepInput<inputs.OpenAIIntegrationProperties>;
@@ -322,7 +322,7 @@ export declare class TagRule extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (monitorName). */
   readonly monitorName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^.*$`. */
   readonly tagRuleName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -345,7 +345,7 @@ export interface TagRuleArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (monitorName). */
   monitorName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^.*$`. */
   tagRuleName?: $Input<string>;
   /** Properties of the monitoring tag rules. */
   properties?: $DeepInput<inputs.MonitoringTagRulesProperties>;

@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class ElasticSan extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 24 characters, matching `^[A-Za-z0-9]+((-|_)[a-z0-9A-Z]+)*$`. */
   readonly elasticSanName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -61,7 +61,7 @@ export declare class ElasticSan extends $CustomResource {
 export interface ElasticSanArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 24 characters, matching `^[A-Za-z0-9]+((-|_)[a-z0-9A-Z]+)*$`. */
   elasticSanName?: $Input<string>;
   /** Properties of ElasticSan. */
   properties?: $DeepInput<inputs.ElasticSanProperties>;
@@ -215,7 +215,7 @@ export declare class Volumegroup extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (elasticSanName). */
   readonly elasticSanName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[A-Za-z0-9]+((-|_)[a-z0-9A-Z]+)*$`. */
   readonly volumegroupName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -250,7 +250,7 @@ export interface VolumegroupArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (elasticSanName). */
   elasticSanName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[A-Za-z0-9]+((-|_)[a-z0-9A-Z]+)*$`. */
   volumegroupName?: $Input<string>;
   /** The identity of the resource. */
   identity?: $DeepInput<inputs.Identity>;
@@ -316,7 +316,7 @@ export declare class Snapshot extends $CustomResource {
   readonly elasticSanName: $Output<string>;
   /** The parent's name (volumegroupName). */
   readonly volumegroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[a-z0-9]+(?:[._-][a-z0-9]+)*$`. */
   readonly snapshotName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -345,7 +345,7 @@ export interface SnapshotArgs {
   elasticSanName: $Input<string>;
   /** The parent's name (volumegroupName). */
   volumegroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[a-z0-9]+(?:[._-][a-z0-9]+)*$`. */
   snapshotName?: $Input<string>;
   /** Properties of Volume Snapshot. */
   properties?: $DeepInput<inputs.SnapshotProperties>;
@@ -399,7 +399,7 @@ export declare class Volume extends $CustomResource {
   readonly elasticSanName: $Output<string>;
   /** The parent's name (volumegroupName). */
   readonly volumegroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-z0-9]+(-[a-z0-9A-Z]+)*$`. */
   readonly volumeName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -432,7 +432,7 @@ export interface VolumeArgs {
   elasticSanName: $Input<string>;
   /** The parent's name (volumegroupName). */
   volumegroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-z0-9]+(-[a-z0-9A-Z]+)*$`. */
   volumeName?: $Input<string>;
   /** Properties of Volume. */
   properties?: $DeepInput<inputs.VolumeProperties>;

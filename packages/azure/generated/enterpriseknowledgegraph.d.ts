@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class Service extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 2 to 64 characters, matching `^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`. */
   readonly serviceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -41,7 +41,7 @@ export declare class Service extends $CustomResource {
 export interface ServiceArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 2 to 64 characters, matching `^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`. */
   serviceName?: $Input<string>;
   /** The set of properties specific to EnterpriseKnowledgeGraph resource */
   properties?: $DeepInput<inputs.EnterpriseKnowledgeGraphProperties>;

@@ -775,7 +775,7 @@ export declare function getExtensionTopic(args: GetExtensionTopicArgs): $Output<
 export declare class Namespace extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 50 characters, matching `^[a-zA-Z0-9-]*$`. */
   readonly namespaceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -825,7 +825,7 @@ export declare class Namespace extends $CustomResource {
 export interface NamespaceArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 50 characters, matching `^[a-zA-Z0-9-]*$`. */
   namespaceName?: $Input<string>;
   /** Properties of the Namespace resource. */
   properties?: $DeepInput<inputs.NamespaceProperties>;
@@ -910,7 +910,7 @@ export declare class CaCertificate extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (namespaceName). */
   readonly namespaceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 50 characters, matching `^[a-zA-Z0-9-]*$`. */
   readonly caCertificateName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -939,7 +939,7 @@ export interface CaCertificateArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (namespaceName). */
   namespaceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 50 characters, matching `^[a-zA-Z0-9-]*$`. */
   caCertificateName?: $Input<string>;
   /** The properties of CA certificate. */
   properties?: $DeepInput<inputs.CaCertificateProperties>;
@@ -992,7 +992,7 @@ export declare class ClientGroup extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (namespaceName). */
   readonly namespaceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 50 characters, matching `^[a-zA-Z0-9-]*$`. */
   readonly clientGroupName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1020,7 +1020,7 @@ export interface ClientGroupArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (namespaceName). */
   namespaceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 50 characters, matching `^[a-zA-Z0-9-]*$`. */
   clientGroupName?: $Input<string>;
   /** The properties of client group. */
   properties?: $DeepInput<inputs.ClientGroupProperties>;
@@ -1074,7 +1074,7 @@ export declare class Client extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (namespaceName). */
   readonly namespaceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 128 characters, matching `^[-a-zA-Z0-9:\._]*$`. */
   readonly clientName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1109,7 +1109,7 @@ export interface ClientArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (namespaceName). */
   namespaceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 128 characters, matching `^[-a-zA-Z0-9:\._]*$`. */
   clientName?: $Input<string>;
   /** The properties of client. */
   properties?: $DeepInput<inputs.ClientProperties>;
@@ -1173,7 +1173,7 @@ export declare class PermissionBinding extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (namespaceName). */
   readonly namespaceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 50 characters, matching `^[a-zA-Z0-9-]*$`. */
   readonly permissionBindingName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1208,7 +1208,7 @@ export interface PermissionBindingArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (namespaceName). */
   namespaceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 50 characters, matching `^[a-zA-Z0-9-]*$`. */
   permissionBindingName?: $Input<string>;
   /** The properties of permission binding. */
   properties?: $DeepInput<inputs.PermissionBindingProperties>;
@@ -1351,7 +1351,7 @@ export declare class NamespaceTopic extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (namespaceName). */
   readonly namespaceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 50 characters, matching `^[a-zA-Z0-9-]*$`. */
   readonly topicName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1381,7 +1381,7 @@ export interface NamespaceTopicArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (namespaceName). */
   namespaceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 50 characters, matching `^[a-zA-Z0-9-]*$`. */
   topicName?: $Input<string>;
   /** Properties of the namespace topic. */
   properties?: $DeepInput<inputs.NamespaceTopicProperties>;
@@ -1440,7 +1440,7 @@ export declare class NamespaceTopicEventSubscription extends $CustomResource {
   readonly namespaceName: $Output<string>;
   /** The parent's name (topicName). */
   readonly topicName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 50 characters, matching `^[a-zA-Z0-9-]*$`. */
   readonly eventSubscriptionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1471,7 +1471,7 @@ export interface NamespaceTopicEventSubscriptionArgs {
   namespaceName: $Input<string>;
   /** The parent's name (topicName). */
   topicName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 50 characters, matching `^[a-zA-Z0-9-]*$`. */
   eventSubscriptionName?: $Input<string>;
   /** Properties of the event subscription. */
   properties?: $DeepInput<inputs.SubscriptionProperties>;
@@ -1530,7 +1530,7 @@ export declare class TopicSpace extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (namespaceName). */
   readonly namespaceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 50 characters, matching `^[a-zA-Z0-9-]*$`. */
   readonly topicSpaceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1561,7 +1561,7 @@ export interface TopicSpaceArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (namespaceName). */
   namespaceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 50 characters, matching `^[a-zA-Z0-9-]*$`. */
   topicSpaceName?: $Input<string>;
   /** The properties of topic space. */
   properties?: $DeepInput<inputs.TopicSpaceProperties>;

@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class Cluster extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 6 to 50 characters. */
   readonly clusterName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -52,7 +52,7 @@ export declare class Cluster extends $CustomResource {
 export interface ClusterArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 6 to 50 characters. */
   clusterName?: $Input<string>;
   /** Event Hubs Cluster properties supplied in responses in List or Get operations. */
   properties?: $DeepInput<inputs.ClusterProperties>;
@@ -114,7 +114,7 @@ export declare function getCluster(args: GetClusterArgs): $Output<ClusterState |
 export declare class Namespace extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 6 to 50 characters, matching `^[a-zA-Z][a-zA-Z0-9-]{6,50}[a-zA-Z0-9]$`. */
   readonly namespaceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -178,7 +178,7 @@ export declare class Namespace extends $CustomResource {
 export interface NamespaceArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 6 to 50 characters, matching `^[a-zA-Z][a-zA-Z0-9-]{6,50}[a-zA-Z0-9]$`. */
   namespaceName?: $Input<string>;
   /** Namespace properties supplied for create namespace operation. */
   properties?: $DeepInput<inputs.EHNamespaceProperties>;
@@ -279,7 +279,7 @@ export declare class ApplicationGroup extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (namespaceName). */
   readonly namespaceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 256 characters. */
   readonly applicationGroupName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -305,7 +305,7 @@ export interface ApplicationGroupArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (namespaceName). */
   namespaceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 256 characters. */
   applicationGroupName?: $Input<string>;
   properties?: $DeepInput<inputs.ApplicationGroupProperties>;
   /** Determines if Application Group is allowed to create connection with namespace or not. Once the isEnabled is set to false, all the existing connections of application group gets dropped and no new connections will be allowed */
@@ -358,7 +358,7 @@ export declare class AuthorizationRule extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (namespaceName). */
   readonly namespaceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At least 1 characters. */
   readonly authorizationRuleName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -381,7 +381,7 @@ export interface AuthorizationRuleArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (namespaceName). */
   namespaceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At least 1 characters. */
   authorizationRuleName?: $Input<string>;
   /** Properties supplied to create or update AuthorizationRule */
   properties?: $DeepInput<inputs.AuthorizationRuleProperties>;
@@ -429,7 +429,7 @@ export declare class DisasterRecoveryConfig extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (namespaceName). */
   readonly namespaceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 50 characters. */
   readonly disasterRecoveryConfigName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -460,7 +460,7 @@ export interface DisasterRecoveryConfigArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (namespaceName). */
   namespaceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 50 characters. */
   disasterRecoveryConfigName?: $Input<string>;
   /** Properties required to the Create Or Update Alias(Disaster Recovery configurations) */
   properties?: $DeepInput<inputs.ArmDisasterRecoveryProperties>;
@@ -543,7 +543,7 @@ export declare class Eventhub extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (namespaceName). */
   readonly namespaceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 256 characters. */
   readonly eventhubName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -586,7 +586,7 @@ export interface EventhubArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (namespaceName). */
   namespaceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 256 characters. */
   eventhubName?: $Input<string>;
   /** Properties supplied to the Create Or Update Event Hub operation. */
   properties?: $DeepInput<inputs.EventhubProperties>;
@@ -658,7 +658,7 @@ export declare class EventhubAuthorizationRule extends $CustomResource {
   readonly namespaceName: $Output<string>;
   /** The parent's name (eventhubName). */
   readonly eventhubName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At least 1 characters. */
   readonly authorizationRuleName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -683,7 +683,7 @@ export interface EventhubAuthorizationRuleArgs {
   namespaceName: $Input<string>;
   /** The parent's name (eventhubName). */
   eventhubName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At least 1 characters. */
   authorizationRuleName?: $Input<string>;
   /** Properties supplied to create or update AuthorizationRule */
   properties?: $DeepInput<inputs.AuthorizationRuleProperties>;
@@ -735,7 +735,7 @@ export declare class Consumergroup extends $CustomResource {
   readonly namespaceName: $Output<string>;
   /** The parent's name (eventhubName). */
   readonly eventhubName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 50 characters. */
   readonly consumergroupName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -764,7 +764,7 @@ export interface ConsumergroupArgs {
   namespaceName: $Input<string>;
   /** The parent's name (eventhubName). */
   eventhubName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 50 characters. */
   consumergroupName?: $Input<string>;
   /** Single item in List or Get Consumer group operation */
   properties?: $DeepInput<inputs.ConsumerGroupProperties>;
@@ -1023,7 +1023,7 @@ export declare class Schemagroup extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (namespaceName). */
   readonly namespaceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 256 characters. */
   readonly schemagroupName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1053,7 +1053,7 @@ export interface SchemagroupArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (namespaceName). */
   namespaceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 256 characters. */
   schemagroupName?: $Input<string>;
   properties?: $DeepInput<inputs.SchemaGroupProperties>;
   /** dictionary object for SchemaGroup group properties */

@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class FileShare extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^([a-z]|[0-9])([a-z]|[0-9]|(-(?!-))){1,61}([a-z]|[0-9])$`. */
   readonly fileShareName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -71,7 +71,7 @@ export declare class FileShare extends $CustomResource {
 export interface FileShareArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^([a-z]|[0-9])([a-z]|[0-9]|(-(?!-))){1,61}([a-z]|[0-9])$`. */
   fileShareName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.FileShareProperties>;
@@ -157,7 +157,7 @@ export declare class FileShareSnapshot extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (fileShareName). */
   readonly fileShareName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^([a-z]|[0-9])([a-z]|[0-9]|(-(?!-))){1,61}([a-z]|[0-9])$`. */
   readonly fileShareSnapshotName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -182,7 +182,7 @@ export interface FileShareSnapshotArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (fileShareName). */
   fileShareName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^([a-z]|[0-9])([a-z]|[0-9]|(-(?!-))){1,61}([a-z]|[0-9])$`. */
   fileShareSnapshotName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.FileShareSnapshotProperties>;

@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class CloudHsmCluster extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 23 characters, matching `^[a-zA-Z0-9-]{3,23}$`. */
   readonly cloudHsmClusterName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -53,7 +53,7 @@ export declare class CloudHsmCluster extends $CustomResource {
 export interface CloudHsmClusterArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 23 characters, matching `^[a-zA-Z0-9-]{3,23}$`. */
   cloudHsmClusterName?: $Input<string>;
   /** Properties of the Cloud HSM Cluster */
   properties?: $DeepInput<inputs.CloudHsmClusterProperties>;
@@ -118,7 +118,7 @@ export declare class PrivateEndpointConnection extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (cloudHsmClusterName). */
   readonly cloudHsmClusterName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 24 characters, matching `^[a-zA-Z0-9-]{3,24}$`. */
   readonly privateEndpointConnectionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -147,7 +147,7 @@ export interface PrivateEndpointConnectionArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (cloudHsmClusterName). */
   cloudHsmClusterName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 24 characters, matching `^[a-zA-Z0-9-]{3,24}$`. */
   privateEndpointConnectionName?: $Input<string>;
   /** Resource properties. */
   properties?: $DeepInput<inputs.PrivateEndpointConnectionProperties>;
@@ -200,7 +200,7 @@ export declare function getPrivateEndpointConnection(args: GetPrivateEndpointCon
 export declare class DedicatedHSM extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   readonly dedicatedHSMName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -235,7 +235,7 @@ export declare class DedicatedHSM extends $CustomResource {
 export interface DedicatedHSMArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   dedicatedHSMName?: $Input<string>;
   /** Properties of the dedicated HSM */
   properties?: $DeepInput<inputs.DedicatedHsmProperties>;

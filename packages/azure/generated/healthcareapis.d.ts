@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class Service extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 24 characters. */
   readonly serviceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -61,7 +61,7 @@ export declare class Service extends $CustomResource {
 export interface ServiceArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 24 characters. */
   serviceName?: $Input<string>;
   /** The common properties of a service. */
   properties?: $DeepInput<inputs.ServicesProperties>;
@@ -248,7 +248,7 @@ export declare function getServicePrivateLinkResource(args: GetServicePrivateLin
 export declare class Workspace extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 24 characters. */
   readonly workspaceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -277,7 +277,7 @@ export declare class Workspace extends $CustomResource {
 export interface WorkspaceArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 24 characters. */
   workspaceName?: $Input<string>;
   /** Workspaces resource specific properties. */
   properties?: $DeepInput<inputs.WorkspaceProperties>;
@@ -333,7 +333,7 @@ export declare class Dicomservice extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (workspaceName). */
   readonly workspaceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 24 characters. */
   readonly dicomserviceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -380,7 +380,7 @@ export interface DicomserviceArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (workspaceName). */
   workspaceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 24 characters. */
   dicomserviceName?: $Input<string>;
   /** Dicom Service configuration. */
   properties?: $DeepInput<inputs.DicomServiceProperties>;
@@ -458,7 +458,7 @@ export declare class Fhirservice extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (workspaceName). */
   readonly workspaceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 24 characters. */
   readonly fhirserviceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -511,7 +511,7 @@ export interface FhirserviceArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (workspaceName). */
   workspaceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 24 characters. */
   fhirserviceName?: $Input<string>;
   /** The kind of the service. */
   kind?: $DeepInput<"fhir-Stu3" | "fhir-R4" | (string & {})>;
@@ -600,7 +600,7 @@ export declare class Iotconnector extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (workspaceName). */
   readonly workspaceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 24 characters. */
   readonly iotconnectorName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -633,7 +633,7 @@ export interface IotconnectorArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (workspaceName). */
   workspaceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 24 characters. */
   iotconnectorName?: $Input<string>;
   /** IoT Connector configuration. */
   properties?: $DeepInput<inputs.IotConnectorProperties>;
@@ -698,7 +698,7 @@ export declare class Fhirdestination extends $CustomResource {
   readonly workspaceName: $Output<string>;
   /** The parent's name (iotconnectorName). */
   readonly iotconnectorName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 24 characters. */
   readonly fhirdestinationName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -731,7 +731,7 @@ export interface FhirdestinationArgs {
   workspaceName: $Input<string>;
   /** The parent's name (iotconnectorName). */
   iotconnectorName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 24 characters. */
   fhirdestinationName?: $Input<string>;
   /** IoT FHIR Destination settings. */
   properties?: $DeepInput<inputs.IotFhirDestinationProperties>;

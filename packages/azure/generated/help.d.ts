@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class Diagnostic extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
   readonly scope: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 100 characters, matching `^[A-Za-z0-9-+@()_]+$`. */
   readonly diagnosticName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -41,7 +41,7 @@ export declare class Diagnostic extends $CustomResource {
 export interface DiagnosticArgs {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
   scope: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 100 characters, matching `^[A-Za-z0-9-+@()_]+$`. */
   diagnosticName?: $Input<string>;
   /** Diagnostic Resource properties. */
   properties?: $DeepInput<inputs.DiagnosticResourceProperties>;

@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class Cluster extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 63 characters, matching `^[a-zA-Z0-9][-a-zA-Z0-9]*[a-zA-Z0-9]$`. */
   readonly clusterName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -75,7 +75,7 @@ export declare class Cluster extends $CustomResource {
 export interface ClusterArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 63 characters, matching `^[a-zA-Z0-9][-a-zA-Z0-9]*[a-zA-Z0-9]$`. */
   clusterName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.HorizonDbClusterProperties>;
@@ -177,7 +177,7 @@ export declare class Administrator extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (clusterName). */
   readonly clusterName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$`. */
   readonly administratorName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -206,7 +206,7 @@ export interface AdministratorArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (clusterName). */
   clusterName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$`. */
   administratorName?: $Input<string>;
   /** The properties for adding a HorizonDB administrator. */
   properties?: $DeepInput<inputs.HorizonDbAdministratorPropertiesForAddOrHorizonDbAdministratorProperties>;
@@ -295,7 +295,7 @@ export declare class FirewallRule extends $CustomResource {
   readonly clusterName: $Output<string>;
   /** The parent's name (poolName). */
   readonly poolName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 128 characters, matching `^[a-zA-Z0-9][-a-zA-Z0-9]*[a-zA-Z0-9]$`. */
   readonly firewallRuleName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -324,7 +324,7 @@ export interface FirewallRuleArgs {
   clusterName: $Input<string>;
   /** The parent's name (poolName). */
   poolName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 128 characters, matching `^[a-zA-Z0-9][-a-zA-Z0-9]*[a-zA-Z0-9]$`. */
   firewallRuleName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.HorizonDbFirewallRuleProperties>;
@@ -382,7 +382,7 @@ export declare class Replica extends $CustomResource {
   readonly clusterName: $Output<string>;
   /** The parent's name (poolName). */
   readonly poolName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 63 characters, matching `^[a-zA-Z0-9][-a-zA-Z0-9]*[a-zA-Z0-9]$`. */
   readonly replicaName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -413,7 +413,7 @@ export interface ReplicaArgs {
   clusterName: $Input<string>;
   /** The parent's name (poolName). */
   poolName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 63 characters, matching `^[a-zA-Z0-9][-a-zA-Z0-9]*[a-zA-Z0-9]$`. */
   replicaName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.HorizonDbReplicaProperties>;
@@ -573,7 +573,7 @@ export declare function getPrivateLinkResource(args: GetPrivateLinkResourceArgs)
 export declare class ParameterGroup extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 63 characters, matching `^[a-zA-Z0-9][-a-zA-Z0-9]*[a-zA-Z0-9]$`. */
   readonly parameterGroupName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -606,7 +606,7 @@ export declare class ParameterGroup extends $CustomResource {
 export interface ParameterGroupArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 63 characters, matching `^[a-zA-Z0-9][-a-zA-Z0-9]*[a-zA-Z0-9]$`. */
   parameterGroupName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.HorizonDbParameterGroupProperties>;

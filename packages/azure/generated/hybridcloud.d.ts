@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class CloudConnection extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-z][A-Za-z0-9]*$`. */
   readonly cloudConnectionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -47,7 +47,7 @@ export declare class CloudConnection extends $CustomResource {
 export interface CloudConnectionArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-z][A-Za-z0-9]*$`. */
   cloudConnectionName?: $Input<string>;
   /** Properties of the cloud connection. */
   properties?: $DeepInput<inputs.CloudConnectionProperties>;
@@ -107,7 +107,7 @@ export declare function getCloudConnection(args: GetCloudConnectionArgs): $Outpu
 export declare class CloudConnector extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[A-Za-z0-9]*$`. */
   readonly cloudConnectorName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -136,7 +136,7 @@ export declare class CloudConnector extends $CustomResource {
 export interface CloudConnectorArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[A-Za-z0-9]*$`. */
   cloudConnectorName?: $Input<string>;
   /** Properties of the cloud connector. */
   properties?: $DeepInput<inputs.CloudConnectorProperties>;

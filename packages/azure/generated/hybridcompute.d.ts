@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class Gateway extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `[a-zA-Z0-9-_\.]+`. */
   readonly gatewayName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -47,7 +47,7 @@ export declare class Gateway extends $CustomResource {
 export interface GatewayArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `[a-zA-Z0-9-_\.]+`. */
   gatewayName?: $Input<string>;
   /** Hybrid Compute Gateway properties */
   properties?: $DeepInput<inputs.GatewayProperties>;
@@ -105,7 +105,7 @@ export declare function getGateway(args: GetGatewayArgs): $Output<GatewayState |
 export declare class License extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `[a-zA-Z0-9-_\.]+`. */
   readonly licenseName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -134,7 +134,7 @@ export declare class License extends $CustomResource {
 export interface LicenseArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `[a-zA-Z0-9-_\.]+`. */
   licenseName?: $Input<string>;
   /** Hybrid Compute License properties */
   properties?: $DeepInput<inputs.LicenseProperties>;
@@ -226,7 +226,7 @@ export declare function getVersion(args: GetVersionArgs): $Output<VersionState |
 export declare class Machine extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 54 characters, matching `^[a-zA-Z0-9-_\.]{1,54}$`. */
   readonly machineName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -329,7 +329,7 @@ export declare class Machine extends $CustomResource {
 export interface MachineArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 54 characters, matching `^[a-zA-Z0-9-_\.]{1,54}$`. */
   machineName?: $Input<string>;
   /** Hybrid Compute Machine properties */
   properties?: $DeepInput<inputs.MachineProperties>;
@@ -661,7 +661,7 @@ export declare class RunCommand extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (machineName). */
   readonly machineName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `[a-zA-Z0-9-_\.]+`. */
   readonly runCommandName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -710,7 +710,7 @@ export interface RunCommandArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (machineName). */
   machineName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `[a-zA-Z0-9-_\.]+`. */
   runCommandName?: $Input<string>;
   /** Describes Run Command Properties */
   properties?: $DeepInput<inputs.MachineRunCommandProperties>;
@@ -793,7 +793,7 @@ export declare function getRunCommand(args: GetRunCommandArgs): $Output<RunComma
 export declare class PrivateLinkScope extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `[a-zA-Z0-9-_\.]+`. */
   readonly privateLinkScopeName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -824,7 +824,7 @@ export declare class PrivateLinkScope extends $CustomResource {
 export interface PrivateLinkScopeArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `[a-zA-Z0-9-_\.]+`. */
   privateLinkScopeName?: $Input<string>;
   /** Properties that define a Azure Arc PrivateLinkScope resource. */
   properties?: $DeepInput<inputs.HybridComputePrivateLinkScopeProperties>;
@@ -1016,7 +1016,7 @@ export declare function getPrivateLinkResource(args: GetPrivateLinkResourceArgs)
 export declare class Setting extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
   readonly scope: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `default`. */
   readonly settingName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1037,7 +1037,7 @@ export declare class Setting extends $CustomResource {
 export interface SettingArgs {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
   scope: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `default`. */
   settingName?: $Input<string>;
   /** Settings properties */
   properties?: $DeepInput<inputs.SettingsProperties>;

@@ -162,7 +162,7 @@ export declare function getServiceConfiguration(args: GetServiceConfigurationArg
 export declare class PublicCloudConnector extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,63}$`. */
   readonly publicCloudConnectorName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -191,7 +191,7 @@ export declare class PublicCloudConnector extends $CustomResource {
 export interface PublicCloudConnectorArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,63}$`. */
   publicCloudConnectorName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.PublicCloudConnectorProperties>;
@@ -245,7 +245,7 @@ export declare function getPublicCloudConnector(args: GetPublicCloudConnectorArg
 export declare class SolutionConfiguration extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
   readonly scope: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,63}$`. */
   readonly solutionConfigurationName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -274,7 +274,7 @@ export declare class SolutionConfiguration extends $CustomResource {
 export interface SolutionConfigurationArgs {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
   scope: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,63}$`. */
   solutionConfigurationName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.SolutionConfigurationProperties>;

@@ -199,7 +199,7 @@ export declare class AgentPool extends $CustomResource {
   readonly scope: $Output<string>;
   /** The parent's name; always `default`. */
   readonly provisionedClusterInstanceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 12 characters, matching `^[a-z][a-z0-9]{2,11}$`. */
   readonly agentPoolName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -248,7 +248,7 @@ export interface AgentPoolArgs {
   scope: $Input<string>;
   /** The parent's name; always `default`. */
   provisionedClusterInstanceName?: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 12 characters, matching `^[a-z][a-z0-9]{2,11}$`. */
   agentPoolName?: $Input<string>;
   /** Properties of the agent pool resource */
   properties?: $DeepInput<inputs.AgentPoolProperties>;
@@ -499,7 +499,7 @@ export declare function getSku(args: GetSkuArgs): $Output<SkuState | undefined>;
 export declare class VirtualNetwork extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 64 characters, matching `^[a-zA-Z0-9]$|^[a-zA-Z0-9][-_a-zA-Z0-9]{0,61}[a-zA-Z0-9]$`. */
   readonly virtualNetworkName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -538,7 +538,7 @@ export declare class VirtualNetwork extends $CustomResource {
 export interface VirtualNetworkArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 64 characters, matching `^[a-zA-Z0-9]$|^[a-zA-Z0-9][-_a-zA-Z0-9]{0,61}[a-zA-Z0-9]$`. */
   virtualNetworkName?: $Input<string>;
   /** Properties of the virtual network resource */
   properties?: $DeepInput<inputs.VirtualNetworkProperties>;

@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class ConfigurationGroupValue extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At most 64 characters, matching `^[a-zA-Z0-9][a-zA-Z0-9_-]*$`. */
   readonly configurationGroupValueName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -49,7 +49,7 @@ export declare class ConfigurationGroupValue extends $CustomResource {
 export interface ConfigurationGroupValueArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At most 64 characters, matching `^[a-zA-Z0-9][a-zA-Z0-9_-]*$`. */
   configurationGroupValueName?: $Input<string>;
   /** Hybrid configuration group value properties. */
   properties?: $DeepInput<inputs.ConfigurationGroupValuePropertiesFormat>;
@@ -273,7 +273,7 @@ export declare function getComponent(args: GetComponentArgs): $Output<ComponentS
 export declare class Publisher extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At most 64 characters, matching `^[a-zA-Z0-9][a-zA-Z0-9_-]*$`. */
   readonly publisherName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -300,7 +300,7 @@ export declare class Publisher extends $CustomResource {
 export interface PublisherArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At most 64 characters, matching `^[a-zA-Z0-9][a-zA-Z0-9_-]*$`. */
   publisherName?: $Input<string>;
   /** Publisher properties. */
   properties?: $DeepInput<inputs.PublisherPropertiesFormat>;
@@ -355,7 +355,7 @@ export declare class ArtifactStore extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (publisherName). */
   readonly publisherName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At most 64 characters, matching `^[a-zA-Z0-9][a-zA-Z0-9_-]*$`. */
   readonly artifactStoreName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -389,7 +389,7 @@ export interface ArtifactStoreArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (publisherName). */
   publisherName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At most 64 characters, matching `^[a-zA-Z0-9][a-zA-Z0-9_-]*$`. */
   artifactStoreName?: $Input<string>;
   /** ArtifactStores properties. */
   properties?: $DeepInput<inputs.ArtifactStorePropertiesFormat>;
@@ -454,7 +454,7 @@ export declare class ArtifactManifest extends $CustomResource {
   readonly publisherName: $Output<string>;
   /** The parent's name (artifactStoreName). */
   readonly artifactStoreName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At most 64 characters, matching `^[^\s]*[^\s]+[^\s]*$`. */
   readonly artifactManifestName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -485,7 +485,7 @@ export interface ArtifactManifestArgs {
   publisherName: $Input<string>;
   /** The parent's name (artifactStoreName). */
   artifactStoreName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At most 64 characters, matching `^[^\s]*[^\s]+[^\s]*$`. */
   artifactManifestName?: $Input<string>;
   /** Artifact manifest properties. */
   properties?: $DeepInput<inputs.ArtifactManifestPropertiesFormat>;
@@ -542,7 +542,7 @@ export declare class ConfigurationGroupSchema extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (publisherName). */
   readonly publisherName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At most 64 characters, matching `^[a-zA-Z0-9][a-zA-Z0-9_-]*$`. */
   readonly configurationGroupSchemaName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -573,7 +573,7 @@ export interface ConfigurationGroupSchemaArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (publisherName). */
   publisherName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At most 64 characters, matching `^[a-zA-Z0-9][a-zA-Z0-9_-]*$`. */
   configurationGroupSchemaName?: $Input<string>;
   /** Configuration group schema properties. */
   properties?: $DeepInput<inputs.ConfigurationGroupSchemaPropertiesFormat>;
@@ -631,7 +631,7 @@ export declare class NetworkFunctionDefinitionGroup extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (publisherName). */
   readonly publisherName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At most 64 characters, matching `^[a-zA-Z0-9][a-zA-Z0-9_-]*$`. */
   readonly networkFunctionDefinitionGroupName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -658,7 +658,7 @@ export interface NetworkFunctionDefinitionGroupArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (publisherName). */
   publisherName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At most 64 characters, matching `^[a-zA-Z0-9][a-zA-Z0-9_-]*$`. */
   networkFunctionDefinitionGroupName?: $Input<string>;
   /** Network function definition group properties. */
   properties?: $DeepInput<inputs.NetworkFunctionDefinitionGroupPropertiesFormat>;
@@ -714,7 +714,7 @@ export declare class NetworkFunctionDefinitionVersion extends $CustomResource {
   readonly publisherName: $Output<string>;
   /** The parent's name (networkFunctionDefinitionGroupName). */
   readonly networkFunctionDefinitionGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At most 64 characters, matching `^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$`. */
   readonly networkFunctionDefinitionVersionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -749,7 +749,7 @@ export interface NetworkFunctionDefinitionVersionArgs {
   publisherName: $Input<string>;
   /** The parent's name (networkFunctionDefinitionGroupName). */
   networkFunctionDefinitionGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At most 64 characters, matching `^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$`. */
   networkFunctionDefinitionVersionName?: $Input<string>;
   /** Network function definition version properties. */
   properties?: $DeepInput<inputs.NetworkFunctionDefinitionVersionPropertiesFormat>;
@@ -813,7 +813,7 @@ export declare class NetworkServiceDesignGroup extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (publisherName). */
   readonly publisherName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At most 64 characters, matching `^[a-zA-Z0-9][a-zA-Z0-9_-]*$`. */
   readonly networkServiceDesignGroupName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -840,7 +840,7 @@ export interface NetworkServiceDesignGroupArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (publisherName). */
   publisherName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At most 64 characters, matching `^[a-zA-Z0-9][a-zA-Z0-9_-]*$`. */
   networkServiceDesignGroupName?: $Input<string>;
   /** network service design group properties. */
   properties?: $DeepInput<inputs.NetworkServiceDesignGroupPropertiesFormat>;
@@ -896,7 +896,7 @@ export declare class NetworkServiceDesignVersion extends $CustomResource {
   readonly publisherName: $Output<string>;
   /** The parent's name (networkServiceDesignGroupName). */
   readonly networkServiceDesignGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At most 64 characters, matching `^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$`. */
   readonly networkServiceDesignVersionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -933,7 +933,7 @@ export interface NetworkServiceDesignVersionArgs {
   publisherName: $Input<string>;
   /** The parent's name (networkServiceDesignGroupName). */
   networkServiceDesignGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At most 64 characters, matching `^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$`. */
   networkServiceDesignVersionName?: $Input<string>;
   /** network service design version properties. */
   properties?: $DeepInput<inputs.NetworkServiceDesignVersionPropertiesFormat>;
@@ -997,7 +997,7 @@ export declare function getNetworkServiceDesignVersion(args: GetNetworkServiceDe
 export declare class SiteNetworkService extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At most 64 characters, matching `^[a-zA-Z0-9][a-zA-Z0-9_-]*$`. */
   readonly siteNetworkServiceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1046,7 +1046,7 @@ export declare class SiteNetworkService extends $CustomResource {
 export interface SiteNetworkServiceArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At most 64 characters, matching `^[a-zA-Z0-9][a-zA-Z0-9_-]*$`. */
   siteNetworkServiceName?: $Input<string>;
   /** Site network service properties. */
   properties?: $DeepInput<inputs.SiteNetworkServicePropertiesFormat>;
@@ -1118,7 +1118,7 @@ export declare function getSiteNetworkService(args: GetSiteNetworkServiceArgs): 
 export declare class Site extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At most 64 characters, matching `^[a-zA-Z0-9][a-zA-Z0-9_-]*$`. */
   readonly siteName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1145,7 +1145,7 @@ export declare class Site extends $CustomResource {
 export interface SiteArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At most 64 characters, matching `^[a-zA-Z0-9][a-zA-Z0-9_-]*$`. */
   siteName?: $Input<string>;
   /** Site properties. */
   properties?: $DeepInput<inputs.SitePropertiesFormat>;

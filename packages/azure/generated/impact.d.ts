@@ -12,7 +12,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * const connector = new Connector("connector", { connectorType: "AzureMonitor" });
  */
 export declare class Connector extends $CustomResource {
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   readonly connectorName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -43,7 +43,7 @@ export declare class Connector extends $CustomResource {
 
 /** The args of {@link Connector}: any property may be an Input (an Output of another resource, a promise). */
 export interface ConnectorArgs {
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   connectorName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.ConnectorProperties>;
@@ -117,7 +117,7 @@ export declare function getImpactCategory(args: GetImpactCategoryArgs): $Output<
  * const workloadImpact = new WorkloadImpact("workloadImpact", { startDateTime: "...", impactedResourceId: "...", impactCategory: "..." });
  */
 export declare class WorkloadImpact extends $CustomResource {
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9-:]*[a-zA-Z0-9]{3,120}$`. */
   readonly workloadImpactName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -180,7 +180,7 @@ export declare class WorkloadImpact extends $CustomResource {
 
 /** The args of {@link WorkloadImpact}: any property may be an Input (an Output of another resource, a promise). */
 export interface WorkloadImpactArgs {
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9-:]*[a-zA-Z0-9]{3,120}$`. */
   workloadImpactName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.WorkloadImpactProperties>;
@@ -282,7 +282,7 @@ export declare function getWorkloadImpact(args: GetWorkloadImpactArgs): $Output<
 export declare class Insight extends $CustomResource {
   /** The parent's name (workloadImpactName). */
   readonly workloadImpactName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9.]*[a-zA-Z0-9]{3,180}$`. */
   readonly insightName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -319,7 +319,7 @@ export declare class Insight extends $CustomResource {
 export interface InsightArgs {
   /** The parent's name (workloadImpactName). */
   workloadImpactName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9.]*[a-zA-Z0-9]{3,180}$`. */
   insightName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.InsightProperties>;

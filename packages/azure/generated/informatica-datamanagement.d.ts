@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class Organization extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9_-]*$`. */
   readonly organizationName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -47,7 +47,7 @@ export declare class Organization extends $CustomResource {
 export interface OrganizationArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9_-]*$`. */
   organizationName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.OrganizationProperties>;
@@ -113,7 +113,7 @@ export declare class ServerlessRuntime extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (organizationName). */
   readonly organizationName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9_-]*$`. */
   readonly serverlessRuntimeName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -162,7 +162,7 @@ export interface ServerlessRuntimeArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (organizationName). */
   organizationName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9_-]*$`. */
   serverlessRuntimeName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.InformaticaServerlessRuntimeProperties>;

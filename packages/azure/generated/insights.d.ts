@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class ScheduledQueryRule extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[^#<>%&:\?/{}*]{1,260}$`. */
   readonly scheduledQueryRuleName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -79,7 +79,7 @@ export declare class ScheduledQueryRule extends $CustomResource {
 export interface ScheduledQueryRuleArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[^#<>%&:\?/{}*]{1,260}$`. */
   scheduledQueryRuleName?: $Input<string>;
   /** The identity of the resource. */
   identity?: $DeepInput<inputs.Identity>;

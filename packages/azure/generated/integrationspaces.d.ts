@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class Space extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `[a-zA-Z0-9_.()-]{0,79}$`. */
   readonly spaceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -39,7 +39,7 @@ export declare class Space extends $CustomResource {
 export interface SpaceArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `[a-zA-Z0-9_.()-]{0,79}$`. */
   spaceName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.SpaceResourceProperties>;
@@ -91,7 +91,7 @@ export declare class Application extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (spaceName). */
   readonly spaceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `[a-zA-Z0-9_.()-]{0,79}$`. */
   readonly applicationName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -120,7 +120,7 @@ export interface ApplicationArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (spaceName). */
   spaceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `[a-zA-Z0-9_.()-]{0,79}$`. */
   applicationName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.ApplicationProperties>;
@@ -179,7 +179,7 @@ export declare class BusinessProcess extends $CustomResource {
   readonly spaceName: $Output<string>;
   /** The parent's name (applicationName). */
   readonly applicationName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `[a-zA-Z0-9_.()-]{0,79}$`. */
   readonly businessProcessName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -216,7 +216,7 @@ export interface BusinessProcessArgs {
   spaceName: $Input<string>;
   /** The parent's name (applicationName). */
   applicationName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `[a-zA-Z0-9_.()-]{0,79}$`. */
   businessProcessName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.BusinessProcessProperties>;
@@ -321,7 +321,7 @@ export declare class Resource extends $CustomResource {
   readonly spaceName: $Output<string>;
   /** The parent's name (applicationName). */
   readonly applicationName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `[a-zA-Z0-9_.()-]{0,79}$`. */
   readonly resourceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -350,7 +350,7 @@ export interface ResourceArgs {
   spaceName: $Input<string>;
   /** The parent's name (applicationName). */
   applicationName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `[a-zA-Z0-9_.()-]{0,79}$`. */
   resourceName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.ApplicationResourceProperties>;
@@ -406,7 +406,7 @@ export declare class InfrastructureResource extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (spaceName). */
   readonly spaceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `[a-zA-Z0-9_.()-]{0,79}$`. */
   readonly infrastructureResourceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -431,7 +431,7 @@ export interface InfrastructureResourceArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (spaceName). */
   spaceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `[a-zA-Z0-9_.()-]{0,79}$`. */
   infrastructureResourceName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.InfrastructureResourceProperties>;

@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class Workspace extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`. */
   readonly workspaceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -39,7 +39,7 @@ export declare class Workspace extends $CustomResource {
 export interface WorkspaceArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`. */
   workspaceName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.WorkspaceProperties>;
@@ -91,7 +91,7 @@ export declare class Firmware extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (workspaceName). */
   readonly workspaceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`. */
   readonly firmwareName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -128,7 +128,7 @@ export interface FirmwareArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (workspaceName). */
   workspaceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`. */
   firmwareName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.FirmwareProperties>;

@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class Instance extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-z0-9][a-z0-9-]*[a-z0-9]$`. */
   readonly instanceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -55,7 +55,7 @@ export declare class Instance extends $CustomResource {
 export interface InstanceArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-z0-9][a-z0-9-]*[a-z0-9]$`. */
   instanceName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.InstanceProperties>;
@@ -127,7 +127,7 @@ export declare class AkriConnectorTemplate extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (instanceName). */
   readonly instanceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-z0-9][a-z0-9-]*[a-z0-9]$`. */
   readonly akriConnectorTemplateName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -164,7 +164,7 @@ export interface AkriConnectorTemplateArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (instanceName). */
   instanceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-z0-9][a-z0-9-]*[a-z0-9]$`. */
   akriConnectorTemplateName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.AkriConnectorTemplateProperties>;
@@ -233,7 +233,7 @@ export declare class Connector extends $CustomResource {
   readonly instanceName: $Output<string>;
   /** The parent's name (akriConnectorTemplateName). */
   readonly akriConnectorTemplateName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-z0-9][a-z0-9-]*[a-z0-9]$`. */
   readonly connectorName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -264,7 +264,7 @@ export interface ConnectorArgs {
   instanceName: $Input<string>;
   /** The parent's name (akriConnectorTemplateName). */
   akriConnectorTemplateName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-z0-9][a-z0-9-]*[a-z0-9]$`. */
   connectorName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.AkriConnectorProperties>;
@@ -317,7 +317,7 @@ export declare class AkriService extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (instanceName). */
   readonly instanceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-z0-9][a-z0-9-]*[a-z0-9]$`. */
   readonly akriServiceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -342,7 +342,7 @@ export interface AkriServiceArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (instanceName). */
   instanceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-z0-9][a-z0-9-]*[a-z0-9]$`. */
   akriServiceName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.AkriServiceProperties>;
@@ -391,7 +391,7 @@ export declare class Broker extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (instanceName). */
   readonly instanceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-z0-9][a-z0-9-]*[a-z0-9]$`. */
   readonly brokerName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -442,7 +442,7 @@ export interface BrokerArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (instanceName). */
   instanceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-z0-9][a-z0-9-]*[a-z0-9]$`. */
   brokerName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.BrokerProperties>;
@@ -526,7 +526,7 @@ export declare class Authentication extends $CustomResource {
   readonly instanceName: $Output<string>;
   /** The parent's name (brokerName). */
   readonly brokerName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-z0-9][a-z0-9-]*[a-z0-9]$`. */
   readonly authenticationName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -555,7 +555,7 @@ export interface AuthenticationArgs {
   instanceName: $Input<string>;
   /** The parent's name (brokerName). */
   brokerName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-z0-9][a-z0-9-]*[a-z0-9]$`. */
   authenticationName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.BrokerAuthenticationProperties>;
@@ -611,7 +611,7 @@ export declare class Authorization extends $CustomResource {
   readonly instanceName: $Output<string>;
   /** The parent's name (brokerName). */
   readonly brokerName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-z0-9][a-z0-9-]*[a-z0-9]$`. */
   readonly authorizationName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -640,7 +640,7 @@ export interface AuthorizationArgs {
   instanceName: $Input<string>;
   /** The parent's name (brokerName). */
   brokerName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-z0-9][a-z0-9-]*[a-z0-9]$`. */
   authorizationName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.BrokerAuthorizationProperties>;
@@ -696,7 +696,7 @@ export declare class Listener extends $CustomResource {
   readonly instanceName: $Output<string>;
   /** The parent's name (brokerName). */
   readonly brokerName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-z0-9][a-z0-9-]*[a-z0-9]$`. */
   readonly listenerName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -729,7 +729,7 @@ export interface ListenerArgs {
   instanceName: $Input<string>;
   /** The parent's name (brokerName). */
   brokerName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-z0-9][a-z0-9-]*[a-z0-9]$`. */
   listenerName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.BrokerListenerProperties>;
@@ -789,7 +789,7 @@ export declare class DataflowEndpoint extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (instanceName). */
   readonly instanceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-z0-9][a-z0-9-]*[a-z0-9]$`. */
   readonly dataflowEndpointName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -832,7 +832,7 @@ export interface DataflowEndpointArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (instanceName). */
   instanceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-z0-9][a-z0-9-]*[a-z0-9]$`. */
   dataflowEndpointName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.DataflowEndpointProperties>;
@@ -908,7 +908,7 @@ export declare class DataflowProfile extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (instanceName). */
   readonly instanceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-z0-9][a-z0-9-]*[a-z0-9]$`. */
   readonly dataflowProfileName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -939,7 +939,7 @@ export interface DataflowProfileArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (instanceName). */
   instanceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-z0-9][a-z0-9-]*[a-z0-9]$`. */
   dataflowProfileName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.DataflowProfileProperties>;
@@ -997,7 +997,7 @@ export declare class DataflowGraph extends $CustomResource {
   readonly instanceName: $Output<string>;
   /** The parent's name (dataflowProfileName). */
   readonly dataflowProfileName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-z0-9][a-z0-9-]*[a-z0-9]$`. */
   readonly dataflowGraphName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1034,7 +1034,7 @@ export interface DataflowGraphArgs {
   instanceName: $Input<string>;
   /** The parent's name (dataflowProfileName). */
   dataflowProfileName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-z0-9][a-z0-9-]*[a-z0-9]$`. */
   dataflowGraphName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.DataflowGraphProperties>;
@@ -1100,7 +1100,7 @@ export declare class Dataflow extends $CustomResource {
   readonly instanceName: $Output<string>;
   /** The parent's name (dataflowProfileName). */
   readonly dataflowProfileName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-z0-9][a-z0-9-]*[a-z0-9]$`. */
   readonly dataflowName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1135,7 +1135,7 @@ export interface DataflowArgs {
   instanceName: $Input<string>;
   /** The parent's name (dataflowProfileName). */
   dataflowProfileName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-z0-9][a-z0-9-]*[a-z0-9]$`. */
   dataflowName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.DataflowProperties>;
@@ -1196,7 +1196,7 @@ export declare class RegistryEndpoint extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (instanceName). */
   readonly instanceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-z0-9][a-z0-9-]*[a-z0-9]$`. */
   readonly registryEndpointName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1227,7 +1227,7 @@ export interface RegistryEndpointArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (instanceName). */
   instanceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-z0-9][a-z0-9-]*[a-z0-9]$`. */
   registryEndpointName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.RegistryEndpointProperties>;

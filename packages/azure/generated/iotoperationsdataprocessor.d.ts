@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class Instance extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-z0-9][a-z0-9-]{1,60}[a-z0-9]$`. */
   readonly instanceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -41,7 +41,7 @@ export declare class Instance extends $CustomResource {
 export interface InstanceArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-z0-9][a-z0-9-]{1,60}[a-z0-9]$`. */
   instanceName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.InstanceProperties>;
@@ -96,7 +96,7 @@ export declare class Dataset extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (instanceName). */
   readonly instanceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-z0-9][a-z0-9-]{1,60}[a-z0-9]$`. */
   readonly datasetName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -133,7 +133,7 @@ export interface DatasetArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (instanceName). */
   instanceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-z0-9][a-z0-9-]{1,60}[a-z0-9]$`. */
   datasetName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.DatasetProperties>;
@@ -202,7 +202,7 @@ export declare class Pipeline extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (instanceName). */
   readonly instanceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-z0-9][a-z0-9-]{1,60}[a-z0-9]$`. */
   readonly pipelineName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -237,7 +237,7 @@ export interface PipelineArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (instanceName). */
   instanceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-z0-9][a-z0-9-]{1,60}[a-z0-9]$`. */
   pipelineName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.PipelineProperties>;

@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class Mq extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   readonly mqName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -39,7 +39,7 @@ export declare class Mq extends $CustomResource {
 export interface MqArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   mqName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.MqProperties>;
@@ -91,7 +91,7 @@ export declare class Broker extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (mqName). */
   readonly mqName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   readonly brokerName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -142,7 +142,7 @@ export interface BrokerArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (mqName). */
   mqName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   brokerName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.BrokerProperties>;
@@ -234,7 +234,7 @@ export declare class Authentication extends $CustomResource {
   readonly mqName: $Output<string>;
   /** The parent's name (brokerName). */
   readonly brokerName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   readonly authenticationName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -267,7 +267,7 @@ export interface AuthenticationArgs {
   mqName: $Input<string>;
   /** The parent's name (brokerName). */
   brokerName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   authenticationName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.BrokerAuthenticationProperties>;
@@ -331,7 +331,7 @@ export declare class Authorization extends $CustomResource {
   readonly mqName: $Output<string>;
   /** The parent's name (brokerName). */
   readonly brokerName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   readonly authorizationName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -364,7 +364,7 @@ export interface AuthorizationArgs {
   mqName: $Input<string>;
   /** The parent's name (brokerName). */
   brokerName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   authorizationName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.BrokerAuthorizationProperties>;
@@ -428,7 +428,7 @@ export declare class Listener extends $CustomResource {
   readonly mqName: $Output<string>;
   /** The parent's name (brokerName). */
   readonly brokerName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   readonly listenerName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -473,7 +473,7 @@ export interface ListenerArgs {
   mqName: $Input<string>;
   /** The parent's name (brokerName). */
   brokerName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   listenerName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.BrokerListenerProperties>;
@@ -553,7 +553,7 @@ export declare class DataLakeConnector extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (mqName). */
   readonly mqName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   readonly dataLakeConnectorName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -596,7 +596,7 @@ export interface DataLakeConnectorArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (mqName). */
   mqName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   dataLakeConnectorName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.DataLakeConnectorProperties>;
@@ -676,7 +676,7 @@ export declare class DataLakeConnectorTopicMap extends $CustomResource {
   readonly mqName: $Output<string>;
   /** The parent's name (dataLakeConnectorName). */
   readonly dataLakeConnectorName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   readonly topicMapName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -709,7 +709,7 @@ export interface DataLakeConnectorTopicMapArgs {
   mqName: $Input<string>;
   /** The parent's name (dataLakeConnectorName). */
   dataLakeConnectorName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   topicMapName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.DataLakeConnectorTopicMapProperties>;
@@ -771,7 +771,7 @@ export declare class DiagnosticService extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (mqName). */
   readonly mqName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   readonly diagnosticServiceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -814,7 +814,7 @@ export interface DiagnosticServiceArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (mqName). */
   mqName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   diagnosticServiceName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.DiagnosticServiceProperties>;
@@ -892,7 +892,7 @@ export declare class KafkaConnector extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (mqName). */
   readonly mqName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   readonly kafkaConnectorName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -933,7 +933,7 @@ export interface KafkaConnectorArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (mqName). */
   mqName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   kafkaConnectorName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.KafkaConnectorProperties>;
@@ -1010,7 +1010,7 @@ export declare class KafkaConnectorTopicMap extends $CustomResource {
   readonly mqName: $Output<string>;
   /** The parent's name (kafkaConnectorName). */
   readonly kafkaConnectorName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   readonly topicMapName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1053,7 +1053,7 @@ export interface KafkaConnectorTopicMapArgs {
   mqName: $Input<string>;
   /** The parent's name (kafkaConnectorName). */
   kafkaConnectorName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   topicMapName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.KafkaTopicMapProperties>;
@@ -1130,7 +1130,7 @@ export declare class MqttBridgeConnector extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (mqName). */
   readonly mqName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   readonly mqttBridgeConnectorName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1173,7 +1173,7 @@ export interface MqttBridgeConnectorArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (mqName). */
   mqName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   mqttBridgeConnectorName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.MqttBridgeConnectorProperties>;
@@ -1253,7 +1253,7 @@ export declare class MqttBridgeConnectorTopicMap extends $CustomResource {
   readonly mqName: $Output<string>;
   /** The parent's name (mqttBridgeConnectorName). */
   readonly mqttBridgeConnectorName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   readonly topicMapName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1286,7 +1286,7 @@ export interface MqttBridgeConnectorTopicMapArgs {
   mqName: $Input<string>;
   /** The parent's name (mqttBridgeConnectorName). */
   mqttBridgeConnectorName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   topicMapName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.MqttBridgeTopicMapProperties>;

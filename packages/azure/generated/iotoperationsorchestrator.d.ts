@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class Instance extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-z0-9][a-z0-9-]{1,60}[a-z0-9]$`. */
   readonly instanceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -49,7 +49,7 @@ export declare class Instance extends $CustomResource {
 export interface InstanceArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-z0-9][a-z0-9-]{1,60}[a-z0-9]$`. */
   instanceName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.InstanceProperties>;
@@ -114,7 +114,7 @@ export declare function getInstance(args: GetInstanceArgs): $Output<InstanceStat
 export declare class Solution extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-z0-9][a-z0-9-]{1,60}[a-z0-9]$`. */
   readonly solutionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -143,7 +143,7 @@ export declare class Solution extends $CustomResource {
 export interface SolutionArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-z0-9][a-z0-9-]{1,60}[a-z0-9]$`. */
   solutionName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.SolutionProperties>;
@@ -199,7 +199,7 @@ export declare function getSolution(args: GetSolutionArgs): $Output<SolutionStat
 export declare class Target extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-z0-9][a-z0-9-]{1,60}[a-z0-9]$`. */
   readonly targetName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -234,7 +234,7 @@ export declare class Target extends $CustomResource {
 export interface TargetArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-z0-9][a-z0-9-]{1,60}[a-z0-9]$`. */
   targetName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.TargetProperties>;

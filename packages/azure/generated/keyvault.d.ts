@@ -209,7 +209,7 @@ export declare class ManagedHSMKey extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (managedHSMName). */
   readonly managedHSMName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{1,127}$`. */
   readonly keyName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -247,7 +247,7 @@ export interface ManagedHSMKeyArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (managedHSMName). */
   managedHSMName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{1,127}$`. */
   keyName?: $Input<string>;
   /** The tags that will be assigned to the key. */
   tags?: $DeepInput<inputs.ManagedHsmKeyCreateParametersTags>;
@@ -667,7 +667,7 @@ export declare class VaultKey extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (vaultName). */
   readonly vaultName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{1,127}$`. */
   readonly keyName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -707,7 +707,7 @@ export interface VaultKeyArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (vaultName). */
   vaultName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{1,127}$`. */
   keyName?: $Input<string>;
   /** The tags that will be assigned to the key. */
   tags?: $DeepInput<inputs.KeyCreateParametersTags>;

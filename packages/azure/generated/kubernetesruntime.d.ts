@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class BgpPeer extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
   readonly scope: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   readonly bgpPeerName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -39,7 +39,7 @@ export declare class BgpPeer extends $CustomResource {
 export interface BgpPeerArgs {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
   scope: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   bgpPeerName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.BgpPeerProperties>;
@@ -89,7 +89,7 @@ export declare function getBgpPeer(args: GetBgpPeerArgs): $Output<BgpPeerState |
 export declare class LoadBalancer extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
   readonly scope: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   readonly loadBalancerName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -116,7 +116,7 @@ export declare class LoadBalancer extends $CustomResource {
 export interface LoadBalancerArgs {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
   scope: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   loadBalancerName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.LoadBalancerProperties>;
@@ -169,7 +169,7 @@ export declare function getLoadBalancer(args: GetLoadBalancerArgs): $Output<Load
 export declare class Service extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
   readonly scope: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(storageclass|networking)$`. */
   readonly serviceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -190,7 +190,7 @@ export declare class Service extends $CustomResource {
 export interface ServiceArgs {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
   scope: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(storageclass|networking)$`. */
   serviceName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.ServiceProperties>;
@@ -232,7 +232,7 @@ export declare function getService(args: GetServiceArgs): $Output<ServiceState |
 export declare class StorageClass extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
   readonly scope: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   readonly storageClassName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -273,7 +273,7 @@ export declare class StorageClass extends $CustomResource {
 export interface StorageClassArgs {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
   scope: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   storageClassName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.StorageClassProperties>;

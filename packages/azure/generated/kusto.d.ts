@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class Cluster extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^.*$`. */
   readonly clusterName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -95,7 +95,7 @@ export declare class Cluster extends $CustomResource {
 export interface ClusterArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^.*$`. */
   clusterName?: $Input<string>;
   /** The cluster properties. */
   properties?: $DeepInput<inputs.ClusterProperties>;
@@ -217,7 +217,7 @@ export declare class AttachedDatabaseConfiguration extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (clusterName). */
   readonly clusterName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^.*$`. */
   readonly attachedDatabaseConfigurationName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -254,7 +254,7 @@ export interface AttachedDatabaseConfigurationArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (clusterName). */
   clusterName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^.*$`. */
   attachedDatabaseConfigurationName?: $Input<string>;
   /** The properties of the attached database configuration. */
   properties?: $DeepInput<inputs.AttachedDatabaseConfigurationProperties>;
@@ -321,7 +321,7 @@ export declare class Database extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (clusterName). */
   readonly clusterName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^.*$`. */
   readonly databaseName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -353,7 +353,7 @@ export interface DatabaseArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (clusterName). */
   clusterName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^.*$`. */
   databaseName?: $Input<string>;
   /** Resource location. */
   location?: $DeepInput<string>;
@@ -415,7 +415,7 @@ export declare class DataConnection extends $CustomResource {
   readonly clusterName: $Output<string>;
   /** The parent's name (databaseName). */
   readonly databaseName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^.*$`. */
   readonly dataConnectionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -447,7 +447,7 @@ export interface DataConnectionArgs {
   clusterName: $Input<string>;
   /** The parent's name (databaseName). */
   databaseName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^.*$`. */
   dataConnectionName?: $Input<string>;
   /** Resource location. */
   location?: $DeepInput<string>;
@@ -515,7 +515,7 @@ export declare class DatabasePrincipalAssignment extends $CustomResource {
   readonly clusterName: $Output<string>;
   /** The parent's name (databaseName). */
   readonly databaseName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^.*$`. */
   readonly principalAssignmentName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -552,7 +552,7 @@ export interface DatabasePrincipalAssignmentArgs {
   clusterName: $Input<string>;
   /** The parent's name (databaseName). */
   databaseName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^.*$`. */
   principalAssignmentName?: $Input<string>;
   /** The database principal. */
   properties?: $DeepInput<inputs.DatabasePrincipalProperties>;
@@ -616,7 +616,7 @@ export declare class Script extends $CustomResource {
   readonly clusterName: $Output<string>;
   /** The parent's name (databaseName). */
   readonly databaseName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^.*$`. */
   readonly scriptName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -651,7 +651,7 @@ export interface ScriptArgs {
   clusterName: $Input<string>;
   /** The parent's name (databaseName). */
   databaseName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^.*$`. */
   scriptName?: $Input<string>;
   /** The database script. */
   properties?: $DeepInput<inputs.ScriptProperties>;
@@ -720,7 +720,7 @@ export declare class ManagedPrivateEndpoint extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (clusterName). */
   readonly clusterName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^.*$`. */
   readonly managedPrivateEndpointName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -749,7 +749,7 @@ export interface ManagedPrivateEndpointArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (clusterName). */
   clusterName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^.*$`. */
   managedPrivateEndpointName?: $Input<string>;
   /** A managed private endpoint. */
   properties?: $DeepInput<inputs.ManagedPrivateEndpointProperties>;
@@ -806,7 +806,7 @@ export declare class PrincipalAssignment extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (clusterName). */
   readonly clusterName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^.*$`. */
   readonly principalAssignmentName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -841,7 +841,7 @@ export interface PrincipalAssignmentArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (clusterName). */
   clusterName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^.*$`. */
   principalAssignmentName?: $Input<string>;
   /** The cluster principal. */
   properties?: $DeepInput<inputs.ClusterPrincipalProperties>;
@@ -901,7 +901,7 @@ export declare class PrivateEndpointConnection extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (clusterName). */
   readonly clusterName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^.*$`. */
   readonly privateEndpointConnectionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -928,7 +928,7 @@ export interface PrivateEndpointConnectionArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (clusterName). */
   clusterName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^.*$`. */
   privateEndpointConnectionName?: $Input<string>;
   /** Resource properties. */
   properties?: $DeepInput<inputs.PrivateEndpointConnectionProperties>;
@@ -1006,7 +1006,7 @@ export declare class SandboxCustomImage extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (clusterName). */
   readonly clusterName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^.*$`. */
   readonly sandboxCustomImageName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1035,7 +1035,7 @@ export interface SandboxCustomImageArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (clusterName). */
   clusterName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^.*$`. */
   sandboxCustomImageName?: $Input<string>;
   /** A sandbox custom image. */
   properties?: $DeepInput<inputs.SandboxCustomImageProperties>;

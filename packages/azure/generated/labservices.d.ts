@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class LabPlan extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 100 characters. */
   readonly labPlanName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -55,7 +55,7 @@ export declare class LabPlan extends $CustomResource {
 export interface LabPlanArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 100 characters. */
   labPlanName?: $Input<string>;
   /** Lab plan resource properties */
   properties?: $DeepInput<inputs.LabPlanProperties>;
@@ -129,7 +129,7 @@ export declare class Image extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (labPlanName). */
   readonly labPlanName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 100 characters, matching `^[-\w\\._\\(\\)]+$`. */
   readonly imageName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -180,7 +180,7 @@ export interface ImageArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (labPlanName). */
   labPlanName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 100 characters, matching `^[-\w\\._\\(\\)]+$`. */
   imageName?: $Input<string>;
   /** Image resource properties */
   properties?: $DeepInput<inputs.ImageProperties>;
@@ -242,7 +242,7 @@ export declare function getImage(args: GetImageArgs): $Output<ImageState | undef
 export declare class Lab extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 100 characters. */
   readonly labName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -287,7 +287,7 @@ export declare class Lab extends $CustomResource {
 export interface LabArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 100 characters. */
   labName?: $Input<string>;
   /** Lab resource properties */
   properties?: $DeepInput<inputs.LabProperties>;
@@ -365,7 +365,7 @@ export declare class Schedule extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (labName). */
   readonly labName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 100 characters, matching `^[-\w\\._\\(\\)]+$`. */
   readonly scheduleName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -398,7 +398,7 @@ export interface ScheduleArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (labName). */
   labName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 100 characters, matching `^[-\w\\._\\(\\)]+$`. */
   scheduleName?: $Input<string>;
   /** Schedule resource properties */
   properties?: $DeepInput<inputs.ScheduleProperties>;
@@ -459,7 +459,7 @@ export declare class User extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (labName). */
   readonly labName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 100 characters, matching `^[-\w\\._\\(\\)]+$`. */
   readonly userName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -496,7 +496,7 @@ export interface UserArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (labName). */
   labName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 100 characters, matching `^[-\w\\._\\(\\)]+$`. */
   userName?: $Input<string>;
   /** User resource properties */
   properties?: $DeepInput<inputs.UserProperties>;

@@ -153,7 +153,7 @@ export declare function getLocationQuota(args: GetLocationQuotaArgs): $Output<Lo
 export declare class PlaywrightWorkspace extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   readonly playwrightWorkspaceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -184,7 +184,7 @@ export declare class PlaywrightWorkspace extends $CustomResource {
 export interface PlaywrightWorkspaceArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   playwrightWorkspaceName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.PlaywrightWorkspaceProperties>;

@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class PrivateLinkServicesForEDMUpload extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 24 characters. */
   readonly privateLinkServicesForEDMUploadName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -57,7 +57,7 @@ export declare class PrivateLinkServicesForEDMUpload extends $CustomResource {
 export interface PrivateLinkServicesForEDMUploadArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 24 characters. */
   privateLinkServicesForEDMUploadName?: $Input<string>;
   /** The common properties of a service. */
   properties?: $DeepInput<inputs.ServicesProperties>;
@@ -238,7 +238,7 @@ export declare function getPrivateLinkServicesForEDMUploadPrivateLinkResource(ar
 export declare class PrivateLinkServicesForM365ComplianceCenter extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 24 characters. */
   readonly privateLinkServicesForM365ComplianceCenterName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -281,7 +281,7 @@ export declare class PrivateLinkServicesForM365ComplianceCenter extends $CustomR
 export interface PrivateLinkServicesForM365ComplianceCenterArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 24 characters. */
   privateLinkServicesForM365ComplianceCenterName?: $Input<string>;
   /** The common properties of a service. */
   properties?: $DeepInput<inputs.ServicesProperties>;
@@ -462,7 +462,7 @@ export declare function getPrivateLinkServicesForM365ComplianceCenterPrivateLink
 export declare class PrivateLinkServicesForM365SecurityCenter extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 24 characters. */
   readonly privateLinkServicesForM365SecurityCenterName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -505,7 +505,7 @@ export declare class PrivateLinkServicesForM365SecurityCenter extends $CustomRes
 export interface PrivateLinkServicesForM365SecurityCenterArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 24 characters. */
   privateLinkServicesForM365SecurityCenterName?: $Input<string>;
   /** The common properties of a service. */
   properties?: $DeepInput<inputs.ServicesProperties>;
@@ -686,7 +686,7 @@ export declare function getPrivateLinkServicesForM365SecurityCenterPrivateLinkRe
 export declare class PrivateLinkServicesForMIPPolicySync extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 24 characters. */
   readonly privateLinkServicesForMIPPolicySyncName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -729,7 +729,7 @@ export declare class PrivateLinkServicesForMIPPolicySync extends $CustomResource
 export interface PrivateLinkServicesForMIPPolicySyncArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 24 characters. */
   privateLinkServicesForMIPPolicySyncName?: $Input<string>;
   /** The common properties of a service. */
   properties?: $DeepInput<inputs.ServicesProperties>;
@@ -910,7 +910,7 @@ export declare function getPrivateLinkServicesForMIPPolicySyncPrivateLinkResourc
 export declare class PrivateLinkServicesForO365ManagementActivityAPI extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 24 characters. */
   readonly privateLinkServicesForO365ManagementActivityAPIName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -953,7 +953,7 @@ export declare class PrivateLinkServicesForO365ManagementActivityAPI extends $Cu
 export interface PrivateLinkServicesForO365ManagementActivityAPIArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 24 characters. */
   privateLinkServicesForO365ManagementActivityAPIName?: $Input<string>;
   /** The common properties of a service. */
   properties?: $DeepInput<inputs.ServicesProperties>;
@@ -1134,7 +1134,7 @@ export declare function getPrivateLinkServicesForO365ManagementActivityAPIPrivat
 export declare class PrivateLinkServicesForSCCPowershell extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 24 characters. */
   readonly privateLinkServicesForSCCPowershellName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1177,7 +1177,7 @@ export declare class PrivateLinkServicesForSCCPowershell extends $CustomResource
 export interface PrivateLinkServicesForSCCPowershellArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 24 characters. */
   privateLinkServicesForSCCPowershellName?: $Input<string>;
   /** The common properties of a service. */
   properties?: $DeepInput<inputs.ServicesProperties>;

@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class Registry extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9\-_]{2,32}$`. */
   readonly registryName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -60,7 +60,7 @@ export declare class Registry extends $CustomResource {
 export interface RegistryArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9\-_]{2,32}$`. */
   registryName?: $Input<string>;
   /** [Required] Additional attributes of the entity. */
   properties?: $DeepInput<inputs.RegistryProperties>;
@@ -144,7 +144,7 @@ export declare class RegistryCode extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (registryName). */
   readonly registryName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9\-_]{0,254}$`. */
   readonly codeName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -175,7 +175,7 @@ export interface RegistryCodeArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (registryName). */
   registryName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9\-_]{0,254}$`. */
   codeName?: $Input<string>;
   /** [Required] Additional attributes of the entity. */
   properties?: $DeepInput<inputs.CodeContainerProperties>;
@@ -328,7 +328,7 @@ export declare class RegistryComponent extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (registryName). */
   readonly registryName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9\-_]{0,254}$`. */
   readonly componentName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -359,7 +359,7 @@ export interface RegistryComponentArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (registryName). */
   registryName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9\-_]{0,254}$`. */
   componentName?: $Input<string>;
   /** [Required] Additional attributes of the entity. */
   properties?: $DeepInput<inputs.ComponentContainerProperties>;
@@ -518,7 +518,7 @@ export declare class RegistryData extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (registryName). */
   readonly registryName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9\-_]{0,254}$`. */
   readonly dataName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -549,7 +549,7 @@ export interface RegistryDataArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (registryName). */
   registryName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9\-_]{0,254}$`. */
   dataName?: $Input<string>;
   /** [Required] Additional attributes of the entity. */
   properties?: $DeepInput<inputs.DataContainerProperties>;
@@ -707,7 +707,7 @@ export declare class RegistryEnvironment extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (registryName). */
   readonly registryName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9\-_]{0,254}$`. */
   readonly environmentName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -738,7 +738,7 @@ export interface RegistryEnvironmentArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (registryName). */
   registryName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9\-_]{0,254}$`. */
   environmentName?: $Input<string>;
   /** [Required] Additional attributes of the entity. */
   properties?: $DeepInput<inputs.EnvironmentContainerProperties>;
@@ -939,7 +939,7 @@ export declare class RegistryModel extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (registryName). */
   readonly registryName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9\-_]{0,254}$`. */
   readonly modelName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -970,7 +970,7 @@ export interface RegistryModelArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (registryName). */
   registryName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9\-_]{0,254}$`. */
   modelName?: $Input<string>;
   /** [Required] Additional attributes of the entity. */
   properties?: $DeepInput<inputs.ModelContainerProperties>;
@@ -1146,7 +1146,7 @@ export declare function getRegistryModelVersion(args: GetRegistryModelVersionArg
 export declare class Workspace extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$`. */
   readonly workspaceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1236,7 +1236,7 @@ export declare class Workspace extends $CustomResource {
 export interface WorkspaceArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$`. */
   workspaceName?: $Input<string>;
   /** Additional attributes of the entity. */
   properties?: $DeepInput<inputs.WorkspaceProperties>;
@@ -2190,7 +2190,7 @@ export declare class Compute extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (workspaceName). */
   readonly workspaceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z](?![a-zA-Z0-9-]*-\d+$)[a-zA-Z0-9\-]{2,23}$`. */
   readonly computeName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -2236,7 +2236,7 @@ export interface ComputeArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (workspaceName). */
   workspaceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z](?![a-zA-Z0-9-]*-\d+$)[a-zA-Z0-9\-]{2,23}$`. */
   computeName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.Compute>;
@@ -2311,7 +2311,7 @@ export declare class Connection extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (workspaceName). */
   readonly workspaceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$`. */
   readonly connectionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -2347,7 +2347,7 @@ export interface ConnectionArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (workspaceName). */
   workspaceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$`. */
   connectionName?: $Input<string>;
   properties?: $DeepInput<inputs.WorkspaceConnectionPropertiesV2>;
   /** Category of the connection */
@@ -4202,7 +4202,7 @@ export declare class OutboundRule extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (workspaceName). */
   readonly workspaceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$`. */
   readonly outboundRuleName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -4229,7 +4229,7 @@ export interface OutboundRuleArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (workspaceName). */
   workspaceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$`. */
   outboundRuleName?: $Input<string>;
   /** Outbound Rule for the managed network of a machine learning workspace. */
   properties?: $DeepInput<inputs.OutboundRule>;

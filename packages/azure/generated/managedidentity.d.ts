@@ -126,7 +126,7 @@ export declare class FederatedIdentityCredential extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (userAssignedIdentityName). */
   readonly userAssignedIdentityName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9]{1}[a-zA-Z0-9-_]{2,119}$`. */
   readonly federatedIdentityCredentialName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -151,7 +151,7 @@ export interface FederatedIdentityCredentialArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (userAssignedIdentityName). */
   userAssignedIdentityName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9]{1}[a-zA-Z0-9-_]{2,119}$`. */
   federatedIdentityCredentialName?: $Input<string>;
   /** The properties associated with the federated identity credential. */
   properties?: $DeepInput<inputs.FederatedIdentityCredentialProperties>;

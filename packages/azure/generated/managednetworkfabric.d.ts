@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class AccessControlList extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z]{1}[a-zA-Z0-9-_]{2,127}$`. */
   readonly accessControlListName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -67,7 +67,7 @@ export declare class AccessControlList extends $CustomResource {
 export interface AccessControlListArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z]{1}[a-zA-Z0-9-_]{2,127}$`. */
   accessControlListName?: $Input<string>;
   /** The Access ControlList properties. */
   properties?: $DeepInput<inputs.AccessControlListProperties>;
@@ -149,7 +149,7 @@ export declare function getAccessControlList(args: GetAccessControlListArgs): $O
 export declare class InternetGatewayRule extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z]{1}[a-zA-Z0-9-_]{2,127}$`. */
   readonly internetGatewayRuleName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -180,7 +180,7 @@ export declare class InternetGatewayRule extends $CustomResource {
 export interface InternetGatewayRuleArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z]{1}[a-zA-Z0-9-_]{2,127}$`. */
   internetGatewayRuleName?: $Input<string>;
   /** The Internet Gateway Rule properties */
   properties?: $DeepInput<inputs.InternetGatewayRuleProperties>;
@@ -235,7 +235,7 @@ export declare function getInternetGatewayRule(args: GetInternetGatewayRuleArgs)
 export declare class InternetGateway extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z]{1}[a-zA-Z0-9-_]{2,127}$`. */
   readonly internetGatewayName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -272,7 +272,7 @@ export declare class InternetGateway extends $CustomResource {
 export interface InternetGatewayArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z]{1}[a-zA-Z0-9-_]{2,127}$`. */
   internetGatewayName?: $Input<string>;
   /** The Internet Gateway Properties */
   properties?: $DeepInput<inputs.InternetGatewayProperties>;
@@ -336,7 +336,7 @@ export declare function getInternetGateway(args: GetInternetGatewayArgs): $Outpu
 export declare class IpCommunity extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z]{1}[a-zA-Z0-9-_]{2,127}$`. */
   readonly ipCommunityName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -371,7 +371,7 @@ export declare class IpCommunity extends $CustomResource {
 export interface IpCommunityArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z]{1}[a-zA-Z0-9-_]{2,127}$`. */
   ipCommunityName?: $Input<string>;
   /** The IP Community Properties */
   properties?: $DeepInput<inputs.IpCommunityProperties>;
@@ -428,7 +428,7 @@ export declare function getIpCommunity(args: GetIpCommunityArgs): $Output<IpComm
 export declare class IpExtendedCommunity extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z]{1}[a-zA-Z0-9-_]{2,127}$`. */
   readonly ipExtendedCommunityName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -463,7 +463,7 @@ export declare class IpExtendedCommunity extends $CustomResource {
 export interface IpExtendedCommunityArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z]{1}[a-zA-Z0-9-_]{2,127}$`. */
   ipExtendedCommunityName?: $Input<string>;
   /** The IpExtendedCommunity properties */
   properties?: $DeepInput<inputs.IpExtendedCommunityProperties>;
@@ -520,7 +520,7 @@ export declare function getIpExtendedCommunity(args: GetIpExtendedCommunityArgs)
 export declare class IpPrefix extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z]{1}[a-zA-Z0-9-_]{2,127}$`. */
   readonly ipPrefixName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -555,7 +555,7 @@ export declare class IpPrefix extends $CustomResource {
 export interface IpPrefixArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z]{1}[a-zA-Z0-9-_]{2,127}$`. */
   ipPrefixName?: $Input<string>;
   /** The IP Prefix properties */
   properties?: $DeepInput<inputs.IpPrefixProperties>;
@@ -612,7 +612,7 @@ export declare function getIpPrefix(args: GetIpPrefixArgs): $Output<IpPrefixStat
 export declare class L2IsolationDomain extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z]{1}[a-zA-Z0-9-_]{2,127}$`. */
   readonly l2IsolationDomainName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -655,7 +655,7 @@ export declare class L2IsolationDomain extends $CustomResource {
 export interface L2IsolationDomainArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z]{1}[a-zA-Z0-9-_]{2,127}$`. */
   l2IsolationDomainName?: $Input<string>;
   /** The L2IsolationDomain properties */
   properties?: $DeepInput<inputs.L2IsolationDomainProperties>;
@@ -726,7 +726,7 @@ export declare function getL2IsolationDomain(args: GetL2IsolationDomainArgs): $O
 export declare class L3IsolationDomain extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z]{1}[a-zA-Z0-9-_]{2,127}$`. */
   readonly l3IsolationDomainName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -779,7 +779,7 @@ export declare class L3IsolationDomain extends $CustomResource {
 export interface L3IsolationDomainArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z]{1}[a-zA-Z0-9-_]{2,127}$`. */
   l3IsolationDomainName?: $Input<string>;
   /** The L3 Isolation Domain Properties */
   properties?: $DeepInput<inputs.L3IsolationDomainProperties>;
@@ -867,7 +867,7 @@ export declare class ExternalNetwork extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (l3IsolationDomainName). */
   readonly l3IsolationDomainName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z]{1}[a-zA-Z0-9-_]{2,127}$`. */
   readonly externalNetworkName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -912,7 +912,7 @@ export interface ExternalNetworkArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (l3IsolationDomainName). */
   l3IsolationDomainName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z]{1}[a-zA-Z0-9-_]{2,127}$`. */
   externalNetworkName?: $Input<string>;
   /** External Network Properties */
   properties?: $DeepInput<inputs.ExternalNetworkProperties>;
@@ -985,7 +985,7 @@ export declare class InternalNetwork extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (l3IsolationDomainName). */
   readonly l3IsolationDomainName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z]{1}[a-zA-Z0-9-_]{2,127}$`. */
   readonly internalNetworkName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1044,7 +1044,7 @@ export interface InternalNetworkArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (l3IsolationDomainName). */
   l3IsolationDomainName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z]{1}[a-zA-Z0-9-_]{2,127}$`. */
   internalNetworkName?: $Input<string>;
   /** The Internal Network Properties */
   properties?: $DeepInput<inputs.InternalNetworkProperties>;
@@ -1136,7 +1136,7 @@ export declare function getInternalNetwork(args: GetInternalNetworkArgs): $Outpu
 export declare class NeighborGroup extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z]{1}[a-zA-Z0-9-_]{2,127}$`. */
   readonly neighborGroupName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1175,7 +1175,7 @@ export declare class NeighborGroup extends $CustomResource {
 export interface NeighborGroupArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z]{1}[a-zA-Z0-9-_]{2,127}$`. */
   neighborGroupName?: $Input<string>;
   /** The NeighborGroup Properties */
   properties?: $DeepInput<inputs.NeighborGroupProperties>;
@@ -1236,7 +1236,7 @@ export declare function getNeighborGroup(args: GetNeighborGroupArgs): $Output<Ne
 export declare class NetworkBootstrapDevice extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z]{1}[a-zA-Z0-9-_]{2,127}$`. */
   readonly networkBootstrapDeviceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1287,7 +1287,7 @@ export declare class NetworkBootstrapDevice extends $CustomResource {
 export interface NetworkBootstrapDeviceArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z]{1}[a-zA-Z0-9-_]{2,127}$`. */
   networkBootstrapDeviceName?: $Input<string>;
   /** The NetworkBootstrapDevice properties */
   properties?: $DeepInput<inputs.NetworkBootstrapDeviceProperties>;
@@ -1360,7 +1360,7 @@ export declare class NetworkBootstrapInterface extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (networkBootstrapDeviceName). */
   readonly networkBootstrapDeviceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z]{1}[a-zA-Z0-9-_]{2,127}$`. */
   readonly networkBootstrapInterfaceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1403,7 +1403,7 @@ export interface NetworkBootstrapInterfaceArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (networkBootstrapDeviceName). */
   networkBootstrapDeviceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z]{1}[a-zA-Z0-9-_]{2,127}$`. */
   networkBootstrapInterfaceName?: $Input<string>;
   /** The NetworkBootstrapInterface properties */
   properties?: $DeepInput<inputs.NetworkBootstrapInterfaceProperties>;
@@ -1463,7 +1463,7 @@ export declare function getNetworkBootstrapInterface(args: GetNetworkBootstrapIn
 export declare class NetworkDevice extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z]{1}[a-zA-Z0-9-_]{2,127}$`. */
   readonly networkDeviceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1522,7 +1522,7 @@ export declare class NetworkDevice extends $CustomResource {
 export interface NetworkDeviceArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z]{1}[a-zA-Z0-9-_]{2,127}$`. */
   networkDeviceName?: $Input<string>;
   /** The NetworkDevice properties */
   properties?: $DeepInput<inputs.NetworkDeviceProperties>;
@@ -1601,7 +1601,7 @@ export declare class NetworkInterface extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (networkDeviceName). */
   readonly networkDeviceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z]{1}[a-zA-Z0-9-_]{2,127}$`. */
   readonly networkInterfaceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1648,7 +1648,7 @@ export interface NetworkInterfaceArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (networkDeviceName). */
   networkDeviceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z]{1}[a-zA-Z0-9-_]{2,127}$`. */
   networkInterfaceName?: $Input<string>;
   /** The NetworkInterface properties */
   properties?: $DeepInput<inputs.NetworkInterfaceProperties>;
@@ -1737,7 +1737,7 @@ export declare function getNetworkDeviceSku(args: GetNetworkDeviceSkuArgs): $Out
 export declare class NetworkFabricController extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z]{1}[a-zA-Z0-9-_]{2,127}$`. */
   readonly networkFabricControllerName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1788,7 +1788,7 @@ export declare class NetworkFabricController extends $CustomResource {
 export interface NetworkFabricControllerArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z]{1}[a-zA-Z0-9-_]{2,127}$`. */
   networkFabricControllerName?: $Input<string>;
   /** The NetworkFabricController Properties */
   properties?: $DeepInput<inputs.NetworkFabricControllerProperties>;
@@ -1867,7 +1867,7 @@ export declare function getNetworkFabricController(args: GetNetworkFabricControl
 export declare class NetworkFabric extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z]{1}[a-zA-Z0-9-_]{2,127}$`. */
   readonly networkFabricName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1952,7 +1952,7 @@ export declare class NetworkFabric extends $CustomResource {
 export interface NetworkFabricArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z]{1}[a-zA-Z0-9-_]{2,127}$`. */
   networkFabricName?: $Input<string>;
   /** The NetworkFabric Properties */
   properties?: $DeepInput<inputs.NetworkFabricProperties>;
@@ -2074,7 +2074,7 @@ export declare class NetworkToNetworkInterconnect extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (networkFabricName). */
   readonly networkFabricName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z]{1}[a-zA-Z0-9-_]{2,127}$`. */
   readonly networkToNetworkInterconnectName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -2127,7 +2127,7 @@ export interface NetworkToNetworkInterconnectArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (networkFabricName). */
   networkFabricName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z]{1}[a-zA-Z0-9-_]{2,127}$`. */
   networkToNetworkInterconnectName?: $Input<string>;
   /** The NetworkToNetworkInterconnect Properties */
   properties?: $DeepInput<inputs.NetworkToNetworkInterconnectProperties>;
@@ -2238,7 +2238,7 @@ export declare function getNetworkFabricSku(args: GetNetworkFabricSkuArgs): $Out
 export declare class NetworkMonitor extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z]{1}[a-zA-Z0-9-_]{2,127}$`. */
   readonly networkMonitorName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -2271,7 +2271,7 @@ export declare class NetworkMonitor extends $CustomResource {
 export interface NetworkMonitorArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z]{1}[a-zA-Z0-9-_]{2,127}$`. */
   networkMonitorName?: $Input<string>;
   /** The NetworkMonitor properties. */
   properties?: $DeepInput<inputs.NetworkMonitorProperties>;
@@ -2327,7 +2327,7 @@ export declare function getNetworkMonitor(args: GetNetworkMonitorArgs): $Output<
 export declare class NetworkPacketBroker extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z]{1}[a-zA-Z0-9-_]{2,127}$`. */
   readonly networkPacketBrokerName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -2366,7 +2366,7 @@ export declare class NetworkPacketBroker extends $CustomResource {
 export interface NetworkPacketBrokerArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z]{1}[a-zA-Z0-9-_]{2,127}$`. */
   networkPacketBrokerName?: $Input<string>;
   /** The NetworkPacketBroker properties */
   properties?: $DeepInput<inputs.NetworkPacketBrokerProperties>;
@@ -2425,7 +2425,7 @@ export declare function getNetworkPacketBroker(args: GetNetworkPacketBrokerArgs)
 export declare class NetworkRack extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z]{1}[a-zA-Z0-9-_]{2,127}$`. */
   readonly networkRackName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -2460,7 +2460,7 @@ export declare class NetworkRack extends $CustomResource {
 export interface NetworkRackArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z]{1}[a-zA-Z0-9-_]{2,127}$`. */
   networkRackName?: $Input<string>;
   /** Network Rack Properties */
   properties?: $DeepInput<inputs.NetworkRackProperties>;
@@ -2519,7 +2519,7 @@ export declare function getNetworkRack(args: GetNetworkRackArgs): $Output<Networ
 export declare class NetworkTapRule extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z]{1}[a-zA-Z0-9-_]{2,127}$`. */
   readonly networkTapRuleName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -2574,7 +2574,7 @@ export declare class NetworkTapRule extends $CustomResource {
 export interface NetworkTapRuleArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z]{1}[a-zA-Z0-9-_]{2,127}$`. */
   networkTapRuleName?: $Input<string>;
   /** The NetworkTapRule Properties */
   properties?: $DeepInput<inputs.NetworkTapRuleProperties>;
@@ -2655,7 +2655,7 @@ export declare function getNetworkTapRule(args: GetNetworkTapRuleArgs): $Output<
 export declare class NetworkTap extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z]{1}[a-zA-Z0-9-_]{2,127}$`. */
   readonly networkTapName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -2698,7 +2698,7 @@ export declare class NetworkTap extends $CustomResource {
 export interface NetworkTapArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z]{1}[a-zA-Z0-9-_]{2,127}$`. */
   networkTapName?: $Input<string>;
   /** The NetworkTap Properties */
   properties?: $DeepInput<inputs.NetworkTapProperties>;
@@ -2765,7 +2765,7 @@ export declare function getNetworkTap(args: GetNetworkTapArgs): $Output<NetworkT
 export declare class RoutePolicy extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z]{1}[a-zA-Z0-9-_]{2,127}$`. */
   readonly routePolicyName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -2804,7 +2804,7 @@ export declare class RoutePolicy extends $CustomResource {
 export interface RoutePolicyArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z]{1}[a-zA-Z0-9-_]{2,127}$`. */
   routePolicyName?: $Input<string>;
   /** The RoutePolicy properties */
   properties?: $DeepInput<inputs.RoutePolicyProperties>;

@@ -12,7 +12,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * const managedOp = new ManagedOp("managedOp", { desiredConfiguration: {} });
  */
 export declare class ManagedOp extends $CustomResource {
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `default`. */
   readonly managedOpName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -37,7 +37,7 @@ export declare class ManagedOp extends $CustomResource {
 
 /** The args of {@link ManagedOp}: any property may be an Input (an Output of another resource, a promise). */
 export interface ManagedOpArgs {
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `default`. */
   managedOpName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.ManagedOpsProperties>;

@@ -216,7 +216,7 @@ export declare function getSubscription(args: GetSubscriptionArgs): $Output<Subs
  * const serviceGroup = new ServiceGroup("serviceGroup", {  });
  */
 export declare class ServiceGroup extends $CustomResource {
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9\-_().]{1,90}$`. */
   readonly serviceGroupName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -241,7 +241,7 @@ export declare class ServiceGroup extends $CustomResource {
 
 /** The args of {@link ServiceGroup}: any property may be an Input (an Output of another resource, a promise). */
 export interface ServiceGroupArgs {
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9\-_().]{1,90}$`. */
   serviceGroupName?: $Input<string>;
   /** ServiceGroup creation request body parameters. */
   properties?: $DeepInput<inputs.ServiceGroupProperties>;

@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class ManufacturingDataService extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,23}$`. */
   readonly manufacturingDataServiceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -87,7 +87,7 @@ export declare class ManufacturingDataService extends $CustomResource {
 export interface ManufacturingDataServiceArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,23}$`. */
   manufacturingDataServiceName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.MdsResourceProperties>;

@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class AssessmentProject extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[^<>&:\?/#]{1,260}$`. */
   readonly assessmentProjectName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -68,7 +68,7 @@ export declare class AssessmentProject extends $CustomResource {
 export interface AssessmentProjectArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[^<>&:\?/#]{1,260}$`. */
   assessmentProjectName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.ProjectProperties>;
@@ -176,7 +176,7 @@ export declare class AksAssessment extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (assessmentProjectName). */
   readonly assessmentProjectName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[^<>&:\?/#]{1,260}$`. */
   readonly aksAssessmentName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -205,7 +205,7 @@ export interface AksAssessmentArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (assessmentProjectName). */
   assessmentProjectName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[^<>&:\?/#]{1,260}$`. */
   aksAssessmentName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.AKSAssessmentProperties>;
@@ -400,7 +400,7 @@ export declare class Assessment extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (assessmentProjectName). */
   readonly assessmentProjectName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[^<>&:\?/#]{1,260}$`. */
   readonly assessmentName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -427,7 +427,7 @@ export interface AssessmentArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (assessmentProjectName). */
   assessmentProjectName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[^<>&:\?/#]{1,260}$`. */
   assessmentName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.MachineAssessmentV2Properties>;
@@ -579,7 +579,7 @@ export declare class AvsAssessment extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (assessmentProjectName). */
   readonly assessmentProjectName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[^<>&:\?/#]{1,260}$`. */
   readonly avsAssessmentName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -608,7 +608,7 @@ export interface AvsAssessmentArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (assessmentProjectName). */
   assessmentProjectName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[^<>&:\?/#]{1,260}$`. */
   avsAssessmentName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.AvsAssessmentPropertiesV2>;
@@ -745,7 +745,7 @@ export declare class BusinessCase extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (assessmentProjectName). */
   readonly assessmentProjectName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[^<>&:\?/#]{1,260}$`. */
   readonly businessCaseName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -774,7 +774,7 @@ export interface BusinessCaseArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (assessmentProjectName). */
   assessmentProjectName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[^<>&:\?/#]{1,260}$`. */
   businessCaseName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.BusinessCaseProperties>;
@@ -1112,7 +1112,7 @@ export declare class Group extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (assessmentProjectName). */
   readonly assessmentProjectName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[^<>&:\?/#]{1,260}$`. */
   readonly groupName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1149,7 +1149,7 @@ export interface GroupArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (assessmentProjectName). */
   assessmentProjectName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[^<>&:\?/#]{1,260}$`. */
   groupName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.GroupProperties>;
@@ -1210,7 +1210,7 @@ export declare class GroupAssessment extends $CustomResource {
   readonly assessmentProjectName: $Output<string>;
   /** The parent's name (groupName). */
   readonly groupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[^<>&:\?/#]{1,260}$`. */
   readonly assessmentName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1349,7 +1349,7 @@ export interface GroupAssessmentArgs {
   assessmentProjectName: $Input<string>;
   /** The parent's name (groupName). */
   groupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[^<>&:\?/#]{1,260}$`. */
   assessmentName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.MachineAssessmentProperties>;
@@ -1561,7 +1561,7 @@ export declare class GroupAvsAssessment extends $CustomResource {
   readonly assessmentProjectName: $Output<string>;
   /** The parent's name (groupName). */
   readonly groupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[^<>&:\?/#]{1,260}$`. */
   readonly avsAssessmentName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1700,7 +1700,7 @@ export interface GroupAvsAssessmentArgs {
   assessmentProjectName: $Input<string>;
   /** The parent's name (groupName). */
   groupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[^<>&:\?/#]{1,260}$`. */
   avsAssessmentName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.AvsAssessmentProperties>;
@@ -1909,7 +1909,7 @@ export declare class GroupSqlAssessment extends $CustomResource {
   readonly assessmentProjectName: $Output<string>;
   /** The parent's name (groupName). */
   readonly groupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[^<>&:\?/#]{1,260}$`. */
   readonly sqlAssessmentName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -2021,7 +2021,7 @@ export interface GroupSqlAssessmentArgs {
   assessmentProjectName: $Input<string>;
   /** The parent's name (groupName). */
   groupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[^<>&:\?/#]{1,260}$`. */
   sqlAssessmentName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.SqlAssessmentV2Properties>;
@@ -2451,7 +2451,7 @@ export declare class GroupWebAppAssessment extends $CustomResource {
   readonly assessmentProjectName: $Output<string>;
   /** The parent's name (groupName). */
   readonly groupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[^<>&:\?/#]{1,260}$`. */
   readonly webAppAssessmentName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -2540,7 +2540,7 @@ export interface GroupWebAppAssessmentArgs {
   assessmentProjectName: $Input<string>;
   /** The parent's name (groupName). */
   groupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[^<>&:\?/#]{1,260}$`. */
   webAppAssessmentName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.WebAppAssessmentV2Properties>;
@@ -2782,7 +2782,7 @@ export declare class HeterogeneousAssessment extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (assessmentProjectName). */
   readonly assessmentProjectName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[^<>&:\?/#]{1,260}$`. */
   readonly heterogeneousAssessmentName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -2817,7 +2817,7 @@ export interface HeterogeneousAssessmentArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (assessmentProjectName). */
   assessmentProjectName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[^<>&:\?/#]{1,260}$`. */
   heterogeneousAssessmentName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.HeterogeneousAssessmentProperties>;
@@ -2905,7 +2905,7 @@ export declare class Hypervcollector extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (assessmentProjectName). */
   readonly assessmentProjectName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[^<>&:\?/#]{1,260}$`. */
   readonly hypervcollectorName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -2934,7 +2934,7 @@ export interface HypervcollectorArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (assessmentProjectName). */
   assessmentProjectName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[^<>&:\?/#]{1,260}$`. */
   hypervcollectorName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.CollectorPropertiesBaseWithAgent>;
@@ -2989,7 +2989,7 @@ export declare class Importcollector extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (assessmentProjectName). */
   readonly assessmentProjectName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[^<>&:\?/#]{1,260}$`. */
   readonly importcollectorName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -3016,7 +3016,7 @@ export interface ImportcollectorArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (assessmentProjectName). */
   assessmentProjectName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[^<>&:\?/#]{1,260}$`. */
   importcollectorName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.CollectorPropertiesBase>;
@@ -3068,7 +3068,7 @@ export declare class ImportSqlCollector extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (assessmentProjectName). */
   readonly assessmentProjectName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[^<>&:\?/#]{1,260}$`. */
   readonly importSqlCollectorName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -3095,7 +3095,7 @@ export interface ImportSqlCollectorArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (assessmentProjectName). */
   assessmentProjectName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[^<>&:\?/#]{1,260}$`. */
   importSqlCollectorName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.ImportSqlCollectorProperties>;
@@ -3192,7 +3192,7 @@ export declare class AssessmentProjectPrivateEndpointConnection extends $CustomR
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (assessmentProjectName). */
   readonly assessmentProjectName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[^<>&:\?/#]{1,260}$`. */
   readonly privateEndpointConnectionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -3219,7 +3219,7 @@ export interface AssessmentProjectPrivateEndpointConnectionArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (assessmentProjectName). */
   assessmentProjectName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[^<>&:\?/#]{1,260}$`. */
   privateEndpointConnectionName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.PrivateEndpointConnectionProperties>;
@@ -3331,7 +3331,7 @@ export declare class Servercollector extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (assessmentProjectName). */
   readonly assessmentProjectName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[^<>&:\?/#]{1,260}$`. */
   readonly servercollectorName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -3360,7 +3360,7 @@ export interface ServercollectorArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (assessmentProjectName). */
   assessmentProjectName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[^<>&:\?/#]{1,260}$`. */
   servercollectorName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.CollectorPropertiesBaseWithAgent>;
@@ -3454,7 +3454,7 @@ export declare class SqlAssessment extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (assessmentProjectName). */
   readonly assessmentProjectName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[^<>&:\?/#]{1,260}$`. */
   readonly sqlAssessmentName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -3483,7 +3483,7 @@ export interface SqlAssessmentArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (assessmentProjectName). */
   assessmentProjectName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[^<>&:\?/#]{1,260}$`. */
   sqlAssessmentName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.SqlAssessmentV3Properties>;
@@ -3673,7 +3673,7 @@ export declare class Sqlcollector extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (assessmentProjectName). */
   readonly assessmentProjectName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[^<>&:\?/#]{1,260}$`. */
   readonly sqlcollectorName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -3702,7 +3702,7 @@ export interface SqlcollectorArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (assessmentProjectName). */
   assessmentProjectName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[^<>&:\?/#]{1,260}$`. */
   sqlcollectorName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.CollectorPropertiesBaseWithAgent>;
@@ -3757,7 +3757,7 @@ export declare class Vmwarecollector extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (assessmentProjectName). */
   readonly assessmentProjectName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[^<>&:\?/#]{1,260}$`. */
   readonly vmwarecollectorName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -3786,7 +3786,7 @@ export interface VmwarecollectorArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (assessmentProjectName). */
   assessmentProjectName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[^<>&:\?/#]{1,260}$`. */
   vmwarecollectorName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.CollectorPropertiesBaseWithAgent>;
@@ -3873,7 +3873,7 @@ export declare class WebAppAssessment extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (assessmentProjectName). */
   readonly assessmentProjectName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[^<>&:\?/#]{1,260}$`. */
   readonly webAppAssessmentName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -3902,7 +3902,7 @@ export interface WebAppAssessmentArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (assessmentProjectName). */
   assessmentProjectName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[^<>&:\?/#]{1,260}$`. */
   webAppAssessmentName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.WebAppAssessmentV3Properties>;
@@ -4066,7 +4066,7 @@ export declare class WebAppCollector extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (assessmentProjectName). */
   readonly assessmentProjectName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[^<>&:\?/#]{1,260}$`. */
   readonly webAppCollectorName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -4095,7 +4095,7 @@ export interface WebAppCollectorArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (assessmentProjectName). */
   assessmentProjectName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[^<>&:\?/#]{1,260}$`. */
   webAppCollectorName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.WebAppCollectorPropertiesBaseWithAgent>;
@@ -4148,7 +4148,7 @@ export declare class WebAppCompoundAssessment extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (assessmentProjectName). */
   readonly assessmentProjectName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[^<>&:\?/#]{1,260}$`. */
   readonly webAppCompoundAssessmentName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -4175,7 +4175,7 @@ export interface WebAppCompoundAssessmentArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (assessmentProjectName). */
   assessmentProjectName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[^<>&:\?/#]{1,260}$`. */
   webAppCompoundAssessmentName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.CompoundAssessmentProperties>;
@@ -4260,7 +4260,7 @@ export declare function getWebAppCompoundAssessmentSummary(args: GetWebAppCompou
 export declare class MigrateProject extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   readonly migrateProjectName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -4297,7 +4297,7 @@ export declare class MigrateProject extends $CustomResource {
 export interface MigrateProjectArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   migrateProjectName?: $Input<string>;
   /** Properties of a migrate project. */
   properties?: $DeepInput<inputs.MigrateProjectProperties>;
@@ -4359,7 +4359,7 @@ export declare class MigrationEntity extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (migrateProjectName). */
   readonly migrateProjectName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[^<>&:\?/#]{1,260}$`. */
   readonly migrationEntityName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -4416,7 +4416,7 @@ export interface MigrationEntityArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (migrateProjectName). */
   migrateProjectName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[^<>&:\?/#]{1,260}$`. */
   migrationEntityName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.MigrationEntityProperties>;
@@ -4503,7 +4503,7 @@ export declare class MigrationEntityGroup extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (migrateProjectName). */
   readonly migrateProjectName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[^<>&:\?/#]{1,260}$`. */
   readonly migrationEntityGroupName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -4540,7 +4540,7 @@ export interface MigrationEntityGroupArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (migrateProjectName). */
   migrateProjectName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[^<>&:\?/#]{1,260}$`. */
   migrationEntityGroupName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.MigrationEntityGroupProperties>;
@@ -4603,7 +4603,7 @@ export declare class PrivateEndpointConnectionProxy extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (migrateProjectName). */
   readonly migrateProjectName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   readonly privateEndpointConnectionProxyName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -4626,7 +4626,7 @@ export interface PrivateEndpointConnectionProxyArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (migrateProjectName). */
   migrateProjectName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   privateEndpointConnectionProxyName?: $Input<string>;
   eTag?: $DeepInput<string>;
   /** Properties of a private endpoint connection proxy. */
@@ -4751,7 +4751,7 @@ export declare class Solution extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (migrateProjectName). */
   readonly migrateProjectName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   readonly solutionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -4784,7 +4784,7 @@ export interface SolutionArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (migrateProjectName). */
   migrateProjectName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   solutionName?: $Input<string>;
   /** Gets or sets the ETAG for optimistic concurrency control. */
   etag?: $DeepInput<string>;
@@ -4851,7 +4851,7 @@ export declare class Task extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (migrateProjectName). */
   readonly migrateProjectName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[^<>&:\?/#]{1,260}$`. */
   readonly taskName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -4892,7 +4892,7 @@ export interface TaskArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (migrateProjectName). */
   migrateProjectName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[^<>&:\?/#]{1,260}$`. */
   taskName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.TaskProperties>;
@@ -4959,7 +4959,7 @@ export declare class Wave extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (migrateProjectName). */
   readonly migrateProjectName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[^<>&:\?/#]{1,260}$`. */
   readonly waveName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -4998,7 +4998,7 @@ export interface WaveArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (migrateProjectName). */
   migrateProjectName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[^<>&:\?/#]{1,260}$`. */
   waveName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.WaveProperties>;
@@ -5060,7 +5060,7 @@ export declare function getWave(args: GetWaveArgs): $Output<WaveState | undefine
 export declare class ModernizeProject extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-z][a-z0-9]*$`. */
   readonly modernizeProjectName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -5089,7 +5089,7 @@ export declare class ModernizeProject extends $CustomResource {
 export interface ModernizeProjectArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-z][a-z0-9]*$`. */
   modernizeProjectName?: $Input<string>;
   /** Gets or sets the location of the modernizeProject. */
   location?: $DeepInput<string>;
@@ -5224,7 +5224,7 @@ export declare class MigrateAgent extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (modernizeProjectName). */
   readonly modernizeProjectName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-z][a-z0-9]*$`. */
   readonly migrateAgentName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -5264,7 +5264,7 @@ export interface MigrateAgentArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (modernizeProjectName). */
   modernizeProjectName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-z][a-z0-9]*$`. */
   migrateAgentName?: $Input<string>;
   /** MigrateAgent model properties. */
   properties?: $DeepInput<inputs.MigrateAgentModelProperties>;
@@ -5329,7 +5329,7 @@ export declare class WorkloadDeployment extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (modernizeProjectName). */
   readonly modernizeProjectName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-z][a-z0-9]*$`. */
   readonly workloadDeploymentName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -5382,7 +5382,7 @@ export interface WorkloadDeploymentArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (modernizeProjectName). */
   modernizeProjectName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-z][a-z0-9]*$`. */
   workloadDeploymentName?: $Input<string>;
   /** Workload deployment model properties. */
   properties?: $DeepInput<inputs.WorkloadDeploymentModelProperties>;
@@ -5454,7 +5454,7 @@ export declare class WorkloadInstance extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (modernizeProjectName). */
   readonly modernizeProjectName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-z][a-z0-9]*$`. */
   readonly workloadInstanceName: $Output<string>;
   /** The resource type */
   readonly type: $Output<"Microsoft.Migrate/modernizeProjects/workloadInstances">;
@@ -5501,7 +5501,7 @@ export interface WorkloadInstanceArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (modernizeProjectName). */
   modernizeProjectName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-z][a-z0-9]*$`. */
   workloadInstanceName?: $Input<string>;
   /** Workload instance model properties. */
   properties?: $DeepInput<inputs.WorkloadInstanceModelProperties>;

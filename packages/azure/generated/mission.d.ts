@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class Approval extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
   readonly scope: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z][a-zA-Z0-9-]*[a-zA-Z0-9]$`. */
   readonly approvalName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -57,7 +57,7 @@ export declare class Approval extends $CustomResource {
 export interface ApprovalArgs {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
   scope: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z][a-zA-Z0-9-]*[a-zA-Z0-9]$`. */
   approvalName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.ApprovalProperties>;
@@ -124,7 +124,7 @@ export declare function getApproval(args: GetApprovalArgs): $Output<ApprovalStat
 export declare class Community extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z][a-zA-Z0-9-]*[a-zA-Z0-9]$`. */
   readonly communityName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -177,7 +177,7 @@ export declare class Community extends $CustomResource {
 export interface CommunityArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z][a-zA-Z0-9-]*[a-zA-Z0-9]$`. */
   communityName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.CommunityProperties>;
@@ -263,7 +263,7 @@ export declare class CommunityEndpoint extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (communityName). */
   readonly communityName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z][a-zA-Z0-9-_]*[a-zA-Z0-9]$`. */
   readonly communityEndpointName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -294,7 +294,7 @@ export interface CommunityEndpointArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (communityName). */
   communityName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z][a-zA-Z0-9-_]*[a-zA-Z0-9]$`. */
   communityEndpointName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.CommunityEndpointProperties>;
@@ -352,7 +352,7 @@ export declare class DedicatedHub extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (communityName). */
   readonly communityName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z][a-zA-Z0-9-_]*[a-zA-Z0-9]$`. */
   readonly dedicatedHubName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -385,7 +385,7 @@ export interface DedicatedHubArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (communityName). */
   communityName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z][a-zA-Z0-9-_]*[a-zA-Z0-9]$`. */
   dedicatedHubName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.DedicatedHubProperties>;
@@ -442,7 +442,7 @@ export declare class TransitHub extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (communityName). */
   readonly communityName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z][a-zA-Z0-9-_]*[a-zA-Z0-9]$`. */
   readonly transitHubName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -475,7 +475,7 @@ export interface TransitHubArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (communityName). */
   communityName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z][a-zA-Z0-9-_]*[a-zA-Z0-9]$`. */
   transitHubName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.TransitHubProperties>;
@@ -534,7 +534,7 @@ export declare function getTransitHub(args: GetTransitHubArgs): $Output<TransitH
 export declare class EnclaveConnection extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z][a-zA-Z0-9-_]*[a-zA-Z0-9]$`. */
   readonly enclaveConnectionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -571,7 +571,7 @@ export declare class EnclaveConnection extends $CustomResource {
 export interface EnclaveConnectionArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z][a-zA-Z0-9-_]*[a-zA-Z0-9]$`. */
   enclaveConnectionName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.EnclaveConnectionProperties>;
@@ -633,7 +633,7 @@ export declare function getEnclaveConnection(args: GetEnclaveConnectionArgs): $O
 export declare class VirtualEnclave extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z][a-zA-Z0-9-]*[a-zA-Z0-9]$`. */
   readonly virtualEnclaveName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -692,7 +692,7 @@ export declare class VirtualEnclave extends $CustomResource {
 export interface VirtualEnclaveArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z][a-zA-Z0-9-]*[a-zA-Z0-9]$`. */
   virtualEnclaveName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.VirtualEnclaveProperties>;
@@ -787,7 +787,7 @@ export declare class EnclaveEndpoint extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (virtualEnclaveName). */
   readonly virtualEnclaveName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z][a-zA-Z0-9-_]*[a-zA-Z0-9]$`. */
   readonly enclaveEndpointName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -818,7 +818,7 @@ export interface EnclaveEndpointArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (virtualEnclaveName). */
   virtualEnclaveName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z][a-zA-Z0-9-_]*[a-zA-Z0-9]$`. */
   enclaveEndpointName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.EnclaveEndpointProperties>;
@@ -876,7 +876,7 @@ export declare class Workload extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (virtualEnclaveName). */
   readonly virtualEnclaveName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z][a-zA-Z0-9-]*[a-zA-Z0-9]$`. */
   readonly workloadName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -905,7 +905,7 @@ export interface WorkloadArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (virtualEnclaveName). */
   virtualEnclaveName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z][a-zA-Z0-9-]*[a-zA-Z0-9]$`. */
   workloadName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.WorkloadProperties>;

@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class Account extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?!-)[a-zA-Z0-9-]+[^-]$`. */
   readonly accountName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -51,7 +51,7 @@ export declare class Account extends $CustomResource {
 export interface AccountArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?!-)[a-zA-Z0-9-]+[^-]$`. */
   accountName?: $Input<string>;
   /** Resource properties */
   properties?: $DeepInput<inputs.AzureMonitorWorkspace>;
@@ -113,7 +113,7 @@ export declare class Issue extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (accountName). */
   readonly accountName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?!-)[a-zA-Z0-9-]+[^-]$`. */
   readonly issueName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -150,7 +150,7 @@ export interface IssueArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (accountName). */
   accountName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?!-)[a-zA-Z0-9-]+[^-]$`. */
   issueName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.IssueProperties>;
@@ -215,7 +215,7 @@ export declare class MetricsContainer extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (accountName). */
   readonly accountName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^default$`. */
   readonly metricsContainerName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -238,7 +238,7 @@ export interface MetricsContainerArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (accountName). */
   accountName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^default$`. */
   metricsContainerName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.MetricsContainer>;
@@ -284,7 +284,7 @@ export declare function getMetricsContainer(args: GetMetricsContainerArgs): $Out
 export declare class ObservabilityAgent extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{1,63}$)(?!-)[a-zA-Z0-9-]*[a-zA-Z0-9]$`. */
   readonly observabilityAgentName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -315,7 +315,7 @@ export declare class ObservabilityAgent extends $CustomResource {
 export interface ObservabilityAgentArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{1,63}$)(?!-)[a-zA-Z0-9-]*[a-zA-Z0-9]$`. */
   observabilityAgentName?: $Input<string>;
   /** Resource properties */
   properties?: $DeepInput<inputs.ObservabilityAgentProperties>;
@@ -374,7 +374,7 @@ export declare function getObservabilityAgent(args: GetObservabilityAgentArgs): 
 export declare class PipelineGroup extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?!-)[a-zA-Z0-9-]{3,32}[^-]$`. */
   readonly pipelineGroupName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -413,7 +413,7 @@ export declare class PipelineGroup extends $CustomResource {
 export interface PipelineGroupArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?!-)[a-zA-Z0-9-]{3,32}[^-]$`. */
   pipelineGroupName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.PipelineGroupProperties>;
@@ -484,7 +484,7 @@ export declare function getPipelineGroup(args: GetPipelineGroupArgs): $Output<Pi
 export declare class Sli extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
   readonly scope: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9_()~-]{2,63}$`. */
   readonly sliName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -527,7 +527,7 @@ export declare class Sli extends $CustomResource {
 export interface SliArgs {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
   scope: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9_()~-]{2,63}$`. */
   sliName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.SliResource>;

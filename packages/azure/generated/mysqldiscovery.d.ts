@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class MySQLSite extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-zA-Z0-9-]*$`. */
   readonly mySQLSiteName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -43,7 +43,7 @@ export declare class MySQLSite extends $CustomResource {
 export interface MySQLSiteArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-zA-Z0-9-]*$`. */
   mySQLSiteName?: $Input<string>;
   /** Resource properties. */
   properties?: $DeepInput<inputs.MySQLSiteProperties>;
@@ -132,7 +132,7 @@ export declare class MySQLServer extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (mySQLSiteName). */
   readonly mySQLSiteName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-zA-Z0-9-]*$`. */
   readonly mySQLServerName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -177,7 +177,7 @@ export interface MySQLServerArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (mySQLSiteName). */
   mySQLSiteName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-zA-Z0-9-]*$`. */
   mySQLServerName?: $Input<string>;
   /** Resource properties. */
   properties?: $DeepInput<inputs.MySQLServerProperties>;

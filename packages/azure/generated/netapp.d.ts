@@ -65,7 +65,7 @@ export declare function getRegionInfo(args: GetRegionInfoArgs): $Output<RegionIn
 export declare class NetAppAccount extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9\-_]{0,127}$`. */
   readonly netAppAccountName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -102,7 +102,7 @@ export declare class NetAppAccount extends $CustomResource {
 export interface NetAppAccountArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9\-_]{0,127}$`. */
   netAppAccountName?: $Input<string>;
   /** NetApp Account properties */
   properties?: $DeepInput<inputs.AccountProperties>;
@@ -274,7 +274,7 @@ export declare class BackupVault extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (netAppAccountName). */
   readonly netAppAccountName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9\-_]{0,63}$`. */
   readonly backupVaultName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -299,7 +299,7 @@ export interface BackupVaultArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (netAppAccountName). */
   netAppAccountName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9\-_]{0,63}$`. */
   backupVaultName?: $Input<string>;
   /** Backup Vault Properties */
   properties?: $DeepInput<inputs.BackupVaultProperties>;
@@ -352,7 +352,7 @@ export declare class Backup extends $CustomResource {
   readonly netAppAccountName: $Output<string>;
   /** The parent's name (backupVaultName). */
   readonly backupVaultName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9\-_.]{0,255}$`. */
   readonly backupName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -401,7 +401,7 @@ export interface BackupArgs {
   netAppAccountName: $Input<string>;
   /** The parent's name (backupVaultName). */
   backupVaultName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9\-_.]{0,255}$`. */
   backupName?: $Input<string>;
   /** Backup Properties */
   properties?: $DeepInput<inputs.BackupProperties>;
@@ -469,7 +469,7 @@ export declare class CapacityPool extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (netAppAccountName). */
   readonly netAppAccountName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 64 characters, matching `^[a-zA-Z0-9][a-zA-Z0-9\-_]{0,63}$`. */
   readonly capacityPoolName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -514,7 +514,7 @@ export interface CapacityPoolArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (netAppAccountName). */
   netAppAccountName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 64 characters, matching `^[a-zA-Z0-9][a-zA-Z0-9\-_]{0,63}$`. */
   capacityPoolName?: $Input<string>;
   /** Capacity pool properties */
   properties?: $DeepInput<inputs.PoolProperties>;
@@ -589,7 +589,7 @@ export declare class Cache extends $CustomResource {
   readonly netAppAccountName: $Output<string>;
   /** The parent's name (capacityPoolName). */
   readonly capacityPoolName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 64 characters, matching `^[a-zA-Z][a-zA-Z0-9\-_]{0,63}$`. */
   readonly cacheName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -668,7 +668,7 @@ export interface CacheArgs {
   netAppAccountName: $Input<string>;
   /** The parent's name (capacityPoolName). */
   capacityPoolName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 64 characters, matching `^[a-zA-Z][a-zA-Z0-9\-_]{0,63}$`. */
   cacheName?: $Input<string>;
   /** Cache properties */
   properties?: $DeepInput<inputs.CacheProperties>;
@@ -785,7 +785,7 @@ export declare class Volume extends $CustomResource {
   readonly netAppAccountName: $Output<string>;
   /** The parent's name (capacityPoolName). */
   readonly capacityPoolName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 64 characters, matching `^[a-zA-Z][a-zA-Z0-9\-_]{0,63}$`. */
   readonly volumeName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -943,7 +943,7 @@ export interface VolumeArgs {
   netAppAccountName: $Input<string>;
   /** The parent's name (capacityPoolName). */
   capacityPoolName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 64 characters, matching `^[a-zA-Z][a-zA-Z0-9\-_]{0,63}$`. */
   volumeName?: $Input<string>;
   /** Volume properties */
   properties?: $DeepInput<inputs.VolumeProperties>;
@@ -1153,7 +1153,7 @@ export declare class Bucket extends $CustomResource {
   readonly capacityPoolName: $Output<string>;
   /** The parent's name (volumeName). */
   readonly volumeName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^([a-z]|(\d(?!\d{0,2}\.\d{1,3}\.\d{1,3}\.\d{1,3})))([a-z\d]|(\.(?!(\.|-)))|(-(?!\.))){1,61}[a-z\d]$`. */
   readonly bucketName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1205,7 +1205,7 @@ export interface BucketArgs {
   capacityPoolName: $Input<string>;
   /** The parent's name (volumeName). */
   volumeName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^([a-z]|(\d(?!\d{0,2}\.\d{1,3}\.\d{1,3}\.\d{1,3})))([a-z\d]|(\.(?!(\.|-)))|(-(?!\.))){1,61}[a-z\d]$`. */
   bucketName?: $Input<string>;
   /** Bucket properties */
   properties?: $DeepInput<inputs.BucketProperties>;
@@ -1408,7 +1408,7 @@ export declare class Subvolume extends $CustomResource {
   readonly capacityPoolName: $Output<string>;
   /** The parent's name (volumeName). */
   readonly volumeName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 64 characters, matching `^[a-zA-Z][a-zA-Z0-9\-_]{0,63}$`. */
   readonly subvolumeName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1439,7 +1439,7 @@ export interface SubvolumeArgs {
   capacityPoolName: $Input<string>;
   /** The parent's name (volumeName). */
   volumeName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 64 characters, matching `^[a-zA-Z][a-zA-Z0-9\-_]{0,63}$`. */
   subvolumeName?: $Input<string>;
   /** Subvolume Properties */
   properties?: $DeepInput<inputs.SubvolumeProperties>;
@@ -1732,7 +1732,7 @@ export declare class VolumeGroup extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (netAppAccountName). */
   readonly netAppAccountName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 64 characters, matching `^[a-zA-Z0-9][a-zA-Z0-9\-_]{0,63}$`. */
   readonly volumeGroupName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1759,7 +1759,7 @@ export interface VolumeGroupArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (netAppAccountName). */
   netAppAccountName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 64 characters, matching `^[a-zA-Z0-9][a-zA-Z0-9\-_]{0,63}$`. */
   volumeGroupName?: $Input<string>;
   /** Volume group properties */
   properties?: $DeepInput<inputs.VolumeGroupProperties>;

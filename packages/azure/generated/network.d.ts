@@ -369,7 +369,7 @@ export declare function getApplicationGatewayPrivateEndpointConnection(args: Get
 export declare class ApplicationGatewayWebApplicationFirewallPolicy extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At most 128 characters. */
   readonly applicationGatewayWebApplicationFirewallPolicyName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -408,7 +408,7 @@ export declare class ApplicationGatewayWebApplicationFirewallPolicy extends $Cus
 export interface ApplicationGatewayWebApplicationFirewallPolicyArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At most 128 characters. */
   applicationGatewayWebApplicationFirewallPolicyName?: $Input<string>;
   /** Properties of the web application firewall policy. */
   properties?: $DeepInput<inputs.WebApplicationFirewallPolicyPropertiesFormat>;
@@ -544,7 +544,7 @@ export declare class AddressPrefixSet extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (applicationSecurityGroupName). */
   readonly applicationSecurityGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9]([a-zA-Z0-9_.-]{0,78}[a-zA-Z0-9_])?$`. */
   readonly addressPrefixSetName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -567,7 +567,7 @@ export interface AddressPrefixSetArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (applicationSecurityGroupName). */
   applicationSecurityGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9]([a-zA-Z0-9_.-]{0,78}[a-zA-Z0-9_])?$`. */
   addressPrefixSetName?: $Input<string>;
   /** Properties of the address prefix set. */
   properties?: $DeepInput<inputs.AddressPrefixSetPropertiesFormat>;
@@ -1749,7 +1749,7 @@ export declare function getDnsForwardingRulesetVirtualNetworkLink(args: GetDnsFo
 export declare class DnsResolverDomainList extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[a-zA-Z0-9]([a-zA-Z0-9_\-]*[a-zA-Z0-9])?$`. */
   readonly dnsResolverDomainListName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1780,7 +1780,7 @@ export declare class DnsResolverDomainList extends $CustomResource {
 export interface DnsResolverDomainListArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[a-zA-Z0-9]([a-zA-Z0-9_\-]*[a-zA-Z0-9])?$`. */
   dnsResolverDomainListName?: $Input<string>;
   /** Properties of the DNS resolver domain list. */
   properties?: $DeepInput<inputs.DnsResolverDomainListProperties>;
@@ -1833,7 +1833,7 @@ export declare function getDnsResolverDomainList(args: GetDnsResolverDomainListA
 export declare class DnsResolverPolicy extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[a-zA-Z0-9]([a-zA-Z0-9_\-]*[a-zA-Z0-9])?$`. */
   readonly dnsResolverPolicyName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1860,7 +1860,7 @@ export declare class DnsResolverPolicy extends $CustomResource {
 export interface DnsResolverPolicyArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[a-zA-Z0-9]([a-zA-Z0-9_\-]*[a-zA-Z0-9])?$`. */
   dnsResolverPolicyName?: $Input<string>;
   /** Properties of the DNS resolver policy. */
   properties?: $DeepInput<inputs.DnsResolverPolicyProperties>;
@@ -1911,7 +1911,7 @@ export declare class DnsSecurityRule extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (dnsResolverPolicyName). */
   readonly dnsResolverPolicyName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[a-zA-Z0-9]([a-zA-Z0-9_\-]*[a-zA-Z0-9])?$`. */
   readonly dnsSecurityRuleName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1946,7 +1946,7 @@ export interface DnsSecurityRuleArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (dnsResolverPolicyName). */
   dnsResolverPolicyName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[a-zA-Z0-9]([a-zA-Z0-9_\-]*[a-zA-Z0-9])?$`. */
   dnsSecurityRuleName?: $Input<string>;
   /** Properties of the DNS security rule. */
   properties?: $DeepInput<inputs.DnsSecurityRuleProperties>;
@@ -2010,7 +2010,7 @@ export declare class DnsResolverPolicyVirtualNetworkLink extends $CustomResource
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (dnsResolverPolicyName). */
   readonly dnsResolverPolicyName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[a-zA-Z0-9]([a-zA-Z0-9_\-]*[a-zA-Z0-9])?$`. */
   readonly virtualNetworkLinkName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -2039,7 +2039,7 @@ export interface DnsResolverPolicyVirtualNetworkLinkArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (dnsResolverPolicyName). */
   dnsResolverPolicyName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[a-zA-Z0-9]([a-zA-Z0-9_\-]*[a-zA-Z0-9])?$`. */
   virtualNetworkLinkName?: $Input<string>;
   /** Properties of the DNS resolver policy virtual network link. */
   properties?: $DeepInput<inputs.DnsResolverPolicyVirtualNetworkLinkProperties>;
@@ -4875,7 +4875,7 @@ export declare function getExpressRouteConnection(args: GetExpressRouteConnectio
 export declare class ExpressRouteLag extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[a-zA-Z0-9][a-zA-Z0-9._-]*$`. */
   readonly expressRouteLagName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -4926,7 +4926,7 @@ export declare class ExpressRouteLag extends $CustomResource {
 export interface ExpressRouteLagArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 80 characters, matching `^[a-zA-Z0-9][a-zA-Z0-9._-]*$`. */
   expressRouteLagName?: $Input<string>;
   /** ExpressRouteLag properties. */
   properties?: $DeepInput<inputs.ExpressRouteLagPropertiesFormat>;
@@ -5520,7 +5520,7 @@ export declare class KubeSelectorGroup extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (firewallPolicyName). */
   readonly firewallPolicyName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9]([a-zA-Z0-9-._]{0,78}[a-zA-Z0-9_])?$`. */
   readonly kubeSelectorGroupName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -5545,7 +5545,7 @@ export interface KubeSelectorGroupArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (firewallPolicyName). */
   firewallPolicyName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9]([a-zA-Z0-9-._]{0,78}[a-zA-Z0-9_])?$`. */
   kubeSelectorGroupName?: $Input<string>;
   /** The properties of the firewall policy Kubernetes selector group. */
   properties?: $DeepInput<inputs.FirewallPolicyKubeSelectorGroupProperties>;
@@ -5817,7 +5817,7 @@ export declare function getSignatureOverride(args: GetSignatureOverrideArgs): $O
 export declare class FirstPartyServiceTag extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At most 80 characters, matching `^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,79}$`. */
   readonly firstPartyServiceTagName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -5846,7 +5846,7 @@ export declare class FirstPartyServiceTag extends $CustomResource {
 export interface FirstPartyServiceTagArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At most 80 characters, matching `^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,79}$`. */
   firstPartyServiceTagName?: $Input<string>;
   /** Properties of the first party service tag. */
   properties?: $DeepInput<inputs.FirstPartyServiceTagPropertiesFormat>;
@@ -5898,7 +5898,7 @@ export declare function getFirstPartyServiceTag(args: GetFirstPartyServiceTagArg
 export declare class FrontDoor extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 5 to 64 characters, matching `^[a-zA-Z0-9]+([-a-zA-Z0-9]?[a-zA-Z0-9])*$`. */
   readonly frontDoorName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -5945,7 +5945,7 @@ export declare class FrontDoor extends $CustomResource {
 export interface FrontDoorArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 5 to 64 characters, matching `^[a-zA-Z0-9]+([-a-zA-Z0-9]?[a-zA-Z0-9])*$`. */
   frontDoorName?: $Input<string>;
   /** Properties of the Front Door Load Balancer */
   properties?: $DeepInput<inputs.FrontDoorProperties>;
@@ -6054,7 +6054,7 @@ export declare class RulesEngine extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (frontDoorName). */
   readonly frontDoorName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 90 characters, matching `^[a-zA-Z0-9]+(-*[a-zA-Z0-9])*$`. */
   readonly rulesEngineName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -6075,7 +6075,7 @@ export interface RulesEngineArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (frontDoorName). */
   frontDoorName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 90 characters, matching `^[a-zA-Z0-9]+(-*[a-zA-Z0-9])*$`. */
   rulesEngineName?: $Input<string>;
   /** Properties of the Rules Engine Configuration. */
   properties?: $DeepInput<inputs.RulesEngineProperties>;
@@ -6120,7 +6120,7 @@ export declare function getRulesEngine(args: GetRulesEngineArgs): $Output<RulesE
 export declare class FrontDoorWebApplicationFirewallPolicy extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At most 128 characters. */
   readonly frontDoorWebApplicationFirewallPolicyName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -6159,7 +6159,7 @@ export declare class FrontDoorWebApplicationFirewallPolicy extends $CustomResour
 export interface FrontDoorWebApplicationFirewallPolicyArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At most 128 characters. */
   frontDoorWebApplicationFirewallPolicyName?: $Input<string>;
   /** Properties of the web application firewall policy. */
   properties?: $DeepInput<inputs.WebApplicationFirewallPolicyProperties>;
@@ -6224,7 +6224,7 @@ export declare function getFrontDoorWebApplicationFirewallPolicy(args: GetFrontD
 export declare class InterconnectGroup extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[^_\W][\w-._]{0,79}(?<![-.])$`. */
   readonly interconnectGroupName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -6255,7 +6255,7 @@ export declare class InterconnectGroup extends $CustomResource {
 export interface InterconnectGroupArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[^_\W][\w-._]{0,79}(?<![-.])$`. */
   interconnectGroupName?: $Input<string>;
   /** Properties of the interconnect group. */
   properties?: $DeepInput<inputs.InterconnectGroupPropertiesFormat>;
@@ -7022,7 +7022,7 @@ export declare function getProbe(args: GetProbeArgs): $Output<ProbeState | undef
 export declare class LocalNetworkGateway extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At least 1 characters. */
   readonly localNetworkGatewayName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -7055,7 +7055,7 @@ export declare class LocalNetworkGateway extends $CustomResource {
 export interface LocalNetworkGatewayArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At least 1 characters. */
   localNetworkGatewayName?: $Input<string>;
   /** Properties of the local network gateway. */
   properties?: $DeepInput<inputs.LocalNetworkGatewayPropertiesFormat>;
@@ -7265,7 +7265,7 @@ export declare function getNatGateway(args: GetNatGatewayArgs): $Output<NatGatew
 export declare class NetworkExperimentProfile extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9_\-\(\)\.]*[^\.]$`. */
   readonly networkExperimentProfileName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -7290,7 +7290,7 @@ export declare class NetworkExperimentProfile extends $CustomResource {
 export interface NetworkExperimentProfileArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9_\-\(\)\.]*[^\.]$`. */
   networkExperimentProfileName?: $Input<string>;
   /** The properties of a Profile */
   properties?: $DeepInput<inputs.ProfileProperties>;
@@ -7344,7 +7344,7 @@ export declare class Experiment extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (networkExperimentProfileName). */
   readonly networkExperimentProfileName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9_\-\(\)\.]*[^\.]$`. */
   readonly experimentName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -7379,7 +7379,7 @@ export interface ExperimentArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (networkExperimentProfileName). */
   networkExperimentProfileName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9_\-\(\)\.]*[^\.]$`. */
   experimentName?: $Input<string>;
   /** The properties of an Experiment */
   properties?: $DeepInput<inputs.ExperimentProperties>;
@@ -7790,7 +7790,7 @@ export declare function getNetworkManagerConnection(args: GetNetworkManagerConne
 export declare class NetworkManager extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[0-9a-zA-Z]([0-9a-zA-Z_.-]{0,62}[0-9a-zA-Z_])?$`. */
   readonly networkManagerName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -7823,7 +7823,7 @@ export declare class NetworkManager extends $CustomResource {
 export interface NetworkManagerArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[0-9a-zA-Z]([0-9a-zA-Z_.-]{0,62}[0-9a-zA-Z_])?$`. */
   networkManagerName?: $Input<string>;
   /** The network manager properties */
   properties?: $DeepInput<inputs.NetworkManagerProperties>;
@@ -7883,7 +7883,7 @@ export declare class Commit extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (networkManagerName). */
   readonly networkManagerName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?![.-])[a-zA-Z0-9_.-]{1,128}$`. */
   readonly commitName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -7920,7 +7920,7 @@ export interface CommitArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (networkManagerName). */
   networkManagerName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?![.-])[a-zA-Z0-9_.-]{1,128}$`. */
   commitName?: $Input<string>;
   /** The Commit properties */
   properties?: $DeepInput<inputs.CommitProperties>;
@@ -8090,7 +8090,7 @@ export declare class IpamPool extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (networkManagerName). */
   readonly networkManagerName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[0-9a-zA-Z]([0-9a-zA-Z_.-]{0,62}[0-9a-zA-Z_])?$`. */
   readonly ipamPoolName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -8126,7 +8126,7 @@ export interface IpamPoolArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (networkManagerName). */
   networkManagerName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[0-9a-zA-Z]([0-9a-zA-Z_.-]{0,62}[0-9a-zA-Z_])?$`. */
   ipamPoolName?: $Input<string>;
   /** Properties of IpamPool resource properties which are specific to the Pool resource. */
   properties?: $DeepInput<inputs.IpamPoolProperties>;
@@ -8192,7 +8192,7 @@ export declare class StaticCidr extends $CustomResource {
   readonly networkManagerName: $Output<string>;
   /** The parent's name (ipamPoolName). */
   readonly ipamPoolName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[0-9a-zA-Z]([0-9a-zA-Z_.-]{0,62}[0-9a-zA-Z_])?$`. */
   readonly staticCidrName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -8222,7 +8222,7 @@ export interface StaticCidrArgs {
   networkManagerName: $Input<string>;
   /** The parent's name (ipamPoolName). */
   ipamPoolName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[0-9a-zA-Z]([0-9a-zA-Z_.-]{0,62}[0-9a-zA-Z_])?$`. */
   staticCidrName?: $Input<string>;
   /** Properties of static CIDR resource. */
   properties?: $DeepInput<inputs.StaticCidrProperties>;
@@ -8443,7 +8443,7 @@ export declare class RoutingConfiguration extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (networkManagerName). */
   readonly networkManagerName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9_.-]*$`. */
   readonly routingConfigurationName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -8472,7 +8472,7 @@ export interface RoutingConfigurationArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (networkManagerName). */
   networkManagerName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9_.-]*$`. */
   routingConfigurationName?: $Input<string>;
   /** Indicates the properties for the network manager routing configuration. */
   properties?: $DeepInput<inputs.NetworkManagerRoutingConfigurationPropertiesFormat>;
@@ -8527,7 +8527,7 @@ export declare class RoutingConfigurationRuleCollection extends $CustomResource 
   readonly networkManagerName: $Output<string>;
   /** The parent's name (routingConfigurationName). */
   readonly routingConfigurationName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9_.-]*$`. */
   readonly ruleCollectionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -8560,7 +8560,7 @@ export interface RoutingConfigurationRuleCollectionArgs {
   networkManagerName: $Input<string>;
   /** The parent's name (routingConfigurationName). */
   routingConfigurationName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9_.-]*$`. */
   ruleCollectionName?: $Input<string>;
   /** Indicates the properties for the network manager routing rule collection. */
   properties?: $DeepInput<inputs.RoutingRuleCollectionPropertiesFormat>;
@@ -8622,7 +8622,7 @@ export declare class RoutingConfigurationRuleCollectionRule extends $CustomResou
   readonly routingConfigurationName: $Output<string>;
   /** The parent's name (ruleCollectionName). */
   readonly ruleCollectionName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9_.-]*$`. */
   readonly ruleName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -8657,7 +8657,7 @@ export interface RoutingConfigurationRuleCollectionRuleArgs {
   routingConfigurationName: $Input<string>;
   /** The parent's name (ruleCollectionName). */
   ruleCollectionName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9_.-]*$`. */
   ruleName?: $Input<string>;
   /** Indicates the properties of the routing rule */
   properties?: $DeepInput<inputs.RoutingRulePropertiesFormat>;
@@ -9086,7 +9086,7 @@ export declare class SecurityUserConfiguration extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (networkManagerName). */
   readonly networkManagerName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9_.-]*$`. */
   readonly securityUserConfigurationName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -9113,7 +9113,7 @@ export interface SecurityUserConfigurationArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (networkManagerName). */
   networkManagerName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9_.-]*$`. */
   securityUserConfigurationName?: $Input<string>;
   /** Indicates the properties for the network manager security user configuration. */
   properties?: $DeepInput<inputs.SecurityUserConfigurationPropertiesFormat>;
@@ -9165,7 +9165,7 @@ export declare class SecurityUserConfigurationRuleCollection extends $CustomReso
   readonly networkManagerName: $Output<string>;
   /** The parent's name (securityUserConfigurationName). */
   readonly securityUserConfigurationName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9_.-]*$`. */
   readonly ruleCollectionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -9196,7 +9196,7 @@ export interface SecurityUserConfigurationRuleCollectionArgs {
   networkManagerName: $Input<string>;
   /** The parent's name (securityUserConfigurationName). */
   securityUserConfigurationName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9_.-]*$`. */
   ruleCollectionName?: $Input<string>;
   /** Indicates the properties for the network manager security user rule collection. */
   properties?: $DeepInput<inputs.SecurityUserRuleCollectionPropertiesFormat>;
@@ -9255,7 +9255,7 @@ export declare class SecurityUserConfigurationRuleCollectionRule extends $Custom
   readonly securityUserConfigurationName: $Output<string>;
   /** The parent's name (ruleCollectionName). */
   readonly ruleCollectionName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9_.-]*$`. */
   readonly ruleName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -9298,7 +9298,7 @@ export interface SecurityUserConfigurationRuleCollectionRuleArgs {
   securityUserConfigurationName: $Input<string>;
   /** The parent's name (ruleCollectionName). */
   ruleCollectionName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9_.-]*$`. */
   ruleName?: $Input<string>;
   /** Indicates the properties of the security user rule */
   properties?: $DeepInput<inputs.SecurityUserRulePropertiesFormat>;
@@ -9370,7 +9370,7 @@ export declare class VerifierWorkspace extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (networkManagerName). */
   readonly networkManagerName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[0-9a-zA-Z]([0-9a-zA-Z_.-]{0,62}[0-9a-zA-Z_])?$`. */
   readonly verifierWorkspaceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -9398,7 +9398,7 @@ export interface VerifierWorkspaceArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (networkManagerName). */
   networkManagerName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[0-9a-zA-Z]([0-9a-zA-Z_.-]{0,62}[0-9a-zA-Z_])?$`. */
   verifierWorkspaceName?: $Input<string>;
   /** Properties of Verifier Workspace resource. */
   properties?: $DeepInput<inputs.VerifierWorkspaceProperties>;
@@ -9454,7 +9454,7 @@ export declare class ReachabilityAnalysisIntent extends $CustomResource {
   readonly networkManagerName: $Output<string>;
   /** The parent's name (verifierWorkspaceName). */
   readonly verifierWorkspaceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[0-9a-zA-Z]([0-9a-zA-Z_.-]{0,62}[0-9a-zA-Z_])?$`. */
   readonly reachabilityAnalysisIntentName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -9484,7 +9484,7 @@ export interface ReachabilityAnalysisIntentArgs {
   networkManagerName: $Input<string>;
   /** The parent's name (verifierWorkspaceName). */
   verifierWorkspaceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[0-9a-zA-Z]([0-9a-zA-Z_.-]{0,62}[0-9a-zA-Z_])?$`. */
   reachabilityAnalysisIntentName?: $Input<string>;
   /** Represents the Reachability Analysis Intent properties. */
   properties?: $DeepInput<inputs.ReachabilityAnalysisIntentProperties>;
@@ -9544,7 +9544,7 @@ export declare class ReachabilityAnalysisRun extends $CustomResource {
   readonly networkManagerName: $Output<string>;
   /** The parent's name (verifierWorkspaceName). */
   readonly verifierWorkspaceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[0-9a-zA-Z]([0-9a-zA-Z_.-]{0,62}[0-9a-zA-Z_])?$`. */
   readonly reachabilityAnalysisRunName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -9574,7 +9574,7 @@ export interface ReachabilityAnalysisRunArgs {
   networkManagerName: $Input<string>;
   /** The parent's name (verifierWorkspaceName). */
   verifierWorkspaceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[0-9a-zA-Z]([0-9a-zA-Z_.-]{0,62}[0-9a-zA-Z_])?$`. */
   reachabilityAnalysisRunName?: $Input<string>;
   /** Represents the Reachability Analysis Run properties. */
   properties?: $DeepInput<inputs.ReachabilityAnalysisRunProperties>;
@@ -9985,7 +9985,7 @@ export declare function getSecurityRule(args: GetSecurityRuleArgs): $Output<Secu
 export declare class NetworkSecurityPerimeter extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At most 80 characters, matching `(^[a-zA-Z0-9]+[a-zA-Z0-9_.-]*[a-zA-Z0-9_]+$)|(^[a-zA-Z0-9]$)`. */
   readonly networkSecurityPerimeterName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -10010,7 +10010,7 @@ export declare class NetworkSecurityPerimeter extends $CustomResource {
 export interface NetworkSecurityPerimeterArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At most 80 characters, matching `(^[a-zA-Z0-9]+[a-zA-Z0-9_.-]*[a-zA-Z0-9_]+$)|(^[a-zA-Z0-9]$)`. */
   networkSecurityPerimeterName?: $Input<string>;
   /** The network security perimeter properties */
   properties?: $DeepInput<inputs.NetworkSecurityPerimeterProperties>;
@@ -10095,7 +10095,7 @@ export declare class Link extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (networkSecurityPerimeterName). */
   readonly networkSecurityPerimeterName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At most 80 characters, matching `(^[a-zA-Z0-9]+[a-zA-Z0-9_.-]*[a-zA-Z0-9_]+$)|(^[a-zA-Z0-9]$)`. */
   readonly linkName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -10134,7 +10134,7 @@ export interface LinkArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (networkSecurityPerimeterName). */
   networkSecurityPerimeterName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At most 80 characters, matching `(^[a-zA-Z0-9]+[a-zA-Z0-9_.-]*[a-zA-Z0-9_]+$)|(^[a-zA-Z0-9]$)`. */
   linkName?: $Input<string>;
   /** Properties of the network security perimeter link resource. */
   properties?: $DeepInput<inputs.NspLinkProperties>;
@@ -10196,7 +10196,7 @@ export declare class LoggingConfiguration extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (networkSecurityPerimeterName). */
   readonly networkSecurityPerimeterName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At most 80 characters, matching `(^[a-zA-Z0-9]+[a-zA-Z0-9_.-]*[a-zA-Z0-9_]+$)|(^[a-zA-Z0-9]$)`. */
   readonly loggingConfigurationName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -10219,7 +10219,7 @@ export interface LoggingConfigurationArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (networkSecurityPerimeterName). */
   networkSecurityPerimeterName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At most 80 characters, matching `(^[a-zA-Z0-9]+[a-zA-Z0-9_.-]*[a-zA-Z0-9_]+$)|(^[a-zA-Z0-9]$)`. */
   loggingConfigurationName?: $Input<string>;
   /** Properties of the NSP logging configuration. */
   properties?: $DeepInput<inputs.NspLoggingConfigurationProperties>;
@@ -10269,7 +10269,7 @@ export declare class Profile extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (networkSecurityPerimeterName). */
   readonly networkSecurityPerimeterName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At most 80 characters, matching `(^[a-zA-Z0-9]+[a-zA-Z0-9_.-]*[a-zA-Z0-9_]+$)|(^[a-zA-Z0-9]$)`. */
   readonly profileName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -10292,7 +10292,7 @@ export interface ProfileArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (networkSecurityPerimeterName). */
   networkSecurityPerimeterName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At most 80 characters, matching `(^[a-zA-Z0-9]+[a-zA-Z0-9_.-]*[a-zA-Z0-9_]+$)|(^[a-zA-Z0-9]$)`. */
   profileName?: $Input<string>;
   /** Properties of the network security perimeter profile */
   properties?: $DeepInput<inputs.NspProfileProperties>;
@@ -10340,7 +10340,7 @@ export declare class AccessRule extends $CustomResource {
   readonly networkSecurityPerimeterName: $Output<string>;
   /** The parent's name (profileName). */
   readonly profileName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At most 80 characters, matching `(^[a-zA-Z0-9]+[a-zA-Z0-9_.-]*[a-zA-Z0-9_]+$)|(^[a-zA-Z0-9]$)`. */
   readonly accessRuleName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -10379,7 +10379,7 @@ export interface AccessRuleArgs {
   networkSecurityPerimeterName: $Input<string>;
   /** The parent's name (profileName). */
   profileName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At most 80 characters, matching `(^[a-zA-Z0-9]+[a-zA-Z0-9_.-]*[a-zA-Z0-9_]+$)|(^[a-zA-Z0-9]$)`. */
   accessRuleName?: $Input<string>;
   /** Properties of the NSP access rule. */
   properties?: $DeepInput<inputs.NspAccessRuleProperties>;
@@ -10448,7 +10448,7 @@ export declare class ResourceAssociation extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (networkSecurityPerimeterName). */
   readonly networkSecurityPerimeterName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At most 80 characters, matching `(^[a-zA-Z0-9]+[a-zA-Z0-9_.-]*[a-zA-Z0-9_]+$)|(^[a-zA-Z0-9]$)`. */
   readonly resourceAssociationName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -10477,7 +10477,7 @@ export interface ResourceAssociationArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (networkSecurityPerimeterName). */
   networkSecurityPerimeterName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At most 80 characters, matching `(^[a-zA-Z0-9]+[a-zA-Z0-9_.-]*[a-zA-Z0-9_]+$)|(^[a-zA-Z0-9]$)`. */
   resourceAssociationName?: $Input<string>;
   /** Properties of the NSP resource association. */
   properties?: $DeepInput<inputs.NspAssociationProperties>;
@@ -11045,7 +11045,7 @@ export declare class ConnectionAnalyzer extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (networkWatcherName). */
   readonly networkWatcherName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[0-9a-zA-Z]([0-9a-zA-Z_.-]{0,62}[0-9a-zA-Z_])?$`. */
   readonly connectionAnalyzerName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -11090,7 +11090,7 @@ export interface ConnectionAnalyzerArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (networkWatcherName). */
   networkWatcherName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[0-9a-zA-Z]([0-9a-zA-Z_.-]{0,62}[0-9a-zA-Z_])?$`. */
   connectionAnalyzerName?: $Input<string>;
   /** Resource location. */
   location?: $DeepInput<string>;
@@ -14110,7 +14110,7 @@ export declare function getServiceEndpointPolicyDefinition(args: GetServiceEndpo
 export declare class ServiceGateway extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]*$`. */
   readonly serviceGatewayName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -14151,7 +14151,7 @@ export declare class ServiceGateway extends $CustomResource {
 export interface ServiceGatewayArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]*$`. */
   serviceGatewayName?: $Input<string>;
   /** Properties of service gateway. */
   properties?: $DeepInput<inputs.ServiceGatewayPropertiesFormat>;
@@ -15082,7 +15082,7 @@ export declare class ConnectionPolicy extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (virtualHubName). */
   readonly virtualHubName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?![.-])[a-zA-Z0-9_.-]{1,128}$`. */
   readonly connectionPolicyName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -15109,7 +15109,7 @@ export interface ConnectionPolicyArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (virtualHubName). */
   virtualHubName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?![.-])[a-zA-Z0-9_.-]{1,128}$`. */
   connectionPolicyName?: $Input<string>;
   /** Properties of the ConnectionPolicy resource. */
   properties?: $DeepInput<inputs.ConnectionPolicyProperties>;
@@ -15656,7 +15656,7 @@ export declare function getRoutingIntent(args: GetRoutingIntentArgs): $Output<Ro
 export declare class VirtualNetworkAppliance extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[0-9a-zA-Z]([0-9a-zA-Z_.-]{0,62}[0-9a-zA-Z_])?$`. */
   readonly virtualNetworkApplianceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -15689,7 +15689,7 @@ export declare class VirtualNetworkAppliance extends $CustomResource {
 export interface VirtualNetworkApplianceArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[0-9a-zA-Z]([0-9a-zA-Z_.-]{0,62}[0-9a-zA-Z_])?$`. */
   virtualNetworkApplianceName?: $Input<string>;
   /** Properties of the virtual network appliance. */
   properties?: $DeepInput<inputs.VirtualNetworkAppliancePropertiesFormat>;

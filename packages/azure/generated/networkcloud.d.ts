@@ -124,7 +124,7 @@ export declare function getAccessBridge(args: GetAccessBridgeArgs): $Output<Acce
 export declare class BareMetalMachine extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^([a-zA-Z0-9][a-zA-Z0-9]{0,62}[a-zA-Z0-9])$`. */
   readonly bareMetalMachineName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -223,7 +223,7 @@ export declare class BareMetalMachine extends $CustomResource {
 export interface BareMetalMachineArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^([a-zA-Z0-9][a-zA-Z0-9]{0,62}[a-zA-Z0-9])$`. */
   bareMetalMachineName?: $Input<string>;
   /** The list of the resource properties. */
   properties?: $DeepInput<inputs.BareMetalMachineProperties>;
@@ -332,7 +332,7 @@ export declare function getBareMetalMachine(args: GetBareMetalMachineArgs): $Out
 export declare class CloudServicesNetwork extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^([a-zA-Z0-9][a-zA-Z0-9-_]{0,28}[a-zA-Z0-9])$`. */
   readonly cloudServicesNetworkName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -383,7 +383,7 @@ export declare class CloudServicesNetwork extends $CustomResource {
 export interface CloudServicesNetworkArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^([a-zA-Z0-9][a-zA-Z0-9-_]{0,28}[a-zA-Z0-9])$`. */
   cloudServicesNetworkName?: $Input<string>;
   /** The list of the resource properties. */
   properties?: $DeepInput<inputs.CloudServicesNetworkProperties>;
@@ -452,7 +452,7 @@ export declare function getCloudServicesNetwork(args: GetCloudServicesNetworkArg
 export declare class ClusterManager extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^([a-zA-Z0-9][a-zA-Z0-9-_]{0,28}[a-zA-Z0-9])$`. */
   readonly clusterManagerName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -501,7 +501,7 @@ export declare class ClusterManager extends $CustomResource {
 export interface ClusterManagerArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^([a-zA-Z0-9][a-zA-Z0-9-_]{0,28}[a-zA-Z0-9])$`. */
   clusterManagerName?: $Input<string>;
   /** The list of the resource properties. */
   properties?: $DeepInput<inputs.ClusterManagerProperties>;
@@ -575,7 +575,7 @@ export declare function getClusterManager(args: GetClusterManagerArgs): $Output<
 export declare class Cluster extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^([a-zA-Z0-9][a-zA-Z0-9-_]{0,28}[a-zA-Z0-9])$`. */
   readonly clusterName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -670,7 +670,7 @@ export declare class Cluster extends $CustomResource {
 export interface ClusterArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^([a-zA-Z0-9][a-zA-Z0-9-_]{0,28}[a-zA-Z0-9])$`. */
   clusterName?: $Input<string>;
   /** The list of the resource properties. */
   properties?: $DeepInput<inputs.ClusterProperties>;
@@ -795,7 +795,7 @@ export declare class BareMetalMachineKeySet extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (clusterName). */
   readonly clusterName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^([a-zA-Z0-9][a-zA-Z0-9-_]{0,28}[a-zA-Z0-9])$`. */
   readonly bareMetalMachineKeySetName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -846,7 +846,7 @@ export interface BareMetalMachineKeySetArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (clusterName). */
   clusterName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^([a-zA-Z0-9][a-zA-Z0-9-_]{0,28}[a-zA-Z0-9])$`. */
   bareMetalMachineKeySetName?: $Input<string>;
   /** The list of the resource properties. */
   properties?: $DeepInput<inputs.BareMetalMachineKeySetProperties>;
@@ -926,7 +926,7 @@ export declare class BmcKeySet extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (clusterName). */
   readonly clusterName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^([a-zA-Z0-9][a-zA-Z0-9-_]{0,28}[a-zA-Z0-9])$`. */
   readonly bmcKeySetName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -971,7 +971,7 @@ export interface BmcKeySetArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (clusterName). */
   clusterName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^([a-zA-Z0-9][a-zA-Z0-9-_]{0,28}[a-zA-Z0-9])$`. */
   bmcKeySetName?: $Input<string>;
   /** The list of the resource properties. */
   properties?: $DeepInput<inputs.BmcKeySetProperties>;
@@ -1042,7 +1042,7 @@ export declare class MetricsConfiguration extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (clusterName). */
   readonly clusterName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^default$`. */
   readonly metricsConfigurationName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1081,7 +1081,7 @@ export interface MetricsConfigurationArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (clusterName). */
   clusterName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^default$`. */
   metricsConfigurationName?: $Input<string>;
   /** The list of the resource properties. */
   properties?: $DeepInput<inputs.ClusterMetricsConfigurationProperties>;
@@ -1143,7 +1143,7 @@ export declare function getMetricsConfiguration(args: GetMetricsConfigurationArg
 export declare class KubernetesCluster extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^([a-zA-Z0-9][a-zA-Z0-9-_]{0,28}[a-zA-Z0-9])$`. */
   readonly kubernetesClusterName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1202,7 +1202,7 @@ export declare class KubernetesCluster extends $CustomResource {
 export interface KubernetesClusterArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^([a-zA-Z0-9][a-zA-Z0-9-_]{0,28}[a-zA-Z0-9])$`. */
   kubernetesClusterName?: $Input<string>;
   /** The list of the resource properties. */
   properties?: $DeepInput<inputs.KubernetesClusterProperties>;
@@ -1285,7 +1285,7 @@ export declare class AgentPool extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (kubernetesClusterName). */
   readonly kubernetesClusterName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^([a-zA-Z0-9][a-zA-Z0-9-_]{0,28}[a-zA-Z0-9])$`. */
   readonly agentPoolName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1340,7 +1340,7 @@ export interface AgentPoolArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (kubernetesClusterName). */
   kubernetesClusterName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^([a-zA-Z0-9][a-zA-Z0-9-_]{0,28}[a-zA-Z0-9])$`. */
   agentPoolName?: $Input<string>;
   /** The list of the resource properties. */
   properties?: $DeepInput<inputs.AgentPoolProperties>;
@@ -1428,7 +1428,7 @@ export declare class Feature extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (kubernetesClusterName). */
   readonly kubernetesClusterName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^([a-zA-Z0-9][a-zA-Z0-9-]{0,61}[a-zA-Z0-9])$`. */
   readonly featureName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1467,7 +1467,7 @@ export interface FeatureArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (kubernetesClusterName). */
   kubernetesClusterName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^([a-zA-Z0-9][a-zA-Z0-9-]{0,61}[a-zA-Z0-9])$`. */
   featureName?: $Input<string>;
   /** The list of the resource properties. */
   properties?: $DeepInput<inputs.KubernetesClusterFeatureProperties>;
@@ -1525,7 +1525,7 @@ export declare function getFeature(args: GetFeatureArgs): $Output<FeatureState |
 export declare class KubernetesVersion extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^default$`. */
   readonly kubernetesVersionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1554,7 +1554,7 @@ export declare class KubernetesVersion extends $CustomResource {
 export interface KubernetesVersionArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^default$`. */
   kubernetesVersionName?: $Input<string>;
   /** The list of the resource properties. */
   properties?: $DeepInput<inputs.KubernetesVersionProperties>;
@@ -1606,7 +1606,7 @@ export declare function getKubernetesVersion(args: GetKubernetesVersionArgs): $O
 export declare class L2Network extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^([a-zA-Z0-9][a-zA-Z0-9-_]{0,28}[a-zA-Z0-9])$`. */
   readonly l2NetworkName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1651,7 +1651,7 @@ export declare class L2Network extends $CustomResource {
 export interface L2NetworkArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^([a-zA-Z0-9][a-zA-Z0-9-_]{0,28}[a-zA-Z0-9])$`. */
   l2NetworkName?: $Input<string>;
   /** The list of the resource properties. */
   properties?: $DeepInput<inputs.L2NetworkProperties>;
@@ -1717,7 +1717,7 @@ export declare function getL2Network(args: GetL2NetworkArgs): $Output<L2NetworkS
 export declare class L3Network extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^([a-zA-Z0-9][a-zA-Z0-9-_]{0,28}[a-zA-Z0-9])$`. */
   readonly l3NetworkName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1772,7 +1772,7 @@ export declare class L3Network extends $CustomResource {
 export interface L3NetworkArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^([a-zA-Z0-9][a-zA-Z0-9-_]{0,28}[a-zA-Z0-9])$`. */
   l3NetworkName?: $Input<string>;
   /** The list of the resource properties. */
   properties?: $DeepInput<inputs.L3NetworkProperties>;
@@ -1853,7 +1853,7 @@ export declare function getL3Network(args: GetL3NetworkArgs): $Output<L3NetworkS
 export declare class Rack extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^([a-zA-Z0-9][a-zA-Z0-9-_]{0,28}[a-zA-Z0-9])$`. */
   readonly rackName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1894,7 +1894,7 @@ export declare class Rack extends $CustomResource {
 export interface RackArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^([a-zA-Z0-9][a-zA-Z0-9-_]{0,28}[a-zA-Z0-9])$`. */
   rackName?: $Input<string>;
   /** The list of the resource properties. */
   properties?: $DeepInput<inputs.RackProperties>;
@@ -1990,7 +1990,7 @@ export declare function getRackSku(args: GetRackSkuArgs): $Output<RackSkuState |
 export declare class StorageAppliance extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^([a-zA-Z0-9][a-zA-Z0-9-_]{0,28}[a-zA-Z0-9])$`. */
   readonly storageApplianceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -2057,7 +2057,7 @@ export declare class StorageAppliance extends $CustomResource {
 export interface StorageApplianceArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^([a-zA-Z0-9][a-zA-Z0-9-_]{0,28}[a-zA-Z0-9])$`. */
   storageApplianceName?: $Input<string>;
   /** The list of the resource properties. */
   properties?: $DeepInput<inputs.StorageApplianceProperties>;
@@ -2138,7 +2138,7 @@ export declare function getStorageAppliance(args: GetStorageApplianceArgs): $Out
 export declare class TrunkedNetwork extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^([a-zA-Z0-9][a-zA-Z0-9-_]{0,28}[a-zA-Z0-9])$`. */
   readonly trunkedNetworkName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -2185,7 +2185,7 @@ export declare class TrunkedNetwork extends $CustomResource {
 export interface TrunkedNetworkArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^([a-zA-Z0-9][a-zA-Z0-9-_]{0,28}[a-zA-Z0-9])$`. */
   trunkedNetworkName?: $Input<string>;
   /** The list of the resource properties. */
   properties?: $DeepInput<inputs.TrunkedNetworkProperties>;
@@ -2254,7 +2254,7 @@ export declare function getTrunkedNetwork(args: GetTrunkedNetworkArgs): $Output<
 export declare class VirtualMachine extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^([a-zA-Z0-9][a-zA-Z0-9]{0,62}[a-zA-Z0-9])$`. */
   readonly virtualMachineName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -2335,7 +2335,7 @@ export declare class VirtualMachine extends $CustomResource {
 export interface VirtualMachineArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^([a-zA-Z0-9][a-zA-Z0-9]{0,62}[a-zA-Z0-9])$`. */
   virtualMachineName?: $Input<string>;
   /** The list of the resource properties. */
   properties?: $DeepInput<inputs.VirtualMachineProperties>;
@@ -2455,7 +2455,7 @@ export declare class Console extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (virtualMachineName). */
   readonly virtualMachineName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^default$`. */
   readonly consoleName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -2498,7 +2498,7 @@ export interface ConsoleArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (virtualMachineName). */
   virtualMachineName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^default$`. */
   consoleName?: $Input<string>;
   /** The list of the resource properties. */
   properties?: $DeepInput<inputs.ConsoleProperties>;
@@ -2564,7 +2564,7 @@ export declare function getConsole(args: GetConsoleArgs): $Output<ConsoleState |
 export declare class Volume extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^([a-zA-Z0-9][a-zA-Z0-9-_]{0,62}[a-zA-Z0-9])$`. */
   readonly volumeName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -2607,7 +2607,7 @@ export declare class Volume extends $CustomResource {
 export interface VolumeArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^([a-zA-Z0-9][a-zA-Z0-9-_]{0,62}[a-zA-Z0-9])$`. */
   volumeName?: $Input<string>;
   /** The list of the resource properties. */
   properties?: $DeepInput<inputs.VolumeProperties>;

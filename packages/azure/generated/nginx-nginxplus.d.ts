@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class NginxDeployment extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^([a-z0-9A-Z][a-z0-9A-Z-]{0,28}[a-z0-9A-Z]|[a-z0-9A-Z])$`. */
   readonly nginxDeploymentName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -59,7 +59,7 @@ export declare class NginxDeployment extends $CustomResource {
 export interface NginxDeploymentArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^([a-z0-9A-Z][a-z0-9A-Z-]{0,28}[a-z0-9A-Z]|[a-z0-9A-Z])$`. */
   nginxDeploymentName?: $Input<string>;
   /** Nginx Deployment Properties */
   properties?: $DeepInput<inputs.NginxDeploymentProperties>;
@@ -137,7 +137,7 @@ export declare class ApiKey extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (nginxDeploymentName). */
   readonly nginxDeploymentName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^([a-z0-9A-Z][a-z0-9A-Z-]{0,28}[a-z0-9A-Z]|[a-z0-9A-Z])$`. */
   readonly apiKeyName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -160,7 +160,7 @@ export interface ApiKeyArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (nginxDeploymentName). */
   nginxDeploymentName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^([a-z0-9A-Z][a-z0-9A-Z-]{0,28}[a-z0-9A-Z]|[a-z0-9A-Z])$`. */
   apiKeyName?: $Input<string>;
   /** Nginx Deployment Api Key Request Properties */
   properties?: $DeepInput<inputs.NginxDeploymentApiKeyRequestPropertiesOrNginxDeploymentApiKeyResponseProperties>;
@@ -210,7 +210,7 @@ export declare class Certificate extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (nginxDeploymentName). */
   readonly nginxDeploymentName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^([a-z0-9A-Z][a-z0-9A-Z-]{0,28}[a-z0-9A-Z]|[a-z0-9A-Z])$`. */
   readonly certificateName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -241,7 +241,7 @@ export interface CertificateArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (nginxDeploymentName). */
   nginxDeploymentName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^([a-z0-9A-Z][a-z0-9A-Z-]{0,28}[a-z0-9A-Z]|[a-z0-9A-Z])$`. */
   certificateName?: $Input<string>;
   /** Nginx Certificate Properties */
   properties?: $DeepInput<inputs.NginxCertificateProperties>;
@@ -301,7 +301,7 @@ export declare class Configuration extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (nginxDeploymentName). */
   readonly nginxDeploymentName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-z][a-z0-9]*$`. */
   readonly configurationName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -327,7 +327,7 @@ export interface ConfigurationArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (nginxDeploymentName). */
   nginxDeploymentName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-z][a-z0-9]*$`. */
   configurationName?: $Input<string>;
   /** Nginx Configuration Request Properties */
   properties?: $DeepInput<inputs.NginxConfigurationRequestPropertiesOrNginxConfigurationResponseProperties>;
@@ -381,7 +381,7 @@ export declare class WafPolicy extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (nginxDeploymentName). */
   readonly nginxDeploymentName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^([a-z0-9A-Z][a-z0-9A-Z-]{0,28}[a-z0-9A-Z]|[a-z0-9A-Z])$`. */
   readonly wafPolicyName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -410,7 +410,7 @@ export interface WafPolicyArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (nginxDeploymentName). */
   nginxDeploymentName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^([a-z0-9A-Z][a-z0-9A-Z-]{0,28}[a-z0-9A-Z]|[a-z0-9A-Z])$`. */
   wafPolicyName?: $Input<string>;
   /** Nginx Deployment Waf Policy Properties */
   properties?: $DeepInput<inputs.NginxDeploymentWafPolicyProperties>;

@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class Namespace extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 50 characters, matching `^[a-zA-Z][a-zA-Z0-9-]*$`. */
   readonly namespaceName: $Output<string>;
   /** The resource type */
   readonly type: $Output<"Microsoft.NotificationHubs/namespaces">;
@@ -84,7 +84,7 @@ export declare class Namespace extends $CustomResource {
 export interface NamespaceArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 50 characters, matching `^[a-zA-Z][a-zA-Z0-9-]*$`. */
   namespaceName?: $Input<string>;
   /** The Sku description for a namespace */
   sku: $DeepInput<inputs.Sku>;
@@ -174,7 +174,7 @@ export declare class AuthorizationRule extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (namespaceName). */
   readonly namespaceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 256 characters, matching `^[a-zA-Z0-9!()*-._]+$`. */
   readonly authorizationRuleName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -221,7 +221,7 @@ export interface AuthorizationRuleArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (namespaceName). */
   namespaceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 256 characters, matching `^[a-zA-Z0-9!()*-._]+$`. */
   authorizationRuleName?: $Input<string>;
   /** SharedAccessAuthorizationRule properties. */
   properties?: $DeepInput<inputs.SharedAccessAuthorizationRuleProperties>;
@@ -292,7 +292,7 @@ export declare class NotificationHub extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (namespaceName). */
   readonly namespaceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 265 characters, matching `^[a-zA-Z][a-zA-Z0-9-./_]*$`. */
   readonly notificationHubName: $Output<string>;
   /** The resource type */
   readonly type: $Output<"Microsoft.NotificationHubs/namespaces/notificationHubs">;
@@ -338,7 +338,7 @@ export interface NotificationHubArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (namespaceName). */
   namespaceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 265 characters, matching `^[a-zA-Z][a-zA-Z0-9-./_]*$`. */
   notificationHubName?: $Input<string>;
   /** NotificationHub properties. */
   properties?: $DeepInput<inputs.NotificationHubProperties>;
@@ -424,7 +424,7 @@ export declare class NotificationHubAuthorizationRule extends $CustomResource {
   readonly namespaceName: $Output<string>;
   /** The parent's name (notificationHubName). */
   readonly notificationHubName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 256 characters, matching `^[a-zA-Z0-9!()*-._]+$`. */
   readonly authorizationRuleName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -473,7 +473,7 @@ export interface NotificationHubAuthorizationRuleArgs {
   namespaceName: $Input<string>;
   /** The parent's name (notificationHubName). */
   notificationHubName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 256 characters, matching `^[a-zA-Z0-9!()*-._]+$`. */
   authorizationRuleName?: $Input<string>;
   /** SharedAccessAuthorizationRule properties. */
   properties?: $DeepInput<inputs.SharedAccessAuthorizationRuleProperties>;
@@ -546,7 +546,7 @@ export declare class PrivateEndpointConnection extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (namespaceName). */
   readonly namespaceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 87 characters, matching `^[a-zA-Z][a-zA-Z0-9-]*\.[a-fA-F0-9\-]+$`. */
   readonly privateEndpointConnectionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -573,7 +573,7 @@ export interface PrivateEndpointConnectionArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (namespaceName). */
   namespaceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 87 characters, matching `^[a-zA-Z][a-zA-Z0-9-]*\.[a-fA-F0-9\-]+$`. */
   privateEndpointConnectionName?: $Input<string>;
   /** Private Endpoint Connection properties. */
   properties?: $DeepInput<inputs.PrivateEndpointConnectionProperties>;

@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class HypervSite extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   readonly hypervSiteName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -53,7 +53,7 @@ export declare class HypervSite extends $CustomResource {
 export interface HypervSiteArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   hypervSiteName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.SiteProperties>;
@@ -122,7 +122,7 @@ export declare class Cluster extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (hypervSiteName). */
   readonly hypervSiteName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   readonly clusterName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -159,7 +159,7 @@ export interface ClusterArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (hypervSiteName). */
   hypervSiteName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   clusterName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.HypervClusterProperties>;
@@ -220,7 +220,7 @@ export declare class Host extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (hypervSiteName). */
   readonly hypervSiteName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   readonly hostName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -253,7 +253,7 @@ export interface HostArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (hypervSiteName). */
   hypervSiteName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   hostName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.HypervHostProperties>;
@@ -484,7 +484,7 @@ export declare function getHypervSiteRunAsAccount(args: GetHypervSiteRunAsAccoun
 export declare class ImportSite extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   readonly importSiteName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -513,7 +513,7 @@ export declare class ImportSite extends $CustomResource {
 export interface ImportSiteArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   importSiteName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.ImportSiteProperties>;
@@ -693,7 +693,7 @@ export declare function getImportSiteMachine(args: GetImportSiteMachineArgs): $O
 export declare class MasterSite extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   readonly masterSiteName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -735,7 +735,7 @@ export declare class MasterSite extends $CustomResource {
 export interface MasterSiteArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   masterSiteName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.MasterSiteProperties>;
@@ -805,7 +805,7 @@ export declare class PrivateEndpointConnection extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (masterSiteName). */
   readonly masterSiteName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   readonly privateEndpointConnectionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -832,7 +832,7 @@ export interface PrivateEndpointConnectionArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (masterSiteName). */
   masterSiteName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   privateEndpointConnectionName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.PrivateEndpointConnectionPropertiesV2>;
@@ -911,7 +911,7 @@ export declare class SqlSite extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (masterSiteName). */
   readonly masterSiteName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   readonly sqlSiteName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -942,7 +942,7 @@ export interface SqlSiteArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (masterSiteName). */
   masterSiteName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   sqlSiteName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.SqlSiteProperties>;
@@ -1000,7 +1000,7 @@ export declare class SqlSiteDiscoverySiteDataSource extends $CustomResource {
   readonly masterSiteName: $Output<string>;
   /** The parent's name (sqlSiteName). */
   readonly sqlSiteName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   readonly discoverySiteDataSourceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1025,7 +1025,7 @@ export interface SqlSiteDiscoverySiteDataSourceArgs {
   masterSiteName: $Input<string>;
   /** The parent's name (sqlSiteName). */
   sqlSiteName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   discoverySiteDataSourceName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.SqlDiscoverySiteDataSourceProperties>;
@@ -1281,7 +1281,7 @@ export declare class WebAppSite extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (masterSiteName). */
   readonly masterSiteName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   readonly webAppSiteName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1312,7 +1312,7 @@ export interface WebAppSiteArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (masterSiteName). */
   masterSiteName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   webAppSiteName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.WebAppSiteProperties>;
@@ -1370,7 +1370,7 @@ export declare class WebAppSiteDiscoverySiteDataSource extends $CustomResource {
   readonly masterSiteName: $Output<string>;
   /** The parent's name (webAppSiteName). */
   readonly webAppSiteName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   readonly discoverySiteDataSourceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1395,7 +1395,7 @@ export interface WebAppSiteDiscoverySiteDataSourceArgs {
   masterSiteName: $Input<string>;
   /** The parent's name (webAppSiteName). */
   webAppSiteName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   discoverySiteDataSourceName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.DiscoverySiteDataSourceProperties>;
@@ -1707,7 +1707,7 @@ export declare function getTomcatWebServer(args: GetTomcatWebServerArgs): $Outpu
 export declare class ServerSite extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   readonly serverSiteName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1746,7 +1746,7 @@ export declare class ServerSite extends $CustomResource {
 export interface ServerSiteArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   serverSiteName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.SitesProperties>;
@@ -1968,7 +1968,7 @@ export declare function getServerSiteRunAsAccount(args: GetServerSiteRunAsAccoun
 export declare class VmwareSite extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   readonly vmwareSiteName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -2009,7 +2009,7 @@ export declare class VmwareSite extends $CustomResource {
 export interface VmwareSiteArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   vmwareSiteName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.SitesProperties>;
@@ -2282,7 +2282,7 @@ export declare class Vcenter extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (vmwareSiteName). */
   readonly vmwareSiteName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   readonly vcenterName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -2323,7 +2323,7 @@ export interface VcenterArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (vmwareSiteName). */
   vmwareSiteName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   vcenterName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.VcenterProperties>;

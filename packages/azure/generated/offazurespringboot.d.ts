@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class Springbootsite extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 64 characters, matching `^[a-z][a-z0-9-]*$`. */
   readonly springbootsiteName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -43,7 +43,7 @@ export declare class Springbootsite extends $CustomResource {
 export interface SpringbootsiteArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 64 characters, matching `^[a-z][a-z0-9-]*$`. */
   springbootsiteName?: $Input<string>;
   /** The springbootsites resource definition. */
   properties?: $DeepInput<inputs.SpringbootsitesProperties>;
@@ -132,7 +132,7 @@ export declare class Springbootapp extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (springbootsiteName). */
   readonly springbootsiteName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 64 characters, matching `^[A-Za-z0-9][A-Za-z0-9-]*$`. */
   readonly springbootappName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -207,7 +207,7 @@ export interface SpringbootappArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (springbootsiteName). */
   springbootsiteName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 64 characters, matching `^[A-Za-z0-9][A-Za-z0-9-]*$`. */
   springbootappName?: $Input<string>;
   /** The springbootapps resource definition. */
   properties?: $DeepInput<inputs.SpringbootappsProperties>;
@@ -333,7 +333,7 @@ export declare class Springbootserver extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (springbootsiteName). */
   readonly springbootsiteName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 64 characters, matching `^[A-Za-z0-9][A-Za-z0-9-]*$`. */
   readonly springbootserverName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -370,7 +370,7 @@ export interface SpringbootserverArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (springbootsiteName). */
   springbootsiteName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 64 characters, matching `^[A-Za-z0-9][A-Za-z0-9-]*$`. */
   springbootserverName?: $Input<string>;
   /** The springbootservers resource definition. */
   properties?: $DeepInput<inputs.SpringbootserversProperties>;

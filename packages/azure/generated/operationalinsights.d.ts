@@ -314,7 +314,7 @@ export declare function getQuery(args: GetQueryArgs): $Output<QueryState | undef
 export declare class Workspace extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 4 to 63 characters, matching `^[A-Za-z0-9][A-Za-z0-9-]+[A-Za-z0-9]$`. */
   readonly workspaceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -369,7 +369,7 @@ export declare class Workspace extends $CustomResource {
 export interface WorkspaceArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 4 to 63 characters, matching `^[A-Za-z0-9][A-Za-z0-9-]+[A-Za-z0-9]$`. */
   workspaceName?: $Input<string>;
   /** Workspace properties. */
   properties?: $DeepInput<inputs.WorkspaceProperties>;
@@ -660,7 +660,7 @@ export declare class MachineGroup extends $CustomResource {
   readonly workspaceName: $Output<string>;
   /** The parent's name (featureName). */
   readonly featureName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 36 to 36 characters. */
   readonly machineGroupName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -691,7 +691,7 @@ export interface MachineGroupArgs {
   workspaceName: $Input<string>;
   /** The parent's name (featureName). */
   featureName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 36 to 36 characters. */
   machineGroupName?: $Input<string>;
   /** Resource properties. */
   properties?: $DeepInput<inputs.MachineGroupProperties>;
@@ -1284,7 +1284,7 @@ export declare class SummaryLog extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (workspaceName). */
   readonly workspaceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `[^/]+`. */
   readonly summaryLogName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1319,7 +1319,7 @@ export interface SummaryLogArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (workspaceName). */
   workspaceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `[^/]+`. */
   summaryLogName?: $Input<string>;
   /** Summary rule properties. */
   properties?: $DeepInput<inputs.SummaryLogsProperties>;
@@ -1381,7 +1381,7 @@ export declare class Table extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (workspaceName). */
   readonly workspaceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 4 to 63 characters, matching `^[A-Za-z0-9-_]+$`. */
   readonly tableName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1426,7 +1426,7 @@ export interface TableArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (workspaceName). */
   workspaceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 4 to 63 characters, matching `^[A-Za-z0-9-_]+$`. */
   tableName?: $Input<string>;
   /** Table's properties. */
   properties?: $DeepInput<inputs.TableProperties>;

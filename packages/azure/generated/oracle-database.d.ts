@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class AutonomousDatabase extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 30 characters, matching `.*`. */
   readonly autonomousDatabaseName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -189,7 +189,7 @@ export declare class AutonomousDatabase extends $CustomResource {
 export interface AutonomousDatabaseArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 30 characters, matching `.*`. */
   autonomousDatabaseName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.AutonomousDatabaseBaseProperties>;
@@ -398,7 +398,7 @@ export declare class AutonomousDatabaseBackup extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (autonomousDatabaseName). */
   readonly autonomousDatabaseName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `.*`. */
   readonly autonomousDatabaseBackupName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -449,7 +449,7 @@ export interface AutonomousDatabaseBackupArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (autonomousDatabaseName). */
   autonomousDatabaseName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `.*`. */
   autonomousDatabaseBackupName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.AutonomousDatabaseBackupProperties>;
@@ -511,7 +511,7 @@ export declare function getAutonomousDatabaseBackup(args: GetAutonomousDatabaseB
 export declare class CloudExadataInfrastructure extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `.*`. */
   readonly cloudExadataInfrastructureName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -606,7 +606,7 @@ export declare class CloudExadataInfrastructure extends $CustomResource {
 export interface CloudExadataInfrastructureArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `.*`. */
   cloudExadataInfrastructureName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.CloudExadataInfrastructureProperties>;
@@ -753,7 +753,7 @@ export declare function getDbServer(args: GetDbServerArgs): $Output<DbServerStat
 export declare class CloudVmCluster extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `.*`. */
   readonly cloudVmClusterName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -876,7 +876,7 @@ export declare class CloudVmCluster extends $CustomResource {
 export interface CloudVmClusterArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `.*`. */
   cloudVmClusterName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.CloudVmClusterProperties>;
@@ -1085,7 +1085,7 @@ export declare class VirtualNetworkAddress extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (cloudVmClusterName). */
   readonly cloudVmClusterName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 63 characters, matching `.*`. */
   readonly virtualNetworkAddressName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1120,7 +1120,7 @@ export interface VirtualNetworkAddressArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (cloudVmClusterName). */
   cloudVmClusterName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 63 characters, matching `.*`. */
   virtualNetworkAddressName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.VirtualNetworkAddressProperties>;
@@ -1174,7 +1174,7 @@ export declare function getVirtualNetworkAddress(args: GetVirtualNetworkAddressA
 export declare class DbSystem extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `.*`. */
   readonly dbSystemName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1259,7 +1259,7 @@ export declare class DbSystem extends $CustomResource {
 export interface DbSystemArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `.*`. */
   dbSystemName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.DbSystemProperties>;
@@ -1383,7 +1383,7 @@ export declare function getDbSystem(args: GetDbSystemArgs): $Output<DbSystemStat
 export declare class ExadbVmCluster extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `.*`. */
   readonly exadbVmClusterName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1494,7 +1494,7 @@ export declare class ExadbVmCluster extends $CustomResource {
 export interface ExadbVmClusterArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `.*`. */
   exadbVmClusterName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.ExadbVmClusterProperties>;
@@ -1673,7 +1673,7 @@ export declare function getExadbVmClusterDbNode(args: GetExadbVmClusterDbNodeArg
 export declare class ExascaleDbStorageVault extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `.*`. */
   readonly exascaleDbStorageVaultName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1722,7 +1722,7 @@ export declare class ExascaleDbStorageVault extends $CustomResource {
 export interface ExascaleDbStorageVaultArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `.*`. */
   exascaleDbStorageVaultName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.ExascaleDbStorageVaultProperties>;
@@ -2121,7 +2121,7 @@ export declare function getSystemVersion(args: GetSystemVersionArgs): $Output<Sy
 export declare class NetworkAnchor extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   readonly networkAnchorName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -2178,7 +2178,7 @@ export declare class NetworkAnchor extends $CustomResource {
 export interface NetworkAnchorArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   networkAnchorName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.NetworkAnchorProperties>;
@@ -2348,7 +2348,7 @@ export declare function getOracleSubscription(args: GetOracleSubscriptionArgs): 
 export declare class ResourceAnchor extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   readonly resourceAnchorName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -2373,7 +2373,7 @@ export declare class ResourceAnchor extends $CustomResource {
 export interface ResourceAnchorArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   resourceAnchorName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.ResourceAnchorProperties>;

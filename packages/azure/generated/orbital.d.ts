@@ -121,7 +121,7 @@ export declare function getContactProfile(args: GetContactProfileArgs): $Output<
 export declare class EdgeSite extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 2 to 64 characters, matching `^[A-Za-z][A-Za-z0-9-_]+$`. */
   readonly edgeSiteName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -144,7 +144,7 @@ export declare class EdgeSite extends $CustomResource {
 export interface EdgeSiteArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 2 to 64 characters, matching `^[A-Za-z][A-Za-z0-9-_]+$`. */
   edgeSiteName?: $Input<string>;
   /** The properties bag for this resource. */
   properties?: $DeepInput<inputs.EdgeSiteProperties>;
@@ -193,7 +193,7 @@ export declare function getEdgeSite(args: GetEdgeSiteArgs): $Output<EdgeSiteStat
 export declare class GeoCatalog extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   readonly geoCatalogName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -224,7 +224,7 @@ export declare class GeoCatalog extends $CustomResource {
 export interface GeoCatalogArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   geoCatalogName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.GeoCatalogProperties>;
@@ -281,7 +281,7 @@ export declare function getGeoCatalog(args: GetGeoCatalogArgs): $Output<GeoCatal
 export declare class GroundStation extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 2 to 64 characters, matching `^[A-Za-z][A-Za-z0-9-_]+$`. */
   readonly groundStationName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -318,7 +318,7 @@ export declare class GroundStation extends $CustomResource {
 export interface GroundStationArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 2 to 64 characters, matching `^[A-Za-z][A-Za-z0-9-_]+$`. */
   groundStationName?: $Input<string>;
   /** Properties of the Ground Station. */
   properties?: $DeepInput<inputs.GroundStationProperties>;
@@ -386,7 +386,7 @@ export declare function getGroundStation(args: GetGroundStationArgs): $Output<Gr
 export declare class L2Connection extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 2 to 64 characters, matching `^[A-Za-z][A-Za-z0-9-_]+$`. */
   readonly l2ConnectionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -421,7 +421,7 @@ export declare class L2Connection extends $CustomResource {
 export interface L2ConnectionArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 2 to 64 characters, matching `^[A-Za-z][A-Za-z0-9-_]+$`. */
   l2ConnectionName?: $Input<string>;
   /** The properties bag for this resource. */
   properties?: $DeepInput<inputs.L2ConnectionProperties>;

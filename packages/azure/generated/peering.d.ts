@@ -12,7 +12,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
  * const peerAsn = new PeerAsn("peerAsn", {  });
  */
 export declare class PeerAsn extends $CustomResource {
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `[A-Za-z0-9_.-]{1,63}`. */
   readonly peerAsnName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -37,7 +37,7 @@ export declare class PeerAsn extends $CustomResource {
 
 /** The args of {@link PeerAsn}: any property may be an Input (an Output of another resource, a promise). */
 export interface PeerAsnArgs {
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `[A-Za-z0-9_.-]{1,63}`. */
   peerAsnName?: $Input<string>;
   /** The properties that define a peer's ASN. */
   properties?: $DeepInput<inputs.PeerAsnProperties>;
@@ -86,7 +86,7 @@ export declare function getPeerAsn(args: GetPeerAsnArgs): $Output<PeerAsnState |
 export declare class Peering extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `[A-Za-z0-9_.-]{1,63}`. */
   readonly peeringName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -121,7 +121,7 @@ export declare class Peering extends $CustomResource {
 export interface PeeringArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `[A-Za-z0-9_.-]{1,63}`. */
   peeringName?: $Input<string>;
   /** The properties that define a peering. */
   properties?: $DeepInput<inputs.PeeringProperties>;
@@ -188,7 +188,7 @@ export declare class RegisteredAsn extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (peeringName). */
   readonly peeringName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `[A-Za-z0-9_.-]{1,63}`. */
   readonly registeredAsnName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -213,7 +213,7 @@ export interface RegisteredAsnArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (peeringName). */
   peeringName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `[A-Za-z0-9_.-]{1,63}`. */
   registeredAsnName?: $Input<string>;
   /** The properties that define a registered ASN. */
   properties?: $DeepInput<inputs.PeeringRegisteredAsnProperties>;
@@ -262,7 +262,7 @@ export declare class RegisteredPrefix extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (peeringName). */
   readonly peeringName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `[A-Za-z0-9_.-]{1,63}`. */
   readonly registeredPrefixName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -291,7 +291,7 @@ export interface RegisteredPrefixArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (peeringName). */
   peeringName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `[A-Za-z0-9_.-]{1,63}`. */
   registeredPrefixName?: $Input<string>;
   /** The properties that define a registered prefix. */
   properties?: $DeepInput<inputs.PeeringRegisteredPrefixProperties>;
@@ -340,7 +340,7 @@ export declare function getRegisteredPrefix(args: GetRegisteredPrefixArgs): $Out
 export declare class PeeringService extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `[A-Za-z0-9_.-]{1,63}`. */
   readonly peeringServiceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -375,7 +375,7 @@ export declare class PeeringService extends $CustomResource {
 export interface PeeringServiceArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `[A-Za-z0-9_.-]{1,63}`. */
   peeringServiceName?: $Input<string>;
   /** The properties that define a peering service. */
   properties?: $DeepInput<inputs.PeeringServiceProperties>;
@@ -442,7 +442,7 @@ export declare class ConnectionMonitorTest extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (peeringServiceName). */
   readonly peeringServiceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `[A-Za-z0-9_.-]{1,63}`. */
   readonly connectionMonitorTestName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -475,7 +475,7 @@ export interface ConnectionMonitorTestArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (peeringServiceName). */
   peeringServiceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `[A-Za-z0-9_.-]{1,63}`. */
   connectionMonitorTestName?: $Input<string>;
   /** The properties that define a Connection Monitor Test. */
   properties?: $DeepInput<inputs.ConnectionMonitorTestProperties>;
@@ -534,7 +534,7 @@ export declare class Prefix extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (peeringServiceName). */
   readonly peeringServiceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `[A-Za-z0-9_.-]{1,63}`. */
   readonly prefixName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -567,7 +567,7 @@ export interface PrefixArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (peeringServiceName). */
   peeringServiceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `[A-Za-z0-9_.-]{1,63}`. */
   prefixName?: $Input<string>;
   /** Gets or sets the peering prefix properties. */
   properties?: $DeepInput<inputs.PeeringServicePrefixProperties>;

@@ -77,7 +77,7 @@ export declare function getConsole(args: GetConsoleArgs): $Output<ConsoleState |
 export declare class Dashboard extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 64 characters, matching `^[a-zA-Z0-9-]{3,24}$`. */
   readonly dashboardName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -104,7 +104,7 @@ export declare class Dashboard extends $CustomResource {
 export interface DashboardArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 64 characters, matching `^[a-zA-Z0-9-]{3,24}$`. */
   dashboardName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.DashboardPropertiesWithProvisioningState>;
@@ -295,7 +295,7 @@ export declare function getLocationUserSetting(args: GetLocationUserSettingArgs)
  * const tenantConfiguration = new TenantConfiguration("tenantConfiguration", {  });
  */
 export declare class TenantConfiguration extends $CustomResource {
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?!con$|prn$|aux$|nul$|com[1-9]$)(?!.*[._-]{2,})[a-zA-Z0-9]([a-zA-Z0-9-._]*[a-zA-Z0-9])?$`. */
   readonly tenantConfigurationName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -314,7 +314,7 @@ export declare class TenantConfiguration extends $CustomResource {
 
 /** The args of {@link TenantConfiguration}: any property may be an Input (an Output of another resource, a promise). */
 export interface TenantConfigurationArgs {
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?!con$|prn$|aux$|nul$|com[1-9]$)(?!.*[._-]{2,})[a-zA-Z0-9]([a-zA-Z0-9-._]*[a-zA-Z0-9])?$`. */
   tenantConfigurationName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.ConfigurationProperties>;

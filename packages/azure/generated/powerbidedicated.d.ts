@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class AutoScaleVCore extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[-a-zA-Z0-9_]+$`. */
   readonly autoScaleVCoreName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -43,7 +43,7 @@ export declare class AutoScaleVCore extends $CustomResource {
 export interface AutoScaleVCoreArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[-a-zA-Z0-9_]+$`. */
   autoScaleVCoreName?: $Input<string>;
   /** Properties of an auto scale v-core resource. */
   properties?: $DeepInput<inputs.AutoScaleVCoreProperties>;
@@ -99,7 +99,7 @@ export declare function getAutoScaleVCore(args: GetAutoScaleVCoreArgs): $Output<
 export declare class Capacity extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-z][a-z0-9]*$`. */
   readonly capacityName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -134,7 +134,7 @@ export declare class Capacity extends $CustomResource {
 export interface CapacityArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-z][a-z0-9]*$`. */
   capacityName?: $Input<string>;
   /** Properties of the provision operation request. */
   properties?: $DeepInput<inputs.DedicatedCapacityProperties>;

@@ -50,7 +50,7 @@ export declare function getOperationResult(args: GetOperationResultArgs): $Outpu
 export declare class Resource extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-_.()]{0,63}[a-zA-Z0-9-_()]$`. */
   readonly resourceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -97,7 +97,7 @@ export declare class Resource extends $CustomResource {
 export interface ResourceArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-_.()]{0,63}[a-zA-Z0-9-_()]$`. */
   resourceName?: $Input<string>;
   /** the resource tags. */
   tags?: $DeepInput<inputs.Tags>;

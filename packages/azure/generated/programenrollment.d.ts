@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class EduEnrollment extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   readonly eduEnrollmentName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -41,7 +41,7 @@ export declare class EduEnrollment extends $CustomResource {
 export interface EduEnrollmentArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   eduEnrollmentName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.EduEnrollmentProperties>;

@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class Gateway extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z]{1}[a-zA-Z0-9-_]{2,127}$`. */
   readonly gatewayName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -45,7 +45,7 @@ export declare class Gateway extends $CustomResource {
 export interface GatewayArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z]{1}[a-zA-Z0-9-_]{2,127}$`. */
   gatewayName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.GatewayProperties>;
@@ -100,7 +100,7 @@ export declare function getGateway(args: GetGatewayArgs): $Output<GatewayState |
 export declare class OperatorApiConnection extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z]{1}[a-zA-Z0-9-_]{2,127}$`. */
   readonly operatorApiConnectionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -149,7 +149,7 @@ export declare class OperatorApiConnection extends $CustomResource {
 export interface OperatorApiConnectionArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z]{1}[a-zA-Z0-9-_]{2,127}$`. */
   operatorApiConnectionName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.OperatorApiConnectionProperties>;

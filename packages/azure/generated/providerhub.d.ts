@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class ProviderMonitorSetting extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`. */
   readonly providerMonitorSettingName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -36,7 +36,7 @@ export declare class ProviderMonitorSetting extends $CustomResource {
 export interface ProviderMonitorSettingArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`. */
   providerMonitorSettingName?: $Input<string>;
   properties?: $DeepInput<inputs.ProviderMonitorSettingProperties>;
   /** Resource tags. */
@@ -314,7 +314,7 @@ export declare function getProviderRegistration(args: GetProviderRegistrationArg
 export declare class AuthorizedApplication extends $CustomResource {
   /** The parent's name (providerRegistrationName). */
   readonly providerRegistrationName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 36 to 36 characters, matching `^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$`. */
   readonly authorizedApplicationName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -335,7 +335,7 @@ export declare class AuthorizedApplication extends $CustomResource {
 export interface AuthorizedApplicationArgs {
   /** The parent's name (providerRegistrationName). */
   providerRegistrationName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 36 to 36 characters, matching `^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$`. */
   authorizedApplicationName?: $Input<string>;
   properties?: $DeepInput<inputs.AuthorizedApplicationProperties>;
   providerAuthorization?: $DeepInput<inputs.ApplicationProviderAuthorization>;
@@ -380,7 +380,7 @@ export declare function getAuthorizedApplication(args: GetAuthorizedApplicationA
 export declare class CustomRollout extends $CustomResource {
   /** The parent's name (providerRegistrationName). */
   readonly providerRegistrationName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At most 260 characters, matching `^[-\w\._\(\)]+$`. */
   readonly customRolloutName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -403,7 +403,7 @@ export declare class CustomRollout extends $CustomResource {
 export interface CustomRolloutArgs {
   /** The parent's name (providerRegistrationName). */
   providerRegistrationName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At most 260 characters, matching `^[-\w\._\(\)]+$`. */
   customRolloutName?: $Input<string>;
   /** Properties of the rollout. */
   properties?: $DeepInput<inputs.CustomRolloutProperties>;
@@ -450,7 +450,7 @@ export declare function getCustomRollout(args: GetCustomRolloutArgs): $Output<Cu
 export declare class DefaultRollout extends $CustomResource {
   /** The parent's name (providerRegistrationName). */
   readonly providerRegistrationName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At most 260 characters, matching `^[-\w\._\(\)]+$`. */
   readonly defaultRolloutName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -473,7 +473,7 @@ export declare class DefaultRollout extends $CustomResource {
 export interface DefaultRolloutArgs {
   /** The parent's name (providerRegistrationName). */
   providerRegistrationName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At most 260 characters, matching `^[-\w\._\(\)]+$`. */
   defaultRolloutName?: $Input<string>;
   /** Properties of the rollout. */
   properties?: $DeepInput<inputs.DefaultRolloutProperties>;
@@ -520,7 +520,7 @@ export declare function getDefaultRollout(args: GetDefaultRolloutArgs): $Output<
 export declare class NewRegionFrontloadRelease extends $CustomResource {
   /** The parent's name (providerRegistrationName). */
   readonly providerRegistrationName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`. */
   readonly newRegionFrontloadReleaseName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -543,7 +543,7 @@ export declare class NewRegionFrontloadRelease extends $CustomResource {
 export interface NewRegionFrontloadReleaseArgs {
   /** The parent's name (providerRegistrationName). */
   providerRegistrationName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`. */
   newRegionFrontloadReleaseName?: $Input<string>;
   /** Properties of the frontload payload. */
   properties?: $DeepInput<inputs.FrontloadPayloadPropertiesOrDefaultRolloutProperties>;

@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class Reservation extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 127 characters, matching `^[a-zA-Z0-9\-_]{1,127}$`. */
   readonly reservationName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -43,7 +43,7 @@ export declare class Reservation extends $CustomResource {
 export interface ReservationArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 127 characters, matching `^[a-zA-Z0-9\-_]{1,127}$`. */
   reservationName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.ReservationProperties>;
@@ -97,7 +97,7 @@ export declare function getReservation(args: GetReservationArgs): $Output<Reserv
 export declare class StoragePool extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 127 characters, matching `^[a-zA-Z0-9\-_]{1,127}$`. */
   readonly storagePoolName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -138,7 +138,7 @@ export declare class StoragePool extends $CustomResource {
 export interface StoragePoolArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 127 characters, matching `^[a-zA-Z0-9\-_]{1,127}$`. */
   storagePoolName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.StoragePoolProperties>;

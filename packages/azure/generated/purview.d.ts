@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class Account extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*$`. */
   readonly accountName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -70,7 +70,7 @@ export declare class Account extends $CustomResource {
 export interface AccountArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*$`. */
   accountName?: $Input<string>;
   /** Gets or sets the properties. */
   properties?: $DeepInput<inputs.AccountProperties>;
@@ -149,7 +149,7 @@ export declare class KafkaConfiguration extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (accountName). */
   readonly accountName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*$`. */
   readonly kafkaConfigurationName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -181,7 +181,7 @@ export interface KafkaConfigurationArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (accountName). */
   accountName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*$`. */
   kafkaConfigurationName?: $Input<string>;
   /** Gets or sets the kafka configuration properties. */
   properties?: $DeepInput<inputs.KafkaConfigurationProperties>;

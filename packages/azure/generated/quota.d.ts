@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class GroupQuota extends $CustomResource {
   /** The parent's name (managementGroupId). */
   readonly managementGroupId: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-z][a-z0-9]*$`. */
   readonly groupQuotaName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -37,7 +37,7 @@ export declare class GroupQuota extends $CustomResource {
 export interface GroupQuotaArgs {
   /** The parent's name (managementGroupId). */
   managementGroupId: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-z][a-z0-9]*$`. */
   groupQuotaName?: $Input<string>;
   /** Properties */
   properties?: $DeepInput<inputs.GroupQuotasEntityProperties>;
@@ -145,7 +145,7 @@ export declare class LocationSetting extends $CustomResource {
   readonly groupQuotaName: $Output<string>;
   /** The parent's name (resourceProviderName). */
   readonly resourceProviderName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At least 1 characters. */
   readonly locationSettingName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -173,7 +173,7 @@ export interface LocationSettingArgs {
   groupQuotaName: $Input<string>;
   /** The parent's name (resourceProviderName). */
   resourceProviderName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At least 1 characters. */
   locationSettingName?: $Input<string>;
   properties?: $DeepInput<inputs.GroupQuotasEnforcementStatusProperties>;
   /** Is the GroupQuota Enforcement enabled for the Azure region. */
@@ -313,7 +313,7 @@ export declare class Subscription extends $CustomResource {
   readonly managementGroupId: $Output<string>;
   /** The parent's name (groupQuotaName). */
   readonly groupQuotaName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 36 to 36 characters, matching `^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$`. */
   readonly subscriptionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -335,7 +335,7 @@ export interface SubscriptionArgs {
   managementGroupId: $Input<string>;
   /** The parent's name (groupQuotaName). */
   groupQuotaName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 36 to 36 characters, matching `^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$`. */
   subscriptionName?: $Input<string>;
 }
 

@@ -2934,7 +2934,7 @@ export declare class ReplicationProtectionCluster extends $CustomResource {
   readonly replicationFabricName: $Output<string>;
   /** The parent's name (replicationProtectionContainerName). */
   readonly replicationProtectionContainerName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[A-Za-z0-9][A-Za-z0-9-]*[A-Za-z0-9]$`. */
   readonly replicationProtectionClusterName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -3017,7 +3017,7 @@ export interface ReplicationProtectionClusterArgs {
   replicationFabricName: $Input<string>;
   /** The parent's name (replicationProtectionContainerName). */
   replicationProtectionContainerName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[A-Za-z0-9][A-Za-z0-9-]*[A-Za-z0-9]$`. */
   replicationProtectionClusterName?: $Input<string>;
   /** The custom data. */
   properties?: $DeepInput<inputs.ReplicationProtectionClusterProperties>;

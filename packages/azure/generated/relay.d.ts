@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class Namespace extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 6 to 50 characters. */
   readonly namespaceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -60,7 +60,7 @@ export declare class Namespace extends $CustomResource {
 export interface NamespaceArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 6 to 50 characters. */
   namespaceName?: $Input<string>;
   /** Description of Relay namespace */
   properties?: $DeepInput<inputs.RelayNamespaceProperties>;
@@ -131,7 +131,7 @@ export declare class AuthorizationRule extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (namespaceName). */
   readonly namespaceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At least 1 characters. */
   readonly authorizationRuleName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -154,7 +154,7 @@ export interface AuthorizationRuleArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (namespaceName). */
   namespaceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At least 1 characters. */
   authorizationRuleName?: $Input<string>;
   /** Properties supplied to create or update AuthorizationRule */
   properties?: $DeepInput<inputs.AuthorizationRuleProperties>;
@@ -202,7 +202,7 @@ export declare class HybridConnection extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (namespaceName). */
   readonly namespaceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At least 1 characters. */
   readonly hybridConnectionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -233,7 +233,7 @@ export interface HybridConnectionArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (namespaceName). */
   namespaceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At least 1 characters. */
   hybridConnectionName?: $Input<string>;
   /** Properties of the HybridConnection. */
   properties?: $DeepInput<inputs.HybridConnectionProperties>;
@@ -289,7 +289,7 @@ export declare class HybridConnectionAuthorizationRule extends $CustomResource {
   readonly namespaceName: $Output<string>;
   /** The parent's name (hybridConnectionName). */
   readonly hybridConnectionName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At least 1 characters. */
   readonly authorizationRuleName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -314,7 +314,7 @@ export interface HybridConnectionAuthorizationRuleArgs {
   namespaceName: $Input<string>;
   /** The parent's name (hybridConnectionName). */
   hybridConnectionName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At least 1 characters. */
   authorizationRuleName?: $Input<string>;
   /** Properties supplied to create or update AuthorizationRule */
   properties?: $DeepInput<inputs.AuthorizationRuleProperties>;
@@ -556,7 +556,7 @@ export declare class WcfRelay extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (namespaceName). */
   readonly namespaceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At least 1 characters. */
   readonly wcfRelayName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -593,7 +593,7 @@ export interface WcfRelayArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (namespaceName). */
   namespaceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At least 1 characters. */
   wcfRelayName?: $Input<string>;
   /** Properties of the WCF relay. */
   properties?: $DeepInput<inputs.WcfRelayProperties>;
@@ -656,7 +656,7 @@ export declare class WcfRelayAuthorizationRule extends $CustomResource {
   readonly namespaceName: $Output<string>;
   /** The parent's name (wcfRelayName). */
   readonly wcfRelayName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At least 1 characters. */
   readonly authorizationRuleName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -681,7 +681,7 @@ export interface WcfRelayAuthorizationRuleArgs {
   namespaceName: $Input<string>;
   /** The parent's name (wcfRelayName). */
   wcfRelayName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At least 1 characters. */
   authorizationRuleName?: $Input<string>;
   /** Properties supplied to create or update AuthorizationRule */
   properties?: $DeepInput<inputs.AuthorizationRuleProperties>;

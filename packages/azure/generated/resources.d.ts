@@ -158,7 +158,7 @@ export declare function getDataBoundary(args: GetDataBoundaryArgs): $Output<Data
 export declare class Deployment extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
   readonly scope: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 64 characters, matching `^[-\w\._\(\)]+$`. */
   readonly deploymentName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -219,7 +219,7 @@ export declare class Deployment extends $CustomResource {
 export interface DeploymentArgs {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
   scope: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 64 characters, matching `^[-\w\._\(\)]+$`. */
   deploymentName?: $Input<string>;
   /** The location to store the deployment data. */
   location?: $DeepInput<string>;
@@ -311,7 +311,7 @@ export declare function getDeployment(args: GetDeploymentArgs): $Output<Deployme
 export declare class DeploymentScript extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 90 characters. */
   readonly deploymentScriptName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -349,7 +349,7 @@ export declare class DeploymentScript extends $CustomResource {
 export interface DeploymentScriptArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 90 characters. */
   deploymentScriptName?: $Input<string>;
   /** Optional property. Managed identity to be used for this deployment script. Currently, only user-assigned MSI is supported. */
   identity?: $DeepInput<inputs.ManagedServiceIdentity>;
@@ -452,7 +452,7 @@ export declare function getLog(args: GetLogArgs): $Output<LogState | undefined>;
 export declare class DeploymentStack extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
   readonly scope: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 90 characters, matching `^[-\w\._\(\)]+$`. */
   readonly deploymentStackName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -511,7 +511,7 @@ export declare class DeploymentStack extends $CustomResource {
 export interface DeploymentStackArgs {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
   scope: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 90 characters, matching `^[-\w\._\(\)]+$`. */
   deploymentStackName?: $Input<string>;
   /** Deployment stack properties. */
   properties?: $DeepInput<inputs.DeploymentStackProperties>;
@@ -604,7 +604,7 @@ export declare function getDeploymentStack(args: GetDeploymentStackArgs): $Outpu
 export declare class DeploymentStacksWhatIfResult extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
   readonly scope: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 90 characters, matching `^[-\w\._\(\)]+$`. */
   readonly deploymentStacksWhatIfResultName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -657,7 +657,7 @@ export declare class DeploymentStacksWhatIfResult extends $CustomResource {
 export interface DeploymentStacksWhatIfResultArgs {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
   scope: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 90 characters, matching `^[-\w\._\(\)]+$`. */
   deploymentStacksWhatIfResultName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.DeploymentStacksWhatIfResultProperties>;
@@ -860,7 +860,7 @@ export declare function getTag(args: GetTagArgs): $Output<TagState | undefined>;
 export declare class TemplateSpec extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 90 characters, matching `^[-\w\._\(\)]+$`. */
   readonly templateSpecName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -889,7 +889,7 @@ export declare class TemplateSpec extends $CustomResource {
 export interface TemplateSpecArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 90 characters, matching `^[-\w\._\(\)]+$`. */
   templateSpecName?: $Input<string>;
   /** The location of the Template Spec. It cannot be changed after Template Spec creation. It must be one of the supported Azure locations. */
   location?: $DeepInput<string>;
@@ -947,7 +947,7 @@ export declare class Version extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (templateSpecName). */
   readonly templateSpecName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 90 characters, matching `^[-\w\._\(\)]+$`. */
   readonly versionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -980,7 +980,7 @@ export interface VersionArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (templateSpecName). */
   templateSpecName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 90 characters, matching `^[-\w\._\(\)]+$`. */
   versionName?: $Input<string>;
   /** The location of the Template Spec Version. It must match the location of the parent Template Spec. */
   location?: $DeepInput<string>;

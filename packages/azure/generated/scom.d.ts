@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class ManagedInstance extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9-_]*$`. */
   readonly managedInstanceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -59,7 +59,7 @@ export declare class ManagedInstance extends $CustomResource {
 export interface ManagedInstanceArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9-_]*$`. */
   managedInstanceName?: $Input<string>;
   /** The properties of a SCOM instance resource */
   properties?: $DeepInput<inputs.MonitoringInstanceProperties>;
@@ -133,7 +133,7 @@ export declare class ManagedGateway extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (managedInstanceName). */
   readonly managedInstanceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9-_]*$`. */
   readonly managedGatewayName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -171,7 +171,7 @@ export interface ManagedGatewayArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (managedInstanceName). */
   managedInstanceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9-_]*$`. */
   managedGatewayName?: $Input<string>;
 }
 
@@ -223,7 +223,7 @@ export declare class MonitoredResource extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (managedInstanceName). */
   readonly managedInstanceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9-_]*$`. */
   readonly monitoredResourceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -261,7 +261,7 @@ export interface MonitoredResourceArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (managedInstanceName). */
   managedInstanceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9-_]*$`. */
   monitoredResourceName?: $Input<string>;
 }
 

@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class AvailabilitySet extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 54 characters, matching `[a-zA-Z0-9-_\.]`. */
   readonly availabilitySetName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -41,7 +41,7 @@ export declare class AvailabilitySet extends $CustomResource {
 export interface AvailabilitySetArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 54 characters, matching `[a-zA-Z0-9-_\.]`. */
   availabilitySetName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.AvailabilitySetProperties>;
@@ -94,7 +94,7 @@ export declare function getAvailabilitySet(args: GetAvailabilitySetArgs): $Outpu
 export declare class Cloud extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 54 characters, matching `[a-zA-Z0-9-_\.]`. */
   readonly cloudName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -129,7 +129,7 @@ export declare class Cloud extends $CustomResource {
 export interface CloudArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 54 characters, matching `[a-zA-Z0-9-_\.]`. */
   cloudName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.CloudProperties>;
@@ -411,7 +411,7 @@ export declare function getHybridIdentityMetadata(args: GetHybridIdentityMetadat
 export declare class VirtualMachineTemplate extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 54 characters, matching `[a-zA-Z0-9-_\.]`. */
   readonly virtualMachineTemplateName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -470,7 +470,7 @@ export declare class VirtualMachineTemplate extends $CustomResource {
 export interface VirtualMachineTemplateArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 54 characters, matching `[a-zA-Z0-9-_\.]`. */
   virtualMachineTemplateName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.VirtualMachineTemplateProperties>;
@@ -543,7 +543,7 @@ export declare function getVirtualMachineTemplate(args: GetVirtualMachineTemplat
 export declare class VirtualNetwork extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 54 characters, matching `[a-zA-Z0-9-_\.]`. */
   readonly virtualNetworkName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -576,7 +576,7 @@ export declare class VirtualNetwork extends $CustomResource {
 export interface VirtualNetworkArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 54 characters, matching `[a-zA-Z0-9-_\.]`. */
   virtualNetworkName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.VirtualNetworkProperties>;
@@ -636,7 +636,7 @@ export declare function getVirtualNetwork(args: GetVirtualNetworkArgs): $Output<
 export declare class VmmServer extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 54 characters, matching `[a-zA-Z0-9-_\.]`. */
   readonly vmmServerName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -675,7 +675,7 @@ export declare class VmmServer extends $CustomResource {
 export interface VmmServerArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 54 characters, matching `[a-zA-Z0-9-_\.]`. */
   vmmServerName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.VmmServerProperties>;
@@ -740,7 +740,7 @@ export declare class InventoryItem extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (vmmServerName). */
   readonly vmmServerName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`. */
   readonly inventoryItemName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -779,7 +779,7 @@ export interface InventoryItemArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (vmmServerName). */
   vmmServerName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`. */
   inventoryItemName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.InventoryItemProperties>;

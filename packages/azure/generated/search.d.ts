@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class SearchService extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{2,60}$)[a-z0-9][a-z0-9]+(-[a-z0-9]+)*$`. */
   readonly searchServiceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -79,7 +79,7 @@ export declare class SearchService extends $CustomResource {
 export interface SearchServiceArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^(?=.{2,60}$)[a-z0-9][a-z0-9]+(-[a-z0-9]+)*$`. */
   searchServiceName?: $Input<string>;
   /** Properties of the search service. */
   properties?: $DeepInput<inputs.SearchServiceProperties>;

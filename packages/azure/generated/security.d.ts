@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class DataScanner extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
   readonly scope: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{1,260}$`. */
   readonly dataScannerName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -33,7 +33,7 @@ export declare class DataScanner extends $CustomResource {
 export interface DataScannerArgs {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
   scope: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{1,260}$`. */
   dataScannerName?: $Input<string>;
   /** Data scanner resource properties. */
   properties?: $DeepInput<any>;

@@ -898,7 +898,7 @@ export declare function getContentTemplate(args: GetContentTemplateArgs): $Outpu
 export declare class DataConnectorDefinition extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
   readonly scope: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-z0-9A-Z-_]*$`. */
   readonly dataConnectorDefinitionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -921,7 +921,7 @@ export declare class DataConnectorDefinition extends $CustomResource {
 export interface DataConnectorDefinitionArgs {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
   scope: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-z0-9A-Z-_]*$`. */
   dataConnectorDefinitionName?: $Input<string>;
   /** Etag of the azure resource */
   etag?: $DeepInput<string>;
@@ -1267,7 +1267,7 @@ export declare class Relation extends $CustomResource {
   readonly scope: $Output<string>;
   /** The parent's name (incidentName). */
   readonly incidentName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-zA-Z0-9-]{3,63}$`. */
   readonly relationName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1296,7 +1296,7 @@ export interface RelationArgs {
   scope: $Input<string>;
   /** The parent's name (incidentName). */
   incidentName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-zA-Z0-9-]{3,63}$`. */
   relationName?: $Input<string>;
   /** Relation properties */
   properties?: $DeepInput<inputs.RelationProperties>;
@@ -1446,7 +1446,7 @@ export declare function getTask(args: GetTaskArgs): $Output<TaskState | undefine
 export declare class Metadata extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
   readonly scope: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^\S+$`. */
   readonly metadataName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1503,7 +1503,7 @@ export declare class Metadata extends $CustomResource {
 export interface MetadataArgs {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
   scope: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^\S+$`. */
   metadataName?: $Input<string>;
   /** Metadata properties */
   properties?: $DeepInput<inputs.MetadataProperties>;

@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class Namespace extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 6 to 50 characters. */
   readonly namespaceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -72,7 +72,7 @@ export declare class Namespace extends $CustomResource {
 export interface NamespaceArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 6 to 50 characters. */
   namespaceName?: $Input<string>;
   /** Properties of the namespace. */
   properties?: $DeepInput<inputs.SBNamespaceProperties>;
@@ -164,7 +164,7 @@ export declare class AuthorizationRule extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (namespaceName). */
   readonly namespaceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 50 characters. */
   readonly authorizationRuleName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -187,7 +187,7 @@ export interface AuthorizationRuleArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (namespaceName). */
   namespaceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 50 characters. */
   authorizationRuleName?: $Input<string>;
   /** AuthorizationRule properties. */
   properties?: $DeepInput<inputs.SBAuthorizationRuleProperties>;
@@ -235,7 +235,7 @@ export declare class DisasterRecoveryConfig extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (namespaceName). */
   readonly namespaceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 50 characters. */
   readonly disasterRecoveryConfigName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -266,7 +266,7 @@ export interface DisasterRecoveryConfigArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (namespaceName). */
   namespaceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 50 characters. */
   disasterRecoveryConfigName?: $Input<string>;
   /** Properties required to the Create Or Update Alias(Disaster Recovery configurations) */
   properties?: $DeepInput<inputs.ArmDisasterRecoveryProperties>;
@@ -641,7 +641,7 @@ export declare class Queue extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (namespaceName). */
   readonly namespaceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At least 1 characters. */
   readonly queueName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -708,7 +708,7 @@ export interface QueueArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (namespaceName). */
   namespaceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At least 1 characters. */
   queueName?: $Input<string>;
   /** Queue Properties */
   properties?: $DeepInput<inputs.SBQueueProperties>;
@@ -812,7 +812,7 @@ export declare class QueueAuthorizationRule extends $CustomResource {
   readonly namespaceName: $Output<string>;
   /** The parent's name (queueName). */
   readonly queueName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 50 characters. */
   readonly authorizationRuleName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -837,7 +837,7 @@ export interface QueueAuthorizationRuleArgs {
   namespaceName: $Input<string>;
   /** The parent's name (queueName). */
   queueName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 50 characters. */
   authorizationRuleName?: $Input<string>;
   /** AuthorizationRule properties. */
   properties?: $DeepInput<inputs.SBAuthorizationRuleProperties>;
@@ -887,7 +887,7 @@ export declare class Topic extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (namespaceName). */
   readonly namespaceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At least 1 characters. */
   readonly topicName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -944,7 +944,7 @@ export interface TopicArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (namespaceName). */
   namespaceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At least 1 characters. */
   topicName?: $Input<string>;
   /** Properties of topic resource. */
   properties?: $DeepInput<inputs.SBTopicProperties>;
@@ -1033,7 +1033,7 @@ export declare class TopicAuthorizationRule extends $CustomResource {
   readonly namespaceName: $Output<string>;
   /** The parent's name (topicName). */
   readonly topicName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 50 characters. */
   readonly authorizationRuleName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1058,7 +1058,7 @@ export interface TopicAuthorizationRuleArgs {
   namespaceName: $Input<string>;
   /** The parent's name (topicName). */
   topicName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 50 characters. */
   authorizationRuleName?: $Input<string>;
   /** AuthorizationRule properties. */
   properties?: $DeepInput<inputs.SBAuthorizationRuleProperties>;
@@ -1110,7 +1110,7 @@ export declare class Subscription extends $CustomResource {
   readonly namespaceName: $Output<string>;
   /** The parent's name (topicName). */
   readonly topicName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 50 characters. */
   readonly subscriptionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1173,7 +1173,7 @@ export interface SubscriptionArgs {
   namespaceName: $Input<string>;
   /** The parent's name (topicName). */
   topicName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 50 characters. */
   subscriptionName?: $Input<string>;
   /** Properties of subscriptions resource. */
   properties?: $DeepInput<inputs.SBSubscriptionProperties>;
@@ -1274,7 +1274,7 @@ export declare class Rule extends $CustomResource {
   readonly topicName: $Output<string>;
   /** The parent's name (subscriptionName). */
   readonly subscriptionName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 50 characters. */
   readonly ruleName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1307,7 +1307,7 @@ export interface RuleArgs {
   topicName: $Input<string>;
   /** The parent's name (subscriptionName). */
   subscriptionName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 50 characters. */
   ruleName?: $Input<string>;
   /** Properties of Rule resource */
   properties?: $DeepInput<inputs.Ruleproperties>;

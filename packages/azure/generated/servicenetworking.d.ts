@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class TrafficController extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[A-Za-z0-9]([A-Za-z0-9-_.]{0,62}[A-Za-z0-9])?$`. */
   readonly trafficControllerName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -47,7 +47,7 @@ export declare class TrafficController extends $CustomResource {
 export interface TrafficControllerArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[A-Za-z0-9]([A-Za-z0-9-_.]{0,62}[A-Za-z0-9])?$`. */
   trafficControllerName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.TrafficControllerProperties>;
@@ -103,7 +103,7 @@ export declare class Association extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (trafficControllerName). */
   readonly trafficControllerName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[A-Za-z0-9]([A-Za-z0-9-_.]{0,62}[A-Za-z0-9])?$`. */
   readonly associationName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -132,7 +132,7 @@ export interface AssociationArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (trafficControllerName). */
   trafficControllerName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[A-Za-z0-9]([A-Za-z0-9-_.]{0,62}[A-Za-z0-9])?$`. */
   associationName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.AssociationProperties>;
@@ -189,7 +189,7 @@ export declare class Frontend extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (trafficControllerName). */
   readonly trafficControllerName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[A-Za-z0-9]([A-Za-z0-9-_.]{0,62}[A-Za-z0-9])?$`. */
   readonly frontendName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -216,7 +216,7 @@ export interface FrontendArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (trafficControllerName). */
   trafficControllerName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[A-Za-z0-9]([A-Za-z0-9-_.]{0,62}[A-Za-z0-9])?$`. */
   frontendName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.FrontendProperties>;
@@ -268,7 +268,7 @@ export declare class SecurityPolicy extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (trafficControllerName). */
   readonly trafficControllerName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[A-Za-z0-9]([A-Za-z0-9-_.]{0,62}[A-Za-z0-9])?$`. */
   readonly securityPolicyName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -297,7 +297,7 @@ export interface SecurityPolicyArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (trafficControllerName). */
   trafficControllerName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[A-Za-z0-9]([A-Za-z0-9-_.]{0,62}[A-Za-z0-9])?$`. */
   securityPolicyName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.SecurityPolicyProperties>;

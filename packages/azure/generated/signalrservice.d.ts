@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class SignalR extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-zA-Z][a-zA-Z0-9-]{1,61}[a-zA-Z0-9]$`. */
   readonly signalRName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -112,7 +112,7 @@ export declare class SignalR extends $CustomResource {
 export interface SignalRArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-zA-Z][a-zA-Z0-9-]{1,61}[a-zA-Z0-9]$`. */
   signalRName?: $Input<string>;
   /** The billing information of the resource. */
   sku?: $DeepInput<inputs.ResourceSku>;
@@ -480,7 +480,7 @@ export declare class SignalRReplica extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (signalRName). */
   readonly signalRName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-zA-Z][a-zA-Z0-9-]{1,61}[a-zA-Z0-9]$`. */
   readonly replicaName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -517,7 +517,7 @@ export interface SignalRReplicaArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (signalRName). */
   signalRName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-zA-Z][a-zA-Z0-9-]{1,61}[a-zA-Z0-9]$`. */
   replicaName?: $Input<string>;
   /** The billing information of the resource. */
   sku?: $DeepInput<inputs.ResourceSku>;
@@ -585,7 +585,7 @@ export declare class SignalRReplicaSharedPrivateLinkResource extends $CustomReso
   readonly signalRName: $Output<string>;
   /** The parent's name (replicaName). */
   readonly replicaName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-zA-Z][a-zA-Z0-9-]{1,61}[a-zA-Z0-9]$`. */
   readonly sharedPrivateLinkResourceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -616,7 +616,7 @@ export interface SignalRReplicaSharedPrivateLinkResourceArgs {
   signalRName: $Input<string>;
   /** The parent's name (replicaName). */
   replicaName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-zA-Z][a-zA-Z0-9-]{1,61}[a-zA-Z0-9]$`. */
   sharedPrivateLinkResourceName?: $Input<string>;
   /** Describes the properties of an existing Shared Private Link Resource */
   properties?: $DeepInput<inputs.SharedPrivateLinkResourceProperties>;
@@ -673,7 +673,7 @@ export declare class SignalRSharedPrivateLinkResource extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (signalRName). */
   readonly signalRName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-zA-Z][a-zA-Z0-9-]{1,61}[a-zA-Z0-9]$`. */
   readonly sharedPrivateLinkResourceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -702,7 +702,7 @@ export interface SignalRSharedPrivateLinkResourceArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (signalRName). */
   signalRName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-zA-Z][a-zA-Z0-9-]{1,61}[a-zA-Z0-9]$`. */
   sharedPrivateLinkResourceName?: $Input<string>;
   /** Describes the properties of an existing Shared Private Link Resource */
   properties?: $DeepInput<inputs.SharedPrivateLinkResourceProperties>;
@@ -755,7 +755,7 @@ export declare function getSignalRSharedPrivateLinkResource(args: GetSignalRShar
 export declare class WebPubSub extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-zA-Z][a-zA-Z0-9-]{1,61}[a-zA-Z0-9]$`. */
   readonly webPubSubName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -840,7 +840,7 @@ export declare class WebPubSub extends $CustomResource {
 export interface WebPubSubArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-zA-Z][a-zA-Z0-9-]{1,61}[a-zA-Z0-9]$`. */
   webPubSubName?: $Input<string>;
   /** The billing information of the resource. */
   sku?: $DeepInput<inputs.ResourceSku>;
@@ -1285,7 +1285,7 @@ export declare class WebPubSubReplica extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (webPubSubName). */
   readonly webPubSubName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-zA-Z][a-zA-Z0-9-]{1,61}[a-zA-Z0-9]$`. */
   readonly replicaName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1322,7 +1322,7 @@ export interface WebPubSubReplicaArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (webPubSubName). */
   webPubSubName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-zA-Z][a-zA-Z0-9-]{1,61}[a-zA-Z0-9]$`. */
   replicaName?: $Input<string>;
   /** The billing information of the resource. */
   sku?: $DeepInput<inputs.ResourceSku>;
@@ -1390,7 +1390,7 @@ export declare class WebPubSubReplicaSharedPrivateLinkResource extends $CustomRe
   readonly webPubSubName: $Output<string>;
   /** The parent's name (replicaName). */
   readonly replicaName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-zA-Z][a-zA-Z0-9-]{1,61}[a-zA-Z0-9]$`. */
   readonly sharedPrivateLinkResourceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1421,7 +1421,7 @@ export interface WebPubSubReplicaSharedPrivateLinkResourceArgs {
   webPubSubName: $Input<string>;
   /** The parent's name (replicaName). */
   replicaName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-zA-Z][a-zA-Z0-9-]{1,61}[a-zA-Z0-9]$`. */
   sharedPrivateLinkResourceName?: $Input<string>;
   /** Describes the properties of an existing Shared Private Link Resource */
   properties?: $DeepInput<inputs.SharedPrivateLinkResourceProperties>;
@@ -1478,7 +1478,7 @@ export declare class WebPubSubSharedPrivateLinkResource extends $CustomResource 
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (webPubSubName). */
   readonly webPubSubName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-zA-Z][a-zA-Z0-9-]{1,61}[a-zA-Z0-9]$`. */
   readonly sharedPrivateLinkResourceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1507,7 +1507,7 @@ export interface WebPubSubSharedPrivateLinkResourceArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (webPubSubName). */
   webPubSubName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-zA-Z][a-zA-Z0-9-]{1,61}[a-zA-Z0-9]$`. */
   sharedPrivateLinkResourceName?: $Input<string>;
   /** Describes the properties of an existing Shared Private Link Resource */
   properties?: $DeepInput<inputs.SharedPrivateLinkResourceProperties>;

@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class ApplicationDefinition extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 64 characters. */
   readonly applicationDefinitionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -69,7 +69,7 @@ export declare class ApplicationDefinition extends $CustomResource {
 export interface ApplicationDefinitionArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 64 characters. */
   applicationDefinitionName?: $Input<string>;
   /** The managed application definition properties. */
   properties?: $DeepInput<inputs.ApplicationDefinitionProperties>;
@@ -166,7 +166,7 @@ export declare function getApplicationDefinition(args: GetApplicationDefinitionA
 export declare class Application extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 64 characters. */
   readonly applicationName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -227,7 +227,7 @@ export declare class Application extends $CustomResource {
 export interface ApplicationArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 64 characters. */
   applicationName?: $Input<string>;
   /** The managed application properties. */
   properties?: $DeepInput<inputs.ApplicationProperties>;

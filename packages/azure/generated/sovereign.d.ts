@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class LandingZoneAccount extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,64}$`. */
   readonly landingZoneAccountName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -41,7 +41,7 @@ export declare class LandingZoneAccount extends $CustomResource {
 export interface LandingZoneAccountArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,64}$`. */
   landingZoneAccountName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.LandingZoneAccountResourceProperties>;
@@ -96,7 +96,7 @@ export declare class LandingZoneConfiguration extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (landingZoneAccountName). */
   readonly landingZoneAccountName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,64}$`. */
   readonly landingZoneConfigurationName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -171,7 +171,7 @@ export interface LandingZoneConfigurationArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (landingZoneAccountName). */
   landingZoneAccountName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,64}$`. */
   landingZoneConfigurationName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.LandingZoneConfigurationResourceProperties>;
@@ -295,7 +295,7 @@ export declare class LandingZoneRegistration extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (landingZoneAccountName). */
   readonly landingZoneAccountName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,64}$`. */
   readonly landingZoneRegistrationName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -322,7 +322,7 @@ export interface LandingZoneRegistrationArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (landingZoneAccountName). */
   landingZoneAccountName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,64}$`. */
   landingZoneRegistrationName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.LandingZoneRegistrationResourceProperties>;

@@ -9354,7 +9354,7 @@ export declare class Execution extends $CustomResource {
   readonly jobAgentName: $Output<string>;
   /** The parent's name (jobName). */
   readonly jobName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 36 to 36 characters, matching `^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$`. */
   readonly executionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -9403,7 +9403,7 @@ export interface ExecutionArgs {
   jobAgentName: $Input<string>;
   /** The parent's name (jobName). */
   jobName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 36 to 36 characters, matching `^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$`. */
   executionName?: $Input<string>;
 }
 

@@ -204,7 +204,7 @@ export declare function getAvailabilityGroupListener(args: GetAvailabilityGroupL
 export declare class SqlVirtualMachine extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 64 characters, matching `^((?!_)[^\\/"'\[\]:|<>+=;,?*@&]{1,64}(?<![.-]))$`. */
   readonly sqlVirtualMachineName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -269,7 +269,7 @@ export declare class SqlVirtualMachine extends $CustomResource {
 export interface SqlVirtualMachineArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 64 characters, matching `^((?!_)[^\\/"'\[\]:|<>+=;,?*@&]{1,64}(?<![.-]))$`. */
   sqlVirtualMachineName?: $Input<string>;
   /** Resource properties. */
   properties?: $DeepInput<inputs.SqlVirtualMachineProperties>;

@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class StandbyContainerGroupPool extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   readonly standbyContainerGroupPoolName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -43,7 +43,7 @@ export declare class StandbyContainerGroupPool extends $CustomResource {
 export interface StandbyContainerGroupPoolArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   standbyContainerGroupPoolName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.StandbyContainerGroupPoolResourceProperties>;
@@ -128,7 +128,7 @@ export declare function getStandbyContainerGroupPoolRuntimeView(args: GetStandby
 export declare class StandbyVirtualMachinePool extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   readonly standbyVirtualMachinePoolName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -159,7 +159,7 @@ export declare class StandbyVirtualMachinePool extends $CustomResource {
 export interface StandbyVirtualMachinePoolArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9-]{3,24}$`. */
   standbyVirtualMachinePoolName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.StandbyVirtualMachinePoolResourceProperties>;

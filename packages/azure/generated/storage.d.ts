@@ -350,7 +350,7 @@ export declare class BlobContainer extends $CustomResource {
   readonly storageAccountName: $Output<string>;
   /** The parent's name; always `default`. */
   readonly blobServiceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters. */
   readonly containerName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -411,7 +411,7 @@ export interface BlobContainerArgs {
   storageAccountName: $Input<string>;
   /** The parent's name; always `default`. */
   blobServiceName?: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters. */
   containerName?: $Input<string>;
   /** Properties of the blob container. */
   properties?: $DeepInput<inputs.ContainerProperties>;
@@ -587,7 +587,7 @@ export declare class Connector extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (storageAccountName). */
   readonly storageAccountName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$`. */
   readonly connectorName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -630,7 +630,7 @@ export interface ConnectorArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (storageAccountName). */
   storageAccountName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$`. */
   connectorName?: $Input<string>;
   /** The properties of the Storage Connector. */
   properties?: $DeepInput<inputs.StorageConnectorProperties>;
@@ -700,7 +700,7 @@ export declare class DataShare extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (storageAccountName). */
   readonly storageAccountName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$`. */
   readonly dataShareName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -748,7 +748,7 @@ export interface DataShareArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (storageAccountName). */
   storageAccountName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$`. */
   dataShareName?: $Input<string>;
   /** The properties of the Storage DataShare. */
   properties?: $DeepInput<inputs.StorageDataShareProperties>;
@@ -820,7 +820,7 @@ export declare class EncryptionScope extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (storageAccountName). */
   readonly storageAccountName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters. */
   readonly encryptionScopeName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -851,7 +851,7 @@ export interface EncryptionScopeArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (storageAccountName). */
   storageAccountName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters. */
   encryptionScopeName?: $Input<string>;
   /** Properties of the encryption scope. */
   properties?: $DeepInput<inputs.EncryptionScopeProperties>;
@@ -1147,7 +1147,7 @@ export declare class LocalUser extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (storageAccountName). */
   readonly storageAccountName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 64 characters. */
   readonly localUserName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1190,7 +1190,7 @@ export interface LocalUserArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (storageAccountName). */
   storageAccountName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 64 characters. */
   localUserName?: $Input<string>;
   /** Storage account local user properties. */
   properties?: $DeepInput<inputs.LocalUserProperties>;
@@ -1367,7 +1367,7 @@ export declare class ObjectReplicationPolicy extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (storageAccountName). */
   readonly storageAccountName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At least 1 characters. */
   readonly objectReplicationPolicyName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1402,7 +1402,7 @@ export interface ObjectReplicationPolicyArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (storageAccountName). */
   storageAccountName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At least 1 characters. */
   objectReplicationPolicyName?: $Input<string>;
   /** Returns the Storage Account Object Replication Policy. */
   properties?: $DeepInput<inputs.ObjectReplicationPolicyProperties>;
@@ -1612,7 +1612,7 @@ export declare class Queue extends $CustomResource {
   readonly storageAccountName: $Output<string>;
   /** The parent's name; always `default`. */
   readonly queueServiceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-z0-9]([a-z0-9]|(-(?!-))){1,61}[a-z0-9]$`. */
   readonly queueName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1637,7 +1637,7 @@ export interface QueueArgs {
   storageAccountName: $Input<string>;
   /** The parent's name; always `default`. */
   queueServiceName?: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[a-z0-9]([a-z0-9]|(-(?!-))){1,61}[a-z0-9]$`. */
   queueName?: $Input<string>;
   /** Queue resource properties. */
   properties?: $DeepInput<inputs.QueueProperties>;
@@ -1687,7 +1687,7 @@ export declare class StorageTaskAssignment extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (storageAccountName). */
   readonly storageAccountName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 24 characters, matching `^[a-z][a-z0-9]{2,23}$`. */
   readonly storageTaskAssignmentName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1720,7 +1720,7 @@ export interface StorageTaskAssignmentArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (storageAccountName). */
   storageAccountName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 24 characters, matching `^[a-z][a-z0-9]{2,23}$`. */
   storageTaskAssignmentName?: $Input<string>;
   /** Properties of the storage task assignment. */
   properties?: $DeepInput<inputs.StorageTaskAssignmentProperties>;
@@ -1853,7 +1853,7 @@ export declare class Table extends $CustomResource {
   readonly storageAccountName: $Output<string>;
   /** The parent's name; always `default`. */
   readonly tableServiceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[A-Za-z][A-Za-z0-9]{2,62}$`. */
   readonly tableName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1876,7 +1876,7 @@ export interface TableArgs {
   storageAccountName: $Input<string>;
   /** The parent's name; always `default`. */
   tableServiceName?: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[A-Za-z][A-Za-z0-9]{2,62}$`. */
   tableName?: $Input<string>;
   /** Table resource properties. */
   properties?: $DeepInput<inputs.TableProperties>;

@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class StorageTask extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 18 characters, matching `^[a-z0-9]{3,18}$`. */
   readonly storageTaskName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -49,7 +49,7 @@ export declare class StorageTask extends $CustomResource {
 export interface StorageTaskArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 18 characters, matching `^[a-z0-9]{3,18}$`. */
   storageTaskName?: $Input<string>;
   /** Properties of the storage task. */
   properties?: $DeepInput<inputs.StorageTaskProperties>;

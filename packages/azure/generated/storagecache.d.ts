@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class AmlFilesystem extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 2 to 80 characters, matching `^[0-9a-zA-Z][-0-9a-zA-Z_]{0,78}[0-9a-zA-Z]$`. */
   readonly amlFilesystemName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -65,7 +65,7 @@ export declare class AmlFilesystem extends $CustomResource {
 export interface AmlFilesystemArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 2 to 80 characters, matching `^[0-9a-zA-Z][-0-9a-zA-Z_]{0,78}[0-9a-zA-Z]$`. */
   amlFilesystemName?: $Input<string>;
   /** Properties of the AML file system. */
   properties?: $DeepInput<inputs.AmlFilesystemProperties>;
@@ -146,7 +146,7 @@ export declare class AutoExportJob extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (amlFilesystemName). */
   readonly amlFilesystemName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 2 to 80 characters, matching `^[0-9a-zA-Z][-0-9a-zA-Z_]{0,78}[0-9a-zA-Z]$`. */
   readonly autoExportJobName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -177,7 +177,7 @@ export interface AutoExportJobArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (amlFilesystemName). */
   amlFilesystemName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 2 to 80 characters, matching `^[0-9a-zA-Z][-0-9a-zA-Z_]{0,78}[0-9a-zA-Z]$`. */
   autoExportJobName?: $Input<string>;
   /** Properties of the auto export job. */
   properties?: $DeepInput<inputs.AutoExportJobProperties>;
@@ -235,7 +235,7 @@ export declare class AutoImportJob extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (amlFilesystemName). */
   readonly amlFilesystemName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 2 to 80 characters, matching `^[0-9a-zA-Z][-0-9a-zA-Z_]{0,78}[0-9a-zA-Z]$`. */
   readonly autoImportJobName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -272,7 +272,7 @@ export interface AutoImportJobArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (amlFilesystemName). */
   amlFilesystemName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 2 to 80 characters, matching `^[0-9a-zA-Z][-0-9a-zA-Z_]{0,78}[0-9a-zA-Z]$`. */
   autoImportJobName?: $Input<string>;
   /** Properties of the auto import job. */
   properties?: $DeepInput<inputs.AutoImportJobProperties>;
@@ -339,7 +339,7 @@ export declare class ExpansionJob extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (amlFilesystemName). */
   readonly amlFilesystemName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 2 to 80 characters, matching `^[0-9a-zA-Z][-0-9a-zA-Z_]{0,78}[0-9a-zA-Z]$`. */
   readonly expansionJobName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -368,7 +368,7 @@ export interface ExpansionJobArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (amlFilesystemName). */
   amlFilesystemName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 2 to 80 characters, matching `^[0-9a-zA-Z][-0-9a-zA-Z_]{0,78}[0-9a-zA-Z]$`. */
   expansionJobName?: $Input<string>;
   /** Properties of the expansion job. */
   properties?: $DeepInput<inputs.ExpansionJobProperties>;
@@ -423,7 +423,7 @@ export declare class ImportJob extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (amlFilesystemName). */
   readonly amlFilesystemName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 2 to 80 characters, matching `^[0-9a-zA-Z][-0-9a-zA-Z_]{0,78}[0-9a-zA-Z]$`. */
   readonly importJobName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -458,7 +458,7 @@ export interface ImportJobArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (amlFilesystemName). */
   amlFilesystemName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 2 to 80 characters, matching `^[0-9a-zA-Z][-0-9a-zA-Z_]{0,78}[0-9a-zA-Z]$`. */
   importJobName?: $Input<string>;
   /** Properties of the import job. */
   properties?: $DeepInput<inputs.ImportJobProperties>;
@@ -520,7 +520,7 @@ export declare function getImportJob(args: GetImportJobArgs): $Output<ImportJobS
 export declare class Cache extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[-0-9a-zA-Z_]{1,80}$`. */
   readonly cacheName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -573,7 +573,7 @@ export declare class Cache extends $CustomResource {
 export interface CacheArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[-0-9a-zA-Z_]{1,80}$`. */
   cacheName?: $Input<string>;
   /** Properties of the cache. */
   properties?: $DeepInput<inputs.CacheProperties>;
@@ -659,7 +659,7 @@ export declare class StorageTarget extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (cacheName). */
   readonly cacheName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[-0-9a-zA-Z_]{1,80}$`. */
   readonly storageTargetName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -698,7 +698,7 @@ export interface StorageTargetArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (cacheName). */
   cacheName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[-0-9a-zA-Z_]{1,80}$`. */
   storageTargetName?: $Input<string>;
   /** StorageTarget properties */
   properties?: $DeepInput<inputs.StorageTargetProperties>;

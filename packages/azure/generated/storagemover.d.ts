@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class StorageMover extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`. */
   readonly storageMoverName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -39,7 +39,7 @@ export declare class StorageMover extends $CustomResource {
 export interface StorageMoverArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`. */
   storageMoverName?: $Input<string>;
   /** The resource specific properties for the Storage Mover resource. */
   properties?: $DeepInput<inputs.StorageMoverProperties>;
@@ -91,7 +91,7 @@ export declare class Agent extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (storageMoverName). */
   readonly storageMoverName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[A-Za-z0-9._-]{1,54}$`. */
   readonly agentName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -136,7 +136,7 @@ export interface AgentArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (storageMoverName). */
   storageMoverName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[A-Za-z0-9._-]{1,54}$`. */
   agentName?: $Input<string>;
   properties?: $DeepInput<inputs.AgentProperties>;
   /** A description for the Agent. */
@@ -201,7 +201,7 @@ export declare class Connection extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (storageMoverName). */
   readonly storageMoverName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[A-Za-z0-9][A-Za-z0-9_-]{0,20}`. */
   readonly connectionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -234,7 +234,7 @@ export interface ConnectionArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (storageMoverName). */
   storageMoverName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[A-Za-z0-9][A-Za-z0-9_-]{0,20}`. */
   connectionName?: $Input<string>;
   /** Connection properties. */
   properties?: $DeepInput<inputs.ConnectionProperties>;
@@ -291,7 +291,7 @@ export declare class Endpoint extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (storageMoverName). */
   readonly storageMoverName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`. */
   readonly endpointName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -334,7 +334,7 @@ export interface EndpointArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (storageMoverName). */
   storageMoverName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`. */
   endpointName?: $Input<string>;
   /** The resource specific properties for the Storage Mover resource. */
   properties?: $DeepInput<inputs.EndpointBaseProperties>;
@@ -420,7 +420,7 @@ export declare class Project extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (storageMoverName). */
   readonly storageMoverName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`. */
   readonly projectName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -443,7 +443,7 @@ export interface ProjectArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (storageMoverName). */
   storageMoverName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`. */
   projectName?: $Input<string>;
   /** Project properties. */
   properties?: $DeepInput<inputs.ProjectProperties>;
@@ -493,7 +493,7 @@ export declare class JobDefinition extends $CustomResource {
   readonly storageMoverName: $Output<string>;
   /** The parent's name (projectName). */
   readonly projectName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`. */
   readonly jobDefinitionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -578,7 +578,7 @@ export interface JobDefinitionArgs {
   storageMoverName: $Input<string>;
   /** The parent's name (projectName). */
   projectName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`. */
   jobDefinitionName?: $Input<string>;
   /** Job definition properties. */
   properties?: $DeepInput<inputs.JobDefinitionProperties>;

@@ -195,7 +195,7 @@ export declare class RegisteredServer extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (storageSyncServiceName). */
   readonly storageSyncServiceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 36 to 36 characters, matching `^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$`. */
   readonly registeredServerName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -268,7 +268,7 @@ export interface RegisteredServerArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (storageSyncServiceName). */
   storageSyncServiceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 36 to 36 characters, matching `^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$`. */
   registeredServerName?: $Input<string>;
   /** The parameters used to create the registered server. */
   properties?: $DeepInput<inputs.RegisteredServerCreateParametersPropertiesOrRegisteredServerProperties>;

@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class FileWorkspace extends $CustomResource {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
   readonly scope: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[0-9a-zA-Z_\-. ]+$`. */
   readonly fileWorkspaceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -35,7 +35,7 @@ export declare class FileWorkspace extends $CustomResource {
 export interface FileWorkspaceArgs {
   /** The resource id of the scope this resource is created at (`/subscriptions/...`). */
   scope: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[0-9a-zA-Z_\-. ]+$`. */
   fileWorkspaceName?: $Input<string>;
 }
 

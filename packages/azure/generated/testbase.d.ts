@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class TestBaseAccount extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[A-Za-z0-9]([A-Za-z0-9_]|([-. ][A-Za-z0-9]))+$`. */
   readonly testBaseAccountName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -43,7 +43,7 @@ export declare class TestBaseAccount extends $CustomResource {
 export interface TestBaseAccountArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[A-Za-z0-9]([A-Za-z0-9_]|([-. ][A-Za-z0-9]))+$`. */
   testBaseAccountName?: $Input<string>;
   /** Properties of a Test Base Account. */
   properties?: $DeepInput<inputs.TestBaseAccountResourceProperties>;
@@ -99,7 +99,7 @@ export declare class ActionRequest extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (testBaseAccountName). */
   readonly testBaseAccountName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[A-Za-z0-9]([A-Za-z0-9_]|([-. ][A-Za-z0-9]))+$`. */
   readonly actionRequestName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -124,7 +124,7 @@ export interface ActionRequestArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (testBaseAccountName). */
   testBaseAccountName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[A-Za-z0-9]([A-Za-z0-9_]|([-. ][A-Za-z0-9]))+$`. */
   actionRequestName?: $Input<string>;
   /** Test Base Draft Package properties. */
   properties?: $DeepInput<inputs.ActionRequestProperties>;
@@ -261,7 +261,7 @@ export declare class Credential extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (testBaseAccountName). */
   readonly testBaseAccountName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[A-Za-z0-9]([A-Za-z0-9_]|([-. ][A-Za-z0-9]))+$`. */
   readonly credentialName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -285,7 +285,7 @@ export interface CredentialArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (testBaseAccountName). */
   testBaseAccountName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[A-Za-z0-9]([A-Za-z0-9_]|([-. ][A-Za-z0-9]))+$`. */
   credentialName?: $Input<string>;
   /** The test base credential properties. */
   properties?: $DeepInput<inputs.CredentialProperties>;
@@ -411,7 +411,7 @@ export declare class CustomImage extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (testBaseAccountName). */
   readonly testBaseAccountName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[A-Za-z0-9]([A-Za-z0-9_]|([-. ][A-Za-z0-9]))+$`. */
   readonly customImageName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -456,7 +456,7 @@ export interface CustomImageArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (testBaseAccountName). */
   testBaseAccountName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[A-Za-z0-9]([A-Za-z0-9_]|([-. ][A-Za-z0-9]))+$`. */
   customImageName?: $Input<string>;
   /** Test Base custom image properties. */
   properties?: $DeepInput<inputs.CustomImageProperties>;
@@ -521,7 +521,7 @@ export declare class DraftPackage extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (testBaseAccountName). */
   readonly testBaseAccountName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[A-Za-z0-9]([A-Za-z0-9_]|([-. ][A-Za-z0-9]))+$`. */
   readonly draftPackageName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -594,7 +594,7 @@ export interface DraftPackageArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (testBaseAccountName). */
   testBaseAccountName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[A-Za-z0-9]([A-Za-z0-9_]|([-. ][A-Za-z0-9]))+$`. */
   draftPackageName?: $Input<string>;
   /** Test Base Draft Package properties. */
   properties?: $DeepInput<inputs.DraftPackageProperties>;
@@ -885,7 +885,7 @@ export declare class ImageDefinition extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (testBaseAccountName). */
   readonly testBaseAccountName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[A-Za-z0-9]([A-Za-z0-9_]|([-. ][A-Za-z0-9]))+$`. */
   readonly imageDefinitionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -911,7 +911,7 @@ export interface ImageDefinitionArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (testBaseAccountName). */
   testBaseAccountName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[A-Za-z0-9]([A-Za-z0-9_]|([-. ][A-Za-z0-9]))+$`. */
   imageDefinitionName?: $Input<string>;
   /** Test Base custom image properties. */
   properties?: $DeepInput<inputs.ImageDefinitionProperties>;
@@ -965,7 +965,7 @@ export declare class Package extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (testBaseAccountName). */
   readonly testBaseAccountName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[A-Za-z0-9]([A-Za-z0-9_]|([-. ][A-Za-z0-9]))+$`. */
   readonly packageName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1022,7 +1022,7 @@ export interface PackageArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (testBaseAccountName). */
   testBaseAccountName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[A-Za-z0-9]([A-Za-z0-9_]|([-. ][A-Za-z0-9]))+$`. */
   packageName?: $Input<string>;
   /** Test Base Package properties. */
   properties?: $DeepInput<inputs.PackageProperties>;

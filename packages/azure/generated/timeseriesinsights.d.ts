@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class Environment extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 90 characters, matching `^[-\w\._\(\)]+$`. */
   readonly environmentName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -43,7 +43,7 @@ export declare class Environment extends $CustomResource {
 export interface EnvironmentArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 90 characters, matching `^[-\w\._\(\)]+$`. */
   environmentName?: $Input<string>;
   /** The sku determines the type of environment, either Gen1 (S1 or S2) or Gen2 (L1). For Gen1 environments the sku determines the capacity of the environment, the ingress rate, and the billing rate. */
   sku: $DeepInput<inputs.Sku>;
@@ -105,7 +105,7 @@ export declare class AccessPolicy extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (environmentName). */
   readonly environmentName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 90 characters, matching `^[-\w\._\(\)]+$`. */
   readonly accessPolicyName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -127,7 +127,7 @@ export interface AccessPolicyArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (environmentName). */
   environmentName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 90 characters, matching `^[-\w\._\(\)]+$`. */
   accessPolicyName?: $Input<string>;
   properties?: $DeepInput<inputs.AccessPolicyResourceProperties>;
   /** The objectId of the principal in Azure Active Directory. */
@@ -178,7 +178,7 @@ export declare class EventSource extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (environmentName). */
   readonly environmentName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 90 characters, matching `^[-\w\._\(\)]+$`. */
   readonly eventSourceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -209,7 +209,7 @@ export interface EventSourceArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (environmentName). */
   environmentName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 1 to 90 characters, matching `^[-\w\._\(\)]+$`. */
   eventSourceName?: $Input<string>;
   /** An object that represents the local timestamp property. It contains the format of local timestamp that needs to be used and the corresponding timezone offset information. If a value isn't specified for localTimestamp, or if null, then the local timestamp will not be ingressed with the events. */
   localTimestamp?: $DeepInput<inputs.LocalTimestamp>;
@@ -279,7 +279,7 @@ export declare class ReferenceDataSet extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (environmentName). */
   readonly environmentName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[A-Za-z0-9]`. */
   readonly referenceDataSetName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -308,7 +308,7 @@ export interface ReferenceDataSetArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (environmentName). */
   environmentName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 63 characters, matching `^[A-Za-z0-9]`. */
   referenceDataSetName?: $Input<string>;
   /** Properties used to create a reference data set. */
   properties?: $DeepInput<inputs.ReferenceDataSetCreationPropertiesOrReferenceDataSetResourceProperties>;

@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class Account extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 50 characters, matching `^[A-Za-z0-9-]+$`. */
   readonly accountName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -55,7 +55,7 @@ export declare class Account extends $CustomResource {
 export interface AccountArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. 3 to 50 characters, matching `^[A-Za-z0-9-]+$`. */
   accountName?: $Input<string>;
   /** List of account properties */
   properties?: $DeepInput<inputs.AccountPropertiesForPutRequest>;

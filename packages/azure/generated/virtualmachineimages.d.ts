@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class ImageTemplate extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[A-Za-z0-9-_.]{1,64}$`. */
   readonly imageTemplateName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -69,7 +69,7 @@ export declare class ImageTemplate extends $CustomResource {
 export interface ImageTemplateArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[A-Za-z0-9-_.]{1,64}$`. */
   imageTemplateName?: $Input<string>;
   /** The properties of the image template */
   properties?: $DeepInput<inputs.ImageTemplateProperties>;
@@ -188,7 +188,7 @@ export declare class Trigger extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (imageTemplateName). */
   readonly imageTemplateName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[A-Za-z0-9-_.]{1,64}$`. */
   readonly triggerName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -212,7 +212,7 @@ export interface TriggerArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (imageTemplateName). */
   imageTemplateName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[A-Za-z0-9-_.]{1,64}$`. */
   triggerName?: $Input<string>;
   /** The properties of a trigger */
   properties?: $DeepInput<inputs.TriggerProperties>;

@@ -53,7 +53,7 @@ export declare function getDedicatedCloudNode(args: GetDedicatedCloudNodeArgs): 
 export declare class DedicatedCloudService extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9]([-_.a-zA-Z0-9]*[a-zA-Z0-9])?$`. */
   readonly dedicatedCloudServiceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -80,7 +80,7 @@ export declare class DedicatedCloudService extends $CustomResource {
 export interface DedicatedCloudServiceArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9]([-_.a-zA-Z0-9]*[a-zA-Z0-9])?$`. */
   dedicatedCloudServiceName?: $Input<string>;
   /** Azure region */
   location?: $DeepInput<string>;

@@ -4519,7 +4519,7 @@ export declare class Sitecontainer extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (siteName). */
   readonly siteName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `(^[a-zA-Z0-9]$)|(^[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]$)`. */
   readonly sitecontainerName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -4564,7 +4564,7 @@ export interface SitecontainerArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (siteName). */
   siteName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `(^[a-zA-Z0-9]$)|(^[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]$)`. */
   sitecontainerName?: $Input<string>;
   /** SiteContainer resource specific properties */
   properties?: $DeepInput<inputs.SiteContainerProperties>;
@@ -7532,7 +7532,7 @@ export declare class SlotSitecontainer extends $CustomResource {
   readonly siteName: $Output<string>;
   /** The parent's name (slotName). */
   readonly slotName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `(^[a-zA-Z0-9]$)|(^[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]$)`. */
   readonly sitecontainerName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -7579,7 +7579,7 @@ export interface SlotSitecontainerArgs {
   siteName: $Input<string>;
   /** The parent's name (slotName). */
   slotName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `(^[a-zA-Z0-9]$)|(^[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]$)`. */
   sitecontainerName?: $Input<string>;
   /** SiteContainer resource specific properties */
   properties?: $DeepInput<inputs.SiteContainerProperties>;
@@ -8978,7 +8978,7 @@ export declare class BuildDatabaseConnection extends $CustomResource {
   readonly staticSiteName: $Output<string>;
   /** The parent's name (buildName). */
   readonly buildName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9]+$`. */
   readonly databaseConnectionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -9009,7 +9009,7 @@ export interface BuildDatabaseConnectionArgs {
   staticSiteName: $Input<string>;
   /** The parent's name (buildName). */
   buildName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9]+$`. */
   databaseConnectionName?: $Input<string>;
   /** DatabaseConnection resource specific properties */
   properties?: $DeepInput<inputs.DatabaseConnectionProperties>;
@@ -9381,7 +9381,7 @@ export declare class DatabaseConnection extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (staticSiteName). */
   readonly staticSiteName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9]+$`. */
   readonly databaseConnectionName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -9410,7 +9410,7 @@ export interface DatabaseConnectionArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (staticSiteName). */
   staticSiteName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9]+$`. */
   databaseConnectionName?: $Input<string>;
   /** DatabaseConnection resource specific properties */
   properties?: $DeepInput<inputs.DatabaseConnectionProperties>;

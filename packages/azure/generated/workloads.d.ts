@@ -14,7 +14,7 @@ import type { CustomResourceOptions as $Options, DeepInput as $DeepInput, Input 
 export declare class Connector extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[A-Za-z0-9]+-?[A-Za-z0-9]*$`. */
   readonly connectorName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -45,7 +45,7 @@ export declare class Connector extends $CustomResource {
 export interface ConnectorArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[A-Za-z0-9]+-?[A-Za-z0-9]*$`. */
   connectorName?: $Input<string>;
   /** Managed service identity (user assigned identities) */
   identity?: $DeepInput<inputs.UserAssignedServiceIdentity>;
@@ -104,7 +104,7 @@ export declare class AcssBackup extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (connectorName). */
   readonly connectorName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^.+`. */
   readonly acssBackupName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -133,7 +133,7 @@ export interface AcssBackupArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (connectorName). */
   connectorName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^.+`. */
   acssBackupName?: $Input<string>;
   /** Defines the backup connection properties for a virtual instance for SAP. */
   properties?: $DeepInput<inputs.AcssBackupConnectionProperties>;
@@ -302,7 +302,7 @@ export declare class Alert extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (monitorName). */
   readonly monitorName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At least 1 characters, matching `^[a-zA-Z0-9-_]+$`. */
   readonly alertName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -335,7 +335,7 @@ export interface AlertArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (monitorName). */
   monitorName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. At least 1 characters, matching `^[a-zA-Z0-9-_]+$`. */
   alertName?: $Input<string>;
   /** Alert Instance properties */
   properties?: $DeepInput<inputs.AlertProperties>;
@@ -587,7 +587,7 @@ export declare function getSapLandscapeMonitor(args: GetSapLandscapeMonitorArgs)
 export declare class SapDiscoverySite extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9_-]{0,78}[a-zA-Z0-9_]$`. */
   readonly sapDiscoverySiteName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -618,7 +618,7 @@ export declare class SapDiscoverySite extends $CustomResource {
 export interface SapDiscoverySiteArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9_-]{0,78}[a-zA-Z0-9_]$`. */
   sapDiscoverySiteName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.SAPDiscoverySiteProperties>;
@@ -677,7 +677,7 @@ export declare class SapInstance extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (sapDiscoverySiteName). */
   readonly sapDiscoverySiteName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9_-]{0,78}[a-zA-Z0-9_]$`. */
   readonly sapInstanceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -712,7 +712,7 @@ export interface SapInstanceArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (sapDiscoverySiteName). */
   sapDiscoverySiteName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9_-]{0,78}[a-zA-Z0-9_]$`. */
   sapInstanceName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.SAPInstanceProperties>;
@@ -770,7 +770,7 @@ export declare class ServerInstance extends $CustomResource {
   readonly sapDiscoverySiteName: $Output<string>;
   /** The parent's name (sapInstanceName). */
   readonly sapInstanceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9_-]{0,78}[a-zA-Z0-9_]$`. */
   readonly serverInstanceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -811,7 +811,7 @@ export interface ServerInstanceArgs {
   sapDiscoverySiteName: $Input<string>;
   /** The parent's name (sapInstanceName). */
   sapInstanceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z0-9][a-zA-Z0-9_-]{0,78}[a-zA-Z0-9_]$`. */
   serverInstanceName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.ServerInstanceProperties>;
@@ -865,7 +865,7 @@ export declare function getServerInstance(args: GetServerInstanceArgs): $Output<
 export declare class SapVirtualInstance extends $CustomResource {
   /** The resource group's name. */
   readonly resourceGroupName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z][a-zA-Z0-9]{2}$`. */
   readonly sapVirtualInstanceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -908,7 +908,7 @@ export declare class SapVirtualInstance extends $CustomResource {
 export interface SapVirtualInstanceArgs {
   /** The resource group's name. */
   resourceGroupName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^[a-zA-Z][a-zA-Z0-9]{2}$`. */
   sapVirtualInstanceName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.SAPVirtualInstanceProperties>;
@@ -979,7 +979,7 @@ export declare class ApplicationInstance extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (sapVirtualInstanceName). */
   readonly sapVirtualInstanceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^.*`. */
   readonly applicationInstanceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1034,7 +1034,7 @@ export interface ApplicationInstanceArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (sapVirtualInstanceName). */
   sapVirtualInstanceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^.*`. */
   applicationInstanceName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.SAPApplicationServerProperties>;
@@ -1100,7 +1100,7 @@ export declare class CentralInstance extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (sapVirtualInstanceName). */
   readonly sapVirtualInstanceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^.*`. */
   readonly centralInstanceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1151,7 +1151,7 @@ export interface CentralInstanceArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (sapVirtualInstanceName). */
   sapVirtualInstanceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^.*`. */
   centralInstanceName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.SAPCentralServerProperties>;
@@ -1223,7 +1223,7 @@ export declare class DatabaseInstance extends $CustomResource {
   readonly resourceGroupName: $Output<string>;
   /** The parent's name (sapVirtualInstanceName). */
   readonly sapVirtualInstanceName: $Output<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^.*`. */
   readonly databaseInstanceName: $Output<string>;
   /** The resource name */
   readonly name: $Output<string>;
@@ -1264,7 +1264,7 @@ export interface DatabaseInstanceArgs {
   resourceGroupName: $Input<string>;
   /** The parent's name (sapVirtualInstanceName). */
   sapVirtualInstanceName: $Input<string>;
-  /** The resource's name; autonamed from the logical name when absent. */
+  /** The resource's name; autonamed from the logical name when absent. Matching `^.*`. */
   databaseInstanceName?: $Input<string>;
   /** The resource-specific properties for this resource. */
   properties?: $DeepInput<inputs.SAPDatabaseProperties>;
