@@ -126,6 +126,7 @@ describe("ARM: generic types with emulated behaviour", () => {
     { path: "providers/Microsoft.OperationalInsights/workspaces/logs-h", version: "", body: { location: "westeurope", properties: {} }, key: "customerId", value: /^[0-9a-f-]{36}$/ },
     { path: "providers/Microsoft.Cache/redis/cache-h", version: "", body: { location: "westeurope", properties: { sku: { name: "Basic", family: "C", capacity: 0 } } }, key: "hostName", value: /^cache-h\.redis\.cache\.windows\.net$/ },
     { path: "providers/Microsoft.Sql/servers/sql-h", version: "", body: { location: "westeurope", properties: {} }, key: "fullyQualifiedDomainName", value: /^sql-h\.database\.windows\.net$/ },
+    { path: "providers/Microsoft.Network/dnsZones/example.com", version: "", body: { location: "global" }, key: "nameServers", value: /^ns1-0\d\.azure-dns\.com\.,ns2-0\d\.azure-dns\.net\./ },
     { path: "providers/Microsoft.ServiceBus/namespaces/bus-ns1", version: "", body: { location: "westeurope" }, key: "serviceBusEndpoint", value: /^https:\/\/bus-ns1\.servicebus\.windows\.net:443\/$/ },
   ];
   for (const t of hostNames) {

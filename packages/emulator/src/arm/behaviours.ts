@@ -83,6 +83,14 @@ const BEHAVIOURS: Readonly<Record<string, Behaviour>> = {
       listclustermonitoringusercredential: clusterCredentials("clusterMonitoringUser"),
     },
   },
+  "microsoft.network/dnszones": {
+    // Azure DNS hands each zone four name servers from numbered pools (ns1-0X.azure-dns.com. ...).
+    view: ({ record }, _view, p) => {
+      const n = (parseInt(hashOf(record, 2), 16) % 9) + 1;
+      p["nameServers"] = [`ns1-0${n}.azure-dns.com.`, `ns2-0${n}.azure-dns.net.`, `ns3-0${n}.azure-dns.org.`, `ns4-0${n}.azure-dns.info.`];
+      p["zoneType"] ??= "Public";
+    },
+  },
   "microsoft.keyvault/vaults": {
     // The data plane is not emulated; the URI has the real form so programs can pass it on.
     view: ({ record }, _view, p) => {
