@@ -45,7 +45,9 @@ async function storageClient(): Promise<StorageManagementClient> {
 
 /** The account name the run's pending create recorded (the journal is written before the call). */
 async function pendingAccountName(): Promise<string | undefined> {
-  for (const f of await project.stateFiles()) {
+  // The run renames its temp files while we read: a file gone between listing and reading is a retry.
+  const files = await project.stateFiles().catch(() => []);
+  for (const f of files) {
     const m = /"accountName":"([a-z0-9]{3,24})"/.exec(f.text);
     if (m && f.text.includes("azure:storage:StorageAccount")) return m[1];
   }
