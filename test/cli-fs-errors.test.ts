@@ -10,7 +10,7 @@
  */
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
-import { chmod, mkdir, readdir, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { IAC, TestProject, finish, show, type IacResult } from "./cli-fixture.js";
@@ -33,6 +33,7 @@ const mountSkip = await (async () => {
   await mkdir(probe, { recursive: true });
   const failed = tryExec("mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", probe]);
   if (failed === undefined) tryExec("umount", [probe]);
+  await rm(probe, { recursive: true, force: true });
   return failed;
 })();
 
