@@ -85,7 +85,7 @@ for (const target of targets()) {
     it("phase 3: a custom resource its CRD's schema refuses", async () => {
       const r = await up(3);
       o["phase3.up.exitCode"] = r.code;
-      o["phase3.up.refusedBySchema"] = /spec\.size: Invalid value/.test(r.stdout + r.stderr);
+      o["phase3.up.refusedBySchema"] = /spec\.size: Invalid value: 0: spec\.size in body should be greater than or equal to 1/.test(r.stdout + r.stderr);
       o["phase3.widget.spec"] = (await get("example.com/v1", "Widget", "w1", "kb"))?.["spec"] ?? "absent";
       if (target === "real") {
         assert.equal(r.code, 1, show(r));

@@ -2,7 +2,7 @@
  * The conformance program of `@iac/kubernetes` itself, in phases (config `phase`): 1 creates a
  * namespace, a CRD and a custom resource of it in one program, a Deployment and a ConfigMap;
  * 2 changes the Deployment's selector (immutable: a replace) and drops a ConfigMap key (server-side
- * apply removes it); 3 gives the custom resource a value its CRD's schema refuses.
+ * apply removes it); 3 gives the custom resource a value its CRD's schema refuses (`minimum: 1`).
  */
 import { Config } from "@iac/sdk";
 import { Manifest, Namespace } from "@iac/kubernetes";
@@ -22,7 +22,7 @@ const crd = new Manifest("widgets", {
   },
 });
 
-new Manifest("w1", { apiVersion: "example.com/v1", kind: "Widget", metadata: { name: "w1", namespace: "kb" }, spec: { size: phase >= 3 ? "big" : 3 } }, { dependsOn: [crd, ns] });
+new Manifest("w1", { apiVersion: "example.com/v1", kind: "Widget", metadata: { name: "w1", namespace: "kb" }, spec: { size: phase >= 3 ? 0 : 3 } }, { dependsOn: [crd, ns] });
 
 const app = phase >= 2 ? "web2" : "web";
 new Manifest("web", {
