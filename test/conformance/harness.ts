@@ -116,7 +116,12 @@ export interface Divergence {
 /** The keys whose values differ between the two observations, as `<scenario>/<key>`. */
 export function diverging(scenario: string, emulated: Observation, real: Observation): Divergence[] {
   const keys = [...new Set([...Object.keys(emulated), ...Object.keys(real)])].sort();
-  return keys.filter((k) => JSON.stringify(emulated[k]) !== JSON.stringify(real[k])).map((k) => ({ id: `${scenario}/${k}`, emulated: emulated[k], real: real[k] }));
+  return keys.filter((k) => canonical(emulated[k]) !== canonical(real[k])).map((k) => ({ id: `${scenario}/${k}`, emulated: emulated[k], real: real[k] }));
+}
+
+/** JSON with object keys sorted: the order of a map's keys is not an observation. */
+export function canonical(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => (v !== null && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b))) : v));
 }
 
 /** The divergences listed in docs/local-cloud-conformance.md: table rows starting with | `id` |. */

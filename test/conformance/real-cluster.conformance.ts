@@ -45,6 +45,24 @@ spec:
         image: nginx:1.27
 `;
 
+const FLUX_DEPLOYMENT = `
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: source-controller, namespace: default }
+spec:
+  selector: { matchLabels: { app: source-controller } }
+  template:
+    metadata: { labels: { app: source-controller } }
+    spec:
+      containers:
+      - name: manager
+        image: ghcr.io/fluxcd/source-controller:v1.9.1
+        args:
+        - --log-level=debug
+        - --storage-adv-addr=source-controller.$(RUNTIME_NAMESPACE).svc.cluster.local.
+        - --enable-leader-election
+`;
+
 before(async () => {
   if (SKIP) return;
   await mkdir(dir, { recursive: true });
@@ -80,6 +98,32 @@ describe("the real cluster on its own", { skip: SKIP }, () => {
     assert.equal(ready, "2");
     const pods = await kubectl("get", "pods", "-l", "app=web", "-o", "jsonpath={.items[*].status.phase}");
     assert.deepEqual(pods.split(" "), ["Running", "Running"]);
+  });
+
+  it("runs a Flux controller's binary while its Deployment exists, as its service account, and stops it when the Deployment goes", async () => {
+    // A stand-in for the controller's binary: it records its args and environment, then waits.
+    const script = join(dir, "fake-source-controller");
+    writeFileSync(script, '#!/bin/sh\necho "$@" > "$HOME/args"\nenv > "$HOME/env"\nexec sleep 600\n', { mode: 0o755 });
+    await cluster!.close();
+    cluster = await startRealCluster({ dataDir: dir, ca: loadOrCreateCa(dir), binaries: { ...built.binaries, "source-controller": script }, files: built.files });
+    writeFileSync(kubeconfig, cluster.kubeconfig, { mode: 0o600 });
+    writeFileSync(join(dir, "flux.yaml"), FLUX_DEPLOYMENT);
+    await kubectl("apply", "--server-side", "-f", join(dir, "flux.yaml"));
+    const home = join(cluster.dir, "flux", "default-source-controller");
+    const args = await waitUntil("the controller to be started", async () => (existsSync(join(home, "env")) ? readFileSync(join(home, "args"), "utf8").trim().split(" ") : undefined), 60_000);
+    assert.ok(args.includes("--log-level=debug"), args.join(" "));
+    assert.ok(!args.some((a) => a.includes("svc.cluster.local")), `cluster DNS names are replaced: ${args.join(" ")}`);
+    assert.ok(args.some((a) => /^--storage-adv-addr=127\.0\.0\.1:\d+$/.test(a)), args.join(" "));
+    assert.ok(args.includes("--enable-leader-election=false"));
+    const env = readFileSync(join(home, "env"), "utf8");
+    assert.match(env, /^RUNTIME_NAMESPACE=default$/m);
+    // Its kubeconfig carries a token of the Deployment's service account.
+    const who = (await exec("kubectl", ["--kubeconfig", join(home, "kubeconfig"), "auth", "whoami", "-o", "jsonpath={.status.userInfo.username}"], { env: { ...process.env, HOME: dir } })).stdout;
+    assert.equal(who, "system:serviceaccount:default:default");
+    const pid = (JSON.parse(readFileSync(join(cluster.dir, "pids.json"), "utf8")) as Record<string, { pid: number }>)["default-source-controller"]?.pid;
+    assert.ok(pid, "the controller's process is recorded");
+    await kubectl("delete", "deployment", "source-controller");
+    await waitUntil("the controller to stop", async () => (existsSync(`/proc/${pid}`) ? undefined : true), 60_000);
   });
 
   it("restarts on the same data (the Deployment is still there) and stops without leaving a process", async () => {

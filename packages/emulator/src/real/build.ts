@@ -55,6 +55,8 @@ export interface BuildOptions {
   readonly onEvent?: (event: BuildEvent) => void;
   /** Build the remaining components when one fails (default true): the control plane alone is useful. */
   readonly keepGoing?: boolean;
+  /** False: build nothing, report the components the cache lacks as failed (`NotBuilt`). Default true. */
+  readonly buildMissing?: boolean;
   /** How often progress events come (default 15 s). */
   readonly progressIntervalMs?: number;
   readonly signal?: AbortSignal;
@@ -145,6 +147,12 @@ export async function buildRealCluster(options: BuildOptions = {}): Promise<Buil
     if (existsSync(join(dir, "done.json"))) {
       collect();
       emit({ kind: "cached", component, dir });
+      continue;
+    }
+    if (options.buildMissing === false) {
+      const error = new RealClusterError(`${component.upstream} is not built (building is off: IAC_REAL_CLUSTER_NO_BUILD). Build it with \`npm run real-cluster -- build ${component.module}\`.`, { code: "NotBuilt" });
+      failed.push({ module: component.module, error });
+      emit({ kind: "failed", component, error });
       continue;
     }
     emit({ kind: "start", component, index, total: components.length });

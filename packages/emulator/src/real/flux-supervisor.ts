@@ -10,7 +10,7 @@
  * source-controller's artifact server (`--storage-addr`/`--storage-adv-addr`), the
  * notification-controller's event receiver (`--events-addr`), health and metrics ports.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { FLUX_CONTROLLERS, type FluxController } from "./components.js";
 import { KubeClient, kubeconfigFor } from "./kube-client.js";
@@ -120,7 +120,7 @@ export class FluxSupervisor {
     mkdirSync(home, { recursive: true, mode: 0o700 });
     const kubeconfig = join(home, "kubeconfig");
     writeFileSync(kubeconfig, kubeconfigFor(this.o.server, this.o.ca, `system:serviceaccount:${ns}:${sa}`, token), { mode: 0o600 });
-    this.ports ??= { storage: await freePort(), events: await freePort(), receiver: await freePort() };
+    this.ports ??= await this.choosePorts();
     const container = d.spec.template.spec.containers.find((c) => controllerOfImage(c.image) === controller)!;
     const env: Record<string, string> = { RUNTIME_NAMESPACE: ns };
     for (const e of container.env ?? []) if (e.value !== undefined) env[e.name] = e.value;
@@ -143,6 +143,23 @@ export class FluxSupervisor {
       logDir: this.o.logs,
       pids: this.o.pids,
     });
+  }
+
+  /**
+   * The previous run's ports when they are free (artifact URLs in GitRepository statuses name the
+   * storage port), else new ones; kept in `flux-ports.json`.
+   */
+  private async choosePorts(): Promise<{ storage: number; events: number; receiver: number }> {
+    const file = join(this.o.dir, "flux-ports.json");
+    let previous: Partial<Record<"storage" | "events" | "receiver", number>> = {};
+    try {
+      previous = JSON.parse(readFileSync(file, "utf8")) as typeof previous;
+    } catch {
+      // first run
+    }
+    const ports = { storage: await freePort(previous.storage), events: await freePort(previous.events), receiver: await freePort(previous.receiver) };
+    writeFileSync(file, JSON.stringify(ports, null, 2) + "\n");
+    return ports;
   }
 
   async close(): Promise<void> {

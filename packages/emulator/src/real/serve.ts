@@ -56,7 +56,9 @@ function previousKubePort(dataDir: string): number | undefined {
 /** Build (when the cache is cold), then serve ARM and git emulated and Kubernetes real. */
 export async function serveLocalCloudWithRealKubernetes(options: ServeRealOptions): Promise<ServedRealLocalCloud> {
   const log = options.log ?? (() => {});
-  const built = await buildRealCluster({ ...options.build, onEvent: options.onBuildEvent ?? ((e) => log(describeBuildEvent(e))) });
+  // IAC_REAL_CLUSTER_NO_BUILD=1: use what the cache holds (e.g. while another process builds the rest).
+  const buildMissing = !process.env.IAC_REAL_CLUSTER_NO_BUILD;
+  const built = await buildRealCluster({ buildMissing, ...options.build, onEvent: options.onBuildEvent ?? ((e) => log(describeBuildEvent(e))) });
   const dataDir = localDataDir(options.projectDir);
   const kubePort = options.port ? options.port + 1 : previousKubePort(dataDir);
   const cloud = await serveLocalCloud({ ...options, services: { arm: createArmService, git: createGitService } });
