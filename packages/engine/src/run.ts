@@ -81,7 +81,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
   // A lock lost while held (broken by `iac cancel --force`, an azblob lease not renewed) stops the
   // run as an abort does: no new step, and the signal the providers' calls carry is aborted.
   const lost = lock?.lost;
-  if (lost) options = { ...options, signal: options.signal ? AbortSignal.any([options.signal, lost]) : lost };
+  if (lost) options = stopAndAbortOn(options, lost);
   let dep: Deployment | undefined;
   let outputs: PropertyMap = {};
   let previous: PropertyMap = {};
@@ -91,7 +91,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
     const writer = preview ? undefined : await backend.open(stack, crypter);
     // A failed state write (disk full, ...) stops the run the same way, and is reported once, below.
     writeFailure = writer?.failed;
-    if (writeFailure) options = { ...options, signal: options.signal ? AbortSignal.any([options.signal, writeFailure]) : writeFailure };
+    if (writeFailure) options = stopAndAbortOn(options, writeFailure);
     try {
       const base = writer ? writer.base : await backend.read(stack, crypter);
       outputs = base.outputs;
@@ -366,4 +366,17 @@ async function resolveTargets(options: RunOptions, base: Snapshot): Promise<Read
     });
   }
   return targets;
+}
+
+/**
+ * Folds `cause` into both the run's stop signal (no new step) and the providers' abort signal (calls
+ * in flight end now): a run that lost its lock or cannot record results must not keep changing the
+ * cloud, unlike a first Ctrl-C, which lets the calls in flight finish so their results are recorded.
+ */
+function stopAndAbortOn<T extends { readonly signal?: AbortSignal; readonly abort?: AbortSignal }>(options: T, cause: AbortSignal): T {
+  return {
+    ...options,
+    signal: options.signal ? AbortSignal.any([options.signal, cause]) : cause,
+    abort: options.abort ? AbortSignal.any([options.abort, cause]) : cause,
+  };
 }
