@@ -24,6 +24,7 @@ new HelmRelease(
     spec: {
       interval: "1m0s",
       targetNamespace: "hello",
+      releaseName: "hello",
       install: { createNamespace: true },
       chart: { spec: { chart: "hello", version: "0.1.x", sourceRef: { kind: "HelmRepository", name: "local-charts" } } },
       values: { replicaCount: 2, greeting: "hello from values" },

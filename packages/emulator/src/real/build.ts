@@ -128,6 +128,7 @@ export async function buildRealCluster(options: BuildOptions = {}): Promise<Buil
     throw new RealClusterError(`The real cluster's Go modules are not at ${sourceDir}. Run from a checkout of the iac repository, or set IAC_REAL_CLUSTER_SRC to its tools/real-cluster/go folder.`, { code: "SourceMissing" });
   }
   const gocache = options.goCacheDir ?? join(cacheDir, "gocache");
+  mkdirSync(cacheDir, { recursive: true });
   mkdirSync(gocache, { recursive: true });
   const env: NodeJS.ProcessEnv = { ...process.env, GOCACHE: gocache, GOTOOLCHAIN: process.env.GOTOOLCHAIN ?? "local", GOFLAGS: "-buildvcs=false" };
   const goVer = await goVersion(env);

@@ -127,6 +127,8 @@ export class FluxSupervisor {
     const args = keptArgs(container.args ?? [], env);
     args.push("--enable-leader-election=false", "--metrics-addr=0", `--health-addr=127.0.0.1:${await freePort()}`);
     if (controller === "source-controller") {
+      // The artifact storage must exist (in the Deployment it is an emptyDir volume).
+      mkdirSync(join(home, "data"), { recursive: true });
       args.push(`--storage-path=${join(home, "data")}`, `--storage-addr=127.0.0.1:${this.ports.storage}`, `--storage-adv-addr=127.0.0.1:${this.ports.storage}`);
     }
     if (controller === "notification-controller") {
