@@ -6,6 +6,7 @@
  * then throws `CreateInFlight` rather than let the engine create a duplicate.
  */
 import { ProviderError, type ProviderContext } from "@iac/sdk/provider";
+import { setTimeout as sleep } from "node:timers/promises";
 
 /** How long `find` waits for a creation to settle when the resource has no create timeout. */
 export const DEFAULT_FIND_WAIT_MS = 10 * 60_000;
@@ -39,21 +40,6 @@ export class CreateInFlightError extends ProviderError {
   }
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(signal.reason);
-    };
-    const t = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
-}
-
 /**
  * Polls `probe` until the cloud can tell: the object (found, or still creating at the deadline),
  * `undefined` (surely absent), or a {@link CreateInFlightError} when it still cannot tell.
@@ -82,7 +68,7 @@ export async function settleCreation<T>({ what, probe, ctx, intervalMs = 500 }: 
       reported = Math.max(elapsed, 1);
       ctx.log.info(`waiting for the cloud to finish the interrupted create of ${what} (${p.kind === "creating" ? `state ${p.state}` : p.why})`);
     }
-    await sleep(Math.min(interval, waitMs - elapsed), ctx.signal);
+    await sleep(Math.min(interval, waitMs - elapsed), undefined, { signal: ctx.signal });
     interval = Math.min(interval * 2, 5000);
   }
 }

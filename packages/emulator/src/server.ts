@@ -10,6 +10,7 @@ import { join, resolve } from "node:path";
 import { attachFault, Faults, type FaultRule } from "./faults.js";
 import type { Endpoints, Service, ServiceContext, ServiceFactory, ServiceName } from "./service.js";
 import { issueServerCertificate, loadOrCreateCa } from "./tls.js";
+import { kubeconfigFor } from "./kubeconfig.js";
 
 export interface LocalCloudOptions {
   /** Where data persist (default `.iac/local` under the current directory). */
@@ -202,26 +203,5 @@ function faultBody(service: ServiceName, status: number): unknown {
 
 /** A kubeconfig for the emulated cluster: the CA inline, a static token (any token is accepted). */
 export function kubeconfigYaml(server: string, caPem: string): string {
-  const caData = Buffer.from(caPem).toString("base64");
-  return [
-    "apiVersion: v1",
-    "kind: Config",
-    "clusters:",
-    "- name: iac-local",
-    "  cluster:",
-    `    server: ${server}`,
-    `    certificate-authority-data: ${caData}`,
-    "users:",
-    "- name: iac-local",
-    "  user:",
-    "    token: iac-local-token",
-    "contexts:",
-    "- name: iac-local",
-    "  context:",
-    "    cluster: iac-local",
-    "    user: iac-local",
-    "    namespace: default",
-    "current-context: iac-local",
-    "",
-  ].join("\n");
+  return kubeconfigFor(server, caPem, "iac-local", "iac-local-token");
 }

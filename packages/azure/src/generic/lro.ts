@@ -17,6 +17,7 @@
  */
 import { failedOperationOf } from "../failed-operation-policy.js";
 import { ArmCallError, armErrorOf, type ArmAnswer } from "./transport.js";
+import { setTimeout as sleep } from "node:timers/promises";
 
 /** How to poll. `send` answers any status (it does not throw on 4xx). */
 export interface LroOptions {
@@ -36,22 +37,6 @@ function header(a: ArmAnswer, name: string): string | undefined {
 function provisioningStateOf(body: unknown): string | undefined {
   const props = (body as { properties?: { provisioningState?: unknown } } | undefined)?.properties;
   return typeof props?.provisioningState === "string" ? props.provisioningState : undefined;
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const aborted = () => Object.assign(new Error("The operation was aborted while waiting for a long-running operation."), { name: "AbortError" });
-    if (signal?.aborted) return reject(aborted());
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(aborted());
-    };
-    const t = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }
 
 /** The wait before the next poll: the answer's Retry-After when it names one, else the interval. */
@@ -79,7 +64,7 @@ function operationFailed(body: unknown, state: string): ArmCallError {
 async function pollAsyncOperation(url: string, first: ArmAnswer, o: LroOptions): Promise<void> {
   let wait = delayOf(first, o.intervalMs);
   for (;;) {
-    await sleep(wait, o.signal);
+    await sleep(wait, undefined, { signal: o.signal });
     const a = await get(url, o);
     const status = (a.body as { status?: unknown } | undefined)?.status;
     if (typeof status === "string" && TERMINAL.test(status)) {
@@ -94,7 +79,7 @@ async function pollAsyncOperation(url: string, first: ArmAnswer, o: LroOptions):
 async function pollLocation(url: string, first: ArmAnswer, o: LroOptions, method: string): Promise<ArmAnswer> {
   let wait = delayOf(first, o.intervalMs);
   for (;;) {
-    await sleep(wait, o.signal);
+    await sleep(wait, undefined, { signal: o.signal });
     const a = await o.send(url);
     if (a.status === 202) {
       wait = delayOf(a, o.intervalMs);
@@ -119,7 +104,7 @@ async function pollResource(url: string, first: ArmAnswer, o: LroOptions): Promi
       }
       return answer.body;
     }
-    await sleep(delayOf(answer, o.intervalMs), o.signal);
+    await sleep(delayOf(answer, o.intervalMs), undefined, { signal: o.signal });
     answer = await get(url, o);
   }
 }

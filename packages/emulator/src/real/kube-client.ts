@@ -3,6 +3,7 @@
  * local cloud's CA and a bearer token). The emulator imports no Kubernetes client library.
  */
 import { request } from "node:https";
+export { kubeconfigFor } from "../kubeconfig.js";
 
 export interface KubeResponse {
   readonly status: number;
@@ -47,29 +48,4 @@ export class KubeClient {
     if (r.status !== 200) throw new Error(`GET ${path}: ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`);
     return r.body as T;
   }
-}
-
-/** A kubeconfig for `server` with the CA inline and a bearer token. */
-export function kubeconfigFor(server: string, caPem: string, user: string, token: string): string {
-  return [
-    "apiVersion: v1",
-    "kind: Config",
-    "clusters:",
-    "- name: iac-local",
-    "  cluster:",
-    `    server: ${server}`,
-    `    certificate-authority-data: ${Buffer.from(caPem).toString("base64")}`,
-    "users:",
-    `- name: ${user}`,
-    "  user:",
-    `    token: ${token}`,
-    "contexts:",
-    "- name: iac-local",
-    "  context:",
-    "    cluster: iac-local",
-    `    user: ${user}`,
-    "    namespace: default",
-    "current-context: iac-local",
-    "",
-  ].join("\n");
 }
