@@ -23,8 +23,15 @@ const FIXTURE = join(ROOT, "packages", "kubernetes", "test", "fixtures", "cronta
 const FLUX = join(ROOT, "..", "shared", "reference", "flux", "install-v2.9.4.yaml");
 const TSCONFIG = JSON.stringify({
   compilerOptions: { target: "ES2023", lib: ["ES2023"], module: "NodeNext", moduleResolution: "NodeNext", strict: true, skipLibCheck: false, noEmit: true, types: ["node"], allowJs: false },
-  files: ["index.ts"],
+  files: ["index.ts", "all-modules.ts"],
 });
+
+/** A file importing every typed module of @iac/kubernetes, so that tsc checks all their declarations. */
+async function allModules(): Promise<string> {
+  const pkg = JSON.parse(await readFile(join(ROOT, "packages", "kubernetes", "package.json"), "utf8")) as { exports: Record<string, unknown> };
+  const mods = Object.entries(pkg.exports).filter(([k, v]) => typeof v === "object" && k !== "./types").map(([k]) => k.slice(2));
+  return mods.map((m, i) => `import * as m${i} from "@iac/kubernetes/${m}";\nexport { m${i} };\n`).join("") + `import type * as types from "@iac/kubernetes/types";\nexport type { types };\n`;
+}
 
 describe("iac gen crd", () => {
   let project: IacProject;
@@ -36,6 +43,7 @@ describe("iac gen crd", () => {
         "iac.yaml": "name: crontabs\nmain: index.ts\n",
         "package.json": JSON.stringify({ name: "crontabs", private: true, type: "module" }) + "\n",
         "tsconfig.json": TSCONFIG,
+        "all-modules.ts": await allModules(),
         "index.ts": `import { CronTab } from "./crds/stable.example.com/v1.js";
 import { CronTab as CronTabBeta } from "./crds/stable.example.com/v1beta1.js";
 const tab = new CronTab("nightly", { metadata: { name: "nightly" }, spec: { cronSpec: "0 3 * * *", image: "backup:1", concurrencyPolicy: "Forbid", env: [{ name: "A", value: "b" }] } });
@@ -59,7 +67,7 @@ new CronTabBeta("old", { spec: { cronSpec: "* * * * *" } });
       () => "",
       (e: { stdout: string }) => e.stdout,
     );
-    assert.equal(tsc, "", "the program and the generated declarations type-check");
+    assert.equal(tsc, "", "the program, its generated declarations and every typed module of @iac/kubernetes type-check");
   });
 
   it("gives a misspelt field and a wrong enum value as type errors", async () => {
