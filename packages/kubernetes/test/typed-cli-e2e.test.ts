@@ -9,6 +9,8 @@
 import assert from "node:assert/strict";
 import { execFile, type ChildProcess } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
@@ -78,6 +80,27 @@ new CronTabBeta("old", { spec: { cronSpec: "* * * * *" } });
     );
     assert.match(tsc, /index\.ts\(2,[0-9]+\): error TS2322: Type '"Sometimes"' is not assignable/);
     assert.match(tsc, /index\.ts\(3,[0-9]+\): error TS2[0-9]+: .*'imag'/);
+  });
+
+  it("downloads the CRDs from an http URL", async () => {
+    const text = await readFile(FIXTURE, "utf8");
+    const server = createServer((req, res) => {
+      if (req.url === "/crontab.yaml") res.writeHead(200, { "content-type": "application/yaml" }).end(text);
+      else res.writeHead(404).end();
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    try {
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const r = await project.iac(["gen", "crd", `${base}/crontab.yaml`, "--out", "from-url"]);
+      assert.equal(r.code, 0, show(r));
+      assert.match(r.stdout, /from "\.\/from-url\/stable\.example\.com\/v1\.js"/);
+      assert.match(await readFile(join(project.dir, "from-url", "stable.example.com", "v1.d.ts"), "utf8"), /export declare class CronTab/);
+      const missing = await project.iac(["gen", "crd", `${base}/nothere.yaml`]);
+      assert.equal(missing.code, 1);
+      assert.match(missing.stderr, /HTTP 404/);
+    } finally {
+      server.close();
+    }
   });
 
   it("refuses a file without CRDs and a missing file, saying what to give", async () => {
