@@ -21,12 +21,13 @@ export function createProviderSet(settings: KubeSettings, options: { baseDir?: s
   const calls = new AsyncLocalStorage<ProviderLogger>();
   // Created on first use: check and diff never need the cluster, and a bad kubeconfig should fail the call that needs it.
   const getClient = () => (client ??= new KubeClient(settings, { calls }));
+  const kinds = new TypedKinds();
   const providers: Record<string, Provider> = {
     [TYPES.manifest]: objectProvider(getClient, { check: gitRepositoryRefFailures }),
-    [TYPES.namespace]: objectProvider(getClient, { apiVersion: "v1", kind: "Namespace" }),
+    // The hand-written Namespace and core/v1's generated one share this token: both are schema-checked.
+    [TYPES.namespace]: objectProvider(getClient, typedRules(kinds, TYPES.namespace) ?? { apiVersion: "v1", kind: "Namespace" }),
     [TYPES.fluxBootstrap]: fluxBootstrapProvider({ client: getClient, settings, baseDir: options.baseDir }) as unknown as Provider<PropertyMap, PropertyMap>,
   };
-  const kinds = new TypedKinds();
   for (const [type, t] of Object.entries(FLUX_OBJECT_TYPES)) {
     // The generated Flux schemas check these too (typed/rules.ts); the fixed rules stay as the fallback.
     const rules = typedRules(kinds, type) ?? { apiVersion: t.apiVersion, kind: t.kind, defaultNamespace: "flux-system", fluxWaitDefault: t.waitForReady, check: gitRepositoryRefFailures };

@@ -101,3 +101,10 @@ describe("typed kinds are checked before apply", () => {
     });
   });
 });
+
+describe("the hand-written Namespace", () => {
+  it("shares core/v1's token and is checked against its schema too", async () => {
+    const { failures } = await check("kubernetes:core/v1:Namespace", { metadata: { name: "web" }, spec: { finalizer: ["kubernetes"] } });
+    assert.deepEqual(failures, [{ property: "spec.finalizer", reason: 'spec has no field "finalizer": did you mean "finalizers"?' }]);
+  });
+});
