@@ -35,15 +35,16 @@ async function allModules(): Promise<string> {
   return mods.map((m, i) => `import * as m${i} from "@iac/kubernetes/${m}";\nexport { m${i} };\n`).join("") + `import type * as types from "@iac/kubernetes/types";\nexport type { types };\n`;
 }
 
+/** A fresh project `name` under test/.tmp with these files besides iac.yaml and package.json. */
+function typedProject(name: string, files: Readonly<Record<string, string>>, env?: Readonly<Record<string, string | undefined>>): Promise<IacProject> {
+  const manifest = { "iac.yaml": `name: ${name}\nmain: index.ts\n`, "package.json": JSON.stringify({ name, private: true, type: "module" }) + "\n" };
+  return iacProject({ under: join(ROOT, "packages", "kubernetes", "test", ".tmp"), prefix: name, files: { ...manifest, ...files }, ...(env ? { env } : {}) });
+}
+
 describe("iac gen crd", () => {
   let project: IacProject;
   before(async () => {
-    project = await iacProject({
-      under: join(ROOT, "packages", "kubernetes", "test", ".tmp"),
-      prefix: "gen-crd",
-      files: {
-        "iac.yaml": "name: crontabs\nmain: index.ts\n",
-        "package.json": JSON.stringify({ name: "crontabs", private: true, type: "module" }) + "\n",
+    project = await typedProject("crontabs", {
         "tsconfig.json": TSCONFIG,
         "all-modules.ts": await allModules(),
         "index.ts": `import { CronTab } from "./crds/stable.example.com/v1.js";
@@ -52,7 +53,6 @@ const tab = new CronTab("nightly", { metadata: { name: "nightly" }, spec: { cron
 export const schedule = tab.spec.apply((s) => s?.cronSpec);
 new CronTabBeta("old", { spec: { cronSpec: "* * * * *" } });
 `,
-      },
     });
   });
   after(async () => {
@@ -151,17 +151,11 @@ export const available = web.status.apply((s) => s?.availableReplicas ?? 0);
     const docs = parseAllDocuments(await readFile(FLUX, "utf8"))
       .map((d) => d.toJSON() as Record<string, any>)
       .filter((d) => (d?.kind === "Namespace" && d.metadata.name === "flux-system") || (d?.kind === "CustomResourceDefinition" && /^(gitrepositories|kustomizations)\./.test(d.metadata.name)));
-    project = await iacProject({
-      under: join(ROOT, "packages", "kubernetes", "test", ".tmp"),
-      prefix: "typed-e2e",
-      files: {
-        "iac.yaml": "name: typed\nmain: index.ts\n",
-        "package.json": JSON.stringify({ name: "typed", private: true, type: "module" }) + "\n",
-        "index.ts": program(),
-        "flux-crds.yaml": docs.map((d) => JSON.stringify(d)).join("\n---\n") + "\n",
-      },
-      env: { IAC_CONFIG_PASSPHRASE: "typed-e2e", KUBECONFIG: undefined },
-    });
+    project = await typedProject(
+      "typed",
+      { "index.ts": program(), "flux-crds.yaml": docs.map((d) => JSON.stringify(d)).join("\n---\n") + "\n" },
+      { IAC_CONFIG_PASSPHRASE: "typed-e2e", KUBECONFIG: undefined },
+    );
     // The local cloud as a server, so the test can look at the cluster between commands.
     server = spawnIac(["local", "serve", "--port", "0"], { cwd: project.dir, stdin: "ignore" });
     let out = "";
