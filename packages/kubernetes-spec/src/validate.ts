@@ -82,6 +82,9 @@ export function validate(value: unknown, ref: TypeRef, o: ValidateOptions): Sche
       return;
     }
     if ("enum" in r) {
+      // "" is how a built-in kind's optional enum field says "the default" (a Toleration's effect):
+      // accepted here; a CRD that does not list it is still refused by the API server.
+      if (v === "") return;
       if (!r.enum.includes(v as string)) push(path, `must be one of ${r.enum.map((e) => JSON.stringify(e)).join(", ")}, not ${typeName(v)}.`);
       return;
     }

@@ -63,3 +63,8 @@ test("nearest picks case-insensitive matches and close edits only", () => {
   assert.equal(nearest("contianers", ["containers", "volumes"]), "containers");
   assert.equal(nearest("zzz", ["containers", "volumes"]), undefined);
 });
+
+test("an empty string is accepted where an enum is expected (the default of an optional built-in field)", () => {
+  const pod = { spec: { containers: [{ name: "a", image: "x" }], tolerations: [{ key: "k", operator: "Exists", effect: "" }] } };
+  assert.deepEqual(check("Pod", "v1", pod), []);
+});
