@@ -57,7 +57,7 @@ async function capture(rawDir: string): Promise<void> {
       mkdirSync(rawDir, { recursive: true });
       writeFileSync(join(rawDir, "index.json"), JSON.stringify(index, null, 1));
       const version = await getJson<{ gitVersion: string }>(access, "/version");
-      writeFileSync(join(rawDir, "version.json"), JSON.stringify(version, null, 1));
+      writeFileSync(join(rawDir, "server-version.json"), JSON.stringify(version, null, 1));
       for (const [path, { serverRelativeURL }] of Object.entries(index.paths).sort(([a], [b]) => a.localeCompare(b))) {
         const doc = await getJson<unknown>(access, serverRelativeURL);
         writeFileSync(join(rawDir, path.replace(/\//g, "_") + ".json"), JSON.stringify(doc));

@@ -207,6 +207,7 @@ export async function main(argv: readonly string[]): Promise<number> {
           .option("force", { type: "boolean", default: false, describe: "Break it even when its holder is running or cannot be checked (two runs may then change the stack at once)" }),
       (a) => set(() => cancel({ ...common(a), yes: Boolean(a.yes), force: Boolean(a.force) })),
     )
+    .command("gen crd <source>", "Generate typed classes from CustomResourceDefinitions (a file or an http(s) URL)", (b) => b.positional("source", { type: "string", demandOption: true }).option("out", { type: "string", describe: "Output folder (default: ./crds)" }), (a) => set(async () => (await import("./commands/gen-crd.js")).genCrd({ ...common(a), source: String(a.source), outDir: a.out === undefined ? undefined : String(a.out) })))
     .command("local", "The local cloud (ARM, Kubernetes API and git on loopback)", (y) =>
       y
         .command("serve", "Run the local cloud until Ctrl-C and print its endpoints", (b) =>

@@ -93,7 +93,7 @@ export interface CompactResult {
 
 /** Compact the documents under `rawDir` (as tools/real-cluster/capture-openapi.ts saves them) into `outDir`. */
 export function compactOpenApi(o: { rawDir: string; outDir: string; read: (file: string) => string }): CompactResult {
-  const version = JSON.parse(o.read(join(o.rawDir, "version.json"))) as { gitVersion: string };
+  const version = JSON.parse(o.read(join(o.rawDir, "server-version.json"))) as { gitVersion: string };
   const documents = readdirSync(o.rawDir)
     .filter((f) => /^(api|apis_[^_]+)_v[0-9]+[a-z0-9]*\.json$/.test(f))
     .sort();

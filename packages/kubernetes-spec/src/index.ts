@@ -5,3 +5,4 @@
  */
 export * from "./format.js";
 export { KubernetesSpec, kubernetesSpec } from "./loader.js";
+export { validate, nearest, type SchemaFailure, type ValidateOptions } from "./validate.js";
