@@ -153,6 +153,15 @@ export class DeploymentMonitor implements Monitor {
     this.#dep.diagnostic("error", `The program reported an error: ${errorMessage(error)}`);
   }
 
+  /** A warning about the program: each distinct message once per run, however often the program says it. */
+  warn(message: string): void {
+    if (this.#warned.has(message)) return;
+    this.#warned.add(message);
+    this.#dep.diagnostic("warning", message);
+  }
+
+  readonly #warned = new Set<string>();
+
   /**
    * Resolves once every declared resource has settled: registered and stepped, or abandoned by the
    * SDK. No timer: the SDK accounts for every URN it reserves. Then waits for component writes.

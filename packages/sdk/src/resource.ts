@@ -10,7 +10,7 @@ import { getMonitor, type Monitor, type RegistrationResult, type ResolvedResourc
 import { InputError, messageOf, reportOnce, ResourceError, wasReported } from "./errors.js";
 import { internalsOf, isResourceLike, RESOURCE_BRAND, RESOURCE_INTERNALS, type OutputState, type ResourceInternals, type ResourceLike } from "./internal.js";
 import { NOT_PLAIN, plainWireValue, serializeProperty, unwrapSecrets } from "./lift.js";
-import { Output } from "./output.js";
+import { Output, OutputInstance, SETTLE } from "./output.js";
 import {
   collectDependsOn,
   expandDependencies,
@@ -326,7 +326,7 @@ export class CustomResource extends Resource {
  * An output property of a resource (and its `urn` and `id`): no promise until something reads it,
  * then one reaction on the resource's registration.
  */
-class ResourceOutput<T> extends Output<T> {
+class ResourceOutput<T> extends OutputInstance<T> {
   readonly #registered: Promise<Registered>;
   readonly #self: Resource;
   readonly #name: string | typeof URN_PROPERTY | typeof ID_PROPERTY;
@@ -340,7 +340,7 @@ class ResourceOutput<T> extends Output<T> {
     this.#forceSecret = forceSecret;
   }
 
-  protected override settle(): Promise<OutputState<T>> {
+  protected override [SETTLE](): Promise<OutputState<T>> {
     return this.#registered.then((r) => this.#stateOf(r) as OutputState<T>);
   }
 
