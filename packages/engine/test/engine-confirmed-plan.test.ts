@@ -8,14 +8,14 @@ import { afterEach, beforeEach, describe, test } from "node:test";
 import { harness, type Harness } from "./helpers/harness.js";
 
 /** A program that counts its own runs (the engine runs it in this process). */
-const COUNTING = `(globalThis as Record<string, number>).programRuns = ((globalThis as Record<string, number>).programRuns ?? 0) + 1;\n`;
-const runs = (): number => (globalThis as Record<string, number>).programRuns ?? 0;
+const COUNTING = `(globalThis as unknown as Record<string, number>).programRuns = ((globalThis as unknown as Record<string, number>).programRuns ?? 0) + 1;\n`;
+const runs = (): number => (globalThis as unknown as Record<string, number>).programRuns ?? 0;
 
 describe("engine: the confirmed preview is the up's plan", () => {
   let h: Harness;
   beforeEach(async () => {
     h = await harness();
-    (globalThis as Record<string, number>).programRuns = 0;
+    (globalThis as unknown as Record<string, number>).programRuns = 0;
   });
   afterEach(() => h.cleanup());
 
