@@ -96,7 +96,9 @@ export class DeploymentMonitor implements Monitor {
       const blocked = await this.#waitForDependencies(reg);
       const reason = this.#dep.interrupted ? "interrupted" : blocked;
       if (reason !== undefined) {
-        this.#dep.skipped(stepInfo({ urn: reg.urn, type: reg.type, name: reg.name, parent: reg.parent, kind: "create" }), reason);
+        const info = stepInfo({ urn: reg.urn, type: reg.type, name: reg.name, parent: reg.parent, kind: "create" });
+        if (blocked === undefined) this.#dep.notStarted(info);
+        else this.#dep.skipped(info, blocked);
         this.#regs.settle(reg.urn, { kind: "skipped", reason });
         const error = new StepSkippedError(reg.urn, reason);
         this.#ownErrors.set(error, { urn: reg.urn, failed: false });

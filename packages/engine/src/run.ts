@@ -107,7 +107,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
       outputs = base.outputs;
       previous = base.outputs;
       const targets = await resolveTargets(options, base);
-      dep = newDeployment({ options, base, writer, preview, emit, targets });
+      dep = newDeployment({ options, base, writer, preview, emit, targets, ...(lost ? { lockLost: lost } : {}) });
       const onInterrupt = waitingNotice(dep);
       options.signal?.addEventListener("abort", onInterrupt, { once: true });
       let done: Executed;
@@ -115,6 +115,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
         done = await execute(dep, options, base);
       } finally {
         options.signal?.removeEventListener("abort", onInterrupt);
+        dep.stopNotice();
       }
       outputs = done.outputs;
       programFailure = done.programError;
@@ -148,6 +149,9 @@ export async function run(options: RunOptions): Promise<RunResult> {
 /** On Ctrl-C: a warning naming the provider calls in flight that the run waits for. */
 function waitingNotice(dep: Deployment): () => void {
   return () => {
+    // A failed state write or a lost lock also stops the run (and aborts the calls in flight): not
+    // an interruption; Deployment.stopNotice and the run's error say what happened, once.
+    if (dep.stopCause !== "interrupted") return;
     const calls = [...dep.inFlight.values()];
     const list = calls.slice(0, 20).map((c) => `${c.op} ${c.urn}`).join(", ");
     const more = calls.length > 20 ? ` and ${calls.length - 20} more` : "";
@@ -174,6 +178,7 @@ function newDeployment(o: {
   readonly preview: boolean;
   readonly emit: EventSink;
   readonly targets: ReadonlySet<string> | undefined;
+  readonly lockLost?: AbortSignal;
 }): Deployment {
   const { options, base } = o;
   const baseByUrn = new Map<string, ResourceState>();
@@ -201,6 +206,7 @@ function newDeployment(o: {
     signal: options.signal ?? new AbortController().signal,
     providerSignal: options.abort ?? new AbortController().signal,
     ...(o.targets ? { targets: o.targets } : {}),
+    ...(o.lockLost ? { lockLost: o.lockLost } : {}),
   });
   dep.attachMonitor = (m) => (monitor = m);
   return dep;
