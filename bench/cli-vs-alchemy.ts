@@ -103,6 +103,11 @@ export interface ToolFigures {
 
 export interface CliComparison {
   readonly n: number;
+  /**
+   * `iac up --yes` again (after the destroy) with node's own defaults (`IAC_NODE_FLAGS=""`: no
+   * `--max-semi-space-size` re-exec), the literal reading of the RSS target.
+   */
+  readonly upNodeDefaults: Measured;
   /** `iac --version` and `iac preview` of an empty program. */
   readonly version: Measured;
   readonly emptyPreview: Measured;
@@ -158,6 +163,9 @@ export async function compareCli(n: number): Promise<CliComparison> {
       noopPreview: measure([IAC, "preview", "--expect-no-changes"], { cwd: proj, env, probe, what: "iac preview" }),
       destroy: measure([IAC, "destroy", "--yes"], { cwd: proj, env, probe, what: "iac destroy --yes" }),
     };
+    const plainNode = { ...env, IAC_NODE_FLAGS: "" };
+    const upNodeDefaults = measure([IAC, "up", "--yes"], { cwd: proj, env: plainNode, probe, what: "iac up --yes (node defaults)" });
+    measure([IAC, "destroy", "--yes"], { cwd: proj, env, probe, what: "iac destroy --yes (after the node-defaults up)" });
 
     let alchemy: ToolFigures | undefined;
     if (existsSync(ALCHEMY)) {
@@ -177,7 +185,7 @@ export async function compareCli(n: number): Promise<CliComparison> {
         await rm(adir, { recursive: true, force: true });
       }
     }
-    return { n, version, emptyPreview, iac, ...(alchemy ? { alchemy } : {}) };
+    return { n, version, emptyPreview, iac, upNodeDefaults, ...(alchemy ? { alchemy } : {}) };
   } finally {
     await rm(dir, { recursive: true, force: true });
     await rm(home, { recursive: true, force: true });
@@ -200,5 +208,6 @@ export function formatComparison(c: CliComparison): string[] {
     const ratio = a ? `  iac/alchemy=${(i.ms / a.ms).toFixed(2)} (alchemy ${a.ms}ms, ${a.rssMb}MB)` : "  (alchemy not installed: npm ci --prefix bench)";
     lines.push(`  ${label.padEnd(14)} iac=${i.ms}ms (target ${target}, ${mark(i.ms, target)})  peakRSS=${i.rssMb}MB (target ${TARGETS.rss}, ${mark(i.rssMb, TARGETS.rss)})${ratio}`);
   }
+  lines.push(`  up, node's defaults (IAC_NODE_FLAGS=""): ${c.upNodeDefaults.ms}ms  peakRSS=${c.upNodeDefaults.rssMb}MB (target ${TARGETS.rss}, ${mark(c.upNodeDefaults.rssMb, TARGETS.rss)})`);
   return lines;
 }
