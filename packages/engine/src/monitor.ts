@@ -93,7 +93,9 @@ export class DeploymentMonitor implements Monitor {
     this.#regs.register(reg.urn);
     this.#edges?.set(reg.urn, [...reg.dependencies, ...(reg.parent ? [reg.parent] : []), ...(reg.provider?.urn ? [reg.provider.urn] : [])]);
     try {
-      const blocked = await this.#waitForDependencies(reg);
+      // Synchronous when nothing it depends on is still running (roots, a no-op preview): no promise.
+      const waiting = this.#blockedNow(reg);
+      const blocked = waiting instanceof Promise ? await waiting : waiting;
       const reason = this.#dep.interrupted ? "interrupted" : blocked;
       if (reason !== undefined) {
         const info = stepInfo({ urn: reg.urn, type: reg.type, name: reg.name, parent: reg.parent, kind: "create" });
@@ -228,6 +230,20 @@ export class DeploymentMonitor implements Monitor {
 
   /** Registrations waiting for a dependency, and which (for {@link stuckError}). */
   readonly #waitingOn = new Map<string, string>();
+
+  /** Why `reg` cannot run (a dependency failed or was skipped), undefined when it can: at once when every dependency has settled, else a promise. */
+  #blockedNow(reg: ResourceRegistration): string | undefined | Promise<string | undefined> {
+    const deps = reg.dependencies;
+    const provider = reg.provider?.urn;
+    for (let i = 0; i <= deps.length; i++) {
+      const d = i < deps.length ? deps[i]! : provider;
+      if (d === undefined || d === reg.urn) continue;
+      const outcome = this.#regs.peek(d);
+      if (outcome === "pending") return this.#waitForDependencies(reg);
+      if (outcome !== undefined && outcome.kind !== "ok") return `it depends on ${d}, which ${outcome.kind === "failed" ? "failed" : "was not deployed"}`;
+    }
+    return undefined;
+  }
 
   async #waitForDependencies(reg: ResourceRegistration): Promise<string | undefined> {
     const deps = reg.provider?.urn ? [...reg.dependencies, reg.provider.urn] : reg.dependencies;

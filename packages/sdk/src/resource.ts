@@ -190,7 +190,7 @@ export abstract class Resource implements ResourceLike {
             }),
           );
         }
-        if (waits) await Promise.all(waits);
+        if (waits) await (waits.length === 1 ? waits[0] : Promise.all(waits));
       }
       if (init.opts.dependsOn !== undefined) {
         const explicit = await collectDependsOn(init.opts.dependsOn, ri.urn);
