@@ -5,8 +5,12 @@
 import type { Output, OutputInstance } from "./output.js";
 import type { OutputLike, ResourceLike } from "./internal.js";
 
-/** A value, a promise of it, or an Output of it. */
-export type Input<T> = T | Promise<T> | Output<T>;
+/**
+ * A value, a promise of it, or an Output of it. (An Output is taken as its {@link OutputInstance},
+ * as Pulumi does: what its lifted properties are does not matter for passing it, so an
+ * `Output<{ env: string }>` is an `Input<Record<string, string>>`.)
+ */
+export type Input<T> = T | Promise<T> | OutputInstance<T>;
 
 type Primitive = string | number | boolean | null | undefined | bigint | symbol;
 
@@ -56,11 +60,14 @@ type UnwrapSimple<T> = T extends Primitive
 /** Names an Output's value may have that an Output does not lift: its own members, Object's, `then`, `__*`. */
 type NotLifted = keyof OutputInstance<unknown> | keyof object | "constructor" | "toString" | "toLocaleString" | "valueOf" | "hasOwnProperty" | "isPrototypeOf" | "propertyIsEnumerable" | "then" | `__${string}`;
 
+/** The keys lifted: every name of the value's type (index signatures too) but the Output's own and `then`. */
+type LiftedKey<K> = K extends NotLifted | symbol ? never : K;
+
 /**
- * Only names known from the type are lifted: an index signature (`Record<string, string>`) is not,
- * or an Output of `{ env: string }` would not be assignable to an Output of `Record<string, string>`.
+ * `undefined` when `K` is an optional property of `T` (not for an index signature: as TypeScript
+ * types `record.key`, an index signature's value is the value type).
  */
-type LiftedKey<K> = K extends NotLifted | symbol ? never : string extends K ? never : number extends K ? never : K;
+type OptionalMissing<T, K extends keyof T> = string extends K ? never : number extends K ? never : {} extends Pick<T, K> ? undefined : never;
 
 /** What a lifted property holds: an Output stays one Output (a Resource's property), not an Output of an Output. */
 type LiftedValue<V> = V extends OutputLike<infer U> ? U : V;
@@ -84,5 +91,5 @@ type LiftedOf<T, Missing> = [T] extends [Primitive]
     : [T] extends [readonly (infer U)[]]
       ? { readonly [n: number]: Output<LiftedValue<U> | Missing>; readonly length: Output<number | Missing> }
       : [T] extends [object]
-        ? { readonly [K in keyof T as LiftedKey<K>]-?: Output<LiftedValue<T[K]> | Missing | ({} extends Pick<T, K> ? undefined : never)> }
+        ? { readonly [K in keyof T as LiftedKey<K>]-?: Output<LiftedValue<T[K]> | Missing | OptionalMissing<T, K>> }
         : unknown;

@@ -18,3 +18,5 @@ export const maybe: Output<string> = account.ipAddress.ip; // error TS2322
 export const notLiftedOnString = account.primaryEndpoints.web.length; // error TS2339
 export const thenable = output({ then: 1 }).then; // error TS2339
 export const arrayMethod = output([1, 2]).map; // error TS2339
+// An Output of a narrower object is an Input of a Record, but not an Output of one (as in Pulumi).
+export const notWider: Output<Record<string, string>> = output({ env: "dev" }); // error TS2322

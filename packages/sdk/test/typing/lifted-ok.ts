@@ -25,10 +25,12 @@ export const port: Output<number | undefined> = account.ipAddress.ports[0].port;
 export const count: Output<number | undefined> = account.ipAddress.ports.length;
 export const first: Output<string> = output([{ name: "x" }])[0].name;
 export const pw: Output<string> = secret({ password: "p" }).password;
-// A lifted property is an Input like any Output, and an Output of a known shape is still an
-// Output of a wider one (an index signature is not lifted, so nothing stands in the way).
+// A lifted property is an Input like any Output, and an Output of a known shape is an Input of a
+// wider one (Input takes the Output's instance, whatever its lifted properties are).
 export const asInput: Input<string> = account.primaryEndpoints.web;
-export const wider: Output<Record<string, string>> = output({ env: "dev" });
+export const wider: Input<Record<string, string>> = output({ env: "dev" });
+// An index signature is lifted too, typed as TypeScript types `record.key`.
+export const env: Output<string> = account.tags.env;
 export const tag: Output<string> = account.tags.apply((t) => t.env ?? "");
 // The Output's own members are still its members.
 export const applied: Output<number> = account.primaryEndpoints.apply((e) => e.web.length);
