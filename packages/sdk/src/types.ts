@@ -81,7 +81,10 @@ type LiftedValue<V> = V extends OutputLike<infer U> ? U : V;
  * declare const endpoints: Output<{ web: string; blob: string }>;
  * const web: Output<string> = endpoints.web;
  */
-export type Lifted<T> = LiftedOf<NonNullable<T>, T extends null | undefined ? undefined : never>;
+export type Lifted<T> = 0 extends 1 & T
+  ? // An Output of `any` (an untyped JSON property): any name, as an Output of `any`.
+    { readonly [key: string]: Output<any> } // eslint-disable-line @typescript-eslint/no-explicit-any
+  : LiftedOf<NonNullable<T>, T extends null | undefined ? undefined : never>;
 
 type LiftedOf<T, Missing> = [T] extends [Primitive]
   ? unknown

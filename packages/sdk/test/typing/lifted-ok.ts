@@ -32,5 +32,9 @@ export const wider: Input<Record<string, string>> = output({ env: "dev" });
 // An index signature is lifted too, typed as TypeScript types `record.key`.
 export const env: Output<string> = account.tags.env;
 export const tag: Output<string> = account.tags.apply((t) => t.env ?? "");
+// An Output of `any` (an untyped JSON property) lifts any name, as an Output of `any`.
+declare const settings: Output<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+export const deep: Output<unknown> = settings.commandToExecute.parts[0];
+export const settingsApplied: Output<string> = settings.apply((s: { a: string }) => s.a);
 // The Output's own members are still its members.
 export const applied: Output<number> = account.primaryEndpoints.apply((e) => e.web.length);
