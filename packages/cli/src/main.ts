@@ -7,6 +7,7 @@ import yargs, { type Argv } from "yargs";
 import { ExitCode, UsageError, exitCodeOf, formatError } from "./errors.js";
 import { cancel } from "./commands/cancel.js";
 import { configGet, configList, configRm, configSet } from "./commands/config.js";
+import { consoleCommand } from "./commands/console.js";
 import { destroy, preview, refresh, up, type DeployOptions } from "./commands/deploy.js";
 import { importResource } from "./commands/import.js";
 import { localServe } from "./commands/local.js";
@@ -207,6 +208,7 @@ export async function main(argv: readonly string[]): Promise<number> {
           .option("force", { type: "boolean", default: false, describe: "Break it even when its holder is running or cannot be checked (two runs may then change the stack at once)" }),
       (a) => set(() => cancel({ ...common(a), yes: Boolean(a.yes), force: Boolean(a.force) })),
     )
+    .command(consoleCommand((run) => set(run, { interruptible: true }), common))
     .command("local", "The local cloud (ARM, Kubernetes API and git on loopback)", (y) =>
       y
         .command("serve", "Run the local cloud until Ctrl-C and print its endpoints", (b) =>
