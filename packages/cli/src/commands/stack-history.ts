@@ -61,6 +61,7 @@ export async function withHistory<R extends RunOutcome>(
     result = await body(observe);
   } catch (error) {
     if (started && (error as { code?: unknown }).code !== "StackLocked") {
+      details.failedWith(error);
       const outcome: HistoryResult = ctx.signal.aborted ? "interrupted" : "failed";
       await record(ctx, options, historyEntry({ ...options, start, end: new Date(), result: outcome, counts: summary?.counts ?? {}, failed: summary?.failed ?? 0, env: ctx.io.env, details, cwd: ctx.cwd }));
     }
@@ -154,6 +155,13 @@ export class RunDetails {
       default:
         return;
     }
+  }
+
+  /** The error that ended the run (a program error, a lost lock): the last diagnostic, as the CLI prints its message. */
+  failedWith(error: unknown): void {
+    const message = error instanceof Error ? error.message : String(error);
+    if (this.diagnostics.length >= HISTORY_DIAGNOSTICS_LIMIT) this.diagnostics.pop();
+    this.diagnostics.push({ severity: "error", message, time: new Date().toISOString() });
   }
 
   entryFields(): Pick<HistoryEntry, "changes" | "changesOmitted" | "diagnostics"> {
