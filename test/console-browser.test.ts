@@ -127,7 +127,7 @@ test("the graph has a node per resource and an edge per dependency of the state;
 test("a running up is watched live, without reloading, and the page links to the recorded update", { skip: SKIP }, async () => {
   await page.click('nav.tabs a:has-text("Updates")');
   await page.locator("tr[data-update]").first().waitFor();
-  await page.evaluate(() => ((window as unknown as { marker: number }).marker = 42));
+  await page.evaluate(() => ((globalThis as unknown as { marker: number }).marker = 42));
   await project.write({ "index.ts": program("four", { extra: 3, delayMs: 500 }) });
   const up = project.run(["up", "--yes"]);
   await page.locator("#live .live-head:has-text('Running')").waitFor({ timeout: 60_000 });
@@ -138,7 +138,7 @@ test("a running up is watched live, without reloading, and the page links to the
   await page.locator("#live .live-head:has-text('Finished')").waitFor({ timeout: 30_000 });
   await page.locator("tr[data-update]").nth(2).waitFor({ timeout: 30_000 });
   assert.equal(await page.locator("tr[data-update]").count(), 3, "the history list was refreshed");
-  assert.equal(await page.evaluate(() => (window as unknown as { marker?: number }).marker), 42, "the page was not reloaded");
+  assert.equal(await page.evaluate(() => (globalThis as unknown as { marker?: number }).marker), 42, "the page was not reloaded");
 });
 
 test("the page asked nothing of any other host, and no response it got held the secret", { skip: SKIP }, async () => {
