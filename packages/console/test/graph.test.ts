@@ -69,3 +69,18 @@ test("the layout nests children inside their groups, keeps siblings apart, draws
     assert.ok(dependency.y + dependency.height <= dependent.y + 0.5 || dependency.y < dependent.y, `${e.to} above ${e.from}`);
   });
 });
+
+test("components of one shape get the same layout inside, at different places", () => {
+  const g = resourceGraph([r("rg"), r("a"), r("a1", ["rg"], "a"), r("a2", ["a1"], "a"), r("b"), r("b1", ["rg"], "b"), r("b2", ["b1"], "b"), r("c"), r("c1", [], "c"), r("c2", [], "c")]);
+  const l = layoutGraph(g);
+  const rel = (child: string, group: string) => {
+    const c = l.nodes.get(u(child))!;
+    const p = l.nodes.get(u(group))!;
+    return [c.x - p.x, c.y - p.y];
+  };
+  assert.deepEqual(rel("a1", "a"), rel("b1", "b"));
+  assert.deepEqual(rel("a2", "a"), rel("b2", "b"));
+  assert.notDeepEqual(l.nodes.get(u("a")), l.nodes.get(u("b")));
+  // c has no edge inside: another shape, laid out on its own (its children side by side).
+  assert.equal(l.nodes.get(u("c1"))!.y, l.nodes.get(u("c2"))!.y);
+});

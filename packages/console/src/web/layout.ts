@@ -43,6 +43,30 @@ interface Level {
   readonly edges: Map<string, { readonly from: string; readonly to: string }>;
 }
 
+interface LevelLayout {
+  /** Top-left of each member, in the order given. */
+  readonly positions: readonly Point[];
+  /** The route of each edge, in the order given. */
+  readonly routes: readonly Point[][];
+  readonly size: { readonly width?: number; readonly height?: number };
+}
+
+/** One dagre run: members (by index) of the given sizes, edges between them (dependency first). */
+function layoutLevel(sizes: readonly { readonly width: number; readonly height: number }[], edges: readonly (readonly [number, number])[]): LevelLayout {
+  const g = new dagre.graphlib.Graph({ multigraph: false });
+  g.setGraph({ rankdir: "TB", nodesep: 24, ranksep: 48, marginx: 0, marginy: 0, ranker: "longest-path" });
+  g.setDefaultEdgeLabel(() => ({}));
+  sizes.forEach((s, i) => g.setNode(String(i), { width: s.width, height: s.height }));
+  for (const [from, to] of edges) g.setEdge(String(from), String(to));
+  dagre.layout(g, { disableOptimalOrderHeuristic: true });
+  const positions = sizes.map((_, i) => {
+    const v = g.node(String(i)) as { x: number; y: number; width: number; height: number };
+    return { x: v.x - v.width / 2, y: v.y - v.height / 2 };
+  });
+  const routes = edges.map(([from, to]) => ((g.edge(String(from), String(to)) as { points?: Point[] }).points ?? []).map((p) => ({ x: p.x, y: p.y })));
+  return { positions, routes, size: g.graph() as { width?: number; height?: number } };
+}
+
 /** Lay `graph` out top to bottom: what a resource depends on is drawn above it. */
 export function layoutGraph(graph: ResourceGraph): GraphLayout {
   const parentOf = new Map<string, string | undefined>();
@@ -77,20 +101,23 @@ export function layoutGraph(graph: ResourceGraph): GraphLayout {
   const routes = new Map<string, Point[]>();
   const depth = (key: string) => (key === ROOT ? 0 : chain(key).length);
   const order = [...levels.keys()].sort((x, y) => depth(y) - depth(x));
+  // Components of one shape (same child sizes, same edges between them: a component class used many
+  // times) get the same layout from dagre, so each shape is laid out once and its result reused.
+  const shapes = new Map<string, LevelLayout>();
   for (const key of order) {
     const level = levels.get(key)!;
-    const g = new dagre.graphlib.Graph({ multigraph: false });
-    g.setGraph({ rankdir: "TB", nodesep: 24, ranksep: 48, marginx: 0, marginy: 0, ranker: "longest-path" });
-    g.setDefaultEdgeLabel(() => ({}));
-    for (const urn of level.members) g.setNode(urn, { ...(sizes.get(urn) ?? { width: NODE_WIDTH, height: NODE_HEIGHT }) });
-    for (const e of level.edges.values()) g.setEdge(e.from, e.to);
-    dagre.layout(g, { disableOptimalOrderHeuristic: true });
-    for (const urn of level.members) {
-      const v = g.node(urn) as { x: number; y: number; width: number; height: number };
-      local.set(urn, { x: v.x - v.width / 2, y: v.y - v.height / 2 });
+    const index = new Map(level.members.map((urn, i) => [urn, i]));
+    const memberSizes = level.members.map((urn) => sizes.get(urn) ?? { width: NODE_WIDTH, height: NODE_HEIGHT });
+    const edgeIndexes = [...level.edges.values()].map((e) => [index.get(e.from)!, index.get(e.to)!] as const);
+    const shape = JSON.stringify([memberSizes.map((s) => [s.width, s.height]), edgeIndexes]);
+    let laid = shapes.get(shape);
+    if (laid === undefined) {
+      laid = layoutLevel(memberSizes, edgeIndexes);
+      shapes.set(shape, laid);
     }
-    for (const e of level.edges.values()) routes.set(`${e.from}\n${e.to}`, ((g.edge(e.from, e.to) as { points?: Point[] }).points ?? []).map((p) => ({ x: p.x, y: p.y })));
-    const size = g.graph() as { width?: number; height?: number };
+    level.members.forEach((urn, i) => local.set(urn, laid.positions[i]));
+    [...level.edges.values()].forEach((e, i) => routes.set(`${e.from}\n${e.to}`, laid.routes[i]));
+    const size = laid.size;
     if (key !== ROOT) {
       sizes.set(key, {
         width: Math.max(NODE_WIDTH, (size.width ?? 0) + 2 * GROUP_PADDING.side),
