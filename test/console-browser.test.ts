@@ -53,6 +53,7 @@ test("the stacks page lists the stack with its last update and masked outputs", 
   await row.waitFor();
   assert.match(await row.innerText(), /succeeded/);
   assert.match(await row.innerText(), /\[secret\]/);
+  await page.screenshot({ path: join(ARTIFACTS, "stacks.png") });
   assert.ok(!page.url().includes("token="), `the token left the address bar: ${page.url()}`);
 });
 
@@ -72,6 +73,7 @@ test("an update opened from the history shows its diff as preview prints it, and
   const meta = await page.locator("dl.meta").innerText();
   assert.match(meta, /Git commit\s+[0-9a-f]{40}/);
   assert.match(meta, /iac version\s+0\.1\.0/);
+  await page.screenshot({ path: join(ARTIFACTS, "update.png"), fullPage: true });
 });
 
 test("resources: searched and sorted; a click shows inputs and outputs with secrets masked", { skip: SKIP }, async () => {
@@ -88,6 +90,9 @@ test("resources: searched and sorted; a click shows inputs and outputs with secr
   await page.click('table.resources button:has-text("second")');
   const inputs = await page.locator('#resource-panel pre[data-section="inputs"]').innerText();
   assert.match(inputs, /"password": "\[secret\]"/);
+  await page.emulateMedia({ colorScheme: "dark" });
+  await page.screenshot({ path: join(ARTIFACTS, "resources-dark.png") });
+  await page.emulateMedia({ colorScheme: "light" });
   await page.keyboard.press("Escape");
   assert.equal(await page.locator("#resource-panel").count(), 0);
 });
