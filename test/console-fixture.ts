@@ -47,8 +47,8 @@ export interface RunningConsole {
 }
 
 /** Start `iac console` in the project; resolves once it printed its URL. */
-export async function startConsole(project: TestProject, args: readonly string[] = []): Promise<RunningConsole> {
-  const child = project.spawn(["console", "--no-open", ...args]);
+export async function startConsole(project: TestProject, args: readonly string[] = [], env?: Readonly<Record<string, string>>): Promise<RunningConsole> {
+  const child = project.spawn(["console", "--no-open", ...args], env !== undefined ? { env } : undefined);
   let out = "";
   child.stdout?.setEncoding("utf8").on("data", (d: string) => (out += d));
   child.stderr?.setEncoding("utf8").on("data", (d: string) => (out += d));
