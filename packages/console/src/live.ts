@@ -9,7 +9,8 @@
  * - `finished`: `{ update }` the history entry recorded when the run ended (when there is one).
  *
  * This reads state, so it sees what was committed: a step shows up when the engine records it,
- * not when its provider call starts (a pending operation says that).
+ * not when its provider call starts (a pending operation says that). While no run holds the lock
+ * only the lock is read (every write to a stack's state takes it).
  */
 import type { Backend, Snapshot } from "@iac/engine";
 import { nameOfUrn } from "./graph-model.js";
@@ -42,6 +43,11 @@ export async function watchStack(options: { readonly backend: Backend; readonly 
     try {
       const status = await backend.lockStatus(stack);
       const nowRunning = status !== undefined && status.liveness !== "gone";
+      // Idle (no lock, and none at the last tick): nothing writes the state, so it is not read again.
+      if (!nowRunning && running === false) {
+        await sleep(options.intervalMs);
+        continue;
+      }
       const snapshot = await backend.read(stack, crypter);
       const next = new Map<string, { fp: string; type: string }>();
       for (const r of snapshot.resources) if (!r.pendingDelete || !next.has(r.urn)) next.set(r.urn, { fp: fingerprint(r), type: r.type });
