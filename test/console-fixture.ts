@@ -94,10 +94,9 @@ export function get(url: string, headers: Record<string, string> = {}): Promise<
   });
 }
 
-/** The Chromium binary the browser tests drive: `$CHROMIUM`, else Debian's; undefined when none. */
+/** The Chromium binary the browser tests drive: `$CHROMIUM` when set (only it), else Debian's; undefined when none. */
 export function chromiumPath(): string | undefined {
-  for (const p of [process.env.CHROMIUM, "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]) {
-    if (p !== undefined && p !== "" && existsSync(p)) return p;
-  }
-  return undefined;
+  const given = process.env.CHROMIUM;
+  const candidates = given !== undefined && given !== "" ? [given] : ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"];
+  return candidates.find((p) => existsSync(p));
 }

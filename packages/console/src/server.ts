@@ -199,7 +199,7 @@ function indexHtml(project: string | undefined): string {
 </head>
 <body>
 <a class="skip" href="#main">Skip to content</a>
-<header class="top"><a href="#/" class="brand">iac console</a><nav id="crumbs" aria-label="Breadcrumb"></nav><span id="live-badge" role="status" aria-live="polite"></span></header>
+<header class="top"><a href="#/" class="brand">iac console</a><nav id="crumbs" aria-label="Breadcrumb"></nav></header>
 <main id="main" tabindex="-1"><p>Loading…</p></main>
 </body>
 </html>

@@ -81,8 +81,3 @@ function draw(): void {
     b.append(list);
   }
 }
-
-// For the live badge in the header: nothing else needs the state.
-export function liveRunning(): boolean {
-  return state?.running === true;
-}

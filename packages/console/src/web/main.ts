@@ -6,7 +6,7 @@ import { api, ApiError, type Info } from "./api.js";
 import { h } from "./dom.js";
 import { startLive, stopLive } from "./live-view.js";
 import { renderGraph } from "./graph-view.js";
-import { renderResources, renderStacks, renderUpdate, renderUpdates, resourcePanel } from "./views.js";
+import { openPanel, renderResources, renderStacks, renderUpdate, renderUpdates } from "./views.js";
 
 export interface Route {
   readonly view: "stacks" | "updates" | "update" | "resources" | "graph";
@@ -67,7 +67,7 @@ export async function render(options: { readonly quiet?: boolean } = {}): Promis
   info ??= await api.info();
   crumbs(route);
   const body = h("div", { class: "view" });
-  const banner = h("div", { id: "live", class: "live" });
+  const banner = h("div", { id: "live", class: "live", "aria-live": "polite", "aria-label": "Running update" });
   try {
     let content: HTMLElement;
     switch (route.view) {
@@ -84,7 +84,7 @@ export async function render(options: { readonly quiet?: boolean } = {}): Promis
         content = await renderResources(route.stack!, route.query.get("q") ?? "");
         break;
       case "graph":
-        content = await renderGraph(route.stack!, (urn) => void showResource(route.stack!, urn));
+        content = await renderGraph(route.stack!, (urn) => void openPanel(route.stack!, urn));
         break;
       default:
         content = h("p", {}, "Unknown page.");
@@ -102,13 +102,6 @@ export async function render(options: { readonly quiet?: boolean } = {}): Promis
   if (route.stack) startLive(route.stack, banner, () => void render({ quiet: true }));
   else stopLive();
   if (!options.quiet) main.focus({ preventScroll: true });
-}
-
-async function showResource(stack: string, urn: string): Promise<void> {
-  const panel = await resourcePanel(stack, urn);
-  document.getElementById("resource-panel")?.remove();
-  document.getElementById("main")!.append(panel);
-  panel.querySelector<HTMLElement>("h2")?.focus();
 }
 
 window.addEventListener("hashchange", () => void render());

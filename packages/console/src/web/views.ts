@@ -186,7 +186,8 @@ function resourceRow(stack: string, r: ResourceRow): HTMLElement {
   );
 }
 
-async function openPanel(stack: string, urn: string): Promise<void> {
+/** Open the side panel of one resource (replacing one that is open) and move focus into it. */
+export async function openPanel(stack: string, urn: string): Promise<void> {
   const panel = await resourcePanel(stack, urn);
   document.getElementById("resource-panel")?.remove();
   document.getElementById("main")!.append(panel);
