@@ -80,14 +80,16 @@ export function consoleServe(options: ConsoleOptions): Promise<number> {
     const withdraw = await lib.announce(configHome(ctx.io.env as NodeJS.ProcessEnv), { pid: process.pid, backend: backend.url, url: server.url, token: server.token });
     try {
       ctx.print(ctx.style("bold", `iac console for ${name} (${backend.url}) is running at:`));
-      ctx.print(`  ${server.loginUrl}`);
+      // With -s, the URL opens on that stack's page.
+      const loginUrl = options.stack !== undefined ? `${server.loginUrl}#/stacks/${encodeURIComponent(options.stack)}/updates` : server.loginUrl;
+      ctx.print(`  ${loginUrl}`);
       if (options.host !== undefined && !["127.0.0.1", "localhost", "::1"].includes(options.host)) {
         ctx.say(ctx.errStyle("yellow", `warning: listening on ${options.host}, beyond this machine's loopback: anyone who can reach it and has the URL's token can read these stacks${options.showSecrets === true ? " and their secrets" : ""}.`));
       }
       if (options.showSecrets === true) ctx.say(ctx.errStyle("yellow", "Secrets are shown in this page (--show-secrets)."));
       ctx.say("The URL holds a one-time token: keep it to yourself. Press Ctrl-C to stop.");
-      options.onListening?.({ url: server.url, loginUrl: server.loginUrl });
-      if (options.open ?? (ctx.io.interactive && ctx.io.env.CI === undefined)) openBrowser(server.loginUrl);
+      options.onListening?.({ url: server.url, loginUrl });
+      if (options.open ?? (ctx.io.interactive && ctx.io.env.CI === undefined)) openBrowser(loginUrl);
       if (!ctx.signal.aborted) await once(ctx.signal, "abort");
     } finally {
       await withdraw();
