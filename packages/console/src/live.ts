@@ -10,9 +10,10 @@
  *
  * This reads state, so it sees what was committed: a step shows up when the engine records it,
  * not when its provider call starts (a pending operation says that). While no run holds the lock
- * only the lock is read (every write to a stack's state takes it).
+ * only the lock is read (every write to a stack's state takes it), and every fourth time the newest
+ * history entry: a run quicker than one tick shows up then, its resources and `finished` at once.
  */
-import type { Backend, Snapshot } from "@iac/engine";
+import type { Backend, HistoryEntry, Snapshot } from "@iac/engine";
 import { nameOfUrn } from "./graph-model.js";
 import { updateSummary, type ValueView } from "./data.js";
 
@@ -21,6 +22,9 @@ export type LiveEvent =
   | { readonly event: "resource"; readonly data: { readonly change: "created" | "updated" | "deleted"; readonly urn: string; readonly type: string; readonly name: string } }
   | { readonly event: "pending"; readonly data: { readonly operations: readonly { readonly urn: string; readonly type: string; readonly op: string }[] } }
   | { readonly event: "finished"; readonly data: { readonly update?: ReturnType<typeof updateSummary> } };
+
+/** On how many idle ticks in a row the history is looked at once (every 2 s at the default 500 ms). */
+const HISTORY_EVERY = 4;
 
 /** Fingerprint of a resource's record: what changes when the engine writes it again. */
 function fingerprint(r: Snapshot["resources"][number]): string {
@@ -38,15 +42,27 @@ export async function watchStack(options: { readonly backend: Backend; readonly 
   let running: boolean | undefined;
   let pendingKey = "";
   let holderTime: string | undefined;
+  // The newest recorded update (its id), to notice a run that came and went between two reads of the lock.
+  let lastUpdate: string | undefined | null = null;
+  let idleTicks = 0;
+  const newestUpdate = async () => (await backend.listHistory?.(stack, { limit: 1 }))?.[0];
   const sleep = (ms: number) => new Promise<void>((resolve) => { const t = setTimeout(resolve, ms); signal.addEventListener("abort", () => { clearTimeout(t); resolve(); }, { once: true }); });
   while (!signal.aborted) {
     try {
       const status = await backend.lockStatus(stack);
       const nowRunning = status !== undefined && status.liveness !== "gone";
-      // Idle (no lock, and none at the last tick): nothing writes the state, so it is not read again.
+      if (lastUpdate === null) lastUpdate = (await newestUpdate())?.startTime;
+      // Idle (no lock, and none at the last tick): nothing writes the state, so it is not read
+      // again, except when the history shows a run that took and released the lock between two
+      // ticks (looked at every HISTORY_EVERY ticks).
+      let missed: HistoryEntry | undefined;
       if (!nowRunning && running === false) {
-        await sleep(options.intervalMs);
-        continue;
+        idleTicks++;
+        missed = idleTicks % HISTORY_EVERY === 0 ? await newestUpdate() : undefined;
+        if (missed === undefined || missed.startTime === lastUpdate) {
+          await sleep(options.intervalMs);
+          continue;
+        }
       }
       const snapshot = await backend.read(stack, crypter);
       const next = new Map<string, { fp: string; type: string }>();
@@ -79,8 +95,13 @@ export async function watchStack(options: { readonly backend: Backend; readonly 
             await sleep(200);
             latest = (await backend.listHistory?.(stack, { limit: 1 }))?.[0];
           }
+          if (latest !== undefined) lastUpdate = latest.startTime;
           send({ event: "finished", data: latest !== undefined ? { update: updateSummary(latest) } : {} });
         }
+      }
+      if (missed !== undefined) {
+        lastUpdate = missed.startTime;
+        send({ event: "finished", data: { update: updateSummary(missed) } });
       }
     } catch {
       // Read again at the next tick.
