@@ -146,34 +146,37 @@ test("a running up is watched live, without reloading, and the page links to the
   assert.equal(await page.evaluate(() => (globalThis as unknown as { marker?: number }).marker), 42, "the page was not reloaded");
 });
 
-/** The lowest WCAG contrast ratio of the text of `selectors` against the background it sits on, in the page as it is. */
-async function lowestContrast(selectors: readonly string[]): Promise<{ ratio: number; selector: string }> {
-  // tsx (esbuild, keepNames) wraps named inner functions in __name(), which the page does not have.
-  await page.evaluate("globalThis.__name = (f) => f");
-  return page.evaluate((sels) => {
-    const rgb = (c: string) => (c.match(/[\d.]+/g) ?? []).map(Number);
-    const lum = ([r, g, b]: number[]) => {
-      const f = (v: number) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
-      return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
-    };
-    const background = (el: Element | null): number[] => {
-      for (let e = el; e; e = e.parentElement) {
-        const c = rgb(getComputedStyle(e).backgroundColor);
-        if (c.length === 3 || (c.length === 4 && c[3] > 0)) return c.slice(0, 3);
-      }
-      return rgb(getComputedStyle(document.documentElement).backgroundColor).slice(0, 3);
-    };
-    let worst = { ratio: Infinity, selector: "" };
-    for (const sel of sels) {
-      for (const el of document.querySelectorAll(sel)) {
-        const a = lum(rgb(getComputedStyle(el).color).slice(0, 3));
-        const b = lum(background(el));
-        const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
-        if (ratio < worst.ratio) worst = { ratio, selector: sel };
-      }
+/**
+ * The lowest WCAG contrast ratio of the text of some selectors against the background it sits on,
+ * computed in the page (JavaScript source: the test project's types have no DOM).
+ */
+const LOWEST_CONTRAST = `(sels) => {
+  const rgb = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = (v) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const background = (el) => {
+    for (let e = el; e; e = e.parentElement) {
+      const c = rgb(getComputedStyle(e).backgroundColor);
+      if (c.length === 3 || (c.length === 4 && c[3] > 0)) return c.slice(0, 3);
     }
-    return worst;
-  }, selectors);
+    return rgb(getComputedStyle(document.documentElement).backgroundColor).slice(0, 3);
+  };
+  let worst = { ratio: Infinity, selector: "" };
+  for (const sel of sels) {
+    for (const el of document.querySelectorAll(sel)) {
+      const a = lum(rgb(getComputedStyle(el).color).slice(0, 3));
+      const b = lum(background(el));
+      const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+      if (ratio < worst.ratio) worst = { ratio, selector: sel };
+    }
+  }
+  return worst;
+}`;
+
+async function lowestContrast(selectors: readonly string[]): Promise<{ ratio: number; selector: string }> {
+  return page.evaluate(`(${LOWEST_CONTRAST})(${JSON.stringify(selectors)})`);
 }
 
 test("text has a contrast of at least 4.5:1 in light and in dark", { skip: SKIP }, async () => {
@@ -184,6 +187,7 @@ test("text has a contrast of at least 4.5:1 in light and in dark", { skip: SKIP 
   for (const scheme of ["light", "dark"] as const) {
     await page.emulateMedia({ colorScheme: scheme });
     const worst = await lowestContrast(selectors);
+    assert.ok(Number.isFinite(worst.ratio), "text was measured");
     assert.ok(worst.ratio >= 4.5, `${scheme}: ${worst.selector} has a contrast of ${worst.ratio.toFixed(2)}:1`);
   }
   await page.emulateMedia({ colorScheme: "light" });
