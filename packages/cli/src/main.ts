@@ -7,6 +7,7 @@ import yargs, { type Argv } from "yargs";
 import { ExitCode, UsageError, exitCodeOf, formatError } from "./errors.js";
 import { cancel } from "./commands/cancel.js";
 import { configGet, configList, configRm, configSet } from "./commands/config.js";
+import { consoleCommand } from "./commands/console.js";
 import { destroy, preview, refresh, up, type DeployOptions } from "./commands/deploy.js";
 import { importResource } from "./commands/import.js";
 import { localServe } from "./commands/local.js";
@@ -208,6 +209,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       (a) => set(() => cancel({ ...common(a), yes: Boolean(a.yes), force: Boolean(a.force) })),
     )
     .command("gen crd <source>", "Generate typed classes from CustomResourceDefinitions (a file or an http(s) URL)", (b) => b.positional("source", { type: "string", demandOption: true }).option("out", { type: "string", describe: "Output folder (default: ./crds)" }), (a) => set(async () => (await import("./commands/gen-crd.js")).genCrd({ ...common(a), source: String(a.source), outDir: a.out === undefined ? undefined : String(a.out) })))
+    .command(consoleCommand((run) => set(run, { interruptible: true }), common))
     .command("local", "The local cloud (ARM, Kubernetes API and git on loopback)", (y) =>
       y
         .command("serve", "Run the local cloud until Ctrl-C and print its endpoints", (b) =>

@@ -15,6 +15,7 @@ import { startLocalCloud, type LocalCloudHandle } from "../local-cloud.js";
 import { openWorkspace, type Workspace } from "../workspace.js";
 import { DeclinedError, confirmOrRefuse, runCommand, type CommandContext, type CommandOptions } from "./command.js";
 import { historyCommandLine, withHistory } from "./stack-history.js";
+import { printConsoleLink } from "./console.js";
 
 /** Options of the deployment commands (flags of the same names). */
 export interface DeployOptions extends CommandOptions {
@@ -142,7 +143,7 @@ async function runWithLocal(ctx: CommandContext, ws: Workspace, run: { readonly 
   const result =
     operation === "preview"
       ? await engineRun(operation, !run.asks)
-      : await withHistory(ctx, { backend: ws.backend, stack, operation, command: historyCommandLine(operation, flagNames(options)) }, (observe) => engineRun(operation, !run.asks, observe));
+      : await withHistory(ctx, { backend: ws.backend, stack, operation, command: historyCommandLine(operation, flagNames(options)), onRecorded: (entry) => printConsoleLink(ctx, { backendUrl: ws.backend.url, stack, entry }) }, (observe) => engineRun(operation, !run.asks, observe));
   if (ctx.verbose && options.json !== true) ctx.print(ctx.style("dim", `State: ${stateLocation(ws.backend.url, stack)}`));
   if (result.interrupted) {
     ctx.say(ctx.errStyle("yellow", "Interrupted: the steps that had started were finished and recorded in the state. Run the command again to carry on."));
