@@ -14,6 +14,8 @@ import { checkContainerGroupName } from "./names.js";
 import { operationStatus, startOperationFields } from "./operations.js";
 import { requireGroup, requireWritableGroup } from "./resource-groups.js";
 import { immutableChange, validateContainerGroup, withoutSecrets } from "./container-group-spec.js";
+import { checkDnsLabel, checkNetwork, FAILED_MOUNT, mountFailure, refusePatchWithVolumes, requireVolumeKeys } from "./container-group-checks.js";
+import { checkLinkedIds } from "./linked-ids.js";
 
 export const CONTAINER_GROUP_TYPE = "Microsoft.ContainerInstance/containerGroups";
 const EXTRA_FIELDS = ["identity", "zones"];
@@ -87,9 +89,15 @@ export function containerGroupView(ctx: ArmContext, g: ContainerGroupRecord, now
       containers,
       ...(ipView === undefined ? {} : { ipAddress: ipView }),
       provisioningState: state,
-      instanceView: { events: [], state: state === "Succeeded" ? "Running" : "Pending" },
+      instanceView: { events: groupEvents(op, state, since), state: state === "Succeeded" ? "Running" : "Pending" },
     },
   };
+}
+
+/** A failed mount shows as the group's event (ContainerGroupsGet_Failed.json; container-group-checks.ts). */
+function groupEvents(op: { readonly failure?: { readonly code: string; readonly message: string } } | undefined, state: OperationStatus, since: string): Json[] {
+  if (state !== "Failed" || op?.failure === undefined || op.failure.code !== FAILED_MOUNT) return [];
+  return [{ count: 1, firstTimestamp: since, lastTimestamp: since, name: FAILED_MOUNT, message: op.failure.message, type: "Warning" }];
 }
 
 function publicIp(type: unknown): string {
@@ -110,7 +118,11 @@ export function putContainerGroup(ctx: ArmContext, req: ArmRequest, sub: string,
   for (const k of READ_ONLY) delete properties[k];
   if (Object.keys(properties).length === 0) throw invalidRequestContent("Required property 'properties' not found in JSON");
   validateContainerGroup(name, properties);
+  checkNetwork(name, properties);
+  checkLinkedIds(properties);
+  requireVolumeKeys(name, properties);
   const id = containerGroupId(sub, rg, name);
+  checkDnsLabel(ctx, { id, group: name, location, properties });
   const existing = ctx.store.get(id);
   const clean = withoutSecrets(properties);
   if (existing?.kind === "containerGroup") {
@@ -134,7 +146,10 @@ export function putContainerGroup(ctx: ArmContext, req: ArmRequest, sub: string,
       });
     }
   }
-  const op: ContainerGroupOperation = { kind: "containerGroupCreate", ...startOperationFields(ctx, req.now, id, { failable: true }), location };
+  // Checked before the secrets go: the keys are compared, never stored.
+  const mount = mountFailure(ctx, properties);
+  const fields = startOperationFields(ctx, req.now, id, { failable: true });
+  const op: ContainerGroupOperation = { kind: "containerGroupCreate", ...fields, ...(fields.failure === undefined && mount !== undefined ? { failure: mount } : {}), location };
   const opId = op.id;
   ctx.store.putOperation(op);
   const prevIp = existing?.kind === "containerGroup" ? existing.ip : undefined;
@@ -196,6 +211,7 @@ export function getContainerGroup(ctx: ArmContext, req: ArmRequest, sub: string,
 export function patchContainerGroup(ctx: ArmContext, req: ArmRequest, sub: string, rg: string, name: string): ArmResponse {
   requireWritableGroup(ctx, sub, rg);
   const g = requireContainerGroup(ctx, sub, rg, name);
+  refusePatchWithVolumes(g);
   const body = objectBody(req.body);
   const updated: ContainerGroupRecord = { ...g, tags: body["tags"] === undefined ? g.tags : tagsOf(body) };
   ctx.store.put(updated);

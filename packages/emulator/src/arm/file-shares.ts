@@ -79,6 +79,18 @@ function sharePropertiesOf(body: unknown, account: StorageAccountRecord, now: nu
   return p;
 }
 
+/**
+ * NFS shares exist only on premium file accounts (kind FileStorage): "NFS 4.1 shares are only
+ * available as premium file shares" (MicrosoftDocs/azure-docs#77555). Elsewhere the RP answers
+ * `FeatureNotSupportedForAccount`, "NfsFileShares is not supported for the account." (Azure/azure-cli#32510,
+ * a Standard_LRS StorageV2 account; older service versions answered 400 InvalidHeaderValue,
+ * hashicorp/terraform-provider-azurerm#24269). Status GUESS 400.
+ */
+function refuseNfsOnAccount(account: StorageAccountRecord, properties: Record<string, unknown>): void {
+  if (properties["enabledProtocols"] !== "NFS" || account.accountKind === "FileStorage") return;
+  throw new ArmError({ status: 400, code: "FeatureNotSupportedForAccount", message: "NfsFileShares is not supported for the account." });
+}
+
 function etagOf(id: string, now: number): string {
   return `"0x8D${createHash("sha1").update(`${id}:${now}`).digest("hex").slice(0, 13).toUpperCase()}"`;
 }
@@ -109,6 +121,7 @@ export function putFileShare(ctx: ArmContext, req: ArmRequest, p: ShareParams): 
   checkFileServiceName(p.service);
   checkShareName(p.share, req.now);
   const properties = sharePropertiesOf(req.body, account, req.now);
+  refuseNfsOnAccount(account, properties);
   const id = fileShareId(p.sub, p.rg, p.account, p.share);
   const existing = ctx.store.get(id);
   if (existing?.kind === "fileShare") refuseProtocolChange(existing, properties, p.share);

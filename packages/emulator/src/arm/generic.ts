@@ -27,6 +27,7 @@ import { operationStatus, startOperationFields } from "./operations.js";
 import { inlineViews, syncInlineChildren, withoutInline } from "./inline-children.js";
 import { idOf, parseResourcePath, type ResourcePath } from "./resource-path.js";
 import type { ModuleSpec, ResourceSpec, TypeRef } from "./spec/model.js";
+import { checkLinkedIds } from "./linked-ids.js";
 import { checkValue, cleanBody, describe, withoutSecrets, type Problem } from "./spec/validate.js";
 
 /** Answer a request no specialised handler took, or ARM's 404. */
@@ -92,6 +93,21 @@ function hasTopLevel(spec: ResourceSpec, name: string): boolean {
   return body?.kind === "object" && body.props[name] !== undefined;
 }
 
+/**
+ * Resource providers whose deserializer refuses unknown members (400 InvalidRequestContent, "The
+ * request content was invalid and could not be deserialized: 'Could not find member 'X' on object of
+ * type 'Y'. Path '…''"): Microsoft.Compute (Azure/azure-sdk-for-net#3487 for disks; the VM scale set
+ * docs quote "Could not find member 'scheduledEventsProfile' on object of type
+ * 'VirtualMachineProfile'") and Microsoft.Authorization (policy definitions: "Could not find member
+ * 'name' on object of type 'PolicyDefinitionProperties'", quoted in public policy READMEs). The
+ * others ignore unknown properties, as a typed deserializer does.
+ */
+const STRICT_NAMESPACES = new Set(["microsoft.compute", "microsoft.authorization"]);
+
+function strictFor(spec: ResourceSpec): boolean {
+  return STRICT_NAMESPACES.has(spec.armType.split("/")[0]!.toLowerCase());
+}
+
 export function requireValid(problems: readonly Problem[], spec: ResourceSpec): void {
   if (problems.length === 0) return;
   const first = problems[0]!;
@@ -152,8 +168,9 @@ function put(ctx: ArmContext, req: ArmRequest, path: ResourcePath, spec: Resourc
   requireParents(ctx, path);
   checkName(spec, path.names[path.names.length - 1]!);
   const body = objectBody(req.body);
-  const { value, problems } = cleanBody(spec.module, spec.body, bodyWithUrlName(spec, body, path.names[path.names.length - 1]!), { partial: false });
+  const { value, problems } = cleanBody(spec.module, spec.body, bodyWithUrlName(spec, body, path.names[path.names.length - 1]!), { partial: false, strict: strictFor(spec) });
   requireValid(problems, spec);
+  checkLinkedIds(body["properties"]);
   const id = idOf(path);
   const existing = ctx.store.get(id);
   if (existing !== undefined && existing.kind !== "generic") {
@@ -237,8 +254,9 @@ function patch(ctx: ArmContext, req: ArmRequest, path: ResourcePath, spec: Resou
   const r = requireResource(ctx, path, spec);
   if (r.deleteOperation !== undefined) throw beingDeleted(path);
   const body = objectBody(req.body);
-  const { value, problems } = cleanBody(spec.module, spec.body, bodyWithUrlName(spec, body, r.name), { partial: true });
+  const { value, problems } = cleanBody(spec.module, spec.body, bodyWithUrlName(spec, body, r.name), { partial: true, strict: strictFor(spec) });
   requireValid(problems, spec);
+  checkLinkedIds(body["properties"]);
   if (value["location"] !== undefined && value["location"] !== null && !sameLocation(String(value["location"]), r.location || String(value["location"]))) {
     throw new ArmError({ status: 400, code: "LocationCannotBeChanged", message: `The location of '${path.names.join("/")}' cannot change from '${r.location}' to '${String(value["location"])}'; delete the resource and create it again.`, target: "location" });
   }

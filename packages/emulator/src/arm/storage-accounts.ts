@@ -84,6 +84,27 @@ function kindOf(body: Record<string, unknown>, required: boolean): string | unde
   return kind;
 }
 
+/** The replication families an account can move within in place (see {@link checkSkuChange}). */
+function skuFamily(sku: string): string {
+  const [tier = "", replication = ""] = sku.split("_");
+  if (tier.startsWith("Premium")) return sku; // Premium_LRS, Premium_ZRS...: never changes
+  if (replication === "ZRS") return sku;
+  return /GZRS$/.test(replication) ? `${tier}/GZRS` : `${tier}/LRS`;
+}
+
+/**
+ * A SKU change by PATCH (or re-PUT) the service does not make in place: another tier (Standard ->
+ * Premium), to or from Standard_ZRS / Premium_LRS / Premium_ZRS (SDK doc of StorageAccounts.update,
+ * notes §1.2), or across replication families (ZRS -> GZRS, LRS -> GZRS: a migration, not an update;
+ * hashicorp/terraform-provider-azurerm#17639 shows PATCH `{"sku":{"name":"Standard_GZRS"}}` answered
+ * 400). Code and message as Set-AzStorageAccount reports them: `InvalidValuesForRequestParameters`,
+ * "Values for request parameters are invalid: sku." (MicrosoftDocs/azure-docs#47207, #96815).
+ */
+function checkSkuChange(from: string, to: string | undefined): void {
+  if (to === undefined || to === from || skuFamily(to) === skuFamily(from)) return;
+  throw new ArmError({ status: 400, code: "InvalidValuesForRequestParameters", message: "Values for request parameters are invalid: sku.", target: "sku" });
+}
+
 /**
  * Enforce global uniqueness (notes §1.2): a name held in another subscription is
  * `StorageAccountAlreadyTaken` (409, hashicorp/terraform#11485; Azure/azure-cli#19184 shows it for the
@@ -135,6 +156,7 @@ export function putStorageAccount(ctx: ArmContext, req: ArmRequest, sub: string,
     if (existing.createOperation !== undefined) return accepted(ctx, req, sub, existing.location, existing.createOperation);
     // "If an account is already created and a subsequent create request is issued with different
     // properties, the account properties will be updated" (SDK doc, notes §1.2): synchronous 200.
+    checkSkuChange(existing.sku.name, skuOf(body, false));
     const updated: StorageAccountRecord = {
       ...existing,
       id,
@@ -212,6 +234,7 @@ export function patchStorageAccount(ctx: ArmContext, req: ArmRequest, sub: strin
   if (kind !== undefined && kind !== a.accountKind && !(a.accountKind === "Storage" && kind === "StorageV2")) {
     throw new ArmError({ status: 400, code: "InvalidRequestPropertyValue", message: `The account kind of '${name}' cannot change from ${a.accountKind} to ${kind}; only Storage -> StorageV2 is an in-place upgrade.`, target: "kind" });
   }
+  checkSkuChange(a.sku.name, skuOf(body, false));
   const updated: StorageAccountRecord = {
     ...a,
     sku: { name: skuOf(body, false) ?? a.sku.name },
