@@ -16,6 +16,7 @@ import { requireGroup, requireWritableGroup } from "./resource-groups.js";
 import { immutableChange, validateContainerGroup, withoutSecrets } from "./container-group-spec.js";
 import { checkDnsLabel, checkNetwork, FAILED_MOUNT, mountFailure, refusePatchWithVolumes, requireVolumeKeys } from "./container-group-checks.js";
 import { checkLinkedIds } from "./linked-ids.js";
+import { noFilter, paged } from "./list-query.js";
 
 export const CONTAINER_GROUP_TYPE = "Microsoft.ContainerInstance/containerGroups";
 const EXTRA_FIELDS = ["identity", "zones"];
@@ -35,7 +36,9 @@ function statusOf(ctx: ArmContext, g: ContainerGroupRecord, now: number): Operat
   return op === undefined ? "Succeeded" : operationStatus(op, now);
 }
 
-function containerInstanceView(image: string, state: OperationStatus, since: string): Json {
+function containerInstanceView(image: string, state: OperationStatus, since: string, stopped: boolean): Json {
+  // GUESS: a stopped group's containers read Terminated with detailStatus "Stopped" (no public trace).
+  if (stopped) return { restartCount: 0, currentState: { state: "Terminated", detailStatus: "Stopped" }, events: [] };
   if (state !== "Succeeded") return { restartCount: 0, currentState: { state: "Waiting", detailStatus: "" }, events: [] };
   const event = (name: string, message: string) => ({ count: 1, firstTimestamp: since, lastTimestamp: since, name, message, type: "Normal" });
   return {
@@ -49,7 +52,9 @@ function containerInstanceView(image: string, state: OperationStatus, since: str
 export function containerGroupView(ctx: ArmContext, g: ContainerGroupRecord, now: number): Json {
   const state = statusOf(ctx, g, now);
   const op = ctx.store.operation(g.operation);
-  const since = new Date(op ? op.startedAt + 2 * op.stepMs : Date.parse(g.createdAt)).toISOString();
+  const started = op ? op.startedAt + 2 * op.stepMs : Date.parse(g.createdAt);
+  const since = new Date(Math.max(started, g.restartedAt === undefined ? 0 : Date.parse(g.restartedAt))).toISOString();
+  const stopped = g.stopped === true;
   const p = g.properties;
   const containers = (p["containers"] as Obj[]).map((c) => {
     const cp = (c["properties"] ?? {}) as Obj;
@@ -60,7 +65,7 @@ export function containerGroupView(ctx: ArmContext, g: ContainerGroupRecord, now
         ports: [],
         environmentVariables: [],
         ...cp,
-        instanceView: containerInstanceView(String(cp["image"]), state, since),
+        instanceView: containerInstanceView(String(cp["image"]), state, since, stopped),
       },
     };
   });
@@ -89,7 +94,7 @@ export function containerGroupView(ctx: ArmContext, g: ContainerGroupRecord, now
       containers,
       ...(ipView === undefined ? {} : { ipAddress: ipView }),
       provisioningState: state,
-      instanceView: { events: groupEvents(op, state, since), state: state === "Succeeded" ? "Running" : "Pending" },
+      instanceView: { events: groupEvents(op, state, since), state: stopped ? "Stopped" : state === "Succeeded" ? "Running" : "Pending" },
     },
   };
 }
@@ -231,13 +236,47 @@ export function deleteContainerGroup(ctx: ArmContext, req: ArmRequest, sub: stri
 }
 
 export function listContainerGroups(ctx: ArmContext, req: ArmRequest, sub: string, rg?: string): ArmResponse {
+  noFilter(req);
   if (rg !== undefined) requireGroup(ctx, sub, rg);
   const prefix = (rg === undefined ? `/subscriptions/${sub}/` : `/subscriptions/${sub}/resourceGroups/${rg}/`).toLowerCase();
   const value = ctx.store
     .all()
     .filter((r): r is ContainerGroupRecord => r.kind === "containerGroup" && r.id.toLowerCase().startsWith(prefix))
     .map((g) => containerGroupView(ctx, g, req.now));
-  return { status: 200, body: { value } };
+  return paged(req, value, ctx.pageSize);
+}
+
+/**
+ * POST restart: "Restarts all containers in a container group in place" (ContainerGroups_Restart);
+ * 204, done at once (the spec marks it long-running but lists 204 only). The containers' start time
+ * moves to now; a stopped group runs again.
+ */
+export function restartContainerGroup(ctx: ArmContext, req: ArmRequest, p: { sub: string; rg: string; name: string }): ArmResponse {
+  requireWritableGroup(ctx, p.sub, p.rg);
+  const g = requireContainerGroup(ctx, p.sub, p.rg, p.name);
+  ctx.store.put({ ...g, stopped: undefined, restartedAt: new Date(req.now).toISOString() });
+  return { status: 204 };
+}
+
+/** POST stop: "Stops all containers in a container group" (ContainerGroups_Stop), 204; the group shows `Stopped`. */
+export function stopContainerGroup(ctx: ArmContext, _req: ArmRequest, p: { sub: string; rg: string; name: string }): ArmResponse {
+  requireWritableGroup(ctx, p.sub, p.rg);
+  const g = requireContainerGroup(ctx, p.sub, p.rg, p.name);
+  ctx.store.put({ ...g, stopped: true });
+  return { status: 204 };
+}
+
+/**
+ * POST start: "Starts all containers in a container group" (ContainerGroups_Start): 202 with
+ * `Azure-AsyncOperation`, whose document goes Pending -> Creating -> Succeeded as for a PUT.
+ */
+export function startContainerGroup(ctx: ArmContext, req: ArmRequest, p: { sub: string; rg: string; name: string }): ArmResponse {
+  requireWritableGroup(ctx, p.sub, p.rg);
+  const g = requireContainerGroup(ctx, p.sub, p.rg, p.name);
+  const op: ContainerGroupOperation = { kind: "containerGroupCreate", ...startOperationFields(ctx, req.now, g.id, { failable: false }), location: g.location };
+  ctx.store.putOperation(op);
+  ctx.store.put({ ...g, stopped: undefined, restartedAt: undefined, operation: op.id });
+  return { status: 202, headers: { "azure-asyncoperation": asyncOperationUrl(req, p.sub, g.location, op.id), "retry-after": String(ctx.retryAfterSeconds) } };
 }
 
 /** Container logs: `{ content }`. No container really runs, and the content says so. */
@@ -249,7 +288,10 @@ export function containerLogs(ctx: ArmContext, req: ArmRequest, p: { sub: string
     throw new ArmError({ status: 404, code: "ContainerNotFound", message: `The container '${p.container}' could not be found in container group '${g.name}'.` });
   }
   const image = String(((c["properties"] ?? {}) as Obj)["image"]);
-  const running = statusOf(ctx, g, req.now) === "Succeeded";
-  const content = running ? `[iac local cloud] container '${String(c["name"])}' (image ${image}) is emulated; no process runs, so there is no output.\n` : "";
-  return { status: 200, body: { content } };
+  const running = statusOf(ctx, g, req.now) === "Succeeded" && g.stopped !== true;
+  const lines = running ? [`[iac local cloud] container '${String(c["name"])}' (image ${image}) is emulated; no process runs, so there is no output.`] : [];
+  // `tail`: "The number of lines to show from the tail of the container instance log" (ContainerGroups_ListLogs).
+  const tail = req.query.get("tail");
+  const shown = tail !== null && /^\d+$/.test(tail) ? lines.slice(Math.max(0, lines.length - Number(tail))) : lines;
+  return { status: 200, body: { content: shown.map((l) => `${l}\n`).join("") } };
 }

@@ -17,6 +17,8 @@ export interface ArmContext {
   readonly fault: MatchedFault | undefined;
   /** The resource types served generically (from the type definitions). */
   readonly catalog: Catalog;
+  /** Rows per page of a list (a `nextLink` leads to the next page). */
+  readonly pageSize: number;
   /** The local cloud's endpoints (a managed cluster's kubeconfig points at its Kubernetes API). */
   readonly endpoints: () => Endpoints;
 }

@@ -8,6 +8,7 @@ import type { ArmContext } from "./context.js";
 import { ArmError, parentResourceNotFound, storageServiceMessage } from "./errors.js";
 import { objectProp, type ArmRequest, type ArmResponse } from "./http.js";
 import type { FileShareRecord, Json, StorageAccountRecord } from "./model.js";
+import { noFilter, paged } from "./list-query.js";
 import { checkShareName } from "./names.js";
 import { requireGroup, requireWritableGroup } from "./resource-groups.js";
 import { storageAccountId } from "./storage-accounts.js";
@@ -209,12 +210,13 @@ export function deleteFileShare(ctx: ArmContext, p: ShareParams): ArmResponse {
   return { status: 200 };
 }
 
-export function listFileShares(ctx: ArmContext, p: Omit<ShareParams, "share">): ArmResponse {
+export function listFileShares(ctx: ArmContext, req: ArmRequest, p: Omit<ShareParams, "share">): ArmResponse {
+  noFilter(req);
   requireGroup(ctx, p.sub, p.rg);
   const account = requireParent(ctx, p.sub, p.rg, p.account);
   const value = ctx.store
     .under(`${account.id}/fileServices/default/shares`)
     .filter((r): r is FileShareRecord => r.kind === "fileShare")
     .map((s) => fileShareView(s, account));
-  return { status: 200, body: { value } };
+  return paged(req, value, ctx.pageSize);
 }

@@ -28,6 +28,7 @@ import { inlineViews, syncInlineChildren, withoutInline } from "./inline-childre
 import { idOf, parseResourcePath, type ResourcePath } from "./resource-path.js";
 import type { ModuleSpec, ResourceSpec, TypeRef } from "./spec/model.js";
 import { checkLinkedIds } from "./linked-ids.js";
+import { noFilter, paged } from "./list-query.js";
 import { checkValue, cleanBody, describe, withoutSecrets, type Problem } from "./spec/validate.js";
 
 /** Answer a request no specialised handler took, or ARM's 404. */
@@ -47,7 +48,7 @@ export function handleGeneric(ctx: ArmContext, req: ArmRequest): ArmResponse {
   const spec = requireType(ctx, req, path);
   if (path.target === "collection") {
     if (req.method !== "GET") throw methodNotAllowed(req.method);
-    return list(ctx, path, spec);
+    return list(ctx, req, path, spec);
   }
   switch (req.method) {
     case "PUT":
@@ -304,8 +305,9 @@ function remove(ctx: ArmContext, req: ArmRequest, path: ResourcePath, spec: Reso
   };
 }
 
-function list(ctx: ArmContext, path: ResourcePath, spec: ResourceSpec): ArmResponse {
+function list(ctx: ArmContext, req: ArmRequest, path: ResourcePath, spec: ResourceSpec): ArmResponse {
   requireScope(ctx, path, false);
+  noFilter(req);
   const now = Date.now();
   let parent: string;
   if (path.names.length > 0) {
@@ -323,7 +325,7 @@ function list(ctx: ArmContext, path: ResourcePath, spec: ResourceSpec): ArmRespo
     .filter((r) => r.type.split("/").length - 1 === depth)
     .filter((r) => path.scopeKind !== "resource" || r.id.toLowerCase().startsWith(`${path.scopeId.toLowerCase()}/providers/`))
     .map((r) => view(ctx, r, spec, now));
-  return { status: 200, body: { value } };
+  return paged(req, value, ctx.pageSize);
 }
 
 /** provisioningState of a record now. */

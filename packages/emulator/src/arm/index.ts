@@ -42,6 +42,8 @@ export interface ArmServiceOptions {
    * (notes §0.3; Azure sends 15-17, which would make every test wait that long).
    */
   readonly retryAfterSeconds?: number;
+  /** Rows per page of list operations; more rows come through `nextLink` (default 1000). */
+  readonly pageSize?: number;
   /** Debounce of state writes, in milliseconds (default 50). */
   readonly saveDelayMs?: number;
   /**
@@ -95,6 +97,7 @@ class ArmServiceImpl implements ArmService {
   readonly #keys: KeyDeriver;
   readonly #stepMs: number;
   readonly #retryAfter: number;
+  readonly #pageSize: number;
   readonly #table: ReturnType<typeof routes>;
   readonly #catalog: Catalog;
   /** Rate-limit counters per window: they only decrease, as the headers Azure sends. */
@@ -106,6 +109,7 @@ class ArmServiceImpl implements ArmService {
     this.#keys = loadKeyDeriver(ctx.dataDir);
     this.#stepMs = options.lroStepMs ?? envStepMs() ?? 100;
     this.#retryAfter = options.retryAfterSeconds ?? 0;
+    this.#pageSize = options.pageSize ?? 1000;
     this.#table = routes(ctx.endpoints().subscriptionId);
     this.#catalog = createCatalog(fileCatalogSource(options.specDir ?? (process.env["IAC_AZURE_SPEC_DIR"] || undefined)));
   }
@@ -116,6 +120,7 @@ class ArmServiceImpl implements ArmService {
       keys: this.#keys,
       lroStepMs: this.#stepMs,
       retryAfterSeconds: this.#retryAfter,
+      pageSize: this.#pageSize,
       fault,
       catalog: this.#catalog,
       endpoints: () => this.#ctx.endpoints(),

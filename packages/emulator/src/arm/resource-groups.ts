@@ -6,6 +6,7 @@
 import type { ArmContext } from "./context.js";
 import { ArmError, resourceGroupBeingDeleted, resourceGroupNotFound } from "./errors.js";
 import { objectBody, tagsOf, type ArmRequest, type ArmResponse } from "./http.js";
+import { paged, parseFilter, type FilterField } from "./list-query.js";
 import { checkLocation, sameLocation } from "./locations.js";
 import type { Json, ResourceGroupRecord } from "./model.js";
 import { checkResourceGroupName } from "./names.js";
@@ -104,12 +105,17 @@ export function patchResourceGroup(ctx: ArmContext, req: ArmRequest, sub: string
   return { status: 200, body: resourceGroupView(updated) };
 }
 
-export function listResourceGroups(ctx: ArmContext, sub: string): ArmResponse {
+/** Resource groups filter by tag only ("$filter=tagName eq 'tag1' and tagValue eq 'Value1'", ResourceGroups - List docs). */
+const GROUP_FILTER = new Set<FilterField>(["tagName", "tagValue"]);
+
+export function listResourceGroups(ctx: ArmContext, req: ArmRequest, sub: string): ArmResponse {
+  const filter = parseFilter(req.query.get("$filter"), GROUP_FILTER);
   const value = ctx.store
     .all()
     .filter((r): r is ResourceGroupRecord => r.kind === "resourceGroup" && r.subscriptionId.toLowerCase() === sub.toLowerCase())
+    .filter((g) => filter === undefined || filter.test({ name: g.name, type: "Microsoft.Resources/resourceGroups", location: g.location, resourceGroup: g.name, tags: g.tags }))
     .map(resourceGroupView);
-  return { status: 200, body: { value } };
+  return paged(req, value, ctx.pageSize);
 }
 
 function deleteLocation(req: ArmRequest, sub: string, opId: string): string {

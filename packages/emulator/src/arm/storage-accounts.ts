@@ -9,6 +9,7 @@ import { newKeyNonce } from "./key-secret.js";
 import type { ArmContext } from "./context.js";
 import { ArmError, invalidRequestContent, resourceNotFound, storageAccountNotFound } from "./errors.js";
 import { objectBody, objectProp, tagsOf, type ArmRequest, type ArmResponse } from "./http.js";
+import { noFilter, paged } from "./list-query.js";
 import { checkLocation, sameLocation } from "./locations.js";
 import type { Json, StorageAccountRecord, StorageKey } from "./model.js";
 import { checkStorageAccountName } from "./names.js";
@@ -278,14 +279,15 @@ export function regenerateKey(ctx: ArmContext, req: ArmRequest, sub: string, rg:
   return { status: 200, body: keysView(ctx, updated) };
 }
 
-export function listStorageAccounts(ctx: ArmContext, sub: string, rg?: string): ArmResponse {
+export function listStorageAccounts(ctx: ArmContext, req: ArmRequest, sub: string, rg?: string): ArmResponse {
+  noFilter(req);
   if (rg !== undefined) requireGroup(ctx, sub, rg);
   const prefix = (rg === undefined ? `/subscriptions/${sub}/` : `/subscriptions/${sub}/resourceGroups/${rg}/`).toLowerCase();
   const value = ctx.store
     .all()
     .filter((r): r is StorageAccountRecord => r.kind === "storageAccount" && r.createOperation === undefined && r.id.toLowerCase().startsWith(prefix))
     .map(storageAccountView);
-  return { status: 200, body: { value } };
+  return paged(req, value, ctx.pageSize);
 }
 
 /** POST checkNameAvailability: `{ nameAvailable, reason?, message? }`. */
