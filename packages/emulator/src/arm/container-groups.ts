@@ -153,7 +153,7 @@ export function putContainerGroup(ctx: ArmContext, req: ArmRequest, sub: string,
   }
   // Checked before the secrets go: the keys are compared, never stored.
   const mount = mountFailure(ctx, properties);
-  const fields = startOperationFields(ctx, req.now, id, { failable: true });
+  const fields = startOperationFields(ctx, req.now, id, { failable: true, kind: "containerGroupCreate" });
   const op: ContainerGroupOperation = { kind: "containerGroupCreate", ...fields, ...(fields.failure === undefined && mount !== undefined ? { failure: mount } : {}), location };
   const opId = op.id;
   ctx.store.putOperation(op);
@@ -198,7 +198,7 @@ export function pollContainerGroupOperation(ctx: ArmContext, req: ArmRequest, op
     properties: { events: [] },
     ...(status === "Failed" && op.failure ? { error: { code: op.failure.code, message: op.failure.message } } : {}),
   };
-  return { status: 200, body, headers: done ? {} : { "retry-after": String(ctx.retryAfterSeconds) } };
+  return { status: 200, body, headers: done ? {} : ctx.timing.retryAfter("containerGroupCreate") };
 }
 
 function requireContainerGroup(ctx: ArmContext, sub: string, rg: string, name: string): ContainerGroupRecord {
@@ -273,10 +273,10 @@ export function stopContainerGroup(ctx: ArmContext, _req: ArmRequest, p: { sub: 
 export function startContainerGroup(ctx: ArmContext, req: ArmRequest, p: { sub: string; rg: string; name: string }): ArmResponse {
   requireWritableGroup(ctx, p.sub, p.rg);
   const g = requireContainerGroup(ctx, p.sub, p.rg, p.name);
-  const op: ContainerGroupOperation = { kind: "containerGroupCreate", ...startOperationFields(ctx, req.now, g.id, { failable: false }), location: g.location };
+  const op: ContainerGroupOperation = { kind: "containerGroupCreate", ...startOperationFields(ctx, req.now, g.id, { failable: false, kind: "containerGroupCreate" }), location: g.location };
   ctx.store.putOperation(op);
   ctx.store.put({ ...g, stopped: undefined, restartedAt: undefined, operation: op.id });
-  return { status: 202, headers: { "azure-asyncoperation": asyncOperationUrl(req, p.sub, g.location, op.id), "retry-after": String(ctx.retryAfterSeconds) } };
+  return { status: 202, headers: { "azure-asyncoperation": asyncOperationUrl(req, p.sub, g.location, op.id), ...ctx.timing.retryAfter("containerGroupCreate") } };
 }
 
 /** Container logs: `{ content }`. No container really runs, and the content says so. */

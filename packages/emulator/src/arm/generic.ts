@@ -12,7 +12,7 @@
  * - bodies are checked against the definitions (spec/validate.ts); secrets are never stored;
  * - a type whose body has a read-only `provisioningState` is long-running: PUT answers 201/200
  *   with `Azure-AsyncOperation`, DELETE 202 with `Azure-AsyncOperation` and `Location`; the
- *   operation takes two `lroStepMs` steps. Other types answer synchronously.
+ *   operation takes two steps (timing.ts). Other types answer synchronously.
  */
 import { createHash } from "node:crypto";
 import { assignedAtCreate, decorateView } from "./behaviours.js";
@@ -197,13 +197,13 @@ function put(ctx: ArmContext, req: ArmRequest, path: ResourcePath, spec: Resourc
   const lro = provisioningStateAt(spec) !== undefined;
   let operation: OperationRecord | undefined;
   if (lro) {
-    operation = { kind: "genericPut", ...startOperationFields(ctx, req.now, id, { failable: true }) };
+    operation = { kind: "genericPut", ...startOperationFields(ctx, req.now, id, { failable: true, kind: "genericPut" }) };
     ctx.store.putOperation(operation);
   }
   const record: GenericRecord = { ...base, assigned: existing?.assigned ?? assignedAtCreate(ctx, base), ...(operation ? { operation: operation.id } : {}) };
   ctx.store.put(record);
   syncInlineChildren(ctx, { parent: record, spec, sent: value, now: req.now });
-  const headers: Record<string, string> = operation ? { "azure-asyncoperation": asyncUrl(req, path, location, operation.id), "retry-after": String(ctx.retryAfterSeconds) } : {};
+  const headers: Record<string, string> = operation ? { "azure-asyncoperation": asyncUrl(req, path, location, operation.id), ...ctx.timing.retryAfter("genericPut") } : {};
   return { status: existing ? 200 : 201, body: view(ctx, record, spec, req.now, existing ? "Updating" : "Creating"), headers };
 }
 
@@ -290,7 +290,7 @@ function remove(ctx: ArmContext, req: ArmRequest, path: ResourcePath, spec: Reso
   }
   let opId = r.deleteOperation;
   if (opId === undefined) {
-    const op: OperationRecord = { kind: "genericDelete", ...startOperationFields(ctx, req.now, r.id, { failable: false }) };
+    const op: OperationRecord = { kind: "genericDelete", ...startOperationFields(ctx, req.now, r.id, { failable: false, kind: "genericDelete" }) };
     opId = op.id;
     ctx.store.putOperation(op);
     ctx.store.put({ ...r, deleteOperation: opId });
@@ -300,7 +300,7 @@ function remove(ctx: ArmContext, req: ArmRequest, path: ResourcePath, spec: Reso
     headers: {
       "azure-asyncoperation": asyncUrl(req, path, r.location, opId),
       location: resultUrl(req, path, r.location, opId),
-      "retry-after": String(ctx.retryAfterSeconds),
+      ...ctx.timing.retryAfter("genericDelete"),
     },
   };
 }

@@ -127,13 +127,13 @@ export function deleteResourceGroup(ctx: ArmContext, req: ArmRequest, sub: strin
   const g = requireGroup(ctx, sub, name);
   let opId = g.deleteOperation;
   if (opId === undefined) {
-    const op = { kind: "resourceGroupDelete" as const, ...startOperationFields(ctx, req.now, g.id, { failable: false }) };
+    const op = { kind: "resourceGroupDelete" as const, ...startOperationFields(ctx, req.now, g.id, { failable: false, kind: "resourceGroupDelete" }) };
     opId = op.id;
     ctx.store.putOperation(op);
     ctx.store.put({ ...g, deleteOperation: opId });
   }
   // Real ARM says Retry-After: 15 here; the initial response's value is ignored by the pollers (notes §0.3).
-  return { status: 202, headers: { location: deleteLocation(req, sub, opId), "retry-after": String(ctx.retryAfterSeconds) } };
+  return { status: 202, headers: { location: deleteLocation(req, sub, opId), ...ctx.timing.retryAfter("resourceGroupDelete") } };
 }
 
 /**
@@ -146,7 +146,7 @@ export function pollResourceGroupDelete(ctx: ArmContext, req: ArmRequest, sub: s
     throw new ArmError({ status: 404, code: "OperationNotFound", message: `The operation '${opId}' could not be found. It may have ended more than an hour ago.` });
   }
   if (!isDone(op, req.now)) {
-    return { status: 202, headers: { location: deleteLocation(req, sub, opId), "retry-after": String(ctx.retryAfterSeconds) } };
+    return { status: 202, headers: { location: deleteLocation(req, sub, opId), ...ctx.timing.retryAfter("resourceGroupDelete") } };
   }
   return { status: 200 };
 }

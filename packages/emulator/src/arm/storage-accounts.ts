@@ -132,7 +132,7 @@ function pollLocation(req: ArmRequest, sub: string, location: string, opId: stri
 function accepted(ctx: ArmContext, req: ArmRequest, sub: string, location: string, opId: string): ArmResponse {
   return {
     status: 202,
-    headers: { location: pollLocation(req, sub, location, opId), "retry-after": String(ctx.retryAfterSeconds), "content-type": "text/plain; charset=utf-8" },
+    headers: { location: pollLocation(req, sub, location, opId), ...ctx.timing.retryAfter("storageCreate"), "content-type": "text/plain; charset=utf-8" },
   };
 }
 
@@ -173,7 +173,7 @@ export function putStorageAccount(ctx: ArmContext, req: ArmRequest, sub: string,
   const sku = skuOf(body, true)!;
   const accountKind = kindOf(body, true)!;
   const location = checkLocation(body["location"], { code: "LocationNotAvailableForResourceType", what: "resource type 'Microsoft.Storage/storageAccounts'" });
-  const op = { kind: "storageCreate" as const, ...startOperationFields(ctx, req.now, id, { failable: true }), location };
+  const op = { kind: "storageCreate" as const, ...startOperationFields(ctx, req.now, id, { failable: true, kind: "storageCreate" }), location };
   const opId = op.id;
   const record: StorageAccountRecord = {
     kind: "storageAccount",
