@@ -36,11 +36,15 @@ function statusOf(ctx: ArmContext, g: ContainerGroupRecord, now: number): Operat
   return op === undefined ? "Succeeded" : operationStatus(op, now);
 }
 
-function containerInstanceView(image: string, state: OperationStatus, since: string, stopped: boolean): Json {
-  // GUESS: a stopped group's containers read Terminated with detailStatus "Stopped" (no public trace).
-  if (stopped) return { restartCount: 0, currentState: { state: "Terminated", detailStatus: "Stopped" }, events: [] };
-  if (state !== "Succeeded") return { restartCount: 0, currentState: { state: "Waiting", detailStatus: "" }, events: [] };
+function containerInstanceView(image: string, state: OperationStatus, since: string, options: { readonly stopped: boolean; readonly mountFailed: boolean }): Json {
   const event = (name: string, message: string) => ({ count: 1, firstTimestamp: since, lastTimestamp: since, name, message, type: "Normal" });
+  // GUESS: a stopped group's containers read Terminated with detailStatus "Stopped" (no public trace).
+  if (options.stopped) return { restartCount: 0, currentState: { state: "Terminated", detailStatus: "Stopped" }, events: [] };
+  // The image was pulled, then the volume did not mount: the container waits (ContainerGroupsGet_Failed.json).
+  if (options.mountFailed) {
+    return { restartCount: 0, currentState: { state: "Waiting", startTime: since, detailStatus: "" }, events: [event("Pulling", `pulling image "${image}"`), event("Pulled", `Successfully pulled image "${image}"`)] };
+  }
+  if (state !== "Succeeded") return { restartCount: 0, currentState: { state: "Waiting", detailStatus: "" }, events: [] };
   return {
     restartCount: 0,
     currentState: { state: "Running", startTime: since, detailStatus: "" },
@@ -55,6 +59,7 @@ export function containerGroupView(ctx: ArmContext, g: ContainerGroupRecord, now
   const started = op ? op.startedAt + 2 * op.stepMs : Date.parse(g.createdAt);
   const since = new Date(Math.max(started, g.restartedAt === undefined ? 0 : Date.parse(g.restartedAt))).toISOString();
   const stopped = g.stopped === true;
+  const mountFailed = state === "Failed" && op?.failure?.code === FAILED_MOUNT;
   const p = g.properties;
   const containers = (p["containers"] as Obj[]).map((c) => {
     const cp = (c["properties"] ?? {}) as Obj;
@@ -65,10 +70,14 @@ export function containerGroupView(ctx: ArmContext, g: ContainerGroupRecord, now
         ports: [],
         environmentVariables: [],
         ...cp,
-        instanceView: containerInstanceView(String(cp["image"]), state, since, stopped),
+        instanceView: containerInstanceView(String(cp["image"]), state, since, { stopped, mountFailed }),
       },
     };
   });
+  // An Azure Files volume is read-write unless said otherwise (ContainerGroupsGet_*.json show readOnly: false).
+  const volumes = Array.isArray(p["volumes"])
+    ? (p["volumes"] as Obj[]).map((v) => (typeof v["azureFile"] === "object" && v["azureFile"] !== null ? { ...v, azureFile: { readOnly: false, ...(v["azureFile"] as Obj) } } : v))
+    : undefined;
   const ip = p["ipAddress"] as Obj | undefined;
   const ipView = ip === undefined
     ? undefined
@@ -92,6 +101,7 @@ export function containerGroupView(ctx: ArmContext, g: ContainerGroupRecord, now
       restartPolicy: "Always",
       ...p,
       containers,
+      ...(volumes === undefined ? {} : { volumes }),
       ...(ipView === undefined ? {} : { ipAddress: ipView }),
       provisioningState: state,
       instanceView: { events: groupEvents(op, state, since), state: stopped ? "Stopped" : state === "Succeeded" ? "Running" : "Pending" },
