@@ -171,6 +171,15 @@ describe("ARM refuses what Azure refuses", () => {
       assert.equal((ok.properties as any).platformFaultDomainCount, 2);
     });
 
+    it("refuses an unknown member of a container group as ACI's deserializer does (the definitions say what is known)", async () => {
+      const err = await rejection(
+        h.resources.resources.createOrUpdateById(`${rg()}/providers/Microsoft.ContainerInstance/containerGroups/strict-cg`, "2023-05-01", { location: "westeurope", properties: { ...(JSON.parse(JSON.stringify({ osType: "Linux", containers: [{ name: "c", properties: { image: "nginx", resources: { requests: { cpu: 1, memoryInGB: 1 } } } }] }))), identity: { type: "SystemAssigned" } } } as any, FAST),
+      );
+      assert.equal(err.statusCode, 400);
+      assert.equal(err.code, "InvalidRequestContent");
+      assert.match(err.message, /Could not find member 'identity' on object of type '\w+'\. Path 'properties\.identity'/);
+    });
+
     it("ignores an unknown property where the provider ignores it (Microsoft.Network)", async () => {
       const v = await h.resources.resources.beginCreateOrUpdateByIdAndWait(`${rg()}/providers/Microsoft.Network/virtualNetworks/v1`, "2025-09-01", { location: "westeurope", properties: { addressSpace: { addressPrefixes: ["10.1.0.0/16"] }, notAField: 1 } } as any, FAST);
       assert.equal((v.properties as any).notAField, undefined);

@@ -4,11 +4,12 @@
  * key, the share). Shape checks of the body alone are in container-group-spec.ts.
  */
 import type { ArmContext } from "./context.js";
-import { ArmError } from "./errors.js";
+import { ArmError, invalidRequestContent } from "./errors.js";
 import { fileShareId } from "./file-shares.js";
 import { isResourceId, linkedInvalidPropertyId } from "./linked-ids.js";
 import { normalizeLocation } from "./locations.js";
 import type { ContainerGroupRecord, OperationFailure, StorageAccountRecord } from "./model.js";
+import { cleanBody } from "./spec/validate.js";
 
 type Obj = Record<string, unknown>;
 
@@ -51,6 +52,22 @@ export function checkNetwork(group: string, properties: Obj): void {
       message: `IP Address type in container group '${group}' is invalid. Private IP address is only supported when a subnet ID is defined.`,
     });
   }
+}
+
+/**
+ * ACI's deserializer refuses members its types do not have: 400 `InvalidRequestContent`, "Could not
+ * find member 'identity' on object of type 'ContainerGroupPropertiesDefinition'" (a Bicep deployment's
+ * error quoted in a public project's notes). Judged against the type definitions of
+ * Microsoft.ContainerInstance/containerGroups; skipped when the local cloud has no definitions.
+ */
+export function refuseUnknownMembers(ctx: ArmContext, body: Obj): void {
+  const spec = ctx.catalog.resource("Microsoft.ContainerInstance/containerGroups");
+  if (spec === undefined) return;
+  const unknown = cleanBody(spec.module, spec.body, body, { partial: false, strict: true }).problems.filter((p) => p.kind === "unknown");
+  const first = unknown[0];
+  if (first === undefined) return;
+  const e = invalidRequestContent(first.message);
+  throw new ArmError({ status: 400, code: e.code, message: e.message, target: first.path, details: unknown.map((p) => ({ code: "InvalidRequestContent", target: p.path, message: p.message })) });
 }
 
 /** The DNS name label a group's public address claims in its region, if any. */

@@ -14,7 +14,7 @@ import { checkContainerGroupName } from "./names.js";
 import { operationStatus, startOperationFields } from "./operations.js";
 import { requireGroup, requireWritableGroup } from "./resource-groups.js";
 import { immutableChange, validateContainerGroup, withoutSecrets } from "./container-group-spec.js";
-import { checkDnsLabel, checkNetwork, FAILED_MOUNT, mountFailure, refusePatchWithVolumes, requireVolumeKeys } from "./container-group-checks.js";
+import { checkDnsLabel, checkNetwork, FAILED_MOUNT, mountFailure, refusePatchWithVolumes, refuseUnknownMembers, requireVolumeKeys } from "./container-group-checks.js";
 import { checkLinkedIds } from "./linked-ids.js";
 import { noFilter, paged } from "./list-query.js";
 
@@ -133,6 +133,7 @@ export function putContainerGroup(ctx: ArmContext, req: ArmRequest, sub: string,
   for (const k of READ_ONLY) delete properties[k];
   if (Object.keys(properties).length === 0) throw invalidRequestContent("Required property 'properties' not found in JSON");
   validateContainerGroup(name, properties);
+  refuseUnknownMembers(ctx, body);
   checkNetwork(name, properties);
   checkLinkedIds(properties);
   requireVolumeKeys(name, properties);

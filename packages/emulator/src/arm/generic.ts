@@ -100,10 +100,11 @@ function hasTopLevel(spec: ResourceSpec, name: string): boolean {
  * type 'Y'. Path '…''"): Microsoft.Compute (Azure/azure-sdk-for-net#3487 for disks; the VM scale set
  * docs quote "Could not find member 'scheduledEventsProfile' on object of type
  * 'VirtualMachineProfile'") and Microsoft.Authorization (policy definitions: "Could not find member
- * 'name' on object of type 'PolicyDefinitionProperties'", quoted in public policy READMEs). The
+ * 'name' on object of type 'PolicyDefinitionProperties'", quoted in public policy READMEs) and
+ * Microsoft.ContainerInstance (container-group-checks.ts). The
  * others ignore unknown properties, as a typed deserializer does.
  */
-const STRICT_NAMESPACES = new Set(["microsoft.compute", "microsoft.authorization"]);
+const STRICT_NAMESPACES = new Set(["microsoft.compute", "microsoft.authorization", "microsoft.containerinstance"]);
 
 function strictFor(spec: ResourceSpec): boolean {
   return STRICT_NAMESPACES.has(spec.armType.split("/")[0]!.toLowerCase());
