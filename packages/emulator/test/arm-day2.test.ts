@@ -122,6 +122,15 @@ describe("ARM day-2 operations", () => {
       assert.equal(combined.code, "InvalidFilterInQueryString");
     });
 
+    it("lists file shares by name prefix ($filter) and page size ($maxpagesize), as the storage SDK asks", async () => {
+      for (const share of ["logs-a", "logs-b", "logs-c", "data-a"]) await h.storage.fileShares.create(RG, "pageaacct", share, {});
+      const logs = await all(h.storage.fileShares.list(RG, "pageaacct", { filter: "logs-", maxpagesize: "1" }));
+      assert.deepEqual(logs.map((s) => s.name).sort(), ["logs-a", "logs-b", "logs-c"]);
+      const page = await h.raw("GET", `/subscriptions/${h.sub}/resourceGroups/${RG}/providers/Microsoft.Storage/storageAccounts/pageaacct/fileServices/default/shares?api-version=2026-09-01&$maxpagesize=1`);
+      assert.equal(page.json.value.length, 1);
+      assert.match(page.json.nextLink, /\$maxpagesize=1&\$skiptoken=/);
+    });
+
     it("pages storage account and container group lists", async () => {
       assert.equal((await all(h.storage.storageAccounts.listByResourceGroup(RG))).length, 3);
       assert.equal((await all(h.storage.storageAccounts.list())).length, 3);

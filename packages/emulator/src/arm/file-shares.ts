@@ -8,7 +8,7 @@ import type { ArmContext } from "./context.js";
 import { ArmError, parentResourceNotFound, storageServiceMessage } from "./errors.js";
 import { objectProp, type ArmRequest, type ArmResponse } from "./http.js";
 import type { FileShareRecord, Json, StorageAccountRecord } from "./model.js";
-import { noFilter, paged } from "./list-query.js";
+import { paged } from "./list-query.js";
 import { checkShareName } from "./names.js";
 import { requireGroup, requireWritableGroup } from "./resource-groups.js";
 import { storageAccountId } from "./storage-accounts.js";
@@ -211,12 +211,13 @@ export function deleteFileShare(ctx: ArmContext, p: ShareParams): ArmResponse {
 }
 
 export function listFileShares(ctx: ArmContext, req: ArmRequest, p: Omit<ShareParams, "share">): ArmResponse {
-  noFilter(req);
+  // `$filter`: "When specified, only share names starting with the filter will be listed" (FileShares_List).
+  const prefix = (req.query.get("$filter") ?? "").toLowerCase();
   requireGroup(ctx, p.sub, p.rg);
   const account = requireParent(ctx, p.sub, p.rg, p.account);
   const value = ctx.store
     .under(`${account.id}/fileServices/default/shares`)
-    .filter((r): r is FileShareRecord => r.kind === "fileShare")
+    .filter((r): r is FileShareRecord => r.kind === "fileShare" && r.name.toLowerCase().startsWith(prefix))
     .map((s) => fileShareView(s, account));
   return paged(req, value, ctx.pageSize);
 }

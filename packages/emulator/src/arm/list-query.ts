@@ -105,14 +105,16 @@ export function parseFilter(text: string | null, allowed: ReadonlySet<FilterFiel
  * (opaque to clients: an offset here) says where the page starts.
  */
 export function paged(req: ArmRequest, rows: readonly Json[], pageSize: number): ArmResponse {
-  const topText = req.query.get("$top");
   let size = pageSize;
-  if (topText !== null && topText !== "") {
-    const top = Number(topText);
-    if (!Number.isInteger(top) || top < 1) {
-      throw new ArmError({ status: 400, code: "InvalidQueryParameterValue", message: `The value '${topText}' of query parameter '$top' is invalid; it must be a positive integer.`, target: "$top" });
+  // `$top` (resource lists) and `$maxpagesize` (storage lists: "Optional. Specified maximum number of shares that can be included in the list").
+  for (const name of ["$top", "$maxpagesize"]) {
+    const text = req.query.get(name);
+    if (text === null || text === "") continue;
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < 1) {
+      throw new ArmError({ status: 400, code: "InvalidQueryParameterValue", message: `The value '${text}' of query parameter '${name}' is invalid; it must be a positive integer.`, target: name });
     }
-    size = Math.min(size, top);
+    size = Math.min(size, n);
   }
   const token = req.query.get("$skiptoken");
   const start = token === null ? 0 : Number.parseInt(Buffer.from(token, "base64url").toString("utf8"), 10);
