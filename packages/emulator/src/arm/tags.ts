@@ -66,7 +66,6 @@ function checkTags(value: unknown): Tags {
   if (typeof value !== "object" || value === null || Array.isArray(value) || Object.values(value).some((v) => typeof v !== "string")) {
     throw new ArmError({ status: 400, code: "InvalidRequestContent", message: "The request content was invalid and could not be deserialized: 'properties.tags must be an object of strings'." });
   }
-  // eslint-disable-next-line no-control-regex
   const bad = Object.keys(value).filter((k) => /[<>%&\\?/\u0000-\u001f]/.test(k));
   if (bad.length > 0) {
     throw new ArmError({ status: 400, code: "InvalidTagNameCharacters", message: `The tag names '${bad.join(",")}' have reserved characters '<,>,%,&,\\,?,/' or control characters.` });
@@ -125,18 +124,21 @@ function tagNameId(sub: string, name: string, value?: string): string {
 /** GET /subscriptions/{sub}/tagNames: every name with its count and values. */
 export function listTagNames(ctx: ArmContext, sub: string): ArmResponse {
   const counts = new Map<string, { name: string; count: number; values: Map<string, number> }>();
-  const add = (name: string, value: string | undefined) => {
-    const key = name.toLowerCase();
-    const entry = counts.get(key) ?? { name, count: 0, values: new Map<string, number>() };
-    if (value !== undefined) {
-      entry.count += 1;
-      entry.values.set(value, (entry.values.get(value) ?? 0) + 1);
-    }
-    counts.set(key, entry);
+  const entryOf = (name: string) => {
+    const entry = counts.get(name.toLowerCase()) ?? { name, count: 0, values: new Map<string, number>() };
+    counts.set(name.toLowerCase(), entry);
+    return entry;
   };
+  /** One use of `name` with `value` by a resource, group or the subscription. */
+  const add = (name: string, value: string) => {
+    const entry = entryOf(name);
+    entry.count += 1;
+    entry.values.set(value, (entry.values.get(value) ?? 0) + 1);
+  };
+  // Predefined names and values count 0 until something uses them.
   for (const [name, values] of Object.entries(ctx.store.tagNames(sub))) {
-    add(name, undefined);
-    for (const v of values) counts.get(name.toLowerCase())!.values.set(v, counts.get(name.toLowerCase())!.values.get(v) ?? 0);
+    const entry = entryOf(name);
+    for (const v of values) entry.values.set(v, entry.values.get(v) ?? 0);
   }
   for (const r of ctx.store.all()) {
     if (r.subscriptionId.toLowerCase() !== sub.toLowerCase() || r.kind === "fileShare") continue;
