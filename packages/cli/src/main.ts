@@ -215,8 +215,9 @@ export async function main(argv: readonly string[]): Promise<number> {
         .command("serve", "Run the local cloud until Ctrl-C and print its endpoints", (b) =>
           b
             .option("port", { type: "string", coerce: portNumber("port"), describe: "Port of the first endpoint (default: the ports used last time, else 4501; 0 for any free port)" })
-            .option("kubernetes", { type: "string", choices: ["emulated", "real"], default: "emulated", describe: "emulated: the local cloud's Kubernetes API; real: a real kube-apiserver, kwok nodes and Flux's controllers built from source (docs/real-cluster.md)" }), (a) =>
-          set((signal) => localServe({ ...common(a), port: a.port === undefined ? undefined : Number(a.port), kubernetes: a.kubernetes === "real" ? "real" : "emulated", signal }), { interruptible: true }),
+            .option("kubernetes", { type: "string", choices: ["emulated", "real"], default: "emulated", describe: "emulated: the local cloud's Kubernetes API; real: a real kube-apiserver, kwok nodes and Flux's controllers built from source (docs/real-cluster.md)" })
+            .option("timing", { type: "string", describe: "ARM's timing: fast (default) or azure (real durations, Retry-After and throttling; azure:<factor> scales the clock, e.g. azure:0.1)" }), (a) =>
+          set((signal) => localServe({ ...common(a), port: a.port === undefined ? undefined : Number(a.port), kubernetes: a.kubernetes === "real" ? "real" : "emulated", timing: a.timing === undefined ? undefined : String(a.timing), signal }), { interruptible: true }),
         )
         .demandCommand(1, "Name a local command: serve."),
     )
