@@ -34,7 +34,7 @@ function body(news: FileShareInputs, keys: readonly (keyof FileShareInputs)[]): 
 
 /** The provider of `azure:storage:FileShare`. */
 export function fileShareProvider({ clients, random }: TypeProviderOptions): Provider<FileShareInputs, FileShareOutputs> {
-  const api = () => clients.storage.fileShares;
+  const api = async () => (await clients.storage()).fileShares;
   const address = (id: string) => {
     const parsed = parseArmId(id, "file share");
     return { rg: parsed.resourceGroupName, account: segmentName(parsed, "storageAccounts", id), share: segmentName(parsed, "shares", id) };
@@ -42,7 +42,7 @@ export function fileShareProvider({ clients, random }: TypeProviderOptions): Pro
   const where = (a: { rg: string; account: string; share: string }) => `share "${a.share}" of storage account "${a.account}"`;
   const get = async (a: { rg: string; account: string; share: string }, ctx: ProviderContext) => {
     try {
-      return await api().get(a.rg, a.account, a.share, { abortSignal: callSignal(ctx, "read") });
+      return await (await api()).get(a.rg, a.account, a.share, { abortSignal: callSignal(ctx, "read") });
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw toProviderError(err, `Reading ${where(a)}`);
@@ -85,7 +85,7 @@ export function fileShareProvider({ clients, random }: TypeProviderOptions): Pro
       const existing = await get(a, ctx);
       if (existing) throw new ConflictError(alreadyExists(`The ${where(a)}`, existing.id!, "shareName"));
       try {
-        await api().create(a.rg, a.account, a.share, body(news, SETTABLE), { abortSignal: callSignal(ctx, "create") });
+        await (await api()).create(a.rg, a.account, a.share, body(news, SETTABLE), { abortSignal: callSignal(ctx, "create") });
       } catch (err) {
         throw toProviderError(err, `Creating ${where(a)}`);
       }
@@ -110,7 +110,7 @@ export function fileShareProvider({ clients, random }: TypeProviderOptions): Pro
       const a = address(id);
       try {
         // Absent metadata is sent as {} so that removing it from the program clears it.
-        await api().update(a.rg, a.account, a.share, { ...body(news, PATCHABLE), metadata: news.metadata ?? {} }, { abortSignal: callSignal(ctx, "update") });
+        await (await api()).update(a.rg, a.account, a.share, { ...body(news, PATCHABLE), metadata: news.metadata ?? {} }, { abortSignal: callSignal(ctx, "update") });
       } catch (err) {
         throw toProviderError(err, `Updating ${where(a)}`);
       }
@@ -121,7 +121,7 @@ export function fileShareProvider({ clients, random }: TypeProviderOptions): Pro
     async delete(id, _olds, ctx) {
       const a = address(id);
       try {
-        await api().delete(a.rg, a.account, a.share, { abortSignal: callSignal(ctx, "delete") });
+        await (await api()).delete(a.rg, a.account, a.share, { abortSignal: callSignal(ctx, "delete") });
       } catch (err) {
         if (isNotFound(err)) return;
         throw toProviderError(err, `Deleting ${where(a)}`);

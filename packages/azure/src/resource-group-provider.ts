@@ -57,7 +57,7 @@ export function resourceGroupProvider({ clients, random }: TypeProviderOptions):
   const nameOf = (id: string) => parseArmId(id, "resource group").resourceGroupName;
   const get = async (name: string, ctx: ProviderContext) => {
     try {
-      return await clients.resources.resourceGroups.get(name, { abortSignal: callSignal(ctx, "read") });
+      return await (await clients.resources()).resourceGroups.get(name, { abortSignal: callSignal(ctx, "read") });
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw toProviderError(err, `Reading resource group "${name}"`);
@@ -80,7 +80,7 @@ export function resourceGroupProvider({ clients, random }: TypeProviderOptions):
       if (existing) throw new ConflictError(alreadyExists(`Resource group "${name}"`, existing.id!, "resourceGroupName"));
       ctx.log.debug(`creating resource group ${name}`);
       try {
-        const rg = await clients.resources.resourceGroups.createOrUpdate(name, { location: news.location!, tags: news.tags }, { abortSignal: callSignal(ctx, "create") });
+        const rg = await (await clients.resources()).resourceGroups.createOrUpdate(name, { location: news.location!, tags: news.tags }, { abortSignal: callSignal(ctx, "create") });
         return { id: rg.id!, outputs: outputsOf(rg) };
       } catch (err) {
         throw toProviderError(err, `Creating resource group "${name}"`);
@@ -100,7 +100,7 @@ export function resourceGroupProvider({ clients, random }: TypeProviderOptions):
       const name = nameOf(id);
       try {
         // A PUT replaces the tags as a whole (an absent tags map clears them), which is what the user asked for.
-        const rg = await clients.resources.resourceGroups.createOrUpdate(
+        const rg = await (await clients.resources()).resourceGroups.createOrUpdate(
           name,
           { location: news.location ?? olds.outputs.location, tags: news.tags ?? {} },
           { abortSignal: callSignal(ctx, "update") },
@@ -114,7 +114,7 @@ export function resourceGroupProvider({ clients, random }: TypeProviderOptions):
       const name = nameOf(id);
       ctx.log.debug(`deleting resource group ${name} (and everything in it)`);
       try {
-        await clients.resources.resourceGroups.delete(name, { abortSignal: callSignal(ctx, "delete"), ...clients.lroOptions() });
+        await (await clients.resources()).resourceGroups.delete(name, { abortSignal: callSignal(ctx, "delete"), ...clients.lroOptions() });
       } catch (err) {
         if (isNotFound(err)) return;
         throw toProviderError(err, `Deleting resource group "${name}"`);

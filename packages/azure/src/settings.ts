@@ -6,7 +6,6 @@
  */
 import { readFileSync } from "node:fs";
 import type { ContainerInstanceManagementClient } from "@azure/arm-containerinstance";
-import { DefaultAzureCredential } from "@azure/identity";
 import { ProviderError, type PropertyValue } from "@iac/sdk/provider";
 
 /** A credential as the SDK clients take it (@azure/core-auth's TokenCredential, not a dependency of ours). */
@@ -48,6 +47,20 @@ export interface ResolveSettingsOptions {
   /** Stack config of namespace `azure`, overlaid with an explicit provider's inputs. */
   readonly config: Readonly<Record<string, PropertyValue>>;
   readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+/**
+ * `DefaultAzureCredential` made on the first token request: @azure/identity takes more than a
+ * second to load, which a preview that never calls Azure should not pay.
+ */
+export function lazyDefaultCredential(tenantId: string | undefined): TokenCredential {
+  let made: Promise<TokenCredential> | undefined;
+  return {
+    async getToken(scopes, options) {
+      made ??= import("@azure/identity").then(({ DefaultAzureCredential }) => new DefaultAzureCredential(tenantId === undefined ? {} : { tenantId }));
+      return (await made).getToken(scopes, options);
+    },
+  };
 }
 
 /** A credential for the local cloud, which accepts any bearer token. */
@@ -115,7 +128,7 @@ export function resolveSettings({ config, env }: ResolveSettingsOptions): AzureS
     subscriptionId: str(config, "subscriptionId") ?? env.AZURE_SUBSCRIPTION_ID,
     location: str(config, "location"),
     endpoint: str(config, "endpoint"),
-    credential: new DefaultAzureCredential(tenantId === undefined ? {} : { tenantId }),
+    credential: lazyDefaultCredential(tenantId),
     pollIntervalMs,
     maxRetries,
     retryDelayMs: num(config, "retryDelayMs", 1000),

@@ -43,7 +43,7 @@ describe("settings", () => {
 
   it("fails the first cloud call, not configuration, when no subscription is set, saying how to set one", () => {
     const clients = new AzureClients(resolveSettings({ config: {}, env: {} }));
-    assert.throws(() => clients.storage, (e: ProviderError) => e.code === "MissingSubscription" && /azure:subscriptionId/.test(e.message));
+    assert.throws(() => clients.storage(), (e: ProviderError) => e.code === "MissingSubscription" && /azure:subscriptionId/.test(e.message));
   });
 
   it("explains a missing endpoints file", () => {
