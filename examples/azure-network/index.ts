@@ -61,8 +61,7 @@ const identity = new UserAssignedIdentity("app", { resourceGroupName: rg.name })
 new RoleAssignment("app-reads-secrets", {
   scope: vault.id,
   roleDefinitionId: `/providers/Microsoft.Authorization/roleDefinitions/${SECRETS_USER}`,
-  // The generated outputs are typed optional (a GET may omit them); an identity always has one.
-  principalId: identity.principalId.apply((id) => id!),
+  principalId: identity.principalId,
   principalType: "ServicePrincipal",
 });
 

@@ -8,7 +8,7 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { FunctionSpec, ModuleSpec, ResourceSpec, TypeRef } from "../src/format.js";
-import { argsOf, functionFixedNames, functionInputLayout, isRequired, outputsOf, type ArgSpec } from "../src/loader.js";
+import { alwaysReturned, argsOf, functionFixedNames, functionInputLayout, isRequired, outputsOf, type ArgSpec } from "../src/loader.js";
 import { pascal } from "../src/naming.js";
 import type { CompactedModule, ModuleDocs } from "./compact.js";
 import { doc, dtsContext, namespaceDts, prop, tsType, type DtsContext } from "./dts-types.js";
@@ -149,7 +149,7 @@ function resourceDts(ctx: DtsContext, r: ResourceSpec): string[] {
   for (const a of outputs) {
     const d = describe(ctx, r, a);
     if (d) out.push(doc([d], "  "));
-    out.push(`  readonly ${prop(a.name)}: $Output<${tsType(ctx, a.property.type, "outputs")}${isRequired(a.property) || a.kind === "name" ? "" : " | undefined"}>;`);
+    out.push(`  readonly ${prop(a.name)}: $Output<${tsType(ctx, a.property.type, "outputs")}${alwaysReturned(a) ? "" : " | undefined"}>;`);
   }
   const argsRequired = args.some((a) => argRequired(r, a));
   out.push(`  constructor(name: string, args${argsRequired ? "" : "?"}: ${r.class}Args, opts?: $Options);`, "}", "");
@@ -175,7 +175,7 @@ function lookupDts(ctx: DtsContext, r: ResourceSpec): string[] {
   out.push(doc([`What {@link get${r.class}} reads: the \`${r.armType}\` laid out as the class's outputs.`]));
   out.push(`export interface ${r.class}State {`);
   out.push(`  id: string;`);
-  for (const a of outputs) if (a.name !== "id") out.push(`  ${prop(a.name)}${isRequired(a.property) || a.kind === "name" ? "" : "?"}: ${tsType(ctx, a.property.type, "outputs")};`);
+  for (const a of outputs) if (a.name !== "id") out.push(`  ${prop(a.name)}${alwaysReturned(a) ? "" : "?"}: ${tsType(ctx, a.property.type, "outputs")};`);
   out.push("}");
   out.push(
     doc([

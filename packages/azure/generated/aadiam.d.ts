@@ -113,7 +113,7 @@ export declare class PrivateEndpointConnection extends $CustomResource {
   /** Approval state of the private link connection. */
   readonly privateLinkServiceConnectionState: $Output<outputs.PrivateLinkServiceConnectionState | undefined>;
   /** Provisioning state of the private endpoint connection. */
-  readonly provisioningState: $Output<"Succeeded" | "Provisioning" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Provisioning" | "Failed" | (string & {})>;
   constructor(name: string, args: PrivateEndpointConnectionArgs, opts?: $Options);
 }
 
@@ -152,7 +152,7 @@ export interface PrivateEndpointConnectionState {
   properties?: outputs.PrivateEndpointConnectionProperties;
   privateEndpoint?: outputs.PrivateEndpoint;
   privateLinkServiceConnectionState?: outputs.PrivateLinkServiceConnectionState;
-  provisioningState?: "Succeeded" | "Provisioning" | "Failed" | (string & {});
+  provisioningState: "Succeeded" | "Provisioning" | "Failed" | (string & {});
 }
 /**
  * Reads an existing `microsoft.aadiam/privateLinkForAzureAd/privateEndpointConnections` without managing it (GET, api-version 2020-03-01); undefined when it does not exist.
@@ -177,7 +177,7 @@ export interface PrivateLinkResourceState {
   name: string;
   type: "microsoft.aadiam/privateLinkForAzureAd/privateLinkResources";
   properties?: outputs.PrivateLinkResourceProperties;
-  groupId?: string;
+  groupId: string;
   requiredMembers?: string[];
 }
 /**

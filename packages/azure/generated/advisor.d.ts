@@ -174,7 +174,7 @@ export declare class Suppression extends $CustomResource {
   /** The duration for which the suppression is valid. */
   readonly ttl: $Output<string | undefined>;
   /** Gets or sets the expiration time stamp. */
-  readonly expirationTimeStamp: $Output<string | undefined>;
+  readonly expirationTimeStamp: $Output<string>;
   constructor(name: string, args: SuppressionArgs, opts?: $Options);
 }
 
@@ -212,7 +212,7 @@ export interface SuppressionState {
   systemData?: outputs.SystemData;
   suppressionId?: string;
   ttl?: string;
-  expirationTimeStamp?: string;
+  expirationTimeStamp: string;
 }
 /**
  * Reads an existing `Microsoft.Advisor/recommendations/suppressions` without managing it (GET, api-version 2025-01-01); undefined when it does not exist.

@@ -33,7 +33,7 @@ export declare class AgriService extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   /** Config of the AgriService instance. */
   readonly config: $Output<outputs.AgriServiceConfig | undefined>;
   /** Managed On Behalf Of Configuration. */
@@ -87,7 +87,7 @@ export interface AgriServiceState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
   config?: outputs.AgriServiceConfig;
   managedOnBehalfOfConfiguration?: outputs.ManagedOnBehalfOfConfiguration;
   dataConnectorCredentials?: outputs.DataConnectorCredentialMap[];

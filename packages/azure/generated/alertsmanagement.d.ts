@@ -242,7 +242,7 @@ export declare class SmartDetectorAlertRule extends $CustomResource {
   /** The properties of the alert rule. */
   readonly properties: $Output<outputs.AlertRuleProperties | undefined>;
   /** The resource location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** The resource tags. */
   readonly tags: $Output<outputs.AzureResourceTags | undefined>;
   /** The alert rule description. */
@@ -307,7 +307,7 @@ export interface SmartDetectorAlertRuleState {
   name: string;
   type: "microsoft.alertsManagement/smartDetectorAlertRules";
   properties?: outputs.AlertRuleProperties;
-  location?: string;
+  location: string;
   tags?: outputs.AzureResourceTags;
   description?: string;
   state: "Enabled" | "Disabled" | (string & {});
@@ -346,7 +346,7 @@ export declare class TenantActivityLogAlert extends $CustomResource {
   /** The Activity Log Alert rule properties of the resource. */
   readonly properties: $Output<outputs.AlertRuleProperties2>;
   /** The location of the resource. Since Azure Activity Log Alerts is a global service, the location of the rules should always be 'global'. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** The tags of the resource. */
   readonly tags: $Output<outputs.TenantActivityLogAlertResourceTags | undefined>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
@@ -405,7 +405,7 @@ export interface TenantActivityLogAlertState {
   name: string;
   type: "Microsoft.AlertsManagement/tenantActivityLogAlerts";
   properties: outputs.AlertRuleProperties2;
-  location?: string;
+  location: string;
   tags?: outputs.TenantActivityLogAlertResourceTags;
   systemData?: outputs.SystemData;
   tenantScope?: string;

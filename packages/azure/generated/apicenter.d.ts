@@ -31,7 +31,7 @@ export declare class Service extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state of the service. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {})>;
   constructor(name: string, args: ServiceArgs, opts?: $Options);
 }
 
@@ -68,7 +68,7 @@ export interface ServiceState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ApiCenter/services` without managing it (GET, api-version 2024-03-01); undefined when it does not exist.
@@ -258,7 +258,7 @@ export declare class Api extends $CustomResource {
   /** Short description of the API. */
   readonly summary: $Output<string | undefined>;
   /** Current lifecycle stage of the API. */
-  readonly lifecycleStage: $Output<"design" | "development" | "testing" | "preview" | "production" | "deprecated" | "retired" | (string & {}) | undefined>;
+  readonly lifecycleStage: $Output<"design" | "development" | "testing" | "preview" | "production" | "deprecated" | "retired" | (string & {})>;
   /** Terms of service for the API. */
   readonly termsOfService: $Output<outputs.TermsOfService | undefined>;
   /** The set of external documentation */
@@ -326,7 +326,7 @@ export interface ApiState {
   kind: "rest" | "graphql" | "grpc" | "soap" | "webhook" | "websocket" | (string & {});
   description?: string;
   summary?: string;
-  lifecycleStage?: "design" | "development" | "testing" | "preview" | "production" | "deprecated" | "retired" | (string & {});
+  lifecycleStage: "design" | "development" | "testing" | "preview" | "production" | "deprecated" | "retired" | (string & {});
   termsOfService?: outputs.TermsOfService;
   externalDocumentation?: outputs.ExternalDocumentation[];
   contacts?: outputs.Contact[];

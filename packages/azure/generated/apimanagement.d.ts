@@ -29,15 +29,15 @@ export declare class Gateway extends $CustomResource {
   /** Resource location. */
   readonly location: $Output<string>;
   /** ETag of the resource. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.ApimResourceTags | undefined>;
   /** The current provisioning state of the API Management gateway which can be one of the following: Created/Activating/Succeeded/Updating/Failed/Stopped/Terminating/TerminationFailed/Deleted. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** The provisioning state of the API Management gateway, which is targeted by the long running operation started on the gateway. */
-  readonly targetProvisioningState: $Output<string | undefined>;
+  readonly targetProvisioningState: $Output<string>;
   /** Creation UTC date of the API Management gateway.The date conforms to the following format: `yyyy-MM-ddTHH:mm:ssZ` as specified by the ISO 8601 standard. */
-  readonly createdAtUtc: $Output<string | undefined>;
+  readonly createdAtUtc: $Output<string>;
   /** Information regarding how the gateway should be exposed. */
   readonly frontend: $Output<outputs.FrontendConfiguration | undefined>;
   /** Information regarding how the gateway should integrate with backend systems. */
@@ -89,11 +89,11 @@ export interface GatewayState {
   sku: outputs.ApiManagementGatewaySkuProperties;
   systemData?: outputs.SystemData;
   location: string;
-  etag?: string;
+  etag: string;
   tags?: outputs.ApimResourceTags;
-  provisioningState?: string;
-  targetProvisioningState?: string;
-  createdAtUtc?: string;
+  provisioningState: string;
+  targetProvisioningState: string;
+  createdAtUtc: string;
   frontend?: outputs.FrontendConfiguration;
   backend?: outputs.BackendConfiguration;
   configurationApi?: outputs.GatewayConfigurationApi;
@@ -129,13 +129,13 @@ export declare class ConfigConnection extends $CustomResource {
   /** Properties of the API Management gateway config connection. */
   readonly properties: $Output<outputs.GatewayConfigConnectionBaseProperties>;
   /** ETag of the resource. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** The current provisioning state of the API Management gateway config connection */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** The link to the API Management service workspace. */
   readonly sourceId: $Output<string | undefined>;
   /** The default hostname of the data-plane gateway. */
-  readonly defaultHostname: $Output<string | undefined>;
+  readonly defaultHostname: $Output<string>;
   /** The hostnames of the data-plane gateway to which requests can be sent. */
   readonly hostnames: $Output<string[] | undefined>;
   constructor(name: string, args: ConfigConnectionArgs, opts?: $Options);
@@ -172,10 +172,10 @@ export interface ConfigConnectionState {
   name: string;
   type: "Microsoft.ApiManagement/gateways/configConnections";
   properties: outputs.GatewayConfigConnectionBaseProperties;
-  etag?: string;
-  provisioningState?: string;
+  etag: string;
+  provisioningState: string;
   sourceId?: string;
-  defaultHostname?: string;
+  defaultHostname: string;
   hostnames?: string[];
 }
 /**
@@ -239,7 +239,7 @@ export declare class Service extends $CustomResource {
   /** Resource location. */
   readonly location: $Output<string>;
   /** ETag of the resource. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** A list of availability zones denoting where the resource needs to come from. */
   readonly zones: $Output<string[] | undefined>;
   /** Resource tags. */
@@ -251,23 +251,23 @@ export declare class Service extends $CustomResource {
   /** Email address from which the notification will be sent. */
   readonly notificationSenderEmail: $Output<string | undefined>;
   /** The current provisioning state of the API Management service which can be one of the following: Created/Activating/Succeeded/Updating/Failed/Stopped/Terminating/TerminationFailed/Deleted. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** The provisioning state of the API Management service, which is targeted by the long running operation started on the service. */
-  readonly targetProvisioningState: $Output<string | undefined>;
+  readonly targetProvisioningState: $Output<string>;
   /** Creation UTC date of the API Management service.The date conforms to the following format: `yyyy-MM-ddTHH:mm:ssZ` as specified by the ISO 8601 standard. */
-  readonly createdAtUtc: $Output<string | undefined>;
+  readonly createdAtUtc: $Output<string>;
   /** Gateway URL of the API Management service. */
-  readonly gatewayUrl: $Output<string | undefined>;
+  readonly gatewayUrl: $Output<string>;
   /** Gateway URL of the API Management service in the Default Region. */
-  readonly gatewayRegionalUrl: $Output<string | undefined>;
+  readonly gatewayRegionalUrl: $Output<string>;
   /** Publisher portal endpoint Url of the API Management service. */
-  readonly portalUrl: $Output<string | undefined>;
+  readonly portalUrl: $Output<string>;
   /** Management API endpoint URL of the API Management service. */
-  readonly managementApiUrl: $Output<string | undefined>;
+  readonly managementApiUrl: $Output<string>;
   /** SCM endpoint URL of the API Management service. */
-  readonly scmUrl: $Output<string | undefined>;
+  readonly scmUrl: $Output<string>;
   /** DEveloper Portal endpoint URL of the API Management service. */
-  readonly developerPortalUrl: $Output<string | undefined>;
+  readonly developerPortalUrl: $Output<string>;
   /** Custom hostname configuration of the API Management service. */
   readonly hostnameConfigurations: $Output<outputs.HostnameConfiguration[] | undefined>;
   /** Public Static Load Balanced IP addresses of the API Management service in Primary region. Available only for Basic, Standard, Premium and Isolated SKU. */
@@ -305,7 +305,7 @@ export declare class Service extends $CustomResource {
   /** List of Private Endpoint Connections of this service. */
   readonly privateEndpointConnections: $Output<outputs.RemotePrivateEndpointConnectionWrapper[] | undefined>;
   /** Compute Platform Version running the service in this location. */
-  readonly platformVersion: $Output<"undetermined" | "stv1" | "stv2" | "mtv1" | "stv2.1" | (string & {}) | undefined>;
+  readonly platformVersion: $Output<"undetermined" | "stv1" | "stv2" | "mtv1" | "stv2.1" | (string & {})>;
   /** Status of legacy portal in the API Management service. */
   readonly legacyPortalStatus: $Output<"Enabled" | "Disabled" | (string & {}) | undefined>;
   /** Status of developer portal in this API Management service. */
@@ -390,21 +390,21 @@ export interface ServiceState {
   identity?: outputs.ApiManagementServiceIdentity;
   systemData?: outputs.SystemData;
   location: string;
-  etag?: string;
+  etag: string;
   zones?: string[];
   tags?: outputs.ApimResourceTags;
   publisherEmail: string;
   publisherName: string;
   notificationSenderEmail?: string;
-  provisioningState?: string;
-  targetProvisioningState?: string;
-  createdAtUtc?: string;
-  gatewayUrl?: string;
-  gatewayRegionalUrl?: string;
-  portalUrl?: string;
-  managementApiUrl?: string;
-  scmUrl?: string;
-  developerPortalUrl?: string;
+  provisioningState: string;
+  targetProvisioningState: string;
+  createdAtUtc: string;
+  gatewayUrl: string;
+  gatewayRegionalUrl: string;
+  portalUrl: string;
+  managementApiUrl: string;
+  scmUrl: string;
+  developerPortalUrl: string;
   hostnameConfigurations?: outputs.HostnameConfiguration[];
   publicIPAddresses?: string[];
   privateIPAddresses?: string[];
@@ -423,7 +423,7 @@ export interface ServiceState {
   apiVersionConstraint?: outputs.ApiVersionConstraint;
   restore?: boolean;
   privateEndpointConnections?: outputs.RemotePrivateEndpointConnectionWrapper[];
-  platformVersion?: "undetermined" | "stv1" | "stv2" | "mtv1" | "stv2.1" | (string & {});
+  platformVersion: "undetermined" | "stv1" | "stv2" | "mtv1" | "stv2.1" | (string & {});
   legacyPortalStatus?: "Enabled" | "Disabled" | (string & {});
   developerPortalStatus?: "Enabled" | "Disabled" | (string & {});
 }
@@ -467,7 +467,7 @@ export declare class Api extends $CustomResource {
   /** Version set details */
   readonly apiVersionSet: $Output<outputs.ApiVersionSetContractDetails | undefined>;
   /** The provisioning state */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** Description of the API. May include HTML formatting tags. */
   readonly description: $Output<string | undefined>;
   /** Collection of authentication settings included into this API. */
@@ -483,7 +483,7 @@ export declare class Api extends $CustomResource {
   /** Indicates if API revision is current api revision. */
   readonly isCurrent: $Output<boolean | undefined>;
   /** Indicates if API revision is accessible via the gateway. */
-  readonly isOnline: $Output<boolean | undefined>;
+  readonly isOnline: $Output<boolean>;
   /** Description of the API Revision. */
   readonly apiRevisionDescription: $Output<string | undefined>;
   /** Description of the API Version. */
@@ -590,7 +590,7 @@ export interface ApiState {
   path: string;
   protocols?: ("http" | "https" | "ws" | "wss" | (string & {}))[];
   apiVersionSet?: outputs.ApiVersionSetContractDetails;
-  provisioningState?: string;
+  provisioningState: string;
   description?: string;
   authenticationSettings?: outputs.AuthenticationSettingsContract;
   subscriptionKeyParameterNames?: outputs.SubscriptionKeyParameterNamesContract;
@@ -598,7 +598,7 @@ export interface ApiState {
   apiRevision?: string;
   apiVersion?: string;
   isCurrent?: boolean;
-  isOnline?: boolean;
+  isOnline: boolean;
   apiRevisionDescription?: string;
   apiVersionDescription?: string;
   apiVersionSetId?: string;
@@ -1364,9 +1364,9 @@ export declare class Release extends $CustomResource {
   /** Identifier of the API the release belongs to. */
   readonly apiId: $Output<string | undefined>;
   /** The time the API was released. The date conforms to the following format: yyyy-MM-ddTHH:mm:ssZ as specified by the ISO 8601 standard. */
-  readonly createdDateTime: $Output<string | undefined>;
+  readonly createdDateTime: $Output<string>;
   /** The time the API release was updated. */
-  readonly updatedDateTime: $Output<string | undefined>;
+  readonly updatedDateTime: $Output<string>;
   /** Release Notes */
   readonly notes: $Output<string | undefined>;
   constructor(name: string, args: ReleaseArgs, opts?: $Options);
@@ -1408,8 +1408,8 @@ export interface ReleaseState {
   type: "Microsoft.ApiManagement/service/apis/releases";
   properties?: outputs.ApiReleaseContractProperties;
   apiId?: string;
-  createdDateTime?: string;
-  updatedDateTime?: string;
+  createdDateTime: string;
+  updatedDateTime: string;
   notes?: string;
 }
 /**
@@ -1611,7 +1611,7 @@ export declare class ApiSchema extends $CustomResource {
   /** Create or update Properties of the API Schema Document. */
   readonly document: $Output<outputs.SchemaDocumentProperties>;
   /** The provisioning state */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   constructor(name: string, args: ApiSchemaArgs, opts?: $Options);
 }
 
@@ -1652,7 +1652,7 @@ export interface ApiSchemaState {
   properties?: outputs.SchemaContractProperties;
   contentType: string;
   document: outputs.SchemaDocumentProperties;
-  provisioningState?: string;
+  provisioningState: string;
 }
 /**
  * Reads an existing `Microsoft.ApiManagement/service/apis/schemas` without managing it (GET, api-version 2024-05-01); undefined when it does not exist.
@@ -1692,9 +1692,9 @@ export declare class TagDescription extends $CustomResource {
   /** Description of the external resources describing the tag. */
   readonly externalDocsDescription: $Output<string | undefined>;
   /** Identifier of the tag in the form of /tags/{tagId} */
-  readonly tagId: $Output<string | undefined>;
+  readonly tagId: $Output<string>;
   /** Tag name. */
-  readonly displayName: $Output<string | undefined>;
+  readonly displayName: $Output<string>;
   constructor(name: string, args: TagDescriptionArgs, opts?: $Options);
 }
 
@@ -1738,8 +1738,8 @@ export interface TagDescriptionState {
   description?: string;
   externalDocsUrl?: string;
   externalDocsDescription?: string;
-  tagId?: string;
-  displayName?: string;
+  tagId: string;
+  displayName: string;
 }
 /**
  * Reads an existing `Microsoft.ApiManagement/service/apis/tagDescriptions` without managing it (GET, api-version 2024-05-01); undefined when it does not exist.
@@ -2589,11 +2589,11 @@ export declare class Certificate extends $CustomResource {
   /** KeyVault location details of the certificate. */
   readonly keyVault: $Output<outputs.KeyVaultContractCreatePropertiesOrKeyVaultContractProperties | undefined>;
   /** Subject attribute of the certificate. */
-  readonly subject: $Output<string | undefined>;
+  readonly subject: $Output<string>;
   /** Thumbprint of the certificate. */
-  readonly thumbprint: $Output<string | undefined>;
+  readonly thumbprint: $Output<string>;
   /** Expiration date of the certificate. The date conforms to the following format: `yyyy-MM-ddTHH:mm:ssZ` as specified by the ISO 8601 standard. */
-  readonly expirationDate: $Output<string | undefined>;
+  readonly expirationDate: $Output<string>;
   constructor(name: string, args: CertificateArgs, opts?: $Options);
 }
 
@@ -2631,9 +2631,9 @@ export interface CertificateState {
   type: "Microsoft.ApiManagement/service/certificates";
   properties?: outputs.CertificateCreateOrUpdatePropertiesOrCertificateContractProperties;
   keyVault?: outputs.KeyVaultContractCreatePropertiesOrKeyVaultContractProperties;
-  subject?: string;
-  thumbprint?: string;
-  expirationDate?: string;
+  subject: string;
+  thumbprint: string;
+  expirationDate: string;
 }
 /**
  * Reads an existing `Microsoft.ApiManagement/service/certificates` without managing it (GET, api-version 2024-05-01); undefined when it does not exist.
@@ -3304,7 +3304,7 @@ export declare class Group extends $CustomResource {
   /** Identifier of the external groups, this property contains the id of the group from the external identity provider, e.g. for Azure Active Directory `aad://<tenant>.onmicrosoft.com/groups/<group object id>`; otherwise the value is null. */
   readonly externalId: $Output<string | undefined>;
   /** true if the group is one of the three system groups (Administrators, Developers, or Guests); otherwise false. */
-  readonly builtIn: $Output<boolean | undefined>;
+  readonly builtIn: $Output<boolean>;
   constructor(name: string, args: GroupArgs, opts?: $Options);
 }
 
@@ -3346,7 +3346,7 @@ export interface GroupState {
   description?: string;
   type?: "custom" | "system" | "external";
   externalId?: string;
-  builtIn?: boolean;
+  builtIn: boolean;
 }
 /**
  * Reads an existing `Microsoft.ApiManagement/service/groups` without managing it (GET, api-version 2024-05-01); undefined when it does not exist.
@@ -3682,7 +3682,7 @@ export declare class NamedValue extends $CustomResource {
   /** Determines whether the value is a secret and should be encrypted or not. Default value is false. */
   readonly secret: $Output<boolean | undefined>;
   /** The provisioning state */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   constructor(name: string, args: NamedValueArgs, opts?: $Options);
 }
 
@@ -3728,7 +3728,7 @@ export interface NamedValueState {
   keyVault?: outputs.KeyVaultContractCreatePropertiesOrKeyVaultContractProperties;
   tags?: string[];
   secret?: boolean;
-  provisioningState?: string;
+  provisioningState: string;
 }
 /**
  * Reads an existing `Microsoft.ApiManagement/service/namedValues` without managing it (GET, api-version 2024-05-01); undefined when it does not exist.
@@ -4120,7 +4120,7 @@ export declare class PolicyFragment extends $CustomResource {
   /** Format of the policy fragment content. */
   readonly format: $Output<"xml" | "rawxml" | (string & {}) | undefined>;
   /** The provisioning state */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   constructor(name: string, args: PolicyFragmentArgs, opts?: $Options);
 }
 
@@ -4160,7 +4160,7 @@ export interface PolicyFragmentState {
   value: string;
   description?: string;
   format?: "xml" | "rawxml" | (string & {});
-  provisioningState?: string;
+  provisioningState: string;
 }
 /**
  * Reads an existing `Microsoft.ApiManagement/service/policyFragments` without managing it (GET, api-version 2024-05-01); undefined when it does not exist.
@@ -4350,17 +4350,17 @@ export declare class PortalRevision extends $CustomResource {
   /** Portal revision description. */
   readonly description: $Output<string | undefined>;
   /** Portal revision publishing status details. */
-  readonly statusDetails: $Output<string | undefined>;
+  readonly statusDetails: $Output<string>;
   /** Status of the portal's revision. */
-  readonly status: $Output<"pending" | "publishing" | "completed" | "failed" | (string & {}) | undefined>;
+  readonly status: $Output<"pending" | "publishing" | "completed" | "failed" | (string & {})>;
   /** Indicates if the portal's revision is public. */
   readonly isCurrent: $Output<boolean | undefined>;
   /** Portal's revision creation date and time. */
-  readonly createdDateTime: $Output<string | undefined>;
+  readonly createdDateTime: $Output<string>;
   /** Last updated date and time. */
-  readonly updatedDateTime: $Output<string | undefined>;
+  readonly updatedDateTime: $Output<string>;
   /** The provisioning state */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   constructor(name: string, args: PortalRevisionArgs, opts?: $Options);
 }
 
@@ -4396,12 +4396,12 @@ export interface PortalRevisionState {
   type: "Microsoft.ApiManagement/service/portalRevisions";
   properties?: outputs.PortalRevisionContractProperties;
   description?: string;
-  statusDetails?: string;
-  status?: "pending" | "publishing" | "completed" | "failed" | (string & {});
+  statusDetails: string;
+  status: "pending" | "publishing" | "completed" | "failed" | (string & {});
   isCurrent?: boolean;
-  createdDateTime?: string;
-  updatedDateTime?: string;
-  provisioningState?: string;
+  createdDateTime: string;
+  updatedDateTime: string;
+  provisioningState: string;
 }
 /**
  * Reads an existing `Microsoft.ApiManagement/service/portalRevisions` without managing it (GET, api-version 2024-05-01); undefined when it does not exist.
@@ -4505,7 +4505,7 @@ export declare class PrivateEndpointConnection extends $CustomResource {
   /** The resource of private end point. */
   readonly privateEndpoint: $Output<outputs.PrivateEndpoint | undefined>;
   /** The provisioning state of the private endpoint connection resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {})>;
   constructor(name: string, args: PrivateEndpointConnectionArgs, opts?: $Options);
 }
 
@@ -4540,7 +4540,7 @@ export interface PrivateEndpointConnectionState {
   properties?: outputs.PrivateEndpointConnectionRequestPropertiesOrPrivateEndpointConnectionProperties;
   privateLinkServiceConnectionState?: outputs.PrivateLinkServiceConnectionState;
   privateEndpoint?: outputs.PrivateEndpoint;
-  provisioningState?: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
+  provisioningState: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ApiManagement/service/privateEndpointConnections` without managing it (GET, api-version 2024-05-01); undefined when it does not exist.
@@ -4565,7 +4565,7 @@ export interface PrivateLinkResourceState {
   name: string;
   type: "Microsoft.ApiManagement/service/privateLinkResources";
   properties?: outputs.PrivateLinkResourceProperties;
-  groupId?: string;
+  groupId: string;
   requiredMembers?: string[];
   requiredZoneNames?: string[];
 }
@@ -5180,7 +5180,7 @@ export declare class Schema extends $CustomResource {
   /** Global Schema document object for json-based schema formats(e.g. json schema). */
   readonly document: $Output<any | undefined>;
   /** The provisioning state */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   constructor(name: string, args: SchemaArgs, opts?: $Options);
 }
 
@@ -5223,7 +5223,7 @@ export interface SchemaState {
   description?: string;
   value?: any;
   document?: any;
-  provisioningState?: string;
+  provisioningState: string;
 }
 /**
  * Reads an existing `Microsoft.ApiManagement/service/schemas` without managing it (GET, api-version 2024-05-01); undefined when it does not exist.
@@ -5294,17 +5294,17 @@ export declare class Subscription extends $CustomResource {
   /** Determines whether tracing can be enabled */
   readonly allowTracing: $Output<boolean | undefined>;
   /** Subscription creation date. The date conforms to the following format: `yyyy-MM-ddTHH:mm:ssZ` as specified by the ISO 8601 standard. */
-  readonly createdDate: $Output<string | undefined>;
+  readonly createdDate: $Output<string>;
   /** Subscription activation date. The setting is for audit purposes only and the subscription is not automatically activated. The subscription lifecycle can be managed by using the `state` property. The date conforms to the following format: `yyyy-MM-ddTHH:mm:ssZ` as specified by the ISO 8601 standard. */
-  readonly startDate: $Output<string | undefined>;
+  readonly startDate: $Output<string>;
   /** Subscription expiration date. The setting is for audit purposes only and the subscription is not automatically expired. The subscription lifecycle can be managed by using the `state` property. The date conforms to the following format: `yyyy-MM-ddTHH:mm:ssZ` as specified by the ISO 8601 standard. */
-  readonly expirationDate: $Output<string | undefined>;
+  readonly expirationDate: $Output<string>;
   /** Date when subscription was cancelled or expired. The setting is for audit purposes only and the subscription is not automatically cancelled. The subscription lifecycle can be managed by using the `state` property. The date conforms to the following format: `yyyy-MM-ddTHH:mm:ssZ` as specified by the ISO 8601 standard. */
-  readonly endDate: $Output<string | undefined>;
+  readonly endDate: $Output<string>;
   /** Upcoming subscription expiration notification date. The date conforms to the following format: `yyyy-MM-ddTHH:mm:ssZ` as specified by the ISO 8601 standard. */
-  readonly notificationDate: $Output<string | undefined>;
+  readonly notificationDate: $Output<string>;
   /** Optional subscription comment added by an administrator when the state is changed to the 'rejected'. */
-  readonly stateComment: $Output<string | undefined>;
+  readonly stateComment: $Output<string>;
   constructor(name: string, args: SubscriptionArgs, opts?: $Options);
 }
 
@@ -5356,12 +5356,12 @@ export interface SubscriptionState {
   secondaryKey?: string;
   state?: "suspended" | "active" | "expired" | "submitted" | "rejected" | "cancelled";
   allowTracing?: boolean;
-  createdDate?: string;
-  startDate?: string;
-  expirationDate?: string;
-  endDate?: string;
-  notificationDate?: string;
-  stateComment?: string;
+  createdDate: string;
+  startDate: string;
+  expirationDate: string;
+  endDate: string;
+  notificationDate: string;
+  stateComment: string;
 }
 /**
  * Reads an existing `Microsoft.ApiManagement/service/subscriptions` without managing it (GET, api-version 2024-05-01); undefined when it does not exist.
@@ -5681,7 +5681,7 @@ export declare class Template extends $CustomResource {
   /** Email Template Parameter values. */
   readonly parameters: $Output<outputs.EmailTemplateParametersContractProperties[] | undefined>;
   /** Whether the template is the default template provided by API Management or has been edited. */
-  readonly isDefault: $Output<boolean | undefined>;
+  readonly isDefault: $Output<boolean>;
   constructor(name: string, args: TemplateArgs, opts?: $Options);
 }
 
@@ -5727,7 +5727,7 @@ export interface TemplateState {
   description?: string;
   body?: string;
   parameters?: outputs.EmailTemplateParametersContractProperties[];
-  isDefault?: boolean;
+  isDefault: boolean;
 }
 /**
  * Reads an existing `Microsoft.ApiManagement/service/templates` without managing it (GET, api-version 2024-05-01); undefined when it does not exist.
@@ -5845,7 +5845,7 @@ export declare class User extends $CustomResource {
   /** Collection of user identities. */
   readonly identities: $Output<outputs.UserIdentityContract[] | undefined>;
   /** Date of user registration. The date conforms to the following format: `yyyy-MM-ddTHH:mm:ssZ` as specified by the ISO 8601 standard. */
-  readonly registrationDate: $Output<string | undefined>;
+  readonly registrationDate: $Output<string>;
   /** Collection of groups user is part of. */
   readonly groups: $Output<outputs.GroupContractProperties[] | undefined>;
   constructor(name: string, args: UserArgs, opts?: $Options);
@@ -5902,7 +5902,7 @@ export interface UserState {
   state?: "active" | "blocked" | "pending" | "deleted" | (string & {});
   note?: string;
   identities?: outputs.UserIdentityContract[];
-  registrationDate?: string;
+  registrationDate: string;
   groups?: outputs.GroupContractProperties[];
 }
 /**
@@ -5934,7 +5934,7 @@ export interface UserSubscriptionState {
   scope: string;
   displayName?: string;
   state: "suspended" | "active" | "expired" | "submitted" | "rejected" | "cancelled";
-  createdDate?: string;
+  createdDate: string;
   startDate?: string;
   expirationDate?: string;
   endDate?: string;
@@ -5967,7 +5967,7 @@ export interface WorkspaceLinkState {
   name: string;
   type: "Microsoft.ApiManagement/service/workspaceLinks";
   properties?: outputs.ApiManagementWorkspaceLinksProperties;
-  etag?: string;
+  etag: string;
   workspaceId?: string;
   gateways?: outputs.WorkspaceLinksGateway[];
 }
@@ -6083,7 +6083,7 @@ export declare class WorkspaceApi extends $CustomResource {
   /** Version set details */
   readonly apiVersionSet: $Output<outputs.ApiVersionSetContractDetails | undefined>;
   /** The provisioning state */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** Description of the API. May include HTML formatting tags. */
   readonly description: $Output<string | undefined>;
   /** Collection of authentication settings included into this API. */
@@ -6099,7 +6099,7 @@ export declare class WorkspaceApi extends $CustomResource {
   /** Indicates if API revision is current api revision. */
   readonly isCurrent: $Output<boolean | undefined>;
   /** Indicates if API revision is accessible via the gateway. */
-  readonly isOnline: $Output<boolean | undefined>;
+  readonly isOnline: $Output<boolean>;
   /** Description of the API Revision. */
   readonly apiRevisionDescription: $Output<string | undefined>;
   /** Description of the API Version. */
@@ -6210,7 +6210,7 @@ export interface WorkspaceApiState {
   path: string;
   protocols?: ("http" | "https" | "ws" | "wss" | (string & {}))[];
   apiVersionSet?: outputs.ApiVersionSetContractDetails;
-  provisioningState?: string;
+  provisioningState: string;
   description?: string;
   authenticationSettings?: outputs.AuthenticationSettingsContract;
   subscriptionKeyParameterNames?: outputs.SubscriptionKeyParameterNamesContract;
@@ -6218,7 +6218,7 @@ export interface WorkspaceApiState {
   apiRevision?: string;
   apiVersion?: string;
   isCurrent?: boolean;
-  isOnline?: boolean;
+  isOnline: boolean;
   apiRevisionDescription?: string;
   apiVersionDescription?: string;
   apiVersionSetId?: string;
@@ -6667,9 +6667,9 @@ export declare class ApiRelease extends $CustomResource {
   /** Identifier of the API the release belongs to. */
   readonly apiId: $Output<string | undefined>;
   /** The time the API was released. The date conforms to the following format: yyyy-MM-ddTHH:mm:ssZ as specified by the ISO 8601 standard. */
-  readonly createdDateTime: $Output<string | undefined>;
+  readonly createdDateTime: $Output<string>;
   /** The time the API release was updated. */
-  readonly updatedDateTime: $Output<string | undefined>;
+  readonly updatedDateTime: $Output<string>;
   /** Release Notes */
   readonly notes: $Output<string | undefined>;
   constructor(name: string, args: ApiReleaseArgs, opts?: $Options);
@@ -6715,8 +6715,8 @@ export interface ApiReleaseState {
   type: "Microsoft.ApiManagement/service/workspaces/apis/releases";
   properties?: outputs.ApiReleaseContractProperties;
   apiId?: string;
-  createdDateTime?: string;
-  updatedDateTime?: string;
+  createdDateTime: string;
+  updatedDateTime: string;
   notes?: string;
 }
 /**
@@ -6757,7 +6757,7 @@ export declare class WorkspaceApiSchema extends $CustomResource {
   /** Create or update Properties of the API Schema Document. */
   readonly document: $Output<outputs.SchemaDocumentProperties>;
   /** The provisioning state */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   constructor(name: string, args: WorkspaceApiSchemaArgs, opts?: $Options);
 }
 
@@ -6802,7 +6802,7 @@ export interface WorkspaceApiSchemaState {
   properties?: outputs.SchemaContractProperties;
   contentType: string;
   document: outputs.SchemaDocumentProperties;
-  provisioningState?: string;
+  provisioningState: string;
 }
 /**
  * Reads an existing `Microsoft.ApiManagement/service/workspaces/apis/schemas` without managing it (GET, api-version 2024-05-01); undefined when it does not exist.
@@ -7045,11 +7045,11 @@ export declare class WorkspaceCertificate extends $CustomResource {
   /** KeyVault location details of the certificate. */
   readonly keyVault: $Output<outputs.KeyVaultContractCreatePropertiesOrKeyVaultContractProperties | undefined>;
   /** Subject attribute of the certificate. */
-  readonly subject: $Output<string | undefined>;
+  readonly subject: $Output<string>;
   /** Thumbprint of the certificate. */
-  readonly thumbprint: $Output<string | undefined>;
+  readonly thumbprint: $Output<string>;
   /** Expiration date of the certificate. The date conforms to the following format: `yyyy-MM-ddTHH:mm:ssZ` as specified by the ISO 8601 standard. */
-  readonly expirationDate: $Output<string | undefined>;
+  readonly expirationDate: $Output<string>;
   constructor(name: string, args: WorkspaceCertificateArgs, opts?: $Options);
 }
 
@@ -7091,9 +7091,9 @@ export interface WorkspaceCertificateState {
   type: "Microsoft.ApiManagement/service/workspaces/certificates";
   properties?: outputs.CertificateCreateOrUpdatePropertiesOrCertificateContractProperties;
   keyVault?: outputs.KeyVaultContractCreatePropertiesOrKeyVaultContractProperties;
-  subject?: string;
-  thumbprint?: string;
-  expirationDate?: string;
+  subject: string;
+  thumbprint: string;
+  expirationDate: string;
 }
 /**
  * Reads an existing `Microsoft.ApiManagement/service/workspaces/certificates` without managing it (GET, api-version 2024-05-01); undefined when it does not exist.
@@ -7249,7 +7249,7 @@ export declare class WorkspaceGroup extends $CustomResource {
   /** Identifier of the external groups, this property contains the id of the group from the external identity provider, e.g. for Azure Active Directory `aad://<tenant>.onmicrosoft.com/groups/<group object id>`; otherwise the value is null. */
   readonly externalId: $Output<string | undefined>;
   /** true if the group is one of the three system groups (Administrators, Developers, or Guests); otherwise false. */
-  readonly builtIn: $Output<boolean | undefined>;
+  readonly builtIn: $Output<boolean>;
   constructor(name: string, args: WorkspaceGroupArgs, opts?: $Options);
 }
 
@@ -7295,7 +7295,7 @@ export interface WorkspaceGroupState {
   description?: string;
   type?: "custom" | "system" | "external";
   externalId?: string;
-  builtIn?: boolean;
+  builtIn: boolean;
 }
 /**
  * Reads an existing `Microsoft.ApiManagement/service/workspaces/groups` without managing it (GET, api-version 2024-05-01); undefined when it does not exist.
@@ -7503,7 +7503,7 @@ export declare class WorkspaceNamedValue extends $CustomResource {
   /** Determines whether the value is a secret and should be encrypted or not. Default value is false. */
   readonly secret: $Output<boolean | undefined>;
   /** The provisioning state */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   constructor(name: string, args: WorkspaceNamedValueArgs, opts?: $Options);
 }
 
@@ -7553,7 +7553,7 @@ export interface WorkspaceNamedValueState {
   keyVault?: outputs.KeyVaultContractCreatePropertiesOrKeyVaultContractProperties;
   tags?: string[];
   secret?: boolean;
-  provisioningState?: string;
+  provisioningState: string;
 }
 /**
  * Reads an existing `Microsoft.ApiManagement/service/workspaces/namedValues` without managing it (GET, api-version 2024-05-01); undefined when it does not exist.
@@ -7876,7 +7876,7 @@ export declare class WorkspacePolicyFragment extends $CustomResource {
   /** Format of the policy fragment content. */
   readonly format: $Output<"xml" | "rawxml" | (string & {}) | undefined>;
   /** The provisioning state */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   constructor(name: string, args: WorkspacePolicyFragmentArgs, opts?: $Options);
 }
 
@@ -7920,7 +7920,7 @@ export interface WorkspacePolicyFragmentState {
   value: string;
   description?: string;
   format?: "xml" | "rawxml" | (string & {});
-  provisioningState?: string;
+  provisioningState: string;
 }
 /**
  * Reads an existing `Microsoft.ApiManagement/service/workspaces/policyFragments` without managing it (GET, api-version 2024-05-01); undefined when it does not exist.
@@ -8299,7 +8299,7 @@ export declare class WorkspaceSchema extends $CustomResource {
   /** Global Schema document object for json-based schema formats(e.g. json schema). */
   readonly document: $Output<any | undefined>;
   /** The provisioning state */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   constructor(name: string, args: WorkspaceSchemaArgs, opts?: $Options);
 }
 
@@ -8346,7 +8346,7 @@ export interface WorkspaceSchemaState {
   description?: string;
   value?: any;
   document?: any;
-  provisioningState?: string;
+  provisioningState: string;
 }
 /**
  * Reads an existing `Microsoft.ApiManagement/service/workspaces/schemas` without managing it (GET, api-version 2024-05-01); undefined when it does not exist.
@@ -8394,17 +8394,17 @@ export declare class WorkspaceSubscription extends $CustomResource {
   /** Determines whether tracing can be enabled */
   readonly allowTracing: $Output<boolean | undefined>;
   /** Subscription creation date. The date conforms to the following format: `yyyy-MM-ddTHH:mm:ssZ` as specified by the ISO 8601 standard. */
-  readonly createdDate: $Output<string | undefined>;
+  readonly createdDate: $Output<string>;
   /** Subscription activation date. The setting is for audit purposes only and the subscription is not automatically activated. The subscription lifecycle can be managed by using the `state` property. The date conforms to the following format: `yyyy-MM-ddTHH:mm:ssZ` as specified by the ISO 8601 standard. */
-  readonly startDate: $Output<string | undefined>;
+  readonly startDate: $Output<string>;
   /** Subscription expiration date. The setting is for audit purposes only and the subscription is not automatically expired. The subscription lifecycle can be managed by using the `state` property. The date conforms to the following format: `yyyy-MM-ddTHH:mm:ssZ` as specified by the ISO 8601 standard. */
-  readonly expirationDate: $Output<string | undefined>;
+  readonly expirationDate: $Output<string>;
   /** Date when subscription was cancelled or expired. The setting is for audit purposes only and the subscription is not automatically cancelled. The subscription lifecycle can be managed by using the `state` property. The date conforms to the following format: `yyyy-MM-ddTHH:mm:ssZ` as specified by the ISO 8601 standard. */
-  readonly endDate: $Output<string | undefined>;
+  readonly endDate: $Output<string>;
   /** Upcoming subscription expiration notification date. The date conforms to the following format: `yyyy-MM-ddTHH:mm:ssZ` as specified by the ISO 8601 standard. */
-  readonly notificationDate: $Output<string | undefined>;
+  readonly notificationDate: $Output<string>;
   /** Optional subscription comment added by an administrator when the state is changed to the 'rejected'. */
-  readonly stateComment: $Output<string | undefined>;
+  readonly stateComment: $Output<string>;
   constructor(name: string, args: WorkspaceSubscriptionArgs, opts?: $Options);
 }
 
@@ -8460,12 +8460,12 @@ export interface WorkspaceSubscriptionState {
   secondaryKey?: string;
   state?: "suspended" | "active" | "expired" | "submitted" | "rejected" | "cancelled";
   allowTracing?: boolean;
-  createdDate?: string;
-  startDate?: string;
-  expirationDate?: string;
-  endDate?: string;
-  notificationDate?: string;
-  stateComment?: string;
+  createdDate: string;
+  startDate: string;
+  expirationDate: string;
+  endDate: string;
+  notificationDate: string;
+  stateComment: string;
 }
 /**
  * Reads an existing `Microsoft.ApiManagement/service/workspaces/subscriptions` without managing it (GET, api-version 2024-05-01); undefined when it does not exist.

@@ -35,7 +35,7 @@ export declare class Organization extends $CustomResource {
   /** Details of the user. */
   readonly user: $Output<outputs.LiftrBaseUserDetails>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {})>;
   /** Organization properties */
   readonly partnerOrganizationProperties: $Output<outputs.LiftrBaseDataPartnerOrganizationProperties | undefined>;
   constructor(name: string, args: OrganizationArgs, opts?: $Options);
@@ -82,7 +82,7 @@ export interface OrganizationState {
   systemData?: outputs.SystemData;
   marketplace: outputs.LiftrBaseMarketplaceDetails;
   user: outputs.LiftrBaseUserDetails;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
   partnerOrganizationProperties?: outputs.LiftrBaseDataPartnerOrganizationProperties;
 }
 /**

@@ -45,7 +45,7 @@ export declare class AccessAnalyzerAnalyzer extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.AccessAnalyzerPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: AccessAnalyzerAnalyzerArgs, opts?: $Options);
 }
 
@@ -103,7 +103,7 @@ export interface AccessAnalyzerAnalyzerState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.AccessAnalyzerPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/accessAnalyzerAnalyzers` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -155,7 +155,7 @@ export declare class AcmCertificateSummary extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.AcmCertificateSummaryPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: AcmCertificateSummaryArgs, opts?: $Options);
 }
 
@@ -213,7 +213,7 @@ export interface AcmCertificateSummaryState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.AcmCertificateSummaryPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/acmCertificateSummaries` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -265,7 +265,7 @@ export declare class ApiGatewayRestApi extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.ApiGatewayRestApiPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: ApiGatewayRestApiArgs, opts?: $Options);
 }
 
@@ -323,7 +323,7 @@ export interface ApiGatewayRestApiState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.ApiGatewayRestApiPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/apiGatewayRestApis` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -375,7 +375,7 @@ export declare class ApiGatewayStage extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.ApiGatewayStagePropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: ApiGatewayStageArgs, opts?: $Options);
 }
 
@@ -433,7 +433,7 @@ export interface ApiGatewayStageState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.ApiGatewayStagePropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/apiGatewayStages` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -485,7 +485,7 @@ export declare class AppSyncGraphqlApi extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.AppSyncGraphqlApiPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: AppSyncGraphqlApiArgs, opts?: $Options);
 }
 
@@ -543,7 +543,7 @@ export interface AppSyncGraphqlApiState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.AppSyncGraphqlApiPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/appSyncGraphqlApis` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -595,7 +595,7 @@ export declare class AutoScalingAutoScalingGroup extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.AutoScalingGroupPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: AutoScalingAutoScalingGroupArgs, opts?: $Options);
 }
 
@@ -653,7 +653,7 @@ export interface AutoScalingAutoScalingGroupState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.AutoScalingGroupPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/autoScalingAutoScalingGroups` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -705,7 +705,7 @@ export declare class CloudFormationStack extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.CloudFormationStackPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: CloudFormationStackArgs, opts?: $Options);
 }
 
@@ -763,7 +763,7 @@ export interface CloudFormationStackState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.CloudFormationStackPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/cloudFormationStacks` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -815,7 +815,7 @@ export declare class CloudFormationStackSet extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.CloudFormationStackSetPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: CloudFormationStackSetArgs, opts?: $Options);
 }
 
@@ -873,7 +873,7 @@ export interface CloudFormationStackSetState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.CloudFormationStackSetPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/cloudFormationStackSets` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -925,7 +925,7 @@ export declare class CloudFrontDistribution extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.CloudFrontDistributionPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: CloudFrontDistributionArgs, opts?: $Options);
 }
 
@@ -983,7 +983,7 @@ export interface CloudFrontDistributionState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.CloudFrontDistributionPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/cloudFrontDistributions` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -1035,7 +1035,7 @@ export declare class CloudTrailTrail extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.CloudTrailPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: CloudTrailTrailArgs, opts?: $Options);
 }
 
@@ -1093,7 +1093,7 @@ export interface CloudTrailTrailState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.CloudTrailPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/cloudTrailTrails` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -1145,7 +1145,7 @@ export declare class CloudWatchAlarm extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.CloudWatchAlarmPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: CloudWatchAlarmArgs, opts?: $Options);
 }
 
@@ -1203,7 +1203,7 @@ export interface CloudWatchAlarmState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.CloudWatchAlarmPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/cloudWatchAlarms` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -1255,7 +1255,7 @@ export declare class CodeBuildProject extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.CodeBuildProjectPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: CodeBuildProjectArgs, opts?: $Options);
 }
 
@@ -1313,7 +1313,7 @@ export interface CodeBuildProjectState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.CodeBuildProjectPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/codeBuildProjects` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -1365,7 +1365,7 @@ export declare class CodeBuildSourceCredentialsInfo extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.CodeBuildSourceCredentialsInfoPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: CodeBuildSourceCredentialsInfoArgs, opts?: $Options);
 }
 
@@ -1423,7 +1423,7 @@ export interface CodeBuildSourceCredentialsInfoState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.CodeBuildSourceCredentialsInfoPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/codeBuildSourceCredentialsInfos` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -1475,7 +1475,7 @@ export declare class ConfigServiceConfigurationRecorder extends $CustomResource 
   /** AWS Tags */
   readonly awsTags: $Output<outputs.ConfigServiceConfigurationRecorderPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: ConfigServiceConfigurationRecorderArgs, opts?: $Options);
 }
 
@@ -1533,7 +1533,7 @@ export interface ConfigServiceConfigurationRecorderState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.ConfigServiceConfigurationRecorderPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/configServiceConfigurationRecorders` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -1585,7 +1585,7 @@ export declare class ConfigServiceConfigurationRecorderStatus extends $CustomRes
   /** AWS Tags */
   readonly awsTags: $Output<outputs.ConfigServiceConfigurationRecorderStatusPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: ConfigServiceConfigurationRecorderStatusArgs, opts?: $Options);
 }
 
@@ -1643,7 +1643,7 @@ export interface ConfigServiceConfigurationRecorderStatusState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.ConfigServiceConfigurationRecorderStatusPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/configServiceConfigurationRecorderStatuses` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -1695,7 +1695,7 @@ export declare class ConfigServiceDeliveryChannel extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.ConfigServiceDeliveryChannelPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: ConfigServiceDeliveryChannelArgs, opts?: $Options);
 }
 
@@ -1753,7 +1753,7 @@ export interface ConfigServiceDeliveryChannelState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.ConfigServiceDeliveryChannelPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/configServiceDeliveryChannels` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -1805,7 +1805,7 @@ export declare class DatabaseMigrationServiceReplicationInstance extends $Custom
   /** AWS Tags */
   readonly awsTags: $Output<outputs.DatabaseMigrationServiceReplicationInstancePropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: DatabaseMigrationServiceReplicationInstanceArgs, opts?: $Options);
 }
 
@@ -1863,7 +1863,7 @@ export interface DatabaseMigrationServiceReplicationInstanceState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.DatabaseMigrationServiceReplicationInstancePropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/databaseMigrationServiceReplicationInstances` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -1915,7 +1915,7 @@ export declare class DaxCluster extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.DaxClusterPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: DaxClusterArgs, opts?: $Options);
 }
 
@@ -1973,7 +1973,7 @@ export interface DaxClusterState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.DaxClusterPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/daxClusters` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -2025,7 +2025,7 @@ export declare class DynamoDBContinuousBackupsDescription extends $CustomResourc
   /** AWS Tags */
   readonly awsTags: $Output<outputs.DynamoDBContinuousBackupsDescriptionPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: DynamoDBContinuousBackupsDescriptionArgs, opts?: $Options);
 }
 
@@ -2083,7 +2083,7 @@ export interface DynamoDBContinuousBackupsDescriptionState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.DynamoDBContinuousBackupsDescriptionPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/dynamoDBContinuousBackupsDescriptions` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -2135,7 +2135,7 @@ export declare class DynamoDBTable extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.DynamoDBTablePropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: DynamoDBTableArgs, opts?: $Options);
 }
 
@@ -2193,7 +2193,7 @@ export interface DynamoDBTableState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.DynamoDBTablePropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/dynamoDBTables` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -2245,7 +2245,7 @@ export declare class Ec2AccountAttribute extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.Ec2AccountAttributePropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: Ec2AccountAttributeArgs, opts?: $Options);
 }
 
@@ -2303,7 +2303,7 @@ export interface Ec2AccountAttributeState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.Ec2AccountAttributePropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/ec2AccountAttributes` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -2355,7 +2355,7 @@ export declare class Ec2Address extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.Ec2AddressPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: Ec2AddressArgs, opts?: $Options);
 }
 
@@ -2413,7 +2413,7 @@ export interface Ec2AddressState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.Ec2AddressPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/ec2Addresses` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -2465,7 +2465,7 @@ export declare class Ec2FlowLog extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.Ec2FlowLogPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: Ec2FlowLogArgs, opts?: $Options);
 }
 
@@ -2523,7 +2523,7 @@ export interface Ec2FlowLogState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.Ec2FlowLogPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/ec2FlowLogs` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -2575,7 +2575,7 @@ export declare class Ec2Image extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.Ec2ImagePropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: Ec2ImageArgs, opts?: $Options);
 }
 
@@ -2633,7 +2633,7 @@ export interface Ec2ImageState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.Ec2ImagePropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/ec2Images` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -2681,7 +2681,7 @@ export declare class Ec2Instance extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.Ec2InstancePropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: Ec2InstanceArgs, opts?: $Options);
 }
 
@@ -2733,7 +2733,7 @@ export interface Ec2InstanceState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.Ec2InstancePropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/ec2Instances` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -2785,7 +2785,7 @@ export declare class Ec2InstanceStatus extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.Ec2InstanceStatusPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: Ec2InstanceStatusArgs, opts?: $Options);
 }
 
@@ -2843,7 +2843,7 @@ export interface Ec2InstanceStatusState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.Ec2InstanceStatusPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/ec2InstanceStatuses` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -2895,7 +2895,7 @@ export declare class Ec2Ipam extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.Ec2IpamPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: Ec2IpamArgs, opts?: $Options);
 }
 
@@ -2953,7 +2953,7 @@ export interface Ec2IpamState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.Ec2IpamPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/ec2Ipams` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -3005,7 +3005,7 @@ export declare class Ec2KeyPair extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.Ec2KeyPairPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: Ec2KeyPairArgs, opts?: $Options);
 }
 
@@ -3063,7 +3063,7 @@ export interface Ec2KeyPairState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.Ec2KeyPairPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/ec2KeyPairs` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -3115,7 +3115,7 @@ export declare class Ec2NetworkAcl extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.Ec2NetworkAclPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: Ec2NetworkAclArgs, opts?: $Options);
 }
 
@@ -3173,7 +3173,7 @@ export interface Ec2NetworkAclState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.Ec2NetworkAclPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/ec2NetworkAcls` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -3225,7 +3225,7 @@ export declare class Ec2NetworkInterface extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.Ec2NetworkInterfacePropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: Ec2NetworkInterfaceArgs, opts?: $Options);
 }
 
@@ -3283,7 +3283,7 @@ export interface Ec2NetworkInterfaceState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.Ec2NetworkInterfacePropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/ec2NetworkInterfaces` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -3335,7 +3335,7 @@ export declare class Ec2RouteTable extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.Ec2RouteTablePropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: Ec2RouteTableArgs, opts?: $Options);
 }
 
@@ -3393,7 +3393,7 @@ export interface Ec2RouteTableState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.Ec2RouteTablePropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/ec2RouteTables` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -3445,7 +3445,7 @@ export declare class Ec2SecurityGroup extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.Ec2SecurityGroupPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: Ec2SecurityGroupArgs, opts?: $Options);
 }
 
@@ -3503,7 +3503,7 @@ export interface Ec2SecurityGroupState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.Ec2SecurityGroupPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/ec2SecurityGroups` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -3555,7 +3555,7 @@ export declare class Ec2Snapshot extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.Ec2SnapshotPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: Ec2SnapshotArgs, opts?: $Options);
 }
 
@@ -3613,7 +3613,7 @@ export interface Ec2SnapshotState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.Ec2SnapshotPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/ec2Snapshots` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -3665,7 +3665,7 @@ export declare class Ec2Subnet extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.Ec2SubnetPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: Ec2SubnetArgs, opts?: $Options);
 }
 
@@ -3723,7 +3723,7 @@ export interface Ec2SubnetState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.Ec2SubnetPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/ec2Subnets` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -3775,7 +3775,7 @@ export declare class Ec2Volume extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.Ec2VolumePropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: Ec2VolumeArgs, opts?: $Options);
 }
 
@@ -3833,7 +3833,7 @@ export interface Ec2VolumeState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.Ec2VolumePropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/ec2Volumes` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -3885,7 +3885,7 @@ export declare class Ec2VPCEndpoint extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.Ec2VPCEndpointPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: Ec2VPCEndpointArgs, opts?: $Options);
 }
 
@@ -3943,7 +3943,7 @@ export interface Ec2VPCEndpointState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.Ec2VPCEndpointPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/ec2VPCEndpoints` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -3995,7 +3995,7 @@ export declare class Ec2VPCPeeringConnection extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.Ec2VPCPeeringConnectionPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: Ec2VPCPeeringConnectionArgs, opts?: $Options);
 }
 
@@ -4053,7 +4053,7 @@ export interface Ec2VPCPeeringConnectionState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.Ec2VPCPeeringConnectionPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/ec2VPCPeeringConnections` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -4105,7 +4105,7 @@ export declare class Ec2Vpc extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.Ec2VpcPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: Ec2VpcArgs, opts?: $Options);
 }
 
@@ -4163,7 +4163,7 @@ export interface Ec2VpcState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.Ec2VpcPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/ec2Vpcs` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -4215,7 +4215,7 @@ export declare class EcrImageDetail extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.EcrImageDetailPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: EcrImageDetailArgs, opts?: $Options);
 }
 
@@ -4273,7 +4273,7 @@ export interface EcrImageDetailState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.EcrImageDetailPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/ecrImageDetails` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -4325,7 +4325,7 @@ export declare class EcrRepository extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.EcrRepositoryPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: EcrRepositoryArgs, opts?: $Options);
 }
 
@@ -4383,7 +4383,7 @@ export interface EcrRepositoryState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.EcrRepositoryPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/ecrRepositories` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -4435,7 +4435,7 @@ export declare class EcsCluster extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.EcsClusterPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: EcsClusterArgs, opts?: $Options);
 }
 
@@ -4493,7 +4493,7 @@ export interface EcsClusterState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.EcsClusterPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/ecsClusters` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -4545,7 +4545,7 @@ export declare class EcsService extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.EcsServicePropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: EcsServiceArgs, opts?: $Options);
 }
 
@@ -4603,7 +4603,7 @@ export interface EcsServiceState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.EcsServicePropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/ecsServices` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -4655,7 +4655,7 @@ export declare class EcsTaskDefinition extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.EcsTaskDefinitionPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: EcsTaskDefinitionArgs, opts?: $Options);
 }
 
@@ -4713,7 +4713,7 @@ export interface EcsTaskDefinitionState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.EcsTaskDefinitionPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/ecsTaskDefinitions` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -4765,7 +4765,7 @@ export declare class EfsFileSystem extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.EfsFileSystemPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: EfsFileSystemArgs, opts?: $Options);
 }
 
@@ -4823,7 +4823,7 @@ export interface EfsFileSystemState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.EfsFileSystemPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/efsFileSystems` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -4875,7 +4875,7 @@ export declare class EfsMountTarget extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.EfsMountTargetPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: EfsMountTargetArgs, opts?: $Options);
 }
 
@@ -4933,7 +4933,7 @@ export interface EfsMountTargetState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.EfsMountTargetPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/efsMountTargets` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -4981,7 +4981,7 @@ export declare class EksCluster extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.EksClusterPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: EksClusterArgs, opts?: $Options);
 }
 
@@ -5033,7 +5033,7 @@ export interface EksClusterState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.EksClusterPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/eksClusters` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -5085,7 +5085,7 @@ export declare class EksNodegroup extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.EksNodegroupPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: EksNodegroupArgs, opts?: $Options);
 }
 
@@ -5143,7 +5143,7 @@ export interface EksNodegroupState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.EksNodegroupPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/eksNodegroups` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -5195,7 +5195,7 @@ export declare class ElasticBeanstalkApplication extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.ElasticBeanstalkApplicationPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: ElasticBeanstalkApplicationArgs, opts?: $Options);
 }
 
@@ -5253,7 +5253,7 @@ export interface ElasticBeanstalkApplicationState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.ElasticBeanstalkApplicationPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/elasticBeanstalkApplications` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -5305,7 +5305,7 @@ export declare class ElasticBeanstalkConfigurationTemplate extends $CustomResour
   /** AWS Tags */
   readonly awsTags: $Output<outputs.ElasticBeanstalkConfigurationTemplatePropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: ElasticBeanstalkConfigurationTemplateArgs, opts?: $Options);
 }
 
@@ -5363,7 +5363,7 @@ export interface ElasticBeanstalkConfigurationTemplateState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.ElasticBeanstalkConfigurationTemplatePropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/elasticBeanstalkConfigurationTemplates` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -5415,7 +5415,7 @@ export declare class ElasticBeanstalkEnvironment extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.ElasticBeanstalkEnvironmentPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: ElasticBeanstalkEnvironmentArgs, opts?: $Options);
 }
 
@@ -5473,7 +5473,7 @@ export interface ElasticBeanstalkEnvironmentState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.ElasticBeanstalkEnvironmentPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/elasticBeanstalkEnvironments` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -5525,7 +5525,7 @@ export declare class ElasticLoadBalancingV2Listener extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.ElasticLoadBalancingV2ListenerPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: ElasticLoadBalancingV2ListenerArgs, opts?: $Options);
 }
 
@@ -5583,7 +5583,7 @@ export interface ElasticLoadBalancingV2ListenerState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.ElasticLoadBalancingV2ListenerPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/elasticLoadBalancingV2Listeners` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -5635,7 +5635,7 @@ export declare class ElasticLoadBalancingV2LoadBalancer extends $CustomResource 
   /** AWS Tags */
   readonly awsTags: $Output<outputs.ElasticLoadBalancingV2LoadBalancerPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: ElasticLoadBalancingV2LoadBalancerArgs, opts?: $Options);
 }
 
@@ -5693,7 +5693,7 @@ export interface ElasticLoadBalancingV2LoadBalancerState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.ElasticLoadBalancingV2LoadBalancerPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/elasticLoadBalancingV2LoadBalancers` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -5745,7 +5745,7 @@ export declare class ElasticLoadBalancingV2TargetGroup extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.ElasticLoadBalancingV2TargetGroupPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: ElasticLoadBalancingV2TargetGroupArgs, opts?: $Options);
 }
 
@@ -5803,7 +5803,7 @@ export interface ElasticLoadBalancingV2TargetGroupState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.ElasticLoadBalancingV2TargetGroupPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/elasticLoadBalancingV2TargetGroups` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -5855,7 +5855,7 @@ export declare class ElasticLoadBalancingV2TargetHealthDescription extends $Cust
   /** AWS Tags */
   readonly awsTags: $Output<outputs.ElasticLoadBalancingv2TargetHealthDescriptionPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: ElasticLoadBalancingV2TargetHealthDescriptionArgs, opts?: $Options);
 }
 
@@ -5913,7 +5913,7 @@ export interface ElasticLoadBalancingV2TargetHealthDescriptionState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.ElasticLoadBalancingv2TargetHealthDescriptionPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/elasticLoadBalancingV2TargetHealthDescriptions` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -5965,7 +5965,7 @@ export declare class EmrCluster extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.EmrClusterPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: EmrClusterArgs, opts?: $Options);
 }
 
@@ -6023,7 +6023,7 @@ export interface EmrClusterState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.EmrClusterPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/emrClusters` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -6075,7 +6075,7 @@ export declare class GuardDutyDetector extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.GuardDutyDetectorPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: GuardDutyDetectorArgs, opts?: $Options);
 }
 
@@ -6133,7 +6133,7 @@ export interface GuardDutyDetectorState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.GuardDutyDetectorPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/guardDutyDetectors` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -6185,7 +6185,7 @@ export declare class IamAccessKeyLastUsed extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.IamAccessKeyLastUsedPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: IamAccessKeyLastUsedArgs, opts?: $Options);
 }
 
@@ -6243,7 +6243,7 @@ export interface IamAccessKeyLastUsedState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.IamAccessKeyLastUsedPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/iamAccessKeyLastUseds` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -6295,7 +6295,7 @@ export declare class IamAccessKeyMetadata extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.IamAccessKeyMetadataPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: IamAccessKeyMetadataArgs, opts?: $Options);
 }
 
@@ -6353,7 +6353,7 @@ export interface IamAccessKeyMetadataState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.IamAccessKeyMetadataPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/iamAccessKeyMetadata` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -6405,7 +6405,7 @@ export declare class IamGroup extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.IamGroupPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: IamGroupArgs, opts?: $Options);
 }
 
@@ -6463,7 +6463,7 @@ export interface IamGroupState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.IamGroupPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/iamGroups` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -6515,7 +6515,7 @@ export declare class IamInstanceProfile extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.IamInstanceProfilePropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: IamInstanceProfileArgs, opts?: $Options);
 }
 
@@ -6573,7 +6573,7 @@ export interface IamInstanceProfileState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.IamInstanceProfilePropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/iamInstanceProfiles` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -6625,7 +6625,7 @@ export declare class IamMFADevice extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.IamMFADevicePropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: IamMFADeviceArgs, opts?: $Options);
 }
 
@@ -6683,7 +6683,7 @@ export interface IamMFADeviceState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.IamMFADevicePropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/iamMFADevices` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -6735,7 +6735,7 @@ export declare class IamPasswordPolicy extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.IamPasswordPolicyPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: IamPasswordPolicyArgs, opts?: $Options);
 }
 
@@ -6793,7 +6793,7 @@ export interface IamPasswordPolicyState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.IamPasswordPolicyPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/iamPasswordPolicies` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -6845,7 +6845,7 @@ export declare class IamPolicyVersion extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.IamPolicyVersionPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: IamPolicyVersionArgs, opts?: $Options);
 }
 
@@ -6903,7 +6903,7 @@ export interface IamPolicyVersionState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.IamPolicyVersionPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/iamPolicyVersions` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -6955,7 +6955,7 @@ export declare class IamRole extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.IamRolePropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: IamRoleArgs, opts?: $Options);
 }
 
@@ -7013,7 +7013,7 @@ export interface IamRoleState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.IamRolePropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/iamRoles` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -7065,7 +7065,7 @@ export declare class IamServerCertificate extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.IamServerCertificatePropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: IamServerCertificateArgs, opts?: $Options);
 }
 
@@ -7123,7 +7123,7 @@ export interface IamServerCertificateState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.IamServerCertificatePropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/iamServerCertificates` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -7175,7 +7175,7 @@ export declare class IamVirtualMFADevice extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.IamVirtualMFADevicePropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: IamVirtualMFADeviceArgs, opts?: $Options);
 }
 
@@ -7233,7 +7233,7 @@ export interface IamVirtualMFADeviceState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.IamVirtualMFADevicePropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/iamVirtualMFADevices` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -7285,7 +7285,7 @@ export declare class KmsAlias extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.KmsAliasPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: KmsAliasArgs, opts?: $Options);
 }
 
@@ -7343,7 +7343,7 @@ export interface KmsAliasState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.KmsAliasPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/kmsAliases` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -7395,7 +7395,7 @@ export declare class KmsKey extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.KmsKeyPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: KmsKeyArgs, opts?: $Options);
 }
 
@@ -7453,7 +7453,7 @@ export interface KmsKeyState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.KmsKeyPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/kmsKeys` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -7505,7 +7505,7 @@ export declare class LambdaFunctionCodeLocation extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.LambdaFunctionCodeLocationPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: LambdaFunctionCodeLocationArgs, opts?: $Options);
 }
 
@@ -7563,7 +7563,7 @@ export interface LambdaFunctionCodeLocationState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.LambdaFunctionCodeLocationPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/lambdaFunctionCodeLocations` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -7615,7 +7615,7 @@ export declare class LambdaFunction extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.LambdaFunctionPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: LambdaFunctionArgs, opts?: $Options);
 }
 
@@ -7673,7 +7673,7 @@ export interface LambdaFunctionState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.LambdaFunctionPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/lambdaFunctions` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -7725,7 +7725,7 @@ export declare class LightsailBucket extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.LightsailBucketPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: LightsailBucketArgs, opts?: $Options);
 }
 
@@ -7783,7 +7783,7 @@ export interface LightsailBucketState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.LightsailBucketPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/lightsailBuckets` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -7835,7 +7835,7 @@ export declare class LightsailInstance extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.LightsailInstancePropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: LightsailInstanceArgs, opts?: $Options);
 }
 
@@ -7893,7 +7893,7 @@ export interface LightsailInstanceState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.LightsailInstancePropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/lightsailInstances` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -7945,7 +7945,7 @@ export declare class LogsLogGroup extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.LogsLogGroupPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: LogsLogGroupArgs, opts?: $Options);
 }
 
@@ -8003,7 +8003,7 @@ export interface LogsLogGroupState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.LogsLogGroupPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/logsLogGroups` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -8055,7 +8055,7 @@ export declare class LogsLogStream extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.LogsLogStreamPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: LogsLogStreamArgs, opts?: $Options);
 }
 
@@ -8113,7 +8113,7 @@ export interface LogsLogStreamState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.LogsLogStreamPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/logsLogStreams` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -8165,7 +8165,7 @@ export declare class LogsMetricFilter extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.LogsMetricFilterPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: LogsMetricFilterArgs, opts?: $Options);
 }
 
@@ -8223,7 +8223,7 @@ export interface LogsMetricFilterState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.LogsMetricFilterPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/logsMetricFilters` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -8275,7 +8275,7 @@ export declare class LogsSubscriptionFilter extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.LogsSubscriptionFilterPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: LogsSubscriptionFilterArgs, opts?: $Options);
 }
 
@@ -8333,7 +8333,7 @@ export interface LogsSubscriptionFilterState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.LogsSubscriptionFilterPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/logsSubscriptionFilters` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -8385,7 +8385,7 @@ export declare class Macie2JobSummary extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.Macie2JobSummaryPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: Macie2JobSummaryArgs, opts?: $Options);
 }
 
@@ -8443,7 +8443,7 @@ export interface Macie2JobSummaryState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.Macie2JobSummaryPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/macie2JobSummaries` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -8495,7 +8495,7 @@ export declare class MacieAllowList extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.MacieAllowListPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: MacieAllowListArgs, opts?: $Options);
 }
 
@@ -8553,7 +8553,7 @@ export interface MacieAllowListState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.MacieAllowListPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/macieAllowLists` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -8605,7 +8605,7 @@ export declare class NetworkFirewallFirewallPolicy extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.NetworkFirewallPolicyPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: NetworkFirewallFirewallPolicyArgs, opts?: $Options);
 }
 
@@ -8663,7 +8663,7 @@ export interface NetworkFirewallFirewallPolicyState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.NetworkFirewallPolicyPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/networkFirewallFirewallPolicies` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -8715,7 +8715,7 @@ export declare class NetworkFirewallFirewall extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.NetworkFirewallPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: NetworkFirewallFirewallArgs, opts?: $Options);
 }
 
@@ -8773,7 +8773,7 @@ export interface NetworkFirewallFirewallState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.NetworkFirewallPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/networkFirewallFirewalls` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -8825,7 +8825,7 @@ export declare class NetworkFirewallRuleGroup extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.NetworkFirewallRuleGroupPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: NetworkFirewallRuleGroupArgs, opts?: $Options);
 }
 
@@ -8883,7 +8883,7 @@ export interface NetworkFirewallRuleGroupState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.NetworkFirewallRuleGroupPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/networkFirewallRuleGroups` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -8935,7 +8935,7 @@ export declare class OpenSearchDomainStatus extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.OpenSearchDomainStatusPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: OpenSearchDomainStatusArgs, opts?: $Options);
 }
 
@@ -8993,7 +8993,7 @@ export interface OpenSearchDomainStatusState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.OpenSearchDomainStatusPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/openSearchDomainStatuses` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -9045,7 +9045,7 @@ export declare class OrganizationsAccount extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.OrganizationsAccountPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: OrganizationsAccountArgs, opts?: $Options);
 }
 
@@ -9103,7 +9103,7 @@ export interface OrganizationsAccountState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.OrganizationsAccountPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/organizationsAccounts` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -9155,7 +9155,7 @@ export declare class OrganizationsOrganization extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.OrganizationsOrganizationPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: OrganizationsOrganizationArgs, opts?: $Options);
 }
 
@@ -9213,7 +9213,7 @@ export interface OrganizationsOrganizationState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.OrganizationsOrganizationPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/organizationsOrganizations` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -9265,7 +9265,7 @@ export declare class RdsDBCluster extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.RdsDBClusterPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: RdsDBClusterArgs, opts?: $Options);
 }
 
@@ -9323,7 +9323,7 @@ export interface RdsDBClusterState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.RdsDBClusterPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/rdsDBClusters` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -9375,7 +9375,7 @@ export declare class RdsDBInstance extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.RdsDBInstancePropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: RdsDBInstanceArgs, opts?: $Options);
 }
 
@@ -9433,7 +9433,7 @@ export interface RdsDBInstanceState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.RdsDBInstancePropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/rdsDBInstances` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -9485,7 +9485,7 @@ export declare class RdsDBSnapshotAttributesResult extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.RdsDBSnapshotAttributesResultPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: RdsDBSnapshotAttributesResultArgs, opts?: $Options);
 }
 
@@ -9543,7 +9543,7 @@ export interface RdsDBSnapshotAttributesResultState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.RdsDBSnapshotAttributesResultPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/rdsDBSnapshotAttributesResults` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -9595,7 +9595,7 @@ export declare class RdsDBSnapshot extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.RdsDBSnapshotPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: RdsDBSnapshotArgs, opts?: $Options);
 }
 
@@ -9653,7 +9653,7 @@ export interface RdsDBSnapshotState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.RdsDBSnapshotPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/rdsDBSnapshots` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -9705,7 +9705,7 @@ export declare class RdsEventSubscription extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.RdsEventSubscriptionPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: RdsEventSubscriptionArgs, opts?: $Options);
 }
 
@@ -9763,7 +9763,7 @@ export interface RdsEventSubscriptionState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.RdsEventSubscriptionPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/rdsEventSubscriptions` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -9815,7 +9815,7 @@ export declare class RdsExportTask extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.RdsExportTaskPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: RdsExportTaskArgs, opts?: $Options);
 }
 
@@ -9873,7 +9873,7 @@ export interface RdsExportTaskState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.RdsExportTaskPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/rdsExportTasks` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -9925,7 +9925,7 @@ export declare class RedshiftClusterParameterGroup extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.RedshiftClusterParameterGroupPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: RedshiftClusterParameterGroupArgs, opts?: $Options);
 }
 
@@ -9983,7 +9983,7 @@ export interface RedshiftClusterParameterGroupState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.RedshiftClusterParameterGroupPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/redshiftClusterParameterGroups` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -10035,7 +10035,7 @@ export declare class RedshiftCluster extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.RedshiftClusterPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: RedshiftClusterArgs, opts?: $Options);
 }
 
@@ -10093,7 +10093,7 @@ export interface RedshiftClusterState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.RedshiftClusterPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/redshiftClusters` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -10145,7 +10145,7 @@ export declare class Route53DomainsDomainSummary extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.Route53DomainsDomainSummaryPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: Route53DomainsDomainSummaryArgs, opts?: $Options);
 }
 
@@ -10203,7 +10203,7 @@ export interface Route53DomainsDomainSummaryState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.Route53DomainsDomainSummaryPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/route53DomainsDomainSummaries` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -10255,7 +10255,7 @@ export declare class Route53HostedZone extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.Route53HostedZonePropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: Route53HostedZoneArgs, opts?: $Options);
 }
 
@@ -10313,7 +10313,7 @@ export interface Route53HostedZoneState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.Route53HostedZonePropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/route53HostedZones` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -10365,7 +10365,7 @@ export declare class Route53ResourceRecordSet extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.Route53ResourceRecordSetPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: Route53ResourceRecordSetArgs, opts?: $Options);
 }
 
@@ -10423,7 +10423,7 @@ export interface Route53ResourceRecordSetState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.Route53ResourceRecordSetPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/route53ResourceRecordSets` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -10475,7 +10475,7 @@ export declare class S3AccessControlPolicy extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.S3AccessControlPolicyPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: S3AccessControlPolicyArgs, opts?: $Options);
 }
 
@@ -10533,7 +10533,7 @@ export interface S3AccessControlPolicyState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.S3AccessControlPolicyPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/s3AccessControlPolicies` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -10585,7 +10585,7 @@ export declare class S3AccessPoint extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.S3AccessPointPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: S3AccessPointArgs, opts?: $Options);
 }
 
@@ -10643,7 +10643,7 @@ export interface S3AccessPointState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.S3AccessPointPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/s3AccessPoints` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -10695,7 +10695,7 @@ export declare class S3BucketPolicy extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.S3BucketPolicyPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: S3BucketPolicyArgs, opts?: $Options);
 }
 
@@ -10753,7 +10753,7 @@ export interface S3BucketPolicyState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.S3BucketPolicyPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/s3BucketPolicies` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -10805,7 +10805,7 @@ export declare class S3Bucket extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.S3BucketPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: S3BucketArgs, opts?: $Options);
 }
 
@@ -10863,7 +10863,7 @@ export interface S3BucketState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.S3BucketPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/s3Buckets` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -10915,7 +10915,7 @@ export declare class S3ControlMultiRegionAccessPointPolicyDocument extends $Cust
   /** AWS Tags */
   readonly awsTags: $Output<outputs.S3ControlMultiRegionAccessPointPolicyDocumentPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: S3ControlMultiRegionAccessPointPolicyDocumentArgs, opts?: $Options);
 }
 
@@ -10973,7 +10973,7 @@ export interface S3ControlMultiRegionAccessPointPolicyDocumentState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.S3ControlMultiRegionAccessPointPolicyDocumentPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/s3ControlMultiRegionAccessPointPolicyDocuments` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -11025,7 +11025,7 @@ export declare class SageMakerApp extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.SageMakerAppPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: SageMakerAppArgs, opts?: $Options);
 }
 
@@ -11083,7 +11083,7 @@ export interface SageMakerAppState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.SageMakerAppPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/sageMakerApps` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -11135,7 +11135,7 @@ export declare class SageMakerNotebookInstanceSummary extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.SageMakerNotebookInstanceSummaryPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: SageMakerNotebookInstanceSummaryArgs, opts?: $Options);
 }
 
@@ -11193,7 +11193,7 @@ export interface SageMakerNotebookInstanceSummaryState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.SageMakerNotebookInstanceSummaryPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/sageMakerNotebookInstanceSummaries` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -11245,7 +11245,7 @@ export declare class SecretsManagerResourcePolicy extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.SecretsManagerResourcePolicyPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: SecretsManagerResourcePolicyArgs, opts?: $Options);
 }
 
@@ -11303,7 +11303,7 @@ export interface SecretsManagerResourcePolicyState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.SecretsManagerResourcePolicyPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/secretsManagerResourcePolicies` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -11355,7 +11355,7 @@ export declare class SecretsManagerSecret extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.SecretsManagerSecretPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: SecretsManagerSecretArgs, opts?: $Options);
 }
 
@@ -11413,7 +11413,7 @@ export interface SecretsManagerSecretState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.SecretsManagerSecretPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/secretsManagerSecrets` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -11465,7 +11465,7 @@ export declare class SnsSubscription extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.SnsSubscriptionPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: SnsSubscriptionArgs, opts?: $Options);
 }
 
@@ -11523,7 +11523,7 @@ export interface SnsSubscriptionState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.SnsSubscriptionPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/snsSubscriptions` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -11575,7 +11575,7 @@ export declare class SnsTopic extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.SnsTopicPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: SnsTopicArgs, opts?: $Options);
 }
 
@@ -11633,7 +11633,7 @@ export interface SnsTopicState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.SnsTopicPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/snsTopics` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -11685,7 +11685,7 @@ export declare class SqsQueue extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.SqsQueuePropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: SqsQueueArgs, opts?: $Options);
 }
 
@@ -11743,7 +11743,7 @@ export interface SqsQueueState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.SqsQueuePropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/sqsQueues` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -11795,7 +11795,7 @@ export declare class SsmInstanceInformation extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.SsmInstanceInformationPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: SsmInstanceInformationArgs, opts?: $Options);
 }
 
@@ -11853,7 +11853,7 @@ export interface SsmInstanceInformationState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.SsmInstanceInformationPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/ssmInstanceInformations` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -11905,7 +11905,7 @@ export declare class SsmParameter extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.SsmParameterPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: SsmParameterArgs, opts?: $Options);
 }
 
@@ -11963,7 +11963,7 @@ export interface SsmParameterState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.SsmParameterPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/ssmParameters` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -12015,7 +12015,7 @@ export declare class SsmResourceComplianceSummaryItem extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.SsmResourceComplianceSummaryItemPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: SsmResourceComplianceSummaryItemArgs, opts?: $Options);
 }
 
@@ -12073,7 +12073,7 @@ export interface SsmResourceComplianceSummaryItemState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.SsmResourceComplianceSummaryItemPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/ssmResourceComplianceSummaryItems` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -12125,7 +12125,7 @@ export declare class Wafv2LoggingConfiguration extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.Wafv2LoggingConfigurationPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: Wafv2LoggingConfigurationArgs, opts?: $Options);
 }
 
@@ -12183,7 +12183,7 @@ export interface Wafv2LoggingConfigurationState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.Wafv2LoggingConfigurationPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/wafv2LoggingConfigurations` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.
@@ -12235,7 +12235,7 @@ export declare class WafWebACLSummary extends $CustomResource {
   /** AWS Tags */
   readonly awsTags: $Output<outputs.WafWebACLSummaryPropertiesAwsTags | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: WafWebACLSummaryArgs, opts?: $Options);
 }
 
@@ -12293,7 +12293,7 @@ export interface WafWebACLSummaryState {
   awsSourceSchema?: string;
   awsRegion?: string;
   awsTags?: outputs.WafWebACLSummaryPropertiesAwsTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.AwsConnector/wafWebACLSummaries` without managing it (GET, api-version 2024-12-01); undefined when it does not exist.

@@ -32,7 +32,7 @@ export declare class B2cDirectory extends $CustomResource {
   /** The billing configuration for the tenant. */
   readonly billingConfig: $Output<outputs.B2CTenantResourcePropertiesBillingConfig | undefined>;
   /** An identifier of the Azure AD B2C tenant. */
-  readonly tenantId: $Output<string | undefined>;
+  readonly tenantId: $Output<string>;
   constructor(name: string, args: B2cDirectoryArgs, opts?: $Options);
 }
 
@@ -71,7 +71,7 @@ export interface B2cDirectoryState {
   tags?: outputs.CreateTenantRequestBodyTags;
   systemData?: outputs.SystemData;
   billingConfig?: outputs.B2CTenantResourcePropertiesBillingConfig;
-  tenantId?: string;
+  tenantId: string;
 }
 /**
  * Reads an existing `Microsoft.AzureActiveDirectory/b2cDirectories` without managing it (GET, api-version 2021-04-01); undefined when it does not exist.
@@ -99,7 +99,7 @@ export declare class GuestUsage extends $CustomResource {
   /** The resource type */
   readonly type: $Output<"Microsoft.AzureActiveDirectory/guestUsages">;
   /** Location of the Guest Usages resource. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Key-value pairs of additional resource provisioning properties. */
   readonly tags: $Output<outputs.GuestUsagesResourceTags | undefined>;
   /** The Guest Usages Resource Properties */
@@ -139,7 +139,7 @@ export interface GuestUsageState {
   guestUsageName: string;
   name: string;
   type: "Microsoft.AzureActiveDirectory/guestUsages";
-  location?: string;
+  location: string;
   tags?: outputs.GuestUsagesResourceTags;
   properties?: outputs.GuestUsagesResourceProperties;
   systemData?: outputs.SystemData;

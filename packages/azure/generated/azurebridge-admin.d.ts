@@ -23,7 +23,7 @@ export declare class Activation extends $CustomResource {
   /** Properties of the resource. */
   readonly properties: $Output<outputs.Activation | undefined>;
   /** Location of the resource */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** List of key value pairs. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** Name displayed for the product. */
@@ -74,7 +74,7 @@ export interface ActivationState {
   name: string;
   type: "Microsoft.AzureBridge.Admin/activations";
   properties?: outputs.Activation;
-  location?: string;
+  location: string;
   tags?: outputs.ResourceTags;
   displayName?: string;
   azureRegistrationResourceIdentifier?: string;
@@ -113,7 +113,7 @@ export declare class DownloadedProduct extends $CustomResource {
   /** Properties of the resource. */
   readonly properties: $Output<outputs.DownloadedProduct | undefined>;
   /** Location of the resource */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** List of key value pairs. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** Extension type of the VM. */
@@ -228,7 +228,7 @@ export interface DownloadedProductState {
   name: string;
   type: "Microsoft.AzureBridge.Admin/activations/downloadedProducts";
   properties?: outputs.DownloadedProduct;
-  location?: string;
+  location: string;
   tags?: outputs.ResourceTags;
   vmExtensionType?: string;
   links?: outputs.ProductLink[];
@@ -275,7 +275,7 @@ export interface ProductState {
   name: string;
   type: "Microsoft.AzureBridge.Admin/activations/products";
   properties?: outputs.Product;
-  location?: string;
+  location: string;
   tags?: outputs.ResourceTags;
   vmExtensionType?: string;
   links?: outputs.ProductLink[];

@@ -35,7 +35,7 @@ export declare class Fleet extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | "Migrating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | "Migrating" | (string & {})>;
   /** Configuration Options for Spot instances in Compute Fleet. */
   readonly spotPriorityProfile: $Output<outputs.SpotPriorityProfile | undefined>;
   /** Configuration Options for Regular instances in Compute Fleet. */
@@ -49,9 +49,9 @@ export declare class Fleet extends $CustomResource {
   /** Compute Profile to use for running user's workloads. */
   readonly computeProfile: $Output<outputs.ComputeProfile>;
   /** Specifies the time at which the Compute Fleet is created. */
-  readonly timeCreated: $Output<string | undefined>;
+  readonly timeCreated: $Output<string>;
   /** Specifies the ID which uniquely identifies a Compute Fleet. */
-  readonly uniqueId: $Output<string | undefined>;
+  readonly uniqueId: $Output<string>;
   constructor(name: string, args: FleetArgs, opts?: $Options);
 }
 
@@ -106,15 +106,15 @@ export interface FleetState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | "Migrating" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Updating" | "Deleting" | "Migrating" | (string & {});
   spotPriorityProfile?: outputs.SpotPriorityProfile;
   regularPriorityProfile?: outputs.RegularPriorityProfile;
   vmSizesProfile: outputs.VmSizeProfile[];
   vmAttributes?: outputs.VMAttributes;
   additionalLocationsProfile?: outputs.AdditionalLocationsProfile;
   computeProfile: outputs.ComputeProfile;
-  timeCreated?: string;
-  uniqueId?: string;
+  timeCreated: string;
+  uniqueId: string;
 }
 /**
  * Reads an existing `Microsoft.AzureFleet/fleets` without managing it (GET, api-version 2024-11-01); undefined when it does not exist.

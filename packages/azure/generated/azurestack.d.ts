@@ -14,7 +14,7 @@ export interface CloudManifestFileState {
   name: string;
   type: "Microsoft.AzureStack/cloudManifestFiles";
   properties?: outputs.CloudManifestFileProperties;
-  etag?: string;
+  etag: string;
   deploymentData?: outputs.CloudManifestFileDeploymentData;
   signature?: string;
 }
@@ -50,13 +50,13 @@ export declare class Registration extends $CustomResource {
   /** Custom tags for the resource. */
   readonly tags: $Output<outputs.TrackedResourceTags | undefined>;
   /** The entity tag used for optimistic concurrency when modifying the resource. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** The object identifier associated with the Azure Stack connecting to Azure. */
-  readonly objectId: $Output<string | undefined>;
+  readonly objectId: $Output<string>;
   /** The identifier of the registered Azure Stack. */
-  readonly cloudId: $Output<string | undefined>;
+  readonly cloudId: $Output<string>;
   /** Specifies the billing mode for the Azure Stack registration. */
-  readonly billingModel: $Output<string | undefined>;
+  readonly billingModel: $Output<string>;
   constructor(name: string, args: RegistrationArgs, opts?: $Options);
 }
 
@@ -89,10 +89,10 @@ export interface RegistrationState {
   properties: outputs.RegistrationParameterPropertiesOrRegistrationProperties;
   location: "global" | (string & {});
   tags?: outputs.TrackedResourceTags;
-  etag?: string;
-  objectId?: string;
-  cloudId?: string;
-  billingModel?: string;
+  etag: string;
+  objectId: string;
+  cloudId: string;
+  billingModel: string;
 }
 /**
  * Reads an existing `Microsoft.AzureStack/registrations` without managing it (GET, api-version 2022-06-01); undefined when it does not exist.
@@ -187,7 +187,7 @@ export interface ProductState {
   name: string;
   type: "Microsoft.AzureStack/registrations/products";
   properties?: outputs.ProductNestedProperties;
-  etag?: string;
+  etag: string;
   displayName?: string;
   description?: string;
   publisherDisplayName?: string;

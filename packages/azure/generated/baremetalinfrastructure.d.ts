@@ -18,17 +18,17 @@ export interface BareMetalInstanceState {
   properties?: outputs.AzureBareMetalInstanceProperties;
   systemData?: outputs.SystemData;
   tags?: outputs.TrackedResourceTags;
-  location?: string;
+  location: string;
   hardwareProfile?: outputs.HardwareProfile;
   storageProfile?: outputs.StorageProfile;
   osProfile?: outputs.OSProfile;
   networkProfile?: outputs.NetworkProfile;
-  azureBareMetalInstanceId?: string;
-  powerState?: "starting" | "started" | "stopping" | "stopped" | "restarting" | "unknown" | (string & {});
-  proximityPlacementGroup?: string;
-  hwRevision?: string;
+  azureBareMetalInstanceId: string;
+  powerState: "starting" | "started" | "stopping" | "stopped" | "restarting" | "unknown" | (string & {});
+  proximityPlacementGroup: string;
+  hwRevision: string;
   partnerNodeId?: string;
-  provisioningState?: "Accepted" | "Creating" | "Updating" | "Failed" | "Succeeded" | "Deleting" | "Migrating" | (string & {});
+  provisioningState: "Accepted" | "Creating" | "Updating" | "Failed" | "Succeeded" | "Deleting" | "Migrating" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.BareMetalInfrastructure/bareMetalInstances` without managing it (GET, api-version 2023-04-06); undefined when it does not exist.

@@ -37,7 +37,7 @@ export declare class BlueprintAssignment extends $CustomResource {
   /** Defines how resources deployed by a blueprint assignment are locked. */
   readonly locks: $Output<outputs.AssignmentLockSettings | undefined>;
   /** State of the blueprint assignment. */
-  readonly provisioningState: $Output<"creating" | "validating" | "waiting" | "deploying" | "cancelling" | "locking" | "succeeded" | "failed" | "canceled" | "deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"creating" | "validating" | "waiting" | "deploying" | "cancelling" | "locking" | "succeeded" | "failed" | "canceled" | "deleting" | (string & {})>;
   /** One-liner string explain this resource. */
   readonly displayName: $Output<string | undefined>;
   /** Multi-line explain this resource. */
@@ -91,7 +91,7 @@ export interface BlueprintAssignmentState {
   resourceGroups: outputs.AssignmentPropertiesResourceGroups;
   status?: outputs.AssignmentStatus;
   locks?: outputs.AssignmentLockSettings;
-  provisioningState?: "creating" | "validating" | "waiting" | "deploying" | "cancelling" | "locking" | "succeeded" | "failed" | "canceled" | "deleting" | (string & {});
+  provisioningState: "creating" | "validating" | "waiting" | "deploying" | "cancelling" | "locking" | "succeeded" | "failed" | "canceled" | "deleting" | (string & {});
   displayName?: string;
   description?: string;
 }

@@ -23,7 +23,7 @@ export declare class BotService extends $CustomResource {
   /** The set of properties specific to bot resource */
   readonly properties: $Output<outputs.BotProperties | undefined>;
   /** Specifies the location of the resource. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Contains resource tags defined as key/value pairs. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** Gets or sets the SKU of the resource. */
@@ -43,7 +43,7 @@ export declare class BotService extends $CustomResource {
   /** The bot's endpoint */
   readonly endpoint: $Output<string>;
   /** The bot's endpoint version */
-  readonly endpointVersion: $Output<string | undefined>;
+  readonly endpointVersion: $Output<string>;
   /** Contains resource all settings defined as key/value pairs. */
   readonly allSettings: $Output<outputs.BotPropertiesAllSettings | undefined>;
   /** Contains resource parameters defined as key/value pairs. */
@@ -77,7 +77,7 @@ export declare class BotService extends $CustomResource {
   /** The CMK Url */
   readonly cmekKeyVaultUrl: $Output<string | undefined>;
   /** The CMK encryption status */
-  readonly cmekEncryptionStatus: $Output<string | undefined>;
+  readonly cmekEncryptionStatus: $Output<string>;
   /** The Tenant Id for the bot */
   readonly tenantId: $Output<string | undefined>;
   /** Whether the bot is in an isolated network */
@@ -85,9 +85,9 @@ export declare class BotService extends $CustomResource {
   /** Whether the bot is streaming supported */
   readonly isStreamingSupported: $Output<boolean | undefined>;
   /** Whether the bot is developerAppInsightsApiKey set */
-  readonly isDeveloperAppInsightsApiKeySet: $Output<boolean | undefined>;
+  readonly isDeveloperAppInsightsApiKeySet: $Output<boolean>;
   /** Token used to migrate non Azure bot to azure subscription */
-  readonly migrationToken: $Output<string | undefined>;
+  readonly migrationToken: $Output<string>;
   /** Opt-out of local authentication and ensure only MSI and AAD can be used exclusively for authentication. */
   readonly disableLocalAuth: $Output<boolean | undefined>;
   /** The channel schema transformation version for the bot */
@@ -101,7 +101,7 @@ export declare class BotService extends $CustomResource {
   /** The hint (e.g. keyVault secret resourceId) on how to fetch the app secret */
   readonly appPasswordHint: $Output<string | undefined>;
   /** Provisioning state of the resource */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** Publishing credentials of the resource */
   readonly publishingCredentials: $Output<string | undefined>;
   constructor(name: string, args: BotServiceArgs, opts?: $Options);
@@ -194,7 +194,7 @@ export interface BotServiceState {
   name: string;
   type: "Microsoft.BotService/botServices";
   properties?: outputs.BotProperties;
-  location?: string;
+  location: string;
   tags?: outputs.ResourceTags;
   sku?: outputs.Sku;
   kind?: "sdk" | "designer" | "bot" | "function" | "azurebot" | (string & {});
@@ -204,7 +204,7 @@ export interface BotServiceState {
   description?: string;
   iconUrl?: string;
   endpoint: string;
-  endpointVersion?: string;
+  endpointVersion: string;
   allSettings?: outputs.BotPropertiesAllSettings;
   parameters?: outputs.BotPropertiesParameters;
   manifestUrl?: string;
@@ -221,19 +221,19 @@ export interface BotServiceState {
   luisKey?: string;
   isCmekEnabled?: boolean;
   cmekKeyVaultUrl?: string;
-  cmekEncryptionStatus?: string;
+  cmekEncryptionStatus: string;
   tenantId?: string;
   publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
   isStreamingSupported?: boolean;
-  isDeveloperAppInsightsApiKeySet?: boolean;
-  migrationToken?: string;
+  isDeveloperAppInsightsApiKeySet: boolean;
+  migrationToken: string;
   disableLocalAuth?: boolean;
   schemaTransformationVersion?: string;
   storageResourceId?: string;
   privateEndpointConnections?: outputs.PrivateEndpointConnection[];
   openWithHint?: string;
   appPasswordHint?: string;
-  provisioningState?: string;
+  provisioningState: string;
   publishingCredentials?: string;
 }
 /**
@@ -266,7 +266,7 @@ export declare class Channel extends $CustomResource {
   /** The set of properties specific to bot channel resource */
   readonly properties: $Output<outputs.Channel | undefined>;
   /** Specifies the location of the resource. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Contains resource tags defined as key/value pairs. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** Gets or sets the SKU of the resource. */
@@ -278,7 +278,7 @@ export declare class Channel extends $CustomResource {
   /** Entity zones */
   readonly zones: $Output<string[] | undefined>;
   /** Provisioning state of the resource */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   constructor(name: string, args: ChannelArgs, opts?: $Options);
 }
 
@@ -319,13 +319,13 @@ export interface ChannelState {
   name: "AlexaChannel" | "FacebookChannel" | "EmailChannel" | "KikChannel" | "TelegramChannel" | "SlackChannel" | "MsTeamsChannel" | "SkypeChannel" | "WebChatChannel" | "DirectLineChannel" | "SmsChannel" | "LineChannel" | "DirectLineSpeechChannel" | "OutlookChannel" | "Omnichannel" | "TelephonyChannel" | "AcsChatChannel" | "SearchAssistant" | "M365Extensions" | (string & {});
   type: "Microsoft.BotService/botServices/channels";
   properties?: outputs.Channel;
-  location?: string;
+  location: string;
   tags?: outputs.ResourceTags;
   sku?: outputs.Sku;
   kind?: "sdk" | "designer" | "bot" | "function" | "azurebot" | (string & {});
   etag?: string;
   zones?: string[];
-  provisioningState?: string;
+  provisioningState: string;
 }
 /**
  * Reads an existing `Microsoft.BotService/botServices/channels` without managing it (GET, api-version 2022-09-15); undefined when it does not exist.
@@ -355,7 +355,7 @@ export declare class Connection extends $CustomResource {
   /** The set of properties specific to bot channel resource */
   readonly properties: $Output<outputs.ConnectionSettingProperties | undefined>;
   /** Specifies the location of the resource. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Contains resource tags defined as key/value pairs. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** Gets or sets the SKU of the resource. */
@@ -371,7 +371,7 @@ export declare class Connection extends $CustomResource {
   /** Client Id associated with the Connection Setting. */
   readonly clientId: $Output<string | undefined>;
   /** Setting Id set by the service for the Connection Setting. */
-  readonly settingId: $Output<string | undefined>;
+  readonly settingId: $Output<string>;
   /** Client Secret associated with the Connection Setting */
   readonly clientSecret: $Output<string | undefined>;
   /** Scopes associated with the Connection Setting */
@@ -441,7 +441,7 @@ export interface ConnectionState {
   connectionName: string;
   type: "Microsoft.BotService/botServices/connections";
   properties?: outputs.ConnectionSettingProperties;
-  location?: string;
+  location: string;
   tags?: outputs.ResourceTags;
   sku?: outputs.Sku;
   kind?: "sdk" | "designer" | "bot" | "function" | "azurebot" | (string & {});
@@ -449,7 +449,7 @@ export interface ConnectionState {
   zones?: string[];
   name?: string;
   clientId?: string;
-  settingId?: string;
+  settingId: string;
   clientSecret?: string;
   scopes?: string;
   serviceProviderId?: string;
@@ -491,7 +491,7 @@ export declare class PrivateEndpointConnection extends $CustomResource {
   /** A collection of information about the state of the connection between service consumer and provider. */
   readonly privateLinkServiceConnectionState: $Output<outputs.PrivateLinkServiceConnectionState>;
   /** The provisioning state of the private endpoint connection resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {})>;
   /** Group ids */
   readonly groupIds: $Output<string[] | undefined>;
   constructor(name: string, args: PrivateEndpointConnectionArgs, opts?: $Options);
@@ -532,7 +532,7 @@ export interface PrivateEndpointConnectionState {
   properties?: outputs.PrivateEndpointConnectionProperties;
   privateEndpoint?: outputs.PrivateEndpoint;
   privateLinkServiceConnectionState: outputs.PrivateLinkServiceConnectionState;
-  provisioningState?: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
+  provisioningState: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
   groupIds?: string[];
 }
 /**

@@ -20,7 +20,7 @@ export declare class ReservationOrder extends $CustomResource {
   readonly type: $Output<"Microsoft.Capacity/reservationOrders">;
   /** Properties of reservation purchase request */
   readonly properties: $Output<outputs.PurchaseRequestPropertiesOrReservationOrderProperties | undefined>;
-  readonly etag: $Output<number | undefined>;
+  readonly etag: $Output<number>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Represent the term of reservation. */
@@ -32,19 +32,19 @@ export declare class ReservationOrder extends $CustomResource {
   /** This is the date-time when the Azure hybrid benefit needs to be reviewed. */
   readonly reviewDateTime: $Output<string | undefined>;
   /** This is the DateTime when the reservation was initially requested for purchase. */
-  readonly requestDateTime: $Output<string | undefined>;
+  readonly requestDateTime: $Output<string>;
   /** This is the DateTime when the reservation was created. */
-  readonly createdDateTime: $Output<string | undefined>;
+  readonly createdDateTime: $Output<string>;
   /** This is the date when the reservation will expire. */
-  readonly expiryDate: $Output<string | undefined>;
+  readonly expiryDate: $Output<string>;
   /** This is the date-time when the reservation will expire. */
-  readonly expiryDateTime: $Output<string | undefined>;
+  readonly expiryDateTime: $Output<string>;
   /** This is the DateTime when the reservation benefit started. */
-  readonly benefitStartTime: $Output<string | undefined>;
+  readonly benefitStartTime: $Output<string>;
   /** Total Quantity of the skus purchased in the reservation. */
-  readonly originalQuantity: $Output<number | undefined>;
+  readonly originalQuantity: $Output<number>;
   /** Current state of the reservation. */
-  readonly provisioningState: $Output<"Creating" | "PendingResourceHold" | "ConfirmedResourceHold" | "PendingBilling" | "ConfirmedBilling" | "Created" | "Succeeded" | "Cancelled" | "Expired" | "BillingFailed" | "Failed" | "Split" | "Merged" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "PendingResourceHold" | "ConfirmedResourceHold" | "PendingBilling" | "ConfirmedBilling" | "Created" | "Succeeded" | "Cancelled" | "Expired" | "BillingFailed" | "Failed" | "Split" | "Merged" | (string & {})>;
   /** Information describing the type of billing plan for this reservation. */
   readonly planInformation: $Output<outputs.ReservationOrderBillingPlanInformation | undefined>;
   readonly reservations: $Output<outputs.ReservationResponse[] | undefined>;
@@ -98,19 +98,19 @@ export interface ReservationOrderState {
   name: string;
   type: "Microsoft.Capacity/reservationOrders";
   properties?: outputs.PurchaseRequestPropertiesOrReservationOrderProperties;
-  etag?: number;
+  etag: number;
   systemData?: outputs.SystemData;
   term?: "P1Y" | "P3Y" | "P5Y" | (string & {});
   billingPlan?: "Upfront" | "Monthly" | (string & {});
   displayName?: string;
   reviewDateTime?: string;
-  requestDateTime?: string;
-  createdDateTime?: string;
-  expiryDate?: string;
-  expiryDateTime?: string;
-  benefitStartTime?: string;
-  originalQuantity?: number;
-  provisioningState?: "Creating" | "PendingResourceHold" | "ConfirmedResourceHold" | "PendingBilling" | "ConfirmedBilling" | "Created" | "Succeeded" | "Cancelled" | "Expired" | "BillingFailed" | "Failed" | "Split" | "Merged" | (string & {});
+  requestDateTime: string;
+  createdDateTime: string;
+  expiryDate: string;
+  expiryDateTime: string;
+  benefitStartTime: string;
+  originalQuantity: number;
+  provisioningState: "Creating" | "PendingResourceHold" | "ConfirmedResourceHold" | "PendingBilling" | "ConfirmedBilling" | "Created" | "Succeeded" | "Cancelled" | "Expired" | "BillingFailed" | "Failed" | "Split" | "Merged" | (string & {});
   planInformation?: outputs.ReservationOrderBillingPlanInformation;
   reservations?: outputs.ReservationResponse[];
 }
@@ -135,10 +135,10 @@ export interface ReservationState {
   name: string;
   type: "Microsoft.Capacity/reservationOrders/reservations";
   properties?: outputs.ReservationsProperties;
-  location?: string;
-  etag?: number;
+  location: string;
+  etag: number;
   sku?: outputs.SkuName;
-  kind?: "Microsoft.Compute";
+  kind: "Microsoft.Compute";
   systemData?: outputs.SystemData;
   reservedResourceType?: "VirtualMachines" | "SqlDatabases" | "SuseLinux" | "CosmosDb" | "RedHat" | "SqlDataWarehouse" | "VMwareCloudSimple" | "RedHatOsa" | "Databricks" | "AppService" | "ManagedDisk" | "BlockBlob" | "RedisCache" | "AzureDataExplorer" | "MySql" | "MariaDb" | "PostgreSql" | "DedicatedHost" | "SapHana" | "SqlAzureHybridBenefit" | "AVS" | "DataFactory" | "NetAppStorage" | "AzureFiles" | "SqlEdge" | "VirtualMachineSoftware" | (string & {});
   instanceFlexibility?: "On" | "Off" | (string & {});
@@ -151,15 +151,15 @@ export interface ReservationState {
   provisioningState?: "Creating" | "PendingResourceHold" | "ConfirmedResourceHold" | "PendingBilling" | "ConfirmedBilling" | "Created" | "Succeeded" | "Cancelled" | "Expired" | "BillingFailed" | "Failed" | "Split" | "Merged" | (string & {});
   effectiveDateTime?: string;
   benefitStartTime?: string;
-  lastUpdatedDateTime?: string;
+  lastUpdatedDateTime: string;
   expiryDate?: string;
   expiryDateTime?: string;
   reviewDateTime?: string;
   skuDescription?: string;
   extendedStatusInfo?: outputs.ExtendedStatusInfo;
   billingPlan?: "Upfront" | "Monthly" | (string & {});
-  displayProvisioningState?: string;
-  provisioningSubState?: string;
+  displayProvisioningState: string;
+  provisioningSubState: string;
   purchaseDate?: string;
   purchaseDateTime?: string;
   splitProperties?: outputs.ReservationSplitProperties;
@@ -172,8 +172,8 @@ export interface ReservationState {
   renewDestination?: string;
   renewProperties?: outputs.RenewPropertiesResponse;
   term?: "P1Y" | "P3Y" | "P5Y" | (string & {});
-  userFriendlyAppliedScopeType?: string;
-  userFriendlyRenewState?: string;
+  userFriendlyAppliedScopeType: string;
+  userFriendlyRenewState: string;
   utilization?: outputs.ReservationsPropertiesUtilization;
 }
 /**

@@ -45,7 +45,7 @@ export declare class CommunityTraining extends $CustomResource {
   /** To indicate whether the Community Training instance has Disaster Recovery enabled */
   readonly disasterRecoveryEnabled: $Output<boolean>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: CommunityTrainingArgs, opts?: $Options);
 }
 
@@ -103,7 +103,7 @@ export interface CommunityTrainingState {
   identityConfiguration: outputs.IdentityConfigurationProperties;
   zoneRedundancyEnabled: boolean;
   disasterRecoveryEnabled: boolean;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Community/communityTrainings` without managing it (GET, api-version 2023-11-01); undefined when it does not exist.

@@ -229,19 +229,19 @@ export declare class CapacityReservation extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** A unique id generated and assigned to the capacity reservation by the platform which does not change throughout the lifetime of the resource. */
-  readonly reservationId: $Output<string | undefined>;
+  readonly reservationId: $Output<string>;
   /** Specifies the value of fault domain count that Capacity Reservation supports for requested VM size. **Note:** The fault domain count specified for a resource (like virtual machines scale set) must be less than or equal to this value if it deploys using capacity reservation. Minimum api-version: 2022-08-01. */
-  readonly platformFaultDomainCount: $Output<number | undefined>;
+  readonly platformFaultDomainCount: $Output<number>;
   /** A list of all virtual machine resource ids that are associated with the capacity reservation. */
   readonly virtualMachinesAssociated: $Output<outputs.SubResourceReadOnly[] | undefined>;
   /** The date time when the capacity reservation was last updated. */
-  readonly provisioningTime: $Output<string | undefined>;
+  readonly provisioningTime: $Output<string>;
   /** The provisioning state, which only appears in the response. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** The Capacity reservation instance view. */
   readonly instanceView: $Output<outputs.CapacityReservationInstanceView | undefined>;
   /** Specifies the time at which the Capacity Reservation resource was created. Minimum api-version: 2021-11-01. */
-  readonly timeCreated: $Output<string | undefined>;
+  readonly timeCreated: $Output<string>;
   /** Defines the schedule for Block and Future capacity reservations. Specifies the schedule during which capacity reservation is active and VM or VMSS resource can be allocated using reservation. For Block capacity reservations, the scheduleProfile, start, and end fields are immutable after creation. Please refer to https://aka.ms/blockcapacityreservation for more details. Minimum API version for Block capacity reservations: 2025-04-01. Future capacity reservations must use this property with only a start time, which can be changed until the ‘modifiableUntil’ time. Please refer to https://aka.ms/futurecapacityreservation for more details. Minimum API version for Future capacity reservations: 2026-04-01. */
   readonly scheduleProfile: $Output<outputs.ScheduleProfile | undefined>;
   constructor(name: string, args: CapacityReservationArgs, opts?: $Options);
@@ -289,13 +289,13 @@ export interface CapacityReservationState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  reservationId?: string;
-  platformFaultDomainCount?: number;
+  reservationId: string;
+  platformFaultDomainCount: number;
   virtualMachinesAssociated?: outputs.SubResourceReadOnly[];
-  provisioningTime?: string;
-  provisioningState?: string;
+  provisioningTime: string;
+  provisioningState: string;
   instanceView?: outputs.CapacityReservationInstanceView;
-  timeCreated?: string;
+  timeCreated: string;
   scheduleProfile?: outputs.ScheduleProfile;
 }
 /**
@@ -324,8 +324,8 @@ export interface NetworkInterfaceState {
   type: "microsoft.Compute/cloudServices/roleInstances/networkInterfaces";
   properties?: outputs.NetworkInterfacePropertiesFormat;
   extendedLocation?: outputs.ExtendedLocation;
-  etag?: string;
-  location?: string;
+  etag: string;
+  location: string;
   tags?: outputs.ResourceTags;
   virtualMachine?: outputs.SubResource;
   networkSecurityGroup?: outputs.NetworkSecurityGroup;
@@ -333,17 +333,17 @@ export interface NetworkInterfaceState {
   ipConfigurations?: outputs.NetworkInterfaceIPConfiguration[];
   tapConfigurations?: outputs.NetworkInterfaceTapConfiguration[];
   dnsSettings?: outputs.NetworkInterfaceDnsSettings;
-  macAddress?: string;
-  primary?: boolean;
-  vnetEncryptionSupported?: boolean;
-  defaultOutboundConnectivityEnabled?: boolean;
+  macAddress: string;
+  primary: boolean;
+  vnetEncryptionSupported: boolean;
+  defaultOutboundConnectivityEnabled: boolean;
   enableAcceleratedNetworking?: boolean;
   disableTcpStateTracking?: boolean;
   enableIPForwarding?: boolean;
   hostedWorkloads?: string[];
   dscpConfiguration?: outputs.SubResource;
-  resourceGuid?: string;
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  resourceGuid: string;
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   workloadType?: string;
   nicType?: "Standard" | "Elastic" | (string & {});
   privateLinkService?: outputs.PrivateLinkService;
@@ -382,9 +382,9 @@ export interface PublicipaddressState {
   properties?: outputs.PublicIPAddressPropertiesFormat;
   extendedLocation?: outputs.ExtendedLocation;
   sku?: outputs.PublicIPAddressSku;
-  etag?: string;
+  etag: string;
   zones?: string[];
-  location?: string;
+  location: string;
   tags?: outputs.ResourceTags;
   publicIPAllocationMethod?: "Static" | "Dynamic" | (string & {});
   publicIPAddressVersion?: "IPv4" | "IPv6" | (string & {});
@@ -395,14 +395,14 @@ export interface PublicipaddressState {
   ipAddress?: string;
   publicIPPrefix?: outputs.SubResource;
   idleTimeoutInMinutes?: number;
-  resourceGuid?: string;
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
+  resourceGuid: string;
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   servicePublicIPAddress?: outputs.PublicIPAddress;
   natGateway?: outputs.NatGateway;
   migrationPhase?: "None" | "Prepare" | "Commit" | "Abort" | "Committed" | (string & {});
   linkedPublicIPAddress?: outputs.PublicIPAddress;
   deleteOption?: "Delete" | "Detach" | (string & {});
-  upgradedToV2?: boolean;
+  upgradedToV2: boolean;
 }
 /**
  * Reads an existing `microsoft.Compute/cloudServices/roleInstances/networkInterfaces/ipconfigurations/publicipaddresses` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -539,19 +539,19 @@ export declare class Host extends $CustomResource {
   /** Specifies whether the dedicated host should be replaced automatically in case of a failure. The value is defaulted to 'true' when not provided. */
   readonly autoReplaceOnFailure: $Output<boolean | undefined>;
   /** A unique id generated and assigned to the dedicated host by the platform. Does not change throughout the lifetime of the host. */
-  readonly hostId: $Output<string | undefined>;
+  readonly hostId: $Output<string>;
   /** A list of references to all virtual machines in the Dedicated Host. */
   readonly virtualMachines: $Output<outputs.SubResourceReadOnly[] | undefined>;
   /** Specifies the software license type that will be applied to the VMs deployed on the dedicated host. Possible values are: **None,** **Windows_Server_Hybrid,** **Windows_Server_Perpetual.** The default value is: **None.** */
   readonly licenseType: $Output<"None" | "Windows_Server_Hybrid" | "Windows_Server_Perpetual" | undefined>;
   /** The date when the host was first provisioned. */
-  readonly provisioningTime: $Output<string | undefined>;
+  readonly provisioningTime: $Output<string>;
   /** The provisioning state, which only appears in the response. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** The dedicated host instance view. */
   readonly instanceView: $Output<outputs.DedicatedHostInstanceView | undefined>;
   /** Specifies the time at which the Dedicated Host resource was created. Minimum api-version: 2021-11-01. */
-  readonly timeCreated: $Output<string | undefined>;
+  readonly timeCreated: $Output<string>;
   constructor(name: string, args: HostArgs, opts?: $Options);
 }
 
@@ -600,13 +600,13 @@ export interface HostState {
   systemData?: outputs.SystemData;
   platformFaultDomain?: number;
   autoReplaceOnFailure?: boolean;
-  hostId?: string;
+  hostId: string;
   virtualMachines?: outputs.SubResourceReadOnly[];
   licenseType?: "None" | "Windows_Server_Hybrid" | "Windows_Server_Perpetual";
-  provisioningTime?: string;
-  provisioningState?: string;
+  provisioningTime: string;
+  provisioningState: string;
   instanceView?: outputs.DedicatedHostInstanceView;
-  timeCreated?: string;
+  timeCreated: string;
 }
 /**
  * Reads an existing `Microsoft.Compute/hostGroups/hosts` without managing it (GET, api-version 2026-04-01); undefined when it does not exist.
@@ -648,7 +648,7 @@ export declare class Image extends $CustomResource {
   /** Specifies the storage settings for the virtual machine disks. */
   readonly storageProfile: $Output<outputs.ImageStorageProfile | undefined>;
   /** The provisioning state. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** Specifies the HyperVGenerationType of the VirtualMachine created from the image. From API Version 2019-03-01 if the image source is a blob, then we need the user to specify the value, if the source is managed resource like disk or snapshot, we may require the user to specify the property if we cannot deduce it from the source managed resource. */
   readonly hyperVGeneration: $Output<"V1" | "V2" | (string & {}) | undefined>;
   constructor(name: string, args: ImageArgs, opts?: $Options);
@@ -695,7 +695,7 @@ export interface ImageState {
   systemData?: outputs.SystemData;
   sourceVirtualMachine?: outputs.SubResource;
   storageProfile?: outputs.ImageStorageProfile;
-  provisioningState?: string;
+  provisioningState: string;
   hyperVGeneration?: "V1" | "V2" | (string & {});
 }
 /**
@@ -742,15 +742,15 @@ export declare class InterconnectBlock extends $CustomResource {
   /** The Microsoft.Network/interconnectGroups resource that this Interconnect Block is associated with. Required at create and immutable thereafter. */
   readonly interconnectGroup: $Output<outputs.ApiEntityReference>;
   /** A unique id (GUID) generated and assigned to the Interconnect Block by the platform which does not change throughout the lifetime of the resource. */
-  readonly interconnectBlockId: $Output<string | undefined>;
+  readonly interconnectBlockId: $Output<string>;
   /** The date time when the Interconnect Block was last updated. */
-  readonly provisioningTime: $Output<string | undefined>;
+  readonly provisioningTime: $Output<string>;
   /** The provisioning state, which only appears in the response. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** The Interconnect Block instance view. */
   readonly instanceView: $Output<outputs.InterconnectBlockInstanceView | undefined>;
   /** Specifies the time at which the Interconnect Block resource was created. */
-  readonly timeCreated: $Output<string | undefined>;
+  readonly timeCreated: $Output<string>;
   constructor(name: string, args: InterconnectBlockArgs, opts?: $Options);
 }
 
@@ -797,11 +797,11 @@ export interface InterconnectBlockState {
   systemData?: outputs.SystemData;
   virtualMachinesAssociated?: outputs.SubResourceReadOnly[];
   interconnectGroup: outputs.ApiEntityReference;
-  interconnectBlockId?: string;
-  provisioningTime?: string;
-  provisioningState?: string;
+  interconnectBlockId: string;
+  provisioningTime: string;
+  provisioningState: string;
   instanceView?: outputs.InterconnectBlockInstanceView;
-  timeCreated?: string;
+  timeCreated: string;
 }
 /**
  * Reads an existing `Microsoft.Compute/interconnectBlocks` without managing it (GET, api-version 2026-04-01); undefined when it does not exist.
@@ -885,10 +885,10 @@ export interface VersionState {
   handlerSchema: string;
   vmScaleSetEnabled?: boolean;
   supportsMultipleExtensions?: boolean;
-  releaseNotes?: string;
-  releaseCategory?: "Other" | "BugFix" | "SecurityFix" | "CompatibilityUpdate" | "NewFeature" | (string & {});
-  urgencyLevel?: "Regular" | "Expedited" | "Emergency" | (string & {});
-  runProfile?: "Other" | "RunOnce" | "LongRunning" | "Hybrid" | (string & {});
+  releaseNotes: string;
+  releaseCategory: "Other" | "BugFix" | "SecurityFix" | "CompatibilityUpdate" | "NewFeature" | (string & {});
+  urgencyLevel: "Regular" | "Expedited" | "Emergency" | (string & {});
+  runProfile: "Other" | "RunOnce" | "LongRunning" | "Hybrid" | (string & {});
   extensionFeatureMetadata?: outputs.ExtensionFeatureMetadata;
 }
 /**
@@ -1023,9 +1023,9 @@ export declare class RestorePointCollection extends $CustomResource {
   /** The properties of the source resource that this restore point collection is created from. */
   readonly source: $Output<outputs.RestorePointCollectionSourceProperties | undefined>;
   /** The provisioning state of the restore point collection. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** The unique id of the restore point collection. */
-  readonly restorePointCollectionId: $Output<string | undefined>;
+  readonly restorePointCollectionId: $Output<string>;
   /** A list containing all restore points created under this restore point collection. */
   readonly restorePoints: $Output<outputs.RestorePoint[] | undefined>;
   /** This property determines whether instant access snapshot is enabled for restore points created under this restore point collection for Premium SSD v2 or Ultra disk. Instant access snapshot for Premium SSD v2 or Ultra disk is instantaneously available for restoring disk with fast restore performance. */
@@ -1068,8 +1068,8 @@ export interface RestorePointCollectionState {
   location: string;
   systemData?: outputs.SystemData;
   source?: outputs.RestorePointCollectionSourceProperties;
-  provisioningState?: string;
-  restorePointCollectionId?: string;
+  provisioningState: string;
+  restorePointCollectionId: string;
   restorePoints?: outputs.RestorePoint[];
   instantAccess?: boolean;
 }
@@ -1109,7 +1109,7 @@ export declare class RestorePoint extends $CustomResource {
   /** Gets the details of the VM captured at the time of the restore point creation. */
   readonly sourceMetadata: $Output<outputs.RestorePointSourceMetadata | undefined>;
   /** Gets the provisioning state of the restore point. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** ConsistencyMode of the RestorePoint. Can be specified in the input while creating a restore point. For now, only CrashConsistent is accepted as a valid input. Please refer to https://aka.ms/RestorePoints for more details. */
   readonly consistencyMode: $Output<"CrashConsistent" | "FileSystemConsistent" | "ApplicationConsistent" | (string & {}) | undefined>;
   /** Gets the creation time of the restore point. */
@@ -1165,7 +1165,7 @@ export interface RestorePointState {
   systemData?: outputs.SystemData;
   excludeDisks?: outputs.ApiEntityReference[];
   sourceMetadata?: outputs.RestorePointSourceMetadata;
-  provisioningState?: string;
+  provisioningState: string;
   consistencyMode?: "CrashConsistent" | "FileSystemConsistent" | "ApplicationConsistent" | (string & {});
   timeCreated?: string;
   sourceRestorePoint?: outputs.ApiEntityReference;
@@ -1282,9 +1282,9 @@ export declare class VirtualMachine extends $CustomResource {
   /** The extended location of the Virtual Machine. */
   readonly extendedLocation: $Output<outputs.ExtendedLocation | undefined>;
   /** ManagedBy is set to Virtual Machine Scale Set(VMSS) flex ARM resourceID, if the VM is part of the VMSS. This property is used by platform for internal resource group delete optimization. */
-  readonly managedBy: $Output<string | undefined>;
+  readonly managedBy: $Output<string>;
   /** Etag is property returned in Create/Update/Get response of the VM, so that customer can supply it in the header to ensure optimistic updates. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Placement section specifies the user-defined constraints for virtual machine hardware placement. This property cannot be changed once VM is provisioned. Minimum api-version: 2024-11-01. */
   readonly placement: $Output<outputs.Placement | undefined>;
   /** Resource tags. */
@@ -1326,13 +1326,13 @@ export declare class VirtualMachine extends $CustomResource {
   /** Specifies information about the dedicated host group that the virtual machine resides in. **Note:** User cannot specify both host and hostGroup properties. Minimum api-version: 2020-06-01. */
   readonly hostGroup: $Output<outputs.SubResource | undefined>;
   /** The provisioning state, which only appears in the response. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** The virtual machine instance view. */
   readonly instanceView: $Output<outputs.VirtualMachineInstanceView | undefined>;
   /** Specifies that the image or disk that is being used was licensed on-premises. <br><br> Possible values for Windows Server operating system are: <br><br> Windows_Client <br><br> Windows_Server <br><br> Possible values for Linux Server operating system are: <br><br> RHEL_BYOS (for RHEL) <br><br> SLES_BYOS (for SUSE) <br><br> For more information, see [Azure Hybrid Use Benefit for Windows Server](https://docs.microsoft.com/azure/virtual-machines/windows/hybrid-use-benefit-licensing) <br><br> [Azure Hybrid Use Benefit for Linux Server](https://docs.microsoft.com/azure/virtual-machines/linux/azure-hybrid-benefit-linux) <br><br> Minimum api-version: 2015-06-15 */
   readonly licenseType: $Output<string | undefined>;
   /** Specifies the VM unique ID which is a 128-bits identifier that is encoded and stored in all Azure IaaS VMs SMBIOS and can be read using platform BIOS commands. */
-  readonly vmId: $Output<string | undefined>;
+  readonly vmId: $Output<string>;
   /** Specifies the time alloted for all extensions to start. The time duration should be between 15 minutes and 120 minutes (inclusive) and should be specified in ISO 8601 format. The default value is 90 minutes (PT1H30M). Minimum api-version: 2020-06-01. */
   readonly extensionsTimeBudget: $Output<string | undefined>;
   /** Specifies the scale set logical fault domain into which the Virtual Machine will be created. By default, the Virtual Machine will by automatically assigned to a fault domain that best maintains balance across available fault domains. This is applicable only if the 'virtualMachineScaleSet' property of this Virtual Machine is set. The Virtual Machine Scale Set that is referenced, must have 'platformFaultDomainCount' greater than 1. This property cannot be updated once the Virtual Machine is created. Fault domain assignment can be viewed in the Virtual Machine Instance View. Minimum api‐version: 2020‐12‐01. */
@@ -1348,7 +1348,7 @@ export declare class VirtualMachine extends $CustomResource {
   /** Specifies the gallery applications that should be made available to the VM/VMSS. */
   readonly applicationProfile: $Output<outputs.ApplicationProfile | undefined>;
   /** Specifies the time at which the Virtual Machine resource was created. Minimum api-version: 2021-11-01. */
-  readonly timeCreated: $Output<string | undefined>;
+  readonly timeCreated: $Output<string>;
   /** Resiliency profile for the virtual machine. */
   readonly resiliencyProfile: $Output<outputs.ResiliencyProfile | undefined>;
   constructor(name: string, args: VirtualMachineArgs, opts?: $Options);
@@ -1446,8 +1446,8 @@ export interface VirtualMachineState {
   identity?: outputs.VirtualMachineIdentity;
   zones?: string[];
   extendedLocation?: outputs.ExtendedLocation;
-  managedBy?: string;
-  etag?: string;
+  managedBy: string;
+  etag: string;
   placement?: outputs.Placement;
   tags?: outputs.TrackedResourceTags;
   location: string;
@@ -1468,10 +1468,10 @@ export interface VirtualMachineState {
   billingProfile?: outputs.BillingProfile;
   host?: outputs.SubResource;
   hostGroup?: outputs.SubResource;
-  provisioningState?: string;
+  provisioningState: string;
   instanceView?: outputs.VirtualMachineInstanceView;
   licenseType?: string;
-  vmId?: string;
+  vmId: string;
   extensionsTimeBudget?: string;
   platformFaultDomain?: number;
   scheduledEventsProfile?: outputs.ScheduledEventsProfile;
@@ -1479,7 +1479,7 @@ export interface VirtualMachineState {
   capacityReservation?: outputs.CapacityReservationProfile;
   interconnectBlockProfile?: outputs.InterconnectBlockProfile;
   applicationProfile?: outputs.ApplicationProfile;
-  timeCreated?: string;
+  timeCreated: string;
   resiliencyProfile?: outputs.ResiliencyProfile;
 }
 /**
@@ -1540,7 +1540,7 @@ export declare class DiagnosticRunCommand extends $CustomResource {
   /** User-assigned managed identity that has access to errorBlobUri storage blob. Use an empty object in case of system-assigned identity. Make sure managed identity has been given access to blob's container with 'Storage Blob Data Contributor' role assignment. In case of user-assigned identity, make sure you add it under VM's identity. For more info on managed identity and Run Command, refer https://aka.ms/ManagedIdentity and https://aka.ms/RunCommandManaged */
   readonly errorBlobManagedIdentity: $Output<outputs.RunCommandManagedIdentity | undefined>;
   /** The provisioning state, which only appears in the response. If treatFailureAsDeploymentFailure set to true, any failure in the script will fail the deployment and ProvisioningState will be marked as Failed. If treatFailureAsDeploymentFailure set to false, ProvisioningState would only reflect whether the run command was run or not by the extensions platform, it would not indicate whether script failed in case of script failures. See instance view of run command in case of script failures to see executionMessage, output, error: https://aka.ms/runcommandmanaged#get-execution-status-and-results */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** The virtual machine run command instance view. */
   readonly instanceView: $Output<outputs.VirtualMachineRunCommandInstanceView | undefined>;
   /** Optional. If set to true, any failure in the script will fail the deployment and ProvisioningState will be marked as Failed. If set to false, ProvisioningState would only reflect whether the run command was run or not by the extensions platform, it would not indicate whether script failed in case of script failures. See instance view of run command in case of script failures to see executionMessage, output, error: https://aka.ms/runcommandmanaged#get-execution-status-and-results */
@@ -1617,7 +1617,7 @@ export interface DiagnosticRunCommandState {
   errorBlobUri?: string;
   outputBlobManagedIdentity?: outputs.RunCommandManagedIdentity;
   errorBlobManagedIdentity?: outputs.RunCommandManagedIdentity;
-  provisioningState?: string;
+  provisioningState: string;
   instanceView?: outputs.VirtualMachineRunCommandInstanceView;
   treatFailureAsDeploymentFailure?: boolean;
 }
@@ -1671,7 +1671,7 @@ export declare class VirtualMachineExtension extends $CustomResource {
   /** The extension can contain either protectedSettings or protectedSettingsFromKeyVault or no protected settings at all. */
   readonly protectedSettings: $Output<any | undefined>;
   /** The provisioning state, which only appears in the response. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** The virtual machine extension instance view. */
   readonly instanceView: $Output<outputs.VirtualMachineExtensionInstanceView | undefined>;
   /** Indicates whether failures stemming from the extension will be suppressed (Operational failures such as not connecting to the VM will not be suppressed regardless of this value). The default is false. */
@@ -1748,7 +1748,7 @@ export interface VirtualMachineExtensionState {
   enableAutomaticUpgrade?: boolean;
   settings?: any;
   protectedSettings?: any;
-  provisioningState?: string;
+  provisioningState: string;
   instanceView?: outputs.VirtualMachineExtensionInstanceView;
   suppressFailures?: boolean;
   protectedSettingsFromKeyVault?: outputs.KeyVaultSecretReference;
@@ -1812,7 +1812,7 @@ export declare class RunCommand extends $CustomResource {
   /** User-assigned managed identity that has access to errorBlobUri storage blob. Use an empty object in case of system-assigned identity. Make sure managed identity has been given access to blob's container with 'Storage Blob Data Contributor' role assignment. In case of user-assigned identity, make sure you add it under VM's identity. For more info on managed identity and Run Command, refer https://aka.ms/ManagedIdentity and https://aka.ms/RunCommandManaged */
   readonly errorBlobManagedIdentity: $Output<outputs.RunCommandManagedIdentity | undefined>;
   /** The provisioning state, which only appears in the response. If treatFailureAsDeploymentFailure set to true, any failure in the script will fail the deployment and ProvisioningState will be marked as Failed. If treatFailureAsDeploymentFailure set to false, ProvisioningState would only reflect whether the run command was run or not by the extensions platform, it would not indicate whether script failed in case of script failures. See instance view of run command in case of script failures to see executionMessage, output, error: https://aka.ms/runcommandmanaged#get-execution-status-and-results */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** The virtual machine run command instance view. */
   readonly instanceView: $Output<outputs.VirtualMachineRunCommandInstanceView | undefined>;
   /** Optional. If set to true, any failure in the script will fail the deployment and ProvisioningState will be marked as Failed. If set to false, ProvisioningState would only reflect whether the run command was run or not by the extensions platform, it would not indicate whether script failed in case of script failures. See instance view of run command in case of script failures to see executionMessage, output, error: https://aka.ms/runcommandmanaged#get-execution-status-and-results */
@@ -1889,7 +1889,7 @@ export interface RunCommandState {
   errorBlobUri?: string;
   outputBlobManagedIdentity?: outputs.RunCommandManagedIdentity;
   errorBlobManagedIdentity?: outputs.RunCommandManagedIdentity;
-  provisioningState?: string;
+  provisioningState: string;
   instanceView?: outputs.VirtualMachineRunCommandInstanceView;
   treatFailureAsDeploymentFailure?: boolean;
 }
@@ -1931,7 +1931,7 @@ export declare class VirtualMachineScaleSet extends $CustomResource {
   /** The extended location of the Virtual Machine Scale Set. */
   readonly extendedLocation: $Output<outputs.ExtendedLocation | undefined>;
   /** Etag is property returned in Create/Update/Get response of the VMSS, so that customer can supply it in the header to ensure optimistic updates */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Placement section specifies the user-defined constraints for virtual machine scale set hardware placement. Minimum api-version: 2025-04-01. */
   readonly placement: $Output<outputs.Placement | undefined>;
   /** Resource tags. */
@@ -1949,13 +1949,13 @@ export declare class VirtualMachineScaleSet extends $CustomResource {
   /** The virtual machine profile. */
   readonly virtualMachineProfile: $Output<outputs.VirtualMachineScaleSetVMProfile | undefined>;
   /** The provisioning state, which only appears in the response. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** Specifies whether the Virtual Machine Scale Set should be overprovisioned. */
   readonly overprovision: $Output<boolean | undefined>;
   /** When Overprovision is enabled, extensions are launched only on the requested number of VMs which are finally kept. This property will hence ensure that the extensions do not run on the extra overprovisioned VMs. */
   readonly doNotRunExtensionsOnOverprovisionedVMs: $Output<boolean | undefined>;
   /** Specifies the ID which uniquely identifies a Virtual Machine Scale Set. */
-  readonly uniqueId: $Output<string | undefined>;
+  readonly uniqueId: $Output<string>;
   /** When true this limits the scale set to a single placement group, of max size 100 virtual machines. NOTE: If singlePlacementGroup is true, it may be modified to false. However, if singlePlacementGroup is false, it may not be modified to true. */
   readonly singlePlacementGroup: $Output<boolean | undefined>;
   /** Whether to force strictly even Virtual Machine distribution cross x-zones in case there is zone outage. zoneBalance property can only be set if the zones property of the scale set contains more than one zone. If there are no zones or only one zone specified, then zoneBalance property should not be set. */
@@ -1977,7 +1977,7 @@ export declare class VirtualMachineScaleSet extends $CustomResource {
   /** Specifies the desired targets for mixing Spot and Regular priority VMs within the same VMSS Flex instance. */
   readonly priorityMixPolicy: $Output<outputs.PriorityMixPolicy | undefined>;
   /** Specifies the time at which the Virtual Machine Scale Set resource was created. Minimum api-version: 2021-11-01. */
-  readonly timeCreated: $Output<string | undefined>;
+  readonly timeCreated: $Output<string>;
   /** Optional property which must either be set to True or omitted. */
   readonly constrainedMaximumCapacity: $Output<boolean | undefined>;
   /** Policy for Resiliency */
@@ -2085,7 +2085,7 @@ export interface VirtualMachineScaleSetState {
   identity?: outputs.VirtualMachineScaleSetIdentity;
   zones?: string[];
   extendedLocation?: outputs.ExtendedLocation;
-  etag?: string;
+  etag: string;
   placement?: outputs.Placement;
   tags?: outputs.TrackedResourceTags;
   location: string;
@@ -2094,10 +2094,10 @@ export interface VirtualMachineScaleSetState {
   scheduledEventsPolicy?: outputs.ScheduledEventsPolicy;
   automaticRepairsPolicy?: outputs.AutomaticRepairsPolicy;
   virtualMachineProfile?: outputs.VirtualMachineScaleSetVMProfile;
-  provisioningState?: string;
+  provisioningState: string;
   overprovision?: boolean;
   doNotRunExtensionsOnOverprovisionedVMs?: boolean;
-  uniqueId?: string;
+  uniqueId: string;
   singlePlacementGroup?: boolean;
   zoneBalance?: boolean;
   platformFaultDomainCount?: number;
@@ -2108,7 +2108,7 @@ export interface VirtualMachineScaleSetState {
   orchestrationMode?: "Uniform" | "Flexible" | (string & {});
   spotRestorePolicy?: outputs.SpotRestorePolicy;
   priorityMixPolicy?: outputs.PriorityMixPolicy;
-  timeCreated?: string;
+  timeCreated: string;
   constrainedMaximumCapacity?: boolean;
   resiliencyPolicy?: outputs.ResiliencyPolicy;
   zonalPlatformFaultDomainAlignMode?: "Aligned" | "Unaligned" | "BestEffortAligned" | (string & {});
@@ -2161,7 +2161,7 @@ export declare class VirtualMachineScaleSetExtension extends $CustomResource {
   /** The extension can contain either protectedSettings or protectedSettingsFromKeyVault or no protected settings at all. */
   readonly protectedSettings: $Output<any | undefined>;
   /** The provisioning state, which only appears in the response. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** Collection of extension names after which this extension needs to be provisioned. */
   readonly provisionAfterExtensions: $Output<string[] | undefined>;
   /** Indicates whether failures stemming from the extension will be suppressed (Operational failures such as not connecting to the VM will not be suppressed regardless of this value). The default is false. */
@@ -2227,7 +2227,7 @@ export interface VirtualMachineScaleSetExtensionState {
   enableAutomaticUpgrade?: boolean;
   settings?: any;
   protectedSettings?: any;
-  provisioningState?: string;
+  provisioningState: string;
   provisionAfterExtensions?: string[];
   suppressFailures?: boolean;
   protectedSettingsFromKeyVault?: outputs.KeyVaultSecretReference;
@@ -2257,12 +2257,12 @@ export interface LifecycleHookEventState {
   systemData?: outputs.SystemData;
   type?: "UpgradeAutoOSScheduling" | "UpgradeAutoOSRollingBatchStarting" | (string & {});
   waitUntil?: string;
-  maxWaitUntil?: string;
-  timeCreated?: string;
-  defaultAction?: "Approve" | "Reject" | (string & {});
+  maxWaitUntil: string;
+  timeCreated: string;
+  defaultAction: "Approve" | "Reject" | (string & {});
   targetResources?: outputs.VMScaleSetLifecycleHookEventTargetResource[];
   additionalContext?: outputs.VMScaleSetLifecycleHookEventAdditionalContext;
-  state?: "Active" | "Completed" | (string & {});
+  state: "Active" | "Completed" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Compute/virtualMachineScaleSets/lifecycleHookEvents` without managing it (GET, api-version 2026-04-01); undefined when it does not exist.
@@ -2288,7 +2288,7 @@ export interface RollingUpgradeState {
   type: "Microsoft.Compute/virtualMachineScaleSets/rollingUpgrades";
   properties?: outputs.RollingUpgradeStatusInfoProperties;
   tags?: outputs.TrackedResourceTags;
-  location?: string;
+  location: string;
   systemData?: outputs.SystemData;
   policy?: outputs.RollingUpgradePolicy;
   runningStatus?: outputs.RollingUpgradeRunningStatus;
@@ -2325,7 +2325,7 @@ export declare class VirtualMachineScaleSetVirtualMachine extends $CustomResourc
   /** Describes the properties of a virtual machine scale set virtual machine. */
   readonly properties: $Output<outputs.VirtualMachineScaleSetVMProperties | undefined>;
   /** The virtual machine instance ID. */
-  readonly instanceId: $Output<string | undefined>;
+  readonly instanceId: $Output<string>;
   /** The virtual machine SKU. */
   readonly sku: $Output<outputs.Sku | undefined>;
   /** Specifies information about the marketplace image used to create the virtual machine. This element is only used for marketplace images. Before you can use a marketplace image from an API, you must enable the image for programmatic use.  In the Azure portal, find the marketplace image that you want to use and then click **Want to deploy programmatically, Get Started ->**. Enter any required information and then click **Save**. */
@@ -2337,7 +2337,7 @@ export declare class VirtualMachineScaleSetVirtualMachine extends $CustomResourc
   /** The identity of the virtual machine, if configured. */
   readonly identity: $Output<outputs.VirtualMachineIdentity | undefined>;
   /** Etag is property returned in Update/Get response of the VMSS VM, so that customer can supply it in the header to ensure optimistic updates. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Resource tags. */
   readonly tags: $Output<outputs.TrackedResourceTags | undefined>;
   /** The geo-location where the resource lives */
@@ -2345,9 +2345,9 @@ export declare class VirtualMachineScaleSetVirtualMachine extends $CustomResourc
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Specifies whether the latest model has been applied to the virtual machine. */
-  readonly latestModelApplied: $Output<boolean | undefined>;
+  readonly latestModelApplied: $Output<boolean>;
   /** Azure VM unique ID. */
-  readonly vmId: $Output<string | undefined>;
+  readonly vmId: $Output<string>;
   /** The virtual machine instance view. */
   readonly instanceView: $Output<outputs.VirtualMachineScaleSetVMInstanceView | undefined>;
   /** Specifies the hardware settings for the virtual machine. */
@@ -2371,19 +2371,19 @@ export declare class VirtualMachineScaleSetVirtualMachine extends $CustomResourc
   /** Specifies information about the availability set that the virtual machine should be assigned to. Virtual machines specified in the same availability set are allocated to different nodes to maximize availability. For more information about availability sets, see [Availability sets overview](https://docs.microsoft.com/azure/virtual-machines/availability-set-overview). For more information on Azure planned maintenance, see [Maintenance and updates for Virtual Machines in Azure](https://docs.microsoft.com/azure/virtual-machines/maintenance-and-updates). Currently, a VM can only be added to availability set at creation time. An existing VM cannot be added to an availability set. */
   readonly availabilitySet: $Output<outputs.SubResource | undefined>;
   /** The provisioning state, which only appears in the response. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** Specifies that the image or disk that is being used was licensed on-premises. <br><br> Possible values for Windows Server operating system are: <br><br> Windows_Client <br><br> Windows_Server <br><br> Possible values for Linux Server operating system are: <br><br> RHEL_BYOS (for RHEL) <br><br> SLES_BYOS (for SUSE) <br><br> For more information, see [Azure Hybrid Use Benefit for Windows Server](https://docs.microsoft.com/azure/virtual-machines/windows/hybrid-use-benefit-licensing) <br><br> [Azure Hybrid Use Benefit for Linux Server](https://docs.microsoft.com/azure/virtual-machines/linux/azure-hybrid-benefit-linux) <br><br> Minimum api-version: 2015-06-15 */
   readonly licenseType: $Output<string | undefined>;
   /** Specifies whether the model applied to the virtual machine is the model of the virtual machine scale set or the customized model for the virtual machine. */
-  readonly modelDefinitionApplied: $Output<string | undefined>;
+  readonly modelDefinitionApplied: $Output<string>;
   /** Specifies the protection policy of the virtual machine. */
   readonly protectionPolicy: $Output<outputs.VirtualMachineScaleSetVMProtectionPolicy | undefined>;
   /** UserData for the VM, which must be base-64 encoded. Customer should not pass any secrets in here. Minimum api-version: 2021-03-01 */
   readonly userData: $Output<string | undefined>;
   /** Specifies the time at which the Virtual Machine resource was created. Minimum api-version: 2021-11-01. */
-  readonly timeCreated: $Output<string | undefined>;
+  readonly timeCreated: $Output<string>;
   /** Specifies the ARM resource ID of the standalone virtual machine associated with this VMSS VM. This property is only applicable to Virtual Machine Scale Sets with Flexible orchestration mode. Minimum api-version: 2025-11-01. */
-  readonly virtualMachineResourceId: $Output<string | undefined>;
+  readonly virtualMachineResourceId: $Output<string>;
   /** Specifies the Interconnect Block related details of a Scale Set VM instance. Minimum api-version: 2026-03-01. */
   readonly interconnectBlockProfile: $Output<outputs.InterconnectBlockProfile | undefined>;
   /** Specifies information about the capacity reservation that is used to allocate the virtual machine scale set VM instance. The capacity reservation group is inherited from the parent virtual machine scale set and cannot be changed on the individual scale set VM instance. Minimum api-version: 2026-04-01. */
@@ -2456,18 +2456,18 @@ export interface VirtualMachineScaleSetVirtualMachineState {
   name: string;
   type: "Microsoft.Compute/virtualMachineScaleSets/virtualMachines";
   properties?: outputs.VirtualMachineScaleSetVMProperties;
-  instanceId?: string;
+  instanceId: string;
   sku?: outputs.Sku;
   plan?: outputs.Plan;
   resources?: outputs.VirtualMachineExtension[];
   zones?: string[];
   identity?: outputs.VirtualMachineIdentity;
-  etag?: string;
+  etag: string;
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  latestModelApplied?: boolean;
-  vmId?: string;
+  latestModelApplied: boolean;
+  vmId: string;
   instanceView?: outputs.VirtualMachineScaleSetVMInstanceView;
   hardwareProfile?: outputs.HardwareProfile;
   resilientVMDeletionStatus?: "Enabled" | "Disabled" | "InProgress" | "Failed" | (string & {});
@@ -2479,13 +2479,13 @@ export interface VirtualMachineScaleSetVirtualMachineState {
   networkProfileConfiguration?: outputs.VirtualMachineScaleSetVMNetworkProfileConfiguration;
   diagnosticsProfile?: outputs.DiagnosticsProfile;
   availabilitySet?: outputs.SubResource;
-  provisioningState?: string;
+  provisioningState: string;
   licenseType?: string;
-  modelDefinitionApplied?: string;
+  modelDefinitionApplied: string;
   protectionPolicy?: outputs.VirtualMachineScaleSetVMProtectionPolicy;
   userData?: string;
-  timeCreated?: string;
-  virtualMachineResourceId?: string;
+  timeCreated: string;
+  virtualMachineResourceId: string;
   interconnectBlockProfile?: outputs.InterconnectBlockProfile;
   capacityReservation?: outputs.CapacityReservationProfile;
 }
@@ -2549,7 +2549,7 @@ export declare class VirtualMachineDiagnosticRunCommand extends $CustomResource 
   /** User-assigned managed identity that has access to errorBlobUri storage blob. Use an empty object in case of system-assigned identity. Make sure managed identity has been given access to blob's container with 'Storage Blob Data Contributor' role assignment. In case of user-assigned identity, make sure you add it under VM's identity. For more info on managed identity and Run Command, refer https://aka.ms/ManagedIdentity and https://aka.ms/RunCommandManaged */
   readonly errorBlobManagedIdentity: $Output<outputs.RunCommandManagedIdentity | undefined>;
   /** The provisioning state, which only appears in the response. If treatFailureAsDeploymentFailure set to true, any failure in the script will fail the deployment and ProvisioningState will be marked as Failed. If treatFailureAsDeploymentFailure set to false, ProvisioningState would only reflect whether the run command was run or not by the extensions platform, it would not indicate whether script failed in case of script failures. See instance view of run command in case of script failures to see executionMessage, output, error: https://aka.ms/runcommandmanaged#get-execution-status-and-results */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** The virtual machine run command instance view. */
   readonly instanceView: $Output<outputs.VirtualMachineRunCommandInstanceView | undefined>;
   /** Optional. If set to true, any failure in the script will fail the deployment and ProvisioningState will be marked as Failed. If set to false, ProvisioningState would only reflect whether the run command was run or not by the extensions platform, it would not indicate whether script failed in case of script failures. See instance view of run command in case of script failures to see executionMessage, output, error: https://aka.ms/runcommandmanaged#get-execution-status-and-results */
@@ -2630,7 +2630,7 @@ export interface VirtualMachineDiagnosticRunCommandState {
   errorBlobUri?: string;
   outputBlobManagedIdentity?: outputs.RunCommandManagedIdentity;
   errorBlobManagedIdentity?: outputs.RunCommandManagedIdentity;
-  provisioningState?: string;
+  provisioningState: string;
   instanceView?: outputs.VirtualMachineRunCommandInstanceView;
   treatFailureAsDeploymentFailure?: boolean;
 }
@@ -2664,7 +2664,7 @@ export declare class VirtualMachineScaleSetVirtualMachineExtension extends $Cust
   /** Describes the properties of a Virtual Machine Extension. */
   readonly properties: $Output<outputs.VirtualMachineExtensionProperties | undefined>;
   /** The location of the extension. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** How the extension handler should be forced to update even if the extension configuration has not changed. */
   readonly forceUpdateTag: $Output<string | undefined>;
   /** The name of the extension handler publisher. */
@@ -2682,7 +2682,7 @@ export declare class VirtualMachineScaleSetVirtualMachineExtension extends $Cust
   /** The extension can contain either protectedSettings or protectedSettingsFromKeyVault or no protected settings at all. */
   readonly protectedSettings: $Output<any | undefined>;
   /** The provisioning state, which only appears in the response. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** The virtual machine extension instance view. */
   readonly instanceView: $Output<outputs.VirtualMachineExtensionInstanceView | undefined>;
   /** Indicates whether failures stemming from the extension will be suppressed (Operational failures such as not connecting to the VM will not be suppressed regardless of this value). The default is false. */
@@ -2750,7 +2750,7 @@ export interface VirtualMachineScaleSetVirtualMachineExtensionState {
   extensionName: string;
   name: string;
   properties?: outputs.VirtualMachineExtensionProperties;
-  location?: string;
+  location: string;
   forceUpdateTag?: string;
   publisher?: string;
   type?: string;
@@ -2759,7 +2759,7 @@ export interface VirtualMachineScaleSetVirtualMachineExtensionState {
   enableAutomaticUpgrade?: boolean;
   settings?: any;
   protectedSettings?: any;
-  provisioningState?: string;
+  provisioningState: string;
   instanceView?: outputs.VirtualMachineExtensionInstanceView;
   suppressFailures?: boolean;
   protectedSettingsFromKeyVault?: outputs.KeyVaultSecretReference;
@@ -2825,7 +2825,7 @@ export declare class VirtualMachineRunCommand extends $CustomResource {
   /** User-assigned managed identity that has access to errorBlobUri storage blob. Use an empty object in case of system-assigned identity. Make sure managed identity has been given access to blob's container with 'Storage Blob Data Contributor' role assignment. In case of user-assigned identity, make sure you add it under VM's identity. For more info on managed identity and Run Command, refer https://aka.ms/ManagedIdentity and https://aka.ms/RunCommandManaged */
   readonly errorBlobManagedIdentity: $Output<outputs.RunCommandManagedIdentity | undefined>;
   /** The provisioning state, which only appears in the response. If treatFailureAsDeploymentFailure set to true, any failure in the script will fail the deployment and ProvisioningState will be marked as Failed. If treatFailureAsDeploymentFailure set to false, ProvisioningState would only reflect whether the run command was run or not by the extensions platform, it would not indicate whether script failed in case of script failures. See instance view of run command in case of script failures to see executionMessage, output, error: https://aka.ms/runcommandmanaged#get-execution-status-and-results */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** The virtual machine run command instance view. */
   readonly instanceView: $Output<outputs.VirtualMachineRunCommandInstanceView | undefined>;
   /** Optional. If set to true, any failure in the script will fail the deployment and ProvisioningState will be marked as Failed. If set to false, ProvisioningState would only reflect whether the run command was run or not by the extensions platform, it would not indicate whether script failed in case of script failures. See instance view of run command in case of script failures to see executionMessage, output, error: https://aka.ms/runcommandmanaged#get-execution-status-and-results */
@@ -2906,7 +2906,7 @@ export interface VirtualMachineRunCommandState {
   errorBlobUri?: string;
   outputBlobManagedIdentity?: outputs.RunCommandManagedIdentity;
   errorBlobManagedIdentity?: outputs.RunCommandManagedIdentity;
-  provisioningState?: string;
+  provisioningState: string;
   instanceView?: outputs.VirtualMachineRunCommandInstanceView;
   treatFailureAsDeploymentFailure?: boolean;
 }

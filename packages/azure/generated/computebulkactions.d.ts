@@ -35,7 +35,7 @@ export declare class LaunchBulkInstancesOperation extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Creating" | "Succeeded" | "Failed" | "Deleting" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Succeeded" | "Failed" | "Deleting" | "Canceled" | (string & {})>;
   /** Total capacity to achieve. It can be in terms of VMs or vCPUs. */
   readonly capacity: $Output<number>;
   /** Specifies capacity type for launching instances. It can be in terms of VMs or vCPUs. */
@@ -111,7 +111,7 @@ export interface LaunchBulkInstancesOperationState {
   identity?: outputs.ManagedServiceIdentity;
   plan?: outputs.Plan;
   systemData?: outputs.SystemData;
-  provisioningState?: "Creating" | "Succeeded" | "Failed" | "Deleting" | "Canceled" | (string & {});
+  provisioningState: "Creating" | "Succeeded" | "Failed" | "Deleting" | "Canceled" | (string & {});
   capacity: number;
   capacityType?: "VM" | "VCpu" | (string & {});
   priorityProfile: outputs.PriorityProfile;

@@ -120,13 +120,13 @@ export declare class Organization extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The creation time of the resource. */
-  readonly createdTime: $Output<string | undefined>;
+  readonly createdTime: $Output<string>;
   /** Provision states for confluent RP */
-  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {})>;
   /** Id of the Confluent organization. */
-  readonly organizationId: $Output<string | undefined>;
+  readonly organizationId: $Output<string>;
   /** SSO url for the Confluent organization. */
-  readonly ssoUrl: $Output<string | undefined>;
+  readonly ssoUrl: $Output<string>;
   /** Confluent offer detail */
   readonly offerDetail: $Output<outputs.OfferDetail>;
   /** Subscriber detail */
@@ -172,10 +172,10 @@ export interface OrganizationState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  createdTime?: string;
-  provisioningState?: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
-  organizationId?: string;
-  ssoUrl?: string;
+  createdTime: string;
+  provisioningState: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
+  organizationId: string;
+  ssoUrl: string;
   offerDetail: outputs.OfferDetail;
   userDetail: outputs.UserDetail;
   linkOrganization?: outputs.LinkOrganization;

@@ -114,17 +114,17 @@ export interface CreditState {
   name: "balanceSummary";
   type: "Microsoft.Consumption/credits";
   properties?: outputs.CreditSummaryProperties;
-  eTag?: string;
+  eTag: string;
   tags?: outputs.CreditSummaryTags;
   systemData?: outputs.SystemData;
   balanceSummary?: outputs.CreditBalanceSummary;
   pendingCreditAdjustments?: outputs.Amount;
   expiredCredit?: outputs.Amount;
   pendingEligibleCharges?: outputs.Amount;
-  creditCurrency?: string;
-  billingCurrency?: string;
+  creditCurrency: string;
+  billingCurrency: string;
   reseller?: outputs.Reseller;
-  isEstimatedBalance?: boolean;
+  isEstimatedBalance: boolean;
 }
 /**
  * Reads an existing `Microsoft.Consumption/credits` without managing it (GET, api-version 2026-06-01); undefined when it does not exist.
@@ -147,11 +147,11 @@ export interface PricesheetState {
   name: "default";
   type: "Microsoft.Consumption/pricesheets";
   properties?: outputs.PriceSheetModel;
-  etag?: string;
+  etag: string;
   tags?: outputs.PriceSheetResultTags;
   systemData?: outputs.SystemData;
   pricesheets?: outputs.PriceSheetProperties[];
-  nextLink?: string;
+  nextLink: string;
   download?: outputs.MeterDetails;
 }
 /**

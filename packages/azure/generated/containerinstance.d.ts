@@ -26,7 +26,7 @@ export declare class ContainerGroupProfile extends $CustomResource {
   /** Resource tags. */
   readonly tags: $Output<outputs.ContainerGroupProfileTags | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** The availability zones. */
   readonly zones: $Output<string[] | undefined>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
@@ -69,7 +69,7 @@ export declare class ContainerGroupProfile extends $CustomResource {
   /** The container security properties. */
   readonly securityContext: $Output<outputs.SecurityContextDefinition | undefined>;
   /** Container group profile current revision number */
-  readonly revision: $Output<number | undefined>;
+  readonly revision: $Output<number>;
   /** Registered revisions are calculated at request time based off the records in the table logs. */
   readonly registeredRevisions: $Output<number[] | undefined>;
   /** Gets or sets Krypton use property. */
@@ -146,7 +146,7 @@ export interface ContainerGroupProfileState {
   type: "Microsoft.ContainerInstance/containerGroupProfiles";
   properties?: outputs.ContainerGroupProfileProperties;
   tags?: outputs.ContainerGroupProfileTags;
-  location?: string;
+  location: string;
   zones?: string[];
   systemData?: outputs.SystemData;
   sku?: "NotSpecified" | "Standard" | "Dedicated" | "Confidential" | (string & {});
@@ -165,7 +165,7 @@ export interface ContainerGroupProfileState {
   priority?: "Regular" | "Spot" | (string & {});
   confidentialComputeProperties?: outputs.ConfidentialComputeProperties;
   securityContext?: outputs.SecurityContextDefinition;
-  revision?: number;
+  revision: number;
   registeredRevisions?: number[];
   useKrypton?: boolean;
 }
@@ -193,7 +193,7 @@ export interface RevisionState {
   type: "Microsoft.ContainerInstance/containerGroupProfiles/revisions";
   properties?: outputs.ContainerGroupProfileProperties;
   tags?: outputs.ContainerGroupProfileTags;
-  location?: string;
+  location: string;
   zones?: string[];
   systemData?: outputs.SystemData;
   sku?: "NotSpecified" | "Standard" | "Dedicated" | "Confidential" | (string & {});
@@ -212,7 +212,7 @@ export interface RevisionState {
   priority?: "Regular" | "Spot" | (string & {});
   confidentialComputeProperties?: outputs.ConfidentialComputeProperties;
   securityContext?: outputs.SecurityContextDefinition;
-  revision?: number;
+  revision: number;
   registeredRevisions?: number[];
   useKrypton?: boolean;
 }
@@ -236,13 +236,13 @@ export interface ContainerGroupState {
   containerGroupName: string;
   name: string;
   type: "Microsoft.ContainerInstance/containerGroups";
-  location?: string;
+  location: string;
   tags?: outputs.ContainerGroupTags;
   zones?: string[];
   identity?: outputs.ContainerGroupIdentity;
   properties: outputs.ContainerGroupProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: string;
+  provisioningState: string;
   secretReferences?: outputs.SecretReference[];
   containers: outputs.Container[];
   imageRegistryCredentials?: outputs.ImageRegistryCredential[];
@@ -263,7 +263,7 @@ export interface ContainerGroupState {
   identityAcls?: outputs.IdentityAcls;
   containerGroupProfile?: outputs.ContainerGroupProfileReferenceDefinition;
   standbyPoolProfile?: outputs.StandbyPoolProfileDefinition;
-  isCreatedFromStandbyPool?: boolean;
+  isCreatedFromStandbyPool: boolean;
 }
 /**
  * Reads an existing `Microsoft.ContainerInstance/containerGroups` without managing it (GET, api-version 2026-07-01); undefined when it does not exist.
@@ -295,7 +295,7 @@ export declare class Ngroup extends $CustomResource {
   /** Resource tags. */
   readonly tags: $Output<outputs.NGroupTags | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** The availability zones. */
   readonly zones: $Output<string[] | undefined>;
   /** The identity of the NGroup, if configured. */
@@ -309,7 +309,7 @@ export declare class Ngroup extends $CustomResource {
   /** The Container Group Profiles that could be used in the NGroups resource. */
   readonly containerGroupProfiles: $Output<outputs.ContainerGroupProfileStub[] | undefined>;
   /** The provisioning state, which only appears in the response. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Failed" | "Succeeded" | "Canceled" | "Deleting" | "Migrating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Failed" | "Succeeded" | "Canceled" | "Deleting" | "Migrating" | (string & {})>;
   /** Used by the customer to specify the way to update the Container Groups in NGroup. */
   readonly updateProfile: $Output<outputs.UpdateProfile | undefined>;
   constructor(name: string, args: NgroupArgs, opts?: $Options);
@@ -355,14 +355,14 @@ export interface NgroupState {
   type: "Microsoft.ContainerInstance/ngroups";
   properties?: outputs.NGroupProperties;
   tags?: outputs.NGroupTags;
-  location?: string;
+  location: string;
   zones?: string[];
   identity?: outputs.NGroupIdentity;
   systemData?: outputs.SystemData;
   elasticProfile?: outputs.ElasticProfile;
   placementProfile?: outputs.PlacementProfile;
   containerGroupProfiles?: outputs.ContainerGroupProfileStub[];
-  provisioningState?: "Creating" | "Updating" | "Failed" | "Succeeded" | "Canceled" | "Deleting" | "Migrating" | (string & {});
+  provisioningState: "Creating" | "Updating" | "Failed" | "Succeeded" | "Canceled" | "Deleting" | "Migrating" | (string & {});
   updateProfile?: outputs.UpdateProfile;
 }
 /**
@@ -401,11 +401,11 @@ export declare class SandboxGroup extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   /** The network profile of the SandboxGroup. */
   readonly networkProfile: $Output<outputs.SandboxGroupNetworkProfile | undefined>;
   /** The ARM resource ID of the management resource group associated with this SandboxGroup. */
-  readonly managementResourceGroupId: $Output<string | undefined>;
+  readonly managementResourceGroupId: $Output<string>;
   constructor(name: string, args: SandboxGroupArgs, opts?: $Options);
 }
 
@@ -444,9 +444,9 @@ export interface SandboxGroupState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Updating" | "Deleting" | "Accepted" | (string & {});
   networkProfile?: outputs.SandboxGroupNetworkProfile;
-  managementResourceGroupId?: string;
+  managementResourceGroupId: string;
 }
 /**
  * Reads an existing `Microsoft.ContainerInstance/sandboxGroups` without managing it (GET, api-version 2026-07-01); undefined when it does not exist.

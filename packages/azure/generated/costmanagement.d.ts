@@ -16,7 +16,7 @@ export interface AlertState {
   name: string;
   type: "Microsoft.CostManagement/alerts";
   properties?: outputs.AlertProperties;
-  eTag?: string;
+  eTag: string;
   systemData?: outputs.SystemData;
   definition?: outputs.AlertPropertiesDefinition;
   description?: string;
@@ -268,9 +268,9 @@ export declare class CostAllocationRule extends $CustomResource {
   /** Status of the rule */
   readonly status: $Output<"NotActive" | "Active" | "Processing" | (string & {})>;
   /** Time at which the rule was created. Rules that change cost for the same resource are applied in order of creation. */
-  readonly createdDate: $Output<string | undefined>;
+  readonly createdDate: $Output<string>;
   /** Time at which the rule was last updated. */
-  readonly updatedDate: $Output<string | undefined>;
+  readonly updatedDate: $Output<string>;
   constructor(name: string, args: CostAllocationRuleArgs, opts?: $Options);
 }
 
@@ -307,8 +307,8 @@ export interface CostAllocationRuleState {
   description?: string;
   details: outputs.CostAllocationRuleDetails;
   status: "NotActive" | "Active" | "Processing" | (string & {});
-  createdDate?: string;
-  updatedDate?: string;
+  createdDate: string;
+  updatedDate: string;
 }
 /**
  * Reads an existing `Microsoft.CostManagement/costAllocationRules` without managing it (GET, api-version 2026-06-01); undefined when it does not exist.
@@ -340,7 +340,7 @@ export declare class Export extends $CustomResource {
   /** The managed identity associated with Export */
   readonly identity: $Output<outputs.SystemAssignedServiceIdentity | undefined>;
   /** The location of the Export's managed identity. Only required when utilizing managed identity. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** eTag of the resource. To handle concurrent update scenario, this field will be used to determine whether the user is updating the latest version or not. */
   readonly eTag: $Output<string | undefined>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
@@ -364,7 +364,7 @@ export declare class Export extends $CustomResource {
   /** The export description set by customer at time of export creation/update. */
   readonly exportDescription: $Output<string | undefined>;
   /** If the export has an active schedule, provides an estimate of the next run time. */
-  readonly nextRunTimeEstimate: $Output<string | undefined>;
+  readonly nextRunTimeEstimate: $Output<string>;
   /** The export suspension reason if export is in SystemSuspended state. This is not populated currently. */
   readonly systemSuspensionContext: $Output<outputs.ExportSuspensionContext | undefined>;
   constructor(name: string, args: ExportArgs, opts?: $Options);
@@ -418,7 +418,7 @@ export interface ExportState {
   type: "Microsoft.CostManagement/exports";
   properties?: outputs.ExportProperties;
   identity?: outputs.SystemAssignedServiceIdentity;
-  location?: string;
+  location: string;
   eTag?: string;
   systemData?: outputs.SystemData;
   schedule?: outputs.ExportSchedule;
@@ -430,7 +430,7 @@ export interface ExportState {
   dataOverwriteBehavior?: "OverwritePreviousReport" | "CreateNewReport" | (string & {});
   compressionMode?: "gzip" | "snappy" | "none" | (string & {});
   exportDescription?: string;
-  nextRunTimeEstimate?: string;
+  nextRunTimeEstimate: string;
   systemSuspensionContext?: outputs.ExportSuspensionContext;
 }
 /**
@@ -537,7 +537,7 @@ export interface OperationResultState {
   type: "Microsoft.CostManagement/operationResults";
   properties?: outputs.DownloadURL;
   systemData?: outputs.SystemData;
-  expiryTime?: string;
+  expiryTime: string;
   validTill?: string;
   downloadUrl?: string;
 }
@@ -563,11 +563,11 @@ export interface OperationStatusState {
   type: "Microsoft.CostManagement/operationStatus";
   properties?: outputs.DownloadURL;
   status?: outputs.Status;
-  startTime?: string;
-  endTime?: string;
+  startTime: string;
+  endTime: string;
   error?: outputs.ErrorDetails;
   systemData?: outputs.SystemData;
-  expiryTime?: string;
+  expiryTime: string;
   validTill?: string;
   downloadUrl?: string;
 }
@@ -768,13 +768,13 @@ export declare class View extends $CustomResource {
   /** User input name of the view. Required. */
   readonly displayName: $Output<string | undefined>;
   /** Date the user created this view. */
-  readonly createdOn: $Output<string | undefined>;
+  readonly createdOn: $Output<string>;
   /** Date when the user last modified this view. */
   readonly modifiedOn: $Output<string | undefined>;
   /** Date range of the current view. */
   readonly dateRange: $Output<string | undefined>;
   /** Currency of the current view. */
-  readonly currency: $Output<string | undefined>;
+  readonly currency: $Output<string>;
   /** Query body configuration. Required. */
   readonly query: $Output<outputs.ReportConfigDefinition | undefined>;
   /** Chart type of the main view in Cost Analysis. Required. */
@@ -836,10 +836,10 @@ export interface ViewState {
   eTag?: string;
   systemData?: outputs.SystemData;
   displayName?: string;
-  createdOn?: string;
+  createdOn: string;
   modifiedOn?: string;
   dateRange?: string;
-  currency?: string;
+  currency: string;
   query?: outputs.ReportConfigDefinition;
   chart?: "Area" | "Line" | "StackedColumn" | "GroupedColumn" | "Table" | (string & {});
   accumulated?: "true" | "false" | (string & {});

@@ -23,7 +23,7 @@ export declare class Catalog extends $CustomResource {
   /** Azure Data Catalog properties. */
   readonly properties: $Output<outputs.ADCCatalogProperties | undefined>;
   /** Resource location */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Resource tags */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** Resource etag */
@@ -84,7 +84,7 @@ export interface CatalogState {
   name: string;
   type: "Microsoft.DataCatalog/catalogs";
   properties?: outputs.ADCCatalogProperties;
-  location?: string;
+  location: string;
   tags?: outputs.ResourceTags;
   etag?: string;
   sku?: "Free" | "Standard" | (string & {});

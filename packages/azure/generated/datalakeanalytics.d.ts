@@ -59,31 +59,31 @@ export declare class Account extends $CustomResource {
   /** The list of virtualNetwork rules associated with this account. */
   readonly virtualNetworkRules: $Output<outputs.VirtualNetworkRule[] | undefined>;
   /** The commitment tier in use for the current month. */
-  readonly currentTier: $Output<"Consumption" | "Commitment_100AUHours" | "Commitment_500AUHours" | "Commitment_1000AUHours" | "Commitment_5000AUHours" | "Commitment_10000AUHours" | "Commitment_50000AUHours" | "Commitment_100000AUHours" | "Commitment_500000AUHours" | undefined>;
+  readonly currentTier: $Output<"Consumption" | "Commitment_100AUHours" | "Commitment_500AUHours" | "Commitment_1000AUHours" | "Commitment_5000AUHours" | "Commitment_10000AUHours" | "Commitment_50000AUHours" | "Commitment_100000AUHours" | "Commitment_500000AUHours">;
   /** The maximum supported active jobs under the account at the same time. */
-  readonly maxActiveJobCountPerUser: $Output<number | undefined>;
+  readonly maxActiveJobCountPerUser: $Output<number>;
   /** The maximum supported jobs queued under the account at the same time. */
-  readonly maxQueuedJobCountPerUser: $Output<number | undefined>;
+  readonly maxQueuedJobCountPerUser: $Output<number>;
   /** The maximum supported active jobs under the account at the same time. */
-  readonly maxJobRunningTimeInMin: $Output<number | undefined>;
+  readonly maxJobRunningTimeInMin: $Output<number>;
   /** The system defined maximum supported jobs running under the account at the same time, which restricts the maximum number of running jobs the user can set for the account. */
-  readonly systemMaxJobCount: $Output<number | undefined>;
+  readonly systemMaxJobCount: $Output<number>;
   /** The system defined maximum supported degree of parallelism for this account, which restricts the maximum value of parallelism the user can set for the account. */
-  readonly systemMaxDegreeOfParallelism: $Output<number | undefined>;
+  readonly systemMaxDegreeOfParallelism: $Output<number>;
   /** The current state of the DebugDataAccessLevel for this account. */
-  readonly debugDataAccessLevel: $Output<"All" | "Customer" | "None" | undefined>;
+  readonly debugDataAccessLevel: $Output<"All" | "Customer" | "None">;
   /** The unique identifier associated with this Data Lake Analytics account. */
-  readonly accountId: $Output<string | undefined>;
+  readonly accountId: $Output<string>;
   /** The provisioning status of the Data Lake Analytics account. */
-  readonly provisioningState: $Output<"Failed" | "Creating" | "Running" | "Succeeded" | "Patching" | "Suspending" | "Resuming" | "Deleting" | "Deleted" | "Undeleting" | "Canceled" | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Creating" | "Running" | "Succeeded" | "Patching" | "Suspending" | "Resuming" | "Deleting" | "Deleted" | "Undeleting" | "Canceled">;
   /** The state of the Data Lake Analytics account. */
-  readonly state: $Output<"Active" | "Suspended" | undefined>;
+  readonly state: $Output<"Active" | "Suspended">;
   /** The account creation time. */
-  readonly creationTime: $Output<string | undefined>;
+  readonly creationTime: $Output<string>;
   /** The account last modified time. */
-  readonly lastModifiedTime: $Output<string | undefined>;
+  readonly lastModifiedTime: $Output<string>;
   /** The full CName endpoint for this account. */
-  readonly endpoint: $Output<string | undefined>;
+  readonly endpoint: $Output<string>;
   constructor(name: string, args: AccountArgs, opts?: $Options);
 }
 
@@ -158,19 +158,19 @@ export interface AccountState {
   publicDataLakeStoreAccounts?: outputs.DataLakeStoreAccountInformation[];
   hiveMetastores?: outputs.HiveMetastore[];
   virtualNetworkRules?: outputs.VirtualNetworkRule[];
-  currentTier?: "Consumption" | "Commitment_100AUHours" | "Commitment_500AUHours" | "Commitment_1000AUHours" | "Commitment_5000AUHours" | "Commitment_10000AUHours" | "Commitment_50000AUHours" | "Commitment_100000AUHours" | "Commitment_500000AUHours";
-  maxActiveJobCountPerUser?: number;
-  maxQueuedJobCountPerUser?: number;
-  maxJobRunningTimeInMin?: number;
-  systemMaxJobCount?: number;
-  systemMaxDegreeOfParallelism?: number;
-  debugDataAccessLevel?: "All" | "Customer" | "None";
-  accountId?: string;
-  provisioningState?: "Failed" | "Creating" | "Running" | "Succeeded" | "Patching" | "Suspending" | "Resuming" | "Deleting" | "Deleted" | "Undeleting" | "Canceled";
-  state?: "Active" | "Suspended";
-  creationTime?: string;
-  lastModifiedTime?: string;
-  endpoint?: string;
+  currentTier: "Consumption" | "Commitment_100AUHours" | "Commitment_500AUHours" | "Commitment_1000AUHours" | "Commitment_5000AUHours" | "Commitment_10000AUHours" | "Commitment_50000AUHours" | "Commitment_100000AUHours" | "Commitment_500000AUHours";
+  maxActiveJobCountPerUser: number;
+  maxQueuedJobCountPerUser: number;
+  maxJobRunningTimeInMin: number;
+  systemMaxJobCount: number;
+  systemMaxDegreeOfParallelism: number;
+  debugDataAccessLevel: "All" | "Customer" | "None";
+  accountId: string;
+  provisioningState: "Failed" | "Creating" | "Running" | "Succeeded" | "Patching" | "Suspending" | "Resuming" | "Deleting" | "Deleted" | "Undeleting" | "Canceled";
+  state: "Active" | "Suspended";
+  creationTime: string;
+  lastModifiedTime: string;
+  endpoint: string;
 }
 /**
  * Reads an existing `Microsoft.DataLakeAnalytics/accounts` without managing it (GET, api-version 2016-11-01); undefined when it does not exist.
@@ -479,7 +479,7 @@ export interface ContainerState {
   name: string;
   type: "Microsoft.DataLakeAnalytics/accounts/storageAccounts/containers";
   properties?: outputs.StorageContainerProperties;
-  lastModifiedTime?: string;
+  lastModifiedTime: string;
 }
 /**
  * Reads an existing `Microsoft.DataLakeAnalytics/accounts/storageAccounts/containers` without managing it (GET, api-version 2016-11-01); undefined when it does not exist.

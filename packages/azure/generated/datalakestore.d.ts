@@ -49,21 +49,21 @@ export declare class Account extends $CustomResource {
   /** The commitment tier to use for next month. */
   readonly newTier: $Output<"Consumption" | "Commitment_1TB" | "Commitment_10TB" | "Commitment_100TB" | "Commitment_500TB" | "Commitment_1PB" | "Commitment_5PB" | undefined>;
   /** The current state of encryption provisioning for this Data Lake Store account. */
-  readonly encryptionProvisioningState: $Output<"Creating" | "Succeeded" | undefined>;
+  readonly encryptionProvisioningState: $Output<"Creating" | "Succeeded">;
   /** The commitment tier in use for the current month. */
-  readonly currentTier: $Output<"Consumption" | "Commitment_1TB" | "Commitment_10TB" | "Commitment_100TB" | "Commitment_500TB" | "Commitment_1PB" | "Commitment_5PB" | undefined>;
+  readonly currentTier: $Output<"Consumption" | "Commitment_1TB" | "Commitment_10TB" | "Commitment_100TB" | "Commitment_500TB" | "Commitment_1PB" | "Commitment_5PB">;
   /** The unique identifier associated with this Data Lake Store account. */
-  readonly accountId: $Output<string | undefined>;
+  readonly accountId: $Output<string>;
   /** The provisioning status of the Data Lake Store account. */
-  readonly provisioningState: $Output<"Failed" | "Creating" | "Running" | "Succeeded" | "Patching" | "Suspending" | "Resuming" | "Deleting" | "Deleted" | "Undeleting" | "Canceled" | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Creating" | "Running" | "Succeeded" | "Patching" | "Suspending" | "Resuming" | "Deleting" | "Deleted" | "Undeleting" | "Canceled">;
   /** The state of the Data Lake Store account. */
-  readonly state: $Output<"Active" | "Suspended" | undefined>;
+  readonly state: $Output<"Active" | "Suspended">;
   /** The account creation time. */
-  readonly creationTime: $Output<string | undefined>;
+  readonly creationTime: $Output<string>;
   /** The account last modified time. */
-  readonly lastModifiedTime: $Output<string | undefined>;
+  readonly lastModifiedTime: $Output<string>;
   /** The full CName endpoint for this account. */
-  readonly endpoint: $Output<string | undefined>;
+  readonly endpoint: $Output<string>;
   constructor(name: string, args: AccountArgs, opts?: $Options);
 }
 
@@ -129,14 +129,14 @@ export interface AccountState {
   trustedIdProviders?: outputs.CreateTrustedIdProviderWithAccountParametersOrTrustedIdProvider[];
   trustedIdProviderState?: "Enabled" | "Disabled";
   newTier?: "Consumption" | "Commitment_1TB" | "Commitment_10TB" | "Commitment_100TB" | "Commitment_500TB" | "Commitment_1PB" | "Commitment_5PB";
-  encryptionProvisioningState?: "Creating" | "Succeeded";
-  currentTier?: "Consumption" | "Commitment_1TB" | "Commitment_10TB" | "Commitment_100TB" | "Commitment_500TB" | "Commitment_1PB" | "Commitment_5PB";
-  accountId?: string;
-  provisioningState?: "Failed" | "Creating" | "Running" | "Succeeded" | "Patching" | "Suspending" | "Resuming" | "Deleting" | "Deleted" | "Undeleting" | "Canceled";
-  state?: "Active" | "Suspended";
-  creationTime?: string;
-  lastModifiedTime?: string;
-  endpoint?: string;
+  encryptionProvisioningState: "Creating" | "Succeeded";
+  currentTier: "Consumption" | "Commitment_1TB" | "Commitment_10TB" | "Commitment_100TB" | "Commitment_500TB" | "Commitment_1PB" | "Commitment_5PB";
+  accountId: string;
+  provisioningState: "Failed" | "Creating" | "Running" | "Succeeded" | "Patching" | "Suspending" | "Resuming" | "Deleting" | "Deleted" | "Undeleting" | "Canceled";
+  state: "Active" | "Suspended";
+  creationTime: string;
+  lastModifiedTime: string;
+  endpoint: string;
 }
 /**
  * Reads an existing `Microsoft.DataLakeStore/accounts` without managing it (GET, api-version 2016-11-01); undefined when it does not exist.

@@ -25,19 +25,19 @@ export declare class Account extends $CustomResource {
   /** Properties on the account */
   readonly properties: $Output<outputs.AccountProperties | undefined>;
   /** Location of the azure resource. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Tags on the azure resource. */
   readonly tags: $Output<outputs.DefaultDtoTags | undefined>;
   /** System Data of the Azure resource. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Time at which the account was created. */
-  readonly createdAt: $Output<string | undefined>;
+  readonly createdAt: $Output<string>;
   /** Provisioning state of the Account */
-  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Moving" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Moving" | "Failed" | (string & {})>;
   /** Email of the user who created the resource */
-  readonly userEmail: $Output<string | undefined>;
+  readonly userEmail: $Output<string>;
   /** Name of the user who created the resource */
-  readonly userName: $Output<string | undefined>;
+  readonly userName: $Output<string>;
   constructor(name: string, args: AccountArgs, opts?: $Options);
 }
 
@@ -71,13 +71,13 @@ export interface AccountState {
   type: "Microsoft.DataShare/accounts";
   identity: outputs.Identity;
   properties?: outputs.AccountProperties;
-  location?: string;
+  location: string;
   tags?: outputs.DefaultDtoTags;
   systemData?: outputs.SystemData;
-  createdAt?: string;
-  provisioningState?: "Succeeded" | "Creating" | "Deleting" | "Moving" | "Failed" | (string & {});
-  userEmail?: string;
-  userName?: string;
+  createdAt: string;
+  provisioningState: "Succeeded" | "Creating" | "Deleting" | "Moving" | "Failed" | (string & {});
+  userEmail: string;
+  userName: string;
 }
 /**
  * Reads an existing `Microsoft.DataShare/accounts` without managing it (GET, api-version 2021-08-01); undefined when it does not exist.
@@ -111,19 +111,19 @@ export declare class Share extends $CustomResource {
   /** System Data of the Azure resource. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Time at which the share was created. */
-  readonly createdAt: $Output<string | undefined>;
+  readonly createdAt: $Output<string>;
   /** Share description. */
   readonly description: $Output<string | undefined>;
   /** Gets or sets the provisioning state */
-  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Moving" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Moving" | "Failed" | (string & {})>;
   /** Share kind. */
   readonly shareKind: $Output<"CopyBased" | "InPlace" | (string & {}) | undefined>;
   /** Share terms. */
   readonly terms: $Output<string | undefined>;
   /** Email of the user who created the resource */
-  readonly userEmail: $Output<string | undefined>;
+  readonly userEmail: $Output<string>;
   /** Name of the user who created the resource */
-  readonly userName: $Output<string | undefined>;
+  readonly userName: $Output<string>;
   constructor(name: string, args: ShareArgs, opts?: $Options);
 }
 
@@ -161,13 +161,13 @@ export interface ShareState {
   type: "Microsoft.DataShare/accounts/shares";
   properties?: outputs.ShareProperties;
   systemData?: outputs.SystemData;
-  createdAt?: string;
+  createdAt: string;
   description?: string;
-  provisioningState?: "Succeeded" | "Creating" | "Deleting" | "Moving" | "Failed" | (string & {});
+  provisioningState: "Succeeded" | "Creating" | "Deleting" | "Moving" | "Failed" | (string & {});
   shareKind?: "CopyBased" | "InPlace" | (string & {});
   terms?: string;
-  userEmail?: string;
-  userName?: string;
+  userEmail: string;
+  userName: string;
 }
 /**
  * Reads an existing `Microsoft.DataShare/accounts/shares` without managing it (GET, api-version 2021-08-01); undefined when it does not exist.
@@ -202,7 +202,7 @@ export declare class DataSet extends $CustomResource {
   readonly systemData: $Output<outputs.SystemData | undefined>;
   readonly properties: $Output<outputs.AdlsGen1FileProperties | undefined>;
   readonly kind: $Output<"AdlsGen1File" | undefined>;
-  readonly dataSetId: $Output<string | undefined>;
+  readonly dataSetId: $Output<string>;
   readonly fileName: $Output<string>;
   readonly folderPath: $Output<string>;
   readonly resourceGroup: $Output<string>;
@@ -247,7 +247,7 @@ export interface DataSetState {
   systemData?: outputs.SystemData;
   properties?: outputs.AdlsGen1FileProperties;
   kind?: "AdlsGen1File";
-  dataSetId?: string;
+  dataSetId: string;
   fileName: string;
   folderPath: string;
   resourceGroup: string;
@@ -289,13 +289,13 @@ export declare class Invitation extends $CustomResource {
   /** The expiration date for the invitation and share subscription. */
   readonly expirationDate: $Output<string | undefined>;
   /** unique invitation id */
-  readonly invitationId: $Output<string | undefined>;
+  readonly invitationId: $Output<string>;
   /** The status of the invitation. */
-  readonly invitationStatus: $Output<"Pending" | "Accepted" | "Rejected" | "Withdrawn" | (string & {}) | undefined>;
+  readonly invitationStatus: $Output<"Pending" | "Accepted" | "Rejected" | "Withdrawn" | (string & {})>;
   /** The time the recipient responded to the invitation. */
-  readonly respondedAt: $Output<string | undefined>;
+  readonly respondedAt: $Output<string>;
   /** Gets the time at which the invitation was sent. */
-  readonly sentAt: $Output<string | undefined>;
+  readonly sentAt: $Output<string>;
   /** The target Azure AD Id. Can't be combined with email. */
   readonly targetActiveDirectoryId: $Output<string | undefined>;
   /** The email the invitation is directed to. */
@@ -307,9 +307,9 @@ export declare class Invitation extends $CustomResource {
    */
   readonly targetObjectId: $Output<string | undefined>;
   /** Email of the user who created the resource */
-  readonly userEmail: $Output<string | undefined>;
+  readonly userEmail: $Output<string>;
   /** Name of the user who created the resource */
-  readonly userName: $Output<string | undefined>;
+  readonly userName: $Output<string>;
   constructor(name: string, args: InvitationArgs, opts?: $Options);
 }
 
@@ -358,15 +358,15 @@ export interface InvitationState {
   properties?: outputs.InvitationProperties;
   systemData?: outputs.SystemData;
   expirationDate?: string;
-  invitationId?: string;
-  invitationStatus?: "Pending" | "Accepted" | "Rejected" | "Withdrawn" | (string & {});
-  respondedAt?: string;
-  sentAt?: string;
+  invitationId: string;
+  invitationStatus: "Pending" | "Accepted" | "Rejected" | "Withdrawn" | (string & {});
+  respondedAt: string;
+  sentAt: string;
   targetActiveDirectoryId?: string;
   targetEmail?: string;
   targetObjectId?: string;
-  userEmail?: string;
-  userName?: string;
+  userEmail: string;
+  userName: string;
 }
 /**
  * Reads an existing `Microsoft.DataShare/accounts/shares/invitations` without managing it (GET, api-version 2021-08-01); undefined when it does not exist.
@@ -394,16 +394,16 @@ export interface ProviderShareSubscriptionState {
   type: "Microsoft.DataShare/accounts/shares/providerShareSubscriptions";
   properties?: outputs.ProviderShareSubscriptionProperties;
   systemData?: outputs.SystemData;
-  consumerEmail?: string;
-  consumerName?: string;
-  consumerTenantName?: string;
-  createdAt?: string;
+  consumerEmail: string;
+  consumerName: string;
+  consumerTenantName: string;
+  createdAt: string;
   expirationDate?: string;
-  providerEmail?: string;
-  providerName?: string;
-  sharedAt?: string;
-  shareSubscriptionObjectId?: string;
-  shareSubscriptionStatus?: "Active" | "Revoked" | "SourceDeleted" | "Revoking" | (string & {});
+  providerEmail: string;
+  providerName: string;
+  sharedAt: string;
+  shareSubscriptionObjectId: string;
+  shareSubscriptionStatus: "Active" | "Revoked" | "SourceDeleted" | "Revoking" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.DataShare/accounts/shares/providerShareSubscriptions` without managing it (GET, api-version 2021-08-01); undefined when it does not exist.
@@ -438,11 +438,11 @@ export declare class SynchronizationSetting extends $CustomResource {
   readonly systemData: $Output<outputs.SystemData | undefined>;
   readonly properties: $Output<outputs.ScheduledSynchronizationSettingProperties | undefined>;
   readonly kind: $Output<"ScheduleBased" | undefined>;
-  readonly createdAt: $Output<string | undefined>;
-  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Moving" | "Failed" | (string & {}) | undefined>;
+  readonly createdAt: $Output<string>;
+  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Moving" | "Failed" | (string & {})>;
   readonly recurrenceInterval: $Output<"Hour" | "Day" | (string & {})>;
   readonly synchronizationTime: $Output<string>;
-  readonly userName: $Output<string | undefined>;
+  readonly userName: $Output<string>;
   constructor(name: string, args: SynchronizationSettingArgs, opts?: $Options);
 }
 
@@ -481,11 +481,11 @@ export interface SynchronizationSettingState {
   systemData?: outputs.SystemData;
   properties?: outputs.ScheduledSynchronizationSettingProperties;
   kind?: "ScheduleBased";
-  createdAt?: string;
-  provisioningState?: "Succeeded" | "Creating" | "Deleting" | "Moving" | "Failed" | (string & {});
+  createdAt: string;
+  provisioningState: "Succeeded" | "Creating" | "Deleting" | "Moving" | "Failed" | (string & {});
   recurrenceInterval: "Hour" | "Day" | (string & {});
   synchronizationTime: string;
-  userName?: string;
+  userName: string;
 }
 /**
  * Reads an existing `Microsoft.DataShare/accounts/shares/synchronizationSettings` without managing it (GET, api-version 2021-08-01); undefined when it does not exist.
@@ -519,35 +519,35 @@ export declare class ShareSubscription extends $CustomResource {
   /** System Data of the Azure resource. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Time at which the share subscription was created. */
-  readonly createdAt: $Output<string | undefined>;
+  readonly createdAt: $Output<string>;
   /** The expiration date of the share subscription. */
   readonly expirationDate: $Output<string | undefined>;
   /** The invitation id. */
   readonly invitationId: $Output<string>;
   /** Email of the provider who created the resource */
-  readonly providerEmail: $Output<string | undefined>;
+  readonly providerEmail: $Output<string>;
   /** Name of the provider who created the resource */
-  readonly providerName: $Output<string | undefined>;
+  readonly providerName: $Output<string>;
   /** Tenant name of the provider who created the resource */
-  readonly providerTenantName: $Output<string | undefined>;
+  readonly providerTenantName: $Output<string>;
   /** Provisioning state of the share subscription */
-  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Moving" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Moving" | "Failed" | (string & {})>;
   /** Description of share */
-  readonly shareDescription: $Output<string | undefined>;
+  readonly shareDescription: $Output<string>;
   /** Kind of share */
-  readonly shareKind: $Output<"CopyBased" | "InPlace" | (string & {}) | undefined>;
+  readonly shareKind: $Output<"CopyBased" | "InPlace" | (string & {})>;
   /** Name of the share */
-  readonly shareName: $Output<string | undefined>;
+  readonly shareName: $Output<string>;
   /** Gets the current status of share subscription. */
-  readonly shareSubscriptionStatus: $Output<"Active" | "Revoked" | "SourceDeleted" | "Revoking" | (string & {}) | undefined>;
+  readonly shareSubscriptionStatus: $Output<"Active" | "Revoked" | "SourceDeleted" | "Revoking" | (string & {})>;
   /** Terms of a share */
-  readonly shareTerms: $Output<string | undefined>;
+  readonly shareTerms: $Output<string>;
   /** Source share location. */
   readonly sourceShareLocation: $Output<string>;
   /** Email of the user who created the resource */
-  readonly userEmail: $Output<string | undefined>;
+  readonly userEmail: $Output<string>;
   /** Name of the user who created the resource */
-  readonly userName: $Output<string | undefined>;
+  readonly userName: $Output<string>;
   constructor(name: string, args: ShareSubscriptionArgs, opts?: $Options);
 }
 
@@ -585,21 +585,21 @@ export interface ShareSubscriptionState {
   type: "Microsoft.DataShare/accounts/shareSubscriptions";
   properties: outputs.ShareSubscriptionProperties;
   systemData?: outputs.SystemData;
-  createdAt?: string;
+  createdAt: string;
   expirationDate?: string;
   invitationId: string;
-  providerEmail?: string;
-  providerName?: string;
-  providerTenantName?: string;
-  provisioningState?: "Succeeded" | "Creating" | "Deleting" | "Moving" | "Failed" | (string & {});
-  shareDescription?: string;
-  shareKind?: "CopyBased" | "InPlace" | (string & {});
-  shareName?: string;
-  shareSubscriptionStatus?: "Active" | "Revoked" | "SourceDeleted" | "Revoking" | (string & {});
-  shareTerms?: string;
+  providerEmail: string;
+  providerName: string;
+  providerTenantName: string;
+  provisioningState: "Succeeded" | "Creating" | "Deleting" | "Moving" | "Failed" | (string & {});
+  shareDescription: string;
+  shareKind: "CopyBased" | "InPlace" | (string & {});
+  shareName: string;
+  shareSubscriptionStatus: "Active" | "Revoked" | "SourceDeleted" | "Revoking" | (string & {});
+  shareTerms: string;
   sourceShareLocation: string;
-  userEmail?: string;
-  userName?: string;
+  userEmail: string;
+  userName: string;
 }
 /**
  * Reads an existing `Microsoft.DataShare/accounts/shareSubscriptions` without managing it (GET, api-version 2021-08-01); undefined when it does not exist.
@@ -635,11 +635,11 @@ export declare class DataSetMapping extends $CustomResource {
   readonly properties: $Output<outputs.AdlsGen2FileDataSetMappingProperties | undefined>;
   readonly kind: $Output<"AdlsGen2File" | undefined>;
   readonly dataSetId: $Output<string>;
-  readonly dataSetMappingStatus: $Output<"Ok" | "Broken" | (string & {}) | undefined>;
+  readonly dataSetMappingStatus: $Output<"Ok" | "Broken" | (string & {})>;
   readonly filePath: $Output<string>;
   readonly fileSystem: $Output<string>;
   readonly outputType: $Output<"Csv" | "Parquet" | (string & {}) | undefined>;
-  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Moving" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Moving" | "Failed" | (string & {})>;
   readonly resourceGroup: $Output<string>;
   readonly storageAccountName: $Output<string>;
   readonly subscriptionId: $Output<string>;
@@ -687,11 +687,11 @@ export interface DataSetMappingState {
   properties?: outputs.AdlsGen2FileDataSetMappingProperties;
   kind?: "AdlsGen2File";
   dataSetId: string;
-  dataSetMappingStatus?: "Ok" | "Broken" | (string & {});
+  dataSetMappingStatus: "Ok" | "Broken" | (string & {});
   filePath: string;
   fileSystem: string;
   outputType?: "Csv" | "Parquet" | (string & {});
-  provisioningState?: "Succeeded" | "Creating" | "Deleting" | "Moving" | "Failed" | (string & {});
+  provisioningState: "Succeeded" | "Creating" | "Deleting" | "Moving" | "Failed" | (string & {});
   resourceGroup: string;
   storageAccountName: string;
   subscriptionId: string;
@@ -729,13 +729,13 @@ export declare class Trigger extends $CustomResource {
   readonly systemData: $Output<outputs.SystemData | undefined>;
   readonly properties: $Output<outputs.ScheduledTriggerProperties | undefined>;
   readonly kind: $Output<"ScheduleBased" | undefined>;
-  readonly createdAt: $Output<string | undefined>;
-  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Moving" | "Failed" | (string & {}) | undefined>;
+  readonly createdAt: $Output<string>;
+  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Moving" | "Failed" | (string & {})>;
   readonly recurrenceInterval: $Output<"Hour" | "Day" | (string & {})>;
   readonly synchronizationMode: $Output<"Incremental" | "FullSync" | (string & {}) | undefined>;
   readonly synchronizationTime: $Output<string>;
-  readonly triggerStatus: $Output<"Active" | "Inactive" | "SourceSynchronizationSettingDeleted" | (string & {}) | undefined>;
-  readonly userName: $Output<string | undefined>;
+  readonly triggerStatus: $Output<"Active" | "Inactive" | "SourceSynchronizationSettingDeleted" | (string & {})>;
+  readonly userName: $Output<string>;
   constructor(name: string, args: TriggerArgs, opts?: $Options);
 }
 
@@ -775,13 +775,13 @@ export interface TriggerState {
   systemData?: outputs.SystemData;
   properties?: outputs.ScheduledTriggerProperties;
   kind?: "ScheduleBased";
-  createdAt?: string;
-  provisioningState?: "Succeeded" | "Creating" | "Deleting" | "Moving" | "Failed" | (string & {});
+  createdAt: string;
+  provisioningState: "Succeeded" | "Creating" | "Deleting" | "Moving" | "Failed" | (string & {});
   recurrenceInterval: "Hour" | "Day" | (string & {});
   synchronizationMode?: "Incremental" | "FullSync" | (string & {});
   synchronizationTime: string;
-  triggerStatus?: "Active" | "Inactive" | "SourceSynchronizationSettingDeleted" | (string & {});
-  userName?: string;
+  triggerStatus: "Active" | "Inactive" | "SourceSynchronizationSettingDeleted" | (string & {});
+  userName: string;
 }
 /**
  * Reads an existing `Microsoft.DataShare/accounts/shareSubscriptions/triggers` without managing it (GET, api-version 2021-08-01); undefined when it does not exist.
@@ -805,20 +805,20 @@ export interface ConsumerInvitationState {
   type: "Microsoft.DataShare/locations/consumerInvitations";
   properties?: outputs.ConsumerInvitationProperties;
   systemData?: outputs.SystemData;
-  dataSetCount?: number;
-  description?: string;
-  expirationDate?: string;
+  dataSetCount: number;
+  description: string;
+  expirationDate: string;
   invitationId: string;
-  invitationStatus?: "Pending" | "Accepted" | "Rejected" | "Withdrawn" | (string & {});
-  providerEmail?: string;
-  providerName?: string;
-  providerTenantName?: string;
-  respondedAt?: string;
-  sentAt?: string;
-  shareName?: string;
-  termsOfUse?: string;
-  userEmail?: string;
-  userName?: string;
+  invitationStatus: "Pending" | "Accepted" | "Rejected" | "Withdrawn" | (string & {});
+  providerEmail: string;
+  providerName: string;
+  providerTenantName: string;
+  respondedAt: string;
+  sentAt: string;
+  shareName: string;
+  termsOfUse: string;
+  userEmail: string;
+  userName: string;
 }
 /**
  * Reads an existing `Microsoft.DataShare/locations/consumerInvitations` without managing it (GET, api-version 2021-08-01); undefined when it does not exist.

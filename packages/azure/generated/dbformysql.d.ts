@@ -37,7 +37,7 @@ export declare class FlexibleServer extends $CustomResource {
   /** Major version of MySQL. 8.0.21 stands for MySQL 8.0, 5.7.44 stands for MySQL 5.7 */
   readonly version: $Output<"5.7" | "8.0.21" | (string & {}) | undefined>;
   /** Major version and actual engine version */
-  readonly fullVersion: $Output<string | undefined>;
+  readonly fullVersion: $Output<string>;
   /** availability Zone information of the server. */
   readonly availabilityZone: $Output<string | undefined>;
   /** The source MySQL server id. */
@@ -45,13 +45,13 @@ export declare class FlexibleServer extends $CustomResource {
   /** The replication role. */
   readonly replicationRole: $Output<"None" | "Source" | "Replica" | (string & {}) | undefined>;
   /** The maximum number of replicas that a primary server can have. */
-  readonly replicaCapacity: $Output<number | undefined>;
+  readonly replicaCapacity: $Output<number>;
   /** The Data Encryption for CMK. */
   readonly dataEncryption: $Output<outputs.DataEncryption | undefined>;
   /** The state of a server. */
-  readonly state: $Output<"Ready" | "Dropping" | "Disabled" | "Starting" | "Stopping" | "Stopped" | "Updating" | (string & {}) | undefined>;
+  readonly state: $Output<"Ready" | "Dropping" | "Disabled" | "Starting" | "Stopping" | "Stopped" | "Updating" | (string & {})>;
   /** The fully qualified domain name of a server. */
-  readonly fullyQualifiedDomainName: $Output<string | undefined>;
+  readonly fullyQualifiedDomainName: $Output<string>;
   /** The server database port. Can only be specified when the server is being created. */
   readonly databasePort: $Output<number | undefined>;
   /** Storage related properties of a server. */
@@ -145,14 +145,14 @@ export interface FlexibleServerState {
   systemData?: outputs.SystemData;
   administratorLogin?: string;
   version?: "5.7" | "8.0.21" | (string & {});
-  fullVersion?: string;
+  fullVersion: string;
   availabilityZone?: string;
   sourceServerResourceId?: string;
   replicationRole?: "None" | "Source" | "Replica" | (string & {});
-  replicaCapacity?: number;
+  replicaCapacity: number;
   dataEncryption?: outputs.DataEncryption;
-  state?: "Ready" | "Dropping" | "Disabled" | "Starting" | "Stopping" | "Stopped" | "Updating" | (string & {});
-  fullyQualifiedDomainName?: string;
+  state: "Ready" | "Dropping" | "Disabled" | "Starting" | "Stopping" | "Stopped" | "Updating" | (string & {});
+  fullyQualifiedDomainName: string;
   databasePort?: number;
   storage?: outputs.Storage;
   backup?: outputs.Backup;
@@ -283,11 +283,11 @@ export declare class AdvancedThreatProtectionSetting extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Specifies the UTC creation time of the policy. */
-  readonly creationTime: $Output<string | undefined>;
+  readonly creationTime: $Output<string>;
   /** Specifies the state of the Advanced Threat Protection, whether it is enabled or disabled or a state has not been applied yet on the specific database or server. */
   readonly state: $Output<"Enabled" | "Disabled" | (string & {}) | undefined>;
   /** Provisioning state of the Threat Protection. */
-  readonly provisioningState: $Output<"Succeeded" | "Updating" | "Canceled" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Updating" | "Canceled" | "Failed" | (string & {})>;
   constructor(name: string, args: AdvancedThreatProtectionSettingArgs, opts?: $Options);
 }
 
@@ -321,9 +321,9 @@ export interface AdvancedThreatProtectionSettingState {
   type: "Microsoft.DBforMySQL/flexibleServers/advancedThreatProtectionSettings";
   properties?: outputs.AdvancedThreatProtectionProperties;
   systemData?: outputs.SystemData;
-  creationTime?: string;
+  creationTime: string;
   state?: "Enabled" | "Disabled" | (string & {});
-  provisioningState?: "Succeeded" | "Updating" | "Canceled" | "Failed" | (string & {});
+  provisioningState: "Succeeded" | "Updating" | "Canceled" | "Failed" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.DBforMySQL/flexibleServers/advancedThreatProtectionSettings` without managing it (GET, api-version 2024-12-30); undefined when it does not exist.
@@ -434,7 +434,7 @@ export declare class BackupV2 extends $CustomResource {
   /** Backup source */
   readonly source: $Output<string | undefined>;
   /** The provisioning state of backup resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | "Canceled" | (string & {})>;
   constructor(name: string, args: BackupV2Args, opts?: $Options);
 }
 
@@ -477,7 +477,7 @@ export interface BackupV2State {
   backupType?: "FULL" | (string & {});
   completedTime?: string;
   source?: string;
-  provisioningState?: "Succeeded" | "Creating" | "Deleting" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Creating" | "Deleting" | "Failed" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.DBforMySQL/flexibleServers/backupsV2` without managing it (GET, api-version 2024-12-30); undefined when it does not exist.
@@ -515,23 +515,23 @@ export declare class Configuration extends $CustomResource {
   /** Current value of the configuration. */
   readonly currentValue: $Output<string | undefined>;
   /** Description of the configuration. */
-  readonly description: $Output<string | undefined>;
+  readonly description: $Output<string>;
   /** The link used to get the document from community or Azure site. */
-  readonly documentationLink: $Output<string | undefined>;
+  readonly documentationLink: $Output<string>;
   /** Default value of the configuration. */
-  readonly defaultValue: $Output<string | undefined>;
+  readonly defaultValue: $Output<string>;
   /** Data type of the configuration. */
-  readonly dataType: $Output<string | undefined>;
+  readonly dataType: $Output<string>;
   /** Allowed values of the configuration. */
-  readonly allowedValues: $Output<string | undefined>;
+  readonly allowedValues: $Output<string>;
   /** Source of the configuration. */
   readonly source: $Output<"system-default" | "user-override" | (string & {}) | undefined>;
   /** If is the configuration read only. */
-  readonly isReadOnly: $Output<"True" | "False" | (string & {}) | undefined>;
+  readonly isReadOnly: $Output<"True" | "False" | (string & {})>;
   /** If is the configuration pending restart or not. */
-  readonly isConfigPendingRestart: $Output<"True" | "False" | (string & {}) | undefined>;
+  readonly isConfigPendingRestart: $Output<"True" | "False" | (string & {})>;
   /** If is the configuration dynamic. */
-  readonly isDynamicConfig: $Output<"True" | "False" | (string & {}) | undefined>;
+  readonly isDynamicConfig: $Output<"True" | "False" | (string & {})>;
   constructor(name: string, args: ConfigurationArgs, opts?: $Options);
 }
 
@@ -571,15 +571,15 @@ export interface ConfigurationState {
   systemData?: outputs.SystemData;
   value?: string;
   currentValue?: string;
-  description?: string;
-  documentationLink?: string;
-  defaultValue?: string;
-  dataType?: string;
-  allowedValues?: string;
+  description: string;
+  documentationLink: string;
+  defaultValue: string;
+  dataType: string;
+  allowedValues: string;
   source?: "system-default" | "user-override" | (string & {});
-  isReadOnly?: "True" | "False" | (string & {});
-  isConfigPendingRestart?: "True" | "False" | (string & {});
-  isDynamicConfig?: "True" | "False" | (string & {});
+  isReadOnly: "True" | "False" | (string & {});
+  isConfigPendingRestart: "True" | "False" | (string & {});
+  isDynamicConfig: "True" | "False" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.DBforMySQL/flexibleServers/configurations` without managing it (GET, api-version 2024-12-30); undefined when it does not exist.
@@ -751,17 +751,17 @@ export interface MaintenanceState {
   type: "Microsoft.DBforMySQL/flexibleServers/maintenances";
   properties?: outputs.MaintenanceProperties;
   systemData?: outputs.SystemData;
-  maintenanceType?: "RoutineMaintenance" | "MinorVersionUpgrade" | "SecurityPatches" | "HotFixes" | (string & {});
-  maintenanceState?: "Scheduled" | "ReScheduled" | "InPreparation" | "Processing" | "Completed" | "Canceled" | (string & {});
+  maintenanceType: "RoutineMaintenance" | "MinorVersionUpgrade" | "SecurityPatches" | "HotFixes" | (string & {});
+  maintenanceState: "Scheduled" | "ReScheduled" | "InPreparation" | "Processing" | "Completed" | "Canceled" | (string & {});
   maintenanceStartTime?: string;
-  maintenanceEndTime?: string;
-  maintenanceExecutionStartTime?: string;
-  maintenanceExecutionEndTime?: string;
-  maintenanceAvailableScheduleMinTime?: string;
-  maintenanceAvailableScheduleMaxTime?: string;
-  maintenanceTitle?: string;
-  maintenanceDescription?: string;
-  provisioningState?: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
+  maintenanceEndTime: string;
+  maintenanceExecutionStartTime: string;
+  maintenanceExecutionEndTime: string;
+  maintenanceAvailableScheduleMinTime: string;
+  maintenanceAvailableScheduleMaxTime: string;
+  maintenanceTitle: string;
+  maintenanceDescription: string;
+  provisioningState: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.DBforMySQL/flexibleServers/maintenances` without managing it (GET, api-version 2024-12-30); undefined when it does not exist.
@@ -801,7 +801,7 @@ export declare class PrivateEndpointConnection extends $CustomResource {
   /** A collection of information about the state of the connection between service consumer and provider. */
   readonly privateLinkServiceConnectionState: $Output<outputs.PrivateLinkServiceConnectionState>;
   /** The provisioning state of the private endpoint connection resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {})>;
   constructor(name: string, args: PrivateEndpointConnectionArgs, opts?: $Options);
 }
 
@@ -840,7 +840,7 @@ export interface PrivateEndpointConnectionState {
   groupIds?: string[];
   privateEndpoint?: outputs.PrivateEndpoint;
   privateLinkServiceConnectionState: outputs.PrivateLinkServiceConnectionState;
-  provisioningState?: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
+  provisioningState: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.DBforMySQL/flexibleServers/privateEndpointConnections` without managing it (GET, api-version 2024-12-30); undefined when it does not exist.
@@ -866,7 +866,7 @@ export interface PrivateLinkResourceState {
   type: "Microsoft.DBforMySQL/flexibleServers/privateLinkResources";
   properties?: outputs.PrivateLinkResourceProperties;
   systemData?: outputs.SystemData;
-  groupId?: string;
+  groupId: string;
   requiredMembers?: string[];
   requiredZoneNames?: string[];
 }
@@ -925,7 +925,7 @@ export declare class Key extends $CustomResource {
   /** The resource type */
   readonly type: $Output<"Microsoft.DBforMySQL/servers/keys">;
   /** Kind of encryption protector used to protect the key. */
-  readonly kind: $Output<string | undefined>;
+  readonly kind: $Output<string>;
   /** Properties of the ServerKey Resource. */
   readonly properties: $Output<outputs.ServerKeyProperties | undefined>;
   /** The key type like 'AzureKeyVault'. */
@@ -933,7 +933,7 @@ export declare class Key extends $CustomResource {
   /** The URI of the key. */
   readonly uri: $Output<string | undefined>;
   /** The key creation date. */
-  readonly creationDate: $Output<string | undefined>;
+  readonly creationDate: $Output<string>;
   constructor(name: string, args: KeyArgs, opts?: $Options);
 }
 
@@ -967,11 +967,11 @@ export interface KeyState {
   keyName: string;
   name: string;
   type: "Microsoft.DBforMySQL/servers/keys";
-  kind?: string;
+  kind: string;
   properties?: outputs.ServerKeyProperties;
   serverKeyType: "AzureKeyVault" | (string & {});
   uri?: string;
-  creationDate?: string;
+  creationDate: string;
 }
 /**
  * Reads an existing `Microsoft.DBforMySQL/servers/keys` without managing it (GET, api-version 2020-01-01); undefined when it does not exist.

@@ -35,7 +35,7 @@ export declare class Filesystem extends $CustomResource {
   /** Marketplace details */
   readonly marketplace: $Output<outputs.LiftrBaseMarketplaceDetails>;
   /** Provisioning State of the resource */
-  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {})>;
   /** Delegated subnet id for Vnet injection */
   readonly delegatedSubnetId: $Output<string>;
   /** Domain range for the delegated subnet */
@@ -110,7 +110,7 @@ export interface FilesystemState {
   systemData?: outputs.SystemData;
   capacity?: outputs.LiftrBaseStorageCapacity;
   marketplace: outputs.LiftrBaseMarketplaceDetails;
-  provisioningState?: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
+  provisioningState: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
   delegatedSubnetId: string;
   delegatedSubnetCidr: string;
   user: outputs.LiftrBaseUserDetails;

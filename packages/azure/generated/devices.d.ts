@@ -57,11 +57,11 @@ export declare class IotHub extends $CustomResource {
   /** Private endpoint connections created on this IotHub */
   readonly privateEndpointConnections: $Output<outputs.PrivateEndpointConnection[] | undefined>;
   /** The provisioning state. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** The hub state. */
-  readonly state: $Output<string | undefined>;
+  readonly state: $Output<string>;
   /** The name of the host. */
-  readonly hostName: $Output<string | undefined>;
+  readonly hostName: $Output<string>;
   /** The Event Hub-compatible endpoint properties. The only possible keys to this dictionary is events. This key has to be present in the dictionary while making create or update calls for the IoT hub. */
   readonly eventHubEndpoints: $Output<outputs.IotHubPropertiesEventHubEndpoints | undefined>;
   /** The routing related properties of the IoT hub. See: https://docs.microsoft.com/azure/iot-hub/iot-hub-devguide-messaging */
@@ -175,9 +175,9 @@ export interface IotHubState {
   networkRuleSets?: outputs.NetworkRuleSetProperties;
   minTlsVersion?: string;
   privateEndpointConnections?: outputs.PrivateEndpointConnection[];
-  provisioningState?: string;
-  state?: string;
-  hostName?: string;
+  provisioningState: string;
+  state: string;
+  hostName: string;
   eventHubEndpoints?: outputs.IotHubPropertiesEventHubEndpoints;
   routing?: outputs.RoutingProperties;
   storageEndpoints?: outputs.IotHubPropertiesStorageEndpoints;
@@ -219,19 +219,19 @@ export declare class IotHubCertificate extends $CustomResource {
   /** The description of an X509 CA Certificate. */
   readonly properties: $Output<outputs.CertificateProperties | undefined>;
   /** The entity tag. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** The certificate's subject name. */
-  readonly subject: $Output<string | undefined>;
+  readonly subject: $Output<string>;
   /** The certificate's expiration date and time. */
-  readonly expiry: $Output<string | undefined>;
+  readonly expiry: $Output<string>;
   /** The certificate's thumbprint. */
-  readonly thumbprint: $Output<string | undefined>;
+  readonly thumbprint: $Output<string>;
   /** Determines whether certificate has been verified. */
   readonly isVerified: $Output<boolean | undefined>;
   /** The certificate's create date and time. */
-  readonly created: $Output<string | undefined>;
+  readonly created: $Output<string>;
   /** The certificate's last update date and time. */
-  readonly updated: $Output<string | undefined>;
+  readonly updated: $Output<string>;
   /** The certificate content */
   readonly certificate: $Output<string | undefined>;
   constructor(name: string, args: IotHubCertificateArgs, opts?: $Options);
@@ -268,13 +268,13 @@ export interface IotHubCertificateState {
   name: string;
   type: "Microsoft.Devices/IotHubs/certificates";
   properties?: outputs.CertificateProperties;
-  etag?: string;
-  subject?: string;
-  expiry?: string;
-  thumbprint?: string;
+  etag: string;
+  subject: string;
+  expiry: string;
+  thumbprint: string;
   isVerified?: boolean;
-  created?: string;
-  updated?: string;
+  created: string;
+  updated: string;
   certificate?: string;
 }
 /**
@@ -309,7 +309,7 @@ export declare class ConsumerGroup extends $CustomResource {
   /** The EventHub consumer group name. */
   readonly properties: $Output<outputs.EventHubConsumerGroupNameOrEventHubConsumerGroupInfoProperties>;
   /** The etag. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   constructor(name: string, args: ConsumerGroupArgs, opts?: $Options);
 }
 
@@ -346,7 +346,7 @@ export interface ConsumerGroupState {
   name: string;
   type: "Microsoft.Devices/IotHubs/eventHubEndpoints/ConsumerGroups";
   properties: outputs.EventHubConsumerGroupNameOrEventHubConsumerGroupInfoProperties;
-  etag?: string;
+  etag: string;
 }
 /**
  * Reads an existing `Microsoft.Devices/IotHubs/eventHubEndpoints/ConsumerGroups` without managing it (GET, api-version 2023-06-30); undefined when it does not exist.
@@ -474,11 +474,11 @@ export declare class ProvisioningService extends $CustomResource {
   /** Allocation policy to be used by this provisioning service. */
   readonly allocationPolicy: $Output<"Hashed" | "GeoLatency" | "Static" | (string & {}) | undefined>;
   /** Service endpoint for provisioning service. */
-  readonly serviceOperationsHostName: $Output<string | undefined>;
+  readonly serviceOperationsHostName: $Output<string>;
   /** Device endpoint for this provisioning service. */
-  readonly deviceProvisioningHostName: $Output<string | undefined>;
+  readonly deviceProvisioningHostName: $Output<string>;
   /** Unique identifier of this provisioning service. */
-  readonly idScope: $Output<string | undefined>;
+  readonly idScope: $Output<string>;
   /** List of authorization keys for a provisioning service. */
   readonly authorizationPolicies: $Output<outputs.SharedAccessSignatureAuthorizationRuleAccessRightsDescription[] | undefined>;
   /**
@@ -563,9 +563,9 @@ export interface ProvisioningServiceState {
   provisioningState?: string;
   iotHubs?: outputs.IotHubDefinitionDescription[];
   allocationPolicy?: "Hashed" | "GeoLatency" | "Static" | (string & {});
-  serviceOperationsHostName?: string;
-  deviceProvisioningHostName?: string;
-  idScope?: string;
+  serviceOperationsHostName: string;
+  deviceProvisioningHostName: string;
+  idScope: string;
   authorizationPolicies?: outputs.SharedAccessSignatureAuthorizationRuleAccessRightsDescription[];
   enableDataResidency?: boolean;
   portalOperationsHostName?: string;
@@ -600,23 +600,23 @@ export declare class ProvisioningServiceCertificate extends $CustomResource {
   /** properties of a certificate */
   readonly properties: $Output<outputs.CertificateProperties2 | undefined>;
   /** The entity tag. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Metadata pertaining to creation and last modification of the resource. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The certificate's subject name. */
-  readonly subject: $Output<string | undefined>;
+  readonly subject: $Output<string>;
   /** The certificate's expiration date and time. */
-  readonly expiry: $Output<string | undefined>;
+  readonly expiry: $Output<string>;
   /** The certificate's thumbprint. */
-  readonly thumbprint: $Output<string | undefined>;
+  readonly thumbprint: $Output<string>;
   /** Determines whether certificate has been verified. */
   readonly isVerified: $Output<boolean | undefined>;
   /** base-64 representation of X509 certificate .cer file or just .pem file content. */
   readonly certificate: $Output<any | undefined>;
   /** The certificate's creation date and time. */
-  readonly created: $Output<string | undefined>;
+  readonly created: $Output<string>;
   /** The certificate's last update date and time. */
-  readonly updated: $Output<string | undefined>;
+  readonly updated: $Output<string>;
   constructor(name: string, args: ProvisioningServiceCertificateArgs, opts?: $Options);
 }
 
@@ -651,15 +651,15 @@ export interface ProvisioningServiceCertificateState {
   name: string;
   type: "Microsoft.Devices/provisioningServices/certificates";
   properties?: outputs.CertificateProperties2;
-  etag?: string;
+  etag: string;
   systemData?: outputs.SystemData;
-  subject?: string;
-  expiry?: string;
-  thumbprint?: string;
+  subject: string;
+  expiry: string;
+  thumbprint: string;
   isVerified?: boolean;
   certificate?: any;
-  created?: string;
-  updated?: string;
+  created: string;
+  updated: string;
 }
 /**
  * Reads an existing `Microsoft.Devices/provisioningServices/certificates` without managing it (GET, api-version 2022-12-12); undefined when it does not exist.

@@ -20,7 +20,7 @@ export interface OfferState {
   contentVersion?: string;
   contentUrl?: string;
   offerContent: outputs.OfferContent;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
   marketplaceSkus?: outputs.MarketplaceSku[];
 }
 /**
@@ -45,7 +45,7 @@ export interface PublisherState {
   type: "Microsoft.EdgeMarketplace/publishers";
   properties?: outputs.PublisherProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.EdgeMarketplace/publishers` without managing it (GET, api-version 2024-10-01); undefined when it does not exist.

@@ -15,8 +15,8 @@ export interface ExtendedZoneState {
   type: "Microsoft.EdgeZones/extendedZones";
   properties?: outputs.ExtendedZoneProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
-  registrationState?: "NotRegistered" | "PendingRegister" | "Registered" | "PendingUnregister" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  registrationState: "NotRegistered" | "PendingRegister" | "Registered" | "PendingUnregister" | (string & {});
   displayName: string;
   regionalDisplayName: string;
   regionType: string;

@@ -35,7 +35,7 @@ export declare class Monitor extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state of the monitor resource. */
-  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {})>;
   /** Flag specifying if the resource monitoring is enabled or disabled. */
   readonly monitoringStatus: $Output<"Enabled" | "Disabled" | (string & {}) | undefined>;
   /** Elastic cloud properties. */
@@ -52,9 +52,9 @@ export declare class Monitor extends $CustomResource {
   readonly sourceCampaignName: $Output<string | undefined>;
   /** A unique identifier associated with the campaign. */
   readonly sourceCampaignId: $Output<string | undefined>;
-  readonly liftrResourceCategory: $Output<"Unknown" | "MonitorLogs" | (string & {}) | undefined>;
+  readonly liftrResourceCategory: $Output<"Unknown" | "MonitorLogs" | (string & {})>;
   /** The priority of the resource. */
-  readonly liftrResourcePreference: $Output<number | undefined>;
+  readonly liftrResourcePreference: $Output<number>;
   /** Flag to determine if User API Key has to be generated and shared. */
   readonly generateApiKey: $Output<boolean | undefined>;
   /** Hosting type of the monitor resource - either Hosted deployments OR Serverless Projects. */
@@ -127,7 +127,7 @@ export interface MonitorState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
+  provisioningState: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
   monitoringStatus?: "Enabled" | "Disabled" | (string & {});
   elasticProperties?: outputs.ElasticProperties;
   planDetails?: outputs.PlanDetails;
@@ -136,8 +136,8 @@ export interface MonitorState {
   saaSAzureSubscriptionStatus?: string;
   sourceCampaignName?: string;
   sourceCampaignId?: string;
-  liftrResourceCategory?: "Unknown" | "MonitorLogs" | (string & {});
-  liftrResourcePreference?: number;
+  liftrResourceCategory: "Unknown" | "MonitorLogs" | (string & {});
+  liftrResourcePreference: number;
   generateApiKey?: boolean;
   hostingType?: "Hosted" | "Serverless" | (string & {});
   projectDetails?: outputs.ProjectDetails;
@@ -176,7 +176,7 @@ export declare class MonitoredSubscription extends $CustomResource {
   /** List of subscriptions and the state of the monitoring. */
   readonly monitoredSubscriptionList: $Output<outputs.MonitoredSubscription[] | undefined>;
   /** Provisioning State of the resource */
-  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {})>;
   constructor(name: string, args: MonitoredSubscriptionArgs, opts?: $Options);
 }
 
@@ -213,7 +213,7 @@ export interface MonitoredSubscriptionState {
   properties?: outputs.SubscriptionList;
   systemData?: outputs.SystemData;
   monitoredSubscriptionList?: outputs.MonitoredSubscription[];
-  provisioningState?: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
+  provisioningState: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Elastic/monitors/monitoredSubscriptions` without managing it (GET, api-version 2025-06-01); undefined when it does not exist.
@@ -255,7 +255,7 @@ export declare class OpenAIIntegration extends $CustomResource {
   /** Value of API key for Open AI resource */
   readonly key: $Output<string | undefined>;
   /** Last Update Timestamp for key updation */
-  readonly lastRefreshAt: $Output<string | undefined>;
+  readonly lastRefreshAt: $Output<string>;
   constructor(name: string, args: OpenAIIntegrationArgs, opts?: $Options);
 }
 
@@ -299,7 +299,7 @@ export interface OpenAIIntegrationState {
   openAIResourceEndpoint?: string;
   openAIConnectorId?: string;
   key?: string;
-  lastRefreshAt?: string;
+  lastRefreshAt: string;
 }
 /**
  * Reads an existing `Microsoft.Elastic/monitors/openAIIntegrations` without managing it (GET, api-version 2025-06-01); undefined when it does not exist.
@@ -333,7 +333,7 @@ export declare class TagRule extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state of the monitoring tag rules. */
-  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {})>;
   /** Rules for sending logs. */
   readonly logRules: $Output<outputs.LogRules | undefined>;
   constructor(name: string, args: TagRuleArgs, opts?: $Options);
@@ -369,7 +369,7 @@ export interface TagRuleState {
   type: "Microsoft.Elastic/monitors/tagRules";
   properties?: outputs.MonitoringTagRulesProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
+  provisioningState: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
   logRules?: outputs.LogRules;
 }
 /**

@@ -23,7 +23,7 @@ export declare class Service extends $CustomResource {
   /** The set of properties specific to EnterpriseKnowledgeGraph resource */
   readonly properties: $Output<outputs.EnterpriseKnowledgeGraphProperties | undefined>;
   /** Specifies the location of the resource. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Contains resource tags defined as key/value pairs. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** Gets or sets the SKU of the resource. */
@@ -72,7 +72,7 @@ export interface ServiceState {
   name: string;
   type: "Microsoft.EnterpriseKnowledgeGraph/services";
   properties?: outputs.EnterpriseKnowledgeGraphProperties;
-  location?: string;
+  location: string;
   tags?: outputs.ResourceTags;
   sku?: outputs.Sku;
   description?: string;

@@ -33,11 +33,11 @@ export declare class Domain extends $CustomResource {
   /** List of private endpoint connections. */
   readonly privateEndpointConnections: $Output<outputs.PrivateEndpointConnection[] | undefined>;
   /** Provisioning state of the Event Grid Domain Resource. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | (string & {})>;
   /** Minimum TLS version of the publisher allowed to publish to this domain */
   readonly minimumTlsVersionAllowed: $Output<"1.0" | "1.1" | "1.2" | (string & {}) | undefined>;
   /** Endpoint for the Event Grid Domain Resource which is used for publishing the events. */
-  readonly endpoint: $Output<string | undefined>;
+  readonly endpoint: $Output<string>;
   /** This determines the format that Event Grid should expect for incoming events published to the Event Grid Domain Resource. */
   readonly inputSchema: $Output<"EventGridSchema" | "CustomEventSchema" | "CloudEventSchemaV1_0" | (string & {}) | undefined>;
   /**
@@ -48,7 +48,7 @@ export declare class Domain extends $CustomResource {
   /** Information about the InputSchemaMapping which specified the info about mapping event payload. */
   readonly inputSchemaMapping: $Output<outputs.InputSchemaMapping | undefined>;
   /** Metric resource id for the Event Grid Domain Resource. */
-  readonly metricResourceId: $Output<string | undefined>;
+  readonly metricResourceId: $Output<string>;
   /**
    * This determines if traffic is allowed over public network. By default it is enabled.
    * You can further restrict to specific IPs by configuring <seealso cref="P:Microsoft.Azure.Events.ResourceProvider.Common.Contracts.DomainProperties.InboundIpRules" />
@@ -159,13 +159,13 @@ export interface DomainState {
   location: string;
   tags?: outputs.TrackedResourceTags;
   privateEndpointConnections?: outputs.PrivateEndpointConnection[];
-  provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | (string & {});
+  provisioningState: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | (string & {});
   minimumTlsVersionAllowed?: "1.0" | "1.1" | "1.2" | (string & {});
-  endpoint?: string;
+  endpoint: string;
   inputSchema?: "EventGridSchema" | "CustomEventSchema" | "CloudEventSchemaV1_0" | (string & {});
   eventTypeInfo?: outputs.EventTypeInfo;
   inputSchemaMapping?: outputs.InputSchemaMapping;
-  metricResourceId?: string;
+  metricResourceId: string;
   publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
   inboundIpRules?: outputs.InboundIpRule[];
   disableLocalAuth?: boolean;
@@ -205,9 +205,9 @@ export declare class DomainEventSubscription extends $CustomResource {
   /** The system metadata relating to the Event Grid resource. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Name of the topic of the event subscription. */
-  readonly topic: $Output<string | undefined>;
+  readonly topic: $Output<string>;
   /** Provisioning state of the event subscription. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "AwaitingManualAction" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "AwaitingManualAction" | (string & {})>;
   /**
    * Information about the destination where events have to be delivered for the event subscription.
    * Uses Azure Event Grid's identity to acquire the authentication tokens being used during delivery / dead-lettering.
@@ -299,8 +299,8 @@ export interface DomainEventSubscriptionState {
   type: "Microsoft.EventGrid/domains/eventSubscriptions";
   properties?: outputs.EventSubscriptionProperties;
   systemData?: outputs.SystemData;
-  topic?: string;
-  provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "AwaitingManualAction" | (string & {});
+  topic: string;
+  provisioningState: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "AwaitingManualAction" | (string & {});
   destination?: outputs.EventSubscriptionDestination;
   deliveryWithResourceIdentity?: outputs.DeliveryWithResourceIdentity;
   filter?: outputs.EventSubscriptionFilter;
@@ -423,7 +423,7 @@ export declare class DomainTopic extends $CustomResource {
   /** The system metadata relating to the Event Grid resource. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state of the domain topic. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | (string & {})>;
   constructor(name: string, args: DomainTopicArgs, opts?: $Options);
 }
 
@@ -453,7 +453,7 @@ export interface DomainTopicState {
   type: "Microsoft.EventGrid/domains/topics";
   properties?: outputs.DomainTopicProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | (string & {});
+  provisioningState: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.EventGrid/domains/topics` without managing it (GET, api-version 2025-02-15); undefined when it does not exist.
@@ -489,9 +489,9 @@ export declare class DomainTopicEventSubscription extends $CustomResource {
   /** The system metadata relating to the Event Grid resource. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Name of the topic of the event subscription. */
-  readonly topic: $Output<string | undefined>;
+  readonly topic: $Output<string>;
   /** Provisioning state of the event subscription. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "AwaitingManualAction" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "AwaitingManualAction" | (string & {})>;
   /**
    * Information about the destination where events have to be delivered for the event subscription.
    * Uses Azure Event Grid's identity to acquire the authentication tokens being used during delivery / dead-lettering.
@@ -587,8 +587,8 @@ export interface DomainTopicEventSubscriptionState {
   type: "Microsoft.EventGrid/domains/topics/eventSubscriptions";
   properties?: outputs.EventSubscriptionProperties;
   systemData?: outputs.SystemData;
-  topic?: string;
-  provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "AwaitingManualAction" | (string & {});
+  topic: string;
+  provisioningState: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "AwaitingManualAction" | (string & {});
   destination?: outputs.EventSubscriptionDestination;
   deliveryWithResourceIdentity?: outputs.DeliveryWithResourceIdentity;
   filter?: outputs.EventSubscriptionFilter;
@@ -629,9 +629,9 @@ export declare class EventSubscription extends $CustomResource {
   /** The system metadata relating to the Event Grid resource. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Name of the topic of the event subscription. */
-  readonly topic: $Output<string | undefined>;
+  readonly topic: $Output<string>;
   /** Provisioning state of the event subscription. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "AwaitingManualAction" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "AwaitingManualAction" | (string & {})>;
   /**
    * Information about the destination where events have to be delivered for the event subscription.
    * Uses Azure Event Grid's identity to acquire the authentication tokens being used during delivery / dead-lettering.
@@ -719,8 +719,8 @@ export interface EventSubscriptionState {
   type: "Microsoft.EventGrid/eventSubscriptions";
   properties?: outputs.EventSubscriptionProperties;
   systemData?: outputs.SystemData;
-  topic?: string;
-  provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "AwaitingManualAction" | (string & {});
+  topic: string;
+  provisioningState: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "AwaitingManualAction" | (string & {});
   destination?: outputs.EventSubscriptionDestination;
   deliveryWithResourceIdentity?: outputs.DeliveryWithResourceIdentity;
   filter?: outputs.EventSubscriptionFilter;
@@ -796,7 +796,7 @@ export declare class Namespace extends $CustomResource {
   /** List of private endpoint connections. */
   readonly privateEndpointConnections: $Output<outputs.PrivateEndpointConnection[] | undefined>;
   /** Provisioning state of the namespace resource. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "Deleted" | "DeleteFailed" | "CreateFailed" | "UpdatedFailed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "Deleted" | "DeleteFailed" | "CreateFailed" | "UpdatedFailed" | (string & {})>;
   /** Topics configuration information for the namespace resource */
   readonly topicsConfiguration: $Output<outputs.TopicsConfiguration | undefined>;
   /** Topic spaces configuration information for the namespace resource */
@@ -881,7 +881,7 @@ export interface NamespaceState {
   location: string;
   tags?: outputs.TrackedResourceTags;
   privateEndpointConnections?: outputs.PrivateEndpointConnection[];
-  provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "Deleted" | "DeleteFailed" | "CreateFailed" | "UpdatedFailed" | (string & {});
+  provisioningState: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "Deleted" | "DeleteFailed" | "CreateFailed" | "UpdatedFailed" | (string & {});
   topicsConfiguration?: outputs.TopicsConfiguration;
   topicSpacesConfiguration?: outputs.TopicSpacesConfiguration;
   isZoneRedundant?: boolean;
@@ -925,11 +925,11 @@ export declare class CaCertificate extends $CustomResource {
   /** Base64 encoded PEM (Privacy Enhanced Mail) format certificate data. */
   readonly encodedCertificate: $Output<string | undefined>;
   /** Certificate issue time in UTC. This is a read-only field. */
-  readonly issueTimeInUtc: $Output<string | undefined>;
+  readonly issueTimeInUtc: $Output<string>;
   /** Certificate expiry time in UTC. This is a read-only field. */
-  readonly expiryTimeInUtc: $Output<string | undefined>;
+  readonly expiryTimeInUtc: $Output<string>;
   /** Provisioning state of the CA Certificate resource. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "Deleted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "Deleted" | (string & {})>;
   constructor(name: string, args: CaCertificateArgs, opts?: $Options);
 }
 
@@ -967,9 +967,9 @@ export interface CaCertificateState {
   systemData?: outputs.SystemData;
   description?: string;
   encodedCertificate?: string;
-  issueTimeInUtc?: string;
-  expiryTimeInUtc?: string;
-  provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "Deleted" | (string & {});
+  issueTimeInUtc: string;
+  expiryTimeInUtc: string;
+  provisioningState: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "Deleted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.EventGrid/namespaces/caCertificates` without managing it (GET, api-version 2025-02-15); undefined when it does not exist.
@@ -1010,7 +1010,7 @@ export declare class ClientGroup extends $CustomResource {
    */
   readonly query: $Output<string | undefined>;
   /** Provisioning state of the ClientGroup resource. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "Deleted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "Deleted" | (string & {})>;
   constructor(name: string, args: ClientGroupArgs, opts?: $Options);
 }
 
@@ -1051,7 +1051,7 @@ export interface ClientGroupState {
   systemData?: outputs.SystemData;
   description?: string;
   query?: string;
-  provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "Deleted" | (string & {});
+  provisioningState: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "Deleted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.EventGrid/namespaces/clientGroups` without managing it (GET, api-version 2025-02-15); undefined when it does not exist.
@@ -1099,7 +1099,7 @@ export declare class Client extends $CustomResource {
    */
   readonly attributes: $Output<outputs.ClientPropertiesAttributes | undefined>;
   /** Provisioning state of the Client resource. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "Deleted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "Deleted" | (string & {})>;
   constructor(name: string, args: ClientArgs, opts?: $Options);
 }
 
@@ -1150,7 +1150,7 @@ export interface ClientState {
   clientCertificateAuthentication?: outputs.ClientCertificateAuthentication;
   state?: "Enabled" | "Disabled" | (string & {});
   attributes?: outputs.ClientPropertiesAttributes;
-  provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "Deleted" | (string & {});
+  provisioningState: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "Deleted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.EventGrid/namespaces/clients` without managing it (GET, api-version 2025-02-15); undefined when it does not exist.
@@ -1198,7 +1198,7 @@ export declare class PermissionBinding extends $CustomResource {
    */
   readonly clientGroupName: $Output<string | undefined>;
   /** Provisioning state of the PermissionBinding resource. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "Deleted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "Deleted" | (string & {})>;
   constructor(name: string, args: PermissionBindingArgs, opts?: $Options);
 }
 
@@ -1248,7 +1248,7 @@ export interface PermissionBindingState {
   topicSpaceName?: string;
   permission?: "Publisher" | "Subscriber" | (string & {});
   clientGroupName?: string;
-  provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "Deleted" | (string & {});
+  provisioningState: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "Deleted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.EventGrid/namespaces/permissionBindings` without managing it (GET, api-version 2025-02-15); undefined when it does not exist.
@@ -1362,7 +1362,7 @@ export declare class NamespaceTopic extends $CustomResource {
   /** The system metadata relating to the Event Grid resource. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state of the namespace topic. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "Deleted" | "DeleteFailed" | "CreateFailed" | "UpdatedFailed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "Deleted" | "DeleteFailed" | "CreateFailed" | "UpdatedFailed" | (string & {})>;
   /** Publisher type of the namespace topic. */
   readonly publisherType: $Output<"Custom" | (string & {}) | undefined>;
   /** This determines the format that is expected for incoming events published to the topic. */
@@ -1412,7 +1412,7 @@ export interface NamespaceTopicState {
   type: "Microsoft.EventGrid/namespaces/topics";
   properties?: outputs.NamespaceTopicProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "Deleted" | "DeleteFailed" | "CreateFailed" | "UpdatedFailed" | (string & {});
+  provisioningState: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "Deleted" | "DeleteFailed" | "CreateFailed" | "UpdatedFailed" | (string & {});
   publisherType?: "Custom" | (string & {});
   inputSchema?: "CloudEventSchemaV1_0" | (string & {});
   eventRetentionInDays?: number;
@@ -1451,7 +1451,7 @@ export declare class NamespaceTopicEventSubscription extends $CustomResource {
   /** The system metadata relating to the Event Grid resource. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state of the event subscription. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "AwaitingManualAction" | "Deleted" | "DeleteFailed" | "CreateFailed" | "UpdatedFailed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "AwaitingManualAction" | "Deleted" | "DeleteFailed" | "CreateFailed" | "UpdatedFailed" | (string & {})>;
   /** Information about the delivery configuration of the event subscription. */
   readonly deliveryConfiguration: $Output<outputs.DeliveryConfiguration | undefined>;
   /** The event delivery schema for the event subscription. */
@@ -1503,7 +1503,7 @@ export interface NamespaceTopicEventSubscriptionState {
   type: "Microsoft.EventGrid/namespaces/topics/eventSubscriptions";
   properties?: outputs.SubscriptionProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "AwaitingManualAction" | "Deleted" | "DeleteFailed" | "CreateFailed" | "UpdatedFailed" | (string & {});
+  provisioningState: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "AwaitingManualAction" | "Deleted" | "DeleteFailed" | "CreateFailed" | "UpdatedFailed" | (string & {});
   deliveryConfiguration?: outputs.DeliveryConfiguration;
   eventDeliverySchema?: "CloudEventSchemaV1_0" | (string & {});
   filtersConfiguration?: outputs.FiltersConfiguration;
@@ -1551,7 +1551,7 @@ export declare class TopicSpace extends $CustomResource {
    */
   readonly topicTemplates: $Output<string[] | undefined>;
   /** Provisioning state of the TopicSpace resource. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "Deleted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "Deleted" | (string & {})>;
   constructor(name: string, args: TopicSpaceArgs, opts?: $Options);
 }
 
@@ -1595,7 +1595,7 @@ export interface TopicSpaceState {
   systemData?: outputs.SystemData;
   description?: string;
   topicTemplates?: string[];
-  provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "Deleted" | (string & {});
+  provisioningState: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "Deleted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.EventGrid/namespaces/topicSpaces` without managing it (GET, api-version 2025-02-15); undefined when it does not exist.
@@ -1627,7 +1627,7 @@ export declare class PartnerConfiguration extends $CustomResource {
   /** The system metadata relating to the Event Grid resource. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Location of the resource. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Tags of the resource. */
   readonly tags: $Output<outputs.PartnerConfigurationTags | undefined>;
   /** The details of authorized partners. */
@@ -1669,7 +1669,7 @@ export interface PartnerConfigurationState {
   type: "Microsoft.EventGrid/partnerConfigurations";
   properties?: outputs.PartnerConfigurationProperties;
   systemData?: outputs.SystemData;
-  location?: string;
+  location: string;
   tags?: outputs.PartnerConfigurationTags;
   partnerAuthorization?: outputs.PartnerAuthorization;
   provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | (string & {});
@@ -1710,7 +1710,7 @@ export declare class PartnerNamespace extends $CustomResource {
   /** List of private endpoint connections. */
   readonly privateEndpointConnections: $Output<outputs.PrivateEndpointConnection[] | undefined>;
   /** Provisioning state of the partner namespace. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | (string & {})>;
   /**
    * The fully qualified ARM Id of the partner registration that should be associated with this partner namespace. This takes the following format:
    * /subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.EventGrid/partnerRegistrations/{partnerRegistrationName}.
@@ -1719,7 +1719,7 @@ export declare class PartnerNamespace extends $CustomResource {
   /** Minimum TLS version of the publisher allowed to publish to this partner namespace */
   readonly minimumTlsVersionAllowed: $Output<"1.0" | "1.1" | "1.2" | (string & {}) | undefined>;
   /** Endpoint for the partner namespace. */
-  readonly endpoint: $Output<string | undefined>;
+  readonly endpoint: $Output<string>;
   /**
    * This determines if traffic is allowed over public network. By default it is enabled.
    * You can further restrict to specific IPs by configuring <seealso cref="P:Microsoft.Azure.Events.ResourceProvider.Common.Contracts.PartnerNamespaceProperties.InboundIpRules" />
@@ -1789,10 +1789,10 @@ export interface PartnerNamespaceState {
   location: string;
   tags?: outputs.TrackedResourceTags;
   privateEndpointConnections?: outputs.PrivateEndpointConnection[];
-  provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | (string & {});
+  provisioningState: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | (string & {});
   partnerRegistrationFullyQualifiedId?: string;
   minimumTlsVersionAllowed?: "1.0" | "1.1" | "1.2" | (string & {});
-  endpoint?: string;
+  endpoint: string;
   publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
   inboundIpRules?: outputs.InboundIpRule[];
   disableLocalAuth?: boolean;
@@ -2011,7 +2011,7 @@ export declare class PartnerRegistration extends $CustomResource {
   /** Tags of the resource. */
   readonly tags: $Output<outputs.TrackedResourceTags | undefined>;
   /** Provisioning state of the partner registration. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | (string & {})>;
   /**
    * The immutableId of the corresponding partner registration.
    * Note: This property is marked for deprecation and is not supported in any future GA API version
@@ -2055,7 +2055,7 @@ export interface PartnerRegistrationState {
   systemData?: outputs.SystemData;
   location: string;
   tags?: outputs.TrackedResourceTags;
-  provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | (string & {});
+  provisioningState: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | (string & {});
   partnerRegistrationImmutableId?: string;
 }
 /**
@@ -2105,7 +2105,7 @@ export declare class PartnerTopic extends $CustomResource {
    */
   readonly expirationTimeIfNotActivatedUtc: $Output<string | undefined>;
   /** Provisioning state of the partner topic. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "IdleDueToMirroredChannelResourceDeletion" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "IdleDueToMirroredChannelResourceDeletion" | (string & {})>;
   /** Activation state of the partner topic. */
   readonly activationState: $Output<"NeverActivated" | "Activated" | "Deactivated" | (string & {}) | undefined>;
   /**
@@ -2175,7 +2175,7 @@ export interface PartnerTopicState {
   source?: string;
   eventTypeInfo?: outputs.EventTypeInfo;
   expirationTimeIfNotActivatedUtc?: string;
-  provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "IdleDueToMirroredChannelResourceDeletion" | (string & {});
+  provisioningState: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "IdleDueToMirroredChannelResourceDeletion" | (string & {});
   activationState?: "NeverActivated" | "Activated" | "Deactivated" | (string & {});
   partnerTopicFriendlyDescription?: string;
   messageForActivation?: string;
@@ -2212,9 +2212,9 @@ export declare class PartnerTopicEventSubscription extends $CustomResource {
   /** The system metadata relating to the Event Grid resource. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Name of the topic of the event subscription. */
-  readonly topic: $Output<string | undefined>;
+  readonly topic: $Output<string>;
   /** Provisioning state of the event subscription. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "AwaitingManualAction" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "AwaitingManualAction" | (string & {})>;
   /**
    * Information about the destination where events have to be delivered for the event subscription.
    * Uses Azure Event Grid's identity to acquire the authentication tokens being used during delivery / dead-lettering.
@@ -2306,8 +2306,8 @@ export interface PartnerTopicEventSubscriptionState {
   type: "Microsoft.EventGrid/partnerTopics/eventSubscriptions";
   properties?: outputs.EventSubscriptionProperties;
   systemData?: outputs.SystemData;
-  topic?: string;
-  provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "AwaitingManualAction" | (string & {});
+  topic: string;
+  provisioningState: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "AwaitingManualAction" | (string & {});
   destination?: outputs.EventSubscriptionDestination;
   deliveryWithResourceIdentity?: outputs.DeliveryWithResourceIdentity;
   filter?: outputs.EventSubscriptionFilter;
@@ -2354,13 +2354,13 @@ export declare class SystemTopic extends $CustomResource {
   /** Tags of the resource. */
   readonly tags: $Output<outputs.TrackedResourceTags | undefined>;
   /** Provisioning state of the system topic. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | (string & {})>;
   /** Source for the system topic. */
   readonly source: $Output<string | undefined>;
   /** TopicType for the system topic. */
   readonly topicType: $Output<string | undefined>;
   /** Metric resource id for the system topic. */
-  readonly metricResourceId: $Output<string | undefined>;
+  readonly metricResourceId: $Output<string>;
   constructor(name: string, args: SystemTopicArgs, opts?: $Options);
 }
 
@@ -2401,10 +2401,10 @@ export interface SystemTopicState {
   identity?: outputs.IdentityInfo;
   location: string;
   tags?: outputs.TrackedResourceTags;
-  provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | (string & {});
+  provisioningState: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | (string & {});
   source?: string;
   topicType?: string;
-  metricResourceId?: string;
+  metricResourceId: string;
 }
 /**
  * Reads an existing `Microsoft.EventGrid/systemTopics` without managing it (GET, api-version 2025-02-15); undefined when it does not exist.
@@ -2438,9 +2438,9 @@ export declare class SystemTopicEventSubscription extends $CustomResource {
   /** The system metadata relating to the Event Grid resource. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Name of the topic of the event subscription. */
-  readonly topic: $Output<string | undefined>;
+  readonly topic: $Output<string>;
   /** Provisioning state of the event subscription. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "AwaitingManualAction" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "AwaitingManualAction" | (string & {})>;
   /**
    * Information about the destination where events have to be delivered for the event subscription.
    * Uses Azure Event Grid's identity to acquire the authentication tokens being used during delivery / dead-lettering.
@@ -2532,8 +2532,8 @@ export interface SystemTopicEventSubscriptionState {
   type: "Microsoft.EventGrid/systemTopics/eventSubscriptions";
   properties?: outputs.EventSubscriptionProperties;
   systemData?: outputs.SystemData;
-  topic?: string;
-  provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "AwaitingManualAction" | (string & {});
+  topic: string;
+  provisioningState: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "AwaitingManualAction" | (string & {});
   destination?: outputs.EventSubscriptionDestination;
   deliveryWithResourceIdentity?: outputs.DeliveryWithResourceIdentity;
   filter?: outputs.EventSubscriptionFilter;
@@ -2582,9 +2582,9 @@ export declare class Topic extends $CustomResource {
   /** List of private endpoint connections. */
   readonly privateEndpointConnections: $Output<outputs.PrivateEndpointConnection[] | undefined>;
   /** Provisioning state of the topic. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | (string & {})>;
   /** Endpoint for the topic. */
-  readonly endpoint: $Output<string | undefined>;
+  readonly endpoint: $Output<string>;
   /**
    * Event Type Information for the user topic. This information is provided by the publisher and can be used by the 
    * subscriber to view different types of events that are published.
@@ -2597,7 +2597,7 @@ export declare class Topic extends $CustomResource {
   /** This enables publishing using custom event schemas. An InputSchemaMapping can be specified to map various properties of a source schema to various required properties of the EventGridEvent schema. */
   readonly inputSchemaMapping: $Output<outputs.InputSchemaMapping | undefined>;
   /** Metric resource id for the topic. */
-  readonly metricResourceId: $Output<string | undefined>;
+  readonly metricResourceId: $Output<string>;
   /**
    * This determines if traffic is allowed over public network. By default it is enabled. 
    * You can further restrict to specific IPs by configuring <seealso cref="P:Microsoft.Azure.Events.ResourceProvider.Common.Contracts.TopicProperties.InboundIpRules" />
@@ -2668,13 +2668,13 @@ export interface TopicState {
   location: string;
   tags?: outputs.TrackedResourceTags;
   privateEndpointConnections?: outputs.PrivateEndpointConnection[];
-  provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | (string & {});
-  endpoint?: string;
+  provisioningState: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | (string & {});
+  endpoint: string;
   eventTypeInfo?: outputs.EventTypeInfo;
   minimumTlsVersionAllowed?: "1.0" | "1.1" | "1.2" | (string & {});
   inputSchema?: "EventGridSchema" | "CustomEventSchema" | "CloudEventSchemaV1_0" | (string & {});
   inputSchemaMapping?: outputs.InputSchemaMapping;
-  metricResourceId?: string;
+  metricResourceId: string;
   publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
   inboundIpRules?: outputs.InboundIpRule[];
   disableLocalAuth?: boolean;
@@ -2712,9 +2712,9 @@ export declare class TopicEventSubscription extends $CustomResource {
   /** The system metadata relating to the Event Grid resource. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Name of the topic of the event subscription. */
-  readonly topic: $Output<string | undefined>;
+  readonly topic: $Output<string>;
   /** Provisioning state of the event subscription. */
-  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "AwaitingManualAction" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "AwaitingManualAction" | (string & {})>;
   /**
    * Information about the destination where events have to be delivered for the event subscription.
    * Uses Azure Event Grid's identity to acquire the authentication tokens being used during delivery / dead-lettering.
@@ -2806,8 +2806,8 @@ export interface TopicEventSubscriptionState {
   type: "Microsoft.EventGrid/topics/eventSubscriptions";
   properties?: outputs.EventSubscriptionProperties;
   systemData?: outputs.SystemData;
-  topic?: string;
-  provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "AwaitingManualAction" | (string & {});
+  topic: string;
+  provisioningState: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "AwaitingManualAction" | (string & {});
   destination?: outputs.EventSubscriptionDestination;
   deliveryWithResourceIdentity?: outputs.DeliveryWithResourceIdentity;
   filter?: outputs.EventSubscriptionFilter;

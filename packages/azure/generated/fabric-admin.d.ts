@@ -16,7 +16,7 @@ export interface FabricLocationState {
   name: string;
   type: "Microsoft.Fabric.Admin/fabricLocations";
   properties?: outputs.FabricLocationModel;
-  location?: string;
+  location: string;
   tags?: outputs.ResourceTags;
   pepIpAddresses?: string[];
   timeServer?: string;

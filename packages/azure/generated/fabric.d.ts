@@ -31,9 +31,9 @@ export declare class Capacity extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The current deployment state of Microsoft Fabric resource. The provisioningState is to indicate states for resource provisioning. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Deleting" | "Provisioning" | "Updating" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Deleting" | "Provisioning" | "Updating" | (string & {})>;
   /** The current state of Microsoft Fabric resource. The state is to indicate more states outside of resource provisioning. */
-  readonly state: $Output<"Active" | "Provisioning" | "Failed" | "Updating" | "Deleting" | "Suspending" | "Suspended" | "Pausing" | "Paused" | "Resuming" | "Scaling" | "Preparing" | (string & {}) | undefined>;
+  readonly state: $Output<"Active" | "Provisioning" | "Failed" | "Updating" | "Deleting" | "Suspending" | "Suspended" | "Pausing" | "Paused" | "Resuming" | "Scaling" | "Preparing" | (string & {})>;
   /** The capacity administration */
   readonly administration: $Output<outputs.CapacityAdministration>;
   constructor(name: string, args: CapacityArgs, opts?: $Options);
@@ -74,8 +74,8 @@ export interface CapacityState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Deleting" | "Provisioning" | "Updating" | (string & {});
-  state?: "Active" | "Provisioning" | "Failed" | "Updating" | "Deleting" | "Suspending" | "Suspended" | "Pausing" | "Paused" | "Resuming" | "Scaling" | "Preparing" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Deleting" | "Provisioning" | "Updating" | (string & {});
+  state: "Active" | "Provisioning" | "Failed" | "Updating" | "Deleting" | "Suspending" | "Suspended" | "Pausing" | "Paused" | "Resuming" | "Scaling" | "Preparing" | (string & {});
   administration: outputs.CapacityAdministration;
 }
 /**

@@ -31,7 +31,7 @@ export declare class FileShare extends $CustomResource {
   /** The name of the file share as seen by the end user when mounting the share, such as in a URI or UNC format in their operating system. */
   readonly mountName: $Output<string | undefined>;
   /** The host name of the file share. */
-  readonly hostName: $Output<string | undefined>;
+  readonly hostName: $Output<string>;
   /** The storage media tier of the file share. */
   readonly mediaTier: $Output<"SSD" | (string & {}) | undefined>;
   /** The chosen redundancy level of the file share. */
@@ -41,25 +41,25 @@ export declare class FileShare extends $CustomResource {
   /** The provisioned storage size of the share in GiB (1 GiB is 1024^3 bytes or 1073741824 bytes). A component of the file share's bill is the provisioned storage, regardless of the amount of used storage. */
   readonly provisionedStorageGiB: $Output<number | undefined>;
   /** A date/time value that specifies when the provisioned storage for the file share is permitted to be reduced. */
-  readonly provisionedStorageNextAllowedDowngrade: $Output<string | undefined>;
+  readonly provisionedStorageNextAllowedDowngrade: $Output<string>;
   /** The provisioned IO / sec of the share. */
   readonly provisionedIOPerSec: $Output<number | undefined>;
   /** A date/time value that specifies when the provisioned IOPS for the file share is permitted to be reduced. */
-  readonly provisionedIOPerSecNextAllowedDowngrade: $Output<string | undefined>;
+  readonly provisionedIOPerSecNextAllowedDowngrade: $Output<string>;
   /** The provisioned throughput / sec of the share. */
   readonly provisionedThroughputMiBPerSec: $Output<number | undefined>;
   /** A date/time value that specifies when the provisioned throughput for the file share is permitted to be reduced. */
-  readonly provisionedThroughputNextAllowedDowngrade: $Output<string | undefined>;
+  readonly provisionedThroughputNextAllowedDowngrade: $Output<string>;
   /** Burst IOPS are extra buffer IOPS enabling you to consume more than your provisioned IOPS for a short period of time, depending on the burst credits available for your share. */
-  readonly includedBurstIOPerSec: $Output<number | undefined>;
+  readonly includedBurstIOPerSec: $Output<number>;
   /** Max burst IOPS credits shows the maximum number of burst credits the share can have at the current IOPS provisioning level. */
-  readonly maxBurstIOPerSecCredits: $Output<number | undefined>;
+  readonly maxBurstIOPerSecCredits: $Output<number>;
   /** Protocol settings specific NFS. */
   readonly nfsProtocolProperties: $Output<outputs.NfsProtocolProperties | undefined>;
   /** The set of properties for control public access. */
   readonly publicAccessProperties: $Output<outputs.PublicAccessProperties | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | "TransientFailure" | "Creating" | "Patching" | "Posting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | "TransientFailure" | "Creating" | "Patching" | "Posting" | (string & {})>;
   /** Gets or sets allow or disallow public network access to azure managed file share */
   readonly publicNetworkAccess: $Output<"Enabled" | "Disabled" | (string & {}) | undefined>;
   /** The list of associated private endpoint connections. */
@@ -118,21 +118,21 @@ export interface FileShareState {
   location: string;
   systemData?: outputs.SystemData;
   mountName?: string;
-  hostName?: string;
+  hostName: string;
   mediaTier?: "SSD" | (string & {});
   redundancy?: "Local" | "Zone" | (string & {});
   protocol?: "NFS" | (string & {});
   provisionedStorageGiB?: number;
-  provisionedStorageNextAllowedDowngrade?: string;
+  provisionedStorageNextAllowedDowngrade: string;
   provisionedIOPerSec?: number;
-  provisionedIOPerSecNextAllowedDowngrade?: string;
+  provisionedIOPerSecNextAllowedDowngrade: string;
   provisionedThroughputMiBPerSec?: number;
-  provisionedThroughputNextAllowedDowngrade?: string;
-  includedBurstIOPerSec?: number;
-  maxBurstIOPerSecCredits?: number;
+  provisionedThroughputNextAllowedDowngrade: string;
+  includedBurstIOPerSec: number;
+  maxBurstIOPerSecCredits: number;
   nfsProtocolProperties?: outputs.NfsProtocolProperties;
   publicAccessProperties?: outputs.PublicAccessProperties;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | "TransientFailure" | "Creating" | "Patching" | "Posting" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | "Created" | "TransientFailure" | "Creating" | "Patching" | "Posting" | (string & {});
   publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
   privateEndpointConnections?: outputs.PrivateEndpointConnection[];
 }
@@ -168,7 +168,7 @@ export declare class FileShareSnapshot extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The FileShareSnapshot time in UTC in string representation */
-  readonly snapshotTime: $Output<string | undefined>;
+  readonly snapshotTime: $Output<string>;
   /** The initiator of the FileShareSnapshot. This is a user-defined value. */
   readonly initiatorId: $Output<string | undefined>;
   /** The metadata */
@@ -208,7 +208,7 @@ export interface FileShareSnapshotState {
   type: "Microsoft.FileShares/fileShares/fileShareSnapshots";
   properties?: outputs.FileShareSnapshotProperties;
   systemData?: outputs.SystemData;
-  snapshotTime?: string;
+  snapshotTime: string;
   initiatorId?: string;
   metadata?: outputs.FileShareSnapshotPropertiesMetadata;
 }
@@ -250,7 +250,7 @@ export declare class PrivateEndpointConnection extends $CustomResource {
   /** A collection of information about the state of the connection between service consumer and provider. */
   readonly privateLinkServiceConnectionState: $Output<outputs.PrivateLinkServiceConnectionState>;
   /** The provisioning state of the private endpoint connection resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {})>;
   constructor(name: string, args: PrivateEndpointConnectionArgs, opts?: $Options);
 }
 
@@ -289,7 +289,7 @@ export interface PrivateEndpointConnectionState {
   groupIds?: string[];
   privateEndpoint?: outputs.PrivateEndpoint;
   privateLinkServiceConnectionState: outputs.PrivateLinkServiceConnectionState;
-  provisioningState?: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
+  provisioningState: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.FileShares/fileShares/privateEndpointConnections` without managing it (GET, api-version 2026-06-01); undefined when it does not exist.
@@ -315,7 +315,7 @@ export interface PrivateLinkResourceState {
   type: "Microsoft.FileShares/fileShares/privateLinkResources";
   properties?: outputs.PrivateLinkResourceProperties;
   systemData?: outputs.SystemData;
-  groupId?: string;
+  groupId: string;
   requiredMembers?: string[];
   requiredZoneNames?: string[];
 }

@@ -14,7 +14,7 @@ export interface GalleryItemState {
   name: string;
   type: "microsoft.gallery.admin/galleryItems";
   properties?: outputs.GalleryItemProperties;
-  location?: string;
+  location: string;
   tags?: outputs.ResourceTags;
   identity?: string;
   publisher?: string;

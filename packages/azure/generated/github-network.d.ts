@@ -33,7 +33,7 @@ export declare class NetworkSetting extends $CustomResource {
   /** Specifies the GitHub business (enterprise/organization) ID associated to the Azure subscription. */
   readonly businessId: $Output<string | undefined>;
   /** The managed application provisioning state. */
-  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Failed" | "Succeeded" | "Canceled" | "Accepted" | (string & {})>;
   constructor(name: string, args: NetworkSettingArgs, opts?: $Options);
 }
 
@@ -73,7 +73,7 @@ export interface NetworkSettingState {
   systemData?: outputs.SystemData;
   subnetId?: string;
   businessId?: string;
-  provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Accepted" | (string & {});
+  provisioningState: "Failed" | "Succeeded" | "Canceled" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `GitHub.Network/networkSettings` without managing it (GET, api-version 2024-04-02); undefined when it does not exist.

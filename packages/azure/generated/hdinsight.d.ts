@@ -21,7 +21,7 @@ export declare class Cluster extends $CustomResource {
   /** The resource type */
   readonly type: $Output<"Microsoft.HDInsight/clusters">;
   /** The location of the cluster. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** The resource tags. */
   readonly tags: $Output<outputs.ClusterCreateParametersExtendedTags | undefined>;
   /** The availability zones. */
@@ -31,7 +31,7 @@ export declare class Cluster extends $CustomResource {
   /** The identity of the cluster, if configured. */
   readonly identity: $Output<outputs.ClusterIdentity | undefined>;
   /** The ETag for the resource */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Metadata pertaining to creation and last modification of the resource. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The version of the cluster. */
@@ -63,15 +63,15 @@ export declare class Cluster extends $CustomResource {
   /** The private link configurations. */
   readonly privateLinkConfigurations: $Output<outputs.PrivateLinkConfiguration[] | undefined>;
   /** The hdp version of the cluster. */
-  readonly clusterHdpVersion: $Output<string | undefined>;
+  readonly clusterHdpVersion: $Output<string>;
   /** The cluster id. */
-  readonly clusterId: $Output<string | undefined>;
+  readonly clusterId: $Output<string>;
   /** The provisioning state, which only appears in the response. */
-  readonly provisioningState: $Output<"InProgress" | "Failed" | "Succeeded" | "Canceled" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"InProgress" | "Failed" | "Succeeded" | "Canceled" | "Deleting" | (string & {})>;
   /** The date on which the cluster was created. */
-  readonly createdDate: $Output<string | undefined>;
+  readonly createdDate: $Output<string>;
   /** The state of the cluster. */
-  readonly clusterState: $Output<string | undefined>;
+  readonly clusterState: $Output<string>;
   /** The quota information. */
   readonly quotaInfo: $Output<outputs.QuotaInfo | undefined>;
   /** The list of errors. */
@@ -143,12 +143,12 @@ export interface ClusterState {
   clusterName: string;
   name: string;
   type: "Microsoft.HDInsight/clusters";
-  location?: string;
+  location: string;
   tags?: outputs.ClusterCreateParametersExtendedTags;
   zones?: string[];
   properties?: outputs.ClusterCreatePropertiesOrClusterGetProperties;
   identity?: outputs.ClusterIdentity;
-  etag?: string;
+  etag: string;
   systemData?: outputs.SystemData;
   clusterVersion?: string;
   osType?: "Windows" | "Linux" | (string & {});
@@ -164,11 +164,11 @@ export interface ClusterState {
   networkProperties?: outputs.NetworkProperties;
   computeIsolationProperties?: outputs.ComputeIsolationProperties;
   privateLinkConfigurations?: outputs.PrivateLinkConfiguration[];
-  clusterHdpVersion?: string;
-  clusterId?: string;
-  provisioningState?: "InProgress" | "Failed" | "Succeeded" | "Canceled" | "Deleting" | (string & {});
-  createdDate?: string;
-  clusterState?: string;
+  clusterHdpVersion: string;
+  clusterId: string;
+  provisioningState: "InProgress" | "Failed" | "Succeeded" | "Canceled" | "Deleting" | (string & {});
+  createdDate: string;
+  clusterState: string;
   quotaInfo?: outputs.QuotaInfo;
   errors?: outputs.Errors[];
   connectivityEndpoints?: outputs.ConnectivityEndpoint[];
@@ -221,17 +221,17 @@ export declare class Application extends $CustomResource {
   /** The list of application SSH endpoints. */
   readonly sshEndpoints: $Output<outputs.ApplicationGetEndpoint[] | undefined>;
   /** The provisioning state of the application. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** The application type. */
   readonly applicationType: $Output<string | undefined>;
   /** The application state. */
-  readonly applicationState: $Output<string | undefined>;
+  readonly applicationState: $Output<string>;
   /** The list of errors. */
   readonly errors: $Output<outputs.Errors[] | undefined>;
   /** The application create date time. */
-  readonly createdDate: $Output<string | undefined>;
+  readonly createdDate: $Output<string>;
   /** The marketplace identifier. */
-  readonly marketplaceIdentifier: $Output<string | undefined>;
+  readonly marketplaceIdentifier: $Output<string>;
   /** The private link configurations. */
   readonly privateLinkConfigurations: $Output<outputs.PrivateLinkConfiguration[] | undefined>;
   constructor(name: string, args: ApplicationArgs, opts?: $Options);
@@ -292,12 +292,12 @@ export interface ApplicationState {
   uninstallScriptActions?: outputs.RuntimeScriptAction[];
   httpsEndpoints?: outputs.ApplicationGetHttpsEndpoint[];
   sshEndpoints?: outputs.ApplicationGetEndpoint[];
-  provisioningState?: string;
+  provisioningState: string;
   applicationType?: string;
-  applicationState?: string;
+  applicationState: string;
   errors?: outputs.Errors[];
-  createdDate?: string;
-  marketplaceIdentifier?: string;
+  createdDate: string;
+  marketplaceIdentifier: string;
   privateLinkConfigurations?: outputs.PrivateLinkConfiguration[];
 }
 /**
@@ -336,9 +336,9 @@ export declare class PrivateEndpointConnection extends $CustomResource {
   /** The private link service connection state. */
   readonly privateLinkServiceConnectionState: $Output<outputs.PrivateLinkServiceConnectionState>;
   /** The link identifier. */
-  readonly linkIdentifier: $Output<string | undefined>;
+  readonly linkIdentifier: $Output<string>;
   /** The provisioning state, which only appears in the response. */
-  readonly provisioningState: $Output<"InProgress" | "Updating" | "Failed" | "Succeeded" | "Canceled" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"InProgress" | "Updating" | "Failed" | "Succeeded" | "Canceled" | "Deleting" | (string & {})>;
   constructor(name: string, args: PrivateEndpointConnectionArgs, opts?: $Options);
 }
 
@@ -374,8 +374,8 @@ export interface PrivateEndpointConnectionState {
   systemData?: outputs.SystemData;
   privateEndpoint?: outputs.PrivateEndpoint;
   privateLinkServiceConnectionState: outputs.PrivateLinkServiceConnectionState;
-  linkIdentifier?: string;
-  provisioningState?: "InProgress" | "Updating" | "Failed" | "Succeeded" | "Canceled" | "Deleting" | (string & {});
+  linkIdentifier: string;
+  provisioningState: "InProgress" | "Updating" | "Failed" | "Succeeded" | "Canceled" | "Deleting" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.HDInsight/clusters/privateEndpointConnections` without managing it (GET, api-version 2021-06-01); undefined when it does not exist.
@@ -401,7 +401,7 @@ export interface PrivateLinkResourceState {
   type: "Microsoft.HDInsight/clusters/privateLinkResources";
   properties?: outputs.PrivateLinkResourceProperties;
   systemData?: outputs.SystemData;
-  groupId?: string;
+  groupId: string;
   requiredMembers?: string[];
   requiredZoneNames?: string[];
 }

@@ -33,13 +33,13 @@ export declare class HealthBot extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The provisioning state of the Azure Health Bot resource. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** The link. */
-  readonly botManagementPortalLink: $Output<string | undefined>;
+  readonly botManagementPortalLink: $Output<string>;
   /** KeyVault properties for the resource encryption. */
   readonly keyVaultProperties: $Output<outputs.KeyVaultProperties | undefined>;
   /** The access control method for the Azure Health Bot resource. */
-  readonly accessControlMethod: $Output<string | undefined>;
+  readonly accessControlMethod: $Output<string>;
   constructor(name: string, args: HealthBotArgs, opts?: $Options);
 }
 
@@ -81,10 +81,10 @@ export interface HealthBotState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: string;
-  botManagementPortalLink?: string;
+  provisioningState: string;
+  botManagementPortalLink: string;
   keyVaultProperties?: outputs.KeyVaultProperties;
-  accessControlMethod?: string;
+  accessControlMethod: string;
 }
 /**
  * Reads an existing `Microsoft.HealthBot/healthBots` without managing it (GET, api-version 2025-11-01); undefined when it does not exist.

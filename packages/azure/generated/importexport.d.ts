@@ -21,7 +21,7 @@ export declare class Job extends $CustomResource {
   /** The resource type */
   readonly type: $Output<"Microsoft.ImportExport/jobs">;
   /** Specifies the supported Azure location where the job should be created */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Specifies the tags that will be assigned to the job. */
   readonly tags: $Output<any | undefined>;
   /** Specifies the job properties */
@@ -131,7 +131,7 @@ export interface JobState {
   jobName: string;
   name: string;
   type: "Microsoft.ImportExport/jobs";
-  location?: string;
+  location: string;
   tags?: any;
   properties?: outputs.JobDetails;
   systemData?: outputs.SystemData;

@@ -31,7 +31,7 @@ export declare class Organization extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning State of the resource. */
-  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {})>;
   /** Informatica Organization properties. */
   readonly informaticaProperties: $Output<outputs.InformaticaProperties | undefined>;
   /** Marketplace details. */
@@ -86,7 +86,7 @@ export interface OrganizationState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
+  provisioningState: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
   informaticaProperties?: outputs.InformaticaProperties;
   marketplaceDetails?: outputs.MarketplaceDetails;
   userDetails?: outputs.UserDetails;
@@ -126,7 +126,7 @@ export declare class ServerlessRuntime extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning State of the resource. */
-  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {})>;
   /** description of the serverless runtime. */
   readonly description: $Output<string | undefined>;
   /** Platform type of the Serverless Runtime. */
@@ -213,7 +213,7 @@ export interface ServerlessRuntimeState {
   properties?: outputs.InformaticaServerlessRuntimeProperties;
   identity?: outputs.ManagedServiceIdentity;
   systemData?: outputs.SystemData;
-  provisioningState?: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
+  provisioningState: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
   description?: string;
   platform?: "AZURE" | (string & {});
   applicationType?: "CDI" | "CDIE" | (string & {});

@@ -29,7 +29,7 @@ export declare class Space extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   /** The description of the resource. */
   readonly description: $Output<string | undefined>;
   constructor(name: string, args: SpaceArgs, opts?: $Options);
@@ -67,7 +67,7 @@ export interface SpaceState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
   description?: string;
 }
 /**
@@ -106,7 +106,7 @@ export declare class Application extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   /** The description of the resource. */
   readonly description: $Output<string | undefined>;
   /** The tracking data stores. */
@@ -152,7 +152,7 @@ export interface ApplicationState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
   description?: string;
   trackingDataStores?: outputs.ApplicationPropertiesTrackingDataStores;
 }
@@ -190,9 +190,9 @@ export declare class BusinessProcess extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   /** The version of the business process. */
-  readonly version: $Output<string | undefined>;
+  readonly version: $Output<string>;
   /** The description of the business process. */
   readonly description: $Output<string | undefined>;
   /** The table name of the business process. */
@@ -252,8 +252,8 @@ export interface BusinessProcessState {
   type: "Microsoft.IntegrationSpaces/spaces/applications/businessProcesses";
   properties?: outputs.BusinessProcessProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
-  version?: string;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  version: string;
   description?: string;
   tableName?: string;
   trackingDataStoreReferenceName?: string;
@@ -289,8 +289,8 @@ export interface VersionState {
   type: "Microsoft.IntegrationSpaces/spaces/applications/businessProcesses/versions";
   properties?: outputs.BusinessProcessProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
-  version?: string;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  version: string;
   description?: string;
   tableName?: string;
   trackingDataStoreReferenceName?: string;
@@ -332,7 +332,7 @@ export declare class Resource extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   /** The type of the application resource. */
   readonly resourceType: $Output<string>;
   /** The Arm id of the application resource. */
@@ -380,7 +380,7 @@ export interface ResourceState {
   type: "Microsoft.IntegrationSpaces/spaces/applications/resources";
   properties?: outputs.ApplicationResourceProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
   resourceType: string;
   resourceId: string;
   resourceKind?: string;
@@ -417,7 +417,7 @@ export declare class InfrastructureResource extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   /** The type of the infrastructure resource. */
   readonly resourceType: $Output<string>;
   /** The id of the infrastructure resource. */
@@ -457,7 +457,7 @@ export interface InfrastructureResourceState {
   type: "Microsoft.IntegrationSpaces/spaces/infrastructureResources";
   properties?: outputs.InfrastructureResourceProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
   resourceType: string;
   resourceId: string;
 }

@@ -63,9 +63,9 @@ export declare class AndroidPolicy extends $CustomResource {
   readonly accessRecheckOfflineTimeout: $Output<string | undefined>;
   readonly accessRecheckOnlineTimeout: $Output<string | undefined>;
   readonly offlineWipeTimeout: $Output<string | undefined>;
-  readonly numOfApps: $Output<number | undefined>;
-  readonly groupStatus: $Output<"notTargeted" | "targeted" | (string & {}) | undefined>;
-  readonly lastModifiedTime: $Output<string | undefined>;
+  readonly numOfApps: $Output<number>;
+  readonly groupStatus: $Output<"notTargeted" | "targeted" | (string & {})>;
+  readonly lastModifiedTime: $Output<string>;
   constructor(name: string, args: AndroidPolicyArgs, opts?: $Options);
 }
 
@@ -129,9 +129,9 @@ export interface AndroidPolicyState {
   accessRecheckOfflineTimeout?: string;
   accessRecheckOnlineTimeout?: string;
   offlineWipeTimeout?: string;
-  numOfApps?: number;
-  groupStatus?: "notTargeted" | "targeted" | (string & {});
-  lastModifiedTime?: string;
+  numOfApps: number;
+  groupStatus: "notTargeted" | "targeted" | (string & {});
+  lastModifiedTime: string;
 }
 /**
  * Reads an existing `Microsoft.Intune/locations/androidPolicies` without managing it (GET, api-version 2015-01-14-preview); undefined when it does not exist.
@@ -281,8 +281,8 @@ export interface FlaggedUserState {
   type: "Microsoft.Intune/locations/flaggedUsers";
   properties?: outputs.FlaggedUserProperties;
   tags?: outputs.ResourceTags;
-  errorCount?: number;
-  friendlyName?: string;
+  errorCount: number;
+  friendlyName: string;
 }
 /**
  * Reads an existing `Microsoft.Intune/locations/flaggedUsers` without managing it (GET, api-version 2015-01-14-preview); undefined when it does not exist.
@@ -330,9 +330,9 @@ export declare class IosPolicy extends $CustomResource {
   readonly accessRecheckOfflineTimeout: $Output<string | undefined>;
   readonly accessRecheckOnlineTimeout: $Output<string | undefined>;
   readonly offlineWipeTimeout: $Output<string | undefined>;
-  readonly numOfApps: $Output<number | undefined>;
-  readonly groupStatus: $Output<"notTargeted" | "targeted" | (string & {}) | undefined>;
-  readonly lastModifiedTime: $Output<string | undefined>;
+  readonly numOfApps: $Output<number>;
+  readonly groupStatus: $Output<"notTargeted" | "targeted" | (string & {})>;
+  readonly lastModifiedTime: $Output<string>;
   constructor(name: string, args: IosPolicyArgs, opts?: $Options);
 }
 
@@ -396,9 +396,9 @@ export interface IosPolicyState {
   accessRecheckOfflineTimeout?: string;
   accessRecheckOnlineTimeout?: string;
   offlineWipeTimeout?: string;
-  numOfApps?: number;
-  groupStatus?: "notTargeted" | "targeted" | (string & {});
-  lastModifiedTime?: string;
+  numOfApps: number;
+  groupStatus: "notTargeted" | "targeted" | (string & {});
+  lastModifiedTime: string;
 }
 /**
  * Reads an existing `Microsoft.Intune/locations/iosPolicies` without managing it (GET, api-version 2015-01-14-preview); undefined when it does not exist.
@@ -547,17 +547,17 @@ export interface StatusState {
   name: "default";
   type: "Microsoft.Intune/locations/statuses";
   properties?: outputs.StatusesProperties;
-  nextlink?: string;
+  nextlink: string;
   tags?: outputs.ResourceTags;
-  deployedPolicies?: number;
-  enrolledUsers?: number;
-  flaggedUsers?: number;
-  lastModifiedTime?: string;
-  policyAppliedUsers?: number;
-  status?: string;
-  wipeFailedApps?: number;
-  wipePendingApps?: number;
-  wipeSucceededApps?: number;
+  deployedPolicies: number;
+  enrolledUsers: number;
+  flaggedUsers: number;
+  lastModifiedTime: string;
+  policyAppliedUsers: number;
+  status: string;
+  wipeFailedApps: number;
+  wipePendingApps: number;
+  wipeSucceededApps: number;
 }
 /**
  * Reads an existing `Microsoft.Intune/locations/statuses` without managing it (GET, api-version 2015-01-14-preview); undefined when it does not exist.

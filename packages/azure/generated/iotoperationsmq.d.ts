@@ -31,7 +31,7 @@ export declare class Mq extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: MqArgs, opts?: $Options);
 }
 
@@ -68,7 +68,7 @@ export interface MqState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.IoTOperationsMQ/mq` without managing it (GET, api-version 2023-10-04-preview); undefined when it does not exist.
@@ -132,7 +132,7 @@ export declare class Broker extends $CustomResource {
   /** The Running Mode of the Broker Deployment. */
   readonly mode: $Output<"auto" | "distributed" | (string & {})>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: BrokerArgs, opts?: $Options);
 }
 
@@ -209,7 +209,7 @@ export interface BrokerState {
   internalCerts?: outputs.CertManagerCertOptions;
   memoryProfile?: "tiny" | "low" | "medium" | "high" | (string & {});
   mode: "auto" | "distributed" | (string & {});
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.IoTOperationsMQ/mq/broker` without managing it (GET, api-version 2023-10-04-preview); undefined when it does not exist.
@@ -255,7 +255,7 @@ export declare class Authentication extends $CustomResource {
   /** The array of listener Resources it supports. */
   readonly listenerRef: $Output<string[]>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: AuthenticationArgs, opts?: $Options);
 }
 
@@ -306,7 +306,7 @@ export interface AuthenticationState {
   systemData?: outputs.SystemData;
   authenticationMethods: outputs.BrokerAuthenticatorMethods[];
   listenerRef: string[];
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.IoTOperationsMQ/mq/broker/authentication` without managing it (GET, api-version 2023-10-04-preview); undefined when it does not exist.
@@ -352,7 +352,7 @@ export declare class Authorization extends $CustomResource {
   /** The array of listener Resources it supports. */
   readonly listenerRef: $Output<string[]>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: AuthorizationArgs, opts?: $Options);
 }
 
@@ -403,7 +403,7 @@ export interface AuthorizationState {
   systemData?: outputs.SystemData;
   authorizationPolicies: outputs.AuthorizationConfig;
   listenerRef: string[];
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.IoTOperationsMQ/mq/broker/authorization` without managing it (GET, api-version 2023-10-04-preview); undefined when it does not exist.
@@ -461,7 +461,7 @@ export declare class Listener extends $CustomResource {
   /** Defines configuration of a TLS server certificate. NOTE Enum - Only one TLS Cert method is supported */
   readonly tls: $Output<outputs.TlsCertMethod | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: ListenerArgs, opts?: $Options);
 }
 
@@ -530,7 +530,7 @@ export interface ListenerState {
   serviceName?: string;
   serviceType?: "clusterIp" | "loadBalancer" | "nodePort" | (string & {});
   tls?: outputs.TlsCertMethod;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.IoTOperationsMQ/mq/broker/listener` without managing it (GET, api-version 2023-10-04-preview); undefined when it does not exist.
@@ -586,7 +586,7 @@ export declare class DataLakeConnector extends $CustomResource {
   /** The protocol to use for connecting with Brokers. NOTE - Enum only storage is supported at at time. */
   readonly target: $Output<outputs.DataLakeTargetStorage>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: DataLakeConnectorArgs, opts?: $Options);
 }
 
@@ -651,7 +651,7 @@ export interface DataLakeConnectorState {
   nodeTolerations?: outputs.NodeTolerations;
   protocol: "v3" | "v5" | (string & {});
   target: outputs.DataLakeTargetStorage;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.IoTOperationsMQ/mq/dataLakeConnector` without managing it (GET, api-version 2023-10-04-preview); undefined when it does not exist.
@@ -697,7 +697,7 @@ export declare class DataLakeConnectorTopicMap extends $CustomResource {
   /** TopicMap for DataLake connector. */
   readonly mapping: $Output<outputs.DataLakeConnectorMap>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: DataLakeConnectorTopicMapArgs, opts?: $Options);
 }
 
@@ -748,7 +748,7 @@ export interface DataLakeConnectorTopicMapState {
   systemData?: outputs.SystemData;
   dataLakeConnectorRef: string;
   mapping: outputs.DataLakeConnectorMap;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.IoTOperationsMQ/mq/dataLakeConnector/topicMap` without managing it (GET, api-version 2023-10-04-preview); undefined when it does not exist.
@@ -802,7 +802,7 @@ export declare class DiagnosticService extends $CustomResource {
   /** The destination to collect traces. Diagnostic service will push traces to this endpoint */
   readonly openTelemetryTracesCollectorAddr: $Output<string | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   /** Metric inactivity timeout. */
   readonly staleDataTimeoutSeconds: $Output<number | undefined>;
   constructor(name: string, args: DiagnosticServiceArgs, opts?: $Options);
@@ -868,7 +868,7 @@ export interface DiagnosticServiceState {
   maxDataStorageSize?: number;
   metricsPort?: number;
   openTelemetryTracesCollectorAddr?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
   staleDataTimeoutSeconds?: number;
 }
 /**
@@ -923,7 +923,7 @@ export declare class KafkaConnector extends $CustomResource {
   /** The Node Tolerations for the Bridge Connector pods. */
   readonly nodeTolerations: $Output<outputs.NodeTolerations | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: KafkaConnectorArgs, opts?: $Options);
 }
 
@@ -985,7 +985,7 @@ export interface KafkaConnectorState {
   localBrokerConnection?: outputs.LocalBrokerConnectionSpec;
   logLevel?: string;
   nodeTolerations?: outputs.NodeTolerations;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.IoTOperationsMQ/mq/kafkaConnector` without managing it (GET, api-version 2023-10-04-preview); undefined when it does not exist.
@@ -1041,7 +1041,7 @@ export declare class KafkaConnectorTopicMap extends $CustomResource {
   /** The route details for Kafka connector. */
   readonly routes: $Output<outputs.KafkaRoutes[]>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: KafkaConnectorTopicMapArgs, opts?: $Options);
 }
 
@@ -1107,7 +1107,7 @@ export interface KafkaConnectorTopicMapState {
   partitionKeyProperty?: string;
   partitionStrategy?: "default" | "static" | "topic" | "property" | (string & {});
   routes: outputs.KafkaRoutes[];
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.IoTOperationsMQ/mq/kafkaConnector/topicMap` without managing it (GET, api-version 2023-10-04-preview); undefined when it does not exist.
@@ -1161,7 +1161,7 @@ export declare class MqttBridgeConnector extends $CustomResource {
   /** The protocol to use for connecting with Brokers. */
   readonly protocol: $Output<"v3" | "v5" | (string & {})>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   /** The details for connecting with Remote Broker. */
   readonly remoteBrokerConnection: $Output<outputs.MqttBridgeRemoteBrokerConnectionSpec>;
   constructor(name: string, args: MqttBridgeConnectorArgs, opts?: $Options);
@@ -1227,7 +1227,7 @@ export interface MqttBridgeConnectorState {
   logLevel?: string;
   nodeTolerations?: outputs.NodeTolerations;
   protocol: "v3" | "v5" | (string & {});
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
   remoteBrokerConnection: outputs.MqttBridgeRemoteBrokerConnectionSpec;
 }
 /**
@@ -1274,7 +1274,7 @@ export declare class MqttBridgeConnectorTopicMap extends $CustomResource {
   /** The route details for MqttBridge connector. */
   readonly routes: $Output<outputs.MqttBridgeRoutes[] | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   constructor(name: string, args: MqttBridgeConnectorTopicMapArgs, opts?: $Options);
 }
 
@@ -1325,7 +1325,7 @@ export interface MqttBridgeConnectorTopicMapState {
   systemData?: outputs.SystemData;
   mqttBridgeConnectorRef: string;
   routes?: outputs.MqttBridgeRoutes[];
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.IoTOperationsMQ/mq/mqttBridgeConnector/topicMap` without managing it (GET, api-version 2023-10-04-preview); undefined when it does not exist.

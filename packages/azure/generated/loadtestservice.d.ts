@@ -33,9 +33,9 @@ export declare class LoadTest extends $CustomResource {
   /** Description of the resource. */
   readonly description: $Output<string | undefined>;
   /** Resource provisioning state. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Deleted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Deleted" | (string & {})>;
   /** Resource data plane URI. */
-  readonly dataPlaneURI: $Output<string | undefined>;
+  readonly dataPlaneURI: $Output<string>;
   /** CMK Encryption property. */
   readonly encryption: $Output<outputs.EncryptionProperties | undefined>;
   constructor(name: string, args: LoadTestArgs, opts?: $Options);
@@ -79,8 +79,8 @@ export interface LoadTestState {
   location: string;
   systemData?: outputs.SystemData;
   description?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Deleted" | (string & {});
-  dataPlaneURI?: string;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Deleted" | (string & {});
+  dataPlaneURI: string;
   encryption?: outputs.EncryptionProperties;
 }
 /**
@@ -106,7 +106,7 @@ export interface PlaywrightQuotaState {
   properties?: outputs.PlaywrightQuotaProperties;
   systemData?: outputs.SystemData;
   freeTrial?: outputs.FreeTrialProperties;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.LoadTestService/locations/playwrightQuotas` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -132,7 +132,7 @@ export interface LocationQuotaState {
   systemData?: outputs.SystemData;
   limit?: number;
   usage?: number;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Deleted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Deleted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.LoadTestService/locations/quotas` without managing it (GET, api-version 2022-12-01); undefined when it does not exist.
@@ -168,15 +168,15 @@ export declare class PlaywrightWorkspace extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The status of the last resource operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | "Accepted" | (string & {})>;
   /** The workspace data plane service API URI. */
-  readonly dataplaneUri: $Output<string | undefined>;
+  readonly dataplaneUri: $Output<string>;
   /** Controls the connection region for client workers to cloud-hosted browsers. When enabled, workers connect to browsers in the closest Azure region for lower latency. When disabled, workers connect to browsers in the Azure region where the workspace was created. */
   readonly regionalAffinity: $Output<"Enabled" | "Disabled" | (string & {}) | undefined>;
   /** Enables the workspace to use local authentication through service access tokens for operations. */
   readonly localAuth: $Output<"Enabled" | "Disabled" | (string & {}) | undefined>;
   /** The workspace ID in GUID format. */
-  readonly workspaceId: $Output<string | undefined>;
+  readonly workspaceId: $Output<string>;
   constructor(name: string, args: PlaywrightWorkspaceArgs, opts?: $Options);
 }
 
@@ -214,11 +214,11 @@ export interface PlaywrightWorkspaceState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | "Accepted" | (string & {});
-  dataplaneUri?: string;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | "Accepted" | (string & {});
+  dataplaneUri: string;
   regionalAffinity?: "Enabled" | "Disabled" | (string & {});
   localAuth?: "Enabled" | "Disabled" | (string & {});
-  workspaceId?: string;
+  workspaceId: string;
 }
 /**
  * Reads an existing `Microsoft.LoadTestService/playwrightWorkspaces` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -245,7 +245,7 @@ export interface PlaywrightWorkspaceQuotaState {
   properties?: outputs.PlaywrightWorkspaceQuotaProperties;
   systemData?: outputs.SystemData;
   freeTrial?: outputs.PlaywrightWorkspaceFreeTrialProperties;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.LoadTestService/playwrightWorkspaces/quotas` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.

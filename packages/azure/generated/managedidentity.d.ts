@@ -16,13 +16,13 @@ export interface IdentityState {
   name: "default";
   type: "Microsoft.ManagedIdentity/identities";
   properties?: outputs.SystemAssignedIdentityProperties;
-  location?: string;
+  location: string;
   tags?: outputs.SystemAssignedIdentityTags;
   systemData?: outputs.SystemData;
-  tenantId?: string;
-  principalId?: string;
-  clientId?: string;
-  clientSecretUrl?: string;
+  tenantId: string;
+  principalId: string;
+  clientId: string;
+  clientSecretUrl: string;
 }
 /**
  * Reads an existing `Microsoft.ManagedIdentity/identities` without managing it (GET, api-version 2024-11-30); undefined when it does not exist.
@@ -58,11 +58,11 @@ export declare class UserAssignedIdentity extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The id of the tenant which the identity belongs to. */
-  readonly tenantId: $Output<string | undefined>;
+  readonly tenantId: $Output<string>;
   /** The id of the service principal object associated with the created identity. */
-  readonly principalId: $Output<string | undefined>;
+  readonly principalId: $Output<string>;
   /** The id of the app associated with the identity. This is a random generated UUID by MSI. */
-  readonly clientId: $Output<string | undefined>;
+  readonly clientId: $Output<string>;
   /** Enum to configure regional restrictions on identity assignment, as necessary. */
   readonly isolationScope: $Output<"None" | "Regional" | (string & {}) | undefined>;
   constructor(name: string, args: UserAssignedIdentityArgs, opts?: $Options);
@@ -100,9 +100,9 @@ export interface UserAssignedIdentityState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  tenantId?: string;
-  principalId?: string;
-  clientId?: string;
+  tenantId: string;
+  principalId: string;
+  clientId: string;
   isolationScope?: "None" | "Regional" | (string & {});
 }
 /**

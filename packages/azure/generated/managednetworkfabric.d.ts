@@ -41,7 +41,7 @@ export declare class AccessControlList extends $CustomResource {
   /** List of dynamic match configurations. */
   readonly dynamicMatchConfigurations: $Output<outputs.CommonDynamicMatchConfiguration[] | undefined>;
   /** The last synced timestamp. */
-  readonly lastSyncedTime: $Output<string | undefined>;
+  readonly lastSyncedTime: $Output<string>;
   /** Access Control List (ACL) Type */
   readonly aclType: $Output<"ControlPlaneTrafficPolicy" | "Tenant" | "Management" | "ControlPlaneAcl" | (string & {}) | undefined>;
   /** Device Role */
@@ -55,11 +55,11 @@ export declare class AccessControlList extends $CustomResource {
   /** Access Control List (ACL) configurations. */
   readonly controlPlaneAclConfiguration: $Output<outputs.ControlPlaneAclProperties[] | undefined>;
   /** Configuration state of the resource. */
-  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {}) | undefined>;
+  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {})>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {})>;
   /** Administrative state of the resource. */
-  readonly administrativeState: $Output<"Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {}) | undefined>;
+  readonly administrativeState: $Output<"Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {})>;
   constructor(name: string, args: AccessControlListArgs, opts?: $Options);
 }
 
@@ -119,16 +119,16 @@ export interface AccessControlListState {
   defaultAction?: "Permit" | "Deny" | (string & {});
   matchConfigurations?: outputs.AccessControlListMatchConfiguration[];
   dynamicMatchConfigurations?: outputs.CommonDynamicMatchConfiguration[];
-  lastSyncedTime?: string;
+  lastSyncedTime: string;
   aclType?: "ControlPlaneTrafficPolicy" | "Tenant" | "Management" | "ControlPlaneAcl" | (string & {});
   deviceRole?: "CE" | "ToR" | "NPB" | "ManagementSwitch" | (string & {});
   globalAccessControlListActions?: outputs.GlobalAccessControlListActionProperties;
   lastOperation?: outputs.LastOperationProperties;
   networkFabricIds?: string[];
   controlPlaneAclConfiguration?: outputs.ControlPlaneAclProperties[];
-  configurationState?: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
-  provisioningState?: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
-  administrativeState?: "Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {});
+  configurationState: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
+  provisioningState: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
+  administrativeState: "Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ManagedNetworkFabric/accessControlLists` without managing it (GET, api-version 2025-07-15); undefined when it does not exist.
@@ -168,7 +168,7 @@ export declare class InternetGatewayRule extends $CustomResource {
   /** Details of the last operation performed on the resource */
   readonly lastOperation: $Output<outputs.LastOperationProperties | undefined>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {})>;
   /** List of Internet Gateway resource Id. */
   readonly internetGatewayIds: $Output<string[] | undefined>;
   /** Switch configuration description. */
@@ -212,7 +212,7 @@ export interface InternetGatewayRuleState {
   systemData?: outputs.SystemData;
   ruleProperties: outputs.RuleProperties;
   lastOperation?: outputs.LastOperationProperties;
-  provisioningState?: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
   internetGatewayIds?: string[];
   annotation?: string;
 }
@@ -252,9 +252,9 @@ export declare class InternetGateway extends $CustomResource {
   /** ARM Resource ID of the Internet Gateway Rule. */
   readonly internetGatewayRuleId: $Output<string | undefined>;
   /** IPv4 Address of Internet Gateway. */
-  readonly ipv4Address: $Output<string | undefined>;
+  readonly ipv4Address: $Output<string>;
   /** Port number of Internet Gateway. */
-  readonly port: $Output<number | undefined>;
+  readonly port: $Output<number>;
   /** Gateway Type of the resource. */
   readonly type: $Output<"Infrastructure" | "Workload" | (string & {}) | undefined>;
   /** Gateway Type of the resource. */
@@ -264,7 +264,7 @@ export declare class InternetGateway extends $CustomResource {
   /** Details of the last operation performed on the resource */
   readonly lastOperation: $Output<outputs.LastOperationProperties | undefined>;
   /** Provisioning state of resource. */
-  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {})>;
   constructor(name: string, args: InternetGatewayArgs, opts?: $Options);
 }
 
@@ -309,13 +309,13 @@ export interface InternetGatewayState {
   systemData?: outputs.SystemData;
   annotation?: string;
   internetGatewayRuleId?: string;
-  ipv4Address?: string;
-  port?: number;
+  ipv4Address: string;
+  port: number;
   type?: "Infrastructure" | "Workload" | (string & {});
   internetGatewayType?: "Infrastructure" | "Workload" | (string & {});
   networkFabricControllerId: string;
   lastOperation?: outputs.LastOperationProperties;
-  provisioningState?: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ManagedNetworkFabric/internetGateways` without managing it (GET, api-version 2025-07-15); undefined when it does not exist.
@@ -353,17 +353,17 @@ export declare class IpCommunity extends $CustomResource {
   /** Switch configuration description. */
   readonly annotation: $Output<string | undefined>;
   /** ARM Resource ID of the Network Fabric. */
-  readonly networkFabricId: $Output<string | undefined>;
+  readonly networkFabricId: $Output<string>;
   /** List of IP Community Rules. */
   readonly ipCommunityRules: $Output<outputs.IpCommunityRule[]>;
   /** Details of the last operation performed on the resource */
   readonly lastOperation: $Output<outputs.LastOperationProperties | undefined>;
   /** Configuration state of the resource. */
-  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {}) | undefined>;
+  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {})>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {})>;
   /** Administrative state of the resource. */
-  readonly administrativeState: $Output<"Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {}) | undefined>;
+  readonly administrativeState: $Output<"Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {})>;
   constructor(name: string, args: IpCommunityArgs, opts?: $Options);
 }
 
@@ -402,12 +402,12 @@ export interface IpCommunityState {
   location: string;
   systemData?: outputs.SystemData;
   annotation?: string;
-  networkFabricId?: string;
+  networkFabricId: string;
   ipCommunityRules: outputs.IpCommunityRule[];
   lastOperation?: outputs.LastOperationProperties;
-  configurationState?: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
-  provisioningState?: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
-  administrativeState?: "Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {});
+  configurationState: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
+  provisioningState: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
+  administrativeState: "Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ManagedNetworkFabric/ipCommunities` without managing it (GET, api-version 2025-07-15); undefined when it does not exist.
@@ -447,15 +447,15 @@ export declare class IpExtendedCommunity extends $CustomResource {
   /** List of IP Extended Community Rules. */
   readonly ipExtendedCommunityRules: $Output<outputs.IpExtendedCommunityRule[]>;
   /** ARM Resource ID of the Network Fabric. */
-  readonly networkFabricId: $Output<string | undefined>;
+  readonly networkFabricId: $Output<string>;
   /** Details of the last operation performed on the resource */
   readonly lastOperation: $Output<outputs.LastOperationProperties | undefined>;
   /** Configuration state of the resource. */
-  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {}) | undefined>;
+  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {})>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {})>;
   /** Administrative state of the resource. */
-  readonly administrativeState: $Output<"Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {}) | undefined>;
+  readonly administrativeState: $Output<"Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {})>;
   constructor(name: string, args: IpExtendedCommunityArgs, opts?: $Options);
 }
 
@@ -495,11 +495,11 @@ export interface IpExtendedCommunityState {
   systemData?: outputs.SystemData;
   annotation?: string;
   ipExtendedCommunityRules: outputs.IpExtendedCommunityRule[];
-  networkFabricId?: string;
+  networkFabricId: string;
   lastOperation?: outputs.LastOperationProperties;
-  configurationState?: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
-  provisioningState?: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
-  administrativeState?: "Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {});
+  configurationState: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
+  provisioningState: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
+  administrativeState: "Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ManagedNetworkFabric/ipExtendedCommunities` without managing it (GET, api-version 2025-07-15); undefined when it does not exist.
@@ -537,17 +537,17 @@ export declare class IpPrefix extends $CustomResource {
   /** Switch configuration description. */
   readonly annotation: $Output<string | undefined>;
   /** ARM Resource ID of the Network Fabric. */
-  readonly networkFabricId: $Output<string | undefined>;
+  readonly networkFabricId: $Output<string>;
   /** The list of IP Prefix Rules. */
   readonly ipPrefixRules: $Output<outputs.IpPrefixRule[]>;
   /** Details of the last operation performed on the resource */
   readonly lastOperation: $Output<outputs.LastOperationProperties | undefined>;
   /** Configuration state of the resource. */
-  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {}) | undefined>;
+  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {})>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {})>;
   /** Administrative state of the resource. */
-  readonly administrativeState: $Output<"Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {}) | undefined>;
+  readonly administrativeState: $Output<"Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {})>;
   constructor(name: string, args: IpPrefixArgs, opts?: $Options);
 }
 
@@ -586,12 +586,12 @@ export interface IpPrefixState {
   location: string;
   systemData?: outputs.SystemData;
   annotation?: string;
-  networkFabricId?: string;
+  networkFabricId: string;
   ipPrefixRules: outputs.IpPrefixRule[];
   lastOperation?: outputs.LastOperationProperties;
-  configurationState?: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
-  provisioningState?: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
-  administrativeState?: "Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {});
+  configurationState: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
+  provisioningState: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
+  administrativeState: "Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ManagedNetworkFabric/ipPrefixes` without managing it (GET, api-version 2025-07-15); undefined when it does not exist.
@@ -641,11 +641,11 @@ export declare class L2IsolationDomain extends $CustomResource {
   /** Details of the last operation performed on the resource */
   readonly lastOperation: $Output<outputs.LastOperationProperties | undefined>;
   /** Configuration state of the resource. */
-  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {}) | undefined>;
+  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {})>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {})>;
   /** Administrative state of the resource. */
-  readonly administrativeState: $Output<"Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {}) | undefined>;
+  readonly administrativeState: $Output<"Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {})>;
   /** Switch configuration description. */
   readonly annotation: $Output<string | undefined>;
   constructor(name: string, args: L2IsolationDomainArgs, opts?: $Options);
@@ -702,9 +702,9 @@ export interface L2IsolationDomainState {
   extendedVlan?: "Enabled" | "Disabled" | (string & {});
   networkToNetworkInterconnectId?: string;
   lastOperation?: outputs.LastOperationProperties;
-  configurationState?: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
-  provisioningState?: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
-  administrativeState?: "Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {});
+  configurationState: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
+  provisioningState: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
+  administrativeState: "Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {});
   annotation?: string;
 }
 /**
@@ -767,11 +767,11 @@ export declare class L3IsolationDomain extends $CustomResource {
   /** BMP Export Policy configuration. */
   readonly exportPolicyConfiguration: $Output<outputs.BmpExportPolicyProperties | undefined>;
   /** Configuration state of the resource. */
-  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {}) | undefined>;
+  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {})>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {})>;
   /** Administrative state of the resource. */
-  readonly administrativeState: $Output<"Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {}) | undefined>;
+  readonly administrativeState: $Output<"Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {})>;
   constructor(name: string, args: L3IsolationDomainArgs, opts?: $Options);
 }
 
@@ -842,9 +842,9 @@ export interface L3IsolationDomainState {
   v6routePrefixLimit?: outputs.RoutePrefixLimitProperties;
   lastOperation?: outputs.LastOperationProperties;
   exportPolicyConfiguration?: outputs.BmpExportPolicyProperties;
-  configurationState?: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
-  provisioningState?: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
-  administrativeState?: "Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {});
+  configurationState: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
+  provisioningState: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
+  administrativeState: "Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ManagedNetworkFabric/l3IsolationDomains` without managing it (GET, api-version 2025-07-15); undefined when it does not exist.
@@ -896,13 +896,13 @@ export declare class ExternalNetwork extends $CustomResource {
   /** Details of the last operation performed on the resource */
   readonly lastOperation: $Output<outputs.LastOperationProperties | undefined>;
   /** Associated Network Fabric Resource ID */
-  readonly networkFabricId: $Output<string | undefined>;
+  readonly networkFabricId: $Output<string>;
   /** Configuration state of the resource. */
-  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {}) | undefined>;
+  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {})>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {})>;
   /** Administrative state of the resource. */
-  readonly administrativeState: $Output<"Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {}) | undefined>;
+  readonly administrativeState: $Output<"Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {})>;
   constructor(name: string, args: ExternalNetworkArgs, opts?: $Options);
 }
 
@@ -959,10 +959,10 @@ export interface ExternalNetworkState {
   optionAProperties?: outputs.ExternalNetworkPropertiesOptionAProperties;
   staticRouteConfiguration?: outputs.ExternalNetworkStaticRouteConfiguration;
   lastOperation?: outputs.LastOperationProperties;
-  networkFabricId?: string;
-  configurationState?: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
-  provisioningState?: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
-  administrativeState?: "Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {});
+  networkFabricId: string;
+  configurationState: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
+  provisioningState: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
+  administrativeState: "Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ManagedNetworkFabric/l3IsolationDomains/externalNetworks` without managing it (GET, api-version 2025-07-15); undefined when it does not exist.
@@ -1028,13 +1028,13 @@ export declare class InternalNetwork extends $CustomResource {
   /** Details of the last operation performed on the resource */
   readonly lastOperation: $Output<outputs.LastOperationProperties | undefined>;
   /** Associated Network Fabric Resource ID */
-  readonly networkFabricId: $Output<string | undefined>;
+  readonly networkFabricId: $Output<string>;
   /** Configuration state of the resource. */
-  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {}) | undefined>;
+  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {})>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {})>;
   /** Administrative state of the resource. */
-  readonly administrativeState: $Output<"Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {}) | undefined>;
+  readonly administrativeState: $Output<"Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {})>;
   constructor(name: string, args: InternalNetworkArgs, opts?: $Options);
 }
 
@@ -1112,10 +1112,10 @@ export interface InternalNetworkState {
   nativeIpv4PrefixLimit?: outputs.NativeIpv4PrefixLimitProperties;
   nativeIpv6PrefixLimit?: outputs.NativeIpv6PrefixLimitProperties;
   lastOperation?: outputs.LastOperationProperties;
-  networkFabricId?: string;
-  configurationState?: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
-  provisioningState?: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
-  administrativeState?: "Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {});
+  networkFabricId: string;
+  configurationState: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
+  provisioningState: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
+  administrativeState: "Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ManagedNetworkFabric/l3IsolationDomains/internalNetworks` without managing it (GET, api-version 2025-07-15); undefined when it does not exist.
@@ -1165,9 +1165,9 @@ export declare class NeighborGroup extends $CustomResource {
   /** Details of the last operation performed on the resource */
   readonly lastOperation: $Output<outputs.LastOperationProperties | undefined>;
   /** The provisioning state of the resource. */
-  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {})>;
   /** Configuration state of the resource. */
-  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {}) | undefined>;
+  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {})>;
   constructor(name: string, args: NeighborGroupArgs, opts?: $Options);
 }
 
@@ -1214,8 +1214,8 @@ export interface NeighborGroupState {
   networkTapRuleIds?: string[];
   networkFabricIds?: string[];
   lastOperation?: outputs.LastOperationProperties;
-  provisioningState?: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
-  configurationState?: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
+  provisioningState: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
+  configurationState: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ManagedNetworkFabric/neighborGroups` without managing it (GET, api-version 2025-07-15); undefined when it does not exist.
@@ -1259,27 +1259,27 @@ export declare class NetworkBootstrapDevice extends $CustomResource {
   /** Serial number of the device. Format of serial Number - Make;Model;HardwareRevisionId;SerialNumber. */
   readonly serialNumber: $Output<string | undefined>;
   /** Current version of the device as defined in SKU. */
-  readonly version: $Output<string | undefined>;
+  readonly version: $Output<string>;
   /** Network Bootstrap Device SKU name. */
   readonly networkDeviceSku: $Output<string | undefined>;
   /** Associated Network Fabric Resource ID */
-  readonly networkFabricId: $Output<string | undefined>;
+  readonly networkFabricId: $Output<string>;
   /** Secondary Management IPv4 Address. */
-  readonly secondaryManagementIpv4Address: $Output<string | undefined>;
+  readonly secondaryManagementIpv4Address: $Output<string>;
   /** Dhcp server IPv4 Address. */
-  readonly dhcpV4ServerIpAddress: $Output<string | undefined>;
+  readonly dhcpV4ServerIpAddress: $Output<string>;
   /** Primary Management IPv6 Address. */
-  readonly primaryManagementIpv6Address: $Output<string | undefined>;
+  readonly primaryManagementIpv6Address: $Output<string>;
   /** Secondary Management IPv6 Address. */
-  readonly secondaryManagementIpv6Address: $Output<string | undefined>;
+  readonly secondaryManagementIpv6Address: $Output<string>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {})>;
   /** Primary Management IPv4 Address. */
-  readonly primaryManagementIpv4Address: $Output<string | undefined>;
+  readonly primaryManagementIpv4Address: $Output<string>;
   /** Administrative state of the resource. */
-  readonly administrativeState: $Output<"Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {}) | undefined>;
+  readonly administrativeState: $Output<"Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {})>;
   /** Configuration state of the resource. */
-  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {}) | undefined>;
+  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {})>;
   constructor(name: string, args: NetworkBootstrapDeviceArgs, opts?: $Options);
 }
 
@@ -1327,17 +1327,17 @@ export interface NetworkBootstrapDeviceState {
   annotation?: string;
   hostName?: string;
   serialNumber?: string;
-  version?: string;
+  version: string;
   networkDeviceSku?: string;
-  networkFabricId?: string;
-  secondaryManagementIpv4Address?: string;
-  dhcpV4ServerIpAddress?: string;
-  primaryManagementIpv6Address?: string;
-  secondaryManagementIpv6Address?: string;
-  provisioningState?: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
-  primaryManagementIpv4Address?: string;
-  administrativeState?: "Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {});
-  configurationState?: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
+  networkFabricId: string;
+  secondaryManagementIpv4Address: string;
+  dhcpV4ServerIpAddress: string;
+  primaryManagementIpv6Address: string;
+  secondaryManagementIpv6Address: string;
+  provisioningState: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
+  primaryManagementIpv4Address: string;
+  administrativeState: "Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {});
+  configurationState: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ManagedNetworkFabric/networkBootstrapDevices` without managing it (GET, api-version 2025-07-15); undefined when it does not exist.
@@ -1371,25 +1371,25 @@ export declare class NetworkBootstrapInterface extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {})>;
   /** Administrative state of the resource. */
-  readonly administrativeState: $Output<"Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {}) | undefined>;
+  readonly administrativeState: $Output<"Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {})>;
   /** Configuration state of the resource. */
-  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {}) | undefined>;
+  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {})>;
   /** Physical identifier of the device. */
-  readonly physicalIdentifier: $Output<string | undefined>;
+  readonly physicalIdentifier: $Output<string>;
   /** Connected to information of the device. */
-  readonly connectedTo: $Output<string | undefined>;
+  readonly connectedTo: $Output<string>;
   /** Type of the interface. */
-  readonly interfaceType: $Output<"Management" | "Data" | (string & {}) | undefined>;
+  readonly interfaceType: $Output<"Management" | "Data" | (string & {})>;
   /** Description of the interface. */
-  readonly description: $Output<string | undefined>;
+  readonly description: $Output<string>;
   /** Additional description of the interface. */
   readonly additionalDescription: $Output<string | undefined>;
   /** IPv4Address of the interface. */
-  readonly ipv4Address: $Output<string | undefined>;
+  readonly ipv4Address: $Output<string>;
   /** IPv6Address of the interface. */
-  readonly ipv6Address: $Output<string | undefined>;
+  readonly ipv6Address: $Output<string>;
   /** Serial number of the interface. Format of serial Number - Make;Model;HardwareRevisionId;SerialNumber. */
   readonly serialNumber: $Output<string | undefined>;
   /** Switch configuration description. */
@@ -1431,16 +1431,16 @@ export interface NetworkBootstrapInterfaceState {
   type: "Microsoft.ManagedNetworkFabric/networkBootstrapDevices/networkBootstrapInterfaces";
   properties: outputs.NetworkBootstrapInterfaceProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
-  administrativeState?: "Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {});
-  configurationState?: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
-  physicalIdentifier?: string;
-  connectedTo?: string;
-  interfaceType?: "Management" | "Data" | (string & {});
-  description?: string;
+  provisioningState: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
+  administrativeState: "Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {});
+  configurationState: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
+  physicalIdentifier: string;
+  connectedTo: string;
+  interfaceType: "Management" | "Data" | (string & {});
+  description: string;
   additionalDescription?: string;
-  ipv4Address?: string;
-  ipv6Address?: string;
+  ipv4Address: string;
+  ipv6Address: string;
   serialNumber?: string;
   annotation?: string;
 }
@@ -1488,33 +1488,33 @@ export declare class NetworkDevice extends $CustomResource {
   /** The selection of the managed identity to use with this storage account. The identity type must be either system assigned or user assigned. */
   readonly identitySelector: $Output<outputs.IdentitySelector | undefined>;
   /** Current version of the device as defined in SKU. */
-  readonly version: $Output<string | undefined>;
+  readonly version: $Output<string>;
   /** Network Device SKU name. */
   readonly networkDeviceSku: $Output<string | undefined>;
   /** NetworkDeviceRole is the device role: Example: CE | ToR. */
-  readonly networkDeviceRole: $Output<"CE" | "ToR" | "NPB" | "TS" | "Management" | (string & {}) | undefined>;
+  readonly networkDeviceRole: $Output<"CE" | "ToR" | "NPB" | "TS" | "Management" | (string & {})>;
   /** Reference to network rack resource id. */
-  readonly networkRackId: $Output<string | undefined>;
+  readonly networkRackId: $Output<string>;
   /** Management IPv4 Address. */
-  readonly managementIpv4Address: $Output<string | undefined>;
+  readonly managementIpv4Address: $Output<string>;
   /** Management IPv6 Address. */
-  readonly managementIpv6Address: $Output<string | undefined>;
+  readonly managementIpv6Address: $Output<string>;
   /** User configured read-write configuration applied on the network devices. */
-  readonly rwDeviceConfig: $Output<string | undefined>;
+  readonly rwDeviceConfig: $Output<string>;
   /** Details of the last operation performed on the resource */
   readonly lastOperation: $Output<outputs.LastOperationProperties | undefined>;
   /** Configuration state of the resource. */
-  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {}) | undefined>;
+  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {})>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {})>;
   /** Administrative state of the resource. */
-  readonly administrativeState: $Output<"Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {}) | undefined>;
+  readonly administrativeState: $Output<"Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {})>;
   /** Secret rotation status for the device's secrets. */
   readonly secretRotationStatus: $Output<outputs.SecretRotationStatus[] | undefined>;
   /** Certificate rotation status for the device's certificates. */
   readonly certificateRotationStatus: $Output<outputs.CertificateRotationStatus[] | undefined>;
   /** Associated Network Fabric Resource ID */
-  readonly networkFabricId: $Output<string | undefined>;
+  readonly networkFabricId: $Output<string>;
   constructor(name: string, args: NetworkDeviceArgs, opts?: $Options);
 }
 
@@ -1565,20 +1565,20 @@ export interface NetworkDeviceState {
   hostName?: string;
   serialNumber: string;
   identitySelector?: outputs.IdentitySelector;
-  version?: string;
+  version: string;
   networkDeviceSku?: string;
-  networkDeviceRole?: "CE" | "ToR" | "NPB" | "TS" | "Management" | (string & {});
-  networkRackId?: string;
-  managementIpv4Address?: string;
-  managementIpv6Address?: string;
-  rwDeviceConfig?: string;
+  networkDeviceRole: "CE" | "ToR" | "NPB" | "TS" | "Management" | (string & {});
+  networkRackId: string;
+  managementIpv4Address: string;
+  managementIpv6Address: string;
+  rwDeviceConfig: string;
   lastOperation?: outputs.LastOperationProperties;
-  configurationState?: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
-  provisioningState?: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
-  administrativeState?: "Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {});
+  configurationState: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
+  provisioningState: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
+  administrativeState: "Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {});
   secretRotationStatus?: outputs.SecretRotationStatus[];
   certificateRotationStatus?: outputs.CertificateRotationStatus[];
-  networkFabricId?: string;
+  networkFabricId: string;
 }
 /**
  * Reads an existing `Microsoft.ManagedNetworkFabric/networkDevices` without managing it (GET, api-version 2025-07-15); undefined when it does not exist.
@@ -1614,29 +1614,29 @@ export declare class NetworkInterface extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Physical Identifier of the network interface. */
-  readonly physicalIdentifier: $Output<string | undefined>;
+  readonly physicalIdentifier: $Output<string>;
   /** The ARM resource id of the interface or compute server its connected to. */
-  readonly connectedTo: $Output<string | undefined>;
+  readonly connectedTo: $Output<string>;
   /** The Interface Type. Example: Management/Data */
-  readonly interfaceType: $Output<"Management" | "Data" | (string & {}) | undefined>;
+  readonly interfaceType: $Output<"Management" | "Data" | (string & {})>;
   /** IPv4Address of the interface. */
-  readonly ipv4Address: $Output<string | undefined>;
+  readonly ipv4Address: $Output<string>;
   /** IPv6Address of the interface. */
-  readonly ipv6Address: $Output<string | undefined>;
+  readonly ipv6Address: $Output<string>;
   /** Description of the interface. */
-  readonly description: $Output<string | undefined>;
+  readonly description: $Output<string>;
   /** Additional description of the interface. */
   readonly additionalDescription: $Output<string | undefined>;
   /** Details of the last operation performed on the resource */
   readonly lastOperation: $Output<outputs.LastOperationProperties | undefined>;
   /** Associated Network Fabric Resource ID */
-  readonly networkFabricId: $Output<string | undefined>;
+  readonly networkFabricId: $Output<string>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {})>;
   /** Administrative state of the resource. */
-  readonly administrativeState: $Output<"Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {}) | undefined>;
+  readonly administrativeState: $Output<"Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {})>;
   /** Configuration state of the resource. */
-  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {}) | undefined>;
+  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {})>;
   /** Switch configuration description. */
   readonly annotation: $Output<string | undefined>;
   constructor(name: string, args: NetworkInterfaceArgs, opts?: $Options);
@@ -1677,18 +1677,18 @@ export interface NetworkInterfaceState {
   properties: outputs.NetworkInterfaceProperties;
   identity?: outputs.ManagedServiceIdentity;
   systemData?: outputs.SystemData;
-  physicalIdentifier?: string;
-  connectedTo?: string;
-  interfaceType?: "Management" | "Data" | (string & {});
-  ipv4Address?: string;
-  ipv6Address?: string;
-  description?: string;
+  physicalIdentifier: string;
+  connectedTo: string;
+  interfaceType: "Management" | "Data" | (string & {});
+  ipv4Address: string;
+  ipv6Address: string;
+  description: string;
   additionalDescription?: string;
   lastOperation?: outputs.LastOperationProperties;
-  networkFabricId?: string;
-  provisioningState?: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
-  administrativeState?: "Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {});
-  configurationState?: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
+  networkFabricId: string;
+  provisioningState: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
+  administrativeState: "Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {});
+  configurationState: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
   annotation?: string;
 }
 /**
@@ -1716,7 +1716,7 @@ export interface NetworkDeviceSkuState {
   supportedVersions?: outputs.SupportedVersionProperties[];
   supportedRoleTypes?: ("CE" | "ToR" | "NPB" | "TS" | "Management" | (string & {}))[];
   interfaces?: outputs.DeviceInterfaceProperties[];
-  provisioningState?: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ManagedNetworkFabric/networkDeviceSkus` without managing it (GET, api-version 2025-07-15); undefined when it does not exist.
@@ -1780,7 +1780,7 @@ export declare class NetworkFabricController extends $CustomResource {
   /** Details of the last operation performed on the resource */
   readonly lastOperation: $Output<outputs.LastOperationProperties | undefined>;
   /** Provides you the latest status of the NFC service, whether it is Accepted, updating, Succeeded or Failed. During this process, the states keep changing based on the status of NFC provisioning. */
-  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {})>;
   constructor(name: string, args: NetworkFabricControllerArgs, opts?: $Options);
 }
 
@@ -1846,7 +1846,7 @@ export interface NetworkFabricControllerState {
   ipv6AddressSpace?: string;
   nfcSku?: "Basic" | "Standard" | "HighPerformance" | (string & {});
   lastOperation?: outputs.LastOperationProperties;
-  provisioningState?: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ManagedNetworkFabric/networkFabricControllers` without managing it (GET, api-version 2025-07-15); undefined when it does not exist.
@@ -1936,11 +1936,11 @@ export declare class NetworkFabric extends $CustomResource {
   /** Authorized transciever configuration for NetworkFabric. */
   readonly authorizedTransceiver: $Output<outputs.AuthorizedTransceiverProperties | undefined>;
   /** Configuration state of the resource. */
-  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {}) | undefined>;
+  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {})>;
   /** Provides you the latest status of the NFC service, whether it is Accepted, updating, Succeeded or Failed. During this process, the states keep changing based on the status of NFC provisioning. */
-  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {})>;
   /** Administrative state of the resource. */
-  readonly administrativeState: $Output<"Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {}) | undefined>;
+  readonly administrativeState: $Output<"Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {})>;
   /** NetworkFabric QoS Configuration */
   readonly qosConfiguration: $Output<outputs.QosProperties | undefined>;
   /** Switch configuration description. */
@@ -2047,9 +2047,9 @@ export interface NetworkFabricState {
   secretRotationSummary?: outputs.SecretRotationSummary;
   lastOperation?: outputs.LastOperationProperties;
   authorizedTransceiver?: outputs.AuthorizedTransceiverProperties;
-  configurationState?: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
-  provisioningState?: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
-  administrativeState?: "Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {});
+  configurationState: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
+  provisioningState: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
+  administrativeState: "Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {});
   qosConfiguration?: outputs.QosProperties;
   annotation?: string;
 }
@@ -2113,11 +2113,11 @@ export declare class NetworkToNetworkInterconnect extends $CustomResource {
   /** Details of the last operation performed on the resource */
   readonly lastOperation: $Output<outputs.LastOperationProperties | undefined>;
   /** Configuration state of the resource. */
-  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {}) | undefined>;
+  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {})>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {})>;
   /** Administrative state of the resource. */
-  readonly administrativeState: $Output<"Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {}) | undefined>;
+  readonly administrativeState: $Output<"Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {})>;
   constructor(name: string, args: NetworkToNetworkInterconnectArgs, opts?: $Options);
 }
 
@@ -2189,9 +2189,9 @@ export interface NetworkToNetworkInterconnectState {
   microBfdState?: "Enabled" | "Disabled" | (string & {});
   conditionalDefaultRouteConfiguration?: outputs.ConditionalDefaultRouteProperties;
   lastOperation?: outputs.LastOperationProperties;
-  configurationState?: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
-  provisioningState?: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
-  administrativeState?: "Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {});
+  configurationState: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
+  provisioningState: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
+  administrativeState: "Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ManagedNetworkFabric/networkFabrics/networkToNetworkInterconnects` without managing it (GET, api-version 2025-07-15); undefined when it does not exist.
@@ -2212,12 +2212,12 @@ export interface NetworkFabricSkuState {
   name: string;
   properties?: outputs.NetworkFabricSkuProperties;
   systemData?: outputs.SystemData;
-  type?: "SingleRack" | "MultiRack" | (string & {});
+  type: "SingleRack" | "MultiRack" | (string & {});
   maxComputeRacks?: number;
   maximumServerCount?: number;
   supportedVersions?: string[];
-  details?: string;
-  provisioningState?: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
+  details: string;
+  provisioningState: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ManagedNetworkFabric/networkFabricSkus` without managing it (GET, api-version 2025-07-15); undefined when it does not exist.
@@ -2257,11 +2257,11 @@ export declare class NetworkMonitor extends $CustomResource {
   /** Details of the last operation performed on the resource */
   readonly lastOperation: $Output<outputs.LastOperationProperties | undefined>;
   /** Configuration state of the resource. */
-  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {}) | undefined>;
+  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {})>;
   /** Provides you the latest status of the NetworkMonitor resource */
-  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {})>;
   /** Administrative state of the resource. */
-  readonly administrativeState: $Output<"Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {}) | undefined>;
+  readonly administrativeState: $Output<"Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {})>;
   /** Switch configuration description. */
   readonly annotation: $Output<string | undefined>;
   constructor(name: string, args: NetworkMonitorArgs, opts?: $Options);
@@ -2303,9 +2303,9 @@ export interface NetworkMonitorState {
   systemData?: outputs.SystemData;
   bmpConfiguration?: outputs.BmpConfigurationProperties;
   lastOperation?: outputs.LastOperationProperties;
-  configurationState?: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
-  provisioningState?: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
-  administrativeState?: "Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {});
+  configurationState: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
+  provisioningState: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
+  administrativeState: "Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {});
   annotation?: string;
 }
 /**
@@ -2356,9 +2356,9 @@ export declare class NetworkPacketBroker extends $CustomResource {
   /** Details of the last operation performed on the resource */
   readonly lastOperation: $Output<outputs.LastOperationProperties | undefined>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {})>;
   /** Configuration state of the resource. */
-  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {}) | undefined>;
+  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {})>;
   constructor(name: string, args: NetworkPacketBrokerArgs, opts?: $Options);
 }
 
@@ -2403,8 +2403,8 @@ export interface NetworkPacketBrokerState {
   networkTapIds?: string[];
   neighborGroupIds?: string[];
   lastOperation?: outputs.LastOperationProperties;
-  provisioningState?: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
-  configurationState?: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
+  provisioningState: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
+  configurationState: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ManagedNetworkFabric/networkPacketBrokers` without managing it (GET, api-version 2025-07-15); undefined when it does not exist.
@@ -2448,9 +2448,9 @@ export declare class NetworkRack extends $CustomResource {
   /** Details of the last operation performed on the resource */
   readonly lastOperation: $Output<outputs.LastOperationProperties | undefined>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {})>;
   /** Configuration state of the resource. */
-  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {}) | undefined>;
+  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {})>;
   /** Switch configuration description. */
   readonly annotation: $Output<string | undefined>;
   constructor(name: string, args: NetworkRackArgs, opts?: $Options);
@@ -2496,8 +2496,8 @@ export interface NetworkRackState {
   networkFabricId: string;
   networkDevices?: string[];
   lastOperation?: outputs.LastOperationProperties;
-  provisioningState?: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
-  configurationState?: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
+  provisioningState: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
+  configurationState: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
   annotation?: string;
 }
 /**
@@ -2548,13 +2548,13 @@ export declare class NetworkTapRule extends $CustomResource {
   /** List of dynamic match configurations. */
   readonly dynamicMatchConfigurations: $Output<outputs.CommonDynamicMatchConfiguration[] | undefined>;
   /** The ARM resource Id of the NetworkTap. */
-  readonly networkTapId: $Output<string | undefined>;
+  readonly networkTapId: $Output<string>;
   /** The ARM resource Id of the NetworkTap Rules. */
   readonly networkTapIds: $Output<string[] | undefined>;
   /** Polling interval in seconds. */
   readonly pollingIntervalInSeconds: $Output<number | undefined>;
   /** The last sync timestamp. */
-  readonly lastSyncedTime: $Output<string | undefined>;
+  readonly lastSyncedTime: $Output<string>;
   /** Global network tap rule actions */
   readonly globalNetworkTapRuleActions: $Output<outputs.GlobalNetworkTapRuleActionProperties | undefined>;
   /** Details of the last operation performed on the resource */
@@ -2562,11 +2562,11 @@ export declare class NetworkTapRule extends $CustomResource {
   /** Associated Network Fabric Resource IDs */
   readonly networkFabricIds: $Output<string[] | undefined>;
   /** Configuration state of the resource. */
-  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {}) | undefined>;
+  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {})>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {})>;
   /** Administrative state of the resource. */
-  readonly administrativeState: $Output<"Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {}) | undefined>;
+  readonly administrativeState: $Output<"Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {})>;
   constructor(name: string, args: NetworkTapRuleArgs, opts?: $Options);
 }
 
@@ -2625,16 +2625,16 @@ export interface NetworkTapRuleState {
   identitySelector?: outputs.IdentitySelector;
   matchConfigurations?: outputs.NetworkTapRuleMatchConfiguration[];
   dynamicMatchConfigurations?: outputs.CommonDynamicMatchConfiguration[];
-  networkTapId?: string;
+  networkTapId: string;
   networkTapIds?: string[];
   pollingIntervalInSeconds?: number;
-  lastSyncedTime?: string;
+  lastSyncedTime: string;
   globalNetworkTapRuleActions?: outputs.GlobalNetworkTapRuleActionProperties;
   lastOperation?: outputs.LastOperationProperties;
   networkFabricIds?: string[];
-  configurationState?: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
-  provisioningState?: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
-  administrativeState?: "Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {});
+  configurationState: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
+  provisioningState: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
+  administrativeState: "Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ManagedNetworkFabric/networkTapRules` without managing it (GET, api-version 2025-07-15); undefined when it does not exist.
@@ -2674,7 +2674,7 @@ export declare class NetworkTap extends $CustomResource {
   /** ARM resource ID of the Network Packet Broker. */
   readonly networkPacketBrokerId: $Output<string>;
   /** Source Tap Rule Id. ARM Resource ID of the Network Tap Rule. */
-  readonly sourceTapRuleId: $Output<string | undefined>;
+  readonly sourceTapRuleId: $Output<string>;
   /** Associated Network Fabric Resource IDs */
   readonly networkFabricIds: $Output<string[] | undefined>;
   /** List of destinations to send the filter traffic. */
@@ -2684,11 +2684,11 @@ export declare class NetworkTap extends $CustomResource {
   /** Details of the last operation performed on the resource */
   readonly lastOperation: $Output<outputs.LastOperationProperties | undefined>;
   /** Gets the configurations state of the resource. */
-  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {}) | undefined>;
+  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {})>;
   /** Provides you the latest status of the NFC service, whether it is Accepted, updating, Succeeded or Failed. During this process, the states keep changing based on the status of Network Tap provisioning. */
-  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {})>;
   /** Administrative state of the resource. Example -Enabled/Disabled */
-  readonly administrativeState: $Output<"Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {}) | undefined>;
+  readonly administrativeState: $Output<"Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {})>;
   /** Switch configuration description. */
   readonly annotation: $Output<string | undefined>;
   constructor(name: string, args: NetworkTapArgs, opts?: $Options);
@@ -2736,14 +2736,14 @@ export interface NetworkTapState {
   location: string;
   systemData?: outputs.SystemData;
   networkPacketBrokerId: string;
-  sourceTapRuleId?: string;
+  sourceTapRuleId: string;
   networkFabricIds?: string[];
   destinations: outputs.DestinationProperties[];
   pollingType?: "Pull" | "Push" | (string & {});
   lastOperation?: outputs.LastOperationProperties;
-  configurationState?: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
-  provisioningState?: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
-  administrativeState?: "Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {});
+  configurationState: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
+  provisioningState: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
+  administrativeState: "Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {});
   annotation?: string;
 }
 /**
@@ -2792,11 +2792,11 @@ export declare class RoutePolicy extends $CustomResource {
   /** Details of the last operation performed on the resource */
   readonly lastOperation: $Output<outputs.LastOperationProperties | undefined>;
   /** Configuration state of the resource. */
-  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {}) | undefined>;
+  readonly configurationState: $Output<"Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {})>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {})>;
   /** Administrative state of the resource. */
-  readonly administrativeState: $Output<"Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {}) | undefined>;
+  readonly administrativeState: $Output<"Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {})>;
   constructor(name: string, args: RoutePolicyArgs, opts?: $Options);
 }
 
@@ -2846,9 +2846,9 @@ export interface RoutePolicyState {
   networkFabricId: string;
   addressFamilyType?: "IPv4" | "IPv6" | (string & {});
   lastOperation?: outputs.LastOperationProperties;
-  configurationState?: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
-  provisioningState?: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
-  administrativeState?: "Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {});
+  configurationState: "Succeeded" | "Failed" | "Rejected" | "Accepted" | "Provisioned" | "ErrorProvisioning" | "Deprovisioning" | "Deprovisioned" | "ErrorDeprovisioning" | "DeferredControl" | "Provisioning" | "PendingCommit" | "PendingAdministrativeUpdate" | (string & {});
+  provisioningState: "Accepted" | "Succeeded" | "Updating" | "Deleting" | "Failed" | "Canceled" | (string & {});
+  administrativeState: "Enabled" | "Disabled" | "MAT" | "RMA" | "UnderMaintenance" | "EnabledDegraded" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ManagedNetworkFabric/routePolicies` without managing it (GET, api-version 2025-07-15); undefined when it does not exist.

@@ -33,7 +33,7 @@ export declare class ManufacturingDataService extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   /** Mds Resource Version. */
   readonly version: $Output<string | undefined>;
   /** Enable Copilot. */
@@ -45,7 +45,7 @@ export declare class ManufacturingDataService extends $CustomResource {
   /** AKS Admin Group Id. */
   readonly aksAdminGroupId: $Output<string | undefined>;
   /** Service Url */
-  readonly serviceUrl: $Output<string | undefined>;
+  readonly serviceUrl: $Output<string>;
   /** Profile of AKS Created. */
   readonly aksProfile: $Output<outputs.AksProfile | undefined>;
   /** Profile of Storage Created. */
@@ -143,13 +143,13 @@ export interface ManufacturingDataServiceState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
   version?: string;
   enableCopilot?: boolean;
   enableDiagnosticSettings?: boolean;
   aadApplicationId: string;
   aksAdminGroupId?: string;
-  serviceUrl?: string;
+  serviceUrl: string;
   aksProfile?: outputs.AksProfile;
   storageProfile?: outputs.StorageProfile;
   databaseProfile?: outputs.DatabaseProfile;

@@ -82,7 +82,7 @@ export declare class PrivateStore extends $CustomResource {
   /** Indicates private store availability */
   readonly availability: $Output<"enabled" | "disabled" | (string & {}) | undefined>;
   /** Private Store id */
-  readonly privateStoreId: $Output<string | undefined>;
+  readonly privateStoreId: $Output<string>;
   /** Identifier for purposes of race condition */
   readonly eTag: $Output<string | undefined>;
   /** Tenant id */
@@ -131,7 +131,7 @@ export interface PrivateStoreState {
   properties?: outputs.PrivateStoreProperties;
   systemData?: outputs.SystemData;
   availability?: "enabled" | "disabled" | (string & {});
-  privateStoreId?: string;
+  privateStoreId: string;
   eTag?: string;
   tenantId?: string;
   isGov?: boolean;
@@ -171,7 +171,7 @@ export declare class AdminRequestApproval extends $CustomResource {
   /** Gets or sets offer Id */
   readonly offerId: $Output<string | undefined>;
   /** Gets display name */
-  readonly displayName: $Output<string | undefined>;
+  readonly displayName: $Output<string>;
   /** Gets or sets publisher Id */
   readonly publisherId: $Output<string | undefined>;
   /** Gets or sets admin action */
@@ -187,7 +187,7 @@ export declare class AdminRequestApproval extends $CustomResource {
   /** Gets or sets list of associated collection ids */
   readonly collectionIds: $Output<string[] | undefined>;
   /** The offer icon url. */
-  readonly icon: $Output<string | undefined>;
+  readonly icon: $Output<string>;
   constructor(name: string, args: AdminRequestApprovalArgs, opts?: $Options);
 }
 
@@ -230,7 +230,7 @@ export interface AdminRequestApprovalState {
   properties?: outputs.AdminRequestApprovalProperties;
   systemData?: outputs.SystemData;
   offerId?: string;
-  displayName?: string;
+  displayName: string;
   publisherId?: string;
   adminAction?: "Approved" | "Rejected" | (string & {});
   approvedPlans?: string[];
@@ -238,7 +238,7 @@ export interface AdminRequestApprovalState {
   administrator?: string;
   plans?: outputs.PlanRequesterDetails[];
   collectionIds?: string[];
-  icon?: string;
+  icon: string;
 }
 /**
  * Reads an existing `Microsoft.Marketplace/privateStores/adminRequestApprovals` without managing it (GET, api-version 2025-01-01); undefined when it does not exist.
@@ -270,21 +270,21 @@ export declare class Collection extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Gets collection Id. */
-  readonly collectionId: $Output<string | undefined>;
+  readonly collectionId: $Output<string>;
   /** Gets or sets the association with Commercial's Billing Account. */
   readonly claim: $Output<string | undefined>;
   /** Indicating whether all subscriptions are selected (=true) or not (=false). */
   readonly allSubscriptions: $Output<boolean | undefined>;
   /** Indicating whether all items are approved for this collection (=true) or not (=false). */
-  readonly approveAllItems: $Output<boolean | undefined>;
+  readonly approveAllItems: $Output<boolean>;
   /** Gets the modified date of all items approved. */
-  readonly approveAllItemsModifiedAt: $Output<string | undefined>;
+  readonly approveAllItemsModifiedAt: $Output<string>;
   /** Gets or sets subscription ids list. Empty list indicates all subscriptions are selected, null indicates no update is done, explicit list indicates the explicit selected subscriptions. On insert, null is considered as bad request */
   readonly subscriptionsList: $Output<string[] | undefined>;
   /** Indicating whether the collection is enabled or disabled. */
   readonly enabled: $Output<boolean | undefined>;
   /** Gets the number of offers associated with the collection. */
-  readonly numberOfOffers: $Output<number | undefined>;
+  readonly numberOfOffers: $Output<number>;
   /** Gets list of collection rules */
   readonly appliedRules: $Output<outputs.Rule[] | undefined>;
   constructor(name: string, args: CollectionArgs, opts?: $Options);
@@ -322,14 +322,14 @@ export interface CollectionState {
   type: "Microsoft.Marketplace/privateStores/collections";
   properties?: outputs.CollectionProperties;
   systemData?: outputs.SystemData;
-  collectionId?: string;
+  collectionId: string;
   claim?: string;
   allSubscriptions?: boolean;
-  approveAllItems?: boolean;
-  approveAllItemsModifiedAt?: string;
+  approveAllItems: boolean;
+  approveAllItemsModifiedAt: string;
   subscriptionsList?: string[];
   enabled?: boolean;
-  numberOfOffers?: number;
+  numberOfOffers: number;
   appliedRules?: outputs.Rule[];
 }
 /**
@@ -364,19 +364,19 @@ export declare class Offer extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Offers unique id */
-  readonly uniqueOfferId: $Output<string | undefined>;
+  readonly uniqueOfferId: $Output<string>;
   /** It will be displayed prominently in the marketplace */
-  readonly offerDisplayName: $Output<string | undefined>;
+  readonly offerDisplayName: $Output<string>;
   /** Publisher name that will be displayed prominently in the marketplace */
-  readonly publisherDisplayName: $Output<string | undefined>;
+  readonly publisherDisplayName: $Output<string>;
   /** Identifier for purposes of race condition */
   readonly eTag: $Output<string | undefined>;
   /** Private store unique id */
-  readonly privateStoreId: $Output<string | undefined>;
+  readonly privateStoreId: $Output<string>;
   /** Private store offer creation date */
-  readonly createdAt: $Output<string | undefined>;
+  readonly createdAt: $Output<string>;
   /** Private store offer modification date */
-  readonly modifiedAt: $Output<string | undefined>;
+  readonly modifiedAt: $Output<string>;
   /** Plan ids limitation for this offer */
   readonly specificPlanIdsLimitation: $Output<string[] | undefined>;
   /** Indicating whether the offer was not updated to db (true = not updated). If the allow list is identical to the existed one in db, the offer would not be updated. */
@@ -384,7 +384,7 @@ export declare class Offer extends $CustomResource {
   /** Icon File Uris */
   readonly iconFileUris: $Output<outputs.OfferPropertiesIconFileUris | undefined>;
   /** Indicating whether the offer is stop sell or not. */
-  readonly isStopSell: $Output<boolean | undefined>;
+  readonly isStopSell: $Output<boolean>;
   /** Offer plans */
   readonly plans: $Output<outputs.Plan[] | undefined>;
   constructor(name: string, args: OfferArgs, opts?: $Options);
@@ -428,17 +428,17 @@ export interface OfferState {
   type: "Microsoft.Marketplace/privateStores/collections/offers";
   properties?: outputs.OfferProperties;
   systemData?: outputs.SystemData;
-  uniqueOfferId?: string;
-  offerDisplayName?: string;
-  publisherDisplayName?: string;
+  uniqueOfferId: string;
+  offerDisplayName: string;
+  publisherDisplayName: string;
   eTag?: string;
-  privateStoreId?: string;
-  createdAt?: string;
-  modifiedAt?: string;
+  privateStoreId: string;
+  createdAt: string;
+  modifiedAt: string;
   specificPlanIdsLimitation?: string[];
   updateSuppressedDueIdempotence?: boolean;
   iconFileUris?: outputs.OfferPropertiesIconFileUris;
-  isStopSell?: boolean;
+  isStopSell: boolean;
   plans?: outputs.Plan[];
 }
 /**
@@ -473,13 +473,13 @@ export declare class RequestApproval extends $CustomResource {
   /** Gets or sets unique offer id. */
   readonly offerId: $Output<string | undefined>;
   /** Gets offer display name */
-  readonly offerDisplayName: $Output<string | undefined>;
+  readonly offerDisplayName: $Output<string>;
   /** The offer's publisher id */
   readonly publisherId: $Output<string | undefined>;
   /** Gets or sets the plans details */
   readonly plansDetails: $Output<outputs.PlanDetails[] | undefined>;
   /** Gets a value indicating whether the request is closed */
-  readonly isClosed: $Output<boolean | undefined>;
+  readonly isClosed: $Output<boolean>;
   /** Gets or sets the request approval message code */
   readonly messageCode: $Output<number | undefined>;
   constructor(name: string, args: RequestApprovalArgs, opts?: $Options);
@@ -518,10 +518,10 @@ export interface RequestApprovalState {
   properties?: outputs.RequestApprovalProperties;
   systemData?: outputs.SystemData;
   offerId?: string;
-  offerDisplayName?: string;
+  offerDisplayName: string;
   publisherId?: string;
   plansDetails?: outputs.PlanDetails[];
-  isClosed?: boolean;
+  isClosed: boolean;
   messageCode?: number;
 }
 /**

@@ -35,7 +35,7 @@ export declare class Organization extends $CustomResource {
   /** Details of the user. */
   readonly user: $Output<outputs.UserDetails>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {})>;
   /** MongoDB properties */
   readonly partnerProperties: $Output<outputs.PartnerProperties | undefined>;
   constructor(name: string, args: OrganizationArgs, opts?: $Options);
@@ -82,7 +82,7 @@ export interface OrganizationState {
   systemData?: outputs.SystemData;
   marketplace: outputs.LiftrBaseMarketplaceDetails;
   user: outputs.UserDetails;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
   partnerProperties?: outputs.PartnerProperties;
 }
 /**

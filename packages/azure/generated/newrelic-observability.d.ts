@@ -31,13 +31,13 @@ export declare class Monitor extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning State of the resource */
-  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {})>;
   /** MonitoringStatus of the resource */
-  readonly monitoringStatus: $Output<"Enabled" | "Disabled" | (string & {}) | undefined>;
+  readonly monitoringStatus: $Output<"Enabled" | "Disabled" | (string & {})>;
   /** NewRelic Organization properties of the resource */
-  readonly marketplaceSubscriptionStatus: $Output<"Active" | "Suspended" | (string & {}) | undefined>;
+  readonly marketplaceSubscriptionStatus: $Output<"Active" | "Suspended" | (string & {})>;
   /** Marketplace Subscription Id */
-  readonly marketplaceSubscriptionId: $Output<string | undefined>;
+  readonly marketplaceSubscriptionId: $Output<string>;
   /** MarketplaceSubscriptionStatus of the resource */
   readonly newRelicAccountProperties: $Output<outputs.NewRelicAccountProperties | undefined>;
   /** User Info */
@@ -47,9 +47,9 @@ export declare class Monitor extends $CustomResource {
   /** SaaS details */
   readonly saaSData: $Output<outputs.SaaSData | undefined>;
   /** Liftr resource category */
-  readonly liftrResourceCategory: $Output<"Unknown" | "MonitorLogs" | (string & {}) | undefined>;
+  readonly liftrResourceCategory: $Output<"Unknown" | "MonitorLogs" | (string & {})>;
   /** Liftr resource preference. The priority of the resource. */
-  readonly liftrResourcePreference: $Output<number | undefined>;
+  readonly liftrResourcePreference: $Output<number>;
   /** Source of org creation */
   readonly orgCreationSource: $Output<"LIFTR" | "NEWRELIC" | (string & {}) | undefined>;
   /** Source of account creation */
@@ -110,16 +110,16 @@ export interface MonitorState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
-  monitoringStatus?: "Enabled" | "Disabled" | (string & {});
-  marketplaceSubscriptionStatus?: "Active" | "Suspended" | (string & {});
-  marketplaceSubscriptionId?: string;
+  provisioningState: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
+  monitoringStatus: "Enabled" | "Disabled" | (string & {});
+  marketplaceSubscriptionStatus: "Active" | "Suspended" | (string & {});
+  marketplaceSubscriptionId: string;
   newRelicAccountProperties?: outputs.NewRelicAccountProperties;
   userInfo?: outputs.UserInfo;
   planData?: outputs.PlanData;
   saaSData?: outputs.SaaSData;
-  liftrResourceCategory?: "Unknown" | "MonitorLogs" | (string & {});
-  liftrResourcePreference?: number;
+  liftrResourceCategory: "Unknown" | "MonitorLogs" | (string & {});
+  liftrResourcePreference: number;
   orgCreationSource?: "LIFTR" | "NEWRELIC" | (string & {});
   accountCreationSource?: "LIFTR" | "NEWRELIC" | (string & {});
   subscriptionState?: string;
@@ -159,7 +159,7 @@ export declare class MonitoredSubscription extends $CustomResource {
   /** List of subscriptions and the state of the monitoring. */
   readonly monitoredSubscriptionList: $Output<outputs.MonitoredSubscription[] | undefined>;
   /** Provisioning State of the resource */
-  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {})>;
   constructor(name: string, args: MonitoredSubscriptionArgs, opts?: $Options);
 }
 
@@ -196,7 +196,7 @@ export interface MonitoredSubscriptionState {
   properties?: outputs.SubscriptionList;
   systemData?: outputs.SystemData;
   monitoredSubscriptionList?: outputs.MonitoredSubscription[];
-  provisioningState?: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
+  provisioningState: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
 }
 /**
  * Reads an existing `NewRelic.Observability/monitors/monitoredSubscriptions` without managing it (GET, api-version 2026-06-01); undefined when it does not exist.
@@ -230,7 +230,7 @@ export declare class TagRule extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning State of the resource */
-  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {})>;
   /** Set of rules for sending logs for the Monitor resource. */
   readonly logRules: $Output<outputs.LogRules | undefined>;
   /** Set of rules for sending metrics for the Monitor resource. */
@@ -270,7 +270,7 @@ export interface TagRuleState {
   type: "NewRelic.Observability/monitors/tagRules";
   properties: outputs.MonitoringTagRulesProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
+  provisioningState: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | "NotSpecified" | (string & {});
   logRules?: outputs.LogRules;
   metricRules?: outputs.MetricRules;
 }

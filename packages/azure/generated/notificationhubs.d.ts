@@ -32,28 +32,28 @@ export declare class Namespace extends $CustomResource {
    * Name of the Notification Hubs namespace. This is immutable property, set automatically 
    * by the service when the namespace is created.
    */
-  readonly name: $Output<string | undefined>;
+  readonly name: $Output<string>;
   /** Defines values for OperationProvisioningState. */
   readonly provisioningState: $Output<"Unknown" | "InProgress" | "Succeeded" | "Failed" | "Canceled" | "Pending" | "Disabled" | (string & {}) | undefined>;
   /** Namespace status. */
   readonly status: $Output<"Created" | "Creating" | "Suspended" | "Deleting" | (string & {}) | undefined>;
   /** Gets or sets whether or not the namespace is currently enabled. */
-  readonly enabled: $Output<boolean | undefined>;
+  readonly enabled: $Output<boolean>;
   /** Gets or sets whether or not the namespace is set as Critical. */
-  readonly critical: $Output<boolean | undefined>;
+  readonly critical: $Output<boolean>;
   /** Namespace subscription id. */
-  readonly subscriptionId: $Output<string | undefined>;
+  readonly subscriptionId: $Output<string>;
   /**
    * Region. The value is always set to the same value as Namespace.Location, so we are deprecating
    * this property.
    */
-  readonly region: $Output<string | undefined>;
+  readonly region: $Output<string>;
   /** Azure Insights Metrics id. */
-  readonly metricId: $Output<string | undefined>;
+  readonly metricId: $Output<string>;
   /** Time when the namespace was created. */
-  readonly createdAt: $Output<string | undefined>;
+  readonly createdAt: $Output<string>;
   /** Time when the namespace was updated. */
-  readonly updatedAt: $Output<string | undefined>;
+  readonly updatedAt: $Output<string>;
   /** Defines values for NamespaceType. */
   readonly namespaceType: $Output<"Messaging" | "NotificationHub" | (string & {}) | undefined>;
   /** Allowed replication region */
@@ -68,7 +68,7 @@ export declare class Namespace extends $CustomResource {
    * Gets or sets endpoint you can use to perform NotificationHub
    * operations.
    */
-  readonly serviceBusEndpoint: $Output<string | undefined>;
+  readonly serviceBusEndpoint: $Output<string>;
   /** Private Endpoint Connections for namespace */
   readonly privateEndpointConnections: $Output<outputs.PrivateEndpointConnectionResource[] | undefined>;
   /** Gets or sets scaleUnit where the namespace gets created */
@@ -132,22 +132,22 @@ export interface NamespaceState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  name?: string;
+  name: string;
   provisioningState?: "Unknown" | "InProgress" | "Succeeded" | "Failed" | "Canceled" | "Pending" | "Disabled" | (string & {});
   status?: "Created" | "Creating" | "Suspended" | "Deleting" | (string & {});
-  enabled?: boolean;
-  critical?: boolean;
-  subscriptionId?: string;
-  region?: string;
-  metricId?: string;
-  createdAt?: string;
-  updatedAt?: string;
+  enabled: boolean;
+  critical: boolean;
+  subscriptionId: string;
+  region: string;
+  metricId: string;
+  createdAt: string;
+  updatedAt: string;
   namespaceType?: "Messaging" | "NotificationHub" | (string & {});
   replicationRegion?: "Default" | "WestUs2" | "NorthEurope" | "AustraliaEast" | "BrazilSouth" | "SouthEastAsia" | "SouthAfricaNorth" | "None" | (string & {});
   zoneRedundancy?: "Disabled" | "Enabled" | (string & {});
   networkAcls?: outputs.NetworkAcls;
   pnsCredentials?: outputs.PnsCredentials;
-  serviceBusEndpoint?: string;
+  serviceBusEndpoint: string;
   privateEndpointConnections?: outputs.PrivateEndpointConnectionResource[];
   scaleUnit?: string;
   dataCenter?: string;
@@ -183,7 +183,7 @@ export declare class AuthorizationRule extends $CustomResource {
   /** SharedAccessAuthorizationRule properties. */
   readonly properties: $Output<outputs.SharedAccessAuthorizationRuleProperties | undefined>;
   /** Deprecated - only for compatibility. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Deprecated - only for compatibility. */
   readonly tags: $Output<outputs.SharedAccessAuthorizationRuleResourceTags | undefined>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
@@ -201,17 +201,17 @@ export declare class AuthorizationRule extends $CustomResource {
    */
   readonly secondaryKey: $Output<string | undefined>;
   /** Gets a string that describes the authorization rule. */
-  readonly keyName: $Output<string | undefined>;
+  readonly keyName: $Output<string>;
   /** Gets the last modified time for this rule */
-  readonly modifiedTime: $Output<string | undefined>;
+  readonly modifiedTime: $Output<string>;
   /** Gets the created time for this rule */
-  readonly createdTime: $Output<string | undefined>;
+  readonly createdTime: $Output<string>;
   /** Gets a string that describes the claim type */
-  readonly claimType: $Output<string | undefined>;
+  readonly claimType: $Output<string>;
   /** Gets a string that describes the claim value */
-  readonly claimValue: $Output<string | undefined>;
+  readonly claimValue: $Output<string>;
   /** Gets the revision number for the rule */
-  readonly revision: $Output<number | undefined>;
+  readonly revision: $Output<number>;
   constructor(name: string, args: AuthorizationRuleArgs, opts?: $Options);
 }
 
@@ -258,18 +258,18 @@ export interface AuthorizationRuleState {
   name: string;
   type: "Microsoft.NotificationHubs/namespaces/authorizationRules";
   properties?: outputs.SharedAccessAuthorizationRuleProperties;
-  location?: string;
+  location: string;
   tags?: outputs.SharedAccessAuthorizationRuleResourceTags;
   systemData?: outputs.SystemData;
   rights: ("Manage" | "Send" | "Listen" | (string & {}))[];
   primaryKey?: string;
   secondaryKey?: string;
-  keyName?: string;
-  modifiedTime?: string;
-  createdTime?: string;
-  claimType?: string;
-  claimValue?: string;
-  revision?: number;
+  keyName: string;
+  modifiedTime: string;
+  createdTime: string;
+  claimType: string;
+  claimValue: string;
+  revision: number;
 }
 /**
  * Reads an existing `Microsoft.NotificationHubs/namespaces/authorizationRules` without managing it (GET, api-version 2023-09-01); undefined when it does not exist.
@@ -328,7 +328,7 @@ export declare class NotificationHub extends $CustomResource {
   readonly browserCredential: $Output<outputs.BrowserCredential | undefined>;
   /** Description of a NotificationHub XiaomiCredential. */
   readonly xiaomiCredential: $Output<outputs.XiaomiCredential | undefined>;
-  readonly dailyMaxActiveDevices: $Output<number | undefined>;
+  readonly dailyMaxActiveDevices: $Output<number>;
   constructor(name: string, args: NotificationHubArgs, opts?: $Options);
 }
 
@@ -399,7 +399,7 @@ export interface NotificationHubState {
   baiduCredential?: outputs.BaiduCredential;
   browserCredential?: outputs.BrowserCredential;
   xiaomiCredential?: outputs.XiaomiCredential;
-  dailyMaxActiveDevices?: number;
+  dailyMaxActiveDevices: number;
 }
 /**
  * Reads an existing `Microsoft.NotificationHubs/namespaces/notificationHubs` without managing it (GET, api-version 2023-09-01); undefined when it does not exist.
@@ -433,7 +433,7 @@ export declare class NotificationHubAuthorizationRule extends $CustomResource {
   /** SharedAccessAuthorizationRule properties. */
   readonly properties: $Output<outputs.SharedAccessAuthorizationRuleProperties | undefined>;
   /** Deprecated - only for compatibility. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Deprecated - only for compatibility. */
   readonly tags: $Output<outputs.SharedAccessAuthorizationRuleResourceTags | undefined>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
@@ -451,17 +451,17 @@ export declare class NotificationHubAuthorizationRule extends $CustomResource {
    */
   readonly secondaryKey: $Output<string | undefined>;
   /** Gets a string that describes the authorization rule. */
-  readonly keyName: $Output<string | undefined>;
+  readonly keyName: $Output<string>;
   /** Gets the last modified time for this rule */
-  readonly modifiedTime: $Output<string | undefined>;
+  readonly modifiedTime: $Output<string>;
   /** Gets the created time for this rule */
-  readonly createdTime: $Output<string | undefined>;
+  readonly createdTime: $Output<string>;
   /** Gets a string that describes the claim type */
-  readonly claimType: $Output<string | undefined>;
+  readonly claimType: $Output<string>;
   /** Gets a string that describes the claim value */
-  readonly claimValue: $Output<string | undefined>;
+  readonly claimValue: $Output<string>;
   /** Gets the revision number for the rule */
-  readonly revision: $Output<number | undefined>;
+  readonly revision: $Output<number>;
   constructor(name: string, args: NotificationHubAuthorizationRuleArgs, opts?: $Options);
 }
 
@@ -512,18 +512,18 @@ export interface NotificationHubAuthorizationRuleState {
   name: string;
   type: "Microsoft.NotificationHubs/namespaces/notificationHubs/authorizationRules";
   properties?: outputs.SharedAccessAuthorizationRuleProperties;
-  location?: string;
+  location: string;
   tags?: outputs.SharedAccessAuthorizationRuleResourceTags;
   systemData?: outputs.SystemData;
   rights: ("Manage" | "Send" | "Listen" | (string & {}))[];
   primaryKey?: string;
   secondaryKey?: string;
-  keyName?: string;
-  modifiedTime?: string;
-  createdTime?: string;
-  claimType?: string;
-  claimValue?: string;
-  revision?: number;
+  keyName: string;
+  modifiedTime: string;
+  createdTime: string;
+  claimType: string;
+  claimValue: string;
+  revision: number;
 }
 /**
  * Reads an existing `Microsoft.NotificationHubs/namespaces/notificationHubs/authorizationRules` without managing it (GET, api-version 2023-09-01); undefined when it does not exist.
@@ -630,7 +630,7 @@ export interface PrivateLinkResourceState {
   type: "Microsoft.NotificationHubs/namespaces/privateLinkResources";
   properties?: outputs.PrivateLinkResourceProperties;
   systemData?: outputs.SystemData;
-  groupId?: string;
+  groupId: string;
   requiredMembers?: string[];
   requiredZoneNames?: string[];
 }

@@ -193,7 +193,7 @@ export declare class Springbootapp extends $CustomResource {
   /** Time when this springbootapps instance was last refreshed. */
   readonly lastUpdatedTime: $Output<string | undefined>;
   /** The resource provisioning state. */
-  readonly provisioningState: $Output<"Unknown" | "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Provisioning" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Unknown" | "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Provisioning" | "Deleting" | (string & {})>;
   /** The list of errors. */
   readonly errors: $Output<outputs.Error[] | undefined>;
   /** Resource labels */
@@ -308,7 +308,7 @@ export interface SpringbootappState {
   connectionStrings?: string[];
   lastModifiedTime?: string;
   lastUpdatedTime?: string;
-  provisioningState?: "Unknown" | "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Provisioning" | "Deleting" | (string & {});
+  provisioningState: "Unknown" | "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Provisioning" | "Deleting" | (string & {});
   errors?: outputs.Error[];
   labels?: outputs.SpringbootappsPropertiesLabels;
 }

@@ -27,8 +27,8 @@ export declare class EnergyService extends $CustomResource {
   readonly location: $Output<string>;
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
-  readonly dnsName: $Output<string | undefined>;
-  readonly provisioningState: $Output<"Unknown" | "Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | "Updating" | (string & {}) | undefined>;
+  readonly dnsName: $Output<string>;
+  readonly provisioningState: $Output<"Unknown" | "Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | "Updating" | (string & {})>;
   readonly authAppId: $Output<string | undefined>;
   readonly dataPartitionNames: $Output<outputs.DataPartitionNames[] | undefined>;
   constructor(name: string, args: EnergyServiceArgs, opts?: $Options);
@@ -65,8 +65,8 @@ export interface EnergyServiceState {
   tags?: outputs.EnergyServiceTags;
   location: string;
   systemData?: outputs.SystemData;
-  dnsName?: string;
-  provisioningState?: "Unknown" | "Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | "Updating" | (string & {});
+  dnsName: string;
+  provisioningState: "Unknown" | "Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | "Updating" | (string & {});
   authAppId?: string;
   dataPartitionNames?: outputs.DataPartitionNames[];
 }

@@ -35,7 +35,7 @@ export declare class Organization extends $CustomResource {
   /** Details of the user. */
   readonly user: $Output<outputs.LiftrBaseUserDetails>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {})>;
   /** partner properties */
   readonly partnerProperties: $Output<outputs.PartnerProperties | undefined>;
   /** Single sign-on properties */
@@ -86,7 +86,7 @@ export interface OrganizationState {
   systemData?: outputs.SystemData;
   marketplace: outputs.LiftrBaseMarketplaceDetails;
   user: outputs.LiftrBaseUserDetails;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
   partnerProperties?: outputs.PartnerProperties;
   singleSignOnProperties?: outputs.LiftrBaseSingleSignOnPropertiesV2;
 }

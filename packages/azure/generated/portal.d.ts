@@ -96,7 +96,7 @@ export declare class Dashboard extends $CustomResource {
   /** The dashboard metadata. */
   readonly metadata: $Output<any | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {})>;
   constructor(name: string, args: DashboardArgs, opts?: $Options);
 }
 
@@ -136,7 +136,7 @@ export interface DashboardState {
   systemData?: outputs.SystemData;
   lenses?: outputs.DashboardLens[];
   metadata?: any;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Portal/dashboards` without managing it (GET, api-version 2026-04-01); undefined when it does not exist.
@@ -308,7 +308,7 @@ export declare class TenantConfiguration extends $CustomResource {
   /** When flag is set to true Markdown tile will require external storage configuration (URI). The inline content configuration will be prohibited. */
   readonly enforcePrivateMarkdownStorage: $Output<boolean | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {})>;
   constructor(name: string, args?: TenantConfigurationArgs, opts?: $Options);
 }
 
@@ -335,7 +335,7 @@ export interface TenantConfigurationState {
   properties?: outputs.ConfigurationProperties;
   systemData?: outputs.SystemData;
   enforcePrivateMarkdownStorage?: boolean;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Portal/tenantConfigurations` without managing it (GET, api-version 2026-04-01); undefined when it does not exist.

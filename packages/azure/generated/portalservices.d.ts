@@ -25,7 +25,7 @@ export declare class CopilotSetting extends $CustomResource {
   /** Boolean indicating if role-based access control is enabled for copilot in this tenant. */
   readonly accessControlEnabled: $Output<boolean>;
   /** The status of the last provisioning operation performed on the resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {})>;
   constructor(name: string, args: CopilotSettingArgs, opts?: $Options);
 }
 
@@ -52,7 +52,7 @@ export interface CopilotSettingState {
   properties?: outputs.CopilotSettingsProperties;
   systemData?: outputs.SystemData;
   accessControlEnabled: boolean;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.PortalServices/copilotSettings` without managing it (GET, api-version 2024-04-01); undefined when it does not exist.

@@ -158,7 +158,7 @@ export declare class WorkspaceCollection extends $CustomResource {
   /** The resource type */
   readonly type: $Output<"Microsoft.PowerBI/workspaceCollections">;
   /** Azure location */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Dictionary of <string> */
   readonly tags: $Output<outputs.CreateWorkspaceCollectionRequestTags | undefined>;
   readonly sku: $Output<outputs.AzureSku | undefined>;
@@ -192,7 +192,7 @@ export interface WorkspaceCollectionState {
   workspaceCollectionName: string;
   name: string;
   type: "Microsoft.PowerBI/workspaceCollections";
-  location?: string;
+  location: string;
   tags?: outputs.CreateWorkspaceCollectionRequestTags;
   sku?: outputs.AzureSku;
   properties?: any;

@@ -29,7 +29,7 @@ export declare class EduEnrollment extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | (string & {})>;
   /** The domain groups associated with this enrollment. */
   readonly domains: $Output<outputs.DomainGroup[]>;
   /** Failure detail when provisioningState is Failed. Omitted otherwise. */
@@ -69,7 +69,7 @@ export interface EduEnrollmentState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | (string & {});
   domains: outputs.DomainGroup[];
   failureReason?: outputs.ErrorDetail;
 }

@@ -31,9 +31,9 @@ export declare class Gateway extends $CustomResource {
   /** List of Operator API Connections selected by the user. */
   readonly operatorApiConnections: $Output<string[] | undefined>;
   /** Base URL of the Gateway resource. This is the URL that the users would use to make Network API requests to the Operators via Azure. */
-  readonly gatewayBaseUrl: $Output<string | undefined>;
+  readonly gatewayBaseUrl: $Output<string>;
   /** The status of the last operation on the Gateway resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   /** Details about the Application that would use the Operator's Network APIs. */
   readonly configuredApplication: $Output<outputs.ApplicationProperties>;
   /** Details about the Organization owning the Application that would use the Operator's Network APIs. */
@@ -76,8 +76,8 @@ export interface GatewayState {
   location: string;
   systemData?: outputs.SystemData;
   operatorApiConnections?: string[];
-  gatewayBaseUrl?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  gatewayBaseUrl: string;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
   configuredApplication: outputs.ApplicationProperties;
   configuredApplicationOwner: outputs.ApplicationOwnerProperties;
 }
@@ -119,11 +119,11 @@ export declare class OperatorApiConnection extends $CustomResource {
   /** Reference to the APC Gateway resource ID. */
   readonly gatewayId: $Output<string>;
   /** Name of the Operator in the linked Operator API Plan belongs to. */
-  readonly operatorName: $Output<string | undefined>;
+  readonly operatorName: $Output<string>;
   /** The Network API for the current operator in the country/region provided in the linked Operator API Plan. */
-  readonly camaraApiName: $Output<string | undefined>;
+  readonly camaraApiName: $Output<string>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {})>;
   /** The status of the OperatorApiConnection resource. */
   readonly status: $Output<outputs.Status | undefined>;
   /**
@@ -195,9 +195,9 @@ export interface OperatorApiConnectionState {
   systemData?: outputs.SystemData;
   operatorApiPlanId: string;
   gatewayId: string;
-  operatorName?: string;
-  camaraApiName?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  operatorName: string;
+  camaraApiName: string;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
   status?: outputs.Status;
   planTermsAndConditionsAccepted: boolean;
   planTermsAndConditionsLinks?: string[];
@@ -232,7 +232,7 @@ export interface OperatorApiPlanState {
   markets?: string[];
   limits?: string;
   marketplaceProperties?: outputs.MarketplaceProperties;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ProgrammableConnectivity/operatorApiPlans` without managing it (GET, api-version 2025-03-30-preview); undefined when it does not exist.

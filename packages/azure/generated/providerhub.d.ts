@@ -28,7 +28,7 @@ export declare class ProviderMonitorSetting extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The provisioning state. */
-  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {})>;
   constructor(name: string, args: ProviderMonitorSettingArgs, opts?: $Options);
 }
 
@@ -61,7 +61,7 @@ export interface ProviderMonitorSettingState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {});
+  provisioningState: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ProviderHub/providerMonitorSettings` without managing it (GET, api-version 2024-09-01); undefined when it does not exist.
@@ -94,7 +94,7 @@ export declare class ProviderRegistration extends $CustomResource {
   /** The provider hub metadata. */
   readonly providerHubMetadata: $Output<outputs.ProviderRegistrationPropertiesProviderHubMetadata | undefined>;
   /** The provisioning state. */
-  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {})>;
   /** The subscription lifecycle notification specifications. */
   readonly subscriptionLifecycleNotificationSpecifications: $Output<outputs.ProviderRegistrationPropertiesSubscriptionLifecycleNotificationSpecifications | undefined>;
   /** The private resource provider configuration. */
@@ -259,7 +259,7 @@ export interface ProviderRegistrationState {
   kind?: "Managed" | "Hybrid" | "Direct" | (string & {});
   systemData?: outputs.SystemData;
   providerHubMetadata?: outputs.ProviderRegistrationPropertiesProviderHubMetadata;
-  provisioningState?: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {});
+  provisioningState: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {});
   subscriptionLifecycleNotificationSpecifications?: outputs.ProviderRegistrationPropertiesSubscriptionLifecycleNotificationSpecifications;
   privateResourceProviderConfiguration?: outputs.ProviderRegistrationPropertiesPrivateResourceProviderConfiguration;
   tokenAuthConfiguration?: outputs.TokenAuthConfiguration;
@@ -327,7 +327,7 @@ export declare class AuthorizedApplication extends $CustomResource {
   /** The authorizations that determine the level of data access permissions on the specified resource types. */
   readonly dataAuthorizations: $Output<outputs.ApplicationDataAuthorization[] | undefined>;
   /** The provisioning state. */
-  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {})>;
   constructor(name: string, args: AuthorizedApplicationArgs, opts?: $Options);
 }
 
@@ -359,7 +359,7 @@ export interface AuthorizedApplicationState {
   systemData?: outputs.SystemData;
   providerAuthorization?: outputs.ApplicationProviderAuthorization;
   dataAuthorizations?: outputs.ApplicationDataAuthorization[];
-  provisioningState?: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {});
+  provisioningState: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ProviderHub/providerRegistrations/authorizedApplications` without managing it (GET, api-version 2024-09-01); undefined when it does not exist.
@@ -391,7 +391,7 @@ export declare class CustomRollout extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The provisioned state of the resource. */
-  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {})>;
   /** The specification. */
   readonly specification: $Output<outputs.CustomRolloutPropertiesSpecification>;
   /** The status. */
@@ -427,7 +427,7 @@ export interface CustomRolloutState {
   type: "Microsoft.ProviderHub/providerRegistrations/customRollouts";
   properties: outputs.CustomRolloutProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {});
+  provisioningState: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {});
   specification: outputs.CustomRolloutPropertiesSpecification;
   status?: outputs.CustomRolloutPropertiesStatus;
 }
@@ -461,7 +461,7 @@ export declare class DefaultRollout extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The provisioned state of the resource. */
-  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {})>;
   /** The default rollout specification. */
   readonly specification: $Output<outputs.DefaultRolloutPropertiesSpecification | undefined>;
   /** The default rollout status. */
@@ -497,7 +497,7 @@ export interface DefaultRolloutState {
   type: "Microsoft.ProviderHub/providerRegistrations/defaultRollouts";
   properties?: outputs.DefaultRolloutProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {});
+  provisioningState: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {});
   specification?: outputs.DefaultRolloutPropertiesSpecification;
   status?: outputs.DefaultRolloutPropertiesStatus;
 }
@@ -531,7 +531,7 @@ export declare class NewRegionFrontloadRelease extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The provisioned state of the resource. */
-  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {})>;
   /** The default rollout specification. */
   readonly specification: $Output<outputs.DefaultRolloutPropertiesSpecification | undefined>;
   /** The default rollout status. */
@@ -585,7 +585,7 @@ export interface NewRegionFrontloadReleaseState {
   type: "Microsoft.ProviderHub/providerRegistrations/newRegionFrontloadRelease";
   properties: outputs.FrontloadPayloadPropertiesOrDefaultRolloutProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {});
+  provisioningState: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {});
   specification?: outputs.DefaultRolloutPropertiesSpecification;
   status?: outputs.DefaultRolloutPropertiesStatus;
 }
@@ -626,7 +626,7 @@ export declare class NotificationRegistration extends $CustomResource {
   /** The notification endpoints. */
   readonly notificationEndpoints: $Output<outputs.NotificationEndpoint[] | undefined>;
   /** The provisioned state of the resource. */
-  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {})>;
   constructor(name: string, args: NotificationRegistrationArgs, opts?: $Options);
 }
 
@@ -665,7 +665,7 @@ export interface NotificationRegistrationState {
   messageScope?: "NotSpecified" | "RegisteredSubscriptions" | (string & {});
   includedEvents?: string[];
   notificationEndpoints?: outputs.NotificationEndpoint[];
-  provisioningState?: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {});
+  provisioningState: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ProviderHub/providerRegistrations/notificationRegistrations` without managing it (GET, api-version 2024-09-01); undefined when it does not exist.
@@ -786,7 +786,7 @@ export declare class ResourcetypeRegistration extends $CustomResource {
   /** Whether async operation is enabled. */
   readonly enableAsyncOperation: $Output<boolean | undefined>;
   /** The provisioning state. */
-  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {})>;
   /** Whether third party S2S is enabled. */
   readonly enableThirdPartyS2S: $Output<boolean | undefined>;
   /** The subscription lifecycle notification specifications. */
@@ -1094,7 +1094,7 @@ export interface ResourcetypeRegistrationState {
   requiredFeatures?: string[];
   featuresRule?: outputs.ResourceTypeRegistrationPropertiesFeaturesRule;
   enableAsyncOperation?: boolean;
-  provisioningState?: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {});
+  provisioningState: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {});
   enableThirdPartyS2S?: boolean;
   subscriptionLifecycleNotificationSpecifications?: outputs.ResourceTypeRegistrationPropertiesSubscriptionLifecycleNotificationSpecifications;
   isPureProxy?: boolean;
@@ -1191,7 +1191,7 @@ export declare class ResourcetypeRegistrationResourcetypeRegistrationResourcetyp
   /** The sku settings. */
   readonly skuSettings: $Output<outputs.SkuSetting[]>;
   /** The provisioning state. */
-  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {})>;
   constructor(name: string, args: ResourcetypeRegistrationResourcetypeRegistrationResourcetypeRegistrationSkuArgs, opts?: $Options);
 }
 
@@ -1237,7 +1237,7 @@ export interface ResourcetypeRegistrationResourcetypeRegistrationResourcetypeReg
   properties?: outputs.SkuResourceProperties;
   systemData?: outputs.SystemData;
   skuSettings: outputs.SkuSetting[];
-  provisioningState?: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {});
+  provisioningState: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ProviderHub/providerRegistrations/resourcetypeRegistrations/resourcetypeRegistrations/resourcetypeRegistrations/resourcetypeRegistrations/skus` without managing it (GET, api-version 2024-09-01); undefined when it does not exist.
@@ -1276,7 +1276,7 @@ export declare class ResourcetypeRegistrationResourcetypeRegistrationSku extends
   /** The sku settings. */
   readonly skuSettings: $Output<outputs.SkuSetting[]>;
   /** The provisioning state. */
-  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {})>;
   constructor(name: string, args: ResourcetypeRegistrationResourcetypeRegistrationSkuArgs, opts?: $Options);
 }
 
@@ -1318,7 +1318,7 @@ export interface ResourcetypeRegistrationResourcetypeRegistrationSkuState {
   properties?: outputs.SkuResourceProperties;
   systemData?: outputs.SystemData;
   skuSettings: outputs.SkuSetting[];
-  provisioningState?: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {});
+  provisioningState: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ProviderHub/providerRegistrations/resourcetypeRegistrations/resourcetypeRegistrations/resourcetypeRegistrations/skus` without managing it (GET, api-version 2024-09-01); undefined when it does not exist.
@@ -1355,7 +1355,7 @@ export declare class ResourcetypeRegistrationSku extends $CustomResource {
   /** The sku settings. */
   readonly skuSettings: $Output<outputs.SkuSetting[]>;
   /** The provisioning state. */
-  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {})>;
   constructor(name: string, args: ResourcetypeRegistrationSkuArgs, opts?: $Options);
 }
 
@@ -1393,7 +1393,7 @@ export interface ResourcetypeRegistrationSkuState {
   properties?: outputs.SkuResourceProperties;
   systemData?: outputs.SystemData;
   skuSettings: outputs.SkuSetting[];
-  provisioningState?: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {});
+  provisioningState: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ProviderHub/providerRegistrations/resourcetypeRegistrations/resourcetypeRegistrations/skus` without managing it (GET, api-version 2024-09-01); undefined when it does not exist.
@@ -1428,7 +1428,7 @@ export declare class Sku extends $CustomResource {
   /** The sku settings. */
   readonly skuSettings: $Output<outputs.SkuSetting[]>;
   /** The provisioning state. */
-  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {})>;
   constructor(name: string, args: SkuArgs, opts?: $Options);
 }
 
@@ -1462,7 +1462,7 @@ export interface SkuState {
   properties?: outputs.SkuResourceProperties;
   systemData?: outputs.SystemData;
   skuSettings: outputs.SkuSetting[];
-  provisioningState?: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {});
+  provisioningState: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.ProviderHub/providerRegistrations/resourcetypeRegistrations/skus` without managing it (GET, api-version 2024-09-01); undefined when it does not exist.

@@ -33,7 +33,7 @@ export declare class FileSystem extends $CustomResource {
   /** Marketplace details */
   readonly marketplaceDetails: $Output<outputs.MarketplaceDetails>;
   /** Provisioning State of the resource */
-  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | (string & {})>;
   /** Storage Sku */
   readonly storageSku: $Output<string>;
   /** User Details */
@@ -105,7 +105,7 @@ export interface FileSystemState {
   location: string;
   systemData?: outputs.SystemData;
   marketplaceDetails: outputs.MarketplaceDetails;
-  provisioningState?: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | (string & {});
+  provisioningState: "Accepted" | "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | "Deleted" | (string & {});
   storageSku: string;
   userDetails: outputs.UserDetails;
   delegatedSubnetId: string;

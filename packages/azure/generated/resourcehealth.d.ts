@@ -101,9 +101,9 @@ export interface ImpactedResourceState {
   type: "Microsoft.ResourceHealth/events/impactedResources";
   properties?: outputs.EventImpactedResourceProperties;
   systemData?: outputs.SystemData;
-  targetResourceType?: string;
-  targetResourceId?: string;
-  targetRegion?: string;
+  targetResourceType: string;
+  targetResourceId: string;
+  targetRegion: string;
   info?: outputs.KeyValueItem[];
 }
 /**

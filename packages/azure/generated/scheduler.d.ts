@@ -21,7 +21,7 @@ export declare class JobCollection extends $CustomResource {
   /** The resource type */
   readonly type: $Output<"Microsoft.Scheduler/jobCollections">;
   /** Gets or sets the storage account location. */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Gets or sets the tags. */
   readonly tags: $Output<outputs.JobCollectionDefinitionTags | undefined>;
   /** Gets or sets the job collection properties. */
@@ -67,7 +67,7 @@ export interface JobCollectionState {
   jobCollectionName: string;
   name: string;
   type: "Microsoft.Scheduler/jobCollections";
-  location?: string;
+  location: string;
   tags?: outputs.JobCollectionDefinitionTags;
   properties?: outputs.JobCollectionProperties;
   sku?: outputs.Sku;

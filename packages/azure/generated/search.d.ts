@@ -45,11 +45,11 @@ export declare class SearchService extends $CustomResource {
   /** This value can be set to 'Enabled' to avoid breaking changes on existing customer resources and templates. If set to 'Disabled', traffic over public interface is not allowed, and private endpoint connections would be the exclusive access method. */
   readonly publicNetworkAccess: $Output<"Enabled" | "Disabled" | "SecuredByPerimeter" | (string & {}) | undefined>;
   /** The status of the search service. Possible values include: 'running': The search service is running and no provisioning operations are underway. 'provisioning': The search service is being provisioned or scaled up or down. 'deleting': The search service is being deleted. 'degraded': The search service is degraded. This can occur when the underlying search units are not healthy. The search service is most likely operational, but performance might be slow and some requests might be dropped. 'disabled': The search service is disabled. In this state, the service will reject all API requests. 'error': The search service is in an error state. 'stopped': The search service is in a subscription that's disabled. If your service is in the degraded, disabled, or error states, it means the Azure AI Search team is actively investigating the underlying issue. Dedicated services in these states are still chargeable based on the number of search units provisioned. */
-  readonly status: $Output<"running" | "provisioning" | "deleting" | "degraded" | "disabled" | "error" | "stopped" | undefined>;
+  readonly status: $Output<"running" | "provisioning" | "deleting" | "degraded" | "disabled" | "error" | "stopped">;
   /** The details of the search service status. */
-  readonly statusDetails: $Output<string | undefined>;
+  readonly statusDetails: $Output<string>;
   /** The state of the last provisioning operation performed on the search service. Provisioning is an intermediate state that occurs while service capacity is being established. After capacity is set up, provisioningState changes to either 'Succeeded' or 'Failed'. Client applications can poll provisioning status (the recommended polling interval is from 30 seconds to one minute) by using the Get Search Service operation to see when an operation is completed. If you are using the free service, this value tends to come back as 'Succeeded' directly in the call to Create search service. This is because the free service uses capacity that is already set up. */
-  readonly provisioningState: $Output<"succeeded" | "provisioning" | "failed" | undefined>;
+  readonly provisioningState: $Output<"succeeded" | "provisioning" | "failed">;
   /** Network specific rules that determine how the Azure AI Search service may be reached. */
   readonly networkRuleSet: $Output<outputs.NetworkRuleSet | undefined>;
   /** A list of data exfiltration scenarios that are explicitly disallowed for the search service. Currently, the only supported value is 'All' to disable all possible data export scenarios with more fine grained controls planned for the future. */
@@ -67,11 +67,11 @@ export declare class SearchService extends $CustomResource {
   /** The list of shared private link resources managed by the Azure AI Search service. */
   readonly sharedPrivateLinkResources: $Output<outputs.SharedPrivateLinkResource[] | undefined>;
   /** A system generated property representing the service's etag that can be for optimistic concurrency control during updates. */
-  readonly eTag: $Output<string | undefined>;
+  readonly eTag: $Output<string>;
   /** Indicates if the search service has an upgrade available. */
   readonly upgradeAvailable: $Output<"notAvailable" | "available" | (string & {}) | undefined>;
   /** The date and time the search service was last upgraded. This field will be null until the service gets upgraded for the first time. */
-  readonly serviceUpgradedAt: $Output<string | undefined>;
+  readonly serviceUpgradedAt: $Output<string>;
   constructor(name: string, args: SearchServiceArgs, opts?: $Options);
 }
 
@@ -143,9 +143,9 @@ export interface SearchServiceState {
   hostingMode?: "Default" | "HighDensity";
   computeType?: "Default" | "Confidential" | (string & {});
   publicNetworkAccess?: "Enabled" | "Disabled" | "SecuredByPerimeter" | (string & {});
-  status?: "running" | "provisioning" | "deleting" | "degraded" | "disabled" | "error" | "stopped";
-  statusDetails?: string;
-  provisioningState?: "succeeded" | "provisioning" | "failed";
+  status: "running" | "provisioning" | "deleting" | "degraded" | "disabled" | "error" | "stopped";
+  statusDetails: string;
+  provisioningState: "succeeded" | "provisioning" | "failed";
   networkRuleSet?: outputs.NetworkRuleSet;
   dataExfiltrationProtections?: ("BlockAll" | (string & {}))[];
   encryptionWithCmk?: outputs.EncryptionWithCmk;
@@ -154,9 +154,9 @@ export interface SearchServiceState {
   semanticSearch?: "disabled" | "free" | "standard" | (string & {});
   privateEndpointConnections?: outputs.PrivateEndpointConnection[];
   sharedPrivateLinkResources?: outputs.SharedPrivateLinkResource[];
-  eTag?: string;
+  eTag: string;
   upgradeAvailable?: "notAvailable" | "available" | (string & {});
-  serviceUpgradedAt?: string;
+  serviceUpgradedAt: string;
 }
 /**
  * Reads an existing `Microsoft.Search/searchServices` without managing it (GET, api-version 2025-05-01); undefined when it does not exist.
@@ -182,7 +182,7 @@ export interface NetworkSecurityPerimeterConfigurationState {
   type: "Microsoft.Search/searchServices/networkSecurityPerimeterConfigurations";
   properties?: outputs.NetworkSecurityPerimeterConfigurationProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Creating" | "Updating" | "Deleting" | "Accepted" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Creating" | "Updating" | "Deleting" | "Accepted" | "Failed" | "Canceled" | (string & {});
   provisioningIssues?: outputs.ProvisioningIssue[];
   networkSecurityPerimeter?: outputs.NetworkSecurityPerimeter;
   resourceAssociation?: outputs.ResourceAssociation;

@@ -39,7 +39,7 @@ export declare class AzureKeyVaultSecretProviderClass extends $CustomResource {
   /** Objects defines the desired state of synced K8s secret objects */
   readonly objects: $Output<string | undefined>;
   /** Provisioning state of the AzureKeyVaultSecretProviderClass instance. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {})>;
   constructor(name: string, args: AzureKeyVaultSecretProviderClassArgs, opts?: $Options);
 }
 
@@ -88,7 +88,7 @@ export interface AzureKeyVaultSecretProviderClassState {
   clientId: string;
   tenantId: string;
   objects?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.SecretSyncController/azureKeyVaultSecretProviderClasses` without managing it (GET, api-version 2024-08-21-preview); undefined when it does not exist.
@@ -138,7 +138,7 @@ export declare class SecretSync extends $CustomResource {
   /** SecretSyncStatus defines the observed state of the secret synchronization process. */
   readonly status: $Output<outputs.SecretSyncStatus | undefined>;
   /** Provisioning state of the SecretSync instance. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {})>;
   constructor(name: string, args: SecretSyncArgs, opts?: $Options);
 }
 
@@ -191,7 +191,7 @@ export interface SecretSyncState {
   forceSynchronization?: string;
   objectSecretMapping: outputs.KubernetesSecretObjectMapping[];
   status?: outputs.SecretSyncStatus;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.SecretSyncController/secretSyncs` without managing it (GET, api-version 2024-08-21-preview); undefined when it does not exist.

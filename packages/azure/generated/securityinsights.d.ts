@@ -27,11 +27,11 @@ export declare class AlertRule extends $CustomResource {
   readonly properties: $Output<outputs.FusionAlertRuleProperties | undefined>;
   readonly kind: $Output<"Fusion" | undefined>;
   readonly alertRuleTemplateName: $Output<string>;
-  readonly description: $Output<string | undefined>;
-  readonly displayName: $Output<string | undefined>;
+  readonly description: $Output<string>;
+  readonly displayName: $Output<string>;
   readonly enabled: $Output<boolean>;
-  readonly lastModifiedUtc: $Output<string | undefined>;
-  readonly severity: $Output<"High" | "Medium" | "Low" | "Informational" | (string & {}) | undefined>;
+  readonly lastModifiedUtc: $Output<string>;
+  readonly severity: $Output<"High" | "Medium" | "Low" | "Informational" | (string & {})>;
   readonly tactics: $Output<("Reconnaissance" | "ResourceDevelopment" | "InitialAccess" | "Execution" | "Persistence" | "PrivilegeEscalation" | "DefenseEvasion" | "CredentialAccess" | "Discovery" | "LateralMovement" | "Collection" | "Exfiltration" | "CommandAndControl" | "Impact" | "PreAttack" | "ImpairProcessControl" | "InhibitResponseFunction" | (string & {}))[] | undefined>;
   readonly techniques: $Output<string[] | undefined>;
   constructor(name: string, args: AlertRuleArgs, opts?: $Options);
@@ -68,11 +68,11 @@ export interface AlertRuleState {
   properties?: outputs.FusionAlertRuleProperties;
   kind?: "Fusion";
   alertRuleTemplateName: string;
-  description?: string;
-  displayName?: string;
+  description: string;
+  displayName: string;
   enabled: boolean;
-  lastModifiedUtc?: string;
-  severity?: "High" | "Medium" | "Low" | "Informational" | (string & {});
+  lastModifiedUtc: string;
+  severity: "High" | "Medium" | "Low" | "Informational" | (string & {});
   tactics?: ("Reconnaissance" | "ResourceDevelopment" | "InitialAccess" | "Execution" | "Persistence" | "PrivilegeEscalation" | "DefenseEvasion" | "CredentialAccess" | "Discovery" | "LateralMovement" | "Collection" | "Exfiltration" | "CommandAndControl" | "Impact" | "PreAttack" | "ImpairProcessControl" | "InhibitResponseFunction" | (string & {}))[];
   techniques?: string[];
 }
@@ -112,7 +112,7 @@ export declare class Action extends $CustomResource {
   /** Logic App Resource Id, /subscriptions/{my-subscription}/resourceGroups/{my-resource-group}/providers/Microsoft.Logic/workflows/{my-workflow-id}. */
   readonly logicAppResourceId: $Output<string>;
   /** The name of the logic app's workflow. */
-  readonly workflowId: $Output<string | undefined>;
+  readonly workflowId: $Output<string>;
   constructor(name: string, args: ActionArgs, opts?: $Options);
 }
 
@@ -152,7 +152,7 @@ export interface ActionState {
   etag?: string;
   systemData?: outputs.SystemData;
   logicAppResourceId: string;
-  workflowId?: string;
+  workflowId: string;
 }
 /**
  * Reads an existing `Microsoft.SecurityInsights/alertRules/actions` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -178,8 +178,8 @@ export interface AlertRuleTemplateState {
   properties?: outputs.FusionAlertRuleTemplateProperties;
   kind?: "Fusion";
   alertRulesCreatedByTemplateCount?: number;
-  createdDateUTC?: string;
-  lastUpdatedDateUTC?: string;
+  createdDateUTC: string;
+  lastUpdatedDateUTC: string;
   description?: string;
   displayName?: string;
   requiredDataConnectors?: outputs.AlertRuleTemplateDataSource[];
@@ -228,9 +228,9 @@ export declare class AutomationRule extends $CustomResource {
   /** The actions to execute when the automation rule is triggered. */
   readonly actions: $Output<outputs.AutomationRuleAction[]>;
   /** The last time the automation rule was updated. */
-  readonly lastModifiedTimeUtc: $Output<string | undefined>;
+  readonly lastModifiedTimeUtc: $Output<string>;
   /** The time the automation rule was created. */
-  readonly createdTimeUtc: $Output<string | undefined>;
+  readonly createdTimeUtc: $Output<string>;
   /** Information on the client (user or application) that made some action */
   readonly lastModifiedBy: $Output<outputs.ClientInfo | undefined>;
   /** Information on the client (user or application) that made some action */
@@ -277,8 +277,8 @@ export interface AutomationRuleState {
   order: number;
   triggeringLogic: outputs.AutomationRuleTriggeringLogic;
   actions: outputs.AutomationRuleAction[];
-  lastModifiedTimeUtc?: string;
-  createdTimeUtc?: string;
+  lastModifiedTimeUtc: string;
+  createdTimeUtc: string;
   lastModifiedBy?: outputs.ClientInfo;
   createdBy?: outputs.ClientInfo;
 }
@@ -607,7 +607,7 @@ export interface ContentProductPackageState {
   name: string;
   type: "Microsoft.SecurityInsights/contentProductPackages";
   properties?: outputs.ProductPackageProperties;
-  etag?: string;
+  etag: string;
   systemData?: outputs.SystemData;
   contentId?: string;
   contentProductId?: string;
@@ -657,7 +657,7 @@ export interface ContentproducttemplateState {
   name: string;
   type: "Microsoft.SecurityInsights/contentproducttemplates";
   properties?: outputs.ProductTemplateProperties;
-  etag?: string;
+  etag: string;
   systemData?: outputs.SystemData;
   contentId?: string;
   contentProductId?: string;
@@ -683,7 +683,7 @@ export interface ContentproducttemplateState {
   packageId?: string;
   packageKind?: "Solution" | "Standalone" | (string & {});
   packageName?: string;
-  isDeprecated?: "true" | "false" | (string & {});
+  isDeprecated: "true" | "false" | (string & {});
   packagedContent?: any;
 }
 /**
@@ -766,7 +766,7 @@ export declare class ContentTemplate extends $CustomResource {
   /** the name of the package contains this template */
   readonly packageName: $Output<string | undefined>;
   /** Flag indicates if this template is deprecated */
-  readonly isDeprecated: $Output<"true" | "false" | (string & {}) | undefined>;
+  readonly isDeprecated: $Output<"true" | "false" | (string & {})>;
   /** The JSON of the ARM template to deploy active content. Expandable. */
   readonly mainTemplate: $Output<any | undefined>;
   /** Dependant templates. Expandable. */
@@ -875,7 +875,7 @@ export interface ContentTemplateState {
   packageId?: string;
   packageKind?: "Solution" | "Standalone" | (string & {});
   packageName?: string;
-  isDeprecated?: "true" | "false" | (string & {});
+  isDeprecated: "true" | "false" | (string & {});
   mainTemplate?: any;
   dependantTemplates?: outputs.TemplateProperties[];
 }
@@ -1077,21 +1077,21 @@ export declare class Incident extends $CustomResource {
   /** The time of the last activity in the incident */
   readonly lastActivityTimeUtc: $Output<string | undefined>;
   /** The last time the incident was updated */
-  readonly lastModifiedTimeUtc: $Output<string | undefined>;
+  readonly lastModifiedTimeUtc: $Output<string>;
   /** The time the incident was created */
-  readonly createdTimeUtc: $Output<string | undefined>;
+  readonly createdTimeUtc: $Output<string>;
   /** A sequential number */
-  readonly incidentNumber: $Output<number | undefined>;
+  readonly incidentNumber: $Output<number>;
   /** Additional data on the incident */
   readonly additionalData: $Output<outputs.IncidentAdditionalData | undefined>;
   /** List of resource ids of Analytic rules related to the incident */
   readonly relatedAnalyticRuleIds: $Output<string[] | undefined>;
   /** The deep-link url to the incident in Azure portal */
-  readonly incidentUrl: $Output<string | undefined>;
+  readonly incidentUrl: $Output<string>;
   /** The name of the source provider that generated the incident */
-  readonly providerName: $Output<string | undefined>;
+  readonly providerName: $Output<string>;
   /** The incident ID assigned by the incident provider */
-  readonly providerIncidentId: $Output<string | undefined>;
+  readonly providerIncidentId: $Output<string>;
   constructor(name: string, args: IncidentArgs, opts?: $Options);
 }
 
@@ -1155,14 +1155,14 @@ export interface IncidentState {
   labels?: outputs.IncidentLabel[];
   firstActivityTimeUtc?: string;
   lastActivityTimeUtc?: string;
-  lastModifiedTimeUtc?: string;
-  createdTimeUtc?: string;
-  incidentNumber?: number;
+  lastModifiedTimeUtc: string;
+  createdTimeUtc: string;
+  incidentNumber: number;
   additionalData?: outputs.IncidentAdditionalData;
   relatedAnalyticRuleIds?: string[];
-  incidentUrl?: string;
-  providerName?: string;
-  providerIncidentId?: string;
+  incidentUrl: string;
+  providerName: string;
+  providerIncidentId: string;
 }
 /**
  * Reads an existing `Microsoft.SecurityInsights/incidents` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -1200,9 +1200,9 @@ export declare class Comment extends $CustomResource {
   /** The comment message */
   readonly message: $Output<string>;
   /** The time the comment was created */
-  readonly createdTimeUtc: $Output<string | undefined>;
+  readonly createdTimeUtc: $Output<string>;
   /** The time the comment was updated */
-  readonly lastModifiedTimeUtc: $Output<string | undefined>;
+  readonly lastModifiedTimeUtc: $Output<string>;
   /** Describes the client that created the comment */
   readonly author: $Output<outputs.ClientInfo | undefined>;
   constructor(name: string, args: CommentArgs, opts?: $Options);
@@ -1242,8 +1242,8 @@ export interface CommentState {
   etag?: string;
   systemData?: outputs.SystemData;
   message: string;
-  createdTimeUtc?: string;
-  lastModifiedTimeUtc?: string;
+  createdTimeUtc: string;
+  lastModifiedTimeUtc: string;
   author?: outputs.ClientInfo;
 }
 /**
@@ -1282,11 +1282,11 @@ export declare class Relation extends $CustomResource {
   /** The resource ID of the related resource */
   readonly relatedResourceId: $Output<string>;
   /** The name of the related resource */
-  readonly relatedResourceName: $Output<string | undefined>;
+  readonly relatedResourceName: $Output<string>;
   /** The resource type of the related resource */
-  readonly relatedResourceType: $Output<string | undefined>;
+  readonly relatedResourceType: $Output<string>;
   /** The resource kind of the related resource */
-  readonly relatedResourceKind: $Output<string | undefined>;
+  readonly relatedResourceKind: $Output<string>;
   constructor(name: string, args: RelationArgs, opts?: $Options);
 }
 
@@ -1324,9 +1324,9 @@ export interface RelationState {
   etag?: string;
   systemData?: outputs.SystemData;
   relatedResourceId: string;
-  relatedResourceName?: string;
-  relatedResourceType?: string;
-  relatedResourceKind?: string;
+  relatedResourceName: string;
+  relatedResourceType: string;
+  relatedResourceKind: string;
 }
 /**
  * Reads an existing `Microsoft.SecurityInsights/incidents/relations` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -1368,9 +1368,9 @@ export declare class Task extends $CustomResource {
   /** The status of the task */
   readonly status: $Output<"New" | "Completed" | (string & {})>;
   /** The time the task was created */
-  readonly createdTimeUtc: $Output<string | undefined>;
+  readonly createdTimeUtc: $Output<string>;
   /** The last time the task was updated */
-  readonly lastModifiedTimeUtc: $Output<string | undefined>;
+  readonly lastModifiedTimeUtc: $Output<string>;
   /** Information on the client (user or application) that made some action */
   readonly createdBy: $Output<outputs.ClientInfo | undefined>;
   /** Information on the client (user or application) that made some action */
@@ -1422,8 +1422,8 @@ export interface TaskState {
   title: string;
   description?: string;
   status: "New" | "Completed" | (string & {});
-  createdTimeUtc?: string;
-  lastModifiedTimeUtc?: string;
+  createdTimeUtc: string;
+  lastModifiedTimeUtc: string;
   createdBy?: outputs.ClientInfo;
   lastModifiedBy?: outputs.ClientInfo;
 }
@@ -1685,7 +1685,7 @@ export declare class SecurityMLAnalyticsSetting extends $CustomResource {
   readonly description: $Output<string | undefined>;
   readonly displayName: $Output<string>;
   readonly enabled: $Output<boolean>;
-  readonly lastModifiedUtc: $Output<string | undefined>;
+  readonly lastModifiedUtc: $Output<string>;
   readonly requiredDataConnectors: $Output<outputs.SecurityMLAnalyticsSettingsDataSource[] | undefined>;
   readonly tactics: $Output<("Reconnaissance" | "ResourceDevelopment" | "InitialAccess" | "Execution" | "Persistence" | "PrivilegeEscalation" | "DefenseEvasion" | "CredentialAccess" | "Discovery" | "LateralMovement" | "Collection" | "Exfiltration" | "CommandAndControl" | "Impact" | "PreAttack" | "ImpairProcessControl" | "InhibitResponseFunction" | (string & {}))[] | undefined>;
   readonly techniques: $Output<string[] | undefined>;
@@ -1743,7 +1743,7 @@ export interface SecurityMLAnalyticsSettingState {
   description?: string;
   displayName: string;
   enabled: boolean;
-  lastModifiedUtc?: string;
+  lastModifiedUtc: string;
   requiredDataConnectors?: outputs.SecurityMLAnalyticsSettingsDataSource[];
   tactics?: ("Reconnaissance" | "ResourceDevelopment" | "InitialAccess" | "Execution" | "Persistence" | "PrivilegeEscalation" | "DefenseEvasion" | "CredentialAccess" | "Discovery" | "LateralMovement" | "Collection" | "Exfiltration" | "CommandAndControl" | "Impact" | "PreAttack" | "ImpairProcessControl" | "InhibitResponseFunction" | (string & {}))[];
   techniques?: string[];
@@ -1787,7 +1787,7 @@ export declare class Sourcecontrol extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** The version number associated with the source control */
-  readonly version: $Output<"V1" | "V2" | (string & {}) | undefined>;
+  readonly version: $Output<"V1" | "V2" | (string & {})>;
   /** The display name of the source control */
   readonly displayName: $Output<string>;
   /** A description of the source control */
@@ -1854,7 +1854,7 @@ export interface SourcecontrolState {
   properties: outputs.SourceControlProperties;
   etag?: string;
   systemData?: outputs.SystemData;
-  version?: "V1" | "V2" | (string & {});
+  version: "V1" | "V2" | (string & {});
   displayName: string;
   description?: string;
   repoType: "Github" | "AzureDevOps" | (string & {});
@@ -2061,7 +2061,7 @@ export declare class Watchlist extends $CustomResource {
   /** The status of the Watchlist upload : New, InProgress or Complete. **Note** : When a Watchlist upload status is InProgress, the Watchlist cannot be deleted */
   readonly uploadStatus: $Output<string | undefined>;
   /** Describes provisioning state */
-  readonly provisioningState: $Output<"New" | "InProgress" | "Uploading" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"New" | "InProgress" | "Uploading" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {})>;
   constructor(name: string, args: WatchlistArgs, opts?: $Options);
 }
 
@@ -2155,7 +2155,7 @@ export interface WatchlistState {
   itemsSearchKey: string;
   contentType?: string;
   uploadStatus?: string;
-  provisioningState?: "New" | "InProgress" | "Uploading" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "New" | "InProgress" | "Uploading" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.SecurityInsights/watchlists` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.

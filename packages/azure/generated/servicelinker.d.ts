@@ -31,7 +31,7 @@ export declare class Dryrun extends $CustomResource {
   /** the preview of the operations for creation */
   readonly operationPreviews: $Output<outputs.DryrunOperationPreview[] | undefined>;
   /** The provisioning state. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   constructor(name: string, args: DryrunArgs, opts?: $Options);
 }
 
@@ -64,7 +64,7 @@ export interface DryrunState {
   parameters?: outputs.DryrunParameters;
   prerequisiteResults?: outputs.DryrunPrerequisiteResult[];
   operationPreviews?: outputs.DryrunOperationPreview[];
-  provisioningState?: string;
+  provisioningState: string;
 }
 /**
  * Reads an existing `Microsoft.ServiceLinker/dryruns` without managing it (GET, api-version 2024-04-01); undefined when it does not exist.
@@ -102,7 +102,7 @@ export declare class Linker extends $CustomResource {
   /** The application client type */
   readonly clientType: $Output<"none" | "dotnet" | "java" | "python" | "go" | "php" | "ruby" | "django" | "nodejs" | "springBoot" | "kafka-springBoot" | "jms-springBoot" | "dapr" | (string & {}) | undefined>;
   /** The provisioning state. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** The VNet solution. */
   readonly vNetSolution: $Output<outputs.VNetSolution | undefined>;
   /** An option to store secret value in secure place */
@@ -155,7 +155,7 @@ export interface LinkerState {
   targetService?: outputs.TargetServiceBase;
   authInfo?: outputs.AuthInfoBase;
   clientType?: "none" | "dotnet" | "java" | "python" | "go" | "php" | "ruby" | "django" | "nodejs" | "springBoot" | "kafka-springBoot" | "jms-springBoot" | "dapr" | (string & {});
-  provisioningState?: string;
+  provisioningState: string;
   vNetSolution?: outputs.VNetSolution;
   secretStore?: outputs.SecretStore;
   publicNetworkSolution?: outputs.PublicNetworkSolution;
@@ -199,7 +199,7 @@ export declare class Connector extends $CustomResource {
   /** The application client type */
   readonly clientType: $Output<"none" | "dotnet" | "java" | "python" | "go" | "php" | "ruby" | "django" | "nodejs" | "springBoot" | "kafka-springBoot" | "jms-springBoot" | "dapr" | (string & {}) | undefined>;
   /** The provisioning state. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** The VNet solution. */
   readonly vNetSolution: $Output<outputs.VNetSolution | undefined>;
   /** An option to store secret value in secure place */
@@ -260,7 +260,7 @@ export interface ConnectorState {
   targetService?: outputs.TargetServiceBase;
   authInfo?: outputs.AuthInfoBase;
   clientType?: "none" | "dotnet" | "java" | "python" | "go" | "php" | "ruby" | "django" | "nodejs" | "springBoot" | "kafka-springBoot" | "jms-springBoot" | "dapr" | (string & {});
-  provisioningState?: string;
+  provisioningState: string;
   vNetSolution?: outputs.VNetSolution;
   secretStore?: outputs.SecretStore;
   scope?: string;
@@ -305,7 +305,7 @@ export declare class LocationDryrun extends $CustomResource {
   /** the preview of the operations for creation */
   readonly operationPreviews: $Output<outputs.DryrunOperationPreview[] | undefined>;
   /** The provisioning state. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   constructor(name: string, args: LocationDryrunArgs, opts?: $Options);
 }
 
@@ -342,7 +342,7 @@ export interface LocationDryrunState {
   parameters?: outputs.DryrunParameters;
   prerequisiteResults?: outputs.DryrunPrerequisiteResult[];
   operationPreviews?: outputs.DryrunOperationPreview[];
-  provisioningState?: string;
+  provisioningState: string;
 }
 /**
  * Reads an existing `Microsoft.ServiceLinker/locations/dryruns` without managing it (GET, api-version 2024-04-01); undefined when it does not exist.

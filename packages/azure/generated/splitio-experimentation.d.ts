@@ -33,7 +33,7 @@ export declare class ExperimentationWorkspace extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {})>;
   /** Access policy for an experimentation workspace. */
   readonly accessPolicy: $Output<outputs.AccessPolicy>;
   /** Data source that telemetry data required for experimentation will be retrieved from. */
@@ -81,7 +81,7 @@ export interface ExperimentationWorkspaceState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
   accessPolicy: outputs.AccessPolicy;
   dataSource?: outputs.DataSource;
 }

@@ -31,7 +31,7 @@ export declare class StorageTask extends $CustomResource {
   /** Azure Resource Manager metadata containing createdBy and modifiedBy information. */
   readonly systemData: $Output<outputs.SystemData | undefined>;
   /** Storage task version. */
-  readonly taskVersion: $Output<number | undefined>;
+  readonly taskVersion: $Output<number>;
   /** Storage Task is enabled when set to true and disabled when set to false */
   readonly enabled: $Output<boolean>;
   /** Text that describes the purpose of the storage task */
@@ -39,9 +39,9 @@ export declare class StorageTask extends $CustomResource {
   /** The storage task action that is executed */
   readonly action: $Output<outputs.StorageTaskAction>;
   /** Represents the provisioning state of the storage task. */
-  readonly provisioningState: $Output<"ValidateSubscriptionQuotaBegin" | "ValidateSubscriptionQuotaEnd" | "Accepted" | "Creating" | "Succeeded" | "Deleting" | "Canceled" | "Failed" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"ValidateSubscriptionQuotaBegin" | "ValidateSubscriptionQuotaEnd" | "Accepted" | "Creating" | "Succeeded" | "Deleting" | "Canceled" | "Failed" | (string & {})>;
   /** The creation date and time of the storage task in UTC. */
-  readonly creationTimeInUtc: $Output<string | undefined>;
+  readonly creationTimeInUtc: $Output<string>;
   constructor(name: string, args: StorageTaskArgs, opts?: $Options);
 }
 
@@ -84,12 +84,12 @@ export interface StorageTaskState {
   tags?: outputs.TrackedResourceTags;
   location: string;
   systemData?: outputs.SystemData;
-  taskVersion?: number;
+  taskVersion: number;
   enabled: boolean;
   description: string;
   action: outputs.StorageTaskAction;
-  provisioningState?: "ValidateSubscriptionQuotaBegin" | "ValidateSubscriptionQuotaEnd" | "Accepted" | "Creating" | "Succeeded" | "Deleting" | "Canceled" | "Failed" | (string & {});
-  creationTimeInUtc?: string;
+  provisioningState: "ValidateSubscriptionQuotaBegin" | "ValidateSubscriptionQuotaEnd" | "Accepted" | "Creating" | "Succeeded" | "Deleting" | "Canceled" | "Failed" | (string & {});
+  creationTimeInUtc: string;
 }
 /**
  * Reads an existing `Microsoft.StorageActions/storageTasks` without managing it (GET, api-version 2026-03-01); undefined when it does not exist.

@@ -37,7 +37,7 @@ export declare class StorageDiscoveryWorkspace extends $CustomResource {
   /** The scopes of the storage discovery workspace. */
   readonly scopes: $Output<outputs.StorageDiscoveryScope[]>;
   /** The status of the last operation. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | (string & {})>;
   constructor(name: string, args: StorageDiscoveryWorkspaceArgs, opts?: $Options);
 }
 
@@ -83,7 +83,7 @@ export interface StorageDiscoveryWorkspaceState {
   description?: string;
   workspaceRoots: string[];
   scopes: outputs.StorageDiscoveryScope[];
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.StorageDiscovery/storageDiscoveryWorkspaces` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.
@@ -109,7 +109,7 @@ export interface ReportState {
   type: "Microsoft.StorageDiscovery/storageDiscoveryWorkspaces/reports";
   properties?: outputs.ReportProperties;
   systemData?: outputs.SystemData;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.StorageDiscovery/storageDiscoveryWorkspaces/reports` without managing it (GET, api-version 2025-09-01); undefined when it does not exist.

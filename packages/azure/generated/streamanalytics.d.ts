@@ -23,23 +23,23 @@ export declare class Cluster extends $CustomResource {
   /** The SKU of the cluster. This determines the size/capacity of the cluster. Required on PUT (CreateOrUpdate) requests. */
   readonly sku: $Output<outputs.ClusterSku | undefined>;
   /** The current entity tag for the cluster. This is an opaque string. You can use it to detect whether the resource has changed between requests. You can also use it in the If-Match or If-None-Match headers for write operations for optimistic concurrency. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** The properties associated with a Stream Analytics cluster. */
   readonly properties: $Output<outputs.ClusterProperties | undefined>;
   /** Resource tags. */
   readonly tags: $Output<outputs.TrackedResourceTags | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** The date this cluster was created. */
-  readonly createdDate: $Output<string | undefined>;
+  readonly createdDate: $Output<string>;
   /** Unique identifier for the cluster. */
-  readonly clusterId: $Output<string | undefined>;
+  readonly clusterId: $Output<string>;
   /** The status of the cluster provisioning. The three terminal states are: Succeeded, Failed and Canceled */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "InProgress" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "InProgress" | (string & {})>;
   /** Represents the number of streaming units currently being used on the cluster. */
-  readonly capacityAllocated: $Output<number | undefined>;
+  readonly capacityAllocated: $Output<number>;
   /** Represents the sum of the SUs of all streaming jobs associated with the cluster. If all of the jobs were running, this would be the capacity allocated. */
-  readonly capacityAssigned: $Output<number | undefined>;
+  readonly capacityAssigned: $Output<number>;
   constructor(name: string, args: ClusterArgs, opts?: $Options);
 }
 
@@ -72,15 +72,15 @@ export interface ClusterState {
   name: string;
   type: "Microsoft.StreamAnalytics/clusters";
   sku?: outputs.ClusterSku;
-  etag?: string;
+  etag: string;
   properties?: outputs.ClusterProperties;
   tags?: outputs.TrackedResourceTags;
-  location?: string;
-  createdDate?: string;
-  clusterId?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "InProgress" | (string & {});
-  capacityAllocated?: number;
-  capacityAssigned?: number;
+  location: string;
+  createdDate: string;
+  clusterId: string;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "InProgress" | (string & {});
+  capacityAllocated: number;
+  capacityAssigned: number;
 }
 /**
  * Reads an existing `Microsoft.StreamAnalytics/clusters` without managing it (GET, api-version 2020-03-01); undefined when it does not exist.
@@ -112,9 +112,9 @@ export declare class PrivateEndpoint extends $CustomResource {
   /** The properties associated with a private endpoint. */
   readonly properties: $Output<outputs.PrivateEndpointProperties | undefined>;
   /** Unique opaque string (generally a GUID) that represents the metadata state of the resource (private endpoint) and changes whenever the resource is updated. Required on PUT (CreateOrUpdate) requests. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** The date when this private endpoint was created. */
-  readonly createdDate: $Output<string | undefined>;
+  readonly createdDate: $Output<string>;
   /** A list of connections to the remote resource. Immutable after it is set. */
   readonly manualPrivateLinkServiceConnections: $Output<outputs.PrivateLinkServiceConnection[] | undefined>;
   constructor(name: string, args: PrivateEndpointArgs, opts?: $Options);
@@ -149,8 +149,8 @@ export interface PrivateEndpointState {
   name: string;
   type: "Microsoft.StreamAnalytics/clusters/privateEndpoints";
   properties?: outputs.PrivateEndpointProperties;
-  etag?: string;
-  createdDate?: string;
+  etag: string;
+  createdDate: string;
   manualPrivateLinkServiceConnections?: outputs.PrivateLinkServiceConnection[];
 }
 /**
@@ -185,15 +185,15 @@ export declare class Streamingjob extends $CustomResource {
   /** Resource tags. */
   readonly tags: $Output<outputs.TrackedResourceTags | undefined>;
   /** The geo-location where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Describes the SKU of the streaming job. Required on PUT (CreateOrReplace) requests. */
   readonly sku: $Output<outputs.Sku | undefined>;
   /** A GUID uniquely identifying the streaming job. This GUID is generated upon creation of the streaming job. */
-  readonly jobId: $Output<string | undefined>;
+  readonly jobId: $Output<string>;
   /** Describes the provisioning status of the streaming job. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** Describes the state of the streaming job. */
-  readonly jobState: $Output<string | undefined>;
+  readonly jobState: $Output<string>;
   /** Describes the type of the job. Valid modes are `Cloud` and 'Edge'. */
   readonly jobType: $Output<"Cloud" | "Edge" | (string & {}) | undefined>;
   /** This property should only be utilized when it is desired that the job be started immediately upon creation. Value may be JobStartTime, CustomTime, or LastOutputEventTime to indicate whether the starting point of the output event stream should start whenever the job is started, start at a custom user time stamp specified via the outputStartTime property, or start from the last event output time. */
@@ -201,7 +201,7 @@ export declare class Streamingjob extends $CustomResource {
   /** Value is either an ISO-8601 formatted time stamp that indicates the starting point of the output event stream, or null to indicate that the output event stream will start whenever the streaming job is started. This property must have a value if outputStartMode is set to CustomTime. */
   readonly outputStartTime: $Output<string | undefined>;
   /** Value is either an ISO-8601 formatted timestamp indicating the last output event time of the streaming job or null indicating that output has not yet been produced. In case of multiple outputs or multiple streams, this shows the latest value in that set. */
-  readonly lastOutputEventTime: $Output<string | undefined>;
+  readonly lastOutputEventTime: $Output<string>;
   /** Indicates the policy to apply to events that arrive out of order in the input event stream. */
   readonly eventsOutOfOrderPolicy: $Output<"Adjust" | "Drop" | (string & {}) | undefined>;
   /** Indicates the policy to apply to events that arrive at the output and cannot be written to the external storage due to being malformed (missing column values, column values of wrong type or size). */
@@ -215,7 +215,7 @@ export declare class Streamingjob extends $CustomResource {
   /** Controls certain runtime behaviors of the streaming job. */
   readonly compatibilityLevel: $Output<"1.0" | "1.2" | (string & {}) | undefined>;
   /** Value is an ISO-8601 formatted UTC timestamp indicating when the streaming job was created. */
-  readonly createdDate: $Output<string | undefined>;
+  readonly createdDate: $Output<string>;
   /** A list of one or more inputs to the streaming job. The name property for each input is required when specifying this property in a PUT request. This property cannot be modify via a PATCH operation. You must use the PATCH API available for the individual input. */
   readonly inputs: $Output<outputs.Input[] | undefined>;
   /** Indicates the query and the number of streaming units to use for the streaming job. The name property of the transformation is required when specifying this property in a PUT request. This property cannot be modify via a PATCH operation. You must use the PATCH API available for the individual transformation. */
@@ -225,7 +225,7 @@ export declare class Streamingjob extends $CustomResource {
   /** A list of one or more functions for the streaming job. The name property for each function is required when specifying this property in a PUT request. This property cannot be modify via a PATCH operation. You must use the PATCH API available for the individual transformation. */
   readonly functions: $Output<outputs.Function[] | undefined>;
   /** The current entity tag for the streaming job. This is an opaque string. You can use it to detect whether the resource has changed between requests. You can also use it in the If-Match or If-None-Match headers for write operations for optimistic concurrency. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** The properties that are associated with an Azure Storage account with MSI */
   readonly jobStorageAccount: $Output<outputs.JobStorageAccount | undefined>;
   /** Valid values are JobStorageAccount and SystemAccount. If set to JobStorageAccount, this requires the user to also specify jobStorageAccount property. . */
@@ -300,27 +300,27 @@ export interface StreamingjobState {
   properties?: outputs.StreamingJobProperties;
   identity?: outputs.Identity;
   tags?: outputs.TrackedResourceTags;
-  location?: string;
+  location: string;
   sku?: outputs.Sku;
-  jobId?: string;
-  provisioningState?: string;
-  jobState?: string;
+  jobId: string;
+  provisioningState: string;
+  jobState: string;
   jobType?: "Cloud" | "Edge" | (string & {});
   outputStartMode?: "JobStartTime" | "CustomTime" | "LastOutputEventTime" | (string & {});
   outputStartTime?: string;
-  lastOutputEventTime?: string;
+  lastOutputEventTime: string;
   eventsOutOfOrderPolicy?: "Adjust" | "Drop" | (string & {});
   outputErrorPolicy?: "Stop" | "Drop" | (string & {});
   eventsOutOfOrderMaxDelayInSeconds?: number;
   eventsLateArrivalMaxDelayInSeconds?: number;
   dataLocale?: string;
   compatibilityLevel?: "1.0" | "1.2" | (string & {});
-  createdDate?: string;
+  createdDate: string;
   inputs?: outputs.Input[];
   transformation?: outputs.Transformation;
   outputs?: outputs.Output[];
   functions?: outputs.Function[];
-  etag?: string;
+  etag: string;
   jobStorageAccount?: outputs.JobStorageAccount;
   contentStoragePolicy?: "SystemAccount" | "JobStorageAccount" | (string & {});
   cluster?: outputs.ClusterInfo;
@@ -353,7 +353,7 @@ export declare class Function extends $CustomResource {
   /** The properties that are associated with a function. */
   readonly properties: $Output<outputs.FunctionProperties | undefined>;
   /** The current entity tag for the function. This is an opaque string. You can use it to detect whether the resource has changed between requests. You can also use it in the If-Match or If-None-Match headers for write operations for optimistic concurrency. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   readonly type: $Output<"Aggregate" | undefined>;
   constructor(name: string, args: FunctionArgs, opts?: $Options);
 }
@@ -385,7 +385,7 @@ export interface FunctionState {
   functionName: string;
   name: string;
   properties?: outputs.FunctionProperties;
-  etag?: string;
+  etag: string;
   type?: "Aggregate";
 }
 /**
@@ -420,7 +420,7 @@ export declare class Input extends $CustomResource {
   /** Describes conditions applicable to the Input, Output, or the job overall, that warrant customer attention. */
   readonly diagnostics: $Output<outputs.Diagnostics | undefined>;
   /** The current entity tag for the input. This is an opaque string. You can use it to detect whether the resource has changed between requests. You can also use it in the If-Match or If-None-Match headers for write operations for optimistic concurrency. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   /** Describes how input data is compressed */
   readonly compression: $Output<outputs.Compression | undefined>;
   /** partitionKey Describes a key in the input data which is used for partitioning the input data */
@@ -466,7 +466,7 @@ export interface InputState {
   properties?: outputs.InputProperties;
   serialization?: outputs.Serialization;
   diagnostics?: outputs.Diagnostics;
-  etag?: string;
+  etag: string;
   compression?: outputs.Compression;
   partitionKey?: string;
   datasource?: outputs.ReferenceInputDataSource;
@@ -512,7 +512,7 @@ export declare class Output extends $CustomResource {
   /** Describes conditions applicable to the Input, Output, or the job overall, that warrant customer attention. */
   readonly diagnostics: $Output<outputs.Diagnostics | undefined>;
   /** The current entity tag for the output. This is an opaque string. You can use it to detect whether the resource has changed between requests. You can also use it in the If-Match or If-None-Match headers for write operations for optimistic concurrency. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   constructor(name: string, args: OutputArgs, opts?: $Options);
 }
 
@@ -556,7 +556,7 @@ export interface OutputState {
   sizeWindow?: number;
   serialization?: outputs.Serialization;
   diagnostics?: outputs.Diagnostics;
-  etag?: string;
+  etag: string;
 }
 /**
  * Reads an existing `Microsoft.StreamAnalytics/streamingjobs/outputs` without managing it (GET, api-version 2020-03-01); undefined when it does not exist.
@@ -594,7 +594,7 @@ export declare class Transformation extends $CustomResource {
   /** Specifies the query that will be run in the streaming job. You can learn more about the Stream Analytics Query Language (SAQL) here: https://msdn.microsoft.com/library/azure/dn834998 . Required on PUT (CreateOrReplace) requests. */
   readonly query: $Output<string | undefined>;
   /** The current entity tag for the transformation. This is an opaque string. You can use it to detect whether the resource has changed between requests. You can also use it in the If-Match or If-None-Match headers for write operations for optimistic concurrency. */
-  readonly etag: $Output<string | undefined>;
+  readonly etag: $Output<string>;
   constructor(name: string, args: TransformationArgs, opts?: $Options);
 }
 
@@ -634,7 +634,7 @@ export interface TransformationState {
   streamingUnits?: number;
   validStreamingUnits?: number[];
   query?: string;
-  etag?: string;
+  etag: string;
 }
 /**
  * Reads an existing `Microsoft.StreamAnalytics/streamingjobs/transformations` without managing it (GET, api-version 2020-03-01); undefined when it does not exist.

@@ -31,11 +31,11 @@ export declare class Environment extends $CustomResource {
   readonly dataRetentionTime: $Output<string>;
   readonly storageLimitExceededBehavior: $Output<"PurgeOldData" | "PauseIngress" | (string & {}) | undefined>;
   readonly partitionKeyProperties: $Output<outputs.TimeSeriesIdProperty[] | undefined>;
-  readonly dataAccessId: $Output<string | undefined>;
-  readonly dataAccessFqdn: $Output<string | undefined>;
+  readonly dataAccessId: $Output<string>;
+  readonly dataAccessFqdn: $Output<string>;
   readonly status: $Output<outputs.EnvironmentStatus | undefined>;
-  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | (string & {}) | undefined>;
-  readonly creationTime: $Output<string | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | (string & {})>;
+  readonly creationTime: $Output<string>;
   constructor(name: string, args: EnvironmentArgs, opts?: $Options);
 }
 
@@ -78,11 +78,11 @@ export interface EnvironmentState {
   dataRetentionTime: string;
   storageLimitExceededBehavior?: "PurgeOldData" | "PauseIngress" | (string & {});
   partitionKeyProperties?: outputs.TimeSeriesIdProperty[];
-  dataAccessId?: string;
-  dataAccessFqdn?: string;
+  dataAccessId: string;
+  dataAccessFqdn: string;
   status?: outputs.EnvironmentStatus;
-  provisioningState?: "Accepted" | "Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | (string & {});
-  creationTime?: string;
+  provisioningState: "Accepted" | "Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | (string & {});
+  creationTime: string;
 }
 /**
  * Reads an existing `Microsoft.TimeSeriesInsights/environments` without managing it (GET, api-version 2020-05-15); undefined when it does not exist.
@@ -198,8 +198,8 @@ export declare class EventSource extends $CustomResource {
   readonly timestampPropertyName: $Output<string | undefined>;
   readonly localTimestamp: $Output<outputs.LocalTimestamp | undefined>;
   readonly ingressStartAt: $Output<outputs.IngressStartAtProperties | undefined>;
-  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | (string & {}) | undefined>;
-  readonly creationTime: $Output<string | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | (string & {})>;
+  readonly creationTime: $Output<string>;
   constructor(name: string, args: EventSourceArgs, opts?: $Options);
 }
 
@@ -255,8 +255,8 @@ export interface EventSourceState {
   timestampPropertyName?: string;
   localTimestamp?: outputs.LocalTimestamp;
   ingressStartAt?: outputs.IngressStartAtProperties;
-  provisioningState?: "Accepted" | "Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | (string & {});
-  creationTime?: string;
+  provisioningState: "Accepted" | "Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | (string & {});
+  creationTime: string;
 }
 /**
  * Reads an existing `Microsoft.TimeSeriesInsights/environments/eventSources` without managing it (GET, api-version 2020-05-15); undefined when it does not exist.
@@ -296,9 +296,9 @@ export declare class ReferenceDataSet extends $CustomResource {
   /** The reference data set key comparison behavior can be set using this property. By default, the value is 'Ordinal' - which means case sensitive key comparison will be performed while joining reference data with events or while adding new reference data. When 'OrdinalIgnoreCase' is set, case insensitive comparison will be used. */
   readonly dataStringComparisonBehavior: $Output<"Ordinal" | "OrdinalIgnoreCase" | (string & {}) | undefined>;
   /** Provisioning state of the resource. */
-  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | (string & {}) | undefined>;
+  readonly provisioningState: $Output<"Accepted" | "Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | (string & {})>;
   /** The time the resource was created. */
-  readonly creationTime: $Output<string | undefined>;
+  readonly creationTime: $Output<string>;
   constructor(name: string, args: ReferenceDataSetArgs, opts?: $Options);
 }
 
@@ -341,8 +341,8 @@ export interface ReferenceDataSetState {
   tags?: outputs.CreateOrUpdateTrackedResourcePropertiesTags;
   keyProperties: outputs.ReferenceDataSetKeyProperty[];
   dataStringComparisonBehavior?: "Ordinal" | "OrdinalIgnoreCase" | (string & {});
-  provisioningState?: "Accepted" | "Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | (string & {});
-  creationTime?: string;
+  provisioningState: "Accepted" | "Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | (string & {});
+  creationTime: string;
 }
 /**
  * Reads an existing `Microsoft.TimeSeriesInsights/environments/referenceDataSets` without managing it (GET, api-version 2020-05-15); undefined when it does not exist.

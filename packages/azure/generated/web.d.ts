@@ -31,31 +31,31 @@ export declare class Certificate extends $CustomResource {
   /** Certificate password. */
   readonly password: $Output<string | undefined>;
   /** Friendly name of the certificate. */
-  readonly friendlyName: $Output<string | undefined>;
+  readonly friendlyName: $Output<string>;
   /** Subject name of the certificate. */
-  readonly subjectName: $Output<string | undefined>;
+  readonly subjectName: $Output<string>;
   /** Host names the certificate applies to. */
   readonly hostNames: $Output<string[] | undefined>;
   /** Pfx blob. */
   readonly pfxBlob: $Output<any | undefined>;
   /** App name. */
-  readonly siteName: $Output<string | undefined>;
+  readonly siteName: $Output<string>;
   /** Self link. */
-  readonly selfLink: $Output<string | undefined>;
+  readonly selfLink: $Output<string>;
   /** Certificate issuer. */
-  readonly issuer: $Output<string | undefined>;
+  readonly issuer: $Output<string>;
   /** Certificate issue Date. */
-  readonly issueDate: $Output<string | undefined>;
+  readonly issueDate: $Output<string>;
   /** Certificate expiration date. */
-  readonly expirationDate: $Output<string | undefined>;
+  readonly expirationDate: $Output<string>;
   /** Certificate thumbprint. */
-  readonly thumbprint: $Output<string | undefined>;
+  readonly thumbprint: $Output<string>;
   /** Is the certificate valid?. */
-  readonly valid: $Output<boolean | undefined>;
+  readonly valid: $Output<boolean>;
   /** Raw bytes of .cer file */
   readonly cerBlob: $Output<any | undefined>;
   /** Public key hash. */
-  readonly publicKeyHash: $Output<string | undefined>;
+  readonly publicKeyHash: $Output<string>;
   /** Specification for the App Service Environment to use for the certificate. */
   readonly hostingEnvironmentProfile: $Output<outputs.HostingEnvironmentProfile | undefined>;
   /** Azure Key Vault Csm resource Id. */
@@ -63,7 +63,7 @@ export declare class Certificate extends $CustomResource {
   /** Azure Key Vault secret name. */
   readonly keyVaultSecretName: $Output<string | undefined>;
   /** Status of the Key Vault secret. */
-  readonly keyVaultSecretStatus: $Output<"Initialized" | "WaitingOnCertificateOrder" | "Succeeded" | "CertificateOrderFailed" | "OperationNotPermittedOnKeyVault" | "AzureServiceUnauthorizedToAccessKeyVault" | "KeyVaultDoesNotExist" | "KeyVaultSecretDoesNotExist" | "UnknownError" | "ExternalPrivateKey" | "Unknown" | undefined>;
+  readonly keyVaultSecretStatus: $Output<"Initialized" | "WaitingOnCertificateOrder" | "Succeeded" | "CertificateOrderFailed" | "OperationNotPermittedOnKeyVault" | "AzureServiceUnauthorizedToAccessKeyVault" | "KeyVaultDoesNotExist" | "KeyVaultSecretDoesNotExist" | "UnknownError" | "ExternalPrivateKey" | "Unknown">;
   /** Resource ID of the associated App Service plan. */
   readonly serverFarmId: $Output<string | undefined>;
   /** CNAME of the certificate to be issued via free certificate */
@@ -122,23 +122,23 @@ export interface CertificateState {
   location: string;
   tags?: outputs.ResourceTags;
   password?: string;
-  friendlyName?: string;
-  subjectName?: string;
+  friendlyName: string;
+  subjectName: string;
   hostNames?: string[];
   pfxBlob?: any;
-  siteName?: string;
-  selfLink?: string;
-  issuer?: string;
-  issueDate?: string;
-  expirationDate?: string;
-  thumbprint?: string;
-  valid?: boolean;
+  siteName: string;
+  selfLink: string;
+  issuer: string;
+  issueDate: string;
+  expirationDate: string;
+  thumbprint: string;
+  valid: boolean;
   cerBlob?: any;
-  publicKeyHash?: string;
+  publicKeyHash: string;
   hostingEnvironmentProfile?: outputs.HostingEnvironmentProfile;
   keyVaultId?: string;
   keyVaultSecretName?: string;
-  keyVaultSecretStatus?: "Initialized" | "WaitingOnCertificateOrder" | "Succeeded" | "CertificateOrderFailed" | "OperationNotPermittedOnKeyVault" | "AzureServiceUnauthorizedToAccessKeyVault" | "KeyVaultDoesNotExist" | "KeyVaultSecretDoesNotExist" | "UnknownError" | "ExternalPrivateKey" | "Unknown";
+  keyVaultSecretStatus: "Initialized" | "WaitingOnCertificateOrder" | "Succeeded" | "CertificateOrderFailed" | "OperationNotPermittedOnKeyVault" | "AzureServiceUnauthorizedToAccessKeyVault" | "KeyVaultDoesNotExist" | "KeyVaultSecretDoesNotExist" | "UnknownError" | "ExternalPrivateKey" | "Unknown";
   serverFarmId?: string;
   canonicalName?: string;
   domainValidationMethod?: string;
@@ -162,13 +162,13 @@ export interface DeletedSiteState {
   name: string;
   type: "Microsoft.Web/deletedSites";
   properties?: outputs.DeletedSiteProperties;
-  kind?: string;
-  deletedSiteId?: number;
-  deletedTimestamp?: string;
-  subscription?: string;
-  resourceGroup?: string;
-  slot?: string;
-  geoRegionName?: string;
+  kind: string;
+  deletedSiteId: number;
+  deletedTimestamp: string;
+  subscription: string;
+  resourceGroup: string;
+  slot: string;
+  geoRegionName: string;
 }
 /**
  * Reads an existing `Microsoft.Web/deletedSites` without managing it (GET, api-version 2025-03-01); undefined when it does not exist.
@@ -204,9 +204,9 @@ export declare class HostingEnvironment extends $CustomResource {
   /** Resource tags. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** Provisioning state of the App Service Environment. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "InProgress" | "Deleting" | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "InProgress" | "Deleting">;
   /** Current status of the App Service Environment. */
-  readonly status: $Output<"Preparing" | "Ready" | "Scaling" | "Deleting" | undefined>;
+  readonly status: $Output<"Preparing" | "Ready" | "Scaling" | "Deleting">;
   /** Description of the Virtual Network. */
   readonly virtualNetwork: $Output<outputs.VirtualNetworkProfile>;
   /** Specifies which endpoints to serve internally in the Virtual Network for the App Service Environment. */
@@ -214,26 +214,26 @@ export declare class HostingEnvironment extends $CustomResource {
   /** Front-end VM size, e.g. "Medium", "Large". */
   readonly multiSize: $Output<string | undefined>;
   /** Number of front-end instances. */
-  readonly multiRoleCount: $Output<number | undefined>;
+  readonly multiRoleCount: $Output<number>;
   /** Number of IP SSL addresses reserved for the App Service Environment. */
   readonly ipsslAddressCount: $Output<number | undefined>;
   /** DNS suffix of the App Service Environment. */
   readonly dnsSuffix: $Output<string | undefined>;
   /** Maximum number of VMs in the App Service Environment. */
-  readonly maximumNumberOfMachines: $Output<number | undefined>;
+  readonly maximumNumberOfMachines: $Output<number>;
   /** Scale factor for front-ends. */
   readonly frontEndScaleFactor: $Output<number | undefined>;
   /**
    * <code>true</code> if the App Service Environment is suspended; otherwise, <code>false</code>. The environment can be suspended, e.g. when the management endpoint is no longer available
    *  (most likely because NSG blocked the incoming traffic).
    */
-  readonly suspended: $Output<boolean | undefined>;
+  readonly suspended: $Output<boolean>;
   /** Custom settings for changing the behavior of the App Service Environment. */
   readonly clusterSettings: $Output<outputs.NameValuePair[] | undefined>;
   /** User added ip ranges to whitelist on ASE db */
   readonly userWhitelistedIpRanges: $Output<string[] | undefined>;
   /** Flag that displays whether an ASE has linux workers or not */
-  readonly hasLinuxWorkers: $Output<boolean | undefined>;
+  readonly hasLinuxWorkers: $Output<boolean>;
   /** Upgrade Preference */
   readonly upgradePreference: $Output<"None" | "Early" | "Late" | "Manual" | (string & {}) | undefined>;
   /** Dedicated Host Count */
@@ -245,7 +245,7 @@ export declare class HostingEnvironment extends $CustomResource {
   /** Full view of networking configuration for an ASE. */
   readonly networkingConfiguration: $Output<outputs.AseV3NetworkingConfiguration | undefined>;
   /** Whether an upgrade is available for this App Service Environment. */
-  readonly upgradeAvailability: $Output<"None" | "Ready" | (string & {}) | undefined>;
+  readonly upgradeAvailability: $Output<"None" | "Ready" | (string & {})>;
   constructor(name: string, args: HostingEnvironmentArgs, opts?: $Options);
 }
 
@@ -307,26 +307,26 @@ export interface HostingEnvironmentState {
   kind?: string;
   location: string;
   tags?: outputs.ResourceTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "InProgress" | "Deleting";
-  status?: "Preparing" | "Ready" | "Scaling" | "Deleting";
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "InProgress" | "Deleting";
+  status: "Preparing" | "Ready" | "Scaling" | "Deleting";
   virtualNetwork: outputs.VirtualNetworkProfile;
   internalLoadBalancingMode?: "None" | "Web" | "Publishing" | "Web, Publishing" | (string & {});
   multiSize?: string;
-  multiRoleCount?: number;
+  multiRoleCount: number;
   ipsslAddressCount?: number;
   dnsSuffix?: string;
-  maximumNumberOfMachines?: number;
+  maximumNumberOfMachines: number;
   frontEndScaleFactor?: number;
-  suspended?: boolean;
+  suspended: boolean;
   clusterSettings?: outputs.NameValuePair[];
   userWhitelistedIpRanges?: string[];
-  hasLinuxWorkers?: boolean;
+  hasLinuxWorkers: boolean;
   upgradePreference?: "None" | "Early" | "Late" | "Manual" | (string & {});
   dedicatedHostCount?: number;
   zoneRedundant?: boolean;
   customDnsSuffixConfiguration?: outputs.CustomDnsSuffixConfiguration;
   networkingConfiguration?: outputs.AseV3NetworkingConfiguration;
-  upgradeAvailability?: "None" | "Ready" | (string & {});
+  upgradeAvailability: "None" | "Ready" | (string & {});
 }
 /**
  * Reads an existing `Microsoft.Web/hostingEnvironments` without managing it (GET, api-version 2025-03-01); undefined when it does not exist.
@@ -351,7 +351,7 @@ export interface CapacityState {
   name: "virtualip";
   type: "Microsoft.Web/hostingEnvironments/capacities";
   properties?: outputs.AddressResponseProperties;
-  kind?: string;
+  kind: string;
   serviceIpAddress?: string;
   internalIpAddress?: string;
   outboundIpAddresses?: string[];
@@ -384,8 +384,8 @@ export declare class Configuration extends $CustomResource {
   readonly type: $Output<"Microsoft.Web/hostingEnvironments/configurations">;
   readonly properties: $Output<outputs.CustomDnsSuffixConfigurationProperties | undefined>;
   readonly kind: $Output<string | undefined>;
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Degraded" | "InProgress" | undefined>;
-  readonly provisioningDetails: $Output<string | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Degraded" | "InProgress">;
+  readonly provisioningDetails: $Output<string>;
   readonly dnsSuffix: $Output<string | undefined>;
   readonly certificateUrl: $Output<string | undefined>;
   readonly keyVaultReferenceIdentity: $Output<string | undefined>;
@@ -423,8 +423,8 @@ export interface ConfigurationState {
   type: "Microsoft.Web/hostingEnvironments/configurations";
   properties?: outputs.CustomDnsSuffixConfigurationProperties;
   kind?: string;
-  provisioningState?: "Succeeded" | "Failed" | "Degraded" | "InProgress";
-  provisioningDetails?: string;
+  provisioningState: "Succeeded" | "Failed" | "Degraded" | "InProgress";
+  provisioningDetails: string;
   dnsSuffix?: string;
   certificateUrl?: string;
   keyVaultReferenceIdentity?: string;
@@ -452,7 +452,7 @@ export interface HostingEnvironmentDetectorState {
   name: string;
   type: "Microsoft.Web/hostingEnvironments/detectors";
   properties?: outputs.DetectorResponseProperties;
-  kind?: string;
+  kind: string;
   metadata?: outputs.DetectorInfo;
   dataset?: outputs.DiagnosticData[];
   status?: outputs.Status;
@@ -583,7 +583,7 @@ export declare class HostingEnvironmentPrivateEndpointConnection extends $Custom
   readonly properties: $Output<outputs.RemotePrivateEndpointConnectionARMResourceProperties | undefined>;
   /** Kind of resource. */
   readonly kind: $Output<string | undefined>;
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** PrivateEndpoint of a remote private endpoint connection */
   readonly privateEndpoint: $Output<outputs.ArmIdWrapper | undefined>;
   /** The state of a private link connection */
@@ -629,7 +629,7 @@ export interface HostingEnvironmentPrivateEndpointConnectionState {
   type: "Microsoft.Web/hostingEnvironments/privateEndpointConnections";
   properties?: outputs.RemotePrivateEndpointConnectionARMResourceProperties;
   kind?: string;
-  provisioningState?: string;
+  provisioningState: string;
   privateEndpoint?: outputs.ArmIdWrapper;
   privateLinkServiceConnectionState?: outputs.PrivateLinkConnectionState;
   ipAddresses?: string[];
@@ -657,7 +657,7 @@ export interface HostingEnvironmentRecommendationState {
   name: string;
   type: "Microsoft.Web/hostingEnvironments/recommendations";
   properties?: outputs.RecommendationRuleProperties;
-  kind?: string;
+  kind: string;
   displayName?: string;
   message?: string;
   recommendationId?: string;
@@ -800,13 +800,13 @@ export declare class KubeEnvironment extends $CustomResource {
   /** Resource tags. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** Provisioning state of the Kubernetes Environment. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Waiting" | "InitializationInProgress" | "InfrastructureSetupInProgress" | "InfrastructureSetupComplete" | "ScheduledForDelete" | "UpgradeRequested" | "UpgradeFailed" | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "Waiting" | "InitializationInProgress" | "InfrastructureSetupInProgress" | "InfrastructureSetupComplete" | "ScheduledForDelete" | "UpgradeRequested" | "UpgradeFailed">;
   /** Any errors that occurred during deployment or deployment validation */
-  readonly deploymentErrors: $Output<string | undefined>;
+  readonly deploymentErrors: $Output<string>;
   /** Only visible within Vnet/Subnet */
   readonly internalLoadBalancerEnabled: $Output<boolean | undefined>;
   /** Default Domain Name for the cluster */
-  readonly defaultDomain: $Output<string | undefined>;
+  readonly defaultDomain: $Output<string>;
   /** Static IP of the KubeEnvironment */
   readonly staticIp: $Output<string | undefined>;
   /** Type of Kubernetes Environment. Only supported for Container App Environments with value as Managed */
@@ -885,10 +885,10 @@ export interface KubeEnvironmentState {
   kind?: string;
   location: string;
   tags?: outputs.ResourceTags;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Waiting" | "InitializationInProgress" | "InfrastructureSetupInProgress" | "InfrastructureSetupComplete" | "ScheduledForDelete" | "UpgradeRequested" | "UpgradeFailed";
-  deploymentErrors?: string;
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "Waiting" | "InitializationInProgress" | "InfrastructureSetupInProgress" | "InfrastructureSetupComplete" | "ScheduledForDelete" | "UpgradeRequested" | "UpgradeFailed";
+  deploymentErrors: string;
   internalLoadBalancerEnabled?: boolean;
-  defaultDomain?: string;
+  defaultDomain: string;
   staticIp?: string;
   environmentType?: string;
   arcConfiguration?: outputs.ArcConfiguration;
@@ -917,13 +917,13 @@ export interface LocationDeletedSiteState {
   name: string;
   type: "Microsoft.Web/locations/deletedSites";
   properties?: outputs.DeletedSiteProperties;
-  kind?: string;
-  deletedSiteId?: number;
-  deletedTimestamp?: string;
-  subscription?: string;
-  resourceGroup?: string;
-  slot?: string;
-  geoRegionName?: string;
+  kind: string;
+  deletedSiteId: number;
+  deletedTimestamp: string;
+  subscription: string;
+  resourceGroup: string;
+  slot: string;
+  geoRegionName: string;
 }
 /**
  * Reads an existing `Microsoft.Web/locations/deletedSites` without managing it (GET, api-version 2025-03-01); undefined when it does not exist.
@@ -1040,17 +1040,17 @@ export declare class AppServicePlan extends $CustomResource {
   /** Target worker tier assigned to the App Service plan. */
   readonly workerTierName: $Output<string | undefined>;
   /** App Service plan status. */
-  readonly status: $Output<"Ready" | "Pending" | "Creating" | undefined>;
+  readonly status: $Output<"Ready" | "Pending" | "Creating">;
   /** App Service plan subscription. */
-  readonly subscription: $Output<string | undefined>;
+  readonly subscription: $Output<string>;
   /** Specification for the App Service Environment to use for the App Service plan. */
   readonly hostingEnvironmentProfile: $Output<outputs.HostingEnvironmentProfile | undefined>;
   /** Maximum number of instances that can be assigned to this App Service plan. */
-  readonly maximumNumberOfWorkers: $Output<number | undefined>;
+  readonly maximumNumberOfWorkers: $Output<number>;
   /** The number of instances that are assigned to this App Service plan. */
-  readonly numberOfWorkers: $Output<number | undefined>;
+  readonly numberOfWorkers: $Output<number>;
   /** Geographical location for the App Service plan. */
-  readonly geoRegion: $Output<string | undefined>;
+  readonly geoRegion: $Output<string>;
   /**
    * If <code>true</code>, apps assigned to this App Service plan can be scaled independently.
    * If <code>false</code>, apps assigned to this App Service plan will scale to all instances of the plan.
@@ -1061,7 +1061,7 @@ export declare class AppServicePlan extends $CustomResource {
   /** Maximum number of total workers allowed for this ElasticScaleEnabled App Service Plan */
   readonly maximumElasticWorkerCount: $Output<number | undefined>;
   /** Number of apps assigned to this App Service plan. */
-  readonly numberOfSites: $Output<number | undefined>;
+  readonly numberOfSites: $Output<number>;
   /** If <code>true</code>, this App Service Plan owns spot instances. */
   readonly isSpot: $Output<boolean | undefined>;
   /** The time when the server farm expires. Valid only if it is a spot server farm. */
@@ -1069,7 +1069,7 @@ export declare class AppServicePlan extends $CustomResource {
   /** The time when the server farm free offer expires. */
   readonly freeOfferExpirationTime: $Output<string | undefined>;
   /** Resource group of the App Service plan. */
-  readonly resourceGroup: $Output<string | undefined>;
+  readonly resourceGroup: $Output<string>;
   /** If Linux app service plan <code>true</code>, <code>false</code> otherwise. */
   readonly reserved: $Output<boolean | undefined>;
   /** Obsolete: If Hyper-V container app service plan <code>true</code>, <code>false</code> otherwise. */
@@ -1081,7 +1081,7 @@ export declare class AppServicePlan extends $CustomResource {
   /** Scaling worker size ID. */
   readonly targetWorkerSizeId: $Output<number | undefined>;
   /** Provisioning state of the App Service Plan. */
-  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "InProgress" | "Deleting" | undefined>;
+  readonly provisioningState: $Output<"Succeeded" | "Failed" | "Canceled" | "InProgress" | "Deleting">;
   /** Specification for the Kubernetes Environment to use for the App Service plan. */
   readonly kubeEnvironmentProfile: $Output<outputs.KubeEnvironmentProfile | undefined>;
   /**
@@ -1214,26 +1214,26 @@ export interface AppServicePlanState {
   location: string;
   tags?: outputs.ResourceTags;
   workerTierName?: string;
-  status?: "Ready" | "Pending" | "Creating";
-  subscription?: string;
+  status: "Ready" | "Pending" | "Creating";
+  subscription: string;
   hostingEnvironmentProfile?: outputs.HostingEnvironmentProfile;
-  maximumNumberOfWorkers?: number;
-  numberOfWorkers?: number;
-  geoRegion?: string;
+  maximumNumberOfWorkers: number;
+  numberOfWorkers: number;
+  geoRegion: string;
   perSiteScaling?: boolean;
   elasticScaleEnabled?: boolean;
   maximumElasticWorkerCount?: number;
-  numberOfSites?: number;
+  numberOfSites: number;
   isSpot?: boolean;
   spotExpirationTime?: string;
   freeOfferExpirationTime?: string;
-  resourceGroup?: string;
+  resourceGroup: string;
   reserved?: boolean;
   isXenon?: boolean;
   hyperV?: boolean;
   targetWorkerCount?: number;
   targetWorkerSizeId?: number;
-  provisioningState?: "Succeeded" | "Failed" | "Canceled" | "InProgress" | "Deleting";
+  provisioningState: "Succeeded" | "Failed" | "Canceled" | "InProgress" | "Deleting";
   kubeEnvironmentProfile?: outputs.KubeEnvironmentProfile;
   zoneRedundant?: boolean;
   asyncScalingEnabled?: boolean;
@@ -1270,7 +1270,7 @@ export interface ServerfarmHybridConnectionNamespaceRelayState {
   name: string;
   type: "Microsoft.Web/serverfarms/hybridConnectionNamespaces/relays";
   properties?: outputs.HybridConnectionProperties;
-  kind?: string;
+  kind: string;
   serviceBusNamespace?: string;
   relayArmUri?: string;
   hostname?: string;
@@ -1302,9 +1302,9 @@ export interface HybridConnectionPlanLimitState {
   name: "limit";
   type: "Microsoft.Web/serverfarms/hybridConnectionPlanLimits";
   properties?: outputs.HybridConnectionLimitsProperties;
-  kind?: string;
-  current?: number;
-  maximum?: number;
+  kind: string;
+  current: number;
+  maximum: number;
 }
 /**
  * Reads an existing `Microsoft.Web/serverfarms/hybridConnectionPlanLimits` without managing it (GET, api-version 2025-03-01); undefined when it does not exist.
@@ -1329,12 +1329,12 @@ export interface ServerfarmVirtualNetworkConnectionState {
   name: string;
   type: "Microsoft.Web/serverfarms/virtualNetworkConnections";
   properties?: outputs.VnetInfo;
-  kind?: string;
+  kind: string;
   vnetResourceId?: string;
-  certThumbprint?: string;
+  certThumbprint: string;
   certBlob?: string;
   routes?: outputs.VnetRoute[];
-  resyncRequired?: boolean;
+  resyncRequired: boolean;
   dnsServers?: string;
   isSwift?: boolean;
 }
@@ -1532,13 +1532,13 @@ export declare class WebApp extends $CustomResource {
   /** Resource tags. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** Current state of the app. */
-  readonly state: $Output<string | undefined>;
+  readonly state: $Output<string>;
   /** Hostnames associated with the app. */
   readonly hostNames: $Output<string[] | undefined>;
   /** Name of the repository site. */
-  readonly repositorySiteName: $Output<string | undefined>;
+  readonly repositorySiteName: $Output<string>;
   /** State indicating whether the app has exceeded its quota usage. Read-only. */
-  readonly usageState: $Output<"Normal" | "Exceeded" | undefined>;
+  readonly usageState: $Output<"Normal" | "Exceeded">;
   /** <code>true</code> if the app is enabled; otherwise, <code>false</code>. Setting this value to false disables the app (takes the app offline). */
   readonly enabled: $Output<boolean | undefined>;
   /**
@@ -1547,7 +1547,7 @@ export declare class WebApp extends $CustomResource {
    */
   readonly enabledHostNames: $Output<string[] | undefined>;
   /** Management information availability state for the app. */
-  readonly availabilityState: $Output<"Normal" | "Limited" | "DisasterRecoveryMode" | undefined>;
+  readonly availabilityState: $Output<"Normal" | "Limited" | "DisasterRecoveryMode">;
   /** Hostname SSL states are used to manage the SSL bindings for app's hostnames. */
   readonly hostNameSslStates: $Output<outputs.HostNameSslState[] | undefined>;
   /** Resource ID of the associated App Service plan, formatted as: "/subscriptions/{subscriptionID}/resourceGroups/{groupName}/providers/Microsoft.Web/serverfarms/{appServicePlanName}". */
@@ -1559,7 +1559,7 @@ export declare class WebApp extends $CustomResource {
   /** Hyper-V sandbox. */
   readonly hyperV: $Output<boolean | undefined>;
   /** Last time the app was modified, in UTC. Read-only. */
-  readonly lastModifiedTimeUtc: $Output<string | undefined>;
+  readonly lastModifiedTimeUtc: $Output<string>;
   /** Property to configure various DNS related settings for a site. */
   readonly dnsConfiguration: $Output<outputs.SiteDnsConfig | undefined>;
   /** Property to configure various outbound traffic routing options over virtual network for a site */
@@ -1577,7 +1577,7 @@ export declare class WebApp extends $CustomResource {
   /** <code>true</code> to stop SCM (KUDU) site when the app is stopped; otherwise, <code>false</code>. The default is <code>false</code>. */
   readonly scmSiteAlsoStopped: $Output<boolean | undefined>;
   /** Specifies which deployment slot this app will swap into. Read-only. */
-  readonly targetSwapSlot: $Output<string | undefined>;
+  readonly targetSwapSlot: $Output<string>;
   /** App Service Environment to use for the app. */
   readonly hostingEnvironmentProfile: $Output<outputs.HostingEnvironmentProfile | undefined>;
   /** <code>true</code> to enable client affinity; <code>false</code> to stop sending session affinity cookies, which route client requests in the same session to the same instance. Default is <code>true</code>. */
@@ -1611,26 +1611,26 @@ export declare class WebApp extends $CustomResource {
   /** Unique identifier that verifies the custom domains assigned to the app. Customer will add this id to a txt record for verification. */
   readonly customDomainVerificationId: $Output<string | undefined>;
   /** List of IP addresses that the app uses for outbound connections (e.g. database access). Includes VIPs from tenants that site can be hosted with current settings. Read-only. */
-  readonly outboundIpAddresses: $Output<string | undefined>;
+  readonly outboundIpAddresses: $Output<string>;
   /** List of IP addresses that the app uses for outbound connections (e.g. database access). Includes VIPs from all tenants except dataComponent. Read-only. */
-  readonly possibleOutboundIpAddresses: $Output<string | undefined>;
+  readonly possibleOutboundIpAddresses: $Output<string>;
   /** Size of the function container. */
   readonly containerSize: $Output<number | undefined>;
   /** Maximum allowed daily memory-time quota (applicable on dynamic apps only). */
   readonly dailyMemoryTimeQuota: $Output<number | undefined>;
   /** App suspended till in case memory-time quota is exceeded. */
-  readonly suspendedTill: $Output<string | undefined>;
+  readonly suspendedTill: $Output<string>;
   /**
    * Maximum number of workers.
    * This only applies to Functions container.
    */
-  readonly maxNumberOfWorkers: $Output<number | undefined>;
+  readonly maxNumberOfWorkers: $Output<number>;
   /** Name of the resource group the app belongs to. Read-only. */
-  readonly resourceGroup: $Output<string | undefined>;
+  readonly resourceGroup: $Output<string>;
   /** <code>true</code> if the app is a default container; otherwise, <code>false</code>. */
-  readonly isDefaultContainer: $Output<boolean | undefined>;
+  readonly isDefaultContainer: $Output<boolean>;
   /** Default hostname of the app. Read-only. */
-  readonly defaultHostName: $Output<string | undefined>;
+  readonly defaultHostName: $Output<string>;
   /** Status of the last deployment slot swap operation. */
   readonly slotSwapStatus: $Output<outputs.SlotSwapStatus | undefined>;
   /**
@@ -1641,7 +1641,7 @@ export declare class WebApp extends $CustomResource {
   /** Site redundancy mode */
   readonly redundancyMode: $Output<"None" | "Manual" | "Failover" | "ActiveActive" | "GeoRedundant" | undefined>;
   /** Specifies an operation id if this site has a pending operation. */
-  readonly inProgressOperationId: $Output<string | undefined>;
+  readonly inProgressOperationId: $Output<string>;
   /** Property to allow or block all public traffic. Allowed Values: 'Enabled', 'Disabled' or an empty string. */
   readonly publicNetworkAccess: $Output<string | undefined>;
   /** Checks if Customer provided storage account is required */
@@ -1658,7 +1658,7 @@ export declare class WebApp extends $CustomResource {
   /** Azure Resource Manager ID of the customer's selected Managed Environment on which to host this app. This must be of the form /subscriptions/{subscriptionId}/resourceGroups/{resourceGroup}/providers/Microsoft.App/managedEnvironments/{managedEnvironmentName} */
   readonly managedEnvironmentId: $Output<string | undefined>;
   /** Current SKU of application based on associated App Service Plan. Some valid SKU values are Free, Shared, Basic, Dynamic, FlexConsumption, Standard, Premium, PremiumV2, PremiumV3, Isolated, IsolatedV2 */
-  readonly sku: $Output<string | undefined>;
+  readonly sku: $Output<string>;
   constructor(name: string, args: WebAppArgs, opts?: $Options);
 }
 
@@ -1788,19 +1788,19 @@ export interface WebAppState {
   kind?: string;
   location: string;
   tags?: outputs.ResourceTags;
-  state?: string;
+  state: string;
   hostNames?: string[];
-  repositorySiteName?: string;
-  usageState?: "Normal" | "Exceeded";
+  repositorySiteName: string;
+  usageState: "Normal" | "Exceeded";
   enabled?: boolean;
   enabledHostNames?: string[];
-  availabilityState?: "Normal" | "Limited" | "DisasterRecoveryMode";
+  availabilityState: "Normal" | "Limited" | "DisasterRecoveryMode";
   hostNameSslStates?: outputs.HostNameSslState[];
   serverFarmId?: string;
   reserved?: boolean;
   isXenon?: boolean;
   hyperV?: boolean;
-  lastModifiedTimeUtc?: string;
+  lastModifiedTimeUtc: string;
   dnsConfiguration?: outputs.SiteDnsConfig;
   outboundVnetRouting?: outputs.OutboundVnetRouting;
   functionAppConfig?: outputs.FunctionAppConfig;
@@ -1809,7 +1809,7 @@ export interface WebAppState {
   resourceConfig?: outputs.ResourceConfig;
   trafficManagerHostNames?: string[];
   scmSiteAlsoStopped?: boolean;
-  targetSwapSlot?: string;
+  targetSwapSlot: string;
   hostingEnvironmentProfile?: outputs.HostingEnvironmentProfile;
   clientAffinityEnabled?: boolean;
   clientAffinityPartitioningEnabled?: boolean;
@@ -1822,26 +1822,26 @@ export interface WebAppState {
   sshEnabled?: boolean;
   hostNamesDisabled?: boolean;
   customDomainVerificationId?: string;
-  outboundIpAddresses?: string;
-  possibleOutboundIpAddresses?: string;
+  outboundIpAddresses: string;
+  possibleOutboundIpAddresses: string;
   containerSize?: number;
   dailyMemoryTimeQuota?: number;
-  suspendedTill?: string;
-  maxNumberOfWorkers?: number;
-  resourceGroup?: string;
-  isDefaultContainer?: boolean;
-  defaultHostName?: string;
+  suspendedTill: string;
+  maxNumberOfWorkers: number;
+  resourceGroup: string;
+  isDefaultContainer: boolean;
+  defaultHostName: string;
   slotSwapStatus?: outputs.SlotSwapStatus;
   httpsOnly?: boolean;
   redundancyMode?: "None" | "Manual" | "Failover" | "ActiveActive" | "GeoRedundant";
-  inProgressOperationId?: string;
+  inProgressOperationId: string;
   publicNetworkAccess?: string;
   storageAccountRequired?: boolean;
   keyVaultReferenceIdentity?: string;
   autoGeneratedDomainNameLabelScope?: "TenantReuse" | "SubscriptionReuse" | "ResourceGroupReuse" | "NoReuse";
   virtualNetworkSubnetId?: string;
   managedEnvironmentId?: string;
-  sku?: string;
+  sku: string;
 }
 /**
  * Reads an existing `Microsoft.Web/sites` without managing it (GET, api-version 2025-03-01); undefined when it does not exist.
@@ -1865,20 +1865,20 @@ export interface BackupState {
   backupName: string;
   type: "Microsoft.Web/sites/backups";
   properties?: outputs.BackupItemProperties;
-  kind?: string;
-  storageAccountUrl?: string;
-  blobName?: string;
-  name?: string;
-  status?: "InProgress" | "Failed" | "Succeeded" | "TimedOut" | "Created" | "Skipped" | "PartiallySucceeded" | "DeleteInProgress" | "DeleteFailed" | "Deleted";
-  sizeInBytes?: number;
-  created?: string;
-  log?: string;
+  kind: string;
+  storageAccountUrl: string;
+  blobName: string;
+  name: string;
+  status: "InProgress" | "Failed" | "Succeeded" | "TimedOut" | "Created" | "Skipped" | "PartiallySucceeded" | "DeleteInProgress" | "DeleteFailed" | "Deleted";
+  sizeInBytes: number;
+  created: string;
+  log: string;
   databases?: outputs.DatabaseBackupSetting[];
-  scheduled?: boolean;
-  lastRestoreTimeStamp?: string;
-  finishedTimeStamp?: string;
-  correlationId?: string;
-  websiteSizeInBytes?: number;
+  scheduled: boolean;
+  lastRestoreTimeStamp: string;
+  finishedTimeStamp: string;
+  correlationId: string;
+  websiteSizeInBytes: number;
 }
 /**
  * Reads an existing `Microsoft.Web/sites/backups` without managing it (GET, api-version 2025-03-01); undefined when it does not exist.
@@ -1980,29 +1980,29 @@ export declare class SiteCertificate extends $CustomResource {
   /** Certificate password. */
   readonly password: $Output<string | undefined>;
   /** Friendly name of the certificate. */
-  readonly friendlyName: $Output<string | undefined>;
+  readonly friendlyName: $Output<string>;
   /** Subject name of the certificate. */
-  readonly subjectName: $Output<string | undefined>;
+  readonly subjectName: $Output<string>;
   /** Host names the certificate applies to. */
   readonly hostNames: $Output<string[] | undefined>;
   /** Pfx blob. */
   readonly pfxBlob: $Output<any | undefined>;
   /** Self link. */
-  readonly selfLink: $Output<string | undefined>;
+  readonly selfLink: $Output<string>;
   /** Certificate issuer. */
-  readonly issuer: $Output<string | undefined>;
+  readonly issuer: $Output<string>;
   /** Certificate issue Date. */
-  readonly issueDate: $Output<string | undefined>;
+  readonly issueDate: $Output<string>;
   /** Certificate expiration date. */
-  readonly expirationDate: $Output<string | undefined>;
+  readonly expirationDate: $Output<string>;
   /** Certificate thumbprint. */
-  readonly thumbprint: $Output<string | undefined>;
+  readonly thumbprint: $Output<string>;
   /** Is the certificate valid?. */
-  readonly valid: $Output<boolean | undefined>;
+  readonly valid: $Output<boolean>;
   /** Raw bytes of .cer file */
   readonly cerBlob: $Output<any | undefined>;
   /** Public key hash. */
-  readonly publicKeyHash: $Output<string | undefined>;
+  readonly publicKeyHash: $Output<string>;
   /** Specification for the App Service Environment to use for the certificate. */
   readonly hostingEnvironmentProfile: $Output<outputs.HostingEnvironmentProfile | undefined>;
   /** Azure Key Vault Csm resource Id. */
@@ -2010,7 +2010,7 @@ export declare class SiteCertificate extends $CustomResource {
   /** Azure Key Vault secret name. */
   readonly keyVaultSecretName: $Output<string | undefined>;
   /** Status of the Key Vault secret. */
-  readonly keyVaultSecretStatus: $Output<"Initialized" | "WaitingOnCertificateOrder" | "Succeeded" | "CertificateOrderFailed" | "OperationNotPermittedOnKeyVault" | "AzureServiceUnauthorizedToAccessKeyVault" | "KeyVaultDoesNotExist" | "KeyVaultSecretDoesNotExist" | "UnknownError" | "ExternalPrivateKey" | "Unknown" | undefined>;
+  readonly keyVaultSecretStatus: $Output<"Initialized" | "WaitingOnCertificateOrder" | "Succeeded" | "CertificateOrderFailed" | "OperationNotPermittedOnKeyVault" | "AzureServiceUnauthorizedToAccessKeyVault" | "KeyVaultDoesNotExist" | "KeyVaultSecretDoesNotExist" | "UnknownError" | "ExternalPrivateKey" | "Unknown">;
   /** Resource ID of the associated App Service plan. */
   readonly serverFarmId: $Output<string | undefined>;
   /** CNAME of the certificate to be issued via free certificate */
@@ -2073,22 +2073,22 @@ export interface SiteCertificateState {
   location: string;
   tags?: outputs.ResourceTags;
   password?: string;
-  friendlyName?: string;
-  subjectName?: string;
+  friendlyName: string;
+  subjectName: string;
   hostNames?: string[];
   pfxBlob?: any;
-  selfLink?: string;
-  issuer?: string;
-  issueDate?: string;
-  expirationDate?: string;
-  thumbprint?: string;
-  valid?: boolean;
+  selfLink: string;
+  issuer: string;
+  issueDate: string;
+  expirationDate: string;
+  thumbprint: string;
+  valid: boolean;
   cerBlob?: any;
-  publicKeyHash?: string;
+  publicKeyHash: string;
   hostingEnvironmentProfile?: outputs.HostingEnvironmentProfile;
   keyVaultId?: string;
   keyVaultSecretName?: string;
-  keyVaultSecretStatus?: "Initialized" | "WaitingOnCertificateOrder" | "Succeeded" | "CertificateOrderFailed" | "OperationNotPermittedOnKeyVault" | "AzureServiceUnauthorizedToAccessKeyVault" | "KeyVaultDoesNotExist" | "KeyVaultSecretDoesNotExist" | "UnknownError" | "ExternalPrivateKey" | "Unknown";
+  keyVaultSecretStatus: "Initialized" | "WaitingOnCertificateOrder" | "Succeeded" | "CertificateOrderFailed" | "OperationNotPermittedOnKeyVault" | "AzureServiceUnauthorizedToAccessKeyVault" | "KeyVaultDoesNotExist" | "KeyVaultSecretDoesNotExist" | "UnknownError" | "ExternalPrivateKey" | "Unknown";
   serverFarmId?: string;
   canonicalName?: string;
   domainValidationMethod?: string;
@@ -2177,7 +2177,7 @@ export interface AppsettingState {
   name: string;
   type: "Microsoft.Web/sites/config/appsettings";
   properties?: outputs.ApiKVReferenceProperties;
-  kind?: string;
+  kind: string;
   reference?: string;
   status?: "Initialized" | "Resolved" | "InvalidSyntax" | "MSINotEnabled" | "VaultNotFound" | "SecretNotFound" | "SecretVersionNotFound" | "AccessToKeyVaultDenied" | "OtherReasons" | "FetchTimedOut" | "UnauthorizedClient";
   vaultName?: string;
@@ -2213,7 +2213,7 @@ export interface ConnectionstringState {
   name: string;
   type: "Microsoft.Web/sites/config/connectionstrings";
   properties?: outputs.ApiKVReferenceProperties;
-  kind?: string;
+  kind: string;
   reference?: string;
   status?: "Initialized" | "Resolved" | "InvalidSyntax" | "MSINotEnabled" | "VaultNotFound" | "SecretNotFound" | "SecretVersionNotFound" | "AccessToKeyVaultDenied" | "OtherReasons" | "FetchTimedOut" | "UnauthorizedClient";
   vaultName?: string;
@@ -2249,7 +2249,7 @@ export interface SnapshotState {
   name: string;
   type: "Microsoft.Web/sites/config/snapshots";
   properties?: outputs.SiteConfig;
-  kind?: string;
+  kind: string;
   numberOfWorkers?: number;
   defaultDocuments?: string[];
   netFrameworkVersion?: string;
@@ -2344,7 +2344,7 @@ export interface ContinuouswebjobState {
   name: string;
   type: "Microsoft.Web/sites/continuouswebjobs";
   properties?: outputs.ContinuousWebJobProperties;
-  kind?: string;
+  kind: string;
   status?: "Initializing" | "Starting" | "Running" | "PendingRestart" | "Stopped";
   detailed_status?: string;
   log_url?: string;
@@ -2489,7 +2489,7 @@ export interface DeploymentStatusState {
   name: string;
   type: "Microsoft.Web/sites/deploymentStatus";
   properties?: outputs.CsmDeploymentStatusProperties;
-  kind?: string;
+  kind: string;
   deploymentId?: string;
   status?: "TimedOut" | "RuntimeFailed" | "BuildAborted" | "BuildFailed" | "BuildRequestReceived" | "BuildPending" | "BuildInProgress" | "BuildSuccessful" | "PostBuildRestartRequired" | "StartPolling" | "StartPollingWithRestart" | "RuntimeStarting" | "RuntimeSuccessful" | (string & {});
   numberOfInstancesInProgress?: number;
@@ -2521,7 +2521,7 @@ export interface SiteDetectorState {
   name: string;
   type: "Microsoft.Web/sites/detectors";
   properties?: outputs.DetectorResponseProperties;
-  kind?: string;
+  kind: string;
   metadata?: outputs.DetectorInfo;
   dataset?: outputs.DiagnosticData[];
   status?: outputs.Status;
@@ -2551,8 +2551,8 @@ export interface DiagnosticState {
   name: string;
   type: "Microsoft.Web/sites/diagnostics";
   properties?: outputs.DiagnosticCategoryProperties;
-  kind?: string;
-  description?: string;
+  kind: string;
+  description: string;
 }
 /**
  * Reads an existing `Microsoft.Web/sites/diagnostics` without managing it (GET, api-version 2025-03-01); undefined when it does not exist.
@@ -2579,8 +2579,8 @@ export interface AnalysisState {
   name: string;
   type: "Microsoft.Web/sites/diagnostics/analyses";
   properties?: outputs.AnalysisDefinitionProperties;
-  kind?: string;
-  description?: string;
+  kind: string;
+  description: string;
 }
 /**
  * Reads an existing `Microsoft.Web/sites/diagnostics/analyses` without managing it (GET, api-version 2025-03-01); undefined when it does not exist.
@@ -2607,11 +2607,11 @@ export interface DiagnosticDetectorState {
   name: string;
   type: "Microsoft.Web/sites/diagnostics/detectors";
   properties?: outputs.DetectorDefinition;
-  kind?: string;
-  displayName?: string;
-  description?: string;
-  rank?: number;
-  isEnabled?: boolean;
+  kind: string;
+  displayName: string;
+  description: string;
+  rank: number;
+  isEnabled: boolean;
 }
 /**
  * Reads an existing `Microsoft.Web/sites/diagnostics/detectors` without managing it (GET, api-version 2025-03-01); undefined when it does not exist.
@@ -2707,11 +2707,11 @@ export declare class Extension extends $CustomResource {
   readonly type: $Output<"Microsoft.Web/sites/extensions">;
   readonly properties: $Output<outputs.MSDeployCoreOrMSDeployStatusProperties | undefined>;
   readonly kind: $Output<string | undefined>;
-  readonly deployer: $Output<string | undefined>;
-  readonly provisioningState: $Output<"accepted" | "running" | "succeeded" | "failed" | "canceled" | undefined>;
-  readonly startTime: $Output<string | undefined>;
-  readonly endTime: $Output<string | undefined>;
-  readonly complete: $Output<boolean | undefined>;
+  readonly deployer: $Output<string>;
+  readonly provisioningState: $Output<"accepted" | "running" | "succeeded" | "failed" | "canceled">;
+  readonly startTime: $Output<string>;
+  readonly endTime: $Output<string>;
+  readonly complete: $Output<boolean>;
   constructor(name: string, args: ExtensionArgs, opts?: $Options);
 }
 
@@ -2750,11 +2750,11 @@ export interface ExtensionState {
   type: "Microsoft.Web/sites/extensions";
   properties?: outputs.MSDeployCoreOrMSDeployStatusProperties;
   kind?: string;
-  deployer?: string;
-  provisioningState?: "accepted" | "running" | "succeeded" | "failed" | "canceled";
-  startTime?: string;
-  endTime?: string;
-  complete?: boolean;
+  deployer: string;
+  provisioningState: "accepted" | "running" | "succeeded" | "failed" | "canceled";
+  startTime: string;
+  endTime: string;
+  complete: boolean;
 }
 /**
  * Reads an existing `Microsoft.Web/sites/extensions` without managing it (GET, api-version 2025-03-01); undefined when it does not exist.
@@ -2998,7 +2998,7 @@ export declare class HostNameBinding extends $CustomResource {
   /** SSL certificate thumbprint */
   readonly thumbprint: $Output<string | undefined>;
   /** Virtual IP address assigned to the hostname if IP based SSL is enabled. */
-  readonly virtualIP: $Output<string | undefined>;
+  readonly virtualIP: $Output<string>;
   constructor(name: string, args: HostNameBindingArgs, opts?: $Options);
 }
 
@@ -3053,7 +3053,7 @@ export interface HostNameBindingState {
   hostNameType?: "Verified" | "Managed";
   sslState?: "Disabled" | "SniEnabled" | "IpBasedEnabled";
   thumbprint?: string;
-  virtualIP?: string;
+  virtualIP: string;
 }
 /**
  * Reads an existing `Microsoft.Web/sites/hostNameBindings` without managing it (GET, api-version 2025-03-01); undefined when it does not exist.
@@ -3086,13 +3086,13 @@ export interface RunState {
   name: string;
   type: "Microsoft.Web/sites/hostruntime/webhooks/api/workflows/runs";
   properties?: outputs.WorkflowRunProperties;
-  waitEndTime?: string;
-  startTime?: string;
-  endTime?: string;
-  status?: "NotSpecified" | "Paused" | "Running" | "Waiting" | "Succeeded" | "Skipped" | "Suspended" | "Cancelled" | "Failed" | "Faulted" | "TimedOut" | "Aborted" | "Ignored" | (string & {});
-  code?: string;
+  waitEndTime: string;
+  startTime: string;
+  endTime: string;
+  status: "NotSpecified" | "Paused" | "Running" | "Waiting" | "Succeeded" | "Skipped" | "Suspended" | "Cancelled" | "Failed" | "Faulted" | "TimedOut" | "Aborted" | "Ignored" | (string & {});
+  code: string;
   error?: any;
-  correlationId?: string;
+  correlationId: string;
   correlation?: outputs.Correlation;
   workflow?: outputs.ResourceReference;
   trigger?: outputs.WorkflowRunTrigger;
@@ -3132,12 +3132,12 @@ export interface ActionState {
   name: string;
   type: "Microsoft.Web/sites/hostruntime/webhooks/api/workflows/runs/actions";
   properties?: outputs.WorkflowRunActionProperties;
-  startTime?: string;
-  endTime?: string;
-  status?: "NotSpecified" | "Paused" | "Running" | "Waiting" | "Succeeded" | "Skipped" | "Suspended" | "Cancelled" | "Failed" | "Faulted" | "TimedOut" | "Aborted" | "Ignored" | (string & {});
-  code?: string;
+  startTime: string;
+  endTime: string;
+  status: "NotSpecified" | "Paused" | "Running" | "Waiting" | "Succeeded" | "Skipped" | "Suspended" | "Cancelled" | "Failed" | "Faulted" | "TimedOut" | "Aborted" | "Ignored" | (string & {});
+  code: string;
   error?: any;
-  trackingId?: string;
+  trackingId: string;
   correlation?: outputs.RunActionCorrelation;
   inputsLink?: outputs.ContentLink;
   outputsLink?: outputs.ContentLink;
@@ -3179,10 +3179,10 @@ export interface RepetitionState {
   name: string;
   type: "Microsoft.Web/sites/hostruntime/webhooks/api/workflows/runs/actions/repetitions";
   properties?: outputs.WorkflowRunActionRepetitionProperties;
-  location?: string;
+  location: string;
   tags?: outputs.WorkflowResourceTags;
   repetitionIndexes?: outputs.RepetitionIndex[];
-  trackingId?: string;
+  trackingId: string;
   inputs?: any;
   inputsLink?: outputs.ContentLink;
   outputs?: any;
@@ -3234,7 +3234,7 @@ export interface RequestHistoryState {
   name: string;
   type: "Microsoft.Web/sites/hostruntime/webhooks/api/workflows/runs/actions/repetitions/requestHistories";
   properties?: outputs.RequestHistoryProperties;
-  location?: string;
+  location: string;
   tags?: outputs.WorkflowResourceTags;
   startTime?: string;
   endTime?: string;
@@ -3276,10 +3276,10 @@ export interface ScopeRepetitionState {
   name: string;
   type: "Microsoft.Web/sites/hostruntime/webhooks/api/workflows/runs/actions/scopeRepetitions";
   properties?: outputs.WorkflowRunActionRepetitionProperties;
-  location?: string;
+  location: string;
   tags?: outputs.WorkflowResourceTags;
   repetitionIndexes?: outputs.RepetitionIndex[];
-  trackingId?: string;
+  trackingId: string;
   inputs?: any;
   inputsLink?: outputs.ContentLink;
   outputs?: any;
@@ -3325,13 +3325,13 @@ export interface TriggerState {
   name: string;
   type: "Microsoft.Web/sites/hostruntime/webhooks/api/workflows/triggers";
   properties?: outputs.WorkflowTriggerProperties;
-  provisioningState?: "NotSpecified" | "Accepted" | "Running" | "Ready" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "Moving" | "Updating" | "Registering" | "Registered" | "Unregistering" | "Unregistered" | "Completed" | (string & {});
-  createdTime?: string;
-  changedTime?: string;
-  state?: "NotSpecified" | "Completed" | "Enabled" | "Disabled" | "Deleted" | "Suspended" | (string & {});
-  status?: "NotSpecified" | "Paused" | "Running" | "Waiting" | "Succeeded" | "Skipped" | "Suspended" | "Cancelled" | "Failed" | "Faulted" | "TimedOut" | "Aborted" | "Ignored" | (string & {});
-  lastExecutionTime?: string;
-  nextExecutionTime?: string;
+  provisioningState: "NotSpecified" | "Accepted" | "Running" | "Ready" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "Moving" | "Updating" | "Registering" | "Registered" | "Unregistering" | "Unregistered" | "Completed" | (string & {});
+  createdTime: string;
+  changedTime: string;
+  state: "NotSpecified" | "Completed" | "Enabled" | "Disabled" | "Deleted" | "Suspended" | (string & {});
+  status: "NotSpecified" | "Paused" | "Running" | "Waiting" | "Succeeded" | "Skipped" | "Suspended" | "Cancelled" | "Failed" | "Faulted" | "TimedOut" | "Aborted" | "Ignored" | (string & {});
+  lastExecutionTime: string;
+  nextExecutionTime: string;
   recurrence?: outputs.WorkflowTriggerRecurrence;
   workflow?: outputs.ResourceReference;
 }
@@ -3368,17 +3368,17 @@ export interface TriggerHistoryState {
   name: string;
   type: "Microsoft.Web/sites/hostruntime/webhooks/api/workflows/triggers/histories";
   properties?: outputs.WorkflowTriggerHistoryProperties;
-  startTime?: string;
-  endTime?: string;
-  scheduledTime?: string;
-  status?: "NotSpecified" | "Paused" | "Running" | "Waiting" | "Succeeded" | "Skipped" | "Suspended" | "Cancelled" | "Failed" | "Faulted" | "TimedOut" | "Aborted" | "Ignored" | (string & {});
-  code?: string;
+  startTime: string;
+  endTime: string;
+  scheduledTime: string;
+  status: "NotSpecified" | "Paused" | "Running" | "Waiting" | "Succeeded" | "Skipped" | "Suspended" | "Cancelled" | "Failed" | "Faulted" | "TimedOut" | "Aborted" | "Ignored" | (string & {});
+  code: string;
   error?: any;
-  trackingId?: string;
+  trackingId: string;
   correlation?: outputs.Correlation;
   inputsLink?: outputs.ContentLink;
   outputsLink?: outputs.ContentLink;
-  fired?: boolean;
+  fired: boolean;
   run?: outputs.ResourceReference;
 }
 /**
@@ -3412,14 +3412,14 @@ export interface VersionState {
   name: string;
   type: "Microsoft.Web/sites/hostruntime/webhooks/api/workflows/versions";
   properties?: outputs.WorkflowVersionProperties;
-  location?: string;
+  location: string;
   tags?: outputs.WorkflowResourceTags;
-  provisioningState?: "NotSpecified" | "Accepted" | "Running" | "Ready" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "Moving" | "Updating" | "Registering" | "Registered" | "Unregistering" | "Unregistered" | "Completed" | "Renewing" | "Pending" | "Waiting" | "InProgress" | (string & {});
-  createdTime?: string;
-  changedTime?: string;
+  provisioningState: "NotSpecified" | "Accepted" | "Running" | "Ready" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "Moving" | "Updating" | "Registering" | "Registered" | "Unregistering" | "Unregistered" | "Completed" | "Renewing" | "Pending" | "Waiting" | "InProgress" | (string & {});
+  createdTime: string;
+  changedTime: string;
   state?: "NotSpecified" | "Completed" | "Enabled" | "Disabled" | "Deleted" | "Suspended" | (string & {});
-  version?: string;
-  accessEndpoint?: string;
+  version: string;
+  accessEndpoint: string;
   endpointsConfiguration?: outputs.FlowEndpointsConfiguration;
   accessControl?: outputs.FlowAccessControlConfiguration;
   sku?: outputs.WorkflowSku;
@@ -3648,7 +3648,7 @@ export interface InstanceState {
   name: string;
   type: "Microsoft.Web/sites/instances";
   properties?: outputs.WebSiteInstanceStatusProperties;
-  kind?: string;
+  kind: string;
   state?: "READY" | "STOPPED" | "UNKNOWN";
   statusUrl?: string;
   detectorUrl?: string;
@@ -3691,15 +3691,15 @@ export declare class InstanceExtension extends $CustomResource {
   /** Kind of resource. */
   readonly kind: $Output<string | undefined>;
   /** Username of deployer */
-  readonly deployer: $Output<string | undefined>;
+  readonly deployer: $Output<string>;
   /** Provisioning state */
-  readonly provisioningState: $Output<"accepted" | "running" | "succeeded" | "failed" | "canceled" | undefined>;
+  readonly provisioningState: $Output<"accepted" | "running" | "succeeded" | "failed" | "canceled">;
   /** Start time of deploy operation */
-  readonly startTime: $Output<string | undefined>;
+  readonly startTime: $Output<string>;
   /** End time of deploy operation */
-  readonly endTime: $Output<string | undefined>;
+  readonly endTime: $Output<string>;
   /** Whether the deployment operation has completed */
-  readonly complete: $Output<boolean | undefined>;
+  readonly complete: $Output<boolean>;
   constructor(name: string, args: InstanceExtensionArgs, opts?: $Options);
 }
 
@@ -3759,11 +3759,11 @@ export interface InstanceExtensionState {
   type: "Microsoft.Web/sites/instances/extensions";
   properties?: outputs.MSDeployCoreOrMSDeployStatusProperties;
   kind?: string;
-  deployer?: string;
-  provisioningState?: "accepted" | "running" | "succeeded" | "failed" | "canceled";
-  startTime?: string;
-  endTime?: string;
-  complete?: boolean;
+  deployer: string;
+  provisioningState: "accepted" | "running" | "succeeded" | "failed" | "canceled";
+  startTime: string;
+  endTime: string;
+  complete: boolean;
 }
 /**
  * Reads an existing `Microsoft.Web/sites/instances/extensions` without managing it (GET, api-version 2025-03-01); undefined when it does not exist.
@@ -3790,8 +3790,8 @@ export interface InstanceProcessState {
   name: string;
   type: "Microsoft.Web/sites/instances/processes";
   properties?: outputs.ProcessInfoProperties;
-  kind?: string;
-  identifier?: number;
+  kind: string;
+  identifier: number;
   deployment_name?: string;
   href?: string;
   minidump?: string;
@@ -3855,7 +3855,7 @@ export interface InstanceProcessModuleState {
   name: string;
   type: "Microsoft.Web/sites/instances/processes/modules";
   properties?: outputs.ProcessModuleInfoProperties;
-  kind?: string;
+  kind: string;
   base_address?: string;
   file_name?: string;
   href?: string;
@@ -3891,10 +3891,10 @@ export interface MigratemysqlState {
   name: "status";
   type: "Microsoft.Web/sites/migratemysql";
   properties?: outputs.MigrateMySqlStatusProperties;
-  kind?: string;
-  migrationOperationStatus?: "InProgress" | "Failed" | "Succeeded" | "TimedOut" | "Created";
-  operationId?: string;
-  localMySqlEnabled?: boolean;
+  kind: string;
+  migrationOperationStatus: "InProgress" | "Failed" | "Succeeded" | "TimedOut" | "Created";
+  operationId: string;
+  localMySqlEnabled: boolean;
 }
 /**
  * Reads an existing `Microsoft.Web/sites/migratemysql` without managing it (GET, api-version 2025-03-01); undefined when it does not exist.
@@ -3994,8 +3994,8 @@ export interface NetworkFeatureState {
   name: string;
   type: "Microsoft.Web/sites/networkFeatures";
   properties?: outputs.NetworkFeaturesProperties;
-  kind?: string;
-  virtualNetworkName?: string;
+  kind: string;
+  virtualNetworkName: string;
   virtualNetworkConnection?: outputs.VnetInfo;
   hybridConnections?: outputs.RelayServiceConnectionEntity[];
   hybridConnectionsV2?: outputs.HybridConnection[];
@@ -4206,7 +4206,7 @@ export declare class SitePrivateEndpointConnection extends $CustomResource {
   readonly properties: $Output<outputs.RemotePrivateEndpointConnectionARMResourceProperties | undefined>;
   /** Kind of resource. */
   readonly kind: $Output<string | undefined>;
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** PrivateEndpoint of a remote private endpoint connection */
   readonly privateEndpoint: $Output<outputs.ArmIdWrapper | undefined>;
   /** The state of a private link connection */
@@ -4252,7 +4252,7 @@ export interface SitePrivateEndpointConnectionState {
   type: "Microsoft.Web/sites/privateEndpointConnections";
   properties?: outputs.RemotePrivateEndpointConnectionARMResourceProperties;
   kind?: string;
-  provisioningState?: string;
+  provisioningState: string;
   privateEndpoint?: outputs.ArmIdWrapper;
   privateLinkServiceConnectionState?: outputs.PrivateLinkConnectionState;
   ipAddresses?: string[];
@@ -4280,8 +4280,8 @@ export interface ProcessState {
   name: string;
   type: "Microsoft.Web/sites/processes";
   properties?: outputs.ProcessInfoProperties;
-  kind?: string;
-  identifier?: number;
+  kind: string;
+  identifier: number;
   deployment_name?: string;
   href?: string;
   minidump?: string;
@@ -4343,7 +4343,7 @@ export interface ModuleState {
   name: string;
   type: "Microsoft.Web/sites/processes/modules";
   properties?: outputs.ProcessModuleInfoProperties;
-  kind?: string;
+  kind: string;
   base_address?: string;
   file_name?: string;
   href?: string;
@@ -4392,7 +4392,7 @@ export declare class PublicCertificate extends $CustomResource {
   /** Public Certificate Location */
   readonly publicCertificateLocation: $Output<"CurrentUserMy" | "LocalMachineMy" | "Unknown" | undefined>;
   /** Certificate Thumbprint */
-  readonly thumbprint: $Output<string | undefined>;
+  readonly thumbprint: $Output<string>;
   constructor(name: string, args: PublicCertificateArgs, opts?: $Options);
 }
 
@@ -4432,7 +4432,7 @@ export interface PublicCertificateState {
   kind?: string;
   blob?: any;
   publicCertificateLocation?: "CurrentUserMy" | "LocalMachineMy" | "Unknown";
-  thumbprint?: string;
+  thumbprint: string;
 }
 /**
  * Reads an existing `Microsoft.Web/sites/publicCertificates` without managing it (GET, api-version 2025-03-01); undefined when it does not exist.
@@ -4457,7 +4457,7 @@ export interface SiteRecommendationState {
   name: string;
   type: "Microsoft.Web/sites/recommendations";
   properties?: outputs.RecommendationRuleProperties;
-  kind?: string;
+  kind: string;
   displayName?: string;
   message?: string;
   recommendationId?: string;
@@ -4494,7 +4494,7 @@ export interface ResourceHealthMetadataState {
   name: "default";
   type: "Microsoft.Web/sites/resourceHealthMetadata";
   properties?: outputs.ResourceHealthMetadataProperties;
-  kind?: string;
+  kind: string;
   category?: string;
   signalAvailability?: boolean;
 }
@@ -4546,9 +4546,9 @@ export declare class Sitecontainer extends $CustomResource {
   /** UserManagedIdentity ClientId */
   readonly userManagedIdentityClientId: $Output<string | undefined>;
   /** Created Time */
-  readonly createdTime: $Output<string | undefined>;
+  readonly createdTime: $Output<string>;
   /** Last Modified Time */
-  readonly lastModifiedTime: $Output<string | undefined>;
+  readonly lastModifiedTime: $Output<string>;
   /** List of volume mounts */
   readonly volumeMounts: $Output<outputs.VolumeMount[] | undefined>;
   /** <code>true</code> if all AppSettings and ConnectionStrings have to be passed to the container as environment variables; <code>false</code> otherwise. */
@@ -4618,8 +4618,8 @@ export interface SitecontainerState {
   userName?: string;
   passwordSecret?: string;
   userManagedIdentityClientId?: string;
-  createdTime?: string;
-  lastModifiedTime?: string;
+  createdTime: string;
+  lastModifiedTime: string;
   volumeMounts?: outputs.VolumeMount[];
   inheritAppSettingsAndConnectionStrings?: boolean;
   environmentVariables?: outputs.EnvironmentVariable[];
@@ -4654,7 +4654,7 @@ export declare class Siteextension extends $CustomResource {
   /** SiteExtensionInfo resource specific properties */
   readonly properties: $Output<outputs.SiteExtensionInfoProperties | undefined>;
   /** Kind of resource. */
-  readonly kind: $Output<string | undefined>;
+  readonly kind: $Output<string>;
   /** Site extension ID. */
   readonly extension_id: $Output<string | undefined>;
   readonly title: $Output<string | undefined>;
@@ -4722,7 +4722,7 @@ export interface SiteextensionState {
   name: string;
   type: "Microsoft.Web/sites/siteextensions";
   properties?: outputs.SiteExtensionInfoProperties;
-  kind?: string;
+  kind: string;
   extension_id?: string;
   title?: string;
   extension_type?: "Gallery" | "WebRoot";
@@ -4784,13 +4784,13 @@ export declare class Slot extends $CustomResource {
   /** Resource tags. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** Current state of the app. */
-  readonly state: $Output<string | undefined>;
+  readonly state: $Output<string>;
   /** Hostnames associated with the app. */
   readonly hostNames: $Output<string[] | undefined>;
   /** Name of the repository site. */
-  readonly repositorySiteName: $Output<string | undefined>;
+  readonly repositorySiteName: $Output<string>;
   /** State indicating whether the app has exceeded its quota usage. Read-only. */
-  readonly usageState: $Output<"Normal" | "Exceeded" | undefined>;
+  readonly usageState: $Output<"Normal" | "Exceeded">;
   /** <code>true</code> if the app is enabled; otherwise, <code>false</code>. Setting this value to false disables the app (takes the app offline). */
   readonly enabled: $Output<boolean | undefined>;
   /**
@@ -4799,7 +4799,7 @@ export declare class Slot extends $CustomResource {
    */
   readonly enabledHostNames: $Output<string[] | undefined>;
   /** Management information availability state for the app. */
-  readonly availabilityState: $Output<"Normal" | "Limited" | "DisasterRecoveryMode" | undefined>;
+  readonly availabilityState: $Output<"Normal" | "Limited" | "DisasterRecoveryMode">;
   /** Hostname SSL states are used to manage the SSL bindings for app's hostnames. */
   readonly hostNameSslStates: $Output<outputs.HostNameSslState[] | undefined>;
   /** Resource ID of the associated App Service plan, formatted as: "/subscriptions/{subscriptionID}/resourceGroups/{groupName}/providers/Microsoft.Web/serverfarms/{appServicePlanName}". */
@@ -4811,7 +4811,7 @@ export declare class Slot extends $CustomResource {
   /** Hyper-V sandbox. */
   readonly hyperV: $Output<boolean | undefined>;
   /** Last time the app was modified, in UTC. Read-only. */
-  readonly lastModifiedTimeUtc: $Output<string | undefined>;
+  readonly lastModifiedTimeUtc: $Output<string>;
   /** Property to configure various DNS related settings for a site. */
   readonly dnsConfiguration: $Output<outputs.SiteDnsConfig | undefined>;
   /** Property to configure various outbound traffic routing options over virtual network for a site */
@@ -4829,7 +4829,7 @@ export declare class Slot extends $CustomResource {
   /** <code>true</code> to stop SCM (KUDU) site when the app is stopped; otherwise, <code>false</code>. The default is <code>false</code>. */
   readonly scmSiteAlsoStopped: $Output<boolean | undefined>;
   /** Specifies which deployment slot this app will swap into. Read-only. */
-  readonly targetSwapSlot: $Output<string | undefined>;
+  readonly targetSwapSlot: $Output<string>;
   /** App Service Environment to use for the app. */
   readonly hostingEnvironmentProfile: $Output<outputs.HostingEnvironmentProfile | undefined>;
   /** <code>true</code> to enable client affinity; <code>false</code> to stop sending session affinity cookies, which route client requests in the same session to the same instance. Default is <code>true</code>. */
@@ -4863,26 +4863,26 @@ export declare class Slot extends $CustomResource {
   /** Unique identifier that verifies the custom domains assigned to the app. Customer will add this id to a txt record for verification. */
   readonly customDomainVerificationId: $Output<string | undefined>;
   /** List of IP addresses that the app uses for outbound connections (e.g. database access). Includes VIPs from tenants that site can be hosted with current settings. Read-only. */
-  readonly outboundIpAddresses: $Output<string | undefined>;
+  readonly outboundIpAddresses: $Output<string>;
   /** List of IP addresses that the app uses for outbound connections (e.g. database access). Includes VIPs from all tenants except dataComponent. Read-only. */
-  readonly possibleOutboundIpAddresses: $Output<string | undefined>;
+  readonly possibleOutboundIpAddresses: $Output<string>;
   /** Size of the function container. */
   readonly containerSize: $Output<number | undefined>;
   /** Maximum allowed daily memory-time quota (applicable on dynamic apps only). */
   readonly dailyMemoryTimeQuota: $Output<number | undefined>;
   /** App suspended till in case memory-time quota is exceeded. */
-  readonly suspendedTill: $Output<string | undefined>;
+  readonly suspendedTill: $Output<string>;
   /**
    * Maximum number of workers.
    * This only applies to Functions container.
    */
-  readonly maxNumberOfWorkers: $Output<number | undefined>;
+  readonly maxNumberOfWorkers: $Output<number>;
   /** Name of the resource group the app belongs to. Read-only. */
-  readonly resourceGroup: $Output<string | undefined>;
+  readonly resourceGroup: $Output<string>;
   /** <code>true</code> if the app is a default container; otherwise, <code>false</code>. */
-  readonly isDefaultContainer: $Output<boolean | undefined>;
+  readonly isDefaultContainer: $Output<boolean>;
   /** Default hostname of the app. Read-only. */
-  readonly defaultHostName: $Output<string | undefined>;
+  readonly defaultHostName: $Output<string>;
   /** Status of the last deployment slot swap operation. */
   readonly slotSwapStatus: $Output<outputs.SlotSwapStatus | undefined>;
   /**
@@ -4893,7 +4893,7 @@ export declare class Slot extends $CustomResource {
   /** Site redundancy mode */
   readonly redundancyMode: $Output<"None" | "Manual" | "Failover" | "ActiveActive" | "GeoRedundant" | undefined>;
   /** Specifies an operation id if this site has a pending operation. */
-  readonly inProgressOperationId: $Output<string | undefined>;
+  readonly inProgressOperationId: $Output<string>;
   /** Property to allow or block all public traffic. Allowed Values: 'Enabled', 'Disabled' or an empty string. */
   readonly publicNetworkAccess: $Output<string | undefined>;
   /** Checks if Customer provided storage account is required */
@@ -4910,7 +4910,7 @@ export declare class Slot extends $CustomResource {
   /** Azure Resource Manager ID of the customer's selected Managed Environment on which to host this app. This must be of the form /subscriptions/{subscriptionId}/resourceGroups/{resourceGroup}/providers/Microsoft.App/managedEnvironments/{managedEnvironmentName} */
   readonly managedEnvironmentId: $Output<string | undefined>;
   /** Current SKU of application based on associated App Service Plan. Some valid SKU values are Free, Shared, Basic, Dynamic, FlexConsumption, Standard, Premium, PremiumV2, PremiumV3, Isolated, IsolatedV2 */
-  readonly sku: $Output<string | undefined>;
+  readonly sku: $Output<string>;
   constructor(name: string, args: SlotArgs, opts?: $Options);
 }
 
@@ -5044,19 +5044,19 @@ export interface SlotState {
   kind?: string;
   location: string;
   tags?: outputs.ResourceTags;
-  state?: string;
+  state: string;
   hostNames?: string[];
-  repositorySiteName?: string;
-  usageState?: "Normal" | "Exceeded";
+  repositorySiteName: string;
+  usageState: "Normal" | "Exceeded";
   enabled?: boolean;
   enabledHostNames?: string[];
-  availabilityState?: "Normal" | "Limited" | "DisasterRecoveryMode";
+  availabilityState: "Normal" | "Limited" | "DisasterRecoveryMode";
   hostNameSslStates?: outputs.HostNameSslState[];
   serverFarmId?: string;
   reserved?: boolean;
   isXenon?: boolean;
   hyperV?: boolean;
-  lastModifiedTimeUtc?: string;
+  lastModifiedTimeUtc: string;
   dnsConfiguration?: outputs.SiteDnsConfig;
   outboundVnetRouting?: outputs.OutboundVnetRouting;
   functionAppConfig?: outputs.FunctionAppConfig;
@@ -5065,7 +5065,7 @@ export interface SlotState {
   resourceConfig?: outputs.ResourceConfig;
   trafficManagerHostNames?: string[];
   scmSiteAlsoStopped?: boolean;
-  targetSwapSlot?: string;
+  targetSwapSlot: string;
   hostingEnvironmentProfile?: outputs.HostingEnvironmentProfile;
   clientAffinityEnabled?: boolean;
   clientAffinityPartitioningEnabled?: boolean;
@@ -5078,26 +5078,26 @@ export interface SlotState {
   sshEnabled?: boolean;
   hostNamesDisabled?: boolean;
   customDomainVerificationId?: string;
-  outboundIpAddresses?: string;
-  possibleOutboundIpAddresses?: string;
+  outboundIpAddresses: string;
+  possibleOutboundIpAddresses: string;
   containerSize?: number;
   dailyMemoryTimeQuota?: number;
-  suspendedTill?: string;
-  maxNumberOfWorkers?: number;
-  resourceGroup?: string;
-  isDefaultContainer?: boolean;
-  defaultHostName?: string;
+  suspendedTill: string;
+  maxNumberOfWorkers: number;
+  resourceGroup: string;
+  isDefaultContainer: boolean;
+  defaultHostName: string;
   slotSwapStatus?: outputs.SlotSwapStatus;
   httpsOnly?: boolean;
   redundancyMode?: "None" | "Manual" | "Failover" | "ActiveActive" | "GeoRedundant";
-  inProgressOperationId?: string;
+  inProgressOperationId: string;
   publicNetworkAccess?: string;
   storageAccountRequired?: boolean;
   keyVaultReferenceIdentity?: string;
   autoGeneratedDomainNameLabelScope?: "TenantReuse" | "SubscriptionReuse" | "ResourceGroupReuse" | "NoReuse";
   virtualNetworkSubnetId?: string;
   managedEnvironmentId?: string;
-  sku?: string;
+  sku: string;
 }
 /**
  * Reads an existing `Microsoft.Web/sites/slots` without managing it (GET, api-version 2025-03-01); undefined when it does not exist.
@@ -5123,20 +5123,20 @@ export interface SlotBackupState {
   backupName: string;
   type: "Microsoft.Web/sites/slots/backups";
   properties?: outputs.BackupItemProperties;
-  kind?: string;
-  storageAccountUrl?: string;
-  blobName?: string;
-  name?: string;
-  status?: "InProgress" | "Failed" | "Succeeded" | "TimedOut" | "Created" | "Skipped" | "PartiallySucceeded" | "DeleteInProgress" | "DeleteFailed" | "Deleted";
-  sizeInBytes?: number;
-  created?: string;
-  log?: string;
+  kind: string;
+  storageAccountUrl: string;
+  blobName: string;
+  name: string;
+  status: "InProgress" | "Failed" | "Succeeded" | "TimedOut" | "Created" | "Skipped" | "PartiallySucceeded" | "DeleteInProgress" | "DeleteFailed" | "Deleted";
+  sizeInBytes: number;
+  created: string;
+  log: string;
   databases?: outputs.DatabaseBackupSetting[];
-  scheduled?: boolean;
-  lastRestoreTimeStamp?: string;
-  finishedTimeStamp?: string;
-  correlationId?: string;
-  websiteSizeInBytes?: number;
+  scheduled: boolean;
+  lastRestoreTimeStamp: string;
+  finishedTimeStamp: string;
+  correlationId: string;
+  websiteSizeInBytes: number;
 }
 /**
  * Reads an existing `Microsoft.Web/sites/slots/backups` without managing it (GET, api-version 2025-03-01); undefined when it does not exist.
@@ -5246,29 +5246,29 @@ export declare class SlotCertificate extends $CustomResource {
   /** Certificate password. */
   readonly password: $Output<string | undefined>;
   /** Friendly name of the certificate. */
-  readonly friendlyName: $Output<string | undefined>;
+  readonly friendlyName: $Output<string>;
   /** Subject name of the certificate. */
-  readonly subjectName: $Output<string | undefined>;
+  readonly subjectName: $Output<string>;
   /** Host names the certificate applies to. */
   readonly hostNames: $Output<string[] | undefined>;
   /** Pfx blob. */
   readonly pfxBlob: $Output<any | undefined>;
   /** Self link. */
-  readonly selfLink: $Output<string | undefined>;
+  readonly selfLink: $Output<string>;
   /** Certificate issuer. */
-  readonly issuer: $Output<string | undefined>;
+  readonly issuer: $Output<string>;
   /** Certificate issue Date. */
-  readonly issueDate: $Output<string | undefined>;
+  readonly issueDate: $Output<string>;
   /** Certificate expiration date. */
-  readonly expirationDate: $Output<string | undefined>;
+  readonly expirationDate: $Output<string>;
   /** Certificate thumbprint. */
-  readonly thumbprint: $Output<string | undefined>;
+  readonly thumbprint: $Output<string>;
   /** Is the certificate valid?. */
-  readonly valid: $Output<boolean | undefined>;
+  readonly valid: $Output<boolean>;
   /** Raw bytes of .cer file */
   readonly cerBlob: $Output<any | undefined>;
   /** Public key hash. */
-  readonly publicKeyHash: $Output<string | undefined>;
+  readonly publicKeyHash: $Output<string>;
   /** Specification for the App Service Environment to use for the certificate. */
   readonly hostingEnvironmentProfile: $Output<outputs.HostingEnvironmentProfile | undefined>;
   /** Azure Key Vault Csm resource Id. */
@@ -5276,7 +5276,7 @@ export declare class SlotCertificate extends $CustomResource {
   /** Azure Key Vault secret name. */
   readonly keyVaultSecretName: $Output<string | undefined>;
   /** Status of the Key Vault secret. */
-  readonly keyVaultSecretStatus: $Output<"Initialized" | "WaitingOnCertificateOrder" | "Succeeded" | "CertificateOrderFailed" | "OperationNotPermittedOnKeyVault" | "AzureServiceUnauthorizedToAccessKeyVault" | "KeyVaultDoesNotExist" | "KeyVaultSecretDoesNotExist" | "UnknownError" | "ExternalPrivateKey" | "Unknown" | undefined>;
+  readonly keyVaultSecretStatus: $Output<"Initialized" | "WaitingOnCertificateOrder" | "Succeeded" | "CertificateOrderFailed" | "OperationNotPermittedOnKeyVault" | "AzureServiceUnauthorizedToAccessKeyVault" | "KeyVaultDoesNotExist" | "KeyVaultSecretDoesNotExist" | "UnknownError" | "ExternalPrivateKey" | "Unknown">;
   /** Resource ID of the associated App Service plan. */
   readonly serverFarmId: $Output<string | undefined>;
   /** CNAME of the certificate to be issued via free certificate */
@@ -5343,22 +5343,22 @@ export interface SlotCertificateState {
   location: string;
   tags?: outputs.ResourceTags;
   password?: string;
-  friendlyName?: string;
-  subjectName?: string;
+  friendlyName: string;
+  subjectName: string;
   hostNames?: string[];
   pfxBlob?: any;
-  selfLink?: string;
-  issuer?: string;
-  issueDate?: string;
-  expirationDate?: string;
-  thumbprint?: string;
-  valid?: boolean;
+  selfLink: string;
+  issuer: string;
+  issueDate: string;
+  expirationDate: string;
+  thumbprint: string;
+  valid: boolean;
   cerBlob?: any;
-  publicKeyHash?: string;
+  publicKeyHash: string;
   hostingEnvironmentProfile?: outputs.HostingEnvironmentProfile;
   keyVaultId?: string;
   keyVaultSecretName?: string;
-  keyVaultSecretStatus?: "Initialized" | "WaitingOnCertificateOrder" | "Succeeded" | "CertificateOrderFailed" | "OperationNotPermittedOnKeyVault" | "AzureServiceUnauthorizedToAccessKeyVault" | "KeyVaultDoesNotExist" | "KeyVaultSecretDoesNotExist" | "UnknownError" | "ExternalPrivateKey" | "Unknown";
+  keyVaultSecretStatus: "Initialized" | "WaitingOnCertificateOrder" | "Succeeded" | "CertificateOrderFailed" | "OperationNotPermittedOnKeyVault" | "AzureServiceUnauthorizedToAccessKeyVault" | "KeyVaultDoesNotExist" | "KeyVaultSecretDoesNotExist" | "UnknownError" | "ExternalPrivateKey" | "Unknown";
   serverFarmId?: string;
   canonicalName?: string;
   domainValidationMethod?: string;
@@ -5455,7 +5455,7 @@ export interface ConfigAppsettingState {
   name: string;
   type: "Microsoft.Web/sites/slots/config/appsettings";
   properties?: outputs.ApiKVReferenceProperties;
-  kind?: string;
+  kind: string;
   reference?: string;
   status?: "Initialized" | "Resolved" | "InvalidSyntax" | "MSINotEnabled" | "VaultNotFound" | "SecretNotFound" | "SecretVersionNotFound" | "AccessToKeyVaultDenied" | "OtherReasons" | "FetchTimedOut" | "UnauthorizedClient";
   vaultName?: string;
@@ -5493,7 +5493,7 @@ export interface ConfigConnectionstringState {
   name: string;
   type: "Microsoft.Web/sites/slots/config/connectionstrings";
   properties?: outputs.ApiKVReferenceProperties;
-  kind?: string;
+  kind: string;
   reference?: string;
   status?: "Initialized" | "Resolved" | "InvalidSyntax" | "MSINotEnabled" | "VaultNotFound" | "SecretNotFound" | "SecretVersionNotFound" | "AccessToKeyVaultDenied" | "OtherReasons" | "FetchTimedOut" | "UnauthorizedClient";
   vaultName?: string;
@@ -5531,7 +5531,7 @@ export interface ConfigSnapshotState {
   name: string;
   type: "Microsoft.Web/sites/slots/config/snapshots";
   properties?: outputs.SiteConfig;
-  kind?: string;
+  kind: string;
   numberOfWorkers?: number;
   defaultDocuments?: string[];
   netFrameworkVersion?: string;
@@ -5628,7 +5628,7 @@ export interface SlotContinuouswebjobState {
   name: string;
   type: "Microsoft.Web/sites/slots/continuouswebjobs";
   properties?: outputs.ContinuousWebJobProperties;
-  kind?: string;
+  kind: string;
   status?: "Initializing" | "Starting" | "Running" | "PendingRestart" | "Stopped";
   detailed_status?: string;
   log_url?: string;
@@ -5781,7 +5781,7 @@ export interface SlotDeploymentStatusState {
   name: string;
   type: "Microsoft.Web/sites/slots/deploymentStatus";
   properties?: outputs.CsmDeploymentStatusProperties;
-  kind?: string;
+  kind: string;
   deploymentId?: string;
   status?: "TimedOut" | "RuntimeFailed" | "BuildAborted" | "BuildFailed" | "BuildRequestReceived" | "BuildPending" | "BuildInProgress" | "BuildSuccessful" | "PostBuildRestartRequired" | "StartPolling" | "StartPollingWithRestart" | "RuntimeStarting" | "RuntimeSuccessful" | (string & {});
   numberOfInstancesInProgress?: number;
@@ -5815,7 +5815,7 @@ export interface SlotDetectorState {
   name: string;
   type: "Microsoft.Web/sites/slots/detectors";
   properties?: outputs.DetectorResponseProperties;
-  kind?: string;
+  kind: string;
   metadata?: outputs.DetectorInfo;
   dataset?: outputs.DiagnosticData[];
   status?: outputs.Status;
@@ -5847,8 +5847,8 @@ export interface SlotDiagnosticState {
   name: string;
   type: "Microsoft.Web/sites/slots/diagnostics";
   properties?: outputs.DiagnosticCategoryProperties;
-  kind?: string;
-  description?: string;
+  kind: string;
+  description: string;
 }
 /**
  * Reads an existing `Microsoft.Web/sites/slots/diagnostics` without managing it (GET, api-version 2025-03-01); undefined when it does not exist.
@@ -5877,8 +5877,8 @@ export interface DiagnosticAnalysisState {
   name: string;
   type: "Microsoft.Web/sites/slots/diagnostics/analyses";
   properties?: outputs.AnalysisDefinitionProperties;
-  kind?: string;
-  description?: string;
+  kind: string;
+  description: string;
 }
 /**
  * Reads an existing `Microsoft.Web/sites/slots/diagnostics/analyses` without managing it (GET, api-version 2025-03-01); undefined when it does not exist.
@@ -5907,11 +5907,11 @@ export interface SlotDiagnosticDetectorState {
   name: string;
   type: "Microsoft.Web/sites/slots/diagnostics/detectors";
   properties?: outputs.DetectorDefinition;
-  kind?: string;
-  displayName?: string;
-  description?: string;
-  rank?: number;
-  isEnabled?: boolean;
+  kind: string;
+  displayName: string;
+  description: string;
+  rank: number;
+  isEnabled: boolean;
 }
 /**
  * Reads an existing `Microsoft.Web/sites/slots/diagnostics/detectors` without managing it (GET, api-version 2025-03-01); undefined when it does not exist.
@@ -6020,15 +6020,15 @@ export declare class SlotExtension extends $CustomResource {
   /** Kind of resource. */
   readonly kind: $Output<string | undefined>;
   /** Username of deployer */
-  readonly deployer: $Output<string | undefined>;
+  readonly deployer: $Output<string>;
   /** Provisioning state */
-  readonly provisioningState: $Output<"accepted" | "running" | "succeeded" | "failed" | "canceled" | undefined>;
+  readonly provisioningState: $Output<"accepted" | "running" | "succeeded" | "failed" | "canceled">;
   /** Start time of deploy operation */
-  readonly startTime: $Output<string | undefined>;
+  readonly startTime: $Output<string>;
   /** End time of deploy operation */
-  readonly endTime: $Output<string | undefined>;
+  readonly endTime: $Output<string>;
   /** Whether the deployment operation has completed */
-  readonly complete: $Output<boolean | undefined>;
+  readonly complete: $Output<boolean>;
   constructor(name: string, args: SlotExtensionArgs, opts?: $Options);
 }
 
@@ -6088,11 +6088,11 @@ export interface SlotExtensionState {
   type: "Microsoft.Web/sites/slots/extensions";
   properties?: outputs.MSDeployCoreOrMSDeployStatusProperties;
   kind?: string;
-  deployer?: string;
-  provisioningState?: "accepted" | "running" | "succeeded" | "failed" | "canceled";
-  startTime?: string;
-  endTime?: string;
-  complete?: boolean;
+  deployer: string;
+  provisioningState: "accepted" | "running" | "succeeded" | "failed" | "canceled";
+  startTime: string;
+  endTime: string;
+  complete: boolean;
 }
 /**
  * Reads an existing `Microsoft.Web/sites/slots/extensions` without managing it (GET, api-version 2025-03-01); undefined when it does not exist.
@@ -6350,7 +6350,7 @@ export declare class SlotHostNameBinding extends $CustomResource {
   /** SSL certificate thumbprint */
   readonly thumbprint: $Output<string | undefined>;
   /** Virtual IP address assigned to the hostname if IP based SSL is enabled. */
-  readonly virtualIP: $Output<string | undefined>;
+  readonly virtualIP: $Output<string>;
   constructor(name: string, args: SlotHostNameBindingArgs, opts?: $Options);
 }
 
@@ -6409,7 +6409,7 @@ export interface SlotHostNameBindingState {
   hostNameType?: "Verified" | "Managed";
   sslState?: "Disabled" | "SniEnabled" | "IpBasedEnabled";
   thumbprint?: string;
-  virtualIP?: string;
+  virtualIP: string;
 }
 /**
  * Reads an existing `Microsoft.Web/sites/slots/hostNameBindings` without managing it (GET, api-version 2025-03-01); undefined when it does not exist.
@@ -6646,7 +6646,7 @@ export interface SlotInstanceState {
   name: string;
   type: "Microsoft.Web/sites/slots/instances";
   properties?: outputs.WebSiteInstanceStatusProperties;
-  kind?: string;
+  kind: string;
   state?: "READY" | "STOPPED" | "UNKNOWN";
   statusUrl?: string;
   detectorUrl?: string;
@@ -6691,15 +6691,15 @@ export declare class SlotInstanceExtension extends $CustomResource {
   /** Kind of resource. */
   readonly kind: $Output<string | undefined>;
   /** Username of deployer */
-  readonly deployer: $Output<string | undefined>;
+  readonly deployer: $Output<string>;
   /** Provisioning state */
-  readonly provisioningState: $Output<"accepted" | "running" | "succeeded" | "failed" | "canceled" | undefined>;
+  readonly provisioningState: $Output<"accepted" | "running" | "succeeded" | "failed" | "canceled">;
   /** Start time of deploy operation */
-  readonly startTime: $Output<string | undefined>;
+  readonly startTime: $Output<string>;
   /** End time of deploy operation */
-  readonly endTime: $Output<string | undefined>;
+  readonly endTime: $Output<string>;
   /** Whether the deployment operation has completed */
-  readonly complete: $Output<boolean | undefined>;
+  readonly complete: $Output<boolean>;
   constructor(name: string, args: SlotInstanceExtensionArgs, opts?: $Options);
 }
 
@@ -6763,11 +6763,11 @@ export interface SlotInstanceExtensionState {
   type: "Microsoft.Web/sites/slots/instances/extensions";
   properties?: outputs.MSDeployCoreOrMSDeployStatusProperties;
   kind?: string;
-  deployer?: string;
-  provisioningState?: "accepted" | "running" | "succeeded" | "failed" | "canceled";
-  startTime?: string;
-  endTime?: string;
-  complete?: boolean;
+  deployer: string;
+  provisioningState: "accepted" | "running" | "succeeded" | "failed" | "canceled";
+  startTime: string;
+  endTime: string;
+  complete: boolean;
 }
 /**
  * Reads an existing `Microsoft.Web/sites/slots/instances/extensions` without managing it (GET, api-version 2025-03-01); undefined when it does not exist.
@@ -6796,8 +6796,8 @@ export interface SlotInstanceProcessState {
   name: string;
   type: "Microsoft.Web/sites/slots/instances/processes";
   properties?: outputs.ProcessInfoProperties;
-  kind?: string;
-  identifier?: number;
+  kind: string;
+  identifier: number;
   deployment_name?: string;
   href?: string;
   minidump?: string;
@@ -6863,7 +6863,7 @@ export interface SlotInstanceProcessModuleState {
   name: string;
   type: "Microsoft.Web/sites/slots/instances/processes/modules";
   properties?: outputs.ProcessModuleInfoProperties;
-  kind?: string;
+  kind: string;
   base_address?: string;
   file_name?: string;
   href?: string;
@@ -6901,10 +6901,10 @@ export interface SlotMigratemysqlState {
   name: "status";
   type: "Microsoft.Web/sites/slots/migratemysql";
   properties?: outputs.MigrateMySqlStatusProperties;
-  kind?: string;
-  migrationOperationStatus?: "InProgress" | "Failed" | "Succeeded" | "TimedOut" | "Created";
-  operationId?: string;
-  localMySqlEnabled?: boolean;
+  kind: string;
+  migrationOperationStatus: "InProgress" | "Failed" | "Succeeded" | "TimedOut" | "Created";
+  operationId: string;
+  localMySqlEnabled: boolean;
 }
 /**
  * Reads an existing `Microsoft.Web/sites/slots/migratemysql` without managing it (GET, api-version 2025-03-01); undefined when it does not exist.
@@ -7012,8 +7012,8 @@ export interface SlotNetworkFeatureState {
   name: string;
   type: "Microsoft.Web/sites/slots/networkFeatures";
   properties?: outputs.NetworkFeaturesProperties;
-  kind?: string;
-  virtualNetworkName?: string;
+  kind: string;
+  virtualNetworkName: string;
   virtualNetworkConnection?: outputs.VnetInfo;
   hybridConnections?: outputs.RelayServiceConnectionEntity[];
   hybridConnectionsV2?: outputs.HybridConnection[];
@@ -7238,7 +7238,7 @@ export declare class SlotPrivateEndpointConnection extends $CustomResource {
   readonly properties: $Output<outputs.RemotePrivateEndpointConnectionARMResourceProperties | undefined>;
   /** Kind of resource. */
   readonly kind: $Output<string | undefined>;
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** PrivateEndpoint of a remote private endpoint connection */
   readonly privateEndpoint: $Output<outputs.ArmIdWrapper | undefined>;
   /** The state of a private link connection */
@@ -7288,7 +7288,7 @@ export interface SlotPrivateEndpointConnectionState {
   type: "Microsoft.Web/sites/slots/privateEndpointConnections";
   properties?: outputs.RemotePrivateEndpointConnectionARMResourceProperties;
   kind?: string;
-  provisioningState?: string;
+  provisioningState: string;
   privateEndpoint?: outputs.ArmIdWrapper;
   privateLinkServiceConnectionState?: outputs.PrivateLinkConnectionState;
   ipAddresses?: string[];
@@ -7318,8 +7318,8 @@ export interface SlotProcessState {
   name: string;
   type: "Microsoft.Web/sites/slots/processes";
   properties?: outputs.ProcessInfoProperties;
-  kind?: string;
-  identifier?: number;
+  kind: string;
+  identifier: number;
   deployment_name?: string;
   href?: string;
   minidump?: string;
@@ -7383,7 +7383,7 @@ export interface SlotProcessModuleState {
   name: string;
   type: "Microsoft.Web/sites/slots/processes/modules";
   properties?: outputs.ProcessModuleInfoProperties;
-  kind?: string;
+  kind: string;
   base_address?: string;
   file_name?: string;
   href?: string;
@@ -7434,7 +7434,7 @@ export declare class SlotPublicCertificate extends $CustomResource {
   /** Public Certificate Location */
   readonly publicCertificateLocation: $Output<"CurrentUserMy" | "LocalMachineMy" | "Unknown" | undefined>;
   /** Certificate Thumbprint */
-  readonly thumbprint: $Output<string | undefined>;
+  readonly thumbprint: $Output<string>;
   constructor(name: string, args: SlotPublicCertificateArgs, opts?: $Options);
 }
 
@@ -7478,7 +7478,7 @@ export interface SlotPublicCertificateState {
   kind?: string;
   blob?: any;
   publicCertificateLocation?: "CurrentUserMy" | "LocalMachineMy" | "Unknown";
-  thumbprint?: string;
+  thumbprint: string;
 }
 /**
  * Reads an existing `Microsoft.Web/sites/slots/publicCertificates` without managing it (GET, api-version 2025-03-01); undefined when it does not exist.
@@ -7505,7 +7505,7 @@ export interface SlotResourceHealthMetadataState {
   name: "default";
   type: "Microsoft.Web/sites/slots/resourceHealthMetadata";
   properties?: outputs.ResourceHealthMetadataProperties;
-  kind?: string;
+  kind: string;
   category?: string;
   signalAvailability?: boolean;
 }
@@ -7559,9 +7559,9 @@ export declare class SlotSitecontainer extends $CustomResource {
   /** UserManagedIdentity ClientId */
   readonly userManagedIdentityClientId: $Output<string | undefined>;
   /** Created Time */
-  readonly createdTime: $Output<string | undefined>;
+  readonly createdTime: $Output<string>;
   /** Last Modified Time */
-  readonly lastModifiedTime: $Output<string | undefined>;
+  readonly lastModifiedTime: $Output<string>;
   /** List of volume mounts */
   readonly volumeMounts: $Output<outputs.VolumeMount[] | undefined>;
   /** <code>true</code> if all AppSettings and ConnectionStrings have to be passed to the container as environment variables; <code>false</code> otherwise. */
@@ -7635,8 +7635,8 @@ export interface SlotSitecontainerState {
   userName?: string;
   passwordSecret?: string;
   userManagedIdentityClientId?: string;
-  createdTime?: string;
-  lastModifiedTime?: string;
+  createdTime: string;
+  lastModifiedTime: string;
   volumeMounts?: outputs.VolumeMount[];
   inheritAppSettingsAndConnectionStrings?: boolean;
   environmentVariables?: outputs.EnvironmentVariable[];
@@ -7673,7 +7673,7 @@ export declare class SlotSiteextension extends $CustomResource {
   /** SiteExtensionInfo resource specific properties */
   readonly properties: $Output<outputs.SiteExtensionInfoProperties | undefined>;
   /** Kind of resource. */
-  readonly kind: $Output<string | undefined>;
+  readonly kind: $Output<string>;
   /** Site extension ID. */
   readonly extension_id: $Output<string | undefined>;
   readonly title: $Output<string | undefined>;
@@ -7745,7 +7745,7 @@ export interface SlotSiteextensionState {
   name: string;
   type: "Microsoft.Web/sites/slots/siteextensions";
   properties?: outputs.SiteExtensionInfoProperties;
-  kind?: string;
+  kind: string;
   extension_id?: string;
   title?: string;
   extension_type?: "Gallery" | "WebRoot";
@@ -7898,7 +7898,7 @@ export interface SlotTriggeredwebjobState {
   name: string;
   type: "Microsoft.Web/sites/slots/triggeredwebjobs";
   properties?: outputs.TriggeredWebJobProperties;
-  kind?: string;
+  kind: string;
   latest_run?: outputs.TriggeredJobRun;
   history_url?: string;
   scheduler_logs_url?: string;
@@ -7939,7 +7939,7 @@ export interface TriggeredwebjobHistoryState {
   name: string;
   type: "Microsoft.Web/sites/slots/triggeredwebjobs/history";
   properties?: outputs.TriggeredJobHistoryProperties;
-  kind?: string;
+  kind: string;
   runs?: outputs.TriggeredJobRun[];
 }
 /**
@@ -7978,7 +7978,7 @@ export declare class SlotVirtualNetworkConnection extends $CustomResource {
   /** The Virtual Network's resource ID. */
   readonly vnetResourceId: $Output<string | undefined>;
   /** The client certificate thumbprint. */
-  readonly certThumbprint: $Output<string | undefined>;
+  readonly certThumbprint: $Output<string>;
   /**
    * A certificate file (.cer) blob containing the public key of the private key used to authenticate a 
    * Point-To-Site VPN connection.
@@ -7987,7 +7987,7 @@ export declare class SlotVirtualNetworkConnection extends $CustomResource {
   /** The routes that this Virtual Network connection uses. */
   readonly routes: $Output<outputs.VnetRoute[] | undefined>;
   /** <code>true</code> if a resync is required; otherwise, <code>false</code>. */
-  readonly resyncRequired: $Output<boolean | undefined>;
+  readonly resyncRequired: $Output<boolean>;
   /** DNS servers to be used by this Virtual Network. This should be a comma-separated list of IP addresses. */
   readonly dnsServers: $Output<string | undefined>;
   /** Flag that is used to denote if this is VNET injection */
@@ -8041,10 +8041,10 @@ export interface SlotVirtualNetworkConnectionState {
   properties?: outputs.VnetInfo;
   kind?: string;
   vnetResourceId?: string;
-  certThumbprint?: string;
+  certThumbprint: string;
   certBlob?: string;
   routes?: outputs.VnetRoute[];
-  resyncRequired?: boolean;
+  resyncRequired: boolean;
   dnsServers?: string;
   isSwift?: boolean;
 }
@@ -8157,7 +8157,7 @@ export interface SlotWebjobState {
   name: string;
   type: "Microsoft.Web/sites/slots/webjobs";
   properties?: outputs.WebJobProperties;
-  kind?: string;
+  kind: string;
   run_command?: string;
   url?: string;
   extra_info_url?: string;
@@ -8289,7 +8289,7 @@ export interface TriggeredwebjobState {
   name: string;
   type: "Microsoft.Web/sites/triggeredwebjobs";
   properties?: outputs.TriggeredWebJobProperties;
-  kind?: string;
+  kind: string;
   latest_run?: outputs.TriggeredJobRun;
   history_url?: string;
   scheduler_logs_url?: string;
@@ -8328,7 +8328,7 @@ export interface HistoryState {
   name: string;
   type: "Microsoft.Web/sites/triggeredwebjobs/history";
   properties?: outputs.TriggeredJobHistoryProperties;
-  kind?: string;
+  kind: string;
   runs?: outputs.TriggeredJobRun[];
 }
 /**
@@ -8365,7 +8365,7 @@ export declare class VirtualNetworkConnection extends $CustomResource {
   /** The Virtual Network's resource ID. */
   readonly vnetResourceId: $Output<string | undefined>;
   /** The client certificate thumbprint. */
-  readonly certThumbprint: $Output<string | undefined>;
+  readonly certThumbprint: $Output<string>;
   /**
    * A certificate file (.cer) blob containing the public key of the private key used to authenticate a 
    * Point-To-Site VPN connection.
@@ -8374,7 +8374,7 @@ export declare class VirtualNetworkConnection extends $CustomResource {
   /** The routes that this Virtual Network connection uses. */
   readonly routes: $Output<outputs.VnetRoute[] | undefined>;
   /** <code>true</code> if a resync is required; otherwise, <code>false</code>. */
-  readonly resyncRequired: $Output<boolean | undefined>;
+  readonly resyncRequired: $Output<boolean>;
   /** DNS servers to be used by this Virtual Network. This should be a comma-separated list of IP addresses. */
   readonly dnsServers: $Output<string | undefined>;
   /** Flag that is used to denote if this is VNET injection */
@@ -8424,10 +8424,10 @@ export interface VirtualNetworkConnectionState {
   properties?: outputs.VnetInfo;
   kind?: string;
   vnetResourceId?: string;
-  certThumbprint?: string;
+  certThumbprint: string;
   certBlob?: string;
   routes?: outputs.VnetRoute[];
-  resyncRequired?: boolean;
+  resyncRequired: boolean;
   dnsServers?: string;
   isSwift?: boolean;
 }
@@ -8532,7 +8532,7 @@ export interface WebjobState {
   name: string;
   type: "Microsoft.Web/sites/webjobs";
   properties?: outputs.WebJobProperties;
-  kind?: string;
+  kind: string;
   run_command?: string;
   url?: string;
   extra_info_url?: string;
@@ -8652,7 +8652,7 @@ export declare class StaticSite extends $CustomResource {
   /** Resource tags. */
   readonly tags: $Output<outputs.ResourceTags | undefined>;
   /** The default autogenerated hostname for the static site. */
-  readonly defaultHostname: $Output<string | undefined>;
+  readonly defaultHostname: $Output<string>;
   /** URL for the repository of the static site. */
   readonly repositoryUrl: $Output<string | undefined>;
   /** The target branch in the repository. */
@@ -8672,9 +8672,9 @@ export declare class StaticSite extends $CustomResource {
   /** Template options for generating a new repository. */
   readonly templateProperties: $Output<outputs.StaticSiteTemplateOptions | undefined>;
   /** The content distribution endpoint for the static site. */
-  readonly contentDistributionEndpoint: $Output<string | undefined>;
+  readonly contentDistributionEndpoint: $Output<string>;
   /** Identity to use for Key Vault Reference authentication. */
-  readonly keyVaultReferenceIdentity: $Output<string | undefined>;
+  readonly keyVaultReferenceIdentity: $Output<string>;
   /** User provided function apps registered with the static site */
   readonly userProvidedFunctionApps: $Output<outputs.StaticSiteUserProvidedFunctionApp[] | undefined>;
   /** Backends linked to the static side */
@@ -8748,7 +8748,7 @@ export interface StaticSiteState {
   kind?: string;
   location: string;
   tags?: outputs.ResourceTags;
-  defaultHostname?: string;
+  defaultHostname: string;
   repositoryUrl?: string;
   branch?: string;
   customDomains?: string[];
@@ -8758,8 +8758,8 @@ export interface StaticSiteState {
   stagingEnvironmentPolicy?: "Enabled" | "Disabled";
   allowConfigFileUpdates?: boolean;
   templateProperties?: outputs.StaticSiteTemplateOptions;
-  contentDistributionEndpoint?: string;
-  keyVaultReferenceIdentity?: string;
+  contentDistributionEndpoint: string;
+  keyVaultReferenceIdentity: string;
   userProvidedFunctionApps?: outputs.StaticSiteUserProvidedFunctionApp[];
   linkedBackends?: outputs.StaticSiteLinkedBackend[];
   provider?: string;
@@ -8807,7 +8807,7 @@ export declare class BasicAuth extends $CustomResource {
   /** The list of enabled environments for Basic Auth if ApplicableEnvironmentsMode is set to SpecifiedEnvironments. */
   readonly environments: $Output<string[] | undefined>;
   /** State indicating if basic auth has a secret and what type it is. */
-  readonly secretState: $Output<string | undefined>;
+  readonly secretState: $Output<string>;
   constructor(name: string, args: BasicAuthArgs, opts?: $Options);
 }
 
@@ -8853,7 +8853,7 @@ export interface BasicAuthState {
   secretUrl?: string;
   applicableEnvironmentsMode: string;
   environments?: string[];
-  secretState?: string;
+  secretState: string;
 }
 /**
  * Reads an existing `Microsoft.Web/staticSites/basicAuth` without managing it (GET, api-version 2025-03-01); undefined when it does not exist.
@@ -8878,14 +8878,14 @@ export interface BuildState {
   name: string;
   type: "Microsoft.Web/staticSites/builds";
   properties?: outputs.StaticSiteBuildARMResourceProperties;
-  kind?: string;
-  buildId?: string;
-  sourceBranch?: string;
-  pullRequestTitle?: string;
-  hostname?: string;
-  createdTimeUtc?: string;
-  lastUpdatedOn?: string;
-  status?: "WaitingForDeployment" | "Uploading" | "Deploying" | "Ready" | "Failed" | "Deleting" | "Detached" | (string & {});
+  kind: string;
+  buildId: string;
+  sourceBranch: string;
+  pullRequestTitle: string;
+  hostname: string;
+  createdTimeUtc: string;
+  lastUpdatedOn: string;
+  status: "WaitingForDeployment" | "Uploading" | "Deploying" | "Ready" | "Failed" | "Deleting" | "Detached" | (string & {});
   userProvidedFunctionApps?: outputs.StaticSiteUserProvidedFunctionApp[];
   linkedBackends?: outputs.StaticSiteLinkedBackend[];
   databaseConnections?: outputs.DatabaseConnectionOverview[];
@@ -9087,9 +9087,9 @@ export declare class BuildLinkedBackend extends $CustomResource {
   /** The region of the backend linked to the static site */
   readonly region: $Output<string | undefined>;
   /** The date and time on which the backend was linked to the static site. */
-  readonly createdOn: $Output<string | undefined>;
+  readonly createdOn: $Output<string>;
   /** The provisioning state of the linking process. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   constructor(name: string, args: BuildLinkedBackendArgs, opts?: $Options);
 }
 
@@ -9133,8 +9133,8 @@ export interface BuildLinkedBackendState {
   kind?: string;
   backendResourceId?: string;
   region?: string;
-  createdOn?: string;
-  provisioningState?: string;
+  createdOn: string;
+  provisioningState: string;
 }
 /**
  * Reads an existing `Microsoft.Web/staticSites/builds/linkedBackends` without managing it (GET, api-version 2025-03-01); undefined when it does not exist.
@@ -9174,7 +9174,7 @@ export declare class BuildUserProvidedFunctionApp extends $CustomResource {
   /** The region of the function app registered with the static site */
   readonly functionAppRegion: $Output<string | undefined>;
   /** The date and time on which the function app was registered with the static site. */
-  readonly createdOn: $Output<string | undefined>;
+  readonly createdOn: $Output<string>;
   constructor(name: string, args: BuildUserProvidedFunctionAppArgs, opts?: $Options);
 }
 
@@ -9218,7 +9218,7 @@ export interface BuildUserProvidedFunctionAppState {
   kind?: string;
   functionAppResourceId?: string;
   functionAppRegion?: string;
-  createdOn?: string;
+  createdOn: string;
 }
 /**
  * Reads an existing `Microsoft.Web/staticSites/builds/userProvidedFunctionApps` without managing it (GET, api-version 2025-03-01); undefined when it does not exist.
@@ -9311,14 +9311,14 @@ export declare class CustomDomain extends $CustomResource {
   /** Kind of resource. */
   readonly kind: $Output<string | undefined>;
   /** The domain name for the static site custom domain. */
-  readonly domainName: $Output<string | undefined>;
+  readonly domainName: $Output<string>;
   /** The date and time on which the custom domain was created for the static site. */
-  readonly createdOn: $Output<string | undefined>;
+  readonly createdOn: $Output<string>;
   /** The status of the custom domain */
-  readonly status: $Output<"RetrievingValidationToken" | "Validating" | "Adding" | "Ready" | "Failed" | "Deleting" | "Unhealthy" | (string & {}) | undefined>;
+  readonly status: $Output<"RetrievingValidationToken" | "Validating" | "Adding" | "Ready" | "Failed" | "Deleting" | "Unhealthy" | (string & {})>;
   /** The TXT record validation token */
-  readonly validationToken: $Output<string | undefined>;
-  readonly errorMessage: $Output<string | undefined>;
+  readonly validationToken: $Output<string>;
+  readonly errorMessage: $Output<string>;
   constructor(name: string, args: CustomDomainArgs, opts?: $Options);
 }
 
@@ -9354,11 +9354,11 @@ export interface CustomDomainState {
   type: "Microsoft.Web/staticSites/customDomains";
   properties?: outputs.StaticSiteCustomDomainRequestPropertiesARMResourcePropertiesOrStaticSiteCustomDomainOverviewARMResourceProperties;
   kind?: string;
-  domainName?: string;
-  createdOn?: string;
-  status?: "RetrievingValidationToken" | "Validating" | "Adding" | "Ready" | "Failed" | "Deleting" | "Unhealthy" | (string & {});
-  validationToken?: string;
-  errorMessage?: string;
+  domainName: string;
+  createdOn: string;
+  status: "RetrievingValidationToken" | "Validating" | "Adding" | "Ready" | "Failed" | "Deleting" | "Unhealthy" | (string & {});
+  validationToken: string;
+  errorMessage: string;
 }
 /**
  * Reads an existing `Microsoft.Web/staticSites/customDomains` without managing it (GET, api-version 2025-03-01); undefined when it does not exist.
@@ -9484,9 +9484,9 @@ export declare class LinkedBackend extends $CustomResource {
   /** The region of the backend linked to the static site */
   readonly region: $Output<string | undefined>;
   /** The date and time on which the backend was linked to the static site. */
-  readonly createdOn: $Output<string | undefined>;
+  readonly createdOn: $Output<string>;
   /** The provisioning state of the linking process. */
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   constructor(name: string, args: LinkedBackendArgs, opts?: $Options);
 }
 
@@ -9526,8 +9526,8 @@ export interface LinkedBackendState {
   kind?: string;
   backendResourceId?: string;
   region?: string;
-  createdOn?: string;
-  provisioningState?: string;
+  createdOn: string;
+  provisioningState: string;
 }
 /**
  * Reads an existing `Microsoft.Web/staticSites/linkedBackends` without managing it (GET, api-version 2025-03-01); undefined when it does not exist.
@@ -9560,7 +9560,7 @@ export declare class StaticSitePrivateEndpointConnection extends $CustomResource
   readonly properties: $Output<outputs.RemotePrivateEndpointConnectionARMResourceProperties | undefined>;
   /** Kind of resource. */
   readonly kind: $Output<string | undefined>;
-  readonly provisioningState: $Output<string | undefined>;
+  readonly provisioningState: $Output<string>;
   /** PrivateEndpoint of a remote private endpoint connection */
   readonly privateEndpoint: $Output<outputs.ArmIdWrapper | undefined>;
   /** The state of a private link connection */
@@ -9606,7 +9606,7 @@ export interface StaticSitePrivateEndpointConnectionState {
   type: "Microsoft.Web/staticSites/privateEndpointConnections";
   properties?: outputs.RemotePrivateEndpointConnectionARMResourceProperties;
   kind?: string;
-  provisioningState?: string;
+  provisioningState: string;
   privateEndpoint?: outputs.ArmIdWrapper;
   privateLinkServiceConnectionState?: outputs.PrivateLinkConnectionState;
   ipAddresses?: string[];
@@ -9647,7 +9647,7 @@ export declare class UserProvidedFunctionApp extends $CustomResource {
   /** The region of the function app registered with the static site */
   readonly functionAppRegion: $Output<string | undefined>;
   /** The date and time on which the function app was registered with the static site. */
-  readonly createdOn: $Output<string | undefined>;
+  readonly createdOn: $Output<string>;
   constructor(name: string, args: UserProvidedFunctionAppArgs, opts?: $Options);
 }
 
@@ -9687,7 +9687,7 @@ export interface UserProvidedFunctionAppState {
   kind?: string;
   functionAppResourceId?: string;
   functionAppRegion?: string;
-  createdOn?: string;
+  createdOn: string;
 }
 /**
  * Reads an existing `Microsoft.Web/staticSites/userProvidedFunctionApps` without managing it (GET, api-version 2025-03-01); undefined when it does not exist.

@@ -27,11 +27,11 @@ export declare class DeviceService extends $CustomResource {
   /** Resource tags. */
   readonly tags: $Output<outputs.TrackedResourceTags | undefined>;
   /** The Azure Region where the resource lives */
-  readonly location: $Output<string | undefined>;
+  readonly location: $Output<string>;
   /** Windows IoT Device Service notes. */
   readonly notes: $Output<string | undefined>;
   /** Windows IoT Device Service start date, */
-  readonly startDate: $Output<string | undefined>;
+  readonly startDate: $Output<string>;
   /** Windows IoT Device Service device allocation, */
   readonly quantity: $Output<number | undefined>;
   /** Windows IoT Device Service ODM AAD domain */
@@ -80,9 +80,9 @@ export interface DeviceServiceState {
   etag?: string;
   properties?: outputs.DeviceServiceProperties;
   tags?: outputs.TrackedResourceTags;
-  location?: string;
+  location: string;
   notes?: string;
-  startDate?: string;
+  startDate: string;
   quantity?: number;
   billingDomainName?: string;
   adminDomainName?: string;

@@ -19,8 +19,8 @@ export interface MonitorState {
   monitorType?: string;
   monitoredObject?: string;
   parentMonitorName?: string;
-  previousMonitorState?: "Healthy" | "Critical" | "Warning" | "Unknown" | "Disabled" | "None" | (string & {});
-  currentMonitorState?: "Healthy" | "Critical" | "Warning" | "Unknown" | "Disabled" | "None" | (string & {});
+  previousMonitorState: "Healthy" | "Critical" | "Warning" | "Unknown" | "Disabled" | "None" | (string & {});
+  currentMonitorState: "Healthy" | "Critical" | "Warning" | "Unknown" | "Disabled" | "None" | (string & {});
   evaluationTimestamp?: string;
   currentStateFirstObservedTimestamp?: string;
   lastReportedTimestamp?: string;
@@ -54,8 +54,8 @@ export interface HistoryState {
   monitoredObject?: string;
   evaluationTimestamp?: string;
   currentStateFirstObservedTimestamp?: string;
-  previousMonitorState?: "Healthy" | "Critical" | "Warning" | "Unknown" | "Disabled" | "None" | (string & {});
-  currentMonitorState?: "Healthy" | "Critical" | "Warning" | "Unknown" | "Disabled" | "None" | (string & {});
+  previousMonitorState: "Healthy" | "Critical" | "Warning" | "Unknown" | "Disabled" | "None" | (string & {});
+  currentMonitorState: "Healthy" | "Critical" | "Warning" | "Unknown" | "Disabled" | "None" | (string & {});
   evidence?: any;
   monitorConfiguration?: any;
 }
