@@ -48,7 +48,7 @@ new BlobContainer("c", { resourceGroupName: "rg", storageAccountName: "a" });`,
   // configure it (no cloud call yet: preview's check and diff never make one).
   "@iac/azure provider module configured": `
 import { iacProviders } from "@iac/azure";
-const set = await iacProviders.configure({ subscriptionId: "00000000-0000-0000-0000-000000000000" }, {} as never);
+const set = await iacProviders.configure({ subscriptionId: "00000000-0000-0000-0000-000000000000" }, {});
 set.provider("azure:storage:StorageAccount"); set.provider("azure:network:VirtualNetwork");`,
 };
 

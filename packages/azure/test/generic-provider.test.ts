@@ -157,6 +157,20 @@ describe("the generic ARM provider", () => {
     assert.equal(d.changes, false, JSON.stringify(d.detailed));
   });
 
+  it("reads a user-assigned identity map back without drift: what the service adds inside an entry (principalId, clientId) is not the program's", async () => {
+    const ID = "azure:managedidentity:UserAssignedIdentity";
+    const REGISTRY = "azure:containerregistry:Registry";
+    const identity = await checkAndCreate(h, ID, "runner", { resourceGroupName: rg });
+    const identityId = identity.id;
+    const created = await checkAndCreate(h, REGISTRY, "images", { resourceGroupName: rg, sku: { name: "Basic" }, identity: { type: "UserAssigned", userAssignedIdentities: { [identityId]: {} } } });
+    const live = (await rest.get(created.id, "2025-11-01")) as { identity: { userAssignedIdentities: Record<string, Record<string, unknown>> } };
+    assert.ok(Object.values(live.identity.userAssignedIdentities)[0]!.principalId, "the local cloud fills in the identity's principalId");
+    const read = await h.provider(REGISTRY).read(created.id, { inputs: created.inputs, outputs: created.outputs }, h.ctx(REGISTRY, "images"));
+    assert.deepEqual(read?.inputs.identity, { type: "UserAssigned", userAssignedIdentities: { [identityId]: {} } });
+    const d = await h.provider(REGISTRY).diff!(created.id, { inputs: created.inputs, outputs: created.outputs }, read!.inputs, h.ctx(REGISTRY, "images"));
+    assert.equal(d.changes, false, JSON.stringify(d.detailed));
+  });
+
   it("declares the definitions' sensitive properties as secretInputs", () => {
     const sql = h.providers.provider("azure:sql:Server") as { secretInputs?: string[] };
     assert.ok(sql.secretInputs?.includes("administratorLoginPassword"), JSON.stringify(sql.secretInputs));
