@@ -69,6 +69,7 @@ const registry = new Registry("images", {
   resourceGroupName: rg.name,
   sku: { name: "Basic" },
   adminUserEnabled: false,
+  tags: { env: "demo" },
 });
 
 const environment = new ManagedEnvironment("apps", {
