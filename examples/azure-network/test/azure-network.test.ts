@@ -1,8 +1,8 @@
 /**
  * The azure-network example end to end, through the real `iac` binary against the local cloud:
  * eleven resources of seven generated modules on the generic ARM provider. up (everything checked
- * through the ARM REST API), a no-op preview, an in-place update and a replacement with its reason
- * in one run, a change made behind iac's back found by refresh and put back by up, and destroy.
+ * through the ARM REST API), a no-op preview, a typo refused by preview, an in-place update and a
+ * replacement with its reason in one run, a change made behind iac's back found by refresh and put back by up, and destroy.
  *
  * One local cloud (`iac local serve`) serves every run and the test's own ARM client, with its
  * long-running operations ending at the first poll: the runs do not each start a cloud, and the
@@ -84,6 +84,7 @@ test("up creates the network, vault, identity, role assignment, registry and Con
   );
   const [webId] = out.subnetIds as string[];
   const web = await arm.resources.getById(webId!, "2025-09-01");
+  assert.equal((web.properties as { addressPrefix?: string }).addressPrefix, "10.20.1.0/24");
   assert.match(String((web.properties as { networkSecurityGroup?: { id?: string } }).networkSecurityGroup?.id), /\/networkSecurityGroups\/web-[a-z0-9]{8}$/);
   const app = await arm.resources.getById(String(out.appId), "2026-01-01");
   assert.equal(app.identity?.type, "UserAssigned");
@@ -93,6 +94,16 @@ test("up creates the network, vault, identity, role assignment, registry and Con
 
 test("a second preview finds nothing to change", async () => {
   await iac(["preview", "--expect-no-changes"]);
+});
+
+test("a typo in an argument is refused by preview, naming the property and the nearest valid one", async () => {
+  const good = source;
+  await edit(`addressSpace: { addressPrefixes: ["10.20.0.0/16"] },`, `addressSpace: { addressPrefixes: ["10.20.0.0/16"] },\n  enableDdosProtecion: true,`);
+  const typo = await project.iac(["preview", "--local"]);
+  assert.notEqual(typo.code, 0, show(typo));
+  assert.match(typo.stdout + typo.stderr, /enableDdosProtecion.*[Dd]id you mean.*enableDdosProtection/s);
+  source = good;
+  await writeFile(join(project.dir, "index.ts"), source);
 });
 
 test("an address space change updates the network in place and another role replaces the role assignment, with its reason in preview", async () => {
