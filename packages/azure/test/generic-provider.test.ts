@@ -56,6 +56,27 @@ describe("the generic ARM provider", () => {
     assert.deepEqual(bad.failures.map((f) => f.property), ["adressSpace"]);
   });
 
+  it("names a role assignment, a workbook or a Cosmos DB role definition with a random GUID kept across checks, and refuses a name that is not one", async () => {
+    const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+    const RA = "azure:authorization:RoleAssignment";
+    const ra = { scope: `/subscriptions/s/resourceGroups/${rg}`, roleDefinitionId: "/providers/Microsoft.Authorization/roleDefinitions/4633458b-17de-408a-b874-0445c86b69e6", principalId: TENANT };
+    const first = await h.provider(RA).check(ra, undefined, h.ctx(RA, "reader"));
+    assert.deepEqual(first.failures, []);
+    assert.match(first.inputs.roleAssignmentName as string, GUID);
+    const again = await h.provider(RA).check(ra, first.inputs, h.ctx(RA, "reader"));
+    assert.equal(again.inputs.roleAssignmentName, first.inputs.roleAssignmentName, "the GUID is kept in state, not drawn again");
+    const named = await h.provider(RA).check({ ...ra, roleAssignmentName: "reader-1" }, undefined, h.ctx(RA, "reader"));
+    assert.deepEqual(named.failures.map((f) => f.property), ["roleAssignmentName"]);
+    assert.match(named.failures[0]!.reason, /must be a GUID.*leave roleAssignmentName out/);
+    for (const [type, own, args] of [
+      ["azure:insights:Workbook", "workbookName", { resourceGroupName: rg }],
+      ["azure:documentdb:SqlRoleDefinition", "sqlRoleDefinitionName", { resourceGroupName: rg, databaseAccountName: "acct" }],
+    ] as const) {
+      const checked = await h.provider(type).check(args, undefined, h.ctx(type, "x"));
+      assert.match(String(checked.inputs[own]), GUID, `${type}: ${JSON.stringify(checked.inputs)}`);
+    }
+  });
+
   it("creates, reads without drift, updates in place, and deletes a virtual network", async () => {
     const p = h.provider(VNET);
     const ctx = h.ctx(VNET, "life");
