@@ -9,8 +9,9 @@ import { MODULE, TYPES } from "./provider-module.js";
  */
 export type ContainerGroupArgs = Inputs<
   Omit<ContainerGroupInputs, "osType" | "restartPolicy"> & {
-    osType: "Linux" | "Windows";
-    restartPolicy?: "Always" | "OnFailure" | "Never";
+    // Open as the service's enums are: any case of a known value is accepted and sent as the service spells it.
+    osType: "Linux" | "Windows" | (string & {});
+    restartPolicy?: "Always" | "OnFailure" | "Never" | (string & {});
   }
 >;
 
