@@ -22,6 +22,15 @@ import { callSignal, compact, plain, readInputs, type SecretAwareProvider } from
 import { alreadyExists, type TypeProviderOptions } from "./resource-group-provider.js";
 import { sameLocation } from "./resource-group-rules.js";
 
+/** A container group's IP address (ARM's IpAddress): `ip` is the address itself. */
+export type ContainerGroupIpAddress = {
+  ip?: string;
+  fqdn?: string;
+  ports: { port: number; protocol?: string }[];
+  type: string;
+  dnsNameLabel?: string;
+};
+
 /** Outputs of a container group: no write-only value is ever among them. */
 export type ContainerGroupOutputs = {
   id: string;
@@ -33,8 +42,8 @@ export type ContainerGroupOutputs = {
   tags: Record<string, string>;
   /** `<label>.<region>.azurecontainer.io` when a DNS label is set. */
   fqdn?: string;
-  /** The public (or private) IP address. */
-  ipAddress?: string;
+  /** The group's IP address as ARM (and Pulumi) shape it: `{ ip, fqdn, ports, type, dnsNameLabel }`. */
+  ipAddress?: ContainerGroupIpAddress;
   dnsNameLabel?: string;
   provisioningState?: string;
 };
@@ -63,7 +72,7 @@ function outputsOf(g: ArmContainerGroup, rg: string): ContainerGroupOutputs {
     restartPolicy: g.restartPolicy,
     tags: g.tags ?? {},
     fqdn: g.ipAddress?.fqdn,
-    ipAddress: g.ipAddress?.ip,
+    ipAddress: g.ipAddress && { ip: g.ipAddress.ip, fqdn: g.ipAddress.fqdn, ports: g.ipAddress.ports, type: g.ipAddress.type, dnsNameLabel: g.ipAddress.dnsNameLabel },
     dnsNameLabel: g.ipAddress?.dnsNameLabel,
     provisioningState: g.provisioningState,
   }) as ContainerGroupOutputs;

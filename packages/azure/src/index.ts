@@ -19,4 +19,4 @@ export type { ContainerGroupInputs, ContainerInput, VolumeInput, PortInput, Envi
 export type { ResourceGroupOutputs } from "./resource-group-provider.js";
 export type { StorageAccountOutputs } from "./storage-account-provider.js";
 export type { FileShareOutputs } from "./file-share-provider.js";
-export type { ContainerGroupOutputs } from "./container-group-provider.js";
+export type { ContainerGroupOutputs, ContainerGroupIpAddress } from "./container-group-provider.js";
