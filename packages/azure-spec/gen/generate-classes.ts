@@ -84,13 +84,60 @@ function moduleJs(spec: ModuleSpec): string {
 }
 
 /**
- * `<function>Output` for every lookup and function (Pulumi's name for the form that returns an
- * Output, which ours always do), unless that name is taken.
+ * Pulumi's names of functions whose name Pulumi takes from the REST spec's operation id, which the
+ * definitions do not carry, where ours (verb, class, rest of the action) differ: module -> Pulumi's
+ * name -> ours. Found by porting Pulumi's examples (docs/providers/azure-generated.md, "Ported
+ * programs"); each is exported under both names.
+ */
+const PULUMI_FUNCTION_NAMES: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  operationalinsights: { getSharedKeys: "sharedWorkspaceKeys" },
+  containerservice: {
+    listManagedClusterUserCredentials: "listManagedClusterUserCredential",
+    listManagedClusterAdminCredentials: "listManagedClusterAdminCredential",
+    listManagedClusterMonitoringUserCredentials: "listManagedClusterMonitoringUserCredential",
+  },
+};
+
+/**
+ * Other names of the same functions: Pulumi's (above), and `<function>Output` for every lookup and
+ * function (Pulumi's name for the form that returns an Output, which ours always do), unless the
+ * name is taken.
  */
 function outputAliases(spec: ModuleSpec): [string, string][] {
   const names = [...Object.values(spec.resources).map((r) => `get${r.class}`), ...Object.values(spec.functions).map((f) => f.export)];
   const taken = new Set(names.map((n) => n.toLowerCase()));
-  return names.filter((n) => !taken.has(`${n}Output`.toLowerCase())).map((n) => [`${n}Output`, n]);
+  const out: [string, string][] = [];
+  for (const [pulumi, ours] of Object.entries(PULUMI_FUNCTION_NAMES[spec.module] ?? {})) {
+    if (!names.includes(ours) || taken.has(pulumi.toLowerCase())) continue;
+    out.push([pulumi, ours]);
+    taken.add(pulumi.toLowerCase());
+    names.push(pulumi);
+  }
+  for (const n of names) if (!taken.has(`${n}Output`.toLowerCase())) out.push([`${n}Output`, out.find(([a]) => a === n)?.[1] ?? n]);
+  return out;
+}
+
+/**
+ * Pulumi's result type names, `<Function>Result` (`ListRegistryCredentialsResult`,
+ * `GetVirtualNetworkResult`, `GetSharedKeysResult`), for what each function and lookup returns, so
+ * a ported program's type annotations need no change. Left out where the name is taken.
+ */
+function resultTypes(ctx: DtsContext, spec: ModuleSpec, declared: ReadonlySet<string>): string[] {
+  const out: string[] = [];
+  const taken = new Set(declared);
+  const add = (fn: string, type: string) => {
+    const name = `${pascal(fn)}Result`;
+    if (taken.has(name)) return;
+    taken.add(name);
+    out.push(`export type ${name} = ${type};`);
+  };
+  for (const r of Object.values(spec.resources)) add(`get${r.class}`, `${r.class}State`);
+  for (const f of Object.values(spec.functions)) add(f.export, tsType(ctx, f.output, "outputs"));
+  for (const [pulumi, ours] of Object.entries(PULUMI_FUNCTION_NAMES[spec.module] ?? {})) {
+    const f = Object.values(spec.functions).find((x) => x.export === ours);
+    if (f) add(pulumi, tsType(ctx, f.output, "outputs"));
+  }
+  return out;
 }
 
 function handWritten(spec: ModuleSpec): { tokens: Set<string>; imports: Map<string, string[]> } {
@@ -127,6 +174,9 @@ function moduleDts(spec: ModuleSpec, docs: ModuleDocs): string {
   const aliases = outputAliases(spec);
   if (aliases.length > 0) out.push("// Pulumi's names for the forms that return an Output: the same functions.");
   for (const [alias, target] of aliases) out.push(`export declare const ${alias}: typeof ${target};`);
+  const declared = new Set(out.flatMap((line) => /^export (?:declare class|interface|type) (\w+)/.exec(line)?.[1] ?? []));
+  const results = resultTypes(ctx, spec, declared);
+  if (results.length > 0) out.push("// Pulumi's names for what each function and lookup returns.", ...results);
   out.push("", ...namespaceDts(ctx, "inputs"), ...namespaceDts(ctx, "outputs"));
   return `${out.join("\n")}\n`;
 }

@@ -267,6 +267,10 @@ export declare function unsuspendDomainService(args: UnsuspendDomainServiceArgs)
 export declare const getDomainServiceOutput: typeof getDomainService;
 export declare const getOuContainerOutput: typeof getOuContainer;
 export declare const unsuspendDomainServiceOutput: typeof unsuspendDomainService;
+// Pulumi's names for what each function and lookup returns.
+export type GetDomainServiceResult = DomainServiceState;
+export type GetOuContainerResult = OuContainerState;
+export type UnsuspendDomainServiceResult = outputs.UnsuspendDomainServiceResponse;
 
 export declare namespace inputs {
   interface ConfigDiagnostics {

@@ -192,6 +192,10 @@ export declare function getPrivateLinkResource(args: GetPrivateLinkResourceArgs)
 export declare const getPrivateLinkForAzureAdOutput: typeof getPrivateLinkForAzureAd;
 export declare const getPrivateEndpointConnectionOutput: typeof getPrivateEndpointConnection;
 export declare const getPrivateLinkResourceOutput: typeof getPrivateLinkResource;
+// Pulumi's names for what each function and lookup returns.
+export type GetPrivateLinkForAzureAdResult = PrivateLinkForAzureAdState;
+export type GetPrivateEndpointConnectionResult = PrivateEndpointConnectionState;
+export type GetPrivateLinkResourceResult = PrivateLinkResourceState;
 
 export declare namespace inputs {
   interface MicrosoftAadiamPrivateLinkForAzureAd {

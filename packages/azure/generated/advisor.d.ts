@@ -227,6 +227,11 @@ export declare const getAdvisorScoreOutput: typeof getAdvisorScore;
 export declare const getConfigurationOutput: typeof getConfiguration;
 export declare const getRecommendationOutput: typeof getRecommendation;
 export declare const getSuppressionOutput: typeof getSuppression;
+// Pulumi's names for what each function and lookup returns.
+export type GetAdvisorScoreResult = AdvisorScoreState;
+export type GetConfigurationResult = ConfigurationState;
+export type GetRecommendationResult = RecommendationState;
+export type GetSuppressionResult = SuppressionState;
 
 export declare namespace inputs {
   interface AdvisorScoreEntityProperties {

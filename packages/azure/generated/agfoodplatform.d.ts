@@ -534,6 +534,15 @@ export declare const getPrivateLinkResourceOutput: typeof getPrivateLinkResource
 export declare const getSolutionOutput: typeof getSolution;
 export declare const getFarmBeatsExtensionDefinitionOutput: typeof getFarmBeatsExtensionDefinition;
 export declare const getFarmBeatsSolutionDefinitionOutput: typeof getFarmBeatsSolutionDefinition;
+// Pulumi's names for what each function and lookup returns.
+export type GetFarmBeatResult = FarmBeatState;
+export type GetDataConnectorResult = DataConnectorState;
+export type GetExtensionResult = ExtensionState;
+export type GetPrivateEndpointConnectionResult = PrivateEndpointConnectionState;
+export type GetPrivateLinkResourceResult = PrivateLinkResourceState;
+export type GetSolutionResult = SolutionState;
+export type GetFarmBeatsExtensionDefinitionResult = FarmBeatsExtensionDefinitionState;
+export type GetFarmBeatsSolutionDefinitionResult = FarmBeatsSolutionDefinitionState;
 
 export declare namespace inputs {
   interface ApiKeyAuthCredentials {

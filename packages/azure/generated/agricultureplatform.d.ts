@@ -116,6 +116,9 @@ export declare function listAgriServiceAvailableSolutions(args: ListAgriServiceA
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getAgriServiceOutput: typeof getAgriService;
 export declare const listAgriServiceAvailableSolutionsOutput: typeof listAgriServiceAvailableSolutions;
+// Pulumi's names for what each function and lookup returns.
+export type GetAgriServiceResult = AgriServiceState;
+export type ListAgriServiceAvailableSolutionsResult = outputs.AvailableAgriSolutionListResult;
 
 export declare namespace inputs {
   type AgriServiceConfig = { [key: string]: any };

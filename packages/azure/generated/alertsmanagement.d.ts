@@ -429,6 +429,12 @@ export declare const getAlertOutput: typeof getAlert;
 export declare const getPrometheusRuleGroupOutput: typeof getPrometheusRuleGroup;
 export declare const getSmartDetectorAlertRuleOutput: typeof getSmartDetectorAlertRule;
 export declare const getTenantActivityLogAlertOutput: typeof getTenantActivityLogAlert;
+// Pulumi's names for what each function and lookup returns.
+export type GetActionRuleResult = ActionRuleState;
+export type GetAlertResult = AlertState;
+export type GetPrometheusRuleGroupResult = PrometheusRuleGroupState;
+export type GetSmartDetectorAlertRuleResult = SmartDetectorAlertRuleState;
+export type GetTenantActivityLogAlertResult = TenantActivityLogAlertState;
 
 export declare namespace inputs {
   type Action = inputs.AddActionGroups | inputs.RemoveAllActionGroups;

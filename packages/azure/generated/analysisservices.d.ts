@@ -149,6 +149,10 @@ export declare function listServerGatewayStatus(args: ListServerGatewayStatusArg
 export declare const getServerOutput: typeof getServer;
 export declare const checkLocationNameAvailabilityOutput: typeof checkLocationNameAvailability;
 export declare const listServerGatewayStatusOutput: typeof listServerGatewayStatus;
+// Pulumi's names for what each function and lookup returns.
+export type GetServerResult = ServerState;
+export type CheckLocationNameAvailabilityResult = outputs.CheckServerNameAvailabilityResult;
+export type ListServerGatewayStatusResult = outputs.GatewayListStatusLive;
 
 export declare namespace inputs {
   interface AnalysisServicesServerProperties {

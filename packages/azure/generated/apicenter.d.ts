@@ -772,6 +772,17 @@ export declare const getDefinitionOutput: typeof getDefinition;
 export declare const getEnvironmentOutput: typeof getEnvironment;
 export declare const exportServiceMetadataSchemaOutput: typeof exportServiceMetadataSchema;
 export declare const exportDefinitionSpecificationOutput: typeof exportDefinitionSpecification;
+// Pulumi's names for what each function and lookup returns.
+export type GetServiceResult = ServiceState;
+export type GetMetadataSchemaResult = MetadataSchemaState;
+export type GetWorkspaceResult = WorkspaceState;
+export type GetApiResult = ApiState;
+export type GetDeploymentResult = DeploymentState;
+export type GetVersionResult = VersionState;
+export type GetDefinitionResult = DefinitionState;
+export type GetEnvironmentResult = EnvironmentState;
+export type ExportServiceMetadataSchemaResult = outputs.MetadataSchemaExportResult;
+export type ExportDefinitionSpecificationResult = outputs.ApiSpecExportResult;
 
 export declare namespace inputs {
   interface ApiDefinitionProperties {

@@ -518,6 +518,19 @@ export declare const syncReportCertRecordOutput: typeof syncReportCertRecord;
 export declare const verifyReportOutput: typeof verifyReport;
 export declare const downloadEvidenceOutput: typeof downloadEvidence;
 export declare const downloadSnapshotOutput: typeof downloadSnapshot;
+// Pulumi's names for what each function and lookup returns.
+export type GetReportResult = ReportState;
+export type GetEvidenceResult = EvidenceState;
+export type GetScopingConfigurationResult = ScopingConfigurationState;
+export type GetSnapshotResult = SnapshotState;
+export type GetWebhookResult = WebhookState;
+export type CheckReportNameAvailabilityResult = outputs.CheckNameAvailabilityResponse;
+export type FixReportResult = outputs.ReportFixResult;
+export type GetReportScopingQuestionsResult = outputs.ScopingQuestions;
+export type SyncReportCertRecordResult = outputs.SyncCertRecordResponse;
+export type VerifyReportResult = outputs.ReportVerificationResult;
+export type DownloadEvidenceResult = outputs.EvidenceFileDownloadResponse;
+export type DownloadSnapshotResult = outputs.DownloadResponse;
 
 export declare namespace inputs {
   type Category = { [key: string]: any };

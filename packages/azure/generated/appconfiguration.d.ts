@@ -534,6 +534,15 @@ export declare const getSnapshotOutput: typeof getSnapshot;
 export declare const listConfigurationStoreKeysOutput: typeof listConfigurationStoreKeys;
 export declare const regenerateConfigurationStoreKeyOutput: typeof regenerateConfigurationStoreKey;
 export declare const checkLocationNameAvailabilityOutput: typeof checkLocationNameAvailability;
+// Pulumi's names for what each function and lookup returns.
+export type GetConfigurationStoreResult = ConfigurationStoreState;
+export type GetKeyValueResult = KeyValueState;
+export type GetPrivateEndpointConnectionResult = PrivateEndpointConnectionState;
+export type GetReplicaResult = ReplicaState;
+export type GetSnapshotResult = SnapshotState;
+export type ListConfigurationStoreKeysResult = outputs.ApiKeyListResult;
+export type RegenerateConfigurationStoreKeyResult = outputs.ApiKey;
+export type CheckLocationNameAvailabilityResult = outputs.NameAvailabilityStatus;
 
 export declare namespace inputs {
   type ApiKey = { [key: string]: any };

@@ -182,6 +182,9 @@ export declare function getAppLinkMember(args: GetAppLinkMemberArgs): $Output<Ap
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getAppLinkOutput: typeof getAppLink;
 export declare const getAppLinkMemberOutput: typeof getAppLinkMember;
+// Pulumi's names for what each function and lookup returns.
+export type GetAppLinkResult = AppLinkState;
+export type GetAppLinkMemberResult = AppLinkMemberState;
 
 export declare namespace inputs {
   interface AppLinkMemberProperties {

@@ -95,6 +95,8 @@ export declare function getOrganization(args: GetOrganizationArgs): $Output<Orga
 
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getOrganizationOutput: typeof getOrganization;
+// Pulumi's names for what each function and lookup returns.
+export type GetOrganizationResult = OrganizationState;
 
 export declare namespace inputs {
   interface AstronomerAstroOrganizations {

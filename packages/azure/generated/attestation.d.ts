@@ -173,6 +173,9 @@ export declare function getPrivateEndpointConnection(args: GetPrivateEndpointCon
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getAttestationProviderOutput: typeof getAttestationProvider;
 export declare const getPrivateEndpointConnectionOutput: typeof getPrivateEndpointConnection;
+// Pulumi's names for what each function and lookup returns.
+export type GetAttestationProviderResult = AttestationProviderState;
+export type GetPrivateEndpointConnectionResult = PrivateEndpointConnectionState;
 
 export declare namespace inputs {
   type AttestationServiceCreationParamsTags = { [key: string]: string };

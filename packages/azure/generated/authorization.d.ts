@@ -995,6 +995,18 @@ export declare const getPrivateLinkAssociationOutput: typeof getPrivateLinkAssoc
 export declare const getResourceManagementPrivateLinkOutput: typeof getResourceManagementPrivateLink;
 export declare const getRoleAssignmentOutput: typeof getRoleAssignment;
 export declare const getRoleDefinitionOutput: typeof getRoleDefinition;
+// Pulumi's names for what each function and lookup returns.
+export type GetDataPolicyManifestResult = DataPolicyManifestState;
+export type GetLockResult = LockState;
+export type GetPolicyAssignmentResult = PolicyAssignmentState;
+export type GetPolicyDefinitionResult = PolicyDefinitionState;
+export type GetPolicyDefinitionVersionResult = PolicyDefinitionVersionState;
+export type GetPolicySetDefinitionResult = PolicySetDefinitionState;
+export type GetPolicySetDefinitionVersionResult = PolicySetDefinitionVersionState;
+export type GetPrivateLinkAssociationResult = PrivateLinkAssociationState;
+export type GetResourceManagementPrivateLinkResult = ResourceManagementPrivateLinkState;
+export type GetRoleAssignmentResult = RoleAssignmentState;
+export type GetRoleDefinitionResult = RoleDefinitionState;
 
 export declare namespace inputs {
   interface Alias {

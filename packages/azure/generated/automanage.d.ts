@@ -335,6 +335,14 @@ export declare const getReportOutput: typeof getReport;
 export declare const getConfigurationProfileOutput: typeof getConfigurationProfile;
 export declare const getVersionOutput: typeof getVersion;
 export declare const getServicePrincipalOutput: typeof getServicePrincipal;
+// Pulumi's names for what each function and lookup returns.
+export type GetBestPracticeResult = BestPracticeState;
+export type GetBestPracticeVersionResult = BestPracticeVersionState;
+export type GetConfigurationProfileAssignmentResult = ConfigurationProfileAssignmentState;
+export type GetReportResult = ReportState;
+export type GetConfigurationProfileResult = ConfigurationProfileState;
+export type GetVersionResult = VersionState;
+export type GetServicePrincipalResult = ServicePrincipalState;
 
 export declare namespace inputs {
   interface AssignmentReportProperties {

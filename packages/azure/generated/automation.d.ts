@@ -2678,6 +2678,37 @@ export declare const getWebhookOutput: typeof getWebhook;
 export declare const convertAutomationAccountGraphRunbookContentOutput: typeof convertAutomationAccountGraphRunbookContent;
 export declare const listAutomationAccountDeletedRunbooksOutput: typeof listAutomationAccountDeletedRunbooks;
 export declare const listAutomationAccountKeysOutput: typeof listAutomationAccountKeys;
+// Pulumi's names for what each function and lookup returns.
+export type GetAutomationAccountResult = AutomationAccountState;
+export type GetCertificateResult = CertificateState;
+export type GetConfigurationResult = ConfigurationState;
+export type GetConnectionResult = ConnectionState;
+export type GetConnectionTypeResult = ConnectionTypeState;
+export type GetCredentialResult = CredentialState;
+export type GetHybridRunbookWorkerGroupResult = HybridRunbookWorkerGroupState;
+export type GetHybridRunbookWorkerResult = HybridRunbookWorkerState;
+export type GetJobResult = JobState;
+export type GetJobScheduleResult = JobScheduleState;
+export type GetModuleResult = ModuleState;
+export type GetNodeConfigurationResult = NodeConfigurationState;
+export type GetNodeResult = NodeState;
+export type GetPrivateEndpointConnectionResult = PrivateEndpointConnectionState;
+export type GetPython2PackageResult = Python2PackageState;
+export type GetPython3PackageResult = Python3PackageState;
+export type GetRunbookResult = RunbookState;
+export type GetDraftResult = DraftState;
+export type GetRuntimeEnvironmentResult = RuntimeEnvironmentState;
+export type GetPackageResult = PackageState;
+export type GetScheduleResult = ScheduleState;
+export type GetSoftwareUpdateConfigurationResult = SoftwareUpdateConfigurationState;
+export type GetSourceControlResult = SourceControlState;
+export type GetSourceControlSyncJobResult = SourceControlSyncJobState;
+export type GetVariableResult = VariableState;
+export type GetWatcherResult = WatcherState;
+export type GetWebhookResult = WebhookState;
+export type ConvertAutomationAccountGraphRunbookContentResult = outputs.GraphicalRunbookContent;
+export type ListAutomationAccountDeletedRunbooksResult = outputs.DeletedRunbookListResult;
+export type ListAutomationAccountKeysResult = outputs.KeyListResult;
 
 export declare namespace inputs {
   interface AdvancedSchedule {

@@ -2426,6 +2426,46 @@ export declare const initiateMaintenanceChecksOutput: typeof initiateMaintenance
 export declare const rescheduleMaintenanceOutput: typeof rescheduleMaintenance;
 export declare const scheduleMaintenanceOutput: typeof scheduleMaintenance;
 export declare const getScriptExecutionLogsOutput: typeof getScriptExecutionLogs;
+// Pulumi's names for what each function and lookup returns.
+export type GetPrivateCloudResult = PrivateCloudState;
+export type GetAddonResult = AddonState;
+export type GetAuthorizationResult = AuthorizationState;
+export type GetCloudLinkResult = CloudLinkState;
+export type GetClusterResult = ClusterState;
+export type GetDatastoreResult = DatastoreState;
+export type GetHostResult = HostState;
+export type GetPlacementPolicyResult = PlacementPolicyState;
+export type GetClusterVirtualMachineResult = ClusterVirtualMachineState;
+export type GetGlobalReachConnectionResult = GlobalReachConnectionState;
+export type GetHcxEnterpriseSiteResult = HcxEnterpriseSiteState;
+export type GetIscsiPathResult = IscsiPathState;
+export type GetLicenseResult = LicenseState;
+export type GetMaintenanceResult = MaintenanceState;
+export type GetProvisionedNetworkResult = ProvisionedNetworkState;
+export type GetPureStoragePolicyResult = PureStoragePolicyState;
+export type GetScriptExecutionResult = ScriptExecutionState;
+export type GetScriptPackageResult = ScriptPackageState;
+export type GetScriptCmdletResult = ScriptCmdletState;
+export type GetWorkloadNetworkResult = WorkloadNetworkState;
+export type GetDhcpConfigurationResult = DhcpConfigurationState;
+export type GetDnsServiceResult = DnsServiceState;
+export type GetDnsZoneResult = DnsZoneState;
+export type GetGatewayResult = GatewayState;
+export type GetPortMirroringProfileResult = PortMirroringProfileState;
+export type GetPublicIPResult = PublicIPState;
+export type GetSegmentResult = SegmentState;
+export type GetWorkloadNetworkVirtualMachineResult = WorkloadNetworkVirtualMachineState;
+export type GetVmGroupResult = VmGroupState;
+export type CheckLocationQuotaAvailabilityResult = outputs.Quota;
+export type CheckLocationTrialAvailabilityResult = outputs.Trial;
+export type GetPrivateCloudVcfLicenseResult = outputs.VcfLicense;
+export type ListPrivateCloudAdminCredentialsResult = outputs.AdminCredentials;
+export type ListClusterZonesResult = outputs.ClusterZoneList;
+export type GetLicensePropertiesResult = outputs.LicenseProperties;
+export type InitiateMaintenanceChecksResult = outputs.Maintenance;
+export type RescheduleMaintenanceResult = outputs.Maintenance;
+export type ScheduleMaintenanceResult = outputs.Maintenance;
+export type GetScriptExecutionLogsResult = outputs.ScriptExecution;
 
 export declare namespace inputs {
   interface AddonArcProperties {

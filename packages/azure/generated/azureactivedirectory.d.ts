@@ -156,6 +156,9 @@ export declare function getGuestUsage(args: GetGuestUsageArgs): $Output<GuestUsa
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getB2cDirectoryOutput: typeof getB2cDirectory;
 export declare const getGuestUsageOutput: typeof getGuestUsage;
+// Pulumi's names for what each function and lookup returns.
+export type GetB2cDirectoryResult = B2cDirectoryState;
+export type GetGuestUsageResult = GuestUsageState;
 
 export declare namespace inputs {
   interface B2CResourceSKU {

@@ -1587,6 +1587,35 @@ export declare const failoverAvailabilityGroupMiLinkOutput: typeof failoverAvail
 export declare const forceAvailabilityGroupFailoverAllowDataLossOutput: typeof forceAvailabilityGroupFailoverAllowDataLoss;
 export declare const getAvailabilityGroupDetailViewOutput: typeof getAvailabilityGroupDetailView;
 export declare const removeAvailabilityGroupDatabasesOutput: typeof removeAvailabilityGroupDatabases;
+// Pulumi's names for what each function and lookup returns.
+export type GetDataControllerResult = DataControllerState;
+export type GetActiveDirectoryConnectorResult = ActiveDirectoryConnectorState;
+export type GetPostgresInstanceResult = PostgresInstanceState;
+export type GetSqlManagedInstanceResult = SqlManagedInstanceState;
+export type GetFailoverGroupResult = FailoverGroupState;
+export type GetSqlServerEsuLicenseResult = SqlServerEsuLicenseState;
+export type GetSqlServerInstanceResult = SqlServerInstanceState;
+export type GetAvailabilityGroupResult = AvailabilityGroupState;
+export type GetDatabaseResult = DatabaseState;
+export type GetSqlServerLicenseResult = SqlServerLicenseState;
+export type CreateSqlServerInstanceAvailabilityGroupResult = outputs.SqlServerAvailabilityGroupResource;
+export type CreateSqlServerInstanceDistributedAvailabilityGroupResult = outputs.SqlServerAvailabilityGroupResource;
+export type CreateSqlServerInstanceManagedInstanceLinkResult = outputs.SqlServerAvailabilityGroupResource;
+export type GetSqlServerInstanceAllAvailabilityGroupsResult = outputs.ArcSqlServerAvailabilityGroupListResult;
+export type GetSqlServerInstanceBestPracticesAssessmentResult = outputs.SqlServerInstanceBpaResponse;
+export type GetSqlServerInstanceJobsStatusResult = outputs.SqlServerInstanceJobsStatusResponse;
+export type GetSqlServerInstanceTelemetryResult = outputs.SqlServerInstanceTelemetryResponse;
+export type PostSqlServerInstanceUpgradeResult = outputs.SqlServerInstance;
+export type PreSqlServerInstanceUpgradeResult = outputs.SqlServerInstance;
+export type RunSqlServerInstanceBestPracticesAssessmentResult = outputs.SqlServerInstanceRunBestPracticesAssessmentResponse;
+export type RunSqlServerInstanceManagedInstanceLinkAssessmentResult = outputs.SqlServerInstanceManagedInstanceLinkAssessmentResponse;
+export type RunSqlServerInstanceMigrationAssessmentResult = outputs.SqlServerInstanceRunMigrationAssessmentResponse;
+export type AddAvailabilityGroupDatabasesResult = outputs.SqlServerAvailabilityGroupResource;
+export type FailoverAvailabilityGroupResult = outputs.SqlServerAvailabilityGroupResource;
+export type FailoverAvailabilityGroupMiLinkResult = outputs.SqlServerAvailabilityGroupResource;
+export type ForceAvailabilityGroupFailoverAllowDataLossResult = outputs.SqlServerAvailabilityGroupResource;
+export type GetAvailabilityGroupDetailViewResult = outputs.SqlServerAvailabilityGroupResource;
+export type RemoveAvailabilityGroupDatabasesResult = outputs.SqlServerAvailabilityGroupResource;
 
 export declare namespace inputs {
   interface ActiveDirectoryConnectorDNSDetails {

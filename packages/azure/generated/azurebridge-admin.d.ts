@@ -323,6 +323,11 @@ export declare const getActivationOutput: typeof getActivation;
 export declare const getDownloadedProductOutput: typeof getDownloadedProduct;
 export declare const getProductOutput: typeof getProduct;
 export declare const downloadProductOutput: typeof downloadProduct;
+// Pulumi's names for what each function and lookup returns.
+export type GetActivationResult = ActivationState;
+export type GetDownloadedProductResult = DownloadedProductState;
+export type GetProductResult = ProductState;
+export type DownloadProductResult = outputs.DownloadedProductResource;
 
 export declare namespace inputs {
   interface Activation {

@@ -173,6 +173,9 @@ export declare function getSqlServer(args: GetSqlServerArgs): $Output<SqlServerS
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getSqlServerRegistrationOutput: typeof getSqlServerRegistration;
 export declare const getSqlServerOutput: typeof getSqlServer;
+// Pulumi's names for what each function and lookup returns.
+export type GetSqlServerRegistrationResult = SqlServerRegistrationState;
+export type GetSqlServerResult = SqlServerState;
 
 export declare namespace inputs {
   interface MicrosoftAzureDataSqlServerRegistrations {

@@ -848,6 +848,30 @@ export declare const executePipelineActionOutput: typeof executePipelineAction;
 export declare const listPipelineFlowsOutput: typeof listPipelineFlows;
 export declare const listPipelineSchemasOutput: typeof listPipelineSchemas;
 export declare const rejectPipelineConnectionOutput: typeof rejectPipelineConnection;
+// Pulumi's names for what each function and lookup returns.
+export type GetConnectionResult = ConnectionState;
+export type GetFlowResult = FlowState;
+export type GetPipelineResult = PipelineState;
+export type LinkConnectionResult = outputs.Connection;
+export type ListConnectionPendingConnectionsResult = outputs.PendingConnectionListResult;
+export type ListConnectionPendingFlowsResult = outputs.PendingFlowListResult;
+export type DisableFlowResult = outputs.Flow;
+export type EnableFlowResult = outputs.Flow;
+export type GenerateFlowPassphraseResult = outputs.Flow;
+export type GetFlowDestinationEndpointPortsResult = outputs.GetDestinationEndpointPortsResult;
+export type GetFlowDestinationEndpointsResult = outputs.GetDestinationEndpointsResult;
+export type GetFlowSourceAddressesResult = outputs.StreamSourceAddresses;
+export type GetFlowStreamConnectionStringResult = outputs.GetStreamConnectionStringResult;
+export type LinkFlowResult = outputs.Flow;
+export type SetFlowDestinationEndpointPortsResult = outputs.Flow;
+export type SetFlowDestinationEndpointsResult = outputs.Flow;
+export type SetFlowPassphraseResult = outputs.Flow;
+export type SetFlowSourceAddressesResult = outputs.Flow;
+export type ApprovePipelineConnectionResult = outputs.Connection;
+export type ExecutePipelineActionResult = outputs.Pipeline;
+export type ListPipelineFlowsResult = outputs.ListFlowsByPipelineResult;
+export type ListPipelineSchemasResult = outputs.SchemasListResult;
+export type RejectPipelineConnectionResult = outputs.Connection;
 
 export declare namespace inputs {
   interface Action {

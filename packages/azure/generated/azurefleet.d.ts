@@ -126,6 +126,8 @@ export declare function getFleet(args: GetFleetArgs): $Output<FleetState | undef
 
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getFleetOutput: typeof getFleet;
+// Pulumi's names for what each function and lookup returns.
+export type GetFleetResult = FleetState;
 
 export declare namespace inputs {
   interface AdditionalCapabilities {

@@ -110,6 +110,12 @@ export declare const getAzureLargeStorageInstanceOutput: typeof getAzureLargeSto
 export declare const restartAzureLargeInstanceOutput: typeof restartAzureLargeInstance;
 export declare const shutdownAzureLargeInstanceOutput: typeof shutdownAzureLargeInstance;
 export declare const startAzureLargeInstanceOutput: typeof startAzureLargeInstance;
+// Pulumi's names for what each function and lookup returns.
+export type GetAzureLargeInstanceResult = AzureLargeInstanceState;
+export type GetAzureLargeStorageInstanceResult = AzureLargeStorageInstanceState;
+export type RestartAzureLargeInstanceResult = outputs.OperationStatusResult;
+export type ShutdownAzureLargeInstanceResult = outputs.OperationStatusResult;
+export type StartAzureLargeInstanceResult = outputs.OperationStatusResult;
 
 export declare namespace inputs {
   interface AzureLargeInstanceProperties {

@@ -153,6 +153,10 @@ export declare function getLocationQuota(args: GetLocationQuotaArgs): $Output<Lo
 export declare const getAccountOutput: typeof getAccount;
 export declare const getAccountQuotaOutput: typeof getAccountQuota;
 export declare const getLocationQuotaOutput: typeof getLocationQuota;
+// Pulumi's names for what each function and lookup returns.
+export type GetAccountResult = AccountState;
+export type GetAccountQuotaResult = AccountQuotaState;
+export type GetLocationQuotaResult = LocationQuotaState;
 
 export declare namespace inputs {
   type AccountFreeTrialProperties = { [key: string]: any };

@@ -911,6 +911,24 @@ export declare const getEnrollmentOutput: typeof getEnrollment;
 export declare const recommendGoalAssignmentCapacityOutput: typeof recommendGoalAssignmentCapacity;
 export declare const refreshGoalAssignmentGoalResourcesOutput: typeof refreshGoalAssignmentGoalResources;
 export declare const updateGoalAssignmentGoalResourcesOutput: typeof updateGoalAssignmentGoalResources;
+// Pulumi's names for what each function and lookup returns.
+export type GetDrillResult = DrillState;
+export type GetDrillResourceResult = DrillResourceState;
+export type GetDrillRunResult = DrillRunState;
+export type GetDrillRunResourceResult = DrillRunResourceState;
+export type GetGoalAssignmentResult = GoalAssignmentState;
+export type GetGoalResourceResult = GoalResourceState;
+export type GetGoalTemplateResult = GoalTemplateState;
+export type GetRecoveryPlanResult = RecoveryPlanState;
+export type GetRecoveryJobResult = RecoveryJobState;
+export type GetRecoveryJobResourceResult = RecoveryJobResourceState;
+export type GetRecoveryResourceResult = RecoveryResourceState;
+export type GetUnifiedResilienceItemResult = UnifiedResilienceItemState;
+export type GetUsagePlanResult = UsagePlanState;
+export type GetEnrollmentResult = EnrollmentState;
+export type RecommendGoalAssignmentCapacityResult = outputs.RecommendCapacityResult;
+export type RefreshGoalAssignmentGoalResourcesResult = outputs.RefreshGoalResourcesResponse;
+export type UpdateGoalAssignmentGoalResourcesResult = outputs.UpdateGoalResourceResponse;
 
 export declare namespace inputs {
   interface AssetPropertiesOfDrill {

@@ -311,6 +311,17 @@ export declare const getProductProductsOutput: typeof getProductProducts;
 export declare const listProductDetailsOutput: typeof listProductDetails;
 export declare const listProductProductsOutput: typeof listProductProducts;
 export declare const uploadProductLogOutput: typeof uploadProductLog;
+// Pulumi's names for what each function and lookup returns.
+export type GetCloudManifestFileResult = CloudManifestFileState;
+export type GetRegistrationResult = RegistrationState;
+export type GetCustomerSubscriptionResult = CustomerSubscriptionState;
+export type GetProductResult = ProductState;
+export type GetactivationkeyRegistrationResult = outputs.ActivationKeyResult;
+export type GetProduct2Result = outputs.Product;
+export type GetProductProductsResult = outputs.ProductList;
+export type ListProductDetailsResult = outputs.ExtendedProduct;
+export type ListProductProductsResult = outputs.ProductList;
+export type UploadProductLogResult = outputs.ProductLog;
 
 export declare namespace inputs {
   interface ActivationKeyResult {

@@ -2258,6 +2258,42 @@ export declare const validateEdgeDeviceOutput: typeof validateEdgeDevice;
 export declare const restartVirtualMachineInstanceOutput: typeof restartVirtualMachineInstance;
 export declare const startVirtualMachineInstanceOutput: typeof startVirtualMachineInstance;
 export declare const stopVirtualMachineInstanceOutput: typeof stopVirtualMachineInstance;
+// Pulumi's names for what each function and lookup returns.
+export type GetClusterResult = ClusterState;
+export type GetArcSettingResult = ArcSettingState;
+export type GetExtensionResult = ExtensionState;
+export type GetDeploymentSettingResult = DeploymentSettingState;
+export type GetOfferResult = OfferState;
+export type GetSkuResult = SkuState;
+export type GetSecuritySettingResult = SecuritySettingState;
+export type GetUpdateResult = UpdateState;
+export type GetUpdateRunResult = UpdateRunState;
+export type GetUpdateSummaryResult = UpdateSummaryState;
+export type GetEdgeDeviceResult = EdgeDeviceState;
+export type GetJobResult = JobState;
+export type GetGalleryImageResult = GalleryImageState;
+export type GetValidatedSolutionRecipeResult = ValidatedSolutionRecipeState;
+export type GetLogicalNetworkResult = LogicalNetworkState;
+export type GetMarketplaceGalleryImageResult = MarketplaceGalleryImageState;
+export type GetNetworkInterfaceResult = NetworkInterfaceState;
+export type GetStorageContainerResult = StorageContainerState;
+export type GetVirtualHardDiskResult = VirtualHardDiskState;
+export type GetVirtualMachineInstanceResult = VirtualMachineInstanceState;
+export type GetGuestAgentResult = GuestAgentState;
+export type GetHybridIdentityMetadataResult = HybridIdentityMetadataState;
+export type ConfigureClusterRemoteSupportResult = outputs.Cluster;
+export type CreateClusterIdentityResult = outputs.ClusterIdentityResponse;
+export type ExtendClusterSoftwareAssuranceBenefitResult = outputs.Cluster;
+export type TriggerClusterLogCollectionResult = outputs.Cluster;
+export type UpdateClusterSecretsLocationsResult = outputs.Cluster;
+export type ConsentArcSettingAndInstallDefaultExtensionsResult = outputs.ArcSetting;
+export type CreateArcSettingArcIdentityResult = outputs.ArcIdentityResponse;
+export type GenerateArcSettingPasswordResult = outputs.PasswordCredential;
+export type ReconcileArcSettingResult = outputs.ArcSetting;
+export type ValidateEdgeDeviceResult = outputs.ValidateResponse;
+export type RestartVirtualMachineInstanceResult = outputs.VirtualMachineInstance;
+export type StartVirtualMachineInstanceResult = outputs.VirtualMachineInstance;
+export type StopVirtualMachineInstanceResult = outputs.VirtualMachineInstance;
 
 export declare namespace inputs {
   interface ArcConnectivityProperties {

@@ -102,6 +102,9 @@ export declare function getBackup(args: GetBackupArgs): $Output<BackupState | un
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getBackupLocationOutput: typeof getBackupLocation;
 export declare const getBackupOutput: typeof getBackup;
+// Pulumi's names for what each function and lookup returns.
+export type GetBackupLocationResult = BackupLocationState;
+export type GetBackupResult = BackupState;
 
 export declare namespace inputs {
   type BackupInfo = { [key: string]: any };

@@ -118,6 +118,9 @@ export declare function getBareMetalStorageInstance(args: GetBareMetalStorageIns
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getBareMetalInstanceOutput: typeof getBareMetalInstance;
 export declare const getBareMetalStorageInstanceOutput: typeof getBareMetalStorageInstance;
+// Pulumi's names for what each function and lookup returns.
+export type GetBareMetalInstanceResult = BareMetalInstanceState;
+export type GetBareMetalStorageInstanceResult = BareMetalStorageInstanceState;
 
 export declare namespace inputs {
   interface AzureBareMetalInstanceProperties {

@@ -717,6 +717,21 @@ export declare const activateVersionOutput: typeof activateVersion;
 export declare const disablePoolAutoScaleOutput: typeof disablePoolAutoScale;
 export declare const stopPoolResizeOutput: typeof stopPoolResize;
 export declare const checkLocationNameAvailabilityOutput: typeof checkLocationNameAvailability;
+// Pulumi's names for what each function and lookup returns.
+export type GetBatchAccountResult = BatchAccountState;
+export type GetApplicationResult = ApplicationState;
+export type GetVersionResult = VersionState;
+export type GetDetectorResult = DetectorState;
+export type GetNetworkSecurityPerimeterConfigurationResult = NetworkSecurityPerimeterConfigurationState;
+export type GetPoolResult = PoolState;
+export type GetPrivateEndpointConnectionResult = PrivateEndpointConnectionState;
+export type GetPrivateLinkResourceResult = PrivateLinkResourceState;
+export type ListBatchAccountKeysResult = outputs.BatchAccountKeys;
+export type RegenerateBatchAccountKeysResult = outputs.BatchAccountKeys;
+export type ActivateVersionResult = outputs.ApplicationPackage;
+export type DisablePoolAutoScaleResult = outputs.Pool;
+export type StopPoolResizeResult = outputs.Pool;
+export type CheckLocationNameAvailabilityResult = outputs.CheckNameAvailabilityResult;
 
 export declare namespace inputs {
   interface AccessRule {

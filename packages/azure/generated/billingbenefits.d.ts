@@ -1655,6 +1655,31 @@ export declare const chargeMaccShortfallOutput: typeof chargeMaccShortfall;
 export declare const writeMaccOffOutput: typeof writeMaccOff;
 export declare const elevateSavingsPlanOrderOutput: typeof elevateSavingsPlanOrder;
 export declare const validateSavingsPlanOutput: typeof validateSavingsPlan;
+// Pulumi's names for what each function and lookup returns.
+export type GetCatalogGroupResult = CatalogGroupState;
+export type GetConditionalCreditResult = ConditionalCreditState;
+export type GetConditionalCreditContributorResult = ConditionalCreditContributorState;
+export type GetConditionalCreditTransactionResult = ConditionalCreditTransactionState;
+export type GetCreditResult = CreditState;
+export type GetSourceResult = SourceState;
+export type GetCreditTransactionResult = CreditTransactionState;
+export type GetDiscountResult = DiscountState;
+export type GetFreeServiceResult = FreeServiceState;
+export type GetMaccResult = MaccState;
+export type GetMaccContributorResult = MaccContributorState;
+export type GetMaccTransactionResult = MaccTransactionState;
+export type GetReservationOrderAliasResult = ReservationOrderAliasState;
+export type GetSavingsPlanOrderAliasResult = SavingsPlanOrderAliasState;
+export type GetSavingsPlanOrderResult = SavingsPlanOrderState;
+export type GetSavingsPlanResult = SavingsPlanState;
+export type CancelConditionalCreditResult = outputs.ConditionalCredit;
+export type CancelCreditResult = outputs.Credit;
+export type CancelDiscountResult = outputs.Discount;
+export type CancelMaccResult = outputs.Macc;
+export type ChargeMaccShortfallResult = outputs.Macc;
+export type WriteMaccOffResult = outputs.Macc;
+export type ElevateSavingsPlanOrderResult = outputs.RoleAssignmentEntity;
+export type ValidateSavingsPlanResult = outputs.SavingsPlanValidateResponse;
 
 export declare namespace inputs {
   interface AppliedScopeProperties {

@@ -185,6 +185,10 @@ export declare function listAssessmentUploadToken(args: ListAssessmentUploadToke
 export declare const getAssessmentOutput: typeof getAssessment;
 export declare const getRuleOutput: typeof getRule;
 export declare const listAssessmentUploadTokenOutput: typeof listAssessmentUploadToken;
+// Pulumi's names for what each function and lookup returns.
+export type GetAssessmentResult = AssessmentState;
+export type GetRuleResult = RuleState;
+export type ListAssessmentUploadTokenResult = outputs.GenerateUploadTokenResponse;
 
 export declare namespace inputs {
   interface AssessmentProperties {

@@ -448,6 +448,14 @@ export declare const getArtifactOutput: typeof getArtifact;
 export declare const getVersionOutput: typeof getVersion;
 export declare const getVersionArtifactOutput: typeof getVersionArtifact;
 export declare const whoBlueprintAssignmentIsBlueprintOutput: typeof whoBlueprintAssignmentIsBlueprint;
+// Pulumi's names for what each function and lookup returns.
+export type GetBlueprintAssignmentResult = BlueprintAssignmentState;
+export type GetAssignmentOperationResult = AssignmentOperationState;
+export type GetBlueprintResult = BlueprintState;
+export type GetArtifactResult = ArtifactState;
+export type GetVersionResult = VersionState;
+export type GetVersionArtifactResult = VersionArtifactState;
+export type WhoBlueprintAssignmentIsBlueprintResult = outputs.WhoIsBlueprintContract;
 
 export declare namespace inputs {
   interface AssignmentDeploymentJob {

@@ -609,6 +609,15 @@ export declare const createBotServiceEmailSignInUrlOutput: typeof createBotServi
 export declare const listChannelWithKeysOutput: typeof listChannelWithKeys;
 export declare const regeneratekeysChannelOutput: typeof regeneratekeysChannel;
 export declare const listConnectionWithSecretsOutput: typeof listConnectionWithSecrets;
+// Pulumi's names for what each function and lookup returns.
+export type GetBotServiceResult = BotServiceState;
+export type GetChannelResult = ChannelState;
+export type GetConnectionResult = ConnectionState;
+export type GetPrivateEndpointConnectionResult = PrivateEndpointConnectionState;
+export type CreateBotServiceEmailSignInUrlResult = outputs.CreateEmailSignInUrlResponse;
+export type ListChannelWithKeysResult = outputs.ListChannelWithKeysResponse;
+export type RegeneratekeysChannelResult = outputs.BotChannel;
+export type ListConnectionWithSecretsResult = outputs.ConnectionSetting;
 
 export declare namespace inputs {
   interface AcsChatChannel {

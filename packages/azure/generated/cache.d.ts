@@ -1151,6 +1151,25 @@ export declare const regenerateRedisKeyOutput: typeof regenerateRedisKey;
 export declare const listRedisEnterpriseSkusForScalingOutput: typeof listRedisEnterpriseSkusForScaling;
 export declare const listDatabaseKeysOutput: typeof listDatabaseKeys;
 export declare const regenerateDatabaseKeyOutput: typeof regenerateDatabaseKey;
+// Pulumi's names for what each function and lookup returns.
+export type GetRedisResult = RedisState;
+export type GetAccessPolicyResult = AccessPolicyState;
+export type GetAccessPolicyAssignmentResult = AccessPolicyAssignmentState;
+export type GetFirewallRuleResult = FirewallRuleState;
+export type GetLinkedServerResult = LinkedServerState;
+export type GetPatchScheduleResult = PatchScheduleState;
+export type GetRedisPrivateEndpointConnectionResult = RedisPrivateEndpointConnectionState;
+export type GetRedisEnterpriseResult = RedisEnterpriseState;
+export type GetDatabaseResult = DatabaseState;
+export type GetDatabaseAccessPolicyAssignmentResult = DatabaseAccessPolicyAssignmentState;
+export type GetRedisEnterprisePrivateEndpointConnectionResult = RedisEnterprisePrivateEndpointConnectionState;
+export type FlushRedisResult = outputs.OperationStatusResult;
+export type ForceRedisRebootResult = outputs.RedisForceRebootResponse;
+export type ListRedisKeysResult = outputs.RedisAccessKeys;
+export type RegenerateRedisKeyResult = outputs.RedisAccessKeys;
+export type ListRedisEnterpriseSkusForScalingResult = outputs.SkuDetailsList;
+export type ListDatabaseKeysResult = outputs.AccessKeys;
+export type RegenerateDatabaseKeyResult = outputs.AccessKeys;
 
 export declare namespace inputs {
   type AccessKeys = { [key: string]: any };

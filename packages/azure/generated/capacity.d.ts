@@ -286,6 +286,15 @@ export declare const mergeReservationOrderOutput: typeof mergeReservationOrder;
 export declare const returnReservationOrderOutput: typeof returnReservationOrder;
 export declare const splitReservationOrderOutput: typeof splitReservationOrder;
 export declare const availableReservationScopesOutput: typeof availableReservationScopes;
+// Pulumi's names for what each function and lookup returns.
+export type GetReservationOrderResult = ReservationOrderState;
+export type GetReservationResult = ReservationState;
+export type CalculateReservationOrderRefundResult = outputs.CalculateRefundResponse;
+export type ChangeReservationOrderDirectoryResult = outputs.ChangeDirectoryResponse;
+export type MergeReservationOrderResult = outputs.ReservationResponse[];
+export type ReturnReservationOrderResult = outputs.ReservationOrderResponse;
+export type SplitReservationOrderResult = outputs.ReservationResponse[];
+export type AvailableReservationScopesResult = outputs.AvailableScopeProperties;
 
 export declare namespace inputs {
   interface AppliedScopeProperties {

@@ -2203,6 +2203,47 @@ export declare const disableEndpointCustomDomainCustomHttpsOutput: typeof disabl
 export declare const enableEndpointCustomDomainCustomHttpsOutput: typeof enableEndpointCustomDomainCustomHttps;
 export declare const usagesOriginGroupOutput: typeof usagesOriginGroup;
 export declare const usagesRuleSetOutput: typeof usagesRuleSet;
+// Pulumi's names for what each function and lookup returns.
+export type GetCdnWebApplicationFirewallPolicyResult = CdnWebApplicationFirewallPolicyState;
+export type GetEdgeActionResult = EdgeActionState;
+export type GetExecutionFilterResult = ExecutionFilterState;
+export type GetVersionResult = VersionState;
+export type GetProfileResult = ProfileState;
+export type GetAfdEndpointResult = AfdEndpointState;
+export type GetRouteResult = RouteState;
+export type GetCustomDomainResult = CustomDomainState;
+export type GetEndpointResult = EndpointState;
+export type GetEndpointCustomDomainResult = EndpointCustomDomainState;
+export type GetEndpointOriginGroupResult = EndpointOriginGroupState;
+export type GetEndpointOriginResult = EndpointOriginState;
+export type GetOriginGroupResult = OriginGroupState;
+export type GetOriginGroupOriginResult = OriginGroupOriginState;
+export type GetRuleSetResult = RuleSetState;
+export type GetRuleResult = RuleState;
+export type GetSecretResult = SecretState;
+export type GetSecurityPolicyResult = SecurityPolicyState;
+export type DeployVersionCodeResult = outputs.EdgeActionVersionProperties;
+export type GetVersionCodeResult = outputs.VersionCode;
+export type CdnProfileCanMigrateToAfdResult = outputs.CanMigrateResult;
+export type CdnProfileMigrateToAfdResult = outputs.MigrateResult;
+export type CheckProfileEndpointNameAvailabilityResult = outputs.CheckEndpointNameAvailabilityOutput;
+export type CheckProfileHostNameAvailabilityResult = outputs.CheckNameAvailabilityOutput;
+export type CheckProfileResourceUsageResult = outputs.ResourceUsageListResult;
+export type GenerateProfileSsoUriResult = outputs.SsoUri;
+export type GetProfileSupportedOptimizationTypesResult = outputs.SupportedOptimizationTypesListResult;
+export type UpgradeProfileResult = outputs.Profile;
+export type UsagesProfileResult = outputs.UsagesListResult;
+export type ValidateProfileSecretResult = outputs.ValidateSecretOutput;
+export type UsagesAfdEndpointResult = outputs.UsagesListResult;
+export type ValidateAfdEndpointCustomDomainResult = outputs.ValidateCustomDomainOutput;
+export type CheckEndpointResourceUsageResult = outputs.ResourceUsageListResult;
+export type StartEndpointResult = outputs.Endpoint;
+export type StopEndpointResult = outputs.Endpoint;
+export type ValidateEndpointCustomDomainResult = outputs.ValidateCustomDomainOutput;
+export type DisableEndpointCustomDomainCustomHttpsResult = outputs.CustomDomain;
+export type EnableEndpointCustomDomainCustomHttpsResult = outputs.CustomDomain;
+export type UsagesOriginGroupResult = outputs.UsagesListResult;
+export type UsagesRuleSetResult = outputs.UsagesListResult;
 
 export declare namespace inputs {
   interface ActivatedResourceReference {

@@ -320,6 +320,13 @@ export declare const getDetectorOutput: typeof getDetector;
 export declare const retrieveCertificateOrderCertificateActionsOutput: typeof retrieveCertificateOrderCertificateActions;
 export declare const retrieveCertificateOrderEmailHistoryOutput: typeof retrieveCertificateOrderEmailHistory;
 export declare const retrieveCertificateOrderSiteSealOutput: typeof retrieveCertificateOrderSiteSeal;
+// Pulumi's names for what each function and lookup returns.
+export type GetCertificateOrderResult = CertificateOrderState;
+export type GetCertificateResult = CertificateState;
+export type GetDetectorResult = DetectorState;
+export type RetrieveCertificateOrderCertificateActionsResult = outputs.CertificateOrderAction[];
+export type RetrieveCertificateOrderEmailHistoryResult = outputs.CertificateEmail[];
+export type RetrieveCertificateOrderSiteSealResult = outputs.SiteSeal;
 
 export declare namespace inputs {
   interface AppServiceCertificate {

@@ -338,6 +338,14 @@ export declare const getCapabilityTypeOutput: typeof getCapabilityType;
 export declare const getTargetOutput: typeof getTarget;
 export declare const getCapabilityOutput: typeof getCapability;
 export declare const getExecutionDetailsOutput: typeof getExecutionDetails;
+// Pulumi's names for what each function and lookup returns.
+export type GetExperimentResult = ExperimentState;
+export type GetExecutionResult = ExecutionState;
+export type GetTargetTypeResult = TargetTypeState;
+export type GetCapabilityTypeResult = CapabilityTypeState;
+export type GetTargetResult = TargetState;
+export type GetCapabilityResult = CapabilityState;
+export type GetExecutionDetailsResult = outputs.ExperimentExecutionDetails;
 
 export declare namespace inputs {
   type ActionStatus = { [key: string]: any };

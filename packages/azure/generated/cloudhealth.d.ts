@@ -688,6 +688,18 @@ export declare const getEntityDataAnnotationsOutput: typeof getEntityDataAnnotat
 export declare const getEntityHistoryOutput: typeof getEntityHistory;
 export declare const getEntitySignalHistoryOutput: typeof getEntitySignalHistory;
 export declare const getEntitySignalRecommendationsOutput: typeof getEntitySignalRecommendations;
+// Pulumi's names for what each function and lookup returns.
+export type GetHealthmodelResult = HealthmodelState;
+export type GetAuthenticationsettingResult = AuthenticationsettingState;
+export type GetDiscoveryruleResult = DiscoveryruleState;
+export type GetEntityResult = EntityState;
+export type GetRelationshipResult = RelationshipState;
+export type GetSignaldefinitionResult = SignaldefinitionState;
+export type AddEntityDataAnnotationResult = outputs.DataAnnotation;
+export type GetEntityDataAnnotationsResult = outputs.GetDataAnnotationsResponse;
+export type GetEntityHistoryResult = outputs.EntityHistoryResponse;
+export type GetEntitySignalHistoryResult = outputs.SignalHistoryResponse;
+export type GetEntitySignalRecommendationsResult = outputs.GetSignalRecommendationsResponse;
 
 export declare namespace inputs {
   interface AddDataAnnotationRequest {

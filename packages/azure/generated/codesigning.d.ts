@@ -191,6 +191,9 @@ export declare function getCertificateProfile(args: GetCertificateProfileArgs): 
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getCodeSigningAccountOutput: typeof getCodeSigningAccount;
 export declare const getCertificateProfileOutput: typeof getCertificateProfile;
+// Pulumi's names for what each function and lookup returns.
+export type GetCodeSigningAccountResult = CodeSigningAccountState;
+export type GetCertificateProfileResult = CertificateProfileState;
 
 export declare namespace inputs {
   interface AccountSku {

@@ -3004,6 +3004,46 @@ export declare const reconcileNetworkSecurityPerimeterConfigurationOutput: typeo
 export declare const listApplicationAgentsOutput: typeof listApplicationAgents;
 export declare const addRaiBlocklistItemsOutput: typeof addRaiBlocklistItems;
 export declare const checkLocationSkuAvailabilityOutput: typeof checkLocationSkuAvailability;
+// Pulumi's names for what each function and lookup returns.
+export type GetAccountResult = AccountState;
+export type GetCapabilityHostResult = CapabilityHostState;
+export type GetAccountCommitmentPlanResult = AccountCommitmentPlanState;
+export type GetConnectionResult = ConnectionState;
+export type GetDefenderForAISettingResult = DefenderForAISettingState;
+export type GetDeploymentResult = DeploymentState;
+export type GetEncryptionScopeResult = EncryptionScopeState;
+export type GetManagedNetworkResult = ManagedNetworkState;
+export type GetOutboundRuleResult = OutboundRuleState;
+export type GetNetworkSecurityPerimeterConfigurationResult = NetworkSecurityPerimeterConfigurationState;
+export type GetPrivateEndpointConnectionResult = PrivateEndpointConnectionState;
+export type GetProjectResult = ProjectState;
+export type GetApplicationResult = ApplicationState;
+export type GetAgentDeploymentResult = AgentDeploymentState;
+export type GetProjectCapabilityHostResult = ProjectCapabilityHostState;
+export type GetProjectConnectionResult = ProjectConnectionState;
+export type GetRaiBlocklistResult = RaiBlocklistState;
+export type GetRaiBlocklistItemResult = RaiBlocklistItemState;
+export type GetAccountRaiPolicyResult = AccountRaiPolicyState;
+export type GetRaiToolLabelResult = RaiToolLabelState;
+export type GetRaitopicResult = RaitopicState;
+export type GetTestRaiExternalSafetyProviderResult = TestRaiExternalSafetyProviderState;
+export type GetCommitmentPlanResult = CommitmentPlanState;
+export type GetAccountAssociationResult = AccountAssociationState;
+export type GetRaiContentFilterResult = RaiContentFilterState;
+export type GetDeletedAccountResult = DeletedAccountState;
+export type GetQuotaTierResult = QuotaTierState;
+export type GetRaiExternalSafetyProviderResult = RaiExternalSafetyProviderState;
+export type GetRaiPolicyResult = RaiPolicyState;
+export type ListAccountKeysResult = outputs.ApiKeys;
+export type RegenerateAccountKeyResult = outputs.ApiKeys;
+export type PauseDeploymentResult = outputs.Deployment;
+export type ResumeDeploymentResult = outputs.Deployment;
+export type BatchManagedNetworkOutboundRulesResult = outputs.OutboundRuleListResult;
+export type ProvisionManagedNetworkResult = outputs.ManagedNetworkProvisionStatus;
+export type ReconcileNetworkSecurityPerimeterConfigurationResult = outputs.NetworkSecurityPerimeterConfiguration;
+export type ListApplicationAgentsResult = outputs.AgentReferenceResourceArmPaginatedResult;
+export type AddRaiBlocklistItemsResult = outputs.RaiBlocklist;
+export type CheckLocationSkuAvailabilityResult = outputs.SkuAvailabilityListResult;
 
 export declare namespace inputs {
   interface AADAuthTypeConnectionProperties {

@@ -690,6 +690,17 @@ export declare const getSuppressionListAddressOutput: typeof getSuppressionListA
 export declare const linkCommunicationServiceNotificationHubOutput: typeof linkCommunicationServiceNotificationHub;
 export declare const listCommunicationServiceKeysOutput: typeof listCommunicationServiceKeys;
 export declare const regenerateCommunicationServiceKeyOutput: typeof regenerateCommunicationServiceKey;
+// Pulumi's names for what each function and lookup returns.
+export type GetCommunicationServiceResult = CommunicationServiceState;
+export type GetSmtpUsernameResult = SmtpUsernameState;
+export type GetEmailServiceResult = EmailServiceState;
+export type GetDomainResult = DomainState;
+export type GetSenderUsernameResult = SenderUsernameState;
+export type GetSuppressionListResult = SuppressionListState;
+export type GetSuppressionListAddressResult = SuppressionListAddressState;
+export type LinkCommunicationServiceNotificationHubResult = outputs.LinkedNotificationHub;
+export type ListCommunicationServiceKeysResult = outputs.CommunicationServiceKeys;
+export type RegenerateCommunicationServiceKeyResult = outputs.CommunicationServiceKeys;
 
 export declare namespace inputs {
   interface CommunicationServiceKeys {

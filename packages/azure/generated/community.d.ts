@@ -115,6 +115,8 @@ export declare function getCommunityTraining(args: GetCommunityTrainingArgs): $O
 
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getCommunityTrainingOutput: typeof getCommunityTraining;
+// Pulumi's names for what each function and lookup returns.
+export type GetCommunityTrainingResult = CommunityTrainingState;
 
 export declare namespace inputs {
   interface CommunityTrainingProperties {

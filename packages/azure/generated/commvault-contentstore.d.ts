@@ -584,6 +584,19 @@ export declare const backupProtectionGroupOutput: typeof backupProtectionGroup;
 export declare const restoreProtectionGroupOutput: typeof restoreProtectionGroup;
 export declare const getProtectedItemRestorePointsOutput: typeof getProtectedItemRestorePoints;
 export declare const restoreProtectedItemOutput: typeof restoreProtectedItem;
+// Pulumi's names for what each function and lookup returns.
+export type GetCloudAccountResult = CloudAccountState;
+export type GetPlanResult = PlanState;
+export type GetProtectionGroupResult = ProtectionGroupState;
+export type GetProtectedItemResult = ProtectedItemState;
+export type GetRoleMappingResult = RoleMappingState;
+export type GetStorageResult = StorageState;
+export type LatestCloudAccountLinkedSaaSResult = outputs.LatestLinkedSaaSResponse;
+export type LinkCloudAccountSaaSResult = outputs.CloudAccount;
+export type BackupProtectionGroupResult = outputs.BackupProtectionGroupResponse;
+export type RestoreProtectionGroupResult = outputs.RestoreProtectionItemResponse;
+export type GetProtectedItemRestorePointsResult = outputs.RestorePoints;
+export type RestoreProtectedItemResult = outputs.RestoreProtectionItemResponse;
 
 export declare namespace inputs {
   interface BackupOptions {

@@ -471,6 +471,14 @@ export declare const getDiskmigrationjobOutput: typeof getDiskmigrationjob;
 export declare const getDiskOutput: typeof getDisk;
 export declare const getFeatureOutput: typeof getFeature;
 export declare const getQuotaOutput: typeof getQuota;
+// Pulumi's names for what each function and lookup returns.
+export type GetSkuVersionResult = SkuVersionState;
+export type GetVersionResult = VersionState;
+export type GetComputeScaleUnitResult = ComputeScaleUnitState;
+export type GetDiskmigrationjobResult = DiskmigrationjobState;
+export type GetDiskResult = DiskState;
+export type GetFeatureResult = FeatureState;
+export type GetQuotaResult = QuotaState;
 
 export declare namespace inputs {
   interface AzureBlob {

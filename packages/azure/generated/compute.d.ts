@@ -3370,6 +3370,57 @@ export declare const runVirtualMachineCommandOutput: typeof runVirtualMachineCom
 export declare const attachVirtualMachineScaleSetVirtualMachineDetachDataDisksOutput: typeof attachVirtualMachineScaleSetVirtualMachineDetachDataDisks;
 export declare const retrieveVirtualMachineScaleSetVirtualMachineBootDiagnosticsDataOutput: typeof retrieveVirtualMachineScaleSetVirtualMachineBootDiagnosticsData;
 export declare const runVirtualMachineScaleSetVirtualMachineCommandOutput: typeof runVirtualMachineScaleSetVirtualMachineCommand;
+// Pulumi's names for what each function and lookup returns.
+export type GetAvailabilitySetResult = AvailabilitySetState;
+export type GetCapacityReservationGroupResult = CapacityReservationGroupState;
+export type GetCapacityReservationResult = CapacityReservationState;
+export type GetNetworkInterfaceResult = NetworkInterfaceState;
+export type GetPublicipaddressResult = PublicipaddressState;
+export type GetHostGroupResult = HostGroupState;
+export type GetHostResult = HostState;
+export type GetImageResult = ImageState;
+export type GetInterconnectBlockResult = InterconnectBlockState;
+export type GetDiagnosticResult = DiagnosticState;
+export type GetPlacementScoreResult = PlacementScoreState;
+export type GetVersionResult = VersionState;
+export type GetProximityPlacementGroupResult = ProximityPlacementGroupState;
+export type GetRestorePointCollectionResult = RestorePointCollectionState;
+export type GetRestorePointResult = RestorePointState;
+export type GetSshPublicKeyResult = SshPublicKeyState;
+export type GetVirtualMachineResult = VirtualMachineState;
+export type GetDiagnosticRunCommandResult = DiagnosticRunCommandState;
+export type GetVirtualMachineExtensionResult = VirtualMachineExtensionState;
+export type GetRunCommandResult = RunCommandState;
+export type GetVirtualMachineScaleSetResult = VirtualMachineScaleSetState;
+export type GetVirtualMachineScaleSetExtensionResult = VirtualMachineScaleSetExtensionState;
+export type GetLifecycleHookEventResult = LifecycleHookEventState;
+export type GetRollingUpgradeResult = RollingUpgradeState;
+export type GetVirtualMachineScaleSetVirtualMachineResult = VirtualMachineScaleSetVirtualMachineState;
+export type GetVirtualMachineDiagnosticRunCommandResult = VirtualMachineDiagnosticRunCommandState;
+export type GetVirtualMachineScaleSetVirtualMachineExtensionResult = VirtualMachineScaleSetVirtualMachineExtensionState;
+export type GetVirtualMachineRunCommandResult = VirtualMachineRunCommandState;
+export type VirtualLocationMachinesBulkCancelResult = outputs.CancelOperationsResponse;
+export type VirtualLocationMachinesBulkDeallocateResult = outputs.DeallocateResourceOperationResponse;
+export type VirtualLocationMachinesBulkDeleteResult = outputs.DeleteResourceOperationResponse;
+export type VirtualLocationMachinesBulkGetOperationStatusResult = outputs.GetOperationStatusResponse;
+export type VirtualLocationMachinesBulkHibernateResult = outputs.HibernateResourceOperationResponse;
+export type VirtualLocationMachinesBulkStartResult = outputs.StartResourceOperationResponse;
+export type GenerateDiagnosticResult = outputs.SpotPlacementRecommenderResponse;
+export type ValidateDiagnosticStorageConfigurationResult = outputs.StorageConfigurationResponse;
+export type GetLogAnalyticRequestRateByIntervalResult = outputs.LogAnalyticsOperationResult;
+export type GetLogAnalyticThrottledRequestsResult = outputs.LogAnalyticsOperationResult;
+export type GeneratePlacementScoreResult = outputs.SpotPlacementScoresResponse;
+export type GenerateVmSizeRecommendationResult = outputs.AttributeBasedVMSizeRecommenderResponse;
+export type GenerateSshPublicKeyPairResult = outputs.SshPublicKeyGenerateKeyPairResult;
+export type AssessVirtualMachinePatchesResult = outputs.VirtualMachineAssessPatchesResult;
+export type AttachVirtualMachineDetachDataDisksResult = outputs.StorageProfile;
+export type CaptureVirtualMachineResult = outputs.VirtualMachineCaptureResult;
+export type InstallVirtualMachinePatchesResult = outputs.VirtualMachineInstallPatchesResult;
+export type RetrieveVirtualMachineBootDiagnosticsDataResult = outputs.RetrieveBootDiagnosticsDataResult;
+export type RunVirtualMachineCommandResult = outputs.RunCommandResult;
+export type AttachVirtualMachineScaleSetVirtualMachineDetachDataDisksResult = outputs.StorageProfile;
+export type RetrieveVirtualMachineScaleSetVirtualMachineBootDiagnosticsDataResult = outputs.RetrieveBootDiagnosticsDataResult;
+export type RunVirtualMachineScaleSetVirtualMachineCommandResult = outputs.RunCommandResult;
 
 export declare namespace inputs {
   interface AdditionalCapabilities {

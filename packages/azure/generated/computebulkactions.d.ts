@@ -269,6 +269,15 @@ export declare const virtualLocationMachinesExecuteDeleteOutput: typeof virtualL
 export declare const virtualLocationMachinesExecuteHibernateOutput: typeof virtualLocationMachinesExecuteHibernate;
 export declare const virtualLocationMachinesExecuteStartOutput: typeof virtualLocationMachinesExecuteStart;
 export declare const virtualLocationMachinesGetOperationStatusOutput: typeof virtualLocationMachinesGetOperationStatus;
+// Pulumi's names for what each function and lookup returns.
+export type GetLaunchBulkInstancesOperationResult = LaunchBulkInstancesOperationState;
+export type VirtualLocationMachinesCancelOperationsResult = outputs.CancelOperationsResponse;
+export type VirtualLocationMachinesExecuteCreateResult = outputs.CreateResourceOperationResponse;
+export type VirtualLocationMachinesExecuteDeallocateResult = outputs.DeallocateResourceOperationResponse;
+export type VirtualLocationMachinesExecuteDeleteResult = outputs.DeleteResourceOperationResponse;
+export type VirtualLocationMachinesExecuteHibernateResult = outputs.HibernateResourceOperationResponse;
+export type VirtualLocationMachinesExecuteStartResult = outputs.StartResourceOperationResponse;
+export type VirtualLocationMachinesGetOperationStatusResult = outputs.GetOperationStatusResponse;
 
 export declare namespace inputs {
   interface AdditionalCapabilities {

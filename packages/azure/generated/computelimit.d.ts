@@ -470,6 +470,17 @@ export declare const getVmFamilyOutput: typeof getVmFamily;
 export declare const disableFeatureOutput: typeof disableFeature;
 export declare const enableFeatureOutput: typeof enableFeature;
 export declare const setSharedLimitCapMemberCapOverridesOutput: typeof setSharedLimitCapMemberCapOverrides;
+// Pulumi's names for what each function and lookup returns.
+export type GetFeatureResult = FeatureState;
+export type GetGuestSubscriptionResult = GuestSubscriptionState;
+export type GetSharedLimitCapResult = SharedLimitCapState;
+export type GetMemberCapOverrideResult = MemberCapOverrideState;
+export type GetSharedLimitResult = SharedLimitState;
+export type GetTrustedHostSubscriptionResult = TrustedHostSubscriptionState;
+export type GetVmFamilyResult = VmFamilyState;
+export type DisableFeatureResult = outputs.OperationStatusResult;
+export type EnableFeatureResult = outputs.OperationStatusResult;
+export type SetSharedLimitCapMemberCapOverridesResult = outputs.SetMemberCapOverridesResult;
 
 export declare namespace inputs {
   type ErrorAdditionalInfo = { [key: string]: any };

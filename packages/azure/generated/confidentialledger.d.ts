@@ -171,6 +171,9 @@ export declare function filesLedgerExport(args: FilesLedgerExportArgs): $Output<
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getLedgerOutput: typeof getLedger;
 export declare const filesLedgerExportOutput: typeof filesLedgerExport;
+// Pulumi's names for what each function and lookup returns.
+export type GetLedgerResult = LedgerState;
+export type FilesLedgerExportResult = outputs.ConfidentialLedgerFilesExportResponse;
 
 export declare namespace inputs {
   interface AADBasedSecurityPrincipal {

@@ -824,6 +824,26 @@ export declare const listAccessUsersOutput: typeof listAccessUsers;
 export declare const createClusterAPIKeyOutput: typeof createClusterAPIKey;
 export declare const orgvalidateValidationOutput: typeof orgvalidateValidation;
 export declare const orgvalidateValidationV2Output: typeof orgvalidateValidationV2;
+// Pulumi's names for what each function and lookup returns.
+export type GetAgreementResult = AgreementState;
+export type GetOrganizationResult = OrganizationState;
+export type GetEnvironmentResult = EnvironmentState;
+export type GetClusterResult = ClusterState;
+export type GetConnectorResult = ConnectorState;
+export type GetTopicResult = TopicState;
+export type ListOrganizationRegionsResult = outputs.ListRegionsSuccessResponse;
+export type CreateAccessInvitationResult = outputs.InvitationRecord;
+export type CreateAccessRoleBindingResult = outputs.RoleBindingRecord;
+export type ListAccessClustersResult = outputs.AccessListClusterSuccessResponse;
+export type ListAccessEnvironmentsResult = outputs.AccessListEnvironmentsSuccessResponse;
+export type ListAccessInvitationsResult = outputs.AccessListInvitationsSuccessResponse;
+export type ListAccessRoleBindingNameListResult = outputs.AccessRoleBindingNameListSuccessResponse;
+export type ListAccessRoleBindingsResult = outputs.AccessListRoleBindingsSuccessResponse;
+export type ListAccessServiceAccountsResult = outputs.AccessListServiceAccountsSuccessResponse;
+export type ListAccessUsersResult = outputs.AccessListUsersSuccessResponse;
+export type CreateClusterAPIKeyResult = outputs.APIKeyRecord;
+export type OrgvalidateValidationResult = outputs.OrganizationResource;
+export type OrgvalidateValidationV2Result = outputs.ValidationResponse;
 
 export declare namespace inputs {
   interface AccessCreateRoleBindingRequestModel {

@@ -528,6 +528,19 @@ export declare const getIspCacheNodeBgpCidrsOutput: typeof getIspCacheNodeBgpCid
 export declare const getIspCacheNodeAutoUpdateHistoryOutput: typeof getIspCacheNodeAutoUpdateHistory;
 export declare const getIspCacheNodeInstallDetailsOutput: typeof getIspCacheNodeInstallDetails;
 export declare const getIspCacheNodeMccIssueDetailsHistoryOutput: typeof getIspCacheNodeMccIssueDetailsHistory;
+// Pulumi's names for what each function and lookup returns.
+export type GetEnterpriseMccCustomerResult = EnterpriseMccCustomerState;
+export type GetEnterpriseMccCacheNodeResult = EnterpriseMccCacheNodeState;
+export type GetIspCustomerResult = IspCustomerState;
+export type GetIspCacheNodeResult = IspCacheNodeState;
+export type GetEnterpriseMccCacheNodeAutoUpdateHistoryResult = outputs.MccCacheNodeAutoUpdateHistory;
+export type GetEnterpriseMccCacheNodeInstallDetailsResult = outputs.MccCacheNodeInstallDetails;
+export type GetEnterpriseMccCacheNodeMccIssueDetailsHistoryResult = outputs.MccCacheNodeIssueHistory;
+export type GetEnterpriseMccCacheNodeTlsCertificateHistoryResult = outputs.MccCacheNodeTlsCertificateHistory;
+export type GetIspCacheNodeBgpCidrsResult = outputs.MccCacheNodeBgpCidrDetails;
+export type GetIspCacheNodeAutoUpdateHistoryResult = outputs.MccCacheNodeAutoUpdateHistory;
+export type GetIspCacheNodeInstallDetailsResult = outputs.MccCacheNodeInstallDetails;
+export type GetIspCacheNodeMccIssueDetailsHistoryResult = outputs.MccCacheNodeIssueHistory;
 
 export declare namespace inputs {
   interface AdditionalCacheNodeProperties {

@@ -1310,6 +1310,18 @@ export declare const getGuestAgentOutput: typeof getGuestAgent;
 export declare const getHybridIdentityMetadataOutput: typeof getHybridIdentityMetadata;
 export declare const getVirtualMachineTemplateOutput: typeof getVirtualMachineTemplate;
 export declare const getVirtualNetworkOutput: typeof getVirtualNetwork;
+// Pulumi's names for what each function and lookup returns.
+export type GetClusterResult = ClusterState;
+export type GetDatastoreResult = DatastoreState;
+export type GetHostResult = HostState;
+export type GetResourcePoolResult = ResourcePoolState;
+export type GetVcenterResult = VcenterState;
+export type GetInventoryItemResult = InventoryItemState;
+export type GetVirtualMachineInstanceResult = VirtualMachineInstanceState;
+export type GetGuestAgentResult = GuestAgentState;
+export type GetHybridIdentityMetadataResult = HybridIdentityMetadataState;
+export type GetVirtualMachineTemplateResult = VirtualMachineTemplateState;
+export type GetVirtualNetworkResult = VirtualNetworkState;
 
 export declare namespace inputs {
   interface ClusterInventoryItem {

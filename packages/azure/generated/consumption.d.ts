@@ -166,6 +166,10 @@ export declare function getPricesheet(args: GetPricesheetArgs): $Output<Priceshe
 export declare const getBudgetOutput: typeof getBudget;
 export declare const getCreditOutput: typeof getCredit;
 export declare const getPricesheetOutput: typeof getPricesheet;
+// Pulumi's names for what each function and lookup returns.
+export type GetBudgetResult = BudgetState;
+export type GetCreditResult = CreditState;
+export type GetPricesheetResult = PricesheetState;
 
 export declare namespace inputs {
   type Amount = { [key: string]: any };

@@ -509,6 +509,15 @@ export declare const getSandboxGroupOutput: typeof getSandboxGroup;
 export declare const attachContainerOutput: typeof attachContainer;
 export declare const execContainerOutput: typeof execContainer;
 export declare const connectSandboxGroupOutput: typeof connectSandboxGroup;
+// Pulumi's names for what each function and lookup returns.
+export type GetContainerGroupProfileResult = ContainerGroupProfileState;
+export type GetRevisionResult = RevisionState;
+export type GetContainerGroupResult = ContainerGroupState;
+export type GetNgroupResult = NgroupState;
+export type GetSandboxGroupResult = SandboxGroupState;
+export type AttachContainerResult = outputs.ContainerAttachResponse;
+export type ExecContainerResult = outputs.ContainerExecResponse;
+export type ConnectSandboxGroupResult = outputs.SandboxGroupAccessToken;
 
 export declare namespace inputs {
   interface ApiEntityReference {

@@ -155,6 +155,10 @@ export declare function getQuota(args: GetQuotaArgs): $Output<QuotaState | undef
 export declare const getCapacityOutput: typeof getCapacity;
 export declare const getConfigurationOutput: typeof getConfiguration;
 export declare const getQuotaOutput: typeof getQuota;
+// Pulumi's names for what each function and lookup returns.
+export type GetCapacityResult = CapacityState;
+export type GetConfigurationResult = ConfigurationState;
+export type GetQuotaResult = QuotaState;
 
 export declare namespace inputs {
   interface ContainerRegistryCapacityProperty {

@@ -1229,6 +1229,29 @@ export declare const listTaskDetailsOutput: typeof listTaskDetails;
 export declare const getWebhookCallbackConfigOutput: typeof getWebhookCallbackConfig;
 export declare const listWebhookEventsOutput: typeof listWebhookEvents;
 export declare const pingWebhookOutput: typeof pingWebhook;
+// Pulumi's names for what each function and lookup returns.
+export type GetRegistryResult = RegistryState;
+export type GetCacheRuleResult = CacheRuleState;
+export type GetConnectedRegistryResult = ConnectedRegistryState;
+export type GetCredentialSetResult = CredentialSetState;
+export type GetPrivateEndpointConnectionResult = PrivateEndpointConnectionState;
+export type GetPrivateLinkResourceResult = PrivateLinkResourceState;
+export type GetReplicationResult = ReplicationState;
+export type GetRunResult = RunState;
+export type GetScopeMapResult = ScopeMapState;
+export type GetTaskResult = TaskState;
+export type GetTokenResult = TokenState;
+export type GetWebhookResult = WebhookState;
+export type GenerateRegistryCredentialsResult = outputs.GenerateCredentialsResult;
+export type ListRegistryBuildSourceUploadUrlResult = outputs.SourceUploadDefinition;
+export type ListRegistryCredentialsResult = outputs.RegistryListCredentialsResult;
+export type RegenerateRegistryCredentialResult = outputs.RegistryListCredentialsResult;
+export type ScheduleRegistryRunResult = outputs.Run;
+export type ListRunLogSasUrlResult = outputs.RunGetLogResult;
+export type ListTaskDetailsResult = outputs.Task;
+export type GetWebhookCallbackConfigResult = outputs.CallbackConfig;
+export type ListWebhookEventsResult = outputs.EventListResult;
+export type PingWebhookResult = outputs.EventInfo;
 
 export declare namespace inputs {
   type ActivationProperties = { [key: string]: any };

@@ -3020,6 +3020,9 @@ export interface ListManagedClusterManagedNamespaceCredentialArgs {
 export declare function listManagedClusterManagedNamespaceCredential(args: ListManagedClusterManagedNamespaceCredentialArgs): $Output<outputs.CredentialResults2>;
 
 // Pulumi's names for the forms that return an Output: the same functions.
+export declare const listManagedClusterUserCredentials: typeof listManagedClusterUserCredential;
+export declare const listManagedClusterAdminCredentials: typeof listManagedClusterAdminCredential;
+export declare const listManagedClusterMonitoringUserCredentials: typeof listManagedClusterMonitoringUserCredential;
 export declare const getAiManagerOutput: typeof getAiManager;
 export declare const getModelSourceOutput: typeof getModelSource;
 export declare const getNamespaceOutput: typeof getNamespace;
@@ -3068,6 +3071,61 @@ export declare const resolveManagedClusterPrivateLinkServiceIdOutput: typeof res
 export declare const runManagedClusterCommandOutput: typeof runManagedClusterCommand;
 export declare const listAccessProfileCredentialOutput: typeof listAccessProfileCredential;
 export declare const listManagedClusterManagedNamespaceCredentialOutput: typeof listManagedClusterManagedNamespaceCredential;
+export declare const listManagedClusterUserCredentialsOutput: typeof listManagedClusterUserCredential;
+export declare const listManagedClusterAdminCredentialsOutput: typeof listManagedClusterAdminCredential;
+export declare const listManagedClusterMonitoringUserCredentialsOutput: typeof listManagedClusterMonitoringUserCredential;
+// Pulumi's names for what each function and lookup returns.
+export type GetAiManagerResult = AiManagerState;
+export type GetModelSourceResult = ModelSourceState;
+export type GetNamespaceResult = NamespaceState;
+export type GetModelDeploymentResult = ModelDeploymentState;
+export type GetContainerServiceResult = ContainerServiceState;
+export type GetDeploymentSafeguardResult = DeploymentSafeguardState;
+export type GetFleetResult = FleetState;
+export type GetAutoUpgradeProfileResult = AutoUpgradeProfileState;
+export type GetGateResult = GateState;
+export type GetFleetManagedNamespaceResult = FleetManagedNamespaceState;
+export type GetMemberResult = MemberState;
+export type GetUpdateRunResult = UpdateRunState;
+export type GetUpdateStrategyResult = UpdateStrategyState;
+export type GetAiModelResult = AiModelState;
+export type GetMeshRevisionProfileResult = MeshRevisionProfileState;
+export type GetManagedClusterResult = ManagedClusterState;
+export type GetAgentPoolResult = AgentPoolState;
+export type GetMachineResult = MachineState;
+export type GetAgentPoolUpgradeProfileResult = AgentPoolUpgradeProfileState;
+export type GetIdentityBindingResult = IdentityBindingState;
+export type GetMaintenanceConfigurationResult = MaintenanceConfigurationState;
+export type GetManagedClusterManagedNamespaceResult = ManagedClusterManagedNamespaceState;
+export type GetMeshUpgradeProfileResult = MeshUpgradeProfileState;
+export type GetPrivateEndpointConnectionResult = PrivateEndpointConnectionState;
+export type GetTrustedAccessRoleBindingResult = TrustedAccessRoleBindingState;
+export type GetUpgradeProfileResult = UpgradeProfileState;
+export type GetNodeCustomizationResult = NodeCustomizationState;
+export type GetNodeCustomizationVersionResult = NodeCustomizationVersionState;
+export type GetPreparedImageSpecificationResult = PreparedImageSpecificationState;
+export type GetPreparedImageSpecificationVersionResult = PreparedImageSpecificationVersionState;
+export type GetSnapshotResult = SnapshotState;
+export type ListAiManagerCredentialResult = outputs.CredentialResults;
+export type ListNamespaceAccessKeysResult = outputs.NamespaceAccessInfo;
+export type ListNamespaceCredentialResult = outputs.CredentialResults;
+export type RotateNamespaceKeysResult = outputs.NamespaceAccessInfo;
+export type ListFleetCredentialsResult = outputs.FleetCredentialResults;
+export type GenerateAutoUpgradeProfileUpdateRunResult = outputs.GenerateResponse;
+export type SkipUpdateRunResult = outputs.UpdateRun;
+export type StartUpdateRunResult = outputs.UpdateRun;
+export type StopUpdateRunResult = outputs.UpdateRun;
+export type CalculateAiModelCostResult = outputs.CalculateCostResponse;
+export type ListManagedClusterAdminCredentialResult = outputs.CredentialResults2;
+export type ListManagedClusterMonitoringUserCredentialResult = outputs.CredentialResults2;
+export type ListManagedClusterUserCredentialResult = outputs.CredentialResults2;
+export type ResolveManagedClusterPrivateLinkServiceIdResult = outputs.PrivateLinkResource;
+export type RunManagedClusterCommandResult = outputs.RunCommandResult;
+export type ListAccessProfileCredentialResult = outputs.ManagedClusterAccessProfile;
+export type ListManagedClusterManagedNamespaceCredentialResult = outputs.CredentialResults2;
+export type ListManagedClusterUserCredentialsResult = outputs.CredentialResults2;
+export type ListManagedClusterAdminCredentialsResult = outputs.CredentialResults2;
+export type ListManagedClusterMonitoringUserCredentialsResult = outputs.CredentialResults2;
 
 export declare namespace inputs {
   interface AbsoluteMonthlySchedule {

@@ -261,6 +261,10 @@ export declare function getVolume(args: GetVolumeArgs): $Output<VolumeState | un
 export declare const getPoolOutput: typeof getPool;
 export declare const getSnapshotOutput: typeof getSnapshot;
 export declare const getVolumeOutput: typeof getVolume;
+// Pulumi's names for what each function and lookup returns.
+export type GetPoolResult = PoolState;
+export type GetSnapshotResult = SnapshotState;
+export type GetVolumeResult = VolumeState;
 
 export declare namespace inputs {
   interface Assignment {

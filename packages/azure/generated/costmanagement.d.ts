@@ -979,6 +979,22 @@ export declare const queryExternalBillingAccountOutput: typeof queryExternalBill
 export declare const forecastExternalSubscriptionOutput: typeof forecastExternalSubscription;
 export declare const queryExternalSubscriptionOutput: typeof queryExternalSubscription;
 export declare const downloadPricesheetOutput: typeof downloadPricesheet;
+// Pulumi's names for what each function and lookup returns.
+export type GetAlertResult = AlertState;
+export type GetBudgetResult = BudgetState;
+export type GetCostAllocationRuleResult = CostAllocationRuleState;
+export type GetExportResult = ExportState;
+export type GetMarkupRuleResult = MarkupRuleState;
+export type GetOperationResultResult = OperationResultState;
+export type GetOperationStatusResult = OperationStatusState;
+export type GetScheduledActionResult = ScheduledActionState;
+export type GetSettingResult = SettingState;
+export type GetViewResult = ViewState;
+export type ForecastExternalBillingAccountResult = outputs.ForecastResult;
+export type QueryExternalBillingAccountResult = outputs.QueryResult;
+export type ForecastExternalSubscriptionResult = outputs.ForecastResult;
+export type QueryExternalSubscriptionResult = outputs.QueryResult;
+export type DownloadPricesheetResult = outputs.OperationStatus;
 
 export declare namespace inputs {
   interface AlertProperties {

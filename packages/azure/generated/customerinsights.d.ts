@@ -1672,6 +1672,27 @@ export declare const suggestInteractionRelationshipLinksOutput: typeof suggestIn
 export declare const getPredictionModelStatusOutput: typeof getPredictionModelStatus;
 export declare const getPredictionTrainingResultsOutput: typeof getPredictionTrainingResults;
 export declare const getProfileEnrichingKpisOutput: typeof getProfileEnrichingKpis;
+// Pulumi's names for what each function and lookup returns.
+export type GetHubResult = HubState;
+export type GetAuthorizationPolicyResult = AuthorizationPolicyState;
+export type GetConnectorResult = ConnectorState;
+export type GetMappingResult = MappingState;
+export type GetInteractionResult = InteractionState;
+export type GetKpiResult = KpiState;
+export type GetLinkResult = LinkState;
+export type GetPredictionResult = PredictionState;
+export type GetProfileResult = ProfileState;
+export type GetRelationshipLinkResult = RelationshipLinkState;
+export type GetRelationshipResult = RelationshipState;
+export type GetRoleAssignmentResult = RoleAssignmentState;
+export type GetViewResult = ViewState;
+export type GetWidgetTypeResult = WidgetTypeState;
+export type RegenerateAuthorizationPolicyPrimaryKeyResult = outputs.AuthorizationPolicy;
+export type RegenerateAuthorizationPolicySecondaryKeyResult = outputs.AuthorizationPolicy;
+export type SuggestInteractionRelationshipLinksResult = outputs.SuggestRelationshipLinksResponse;
+export type GetPredictionModelStatusResult = outputs.PredictionModelStatus;
+export type GetPredictionTrainingResultsResult = outputs.PredictionTrainingResults;
+export type GetProfileEnrichingKpisResult = outputs.KpiDefinition[];
 
 export declare namespace inputs {
   interface AssignmentPrincipal {

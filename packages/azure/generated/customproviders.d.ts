@@ -150,6 +150,9 @@ export declare function getResourceProvider(args: GetResourceProviderArgs): $Out
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getAssociationOutput: typeof getAssociation;
 export declare const getResourceProviderOutput: typeof getResourceProvider;
+// Pulumi's names for what each function and lookup returns.
+export type GetAssociationResult = AssociationState;
+export type GetResourceProviderResult = ResourceProviderState;
 
 export declare namespace inputs {
   interface AssociationProperties {

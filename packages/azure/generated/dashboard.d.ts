@@ -559,6 +559,15 @@ export declare const getPrivateEndpointConnectionOutput: typeof getPrivateEndpoi
 export declare const getPrivateLinkResourceOutput: typeof getPrivateLinkResource;
 export declare const checkGrafanaEnterpriseDetailsOutput: typeof checkGrafanaEnterpriseDetails;
 export declare const fetchGrafanaAvailablePluginsOutput: typeof fetchGrafanaAvailablePlugins;
+// Pulumi's names for what each function and lookup returns.
+export type GetDashboardResult = DashboardState;
+export type GetGrafanaResult = GrafanaState;
+export type GetIntegrationFabricResult = IntegrationFabricState;
+export type GetManagedPrivateEndpointResult = ManagedPrivateEndpointState;
+export type GetPrivateEndpointConnectionResult = PrivateEndpointConnectionState;
+export type GetPrivateLinkResourceResult = PrivateLinkResourceState;
+export type CheckGrafanaEnterpriseDetailsResult = outputs.EnterpriseDetails;
+export type FetchGrafanaAvailablePluginsResult = outputs.GrafanaAvailablePluginListResponse;
 
 export declare namespace inputs {
   interface AzureMonitorWorkspaceIntegration {

@@ -513,6 +513,13 @@ export declare const getDatabaseOutput: typeof getDatabase;
 export declare const getFirewallRuleOutput: typeof getFirewallRule;
 export declare const getTierOutput: typeof getTier;
 export declare const disableTierOutput: typeof disableTier;
+// Pulumi's names for what each function and lookup returns.
+export type GetFleetResult = FleetState;
+export type GetFleetspaceResult = FleetspaceState;
+export type GetDatabaseResult = DatabaseState;
+export type GetFirewallRuleResult = FirewallRuleState;
+export type GetTierResult = TierState;
+export type DisableTierResult = outputs.FleetTier;
 
 export declare namespace inputs {
   interface DatabaseIdentity {

@@ -449,6 +449,15 @@ export declare const getTargetOutput: typeof getTarget;
 export declare const startWatcherOutput: typeof startWatcher;
 export declare const stopWatcherOutput: typeof stopWatcher;
 export declare const startHealthValidationOutput: typeof startHealthValidation;
+// Pulumi's names for what each function and lookup returns.
+export type GetWatcherResult = WatcherState;
+export type GetAlertRuleResourceResult = AlertRuleResourceState;
+export type GetHealthValidationResult = HealthValidationState;
+export type GetSharedPrivateLinkResourceResult = SharedPrivateLinkResourceState;
+export type GetTargetResult = TargetState;
+export type StartWatcherResult = outputs.Watcher;
+export type StopWatcherResult = outputs.Watcher;
+export type StartHealthValidationResult = outputs.HealthValidation;
 
 export declare namespace inputs {
   interface AlertRuleResourceProperties {

@@ -249,6 +249,14 @@ export declare const availableLocationSkusOutput: typeof availableLocationSkus;
 export declare const regionLocationConfigurationOutput: typeof regionLocationConfiguration;
 export declare const validateLocationAddressOutput: typeof validateLocationAddress;
 export declare const validateLocationInputsOutput: typeof validateLocationInputs;
+// Pulumi's names for what each function and lookup returns.
+export type GetJobResult = JobState;
+export type BookJobShipmentPickUpResult = outputs.ShipmentPickUpResponse;
+export type ListJobCredentialsResult = outputs.UnencryptedCredentialsList;
+export type AvailableLocationSkusResult = outputs.AvailableSkusResult;
+export type RegionLocationConfigurationResult = outputs.RegionConfigurationResponse;
+export type ValidateLocationAddressResult = outputs.AddressValidationOutput;
+export type ValidateLocationInputsResult = outputs.ValidationResponse;
 
 export declare namespace inputs {
   type AccountCredentialDetails = { [key: string]: any };

@@ -1545,6 +1545,32 @@ export declare const getDataBoxEdgeDeviceExtendedInformationOutput: typeof getDa
 export declare const updateDataBoxEdgeDeviceExtendedInformationOutput: typeof updateDataBoxEdgeDeviceExtendedInformation;
 export declare const uploadDataBoxEdgeDeviceCertificateOutput: typeof uploadDataBoxEdgeDeviceCertificate;
 export declare const listOrderDCAccessCodeOutput: typeof listOrderDCAccessCode;
+// Pulumi's names for what each function and lookup returns.
+export type GetDataBoxEdgeDeviceResult = DataBoxEdgeDeviceState;
+export type GetAlertResult = AlertState;
+export type GetBandwidthScheduleResult = BandwidthScheduleState;
+export type GetDeviceCapacityInfoResult = DeviceCapacityInfoState;
+export type GetDiagnosticProactiveLogCollectionSettingResult = DiagnosticProactiveLogCollectionSettingState;
+export type GetDiagnosticRemoteSupportSettingResult = DiagnosticRemoteSupportSettingState;
+export type GetJobResult = JobState;
+export type GetNetworkSettingResult = NetworkSettingState;
+export type GetOperationsStatusResult = OperationsStatusState;
+export type GetOrderResult = OrderState;
+export type GetRoleResult = RoleState;
+export type GetAddonResult = AddonState;
+export type GetMonitoringConfigResult = MonitoringConfigState;
+export type GetShareResult = ShareState;
+export type GetStorageAccountCredentialResult = StorageAccountCredentialState;
+export type GetStorageAccountResult = StorageAccountState;
+export type GetContainerResult = ContainerState;
+export type GetTriggerResult = TriggerState;
+export type GetUpdateSummaryResult = UpdateSummaryState;
+export type GetUserResult = UserState;
+export type GenerateDataBoxEdgeDeviceCertificateResult = outputs.GenerateCertResponse;
+export type GetDataBoxEdgeDeviceExtendedInformationResult = outputs.DataBoxEdgeDeviceExtendedInfo;
+export type UpdateDataBoxEdgeDeviceExtendedInformationResult = outputs.DataBoxEdgeDeviceExtendedInfo;
+export type UploadDataBoxEdgeDeviceCertificateResult = outputs.UploadCertificateResponse;
+export type ListOrderDCAccessCodeResult = outputs.DCAccessCode;
 
 export declare namespace inputs {
   interface Address {

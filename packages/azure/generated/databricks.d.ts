@@ -478,6 +478,12 @@ export declare const getWorkspaceOutput: typeof getWorkspace;
 export declare const getPrivateEndpointConnectionOutput: typeof getPrivateEndpointConnection;
 export declare const getPrivateLinkResourceOutput: typeof getPrivateLinkResource;
 export declare const getVirtualNetworkPeeringOutput: typeof getVirtualNetworkPeering;
+// Pulumi's names for what each function and lookup returns.
+export type GetAccessConnectorResult = AccessConnectorState;
+export type GetWorkspaceResult = WorkspaceState;
+export type GetPrivateEndpointConnectionResult = PrivateEndpointConnectionState;
+export type GetPrivateLinkResourceResult = PrivateLinkResourceState;
+export type GetVirtualNetworkPeeringResult = VirtualNetworkPeeringState;
 
 export declare namespace inputs {
   type AccessConnectorProperties = { [key: string]: any };

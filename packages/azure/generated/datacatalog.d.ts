@@ -104,6 +104,8 @@ export declare function getCatalog(args: GetCatalogArgs): $Output<CatalogState |
 
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getCatalogOutput: typeof getCatalog;
+// Pulumi's names for what each function and lookup returns.
+export type GetCatalogResult = CatalogState;
 
 export declare namespace inputs {
   interface ADCCatalogProperties {

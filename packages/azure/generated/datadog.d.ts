@@ -545,6 +545,20 @@ export declare const listMonitorLinkedResourcesOutput: typeof listMonitorLinkedR
 export declare const listMonitorMonitoredResourcesOutput: typeof listMonitorMonitoredResources;
 export declare const refreshMonitorSetPasswordLinkOutput: typeof refreshMonitorSetPasswordLink;
 export declare const resubscribeMonitorOutput: typeof resubscribeMonitor;
+// Pulumi's names for what each function and lookup returns.
+export type GetAgreementResult = AgreementState;
+export type GetMonitorResult = MonitorState;
+export type GetMonitoredSubscriptionResult = MonitoredSubscriptionState;
+export type GetSingleSignOnConfigurationResult = SingleSignOnConfigurationState;
+export type GetTagRuleResult = TagRuleState;
+export type GetMonitorBillingInfoResult = outputs.BillingInfoResponse;
+export type GetMonitorDefaultKeyResult = outputs.DatadogApiKey;
+export type ListMonitorApiKeysResult = outputs.DatadogApiKeyListResponse;
+export type ListMonitorHostsResult = outputs.DatadogHostListResponse;
+export type ListMonitorLinkedResourcesResult = outputs.LinkedResourceListResponse;
+export type ListMonitorMonitoredResourcesResult = outputs.MonitoredResourceListResponse;
+export type RefreshMonitorSetPasswordLinkResult = outputs.DatadogSetPasswordLink;
+export type ResubscribeMonitorResult = outputs.DatadogMonitorResource;
 
 export declare namespace inputs {
   interface AgentRules {

@@ -1716,6 +1716,50 @@ export declare const subscribeTriggerToEventsOutput: typeof subscribeTriggerToEv
 export declare const unsubscribeTriggerFromEventsOutput: typeof unsubscribeTriggerFromEvents;
 export declare const configureLocationFactoryRepoOutput: typeof configureLocationFactoryRepo;
 export declare const getLocationFeatureValueOutput: typeof getLocationFeatureValue;
+// Pulumi's names for what each function and lookup returns.
+export type GetFactoryResult = FactoryState;
+export type GetAdfcdcResult = AdfcdcState;
+export type GetCredentialResult = CredentialState;
+export type GetDataflowResult = DataflowState;
+export type GetDatasetResult = DatasetState;
+export type GetGlobalParameterResult = GlobalParameterState;
+export type GetIntegrationRuntimeResult = IntegrationRuntimeState;
+export type GetLinkedserviceResult = LinkedserviceState;
+export type GetManagedVirtualNetworkResult = ManagedVirtualNetworkState;
+export type GetManagedPrivateEndpointResult = ManagedPrivateEndpointState;
+export type GetPipelineResult = PipelineState;
+export type GetPrivateEndpointConnectionResult = PrivateEndpointConnectionState;
+export type GetTriggerResult = TriggerState;
+export type AddFactoryDataFlowToDebugSessionResult = outputs.AddDataFlowToDebugSessionResponse;
+export type CreateFactoryDataFlowDebugSessionResult = outputs.CreateDataFlowDebugSessionResponse;
+export type ExecuteFactoryDataFlowDebugCommandResult = outputs.DataFlowDebugCommandResponse;
+export type GetFactoryDataPlaneAccessResult = outputs.AccessPolicyResponse;
+export type GetFactoryFeatureValueResult = outputs.ExposureControlResponse;
+export type GetFactoryGitHubAccessTokenResult = outputs.GitHubAccessTokenResponse;
+export type QueryFactoryDataFlowDebugSessionsResult = outputs.QueryDataFlowDebugSessionsResponse;
+export type QueryFactoryFeaturesValueResult = outputs.ExposureControlBatchResponse;
+export type QueryFactoryPipelineRunsResult = outputs.PipelineRunsQueryResponse;
+export type QueryFactoryTriggerRunsResult = outputs.TriggerRunsQueryResponse;
+export type QuerytriggersFactoryResult = outputs.TriggerQueryResponse;
+export type DisableIntegrationRuntimeInteractiveQueryResult = outputs.IntegrationRuntimeResource;
+export type EnableIntegrationRuntimeInteractiveQueryResult = outputs.IntegrationRuntimeResource;
+export type GetIntegrationRuntimeConnectionInfoResult = outputs.IntegrationRuntimeConnectionInfo;
+export type GetIntegrationRuntimeObjectMetadataResult = outputs.SsisObjectMetadataListResponse;
+export type GetIntegrationRuntimeStatusResult = outputs.IntegrationRuntimeStatusResponse;
+export type LinkedIntegrationRuntimeResult = outputs.IntegrationRuntimeStatusResponse;
+export type ListIntegrationRuntimeAuthKeysResult = outputs.IntegrationRuntimeAuthKeys;
+export type MonitoringIntegrationRuntimeDataResult = outputs.IntegrationRuntimeMonitoringData;
+export type RefreshIntegrationRuntimeObjectMetadataResult = outputs.SsisObjectMetadataStatusResponse;
+export type RegenerateIntegrationRuntimeAuthKeyResult = outputs.IntegrationRuntimeAuthKeys;
+export type StartIntegrationRuntimeResult = outputs.IntegrationRuntimeStatusResponse;
+export type IpNodeAddressResult = outputs.IntegrationRuntimeNodeIpAddress;
+export type QueryPipelinerunActivityrunsResult = outputs.ActivityRunsQueryResponse;
+export type CreatePipelineRunResult = outputs.CreateRunResponse;
+export type GetTriggerEventSubscriptionStatusResult = outputs.TriggerSubscriptionOperationStatus;
+export type SubscribeTriggerToEventsResult = outputs.TriggerSubscriptionOperationStatus;
+export type UnsubscribeTriggerFromEventsResult = outputs.TriggerSubscriptionOperationStatus;
+export type ConfigureLocationFactoryRepoResult = outputs.Factory;
+export type GetLocationFeatureValueResult = outputs.ExposureControlResponse;
 
 export declare namespace inputs {
   interface AccessPolicyResponse {

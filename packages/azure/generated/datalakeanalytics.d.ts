@@ -529,6 +529,15 @@ export declare const getStorageAccountOutput: typeof getStorageAccount;
 export declare const getContainerOutput: typeof getContainer;
 export declare const listContainerSasTokensOutput: typeof listContainerSasTokens;
 export declare const checkLocationNameAvailabilityOutput: typeof checkLocationNameAvailability;
+// Pulumi's names for what each function and lookup returns.
+export type GetAccountResult = AccountState;
+export type GetComputePolicyResult = ComputePolicyState;
+export type GetDataLakeStoreAccountResult = DataLakeStoreAccountState;
+export type GetFirewallRuleResult = FirewallRuleState;
+export type GetStorageAccountResult = StorageAccountState;
+export type GetContainerResult = ContainerState;
+export type ListContainerSasTokensResult = outputs.SasTokenInformationListResult;
+export type CheckLocationNameAvailabilityResult = outputs.NameAvailabilityInformation;
 
 export declare namespace inputs {
   interface AddDataLakeStorePropertiesOrDataLakeStoreAccountInformationProperties {

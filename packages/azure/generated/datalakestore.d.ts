@@ -369,6 +369,12 @@ export declare const getFirewallRuleOutput: typeof getFirewallRule;
 export declare const getTrustedIdProviderOutput: typeof getTrustedIdProvider;
 export declare const getVirtualNetworkRuleOutput: typeof getVirtualNetworkRule;
 export declare const checkLocationNameAvailabilityOutput: typeof checkLocationNameAvailability;
+// Pulumi's names for what each function and lookup returns.
+export type GetAccountResult = AccountState;
+export type GetFirewallRuleResult = FirewallRuleState;
+export type GetTrustedIdProviderResult = TrustedIdProviderState;
+export type GetVirtualNetworkRuleResult = VirtualNetworkRuleState;
+export type CheckLocationNameAvailabilityResult = outputs.NameAvailabilityInformation;
 
 export declare namespace inputs {
   interface CheckNameAvailabilityParameters {

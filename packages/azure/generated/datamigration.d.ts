@@ -984,6 +984,27 @@ export declare const deleteSqlMigrationServiceNodeOutput: typeof deleteSqlMigrat
 export declare const listSqlMigrationServiceAuthKeysOutput: typeof listSqlMigrationServiceAuthKeys;
 export declare const listSqlMigrationServiceMonitoringDataOutput: typeof listSqlMigrationServiceMonitoringData;
 export declare const regenerateSqlMigrationServiceAuthKeysOutput: typeof regenerateSqlMigrationServiceAuthKeys;
+// Pulumi's names for what each function and lookup returns.
+export type GetDatabaseMigrationResult = DatabaseMigrationState;
+export type GetMigrationServiceResult = MigrationServiceState;
+export type GetServiceResult = ServiceState;
+export type GetProjectResult = ProjectState;
+export type GetFileResult = FileState;
+export type GetTaskResult = TaskState;
+export type GetServiceTaskResult = ServiceTaskState;
+export type GetSqlMigrationServiceResult = SqlMigrationServiceState;
+export type CheckLocationNameAvailabilityResult = outputs.NameAvailabilityResponse;
+export type CheckServiceNameAvailabilityResult = outputs.NameAvailabilityResponse;
+export type CheckServiceStatusResult = outputs.DataMigrationServiceStatusResponse;
+export type ReadFileResult = outputs.FileStorageInfo;
+export type ReadwriteFileResult = outputs.FileStorageInfo;
+export type CancelTaskResult = outputs.ProjectTask;
+export type CommandTaskResult = outputs.CommandProperties;
+export type CancelServiceTaskResult = outputs.ProjectTask;
+export type DeleteSqlMigrationServiceNodeResult = outputs.DeleteNode;
+export type ListSqlMigrationServiceAuthKeysResult = outputs.AuthenticationKeys;
+export type ListSqlMigrationServiceMonitoringDataResult = outputs.IntegrationRuntimeMonitoringData;
+export type RegenerateSqlMigrationServiceAuthKeysResult = outputs.RegenAuthKeys;
 
 export declare namespace inputs {
   interface AuthenticationKeys {

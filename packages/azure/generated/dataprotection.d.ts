@@ -1148,6 +1148,37 @@ export declare const fetchLocationCrossRegionRestoreJobOutput: typeof fetchLocat
 export declare const fetchLocationCrossRegionRestoreJobsOutput: typeof fetchLocationCrossRegionRestoreJobs;
 export declare const fetchLocationSecondaryRecoveryPointsOutput: typeof fetchLocationSecondaryRecoveryPoints;
 export declare const validateLocationCrossRegionRestoreOutput: typeof validateLocationCrossRegionRestore;
+// Pulumi's names for what each function and lookup returns.
+export type GetBackupVaultResult = BackupVaultState;
+export type GetBackupInstanceResult = BackupInstanceState;
+export type GetBackupInstanceOperationResultResult = BackupInstanceOperationResultState;
+export type GetRecoveryPointResult = RecoveryPointState;
+export type GetBackupJobResult = BackupJobState;
+export type GetBackupPolicyResult = BackupPolicyState;
+export type GetBackupResourceGuardProxyResult = BackupResourceGuardProxyState;
+export type GetDeletedBackupInstanceResult = DeletedBackupInstanceState;
+export type GetOperationResultResult = OperationResultState;
+export type GetDeletedVaultResult = DeletedVaultState;
+export type GetResourceGuardResult = ResourceGuardState;
+export type GetDeleteProtectedItemRequestResult = DeleteProtectedItemRequestState;
+export type GetDeleteResourceGuardProxyRequestResult = DeleteResourceGuardProxyRequestState;
+export type GetDisableSoftDeleteRequestResult = DisableSoftDeleteRequestState;
+export type GetGetBackupSecurityPINRequestResult = GetBackupSecurityPINRequestState;
+export type GetUpdateProtectedItemRequestResult = UpdateProtectedItemRequestState;
+export type GetUpdateProtectionPolicyRequestResult = UpdateProtectionPolicyRequestState;
+export type ValidateBackupVaultForBackupResult = outputs.OperationJobExtendedInfo;
+export type BackupBackupInstanceResult = outputs.OperationJobExtendedInfo;
+export type FindBackupInstanceRestorableTimeRangesResult = outputs.AzureBackupFindRestorableTimeRangesResponseResource;
+export type RestoreBackupInstanceResult = outputs.OperationJobExtendedInfo;
+export type ValidateBackupInstanceRestoreResult = outputs.OperationJobExtendedInfo;
+export type UnlockBackupResourceGuardProxyDeleteResult = outputs.UnlockDeleteResponse;
+export type CheckLocationFeatureSupportResult = outputs.FeatureValidationResponseBase;
+export type CheckLocationNameAvailabilityResult = outputs.CheckNameAvailabilityResult;
+export type CrossLocationRegionRestoreResult = outputs.OperationJobExtendedInfo;
+export type FetchLocationCrossRegionRestoreJobResult = outputs.AzureBackupJobResource;
+export type FetchLocationCrossRegionRestoreJobsResult = outputs.AzureBackupJobResourceList;
+export type FetchLocationSecondaryRecoveryPointsResult = outputs.AzureBackupRecoveryPointResourceList;
+export type ValidateLocationCrossRegionRestoreResult = outputs.OperationJobExtendedInfo;
 
 export declare namespace inputs {
   interface AbsoluteDeleteOption {

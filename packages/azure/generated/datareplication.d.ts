@@ -949,6 +949,22 @@ export declare const getReplicationPolicyOutput: typeof getReplicationPolicy;
 export declare const preflightDeploymentOutput: typeof preflightDeployment;
 export declare const checkLocationNameAvailabilityOutput: typeof checkLocationNameAvailability;
 export declare const plannedProtectedItemFailoverOutput: typeof plannedProtectedItemFailover;
+// Pulumi's names for what each function and lookup returns.
+export type GetReplicationFabricResult = ReplicationFabricState;
+export type GetFabricAgentResult = FabricAgentState;
+export type GetReplicationVaultResult = ReplicationVaultState;
+export type GetAlertSettingResult = AlertSettingState;
+export type GetEventResult = EventState;
+export type GetJobResult = JobState;
+export type GetPrivateEndpointConnectionResult = PrivateEndpointConnectionState;
+export type GetPrivateLinkResourceResult = PrivateLinkResourceState;
+export type GetProtectedItemResult = ProtectedItemState;
+export type GetRecoveryPointResult = RecoveryPointState;
+export type GetReplicationExtensionResult = ReplicationExtensionState;
+export type GetReplicationPolicyResult = ReplicationPolicyState;
+export type PreflightDeploymentResult = outputs.DeploymentPreflightModel;
+export type CheckLocationNameAvailabilityResult = outputs.CheckNameAvailabilityResponseModel;
+export type PlannedProtectedItemFailoverResult = outputs.PlannedFailoverModel;
 
 export declare namespace inputs {
   interface AffectedObjectDetails {

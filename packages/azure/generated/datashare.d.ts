@@ -1066,6 +1066,30 @@ export declare const synchronizeShareSubscriptionOutput: typeof synchronizeShare
 export declare const activateLocationEmailOutput: typeof activateLocationEmail;
 export declare const registerLocationEmailOutput: typeof registerLocationEmail;
 export declare const rejectLocationInvitationOutput: typeof rejectLocationInvitation;
+// Pulumi's names for what each function and lookup returns.
+export type GetAccountResult = AccountState;
+export type GetShareResult = ShareState;
+export type GetDataSetResult = DataSetState;
+export type GetInvitationResult = InvitationState;
+export type GetProviderShareSubscriptionResult = ProviderShareSubscriptionState;
+export type GetSynchronizationSettingResult = SynchronizationSettingState;
+export type GetShareSubscriptionResult = ShareSubscriptionState;
+export type GetDataSetMappingResult = DataSetMappingState;
+export type GetTriggerResult = TriggerState;
+export type GetConsumerInvitationResult = ConsumerInvitationState;
+export type ListShareSynchronizationDetailsResult = outputs.SynchronizationDetailsList;
+export type ListShareSynchronizationsResult = outputs.ShareSynchronizationList;
+export type AdjustProviderShareSubscriptionResult = outputs.ProviderShareSubscription;
+export type ReinstateProviderShareSubscriptionResult = outputs.ProviderShareSubscription;
+export type RevokeProviderShareSubscriptionResult = outputs.ProviderShareSubscription;
+export type CancelShareSubscriptionSynchronizationResult = outputs.ShareSubscriptionSynchronization;
+export type ListShareSubscriptionSourceShareSynchronizationSettingsResult = outputs.SourceShareSynchronizationSettingList;
+export type ListShareSubscriptionSynchronizationDetailsResult = outputs.SynchronizationDetailsList;
+export type ListShareSubscriptionSynchronizationsResult = outputs.ShareSubscriptionSynchronizationList;
+export type SynchronizeShareSubscriptionResult = outputs.ShareSubscriptionSynchronization;
+export type ActivateLocationEmailResult = outputs.EmailRegistration;
+export type RegisterLocationEmailResult = outputs.EmailRegistration;
+export type RejectLocationInvitationResult = outputs.ConsumerInvitation;
 
 export declare namespace inputs {
   type AccountProperties = { [key: string]: any };

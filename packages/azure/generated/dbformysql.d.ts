@@ -1127,6 +1127,28 @@ export declare const validateFlexibleServerBackupOutput: typeof validateFlexible
 export declare const validateFlexibleServerEstimateHighAvailabilityOutput: typeof validateFlexibleServerEstimateHighAvailability;
 export declare const checkLocationNameAvailabilityOutput: typeof checkLocationNameAvailability;
 export declare const checkLocationVirtualNetworkSubnetUsageOutput: typeof checkLocationVirtualNetworkSubnetUsage;
+// Pulumi's names for what each function and lookup returns.
+export type GetFlexibleServerResult = FlexibleServerState;
+export type GetAdministratorResult = AdministratorState;
+export type GetAdvancedThreatProtectionSettingResult = AdvancedThreatProtectionSettingState;
+export type GetBackupResult = BackupState;
+export type GetBackupV2Result = BackupV2State;
+export type GetConfigurationResult = ConfigurationState;
+export type GetDatabaseResult = DatabaseState;
+export type GetFirewallRuleResult = FirewallRuleState;
+export type GetMaintenanceResult = MaintenanceState;
+export type GetPrivateEndpointConnectionResult = PrivateEndpointConnectionState;
+export type GetPrivateLinkResourceResult = PrivateLinkResourceState;
+export type GetCapabilitySetResult = CapabilitySetState;
+export type GetKeyResult = KeyState;
+export type BackupFlexibleServerAndExportResult = outputs.BackupAndExportResponse;
+export type CutoverFlexibleServerMigrationResult = outputs.Server;
+export type DetachFlexibleServerVNetResult = outputs.Server;
+export type UpdateFlexibleServerConfigurationsResult = outputs.ConfigurationListResult;
+export type ValidateFlexibleServerBackupResult = outputs.ValidateBackupResponse;
+export type ValidateFlexibleServerEstimateHighAvailabilityResult = outputs.HighAvailabilityValidationEstimation;
+export type CheckLocationNameAvailabilityResult = outputs.NameAvailability;
+export type CheckLocationVirtualNetworkSubnetUsageResult = outputs.VirtualNetworkSubnetUsageResult;
 
 export declare namespace inputs {
   interface AdministratorProperties {

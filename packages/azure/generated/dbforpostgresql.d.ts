@@ -1859,6 +1859,34 @@ export declare const ltrFlexibleServerPreBackupOutput: typeof ltrFlexibleServerP
 export declare const startFlexibleServerLtrBackupOutput: typeof startFlexibleServerLtrBackup;
 export declare const checkLocationNameAvailabilityOutput: typeof checkLocationNameAvailability;
 export declare const checkLocationVirtualNetworkSubnetUsageOutput: typeof checkLocationVirtualNetworkSubnetUsage;
+// Pulumi's names for what each function and lookup returns.
+export type GetFlexibleServerResult = FlexibleServerState;
+export type GetAdministratorResult = AdministratorState;
+export type GetAdvancedThreatProtectionSettingResult = AdvancedThreatProtectionSettingState;
+export type GetBackupResult = BackupState;
+export type GetConfigurationResult = ConfigurationState;
+export type GetDatabaseResult = DatabaseState;
+export type GetFlexibleServerFirewallRuleResult = FlexibleServerFirewallRuleState;
+export type GetLtrBackupOperationResult = LtrBackupOperationState;
+export type GetMigrationResult = MigrationState;
+export type GetFlexibleServerPrivateEndpointConnectionResult = FlexibleServerPrivateEndpointConnectionState;
+export type GetFlexibleServerPrivateLinkResourceResult = FlexibleServerPrivateLinkResourceState;
+export type GetTuningOptionResult = TuningOptionState;
+export type GetVirtualendpointResult = VirtualendpointState;
+export type GetServerGroupv2Result = ServerGroupv2State;
+export type GetServerGroupv2ConfigurationResult = ServerGroupv2ConfigurationState;
+export type GetCoordinatorConfigurationResult = CoordinatorConfigurationState;
+export type GetServerGroupv2FirewallRuleResult = ServerGroupv2FirewallRuleState;
+export type GetNodeConfigurationResult = NodeConfigurationState;
+export type GetServerGroupv2PrivateEndpointConnectionResult = ServerGroupv2PrivateEndpointConnectionState;
+export type GetServerGroupv2PrivateLinkResourceResult = ServerGroupv2PrivateLinkResourceState;
+export type GetRoleResult = RoleState;
+export type GetServerResult = ServerState;
+export type CheckFlexibleServerMigrationNameAvailabilityResult = outputs.MigrationNameAvailability;
+export type LtrFlexibleServerPreBackupResult = outputs.LtrPreBackupResponse;
+export type StartFlexibleServerLtrBackupResult = outputs.BackupsLongTermRetentionResponse;
+export type CheckLocationNameAvailabilityResult = outputs.NameAvailabilityModel;
+export type CheckLocationVirtualNetworkSubnetUsageResult = outputs.VirtualNetworkSubnetUsageModel;
 
 export declare namespace inputs {
   interface AdminCredentials {

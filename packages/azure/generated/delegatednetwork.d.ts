@@ -274,6 +274,10 @@ export declare function getOrchestrator(args: GetOrchestratorArgs): $Output<Orch
 export declare const getControllerOutput: typeof getController;
 export declare const getDelegatedSubnetOutput: typeof getDelegatedSubnet;
 export declare const getOrchestratorOutput: typeof getOrchestrator;
+// Pulumi's names for what each function and lookup returns.
+export type GetControllerResult = ControllerState;
+export type GetDelegatedSubnetResult = DelegatedSubnetState;
+export type GetOrchestratorResult = OrchestratorState;
 
 export declare namespace inputs {
   interface ControllerDetails {

@@ -130,6 +130,8 @@ export declare function getFilesystem(args: GetFilesystemArgs): $Output<Filesyst
 
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getFilesystemOutput: typeof getFilesystem;
+// Pulumi's names for what each function and lookup returns.
+export type GetFilesystemResult = FilesystemState;
 
 export declare namespace inputs {
   interface DellStorageFilesystems {

@@ -198,6 +198,11 @@ export declare const getMapOutput: typeof getMap;
 export declare const getDiscoverySourceOutput: typeof getDiscoverySource;
 export declare const exportMapDependenciesOutput: typeof exportMapDependencies;
 export declare const getMapDependencyViewForAllMachinesOutput: typeof getMapDependencyViewForAllMachines;
+// Pulumi's names for what each function and lookup returns.
+export type GetMapResult = MapState;
+export type GetDiscoverySourceResult = DiscoverySourceState;
+export type ExportMapDependenciesResult = outputs.ExportDependenciesOperationResult;
+export type GetMapDependencyViewForAllMachinesResult = outputs.GetDependencyViewForAllMachinesOperationResult;
 
 export declare namespace inputs {
   interface DateTimeFilter {

@@ -312,6 +312,14 @@ export declare const getFileContainerOutput: typeof getFileContainer;
 export declare const getProductDeploymentOutput: typeof getProductDeployment;
 export declare const getProductPackageOutput: typeof getProductPackage;
 export declare const getSecretOutput: typeof getSecret;
+// Pulumi's names for what each function and lookup returns.
+export type GetLocationResult = LocationState;
+export type GetActionPlanResult = ActionPlanState;
+export type GetOperationResult = OperationState;
+export type GetFileContainerResult = FileContainerState;
+export type GetProductDeploymentResult = ProductDeploymentState;
+export type GetProductPackageResult = ProductPackageState;
+export type GetSecretResult = SecretState;
 
 export declare namespace inputs {
   interface ActionPlanAdminProperties {

@@ -1610,6 +1610,25 @@ export declare const expandHostPoolMsixImageOutput: typeof expandHostPoolMsixIma
 export declare const importHostPoolAppAttachPackageInfoOutput: typeof importHostPoolAppAttachPackageInfo;
 export declare const listHostPoolRegistrationTokensOutput: typeof listHostPoolRegistrationTokens;
 export declare const retrieveHostPoolRegistrationTokenOutput: typeof retrieveHostPoolRegistrationToken;
+// Pulumi's names for what each function and lookup returns.
+export type GetAppAttachPackageResult = AppAttachPackageState;
+export type GetApplicationGroupResult = ApplicationGroupState;
+export type GetApplicationResult = ApplicationState;
+export type GetDesktopResult = DesktopState;
+export type GetHostPoolResult = HostPoolState;
+export type GetMsixPackageResult = MsixPackageState;
+export type GetHostPoolPrivateEndpointConnectionResult = HostPoolPrivateEndpointConnectionState;
+export type GetSessionHostResult = SessionHostState;
+export type GetUserSessionResult = UserSessionState;
+export type GetScalingPlanResult = ScalingPlanState;
+export type GetPersonalScheduleResult = PersonalScheduleState;
+export type GetPooledScheduleResult = PooledScheduleState;
+export type GetWorkspaceResult = WorkspaceState;
+export type GetWorkspacePrivateEndpointConnectionResult = WorkspacePrivateEndpointConnectionState;
+export type ExpandHostPoolMsixImageResult = outputs.ExpandMsixImageList;
+export type ImportHostPoolAppAttachPackageInfoResult = outputs.AppAttachPackageList;
+export type ListHostPoolRegistrationTokensResult = outputs.RegistrationTokenList;
+export type RetrieveHostPoolRegistrationTokenResult = outputs.RegistrationInfo;
 
 export declare namespace inputs {
   interface AgentUpdateProperties {

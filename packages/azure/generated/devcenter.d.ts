@@ -1857,6 +1857,42 @@ export declare const getProjectCatalogSyncErrorDetailsOutput: typeof getProjectC
 export declare const getProjectCatalogEnvironmentDefinitionErrorDetailsOutput: typeof getProjectCatalogEnvironmentDefinitionErrorDetails;
 export declare const getImageDefinitionErrorDetailsOutput: typeof getImageDefinitionErrorDetails;
 export declare const getBuildDetailsOutput: typeof getBuildDetails;
+// Pulumi's names for what each function and lookup returns.
+export type GetDevcenterResult = DevcenterState;
+export type GetAttachednetworkResult = AttachednetworkState;
+export type GetDevcenterCatalogResult = DevcenterCatalogState;
+export type GetDevcenterCatalogEnvironmentDefinitionResult = DevcenterCatalogEnvironmentDefinitionState;
+export type GetTaskResult = TaskState;
+export type GetDevboxdefinitionResult = DevboxdefinitionState;
+export type GetDevcenterEnvironmentTypeResult = DevcenterEnvironmentTypeState;
+export type GetGalleryResult = GalleryState;
+export type GetGalleryImageResult = GalleryImageState;
+export type GetImageVersionResult = ImageVersionState;
+export type GetProjectPolicyResult = ProjectPolicyState;
+export type GetNetworkConnectionResult = NetworkConnectionState;
+export type GetHealthCheckResult = HealthCheckState;
+export type GetProjectResult = ProjectState;
+export type GetAllowedEnvironmentTypeResult = AllowedEnvironmentTypeState;
+export type GetProjectAttachednetworkResult = ProjectAttachednetworkState;
+export type GetProjectCatalogResult = ProjectCatalogState;
+export type GetProjectCatalogEnvironmentDefinitionResult = ProjectCatalogEnvironmentDefinitionState;
+export type GetImageDefinitionResult = ImageDefinitionState;
+export type GetBuildResult = BuildState;
+export type GetProjectDevboxdefinitionResult = ProjectDevboxdefinitionState;
+export type GetProjectEnvironmentTypeResult = ProjectEnvironmentTypeState;
+export type GetImageResult = ImageState;
+export type GetVersionResult = VersionState;
+export type GetPoolResult = PoolState;
+export type GetScheduleResult = ScheduleState;
+export type GetDevcenterCatalogSyncErrorDetailsResult = outputs.SyncErrorDetails;
+export type GetDevcenterCatalogEnvironmentDefinitionErrorDetailsResult = outputs.CatalogResourceValidationErrorDetails;
+export type GetTaskErrorDetailsResult = outputs.CatalogResourceValidationErrorDetails;
+export type GetProjectInheritedSettingsResult = outputs.InheritedSettingsForProject;
+export type ListProjectSkusResult = outputs.SkuListResult;
+export type GetProjectCatalogSyncErrorDetailsResult = outputs.SyncErrorDetails;
+export type GetProjectCatalogEnvironmentDefinitionErrorDetailsResult = outputs.CatalogResourceValidationErrorDetails;
+export type GetImageDefinitionErrorDetailsResult = outputs.CatalogResourceValidationErrorDetails;
+export type GetBuildDetailsResult = outputs.ImageDefinitionBuildDetails;
 
 export declare namespace inputs {
   type AllowedEnvironmentTypeProperties = { [key: string]: any };

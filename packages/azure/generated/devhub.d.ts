@@ -139,6 +139,10 @@ export declare function getGithuboauthGitHubOAuthInfo(args: GetGithuboauthGitHub
 export declare const getWorkflowOutput: typeof getWorkflow;
 export declare const generateLocationPreviewArtifactsOutput: typeof generateLocationPreviewArtifacts;
 export declare const getGithuboauthGitHubOAuthInfoOutput: typeof getGithuboauthGitHubOAuthInfo;
+// Pulumi's names for what each function and lookup returns.
+export type GetWorkflowResult = WorkflowState;
+export type GenerateLocationPreviewArtifactsResult = outputs.GeneratePreviewArtifactsResponse;
+export type GetGithuboauthGitHubOAuthInfoResult = outputs.GitHubOAuthInfoResponse;
 
 export declare namespace inputs {
   interface ACR {

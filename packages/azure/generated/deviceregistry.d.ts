@@ -1448,6 +1448,20 @@ export declare const getSchemaOutput: typeof getSchema;
 export declare const getSchemaVersionOutput: typeof getSchemaVersion;
 export declare const migrateNamespaceOutput: typeof migrateNamespace;
 export declare const executeNamespaceAssetActionOutput: typeof executeNamespaceAssetAction;
+// Pulumi's names for what each function and lookup returns.
+export type GetAssetEndpointProfileResult = AssetEndpointProfileState;
+export type GetAssetResult = AssetState;
+export type GetBillingContainerResult = BillingContainerState;
+export type GetNamespaceResult = NamespaceState;
+export type GetNamespaceAssetResult = NamespaceAssetState;
+export type GetDeviceResult = DeviceState;
+export type GetDiscoveredAssetResult = DiscoveredAssetState;
+export type GetDiscoveredDeviceResult = DiscoveredDeviceState;
+export type GetSchemaRegistryResult = SchemaRegistryState;
+export type GetSchemaResult = SchemaState;
+export type GetSchemaVersionResult = SchemaVersionState;
+export type MigrateNamespaceResult = outputs.NamespaceMigrateResponse;
+export type ExecuteNamespaceAssetActionResult = outputs.NamespaceAssetExecuteActionResponse;
 
 export declare namespace inputs {
   interface AssetEndpointProfileProperties {

@@ -972,6 +972,26 @@ export declare const listkeysProvisioningServiceOutput: typeof listkeysProvision
 export declare const generateProvisioningServiceCertificateVerificationCodeOutput: typeof generateProvisioningServiceCertificateVerificationCode;
 export declare const verifyProvisioningServiceCertificateOutput: typeof verifyProvisioningServiceCertificate;
 export declare const listkeysKeyOutput: typeof listkeysKey;
+// Pulumi's names for what each function and lookup returns.
+export type GetIotHubResult = IotHubState;
+export type GetIotHubCertificateResult = IotHubCertificateState;
+export type GetConsumerGroupResult = ConsumerGroupState;
+export type GetIotHubPrivateEndpointConnectionResult = IotHubPrivateEndpointConnectionState;
+export type GetProvisioningServiceResult = ProvisioningServiceState;
+export type GetProvisioningServiceCertificateResult = ProvisioningServiceCertificateState;
+export type GetProvisioningServicePrivateEndpointConnectionResult = ProvisioningServicePrivateEndpointConnectionState;
+export type ExportIotHubDevicesResult = outputs.JobResponse;
+export type ImportIotHubDevicesResult = outputs.JobResponse;
+export type ListkeysIotHubResult = outputs.SharedAccessSignatureAuthorizationRuleListResult;
+export type GenerateIotHubCertificateVerificationCodeResult = outputs.CertificateWithNonceDescription;
+export type VerifyIotHubCertificateResult = outputs.CertificateDescription;
+export type ListkeysIotHubKeyResult = outputs.SharedAccessSignatureAuthorizationRule;
+export type TestallRoutingResult = outputs.TestAllRoutesResult;
+export type TestnewRoutingResult = outputs.TestRouteResult;
+export type ListkeysProvisioningServiceResult = outputs.SharedAccessSignatureAuthorizationRuleListResult2;
+export type GenerateProvisioningServiceCertificateVerificationCodeResult = outputs.VerificationCodeResponse;
+export type VerifyProvisioningServiceCertificateResult = outputs.CertificateResponse;
+export type ListkeysKeyResult = outputs.SharedAccessSignatureAuthorizationRuleAccessRightsDescription;
 
 export declare namespace inputs {
   interface ArmIdentity {

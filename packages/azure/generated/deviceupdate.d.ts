@@ -390,6 +390,12 @@ export declare const getInstanceOutput: typeof getInstance;
 export declare const getPrivateEndpointConnectionProxyOutput: typeof getPrivateEndpointConnectionProxy;
 export declare const getPrivateEndpointConnectionOutput: typeof getPrivateEndpointConnection;
 export declare const getPrivateLinkResourceOutput: typeof getPrivateLinkResource;
+// Pulumi's names for what each function and lookup returns.
+export type GetAccountResult = AccountState;
+export type GetInstanceResult = InstanceState;
+export type GetPrivateEndpointConnectionProxyResult = PrivateEndpointConnectionProxyState;
+export type GetPrivateEndpointConnectionResult = PrivateEndpointConnectionState;
+export type GetPrivateLinkResourceResult = PrivateLinkResourceState;
 
 export declare namespace inputs {
   interface AccountProperties {

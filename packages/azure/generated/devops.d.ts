@@ -92,6 +92,8 @@ export declare function getPipeline(args: GetPipelineArgs): $Output<PipelineStat
 
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getPipelineOutput: typeof getPipeline;
+// Pulumi's names for what each function and lookup returns.
+export type GetPipelineResult = PipelineState;
 
 export declare namespace inputs {
   interface Authorization {

@@ -112,6 +112,8 @@ export declare function getPool(args: GetPoolArgs): $Output<PoolState | undefine
 
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getPoolOutput: typeof getPool;
+// Pulumi's names for what each function and lookup returns.
+export type GetPoolResult = PoolState;
 
 export declare namespace inputs {
   type AgentProfile = {

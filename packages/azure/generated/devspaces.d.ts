@@ -124,6 +124,10 @@ export declare function checkLocationContainerHostMapping(args: CheckLocationCon
 export declare const getControllerOutput: typeof getController;
 export declare const listControllerConnectionDetailsOutput: typeof listControllerConnectionDetails;
 export declare const checkLocationContainerHostMappingOutput: typeof checkLocationContainerHostMapping;
+// Pulumi's names for what each function and lookup returns.
+export type GetControllerResult = ControllerState;
+export type ListControllerConnectionDetailsResult = outputs.ControllerConnectionDetailsList;
+export type CheckLocationContainerHostMappingResult = outputs.ContainerHostMapping;
 
 export declare namespace inputs {
   interface ContainerHostMapping {

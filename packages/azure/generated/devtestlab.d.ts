@@ -2475,6 +2475,36 @@ export declare const listLabScheduleApplicableOutput: typeof listLabScheduleAppl
 export declare const listServicefabricApplicableSchedulesOutput: typeof listServicefabricApplicableSchedules;
 export declare const getVirtualmachineRdpFileContentsOutput: typeof getVirtualmachineRdpFileContents;
 export declare const listVirtualmachineApplicableSchedulesOutput: typeof listVirtualmachineApplicableSchedules;
+// Pulumi's names for what each function and lookup returns.
+export type GetLabResult = LabState;
+export type GetArtifactsourceResult = ArtifactsourceState;
+export type GetArmtemplateResult = ArmtemplateState;
+export type GetArtifactResult = ArtifactState;
+export type GetCostResult = CostState;
+export type GetCustomimageResult = CustomimageState;
+export type GetFormulaResult = FormulaState;
+export type GetNotificationchannelResult = NotificationchannelState;
+export type GetPolicyResult = PolicyState;
+export type GetLabScheduleResult = LabScheduleState;
+export type GetServicerunnerResult = ServicerunnerState;
+export type GetUserResult = UserState;
+export type GetDiskResult = DiskState;
+export type GetEnvironmentResult = EnvironmentState;
+export type GetSecretResult = SecretState;
+export type GetServicefabricResult = ServicefabricState;
+export type GetServicefabricScheduleResult = ServicefabricScheduleState;
+export type GetVirtualmachineResult = VirtualmachineState;
+export type GetVirtualmachineScheduleResult = VirtualmachineScheduleState;
+export type GetVirtualnetworkResult = VirtualnetworkState;
+export type GetScheduleResult = ScheduleState;
+export type GenerateLabUploadUriResult = outputs.GenerateUploadUriResponse;
+export type ListLabVhdsResult = outputs.LabVhdList;
+export type GenerateArtifactArmTemplateResult = outputs.ArmTemplateInfo;
+export type EvaluatePolicysetPoliciesResult = outputs.EvaluatePoliciesResponse;
+export type ListLabScheduleApplicableResult = outputs.ScheduleList;
+export type ListServicefabricApplicableSchedulesResult = outputs.ApplicableSchedule;
+export type GetVirtualmachineRdpFileContentsResult = outputs.RdpConnection;
+export type ListVirtualmachineApplicableSchedulesResult = outputs.ApplicableSchedule;
 
 export declare namespace inputs {
   interface ApplicableSchedule {

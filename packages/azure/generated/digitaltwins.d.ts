@@ -427,6 +427,12 @@ export declare const getEndpointOutput: typeof getEndpoint;
 export declare const getPrivateEndpointConnectionOutput: typeof getPrivateEndpointConnection;
 export declare const getTimeSeriesDatabaseConnectionOutput: typeof getTimeSeriesDatabaseConnection;
 export declare const checkLocationNameAvailabilityOutput: typeof checkLocationNameAvailability;
+// Pulumi's names for what each function and lookup returns.
+export type GetDigitalTwinsInstanceResult = DigitalTwinsInstanceState;
+export type GetEndpointResult = EndpointState;
+export type GetPrivateEndpointConnectionResult = PrivateEndpointConnectionState;
+export type GetTimeSeriesDatabaseConnectionResult = TimeSeriesDatabaseConnectionState;
+export type CheckLocationNameAvailabilityResult = outputs.CheckNameResult;
 
 export declare namespace inputs {
   interface AzureDataExplorerConnectionProperties {

@@ -1171,6 +1171,20 @@ export declare const getChatModelDeploymentOutput: typeof getChatModelDeployment
 export declare const getWorkspacePrivateEndpointConnectionOutput: typeof getWorkspacePrivateEndpointConnection;
 export declare const getWorkspacePrivateLinkResourceOutput: typeof getWorkspacePrivateLinkResource;
 export declare const getProjectOutput: typeof getProject;
+// Pulumi's names for what each function and lookup returns.
+export type GetBookshelveResult = BookshelveState;
+export type GetBookshelvePrivateEndpointConnectionResult = BookshelvePrivateEndpointConnectionState;
+export type GetBookshelvePrivateLinkResourceResult = BookshelvePrivateLinkResourceState;
+export type GetStorageContainerResult = StorageContainerState;
+export type GetStorageAssetResult = StorageAssetState;
+export type GetSupercomputerResult = SupercomputerState;
+export type GetNodePoolResult = NodePoolState;
+export type GetToolResult = ToolState;
+export type GetWorkspaceResult = WorkspaceState;
+export type GetChatModelDeploymentResult = ChatModelDeploymentState;
+export type GetWorkspacePrivateEndpointConnectionResult = WorkspacePrivateEndpointConnectionState;
+export type GetWorkspacePrivateLinkResourceResult = WorkspacePrivateLinkResourceState;
+export type GetProjectResult = ProjectState;
 
 export declare namespace inputs {
   interface AzureNetAppFilesStore {

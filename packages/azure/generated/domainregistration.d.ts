@@ -304,6 +304,12 @@ export declare const getDomainOwnershipIdentifierOutput: typeof getDomainOwnersh
 export declare const getOperationresultOutput: typeof getOperationresult;
 export declare const getTopLevelDomainOutput: typeof getTopLevelDomain;
 export declare const listTopLevelDomainAgreementsOutput: typeof listTopLevelDomainAgreements;
+// Pulumi's names for what each function and lookup returns.
+export type GetDomainResult = DomainState;
+export type GetDomainOwnershipIdentifierResult = DomainOwnershipIdentifierState;
+export type GetOperationresultResult = OperationresultState;
+export type GetTopLevelDomainResult = TopLevelDomainState;
+export type ListTopLevelDomainAgreementsResult = outputs.TldLegalAgreementCollection;
 
 export declare namespace inputs {
   interface Address {

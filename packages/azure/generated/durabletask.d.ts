@@ -347,6 +347,12 @@ export declare const getPrivateEndpointConnectionOutput: typeof getPrivateEndpoi
 export declare const getPrivateLinkResourceOutput: typeof getPrivateLinkResource;
 export declare const getRetentionPolicyOutput: typeof getRetentionPolicy;
 export declare const getTaskHubOutput: typeof getTaskHub;
+// Pulumi's names for what each function and lookup returns.
+export type GetSchedulerResult = SchedulerState;
+export type GetPrivateEndpointConnectionResult = PrivateEndpointConnectionState;
+export type GetPrivateLinkResourceResult = PrivateLinkResourceState;
+export type GetRetentionPolicyResult = RetentionPolicyState;
+export type GetTaskHubResult = TaskHubState;
 
 export declare namespace inputs {
   interface MicrosoftDurableTaskSchedulers {

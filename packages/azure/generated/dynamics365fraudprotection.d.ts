@@ -98,6 +98,9 @@ export declare function checkLocationNameAvailability(args: CheckLocationNameAva
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getInstanceOutput: typeof getInstance;
 export declare const checkLocationNameAvailabilityOutput: typeof checkLocationNameAvailability;
+// Pulumi's names for what each function and lookup returns.
+export type GetInstanceResult = InstanceState;
+export type CheckLocationNameAvailabilityResult = outputs.CheckInstanceNameAvailabilityResult;
 
 export declare namespace inputs {
   interface CheckInstanceNameAvailabilityParameters {

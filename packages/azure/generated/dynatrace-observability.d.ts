@@ -465,6 +465,18 @@ export declare const listMonitorAppServicesOutput: typeof listMonitorAppServices
 export declare const listMonitorHostsOutput: typeof listMonitorHosts;
 export declare const listMonitorLinkableEnvironmentsOutput: typeof listMonitorLinkableEnvironments;
 export declare const listMonitorMonitoredResourcesOutput: typeof listMonitorMonitoredResources;
+// Pulumi's names for what each function and lookup returns.
+export type GetMonitorResult = MonitorState;
+export type GetMonitoredSubscriptionResult = MonitoredSubscriptionState;
+export type GetSingleSignOnConfigurationResult = SingleSignOnConfigurationState;
+export type GetTagRuleResult = TagRuleState;
+export type GetMonitorMetricStatusResult = outputs.MetricsStatusResponse;
+export type GetMonitorSSODetailsResult = outputs.SSODetailsResponse;
+export type GetMonitorVMHostPayloadResult = outputs.VMExtensionPayload;
+export type ListMonitorAppServicesResult = outputs.AppServiceListResponse;
+export type ListMonitorHostsResult = outputs.VMHostsListResponse;
+export type ListMonitorLinkableEnvironmentsResult = outputs.LinkableEnvironmentListResponse;
+export type ListMonitorMonitoredResourcesResult = outputs.MonitoredResourceListResponse;
 
 export declare namespace inputs {
   interface AccountInfo {

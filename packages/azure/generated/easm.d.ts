@@ -189,6 +189,10 @@ export declare function getTask(args: GetTaskArgs): $Output<TaskState | undefine
 export declare const getWorkspaceOutput: typeof getWorkspace;
 export declare const getLabelOutput: typeof getLabel;
 export declare const getTaskOutput: typeof getTask;
+// Pulumi's names for what each function and lookup returns.
+export type GetWorkspaceResult = WorkspaceState;
+export type GetLabelResult = LabelState;
+export type GetTaskResult = TaskState;
 
 export declare namespace inputs {
   interface LabelResourceProperties {

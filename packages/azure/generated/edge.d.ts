@@ -2956,6 +2956,57 @@ export declare const resolveTargetConfigurationOutput: typeof resolveTargetConfi
 export declare const reviewTargetSolutionVersionOutput: typeof reviewTargetSolutionVersion;
 export declare const unstageTargetSolutionVersionOutput: typeof unstageTargetSolutionVersion;
 export declare const updateTargetExternalValidationStatusOutput: typeof updateTargetExternalValidationStatus;
+// Pulumi's names for what each function and lookup returns.
+export type GetConfigTemplateResult = ConfigTemplateState;
+export type GetConfigTemplateMetadataResult = ConfigTemplateMetadataState;
+export type GetConfigTemplateVersionResult = ConfigTemplateVersionState;
+export type GetConfigTemplateSchemaResult = ConfigTemplateSchemaState;
+export type GetConfigurationReferenceResult = ConfigurationReferenceState;
+export type GetConfigurationResult = ConfigurationState;
+export type GetDynamicConfigurationResult = DynamicConfigurationState;
+export type GetDynamicConfigurationVersionResult = DynamicConfigurationVersionState;
+export type GetContextResult = ContextState;
+export type GetSiteReferenceResult = SiteReferenceState;
+export type GetWorkflowResult = WorkflowState;
+export type GetWorkflowVersionResult = WorkflowVersionState;
+export type GetExecutionResult = ExecutionState;
+export type GetDiagnosticResult = DiagnosticState;
+export type GetDisconnectedOperationResult = DisconnectedOperationState;
+export type GetHardwareSettingResult = HardwareSettingState;
+export type GetImageResult = ImageState;
+export type GetArtifactResult = ArtifactState;
+export type GetHierarchyConfigurationMetadataResult = HierarchyConfigurationMetadataState;
+export type GetHierarchyConfigurationMetadataVersionResult = HierarchyConfigurationMetadataVersionState;
+export type GetJobResult = JobState;
+export type GetSchemaReferenceResult = SchemaReferenceState;
+export type GetSchemaResult = SchemaState;
+export type GetDynamicSchemaResult = DynamicSchemaState;
+export type GetDynamicSchemaVersionResult = DynamicSchemaVersionState;
+export type GetSchemaVersionResult = SchemaVersionState;
+export type GetSiteResult = SiteState;
+export type GetSolutionMetadataResult = SolutionMetadataState;
+export type GetSolutionMetadataVersionResult = SolutionMetadataVersionState;
+export type GetSolutionTemplateResult = SolutionTemplateState;
+export type GetSolutionTemplateVersionResult = SolutionTemplateVersionState;
+export type GetSolutionSchemaResult = SolutionSchemaState;
+export type GetTargetResult = TargetState;
+export type GetSolutionResult = SolutionState;
+export type GetInstanceResult = InstanceState;
+export type GetHistoryResult = HistoryState;
+export type GetSolutionVersionResult = SolutionVersionState;
+export type CreateConfigTemplateVersionResult = outputs.ConfigTemplateVersion;
+export type RemoveConfigTemplateVersionResult = outputs.RemoveVersionResponse;
+export type ListDisconnectedOperationDeploymentManifestResult = outputs.DisconnectedOperationDeploymentManifest;
+export type ListImageDownloadUriResult = outputs.ImageDownloadResult;
+export type ListArtifactDownloadUriResult = outputs.ArtifactDownloadResult;
+export type CreateSchemaVersionResult = outputs.SchemaVersion;
+export type RemoveSchemaVersionResult = outputs.RemoveVersionResponse;
+export type CreateSolutionTemplateVersionResult = outputs.SolutionTemplateVersion;
+export type PublishTargetSolutionVersionResult = outputs.SolutionVersion;
+export type ResolveTargetConfigurationResult = outputs.ResolvedConfiguration;
+export type ReviewTargetSolutionVersionResult = outputs.SolutionVersion;
+export type UnstageTargetSolutionVersionResult = outputs.SolutionVersion;
+export type UpdateTargetExternalValidationStatusResult = outputs.SolutionVersion;
 
 export declare namespace inputs {
   interface AdditionalData {

@@ -106,6 +106,11 @@ export declare const getOfferOutput: typeof getOffer;
 export declare const getPublisherOutput: typeof getPublisher;
 export declare const generateOfferAccessTokenOutput: typeof generateOfferAccessToken;
 export declare const getOfferAccessTokenOutput: typeof getOfferAccessToken;
+// Pulumi's names for what each function and lookup returns.
+export type GetOfferResult = OfferState;
+export type GetPublisherResult = PublisherState;
+export type GenerateOfferAccessTokenResult = outputs.DiskAccessToken;
+export type GetOfferAccessTokenResult = outputs.DiskAccessToken;
 
 export declare namespace inputs {
   interface AccessTokenReadRequest {

@@ -217,6 +217,10 @@ export declare function getOrderItem(args: GetOrderItemArgs): $Output<OrderItemS
 export declare const getAddressOutput: typeof getAddress;
 export declare const getOrderOutput: typeof getOrder;
 export declare const getOrderItemOutput: typeof getOrderItem;
+// Pulumi's names for what each function and lookup returns.
+export type GetAddressResult = AddressState;
+export type GetOrderResult = OrderState;
+export type GetOrderItemResult = OrderItemState;
 
 export declare namespace inputs {
   interface AdditionalConfiguration {

@@ -61,6 +61,10 @@ export declare function unregisterExtendedZone(args: UnregisterExtendedZoneArgs)
 export declare const getExtendedZoneOutput: typeof getExtendedZone;
 export declare const registerExtendedZoneOutput: typeof registerExtendedZone;
 export declare const unregisterExtendedZoneOutput: typeof unregisterExtendedZone;
+// Pulumi's names for what each function and lookup returns.
+export type GetExtendedZoneResult = ExtendedZoneState;
+export type RegisterExtendedZoneResult = outputs.ExtendedZone;
+export type UnregisterExtendedZoneResult = outputs.ExtendedZone;
 
 export declare namespace inputs {
   interface ExtendedZone {

@@ -321,6 +321,13 @@ export declare const getJoinRequestOutput: typeof getJoinRequest;
 export declare const getStudentOutput: typeof getStudent;
 export declare const getStudentLabOutput: typeof getStudentLab;
 export declare const generateLabInviteCodeOutput: typeof generateLabInviteCode;
+// Pulumi's names for what each function and lookup returns.
+export type GetGrantResult = GrantState;
+export type GetLabResult = LabState;
+export type GetJoinRequestResult = JoinRequestState;
+export type GetStudentResult = StudentState;
+export type GetStudentLabResult = StudentLabState;
+export type GenerateLabInviteCodeResult = outputs.LabDetails;
 
 export declare namespace inputs {
   interface Amount {

@@ -566,6 +566,23 @@ export declare const listMonitorVMHostOutput: typeof listMonitorVMHost;
 export declare const resubscribeMonitorOutput: typeof resubscribeMonitor;
 export declare const vmMonitorIngestionDetailsOutput: typeof vmMonitorIngestionDetails;
 export declare const getOpenAIIntegrationStatusOutput: typeof getOpenAIIntegrationStatus;
+// Pulumi's names for what each function and lookup returns.
+export type GetMonitorResult = MonitorState;
+export type GetMonitoredSubscriptionResult = MonitoredSubscriptionState;
+export type GetOpenAIIntegrationResult = OpenAIIntegrationState;
+export type GetTagRuleResult = TagRuleState;
+export type CreateMonitorOrUpdateExternalUserResult = outputs.ExternalUserCreationResponse;
+export type GetMonitorBillingInfoResult = outputs.BillingInfoResponse;
+export type ListMonitorAllTrafficFiltersResult = outputs.ElasticTrafficFilterResponse;
+export type ListMonitorAssociatedTrafficFiltersResult = outputs.ElasticTrafficFilterResponse;
+export type ListMonitorConnectedPartnerResourcesResult = outputs.ConnectedPartnerResourcesListResponse;
+export type ListMonitorDeploymentInfoResult = outputs.DeploymentInfoResponse;
+export type ListMonitorMonitoredResourcesResult = outputs.MonitoredResourceListResponse;
+export type ListMonitorUpgradableVersionsResult = outputs.UpgradableVersionsList;
+export type ListMonitorVMHostResult = outputs.VMHostListResponse;
+export type ResubscribeMonitorResult = outputs.ElasticMonitorResource;
+export type VmMonitorIngestionDetailsResult = outputs.VMIngestionDetailsResponse;
+export type GetOpenAIIntegrationStatusResult = outputs.OpenAIIntegrationStatusResponse;
 
 export declare namespace inputs {
   interface BillingInfoResponse {

@@ -519,6 +519,14 @@ export declare const getSnapshotOutput: typeof getSnapshot;
 export declare const getVolumeOutput: typeof getVolume;
 export declare const preVolumegroupBackupOutput: typeof preVolumegroupBackup;
 export declare const preVolumegroupRestoreOutput: typeof preVolumegroupRestore;
+// Pulumi's names for what each function and lookup returns.
+export type GetElasticSanResult = ElasticSanState;
+export type GetPrivateEndpointConnectionResult = PrivateEndpointConnectionState;
+export type GetVolumegroupResult = VolumegroupState;
+export type GetSnapshotResult = SnapshotState;
+export type GetVolumeResult = VolumeState;
+export type PreVolumegroupBackupResult = outputs.PreValidationResponse;
+export type PreVolumegroupRestoreResult = outputs.PreValidationResponse;
 
 export declare namespace inputs {
   interface AutoScaleProperties {

@@ -89,6 +89,8 @@ export declare function getService(args: GetServiceArgs): $Output<ServiceState |
 
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getServiceOutput: typeof getService;
+// Pulumi's names for what each function and lookup returns.
+export type GetServiceResult = ServiceState;
 
 export declare namespace inputs {
   interface EnterpriseKnowledgeGraphProperties {

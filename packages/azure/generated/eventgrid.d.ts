@@ -3059,6 +3059,42 @@ export declare const listNamespaceKeysOutput: typeof listNamespaceKeys;
 export declare const listNamespaceTopicKeysOutput: typeof listNamespaceTopicKeys;
 export declare const listPartnerNamespaceKeysOutput: typeof listPartnerNamespaceKeys;
 export declare const listTopicKeysOutput: typeof listTopicKeys;
+// Pulumi's names for what each function and lookup returns.
+export type GetDomainResult = DomainState;
+export type GetDomainEventSubscriptionResult = DomainEventSubscriptionState;
+export type GetDomainPrivateEndpointConnectionResult = DomainPrivateEndpointConnectionState;
+export type GetDomainTopicResult = DomainTopicState;
+export type GetDomainTopicEventSubscriptionResult = DomainTopicEventSubscriptionState;
+export type GetEventSubscriptionResult = EventSubscriptionState;
+export type GetExtensionTopicResult = ExtensionTopicState;
+export type GetNamespaceResult = NamespaceState;
+export type GetCaCertificateResult = CaCertificateState;
+export type GetClientGroupResult = ClientGroupState;
+export type GetClientResult = ClientState;
+export type GetPermissionBindingResult = PermissionBindingState;
+export type GetNamespacePrivateEndpointConnectionResult = NamespacePrivateEndpointConnectionState;
+export type GetNamespaceTopicResult = NamespaceTopicState;
+export type GetNamespaceTopicEventSubscriptionResult = NamespaceTopicEventSubscriptionState;
+export type GetTopicSpaceResult = TopicSpaceState;
+export type GetPartnerConfigurationResult = PartnerConfigurationState;
+export type GetPartnerNamespaceResult = PartnerNamespaceState;
+export type GetChannelResult = ChannelState;
+export type GetPartnerNamespacePrivateEndpointConnectionResult = PartnerNamespacePrivateEndpointConnectionState;
+export type GetPartnerRegistrationResult = PartnerRegistrationState;
+export type GetPartnerTopicResult = PartnerTopicState;
+export type GetPartnerTopicEventSubscriptionResult = PartnerTopicEventSubscriptionState;
+export type GetSystemTopicResult = SystemTopicState;
+export type GetSystemTopicEventSubscriptionResult = SystemTopicEventSubscriptionState;
+export type GetTopicResult = TopicState;
+export type GetTopicEventSubscriptionResult = TopicEventSubscriptionState;
+export type GetTopicPrivateEndpointConnectionResult = TopicPrivateEndpointConnectionState;
+export type GetTopicTypeResult = TopicTypeState;
+export type GetVerifiedPartnerResult = VerifiedPartnerState;
+export type ListDomainKeysResult = outputs.DomainSharedAccessKeys;
+export type ListNamespaceKeysResult = outputs.NamespaceSharedAccessKeys;
+export type ListNamespaceTopicKeysResult = outputs.TopicSharedAccessKeys;
+export type ListPartnerNamespaceKeysResult = outputs.PartnerNamespaceSharedAccessKeys;
+export type ListTopicKeysResult = outputs.TopicSharedAccessKeys;
 
 export declare namespace inputs {
   type AdvancedFilter = {

@@ -1209,6 +1209,26 @@ export declare const regenerateAuthorizationRuleKeysOutput: typeof regenerateAut
 export declare const listDisasterRecoveryConfigAuthorizationRuleKeysOutput: typeof listDisasterRecoveryConfigAuthorizationRuleKeys;
 export declare const listEventhubAuthorizationRuleKeysOutput: typeof listEventhubAuthorizationRuleKeys;
 export declare const regenerateEventhubAuthorizationRuleKeysOutput: typeof regenerateEventhubAuthorizationRuleKeys;
+// Pulumi's names for what each function and lookup returns.
+export type GetClusterResult = ClusterState;
+export type GetNamespaceResult = NamespaceState;
+export type GetApplicationGroupResult = ApplicationGroupState;
+export type GetAuthorizationRuleResult = AuthorizationRuleState;
+export type GetDisasterRecoveryConfigResult = DisasterRecoveryConfigState;
+export type GetDisasterRecoveryConfigAuthorizationRuleResult = DisasterRecoveryConfigAuthorizationRuleState;
+export type GetEventhubResult = EventhubState;
+export type GetEventhubAuthorizationRuleResult = EventhubAuthorizationRuleState;
+export type GetConsumergroupResult = ConsumergroupState;
+export type GetNetworkRuleSetResult = NetworkRuleSetState;
+export type GetNetworkSecurityPerimeterConfigurationResult = NetworkSecurityPerimeterConfigurationState;
+export type GetPrivateEndpointConnectionResult = PrivateEndpointConnectionState;
+export type GetSchemagroupResult = SchemagroupState;
+export type FailoverNamespaceResult = outputs.FailOver;
+export type ListAuthorizationRuleKeysResult = outputs.AccessKeys;
+export type RegenerateAuthorizationRuleKeysResult = outputs.AccessKeys;
+export type ListDisasterRecoveryConfigAuthorizationRuleKeysResult = outputs.AccessKeys;
+export type ListEventhubAuthorizationRuleKeysResult = outputs.AccessKeys;
+export type RegenerateEventhubAuthorizationRuleKeysResult = outputs.AccessKeys;
 
 export declare namespace inputs {
   type AccessKeys = { [key: string]: any };

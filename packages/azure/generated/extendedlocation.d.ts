@@ -112,6 +112,8 @@ export declare function getCustomLocation(args: GetCustomLocationArgs): $Output<
 
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getCustomLocationOutput: typeof getCustomLocation;
+// Pulumi's names for what each function and lookup returns.
+export type GetCustomLocationResult = CustomLocationState;
 
 export declare namespace inputs {
   interface CustomLocationProperties {

@@ -106,6 +106,9 @@ export declare function checkLocationNameAvailability(args: CheckLocationNameAva
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getCapacityOutput: typeof getCapacity;
 export declare const checkLocationNameAvailabilityOutput: typeof checkLocationNameAvailability;
+// Pulumi's names for what each function and lookup returns.
+export type GetCapacityResult = CapacityState;
+export type CheckLocationNameAvailabilityResult = outputs.CheckNameAvailabilityResponse;
 
 export declare namespace inputs {
   interface CapacityAdministration {

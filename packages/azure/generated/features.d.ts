@@ -109,6 +109,8 @@ export declare function getSubscriptionFeatureRegistration(args: GetSubscription
 
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getSubscriptionFeatureRegistrationOutput: typeof getSubscriptionFeatureRegistration;
+// Pulumi's names for what each function and lookup returns.
+export type GetSubscriptionFeatureRegistrationResult = SubscriptionFeatureRegistrationState;
 
 export declare namespace inputs {
   type AuthorizationProfile = { [key: string]: any };

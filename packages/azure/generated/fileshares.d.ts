@@ -390,6 +390,15 @@ export declare const checkLocationNameAvailabilityOutput: typeof checkLocationNa
 export declare const getLocationLimitsOutput: typeof getLocationLimits;
 export declare const getLocationProvisioningRecommendationOutput: typeof getLocationProvisioningRecommendation;
 export declare const getLocationUsageDataOutput: typeof getLocationUsageData;
+// Pulumi's names for what each function and lookup returns.
+export type GetFileShareResult = FileShareState;
+export type GetFileShareSnapshotResult = FileShareSnapshotState;
+export type GetPrivateEndpointConnectionResult = PrivateEndpointConnectionState;
+export type GetPrivateLinkResourceResult = PrivateLinkResourceState;
+export type CheckLocationNameAvailabilityResult = outputs.CheckNameAvailabilityResponse;
+export type GetLocationLimitsResult = outputs.FileShareLimitsResponse;
+export type GetLocationProvisioningRecommendationResult = outputs.FileShareProvisioningRecommendationResponse;
+export type GetLocationUsageDataResult = outputs.FileShareUsageDataResponse;
 
 export declare namespace inputs {
   interface CheckNameAvailabilityRequest {

@@ -159,6 +159,11 @@ export declare const getFluidRelayServerOutput: typeof getFluidRelayServer;
 export declare const getFluidRelayContainerOutput: typeof getFluidRelayContainer;
 export declare const listFluidRelayServerKeysOutput: typeof listFluidRelayServerKeys;
 export declare const regenerateFluidRelayServerKeyOutput: typeof regenerateFluidRelayServerKey;
+// Pulumi's names for what each function and lookup returns.
+export type GetFluidRelayServerResult = FluidRelayServerState;
+export type GetFluidRelayContainerResult = FluidRelayContainerState;
+export type ListFluidRelayServerKeysResult = outputs.FluidRelayServerKeys;
+export type RegenerateFluidRelayServerKeyResult = outputs.FluidRelayServerKeys;
 
 export declare namespace inputs {
   interface CustomerManagedKeyEncryptionProperties {

@@ -53,6 +53,8 @@ export declare function getGalleryItem(args: GetGalleryItemArgs): $Output<Galler
 
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getGalleryItemOutput: typeof getGalleryItem;
+// Pulumi's names for what each function and lookup returns.
+export type GetGalleryItemResult = GalleryItemState;
 
 export declare namespace inputs {
   interface Artifact {

@@ -85,6 +85,8 @@ export declare function getNetworkSetting(args: GetNetworkSettingArgs): $Output<
 
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getNetworkSettingOutput: typeof getNetworkSetting;
+// Pulumi's names for what each function and lookup returns.
+export type GetNetworkSettingResult = NetworkSettingState;
 
 export declare namespace inputs {
   interface GitHubNetworkNetworkSettings {

@@ -83,6 +83,8 @@ export declare function getAccount(args: GetAccountArgs): $Output<AccountState |
 
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getAccountOutput: typeof getAccount;
+// Pulumi's names for what each function and lookup returns.
+export type GetAccountResult = AccountState;
 
 export declare namespace inputs {
   interface AccountResourceProperties {

@@ -111,6 +111,8 @@ export declare function getGuestConfigurationAssignment(args: GetGuestConfigurat
 
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getGuestConfigurationAssignmentOutput: typeof getGuestConfigurationAssignment;
+// Pulumi's names for what each function and lookup returns.
+export type GetGuestConfigurationAssignmentResult = GuestConfigurationAssignmentState;
 
 export declare namespace inputs {
   interface AssignmentInfo {

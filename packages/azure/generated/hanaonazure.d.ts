@@ -180,6 +180,9 @@ export declare function getProviderInstance(args: GetProviderInstanceArgs): $Out
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getSapMonitorOutput: typeof getSapMonitor;
 export declare const getProviderInstanceOutput: typeof getProviderInstance;
+// Pulumi's names for what each function and lookup returns.
+export type GetSapMonitorResult = SapMonitorState;
+export type GetProviderInstanceResult = ProviderInstanceState;
 
 export declare namespace inputs {
   interface MicrosoftHanaOnAzureSapMonitors {

@@ -371,6 +371,14 @@ export declare const backupCloudHsmClusterOutput: typeof backupCloudHsmCluster;
 export declare const restoreCloudHsmClusterOutput: typeof restoreCloudHsmCluster;
 export declare const validateCloudHsmClusterBackupPropertiesOutput: typeof validateCloudHsmClusterBackupProperties;
 export declare const validateCloudHsmClusterRestorePropertiesOutput: typeof validateCloudHsmClusterRestoreProperties;
+// Pulumi's names for what each function and lookup returns.
+export type GetCloudHsmClusterResult = CloudHsmClusterState;
+export type GetPrivateEndpointConnectionResult = PrivateEndpointConnectionState;
+export type GetDedicatedHSMResult = DedicatedHSMState;
+export type BackupCloudHsmClusterResult = outputs.BackupResult;
+export type RestoreCloudHsmClusterResult = outputs.RestoreResult;
+export type ValidateCloudHsmClusterBackupPropertiesResult = outputs.BackupResult;
+export type ValidateCloudHsmClusterRestorePropertiesResult = outputs.RestoreResult;
 
 export declare namespace inputs {
   interface ApiEntityReference {

@@ -489,6 +489,16 @@ export declare const getClusterGatewaySettingsOutput: typeof getClusterGatewaySe
 export declare const listClusterHostsOutput: typeof listClusterHosts;
 export declare const checkLocationNameAvailabilityOutput: typeof checkLocationNameAvailability;
 export declare const validateLocationCreateRequestOutput: typeof validateLocationCreateRequest;
+// Pulumi's names for what each function and lookup returns.
+export type GetClusterResult = ClusterState;
+export type GetApplicationResult = ApplicationState;
+export type GetPrivateEndpointConnectionResult = PrivateEndpointConnectionState;
+export type GetPrivateLinkResourceResult = PrivateLinkResourceState;
+export type ConfigurationsClusterResult = outputs.ClusterConfigurations;
+export type GetClusterGatewaySettingsResult = outputs.GatewaySettings;
+export type ListClusterHostsResult = outputs.HostInfo[];
+export type CheckLocationNameAvailabilityResult = outputs.NameAvailabilityCheckResult;
+export type ValidateLocationCreateRequestResult = outputs.ClusterCreateValidationResult;
 
 export declare namespace inputs {
   interface AaddsResourceDetails {

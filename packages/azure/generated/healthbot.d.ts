@@ -122,6 +122,10 @@ export declare function regenerateHealthBotApiJwtSecret(args: RegenerateHealthBo
 export declare const getHealthBotOutput: typeof getHealthBot;
 export declare const listHealthBotSecretsOutput: typeof listHealthBotSecrets;
 export declare const regenerateHealthBotApiJwtSecretOutput: typeof regenerateHealthBotApiJwtSecret;
+// Pulumi's names for what each function and lookup returns.
+export type GetHealthBotResult = HealthBotState;
+export type ListHealthBotSecretsResult = outputs.HealthBotKeysResponse;
+export type RegenerateHealthBotApiJwtSecretResult = outputs.HealthBotKey;
 
 export declare namespace inputs {
   interface HealthBotKey {

@@ -895,6 +895,17 @@ export declare const getIotconnectorOutput: typeof getIotconnector;
 export declare const getFhirdestinationOutput: typeof getFhirdestination;
 export declare const getWorkspacePrivateEndpointConnectionOutput: typeof getWorkspacePrivateEndpointConnection;
 export declare const getWorkspacePrivateLinkResourceOutput: typeof getWorkspacePrivateLinkResource;
+// Pulumi's names for what each function and lookup returns.
+export type GetServiceResult = ServiceState;
+export type GetServicePrivateEndpointConnectionResult = ServicePrivateEndpointConnectionState;
+export type GetServicePrivateLinkResourceResult = ServicePrivateLinkResourceState;
+export type GetWorkspaceResult = WorkspaceState;
+export type GetDicomserviceResult = DicomserviceState;
+export type GetFhirserviceResult = FhirserviceState;
+export type GetIotconnectorResult = IotconnectorState;
+export type GetFhirdestinationResult = FhirdestinationState;
+export type GetWorkspacePrivateEndpointConnectionResult = WorkspacePrivateEndpointConnectionState;
+export type GetWorkspacePrivateLinkResourceResult = WorkspacePrivateLinkResourceState;
 
 export declare namespace inputs {
   interface CorsConfiguration {

@@ -171,6 +171,9 @@ export declare function getPrivateEndpointConnection(args: GetPrivateEndpointCon
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getDeidServiceOutput: typeof getDeidService;
 export declare const getPrivateEndpointConnectionOutput: typeof getPrivateEndpointConnection;
+// Pulumi's names for what each function and lookup returns.
+export type GetDeidServiceResult = DeidServiceState;
+export type GetPrivateEndpointConnectionResult = PrivateEndpointConnectionState;
 
 export declare namespace inputs {
   interface DeidServiceProperties {

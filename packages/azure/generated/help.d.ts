@@ -81,6 +81,8 @@ export declare function getDiagnostic(args: GetDiagnosticArgs): $Output<Diagnost
 
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getDiagnosticOutput: typeof getDiagnostic;
+// Pulumi's names for what each function and lookup returns.
+export type GetDiagnosticResult = DiagnosticState;
 
 export declare namespace inputs {
   interface Diagnostic {

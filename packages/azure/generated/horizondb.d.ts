@@ -703,6 +703,18 @@ export declare const getParameterGroupOutput: typeof getParameterGroup;
 export declare const restartClusterOutput: typeof restartCluster;
 export declare const startClusterOutput: typeof startCluster;
 export declare const stopClusterOutput: typeof stopCluster;
+// Pulumi's names for what each function and lookup returns.
+export type GetClusterResult = ClusterState;
+export type GetAdministratorResult = AdministratorState;
+export type GetPoolResult = PoolState;
+export type GetFirewallRuleResult = FirewallRuleState;
+export type GetReplicaResult = ReplicaState;
+export type GetPrivateEndpointConnectionResult = PrivateEndpointConnectionState;
+export type GetPrivateLinkResourceResult = PrivateLinkResourceState;
+export type GetParameterGroupResult = ParameterGroupState;
+export type RestartClusterResult = outputs.HorizonDbCluster;
+export type StartClusterResult = outputs.HorizonDbCluster;
+export type StopClusterResult = outputs.HorizonDbCluster;
 
 export declare namespace inputs {
   interface HorizonDbAdministratorPropertiesForAddOrHorizonDbAdministratorProperties {

@@ -195,6 +195,10 @@ export declare function discoverCloudConnectorResources(args: DiscoverCloudConne
 export declare const getCloudConnectionOutput: typeof getCloudConnection;
 export declare const getCloudConnectorOutput: typeof getCloudConnector;
 export declare const discoverCloudConnectorResourcesOutput: typeof discoverCloudConnectorResources;
+// Pulumi's names for what each function and lookup returns.
+export type GetCloudConnectionResult = CloudConnectionState;
+export type GetCloudConnectorResult = CloudConnectorState;
+export type DiscoverCloudConnectorResourcesResult = outputs.DiscoveredResources;
 
 export declare namespace inputs {
   interface CloudConnectionProperties {

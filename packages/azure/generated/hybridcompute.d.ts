@@ -1150,6 +1150,23 @@ export declare const addMachineExtensionsOutput: typeof addMachineExtensions;
 export declare const assessMachinePatchesOutput: typeof assessMachinePatches;
 export declare const installMachinePatchesOutput: typeof installMachinePatches;
 export declare const reconcileNetworkSecurityPerimeterConfigurationOutput: typeof reconcileNetworkSecurityPerimeterConfiguration;
+// Pulumi's names for what each function and lookup returns.
+export type GetGatewayResult = GatewayState;
+export type GetLicenseResult = LicenseState;
+export type GetVersionResult = VersionState;
+export type GetMachineResult = MachineState;
+export type GetExtensionResult = ExtensionState;
+export type GetLicenseProfileResult = LicenseProfileState;
+export type GetRunCommandResult = RunCommandState;
+export type GetPrivateLinkScopeResult = PrivateLinkScopeState;
+export type GetNetworkSecurityPerimeterConfigurationResult = NetworkSecurityPerimeterConfigurationState;
+export type GetPrivateEndpointConnectionResult = PrivateEndpointConnectionState;
+export type GetPrivateLinkResourceResult = PrivateLinkResourceState;
+export type GetSettingResult = SettingState;
+export type AddMachineExtensionsResult = outputs.SetupExtensionRequest;
+export type AssessMachinePatchesResult = outputs.MachineAssessPatchesResult;
+export type InstallMachinePatchesResult = outputs.MachineInstallPatchesResult;
+export type ReconcileNetworkSecurityPerimeterConfigurationResult = outputs.NetworkSecurityPerimeterConfigurationReconcileResult;
 
 export declare namespace inputs {
   type AccessRule = { [key: string]: any };

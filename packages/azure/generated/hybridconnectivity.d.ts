@@ -459,6 +459,18 @@ export declare const listEndpointIngressGatewayCredentialsOutput: typeof listEnd
 export declare const listEndpointManagedProxyDetailsOutput: typeof listEndpointManagedProxyDetails;
 export declare const testPublicCloudConnectorPermissionsOutput: typeof testPublicCloudConnectorPermissions;
 export declare const syncSolutionConfigurationNowOutput: typeof syncSolutionConfigurationNow;
+// Pulumi's names for what each function and lookup returns.
+export type GetEndpointResult = EndpointState;
+export type GetServiceConfigurationResult = ServiceConfigurationState;
+export type GetPublicCloudConnectorResult = PublicCloudConnectorState;
+export type GetSolutionConfigurationResult = SolutionConfigurationState;
+export type GetInventoryResult = InventoryState;
+export type GetSolutionTypeResult = SolutionTypeState;
+export type ListEndpointCredentialsResult = outputs.EndpointAccessResource;
+export type ListEndpointIngressGatewayCredentialsResult = outputs.IngressGatewayResource;
+export type ListEndpointManagedProxyDetailsResult = outputs.ManagedProxyResource;
+export type TestPublicCloudConnectorPermissionsResult = outputs.OperationStatusResult;
+export type SyncSolutionConfigurationNowResult = outputs.OperationStatusResult;
 
 export declare namespace inputs {
   interface AADProfileProperties {

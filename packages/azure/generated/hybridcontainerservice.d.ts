@@ -632,6 +632,16 @@ export declare const getSkuOutput: typeof getSku;
 export declare const getVirtualNetworkOutput: typeof getVirtualNetwork;
 export declare const listProvisionedClusterInstanceAdminKubeconfigOutput: typeof listProvisionedClusterInstanceAdminKubeconfig;
 export declare const listProvisionedClusterInstanceUserKubeconfigOutput: typeof listProvisionedClusterInstanceUserKubeconfig;
+// Pulumi's names for what each function and lookup returns.
+export type GetKubernetesVersionResult = KubernetesVersionState;
+export type GetProvisionedClusterInstanceResult = ProvisionedClusterInstanceState;
+export type GetAgentPoolResult = AgentPoolState;
+export type GetHybridIdentityMetadataResult = HybridIdentityMetadataState;
+export type GetUpgradeProfileResult = UpgradeProfileState;
+export type GetSkuResult = SkuState;
+export type GetVirtualNetworkResult = VirtualNetworkState;
+export type ListProvisionedClusterInstanceAdminKubeconfigResult = outputs.ListCredentialResponse;
+export type ListProvisionedClusterInstanceUserKubeconfigResult = outputs.ListCredentialResponse;
 
 export declare namespace inputs {
   interface AddonStatusProfile {

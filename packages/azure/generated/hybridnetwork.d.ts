@@ -1317,6 +1317,27 @@ export declare const updateArtifactManifestStateOutput: typeof updateArtifactMan
 export declare const updateConfigurationGroupSchemaStateOutput: typeof updateConfigurationGroupSchemaState;
 export declare const updateNetworkFunctionDefinitionVersionStateOutput: typeof updateNetworkFunctionDefinitionVersionState;
 export declare const updateNetworkServiceDesignVersionStateOutput: typeof updateNetworkServiceDesignVersionState;
+// Pulumi's names for what each function and lookup returns.
+export type GetConfigurationGroupValueResult = ConfigurationGroupValueState;
+export type GetNetworkFunctionResult = NetworkFunctionState;
+export type GetComponentResult = ComponentState;
+export type GetPublisherResult = PublisherState;
+export type GetArtifactStoreResult = ArtifactStoreState;
+export type GetArtifactManifestResult = ArtifactManifestState;
+export type GetConfigurationGroupSchemaResult = ConfigurationGroupSchemaState;
+export type GetNetworkFunctionDefinitionGroupResult = NetworkFunctionDefinitionGroupState;
+export type GetNetworkFunctionDefinitionVersionResult = NetworkFunctionDefinitionVersionState;
+export type GetNetworkServiceDesignGroupResult = NetworkServiceDesignGroupState;
+export type GetNetworkServiceDesignVersionResult = NetworkServiceDesignVersionState;
+export type GetSiteNetworkServiceResult = SiteNetworkServiceState;
+export type GetSiteResult = SiteState;
+export type ListArtifactStoreNetworkFabricControllerPrivateEndPointsResult = outputs.ArtifactStoreNetworkFabricControllerEndPointsList;
+export type ListArtifactStorePrivateEndPointsResult = outputs.ArtifactStorePrivateEndPointsListResult;
+export type ListArtifactManifestCredentialResult = outputs.ArtifactAccessCredential;
+export type UpdateArtifactManifestStateResult = outputs.ArtifactManifestUpdateState;
+export type UpdateConfigurationGroupSchemaStateResult = outputs.ConfigurationGroupSchemaVersionUpdateState;
+export type UpdateNetworkFunctionDefinitionVersionStateResult = outputs.NetworkFunctionDefinitionVersionUpdateState;
+export type UpdateNetworkServiceDesignVersionStateResult = outputs.NetworkServiceDesignVersionUpdateState;
 
 export declare namespace inputs {
   interface ArmResourceDefinitionResourceElementTemplate {

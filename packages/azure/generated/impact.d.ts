@@ -381,6 +381,11 @@ export declare const getConnectorOutput: typeof getConnector;
 export declare const getImpactCategoryOutput: typeof getImpactCategory;
 export declare const getWorkloadImpactOutput: typeof getWorkloadImpact;
 export declare const getInsightOutput: typeof getInsight;
+// Pulumi's names for what each function and lookup returns.
+export type GetConnectorResult = ConnectorState;
+export type GetImpactCategoryResult = ImpactCategoryState;
+export type GetWorkloadImpactResult = WorkloadImpactState;
+export type GetInsightResult = InsightState;
 
 export declare namespace inputs {
   interface ClientIncidentDetails {

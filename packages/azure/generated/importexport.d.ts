@@ -178,6 +178,9 @@ export declare function listJobBitLockerKeys(args: ListJobBitLockerKeysArgs): $O
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getJobOutput: typeof getJob;
 export declare const listJobBitLockerKeysOutput: typeof listJobBitLockerKeys;
+// Pulumi's names for what each function and lookup returns.
+export type GetJobResult = JobState;
+export type ListJobBitLockerKeysResult = outputs.GetBitLockerKeysResponse;
 
 export declare namespace inputs {
   interface DeliveryPackageInformation {

@@ -293,6 +293,13 @@ export declare const getOrganizationAllServerlessRuntimesOutput: typeof getOrgan
 export declare const getOrganizationServerlessMetadataOutput: typeof getOrganizationServerlessMetadata;
 export declare const checkServerlessRuntimeDependenciesOutput: typeof checkServerlessRuntimeDependencies;
 export declare const serverlessServerlessRuntimeResourceByIdOutput: typeof serverlessServerlessRuntimeResourceById;
+// Pulumi's names for what each function and lookup returns.
+export type GetOrganizationResult = OrganizationState;
+export type GetServerlessRuntimeResult = ServerlessRuntimeState;
+export type GetOrganizationAllServerlessRuntimesResult = outputs.InformaticaServerlessRuntimeResourceList;
+export type GetOrganizationServerlessMetadataResult = outputs.ServerlessMetadataResponse;
+export type CheckServerlessRuntimeDependenciesResult = outputs.CheckDependenciesResponse;
+export type ServerlessServerlessRuntimeResourceByIdResult = outputs.InformaticaServerlessRuntimeResource;
 
 export declare namespace inputs {
   interface AdvancedCustomProperties {

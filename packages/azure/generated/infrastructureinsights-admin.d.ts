@@ -152,6 +152,11 @@ export declare const getRegionHealthOutput: typeof getRegionHealth;
 export declare const getAlertOutput: typeof getAlert;
 export declare const getServiceHealthOutput: typeof getServiceHealth;
 export declare const getResourceHealthOutput: typeof getResourceHealth;
+// Pulumi's names for what each function and lookup returns.
+export type GetRegionHealthResult = RegionHealthState;
+export type GetAlertResult = AlertState;
+export type GetServiceHealthResult = ServiceHealthState;
+export type GetResourceHealthResult = ResourceHealthState;
 
 export declare namespace inputs {
   interface AlertModel {

@@ -362,6 +362,11 @@ export declare const getScheduledQueryRuleOutput: typeof getScheduledQueryRule;
 export declare const getWorkbookOutput: typeof getWorkbook;
 export declare const getRevisionOutput: typeof getRevision;
 export declare const fetchLocationDataCollectionRuleConfigurationMetadataOutput: typeof fetchLocationDataCollectionRuleConfigurationMetadata;
+// Pulumi's names for what each function and lookup returns.
+export type GetScheduledQueryRuleResult = ScheduledQueryRuleState;
+export type GetWorkbookResult = WorkbookState;
+export type GetRevisionResult = RevisionState;
+export type FetchLocationDataCollectionRuleConfigurationMetadataResult = outputs.DataCollectionRuleConfigurationMetadataResponse;
 
 export declare namespace inputs {
   interface Actions {

@@ -528,6 +528,16 @@ export declare const getInfrastructureResourceOutput: typeof getInfrastructureRe
 export declare const getApplicationBusinessProcessDevelopmentArtifactOutput: typeof getApplicationBusinessProcessDevelopmentArtifact;
 export declare const listApplicationBusinessProcessDevelopmentArtifactsOutput: typeof listApplicationBusinessProcessDevelopmentArtifacts;
 export declare const saveApplicationBusinessProcessDevelopmentArtifactOutput: typeof saveApplicationBusinessProcessDevelopmentArtifact;
+// Pulumi's names for what each function and lookup returns.
+export type GetSpaceResult = SpaceState;
+export type GetApplicationResult = ApplicationState;
+export type GetBusinessProcessResult = BusinessProcessState;
+export type GetVersionResult = VersionState;
+export type GetResourceResult = ResourceState;
+export type GetInfrastructureResourceResult = InfrastructureResourceState;
+export type GetApplicationBusinessProcessDevelopmentArtifactResult = outputs.SaveOrGetBusinessProcessDevelopmentArtifactResponse;
+export type ListApplicationBusinessProcessDevelopmentArtifactsResult = outputs.ListBusinessProcessDevelopmentArtifactsResponse;
+export type SaveApplicationBusinessProcessDevelopmentArtifactResult = outputs.SaveOrGetBusinessProcessDevelopmentArtifactResponse;
 
 export declare namespace inputs {
   interface ApplicationProperties {

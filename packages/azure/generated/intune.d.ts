@@ -622,6 +622,18 @@ export declare const getIosPolicyGroupOutput: typeof getIosPolicyGroup;
 export declare const getStatusOutput: typeof getStatus;
 export declare const getDeviceOutput: typeof getDevice;
 export declare const wipeDeviceOutput: typeof wipeDevice;
+// Pulumi's names for what each function and lookup returns.
+export type GetLocationResult = LocationState;
+export type GetAndroidPolicyResult = AndroidPolicyState;
+export type GetAndroidPolicyAppResult = AndroidPolicyAppState;
+export type GetAndroidPolicyGroupResult = AndroidPolicyGroupState;
+export type GetFlaggedUserResult = FlaggedUserState;
+export type GetIosPolicyResult = IosPolicyState;
+export type GetIosPolicyAppResult = IosPolicyAppState;
+export type GetIosPolicyGroupResult = IosPolicyGroupState;
+export type GetStatusResult = StatusState;
+export type GetDeviceResult = DeviceState;
+export type WipeDeviceResult = outputs.WipeDeviceOperationResult;
 
 export declare namespace inputs {
   interface AndroidMAMPolicyProperties {

@@ -100,6 +100,8 @@ export declare function getIotApp(args: GetIotAppArgs): $Output<IotAppState | un
 
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getIotAppOutput: typeof getIotApp;
+// Pulumi's names for what each function and lookup returns.
+export type GetIotAppResult = IotAppState;
 
 export declare namespace inputs {
   interface AppProperties {

@@ -291,6 +291,12 @@ export declare const getFirmwareOutput: typeof getFirmware;
 export declare const getSummaryOutput: typeof getSummary;
 export declare const getUsageMetricOutput: typeof getUsageMetric;
 export declare const generateWorkspaceUploadUrlOutput: typeof generateWorkspaceUploadUrl;
+// Pulumi's names for what each function and lookup returns.
+export type GetWorkspaceResult = WorkspaceState;
+export type GetFirmwareResult = FirmwareState;
+export type GetSummaryResult = SummaryState;
+export type GetUsageMetricResult = UsageMetricState;
+export type GenerateWorkspaceUploadUrlResult = outputs.UrlToken;
 
 export declare namespace inputs {
   interface BinaryHardeningSummaryResource {

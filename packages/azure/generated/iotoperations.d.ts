@@ -1286,6 +1286,20 @@ export declare const getDataflowProfileOutput: typeof getDataflowProfile;
 export declare const getDataflowGraphOutput: typeof getDataflowGraph;
 export declare const getDataflowOutput: typeof getDataflow;
 export declare const getRegistryEndpointOutput: typeof getRegistryEndpoint;
+// Pulumi's names for what each function and lookup returns.
+export type GetInstanceResult = InstanceState;
+export type GetAkriConnectorTemplateResult = AkriConnectorTemplateState;
+export type GetConnectorResult = ConnectorState;
+export type GetAkriServiceResult = AkriServiceState;
+export type GetBrokerResult = BrokerState;
+export type GetAuthenticationResult = AuthenticationState;
+export type GetAuthorizationResult = AuthorizationState;
+export type GetListenerResult = ListenerState;
+export type GetDataflowEndpointResult = DataflowEndpointState;
+export type GetDataflowProfileResult = DataflowProfileState;
+export type GetDataflowGraphResult = DataflowGraphState;
+export type GetDataflowResult = DataflowState;
+export type GetRegistryEndpointResult = RegistryEndpointState;
 
 export declare namespace inputs {
   interface AdvancedSettings {

@@ -294,6 +294,10 @@ export declare function getPipeline(args: GetPipelineArgs): $Output<PipelineStat
 export declare const getInstanceOutput: typeof getInstance;
 export declare const getDatasetOutput: typeof getDataset;
 export declare const getPipelineOutput: typeof getPipeline;
+// Pulumi's names for what each function and lookup returns.
+export type GetInstanceResult = InstanceState;
+export type GetDatasetResult = DatasetState;
+export type GetPipelineResult = PipelineState;
 
 export declare namespace inputs {
   interface DatasetProperties {

@@ -1348,6 +1348,19 @@ export declare const getKafkaConnectorOutput: typeof getKafkaConnector;
 export declare const getKafkaConnectorTopicMapOutput: typeof getKafkaConnectorTopicMap;
 export declare const getMqttBridgeConnectorOutput: typeof getMqttBridgeConnector;
 export declare const getMqttBridgeConnectorTopicMapOutput: typeof getMqttBridgeConnectorTopicMap;
+// Pulumi's names for what each function and lookup returns.
+export type GetMqResult = MqState;
+export type GetBrokerResult = BrokerState;
+export type GetAuthenticationResult = AuthenticationState;
+export type GetAuthorizationResult = AuthorizationState;
+export type GetListenerResult = ListenerState;
+export type GetDataLakeConnectorResult = DataLakeConnectorState;
+export type GetDataLakeConnectorTopicMapResult = DataLakeConnectorTopicMapState;
+export type GetDiagnosticServiceResult = DiagnosticServiceState;
+export type GetKafkaConnectorResult = KafkaConnectorState;
+export type GetKafkaConnectorTopicMapResult = KafkaConnectorTopicMapState;
+export type GetMqttBridgeConnectorResult = MqttBridgeConnectorState;
+export type GetMqttBridgeConnectorTopicMapResult = MqttBridgeConnectorTopicMapState;
 
 export declare namespace inputs {
   interface AuthorizationBasicRule {

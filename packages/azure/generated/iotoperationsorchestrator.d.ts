@@ -292,6 +292,10 @@ export declare function getTarget(args: GetTargetArgs): $Output<TargetState | un
 export declare const getInstanceOutput: typeof getInstance;
 export declare const getSolutionOutput: typeof getSolution;
 export declare const getTargetOutput: typeof getTarget;
+// Pulumi's names for what each function and lookup returns.
+export type GetInstanceResult = InstanceState;
+export type GetSolutionResult = SolutionState;
+export type GetTargetResult = TargetState;
 
 export declare namespace inputs {
   interface BindingProperties {

@@ -994,6 +994,19 @@ export declare const getVaultKeyOutput: typeof getVaultKey;
 export declare const getVaultKeyVersionOutput: typeof getVaultKeyVersion;
 export declare const getVaultPrivateEndpointConnectionOutput: typeof getVaultPrivateEndpointConnection;
 export declare const getSecretOutput: typeof getSecret;
+// Pulumi's names for what each function and lookup returns.
+export type GetDeletedManagedHSMResult = DeletedManagedHSMState;
+export type GetDeletedVaultResult = DeletedVaultState;
+export type GetManagedHSMResult = ManagedHSMState;
+export type GetManagedHSMKeyResult = ManagedHSMKeyState;
+export type GetManagedHSMKeyVersionResult = ManagedHSMKeyVersionState;
+export type GetManagedHSMPrivateEndpointConnectionResult = ManagedHSMPrivateEndpointConnectionState;
+export type GetVaultResult = VaultState;
+export type GetAccessPolicyResult = AccessPolicyState;
+export type GetVaultKeyResult = VaultKeyState;
+export type GetVaultKeyVersionResult = VaultKeyVersionState;
+export type GetVaultPrivateEndpointConnectionResult = VaultPrivateEndpointConnectionState;
+export type GetSecretResult = SecretState;
 
 export declare namespace inputs {
   interface AccessPolicyEntry {

@@ -198,6 +198,9 @@ export declare function listConnectedClusterUserCredential(args: ListConnectedCl
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getConnectedClusterOutput: typeof getConnectedCluster;
 export declare const listConnectedClusterUserCredentialOutput: typeof listConnectedClusterUserCredential;
+// Pulumi's names for what each function and lookup returns.
+export type GetConnectedClusterResult = ConnectedClusterState;
+export type ListConnectedClusterUserCredentialResult = outputs.CredentialResults;
 
 export declare namespace inputs {
   interface AadProfile {

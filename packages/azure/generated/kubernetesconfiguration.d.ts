@@ -788,6 +788,19 @@ export declare const getPrivateEndpointConnectionOutput: typeof getPrivateEndpoi
 export declare const getPrivateLinkResourceOutput: typeof getPrivateLinkResource;
 export declare const getSourceControlConfigurationOutput: typeof getSourceControlConfiguration;
 export declare const getUpgradeAssessmentOutput: typeof getUpgradeAssessment;
+// Pulumi's names for what each function and lookup returns.
+export type GetExtensionResult = ExtensionState;
+export type GetExtensionTypeResult = ExtensionTypeState;
+export type GetVersionResult = VersionState;
+export type GetFluxConfigurationResult = FluxConfigurationState;
+export type GetKubernetesResourceResult = KubernetesResourceState;
+export type GetLocationExtensionTypeResult = LocationExtensionTypeState;
+export type GetExtensionTypeVersionResult = ExtensionTypeVersionState;
+export type GetPrivateLinkScopeResult = PrivateLinkScopeState;
+export type GetPrivateEndpointConnectionResult = PrivateEndpointConnectionState;
+export type GetPrivateLinkResourceResult = PrivateLinkResourceState;
+export type GetSourceControlConfigurationResult = SourceControlConfigurationState;
+export type GetUpgradeAssessmentResult = UpgradeAssessmentState;
 
 export declare namespace inputs {
   interface AccessDetail {

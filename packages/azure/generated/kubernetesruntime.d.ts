@@ -341,6 +341,11 @@ export declare const getBgpPeerOutput: typeof getBgpPeer;
 export declare const getLoadBalancerOutput: typeof getLoadBalancer;
 export declare const getServiceOutput: typeof getService;
 export declare const getStorageClassOutput: typeof getStorageClass;
+// Pulumi's names for what each function and lookup returns.
+export type GetBgpPeerResult = BgpPeerState;
+export type GetLoadBalancerResult = LoadBalancerState;
+export type GetServiceResult = ServiceState;
+export type GetStorageClassResult = StorageClassState;
 
 export declare namespace inputs {
   interface BgpPeerProperties {

@@ -1406,6 +1406,36 @@ export declare const listDatabasePrincipalsOutput: typeof listDatabasePrincipals
 export declare const removeDatabasePrincipalsOutput: typeof removeDatabasePrincipals;
 export declare const scriptsDatabaseCheckNameAvailabilityOutput: typeof scriptsDatabaseCheckNameAvailability;
 export declare const checkLocationNameAvailabilityOutput: typeof checkLocationNameAvailability;
+// Pulumi's names for what each function and lookup returns.
+export type GetClusterResult = ClusterState;
+export type GetAttachedDatabaseConfigurationResult = AttachedDatabaseConfigurationState;
+export type GetDatabaseResult = DatabaseState;
+export type GetDataConnectionResult = DataConnectionState;
+export type GetDatabasePrincipalAssignmentResult = DatabasePrincipalAssignmentState;
+export type GetScriptResult = ScriptState;
+export type GetManagedPrivateEndpointResult = ManagedPrivateEndpointState;
+export type GetPrincipalAssignmentResult = PrincipalAssignmentState;
+export type GetPrivateEndpointConnectionResult = PrivateEndpointConnectionState;
+export type GetPrivateLinkResourceResult = PrivateLinkResourceState;
+export type GetSandboxCustomImageResult = SandboxCustomImageState;
+export type AttachedClusterDatabaseConfigurationCheckNameAvailabilityResult = outputs.CheckNameResult;
+export type CheckClusterNameAvailabilityResult = outputs.CheckNameResult;
+export type CheckClusterPrincipalAssignmentNameAvailabilityResult = outputs.CheckNameResult;
+export type DiagnoseClusterVirtualNetworkResult = outputs.DiagnoseVirtualNetworkResult;
+export type ListClusterCalloutPoliciesResult = outputs.CalloutPoliciesList;
+export type ListClusterFollowerDatabasesResult = outputs.FollowerDatabaseListResult;
+export type ListClusterLanguageExtensionsResult = outputs.LanguageExtensionsList;
+export type ManagedClusterPrivateEndpointsCheckNameAvailabilityResult = outputs.CheckNameResult;
+export type SandboxClusterCustomImagesCheckNameAvailabilityResult = outputs.CheckNameResult;
+export type AddDatabasePrincipalsResult = outputs.DatabasePrincipalListResult;
+export type CheckDatabaseNameAvailabilityResult = outputs.CheckNameResult;
+export type CheckDatabasePrincipalAssignmentNameAvailabilityResult = outputs.CheckNameResult;
+export type DataDatabaseConnectionValidationResult = outputs.DataConnectionValidationListResult;
+export type InviteDatabaseFollowerResult = outputs.DatabaseInviteFollowerResult;
+export type ListDatabasePrincipalsResult = outputs.DatabasePrincipalListResult;
+export type RemoveDatabasePrincipalsResult = outputs.DatabasePrincipalListResult;
+export type ScriptsDatabaseCheckNameAvailabilityResult = outputs.CheckNameResult;
+export type CheckLocationNameAvailabilityResult = outputs.CheckNameResult;
 
 export declare namespace inputs {
   interface AcceptedAudiences {

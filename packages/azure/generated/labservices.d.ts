@@ -578,6 +578,13 @@ export declare const getLabOutput: typeof getLab;
 export declare const getScheduleOutput: typeof getSchedule;
 export declare const getUserOutput: typeof getUser;
 export declare const getVirtualMachineOutput: typeof getVirtualMachine;
+// Pulumi's names for what each function and lookup returns.
+export type GetLabPlanResult = LabPlanState;
+export type GetImageResult = ImageState;
+export type GetLabResult = LabState;
+export type GetScheduleResult = ScheduleState;
+export type GetUserResult = UserState;
+export type GetVirtualMachineResult = VirtualMachineState;
 
 export declare namespace inputs {
   interface AutoShutdownProfile {

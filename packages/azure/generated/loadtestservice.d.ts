@@ -278,6 +278,13 @@ export declare const getLocationQuotaOutput: typeof getLocationQuota;
 export declare const getPlaywrightWorkspaceOutput: typeof getPlaywrightWorkspace;
 export declare const getPlaywrightWorkspaceQuotaOutput: typeof getPlaywrightWorkspaceQuota;
 export declare const checkLocationQuotaAvailabilityOutput: typeof checkLocationQuotaAvailability;
+// Pulumi's names for what each function and lookup returns.
+export type GetLoadTestResult = LoadTestState;
+export type GetPlaywrightQuotaResult = PlaywrightQuotaState;
+export type GetLocationQuotaResult = LocationQuotaState;
+export type GetPlaywrightWorkspaceResult = PlaywrightWorkspaceState;
+export type GetPlaywrightWorkspaceQuotaResult = PlaywrightWorkspaceQuotaState;
+export type CheckLocationQuotaAvailabilityResult = outputs.CheckQuotaAvailabilityResponse;
 
 export declare namespace inputs {
   interface CheckQuotaAvailabilityResponse {

@@ -1890,6 +1890,44 @@ export declare const listActionExpressionTracesOutput: typeof listActionExpressi
 export declare const listRepetitionExpressionTracesOutput: typeof listRepetitionExpressionTraces;
 export declare const listTriggerCallbackUrlOutput: typeof listTriggerCallbackUrl;
 export declare const listTriggerCallbackUrl2Output: typeof listTriggerCallbackUrl2;
+// Pulumi's names for what each function and lookup returns.
+export type GetIntegrationAccountResult = IntegrationAccountState;
+export type GetAgreementResult = AgreementState;
+export type GetAssemblyResult = AssemblyState;
+export type GetBatchConfigurationResult = BatchConfigurationState;
+export type GetCertificateResult = CertificateState;
+export type GetMapResult = MapState;
+export type GetPartnerResult = PartnerState;
+export type GetSchemaResult = SchemaState;
+export type GetSessionResult = SessionState;
+export type GetIntegrationServiceEnvironmentResult = IntegrationServiceEnvironmentState;
+export type GetManagedApiResult = ManagedApiState;
+export type GetWorkflowResult = WorkflowState;
+export type GetRunResult = RunState;
+export type GetActionResult = ActionState;
+export type GetRepetitionResult = RepetitionState;
+export type GetRepetitionRequestHistoryResult = RepetitionRequestHistoryState;
+export type GetRequestHistoryResult = RequestHistoryState;
+export type GetScopeRepetitionResult = ScopeRepetitionState;
+export type GetOperationResult = OperationState;
+export type GetTriggerResult = TriggerState;
+export type GetHistoryResult = HistoryState;
+export type GetVersionResult = VersionState;
+export type ListIntegrationAccountCallbackUrlResult = outputs.CallbackUrl;
+export type ListIntegrationAccountKeyVaultKeysResult = outputs.KeyVaultKeyCollection;
+export type RegenerateIntegrationAccountAccessKeyResult = outputs.IntegrationAccount;
+export type ListAgreementContentCallbackUrlResult = outputs.WorkflowTriggerCallbackUrl;
+export type ListAssemblyContentCallbackUrlResult = outputs.WorkflowTriggerCallbackUrl;
+export type ListMapContentCallbackUrlResult = outputs.WorkflowTriggerCallbackUrl;
+export type ListPartnerContentCallbackUrlResult = outputs.WorkflowTriggerCallbackUrl;
+export type ListSchemaContentCallbackUrlResult = outputs.WorkflowTriggerCallbackUrl;
+export type GenerateWorkflowUpgradedDefinitionResult = any;
+export type ListWorkflowCallbackUrlResult = outputs.WorkflowTriggerCallbackUrl;
+export type ListWorkflowSwaggerResult = any;
+export type ListActionExpressionTracesResult = outputs.ExpressionTraces;
+export type ListRepetitionExpressionTracesResult = outputs.ExpressionTraces;
+export type ListTriggerCallbackUrlResult = outputs.WorkflowTriggerCallbackUrl;
+export type ListTriggerCallbackUrl2Result = outputs.WorkflowTriggerCallbackUrl;
 
 export declare namespace inputs {
   interface AgreementContent {

@@ -117,6 +117,9 @@ export declare function listWorkspaceKeys(args: ListWorkspaceKeysArgs): $Output<
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getWorkspaceOutput: typeof getWorkspace;
 export declare const listWorkspaceKeysOutput: typeof listWorkspaceKeys;
+// Pulumi's names for what each function and lookup returns.
+export type GetWorkspaceResult = WorkspaceState;
+export type ListWorkspaceKeysResult = outputs.WorkspaceKeysResponse;
 
 export declare namespace inputs {
   interface MicrosoftMachineLearningWorkspaces {

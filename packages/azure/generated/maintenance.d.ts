@@ -275,6 +275,11 @@ export declare const getApplyUpdateOutput: typeof getApplyUpdate;
 export declare const getConfigurationAssignmentOutput: typeof getConfigurationAssignment;
 export declare const getMaintenanceConfigurationOutput: typeof getMaintenanceConfiguration;
 export declare const getPublicMaintenanceConfigurationOutput: typeof getPublicMaintenanceConfiguration;
+// Pulumi's names for what each function and lookup returns.
+export type GetApplyUpdateResult = ApplyUpdateState;
+export type GetConfigurationAssignmentResult = ConfigurationAssignmentState;
+export type GetMaintenanceConfigurationResult = MaintenanceConfigurationState;
+export type GetPublicMaintenanceConfigurationResult = PublicMaintenanceConfigurationState;
 
 export declare namespace inputs {
   interface ApplyUpdateProperties {

@@ -195,6 +195,10 @@ export declare function getFederatedIdentityCredential(args: GetFederatedIdentit
 export declare const getIdentityOutput: typeof getIdentity;
 export declare const getUserAssignedIdentityOutput: typeof getUserAssignedIdentity;
 export declare const getFederatedIdentityCredentialOutput: typeof getFederatedIdentityCredential;
+// Pulumi's names for what each function and lookup returns.
+export type GetIdentityResult = IdentityState;
+export type GetUserAssignedIdentityResult = UserAssignedIdentityState;
+export type GetFederatedIdentityCredentialResult = FederatedIdentityCredentialState;
 
 export declare namespace inputs {
   interface FederatedIdentityCredentialProperties {

@@ -340,6 +340,11 @@ export declare const getManagedNetworkOutput: typeof getManagedNetwork;
 export declare const getManagedNetworkGroupOutput: typeof getManagedNetworkGroup;
 export declare const getManagedNetworkPeeringPolicyOutput: typeof getManagedNetworkPeeringPolicy;
 export declare const getScopeAssignmentOutput: typeof getScopeAssignment;
+// Pulumi's names for what each function and lookup returns.
+export type GetManagedNetworkResult = ManagedNetworkState;
+export type GetManagedNetworkGroupResult = ManagedNetworkGroupState;
+export type GetManagedNetworkPeeringPolicyResult = ManagedNetworkPeeringPolicyState;
+export type GetScopeAssignmentResult = ScopeAssignmentState;
 
 export declare namespace inputs {
   type ConnectivityCollection = { [key: string]: any };

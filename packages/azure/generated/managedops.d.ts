@@ -73,6 +73,8 @@ export declare function getManagedOp(args: GetManagedOpArgs): $Output<ManagedOpS
 
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getManagedOpOutput: typeof getManagedOp;
+// Pulumi's names for what each function and lookup returns.
+export type GetManagedOpResult = ManagedOpState;
 
 export declare namespace inputs {
   interface AzureMonitorConfiguration {

@@ -198,6 +198,10 @@ export declare function getRegistrationDefinition(args: GetRegistrationDefinitio
 export declare const getMarketplaceRegistrationDefinitionOutput: typeof getMarketplaceRegistrationDefinition;
 export declare const getRegistrationAssignmentOutput: typeof getRegistrationAssignment;
 export declare const getRegistrationDefinitionOutput: typeof getRegistrationDefinition;
+// Pulumi's names for what each function and lookup returns.
+export type GetMarketplaceRegistrationDefinitionResult = MarketplaceRegistrationDefinitionState;
+export type GetRegistrationAssignmentResult = RegistrationAssignmentState;
+export type GetRegistrationDefinitionResult = RegistrationDefinitionState;
 
 export declare namespace inputs {
   interface Authorization {

@@ -298,6 +298,12 @@ export declare const getSettingOutput: typeof getSetting;
 export declare const getSubscriptionOutput: typeof getSubscription;
 export declare const getServiceGroupOutput: typeof getServiceGroup;
 export declare const listServiceGroupAncestorsOutput: typeof listServiceGroupAncestors;
+// Pulumi's names for what each function and lookup returns.
+export type GetManagementGroupResult = ManagementGroupState;
+export type GetSettingResult = SettingState;
+export type GetSubscriptionResult = SubscriptionState;
+export type GetServiceGroupResult = ServiceGroupState;
+export type ListServiceGroupAncestorsResult = outputs.ServiceGroupCollectionResponse;
 
 export declare namespace inputs {
   type CreateManagementGroupChildInfoOrManagementGroupChildInfo = { [key: string]: any };

@@ -75,6 +75,8 @@ export declare function getPartner(args: GetPartnerArgs): $Output<PartnerState |
 
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getPartnerOutput: typeof getPartner;
+// Pulumi's names for what each function and lookup returns.
+export type GetPartnerResult = PartnerState;
 
 export declare namespace inputs {
   interface MicrosoftManagementPartnerPartners {

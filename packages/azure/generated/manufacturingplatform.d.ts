@@ -191,6 +191,9 @@ export declare function listManufacturingDataServiceAvailableVersions(args: List
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getManufacturingDataServiceOutput: typeof getManufacturingDataService;
 export declare const listManufacturingDataServiceAvailableVersionsOutput: typeof listManufacturingDataServiceAvailableVersions;
+// Pulumi's names for what each function and lookup returns.
+export type GetManufacturingDataServiceResult = ManufacturingDataServiceState;
+export type ListManufacturingDataServiceAvailableVersionsResult = outputs.AvailableVersionListResult;
 
 export declare namespace inputs {
   type AdxProfile = { [key: string]: any };

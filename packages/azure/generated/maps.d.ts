@@ -252,6 +252,12 @@ export declare const getCreatorOutput: typeof getCreator;
 export declare const listAccountKeysOutput: typeof listAccountKeys;
 export declare const listAccountSasOutput: typeof listAccountSas;
 export declare const regenerateAccountKeyOutput: typeof regenerateAccountKey;
+// Pulumi's names for what each function and lookup returns.
+export type GetAccountResult = AccountState;
+export type GetCreatorResult = CreatorState;
+export type ListAccountKeysResult = outputs.MapsAccountKeys;
+export type ListAccountSasResult = outputs.MapsAccountSasToken;
+export type RegenerateAccountKeyResult = outputs.MapsAccountKeys;
 
 export declare namespace inputs {
   interface AccountSasParameters {

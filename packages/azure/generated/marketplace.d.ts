@@ -857,6 +857,35 @@ export declare const contextsOfferViewOutput: typeof contextsOfferView;
 export declare const upsertOfferWithMultiContextOutput: typeof upsertOfferWithMultiContext;
 export declare const queryRequestApprovalOutput: typeof queryRequestApproval;
 export declare const checkProductUserHasReviewOutput: typeof checkProductUserHasReview;
+// Pulumi's names for what each function and lookup returns.
+export type GetMysolutionResult = MysolutionState;
+export type GetPrivateStoreResult = PrivateStoreState;
+export type GetAdminRequestApprovalResult = AdminRequestApprovalState;
+export type GetCollectionResult = CollectionState;
+export type GetOfferResult = OfferState;
+export type GetRequestApprovalResult = RequestApprovalState;
+export type AnyPrivateStoreExistingOffersInTheCollectionsResult = outputs.AnyExistingOffersInTheCollectionsResponse;
+export type BillingPrivateStoreAccountsResult = outputs.BillingAccountsResponse;
+export type BulkPrivateStoreCollectionsActionResult = outputs.BulkCollectionsResponse;
+export type CollectionsPrivateStoreToSubscriptionsMappingResult = outputs.CollectionsToSubscriptionsMappingResponse;
+export type FetchPrivateStoreAllSubscriptionsInTenantResult = outputs.SubscriptionsResponse;
+export type ListPrivateStoreNewPlansNotificationsResult = outputs.NewPlansNotificationsList;
+export type ListPrivateStoreStopSellOffersPlansNotificationsResult = outputs.StopSellOffersPlansNotificationsList;
+export type ListPrivateStoreSubscriptionsContextResult = outputs.SubscriptionsContextList;
+export type QueryPrivateStoreApprovedPlansResult = outputs.QueryApprovedPlansResponse;
+export type QueryPrivateStoreNotificationsStateResult = outputs.PrivateStoreNotificationsState;
+export type QueryPrivateStoreOffersResult = outputs.QueryOffers;
+export type QueryPrivateStoreUserOffersResult = outputs.QueryOffers;
+export type QueryPrivateStoreUserRulesResult = outputs.RuleListResponse;
+export type ApproveCollectionAllItemsResult = outputs.Collection;
+export type DisableCollectionApproveAllItemsResult = outputs.Collection;
+export type MapCollectionOffersToContextsResult = outputs.CollectionOffersByContextList;
+export type QueryCollectionRulesResult = outputs.RuleListResponse;
+export type TransferCollectionOffersResult = outputs.TransferOffersResponse;
+export type ContextsOfferViewResult = outputs.Offer;
+export type UpsertOfferWithMultiContextResult = outputs.Offer;
+export type QueryRequestApprovalResult = outputs.QueryRequestApproval;
+export type CheckProductUserHasReviewResult = outputs.UserHasReview;
 
 export declare namespace inputs {
   interface AdminRequestApprovalProperties {

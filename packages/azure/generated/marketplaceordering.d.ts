@@ -183,6 +183,11 @@ export declare const getPlanOutput: typeof getPlan;
 export declare const getAgreementOutput: typeof getAgreement;
 export declare const cancelPlanOutput: typeof cancelPlan;
 export declare const signPlanOutput: typeof signPlan;
+// Pulumi's names for what each function and lookup returns.
+export type GetPlanResult = PlanState;
+export type GetAgreementResult = AgreementState;
+export type CancelPlanResult = outputs.OldAgreementTerms;
+export type SignPlanResult = outputs.OldAgreementTerms;
 
 export declare namespace inputs {
   interface AgreementProperties {

@@ -1149,6 +1149,26 @@ export declare const handleVirtualEnclaveApprovalCreationOutput: typeof handleVi
 export declare const handleVirtualEnclaveApprovalDeletionOutput: typeof handleVirtualEnclaveApprovalDeletion;
 export declare const handleEnclaveEndpointApprovalCreationOutput: typeof handleEnclaveEndpointApprovalCreation;
 export declare const handleEnclaveEndpointApprovalDeletionOutput: typeof handleEnclaveEndpointApprovalDeletion;
+// Pulumi's names for what each function and lookup returns.
+export type GetApprovalResult = ApprovalState;
+export type GetCommunityResult = CommunityState;
+export type GetCommunityEndpointResult = CommunityEndpointState;
+export type GetDedicatedHubResult = DedicatedHubState;
+export type GetTransitHubResult = TransitHubState;
+export type GetEnclaveConnectionResult = EnclaveConnectionState;
+export type GetVirtualEnclaveResult = VirtualEnclaveState;
+export type GetEnclaveEndpointResult = EnclaveEndpointState;
+export type GetWorkloadResult = WorkloadState;
+export type NotifyApprovalInitiatorResult = outputs.ApprovalActionResponse;
+export type CheckCommunityAddressSpaceAvailabilityResult = outputs.CheckAddressSpaceAvailabilityResponse;
+export type HandleCommunityEndpointApprovalCreationResult = outputs.ApprovalActionResponse;
+export type HandleCommunityEndpointApprovalDeletionResult = outputs.ApprovalActionResponse;
+export type HandleEnclaveConnectionApprovalCreationResult = outputs.ApprovalActionResponse;
+export type HandleEnclaveConnectionApprovalDeletionResult = outputs.ApprovalActionResponse;
+export type HandleVirtualEnclaveApprovalCreationResult = outputs.ApprovalActionResponse;
+export type HandleVirtualEnclaveApprovalDeletionResult = outputs.ApprovalActionResponse;
+export type HandleEnclaveEndpointApprovalCreationResult = outputs.ApprovalActionResponse;
+export type HandleEnclaveEndpointApprovalDeletionResult = outputs.ApprovalActionResponse;
 
 export declare namespace inputs {
   interface ApprovalActionRequest {

@@ -722,6 +722,20 @@ export declare const fetchIssueBackgroundVisualizationOutput: typeof fetchIssueB
 export declare const fetchIssueInvestigationResultOutput: typeof fetchIssueInvestigationResult;
 export declare const listIssueAlertsOutput: typeof listIssueAlerts;
 export declare const listIssueResourcesOutput: typeof listIssueResources;
+// Pulumi's names for what each function and lookup returns.
+export type GetAccountResult = AccountState;
+export type GetIssueResult = IssueState;
+export type GetMetricsContainerResult = MetricsContainerState;
+export type GetObservabilityAgentResult = ObservabilityAgentState;
+export type GetPipelineGroupResult = PipelineGroupState;
+export type GetSliResult = SliState;
+export type AddIssueInvestigationResultResult = outputs.InvestigationResult;
+export type AddIssueOrUpdateAlertsResult = outputs.RelatedAlerts;
+export type AddIssueOrUpdateResourcesResult = outputs.RelatedResources;
+export type FetchIssueBackgroundVisualizationResult = outputs.BackgroundVisualization;
+export type FetchIssueInvestigationResultResult = outputs.InvestigationResult;
+export type ListIssueAlertsResult = outputs.PagedRelatedAlert;
+export type ListIssueResourcesResult = outputs.PagedRelatedResource;
 
 export declare namespace inputs {
   interface AmwAccount {

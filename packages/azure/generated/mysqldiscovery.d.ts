@@ -281,6 +281,11 @@ export declare const getMySQLSiteOutput: typeof getMySQLSite;
 export declare const getErrorSummaryOutput: typeof getErrorSummary;
 export declare const getMySQLServerOutput: typeof getMySQLServer;
 export declare const getSummaryOutput: typeof getSummary;
+// Pulumi's names for what each function and lookup returns.
+export type GetMySQLSiteResult = MySQLSiteState;
+export type GetErrorSummaryResult = ErrorSummaryState;
+export type GetMySQLServerResult = MySQLServerState;
+export type GetSummaryResult = SummaryState;
 
 export declare namespace inputs {
   interface Error {

@@ -130,6 +130,10 @@ export declare function linkOrganizationSaaS(args: LinkOrganizationSaaSArgs): $O
 export declare const getOrganizationOutput: typeof getOrganization;
 export declare const latestOrganizationLinkedSaaSOutput: typeof latestOrganizationLinkedSaaS;
 export declare const linkOrganizationSaaSOutput: typeof linkOrganizationSaaS;
+// Pulumi's names for what each function and lookup returns.
+export type GetOrganizationResult = OrganizationState;
+export type LatestOrganizationLinkedSaaSResult = outputs.LatestLinkedSaaSResponse;
+export type LinkOrganizationSaaSResult = outputs.OrganizationResource;
 
 export declare namespace inputs {
   interface LatestLinkedSaaSResponse {

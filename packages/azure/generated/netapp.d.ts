@@ -2141,6 +2141,42 @@ export declare const populateVolumeAvailabilityZoneOutput: typeof populateVolume
 export declare const splitVolumeCloneFromParentOutput: typeof splitVolumeCloneFromParent;
 export declare const generateBucketCredentialsOutput: typeof generateBucketCredentials;
 export declare const getSubvolumeMetadataOutput: typeof getSubvolumeMetadata;
+// Pulumi's names for what each function and lookup returns.
+export type GetLocationQuotaLimitResult = LocationQuotaLimitState;
+export type GetRegionInfoResult = RegionInfoState;
+export type GetNetAppAccountResult = NetAppAccountState;
+export type GetBackupPolicyResult = BackupPolicyState;
+export type GetBackupVaultResult = BackupVaultState;
+export type GetBackupResult = BackupState;
+export type GetCapacityPoolResult = CapacityPoolState;
+export type GetCacheResult = CacheState;
+export type GetVolumeResult = VolumeState;
+export type GetBucketResult = BucketState;
+export type GetRansomwareReportResult = RansomwareReportState;
+export type GetSnapshotResult = SnapshotState;
+export type GetSubvolumeResult = SubvolumeState;
+export type GetVolumeQuotaRuleResult = VolumeQuotaRuleState;
+export type GetNetAppAccountQuotaLimitResult = NetAppAccountQuotaLimitState;
+export type GetSnapshotPolicyResult = SnapshotPolicyState;
+export type GetVolumeGroupResult = VolumeGroupState;
+export type CheckLocationFilePathAvailabilityResult = outputs.CheckAvailabilityResponse;
+export type CheckLocationNameAvailabilityResult = outputs.CheckAvailabilityResponse;
+export type CheckLocationQuotaAvailabilityResult = outputs.CheckAvailabilityResponse;
+export type QueryLocationNetworkSiblingSetResult = outputs.NetworkSiblingSet;
+export type UpdateLocationNetworkSiblingSetResult = outputs.NetworkSiblingSet;
+export type GetNetAppAccountKeyVaultStatusResult = outputs.GetKeyVaultStatusResponse;
+export type ListCachePeeringPassphrasesResult = outputs.PeeringPassphrases;
+export type PoolCacheChangeResult = outputs.Cache;
+export type ResetCacheSmbPasswordResult = outputs.Cache;
+export type AuthorizeVolumeExternalReplicationResult = outputs.SvmPeerCommandResponse;
+export type GetVolumeGroupIdListForLdapUserResult = outputs.GetGroupIdListForLdapUserResponse;
+export type ListVolumeQuotaReportResult = outputs.ListQuotaReportResult;
+export type ListVolumeReplicationsResult = outputs.ListReplications;
+export type PeerVolumeExternalClusterResult = outputs.ClusterPeerCommandResponse;
+export type PopulateVolumeAvailabilityZoneResult = outputs.Volume;
+export type SplitVolumeCloneFromParentResult = outputs.Volume;
+export type GenerateBucketCredentialsResult = outputs.BucketGenerateCredentials;
+export type GetSubvolumeMetadataResult = outputs.SubvolumeModel;
 
 export declare namespace inputs {
   interface AccountEncryption {

@@ -105,6 +105,8 @@ export declare function getQuota(args: GetQuotaArgs): $Output<QuotaState | undef
 
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getQuotaOutput: typeof getQuota;
+// Pulumi's names for what each function and lookup returns.
+export type GetQuotaResult = QuotaState;
 
 export declare namespace inputs {
   interface MicrosoftNetworkAdminLocationsQuotas {

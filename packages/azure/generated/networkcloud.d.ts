@@ -3148,6 +3148,55 @@ export declare const powerVirtualMachineOffOutput: typeof powerVirtualMachineOff
 export declare const reimageVirtualMachineOutput: typeof reimageVirtualMachine;
 export declare const restartVirtualMachineOutput: typeof restartVirtualMachine;
 export declare const startVirtualMachineOutput: typeof startVirtualMachine;
+// Pulumi's names for what each function and lookup returns.
+export type GetAccessBridgeResult = AccessBridgeState;
+export type GetBareMetalMachineResult = BareMetalMachineState;
+export type GetCloudServicesNetworkResult = CloudServicesNetworkState;
+export type GetClusterManagerResult = ClusterManagerState;
+export type GetClusterResult = ClusterState;
+export type GetBareMetalMachineKeySetResult = BareMetalMachineKeySetState;
+export type GetBmcKeySetResult = BmcKeySetState;
+export type GetMetricsConfigurationResult = MetricsConfigurationState;
+export type GetKubernetesClusterResult = KubernetesClusterState;
+export type GetAgentPoolResult = AgentPoolState;
+export type GetFeatureResult = FeatureState;
+export type GetKubernetesVersionResult = KubernetesVersionState;
+export type GetL2NetworkResult = L2NetworkState;
+export type GetL3NetworkResult = L3NetworkState;
+export type GetRackResult = RackState;
+export type GetRackSkuResult = RackSkuState;
+export type GetStorageApplianceResult = StorageApplianceState;
+export type GetTrunkedNetworkResult = TrunkedNetworkState;
+export type GetVirtualMachineResult = VirtualMachineState;
+export type GetConsoleResult = ConsoleState;
+export type GetVolumeResult = VolumeState;
+export type CordonBareMetalMachineResult = outputs.OperationStatusResult;
+export type PowerBareMetalMachineOffResult = outputs.OperationStatusResult;
+export type ReimageBareMetalMachineResult = outputs.OperationStatusResult;
+export type ReplaceBareMetalMachineResult = outputs.OperationStatusResult;
+export type RestartBareMetalMachineResult = outputs.OperationStatusResult;
+export type RunBareMetalMachineCommandResult = outputs.OperationStatusResult;
+export type RunBareMetalMachineDataExtractsResult = outputs.OperationStatusResult;
+export type RunBareMetalMachineDataExtractsRestrictedResult = outputs.OperationStatusResult;
+export type RunBareMetalMachineReadCommandsResult = outputs.OperationStatusResult;
+export type StartBareMetalMachineResult = outputs.OperationStatusResult;
+export type UncordonBareMetalMachineResult = outputs.OperationStatusResult;
+export type UpdateClusterManagerRelayPrivateEndpointConnectionResult = outputs.OperationStatusResult;
+export type ContinueClusterUpdateVersionResult = outputs.OperationStatusResult;
+export type DeployClusterResult = outputs.OperationStatusResult;
+export type InspectClusterResult = outputs.OperationStatusResult;
+export type RotateClusterCredentialResult = outputs.OperationStatusResult;
+export type ScanClusterRuntimeResult = outputs.OperationStatusResult;
+export type UpdateClusterVersionResult = outputs.OperationStatusResult;
+export type RestartKubernetesClusterNodeResult = outputs.OperationStatusResult;
+export type DisableStorageApplianceRemoteVendorManagementResult = outputs.OperationStatusResult;
+export type EnableStorageApplianceRemoteVendorManagementResult = outputs.OperationStatusResult;
+export type RunStorageApplianceReadCommandsResult = outputs.OperationStatusResult;
+export type AssignVirtualMachineRelayResult = outputs.OperationStatusResult;
+export type PowerVirtualMachineOffResult = outputs.OperationStatusResult;
+export type ReimageVirtualMachineResult = outputs.OperationStatusResult;
+export type RestartVirtualMachineResult = outputs.OperationStatusResult;
+export type StartVirtualMachineResult = outputs.OperationStatusResult;
 
 export declare namespace inputs {
   interface AadConfiguration {

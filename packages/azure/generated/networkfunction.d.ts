@@ -176,6 +176,9 @@ export declare function getCollectorPolicy(args: GetCollectorPolicyArgs): $Outpu
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getAzureTrafficCollectorOutput: typeof getAzureTrafficCollector;
 export declare const getCollectorPolicyOutput: typeof getCollectorPolicy;
+// Pulumi's names for what each function and lookup returns.
+export type GetAzureTrafficCollectorResult = AzureTrafficCollectorState;
+export type GetCollectorPolicyResult = CollectorPolicyState;
 
 export declare namespace inputs {
   interface AzureTrafficCollectorPropertiesFormat {

@@ -509,6 +509,23 @@ export declare const monitoredMonitorResourcesOutput: typeof monitoredMonitorRes
 export declare const resubscribeMonitorOutput: typeof resubscribeMonitor;
 export declare const switchMonitorBillingOutput: typeof switchMonitorBilling;
 export declare const vmMonitorHostPayloadsOutput: typeof vmMonitorHostPayloads;
+// Pulumi's names for what each function and lookup returns.
+export type GetMonitorResult = MonitorState;
+export type GetMonitoredSubscriptionResult = MonitoredSubscriptionState;
+export type GetTagRuleResult = TagRuleState;
+export type GetMonitorBillingInfoResult = outputs.BillingInfoResponse;
+export type GetMonitorMetricRulesResult = outputs.MetricRules;
+export type GetMonitorMetricStatusResult = outputs.MetricsStatusResponse;
+export type LatestMonitorLinkedSaaSResult = outputs.LatestLinkedSaaSResponse;
+export type LinkMonitorSaaSResult = outputs.NewRelicMonitorResource;
+export type ListMonitorAppServicesResult = outputs.AppServicesListResponse;
+export type ListMonitorConnectedPartnerResourcesResult = outputs.ConnectedPartnerResourcesListResponse;
+export type ListMonitorHostsResult = outputs.VMHostsListResponse;
+export type ListMonitorLinkedResourcesResult = outputs.LinkedResourceListResponse;
+export type MonitoredMonitorResourcesResult = outputs.MonitoredResourceListResponse;
+export type ResubscribeMonitorResult = outputs.NewRelicMonitorResource;
+export type SwitchMonitorBillingResult = outputs.NewRelicMonitorResource;
+export type VmMonitorHostPayloadsResult = outputs.VMExtensionPayload;
 
 export declare namespace inputs {
   interface AccountInfo {

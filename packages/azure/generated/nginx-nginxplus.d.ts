@@ -506,6 +506,15 @@ export declare const getWafPolicyOutput: typeof getWafPolicy;
 export declare const listNginxDeploymentDefaultWafPoliciesOutput: typeof listNginxDeploymentDefaultWafPolicies;
 export declare const analyzeConfigurationOutput: typeof analyzeConfiguration;
 export declare const analyzeWafPolicyOutput: typeof analyzeWafPolicy;
+// Pulumi's names for what each function and lookup returns.
+export type GetNginxDeploymentResult = NginxDeploymentState;
+export type GetApiKeyResult = ApiKeyState;
+export type GetCertificateResult = CertificateState;
+export type GetConfigurationResult = ConfigurationState;
+export type GetWafPolicyResult = WafPolicyState;
+export type ListNginxDeploymentDefaultWafPoliciesResult = outputs.NginxDeploymentDefaultWafPolicyListResponse;
+export type AnalyzeConfigurationResult = outputs.AnalysisResult;
+export type AnalyzeWafPolicyResult = outputs.NginxDeploymentWafPolicyAnalysisResponse;
 
 export declare namespace inputs {
   interface AnalysisCreate {

@@ -781,6 +781,21 @@ export declare const debugsendNotificationHubOutput: typeof debugsendNotificatio
 export declare const pnsNotificationHubCredentialsOutput: typeof pnsNotificationHubCredentials;
 export declare const listNotificationHubAuthorizationRuleKeysOutput: typeof listNotificationHubAuthorizationRuleKeys;
 export declare const regenerateNotificationHubAuthorizationRuleKeysOutput: typeof regenerateNotificationHubAuthorizationRuleKeys;
+// Pulumi's names for what each function and lookup returns.
+export type GetNamespaceResult = NamespaceState;
+export type GetAuthorizationRuleResult = AuthorizationRuleState;
+export type GetNotificationHubResult = NotificationHubState;
+export type GetNotificationHubAuthorizationRuleResult = NotificationHubAuthorizationRuleState;
+export type GetPrivateEndpointConnectionResult = PrivateEndpointConnectionState;
+export type GetPrivateLinkResourceResult = PrivateLinkResourceState;
+export type CheckNamespaceNotificationHubAvailabilityResult = outputs.CheckAvailabilityResult;
+export type PnsNamespaceCredentialsResult = outputs.PnsCredentialsResource;
+export type ListAuthorizationRuleKeysResult = outputs.ResourceListKeys;
+export type RegenerateAuthorizationRuleKeysResult = outputs.ResourceListKeys;
+export type DebugsendNotificationHubResult = outputs.DebugSendResponse;
+export type PnsNotificationHubCredentialsResult = outputs.PnsCredentialsResource;
+export type ListNotificationHubAuthorizationRuleKeysResult = outputs.ResourceListKeys;
+export type RegenerateNotificationHubAuthorizationRuleKeysResult = outputs.ResourceListKeys;
 
 export declare namespace inputs {
   interface AdmCredential {

@@ -464,6 +464,12 @@ export declare const getErrorSummaryOutput: typeof getErrorSummary;
 export declare const getSpringbootappOutput: typeof getSpringbootapp;
 export declare const getSpringbootserverOutput: typeof getSpringbootserver;
 export declare const getSummaryOutput: typeof getSummary;
+// Pulumi's names for what each function and lookup returns.
+export type GetSpringbootsiteResult = SpringbootsiteState;
+export type GetErrorSummaryResult = ErrorSummaryState;
+export type GetSpringbootappResult = SpringbootappState;
+export type GetSpringbootserverResult = SpringbootserverState;
+export type GetSummaryResult = SummaryState;
 
 export declare namespace inputs {
   interface Error {

@@ -236,6 +236,10 @@ export declare function getPrivateLinkResource(args: GetPrivateLinkResourceArgs)
 export declare const getWorkspaceOutput: typeof getWorkspace;
 export declare const getPrivateEndpointConnectionOutput: typeof getPrivateEndpointConnection;
 export declare const getPrivateLinkResourceOutput: typeof getPrivateLinkResource;
+// Pulumi's names for what each function and lookup returns.
+export type GetWorkspaceResult = WorkspaceState;
+export type GetPrivateEndpointConnectionResult = PrivateEndpointConnectionState;
+export type GetPrivateLinkResourceResult = PrivateLinkResourceState;
 
 export declare namespace inputs {
   interface CustomerManagedKeyEncryption {

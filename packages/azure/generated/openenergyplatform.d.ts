@@ -93,6 +93,9 @@ export declare function listEnergyServicePartitions(args: ListEnergyServiceParti
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getEnergyServiceOutput: typeof getEnergyService;
 export declare const listEnergyServicePartitionsOutput: typeof listEnergyServicePartitions;
+// Pulumi's names for what each function and lookup returns.
+export type GetEnergyServiceResult = EnergyServiceState;
+export type ListEnergyServicePartitionsResult = outputs.DataPartitionsListResult;
 
 export declare namespace inputs {
   interface DataPartitionNames {

@@ -1536,6 +1536,7 @@ export interface GenerateFeatureMapArgs {
 export declare function generateFeatureMap(args: GenerateFeatureMapArgs): $Output<outputs.MapResponse>;
 
 // Pulumi's names for the forms that return an Output: the same functions.
+export declare const getSharedKeys: typeof sharedWorkspaceKeys;
 export declare const getClusterOutput: typeof getCluster;
 export declare const getQueryPackOutput: typeof getQueryPack;
 export declare const getQueryOutput: typeof getQuery;
@@ -1559,6 +1560,32 @@ export declare const regenerateWorkspaceSharedKeyOutput: typeof regenerateWorksp
 export declare const schemaWorkspaceOutput: typeof schemaWorkspace;
 export declare const sharedWorkspaceKeysOutput: typeof sharedWorkspaceKeys;
 export declare const generateFeatureMapOutput: typeof generateFeatureMap;
+export declare const getSharedKeysOutput: typeof sharedWorkspaceKeys;
+// Pulumi's names for what each function and lookup returns.
+export type GetClusterResult = ClusterState;
+export type GetQueryPackResult = QueryPackState;
+export type GetQueryResult = QueryState;
+export type GetWorkspaceResult = WorkspaceState;
+export type GetDataExportResult = DataExportState;
+export type GetDataSourceResult = DataSourceState;
+export type GetClientGroupResult = ClientGroupState;
+export type GetMachineGroupResult = MachineGroupState;
+export type GetMachineResult = MachineState;
+export type GetPortResult = PortState;
+export type GetProcessResult = ProcessState;
+export type GetSummaryResult = SummaryState;
+export type GetLinkedServiceResult = LinkedServiceState;
+export type GetLinkedStorageAccountResult = LinkedStorageAccountState;
+export type GetNetworkSecurityPerimeterConfigurationResult = NetworkSecurityPerimeterConfigurationState;
+export type GetSavedSearchResult = SavedSearchState;
+export type GetStorageInsightConfigResult = StorageInsightConfigState;
+export type GetSummaryLogResult = SummaryLogState;
+export type GetTableResult = TableState;
+export type RegenerateWorkspaceSharedKeyResult = outputs.SharedKeys;
+export type SchemaWorkspaceResult = outputs.SearchGetSchemaResponse;
+export type SharedWorkspaceKeysResult = outputs.SharedKeys;
+export type GenerateFeatureMapResult = outputs.MapResponse;
+export type GetSharedKeysResult = outputs.SharedKeys;
 
 export declare namespace inputs {
   interface Acceptor {

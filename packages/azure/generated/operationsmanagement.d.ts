@@ -240,6 +240,10 @@ export declare function getSolution(args: GetSolutionArgs): $Output<SolutionStat
 export declare const getManagementAssociationOutput: typeof getManagementAssociation;
 export declare const getManagementConfigurationOutput: typeof getManagementConfiguration;
 export declare const getSolutionOutput: typeof getSolution;
+// Pulumi's names for what each function and lookup returns.
+export type GetManagementAssociationResult = ManagementAssociationState;
+export type GetManagementConfigurationResult = ManagementConfigurationState;
+export type GetSolutionResult = SolutionState;
 
 export declare namespace inputs {
   interface ArmTemplateParameter {

@@ -751,6 +751,17 @@ export declare const getContactOutput: typeof getContact;
 export declare const listEdgeSiteL2ConnectionsOutput: typeof listEdgeSiteL2Connections;
 export declare const listGroundStationL2ConnectionsOutput: typeof listGroundStationL2Connections;
 export declare const listSpacecraftAvailableContactsOutput: typeof listSpacecraftAvailableContacts;
+// Pulumi's names for what each function and lookup returns.
+export type GetContactProfileResult = ContactProfileState;
+export type GetEdgeSiteResult = EdgeSiteState;
+export type GetGeoCatalogResult = GeoCatalogState;
+export type GetGroundStationResult = GroundStationState;
+export type GetL2ConnectionResult = L2ConnectionState;
+export type GetSpacecraftResult = SpacecraftState;
+export type GetContactResult = ContactState;
+export type ListEdgeSiteL2ConnectionsResult = outputs.ResourceIdListResult;
+export type ListGroundStationL2ConnectionsResult = outputs.ResourceIdListResult;
+export type ListSpacecraftAvailableContactsResult = outputs.AvailableContactsListResult;
 
 export declare namespace inputs {
   interface AuthorizedGroundstation {

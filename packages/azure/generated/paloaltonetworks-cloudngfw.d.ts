@@ -1707,6 +1707,41 @@ export declare const listLocalRulestackFirewallsOutput: typeof listLocalRulestac
 export declare const listLocalRulestackPredefinedUrlCategoriesOutput: typeof listLocalRulestackPredefinedUrlCategories;
 export declare const getLocalRuleCountersOutput: typeof getLocalRuleCounters;
 export declare const resetLocalRuleCountersOutput: typeof resetLocalRuleCounters;
+// Pulumi's names for what each function and lookup returns.
+export type GetFirewallResult = FirewallState;
+export type GetMetricResult = MetricState;
+export type GetStatusResult = StatusState;
+export type GetGlobalRulestackResult = GlobalRulestackState;
+export type GetGlobalRulestackCertificateResult = GlobalRulestackCertificateState;
+export type GetGlobalRulestackFqdnlistResult = GlobalRulestackFqdnlistState;
+export type GetPostRuleResult = PostRuleState;
+export type GetGlobalRulestackPrefixlistResult = GlobalRulestackPrefixlistState;
+export type GetPreRuleResult = PreRuleState;
+export type GetLocalRulestackResult = LocalRulestackState;
+export type GetLocalRulestackCertificateResult = LocalRulestackCertificateState;
+export type GetLocalRulestackFqdnlistResult = LocalRulestackFqdnlistState;
+export type GetLocalRuleResult = LocalRuleState;
+export type GetLocalRulestackPrefixlistResult = LocalRulestackPrefixlistState;
+export type GetFirewallGlobalRulestackResult = outputs.GlobalRulestackInfo;
+export type GetFirewallLogProfileResult = outputs.LogSettings;
+export type GetFirewallSupportInfoResult = outputs.SupportInfo;
+export type GetGlobalRulestackChangeLogResult = outputs.Changelog;
+export type ListGlobalRulestackAppIdsResult = outputs.ListAppIdResponse;
+export type ListGlobalRulestackCountriesResult = outputs.CountriesResponse;
+export type ListGlobalRulestackFirewallsResult = outputs.ListFirewallsResponse;
+export type ListGlobalRulestackPredefinedUrlCategoriesResult = outputs.PredefinedUrlCategoriesResponse;
+export type GetPostRuleCountersResult = outputs.RuleCounter;
+export type ResetPostRuleCountersResult = outputs.RuleCounterReset;
+export type GetPreRuleCountersResult = outputs.RuleCounter;
+export type ResetPreRuleCountersResult = outputs.RuleCounterReset;
+export type GetLocalRulestackChangeLogResult = outputs.Changelog;
+export type GetLocalRulestackSupportInfoResult = outputs.SupportInfo;
+export type ListLocalRulestackAppIdsResult = outputs.ListAppIdResponse;
+export type ListLocalRulestackCountriesResult = outputs.CountriesResponse;
+export type ListLocalRulestackFirewallsResult = outputs.ListFirewallsResponse;
+export type ListLocalRulestackPredefinedUrlCategoriesResult = outputs.PredefinedUrlCategoriesResponse;
+export type GetLocalRuleCountersResult = outputs.RuleCounter;
+export type ResetLocalRuleCountersResult = outputs.RuleCounterReset;
 
 export declare namespace inputs {
   interface ApplicationInsights {

@@ -631,6 +631,15 @@ export declare const getPeeringServiceOutput: typeof getPeeringService;
 export declare const getConnectionMonitorTestOutput: typeof getConnectionMonitorTest;
 export declare const getPrefixOutput: typeof getPrefix;
 export declare const validateRegisteredPrefixOutput: typeof validateRegisteredPrefix;
+// Pulumi's names for what each function and lookup returns.
+export type GetPeerAsnResult = PeerAsnState;
+export type GetPeeringResult = PeeringState;
+export type GetRegisteredAsnResult = RegisteredAsnState;
+export type GetRegisteredPrefixResult = RegisteredPrefixState;
+export type GetPeeringServiceResult = PeeringServiceState;
+export type GetConnectionMonitorTestResult = ConnectionMonitorTestState;
+export type GetPrefixResult = PrefixState;
+export type ValidateRegisteredPrefixResult = outputs.PeeringRegisteredPrefix;
 
 export declare namespace inputs {
   interface BgpSession {

@@ -332,6 +332,16 @@ export declare const queryPolicyStateResultsOutput: typeof queryPolicyStateResul
 export declare const summarizePolicyStateOutput: typeof summarizePolicyState;
 export declare const cancelRemediationOutput: typeof cancelRemediation;
 export declare const listRemediationDeploymentsOutput: typeof listRemediationDeployments;
+// Pulumi's names for what each function and lookup returns.
+export type GetAttestationResult = AttestationState;
+export type GetPolicyMetadataResult = PolicyMetadataState;
+export type GetRemediationResult = RemediationState;
+export type QueryComponentPolicyStateResultsResult = outputs.ComponentPolicyStatesQueryResults;
+export type QueryPolicyEventResultsResult = outputs.PolicyEventsQueryResults;
+export type QueryPolicyStateResultsResult = outputs.PolicyStatesQueryResults;
+export type SummarizePolicyStateResult = outputs.SummarizeResults;
+export type CancelRemediationResult = outputs.Remediation;
+export type ListRemediationDeploymentsResult = outputs.RemediationDeploymentsListResult;
 
 export declare namespace inputs {
   interface AttestationEvidence {

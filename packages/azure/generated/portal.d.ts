@@ -425,6 +425,13 @@ export declare const getLocationConsoleOutput: typeof getLocationConsole;
 export declare const getLocationUserSettingOutput: typeof getLocationUserSetting;
 export declare const getTenantConfigurationOutput: typeof getTenantConfiguration;
 export declare const getUserSettingOutput: typeof getUserSetting;
+// Pulumi's names for what each function and lookup returns.
+export type GetConsoleResult = ConsoleState;
+export type GetDashboardResult = DashboardState;
+export type GetLocationConsoleResult = LocationConsoleState;
+export type GetLocationUserSettingResult = LocationUserSettingState;
+export type GetTenantConfigurationResult = TenantConfigurationState;
+export type GetUserSettingResult = UserSettingState;
 
 export declare namespace inputs {
   interface ConfigurationProperties {

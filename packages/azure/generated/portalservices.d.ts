@@ -64,6 +64,8 @@ export declare function getCopilotSetting(args: GetCopilotSettingArgs): $Output<
 
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getCopilotSettingOutput: typeof getCopilotSetting;
+// Pulumi's names for what each function and lookup returns.
+export type GetCopilotSettingResult = CopilotSettingState;
 
 export declare namespace inputs {
   interface CopilotSettingsProperties {

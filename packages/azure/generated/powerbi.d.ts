@@ -257,6 +257,13 @@ export declare const getWorkspaceCollectionOutput: typeof getWorkspaceCollection
 export declare const checkLocationNameAvailabilityOutput: typeof checkLocationNameAvailability;
 export declare const listWorkspaceCollectionKeysOutput: typeof listWorkspaceCollectionKeys;
 export declare const regenerateWorkspaceCollectionKeyOutput: typeof regenerateWorkspaceCollectionKey;
+// Pulumi's names for what each function and lookup returns.
+export type GetPrivateLinkServicesForPowerBIResult = PrivateLinkServicesForPowerBIState;
+export type GetPrivateEndpointConnectionResult = PrivateEndpointConnectionState;
+export type GetWorkspaceCollectionResult = WorkspaceCollectionState;
+export type CheckLocationNameAvailabilityResult = outputs.CheckNameResponse;
+export type ListWorkspaceCollectionKeysResult = outputs.WorkspaceCollectionAccessKeys;
+export type RegenerateWorkspaceCollectionKeyResult = outputs.WorkspaceCollectionAccessKeys;
 
 export declare namespace inputs {
   interface AzureSku {

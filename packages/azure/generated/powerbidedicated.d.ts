@@ -203,6 +203,10 @@ export declare function checkLocationNameAvailability(args: CheckLocationNameAva
 export declare const getAutoScaleVCoreOutput: typeof getAutoScaleVCore;
 export declare const getCapacityOutput: typeof getCapacity;
 export declare const checkLocationNameAvailabilityOutput: typeof checkLocationNameAvailability;
+// Pulumi's names for what each function and lookup returns.
+export type GetAutoScaleVCoreResult = AutoScaleVCoreState;
+export type GetCapacityResult = CapacityState;
+export type CheckLocationNameAvailabilityResult = outputs.CheckCapacityNameAvailabilityResult;
 
 export declare namespace inputs {
   interface AutoScaleVCoreProperties {

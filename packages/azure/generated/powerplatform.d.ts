@@ -287,6 +287,11 @@ export declare const getAccountOutput: typeof getAccount;
 export declare const getEnterprisePolicyOutput: typeof getEnterprisePolicy;
 export declare const getPrivateEndpointConnectionOutput: typeof getPrivateEndpointConnection;
 export declare const getPrivateLinkResourceOutput: typeof getPrivateLinkResource;
+// Pulumi's names for what each function and lookup returns.
+export type GetAccountResult = AccountState;
+export type GetEnterprisePolicyResult = EnterprisePolicyState;
+export type GetPrivateEndpointConnectionResult = PrivateEndpointConnectionState;
+export type GetPrivateLinkResourceResult = PrivateLinkResourceState;
 
 export declare namespace inputs {
   interface AccountProperties {

@@ -164,6 +164,9 @@ export declare function getResource(args: GetResourceArgs): $Output<ResourceStat
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getOperationResultOutput: typeof getOperationResult;
 export declare const getResourceOutput: typeof getResource;
+// Pulumi's names for what each function and lookup returns.
+export type GetOperationResultResult = OperationResultState;
+export type GetResourceResult = ResourceState;
 
 export declare namespace inputs {
   interface MicrosoftProfessionalServiceOperationResults {

@@ -83,6 +83,8 @@ export declare function getEduEnrollment(args: GetEduEnrollmentArgs): $Output<Ed
 
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getEduEnrollmentOutput: typeof getEduEnrollment;
+// Pulumi's names for what each function and lookup returns.
+export type GetEduEnrollmentResult = EduEnrollmentState;
 
 export declare namespace inputs {
   interface DomainGroup {

@@ -246,6 +246,10 @@ export declare function getOperatorApiPlan(args: GetOperatorApiPlanArgs): $Outpu
 export declare const getGatewayOutput: typeof getGateway;
 export declare const getOperatorApiConnectionOutput: typeof getOperatorApiConnection;
 export declare const getOperatorApiPlanOutput: typeof getOperatorApiPlan;
+// Pulumi's names for what each function and lookup returns.
+export type GetGatewayResult = GatewayState;
+export type GetOperatorApiConnectionResult = OperatorApiConnectionState;
+export type GetOperatorApiPlanResult = OperatorApiPlanState;
 
 export declare namespace inputs {
   interface ApplicationOwnerProperties {

@@ -1544,6 +1544,24 @@ export declare const checkinProviderRegistrationManifestOutput: typeof checkinPr
 export declare const generateProviderRegistrationManifestOutput: typeof generateProviderRegistrationManifest;
 export declare const generateProviderRegistrationNewRegionFrontloadManifestOutput: typeof generateProviderRegistrationNewRegionFrontloadManifest;
 export declare const generateProviderRegistrationOperationsOutput: typeof generateProviderRegistrationOperations;
+// Pulumi's names for what each function and lookup returns.
+export type GetProviderMonitorSettingResult = ProviderMonitorSettingState;
+export type GetProviderRegistrationResult = ProviderRegistrationState;
+export type GetAuthorizedApplicationResult = AuthorizedApplicationState;
+export type GetCustomRolloutResult = CustomRolloutState;
+export type GetDefaultRolloutResult = DefaultRolloutState;
+export type GetNewRegionFrontloadReleaseResult = NewRegionFrontloadReleaseState;
+export type GetNotificationRegistrationResult = NotificationRegistrationState;
+export type GetOperationResult = OperationState;
+export type GetResourcetypeRegistrationResult = ResourcetypeRegistrationState;
+export type GetResourcetypeRegistrationResourcetypeRegistrationResourcetypeRegistrationSkuResult = ResourcetypeRegistrationResourcetypeRegistrationResourcetypeRegistrationSkuState;
+export type GetResourcetypeRegistrationResourcetypeRegistrationSkuResult = ResourcetypeRegistrationResourcetypeRegistrationSkuState;
+export type GetResourcetypeRegistrationSkuResult = ResourcetypeRegistrationSkuState;
+export type GetSkuResult = SkuState;
+export type CheckinProviderRegistrationManifestResult = outputs.CheckinManifestInfo;
+export type GenerateProviderRegistrationManifestResult = outputs.ResourceProviderManifest;
+export type GenerateProviderRegistrationNewRegionFrontloadManifestResult = outputs.ResourceProviderManifest;
+export type GenerateProviderRegistrationOperationsResult = outputs.OperationsDefinition[];
 
 export declare namespace inputs {
   interface AdditionalAuthorization {

@@ -418,6 +418,19 @@ export declare const getReservationResourceLimitsOutput: typeof getReservationRe
 export declare const getStoragePoolAvsConnectionOutput: typeof getStoragePoolAvsConnection;
 export declare const getStoragePoolAvsStatusOutput: typeof getStoragePoolAvsStatus;
 export declare const getStoragePoolHealthStatusOutput: typeof getStoragePoolHealthStatus;
+// Pulumi's names for what each function and lookup returns.
+export type GetReservationResult = ReservationState;
+export type GetStoragePoolResult = StoragePoolState;
+export type GetAvsStorageContainerResult = AvsStorageContainerState;
+export type GetVolumeResult = VolumeState;
+export type GetAvsVmResult = AvsVmState;
+export type GetAvsVmVolumeResult = AvsVmVolumeState;
+export type GetReservationBillingReportResult = outputs.ReservationBillingUsageReport;
+export type GetReservationBillingStatusResult = outputs.ReservationBillingStatus;
+export type GetReservationResourceLimitsResult = outputs.LimitDetails;
+export type GetStoragePoolAvsConnectionResult = outputs.AvsConnection;
+export type GetStoragePoolAvsStatusResult = outputs.AvsStatus;
+export type GetStoragePoolHealthStatusResult = outputs.HealthResponse;
 
 export declare namespace inputs {
   interface Alert {

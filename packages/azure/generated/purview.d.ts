@@ -358,6 +358,13 @@ export declare const getPrivateEndpointConnectionOutput: typeof getPrivateEndpoi
 export declare const listAccountFeaturesOutput: typeof listAccountFeatures;
 export declare const listkeysAccountOutput: typeof listkeysAccount;
 export declare const listLocationFeaturesOutput: typeof listLocationFeatures;
+// Pulumi's names for what each function and lookup returns.
+export type GetAccountResult = AccountState;
+export type GetKafkaConfigurationResult = KafkaConfigurationState;
+export type GetPrivateEndpointConnectionResult = PrivateEndpointConnectionState;
+export type ListAccountFeaturesResult = outputs.BatchFeatureStatus;
+export type ListkeysAccountResult = outputs.AccessKeys;
+export type ListLocationFeaturesResult = outputs.BatchFeatureStatus;
 
 export declare namespace inputs {
   interface AccessKeys {

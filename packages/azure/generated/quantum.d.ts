@@ -143,6 +143,10 @@ export declare function listWorkspaceKeys(args: ListWorkspaceKeysArgs): $Output<
 export declare const getWorkspaceOutput: typeof getWorkspace;
 export declare const checkLocationNameAvailabilityOutput: typeof checkLocationNameAvailability;
 export declare const listWorkspaceKeysOutput: typeof listWorkspaceKeys;
+// Pulumi's names for what each function and lookup returns.
+export type GetWorkspaceResult = WorkspaceState;
+export type CheckLocationNameAvailabilityResult = outputs.CheckNameAvailabilityResponse;
+export type ListWorkspaceKeysResult = outputs.ListKeysResult;
 
 export declare namespace inputs {
   interface ApiKey {

@@ -125,6 +125,8 @@ export declare function getFileSystem(args: GetFileSystemArgs): $Output<FileSyst
 
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getFileSystemOutput: typeof getFileSystem;
+// Pulumi's names for what each function and lookup returns.
+export type GetFileSystemResult = FileSystemState;
 
 export declare namespace inputs {
   interface FileSystemResourceProperties {

@@ -518,6 +518,18 @@ export declare const getSubscriptionOutput: typeof getSubscription;
 export declare const getQuotaRequestOutput: typeof getQuotaRequest;
 export declare const getQuotaOutput: typeof getQuota;
 export declare const getUsageOutput: typeof getUsage;
+// Pulumi's names for what each function and lookup returns.
+export type GetGroupQuotaResult = GroupQuotaState;
+export type GetGroupQuotaRequestResult = GroupQuotaRequestState;
+export type GetGroupQuotaLimitResult = GroupQuotaLimitState;
+export type GetLocationSettingResult = LocationSettingState;
+export type GetQuotaAllocationRequestResult = QuotaAllocationRequestState;
+export type GetQuotaAllocationResult = QuotaAllocationState;
+export type GetSubscriptionRequestResult = SubscriptionRequestState;
+export type GetSubscriptionResult = SubscriptionState;
+export type GetQuotaRequestResult = QuotaRequestState;
+export type GetQuotaResult = QuotaState;
+export type GetUsageResult = UsageState;
 
 export declare namespace inputs {
   interface AllocatedQuotaToSubscriptionList {

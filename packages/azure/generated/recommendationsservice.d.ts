@@ -293,6 +293,11 @@ export declare const getAccountOutput: typeof getAccount;
 export declare const getModelingOutput: typeof getModeling;
 export declare const getServiceEndpointOutput: typeof getServiceEndpoint;
 export declare const statusAccountOutput: typeof statusAccount;
+// Pulumi's names for what each function and lookup returns.
+export type GetAccountResult = AccountState;
+export type GetModelingResult = ModelingState;
+export type GetServiceEndpointResult = ServiceEndpointState;
+export type StatusAccountResult = outputs.AccountStatus;
 
 export declare namespace inputs {
   interface AccountResourceProperties {

@@ -207,6 +207,12 @@ export declare const getPlatformWorkloadIdentityRoleSetOutput: typeof getPlatfor
 export declare const getOpenShiftClusterOutput: typeof getOpenShiftCluster;
 export declare const listOpenShiftClusterAdminCredentialsOutput: typeof listOpenShiftClusterAdminCredentials;
 export declare const listOpenShiftClusterCredentialsOutput: typeof listOpenShiftClusterCredentials;
+// Pulumi's names for what each function and lookup returns.
+export type GetOpenShiftVersionResult = OpenShiftVersionState;
+export type GetPlatformWorkloadIdentityRoleSetResult = PlatformWorkloadIdentityRoleSetState;
+export type GetOpenShiftClusterResult = OpenShiftClusterState;
+export type ListOpenShiftClusterAdminCredentialsResult = outputs.OpenShiftClusterAdminKubeconfig;
+export type ListOpenShiftClusterCredentialsResult = outputs.OpenShiftClusterCredentials;
 
 export declare namespace inputs {
   interface APIServerProfile {

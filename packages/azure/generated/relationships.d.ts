@@ -164,6 +164,9 @@ export declare function getServiceGroupMember(args: GetServiceGroupMemberArgs): 
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getDependencyOfOutput: typeof getDependencyOf;
 export declare const getServiceGroupMemberOutput: typeof getServiceGroupMember;
+// Pulumi's names for what each function and lookup returns.
+export type GetDependencyOfResult = DependencyOfState;
+export type GetServiceGroupMemberResult = ServiceGroupMemberState;
 
 export declare namespace inputs {
   interface DependencyOfRelationshipProperties {

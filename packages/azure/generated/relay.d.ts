@@ -834,6 +834,22 @@ export declare const listHybridConnectionAuthorizationRuleKeysOutput: typeof lis
 export declare const regenerateHybridConnectionAuthorizationRuleKeysOutput: typeof regenerateHybridConnectionAuthorizationRuleKeys;
 export declare const listWcfRelayAuthorizationRuleKeysOutput: typeof listWcfRelayAuthorizationRuleKeys;
 export declare const regenerateWcfRelayAuthorizationRuleKeysOutput: typeof regenerateWcfRelayAuthorizationRuleKeys;
+// Pulumi's names for what each function and lookup returns.
+export type GetNamespaceResult = NamespaceState;
+export type GetAuthorizationRuleResult = AuthorizationRuleState;
+export type GetHybridConnectionResult = HybridConnectionState;
+export type GetHybridConnectionAuthorizationRuleResult = HybridConnectionAuthorizationRuleState;
+export type GetNetworkRuleSetResult = NetworkRuleSetState;
+export type GetPrivateEndpointConnectionResult = PrivateEndpointConnectionState;
+export type GetPrivateLinkResourceResult = PrivateLinkResourceState;
+export type GetWcfRelayResult = WcfRelayState;
+export type GetWcfRelayAuthorizationRuleResult = WcfRelayAuthorizationRuleState;
+export type ListAuthorizationRuleKeysResult = outputs.AccessKeys;
+export type RegenerateAuthorizationRuleKeysResult = outputs.AccessKeys;
+export type ListHybridConnectionAuthorizationRuleKeysResult = outputs.AccessKeys;
+export type RegenerateHybridConnectionAuthorizationRuleKeysResult = outputs.AccessKeys;
+export type ListWcfRelayAuthorizationRuleKeysResult = outputs.AccessKeys;
+export type RegenerateWcfRelayAuthorizationRuleKeysResult = outputs.AccessKeys;
 
 export declare namespace inputs {
   interface AccessKeys {

@@ -129,6 +129,10 @@ export declare function listkeysAppliance(args: ListkeysApplianceArgs): $Output<
 export declare const getApplianceOutput: typeof getAppliance;
 export declare const listApplianceClusterUserCredentialOutput: typeof listApplianceClusterUserCredential;
 export declare const listkeysApplianceOutput: typeof listkeysAppliance;
+// Pulumi's names for what each function and lookup returns.
+export type GetApplianceResult = ApplianceState;
+export type ListApplianceClusterUserCredentialResult = outputs.ApplianceListCredentialResults;
+export type ListkeysApplianceResult = outputs.ApplianceListKeysResults;
 
 export declare namespace inputs {
   type ApplianceCredentialKubeconfig = { [key: string]: any };

@@ -93,6 +93,8 @@ export declare function getQuery(args: GetQueryArgs): $Output<QueryState | undef
 
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getQueryOutput: typeof getQuery;
+// Pulumi's names for what each function and lookup returns.
+export type GetQueryResult = QueryState;
 
 export declare namespace inputs {
   interface GraphQueryProperties {

@@ -183,6 +183,14 @@ export declare const getMetadataOutput: typeof getMetadata;
 export declare const fetchEventBillingCommunicationDetailsOutput: typeof fetchEventBillingCommunicationDetails;
 export declare const fetchEventDetailsOutput: typeof fetchEventDetails;
 export declare const listEventSecurityAdvisoryImpactedResourcesOutput: typeof listEventSecurityAdvisoryImpactedResources;
+// Pulumi's names for what each function and lookup returns.
+export type GetEmergingIssueResult = EmergingIssueState;
+export type GetEventResult = EventState;
+export type GetImpactedResourceResult = ImpactedResourceState;
+export type GetMetadataResult = MetadataState;
+export type FetchEventBillingCommunicationDetailsResult = outputs.Event;
+export type FetchEventDetailsResult = outputs.Event;
+export type ListEventSecurityAdvisoryImpactedResourcesResult = outputs.EventImpactedResourceListResult;
 
 export declare namespace inputs {
   interface EmergingIssue {

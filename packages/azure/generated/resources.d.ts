@@ -1149,6 +1149,27 @@ export declare const whatDeploymentIfOutput: typeof whatDeploymentIf;
 export declare const exportDeploymentStackTemplateOutput: typeof exportDeploymentStackTemplate;
 export declare const validateDeploymentStackOutput: typeof validateDeploymentStack;
 export declare const whatDeploymentStacksWhatIfResultIfOutput: typeof whatDeploymentStacksWhatIfResultIf;
+// Pulumi's names for what each function and lookup returns.
+export type GetBuiltInTemplateSpecResult = BuiltInTemplateSpecState;
+export type GetBuiltInTemplateSpecVersionResult = BuiltInTemplateSpecVersionState;
+export type GetChangeResult = ChangeState;
+export type GetDataBoundaryResult = DataBoundaryState;
+export type GetDeploymentResult = DeploymentState;
+export type GetDeploymentScriptResult = DeploymentScriptState;
+export type GetLogResult = LogState;
+export type GetDeploymentStackResult = DeploymentStackState;
+export type GetDeploymentStacksWhatIfResultResult = DeploymentStacksWhatIfResultState;
+export type GetResourceGroupResult = ResourceGroupState;
+export type GetSnapshotResult = SnapshotState;
+export type GetTagResult = TagState;
+export type GetTemplateSpecResult = TemplateSpecState;
+export type GetVersionResult = VersionState;
+export type ExportDeploymentTemplateResult = outputs.DeploymentExportResult;
+export type ValidateDeploymentResult = outputs.DeploymentValidateResult;
+export type WhatDeploymentIfResult = outputs.WhatIfOperationResult;
+export type ExportDeploymentStackTemplateResult = outputs.DeploymentStackTemplateDefinition;
+export type ValidateDeploymentStackResult = outputs.DeploymentStackValidateResult;
+export type WhatDeploymentStacksWhatIfResultIfResult = outputs.DeploymentStacksWhatIfResult;
 
 export declare namespace inputs {
   interface ActionOnUnmanage {

@@ -168,6 +168,9 @@ export declare function getJob(args: GetJobArgs): $Output<JobState | undefined>;
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getJobCollectionOutput: typeof getJobCollection;
 export declare const getJobOutput: typeof getJob;
+// Pulumi's names for what each function and lookup returns.
+export type GetJobCollectionResult = JobCollectionState;
+export type GetJobResult = JobState;
 
 export declare namespace inputs {
   interface BasicAuthentication {

@@ -385,6 +385,15 @@ export declare const patchManagedInstanceServersOutput: typeof patchManagedInsta
 export declare const setManagedInstanceServerCountOutput: typeof setManagedInstanceServerCount;
 export declare const unlinkManagedInstanceLogAnalyticsOutput: typeof unlinkManagedInstanceLogAnalytics;
 export declare const updateManagedInstanceLogAnalyticsOutput: typeof updateManagedInstanceLogAnalytics;
+// Pulumi's names for what each function and lookup returns.
+export type GetManagedInstanceResult = ManagedInstanceState;
+export type GetManagedGatewayResult = ManagedGatewayState;
+export type GetMonitoredResourceResult = MonitoredResourceState;
+export type LinkManagedInstanceLogAnalyticsResult = outputs.LogAnalyticsConfiguration;
+export type PatchManagedInstanceServersResult = outputs.PatchServersResponseProperties;
+export type SetManagedInstanceServerCountResult = outputs.SetServerCountResponseProperties;
+export type UnlinkManagedInstanceLogAnalyticsResult = outputs.UnlinkLogAnalyticsResponseProperties;
+export type UpdateManagedInstanceLogAnalyticsResult = outputs.LogAnalyticsUpdateConfiguration;
 
 export declare namespace inputs {
   interface AzureHybridBenefitProperties {

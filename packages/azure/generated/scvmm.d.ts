@@ -841,6 +841,16 @@ export declare const getVirtualMachineTemplateOutput: typeof getVirtualMachineTe
 export declare const getVirtualNetworkOutput: typeof getVirtualNetwork;
 export declare const getVmmServerOutput: typeof getVmmServer;
 export declare const getInventoryItemOutput: typeof getInventoryItem;
+// Pulumi's names for what each function and lookup returns.
+export type GetAvailabilitySetResult = AvailabilitySetState;
+export type GetCloudResult = CloudState;
+export type GetVirtualMachineInstanceResult = VirtualMachineInstanceState;
+export type GetGuestAgentResult = GuestAgentState;
+export type GetHybridIdentityMetadataResult = HybridIdentityMetadataState;
+export type GetVirtualMachineTemplateResult = VirtualMachineTemplateState;
+export type GetVirtualNetworkResult = VirtualNetworkState;
+export type GetVmmServerResult = VmmServerState;
+export type GetInventoryItemResult = InventoryItemState;
 
 export declare namespace inputs {
   interface AvailabilitySetListItem {

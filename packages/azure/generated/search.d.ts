@@ -416,6 +416,14 @@ export declare const getSharedPrivateLinkResourceOutput: typeof getSharedPrivate
 export declare const listSearchServiceAdminKeysOutput: typeof listSearchServiceAdminKeys;
 export declare const listSearchServiceQueryKeysOutput: typeof listSearchServiceQueryKeys;
 export declare const upgradeSearchServiceOutput: typeof upgradeSearchService;
+// Pulumi's names for what each function and lookup returns.
+export type GetSearchServiceResult = SearchServiceState;
+export type GetNetworkSecurityPerimeterConfigurationResult = NetworkSecurityPerimeterConfigurationState;
+export type GetPrivateEndpointConnectionResult = PrivateEndpointConnectionState;
+export type GetSharedPrivateLinkResourceResult = SharedPrivateLinkResourceState;
+export type ListSearchServiceAdminKeysResult = outputs.AdminKeyResult;
+export type ListSearchServiceQueryKeysResult = outputs.ListQueryKeysResult;
+export type UpgradeSearchServiceResult = outputs.SearchService;
 
 export declare namespace inputs {
   interface AccessRule {

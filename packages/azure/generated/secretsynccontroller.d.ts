@@ -204,6 +204,9 @@ export declare function getSecretSync(args: GetSecretSyncArgs): $Output<SecretSy
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getAzureKeyVaultSecretProviderClassOutput: typeof getAzureKeyVaultSecretProviderClass;
 export declare const getSecretSyncOutput: typeof getSecretSync;
+// Pulumi's names for what each function and lookup returns.
+export type GetAzureKeyVaultSecretProviderClassResult = AzureKeyVaultSecretProviderClassState;
+export type GetSecretSyncResult = SecretSyncState;
 
 export declare namespace inputs {
   interface AzureKeyVaultSecretProviderClassProperties {

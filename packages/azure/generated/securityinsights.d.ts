@@ -2446,6 +2446,36 @@ export declare const deleteSourcecontrolOutput: typeof deleteSourcecontrol;
 export declare const createThreatIntelligenceIndicatorOutput: typeof createThreatIntelligenceIndicator;
 export declare const queryThreatIntelligenceIndicatorsOutput: typeof queryThreatIntelligenceIndicators;
 export declare const replaceIndicatorTagsOutput: typeof replaceIndicatorTags;
+// Pulumi's names for what each function and lookup returns.
+export type GetAlertRuleResult = AlertRuleState;
+export type GetActionResult = ActionState;
+export type GetAlertRuleTemplateResult = AlertRuleTemplateState;
+export type GetAutomationRuleResult = AutomationRuleState;
+export type GetBookmarkResult = BookmarkState;
+export type GetContentPackageResult = ContentPackageState;
+export type GetContentProductPackageResult = ContentProductPackageState;
+export type GetContentproducttemplateResult = ContentproducttemplateState;
+export type GetContentTemplateResult = ContentTemplateState;
+export type GetDataConnectorDefinitionResult = DataConnectorDefinitionState;
+export type GetDataConnectorResult = DataConnectorState;
+export type GetIncidentResult = IncidentState;
+export type GetCommentResult = CommentState;
+export type GetRelationResult = RelationState;
+export type GetTaskResult = TaskState;
+export type GetMetadataResult = MetadataState;
+export type GetOnboardingStateResult = OnboardingStateState;
+export type GetSecurityMLAnalyticsSettingResult = SecurityMLAnalyticsSettingState;
+export type GetSourcecontrolResult = SourcecontrolState;
+export type GetIndicatorResult = IndicatorState;
+export type GetWatchlistResult = WatchlistState;
+export type GetWatchlistItemResult = WatchlistItemState;
+export type AlertsIncidentResult = outputs.IncidentAlertList;
+export type BookmarksIncidentResult = outputs.IncidentBookmarkList;
+export type EntitiesIncidentResult = outputs.IncidentEntitiesResponse;
+export type DeleteSourcecontrolResult = outputs.Warning;
+export type CreateThreatIntelligenceIndicatorResult = outputs.ThreatIntelligenceInformation;
+export type QueryThreatIntelligenceIndicatorsResult = outputs.ThreatIntelligenceInformationList;
+export type ReplaceIndicatorTagsResult = outputs.ThreatIntelligenceInformation;
 
 export declare namespace inputs {
   interface AADDataConnector {

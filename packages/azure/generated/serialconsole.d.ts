@@ -111,6 +111,11 @@ export declare const getSerialPortOutput: typeof getSerialPort;
 export declare const disableConsoleServiceConsoleOutput: typeof disableConsoleServiceConsole;
 export declare const enableConsoleServiceConsoleOutput: typeof enableConsoleServiceConsole;
 export declare const connectSerialPortOutput: typeof connectSerialPort;
+// Pulumi's names for what each function and lookup returns.
+export type GetSerialPortResult = SerialPortState;
+export type DisableConsoleServiceConsoleResult = outputs.DisableSerialConsoleResult;
+export type EnableConsoleServiceConsoleResult = outputs.EnableSerialConsoleResult;
+export type ConnectSerialPortResult = outputs.SerialPortConnectResult;
 
 export declare namespace inputs {
   interface DisableSerialConsoleResult {

@@ -1507,6 +1507,29 @@ export declare const listQueueAuthorizationRuleKeysOutput: typeof listQueueAutho
 export declare const regenerateQueueAuthorizationRuleKeysOutput: typeof regenerateQueueAuthorizationRuleKeys;
 export declare const listTopicAuthorizationRuleKeysOutput: typeof listTopicAuthorizationRuleKeys;
 export declare const regenerateTopicAuthorizationRuleKeysOutput: typeof regenerateTopicAuthorizationRuleKeys;
+// Pulumi's names for what each function and lookup returns.
+export type GetNamespaceResult = NamespaceState;
+export type GetAuthorizationRuleResult = AuthorizationRuleState;
+export type GetDisasterRecoveryConfigResult = DisasterRecoveryConfigState;
+export type GetDisasterRecoveryConfigAuthorizationRuleResult = DisasterRecoveryConfigAuthorizationRuleState;
+export type GetMigrationConfigurationResult = MigrationConfigurationState;
+export type GetNetworkRuleSetResult = NetworkRuleSetState;
+export type GetNetworkSecurityPerimeterConfigurationResult = NetworkSecurityPerimeterConfigurationState;
+export type GetPrivateEndpointConnectionResult = PrivateEndpointConnectionState;
+export type GetQueueResult = QueueState;
+export type GetQueueAuthorizationRuleResult = QueueAuthorizationRuleState;
+export type GetTopicResult = TopicState;
+export type GetTopicAuthorizationRuleResult = TopicAuthorizationRuleState;
+export type GetSubscriptionResult = SubscriptionState;
+export type GetRuleResult = RuleState;
+export type FailoverNamespaceResult = outputs.FailOver;
+export type ListAuthorizationRuleKeysResult = outputs.AccessKeys;
+export type RegenerateAuthorizationRuleKeysResult = outputs.AccessKeys;
+export type ListDisasterRecoveryConfigAuthorizationRuleKeysResult = outputs.AccessKeys;
+export type ListQueueAuthorizationRuleKeysResult = outputs.AccessKeys;
+export type RegenerateQueueAuthorizationRuleKeysResult = outputs.AccessKeys;
+export type ListTopicAuthorizationRuleKeysResult = outputs.AccessKeys;
+export type RegenerateTopicAuthorizationRuleKeysResult = outputs.AccessKeys;
 
 export declare namespace inputs {
   type AccessKeys = { [key: string]: any };

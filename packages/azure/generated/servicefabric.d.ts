@@ -1830,6 +1830,21 @@ export declare const getNodeTypeOutput: typeof getNodeType;
 export declare const listClusterUpgradableVersionsOutput: typeof listClusterUpgradableVersions;
 export declare const getazresiliencystatusManagedClusterOutput: typeof getazresiliencystatusManagedCluster;
 export declare const getManagedClusterMaintenanceWindowStatusOutput: typeof getManagedClusterMaintenanceWindowStatus;
+// Pulumi's names for what each function and lookup returns.
+export type GetClusterResult = ClusterState;
+export type GetClusterApplicationResult = ClusterApplicationState;
+export type GetClusterApplicationServiceResult = ClusterApplicationServiceState;
+export type GetClusterApplicationTypeResult = ClusterApplicationTypeState;
+export type GetClusterApplicationTypeVersionResult = ClusterApplicationTypeVersionState;
+export type GetManagedClusterResult = ManagedClusterState;
+export type GetManagedClusterApplicationResult = ManagedClusterApplicationState;
+export type GetManagedClusterApplicationServiceResult = ManagedClusterApplicationServiceState;
+export type GetManagedClusterApplicationTypeResult = ManagedClusterApplicationTypeState;
+export type GetManagedClusterApplicationTypeVersionResult = ManagedClusterApplicationTypeVersionState;
+export type GetNodeTypeResult = NodeTypeState;
+export type ListClusterUpgradableVersionsResult = outputs.UpgradableVersionPathResult;
+export type GetazresiliencystatusManagedClusterResult = outputs.ManagedAzResiliencyStatus;
+export type GetManagedClusterMaintenanceWindowStatusResult = outputs.ManagedMaintenanceWindowStatus;
 
 export declare namespace inputs {
   interface AdditionalNetworkInterfaceConfiguration {

@@ -600,6 +600,15 @@ export declare const getSecretOutput: typeof getSecret;
 export declare const getValueOutput: typeof getValue;
 export declare const getVolumeOutput: typeof getVolume;
 export declare const listValueOutput: typeof listValue;
+// Pulumi's names for what each function and lookup returns.
+export type GetApplicationResult = ApplicationState;
+export type GetServiceResult = ServiceState;
+export type GetGatewayResult = GatewayState;
+export type GetNetworkResult = NetworkState;
+export type GetSecretResult = SecretState;
+export type GetValueResult = ValueState;
+export type GetVolumeResult = VolumeState;
+export type ListValueResult = outputs.SecretValue;
 
 export declare namespace inputs {
   interface AddRemoveReplicaScalingMechanism {

@@ -456,6 +456,16 @@ export declare const listLinkerConfigurationsOutput: typeof listLinkerConfigurat
 export declare const validateLinkerOutput: typeof validateLinker;
 export declare const generateConnectorConfigurationsOutput: typeof generateConnectorConfigurations;
 export declare const validateConnectorOutput: typeof validateConnector;
+// Pulumi's names for what each function and lookup returns.
+export type GetDryrunResult = DryrunState;
+export type GetLinkerResult = LinkerState;
+export type GetConnectorResult = ConnectorState;
+export type GetLocationDryrunResult = LocationDryrunState;
+export type GenerateLinkerConfigurationsResult = outputs.ConfigurationResult;
+export type ListLinkerConfigurationsResult = outputs.ConfigurationResult;
+export type ValidateLinkerResult = outputs.ValidateOperationResult;
+export type GenerateConnectorConfigurationsResult = outputs.ConfigurationResult;
+export type ValidateConnectorResult = outputs.ValidateOperationResult;
 
 export declare namespace inputs {
   interface AccessKeyInfoBase {

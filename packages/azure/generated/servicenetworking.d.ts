@@ -344,6 +344,11 @@ export declare const getTrafficControllerOutput: typeof getTrafficController;
 export declare const getAssociationOutput: typeof getAssociation;
 export declare const getFrontendOutput: typeof getFrontend;
 export declare const getSecurityPolicyOutput: typeof getSecurityPolicy;
+// Pulumi's names for what each function and lookup returns.
+export type GetTrafficControllerResult = TrafficControllerState;
+export type GetAssociationResult = AssociationState;
+export type GetFrontendResult = FrontendState;
+export type GetSecurityPolicyResult = SecurityPolicyState;
 
 export declare namespace inputs {
   interface AssociationProperties {

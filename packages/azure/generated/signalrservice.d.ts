@@ -1643,6 +1643,27 @@ export declare const listSignalRKeysOutput: typeof listSignalRKeys;
 export declare const regenerateSignalRKeyOutput: typeof regenerateSignalRKey;
 export declare const listWebPubSubKeysOutput: typeof listWebPubSubKeys;
 export declare const regenerateWebPubSubKeyOutput: typeof regenerateWebPubSubKey;
+// Pulumi's names for what each function and lookup returns.
+export type GetSignalRResult = SignalRState;
+export type GetSignalRCustomCertificateResult = SignalRCustomCertificateState;
+export type GetSignalRCustomDomainResult = SignalRCustomDomainState;
+export type GetSignalRPrivateEndpointConnectionResult = SignalRPrivateEndpointConnectionState;
+export type GetSignalRReplicaResult = SignalRReplicaState;
+export type GetSignalRReplicaSharedPrivateLinkResourceResult = SignalRReplicaSharedPrivateLinkResourceState;
+export type GetSignalRSharedPrivateLinkResourceResult = SignalRSharedPrivateLinkResourceState;
+export type GetWebPubSubResult = WebPubSubState;
+export type GetWebPubSubCustomCertificateResult = WebPubSubCustomCertificateState;
+export type GetWebPubSubCustomDomainResult = WebPubSubCustomDomainState;
+export type GetHubResult = HubState;
+export type GetWebPubSubPrivateEndpointConnectionResult = WebPubSubPrivateEndpointConnectionState;
+export type GetWebPubSubReplicaResult = WebPubSubReplicaState;
+export type GetWebPubSubReplicaSharedPrivateLinkResourceResult = WebPubSubReplicaSharedPrivateLinkResourceState;
+export type GetWebPubSubSharedPrivateLinkResourceResult = WebPubSubSharedPrivateLinkResourceState;
+export type CheckLocationNameAvailabilityResult = outputs.NameAvailability;
+export type ListSignalRKeysResult = outputs.SignalRKeys;
+export type RegenerateSignalRKeyResult = outputs.SignalRKeys;
+export type ListWebPubSubKeysResult = outputs.WebPubSubKeys;
+export type RegenerateWebPubSubKeyResult = outputs.WebPubSubKeys;
 
 export declare namespace inputs {
   interface CustomCertificateProperties {

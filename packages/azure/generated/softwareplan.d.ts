@@ -76,6 +76,8 @@ export declare function getHybridUseBenefit(args: GetHybridUseBenefitArgs): $Out
 
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getHybridUseBenefitOutput: typeof getHybridUseBenefit;
+// Pulumi's names for what each function and lookup returns.
+export type GetHybridUseBenefitResult = HybridUseBenefitState;
 
 export declare namespace inputs {
   type HybridUseBenefitProperties = { [key: string]: any };

@@ -433,6 +433,12 @@ export declare const getApplicationOutput: typeof getApplication;
 export declare const getJitRequestOutput: typeof getJitRequest;
 export declare const listApplicationAllowedUpgradePlansOutput: typeof listApplicationAllowedUpgradePlans;
 export declare const listApplicationTokensOutput: typeof listApplicationTokens;
+// Pulumi's names for what each function and lookup returns.
+export type GetApplicationDefinitionResult = ApplicationDefinitionState;
+export type GetApplicationResult = ApplicationState;
+export type GetJitRequestResult = JitRequestState;
+export type ListApplicationAllowedUpgradePlansResult = outputs.AllowedUpgradePlansResult;
+export type ListApplicationTokensResult = outputs.ManagedIdentityTokenResult;
 
 export declare namespace inputs {
   interface AllowedUpgradePlansResult {

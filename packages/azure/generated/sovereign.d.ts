@@ -443,6 +443,13 @@ export declare const getLandingZoneRegistrationOutput: typeof getLandingZoneRegi
 export declare const createLandingZoneConfigurationCopyOutput: typeof createLandingZoneConfigurationCopy;
 export declare const generateLandingZoneConfigurationLandingZoneOutput: typeof generateLandingZoneConfigurationLandingZone;
 export declare const updateLandingZoneConfigurationAuthoringStatusOutput: typeof updateLandingZoneConfigurationAuthoringStatus;
+// Pulumi's names for what each function and lookup returns.
+export type GetLandingZoneAccountResult = LandingZoneAccountState;
+export type GetLandingZoneConfigurationResult = LandingZoneConfigurationState;
+export type GetLandingZoneRegistrationResult = LandingZoneRegistrationState;
+export type CreateLandingZoneConfigurationCopyResult = outputs.CreateLandingZoneConfigurationCopyResponse;
+export type GenerateLandingZoneConfigurationLandingZoneResult = outputs.GenerateLandingZoneResponse;
+export type UpdateLandingZoneConfigurationAuthoringStatusResult = outputs.UpdateAuthoringStatusResponse;
 
 export declare namespace inputs {
   interface CreateLandingZoneConfigurationCopyRequest {

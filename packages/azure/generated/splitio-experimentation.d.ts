@@ -115,6 +115,9 @@ export declare function exchangeDataPlaneApplicationToken(args: ExchangeDataPlan
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getExperimentationWorkspaceOutput: typeof getExperimentationWorkspace;
 export declare const exchangeDataPlaneApplicationTokenOutput: typeof exchangeDataPlaneApplicationToken;
+// Pulumi's names for what each function and lookup returns.
+export type GetExperimentationWorkspaceResult = ExperimentationWorkspaceState;
+export type ExchangeDataPlaneApplicationTokenResult = outputs.ExchangeTokenResult;
 
 export declare namespace inputs {
   interface AccessPolicy {

@@ -389,6 +389,11 @@ export declare const getSqlVirtualMachineGroupOutput: typeof getSqlVirtualMachin
 export declare const getAvailabilityGroupListenerOutput: typeof getAvailabilityGroupListener;
 export declare const getSqlVirtualMachineOutput: typeof getSqlVirtualMachine;
 export declare const troubleshootSqlVirtualMachineOutput: typeof troubleshootSqlVirtualMachine;
+// Pulumi's names for what each function and lookup returns.
+export type GetSqlVirtualMachineGroupResult = SqlVirtualMachineGroupState;
+export type GetAvailabilityGroupListenerResult = AvailabilityGroupListenerState;
+export type GetSqlVirtualMachineResult = SqlVirtualMachineState;
+export type TroubleshootSqlVirtualMachineResult = outputs.SqlVmTroubleshooting;
 
 export declare namespace inputs {
   interface AADAuthenticationSettings {

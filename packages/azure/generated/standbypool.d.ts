@@ -269,6 +269,12 @@ export declare const getStandbyContainerGroupPoolRuntimeViewOutput: typeof getSt
 export declare const getStandbyVirtualMachinePoolOutput: typeof getStandbyVirtualMachinePool;
 export declare const getStandbyVirtualMachinePoolRuntimeViewOutput: typeof getStandbyVirtualMachinePoolRuntimeView;
 export declare const getStandbyVirtualMachineOutput: typeof getStandbyVirtualMachine;
+// Pulumi's names for what each function and lookup returns.
+export type GetStandbyContainerGroupPoolResult = StandbyContainerGroupPoolState;
+export type GetStandbyContainerGroupPoolRuntimeViewResult = StandbyContainerGroupPoolRuntimeViewState;
+export type GetStandbyVirtualMachinePoolResult = StandbyVirtualMachinePoolState;
+export type GetStandbyVirtualMachinePoolRuntimeViewResult = StandbyVirtualMachinePoolRuntimeViewState;
+export type GetStandbyVirtualMachineResult = StandbyVirtualMachineState;
 
 export declare namespace inputs {
   interface ContainerGroupInstanceCountSummary {

@@ -171,6 +171,10 @@ export declare function getStorageService(args: GetStorageServiceArgs): $Output<
 export declare const getQuotaOutput: typeof getQuota;
 export declare const getStorageAccountOutput: typeof getStorageAccount;
 export declare const getStorageServiceOutput: typeof getStorageService;
+// Pulumi's names for what each function and lookup returns.
+export type GetQuotaResult = QuotaState;
+export type GetStorageAccountResult = StorageAccountState;
+export type GetStorageServiceResult = StorageServiceState;
 
 export declare namespace inputs {
   interface MicrosoftStorageAdminLocationsQuotas {

@@ -2246,6 +2246,45 @@ export declare const testConnectorExistingConnectionOutput: typeof testConnector
 export declare const leaseFileShareOutput: typeof leaseFileShare;
 export declare const listLocalUserKeysOutput: typeof listLocalUserKeys;
 export declare const regenerateLocalUserPasswordOutput: typeof regenerateLocalUserPassword;
+// Pulumi's names for what each function and lookup returns.
+export type GetDeletedAccountResult = DeletedAccountState;
+export type GetStorageAccountResult = StorageAccountState;
+export type GetAccountMigrationResult = AccountMigrationState;
+export type GetAdvancedPlatformMetricResult = AdvancedPlatformMetricState;
+export type GetBlobServiceResult = BlobServiceState;
+export type GetBlobContainerResult = BlobContainerState;
+export type GetImmutabilityPolicyResult = ImmutabilityPolicyState;
+export type GetConnectorResult = ConnectorState;
+export type GetDataShareResult = DataShareState;
+export type GetEncryptionScopeResult = EncryptionScopeState;
+export type GetFileServiceResult = FileServiceState;
+export type GetFileShareResult = FileShareState;
+export type GetUsageResult = UsageState;
+export type GetInventoryPolicyResult = InventoryPolicyState;
+export type GetLocalUserResult = LocalUserState;
+export type GetManagementPolicyResult = ManagementPolicyState;
+export type GetNetworkSecurityPerimeterConfigurationResult = NetworkSecurityPerimeterConfigurationState;
+export type GetObjectReplicationPolicyResult = ObjectReplicationPolicyState;
+export type GetPrivateEndpointConnectionResult = PrivateEndpointConnectionState;
+export type GetQueueServiceResult = QueueServiceState;
+export type GetQueueResult = QueueState;
+export type GetStorageTaskAssignmentResult = StorageTaskAssignmentState;
+export type GetTableServiceResult = TableServiceState;
+export type GetTableResult = TableState;
+export type ListStorageAccountSasResult = outputs.ListAccountSasResponse;
+export type ListStorageAccountKeysResult = outputs.StorageAccountListKeysResult;
+export type ListStorageAccountServiceSasResult = outputs.ListServiceSasResponse;
+export type RegenerateStorageAccountKeyResult = outputs.StorageAccountListKeysResult;
+export type RestoreStorageAccountBlobRangesResult = outputs.BlobRestoreStatus;
+export type ClearBlobContainerLegalHoldResult = outputs.LegalHold;
+export type LeaseBlobContainerResult = outputs.LeaseContainerResponse;
+export type SetBlobContainerLegalHoldResult = outputs.LegalHold;
+export type ExtendImmutabilityPolicyResult = outputs.ImmutabilityPolicy;
+export type LockImmutabilityPolicyResult = outputs.ImmutabilityPolicy;
+export type TestConnectorExistingConnectionResult = outputs.TestConnectionResponse;
+export type LeaseFileShareResult = outputs.LeaseShareResponse;
+export type ListLocalUserKeysResult = outputs.LocalUserKeys;
+export type RegenerateLocalUserPasswordResult = outputs.LocalUserRegeneratePasswordResult;
 
 export declare namespace inputs {
   interface AccessPolicy {

@@ -117,6 +117,9 @@ export declare function previewLocationActions(args: PreviewLocationActionsArgs)
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getStorageTaskOutput: typeof getStorageTask;
 export declare const previewLocationActionsOutput: typeof previewLocationActions;
+// Pulumi's names for what each function and lookup returns.
+export type GetStorageTaskResult = StorageTaskState;
+export type PreviewLocationActionsResult = outputs.StorageTaskPreviewAction;
 
 export declare namespace inputs {
   interface ElseCondition {

@@ -761,6 +761,14 @@ export declare const getExpansionJobOutput: typeof getExpansionJob;
 export declare const getImportJobOutput: typeof getImportJob;
 export declare const getCacheOutput: typeof getCache;
 export declare const getStorageTargetOutput: typeof getStorageTarget;
+// Pulumi's names for what each function and lookup returns.
+export type GetAmlFilesystemResult = AmlFilesystemState;
+export type GetAutoExportJobResult = AutoExportJobState;
+export type GetAutoImportJobResult = AutoImportJobState;
+export type GetExpansionJobResult = ExpansionJobState;
+export type GetImportJobResult = ImportJobState;
+export type GetCacheResult = CacheState;
+export type GetStorageTargetResult = StorageTargetState;
 
 export declare namespace inputs {
   type AmlFilesystemArchive = { [key: string]: any };

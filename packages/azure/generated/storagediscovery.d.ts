@@ -167,6 +167,11 @@ export declare const getStorageDiscoveryWorkspaceOutput: typeof getStorageDiscov
 export declare const getReportOutput: typeof getReport;
 export declare const reportStorageDiscoveryWorkspaceOutput: typeof reportStorageDiscoveryWorkspace;
 export declare const generateReportOutput: typeof generateReport;
+// Pulumi's names for what each function and lookup returns.
+export type GetStorageDiscoveryWorkspaceResult = StorageDiscoveryWorkspaceState;
+export type GetReportResult = ReportState;
+export type ReportStorageDiscoveryWorkspaceResult = outputs.GetReportResult;
+export type GenerateReportResult = outputs.GetReportResult;
 
 export declare namespace inputs {
   interface GetReportContent {

@@ -799,6 +799,17 @@ export declare const getJobRunOutput: typeof getJobRun;
 export declare const reconcileJobDefinitionJobOutput: typeof reconcileJobDefinitionJob;
 export declare const startJobDefinitionJobOutput: typeof startJobDefinitionJob;
 export declare const stopJobDefinitionJobOutput: typeof stopJobDefinitionJob;
+// Pulumi's names for what each function and lookup returns.
+export type GetStorageMoverResult = StorageMoverState;
+export type GetAgentResult = AgentState;
+export type GetConnectionResult = ConnectionState;
+export type GetEndpointResult = EndpointState;
+export type GetProjectResult = ProjectState;
+export type GetJobDefinitionResult = JobDefinitionState;
+export type GetJobRunResult = JobRunState;
+export type ReconcileJobDefinitionJobResult = outputs.JobRunResourceId;
+export type StartJobDefinitionJobResult = outputs.JobRunResourceId;
+export type StopJobDefinitionJobResult = outputs.JobRunResourceId;
 
 export declare namespace inputs {
   interface AgentProperties {

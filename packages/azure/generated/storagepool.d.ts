@@ -222,6 +222,9 @@ export declare function getIscsiTarget(args: GetIscsiTargetArgs): $Output<IscsiT
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getDiskPoolOutput: typeof getDiskPool;
 export declare const getIscsiTargetOutput: typeof getIscsiTarget;
+// Pulumi's names for what each function and lookup returns.
+export type GetDiskPoolResult = DiskPoolState;
+export type GetIscsiTargetResult = IscsiTargetState;
 
 export declare namespace inputs {
   interface Acl {

@@ -755,6 +755,16 @@ export declare const getServerEndpointOutput: typeof getServerEndpoint;
 export declare const getWorkflowOutput: typeof getWorkflow;
 export declare const checkLocationNameAvailabilityOutput: typeof checkLocationNameAvailability;
 export declare const postbackupCloudEndpointOutput: typeof postbackupCloudEndpoint;
+// Pulumi's names for what each function and lookup returns.
+export type GetStorageSyncServiceResult = StorageSyncServiceState;
+export type GetPrivateEndpointConnectionResult = PrivateEndpointConnectionState;
+export type GetRegisteredServerResult = RegisteredServerState;
+export type GetSyncGroupResult = SyncGroupState;
+export type GetCloudEndpointResult = CloudEndpointState;
+export type GetServerEndpointResult = ServerEndpointState;
+export type GetWorkflowResult = WorkflowState;
+export type CheckLocationNameAvailabilityResult = outputs.CheckNameAvailabilityResult;
+export type PostbackupCloudEndpointResult = outputs.PostBackupResponse;
 
 export declare namespace inputs {
   interface BackupRequest {

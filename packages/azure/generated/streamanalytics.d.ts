@@ -741,6 +741,19 @@ export declare const retrieveFunctionDefaultDefinitionOutput: typeof retrieveFun
 export declare const testFunctionOutput: typeof testFunction;
 export declare const testInputOutput: typeof testInput;
 export declare const testOutputOutput: typeof testOutput;
+// Pulumi's names for what each function and lookup returns.
+export type GetClusterResult = ClusterState;
+export type GetPrivateEndpointResult = PrivateEndpointState;
+export type GetStreamingjobResult = StreamingjobState;
+export type GetFunctionResult = FunctionState;
+export type GetInputResult = InputState;
+export type GetOutputResult = OutputState;
+export type GetTransformationResult = TransformationState;
+export type ListClusterStreamingJobsResult = outputs.ClusterJobListResult;
+export type RetrieveFunctionDefaultDefinitionResult = outputs.Function;
+export type TestFunctionResult = outputs.ResourceTestStatus;
+export type TestInputResult = outputs.ResourceTestStatus;
+export type TestOutputResult = outputs.ResourceTestStatus;
 
 export declare namespace inputs {
   interface AggregateFunctionProperties {

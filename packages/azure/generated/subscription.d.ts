@@ -182,6 +182,9 @@ export declare function getPolicy(args: GetPolicyArgs): $Output<PolicyState | un
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getAliasOutput: typeof getAlias;
 export declare const getPolicyOutput: typeof getPolicy;
+// Pulumi's names for what each function and lookup returns.
+export type GetAliasResult = AliasState;
+export type GetPolicyResult = PolicyState;
 
 export declare namespace inputs {
   interface MicrosoftSubscriptionAliases {

@@ -696,6 +696,19 @@ export declare const getSubscriptionOutput: typeof getSubscription;
 export declare const getAcquiredPlanOutput: typeof getAcquiredPlan;
 export declare const linkOfferOutput: typeof linkOffer;
 export declare const unlinkOfferOutput: typeof unlinkOffer;
+// Pulumi's names for what each function and lookup returns.
+export type GetDelegatedProviderResult = DelegatedProviderState;
+export type GetDelegatedProviderOfferResult = DelegatedProviderOfferState;
+export type GetDirectoryTenantResult = DirectoryTenantState;
+export type GetLocationResult = LocationState;
+export type GetQuotaResult = QuotaState;
+export type GetOfferResult = OfferState;
+export type GetOfferDelegationResult = OfferDelegationState;
+export type GetPlanResult = PlanState;
+export type GetSubscriptionResult = SubscriptionState;
+export type GetAcquiredPlanResult = AcquiredPlanState;
+export type LinkOfferResult = outputs.Offer;
+export type UnlinkOfferResult = outputs.Offer;
 
 export declare namespace inputs {
   interface AddonPlanDefinition {

@@ -510,6 +510,15 @@ export declare const getSupportTicketOutput: typeof getSupportTicket;
 export declare const getChatTranscriptOutput: typeof getChatTranscript;
 export declare const getCommunicationOutput: typeof getCommunication;
 export declare const checkSupportTicketNameAvailabilityOutput: typeof checkSupportTicketNameAvailability;
+// Pulumi's names for what each function and lookup returns.
+export type GetFileWorkspaceResult = FileWorkspaceState;
+export type GetFileResult = FileState;
+export type GetServiceResult = ServiceState;
+export type GetProblemClassificationResult = ProblemClassificationState;
+export type GetSupportTicketResult = SupportTicketState;
+export type GetChatTranscriptResult = ChatTranscriptState;
+export type GetCommunicationResult = CommunicationState;
+export type CheckSupportTicketNameAvailabilityResult = outputs.CheckNameAvailabilityOutput;
 
 export declare namespace inputs {
   interface ChatTranscriptDetailsProperties {

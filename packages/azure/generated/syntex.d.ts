@@ -85,6 +85,8 @@ export declare function getDocumentProcessor(args: GetDocumentProcessorArgs): $O
 
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getDocumentProcessorOutput: typeof getDocumentProcessor;
+// Pulumi's names for what each function and lookup returns.
+export type GetDocumentProcessorResult = DocumentProcessorState;
 
 export declare namespace inputs {
   interface DocumentProcessorProperties {

@@ -1607,6 +1607,42 @@ export declare const getPackageDownloadUrlOutput: typeof getPackageDownloadUrl;
 export declare const getTestResultConsoleLogDownloadUrlOutput: typeof getTestResultConsoleLogDownloadUrl;
 export declare const getTestResultDownloadUrlOutput: typeof getTestResultDownloadUrl;
 export declare const getTestResultVideoDownloadUrlOutput: typeof getTestResultVideoDownloadUrl;
+// Pulumi's names for what each function and lookup returns.
+export type GetTestBaseAccountResult = TestBaseAccountState;
+export type GetActionRequestResult = ActionRequestState;
+export type GetAvailableInplaceUpgradeOSsResult = AvailableInplaceUpgradeOSsState;
+export type GetAvailableOSsResult = AvailableOSsState;
+export type GetChatSessionResult = ChatSessionState;
+export type GetCredentialResult = CredentialState;
+export type GetCustomerEventResult = CustomerEventState;
+export type GetCustomImageResult = CustomImageState;
+export type GetDraftPackageResult = DraftPackageState;
+export type GetEmailEventResult = EmailEventState;
+export type GetFirstPartyAppResult = FirstPartyAppState;
+export type GetFlightingRingResult = FlightingRingState;
+export type GetFreeHourBalanceResult = FreeHourBalanceState;
+export type GetGalleryAppResult = GalleryAppState;
+export type GetGalleryAppSkuResult = GalleryAppSkuState;
+export type GetImageDefinitionResult = ImageDefinitionState;
+export type GetPackageResult = PackageState;
+export type GetFavoriteProcessResult = FavoriteProcessState;
+export type GetOsUpdateResult = OsUpdateState;
+export type GetTestResultResult = TestResultState;
+export type GetAnalysisResultResult = AnalysisResultState;
+export type GetTestSummaryResult = TestSummaryState;
+export type GetTestTypeResult = TestTypeState;
+export type GetVhdResult = VhdState;
+export type CheckTestBaseAccountImageNameAvailabilityResult = outputs.VerificationResult;
+export type CheckTestBaseAccountPackageNameAvailabilityResult = outputs.CheckNameAvailabilityResult;
+export type GetTestBaseAccountFileUploadUrlResult = outputs.FileUploadURLResponse;
+export type GetTestBaseAccountFreeHourBalanceResult = outputs.BillingHubGetFreeHourBalanceResponse;
+export type GetTestBaseAccountUsageResult = outputs.BillingHubGetUsageResponse;
+export type ChatChatSessionResult = outputs.ChatResponse;
+export type GetDraftPackagePathResult = outputs.DraftPackageGetPathResponse;
+export type GetPackageDownloadUrlResult = outputs.DownloadURLResponse;
+export type GetTestResultConsoleLogDownloadUrlResult = outputs.DownloadURLResponse;
+export type GetTestResultDownloadUrlResult = outputs.DownloadURLResponse;
+export type GetTestResultVideoDownloadUrlResult = outputs.DownloadURLResponse;
 
 export declare namespace inputs {
   interface ActionRequestProperties {

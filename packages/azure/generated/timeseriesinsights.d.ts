@@ -357,6 +357,11 @@ export declare const getEnvironmentOutput: typeof getEnvironment;
 export declare const getAccessPolicyOutput: typeof getAccessPolicy;
 export declare const getEventSourceOutput: typeof getEventSource;
 export declare const getReferenceDataSetOutput: typeof getReferenceDataSet;
+// Pulumi's names for what each function and lookup returns.
+export type GetEnvironmentResult = EnvironmentState;
+export type GetAccessPolicyResult = AccessPolicyState;
+export type GetEventSourceResult = EventSourceState;
+export type GetReferenceDataSetResult = ReferenceDataSetState;
 
 export declare namespace inputs {
   interface AccessPolicyResourceProperties {

@@ -146,6 +146,11 @@ export declare const getUpdateLocationOutput: typeof getUpdateLocation;
 export declare const getUpdateRunOutput: typeof getUpdateRun;
 export declare const getUpdateOutput: typeof getUpdate;
 export declare const getUpdateUpdateRunOutput: typeof getUpdateUpdateRun;
+// Pulumi's names for what each function and lookup returns.
+export type GetUpdateLocationResult = UpdateLocationState;
+export type GetUpdateRunResult = UpdateRunState;
+export type GetUpdateResult = UpdateState;
+export type GetUpdateUpdateRunResult = UpdateUpdateRunState;
 
 export declare namespace inputs {
   interface MicrosoftUpdateAdminUpdateLocations {

@@ -75,6 +75,8 @@ export declare function getAuthority(args: GetAuthorityArgs): $Output<AuthorityS
 
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getAuthorityOutput: typeof getAuthority;
+// Pulumi's names for what each function and lookup returns.
+export type GetAuthorityResult = AuthorityState;
 
 export declare namespace inputs {
   type AuthorityProperties = { [key: string]: any };

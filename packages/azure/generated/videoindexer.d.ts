@@ -317,6 +317,14 @@ export declare const generateAccountAccessTokenOutput: typeof generateAccountAcc
 export declare const generateAccountExtensionAccessTokenOutput: typeof generateAccountExtensionAccessToken;
 export declare const generateAccountExtensionRestrictedViewerAccessTokenOutput: typeof generateAccountExtensionRestrictedViewerAccessToken;
 export declare const generateAccountRestrictedViewerAccessTokenOutput: typeof generateAccountRestrictedViewerAccessToken;
+// Pulumi's names for what each function and lookup returns.
+export type GetAccountResult = AccountState;
+export type GetPrivateEndpointConnectionResult = PrivateEndpointConnectionState;
+export type GetPrivateLinkResourceResult = PrivateLinkResourceState;
+export type GenerateAccountAccessTokenResult = outputs.AccessToken;
+export type GenerateAccountExtensionAccessTokenResult = outputs.AccessToken;
+export type GenerateAccountExtensionRestrictedViewerAccessTokenResult = outputs.AccessToken;
+export type GenerateAccountRestrictedViewerAccessTokenResult = outputs.AccessToken;
 
 export declare namespace inputs {
   type AccessToken = { [key: string]: any };

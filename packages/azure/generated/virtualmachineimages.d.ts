@@ -251,6 +251,10 @@ export declare function getTrigger(args: GetTriggerArgs): $Output<TriggerState |
 export declare const getImageTemplateOutput: typeof getImageTemplate;
 export declare const getRunOutputOutput: typeof getRunOutput;
 export declare const getTriggerOutput: typeof getTrigger;
+// Pulumi's names for what each function and lookup returns.
+export type GetImageTemplateResult = ImageTemplateState;
+export type GetRunOutputResult = RunOutputState;
+export type GetTriggerResult = TriggerState;
 
 export declare namespace inputs {
   interface DataDisk {

@@ -170,6 +170,10 @@ export declare function getVirtualMachine(args: GetVirtualMachineArgs): $Output<
 export declare const getDedicatedCloudNodeOutput: typeof getDedicatedCloudNode;
 export declare const getDedicatedCloudServiceOutput: typeof getDedicatedCloudService;
 export declare const getVirtualMachineOutput: typeof getVirtualMachine;
+// Pulumi's names for what each function and lookup returns.
+export type GetDedicatedCloudNodeResult = DedicatedCloudNodeState;
+export type GetDedicatedCloudServiceResult = DedicatedCloudServiceState;
+export type GetVirtualMachineResult = VirtualMachineState;
 
 export declare namespace inputs {
   interface DedicatedCloudNodeProperties {

@@ -100,6 +100,8 @@ export declare function getInstance(args: GetInstanceArgs): $Output<InstanceStat
 
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getInstanceOutput: typeof getInstance;
+// Pulumi's names for what each function and lookup returns.
+export type GetInstanceResult = InstanceState;
 
 export declare namespace inputs {
   interface InstanceProperties {

@@ -90,6 +90,8 @@ export declare function getEmployee(args: GetEmployeeArgs): $Output<EmployeeStat
 
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getEmployeeOutput: typeof getEmployee;
+// Pulumi's names for what each function and lookup returns.
+export type GetEmployeeResult = EmployeeState;
 
 export declare namespace inputs {
   interface EmployeeProperties {

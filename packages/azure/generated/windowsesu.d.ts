@@ -102,6 +102,8 @@ export declare function getMultipleActivationKey(args: GetMultipleActivationKeyA
 
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getMultipleActivationKeyOutput: typeof getMultipleActivationKey;
+// Pulumi's names for what each function and lookup returns.
+export type GetMultipleActivationKeyResult = MultipleActivationKeyState;
 
 export declare namespace inputs {
   interface MicrosoftWindowsESUMultipleActivationKeys {

@@ -97,6 +97,8 @@ export declare function getDeviceService(args: GetDeviceServiceArgs): $Output<De
 
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getDeviceServiceOutput: typeof getDeviceService;
+// Pulumi's names for what each function and lookup returns.
+export type GetDeviceServiceResult = DeviceServiceState;
 
 export declare namespace inputs {
   interface DeviceServiceProperties {

@@ -70,6 +70,9 @@ export declare function getHistory(args: GetHistoryArgs): $Output<HistoryState |
 // Pulumi's names for the forms that return an Output: the same functions.
 export declare const getMonitorOutput: typeof getMonitor;
 export declare const getHistoryOutput: typeof getHistory;
+// Pulumi's names for what each function and lookup returns.
+export type GetMonitorResult = MonitorState;
+export type GetHistoryResult = HistoryState;
 
 export declare namespace inputs {
   interface HealthMonitorProperties {

@@ -1596,6 +1596,34 @@ export declare const startCentralInstanceOutput: typeof startCentralInstance;
 export declare const stopCentralInstanceOutput: typeof stopCentralInstance;
 export declare const startDatabaseInstanceOutput: typeof startDatabaseInstance;
 export declare const stopDatabaseInstanceOutput: typeof stopDatabaseInstance;
+// Pulumi's names for what each function and lookup returns.
+export type GetConnectorResult = ConnectorState;
+export type GetAcssBackupResult = AcssBackupState;
+export type GetMonitorResult = MonitorState;
+export type GetAlertResult = AlertState;
+export type GetAlertTemplateResult = AlertTemplateState;
+export type GetProviderInstanceResult = ProviderInstanceState;
+export type GetSapLandscapeMonitorResult = SapLandscapeMonitorState;
+export type GetSapDiscoverySiteResult = SapDiscoverySiteState;
+export type GetSapInstanceResult = SapInstanceState;
+export type GetServerInstanceResult = ServerInstanceState;
+export type GetSapVirtualInstanceResult = SapVirtualInstanceState;
+export type GetApplicationInstanceResult = ApplicationInstanceState;
+export type GetCentralInstanceResult = CentralInstanceState;
+export type GetDatabaseInstanceResult = DatabaseInstanceState;
+export type GetSapVirtualInstanceMetadataAvailabilityZoneDetailsResult = outputs.SAPAvailabilityZoneDetailsResult;
+export type GetSapVirtualInstanceMetadataDiskConfigurationsResult = outputs.SAPDiskConfigurationsResult;
+export type GetSapVirtualInstanceMetadataSapSupportedSkuResult = outputs.SAPSupportedResourceSkusResult;
+export type GetSapVirtualInstanceMetadataSizingRecommendationsResult = outputs.SAPSizingRecommendationResult;
+export type ImportSapDiscoverySiteEntitiesResult = outputs.OperationStatusResult;
+export type StartSapVirtualInstanceResult = outputs.OperationStatusResult2;
+export type StopSapVirtualInstanceResult = outputs.OperationStatusResult2;
+export type StartApplicationInstanceResult = outputs.OperationStatusResult2;
+export type StopApplicationInstanceResult = outputs.OperationStatusResult2;
+export type StartCentralInstanceResult = outputs.OperationStatusResult2;
+export type StopCentralInstanceResult = outputs.OperationStatusResult2;
+export type StartDatabaseInstanceResult = outputs.OperationStatusResult2;
+export type StopDatabaseInstanceResult = outputs.OperationStatusResult2;
 
 export declare namespace inputs {
   interface AcssBackupConnectionProperties {
