@@ -384,6 +384,17 @@ export declare namespace inputs {
     tags?: inputs.ResourceTags;
     /** Resource etag */
     etag?: string;
+    domainName?: string;
+    replicaSets?: inputs.ReplicaSet[];
+    ldapsSettings?: inputs.LdapsSettings;
+    resourceForestSettings?: inputs.ResourceForestSettings;
+    domainSecuritySettings?: inputs.DomainSecuritySettings;
+    domainConfigurationType?: string;
+    sku?: string;
+    filteredSync?: "Enabled" | "Disabled" | (string & {});
+    syncScope?: "All" | "CloudOnly" | (string & {});
+    notificationSettings?: inputs.NotificationSettings;
+    configDiagnostics?: inputs.ConfigDiagnostics;
   }
   interface MicrosoftAadDomainServicesOuContainer {
     /** The resource name */

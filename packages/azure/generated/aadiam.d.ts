@@ -221,6 +221,9 @@ export declare namespace inputs {
     name: string;
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
+    privateLinkConnectionTags?: inputs.TagsResource;
   }
   interface MicrosoftAadiamPrivateLinkForAzureAdPrivateLinkResources {
     /** The resource name */

@@ -273,6 +273,10 @@ export declare namespace inputs {
     name: "default" | (string & {});
     /** The Advisor configuration data structure. */
     properties?: inputs.ConfigDataProperties;
+    exclude?: boolean;
+    lowCpuThreshold?: "5" | "10" | "15" | "20" | (string & {});
+    duration?: "7" | "14" | "21" | "30" | "60" | "90" | (string & {});
+    digests?: inputs.DigestConfig[];
   }
   interface MicrosoftAdvisorRecommendations {
     /** The resource name */
@@ -283,6 +287,8 @@ export declare namespace inputs {
     name: string;
     /** The properties of the suppression. */
     properties?: inputs.SuppressionProperties;
+    suppressionId?: string;
+    ttl?: string;
   }
   interface RecommendationProperties {
     /** The category of the recommendation. */

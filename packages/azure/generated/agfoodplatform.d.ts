@@ -625,12 +625,15 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    sensorIntegration?: inputs.SensorIntegration;
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftAgFoodPlatformFarmBeatsDataConnectors {
     /** The resource name */
     name: string;
     /** DataConnector Properties. */
-    properties: inputs.DataConnectorProperties;
+    properties?: inputs.DataConnectorProperties;
+    credentials?: inputs.AuthCredentials;
   }
   interface MicrosoftAgFoodPlatformFarmBeatsExtensions {
     /** The resource name */
@@ -645,6 +648,8 @@ export declare namespace inputs {
     name: string;
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftAgFoodPlatformFarmBeatsPrivateLinkResources {
     /** The resource name */
@@ -655,6 +660,13 @@ export declare namespace inputs {
     name: string;
     /** Solution resource properties. */
     properties?: inputs.SolutionProperties;
+    saasSubscriptionId?: string;
+    saasSubscriptionName?: string;
+    marketplacePublisherId?: string;
+    planId?: string;
+    roleAssignmentId?: string;
+    offerId?: string;
+    termId?: string;
   }
   interface MicrosoftAgFoodPlatformFarmBeatsExtensionDefinitions {
     /** The resource name */
@@ -676,6 +688,8 @@ export declare namespace inputs {
   interface PrivateEndpointConnection {
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface PrivateEndpointConnectionProperties {
     /** The private endpoint resource. */

@@ -204,6 +204,9 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    config?: inputs.AgriServiceConfig;
+    dataConnectorCredentials?: inputs.DataConnectorCredentialMap[];
+    installedSolutions?: inputs.InstalledSolutionMap[];
   }
   type MoboBrokerResource = { [key: string]: any };
   interface Sku {

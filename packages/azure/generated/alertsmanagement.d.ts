@@ -603,6 +603,12 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    scopes?: string[];
+    conditions?: inputs.Condition[];
+    schedule?: inputs.Schedule;
+    actions?: inputs.Action[];
+    description?: string;
+    enabled?: boolean;
   }
   interface MicrosoftAlertsManagementAlerts {
     /** The resource name */
@@ -612,11 +618,17 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** The Prometheus rule group properties of the resource. */
-    properties: inputs.PrometheusRuleGroupProperties;
+    properties?: inputs.PrometheusRuleGroupProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    description?: string;
+    enabled?: boolean;
+    clusterName?: string;
+    scopes?: string[];
+    interval?: string;
+    rules?: inputs.PrometheusRule[];
   }
   interface MicrosoftAlertsManagementSmartDetectorAlertRules {
     /** The resource name */
@@ -627,16 +639,30 @@ export declare namespace inputs {
     location?: string;
     /** The resource tags. */
     tags?: inputs.AzureResourceTags;
+    description?: string;
+    state?: "Enabled" | "Disabled" | (string & {});
+    severity?: "Sev0" | "Sev1" | "Sev2" | "Sev3" | "Sev4" | (string & {});
+    frequency?: string;
+    detector?: inputs.Detector;
+    scope?: string[];
+    actionGroups?: inputs.ActionGroupsInformation;
+    throttling?: inputs.ThrottlingInformation;
   }
   interface MicrosoftAlertsManagementTenantActivityLogAlerts {
     /** The resource name */
     name: string;
     /** The Activity Log Alert rule properties of the resource. */
-    properties: inputs.AlertRuleProperties2;
+    properties?: inputs.AlertRuleProperties2;
     /** The location of the resource. Since Azure Activity Log Alerts is a global service, the location of the rules should always be 'global'. */
     location?: string;
     /** The tags of the resource. */
     tags?: inputs.TenantActivityLogAlertResourceTags;
+    tenantScope?: string;
+    scopes?: string[];
+    condition?: inputs.AlertRuleAllOfCondition;
+    actions?: inputs.ActionList;
+    enabled?: boolean;
+    description?: string;
   }
   interface MonthlyRecurrence {
     /** Specifies the values for monthly recurrence pattern. */

@@ -220,6 +220,13 @@ export declare namespace inputs {
     sku: inputs.ResourceSku;
     /** Key-value pairs of additional resource provisioning properties. */
     tags?: inputs.ResourceTags;
+    asAdministrators?: inputs.ServerAdministrators;
+    backupBlobContainerUri?: string;
+    gatewayDetails?: inputs.GatewayDetails;
+    ipV4FirewallSettings?: inputs.IPv4FirewallSettings;
+    querypoolConnectionMode?: "All" | "ReadOnly";
+    managedMode?: number;
+    serverMonitorMode?: number;
   }
   interface ResourceSku {
     /** Name of the SKU level. */

@@ -946,42 +946,72 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.MetadataSchemaProperties;
+    schema?: string;
+    assignedTo?: inputs.MetadataAssignment[];
   }
   interface MicrosoftApiCenterServicesWorkspaces {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.WorkspaceProperties;
+    title?: string;
+    description?: string;
   }
   interface MicrosoftApiCenterServicesWorkspacesApis {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.ApiProperties;
+    title?: string;
+    kind?: "rest" | "graphql" | "grpc" | "soap" | "webhook" | "websocket" | (string & {});
+    description?: string;
+    summary?: string;
+    termsOfService?: inputs.TermsOfService;
+    externalDocumentation?: inputs.ExternalDocumentation[];
+    contacts?: inputs.Contact[];
+    license?: inputs.License;
+    customProperties?: any;
   }
   interface MicrosoftApiCenterServicesWorkspacesApisDeployments {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.DeploymentProperties;
+    title?: string;
+    description?: string;
+    environmentId?: string;
+    definitionId?: string;
+    state?: "active" | "inactive" | (string & {});
+    server?: inputs.DeploymentServer;
+    customProperties?: any;
   }
   interface MicrosoftApiCenterServicesWorkspacesApisVersions {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.ApiVersionProperties;
+    title?: string;
+    lifecycleStage?: "design" | "development" | "testing" | "preview" | "production" | "deprecated" | "retired" | (string & {});
   }
   interface MicrosoftApiCenterServicesWorkspacesApisVersionsDefinitions {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.ApiDefinitionProperties;
+    title?: string;
+    description?: string;
   }
   interface MicrosoftApiCenterServicesWorkspacesEnvironments {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.EnvironmentProperties;
+    title?: string;
+    description?: string;
+    kind?: "development" | "testing" | "staging" | "production" | (string & {});
+    server?: inputs.EnvironmentServer;
+    onboarding?: inputs.Onboarding;
+    customProperties?: any;
   }
   interface Onboarding {
     /** Onboarding guide. */

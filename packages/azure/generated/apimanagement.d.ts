@@ -9768,7 +9768,7 @@ export declare namespace inputs {
   }
   interface ApiManagementServiceResource {
     /** Properties of the API Management service. */
-    properties: inputs.ApiManagementServiceProperties;
+    properties?: inputs.ApiManagementServiceProperties;
     /** SKU properties of the API Management service. */
     sku: inputs.ApiManagementServiceSkuProperties;
     /** Managed service identity of the Api Management service. */
@@ -9779,6 +9779,26 @@ export declare namespace inputs {
     zones?: string[];
     /** Resource tags. */
     tags?: inputs.ApimResourceTags;
+    publisherEmail?: string;
+    publisherName?: string;
+    notificationSenderEmail?: string;
+    hostnameConfigurations?: inputs.HostnameConfiguration[];
+    publicIpAddressId?: string;
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
+    configurationApi?: inputs.ConfigurationApi;
+    virtualNetworkConfiguration?: inputs.VirtualNetworkConfiguration;
+    additionalLocations?: inputs.AdditionalLocation[];
+    customProperties?: inputs.ApiManagementServiceBasePropertiesCustomProperties;
+    certificates?: inputs.CertificateConfiguration[];
+    enableClientCertificate?: boolean;
+    natGatewayState?: "Enabled" | "Disabled" | (string & {});
+    disableGateway?: boolean;
+    virtualNetworkType?: "None" | "External" | "Internal" | (string & {});
+    apiVersionConstraint?: inputs.ApiVersionConstraint;
+    restore?: boolean;
+    privateEndpointConnections?: inputs.RemotePrivateEndpointConnectionWrapper[];
+    legacyPortalStatus?: "Enabled" | "Disabled" | (string & {});
+    developerPortalStatus?: "Enabled" | "Disabled" | (string & {});
   }
   interface ApiManagementServiceSkuProperties {
     /** Name of the Sku. */
@@ -9989,6 +10009,7 @@ export declare namespace inputs {
     pool?: inputs.BackendBaseParametersPool;
     /** Type of the backend. A backend can be either Single or Pool. */
     type?: "Single" | "Pool" | (string & {});
+    serviceFabricCluster?: inputs.BackendServiceFabricClusterProperties;
   }
   interface BackendCredentialsContract {
     /** List of Client Certificate Ids. */
@@ -10075,6 +10096,10 @@ export declare namespace inputs {
   interface CertificateContract {
     /** Certificate properties details. */
     properties?: inputs.CertificateContractProperties;
+    subject?: string;
+    thumbprint?: string;
+    expirationDate?: string;
+    keyVault?: inputs.KeyVaultContractProperties;
   }
   interface CertificateContractProperties {
     /** Subject attribute of the certificate. */
@@ -10213,6 +10238,8 @@ export declare namespace inputs {
   interface DeployConfigurationParameters {
     /** Deploy Configuration Parameter contract properties. */
     properties?: inputs.DeployConfigurationParameterProperties;
+    branch?: string;
+    force?: boolean;
   }
   interface DiagnosticContractProperties {
     /** Specifies for what type of messages sampling settings should not apply. */
@@ -10518,19 +10545,25 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** Properties of the API Management gateway. */
-    properties: inputs.ApiManagementGatewayProperties;
+    properties?: inputs.ApiManagementGatewayProperties;
     /** SKU properties of the API Management gateway. */
     sku: inputs.ApiManagementGatewaySkuProperties;
     /** Resource location. */
     location: string;
     /** Resource tags. */
     tags?: inputs.ApimResourceTags;
+    frontend?: inputs.FrontendConfiguration;
+    backend?: inputs.BackendConfiguration;
+    configurationApi?: inputs.GatewayConfigurationApi;
+    virtualNetworkType?: "None" | "External" | "Internal" | (string & {});
   }
   interface MicrosoftApiManagementGatewaysConfigConnections {
     /** The resource name */
     name: string;
     /** Properties of the API Management gateway config connection. */
-    properties: inputs.GatewayConfigConnectionBaseProperties;
+    properties?: inputs.GatewayConfigConnectionBaseProperties;
+    sourceId?: string;
+    hostnames?: string[];
   }
   interface MicrosoftApiManagementLocationsDeletedservices {
     /** The resource name */
@@ -10540,7 +10573,7 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** Properties of the API Management service. */
-    properties: inputs.ApiManagementServiceProperties;
+    properties?: inputs.ApiManagementServiceProperties;
     /** SKU properties of the API Management service. */
     sku: inputs.ApiManagementServiceSkuProperties;
     /** Managed service identity of the Api Management service. */
@@ -10551,48 +10584,123 @@ export declare namespace inputs {
     zones?: string[];
     /** Resource tags. */
     tags?: inputs.ApimResourceTags;
+    publisherEmail?: string;
+    publisherName?: string;
+    notificationSenderEmail?: string;
+    hostnameConfigurations?: inputs.HostnameConfiguration[];
+    publicIpAddressId?: string;
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
+    configurationApi?: inputs.ConfigurationApi;
+    virtualNetworkConfiguration?: inputs.VirtualNetworkConfiguration;
+    additionalLocations?: inputs.AdditionalLocation[];
+    customProperties?: inputs.ApiManagementServiceBasePropertiesCustomProperties;
+    certificates?: inputs.CertificateConfiguration[];
+    enableClientCertificate?: boolean;
+    natGatewayState?: "Enabled" | "Disabled" | (string & {});
+    disableGateway?: boolean;
+    virtualNetworkType?: "None" | "External" | "Internal" | (string & {});
+    apiVersionConstraint?: inputs.ApiVersionConstraint;
+    restore?: boolean;
+    privateEndpointConnections?: inputs.RemotePrivateEndpointConnectionWrapper[];
+    legacyPortalStatus?: "Enabled" | "Disabled" | (string & {});
+    developerPortalStatus?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftApiManagementServiceApis {
     /** The resource name */
     name: string;
     /** API entity create of update properties. */
     properties?: inputs.ApiCreateOrUpdatePropertiesOrApiContractProperties;
+    value?: string;
+    format?: "wadl-xml" | "wadl-link-json" | "swagger-json" | "swagger-link-json" | "wsdl" | "wsdl-link" | "openapi" | "openapi+json" | "openapi-link" | "openapi+json-link" | "graphql-link" | "odata" | "odata-link" | "grpc" | "grpc-link" | (string & {});
+    wsdlSelector?: inputs.ApiCreateOrUpdatePropertiesWsdlSelector;
+    apiType?: "http" | "soap" | "websocket" | "graphql" | "odata" | "grpc" | (string & {});
+    translateRequiredQueryParameters?: "template" | "query" | (string & {});
+    sourceApiId?: string;
+    displayName?: string;
+    serviceUrl?: string;
+    path?: string;
+    protocols?: ("http" | "https" | "ws" | "wss" | (string & {}))[];
+    apiVersionSet?: inputs.ApiVersionSetContractDetails;
+    description?: string;
+    authenticationSettings?: inputs.AuthenticationSettingsContract;
+    subscriptionKeyParameterNames?: inputs.SubscriptionKeyParameterNamesContract;
+    apiRevision?: string;
+    isCurrent?: boolean;
+    apiRevisionDescription?: string;
+    apiVersionDescription?: string;
+    apiVersionSetId?: string;
+    subscriptionRequired?: boolean;
+    termsOfServiceUrl?: string;
+    contact?: inputs.ApiContactInformation;
+    license?: inputs.ApiLicenseInformation;
   }
   interface MicrosoftApiManagementServiceApisDiagnostics {
     /** The resource name */
     name: string;
     /** Diagnostic entity contract properties. */
     properties?: inputs.DiagnosticContractProperties;
+    alwaysLog?: "allErrors" | (string & {});
+    loggerId?: string;
+    sampling?: inputs.SamplingSettings;
+    frontend?: inputs.PipelineDiagnosticSettings;
+    backend?: inputs.PipelineDiagnosticSettings;
+    logClientIp?: boolean;
+    httpCorrelationProtocol?: "None" | "Legacy" | "W3C" | (string & {});
+    verbosity?: "verbose" | "information" | "error" | (string & {});
+    operationNameFormat?: "Name" | "Url" | (string & {});
+    metrics?: boolean;
   }
   interface MicrosoftApiManagementServiceApisIssues {
     /** The resource name */
     name: string;
     /** Properties of the Issue. */
     properties?: inputs.IssueContractProperties;
+    title?: string;
+    description?: string;
+    userId?: string;
+    createdDate?: string;
+    state?: "proposed" | "open" | "removed" | "resolved" | "closed" | (string & {});
+    apiId?: string;
   }
   interface MicrosoftApiManagementServiceApisIssuesAttachments {
     /** The resource name */
     name: string;
     /** Properties of the Issue Attachment. */
     properties?: inputs.IssueAttachmentContractProperties;
+    title?: string;
+    contentFormat?: string;
+    content?: string;
   }
   interface MicrosoftApiManagementServiceApisIssuesComments {
     /** The resource name */
     name: string;
     /** Properties of the Issue Comment. */
     properties?: inputs.IssueCommentContractProperties;
+    text?: string;
+    createdDate?: string;
+    userId?: string;
   }
   interface MicrosoftApiManagementServiceApisOperations {
     /** The resource name */
     name: string;
     /** Properties of the Operation Contract. */
     properties?: inputs.OperationContractProperties;
+    displayName?: string;
+    method?: string;
+    urlTemplate?: string;
+    templateParameters?: inputs.ParameterContract[];
+    description?: string;
+    request?: inputs.RequestContract;
+    responses?: inputs.ResponseContract[];
+    policies?: string;
   }
   interface MicrosoftApiManagementServiceApisOperationsPolicies {
     /** The resource name */
     name: "policy" | (string & {});
     /** Properties of the Policy. */
     properties?: inputs.PolicyContractProperties;
+    value?: string;
+    format?: "xml" | "xml-link" | "rawxml" | "rawxml-link" | (string & {});
   }
   interface MicrosoftApiManagementServiceApisOperationsTags {
     /** The resource name */
@@ -10603,36 +10711,50 @@ export declare namespace inputs {
     name: "policy" | (string & {});
     /** Properties of the Policy. */
     properties?: inputs.PolicyContractProperties;
+    value?: string;
+    format?: "xml" | "xml-link" | "rawxml" | "rawxml-link" | (string & {});
   }
   interface MicrosoftApiManagementServiceApisReleases {
     /** The resource name */
     name: string;
     /** ApiRelease entity contract properties. */
     properties?: inputs.ApiReleaseContractProperties;
+    apiId?: string;
+    notes?: string;
   }
   interface MicrosoftApiManagementServiceApisResolvers {
     /** The resource name */
     name: string;
     /** Properties of the Resolver Contract. */
     properties?: inputs.ResolverEntityBaseContract;
+    displayName?: string;
+    path?: string;
+    description?: string;
   }
   interface MicrosoftApiManagementServiceApisResolversPolicies {
     /** The resource name */
     name: "policy" | (string & {});
     /** Properties of the Policy. */
     properties?: inputs.PolicyContractProperties;
+    value?: string;
+    format?: "xml" | "xml-link" | "rawxml" | "rawxml-link" | (string & {});
   }
   interface MicrosoftApiManagementServiceApisSchemas {
     /** The resource name */
     name: string;
     /** Properties of the API Schema. */
     properties?: inputs.SchemaContractProperties;
+    contentType?: string;
+    document?: inputs.SchemaDocumentProperties;
   }
   interface MicrosoftApiManagementServiceApisTagDescriptions {
     /** The resource name */
     name: string;
     /** Properties supplied to Create TagDescription operation. */
     properties?: inputs.TagDescriptionBasePropertiesOrTagDescriptionContractProperties;
+    description?: string;
+    externalDocsUrl?: string;
+    externalDocsDescription?: string;
   }
   interface MicrosoftApiManagementServiceApisTags {
     /** The resource name */
@@ -10643,60 +10765,115 @@ export declare namespace inputs {
     name: "default";
     /** Wiki details. */
     properties?: inputs.WikiContractProperties;
+    documents?: inputs.WikiDocumentationContract[];
   }
   interface MicrosoftApiManagementServiceApiVersionSets {
     /** The resource name */
     name: string;
     /** API VersionSet contract properties. */
     properties?: inputs.ApiVersionSetContractProperties;
+    displayName?: string;
+    versioningScheme?: "Segment" | "Query" | "Header" | (string & {});
+    description?: string;
+    versionQueryName?: string;
+    versionHeaderName?: string;
   }
   interface MicrosoftApiManagementServiceAuthorizationProviders {
     /** The resource name */
     name: string;
     /** Properties of the Authorization Provider Contract. */
     properties?: inputs.AuthorizationProviderContractProperties;
+    displayName?: string;
+    identityProvider?: string;
+    oauth2?: inputs.AuthorizationProviderOAuth2Settings;
   }
   interface MicrosoftApiManagementServiceAuthorizationProvidersAuthorizations {
     /** The resource name */
     name: string;
     /** Properties of the Authorization Contract. */
     properties?: inputs.AuthorizationContractProperties;
+    authorizationType?: "OAuth2" | (string & {});
+    oauth2grantType?: "AuthorizationCode" | "ClientCredentials" | (string & {});
+    parameters?: inputs.AuthorizationContractPropertiesParameters;
+    error?: inputs.AuthorizationError;
+    status?: string;
   }
   interface MicrosoftApiManagementServiceAuthorizationProvidersAuthorizationsAccessPolicies {
     /** The resource name */
     name: string;
     /** Properties of the Authorization Contract. */
     properties?: inputs.AuthorizationAccessPolicyContractProperties;
+    appIds?: string[];
+    tenantId?: string;
+    objectId?: string;
   }
   interface MicrosoftApiManagementServiceAuthorizationServers {
     /** The resource name */
     name: string;
     /** Properties of the External OAuth authorization server Contract. */
     properties?: inputs.AuthorizationServerContractProperties;
+    displayName?: string;
+    useInTestConsole?: boolean;
+    useInApiDocumentation?: boolean;
+    clientRegistrationEndpoint?: string;
+    authorizationEndpoint?: string;
+    grantTypes?: ("authorizationCode" | "implicit" | "resourceOwnerPassword" | "clientCredentials" | (string & {}))[];
+    clientId?: string;
+    clientSecret?: string;
+    description?: string;
+    authorizationMethods?: ("HEAD" | "OPTIONS" | "TRACE" | "GET" | "POST" | "PUT" | "PATCH" | "DELETE")[];
+    clientAuthenticationMethod?: ("Basic" | "Body" | (string & {}))[];
+    tokenBodyParameters?: inputs.TokenBodyParameterContract[];
+    tokenEndpoint?: string;
+    supportState?: boolean;
+    defaultScope?: string;
+    bearerTokenSendingMethods?: ("authorizationHeader" | "query" | (string & {}))[];
+    resourceOwnerUsername?: string;
+    resourceOwnerPassword?: string;
   }
   interface MicrosoftApiManagementServiceBackends {
     /** The resource name */
     name: string;
     /** Backend entity contract properties. */
     properties?: inputs.BackendContractProperties;
+    url?: string;
+    protocol?: "http" | "soap" | (string & {});
+    title?: string;
+    description?: string;
+    resourceId?: string;
+    credentials?: inputs.BackendCredentialsContract;
+    proxy?: inputs.BackendProxyContract;
+    tls?: inputs.BackendTlsProperties;
+    circuitBreaker?: inputs.BackendCircuitBreaker;
+    pool?: inputs.BackendBaseParametersPool;
   }
   interface MicrosoftApiManagementServiceCaches {
     /** The resource name */
     name: string;
     /** Cache properties details. */
     properties?: inputs.CacheContractProperties;
+    description?: string;
+    connectionString?: string;
+    useFromLocation?: string;
+    resourceId?: string;
   }
   interface MicrosoftApiManagementServiceCertificates {
     /** The resource name */
     name: string;
     /** Certificate create or update properties details. */
     properties?: inputs.CertificateCreateOrUpdatePropertiesOrCertificateContractProperties;
+    data?: string;
+    password?: string;
+    keyVault?: inputs.KeyVaultContractCreatePropertiesOrKeyVaultContractProperties;
   }
   interface MicrosoftApiManagementServiceContentTypes {
     /** The resource name */
     name: string;
     /** Properties of the content type. */
     properties?: inputs.ContentTypeContractProperties;
+    description?: string;
+    schema?: any;
+    version?: string;
   }
   interface MicrosoftApiManagementServiceContentTypesContentItems {
     /** The resource name */
@@ -10709,42 +10886,67 @@ export declare namespace inputs {
     name: string;
     /** Diagnostic entity contract properties. */
     properties?: inputs.DiagnosticContractProperties;
+    alwaysLog?: "allErrors" | (string & {});
+    loggerId?: string;
+    sampling?: inputs.SamplingSettings;
+    frontend?: inputs.PipelineDiagnosticSettings;
+    backend?: inputs.PipelineDiagnosticSettings;
+    logClientIp?: boolean;
+    httpCorrelationProtocol?: "None" | "Legacy" | "W3C" | (string & {});
+    verbosity?: "verbose" | "information" | "error" | (string & {});
+    operationNameFormat?: "Name" | "Url" | (string & {});
+    metrics?: boolean;
   }
   interface MicrosoftApiManagementServiceDocumentations {
     /** The resource name */
     name: string;
     /** Markdown Documentation details. */
     properties?: inputs.DocumentationContractProperties;
+    title?: string;
+    content?: string;
   }
   interface MicrosoftApiManagementServiceGateways {
     /** The resource name */
     name: string;
     /** Gateway details. */
     properties?: inputs.GatewayContractProperties;
+    locationData?: inputs.ResourceLocationDataContract;
+    description?: string;
   }
   interface MicrosoftApiManagementServiceGatewaysApis {
     /** The resource name */
     name: string;
     /** Association entity contract properties. */
     properties?: inputs.AssociationContractProperties;
+    provisioningState?: "created";
   }
   interface MicrosoftApiManagementServiceGatewaysCertificateAuthorities {
     /** The resource name */
     name: string;
     /** Gateway certificate authority details. */
     properties?: inputs.GatewayCertificateAuthorityContractProperties;
+    isTrusted?: boolean;
   }
   interface MicrosoftApiManagementServiceGatewaysHostnameConfigurations {
     /** The resource name */
     name: string;
     /** Gateway hostname configuration details. */
     properties?: inputs.GatewayHostnameConfigurationContractProperties;
+    hostname?: string;
+    certificateId?: string;
+    negotiateClientCertificate?: boolean;
+    tls10Enabled?: boolean;
+    tls11Enabled?: boolean;
+    http2Enabled?: boolean;
   }
   interface MicrosoftApiManagementServiceGroups {
     /** The resource name */
     name: string;
     /** Properties supplied to Create Group operation. */
     properties?: inputs.GroupCreateParametersPropertiesOrGroupContractProperties;
+    displayName?: string;
+    description?: string;
+    externalId?: string;
   }
   interface MicrosoftApiManagementServiceGroupsUsers {
     /** The resource name */
@@ -10755,6 +10957,16 @@ export declare namespace inputs {
     name: "facebook" | "google" | "microsoft" | "twitter" | "aad" | "aadB2C" | (string & {});
     /** Identity Provider contract properties. */
     properties?: inputs.IdentityProviderCreateContractPropertiesOrIdentityProviderContractProperties;
+    clientId?: string;
+    clientSecret?: string;
+    signinTenant?: string;
+    allowedTenants?: string[];
+    authority?: string;
+    signupPolicyName?: string;
+    signinPolicyName?: string;
+    profileEditingPolicyName?: string;
+    passwordResetPolicyName?: string;
+    clientLibrary?: string;
   }
   interface MicrosoftApiManagementServiceIssues {
     /** The resource name */
@@ -10765,12 +10977,22 @@ export declare namespace inputs {
     name: string;
     /** Logger entity contract properties. */
     properties?: inputs.LoggerContractProperties;
+    loggerType?: "azureEventHub" | "applicationInsights" | "azureMonitor" | (string & {});
+    description?: string;
+    credentials?: inputs.LoggerContractPropertiesCredentials;
+    isBuffered?: boolean;
+    resourceId?: string;
   }
   interface MicrosoftApiManagementServiceNamedValues {
     /** The resource name */
     name: string;
     /** NamedValue entity contract properties for PUT operation. */
     properties?: inputs.NamedValueCreateContractPropertiesOrNamedValueContractProperties;
+    displayName?: string;
+    value?: string;
+    keyVault?: inputs.KeyVaultContractCreatePropertiesOrKeyVaultContractProperties;
+    tags?: string[];
+    secret?: boolean;
   }
   interface MicrosoftApiManagementServiceNotifications {
     /** The resource name */
@@ -10789,42 +11011,65 @@ export declare namespace inputs {
     name: string;
     /** OpenId Connect Provider contract properties. */
     properties?: inputs.OpenidConnectProviderContractProperties;
+    displayName?: string;
+    description?: string;
+    metadataEndpoint?: string;
+    clientId?: string;
+    clientSecret?: string;
+    useInTestConsole?: boolean;
+    useInApiDocumentation?: boolean;
   }
   interface MicrosoftApiManagementServicePolicies {
     /** The resource name */
     name: "policy" | (string & {});
     /** Properties of the Policy. */
     properties?: inputs.PolicyContractProperties;
+    value?: string;
+    format?: "xml" | "xml-link" | "rawxml" | "rawxml-link" | (string & {});
   }
   interface MicrosoftApiManagementServicePolicyFragments {
     /** The resource name */
     name: string;
     /** Properties of the Policy Fragment. */
     properties?: inputs.PolicyFragmentContractProperties;
+    value?: string;
+    description?: string;
+    format?: "xml" | "rawxml" | (string & {});
   }
   interface MicrosoftApiManagementServicePolicyRestrictions {
     /** The resource name */
     name: string;
     /** Properties of the Policy Restriction. */
     properties?: inputs.PolicyRestrictionContractProperties;
+    scope?: string;
+    requireBase?: "true" | "false" | (string & {});
   }
   interface MicrosoftApiManagementServicePortalconfigs {
     /** The resource name */
     name: string;
     /** The developer portal configuration contract properties. */
     properties?: inputs.PortalConfigProperties;
+    enableBasicAuth?: boolean;
+    signin?: inputs.PortalConfigPropertiesSignin;
+    signup?: inputs.PortalConfigPropertiesSignup;
+    delegation?: inputs.PortalConfigDelegationProperties;
+    cors?: inputs.PortalConfigCorsProperties;
+    csp?: inputs.PortalConfigCspProperties;
   }
   interface MicrosoftApiManagementServicePortalRevisions {
     /** The resource name */
     name: string;
     /** Properties of the portal revisions. */
     properties?: inputs.PortalRevisionContractProperties;
+    description?: string;
+    isCurrent?: boolean;
   }
   interface MicrosoftApiManagementServicePortalsettings {
     /** The resource name */
     name: "signin";
     /** Sign-in settings contract properties. */
     properties?: inputs.PortalSigninSettingProperties;
+    enabled?: boolean;
   }
   type MicrosoftApimanagementServicePortalsettings2 = inputs.MicrosoftApiManagementServicePortalsettings3 | inputs.MicrosoftApiManagementServicePortalsettings | inputs.MicrosoftApiManagementServicePortalsettings22;
   interface MicrosoftApiManagementServicePortalsettings22 {
@@ -10832,18 +11077,25 @@ export declare namespace inputs {
     name: "signup";
     /** Sign-up settings contract properties. */
     properties?: inputs.PortalSignupSettingsProperties;
+    enabled?: boolean;
+    termsOfService?: inputs.TermsOfServiceProperties;
   }
   interface MicrosoftApiManagementServicePortalsettings3 {
     /** The resource name */
     name: "delegation";
     /** Delegation settings contract properties. */
     properties?: inputs.PortalDelegationSettingsProperties;
+    url?: string;
+    validationKey?: string;
+    subscriptions?: inputs.SubscriptionsDelegationSettingsProperties;
+    userRegistration?: inputs.RegistrationDelegationSettingsProperties;
   }
   interface MicrosoftApiManagementServicePrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** The connection state of the private endpoint connection. */
     properties?: inputs.PrivateEndpointConnectionRequestPropertiesOrPrivateEndpointConnectionProperties;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftApiManagementServicePrivateLinkResources {
     /** The resource name */
@@ -10854,12 +11106,20 @@ export declare namespace inputs {
     name: string;
     /** Product entity contract properties. */
     properties?: inputs.ProductContractProperties;
+    displayName?: string;
+    description?: string;
+    terms?: string;
+    subscriptionRequired?: boolean;
+    approvalRequired?: boolean;
+    subscriptionsLimit?: number;
+    state?: "notPublished" | "published";
   }
   interface MicrosoftApiManagementServiceProductsApiLinks {
     /** The resource name */
     name: string;
     /** Product-API link entity contract properties. */
     properties?: inputs.ProductApiLinkContractProperties;
+    apiId?: string;
   }
   interface MicrosoftApiManagementServiceProductsApis {
     /** The resource name */
@@ -10870,6 +11130,7 @@ export declare namespace inputs {
     name: string;
     /** Product-group link entity contract properties. */
     properties?: inputs.ProductGroupLinkContractProperties;
+    groupId?: string;
   }
   interface MicrosoftApiManagementServiceProductsGroups {
     /** The resource name */
@@ -10880,6 +11141,8 @@ export declare namespace inputs {
     name: "policy" | (string & {});
     /** Properties of the Policy. */
     properties?: inputs.PolicyContractProperties;
+    value?: string;
+    format?: "xml" | "xml-link" | "rawxml" | "rawxml-link" | (string & {});
   }
   interface MicrosoftApiManagementServiceProductsTags {
     /** The resource name */
@@ -10890,12 +11153,17 @@ export declare namespace inputs {
     name: "default";
     /** Wiki details. */
     properties?: inputs.WikiContractProperties;
+    documents?: inputs.WikiDocumentationContract[];
   }
   interface MicrosoftApiManagementServiceSchemas {
     /** The resource name */
     name: string;
     /** Properties of the Global Schema. */
     properties?: inputs.GlobalSchemaContractProperties;
+    schemaType?: "xml" | "json" | (string & {});
+    description?: string;
+    value?: any;
+    document?: any;
   }
   interface MicrosoftApiManagementServiceSettings {
     /** The resource name */
@@ -10906,48 +11174,77 @@ export declare namespace inputs {
     name: string;
     /** Subscription contract properties. */
     properties?: inputs.SubscriptionCreateParameterPropertiesOrSubscriptionContractProperties;
+    ownerId?: string;
+    scope?: string;
+    displayName?: string;
+    primaryKey?: string;
+    secondaryKey?: string;
+    state?: "suspended" | "active" | "expired" | "submitted" | "rejected" | "cancelled";
+    allowTracing?: boolean;
   }
   interface MicrosoftApiManagementServiceTags {
     /** The resource name */
     name: string;
     /** Properties supplied to Create Tag operation. */
     properties?: inputs.TagContractProperties;
+    displayName?: string;
   }
   interface MicrosoftApiManagementServiceTagsApiLinks {
     /** The resource name */
     name: string;
     /** Tag-API link entity contract properties. */
     properties?: inputs.TagApiLinkContractProperties;
+    apiId?: string;
   }
   interface MicrosoftApiManagementServiceTagsOperationLinks {
     /** The resource name */
     name: string;
     /** Tag-API link entity contract properties. */
     properties?: inputs.TagOperationLinkContractProperties;
+    operationId?: string;
   }
   interface MicrosoftApiManagementServiceTagsProductLinks {
     /** The resource name */
     name: string;
     /** Tag-API link entity contract properties. */
     properties?: inputs.TagProductLinkContractProperties;
+    productId?: string;
   }
   interface MicrosoftApiManagementServiceTemplates {
     /** The resource name */
     name: "applicationApprovedNotificationMessage" | "accountClosedDeveloper" | "quotaLimitApproachingDeveloperNotificationMessage" | "newDeveloperNotificationMessage" | "emailChangeIdentityDefault" | "inviteUserNotificationMessage" | "newCommentNotificationMessage" | "confirmSignUpIdentityDefault" | "newIssueNotificationMessage" | "purchaseDeveloperNotificationMessage" | "passwordResetIdentityDefault" | "passwordResetByAdminNotificationMessage" | "rejectDeveloperNotificationMessage" | "requestDeveloperNotificationMessage" | (string & {});
     /** Email Template Update contract properties. */
     properties?: inputs.EmailTemplateUpdateParameterPropertiesOrEmailTemplateContractProperties;
+    subject?: string;
+    title?: string;
+    description?: string;
+    body?: string;
+    parameters?: inputs.EmailTemplateParametersContractProperties[];
   }
   interface MicrosoftApiManagementServiceTenant {
     /** The resource name */
     name: "access" | "gitAccess" | (string & {});
     /** Tenant access information update parameter properties. */
     properties?: inputs.AccessInformationCreateParameterPropertiesOrAccessInformationContractProperties;
+    principalId?: string;
+    primaryKey?: string;
+    secondaryKey?: string;
+    enabled?: boolean;
   }
   interface MicrosoftApiManagementServiceUsers {
     /** The resource name */
     name: string;
     /** User entity create contract properties. */
     properties?: inputs.UserCreateParameterPropertiesOrUserContractProperties;
+    email?: string;
+    firstName?: string;
+    lastName?: string;
+    password?: string;
+    appType?: "portal" | "developerPortal" | (string & {});
+    confirmation?: "signup" | "invite" | (string & {});
+    state?: "active" | "blocked" | "pending" | "deleted" | (string & {});
+    note?: string;
+    identities?: inputs.UserIdentityContract[];
   }
   interface MicrosoftApiManagementServiceUsersSubscriptions {
     /** The resource name */
@@ -10962,78 +11259,160 @@ export declare namespace inputs {
     name: string;
     /** Workspace entity contract properties. */
     properties?: inputs.WorkspaceContractProperties;
+    displayName?: string;
+    description?: string;
   }
   interface MicrosoftApiManagementServiceWorkspacesApis {
     /** The resource name */
     name: string;
     /** API entity create of update properties. */
     properties?: inputs.ApiCreateOrUpdatePropertiesOrApiContractProperties;
+    value?: string;
+    format?: "wadl-xml" | "wadl-link-json" | "swagger-json" | "swagger-link-json" | "wsdl" | "wsdl-link" | "openapi" | "openapi+json" | "openapi-link" | "openapi+json-link" | "graphql-link" | "odata" | "odata-link" | "grpc" | "grpc-link" | (string & {});
+    wsdlSelector?: inputs.ApiCreateOrUpdatePropertiesWsdlSelector;
+    apiType?: "http" | "soap" | "websocket" | "graphql" | "odata" | "grpc" | (string & {});
+    translateRequiredQueryParameters?: "template" | "query" | (string & {});
+    sourceApiId?: string;
+    displayName?: string;
+    serviceUrl?: string;
+    path?: string;
+    protocols?: ("http" | "https" | "ws" | "wss" | (string & {}))[];
+    apiVersionSet?: inputs.ApiVersionSetContractDetails;
+    description?: string;
+    authenticationSettings?: inputs.AuthenticationSettingsContract;
+    subscriptionKeyParameterNames?: inputs.SubscriptionKeyParameterNamesContract;
+    apiRevision?: string;
+    isCurrent?: boolean;
+    apiRevisionDescription?: string;
+    apiVersionDescription?: string;
+    apiVersionSetId?: string;
+    subscriptionRequired?: boolean;
+    termsOfServiceUrl?: string;
+    contact?: inputs.ApiContactInformation;
+    license?: inputs.ApiLicenseInformation;
   }
   interface MicrosoftApiManagementServiceWorkspacesApisDiagnostics {
     /** The resource name */
     name: string;
     /** Diagnostic entity contract properties. */
     properties?: inputs.DiagnosticContractProperties;
+    alwaysLog?: "allErrors" | (string & {});
+    loggerId?: string;
+    sampling?: inputs.SamplingSettings;
+    frontend?: inputs.PipelineDiagnosticSettings;
+    backend?: inputs.PipelineDiagnosticSettings;
+    logClientIp?: boolean;
+    httpCorrelationProtocol?: "None" | "Legacy" | "W3C" | (string & {});
+    verbosity?: "verbose" | "information" | "error" | (string & {});
+    operationNameFormat?: "Name" | "Url" | (string & {});
+    metrics?: boolean;
   }
   interface MicrosoftApiManagementServiceWorkspacesApisOperations {
     /** The resource name */
     name: string;
     /** Properties of the Operation Contract. */
     properties?: inputs.OperationContractProperties;
+    displayName?: string;
+    method?: string;
+    urlTemplate?: string;
+    templateParameters?: inputs.ParameterContract[];
+    description?: string;
+    request?: inputs.RequestContract;
+    responses?: inputs.ResponseContract[];
+    policies?: string;
   }
   interface MicrosoftApiManagementServiceWorkspacesApisOperationsPolicies {
     /** The resource name */
     name: "policy" | (string & {});
     /** Properties of the Policy. */
     properties?: inputs.PolicyContractProperties;
+    value?: string;
+    format?: "xml" | "xml-link" | "rawxml" | "rawxml-link" | (string & {});
   }
   interface MicrosoftApiManagementServiceWorkspacesApisPolicies {
     /** The resource name */
     name: "policy" | (string & {});
     /** Properties of the Policy. */
     properties?: inputs.PolicyContractProperties;
+    value?: string;
+    format?: "xml" | "xml-link" | "rawxml" | "rawxml-link" | (string & {});
   }
   interface MicrosoftApiManagementServiceWorkspacesApisReleases {
     /** The resource name */
     name: string;
     /** ApiRelease entity contract properties. */
     properties?: inputs.ApiReleaseContractProperties;
+    apiId?: string;
+    notes?: string;
   }
   interface MicrosoftApiManagementServiceWorkspacesApisSchemas {
     /** The resource name */
     name: string;
     /** Properties of the API Schema. */
     properties?: inputs.SchemaContractProperties;
+    contentType?: string;
+    document?: inputs.SchemaDocumentProperties;
   }
   interface MicrosoftApiManagementServiceWorkspacesApiVersionSets {
     /** The resource name */
     name: string;
     /** API VersionSet contract properties. */
     properties?: inputs.ApiVersionSetContractProperties;
+    displayName?: string;
+    versioningScheme?: "Segment" | "Query" | "Header" | (string & {});
+    description?: string;
+    versionQueryName?: string;
+    versionHeaderName?: string;
   }
   interface MicrosoftApiManagementServiceWorkspacesBackends {
     /** The resource name */
     name: string;
     /** Backend entity contract properties. */
     properties?: inputs.BackendContractProperties;
+    url?: string;
+    protocol?: "http" | "soap" | (string & {});
+    title?: string;
+    description?: string;
+    resourceId?: string;
+    credentials?: inputs.BackendCredentialsContract;
+    proxy?: inputs.BackendProxyContract;
+    tls?: inputs.BackendTlsProperties;
+    circuitBreaker?: inputs.BackendCircuitBreaker;
+    pool?: inputs.BackendBaseParametersPool;
   }
   interface MicrosoftApiManagementServiceWorkspacesCertificates {
     /** The resource name */
     name: string;
     /** Certificate create or update properties details. */
     properties?: inputs.CertificateCreateOrUpdatePropertiesOrCertificateContractProperties;
+    data?: string;
+    password?: string;
+    keyVault?: inputs.KeyVaultContractCreatePropertiesOrKeyVaultContractProperties;
   }
   interface MicrosoftApiManagementServiceWorkspacesDiagnostics {
     /** The resource name */
     name: string;
     /** Diagnostic entity contract properties. */
     properties?: inputs.DiagnosticContractProperties;
+    alwaysLog?: "allErrors" | (string & {});
+    loggerId?: string;
+    sampling?: inputs.SamplingSettings;
+    frontend?: inputs.PipelineDiagnosticSettings;
+    backend?: inputs.PipelineDiagnosticSettings;
+    logClientIp?: boolean;
+    httpCorrelationProtocol?: "None" | "Legacy" | "W3C" | (string & {});
+    verbosity?: "verbose" | "information" | "error" | (string & {});
+    operationNameFormat?: "Name" | "Url" | (string & {});
+    metrics?: boolean;
   }
   interface MicrosoftApiManagementServiceWorkspacesGroups {
     /** The resource name */
     name: string;
     /** Properties supplied to Create Group operation. */
     properties?: inputs.GroupCreateParametersPropertiesOrGroupContractProperties;
+    displayName?: string;
+    description?: string;
+    externalId?: string;
   }
   interface MicrosoftApiManagementServiceWorkspacesGroupsUsers {
     /** The resource name */
@@ -11044,12 +11423,22 @@ export declare namespace inputs {
     name: string;
     /** Logger entity contract properties. */
     properties?: inputs.LoggerContractProperties;
+    loggerType?: "azureEventHub" | "applicationInsights" | "azureMonitor" | (string & {});
+    description?: string;
+    credentials?: inputs.LoggerContractPropertiesCredentials;
+    isBuffered?: boolean;
+    resourceId?: string;
   }
   interface MicrosoftApiManagementServiceWorkspacesNamedValues {
     /** The resource name */
     name: string;
     /** NamedValue entity contract properties for PUT operation. */
     properties?: inputs.NamedValueCreateContractPropertiesOrNamedValueContractProperties;
+    displayName?: string;
+    value?: string;
+    keyVault?: inputs.KeyVaultContractCreatePropertiesOrKeyVaultContractProperties;
+    tags?: string[];
+    secret?: boolean;
   }
   interface MicrosoftApiManagementServiceWorkspacesNotifications {
     /** The resource name */
@@ -11068,72 +11457,103 @@ export declare namespace inputs {
     name: "policy" | (string & {});
     /** Properties of the Policy. */
     properties?: inputs.PolicyContractProperties;
+    value?: string;
+    format?: "xml" | "xml-link" | "rawxml" | "rawxml-link" | (string & {});
   }
   interface MicrosoftApiManagementServiceWorkspacesPolicyFragments {
     /** The resource name */
     name: string;
     /** Properties of the Policy Fragment. */
     properties?: inputs.PolicyFragmentContractProperties;
+    value?: string;
+    description?: string;
+    format?: "xml" | "rawxml" | (string & {});
   }
   interface MicrosoftApiManagementServiceWorkspacesProducts {
     /** The resource name */
     name: string;
     /** Product entity contract properties. */
     properties?: inputs.ProductContractProperties;
+    displayName?: string;
+    description?: string;
+    terms?: string;
+    subscriptionRequired?: boolean;
+    approvalRequired?: boolean;
+    subscriptionsLimit?: number;
+    state?: "notPublished" | "published";
   }
   interface MicrosoftApiManagementServiceWorkspacesProductsApiLinks {
     /** The resource name */
     name: string;
     /** Product-API link entity contract properties. */
     properties?: inputs.ProductApiLinkContractProperties;
+    apiId?: string;
   }
   interface MicrosoftApiManagementServiceWorkspacesProductsGroupLinks {
     /** The resource name */
     name: string;
     /** Product-group link entity contract properties. */
     properties?: inputs.ProductGroupLinkContractProperties;
+    groupId?: string;
   }
   interface MicrosoftApiManagementServiceWorkspacesProductsPolicies {
     /** The resource name */
     name: "policy" | (string & {});
     /** Properties of the Policy. */
     properties?: inputs.PolicyContractProperties;
+    value?: string;
+    format?: "xml" | "xml-link" | "rawxml" | "rawxml-link" | (string & {});
   }
   interface MicrosoftApiManagementServiceWorkspacesSchemas {
     /** The resource name */
     name: string;
     /** Properties of the Global Schema. */
     properties?: inputs.GlobalSchemaContractProperties;
+    schemaType?: "xml" | "json" | (string & {});
+    description?: string;
+    value?: any;
+    document?: any;
   }
   interface MicrosoftApiManagementServiceWorkspacesSubscriptions {
     /** The resource name */
     name: string;
     /** Subscription contract properties. */
     properties?: inputs.SubscriptionCreateParameterPropertiesOrSubscriptionContractProperties;
+    ownerId?: string;
+    scope?: string;
+    displayName?: string;
+    primaryKey?: string;
+    secondaryKey?: string;
+    state?: "suspended" | "active" | "expired" | "submitted" | "rejected" | "cancelled";
+    allowTracing?: boolean;
   }
   interface MicrosoftApiManagementServiceWorkspacesTags {
     /** The resource name */
     name: string;
     /** Properties supplied to Create Tag operation. */
     properties?: inputs.TagContractProperties;
+    displayName?: string;
   }
   interface MicrosoftApiManagementServiceWorkspacesTagsApiLinks {
     /** The resource name */
     name: string;
     /** Tag-API link entity contract properties. */
     properties?: inputs.TagApiLinkContractProperties;
+    apiId?: string;
   }
   interface MicrosoftApiManagementServiceWorkspacesTagsOperationLinks {
     /** The resource name */
     name: string;
     /** Tag-API link entity contract properties. */
     properties?: inputs.TagOperationLinkContractProperties;
+    operationId?: string;
   }
   interface MicrosoftApiManagementServiceWorkspacesTagsProductLinks {
     /** The resource name */
     name: string;
     /** Tag-API link entity contract properties. */
     properties?: inputs.TagProductLinkContractProperties;
+    productId?: string;
   }
   interface MigrateToStv2Contract {
     /** Mode of Migration to stv2. Default is PreserveIp. */
@@ -11142,6 +11562,11 @@ export declare namespace inputs {
   interface NamedValueContract {
     /** NamedValue entity contract properties. */
     properties?: inputs.NamedValueContractProperties;
+    displayName?: string;
+    value?: string;
+    keyVault?: inputs.KeyVaultContractProperties;
+    tags?: string[];
+    secret?: boolean;
   }
   interface NamedValueContractProperties {
     /** Unique name of NamedValue. It may contain only letters, digits, period, dash, and underscore characters. */
@@ -11228,6 +11653,11 @@ export declare namespace inputs {
   interface OperationResultContract {
     /** Properties of the Operation Contract. */
     properties?: inputs.OperationResultContractProperties;
+    status?: "Started" | "InProgress" | "Succeeded" | "Failed";
+    started?: string;
+    updated?: string;
+    resultInfo?: string;
+    error?: inputs.ErrorResponseBody;
   }
   interface OperationResultContractProperties {
     /** Operation result identifier. */
@@ -11452,6 +11882,8 @@ export declare namespace inputs {
     type?: string;
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionWrapperProperties;
+    privateEndpoint?: inputs.ArmIdWrapper;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface RepresentationContract {
     /** Specifies a registered or custom content type for this representation, e.g. application/xml. */
@@ -11521,6 +11953,8 @@ export declare namespace inputs {
   interface SaveConfigurationParameter {
     /** Properties of the Save Configuration Parameters. */
     properties?: inputs.SaveConfigurationParameterProperties;
+    branch?: string;
+    force?: boolean;
   }
   interface SaveConfigurationParameterProperties {
     /** The name of the Git branch in which to commit the current configuration snapshot. */
@@ -11698,6 +12132,8 @@ export declare namespace inputs {
   interface UserTokenParameters {
     /** User Token Parameter contract properties. */
     properties?: inputs.UserTokenParameterProperties;
+    keyType?: "primary" | "secondary";
+    expiry?: string;
   }
   interface UserTokenResult {
     /** Shared Access Authorization token for the User. */
@@ -11884,7 +12320,20 @@ export declare namespace outputs {
   type BackendBaseParametersPool = inputs.BackendBaseParametersPool;
   type BackendCircuitBreaker = inputs.BackendCircuitBreaker;
   type BackendConfiguration = inputs.BackendConfiguration;
-  type BackendContractProperties = inputs.BackendContractProperties;
+  interface BackendContractProperties {
+    url?: string;
+    protocol?: "http" | "soap" | (string & {});
+    title?: string;
+    description?: string;
+    resourceId?: string;
+    properties?: outputs.BackendProperties;
+    credentials?: outputs.BackendCredentialsContract;
+    proxy?: outputs.BackendProxyContract;
+    tls?: outputs.BackendTlsProperties;
+    circuitBreaker?: outputs.BackendCircuitBreaker;
+    pool?: outputs.BackendBaseParametersPool;
+    type?: "Single" | "Pool" | (string & {});
+  }
   type BackendCredentialsContract = inputs.BackendCredentialsContract;
   type BackendCredentialsContractHeader = inputs.BackendCredentialsContractHeader;
   type BackendCredentialsContractQuery = inputs.BackendCredentialsContractQuery;
@@ -11949,7 +12398,9 @@ export declare namespace outputs {
   type DataMaskingEntity = inputs.DataMaskingEntity;
   type DeletedServiceContractProperties = inputs.DeletedServiceContractProperties;
   type DeployConfigurationParameterProperties = inputs.DeployConfigurationParameterProperties;
-  type DeployConfigurationParameters = inputs.DeployConfigurationParameters;
+  interface DeployConfigurationParameters {
+    properties?: outputs.DeployConfigurationParameterProperties;
+  }
   type DiagnosticContractProperties = inputs.DiagnosticContractProperties;
   type DocumentationContractProperties = inputs.DocumentationContractProperties;
   type EmailTemplateParametersContractProperties = inputs.EmailTemplateParametersContractProperties;
@@ -12906,7 +13357,9 @@ export declare namespace outputs {
   type ResourceLocationDataContract = inputs.ResourceLocationDataContract;
   type ResponseContract = inputs.ResponseContract;
   type SamplingSettings = inputs.SamplingSettings;
-  type SaveConfigurationParameter = inputs.SaveConfigurationParameter;
+  interface SaveConfigurationParameter {
+    properties?: outputs.SaveConfigurationParameterProperties;
+  }
   type SaveConfigurationParameterProperties = inputs.SaveConfigurationParameterProperties;
   interface SchemaContractProperties {
     contentType: string;
@@ -12976,7 +13429,9 @@ export declare namespace outputs {
   type UserIdentityContract = inputs.UserIdentityContract;
   type UserIdentityProperties = inputs.UserIdentityProperties;
   type UserTokenParameterProperties = inputs.UserTokenParameterProperties;
-  type UserTokenParameters = inputs.UserTokenParameters;
+  interface UserTokenParameters {
+    properties?: outputs.UserTokenParameterProperties;
+  }
   type UserTokenResult = inputs.UserTokenResult;
   interface VirtualNetworkConfiguration {
     vnetid?: string;

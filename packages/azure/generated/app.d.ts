@@ -3050,10 +3050,23 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    agentSpaceId?: string;
+    knowledgeGraphConfiguration?: inputs.KnowledgeGraphConfiguration;
+    actionConfiguration?: inputs.ActionConfiguration;
+    logConfiguration?: inputs.LogConfiguration;
+    incidentManagementConfiguration?: inputs.IncidentManagementConfiguration;
+    upgradeChannel?: "Preview" | "Stable" | (string & {});
+    agentIdentity?: inputs.AgentIdentity;
+    defaultModel?: inputs.DefaultModel;
   }
   interface AgentConnector {
     /** The resource-specific properties for this resource. */
     properties?: inputs.AgentConnectorProperties;
+    endpoint?: string;
+    dataSource?: string;
+    identity?: string;
+    extendedProperties?: inputs.AgentConnectorPropertiesExtendedProperties;
+    dataConnectorType?: string;
   }
   interface AgentConnectorCollection {
     /** The AgentConnector items on this page */
@@ -3100,6 +3113,11 @@ export declare namespace inputs {
   interface AgentSpaceConnector {
     /** The resource-specific properties for this resource. */
     properties?: inputs.AgentSpaceConnectorProperties;
+    endpoint?: string;
+    dataSource?: string;
+    identity?: string;
+    extendedProperties?: inputs.AgentSpaceConnectorPropertiesExtendedProperties;
+    dataConnectorType?: string;
   }
   interface AgentSpaceConnectorCollection {
     /** The AgentSpaceConnector items on this page */
@@ -3405,6 +3423,11 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    managedEnvironmentId?: string;
+    environmentId?: string;
+    workloadProfileName?: string;
+    configuration?: inputs.Configuration;
+    template?: inputs.Template;
   }
   interface ContainerAppAuthToken {
     /** Container App auth token resource specific properties */
@@ -4113,6 +4136,9 @@ export declare namespace inputs {
   interface JobExecution {
     /** Container Apps Job execution specific properties. */
     properties?: inputs.JobExecutionProperties;
+    startTime?: string;
+    endTime?: string;
+    template?: inputs.JobExecutionTemplate;
   }
   interface JobExecutionBase {
     /** Job execution name. */
@@ -4336,12 +4362,25 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    agentSpaceId?: string;
+    knowledgeGraphConfiguration?: inputs.KnowledgeGraphConfiguration;
+    actionConfiguration?: inputs.ActionConfiguration;
+    logConfiguration?: inputs.LogConfiguration;
+    incidentManagementConfiguration?: inputs.IncidentManagementConfiguration;
+    upgradeChannel?: "Preview" | "Stable" | (string & {});
+    agentIdentity?: inputs.AgentIdentity;
+    defaultModel?: inputs.DefaultModel;
   }
   interface MicrosoftAppAgentsConnectors {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.AgentConnectorProperties;
+    endpoint?: string;
+    dataSource?: string;
+    identity?: string;
+    extendedProperties?: inputs.AgentConnectorPropertiesExtendedProperties;
+    dataConnectorType?: string;
   }
   interface MicrosoftAppAgentSpaces {
     /** The resource name */
@@ -4354,12 +4393,21 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    description?: string;
+    policies?: inputs.AgentSpacePolicies;
+    maxAgentCount?: number;
+    serviceTreeId?: string;
   }
   interface MicrosoftAppAgentSpacesConnectors {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.AgentSpaceConnectorProperties;
+    endpoint?: string;
+    dataSource?: string;
+    identity?: string;
+    extendedProperties?: inputs.AgentSpaceConnectorPropertiesExtendedProperties;
+    dataConnectorType?: string;
   }
   interface MicrosoftAppConnectedEnvironments {
     /** The resource name */
@@ -4372,6 +4420,9 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    staticIp?: string;
+    daprAIConnectionString?: string;
+    customDomainConfiguration?: inputs.CustomDomainConfiguration;
   }
   interface MicrosoftAppConnectedEnvironmentsCertificates {
     /** The resource name */
@@ -4382,18 +4433,30 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    certificateKeyVaultProperties?: inputs.CertificateKeyVaultProperties;
+    password?: string;
+    value?: string;
   }
   interface MicrosoftAppConnectedEnvironmentsDaprComponents {
     /** The resource name */
     name: string;
     /** Dapr Component resource specific properties */
     properties?: inputs.DaprComponentProperties;
+    componentType?: string;
+    version?: string;
+    ignoreErrors?: boolean;
+    initTimeout?: string;
+    secrets?: inputs.Secret[];
+    secretStoreComponent?: string;
+    metadata?: inputs.DaprMetadata[];
+    scopes?: string[];
   }
   interface MicrosoftAppConnectedEnvironmentsStorages {
     /** The resource name */
     name: string;
     /** Storage properties */
     properties?: inputs.ConnectedEnvironmentStorageProperties;
+    azureFile?: inputs.AzureFileProperties;
   }
   interface MicrosoftAppContainerApps {
     /** The resource name */
@@ -4412,12 +4475,23 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    managedEnvironmentId?: string;
+    environmentId?: string;
+    workloadProfileName?: string;
+    configuration?: inputs.Configuration;
+    template?: inputs.Template;
   }
   interface MicrosoftAppContainerAppsAuthConfigs {
     /** The resource name */
     name: string;
     /** AuthConfig resource specific properties */
     properties?: inputs.AuthConfigProperties;
+    platform?: inputs.AuthPlatform;
+    globalValidation?: inputs.GlobalValidation;
+    identityProviders?: inputs.IdentityProviders;
+    login?: inputs.Login;
+    httpSettings?: inputs.HttpSettings;
+    encryptionSettings?: inputs.EncryptionSettings;
   }
   interface MicrosoftAppContainerAppsDetectorProperties {
     /** The resource name */
@@ -4444,6 +4518,9 @@ export declare namespace inputs {
     name: string;
     /** SourceControl resource specific properties */
     properties?: inputs.SourceControlProperties;
+    repoUrl?: string;
+    branch?: string;
+    githubActionConfiguration?: inputs.GithubActionConfiguration;
   }
   interface MicrosoftAppJobs {
     /** The resource name */
@@ -4456,6 +4533,10 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    environmentId?: string;
+    workloadProfileName?: string;
+    configuration?: inputs.JobConfiguration;
+    template?: inputs.JobTemplate;
   }
   interface MicrosoftAppJobsDetectorProperties {
     /** The resource name */
@@ -4490,6 +4571,20 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    daprAIInstrumentationKey?: string;
+    daprAIConnectionString?: string;
+    vnetConfiguration?: inputs.VnetConfiguration;
+    appLogsConfiguration?: inputs.AppLogsConfiguration;
+    zoneRedundant?: boolean;
+    customDomainConfiguration?: inputs.CustomDomainConfiguration;
+    workloadProfiles?: inputs.WorkloadProfile[];
+    kedaConfiguration?: inputs.KedaConfiguration;
+    daprConfiguration?: inputs.DaprConfiguration;
+    infrastructureResourceGroup?: string;
+    peerAuthentication?: inputs.ManagedEnvironmentPropertiesPeerAuthentication;
+    peerTrafficConfiguration?: inputs.ManagedEnvironmentPropertiesPeerTrafficConfiguration;
+    ingressConfiguration?: inputs.IngressConfiguration;
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftAppManagedEnvironmentsCertificates {
     /** The resource name */
@@ -4500,12 +4595,23 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    certificateKeyVaultProperties?: inputs.CertificateKeyVaultProperties;
+    password?: string;
+    value?: string;
   }
   interface MicrosoftAppManagedEnvironmentsDaprComponents {
     /** The resource name */
     name: string;
     /** Dapr Component resource specific properties */
     properties?: inputs.DaprComponentProperties;
+    componentType?: string;
+    version?: string;
+    ignoreErrors?: boolean;
+    initTimeout?: string;
+    secrets?: inputs.Secret[];
+    secretStoreComponent?: string;
+    metadata?: inputs.DaprMetadata[];
+    scopes?: string[];
   }
   interface MicrosoftAppManagedEnvironmentsDetectorProperties {
     /** The resource name */
@@ -4520,6 +4626,8 @@ export declare namespace inputs {
     name: string;
     /** Http Route Config properties */
     properties?: inputs.HttpRouteConfigProperties;
+    customDomains?: inputs.CustomDomain[];
+    rules?: inputs.HttpRouteRule[];
   }
   interface MicrosoftAppManagedEnvironmentsJavaComponents {
     /** The resource name */
@@ -4532,6 +4640,7 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.ScheduledEntries;
+    scheduledEntries?: inputs.ScheduledEntry[];
   }
   interface MicrosoftAppManagedEnvironmentsManagedCertificates {
     /** The resource name */
@@ -4542,18 +4651,24 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    subjectName?: string;
+    domainControlValidation?: "CNAME" | "HTTP" | "TXT" | (string & {});
   }
   interface MicrosoftAppManagedEnvironmentsPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftAppManagedEnvironmentsStorages {
     /** The resource name */
     name: string;
     /** Storage properties */
     properties?: inputs.ManagedEnvironmentStorageProperties;
+    azureFile?: inputs.AzureFileProperties;
+    nfsAzureFile?: inputs.NfsAzureFileProperties;
   }
   interface MicrosoftAppSessionPools {
     /** The resource name */
@@ -4566,6 +4681,15 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    environmentId?: string;
+    containerType?: "CustomContainer" | "PythonLTS" | (string & {});
+    poolManagementType?: "Manual" | "Dynamic" | (string & {});
+    scaleConfiguration?: inputs.ScaleConfiguration;
+    secrets?: inputs.SessionPoolSecret[];
+    dynamicPoolConfiguration?: inputs.DynamicPoolConfiguration;
+    customContainerTemplate?: inputs.CustomContainerTemplate;
+    sessionNetworkConfiguration?: inputs.SessionNetworkConfiguration;
+    managedIdentitySettings?: inputs.ManagedIdentitySetting[];
   }
   interface Mtls {
     /** Boolean indicating whether the mutual TLS authentication is enabled */
@@ -4621,6 +4745,8 @@ export declare namespace inputs {
   interface PrivateEndpointConnection {
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface PrivateEndpointConnectionProperties {
     /** The resource of private end point. */
@@ -4991,6 +5117,9 @@ export declare namespace inputs {
     properties?: inputs.WorkflowEnvelopeProperties;
     /** Gets the logic app hybrid workflow kind. */
     kind?: "Stateful" | "Stateless" | "Agentic" | (string & {});
+    files?: any;
+    flowState?: "NotSpecified" | "Completed" | "Enabled" | "Disabled" | "Deleted" | "Suspended" | (string & {});
+    health?: inputs.WorkflowHealth;
   }
   interface WorkflowEnvelopeProperties {
     /** Gets or sets the files. */

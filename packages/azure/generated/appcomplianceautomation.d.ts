@@ -595,19 +595,30 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** Report property. */
-    properties: inputs.ReportProperties;
+    properties?: inputs.ReportProperties;
+    triggerTime?: string;
+    timeZone?: string;
+    resources?: inputs.ResourceMetadata[];
+    offerGuid?: string;
+    storageInfo?: inputs.StorageInfo;
   }
   interface MicrosoftAppComplianceAutomationReportsEvidences {
     /** The resource name */
     name: string;
     /** Evidence property. */
-    properties: inputs.EvidenceProperties;
+    properties?: inputs.EvidenceProperties;
+    evidenceType?: "File" | "AutoCollectedEvidence" | "Data" | (string & {});
+    filePath?: string;
+    extraData?: string;
+    controlId?: string;
+    responsibilityId?: string;
   }
   interface MicrosoftAppComplianceAutomationReportsScopingConfigurations {
     /** The resource name */
     name: string;
     /** ScopingConfiguration property. */
-    properties: inputs.ScopingConfigurationProperties;
+    properties?: inputs.ScopingConfigurationProperties;
+    answers?: inputs.ScopingAnswer[];
   }
   interface MicrosoftAppComplianceAutomationReportsSnapshots {
     /** The resource name */
@@ -617,7 +628,15 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** Webhook property. */
-    properties: inputs.WebhookProperties;
+    properties?: inputs.WebhookProperties;
+    status?: "Enabled" | "Disabled" | (string & {});
+    sendAllEvents?: "true" | "false" | (string & {});
+    events?: ("generate_snapshot_success" | "generate_snapshot_failed" | "assessment_failure" | "report_configuration_changes" | "report_deletion" | (string & {}))[];
+    payloadUrl?: string;
+    contentType?: "application/json" | (string & {});
+    webhookKey?: string;
+    updateWebhookKey?: "true" | "false" | (string & {});
+    enableSslVerification?: "true" | "false" | (string & {});
   }
   type OverviewStatus = { [key: string]: any };
   type Recommendation = { [key: string]: any };

@@ -623,18 +623,31 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    encryption?: inputs.EncryptionProperties;
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
+    disableLocalAuth?: boolean;
+    softDeleteRetentionInDays?: number;
+    defaultKeyValueRevisionRetentionPeriodInSeconds?: number;
+    enablePurgeProtection?: boolean;
+    dataPlaneProxy?: inputs.DataPlaneProxyProperties;
+    createMode?: "Recover" | "Default";
   }
   interface MicrosoftAppConfigurationConfigurationStoresKeyValues {
     /** The resource name */
     name: string;
     /** All key-value properties. */
     properties?: inputs.KeyValueProperties;
+    value?: string;
+    contentType?: string;
+    tags?: inputs.KeyValuePropertiesTags;
   }
   interface MicrosoftAppConfigurationConfigurationStoresPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** The properties of a private endpoint. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftAppConfigurationConfigurationStoresReplicas {
     /** The resource name */
@@ -647,6 +660,10 @@ export declare namespace inputs {
     name: string;
     /** All snapshot properties. */
     properties?: inputs.SnapshotProperties;
+    filters?: inputs.KeyValueFilter[];
+    compositionType?: "Key" | "Key_Label" | (string & {});
+    retentionPeriod?: number;
+    tags?: inputs.SnapshotPropertiesTags;
   }
   type NameAvailabilityStatus = { [key: string]: any };
   interface PrivateEndpoint {
@@ -662,6 +679,8 @@ export declare namespace inputs {
   interface PrivateEndpointConnectionReference {
     /** The properties of a private endpoint connection. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface PrivateLinkServiceConnectionState {
     /** The private link service connection status. */

@@ -246,6 +246,11 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    clusterType?: "AKS" | (string & {});
+    metadata?: inputs.Metadata;
+    upgradeProfile?: inputs.UpgradeProfile;
+    observabilityProfile?: inputs.ObservabilityProfile;
+    connectivityProfile?: inputs.ConnectivityProfile;
   }
   interface ObservabilityProfile {
     /** Metrics configuration */

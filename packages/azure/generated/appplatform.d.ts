@@ -3100,6 +3100,16 @@ export declare namespace inputs {
     identity?: inputs.ManagedIdentityProperties;
     /** The GEO location of the application, always the same with its parent resource */
     location?: string;
+    public?: boolean;
+    addonConfigs?: inputs.AppResourcePropertiesAddonConfigs;
+    httpsOnly?: boolean;
+    temporaryDisk?: inputs.TemporaryDisk;
+    persistentDisk?: inputs.PersistentDisk;
+    customPersistentDisks?: inputs.CustomPersistentDiskResource[];
+    enableEndToEndTLS?: boolean;
+    loadedCertificates?: inputs.LoadedCertificate[];
+    vnetAddons?: inputs.AppVNetAddons;
+    ingressSettings?: inputs.IngressSettings;
   }
   interface AppResourceProperties {
     /** Indicates whether the App exposes public endpoint */
@@ -3330,6 +3340,8 @@ export declare namespace inputs {
   interface ConfigurationServiceResource {
     /** Application Configuration Service properties payload */
     properties?: inputs.ConfigurationServiceProperties;
+    generation?: "Gen1" | "Gen2" | (string & {});
+    settings?: inputs.ConfigurationServiceSettings;
   }
   type ConfigurationServiceResourceRequests = { [key: string]: any };
   interface ConfigurationServiceSettings {
@@ -3765,6 +3777,10 @@ export declare namespace inputs {
     location?: string;
     /** Tags of the service which is a list of key value pairs that describe the resource. */
     tags?: inputs.TrackedResourceTags;
+    networkProfile?: inputs.NetworkProfile;
+    vnetAddons?: inputs.ServiceVNetAddons;
+    zoneRedundant?: boolean;
+    marketplaceResource?: inputs.MarketplaceResource;
   }
   interface MicrosoftAppPlatformSpringApiPortals {
     /** The resource name */
@@ -3773,18 +3789,26 @@ export declare namespace inputs {
     properties?: inputs.ApiPortalProperties;
     /** Sku of the API portal resource */
     sku?: inputs.Sku;
+    public?: boolean;
+    httpsOnly?: boolean;
+    gatewayIds?: string[];
+    sourceUrls?: string[];
+    ssoProperties?: inputs.SsoProperties;
+    apiTryOutEnabledState?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftAppPlatformSpringApiPortalsDomains {
     /** The resource name */
     name: string;
     /** The properties of custom domain for API portal */
     properties?: inputs.ApiPortalCustomDomainProperties;
+    thumbprint?: string;
   }
   interface MicrosoftAppPlatformSpringApms {
     /** The resource name */
     name: string;
     /** Properties of an APM */
     properties?: inputs.ApmProperties;
+    secrets?: inputs.ApmPropertiesSecrets;
   }
   interface MicrosoftAppPlatformSpringApplicationAccelerators {
     /** The resource name */
@@ -3801,6 +3825,12 @@ export declare namespace inputs {
     properties?: inputs.CustomizedAcceleratorProperties;
     /** Sku of the customized accelerator resource */
     sku?: inputs.Sku;
+    acceleratorType?: "Accelerator" | "Fragment" | (string & {});
+    displayName?: string;
+    description?: string;
+    iconUrl?: string;
+    acceleratorTags?: string[];
+    gitRepository?: inputs.AcceleratorGitRepository;
   }
   interface MicrosoftAppPlatformSpringApplicationAcceleratorsPredefinedAccelerators {
     /** The resource name */
@@ -3821,12 +3851,25 @@ export declare namespace inputs {
     identity?: inputs.ManagedIdentityProperties;
     /** The GEO location of the application, always the same with its parent resource */
     location?: string;
+    public?: boolean;
+    addonConfigs?: inputs.AppResourcePropertiesAddonConfigs;
+    httpsOnly?: boolean;
+    temporaryDisk?: inputs.TemporaryDisk;
+    persistentDisk?: inputs.PersistentDisk;
+    customPersistentDisks?: inputs.CustomPersistentDiskResource[];
+    enableEndToEndTLS?: boolean;
+    loadedCertificates?: inputs.LoadedCertificate[];
+    vnetAddons?: inputs.AppVNetAddons;
+    ingressSettings?: inputs.IngressSettings;
   }
   interface MicrosoftAppPlatformSpringAppsBindings {
     /** The resource name */
     name: string;
     /** Properties of the Binding resource */
     properties?: inputs.BindingResourceProperties;
+    resourceId?: string;
+    key?: string;
+    bindingParameters?: inputs.BindingResourcePropertiesBindingParameters;
   }
   interface MicrosoftAppPlatformSpringAppsDeployments {
     /** The resource name */
@@ -3835,42 +3878,61 @@ export declare namespace inputs {
     properties?: inputs.DeploymentResourceProperties;
     /** Sku of the Deployment resource */
     sku?: inputs.Sku;
+    source?: inputs.UserSourceInfo;
+    deploymentSettings?: inputs.DeploymentSettings;
+    active?: boolean;
   }
   interface MicrosoftAppPlatformSpringAppsDomains {
     /** The resource name */
     name: string;
     /** Properties of the custom domain resource. */
     properties?: inputs.CustomDomainProperties;
+    thumbprint?: string;
+    certName?: string;
   }
   interface MicrosoftAppPlatformSpringBuildServices {
     /** The resource name */
     name: string;
     /** Properties of the build resource */
     properties?: inputs.BuildServiceProperties;
+    containerRegistry?: string;
+    resourceRequests?: inputs.BuildServicePropertiesResourceRequests;
   }
   interface MicrosoftAppPlatformSpringBuildServicesAgentPools {
     /** The resource name */
     name: string;
     /** build service agent pool properties */
     properties?: inputs.BuildServiceAgentPoolProperties;
+    poolSize?: inputs.BuildServiceAgentPoolSizeProperties;
   }
   interface MicrosoftAppPlatformSpringBuildServicesBuilders {
     /** The resource name */
     name: string;
     /** Property of the Builder resource. */
     properties?: inputs.BuilderProperties;
+    stack?: inputs.StackProperties;
+    buildpackGroups?: inputs.BuildpacksGroupProperties[];
   }
   interface MicrosoftAppPlatformSpringBuildServicesBuildersBuildpackBindings {
     /** The resource name */
     name: string;
     /** Properties of a buildpack binding */
     properties?: inputs.BuildpackBindingProperties;
+    bindingType?: "ApplicationInsights" | "ApacheSkyWalking" | "AppDynamics" | "Dynatrace" | "NewRelic" | "ElasticAPM" | (string & {});
+    launchProperties?: inputs.BuildpackBindingLaunchProperties;
   }
   interface MicrosoftAppPlatformSpringBuildServicesBuilds {
     /** The resource name */
     name: string;
     /** Properties of the build resource */
     properties?: inputs.BuildProperties;
+    relativePath?: string;
+    builder?: string;
+    agentPool?: string;
+    env?: inputs.BuildPropertiesEnv;
+    apms?: inputs.ApmReference[];
+    certificates?: inputs.CertificateReference[];
+    resourceRequests?: inputs.BuildResourceRequests;
   }
   interface MicrosoftAppPlatformSpringBuildServicesBuildsResults {
     /** The resource name */
@@ -3895,24 +3957,32 @@ export declare namespace inputs {
     name: "default";
     /** Properties of the Config Server resource */
     properties?: inputs.ConfigServerProperties;
+    error?: inputs.Error;
+    configServer?: inputs.ConfigServerSettings;
   }
   interface MicrosoftAppPlatformSpringConfigurationServices {
     /** The resource name */
     name: string;
     /** Application Configuration Service properties payload */
     properties?: inputs.ConfigurationServiceProperties;
+    generation?: "Gen1" | "Gen2" | (string & {});
+    settings?: inputs.ConfigurationServiceSettings;
   }
   interface MicrosoftAppPlatformSpringContainerRegistries {
     /** The resource name */
     name: string;
     /** Properties of the container registry resource payload. */
     properties?: inputs.ContainerRegistryProperties;
+    credentials?: inputs.ContainerRegistryCredentials;
   }
   interface MicrosoftAppPlatformSpringDevToolPortals {
     /** The resource name */
     name: string;
     /** Dev Tool Portal properties payload */
     properties?: inputs.DevToolPortalProperties;
+    public?: boolean;
+    ssoProperties?: inputs.DevToolPortalSsoProperties;
+    features?: inputs.DevToolPortalFeatureSettings;
   }
   interface MicrosoftAppPlatformSpringGateways {
     /** The resource name */
@@ -3921,24 +3991,46 @@ export declare namespace inputs {
     properties?: inputs.GatewayProperties;
     /** Sku of the Spring Cloud Gateway resource */
     sku?: inputs.Sku;
+    public?: boolean;
+    httpsOnly?: boolean;
+    ssoProperties?: inputs.SsoProperties;
+    apiMetadataProperties?: inputs.GatewayApiMetadataProperties;
+    corsProperties?: inputs.GatewayCorsProperties;
+    clientAuth?: inputs.GatewayPropertiesClientAuth;
+    apms?: inputs.ApmReference[];
+    environmentVariables?: inputs.GatewayPropertiesEnvironmentVariables;
+    resourceRequests?: inputs.GatewayResourceRequests;
   }
   interface MicrosoftAppPlatformSpringGatewaysDomains {
     /** The resource name */
     name: string;
     /** The properties of custom domain for Spring Cloud Gateway */
     properties?: inputs.GatewayCustomDomainProperties;
+    thumbprint?: string;
   }
   interface MicrosoftAppPlatformSpringGatewaysRouteConfigs {
     /** The resource name */
     name: string;
     /** API route config of the Spring Cloud Gateway */
     properties?: inputs.GatewayRouteConfigProperties;
+    appResourceId?: string;
+    openApi?: inputs.GatewayRouteConfigOpenApiProperties;
+    protocol?: "HTTP" | "HTTPS" | (string & {});
+    routes?: inputs.GatewayApiRoute[];
+    ssoEnabled?: boolean;
+    predicates?: string[];
+    filters?: string[];
   }
   interface MicrosoftAppPlatformSpringMonitoringSettings {
     /** The resource name */
     name: "default";
     /** Properties of the Monitoring Setting resource */
     properties?: inputs.MonitoringSettingProperties;
+    error?: inputs.Error;
+    traceEnabled?: boolean;
+    appInsightsInstrumentationKey?: string;
+    appInsightsSamplingRate?: number;
+    appInsightsAgentVersions?: inputs.ApplicationInsightsAgentVersions;
   }
   interface MicrosoftAppPlatformSpringServiceRegistries {
     /** The resource name */

@@ -115,6 +115,10 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    marketplace?: inputs.LiftrBaseMarketplaceDetails;
+    user?: inputs.LiftrBaseUserDetails;
+    partnerProperties?: inputs.PartnerProperties;
+    singleSignOnProperties?: inputs.LiftrBaseSingleSignOnPropertiesV2;
   }
   interface LiftrBaseMarketplaceDetails {
     /** Azure subscription id for the the marketplace offer is purchased from */

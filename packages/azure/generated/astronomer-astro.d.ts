@@ -110,6 +110,9 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    marketplace?: inputs.LiftrBaseMarketplaceDetails;
+    user?: inputs.LiftrBaseUserDetails;
+    partnerOrganizationProperties?: inputs.LiftrBaseDataPartnerOrganizationProperties;
   }
   interface LiftrBaseDataOrganizationProperties {
     /** Marketplace details of the resource. */

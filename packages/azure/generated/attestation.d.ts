@@ -276,18 +276,25 @@ export declare namespace inputs {
     /** The tags that will be assigned to the attestation provider. */
     tags?: inputs.AttestationServiceCreationParamsTags;
     /** Properties of the attestation provider */
-    properties: inputs.AttestationServiceCreationSpecificParamsOrStatusResult;
+    properties?: inputs.AttestationServiceCreationSpecificParamsOrStatusResult;
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
+    policySigningCertificates?: inputs.JsonWebKeySet;
+    tpmAttestationAuthentication?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftAttestationAttestationProvidersPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   type PrivateEndpoint = { [key: string]: any };
   interface PrivateEndpointConnection {
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface PrivateEndpointConnectionProperties {
     /** The resource of private end point. */

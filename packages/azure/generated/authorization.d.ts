@@ -1126,7 +1126,10 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** The properties of the lock. */
-    properties: inputs.ManagementLockProperties;
+    properties?: inputs.ManagementLockProperties;
+    level?: "NotSpecified" | "CanNotDelete" | "ReadOnly" | (string & {});
+    notes?: string;
+    owners?: inputs.ManagementLockOwner[];
   }
   interface MicrosoftAuthorizationPolicyAssignments {
     /** The resource name */
@@ -1137,36 +1140,87 @@ export declare namespace inputs {
     location?: string;
     /** The managed identity associated with the policy assignment. */
     identity?: inputs.Identity;
+    displayName?: string;
+    policyDefinitionId?: string;
+    definitionVersion?: string;
+    notScopes?: string[];
+    parameters?: inputs.PolicyAssignmentPropertiesParameters;
+    description?: string;
+    metadata?: any;
+    enforcementMode?: "Default" | "DoNotEnforce" | "Enroll" | (string & {});
+    nonComplianceMessages?: inputs.NonComplianceMessage[];
+    resourceSelectors?: inputs.ResourceSelector[];
+    overrides?: inputs.Override[];
+    assignmentType?: "NotSpecified" | "System" | "SystemHidden" | "Custom" | (string & {});
+    selfServeExemptionSettings?: inputs.SelfServeExemptionSettings;
   }
   interface MicrosoftAuthorizationPolicyDefinitions {
     /** The resource name */
     name: string;
     /** The policy definition properties. */
     properties?: inputs.PolicyDefinitionProperties;
+    policyType?: "NotSpecified" | "BuiltIn" | "Custom" | "Static" | (string & {});
+    mode?: string;
+    displayName?: string;
+    description?: string;
+    policyRule?: any;
+    metadata?: any;
+    parameters?: inputs.PolicyDefinitionPropertiesParameters;
+    version?: string;
+    versions?: string[];
+    externalEvaluationEnforcementSettings?: inputs.ExternalEvaluationEnforcementSettings;
   }
   interface MicrosoftAuthorizationPolicyDefinitionsVersions {
     /** The resource name */
     name: string;
     /** The policy definition version properties. */
     properties?: inputs.PolicyDefinitionVersionProperties;
+    policyType?: "NotSpecified" | "BuiltIn" | "Custom" | "Static" | (string & {});
+    mode?: string;
+    displayName?: string;
+    description?: string;
+    policyRule?: any;
+    metadata?: any;
+    parameters?: inputs.PolicyDefinitionVersionPropertiesParameters;
+    version?: string;
+    externalEvaluationEnforcementSettings?: inputs.ExternalEvaluationEnforcementSettings;
   }
   interface MicrosoftAuthorizationPolicySetDefinitions {
     /** The resource name */
     name: string;
     /** The policy set definition properties. */
     properties?: inputs.PolicySetDefinitionProperties;
+    policyType?: "NotSpecified" | "BuiltIn" | "Custom" | "Static" | (string & {});
+    displayName?: string;
+    description?: string;
+    metadata?: any;
+    parameters?: inputs.PolicySetDefinitionPropertiesParameters;
+    policyDefinitions?: inputs.PolicyDefinitionReference[];
+    policyDefinitionGroups?: inputs.PolicyDefinitionGroup[];
+    version?: string;
+    versions?: string[];
   }
   interface MicrosoftAuthorizationPolicySetDefinitionsVersions {
     /** The resource name */
     name: string;
     /** The policy set definition version properties. */
     properties?: inputs.PolicySetDefinitionVersionProperties;
+    policyType?: "NotSpecified" | "BuiltIn" | "Custom" | "Static" | (string & {});
+    displayName?: string;
+    description?: string;
+    metadata?: any;
+    parameters?: inputs.PolicySetDefinitionVersionPropertiesParameters;
+    policyDefinitions?: inputs.PolicyDefinitionReference[];
+    policyDefinitionGroups?: inputs.PolicyDefinitionGroup[];
+    version?: string;
   }
   interface MicrosoftAuthorizationPrivateLinkAssociations {
     /** The resource name */
     name: string;
     /** The properties of the PrivateLinkAssociation. */
     properties?: inputs.PrivateLinkAssociationPropertiesOrPrivateLinkAssociationPropertiesExpanded;
+    privateLink?: string;
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftAuthorizationResourceManagementPrivateLinks {
     /** The resource name */
@@ -1178,13 +1232,24 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** Role assignment properties. */
-    properties: inputs.RoleAssignmentProperties;
+    properties?: inputs.RoleAssignmentProperties;
+    roleDefinitionId?: string;
+    principalId?: string;
+    principalType?: "User" | "Group" | "ServicePrincipal" | "ForeignGroup" | "Device" | "AgentUser" | "AgentServicePrincipal" | (string & {});
+    description?: string;
+    condition?: string;
+    conditionVersion?: string;
+    delegatedManagedIdentityResourceId?: string;
   }
   interface MicrosoftAuthorizationRoleDefinitions {
     /** The resource name */
     name: string;
     /** Role definition properties. */
     properties?: inputs.RoleDefinitionProperties;
+    roleName?: string;
+    description?: string;
+    permissions?: inputs.Permission[];
+    assignableScopes?: string[];
   }
   interface NonComplianceMessage {
     /** A message that describes why a resource is non-compliant with the policy. This is shown in 'deny' error messages and on resource's non-compliant compliance results. */

@@ -374,6 +374,7 @@ export declare namespace inputs {
     name: string;
     /** Properties of the configuration profile assignment. */
     properties?: inputs.ConfigurationProfileAssignmentProperties;
+    configurationProfile?: string;
   }
   interface MicrosoftAutomanageConfigurationProfileAssignmentsReports {
     /** The resource name */
@@ -388,6 +389,7 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    configuration?: any;
   }
   interface MicrosoftAutomanageConfigurationProfilesVersions {
     /** The resource name */
@@ -398,6 +400,7 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    configuration?: any;
   }
   interface MicrosoftAutomanageServicePrincipals {
     /** The resource name */

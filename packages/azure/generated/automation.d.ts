@@ -2831,6 +2831,12 @@ export declare namespace inputs {
     name?: string;
     /** Gets or sets the location of the resource. */
     location?: string;
+    runbookId?: string;
+    runbookType?: string;
+    runtime?: string;
+    runtimeEnvironment?: string;
+    creationTime?: string;
+    deletionTime?: string;
   }
   interface DeletedRunbookListResult {
     /** The DeletedRunbook items on this page */
@@ -3020,74 +3026,105 @@ export declare namespace inputs {
     identity?: inputs.Identity;
     /** Gets or sets the tags attached to the resource. */
     tags?: inputs.AutomationAccountCreateOrUpdateParametersTags;
+    sku?: inputs.Sku;
+    encryption?: inputs.EncryptionProperties;
+    publicNetworkAccess?: boolean;
+    disableLocalAuth?: boolean;
   }
   interface MicrosoftAutomationAutomationAccountsCertificates {
     /** The resource name */
     name: string;
     /** Gets or sets the properties of the certificate. */
-    properties: inputs.CertificateCreateOrUpdatePropertiesOrCertificateProperties;
+    properties?: inputs.CertificateCreateOrUpdatePropertiesOrCertificateProperties;
+    base64Value?: string;
+    description?: string;
+    thumbprint?: string;
+    isExportable?: boolean;
   }
   interface MicrosoftAutomationAutomationAccountsConfigurations {
     /** The resource name */
     name: string;
     /** Gets or sets configuration create or update properties. */
-    properties: inputs.DscConfigurationCreateOrUpdatePropertiesOrDscConfigurationProperties;
+    properties?: inputs.DscConfigurationCreateOrUpdatePropertiesOrDscConfigurationProperties;
     /** Gets or sets the location of the resource. */
     location?: string;
     /** Gets or sets the tags attached to the resource. */
     tags?: inputs.DscConfigurationCreateOrUpdateParametersTags;
+    logVerbose?: boolean;
+    logProgress?: boolean;
+    source?: inputs.ContentSource;
+    parameters?: inputs.DscConfigurationCreateOrUpdatePropertiesParameters;
+    description?: string;
   }
   interface MicrosoftAutomationAutomationAccountsConnections {
     /** The resource name */
     name: string;
     /** Gets or sets the properties of the connection. */
-    properties: inputs.ConnectionCreateOrUpdatePropertiesOrConnectionProperties;
+    properties?: inputs.ConnectionCreateOrUpdatePropertiesOrConnectionProperties;
+    description?: string;
+    connectionType?: inputs.ConnectionTypeAssociationProperty;
+    fieldDefinitionValues?: inputs.ConnectionCreateOrUpdatePropertiesFieldDefinitionValues;
   }
   interface MicrosoftAutomationAutomationAccountsConnectionTypes {
     /** The resource name */
     name: string;
     /** Gets or sets the value of the connection type. */
-    properties: inputs.ConnectionTypeCreateOrUpdatePropertiesOrConnectionTypeProperties;
+    properties?: inputs.ConnectionTypeCreateOrUpdatePropertiesOrConnectionTypeProperties;
+    isGlobal?: boolean;
+    fieldDefinitions?: inputs.ConnectionTypeCreateOrUpdatePropertiesFieldDefinitions;
   }
   interface MicrosoftAutomationAutomationAccountsCredentials {
     /** The resource name */
     name: string;
     /** Gets or sets the properties of the credential. */
-    properties: inputs.CredentialCreateOrUpdatePropertiesOrCredentialProperties;
+    properties?: inputs.CredentialCreateOrUpdatePropertiesOrCredentialProperties;
+    userName?: string;
+    password?: string;
+    description?: string;
   }
   interface MicrosoftAutomationAutomationAccountsHybridRunbookWorkerGroups {
     /** The resource name */
     name: string;
     /** Gets or sets hybrid runbook worker group create or update properties. */
     properties?: inputs.HybridRunbookWorkerGroupCreateOrUpdatePropertiesOrHybridRunbookWorkerGroupProperties;
+    credential?: inputs.RunAsCredentialAssociationProperty;
   }
   interface MicrosoftAutomationAutomationAccountsHybridRunbookWorkerGroupsHybridRunbookWorkers {
     /** The resource name */
     name: string;
     /** Gets or sets hybrid runbook worker group create or update properties. */
     properties?: inputs.HybridRunbookWorkerCreateOrUpdateParametersOrHybridRunbookWorkerProperties;
+    vmResourceId?: string;
   }
   interface MicrosoftAutomationAutomationAccountsJobs {
     /** The resource name */
     name: string;
     /** Gets or sets the list of job properties. */
-    properties: inputs.JobCreatePropertiesOrJobProperties;
+    properties?: inputs.JobCreatePropertiesOrJobProperties;
+    runbook?: inputs.RunbookAssociationProperty;
+    parameters?: inputs.JobCreatePropertiesParameters;
+    runOn?: string;
   }
   interface MicrosoftAutomationAutomationAccountsJobSchedules {
     /** The resource name */
     name: string;
     /** Gets or sets the list of job schedule properties. */
-    properties: inputs.JobScheduleCreatePropertiesOrJobScheduleProperties;
+    properties?: inputs.JobScheduleCreatePropertiesOrJobScheduleProperties;
+    schedule?: inputs.ScheduleAssociationProperty;
+    runbook?: inputs.RunbookAssociationProperty;
+    runOn?: string;
+    parameters?: inputs.JobScheduleCreatePropertiesParameters;
   }
   interface MicrosoftAutomationAutomationAccountsModules {
     /** The resource name */
     name: string;
     /** Gets or sets the module create properties. */
-    properties: inputs.ModuleCreateOrUpdatePropertiesOrModuleProperties;
+    properties?: inputs.ModuleCreateOrUpdatePropertiesOrModuleProperties;
     /** Gets or sets the location of the resource. */
     location?: string;
     /** Gets or sets the tags attached to the resource. */
     tags?: inputs.ModuleCreateOrUpdateParametersTags;
+    contentLink?: inputs.ContentLink;
   }
   interface MicrosoftAutomationAutomationAccountsNodeConfigurations {
     /** The resource name */
@@ -3096,6 +3133,9 @@ export declare namespace inputs {
     properties?: inputs.DscNodeConfigurationCreateOrUpdateParametersPropertiesOrDscNodeConfigurationProperties;
     /** Gets or sets the tags attached to the resource. */
     tags?: inputs.DscNodeConfigurationCreateOrUpdateParametersTags;
+    source?: inputs.ContentSourceOrDscNodeConfigurationPropertiesSource;
+    configuration?: inputs.DscConfigurationAssociationProperty;
+    incrementNodeConfigurationBuild?: boolean;
   }
   interface MicrosoftAutomationAutomationAccountsNodes {
     /** The resource name */
@@ -3106,32 +3146,45 @@ export declare namespace inputs {
     name: string;
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpointProperty;
+    groupIds?: string[];
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionStateProperty;
   }
   interface MicrosoftAutomationAutomationAccountsPython2Packages {
     /** The resource name */
     name: string;
     /** Gets or sets the module create properties. */
-    properties: inputs.PythonPackageCreatePropertiesOrModuleProperties;
+    properties?: inputs.PythonPackageCreatePropertiesOrModuleProperties;
     /** Gets or sets the tags attached to the resource. */
     tags?: inputs.PythonPackageCreateParametersTags;
+    contentLink?: inputs.ContentLink;
   }
   interface MicrosoftAutomationAutomationAccountsPython3Packages {
     /** The resource name */
     name: string;
     /** Gets or sets the module create properties. */
-    properties: inputs.PythonPackageCreatePropertiesOrModuleProperties;
+    properties?: inputs.PythonPackageCreatePropertiesOrModuleProperties;
     /** Gets or sets the tags attached to the resource. */
     tags?: inputs.PythonPackageCreateParametersTags;
+    contentLink?: inputs.ContentLink;
   }
   interface MicrosoftAutomationAutomationAccountsRunbooks {
     /** The resource name */
     name: string;
     /** Gets or sets runbook create or update properties. */
-    properties: inputs.RunbookCreateOrUpdatePropertiesOrRunbookProperties;
+    properties?: inputs.RunbookCreateOrUpdatePropertiesOrRunbookProperties;
     /** Gets or sets the location of the resource. */
     location?: string;
     /** Gets or sets the tags attached to the resource. */
     tags?: inputs.RunbookCreateOrUpdateParametersTags;
+    logVerbose?: boolean;
+    logProgress?: boolean;
+    runtimeEnvironment?: string;
+    runbookType?: "Script" | "Graph" | "PowerShellWorkflow" | "PowerShell" | "GraphPowerShellWorkflow" | "GraphPowerShell" | "Python2" | "Python3" | "Python" | "PowerShell72" | (string & {});
+    draft?: inputs.RunbookDraft;
+    publishContentLink?: inputs.ContentLink;
+    description?: string;
+    logActivityTrace?: number;
   }
   interface MicrosoftAutomationAutomationAccountsRunbooksDraft {
     /** The resource name */
@@ -3157,44 +3210,71 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    runtime?: inputs.RuntimeProperties;
+    defaultPackages?: inputs.RuntimeEnvironmentPropertiesDefaultPackages;
+    description?: string;
   }
   interface MicrosoftAutomationAutomationAccountsRuntimeEnvironmentsPackages {
     /** The resource name */
     name: string;
     /** Gets or sets the package create properties. */
-    properties: inputs.PackageCreateOrUpdatePropertiesOrPackageProperties;
+    properties?: inputs.PackageCreateOrUpdatePropertiesOrPackageProperties;
     /** The resource model definition for an Azure Resource Manager tracked top level resource which has 'tags' and a 'location' */
     allOf?: inputs.TrackedResource;
+    contentLink?: inputs.ContentLink;
   }
   interface MicrosoftAutomationAutomationAccountsSchedules {
     /** The resource name */
     name: string;
     /** Gets or sets the list of schedule properties. */
-    properties: inputs.ScheduleCreateOrUpdatePropertiesOrScheduleProperties;
+    properties?: inputs.ScheduleCreateOrUpdatePropertiesOrScheduleProperties;
+    description?: string;
+    startTime?: string;
+    expiryTime?: string;
+    interval?: any;
+    frequency?: "OneTime" | "Day" | "Hour" | "Week" | "Month" | "Minute" | (string & {});
+    timeZone?: string;
+    advancedSchedule?: inputs.AdvancedSchedule;
   }
   interface MicrosoftAutomationAutomationAccountsSoftwareUpdateConfigurations {
     /** The resource name */
     name: string;
     /** Software update configuration properties. */
-    properties: inputs.SoftwareUpdateConfigurationProperties;
+    properties?: inputs.SoftwareUpdateConfigurationProperties;
+    updateConfiguration?: inputs.UpdateConfiguration;
+    scheduleInfo?: inputs.SUCScheduleProperties;
+    error?: inputs.AutomationErrorResponse;
+    tasks?: inputs.SoftwareUpdateConfigurationTasks;
   }
   interface MicrosoftAutomationAutomationAccountsSourceControls {
     /** The resource name */
     name: string;
     /** The properties of the source control. */
-    properties: inputs.SourceControlCreateOrUpdatePropertiesOrSourceControlProperties;
+    properties?: inputs.SourceControlCreateOrUpdatePropertiesOrSourceControlProperties;
+    repoUrl?: string;
+    branch?: string;
+    folderPath?: string;
+    autoSync?: boolean;
+    publishRunbook?: boolean;
+    sourceType?: "VsoGit" | "VsoTfvc" | "GitHub" | (string & {});
+    securityToken?: inputs.SourceControlSecurityTokenProperties;
+    description?: string;
   }
   interface MicrosoftAutomationAutomationAccountsSourceControlsSourceControlSyncJobs {
     /** The resource name */
     name: string;
     /** The properties of the source control sync job. */
-    properties: inputs.SourceControlSyncJobCreatePropertiesOrSourceControlSyncJobByIdProperties;
+    properties?: inputs.SourceControlSyncJobCreatePropertiesOrSourceControlSyncJobByIdProperties;
+    commitId?: string;
   }
   interface MicrosoftAutomationAutomationAccountsVariables {
     /** The resource name */
     name: string;
     /** Gets or sets the properties of the variable. */
-    properties: inputs.VariableCreateOrUpdatePropertiesOrVariableProperties;
+    properties?: inputs.VariableCreateOrUpdatePropertiesOrVariableProperties;
+    value?: string;
+    description?: string;
+    isEncrypted?: boolean;
   }
   interface MicrosoftAutomationAutomationAccountsWatchers {
     /** The resource name */
@@ -3207,12 +3287,23 @@ export declare namespace inputs {
     tags?: inputs.WatcherTags;
     /** The geo-location where the resource lives */
     location?: string;
+    executionFrequencyInSeconds?: number;
+    scriptName?: string;
+    scriptParameters?: inputs.WatcherPropertiesScriptParameters;
+    scriptRunOn?: string;
+    description?: string;
   }
   interface MicrosoftAutomationAutomationAccountsWebhooks {
     /** The resource name */
     name: string;
     /** Gets or sets the properties of the webhook. */
-    properties: inputs.WebhookCreateOrUpdatePropertiesOrWebhookProperties;
+    properties?: inputs.WebhookCreateOrUpdatePropertiesOrWebhookProperties;
+    isEnabled?: boolean;
+    uri?: string;
+    expiryTime?: string;
+    parameters?: inputs.WebhookCreateOrUpdatePropertiesParameters;
+    runbook?: inputs.RunbookAssociationProperty;
+    runOn?: string;
   }
   type ModuleCreateOrUpdateParametersTags = { [key: string]: string };
   interface ModuleCreateOrUpdatePropertiesOrModuleProperties {
@@ -3244,6 +3335,9 @@ export declare namespace inputs {
   interface PrivateEndpointConnection {
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpointProperty;
+    groupIds?: string[];
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionStateProperty;
   }
   interface PrivateEndpointConnectionProperties {
     /** Private endpoint which the connection belongs to. */
@@ -3608,8 +3702,16 @@ export declare namespace outputs {
     creationTime?: string;
     lastModifiedTime?: string;
   }
-  type DeletedRunbook = inputs.DeletedRunbook;
-  type DeletedRunbookListResult = inputs.DeletedRunbookListResult;
+  interface DeletedRunbook {
+    properties?: outputs.DeletedRunbookProperties;
+    id?: string;
+    name?: string;
+    location?: string;
+  }
+  interface DeletedRunbookListResult {
+    value: outputs.DeletedRunbook[];
+    nextLink?: string;
+  }
   type DeletedRunbookProperties = inputs.DeletedRunbookProperties;
   type DscConfigurationAssociationProperty = inputs.DscConfigurationAssociationProperty;
   type DscConfigurationCreateOrUpdateParametersTags = inputs.DscConfigurationCreateOrUpdateParametersTags;

@@ -2711,6 +2711,20 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    managementCluster?: inputs.ManagementCluster;
+    internet?: "Enabled" | "Disabled" | (string & {});
+    identitySources?: inputs.IdentitySource[];
+    availability?: inputs.AvailabilityProperties;
+    encryption?: inputs.Encryption;
+    extendedNetworkBlocks?: string[];
+    circuit?: inputs.Circuit;
+    networkBlock?: string;
+    vcenterPassword?: string;
+    nsxtPassword?: string;
+    secondaryCircuit?: inputs.Circuit;
+    virtualNetworkId?: string;
+    dnsZoneType?: "Public" | "Private" | (string & {});
+    vcfLicense?: inputs.VcfLicense;
   }
   interface MicrosoftAVSPrivateCloudsAddons {
     /** The resource name */
@@ -2723,12 +2737,14 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.ExpressRouteAuthorizationProperties;
+    expressRouteId?: string;
   }
   interface MicrosoftAVSPrivateCloudsCloudLinks {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.CloudLinkProperties;
+    linkedCloud?: string;
   }
   interface MicrosoftAVSPrivateCloudsClusters {
     /** The resource name */
@@ -2737,12 +2753,19 @@ export declare namespace inputs {
     properties?: inputs.ClusterProperties;
     /** The SKU (Stock Keeping Unit) assigned to this resource. */
     sku: inputs.Sku;
+    clusterSize?: number;
+    hosts?: string[];
+    vsanDatastoreName?: string;
   }
   interface MicrosoftAVSPrivateCloudsClustersDatastores {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.DatastoreProperties;
+    netAppVolume?: inputs.NetAppVolume;
+    diskPoolVolume?: inputs.DiskPoolVolume;
+    elasticSanVolume?: inputs.ElasticSanVolume;
+    pureStorageVolume?: inputs.PureStorageVolume;
   }
   interface MicrosoftAVSPrivateCloudsClustersHosts {
     /** The resource name */
@@ -2763,6 +2786,9 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.GlobalReachConnectionProperties;
+    authorizationKey?: string;
+    peerExpressRouteCircuit?: string;
+    expressRouteId?: string;
   }
   interface MicrosoftAVSPrivateCloudsHcxEnterpriseSites {
     /** The resource name */
@@ -2775,6 +2801,7 @@ export declare namespace inputs {
     name: "default";
     /** The resource-specific properties for this resource. */
     properties?: inputs.IscsiPathProperties;
+    networkBlock?: string;
   }
   interface MicrosoftAVSPrivateCloudsLicenses {
     /** The resource name */
@@ -2795,12 +2822,22 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.PureStoragePolicyProperties;
+    storagePolicyDefinition?: string;
+    storagePoolId?: string;
   }
   interface MicrosoftAVSPrivateCloudsScriptExecutions {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.ScriptExecutionProperties;
+    scriptCmdletId?: string;
+    parameters?: inputs.ScriptExecutionParameter[];
+    hiddenParameters?: inputs.ScriptExecutionParameter[];
+    failureReason?: string;
+    timeout?: string;
+    retention?: string;
+    output?: string[];
+    namedOutputs?: inputs.ScriptExecutionPropertiesNamedOutputs;
   }
   interface MicrosoftAVSPrivateCloudsScriptPackages {
     /** The resource name */
@@ -2825,12 +2862,24 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.WorkloadNetworkDnsServiceProperties;
+    displayName?: string;
+    dnsServiceIp?: string;
+    defaultDnsZone?: string;
+    fqdnZones?: string[];
+    logLevel?: "DEBUG" | "INFO" | "WARNING" | "ERROR" | "FATAL" | (string & {});
+    revision?: number;
   }
   interface MicrosoftAVSPrivateCloudsWorkloadNetworksDnsZones {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.WorkloadNetworkDnsZoneProperties;
+    displayName?: string;
+    domain?: string[];
+    dnsServerIps?: string[];
+    sourceIp?: string;
+    dnsServices?: number;
+    revision?: number;
   }
   interface MicrosoftAVSPrivateCloudsWorkloadNetworksGateways {
     /** The resource name */
@@ -2841,18 +2890,29 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.WorkloadNetworkPortMirroringProperties;
+    displayName?: string;
+    direction?: "INGRESS" | "EGRESS" | "BIDIRECTIONAL" | (string & {});
+    source?: string;
+    destination?: string;
+    revision?: number;
   }
   interface MicrosoftAVSPrivateCloudsWorkloadNetworksPublicIPs {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.WorkloadNetworkPublicIPProperties;
+    displayName?: string;
+    numberOfPublicIPs?: number;
   }
   interface MicrosoftAVSPrivateCloudsWorkloadNetworksSegments {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.WorkloadNetworkSegmentProperties;
+    displayName?: string;
+    connectedGateway?: string;
+    subnet?: inputs.WorkloadNetworkSegmentSubnet;
+    revision?: number;
   }
   interface MicrosoftAVSPrivateCloudsWorkloadNetworksVirtualMachines {
     /** The resource name */
@@ -2863,6 +2923,9 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.WorkloadNetworkVMGroupProperties;
+    displayName?: string;
+    members?: string[];
+    revision?: number;
   }
   interface NetAppVolume {
     /** Azure resource ID of the NetApp volume */
@@ -2957,6 +3020,14 @@ export declare namespace inputs {
   interface ScriptExecution {
     /** The resource-specific properties for this resource. */
     properties?: inputs.ScriptExecutionProperties;
+    scriptCmdletId?: string;
+    parameters?: inputs.ScriptExecutionParameter[];
+    hiddenParameters?: inputs.ScriptExecutionParameter[];
+    failureReason?: string;
+    timeout?: string;
+    retention?: string;
+    output?: string[];
+    namedOutputs?: inputs.ScriptExecutionPropertiesNamedOutputs;
   }
   type ScriptExecutionParameter = {
     /** The parameter name */

@@ -20033,6 +20033,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsAccessAnalyzerProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.AccessAnalyzerPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorAcmCertificateSummaries {
     /** The resource name */
@@ -20043,6 +20051,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsAcmCertificateSummaryProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.AcmCertificateSummaryPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorApiGatewayRestApis {
     /** The resource name */
@@ -20053,6 +20069,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsApiGatewayRestApiProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.ApiGatewayRestApiPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorApiGatewayStages {
     /** The resource name */
@@ -20063,6 +20087,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsApiGatewayStageProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.ApiGatewayStagePropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorAppSyncGraphqlApis {
     /** The resource name */
@@ -20073,6 +20105,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsAppSyncGraphqlApiProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.AppSyncGraphqlApiPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorAutoScalingAutoScalingGroups {
     /** The resource name */
@@ -20083,6 +20123,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsAutoScalingGroupProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.AutoScalingGroupPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorCloudFormationStacks {
     /** The resource name */
@@ -20093,6 +20141,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsCloudFormationStackProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.CloudFormationStackPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorCloudFormationStackSets {
     /** The resource name */
@@ -20103,6 +20159,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsCloudFormationStackSetProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.CloudFormationStackSetPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorCloudFrontDistributions {
     /** The resource name */
@@ -20113,6 +20177,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsCloudFrontDistributionProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.CloudFrontDistributionPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorCloudTrailTrails {
     /** The resource name */
@@ -20123,6 +20195,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsCloudTrailProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.CloudTrailPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorCloudWatchAlarms {
     /** The resource name */
@@ -20133,6 +20213,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsCloudWatchAlarmProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.CloudWatchAlarmPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorCodeBuildProjects {
     /** The resource name */
@@ -20143,6 +20231,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsCodeBuildProjectProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.CodeBuildProjectPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorCodeBuildSourceCredentialsInfos {
     /** The resource name */
@@ -20153,6 +20249,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsCodeBuildSourceCredentialsInfoProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.CodeBuildSourceCredentialsInfoPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorConfigServiceConfigurationRecorders {
     /** The resource name */
@@ -20163,6 +20267,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsConfigServiceConfigurationRecorderProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.ConfigServiceConfigurationRecorderPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorConfigServiceConfigurationRecorderStatuses {
     /** The resource name */
@@ -20173,6 +20285,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsConfigServiceConfigurationRecorderStatusProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.ConfigServiceConfigurationRecorderStatusPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorConfigServiceDeliveryChannels {
     /** The resource name */
@@ -20183,6 +20303,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsConfigServiceDeliveryChannelProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.ConfigServiceDeliveryChannelPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorDatabaseMigrationServiceReplicationInstances {
     /** The resource name */
@@ -20193,6 +20321,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsDatabaseMigrationServiceReplicationInstanceProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.DatabaseMigrationServiceReplicationInstancePropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorDaxClusters {
     /** The resource name */
@@ -20203,6 +20339,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsDaxClusterProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.DaxClusterPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorDynamoDBContinuousBackupsDescriptions {
     /** The resource name */
@@ -20213,6 +20357,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsDynamoDBContinuousBackupsDescriptionProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.DynamoDBContinuousBackupsDescriptionPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorDynamoDBTables {
     /** The resource name */
@@ -20223,6 +20375,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsDynamoDBTableProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.DynamoDBTablePropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorEc2AccountAttributes {
     /** The resource name */
@@ -20233,6 +20393,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsEc2AccountAttributeProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.Ec2AccountAttributePropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorEc2Addresses {
     /** The resource name */
@@ -20243,6 +20411,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsEc2AddressProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.Ec2AddressPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorEc2FlowLogs {
     /** The resource name */
@@ -20253,6 +20429,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsEc2FlowLogProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.Ec2FlowLogPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorEc2Images {
     /** The resource name */
@@ -20263,12 +20447,28 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsEc2ImageProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.Ec2ImagePropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorEc2Instances {
     /** The resource name */
     name: "default";
     /** The resource-specific properties for this resource. */
     properties?: inputs.Ec2InstanceProperties;
+    awsProperties?: inputs.AwsEc2InstanceProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.Ec2InstancePropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorEc2InstanceStatuses {
     /** The resource name */
@@ -20279,6 +20479,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsEc2InstanceStatusProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.Ec2InstanceStatusPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorEc2Ipams {
     /** The resource name */
@@ -20289,6 +20497,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsEc2IpamProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.Ec2IpamPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorEc2KeyPairs {
     /** The resource name */
@@ -20299,6 +20515,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsEc2KeyPairProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.Ec2KeyPairPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorEc2NetworkAcls {
     /** The resource name */
@@ -20309,6 +20533,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsEc2NetworkAclProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.Ec2NetworkAclPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorEc2NetworkInterfaces {
     /** The resource name */
@@ -20319,6 +20551,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsEc2NetworkInterfaceProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.Ec2NetworkInterfacePropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorEc2RouteTables {
     /** The resource name */
@@ -20329,6 +20569,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsEc2RouteTableProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.Ec2RouteTablePropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorEc2SecurityGroups {
     /** The resource name */
@@ -20339,6 +20587,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsEc2SecurityGroupProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.Ec2SecurityGroupPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorEc2Snapshots {
     /** The resource name */
@@ -20349,6 +20605,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsEc2SnapshotProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.Ec2SnapshotPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorEc2Subnets {
     /** The resource name */
@@ -20359,6 +20623,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsEc2SubnetProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.Ec2SubnetPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorEc2Volumes {
     /** The resource name */
@@ -20369,6 +20641,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsEc2VolumeProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.Ec2VolumePropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorEc2VPCEndpoints {
     /** The resource name */
@@ -20379,6 +20659,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsEc2VPCEndpointProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.Ec2VPCEndpointPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorEc2VPCPeeringConnections {
     /** The resource name */
@@ -20389,6 +20677,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsEc2VPCPeeringConnectionProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.Ec2VPCPeeringConnectionPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorEc2Vpcs {
     /** The resource name */
@@ -20399,6 +20695,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsEc2VpcProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.Ec2VpcPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorEcrImageDetails {
     /** The resource name */
@@ -20409,6 +20713,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsEcrImageDetailProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.EcrImageDetailPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorEcrRepositories {
     /** The resource name */
@@ -20419,6 +20731,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsEcrRepositoryProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.EcrRepositoryPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorEcsClusters {
     /** The resource name */
@@ -20429,6 +20749,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsEcsClusterProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.EcsClusterPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorEcsServices {
     /** The resource name */
@@ -20439,6 +20767,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsEcsServiceProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.EcsServicePropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorEcsTaskDefinitions {
     /** The resource name */
@@ -20449,6 +20785,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsEcsTaskDefinitionProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.EcsTaskDefinitionPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorEfsFileSystems {
     /** The resource name */
@@ -20459,6 +20803,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsEfsFileSystemProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.EfsFileSystemPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorEfsMountTargets {
     /** The resource name */
@@ -20469,12 +20821,28 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsEfsMountTargetProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.EfsMountTargetPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorEksClusters {
     /** The resource name */
     name: "default";
     /** The resource-specific properties for this resource. */
     properties?: inputs.EksClusterProperties;
+    awsProperties?: inputs.AwsEksClusterProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.EksClusterPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorEksNodegroups {
     /** The resource name */
@@ -20485,6 +20853,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsEksNodegroupProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.EksNodegroupPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorElasticBeanstalkApplications {
     /** The resource name */
@@ -20495,6 +20871,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsElasticBeanstalkApplicationProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.ElasticBeanstalkApplicationPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorElasticBeanstalkConfigurationTemplates {
     /** The resource name */
@@ -20505,6 +20889,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsElasticBeanstalkConfigurationTemplateProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.ElasticBeanstalkConfigurationTemplatePropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorElasticBeanstalkEnvironments {
     /** The resource name */
@@ -20515,6 +20907,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsElasticBeanstalkEnvironmentProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.ElasticBeanstalkEnvironmentPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorElasticLoadBalancingV2Listeners {
     /** The resource name */
@@ -20525,6 +20925,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsElasticLoadBalancingV2ListenerProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.ElasticLoadBalancingV2ListenerPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorElasticLoadBalancingV2LoadBalancers {
     /** The resource name */
@@ -20535,6 +20943,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsElasticLoadBalancingV2LoadBalancerProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.ElasticLoadBalancingV2LoadBalancerPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorElasticLoadBalancingV2TargetGroups {
     /** The resource name */
@@ -20545,6 +20961,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsElasticLoadBalancingV2TargetGroupProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.ElasticLoadBalancingV2TargetGroupPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorElasticLoadBalancingV2TargetHealthDescriptions {
     /** The resource name */
@@ -20555,6 +20979,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsElasticLoadBalancingv2TargetHealthDescriptionProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.ElasticLoadBalancingv2TargetHealthDescriptionPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorEmrClusters {
     /** The resource name */
@@ -20565,6 +20997,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsEmrClusterProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.EmrClusterPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorGuardDutyDetectors {
     /** The resource name */
@@ -20575,6 +21015,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsGuardDutyDetectorProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.GuardDutyDetectorPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorIamAccessKeyLastUseds {
     /** The resource name */
@@ -20585,6 +21033,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsIamAccessKeyLastUsedProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.IamAccessKeyLastUsedPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorIamAccessKeyMetadata {
     /** The resource name */
@@ -20595,6 +21051,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsIamAccessKeyMetadataProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.IamAccessKeyMetadataPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorIamGroups {
     /** The resource name */
@@ -20605,6 +21069,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsIamGroupProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.IamGroupPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorIamInstanceProfiles {
     /** The resource name */
@@ -20615,6 +21087,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsIamInstanceProfileProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.IamInstanceProfilePropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorIamMFADevices {
     /** The resource name */
@@ -20625,6 +21105,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsIamMFADeviceProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.IamMFADevicePropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorIamPasswordPolicies {
     /** The resource name */
@@ -20635,6 +21123,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsIamPasswordPolicyProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.IamPasswordPolicyPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorIamPolicyVersions {
     /** The resource name */
@@ -20645,6 +21141,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsIamPolicyVersionProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.IamPolicyVersionPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorIamRoles {
     /** The resource name */
@@ -20655,6 +21159,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsIamRoleProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.IamRolePropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorIamServerCertificates {
     /** The resource name */
@@ -20665,6 +21177,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsIamServerCertificateProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.IamServerCertificatePropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorIamVirtualMFADevices {
     /** The resource name */
@@ -20675,6 +21195,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsIamVirtualMFADeviceProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.IamVirtualMFADevicePropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorKmsAliases {
     /** The resource name */
@@ -20685,6 +21213,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsKmsAliasProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.KmsAliasPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorKmsKeys {
     /** The resource name */
@@ -20695,6 +21231,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsKmsKeyProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.KmsKeyPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorLambdaFunctionCodeLocations {
     /** The resource name */
@@ -20705,6 +21249,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsLambdaFunctionCodeLocationProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.LambdaFunctionCodeLocationPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorLambdaFunctions {
     /** The resource name */
@@ -20715,6 +21267,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsLambdaFunctionProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.LambdaFunctionPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorLightsailBuckets {
     /** The resource name */
@@ -20725,6 +21285,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsLightsailBucketProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.LightsailBucketPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorLightsailInstances {
     /** The resource name */
@@ -20735,6 +21303,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsLightsailInstanceProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.LightsailInstancePropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorLogsLogGroups {
     /** The resource name */
@@ -20745,6 +21321,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsLogsLogGroupProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.LogsLogGroupPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorLogsLogStreams {
     /** The resource name */
@@ -20755,6 +21339,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsLogsLogStreamProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.LogsLogStreamPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorLogsMetricFilters {
     /** The resource name */
@@ -20765,6 +21357,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsLogsMetricFilterProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.LogsMetricFilterPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorLogsSubscriptionFilters {
     /** The resource name */
@@ -20775,6 +21375,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsLogsSubscriptionFilterProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.LogsSubscriptionFilterPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorMacie2JobSummaries {
     /** The resource name */
@@ -20785,6 +21393,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsMacie2JobSummaryProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.Macie2JobSummaryPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorMacieAllowLists {
     /** The resource name */
@@ -20795,6 +21411,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsMacieAllowListProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.MacieAllowListPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorNetworkFirewallFirewallPolicies {
     /** The resource name */
@@ -20805,6 +21429,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsNetworkFirewallPolicyProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.NetworkFirewallPolicyPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorNetworkFirewallFirewalls {
     /** The resource name */
@@ -20815,6 +21447,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsNetworkFirewallProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.NetworkFirewallPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorNetworkFirewallRuleGroups {
     /** The resource name */
@@ -20825,6 +21465,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsNetworkFirewallRuleGroupProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.NetworkFirewallRuleGroupPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorOpenSearchDomainStatuses {
     /** The resource name */
@@ -20835,6 +21483,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsOpenSearchDomainStatusProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.OpenSearchDomainStatusPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorOrganizationsAccounts {
     /** The resource name */
@@ -20845,6 +21501,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsOrganizationsAccountProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.OrganizationsAccountPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorOrganizationsOrganizations {
     /** The resource name */
@@ -20855,6 +21519,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsOrganizationsOrganizationProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.OrganizationsOrganizationPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorRdsDBClusters {
     /** The resource name */
@@ -20865,6 +21537,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsRdsDBClusterProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.RdsDBClusterPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorRdsDBInstances {
     /** The resource name */
@@ -20875,6 +21555,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsRdsDBInstanceProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.RdsDBInstancePropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorRdsDBSnapshotAttributesResults {
     /** The resource name */
@@ -20885,6 +21573,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsRdsDBSnapshotAttributesResultProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.RdsDBSnapshotAttributesResultPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorRdsDBSnapshots {
     /** The resource name */
@@ -20895,6 +21591,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsRdsDBSnapshotProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.RdsDBSnapshotPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorRdsEventSubscriptions {
     /** The resource name */
@@ -20905,6 +21609,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsRdsEventSubscriptionProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.RdsEventSubscriptionPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorRdsExportTasks {
     /** The resource name */
@@ -20915,6 +21627,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsRdsExportTaskProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.RdsExportTaskPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorRedshiftClusterParameterGroups {
     /** The resource name */
@@ -20925,6 +21645,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsRedshiftClusterParameterGroupProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.RedshiftClusterParameterGroupPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorRedshiftClusters {
     /** The resource name */
@@ -20935,6 +21663,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsRedshiftClusterProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.RedshiftClusterPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorRoute53DomainsDomainSummaries {
     /** The resource name */
@@ -20945,6 +21681,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsRoute53DomainsDomainSummaryProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.Route53DomainsDomainSummaryPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorRoute53HostedZones {
     /** The resource name */
@@ -20955,6 +21699,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsRoute53HostedZoneProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.Route53HostedZonePropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorRoute53ResourceRecordSets {
     /** The resource name */
@@ -20965,6 +21717,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsRoute53ResourceRecordSetProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.Route53ResourceRecordSetPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorS3AccessControlPolicies {
     /** The resource name */
@@ -20975,6 +21735,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsS3AccessControlPolicyProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.S3AccessControlPolicyPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorS3AccessPoints {
     /** The resource name */
@@ -20985,6 +21753,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsS3AccessPointProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.S3AccessPointPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorS3BucketPolicies {
     /** The resource name */
@@ -20995,6 +21771,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsS3BucketPolicyProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.S3BucketPolicyPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorS3Buckets {
     /** The resource name */
@@ -21005,6 +21789,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsS3BucketProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.S3BucketPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorS3ControlMultiRegionAccessPointPolicyDocuments {
     /** The resource name */
@@ -21015,6 +21807,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsS3ControlMultiRegionAccessPointPolicyDocumentProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.S3ControlMultiRegionAccessPointPolicyDocumentPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorSageMakerApps {
     /** The resource name */
@@ -21025,6 +21825,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsSageMakerAppProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.SageMakerAppPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorSageMakerNotebookInstanceSummaries {
     /** The resource name */
@@ -21035,6 +21843,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsSageMakerNotebookInstanceSummaryProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.SageMakerNotebookInstanceSummaryPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorSecretsManagerResourcePolicies {
     /** The resource name */
@@ -21045,6 +21861,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsSecretsManagerResourcePolicyProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.SecretsManagerResourcePolicyPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorSecretsManagerSecrets {
     /** The resource name */
@@ -21055,6 +21879,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsSecretsManagerSecretProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.SecretsManagerSecretPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorSnsSubscriptions {
     /** The resource name */
@@ -21065,6 +21897,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsSnsSubscriptionProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.SnsSubscriptionPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorSnsTopics {
     /** The resource name */
@@ -21075,6 +21915,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsSnsTopicProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.SnsTopicPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorSqsQueues {
     /** The resource name */
@@ -21085,6 +21933,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsSqsQueueProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.SqsQueuePropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorSsmInstanceInformations {
     /** The resource name */
@@ -21095,6 +21951,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsSsmInstanceInformationProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.SsmInstanceInformationPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorSsmParameters {
     /** The resource name */
@@ -21105,6 +21969,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsSsmParameterProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.SsmParameterPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorSsmResourceComplianceSummaryItems {
     /** The resource name */
@@ -21115,6 +21987,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsSsmResourceComplianceSummaryItemProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.SsmResourceComplianceSummaryItemPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorWafv2LoggingConfigurations {
     /** The resource name */
@@ -21125,6 +22005,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsWafv2LoggingConfigurationProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.Wafv2LoggingConfigurationPropertiesAwsTags;
   }
   interface MicrosoftAwsConnectorWafWebACLSummaries {
     /** The resource name */
@@ -21135,6 +22023,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsProperties?: inputs.AwsWafWebACLSummaryProperties;
+    publicCloudConnectorsResourceId?: string;
+    awsAccountId?: string;
+    arn?: string;
+    publicCloudResourceName?: string;
+    awsSourceSchema?: string;
+    awsRegion?: string;
+    awsTags?: inputs.WafWebACLSummaryPropertiesAwsTags;
   }
   interface MitigationInEffectEnumValue {
     /** Property value */

@@ -192,11 +192,12 @@ export declare namespace inputs {
     name: string;
     /** The location in which the resource is hosted and data resides. Can be one of 'United States', 'Europe', 'Asia Pacific', or 'Australia'. Refer to [this documentation](https://aka.ms/B2CDataResidency) for more information. */
     location: string;
-    properties: inputs.CreateTenantRequestBodyPropertiesOrB2CTenantResourceProperties;
+    properties?: inputs.CreateTenantRequestBodyPropertiesOrB2CTenantResourceProperties;
     /** SKU properties of the Azure AD B2C tenant. Learn more about Azure AD B2C billing at [aka.ms/b2cBilling](https://aka.ms/b2cBilling). */
     sku: inputs.B2CResourceSKU;
     /** Resource Tags */
     tags?: inputs.CreateTenantRequestBodyTags;
+    createTenantProperties?: inputs.CreateTenantProperties;
   }
   interface MicrosoftAzureActiveDirectoryGuestUsages {
     /** The resource name */
@@ -207,6 +208,7 @@ export declare namespace inputs {
     tags?: inputs.GuestUsagesResourceTags;
     /** The Guest Usages Resource Properties */
     properties?: inputs.GuestUsagesResourceProperties;
+    tenantId?: string;
   }
   interface SystemData {
     /** The identity that created the resource. */

@@ -2087,17 +2087,32 @@ export declare namespace inputs {
     /** The extendedLocation of the resource. */
     extendedLocation?: inputs.ExtendedLocation;
     /** The data controller's properties */
-    properties: inputs.DataControllerProperties;
+    properties?: inputs.DataControllerProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    infrastructure?: "azure" | "gcp" | "aws" | "alibaba" | "onpremises" | "other";
+    onPremiseProperty?: inputs.OnPremiseProperty;
+    k8sRaw?: any;
+    uploadWatermark?: inputs.UploadWatermark;
+    lastUploadedDate?: string;
+    basicLoginInformation?: inputs.BasicLoginInformation;
+    metricsDashboardCredential?: inputs.BasicLoginInformation;
+    logsDashboardCredential?: inputs.BasicLoginInformation;
+    logAnalyticsWorkspaceConfig?: inputs.LogAnalyticsWorkspaceConfig;
+    uploadServicePrincipal?: inputs.UploadServicePrincipal;
+    clusterId?: string;
+    extensionId?: string;
   }
   interface MicrosoftAzureArcDataDataControllersActiveDirectoryConnectors {
     /** The resource name */
     name: string;
     /** null */
-    properties: inputs.ActiveDirectoryConnectorProperties;
+    properties?: inputs.ActiveDirectoryConnectorProperties;
+    domainServiceAccountLoginInformation?: inputs.BasicLoginInformation;
+    spec?: inputs.ActiveDirectoryConnectorSpec;
+    status?: inputs.ActiveDirectoryConnectorStatus;
   }
   interface MicrosoftAzureArcDataPostgresInstances {
     /** The resource name */
@@ -2105,19 +2120,24 @@ export declare namespace inputs {
     /** The extendedLocation of the resource. */
     extendedLocation?: inputs.ExtendedLocation;
     /** null */
-    properties: inputs.PostgresInstanceProperties;
+    properties?: inputs.PostgresInstanceProperties;
     /** Resource sku. */
     sku?: inputs.PostgresInstanceSku;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    dataControllerId?: string;
+    admin?: string;
+    basicLoginInformation?: inputs.BasicLoginInformation;
+    k8sRaw?: any;
+    lastUploadedDate?: string;
   }
   interface MicrosoftAzureArcDataSqlManagedInstances {
     /** The resource name */
     name: string;
     /** null */
-    properties: inputs.SqlManagedInstanceProperties;
+    properties?: inputs.SqlManagedInstanceProperties;
     /** The extendedLocation of the resource. */
     extendedLocation?: inputs.ExtendedLocation;
     /** Resource sku. */
@@ -2126,22 +2146,41 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    dataControllerId?: string;
+    admin?: string;
+    startTime?: string;
+    endTime?: string;
+    k8sRaw?: inputs.SqlManagedInstanceK8SRaw;
+    basicLoginInformation?: inputs.BasicLoginInformation;
+    lastUploadedDate?: string;
+    activeDirectoryInformation?: inputs.ActiveDirectoryInformation;
+    licenseType?: "BasePrice" | "LicenseIncluded" | "DisasterRecovery" | (string & {});
+    clusterId?: string;
+    extensionId?: string;
   }
   interface MicrosoftAzureArcDataSqlManagedInstancesFailoverGroups {
     /** The resource name */
     name: string;
     /** null */
-    properties: inputs.FailoverGroupProperties;
+    properties?: inputs.FailoverGroupProperties;
+    partnerManagedInstanceId?: string;
+    spec?: inputs.FailoverGroupSpec;
+    status?: any;
   }
   interface MicrosoftAzureArcDataSqlServerEsuLicenses {
     /** The resource name */
     name: string;
     /** SQL Server ESU license properties */
-    properties: inputs.SqlServerEsuLicenseProperties;
+    properties?: inputs.SqlServerEsuLicenseProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    billingPlan?: "PAYG" | "Paid" | (string & {});
+    version?: "SQL Server 2012" | "SQL Server 2014" | (string & {});
+    physicalCores?: number;
+    activationState?: "Inactive" | "Active" | "Terminated" | "Enabled" | "Disabled" | "Deleted" | "Completed" | "Faulted" | "Suspended" | (string & {});
+    scopeType?: "Tenant" | "Subscription" | "ResourceGroup" | (string & {});
   }
   interface MicrosoftAzureArcDataSqlServerInstances {
     /** The resource name */
@@ -2152,36 +2191,76 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    version?: "Unknown" | "SQL Server 2012" | "SQL Server 2014" | "SQL Server 2016" | "SQL Server 2017" | "SQL Server 2019" | "SQL Server 2022" | "SQL Server 2025" | (string & {});
+    edition?: "Evaluation" | "Enterprise" | "Standard" | "Web" | "Developer" | "Express" | "Business Intelligence" | "Standard Developer" | (string & {});
+    cores?: string;
+    instanceName?: string;
+    hostType?: "Azure Virtual Machine" | "Azure VMWare Virtual Machine" | "Azure Kubernetes Service" | "AWS VMWare Virtual Machine" | "AWS Kubernetes Service" | "GCP VMWare Virtual Machine" | "GCP Kubernetes Service" | "Container" | "Virtual Machine" | "Physical Server" | "AWS Virtual Machine" | "GCP Virtual Machine" | "Other" | (string & {});
+    databaseMirroringEndpoint?: inputs.DBMEndpoint;
+    failoverCluster?: inputs.FailoverCluster;
+    backupPolicy?: inputs.BackupPolicy;
+    upgradeLockedUntil?: string;
+    monitoring?: inputs.Monitoring;
+    migration?: inputs.Migration;
+    bestPracticesAssessment?: inputs.BestPracticesAssessment;
+    clientConnection?: inputs.ClientConnection;
+    serviceType?: "Engine" | "SSRS" | "SSAS" | "SSIS" | "PBIRS" | (string & {});
+    authentication?: inputs.Authentication;
   }
   interface MicrosoftAzureArcDataSqlServerInstancesAvailabilityGroups {
     /** The resource name */
     name: string;
     /** Properties of Arc Sql Server availability group */
-    properties: inputs.SqlServerAvailabilityGroupResourceProperties;
+    properties?: inputs.SqlServerAvailabilityGroupResourceProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    info?: inputs.AvailabilityGroupInfo;
+    replicas?: inputs.SqlServerAvailabilityGroupResourcePropertiesReplicas;
+    databases?: inputs.SqlServerAvailabilityGroupResourcePropertiesDatabases;
   }
   interface MicrosoftAzureArcDataSqlServerInstancesDatabases {
     /** The resource name */
     name: string;
     /** Properties of Arc Sql Server database */
-    properties: inputs.SqlServerDatabaseResourceProperties;
+    properties?: inputs.SqlServerDatabaseResourceProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    collationName?: string;
+    databaseCreationDate?: string;
+    compatibilityLevel?: number;
+    sizeMB?: number;
+    logFileSizeMB?: number;
+    dataFileSizeMB?: number;
+    spaceAvailableMB?: number;
+    state?: "Online" | "Restoring" | "Recovering" | "RecoveryPending" | "Suspect" | "Emergency" | "Offline" | "Copying" | "OfflineSecondary" | (string & {});
+    isReadOnly?: boolean;
+    recoveryMode?: "Full" | "Bulk-logged" | "Simple" | (string & {});
+    databaseOptions?: inputs.SqlServerDatabaseResourcePropertiesDatabaseOptions;
+    backupInformation?: inputs.SqlServerDatabaseResourcePropertiesBackupInformation;
+    backupPolicy?: inputs.BackupPolicy;
+    createMode?: "Default" | "PointInTimeRestore" | (string & {});
+    sourceDatabaseId?: string;
+    restorePointInTime?: string;
+    migration?: inputs.DataBaseMigration;
   }
   interface MicrosoftAzureArcDataSqlServerLicenses {
     /** The resource name */
     name: string;
     /** SQL Server license properties */
-    properties: inputs.SqlServerLicenseProperties;
+    properties?: inputs.SqlServerLicenseProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    billingPlan?: "PAYG" | "Paid" | (string & {});
+    physicalCores?: number;
+    licenseCategory?: "Core" | (string & {});
+    activationState?: "Activated" | "Deactivated" | (string & {});
+    scopeType?: "Tenant" | "Subscription" | "ResourceGroup" | (string & {});
   }
   interface Migration {
     /** Migration assessments related configuration. */
@@ -2547,11 +2626,14 @@ export declare namespace inputs {
   }
   interface SqlServerAvailabilityGroupResource {
     /** Properties of Arc Sql Server availability group */
-    properties: inputs.SqlServerAvailabilityGroupResourceProperties;
+    properties?: inputs.SqlServerAvailabilityGroupResourceProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    info?: inputs.AvailabilityGroupInfo;
+    replicas?: inputs.SqlServerAvailabilityGroupResourcePropertiesReplicas;
+    databases?: inputs.SqlServerAvailabilityGroupResourcePropertiesDatabases;
   }
   interface SqlServerAvailabilityGroupResourceProperties {
     /** Availability Group Info */
@@ -2643,6 +2725,21 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    version?: "Unknown" | "SQL Server 2012" | "SQL Server 2014" | "SQL Server 2016" | "SQL Server 2017" | "SQL Server 2019" | "SQL Server 2022" | "SQL Server 2025" | (string & {});
+    edition?: "Evaluation" | "Enterprise" | "Standard" | "Web" | "Developer" | "Express" | "Business Intelligence" | "Standard Developer" | (string & {});
+    cores?: string;
+    instanceName?: string;
+    hostType?: "Azure Virtual Machine" | "Azure VMWare Virtual Machine" | "Azure Kubernetes Service" | "AWS VMWare Virtual Machine" | "AWS Kubernetes Service" | "GCP VMWare Virtual Machine" | "GCP Kubernetes Service" | "Container" | "Virtual Machine" | "Physical Server" | "AWS Virtual Machine" | "GCP Virtual Machine" | "Other" | (string & {});
+    databaseMirroringEndpoint?: inputs.DBMEndpoint;
+    failoverCluster?: inputs.FailoverCluster;
+    backupPolicy?: inputs.BackupPolicy;
+    upgradeLockedUntil?: string;
+    monitoring?: inputs.Monitoring;
+    migration?: inputs.Migration;
+    bestPracticesAssessment?: inputs.BestPracticesAssessment;
+    clientConnection?: inputs.ClientConnection;
+    serviceType?: "Engine" | "SSRS" | "SSAS" | "SSIS" | "PBIRS" | (string & {});
+    authentication?: inputs.Authentication;
   }
   interface SqlServerInstanceBpaColumn {
     /** The name of the result column. */

@@ -406,6 +406,26 @@ export declare namespace inputs {
     name?: string;
     /** Type of resource. */
     type?: string;
+    vmExtensionType?: string;
+    links?: inputs.ProductLink[];
+    legalTerms?: string;
+    privacyPolicy?: string;
+    provisioningState?: "Stopped" | "Starting" | "Running" | "Stopping" | "Succeeded" | "Downloading" | (string & {});
+    galleryPackageBlobSasUri?: string;
+    displayName?: string;
+    description?: string;
+    publisherDisplayName?: string;
+    publisherIdentifier?: string;
+    offer?: string;
+    offerVersion?: string;
+    sku?: string;
+    billingPartNumber?: string;
+    galleryItemIdentity?: string;
+    iconUris?: inputs.GalleryIcons;
+    payloadLength?: number;
+    productKind?: string;
+    productProperties?: inputs.ProductProperties;
+    compatibility?: inputs.Compatibility;
   }
   interface ExtendedProductProperties {
     /** Specifies if product is a Virtual Machine Extension. */
@@ -450,6 +470,26 @@ export declare namespace inputs {
     name: string;
     /** Properties of the resource. */
     properties?: inputs.DownloadedProduct;
+    vmExtensionType?: string;
+    links?: inputs.ProductLink[];
+    legalTerms?: string;
+    privacyPolicy?: string;
+    provisioningState?: "Stopped" | "Starting" | "Running" | "Stopping" | "Succeeded" | "Downloading" | (string & {});
+    galleryPackageBlobSasUri?: string;
+    displayName?: string;
+    description?: string;
+    publisherDisplayName?: string;
+    publisherIdentifier?: string;
+    offer?: string;
+    offerVersion?: string;
+    sku?: string;
+    billingPartNumber?: string;
+    galleryItemIdentity?: string;
+    iconUris?: inputs.GalleryIcons;
+    payloadLength?: number;
+    productKind?: string;
+    productProperties?: inputs.ProductProperties;
+    compatibility?: inputs.Compatibility;
   }
   interface MicrosoftAzureBridgeAdminActivationsProducts {
     /** The resource name */

@@ -187,12 +187,20 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    subscriptionId?: string;
+    resourceGroup?: string;
+    propertyBag?: string;
   }
   interface MicrosoftAzureDataSqlServerRegistrationsSqlServers {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.SqlServerProperties;
+    cores?: number;
+    version?: string;
+    edition?: string;
+    registrationID?: string;
+    propertyBag?: string;
   }
   interface SqlServerProperties {
     /** Cores of the Sql Server. */

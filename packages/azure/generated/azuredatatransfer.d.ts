@@ -909,6 +909,18 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    pipeline?: string;
+    direction?: "Send" | "Receive" | (string & {});
+    justification?: string;
+    flowTypes?: ("Unknown" | "Complex" | "DevSecOps" | "Messaging" | "Mission" | "MicrosoftInternal" | "BasicFiles" | "Data" | "Standard" | "StreamingVideo" | "Opaque" | "MissionOpaqueXML" | "DiskImages" | "API" | (string & {}))[];
+    requirementId?: string;
+    remoteSubscriptionId?: string;
+    pin?: string;
+    primaryContact?: string;
+    secondaryContacts?: string[];
+    policies?: string[];
+    schemas?: inputs.Schema[];
+    schemaUris?: string[];
   }
   interface ConnectionIdList {
     /** Connection ID to target */
@@ -951,6 +963,30 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    connection?: inputs.SelectedResource;
+    keyVaultUri?: string;
+    status?: "Enabled" | "Disabled" | (string & {});
+    storageAccountName?: string;
+    storageAccountId?: string;
+    storageContainerName?: string;
+    storageTableName?: string;
+    serviceBusQueueId?: string;
+    flowType?: "Unknown" | "Complex" | "DevSecOps" | "Messaging" | "Mission" | "MicrosoftInternal" | "BasicFiles" | "Data" | "Standard" | "StreamingVideo" | "Opaque" | "MissionOpaqueXML" | "DiskImages" | "API" | (string & {});
+    dataType?: "Blob" | "Table" | (string & {});
+    policies?: string[];
+    schema?: inputs.Schema;
+    messagingOptions?: inputs.MessagingOptions;
+    apiFlowOptions?: inputs.ApiFlowOptions;
+    customerManagedKeyVaultUri?: string;
+    streamId?: string;
+    streamProtocol?: "UDP" | "SRT" | "RTP" | (string & {});
+    streamLatency?: number;
+    passphrase?: string;
+    sourceAddresses?: inputs.StreamSourceAddresses;
+    destinationEndpoints?: string[];
+    destinationEndpointPorts?: number[];
+    eventHubId?: string;
+    consumerGroup?: string;
   }
   interface FlowProperties {
     /** The connection associated with this flow */
@@ -1046,6 +1082,18 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    pipeline?: string;
+    direction?: "Send" | "Receive" | (string & {});
+    justification?: string;
+    flowTypes?: ("Unknown" | "Complex" | "DevSecOps" | "Messaging" | "Mission" | "MicrosoftInternal" | "BasicFiles" | "Data" | "Standard" | "StreamingVideo" | "Opaque" | "MissionOpaqueXML" | "DiskImages" | "API" | (string & {}))[];
+    requirementId?: string;
+    remoteSubscriptionId?: string;
+    pin?: string;
+    primaryContact?: string;
+    secondaryContacts?: string[];
+    policies?: string[];
+    schemas?: inputs.Schema[];
+    schemaUris?: string[];
   }
   interface MicrosoftAzureDataTransferConnectionsFlows {
     /** The resource name */
@@ -1060,6 +1108,30 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    connection?: inputs.SelectedResource;
+    keyVaultUri?: string;
+    status?: "Enabled" | "Disabled" | (string & {});
+    storageAccountName?: string;
+    storageAccountId?: string;
+    storageContainerName?: string;
+    storageTableName?: string;
+    serviceBusQueueId?: string;
+    flowType?: "Unknown" | "Complex" | "DevSecOps" | "Messaging" | "Mission" | "MicrosoftInternal" | "BasicFiles" | "Data" | "Standard" | "StreamingVideo" | "Opaque" | "MissionOpaqueXML" | "DiskImages" | "API" | (string & {});
+    dataType?: "Blob" | "Table" | (string & {});
+    policies?: string[];
+    schema?: inputs.Schema;
+    messagingOptions?: inputs.MessagingOptions;
+    apiFlowOptions?: inputs.ApiFlowOptions;
+    customerManagedKeyVaultUri?: string;
+    streamId?: string;
+    streamProtocol?: "UDP" | "SRT" | "RTP" | (string & {});
+    streamLatency?: number;
+    passphrase?: string;
+    sourceAddresses?: inputs.StreamSourceAddresses;
+    destinationEndpoints?: string[];
+    destinationEndpointPorts?: number[];
+    eventHubId?: string;
+    consumerGroup?: string;
   }
   interface MicrosoftAzureDataTransferPipelines {
     /** The resource name */
@@ -1072,6 +1144,15 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    remoteCloud?: string;
+    displayName?: string;
+    subscribers?: inputs.Subscriber[];
+    policies?: string[];
+    flowTypes?: ("Unknown" | "Complex" | "DevSecOps" | "Messaging" | "Mission" | "MicrosoftInternal" | "BasicFiles" | "Data" | "Standard" | "StreamingVideo" | "Opaque" | "MissionOpaqueXML" | "DiskImages" | "API" | (string & {}))[];
+    disabledFlowTypes?: ("Unknown" | "Complex" | "DevSecOps" | "Messaging" | "Mission" | "MicrosoftInternal" | "BasicFiles" | "Data" | "Standard" | "StreamingVideo" | "Opaque" | "MissionOpaqueXML" | "DiskImages" | "API" | (string & {}))[];
+    quarantineDownloadStorageAccount?: string;
+    quarantineDownloadStorageContainer?: string;
+    status?: "Enabled" | "Disabled" | (string & {});
   }
   type OperationStatusProperties = { [key: string]: any };
   interface PendingConnection {
@@ -1181,6 +1262,15 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    remoteCloud?: string;
+    displayName?: string;
+    subscribers?: inputs.Subscriber[];
+    policies?: string[];
+    flowTypes?: ("Unknown" | "Complex" | "DevSecOps" | "Messaging" | "Mission" | "MicrosoftInternal" | "BasicFiles" | "Data" | "Standard" | "StreamingVideo" | "Opaque" | "MissionOpaqueXML" | "DiskImages" | "API" | (string & {}))[];
+    disabledFlowTypes?: ("Unknown" | "Complex" | "DevSecOps" | "Messaging" | "Mission" | "MicrosoftInternal" | "BasicFiles" | "Data" | "Standard" | "StreamingVideo" | "Opaque" | "MissionOpaqueXML" | "DiskImages" | "API" | (string & {}))[];
+    quarantineDownloadStorageAccount?: string;
+    quarantineDownloadStorageContainer?: string;
+    status?: "Enabled" | "Disabled" | (string & {});
   }
   type PipelineConnectionProperties = { [key: string]: any };
   interface PipelineProperties {

@@ -458,6 +458,12 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    spotPriorityProfile?: inputs.SpotPriorityProfile;
+    regularPriorityProfile?: inputs.RegularPriorityProfile;
+    vmSizesProfile?: inputs.VmSizeProfile[];
+    vmAttributes?: inputs.VMAttributes;
+    additionalLocationsProfile?: inputs.AdditionalLocationsProfile;
+    computeProfile?: inputs.ComputeProfile;
   }
   interface OSImageNotificationProfile {
     /**
@@ -786,6 +792,16 @@ export declare namespace inputs {
     name?: string;
     /** Describes the properties of a Virtual Machine Scale Set Extension. */
     properties?: inputs.VirtualMachineScaleSetExtensionProperties;
+    forceUpdateTag?: string;
+    publisher?: string;
+    typeHandlerVersion?: string;
+    autoUpgradeMinorVersion?: boolean;
+    enableAutomaticUpgrade?: boolean;
+    settings?: inputs.VirtualMachineScaleSetExtensionPropertiesSettings;
+    protectedSettings?: inputs.VirtualMachineScaleSetExtensionPropertiesProtectedSettings;
+    provisionAfterExtensions?: string[];
+    suppressFailures?: boolean;
+    protectedSettingsFromKeyVault?: inputs.KeyVaultSecretReference;
   }
   interface VirtualMachineScaleSetExtensionProfile {
     /** The virtual machine scale set child extension resources. */
@@ -864,6 +880,14 @@ export declare namespace inputs {
      * properties.
      */
     properties?: inputs.VirtualMachineScaleSetIPConfigurationProperties;
+    subnet?: inputs.ApiEntityReference;
+    primary?: boolean;
+    publicIPAddressConfiguration?: inputs.VirtualMachineScaleSetPublicIPAddressConfiguration;
+    privateIPAddressVersion?: "IPv4" | "IPv6" | (string & {});
+    applicationGatewayBackendAddressPools?: inputs.SubResource[];
+    applicationSecurityGroups?: inputs.SubResource[];
+    loadBalancerBackendAddressPools?: inputs.SubResource[];
+    loadBalancerInboundNatPools?: inputs.SubResource[];
   }
   interface VirtualMachineScaleSetIPConfigurationProperties {
     /** Specifies the identifier of the subnet. */
@@ -928,6 +952,17 @@ export declare namespace inputs {
     name: string;
     /** Describes a virtual machine scale set network profile's IP configuration. */
     properties?: inputs.VirtualMachineScaleSetNetworkConfigurationProperties;
+    primary?: boolean;
+    enableAcceleratedNetworking?: boolean;
+    disableTcpStateTracking?: boolean;
+    enableFpga?: boolean;
+    networkSecurityGroup?: inputs.SubResource;
+    dnsSettings?: inputs.VirtualMachineScaleSetNetworkConfigurationDnsSettings;
+    ipConfigurations?: inputs.VirtualMachineScaleSetIPConfiguration[];
+    enableIPForwarding?: boolean;
+    deleteOption?: "Delete" | "Detach" | (string & {});
+    auxiliaryMode?: "None" | "AcceleratedConnections" | "Floating" | (string & {});
+    auxiliarySku?: "None" | "A1" | "A2" | "A4" | "A8" | (string & {});
   }
   interface VirtualMachineScaleSetNetworkConfigurationDnsSettings {
     /** List of DNS servers IP addresses */
@@ -1121,6 +1156,12 @@ export declare namespace inputs {
      * Flexible.
      */
     sku?: inputs.PublicIPAddressSku;
+    idleTimeoutInMinutes?: number;
+    dnsSettings?: inputs.VirtualMachineScaleSetPublicIPAddressConfigurationDnsSettings;
+    ipTags?: inputs.VirtualMachineScaleSetIpTag[];
+    publicIPPrefix?: inputs.SubResource;
+    publicIPAddressVersion?: "IPv4" | "IPv6" | (string & {});
+    deleteOption?: "Delete" | "Detach" | (string & {});
   }
   interface VirtualMachineScaleSetPublicIPAddressConfigurationDnsSettings {
     /**
@@ -1552,14 +1593,45 @@ export declare namespace outputs {
   type VirtualMachineScaleSetExtensionPropertiesProtectedSettings = inputs.VirtualMachineScaleSetExtensionPropertiesProtectedSettings;
   type VirtualMachineScaleSetExtensionPropertiesSettings = inputs.VirtualMachineScaleSetExtensionPropertiesSettings;
   type VirtualMachineScaleSetHardwareProfile = inputs.VirtualMachineScaleSetHardwareProfile;
-  type VirtualMachineScaleSetIPConfiguration = inputs.VirtualMachineScaleSetIPConfiguration;
-  type VirtualMachineScaleSetIPConfigurationProperties = inputs.VirtualMachineScaleSetIPConfigurationProperties;
+  interface VirtualMachineScaleSetIPConfiguration {
+    name: string;
+    properties?: outputs.VirtualMachineScaleSetIPConfigurationProperties;
+  }
+  interface VirtualMachineScaleSetIPConfigurationProperties {
+    subnet?: outputs.ApiEntityReference;
+    primary?: boolean;
+    publicIPAddressConfiguration?: outputs.VirtualMachineScaleSetPublicIPAddressConfiguration;
+    privateIPAddressVersion?: "IPv4" | "IPv6" | (string & {});
+    applicationGatewayBackendAddressPools?: outputs.SubResource[];
+    applicationSecurityGroups?: outputs.SubResource[];
+    loadBalancerBackendAddressPools?: outputs.SubResource[];
+    loadBalancerInboundNatPools?: outputs.SubResource[];
+  }
   type VirtualMachineScaleSetIpTag = inputs.VirtualMachineScaleSetIpTag;
   type VirtualMachineScaleSetManagedDiskParameters = inputs.VirtualMachineScaleSetManagedDiskParameters;
-  type VirtualMachineScaleSetNetworkConfiguration = inputs.VirtualMachineScaleSetNetworkConfiguration;
+  interface VirtualMachineScaleSetNetworkConfiguration {
+    name: string;
+    properties?: outputs.VirtualMachineScaleSetNetworkConfigurationProperties;
+  }
   type VirtualMachineScaleSetNetworkConfigurationDnsSettings = inputs.VirtualMachineScaleSetNetworkConfigurationDnsSettings;
-  type VirtualMachineScaleSetNetworkConfigurationProperties = inputs.VirtualMachineScaleSetNetworkConfigurationProperties;
-  type VirtualMachineScaleSetNetworkProfile = inputs.VirtualMachineScaleSetNetworkProfile;
+  interface VirtualMachineScaleSetNetworkConfigurationProperties {
+    primary?: boolean;
+    enableAcceleratedNetworking?: boolean;
+    disableTcpStateTracking?: boolean;
+    enableFpga?: boolean;
+    networkSecurityGroup?: outputs.SubResource;
+    dnsSettings?: outputs.VirtualMachineScaleSetNetworkConfigurationDnsSettings;
+    ipConfigurations: outputs.VirtualMachineScaleSetIPConfiguration[];
+    enableIPForwarding?: boolean;
+    deleteOption?: "Delete" | "Detach" | (string & {});
+    auxiliaryMode?: "None" | "AcceleratedConnections" | "Floating" | (string & {});
+    auxiliarySku?: "None" | "A1" | "A2" | "A4" | "A8" | (string & {});
+  }
+  interface VirtualMachineScaleSetNetworkProfile {
+    healthProbe?: outputs.ApiEntityReference;
+    networkInterfaceConfigurations?: outputs.VirtualMachineScaleSetNetworkConfiguration[];
+    networkApiVersion?: "2020-11-01" | (string & {});
+  }
   type VirtualMachineScaleSetOSDisk = inputs.VirtualMachineScaleSetOSDisk;
   interface VirtualMachineScaleSetOSProfile {
     computerNamePrefix?: string;
@@ -1570,7 +1642,11 @@ export declare namespace outputs {
     allowExtensionOperations?: boolean;
     requireGuestProvisionSignal?: boolean;
   }
-  type VirtualMachineScaleSetPublicIPAddressConfiguration = inputs.VirtualMachineScaleSetPublicIPAddressConfiguration;
+  interface VirtualMachineScaleSetPublicIPAddressConfiguration {
+    name: string;
+    properties?: outputs.VirtualMachineScaleSetPublicIPAddressConfigurationProperties;
+    sku?: outputs.PublicIPAddressSku;
+  }
   type VirtualMachineScaleSetPublicIPAddressConfigurationDnsSettings = inputs.VirtualMachineScaleSetPublicIPAddressConfigurationDnsSettings;
   type VirtualMachineScaleSetPublicIPAddressConfigurationProperties = inputs.VirtualMachineScaleSetPublicIPAddressConfigurationProperties;
   interface VirtualMachineScaleSetStorageProfile {

@@ -184,6 +184,10 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    regionalAffinity?: "Enabled" | "Disabled" | (string & {});
+    scalableExecution?: "Enabled" | "Disabled" | (string & {});
+    reporting?: "Enabled" | "Disabled" | (string & {});
+    localAuth?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftAzurePlaywrightServiceAccountsQuotas {
     /** The resource name */

@@ -1096,6 +1096,12 @@ export declare namespace inputs {
   interface GoalResource {
     /** The resource-specific properties for this resource. */
     properties?: inputs.GoalResourceProperties;
+    resourceArmId?: string;
+    highAvailabilityGoalParticipation?: "Excluded" | "Included" | (string & {});
+    highAvailabilityAttestationStatus?: "NotAttested" | "ManuallyAttested" | (string & {});
+    disasterRecoveryGoalParticipation?: "Excluded" | "Included" | (string & {});
+    disasterRecoveryAttestationStatus?: "NotAttested" | "ManuallyAttested" | (string & {});
+    userConfirmationForHighAvailability?: inputs.UserConfirmationForHighAvailabilityItem[];
   }
   interface GoalResourceProperties {
     /** Arm Id of resource under the SG for which the extension resource is maintained. */
@@ -1191,6 +1197,9 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.GoalAssignmentProperties;
+    goalTemplateId?: string;
+    goalAssignmentType?: "Resiliency" | (string & {});
+    serviceLevelResources?: inputs.ServiceLevelResource[];
   }
   interface MicrosoftAzureResilienceManagementGoalAssignmentsGoalResources {
     /** The resource name */
@@ -1201,6 +1210,11 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.GoalTemplateProperties;
+    requireHighAvailability?: "NotRequired" | "Required" | (string & {});
+    requireDisasterRecovery?: "NotRequired" | "Required" | (string & {});
+    regionalRecoveryPointObjective?: string;
+    regionalRecoveryTimeObjective?: string;
+    goalType?: "Resiliency" | (string & {});
   }
   interface MicrosoftAzureResilienceManagementRecoveryPlans {
     /** The resource name */
@@ -1209,6 +1223,9 @@ export declare namespace inputs {
     properties?: inputs.RecoveryPlanProperties;
     /** The managed service identities assigned to this resource. */
     identity?: inputs.ManagedServiceIdentity;
+    planType?: "Regional" | "Zonal" | (string & {});
+    planDescription?: string;
+    recoveryGroupsSetting?: inputs.RecoveryGroupsSetting;
   }
   interface MicrosoftAzureResilienceManagementRecoveryPlansRecoveryJobs {
     /** The resource name */
@@ -1235,12 +1252,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    planType?: "Basic" | "Standard" | (string & {});
   }
   interface MicrosoftAzureResilienceManagementUsagePlansEnrollments {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.EnrollmentProperties;
+    serviceGroupId?: string;
   }
   interface MonitoringPropertiesOfDrill {
     /** Identity to use for Drill monitoring operations. */
@@ -1299,6 +1318,11 @@ export declare namespace inputs {
   interface RecoveryGroup {
     /** The resource-specific properties for this resource. */
     properties?: inputs.RecoveryGroupProperties;
+    groupUniqueId?: string;
+    orderId?: number;
+    description?: string;
+    preActions?: inputs.RecoveryGroupBaseAction[];
+    postActions?: inputs.RecoveryGroupBaseAction[];
   }
   type RecoveryGroupActionSettings = { [key: string]: any };
   type RecoveryGroupBaseAction = {

@@ -387,9 +387,10 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** Properties of the Azure Stack registration resource */
-    properties: inputs.RegistrationParameterPropertiesOrRegistrationProperties;
+    properties?: inputs.RegistrationParameterPropertiesOrRegistrationProperties;
     /** Location of the resource. */
     location: "global" | (string & {});
+    registrationToken?: string;
   }
   interface MicrosoftAzureStackRegistrationsCustomerSubscriptions {
     /** The resource name */
@@ -398,6 +399,7 @@ export declare namespace inputs {
     properties?: inputs.CustomerSubscriptionProperties;
     /** The entity tag used for optimistic concurrency when modifying the resource. */
     etag?: string;
+    tenantId?: string;
   }
   interface MicrosoftAzureStackRegistrationsProducts {
     /** The resource name */
@@ -409,6 +411,24 @@ export declare namespace inputs {
     properties?: inputs.ProductNestedProperties;
     /** The entity tag used for optimistic concurrency when modifying the resource. */
     etag?: string;
+    displayName?: string;
+    description?: string;
+    publisherDisplayName?: string;
+    publisherIdentifier?: string;
+    offer?: string;
+    offerVersion?: string;
+    sku?: string;
+    billingPartNumber?: string;
+    vmExtensionType?: string;
+    galleryItemIdentity?: string;
+    iconUris?: inputs.IconUris;
+    links?: inputs.ProductLink[];
+    legalTerms?: string;
+    privacyPolicy?: string;
+    payloadLength?: number;
+    productKind?: string;
+    productProperties?: inputs.ProductProperties;
+    compatibility?: inputs.Compatibility;
   }
   interface ProductLink {
     /** The description of the link. */

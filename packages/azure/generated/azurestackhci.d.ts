@@ -2312,6 +2312,12 @@ export declare namespace inputs {
   interface ArcSetting {
     /** ArcSetting properties. */
     properties?: inputs.ArcSettingProperties;
+    arcInstanceResourceGroup?: string;
+    arcApplicationClientId?: string;
+    arcApplicationTenantId?: string;
+    arcServicePrincipalObjectId?: string;
+    arcApplicationObjectId?: string;
+    connectivityProperties?: inputs.ArcConnectivityProperties;
   }
   interface ArcSettingProperties {
     /** The resource group that hosts the Arc agents, ie. Hybrid Compute Machine resources. */
@@ -2340,6 +2346,17 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    cloudManagementEndpoint?: string;
+    aadClientId?: string;
+    aadTenantId?: string;
+    aadApplicationObjectId?: string;
+    aadServicePrincipalObjectId?: string;
+    softwareAssuranceProperties?: inputs.SoftwareAssuranceProperties;
+    logCollectionProperties?: inputs.LogCollectionProperties;
+    remoteSupportProperties?: inputs.RemoteSupportProperties;
+    desiredProperties?: inputs.ClusterDesiredProperties;
+    secretsLocations?: inputs.SecretsLocationDetails[];
+    localAvailabilityZones?: inputs.LocalAvailabilityZones[];
   }
   interface ClusterBillingProperties {
     /** The next billing model to be applied to the cluster. */
@@ -2669,6 +2686,7 @@ export declare namespace inputs {
     name?: string;
     /** Describes the properties of a gallery image version. */
     properties?: inputs.GalleryImageVersionProperties;
+    storageProfile?: inputs.GalleryImageVersionStorageProfile;
   }
   interface GalleryImageVersionProperties {
     /** This is the storage profile of a Gallery Image Version. */
@@ -2705,6 +2723,7 @@ export declare namespace inputs {
     properties?: inputs.HciEdgeDeviceProperties;
     /** Metadata used by portal/tooling/etc to render different UX experiences for resources of the same type; e.g. ApiApps are a kind of Microsoft.Web/sites type.  If supported, the resource provider must validate and persist this value. */
     kind: "HCI";
+    deviceConfiguration?: inputs.DeviceConfiguration;
   }
   type HciEdgeDeviceAdapterPropertyOverrides = { [key: string]: any };
   type HciEdgeDeviceArcExtension = { [key: string]: any };
@@ -2801,6 +2820,8 @@ export declare namespace inputs {
     name?: string;
     /** InterfaceIPConfigurationPropertiesFormat properties of IP configuration. */
     properties?: inputs.IPConfigurationProperties;
+    privateIPAddress?: string;
+    subnet?: inputs.IPConfigurationPropertiesSubnet;
   }
   interface IPConfigurationProperties {
     /** PrivateIPAddress - Private IP address of the IP configuration. */
@@ -2844,6 +2865,8 @@ export declare namespace inputs {
   interface LogCollectionRequest {
     /** Properties for Log Collection Request */
     properties?: inputs.LogCollectionRequestProperties;
+    fromDate?: string;
+    toDate?: string;
   }
   interface LogCollectionRequestProperties {
     /** From DateTimeStamp from when logs need to be connected */
@@ -2932,24 +2955,46 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    cloudManagementEndpoint?: string;
+    aadClientId?: string;
+    aadTenantId?: string;
+    aadApplicationObjectId?: string;
+    aadServicePrincipalObjectId?: string;
+    softwareAssuranceProperties?: inputs.SoftwareAssuranceProperties;
+    logCollectionProperties?: inputs.LogCollectionProperties;
+    remoteSupportProperties?: inputs.RemoteSupportProperties;
+    desiredProperties?: inputs.ClusterDesiredProperties;
+    secretsLocations?: inputs.SecretsLocationDetails[];
+    localAvailabilityZones?: inputs.LocalAvailabilityZones[];
   }
   interface MicrosoftAzureStackHCIClustersArcSettings {
     /** The resource name */
     name: string;
     /** ArcSetting properties. */
     properties?: inputs.ArcSettingProperties;
+    arcInstanceResourceGroup?: string;
+    arcApplicationClientId?: string;
+    arcApplicationTenantId?: string;
+    arcServicePrincipalObjectId?: string;
+    arcApplicationObjectId?: string;
+    connectivityProperties?: inputs.ArcConnectivityProperties;
   }
   interface MicrosoftAzureStackHCIClustersArcSettingsExtensions {
     /** The resource name */
     name: string;
     /** Describes Machine Extension Properties. */
     properties?: inputs.ExtensionProperties;
+    extensionParameters?: inputs.ExtensionParameters;
   }
   interface MicrosoftAzureStackHCIClustersDeploymentSettings {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.DeploymentSettingsProperties;
+    arcNodeResourceIds?: string[];
+    deploymentMode?: "Validate" | "Deploy" | (string & {});
+    operationType?: "ClusterProvisioning" | "ClusterUpgrade" | (string & {});
+    deploymentConfiguration?: inputs.DeploymentConfiguration;
   }
   interface MicrosoftAzureStackHCIClustersPublishersOffers {
     /** The resource name */
@@ -2964,6 +3009,9 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.SecurityProperties;
+    securedCoreComplianceAssignment?: "Audit" | "ApplyAndAutoCorrect" | (string & {});
+    wdacComplianceAssignment?: "Audit" | "ApplyAndAutoCorrect" | (string & {});
+    smbEncryptionForIntraClusterTrafficComplianceAssignment?: "Audit" | "ApplyAndAutoCorrect" | (string & {});
   }
   interface MicrosoftAzureStackHCIClustersUpdates {
     /** The resource name */
@@ -2972,6 +3020,26 @@ export declare namespace inputs {
     properties?: inputs.UpdateProperties;
     /** The geo-location where the resource lives */
     location?: string;
+    installedDate?: string;
+    description?: string;
+    minSbeVersionRequired?: string;
+    state?: "HasPrerequisite" | "Obsolete" | "Ready" | "NotApplicableBecauseAnotherUpdateIsInProgress" | "Preparing" | "Installing" | "Installed" | "PreparationFailed" | "InstallationFailed" | "Invalid" | "Recalled" | "Downloading" | "DownloadFailed" | "HealthChecking" | "HealthCheckFailed" | "ReadyToInstall" | "ScanInProgress" | "ScanFailed" | "AdditionalContentRequired" | "HealthCheckExpired" | "PendingOEMValidation" | (string & {});
+    prerequisites?: inputs.UpdatePrerequisite[];
+    componentVersions?: inputs.PackageVersionInfo[];
+    rebootRequired?: "Unknown" | "True" | "False" | (string & {});
+    healthState?: "Unknown" | "Success" | "Failure" | "Warning" | "Error" | "InProgress" | (string & {});
+    healthCheckResult?: inputs.PrecheckResult[];
+    healthCheckDate?: string;
+    packagePath?: string;
+    packageSizeInMb?: number;
+    displayName?: string;
+    version?: string;
+    publisher?: string;
+    releaseLink?: string;
+    availabilityType?: "Local" | "Online" | "Notify" | (string & {});
+    packageType?: string;
+    additionalProperties?: string;
+    updateStateProperties?: inputs.UpdateStateProperties;
   }
   interface MicrosoftAzureStackHCIClustersUpdatesUpdateRuns {
     /** The resource name */
@@ -2980,6 +3048,10 @@ export declare namespace inputs {
     properties?: inputs.UpdateRunProperties;
     /** The geo-location where the resource lives */
     location?: string;
+    timeStarted?: string;
+    lastUpdatedTime?: string;
+    duration?: string;
+    progress?: inputs.Step;
   }
   interface MicrosoftAzureStackHCIClustersUpdateSummaries {
     /** The resource name */
@@ -2988,6 +3060,18 @@ export declare namespace inputs {
     properties?: inputs.UpdateSummariesProperties;
     /** The geo-location where the resource lives */
     location?: string;
+    oemFamily?: string;
+    currentOemVersion?: string;
+    hardwareModel?: string;
+    packageVersions?: inputs.PackageVersionInfo[];
+    currentVersion?: string;
+    currentSbeVersion?: string;
+    lastUpdated?: string;
+    lastChecked?: string;
+    healthState?: "Unknown" | "Success" | "Failure" | "Warning" | "Error" | "InProgress" | (string & {});
+    healthCheckResult?: inputs.PrecheckResult[];
+    healthCheckDate?: string;
+    state?: "Unknown" | "AppliedSuccessfully" | "UpdateAvailable" | "UpdateInProgress" | "UpdateFailed" | "NeedsAttention" | "PreparationInProgress" | "PreparationFailed" | (string & {});
   }
   type MicrosoftAzureStackHCIEdgeDevices = {
     /** The resource name */
@@ -3008,6 +3092,13 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    containerId?: string;
+    imagePath?: string;
+    osType?: "Windows" | "Linux";
+    cloudInitDataSource?: "NoCloud" | "Azure" | (string & {});
+    hyperVGeneration?: "V1" | "V2" | (string & {});
+    identifier?: inputs.GalleryImageIdentifier;
+    version?: inputs.GalleryImageVersion;
   }
   interface MicrosoftAzureStackHCILocationsValidatedSolutionRecipes {
     /** The resource name */
@@ -3024,6 +3115,9 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    dhcpOptions?: inputs.LogicalNetworkPropertiesDhcpOptions;
+    subnets?: inputs.Subnet[];
+    vmSwitchName?: string;
   }
   interface MicrosoftAzureStackHCIMarketplaceGalleryImages {
     /** The resource name */
@@ -3036,6 +3130,12 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    containerId?: string;
+    osType?: "Windows" | "Linux";
+    cloudInitDataSource?: "NoCloud" | "Azure" | (string & {});
+    hyperVGeneration?: "V1" | "V2" | (string & {});
+    identifier?: inputs.GalleryImageIdentifier;
+    version?: inputs.GalleryImageVersion;
   }
   interface MicrosoftAzureStackHCINetworkInterfaces {
     /** The resource name */
@@ -3048,6 +3148,9 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    ipConfigurations?: inputs.IPConfiguration[];
+    macAddress?: string;
+    dnsSettings?: inputs.InterfaceDNSSettings;
   }
   interface MicrosoftAzureStackHCIStorageContainers {
     /** The resource name */
@@ -3060,6 +3163,7 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    path?: string;
   }
   interface MicrosoftAzureStackHCIVirtualHardDisks {
     /** The resource name */
@@ -3072,6 +3176,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    blockSizeBytes?: number;
+    diskSizeGB?: number;
+    dynamic?: boolean;
+    logicalSectorBytes?: number;
+    physicalSectorBytes?: number;
+    hyperVGeneration?: "V1" | "V2" | (string & {});
+    diskFileFormat?: "vhdx" | "vhd" | (string & {});
+    containerId?: string;
   }
   interface MicrosoftAzureStackHCIVirtualMachineInstances {
     /** The resource name */
@@ -3082,12 +3194,22 @@ export declare namespace inputs {
     extendedLocation?: inputs.ExtendedLocation;
     /** Identity for the resource. */
     identity?: inputs.Identity;
+    hardwareProfile?: inputs.VirtualMachineInstancePropertiesHardwareProfile;
+    networkProfile?: inputs.VirtualMachineInstancePropertiesNetworkProfile;
+    osProfile?: inputs.VirtualMachineInstancePropertiesOsProfile;
+    securityProfile?: inputs.VirtualMachineInstancePropertiesSecurityProfile;
+    storageProfile?: inputs.VirtualMachineInstancePropertiesStorageProfile;
+    httpProxyConfig?: inputs.HttpProxyConfiguration;
+    guestAgentInstallStatus?: inputs.GuestAgentInstallStatus;
+    resourceUid?: string;
   }
   interface MicrosoftAzureStackHCIVirtualMachineInstancesGuestAgents {
     /** The resource name */
     name: "default";
     /** Resource properties. */
-    properties: inputs.GuestAgentProperties;
+    properties?: inputs.GuestAgentProperties;
+    credentials?: inputs.GuestCredential;
+    provisioningAction?: "install" | "uninstall" | "repair" | (string & {});
   }
   interface MicrosoftAzureStackHCIVirtualMachineInstancesHybridIdentityMetadata {
     /** The resource name */
@@ -3244,6 +3366,7 @@ export declare namespace inputs {
   interface ReconcileArcSettingsRequest {
     /** List of Arc Nodes in the cluster */
     properties?: inputs.ReconcileArcSettingsRequestProperties;
+    clusterNodes?: string[];
   }
   interface ReconcileArcSettingsRequestProperties {
     clusterNodes?: string[];
@@ -3255,6 +3378,8 @@ export declare namespace inputs {
   interface RemoteSupportRequest {
     /** Properties for Remote Support Request */
     properties?: inputs.RemoteSupportRequestProperties;
+    expirationTimeStamp?: string;
+    remoteSupportType?: "Enable" | "Revoke" | (string & {});
   }
   interface RemoteSupportRequestProperties {
     /** Expiration DateTimeStamp when Remote Support Access will be expired */
@@ -3268,6 +3393,8 @@ export declare namespace inputs {
     properties?: inputs.RoutePropertiesFormat;
     /** Name - name of the subnet */
     name?: string;
+    addressPrefix?: string;
+    nextHopIpAddress?: string;
   }
   interface RoutePropertiesFormat {
     /** The destination CIDR to which the route applies. */
@@ -3278,6 +3405,7 @@ export declare namespace inputs {
   interface RouteTable {
     /** Properties of the route table. */
     properties?: inputs.RouteTablePropertiesFormat;
+    routes?: inputs.Route[];
   }
   interface RouteTablePropertiesFormat {
     /** Collection of routes contained within a route table. */
@@ -3405,6 +3533,7 @@ export declare namespace inputs {
   }
   interface SoftwareAssuranceChangeRequest {
     properties?: inputs.SoftwareAssuranceChangeRequestProperties;
+    softwareAssuranceIntent?: "Enable" | "Disable" | (string & {});
   }
   interface SoftwareAssuranceChangeRequestProperties {
     /** Customer Intent for Software Assurance Benefit. This indicates whether the customer wishes to opt in or out of the Software Assurance program, which provides licensing and support benefits. */
@@ -3492,6 +3621,13 @@ export declare namespace inputs {
     properties?: inputs.SubnetPropertiesFormat;
     /** Name - The name of the resource that is unique within a resource group. This name can be used to access the resource. */
     name?: string;
+    addressPrefix?: string;
+    addressPrefixes?: string[];
+    ipAllocationMethod?: "Dynamic" | "Static" | (string & {});
+    ipConfigurationReferences?: inputs.SubnetPropertiesFormatIpConfigurationReferencesItem[];
+    routeTable?: inputs.RouteTable;
+    ipPools?: inputs.IPPool[];
+    vlan?: number;
   }
   interface SubnetPropertiesFormat {
     /** The address prefix for the subnet: Cidr for this subnet - IPv4, IPv6. */
@@ -3751,6 +3887,14 @@ export declare namespace inputs {
     extendedLocation?: inputs.ExtendedLocation;
     /** Identity for the resource. */
     identity?: inputs.Identity;
+    hardwareProfile?: inputs.VirtualMachineInstancePropertiesHardwareProfile;
+    networkProfile?: inputs.VirtualMachineInstancePropertiesNetworkProfile;
+    osProfile?: inputs.VirtualMachineInstancePropertiesOsProfile;
+    securityProfile?: inputs.VirtualMachineInstancePropertiesSecurityProfile;
+    storageProfile?: inputs.VirtualMachineInstancePropertiesStorageProfile;
+    httpProxyConfig?: inputs.HttpProxyConfiguration;
+    guestAgentInstallStatus?: inputs.GuestAgentInstallStatus;
+    resourceUid?: string;
   }
   interface VirtualMachineInstanceProperties {
     /** HardwareProfile - Specifies the hardware settings for the virtual machine instance. */
@@ -4349,7 +4493,9 @@ export declare namespace outputs {
     deploymentStatus?: outputs.EceActionStatus;
     logCollectionSessionDetails?: outputs.LogCollectionJobSession[];
   }
-  type LogCollectionRequest = inputs.LogCollectionRequest;
+  interface LogCollectionRequest {
+    properties?: outputs.LogCollectionRequestProperties;
+  }
   type LogCollectionRequestProperties = inputs.LogCollectionRequestProperties;
   interface LogCollectionSession {
     logStartTime?: string;
@@ -4641,7 +4787,9 @@ export declare namespace outputs {
   type PrecheckResult = inputs.PrecheckResult;
   type PrecheckResultTags = inputs.PrecheckResultTags;
   type QosPolicyOverrides = inputs.QosPolicyOverrides;
-  type ReconcileArcSettingsRequest = inputs.ReconcileArcSettingsRequest;
+  interface ReconcileArcSettingsRequest {
+    properties?: outputs.ReconcileArcSettingsRequestProperties;
+  }
   type ReconcileArcSettingsRequestProperties = inputs.ReconcileArcSettingsRequestProperties;
   interface RemoteSupportJobNodeSettings {
     state?: string;
@@ -4689,7 +4837,10 @@ export declare namespace outputs {
     accessLevel?: "None" | "Diagnostics" | "DiagnosticsAndRepair" | (string & {});
     transcriptLocation?: string;
   }
-  type Route = inputs.Route;
+  interface Route {
+    properties?: outputs.RoutePropertiesFormat;
+    name?: string;
+  }
   type RoutePropertiesFormat = inputs.RoutePropertiesFormat;
   interface RouteTable {
     etag?: string;
@@ -4697,7 +4848,9 @@ export declare namespace outputs {
     type?: string;
     properties?: outputs.RouteTablePropertiesFormat;
   }
-  type RouteTablePropertiesFormat = inputs.RouteTablePropertiesFormat;
+  interface RouteTablePropertiesFormat {
+    routes?: outputs.Route[];
+  }
   type SanAdapterIPConfig = inputs.SanAdapterIPConfig;
   type SanAdapterProperties = inputs.SanAdapterProperties;
   type SanClusterNetworkConfig = inputs.SanClusterNetworkConfig;
@@ -4742,7 +4895,9 @@ export declare namespace outputs {
     contentVersion?: string;
     skuMappings?: outputs.SkuMappings[];
   }
-  type SoftwareAssuranceChangeRequest = inputs.SoftwareAssuranceChangeRequest;
+  interface SoftwareAssuranceChangeRequest {
+    properties?: outputs.SoftwareAssuranceChangeRequestProperties;
+  }
   type SoftwareAssuranceChangeRequestProperties = inputs.SoftwareAssuranceChangeRequestProperties;
   interface SoftwareAssuranceProperties {
     softwareAssuranceStatus?: "Enabled" | "Disabled" | (string & {});

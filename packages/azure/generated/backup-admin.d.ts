@@ -141,6 +141,7 @@ export declare namespace inputs {
     location?: string;
     /** List of key value pairs. */
     tags?: inputs.ResourceTags;
+    externalStoreDefault?: inputs.ExternalStore;
   }
   interface MicrosoftBackupAdminBackupLocationsBackups {
     /** The resource name */

@@ -165,6 +165,8 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    azureBareMetalStorageInstanceUniqueIdentifier?: string;
+    storageProperties?: inputs.StorageProperties;
   }
   interface NetworkProfile {
     /** Specifies the network interfaces for the AzureBareMetal instance. */

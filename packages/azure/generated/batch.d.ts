@@ -739,6 +739,13 @@ export declare namespace inputs {
     name?: string;
     /** Properties of Access Rule */
     properties?: inputs.AccessRuleProperties;
+    direction?: "Inbound" | "Outbound" | (string & {});
+    addressPrefixes?: string[];
+    subscriptions?: inputs.AccessRulePropertiesSubscriptionsItem[];
+    networkSecurityPerimeters?: inputs.NetworkSecurityPerimeter[];
+    fullyQualifiedDomainNames?: string[];
+    emailAddresses?: string[];
+    phoneNumbers?: string[];
   }
   interface AccessRuleProperties {
     /** Direction of Access Rule */
@@ -1118,6 +1125,13 @@ export declare namespace inputs {
     properties?: inputs.BatchAccountCreatePropertiesOrBatchAccountProperties;
     /** The identity of the Batch account. */
     identity?: inputs.BatchAccountIdentity;
+    autoStorage?: inputs.AutoStorageBasePropertiesOrAutoStorageProperties;
+    poolAllocationMode?: "BatchService" | "UserSubscription";
+    keyVaultReference?: inputs.KeyVaultReference;
+    publicNetworkAccess?: "Enabled" | "Disabled" | "SecuredByPerimeter";
+    networkProfile?: inputs.NetworkProfile;
+    encryption?: inputs.EncryptionProperties;
+    allowedAuthenticationModes?: ("SharedKey" | "AAD" | "TaskAuthenticationToken")[];
   }
   interface MicrosoftBatchBatchAccountsApplications {
     /** The resource name */
@@ -1126,6 +1140,9 @@ export declare namespace inputs {
     properties?: inputs.ApplicationProperties;
     /** The tags of the resource. */
     tags?: inputs.ApplicationTags;
+    displayName?: string;
+    allowUpdates?: boolean;
+    defaultVersion?: string;
   }
   interface MicrosoftBatchBatchAccountsApplicationsVersions {
     /** The resource name */
@@ -1152,6 +1169,20 @@ export declare namespace inputs {
     identity?: inputs.BatchPoolIdentity;
     /** The tags of the resource. */
     tags?: inputs.PoolTags;
+    displayName?: string;
+    vmSize?: string;
+    deploymentConfiguration?: inputs.DeploymentConfiguration;
+    scaleSettings?: inputs.ScaleSettings;
+    interNodeCommunication?: "Enabled" | "Disabled";
+    networkConfiguration?: inputs.NetworkConfiguration;
+    taskSlotsPerNode?: number;
+    taskSchedulingPolicy?: inputs.TaskSchedulingPolicy;
+    userAccounts?: inputs.UserAccount[];
+    metadata?: inputs.MetadataItem[];
+    startTask?: inputs.StartTask;
+    applicationPackages?: inputs.ApplicationPackageReference[];
+    mountConfiguration?: inputs.MountConfiguration[];
+    upgradePolicy?: inputs.UpgradePolicy;
   }
   interface MicrosoftBatchBatchAccountsPrivateEndpointConnections {
     /** The resource name */
@@ -1258,6 +1289,20 @@ export declare namespace inputs {
     identity?: inputs.BatchPoolIdentity;
     /** The tags of the resource. */
     tags?: inputs.PoolTags;
+    displayName?: string;
+    vmSize?: string;
+    deploymentConfiguration?: inputs.DeploymentConfiguration;
+    scaleSettings?: inputs.ScaleSettings;
+    interNodeCommunication?: "Enabled" | "Disabled";
+    networkConfiguration?: inputs.NetworkConfiguration;
+    taskSlotsPerNode?: number;
+    taskSchedulingPolicy?: inputs.TaskSchedulingPolicy;
+    userAccounts?: inputs.UserAccount[];
+    metadata?: inputs.MetadataItem[];
+    startTask?: inputs.StartTask;
+    applicationPackages?: inputs.ApplicationPackageReference[];
+    mountConfiguration?: inputs.MountConfiguration[];
+    upgradePolicy?: inputs.UpgradePolicy;
   }
   interface PoolEndpointConfiguration {
     /** The maximum number of inbound NAT pools per Batch pool is 5. If the maximum number of inbound NAT pools is exceeded the request fails with HTTP status code 400. This cannot be specified if the IPAddressProvisioningType is NoPublicIPAddresses. */
@@ -1300,6 +1345,7 @@ export declare namespace inputs {
     properties?: inputs.PrivateEndpointConnectionProperties;
     /** The tags of the resource. */
     tags?: inputs.PrivateEndpointConnectionTags;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface PrivateEndpointConnectionProperties {
     /** The private link service connection state of the private endpoint connection. */
@@ -1564,7 +1610,10 @@ export declare namespace inputs {
 }
 
 export declare namespace outputs {
-  type AccessRule = inputs.AccessRule;
+  interface AccessRule {
+    name?: string;
+    properties?: outputs.AccessRuleProperties;
+  }
   type AccessRuleProperties = inputs.AccessRuleProperties;
   type AccessRulePropertiesSubscriptionsItem = inputs.AccessRulePropertiesSubscriptionsItem;
   type ActivateApplicationPackageParameters = inputs.ActivateApplicationPackageParameters;
@@ -1768,7 +1817,13 @@ export declare namespace outputs {
     resourceAssociation?: outputs.ResourceAssociation;
     profile?: outputs.NetworkSecurityProfile;
   }
-  type NetworkSecurityProfile = inputs.NetworkSecurityProfile;
+  interface NetworkSecurityProfile {
+    name?: string;
+    accessRulesVersion?: number;
+    accessRules?: outputs.AccessRule[];
+    diagnosticSettingsVersion?: number;
+    enabledLogCategories?: string[];
+  }
   type NFSMountConfiguration = inputs.NFSMountConfiguration;
   type NodePlacementConfiguration = inputs.NodePlacementConfiguration;
   type OSDisk = inputs.OSDisk;

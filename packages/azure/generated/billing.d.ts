@@ -3981,6 +3981,7 @@ export declare namespace inputs {
   interface AcceptTransferRequest {
     /** Request parameters to accept transfer. */
     properties?: inputs.AcceptTransferProperties;
+    productDetails?: inputs.ProductDetails[];
   }
   type AgreementProperties = { [key: string]: any };
   type AgreementTags = { [key: string]: string };
@@ -4036,6 +4037,15 @@ export declare namespace inputs {
     properties?: inputs.BillingAccountProperties;
     /** Dictionary of metadata associated with the resource. It may not be populated for all resource types. Maximum key/value length supported of 256 characters. Keys/value should not empty value nor null. Keys can not contain < > % & \ ? / */
     tags?: inputs.BillingAccountTags;
+    displayName?: string;
+    enrollmentDetails?: inputs.BillingAccountPropertiesEnrollmentDetails;
+    hasReadAccess?: boolean;
+    hasNoBillingProfiles?: boolean;
+    notificationEmailAddress?: string;
+    primaryBillingTenantId?: string;
+    soldTo?: inputs.BillingAccountPropertiesSoldTo;
+    registrationNumber?: inputs.BillingAccountPropertiesRegistrationNumber;
+    taxIds?: inputs.TaxIdentifier[];
   }
   interface BillingAccountPolicyProperties {
     /** The policies for Enterprise Agreement enrollments. */
@@ -4416,6 +4426,13 @@ export declare namespace inputs {
     properties?: inputs.BillingRoleAssignmentProperties;
     /** Dictionary of metadata associated with the resource. It may not be populated for all resource types. Maximum key/value length supported of 256 characters. Keys/value should not empty value nor null. Keys can not contain < > % & \ ? / */
     tags?: inputs.BillingRoleAssignmentTags;
+    principalPuid?: string;
+    principalId?: string;
+    principalTenantId?: string;
+    roleDefinitionId?: string;
+    scope?: string;
+    userAuthenticationType?: string;
+    userEmailAddress?: string;
   }
   interface BillingRoleAssignmentListResult {
     /** The link to the next page of items */
@@ -4448,6 +4465,21 @@ export declare namespace inputs {
     properties?: inputs.BillingSubscriptionProperties;
     /** Dictionary of metadata associated with the resource. It may not be populated for all resource types. Maximum key/value length supported of 256 characters. Keys/value should not empty value nor null. Keys can not contain < > % & \ ? / */
     tags?: inputs.BillingSubscriptionTags;
+    autoRenew?: "Off" | "On" | (string & {});
+    beneficiaryTenantId?: string;
+    beneficiary?: inputs.Beneficiary;
+    billingFrequency?: string;
+    billingProfileId?: string;
+    consumptionCostCenter?: string;
+    customerId?: string;
+    displayName?: string;
+    invoiceSectionId?: string;
+    productTypeId?: string;
+    quantity?: number;
+    skuId?: string;
+    systemOverrides?: inputs.SystemOverrides;
+    termDuration?: string;
+    provisioningTenantId?: string;
   }
   interface BillingSubscriptionAliasProperties {
     /** Indicates whether auto renewal is turned on or off for a product. */
@@ -4635,6 +4667,7 @@ export declare namespace inputs {
     message?: string;
     /** Properties specific to credit line check failure */
     properties?: inputs.ExtendedStatusInfoProperties;
+    subscriptionId?: string;
   }
   interface ExtendedStatusInfoProperties {
     /** The subscription that has failed credit line check. */
@@ -4714,6 +4747,9 @@ export declare namespace inputs {
   interface ManagementGroupAggregatedCostResult {
     /** The properties of the Management Group Aggregated Cost. */
     properties?: inputs.ManagementGroupAggregatedCostProperties;
+    children?: inputs.ManagementGroupAggregatedCostResult[];
+    includedSubscriptions?: string[];
+    excludedSubscriptions?: string[];
   }
   interface MicrosoftBillingBillingAccounts {
     /** The resource name */
@@ -4730,6 +4766,10 @@ export declare namespace inputs {
     properties?: inputs.AssociatedTenantProperties;
     /** Dictionary of metadata associated with the resource. It may not be populated for all resource types. Maximum key/value length supported of 256 characters. Keys/value should not empty value nor null. Keys can not contain < > % & \ ? / */
     tags?: inputs.AssociatedTenantTags;
+    displayName?: string;
+    tenantId?: string;
+    billingManagementState?: "Other" | "NotAllowed" | "Active" | "Revoked" | (string & {});
+    provisioningManagementState?: "Other" | "NotRequested" | "Active" | "Pending" | "BillingRequestExpired" | "BillingRequestDeclined" | "Revoked" | (string & {});
   }
   interface MicrosoftBillingBillingAccountsAvailableBalance {
     /** The resource name */
@@ -4742,6 +4782,16 @@ export declare namespace inputs {
     properties?: inputs.BillingProfileProperties;
     /** Dictionary of metadata associated with the resource. It may not be populated for all resource types. Maximum key/value length supported of 256 characters. Keys/value should not empty value nor null. Keys can not contain < > % & \ ? / */
     tags?: inputs.BillingProfileTags;
+    billTo?: inputs.BillingProfilePropertiesBillTo;
+    displayName?: string;
+    enabledAzurePlans?: inputs.AzurePlan[];
+    indirectRelationshipInfo?: inputs.BillingProfilePropertiesIndirectRelationshipInfo;
+    invoiceEmailOptIn?: boolean;
+    invoiceRecipients?: string[];
+    poNumber?: string;
+    shipTo?: inputs.BillingProfilePropertiesShipTo;
+    soldTo?: inputs.BillingProfilePropertiesSoldTo;
+    currentPaymentTerm?: inputs.BillingProfilePropertiesCurrentPaymentTerm;
   }
   interface MicrosoftBillingBillingAccountsBillingProfilesAvailableBalance {
     /** The resource name */
@@ -4778,12 +4828,16 @@ export declare namespace inputs {
     properties?: inputs.CustomerPolicyProperties;
     /** Dictionary of metadata associated with the resource. It may not be populated for all resource types. Maximum key/value length supported of 256 characters. Keys/value should not empty value nor null. Keys can not contain < > % & \ ? / */
     tags?: inputs.CustomerPolicyTags;
+    viewCharges?: "Other" | "Allowed" | "NotAllowed" | (string & {});
+    policies?: inputs.PolicySummary[];
   }
   interface MicrosoftBillingBillingAccountsBillingProfilesCustomersTransfers {
     /** The resource name */
     name: string;
     /** Request parameters to initiate partner transfer. */
     properties?: inputs.PartnerInitiateTransferPropertiesOrPartnerTransferProperties;
+    recipientEmailId?: string;
+    resellerId?: string;
   }
   interface MicrosoftBillingBillingAccountsBillingProfilesInvoiceSections {
     /** The resource name */
@@ -4792,6 +4846,10 @@ export declare namespace inputs {
     properties?: inputs.InvoiceSectionProperties;
     /** Dictionary of metadata associated with the resource. It may not be populated for all resource types. Maximum key/value length supported of 256 characters. Keys/value should not empty value nor null. Keys can not contain < > % & \ ? / */
     tags?: inputs.InvoiceSectionTags;
+    displayName?: string;
+    state?: "Other" | "Active" | "Deleted" | "Disabled" | "UnderReview" | "Warned" | "Restricted" | (string & {});
+    reasonCode?: "Other" | "PastDue" | "UnusualActivity" | "SpendingLimitReached" | "SpendingLimitExpired" | (string & {});
+    targetCloud?: string;
   }
   interface MicrosoftBillingBillingAccountsBillingProfilesInvoiceSectionsBillingRoleAssignments {
     /** The resource name */
@@ -4806,6 +4864,7 @@ export declare namespace inputs {
     name: string;
     /** Request parameters to initiate transfer. */
     properties?: inputs.InitiateTransferPropertiesOrTransferProperties;
+    recipientEmailId?: string;
   }
   interface MicrosoftBillingBillingAccountsBillingProfilesPaymentMethodLinks {
     /** The resource name */
@@ -4818,6 +4877,13 @@ export declare namespace inputs {
     properties?: inputs.BillingProfilePolicyProperties;
     /** Dictionary of metadata associated with the resource. It may not be populated for all resource types. Maximum key/value length supported of 256 characters. Keys/value should not empty value nor null. Keys can not contain < > % & \ ? / */
     tags?: inputs.BillingProfilePolicyTags;
+    enterpriseAgreementPolicies?: inputs.BillingProfilePolicyPropertiesEnterpriseAgreementPolicies;
+    invoiceSectionLabelManagement?: "Other" | "Allowed" | "NotAllowed" | (string & {});
+    marketplacePurchases?: "Other" | "AllAllowed" | "Disabled" | "NotAllowed" | "OnlyFreeAllowed" | (string & {});
+    reservationPurchases?: "Other" | "Allowed" | "Disabled" | "NotAllowed" | (string & {});
+    savingsPlanPurchases?: "Other" | "Allowed" | "Disabled" | "NotAllowed" | (string & {});
+    viewCharges?: "Other" | "Allowed" | "NotAllowed" | (string & {});
+    policies?: inputs.PolicySummary[];
   }
   interface MicrosoftBillingBillingAccountsBillingRoleAssignments {
     /** The resource name */
@@ -4826,6 +4892,13 @@ export declare namespace inputs {
     properties?: inputs.BillingRoleAssignmentProperties;
     /** Dictionary of metadata associated with the resource. It may not be populated for all resource types. Maximum key/value length supported of 256 characters. Keys/value should not empty value nor null. Keys can not contain < > % & \ ? / */
     tags?: inputs.BillingRoleAssignmentTags;
+    principalPuid?: string;
+    principalId?: string;
+    principalTenantId?: string;
+    roleDefinitionId?: string;
+    scope?: string;
+    userAuthenticationType?: string;
+    userEmailAddress?: string;
   }
   interface MicrosoftBillingBillingAccountsBillingRoleDefinitions {
     /** The resource name */
@@ -4838,6 +4911,21 @@ export declare namespace inputs {
     properties?: inputs.BillingSubscriptionAliasProperties;
     /** Dictionary of metadata associated with the resource. It may not be populated for all resource types. Maximum key/value length supported of 256 characters. Keys/value should not empty value nor null. Keys can not contain < > % & \ ? / */
     tags?: inputs.BillingSubscriptionAliasTags;
+    autoRenew?: "Off" | "On" | (string & {});
+    beneficiaryTenantId?: string;
+    beneficiary?: inputs.Beneficiary;
+    billingFrequency?: string;
+    billingProfileId?: string;
+    consumptionCostCenter?: string;
+    customerId?: string;
+    displayName?: string;
+    invoiceSectionId?: string;
+    productTypeId?: string;
+    quantity?: number;
+    skuId?: string;
+    systemOverrides?: inputs.SystemOverrides;
+    termDuration?: string;
+    provisioningTenantId?: string;
   }
   interface MicrosoftBillingBillingAccountsBillingSubscriptions {
     /** The resource name */
@@ -4858,6 +4946,8 @@ export declare namespace inputs {
     properties?: inputs.CustomerPolicyProperties;
     /** Dictionary of metadata associated with the resource. It may not be populated for all resource types. Maximum key/value length supported of 256 characters. Keys/value should not empty value nor null. Keys can not contain < > % & \ ? / */
     tags?: inputs.CustomerPolicyTags;
+    viewCharges?: "Other" | "Allowed" | "NotAllowed" | (string & {});
+    policies?: inputs.PolicySummary[];
   }
   interface MicrosoftBillingBillingAccountsDepartments {
     /** The resource name */
@@ -4870,6 +4960,13 @@ export declare namespace inputs {
     properties?: inputs.BillingRoleAssignmentProperties;
     /** Dictionary of metadata associated with the resource. It may not be populated for all resource types. Maximum key/value length supported of 256 characters. Keys/value should not empty value nor null. Keys can not contain < > % & \ ? / */
     tags?: inputs.BillingRoleAssignmentTags;
+    principalPuid?: string;
+    principalId?: string;
+    principalTenantId?: string;
+    roleDefinitionId?: string;
+    scope?: string;
+    userAuthenticationType?: string;
+    userEmailAddress?: string;
   }
   interface MicrosoftBillingBillingAccountsDepartmentsBillingRoleDefinitions {
     /** The resource name */
@@ -4890,6 +4987,13 @@ export declare namespace inputs {
     properties?: inputs.BillingRoleAssignmentProperties;
     /** Dictionary of metadata associated with the resource. It may not be populated for all resource types. Maximum key/value length supported of 256 characters. Keys/value should not empty value nor null. Keys can not contain < > % & \ ? / */
     tags?: inputs.BillingRoleAssignmentTags;
+    principalPuid?: string;
+    principalId?: string;
+    principalTenantId?: string;
+    roleDefinitionId?: string;
+    scope?: string;
+    userAuthenticationType?: string;
+    userEmailAddress?: string;
   }
   interface MicrosoftBillingBillingAccountsEnrollmentAccountsBillingRoleDefinitions {
     /** The resource name */
@@ -4910,6 +5014,11 @@ export declare namespace inputs {
     properties?: inputs.BillingAccountPolicyProperties;
     /** Dictionary of metadata associated with the resource. It may not be populated for all resource types. Maximum key/value length supported of 256 characters. Keys/value should not empty value nor null. Keys can not contain < > % & \ ? / */
     tags?: inputs.BillingAccountPolicyTags;
+    enterpriseAgreementPolicies?: inputs.BillingAccountPolicyPropertiesEnterpriseAgreementPolicies;
+    marketplacePurchases?: "Other" | "AllAllowed" | "Disabled" | "NotAllowed" | "OnlyFreeAllowed" | (string & {});
+    reservationPurchases?: "Other" | "Allowed" | "Disabled" | "NotAllowed" | (string & {});
+    savingsPlanPurchases?: "Other" | "Allowed" | "Disabled" | "NotAllowed" | (string & {});
+    policies?: inputs.PolicySummary[];
   }
   interface MicrosoftBillingBillingAccountsProducts {
     /** The resource name */
@@ -4946,6 +5055,15 @@ export declare namespace inputs {
     properties?: inputs.BillingRequestProperties;
     /** Dictionary of metadata associated with the resource. It may not be populated for all resource types. Maximum key/value length supported of 256 characters. Keys/value should not empty value nor null. Keys can not contain < > % & \ ? / */
     tags?: inputs.BillingRequestTags;
+    additionalInformation?: inputs.BillingRequestPropertiesAdditionalInformation;
+    reviewedBy?: inputs.BillingRequestPropertiesReviewedBy;
+    createdBy?: inputs.BillingRequestPropertiesCreatedBy;
+    decisionReason?: string;
+    justification?: string;
+    recipients?: inputs.Principal[];
+    requestScope?: string;
+    status?: "Other" | "Pending" | "Approved" | "Declined" | "Cancelled" | "Completed" | "Expired" | (string & {});
+    lastUpdatedBy?: inputs.BillingRequestPropertiesLastUpdatedBy;
   }
   interface MicrosoftBillingPaymentMethods {
     /** The resource name */
@@ -5091,6 +5209,9 @@ export declare namespace inputs {
     properties?: inputs.ProductProperties;
     /** Dictionary of metadata associated with the resource. It may not be populated for all resource types. Maximum key/value length supported of 256 characters. Keys/value should not empty value nor null. Keys can not contain < > % & \ ? / */
     tags?: inputs.ProductTags;
+    autoRenew?: "Off" | "On" | (string & {});
+    lastCharge?: inputs.ProductPropertiesLastCharge;
+    reseller?: inputs.ProductPropertiesReseller;
   }
   interface ProductDetails {
     /** Type of the product that is transferred. */
@@ -5114,6 +5235,14 @@ export declare namespace inputs {
     sku?: inputs.Sku;
     /** Purchase request properties. */
     properties?: inputs.PurchaseRequestProperties;
+    displayName?: string;
+    billingScopeId?: string;
+    term?: "P1Y" | "P3Y" | "P5Y" | (string & {});
+    billingPlan?: "P1M" | (string & {});
+    appliedScopeType?: "Single" | "Shared" | "ManagementGroup" | (string & {});
+    commitment?: inputs.Commitment;
+    renew?: boolean;
+    appliedScopeProperties?: inputs.AppliedScopeProperties;
   }
   interface PurchaseRequestProperties {
     /** Friendly name of the savings plan */
@@ -5171,6 +5300,24 @@ export declare namespace inputs {
     tags?: inputs.ReservationTags;
     /** The sku information associated to this reservation */
     sku?: inputs.ReservationSkuProperty;
+    instanceFlexibility?: "On" | "Off" | (string & {});
+    appliedScopes?: string[];
+    archived?: boolean;
+    capabilities?: string;
+    benefitStartTime?: string;
+    expiryDateTime?: string;
+    reviewDateTime?: string;
+    extendedStatusInfo?: inputs.ReservationExtendedStatusInfo;
+    billingPlan?: "Upfront" | "Monthly" | (string & {});
+    purchaseDate?: string;
+    purchaseDateTime?: string;
+    splitProperties?: inputs.ReservationSplitProperties;
+    mergeProperties?: inputs.ReservationMergeProperties;
+    swapProperties?: inputs.ReservationSwapProperties;
+    appliedScopeProperties?: inputs.ReservationAppliedScopeProperties;
+    renewDestination?: string;
+    renewProperties?: inputs.RenewPropertiesResponse;
+    productCode?: string;
   }
   interface ReservationAppliedScopeProperties {
     /** Tenant ID where the reservation should apply benefit. */
@@ -5191,6 +5338,7 @@ export declare namespace inputs {
     message?: string;
     /** Properties for extended status information */
     properties?: inputs.ExtendedStatusDefinitionProperties;
+    subscriptionId?: string;
   }
   interface ReservationMergeProperties {
     /** Reservation resource id Created due to the merge. Format of the resource id is /providers/Microsoft.Capacity/reservationOrders/{reservationOrderId}/reservations/{reservationId} */
@@ -5308,6 +5456,16 @@ export declare namespace inputs {
     location?: string;
     /** Properties of reservation purchase request */
     properties?: inputs.ReservationPurchaseRequestProperties;
+    billingPlan?: "Upfront" | "Monthly" | (string & {});
+    quantity?: number;
+    displayName?: string;
+    appliedScopeType?: "Single" | "Shared" | "ManagementGroup" | (string & {});
+    appliedScopes?: string[];
+    appliedScopeProperties?: inputs.ReservationAppliedScopeProperties;
+    renew?: boolean;
+    reservedResourceProperties?: inputs.ReservationPurchaseRequestPropertiesReservedResourceProperties;
+    instanceFlexibility?: "On" | "Off" | (string & {});
+    reviewDateTime?: string;
   }
   interface ReservationPurchaseRequestProperties {
     /** Represent the billing plans. */
@@ -5495,6 +5653,7 @@ export declare namespace inputs {
   interface ValidateTransferResponse {
     /** The properties of transfer validation response. */
     properties?: inputs.ValidateTransferResponseProperties;
+    results?: inputs.ValidationResultProperties[];
   }
   interface ValidateTransferResponseProperties {
     /** The array of validation results. */
@@ -5505,7 +5664,9 @@ export declare namespace inputs {
 
 export declare namespace outputs {
   type AcceptTransferProperties = inputs.AcceptTransferProperties;
-  type AcceptTransferRequest = inputs.AcceptTransferRequest;
+  interface AcceptTransferRequest {
+    properties?: outputs.AcceptTransferProperties;
+  }
   interface AgreementProperties {
     acceptanceMode?: "Other" | "ClickToAccept" | "ESignEmbedded" | "ESignOffline" | "Implicit" | "Offline" | "PhysicalSign" | (string & {});
     agreementLink?: string;
@@ -5981,7 +6142,11 @@ export declare namespace outputs {
   type EnrollmentAccountTags = inputs.EnrollmentAccountTags;
   type EnrollmentDetailsIndirectRelationshipInfo = inputs.EnrollmentDetailsIndirectRelationshipInfo;
   type ExtendedStatusDefinitionProperties = inputs.ExtendedStatusDefinitionProperties;
-  type ExtendedStatusInfo = inputs.ExtendedStatusInfo;
+  interface ExtendedStatusInfo {
+    statusCode?: string;
+    message?: string;
+    properties?: outputs.ExtendedStatusInfoProperties;
+  }
   type ExtendedStatusInfoProperties = inputs.ExtendedStatusInfoProperties;
   interface FailedPayment {
     date?: string;
@@ -6739,7 +6904,10 @@ export declare namespace outputs {
     description?: string;
   }
   type ProductTags = inputs.ProductTags;
-  type PurchaseRequest = inputs.PurchaseRequest;
+  interface PurchaseRequest {
+    sku?: outputs.Sku;
+    properties?: outputs.PurchaseRequestProperties;
+  }
   type PurchaseRequestProperties = inputs.PurchaseRequestProperties;
   interface RebillDetails {
     invoiceDocumentId?: string;
@@ -6786,7 +6954,9 @@ export declare namespace outputs {
     quantity?: number;
     termEndDate?: string;
   }
-  type RenewProperties = inputs.RenewProperties;
+  interface RenewProperties {
+    purchaseProperties?: outputs.PurchaseRequest;
+  }
   interface RenewPropertiesResponse {
     purchaseProperties?: outputs.ReservationPurchaseRequest;
     pricingCurrencyTotal?: outputs.Price;
@@ -6808,9 +6978,18 @@ export declare namespace outputs {
     systemData?: outputs.SystemData;
   }
   type ReservationAppliedScopeProperties = inputs.ReservationAppliedScopeProperties;
-  type ReservationExtendedStatusInfo = inputs.ReservationExtendedStatusInfo;
+  interface ReservationExtendedStatusInfo {
+    statusCode?: "None" | "Pending" | "Processing" | "Active" | "PurchaseError" | "PaymentInstrumentError" | "Split" | "Merged" | "Expired" | "Succeeded" | "CapacityError" | "CapacityRestricted" | "Exchanged" | "UnknownError" | "RiskCheckFailed" | "CreditLineCheckFailed" | "Warning" | "NoBenefitDueToSubscriptionTransfer" | "NoBenefitDueToSubscriptionDeletion" | "NoBenefit" | (string & {});
+    message?: string;
+    properties?: outputs.ExtendedStatusDefinitionProperties;
+  }
   type ReservationMergeProperties = inputs.ReservationMergeProperties;
-  type ReservationOrderBillingPlanInformation = inputs.ReservationOrderBillingPlanInformation;
+  interface ReservationOrderBillingPlanInformation {
+    pricingCurrencyTotal?: outputs.Price;
+    startDate?: string;
+    nextPaymentDueDate?: string;
+    transactions?: outputs.ReservationPaymentDetail[];
+  }
   interface ReservationOrderProperty {
     displayName?: string;
     enrollmentId?: string;
@@ -6833,7 +7012,15 @@ export declare namespace outputs {
     productCode?: string;
   }
   type ReservationOrderTags = inputs.ReservationOrderTags;
-  type ReservationPaymentDetail = inputs.ReservationPaymentDetail;
+  interface ReservationPaymentDetail {
+    dueDate?: string;
+    paymentDate?: string;
+    pricingCurrencyTotal?: outputs.Price;
+    billingCurrencyTotal?: outputs.Price;
+    billingAccount?: string;
+    status?: "Succeeded" | "Failed" | "Scheduled" | "Cancelled" | "Completed" | "Pending" | (string & {});
+    extendedStatusInfo?: outputs.ReservationExtendedStatusInfo;
+  }
   interface ReservationProperty {
     reservedResourceType?: string;
     instanceFlexibility?: "On" | "Off" | (string & {});
@@ -6954,8 +7141,16 @@ export declare namespace outputs {
     productCode?: string;
   }
   type SavingsPlanOrderModelTags = inputs.SavingsPlanOrderModelTags;
-  type SavingsPlanUpdateRequestProperties = inputs.SavingsPlanUpdateRequestProperties;
-  type SavingsPlanUpdateValidateRequest = inputs.SavingsPlanUpdateValidateRequest;
+  interface SavingsPlanUpdateRequestProperties {
+    displayName?: string;
+    appliedScopeType?: "Single" | "Shared" | "ManagementGroup" | (string & {});
+    appliedScopeProperties?: outputs.AppliedScopeProperties;
+    renew?: boolean;
+    renewProperties?: outputs.RenewProperties;
+  }
+  interface SavingsPlanUpdateValidateRequest {
+    benefits?: outputs.SavingsPlanUpdateRequestProperties[];
+  }
   type SavingsPlanValidateResponse = inputs.SavingsPlanValidateResponse;
   type SavingsPlanValidResponseProperty = inputs.SavingsPlanValidResponseProperty;
   type Sku = inputs.Sku;

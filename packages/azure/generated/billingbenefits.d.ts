@@ -1754,6 +1754,13 @@ export declare namespace inputs {
   interface ChargeShortfallRequest {
     /** Charge shortfall request properties */
     properties?: inputs.Shortfall;
+    productCode?: string;
+    charge?: inputs.Commitment;
+    startAt?: string;
+    endAt?: string;
+    resourceId?: string;
+    balanceVersion?: number;
+    systemId?: string;
   }
   interface Commitment {
     /** The grain of the commitment. */
@@ -1889,6 +1896,20 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    productCode?: string;
+    displayName?: string;
+    reason?: inputs.CreditReason;
+    credit?: inputs.Commitment;
+    startAt?: string;
+    endAt?: string;
+    policies?: inputs.CreditPolicies;
+    billingAccountResourceId?: string;
+    breakdown?: inputs.CreditBreakdownItem[];
+    systemId?: string;
+    fundingSystemId?: string;
+    resourceId?: string;
+    invitationId?: string;
+    appliedScopeType?: "BillingAccount" | "BillingProfile" | "Customer" | (string & {});
   }
   interface CreditBreakdownItem {
     /** Allocation details including currency and amount for this breakdown item */
@@ -2121,6 +2142,25 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    status?: "Unknown" | "Scheduled" | "Active" | "Pending" | "Failed" | "Canceled" | "Completed" | "Stopped" | "PendingSettlement" | "ShortfallCharged" | "ShortfallWaived" | (string & {});
+    entityType?: "Primary" | "Contributor" | (string & {});
+    displayName?: string;
+    productCode?: string;
+    billingAccountResourceId?: string;
+    commitment?: inputs.Commitment;
+    startAt?: string;
+    endAt?: string;
+    systemId?: string;
+    automaticShortfall?: "Unknown" | "Enabled" | "Disabled" | (string & {});
+    automaticShortfallSuppressReason?: inputs.AutomaticShortfallSuppressReason;
+    shortfall?: inputs.Shortfall;
+    milestones?: inputs.MaccMilestone[];
+    resourceId?: string;
+    allowContributors?: boolean;
+    primaryResourceId?: string;
+    primaryBillingAccountResourceId?: string;
+    appliedScopeType?: "BillingAccount" | "BillingProfile" | "Customer" | (string & {});
+    invitationId?: string;
   }
   interface MaccMilestone {
     /** Globally unique identifier for the milestone. Format: {guid} */
@@ -2249,6 +2289,20 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    productCode?: string;
+    displayName?: string;
+    reason?: inputs.CreditReason;
+    credit?: inputs.Commitment;
+    startAt?: string;
+    endAt?: string;
+    policies?: inputs.CreditPolicies;
+    billingAccountResourceId?: string;
+    breakdown?: inputs.CreditBreakdownItem[];
+    systemId?: string;
+    fundingSystemId?: string;
+    resourceId?: string;
+    invitationId?: string;
+    appliedScopeType?: "BillingAccount" | "BillingProfile" | "Customer" | (string & {});
   }
   interface MicrosoftBillingBenefitsCreditsSources {
     /** The resource name */
@@ -2269,6 +2323,9 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    sourceResourceId?: string;
+    impactedBillingPeriod?: string;
+    credit?: inputs.Commitment;
   }
   interface MicrosoftBillingBenefitsCreditsTransactions {
     /** The resource name */
@@ -2313,6 +2370,13 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    productCode?: string;
+    displayName?: string;
+    status?: "Unknown" | "Pending" | "Active" | "Canceled" | "Completed" | (string & {});
+    startAt?: string;
+    endAt?: string;
+    invitationId?: string;
+    systemId?: string;
   }
   interface MicrosoftBillingBenefitsMaccs {
     /** The resource name */
@@ -2333,6 +2397,25 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    status?: "Unknown" | "Scheduled" | "Active" | "Pending" | "Failed" | "Canceled" | "Completed" | "Stopped" | "PendingSettlement" | "ShortfallCharged" | "ShortfallWaived" | (string & {});
+    entityType?: "Primary" | "Contributor" | (string & {});
+    displayName?: string;
+    productCode?: string;
+    billingAccountResourceId?: string;
+    commitment?: inputs.Commitment;
+    startAt?: string;
+    endAt?: string;
+    systemId?: string;
+    automaticShortfall?: "Unknown" | "Enabled" | "Disabled" | (string & {});
+    automaticShortfallSuppressReason?: inputs.AutomaticShortfallSuppressReason;
+    shortfall?: inputs.Shortfall;
+    milestones?: inputs.MaccMilestone[];
+    resourceId?: string;
+    allowContributors?: boolean;
+    primaryResourceId?: string;
+    primaryBillingAccountResourceId?: string;
+    appliedScopeType?: "BillingAccount" | "BillingProfile" | "Customer" | (string & {});
+    invitationId?: string;
   }
   interface MicrosoftBillingBenefitsMaccsContributors {
     /** The resource name */
@@ -2351,6 +2434,19 @@ export declare namespace inputs {
     location?: string;
     /** Reservation order alias request properties */
     properties?: inputs.ReservationOrderAliasRequestPropertiesOrReservationOrderAliasResponseProperties;
+    displayName?: string;
+    billingScopeId?: string;
+    term?: "P1M" | "P1Y" | "P3Y" | "P5Y" | (string & {});
+    billingPlan?: "P1M" | (string & {});
+    appliedScopeType?: "Single" | "Shared" | "ManagementGroup" | (string & {});
+    appliedScopeProperties?: inputs.AppliedScopeProperties;
+    quantity?: number;
+    renew?: boolean;
+    renewAction?: "CreateNew" | "RenewExisting" | (string & {});
+    reservedResourceType?: "VirtualMachines" | "SqlDatabases" | "SuseLinux" | "CosmosDb" | "RedHat" | "SqlDataWarehouse" | "VMwareCloudSimple" | "RedHatOsa" | "Databricks" | "AppService" | "ManagedDisk" | "BlockBlob" | "RedisCache" | "AzureDataExplorer" | "MySql" | "MariaDb" | "PostgreSql" | "DedicatedHost" | "SapHana" | "SqlAzureHybridBenefit" | "AVS" | "DataFactory" | "NetAppStorage" | "AzureFiles" | "SqlEdge" | "VirtualMachineSoftware" | (string & {});
+    reviewDateTime?: string;
+    benefitStartTime?: string;
+    reservedResourceProperties?: inputs.ReservationOrderAliasRequestPropertiesReservedResourcePropertiesOrReservationOrderAliasResponsePropertiesReservedResourceProperties;
   }
   interface MicrosoftBillingBenefitsSavingsPlanOrderAliases {
     /** The resource name */
@@ -2361,6 +2457,14 @@ export declare namespace inputs {
     sku: inputs.ResourceSku;
     /** Resource provider kind */
     kind?: string;
+    displayName?: string;
+    billingScopeId?: string;
+    term?: "P1M" | "P1Y" | "P3Y" | "P5Y" | (string & {});
+    billingPlan?: "P1M" | (string & {});
+    appliedScopeType?: "Single" | "Shared" | "ManagementGroup" | (string & {});
+    appliedScopeProperties?: inputs.AppliedScopeProperties;
+    commitment?: inputs.Commitment;
+    renew?: boolean;
   }
   interface MicrosoftBillingBenefitsSavingsPlanOrders {
     /** The resource name */
@@ -2427,6 +2531,15 @@ export declare namespace inputs {
     /** The SKU to be applied for this resource */
     sku?: inputs.ResourceSku;
     properties?: inputs.PurchaseRequestProperties;
+    displayName?: string;
+    billingScopeId?: string;
+    term?: "P1M" | "P1Y" | "P3Y" | "P5Y" | (string & {});
+    billingPlan?: "P1M" | (string & {});
+    appliedScopeType?: "Single" | "Shared" | "ManagementGroup" | (string & {});
+    commitment?: inputs.Commitment;
+    renew?: boolean;
+    renewAction?: "CreateNew" | "RenewExisting" | (string & {});
+    appliedScopeProperties?: inputs.AppliedScopeProperties;
   }
   interface PurchaseRequestProperties {
     /** Friendly name of the savings plan */
@@ -2493,6 +2606,9 @@ export declare namespace inputs {
     name?: string;
     /** Role assignment entity properties */
     properties?: inputs.RoleAssignmentEntityProperties;
+    principalId?: string;
+    roleDefinitionId?: string;
+    scope?: string;
   }
   interface RoleAssignmentEntityProperties {
     /** Principal Id */
@@ -2689,7 +2805,9 @@ export declare namespace outputs {
   type CatalogClaimsItem = inputs.CatalogClaimsItem;
   type CatalogGroupCapability = inputs.CatalogGroupCapability;
   type CatalogGroupProperties = inputs.CatalogGroupProperties;
-  type ChargeShortfallRequest = inputs.ChargeShortfallRequest;
+  interface ChargeShortfallRequest {
+    properties?: outputs.Shortfall;
+  }
   type Commitment = inputs.Commitment;
   interface ConditionalCredit {
     properties?: outputs.ConditionalCreditProperties;
@@ -3166,7 +3284,11 @@ export declare namespace outputs {
   }
   type ReservationOrderAliasRequestPropertiesReservedResourcePropertiesOrReservationOrderAliasResponsePropertiesReservedResourceProperties = inputs.ReservationOrderAliasRequestPropertiesReservedResourcePropertiesOrReservationOrderAliasResponsePropertiesReservedResourceProperties;
   type ResourceSku = inputs.ResourceSku;
-  type RoleAssignmentEntity = inputs.RoleAssignmentEntity;
+  interface RoleAssignmentEntity {
+    id?: string;
+    name?: string;
+    properties?: outputs.RoleAssignmentEntityProperties;
+  }
   type RoleAssignmentEntityProperties = inputs.RoleAssignmentEntityProperties;
   interface SavingsPlanModelProperties {
     displayName?: string;

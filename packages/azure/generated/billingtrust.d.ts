@@ -243,6 +243,8 @@ export declare namespace inputs {
     name: "default";
     /** The resource-specific properties for this resource. */
     properties?: inputs.AssessmentProperties;
+    assessmentType?: "Edu" | "BusinessVerification" | "PayeeEnrollment" | "PayeeProfile" | (string & {});
+    initialValues?: inputs.InitialRuleValueBase[];
   }
   interface MicrosoftBillingTrustAssessmentsRules {
     /** The resource name */

@@ -629,6 +629,8 @@ export declare namespace inputs {
     properties?: inputs.AlexaChannelProperties;
     /** The channel name */
     channelName: "AlexaChannel";
+    alexaSkillId?: string;
+    isEnabled?: boolean;
   }
   interface AlexaChannelProperties {
     /** The Alexa skill Id */
@@ -749,6 +751,13 @@ export declare namespace inputs {
     kind?: "sdk" | "designer" | "bot" | "function" | "azurebot" | (string & {});
     /** Entity Tag. */
     etag?: string;
+    clientId?: string;
+    clientSecret?: string;
+    scopes?: string;
+    serviceProviderId?: string;
+    serviceProviderDisplayName?: string;
+    parameters?: inputs.ConnectionSettingParameter[];
+    provisioningState?: string;
   }
   interface ConnectionSettingParameter {
     /** Key for the Connection Setting Parameter. */
@@ -781,6 +790,7 @@ export declare namespace inputs {
     location?: string;
     /** The set of properties specific to sign in url */
     properties?: inputs.CreateEmailSignInUrlResponseProperties;
+    url?: string;
   }
   interface CreateEmailSignInUrlResponseProperties {
     /** Sign in url. */
@@ -791,6 +801,10 @@ export declare namespace inputs {
     properties?: inputs.DirectLineChannelProperties;
     /** The channel name */
     channelName: "DirectLineChannel";
+    sites?: inputs.DirectLineSite[];
+    extensionKey1?: string;
+    extensionKey2?: string;
+    DirectLineEmbedCode?: string;
   }
   interface DirectLineChannelProperties {
     /** The list of Direct Line sites */
@@ -839,6 +853,13 @@ export declare namespace inputs {
     properties?: inputs.DirectLineSpeechChannelProperties;
     /** The channel name */
     channelName: "DirectLineSpeechChannel";
+    cognitiveServiceResourceId?: string;
+    cognitiveServiceRegion?: string;
+    cognitiveServiceSubscriptionKey?: string;
+    isEnabled?: boolean;
+    customVoiceDeploymentId?: string;
+    customSpeechModelId?: string;
+    isDefaultBotForCogSvcAccount?: boolean;
   }
   interface DirectLineSpeechChannelProperties {
     /** The cognitive service id with this channel registration. */
@@ -861,6 +882,11 @@ export declare namespace inputs {
     properties?: inputs.EmailChannelProperties;
     /** The channel name */
     channelName: "EmailChannel";
+    emailAddress?: string;
+    authMethod?: number;
+    password?: string;
+    magicCode?: string;
+    isEnabled?: boolean;
   }
   interface EmailChannelProperties {
     /** The email address */
@@ -879,6 +905,10 @@ export declare namespace inputs {
     properties?: inputs.FacebookChannelProperties;
     /** The channel name */
     channelName: "FacebookChannel";
+    pages?: inputs.FacebookPage[];
+    appId?: string;
+    appSecret?: string;
+    isEnabled?: boolean;
   }
   interface FacebookChannelProperties {
     /** The list of Facebook pages */
@@ -901,6 +931,10 @@ export declare namespace inputs {
     properties?: inputs.KikChannelProperties;
     /** The channel name */
     channelName: "KikChannel";
+    userName?: string;
+    apiKey?: string;
+    isValidated?: boolean;
+    isEnabled?: boolean;
   }
   interface KikChannelProperties {
     /** The Kik user name */
@@ -917,6 +951,7 @@ export declare namespace inputs {
     properties?: inputs.LineChannelProperties;
     /** The channel name */
     channelName: "LineChannel";
+    lineRegistrations?: inputs.LineRegistration[];
   }
   interface LineChannelProperties {
     /** The list of line channel registrations */
@@ -971,6 +1006,33 @@ export declare namespace inputs {
     kind?: "sdk" | "designer" | "bot" | "function" | "azurebot" | (string & {});
     /** Entity Tag. */
     etag?: string;
+    displayName?: string;
+    description?: string;
+    iconUrl?: string;
+    endpoint?: string;
+    allSettings?: inputs.BotPropertiesAllSettings;
+    parameters?: inputs.BotPropertiesParameters;
+    manifestUrl?: string;
+    msaAppType?: "UserAssignedMSI" | "SingleTenant" | "MultiTenant" | (string & {});
+    msaAppId?: string;
+    msaAppTenantId?: string;
+    msaAppMSIResourceId?: string;
+    developerAppInsightKey?: string;
+    developerAppInsightsApiKey?: string;
+    developerAppInsightsApplicationId?: string;
+    luisAppIds?: string[];
+    luisKey?: string;
+    isCmekEnabled?: boolean;
+    cmekKeyVaultUrl?: string;
+    tenantId?: string;
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
+    isStreamingSupported?: boolean;
+    disableLocalAuth?: boolean;
+    schemaTransformationVersion?: string;
+    storageResourceId?: string;
+    openWithHint?: string;
+    appPasswordHint?: string;
+    publishingCredentials?: string;
   }
   interface MicrosoftBotServiceBotServicesChannels {
     /** The resource name */
@@ -1003,18 +1065,34 @@ export declare namespace inputs {
     kind?: "sdk" | "designer" | "bot" | "function" | "azurebot" | (string & {});
     /** Entity Tag. */
     etag?: string;
+    clientId?: string;
+    clientSecret?: string;
+    scopes?: string;
+    serviceProviderId?: string;
+    serviceProviderDisplayName?: string;
+    parameters?: inputs.ConnectionSettingParameter[];
+    provisioningState?: string;
   }
   interface MicrosoftBotServiceBotServicesPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
+    groupIds?: string[];
   }
   interface MsTeamsChannel {
     /** The set of properties specific to Microsoft Teams channel resource */
     properties?: inputs.MsTeamsChannelProperties;
     /** The channel name */
     channelName: "MsTeamsChannel";
+    enableCalling?: boolean;
+    callingWebhook?: string;
+    isEnabled?: boolean;
+    incomingCallRoute?: string;
+    deploymentEnvironment?: string;
+    acceptedTerms?: boolean;
   }
   interface MsTeamsChannelProperties {
     /** Enable calling for Microsoft Teams channel */
@@ -1042,6 +1120,9 @@ export declare namespace inputs {
   interface PrivateEndpointConnection {
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
+    groupIds?: string[];
   }
   interface PrivateEndpointConnectionProperties {
     /** The resource of private end point. */
@@ -1111,6 +1192,16 @@ export declare namespace inputs {
     properties?: inputs.SkypeChannelProperties;
     /** The channel name */
     channelName: "SkypeChannel";
+    enableMessaging?: boolean;
+    enableMediaCards?: boolean;
+    enableVideo?: boolean;
+    enableCalling?: boolean;
+    enableScreenSharing?: boolean;
+    enableGroups?: boolean;
+    groupsMode?: string;
+    callingWebHook?: string;
+    incomingCallRoute?: string;
+    isEnabled?: boolean;
   }
   interface SkypeChannelProperties {
     /** Enable messaging for Skype channel */
@@ -1139,6 +1230,14 @@ export declare namespace inputs {
     properties?: inputs.SlackChannelProperties;
     /** The channel name */
     channelName: "SlackChannel";
+    clientId?: string;
+    clientSecret?: string;
+    verificationToken?: string;
+    scopes?: string;
+    landingPageUrl?: string;
+    registerBeforeOAuthFlow?: boolean;
+    signingSecret?: string;
+    isEnabled?: boolean;
   }
   interface SlackChannelProperties {
     /** The Slack client id */
@@ -1163,6 +1262,11 @@ export declare namespace inputs {
     properties?: inputs.SmsChannelProperties;
     /** The channel name */
     channelName: "SmsChannel";
+    phone?: string;
+    accountSID?: string;
+    authToken?: string;
+    isValidated?: boolean;
+    isEnabled?: boolean;
   }
   interface SmsChannelProperties {
     /** The Sms phone */
@@ -1181,6 +1285,9 @@ export declare namespace inputs {
     properties?: inputs.TelegramChannelProperties;
     /** The channel name */
     channelName: "TelegramChannel";
+    accessToken?: string;
+    isValidated?: boolean;
+    isEnabled?: boolean;
   }
   interface TelegramChannelProperties {
     /** The Telegram access token. Value only returned through POST to the action Channel List API, otherwise empty. */
@@ -1195,6 +1302,13 @@ export declare namespace inputs {
     properties?: inputs.TelephonyChannelProperties;
     /** The channel name */
     channelName: "TelephonyChannel";
+    phoneNumbers?: inputs.TelephonyPhoneNumbers[];
+    apiConfigurations?: inputs.TelephonyChannelResourceApiConfiguration[];
+    cognitiveServiceSubscriptionKey?: string;
+    cognitiveServiceRegion?: string;
+    defaultLocale?: string;
+    premiumSKU?: string;
+    isEnabled?: boolean;
   }
   interface TelephonyChannelProperties {
     /** The list of Telephony phone numbers */
@@ -1253,6 +1367,7 @@ export declare namespace inputs {
     properties?: inputs.WebChatChannelProperties;
     /** The channel name */
     channelName: "WebChatChannel";
+    sites?: inputs.WebChatSite[];
   }
   interface WebChatChannelProperties {
     /** The list of Web Chat sites */
@@ -1434,9 +1549,15 @@ export declare namespace outputs {
     isWebChatSpeechEnabled?: boolean;
     isWebchatPreviewEnabled?: boolean;
   }
-  type DirectLineSpeechChannel = inputs.DirectLineSpeechChannel;
+  interface DirectLineSpeechChannel {
+    properties?: outputs.DirectLineSpeechChannelProperties;
+    channelName: "DirectLineSpeechChannel";
+  }
   type DirectLineSpeechChannelProperties = inputs.DirectLineSpeechChannelProperties;
-  type EmailChannel = inputs.EmailChannel;
+  interface EmailChannel {
+    properties?: outputs.EmailChannelProperties;
+    channelName: "EmailChannel";
+  }
   type EmailChannelProperties = inputs.EmailChannelProperties;
   interface FacebookChannel {
     properties?: outputs.FacebookChannelProperties;
@@ -1451,7 +1572,10 @@ export declare namespace outputs {
     isEnabled: boolean;
   }
   type FacebookPage = inputs.FacebookPage;
-  type KikChannel = inputs.KikChannel;
+  interface KikChannel {
+    properties?: outputs.KikChannelProperties;
+    channelName: "KikChannel";
+  }
   type KikChannelProperties = inputs.KikChannelProperties;
   interface LineChannel {
     properties?: outputs.LineChannelProperties;
@@ -1531,7 +1655,10 @@ export declare namespace outputs {
     apiVersion?: "2022-09-15";
     properties?: outputs.PrivateEndpointConnectionProperties;
   }
-  type MsTeamsChannel = inputs.MsTeamsChannel;
+  interface MsTeamsChannel {
+    properties?: outputs.MsTeamsChannelProperties;
+    channelName: "MsTeamsChannel";
+  }
   type MsTeamsChannelProperties = inputs.MsTeamsChannelProperties;
   type Omnichannel = inputs.Omnichannel;
   type OutlookChannel = inputs.OutlookChannel;
@@ -1579,7 +1706,10 @@ export declare namespace outputs {
     name: "F0" | "S1" | (string & {});
     tier?: "Free" | "Standard" | (string & {});
   }
-  type SkypeChannel = inputs.SkypeChannel;
+  interface SkypeChannel {
+    properties?: outputs.SkypeChannelProperties;
+    channelName: "SkypeChannel";
+  }
   type SkypeChannelProperties = inputs.SkypeChannelProperties;
   interface SlackChannel {
     properties?: outputs.SlackChannelProperties;
@@ -1598,11 +1728,20 @@ export declare namespace outputs {
     signingSecret?: string;
     isEnabled: boolean;
   }
-  type SmsChannel = inputs.SmsChannel;
+  interface SmsChannel {
+    properties?: outputs.SmsChannelProperties;
+    channelName: "SmsChannel";
+  }
   type SmsChannelProperties = inputs.SmsChannelProperties;
-  type TelegramChannel = inputs.TelegramChannel;
+  interface TelegramChannel {
+    properties?: outputs.TelegramChannelProperties;
+    channelName: "TelegramChannel";
+  }
   type TelegramChannelProperties = inputs.TelegramChannelProperties;
-  type TelephonyChannel = inputs.TelephonyChannel;
+  interface TelephonyChannel {
+    properties?: outputs.TelephonyChannelProperties;
+    channelName: "TelephonyChannel";
+  }
   type TelephonyChannelProperties = inputs.TelephonyChannelProperties;
   type TelephonyChannelResourceApiConfiguration = inputs.TelephonyChannelResourceApiConfiguration;
   type TelephonyPhoneNumbers = inputs.TelephonyPhoneNumbers;

@@ -1251,7 +1251,7 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** Redis cache properties. */
-    properties: inputs.RedisCreatePropertiesOrRedisProperties;
+    properties?: inputs.RedisCreatePropertiesOrRedisProperties;
     /** A list of availability zones denoting where the resource needs to come from. */
     zones?: string[];
     /** The geo-location where the resource lives */
@@ -1260,42 +1260,69 @@ export declare namespace inputs {
     tags?: inputs.RedisCreateParametersTags;
     /** The identity of the resource. */
     identity?: inputs.ManagedServiceIdentity;
+    sku?: inputs.Sku;
+    subnetId?: string;
+    staticIP?: string;
+    redisConfiguration?: inputs.RedisCommonPropertiesRedisConfiguration;
+    redisVersion?: string;
+    enableNonSslPort?: boolean;
+    replicasPerMaster?: number;
+    replicasPerPrimary?: number;
+    tenantSettings?: inputs.RedisCommonPropertiesTenantSettings;
+    shardCount?: number;
+    minimumTlsVersion?: "1.0" | "1.1" | "1.2" | (string & {});
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
+    updateChannel?: "Stable" | "Preview" | (string & {});
+    disableAccessKeyAuthentication?: boolean;
+    zonalAllocationPolicy?: "Automatic" | "UserDefined" | "NoZones" | (string & {});
   }
   interface MicrosoftCacheRedisAccessPolicies {
     /** The resource name */
     name: string;
     /** Properties of an access policy. */
     properties?: inputs.RedisCacheAccessPolicyProperties;
+    permissions?: string;
   }
   interface MicrosoftCacheRedisAccessPolicyAssignments {
     /** The resource name */
     name: string;
     /** Properties of an access policy assignment */
     properties?: inputs.RedisCacheAccessPolicyAssignmentProperties;
+    objectId?: string;
+    objectIdAlias?: string;
+    accessPolicyName?: string;
   }
   interface MicrosoftCacheRedisFirewallRules {
     /** The resource name */
     name: string;
     /** redis cache firewall rule properties */
-    properties: inputs.RedisFirewallRuleProperties;
+    properties?: inputs.RedisFirewallRuleProperties;
+    startIP?: string;
+    endIP?: string;
   }
   interface MicrosoftCacheRedisLinkedServers {
     /** The resource name */
     name: string;
     /** Properties required to create a linked server. */
-    properties: inputs.RedisLinkedServerCreatePropertiesOrRedisLinkedServerProperties;
+    properties?: inputs.RedisLinkedServerCreatePropertiesOrRedisLinkedServerProperties;
+    linkedRedisCacheId?: string;
+    linkedRedisCacheLocation?: string;
+    serverRole?: "Primary" | "Secondary";
   }
   interface MicrosoftCacheRedisPatchSchedules {
     /** The resource name */
     name: "default" | (string & {});
     /** List of patch schedules for a Redis cache. */
-    properties: inputs.ScheduleEntries;
+    properties?: inputs.ScheduleEntries;
+    scheduleEntries?: inputs.ScheduleEntry[];
   }
   interface MicrosoftCacheRedisPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftCacheRedisEnterprise {
     /** The resource name */
@@ -1312,24 +1339,41 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
+    highAvailability?: "Enabled" | "Disabled" | (string & {});
+    minimumTlsVersion?: "1.0" | "1.1" | "1.2" | (string & {});
+    encryption?: inputs.ClusterPropertiesEncryption;
   }
   interface MicrosoftCacheRedisEnterpriseDatabases {
     /** The resource name */
     name: string;
     /** Other properties of the database. */
     properties?: inputs.DatabaseCreateProperties;
+    clientProtocol?: "Encrypted" | "Plaintext" | (string & {});
+    port?: number;
+    clusteringPolicy?: "EnterpriseCluster" | "OSSCluster" | "NoCluster" | (string & {});
+    evictionPolicy?: "AllKeysLFU" | "AllKeysLRU" | "AllKeysRandom" | "VolatileLRU" | "VolatileLFU" | "VolatileTTL" | "VolatileRandom" | "NoEviction" | (string & {});
+    persistence?: inputs.Persistence;
+    modules?: inputs.Module[];
+    geoReplication?: inputs.DatabasePropertiesGeoReplication;
+    deferUpgrade?: "Deferred" | "NotDeferred" | (string & {});
+    accessKeysAuthentication?: "Disabled" | "Enabled" | (string & {});
   }
   interface MicrosoftCacheRedisEnterpriseDatabasesAccessPolicyAssignments {
     /** The resource name */
     name: string;
     /** Properties of the access policy assignment. */
     properties?: inputs.AccessPolicyAssignmentProperties;
+    accessPolicyName?: string;
+    user?: inputs.AccessPolicyAssignmentPropertiesUser;
   }
   interface MicrosoftCacheRedisEnterprisePrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties2;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface Module {
     /** The name of the module, e.g. 'RedisBloom', 'RediSearch', 'RedisTimeSeries' */
@@ -1369,6 +1413,8 @@ export declare namespace inputs {
   interface PrivateEndpointConnection {
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface PrivateEndpointConnectionProperties {
     /** The private endpoint resource. */
@@ -1385,6 +1431,8 @@ export declare namespace inputs {
   interface PrivateEndpointConnection2 {
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties2;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface PrivateLinkServiceConnectionState {
     /** Indicates whether the connection has been Approved/Rejected/Removed by the owner of the service. */

@@ -312,10 +312,12 @@ export declare namespace inputs {
   interface AvailableScopeProperties {
     /** The scopes checked by the available scope api. */
     properties?: inputs.SubscriptionScopeProperties;
+    scopes?: inputs.ScopeProperties[];
   }
   interface AvailableScopeRequest {
     /** Available scope request properties */
     properties?: inputs.AvailableScopeRequestProperties;
+    scopes?: string[];
   }
   interface AvailableScopeRequestProperties {
     scopes?: string[];
@@ -325,6 +327,8 @@ export declare namespace inputs {
     id?: string;
     /** Properties needed for calculate refund including the scope and the reservation to be returned. */
     properties?: inputs.CalculateRefundRequestProperties;
+    scope?: string;
+    reservationToReturn?: inputs.ReservationToReturn;
   }
   interface CalculateRefundRequestProperties {
     /** The scope of the refund, e.g. Reservation */
@@ -337,6 +341,12 @@ export declare namespace inputs {
     id?: string;
     /** The refund properties of reservation */
     properties?: inputs.RefundResponseProperties;
+    sessionId?: string;
+    quantity?: number;
+    billingRefundAmount?: inputs.Price;
+    pricingRefundAmount?: inputs.Price;
+    policyResult?: inputs.RefundPolicyResult;
+    billingInformation?: inputs.RefundBillingInformation;
   }
   interface ChangeDirectoryRequest {
     /** Tenant id GUID that reservation order is to be transferred to */
@@ -369,6 +379,7 @@ export declare namespace inputs {
   interface MergeRequest {
     /** Properties for reservation merge */
     properties?: inputs.MergeProperties;
+    sources?: string[];
   }
   interface MicrosoftCapacityReservationOrders {
     /** The resource name */
@@ -379,6 +390,18 @@ export declare namespace inputs {
     location?: string;
     /** Properties of reservation purchase request */
     properties?: inputs.PurchaseRequestPropertiesOrReservationOrderProperties;
+    reservedResourceType?: "VirtualMachines" | "SqlDatabases" | "SuseLinux" | "CosmosDb" | "RedHat" | "SqlDataWarehouse" | "VMwareCloudSimple" | "RedHatOsa" | "Databricks" | "AppService" | "ManagedDisk" | "BlockBlob" | "RedisCache" | "AzureDataExplorer" | "MySql" | "MariaDb" | "PostgreSql" | "DedicatedHost" | "SapHana" | "SqlAzureHybridBenefit" | "AVS" | "DataFactory" | "NetAppStorage" | "AzureFiles" | "SqlEdge" | "VirtualMachineSoftware" | (string & {});
+    billingScopeId?: string;
+    term?: "P1Y" | "P3Y" | "P5Y" | (string & {});
+    billingPlan?: "Upfront" | "Monthly" | (string & {});
+    quantity?: number;
+    displayName?: string;
+    appliedScopeType?: "Single" | "Shared" | "ManagementGroup" | (string & {});
+    appliedScopes?: string[];
+    appliedScopeProperties?: inputs.AppliedScopeProperties;
+    renew?: boolean;
+    reservedResourceProperties?: inputs.PurchaseRequestPropertiesReservedResourceProperties;
+    reviewDateTime?: string;
   }
   interface MicrosoftCapacityReservationOrdersReservations {
     /** The resource name */
@@ -411,6 +434,18 @@ export declare namespace inputs {
     location?: string;
     /** Properties of reservation purchase request */
     properties?: inputs.PurchaseRequestProperties;
+    reservedResourceType?: "VirtualMachines" | "SqlDatabases" | "SuseLinux" | "CosmosDb" | "RedHat" | "SqlDataWarehouse" | "VMwareCloudSimple" | "RedHatOsa" | "Databricks" | "AppService" | "ManagedDisk" | "BlockBlob" | "RedisCache" | "AzureDataExplorer" | "MySql" | "MariaDb" | "PostgreSql" | "DedicatedHost" | "SapHana" | "SqlAzureHybridBenefit" | "AVS" | "DataFactory" | "NetAppStorage" | "AzureFiles" | "SqlEdge" | "VirtualMachineSoftware" | (string & {});
+    billingScopeId?: string;
+    term?: "P1Y" | "P3Y" | "P5Y" | (string & {});
+    billingPlan?: "Upfront" | "Monthly" | (string & {});
+    quantity?: number;
+    displayName?: string;
+    appliedScopeType?: "Single" | "Shared" | "ManagementGroup" | (string & {});
+    appliedScopes?: string[];
+    appliedScopeProperties?: inputs.AppliedScopeProperties;
+    renew?: boolean;
+    reservedResourceProperties?: inputs.PurchaseRequestPropertiesReservedResourceProperties;
+    reviewDateTime?: string;
   }
   interface PurchaseRequestProperties {
     /** The type of the resource that is being reserved. In addition to below types we have also added the following: OpenAIPTU, MDC, Sentinel. */
@@ -490,6 +525,9 @@ export declare namespace inputs {
   interface RefundPolicyResult {
     /** Refund policy result property */
     properties?: inputs.RefundPolicyResultProperty;
+    consumedRefundsTotal?: inputs.Price;
+    maxRefundLimit?: inputs.Price;
+    policyErrors?: inputs.RefundPolicyError[];
   }
   interface RefundPolicyResultProperty {
     /** Pricing information containing the amount and the currency code */
@@ -502,6 +540,10 @@ export declare namespace inputs {
   interface RefundRequest {
     /** Properties needed for refund request including the session id from calculate refund, the scope, the reservation to be returned and the return reason. */
     properties?: inputs.RefundRequestProperties;
+    sessionId?: string;
+    scope?: string;
+    reservationToReturn?: inputs.ReservationToReturn;
+    returnReason?: string;
   }
   interface RefundRequestProperties {
     /** SessionId that was returned by CalculateRefund API. */
@@ -591,6 +633,19 @@ export declare namespace inputs {
     /** Properties of a reservation order. */
     properties?: inputs.ReservationOrderProperties;
     etag?: number;
+    displayName?: string;
+    requestDateTime?: string;
+    createdDateTime?: string;
+    expiryDate?: string;
+    expiryDateTime?: string;
+    benefitStartTime?: string;
+    originalQuantity?: number;
+    term?: "P1Y" | "P3Y" | "P5Y" | (string & {});
+    provisioningState?: "Creating" | "PendingResourceHold" | "ConfirmedResourceHold" | "PendingBilling" | "ConfirmedBilling" | "Created" | "Succeeded" | "Cancelled" | "Expired" | "BillingFailed" | "Failed" | "Split" | "Merged" | (string & {});
+    billingPlan?: "Upfront" | "Monthly" | (string & {});
+    planInformation?: inputs.ReservationOrderBillingPlanInformation;
+    reservations?: inputs.ReservationResponse[];
+    reviewDateTime?: string;
   }
   interface ReservationResponse {
     /** The properties associated to this reservation */
@@ -602,6 +657,35 @@ export declare namespace inputs {
     sku?: inputs.SkuName;
     /** Resource Provider type to be reserved. */
     kind?: "Microsoft.Compute";
+    reservedResourceType?: "VirtualMachines" | "SqlDatabases" | "SuseLinux" | "CosmosDb" | "RedHat" | "SqlDataWarehouse" | "VMwareCloudSimple" | "RedHatOsa" | "Databricks" | "AppService" | "ManagedDisk" | "BlockBlob" | "RedisCache" | "AzureDataExplorer" | "MySql" | "MariaDb" | "PostgreSql" | "DedicatedHost" | "SapHana" | "SqlAzureHybridBenefit" | "AVS" | "DataFactory" | "NetAppStorage" | "AzureFiles" | "SqlEdge" | "VirtualMachineSoftware" | (string & {});
+    instanceFlexibility?: "On" | "Off" | (string & {});
+    displayName?: string;
+    appliedScopes?: string[];
+    appliedScopeType?: "Single" | "Shared" | "ManagementGroup" | (string & {});
+    archived?: boolean;
+    capabilities?: string;
+    quantity?: number;
+    provisioningState?: "Creating" | "PendingResourceHold" | "ConfirmedResourceHold" | "PendingBilling" | "ConfirmedBilling" | "Created" | "Succeeded" | "Cancelled" | "Expired" | "BillingFailed" | "Failed" | "Split" | "Merged" | (string & {});
+    effectiveDateTime?: string;
+    benefitStartTime?: string;
+    expiryDate?: string;
+    expiryDateTime?: string;
+    reviewDateTime?: string;
+    skuDescription?: string;
+    extendedStatusInfo?: inputs.ExtendedStatusInfo;
+    billingPlan?: "Upfront" | "Monthly" | (string & {});
+    purchaseDate?: string;
+    purchaseDateTime?: string;
+    splitProperties?: inputs.ReservationSplitProperties;
+    mergeProperties?: inputs.ReservationMergeProperties;
+    swapProperties?: inputs.ReservationSwapProperties;
+    appliedScopeProperties?: inputs.AppliedScopeProperties;
+    billingScopeId?: string;
+    renew?: boolean;
+    renewSource?: string;
+    renewDestination?: string;
+    renewProperties?: inputs.RenewPropertiesResponse;
+    term?: "P1Y" | "P3Y" | "P5Y" | (string & {});
   }
   interface ReservationSplitProperties {
     /** List of destination resource id that are created due to split. Format of the resource id is /providers/Microsoft.Capacity/reservationOrders/{reservationOrderId}/reservations/{reservationId} */
@@ -702,6 +786,8 @@ export declare namespace inputs {
   interface SplitRequest {
     /** Properties for reservation split */
     properties?: inputs.SplitProperties;
+    quantities?: number[];
+    reservationId?: string;
   }
   interface SubscriptionScopeProperties {
     scopes?: inputs.ScopeProperties[];
@@ -724,18 +810,30 @@ export declare namespace inputs {
 
 export declare namespace outputs {
   type AppliedScopeProperties = inputs.AppliedScopeProperties;
-  type AvailableScopeProperties = inputs.AvailableScopeProperties;
-  type AvailableScopeRequest = inputs.AvailableScopeRequest;
+  interface AvailableScopeProperties {
+    properties?: outputs.SubscriptionScopeProperties;
+  }
+  interface AvailableScopeRequest {
+    properties?: outputs.AvailableScopeRequestProperties;
+  }
   type AvailableScopeRequestProperties = inputs.AvailableScopeRequestProperties;
-  type CalculateRefundRequest = inputs.CalculateRefundRequest;
+  interface CalculateRefundRequest {
+    id?: string;
+    properties?: outputs.CalculateRefundRequestProperties;
+  }
   type CalculateRefundRequestProperties = inputs.CalculateRefundRequestProperties;
-  type CalculateRefundResponse = inputs.CalculateRefundResponse;
+  interface CalculateRefundResponse {
+    id?: string;
+    properties?: outputs.RefundResponseProperties;
+  }
   type ChangeDirectoryRequest = inputs.ChangeDirectoryRequest;
   type ChangeDirectoryResponse = inputs.ChangeDirectoryResponse;
   type ChangeDirectoryResult = inputs.ChangeDirectoryResult;
   type ExtendedStatusInfo = inputs.ExtendedStatusInfo;
   type MergeProperties = inputs.MergeProperties;
-  type MergeRequest = inputs.MergeRequest;
+  interface MergeRequest {
+    properties?: outputs.MergeProperties;
+  }
   interface MicrosoftCapacityReservationOrders {
     id?: string;
     name: string;
@@ -759,7 +857,11 @@ export declare namespace outputs {
   }
   type PaymentDetail = inputs.PaymentDetail;
   type Price = inputs.Price;
-  type PurchaseRequest = inputs.PurchaseRequest;
+  interface PurchaseRequest {
+    sku?: outputs.SkuName;
+    location?: string;
+    properties?: outputs.PurchaseRequestProperties;
+  }
   type PurchaseRequestProperties = inputs.PurchaseRequestProperties;
   interface PurchaseRequestPropertiesOrReservationOrderProperties {
     term?: "P1Y" | "P3Y" | "P5Y" | (string & {});
@@ -779,12 +881,27 @@ export declare namespace outputs {
   type PurchaseRequestPropertiesReservedResourceProperties = inputs.PurchaseRequestPropertiesReservedResourceProperties;
   type RefundBillingInformation = inputs.RefundBillingInformation;
   type RefundPolicyError = inputs.RefundPolicyError;
-  type RefundPolicyResult = inputs.RefundPolicyResult;
+  interface RefundPolicyResult {
+    properties?: outputs.RefundPolicyResultProperty;
+  }
   type RefundPolicyResultProperty = inputs.RefundPolicyResultProperty;
-  type RefundRequest = inputs.RefundRequest;
+  interface RefundRequest {
+    properties?: outputs.RefundRequestProperties;
+  }
   type RefundRequestProperties = inputs.RefundRequestProperties;
-  type RefundResponseProperties = inputs.RefundResponseProperties;
-  type RenewPropertiesResponse = inputs.RenewPropertiesResponse;
+  interface RefundResponseProperties {
+    sessionId?: string;
+    quantity?: number;
+    billingRefundAmount?: outputs.Price;
+    pricingRefundAmount?: outputs.Price;
+    policyResult?: outputs.RefundPolicyResult;
+    billingInformation?: outputs.RefundBillingInformation;
+  }
+  interface RenewPropertiesResponse {
+    purchaseProperties?: outputs.PurchaseRequest;
+    pricingCurrencyTotal?: outputs.RenewPropertiesResponsePricingCurrencyTotal;
+    billingCurrencyTotal?: outputs.RenewPropertiesResponseBillingCurrencyTotal;
+  }
   type RenewPropertiesResponseBillingCurrencyTotal = inputs.RenewPropertiesResponseBillingCurrencyTotal;
   type RenewPropertiesResponsePricingCurrencyTotal = inputs.RenewPropertiesResponsePricingCurrencyTotal;
   type ReservationMergeProperties = inputs.ReservationMergeProperties;
@@ -876,7 +993,9 @@ export declare namespace outputs {
   type ScopeProperties = inputs.ScopeProperties;
   type SkuName = inputs.SkuName;
   type SplitProperties = inputs.SplitProperties;
-  type SplitRequest = inputs.SplitRequest;
+  interface SplitRequest {
+    properties?: outputs.SplitProperties;
+  }
   type SubscriptionScopeProperties = inputs.SubscriptionScopeProperties;
   type SystemData = inputs.SystemData;
 }

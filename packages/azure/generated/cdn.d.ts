@@ -2380,6 +2380,7 @@ export declare namespace inputs {
   }
   interface CanMigrateResult {
     properties?: inputs.CanMigrateProperties;
+    errors?: inputs.MigrationErrorType[];
   }
   interface CdnCertificateSourceParameters {
     /** Type of certificate used */
@@ -2462,6 +2463,9 @@ export declare namespace inputs {
   interface CustomDomain {
     /** The JSON object that contains the properties of the custom domain to create. */
     properties?: inputs.CustomDomainProperties;
+    hostName?: string;
+    customHttpsParameters?: inputs.CustomDomainHttpsParameters;
+    validationData?: string;
   }
   type CustomDomainHttpsParameters = {
     /** Defines the TLS extension protocol that is used for secure delivery. */
@@ -2512,6 +2516,8 @@ export declare namespace inputs {
     name: string;
     /** Properties of the custom domain created on the CDN endpoint. */
     properties?: inputs.DeepCreatedCustomDomainProperties;
+    hostName?: string;
+    validationData?: string;
   }
   interface DeepCreatedCustomDomainProperties {
     /** The host name of the custom domain. Must be a domain name. */
@@ -2524,12 +2530,27 @@ export declare namespace inputs {
     name: string;
     /** Properties of the origin created on the CDN endpoint. */
     properties?: inputs.DeepCreatedOriginProperties;
+    hostName?: string;
+    httpPort?: number;
+    httpsPort?: number;
+    originHostHeader?: string;
+    priority?: number;
+    weight?: number;
+    enabled?: boolean;
+    privateLinkAlias?: string;
+    privateLinkResourceId?: string;
+    privateLinkLocation?: string;
+    privateLinkApprovalMessage?: string;
   }
   interface DeepCreatedOriginGroup {
     /** Origin group name which must be unique within the endpoint. */
     name: string;
     /** Properties of the origin group created on the CDN endpoint. */
     properties?: inputs.DeepCreatedOriginGroupProperties;
+    healthProbeSettings?: inputs.HealthProbeParameters;
+    origins?: inputs.ResourceReference[];
+    trafficRestorationTimeToHealedOrNewEndpointsInMinutes?: number;
+    responseBasedOriginErrorDetectionSettings?: inputs.ResponseBasedOriginErrorDetectionParameters;
   }
   interface DeepCreatedOriginGroupProperties {
     /** Health probe settings to the origin that is used to determine the health of the origin. */
@@ -2748,6 +2769,22 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    origins?: inputs.DeepCreatedOrigin[];
+    originGroups?: inputs.DeepCreatedOriginGroup[];
+    originPath?: string;
+    contentTypesToCompress?: string[];
+    originHostHeader?: string;
+    isCompressionEnabled?: boolean;
+    isHttpAllowed?: boolean;
+    isHttpsAllowed?: boolean;
+    queryStringCachingBehavior?: "IgnoreQueryString" | "BypassCaching" | "UseQueryString" | "NotSet";
+    optimizationType?: "GeneralWebDelivery" | "GeneralMediaStreaming" | "VideoOnDemandMediaStreaming" | "LargeFileDownload" | "DynamicSiteAcceleration" | (string & {});
+    probePath?: string;
+    geoFilters?: inputs.GeoFilter[];
+    defaultOriginGroup?: inputs.ResourceReference;
+    urlSigningKeys?: inputs.UrlSigningKey[];
+    deliveryPolicy?: inputs.EndpointPropertiesUpdateParametersDeliveryPolicy;
+    webApplicationFirewallPolicyLink?: inputs.EndpointPropertiesUpdateParametersWebApplicationFirewallPolicyLink;
   }
   interface EndpointProperties {
     /** The source of the content being delivered via CDN. */
@@ -2963,6 +3000,11 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    policySettings?: inputs.PolicySettings;
+    rateLimitRules?: inputs.RateLimitRuleList;
+    customRules?: inputs.CustomRuleList;
+    managedRules?: inputs.ManagedRuleSetList;
+    extendedProperties?: inputs.CdnWebApplicationFirewallPolicyPropertiesExtendedProperties;
   }
   interface MicrosoftCdnEdgeActions {
     /** The resource name */
@@ -2985,6 +3027,9 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    versionId?: string;
+    executionFilterIdentifierHeaderName?: string;
+    executionFilterIdentifierHeaderValue?: string;
   }
   interface MicrosoftCdnEdgeActionsVersions {
     /** The resource name */
@@ -2995,6 +3040,8 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    deploymentType?: "zip" | "file" | "others" | (string & {});
+    isDefaultVersion?: "True" | "False" | (string & {});
   }
   interface MicrosoftCdnProfiles {
     /** The resource name */
@@ -3009,6 +3056,8 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    originResponseTimeoutSeconds?: number;
+    logScrubbing?: inputs.ProfileLogScrubbing;
   }
   interface MicrosoftCdnProfilesAfdEndpoints {
     /** The resource name */
@@ -3019,18 +3068,36 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    enabledState?: "Enabled" | "Disabled" | (string & {});
+    autoGeneratedDomainNameLabelScope?: "TenantReuse" | "SubscriptionReuse" | "ResourceGroupReuse" | "NoReuse" | (string & {});
   }
   interface MicrosoftCdnProfilesAfdEndpointsRoutes {
     /** The resource name */
     name: string;
     /** The JSON object that contains the properties of the Routes to create. */
     properties?: inputs.RouteProperties;
+    customDomains?: inputs.ActivatedResourceReference[];
+    originGroup?: inputs.ResourceReference;
+    originPath?: string;
+    ruleSets?: inputs.ResourceReference[];
+    supportedProtocols?: ("Http" | "Https" | (string & {}))[];
+    patternsToMatch?: string[];
+    cacheConfiguration?: inputs.AfdRouteCacheConfiguration;
+    forwardingProtocol?: "HttpOnly" | "HttpsOnly" | "MatchRequest" | (string & {});
+    linkToDefaultDomain?: "Enabled" | "Disabled" | (string & {});
+    httpsRedirect?: "Enabled" | "Disabled" | (string & {});
+    enabledState?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftCdnProfilesCustomDomains {
     /** The resource name */
     name: string;
     /** The JSON object that contains the properties of the domain to create. */
     properties?: inputs.AFDDomainProperties;
+    tlsSettings?: inputs.AFDDomainHttpsParameters;
+    azureDnsZone?: inputs.ResourceReference;
+    preValidatedCustomDomainResourceId?: inputs.ResourceReference;
+    hostName?: string;
+    extendedProperties?: inputs.AFDDomainPropertiesExtendedProperties;
   }
   interface MicrosoftCdnProfilesEndpoints {
     /** The resource name */
@@ -3041,60 +3108,115 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    origins?: inputs.DeepCreatedOrigin[];
+    originGroups?: inputs.DeepCreatedOriginGroup[];
+    originPath?: string;
+    contentTypesToCompress?: string[];
+    originHostHeader?: string;
+    isCompressionEnabled?: boolean;
+    isHttpAllowed?: boolean;
+    isHttpsAllowed?: boolean;
+    queryStringCachingBehavior?: "IgnoreQueryString" | "BypassCaching" | "UseQueryString" | "NotSet";
+    optimizationType?: "GeneralWebDelivery" | "GeneralMediaStreaming" | "VideoOnDemandMediaStreaming" | "LargeFileDownload" | "DynamicSiteAcceleration" | (string & {});
+    probePath?: string;
+    geoFilters?: inputs.GeoFilter[];
+    defaultOriginGroup?: inputs.ResourceReference;
+    urlSigningKeys?: inputs.UrlSigningKey[];
+    deliveryPolicy?: inputs.EndpointPropertiesUpdateParametersDeliveryPolicy;
+    webApplicationFirewallPolicyLink?: inputs.EndpointPropertiesUpdateParametersWebApplicationFirewallPolicyLink;
   }
   interface MicrosoftCdnProfilesEndpointsCustomDomains {
     /** The resource name */
     name: string;
     /** The JSON object that contains the properties of the custom domain to create. */
     properties?: inputs.CustomDomainPropertiesParametersOrCustomDomainProperties;
+    hostName?: string;
   }
   interface MicrosoftCdnProfilesEndpointsOriginGroups {
     /** The resource name */
     name: string;
     /** The JSON object that contains the properties of the origin group. */
     properties?: inputs.OriginGroupProperties;
+    healthProbeSettings?: inputs.HealthProbeParameters;
+    origins?: inputs.ResourceReference[];
+    trafficRestorationTimeToHealedOrNewEndpointsInMinutes?: number;
+    responseBasedOriginErrorDetectionSettings?: inputs.ResponseBasedOriginErrorDetectionParameters;
   }
   interface MicrosoftCdnProfilesEndpointsOrigins {
     /** The resource name */
     name: string;
     /** The JSON object that contains the properties of the origin. */
     properties?: inputs.OriginProperties;
+    hostName?: string;
+    httpPort?: number;
+    httpsPort?: number;
+    originHostHeader?: string;
+    priority?: number;
+    weight?: number;
+    enabled?: boolean;
+    privateLinkAlias?: string;
+    privateLinkResourceId?: string;
+    privateLinkLocation?: string;
+    privateLinkApprovalMessage?: string;
   }
   interface MicrosoftCdnProfilesOriginGroups {
     /** The resource name */
     name: string;
     /** The JSON object that contains the properties of the origin group. */
     properties?: inputs.AFDOriginGroupProperties;
+    loadBalancingSettings?: inputs.LoadBalancingSettingsParameters;
+    healthProbeSettings?: inputs.HealthProbeParameters;
+    trafficRestorationTimeToHealedOrNewEndpointsInMinutes?: number;
+    sessionAffinityState?: "Enabled" | "Disabled" | (string & {});
+    authentication?: inputs.OriginAuthenticationProperties;
   }
   interface MicrosoftCdnProfilesOriginGroupsOrigins {
     /** The resource name */
     name: string;
     /** The JSON object that contains the properties of the origin. */
     properties?: inputs.AFDOriginProperties;
+    azureOrigin?: inputs.ResourceReference;
+    hostName?: string;
+    httpPort?: number;
+    httpsPort?: number;
+    originHostHeader?: string;
+    priority?: number;
+    weight?: number;
+    sharedPrivateLinkResource?: inputs.SharedPrivateLinkResourceProperties;
+    enabledState?: "Enabled" | "Disabled" | (string & {});
+    enforceCertificateNameCheck?: boolean;
   }
   interface MicrosoftCdnProfilesRuleSets {
     /** The resource name */
     name: string;
     /** The JSON object that contains the properties of the Rule Set to create. */
     properties?: inputs.RuleSetProperties;
+    batchMode?: boolean;
+    rules?: inputs.BatchRuleProperties[];
   }
   interface MicrosoftCdnProfilesRuleSetsRules {
     /** The resource name */
     name: string;
     /** The JSON object that contains the properties of the Rules to create. */
     properties?: inputs.RuleProperties;
+    order?: number;
+    conditions?: inputs.DeliveryRuleCondition[];
+    actions?: inputs.DeliveryRuleAction[];
+    matchProcessingBehavior?: "Continue" | "Stop" | (string & {});
   }
   interface MicrosoftCdnProfilesSecrets {
     /** The resource name */
     name: string;
     /** The JSON object that contains the properties of the Secret to create. */
     properties?: inputs.SecretProperties;
+    parameters?: inputs.SecretParameters;
   }
   interface MicrosoftCdnProfilesSecurityPolicies {
     /** The resource name */
     name: string;
     /** The json object that contains properties required to create a security policy */
     properties?: inputs.SecurityPolicyProperties;
+    parameters?: inputs.SecurityPolicyPropertiesParameters;
   }
   interface MigrateResult {
     properties?: inputs.MigrateResultProperties;
@@ -3202,6 +3324,8 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    originResponseTimeoutSeconds?: number;
+    logScrubbing?: inputs.ProfileLogScrubbing;
   }
   interface ProfileChangeSkuWafMapping {
     /** The security policy name. */
@@ -3819,13 +3943,19 @@ export declare namespace outputs {
   }
   type CustomRule = inputs.CustomRule;
   type CustomRuleList = inputs.CustomRuleList;
-  type DeepCreatedCustomDomain = inputs.DeepCreatedCustomDomain;
+  interface DeepCreatedCustomDomain {
+    name: string;
+    properties?: outputs.DeepCreatedCustomDomainProperties;
+  }
   type DeepCreatedCustomDomainProperties = inputs.DeepCreatedCustomDomainProperties;
   interface DeepCreatedOrigin {
     name: string;
     properties?: outputs.DeepCreatedOriginProperties;
   }
-  type DeepCreatedOriginGroup = inputs.DeepCreatedOriginGroup;
+  interface DeepCreatedOriginGroup {
+    name: string;
+    properties?: outputs.DeepCreatedOriginGroupProperties;
+  }
   type DeepCreatedOriginGroupProperties = inputs.DeepCreatedOriginGroupProperties;
   interface DeepCreatedOriginProperties {
     hostName: string;

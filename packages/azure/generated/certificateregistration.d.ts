@@ -417,6 +417,13 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    certificates?: inputs.AppServiceCertificateOrderPropertiesCertificates;
+    distinguishedName?: string;
+    validityInYears?: number;
+    keySize?: number;
+    productType?: "StandardDomainValidatedSsl" | "StandardDomainValidatedWildCardSsl";
+    autoRenew?: boolean;
+    csr?: string;
   }
   interface MicrosoftCertificateRegistrationCertificateOrdersCertificates {
     /** The resource name */
@@ -429,6 +436,8 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    keyVaultId?: string;
+    keyVaultSecretName?: string;
   }
   interface MicrosoftCertificateRegistrationCertificateOrdersDetectors {
     /** The resource name */

@@ -454,11 +454,13 @@ export declare namespace inputs {
     /** The managed service identities assigned to this resource. */
     identity?: inputs.ManagedServiceIdentity;
     /** The properties of the experiment resource. */
-    properties: inputs.ExperimentProperties;
+    properties?: inputs.ExperimentProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    steps?: inputs.ChaosExperimentStep[];
+    selectors?: inputs.ChaosTargetSelector[];
   }
   interface MicrosoftChaosExperimentsExecutions {
     /** The resource name */

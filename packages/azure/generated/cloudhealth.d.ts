@@ -999,18 +999,36 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.DiscoveryRuleProperties;
+    displayName?: string;
+    authenticationSetting?: string;
+    discoverRelationships?: "Enabled" | "Disabled" | (string & {});
+    addRecommendedSignals?: "Enabled" | "Disabled" | (string & {});
+    specification?: inputs.DiscoveryRuleSpecification;
+    addResourceHealthSignal?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftCloudHealthHealthmodelsEntities {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.EntityProperties;
+    displayName?: string;
+    canvasPosition?: inputs.EntityCoordinates;
+    icon?: inputs.IconDefinition;
+    healthObjective?: number;
+    impact?: "Standard" | "Limited" | "Suppressed" | (string & {});
+    tags?: inputs.EntityPropertiesTags;
+    signalGroups?: inputs.SignalGroups;
+    alerts?: inputs.EntityAlerts;
   }
   interface MicrosoftCloudHealthHealthmodelsRelationships {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.RelationshipProperties;
+    displayName?: string;
+    parentEntityName?: string;
+    childEntityName?: string;
+    tags?: inputs.RelationshipPropertiesTags;
   }
   interface MicrosoftCloudHealthHealthmodelsSignaldefinitions {
     /** The resource name */

@@ -247,12 +247,20 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    sku?: inputs.AccountSku;
   }
   interface MicrosoftCodeSigningCodeSigningAccountsCertificateProfiles {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.CertificateProfileProperties;
+    profileType?: "PublicTrust" | "PrivateTrust" | "PrivateTrustCIPolicy" | "VBSEnclave" | "PublicTrustTest" | (string & {});
+    includeStreetAddress?: boolean;
+    includeCity?: boolean;
+    includeState?: boolean;
+    includeCountry?: boolean;
+    includePostalCode?: boolean;
+    identityValidationId?: string;
   }
   interface Revocation {
     /** The timestamp when the revocation is requested. */

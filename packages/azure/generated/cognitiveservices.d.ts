@@ -3152,7 +3152,9 @@ export declare namespace inputs {
   }
   interface AgentReference {
     /** [Required] Additional attributes of the entity. */
-    properties: inputs.AgentReferenceProperties;
+    properties?: inputs.AgentReferenceProperties;
+    agentId?: string;
+    agentName?: string;
   }
   interface AgentReferenceProperties {
     /** Gets the agent's unique identifier within the organization (subscription). */
@@ -3402,6 +3404,17 @@ export declare namespace inputs {
     sku?: inputs.Sku;
     /** Resource tags. */
     tags?: inputs.DeploymentTags;
+    model?: inputs.DeploymentModel;
+    scaleSettings?: inputs.DeploymentScaleSettings;
+    raiPolicyName?: string;
+    versionUpgradeOption?: "OnceNewDefaultVersionAvailable" | "OnceCurrentVersionExpired" | "NoAutoUpgrade" | (string & {});
+    currentCapacity?: number;
+    capacitySettings?: inputs.DeploymentCapacitySettings;
+    parentDeploymentName?: string;
+    spilloverDeploymentName?: string;
+    serviceTier?: "Default" | "Priority" | (string & {});
+    deploymentState?: "Running" | "Paused" | (string & {});
+    routing?: inputs.DeploymentRouting;
   }
   interface DeploymentCapacitySettings {
     /** The designated capacity. */
@@ -3537,6 +3550,11 @@ export declare namespace inputs {
   interface ManagedNetworkSettingsBasicResource {
     /** Managed Network settings for a cognitive services account. */
     properties?: inputs.ManagedNetworkSettings;
+    isolationMode?: "Disabled" | "AllowInternetOutbound" | "AllowOnlyApprovedOutbound" | (string & {});
+    outboundRules?: inputs.ManagedNetworkSettingsOutboundRules;
+    status?: inputs.ManagedNetworkProvisionStatus;
+    firewallSku?: "Standard" | "Basic" | (string & {});
+    managedNetworkKind?: "V1" | "V2" | (string & {});
   }
   interface ManagedNetworkSettingsEx {
     /** Isolation mode for the managed network of a cognitive services account. */
@@ -3570,12 +3588,41 @@ export declare namespace inputs {
     sku?: inputs.Sku;
     /** Identity for the resource. */
     identity?: inputs.Identity;
+    migrationToken?: string;
+    customSubDomainName?: string;
+    networkAcls?: inputs.NetworkRuleSet;
+    encryption?: inputs.Encryption;
+    userOwnedStorage?: inputs.UserOwnedStorage[];
+    amlWorkspace?: inputs.UserOwnedAmlWorkspace;
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
+    apiProperties?: inputs.ApiProperties;
+    dynamicThrottlingEnabled?: boolean;
+    storedCompletionsDisabled?: boolean;
+    restrictOutboundNetworkAccess?: boolean;
+    allowedFqdnList?: string[];
+    disableLocalAuth?: boolean;
+    restore?: boolean;
+    locations?: inputs.MultiRegionSettings;
+    raiMonitorConfig?: inputs.RaiMonitorConfig;
+    networkInjections?: inputs.NetworkInjection[];
+    allowProjectManagement?: boolean;
+    defaultProject?: string;
+    associatedProjects?: string[];
   }
   interface MicrosoftCognitiveServicesAccountsCapabilityHosts {
     /** The resource name */
     name: string;
     /** [Required] Additional attributes of the entity. */
-    properties: inputs.CapabilityHostProperties;
+    properties?: inputs.CapabilityHostProperties;
+    aiServicesConnections?: string[];
+    capabilityHostKind?: "Agents" | (string & {});
+    customerSubnet?: string;
+    storageConnections?: string[];
+    threadStorageConnections?: string[];
+    vectorStoreConnections?: string[];
+    enablePublicHostingEnvironment?: boolean;
+    description?: string;
+    tags?: inputs.ResourceBaseTags;
   }
   interface MicrosoftCognitiveServicesAccountsCommitmentPlans {
     /** The resource name */
@@ -3590,6 +3637,12 @@ export declare namespace inputs {
     kind?: string;
     /** The resource model definition representing SKU */
     sku?: inputs.Sku;
+    commitmentPlanGuid?: string;
+    hostingModel?: "Web" | "ConnectedContainer" | "DisconnectedContainer" | "ProvisionedWeb" | (string & {});
+    planType?: string;
+    current?: inputs.CommitmentPeriod;
+    autoRenew?: boolean;
+    next?: inputs.CommitmentPeriod;
   }
   interface MicrosoftCognitiveServicesAccountsConnections {
     /** The resource name */
@@ -3604,6 +3657,7 @@ export declare namespace inputs {
     properties?: inputs.DefenderForAISettingProperties;
     /** Resource tags. */
     tags?: inputs.DefenderForAISettingTags;
+    state?: "Disabled" | "Enabled" | (string & {});
   }
   interface MicrosoftCognitiveServicesAccountsDeployments {
     /** The resource name */
@@ -3614,6 +3668,17 @@ export declare namespace inputs {
     sku?: inputs.Sku;
     /** Resource tags. */
     tags?: inputs.DeploymentTags;
+    model?: inputs.DeploymentModel;
+    scaleSettings?: inputs.DeploymentScaleSettings;
+    raiPolicyName?: string;
+    versionUpgradeOption?: "OnceNewDefaultVersionAvailable" | "OnceCurrentVersionExpired" | "NoAutoUpgrade" | (string & {});
+    currentCapacity?: number;
+    capacitySettings?: inputs.DeploymentCapacitySettings;
+    parentDeploymentName?: string;
+    spilloverDeploymentName?: string;
+    serviceTier?: "Default" | "Priority" | (string & {});
+    deploymentState?: "Running" | "Paused" | (string & {});
+    routing?: inputs.DeploymentRouting;
   }
   interface MicrosoftCognitiveServicesAccountsEncryptionScopes {
     /** The resource name */
@@ -3622,12 +3687,16 @@ export declare namespace inputs {
     properties?: inputs.EncryptionScopeProperties;
     /** Resource tags. */
     tags?: inputs.EncryptionScopeTags;
+    state?: "Disabled" | "Enabled" | (string & {});
+    keyVaultProperties?: inputs.KeyVaultProperties;
+    keySource?: "Microsoft.CognitiveServices" | "Microsoft.KeyVault" | (string & {});
   }
   interface MicrosoftCognitiveServicesAccountsManagedNetworks {
     /** The resource name */
     name: string;
     /** The properties of the managed network settings of a cognitive services account. */
     properties?: inputs.ManagedNetworkSettingsProperties;
+    managedNetwork?: inputs.ManagedNetworkSettingsEx;
   }
   interface MicrosoftCognitiveServicesAccountsManagedNetworksOutboundRules {
     /** The resource name */
@@ -3646,6 +3715,9 @@ export declare namespace inputs {
     properties?: inputs.PrivateEndpointConnectionProperties;
     /** The location of the private endpoint connection */
     location?: string;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
+    groupIds?: string[];
   }
   interface MicrosoftCognitiveServicesAccountsProjects {
     /** The resource name */
@@ -3658,12 +3730,23 @@ export declare namespace inputs {
     location?: string;
     /** Identity for the resource. */
     identity?: inputs.Identity;
+    displayName?: string;
+    description?: string;
   }
   interface MicrosoftCognitiveServicesAccountsProjectsApplications {
     /** The resource name */
     name: string;
     /** [Required] Additional attributes of the entity. */
-    properties: inputs.AgenticApplicationProperties;
+    properties?: inputs.AgenticApplicationProperties;
+    displayName?: string;
+    baseUrl?: string;
+    agents?: inputs.AgentReferenceProperties[];
+    agentIdentityBlueprint?: inputs.AssignedIdentity;
+    defaultInstanceIdentity?: inputs.AssignedIdentity;
+    authorizationPolicy?: inputs.ApplicationAuthorizationPolicy;
+    trafficRoutingPolicy?: inputs.ApplicationTrafficRoutingPolicy;
+    description?: string;
+    tags?: inputs.ResourceBaseTags;
   }
   interface MicrosoftCognitiveServicesAccountsProjectsApplicationsAgentDeployments {
     /** The resource name */
@@ -3675,7 +3758,11 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** [Required] Additional attributes of the entity. */
-    properties: inputs.ProjectCapabilityHostProperties;
+    properties?: inputs.ProjectCapabilityHostProperties;
+    aiServicesConnections?: string[];
+    vectorStoreConnections?: string[];
+    storageConnections?: string[];
+    threadStorageConnections?: string[];
   }
   interface MicrosoftCognitiveServicesAccountsProjectsConnections {
     /** The resource name */
@@ -3690,6 +3777,7 @@ export declare namespace inputs {
     properties?: inputs.RaiBlocklistProperties;
     /** Resource tags. */
     tags?: inputs.RaiBlocklistTags;
+    description?: string;
   }
   interface MicrosoftCognitiveServicesAccountsRaiBlocklistsRaiBlocklistItems {
     /** The resource name */
@@ -3698,6 +3786,8 @@ export declare namespace inputs {
     properties?: inputs.RaiBlocklistItemProperties;
     /** Resource tags. */
     tags?: inputs.RaiBlocklistItemTags;
+    pattern?: string;
+    isRegex?: boolean;
   }
   interface MicrosoftCognitiveServicesAccountsRaiPolicies {
     /** The resource name */
@@ -3706,6 +3796,11 @@ export declare namespace inputs {
     properties?: inputs.RaiPolicyProperties;
     /** Resource tags. */
     tags?: inputs.RaiPolicyTags;
+    mode?: "Default" | "Deferred" | "Blocking" | "Asynchronous_filter" | (string & {});
+    basePolicyName?: string;
+    contentFilters?: inputs.RaiPolicyContentFilter[];
+    customBlocklists?: inputs.CustomBlocklistConfig[];
+    safetyProviders?: inputs.SafetyProviderConfig[];
   }
   interface MicrosoftCognitiveServicesAccountsRaiToolLabels {
     /** The resource name */
@@ -3714,6 +3809,9 @@ export declare namespace inputs {
     properties?: inputs.RaiToolLabelProperties;
     /** Resource tags. */
     tags?: inputs.RaiToolLabelTags;
+    toolConnectionName?: string;
+    accountScope?: inputs.RaiToolLabelPropertiesAccountScope;
+    projectScopes?: inputs.RaiToolLabelPropertiesProjectScopesItem[];
   }
   interface MicrosoftCognitiveServicesAccountsRaitopics {
     /** The resource name */
@@ -3722,12 +3820,27 @@ export declare namespace inputs {
     properties?: inputs.RaiTopicProperties;
     /** Resource tags. */
     tags?: inputs.RaiTopicTags;
+    topicId?: string;
+    topicName?: string;
+    description?: string;
+    sampleBlobUrl?: string;
+    status?: string;
+    failedReason?: string;
+    createdAt?: string;
+    lastModifiedAt?: string;
   }
   interface MicrosoftCognitiveServicesAccountsTestRaiExternalSafetyProvider {
     /** The resource name */
     name: string;
     /** Properties of Cognitive Services Rai External Safety provider. */
     properties?: inputs.RaiExternalSafetyProviderSchemaProperties;
+    providerId?: string;
+    providerName?: string;
+    mode?: string;
+    url?: string;
+    secretName?: string;
+    managedIdentity?: string;
+    keyVaultUri?: string;
   }
   interface MicrosoftCognitiveServicesCommitmentPlans {
     /** The resource name */
@@ -3742,6 +3855,12 @@ export declare namespace inputs {
     kind?: string;
     /** The resource model definition representing SKU */
     sku?: inputs.Sku;
+    commitmentPlanGuid?: string;
+    hostingModel?: "Web" | "ConnectedContainer" | "DisconnectedContainer" | "ProvisionedWeb" | (string & {});
+    planType?: string;
+    current?: inputs.CommitmentPeriod;
+    autoRenew?: boolean;
+    next?: inputs.CommitmentPeriod;
   }
   interface MicrosoftCognitiveServicesCommitmentPlansAccountAssociations {
     /** The resource name */
@@ -3750,6 +3869,7 @@ export declare namespace inputs {
     properties?: inputs.CommitmentPlanAccountAssociationProperties;
     /** Resource tags. */
     tags?: inputs.CommitmentPlanAccountAssociationTags;
+    accountId?: string;
   }
   interface MicrosoftCognitiveServicesLocationsRaiContentFilters {
     /** The resource name */
@@ -3764,12 +3884,20 @@ export declare namespace inputs {
     name: string;
     /** Properties of quota tier resource. */
     properties?: inputs.QuotaTierProperties;
+    tierUpgradePolicy?: "OnceUpgradeIsAvailable" | "NoAutoUpgrade" | (string & {});
   }
   interface MicrosoftCognitiveServicesRaiExternalSafetyProviders {
     /** The resource name */
     name: string;
     /** Properties of Cognitive Services Rai External Safety provider. */
     properties?: inputs.RaiExternalSafetyProviderSchemaProperties;
+    providerId?: string;
+    providerName?: string;
+    mode?: string;
+    url?: string;
+    secretName?: string;
+    managedIdentity?: string;
+    keyVaultUri?: string;
   }
   interface MicrosoftCognitiveServicesRaiPolicy {
     /** The resource name */
@@ -3778,6 +3906,11 @@ export declare namespace inputs {
     properties?: inputs.RaiPolicyProperties;
     /** Resource tags. */
     tags?: inputs.RaiPolicyTags;
+    mode?: "Default" | "Deferred" | "Blocking" | "Asynchronous_filter" | (string & {});
+    basePolicyName?: string;
+    contentFilters?: inputs.RaiPolicyContentFilter[];
+    customBlocklists?: inputs.CustomBlocklistConfig[];
+    safetyProviders?: inputs.SafetyProviderConfig[];
   }
   interface MultiRegionSettings {
     /** Multiregion routing methods. */
@@ -3815,6 +3948,11 @@ export declare namespace inputs {
     name?: string;
     /** Properties of Network Security Perimeter Access Rule */
     properties?: inputs.NetworkSecurityPerimeterAccessRuleProperties;
+    direction?: "Inbound" | "Outbound" | (string & {});
+    addressPrefixes?: string[];
+    subscriptions?: inputs.NetworkSecurityPerimeterAccessRulePropertiesSubscriptionsItem[];
+    networkSecurityPerimeters?: inputs.NetworkSecurityPerimeter[];
+    fullyQualifiedDomainNames?: string[];
   }
   interface NetworkSecurityPerimeterAccessRuleProperties {
     /** Direction of Access Rule */
@@ -3835,6 +3973,10 @@ export declare namespace inputs {
   interface NetworkSecurityPerimeterConfiguration {
     /** NSP Configuration properties. */
     properties?: inputs.NetworkSecurityPerimeterConfigurationProperties;
+    provisioningIssues?: inputs.ProvisioningIssue[];
+    networkSecurityPerimeter?: inputs.NetworkSecurityPerimeter;
+    resourceAssociation?: inputs.NetworkSecurityPerimeterConfigurationAssociationInfo;
+    profile?: inputs.NetworkSecurityPerimeterProfileInfo;
   }
   interface NetworkSecurityPerimeterConfigurationAssociationInfo {
     /** Name of the resource association */
@@ -3907,6 +4049,9 @@ export declare namespace inputs {
     properties?: inputs.PrivateEndpointConnectionProperties;
     /** The location of the private endpoint connection */
     location?: string;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
+    groupIds?: string[];
   }
   interface PrivateEndpointConnectionProperties {
     /** The resource of private end point. */
@@ -3961,6 +4106,11 @@ export declare namespace inputs {
     name?: string;
     /** Properties of Provisioning Issue */
     properties?: inputs.ProvisioningIssueProperties;
+    issueType?: string;
+    severity?: string;
+    description?: string;
+    suggestedResourceIds?: string[];
+    suggestedAccessRules?: inputs.NetworkSecurityPerimeterAccessRule[];
   }
   interface ProvisioningIssueProperties {
     /** Type of Issue */
@@ -3998,11 +4148,14 @@ export declare namespace inputs {
     properties?: inputs.RaiBlocklistProperties;
     /** Resource tags. */
     tags?: inputs.RaiBlocklistTags;
+    description?: string;
   }
   interface RaiBlocklistItemBulkRequest {
     name?: string;
     /** Properties of Cognitive Services RaiBlocklist Item. */
     properties?: inputs.RaiBlocklistItemProperties;
+    pattern?: string;
+    isRegex?: boolean;
   }
   interface RaiBlocklistItemProperties {
     /** Pattern to match against. */
@@ -4836,7 +4989,10 @@ export declare namespace outputs {
   type NetworkInjection = inputs.NetworkInjection;
   type NetworkRuleSet = inputs.NetworkRuleSet;
   type NetworkSecurityPerimeter = inputs.NetworkSecurityPerimeter;
-  type NetworkSecurityPerimeterAccessRule = inputs.NetworkSecurityPerimeterAccessRule;
+  interface NetworkSecurityPerimeterAccessRule {
+    name?: string;
+    properties?: outputs.NetworkSecurityPerimeterAccessRuleProperties;
+  }
   type NetworkSecurityPerimeterAccessRuleProperties = inputs.NetworkSecurityPerimeterAccessRuleProperties;
   type NetworkSecurityPerimeterAccessRulePropertiesSubscriptionsItem = inputs.NetworkSecurityPerimeterAccessRulePropertiesSubscriptionsItem;
   interface NetworkSecurityPerimeterConfiguration {
@@ -4854,7 +5010,13 @@ export declare namespace outputs {
     resourceAssociation?: outputs.NetworkSecurityPerimeterConfigurationAssociationInfo;
     profile?: outputs.NetworkSecurityPerimeterProfileInfo;
   }
-  type NetworkSecurityPerimeterProfileInfo = inputs.NetworkSecurityPerimeterProfileInfo;
+  interface NetworkSecurityPerimeterProfileInfo {
+    name?: string;
+    accessRulesVersion?: number;
+    accessRules?: outputs.NetworkSecurityPerimeterAccessRule[];
+    diagnosticSettingsVersion?: number;
+    enabledLogCategories?: string[];
+  }
   type NoneAuthTypeConnectionProperties = inputs.NoneAuthTypeConnectionProperties;
   type OAuth2AuthTypeConnectionProperties = inputs.OAuth2AuthTypeConnectionProperties;
   type OrganizationSharedBuiltInAuthorizationPolicy = inputs.OrganizationSharedBuiltInAuthorizationPolicy;
@@ -4913,8 +5075,17 @@ export declare namespace outputs {
   }
   type ProjectPropertiesEndpoints = inputs.ProjectPropertiesEndpoints;
   type ProjectTags = inputs.ProjectTags;
-  type ProvisioningIssue = inputs.ProvisioningIssue;
-  type ProvisioningIssueProperties = inputs.ProvisioningIssueProperties;
+  interface ProvisioningIssue {
+    name?: string;
+    properties?: outputs.ProvisioningIssueProperties;
+  }
+  interface ProvisioningIssueProperties {
+    issueType?: string;
+    severity?: string;
+    description?: string;
+    suggestedResourceIds?: string[];
+    suggestedAccessRules?: outputs.NetworkSecurityPerimeterAccessRule[];
+  }
   type QuotaLimit = inputs.QuotaLimit;
   interface QuotaTierProperties {
     currentTierName?: string;
@@ -4932,7 +5103,10 @@ export declare namespace outputs {
     type?: string;
     systemData?: outputs.SystemData;
   }
-  type RaiBlocklistItemBulkRequest = inputs.RaiBlocklistItemBulkRequest;
+  interface RaiBlocklistItemBulkRequest {
+    name?: string;
+    properties?: outputs.RaiBlocklistItemProperties;
+  }
   type RaiBlocklistItemProperties = inputs.RaiBlocklistItemProperties;
   type RaiBlocklistItemTags = inputs.RaiBlocklistItemTags;
   type RaiBlocklistProperties = inputs.RaiBlocklistProperties;

@@ -786,12 +786,19 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    dataLocation?: string;
+    linkedDomains?: string[];
+    publicNetworkAccess?: "Enabled" | "Disabled" | "SecuredByPerimeter" | (string & {});
+    disableLocalAuth?: boolean;
   }
   interface MicrosoftCommunicationCommunicationServicesSmtpUsernames {
     /** The resource name */
     name: string;
     /** The properties of a SmtpUsername resource. */
     properties?: inputs.SmtpUsernameProperties;
+    username?: string;
+    entraApplicationId?: string;
+    tenantId?: string;
   }
   interface MicrosoftCommunicationEmailServices {
     /** The resource name */
@@ -802,6 +809,7 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    dataLocation?: string;
   }
   interface MicrosoftCommunicationEmailServicesDomains {
     /** The resource name */
@@ -812,24 +820,33 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    domainManagement?: "AzureManaged" | "CustomerManaged" | "CustomerManagedInExchangeOnline" | (string & {});
+    userEngagementTracking?: "Disabled" | "Enabled" | (string & {});
   }
   interface MicrosoftCommunicationEmailServicesDomainsSenderUsernames {
     /** The resource name */
     name: string;
     /** The properties of a SenderUsername resource. */
     properties?: inputs.SenderUsernameProperties;
+    username?: string;
+    displayName?: string;
   }
   interface MicrosoftCommunicationEmailServicesDomainsSuppressionLists {
     /** The resource name */
     name: string;
     /** The properties of a SuppressionList resource. */
     properties?: inputs.SuppressionListProperties;
+    listName?: string;
   }
   interface MicrosoftCommunicationEmailServicesDomainsSuppressionListsSuppressionListAddresses {
     /** The resource name */
     name: string;
     /** The properties of a SuppressionListAddress resource. */
     properties?: inputs.SuppressionListAddressProperties;
+    email?: string;
+    firstName?: string;
+    lastName?: string;
+    notes?: string;
   }
   interface RegenerateKeyParameters {
     /** The keyType to regenerate. Must be either 'primary' or 'secondary'(case-insensitive). */

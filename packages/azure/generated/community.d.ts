@@ -166,6 +166,13 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    portalName?: string;
+    portalAdminEmailAddress?: string;
+    portalOwnerOrganizationName?: string;
+    portalOwnerEmailAddress?: string;
+    identityConfiguration?: inputs.IdentityConfigurationProperties;
+    zoneRedundancyEnabled?: boolean;
+    disasterRecoveryEnabled?: boolean;
   }
   interface Sku {
     /** The name of the SKU. Ex - P3. It is typically a letter+number code */

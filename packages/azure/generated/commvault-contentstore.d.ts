@@ -627,6 +627,10 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    marketplace?: inputs.LiftrBaseMarketplaceDetails;
+    user?: inputs.LiftrBaseUserDetails;
+    backupAdminOnCcaCreate?: inputs.EntityInfo;
+    multiPersonAuthorizationOnCcaCreate?: inputs.EntityInfo;
   }
   interface CloudAccountProperties {
     /** Marketplace details of the resource. */
@@ -649,18 +653,29 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    marketplace?: inputs.LiftrBaseMarketplaceDetails;
+    user?: inputs.LiftrBaseUserDetails;
+    backupAdminOnCcaCreate?: inputs.EntityInfo;
+    multiPersonAuthorizationOnCcaCreate?: inputs.EntityInfo;
   }
   interface CommvaultContentStoreCloudAccountsPlans {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.PlanProperties;
+    location?: string;
+    storagePlans?: inputs.StoragePlan[];
+    schedules?: inputs.Schedule[];
+    retention?: inputs.Retention;
   }
   interface CommvaultContentStoreCloudAccountsProtectionGroups {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.ProtectionGroupProperties;
+    dataSourceType?: "AzureVM";
+    plan?: string;
+    resources?: inputs.ProtectionGroupResources;
   }
   interface CommvaultContentStoreCloudAccountsProtectionGroupsProtectedItems {
     /** The resource name */
@@ -671,12 +686,17 @@ export declare namespace inputs {
     name: "default";
     /** The resource-specific properties for this resource. */
     properties?: inputs.RoleMappingProperties;
+    roles?: inputs.RoleAssignment[];
   }
   interface CommvaultContentStoreCloudAccountsStorages {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.StorageProperties;
+    location?: string;
+    storageType?: "Air_Gap_Protect" | (string & {});
+    vendor?: "Azure_Blob_Storage" | (string & {});
+    class?: "COLD" | "HOT" | (string & {});
   }
   interface EntityInfo {
     /** The unique identifier (UUID) of the Entra entity */

@@ -3489,6 +3489,7 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    backendAddresses?: inputs.ApplicationGatewayBackendAddress[];
   }
   interface ApplicationGatewayBackendAddressPoolPropertiesFormat {
     /** Backend addresses. */
@@ -3501,6 +3502,7 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    subnet?: inputs.SubResource;
   }
   interface ApplicationGatewayIPConfigurationPropertiesFormat {
     /** Reference to the subnet resource. A subnet from where application gateway gets its private address. */
@@ -3591,6 +3593,12 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    location?: string;
+    tunnelInterfaces?: inputs.GatewayLoadBalancerTunnelInterface[];
+    loadBalancerBackendAddresses?: inputs.LoadBalancerBackendAddress[];
+    drainPeriodInSeconds?: number;
+    virtualNetwork?: inputs.SubResource;
+    syncMode?: "Automatic" | "Manual" | (string & {});
   }
   interface BackendAddressPoolPropertiesFormat {
     /** The location of the backend address pool. */
@@ -3803,6 +3811,7 @@ export declare namespace inputs {
     type?: string;
     /** Resource ID. */
     id?: string;
+    serviceName?: string;
   }
   interface DeleteResourceOperationResponse {
     /** The description of the operation response */
@@ -3959,6 +3968,14 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    targetResourceId?: string;
+    storageId?: string;
+    enabledFilteringCriteria?: string;
+    recordTypes?: string;
+    enabled?: boolean;
+    retentionPolicy?: inputs.RetentionPolicyParameters;
+    format?: inputs.FlowLogFormatParameters;
+    flowAnalyticsConfiguration?: inputs.TrafficAnalyticsProperties;
   }
   interface FlowLogFormatParameters {
     /** The file type of flow log. */
@@ -3993,6 +4010,15 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    privateIPAddress?: string;
+    privateIPAllocationMethod?: "Static" | "Dynamic" | (string & {});
+    privateIPAddressVersion?: "IPv4" | "IPv6" | (string & {});
+    subnet?: inputs.Subnet;
+    publicIPAddress?: inputs.PublicIPAddress;
+    publicIPPrefix?: inputs.SubResource;
+    gatewayLoadBalancer?: inputs.SubResource;
+    ddosSettings?: inputs.DdosFrontendIpConfigurationSettings;
+    enableConnectionTracking?: boolean;
   }
   interface FrontendIPConfigurationPropertiesFormat {
     /** The private IP address of the IP configuration. */
@@ -4135,6 +4161,16 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    frontendIPConfiguration?: inputs.SubResource;
+    protocol?: "Udp" | "Tcp" | "All" | "Quic" | (string & {});
+    frontendPort?: number;
+    backendPort?: number;
+    idleTimeoutInMinutes?: number;
+    enableFloatingIP?: boolean;
+    enableTcpReset?: boolean;
+    frontendPortRangeStart?: number;
+    frontendPortRangeEnd?: number;
+    backendAddressPool?: inputs.SubResource;
   }
   interface InboundNatRulePropertiesFormat {
     /** A reference to frontend IP addresses. */
@@ -4208,6 +4244,10 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    privateIPAddress?: string;
+    privateIPAllocationMethod?: "Static" | "Dynamic" | (string & {});
+    subnet?: inputs.Subnet;
+    publicIPAddress?: inputs.PublicIPAddress;
   }
   interface IPConfigurationProfile {
     /** Properties of the IP configuration profile. */
@@ -4216,6 +4256,7 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    subnet?: inputs.Subnet;
   }
   interface IPConfigurationProfilePropertiesFormat {
     /** The reference to the subnet resource to create a container network interface ip configuration. */
@@ -4305,6 +4346,11 @@ export declare namespace inputs {
     properties?: inputs.LoadBalancerBackendAddressPropertiesFormat;
     /** Name of the backend address. */
     name?: string;
+    virtualNetwork?: inputs.SubResource;
+    subnet?: inputs.SubResource;
+    ipAddress?: string;
+    loadBalancerFrontendIPConfiguration?: inputs.SubResource;
+    adminState?: "None" | "Up" | "Down" | (string & {});
   }
   interface LoadBalancerBackendAddressPropertiesFormat {
     /** Reference to an existing virtual network. */
@@ -4397,6 +4443,11 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    platformUpdateDomainCount?: number;
+    platformFaultDomainCount?: number;
+    virtualMachines?: inputs.SubResource[];
+    proximityPlacementGroup?: inputs.SubResource;
+    scheduledEventsPolicy?: inputs.ScheduledEventsPolicy;
   }
   interface MicrosoftComputeCapacityReservationGroups {
     /** The resource name */
@@ -4409,6 +4460,8 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    sharingProfile?: inputs.ResourceSharingProfile;
+    reservationType?: "Targeted" | "Block" | "Open" | (string & {});
   }
   interface MicrosoftComputeCapacityReservationGroupsCapacityReservations {
     /** The resource name */
@@ -4423,6 +4476,7 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    scheduleProfile?: inputs.ScheduleProfile;
   }
   interface MicrosoftComputeCloudServicesRoleInstancesNetworkInterfaces {
     /** The resource name */
@@ -4443,6 +4497,9 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    platformFaultDomainCount?: number;
+    supportAutomaticPlacement?: boolean;
+    additionalCapabilities?: inputs.DedicatedHostGroupPropertiesAdditionalCapabilities;
   }
   interface MicrosoftComputeHostGroupsHosts {
     /** The resource name */
@@ -4455,6 +4512,9 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    platformFaultDomain?: number;
+    autoReplaceOnFailure?: boolean;
+    licenseType?: "None" | "Windows_Server_Hybrid" | "Windows_Server_Perpetual";
   }
   interface MicrosoftComputeImages {
     /** The resource name */
@@ -4467,6 +4527,9 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    sourceVirtualMachine?: inputs.SubResource;
+    storageProfile?: inputs.ImageStorageProfile;
+    hyperVGeneration?: "V1" | "V2" | (string & {});
   }
   interface MicrosoftComputeInterconnectBlocks {
     /** The resource name */
@@ -4483,6 +4546,7 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    interconnectGroup?: inputs.ApiEntityReference;
   }
   interface MicrosoftComputeLocationsDiagnostics {
     /** The resource name */
@@ -4512,6 +4576,9 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    proximityPlacementGroupType?: "Standard" | "Ultra" | (string & {});
+    colocationStatus?: inputs.InstanceViewStatus;
+    intent?: inputs.ProximityPlacementGroupPropertiesIntent;
   }
   interface MicrosoftComputeRestorePointCollections {
     /** The resource name */
@@ -4522,12 +4589,20 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    source?: inputs.RestorePointCollectionSourceProperties;
+    instantAccess?: boolean;
   }
   interface MicrosoftComputeRestorePointCollectionsRestorePoints {
     /** The resource name */
     name: string;
     /** The restore point properties. */
     properties?: inputs.RestorePointProperties;
+    excludeDisks?: inputs.ApiEntityReference[];
+    sourceMetadata?: inputs.RestorePointSourceMetadata;
+    consistencyMode?: "CrashConsistent" | "FileSystemConsistent" | "ApplicationConsistent" | (string & {});
+    timeCreated?: string;
+    sourceRestorePoint?: inputs.ApiEntityReference;
+    instantAccessDurationMinutes?: number;
   }
   interface MicrosoftComputeSshPublicKeys {
     /** The resource name */
@@ -4538,6 +4613,7 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    publicKey?: string;
   }
   interface MicrosoftComputeVirtualMachines {
     /** The resource name */
@@ -4558,6 +4634,31 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    hardwareProfile?: inputs.HardwareProfile;
+    scheduledEventsPolicy?: inputs.ScheduledEventsPolicy;
+    storageProfile?: inputs.StorageProfile;
+    additionalCapabilities?: inputs.AdditionalCapabilities;
+    osProfile?: inputs.OSProfile;
+    networkProfile?: inputs.NetworkProfile;
+    securityProfile?: inputs.SecurityProfile;
+    diagnosticsProfile?: inputs.DiagnosticsProfile;
+    availabilitySet?: inputs.SubResource;
+    virtualMachineScaleSet?: inputs.SubResource;
+    proximityPlacementGroup?: inputs.SubResource;
+    priority?: "Regular" | "Low" | "Spot" | "SpotPlus" | (string & {});
+    evictionPolicy?: "Deallocate" | "Delete" | (string & {});
+    billingProfile?: inputs.BillingProfile;
+    host?: inputs.SubResource;
+    hostGroup?: inputs.SubResource;
+    licenseType?: string;
+    extensionsTimeBudget?: string;
+    platformFaultDomain?: number;
+    scheduledEventsProfile?: inputs.ScheduledEventsProfile;
+    userData?: string;
+    capacityReservation?: inputs.CapacityReservationProfile;
+    interconnectBlockProfile?: inputs.InterconnectBlockProfile;
+    applicationProfile?: inputs.ApplicationProfile;
+    resiliencyProfile?: inputs.ResiliencyProfile;
   }
   interface MicrosoftComputeVirtualMachinesDiagnosticRunCommands {
     /** The resource name */
@@ -4568,6 +4669,18 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    source?: inputs.VirtualMachineRunCommandScriptSource;
+    parameters?: inputs.RunCommandInputParameter[];
+    protectedParameters?: inputs.RunCommandInputParameter[];
+    asyncExecution?: boolean;
+    runAsUser?: string;
+    runAsPassword?: string;
+    timeoutInSeconds?: number;
+    outputBlobUri?: string;
+    errorBlobUri?: string;
+    outputBlobManagedIdentity?: inputs.RunCommandManagedIdentity;
+    errorBlobManagedIdentity?: inputs.RunCommandManagedIdentity;
+    treatFailureAsDeploymentFailure?: boolean;
   }
   interface MicrosoftComputeVirtualMachinesExtensions {
     /** The resource name */
@@ -4578,6 +4691,17 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    forceUpdateTag?: string;
+    publisher?: string;
+    typeHandlerVersion?: string;
+    autoUpgradeMinorVersion?: boolean;
+    enableAutomaticUpgrade?: boolean;
+    settings?: any;
+    protectedSettings?: any;
+    instanceView?: inputs.VirtualMachineExtensionInstanceView;
+    suppressFailures?: boolean;
+    protectedSettingsFromKeyVault?: inputs.KeyVaultSecretReference;
+    provisionAfterExtensions?: string[];
   }
   interface MicrosoftComputeVirtualMachinesRunCommands {
     /** The resource name */
@@ -4588,6 +4712,18 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    source?: inputs.VirtualMachineRunCommandScriptSource;
+    parameters?: inputs.RunCommandInputParameter[];
+    protectedParameters?: inputs.RunCommandInputParameter[];
+    asyncExecution?: boolean;
+    runAsUser?: string;
+    runAsPassword?: string;
+    timeoutInSeconds?: number;
+    outputBlobUri?: string;
+    errorBlobUri?: string;
+    outputBlobManagedIdentity?: inputs.RunCommandManagedIdentity;
+    errorBlobManagedIdentity?: inputs.RunCommandManagedIdentity;
+    treatFailureAsDeploymentFailure?: boolean;
   }
   interface MicrosoftComputeVirtualMachineScaleSets {
     /** The resource name */
@@ -4610,12 +4746,45 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    upgradePolicy?: inputs.UpgradePolicy;
+    scheduledEventsPolicy?: inputs.ScheduledEventsPolicy;
+    automaticRepairsPolicy?: inputs.AutomaticRepairsPolicy;
+    virtualMachineProfile?: inputs.VirtualMachineScaleSetVMProfile;
+    overprovision?: boolean;
+    doNotRunExtensionsOnOverprovisionedVMs?: boolean;
+    singlePlacementGroup?: boolean;
+    zoneBalance?: boolean;
+    platformFaultDomainCount?: number;
+    proximityPlacementGroup?: inputs.SubResource;
+    hostGroup?: inputs.SubResource;
+    additionalCapabilities?: inputs.AdditionalCapabilities;
+    scaleInPolicy?: inputs.ScaleInPolicy;
+    orchestrationMode?: "Uniform" | "Flexible" | (string & {});
+    spotRestorePolicy?: inputs.SpotRestorePolicy;
+    priorityMixPolicy?: inputs.PriorityMixPolicy;
+    constrainedMaximumCapacity?: boolean;
+    resiliencyPolicy?: inputs.ResiliencyPolicy;
+    zonalPlatformFaultDomainAlignMode?: "Aligned" | "Unaligned" | "BestEffortAligned" | (string & {});
+    skuProfile?: inputs.SkuProfile;
+    highSpeedInterconnectPlacement?: "None" | "Trunk" | (string & {});
+    lifecycleHooksProfile?: inputs.LifecycleHooksProfile;
+    externalHealthPolicy?: inputs.ExternalHealthPolicy;
   }
   interface MicrosoftComputeVirtualMachineScaleSetsExtensions {
     /** The resource name */
     name: string;
     /** Describes the properties of a Virtual Machine Scale Set Extension. */
     properties?: inputs.VirtualMachineScaleSetExtensionProperties;
+    forceUpdateTag?: string;
+    publisher?: string;
+    typeHandlerVersion?: string;
+    autoUpgradeMinorVersion?: boolean;
+    enableAutomaticUpgrade?: boolean;
+    settings?: any;
+    protectedSettings?: any;
+    provisionAfterExtensions?: string[];
+    suppressFailures?: boolean;
+    protectedSettingsFromKeyVault?: inputs.KeyVaultSecretReference;
   }
   interface MicrosoftComputeVirtualMachineScaleSetsLifecycleHookEvents {
     /** The resource name */
@@ -4638,6 +4807,21 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    hardwareProfile?: inputs.HardwareProfile;
+    resilientVMDeletionStatus?: "Enabled" | "Disabled" | "InProgress" | "Failed" | (string & {});
+    storageProfile?: inputs.StorageProfile;
+    additionalCapabilities?: inputs.AdditionalCapabilities;
+    osProfile?: inputs.OSProfile;
+    securityProfile?: inputs.SecurityProfile;
+    networkProfile?: inputs.NetworkProfile;
+    networkProfileConfiguration?: inputs.VirtualMachineScaleSetVMNetworkProfileConfiguration;
+    diagnosticsProfile?: inputs.DiagnosticsProfile;
+    availabilitySet?: inputs.SubResource;
+    licenseType?: string;
+    protectionPolicy?: inputs.VirtualMachineScaleSetVMProtectionPolicy;
+    userData?: string;
+    interconnectBlockProfile?: inputs.InterconnectBlockProfile;
+    capacityReservation?: inputs.CapacityReservationProfile;
   }
   interface MicrosoftComputeVirtualMachineScaleSetsVirtualMachinesDiagnosticRunCommands {
     /** The resource name */
@@ -4648,6 +4832,18 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    source?: inputs.VirtualMachineRunCommandScriptSource;
+    parameters?: inputs.RunCommandInputParameter[];
+    protectedParameters?: inputs.RunCommandInputParameter[];
+    asyncExecution?: boolean;
+    runAsUser?: string;
+    runAsPassword?: string;
+    timeoutInSeconds?: number;
+    outputBlobUri?: string;
+    errorBlobUri?: string;
+    outputBlobManagedIdentity?: inputs.RunCommandManagedIdentity;
+    errorBlobManagedIdentity?: inputs.RunCommandManagedIdentity;
+    treatFailureAsDeploymentFailure?: boolean;
   }
   interface MicrosoftComputeVirtualMachineScaleSetsVirtualMachinesExtensions {
     /** The resource name */
@@ -4656,6 +4852,17 @@ export declare namespace inputs {
     properties?: inputs.VirtualMachineExtensionProperties;
     /** The location of the extension. */
     location?: string;
+    forceUpdateTag?: string;
+    publisher?: string;
+    typeHandlerVersion?: string;
+    autoUpgradeMinorVersion?: boolean;
+    enableAutomaticUpgrade?: boolean;
+    settings?: any;
+    protectedSettings?: any;
+    instanceView?: inputs.VirtualMachineExtensionInstanceView;
+    suppressFailures?: boolean;
+    protectedSettingsFromKeyVault?: inputs.KeyVaultSecretReference;
+    provisionAfterExtensions?: string[];
   }
   interface MicrosoftComputeVirtualMachineScaleSetsVirtualMachinesRunCommands {
     /** The resource name */
@@ -4666,6 +4873,18 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    source?: inputs.VirtualMachineRunCommandScriptSource;
+    parameters?: inputs.RunCommandInputParameter[];
+    protectedParameters?: inputs.RunCommandInputParameter[];
+    asyncExecution?: boolean;
+    runAsUser?: string;
+    runAsPassword?: string;
+    timeoutInSeconds?: number;
+    outputBlobUri?: string;
+    errorBlobUri?: string;
+    outputBlobManagedIdentity?: inputs.RunCommandManagedIdentity;
+    errorBlobManagedIdentity?: inputs.RunCommandManagedIdentity;
+    treatFailureAsDeploymentFailure?: boolean;
   }
   interface NatGateway {
     /** Nat Gateway properties. */
@@ -4680,6 +4899,14 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    idleTimeoutInMinutes?: number;
+    publicIpAddresses?: inputs.SubResource[];
+    publicIpAddressesV6?: inputs.SubResource[];
+    publicIpPrefixes?: inputs.SubResource[];
+    publicIpPrefixesV6?: inputs.SubResource[];
+    sourceVirtualNetwork?: inputs.SubResource;
+    serviceGateway?: inputs.SubResource;
+    nat64?: "None" | "Enabled" | "Disabled" | (string & {});
   }
   interface NatGatewayPropertiesFormat {
     /** The idle timeout of the nat gateway. */
@@ -4722,6 +4949,18 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    networkSecurityGroup?: inputs.NetworkSecurityGroup;
+    ipConfigurations?: inputs.NetworkInterfaceIPConfiguration[];
+    dnsSettings?: inputs.NetworkInterfaceDnsSettings;
+    enableAcceleratedNetworking?: boolean;
+    disableTcpStateTracking?: boolean;
+    enableIPForwarding?: boolean;
+    workloadType?: string;
+    nicType?: "Standard" | "Elastic" | (string & {});
+    privateLinkService?: inputs.PrivateLinkService;
+    migrationPhase?: "None" | "Prepare" | "Commit" | "Abort" | "Committed" | (string & {});
+    auxiliaryMode?: "None" | "MaxConnections" | "Floating" | "AcceleratedConnections" | (string & {});
+    auxiliarySku?: "None" | "A1" | "A2" | "A4" | "A8" | (string & {});
   }
   interface NetworkInterfaceDnsSettings {
     /** List of DNS servers IP addresses. Use 'AzureProvidedDNS' to switch to azure provided DNS resolution. 'AzureProvidedDNS' value cannot be combined with other IPs, it must be the only value in dnsServers collection. */
@@ -4736,6 +4975,19 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    gatewayLoadBalancer?: inputs.SubResource;
+    virtualNetworkTaps?: inputs.VirtualNetworkTap[];
+    applicationGatewayBackendAddressPools?: inputs.ApplicationGatewayBackendAddressPool[];
+    loadBalancerBackendAddressPools?: inputs.BackendAddressPool[];
+    loadBalancerInboundNatRules?: inputs.InboundNatRule[];
+    privateIPAddress?: string;
+    privateIPAddressPrefixLength?: number;
+    privateIPAllocationMethod?: "Static" | "Dynamic" | (string & {});
+    privateIPAddressVersion?: "IPv4" | "IPv6" | (string & {});
+    subnet?: inputs.Subnet;
+    primary?: boolean;
+    publicIPAddress?: inputs.PublicIPAddress;
+    applicationSecurityGroups?: inputs.ApplicationSecurityGroup[];
   }
   type NetworkInterfaceIPConfigurationPrivateLinkConnectionProperties = { [key: string]: any };
   interface NetworkInterfaceIPConfigurationPropertiesFormat {
@@ -4797,6 +5049,8 @@ export declare namespace inputs {
     properties?: inputs.NetworkInterfaceReferenceProperties;
     /** Resource Id */
     id?: string;
+    primary?: boolean;
+    deleteOption?: "Delete" | "Detach" | (string & {});
   }
   interface NetworkInterfaceReferenceProperties {
     /** Specifies the primary network interface in case the virtual machine has more than 1 network interface. */
@@ -4811,6 +5065,7 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    virtualNetworkTap?: inputs.VirtualNetworkTap;
   }
   interface NetworkInterfaceTapConfigurationPropertiesFormat {
     /** The reference to the Virtual Network Tap resource. */
@@ -4835,6 +5090,8 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    flushConnection?: boolean;
+    securityRules?: inputs.SecurityRule[];
   }
   interface NetworkSecurityGroupPropertiesFormat {
     /** When enabled, flows created from Network Security Group connections will be re-evaluated when rules are updates. Initial enablement will trigger re-evaluation. */
@@ -4962,6 +5219,15 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    subnet?: inputs.Subnet;
+    ipVersionType?: "IPv4" | "IPv6" | "DualStack" | (string & {});
+    privateLinkServiceConnections?: inputs.PrivateLinkServiceConnection[];
+    manualPrivateLinkServiceConnections?: inputs.PrivateLinkServiceConnection[];
+    customDnsConfigs?: inputs.CustomDnsConfigPropertiesFormat[];
+    applicationSecurityGroups?: inputs.ApplicationSecurityGroup[];
+    ipConfigurations?: inputs.PrivateEndpointIPConfiguration[];
+    customNetworkInterfaceName?: string;
+    billingSku?: "PayAsYouGo" | "Fixed" | (string & {});
   }
   interface PrivateEndpointConnection {
     /** Properties of the private end point connection. */
@@ -4970,6 +5236,7 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface PrivateEndpointConnectionProperties {
     /** A collection of information about the state of the connection between service consumer and provider. */
@@ -4980,6 +5247,9 @@ export declare namespace inputs {
     properties?: inputs.PrivateEndpointIPConfigurationProperties;
     /** The name of the resource that is unique within a resource group. */
     name?: string;
+    groupId?: string;
+    memberName?: string;
+    privateIPAddress?: string;
   }
   interface PrivateEndpointIPConfigurationProperties {
     /** The ID of a group obtained from the remote resource that this private endpoint should connect to. */
@@ -5020,6 +5290,14 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    loadBalancerFrontendIpConfigurations?: inputs.FrontendIPConfiguration[];
+    ipConfigurations?: inputs.PrivateLinkServiceIpConfiguration[];
+    destinationIPAddress?: string;
+    accessMode?: "Default" | "Restricted" | (string & {});
+    visibility?: inputs.PrivateLinkServicePropertiesVisibility;
+    autoApproval?: inputs.PrivateLinkServicePropertiesAutoApproval;
+    fqdns?: string[];
+    enableProxyProtocol?: boolean;
   }
   interface PrivateLinkServiceConnection {
     /** Properties of the private link service connection. */
@@ -5028,6 +5306,10 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    privateLinkServiceId?: string;
+    groupIds?: string[];
+    requestMessage?: string;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface PrivateLinkServiceConnectionProperties {
     /** The resource id of private link service. */
@@ -5054,6 +5336,11 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    privateIPAddress?: string;
+    privateIPAllocationMethod?: "Static" | "Dynamic" | (string & {});
+    subnet?: inputs.Subnet;
+    primary?: boolean;
+    privateIPAddressVersion?: "IPv4" | "IPv6" | (string & {});
   }
   interface PrivateLinkServiceIpConfigurationProperties {
     /** The private IP address of the IP configuration. */
@@ -5134,6 +5421,19 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    publicIPAllocationMethod?: "Static" | "Dynamic" | (string & {});
+    publicIPAddressVersion?: "IPv4" | "IPv6" | (string & {});
+    dnsSettings?: inputs.PublicIPAddressDnsSettings;
+    ddosSettings?: inputs.DdosSettings;
+    ipTags?: inputs.IpTag[];
+    ipAddress?: string;
+    publicIPPrefix?: inputs.SubResource;
+    idleTimeoutInMinutes?: number;
+    servicePublicIPAddress?: inputs.PublicIPAddress;
+    natGateway?: inputs.NatGateway;
+    migrationPhase?: "None" | "Prepare" | "Commit" | "Abort" | "Committed" | (string & {});
+    linkedPublicIPAddress?: inputs.PublicIPAddress;
+    deleteOption?: "Delete" | "Detach" | (string & {});
   }
   interface PublicIPAddressDnsSettings {
     /** The domain name label. The concatenation of the domain name label and the regionalized DNS zone make up the fully qualified domain name associated with the public IP address. If a domain name label is specified, an A DNS record is created for the public IP in the Microsoft Azure DNS system. */
@@ -5240,6 +5540,8 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    linkedResourceType?: string;
+    link?: string;
   }
   interface ResourceNavigationLinkFormat {
     /** Resource type of the linked resource. */
@@ -5307,6 +5609,12 @@ export declare namespace inputs {
   interface RestorePoint {
     /** The restore point properties. */
     properties?: inputs.RestorePointProperties;
+    excludeDisks?: inputs.ApiEntityReference[];
+    sourceMetadata?: inputs.RestorePointSourceMetadata;
+    consistencyMode?: "CrashConsistent" | "FileSystemConsistent" | "ApplicationConsistent" | (string & {});
+    timeCreated?: string;
+    sourceRestorePoint?: inputs.ApiEntityReference;
+    instantAccessDurationMinutes?: number;
   }
   interface RestorePointCollectionProperties {
     /** The properties of the source resource that this restore point collection is created from. */
@@ -5409,6 +5717,10 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    addressPrefix?: string;
+    nextHopType?: "VirtualNetworkGateway" | "VnetLocal" | "Internet" | "VirtualAppliance" | "VirtualApplianceEcmp" | "None" | (string & {});
+    nextHopIpAddress?: string;
+    nextHop?: inputs.RouteNextHopEcmp;
   }
   interface RouteNextHopEcmp {
     /** List of next hop IP addresses for ECMP routing. Must contain between 2 and 64 IP addresses. */
@@ -5433,6 +5745,9 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    routes?: inputs.Route[];
+    disableBgpRoutePropagation?: boolean;
+    disablePeeringRoute?: "None" | "All" | (string & {});
   }
   interface RouteTablePropertiesFormat {
     /** Collection of routes contained within a route table. */
@@ -5529,6 +5844,21 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    description?: string;
+    protocol?: "Tcp" | "Udp" | "Icmp" | "Esp" | "*" | "Ah" | (string & {});
+    sourcePortRange?: string;
+    destinationPortRange?: string;
+    sourceAddressPrefix?: string;
+    sourceAddressPrefixes?: string[];
+    sourceApplicationSecurityGroups?: inputs.ApplicationSecurityGroup[];
+    destinationAddressPrefix?: string;
+    destinationAddressPrefixes?: string[];
+    destinationApplicationSecurityGroups?: inputs.ApplicationSecurityGroup[];
+    sourcePortRanges?: string[];
+    destinationPortRanges?: string[];
+    access?: "Allow" | "Deny" | (string & {});
+    priority?: number;
+    direction?: "Inbound" | "Outbound" | (string & {});
   }
   interface SecurityRulePropertiesFormat {
     /** A description for this rule. Restricted to 140 chars. */
@@ -5573,6 +5903,10 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    linkedResourceType?: string;
+    link?: string;
+    allowDelete?: boolean;
+    locations?: string[];
   }
   interface ServiceAssociationLinkPropertiesFormat {
     /** Resource type of the linked resource. */
@@ -5597,6 +5931,9 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    serviceEndpointPolicyDefinitions?: inputs.ServiceEndpointPolicyDefinition[];
+    serviceAlias?: string;
+    contextualServiceEndpointPolicies?: string[];
   }
   interface ServiceEndpointPolicyDefinition {
     /** Properties of the service endpoint policy definition. */
@@ -5605,6 +5942,9 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    description?: string;
+    service?: string;
+    serviceResources?: string[];
   }
   interface ServiceEndpointPolicyDefinitionPropertiesFormat {
     /** A description for this rule. Restricted to 140 chars. */
@@ -5767,6 +6107,22 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    addressPrefix?: string;
+    addressPrefixes?: string[];
+    networkSecurityGroup?: inputs.NetworkSecurityGroup;
+    routeTable?: inputs.RouteTable;
+    natGateway?: inputs.SubResource;
+    serviceEndpoints?: inputs.ServiceEndpointPropertiesFormat[];
+    serviceEndpointPolicies?: inputs.ServiceEndpointPolicy[];
+    ipAllocations?: inputs.SubResource[];
+    delegations?: inputs.Delegation[];
+    privateEndpointNetworkPolicies?: "Enabled" | "Disabled" | "NetworkSecurityGroupEnabled" | "RouteTableEnabled" | (string & {});
+    privateLinkServiceNetworkPolicies?: "Enabled" | "Disabled" | (string & {});
+    applicationGatewayIPConfigurations?: inputs.ApplicationGatewayIPConfiguration[];
+    sharingScope?: "Tenant" | "DelegatedServices" | (string & {});
+    defaultOutboundAccess?: boolean;
+    ipamPoolPrefixAllocations?: inputs.IpamPoolPrefixAllocation[];
+    serviceGateway?: inputs.SubResource;
   }
   interface SubnetPropertiesFormat {
     /** The address prefix for the subnet. */
@@ -5934,6 +6290,17 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    forceUpdateTag?: string;
+    publisher?: string;
+    typeHandlerVersion?: string;
+    autoUpgradeMinorVersion?: boolean;
+    enableAutomaticUpgrade?: boolean;
+    settings?: any;
+    protectedSettings?: any;
+    instanceView?: inputs.VirtualMachineExtensionInstanceView;
+    suppressFailures?: boolean;
+    protectedSettingsFromKeyVault?: inputs.KeyVaultSecretReference;
+    provisionAfterExtensions?: string[];
   }
   interface VirtualMachineExtensionHandlerInstanceView {
     /** Specifies the type of the extension; an example is "CustomScriptExtension". */
@@ -6057,6 +6424,18 @@ export declare namespace inputs {
     properties?: inputs.VirtualMachineNetworkInterfaceConfigurationProperties;
     /** Resource tags applied to the networkInterface address created by this NetworkInterfaceConfiguration */
     tags?: inputs.VirtualMachineNetworkInterfaceConfigurationTags;
+    primary?: boolean;
+    deleteOption?: "Delete" | "Detach" | (string & {});
+    enableAcceleratedNetworking?: boolean;
+    disableTcpStateTracking?: boolean;
+    enableFpga?: boolean;
+    enableIPForwarding?: boolean;
+    networkSecurityGroup?: inputs.SubResource;
+    dnsSettings?: inputs.VirtualMachineNetworkInterfaceDnsSettingsConfiguration;
+    ipConfigurations?: inputs.VirtualMachineNetworkInterfaceIPConfiguration[];
+    dscpConfiguration?: inputs.SubResource;
+    auxiliaryMode?: "None" | "AcceleratedConnections" | "Floating" | (string & {});
+    auxiliarySku?: "None" | "A1" | "A2" | "A4" | "A8" | (string & {});
   }
   interface VirtualMachineNetworkInterfaceConfigurationProperties {
     /** Specifies the primary network interface in case the virtual machine has more than 1 network interface. */
@@ -6093,6 +6472,13 @@ export declare namespace inputs {
     name: string;
     /** Describes a virtual machine network interface IP configuration properties. */
     properties?: inputs.VirtualMachineNetworkInterfaceIPConfigurationProperties;
+    subnet?: inputs.SubResource;
+    primary?: boolean;
+    publicIPAddressConfiguration?: inputs.VirtualMachinePublicIPAddressConfiguration;
+    privateIPAddressVersion?: "IPv4" | "IPv6" | (string & {});
+    applicationSecurityGroups?: inputs.SubResource[];
+    applicationGatewayBackendAddressPools?: inputs.SubResource[];
+    loadBalancerBackendAddressPools?: inputs.SubResource[];
   }
   interface VirtualMachineNetworkInterfaceIPConfigurationProperties {
     /** Specifies the identifier of the subnet. */
@@ -6177,6 +6563,13 @@ export declare namespace inputs {
     sku?: inputs.PublicIPAddressSku2;
     /** Resource tags applied to the publicIP address created by this PublicIPAddressConfiguration */
     tags?: inputs.VirtualMachinePublicIPAddressConfigurationTags;
+    idleTimeoutInMinutes?: number;
+    deleteOption?: "Delete" | "Detach" | (string & {});
+    dnsSettings?: inputs.VirtualMachinePublicIPAddressDnsSettingsConfiguration;
+    ipTags?: inputs.VirtualMachineIpTag[];
+    publicIPPrefix?: inputs.SubResource;
+    publicIPAddressVersion?: "IPv4" | "IPv6" | (string & {});
+    publicIPAllocationMethod?: "Dynamic" | "Static" | (string & {});
   }
   interface VirtualMachinePublicIPAddressConfigurationProperties {
     /** The idle timeout of the public IP address. */
@@ -6288,6 +6681,16 @@ export declare namespace inputs {
     name?: string;
     /** Describes the properties of a Virtual Machine Scale Set Extension. */
     properties?: inputs.VirtualMachineScaleSetExtensionProperties;
+    forceUpdateTag?: string;
+    publisher?: string;
+    typeHandlerVersion?: string;
+    autoUpgradeMinorVersion?: boolean;
+    enableAutomaticUpgrade?: boolean;
+    settings?: any;
+    protectedSettings?: any;
+    provisionAfterExtensions?: string[];
+    suppressFailures?: boolean;
+    protectedSettingsFromKeyVault?: inputs.KeyVaultSecretReference;
   }
   interface VirtualMachineScaleSetExtensionProfile {
     /** The virtual machine scale set child extension resources. */
@@ -6337,6 +6740,14 @@ export declare namespace inputs {
     name: string;
     /** Describes a virtual machine scale set network profile's IP configuration properties. */
     properties?: inputs.VirtualMachineScaleSetIPConfigurationProperties;
+    subnet?: inputs.ApiEntityReference;
+    primary?: boolean;
+    publicIPAddressConfiguration?: inputs.VirtualMachineScaleSetPublicIPAddressConfiguration;
+    privateIPAddressVersion?: "IPv4" | "IPv6" | (string & {});
+    applicationGatewayBackendAddressPools?: inputs.SubResource[];
+    applicationSecurityGroups?: inputs.SubResource[];
+    loadBalancerBackendAddressPools?: inputs.SubResource[];
+    loadBalancerInboundNatPools?: inputs.SubResource[];
   }
   interface VirtualMachineScaleSetIPConfigurationProperties {
     /** Specifies the identifier of the subnet. */
@@ -6382,6 +6793,17 @@ export declare namespace inputs {
     properties?: inputs.VirtualMachineScaleSetNetworkConfigurationProperties;
     /** Resource tags applied to the networkInterface address created by this NetworkInterfaceConfiguration */
     tags?: inputs.VirtualMachineScaleSetNetworkConfigurationTags;
+    primary?: boolean;
+    enableAcceleratedNetworking?: boolean;
+    disableTcpStateTracking?: boolean;
+    enableFpga?: boolean;
+    networkSecurityGroup?: inputs.SubResource;
+    dnsSettings?: inputs.VirtualMachineScaleSetNetworkConfigurationDnsSettings;
+    ipConfigurations?: inputs.VirtualMachineScaleSetIPConfiguration[];
+    enableIPForwarding?: boolean;
+    deleteOption?: "Delete" | "Detach" | (string & {});
+    auxiliaryMode?: "None" | "AcceleratedConnections" | "Floating" | (string & {});
+    auxiliarySku?: "None" | "A1" | "A2" | "A4" | "A8" | (string & {});
   }
   interface VirtualMachineScaleSetNetworkConfigurationDnsSettings {
     /** List of DNS servers IP addresses */
@@ -6525,6 +6947,12 @@ export declare namespace inputs {
     sku?: inputs.PublicIPAddressSku2;
     /** Resource tags applied to the publicIP address created by this PublicIPAddressConfiguration */
     tags?: inputs.VirtualMachineScaleSetPublicIPAddressConfigurationTags;
+    idleTimeoutInMinutes?: number;
+    dnsSettings?: inputs.VirtualMachineScaleSetPublicIPAddressConfigurationDnsSettings;
+    ipTags?: inputs.VirtualMachineScaleSetIpTag[];
+    publicIPPrefix?: inputs.SubResource;
+    publicIPAddressVersion?: "IPv4" | "IPv6" | (string & {});
+    deleteOption?: "Delete" | "Detach" | (string & {});
   }
   interface VirtualMachineScaleSetPublicIPAddressConfigurationDnsSettings {
     /** The Domain name label.The concatenation of the domain name label and vm index will be the domain name labels of the PublicIPAddress resources that will be created */
@@ -6681,6 +7109,9 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    destinationNetworkInterfaceIPConfiguration?: inputs.NetworkInterfaceIPConfiguration;
+    destinationLoadBalancerFrontEndIPConfiguration?: inputs.FrontendIPConfiguration;
+    destinationPort?: number;
   }
   interface VirtualNetworkTapPropertiesFormat {
     /** The reference to the private IP Address of the collector nic that will receive the tap. */
@@ -7656,7 +8087,10 @@ export declare namespace outputs {
     auxiliaryMode?: "None" | "MaxConnections" | "Floating" | "AcceleratedConnections" | (string & {});
     auxiliarySku?: "None" | "A1" | "A2" | "A4" | "A8" | (string & {});
   }
-  type NetworkInterfaceReference = inputs.NetworkInterfaceReference;
+  interface NetworkInterfaceReference {
+    properties?: outputs.NetworkInterfaceReferenceProperties;
+    id?: string;
+  }
   type NetworkInterfaceReferenceProperties = inputs.NetworkInterfaceReferenceProperties;
   interface NetworkInterfaceTapConfiguration {
     properties?: outputs.NetworkInterfaceTapConfigurationPropertiesFormat;
@@ -7669,7 +8103,12 @@ export declare namespace outputs {
     virtualNetworkTap?: outputs.VirtualNetworkTap;
     provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   }
-  type NetworkProfile = inputs.NetworkProfile;
+  interface NetworkProfile {
+    networkInterfaces?: outputs.NetworkInterfaceReference[];
+    networkApiVersion?: "2020-11-01" | "2022-11-01" | (string & {});
+    networkInterfaceConfigurations?: outputs.VirtualMachineNetworkInterfaceConfiguration[];
+    interconnectGroupProfile?: outputs.InterconnectGroupProfile;
+  }
   interface NetworkSecurityGroup {
     properties?: outputs.NetworkSecurityGroupPropertiesFormat;
     etag?: string;
@@ -8309,12 +8748,40 @@ export declare namespace outputs {
     capacityReservationType?: "NotEligible" | "Targeted" | "Open" | "Disabled" | "Block" | (string & {});
   }
   type VirtualMachineIpTag = inputs.VirtualMachineIpTag;
-  type VirtualMachineNetworkInterfaceConfiguration = inputs.VirtualMachineNetworkInterfaceConfiguration;
-  type VirtualMachineNetworkInterfaceConfigurationProperties = inputs.VirtualMachineNetworkInterfaceConfigurationProperties;
+  interface VirtualMachineNetworkInterfaceConfiguration {
+    name: string;
+    properties?: outputs.VirtualMachineNetworkInterfaceConfigurationProperties;
+    tags?: outputs.VirtualMachineNetworkInterfaceConfigurationTags;
+  }
+  interface VirtualMachineNetworkInterfaceConfigurationProperties {
+    primary?: boolean;
+    deleteOption?: "Delete" | "Detach" | (string & {});
+    enableAcceleratedNetworking?: boolean;
+    disableTcpStateTracking?: boolean;
+    enableFpga?: boolean;
+    enableIPForwarding?: boolean;
+    networkSecurityGroup?: outputs.SubResource;
+    dnsSettings?: outputs.VirtualMachineNetworkInterfaceDnsSettingsConfiguration;
+    ipConfigurations: outputs.VirtualMachineNetworkInterfaceIPConfiguration[];
+    dscpConfiguration?: outputs.SubResource;
+    auxiliaryMode?: "None" | "AcceleratedConnections" | "Floating" | (string & {});
+    auxiliarySku?: "None" | "A1" | "A2" | "A4" | "A8" | (string & {});
+  }
   type VirtualMachineNetworkInterfaceConfigurationTags = inputs.VirtualMachineNetworkInterfaceConfigurationTags;
   type VirtualMachineNetworkInterfaceDnsSettingsConfiguration = inputs.VirtualMachineNetworkInterfaceDnsSettingsConfiguration;
-  type VirtualMachineNetworkInterfaceIPConfiguration = inputs.VirtualMachineNetworkInterfaceIPConfiguration;
-  type VirtualMachineNetworkInterfaceIPConfigurationProperties = inputs.VirtualMachineNetworkInterfaceIPConfigurationProperties;
+  interface VirtualMachineNetworkInterfaceIPConfiguration {
+    name: string;
+    properties?: outputs.VirtualMachineNetworkInterfaceIPConfigurationProperties;
+  }
+  interface VirtualMachineNetworkInterfaceIPConfigurationProperties {
+    subnet?: outputs.SubResource;
+    primary?: boolean;
+    publicIPAddressConfiguration?: outputs.VirtualMachinePublicIPAddressConfiguration;
+    privateIPAddressVersion?: "IPv4" | "IPv6" | (string & {});
+    applicationSecurityGroups?: outputs.SubResource[];
+    applicationGatewayBackendAddressPools?: outputs.SubResource[];
+    loadBalancerBackendAddressPools?: outputs.SubResource[];
+  }
   interface VirtualMachinePatchStatus {
     availablePatchSummary?: outputs.AvailablePatchSummary;
     lastPatchInstallationSummary?: outputs.LastPatchInstallationSummary;
@@ -8351,7 +8818,12 @@ export declare namespace outputs {
     timeCreated?: string;
     resiliencyProfile?: outputs.ResiliencyProfile;
   }
-  type VirtualMachinePublicIPAddressConfiguration = inputs.VirtualMachinePublicIPAddressConfiguration;
+  interface VirtualMachinePublicIPAddressConfiguration {
+    name: string;
+    properties?: outputs.VirtualMachinePublicIPAddressConfigurationProperties;
+    sku?: outputs.PublicIPAddressSku2;
+    tags?: outputs.VirtualMachinePublicIPAddressConfigurationTags;
+  }
   type VirtualMachinePublicIPAddressConfigurationProperties = inputs.VirtualMachinePublicIPAddressConfigurationProperties;
   type VirtualMachinePublicIPAddressConfigurationTags = inputs.VirtualMachinePublicIPAddressConfigurationTags;
   type VirtualMachinePublicIPAddressDnsSettingsConfiguration = inputs.VirtualMachinePublicIPAddressDnsSettingsConfiguration;
@@ -8406,19 +8878,52 @@ export declare namespace outputs {
     userAssignedIdentities?: outputs.VirtualMachineScaleSetIdentityUserAssignedIdentities;
   }
   type VirtualMachineScaleSetIdentityUserAssignedIdentities = { [key: string]: outputs.CommonUserAssignedIdentitiesValue };
-  type VirtualMachineScaleSetIPConfiguration = inputs.VirtualMachineScaleSetIPConfiguration;
-  type VirtualMachineScaleSetIPConfigurationProperties = inputs.VirtualMachineScaleSetIPConfigurationProperties;
+  interface VirtualMachineScaleSetIPConfiguration {
+    name: string;
+    properties?: outputs.VirtualMachineScaleSetIPConfigurationProperties;
+  }
+  interface VirtualMachineScaleSetIPConfigurationProperties {
+    subnet?: outputs.ApiEntityReference;
+    primary?: boolean;
+    publicIPAddressConfiguration?: outputs.VirtualMachineScaleSetPublicIPAddressConfiguration;
+    privateIPAddressVersion?: "IPv4" | "IPv6" | (string & {});
+    applicationGatewayBackendAddressPools?: outputs.SubResource[];
+    applicationSecurityGroups?: outputs.SubResource[];
+    loadBalancerBackendAddressPools?: outputs.SubResource[];
+    loadBalancerInboundNatPools?: outputs.SubResource[];
+  }
   type VirtualMachineScaleSetIpTag = inputs.VirtualMachineScaleSetIpTag;
   type VirtualMachineScaleSetManagedDiskParameters = inputs.VirtualMachineScaleSetManagedDiskParameters;
   interface VirtualMachineScaleSetMigrationInfo {
     defaultVirtualMachineScaleSetInfo?: outputs.DefaultVirtualMachineScaleSetInfo;
     migrateToVirtualMachineScaleSet?: outputs.SubResource;
   }
-  type VirtualMachineScaleSetNetworkConfiguration = inputs.VirtualMachineScaleSetNetworkConfiguration;
+  interface VirtualMachineScaleSetNetworkConfiguration {
+    name: string;
+    properties?: outputs.VirtualMachineScaleSetNetworkConfigurationProperties;
+    tags?: outputs.VirtualMachineScaleSetNetworkConfigurationTags;
+  }
   type VirtualMachineScaleSetNetworkConfigurationDnsSettings = inputs.VirtualMachineScaleSetNetworkConfigurationDnsSettings;
-  type VirtualMachineScaleSetNetworkConfigurationProperties = inputs.VirtualMachineScaleSetNetworkConfigurationProperties;
+  interface VirtualMachineScaleSetNetworkConfigurationProperties {
+    primary?: boolean;
+    enableAcceleratedNetworking?: boolean;
+    disableTcpStateTracking?: boolean;
+    enableFpga?: boolean;
+    networkSecurityGroup?: outputs.SubResource;
+    dnsSettings?: outputs.VirtualMachineScaleSetNetworkConfigurationDnsSettings;
+    ipConfigurations: outputs.VirtualMachineScaleSetIPConfiguration[];
+    enableIPForwarding?: boolean;
+    deleteOption?: "Delete" | "Detach" | (string & {});
+    auxiliaryMode?: "None" | "AcceleratedConnections" | "Floating" | (string & {});
+    auxiliarySku?: "None" | "A1" | "A2" | "A4" | "A8" | (string & {});
+  }
   type VirtualMachineScaleSetNetworkConfigurationTags = inputs.VirtualMachineScaleSetNetworkConfigurationTags;
-  type VirtualMachineScaleSetNetworkProfile = inputs.VirtualMachineScaleSetNetworkProfile;
+  interface VirtualMachineScaleSetNetworkProfile {
+    healthProbe?: outputs.ApiEntityReference;
+    networkInterfaceConfigurations?: outputs.VirtualMachineScaleSetNetworkConfiguration[];
+    networkApiVersion?: "2020-11-01" | "2022-11-01" | (string & {});
+    interconnectGroupProfile?: outputs.InterconnectGroupProfile;
+  }
   type VirtualMachineScaleSetOSDisk = inputs.VirtualMachineScaleSetOSDisk;
   interface VirtualMachineScaleSetOSProfile {
     computerNamePrefix?: string;
@@ -8459,7 +8964,12 @@ export declare namespace outputs {
     lifecycleHooksProfile?: outputs.LifecycleHooksProfile;
     externalHealthPolicy?: outputs.ExternalHealthPolicy;
   }
-  type VirtualMachineScaleSetPublicIPAddressConfiguration = inputs.VirtualMachineScaleSetPublicIPAddressConfiguration;
+  interface VirtualMachineScaleSetPublicIPAddressConfiguration {
+    name: string;
+    properties?: outputs.VirtualMachineScaleSetPublicIPAddressConfigurationProperties;
+    sku?: outputs.PublicIPAddressSku2;
+    tags?: outputs.VirtualMachineScaleSetPublicIPAddressConfigurationTags;
+  }
   type VirtualMachineScaleSetPublicIPAddressConfigurationDnsSettings = inputs.VirtualMachineScaleSetPublicIPAddressConfigurationDnsSettings;
   type VirtualMachineScaleSetPublicIPAddressConfigurationProperties = inputs.VirtualMachineScaleSetPublicIPAddressConfigurationProperties;
   type VirtualMachineScaleSetPublicIPAddressConfigurationTags = inputs.VirtualMachineScaleSetPublicIPAddressConfigurationTags;
@@ -8490,7 +9000,10 @@ export declare namespace outputs {
     interconnectInstanceView?: outputs.InterconnectInstanceView;
     capacityReservationType?: "NotEligible" | "Targeted" | "Open" | "Disabled" | "Block" | (string & {});
   }
-  type VirtualMachineScaleSetVMNetworkProfileConfiguration = inputs.VirtualMachineScaleSetVMNetworkProfileConfiguration;
+  interface VirtualMachineScaleSetVMNetworkProfileConfiguration {
+    networkInterfaceConfigurations?: outputs.VirtualMachineScaleSetNetworkConfiguration[];
+    interconnectGroupProfile?: outputs.InterconnectGroupProfile;
+  }
   interface VirtualMachineScaleSetVMProfile {
     osProfile?: outputs.VirtualMachineScaleSetOSProfile;
     storageProfile?: outputs.VirtualMachineScaleSetStorageProfile;

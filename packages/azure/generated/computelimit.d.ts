@@ -523,12 +523,15 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.SharedLimitCapProperties;
+    defaultMemberCap?: number;
+    isBoundedCap?: boolean;
   }
   interface MicrosoftComputeLimitLocationsSharedLimitCapsMemberCapOverrides {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.MemberCapOverrideProperties;
+    cap?: number;
   }
   interface MicrosoftComputeLimitLocationsSharedLimits {
     /** The resource name */

@@ -234,6 +234,19 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    runningState?: "Active" | "Paused" | "Unknown" | "Pausing" | "Resuming" | (string & {});
+    ledgerType?: "Unknown" | "Public" | "Private" | (string & {});
+    ledgerSku?: "Standard" | "Basic" | "Unknown" | (string & {});
+    aadBasedSecurityPrincipals?: inputs.AADBasedSecurityPrincipal[];
+    certBasedSecurityPrincipals?: inputs.CertBasedSecurityPrincipal[];
+    hostLevel?: string;
+    maxBodySizeInMb?: number;
+    subjectName?: string;
+    nodeCount?: number;
+    writeLBAddressPrefix?: string;
+    workerThreads?: number;
+    applicationType?: "ConfidentialLedger" | "CodeTransparency" | (string & {});
+    scittConfiguration?: string;
   }
   interface SystemData {
     /** The identity that created the resource. */

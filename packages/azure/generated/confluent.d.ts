@@ -949,6 +949,8 @@ export declare namespace inputs {
     id?: string;
     /** API Key Properties */
     properties?: inputs.APIKeyProperties;
+    metadata?: inputs.SCMetadataEntity;
+    spec?: inputs.APIKeySpecEntity;
   }
   interface APIKeyResourceEntity {
     /** Id of the resource */
@@ -1365,16 +1367,27 @@ export declare namespace inputs {
     name: "default";
     /** Represents the properties of the resource. */
     properties?: inputs.ConfluentAgreementProperties;
+    publisher?: string;
+    product?: string;
+    plan?: string;
+    licenseTextLink?: string;
+    privacyPolicyLink?: string;
+    retrieveDatetime?: string;
+    signature?: string;
+    accepted?: boolean;
   }
   interface MicrosoftConfluentOrganizations {
     /** The resource name */
     name: string;
     /** Organization resource properties */
-    properties: inputs.OrganizationResourceProperties;
+    properties?: inputs.OrganizationResourceProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    offerDetail?: inputs.OfferDetail;
+    userDetail?: inputs.UserDetail;
+    linkOrganization?: inputs.LinkOrganization;
   }
   interface MicrosoftConfluentOrganizationsEnvironments {
     /** The resource name */
@@ -1383,6 +1396,8 @@ export declare namespace inputs {
     kind?: string;
     /** Environment properties */
     properties?: inputs.EnvironmentProperties;
+    streamGovernanceConfig?: inputs.StreamGovernanceConfig;
+    metadata?: inputs.SCMetadataEntity;
   }
   interface MicrosoftConfluentOrganizationsEnvironmentsClusters {
     /** The resource name */
@@ -1391,18 +1406,33 @@ export declare namespace inputs {
     kind?: string;
     /** Cluster Properties */
     properties?: inputs.ClusterProperties;
+    metadata?: inputs.SCMetadataEntity;
+    spec?: inputs.SCClusterSpecEntity;
+    status?: inputs.ClusterStatusEntity;
   }
   interface MicrosoftConfluentOrganizationsEnvironmentsClustersConnectors {
     /** The resource name */
     name: string;
     /** The properties of the Connector */
-    properties: inputs.ConnectorResourceProperties;
+    properties?: inputs.ConnectorResourceProperties;
+    connectorBasicInfo?: inputs.ConnectorInfoBase;
+    connectorServiceTypeInfo?: inputs.ConnectorServiceTypeInfoBase;
+    partnerConnectorInfo?: inputs.PartnerInfoBase;
   }
   interface MicrosoftConfluentOrganizationsEnvironmentsClustersTopics {
     /** The resource name */
     name: string;
     /** Topic Properties */
     properties?: inputs.TopicProperties;
+    kind?: string;
+    topicId?: string;
+    metadata?: inputs.TopicMetadataEntity;
+    partitions?: inputs.TopicsRelatedLink;
+    configs?: inputs.TopicsRelatedLink;
+    inputConfigs?: inputs.TopicsInputConfig[];
+    partitionsReassignments?: inputs.TopicsRelatedLink;
+    partitionsCount?: string;
+    replicationFactor?: string;
   }
   interface OfferDetail {
     /** Publisher Id */
@@ -1424,11 +1454,14 @@ export declare namespace inputs {
   }
   interface OrganizationResource {
     /** Organization resource properties */
-    properties: inputs.OrganizationResourceProperties;
+    properties?: inputs.OrganizationResourceProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    offerDetail?: inputs.OfferDetail;
+    userDetail?: inputs.UserDetail;
+    linkOrganization?: inputs.LinkOrganization;
   }
   interface OrganizationResourceProperties {
     /** Confluent offer detail */
@@ -1452,6 +1485,8 @@ export declare namespace inputs {
     id?: string;
     /** Region Properties */
     properties?: inputs.RegionProperties;
+    metadata?: inputs.SCMetadataEntity;
+    spec?: inputs.RegionSpecEntity;
   }
   interface RegionSpecEntity {
     /** Display Name of the region */
@@ -1692,7 +1727,9 @@ export declare namespace outputs {
   type LinkOrganization = { [key: string]: any };
   type ListAccessRequestModel = inputs.ListAccessRequestModel;
   type ListAccessRequestModelSearchFilters = inputs.ListAccessRequestModelSearchFilters;
-  type ListRegionsSuccessResponse = inputs.ListRegionsSuccessResponse;
+  interface ListRegionsSuccessResponse {
+    data?: outputs.RegionRecord[];
+  }
   type MetadataEntity = inputs.MetadataEntity;
   interface MicrosoftConfluentAgreements {
     id?: string;
@@ -1777,7 +1814,11 @@ export declare namespace outputs {
   }
   type PartnerInfoBase = inputs.PartnerInfoBase;
   type RegionProperties = inputs.RegionProperties;
-  type RegionRecord = inputs.RegionRecord;
+  interface RegionRecord {
+    kind?: string;
+    id?: string;
+    properties?: outputs.RegionProperties;
+  }
   type RegionSpecEntity = inputs.RegionSpecEntity;
   type RoleBindingRecord = inputs.RoleBindingRecord;
   type SCClusterByokEntity = inputs.SCClusterByokEntity;

@@ -735,6 +735,7 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    autoUpdateHistory?: inputs.MccCacheNodeAutoUpdateInfo[];
   }
   interface MccCacheNodeAutoUpdateHistoryProperties {
     /** Cache node resource auto update history information. */
@@ -756,6 +757,10 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    customerId?: string;
+    cacheNodeId?: string;
+    driveConfiguration?: inputs.CacheNodeDriveConfiguration[];
+    proxyUrlConfiguration?: inputs.ProxyUrlConfiguration;
   }
   interface MccCacheNodeIssueHistory {
     /** Mcc cache node resource issue history properties. */
@@ -764,6 +769,7 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    mccIssueHistory?: inputs.MccIssue[];
   }
   interface MccCacheNodeIssueHistoryProperties {
     /** Cache node resource issue details history. */
@@ -777,6 +783,7 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    tlsCertificateHistory?: inputs.MccCacheNodeTlsCertificate[];
   }
   interface MccCacheNodeTlsCertificateProperties {
     /** Cache node resource tls certificate history details. */
@@ -792,6 +799,8 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    customer?: inputs.CustomerEntity;
+    additionalCustomerProperties?: inputs.AdditionalCustomerProperties;
   }
   interface MicrosoftConnectedCacheEnterpriseMccCustomersEnterpriseMccCacheNodes {
     /** The resource name */
@@ -802,6 +811,12 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    cacheNode?: inputs.CacheNodeEntity;
+    additionalCacheNodeProperties?: inputs.AdditionalCacheNodeProperties;
+    statusCode?: string;
+    statusText?: string;
+    statusDetails?: string;
+    error?: inputs.ErrorDetail;
   }
   interface MicrosoftConnectedCacheIspCustomers {
     /** The resource name */
@@ -812,6 +827,8 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    customer?: inputs.CustomerEntity;
+    additionalCustomerProperties?: inputs.AdditionalCustomerProperties;
   }
   interface MicrosoftConnectedCacheIspCustomersIspCacheNodes {
     /** The resource name */
@@ -822,6 +839,12 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    cacheNode?: inputs.CacheNodeEntity;
+    additionalCacheNodeProperties?: inputs.AdditionalCacheNodeProperties;
+    statusCode?: string;
+    statusText?: string;
+    statusDetails?: string;
+    error?: inputs.ErrorDetail;
   }
   interface ProxyUrlConfiguration {
     /** Host Proxy Address configuration along with port number. This can be a proxy or ip address. ex: xx.xx.xx.xxxx:80 or host name http://exampleproxy.com:80 */

@@ -1437,7 +1437,7 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** Resource properties. */
-    properties: inputs.ClusterProperties;
+    properties?: inputs.ClusterProperties;
     /** Gets or sets the location. */
     location: string;
     /** Gets or sets the extended location. */
@@ -1446,12 +1446,15 @@ export declare namespace inputs {
     tags?: inputs.ClusterTags;
     /** Metadata used by portal/tooling/etc to render different UX experiences for resources of the same type; e.g. ApiApps are a kind of Microsoft.Web/sites type.  If supported, the resource provider must validate and persist this value. */
     kind?: string;
+    vCenterId?: string;
+    moRefId?: string;
+    inventoryItemId?: string;
   }
   interface MicrosoftConnectedVMwarevSphereDatastores {
     /** The resource name */
     name: string;
     /** Resource properties. */
-    properties: inputs.DatastoreProperties;
+    properties?: inputs.DatastoreProperties;
     /** Gets or sets the location. */
     location: string;
     /** Gets or sets the extended location. */
@@ -1460,12 +1463,15 @@ export declare namespace inputs {
     tags?: inputs.DatastoreTags;
     /** Metadata used by portal/tooling/etc to render different UX experiences for resources of the same type; e.g. ApiApps are a kind of Microsoft.Web/sites type.  If supported, the resource provider must validate and persist this value. */
     kind?: string;
+    vCenterId?: string;
+    moRefId?: string;
+    inventoryItemId?: string;
   }
   interface MicrosoftConnectedVMwarevSphereHosts {
     /** The resource name */
     name: string;
     /** Resource properties. */
-    properties: inputs.HostProperties;
+    properties?: inputs.HostProperties;
     /** Gets or sets the location. */
     location: string;
     /** Gets or sets the extended location. */
@@ -1474,12 +1480,15 @@ export declare namespace inputs {
     tags?: inputs.HostTags;
     /** Metadata used by portal/tooling/etc to render different UX experiences for resources of the same type; e.g. ApiApps are a kind of Microsoft.Web/sites type.  If supported, the resource provider must validate and persist this value. */
     kind?: string;
+    vCenterId?: string;
+    moRefId?: string;
+    inventoryItemId?: string;
   }
   interface MicrosoftConnectedVMwarevSphereResourcePools {
     /** The resource name */
     name: string;
     /** Resource properties. */
-    properties: inputs.ResourcePoolProperties;
+    properties?: inputs.ResourcePoolProperties;
     /** Gets or sets the location. */
     location: string;
     /** Gets or sets the extended location. */
@@ -1488,12 +1497,15 @@ export declare namespace inputs {
     tags?: inputs.ResourcePoolTags;
     /** Metadata used by portal/tooling/etc to render different UX experiences for resources of the same type; e.g. ApiApps are a kind of Microsoft.Web/sites type.  If supported, the resource provider must validate and persist this value. */
     kind?: string;
+    vCenterId?: string;
+    moRefId?: string;
+    inventoryItemId?: string;
   }
   interface MicrosoftConnectedVMwarevSphereVcenters {
     /** The resource name */
     name: string;
     /** Resource properties. */
-    properties: inputs.VCenterProperties;
+    properties?: inputs.VCenterProperties;
     /** Gets or sets the location. */
     location: string;
     /** Gets or sets the extended location. */
@@ -1502,6 +1514,9 @@ export declare namespace inputs {
     tags?: inputs.VCenterTags;
     /** Metadata used by portal/tooling/etc to render different UX experiences for resources of the same type; e.g. ApiApps are a kind of Microsoft.Web/sites type.  If supported, the resource provider must validate and persist this value. */
     kind?: string;
+    fqdn?: string;
+    port?: number;
+    credentials?: inputs.VICredential;
   }
   interface MicrosoftConnectedVMwarevSphereVcentersInventoryItems {
     /** The resource name */
@@ -1515,15 +1530,26 @@ export declare namespace inputs {
     /** The resource name */
     name: "default";
     /** Resource properties. */
-    properties: inputs.VirtualMachineInstanceProperties;
+    properties?: inputs.VirtualMachineInstanceProperties;
     /** Gets or sets the extended location. */
     extendedLocation?: inputs.ExtendedLocation;
+    placementProfile?: inputs.PlacementProfile;
+    osProfile?: inputs.OsProfileForVMInstance;
+    hardwareProfile?: inputs.HardwareProfile;
+    networkProfile?: inputs.NetworkProfile;
+    storageProfile?: inputs.StorageProfile;
+    securityProfile?: inputs.SecurityProfile;
+    infrastructureProfile?: inputs.InfrastructureProfile;
   }
   interface MicrosoftConnectedVMwarevSphereVirtualMachineInstancesGuestAgents {
     /** The resource name */
     name: "default";
     /** Resource properties. */
-    properties: inputs.GuestAgentProperties;
+    properties?: inputs.GuestAgentProperties;
+    credentials?: inputs.GuestCredential;
+    privateLinkScopeResourceId?: string;
+    httpProxyConfig?: inputs.HttpProxyConfiguration;
+    provisioningAction?: "install" | "uninstall" | "repair" | (string & {});
   }
   interface MicrosoftConnectedVMwarevSphereVirtualMachineInstancesHybridIdentityMetadata {
     /** The resource name */
@@ -1533,7 +1559,7 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** Resource properties. */
-    properties: inputs.VirtualMachineTemplateProperties;
+    properties?: inputs.VirtualMachineTemplateProperties;
     /** Gets or sets the location. */
     location: string;
     /** Gets or sets the extended location. */
@@ -1542,12 +1568,15 @@ export declare namespace inputs {
     tags?: inputs.VirtualMachineTemplateTags;
     /** Metadata used by portal/tooling/etc to render different UX experiences for resources of the same type; e.g. ApiApps are a kind of Microsoft.Web/sites type.  If supported, the resource provider must validate and persist this value. */
     kind?: string;
+    vCenterId?: string;
+    moRefId?: string;
+    inventoryItemId?: string;
   }
   interface MicrosoftConnectedVMwarevSphereVirtualNetworks {
     /** The resource name */
     name: string;
     /** Resource properties. */
-    properties: inputs.VirtualNetworkProperties;
+    properties?: inputs.VirtualNetworkProperties;
     /** Gets or sets the location. */
     location: string;
     /** Gets or sets the extended location. */
@@ -1556,6 +1585,9 @@ export declare namespace inputs {
     tags?: inputs.VirtualNetworkTags;
     /** Metadata used by portal/tooling/etc to render different UX experiences for resources of the same type; e.g. ApiApps are a kind of Microsoft.Web/sites type.  If supported, the resource provider must validate and persist this value. */
     kind?: string;
+    vCenterId?: string;
+    moRefId?: string;
+    inventoryItemId?: string;
   }
   interface NetworkInterface {
     /** Gets or sets the name of the network interface. */

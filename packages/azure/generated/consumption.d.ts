@@ -230,6 +230,12 @@ export declare namespace inputs {
     properties?: inputs.BudgetProperties;
     /** eTag of the resource. To handle concurrent update scenario, this field will be used to determine whether the user is updating the latest version or not. */
     eTag?: string;
+    category?: "Cost" | (string & {});
+    amount?: number;
+    timeGrain?: "Monthly" | "Quarterly" | "Annually" | "BillingMonth" | "BillingQuarter" | "BillingAnnual" | (string & {});
+    timePeriod?: inputs.BudgetTimePeriod;
+    filter?: inputs.BudgetFilter;
+    notifications?: inputs.BudgetPropertiesNotifications;
   }
   interface MicrosoftConsumptionCredits {
     /** The resource name */

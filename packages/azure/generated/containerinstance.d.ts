@@ -561,7 +561,17 @@ export declare namespace inputs {
     /** The user-provided name of the container instance. */
     name: string;
     /** The properties of the container instance. */
-    properties: inputs.ContainerProperties;
+    properties?: inputs.ContainerProperties;
+    image?: string;
+    command?: string[];
+    ports?: inputs.ContainerPort[];
+    environmentVariables?: inputs.EnvironmentVariable[];
+    resources?: inputs.ResourceRequirements;
+    volumeMounts?: inputs.VolumeMount[];
+    livenessProbe?: inputs.ContainerProbe;
+    readinessProbe?: inputs.ContainerProbe;
+    securityContext?: inputs.SecurityContextDefinition;
+    configMap?: inputs.ConfigMap;
   }
   interface ContainerAttachResponse {
     /** The uri for the output stream from the attach. */
@@ -776,6 +786,10 @@ export declare namespace inputs {
     name: string;
     /** Extension specific properties */
     properties?: inputs.DeploymentExtensionSpecProperties;
+    extensionType?: string;
+    version?: string;
+    settings?: any;
+    protectedSettings?: any;
   }
   interface DeploymentExtensionSpecProperties {
     /** Type of extension to be added. */
@@ -835,6 +849,8 @@ export declare namespace inputs {
     resourceGroupName?: string;
     storageAccountName?: string;
     properties?: inputs.FileShareProperties;
+    shareAccessType?: "Shared" | "Exclusive";
+    shareAccessTier?: "Cool" | "Hot" | "Premium" | "TransactionOptimized";
   }
   interface FileShareProperties {
     /** Specifies how Container Groups can access the Azure file share i.e. all CG will share same Azure file share or going to have exclusive file share. */
@@ -892,7 +908,12 @@ export declare namespace inputs {
     /** The name for the init container. */
     name: string;
     /** The properties for the init container. */
-    properties: inputs.InitContainerPropertiesDefinition;
+    properties?: inputs.InitContainerPropertiesDefinition;
+    image?: string;
+    command?: string[];
+    environmentVariables?: inputs.EnvironmentVariable[];
+    volumeMounts?: inputs.VolumeMount[];
+    securityContext?: inputs.SecurityContextDefinition;
   }
   interface InitContainerPropertiesDefinition {
     /** The image of the init container. */
@@ -957,6 +978,23 @@ export declare namespace inputs {
     location?: string;
     /** The availability zones. */
     zones?: string[];
+    sku?: "NotSpecified" | "Standard" | "Dedicated" | "Confidential" | (string & {});
+    encryptionProperties?: inputs.EncryptionProperties;
+    containers?: inputs.Container[];
+    initContainers?: inputs.InitContainerDefinition[];
+    extensions?: inputs.DeploymentExtensionSpec[];
+    imageRegistryCredentials?: inputs.ImageRegistryCredential[];
+    restartPolicy?: "Always" | "OnFailure" | "Never" | (string & {});
+    shutdownGracePeriod?: string;
+    ipAddress?: inputs.IpAddress;
+    timeToLive?: string;
+    osType?: "Windows" | "Linux" | (string & {});
+    volumes?: inputs.Volume[];
+    diagnostics?: inputs.ContainerGroupDiagnostics;
+    priority?: "Regular" | "Spot" | (string & {});
+    confidentialComputeProperties?: inputs.ConfidentialComputeProperties;
+    securityContext?: inputs.SecurityContextDefinition;
+    useKrypton?: boolean;
   }
   interface MicrosoftContainerInstanceContainerGroupProfilesRevisions {
     /** The resource name */
@@ -974,7 +1012,26 @@ export declare namespace inputs {
     /** The identity of the container group, if configured. */
     identity?: inputs.ContainerGroupIdentity;
     /** The container group properties */
-    properties: inputs.ContainerGroupProperties;
+    properties?: inputs.ContainerGroupProperties;
+    secretReferences?: inputs.SecretReference[];
+    containers?: inputs.Container[];
+    imageRegistryCredentials?: inputs.ImageRegistryCredential[];
+    restartPolicy?: "Always" | "OnFailure" | "Never" | (string & {});
+    ipAddress?: inputs.IpAddress;
+    osType?: "Windows" | "Linux" | (string & {});
+    volumes?: inputs.Volume[];
+    diagnostics?: inputs.ContainerGroupDiagnostics;
+    subnetIds?: inputs.ContainerGroupSubnetId[];
+    dnsConfig?: inputs.DnsConfiguration;
+    sku?: "NotSpecified" | "Standard" | "Dedicated" | "Confidential" | (string & {});
+    encryptionProperties?: inputs.EncryptionProperties;
+    initContainers?: inputs.InitContainerDefinition[];
+    extensions?: inputs.DeploymentExtensionSpec[];
+    confidentialComputeProperties?: inputs.ConfidentialComputeProperties;
+    priority?: "Regular" | "Spot" | (string & {});
+    identityAcls?: inputs.IdentityAcls;
+    containerGroupProfile?: inputs.ContainerGroupProfileReferenceDefinition;
+    standbyPoolProfile?: inputs.StandbyPoolProfileDefinition;
   }
   interface MicrosoftContainerInstanceNgroups {
     /** The resource name */
@@ -989,6 +1046,10 @@ export declare namespace inputs {
     zones?: string[];
     /** The identity of the NGroup, if configured. */
     identity?: inputs.NGroupIdentity;
+    elasticProfile?: inputs.ElasticProfile;
+    placementProfile?: inputs.PlacementProfile;
+    containerGroupProfiles?: inputs.ContainerGroupProfileStub[];
+    updateProfile?: inputs.UpdateProfile;
   }
   interface MicrosoftContainerInstanceSandboxGroups {
     /** The resource name */
@@ -1001,6 +1062,7 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    networkProfile?: inputs.SandboxGroupNetworkProfile;
   }
   interface NetworkProfile {
     /** LoadBalancer the CG profile will use to interact with CGs in a backend pool */
@@ -1013,6 +1075,7 @@ export declare namespace inputs {
     name?: string;
     /** container properties */
     properties?: inputs.NGroupCGPropertyContainerProperties;
+    volumeMounts?: inputs.VolumeMount[];
   }
   interface NGroupCGPropertyContainerProperties {
     volumeMounts?: inputs.VolumeMount[];
@@ -1244,7 +1307,13 @@ export declare namespace outputs {
     useKrypton?: boolean;
   }
   type ContainerGroupProfileReferenceDefinition = inputs.ContainerGroupProfileReferenceDefinition;
-  type ContainerGroupProfileStub = inputs.ContainerGroupProfileStub;
+  interface ContainerGroupProfileStub {
+    resource?: outputs.ApiEntityReference;
+    revision?: number;
+    networkProfile?: outputs.NetworkProfile;
+    storageProfile?: outputs.StorageProfile;
+    containerGroupProperties?: outputs.NGroupContainerGroupProperties;
+  }
   type ContainerGroupProfileTags = inputs.ContainerGroupProfileTags;
   interface ContainerGroupProperties {
     provisioningState?: string;
@@ -1305,7 +1374,10 @@ export declare namespace outputs {
     finishTime?: string;
     detailStatus?: string;
   }
-  type DeploymentExtensionSpec = inputs.DeploymentExtensionSpec;
+  interface DeploymentExtensionSpec {
+    name: string;
+    properties?: outputs.DeploymentExtensionSpecProperties;
+  }
   type DeploymentExtensionSpecProperties = inputs.DeploymentExtensionSpecProperties;
   type DnsConfiguration = inputs.DnsConfiguration;
   type ElasticProfile = inputs.ElasticProfile;
@@ -1321,7 +1393,12 @@ export declare namespace outputs {
     message?: string;
     type?: string;
   }
-  type FileShare = inputs.FileShare;
+  interface FileShare {
+    name?: string;
+    resourceGroupName?: string;
+    storageAccountName?: string;
+    properties?: outputs.FileShareProperties;
+  }
   type FileShareProperties = inputs.FileShareProperties;
   type GitRepoVolume = inputs.GitRepoVolume;
   type GpuResource = inputs.GpuResource;
@@ -1423,10 +1500,17 @@ export declare namespace outputs {
     systemData?: outputs.SystemData;
   }
   type NetworkProfile = inputs.NetworkProfile;
-  type NGroupCGPropertyContainer = inputs.NGroupCGPropertyContainer;
+  interface NGroupCGPropertyContainer {
+    name?: string;
+    properties?: outputs.NGroupCGPropertyContainerProperties;
+  }
   type NGroupCGPropertyContainerProperties = inputs.NGroupCGPropertyContainerProperties;
   type NGroupCGPropertyVolume = inputs.NGroupCGPropertyVolume;
-  type NGroupContainerGroupProperties = inputs.NGroupContainerGroupProperties;
+  interface NGroupContainerGroupProperties {
+    subnetIds?: outputs.ContainerGroupSubnetId[];
+    volumes?: outputs.NGroupCGPropertyVolume[];
+    containers?: outputs.NGroupCGPropertyContainer[];
+  }
   interface NGroupIdentity {
     principalId?: string;
     tenantId?: string;
@@ -1458,7 +1542,9 @@ export declare namespace outputs {
   type SecurityContextCapabilitiesDefinition = inputs.SecurityContextCapabilitiesDefinition;
   type SecurityContextDefinition = inputs.SecurityContextDefinition;
   type StandbyPoolProfileDefinition = inputs.StandbyPoolProfileDefinition;
-  type StorageProfile = inputs.StorageProfile;
+  interface StorageProfile {
+    fileShares?: outputs.FileShare[];
+  }
   type SubnetReference = inputs.SubnetReference;
   type SystemData = inputs.SystemData;
   type TrackedResourceTags = inputs.TrackedResourceTags;

@@ -187,13 +187,16 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** Container registry configuration property. */
-    properties: inputs.ContainerRegistryConfigurationProperty;
+    properties?: inputs.ContainerRegistryConfigurationProperty;
+    maximumCapacityInGiB?: number;
   }
   interface MicrosoftContainerRegistryAdminLocationsQuotas {
     /** The resource name */
     name: string;
     /** Container registry quota properties. */
     properties?: inputs.ContainerRegistryQuotaProperties;
+    numberOfRegistries?: number;
+    capacityPerRegistryInGiB?: number;
   }
 }
 

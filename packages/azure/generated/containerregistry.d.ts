@@ -1673,18 +1673,39 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    adminUserEnabled?: boolean;
+    networkRuleSet?: inputs.NetworkRuleSet;
+    policies?: inputs.Policies;
+    encryption?: inputs.EncryptionProperty;
+    dataEndpointEnabled?: boolean;
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
+    networkRuleBypassOptions?: "AzureServices" | "None" | (string & {});
+    networkRuleBypassAllowedForTasks?: boolean;
+    zoneRedundancy?: "Enabled" | "Disabled" | (string & {});
+    anonymousPullEnabled?: boolean;
+    roleAssignmentMode?: "AbacRepositoryPermissions" | "LegacyRegistryPermissions" | (string & {});
   }
   interface MicrosoftContainerRegistryRegistriesCacheRules {
     /** The resource name */
     name: string;
     /** The properties of the cache rule. */
     properties?: inputs.CacheRuleProperties;
+    credentialSetResourceId?: string;
+    sourceRepository?: string;
+    targetRepository?: string;
   }
   interface MicrosoftContainerRegistryRegistriesConnectedRegistries {
     /** The resource name */
     name: string;
     /** The properties of the connected registry. */
     properties?: inputs.ConnectedRegistryProperties;
+    mode?: "ReadWrite" | "ReadOnly" | "Registry" | "Mirror" | (string & {});
+    parent?: inputs.ParentProperties;
+    clientTokenIds?: string[];
+    loginServer?: inputs.LoginServerProperties;
+    logging?: inputs.LoggingProperties;
+    notificationsList?: string[];
+    garbageCollection?: inputs.GarbageCollectionProperties;
   }
   interface MicrosoftContainerRegistryRegistriesCredentialSets {
     /** The resource name */
@@ -1693,12 +1714,16 @@ export declare namespace inputs {
     properties?: inputs.CredentialSetProperties;
     /** Identities associated with the resource. This is used to access the KeyVault secrets. */
     identity?: inputs.IdentityProperties;
+    loginServer?: string;
+    authCredentials?: inputs.AuthCredential[];
   }
   interface MicrosoftContainerRegistryRegistriesPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** The properties of a private endpoint connection. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftContainerRegistryRegistriesPrivateLinkResources {
     /** The resource name */
@@ -1713,6 +1738,8 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    regionEndpointEnabled?: boolean;
+    zoneRedundancy?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftContainerRegistryRegistriesRuns {
     /** The resource name */
@@ -1723,6 +1750,8 @@ export declare namespace inputs {
     name: string;
     /** The properties of the scope map. */
     properties?: inputs.ScopeMapProperties;
+    description?: string;
+    actions?: string[];
   }
   interface MicrosoftContainerRegistryRegistriesTasks {
     /** The resource name */
@@ -1735,12 +1764,22 @@ export declare namespace inputs {
     location: string;
     /** The tags of the resource. */
     tags?: inputs.ResourceTags;
+    status?: "Disabled" | "Enabled" | (string & {});
+    platform?: inputs.PlatformProperties;
+    agentConfiguration?: inputs.AgentProperties;
+    timeout?: number;
+    step?: inputs.TaskStepProperties;
+    trigger?: inputs.TriggerProperties;
+    credentials?: inputs.Credentials;
   }
   interface MicrosoftContainerRegistryRegistriesTokens {
     /** The resource name */
     name: string;
     /** The properties of the token. */
     properties?: inputs.TokenProperties;
+    scopeMapId?: string;
+    credentials?: inputs.TokenCredentialsProperties;
+    status?: "enabled" | "disabled" | (string & {});
   }
   interface MicrosoftContainerRegistryRegistriesWebhooks {
     /** The resource name */
@@ -1751,6 +1790,11 @@ export declare namespace inputs {
     location: string;
     /** The properties that the webhook will be created with. */
     properties?: inputs.WebhookPropertiesCreateParametersOrWebhookProperties;
+    serviceUri?: string;
+    customHeaders?: inputs.WebhookPropertiesCreateParametersCustomHeaders;
+    status?: "enabled" | "disabled" | (string & {});
+    scope?: string;
+    actions?: ("push" | "delete" | "quarantine" | "chart_push" | "chart_delete" | (string & {}))[];
   }
   interface NetworkRuleSet {
     /** The default action of allow or deny when no other rules match. */
@@ -1791,6 +1835,8 @@ export declare namespace inputs {
   interface PrivateEndpointConnection {
     /** The properties of a private endpoint connection. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface PrivateEndpointConnectionProperties {
     /** The resource of private endpoint. */
@@ -1882,6 +1928,24 @@ export declare namespace inputs {
   interface Run {
     /** The properties of a run. */
     properties?: inputs.RunProperties;
+    runId?: string;
+    status?: "Queued" | "Started" | "Running" | "Succeeded" | "Failed" | "Canceled" | "Error" | "Timeout" | (string & {});
+    lastUpdatedTime?: string;
+    runType?: "QuickBuild" | "QuickRun" | "AutoBuild" | "AutoRun" | (string & {});
+    createTime?: string;
+    startTime?: string;
+    finishTime?: string;
+    outputImages?: inputs.ImageDescriptor[];
+    task?: string;
+    imageUpdateTrigger?: inputs.ImageUpdateTrigger;
+    sourceTrigger?: inputs.SourceTriggerDescriptor;
+    platform?: inputs.PlatformProperties;
+    agentConfiguration?: inputs.AgentProperties;
+    sourceRegistryAuth?: string;
+    customRegistries?: string[];
+    provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {});
+    isArchiveEnabled?: boolean;
+    timerTrigger?: inputs.TimerTriggerDescriptor;
   }
   interface RunGetLogResult {
     /** The link to logs for a run on a azure container registry. */
@@ -2078,6 +2142,13 @@ export declare namespace inputs {
     location: string;
     /** The tags of the resource. */
     tags?: inputs.ResourceTags;
+    status?: "Disabled" | "Enabled" | (string & {});
+    platform?: inputs.PlatformProperties;
+    agentConfiguration?: inputs.AgentProperties;
+    timeout?: number;
+    step?: inputs.TaskStepProperties;
+    trigger?: inputs.TriggerProperties;
+    credentials?: inputs.Credentials;
   }
   interface TaskProperties {
     /** The current status of task. */

@@ -3747,6 +3747,7 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    kubeConfig?: any;
   }
   interface ManagedClusterAddonProfile {
     /** Whether the add-on is enabled or not. */
@@ -4578,24 +4579,37 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    deletePolicy?: "Keep" | "Delete" | (string & {});
+    clusterResourceId?: string;
   }
   interface MicrosoftContainerServiceAiManagersModelSources {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.ModelSourceProperties;
+    sourceType?: "HuggingFace" | (string & {});
+    description?: string;
+    credential?: inputs.CredentialValue;
   }
   interface MicrosoftContainerServiceAiManagersNamespaces {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.AIManagerNamespaceProperties;
+    labels?: inputs.AIManagerNamespacePropertiesLabels;
+    annotations?: inputs.AIManagerNamespacePropertiesAnnotations;
   }
   interface MicrosoftContainerServiceAiManagersNamespacesModelDeployments {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.ModelDeploymentProperties;
+    modelResourceId?: string;
+    modelSourceResourceId?: string;
+    performanceMode?: "Balanced" | "Latency" | "Throughput" | (string & {});
+    vmSize?: string;
+    scale?: inputs.ScalingProfile;
+    overrides?: inputs.ModelDeploymentOverrides;
   }
   interface MicrosoftContainerServiceContainerServices {
     /** The resource name */
@@ -4606,12 +4620,23 @@ export declare namespace inputs {
     location: string;
     /** Resource tags */
     tags?: inputs.ResourceTags;
+    orchestratorProfile?: inputs.ContainerServiceOrchestratorProfile;
+    customProfile?: inputs.ContainerServiceCustomProfile;
+    servicePrincipalProfile?: inputs.ContainerServicePrincipalProfile;
+    masterProfile?: inputs.ContainerServiceMasterProfile;
+    agentPoolProfiles?: inputs.ContainerServiceAgentPoolProfile[];
+    windowsProfile?: inputs.ContainerServiceWindowsProfile;
+    linuxProfile?: inputs.ContainerServiceLinuxProfile;
+    diagnosticsProfile?: inputs.ContainerServiceDiagnosticsProfile;
   }
   interface MicrosoftContainerServiceDeploymentSafeguards {
     /** The resource name */
     name: "default";
     /** The resource-specific properties for this resource. */
     properties?: inputs.DeploymentSafeguardsProperties;
+    level?: "Warn" | "Enforce" | (string & {});
+    excludedNamespaces?: string[];
+    podSecurityStandardsLevel?: "Privileged" | "Baseline" | "Restricted" | (string & {});
   }
   interface MicrosoftContainerServiceFleets {
     /** The resource name */
@@ -4624,12 +4649,20 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    hubProfile?: inputs.FleetHubProfile;
   }
   interface MicrosoftContainerServiceFleetsAutoUpgradeProfiles {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.AutoUpgradeProfileProperties;
+    updateStrategyId?: string;
+    channel?: "Stable" | "Rapid" | "NodeImage" | "TargetKubernetesVersion" | (string & {});
+    nodeImageSelection?: inputs.AutoUpgradeNodeImageSelection;
+    disabled?: boolean;
+    autoUpgradeProfileStatus?: inputs.AutoUpgradeProfileStatus;
+    targetKubernetesVersion?: string;
+    longTermSupport?: boolean;
   }
   interface MicrosoftContainerServiceFleetsGates {
     /** The resource name */
@@ -4644,24 +4677,35 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    managedNamespaceProperties?: inputs.ManagedNamespaceProperties;
+    adoptionPolicy?: "Never" | "IfIdentical" | "Always" | (string & {});
+    deletePolicy?: "Keep" | "Delete" | (string & {});
+    propagationPolicy?: inputs.PropagationPolicy;
   }
   interface MicrosoftContainerServiceFleetsMembers {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.FleetMemberProperties;
+    clusterResourceId?: string;
+    group?: string;
+    labels?: inputs.FleetMemberPropertiesLabels;
   }
   interface MicrosoftContainerServiceFleetsUpdateRuns {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.UpdateRunProperties;
+    updateStrategyId?: string;
+    strategy?: inputs.UpdateRunStrategy;
+    managedClusterUpdate?: inputs.ManagedClusterUpdate;
   }
   interface MicrosoftContainerServiceFleetsUpdateStrategies {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.FleetUpdateStrategyProperties;
+    strategy?: inputs.UpdateRunStrategy;
   }
   interface MicrosoftContainerServiceLocationsAiModels {
     /** The resource name */
@@ -4688,12 +4732,102 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    kubernetesVersion?: string;
+    dnsPrefix?: string;
+    fqdnSubdomain?: string;
+    agentPoolProfiles?: inputs.ManagedClusterAgentPoolProfile[];
+    linuxProfile?: inputs.ContainerServiceLinuxProfile2;
+    windowsProfile?: inputs.ManagedClusterWindowsProfile;
+    servicePrincipalProfile?: inputs.ManagedClusterServicePrincipalProfile;
+    addonProfiles?: inputs.ManagedClusterPropertiesAddonProfiles;
+    podIdentityProfile?: inputs.ManagedClusterPodIdentityProfile;
+    oidcIssuerProfile?: inputs.ManagedClusterOidcIssuerProfile;
+    nodeResourceGroup?: string;
+    nodeResourceGroupProfile?: inputs.ManagedClusterNodeResourceGroupProfile;
+    enableRBAC?: boolean;
+    supportPlan?: "KubernetesOfficial" | "AKSLongTermSupport" | (string & {});
+    networkProfile?: inputs.ContainerServiceNetworkProfile;
+    aadProfile?: inputs.ManagedClusterAADProfile;
+    autoUpgradeProfile?: inputs.ManagedClusterAutoUpgradeProfile;
+    upgradeSettings?: inputs.ClusterUpgradeSettings;
+    autoScalerProfile?: inputs.ManagedClusterPropertiesAutoScalerProfile;
+    apiServerAccessProfile?: inputs.ManagedClusterAPIServerAccessProfile;
+    diskEncryptionSetID?: string;
+    identityProfile?: inputs.ManagedClusterPropertiesIdentityProfile;
+    privateLinkResources?: inputs.PrivateLinkResource[];
+    disableLocalAccounts?: boolean;
+    httpProxyConfig?: inputs.ManagedClusterHttpProxyConfig;
+    securityProfile?: inputs.ManagedClusterSecurityProfile;
+    storageProfile?: inputs.ManagedClusterStorageProfile;
+    ingressProfile?: inputs.ManagedClusterIngressProfile;
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
+    workloadAutoScalerProfile?: inputs.ManagedClusterWorkloadAutoScalerProfile;
+    azureMonitorProfile?: inputs.ManagedClusterAzureMonitorProfile;
+    serviceMeshProfile?: inputs.ServiceMeshProfile;
+    metricsProfile?: inputs.ManagedClusterMetricsProfile;
+    nodeProvisioningProfile?: inputs.ManagedClusterNodeProvisioningProfile;
+    bootstrapProfile?: inputs.ManagedClusterBootstrapProfile;
+    aiToolchainOperatorProfile?: inputs.ManagedClusterAIToolchainOperatorProfile;
+    schedulerProfile?: inputs.SchedulerProfile;
+    hostedSystemProfile?: inputs.ManagedClusterHostedSystemProfile;
+    status?: inputs.ManagedClusterStatus;
   }
   interface MicrosoftContainerServiceManagedClustersAgentPools {
     /** The resource name */
     name: string;
     /** Properties of an agent pool. */
     properties?: inputs.ManagedClusterAgentPoolProfileProperties;
+    count?: number;
+    vmSize?: string;
+    osDiskSizeGB?: number;
+    osDiskType?: "Managed" | "Ephemeral" | (string & {});
+    kubeletDiskType?: "OS" | "Temporary" | (string & {});
+    workloadRuntime?: "OCIContainer" | "WasmWasi" | "KataVmIsolation" | (string & {});
+    messageOfTheDay?: string;
+    vnetSubnetID?: string;
+    podSubnetID?: string;
+    podIPAllocationMode?: "DynamicIndividual" | "StaticBlock" | (string & {});
+    maxPods?: number;
+    osType?: "Linux" | "Windows" | (string & {});
+    osSKU?: "Ubuntu" | "AzureLinux" | "AzureLinux3" | "CBLMariner" | "Windows2019" | "Windows2022" | "Ubuntu2204" | "Windows2025" | "Ubuntu2404" | "AzureContainerLinux" | (string & {});
+    maxCount?: number;
+    minCount?: number;
+    enableAutoScaling?: boolean;
+    scaleDownMode?: "Delete" | "Deallocate" | (string & {});
+    mode?: "System" | "User" | "Gateway" | (string & {});
+    orchestratorVersion?: string;
+    nodeImageVersion?: string;
+    upgradeSettings?: inputs.AgentPoolUpgradeSettings;
+    powerState?: inputs.PowerState;
+    availabilityZones?: string[];
+    enableNodePublicIP?: boolean;
+    nodePublicIPPrefixID?: string;
+    scaleSetPriority?: "Spot" | "Regular" | (string & {});
+    scaleSetEvictionPolicy?: "Delete" | "Deallocate" | (string & {});
+    spotMaxPrice?: number;
+    tags?: inputs.ManagedClusterAgentPoolProfilePropertiesTags;
+    nodeLabels?: inputs.ManagedClusterAgentPoolProfilePropertiesNodeLabels;
+    nodeTaints?: string[];
+    proximityPlacementGroupID?: string;
+    kubeletConfig?: inputs.KubeletConfig;
+    linuxOSConfig?: inputs.LinuxOSConfig;
+    enableEncryptionAtHost?: boolean;
+    enableUltraSSD?: boolean;
+    enableFIPS?: boolean;
+    gpuInstanceProfile?: "MIG1g" | "MIG2g" | "MIG3g" | "MIG4g" | "MIG7g" | (string & {});
+    creationData?: inputs.CreationData;
+    capacityReservationGroupID?: string;
+    hostGroupID?: string;
+    networkProfile?: inputs.AgentPoolNetworkProfile;
+    windowsProfile?: inputs.AgentPoolWindowsProfile;
+    securityProfile?: inputs.AgentPoolSecurityProfile;
+    gpuProfile?: inputs.GPUProfile;
+    gatewayProfile?: inputs.AgentPoolGatewayProfile;
+    artifactStreamingProfile?: inputs.AgentPoolArtifactStreamingProfile;
+    virtualMachinesProfile?: inputs.VirtualMachinesProfile;
+    virtualMachineNodesStatus?: inputs.VirtualMachineNodes[];
+    status?: inputs.AgentPoolStatus;
+    localDNSProfile?: inputs.LocalDNSProfile;
   }
   interface MicrosoftContainerServiceManagedClustersAgentPoolsMachines {
     /** The resource name */
@@ -4708,12 +4842,16 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.IdentityBindingProperties;
+    managedIdentity?: inputs.IdentityBindingManagedIdentityProfile;
   }
   interface MicrosoftContainerServiceManagedClustersMaintenanceConfigurations {
     /** The resource name */
     name: string;
     /** Properties of a default maintenance configuration. */
     properties?: inputs.MaintenanceConfigurationProperties;
+    timeInWeek?: inputs.TimeInWeek[];
+    notAllowedTime?: inputs.TimeSpan[];
+    maintenanceWindow?: inputs.MaintenanceWindow;
   }
   interface MicrosoftContainerServiceManagedClustersManagedNamespaces {
     /** The resource name */
@@ -4724,6 +4862,12 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    labels?: inputs.NamespacePropertiesLabels;
+    annotations?: inputs.NamespacePropertiesAnnotations;
+    defaultResourceQuota?: inputs.ResourceQuota;
+    defaultNetworkPolicy?: inputs.NetworkPolicies;
+    adoptionPolicy?: "Never" | "IfIdentical" | "Always" | (string & {});
+    deletePolicy?: "Keep" | "Delete" | (string & {});
   }
   interface MicrosoftContainerServiceManagedClustersMeshUpgradeProfiles {
     /** The resource name */
@@ -4734,12 +4878,16 @@ export declare namespace inputs {
     name: string;
     /** The properties of a private endpoint connection. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftContainerServiceManagedClustersTrustedAccessRoleBindings {
     /** The resource name */
     name: string;
     /** Properties for trusted access role binding */
-    properties: inputs.TrustedAccessRoleBindingProperties;
+    properties?: inputs.TrustedAccessRoleBindingProperties;
+    sourceResourceId?: string;
+    roles?: string[];
   }
   interface MicrosoftContainerServiceManagedClustersUpgradeProfiles {
     /** The resource name */
@@ -4754,6 +4902,10 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    containerImages?: string[];
+    identityProfile?: inputs.UserAssignedIdentity;
+    version?: string;
+    customizationScripts?: inputs.NodeCustomizationScript[];
   }
   interface MicrosoftContainerServiceNodeCustomizationsVersions {
     /** The resource name */
@@ -4768,6 +4920,10 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    containerImages?: string[];
+    identityProfile?: inputs.PreparedImageSpecificationManagedIdentityProfile;
+    version?: string;
+    customizationScripts?: inputs.PreparedImageSpecificationScript[];
   }
   interface MicrosoftContainerServicePreparedImageSpecificationsVersions {
     /** The resource name */
@@ -4782,6 +4938,8 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    creationData?: inputs.CreationData;
+    snapshotType?: "NodePool" | (string & {});
   }
   interface ModelDeploymentOverrides {
     /** Experimental free-form override key/value pairs. Subject to change without notice; not part of the stable contract. Recognized keys are documented per release and may be added, renamed, or removed at any time. */
@@ -5242,6 +5400,9 @@ export declare namespace inputs {
   interface UpdateRun {
     /** The resource-specific properties for this resource. */
     properties?: inputs.UpdateRunProperties;
+    updateStrategyId?: string;
+    strategy?: inputs.UpdateRunStrategy;
+    managedClusterUpdate?: inputs.ManagedClusterUpdate;
   }
   type UpdateRunGateStatus = { [key: string]: any };
   interface UpdateRunGateTargetProperties {

@@ -334,18 +334,26 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    zones?: ("1" | "2" | "3" | (string & {}))[];
+    resources?: inputs.Resources;
+    poolType?: inputs.PoolType;
+    reclaimPolicy?: "Delete" | "Retain" | (string & {});
+    assignments?: inputs.Assignment[];
   }
   interface MicrosoftContainerStoragePoolsSnapshots {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.SnapshotProperties;
+    source?: string;
   }
   interface MicrosoftContainerStoragePoolsVolumes {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.VolumeProperties;
+    labels?: inputs.VolumePropertiesLabels;
+    capacityGiB?: number;
   }
   interface PoolProperties {
     /** List of availability zones that resources can be created in. */

@@ -111,6 +111,9 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    age?: number;
+    city?: string;
+    profile?: string;
   }
   interface SystemData {
     /** The identity that created the resource. */

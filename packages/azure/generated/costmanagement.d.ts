@@ -1333,6 +1333,18 @@ export declare namespace inputs {
     properties?: inputs.ExportRunProperties;
     /** eTag of the resource. To handle concurrent update scenario, this field will be used to determine whether the user is updating the latest version or not. */
     eTag?: string;
+    executionType?: "OnDemand" | "Scheduled" | (string & {});
+    status?: "Queued" | "InProgress" | "Completed" | "Failed" | "Timeout" | "NewDataNotAvailable" | "DataNotAvailable" | (string & {});
+    submittedBy?: string;
+    submittedTime?: string;
+    processingStartTime?: string;
+    processingEndTime?: string;
+    startDate?: string;
+    endDate?: string;
+    fileName?: string;
+    manifestFile?: string;
+    runSettings?: inputs.CommonExportProperties;
+    error?: inputs.ErrorDetails;
   }
   interface ExportRunProperties {
     /** The type of the export run. */
@@ -1462,6 +1474,9 @@ export declare namespace inputs {
   interface ForecastResult {
     /** Forecast properties */
     properties?: inputs.ForecastProperties;
+    nextLink?: string;
+    columns?: inputs.ForecastColumn[];
+    rows?: (any[])[];
   }
   type ForecastSpend = { [key: string]: any };
   interface ForecastTimePeriod {
@@ -1501,12 +1516,21 @@ export declare namespace inputs {
     properties?: inputs.BudgetProperties;
     /** eTag of the resource. To handle concurrent update scenario, this field will be used to determine whether the user is updating the latest version or not. */
     eTag?: string;
+    category?: "Cost" | "ReservationUtilization" | (string & {});
+    amount?: number;
+    timeGrain?: "Monthly" | "Quarterly" | "Annually" | "BillingMonth" | "BillingQuarter" | "BillingAnnual" | "Last7Days" | "Last30Days" | (string & {});
+    timePeriod?: inputs.BudgetTimePeriod;
+    filter?: inputs.BudgetFilter;
+    notifications?: inputs.BudgetPropertiesNotifications;
   }
   interface MicrosoftCostManagementCostAllocationRules {
     /** The resource name */
     name: string;
     /** Cost allocation rule properties */
     properties?: inputs.CostAllocationRuleProperties;
+    description?: string;
+    details?: inputs.CostAllocationRuleDetails;
+    status?: "NotActive" | "Active" | "Processing" | (string & {});
   }
   interface MicrosoftCostManagementExports {
     /** The resource name */
@@ -1519,12 +1543,26 @@ export declare namespace inputs {
     location?: string;
     /** eTag of the resource. To handle concurrent update scenario, this field will be used to determine whether the user is updating the latest version or not. */
     eTag?: string;
+    schedule?: inputs.ExportSchedule;
+    format?: "Csv" | "Parquet" | (string & {});
+    deliveryInfo?: inputs.ExportDeliveryInfo;
+    definition?: inputs.ExportDefinition;
+    runHistory?: inputs.ExportExecutionListResult;
+    partitionData?: boolean;
+    dataOverwriteBehavior?: "OverwritePreviousReport" | "CreateNewReport" | (string & {});
+    compressionMode?: "gzip" | "snappy" | "none" | (string & {});
+    exportDescription?: string;
   }
   interface MicrosoftCostManagementMarkupRules {
     /** The resource name */
     name: string;
     /** Markup rule properties */
     properties?: inputs.MarkupRuleProperties;
+    description?: string;
+    percentage?: number;
+    startDate?: string;
+    endDate?: string;
+    customerDetails?: inputs.CustomerMetadata;
   }
   interface MicrosoftCostManagementOperationResults {
     /** The resource name */
@@ -1543,6 +1581,14 @@ export declare namespace inputs {
     eTag?: string;
     /** Kind of the scheduled action. */
     kind?: "Email" | "InsightAlert" | (string & {});
+    displayName?: string;
+    fileDestination?: inputs.FileDestination;
+    notification?: inputs.NotificationProperties;
+    notificationEmail?: string;
+    schedule?: inputs.ScheduleProperties;
+    scope?: string;
+    status?: "Enabled" | "Expired" | "Disabled" | (string & {});
+    viewId?: string;
   }
   type MicrosoftCostManagementSettings = {
     /** The resource name */
@@ -1555,6 +1601,16 @@ export declare namespace inputs {
     properties?: inputs.ViewProperties;
     /** eTag of the resource. To handle concurrent update scenario, this field will be used to determine whether the user is updating the latest version or not. */
     eTag?: string;
+    displayName?: string;
+    scope?: string;
+    modifiedOn?: string;
+    dateRange?: string;
+    query?: inputs.ReportConfigDefinition;
+    chart?: "Area" | "Line" | "StackedColumn" | "GroupedColumn" | "Table" | (string & {});
+    accumulated?: "true" | "false" | (string & {});
+    metric?: "ActualCost" | "AmortizedCost" | "AHUB" | (string & {});
+    kpis?: inputs.KpiProperties[];
+    pivots?: inputs.PivotProperties[];
   }
   interface Notification {
     /**
@@ -1640,6 +1696,8 @@ export declare namespace inputs {
     status?: "Running" | "Completed" | "Failed" | (string & {});
     /** The properties of the resource generated. */
     properties?: inputs.ReportURL;
+    reportUrl?: "InstanceFlexibilityGroup" | "InstanceFlexibilityRatio" | "InstanceId" | "Kind" | "ReservationId" | "ReservationOrderId" | "ReservedHours" | "SkuName" | "TotalReservedQuantity" | "UsageDate" | "UsedHours" | (string & {});
+    validUntil?: string;
   }
   interface PivotProperties {
     /** Data type to show in view. */
@@ -1721,6 +1779,9 @@ export declare namespace inputs {
   interface QueryResult {
     /** Query properties */
     properties?: inputs.QueryProperties;
+    nextLink?: string;
+    columns?: inputs.QueryColumn[];
+    rows?: (any[])[];
   }
   interface QueryTimePeriod {
     /** The start date to pull data from. */
@@ -1880,6 +1941,7 @@ export declare namespace inputs {
     properties?: inputs.TagInheritanceProperties;
     /** Metadata used by portal/tooling/etc to render different UX experiences for resources of the same type; e.g. ApiApps are a kind of Microsoft.Web/sites type.  If supported, the resource provider must validate and persist this value. */
     kind: "taginheritance";
+    preferContainerTags?: boolean;
   }
   interface TargetCostAllocationResource {
     /** Target resources for cost allocation. This list cannot contain more than 25 values. */
@@ -2137,7 +2199,10 @@ export declare namespace outputs {
   }
   type Notification = inputs.Notification;
   type NotificationProperties = inputs.NotificationProperties;
-  type OperationStatus = inputs.OperationStatus;
+  interface OperationStatus {
+    status?: "Running" | "Completed" | "Failed" | (string & {});
+    properties?: outputs.ReportURL;
+  }
   type PivotProperties = inputs.PivotProperties;
   type QueryAggregation = inputs.QueryAggregation;
   type QueryColumn = inputs.QueryColumn;
@@ -2182,7 +2247,10 @@ export declare namespace outputs {
   }
   type SystemData = inputs.SystemData;
   type TagInheritanceProperties = inputs.TagInheritanceProperties;
-  type TagInheritanceSetting = inputs.TagInheritanceSetting;
+  interface TagInheritanceSetting {
+    properties?: outputs.TagInheritanceProperties;
+    kind: "taginheritance";
+  }
   type TargetCostAllocationResource = inputs.TargetCostAllocationResource;
   interface ViewProperties {
     displayName?: string;

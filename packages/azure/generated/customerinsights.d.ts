@@ -1983,78 +1983,202 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    tenantFeatures?: number;
+    hubBillingInfo?: inputs.HubBillingInfoFormat;
   }
   interface MicrosoftCustomerInsightsHubsAuthorizationPolicies {
     /** The resource name */
     name: string;
     /** The authorization policy. */
     properties?: inputs.AuthorizationPolicy;
+    permissions?: ("Read" | "Write" | "Manage")[];
+    primaryKey?: string;
+    secondaryKey?: string;
   }
   interface MicrosoftCustomerInsightsHubsConnectors {
     /** The resource name */
     name: string;
     /** Properties of connector. */
     properties?: inputs.Connector;
+    connectorName?: string;
+    connectorType?: "None" | "CRM" | "AzureBlob" | "Salesforce" | "ExchangeOnline" | "Outbound" | (string & {});
+    displayName?: string;
+    description?: string;
+    connectorProperties?: inputs.ConnectorProperties;
+    isInternal?: boolean;
   }
   interface MicrosoftCustomerInsightsHubsConnectorsMappings {
     /** The resource name */
     name: string;
     /** The connector mapping definition. */
     properties?: inputs.ConnectorMapping;
+    connectorType?: "None" | "CRM" | "AzureBlob" | "Salesforce" | "ExchangeOnline" | "Outbound" | (string & {});
+    entityType?: "None" | "Profile" | "Interaction" | "Relationship";
+    entityTypeName?: string;
+    displayName?: string;
+    description?: string;
+    mappingProperties?: inputs.ConnectorMappingProperties;
   }
   interface MicrosoftCustomerInsightsHubsInteractions {
     /** The resource name */
     name: string;
     /** The Interaction Type Definition */
     properties?: inputs.InteractionTypeDefinition;
+    idPropertyNames?: string[];
+    participantProfiles?: inputs.Participant[];
+    primaryParticipantProfilePropertyName?: string;
+    defaultDataSource?: inputs.DataSource;
+    isActivity?: boolean;
+    apiEntitySetName?: string;
+    entityType?: "None" | "Profile" | "Interaction" | "Relationship";
+    fields?: inputs.PropertyDefinition[];
+    instancesCount?: number;
+    schemaItemTypeLink?: string;
+    timestampFieldName?: string;
+    typeName?: string;
+    attributes?: inputs.MetadataDefinitionBaseAttributes;
+    description?: inputs.MetadataDefinitionBaseDescription;
+    displayName?: inputs.MetadataDefinitionBaseDisplayName;
+    localizedAttributes?: inputs.MetadataDefinitionBaseLocalizedAttributes;
+    smallImage?: string;
+    mediumImage?: string;
+    largeImage?: string;
   }
   interface MicrosoftCustomerInsightsHubsKpi {
     /** The resource name */
     name: string;
     /** Defines the KPI Threshold limits. */
     properties?: inputs.KpiDefinition;
+    entityType?: "None" | "Profile" | "Interaction" | "Relationship";
+    entityTypeName?: string;
+    displayName?: inputs.KpiDefinitionDisplayName;
+    description?: inputs.KpiDefinitionDescription;
+    calculationWindow?: "Lifetime" | "Hour" | "Day" | "Week" | "Month";
+    calculationWindowFieldName?: string;
+    function?: "Sum" | "Avg" | "Min" | "Max" | "Last" | "Count" | "None" | "CountDistinct";
+    expression?: string;
+    unit?: string;
+    filter?: string;
+    groupBy?: string[];
+    thresHolds?: inputs.KpiThresholds;
+    aliases?: inputs.KpiAlias[];
+    extracts?: inputs.KpiExtract[];
   }
   interface MicrosoftCustomerInsightsHubsLinks {
     /** The resource name */
     name: string;
     /** The definition of Link. */
     properties?: inputs.LinkDefinition;
+    sourceEntityType?: "None" | "Profile" | "Interaction" | "Relationship";
+    targetEntityType?: "None" | "Profile" | "Interaction" | "Relationship";
+    sourceEntityTypeName?: string;
+    targetEntityTypeName?: string;
+    displayName?: inputs.LinkDefinitionDisplayName;
+    description?: inputs.LinkDefinitionDescription;
+    mappings?: inputs.TypePropertiesMapping[];
+    participantPropertyReferences?: inputs.ParticipantPropertyReference[];
+    referenceOnly?: boolean;
+    operationType?: "Upsert" | "Delete";
   }
   interface MicrosoftCustomerInsightsHubsPredictions {
     /** The resource name */
     name: string;
     /** The prediction definition. */
     properties?: inputs.Prediction;
+    description?: inputs.PredictionDescription;
+    displayName?: inputs.PredictionDisplayName;
+    involvedInteractionTypes?: string[];
+    involvedKpiTypes?: string[];
+    involvedRelationships?: string[];
+    negativeOutcomeExpression?: string;
+    positiveOutcomeExpression?: string;
+    primaryProfileType?: string;
+    predictionName?: string;
+    scopeExpression?: string;
+    autoAnalyze?: boolean;
+    mappings?: inputs.PredictionMappings;
+    scoreLabel?: string;
+    grades?: inputs.PredictionGradesItem[];
   }
   interface MicrosoftCustomerInsightsHubsProfiles {
     /** The resource name */
     name: string;
     /** The profile type definition. */
     properties?: inputs.ProfileTypeDefinition;
+    strongIds?: inputs.StrongId[];
+    apiEntitySetName?: string;
+    entityType?: "None" | "Profile" | "Interaction" | "Relationship";
+    fields?: inputs.PropertyDefinition[];
+    instancesCount?: number;
+    schemaItemTypeLink?: string;
+    timestampFieldName?: string;
+    typeName?: string;
+    attributes?: inputs.MetadataDefinitionBaseAttributes;
+    description?: inputs.MetadataDefinitionBaseDescription;
+    displayName?: inputs.MetadataDefinitionBaseDisplayName;
+    localizedAttributes?: inputs.MetadataDefinitionBaseLocalizedAttributes;
+    smallImage?: string;
+    mediumImage?: string;
+    largeImage?: string;
   }
   interface MicrosoftCustomerInsightsHubsRelationshipLinks {
     /** The resource name */
     name: string;
     /** The definition of relationship link. */
     properties?: inputs.RelationshipLinkDefinition;
+    displayName?: inputs.RelationshipLinkDefinitionDisplayName;
+    description?: inputs.RelationshipLinkDefinitionDescription;
+    interactionType?: string;
+    mappings?: inputs.RelationshipLinkFieldMapping[];
+    profilePropertyReferences?: inputs.ParticipantProfilePropertyReference[];
+    relatedProfilePropertyReferences?: inputs.ParticipantProfilePropertyReference[];
+    relationshipName?: string;
   }
   interface MicrosoftCustomerInsightsHubsRelationships {
     /** The resource name */
     name: string;
     /** The definition of Relationship. */
     properties?: inputs.RelationshipDefinition;
+    cardinality?: "OneToOne" | "OneToMany" | "ManyToMany";
+    displayName?: inputs.RelationshipDefinitionDisplayName;
+    description?: inputs.RelationshipDefinitionDescription;
+    expiryDateTimeUtc?: string;
+    fields?: inputs.PropertyDefinition[];
+    lookupMappings?: inputs.RelationshipTypeMapping[];
+    profileType?: string;
+    relatedProfileType?: string;
   }
   interface MicrosoftCustomerInsightsHubsRoleAssignments {
     /** The resource name */
     name: string;
     /** The Role Assignment definition. */
     properties?: inputs.RoleAssignment;
+    displayName?: inputs.RoleAssignmentDisplayName;
+    description?: inputs.RoleAssignmentDescription;
+    role?: "Admin" | "Reader" | "ManageAdmin" | "ManageReader" | "DataAdmin" | "DataReader";
+    principals?: inputs.AssignmentPrincipal[];
+    profiles?: inputs.ResourceSetDescription;
+    interactions?: inputs.ResourceSetDescription;
+    links?: inputs.ResourceSetDescription;
+    kpis?: inputs.ResourceSetDescription;
+    sasPolicies?: inputs.ResourceSetDescription;
+    connectors?: inputs.ResourceSetDescription;
+    views?: inputs.ResourceSetDescription;
+    relationshipLinks?: inputs.ResourceSetDescription;
+    relationships?: inputs.ResourceSetDescription;
+    widgetTypes?: inputs.ResourceSetDescription;
+    roleAssignments?: inputs.ResourceSetDescription;
+    conflationPolicies?: inputs.ResourceSetDescription;
+    segments?: inputs.ResourceSetDescription;
   }
   interface MicrosoftCustomerInsightsHubsViews {
     /** The resource name */
     name: string;
     /** The view in Customer 360 web application. */
     properties?: inputs.View;
+    userId?: string;
+    displayName?: inputs.ViewDisplayName;
+    definition?: string;
   }
   interface MicrosoftCustomerInsightsHubsWidgetTypes {
     /** The resource name */

@@ -194,6 +194,7 @@ export declare namespace inputs {
     name: string;
     /** The properties of the association. */
     properties?: inputs.AssociationProperties;
+    targetResourceId?: string;
   }
   interface MicrosoftCustomProvidersResourceProviders {
     /** The resource name */
@@ -204,6 +205,9 @@ export declare namespace inputs {
     location: string;
     /** Resource tags */
     tags?: inputs.ResourceTags;
+    actions?: inputs.CustomRPActionRouteDefinition[];
+    resourceTypes?: inputs.CustomRPResourceTypeRouteDefinition[];
+    validations?: inputs.CustomRPValidations[];
   }
   type ResourceTags = { [key: string]: string };
 }

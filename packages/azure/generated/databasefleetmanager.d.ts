@@ -568,6 +568,17 @@ export declare namespace inputs {
   interface FleetTier {
     /** A Fleet tier properties. */
     properties?: inputs.FleetTierProperties;
+    serverless?: boolean;
+    pooled?: boolean;
+    serviceTier?: string;
+    family?: string;
+    capacity?: number;
+    poolNumOfDatabasesMax?: number;
+    highAvailabilityReplicaCount?: number;
+    zoneRedundancy?: "Enabled" | "Disabled" | (string & {});
+    databaseCapacityMin?: number;
+    databaseCapacityMax?: number;
+    databaseSizeGbMax?: number;
   }
   interface FleetTierProperties {
     /** If true, serverless resources are provisioned in the tier. */
@@ -622,30 +633,54 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    description?: string;
   }
   interface MicrosoftDatabaseFleetManagerFleetsFleetspaces {
     /** The resource name */
     name: string;
     /** A Fleetspace properties. */
     properties?: inputs.FleetspaceProperties;
+    capacityMax?: number;
+    mainPrincipal?: inputs.MainPrincipal;
   }
   interface MicrosoftDatabaseFleetManagerFleetsFleetspacesDatabases {
     /** The resource name */
     name: string;
     /** Fleet database properties. */
     properties?: inputs.FleetDatabaseProperties;
+    createMode?: "Default" | "Copy" | "PointInTimeRestore" | (string & {});
+    tierName?: string;
+    restoreFromTime?: string;
+    sourceDatabaseName?: string;
+    resourceTags?: inputs.FleetDatabasePropertiesResourceTags;
+    identity?: inputs.Identity;
+    transparentDataEncryption?: inputs.TransparentDataEncryption;
+    collation?: string;
   }
   interface MicrosoftDatabaseFleetManagerFleetsFleetspacesFirewallRules {
     /** The resource name */
     name: string;
     /** A Firewall rule properties. */
     properties?: inputs.FirewallRuleProperties;
+    startIpAddress?: string;
+    endIpAddress?: string;
   }
   interface MicrosoftDatabaseFleetManagerFleetsTiers {
     /** The resource name */
     name: string;
     /** A Fleet tier properties. */
     properties?: inputs.FleetTierProperties;
+    serverless?: boolean;
+    pooled?: boolean;
+    serviceTier?: string;
+    family?: string;
+    capacity?: number;
+    poolNumOfDatabasesMax?: number;
+    highAvailabilityReplicaCount?: number;
+    zoneRedundancy?: "Enabled" | "Disabled" | (string & {});
+    databaseCapacityMin?: number;
+    databaseCapacityMax?: number;
+    databaseSizeGbMax?: number;
   }
   interface SystemData {
     /** The identity that created the resource. */

@@ -510,12 +510,19 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    datastore?: inputs.Datastore;
+    defaultAlertRuleIdentityResourceId?: string;
   }
   interface MicrosoftDatabaseWatcherWatchersAlertRuleResources {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.AlertRuleResourceProperties;
+    alertRuleResourceId?: string;
+    createdWithProperties?: "CreatedWithActionGroup" | "None" | (string & {});
+    creationTime?: string;
+    alertRuleTemplateId?: string;
+    alertRuleTemplateVersion?: string;
   }
   interface MicrosoftDatabaseWatcherWatchersHealthValidations {
     /** The resource name */
@@ -526,6 +533,10 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.SharedPrivateLinkResourceProperties;
+    privateLinkResourceId?: string;
+    groupId?: string;
+    requestMessage?: string;
+    dnsZone?: string;
   }
   interface MicrosoftDatabaseWatcherWatchersTargets {
     /** The resource name */
@@ -614,6 +625,8 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    datastore?: inputs.Datastore;
+    defaultAlertRuleIdentityResourceId?: string;
   }
   interface WatcherProperties {
     /** The data store for collected monitoring data. */

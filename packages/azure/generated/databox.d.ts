@@ -613,7 +613,7 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** Properties of a job. */
-    properties: inputs.JobProperties;
+    properties?: inputs.JobProperties;
     /** The sku type. */
     sku: inputs.Sku;
     /** Msi identity of the resource */
@@ -622,6 +622,10 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    transferType?: "ImportToAzure" | "ExportFromAzure";
+    details?: inputs.JobDetails;
+    deliveryType?: "NonScheduled" | "Scheduled";
+    deliveryInfo?: inputs.JobDeliveryInfo;
   }
   interface NotificationPreference {
     /** Name of the stage. */

@@ -1594,9 +1594,13 @@ export declare namespace inputs {
   type AlertPropertiesDetailedInformation = { [key: string]: string };
   interface ArcAddon {
     /** Properties specific to Arc addon. */
-    properties: inputs.ArcAddonProperties;
+    properties?: inputs.ArcAddonProperties;
     /** Addon type. */
     kind: "ArcForKubernetes";
+    subscriptionId?: string;
+    resourceGroupName?: string;
+    resourceName?: string;
+    resourceLocation?: string;
   }
   interface ArcAddonProperties {
     /** Arc resource subscription Id */
@@ -1649,6 +1653,7 @@ export declare namespace inputs {
     properties?: inputs.CloudEdgeManagementRoleProperties;
     /** Role type. */
     kind: "CloudEdgeManagement";
+    roleStatus?: "Enabled" | "Disabled" | (string & {});
   }
   interface CloudEdgeManagementRoleProperties {
     /** Role status. */
@@ -1728,6 +1733,13 @@ export declare namespace inputs {
   interface DataBoxEdgeDeviceExtendedInfo {
     /** The extended info properties. */
     properties?: inputs.DataBoxEdgeDeviceExtendedInfoProperties;
+    encryptionKeyThumbprint?: string;
+    encryptionKey?: string;
+    clientSecretStoreId?: string;
+    clientSecretStoreUrl?: string;
+    channelIntegrityKeyName?: string;
+    channelIntegrityKeyVersion?: string;
+    keyVaultSyncStatus?: "KeyVaultSynced" | "KeyVaultSyncFailed" | "KeyVaultNotConfigured" | "KeyVaultSyncPending" | "KeyVaultSyncing" | "KeyVaultNotSynced" | (string & {});
   }
   interface DataBoxEdgeDeviceExtendedInfoPatch {
     /** The Key Vault ARM Id for client secrets */
@@ -1769,6 +1781,7 @@ export declare namespace inputs {
   interface DCAccessCode {
     /** DCAccessCode properties. */
     properties?: inputs.DCAccessCodeProperties;
+    authCode?: string;
   }
   interface DCAccessCodeProperties {
     /** DCAccess Code for the Self Managed shipment. */
@@ -1802,13 +1815,21 @@ export declare namespace inputs {
     registrationDate?: string;
     subscriptionId?: string;
     properties?: inputs.SubscriptionProperties;
+    tenantId?: string;
+    locationPlacementId?: string;
+    quotaId?: string;
+    serializedDetails?: string;
+    registeredFeatures?: inputs.SubscriptionRegisteredFeatures[];
   }
   type EtcdInfo = { [key: string]: any };
   interface FileEventTrigger {
     /** File trigger properties. */
-    properties: inputs.FileTriggerProperties;
+    properties?: inputs.FileTriggerProperties;
     /** Trigger Kind. */
     kind: "FileEvent";
+    sourceInfo?: inputs.FileSourceInfo;
+    sinkInfo?: inputs.RoleSinkInfo;
+    customContextTag?: string;
   }
   interface FileSourceInfo {
     /** File share ID. */
@@ -1861,9 +1882,11 @@ export declare namespace inputs {
   }
   interface IoTAddon {
     /** Properties specific to IOT addon. */
-    properties: inputs.IoTAddonProperties;
+    properties?: inputs.IoTAddonProperties;
     /** Addon type. */
     kind: "IotEdge";
+    ioTDeviceDetails?: inputs.IoTDeviceInfo;
+    ioTEdgeDeviceDetails?: inputs.IoTDeviceInfo;
   }
   interface IoTAddonProperties {
     /** IoT device metadata to which appliance needs to be connected. */
@@ -1894,6 +1917,13 @@ export declare namespace inputs {
     properties?: inputs.IoTRoleProperties;
     /** Role type. */
     kind: "IOT";
+    hostPlatform?: "Windows" | "Linux" | (string & {});
+    ioTDeviceDetails?: inputs.IoTDeviceInfo;
+    ioTEdgeDeviceDetails?: inputs.IoTDeviceInfo;
+    shareMappings?: inputs.MountPointMap[];
+    ioTEdgeAgentInfo?: inputs.IoTEdgeAgentInfo;
+    computeResource?: inputs.ComputeResource;
+    roleStatus?: "Enabled" | "Disabled" | (string & {});
   }
   interface IoTRoleProperties {
     /** Host OS supported by the IoT role. */
@@ -1932,6 +1962,10 @@ export declare namespace inputs {
     properties?: inputs.KubernetesRoleProperties;
     /** Role type. */
     kind: "Kubernetes";
+    hostPlatform?: "Windows" | "Linux" | (string & {});
+    kubernetesClusterInfo?: inputs.KubernetesClusterInfo;
+    kubernetesRoleResources?: inputs.KubernetesRoleResources;
+    roleStatus?: "Enabled" | "Disabled" | (string & {});
   }
   interface KubernetesRoleCompute {
     /** VM profile */
@@ -1968,6 +2002,10 @@ export declare namespace inputs {
     properties?: inputs.MECRoleProperties;
     /** Role type. */
     kind: "MEC";
+    connectionString?: inputs.AsymmetricEncryptedSecret;
+    controllerEndpoint?: string;
+    resourceUniqueId?: string;
+    roleStatus?: "Enabled" | "Disabled" | (string & {});
   }
   interface MECRoleProperties {
     /** Activation key of the MEC. */
@@ -2024,6 +2062,7 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    dataResidency?: inputs.DataResidency;
   }
   interface MicrosoftDataBoxEdgeDataBoxEdgeDevicesAlerts {
     /** The resource name */
@@ -2033,7 +2072,11 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** The properties of the bandwidth schedule. */
-    properties: inputs.BandwidthScheduleProperties;
+    properties?: inputs.BandwidthScheduleProperties;
+    start?: string;
+    stop?: string;
+    rateInMbps?: number;
+    days?: ("Sunday" | "Monday" | "Tuesday" | "Wednesday" | "Thursday" | "Friday" | "Saturday" | (string & {}))[];
   }
   interface MicrosoftDataBoxEdgeDataBoxEdgeDevicesDeviceCapacityInfo {
     /** The resource name */
@@ -2043,13 +2086,15 @@ export declare namespace inputs {
     /** The resource name */
     name: "default";
     /** Properties of the diagnostic proactive log collection settings. */
-    properties: inputs.ProactiveLogCollectionSettingsProperties;
+    properties?: inputs.ProactiveLogCollectionSettingsProperties;
+    userConsent?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftDataBoxEdgeDataBoxEdgeDevicesDiagnosticRemoteSupportSettings {
     /** The resource name */
     name: "default";
     /** Properties of the remote support  settings. */
-    properties: inputs.DiagnosticRemoteSupportSettingsProperties;
+    properties?: inputs.DiagnosticRemoteSupportSettingsProperties;
+    remoteSupportSettingsList?: inputs.RemoteSupportSettings[];
   }
   interface MicrosoftDataBoxEdgeDataBoxEdgeDevicesJobs {
     /** The resource name */
@@ -2068,6 +2113,9 @@ export declare namespace inputs {
     name: "default";
     /** The order properties. */
     properties?: inputs.OrderProperties;
+    contactInformation?: inputs.ContactDetails;
+    shippingAddress?: inputs.Address;
+    shipmentType?: "NotApplicable" | "ShippedToCustomer" | "SelfPickup" | (string & {});
   }
   type MicrosoftDataBoxEdgeDataBoxEdgeDevicesRoles = {
     /** The resource name */
@@ -2081,31 +2129,54 @@ export declare namespace inputs {
     /** The resource name */
     name: "default";
     /** The metric setting properties. */
-    properties: inputs.MonitoringMetricConfigurationProperties;
+    properties?: inputs.MonitoringMetricConfigurationProperties;
+    metricConfigurations?: inputs.MetricConfiguration[];
   }
   interface MicrosoftDataBoxEdgeDataBoxEdgeDevicesShares {
     /** The resource name */
     name: string;
     /** The share properties. */
-    properties: inputs.ShareProperties;
+    properties?: inputs.ShareProperties;
+    description?: string;
+    shareStatus?: "Offline" | "Unknown" | "OK" | "Updating" | "NeedsAttention" | (string & {});
+    monitoringStatus?: "Enabled" | "Disabled" | (string & {});
+    azureContainerInfo?: inputs.AzureContainerInfo;
+    accessProtocol?: "SMB" | "NFS" | (string & {});
+    userAccessRights?: inputs.UserAccessRight[];
+    clientAccessRights?: inputs.ClientAccessRight[];
+    refreshDetails?: inputs.RefreshDetails;
+    dataPolicy?: "Cloud" | "Local" | (string & {});
   }
   interface MicrosoftDataBoxEdgeDataBoxEdgeDevicesStorageAccountCredentials {
     /** The resource name */
     name: string;
     /** The storage account credential properties. */
-    properties: inputs.StorageAccountCredentialProperties;
+    properties?: inputs.StorageAccountCredentialProperties;
+    alias?: string;
+    userName?: string;
+    accountKey?: inputs.AsymmetricEncryptedSecret;
+    connectionString?: string;
+    sslStatus?: "Enabled" | "Disabled" | (string & {});
+    blobDomainName?: string;
+    accountType?: "GeneralPurposeStorage" | "BlobStorage" | (string & {});
+    storageAccountId?: string;
   }
   interface MicrosoftDataBoxEdgeDataBoxEdgeDevicesStorageAccounts {
     /** The resource name */
     name: string;
     /** The Storage Account properties. */
-    properties: inputs.StorageAccountProperties;
+    properties?: inputs.StorageAccountProperties;
+    description?: string;
+    storageAccountStatus?: "OK" | "Offline" | "Unknown" | "Updating" | "NeedsAttention" | (string & {});
+    dataPolicy?: "Cloud" | "Local" | (string & {});
+    storageAccountCredentialId?: string;
   }
   interface MicrosoftDataBoxEdgeDataBoxEdgeDevicesStorageAccountsContainers {
     /** The resource name */
     name: string;
     /** The container properties. */
-    properties: inputs.ContainerProperties;
+    properties?: inputs.ContainerProperties;
+    dataFormat?: "BlockBlob" | "PageBlob" | "AzureFile" | (string & {});
   }
   type MicrosoftDataBoxEdgeDataBoxEdgeDevicesTriggers = {
     /** The resource name */
@@ -2119,7 +2190,9 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** The storage account credential properties. */
-    properties: inputs.UserProperties;
+    properties?: inputs.UserProperties;
+    encryptedPassword?: inputs.AsymmetricEncryptedSecret;
+    userType?: "Share" | "LocalManagement" | "ARM" | (string & {});
   }
   interface MonitoringMetricConfigurationProperties {
     /** The metrics configuration details */
@@ -2174,9 +2247,12 @@ export declare namespace inputs {
   type OrderStatusAdditionalOrderDetails = { [key: string]: string };
   interface PeriodicTimerEventTrigger {
     /** Periodic timer trigger properties. */
-    properties: inputs.PeriodicTimerProperties;
+    properties?: inputs.PeriodicTimerProperties;
     /** Trigger Kind. */
     kind: "PeriodicTimerEvent";
+    sourceInfo?: inputs.PeriodicTimerSourceInfo;
+    sinkInfo?: inputs.RoleSinkInfo;
+    customContextTag?: string;
   }
   interface PeriodicTimerProperties {
     /** Periodic timer details. */
@@ -2380,7 +2456,9 @@ export declare namespace inputs {
   }
   interface UploadCertificateRequest {
     /** The Base 64 encoded certificate raw data. */
-    properties: inputs.RawCertificateData;
+    properties?: inputs.RawCertificateData;
+    authenticationType?: "Invalid" | "AzureActiveDirectory" | (string & {});
+    certificate?: string;
   }
   interface UploadCertificateResponse {
     /** Specifies authentication type. */
@@ -2517,18 +2595,32 @@ export declare namespace outputs {
     kubernetesWorkloadProfile?: string;
   }
   type DataResidency = inputs.DataResidency;
-  type DCAccessCode = inputs.DCAccessCode;
+  interface DCAccessCode {
+    properties?: outputs.DCAccessCodeProperties;
+  }
   type DCAccessCodeProperties = inputs.DCAccessCodeProperties;
   type DeviceCapacityInfoProperties = inputs.DeviceCapacityInfoProperties;
   type DeviceCapacityInfoPropertiesNodeCapacityInfos = inputs.DeviceCapacityInfoPropertiesNodeCapacityInfos;
   type DiagnosticRemoteSupportSettingsProperties = inputs.DiagnosticRemoteSupportSettingsProperties;
-  type EdgeProfile = inputs.EdgeProfile;
-  type EdgeProfileSubscription = inputs.EdgeProfileSubscription;
+  interface EdgeProfile {
+    subscription?: outputs.EdgeProfileSubscription;
+  }
+  interface EdgeProfileSubscription {
+    registrationId?: string;
+    id?: string;
+    state?: "Registered" | "Warned" | "Suspended" | "Deleted" | "Unregistered" | (string & {});
+    registrationDate?: string;
+    subscriptionId?: string;
+    properties?: outputs.SubscriptionProperties;
+  }
   interface EtcdInfo {
     type?: string;
     version?: string;
   }
-  type FileEventTrigger = inputs.FileEventTrigger;
+  interface FileEventTrigger {
+    properties: outputs.FileTriggerProperties;
+    kind: "FileEvent";
+  }
   type FileSourceInfo = inputs.FileSourceInfo;
   type FileTriggerProperties = inputs.FileTriggerProperties;
   type GenerateCertResponse = inputs.GenerateCertResponse;
@@ -2642,7 +2734,10 @@ export declare namespace outputs {
     version?: string;
     ipRange?: string[];
   }
-  type MECRole = inputs.MECRole;
+  interface MECRole {
+    properties?: outputs.MECRoleProperties;
+    kind: "MEC";
+  }
   type MECRoleProperties = inputs.MECRoleProperties;
   type MetricConfiguration = inputs.MetricConfiguration;
   type MetricCounter = inputs.MetricCounter;
@@ -2879,7 +2974,10 @@ export declare namespace outputs {
     additionalOrderDetails?: outputs.OrderStatusAdditionalOrderDetails;
   }
   type OrderStatusAdditionalOrderDetails = inputs.OrderStatusAdditionalOrderDetails;
-  type PeriodicTimerEventTrigger = inputs.PeriodicTimerEventTrigger;
+  interface PeriodicTimerEventTrigger {
+    properties: outputs.PeriodicTimerProperties;
+    kind: "PeriodicTimerEvent";
+  }
   type PeriodicTimerProperties = inputs.PeriodicTimerProperties;
   type PeriodicTimerSourceInfo = inputs.PeriodicTimerSourceInfo;
   type ProactiveLogCollectionSettingsProperties = inputs.ProactiveLogCollectionSettingsProperties;
@@ -2964,7 +3062,9 @@ export declare namespace outputs {
     totalUpdateSizeInBytes?: number;
     totalTimeInMinutes?: number;
   }
-  type UploadCertificateRequest = inputs.UploadCertificateRequest;
+  interface UploadCertificateRequest {
+    properties: outputs.RawCertificateData;
+  }
   interface UploadCertificateResponse {
     authType?: "Invalid" | "AzureActiveDirectory" | (string & {});
     resourceId?: string;

@@ -594,19 +594,38 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** The workspace properties. */
-    properties: inputs.WorkspaceProperties;
+    properties?: inputs.WorkspaceProperties;
     /** The SKU of the resource. */
     sku?: inputs.Sku;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    computeMode?: "Serverless" | "Hybrid" | (string & {});
+    managedResourceGroupId?: string;
+    parameters?: inputs.WorkspaceCustomParameters;
+    uiDefinitionUri?: string;
+    authorizations?: inputs.WorkspaceProviderAuthorization[];
+    createdBy?: inputs.CreatedBy;
+    updatedBy?: inputs.CreatedBy;
+    storageAccountIdentity?: inputs.ManagedIdentityConfiguration;
+    managedDiskIdentity?: inputs.ManagedIdentityConfiguration;
+    encryption?: inputs.WorkspacePropertiesEncryption;
+    enhancedSecurityCompliance?: inputs.EnhancedSecurityComplianceDefinition;
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
+    requiredNsgRules?: "AllRules" | "NoAzureDatabricksRules" | "NoAzureServiceRules" | (string & {});
+    defaultCatalog?: inputs.DefaultCatalogProperties;
+    accessConnector?: inputs.WorkspacePropertiesAccessConnector;
+    defaultStorageFirewall?: "Disabled" | "Enabled" | (string & {});
   }
   interface MicrosoftDatabricksWorkspacesPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** The private endpoint connection properties. */
-    properties: inputs.PrivateEndpointConnectionProperties;
+    properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    groupIds?: string[];
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftDatabricksWorkspacesPrivateLinkResources {
     /** The resource name */
@@ -616,12 +635,23 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** List of properties for vNet Peering */
-    properties: inputs.VirtualNetworkPeeringPropertiesFormat;
+    properties?: inputs.VirtualNetworkPeeringPropertiesFormat;
+    allowVirtualNetworkAccess?: boolean;
+    allowForwardedTraffic?: boolean;
+    allowGatewayTransit?: boolean;
+    useRemoteGateways?: boolean;
+    databricksVirtualNetwork?: inputs.VirtualNetworkPeeringPropertiesFormatDatabricksVirtualNetwork;
+    databricksAddressSpace?: inputs.AddressSpace;
+    remoteVirtualNetwork?: inputs.VirtualNetworkPeeringPropertiesFormatRemoteVirtualNetwork;
+    remoteAddressSpace?: inputs.AddressSpace;
   }
   type PrivateEndpoint = { [key: string]: any };
   interface PrivateEndpointConnection {
     /** The private endpoint connection properties. */
-    properties: inputs.PrivateEndpointConnectionProperties;
+    properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    groupIds?: string[];
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface PrivateEndpointConnectionProperties {
     /** Private endpoint */

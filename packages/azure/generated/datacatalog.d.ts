@@ -133,6 +133,12 @@ export declare namespace inputs {
     tags?: inputs.ResourceTags;
     /** Resource etag */
     etag?: string;
+    sku?: "Free" | "Standard" | (string & {});
+    units?: number;
+    admins?: inputs.Principals[];
+    users?: inputs.Principals[];
+    successfullyProvisioned?: boolean;
+    enableAutomaticUnitAdjustment?: boolean;
   }
   interface Principals {
     /** UPN of the user. */

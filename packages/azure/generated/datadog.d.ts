@@ -649,6 +649,9 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    monitoringStatus?: "Enabled" | "Disabled" | (string & {});
+    datadogOrganizationProperties?: inputs.DatadogOrganizationProperties;
+    userInfo?: inputs.UserInfo;
   }
   interface DatadogOrganizationProperties {
     /** Name of the Datadog organization. */
@@ -736,6 +739,14 @@ export declare namespace inputs {
     name: "default";
     /** Represents the properties of the resource. */
     properties?: inputs.DatadogAgreementProperties;
+    publisher?: string;
+    product?: string;
+    plan?: string;
+    licenseTextLink?: string;
+    privacyPolicyLink?: string;
+    retrieveDatetime?: string;
+    signature?: string;
+    accepted?: boolean;
   }
   interface MicrosoftDatadogMonitors {
     /** The resource name */
@@ -748,23 +759,35 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    monitoringStatus?: "Enabled" | "Disabled" | (string & {});
+    datadogOrganizationProperties?: inputs.DatadogOrganizationProperties;
+    userInfo?: inputs.UserInfo;
   }
   interface MicrosoftDatadogMonitorsMonitoredSubscriptions {
     /** The resource name */
     name: string;
     /** The request to update subscriptions needed to be monitored by the Datadog monitor resource. */
     properties?: inputs.SubscriptionList;
+    operation?: "AddBegin" | "AddComplete" | "DeleteBegin" | "DeleteComplete" | "Active" | (string & {});
+    monitoredSubscriptionList?: inputs.MonitoredSubscription[];
   }
   interface MicrosoftDatadogMonitorsSingleSignOnConfigurations {
     /** The resource name */
     name: string;
     properties?: inputs.DatadogSingleSignOnProperties;
+    singleSignOnState?: "Initial" | "Enable" | "Disable" | "Existing" | (string & {});
+    enterpriseAppId?: string;
   }
   interface MicrosoftDatadogMonitorsTagRules {
     /** The resource name */
     name: string;
     /** Definition of the properties for a TagRules resource. */
     properties?: inputs.MonitoringTagRulesProperties;
+    logRules?: inputs.LogRules;
+    metricRules?: inputs.MetricRules;
+    agentRules?: inputs.AgentRules;
+    automuting?: boolean;
+    customMetrics?: boolean;
   }
   interface MonitoredResource {
     /** The ARM id of the resource. */

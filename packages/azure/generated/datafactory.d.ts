@@ -5326,6 +5326,11 @@ export declare namespace inputs {
     location?: string;
     /** The resource tags. */
     tags?: inputs.FactoryTags;
+    purviewConfiguration?: inputs.PurviewConfiguration;
+    repoConfiguration?: inputs.FactoryRepoConfiguration;
+    globalParameters?: inputs.FactoryPropertiesGlobalParameters;
+    encryption?: inputs.EncryptionConfiguration;
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
     [key: string]: any;
   }
   interface FactoryGitHubConfiguration {
@@ -7201,6 +7206,8 @@ export declare namespace inputs {
     name?: string;
     /** Table properties. */
     properties?: inputs.MapperTableProperties;
+    schema?: inputs.MapperTableSchema[];
+    dslConnectorProperties?: inputs.MapperDslConnectorProperties[];
   }
   interface MapperTableProperties {
     /** List of columns for the source table. */
@@ -7341,12 +7348,24 @@ export declare namespace inputs {
     location?: string;
     /** The resource tags. */
     tags?: inputs.FactoryTags;
+    purviewConfiguration?: inputs.PurviewConfiguration;
+    repoConfiguration?: inputs.FactoryRepoConfiguration;
+    globalParameters?: inputs.FactoryPropertiesGlobalParameters;
+    encryption?: inputs.EncryptionConfiguration;
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftDataFactoryFactoriesAdfcdcs {
     /** The resource name */
     name: string;
     /** Properties of the change data capture. */
-    properties: inputs.ChangeDataCapture;
+    properties?: inputs.ChangeDataCapture;
+    folder?: inputs.ChangeDataCaptureFolder;
+    description?: string;
+    sourceConnectionsInfo?: inputs.MapperSourceConnectionsInfo[];
+    targetConnectionsInfo?: inputs.MapperTargetConnectionsInfo[];
+    policy?: inputs.MapperPolicy;
+    allowVNetOverride?: boolean;
+    status?: string;
   }
   interface MicrosoftDataFactoryFactoriesCredentials {
     /** The resource name */
@@ -7394,19 +7413,34 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** Managed private endpoint properties. */
-    properties: inputs.ManagedPrivateEndpoint;
+    properties?: inputs.ManagedPrivateEndpoint;
+    connectionState?: inputs.ConnectionStateProperties;
+    fqdns?: string[];
+    groupId?: string;
+    privateLinkResourceId?: string;
   }
   interface MicrosoftDataFactoryFactoriesPipelines {
     /** The resource name */
     name: string;
     /** Properties of the pipeline. */
-    properties: inputs.Pipeline;
+    properties?: inputs.Pipeline;
+    description?: string;
+    activities?: inputs.Activity[];
+    parameters?: inputs.PipelineParameters;
+    variables?: inputs.PipelineVariables;
+    concurrency?: number;
+    annotations?: any[];
+    runDimensions?: inputs.PipelineRunDimensions;
+    folder?: inputs.PipelineFolder;
+    policy?: inputs.PipelinePolicy;
   }
   interface MicrosoftDataFactoryFactoriesPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Core resource properties */
     properties?: inputs.PrivateLinkConnectionApprovalRequestOrRemotePrivateEndpointConnection;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkConnectionState;
+    privateEndpoint?: inputs.PrivateEndpointOrArmIdWrapper;
   }
   interface MicrosoftDataFactoryFactoriesTriggers {
     /** The resource name */
@@ -11798,7 +11832,15 @@ export declare namespace outputs {
   type CassandraTableDatasetTypeProperties = inputs.CassandraTableDatasetTypeProperties;
   type ChainingTrigger = inputs.ChainingTrigger;
   type ChainingTriggerTypeProperties = inputs.ChainingTriggerTypeProperties;
-  type ChangeDataCapture = inputs.ChangeDataCapture;
+  interface ChangeDataCapture {
+    folder?: outputs.ChangeDataCaptureFolder;
+    description?: string;
+    sourceConnectionsInfo: outputs.MapperSourceConnectionsInfo[];
+    targetConnectionsInfo: outputs.MapperTargetConnectionsInfo[];
+    policy: outputs.MapperPolicy;
+    allowVNetOverride?: boolean;
+    status?: string;
+  }
   type ChangeDataCaptureFolder = inputs.ChangeDataCaptureFolder;
   type CmdkeySetup = inputs.CmdkeySetup;
   type CmdkeySetupTypeProperties = inputs.CmdkeySetupTypeProperties;
@@ -12330,11 +12372,22 @@ export declare namespace outputs {
   type MapperDslConnectorProperties = inputs.MapperDslConnectorProperties;
   type MapperPolicy = inputs.MapperPolicy;
   type MapperPolicyRecurrence = inputs.MapperPolicyRecurrence;
-  type MapperSourceConnectionsInfo = inputs.MapperSourceConnectionsInfo;
-  type MapperTable = inputs.MapperTable;
+  interface MapperSourceConnectionsInfo {
+    sourceEntities?: outputs.MapperTable[];
+    connection?: outputs.MapperConnection;
+  }
+  interface MapperTable {
+    name?: string;
+    properties?: outputs.MapperTableProperties;
+  }
   type MapperTableProperties = inputs.MapperTableProperties;
   type MapperTableSchema = inputs.MapperTableSchema;
-  type MapperTargetConnectionsInfo = inputs.MapperTargetConnectionsInfo;
+  interface MapperTargetConnectionsInfo {
+    targetEntities?: outputs.MapperTable[];
+    connection?: outputs.MapperConnection;
+    dataMapperMappings?: outputs.DataMapperMapping[];
+    relationships?: any[];
+  }
   type MappingDataFlow = inputs.MappingDataFlow;
   type MappingDataFlowTypeProperties = inputs.MappingDataFlowTypeProperties;
   type MariaDBLinkedService = inputs.MariaDBLinkedService;

@@ -549,6 +549,7 @@ export declare namespace inputs {
     name: string;
     /** The Data Lake Store account properties to use when adding a new Data Lake Store account. */
     properties?: inputs.AddDataLakeStorePropertiesOrDataLakeStoreAccountInformationProperties;
+    suffix?: string;
   }
   interface AddStorageAccountPropertiesOrStorageAccountInformationProperties {
     /** The access key associated with this Azure Storage account that will be used to connect to it. */
@@ -560,7 +561,9 @@ export declare namespace inputs {
     /** The unique name of the Azure Storage account to add. */
     name: string;
     /** The Azure Storage account properties to use when adding a new Azure Storage account. */
-    properties: inputs.AddStorageAccountPropertiesOrStorageAccountInformationProperties;
+    properties?: inputs.AddStorageAccountPropertiesOrStorageAccountInformationProperties;
+    accessKey?: string;
+    suffix?: string;
   }
   interface CheckNameAvailabilityParameters {
     /** The Data Lake Analytics name to check availability for. */
@@ -572,7 +575,11 @@ export declare namespace inputs {
     /** The unique name of the compute policy to create. */
     name: string;
     /** The compute policy properties to use when creating a new compute policy. */
-    properties: inputs.CreateOrUpdateComputePolicyPropertiesOrComputePolicyProperties;
+    properties?: inputs.CreateOrUpdateComputePolicyPropertiesOrComputePolicyProperties;
+    objectId?: string;
+    objectType?: "User" | "Group" | "ServicePrincipal" | (string & {});
+    maxDegreeOfParallelismPerJob?: number;
+    minPriorityPerJob?: number;
   }
   type CreateDataLakeAnalyticsAccountParametersTags = { [key: string]: string };
   interface CreateDataLakeAnalyticsAccountPropertiesOrDataLakeAnalyticsAccountProperties {
@@ -607,7 +614,9 @@ export declare namespace inputs {
     /** The unique name of the firewall rule to create. */
     name: string;
     /** The firewall rule properties to use when creating a new firewall rule. */
-    properties: inputs.CreateOrUpdateFirewallRulePropertiesOrFirewallRuleProperties;
+    properties?: inputs.CreateOrUpdateFirewallRulePropertiesOrFirewallRuleProperties;
+    startIpAddress?: string;
+    endIpAddress?: string;
   }
   interface CreateOrUpdateComputePolicyPropertiesOrComputePolicyProperties {
     /** The AAD object identifier for the entity to create a policy for. */
@@ -640,31 +649,53 @@ export declare namespace inputs {
     /** The resource tags. */
     tags?: inputs.CreateDataLakeAnalyticsAccountParametersTags;
     /** The Data Lake Analytics account properties to use for creating. */
-    properties: inputs.CreateDataLakeAnalyticsAccountPropertiesOrDataLakeAnalyticsAccountProperties;
+    properties?: inputs.CreateDataLakeAnalyticsAccountPropertiesOrDataLakeAnalyticsAccountProperties;
+    defaultDataLakeStoreAccount?: string;
+    dataLakeStoreAccounts?: inputs.AddDataLakeStoreWithAccountParametersOrDataLakeStoreAccountInformation[];
+    storageAccounts?: inputs.AddStorageAccountWithAccountParametersOrStorageAccountInformation[];
+    computePolicies?: inputs.CreateComputePolicyWithAccountParametersOrComputePolicy[];
+    firewallRules?: inputs.CreateFirewallRuleWithAccountParametersOrFirewallRule[];
+    firewallState?: "Enabled" | "Disabled";
+    firewallAllowAzureIps?: "Enabled" | "Disabled";
+    newTier?: "Consumption" | "Commitment_100AUHours" | "Commitment_500AUHours" | "Commitment_1000AUHours" | "Commitment_5000AUHours" | "Commitment_10000AUHours" | "Commitment_50000AUHours" | "Commitment_100000AUHours" | "Commitment_500000AUHours";
+    maxJobCount?: number;
+    maxDegreeOfParallelism?: number;
+    maxDegreeOfParallelismPerJob?: number;
+    minPriorityPerJob?: number;
+    queryStoreRetention?: number;
   }
   interface MicrosoftDataLakeAnalyticsAccountsComputePolicies {
     /** The resource name */
     name: string;
     /** The compute policy properties to use when creating a new compute policy. */
-    properties: inputs.CreateOrUpdateComputePolicyPropertiesOrComputePolicyProperties;
+    properties?: inputs.CreateOrUpdateComputePolicyPropertiesOrComputePolicyProperties;
+    objectId?: string;
+    objectType?: "User" | "Group" | "ServicePrincipal" | (string & {});
+    maxDegreeOfParallelismPerJob?: number;
+    minPriorityPerJob?: number;
   }
   interface MicrosoftDataLakeAnalyticsAccountsDataLakeStoreAccounts {
     /** The resource name */
     name: string;
     /** The Data Lake Store account properties to use when adding a new Data Lake Store account. */
     properties?: inputs.AddDataLakeStorePropertiesOrDataLakeStoreAccountInformationProperties;
+    suffix?: string;
   }
   interface MicrosoftDataLakeAnalyticsAccountsFirewallRules {
     /** The resource name */
     name: string;
     /** The firewall rule properties to use when creating a new firewall rule. */
-    properties: inputs.CreateOrUpdateFirewallRulePropertiesOrFirewallRuleProperties;
+    properties?: inputs.CreateOrUpdateFirewallRulePropertiesOrFirewallRuleProperties;
+    startIpAddress?: string;
+    endIpAddress?: string;
   }
   interface MicrosoftDataLakeAnalyticsAccountsStorageAccounts {
     /** The resource name */
     name: string;
     /** The Azure Storage account properties to use when adding a new Azure Storage account. */
-    properties: inputs.AddStorageAccountPropertiesOrStorageAccountInformationProperties;
+    properties?: inputs.AddStorageAccountPropertiesOrStorageAccountInformationProperties;
+    accessKey?: string;
+    suffix?: string;
   }
   interface MicrosoftDataLakeAnalyticsAccountsStorageAccountsContainers {
     /** The resource name */

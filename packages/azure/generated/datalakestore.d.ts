@@ -410,7 +410,9 @@ export declare namespace inputs {
     /** The unique name of the firewall rule to create. */
     name: string;
     /** The firewall rule properties to use when creating a new firewall rule. */
-    properties: inputs.CreateOrUpdateFirewallRulePropertiesOrFirewallRuleProperties;
+    properties?: inputs.CreateOrUpdateFirewallRulePropertiesOrFirewallRuleProperties;
+    startIpAddress?: string;
+    endIpAddress?: string;
   }
   interface CreateOrUpdateFirewallRulePropertiesOrFirewallRuleProperties {
     /** The start IP address for the firewall rule. This can be either ipv4 or ipv6. Start and End should be in the same protocol. */
@@ -430,13 +432,15 @@ export declare namespace inputs {
     /** The unique name of the trusted identity provider to create. */
     name: string;
     /** The trusted identity provider properties to use when creating a new trusted identity provider. */
-    properties: inputs.CreateOrUpdateTrustedIdProviderPropertiesOrTrustedIdProviderProperties;
+    properties?: inputs.CreateOrUpdateTrustedIdProviderPropertiesOrTrustedIdProviderProperties;
+    idProvider?: string;
   }
   interface CreateVirtualNetworkRuleWithAccountParametersOrVirtualNetworkRule {
     /** The unique name of the virtual network rule to create. */
     name: string;
     /** The virtual network rule properties to use when creating a new virtual network rule. */
-    properties: inputs.CreateOrUpdateVirtualNetworkRulePropertiesOrVirtualNetworkRuleProperties;
+    properties?: inputs.CreateOrUpdateVirtualNetworkRulePropertiesOrVirtualNetworkRuleProperties;
+    subnetId?: string;
   }
   interface EncryptionConfig {
     /** The type of encryption configuration being used. Currently the only supported types are 'UserManaged' and 'ServiceManaged'. */
@@ -467,24 +471,38 @@ export declare namespace inputs {
     identity?: inputs.EncryptionIdentity;
     /** The Data Lake Store account properties to use for creating. */
     properties?: inputs.CreateDataLakeStoreAccountPropertiesOrDataLakeStoreAccountProperties;
+    defaultGroup?: string;
+    encryptionConfig?: inputs.EncryptionConfig;
+    encryptionState?: "Enabled" | "Disabled";
+    firewallRules?: inputs.CreateFirewallRuleWithAccountParametersOrFirewallRule[];
+    virtualNetworkRules?: inputs.CreateVirtualNetworkRuleWithAccountParametersOrVirtualNetworkRule[];
+    firewallState?: "Enabled" | "Disabled";
+    firewallAllowAzureIps?: "Enabled" | "Disabled";
+    trustedIdProviders?: inputs.CreateTrustedIdProviderWithAccountParametersOrTrustedIdProvider[];
+    trustedIdProviderState?: "Enabled" | "Disabled";
+    newTier?: "Consumption" | "Commitment_1TB" | "Commitment_10TB" | "Commitment_100TB" | "Commitment_500TB" | "Commitment_1PB" | "Commitment_5PB";
   }
   interface MicrosoftDataLakeStoreAccountsFirewallRules {
     /** The resource name */
     name: string;
     /** The firewall rule properties to use when creating a new firewall rule. */
-    properties: inputs.CreateOrUpdateFirewallRulePropertiesOrFirewallRuleProperties;
+    properties?: inputs.CreateOrUpdateFirewallRulePropertiesOrFirewallRuleProperties;
+    startIpAddress?: string;
+    endIpAddress?: string;
   }
   interface MicrosoftDataLakeStoreAccountsTrustedIdProviders {
     /** The resource name */
     name: string;
     /** The trusted identity provider properties to use when creating a new trusted identity provider. */
-    properties: inputs.CreateOrUpdateTrustedIdProviderPropertiesOrTrustedIdProviderProperties;
+    properties?: inputs.CreateOrUpdateTrustedIdProviderPropertiesOrTrustedIdProviderProperties;
+    idProvider?: string;
   }
   interface MicrosoftDataLakeStoreAccountsVirtualNetworkRules {
     /** The resource name */
     name: string;
     /** The virtual network rule properties to use when creating a new virtual network rule. */
-    properties: inputs.CreateOrUpdateVirtualNetworkRulePropertiesOrVirtualNetworkRuleProperties;
+    properties?: inputs.CreateOrUpdateVirtualNetworkRulePropertiesOrVirtualNetworkRuleProperties;
+    subnetId?: string;
   }
   type NameAvailabilityInformation = { [key: string]: any };
 }

@@ -1487,6 +1487,14 @@ export declare namespace inputs {
     name: string;
     /** Database Migration Resource properties for CosmosDb for Mongo. */
     properties?: inputs.DatabaseMigrationPropertiesCosmosDbMongo;
+    sourceMongoConnection?: inputs.MongoConnectionInformation;
+    targetMongoConnection?: inputs.MongoConnectionInformation;
+    collectionList?: inputs.MongoMigrationCollection[];
+    kind?: "SqlMi" | "SqlVm" | "SqlDb" | "MongoToCosmosDbMongo" | (string & {});
+    scope?: string;
+    migrationService?: string;
+    migrationOperationId?: string;
+    provisioningError?: string;
   }
   interface MicrosoftDataMigrationMigrationServices {
     /** The resource name */
@@ -1513,6 +1521,11 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    publicKey?: string;
+    virtualSubnetId?: string;
+    virtualNicId?: string;
+    autoStopDelay?: string;
+    deleteResourcesOnStop?: boolean;
   }
   interface MicrosoftDataMigrationServicesProjects {
     /** The resource name */
@@ -1525,6 +1538,12 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    sourcePlatform?: "SQL" | "MySQL" | "PostgreSql" | "MongoDb" | "Unknown" | (string & {});
+    azureAuthenticationInfo?: inputs.AzureActiveDirectoryApp;
+    targetPlatform?: "SQLDB" | "SQLMI" | "AzureDbForMySql" | "AzureDbForPostgreSql" | "MongoDb" | "Unknown" | (string & {});
+    sourceConnectionInfo?: inputs.ConnectionInfo;
+    targetConnectionInfo?: inputs.ConnectionInfo;
+    databasesInfo?: inputs.DatabaseInfo[];
   }
   interface MicrosoftDataMigrationServicesProjectsFiles {
     /** The resource name */
@@ -1533,6 +1552,9 @@ export declare namespace inputs {
     etag?: string;
     /** Custom file properties */
     properties?: inputs.ProjectFileProperties;
+    extension?: string;
+    filePath?: string;
+    mediaType?: string;
   }
   interface MicrosoftDataMigrationServicesProjectsTasks {
     /** The resource name */

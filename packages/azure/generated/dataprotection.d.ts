@@ -1246,6 +1246,8 @@ export declare namespace inputs {
   interface AzureBackupFindRestorableTimeRangesResponseResource {
     /** AzureBackupFindRestorableTimeRangesResponseResource properties */
     properties?: inputs.AzureBackupFindRestorableTimeRangesResponse;
+    restorableTimeRanges?: inputs.RestorableTimeRange[];
+    objectType?: string;
   }
   interface AzureBackupJob {
     /** Job Activity Id */
@@ -1293,6 +1295,28 @@ export declare namespace inputs {
   interface AzureBackupJobResource {
     /** AzureBackupJobResource properties */
     properties?: inputs.AzureBackupJob;
+    activityID?: string;
+    backupInstanceFriendlyName?: string;
+    dataSourceId?: string;
+    dataSourceLocation?: string;
+    dataSourceName?: string;
+    dataSourceSetName?: string;
+    dataSourceType?: string;
+    duration?: string;
+    isUserTriggered?: boolean;
+    operation?: string;
+    operationCategory?: string;
+    progressEnabled?: boolean;
+    sourceResourceGroup?: string;
+    sourceSubscriptionID?: string;
+    startTime?: string;
+    status?: string;
+    subscriptionId?: string;
+    supportedActions?: string[];
+    vaultName?: string;
+    etag?: string;
+    sourceDataStoreName?: string;
+    destinationDataStoreName?: string;
   }
   interface AzureBackupJobResourceList {
     /** List of resources. */
@@ -1876,7 +1900,7 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** BackupVaultResource properties */
-    properties: inputs.BackupVault;
+    properties?: inputs.BackupVault;
     /** Input Managed Identity Details */
     identity?: inputs.DppIdentityDetails;
     /** Optional ETag. */
@@ -1885,6 +1909,13 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    monitoringSettings?: inputs.MonitoringSettings;
+    costManagementSettings?: inputs.CostManagementSettings;
+    securitySettings?: inputs.SecuritySettings;
+    storageSettings?: inputs.StorageSetting[];
+    featureSettings?: inputs.FeatureSettings;
+    resourceGuardOperationRequests?: string[];
+    replicatedRegions?: string[];
   }
   interface MicrosoftDataProtectionBackupVaultsBackupInstances {
     /** The resource name */
@@ -1893,6 +1924,15 @@ export declare namespace inputs {
     properties?: inputs.BackupInstance;
     /** Proxy Resource tags. */
     tags?: inputs.BackupInstanceResourceTags;
+    friendlyName?: string;
+    dataSourceInfo?: inputs.Datasource;
+    dataSourceSetInfo?: inputs.DatasourceSet;
+    policyInfo?: inputs.PolicyInfo;
+    resourceGuardOperationRequests?: string[];
+    datasourceAuthCredentials?: inputs.AuthCredentials;
+    validationType?: "ShallowValidation" | "DeepValidation" | (string & {});
+    identityDetails?: inputs.IdentityDetails;
+    objectType?: string;
   }
   interface MicrosoftDataProtectionBackupVaultsBackupInstancesOperationResults {
     /** The resource name */
@@ -1917,6 +1957,10 @@ export declare namespace inputs {
     name: string;
     /** ResourceGuardProxyBaseResource properties */
     properties?: inputs.ResourceGuardProxyBase;
+    resourceGuardResourceId?: string;
+    resourceGuardOperationDetails?: inputs.ResourceGuardOperationDetail[];
+    lastUpdatedTime?: string;
+    description?: string;
   }
   interface MicrosoftDataProtectionBackupVaultsDeletedBackupInstances {
     /** The resource name */
@@ -1941,6 +1985,7 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    vaultCriticalOperationExclusionList?: string[];
   }
   interface MicrosoftDataProtectionResourceGuardsDeleteProtectedItemRequests {
     /** The resource name */

@@ -1224,6 +1224,7 @@ export declare namespace inputs {
   interface JobModel {
     /** The resource-specific properties for this resource. */
     properties?: inputs.JobModelProperties;
+    customProperties?: inputs.JobModelCustomProperties;
   }
   type JobModelCustomProperties = inputs.FailoverJobModelCustomProperties | inputs.TestFailoverCleanupJobModelCustomProperties | inputs.TestFailoverJobModelCustomProperties;
   interface JobModelProperties {
@@ -1246,12 +1247,18 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    customProperties?: inputs.FabricModelCustomProperties;
   }
   interface MicrosoftDataReplicationReplicationFabricsFabricAgents {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.FabricAgentModelProperties;
+    machineId?: string;
+    machineName?: string;
+    authenticationIdentity?: inputs.IdentityModel;
+    resourceAccessIdentity?: inputs.IdentityModel;
+    customProperties?: inputs.FabricAgentModelCustomProperties;
   }
   interface MicrosoftDataReplicationReplicationVaults {
     /** The resource name */
@@ -1264,12 +1271,17 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    vaultType?: "DisasterRecovery" | "Migrate" | (string & {});
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftDataReplicationReplicationVaultsAlertSettings {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.EmailConfigurationModelProperties;
+    sendToOwners?: boolean;
+    customEmailAddresses?: string[];
+    locale?: string;
   }
   interface MicrosoftDataReplicationReplicationVaultsEvents {
     /** The resource name */
@@ -1284,6 +1296,8 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.PrivateEndpointConnectionResponseProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftDataReplicationReplicationVaultsPrivateLinkResources {
     /** The resource name */
@@ -1294,6 +1308,9 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.ProtectedItemModelProperties;
+    policyName?: string;
+    replicationExtensionName?: string;
+    customProperties?: inputs.ProtectedItemModelCustomProperties;
   }
   interface MicrosoftDataReplicationReplicationVaultsProtectedItemsRecoveryPoints {
     /** The resource name */
@@ -1304,16 +1321,19 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.ReplicationExtensionModelProperties;
+    customProperties?: inputs.ReplicationExtensionModelCustomProperties;
   }
   interface MicrosoftDataReplicationReplicationVaultsReplicationPolicies {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.PolicyModelProperties;
+    customProperties?: inputs.PolicyModelCustomProperties;
   }
   interface PlannedFailoverModel {
     /** Planned failover model properties. */
-    properties: inputs.PlannedFailoverModelProperties;
+    properties?: inputs.PlannedFailoverModelProperties;
+    customProperties?: inputs.PlannedFailoverModelCustomProperties;
   }
   type PlannedFailoverModelCustomProperties = inputs.HyperVToAzStackHCIPlannedFailoverModelCustomProperties | inputs.VMwareToAzStackHCIPlannedFailoverModelCustomProperties;
   interface PlannedFailoverModelProperties {
@@ -1332,6 +1352,8 @@ export declare namespace inputs {
   interface PrivateEndpointConnection {
     /** The resource-specific properties for this resource. */
     properties?: inputs.PrivateEndpointConnectionResponseProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface PrivateEndpointConnectionResponseProperties {
     /** Represent private Endpoint network resource that is linked to the Private Endpoint connection. */
@@ -1953,7 +1975,9 @@ export declare namespace outputs {
     properties?: outputs.PolicyModelProperties;
     systemData?: outputs.SystemData;
   }
-  type PlannedFailoverModel = inputs.PlannedFailoverModel;
+  interface PlannedFailoverModel {
+    properties: outputs.PlannedFailoverModelProperties;
+  }
   type PlannedFailoverModelCustomProperties = inputs.PlannedFailoverModelCustomProperties;
   type PlannedFailoverModelProperties = inputs.PlannedFailoverModelProperties;
   type PolicyModelCustomProperties = inputs.PolicyModelCustomProperties;

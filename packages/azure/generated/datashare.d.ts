@@ -1095,9 +1095,14 @@ export declare namespace inputs {
   type AccountProperties = { [key: string]: any };
   interface AdlsGen1FileDataSet {
     /** ADLS Gen 1 file data set properties. */
-    properties: inputs.AdlsGen1FileProperties;
+    properties?: inputs.AdlsGen1FileProperties;
     /** Kind of data set. */
     kind: "AdlsGen1File";
+    accountName?: string;
+    fileName?: string;
+    folderPath?: string;
+    resourceGroup?: string;
+    subscriptionId?: string;
   }
   interface AdlsGen1FileProperties {
     /** The ADLS account name. */
@@ -1113,9 +1118,13 @@ export declare namespace inputs {
   }
   interface AdlsGen1FolderDataSet {
     /** ADLS Gen 1 folder data set properties. */
-    properties: inputs.AdlsGen1FolderProperties;
+    properties?: inputs.AdlsGen1FolderProperties;
     /** Kind of data set. */
     kind: "AdlsGen1Folder";
+    accountName?: string;
+    folderPath?: string;
+    resourceGroup?: string;
+    subscriptionId?: string;
   }
   interface AdlsGen1FolderProperties {
     /** The ADLS account name. */
@@ -1129,15 +1138,27 @@ export declare namespace inputs {
   }
   interface AdlsGen2FileDataSet {
     /** ADLS Gen 2 file data set properties. */
-    properties: inputs.AdlsGen2FileProperties;
+    properties?: inputs.AdlsGen2FileProperties;
     /** Kind of data set. */
     kind: "AdlsGen2File";
+    filePath?: string;
+    fileSystem?: string;
+    resourceGroup?: string;
+    storageAccountName?: string;
+    subscriptionId?: string;
   }
   interface AdlsGen2FileDataSetMapping {
     /** ADLS Gen2 file data set mapping properties. */
-    properties: inputs.AdlsGen2FileDataSetMappingProperties;
+    properties?: inputs.AdlsGen2FileDataSetMappingProperties;
     /** Kind of data set mapping. */
     kind: "AdlsGen2File";
+    dataSetId?: string;
+    filePath?: string;
+    fileSystem?: string;
+    outputType?: "Csv" | "Parquet" | (string & {});
+    resourceGroup?: string;
+    storageAccountName?: string;
+    subscriptionId?: string;
   }
   interface AdlsGen2FileDataSetMappingProperties {
     /** The id of the source data set. */
@@ -1169,15 +1190,24 @@ export declare namespace inputs {
   }
   interface AdlsGen2FileSystemDataSet {
     /** ADLS Gen 2 file system data set properties. */
-    properties: inputs.AdlsGen2FileSystemProperties;
+    properties?: inputs.AdlsGen2FileSystemProperties;
     /** Kind of data set. */
     kind: "AdlsGen2FileSystem";
+    fileSystem?: string;
+    resourceGroup?: string;
+    storageAccountName?: string;
+    subscriptionId?: string;
   }
   interface AdlsGen2FileSystemDataSetMapping {
     /** ADLS Gen2 file system data set mapping properties. */
-    properties: inputs.AdlsGen2FileSystemDataSetMappingProperties;
+    properties?: inputs.AdlsGen2FileSystemDataSetMappingProperties;
     /** Kind of data set mapping. */
     kind: "AdlsGen2FileSystem";
+    dataSetId?: string;
+    fileSystem?: string;
+    resourceGroup?: string;
+    storageAccountName?: string;
+    subscriptionId?: string;
   }
   interface AdlsGen2FileSystemDataSetMappingProperties {
     /** The id of the source data set. */
@@ -1203,15 +1233,26 @@ export declare namespace inputs {
   }
   interface AdlsGen2FolderDataSet {
     /** ADLS Gen 2 folder data set properties. */
-    properties: inputs.AdlsGen2FolderProperties;
+    properties?: inputs.AdlsGen2FolderProperties;
     /** Kind of data set. */
     kind: "AdlsGen2Folder";
+    fileSystem?: string;
+    folderPath?: string;
+    resourceGroup?: string;
+    storageAccountName?: string;
+    subscriptionId?: string;
   }
   interface AdlsGen2FolderDataSetMapping {
     /** ADLS Gen2 folder data set mapping properties. */
-    properties: inputs.AdlsGen2FolderDataSetMappingProperties;
+    properties?: inputs.AdlsGen2FolderDataSetMappingProperties;
     /** Kind of data set mapping. */
     kind: "AdlsGen2Folder";
+    dataSetId?: string;
+    fileSystem?: string;
+    folderPath?: string;
+    resourceGroup?: string;
+    storageAccountName?: string;
+    subscriptionId?: string;
   }
   interface AdlsGen2FolderDataSetMappingProperties {
     /** The id of the source data set. */
@@ -1241,15 +1282,24 @@ export declare namespace inputs {
   }
   interface BlobContainerDataSet {
     /** Blob container data set properties. */
-    properties: inputs.BlobContainerProperties;
+    properties?: inputs.BlobContainerProperties;
     /** Kind of data set. */
     kind: "Container";
+    containerName?: string;
+    resourceGroup?: string;
+    storageAccountName?: string;
+    subscriptionId?: string;
   }
   interface BlobContainerDataSetMapping {
     /** Blob container data set mapping properties. */
-    properties: inputs.BlobContainerMappingProperties;
+    properties?: inputs.BlobContainerMappingProperties;
     /** Kind of data set mapping. */
     kind: "Container";
+    containerName?: string;
+    dataSetId?: string;
+    resourceGroup?: string;
+    storageAccountName?: string;
+    subscriptionId?: string;
   }
   interface BlobContainerMappingProperties {
     /** BLOB Container name. */
@@ -1275,27 +1325,50 @@ export declare namespace inputs {
   }
   interface BlobDataSet {
     /** Blob data set properties. */
-    properties: inputs.BlobProperties;
+    properties?: inputs.BlobProperties;
     /** Kind of data set. */
     kind: "Blob";
+    containerName?: string;
+    filePath?: string;
+    resourceGroup?: string;
+    storageAccountName?: string;
+    subscriptionId?: string;
   }
   interface BlobDataSetMapping {
     /** Blob data set mapping properties. */
-    properties: inputs.BlobMappingProperties;
+    properties?: inputs.BlobMappingProperties;
     /** Kind of data set mapping. */
     kind: "Blob";
+    containerName?: string;
+    dataSetId?: string;
+    filePath?: string;
+    outputType?: "Csv" | "Parquet" | (string & {});
+    resourceGroup?: string;
+    storageAccountName?: string;
+    subscriptionId?: string;
   }
   interface BlobFolderDataSet {
     /** Blob folder data set properties. */
-    properties: inputs.BlobFolderProperties;
+    properties?: inputs.BlobFolderProperties;
     /** Kind of data set. */
     kind: "BlobFolder";
+    containerName?: string;
+    prefix?: string;
+    resourceGroup?: string;
+    storageAccountName?: string;
+    subscriptionId?: string;
   }
   interface BlobFolderDataSetMapping {
     /** Blob folder data set mapping properties. */
-    properties: inputs.BlobFolderMappingProperties;
+    properties?: inputs.BlobFolderMappingProperties;
     /** Kind of data set mapping. */
     kind: "BlobFolder";
+    containerName?: string;
+    dataSetId?: string;
+    prefix?: string;
+    resourceGroup?: string;
+    storageAccountName?: string;
+    subscriptionId?: string;
   }
   interface BlobFolderMappingProperties {
     /** Container that has the file path. */
@@ -1353,7 +1426,8 @@ export declare namespace inputs {
   }
   interface ConsumerInvitation {
     /** Properties on the account */
-    properties: inputs.ConsumerInvitationProperties;
+    properties?: inputs.ConsumerInvitationProperties;
+    invitationId?: string;
   }
   interface ConsumerInvitationProperties {
     /** Unique id of the invitation. */
@@ -1384,15 +1458,18 @@ export declare namespace inputs {
   }
   interface KustoClusterDataSet {
     /** Kusto cluster data set properties. */
-    properties: inputs.KustoClusterDataSetProperties;
+    properties?: inputs.KustoClusterDataSetProperties;
     /** Kind of data set. */
     kind: "KustoCluster";
+    kustoClusterResourceId?: string;
   }
   interface KustoClusterDataSetMapping {
     /** Kusto cluster data set mapping properties. */
-    properties: inputs.KustoClusterDataSetMappingProperties;
+    properties?: inputs.KustoClusterDataSetMappingProperties;
     /** Kind of data set mapping. */
     kind: "KustoCluster";
+    dataSetId?: string;
+    kustoClusterResourceId?: string;
   }
   interface KustoClusterDataSetMappingProperties {
     /** The id of the source data set. */
@@ -1406,15 +1483,18 @@ export declare namespace inputs {
   }
   interface KustoDatabaseDataSet {
     /** Kusto database data set properties. */
-    properties: inputs.KustoDatabaseDataSetProperties;
+    properties?: inputs.KustoDatabaseDataSetProperties;
     /** Kind of data set. */
     kind: "KustoDatabase";
+    kustoDatabaseResourceId?: string;
   }
   interface KustoDatabaseDataSetMapping {
     /** Kusto database data set mapping properties. */
-    properties: inputs.KustoDatabaseDataSetMappingProperties;
+    properties?: inputs.KustoDatabaseDataSetMappingProperties;
     /** Kind of data set mapping. */
     kind: "KustoDatabase";
+    dataSetId?: string;
+    kustoClusterResourceId?: string;
   }
   interface KustoDatabaseDataSetMappingProperties {
     /** The id of the source data set. */
@@ -1428,15 +1508,19 @@ export declare namespace inputs {
   }
   interface KustoTableDataSet {
     /** Kusto table data set properties. */
-    properties: inputs.KustoTableDataSetProperties;
+    properties?: inputs.KustoTableDataSetProperties;
     /** Kind of data set. */
     kind: "KustoTable";
+    kustoDatabaseResourceId?: string;
+    tableLevelSharingProperties?: inputs.TableLevelSharingProperties;
   }
   interface KustoTableDataSetMapping {
     /** Kusto database data set mapping properties. */
-    properties: inputs.KustoTableDataSetMappingProperties;
+    properties?: inputs.KustoTableDataSetMappingProperties;
     /** Kind of data set mapping. */
     kind: "KustoTable";
+    dataSetId?: string;
+    kustoClusterResourceId?: string;
   }
   interface KustoTableDataSetMappingProperties {
     /** The id of the source data set. */
@@ -1467,6 +1551,9 @@ export declare namespace inputs {
     name: string;
     /** Properties on the share */
     properties?: inputs.ShareProperties;
+    description?: string;
+    shareKind?: "CopyBased" | "InPlace" | (string & {});
+    terms?: string;
   }
   type MicrosoftDataShareAccountsSharesDataSets = {
     /** The resource name */
@@ -1477,6 +1564,10 @@ export declare namespace inputs {
     name: string;
     /** Properties on the Invitation */
     properties?: inputs.InvitationProperties;
+    expirationDate?: string;
+    targetActiveDirectoryId?: string;
+    targetEmail?: string;
+    targetObjectId?: string;
   }
   interface MicrosoftDataShareAccountsSharesProviderShareSubscriptions {
     /** The resource name */
@@ -1490,7 +1581,10 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** Properties on the share subscription */
-    properties: inputs.ShareSubscriptionProperties;
+    properties?: inputs.ShareSubscriptionProperties;
+    expirationDate?: string;
+    invitationId?: string;
+    sourceShareLocation?: string;
   }
   type MicrosoftDataShareAccountsShareSubscriptionsDataSetMappings = {
     /** The resource name */
@@ -1507,6 +1601,7 @@ export declare namespace inputs {
   interface ProviderShareSubscription {
     /** properties of providerShareSubscription */
     properties?: inputs.ProviderShareSubscriptionProperties;
+    expirationDate?: string;
   }
   interface ProviderShareSubscriptionProperties {
     /** Expiration date of the share subscription in UTC format */
@@ -1523,12 +1618,16 @@ export declare namespace inputs {
     properties?: inputs.ScheduledSourceShareSynchronizationSettingProperties;
     /** Kind of synchronization setting on share. */
     kind: "ScheduleBased";
+    recurrenceInterval?: "Hour" | "Day" | (string & {});
+    synchronizationTime?: string;
   }
   interface ScheduledSynchronizationSetting {
     /** Properties of scheduled synchronization */
-    properties: inputs.ScheduledSynchronizationSettingProperties;
+    properties?: inputs.ScheduledSynchronizationSettingProperties;
     /** Kind of synchronization setting. */
     kind: "ScheduleBased";
+    recurrenceInterval?: "Hour" | "Day" | (string & {});
+    synchronizationTime?: string;
   }
   interface ScheduledSynchronizationSettingProperties {
     /** Recurrence Interval */
@@ -1538,9 +1637,12 @@ export declare namespace inputs {
   }
   interface ScheduledTrigger {
     /** Properties of scheduled synchronization */
-    properties: inputs.ScheduledTriggerProperties;
+    properties?: inputs.ScheduledTriggerProperties;
     /** Kind of synchronization on trigger. */
     kind: "ScheduleBased";
+    recurrenceInterval?: "Hour" | "Day" | (string & {});
+    synchronizationMode?: "Incremental" | "FullSync" | (string & {});
+    synchronizationTime?: string;
   }
   interface ScheduledTriggerProperties {
     /** Recurrence Interval */
@@ -1614,12 +1716,21 @@ export declare namespace inputs {
     properties?: inputs.SqlDBTableProperties;
     /** Kind of data set. */
     kind: "SqlDBTable";
+    databaseName?: string;
+    schemaName?: string;
+    sqlServerResourceId?: string;
+    tableName?: string;
   }
   interface SqlDBTableDataSetMapping {
     /** Sql DB data set mapping properties. */
-    properties: inputs.SqlDBTableDataSetMappingProperties;
+    properties?: inputs.SqlDBTableDataSetMappingProperties;
     /** Kind of data set mapping. */
     kind: "SqlDBTable";
+    databaseName?: string;
+    dataSetId?: string;
+    schemaName?: string;
+    sqlServerResourceId?: string;
+    tableName?: string;
   }
   interface SqlDBTableDataSetMappingProperties {
     /** DatabaseName name of the sink data set */
@@ -1648,12 +1759,21 @@ export declare namespace inputs {
     properties?: inputs.SqlDWTableProperties;
     /** Kind of data set. */
     kind: "SqlDWTable";
+    dataWarehouseName?: string;
+    schemaName?: string;
+    sqlServerResourceId?: string;
+    tableName?: string;
   }
   interface SqlDWTableDataSetMapping {
     /** Sql DW data set mapping properties. */
-    properties: inputs.SqlDWTableDataSetMappingProperties;
+    properties?: inputs.SqlDWTableDataSetMappingProperties;
     /** Kind of data set mapping. */
     kind: "SqlDWTable";
+    dataSetId?: string;
+    dataWarehouseName?: string;
+    schemaName?: string;
+    sqlServerResourceId?: string;
+    tableName?: string;
   }
   interface SqlDWTableDataSetMappingProperties {
     /** The id of the source data set. */
@@ -1679,15 +1799,18 @@ export declare namespace inputs {
   }
   interface SynapseWorkspaceSqlPoolTableDataSet {
     /** Synapse Workspace Sql Pool Table data set properties. */
-    properties: inputs.SynapseWorkspaceSqlPoolTableDataSetProperties;
+    properties?: inputs.SynapseWorkspaceSqlPoolTableDataSetProperties;
     /** Kind of data set. */
     kind: "SynapseWorkspaceSqlPoolTable";
+    synapseWorkspaceSqlPoolTableResourceId?: string;
   }
   interface SynapseWorkspaceSqlPoolTableDataSetMapping {
     /** A Synapse Workspace Sql Pool Table data set mapping properties. */
-    properties: inputs.SynapseWorkspaceSqlPoolTableDataSetMappingProperties;
+    properties?: inputs.SynapseWorkspaceSqlPoolTableDataSetMappingProperties;
     /** Kind of data set mapping. */
     kind: "SynapseWorkspaceSqlPoolTable";
+    dataSetId?: string;
+    synapseWorkspaceSqlPoolTableResourceId?: string;
   }
   interface SynapseWorkspaceSqlPoolTableDataSetMappingProperties {
     /** The id of the source data set. */
@@ -2136,7 +2259,10 @@ export declare namespace outputs {
     shareSubscriptionStatus?: "Active" | "Revoked" | "SourceDeleted" | "Revoking" | (string & {});
   }
   type ScheduledSourceShareSynchronizationSettingProperties = inputs.ScheduledSourceShareSynchronizationSettingProperties;
-  type ScheduledSourceSynchronizationSetting = inputs.ScheduledSourceSynchronizationSetting;
+  interface ScheduledSourceSynchronizationSetting {
+    properties?: outputs.ScheduledSourceShareSynchronizationSettingProperties;
+    kind: "ScheduleBased";
+  }
   interface ScheduledSynchronizationSetting {
     properties: outputs.ScheduledSynchronizationSettingProperties;
     kind: "ScheduleBased";
@@ -2216,8 +2342,11 @@ export declare namespace outputs {
     nextLink?: string;
     value: outputs.ShareSynchronization[];
   }
-  type SourceShareSynchronizationSetting = inputs.SourceShareSynchronizationSetting;
-  type SourceShareSynchronizationSettingList = inputs.SourceShareSynchronizationSettingList;
+  type SourceShareSynchronizationSetting = outputs.ScheduledSourceSynchronizationSetting;
+  interface SourceShareSynchronizationSettingList {
+    nextLink?: string;
+    value: outputs.SourceShareSynchronizationSetting[];
+  }
   interface SqlDBTableDataSet {
     properties?: outputs.SqlDBTableProperties;
     kind: "SqlDBTable";

@@ -1194,6 +1194,9 @@ export declare namespace inputs {
     endTime?: string;
     /** Operation progress (0-100). */
     percentComplete?: number;
+    datasourceSizeInBytes?: number;
+    dataTransferredInBytes?: number;
+    backupMetadata?: string;
   }
   interface BackupAndExportResponseProperties {
     /** Size of datasource in bytes */
@@ -1214,12 +1217,17 @@ export declare namespace inputs {
   interface Configuration {
     /** The properties of a configuration. */
     properties?: inputs.ConfigurationProperties;
+    value?: string;
+    currentValue?: string;
+    source?: "system-default" | "user-override" | (string & {});
   }
   interface ConfigurationForBatchUpdate {
     /** Name of the configuration. */
     name?: string;
     /** The properties can be updated for a configuration. */
     properties?: inputs.ConfigurationForBatchUpdateProperties;
+    value?: string;
+    source?: string;
   }
   interface ConfigurationForBatchUpdateProperties {
     /** Value of the configuration. */
@@ -1334,18 +1342,41 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    administratorLogin?: string;
+    administratorLoginPassword?: string;
+    version?: "5.7" | "8.0.21" | (string & {});
+    availabilityZone?: string;
+    createMode?: "Default" | "PointInTimeRestore" | "Replica" | "GeoRestore" | (string & {});
+    sourceServerResourceId?: string;
+    restorePointInTime?: string;
+    replicationRole?: "None" | "Source" | "Replica" | (string & {});
+    dataEncryption?: inputs.DataEncryption;
+    databasePort?: number;
+    storage?: inputs.Storage;
+    backup?: inputs.Backup;
+    highAvailability?: inputs.HighAvailability;
+    network?: inputs.Network;
+    maintenancePolicy?: inputs.MaintenancePolicy;
+    maintenanceWindow?: inputs.MaintenanceWindow;
+    importSourceProperties?: inputs.ImportSourceProperties;
   }
   interface MicrosoftDBforMySQLFlexibleServersAdministrators {
     /** The resource name */
     name: "ActiveDirectory" | (string & {});
     /** The properties of an administrator. */
     properties?: inputs.AdministratorProperties;
+    administratorType?: "ActiveDirectory" | (string & {});
+    login?: string;
+    sid?: string;
+    tenantId?: string;
+    identityResourceId?: string;
   }
   interface MicrosoftDBforMySQLFlexibleServersAdvancedThreatProtectionSettings {
     /** The resource name */
     name: "Default" | (string & {});
     /** Resource properties. */
     properties?: inputs.AdvancedThreatProtectionProperties;
+    state?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftDBforMySQLFlexibleServersBackups {
     /** The resource name */
@@ -1356,24 +1387,35 @@ export declare namespace inputs {
     name: string;
     /** The properties of a server backup. */
     properties?: inputs.ServerBackupPropertiesV2;
+    backupNameV2?: string;
+    backupType?: "FULL" | (string & {});
+    completedTime?: string;
+    source?: string;
   }
   interface MicrosoftDBforMySQLFlexibleServersConfigurations {
     /** The resource name */
     name: string;
     /** The properties of a configuration. */
     properties?: inputs.ConfigurationProperties;
+    value?: string;
+    currentValue?: string;
+    source?: "system-default" | "user-override" | (string & {});
   }
   interface MicrosoftDBforMySQLFlexibleServersDatabases {
     /** The resource name */
     name: string;
     /** The properties of a database. */
     properties?: inputs.DatabaseProperties;
+    charset?: string;
+    collation?: string;
   }
   interface MicrosoftDBforMySQLFlexibleServersFirewallRules {
     /** The resource name */
     name: string;
     /** The properties of a firewall rule. */
-    properties: inputs.FirewallRuleProperties;
+    properties?: inputs.FirewallRuleProperties;
+    startIpAddress?: string;
+    endIpAddress?: string;
   }
   interface MicrosoftDBforMySQLFlexibleServersMaintenances {
     /** The resource name */
@@ -1384,6 +1426,8 @@ export declare namespace inputs {
     name: string;
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftDBforMySQLFlexibleServersPrivateLinkResources {
     /** The resource name */
@@ -1398,6 +1442,8 @@ export declare namespace inputs {
     name: string;
     /** Properties of the ServerKey Resource. */
     properties?: inputs.ServerKeyProperties;
+    serverKeyType?: "AzureKeyVault" | (string & {});
+    uri?: string;
   }
   interface MySQLServerIdentity {
     /** Type of managed service identity. */
@@ -1438,6 +1484,8 @@ export declare namespace inputs {
   interface PrivateEndpointConnection {
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface PrivateEndpointConnectionProperties {
     /** The private endpoint resource. */
@@ -1468,6 +1516,23 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    administratorLogin?: string;
+    administratorLoginPassword?: string;
+    version?: "5.7" | "8.0.21" | (string & {});
+    availabilityZone?: string;
+    createMode?: "Default" | "PointInTimeRestore" | "Replica" | "GeoRestore" | (string & {});
+    sourceServerResourceId?: string;
+    restorePointInTime?: string;
+    replicationRole?: "None" | "Source" | "Replica" | (string & {});
+    dataEncryption?: inputs.DataEncryption;
+    databasePort?: number;
+    storage?: inputs.Storage;
+    backup?: inputs.Backup;
+    highAvailability?: inputs.HighAvailability;
+    network?: inputs.Network;
+    maintenancePolicy?: inputs.MaintenancePolicy;
+    maintenanceWindow?: inputs.MaintenanceWindow;
+    importSourceProperties?: inputs.ImportSourceProperties;
   }
   interface ServerBackupProperties {
     /** Backup type. */
@@ -1569,6 +1634,7 @@ export declare namespace inputs {
   interface ValidateBackupResponse {
     /** The response properties of a pre backup operation. */
     properties?: inputs.ValidateBackupResponseProperties;
+    numberOfContainers?: number;
   }
   interface ValidateBackupResponseProperties {
     /** Estimated no of storage containers required for resource data to be backed up. */
@@ -1623,9 +1689,15 @@ export declare namespace outputs {
     type?: string;
     systemData?: outputs.SystemData;
   }
-  type ConfigurationForBatchUpdate = inputs.ConfigurationForBatchUpdate;
+  interface ConfigurationForBatchUpdate {
+    name?: string;
+    properties?: outputs.ConfigurationForBatchUpdateProperties;
+  }
   type ConfigurationForBatchUpdateProperties = inputs.ConfigurationForBatchUpdateProperties;
-  type ConfigurationListForBatchUpdate = inputs.ConfigurationListForBatchUpdate;
+  interface ConfigurationListForBatchUpdate {
+    value?: outputs.ConfigurationForBatchUpdate[];
+    resetAllToDefault?: "True" | "False" | (string & {});
+  }
   interface ConfigurationListResult {
     value?: outputs.Configuration[];
     nextLink?: string;
@@ -1925,7 +1997,9 @@ export declare namespace outputs {
     principalId?: string;
     clientId?: string;
   }
-  type ValidateBackupResponse = inputs.ValidateBackupResponse;
+  interface ValidateBackupResponse {
+    properties?: outputs.ValidateBackupResponseProperties;
+  }
   type ValidateBackupResponseProperties = inputs.ValidateBackupResponseProperties;
   type VirtualNetworkSubnetUsageParameter = inputs.VirtualNetworkSubnetUsageParameter;
   interface VirtualNetworkSubnetUsageResult {

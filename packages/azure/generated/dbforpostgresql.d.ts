@@ -1942,6 +1942,14 @@ export declare namespace inputs {
   interface BackupsLongTermRetentionResponse {
     /** Long Term Retention Backup Operation Resource Properties */
     properties?: inputs.LtrBackupOperationResponseProperties;
+    datasourceSizeInBytes?: number;
+    dataTransferredInBytes?: number;
+    backupName?: string;
+    backupMetadata?: string;
+    status?: "Running" | "Cancelled" | "Failed" | "Succeeded" | (string & {});
+    startTime?: string;
+    endTime?: string;
+    percentComplete?: number;
   }
   interface BackupsLongTermRetentionResponseProperties {
     /** Number of storage containers the plugin will use during backup. More than one containers may be used for size limitations, parallelism, or redundancy etc. */
@@ -2146,7 +2154,8 @@ export declare namespace inputs {
   }
   interface LtrPreBackupResponse {
     /** Additional Properties for the pre backup response */
-    properties: inputs.BackupsLongTermRetentionResponseProperties;
+    properties?: inputs.BackupsLongTermRetentionResponseProperties;
+    numberOfContainers?: number;
   }
   interface MaintenanceWindow {
     /** Indicates whether custom window is enabled or disabled. */
@@ -2171,18 +2180,39 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    administratorLogin?: string;
+    administratorLoginPassword?: string;
+    version?: "18" | "17" | "16" | "15" | "14" | "13" | "12" | "11" | (string & {});
+    storage?: inputs.Storage;
+    authConfig?: inputs.AuthConfig;
+    dataEncryption?: inputs.DataEncryption;
+    backup?: inputs.Backup;
+    network?: inputs.Network;
+    highAvailability?: inputs.HighAvailability;
+    maintenanceWindow?: inputs.MaintenanceWindow;
+    sourceServerResourceId?: string;
+    pointInTimeUTC?: string;
+    availabilityZone?: string;
+    replicationRole?: "None" | "Primary" | "AsyncReplica" | "GeoAsyncReplica" | (string & {});
+    replica?: inputs.Replica;
+    createMode?: "Default" | "Create" | "Update" | "PointInTimeRestore" | "GeoRestore" | "Replica" | "ReviveDropped" | (string & {});
+    cluster?: inputs.Cluster;
   }
   interface MicrosoftDBforPostgreSQLFlexibleServersAdministrators {
     /** The resource name */
     name: string;
     /** Properties of the server administrator associated to a Microsoft Entra principal. */
     properties?: inputs.AdministratorMicrosoftEntraPropertiesForAddOrAdministratorMicrosoftEntraProperties;
+    principalType?: "Unknown" | "User" | "Group" | "ServicePrincipal" | (string & {});
+    principalName?: string;
+    tenantId?: string;
   }
   interface MicrosoftDBforPostgreSQLFlexibleServersAdvancedThreatProtectionSettings {
     /** The resource name */
     name: "Default" | (string & {});
     /** Advanced threat protection properties. */
     properties?: inputs.AdvancedThreatProtectionSettingsProperties;
+    state?: "Enabled" | "Disabled";
   }
   interface MicrosoftDBforPostgreSQLFlexibleServersBackups {
     /** The resource name */
@@ -2193,18 +2223,24 @@ export declare namespace inputs {
     name: string;
     /** Properties of a configuration (also known as server parameter). */
     properties?: inputs.ConfigurationProperties;
+    value?: string;
+    source?: string;
   }
   interface MicrosoftDBforPostgreSQLFlexibleServersDatabases {
     /** The resource name */
     name: string;
     /** Properties of a database. */
     properties?: inputs.DatabaseProperties;
+    charset?: string;
+    collation?: string;
   }
   interface MicrosoftDBforPostgreSQLFlexibleServersFirewallRules {
     /** The resource name */
     name: string;
     /** Properties of a firewall rule. */
-    properties: inputs.FirewallRuleProperties;
+    properties?: inputs.FirewallRuleProperties;
+    startIpAddress?: string;
+    endIpAddress?: string;
   }
   interface MicrosoftDBforPostgreSQLFlexibleServersLtrBackupOperations {
     /** The resource name */
@@ -2219,12 +2255,34 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    migrationInstanceResourceId?: string;
+    migrationMode?: "Offline" | "Online" | (string & {});
+    migrationOption?: "Validate" | "Migrate" | "ValidateAndMigrate" | (string & {});
+    sourceType?: "OnPremises" | "AWS" | "GCP" | "AzureVM" | "PostgreSQLSingleServer" | "AWS_RDS" | "AWS_AURORA" | "AWS_EC2" | "GCP_CloudSQL" | "GCP_AlloyDB" | "GCP_Compute" | "EDB" | "EDB_Oracle_Server" | "EDB_PostgreSQL" | "PostgreSQLFlexibleServer" | "PostgreSQLCosmosDB" | "Huawei_RDS" | "Huawei_Compute" | "Heroku_PostgreSQL" | "Crunchy_PostgreSQL" | "ApsaraDB_RDS" | "Digital_Ocean_Droplets" | "Digital_Ocean_PostgreSQL" | "Supabase_PostgreSQL" | (string & {});
+    sslMode?: "Prefer" | "Require" | "VerifyCA" | "VerifyFull" | (string & {});
+    sourceDbServerResourceId?: string;
+    sourceDbServerFullyQualifiedDomainName?: string;
+    targetDbServerFullyQualifiedDomainName?: string;
+    secretParameters?: inputs.MigrationSecretParameters;
+    dbsToMigrate?: string[];
+    setupLogicalReplicationOnSourceDbIfNeeded?: "True" | "False" | (string & {});
+    overwriteDbsInTarget?: "True" | "False" | (string & {});
+    migrationWindowStartTimeInUtc?: string;
+    migrationWindowEndTimeInUtc?: string;
+    migrateRoles?: "True" | "False" | (string & {});
+    startDataMigration?: "True" | "False" | (string & {});
+    triggerCutover?: "True" | "False" | (string & {});
+    dbsToTriggerCutoverOn?: string[];
+    cancel?: "True" | "False" | (string & {});
+    dbsToCancelMigrationOn?: string[];
   }
   interface MicrosoftDBforPostgreSQLFlexibleServersPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftDBforPostgreSQLFlexibleServersPrivateLinkResources {
     /** The resource name */
@@ -2239,6 +2297,8 @@ export declare namespace inputs {
     name: string;
     /** Properties of the pair of virtual endpoints. */
     properties?: inputs.VirtualEndpointResourceProperties;
+    endpointType?: "ReadWrite" | (string & {});
+    members?: string[];
   }
   interface MicrosoftDBforPostgreSQLServerGroupsv2 {
     /** The resource name */
@@ -2249,6 +2309,25 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    administratorLoginPassword?: string;
+    postgresqlVersion?: string;
+    citusVersion?: string;
+    maintenanceWindow?: inputs.MaintenanceWindow;
+    preferredPrimaryZone?: string;
+    enableShardsOnCoordinator?: boolean;
+    enableHa?: boolean;
+    coordinatorServerEdition?: string;
+    coordinatorStorageQuotaInMb?: number;
+    coordinatorVCores?: number;
+    coordinatorEnablePublicIpAccess?: boolean;
+    nodeServerEdition?: string;
+    nodeCount?: number;
+    nodeStorageQuotaInMb?: number;
+    nodeVCores?: number;
+    nodeEnablePublicIpAccess?: boolean;
+    sourceResourceId?: string;
+    sourceLocation?: string;
+    pointInTimeUTC?: string;
   }
   interface MicrosoftDBforPostgreSQLServerGroupsv2Configurations {
     /** The resource name */
@@ -2259,24 +2338,30 @@ export declare namespace inputs {
     name: string;
     /** The properties of a configuration. */
     properties?: inputs.ServerConfigurationProperties;
+    value?: string;
   }
   interface MicrosoftDBforPostgreSQLServerGroupsv2FirewallRules {
     /** The resource name */
     name: string;
     /** The properties of a firewall rule. */
-    properties: inputs.FirewallRuleProperties2;
+    properties?: inputs.FirewallRuleProperties2;
+    startIpAddress?: string;
+    endIpAddress?: string;
   }
   interface MicrosoftDBforPostgreSQLServerGroupsv2NodeConfigurations {
     /** The resource name */
     name: string;
     /** The properties of a configuration. */
     properties?: inputs.ServerConfigurationProperties;
+    value?: string;
   }
   interface MicrosoftDBforPostgreSQLServerGroupsv2PrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftDBforPostgreSQLServerGroupsv2PrivateLinkResources {
     /** The resource name */
@@ -2286,7 +2371,8 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** The properties of a role. */
-    properties: inputs.RoleProperties;
+    properties?: inputs.RoleProperties;
+    password?: string;
   }
   interface MicrosoftDBforPostgreSQLServerGroupsv2Servers {
     /** The resource name */
@@ -2376,6 +2462,8 @@ export declare namespace inputs {
   interface PrivateEndpointConnection {
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface PrivateEndpointConnectionProperties {
     /** The private endpoint resource. */
@@ -2478,6 +2566,9 @@ export declare namespace inputs {
   interface SimplePrivateEndpointConnection {
     /** Properties of the private endpoint connection. */
     properties?: inputs.PrivateEndpointConnectionSimpleProperties;
+    privateEndpoint?: inputs.PrivateEndpointProperty;
+    groupIds?: string[];
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface Sku {
     /** Name by which is known a given compute size assigned to a server. */
@@ -2706,7 +2797,9 @@ export declare namespace outputs {
     errorMessage?: string;
   }
   type LtrPreBackupRequest = inputs.LtrPreBackupRequest;
-  type LtrPreBackupResponse = inputs.LtrPreBackupResponse;
+  interface LtrPreBackupResponse {
+    properties: outputs.BackupsLongTermRetentionResponseProperties;
+  }
   type MaintenanceWindow = inputs.MaintenanceWindow;
   interface MicrosoftDBforPostgreSQLFlexibleServers {
     id?: string;

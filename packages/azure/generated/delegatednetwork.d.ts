@@ -310,6 +310,8 @@ export declare namespace inputs {
     location?: string;
     /** The resource tags. */
     tags?: inputs.DelegatedSubnetResourceTags;
+    subnetDetails?: inputs.SubnetDetails;
+    controllerDetails?: inputs.ControllerDetails;
   }
   interface MicrosoftDelegatedNetworkOrchestrators {
     /** The resource name */
@@ -324,6 +326,12 @@ export declare namespace inputs {
     identity?: inputs.OrchestratorIdentity;
     /** The resource tags. */
     tags?: inputs.OrchestratorResourceTags;
+    orchestratorAppId?: string;
+    orchestratorTenantId?: string;
+    clusterRootCA?: string;
+    apiServerEndpoint?: string;
+    privateLinkResourceId?: string;
+    controllerDetails?: inputs.ControllerDetails;
   }
   interface OrchestratorIdentity {
     /** The type of identity used for orchestrator cluster. Type 'SystemAssigned' will use an implicitly created identity orchestrator clusters */

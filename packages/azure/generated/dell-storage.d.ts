@@ -145,6 +145,16 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    capacity?: inputs.LiftrBaseStorageCapacity;
+    marketplace?: inputs.LiftrBaseMarketplaceDetails;
+    delegatedSubnetId?: string;
+    delegatedSubnetCidr?: string;
+    user?: inputs.LiftrBaseUserDetails;
+    fileSystemId?: string;
+    smartConnectFqdn?: string;
+    oneFsUrl?: string;
+    dellReferenceNumber?: string;
+    encryption?: inputs.LiftrBaseEncryptionProperties;
   }
   interface LiftrBaseEncryptionIdentityProperties {
     /** Identity type - SystemAssigned/UserAssigned - Only UserAssigned is supported now */

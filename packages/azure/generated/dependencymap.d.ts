@@ -246,6 +246,9 @@ export declare namespace inputs {
     endTime?: string;
     /** Properties for export dependencies. These should only be set if the status is Succeeded. */
     properties?: inputs.ExportDependenciesResultProperties;
+    exportedDataSasUri?: string;
+    statusCode?: "NoMatch" | "CompleteMatch" | "PartialMatch" | (string & {});
+    additionalInfo?: inputs.ExportDependenciesAdditionalInfo;
   }
   interface ExportDependenciesRequest {
     /** Machine arm id */
@@ -278,6 +281,7 @@ export declare namespace inputs {
     endTime?: string;
     /** Properties for export dependencies. These should only be set if the status is Succeeded. */
     properties?: inputs.GetDependencyViewForAllMachinesResultProperties;
+    layoutFileSasUrl?: string;
   }
   interface GetDependencyViewForAllMachinesRequest {
     /** Filters for GetDependencyViewForAllMachines */

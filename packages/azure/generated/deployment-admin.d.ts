@@ -432,6 +432,8 @@ export declare namespace inputs {
     name: string;
     /** Specifies the file container body */
     properties?: inputs.FileContainerBodyOrFileContainerAdminProperties;
+    postCopyAction?: "None" | "Unzip" | (string & {});
+    sourceUri?: string;
   }
   interface MicrosoftDeploymentAdminLocationsProductDeployments {
     /** The resource name */
@@ -442,6 +444,7 @@ export declare namespace inputs {
     name: string;
     /** Specifies the product package */
     properties?: inputs.ProductPackageBodyOrProductPackageProperties;
+    fileContainerId?: string;
   }
   interface MicrosoftDeploymentAdminLocationsProductPackagesSecrets {
     /** The resource name */

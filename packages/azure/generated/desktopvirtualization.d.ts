@@ -1643,11 +1643,15 @@ export declare namespace inputs {
   }
   interface AppAttachPackage {
     /** Detailed properties for App Attach Package */
-    properties: inputs.AppAttachPackageProperties;
+    properties?: inputs.AppAttachPackageProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    image?: inputs.AppAttachPackageInfoProperties;
+    hostPoolReferences?: string[];
+    keyVaultURL?: string;
+    failHealthCheckOnStagingFailure?: "Unhealthy" | "NeedsAssistance" | "DoNotFail" | (string & {});
   }
   interface AppAttachPackageInfoProperties {
     /** Alias of App Attach Package. Assigned at import time */
@@ -1742,6 +1746,21 @@ export declare namespace inputs {
   interface ExpandMsixImage {
     /** Detailed properties for ExpandMsixImage */
     properties?: inputs.ExpandMsixImageProperties;
+    packageAlias?: string;
+    imagePath?: string;
+    packageName?: string;
+    packageFamilyName?: string;
+    packageFullName?: string;
+    displayName?: string;
+    packageRelativePath?: string;
+    isRegularRegistration?: boolean;
+    isActive?: boolean;
+    packageDependencies?: inputs.MsixPackageDependencies[];
+    version?: string;
+    lastUpdated?: string;
+    packageApplications?: inputs.MsixPackageApplications[];
+    certificateName?: string;
+    certificateExpiry?: string;
   }
   interface ExpandMsixImageList {
     /** List of MSIX package properties from give MSIX Image. */
@@ -1835,11 +1854,15 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** Detailed properties for App Attach Package */
-    properties: inputs.AppAttachPackageProperties;
+    properties?: inputs.AppAttachPackageProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    image?: inputs.AppAttachPackageInfoProperties;
+    hostPoolReferences?: string[];
+    keyVaultURL?: string;
+    failHealthCheckOnStagingFailure?: "Unhealthy" | "NeedsAssistance" | "DoNotFail" | (string & {});
   }
   interface MicrosoftDesktopVirtualizationApplicationGroups {
     /** The resource name */
@@ -1855,17 +1878,33 @@ export declare namespace inputs {
     /** Plan for the resource. */
     plan?: inputs.Plan;
     /** Detailed properties for ApplicationGroup */
-    properties: inputs.ApplicationGroupProperties;
+    properties?: inputs.ApplicationGroupProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    description?: string;
+    friendlyName?: string;
+    hostPoolArmPath?: string;
+    applicationGroupType?: "RemoteApp" | "Desktop" | (string & {});
+    showInFeed?: boolean;
   }
   interface MicrosoftDesktopVirtualizationApplicationGroupsApplications {
     /** The resource name */
     name: string;
     /** Detailed properties for Application */
-    properties: inputs.ApplicationProperties;
+    properties?: inputs.ApplicationProperties;
+    description?: string;
+    friendlyName?: string;
+    filePath?: string;
+    msixPackageFamilyName?: string;
+    msixPackageApplicationId?: string;
+    applicationType?: "InBuilt" | "MsixApplication" | (string & {});
+    commandLineSetting?: "DoNotAllow" | "Allow" | "Require" | (string & {});
+    commandLineArguments?: string;
+    showInPortal?: boolean;
+    iconPath?: string;
+    iconIndex?: number;
   }
   interface MicrosoftDesktopVirtualizationApplicationGroupsDesktops {
     /** The resource name */
@@ -1885,23 +1924,55 @@ export declare namespace inputs {
     /** Plan for the resource. */
     plan?: inputs.Plan;
     /** Detailed properties for HostPool */
-    properties: inputs.HostPoolProperties;
+    properties?: inputs.HostPoolProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    friendlyName?: string;
+    description?: string;
+    hostPoolType?: "Personal" | "Pooled" | "BYODesktop" | (string & {});
+    personalDesktopAssignmentType?: "Automatic" | "Direct" | (string & {});
+    customRdpProperty?: string;
+    maxSessionLimit?: number;
+    loadBalancerType?: "BreadthFirst" | "DepthFirst" | "Persistent" | "MultiplePersistent" | (string & {});
+    ring?: number;
+    validationEnvironment?: boolean;
+    registrationInfo?: inputs.RegistrationInfo;
+    vmTemplate?: string;
+    ssoadfsAuthority?: string;
+    ssoClientId?: string;
+    ssoClientSecretKeyVaultPath?: string;
+    ssoSecretType?: "SharedKey" | "Certificate" | "SharedKeyInKeyVault" | "CertificateInKeyVault" | (string & {});
+    preferredAppGroupType?: "None" | "Desktop" | "RailApplications" | (string & {});
+    startVMOnConnect?: boolean;
+    publicNetworkAccess?: "Enabled" | "Disabled" | "EnabledForSessionHostsOnly" | "EnabledForClientsOnly" | (string & {});
+    agentUpdate?: inputs.AgentUpdateProperties;
   }
   interface MicrosoftDesktopVirtualizationHostPoolsMsixPackages {
     /** The resource name */
     name: string;
     /** Detailed properties for MSIX Package */
-    properties: inputs.MsixPackageProperties;
+    properties?: inputs.MsixPackageProperties;
+    imagePath?: string;
+    packageName?: string;
+    packageFamilyName?: string;
+    displayName?: string;
+    packageRelativePath?: string;
+    isRegularRegistration?: boolean;
+    isActive?: boolean;
+    packageDependencies?: inputs.MsixPackageDependencies[];
+    version?: string;
+    lastUpdated?: string;
+    packageApplications?: inputs.MsixPackageApplications[];
   }
   interface MicrosoftDesktopVirtualizationHostPoolsPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftDesktopVirtualizationHostPoolsSessionHosts {
     /** The resource name */
@@ -1925,23 +1996,73 @@ export declare namespace inputs {
     /** Plan for the resource. */
     plan?: inputs.Plan;
     /** Detailed properties for scaling plan. */
-    properties: inputs.ScalingPlanProperties;
+    properties?: inputs.ScalingPlanProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    description?: string;
+    friendlyName?: string;
+    timeZone?: string;
+    hostPoolType?: "Pooled" | (string & {});
+    exclusionTag?: string;
+    schedules?: inputs.ScalingSchedule[];
+    hostPoolReferences?: inputs.ScalingHostPoolReference[];
   }
   interface MicrosoftDesktopVirtualizationScalingPlansPersonalSchedules {
     /** The resource name */
     name: string;
     /** Detailed properties for ScalingPlanPersonalSchedule */
-    properties: inputs.ScalingPlanPersonalScheduleProperties;
+    properties?: inputs.ScalingPlanPersonalScheduleProperties;
+    daysOfWeek?: ("Monday" | "Tuesday" | "Wednesday" | "Thursday" | "Friday" | "Saturday" | "Sunday")[];
+    rampUpStartTime?: inputs.Time;
+    rampUpAutoStartHosts?: "None" | "WithAssignedUser" | "All" | (string & {});
+    rampUpStartVMOnConnect?: "Enable" | "Disable" | (string & {});
+    rampUpActionOnDisconnect?: "None" | "Deallocate" | "Hibernate" | (string & {});
+    rampUpMinutesToWaitOnDisconnect?: number;
+    rampUpActionOnLogoff?: "None" | "Deallocate" | "Hibernate" | (string & {});
+    rampUpMinutesToWaitOnLogoff?: number;
+    peakStartTime?: inputs.Time;
+    peakStartVMOnConnect?: "Enable" | "Disable" | (string & {});
+    peakActionOnDisconnect?: "None" | "Deallocate" | "Hibernate" | (string & {});
+    peakMinutesToWaitOnDisconnect?: number;
+    peakActionOnLogoff?: "None" | "Deallocate" | "Hibernate" | (string & {});
+    peakMinutesToWaitOnLogoff?: number;
+    rampDownStartTime?: inputs.Time;
+    rampDownStartVMOnConnect?: "Enable" | "Disable" | (string & {});
+    rampDownActionOnDisconnect?: "None" | "Deallocate" | "Hibernate" | (string & {});
+    rampDownMinutesToWaitOnDisconnect?: number;
+    rampDownActionOnLogoff?: "None" | "Deallocate" | "Hibernate" | (string & {});
+    rampDownMinutesToWaitOnLogoff?: number;
+    offPeakStartTime?: inputs.Time;
+    offPeakStartVMOnConnect?: "Enable" | "Disable" | (string & {});
+    offPeakActionOnDisconnect?: "None" | "Deallocate" | "Hibernate" | (string & {});
+    offPeakMinutesToWaitOnDisconnect?: number;
+    offPeakActionOnLogoff?: "None" | "Deallocate" | "Hibernate" | (string & {});
+    offPeakMinutesToWaitOnLogoff?: number;
   }
   interface MicrosoftDesktopVirtualizationScalingPlansPooledSchedules {
     /** The resource name */
     name: string;
     /** Detailed properties for ScalingPlanPooledSchedule */
-    properties: inputs.ScalingPlanPooledScheduleProperties;
+    properties?: inputs.ScalingPlanPooledScheduleProperties;
+    daysOfWeek?: ("Monday" | "Tuesday" | "Wednesday" | "Thursday" | "Friday" | "Saturday" | "Sunday")[];
+    rampUpStartTime?: inputs.Time;
+    rampUpLoadBalancingAlgorithm?: "BreadthFirst" | "DepthFirst" | (string & {});
+    rampUpMinimumHostsPct?: number;
+    rampUpCapacityThresholdPct?: number;
+    peakStartTime?: inputs.Time;
+    peakLoadBalancingAlgorithm?: "BreadthFirst" | "DepthFirst" | (string & {});
+    rampDownStartTime?: inputs.Time;
+    rampDownLoadBalancingAlgorithm?: "BreadthFirst" | "DepthFirst" | (string & {});
+    rampDownMinimumHostsPct?: number;
+    rampDownCapacityThresholdPct?: number;
+    rampDownForceLogoffUsers?: boolean;
+    rampDownStopHostsWhen?: "ZeroSessions" | "ZeroActiveSessions" | (string & {});
+    rampDownWaitTimeMinutes?: number;
+    rampDownNotificationMessage?: string;
+    offPeakStartTime?: inputs.Time;
+    offPeakLoadBalancingAlgorithm?: "BreadthFirst" | "DepthFirst" | (string & {});
   }
   interface MicrosoftDesktopVirtualizationWorkspaces {
     /** The resource name */
@@ -1962,12 +2083,18 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    description?: string;
+    friendlyName?: string;
+    applicationGroupReferences?: string[];
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftDesktopVirtualizationWorkspacesPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MsixImageURI {
     /** URI to Image */
@@ -2037,6 +2164,8 @@ export declare namespace inputs {
   interface PrivateEndpointConnection {
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface PrivateEndpointConnectionProperties {
     /** The private endpoint resource. */

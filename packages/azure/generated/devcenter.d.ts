@@ -2070,18 +2070,28 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    encryption?: inputs.Encryption;
+    displayName?: string;
+    projectCatalogSettings?: inputs.DevCenterProjectCatalogSettings;
+    networkSettings?: inputs.DevCenterNetworkSettings;
+    devBoxProvisioningSettings?: inputs.DevBoxProvisioningSettings;
   }
   interface MicrosoftDevCenterDevcentersAttachednetworks {
     /** The resource name */
     name: string;
     /** Attached NetworkConnection properties. */
     properties?: inputs.AttachedNetworkConnectionProperties;
+    networkConnectionId?: string;
   }
   interface MicrosoftDevCenterDevcentersCatalogs {
     /** The resource name */
     name: string;
     /** Catalog properties. */
     properties?: inputs.CatalogProperties;
+    gitHub?: inputs.GitCatalog;
+    adoGit?: inputs.GitCatalog;
+    syncType?: "Manual" | "Scheduled" | (string & {});
+    tags?: inputs.CatalogUpdatePropertiesTags;
   }
   interface MicrosoftDevCenterDevcentersCatalogsEnvironmentDefinitions {
     /** The resource name */
@@ -2100,6 +2110,10 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    imageReference?: inputs.ImageReference;
+    sku?: inputs.Sku;
+    osStorageType?: string;
+    hibernateSupport?: "Disabled" | "Enabled" | (string & {});
   }
   interface MicrosoftDevCenterDevcentersEnvironmentTypes {
     /** The resource name */
@@ -2108,12 +2122,14 @@ export declare namespace inputs {
     properties?: inputs.EnvironmentTypeProperties;
     /** Resource tags. */
     tags?: inputs.Tags;
+    displayName?: string;
   }
   interface MicrosoftDevCenterDevcentersGalleries {
     /** The resource name */
     name: string;
     /** Gallery properties. */
     properties?: inputs.GalleryProperties;
+    galleryResourceId?: string;
   }
   interface MicrosoftDevCenterDevcentersGalleriesImages {
     /** The resource name */
@@ -2128,6 +2144,8 @@ export declare namespace inputs {
     name: string;
     /** Properties of an project policy. */
     properties?: inputs.ProjectPolicyProperties;
+    resourcePolicies?: inputs.ResourcePolicy[];
+    scopes?: string[];
   }
   interface MicrosoftDevCenterNetworkConnections {
     /** The resource name */
@@ -2138,6 +2156,13 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    networkingResourceGroupName?: string;
+    domainJoinType?: "HybridAzureADJoin" | "AzureADJoin" | "None" | (string & {});
+    subnetId?: string;
+    domainName?: string;
+    organizationUnit?: string;
+    domainUsername?: string;
+    domainPassword?: string;
   }
   interface MicrosoftDevCenterNetworkConnectionsHealthChecks {
     /** The resource name */
@@ -2154,6 +2179,11 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    devCenterId?: string;
+    description?: string;
+    maxDevBoxesPerUser?: number;
+    displayName?: string;
+    catalogSettings?: inputs.ProjectCatalogSettings;
   }
   interface MicrosoftDevCenterProjectsAllowedEnvironmentTypes {
     /** The resource name */
@@ -2168,6 +2198,10 @@ export declare namespace inputs {
     name: string;
     /** Catalog properties. */
     properties?: inputs.CatalogProperties;
+    gitHub?: inputs.GitCatalog;
+    adoGit?: inputs.GitCatalog;
+    syncType?: "Manual" | "Scheduled" | (string & {});
+    tags?: inputs.CatalogUpdatePropertiesTags;
   }
   interface MicrosoftDevCenterProjectsCatalogsEnvironmentDefinitions {
     /** The resource name */
@@ -2196,6 +2230,11 @@ export declare namespace inputs {
     identity?: inputs.ManagedServiceIdentity;
     /** The geo-location for the environment type */
     location?: string;
+    deploymentTargetId?: string;
+    displayName?: string;
+    status?: "Enabled" | "Disabled" | (string & {});
+    creatorRoleAssignment?: inputs.ProjectEnvironmentTypeUpdatePropertiesCreatorRoleAssignment;
+    userRoleAssignments?: inputs.ProjectEnvironmentTypeUpdatePropertiesUserRoleAssignments;
   }
   interface MicrosoftDevCenterProjectsImages {
     /** The resource name */
@@ -2214,12 +2253,30 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    devBoxDefinitionType?: "Reference" | "Value" | (string & {});
+    devBoxDefinitionName?: string;
+    devBoxDefinition?: inputs.PoolDevBoxDefinition;
+    networkConnectionName?: string;
+    licenseType?: "Windows_Client" | (string & {});
+    localAdministrator?: "Disabled" | "Enabled" | (string & {});
+    stopOnDisconnect?: inputs.StopOnDisconnectConfiguration;
+    stopOnNoConnect?: inputs.StopOnNoConnectConfiguration;
+    singleSignOnStatus?: "Disabled" | "Enabled" | (string & {});
+    displayName?: string;
+    virtualNetworkType?: "Managed" | "Unmanaged" | (string & {});
+    managedVirtualNetworkRegions?: string[];
   }
   interface MicrosoftDevCenterProjectsPoolsSchedules {
     /** The resource name */
     name: string;
     /** Properties of a Schedule resource */
     properties?: inputs.ScheduleProperties;
+    frequency?: "Daily" | (string & {});
+    time?: string;
+    timeZone?: string;
+    state?: "Enabled" | "Disabled" | (string & {});
+    tags?: inputs.Tags;
+    location?: string;
   }
   interface NetworkProperties {
     /** The name for resource group where NICs will be placed. */

@@ -243,6 +243,8 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    githubWorkflowProfile?: inputs.GitHubWorkflowProfile;
+    artifactGenerationProperties?: inputs.ArtifactGenerationProperties;
   }
   interface SystemData {
     /** The identity that created the resource. */

@@ -1754,6 +1754,11 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    targetAddress?: string;
+    endpointProfileType?: string;
+    authentication?: inputs.Authentication;
+    additionalConfiguration?: string;
+    discoveredAssetEndpointProfileRef?: string;
   }
   interface MicrosoftDeviceRegistryAssets {
     /** The resource name */
@@ -1766,6 +1771,26 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    enabled?: boolean;
+    externalAssetId?: string;
+    displayName?: string;
+    description?: string;
+    assetEndpointProfileRef?: string;
+    manufacturer?: string;
+    manufacturerUri?: string;
+    model?: string;
+    productCode?: string;
+    hardwareRevision?: string;
+    softwareRevision?: string;
+    documentationUri?: string;
+    serialNumber?: string;
+    attributes?: inputs.AssetPropertiesAttributes;
+    discoveredAssetRefs?: string[];
+    defaultDatasetsConfiguration?: string;
+    defaultEventsConfiguration?: string;
+    defaultTopic?: inputs.Topic;
+    datasets?: inputs.Dataset[];
+    events?: inputs.Event[];
   }
   interface MicrosoftDeviceRegistryBillingContainers {
     /** The resource name */
@@ -1782,6 +1807,8 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    messaging?: inputs.Messaging;
+    management?: inputs.Management;
   }
   interface MicrosoftDeviceRegistryNamespacesAssets {
     /** The resource name */
@@ -1794,6 +1821,33 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    enabled?: boolean;
+    externalAssetId?: string;
+    displayName?: string;
+    description?: string;
+    deviceRef?: inputs.DeviceRef;
+    assetTypeRefs?: string[];
+    manufacturer?: string;
+    manufacturerUri?: string;
+    model?: string;
+    productCode?: string;
+    hardwareRevision?: string;
+    softwareRevision?: string;
+    documentationUri?: string;
+    serialNumber?: string;
+    attributes?: inputs.NamespaceAssetPropertiesAttributes;
+    discoveredAssetRefs?: string[];
+    defaultDatasetsConfiguration?: string;
+    defaultEventsConfiguration?: string;
+    defaultStreamsConfiguration?: string;
+    defaultManagementGroupsConfiguration?: string;
+    defaultDatasetsDestinations?: inputs.DatasetDestination[];
+    defaultEventsDestinations?: inputs.EventDestination[];
+    defaultStreamsDestinations?: inputs.StreamDestination[];
+    datasets?: inputs.NamespaceDataset[];
+    eventGroups?: inputs.NamespaceEventGroup[];
+    streams?: inputs.NamespaceStream[];
+    managementGroups?: inputs.ManagementGroup[];
   }
   interface MicrosoftDeviceRegistryNamespacesDevices {
     /** The resource name */
@@ -1806,6 +1860,15 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    enabled?: boolean;
+    externalDeviceId?: string;
+    discoveredDeviceRef?: string;
+    manufacturer?: string;
+    model?: string;
+    operatingSystem?: string;
+    operatingSystemVersion?: string;
+    endpoints?: inputs.MessagingEndpoints2;
+    attributes?: inputs.NamespaceDevicePropertiesAttributes;
   }
   interface MicrosoftDeviceRegistryNamespacesDiscoveredAssets {
     /** The resource name */
@@ -1818,6 +1881,33 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    deviceRef?: inputs.DeviceRef;
+    displayName?: string;
+    assetTypeRefs?: string[];
+    description?: string;
+    discoveryId?: string;
+    externalAssetId?: string;
+    version?: number;
+    manufacturer?: string;
+    manufacturerUri?: string;
+    model?: string;
+    productCode?: string;
+    hardwareRevision?: string;
+    softwareRevision?: string;
+    documentationUri?: string;
+    serialNumber?: string;
+    attributes?: inputs.NamespaceDiscoveredAssetPropertiesAttributes;
+    defaultDatasetsConfiguration?: string;
+    defaultEventsConfiguration?: string;
+    defaultStreamsConfiguration?: string;
+    defaultManagementGroupsConfiguration?: string;
+    defaultDatasetsDestinations?: inputs.DatasetDestination[];
+    defaultEventsDestinations?: inputs.EventDestination[];
+    defaultStreamsDestinations?: inputs.StreamDestination[];
+    datasets?: inputs.NamespaceDiscoveredDataset[];
+    eventGroups?: inputs.NamespaceDiscoveredEventGroup[];
+    streams?: inputs.NamespaceDiscoveredStream[];
+    managementGroups?: inputs.NamespaceDiscoveredManagementGroup[];
   }
   interface MicrosoftDeviceRegistryNamespacesDiscoveredDevices {
     /** The resource name */
@@ -1830,6 +1920,15 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    externalDeviceId?: string;
+    endpoints?: inputs.DiscoveredMessagingEndpoints;
+    manufacturer?: string;
+    model?: string;
+    operatingSystem?: string;
+    operatingSystemVersion?: string;
+    attributes?: inputs.NamespaceDiscoveredDevicePropertiesAttributes;
+    discoveryId?: string;
+    version?: number;
   }
   interface MicrosoftDeviceRegistrySchemaRegistries {
     /** The resource name */
@@ -1842,18 +1941,29 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    namespace?: string;
+    displayName?: string;
+    description?: string;
+    storageAccountContainerUrl?: string;
   }
   interface MicrosoftDeviceRegistrySchemaRegistriesSchemas {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.SchemaProperties;
+    displayName?: string;
+    description?: string;
+    format?: "JsonSchema/draft-07" | "Delta/1.0" | (string & {});
+    schemaType?: "MessageSchema" | (string & {});
+    tags?: inputs.SchemaPropertiesTags;
   }
   interface MicrosoftDeviceRegistrySchemaRegistriesSchemasSchemaVersions {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.SchemaVersionProperties;
+    description?: string;
+    schemaContent?: string;
   }
   interface MigrateResult {
     /** The resource Id of the asset resource. */

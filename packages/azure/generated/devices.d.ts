@@ -1005,6 +1005,8 @@ export declare namespace inputs {
   interface CertificateDescription {
     /** The description of an X509 CA Certificate. */
     properties?: inputs.CertificateProperties;
+    isVerified?: boolean;
+    certificate?: string;
   }
   interface CertificateProperties {
     /** Determines whether certificate has been verified. */
@@ -1022,6 +1024,8 @@ export declare namespace inputs {
   interface CertificateResponse {
     /** properties of a certificate */
     properties?: inputs.CertificateProperties2;
+    isVerified?: boolean;
+    certificate?: any;
   }
   interface CertificateVerificationDescription {
     /** base-64 representation of X509 certificate .cer file or just .pem file content. */
@@ -1235,6 +1239,11 @@ export declare namespace inputs {
   interface MatchedRoute {
     /** Properties of routes that matched */
     properties?: inputs.RouteProperties;
+    name?: string;
+    source?: "Invalid" | "DeviceMessages" | "TwinChangeEvents" | "DeviceLifecycleEvents" | "DeviceJobLifecycleEvents" | "DeviceConnectionStateEvents" | (string & {});
+    condition?: string;
+    endpointNames?: string[];
+    isEnabled?: boolean;
   }
   interface MessagingEndpointProperties {
     /** The lock duration. See: https://docs.microsoft.com/azure/iot-hub/iot-hub-devguide-file-upload. */
@@ -1259,12 +1268,34 @@ export declare namespace inputs {
     location: string;
     /** The resource tags. */
     tags?: inputs.ResourceTags;
+    authorizationPolicies?: inputs.SharedAccessSignatureAuthorizationRule[];
+    disableLocalAuth?: boolean;
+    disableDeviceSAS?: boolean;
+    disableModuleSAS?: boolean;
+    restrictOutboundNetworkAccess?: boolean;
+    allowedFqdnList?: string[];
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
+    ipFilterRules?: inputs.IpFilterRule[];
+    networkRuleSets?: inputs.NetworkRuleSetProperties;
+    minTlsVersion?: string;
+    privateEndpointConnections?: inputs.PrivateEndpointConnection[];
+    eventHubEndpoints?: inputs.IotHubPropertiesEventHubEndpoints;
+    routing?: inputs.RoutingProperties;
+    storageEndpoints?: inputs.IotHubPropertiesStorageEndpoints;
+    messagingEndpoints?: inputs.IotHubPropertiesMessagingEndpoints;
+    enableFileUploadNotifications?: boolean;
+    cloudToDevice?: inputs.CloudToDeviceProperties;
+    comments?: string;
+    features?: "None" | "DeviceManagement" | (string & {});
+    enableDataResidency?: boolean;
   }
   interface MicrosoftDevicesIotHubsCertificates {
     /** The resource name */
     name: string;
     /** The description of an X509 CA Certificate. */
     properties?: inputs.CertificateProperties;
+    isVerified?: boolean;
+    certificate?: string;
   }
   interface MicrosoftDevicesIotHubsEventHubEndpointsConsumerGroups {
     /** The resource name */
@@ -1276,7 +1307,9 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** The properties of a private endpoint connection */
-    properties: inputs.PrivateEndpointConnectionProperties;
+    properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftDevicesProvisioningServices {
     /** The resource name */
@@ -1284,7 +1317,7 @@ export declare namespace inputs {
     /** The Etag field is *not* required. If it is provided in the response body, it must also be provided as a header per the normal ETag convention. */
     etag?: string;
     /** Service specific properties for a provisioning service */
-    properties: inputs.IotDpsPropertiesDescription;
+    properties?: inputs.IotDpsPropertiesDescription;
     /** Sku info for a provisioning Service. */
     sku: inputs.IotDpsSkuInfo;
     /** The resource location. */
@@ -1295,18 +1328,32 @@ export declare namespace inputs {
     subscriptionid?: string;
     /** The resource tags. */
     tags?: inputs.ResourceTags;
+    state?: "Activating" | "Active" | "Deleting" | "Deleted" | "ActivationFailed" | "DeletionFailed" | "Transitioning" | "Suspending" | "Suspended" | "Resuming" | "FailingOver" | "FailoverFailed" | (string & {});
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
+    ipFilterRules?: inputs.IpFilterRule2[];
+    privateEndpointConnections?: inputs.PrivateEndpointConnection2[];
+    provisioningState?: string;
+    iotHubs?: inputs.IotHubDefinitionDescription[];
+    allocationPolicy?: "Hashed" | "GeoLatency" | "Static" | (string & {});
+    authorizationPolicies?: inputs.SharedAccessSignatureAuthorizationRuleAccessRightsDescription[];
+    enableDataResidency?: boolean;
+    portalOperationsHostName?: string;
   }
   interface MicrosoftDevicesProvisioningServicesCertificates {
     /** The resource name */
     name: string;
     /** properties of a certificate */
     properties?: inputs.CertificateProperties2;
+    isVerified?: boolean;
+    certificate?: any;
   }
   interface MicrosoftDevicesProvisioningServicesPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** The properties of a private endpoint connection */
-    properties: inputs.PrivateEndpointConnectionProperties;
+    properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface NetworkRuleSetIpRule {
     /** Name of the IP filter rule. */
@@ -1327,7 +1374,9 @@ export declare namespace inputs {
   type PrivateEndpoint = { [key: string]: any };
   interface PrivateEndpointConnection {
     /** The properties of a private endpoint connection */
-    properties: inputs.PrivateEndpointConnectionProperties;
+    properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface PrivateEndpointConnectionProperties {
     /** The private endpoint property of a private endpoint connection */
@@ -1337,7 +1386,9 @@ export declare namespace inputs {
   }
   interface PrivateEndpointConnection2 {
     /** The properties of a private endpoint connection */
-    properties: inputs.PrivateEndpointConnectionProperties;
+    properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface PrivateLinkServiceConnectionState {
     /** The status of a private endpoint connection */
@@ -1530,6 +1581,8 @@ export declare namespace inputs {
     /** Twin Tags */
     tags?: any;
     properties?: inputs.RoutingTwinProperties;
+    desired?: any;
+    reported?: any;
   }
   interface RoutingTwinProperties {
     /** Twin desired properties */
@@ -1627,6 +1680,14 @@ export declare namespace inputs {
   }
   interface VerificationCodeResponse {
     properties?: inputs.VerificationCodeResponseProperties;
+    verificationCode?: string;
+    subject?: string;
+    expiry?: string;
+    thumbprint?: string;
+    isVerified?: boolean;
+    certificate?: any;
+    created?: string;
+    updated?: string;
   }
   interface VerificationCodeResponseProperties {
     /** Verification code. */
@@ -1800,7 +1861,9 @@ export declare namespace outputs {
     parentJobId?: string;
   }
   type ManagedIdentity = inputs.ManagedIdentity;
-  type MatchedRoute = inputs.MatchedRoute;
+  interface MatchedRoute {
+    properties?: outputs.RouteProperties;
+  }
   type MessagingEndpointProperties = inputs.MessagingEndpointProperties;
   interface MicrosoftDevicesIotHubs {
     id?: string;
@@ -1932,7 +1995,10 @@ export declare namespace outputs {
   type RoutingServiceBusQueueEndpointProperties = inputs.RoutingServiceBusQueueEndpointProperties;
   type RoutingServiceBusTopicEndpointProperties = inputs.RoutingServiceBusTopicEndpointProperties;
   type RoutingStorageContainerProperties = inputs.RoutingStorageContainerProperties;
-  type RoutingTwin = inputs.RoutingTwin;
+  interface RoutingTwin {
+    tags?: any;
+    properties?: outputs.RoutingTwinProperties;
+  }
   type RoutingTwinProperties = inputs.RoutingTwinProperties;
   type SharedAccessSignatureAuthorizationRule = inputs.SharedAccessSignatureAuthorizationRule;
   type SharedAccessSignatureAuthorizationRuleAccessRightsDescription = inputs.SharedAccessSignatureAuthorizationRuleAccessRightsDescription;
@@ -1946,9 +2012,19 @@ export declare namespace outputs {
   }
   type StorageEndpointProperties = inputs.StorageEndpointProperties;
   type SystemData = inputs.SystemData;
-  type TestAllRoutesInput = inputs.TestAllRoutesInput;
-  type TestAllRoutesResult = inputs.TestAllRoutesResult;
-  type TestRouteInput = inputs.TestRouteInput;
+  interface TestAllRoutesInput {
+    routingSource?: "Invalid" | "DeviceMessages" | "TwinChangeEvents" | "DeviceLifecycleEvents" | "DeviceJobLifecycleEvents" | "DeviceConnectionStateEvents" | (string & {});
+    message?: outputs.RoutingMessage;
+    twin?: outputs.RoutingTwin;
+  }
+  interface TestAllRoutesResult {
+    routes?: outputs.MatchedRoute[];
+  }
+  interface TestRouteInput {
+    message?: outputs.RoutingMessage;
+    route: outputs.RouteProperties;
+    twin?: outputs.RoutingTwin;
+  }
   type TestRouteResult = inputs.TestRouteResult;
   type TestRouteResultDetails = inputs.TestRouteResultDetails;
   type VerificationCodeRequest = inputs.VerificationCodeRequest;

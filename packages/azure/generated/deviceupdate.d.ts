@@ -469,16 +469,23 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
+    privateEndpointConnections?: inputs.PrivateEndpointConnection[];
+    sku?: "Free" | "Standard" | (string & {});
+    encryption?: inputs.Encryption;
   }
   interface MicrosoftDeviceUpdateAccountsInstances {
     /** The resource name */
     name: string;
     /** Device Update instance properties. */
-    properties: inputs.InstanceProperties;
+    properties?: inputs.InstanceProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    iotHubs?: inputs.IotHubSettings[];
+    enableDiagnostics?: boolean;
+    diagnosticStorageProperties?: inputs.DiagnosticStorageProperties;
   }
   interface MicrosoftDeviceUpdateAccountsPrivateEndpointConnectionProxies {
     /** The resource name */
@@ -494,7 +501,10 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** Resource properties. */
-    properties: inputs.PrivateEndpointConnectionProperties;
+    properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
+    groupIds?: string[];
   }
   interface MicrosoftDeviceUpdateAccountsPrivateLinkResources {
     /** The resource name */
@@ -503,7 +513,10 @@ export declare namespace inputs {
   type PrivateEndpoint = { [key: string]: any };
   interface PrivateEndpointConnection {
     /** Resource properties. */
-    properties: inputs.PrivateEndpointConnectionProperties;
+    properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
+    groupIds?: string[];
   }
   interface PrivateEndpointConnectionProperties {
     /** The resource of private end point. */

@@ -205,6 +205,13 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+    maximumConcurrency?: number;
+    organizationProfile?: inputs.OrganizationProfile;
+    agentProfile?: inputs.AgentProfile;
+    fabricProfile?: inputs.FabricProfile;
+    devCenterProjectResourceId?: string;
+    runtimeConfiguration?: inputs.RuntimeConfiguration;
   }
   interface NetworkProfile {
     /** The subnet id on which to put all machines created in the pool. */

@@ -161,13 +161,15 @@ export declare namespace inputs {
   interface MicrosoftDevSpacesControllers {
     /** The resource name */
     name: string;
-    properties: inputs.ControllerProperties;
+    properties?: inputs.ControllerProperties;
     /** Model representing SKU for Azure Dev Spaces Controller. */
     sku: inputs.Sku;
     /** Tags for the Azure resource. */
     tags?: inputs.TrackedResourceTags;
     /** Region where the Azure resource is located. */
     location?: string;
+    targetContainerHostResourceId?: string;
+    targetContainerHostCredentialsBase64?: string;
   }
   type OrchestratorSpecificConnectionDetails = inputs.KubernetesConnectionDetails;
   interface Sku {

@@ -2513,7 +2513,9 @@ export declare namespace inputs {
     /** The tags of the resource. */
     tags?: inputs.ApplicableScheduleTags;
     /** The properties of the resource. */
-    properties: inputs.ApplicableScheduleProperties;
+    properties?: inputs.ApplicableScheduleProperties;
+    labVmsShutdown?: inputs.Schedule;
+    labVmsStartup?: inputs.Schedule;
   }
   interface ApplicableScheduleProperties {
     /** The auto-shutdown schedule, if one has been set at the lab or lab resource level. */
@@ -2945,6 +2947,30 @@ export declare namespace inputs {
     location?: string;
     /** The tags of the resource. */
     tags?: inputs.LabVirtualMachineCreationParameterTags;
+    bulkCreationParameters?: inputs.BulkCreationParameters;
+    notes?: string;
+    ownerObjectId?: string;
+    ownerUserPrincipalName?: string;
+    createdDate?: string;
+    customImageId?: string;
+    size?: string;
+    userName?: string;
+    password?: string;
+    sshKey?: string;
+    isAuthenticationWithSshKey?: boolean;
+    labSubnetName?: string;
+    labVirtualNetworkId?: string;
+    disallowPublicIpAddress?: boolean;
+    artifacts?: inputs.ArtifactInstallProperties[];
+    galleryImageReference?: inputs.GalleryImageReference;
+    planId?: string;
+    networkInterface?: inputs.NetworkInterfaceProperties;
+    expirationDate?: string;
+    allowClaim?: boolean;
+    storageType?: string;
+    environmentId?: string;
+    dataDiskParameters?: inputs.DataDiskProperties[];
+    scheduleParameters?: inputs.ScheduleCreationParameter[];
   }
   interface LabVirtualMachineCreationParameterProperties {
     /** The number of virtual machine instances to create. */
@@ -3054,21 +3080,37 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** The properties of the resource. */
-    properties: inputs.LabProperties;
+    properties?: inputs.LabProperties;
     /** Resource tags. */
     tags?: inputs.LabTags;
     /** The geo-location where the resource lives */
     location?: string;
+    labStorageType?: "Standard" | "Premium" | "StandardSSD" | (string & {});
+    mandatoryArtifactsResourceIdsLinux?: string[];
+    mandatoryArtifactsResourceIdsWindows?: string[];
+    premiumDataDisks?: "Disabled" | "Enabled" | (string & {});
+    environmentPermission?: "Reader" | "Contributor" | (string & {});
+    announcement?: inputs.LabAnnouncementProperties;
+    support?: inputs.LabSupportProperties;
+    extendedProperties?: inputs.LabPropertiesExtendedProperties;
   }
   interface MicrosoftDevTestLabLabsArtifactsources {
     /** The resource name */
     name: string;
     /** The properties of the resource. */
-    properties: inputs.ArtifactSourceProperties;
+    properties?: inputs.ArtifactSourceProperties;
     /** Resource tags. */
     tags?: inputs.ArtifactSourceTags;
     /** The geo-location where the resource lives */
     location?: string;
+    displayName?: string;
+    uri?: string;
+    sourceType?: "VsoGit" | "GitHub" | "StorageAccount" | (string & {});
+    folderPath?: string;
+    armTemplateFolderPath?: string;
+    branchRef?: string;
+    securityToken?: string;
+    status?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftDevTestLabLabsArtifactsourcesArmtemplates {
     /** The resource name */
@@ -3082,61 +3124,98 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** The properties of the resource. */
-    properties: inputs.LabCostProperties;
+    properties?: inputs.LabCostProperties;
     /** Resource tags. */
     tags?: inputs.LabCostTags;
     /** The geo-location where the resource lives */
     location?: string;
+    targetCost?: inputs.TargetCostProperties;
+    currencyCode?: string;
+    startDateTime?: string;
+    endDateTime?: string;
+    createdDate?: string;
   }
   interface MicrosoftDevTestLabLabsCustomimages {
     /** The resource name */
     name: string;
     /** The properties of the resource. */
-    properties: inputs.CustomImageProperties;
+    properties?: inputs.CustomImageProperties;
     /** Resource tags. */
     tags?: inputs.CustomImageTags;
     /** The geo-location where the resource lives */
     location?: string;
+    vm?: inputs.CustomImagePropertiesFromVm;
+    vhd?: inputs.CustomImagePropertiesCustom;
+    description?: string;
+    author?: string;
+    managedImageId?: string;
+    managedSnapshotId?: string;
+    dataDiskStorageInfo?: inputs.DataDiskStorageTypeInfo[];
+    customImagePlan?: inputs.CustomImagePropertiesFromPlan;
+    isPlanAuthorized?: boolean;
   }
   interface MicrosoftDevTestLabLabsFormulas {
     /** The resource name */
     name: string;
     /** The properties of the formula. */
-    properties: inputs.FormulaProperties;
+    properties?: inputs.FormulaProperties;
     /** Resource tags. */
     tags?: inputs.FormulaTags;
     /** The geo-location where the resource lives */
     location?: string;
+    description?: string;
+    osType?: string;
+    formulaContent?: inputs.LabVirtualMachineCreationParameter;
+    vm?: inputs.FormulaPropertiesFromVm;
   }
   interface MicrosoftDevTestLabLabsNotificationchannels {
     /** The resource name */
     name: string;
     /** The properties of the resource. */
-    properties: inputs.NotificationChannelProperties;
+    properties?: inputs.NotificationChannelProperties;
     /** Resource tags. */
     tags?: inputs.NotificationChannelTags;
     /** The geo-location where the resource lives */
     location?: string;
+    webHookUrl?: string;
+    emailRecipient?: string;
+    notificationLocale?: string;
+    description?: string;
+    events?: inputs.Event[];
   }
   interface MicrosoftDevTestLabLabsPolicysetsPolicies {
     /** The resource name */
     name: string;
     /** The properties of the resource. */
-    properties: inputs.PolicyProperties;
+    properties?: inputs.PolicyProperties;
     /** The tags of the resource. */
     tags?: inputs.PolicyTags;
     /** The location of the resource. */
     location?: string;
+    description?: string;
+    status?: "Enabled" | "Disabled" | (string & {});
+    factName?: "UserOwnedLabVmCount" | "UserOwnedLabPremiumVmCount" | "LabVmCount" | "LabPremiumVmCount" | "LabVmSize" | "GalleryImage" | "UserOwnedLabVmCountInSubnet" | "LabTargetCost" | "EnvironmentTemplate" | "ScheduleEditPermission" | (string & {});
+    factData?: string;
+    threshold?: string;
+    evaluatorType?: "AllowedValuesPolicy" | "MaxValuePolicy" | (string & {});
   }
   interface MicrosoftDevTestLabLabsSchedules {
     /** The resource name */
     name: string;
     /** The properties of the resource. */
-    properties: inputs.ScheduleProperties;
+    properties?: inputs.ScheduleProperties;
     /** Resource tags. */
     tags?: inputs.ScheduleTags;
     /** The geo-location where the resource lives */
     location?: string;
+    status?: "Enabled" | "Disabled" | (string & {});
+    taskType?: string;
+    weeklyRecurrence?: inputs.WeekDetails;
+    dailyRecurrence?: inputs.DayDetails;
+    hourlyRecurrence?: inputs.HourDetails;
+    timeZoneId?: string;
+    notificationSettings?: inputs.NotificationSettings;
+    targetResourceId?: string;
   }
   interface MicrosoftDevTestLabLabsServicerunners {
     /** The resource name */
@@ -3152,101 +3231,167 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** The properties of the resource. */
-    properties: inputs.UserProperties;
+    properties?: inputs.UserProperties;
     /** Resource tags. */
     tags?: inputs.UserTags;
     /** The geo-location where the resource lives */
     location?: string;
+    identity?: inputs.UserIdentity;
+    secretStore?: inputs.UserSecretStore;
   }
   interface MicrosoftDevTestLabLabsUsersDisks {
     /** The resource name */
     name: string;
     /** The properties of the disk. */
-    properties: inputs.DiskProperties;
+    properties?: inputs.DiskProperties;
     /** Resource tags. */
     tags?: inputs.DiskTags;
     /** The geo-location where the resource lives */
     location?: string;
+    diskType?: "Standard" | "Premium" | "StandardSSD" | (string & {});
+    diskSizeGiB?: number;
+    leasedByLabVmId?: string;
+    diskBlobName?: string;
+    diskUri?: string;
+    storageAccountId?: string;
+    hostCaching?: string;
+    managedDiskId?: string;
   }
   interface MicrosoftDevTestLabLabsUsersEnvironments {
     /** The resource name */
     name: string;
     /** The properties of the environment. */
-    properties: inputs.EnvironmentProperties;
+    properties?: inputs.EnvironmentProperties;
     /** Resource tags. */
     tags?: inputs.DtlEnvironmentTags;
     /** The geo-location where the resource lives */
     location?: string;
+    deploymentProperties?: inputs.EnvironmentDeploymentProperties;
+    armTemplateDisplayName?: string;
   }
   interface MicrosoftDevTestLabLabsUsersSecrets {
     /** The resource name */
     name: string;
     /** The properties of the resource. */
-    properties: inputs.SecretProperties;
+    properties?: inputs.SecretProperties;
     /** Resource tags. */
     tags?: inputs.SecretTags;
     /** The geo-location where the resource lives */
     location?: string;
+    value?: string;
   }
   interface MicrosoftDevTestLabLabsUsersServicefabrics {
     /** The resource name */
     name: string;
     /** The properties of the resource. */
-    properties: inputs.ServiceFabricProperties;
+    properties?: inputs.ServiceFabricProperties;
     /** Resource tags. */
     tags?: inputs.ServiceFabricTags;
     /** The geo-location where the resource lives */
     location?: string;
+    externalServiceFabricId?: string;
+    environmentId?: string;
   }
   interface MicrosoftDevTestLabLabsUsersServicefabricsSchedules {
     /** The resource name */
     name: string;
     /** The properties of the resource. */
-    properties: inputs.ScheduleProperties;
+    properties?: inputs.ScheduleProperties;
     /** Resource tags. */
     tags?: inputs.ScheduleTags;
     /** The geo-location where the resource lives */
     location?: string;
+    status?: "Enabled" | "Disabled" | (string & {});
+    taskType?: string;
+    weeklyRecurrence?: inputs.WeekDetails;
+    dailyRecurrence?: inputs.DayDetails;
+    hourlyRecurrence?: inputs.HourDetails;
+    timeZoneId?: string;
+    notificationSettings?: inputs.NotificationSettings;
+    targetResourceId?: string;
   }
   interface MicrosoftDevTestLabLabsVirtualmachines {
     /** The resource name */
     name: string;
     /** The properties of the resource. */
-    properties: inputs.LabVirtualMachineProperties;
+    properties?: inputs.LabVirtualMachineProperties;
     /** Resource tags. */
     tags?: inputs.LabVirtualMachineTags;
     /** The geo-location where the resource lives */
     location?: string;
+    notes?: string;
+    ownerObjectId?: string;
+    ownerUserPrincipalName?: string;
+    createdDate?: string;
+    customImageId?: string;
+    size?: string;
+    userName?: string;
+    password?: string;
+    sshKey?: string;
+    isAuthenticationWithSshKey?: boolean;
+    labSubnetName?: string;
+    labVirtualNetworkId?: string;
+    disallowPublicIpAddress?: boolean;
+    artifacts?: inputs.ArtifactInstallProperties[];
+    galleryImageReference?: inputs.GalleryImageReference;
+    planId?: string;
+    networkInterface?: inputs.NetworkInterfaceProperties;
+    expirationDate?: string;
+    allowClaim?: boolean;
+    storageType?: string;
+    environmentId?: string;
+    dataDiskParameters?: inputs.DataDiskProperties[];
+    scheduleParameters?: inputs.ScheduleCreationParameter[];
   }
   interface MicrosoftDevTestLabLabsVirtualmachinesSchedules {
     /** The resource name */
     name: string;
     /** The properties of the resource. */
-    properties: inputs.ScheduleProperties;
+    properties?: inputs.ScheduleProperties;
     /** Resource tags. */
     tags?: inputs.ScheduleTags;
     /** The geo-location where the resource lives */
     location?: string;
+    status?: "Enabled" | "Disabled" | (string & {});
+    taskType?: string;
+    weeklyRecurrence?: inputs.WeekDetails;
+    dailyRecurrence?: inputs.DayDetails;
+    hourlyRecurrence?: inputs.HourDetails;
+    timeZoneId?: string;
+    notificationSettings?: inputs.NotificationSettings;
+    targetResourceId?: string;
   }
   interface MicrosoftDevTestLabLabsVirtualnetworks {
     /** The resource name */
     name: string;
     /** The properties of the resource. */
-    properties: inputs.VirtualNetworkProperties;
+    properties?: inputs.VirtualNetworkProperties;
     /** Resource tags. */
     tags?: inputs.VirtualNetworkTags;
     /** The geo-location where the resource lives */
     location?: string;
+    allowedSubnets?: inputs.Subnet[];
+    description?: string;
+    externalProviderResourceId?: string;
+    subnetOverrides?: inputs.SubnetOverride[];
   }
   interface MicrosoftDevTestLabSchedules {
     /** The resource name */
     name: string;
     /** The properties of the resource. */
-    properties: inputs.ScheduleProperties;
+    properties?: inputs.ScheduleProperties;
     /** Resource tags. */
     tags?: inputs.ScheduleTags;
     /** The geo-location where the resource lives */
     location?: string;
+    status?: "Enabled" | "Disabled" | (string & {});
+    taskType?: string;
+    weeklyRecurrence?: inputs.WeekDetails;
+    dailyRecurrence?: inputs.DayDetails;
+    hourlyRecurrence?: inputs.HourDetails;
+    timeZoneId?: string;
+    notificationSettings?: inputs.NotificationSettings;
+    targetResourceId?: string;
   }
   interface NetworkInterfaceProperties {
     /** The resource ID of the virtual network. */
@@ -3349,11 +3494,19 @@ export declare namespace inputs {
   }
   interface Schedule {
     /** The properties of the resource. */
-    properties: inputs.ScheduleProperties;
+    properties?: inputs.ScheduleProperties;
     /** Resource tags. */
     tags?: inputs.ScheduleTags;
     /** The geo-location where the resource lives */
     location?: string;
+    status?: "Enabled" | "Disabled" | (string & {});
+    taskType?: string;
+    weeklyRecurrence?: inputs.WeekDetails;
+    dailyRecurrence?: inputs.DayDetails;
+    hourlyRecurrence?: inputs.HourDetails;
+    timeZoneId?: string;
+    notificationSettings?: inputs.NotificationSettings;
+    targetResourceId?: string;
   }
   interface ScheduleCreationParameter {
     /** The properties of the schedule. */
@@ -3362,6 +3515,14 @@ export declare namespace inputs {
     name?: string;
     /** The tags of the resource. */
     tags?: inputs.ScheduleCreationParameterTags;
+    status?: "Enabled" | "Disabled" | (string & {});
+    taskType?: string;
+    weeklyRecurrence?: inputs.WeekDetails;
+    dailyRecurrence?: inputs.DayDetails;
+    hourlyRecurrence?: inputs.HourDetails;
+    timeZoneId?: string;
+    notificationSettings?: inputs.NotificationSettings;
+    targetResourceId?: string;
   }
   interface ScheduleCreationParameterProperties {
     /** The status of the schedule (i.e. Enabled, Disabled) */

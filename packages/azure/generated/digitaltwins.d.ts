@@ -558,6 +558,8 @@ export declare namespace inputs {
     tags?: inputs.DigitalTwinsResourceTags;
     /** The managed identity for the DigitalTwinsInstance. */
     identity?: inputs.DigitalTwinsIdentity;
+    privateEndpointConnections?: inputs.PrivateEndpointConnection[];
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftDigitalTwinsDigitalTwinsInstancesEndpoints {
     /** The resource name */
@@ -569,7 +571,10 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** The connection properties. */
-    properties: inputs.ConnectionProperties;
+    properties?: inputs.ConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    groupIds?: string[];
+    privateLinkServiceConnectionState?: inputs.ConnectionPropertiesPrivateLinkServiceConnectionState;
   }
   interface MicrosoftDigitalTwinsDigitalTwinsInstancesTimeSeriesDatabaseConnections {
     /** The resource name */
@@ -580,7 +585,10 @@ export declare namespace inputs {
   type PrivateEndpoint = { [key: string]: any };
   interface PrivateEndpointConnection {
     /** The connection properties. */
-    properties: inputs.ConnectionProperties;
+    properties?: inputs.ConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    groupIds?: string[];
+    privateLinkServiceConnectionState?: inputs.ConnectionPropertiesPrivateLinkServiceConnectionState;
   }
   interface ServiceBus {
     /** PrimaryConnectionString of the endpoint for key-based authentication. Will be obfuscated during read. */

@@ -1263,12 +1263,21 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    workloadIdentities?: inputs.BookshelfPropertiesWorkloadIdentities;
+    customerManagedKeys?: "Enabled" | "Disabled" | (string & {});
+    keyVaultProperties?: inputs.BookshelfKeyVaultProperties;
+    logAnalyticsClusterId?: string;
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
+    privateEndpointSubnetId?: string;
+    searchSubnetId?: string;
   }
   interface MicrosoftDiscoveryBookshelvesPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftDiscoveryBookshelvesPrivateLinkResources {
     /** The resource name */
@@ -1283,6 +1292,7 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    storageStore?: inputs.StorageStore;
   }
   interface MicrosoftDiscoveryStorageContainersStorageAssets {
     /** The resource name */
@@ -1293,6 +1303,8 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    description?: string;
+    path?: string;
   }
   interface MicrosoftDiscoverySupercomputers {
     /** The resource name */
@@ -1305,6 +1317,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    subnetId?: string;
+    managementSubnetId?: string;
+    outboundType?: "LoadBalancer" | "None" | (string & {});
+    systemSku?: "Standard_D4s_v6" | "Standard_D4s_v5" | "Standard_D4s_v4" | (string & {});
+    identities?: inputs.SupercomputerIdentities;
+    customerManagedKeys?: "Enabled" | "Disabled" | (string & {});
+    diskEncryptionSetId?: string;
+    logAnalyticsClusterId?: string;
   }
   interface MicrosoftDiscoverySupercomputersNodePools {
     /** The resource name */
@@ -1315,6 +1335,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    subnetId?: string;
+    vmSize?: "Standard_NC24ads_A100_v4" | "Standard_NC48ads_A100_v4" | "Standard_NC96ads_A100_v4" | "Standard_NC4as_T4_v3" | "Standard_NC8as_T4_v3" | "Standard_NC16as_T4_v3" | "Standard_NC64as_T4_v3" | "Standard_NV6ads_A10_v5" | "Standard_NV12ads_A10_v5" | "Standard_NV24ads_A10_v5" | "Standard_NV36ads_A10_v5" | "Standard_NV36adms_A10_v5" | "Standard_NV72ads_A10_v5" | "Standard_ND40rs_v2" | (string & {});
+    maxNodeCount?: number;
+    minNodeCount?: number;
+    scaleSetPriority?: "Regular" | "Spot" | (string & {});
+    osDiskSizeGb?: number;
+    imageCacheLowerThreshold?: number;
+    imageCacheUpperThreshold?: number;
   }
   interface MicrosoftDiscoveryTools {
     /** The resource name */
@@ -1325,6 +1353,9 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    version?: string;
+    environmentVariables?: inputs.ToolPropertiesEnvironmentVariables;
+    definitionContent?: inputs.ToolPropertiesDefinitionContent;
   }
   interface MicrosoftDiscoveryWorkspaces {
     /** The resource name */
@@ -1335,6 +1366,15 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    supercomputerIds?: string[];
+    workspaceIdentity?: inputs.Identity;
+    customerManagedKeys?: "Enabled" | "Disabled" | (string & {});
+    keyVaultProperties?: inputs.KeyVaultProperties;
+    logAnalyticsClusterId?: string;
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
+    agentSubnetId?: string;
+    privateEndpointSubnetId?: string;
+    workspaceSubnetId?: string;
   }
   interface MicrosoftDiscoveryWorkspacesChatModelDeployments {
     /** The resource name */
@@ -1345,12 +1385,19 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    modelFormat?: string;
+    modelName?: string;
+    modelVersion?: string;
+    skuName?: string;
+    capacity?: number;
   }
   interface MicrosoftDiscoveryWorkspacesPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftDiscoveryWorkspacesPrivateLinkResources {
     /** The resource name */
@@ -1365,6 +1412,8 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    storageContainerIds?: string[];
+    settings?: inputs.ProjectSettings;
   }
   interface MoboBrokerResource {
     /** Resource identifier of a Managed-On-Behalf-Of broker resource */
@@ -1392,6 +1441,8 @@ export declare namespace inputs {
   interface PrivateEndpointConnection {
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface PrivateEndpointConnectionProperties {
     /** The private endpoint resource. */

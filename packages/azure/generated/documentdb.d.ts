@@ -5708,9 +5708,10 @@ export declare namespace inputs {
   }
   interface EntraIdentityProvider {
     /** The Entra identity properties for the user. */
-    properties: inputs.EntraIdentityProviderProperties;
+    properties?: inputs.EntraIdentityProviderProperties;
     /** The type of identity provider that the user belongs to. */
     type: "MicrosoftEntraID";
+    principalType?: "user" | "servicePrincipal" | (string & {});
   }
   interface EntraIdentityProviderProperties {
     /** The principal type of the user. */
@@ -5951,12 +5952,49 @@ export declare namespace inputs {
     tags?: inputs.ClusterResourceTags;
     /** Identity for the resource. */
     identity?: inputs.ManagedCassandraManagedServiceIdentity;
+    provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {});
+    restoreFromBackupId?: string;
+    delegatedManagementSubnetId?: string;
+    cassandraVersion?: string;
+    clusterNameOverride?: string;
+    authenticationMethod?: "None" | "Cassandra" | "Ldap" | (string & {});
+    initialCassandraAdminPassword?: string;
+    prometheusEndpoint?: inputs.SeedNode;
+    repairEnabled?: boolean;
+    autoReplicate?: "None" | "SystemKeyspaces" | "AllKeyspaces" | (string & {});
+    clientCertificates?: inputs.Certificate[];
+    externalGossipCertificates?: inputs.Certificate[];
+    externalSeedNodes?: inputs.SeedNode[];
+    externalDataCenters?: string[];
+    hoursBetweenBackups?: number;
+    deallocated?: boolean;
+    cassandraAuditLoggingEnabled?: boolean;
+    provisionError?: inputs.CassandraError;
+    extensions?: string[];
+    backupSchedules?: inputs.BackupSchedule[];
+    scheduledEventStrategy?: "Ignore" | "StopAny" | "StopByRack" | (string & {});
+    azureConnectionMethod?: "None" | "VPN" | (string & {});
   }
   interface MicrosoftDocumentDBCassandraClustersDataCenters {
     /** The resource name */
     name: string;
     /** Properties of a managed Cassandra data center. */
     properties?: inputs.DataCenterResourceProperties;
+    provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Failed" | "Canceled" | (string & {});
+    dataCenterLocation?: string;
+    delegatedSubnetId?: string;
+    nodeCount?: number;
+    base64EncodedCassandraYamlFragment?: string;
+    managedDiskCustomerKeyUri?: string;
+    backupStorageCustomerKeyUri?: string;
+    sku?: string;
+    diskSku?: string;
+    diskCapacity?: number;
+    availabilityZone?: boolean;
+    authenticationMethodLdapProperties?: inputs.AuthenticationMethodLdapProperties;
+    deallocated?: boolean;
+    provisionError?: inputs.CassandraError;
+    privateEndpointIpAddress?: string;
   }
   interface MicrosoftDocumentDBDatabaseAccounts {
     /** The resource name */
@@ -5964,205 +6002,286 @@ export declare namespace inputs {
     /** Indicates the type of database account. This can only be set at database account creation. */
     kind?: "GlobalDocumentDB" | "MongoDB" | "Parse" | (string & {});
     /** Properties to create and update Azure Cosmos DB database accounts. */
-    properties: inputs.DatabaseAccountCreateUpdatePropertiesOrDatabaseAccountGetProperties;
+    properties?: inputs.DatabaseAccountCreateUpdatePropertiesOrDatabaseAccountGetProperties;
     /** The location of the resource group to which the resource belongs. */
     location?: string;
     /** Tags are a list of key-value pairs that describe the resource. These tags can be used in viewing and grouping this resource (across resource groups). A maximum of 15 tags can be provided for a resource. Each tag must have a key no greater than 128 characters and value no greater than 256 characters. For example, the default experience for a template type is set with "defaultExperience": "Cassandra". Current "defaultExperience" values also include "Table", "Graph", "DocumentDB", and "MongoDB". */
     tags?: inputs.ARMResourcePropertiesTags;
     /** Identity for the resource. */
     identity?: inputs.ManagedServiceIdentity;
+    consistencyPolicy?: inputs.ConsistencyPolicy;
+    locations?: inputs.Location[];
+    databaseAccountOfferType?: "Standard";
+    ipRules?: inputs.IpAddressOrRange[];
+    isVirtualNetworkFilterEnabled?: boolean;
+    enableAutomaticFailover?: boolean;
+    capabilities?: inputs.Capability[];
+    virtualNetworkRules?: inputs.VirtualNetworkRule[];
+    enableMultipleWriteLocations?: boolean;
+    enableCassandraConnector?: boolean;
+    connectorOffer?: "Small" | (string & {});
+    disableKeyBasedMetadataWriteAccess?: boolean;
+    keyVaultKeyUri?: string;
+    defaultIdentity?: string;
+    publicNetworkAccess?: "Enabled" | "Disabled" | "SecuredByPerimeter" | (string & {});
+    enableFreeTier?: boolean;
+    apiProperties?: inputs.ApiProperties;
+    enableAnalyticalStorage?: boolean;
+    analyticalStorageConfiguration?: inputs.AnalyticalStorageConfiguration;
+    createMode?: "Default" | "Restore" | (string & {});
+    backupPolicy?: inputs.BackupPolicy;
+    cors?: inputs.CorsPolicy[];
+    networkAclBypass?: "None" | "AzureServices";
+    networkAclBypassResourceIds?: string[];
+    disableLocalAuth?: boolean;
+    restoreParameters?: inputs.RestoreParameters;
+    capacity?: inputs.Capacity;
+    enablePartitionMerge?: boolean;
+    enableBurstCapacity?: boolean;
+    minimalTlsVersion?: "Tls" | "Tls11" | "Tls12" | (string & {});
+    customerManagedKeyStatus?: string;
+    enablePriorityBasedExecution?: boolean;
+    defaultPriorityLevel?: "High" | "Low" | (string & {});
+    enablePerRegionPerPartitionAutoscale?: boolean;
+    enforceHierarchicalPartitionKeyIdLastLevel?: boolean;
   }
   interface MicrosoftDocumentDBDatabaseAccountsCassandraKeyspaces {
     /** The resource name */
     name: string;
     /** Properties to create and update Azure Cosmos DB Cassandra keyspace. */
-    properties: inputs.CassandraKeyspaceCreateUpdatePropertiesOrCassandraKeyspaceGetProperties;
+    properties?: inputs.CassandraKeyspaceCreateUpdatePropertiesOrCassandraKeyspaceGetProperties;
     /** The location of the resource group to which the resource belongs. */
     location?: string;
     /** Tags are a list of key-value pairs that describe the resource. These tags can be used in viewing and grouping this resource (across resource groups). A maximum of 15 tags can be provided for a resource. Each tag must have a key no greater than 128 characters and value no greater than 256 characters. For example, the default experience for a template type is set with "defaultExperience": "Cassandra". Current "defaultExperience" values also include "Table", "Graph", "DocumentDB", and "MongoDB". */
     tags?: inputs.ARMResourcePropertiesTags;
     /** Identity for the resource. */
     identity?: inputs.ManagedServiceIdentity;
+    resource?: inputs.CassandraKeyspaceResourceOrCassandraKeyspaceGetPropertiesResource;
+    options?: inputs.CreateUpdateOptionsOrCassandraKeyspaceGetPropertiesOptions;
   }
   interface MicrosoftDocumentDBDatabaseAccountsCassandraKeyspacesTables {
     /** The resource name */
     name: string;
     /** Properties to create and update Azure Cosmos DB Cassandra table. */
-    properties: inputs.CassandraTableCreateUpdatePropertiesOrCassandraTableGetProperties;
+    properties?: inputs.CassandraTableCreateUpdatePropertiesOrCassandraTableGetProperties;
     /** The location of the resource group to which the resource belongs. */
     location?: string;
     /** Tags are a list of key-value pairs that describe the resource. These tags can be used in viewing and grouping this resource (across resource groups). A maximum of 15 tags can be provided for a resource. Each tag must have a key no greater than 128 characters and value no greater than 256 characters. For example, the default experience for a template type is set with "defaultExperience": "Cassandra". Current "defaultExperience" values also include "Table", "Graph", "DocumentDB", and "MongoDB". */
     tags?: inputs.ARMResourcePropertiesTags;
     /** Identity for the resource. */
     identity?: inputs.ManagedServiceIdentity;
+    resource?: inputs.CassandraTableResourceOrCassandraTableGetPropertiesResource;
+    options?: inputs.CreateUpdateOptionsOrCassandraTableGetPropertiesOptions;
   }
   interface MicrosoftDocumentDBDatabaseAccountsCassandraKeyspacesTablesThroughputSettings {
     /** The resource name */
     name: "default";
     /** Properties to update Azure Cosmos DB resource throughput. */
-    properties: inputs.ThroughputSettingsUpdatePropertiesOrThroughputSettingsGetProperties;
+    properties?: inputs.ThroughputSettingsUpdatePropertiesOrThroughputSettingsGetProperties;
     /** The location of the resource group to which the resource belongs. */
     location?: string;
     /** Tags are a list of key-value pairs that describe the resource. These tags can be used in viewing and grouping this resource (across resource groups). A maximum of 15 tags can be provided for a resource. Each tag must have a key no greater than 128 characters and value no greater than 256 characters. For example, the default experience for a template type is set with "defaultExperience": "Cassandra". Current "defaultExperience" values also include "Table", "Graph", "DocumentDB", and "MongoDB". */
     tags?: inputs.ARMResourcePropertiesTags;
     /** Identity for the resource. */
     identity?: inputs.ManagedServiceIdentity;
+    resource?: inputs.ThroughputSettingsResourceOrThroughputSettingsGetPropertiesResource;
   }
   interface MicrosoftDocumentDBDatabaseAccountsCassandraKeyspacesThroughputSettings {
     /** The resource name */
     name: "default";
     /** Properties to update Azure Cosmos DB resource throughput. */
-    properties: inputs.ThroughputSettingsUpdatePropertiesOrThroughputSettingsGetProperties;
+    properties?: inputs.ThroughputSettingsUpdatePropertiesOrThroughputSettingsGetProperties;
     /** The location of the resource group to which the resource belongs. */
     location?: string;
     /** Tags are a list of key-value pairs that describe the resource. These tags can be used in viewing and grouping this resource (across resource groups). A maximum of 15 tags can be provided for a resource. Each tag must have a key no greater than 128 characters and value no greater than 256 characters. For example, the default experience for a template type is set with "defaultExperience": "Cassandra". Current "defaultExperience" values also include "Table", "Graph", "DocumentDB", and "MongoDB". */
     tags?: inputs.ARMResourcePropertiesTags;
     /** Identity for the resource. */
     identity?: inputs.ManagedServiceIdentity;
+    resource?: inputs.ThroughputSettingsResourceOrThroughputSettingsGetPropertiesResource;
   }
   interface MicrosoftDocumentDBDatabaseAccountsCassandraRoleAssignments {
     /** The resource name */
     name: string;
     /** Properties to create and update an Azure Cosmos DB Cassandra Role Assignment. */
     properties?: inputs.CassandraRoleAssignmentResourceProperties;
+    roleDefinitionId?: string;
+    scope?: string;
+    principalId?: string;
   }
   interface MicrosoftDocumentDBDatabaseAccountsCassandraRoleDefinitions {
     /** The resource name */
     name: string;
     /** Properties to create and update an Azure Cosmos DB Cassandra Role Definition. */
     properties?: inputs.CassandraRoleDefinitionResourceProperties;
+    roleName?: string;
+    assignableScopes?: string[];
+    permissions?: inputs.Permission[];
   }
   interface MicrosoftDocumentDBDatabaseAccountsGremlinDatabases {
     /** The resource name */
     name: string;
     /** Properties to create and update Azure Cosmos DB Gremlin database. */
-    properties: inputs.GremlinDatabaseCreateUpdatePropertiesOrGremlinDatabaseGetProperties;
+    properties?: inputs.GremlinDatabaseCreateUpdatePropertiesOrGremlinDatabaseGetProperties;
     /** The location of the resource group to which the resource belongs. */
     location?: string;
     /** Tags are a list of key-value pairs that describe the resource. These tags can be used in viewing and grouping this resource (across resource groups). A maximum of 15 tags can be provided for a resource. Each tag must have a key no greater than 128 characters and value no greater than 256 characters. For example, the default experience for a template type is set with "defaultExperience": "Cassandra". Current "defaultExperience" values also include "Table", "Graph", "DocumentDB", and "MongoDB". */
     tags?: inputs.ARMResourcePropertiesTags;
     /** Identity for the resource. */
     identity?: inputs.ManagedServiceIdentity;
+    resource?: inputs.GremlinDatabaseResourceOrGremlinDatabaseGetPropertiesResource;
+    options?: inputs.CreateUpdateOptionsOrGremlinDatabaseGetPropertiesOptions;
   }
   interface MicrosoftDocumentDBDatabaseAccountsGremlinDatabasesGraphs {
     /** The resource name */
     name: string;
     /** Properties to create and update Azure Cosmos DB Gremlin graph. */
-    properties: inputs.GremlinGraphCreateUpdatePropertiesOrGremlinGraphGetProperties;
+    properties?: inputs.GremlinGraphCreateUpdatePropertiesOrGremlinGraphGetProperties;
     /** The location of the resource group to which the resource belongs. */
     location?: string;
     /** Tags are a list of key-value pairs that describe the resource. These tags can be used in viewing and grouping this resource (across resource groups). A maximum of 15 tags can be provided for a resource. Each tag must have a key no greater than 128 characters and value no greater than 256 characters. For example, the default experience for a template type is set with "defaultExperience": "Cassandra". Current "defaultExperience" values also include "Table", "Graph", "DocumentDB", and "MongoDB". */
     tags?: inputs.ARMResourcePropertiesTags;
     /** Identity for the resource. */
     identity?: inputs.ManagedServiceIdentity;
+    resource?: inputs.GremlinGraphResourceOrGremlinGraphGetPropertiesResource;
+    options?: inputs.CreateUpdateOptionsOrGremlinGraphGetPropertiesOptions;
   }
   interface MicrosoftDocumentDBDatabaseAccountsGremlinDatabasesGraphsThroughputSettings {
     /** The resource name */
     name: "default";
     /** Properties to update Azure Cosmos DB resource throughput. */
-    properties: inputs.ThroughputSettingsUpdatePropertiesOrThroughputSettingsGetProperties;
+    properties?: inputs.ThroughputSettingsUpdatePropertiesOrThroughputSettingsGetProperties;
     /** The location of the resource group to which the resource belongs. */
     location?: string;
     /** Tags are a list of key-value pairs that describe the resource. These tags can be used in viewing and grouping this resource (across resource groups). A maximum of 15 tags can be provided for a resource. Each tag must have a key no greater than 128 characters and value no greater than 256 characters. For example, the default experience for a template type is set with "defaultExperience": "Cassandra". Current "defaultExperience" values also include "Table", "Graph", "DocumentDB", and "MongoDB". */
     tags?: inputs.ARMResourcePropertiesTags;
     /** Identity for the resource. */
     identity?: inputs.ManagedServiceIdentity;
+    resource?: inputs.ThroughputSettingsResourceOrThroughputSettingsGetPropertiesResource;
   }
   interface MicrosoftDocumentDBDatabaseAccountsGremlinDatabasesThroughputSettings {
     /** The resource name */
     name: "default";
     /** Properties to update Azure Cosmos DB resource throughput. */
-    properties: inputs.ThroughputSettingsUpdatePropertiesOrThroughputSettingsGetProperties;
+    properties?: inputs.ThroughputSettingsUpdatePropertiesOrThroughputSettingsGetProperties;
     /** The location of the resource group to which the resource belongs. */
     location?: string;
     /** Tags are a list of key-value pairs that describe the resource. These tags can be used in viewing and grouping this resource (across resource groups). A maximum of 15 tags can be provided for a resource. Each tag must have a key no greater than 128 characters and value no greater than 256 characters. For example, the default experience for a template type is set with "defaultExperience": "Cassandra". Current "defaultExperience" values also include "Table", "Graph", "DocumentDB", and "MongoDB". */
     tags?: inputs.ARMResourcePropertiesTags;
     /** Identity for the resource. */
     identity?: inputs.ManagedServiceIdentity;
+    resource?: inputs.ThroughputSettingsResourceOrThroughputSettingsGetPropertiesResource;
   }
   interface MicrosoftDocumentDBDatabaseAccountsGremlinRoleAssignments {
     /** The resource name */
     name: string;
     /** Properties to create and update an Azure Cosmos DB Gremlin Role Assignment. */
     properties?: inputs.GremlinRoleAssignmentResourceProperties;
+    roleDefinitionId?: string;
+    scope?: string;
+    principalId?: string;
   }
   interface MicrosoftDocumentDBDatabaseAccountsGremlinRoleDefinitions {
     /** The resource name */
     name: string;
     /** Properties to create and update an Azure Cosmos DB Gremlin Role Definition. */
     properties?: inputs.GremlinRoleDefinitionResourceProperties;
+    roleName?: string;
+    assignableScopes?: string[];
+    permissions?: inputs.Permission[];
   }
   interface MicrosoftDocumentDBDatabaseAccountsMongodbDatabases {
     /** The resource name */
     name: string;
     /** Properties to create and update Azure Cosmos DB MongoDB database. */
-    properties: inputs.MongoDBDatabaseCreateUpdatePropertiesOrMongoDBDatabaseGetProperties;
+    properties?: inputs.MongoDBDatabaseCreateUpdatePropertiesOrMongoDBDatabaseGetProperties;
     /** The location of the resource group to which the resource belongs. */
     location?: string;
     /** Tags are a list of key-value pairs that describe the resource. These tags can be used in viewing and grouping this resource (across resource groups). A maximum of 15 tags can be provided for a resource. Each tag must have a key no greater than 128 characters and value no greater than 256 characters. For example, the default experience for a template type is set with "defaultExperience": "Cassandra". Current "defaultExperience" values also include "Table", "Graph", "DocumentDB", and "MongoDB". */
     tags?: inputs.ARMResourcePropertiesTags;
     /** Identity for the resource. */
     identity?: inputs.ManagedServiceIdentity;
+    resource?: inputs.MongoDBDatabaseResourceOrMongoDBDatabaseGetPropertiesResource;
+    options?: inputs.CreateUpdateOptionsOrMongoDBDatabaseGetPropertiesOptions;
   }
   interface MicrosoftDocumentDBDatabaseAccountsMongodbDatabasesCollections {
     /** The resource name */
     name: string;
     /** Properties to create and update Azure Cosmos DB MongoDB collection. */
-    properties: inputs.MongoDBCollectionCreateUpdatePropertiesOrMongoDBCollectionGetProperties;
+    properties?: inputs.MongoDBCollectionCreateUpdatePropertiesOrMongoDBCollectionGetProperties;
     /** The location of the resource group to which the resource belongs. */
     location?: string;
     /** Tags are a list of key-value pairs that describe the resource. These tags can be used in viewing and grouping this resource (across resource groups). A maximum of 15 tags can be provided for a resource. Each tag must have a key no greater than 128 characters and value no greater than 256 characters. For example, the default experience for a template type is set with "defaultExperience": "Cassandra". Current "defaultExperience" values also include "Table", "Graph", "DocumentDB", and "MongoDB". */
     tags?: inputs.ARMResourcePropertiesTags;
     /** Identity for the resource. */
     identity?: inputs.ManagedServiceIdentity;
+    resource?: inputs.MongoDBCollectionResourceOrMongoDBCollectionGetPropertiesResource;
+    options?: inputs.CreateUpdateOptionsOrMongoDBCollectionGetPropertiesOptions;
   }
   interface MicrosoftDocumentDBDatabaseAccountsMongodbDatabasesCollectionsThroughputSettings {
     /** The resource name */
     name: "default";
     /** Properties to update Azure Cosmos DB resource throughput. */
-    properties: inputs.ThroughputSettingsUpdatePropertiesOrThroughputSettingsGetProperties;
+    properties?: inputs.ThroughputSettingsUpdatePropertiesOrThroughputSettingsGetProperties;
     /** The location of the resource group to which the resource belongs. */
     location?: string;
     /** Tags are a list of key-value pairs that describe the resource. These tags can be used in viewing and grouping this resource (across resource groups). A maximum of 15 tags can be provided for a resource. Each tag must have a key no greater than 128 characters and value no greater than 256 characters. For example, the default experience for a template type is set with "defaultExperience": "Cassandra". Current "defaultExperience" values also include "Table", "Graph", "DocumentDB", and "MongoDB". */
     tags?: inputs.ARMResourcePropertiesTags;
     /** Identity for the resource. */
     identity?: inputs.ManagedServiceIdentity;
+    resource?: inputs.ThroughputSettingsResourceOrThroughputSettingsGetPropertiesResource;
   }
   interface MicrosoftDocumentDBDatabaseAccountsMongodbDatabasesThroughputSettings {
     /** The resource name */
     name: "default";
     /** Properties to update Azure Cosmos DB resource throughput. */
-    properties: inputs.ThroughputSettingsUpdatePropertiesOrThroughputSettingsGetProperties;
+    properties?: inputs.ThroughputSettingsUpdatePropertiesOrThroughputSettingsGetProperties;
     /** The location of the resource group to which the resource belongs. */
     location?: string;
     /** Tags are a list of key-value pairs that describe the resource. These tags can be used in viewing and grouping this resource (across resource groups). A maximum of 15 tags can be provided for a resource. Each tag must have a key no greater than 128 characters and value no greater than 256 characters. For example, the default experience for a template type is set with "defaultExperience": "Cassandra". Current "defaultExperience" values also include "Table", "Graph", "DocumentDB", and "MongoDB". */
     tags?: inputs.ARMResourcePropertiesTags;
     /** Identity for the resource. */
     identity?: inputs.ManagedServiceIdentity;
+    resource?: inputs.ThroughputSettingsResourceOrThroughputSettingsGetPropertiesResource;
   }
   interface MicrosoftDocumentDBDatabaseAccountsMongodbRoleDefinitions {
     /** The resource name */
     name: string;
     /** Properties to create and update an Azure Cosmos DB Mongo Role Definition. */
     properties?: inputs.MongoRoleDefinitionResource;
+    roleName?: string;
+    databaseName?: string;
+    privileges?: inputs.Privilege[];
+    roles?: inputs.Role[];
   }
   interface MicrosoftDocumentDBDatabaseAccountsMongodbUserDefinitions {
     /** The resource name */
     name: string;
     /** Properties to create and update an Azure Cosmos DB Mongo User Definition. */
     properties?: inputs.MongoUserDefinitionResource;
+    userName?: string;
+    password?: string;
+    databaseName?: string;
+    customData?: string;
+    roles?: inputs.Role[];
+    mechanisms?: string;
   }
   interface MicrosoftDocumentDBDatabaseAccountsMongoMIRoleAssignments {
     /** The resource name */
     name: string;
     /** Properties to create and update an Azure Cosmos DB MongoMI Role Assignment. */
     properties?: inputs.MongoMIRoleAssignmentResourceProperties;
+    roleDefinitionId?: string;
+    scope?: string;
+    principalId?: string;
   }
   interface MicrosoftDocumentDBDatabaseAccountsMongoMIRoleDefinitions {
     /** The resource name */
     name: string;
     /** Properties to create and update an Azure Cosmos DB MongoMI Role Definition. */
     properties?: inputs.MongoMIRoleDefinitionResourceProperties;
+    roleName?: string;
+    assignableScopes?: string[];
+    permissions?: inputs.Permission[];
   }
   interface MicrosoftDocumentDBDatabaseAccountsNotebookWorkspaces {
     /** The resource name */
@@ -6173,6 +6292,10 @@ export declare namespace inputs {
     name: string;
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpointProperty;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionStateProperty;
+    groupId?: string;
+    provisioningState?: string;
   }
   interface MicrosoftDocumentDBDatabaseAccountsPrivateLinkResources {
     /** The resource name */
@@ -6188,139 +6311,167 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** Properties to create and update Azure Cosmos DB SQL database. */
-    properties: inputs.SqlDatabaseCreateUpdatePropertiesOrSqlDatabaseGetProperties;
+    properties?: inputs.SqlDatabaseCreateUpdatePropertiesOrSqlDatabaseGetProperties;
     /** The location of the resource group to which the resource belongs. */
     location?: string;
     /** Tags are a list of key-value pairs that describe the resource. These tags can be used in viewing and grouping this resource (across resource groups). A maximum of 15 tags can be provided for a resource. Each tag must have a key no greater than 128 characters and value no greater than 256 characters. For example, the default experience for a template type is set with "defaultExperience": "Cassandra". Current "defaultExperience" values also include "Table", "Graph", "DocumentDB", and "MongoDB". */
     tags?: inputs.ARMResourcePropertiesTags;
     /** Identity for the resource. */
     identity?: inputs.ManagedServiceIdentity;
+    resource?: inputs.SqlDatabaseResourceOrSqlDatabaseGetPropertiesResource;
+    options?: inputs.CreateUpdateOptionsOrSqlDatabaseGetPropertiesOptions;
   }
   interface MicrosoftDocumentDBDatabaseAccountsSqlDatabasesClientEncryptionKeys {
     /** The resource name */
     name: string;
     /** Properties to create and update ClientEncryptionKey. */
-    properties: inputs.ClientEncryptionKeyCreateUpdatePropertiesOrClientEncryptionKeyGetProperties;
+    properties?: inputs.ClientEncryptionKeyCreateUpdatePropertiesOrClientEncryptionKeyGetProperties;
+    resource?: inputs.ClientEncryptionKeyResourceOrClientEncryptionKeyGetPropertiesResource;
   }
   interface MicrosoftDocumentDBDatabaseAccountsSqlDatabasesContainers {
     /** The resource name */
     name: string;
     /** Properties to create and update Azure Cosmos DB container. */
-    properties: inputs.SqlContainerCreateUpdatePropertiesOrSqlContainerGetProperties;
+    properties?: inputs.SqlContainerCreateUpdatePropertiesOrSqlContainerGetProperties;
     /** The location of the resource group to which the resource belongs. */
     location?: string;
     /** Tags are a list of key-value pairs that describe the resource. These tags can be used in viewing and grouping this resource (across resource groups). A maximum of 15 tags can be provided for a resource. Each tag must have a key no greater than 128 characters and value no greater than 256 characters. For example, the default experience for a template type is set with "defaultExperience": "Cassandra". Current "defaultExperience" values also include "Table", "Graph", "DocumentDB", and "MongoDB". */
     tags?: inputs.ARMResourcePropertiesTags;
     /** Identity for the resource. */
     identity?: inputs.ManagedServiceIdentity;
+    resource?: inputs.SqlContainerResourceOrSqlContainerGetPropertiesResource;
+    options?: inputs.CreateUpdateOptionsOrSqlContainerGetPropertiesOptions;
   }
   interface MicrosoftDocumentDBDatabaseAccountsSqlDatabasesContainersStoredProcedures {
     /** The resource name */
     name: string;
     /** Properties to create and update Azure Cosmos DB storedProcedure. */
-    properties: inputs.SqlStoredProcedureCreateUpdatePropertiesOrSqlStoredProcedureGetProperties;
+    properties?: inputs.SqlStoredProcedureCreateUpdatePropertiesOrSqlStoredProcedureGetProperties;
     /** The location of the resource group to which the resource belongs. */
     location?: string;
     /** Tags are a list of key-value pairs that describe the resource. These tags can be used in viewing and grouping this resource (across resource groups). A maximum of 15 tags can be provided for a resource. Each tag must have a key no greater than 128 characters and value no greater than 256 characters. For example, the default experience for a template type is set with "defaultExperience": "Cassandra". Current "defaultExperience" values also include "Table", "Graph", "DocumentDB", and "MongoDB". */
     tags?: inputs.ARMResourcePropertiesTags;
     /** Identity for the resource. */
     identity?: inputs.ManagedServiceIdentity;
+    resource?: inputs.SqlStoredProcedureResourceOrSqlStoredProcedureGetPropertiesResource;
+    options?: inputs.CreateUpdateOptions;
   }
   interface MicrosoftDocumentDBDatabaseAccountsSqlDatabasesContainersThroughputSettings {
     /** The resource name */
     name: "default";
     /** Properties to update Azure Cosmos DB resource throughput. */
-    properties: inputs.ThroughputSettingsUpdatePropertiesOrThroughputSettingsGetProperties;
+    properties?: inputs.ThroughputSettingsUpdatePropertiesOrThroughputSettingsGetProperties;
     /** The location of the resource group to which the resource belongs. */
     location?: string;
     /** Tags are a list of key-value pairs that describe the resource. These tags can be used in viewing and grouping this resource (across resource groups). A maximum of 15 tags can be provided for a resource. Each tag must have a key no greater than 128 characters and value no greater than 256 characters. For example, the default experience for a template type is set with "defaultExperience": "Cassandra". Current "defaultExperience" values also include "Table", "Graph", "DocumentDB", and "MongoDB". */
     tags?: inputs.ARMResourcePropertiesTags;
     /** Identity for the resource. */
     identity?: inputs.ManagedServiceIdentity;
+    resource?: inputs.ThroughputSettingsResourceOrThroughputSettingsGetPropertiesResource;
   }
   interface MicrosoftDocumentDBDatabaseAccountsSqlDatabasesContainersTriggers {
     /** The resource name */
     name: string;
     /** Properties to create and update Azure Cosmos DB trigger. */
-    properties: inputs.SqlTriggerCreateUpdatePropertiesOrSqlTriggerGetProperties;
+    properties?: inputs.SqlTriggerCreateUpdatePropertiesOrSqlTriggerGetProperties;
     /** The location of the resource group to which the resource belongs. */
     location?: string;
     /** Tags are a list of key-value pairs that describe the resource. These tags can be used in viewing and grouping this resource (across resource groups). A maximum of 15 tags can be provided for a resource. Each tag must have a key no greater than 128 characters and value no greater than 256 characters. For example, the default experience for a template type is set with "defaultExperience": "Cassandra". Current "defaultExperience" values also include "Table", "Graph", "DocumentDB", and "MongoDB". */
     tags?: inputs.ARMResourcePropertiesTags;
     /** Identity for the resource. */
     identity?: inputs.ManagedServiceIdentity;
+    resource?: inputs.SqlTriggerResourceOrSqlTriggerGetPropertiesResource;
+    options?: inputs.CreateUpdateOptions;
   }
   interface MicrosoftDocumentDBDatabaseAccountsSqlDatabasesContainersUserDefinedFunctions {
     /** The resource name */
     name: string;
     /** Properties to create and update Azure Cosmos DB userDefinedFunction. */
-    properties: inputs.SqlUserDefinedFunctionCreateUpdatePropertiesOrSqlUserDefinedFunctionGetProperties;
+    properties?: inputs.SqlUserDefinedFunctionCreateUpdatePropertiesOrSqlUserDefinedFunctionGetProperties;
     /** The location of the resource group to which the resource belongs. */
     location?: string;
     /** Tags are a list of key-value pairs that describe the resource. These tags can be used in viewing and grouping this resource (across resource groups). A maximum of 15 tags can be provided for a resource. Each tag must have a key no greater than 128 characters and value no greater than 256 characters. For example, the default experience for a template type is set with "defaultExperience": "Cassandra". Current "defaultExperience" values also include "Table", "Graph", "DocumentDB", and "MongoDB". */
     tags?: inputs.ARMResourcePropertiesTags;
     /** Identity for the resource. */
     identity?: inputs.ManagedServiceIdentity;
+    resource?: inputs.SqlUserDefinedFunctionResourceOrSqlUserDefinedFunctionGetPropertiesResource;
+    options?: inputs.CreateUpdateOptions;
   }
   interface MicrosoftDocumentDBDatabaseAccountsSqlDatabasesThroughputSettings {
     /** The resource name */
     name: "default";
     /** Properties to update Azure Cosmos DB resource throughput. */
-    properties: inputs.ThroughputSettingsUpdatePropertiesOrThroughputSettingsGetProperties;
+    properties?: inputs.ThroughputSettingsUpdatePropertiesOrThroughputSettingsGetProperties;
     /** The location of the resource group to which the resource belongs. */
     location?: string;
     /** Tags are a list of key-value pairs that describe the resource. These tags can be used in viewing and grouping this resource (across resource groups). A maximum of 15 tags can be provided for a resource. Each tag must have a key no greater than 128 characters and value no greater than 256 characters. For example, the default experience for a template type is set with "defaultExperience": "Cassandra". Current "defaultExperience" values also include "Table", "Graph", "DocumentDB", and "MongoDB". */
     tags?: inputs.ARMResourcePropertiesTags;
     /** Identity for the resource. */
     identity?: inputs.ManagedServiceIdentity;
+    resource?: inputs.ThroughputSettingsResourceOrThroughputSettingsGetPropertiesResource;
   }
   interface MicrosoftDocumentDBDatabaseAccountsSqlRoleAssignments {
     /** The resource name */
     name: string;
     /** Properties to create and update an Azure Cosmos DB SQL Role Assignment. */
     properties?: inputs.SqlRoleAssignmentResource;
+    roleDefinitionId?: string;
+    scope?: string;
+    principalId?: string;
   }
   interface MicrosoftDocumentDBDatabaseAccountsSqlRoleDefinitions {
     /** The resource name */
     name: string;
     /** Properties to create and update an Azure Cosmos DB SQL Role Definition. */
     properties?: inputs.SqlRoleDefinitionResource;
+    roleName?: string;
+    assignableScopes?: string[];
+    permissions?: inputs.Permission[];
   }
   interface MicrosoftDocumentDBDatabaseAccountsTableRoleAssignments {
     /** The resource name */
     name: string;
     /** Properties to create and update an Azure Cosmos DB Table Role Assignment. */
     properties?: inputs.TableRoleAssignmentResourceProperties;
+    roleDefinitionId?: string;
+    scope?: string;
+    principalId?: string;
   }
   interface MicrosoftDocumentDBDatabaseAccountsTableRoleDefinitions {
     /** The resource name */
     name: string;
     /** Properties to create and update an Azure Cosmos DB Table Role Definition. */
     properties?: inputs.TableRoleDefinitionResourceProperties;
+    roleName?: string;
+    assignableScopes?: string[];
+    permissions?: inputs.Permission[];
   }
   interface MicrosoftDocumentDBDatabaseAccountsTables {
     /** The resource name */
     name: string;
     /** Properties to create and update Azure Cosmos DB Table. */
-    properties: inputs.TableCreateUpdatePropertiesOrTableGetProperties;
+    properties?: inputs.TableCreateUpdatePropertiesOrTableGetProperties;
     /** The location of the resource group to which the resource belongs. */
     location?: string;
     /** Tags are a list of key-value pairs that describe the resource. These tags can be used in viewing and grouping this resource (across resource groups). A maximum of 15 tags can be provided for a resource. Each tag must have a key no greater than 128 characters and value no greater than 256 characters. For example, the default experience for a template type is set with "defaultExperience": "Cassandra". Current "defaultExperience" values also include "Table", "Graph", "DocumentDB", and "MongoDB". */
     tags?: inputs.ARMResourcePropertiesTags;
     /** Identity for the resource. */
     identity?: inputs.ManagedServiceIdentity;
+    resource?: inputs.TableResourceOrTableGetPropertiesResource;
+    options?: inputs.CreateUpdateOptionsOrTableGetPropertiesOptions;
   }
   interface MicrosoftDocumentDBDatabaseAccountsTablesThroughputSettings {
     /** The resource name */
     name: "default";
     /** Properties to update Azure Cosmos DB resource throughput. */
-    properties: inputs.ThroughputSettingsUpdatePropertiesOrThroughputSettingsGetProperties;
+    properties?: inputs.ThroughputSettingsUpdatePropertiesOrThroughputSettingsGetProperties;
     /** The location of the resource group to which the resource belongs. */
     location?: string;
     /** Tags are a list of key-value pairs that describe the resource. These tags can be used in viewing and grouping this resource (across resource groups). A maximum of 15 tags can be provided for a resource. Each tag must have a key no greater than 128 characters and value no greater than 256 characters. For example, the default experience for a template type is set with "defaultExperience": "Cassandra". Current "defaultExperience" values also include "Table", "Graph", "DocumentDB", and "MongoDB". */
     tags?: inputs.ARMResourcePropertiesTags;
     /** Identity for the resource. */
     identity?: inputs.ManagedServiceIdentity;
+    resource?: inputs.ThroughputSettingsResourceOrThroughputSettingsGetPropertiesResource;
   }
   interface MicrosoftDocumentDBFleets {
     /** The resource name */
@@ -6337,12 +6488,17 @@ export declare namespace inputs {
     name: string;
     /** Properties to update Azure Cosmos DB Fleetspace. */
     properties?: inputs.FleetspaceProperties;
+    fleetspaceApiKind?: "NoSQL" | (string & {});
+    serviceTier?: "GeneralPurpose" | "BusinessCritical" | (string & {});
+    dataRegions?: string[];
+    throughputPoolConfiguration?: inputs.FleetspacePropertiesThroughputPoolConfiguration;
   }
   interface MicrosoftDocumentDBFleetsFleetspacesFleetspaceAccounts {
     /** The resource name */
     name: string;
     /** An Azure Cosmos DB Global Database Account which is part of a Fleetspace Account. */
     properties?: inputs.FleetspaceAccountProperties;
+    globalDatabaseAccountProperties?: inputs.FleetspaceAccountPropertiesGlobalDatabaseAccountProperties;
   }
   interface MicrosoftDocumentDBLocations {
     /** The resource name */
@@ -6363,24 +6519,46 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    createMode?: "Default" | "PointInTimeRestore" | "GeoReplica" | "Replica" | (string & {});
+    restoreParameters?: inputs.MongoClusterRestoreParameters;
+    replicaParameters?: inputs.MongoClusterReplicaParameters;
+    administrator?: inputs.AdministratorProperties;
+    serverVersion?: string;
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
+    highAvailability?: inputs.HighAvailabilityProperties;
+    storage?: inputs.StorageProperties;
+    sharding?: inputs.ShardingProperties;
+    compute?: inputs.ComputeProperties;
+    backup?: inputs.BackupProperties;
+    dataApi?: inputs.DataApiProperties;
+    previewFeatures?: ("GeoReplicas" | (string & {}))[];
+    authConfig?: inputs.AuthConfigProperties;
+    encryption?: inputs.EncryptionProperties;
+    networkBypassMode?: "None" | "AzureCosmosDB" | (string & {});
   }
   interface MicrosoftDocumentDBMongoClustersFirewallRules {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.FirewallRuleProperties;
+    startIpAddress?: string;
+    endIpAddress?: string;
   }
   interface MicrosoftDocumentDBMongoClustersPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.PrivateEndpointConnectionProperties2;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftDocumentDBMongoClustersUsers {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.UserProperties;
+    identityProvider?: inputs.IdentityProvider;
+    roles?: inputs.DatabaseRole[];
   }
   interface MongoClusterProperties {
     /** The mode to create a mongo cluster. */
@@ -6553,6 +6731,10 @@ export declare namespace inputs {
   interface PrivateEndpointConnection {
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpointProperty;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionStateProperty;
+    groupId?: string;
+    provisioningState?: string;
   }
   interface PrivateEndpointConnectionProperties {
     /** Private endpoint which the connection belongs to. */
@@ -6573,6 +6755,8 @@ export declare namespace inputs {
   interface PrivateEndpointConnection2 {
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties2;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface PrivateEndpointProperty {
     /** Resource id of the private endpoint. */
@@ -6860,6 +7044,7 @@ export declare namespace inputs {
     tags?: inputs.ThroughputSettingsGetResultsTags;
     /** Identity for the resource. */
     identity?: inputs.ManagedServiceIdentity;
+    resource?: inputs.ThroughputSettingsGetPropertiesResource;
   }
   type ThroughputSettingsGetResultsTags = { [key: string]: string };
   interface ThroughputSettingsResourceOrThroughputSettingsGetPropertiesResource {
@@ -7166,7 +7351,10 @@ export declare namespace outputs {
     serviceType: "DataTransfer";
   }
   type EncryptionProperties = inputs.EncryptionProperties;
-  type EntraIdentityProvider = inputs.EntraIdentityProvider;
+  interface EntraIdentityProvider {
+    properties: outputs.EntraIdentityProviderProperties;
+    type: "MicrosoftEntraID";
+  }
   type EntraIdentityProviderProperties = inputs.EntraIdentityProviderProperties;
   type ExcludedPath = inputs.ExcludedPath;
   interface FailoverPolicy {
@@ -7248,7 +7436,7 @@ export declare namespace outputs {
   }
   type GremlinRoleDefinitionResourceProperties = inputs.GremlinRoleDefinitionResourceProperties;
   type HighAvailabilityProperties = inputs.HighAvailabilityProperties;
-  type IdentityProvider = inputs.IdentityProvider;
+  type IdentityProvider = outputs.EntraIdentityProvider;
   type IncludedPath = inputs.IncludedPath;
   type Indexes = inputs.Indexes;
   type IndexingPolicy = inputs.IndexingPolicy;

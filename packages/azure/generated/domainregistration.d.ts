@@ -475,6 +475,17 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    contactAdmin?: inputs.Contact;
+    contactBilling?: inputs.Contact;
+    contactRegistrant?: inputs.Contact;
+    contactTech?: inputs.Contact;
+    privacy?: boolean;
+    autoRenew?: boolean;
+    consent?: inputs.DomainPurchaseConsent;
+    dnsType?: "AzureDns" | "DefaultDomainRegistrarDns";
+    dnsZoneId?: string;
+    targetDnsType?: "AzureDns" | "DefaultDomainRegistrarDns";
+    authCode?: string;
   }
   interface MicrosoftDomainRegistrationDomainsDomainOwnershipIdentifiers {
     /** The resource name */
@@ -483,6 +494,7 @@ export declare namespace inputs {
     properties?: inputs.DomainOwnershipIdentifierProperties;
     /** Kind of resource */
     kind?: string;
+    ownershipId?: string;
   }
   interface MicrosoftDomainRegistrationDomainsOperationresults {
     /** The resource name */

@@ -364,12 +364,17 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    ipAllowlist?: string[];
+    sku?: inputs.SchedulerSku;
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftDurableTaskSchedulersPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftDurableTaskSchedulersPrivateLinkResources {
     /** The resource name */
@@ -380,6 +385,7 @@ export declare namespace inputs {
     name: "default";
     /** The resource-specific properties for this resource. */
     properties?: inputs.RetentionPolicyProperties;
+    retentionPolicies?: inputs.RetentionPolicyDetails[];
   }
   interface MicrosoftDurableTaskSchedulersTaskHubs {
     /** The resource name */
@@ -391,6 +397,8 @@ export declare namespace inputs {
   interface PrivateEndpointConnection {
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface PrivateEndpointConnectionProperties {
     /** The private endpoint resource. */

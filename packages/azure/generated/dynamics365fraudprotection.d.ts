@@ -135,6 +135,7 @@ export declare namespace inputs {
     location: string;
     /** Key-value pairs of additional resource provisioning properties. */
     tags?: inputs.DFPInstanceTags;
+    administration?: inputs.DFPInstanceAdministrators;
   }
   interface SystemData {
     /** The identity that created the resource. */

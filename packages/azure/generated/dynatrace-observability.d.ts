@@ -517,31 +517,45 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
-    properties: inputs.MonitorProperties;
+    properties?: inputs.MonitorProperties;
     /** The managed service identities assigned to this resource. */
     identity?: inputs.IdentityProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    monitoringStatus?: "Enabled" | "Disabled" | (string & {});
+    marketplaceSubscriptionStatus?: "Active" | "Suspended" | "Unsubscribed" | (string & {});
+    marketplaceSaasAutoRenew?: "On" | "Off" | (string & {});
+    dynatraceEnvironmentProperties?: inputs.DynatraceEnvironmentProperties;
+    userInfo?: inputs.UserInfo;
+    planData?: inputs.PlanData;
   }
   interface DynatraceObservabilityMonitorsMonitoredSubscriptions {
     /** The resource name */
     name: "default";
     /** The request to update subscriptions needed to be monitored by the Dynatrace monitor resource. */
     properties?: inputs.SubscriptionList;
+    operation?: "AddBegin" | "AddComplete" | "DeleteBegin" | "DeleteComplete" | "Active" | (string & {});
+    monitoredSubscriptionList?: inputs.MonitoredSubscription[];
   }
   interface DynatraceObservabilityMonitorsSingleSignOnConfigurations {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
-    properties: inputs.DynatraceSingleSignOnProperties;
+    properties?: inputs.DynatraceSingleSignOnProperties;
+    singleSignOnState?: "Initial" | "Enable" | "Disable" | "Existing" | (string & {});
+    enterpriseAppId?: string;
+    singleSignOnUrl?: string;
+    aadDomains?: string[];
   }
   interface DynatraceObservabilityMonitorsTagRules {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
-    properties: inputs.MonitoringTagRulesProperties;
+    properties?: inputs.MonitoringTagRulesProperties;
+    logRules?: inputs.LogRules;
+    metricRules?: inputs.MetricRules;
   }
   interface DynatraceEnvironmentProperties {
     /** User id */

@@ -216,6 +216,8 @@ export declare namespace inputs {
     name: string;
     /** Label properties */
     properties?: inputs.LabelResourceProperties;
+    displayName?: string;
+    color?: string;
   }
   interface MicrosoftEasmWorkspacesTasks {
     /** The resource name */

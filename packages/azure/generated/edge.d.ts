@@ -3079,6 +3079,7 @@ export declare namespace inputs {
   interface ConfigTemplateVersion {
     /** The resource-specific properties for this resource. */
     properties?: inputs.ConfigTemplateVersionProperties;
+    configurations?: string;
   }
   interface ConfigTemplateVersionProperties {
     /** Configuration values */
@@ -3285,18 +3286,23 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    description?: string;
   }
   interface MicrosoftEdgeConfigTemplatesConfigTemplateMetadatas {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.ConfigTemplateMetadataProperties;
+    contextId?: string;
+    linkedHierarchies?: inputs.HierarchyMetadata[];
+    unLinkedHierarchies?: inputs.HierarchyMetadata[];
   }
   interface MicrosoftEdgeConfigTemplatesVersions {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.ConfigTemplateVersionProperties;
+    configurations?: string;
   }
   interface MicrosoftEdgeConfigTemplatesVersionsConfigTemplateSchemas {
     /** The resource name */
@@ -3307,6 +3313,7 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.ConfigurationReferenceProperties;
+    configurationResourceId?: string;
   }
   interface MicrosoftEdgeConfigurations {
     /** The resource name */
@@ -3323,12 +3330,14 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.DynamicConfigurationProperties;
+    currentVersion?: string;
   }
   interface MicrosoftEdgeConfigurationsDynamicConfigurationsVersions {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.DynamicConfigurationVersionProperties;
+    values?: string;
   }
   interface MicrosoftEdgeContexts {
     /** The resource name */
@@ -3339,12 +3348,15 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    capabilities?: inputs.Capability[];
+    hierarchies?: inputs.Hierarchy[];
   }
   interface MicrosoftEdgeContextsSiteReferences {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.SiteReferenceProperties;
+    siteId?: string;
   }
   interface MicrosoftEdgeContextsWorkflows {
     /** The resource name */
@@ -3361,6 +3373,8 @@ export declare namespace inputs {
     properties?: inputs.WorkflowVersionProperties;
     /** The extended location of the resource. */
     extendedLocation?: inputs.AzureResourceManagerCommonTypesExtendedLocation;
+    stageSpec?: inputs.StageSpec[];
+    specification?: inputs.WorkflowVersionPropertiesSpecification;
   }
   interface MicrosoftEdgeContextsWorkflowsVersionsExecutions {
     /** The resource name */
@@ -3369,6 +3383,8 @@ export declare namespace inputs {
     properties?: inputs.ExecutionProperties;
     /** The extended location of the resource. */
     extendedLocation?: inputs.AzureResourceManagerCommonTypesExtendedLocation;
+    workflowVersionId?: string;
+    specification?: inputs.ExecutionPropertiesSpecification;
   }
   interface MicrosoftEdgeDiagnostics {
     /** The resource name */
@@ -3391,12 +3407,26 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    connectionIntent?: "Connected" | "Disconnected" | (string & {});
+    registrationStatus?: "Registered" | "Unregistered" | (string & {});
+    deviceVersion?: string;
+    billingConfiguration?: inputs.BillingConfiguration;
+    benefitPlans?: inputs.BenefitPlans;
   }
   interface MicrosoftEdgeDisconnectedOperationsHardwareSettings {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.HardwareSettingProperties;
+    totalCores?: number;
+    diskSpaceInGb?: number;
+    memoryInGb?: number;
+    oem?: string;
+    hardwareSku?: string;
+    nodes?: number;
+    versionAtRegistration?: string;
+    solutionBuilderExtension?: string;
+    deviceId?: string;
   }
   interface MicrosoftEdgeDisconnectedOperationsImages {
     /** The resource name */
@@ -3423,6 +3453,7 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.SchemaReferenceProperties;
+    schemaId?: string;
   }
   interface MicrosoftEdgeSchemas {
     /** The resource name */
@@ -3445,18 +3476,24 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.SchemaVersionProperties;
+    value?: string;
   }
   interface MicrosoftEdgeSchemasVersions {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.SchemaVersionProperties;
+    value?: string;
   }
   interface MicrosoftEdgeSites {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.SiteProperties;
+    displayName?: string;
+    description?: string;
+    siteAddress?: inputs.SiteAddressProperties;
+    labels?: inputs.SitePropertiesLabels;
   }
   interface MicrosoftEdgeSolutionMetadatas {
     /** The resource name */
@@ -3475,12 +3512,19 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    description?: string;
+    capabilities?: string[];
+    state?: "active" | "inactive" | (string & {});
+    enableExternalValidation?: boolean;
   }
   interface MicrosoftEdgeSolutionTemplatesVersions {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.SolutionTemplateVersionProperties;
+    configurations?: string;
+    specification?: inputs.SolutionTemplateVersionPropertiesSpecification;
+    orchestratorType?: "TO" | (string & {});
   }
   interface MicrosoftEdgeSolutionTemplatesVersionsSolutionSchemas {
     /** The resource name */
@@ -3497,6 +3541,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    description?: string;
+    displayName?: string;
+    contextId?: string;
+    targetSpecification?: inputs.TargetPropertiesTargetSpecification;
+    capabilities?: string[];
+    hierarchyLevel?: string;
+    solutionScope?: string;
+    state?: "active" | "inactive" | (string & {});
   }
   interface MicrosoftEdgeTargetsSolutions {
     /** The resource name */
@@ -3513,6 +3565,11 @@ export declare namespace inputs {
     properties?: inputs.InstanceProperties;
     /** The extended location of the resource. */
     extendedLocation?: inputs.AzureResourceManagerCommonTypesExtendedLocation;
+    solutionVersionId?: string;
+    targetId?: string;
+    activeState?: "active" | "inactive" | (string & {});
+    reconciliationPolicy?: inputs.ReconciliationPolicyProperties;
+    solutionScope?: string;
   }
   interface MicrosoftEdgeTargetsSolutionsInstancesHistories {
     /** The resource name */
@@ -3525,6 +3582,7 @@ export declare namespace inputs {
     properties?: inputs.SolutionVersionProperties;
     /** The extended location of the resource. */
     extendedLocation?: inputs.AzureResourceManagerCommonTypesExtendedLocation;
+    specification?: inputs.SolutionVersionPropertiesSpecification;
   }
   interface PublishJobParameter {
     /** Solution Version Parameter */
@@ -3564,6 +3622,7 @@ export declare namespace inputs {
   interface SchemaVersion {
     /** The resource-specific properties for this resource. */
     properties?: inputs.SchemaVersionProperties;
+    value?: string;
   }
   interface SchemaVersionProperties {
     /** Value of schema version */
@@ -3657,6 +3716,9 @@ export declare namespace inputs {
   interface SolutionTemplateVersion {
     /** The resource-specific properties for this resource. */
     properties?: inputs.SolutionTemplateVersionProperties;
+    configurations?: string;
+    specification?: inputs.SolutionTemplateVersionPropertiesSpecification;
+    orchestratorType?: "TO" | (string & {});
   }
   interface SolutionTemplateVersionProperties {
     /** Config expressions for this solution version */
@@ -3680,6 +3742,7 @@ export declare namespace inputs {
     properties?: inputs.SolutionVersionProperties;
     /** The extended location of the resource. */
     extendedLocation?: inputs.AzureResourceManagerCommonTypesExtendedLocation;
+    specification?: inputs.SolutionVersionPropertiesSpecification;
   }
   interface SolutionVersionParameter {
     /** Solution Version ARM Id */

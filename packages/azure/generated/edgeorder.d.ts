@@ -289,11 +289,14 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** Properties of an address. */
-    properties: inputs.AddressProperties;
+    properties?: inputs.AddressProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    addressClassification?: "Shipping" | "Site" | (string & {});
+    shippingAddress?: inputs.ShippingAddress;
+    contactDetails?: inputs.ContactDetails;
   }
   interface MicrosoftEdgeOrderLocationsOrders {
     /** The resource name */
@@ -303,13 +306,16 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** Order item properties. */
-    properties: inputs.OrderItemProperties;
+    properties?: inputs.OrderItemProperties;
     /** Msi identity of the resource */
     identity?: inputs.ResourceIdentity;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    orderItemDetails?: inputs.OrderItemDetails;
+    addressDetails?: inputs.AddressDetails;
+    orderId?: string;
   }
   interface NotificationPreference {
     /** Name of the stage. */

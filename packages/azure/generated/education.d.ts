@@ -354,6 +354,10 @@ export declare namespace inputs {
   interface LabDetails {
     /** Get lab response properties. */
     properties?: inputs.LabProperties;
+    displayName?: string;
+    budgetPerStudent?: inputs.Amount;
+    description?: string;
+    expirationDate?: string;
   }
   interface LabProperties {
     /** Lab Display Name */
@@ -374,6 +378,10 @@ export declare namespace inputs {
     name: "default";
     /** Get lab response properties. */
     properties?: inputs.LabProperties;
+    displayName?: string;
+    budgetPerStudent?: inputs.Amount;
+    description?: string;
+    expirationDate?: string;
   }
   interface MicrosoftEducationLabsJoinRequests {
     /** The resource name */
@@ -384,6 +392,14 @@ export declare namespace inputs {
     name: string;
     /** Get student response properties. */
     properties?: inputs.StudentProperties;
+    firstName?: string;
+    lastName?: string;
+    email?: string;
+    role?: "Student" | "Admin" | (string & {});
+    budget?: inputs.Amount;
+    expirationDate?: string;
+    subscriptionAlias?: string;
+    subscriptionInviteLastSentDate?: string;
   }
   interface MicrosoftEducationStudentLabs {
     /** The resource name */

@@ -618,6 +618,11 @@ export declare namespace inputs {
   interface ConnectedPartnerResourcesListFormat {
     /** Connected Partner Resource Properties */
     properties?: inputs.ConnectedPartnerResourceProperties;
+    partnerDeploymentName?: string;
+    partnerDeploymentUri?: string;
+    azureResourceId?: string;
+    location?: string;
+    type?: string;
   }
   interface ConnectedPartnerResourcesListResponse {
     /** The ConnectedPartnerResourcesListFormat items on this page */
@@ -641,6 +646,18 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    monitoringStatus?: "Enabled" | "Disabled" | (string & {});
+    elasticProperties?: inputs.ElasticProperties;
+    userInfo?: inputs.UserInfo;
+    planDetails?: inputs.PlanDetails;
+    version?: string;
+    subscriptionState?: string;
+    saaSAzureSubscriptionStatus?: string;
+    sourceCampaignName?: string;
+    sourceCampaignId?: string;
+    generateApiKey?: boolean;
+    hostingType?: "Hosted" | "Serverless" | (string & {});
+    projectDetails?: inputs.ProjectDetails;
   }
   interface ElasticProperties {
     /** Details of the user's elastic account. */
@@ -752,24 +769,43 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    monitoringStatus?: "Enabled" | "Disabled" | (string & {});
+    elasticProperties?: inputs.ElasticProperties;
+    userInfo?: inputs.UserInfo;
+    planDetails?: inputs.PlanDetails;
+    version?: string;
+    subscriptionState?: string;
+    saaSAzureSubscriptionStatus?: string;
+    sourceCampaignName?: string;
+    sourceCampaignId?: string;
+    generateApiKey?: boolean;
+    hostingType?: "Hosted" | "Serverless" | (string & {});
+    projectDetails?: inputs.ProjectDetails;
   }
   interface MicrosoftElasticMonitorsMonitoredSubscriptions {
     /** The resource name */
     name: string;
     /** The request to update subscriptions needed to be monitored by the Elastic monitor resource. */
     properties?: inputs.SubscriptionList;
+    operation?: "AddBegin" | "AddComplete" | "DeleteBegin" | "DeleteComplete" | "Active" | (string & {});
+    monitoredSubscriptionList?: inputs.MonitoredSubscription[];
   }
   interface MicrosoftElasticMonitorsOpenAIIntegrations {
     /** The resource name */
     name: string;
     /** Open AI Integration details. */
     properties?: inputs.OpenAIIntegrationProperties;
+    openAIResourceId?: string;
+    openAIResourceEndpoint?: string;
+    openAIConnectorId?: string;
+    key?: string;
   }
   interface MicrosoftElasticMonitorsTagRules {
     /** The resource name */
     name: string;
     /** Properties of the monitoring tag rules. */
     properties?: inputs.MonitoringTagRulesProperties;
+    logRules?: inputs.LogRules;
   }
   interface MonitoredResource {
     /** The ARM id of the resource. */
@@ -838,6 +874,7 @@ export declare namespace inputs {
   interface OpenAIIntegrationStatusResponse {
     /** Status of the OpenAI Integration */
     properties?: inputs.OpenAIIntegrationStatusResponseProperties;
+    status?: string;
   }
   interface OpenAIIntegrationStatusResponseProperties {
     /** Status of the OpenAI Integration */
@@ -946,8 +983,13 @@ export declare namespace outputs {
   type BillingInfoResponse = inputs.BillingInfoResponse;
   type CompanyInfo = inputs.CompanyInfo;
   type ConnectedPartnerResourceProperties = inputs.ConnectedPartnerResourceProperties;
-  type ConnectedPartnerResourcesListFormat = inputs.ConnectedPartnerResourcesListFormat;
-  type ConnectedPartnerResourcesListResponse = inputs.ConnectedPartnerResourcesListResponse;
+  interface ConnectedPartnerResourcesListFormat {
+    properties?: outputs.ConnectedPartnerResourceProperties;
+  }
+  interface ConnectedPartnerResourcesListResponse {
+    value: outputs.ConnectedPartnerResourcesListFormat[];
+    nextLink?: string;
+  }
   interface DeploymentInfoResponse {
     status?: "Healthy" | "Unhealthy" | (string & {});
     version?: string;
@@ -1077,7 +1119,9 @@ export declare namespace outputs {
     key?: string;
     lastRefreshAt?: string;
   }
-  type OpenAIIntegrationStatusResponse = inputs.OpenAIIntegrationStatusResponse;
+  interface OpenAIIntegrationStatusResponse {
+    properties?: outputs.OpenAIIntegrationStatusResponseProperties;
+  }
   type OpenAIIntegrationStatusResponseProperties = inputs.OpenAIIntegrationStatusResponseProperties;
   type PartnerBillingEntity = inputs.PartnerBillingEntity;
   type PlanDetails = inputs.PlanDetails;

@@ -588,17 +588,26 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** Properties of ElasticSan. */
-    properties: inputs.ElasticSanProperties;
+    properties?: inputs.ElasticSanProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    sku?: inputs.Sku;
+    availabilityZones?: string[];
+    baseSizeTiB?: number;
+    extendedCapacitySizeTiB?: number;
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
+    autoScaleProperties?: inputs.AutoScaleProperties;
   }
   interface MicrosoftElasticSanElasticSansPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Private Endpoint Connection Properties. */
-    properties: inputs.PrivateEndpointConnectionProperties;
+    properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
+    groupIds?: string[];
   }
   interface MicrosoftElasticSanElasticSansVolumegroups {
     /** The resource name */
@@ -607,18 +616,27 @@ export declare namespace inputs {
     identity?: inputs.Identity;
     /** Properties of VolumeGroup. */
     properties?: inputs.VolumeGroupProperties;
+    protocolType?: "Iscsi" | "None" | (string & {});
+    encryption?: "EncryptionAtRestWithPlatformKey" | "EncryptionAtRestWithCustomerManagedKey" | (string & {});
+    encryptionProperties?: inputs.EncryptionProperties;
+    networkAcls?: inputs.NetworkRuleSet;
+    enforceDataIntegrityCheckForIscsi?: boolean;
   }
   interface MicrosoftElasticSanElasticSansVolumegroupsSnapshots {
     /** The resource name */
     name: string;
     /** Properties of Volume Snapshot. */
-    properties: inputs.SnapshotProperties;
+    properties?: inputs.SnapshotProperties;
+    creationData?: inputs.SnapshotCreationData;
   }
   interface MicrosoftElasticSanElasticSansVolumegroupsVolumes {
     /** The resource name */
     name: string;
     /** Properties of Volume. */
-    properties: inputs.VolumeProperties;
+    properties?: inputs.VolumeProperties;
+    creationData?: inputs.SourceCreationData;
+    sizeGiB?: number;
+    managedBy?: inputs.ManagedByInfo;
   }
   interface NetworkRuleSet {
     /** The list of virtual network rules. */
@@ -631,7 +649,10 @@ export declare namespace inputs {
   type PrivateEndpoint = { [key: string]: any };
   interface PrivateEndpointConnection {
     /** Private Endpoint Connection Properties. */
-    properties: inputs.PrivateEndpointConnectionProperties;
+    properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
+    groupIds?: string[];
   }
   interface PrivateEndpointConnectionProperties {
     /** Private Endpoint resource */

@@ -236,6 +236,9 @@ export declare namespace inputs {
     name: string;
     /** The properties of the channel */
     properties?: inputs.ChannelProperties;
+    channelType?: string;
+    channelFunctions?: string[];
+    credentials?: inputs.ChannelPropertiesCredentials;
   }
   interface RegenerateKeyParameter {
     /** The name of key to be regenerated */

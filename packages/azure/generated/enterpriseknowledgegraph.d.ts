@@ -112,6 +112,9 @@ export declare namespace inputs {
     tags?: inputs.ResourceTags;
     /** Gets or sets the SKU of the resource. */
     sku?: inputs.Sku;
+    description?: string;
+    metadata?: any;
+    provisioningState?: "Creating" | "Deleting" | "Failed" | "Succeeded" | (string & {});
   }
   type ResourceTags = { [key: string]: string };
   interface Sku {

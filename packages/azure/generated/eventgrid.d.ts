@@ -3106,6 +3106,10 @@ export declare namespace inputs {
     properties?: inputs.AzureFunctionEventSubscriptionDestinationProperties;
     /** Type of the endpoint for the event subscription destination. */
     endpointType: "AzureFunction";
+    resourceId?: string;
+    maxEventsPerBatch?: number;
+    preferredBatchSizeInKilobytes?: number;
+    deliveryAttributeMappings?: inputs.DeliveryAttributeMapping[];
   }
   interface AzureFunctionEventSubscriptionDestinationProperties {
     /** The Azure Resource Id that represents the endpoint of the Azure Function destination of an event subscription. */
@@ -3306,6 +3310,7 @@ export declare namespace inputs {
     properties?: inputs.DynamicDeliveryAttributeMappingProperties;
     /** Type of the delivery attribute or header name. */
     type: "Dynamic";
+    sourceField?: string;
   }
   interface DynamicDeliveryAttributeMappingProperties {
     /** JSON path in the event which contains attribute value. */
@@ -3322,6 +3327,8 @@ export declare namespace inputs {
     properties?: inputs.EventHubEventSubscriptionDestinationProperties;
     /** Type of the endpoint for the event subscription destination. */
     endpointType: "EventHub";
+    resourceId?: string;
+    deliveryAttributeMappings?: inputs.DeliveryAttributeMapping[];
   }
   interface EventHubEventSubscriptionDestinationProperties {
     /** The Azure Resource Id that represents the endpoint of an Event Hub destination of an event subscription. */
@@ -3424,6 +3431,8 @@ export declare namespace inputs {
     properties?: inputs.HybridConnectionEventSubscriptionDestinationProperties;
     /** Type of the endpoint for the event subscription destination. */
     endpointType: "HybridConnection";
+    resourceId?: string;
+    deliveryAttributeMappings?: inputs.DeliveryAttributeMapping[];
   }
   interface HybridConnectionEventSubscriptionDestinationProperties {
     /** The Azure Resource ID of an hybrid connection that is the destination of an event subscription. */
@@ -3494,6 +3503,12 @@ export declare namespace inputs {
     properties?: inputs.JsonInputSchemaMappingProperties;
     /** Type of the custom mapping */
     inputSchemaMappingType: "Json";
+    id?: inputs.JsonField;
+    topic?: inputs.JsonField;
+    eventTime?: inputs.JsonField;
+    eventType?: inputs.JsonFieldWithDefault;
+    subject?: inputs.JsonFieldWithDefault;
+    dataVersion?: inputs.JsonFieldWithDefault;
   }
   interface JsonInputSchemaMappingProperties {
     /** The mapping information for the Id property of the Event Grid Event. */
@@ -3520,18 +3535,41 @@ export declare namespace inputs {
     location: string;
     /** Tags of the resource. */
     tags?: inputs.TrackedResourceTags;
+    minimumTlsVersionAllowed?: "1.0" | "1.1" | "1.2" | (string & {});
+    inputSchema?: "EventGridSchema" | "CustomEventSchema" | "CloudEventSchemaV1_0" | (string & {});
+    eventTypeInfo?: inputs.EventTypeInfo;
+    inputSchemaMapping?: inputs.InputSchemaMapping;
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
+    inboundIpRules?: inputs.InboundIpRule[];
+    disableLocalAuth?: boolean;
+    autoCreateTopicWithFirstSubscription?: boolean;
+    autoDeleteTopicWithLastSubscription?: boolean;
+    dataResidencyBoundary?: "WithinGeopair" | "WithinRegion" | (string & {});
   }
   interface MicrosoftEventGridDomainsEventSubscriptions {
     /** The resource name */
     name: string;
     /** Properties of the event subscription. */
     properties?: inputs.EventSubscriptionProperties;
+    destination?: inputs.EventSubscriptionDestination;
+    deliveryWithResourceIdentity?: inputs.DeliveryWithResourceIdentity;
+    filter?: inputs.EventSubscriptionFilter;
+    labels?: string[];
+    expirationTimeUtc?: string;
+    eventDeliverySchema?: "EventGridSchema" | "CustomInputSchema" | "CloudEventSchemaV1_0" | (string & {});
+    retryPolicy?: inputs.RetryPolicy;
+    deadLetterDestination?: inputs.DeadLetterDestination;
+    deadLetterWithResourceIdentity?: inputs.DeadLetterWithResourceIdentity;
   }
   interface MicrosoftEventGridDomainsPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Properties of the PrivateEndpointConnection. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    groupIds?: string[];
+    privateLinkServiceConnectionState?: inputs.ConnectionState;
+    provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | (string & {});
   }
   interface MicrosoftEventGridDomainsTopics {
     /** The resource name */
@@ -3542,12 +3580,30 @@ export declare namespace inputs {
     name: string;
     /** Properties of the event subscription. */
     properties?: inputs.EventSubscriptionProperties;
+    destination?: inputs.EventSubscriptionDestination;
+    deliveryWithResourceIdentity?: inputs.DeliveryWithResourceIdentity;
+    filter?: inputs.EventSubscriptionFilter;
+    labels?: string[];
+    expirationTimeUtc?: string;
+    eventDeliverySchema?: "EventGridSchema" | "CustomInputSchema" | "CloudEventSchemaV1_0" | (string & {});
+    retryPolicy?: inputs.RetryPolicy;
+    deadLetterDestination?: inputs.DeadLetterDestination;
+    deadLetterWithResourceIdentity?: inputs.DeadLetterWithResourceIdentity;
   }
   interface MicrosoftEventGridEventSubscriptions {
     /** The resource name */
     name: string;
     /** Properties of the event subscription. */
     properties?: inputs.EventSubscriptionProperties;
+    destination?: inputs.EventSubscriptionDestination;
+    deliveryWithResourceIdentity?: inputs.DeliveryWithResourceIdentity;
+    filter?: inputs.EventSubscriptionFilter;
+    labels?: string[];
+    expirationTimeUtc?: string;
+    eventDeliverySchema?: "EventGridSchema" | "CustomInputSchema" | "CloudEventSchemaV1_0" | (string & {});
+    retryPolicy?: inputs.RetryPolicy;
+    deadLetterDestination?: inputs.DeadLetterDestination;
+    deadLetterWithResourceIdentity?: inputs.DeadLetterWithResourceIdentity;
   }
   interface MicrosoftEventGridExtensionTopics {
     /** The resource name */
@@ -3566,54 +3622,87 @@ export declare namespace inputs {
     location: string;
     /** Tags of the resource. */
     tags?: inputs.TrackedResourceTags;
+    privateEndpointConnections?: inputs.PrivateEndpointConnection[];
+    topicsConfiguration?: inputs.TopicsConfiguration;
+    topicSpacesConfiguration?: inputs.TopicSpacesConfiguration;
+    isZoneRedundant?: boolean;
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
+    inboundIpRules?: inputs.InboundIpRule[];
+    minimumTlsVersionAllowed?: "1.0" | "1.1" | "1.2" | (string & {});
   }
   interface MicrosoftEventGridNamespacesCaCertificates {
     /** The resource name */
     name: string;
     /** The properties of CA certificate. */
     properties?: inputs.CaCertificateProperties;
+    description?: string;
+    encodedCertificate?: string;
   }
   interface MicrosoftEventGridNamespacesClientGroups {
     /** The resource name */
     name: string;
     /** The properties of client group. */
     properties?: inputs.ClientGroupProperties;
+    description?: string;
+    query?: string;
   }
   interface MicrosoftEventGridNamespacesClients {
     /** The resource name */
     name: string;
     /** The properties of client. */
     properties?: inputs.ClientProperties;
+    description?: string;
+    authenticationName?: string;
+    clientCertificateAuthentication?: inputs.ClientCertificateAuthentication;
+    state?: "Enabled" | "Disabled" | (string & {});
+    attributes?: inputs.ClientPropertiesAttributes;
   }
   interface MicrosoftEventGridNamespacesPermissionBindings {
     /** The resource name */
     name: string;
     /** The properties of permission binding. */
     properties?: inputs.PermissionBindingProperties;
+    description?: string;
+    topicSpaceName?: string;
+    permission?: "Publisher" | "Subscriber" | (string & {});
+    clientGroupName?: string;
   }
   interface MicrosoftEventGridNamespacesPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Properties of the PrivateEndpointConnection. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    groupIds?: string[];
+    privateLinkServiceConnectionState?: inputs.ConnectionState;
+    provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | (string & {});
   }
   interface MicrosoftEventGridNamespacesTopics {
     /** The resource name */
     name: string;
     /** Properties of the namespace topic. */
     properties?: inputs.NamespaceTopicProperties;
+    publisherType?: "Custom" | (string & {});
+    inputSchema?: "CloudEventSchemaV1_0" | (string & {});
+    eventRetentionInDays?: number;
   }
   interface MicrosoftEventGridNamespacesTopicsEventSubscriptions {
     /** The resource name */
     name: string;
     /** Properties of the event subscription. */
     properties?: inputs.SubscriptionProperties;
+    deliveryConfiguration?: inputs.DeliveryConfiguration;
+    eventDeliverySchema?: "CloudEventSchemaV1_0" | (string & {});
+    filtersConfiguration?: inputs.FiltersConfiguration;
+    expirationTimeUtc?: string;
   }
   interface MicrosoftEventGridNamespacesTopicSpaces {
     /** The resource name */
     name: string;
     /** The properties of topic space. */
     properties?: inputs.TopicSpaceProperties;
+    description?: string;
+    topicTemplates?: string[];
   }
   interface MicrosoftEventGridPartnerConfigurations {
     /** The resource name */
@@ -3624,6 +3713,8 @@ export declare namespace inputs {
     location?: string;
     /** Tags of the resource. */
     tags?: inputs.PartnerConfigurationTags;
+    partnerAuthorization?: inputs.PartnerAuthorization;
+    provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | (string & {});
   }
   interface MicrosoftEventGridPartnerNamespaces {
     /** The resource name */
@@ -3634,18 +3725,34 @@ export declare namespace inputs {
     location: string;
     /** Tags of the resource. */
     tags?: inputs.TrackedResourceTags;
+    partnerRegistrationFullyQualifiedId?: string;
+    minimumTlsVersionAllowed?: "1.0" | "1.1" | "1.2" | (string & {});
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
+    inboundIpRules?: inputs.InboundIpRule[];
+    disableLocalAuth?: boolean;
+    partnerTopicRoutingMode?: "SourceEventAttribute" | "ChannelNameHeader" | (string & {});
   }
   interface MicrosoftEventGridPartnerNamespacesChannels {
     /** The resource name */
     name: string;
     /** Properties of the Channel. */
     properties?: inputs.ChannelProperties;
+    channelType?: "PartnerTopic" | (string & {});
+    partnerTopicInfo?: inputs.PartnerTopicInfo;
+    messageForActivation?: string;
+    provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "IdleDueToMirroredPartnerTopicDeletion" | (string & {});
+    readinessState?: "NeverActivated" | "Activated" | (string & {});
+    expirationTimeIfNotActivatedUtc?: string;
   }
   interface MicrosoftEventGridPartnerNamespacesPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Properties of the PrivateEndpointConnection. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    groupIds?: string[];
+    privateLinkServiceConnectionState?: inputs.ConnectionState;
+    provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | (string & {});
   }
   interface MicrosoftEventGridPartnerRegistrations {
     /** The resource name */
@@ -3656,6 +3763,7 @@ export declare namespace inputs {
     location: string;
     /** Tags of the resource. */
     tags?: inputs.TrackedResourceTags;
+    partnerRegistrationImmutableId?: string;
   }
   interface MicrosoftEventGridPartnerTopics {
     /** The resource name */
@@ -3668,12 +3776,28 @@ export declare namespace inputs {
     location: string;
     /** Tags of the resource. */
     tags?: inputs.TrackedResourceTags;
+    partnerRegistrationImmutableId?: string;
+    source?: string;
+    eventTypeInfo?: inputs.EventTypeInfo;
+    expirationTimeIfNotActivatedUtc?: string;
+    activationState?: "NeverActivated" | "Activated" | "Deactivated" | (string & {});
+    partnerTopicFriendlyDescription?: string;
+    messageForActivation?: string;
   }
   interface MicrosoftEventGridPartnerTopicsEventSubscriptions {
     /** The resource name */
     name: string;
     /** Properties of the event subscription. */
     properties?: inputs.EventSubscriptionProperties;
+    destination?: inputs.EventSubscriptionDestination;
+    deliveryWithResourceIdentity?: inputs.DeliveryWithResourceIdentity;
+    filter?: inputs.EventSubscriptionFilter;
+    labels?: string[];
+    expirationTimeUtc?: string;
+    eventDeliverySchema?: "EventGridSchema" | "CustomInputSchema" | "CloudEventSchemaV1_0" | (string & {});
+    retryPolicy?: inputs.RetryPolicy;
+    deadLetterDestination?: inputs.DeadLetterDestination;
+    deadLetterWithResourceIdentity?: inputs.DeadLetterWithResourceIdentity;
   }
   interface MicrosoftEventGridSystemTopics {
     /** The resource name */
@@ -3686,12 +3810,23 @@ export declare namespace inputs {
     location: string;
     /** Tags of the resource. */
     tags?: inputs.TrackedResourceTags;
+    source?: string;
+    topicType?: string;
   }
   interface MicrosoftEventGridSystemTopicsEventSubscriptions {
     /** The resource name */
     name: string;
     /** Properties of the event subscription. */
     properties?: inputs.EventSubscriptionProperties;
+    destination?: inputs.EventSubscriptionDestination;
+    deliveryWithResourceIdentity?: inputs.DeliveryWithResourceIdentity;
+    filter?: inputs.EventSubscriptionFilter;
+    labels?: string[];
+    expirationTimeUtc?: string;
+    eventDeliverySchema?: "EventGridSchema" | "CustomInputSchema" | "CloudEventSchemaV1_0" | (string & {});
+    retryPolicy?: inputs.RetryPolicy;
+    deadLetterDestination?: inputs.DeadLetterDestination;
+    deadLetterWithResourceIdentity?: inputs.DeadLetterWithResourceIdentity;
   }
   interface MicrosoftEventGridTopics {
     /** The resource name */
@@ -3704,18 +3839,39 @@ export declare namespace inputs {
     location: string;
     /** Tags of the resource. */
     tags?: inputs.TrackedResourceTags;
+    eventTypeInfo?: inputs.EventTypeInfo;
+    minimumTlsVersionAllowed?: "1.0" | "1.1" | "1.2" | (string & {});
+    inputSchema?: "EventGridSchema" | "CustomEventSchema" | "CloudEventSchemaV1_0" | (string & {});
+    inputSchemaMapping?: inputs.InputSchemaMapping;
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
+    inboundIpRules?: inputs.InboundIpRule[];
+    disableLocalAuth?: boolean;
+    dataResidencyBoundary?: "WithinGeopair" | "WithinRegion" | (string & {});
   }
   interface MicrosoftEventGridTopicsEventSubscriptions {
     /** The resource name */
     name: string;
     /** Properties of the event subscription. */
     properties?: inputs.EventSubscriptionProperties;
+    destination?: inputs.EventSubscriptionDestination;
+    deliveryWithResourceIdentity?: inputs.DeliveryWithResourceIdentity;
+    filter?: inputs.EventSubscriptionFilter;
+    labels?: string[];
+    expirationTimeUtc?: string;
+    eventDeliverySchema?: "EventGridSchema" | "CustomInputSchema" | "CloudEventSchemaV1_0" | (string & {});
+    retryPolicy?: inputs.RetryPolicy;
+    deadLetterDestination?: inputs.DeadLetterDestination;
+    deadLetterWithResourceIdentity?: inputs.DeadLetterWithResourceIdentity;
   }
   interface MicrosoftEventGridTopicsPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Properties of the PrivateEndpointConnection. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    groupIds?: string[];
+    privateLinkServiceConnectionState?: inputs.ConnectionState;
+    provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | (string & {});
   }
   interface MicrosoftEventGridTopicTypes {
     /** The resource name */
@@ -3730,6 +3886,9 @@ export declare namespace inputs {
     properties?: inputs.MonitorAlertEventSubscriptionDestinationProperties;
     /** Type of the endpoint for the event subscription destination. */
     endpointType: "MonitorAlert";
+    severity?: "Sev0" | "Sev1" | "Sev2" | "Sev3" | "Sev4" | (string & {});
+    description?: string;
+    actionGroups?: string[];
   }
   interface MonitorAlertEventSubscriptionDestinationProperties {
     /**
@@ -3791,6 +3950,7 @@ export declare namespace inputs {
     properties?: inputs.NamespaceTopicEventSubscriptionDestinationProperties;
     /** Type of the endpoint for the event subscription destination. */
     endpointType: "NamespaceTopic";
+    resourceId?: string;
   }
   interface NamespaceTopicEventSubscriptionDestinationProperties {
     /**
@@ -4052,6 +4212,10 @@ export declare namespace inputs {
   interface PrivateEndpointConnection {
     /** Properties of the PrivateEndpointConnection. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    groupIds?: string[];
+    privateLinkServiceConnectionState?: inputs.ConnectionState;
+    provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | (string & {});
   }
   interface PrivateEndpointConnectionProperties {
     /** The Private Endpoint resource for this Connection. */
@@ -4155,6 +4319,8 @@ export declare namespace inputs {
     properties?: inputs.ServiceBusQueueEventSubscriptionDestinationProperties;
     /** Type of the endpoint for the event subscription destination. */
     endpointType: "ServiceBusQueue";
+    resourceId?: string;
+    deliveryAttributeMappings?: inputs.DeliveryAttributeMapping[];
   }
   interface ServiceBusQueueEventSubscriptionDestinationProperties {
     /** The Azure Resource Id that represents the endpoint of the Service Bus destination of an event subscription. */
@@ -4167,6 +4333,8 @@ export declare namespace inputs {
     properties?: inputs.ServiceBusTopicEventSubscriptionDestinationProperties;
     /** Type of the endpoint for the event subscription destination. */
     endpointType: "ServiceBusTopic";
+    resourceId?: string;
+    deliveryAttributeMappings?: inputs.DeliveryAttributeMapping[];
   }
   interface ServiceBusTopicEventSubscriptionDestinationProperties {
     /** The Azure Resource Id that represents the endpoint of the Service Bus Topic destination of an event subscription. */
@@ -4179,6 +4347,8 @@ export declare namespace inputs {
     properties?: inputs.StaticDeliveryAttributeMappingProperties;
     /** Type of the delivery attribute or header name. */
     type: "Static";
+    value?: string;
+    isSecret?: boolean;
   }
   interface StaticDeliveryAttributeMappingProperties {
     /** Value of the delivery attribute. */
@@ -4201,6 +4371,8 @@ export declare namespace inputs {
     properties?: inputs.StorageBlobDeadLetterDestinationProperties;
     /** Type of the endpoint for the dead letter destination */
     endpointType: "StorageBlob";
+    resourceId?: string;
+    blobContainerName?: string;
   }
   interface StorageBlobDeadLetterDestinationProperties {
     /** The Azure Resource ID of the storage account that is the destination of the deadletter events */
@@ -4213,6 +4385,9 @@ export declare namespace inputs {
     properties?: inputs.StorageQueueEventSubscriptionDestinationProperties;
     /** Type of the endpoint for the event subscription destination. */
     endpointType: "StorageQueue";
+    resourceId?: string;
+    queueName?: string;
+    queueMessageTimeToLiveInSeconds?: number;
   }
   interface StorageQueueEventSubscriptionDestinationProperties {
     /** The Azure Resource ID of the storage account that contains the queue that is the destination of an event subscription. */
@@ -4470,6 +4645,13 @@ export declare namespace inputs {
     properties?: inputs.WebHookEventSubscriptionDestinationProperties;
     /** Type of the endpoint for the event subscription destination. */
     endpointType: "WebHook";
+    endpointUrl?: string;
+    maxEventsPerBatch?: number;
+    preferredBatchSizeInKilobytes?: number;
+    azureActiveDirectoryTenantId?: string;
+    azureActiveDirectoryApplicationIdOrUri?: string;
+    deliveryAttributeMappings?: inputs.DeliveryAttributeMapping[];
+    minimumTlsVersionAllowed?: "1.0" | "1.1" | "1.2" | (string & {});
   }
   interface WebHookEventSubscriptionDestinationProperties {
     /** The URL that represents the endpoint of the destination of an event subscription. */
@@ -4491,8 +4673,16 @@ export declare namespace inputs {
 
 export declare namespace outputs {
   type AdvancedFilter = inputs.AdvancedFilter;
-  type AzureFunctionEventSubscriptionDestination = inputs.AzureFunctionEventSubscriptionDestination;
-  type AzureFunctionEventSubscriptionDestinationProperties = inputs.AzureFunctionEventSubscriptionDestinationProperties;
+  interface AzureFunctionEventSubscriptionDestination {
+    properties?: outputs.AzureFunctionEventSubscriptionDestinationProperties;
+    endpointType: "AzureFunction";
+  }
+  interface AzureFunctionEventSubscriptionDestinationProperties {
+    resourceId?: string;
+    maxEventsPerBatch?: number;
+    preferredBatchSizeInKilobytes?: number;
+    deliveryAttributeMappings?: outputs.DeliveryAttributeMapping[];
+  }
   type BoolEqualsAdvancedFilter = inputs.BoolEqualsAdvancedFilter;
   type BoolEqualsFilter = inputs.BoolEqualsFilter;
   interface CaCertificateProperties {
@@ -4521,9 +4711,14 @@ export declare namespace outputs {
   type ConnectionState = inputs.ConnectionState;
   type CustomDomainConfiguration = inputs.CustomDomainConfiguration;
   type CustomDomainIdentity = inputs.CustomDomainIdentity;
-  type DeadLetterDestination = inputs.DeadLetterDestination;
-  type DeadLetterWithResourceIdentity = inputs.DeadLetterWithResourceIdentity;
-  type DeliveryAttributeMapping = inputs.DeliveryAttributeMapping;
+  type DeadLetterDestination = outputs.StorageBlobDeadLetterDestination;
+  interface DeadLetterWithResourceIdentity {
+    identity?: outputs.EventSubscriptionIdentity;
+    deadLetterDestination?: outputs.DeadLetterDestination;
+  }
+  type DeliveryAttributeMapping = {
+    name?: string;
+  } & (outputs.DynamicDeliveryAttributeMapping | outputs.StaticDeliveryAttributeMapping);
   interface DeliveryConfiguration {
     deliveryMode?: "Queue" | "Push" | (string & {});
     queue?: outputs.QueueInfo;
@@ -4553,11 +4748,20 @@ export declare namespace outputs {
   interface DomainTopicProperties {
     provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | (string & {});
   }
-  type DynamicDeliveryAttributeMapping = inputs.DynamicDeliveryAttributeMapping;
+  interface DynamicDeliveryAttributeMapping {
+    properties?: outputs.DynamicDeliveryAttributeMappingProperties;
+    type: "Dynamic";
+  }
   type DynamicDeliveryAttributeMappingProperties = inputs.DynamicDeliveryAttributeMappingProperties;
   type DynamicRoutingEnrichment = inputs.DynamicRoutingEnrichment;
-  type EventHubEventSubscriptionDestination = inputs.EventHubEventSubscriptionDestination;
-  type EventHubEventSubscriptionDestinationProperties = inputs.EventHubEventSubscriptionDestinationProperties;
+  interface EventHubEventSubscriptionDestination {
+    properties?: outputs.EventHubEventSubscriptionDestinationProperties;
+    endpointType: "EventHub";
+  }
+  interface EventHubEventSubscriptionDestinationProperties {
+    resourceId?: string;
+    deliveryAttributeMappings?: outputs.DeliveryAttributeMapping[];
+  }
   type EventSubscriptionDestination = outputs.AzureFunctionEventSubscriptionDestination | outputs.EventHubEventSubscriptionDestination | outputs.HybridConnectionEventSubscriptionDestination | outputs.MonitorAlertEventSubscriptionDestination | outputs.NamespaceTopicEventSubscriptionDestination | outputs.ServiceBusQueueEventSubscriptionDestination | outputs.ServiceBusTopicEventSubscriptionDestination | outputs.StorageQueueEventSubscriptionDestination | outputs.WebHookEventSubscriptionDestination;
   type EventSubscriptionFilter = inputs.EventSubscriptionFilter;
   type EventSubscriptionIdentity = inputs.EventSubscriptionIdentity;
@@ -4579,20 +4783,29 @@ export declare namespace outputs {
   type ExtensionTopicProperties = inputs.ExtensionTopicProperties;
   type Filter = inputs.Filter;
   type FiltersConfiguration = inputs.FiltersConfiguration;
-  type HybridConnectionEventSubscriptionDestination = inputs.HybridConnectionEventSubscriptionDestination;
-  type HybridConnectionEventSubscriptionDestinationProperties = inputs.HybridConnectionEventSubscriptionDestinationProperties;
+  interface HybridConnectionEventSubscriptionDestination {
+    properties?: outputs.HybridConnectionEventSubscriptionDestinationProperties;
+    endpointType: "HybridConnection";
+  }
+  interface HybridConnectionEventSubscriptionDestinationProperties {
+    resourceId?: string;
+    deliveryAttributeMappings?: outputs.DeliveryAttributeMapping[];
+  }
   type IdentityInfo = inputs.IdentityInfo;
   type IdentityInfoUserAssignedIdentities = inputs.IdentityInfoUserAssignedIdentities;
   type InboundIpRule = inputs.InboundIpRule;
   type InlineEventProperties = inputs.InlineEventProperties;
-  type InputSchemaMapping = inputs.InputSchemaMapping;
+  type InputSchemaMapping = outputs.JsonInputSchemaMapping;
   type IsNotNullAdvancedFilter = inputs.IsNotNullAdvancedFilter;
   type IsNotNullFilter = inputs.IsNotNullFilter;
   type IsNullOrUndefinedAdvancedFilter = inputs.IsNullOrUndefinedAdvancedFilter;
   type IsNullOrUndefinedFilter = inputs.IsNullOrUndefinedFilter;
   type JsonField = inputs.JsonField;
   type JsonFieldWithDefault = inputs.JsonFieldWithDefault;
-  type JsonInputSchemaMapping = inputs.JsonInputSchemaMapping;
+  interface JsonInputSchemaMapping {
+    properties?: outputs.JsonInputSchemaMappingProperties;
+    inputSchemaMappingType: "Json";
+  }
   type JsonInputSchemaMappingProperties = inputs.JsonInputSchemaMappingProperties;
   interface MicrosoftEventGridDomains {
     id?: string;
@@ -4851,7 +5064,10 @@ export declare namespace outputs {
     properties?: outputs.VerifiedPartnerProperties;
     systemData?: outputs.SystemData;
   }
-  type MonitorAlertEventSubscriptionDestination = inputs.MonitorAlertEventSubscriptionDestination;
+  interface MonitorAlertEventSubscriptionDestination {
+    properties?: outputs.MonitorAlertEventSubscriptionDestinationProperties;
+    endpointType: "MonitorAlert";
+  }
   type MonitorAlertEventSubscriptionDestinationProperties = inputs.MonitorAlertEventSubscriptionDestinationProperties;
   interface NamespaceProperties {
     privateEndpointConnections?: outputs.PrivateEndpointConnection[];
@@ -4865,7 +5081,10 @@ export declare namespace outputs {
   }
   type NamespaceSharedAccessKeys = inputs.NamespaceSharedAccessKeys;
   type NamespaceSku = inputs.NamespaceSku;
-  type NamespaceTopicEventSubscriptionDestination = inputs.NamespaceTopicEventSubscriptionDestination;
+  interface NamespaceTopicEventSubscriptionDestination {
+    properties?: outputs.NamespaceTopicEventSubscriptionDestinationProperties;
+    endpointType: "NamespaceTopic";
+  }
   type NamespaceTopicEventSubscriptionDestinationProperties = inputs.NamespaceTopicEventSubscriptionDestinationProperties;
   interface NamespaceTopicProperties {
     provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | "Deleted" | "DeleteFailed" | "CreateFailed" | "UpdatedFailed" | (string & {});
@@ -4943,21 +5162,47 @@ export declare namespace outputs {
     deliveryWithResourceIdentity?: outputs.DeliveryWithResourceIdentity;
     destination?: outputs.EventSubscriptionDestination;
   }
-  type QueueInfo = inputs.QueueInfo;
+  interface QueueInfo {
+    receiveLockDurationInSeconds?: number;
+    maxDeliveryCount?: number;
+    deadLetterDestinationWithResourceIdentity?: outputs.DeadLetterWithResourceIdentity;
+    eventTimeToLive?: string;
+  }
   type RetryPolicy = inputs.RetryPolicy;
   type RoutingEnrichments = inputs.RoutingEnrichments;
   type RoutingIdentityInfo = inputs.RoutingIdentityInfo;
-  type ServiceBusQueueEventSubscriptionDestination = inputs.ServiceBusQueueEventSubscriptionDestination;
-  type ServiceBusQueueEventSubscriptionDestinationProperties = inputs.ServiceBusQueueEventSubscriptionDestinationProperties;
-  type ServiceBusTopicEventSubscriptionDestination = inputs.ServiceBusTopicEventSubscriptionDestination;
-  type ServiceBusTopicEventSubscriptionDestinationProperties = inputs.ServiceBusTopicEventSubscriptionDestinationProperties;
-  type StaticDeliveryAttributeMapping = inputs.StaticDeliveryAttributeMapping;
+  interface ServiceBusQueueEventSubscriptionDestination {
+    properties?: outputs.ServiceBusQueueEventSubscriptionDestinationProperties;
+    endpointType: "ServiceBusQueue";
+  }
+  interface ServiceBusQueueEventSubscriptionDestinationProperties {
+    resourceId?: string;
+    deliveryAttributeMappings?: outputs.DeliveryAttributeMapping[];
+  }
+  interface ServiceBusTopicEventSubscriptionDestination {
+    properties?: outputs.ServiceBusTopicEventSubscriptionDestinationProperties;
+    endpointType: "ServiceBusTopic";
+  }
+  interface ServiceBusTopicEventSubscriptionDestinationProperties {
+    resourceId?: string;
+    deliveryAttributeMappings?: outputs.DeliveryAttributeMapping[];
+  }
+  interface StaticDeliveryAttributeMapping {
+    properties?: outputs.StaticDeliveryAttributeMappingProperties;
+    type: "Static";
+  }
   type StaticDeliveryAttributeMappingProperties = inputs.StaticDeliveryAttributeMappingProperties;
   type StaticRoutingEnrichment = inputs.StaticRoutingEnrichment;
   type StaticStringRoutingEnrichment = inputs.StaticStringRoutingEnrichment;
-  type StorageBlobDeadLetterDestination = inputs.StorageBlobDeadLetterDestination;
+  interface StorageBlobDeadLetterDestination {
+    properties?: outputs.StorageBlobDeadLetterDestinationProperties;
+    endpointType: "StorageBlob";
+  }
   type StorageBlobDeadLetterDestinationProperties = inputs.StorageBlobDeadLetterDestinationProperties;
-  type StorageQueueEventSubscriptionDestination = inputs.StorageQueueEventSubscriptionDestination;
+  interface StorageQueueEventSubscriptionDestination {
+    properties?: outputs.StorageQueueEventSubscriptionDestinationProperties;
+    endpointType: "StorageQueue";
+  }
   type StorageQueueEventSubscriptionDestinationProperties = inputs.StorageQueueEventSubscriptionDestinationProperties;
   type StringBeginsWithAdvancedFilter = inputs.StringBeginsWithAdvancedFilter;
   type StringBeginsWithFilter = inputs.StringBeginsWithFilter;

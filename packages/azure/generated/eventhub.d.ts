@@ -1309,6 +1309,12 @@ export declare namespace inputs {
     identity?: inputs.CaptureIdentity;
     /** Properties describing the storage account, blob container and archive name format for capture destination */
     properties?: inputs.DestinationProperties;
+    storageAccountResourceId?: string;
+    blobContainer?: string;
+    archiveNameFormat?: string;
+    dataLakeSubscriptionId?: string;
+    dataLakeAccountName?: string;
+    dataLakeFolderPath?: string;
   }
   interface DestinationProperties {
     /** Resource id of the storage account to be used to create the blobs */
@@ -1380,6 +1386,8 @@ export declare namespace inputs {
   }
   interface FailOver {
     properties?: inputs.FailOverProperties;
+    primaryLocation?: string;
+    force?: boolean;
   }
   interface FailOverProperties {
     /** Query parameter for the new primary location after failover. */
@@ -1424,6 +1432,9 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ClusterTags;
+    supportsScaling?: boolean;
+    platformCapabilities?: inputs.PlatformCapabilities;
+    zoneRedundant?: boolean;
   }
   interface MicrosoftEventHubNamespaces {
     /** The resource name */
@@ -1438,23 +1449,43 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.EHNamespaceTags;
+    minimumTlsVersion?: "1.0" | "1.1" | "1.2" | "1.3" | (string & {});
+    clusterArmId?: string;
+    isAutoInflateEnabled?: boolean;
+    publicNetworkAccess?: "Enabled" | "Disabled" | "SecuredByPerimeter" | (string & {});
+    maximumThroughputUnits?: number;
+    kafkaEnabled?: boolean;
+    zoneRedundant?: boolean;
+    encryption?: inputs.Encryption;
+    privateEndpointConnections?: inputs.PrivateEndpointConnection[];
+    disableLocalAuth?: boolean;
+    alternateName?: string;
+    platformCapabilities?: inputs.PlatformCapabilities;
+    geoDataReplication?: inputs.GeoDataReplicationProperties;
+    ipAddressType?: "IPv4" | "DualStack" | (string & {});
   }
   interface MicrosoftEventHubNamespacesApplicationGroups {
     /** The resource name */
     name: string;
     properties?: inputs.ApplicationGroupProperties;
+    isEnabled?: boolean;
+    clientAppGroupIdentifier?: string;
+    policies?: inputs.ApplicationGroupPolicy[];
   }
   interface MicrosoftEventHubNamespacesAuthorizationRules {
     /** The resource name */
     name: string;
     /** Properties supplied to create or update AuthorizationRule */
     properties?: inputs.AuthorizationRuleProperties;
+    rights?: ("Manage" | "Send" | "Listen" | (string & {}))[];
   }
   interface MicrosoftEventHubNamespacesDisasterRecoveryConfigs {
     /** The resource name */
     name: string;
     /** Properties required to the Create Or Update Alias(Disaster Recovery configurations) */
     properties?: inputs.ArmDisasterRecoveryProperties;
+    partnerNamespace?: string;
+    alternateName?: string;
   }
   interface MicrosoftEventHubNamespacesDisasterRecoveryConfigsAuthorizationRules {
     /** The resource name */
@@ -1465,24 +1496,38 @@ export declare namespace inputs {
     name: string;
     /** Properties supplied to the Create Or Update Event Hub operation. */
     properties?: inputs.EventhubProperties;
+    messageRetentionInDays?: number;
+    partitionCount?: number;
+    status?: "Active" | "Disabled" | "Restoring" | "SendDisabled" | "ReceiveDisabled" | "Creating" | "Deleting" | "Renaming" | "Unknown";
+    captureDescription?: inputs.CaptureDescription;
+    retentionDescription?: inputs.RetentionDescription;
+    messageTimestampDescription?: inputs.MessageTimestampDescription;
+    userMetadata?: string;
   }
   interface MicrosoftEventHubNamespacesEventhubsAuthorizationRules {
     /** The resource name */
     name: string;
     /** Properties supplied to create or update AuthorizationRule */
     properties?: inputs.AuthorizationRuleProperties;
+    rights?: ("Manage" | "Send" | "Listen" | (string & {}))[];
   }
   interface MicrosoftEventHubNamespacesEventhubsConsumergroups {
     /** The resource name */
     name: string;
     /** Single item in List or Get Consumer group operation */
     properties?: inputs.ConsumerGroupProperties;
+    userMetadata?: string;
   }
   interface MicrosoftEventHubNamespacesNetworkRuleSets {
     /** The resource name */
     name: "default";
     /** NetworkRuleSet properties */
     properties?: inputs.NetworkRuleSetProperties;
+    trustedServiceAccessEnabled?: boolean;
+    defaultAction?: "Allow" | "Deny" | (string & {});
+    virtualNetworkRules?: inputs.NWRuleSetVirtualNetworkRules[];
+    ipRules?: inputs.NWRuleSetIpRules[];
+    publicNetworkAccess?: "Enabled" | "Disabled" | "SecuredByPerimeter" | (string & {});
   }
   interface MicrosoftEventHubNamespacesNetworkSecurityPerimeterConfigurations {
     /** The resource name */
@@ -1493,11 +1538,17 @@ export declare namespace inputs {
     name: string;
     /** Properties of the PrivateEndpointConnection. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.ConnectionState;
+    provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | (string & {});
   }
   interface MicrosoftEventHubNamespacesSchemagroups {
     /** The resource name */
     name: string;
     properties?: inputs.SchemaGroupProperties;
+    groupProperties?: inputs.SchemaGroupProperties2;
+    schemaCompatibility?: "None" | "Backward" | "Forward" | (string & {});
+    schemaType?: "Unknown" | "Avro" | "ProtoBuf" | "Json" | (string & {});
   }
   interface NamespaceReplicaLocation {
     /** Azure regions where a replica of the namespace is maintained */
@@ -1587,6 +1638,9 @@ export declare namespace inputs {
   interface PrivateEndpointConnection {
     /** Properties of the PrivateEndpointConnection. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.ConnectionState;
+    provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | (string & {});
   }
   interface PrivateEndpointConnectionProperties {
     /** The Private Endpoint resource for this Connection. */
@@ -1690,7 +1744,14 @@ export declare namespace outputs {
     pendingReplicationOperationsCount?: number;
   }
   type AuthorizationRuleProperties = inputs.AuthorizationRuleProperties;
-  type CaptureDescription = inputs.CaptureDescription;
+  interface CaptureDescription {
+    enabled?: boolean;
+    encoding?: "Avro" | "AvroDeflate";
+    intervalInSeconds?: number;
+    sizeLimitInBytes?: number;
+    destination?: outputs.Destination;
+    skipEmptyArchives?: boolean;
+  }
   type CaptureIdentity = inputs.CaptureIdentity;
   interface ClusterProperties {
     createdAt?: string;
@@ -1711,7 +1772,11 @@ export declare namespace outputs {
     updatedAt?: string;
     userMetadata?: string;
   }
-  type Destination = inputs.Destination;
+  interface Destination {
+    name?: string;
+    identity?: outputs.CaptureIdentity;
+    properties?: outputs.DestinationProperties;
+  }
   type DestinationProperties = inputs.DestinationProperties;
   interface EHNamespaceProperties {
     minimumTlsVersion?: "1.0" | "1.1" | "1.2" | "1.3" | (string & {});
@@ -1750,7 +1815,9 @@ export declare namespace outputs {
     identifier?: string;
     userMetadata?: string;
   }
-  type FailOver = inputs.FailOver;
+  interface FailOver {
+    properties?: outputs.FailOverProperties;
+  }
   type FailOverProperties = inputs.FailOverProperties;
   interface GeoDataReplicationProperties {
     maxReplicationLagDurationInSeconds?: number;

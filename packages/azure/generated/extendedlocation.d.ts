@@ -153,6 +153,13 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    authentication?: inputs.CustomLocationPropertiesAuthentication;
+    clusterExtensionIds?: string[];
+    displayName?: string;
+    hostResourceId?: string;
+    hostType?: "Kubernetes" | (string & {});
+    namespace?: string;
+    provisioningState?: string;
   }
   interface SystemData {
     /** The identity that created the resource. */

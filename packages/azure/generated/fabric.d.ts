@@ -137,13 +137,14 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
-    properties: inputs.FabricCapacityProperties;
+    properties?: inputs.FabricCapacityProperties;
     /** The SKU details */
     sku: inputs.RpSku;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    administration?: inputs.CapacityAdministration;
   }
   interface RpSku {
     /** The name of the SKU level. */

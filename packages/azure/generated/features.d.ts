@@ -118,6 +118,11 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     properties?: inputs.SubscriptionFeatureRegistrationProperties;
+    state?: "NotSpecified" | "NotRegistered" | "Pending" | "Registering" | "Registered" | "Unregistering" | "Unregistered" | (string & {});
+    authorizationProfile?: inputs.AuthorizationProfile;
+    metadata?: inputs.SubscriptionFeatureRegistrationPropertiesMetadata;
+    shouldFeatureDisplayInPortal?: boolean;
+    description?: string;
   }
   interface SubscriptionFeatureRegistrationProperties {
     /** The state. */

@@ -445,7 +445,9 @@ export declare namespace inputs {
   }
   interface FileShareLimitsResponse {
     /** The properties of the file share limits. */
-    properties: inputs.FileShareLimitsOutput;
+    properties?: inputs.FileShareLimitsOutput;
+    limits?: inputs.FileShareLimits;
+    provisioningConstants?: inputs.FileShareProvisioningConstants;
   }
   interface FileShareProperties {
     /** The name of the file share as seen by the end user when mounting the share, such as in a URI or UNC format in their operating system. */
@@ -497,11 +499,15 @@ export declare namespace inputs {
   }
   interface FileShareProvisioningRecommendationRequest {
     /** The properties of the file share provisioning recommendation input. */
-    properties: inputs.FileShareProvisioningRecommendationInput;
+    properties?: inputs.FileShareProvisioningRecommendationInput;
+    provisionedStorageGiB?: number;
   }
   interface FileShareProvisioningRecommendationResponse {
     /** The properties of the file share provisioning recommendation output. */
-    properties: inputs.FileShareProvisioningRecommendationOutput;
+    properties?: inputs.FileShareProvisioningRecommendationOutput;
+    provisionedIOPerSec?: number;
+    provisionedThroughputMiBPerSec?: number;
+    availableRedundancyOptions?: ("Local" | "Zone" | (string & {}))[];
   }
   interface FileShareSnapshotProperties {
     /** The initiator of the FileShareSnapshot. This is a user-defined value. */
@@ -516,7 +522,8 @@ export declare namespace inputs {
   }
   interface FileShareUsageDataResponse {
     /** The properties of the file share usage data. */
-    properties: inputs.FileShareUsageDataOutput;
+    properties?: inputs.FileShareUsageDataOutput;
+    liveShares?: inputs.LiveSharesUsageData;
   }
   interface LiveSharesUsageData {
     /** The number of active file shares. */
@@ -531,18 +538,32 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    mountName?: string;
+    mediaTier?: "SSD" | (string & {});
+    redundancy?: "Local" | "Zone" | (string & {});
+    protocol?: "NFS" | (string & {});
+    provisionedStorageGiB?: number;
+    provisionedIOPerSec?: number;
+    provisionedThroughputMiBPerSec?: number;
+    nfsProtocolProperties?: inputs.NfsProtocolProperties;
+    publicAccessProperties?: inputs.PublicAccessProperties;
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftFileSharesFileSharesFileShareSnapshots {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.FileShareSnapshotProperties;
+    initiatorId?: string;
+    metadata?: inputs.FileShareSnapshotPropertiesMetadata;
   }
   interface MicrosoftFileSharesFileSharesPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftFileSharesFileSharesPrivateLinkResources {
     /** The resource name */
@@ -558,6 +579,8 @@ export declare namespace inputs {
   interface PrivateEndpointConnection {
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface PrivateEndpointConnectionProperties {
     /** The private endpoint resource. */
@@ -600,7 +623,9 @@ export declare namespace outputs {
   type CheckNameAvailabilityResponse = inputs.CheckNameAvailabilityResponse;
   type FileShareLimits = inputs.FileShareLimits;
   type FileShareLimitsOutput = inputs.FileShareLimitsOutput;
-  type FileShareLimitsResponse = inputs.FileShareLimitsResponse;
+  interface FileShareLimitsResponse {
+    properties: outputs.FileShareLimitsOutput;
+  }
   interface FileShareProperties {
     mountName?: string;
     hostName?: string;
@@ -624,8 +649,12 @@ export declare namespace outputs {
   type FileShareProvisioningConstants = inputs.FileShareProvisioningConstants;
   type FileShareProvisioningRecommendationInput = inputs.FileShareProvisioningRecommendationInput;
   type FileShareProvisioningRecommendationOutput = inputs.FileShareProvisioningRecommendationOutput;
-  type FileShareProvisioningRecommendationRequest = inputs.FileShareProvisioningRecommendationRequest;
-  type FileShareProvisioningRecommendationResponse = inputs.FileShareProvisioningRecommendationResponse;
+  interface FileShareProvisioningRecommendationRequest {
+    properties: outputs.FileShareProvisioningRecommendationInput;
+  }
+  interface FileShareProvisioningRecommendationResponse {
+    properties: outputs.FileShareProvisioningRecommendationOutput;
+  }
   interface FileShareSnapshotProperties {
     snapshotTime?: string;
     initiatorId?: string;
@@ -633,7 +662,9 @@ export declare namespace outputs {
   }
   type FileShareSnapshotPropertiesMetadata = inputs.FileShareSnapshotPropertiesMetadata;
   type FileShareUsageDataOutput = inputs.FileShareUsageDataOutput;
-  type FileShareUsageDataResponse = inputs.FileShareUsageDataResponse;
+  interface FileShareUsageDataResponse {
+    properties: outputs.FileShareUsageDataOutput;
+  }
   type LiveSharesUsageData = inputs.LiveSharesUsageData;
   interface MicrosoftFileSharesFileShares {
     id?: string;

@@ -211,6 +211,9 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    provisioningState?: "Succeeded" | "Failed" | "Canceled" | (string & {});
+    encryption?: inputs.EncryptionProperties;
+    storagesku?: "standard" | "basic" | (string & {});
   }
   interface MicrosoftFluidRelayFluidRelayServersFluidRelayContainers {
     /** The resource name */

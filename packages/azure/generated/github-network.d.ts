@@ -98,6 +98,8 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    subnetId?: string;
+    businessId?: string;
   }
   interface NetworkSettingsResourceProperties {
     /** Specifies a subnet ID for vnet-injection. */

@@ -105,11 +105,12 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** Property bag from billing account */
-    properties: inputs.AccountResourceProperties;
+    properties?: inputs.AccountResourceProperties;
     /** Location of the resource. */
     location?: string;
     /** resource tags. */
     tags?: inputs.ResourceTags;
+    appId?: string;
   }
   type ResourceTags = { [key: string]: string };
 }

@@ -177,6 +177,10 @@ export declare namespace inputs {
     properties?: inputs.GuestConfigurationAssignmentProperties;
     /** Region where the VM is located. */
     location?: string;
+    guestConfiguration?: inputs.GuestConfigurationNavigation;
+    latestAssignmentReport?: inputs.AssignmentReport;
+    context?: string;
+    vmssVMList?: inputs.VmssvmInfo[];
   }
   interface SystemData {
     /** The identity that created the resource. */

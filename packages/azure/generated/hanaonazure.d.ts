@@ -194,12 +194,18 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    logAnalyticsWorkspaceArmId?: string;
+    enableCustomerAnalytics?: boolean;
+    logAnalyticsWorkspaceId?: string;
+    logAnalyticsWorkspaceSharedKey?: string;
+    monitorSubnet?: string;
   }
   interface MicrosoftHanaOnAzureSapMonitorsProviderInstances {
     /** The resource name */
     name: string;
     /** Provider Instance properties */
     properties?: inputs.ProviderInstanceProperties;
+    metadata?: string;
   }
   interface ProviderInstanceProperties {
     /** The type of provider instance. */

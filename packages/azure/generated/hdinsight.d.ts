@@ -682,6 +682,20 @@ export declare namespace inputs {
     properties?: inputs.ClusterCreateProperties;
     /** The identity of the cluster, if configured. */
     identity?: inputs.ClusterIdentity;
+    clusterVersion?: string;
+    osType?: "Windows" | "Linux" | (string & {});
+    tier?: "Standard" | "Premium" | (string & {});
+    clusterDefinition?: inputs.ClusterDefinition;
+    kafkaRestProperties?: inputs.KafkaRestProperties;
+    securityProfile?: inputs.SecurityProfile;
+    computeProfile?: inputs.ComputeProfile;
+    storageProfile?: inputs.StorageProfile;
+    diskEncryptionProperties?: inputs.DiskEncryptionProperties;
+    encryptionInTransitProperties?: inputs.EncryptionInTransitProperties;
+    minSupportedTlsVersion?: string;
+    networkProperties?: inputs.NetworkProperties;
+    computeIsolationProperties?: inputs.ComputeIsolationProperties;
+    privateLinkConfigurations?: inputs.PrivateLinkConfiguration[];
   }
   interface ClusterCreateValidationResult {
     /** The validation errors. */
@@ -785,6 +799,10 @@ export declare namespace inputs {
     name: string;
     /** The private link ip configuration properties. */
     properties?: inputs.IPConfigurationProperties;
+    primary?: boolean;
+    privateIPAddress?: string;
+    privateIPAllocationMethod?: "dynamic" | "static" | (string & {});
+    subnet?: inputs.ResourceId;
   }
   interface IPConfigurationProperties {
     /** Indicates whether this IP configuration is primary for the corresponding NIC. */
@@ -824,6 +842,20 @@ export declare namespace inputs {
     properties?: inputs.ClusterCreatePropertiesOrClusterGetProperties;
     /** The identity of the cluster, if configured. */
     identity?: inputs.ClusterIdentity;
+    clusterVersion?: string;
+    osType?: "Windows" | "Linux" | (string & {});
+    tier?: "Standard" | "Premium" | (string & {});
+    clusterDefinition?: inputs.ClusterDefinition;
+    kafkaRestProperties?: inputs.KafkaRestProperties;
+    securityProfile?: inputs.SecurityProfile;
+    computeProfile?: inputs.ComputeProfile;
+    storageProfile?: inputs.StorageProfile;
+    diskEncryptionProperties?: inputs.DiskEncryptionProperties;
+    encryptionInTransitProperties?: inputs.EncryptionInTransitProperties;
+    minSupportedTlsVersion?: string;
+    networkProperties?: inputs.NetworkProperties;
+    computeIsolationProperties?: inputs.ComputeIsolationProperties;
+    privateLinkConfigurations?: inputs.PrivateLinkConfiguration[];
   }
   interface MicrosoftHDInsightClustersApplications {
     /** The resource name */
@@ -834,12 +866,21 @@ export declare namespace inputs {
     tags?: inputs.ApplicationTags;
     /** The properties of the application. */
     properties?: inputs.ApplicationProperties;
+    computeProfile?: inputs.ComputeProfile;
+    installScriptActions?: inputs.RuntimeScriptAction[];
+    uninstallScriptActions?: inputs.RuntimeScriptAction[];
+    httpsEndpoints?: inputs.ApplicationGetHttpsEndpoint[];
+    sshEndpoints?: inputs.ApplicationGetEndpoint[];
+    applicationType?: string;
+    errors?: inputs.Errors[];
+    privateLinkConfigurations?: inputs.PrivateLinkConfiguration[];
   }
   interface MicrosoftHDInsightClustersPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** The private endpoint connection properties. */
-    properties: inputs.PrivateEndpointConnectionProperties;
+    properties?: inputs.PrivateEndpointConnectionProperties;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftHDInsightClustersPrivateLinkResources {
     /** The resource name */
@@ -871,7 +912,8 @@ export declare namespace inputs {
   }
   interface PrivateEndpointConnection {
     /** The private endpoint connection properties. */
-    properties: inputs.PrivateEndpointConnectionProperties;
+    properties?: inputs.PrivateEndpointConnectionProperties;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface PrivateEndpointConnectionProperties {
     /** The private link service connection state. */
@@ -881,7 +923,9 @@ export declare namespace inputs {
     /** The name of private link configuration. */
     name: string;
     /** The private link configuration properties. */
-    properties: inputs.PrivateLinkConfigurationProperties;
+    properties?: inputs.PrivateLinkConfigurationProperties;
+    groupId?: string;
+    ipConfigurations?: inputs.IPConfiguration[];
   }
   interface PrivateLinkConfigurationProperties {
     /** The HDInsight private linkable sub-resource name to apply the private link configuration to. For example, 'headnode', 'gateway', 'edgenode'. */

@@ -175,6 +175,7 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    keyVaultProperties?: inputs.KeyVaultProperties;
   }
   interface Sku {
     /** The name of the Azure Health Bot SKU */

@@ -1048,12 +1048,23 @@ export declare namespace inputs {
     etag?: string;
     /** Setting indicating whether the service has a managed identity associated with it. */
     identity?: inputs.ServicesResourceIdentity;
+    accessPolicies?: inputs.ServiceAccessPolicyEntry[];
+    cosmosDbConfiguration?: inputs.ServiceCosmosDbConfigurationInfo;
+    authenticationConfiguration?: inputs.ServiceAuthenticationConfigurationInfo;
+    corsConfiguration?: inputs.ServiceCorsConfigurationInfo;
+    exportConfiguration?: inputs.ServiceExportConfigurationInfo;
+    privateEndpointConnections?: inputs.PrivateEndpointConnection[];
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
+    acrConfiguration?: inputs.ServiceAcrConfigurationInfo;
+    importConfiguration?: inputs.ServiceImportConfigurationInfo;
   }
   interface MicrosoftHealthcareApisServicesPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftHealthcareApisServicesPrivateLinkResources {
     /** The resource name */
@@ -1070,6 +1081,7 @@ export declare namespace inputs {
     location?: string;
     /** An etag associated with the resource, used for optimistic concurrency when editing it. */
     etag?: string;
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftHealthcareApisWorkspacesDicomservices {
     /** The resource name */
@@ -1084,6 +1096,12 @@ export declare namespace inputs {
     location?: string;
     /** An etag associated with the resource, used for optimistic concurrency when editing it. */
     etag?: string;
+    authenticationConfiguration?: inputs.DicomServiceAuthenticationConfiguration;
+    corsConfiguration?: inputs.CorsConfiguration;
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
+    encryption?: inputs.Encryption;
+    storageConfiguration?: inputs.StorageConfiguration;
+    enableDataPartitions?: boolean;
   }
   interface MicrosoftHealthcareApisWorkspacesFhirservices {
     /** The resource name */
@@ -1100,6 +1118,15 @@ export declare namespace inputs {
     location?: string;
     /** An etag associated with the resource, used for optimistic concurrency when editing it. */
     etag?: string;
+    acrConfiguration?: inputs.FhirServiceAcrConfiguration;
+    authenticationConfiguration?: inputs.FhirServiceAuthenticationConfiguration;
+    corsConfiguration?: inputs.FhirServiceCorsConfiguration;
+    exportConfiguration?: inputs.FhirServiceExportConfiguration;
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
+    resourceVersionPolicyConfiguration?: inputs.ResourceVersionPolicyConfiguration;
+    importConfiguration?: inputs.FhirServiceImportConfiguration;
+    implementationGuidesConfiguration?: inputs.ImplementationGuidesConfiguration;
+    encryption?: inputs.Encryption;
   }
   interface MicrosoftHealthcareApisWorkspacesIotconnectors {
     /** The resource name */
@@ -1114,22 +1141,29 @@ export declare namespace inputs {
     location?: string;
     /** An etag associated with the resource, used for optimistic concurrency when editing it. */
     etag?: string;
+    ingestionEndpointConfiguration?: inputs.IotEventHubIngestionEndpointConfiguration;
+    deviceMapping?: inputs.IotMappingProperties;
   }
   interface MicrosoftHealthcareApisWorkspacesIotconnectorsFhirdestinations {
     /** The resource name */
     name: string;
     /** IoT FHIR Destination settings. */
-    properties: inputs.IotFhirDestinationProperties;
+    properties?: inputs.IotFhirDestinationProperties;
     /** The resource location. */
     location?: string;
     /** An etag associated with the resource, used for optimistic concurrency when editing it. */
     etag?: string;
+    resourceIdentityResolutionType?: "Create" | "Lookup" | (string & {});
+    fhirServiceResourceId?: string;
+    fhirMapping?: inputs.IotMappingProperties;
   }
   interface MicrosoftHealthcareApisWorkspacesPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftHealthcareApisWorkspacesPrivateLinkResources {
     /** The resource name */
@@ -1139,6 +1173,8 @@ export declare namespace inputs {
   interface PrivateEndpointConnection {
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface PrivateEndpointConnectionProperties {
     /** The resource of private end point. */

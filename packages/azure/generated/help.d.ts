@@ -128,6 +128,8 @@ export declare namespace inputs {
     name: string;
     /** Diagnostic Resource properties. */
     properties?: inputs.DiagnosticResourceProperties;
+    globalParameters?: inputs.DiagnosticResourcePropertiesGlobalParameters;
+    insights?: inputs.DiagnosticInvocation[];
   }
   interface SystemData {
     /** The identity that created the resource. */

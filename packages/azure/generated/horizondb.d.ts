@@ -734,6 +734,22 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    administratorLogin?: string;
+    administratorLoginPassword?: string;
+    version?: string;
+    createMode?: "Create" | "Update" | "PointInTimeRestore" | (string & {});
+    pointInTimeUTC?: string;
+    sourceClusterResourceId?: string;
+    poolName?: string;
+    replicaCount?: number;
+    vCores?: number;
+    processorType?: string;
+    network?: inputs.Network;
+    zonePlacementPolicy?: "Strict" | "BestEffort" | (string & {});
+    parameterGroup?: inputs.HorizonDbClusterParameterGroupConnectionProperties;
+    authConfig?: inputs.HorizonDbClusterAuthConfig;
+    computeModel?: inputs.HorizonDbComputeModel;
+    mirroring?: inputs.HorizonDbClusterMirroring;
   }
   interface HorizonDbClusterAuthConfig {
     /** Indicates whether Microsoft Entra ID authentication is enabled or disabled. */
@@ -846,12 +862,31 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    administratorLogin?: string;
+    administratorLoginPassword?: string;
+    version?: string;
+    createMode?: "Create" | "Update" | "PointInTimeRestore" | (string & {});
+    pointInTimeUTC?: string;
+    sourceClusterResourceId?: string;
+    poolName?: string;
+    replicaCount?: number;
+    vCores?: number;
+    processorType?: string;
+    network?: inputs.Network;
+    zonePlacementPolicy?: "Strict" | "BestEffort" | (string & {});
+    parameterGroup?: inputs.HorizonDbClusterParameterGroupConnectionProperties;
+    authConfig?: inputs.HorizonDbClusterAuthConfig;
+    computeModel?: inputs.HorizonDbComputeModel;
+    mirroring?: inputs.HorizonDbClusterMirroring;
   }
   interface MicrosoftHorizonDbClustersAdministrators {
     /** The resource name */
     name: string;
     /** The properties for adding a HorizonDB administrator. */
-    properties: inputs.HorizonDbAdministratorPropertiesForAddOrHorizonDbAdministratorProperties;
+    properties?: inputs.HorizonDbAdministratorPropertiesForAddOrHorizonDbAdministratorProperties;
+    principalName?: string;
+    principalType?: "Unknown" | "User" | "Group" | "ServicePrincipal" | (string & {});
+    tenantId?: string;
   }
   interface MicrosoftHorizonDbClustersPools {
     /** The resource name */
@@ -862,18 +897,25 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.HorizonDbFirewallRuleProperties;
+    startIpAddress?: string;
+    endIpAddress?: string;
+    description?: string;
   }
   interface MicrosoftHorizonDbClustersPoolsReplicas {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.HorizonDbReplicaProperties;
+    role?: "Read" | "ReadWrite" | (string & {});
+    availabilityZone?: string;
   }
   interface MicrosoftHorizonDbClustersPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftHorizonDbClustersPrivateLinkResources {
     /** The resource name */
@@ -888,6 +930,10 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    parameters?: inputs.ParameterProperties[];
+    description?: string;
+    pgVersion?: number;
+    applyImmediately?: boolean;
   }
   type Network = { [key: string]: any };
   interface ParameterProperties {

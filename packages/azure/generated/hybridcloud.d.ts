@@ -233,6 +233,10 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    cloudConnector?: inputs.ResourceReference;
+    remoteResourceId?: string;
+    virtualHub?: inputs.ResourceReference;
+    sharedKey?: string;
   }
   interface MicrosoftHybridCloudCloudConnectors {
     /** The resource name */
@@ -243,6 +247,8 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    accountId?: string;
+    cloudType?: "AWS" | (string & {});
   }
   interface ResourceFilter {
     /** Remote Resource name to filter on. */

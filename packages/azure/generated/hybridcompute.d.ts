@@ -1249,6 +1249,9 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    tenantId?: string;
+    licenseType?: "ESU" | (string & {});
+    licenseDetails?: inputs.LicenseDetails;
   }
   interface LicenseDetails {
     /** Describes the state of the license. */
@@ -1338,6 +1341,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    forceUpdateTag?: string;
+    publisher?: string;
+    typeHandlerVersion?: string;
+    enableAutomaticUpgrade?: boolean;
+    autoUpgradeMinorVersion?: boolean;
+    settings?: inputs.MachineExtensionPropertiesSettings;
+    protectedSettings?: inputs.MachineExtensionPropertiesProtectedSettings;
+    instanceView?: inputs.MachineExtensionInstanceView;
   }
   interface MachineExtensionInstanceView {
     /** The machine extension name. */
@@ -1497,6 +1508,9 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    gatewayType?: "Public" | (string & {});
+    allowedFeatures?: string[];
+    gatewayBypass?: string[];
   }
   interface MicrosoftHybridComputeLicenses {
     /** The resource name */
@@ -1507,6 +1521,9 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    tenantId?: string;
+    licenseType?: "ESU" | (string & {});
+    licenseDetails?: inputs.LicenseDetails;
   }
   interface MicrosoftHybridComputeLocationsPublishersExtensionTypesVersions {
     /** The resource name */
@@ -1525,6 +1542,22 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    locationData?: inputs.LocationData;
+    serviceStatuses?: inputs.ServiceStatuses;
+    cloudMetadata?: inputs.CloudMetadata;
+    agentUpgrade?: inputs.AgentUpgrade;
+    osProfile?: inputs.OSProfile;
+    licenseProfile?: inputs.LicenseProfileMachineInstanceView;
+    vmId?: string;
+    clientPublicKey?: string;
+    identityKeyStore?: "TPM" | "Default" | (string & {});
+    tpmEkCertificate?: string;
+    osType?: string;
+    extensions?: inputs.MachineExtensionInstanceView[];
+    privateLinkScopeResourceId?: string;
+    parentClusterResourceId?: string;
+    hardwareResourceId?: string;
+    mssqlDiscovered?: string;
   }
   interface MicrosoftHybridComputeMachinesExtensions {
     /** The resource name */
@@ -1535,6 +1568,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    forceUpdateTag?: string;
+    publisher?: string;
+    typeHandlerVersion?: string;
+    enableAutomaticUpgrade?: boolean;
+    autoUpgradeMinorVersion?: boolean;
+    settings?: inputs.MachineExtensionPropertiesSettings;
+    protectedSettings?: inputs.MachineExtensionPropertiesProtectedSettings;
+    instanceView?: inputs.MachineExtensionInstanceView;
   }
   interface MicrosoftHybridComputeMachinesLicenseProfiles {
     /** The resource name */
@@ -1545,6 +1586,9 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    softwareAssurance?: inputs.LicenseProfilePropertiesSoftwareAssurance;
+    esuProfile?: inputs.LicenseProfileArmEsuProperties;
+    productProfile?: inputs.LicenseProfileArmProductProfileProperties;
   }
   interface MicrosoftHybridComputeMachinesRunCommands {
     /** The resource name */
@@ -1555,6 +1599,17 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    source?: inputs.MachineRunCommandScriptSource;
+    parameters?: inputs.RunCommandInputParameter[];
+    protectedParameters?: inputs.RunCommandInputParameter[];
+    asyncExecution?: boolean;
+    runAsUser?: string;
+    runAsPassword?: string;
+    timeoutInSeconds?: number;
+    outputBlobUri?: string;
+    errorBlobUri?: string;
+    outputBlobManagedIdentity?: inputs.RunCommandManagedIdentity;
+    errorBlobManagedIdentity?: inputs.RunCommandManagedIdentity;
   }
   interface MicrosoftHybridComputePrivateLinkScopes {
     /** The resource name */
@@ -1565,6 +1620,8 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
+    serviceExtensions?: inputs.ServiceExtension[];
   }
   interface MicrosoftHybridComputePrivateLinkScopesNetworkSecurityPerimeterConfigurations {
     /** The resource name */
@@ -1575,6 +1632,8 @@ export declare namespace inputs {
     name: string;
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpointProperty;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionStateProperty;
   }
   interface MicrosoftHybridComputePrivateLinkScopesPrivateLinkResources {
     /** The resource name */
@@ -1585,6 +1644,7 @@ export declare namespace inputs {
     name: string;
     /** Settings properties */
     properties?: inputs.SettingsProperties;
+    gatewayProperties?: inputs.SettingsGatewayProperties;
   }
   interface NetworkInterface {
     /** Represents MAC address of the network interface. */
@@ -1635,6 +1695,8 @@ export declare namespace inputs {
   interface PrivateEndpointConnectionDataModel {
     /** The Private Endpoint Connection properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpointProperty;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionStateProperty;
   }
   interface PrivateEndpointConnectionProperties {
     /** Private endpoint which the connection belongs to. */

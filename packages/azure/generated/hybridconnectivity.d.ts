@@ -550,12 +550,16 @@ export declare namespace inputs {
     name: string;
     /** The endpoint properties. */
     properties?: inputs.EndpointProperties;
+    resourceId?: string;
   }
   interface MicrosoftHybridConnectivityEndpointsServiceConfigurations {
     /** The resource name */
     name: string;
     /** The service configuration properties. */
     properties?: inputs.ServiceConfigurationProperties;
+    serviceName?: "SSH" | "WAC" | (string & {});
+    resourceId?: string;
+    port?: number;
   }
   interface MicrosoftHybridConnectivityPublicCloudConnectors {
     /** The resource name */
@@ -566,12 +570,16 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    awsCloudProfile?: inputs.AwsCloudProfile;
+    hostType?: "AWS" | (string & {});
   }
   interface MicrosoftHybridConnectivitySolutionConfigurations {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.SolutionConfigurationProperties;
+    solutionType?: string;
+    solutionSettings?: inputs.SolutionSettings;
   }
   interface MicrosoftHybridConnectivitySolutionConfigurationsInventory {
     /** The resource name */

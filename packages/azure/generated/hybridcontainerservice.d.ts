@@ -778,6 +778,16 @@ export declare namespace inputs {
     properties?: inputs.ProvisionedClusterProperties;
     /** Extended location pointing to the underlying infrastructure */
     extendedLocation?: inputs.ExtendedLocation;
+    linuxProfile?: inputs.LinuxProfileProperties;
+    controlPlane?: inputs.ControlPlaneProfile;
+    kubernetesVersion?: string;
+    networkProfile?: inputs.NetworkProfile;
+    storageProfile?: inputs.StorageProfile;
+    clusterVMAccessProfile?: inputs.ClusterVMAccessProfile;
+    agentPoolProfiles?: inputs.NamedAgentPoolProfile[];
+    cloudProviderProfile?: inputs.CloudProviderProfile;
+    licenseProfile?: inputs.ProvisionedClusterLicenseProfile;
+    autoScalerProfile?: inputs.ProvisionedClusterPropertiesAutoScalerProfile;
   }
   interface MicrosoftHybridContainerServiceProvisionedClusterInstancesAgentPools {
     /** The resource name */
@@ -788,12 +798,25 @@ export declare namespace inputs {
     tags?: inputs.AgentPoolTags;
     /** Extended location pointing to the underlying infrastructure */
     extendedLocation?: inputs.ExtendedLocation;
+    osType?: "Windows" | "Linux" | (string & {});
+    osSKU?: "CBLMariner" | "Windows2019" | "Windows2022" | (string & {});
+    nodeLabels?: inputs.AgentPoolProfileNodeLabels;
+    nodeTaints?: string[];
+    maxCount?: number;
+    minCount?: number;
+    enableAutoScaling?: boolean;
+    maxPods?: number;
+    count?: number;
+    vmSize?: string;
+    status?: inputs.AgentPoolProvisioningStatusStatus;
   }
   interface MicrosoftHybridContainerServiceProvisionedClusterInstancesHybridIdentityMetadata {
     /** The resource name */
     name: "default";
     /** Resource properties. */
-    properties: inputs.HybridIdentityMetadataProperties;
+    properties?: inputs.HybridIdentityMetadataProperties;
+    resourceUid?: string;
+    publicKey?: string;
   }
   interface MicrosoftHybridContainerServiceProvisionedClusterInstancesUpgradeProfiles {
     /** The resource name */
@@ -816,6 +839,13 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    infraVnetProfile?: inputs.VirtualNetworkPropertiesInfraVnetProfile;
+    vipPool?: inputs.VirtualNetworkPropertiesVipPoolItem[];
+    vmipPool?: inputs.VirtualNetworkPropertiesVmipPoolItem[];
+    dnsServers?: string[];
+    gateway?: string;
+    ipAddressPrefix?: string;
+    vlanID?: number;
   }
   interface NamedAgentPoolProfile {
     /** The particular KubernetesVersion Image OS Type (Linux, Windows) */

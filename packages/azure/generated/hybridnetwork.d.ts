@@ -1786,6 +1786,7 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    scope?: "Unknown" | "Private" | (string & {});
   }
   interface MicrosoftHybridNetworkPublishersArtifactStores {
     /** The resource name */
@@ -1796,6 +1797,10 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    storeType?: "Unknown" | "AzureContainerRegistry" | "AzureStorageAccount" | (string & {});
+    backingResourcePublicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
+    replicationStrategy?: "Unknown" | "SingleReplication" | (string & {});
+    managedResourceGroupConfiguration?: inputs.ArtifactStorePropertiesFormatManagedResourceGroupConfiguration;
   }
   interface MicrosoftHybridNetworkPublishersArtifactStoresArtifactManifests {
     /** The resource name */
@@ -1806,6 +1811,7 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    artifacts?: inputs.ManifestArtifactFormat[];
   }
   interface MicrosoftHybridNetworkPublishersConfigurationGroupSchemas {
     /** The resource name */
@@ -1816,6 +1822,8 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    description?: string;
+    schemaDefinition?: string;
   }
   interface MicrosoftHybridNetworkPublishersNetworkFunctionDefinitionGroups {
     /** The resource name */
@@ -1826,6 +1834,7 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    description?: string;
   }
   interface MicrosoftHybridNetworkPublishersNetworkFunctionDefinitionGroupsNetworkFunctionDefinitionVersions {
     /** The resource name */
@@ -1846,6 +1855,7 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    description?: string;
   }
   interface MicrosoftHybridNetworkPublishersNetworkServiceDesignGroupsNetworkServiceDesignVersions {
     /** The resource name */
@@ -1856,6 +1866,10 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    description?: string;
+    configurationGroupSchemaReferences?: inputs.NetworkServiceDesignVersionPropertiesFormatConfigurationGroupSchemaReferences;
+    nfvisFromSite?: inputs.NetworkServiceDesignVersionPropertiesFormatNfvisFromSite;
+    resourceElementTemplates?: inputs.ResourceElementTemplate[];
   }
   interface MicrosoftHybridNetworkSiteNetworkServices {
     /** The resource name */
@@ -1870,6 +1884,10 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    managedResourceGroupConfiguration?: inputs.ManagedResourceGroupConfiguration;
+    siteReference?: inputs.ReferencedResource;
+    networkServiceDesignVersionResourceReference?: inputs.DeploymentResourceIdReference;
+    desiredStateConfigurationGroupValueReferences?: inputs.SiteNetworkServicePropertiesFormatDesiredStateConfigurationGroupValueReferences;
   }
   interface MicrosoftHybridNetworkSites {
     /** The resource name */
@@ -1880,6 +1898,7 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    nfvis?: inputs.NFVIs[];
   }
   interface NetworkFunctionDefinitionGroupPropertiesFormat {
     /** The network function definition group description. */

@@ -492,6 +492,7 @@ export declare namespace inputs {
     properties?: inputs.ConnectorProperties;
     /** The managed service identities assigned to this resource. */
     identity?: inputs.ManagedServiceIdentityOnlyUserAssigned;
+    connectorType?: "AzureMonitor" | (string & {});
   }
   interface MicrosoftImpactImpactCategories {
     /** The resource name */
@@ -502,12 +503,41 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.WorkloadImpactProperties;
+    startDateTime?: string;
+    endDateTime?: string;
+    impactedResourceId?: string;
+    impactCategory?: string;
+    impactDescription?: string;
+    armCorrelationIds?: string[];
+    performance?: inputs.Performance[];
+    connectivity?: inputs.Connectivity;
+    additionalProperties?: inputs.WorkloadImpactPropertiesAdditionalProperties;
+    errorDetails?: inputs.ErrorDetailProperties;
+    workload?: inputs.Workload;
+    impactGroupId?: string;
+    confidenceLevel?: "Low" | "Medium" | "High" | (string & {});
+    clientIncidentDetails?: inputs.ClientIncidentDetails;
+    ongoingImpact?: boolean;
+    severity?: "Critical" | "High" | "Medium" | "Low" | (string & {});
+    durationInSec?: number;
+    detectionType?: "BusinessAlert" | "MetricsThreshold" | "MetricsAnomaly" | (string & {});
+    durationMarginInSec?: number;
+    hitCount?: number;
   }
   interface MicrosoftImpactWorkloadImpactsInsights {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.InsightProperties;
+    category?: string;
+    status?: string;
+    eventId?: string;
+    groupId?: string;
+    content?: inputs.Content;
+    eventTime?: string;
+    insightUniqueId?: string;
+    impact?: inputs.ImpactDetails;
+    additionalDetails?: any;
   }
   interface Performance {
     /** Name of the Metric examples:  Disk, IOPs, CPU, GPU, Memory, details can be found from /impactCategories API */

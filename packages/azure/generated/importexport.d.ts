@@ -300,6 +300,24 @@ export declare namespace inputs {
     tags?: any;
     /** Specifies the job properties */
     properties?: inputs.JobDetails;
+    storageAccountId?: string;
+    jobType?: string;
+    returnAddress?: inputs.ReturnAddress;
+    returnShipping?: inputs.ReturnShipping;
+    shippingInformation?: inputs.ShippingInformation;
+    deliveryPackage?: inputs.DeliveryPackageInformation;
+    returnPackage?: inputs.PackageInformation;
+    diagnosticsPath?: string;
+    logLevel?: string;
+    backupDriveManifest?: boolean;
+    state?: string;
+    cancelRequested?: boolean;
+    percentComplete?: number;
+    incompleteBlobListUri?: string;
+    driveList?: inputs.DriveStatus[];
+    export?: inputs.Export;
+    provisioningState?: string;
+    encryptionKey?: inputs.EncryptionKeyDetails;
   }
   interface PackageInformation {
     /** The name of the carrier that is used to ship the import or export drives. */

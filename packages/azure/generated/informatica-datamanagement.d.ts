@@ -433,6 +433,11 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    informaticaProperties?: inputs.InformaticaProperties;
+    marketplaceDetails?: inputs.MarketplaceDetails;
+    userDetails?: inputs.UserDetails;
+    companyDetails?: inputs.CompanyDetails;
+    linkOrganization?: inputs.LinkOrganization;
   }
   interface InformaticaDataManagementOrganizationsServerlessRuntimes {
     /** The resource name */
@@ -441,6 +446,19 @@ export declare namespace inputs {
     properties?: inputs.InformaticaServerlessRuntimeProperties;
     /** The managed service identities assigned to this resource. */
     identity?: inputs.ManagedServiceIdentity;
+    description?: string;
+    platform?: "AZURE" | (string & {});
+    applicationType?: "CDI" | "CDIE" | (string & {});
+    computeUnits?: string;
+    executionTimeout?: string;
+    serverlessAccountLocation?: string;
+    serverlessRuntimeNetworkProfile?: inputs.ServerlessRuntimeNetworkProfile;
+    advancedCustomProperties?: inputs.AdvancedCustomProperties[];
+    supplementaryFileLocation?: string;
+    serverlessRuntimeDataDisks?: inputs.ServerlessRuntimeDataDisk[];
+    serverlessRuntimeConfig?: inputs.ServerlessRuntimeConfigProperties;
+    serverlessRuntimeTags?: inputs.ServerlessRuntimeTag[];
+    serverlessRuntimeUserContextProperties?: inputs.ServerlessRuntimeUserContextProperties;
   }
   interface InformaticaProperties {
     /** Organization id */
@@ -485,6 +503,19 @@ export declare namespace inputs {
     properties?: inputs.InformaticaServerlessRuntimeProperties;
     /** The managed service identities assigned to this resource. */
     identity?: inputs.ManagedServiceIdentity;
+    description?: string;
+    platform?: "AZURE" | (string & {});
+    applicationType?: "CDI" | "CDIE" | (string & {});
+    computeUnits?: string;
+    executionTimeout?: string;
+    serverlessAccountLocation?: string;
+    serverlessRuntimeNetworkProfile?: inputs.ServerlessRuntimeNetworkProfile;
+    advancedCustomProperties?: inputs.AdvancedCustomProperties[];
+    supplementaryFileLocation?: string;
+    serverlessRuntimeDataDisks?: inputs.ServerlessRuntimeDataDisk[];
+    serverlessRuntimeConfig?: inputs.ServerlessRuntimeConfigProperties;
+    serverlessRuntimeTags?: inputs.ServerlessRuntimeTag[];
+    serverlessRuntimeUserContextProperties?: inputs.ServerlessRuntimeUserContextProperties;
   }
   interface InformaticaServerlessRuntimeResourceList {
     /** List of runtime resources for the fetch all API */

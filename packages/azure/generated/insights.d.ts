@@ -486,7 +486,23 @@ export declare namespace inputs {
     /** Indicates the type of scheduled query rule. The default is LogAlert. */
     kind?: "LogAlert" | "SimpleLogAlert" | "LogToMetric" | (string & {});
     /** The rule properties of the resource. */
-    properties: inputs.ScheduledQueryRuleProperties;
+    properties?: inputs.ScheduledQueryRuleProperties;
+    description?: string;
+    displayName?: string;
+    severity?: number;
+    enabled?: boolean;
+    scopes?: string[];
+    evaluationFrequency?: string;
+    windowSize?: string;
+    overrideQueryTimeRange?: string;
+    targetResourceTypes?: string[];
+    criteria?: inputs.ScheduledQueryRuleCriteria;
+    muteActionsDuration?: string;
+    actions?: inputs.Actions;
+    checkWorkspaceAlertsStorageConfigured?: boolean;
+    skipQueryValidation?: boolean;
+    autoMitigate?: boolean;
+    resolveConfiguration?: inputs.RuleResolveConfiguration;
   }
   interface MicrosoftInsightsWorkbooks {
     /** The resource name */
@@ -503,6 +519,13 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    displayName?: string;
+    serializedData?: string;
+    version?: string;
+    category?: string;
+    sourceId?: string;
+    storageUri?: string;
+    description?: string;
   }
   interface MicrosoftInsightsWorkbooksRevisions {
     /** The resource name */

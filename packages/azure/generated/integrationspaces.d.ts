@@ -647,6 +647,7 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    description?: string;
   }
   interface MicrosoftIntegrationSpacesSpacesApplications {
     /** The resource name */
@@ -657,12 +658,20 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    description?: string;
+    trackingDataStores?: inputs.ApplicationPropertiesTrackingDataStores;
   }
   interface MicrosoftIntegrationSpacesSpacesApplicationsBusinessProcesses {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.BusinessProcessProperties;
+    description?: string;
+    tableName?: string;
+    trackingDataStoreReferenceName?: string;
+    identifier?: inputs.BusinessProcessIdentifier;
+    businessProcessStages?: inputs.BusinessProcessPropertiesBusinessProcessStages;
+    businessProcessMapping?: inputs.BusinessProcessPropertiesBusinessProcessMapping;
   }
   interface MicrosoftIntegrationSpacesSpacesApplicationsBusinessProcessesVersions {
     /** The resource name */
@@ -673,24 +682,39 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.ApplicationResourceProperties;
+    resourceType?: string;
+    resourceId?: string;
+    resourceKind?: string;
   }
   interface MicrosoftIntegrationSpacesSpacesInfrastructureResources {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.InfrastructureResourceProperties;
+    resourceType?: string;
+    resourceId?: string;
   }
   interface SaveOrGetBusinessProcessDevelopmentArtifactResponse {
     /** The name of the business process development artifact. */
     name: string;
     /** The properties of the business process development artifact. */
     properties?: inputs.BusinessProcessDevelopmentArtifactProperties;
+    description?: string;
+    identifier?: inputs.BusinessProcessIdentifier;
+    businessProcessStages?: inputs.BusinessProcessDevelopmentArtifactPropertiesBusinessProcessStages;
+    businessProcessMapping?: inputs.BusinessProcessDevelopmentArtifactPropertiesBusinessProcessMapping;
+    trackingProfiles?: inputs.BusinessProcessDevelopmentArtifactPropertiesTrackingProfiles;
   }
   interface SaveOrValidateBusinessProcessDevelopmentArtifactRequest {
     /** The name of the business process development artifact. */
     name: string;
     /** The properties of the business process development artifact. */
     properties?: inputs.BusinessProcessDevelopmentArtifactProperties;
+    description?: string;
+    identifier?: inputs.BusinessProcessIdentifier;
+    businessProcessStages?: inputs.BusinessProcessDevelopmentArtifactPropertiesBusinessProcessStages;
+    businessProcessMapping?: inputs.BusinessProcessDevelopmentArtifactPropertiesBusinessProcessMapping;
+    trackingProfiles?: inputs.BusinessProcessDevelopmentArtifactPropertiesTrackingProfiles;
   }
   interface SpaceResourceProperties {
     /** The description of the resource. */
@@ -853,7 +877,10 @@ export declare namespace outputs {
     systemData?: outputs.SystemData;
     properties?: outputs.BusinessProcessDevelopmentArtifactProperties;
   }
-  type SaveOrValidateBusinessProcessDevelopmentArtifactRequest = inputs.SaveOrValidateBusinessProcessDevelopmentArtifactRequest;
+  interface SaveOrValidateBusinessProcessDevelopmentArtifactRequest {
+    name: string;
+    properties?: outputs.BusinessProcessDevelopmentArtifactProperties;
+  }
   interface SpaceResourceProperties {
     provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
     description?: string;

@@ -701,18 +701,37 @@ export declare namespace inputs {
     tags?: inputs.ResourceTags;
     /** Resource Location */
     location?: string;
+    screenCapture?: "allow" | "block" | (string & {});
+    fileEncryption?: "required" | "notRequired" | (string & {});
+    friendlyName?: string;
+    description?: string;
+    appSharingFromLevel?: "none" | "policyManagedApps" | "allApps" | (string & {});
+    appSharingToLevel?: "none" | "policyManagedApps" | "allApps" | (string & {});
+    authentication?: "required" | "notRequired" | (string & {});
+    clipboardSharingLevel?: "blocked" | "policyManagedApps" | "policyManagedAppsWithPasteIn" | "allApps" | (string & {});
+    dataBackup?: "allow" | "block" | (string & {});
+    fileSharingSaveAs?: "allow" | "block" | (string & {});
+    pin?: "required" | "notRequired" | (string & {});
+    pinNumRetry?: number;
+    deviceCompliance?: "enable" | "disable" | (string & {});
+    managedBrowser?: "required" | "notRequired" | (string & {});
+    accessRecheckOfflineTimeout?: string;
+    accessRecheckOnlineTimeout?: string;
+    offlineWipeTimeout?: string;
   }
   interface MicrosoftIntuneLocationsAndroidPoliciesApps {
     /** The resource name */
     name: string;
     /** Android Policy request body for Intune MAM. */
     properties?: inputs.MAMPolicyAppOrGroupIdProperties;
+    url?: string;
   }
   interface MicrosoftIntuneLocationsAndroidPoliciesGroups {
     /** The resource name */
     name: string;
     /** Android Policy request body for Intune MAM. */
     properties?: inputs.MAMPolicyAppOrGroupIdProperties;
+    url?: string;
   }
   interface MicrosoftIntuneLocationsFlaggedUsers {
     /** The resource name */
@@ -727,18 +746,37 @@ export declare namespace inputs {
     tags?: inputs.ResourceTags;
     /** Resource Location */
     location?: string;
+    fileEncryptionLevel?: "deviceLocked" | "deviceLockedExceptFilesOpen" | "afterDeviceRestart" | "useDeviceSettings" | (string & {});
+    touchId?: "enable" | "disable" | (string & {});
+    friendlyName?: string;
+    description?: string;
+    appSharingFromLevel?: "none" | "policyManagedApps" | "allApps" | (string & {});
+    appSharingToLevel?: "none" | "policyManagedApps" | "allApps" | (string & {});
+    authentication?: "required" | "notRequired" | (string & {});
+    clipboardSharingLevel?: "blocked" | "policyManagedApps" | "policyManagedAppsWithPasteIn" | "allApps" | (string & {});
+    dataBackup?: "allow" | "block" | (string & {});
+    fileSharingSaveAs?: "allow" | "block" | (string & {});
+    pin?: "required" | "notRequired" | (string & {});
+    pinNumRetry?: number;
+    deviceCompliance?: "enable" | "disable" | (string & {});
+    managedBrowser?: "required" | "notRequired" | (string & {});
+    accessRecheckOfflineTimeout?: string;
+    accessRecheckOnlineTimeout?: string;
+    offlineWipeTimeout?: string;
   }
   interface MicrosoftIntuneLocationsIosPoliciesApps {
     /** The resource name */
     name: string;
     /** Android Policy request body for Intune MAM. */
     properties?: inputs.MAMPolicyAppOrGroupIdProperties;
+    url?: string;
   }
   interface MicrosoftIntuneLocationsIosPoliciesGroups {
     /** The resource name */
     name: string;
     /** Android Policy request body for Intune MAM. */
     properties?: inputs.MAMPolicyAppOrGroupIdProperties;
+    url?: string;
   }
   interface MicrosoftIntuneLocationsStatuses {
     /** The resource name */
@@ -756,6 +794,7 @@ export declare namespace inputs {
     tags?: inputs.ResourceTags;
     /** Resource Location */
     location?: string;
+    value?: string;
   }
   interface WipeDeviceOperationResultProperties {
     value: string;

@@ -129,6 +129,9 @@ export declare namespace inputs {
     location: string;
     /** The resource tags. */
     tags?: inputs.ResourceTags;
+    displayName?: string;
+    subdomain?: string;
+    template?: string;
   }
   type ResourceTags = { [key: string]: string };
   interface SystemAssignedServiceIdentity {

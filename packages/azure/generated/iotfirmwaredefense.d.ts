@@ -418,6 +418,14 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.FirmwareProperties;
+    fileName?: string;
+    vendor?: string;
+    model?: string;
+    version?: string;
+    description?: string;
+    fileSize?: number;
+    status?: "Pending" | "Extracting" | "Analyzing" | "Ready" | "Error" | (string & {});
+    statusMessages?: inputs.StatusMessage[];
   }
   interface MicrosoftIoTFirmwareDefenseWorkspacesFirmwaresSummaries {
     /** The resource name */

@@ -2339,6 +2339,11 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    description?: string;
+    schemaRegistryRef?: inputs.SchemaRegistryRef;
+    defaultSecretProviderClassRef?: inputs.SecretProviderClassRef;
+    features?: inputs.InstancePropertiesFeatures;
+    adrNamespaceRef?: inputs.AzureDeviceRegistryNamespaceRef;
   }
   interface MicrosoftIoTOperationsInstancesAkriConnectorTemplates {
     /** The resource name */
@@ -2347,6 +2352,12 @@ export declare namespace inputs {
     properties?: inputs.AkriConnectorTemplateProperties;
     /** Edge location of the resource. */
     extendedLocation?: inputs.ExtendedLocation;
+    aioMetadata?: inputs.AkriConnectorTemplateAioMetadata;
+    runtimeConfiguration?: inputs.AkriConnectorTemplateRuntimeConfiguration;
+    diagnostics?: inputs.AkriConnectorTemplateDiagnostics;
+    deviceInboundEndpointTypes?: inputs.AkriConnectorTemplateDeviceInboundEndpointType[];
+    mqttConnectionConfiguration?: inputs.AkriConnectorsMqttConnectionConfiguration;
+    connectorMetadataRef?: string;
   }
   interface MicrosoftIoTOperationsInstancesAkriConnectorTemplatesConnectors {
     /** The resource name */
@@ -2371,6 +2382,14 @@ export declare namespace inputs {
     properties?: inputs.BrokerProperties;
     /** Edge location of the resource. */
     extendedLocation?: inputs.ExtendedLocation;
+    advanced?: inputs.AdvancedSettings;
+    cardinality?: inputs.Cardinality;
+    diagnostics?: inputs.BrokerDiagnostics;
+    diskBackedMessageBuffer?: inputs.DiskBackedMessageBuffer;
+    generateResourceLimits?: inputs.GenerateResourceLimits;
+    highPriorityMessagesBackpressureHandling?: "Accept" | "Reject" | (string & {});
+    memoryProfile?: "Tiny" | "Low" | "Medium" | "High" | (string & {});
+    persistence?: inputs.BrokerPersistence;
   }
   interface MicrosoftIoTOperationsInstancesBrokersAuthentications {
     /** The resource name */
@@ -2379,6 +2398,7 @@ export declare namespace inputs {
     properties?: inputs.BrokerAuthenticationProperties;
     /** Edge location of the resource. */
     extendedLocation?: inputs.ExtendedLocation;
+    authenticationMethods?: inputs.BrokerAuthenticatorMethods[];
   }
   interface MicrosoftIoTOperationsInstancesBrokersAuthorizations {
     /** The resource name */
@@ -2387,6 +2407,7 @@ export declare namespace inputs {
     properties?: inputs.BrokerAuthorizationProperties;
     /** Edge location of the resource. */
     extendedLocation?: inputs.ExtendedLocation;
+    authorizationPolicies?: inputs.AuthorizationConfig;
   }
   interface MicrosoftIoTOperationsInstancesBrokersListeners {
     /** The resource name */
@@ -2395,6 +2416,9 @@ export declare namespace inputs {
     properties?: inputs.BrokerListenerProperties;
     /** Edge location of the resource. */
     extendedLocation?: inputs.ExtendedLocation;
+    serviceName?: string;
+    ports?: inputs.ListenerPort[];
+    serviceType?: "ClusterIp" | "LoadBalancer" | "NodePort" | (string & {});
   }
   interface MicrosoftIoTOperationsInstancesDataflowEndpoints {
     /** The resource name */
@@ -2403,6 +2427,15 @@ export declare namespace inputs {
     properties?: inputs.DataflowEndpointProperties;
     /** Edge location of the resource. */
     extendedLocation?: inputs.ExtendedLocation;
+    endpointType?: "DataExplorer" | "DataLakeStorage" | "FabricOneLake" | "Kafka" | "LocalStorage" | "Mqtt" | "OpenTelemetry" | (string & {});
+    hostType?: "FabricRT" | "EventGrid" | "LocalBroker" | "Eventhub" | "CustomMqtt" | "CustomKafka" | (string & {});
+    dataExplorerSettings?: inputs.DataflowEndpointDataExplorer;
+    dataLakeStorageSettings?: inputs.DataflowEndpointDataLakeStorage;
+    fabricOneLakeSettings?: inputs.DataflowEndpointFabricOneLake;
+    kafkaSettings?: inputs.DataflowEndpointKafka;
+    localStorageSettings?: inputs.DataflowEndpointLocalStorage;
+    mqttSettings?: inputs.DataflowEndpointMqtt;
+    openTelemetrySettings?: inputs.DataflowEndpointOpenTelemetry;
   }
   interface MicrosoftIoTOperationsInstancesDataflowProfiles {
     /** The resource name */
@@ -2411,6 +2444,8 @@ export declare namespace inputs {
     properties?: inputs.DataflowProfileProperties;
     /** Edge location of the resource. */
     extendedLocation?: inputs.ExtendedLocation;
+    diagnostics?: inputs.ProfileDiagnostics;
+    instanceCount?: number;
   }
   interface MicrosoftIoTOperationsInstancesDataflowProfilesDataflowGraphs {
     /** The resource name */
@@ -2419,6 +2454,10 @@ export declare namespace inputs {
     properties?: inputs.DataflowGraphProperties;
     /** Edge location of the resource. */
     extendedLocation?: inputs.ExtendedLocation;
+    mode?: "Enabled" | "Disabled" | (string & {});
+    requestDiskPersistence?: "Enabled" | "Disabled" | (string & {});
+    nodes?: inputs.DataflowGraphNode[];
+    nodeConnections?: inputs.DataflowGraphNodeConnection[];
   }
   interface MicrosoftIoTOperationsInstancesDataflowProfilesDataflows {
     /** The resource name */
@@ -2427,6 +2466,9 @@ export declare namespace inputs {
     properties?: inputs.DataflowProperties;
     /** Edge location of the resource. */
     extendedLocation?: inputs.ExtendedLocation;
+    mode?: "Enabled" | "Disabled" | (string & {});
+    requestDiskPersistence?: "Enabled" | "Disabled" | (string & {});
+    operations?: inputs.DataflowOperation[];
   }
   interface MicrosoftIoTOperationsInstancesRegistryEndpoints {
     /** The resource name */
@@ -2435,6 +2477,9 @@ export declare namespace inputs {
     properties?: inputs.RegistryEndpointProperties;
     /** Edge location of the resource. */
     extendedLocation?: inputs.ExtendedLocation;
+    host?: string;
+    authentication?: inputs.RegistryEndpointAuthentication;
+    codeSigningCas?: inputs.RegistryEndpointTrustedSigningKey[];
   }
   interface PrincipalDefinition {
     /** A list of key-value pairs that match the attributes of the clients. The attributes are case-sensitive and must match the attributes provided by the clients during authentication. */

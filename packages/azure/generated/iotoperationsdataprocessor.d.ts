@@ -340,6 +340,7 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    description?: string;
   }
   interface MicrosoftIoTOperationsDataProcessorInstancesDatasets {
     /** The resource name */
@@ -352,6 +353,11 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    description?: string;
+    payload?: string;
+    timestamp?: string;
+    ttl?: string;
+    keys?: inputs.DatasetPropertiesKeys;
   }
   interface MicrosoftIoTOperationsDataProcessorInstancesPipelines {
     /** The resource name */
@@ -364,6 +370,10 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    description?: string;
+    enabled?: boolean;
+    input?: inputs.PipelineInput;
+    stages?: inputs.PipelinePropertiesStages;
   }
   interface PipelineInput {
     /** ARM resource type. */

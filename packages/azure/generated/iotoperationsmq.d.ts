@@ -1947,6 +1947,18 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    authImage?: inputs.ContainerImage;
+    brokerImage?: inputs.ContainerImage;
+    brokerNodeTolerations?: inputs.NodeTolerations;
+    cardinality?: inputs.Cardinality;
+    diagnostics?: inputs.BrokerDiagnostics;
+    diskBackedMessageBufferSettings?: inputs.DiskBackedMessageBufferSettings;
+    encryptInternalTraffic?: boolean;
+    healthManagerImage?: inputs.ContainerImage;
+    healthManagerNodeTolerations?: inputs.NodeTolerations;
+    internalCerts?: inputs.CertManagerCertOptions;
+    memoryProfile?: "tiny" | "low" | "medium" | "high" | (string & {});
+    mode?: "auto" | "distributed" | (string & {});
   }
   interface MicrosoftIoTOperationsMQMqBrokerAuthentication {
     /** The resource name */
@@ -1959,6 +1971,8 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    authenticationMethods?: inputs.BrokerAuthenticatorMethods[];
+    listenerRef?: string[];
   }
   interface MicrosoftIoTOperationsMQMqBrokerAuthorization {
     /** The resource name */
@@ -1971,6 +1985,8 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    authorizationPolicies?: inputs.AuthorizationConfig;
+    listenerRef?: string[];
   }
   interface MicrosoftIoTOperationsMQMqBrokerListener {
     /** The resource name */
@@ -1983,6 +1999,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    authenticationEnabled?: boolean;
+    authorizationEnabled?: boolean;
+    brokerRef?: string;
+    nodePort?: number;
+    port?: number;
+    serviceName?: string;
+    serviceType?: "clusterIp" | "loadBalancer" | "nodePort" | (string & {});
+    tls?: inputs.TlsCertMethod;
   }
   interface MicrosoftIoTOperationsMQMqDataLakeConnector {
     /** The resource name */
@@ -1995,6 +2019,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    databaseFormat?: "delta" | "parquet" | (string & {});
+    image?: inputs.ContainerImage;
+    instances?: number;
+    localBrokerConnection?: inputs.LocalBrokerConnectionSpec;
+    logLevel?: string;
+    nodeTolerations?: inputs.NodeTolerations;
+    protocol?: "v3" | "v5" | (string & {});
+    target?: inputs.DataLakeTargetStorage;
   }
   interface MicrosoftIoTOperationsMQMqDataLakeConnectorTopicMap {
     /** The resource name */
@@ -2007,6 +2039,8 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    dataLakeConnectorRef?: string;
+    mapping?: inputs.DataLakeConnectorMap;
   }
   interface MicrosoftIoTOperationsMQMqDiagnosticService {
     /** The resource name */
@@ -2019,6 +2053,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    dataExportFrequencySeconds?: number;
+    image?: inputs.ContainerImage;
+    logFormat?: string;
+    logLevel?: string;
+    maxDataStorageSize?: number;
+    metricsPort?: number;
+    openTelemetryTracesCollectorAddr?: string;
+    staleDataTimeoutSeconds?: number;
   }
   interface MicrosoftIoTOperationsMQMqKafkaConnector {
     /** The resource name */
@@ -2031,6 +2073,13 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    clientIdPrefix?: string;
+    image?: inputs.ContainerImage;
+    instances?: number;
+    kafkaConnection?: inputs.KafkaRemoteBrokerConnectionSpec;
+    localBrokerConnection?: inputs.LocalBrokerConnectionSpec;
+    logLevel?: string;
+    nodeTolerations?: inputs.NodeTolerations;
   }
   interface MicrosoftIoTOperationsMQMqKafkaConnectorTopicMap {
     /** The resource name */
@@ -2043,6 +2092,13 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    batching?: inputs.KafkaTopicMapBatching;
+    compression?: "none" | "gzip" | "snappy" | "lz4" | (string & {});
+    copyMqttProperties?: string;
+    kafkaConnectorRef?: string;
+    partitionKeyProperty?: string;
+    partitionStrategy?: "default" | "static" | "topic" | "property" | (string & {});
+    routes?: inputs.KafkaRoutes[];
   }
   interface MicrosoftIoTOperationsMQMqMqttBridgeConnector {
     /** The resource name */
@@ -2055,6 +2111,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    bridgeInstances?: number;
+    clientIdPrefix?: string;
+    image?: inputs.ContainerImage;
+    localBrokerConnection?: inputs.LocalBrokerConnectionSpec;
+    logLevel?: string;
+    nodeTolerations?: inputs.NodeTolerations;
+    protocol?: "v3" | "v5" | (string & {});
+    remoteBrokerConnection?: inputs.MqttBridgeRemoteBrokerConnectionSpec;
   }
   interface MicrosoftIoTOperationsMQMqMqttBridgeConnectorTopicMap {
     /** The resource name */
@@ -2067,6 +2131,8 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    mqttBridgeConnectorRef?: string;
+    routes?: inputs.MqttBridgeRoutes[];
   }
   type MqProperties = { [key: string]: any };
   interface MqttBridgeConnectorProperties {

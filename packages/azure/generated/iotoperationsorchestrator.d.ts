@@ -347,6 +347,11 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    scope?: string;
+    solution?: string;
+    target?: inputs.TargetSelectorProperties;
+    reconciliationPolicy?: inputs.ReconciliationPolicy;
+    version?: string;
   }
   interface MicrosoftIoTOperationsOrchestratorSolutions {
     /** The resource name */
@@ -359,6 +364,8 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    components?: inputs.ComponentProperties[];
+    version?: string;
   }
   interface MicrosoftIoTOperationsOrchestratorTargets {
     /** The resource name */
@@ -371,6 +378,11 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    components?: inputs.ComponentProperties[];
+    scope?: string;
+    topologies?: inputs.TopologiesProperties[];
+    reconciliationPolicy?: inputs.ReconciliationPolicy;
+    version?: string;
   }
   interface ReconciliationPolicy {
     /** Policy type */

@@ -1197,6 +1197,8 @@ export declare namespace inputs {
     etag?: string;
     /** Private endpoint connection properties. */
     properties?: inputs.MhsmPrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.MhsmPrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.MhsmPrivateLinkServiceConnectionState;
   }
   interface MhsmPrivateEndpointConnectionProperties {
     /** Properties of the private endpoint object. */
@@ -1242,6 +1244,15 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ManagedHsmTags;
+    tenantId?: string;
+    initialAdminObjectIds?: string[];
+    enableSoftDelete?: boolean;
+    softDeleteRetentionInDays?: number;
+    enablePurgeProtection?: boolean;
+    createMode?: "recover" | "default";
+    networkAcls?: inputs.MhsmNetworkRuleSet;
+    regions?: inputs.MhsmGeoReplicatedRegion[];
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftKeyVaultManagedHSMsKeys {
     /** The resource name */
@@ -1249,7 +1260,14 @@ export declare namespace inputs {
     /** The tags that will be assigned to the key. */
     tags?: inputs.ManagedHsmKeyCreateParametersTags;
     /** The properties of the key to be created. */
-    properties: inputs.ManagedHsmKeyProperties;
+    properties?: inputs.ManagedHsmKeyProperties;
+    attributes?: inputs.ManagedHsmKeyAttributes;
+    kty?: "EC" | "EC-HSM" | "RSA" | "RSA-HSM" | (string & {});
+    keyOps?: ("encrypt" | "decrypt" | "sign" | "verify" | "wrapKey" | "unwrapKey" | "import" | "release" | (string & {}))[];
+    keySize?: number;
+    curveName?: "P-256" | "P-384" | "P-521" | "P-256K" | (string & {});
+    rotationPolicy?: inputs.ManagedHsmRotationPolicy;
+    release_policy?: inputs.ManagedHsmKeyReleasePolicy;
   }
   interface MicrosoftKeyVaultManagedHSMsKeysVersions {
     /** The resource name */
@@ -1270,6 +1288,8 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.MhsmPrivateEndpointConnectionTags;
+    privateEndpoint?: inputs.MhsmPrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.MhsmPrivateLinkServiceConnectionState;
   }
   interface MicrosoftKeyVaultVaults {
     /** The resource name */
@@ -1279,13 +1299,29 @@ export declare namespace inputs {
     /** The tags that will be assigned to the key vault. */
     tags?: inputs.VaultCreateOrUpdateParametersTags;
     /** Properties of the vault */
-    properties: inputs.VaultProperties;
+    properties?: inputs.VaultProperties;
+    tenantId?: string;
+    sku?: inputs.Sku;
+    accessPolicies?: inputs.AccessPolicyEntry[];
+    vaultUri?: string;
+    enabledForDeployment?: boolean;
+    enabledForDiskEncryption?: boolean;
+    enabledForTemplateDeployment?: boolean;
+    enableSoftDelete?: boolean;
+    softDeleteRetentionInDays?: number;
+    enableRbacAuthorization?: boolean;
+    createMode?: "recover" | "default";
+    enablePurgeProtection?: boolean;
+    networkAcls?: inputs.NetworkRuleSet;
+    provisioningState?: "Succeeded" | "RegisteringDns" | (string & {});
+    publicNetworkAccess?: string;
   }
   interface MicrosoftKeyVaultVaultsAccessPolicies {
     /** The resource name */
     name: "add" | "replace" | "remove";
     /** Properties of the access policy */
-    properties: inputs.VaultAccessPolicyProperties;
+    properties?: inputs.VaultAccessPolicyProperties;
+    accessPolicies?: inputs.AccessPolicyEntry[];
   }
   interface MicrosoftKeyVaultVaultsKeys {
     /** The resource name */
@@ -1293,7 +1329,14 @@ export declare namespace inputs {
     /** The tags that will be assigned to the key. */
     tags?: inputs.KeyCreateParametersTags;
     /** The properties of the key to be created. */
-    properties: inputs.KeyProperties;
+    properties?: inputs.KeyProperties;
+    attributes?: inputs.KeyAttributes;
+    kty?: "EC" | "EC-HSM" | "RSA" | "RSA-HSM" | (string & {});
+    keyOps?: ("encrypt" | "decrypt" | "sign" | "verify" | "wrapKey" | "unwrapKey" | "import" | "release" | (string & {}))[];
+    keySize?: number;
+    curveName?: "P-256" | "P-384" | "P-521" | "P-256K" | (string & {});
+    rotationPolicy?: inputs.RotationPolicy;
+    release_policy?: inputs.KeyReleasePolicy;
   }
   interface MicrosoftKeyVaultVaultsKeysVersions {
     /** The resource name */
@@ -1306,6 +1349,8 @@ export declare namespace inputs {
     properties?: inputs.PrivateEndpointConnectionProperties;
     /** Modified whenever there is a change in the state of private endpoint connection. */
     etag?: string;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftKeyVaultVaultsSecrets {
     /** The resource name */
@@ -1313,7 +1358,10 @@ export declare namespace inputs {
     /** The tags that will be assigned to the secret. */
     tags?: inputs.SecretCreateOrUpdateParametersTags;
     /** Properties of the secret */
-    properties: inputs.SecretProperties;
+    properties?: inputs.SecretProperties;
+    value?: string;
+    contentType?: string;
+    attributes?: inputs.SecretAttributes;
   }
   interface NetworkRuleSet {
     /** Tells what traffic can bypass network rules. This can be 'AzureServices' or 'None'.  If not specified the default is 'AzureServices'. */
@@ -1343,6 +1391,8 @@ export declare namespace inputs {
     etag?: string;
     /** Private endpoint connection properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface PrivateEndpointConnectionProperties {
     /** Properties of the private endpoint object. */

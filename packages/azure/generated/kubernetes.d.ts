@@ -284,7 +284,7 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** Describes the connected cluster resource properties. */
-    properties: inputs.ConnectedClusterProperties;
+    properties?: inputs.ConnectedClusterProperties;
     /** The identity of the connected cluster. */
     identity: inputs.ConnectedClusterIdentity;
     /** The kind of connected cluster. */
@@ -293,6 +293,20 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    agentPublicKeyCertificate?: string;
+    provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
+    distribution?: string;
+    distributionVersion?: string;
+    infrastructure?: string;
+    privateLinkState?: "Enabled" | "Disabled" | (string & {});
+    privateLinkScopeResourceId?: string;
+    azureHybridBenefit?: "True" | "False" | "NotApplicable" | (string & {});
+    aadProfile?: inputs.AadProfile;
+    arcAgentProfile?: inputs.ArcAgentProfile;
+    securityProfile?: inputs.SecurityProfile;
+    oidcIssuerProfile?: inputs.OidcIssuerProfile;
+    gateway?: inputs.Gateway;
+    arcAgentryConfigurations?: inputs.ArcAgentryConfigurations[];
   }
   interface OidcIssuerProfile {
     /** Whether to enable oidc issuer for workload identity integration. */

@@ -870,6 +870,8 @@ export declare namespace inputs {
   interface ClusterScopeSettings {
     /** Extension scope settings */
     properties?: inputs.ClusterScopeSettingsProperties;
+    allowMultipleInstances?: boolean;
+    defaultReleaseNamespace?: string;
   }
   interface ClusterScopeSettingsProperties {
     /** Describes if multiple instances of the extension are allowed */
@@ -2110,6 +2112,18 @@ export declare namespace inputs {
     managedBy?: string;
     /** Details of the resource plan. */
     plan?: inputs.Plan;
+    extensionType?: string;
+    autoUpgradeMinorVersion?: boolean;
+    releaseTrain?: string;
+    version?: string;
+    scope?: inputs.Scope;
+    configurationSettings?: inputs.ExtensionPropertiesConfigurationSettings;
+    configurationProtectedSettings?: inputs.ExtensionPropertiesConfigurationProtectedSettings;
+    statuses?: inputs.ExtensionStatus[];
+    aksAssignedIdentity?: inputs.ExtensionPropertiesAksAssignedIdentity;
+    autoUpgradeMode?: "none" | "patch" | "compatible" | (string & {});
+    managementDetails?: inputs.ManagementDetails;
+    additionalDetails?: inputs.AdditionalDetails;
   }
   interface MicrosoftKubernetesConfigurationExtensionTypes {
     /** The resource name */
@@ -2124,6 +2138,18 @@ export declare namespace inputs {
     name: string;
     /** Properties to create a Flux Configuration resource */
     properties?: inputs.FluxConfigurationProperties;
+    scope?: "cluster" | "namespace" | (string & {});
+    namespace?: string;
+    sourceKind?: "GitRepository" | "Bucket" | "AzureBlob" | "OCIRepository" | (string & {});
+    suspend?: boolean;
+    gitRepository?: inputs.GitRepositoryDefinition;
+    bucket?: inputs.BucketDefinition;
+    azureBlob?: inputs.AzureBlobDefinition;
+    ociRepository?: inputs.OCIRepositoryDefinition;
+    kustomizations?: inputs.FluxConfigurationPropertiesKustomizations;
+    configurationProtectedSettings?: inputs.FluxConfigurationPropertiesConfigurationProtectedSettings;
+    waitForReconciliation?: boolean;
+    reconciliationWaitDuration?: string;
   }
   interface MicrosoftKubernetesConfigurationKubernetesResources {
     /** The resource name */
@@ -2146,12 +2172,16 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
+    clusterResourceId?: string;
   }
   interface MicrosoftKubernetesConfigurationPrivateLinkScopesPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftKubernetesConfigurationPrivateLinkScopesPrivateLinkResources {
     /** The resource name */
@@ -2162,6 +2192,16 @@ export declare namespace inputs {
     name: string;
     /** Properties to create a Source Control Configuration resource */
     properties?: inputs.SourceControlConfigurationProperties;
+    repositoryUrl?: string;
+    operatorNamespace?: string;
+    operatorInstanceName?: string;
+    operatorType?: "Flux" | (string & {});
+    operatorParams?: string;
+    configurationProtectedSettings?: inputs.ConfigurationProtectedSettings;
+    operatorScope?: "cluster" | "namespace" | (string & {});
+    sshKnownHostsContents?: string;
+    enableHelmOperator?: boolean;
+    helmOperatorProperties?: inputs.HelmOperatorProperties;
   }
   interface MicrosoftKubernetesConfigurationUpgradeAssessments {
     /** The resource name */
@@ -2334,6 +2374,8 @@ export declare namespace inputs {
   interface PrivateEndpointConnection {
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface PrivateEndpointConnectionProperties {
     /** The resource of private end point. */

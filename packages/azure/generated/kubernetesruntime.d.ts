@@ -380,12 +380,19 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.BgpPeerProperties;
+    myAsn?: number;
+    peerAsn?: number;
+    peerAddress?: string;
   }
   interface MicrosoftKubernetesRuntimeLoadBalancers {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.LoadBalancerProperties;
+    addresses?: string[];
+    serviceSelector?: inputs.LoadBalancerPropertiesServiceSelector;
+    advertiseMode?: "ARP" | "BGP" | "Both" | (string & {});
+    bgpPeers?: string[];
   }
   interface MicrosoftKubernetesRuntimeServices {
     /** The resource name */
@@ -398,6 +405,17 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.StorageClassProperties;
+    allowVolumeExpansion?: "Allow" | "Disallow" | (string & {});
+    mountOptions?: string[];
+    provisioner?: string;
+    volumeBindingMode?: "Immediate" | "WaitForFirstConsumer" | (string & {});
+    accessModes?: ("ReadWriteOnce" | "ReadWriteMany" | (string & {}))[];
+    dataResilience?: "NotDataResilient" | "DataResilient" | (string & {});
+    failoverSpeed?: "NotAvailable" | "Slow" | "Fast" | "Super" | (string & {});
+    limitations?: string[];
+    performance?: "Undefined" | "Basic" | "Standard" | "Premium" | "Ultra" | (string & {});
+    priority?: number;
+    typeProperties?: inputs.StorageClassTypeProperties;
   }
   interface NativeStorageClassTypeProperties {
     /** Type of the storage class. */

@@ -1568,6 +1568,13 @@ export declare namespace inputs {
     properties?: inputs.CosmosDbDataConnectionProperties;
     /** Kind of the endpoint for the data connection */
     kind: "CosmosDb";
+    tableName?: string;
+    mappingRuleName?: string;
+    managedIdentityResourceId?: string;
+    cosmosDbAccountResourceId?: string;
+    cosmosDbDatabase?: string;
+    cosmosDbContainer?: string;
+    retrievalStartDate?: string;
   }
   interface CosmosDbDataConnectionProperties {
     /** The case-sensitive name of the existing target table in your cluster. Retrieved data is ingested into this table. */
@@ -1720,12 +1727,34 @@ export declare namespace inputs {
     properties?: inputs.EventGridConnectionProperties;
     /** Kind of the endpoint for the data connection */
     kind: "EventGrid";
+    storageAccountResourceId?: string;
+    eventGridResourceId?: string;
+    eventHubResourceId?: string;
+    consumerGroup?: string;
+    tableName?: string;
+    mappingRuleName?: string;
+    dataFormat?: "MULTIJSON" | "JSON" | "CSV" | "TSV" | "SCSV" | "SOHSV" | "PSV" | "TXT" | "RAW" | "SINGLEJSON" | "AVRO" | "TSVE" | "PARQUET" | "ORC" | "APACHEAVRO" | "W3CLOGFILE" | "AZMONSTREAM" | (string & {});
+    ignoreFirstRecord?: boolean;
+    blobStorageEventType?: "Microsoft.Storage.BlobCreated" | "Microsoft.Storage.BlobRenamed" | (string & {});
+    managedIdentityResourceId?: string;
+    databaseRouting?: "Single" | "Multi" | (string & {});
   }
   interface EventGridDataConnectionWithManagedIdentity {
     /** The properties of the Event Grid data connection with mandatory managed identity. */
     properties?: inputs.EventGridConnectionWithManagedIdentityProperties;
     /** Kind of the endpoint for the data connection */
     kind: "EventGridWithManagedIdentity";
+    storageAccountResourceIdForManagedIdentity?: string;
+    eventHubResourceIdForManagedIdentity?: string;
+    eventGridResourceId?: string;
+    consumerGroup?: string;
+    tableName?: string;
+    mappingRuleName?: string;
+    dataFormat?: "MULTIJSON" | "JSON" | "CSV" | "TSV" | "SCSV" | "SOHSV" | "PSV" | "TXT" | "RAW" | "SINGLEJSON" | "AVRO" | "TSVE" | "PARQUET" | "ORC" | "APACHEAVRO" | "W3CLOGFILE" | "AZMONSTREAM" | (string & {});
+    ignoreFirstRecord?: boolean;
+    blobStorageEventType?: "Microsoft.Storage.BlobCreated" | "Microsoft.Storage.BlobRenamed" | (string & {});
+    managedIdentityResourceId?: string;
+    databaseRouting?: "Single" | "Multi" | (string & {});
   }
   interface EventHubConnectionProperties {
     /** The resource ID of the event hub to be used to create a data connection. */
@@ -1776,12 +1805,32 @@ export declare namespace inputs {
     properties?: inputs.EventHubConnectionProperties;
     /** Kind of the endpoint for the data connection */
     kind: "EventHub";
+    eventHubResourceId?: string;
+    consumerGroup?: string;
+    tableName?: string;
+    mappingRuleName?: string;
+    dataFormat?: "MULTIJSON" | "JSON" | "CSV" | "TSV" | "SCSV" | "SOHSV" | "PSV" | "TXT" | "RAW" | "SINGLEJSON" | "AVRO" | "TSVE" | "PARQUET" | "ORC" | "APACHEAVRO" | "W3CLOGFILE" | "AZMONSTREAM" | (string & {});
+    eventSystemProperties?: string[];
+    compression?: "None" | "GZip" | (string & {});
+    managedIdentityResourceId?: string;
+    databaseRouting?: "Single" | "Multi" | (string & {});
+    retrievalStartDate?: string;
   }
   interface EventHubDataConnectionWithManagedIdentity {
     /** The Event Hub data connection properties to validate. */
     properties?: inputs.EventHubConnectionWithManagedIdentityProperties;
     /** Kind of the endpoint for the data connection */
     kind: "EventHubWithManagedIdentity";
+    eventHubResourceIdForManagedIdentity?: string;
+    consumerGroup?: string;
+    tableName?: string;
+    mappingRuleName?: string;
+    dataFormat?: "MULTIJSON" | "JSON" | "CSV" | "TSV" | "SCSV" | "SOHSV" | "PSV" | "TXT" | "RAW" | "SINGLEJSON" | "AVRO" | "TSVE" | "PARQUET" | "ORC" | "APACHEAVRO" | "W3CLOGFILE" | "AZMONSTREAM" | (string & {});
+    eventSystemProperties?: string[];
+    compression?: "None" | "GZip" | (string & {});
+    managedIdentityResourceId?: string;
+    databaseRouting?: "Single" | "Multi" | (string & {});
+    retrievalStartDate?: string;
   }
   interface FollowerDatabaseDefinition {
     /** Resource id of the cluster that follows a database owned by this cluster. */
@@ -1827,6 +1876,15 @@ export declare namespace inputs {
     properties?: inputs.IotHubConnectionProperties;
     /** Kind of the endpoint for the data connection */
     kind: "IotHub";
+    iotHubResourceId?: string;
+    consumerGroup?: string;
+    tableName?: string;
+    mappingRuleName?: string;
+    dataFormat?: "MULTIJSON" | "JSON" | "CSV" | "TSV" | "SCSV" | "SOHSV" | "PSV" | "TXT" | "RAW" | "SINGLEJSON" | "AVRO" | "TSVE" | "PARQUET" | "ORC" | "APACHEAVRO" | "W3CLOGFILE" | "AZMONSTREAM" | (string & {});
+    eventSystemProperties?: string[];
+    sharedAccessPolicyName?: string;
+    databaseRouting?: "Single" | "Multi" | (string & {});
+    retrievalStartDate?: string;
   }
   interface KeyVaultProperties {
     /** The name of the key vault key. */
@@ -1885,6 +1943,25 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    trustedExternalTenants?: inputs.TrustedExternalTenant[];
+    optimizedAutoscale?: inputs.OptimizedAutoscale;
+    enableDiskEncryption?: boolean;
+    enableStreamingIngest?: boolean;
+    virtualNetworkConfiguration?: inputs.VirtualNetworkConfiguration;
+    keyVaultProperties?: inputs.KeyVaultProperties;
+    enablePurge?: boolean;
+    languageExtensions?: inputs.LanguageExtensionsList;
+    enableDoubleEncryption?: boolean;
+    publicNetworkAccess?: "Enabled" | "Disabled" | "SecuredByPerimeter" | (string & {});
+    allowedIpRangeList?: string[];
+    engineType?: "V2" | "V3" | (string & {});
+    acceptedAudiences?: inputs.AcceptedAudiences[];
+    enableAutoStop?: boolean;
+    restrictOutboundNetworkAccess?: "Enabled" | "Disabled" | (string & {});
+    allowedFqdnList?: string[];
+    calloutPolicies?: inputs.CalloutPolicy[];
+    publicIPType?: "IPv4" | "DualStack" | (string & {});
+    virtualClusterGraduationProperties?: string;
   }
   interface MicrosoftKustoClustersAttachedDatabaseConfigurations {
     /** The resource name */
@@ -1893,6 +1970,12 @@ export declare namespace inputs {
     properties?: inputs.AttachedDatabaseConfigurationProperties;
     /** Resource location. */
     location?: string;
+    databaseName?: string;
+    clusterResourceId?: string;
+    defaultPrincipalsModificationKind?: "Union" | "Replace" | "None" | (string & {});
+    tableLevelSharingProperties?: inputs.TableLevelSharingProperties;
+    databaseNameOverride?: string;
+    databaseNamePrefix?: string;
   }
   type MicrosoftKustoClustersDatabases = {
     /** The resource name */
@@ -1911,30 +1994,51 @@ export declare namespace inputs {
     name: string;
     /** The database principal. */
     properties?: inputs.DatabasePrincipalProperties;
+    principalId?: string;
+    role?: "Admin" | "Ingestor" | "Monitor" | "User" | "UnrestrictedViewer" | "Viewer" | (string & {});
+    tenantId?: string;
+    principalType?: "App" | "Group" | "User" | (string & {});
   }
   interface MicrosoftKustoClustersDatabasesScripts {
     /** The resource name */
     name: string;
     /** The database script. */
     properties?: inputs.ScriptProperties;
+    scriptUrl?: string;
+    scriptUrlSasToken?: string;
+    scriptContent?: string;
+    forceUpdateTag?: string;
+    continueOnErrors?: boolean;
+    scriptLevel?: "Database" | "Cluster" | (string & {});
+    principalPermissionsAction?: "RetainPermissionOnScriptCompletion" | "RemovePermissionOnScriptCompletion" | (string & {});
+    managedIdentityResourceId?: string;
   }
   interface MicrosoftKustoClustersManagedPrivateEndpoints {
     /** The resource name */
     name: string;
     /** A managed private endpoint. */
     properties?: inputs.ManagedPrivateEndpointProperties;
+    privateLinkResourceId?: string;
+    privateLinkResourceRegion?: string;
+    groupId?: string;
+    requestMessage?: string;
   }
   interface MicrosoftKustoClustersPrincipalAssignments {
     /** The resource name */
     name: string;
     /** The cluster principal. */
     properties?: inputs.ClusterPrincipalProperties;
+    principalId?: string;
+    role?: "AllDatabasesAdmin" | "AllDatabasesViewer" | "AllDatabasesMonitor" | (string & {});
+    tenantId?: string;
+    principalType?: "App" | "Group" | "User" | (string & {});
   }
   interface MicrosoftKustoClustersPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionStateProperty;
   }
   interface MicrosoftKustoClustersPrivateLinkResources {
     /** The resource name */
@@ -1945,6 +2049,10 @@ export declare namespace inputs {
     name: string;
     /** A sandbox custom image. */
     properties?: inputs.SandboxCustomImageProperties;
+    language?: "Python" | (string & {});
+    languageVersion?: string;
+    baseImageName?: string;
+    requirementsFileContent?: string;
   }
   type MigrationClusterProperties = { [key: string]: any };
   interface OptimizedAutoscale {
@@ -1960,6 +2068,7 @@ export declare namespace inputs {
   interface PrivateEndpointConnection {
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionStateProperty;
   }
   interface PrivateEndpointConnectionProperties {
     /** Connection State of the Private Endpoint Connection. */
@@ -1978,6 +2087,7 @@ export declare namespace inputs {
     properties?: inputs.ReadOnlyFollowingDatabaseProperties;
     /** Kind of the database */
     kind: "ReadOnlyFollowing";
+    hotCachePeriod?: string;
   }
   interface ReadOnlyFollowingDatabaseProperties {
     /** The time the data should be kept in cache for fast queries in TimeSpan. */
@@ -1988,6 +2098,9 @@ export declare namespace inputs {
     properties?: inputs.ReadWriteDatabaseProperties;
     /** Kind of the database */
     kind: "ReadWrite";
+    softDeletePeriod?: string;
+    hotCachePeriod?: string;
+    keyVaultProperties?: inputs.KeyVaultProperties;
   }
   interface ReadWriteDatabaseProperties {
     /** The time the data should be kept before it stops being accessible to queries in TimeSpan. */

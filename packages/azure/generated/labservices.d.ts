@@ -691,41 +691,66 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** Lab plan resource properties */
-    properties: inputs.LabPlanProperties;
+    properties?: inputs.LabPlanProperties;
     /** Managed Identity Information */
     identity?: inputs.Identity;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    defaultConnectionProfile?: inputs.ConnectionProfile;
+    defaultAutoShutdownProfile?: inputs.AutoShutdownProfile;
+    defaultNetworkProfile?: inputs.LabPlanNetworkProfile;
+    allowedRegions?: string[];
+    sharedGalleryId?: string;
+    supportInfo?: inputs.SupportInfo;
+    linkedLmsInstance?: string;
   }
   interface MicrosoftLabServicesLabPlansImages {
     /** The resource name */
     name: string;
     /** Image resource properties */
-    properties: inputs.ImageProperties;
+    properties?: inputs.ImageProperties;
+    availableRegions?: string[];
+    enabledState?: "Enabled" | "Disabled";
   }
   interface MicrosoftLabServicesLabs {
     /** The resource name */
     name: string;
     /** Lab resource properties */
-    properties: inputs.LabProperties;
+    properties?: inputs.LabProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    networkProfile?: inputs.LabNetworkProfile;
+    autoShutdownProfile?: inputs.AutoShutdownProfile;
+    connectionProfile?: inputs.ConnectionProfile;
+    virtualMachineProfile?: inputs.VirtualMachineProfile;
+    securityProfile?: inputs.SecurityProfile;
+    rosterProfile?: inputs.RosterProfile;
+    labPlanId?: string;
+    title?: string;
+    description?: string;
   }
   interface MicrosoftLabServicesLabsSchedules {
     /** The resource name */
     name: string;
     /** Schedule resource properties */
-    properties: inputs.ScheduleProperties;
+    properties?: inputs.ScheduleProperties;
+    startAt?: string;
+    stopAt?: string;
+    recurrencePattern?: inputs.RecurrencePattern;
+    timeZoneId?: string;
+    notes?: string;
   }
   interface MicrosoftLabServicesLabsUsers {
     /** The resource name */
     name: string;
     /** User resource properties */
-    properties: inputs.UserProperties;
+    properties?: inputs.UserProperties;
+    email?: string;
+    additionalUsageQuota?: string;
   }
   interface MicrosoftLabServicesLabsVirtualMachines {
     /** The resource name */

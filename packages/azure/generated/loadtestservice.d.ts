@@ -290,6 +290,8 @@ export declare namespace inputs {
   interface CheckQuotaAvailabilityResponse {
     /** Check quota availability response properties. */
     properties?: inputs.CheckQuotaAvailabilityResponseProperties;
+    isAvailable?: boolean;
+    availabilityStatus?: string;
   }
   interface CheckQuotaAvailabilityResponseProperties {
     /** True/False indicating whether the quota request be granted based on availability. */
@@ -333,6 +335,8 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    description?: string;
+    encryption?: inputs.EncryptionProperties;
   }
   interface MicrosoftLoadTestServiceLocationsPlaywrightQuotas {
     /** The resource name */
@@ -351,6 +355,8 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    regionalAffinity?: "Enabled" | "Disabled" | (string & {});
+    localAuth?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftLoadTestServicePlaywrightWorkspacesQuotas {
     /** The resource name */
@@ -368,6 +374,10 @@ export declare namespace inputs {
   interface QuotaBucketRequest {
     /** Request object of new quota for a quota bucket. */
     properties?: inputs.QuotaBucketRequestProperties;
+    currentUsage?: number;
+    currentQuota?: number;
+    newQuota?: number;
+    dimensions?: inputs.QuotaBucketRequestPropertiesDimensions;
   }
   interface QuotaBucketRequestProperties {
     /** Current quota usage of the quota bucket. */
@@ -504,7 +514,9 @@ export declare namespace outputs {
     freeTrial?: outputs.PlaywrightWorkspaceFreeTrialProperties;
     provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Creating" | "Deleting" | "Accepted" | (string & {});
   }
-  type QuotaBucketRequest = inputs.QuotaBucketRequest;
+  interface QuotaBucketRequest {
+    properties?: outputs.QuotaBucketRequestProperties;
+  }
   type QuotaBucketRequestProperties = inputs.QuotaBucketRequestProperties;
   type QuotaBucketRequestPropertiesDimensions = inputs.QuotaBucketRequestPropertiesDimensions;
   interface QuotaResourceProperties {

@@ -2604,6 +2604,8 @@ export declare namespace inputs {
     location?: string;
     /** The resource tags. */
     tags?: inputs.ResourceTags;
+    integrationServiceEnvironment?: inputs.ResourceReference;
+    state?: "NotSpecified" | "Completed" | "Enabled" | "Disabled" | "Deleted" | "Suspended" | (string & {});
   }
   interface IntegrationAccountAgreementProperties {
     /** The metadata. */
@@ -2797,86 +2799,129 @@ export declare namespace inputs {
     location?: string;
     /** The resource tags. */
     tags?: inputs.ResourceTags;
+    integrationServiceEnvironment?: inputs.ResourceReference;
+    state?: "NotSpecified" | "Completed" | "Enabled" | "Disabled" | "Deleted" | "Suspended" | (string & {});
   }
   interface MicrosoftLogicIntegrationAccountsAgreements {
     /** The resource name */
     name: string;
     /** The integration account agreement properties. */
-    properties: inputs.IntegrationAccountAgreementProperties;
+    properties?: inputs.IntegrationAccountAgreementProperties;
     /** The resource location. */
     location?: string;
     /** The resource tags. */
     tags?: inputs.ResourceTags;
+    metadata?: any;
+    agreementType?: "NotSpecified" | "AS2" | "X12" | "Edifact";
+    hostPartner?: string;
+    guestPartner?: string;
+    hostIdentity?: inputs.BusinessIdentity;
+    guestIdentity?: inputs.BusinessIdentity;
+    content?: inputs.AgreementContent;
   }
   interface MicrosoftLogicIntegrationAccountsAssemblies {
     /** The resource name */
     name: string;
     /** The assembly properties. */
-    properties: inputs.AssemblyProperties;
+    properties?: inputs.AssemblyProperties;
     /** The resource location. */
     location?: string;
     /** The resource tags. */
     tags?: inputs.ResourceTags;
+    assemblyName?: string;
+    assemblyVersion?: string;
+    assemblyCulture?: string;
+    assemblyPublicKeyToken?: string;
+    content?: any;
+    contentType?: string;
+    contentLink?: inputs.ContentLink;
+    createdTime?: string;
+    changedTime?: string;
+    metadata?: any;
   }
   interface MicrosoftLogicIntegrationAccountsBatchConfigurations {
     /** The resource name */
     name: string;
     /** The batch configuration properties. */
-    properties: inputs.BatchConfigurationProperties;
+    properties?: inputs.BatchConfigurationProperties;
     /** The resource location. */
     location?: string;
     /** The resource tags. */
     tags?: inputs.ResourceTags;
+    batchGroupName?: string;
+    releaseCriteria?: inputs.BatchReleaseCriteria;
+    createdTime?: string;
+    changedTime?: string;
+    metadata?: any;
   }
   interface MicrosoftLogicIntegrationAccountsCertificates {
     /** The resource name */
     name: string;
     /** The integration account certificate properties. */
-    properties: inputs.IntegrationAccountCertificateProperties;
+    properties?: inputs.IntegrationAccountCertificateProperties;
     /** The resource location. */
     location?: string;
     /** The resource tags. */
     tags?: inputs.ResourceTags;
+    metadata?: any;
+    key?: inputs.KeyVaultKeyReference;
+    publicCertificate?: string;
   }
   interface MicrosoftLogicIntegrationAccountsMaps {
     /** The resource name */
     name: string;
     /** The integration account map properties. */
-    properties: inputs.IntegrationAccountMapProperties;
+    properties?: inputs.IntegrationAccountMapProperties;
     /** The resource location. */
     location?: string;
     /** The resource tags. */
     tags?: inputs.ResourceTags;
+    mapType?: "NotSpecified" | "Xslt" | "Xslt20" | "Xslt30" | "Liquid" | (string & {});
+    parametersSchema?: inputs.IntegrationAccountMapPropertiesParametersSchema;
+    content?: string;
+    contentType?: string;
+    metadata?: any;
   }
   interface MicrosoftLogicIntegrationAccountsPartners {
     /** The resource name */
     name: string;
     /** The integration account partner properties. */
-    properties: inputs.IntegrationAccountPartnerProperties;
+    properties?: inputs.IntegrationAccountPartnerProperties;
     /** The resource location. */
     location?: string;
     /** The resource tags. */
     tags?: inputs.ResourceTags;
+    partnerType?: "NotSpecified" | "B2B" | (string & {});
+    metadata?: any;
+    content?: inputs.PartnerContent;
   }
   interface MicrosoftLogicIntegrationAccountsSchemas {
     /** The resource name */
     name: string;
     /** The integration account schema properties. */
-    properties: inputs.IntegrationAccountSchemaProperties;
+    properties?: inputs.IntegrationAccountSchemaProperties;
     /** The resource location. */
     location?: string;
     /** The resource tags. */
     tags?: inputs.ResourceTags;
+    schemaType?: "NotSpecified" | "Xml" | (string & {});
+    targetNamespace?: string;
+    documentName?: string;
+    fileName?: string;
+    metadata?: any;
+    content?: string;
+    contentType?: string;
   }
   interface MicrosoftLogicIntegrationAccountsSessions {
     /** The resource name */
     name: string;
     /** The integration account session properties. */
-    properties: inputs.IntegrationAccountSessionProperties;
+    properties?: inputs.IntegrationAccountSessionProperties;
     /** The resource location. */
     location?: string;
     /** The resource tags. */
     tags?: inputs.ResourceTags;
+    content?: any;
   }
   interface MicrosoftLogicIntegrationServiceEnvironments {
     /** The resource name */
@@ -2891,6 +2936,12 @@ export declare namespace inputs {
     location?: string;
     /** The resource tags. */
     tags?: inputs.ResourceTags;
+    provisioningState?: "NotSpecified" | "Accepted" | "Running" | "Ready" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "Moving" | "Updating" | "Registering" | "Registered" | "Unregistering" | "Unregistered" | "Completed" | "Renewing" | "Pending" | "Waiting" | "InProgress" | (string & {});
+    state?: "NotSpecified" | "Completed" | "Enabled" | "Disabled" | "Deleted" | "Suspended" | (string & {});
+    integrationServiceEnvironmentId?: string;
+    endpointsConfiguration?: inputs.FlowEndpointsConfiguration;
+    networkConfiguration?: inputs.NetworkConfiguration;
+    encryptionConfiguration?: inputs.IntegrationServiceEnvironmenEncryptionConfiguration;
   }
   interface MicrosoftLogicIntegrationServiceEnvironmentsManagedApis {
     /** The resource name */
@@ -2901,6 +2952,8 @@ export declare namespace inputs {
     location?: string;
     /** The resource tags. */
     tags?: inputs.ResourceTags;
+    deploymentParameters?: inputs.IntegrationServiceEnvironmentManagedApiDeploymentParameters;
+    integrationServiceEnvironment?: inputs.ResourceReference;
   }
   interface MicrosoftLogicWorkflows {
     /** The resource name */
@@ -2913,6 +2966,13 @@ export declare namespace inputs {
     location?: string;
     /** The resource tags. */
     tags?: inputs.ResourceTags;
+    state?: "NotSpecified" | "Completed" | "Enabled" | "Disabled" | "Deleted" | "Suspended" | (string & {});
+    endpointsConfiguration?: inputs.FlowEndpointsConfiguration;
+    accessControl?: inputs.FlowAccessControlConfiguration;
+    integrationAccount?: inputs.ResourceReference;
+    integrationServiceEnvironment?: inputs.ResourceReference;
+    definition?: any;
+    parameters?: inputs.WorkflowPropertiesParameters;
   }
   interface MicrosoftLogicWorkflowsRuns {
     /** The resource name */

@@ -1402,12 +1402,21 @@ export declare namespace inputs {
     etag?: string;
     /** Setting indicating whether the service has a managed identity associated with it. */
     identity?: inputs.ServicesResourceIdentity;
+    accessPolicies?: inputs.ServiceAccessPolicyEntry[];
+    cosmosDbConfiguration?: inputs.ServiceCosmosDbConfigurationInfo;
+    authenticationConfiguration?: inputs.ServiceAuthenticationConfigurationInfo;
+    corsConfiguration?: inputs.ServiceCorsConfigurationInfo;
+    exportConfiguration?: inputs.ServiceExportConfigurationInfo;
+    privateEndpointConnections?: inputs.PrivateEndpointConnection[];
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftM365SecurityAndCompliancePrivateLinkServicesForEDMUploadPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftM365SecurityAndCompliancePrivateLinkServicesForEDMUploadPrivateLinkResources {
     /** The resource name */
@@ -1428,12 +1437,21 @@ export declare namespace inputs {
     etag?: string;
     /** Setting indicating whether the service has a managed identity associated with it. */
     identity?: inputs.ServicesResourceIdentity;
+    accessPolicies?: inputs.ServiceAccessPolicyEntry[];
+    cosmosDbConfiguration?: inputs.ServiceCosmosDbConfigurationInfo;
+    authenticationConfiguration?: inputs.ServiceAuthenticationConfigurationInfo;
+    corsConfiguration?: inputs.ServiceCorsConfigurationInfo;
+    exportConfiguration?: inputs.ServiceExportConfigurationInfo;
+    privateEndpointConnections?: inputs.PrivateEndpointConnection[];
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftM365SecurityAndCompliancePrivateLinkServicesForM365ComplianceCenterPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftM365SecurityAndCompliancePrivateLinkServicesForM365ComplianceCenterPrivateLinkResources {
     /** The resource name */
@@ -1454,12 +1472,21 @@ export declare namespace inputs {
     etag?: string;
     /** Setting indicating whether the service has a managed identity associated with it. */
     identity?: inputs.ServicesResourceIdentity;
+    accessPolicies?: inputs.ServiceAccessPolicyEntry[];
+    cosmosDbConfiguration?: inputs.ServiceCosmosDbConfigurationInfo;
+    authenticationConfiguration?: inputs.ServiceAuthenticationConfigurationInfo;
+    corsConfiguration?: inputs.ServiceCorsConfigurationInfo;
+    exportConfiguration?: inputs.ServiceExportConfigurationInfo;
+    privateEndpointConnections?: inputs.PrivateEndpointConnection[];
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftM365SecurityAndCompliancePrivateLinkServicesForM365SecurityCenterPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftM365SecurityAndCompliancePrivateLinkServicesForM365SecurityCenterPrivateLinkResources {
     /** The resource name */
@@ -1480,12 +1507,21 @@ export declare namespace inputs {
     etag?: string;
     /** Setting indicating whether the service has a managed identity associated with it. */
     identity?: inputs.ServicesResourceIdentity;
+    accessPolicies?: inputs.ServiceAccessPolicyEntry[];
+    cosmosDbConfiguration?: inputs.ServiceCosmosDbConfigurationInfo;
+    authenticationConfiguration?: inputs.ServiceAuthenticationConfigurationInfo;
+    corsConfiguration?: inputs.ServiceCorsConfigurationInfo;
+    exportConfiguration?: inputs.ServiceExportConfigurationInfo;
+    privateEndpointConnections?: inputs.PrivateEndpointConnection[];
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftM365SecurityAndCompliancePrivateLinkServicesForMIPPolicySyncPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftM365SecurityAndCompliancePrivateLinkServicesForMIPPolicySyncPrivateLinkResources {
     /** The resource name */
@@ -1506,12 +1542,21 @@ export declare namespace inputs {
     etag?: string;
     /** Setting indicating whether the service has a managed identity associated with it. */
     identity?: inputs.ServicesResourceIdentity;
+    accessPolicies?: inputs.ServiceAccessPolicyEntry[];
+    cosmosDbConfiguration?: inputs.ServiceCosmosDbConfigurationInfo;
+    authenticationConfiguration?: inputs.ServiceAuthenticationConfigurationInfo;
+    corsConfiguration?: inputs.ServiceCorsConfigurationInfo;
+    exportConfiguration?: inputs.ServiceExportConfigurationInfo;
+    privateEndpointConnections?: inputs.PrivateEndpointConnection[];
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftM365SecurityAndCompliancePrivateLinkServicesForO365ManagementActivityAPIPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftM365SecurityAndCompliancePrivateLinkServicesForO365ManagementActivityAPIPrivateLinkResources {
     /** The resource name */
@@ -1532,12 +1577,21 @@ export declare namespace inputs {
     etag?: string;
     /** Setting indicating whether the service has a managed identity associated with it. */
     identity?: inputs.ServicesResourceIdentity;
+    accessPolicies?: inputs.ServiceAccessPolicyEntry[];
+    cosmosDbConfiguration?: inputs.ServiceCosmosDbConfigurationInfo;
+    authenticationConfiguration?: inputs.ServiceAuthenticationConfigurationInfo;
+    corsConfiguration?: inputs.ServiceCorsConfigurationInfo;
+    exportConfiguration?: inputs.ServiceExportConfigurationInfo;
+    privateEndpointConnections?: inputs.PrivateEndpointConnection[];
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftM365SecurityAndCompliancePrivateLinkServicesForSCCPowershellPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftM365SecurityAndCompliancePrivateLinkServicesForSCCPowershellPrivateLinkResources {
     /** The resource name */
@@ -1547,6 +1601,8 @@ export declare namespace inputs {
   interface PrivateEndpointConnection {
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface PrivateEndpointConnectionProperties {
     /** The resource of private end point. */

@@ -133,6 +133,9 @@ export declare namespace inputs {
     tags?: inputs.ResourceTags;
     /** The sku of the workspace. */
     sku?: inputs.Sku;
+    userStorageAccountId?: string;
+    ownerEmail?: string;
+    keyVaultIdentifierId?: string;
   }
   type ResourceTags = { [key: string]: string };
   interface Sku {

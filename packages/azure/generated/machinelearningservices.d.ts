@@ -5148,6 +5148,14 @@ export declare namespace inputs {
     properties?: inputs.AKSSchemaProperties;
     /** The type of compute */
     computeType: "AKS";
+    clusterFqdn?: string;
+    agentCount?: number;
+    agentVmSize?: string;
+    clusterPurpose?: "FastProd" | "DenseProd" | "DevTest" | (string & {});
+    sslConfiguration?: inputs.SslConfiguration;
+    aksNetworkingConfiguration?: inputs.AksNetworkingConfiguration;
+    loadBalancerType?: "PublicIp" | "InternalLoadBalancer" | (string & {});
+    loadBalancerSubnet?: string;
   }
   interface AksComputeSecrets {
     /** Content of kubeconfig file that can be used to connect to the Kubernetes cluster. */
@@ -5200,6 +5208,17 @@ export declare namespace inputs {
     properties?: inputs.AmlComputeProperties;
     /** The type of compute */
     computeType: "AmlCompute";
+    osType?: "Linux" | "Windows" | (string & {});
+    vmSize?: string;
+    vmPriority?: "Dedicated" | "LowPriority" | (string & {});
+    virtualMachineImage?: inputs.VirtualMachineImage;
+    isolatedNetwork?: boolean;
+    scaleSettings?: inputs.ScaleSettings;
+    userAccountCredentials?: inputs.UserAccountCredentials;
+    subnet?: inputs.ResourceId;
+    remoteLoginPortPublicAccess?: "Enabled" | "Disabled" | "NotSpecified" | (string & {});
+    enableNodePublicIp?: boolean;
+    propertyBag?: any;
   }
   type AmlComputeNodeInformation = { [key: string]: any };
   type AmlComputeNodesInformation = { [key: string]: any };
@@ -5780,6 +5799,18 @@ export declare namespace inputs {
     properties?: inputs.ComputeInstanceProperties;
     /** The type of compute */
     computeType: "ComputeInstance";
+    vmSize?: string;
+    subnet?: inputs.ResourceId;
+    applicationSharingPolicy?: "Personal" | "Shared" | (string & {});
+    sshSettings?: inputs.ComputeInstanceSshSettings;
+    customServices?: inputs.CustomService[];
+    computeInstanceAuthorizationType?: "personal" | (string & {});
+    enableSSO?: boolean;
+    personalComputeInstanceSettings?: inputs.PersonalComputeInstanceSettings;
+    setupScripts?: inputs.SetupScripts;
+    schedules?: inputs.ComputeSchedules;
+    idleTimeBeforeShutdown?: string;
+    enableNodePublicIp?: boolean;
   }
   interface ComputeInstanceApplication {
     /** Name of the ComputeInstance application. */
@@ -6079,6 +6110,8 @@ export declare namespace inputs {
     properties?: inputs.DatabricksProperties;
     /** The type of compute */
     computeType: "Databricks";
+    databricksAccessToken?: string;
+    workspaceUrl?: string;
   }
   interface DatabricksComputeSecrets {
     /** access token for databricks account. */
@@ -6150,6 +6183,7 @@ export declare namespace inputs {
     properties?: inputs.DataLakeAnalyticsSchemaProperties;
     /** The type of compute */
     computeType: "DataLakeAnalytics";
+    dataLakeStoreAccountName?: string;
   }
   interface DataLakeAnalyticsSchemaProperties {
     /** DataLake Store Account Name */
@@ -6689,6 +6723,9 @@ export declare namespace inputs {
     properties?: inputs.HDInsightProperties;
     /** The type of compute */
     computeType: "HDInsight";
+    sshPort?: number;
+    address?: string;
+    administratorAccount?: inputs.VirtualMachineSshCredentials;
   }
   interface HDInsightProperties {
     /** Port open for ssh connections on the master node of the cluster. */
@@ -7433,6 +7470,14 @@ export declare namespace inputs {
     properties?: inputs.KubernetesProperties;
     /** The type of compute */
     computeType: "Kubernetes";
+    relayConnectionString?: string;
+    serviceBusConnectionString?: string;
+    extensionPrincipalId?: string;
+    extensionInstanceReleaseTrain?: string;
+    vcName?: string;
+    namespace?: string;
+    defaultInstanceType?: string;
+    instanceTypes?: inputs.KubernetesPropertiesInstanceTypes;
   }
   interface KubernetesOnlineDeployment {
     /** The resource requirements for the container (cpu and memory). */
@@ -7567,7 +7612,7 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** [Required] Additional attributes of the entity. */
-    properties: inputs.RegistryProperties;
+    properties?: inputs.RegistryProperties;
     /** Managed service identity (system assigned and/or user assigned identities) */
     identity?: inputs.ManagedServiceIdentity;
     /** Metadata used by portal/tooling/etc to render different UX experiences for resources of the same type. */
@@ -7578,36 +7623,64 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    discoveryUrl?: string;
+    intellectualPropertyPublisher?: string;
+    managedResourceGroup?: inputs.ArmResourceId;
+    managedResourceGroupSettings?: inputs.ManagedResourceGroupSettings;
+    mlFlowRegistryUri?: string;
+    registryPrivateEndpointConnections?: inputs.RegistryPrivateEndpointConnection[];
+    publicNetworkAccess?: string;
+    regionDetails?: inputs.RegistryRegionArmDetails[];
   }
   interface MicrosoftMachineLearningServicesRegistriesCodes {
     /** The resource name */
     name: string;
     /** [Required] Additional attributes of the entity. */
-    properties: inputs.CodeContainerProperties;
+    properties?: inputs.CodeContainerProperties;
+    isArchived?: boolean;
+    description?: string;
+    tags?: inputs.ResourceBaseTags;
   }
   interface MicrosoftMachineLearningServicesRegistriesCodesVersions {
     /** The resource name */
     name: string;
     /** [Required] Additional attributes of the entity. */
-    properties: inputs.CodeVersionProperties;
+    properties?: inputs.CodeVersionProperties;
+    codeUri?: string;
+    isAnonymous?: boolean;
+    isArchived?: boolean;
+    description?: string;
+    tags?: inputs.ResourceBaseTags;
   }
   interface MicrosoftMachineLearningServicesRegistriesComponents {
     /** The resource name */
     name: string;
     /** [Required] Additional attributes of the entity. */
-    properties: inputs.ComponentContainerProperties;
+    properties?: inputs.ComponentContainerProperties;
+    isArchived?: boolean;
+    description?: string;
+    tags?: inputs.ResourceBaseTags;
   }
   interface MicrosoftMachineLearningServicesRegistriesComponentsVersions {
     /** The resource name */
     name: string;
     /** [Required] Additional attributes of the entity. */
-    properties: inputs.ComponentVersionProperties;
+    properties?: inputs.ComponentVersionProperties;
+    componentSpec?: any;
+    isAnonymous?: boolean;
+    isArchived?: boolean;
+    description?: string;
+    tags?: inputs.ResourceBaseTags;
   }
   interface MicrosoftMachineLearningServicesRegistriesData {
     /** The resource name */
     name: string;
     /** [Required] Additional attributes of the entity. */
-    properties: inputs.DataContainerProperties;
+    properties?: inputs.DataContainerProperties;
+    dataType?: "uri_file" | "uri_folder" | "mltable" | (string & {});
+    isArchived?: boolean;
+    description?: string;
+    tags?: inputs.ResourceBaseTags;
   }
   interface MicrosoftMachineLearningServicesRegistriesDataVersions {
     /** The resource name */
@@ -7619,31 +7692,58 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** [Required] Additional attributes of the entity. */
-    properties: inputs.EnvironmentContainerProperties;
+    properties?: inputs.EnvironmentContainerProperties;
+    isArchived?: boolean;
+    description?: string;
+    tags?: inputs.ResourceBaseTags;
   }
   interface MicrosoftMachineLearningServicesRegistriesEnvironmentsVersions {
     /** The resource name */
     name: string;
     /** [Required] Additional attributes of the entity. */
-    properties: inputs.EnvironmentVersionProperties;
+    properties?: inputs.EnvironmentVersionProperties;
+    autoRebuild?: "Disabled" | "OnBaseImageUpdate" | (string & {});
+    build?: inputs.BuildContext;
+    condaFile?: string;
+    image?: string;
+    inferenceConfig?: inputs.InferenceContainerProperties;
+    osType?: "Linux" | "Windows" | (string & {});
+    stage?: string;
+    isAnonymous?: boolean;
+    isArchived?: boolean;
+    description?: string;
+    tags?: inputs.ResourceBaseTags;
   }
   interface MicrosoftMachineLearningServicesRegistriesModels {
     /** The resource name */
     name: string;
     /** [Required] Additional attributes of the entity. */
-    properties: inputs.ModelContainerProperties;
+    properties?: inputs.ModelContainerProperties;
+    isArchived?: boolean;
+    description?: string;
+    tags?: inputs.ResourceBaseTags;
   }
   interface MicrosoftMachineLearningServicesRegistriesModelsVersions {
     /** The resource name */
     name: string;
     /** [Required] Additional attributes of the entity. */
-    properties: inputs.ModelVersionProperties;
+    properties?: inputs.ModelVersionProperties;
+    flavors?: inputs.ModelVersionPropertiesFlavors;
+    jobName?: string;
+    modelType?: string;
+    modelUri?: string;
+    stage?: string;
+    datasets?: inputs.DatasetReference[];
+    isAnonymous?: boolean;
+    isArchived?: boolean;
+    description?: string;
+    tags?: inputs.ResourceBaseTags;
   }
   interface MicrosoftMachineLearningServicesWorkspaces {
     /** The resource name */
     name: string;
     /** Additional attributes of the entity. */
-    properties: inputs.WorkspaceProperties;
+    properties?: inputs.WorkspaceProperties;
     /** The managed service identities assigned to this resource. */
     identity?: inputs.ManagedServiceIdentity;
     kind?: string;
@@ -7652,12 +7752,38 @@ export declare namespace inputs {
     sku?: inputs.Sku;
     /** Dictionary of <string> */
     tags?: inputs.WorkspaceTags;
+    allowPublicAccessWhenBehindVnet?: boolean;
+    applicationInsights?: string;
+    associatedWorkspaces?: string[];
+    containerRegistry?: string;
+    description?: string;
+    discoveryUrl?: string;
+    enableDataIsolation?: boolean;
+    enableServiceSideCMKEncryption?: boolean;
+    encryption?: inputs.EncryptionProperty;
+    featureStoreSettings?: inputs.FeatureStoreSettings;
+    friendlyName?: string;
+    hbiWorkspace?: boolean;
+    hubResourceId?: string;
+    imageBuildCompute?: string;
+    keyVault?: string;
+    managedNetwork?: inputs.ManagedNetworkSettings;
+    primaryUserAssignedIdentity?: string;
+    provisionNetworkNow?: boolean;
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
+    serverlessComputeSettings?: inputs.ServerlessComputeSettings;
+    serviceManagedResourcesSettings?: inputs.ServiceManagedResourcesSettings;
+    sharedPrivateLinkResources?: inputs.SharedPrivateLinkResource[];
+    storageAccount?: string;
+    systemDatastoresAuthMode?: "AccessKey" | "Identity" | "UserDelegationSAS" | (string & {});
+    v1LegacyMode?: boolean;
+    workspaceHubConfig?: inputs.WorkspaceHubConfig;
   }
   interface MicrosoftMachineLearningServicesWorkspacesBatchEndpoints {
     /** The resource name */
     name: string;
     /** [Required] Additional attributes of the entity. */
-    properties: inputs.BatchEndpointProperties;
+    properties?: inputs.BatchEndpointProperties;
     /** Managed service identity (system assigned and/or user assigned identities) */
     identity?: inputs.ManagedServiceIdentity;
     /** Metadata used by portal/tooling/etc to render different UX experiences for resources of the same type. */
@@ -7668,12 +7794,16 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    defaults?: inputs.BatchEndpointDefaults;
+    authMode?: "AMLToken" | "Key" | "AADToken" | (string & {});
+    description?: string;
+    keys?: inputs.EndpointAuthKeys;
   }
   interface MicrosoftMachineLearningServicesWorkspacesBatchEndpointsDeployments {
     /** The resource name */
     name: string;
     /** [Required] Additional attributes of the entity. */
-    properties: inputs.BatchDeploymentProperties;
+    properties?: inputs.BatchDeploymentProperties;
     /** Managed service identity (system assigned and/or user assigned identities) */
     identity?: inputs.ManagedServiceIdentity;
     /** Metadata used by portal/tooling/etc to render different UX experiences for resources of the same type. */
@@ -7684,36 +7814,76 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    compute?: string;
+    deploymentConfiguration?: inputs.BatchDeploymentConfiguration;
+    errorThreshold?: number;
+    loggingLevel?: "Info" | "Warning" | "Debug" | (string & {});
+    maxConcurrencyPerInstance?: number;
+    miniBatchSize?: number;
+    model?: inputs.AssetReferenceBase;
+    outputAction?: "SummaryOnly" | "AppendRow" | (string & {});
+    outputFileName?: string;
+    resources?: inputs.DeploymentResourceConfiguration;
+    retrySettings?: inputs.BatchRetrySettings;
+    codeConfiguration?: inputs.CodeConfiguration;
+    description?: string;
+    environmentId?: string;
+    environmentVariables?: inputs.EndpointDeploymentPropertiesBaseEnvironmentVariables;
   }
   interface MicrosoftMachineLearningServicesWorkspacesCapabilityHosts {
     /** The resource name */
     name: string;
     /** [Required] Additional attributes of the entity. */
-    properties: inputs.CapabilityHostProperties;
+    properties?: inputs.CapabilityHostProperties;
+    acaEnvironmentConnections?: string[];
+    aiServicesConnections?: string[];
+    capabilityHostKind?: "Agents" | (string & {});
+    customerSubnet?: string;
+    storageConnections?: string[];
+    threadStorageConnections?: string[];
+    vectorStoreConnections?: string[];
+    description?: string;
+    tags?: inputs.ResourceBaseTags;
   }
   interface MicrosoftMachineLearningServicesWorkspacesCodes {
     /** The resource name */
     name: string;
     /** [Required] Additional attributes of the entity. */
-    properties: inputs.CodeContainerProperties;
+    properties?: inputs.CodeContainerProperties;
+    isArchived?: boolean;
+    description?: string;
+    tags?: inputs.ResourceBaseTags;
   }
   interface MicrosoftMachineLearningServicesWorkspacesCodesVersions {
     /** The resource name */
     name: string;
     /** [Required] Additional attributes of the entity. */
-    properties: inputs.CodeVersionProperties;
+    properties?: inputs.CodeVersionProperties;
+    codeUri?: string;
+    isAnonymous?: boolean;
+    isArchived?: boolean;
+    description?: string;
+    tags?: inputs.ResourceBaseTags;
   }
   interface MicrosoftMachineLearningServicesWorkspacesComponents {
     /** The resource name */
     name: string;
     /** [Required] Additional attributes of the entity. */
-    properties: inputs.ComponentContainerProperties;
+    properties?: inputs.ComponentContainerProperties;
+    isArchived?: boolean;
+    description?: string;
+    tags?: inputs.ResourceBaseTags;
   }
   interface MicrosoftMachineLearningServicesWorkspacesComponentsVersions {
     /** The resource name */
     name: string;
     /** [Required] Additional attributes of the entity. */
-    properties: inputs.ComponentVersionProperties;
+    properties?: inputs.ComponentVersionProperties;
+    componentSpec?: any;
+    isAnonymous?: boolean;
+    isArchived?: boolean;
+    description?: string;
+    tags?: inputs.ResourceBaseTags;
   }
   interface MicrosoftMachineLearningServicesWorkspacesComputes {
     /** The resource name */
@@ -7738,7 +7908,11 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** [Required] Additional attributes of the entity. */
-    properties: inputs.DataContainerProperties;
+    properties?: inputs.DataContainerProperties;
+    dataType?: "uri_file" | "uri_folder" | "mltable" | (string & {});
+    isArchived?: boolean;
+    description?: string;
+    tags?: inputs.ResourceBaseTags;
   }
   interface MicrosoftMachineLearningServicesWorkspacesDataVersions {
     /** The resource name */
@@ -7756,25 +7930,50 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** [Required] Additional attributes of the entity. */
-    properties: inputs.EnvironmentContainerProperties;
+    properties?: inputs.EnvironmentContainerProperties;
+    isArchived?: boolean;
+    description?: string;
+    tags?: inputs.ResourceBaseTags;
   }
   interface MicrosoftMachineLearningServicesWorkspacesEnvironmentsVersions {
     /** The resource name */
     name: string;
     /** [Required] Additional attributes of the entity. */
-    properties: inputs.EnvironmentVersionProperties;
+    properties?: inputs.EnvironmentVersionProperties;
+    autoRebuild?: "Disabled" | "OnBaseImageUpdate" | (string & {});
+    build?: inputs.BuildContext;
+    condaFile?: string;
+    image?: string;
+    inferenceConfig?: inputs.InferenceContainerProperties;
+    osType?: "Linux" | "Windows" | (string & {});
+    stage?: string;
+    isAnonymous?: boolean;
+    isArchived?: boolean;
+    description?: string;
+    tags?: inputs.ResourceBaseTags;
   }
   interface MicrosoftMachineLearningServicesWorkspacesFeaturesets {
     /** The resource name */
     name: string;
     /** [Required] Additional attributes of the entity. */
-    properties: inputs.FeaturesetContainerProperties;
+    properties?: inputs.FeaturesetContainerProperties;
+    isArchived?: boolean;
+    description?: string;
+    tags?: inputs.ResourceBaseTags;
   }
   interface MicrosoftMachineLearningServicesWorkspacesFeaturesetsVersions {
     /** The resource name */
     name: string;
     /** [Required] Additional attributes of the entity. */
-    properties: inputs.FeaturesetVersionProperties;
+    properties?: inputs.FeaturesetVersionProperties;
+    entities?: string[];
+    materializationSettings?: inputs.MaterializationSettings;
+    specification?: inputs.FeaturesetSpecification;
+    stage?: string;
+    isAnonymous?: boolean;
+    isArchived?: boolean;
+    description?: string;
+    tags?: inputs.ResourceBaseTags;
   }
   interface MicrosoftMachineLearningServicesWorkspacesFeaturesetsVersionsFeatures {
     /** The resource name */
@@ -7784,13 +7983,22 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** [Required] Additional attributes of the entity. */
-    properties: inputs.FeaturestoreEntityContainerProperties;
+    properties?: inputs.FeaturestoreEntityContainerProperties;
+    isArchived?: boolean;
+    description?: string;
+    tags?: inputs.ResourceBaseTags;
   }
   interface MicrosoftMachineLearningServicesWorkspacesFeaturestoreEntitiesVersions {
     /** The resource name */
     name: string;
     /** [Required] Additional attributes of the entity. */
-    properties: inputs.FeaturestoreEntityVersionProperties;
+    properties?: inputs.FeaturestoreEntityVersionProperties;
+    indexColumns?: inputs.IndexColumn[];
+    stage?: string;
+    isAnonymous?: boolean;
+    isArchived?: boolean;
+    description?: string;
+    tags?: inputs.ResourceBaseTags;
   }
   interface MicrosoftMachineLearningServicesWorkspacesJobs {
     /** The resource name */
@@ -7802,25 +8010,39 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** [Required] Additional attributes of the entity. */
-    properties: inputs.MarketplaceSubscriptionProperties;
+    properties?: inputs.MarketplaceSubscriptionProperties;
+    modelId?: string;
   }
   interface MicrosoftMachineLearningServicesWorkspacesModels {
     /** The resource name */
     name: string;
     /** [Required] Additional attributes of the entity. */
-    properties: inputs.ModelContainerProperties;
+    properties?: inputs.ModelContainerProperties;
+    isArchived?: boolean;
+    description?: string;
+    tags?: inputs.ResourceBaseTags;
   }
   interface MicrosoftMachineLearningServicesWorkspacesModelsVersions {
     /** The resource name */
     name: string;
     /** [Required] Additional attributes of the entity. */
-    properties: inputs.ModelVersionProperties;
+    properties?: inputs.ModelVersionProperties;
+    flavors?: inputs.ModelVersionPropertiesFlavors;
+    jobName?: string;
+    modelType?: string;
+    modelUri?: string;
+    stage?: string;
+    datasets?: inputs.DatasetReference[];
+    isAnonymous?: boolean;
+    isArchived?: boolean;
+    description?: string;
+    tags?: inputs.ResourceBaseTags;
   }
   interface MicrosoftMachineLearningServicesWorkspacesOnlineEndpoints {
     /** The resource name */
     name: string;
     /** [Required] Additional attributes of the entity. */
-    properties: inputs.OnlineEndpointProperties;
+    properties?: inputs.OnlineEndpointProperties;
     /** Managed service identity (system assigned and/or user assigned identities) */
     identity?: inputs.ManagedServiceIdentity;
     /** Metadata used by portal/tooling/etc to render different UX experiences for resources of the same type. */
@@ -7831,6 +8053,13 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    compute?: string;
+    mirrorTraffic?: inputs.OnlineEndpointPropertiesMirrorTraffic;
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
+    traffic?: inputs.OnlineEndpointPropertiesTraffic;
+    authMode?: "AMLToken" | "Key" | "AADToken" | (string & {});
+    description?: string;
+    keys?: inputs.EndpointAuthKeys;
   }
   interface MicrosoftMachineLearningServicesWorkspacesOnlineEndpointsDeployments {
     /** The resource name */
@@ -7867,18 +8096,26 @@ export declare namespace inputs {
     location?: string;
     /** Dictionary of <string> */
     tags?: inputs.PrivateEndpointConnectionTags;
+    privateEndpoint?: inputs.WorkspacePrivateEndpointResource;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftMachineLearningServicesWorkspacesSchedules {
     /** The resource name */
     name: string;
     /** [Required] Additional attributes of the entity. */
-    properties: inputs.ScheduleProperties;
+    properties?: inputs.ScheduleProperties;
+    action?: inputs.ScheduleActionBase;
+    displayName?: string;
+    isEnabled?: boolean;
+    trigger?: inputs.TriggerBase;
+    description?: string;
+    tags?: inputs.ResourceBaseTags;
   }
   interface MicrosoftMachineLearningServicesWorkspacesServerlessEndpoints {
     /** The resource name */
     name: string;
     /** [Required] Additional attributes of the entity. */
-    properties: inputs.ServerlessEndpointProperties;
+    properties?: inputs.ServerlessEndpointProperties;
     /** Managed service identity (system assigned and/or user assigned identities) */
     identity?: inputs.ManagedServiceIdentity;
     /** Metadata used by portal/tooling/etc to render different UX experiences for resources of the same type. */
@@ -7889,6 +8126,9 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    authMode?: "Key" | "AAD" | "KeyAndAAD" | (string & {});
+    contentSafety?: inputs.ContentSafety;
+    modelSettings?: inputs.ModelSettings;
   }
   interface MLFlowModelJobInput {
     /** Enum to determine the input data delivery mode. */
@@ -8330,6 +8570,8 @@ export declare namespace inputs {
     location?: string;
     /** Dictionary of <string> */
     tags?: inputs.PrivateEndpointConnectionTags;
+    privateEndpoint?: inputs.WorkspacePrivateEndpointResource;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface PrivateEndpointConnectionProperties {
     /** The Private Endpoint resource. */
@@ -8477,7 +8719,7 @@ export declare namespace inputs {
   }
   interface Registry {
     /** [Required] Additional attributes of the entity. */
-    properties: inputs.RegistryProperties;
+    properties?: inputs.RegistryProperties;
     /** Managed service identity (system assigned and/or user assigned identities) */
     identity?: inputs.ManagedServiceIdentity;
     /** Metadata used by portal/tooling/etc to render different UX experiences for resources of the same type. */
@@ -8488,6 +8730,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    discoveryUrl?: string;
+    intellectualPropertyPublisher?: string;
+    managedResourceGroup?: inputs.ArmResourceId;
+    managedResourceGroupSettings?: inputs.ManagedResourceGroupSettings;
+    mlFlowRegistryUri?: string;
+    registryPrivateEndpointConnections?: inputs.RegistryPrivateEndpointConnection[];
+    publicNetworkAccess?: string;
+    regionDetails?: inputs.RegistryRegionArmDetails[];
   }
   interface RegistryListCredentialsResult {
     passwords?: inputs.Password[];
@@ -8502,6 +8752,10 @@ export declare namespace inputs {
     location?: string;
     /** Properties of the Private Endpoint Connection */
     properties?: inputs.RegistryPrivateEndpointConnectionProperties;
+    groupIds?: string[];
+    privateEndpoint?: inputs.PrivateEndpointResource;
+    registryPrivateLinkServiceConnectionState?: inputs.RegistryPrivateLinkServiceConnectionState;
+    provisioningState?: string;
   }
   interface RegistryPrivateEndpointConnectionProperties {
     /** The group ids */
@@ -8797,6 +9051,10 @@ export declare namespace inputs {
     name?: string;
     /** Properties of a shared private link resource. */
     properties?: inputs.SharedPrivateLinkResourceProperty;
+    groupId?: string;
+    privateLinkResourceId?: string;
+    requestMessage?: string;
+    status?: "Approved" | "Pending" | "Rejected" | "Disconnected" | "Timeout" | (string & {});
   }
   interface SharedPrivateLinkResourceProperty {
     /** group id of the private link */
@@ -8951,6 +9209,16 @@ export declare namespace inputs {
     properties?: inputs.SynapseSparkProperties;
     /** The type of compute */
     computeType: "SynapseSpark";
+    autoScaleProperties?: inputs.AutoScaleProperties;
+    autoPauseProperties?: inputs.AutoPauseProperties;
+    sparkVersion?: string;
+    nodeCount?: number;
+    nodeSize?: string;
+    nodeSizeFamily?: string;
+    subscriptionId?: string;
+    resourceGroup?: string;
+    workspaceName?: string;
+    poolName?: string;
   }
   interface SynapseSparkProperties {
     /** Auto scale properties. */
@@ -9246,6 +9514,12 @@ export declare namespace inputs {
     properties?: inputs.VirtualMachineSchemaProperties;
     /** The type of compute */
     computeType: "VirtualMachine";
+    virtualMachineSize?: string;
+    sshPort?: number;
+    notebookServerPort?: number;
+    address?: string;
+    administratorAccount?: inputs.VirtualMachineSshCredentials;
+    isNotebookInstanceCompute?: boolean;
   }
   interface VirtualMachineImage {
     /** Virtual Machine image path */
@@ -9770,7 +10044,10 @@ export declare namespace outputs {
   type CustomServiceEnvironmentVariables = inputs.CustomServiceEnvironmentVariables;
   type CustomTargetLags = inputs.CustomTargetLags;
   type CustomTargetRollingWindowSize = inputs.CustomTargetRollingWindowSize;
-  type Databricks = inputs.Databricks;
+  interface Databricks {
+    properties?: outputs.DatabricksProperties;
+    computeType: "Databricks";
+  }
   type DatabricksComputeSecrets = inputs.DatabricksComputeSecrets;
   type DatabricksProperties = inputs.DatabricksProperties;
   type DataCollector = inputs.DataCollector;
@@ -9788,7 +10065,10 @@ export declare namespace outputs {
   type DataDriftMonitoringSignal = inputs.DataDriftMonitoringSignal;
   type DataDriftMonitoringSignalFeatureDataTypeOverride = inputs.DataDriftMonitoringSignalFeatureDataTypeOverride;
   type DataFactory = inputs.DataFactory;
-  type DataLakeAnalytics = inputs.DataLakeAnalytics;
+  interface DataLakeAnalytics {
+    properties?: outputs.DataLakeAnalyticsSchemaProperties;
+    computeType: "DataLakeAnalytics";
+  }
   type DataLakeAnalyticsSchemaProperties = inputs.DataLakeAnalyticsSchemaProperties;
   type DataPathAssetReference = inputs.DataPathAssetReference;
   type DataQualityMetricThresholdBase = inputs.DataQualityMetricThresholdBase;
@@ -9955,7 +10235,10 @@ export declare namespace outputs {
   type ForecastingTrainingSettings = inputs.ForecastingTrainingSettings;
   type FqdnOutboundRule = inputs.FqdnOutboundRule;
   type GridSamplingAlgorithm = inputs.GridSamplingAlgorithm;
-  type HDInsight = inputs.HDInsight;
+  interface HDInsight {
+    properties?: outputs.HDInsightProperties;
+    computeType: "HDInsight";
+  }
   type HDInsightProperties = inputs.HDInsightProperties;
   type IdAssetReference = inputs.IdAssetReference;
   type IdAssetReference2 = inputs.IdAssetReference2;
@@ -10019,7 +10302,10 @@ export declare namespace outputs {
   type JobServiceProperties = inputs.JobServiceProperties;
   type JupyterKernelConfig = inputs.JupyterKernelConfig;
   type KeyVaultProperties = inputs.KeyVaultProperties;
-  type Kubernetes = inputs.Kubernetes;
+  interface Kubernetes {
+    properties?: outputs.KubernetesProperties;
+    computeType: "Kubernetes";
+  }
   type KubernetesOnlineDeployment = inputs.KubernetesOnlineDeployment;
   type KubernetesProperties = inputs.KubernetesProperties;
   type KubernetesPropertiesInstanceTypes = inputs.KubernetesPropertiesInstanceTypes;
@@ -10748,7 +11034,10 @@ export declare namespace outputs {
   type ServiceTagDestination = inputs.ServiceTagDestination;
   type ServiceTagOutboundRule = inputs.ServiceTagOutboundRule;
   type SetupScripts = inputs.SetupScripts;
-  type SharedPrivateLinkResource = inputs.SharedPrivateLinkResource;
+  interface SharedPrivateLinkResource {
+    name?: string;
+    properties?: outputs.SharedPrivateLinkResourceProperty;
+  }
   type SharedPrivateLinkResourceProperty = inputs.SharedPrivateLinkResourceProperty;
   type Sku = inputs.Sku;
   type SparkJob = inputs.SparkJob;
@@ -10768,7 +11057,10 @@ export declare namespace outputs {
   type SweepJobInputs = inputs.SweepJobInputs;
   type SweepJobLimits = inputs.SweepJobLimits;
   type SweepJobOutputs = inputs.SweepJobOutputs;
-  type SynapseSpark = inputs.SynapseSpark;
+  interface SynapseSpark {
+    properties?: outputs.SynapseSparkProperties;
+    computeType: "SynapseSpark";
+  }
   type SynapseSparkProperties = inputs.SynapseSparkProperties;
   type SystemCreatedAcrAccount = inputs.SystemCreatedAcrAccount;
   type SystemCreatedStorageAccount = inputs.SystemCreatedStorageAccount;
@@ -10835,7 +11127,10 @@ export declare namespace outputs {
   }
   type UserIdentity = inputs.UserIdentity;
   type UsernamePasswordAuthTypeWorkspaceConnectionProperties = inputs.UsernamePasswordAuthTypeWorkspaceConnectionProperties;
-  type VirtualMachine = inputs.VirtualMachine;
+  interface VirtualMachine {
+    properties?: outputs.VirtualMachineSchemaProperties;
+    computeType: "VirtualMachine";
+  }
   type VirtualMachineImage = inputs.VirtualMachineImage;
   type VirtualMachineSchemaProperties = inputs.VirtualMachineSchemaProperties;
   type VirtualMachineSecrets = inputs.VirtualMachineSecrets;

@@ -375,6 +375,9 @@ export declare namespace inputs {
     location?: string;
     /** Properties of the configuration assignment */
     properties?: inputs.ConfigurationAssignmentProperties;
+    maintenanceConfigurationId?: string;
+    resourceId?: string;
+    filter?: inputs.ConfigurationAssignmentFilterProperties;
   }
   interface MicrosoftMaintenanceMaintenanceConfigurations {
     /** The resource name */
@@ -385,6 +388,12 @@ export declare namespace inputs {
     tags?: inputs.MaintenanceConfigurationTags;
     /** Gets or sets properties of the resource */
     properties?: inputs.MaintenanceConfigurationProperties;
+    namespace?: string;
+    extensionProperties?: inputs.MaintenanceConfigurationPropertiesExtensionProperties;
+    maintenanceScope?: "Host" | "Resource" | "OSImage" | "Extension" | "InGuestPatch" | "SQLDB" | "SQLManagedInstance" | (string & {});
+    maintenanceWindow?: inputs.MaintenanceWindow;
+    visibility?: "Custom" | "Public" | (string & {});
+    installPatches?: inputs.InputPatchConfiguration;
   }
   interface MicrosoftMaintenancePublicMaintenanceConfigurations {
     /** The resource name */

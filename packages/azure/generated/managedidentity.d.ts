@@ -222,12 +222,16 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    isolationScope?: "None" | "Regional" | (string & {});
   }
   interface MicrosoftManagedIdentityUserAssignedIdentitiesFederatedIdentityCredentials {
     /** The resource name */
     name: string;
     /** The properties associated with the federated identity credential. */
     properties?: inputs.FederatedIdentityCredentialProperties;
+    issuer?: string;
+    subject?: string;
+    audiences?: string[];
   }
   type SystemAssignedIdentityProperties = { [key: string]: any };
   type SystemAssignedIdentityTags = { [key: string]: string };

@@ -355,6 +355,10 @@ export declare namespace inputs {
     kind?: "Connectivity" | (string & {});
     /** The geo-location where the resource lives */
     location?: string;
+    managementGroups?: inputs.ResourceId[];
+    subscriptions?: inputs.ResourceId[];
+    virtualNetworks?: inputs.ResourceId[];
+    subnets?: inputs.ResourceId[];
   }
   interface ManagedNetworkGroupProperties {
     /** The collection of management groups covered by the Managed Network */
@@ -371,6 +375,9 @@ export declare namespace inputs {
     properties?: inputs.ManagedNetworkPeeringPolicyProperties;
     /** The geo-location where the resource lives */
     location?: string;
+    hub?: inputs.ResourceId;
+    spokes?: inputs.ResourceId[];
+    mesh?: inputs.ResourceId[];
   }
   interface ManagedNetworkPeeringPolicyProperties {
     /** Gets or sets the connectivity type of a network structure policy */
@@ -395,6 +402,7 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location?: string;
+    scope?: inputs.Scope;
   }
   interface MicrosoftManagedNetworkManagedNetworksManagedNetworkGroups {
     /** The resource name */
@@ -405,6 +413,10 @@ export declare namespace inputs {
     kind?: "Connectivity" | (string & {});
     /** The geo-location where the resource lives */
     location?: string;
+    managementGroups?: inputs.ResourceId[];
+    subscriptions?: inputs.ResourceId[];
+    virtualNetworks?: inputs.ResourceId[];
+    subnets?: inputs.ResourceId[];
   }
   interface MicrosoftManagedNetworkManagedNetworksManagedNetworkPeeringPolicies {
     /** The resource name */
@@ -413,6 +425,9 @@ export declare namespace inputs {
     properties?: inputs.ManagedNetworkPeeringPolicyProperties;
     /** The geo-location where the resource lives */
     location?: string;
+    hub?: inputs.ResourceId;
+    spokes?: inputs.ResourceId[];
+    mesh?: inputs.ResourceId[];
   }
   interface MicrosoftManagedNetworkScopeAssignments {
     /** The resource name */
@@ -421,6 +436,7 @@ export declare namespace inputs {
     properties?: inputs.ScopeAssignmentProperties;
     /** The geo-location where the resource lives */
     location?: string;
+    assignedManagedNetwork?: string;
   }
   interface ResourceId {
     /** Resource Id */

@@ -4115,6 +4115,7 @@ export declare namespace inputs {
     error?: inputs.ErrorDetail;
     /** Arm Configuration Diff Response Properties. */
     properties?: inputs.ArmConfigurationDiffResponseProperties;
+    configurationDiffUrl?: string;
   }
   interface ArmConfigurationDiffResponseProperties {
     /** Storage URL to the diff file. */
@@ -4227,6 +4228,8 @@ export declare namespace inputs {
     error?: inputs.ErrorDetail;
     /** Commit Batch Status Response Properties. */
     properties?: inputs.CommitBatchStatusResponseProperties;
+    commitBatchId?: string;
+    commitBatchDetails?: inputs.CommitBatchDetails;
   }
   interface CommitBatchStatusRequest {
     /** Commit Batch Identifier. If not provided, the latest commit batch status will be returned. */
@@ -4285,6 +4288,8 @@ export declare namespace inputs {
     status: string;
     /** The error object. */
     error?: inputs.ErrorDetail;
+    outputUrl?: string;
+    deviceConfigurationPreview?: string;
   }
   interface CommonPostActionResponseForDeviceUpdate {
     /** List of ARM Resource IDs for which the given action applied successfully. */
@@ -4429,6 +4434,7 @@ export declare namespace inputs {
     error?: inputs.ErrorDetail;
     /** Discard commit batch response properties. */
     properties?: inputs.DiscardCommitBatchResponseProperties;
+    commitBatchId?: string;
   }
   interface DiscardCommitBatchRequest {
     /** Commit Batch Identifier. If not provided, the latest commit batch status will be returned. */
@@ -4545,6 +4551,8 @@ export declare namespace inputs {
     error?: inputs.ErrorDetail;
     /** Response properties. */
     properties?: inputs.ExternalNetworkUpdateBfdAdministrativeStateResponseProperties;
+    routeType?: "Static" | "OptionA" | (string & {});
+    administrativeState?: "Enabled" | "Disabled" | "MAT" | "RMA" | (string & {});
   }
   interface ExternalNetworkUpdateBfdAdministrativeStateResponseProperties {
     /** Route Type that helps to know which bfd we are updating. */
@@ -4583,6 +4591,7 @@ export declare namespace inputs {
     error?: inputs.ErrorDetail;
     /** Properties of the GetTopology Response. */
     properties?: inputs.GetTopologyResponseProperties;
+    url?: string;
   }
   interface GetTopologyResponseProperties {
     /** Topology JSON string. */
@@ -4693,6 +4702,7 @@ export declare namespace inputs {
     error?: inputs.ErrorDetail;
     /** Internal Network BFD Administrative State response properties */
     properties?: inputs.InternalNetworkUpdateBfdAdministrativeStateResponseProperties;
+    neighborAddressAdministrativeStatus?: inputs.NeighborAddressBfdAdministrativeStatus[];
   }
   interface InternalNetworkUpdateBfdAdministrativeStateResponseProperties {
     /** NeighborAddress administrative status */
@@ -4723,6 +4733,7 @@ export declare namespace inputs {
     error?: inputs.ErrorDetail;
     /** Internal Network BGP Administrative State response properties */
     properties?: inputs.InternalNetworkUpdateBgpAdministrativeStateResponseProperties;
+    neighborAddressAdministrativeStatus?: inputs.NeighborAddressBgpAdministrativeStatus[];
   }
   interface InternalNetworkUpdateBgpAdministrativeStateResponseProperties {
     /** NeighborAddress administrative status */
@@ -4908,147 +4919,225 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** The Access ControlList properties. */
-    properties: inputs.AccessControlListProperties;
+    properties?: inputs.AccessControlListProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    annotation?: string;
+    configurationType?: "File" | "Inline" | (string & {});
+    aclsUrl?: string;
+    defaultAction?: "Permit" | "Deny" | (string & {});
+    matchConfigurations?: inputs.AccessControlListMatchConfiguration[];
+    dynamicMatchConfigurations?: inputs.CommonDynamicMatchConfiguration[];
+    aclType?: "ControlPlaneTrafficPolicy" | "Tenant" | "Management" | "ControlPlaneAcl" | (string & {});
+    deviceRole?: "CE" | "ToR" | "NPB" | "ManagementSwitch" | (string & {});
+    globalAccessControlListActions?: inputs.GlobalAccessControlListActionProperties;
+    controlPlaneAclConfiguration?: inputs.ControlPlaneAclProperties[];
   }
   interface MicrosoftManagedNetworkFabricInternetGatewayRules {
     /** The resource name */
     name: string;
     /** The Internet Gateway Rule properties */
-    properties: inputs.InternetGatewayRuleProperties;
+    properties?: inputs.InternetGatewayRuleProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    ruleProperties?: inputs.RuleProperties;
+    annotation?: string;
   }
   interface MicrosoftManagedNetworkFabricInternetGateways {
     /** The resource name */
     name: string;
     /** The Internet Gateway Properties */
-    properties: inputs.InternetGatewayProperties;
+    properties?: inputs.InternetGatewayProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    annotation?: string;
+    internetGatewayRuleId?: string;
+    internetGatewayType?: "Infrastructure" | "Workload" | (string & {});
+    networkFabricControllerId?: string;
   }
   interface MicrosoftManagedNetworkFabricIpCommunities {
     /** The resource name */
     name: string;
     /** The IP Community Properties */
-    properties: inputs.IpCommunityProperties;
+    properties?: inputs.IpCommunityProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    annotation?: string;
+    ipCommunityRules?: inputs.IpCommunityRule[];
   }
   interface MicrosoftManagedNetworkFabricIpExtendedCommunities {
     /** The resource name */
     name: string;
     /** The IpExtendedCommunity properties */
-    properties: inputs.IpExtendedCommunityProperties;
+    properties?: inputs.IpExtendedCommunityProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    annotation?: string;
+    ipExtendedCommunityRules?: inputs.IpExtendedCommunityRule[];
   }
   interface MicrosoftManagedNetworkFabricIpPrefixes {
     /** The resource name */
     name: string;
     /** The IP Prefix properties */
-    properties: inputs.IpPrefixProperties;
+    properties?: inputs.IpPrefixProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    annotation?: string;
+    ipPrefixRules?: inputs.IpPrefixRule[];
   }
   interface MicrosoftManagedNetworkFabricL2IsolationDomains {
     /** The resource name */
     name: string;
     /** The L2IsolationDomain properties */
-    properties: inputs.L2IsolationDomainProperties;
+    properties?: inputs.L2IsolationDomainProperties;
     /** The managed service identities assigned to this resource. */
     identity?: inputs.ManagedServiceIdentity;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    networkFabricId?: string;
+    vlanId?: number;
+    mtu?: number;
+    extendedVlan?: "Enabled" | "Disabled" | (string & {});
+    networkToNetworkInterconnectId?: string;
+    annotation?: string;
   }
   interface MicrosoftManagedNetworkFabricL3IsolationDomains {
     /** The resource name */
     name: string;
     /** The L3 Isolation Domain Properties */
-    properties: inputs.L3IsolationDomainProperties;
+    properties?: inputs.L3IsolationDomainProperties;
     /** The managed service identities assigned to this resource. */
     identity?: inputs.ManagedServiceIdentity;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    annotation?: string;
+    redistributeConnectedSubnets?: "True" | "False" | (string & {});
+    redistributeStaticRoutes?: "True" | "False" | (string & {});
+    aggregateRouteConfiguration?: inputs.AggregateRouteConfiguration;
+    connectedSubnetRoutePolicy?: inputs.ConnectedSubnetRoutePolicy;
+    networkFabricId?: string;
+    staticRouteRoutePolicy?: inputs.StaticRoutePolicy;
+    uniqueRdConfiguration?: inputs.L3UniqueRouteDistinguisherProperties;
+    v4routePrefixLimit?: inputs.RoutePrefixLimitProperties;
+    v6routePrefixLimit?: inputs.RoutePrefixLimitProperties;
+    exportPolicyConfiguration?: inputs.BmpExportPolicyProperties;
   }
   interface MicrosoftManagedNetworkFabricL3IsolationDomainsExternalNetworks {
     /** The resource name */
     name: string;
     /** External Network Properties */
-    properties: inputs.ExternalNetworkProperties;
+    properties?: inputs.ExternalNetworkProperties;
+    annotation?: string;
+    networkToNetworkInterconnectId?: string;
+    importRoutePolicy?: inputs.ImportRoutePolicy;
+    exportRoutePolicy?: inputs.ExportRoutePolicy;
+    peeringOption?: "OptionA" | "OptionB" | (string & {});
+    optionBProperties?: inputs.L3OptionBProperties;
+    optionAProperties?: inputs.ExternalNetworkPropertiesOptionAProperties;
+    staticRouteConfiguration?: inputs.ExternalNetworkStaticRouteConfiguration;
   }
   interface MicrosoftManagedNetworkFabricL3IsolationDomainsInternalNetworks {
     /** The resource name */
     name: string;
     /** The Internal Network Properties */
-    properties: inputs.InternalNetworkProperties;
+    properties?: inputs.InternalNetworkProperties;
+    annotation?: string;
+    extension?: "NoExtension" | "NPB" | (string & {});
+    mtu?: number;
+    connectedIPv4Subnets?: inputs.ConnectedSubnet[];
+    connectedIPv6Subnets?: inputs.ConnectedSubnet[];
+    importRoutePolicy?: inputs.ImportRoutePolicy;
+    exportRoutePolicy?: inputs.ExportRoutePolicy;
+    ingressAclId?: string;
+    egressAclId?: string;
+    isMonitoringEnabled?: "True" | "False" | (string & {});
+    vlanId?: number;
+    bgpConfiguration?: inputs.BgpConfiguration;
+    staticRouteConfiguration?: inputs.StaticRouteConfiguration;
+    nativeIpv4PrefixLimit?: inputs.NativeIpv4PrefixLimitProperties;
+    nativeIpv6PrefixLimit?: inputs.NativeIpv6PrefixLimitProperties;
   }
   interface MicrosoftManagedNetworkFabricNeighborGroups {
     /** The resource name */
     name: string;
     /** The NeighborGroup Properties */
-    properties: inputs.NeighborGroupProperties;
+    properties?: inputs.NeighborGroupProperties;
     /** The managed service identities assigned to this resource. */
     identity?: inputs.ManagedServiceIdentity;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    annotation?: string;
+    destination?: inputs.NeighborGroupDestination;
   }
   interface MicrosoftManagedNetworkFabricNetworkBootstrapDevices {
     /** The resource name */
     name: string;
     /** The NetworkBootstrapDevice properties */
-    properties: inputs.NetworkBootstrapDeviceProperties;
+    properties?: inputs.NetworkBootstrapDeviceProperties;
     /** The managed service identities assigned to this resource. */
     identity?: inputs.ManagedServiceIdentity;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    annotation?: string;
+    hostName?: string;
+    serialNumber?: string;
+    networkDeviceSku?: string;
   }
   interface MicrosoftManagedNetworkFabricNetworkBootstrapDevicesNetworkBootstrapInterfaces {
     /** The resource name */
     name: string;
     /** The NetworkBootstrapInterface properties */
-    properties: inputs.NetworkBootstrapInterfaceProperties;
+    properties?: inputs.NetworkBootstrapInterfaceProperties;
+    additionalDescription?: string;
+    serialNumber?: string;
+    annotation?: string;
   }
   interface MicrosoftManagedNetworkFabricNetworkDevices {
     /** The resource name */
     name: string;
     /** The NetworkDevice properties */
-    properties: inputs.NetworkDeviceProperties;
+    properties?: inputs.NetworkDeviceProperties;
     /** The managed service identities assigned to this resource. */
     identity?: inputs.ManagedServiceIdentity;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    annotation?: string;
+    hostName?: string;
+    serialNumber?: string;
+    identitySelector?: inputs.IdentitySelector;
+    networkDeviceSku?: string;
   }
   interface MicrosoftManagedNetworkFabricNetworkDevicesNetworkInterfaces {
     /** The resource name */
     name: string;
     /** The NetworkInterface properties */
-    properties: inputs.NetworkInterfaceProperties;
+    properties?: inputs.NetworkInterfaceProperties;
     /** The managed service identities assigned to this resource. */
     identity?: inputs.ManagedServiceIdentity;
+    additionalDescription?: string;
+    annotation?: string;
   }
   interface MicrosoftManagedNetworkFabricNetworkDeviceSkus {
     /** The resource name */
@@ -5058,31 +5147,72 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** The NetworkFabricController Properties */
-    properties: inputs.NetworkFabricControllerProperties;
+    properties?: inputs.NetworkFabricControllerProperties;
     /** The managed service identities assigned to this resource. */
     identity?: inputs.ManagedServiceIdentity;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    annotation?: string;
+    infrastructureExpressRouteConnections?: inputs.ExpressRouteConnectionInformation[];
+    workloadExpressRouteConnections?: inputs.ExpressRouteConnectionInformation[];
+    managedResourceGroupConfiguration?: inputs.ManagedResourceGroupConfiguration;
+    isWorkloadManagementNetworkEnabled?: "True" | "False" | (string & {});
+    ipv4AddressSpace?: string;
+    ipv6AddressSpace?: string;
+    nfcSku?: "Basic" | "Standard" | "HighPerformance" | (string & {});
   }
   interface MicrosoftManagedNetworkFabricNetworkFabrics {
     /** The resource name */
     name: string;
     /** The NetworkFabric Properties */
-    properties: inputs.NetworkFabricProperties;
+    properties?: inputs.NetworkFabricProperties;
     /** The managed service identities assigned to this resource. */
     identity?: inputs.ManagedServiceIdentity;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    networkFabricSku?: string;
+    fabricVersion?: string;
+    storageAccountConfiguration?: inputs.StorageAccountConfiguration;
+    networkFabricControllerId?: string;
+    rackCount?: number;
+    serverCountPerRack?: number;
+    ipv4Prefix?: string;
+    ipv6Prefix?: string;
+    fabricASN?: number;
+    terminalServerConfiguration?: inputs.TerminalServerConfiguration;
+    managementNetworkConfiguration?: inputs.ManagementNetworkConfigurationProperties;
+    hardwareAlertThreshold?: number;
+    controlPlaneAcls?: string[];
+    featureFlags?: inputs.FeatureFlagProperties[];
+    trustedIpPrefixes?: string[];
+    uniqueRdConfiguration?: inputs.UniqueRouteDistinguisherProperties;
+    storageArrayCount?: number;
+    authorizedTransceiver?: inputs.AuthorizedTransceiverProperties;
+    qosConfiguration?: inputs.QosProperties;
+    annotation?: string;
   }
   interface MicrosoftManagedNetworkFabricNetworkFabricsNetworkToNetworkInterconnects {
     /** The resource name */
     name: string;
     /** The NetworkToNetworkInterconnect Properties */
-    properties: inputs.NetworkToNetworkInterconnectProperties;
+    properties?: inputs.NetworkToNetworkInterconnectProperties;
+    nniType?: "CE" | "NPB" | (string & {});
+    isManagementType?: "True" | "False" | (string & {});
+    useOptionB?: "True" | "False" | (string & {});
+    layer2Configuration?: inputs.Layer2Configuration;
+    optionBLayer3Configuration?: inputs.OptionBLayer3Configuration;
+    npbStaticRouteConfiguration?: inputs.NpbStaticRouteConfiguration;
+    staticRouteConfiguration?: inputs.NniStaticRouteConfiguration;
+    importRoutePolicy?: inputs.ImportRoutePolicyInformation;
+    exportRoutePolicy?: inputs.ExportRoutePolicyInformation;
+    egressAclId?: string;
+    ingressAclId?: string;
+    microBfdState?: "Enabled" | "Disabled" | (string & {});
+    conditionalDefaultRouteConfiguration?: inputs.ConditionalDefaultRouteProperties;
   }
   interface MicrosoftManagedNetworkFabricNetworkFabricSkus {
     /** The resource name */
@@ -5092,67 +5222,90 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** The NetworkMonitor properties. */
-    properties: inputs.NetworkMonitorProperties;
+    properties?: inputs.NetworkMonitorProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    bmpConfiguration?: inputs.BmpConfigurationProperties;
+    annotation?: string;
   }
   interface MicrosoftManagedNetworkFabricNetworkPacketBrokers {
     /** The resource name */
     name: string;
     /** The NetworkPacketBroker properties */
-    properties: inputs.NetworkPacketBrokerProperties;
+    properties?: inputs.NetworkPacketBrokerProperties;
     /** The managed service identities assigned to this resource. */
     identity?: inputs.ManagedServiceIdentity;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    networkFabricId?: string;
   }
   interface MicrosoftManagedNetworkFabricNetworkRacks {
     /** The resource name */
     name: string;
     /** Network Rack Properties */
-    properties: inputs.NetworkRackProperties;
+    properties?: inputs.NetworkRackProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    networkRackType?: "Aggregate" | "Compute" | "Combined" | (string & {});
+    networkFabricId?: string;
+    annotation?: string;
   }
   interface MicrosoftManagedNetworkFabricNetworkTapRules {
     /** The resource name */
     name: string;
     /** The NetworkTapRule Properties */
-    properties: inputs.NetworkTapRuleProperties;
+    properties?: inputs.NetworkTapRuleProperties;
     /** The managed service identities assigned to this resource. */
     identity?: inputs.ManagedServiceIdentity;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    annotation?: string;
+    configurationType?: "File" | "Inline" | (string & {});
+    tapRulesUrl?: string;
+    identitySelector?: inputs.IdentitySelector;
+    matchConfigurations?: inputs.NetworkTapRuleMatchConfiguration[];
+    dynamicMatchConfigurations?: inputs.CommonDynamicMatchConfiguration[];
+    pollingIntervalInSeconds?: number;
+    globalNetworkTapRuleActions?: inputs.GlobalNetworkTapRuleActionProperties;
   }
   interface MicrosoftManagedNetworkFabricNetworkTaps {
     /** The resource name */
     name: string;
     /** The NetworkTap Properties */
-    properties: inputs.NetworkTapProperties;
+    properties?: inputs.NetworkTapProperties;
     /** The managed service identities assigned to this resource. */
     identity?: inputs.ManagedServiceIdentity;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    networkPacketBrokerId?: string;
+    destinations?: inputs.DestinationProperties[];
+    pollingType?: "Pull" | "Push" | (string & {});
+    annotation?: string;
   }
   interface MicrosoftManagedNetworkFabricRoutePolicies {
     /** The resource name */
     name: string;
     /** The RoutePolicy properties */
-    properties: inputs.RoutePolicyProperties;
+    properties?: inputs.RoutePolicyProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    annotation?: string;
+    defaultAction?: "Permit" | "Deny" | (string & {});
+    statements?: inputs.RoutePolicyStatementProperties[];
+    networkFabricId?: string;
+    addressFamilyType?: "IPv4" | "IPv6" | (string & {});
   }
   interface NativeIpv4PrefixLimitProperties {
     /** Prefix limits */
@@ -5387,6 +5540,7 @@ export declare namespace inputs {
     error?: inputs.ErrorDetail;
     /** Network Device Run Rw Command Response properties. */
     properties?: inputs.NetworkDeviceRwCommandResponseProperties;
+    outputUrl?: string;
   }
   interface NetworkDeviceRwCommandResponseProperties {
     /** Predefined link containing Device Rw Command output. */
@@ -5779,6 +5933,8 @@ export declare namespace inputs {
     error?: inputs.ErrorDetail;
     /** Properties of the NNI BFD Administrative State response. */
     properties?: inputs.NniUpdateBfdAdministrativeStateResponseProperties;
+    routeType?: "Static" | "OptionA" | (string & {});
+    administrativeState?: "Enabled" | "Disabled" | "MAT" | "RMA" | (string & {});
   }
   interface NniUpdateBfdAdministrativeStateResponseProperties {
     /** Route Type. Choose either Static or OptionA. */
@@ -6061,6 +6217,8 @@ export declare namespace inputs {
     error?: inputs.ErrorDetail;
     /** Response properties in case of successful administrative state update. */
     properties?: inputs.UpdateAdministrativeStateResponseProperties;
+    successfulResources?: string[];
+    failedResources?: string[];
   }
   interface UpdateAdministrativeStateResponseProperties {
     /** List of ARM Resource IDs for which the given action applied successfully. */
@@ -6115,6 +6273,7 @@ export declare namespace inputs {
     error?: inputs.ErrorDetail;
     /** View Device Configuration Response Properties. */
     properties?: inputs.ViewDeviceConfigurationResponseProperties;
+    deviceConfigurationUrl?: string;
   }
   interface ViewDeviceConfigurationResponseProperties {
     /** Storage URL to the device configuration file. */

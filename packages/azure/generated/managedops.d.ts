@@ -130,6 +130,7 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.ManagedOpsProperties;
+    desiredConfiguration?: inputs.DesiredConfiguration;
   }
   interface PolicyAssignmentProperties {
     /** Policy initiative assignment ID. */

@@ -261,6 +261,7 @@ export declare namespace inputs {
     name: string;
     /** The properties of a registration assignment. */
     properties?: inputs.RegistrationAssignmentProperties;
+    registrationDefinitionId?: string;
   }
   interface MicrosoftManagedServicesRegistrationDefinitions {
     /** The resource name */
@@ -269,6 +270,11 @@ export declare namespace inputs {
     properties?: inputs.RegistrationDefinitionProperties;
     /** The details for the Managed Services offer’s plan in Azure Marketplace. */
     plan?: inputs.Plan;
+    description?: string;
+    authorizations?: inputs.Authorization[];
+    eligibleAuthorizations?: inputs.EligibleAuthorization[];
+    registrationDefinitionName?: string;
+    managedByTenantId?: string;
   }
   interface Plan {
     /** Azure Marketplace plan name. */
@@ -289,6 +295,15 @@ export declare namespace inputs {
     properties?: inputs.RegistrationAssignmentPropertiesRegistrationDefinitionProperties;
     /** The details for the Managed Services offer’s plan in Azure Marketplace. */
     plan?: inputs.Plan;
+    description?: string;
+    authorizations?: inputs.Authorization[];
+    eligibleAuthorizations?: inputs.EligibleAuthorization[];
+    registrationDefinitionName?: string;
+    provisioningState?: "NotSpecified" | "Accepted" | "Running" | "Ready" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "Updating" | (string & {});
+    manageeTenantId?: string;
+    manageeTenantName?: string;
+    managedByTenantId?: string;
+    managedByTenantName?: string;
   }
   interface RegistrationAssignmentPropertiesRegistrationDefinitionProperties {
     /** The description of the registration definition. */

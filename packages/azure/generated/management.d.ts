@@ -342,12 +342,16 @@ export declare namespace inputs {
     name: string;
     /** The generic properties of a management group used during creation. */
     properties?: inputs.CreateManagementGroupPropertiesOrManagementGroupProperties;
+    displayName?: string;
+    details?: inputs.CreateManagementGroupDetailsOrManagementGroupDetails;
   }
   interface MicrosoftManagementManagementGroupsSettings {
     /** The resource name */
     name: "default";
     /** The properties of the request to create or update Management Group settings */
     properties?: inputs.CreateOrUpdateSettingsPropertiesOrHierarchySettingsProperties;
+    requireAuthorizationForGroupCreation?: boolean;
+    defaultManagementGroup?: string;
   }
   interface MicrosoftManagementManagementGroupsSubscriptions {
     /** The resource name */
@@ -362,6 +366,8 @@ export declare namespace inputs {
     kind?: string;
     /** The serviceGroup tags. */
     tags?: inputs.ServiceGroupTags;
+    displayName?: string;
+    parent?: inputs.ParentServiceGroupProperties;
   }
   interface ParentServiceGroupProperties {
     /** The fully qualified ID of the parent serviceGroup.  For example, '/providers/Microsoft.Management/serviceGroups/TestServiceGroup' */
@@ -374,6 +380,8 @@ export declare namespace inputs {
     kind?: string;
     /** The serviceGroup tags. */
     tags?: inputs.ServiceGroupTags;
+    displayName?: string;
+    parent?: inputs.ParentServiceGroupProperties;
   }
   interface ServiceGroupCollectionResponse {
     /** The ServiceGroup items on this page */

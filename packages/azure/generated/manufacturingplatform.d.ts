@@ -285,6 +285,18 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    version?: string;
+    enableCopilot?: boolean;
+    enableDiagnosticSettings?: boolean;
+    aadApplicationId?: string;
+    aksAdminGroupId?: string;
+    openAIProfile?: inputs.OpenAIProfile;
+    cmkProfile?: inputs.CmkProfile;
+    fabricProfile?: inputs.FabricProfile;
+    userManagedOpenAIProfile?: inputs.UserManagedOpenAIProfile;
+    denyAssignmentExclusions?: inputs.DenyAssignmentExclusion[];
+    resourceState?: "Active" | "Inactive" | (string & {});
+    redundancyState?: "Zonal" | "None" | (string & {});
   }
   type MoboBrokerResource = { [key: string]: any };
   type MonitoringProfile = { [key: string]: any };

@@ -349,16 +349,21 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    disableLocalAuth?: boolean;
+    linkedResources?: inputs.LinkedResource[];
+    cors?: inputs.CorsRules;
+    encryption?: inputs.Encryption;
   }
   interface MicrosoftMapsAccountsCreators {
     /** The resource name */
     name: string;
     /** The Creator resource properties. */
-    properties: inputs.CreatorProperties;
+    properties?: inputs.CreatorProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    storageUnits?: number;
   }
   interface Sku {
     /** The name of the SKU, in standard format (such as S0). */

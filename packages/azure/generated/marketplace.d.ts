@@ -921,6 +921,8 @@ export declare namespace inputs {
   interface BulkCollectionsPayload {
     /** bulk collections properties details */
     properties?: inputs.BulkCollectionsDetails;
+    collectionIds?: string[];
+    action?: string;
   }
   interface BulkCollectionsResponse {
     /** Succeeded collections */
@@ -931,10 +933,16 @@ export declare namespace inputs {
   interface Collection {
     /** The collection data structure. */
     properties?: inputs.CollectionProperties;
+    collectionName?: string;
+    claim?: string;
+    allSubscriptions?: boolean;
+    subscriptionsList?: string[];
+    enabled?: boolean;
   }
   interface CollectionOffersByAllContextsPayload {
     /** Subscriptions ids list */
     properties?: inputs.CollectionOffersByAllContextsProperties;
+    subscriptionIds?: string[];
   }
   interface CollectionOffersByAllContextsProperties {
     /** Subscription ids list */
@@ -978,6 +986,7 @@ export declare namespace inputs {
   interface CollectionsToSubscriptionsMappingPayload {
     /** Subscriptions ids list */
     properties?: inputs.CollectionsToSubscriptionsMappingProperties;
+    subscriptionIds?: string[];
   }
   interface CollectionsToSubscriptionsMappingProperties {
     /** Subscriptions ids list */
@@ -999,40 +1008,73 @@ export declare namespace inputs {
     name: string;
     /** The Solution data structure */
     properties?: inputs.SolutionProperties;
+    displayName?: string;
+    products?: inputs.Product[];
   }
   interface MicrosoftMarketplacePrivateStores {
     /** The resource name */
     name: string;
     /** The PrivateStore data structure. */
     properties?: inputs.PrivateStoreProperties;
+    availability?: "enabled" | "disabled" | (string & {});
+    eTag?: string;
+    privateStoreName?: string;
+    tenantId?: string;
+    isGov?: boolean;
+    branding?: inputs.PrivateStorePropertiesBranding;
+    notificationsSettings?: inputs.NotificationsSettingsProperties;
   }
   interface MicrosoftMarketplacePrivateStoresAdminRequestApprovals {
     /** The resource name */
     name: string;
     /** The privateStore admin Approval request data structure. */
     properties?: inputs.AdminRequestApprovalProperties;
+    offerId?: string;
+    publisherId?: string;
+    adminAction?: "Approved" | "Rejected" | (string & {});
+    approvedPlans?: string[];
+    comment?: string;
+    administrator?: string;
+    collectionIds?: string[];
   }
   interface MicrosoftMarketplacePrivateStoresCollections {
     /** The resource name */
     name: string;
     /** The collection data structure. */
     properties?: inputs.CollectionProperties;
+    collectionName?: string;
+    claim?: string;
+    allSubscriptions?: boolean;
+    subscriptionsList?: string[];
+    enabled?: boolean;
   }
   interface MicrosoftMarketplacePrivateStoresCollectionsOffers {
     /** The resource name */
     name: string;
     /** The privateStore offer data structure. */
     properties?: inputs.OfferProperties;
+    eTag?: string;
+    specificPlanIdsLimitation?: string[];
+    updateSuppressedDueIdempotence?: boolean;
+    iconFileUris?: inputs.OfferPropertiesIconFileUris;
+    plans?: inputs.Plan[];
   }
   interface MicrosoftMarketplacePrivateStoresRequestApprovals {
     /** The resource name */
     name: string;
     /** The privateStore approval request data structure. */
     properties?: inputs.RequestApprovalProperties;
+    offerId?: string;
+    publisherId?: string;
+    plansDetails?: inputs.PlanDetails[];
+    messageCode?: number;
   }
   interface MultiContextAndPlansPayload {
     /** Object describes multiple context and plans. */
     properties?: inputs.MultiContextAndPlansProperties;
+    offerId?: string;
+    eTag?: string;
+    plansContext?: inputs.ContextAndPlansDetails[];
   }
   interface MultiContextAndPlansProperties {
     /** The offer ID which contains the plans. */
@@ -1067,6 +1109,11 @@ export declare namespace inputs {
   interface Offer {
     /** The privateStore offer data structure. */
     properties?: inputs.OfferProperties;
+    eTag?: string;
+    specificPlanIdsLimitation?: string[];
+    updateSuppressedDueIdempotence?: boolean;
+    iconFileUris?: inputs.OfferPropertiesIconFileUris;
+    plans?: inputs.Plan[];
   }
   interface OfferProperties {
     /** Identifier for purposes of race condition */
@@ -1155,6 +1202,9 @@ export declare namespace inputs {
   interface QueryApprovedPlansPayload {
     /** Query approved plans details */
     properties?: inputs.QueryApprovedPlans;
+    offerId?: string;
+    planIds?: string[];
+    subscriptionIds?: string[];
   }
   interface QueryApprovedPlansResponse {
     /** A list indicating for each plan which subscriptions are approved. Plan Id is unique */
@@ -1179,6 +1229,9 @@ export declare namespace inputs {
   interface QueryRequestApprovalProperties {
     /** The details to get the request plans statuses */
     properties?: inputs.RequestDetails;
+    publisherId?: string;
+    planIds?: string[];
+    subscriptionId?: string;
   }
   interface QueryUserOffersDetails {
     /** List of offer IDs */
@@ -1189,6 +1242,8 @@ export declare namespace inputs {
   interface QueryUserOffersProperties {
     /** Query user's offers details */
     properties?: inputs.QueryUserOffersDetails;
+    offerIds?: string[];
+    subscriptionIds?: string[];
   }
   interface QueryUserRulesDetails {
     /** List of subscription IDs */
@@ -1197,6 +1252,7 @@ export declare namespace inputs {
   interface QueryUserRulesProperties {
     /** Query user's rules details */
     properties?: inputs.QueryUserRulesDetails;
+    subscriptionIds?: string[];
   }
   interface Recipient {
     /** Principal ID */
@@ -1298,6 +1354,9 @@ export declare namespace inputs {
   interface TransferOffersProperties {
     /** transfer offers properties details */
     properties?: inputs.TransferOffersDetails;
+    targetCollections?: string[];
+    operation?: string;
+    offerIdsList?: string[];
   }
   interface TransferOffersResponse {
     /** Succeeded collections */
@@ -1308,6 +1367,8 @@ export declare namespace inputs {
   interface UserHasReview {
     /** The resource-specific properties for this resource. */
     properties?: inputs.UserHasReviewProperties;
+    hasReview?: boolean;
+    updatedAt?: string;
   }
   interface UserHasReviewProperties {
     /** Indicates whether user has already submitted a review. */
@@ -1339,7 +1400,9 @@ export declare namespace outputs {
   type AnyExistingOffersInTheCollectionsResponse = inputs.AnyExistingOffersInTheCollectionsResponse;
   type BillingAccountsResponse = inputs.BillingAccountsResponse;
   type BulkCollectionsDetails = inputs.BulkCollectionsDetails;
-  type BulkCollectionsPayload = inputs.BulkCollectionsPayload;
+  interface BulkCollectionsPayload {
+    properties?: outputs.BulkCollectionsDetails;
+  }
   type BulkCollectionsResponse = inputs.BulkCollectionsResponse;
   interface Collection {
     properties?: outputs.CollectionProperties;
@@ -1348,7 +1411,9 @@ export declare namespace outputs {
     type?: string;
     systemData?: outputs.SystemData;
   }
-  type CollectionOffersByAllContextsPayload = inputs.CollectionOffersByAllContextsPayload;
+  interface CollectionOffersByAllContextsPayload {
+    properties?: outputs.CollectionOffersByAllContextsProperties;
+  }
   type CollectionOffersByAllContextsProperties = inputs.CollectionOffersByAllContextsProperties;
   interface CollectionOffersByContext {
     context?: string;
@@ -1375,7 +1440,9 @@ export declare namespace outputs {
   }
   type CollectionsDetails = inputs.CollectionsDetails;
   type CollectionsSubscriptionsMappingDetails = inputs.CollectionsSubscriptionsMappingDetails;
-  type CollectionsToSubscriptionsMappingPayload = inputs.CollectionsToSubscriptionsMappingPayload;
+  interface CollectionsToSubscriptionsMappingPayload {
+    properties?: outputs.CollectionsToSubscriptionsMappingProperties;
+  }
   type CollectionsToSubscriptionsMappingProperties = inputs.CollectionsToSubscriptionsMappingProperties;
   type CollectionsToSubscriptionsMappingResponse = inputs.CollectionsToSubscriptionsMappingResponse;
   type CollectionsToSubscriptionsMappingResponseDetails = inputs.CollectionsToSubscriptionsMappingResponseDetails;
@@ -1428,7 +1495,9 @@ export declare namespace outputs {
     properties?: outputs.RequestApprovalProperties;
     systemData?: outputs.SystemData;
   }
-  type MultiContextAndPlansPayload = inputs.MultiContextAndPlansPayload;
+  interface MultiContextAndPlansPayload {
+    properties?: outputs.MultiContextAndPlansProperties;
+  }
   type MultiContextAndPlansProperties = inputs.MultiContextAndPlansProperties;
   type NewNotifications = inputs.NewNotifications;
   type NewPlansNotificationsList = inputs.NewPlansNotificationsList;
@@ -1497,7 +1566,9 @@ export declare namespace outputs {
   type Product = inputs.Product;
   type QueryApprovedPlans = inputs.QueryApprovedPlans;
   type QueryApprovedPlansDetails = inputs.QueryApprovedPlansDetails;
-  type QueryApprovedPlansPayload = inputs.QueryApprovedPlansPayload;
+  interface QueryApprovedPlansPayload {
+    properties?: outputs.QueryApprovedPlans;
+  }
   type QueryApprovedPlansResponse = inputs.QueryApprovedPlansResponse;
   interface QueryOffers {
     value?: outputs.OfferProperties[];
@@ -1510,11 +1581,17 @@ export declare namespace outputs {
     messageCode?: number;
   }
   type QueryRequestApprovalPlansDetails = { [key: string]: outputs.PlanDetails };
-  type QueryRequestApprovalProperties = inputs.QueryRequestApprovalProperties;
+  interface QueryRequestApprovalProperties {
+    properties?: outputs.RequestDetails;
+  }
   type QueryUserOffersDetails = inputs.QueryUserOffersDetails;
-  type QueryUserOffersProperties = inputs.QueryUserOffersProperties;
+  interface QueryUserOffersProperties {
+    properties?: outputs.QueryUserOffersDetails;
+  }
   type QueryUserRulesDetails = inputs.QueryUserRulesDetails;
-  type QueryUserRulesProperties = inputs.QueryUserRulesProperties;
+  interface QueryUserRulesProperties {
+    properties?: outputs.QueryUserRulesDetails;
+  }
   interface Recipient {
     principalId?: string;
     emailAddress?: string;
@@ -1565,7 +1642,9 @@ export declare namespace outputs {
   }
   type SystemData = inputs.SystemData;
   type TransferOffersDetails = inputs.TransferOffersDetails;
-  type TransferOffersProperties = inputs.TransferOffersProperties;
+  interface TransferOffersProperties {
+    properties?: outputs.TransferOffersDetails;
+  }
   type TransferOffersResponse = inputs.TransferOffersResponse;
   interface UserHasReview {
     properties?: outputs.UserHasReviewProperties;

@@ -7565,6 +7565,9 @@ export declare namespace inputs {
   interface Group {
     /** The resource-specific properties for this resource. */
     properties?: inputs.GroupProperties;
+    supportedAssessmentTypes?: ("Unknown" | "MachineAssessment" | "AvsAssessment" | "SqlAssessment" | "WebAppAssessment" | (string & {}))[];
+    groupType?: "Default" | "Import" | (string & {});
+    provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
   }
   interface GroupBodyProperties {
     /** Whether to add or remove the machines. */
@@ -8027,6 +8030,13 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    assessmentSolutionId?: string;
+    projectStatus?: "Active" | "Inactive" | (string & {});
+    customerWorkspaceId?: string;
+    customerWorkspaceLocation?: string;
+    publicNetworkAccess?: string;
+    customerStorageAccountArmId?: string;
+    provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
   }
   interface MicrosoftMigrateAssessmentProjectsAksAssessmentOptions {
     /** The resource name */
@@ -8037,6 +8047,8 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.AKSAssessmentProperties;
+    settings?: inputs.AKSAssessmentSettings;
+    scope?: inputs.AssessmentScopeParameters;
   }
   interface MicrosoftMigrateAssessmentProjectsAksAssessmentsAssessedWebApps {
     /** The resource name */
@@ -8059,6 +8071,9 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.MachineAssessmentV2Properties;
+    scope?: inputs.Scope;
+    settings?: inputs.MachineAssessmentSettings;
+    details?: inputs.AssessmentDetails;
   }
   interface MicrosoftMigrateAssessmentProjectsAssessmentsAssessedMachines {
     /** The resource name */
@@ -8077,6 +8092,10 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.AvsAssessmentPropertiesV2;
+    scope?: inputs.Scope;
+    settings?: inputs.AvsAssessmentSettings;
+    details?: inputs.AssessmentDetails;
+    fallbackMachineAssessmentArmId?: string;
   }
   interface MicrosoftMigrateAssessmentProjectsAvsAssessmentsAvsAssessedMachines {
     /** The resource name */
@@ -8091,6 +8110,7 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.BusinessCaseProperties;
+    settings?: inputs.Settings;
   }
   interface MicrosoftMigrateAssessmentProjectsBusinessCasesAvsSummaries {
     /** The resource name */
@@ -8129,12 +8149,35 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.GroupProperties;
+    supportedAssessmentTypes?: ("Unknown" | "MachineAssessment" | "AvsAssessment" | "SqlAssessment" | "WebAppAssessment" | (string & {}))[];
+    groupType?: "Default" | "Import" | (string & {});
+    provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
   }
   interface MicrosoftMigrateAssessmentProjectsGroupsAssessments {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.MachineAssessmentProperties;
+    eaSubscriptionId?: string;
+    azurePricingTier?: "Standard" | "Basic" | (string & {});
+    azureStorageRedundancy?: "Unknown" | "LocallyRedundant" | "ZoneRedundant" | "GeoRedundant" | "ReadAccessGeoRedundant" | (string & {});
+    reservedInstance?: "None" | "RI1Year" | "RI3Year" | (string & {});
+    azureHybridUseBenefit?: "Unknown" | "Yes" | "No" | (string & {});
+    linuxAzureHybridUseBenefit?: "Unknown" | "Yes" | "No" | (string & {});
+    azureDiskTypes?: ("Unknown" | "Standard" | "StandardSSD" | "Premium" | "StandardOrPremium" | "Ultra" | "PremiumV2" | (string & {}))[];
+    azureVmFamilies?: ("Unknown" | "Basic_A0_A4" | "Standard_A0_A7" | "Standard_A8_A11" | "Av2_series" | "D_series" | "Dv2_series" | "DS_series" | "DSv2_series" | "F_series" | "Fs_series" | "G_series" | "GS_series" | "H_series" | "Ls_series" | "Dsv3_series" | "Dv3_series" | "Fsv2_series" | "Ev3_series" | "Esv3_series" | "M_series" | "DC_Series" | "Lsv2_series" | "Ev4_series" | "Esv4_series" | "Edv4_series" | "Edsv4_series" | "Dv4_series" | "Dsv4_series" | "Ddv4_series" | "Ddsv4_series" | "Easv4_series" | "Dasv4_series" | "Mv2_series" | "Eav4_series" | "Dav4_series" | "Msv2_series" | "Mdsv2_series" | "Dv5_series" | "Dsv5_series" | "Ddv5_series" | "Ddsv5_series" | "Dasv5_series" | "Dadsv5_series" | "Ev5_series" | "Esv5_series" | "Edv5_series" | "Edsv5_series" | "Easv5_series" | "Eadsv5_series" | "Ebsv5_series" | "Ebdsv5_series" | (string & {}))[];
+    vmUptime?: inputs.VmUptime;
+    azureLocation?: string;
+    azureOfferCode?: "Unknown" | "MSAZR0003P" | "MSAZR0044P" | "MSAZR0059P" | "MSAZR0060P" | "MSAZR0062P" | "MSAZR0063P" | "MSAZR0064P" | "MSAZR0029P" | "MSAZR0022P" | "MSAZR0023P" | "MSAZR0148P" | "MSAZR0025P" | "MSAZR0036P" | "MSAZR0120P" | "MSAZR0121P" | "MSAZR0122P" | "MSAZR0123P" | "MSAZR0124P" | "MSAZR0125P" | "MSAZR0126P" | "MSAZR0127P" | "MSAZR0128P" | "MSAZR0129P" | "MSAZR0130P" | "MSAZR0111P" | "MSAZR0144P" | "MSAZR0149P" | "MSMCAZR0044P" | "MSMCAZR0059P" | "MSMCAZR0060P" | "MSMCAZR0063P" | "MSMCAZR0120P" | "MSMCAZR0121P" | "MSMCAZR0125P" | "MSMCAZR0128P" | "MSAZRDE0003P" | "MSAZRDE0044P" | "MSAZRUSGOV0003P" | "EA" | "MSAZR0243P" | "SavingsPlan1Year" | "SavingsPlan3Year" | (string & {});
+    currency?: "Unknown" | "USD" | "DKK" | "CAD" | "IDR" | "JPY" | "KRW" | "NZD" | "NOK" | "RUB" | "SAR" | "ZAR" | "SEK" | "TRY" | "GBP" | "MXN" | "MYR" | "INR" | "HKD" | "BRL" | "TWD" | "EUR" | "CHF" | "ARS" | "AUD" | "CNY" | (string & {});
+    scalingFactor?: number;
+    percentile?: "Percentile50" | "Percentile90" | "Percentile95" | "Percentile99" | (string & {});
+    timeRange?: "Day" | "Week" | "Month" | "Custom" | (string & {});
+    perfDataStartTime?: string;
+    perfDataEndTime?: string;
+    discountPercentage?: number;
+    sizingCriterion?: "PerformanceBased" | "AsOnPremises" | (string & {});
+    provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
   }
   interface MicrosoftMigrateAssessmentProjectsGroupsAssessmentsAssessedMachines {
     /** The resource name */
@@ -8145,6 +8188,30 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.AvsAssessmentProperties;
+    failuresToTolerateAndRaidLevel?: "Unknown" | "Ftt1Raid1" | "Ftt1Raid5" | "Ftt2Raid1" | "Ftt2Raid6" | "Ftt3Raid1" | (string & {});
+    failuresToTolerateAndRaidLevelList?: ("Unknown" | "Ftt1Raid1" | "Ftt1Raid5" | "Ftt2Raid1" | "Ftt2Raid6" | "Ftt3Raid1" | (string & {}))[];
+    vcpuOversubscription?: number;
+    nodeType?: "Unknown" | "AV36" | "AV36P" | "AV52" | "AV64" | (string & {});
+    nodeTypes?: ("Unknown" | "AV36" | "AV36P" | "AV52" | "AV64" | (string & {}))[];
+    externalStorageTypes?: ("Unknown" | "None" | "AnfStandard" | "AnfPremium" | "AnfUltra" | (string & {}))[];
+    avsAssessmentScenario?: "Unknown" | "NewAvsSddc" | "AvsSddcExpansion" | (string & {});
+    isVcfByolEnabled?: boolean;
+    reservedInstance?: "None" | "RI1Year" | "RI3Year" | (string & {});
+    cpuHeadroom?: number;
+    memOvercommit?: number;
+    dedupeCompression?: number;
+    isStretchClusterEnabled?: boolean;
+    azureLocation?: "Unknown" | "EastAsia" | "SoutheastAsia" | "AustraliaEast" | "AustraliaSoutheast" | "BrazilSouth" | "CanadaCentral" | "CanadaEast" | "WestEurope" | "NorthEurope" | "CentralIndia" | "SouthIndia" | "WestIndia" | "JapanEast" | "JapanWest" | "KoreaCentral" | "KoreaSouth" | "UkWest" | "UkSouth" | "NorthCentralUs" | "EastUs" | "WestUs2" | "SouthCentralUs" | "CentralUs" | "EastUs2" | "WestUs" | "WestCentralUs" | "GermanyCentral" | "GermanyNortheast" | "ChinaNorth" | "ChinaEast" | "USGovArizona" | "USGovTexas" | "USGovIowa" | "USGovVirginia" | "USDoDCentral" | "USDoDEast" | "FranceCentral" | "AustraliaCentral" | "SouthAfricaNorth" | "FranceSouth" | "AustraliaCentral2" | "SouthAfricaWest" | "GermanyNorth" | "GermanyWestCentral" | "NorwayEast" | "NorwayWest" | "ChinaEast2" | "ChinaNorth2" | "SwitzerlandNorth" | "SwitzerlandWest" | "UAENorth" | "UAECentral" | "UsNatEast" | "UsNatWest" | "UsSecEast" | "UsSecCentral" | "UsSecWest" | "SwedenCentral" | "QatarCentral" | (string & {});
+    azureOfferCode?: "Unknown" | "MSAZR0003P" | "MSAZR0044P" | "MSAZR0059P" | "MSAZR0060P" | "MSAZR0062P" | "MSAZR0063P" | "MSAZR0064P" | "MSAZR0029P" | "MSAZR0022P" | "MSAZR0023P" | "MSAZR0148P" | "MSAZR0025P" | "MSAZR0036P" | "MSAZR0120P" | "MSAZR0121P" | "MSAZR0122P" | "MSAZR0123P" | "MSAZR0124P" | "MSAZR0125P" | "MSAZR0126P" | "MSAZR0127P" | "MSAZR0128P" | "MSAZR0129P" | "MSAZR0130P" | "MSAZR0111P" | "MSAZR0144P" | "MSAZR0149P" | "MSMCAZR0044P" | "MSMCAZR0059P" | "MSMCAZR0060P" | "MSMCAZR0063P" | "MSMCAZR0120P" | "MSMCAZR0121P" | "MSMCAZR0125P" | "MSMCAZR0128P" | "MSAZRDE0003P" | "MSAZRDE0044P" | "MSAZRUSGOV0003P" | "EA" | "MSAZR0243P" | "SavingsPlan1Year" | "SavingsPlan3Year" | (string & {});
+    currency?: "Unknown" | "USD" | "DKK" | "CAD" | "IDR" | "JPY" | "KRW" | "NZD" | "NOK" | "RUB" | "SAR" | "ZAR" | "SEK" | "TRY" | "GBP" | "MXN" | "MYR" | "INR" | "HKD" | "BRL" | "TWD" | "EUR" | "CHF" | "ARS" | "AUD" | "CNY" | (string & {});
+    scalingFactor?: number;
+    percentile?: "Percentile50" | "Percentile90" | "Percentile95" | "Percentile99" | (string & {});
+    timeRange?: "Day" | "Week" | "Month" | "Custom" | (string & {});
+    perfDataStartTime?: string;
+    perfDataEndTime?: string;
+    discountPercentage?: number;
+    sizingCriterion?: "PerformanceBased" | "AsOnPremises" | (string & {});
+    provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
   }
   interface MicrosoftMigrateAssessmentProjectsGroupsAvsAssessmentsAvsAssessedMachines {
     /** The resource name */
@@ -8155,6 +8222,38 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.SqlAssessmentV2Properties;
+    osLicense?: "Unknown" | "Yes" | "No" | (string & {});
+    environmentType?: "Production" | "Test" | (string & {});
+    entityUptime?: inputs.EntityUptime;
+    optimizationLogic?: "MinimizeCost" | "ModernizeToPaaS" | "ModernizeToAzureSqlMi" | "ModernizeToAzureSqlDb" | (string & {});
+    reservedInstanceForVm?: "None" | "RI1Year" | "RI3Year" | (string & {});
+    azureOfferCodeForVm?: "Unknown" | "MSAZR0003P" | "MSAZR0044P" | "MSAZR0059P" | "MSAZR0060P" | "MSAZR0062P" | "MSAZR0063P" | "MSAZR0064P" | "MSAZR0029P" | "MSAZR0022P" | "MSAZR0023P" | "MSAZR0148P" | "MSAZR0025P" | "MSAZR0036P" | "MSAZR0120P" | "MSAZR0121P" | "MSAZR0122P" | "MSAZR0123P" | "MSAZR0124P" | "MSAZR0125P" | "MSAZR0126P" | "MSAZR0127P" | "MSAZR0128P" | "MSAZR0129P" | "MSAZR0130P" | "MSAZR0111P" | "MSAZR0144P" | "MSAZR0149P" | "MSMCAZR0044P" | "MSMCAZR0059P" | "MSMCAZR0060P" | "MSMCAZR0063P" | "MSMCAZR0120P" | "MSMCAZR0121P" | "MSMCAZR0125P" | "MSMCAZR0128P" | "MSAZRDE0003P" | "MSAZRDE0044P" | "MSAZRUSGOV0003P" | "EA" | "MSAZR0243P" | "SavingsPlan1Year" | "SavingsPlan3Year" | (string & {});
+    eaSubscriptionId?: string;
+    azureSqlManagedInstanceSettings?: inputs.SqlMiSettings;
+    azureSqlDatabaseSettings?: inputs.SqlDbSettings;
+    azureSqlVmSettings?: inputs.SqlVmSettings;
+    multiSubnetIntent?: "None" | "HighAvailability" | "DisasterRecovery" | (string & {});
+    asyncCommitModeIntent?: "None" | "HighAvailability" | "DisasterRecovery" | (string & {});
+    isInternetAccessAvailable?: boolean;
+    disasterRecoveryLocation?: "Unknown" | "EastAsia" | "SoutheastAsia" | "AustraliaEast" | "AustraliaSoutheast" | "BrazilSouth" | "CanadaCentral" | "CanadaEast" | "WestEurope" | "NorthEurope" | "CentralIndia" | "SouthIndia" | "WestIndia" | "JapanEast" | "JapanWest" | "KoreaCentral" | "KoreaSouth" | "UkWest" | "UkSouth" | "NorthCentralUs" | "EastUs" | "WestUs2" | "SouthCentralUs" | "CentralUs" | "EastUs2" | "WestUs" | "WestCentralUs" | "GermanyCentral" | "GermanyNortheast" | "ChinaNorth" | "ChinaEast" | "USGovArizona" | "USGovTexas" | "USGovIowa" | "USGovVirginia" | "USDoDCentral" | "USDoDEast" | "FranceCentral" | "AustraliaCentral" | "SouthAfricaNorth" | "FranceSouth" | "AustraliaCentral2" | "SouthAfricaWest" | "GermanyNorth" | "GermanyWestCentral" | "NorwayEast" | "NorwayWest" | "ChinaEast2" | "ChinaNorth2" | "SwitzerlandNorth" | "SwitzerlandWest" | "UAENorth" | "UAECentral" | "UsNatEast" | "UsNatWest" | "UsSecEast" | "UsSecCentral" | "UsSecWest" | "SwedenCentral" | "QatarCentral" | (string & {});
+    enableHadrAssessment?: boolean;
+    azureSecurityOfferingType?: "NO" | "MDC" | (string & {});
+    reservedInstance?: "None" | "RI1Year" | "RI3Year" | (string & {});
+    sqlServerLicense?: "Unknown" | "Yes" | "No" | (string & {});
+    groupType?: "Default" | "Import" | (string & {});
+    assessmentType?: "Unknown" | "MachineAssessment" | "AvsAssessment" | "SqlAssessment" | "WebAppAssessment" | (string & {});
+    azureLocation?: string;
+    azureOfferCode?: "Unknown" | "MSAZR0003P" | "MSAZR0044P" | "MSAZR0059P" | "MSAZR0060P" | "MSAZR0062P" | "MSAZR0063P" | "MSAZR0064P" | "MSAZR0029P" | "MSAZR0022P" | "MSAZR0023P" | "MSAZR0148P" | "MSAZR0025P" | "MSAZR0036P" | "MSAZR0120P" | "MSAZR0121P" | "MSAZR0122P" | "MSAZR0123P" | "MSAZR0124P" | "MSAZR0125P" | "MSAZR0126P" | "MSAZR0127P" | "MSAZR0128P" | "MSAZR0129P" | "MSAZR0130P" | "MSAZR0111P" | "MSAZR0144P" | "MSAZR0149P" | "MSMCAZR0044P" | "MSMCAZR0059P" | "MSMCAZR0060P" | "MSMCAZR0063P" | "MSMCAZR0120P" | "MSMCAZR0121P" | "MSMCAZR0125P" | "MSMCAZR0128P" | "MSAZRDE0003P" | "MSAZRDE0044P" | "MSAZRUSGOV0003P" | "EA" | "MSAZR0243P" | "SavingsPlan1Year" | "SavingsPlan3Year" | (string & {});
+    currency?: "Unknown" | "USD" | "DKK" | "CAD" | "IDR" | "JPY" | "KRW" | "NZD" | "NOK" | "RUB" | "SAR" | "ZAR" | "SEK" | "TRY" | "GBP" | "MXN" | "MYR" | "INR" | "HKD" | "BRL" | "TWD" | "EUR" | "CHF" | "ARS" | "AUD" | "CNY" | (string & {});
+    scalingFactor?: number;
+    percentile?: "Percentile50" | "Percentile90" | "Percentile95" | "Percentile99" | (string & {});
+    timeRange?: "Day" | "Week" | "Month" | "Custom" | (string & {});
+    perfDataStartTime?: string;
+    perfDataEndTime?: string;
+    discountPercentage?: number;
+    sizingCriterion?: "PerformanceBased" | "AsOnPremises" | (string & {});
+    confidenceRatingInPercentage?: number;
+    provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
   }
   interface MicrosoftMigrateAssessmentProjectsGroupsSqlAssessmentsAssessedSqlDatabases {
     /** The resource name */
@@ -8181,6 +8280,27 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.WebAppAssessmentV2Properties;
+    environmentType?: "Production" | "Test" | (string & {});
+    entityUptime?: inputs.EntityUptime;
+    eaSubscriptionId?: string;
+    appSvcNativeSettings?: inputs.AppSvcNativeSettings;
+    appSvcContainerSettings?: inputs.AppSvcContainerSettings;
+    discoveredEntityLightSummary?: inputs.DiscoveredEntityLightSummary;
+    azureSecurityOfferingType?: "NO" | "MDC" | (string & {});
+    reservedInstance?: "None" | "RI1Year" | "RI3Year" | (string & {});
+    groupType?: "Default" | "Import" | (string & {});
+    assessmentType?: "Unknown" | "MachineAssessment" | "AvsAssessment" | "SqlAssessment" | "WebAppAssessment" | (string & {});
+    azureLocation?: string;
+    azureOfferCode?: "Unknown" | "MSAZR0003P" | "MSAZR0044P" | "MSAZR0059P" | "MSAZR0060P" | "MSAZR0062P" | "MSAZR0063P" | "MSAZR0064P" | "MSAZR0029P" | "MSAZR0022P" | "MSAZR0023P" | "MSAZR0148P" | "MSAZR0025P" | "MSAZR0036P" | "MSAZR0120P" | "MSAZR0121P" | "MSAZR0122P" | "MSAZR0123P" | "MSAZR0124P" | "MSAZR0125P" | "MSAZR0126P" | "MSAZR0127P" | "MSAZR0128P" | "MSAZR0129P" | "MSAZR0130P" | "MSAZR0111P" | "MSAZR0144P" | "MSAZR0149P" | "MSMCAZR0044P" | "MSMCAZR0059P" | "MSMCAZR0060P" | "MSMCAZR0063P" | "MSMCAZR0120P" | "MSMCAZR0121P" | "MSMCAZR0125P" | "MSMCAZR0128P" | "MSAZRDE0003P" | "MSAZRDE0044P" | "MSAZRUSGOV0003P" | "EA" | "MSAZR0243P" | "SavingsPlan1Year" | "SavingsPlan3Year" | (string & {});
+    currency?: "Unknown" | "USD" | "DKK" | "CAD" | "IDR" | "JPY" | "KRW" | "NZD" | "NOK" | "RUB" | "SAR" | "ZAR" | "SEK" | "TRY" | "GBP" | "MXN" | "MYR" | "INR" | "HKD" | "BRL" | "TWD" | "EUR" | "CHF" | "ARS" | "AUD" | "CNY" | (string & {});
+    scalingFactor?: number;
+    percentile?: "Percentile50" | "Percentile90" | "Percentile95" | "Percentile99" | (string & {});
+    timeRange?: "Day" | "Week" | "Month" | "Custom" | (string & {});
+    perfDataStartTime?: string;
+    perfDataEndTime?: string;
+    discountPercentage?: number;
+    sizingCriterion?: "PerformanceBased" | "AsOnPremises" | (string & {});
+    confidenceRatingInPercentage?: number;
   }
   interface MicrosoftMigrateAssessmentProjectsGroupsWebAppAssessmentsAssessedWebApps {
     /** The resource name */
@@ -8199,6 +8319,7 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.HeterogeneousAssessmentProperties;
+    assessmentArmIds?: string[];
   }
   interface MicrosoftMigrateAssessmentProjectsHeterogeneousAssessmentsSummaries {
     /** The resource name */
@@ -8209,18 +8330,24 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.CollectorPropertiesBaseWithAgent;
+    agentProperties?: inputs.CollectorAgentPropertiesBase;
+    discoverySiteId?: string;
+    provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
   }
   interface MicrosoftMigrateAssessmentProjectsImportcollectors {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.CollectorPropertiesBase;
+    discoverySiteId?: string;
+    provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
   }
   interface MicrosoftMigrateAssessmentProjectsImportSqlCollectors {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.ImportSqlCollectorProperties;
+    discoverySiteId?: string;
   }
   interface MicrosoftMigrateAssessmentProjectsMachines {
     /** The resource name */
@@ -8231,6 +8358,8 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftMigrateAssessmentProjectsPrivateLinkResources {
     /** The resource name */
@@ -8245,6 +8374,9 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.CollectorPropertiesBaseWithAgent;
+    agentProperties?: inputs.CollectorAgentPropertiesBase;
+    discoverySiteId?: string;
+    provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
   }
   interface MicrosoftMigrateAssessmentProjectsSqlAssessmentOptions {
     /** The resource name */
@@ -8255,6 +8387,10 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.SqlAssessmentV3Properties;
+    scope?: inputs.Scope;
+    settings?: inputs.SqlAssessmentSettings;
+    details?: inputs.AssessmentDetails;
+    fallbackMachineAssessmentArmId?: string;
   }
   interface MicrosoftMigrateAssessmentProjectsSqlAssessmentsAssessedSqlDatabases {
     /** The resource name */
@@ -8277,12 +8413,18 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.CollectorPropertiesBaseWithAgent;
+    agentProperties?: inputs.CollectorAgentPropertiesBase;
+    discoverySiteId?: string;
+    provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
   }
   interface MicrosoftMigrateAssessmentProjectsVmwarecollectors {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.CollectorPropertiesBaseWithAgent;
+    agentProperties?: inputs.CollectorAgentPropertiesBase;
+    discoverySiteId?: string;
+    provisioningState?: "Succeeded" | "Failed" | "Canceled" | "Provisioning" | "Updating" | "Deleting" | "Accepted" | (string & {});
   }
   interface MicrosoftMigrateAssessmentProjectsWebAppAssessmentOptions {
     /** The resource name */
@@ -8293,6 +8435,10 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.WebAppAssessmentV3Properties;
+    scope?: inputs.Scope;
+    settings?: inputs.WebAppAssessmentSettings;
+    details?: inputs.AssessmentDetails;
+    fallbackMachineAssessmentArmId?: string;
   }
   interface MicrosoftMigrateAssessmentProjectsWebAppAssessmentsAssessedWebApps {
     /** The resource name */
@@ -8311,12 +8457,16 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.WebAppCollectorPropertiesBaseWithAgent;
+    agentProperties?: inputs.CollectorAgentPropertiesBase;
+    discoverySiteId?: string;
   }
   interface MicrosoftMigrateAssessmentProjectsWebAppCompoundAssessments {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.CompoundAssessmentProperties;
+    targetAssessmentArmIds?: inputs.TargetAssessmentArmIds;
+    fallbackMachineAssessmentArmId?: string;
   }
   interface MicrosoftMigrateAssessmentProjectsWebAppCompoundAssessmentsSummaries {
     /** The resource name */
@@ -8331,18 +8481,38 @@ export declare namespace inputs {
     eTag?: string;
     /** Azure location in which project is created. */
     location?: string;
+    serviceEndpoint?: string;
+    utilityStorageAccountId?: string;
+    publicNetworkAccess?: "NotSpecified" | "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftMigrateMigrateProjectsMigrationEntities {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.MigrationEntityProperties;
+    partnerResourceArmId?: string;
+    targetAzureResourceArmId?: string;
+    associatedInventoryResourceId?: string;
+    inventoryDisplayName?: string;
+    associatedAssessmentId?: string;
+    associatedWaveId?: string;
+    associatedMigrationEntityGroupIds?: string[];
+    target?: string;
+    migrationSpecificProperties?: inputs.MigrationSpecificPropertiesBase;
+    migrationTool?: string;
+    migrationPath?: string;
+    assessedEntityArmId?: string;
   }
   interface MicrosoftMigrateMigrateProjectsMigrationEntityGroups {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.MigrationEntityGroupProperties;
+    applicationId?: string;
+    applicationDisplayName?: string;
+    associatedAssessmentId?: string;
+    associatedWaveIds?: string[];
+    migrationPath?: string;
   }
   interface MicrosoftMigrateMigrateProjectsPrivateEndpointConnectionProxies {
     /** The resource name */
@@ -8356,6 +8526,7 @@ export declare namespace inputs {
     name: string;
     /** Gets the properties of the object. */
     properties?: inputs.PrivateEndpointConnectionProperties2;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState2;
   }
   interface MicrosoftMigrateMigrateProjectsSolutions {
     /** The resource name */
@@ -8364,18 +8535,36 @@ export declare namespace inputs {
     etag?: string;
     /** Gets or sets the properties of the solution. */
     properties?: inputs.SolutionProperties;
+    tool?: "ServerDiscovery" | "ServerAssessment" | "ServerMigration" | "Cloudamize" | "Turbonomic" | "Zerto" | "CorentTech" | "ServerAssessmentV1" | "ServerMigration_Replication" | "Carbonite" | "DataMigrationAssistant" | "DatabaseMigrationService" | "Device42" | "JetStream" | "RackWare" | "UnifyCloud" | "Flexera" | "ServerDiscovery_Import" | "Lakeside" | "AppServiceMigrationAssistant" | "Movere" | "CloudSphere" | "Modernization" | "ServerMigration_DataReplication" | "Unknown" | (string & {});
+    purpose?: "Discovery" | "Assessment" | "Migration" | (string & {});
+    goal?: "Servers" | "Databases" | "DesktopVirtualization" | "WebApplications" | "DataCenter" | (string & {});
+    status?: "Inactive" | "Active" | (string & {});
+    cleanupState?: "None" | "Started" | "InProgress" | "Completed" | "Failed" | (string & {});
+    summary?: inputs.SolutionSummary;
+    details?: inputs.SolutionDetails;
   }
   interface MicrosoftMigrateMigrateProjectsTasks {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.TaskProperties;
+    scopeId?: string;
+    stage?: string;
+    displayName?: string;
+    status?: string;
+    scope?: "Wave" | "MigrationEntity" | "MigrationEntityGroup" | (string & {});
+    description?: string;
   }
   interface MicrosoftMigrateMigrateProjectsWaves {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.WaveProperties;
+    description?: string;
+    displayName?: string;
+    arg?: inputs.Arg;
+    plannedStartDate?: string;
+    plannedCompletionDate?: string;
   }
   interface MicrosoftMigrateModernizeProjects {
     /** The resource name */
@@ -8387,6 +8576,7 @@ export declare namespace inputs {
     identity?: inputs.ResourceIdentity;
     /** Gets or sets the resource tags. */
     tags?: inputs.ModernizeProjectModelTags;
+    migrationConfiguration?: inputs.MigrationConfiguration;
   }
   interface MicrosoftMigrateModernizeProjectsDeployedResources {
     /** The resource name */
@@ -8403,6 +8593,10 @@ export declare namespace inputs {
     properties?: inputs.MigrateAgentModelProperties;
     /** Gets or sets the resource tags. */
     tags?: inputs.MigrateAgentModelTags;
+    machineId?: string;
+    machineName?: string;
+    authenticationIdentity?: inputs.IdentityModel;
+    customProperties?: inputs.MigrateAgentModelCustomProperties;
   }
   interface MicrosoftMigrateModernizeProjectsWorkloadDeployments {
     /** The resource name */
@@ -8411,6 +8605,10 @@ export declare namespace inputs {
     properties?: inputs.WorkloadDeploymentModelProperties;
     /** Gets or sets the resource tags. */
     tags?: inputs.WorkloadDeploymentModelTags;
+    displayName?: string;
+    targetPlatform?: "AzureKubernetesService" | "AzureAppServiceContainer" | "AzureAppServiceNative" | (string & {});
+    workloadInstanceProperties?: inputs.WorkloadInstanceModelProperties;
+    customProperties?: inputs.WorkloadDeploymentModelCustomProperties;
   }
   interface MicrosoftMigrateModernizeProjectsWorkloadInstances {
     /** The resource name */
@@ -8419,6 +8617,12 @@ export declare namespace inputs {
     properties?: inputs.WorkloadInstanceModelProperties;
     /** Gets or sets the resource tags. */
     tags?: inputs.WorkloadInstanceModelTags;
+    migrateAgentId?: string;
+    displayName?: string;
+    sourcePlatform?: string;
+    sourceName?: string;
+    masterSiteName?: string;
+    customProperties?: inputs.WorkloadInstanceModelCustomProperties;
   }
   interface MicrosoftMigrateMoveCollections {
     /** The resource name */
@@ -8431,12 +8635,21 @@ export declare namespace inputs {
     identity?: inputs.Identity;
     /** Defines the move collection properties. */
     properties?: inputs.MoveCollectionProperties;
+    sourceRegion?: string;
+    targetRegion?: string;
+    moveRegion?: string;
+    version?: string;
+    moveType?: "RegionToRegion" | "RegionToZone" | (string & {});
   }
   interface MicrosoftMigrateMoveCollectionsMoveResources {
     /** The resource name */
     name: string;
     /** Defines the move resource properties. */
     properties?: inputs.MoveResourceProperties;
+    sourceId?: string;
+    existingTargetId?: string;
+    resourceSettings?: inputs.ResourceSettings;
+    dependsOnOverrides?: inputs.MoveResourceDependencyOverride[];
   }
   type MigrateAgentModelCustomProperties = inputs.VMwareMigrateAgentModelCustomProperties;
   interface MigrateAgentModelProperties {
@@ -8835,6 +9048,8 @@ export declare namespace inputs {
   interface PrivateEndpointConnection {
     /** The resource-specific properties for this resource. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface PrivateEndpointConnectionProperties {
     /** The private endpoint resource. */
@@ -8855,6 +9070,7 @@ export declare namespace inputs {
   interface PrivateEndpointConnection2 {
     /** Gets the properties of the object. */
     properties?: inputs.PrivateEndpointConnectionProperties2;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState2;
   }
   interface PrivateEndpointDetails {
     id?: string;
@@ -9581,6 +9797,12 @@ export declare namespace inputs {
   interface Task {
     /** The resource-specific properties for this resource. */
     properties?: inputs.TaskProperties;
+    scopeId?: string;
+    stage?: string;
+    displayName?: string;
+    status?: string;
+    scope?: "Wave" | "MigrationEntity" | "MigrationEntityGroup" | (string & {});
+    description?: string;
   }
   interface TaskModel {
     /** Task model custom properties. */
@@ -9659,6 +9881,8 @@ export declare namespace inputs {
     eTag?: string;
     /** Properties of the group. */
     properties?: inputs.GroupBodyProperties;
+    operationType?: "Add" | "Remove" | (string & {});
+    machines?: string[];
   }
   interface UserAssignedIdentity {
     principalId?: string;
@@ -9970,6 +10194,10 @@ export declare namespace inputs {
     properties?: inputs.WorkloadDeploymentModelProperties;
     /** Gets or sets the resource tags. */
     tags?: inputs.WorkloadDeploymentModelTags;
+    displayName?: string;
+    targetPlatform?: "AzureKubernetesService" | "AzureAppServiceContainer" | "AzureAppServiceNative" | (string & {});
+    workloadInstanceProperties?: inputs.WorkloadInstanceModelProperties;
+    customProperties?: inputs.WorkloadDeploymentModelCustomProperties;
   }
   type WorkloadDeploymentModelCustomProperties = inputs.ApacheTomcatAKSWorkloadDeploymentModelCustomProperties | inputs.IisaksWorkloadDeploymentModelCustomProperties;
   interface WorkloadDeploymentModelProperties {
@@ -13208,7 +13436,10 @@ export declare namespace outputs {
   type ThirdPartyManagementSettings = inputs.ThirdPartyManagementSettings;
   type TrackedResourceTags = inputs.TrackedResourceTags;
   type UltraDiskAssessmentOptions = inputs.UltraDiskAssessmentOptions;
-  type UpdateGroupBody = inputs.UpdateGroupBody;
+  interface UpdateGroupBody {
+    eTag?: string;
+    properties?: outputs.GroupBodyProperties;
+  }
   type UserAssignedIdentity = inputs.UserAssignedIdentity;
   interface UtilizationData {
     numberOfActiveEntities?: number;

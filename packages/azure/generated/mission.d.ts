@@ -1302,6 +1302,7 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    designation?: "Pooled" | "Reserved" | (string & {});
   }
   interface EnclaveAddressSpacesModel {
     /** Enclave Address Space */
@@ -1388,6 +1389,13 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.ApprovalProperties;
+    parentResourceId?: string;
+    grandparentResourceId?: string;
+    approvers?: inputs.Approver[];
+    ticketId?: string;
+    createdAt?: string;
+    stateChangedAt?: string;
+    requestMetadata?: inputs.RequestMetadata;
   }
   interface MicrosoftMissionCommunities {
     /** The resource name */
@@ -1400,6 +1408,16 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    addressSpace?: string;
+    dnsServers?: string[];
+    governedServiceList?: inputs.GovernedServiceItem[];
+    policyOverride?: "Enclave" | "None" | (string & {});
+    communityRoleAssignments?: inputs.RoleAssignmentItem[];
+    firewallSku?: "Basic" | "Standard" | "Premium" | (string & {});
+    approvalSettings?: inputs.ApprovalSettings;
+    maintenanceModeConfiguration?: inputs.MaintenanceModeConfigurationModel;
+    monitoringSettings?: inputs.MonitoringSettingsModel;
+    addressSpaces?: string[];
   }
   interface MicrosoftMissionCommunitiesCommunityEndpoints {
     /** The resource name */
@@ -1410,6 +1428,8 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    ruleCollection?: inputs.CommunityEndpointDestinationRule[];
+    updateMode?: "Automatic" | "Manual" | (string & {});
   }
   interface MicrosoftMissionCommunitiesDedicatedHubs {
     /** The resource name */
@@ -1420,6 +1440,7 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    designation?: "Pooled" | "Reserved" | (string & {});
   }
   interface MicrosoftMissionCommunitiesTransitHubs {
     /** The resource name */
@@ -1430,6 +1451,9 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    state?: "PendingApproval" | "Approved" | "PendingUpdate" | "Active" | "Failed" | (string & {});
+    transitOption?: inputs.TransitOption;
+    securityProvider?: "None" | "AzureFirewall" | (string & {});
   }
   interface MicrosoftMissionEnclaveConnections {
     /** The resource name */
@@ -1440,6 +1464,10 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    communityResourceId?: string;
+    sourceResourceId?: string;
+    sourceCidr?: string;
+    destinationEndpointId?: string;
   }
   interface MicrosoftMissionVirtualEnclaves {
     /** The resource name */
@@ -1452,6 +1480,19 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    enclaveVirtualNetwork?: inputs.EnclaveVirtualNetworkModel;
+    communityResourceId?: string;
+    bastionEnabled?: boolean;
+    workloadResourceVisibility?: "Enabled" | "Disabled" | (string & {});
+    rbacInheritance?: "Enabled" | "Disabled" | (string & {});
+    enclaveRoleAssignments?: inputs.RoleAssignmentItem[];
+    workloadRoleAssignments?: inputs.RoleAssignmentItem[];
+    governedServiceList?: inputs.GovernedServiceItem[];
+    enclaveDefaultSettings?: inputs.EnclaveDefaultSettingsModel;
+    maintenanceModeConfiguration?: inputs.MaintenanceModeConfigurationModel;
+    dedicatedHubResourceId?: string;
+    approvalSettings?: inputs.VirtualEnclaveApprovalSettings;
+    monitoringSettings?: inputs.MonitoringSettingsModel;
   }
   interface MicrosoftMissionVirtualEnclavesEnclaveEndpoints {
     /** The resource name */
@@ -1462,6 +1503,8 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    ruleCollection?: inputs.EnclaveEndpointDestinationRule[];
+    updateMode?: "Automatic" | "Manual" | (string & {});
   }
   interface MicrosoftMissionVirtualEnclavesWorkloads {
     /** The resource name */
@@ -1472,6 +1515,7 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    resourceGroupCollection?: string[];
   }
   interface MoboBrokerResource {
     /** Resource identifier of a Managed-On-Behalf-Of broker resource */

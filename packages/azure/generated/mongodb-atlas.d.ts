@@ -136,6 +136,9 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    marketplace?: inputs.LiftrBaseMarketplaceDetails;
+    user?: inputs.UserDetails;
+    partnerProperties?: inputs.PartnerProperties;
   }
   interface OrganizationProperties {
     /** Marketplace details of the resource. */

@@ -949,18 +949,27 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    metrics?: inputs.AzureMonitorWorkspaceMetrics;
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftMonitorAccountsIssues {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.IssueProperties;
+    title?: string;
+    status?: "New" | "InProgress" | "Mitigated" | "Closed" | "Canceled" | (string & {});
+    severity?: string;
+    impactTime?: string;
+    background?: inputs.Background;
+    notifications?: inputs.Notifications;
   }
   interface MicrosoftMonitorAccountsMetricsContainers {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.MetricsContainer;
+    version?: string;
   }
   interface MicrosoftMonitorObservabilityAgents {
     /** The resource name */
@@ -973,6 +982,9 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    monitoringAccountId?: string;
+    enabled?: boolean;
+    operations?: inputs.OperationEntry[];
   }
   interface MicrosoftMonitorPipelineGroups {
     /** The resource name */
@@ -985,6 +997,13 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    replicas?: number;
+    receivers?: inputs.Receiver[];
+    processors?: inputs.Processor[];
+    exporters?: inputs.Exporter[];
+    service?: inputs.Service;
+    executionPlacement?: inputs.ExecutionPlacement;
+    tlsConfigurations?: inputs.TlsConfiguration[];
   }
   interface MicrosoftMonitorSlis {
     /** The resource name */
@@ -993,6 +1012,13 @@ export declare namespace inputs {
     properties?: inputs.SliResource;
     /** The managed service identities assigned to this resource. */
     identity?: inputs.ManagedServiceIdentity2;
+    description?: string;
+    category?: "Availability" | "Latency" | (string & {});
+    evaluationType?: "WindowBased" | "RequestBased" | (string & {});
+    destinationAmwAccounts?: inputs.AmwAccount[];
+    baselineProperties?: inputs.BaselineProperties;
+    enableAlert?: boolean;
+    sliProperties?: inputs.SliProperties;
   }
   interface Notifications {
     /** The types of updates that trigger notifications */
@@ -1088,6 +1114,8 @@ export declare namespace inputs {
   interface PrivateEndpointConnection {
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface PrivateEndpointConnectionProperties {
     /** The private endpoint resource. */

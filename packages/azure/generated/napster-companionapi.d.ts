@@ -205,6 +205,10 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    marketplace?: inputs.LiftrBaseMarketplaceDetails;
+    user?: inputs.LiftrBaseUserDetails;
+    partnerProperties?: inputs.PartnerProperties;
+    singleSignOnProperties?: inputs.LiftrBaseSingleSignOnPropertiesV2;
   }
   interface OrganizationProperties {
     /** Marketplace details of the resource. */
@@ -225,6 +229,10 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    marketplace?: inputs.LiftrBaseMarketplaceDetails;
+    user?: inputs.LiftrBaseUserDetails;
+    partnerProperties?: inputs.PartnerProperties;
+    singleSignOnProperties?: inputs.LiftrBaseSingleSignOnPropertiesV2;
   }
   interface PartnerProperties {
     /** Application name */

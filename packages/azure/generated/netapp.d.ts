@@ -2308,13 +2308,30 @@ export declare namespace inputs {
   }
   interface Cache {
     /** Cache properties */
-    properties: inputs.CacheProperties;
+    properties?: inputs.CacheProperties;
     /** The availability zones. */
     zones?: string[];
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    filePath?: string;
+    size?: number;
+    exportPolicy?: inputs.CachePropertiesExportPolicy;
+    protocolTypes?: ("NFSv3" | "NFSv4" | "SMB" | (string & {}))[];
+    cacheSubnetResourceId?: string;
+    peeringSubnetResourceId?: string;
+    kerberos?: "Disabled" | "Enabled" | (string & {});
+    smbSettings?: inputs.SmbSettings;
+    throughputMibps?: number;
+    encryptionKeySource?: "Microsoft.NetApp" | "Microsoft.KeyVault" | (string & {});
+    keyVaultPrivateEndpointResourceId?: string;
+    ldap?: "Disabled" | "Enabled" | (string & {});
+    ldapServerType?: "ActiveDirectory" | "OpenLDAP" | (string & {});
+    originClusterInformation?: inputs.OriginClusterInformation;
+    cifsChangeNotifications?: "Disabled" | "Enabled" | (string & {});
+    globalFileLocking?: "Disabled" | "Enabled" | (string & {});
+    writeBack?: "Disabled" | "Enabled" | (string & {});
   }
   type CacheMountTargetProperties = { [key: string]: any };
   interface CacheProperties {
@@ -2378,6 +2395,8 @@ export declare namespace inputs {
   interface ClusterPeerCommandResponse {
     /** Represents the properties of the cluster peer command response. */
     properties?: inputs.ClusterPeerCommandResponseProperties;
+    clusterPeeringCommand?: string;
+    passphrase?: string;
   }
   interface ClusterPeerCommandResponseProperties {
     /** ClusterPeeringCommand to run to accept cluster peer. Will only be present if <code>clusterPeeringStatus</code> is <code>pending</code>. */
@@ -2481,6 +2500,10 @@ export declare namespace inputs {
   interface GetKeyVaultStatusResponse {
     /** Represents the properties of the getKeyVaultStatus. */
     properties?: inputs.GetKeyVaultStatusResponseProperties;
+    keyVaultUri?: string;
+    keyName?: string;
+    keyVaultResourceId?: string;
+    keyVaultPrivateEndpoints?: inputs.KeyVaultPrivateEndpoint[];
   }
   interface GetKeyVaultStatusResponseProperties {
     /** The URI of the key vault/managed HSM that should be used for encryption. */
@@ -2529,6 +2552,7 @@ export declare namespace inputs {
   interface ListQuotaReportResult {
     /** Represents the properties of the ListQuotaReport. */
     properties?: inputs.ListQuotaReportResponse;
+    quotaReportRecords?: inputs.QuotaReport[];
   }
   interface ListReplications {
     /** The Replication items on this page */
@@ -2566,16 +2590,23 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    activeDirectories?: inputs.ActiveDirectory[];
+    encryption?: inputs.AccountEncryption;
+    nfsV4IDDomain?: string;
   }
   interface MicrosoftNetAppNetAppAccountsBackupPolicies {
     /** The resource name */
     name: string;
     /** Backup policy Properties */
-    properties: inputs.BackupPolicyProperties;
+    properties?: inputs.BackupPolicyProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    dailyBackupsToKeep?: number;
+    weeklyBackupsToKeep?: number;
+    monthlyBackupsToKeep?: number;
+    enabled?: boolean;
   }
   interface MicrosoftNetAppNetAppAccountsBackupVaults {
     /** The resource name */
@@ -2591,47 +2622,119 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** Backup Properties */
-    properties: inputs.BackupProperties;
+    properties?: inputs.BackupProperties;
+    label?: string;
+    volumeResourceId?: string;
+    useExistingSnapshot?: boolean;
+    snapshotName?: string;
   }
   interface MicrosoftNetAppNetAppAccountsCapacityPools {
     /** The resource name */
     name: string;
     /** Capacity pool properties */
-    properties: inputs.PoolProperties;
+    properties?: inputs.PoolProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    size?: number;
+    serviceLevel?: "Standard" | "Premium" | "Ultra" | "StandardZRS" | "Flexible" | (string & {});
+    customThroughputMibps?: number;
+    qosType?: "Auto" | "Manual" | (string & {});
+    coolAccess?: boolean;
+    encryptionType?: "Single" | "Double" | (string & {});
   }
   interface MicrosoftNetAppNetAppAccountsCapacityPoolsCaches {
     /** The resource name */
     name: string;
     /** Cache properties */
-    properties: inputs.CacheProperties;
+    properties?: inputs.CacheProperties;
     /** The availability zones. */
     zones?: string[];
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    filePath?: string;
+    size?: number;
+    exportPolicy?: inputs.CachePropertiesExportPolicy;
+    protocolTypes?: ("NFSv3" | "NFSv4" | "SMB" | (string & {}))[];
+    cacheSubnetResourceId?: string;
+    peeringSubnetResourceId?: string;
+    kerberos?: "Disabled" | "Enabled" | (string & {});
+    smbSettings?: inputs.SmbSettings;
+    throughputMibps?: number;
+    encryptionKeySource?: "Microsoft.NetApp" | "Microsoft.KeyVault" | (string & {});
+    keyVaultPrivateEndpointResourceId?: string;
+    ldap?: "Disabled" | "Enabled" | (string & {});
+    ldapServerType?: "ActiveDirectory" | "OpenLDAP" | (string & {});
+    originClusterInformation?: inputs.OriginClusterInformation;
+    cifsChangeNotifications?: "Disabled" | "Enabled" | (string & {});
+    globalFileLocking?: "Disabled" | "Enabled" | (string & {});
+    writeBack?: "Disabled" | "Enabled" | (string & {});
   }
   interface MicrosoftNetAppNetAppAccountsCapacityPoolsVolumes {
     /** The resource name */
     name: string;
     /** Volume properties */
-    properties: inputs.VolumeProperties;
+    properties?: inputs.VolumeProperties;
     /** The availability zones. */
     zones?: string[];
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    creationToken?: string;
+    serviceLevel?: "Standard" | "Premium" | "Ultra" | "StandardZRS" | "Flexible" | (string & {});
+    usageThreshold?: number;
+    exportPolicy?: inputs.VolumePropertiesExportPolicy;
+    protocolTypes?: string[];
+    snapshotId?: string;
+    deleteBaseSnapshot?: boolean;
+    backupId?: string;
+    subnetId?: string;
+    networkFeatures?: "Basic" | "Standard" | "Basic_Standard" | "Standard_Basic" | (string & {});
+    volumeType?: string;
+    dataProtection?: inputs.VolumePropertiesDataProtection;
+    acceptGrowCapacityPoolForShortTermCloneSplit?: "Accepted" | "Declined" | (string & {});
+    snapshotDirectoryVisible?: boolean;
+    kerberosEnabled?: boolean;
+    securityStyle?: "ntfs" | "unix" | (string & {});
+    smbEncryption?: boolean;
+    smbAccessBasedEnumeration?: "Disabled" | "Enabled" | (string & {});
+    smbNonBrowsable?: "Disabled" | "Enabled" | (string & {});
+    smbContinuouslyAvailable?: boolean;
+    throughputMibps?: number;
+    encryptionKeySource?: "Microsoft.NetApp" | "Microsoft.KeyVault" | (string & {});
+    keyVaultPrivateEndpointResourceId?: string;
+    ldapEnabled?: boolean;
+    coolAccess?: boolean;
+    coolnessPeriod?: number;
+    coolAccessRetrievalPolicy?: "Default" | "OnRead" | "Never" | (string & {});
+    coolAccessTieringPolicy?: "Auto" | "SnapshotOnly" | (string & {});
+    unixPermissions?: string;
+    avsDataStore?: "Enabled" | "Disabled" | (string & {});
+    isDefaultQuotaEnabled?: boolean;
+    defaultUserQuotaInKiBs?: number;
+    defaultGroupQuotaInKiBs?: number;
+    capacityPoolResourceId?: string;
+    proximityPlacementGroup?: string;
+    volumeSpecName?: string;
+    placementRules?: inputs.PlacementKeyValuePairs[];
+    enableSubvolumes?: "Enabled" | "Disabled" | (string & {});
+    isLargeVolume?: boolean;
+    breakthroughMode?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftNetAppNetAppAccountsCapacityPoolsVolumesBuckets {
     /** The resource name */
     name: string;
     /** Bucket properties */
     properties?: inputs.BucketProperties;
+    path?: string;
+    fileSystemUser?: inputs.FileSystemUser;
+    server?: inputs.BucketServerProperties;
+    permissions?: "ReadOnly" | "ReadWrite" | (string & {});
+    akvDetails?: inputs.AzureKeyVaultDetails;
   }
   interface MicrosoftNetAppNetAppAccountsCapacityPoolsVolumesRansomwareReports {
     /** The resource name */
@@ -2650,6 +2753,9 @@ export declare namespace inputs {
     name: string;
     /** Subvolume Properties */
     properties?: inputs.SubvolumeProperties;
+    path?: string;
+    size?: number;
+    parentPath?: string;
   }
   interface MicrosoftNetAppNetAppAccountsCapacityPoolsVolumesVolumeQuotaRules {
     /** The resource name */
@@ -2660,6 +2766,9 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    quotaSizeInKiBs?: number;
+    quotaType?: "DefaultUserQuota" | "DefaultGroupQuota" | "IndividualUserQuota" | "IndividualGroupQuota" | (string & {});
+    quotaTarget?: string;
   }
   interface MicrosoftNetAppNetAppAccountsQuotaLimits {
     /** The resource name */
@@ -2669,11 +2778,16 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** Snapshot policy Properties */
-    properties: inputs.SnapshotPolicyProperties;
+    properties?: inputs.SnapshotPolicyProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    hourlySchedule?: inputs.HourlySchedule;
+    dailySchedule?: inputs.DailySchedule;
+    weeklySchedule?: inputs.WeeklySchedule;
+    monthlySchedule?: inputs.MonthlySchedule;
+    enabled?: boolean;
   }
   interface MicrosoftNetAppNetAppAccountsVolumeGroups {
     /** The resource name */
@@ -2682,6 +2796,8 @@ export declare namespace inputs {
     properties?: inputs.VolumeGroupProperties;
     /** Resource location */
     location?: string;
+    groupMetaData?: inputs.VolumeGroupMetaData;
+    volumes?: inputs.VolumeGroupVolumeProperties[];
   }
   interface MonthlySchedule {
     /** Monthly snapshot count to keep */
@@ -2884,6 +3000,16 @@ export declare namespace inputs {
   interface SubvolumeModel {
     /** It represents the minimal properties of the subvolume. */
     properties?: inputs.SubvolumeModelProperties;
+    path?: string;
+    parentPath?: string;
+    size?: number;
+    bytesUsed?: number;
+    permissions?: string;
+    creationTimeStamp?: string;
+    accessedTimeStamp?: string;
+    modifiedTimeStamp?: string;
+    changedTimeStamp?: string;
+    provisioningState?: string;
   }
   interface SubvolumeModelProperties {
     /** Path to the subvolume */
@@ -2919,6 +3045,7 @@ export declare namespace inputs {
   interface SvmPeerCommandResponse {
     /** Represents the properties of the SVM peer command response. */
     properties?: inputs.SvmPeerCommandResponseProperties;
+    svmPeeringCommand?: string;
   }
   interface SvmPeerCommandResponseProperties {
     /** A command that needs to be run on the external ONTAP to accept svm peering.  Will only be present if <code>svmPeeringStatus</code> is <code>pending</code> */
@@ -2952,13 +3079,53 @@ export declare namespace inputs {
   type UserAssignedIdentity = { [key: string]: any };
   interface Volume {
     /** Volume properties */
-    properties: inputs.VolumeProperties;
+    properties?: inputs.VolumeProperties;
     /** The availability zones. */
     zones?: string[];
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    creationToken?: string;
+    serviceLevel?: "Standard" | "Premium" | "Ultra" | "StandardZRS" | "Flexible" | (string & {});
+    usageThreshold?: number;
+    exportPolicy?: inputs.VolumePropertiesExportPolicy;
+    protocolTypes?: string[];
+    snapshotId?: string;
+    deleteBaseSnapshot?: boolean;
+    backupId?: string;
+    subnetId?: string;
+    networkFeatures?: "Basic" | "Standard" | "Basic_Standard" | "Standard_Basic" | (string & {});
+    volumeType?: string;
+    dataProtection?: inputs.VolumePropertiesDataProtection;
+    acceptGrowCapacityPoolForShortTermCloneSplit?: "Accepted" | "Declined" | (string & {});
+    snapshotDirectoryVisible?: boolean;
+    kerberosEnabled?: boolean;
+    securityStyle?: "ntfs" | "unix" | (string & {});
+    smbEncryption?: boolean;
+    smbAccessBasedEnumeration?: "Disabled" | "Enabled" | (string & {});
+    smbNonBrowsable?: "Disabled" | "Enabled" | (string & {});
+    smbContinuouslyAvailable?: boolean;
+    throughputMibps?: number;
+    encryptionKeySource?: "Microsoft.NetApp" | "Microsoft.KeyVault" | (string & {});
+    keyVaultPrivateEndpointResourceId?: string;
+    ldapEnabled?: boolean;
+    coolAccess?: boolean;
+    coolnessPeriod?: number;
+    coolAccessRetrievalPolicy?: "Default" | "OnRead" | "Never" | (string & {});
+    coolAccessTieringPolicy?: "Auto" | "SnapshotOnly" | (string & {});
+    unixPermissions?: string;
+    avsDataStore?: "Enabled" | "Disabled" | (string & {});
+    isDefaultQuotaEnabled?: boolean;
+    defaultUserQuotaInKiBs?: number;
+    defaultGroupQuotaInKiBs?: number;
+    capacityPoolResourceId?: string;
+    proximityPlacementGroup?: string;
+    volumeSpecName?: string;
+    placementRules?: inputs.PlacementKeyValuePairs[];
+    enableSubvolumes?: "Enabled" | "Disabled" | (string & {});
+    isLargeVolume?: boolean;
+    breakthroughMode?: "Enabled" | "Disabled" | (string & {});
   }
   interface VolumeBackupProperties {
     /** Backup Policy Resource ID */
@@ -3002,7 +3169,47 @@ export declare namespace inputs {
     /** Availability Zone */
     zones?: string[];
     /** Volume properties */
-    properties: inputs.VolumeProperties;
+    properties?: inputs.VolumeProperties;
+    creationToken?: string;
+    serviceLevel?: "Standard" | "Premium" | "Ultra" | "StandardZRS" | "Flexible" | (string & {});
+    usageThreshold?: number;
+    exportPolicy?: inputs.VolumePropertiesExportPolicy;
+    protocolTypes?: string[];
+    snapshotId?: string;
+    deleteBaseSnapshot?: boolean;
+    backupId?: string;
+    subnetId?: string;
+    networkFeatures?: "Basic" | "Standard" | "Basic_Standard" | "Standard_Basic" | (string & {});
+    volumeType?: string;
+    dataProtection?: inputs.VolumePropertiesDataProtection;
+    acceptGrowCapacityPoolForShortTermCloneSplit?: "Accepted" | "Declined" | (string & {});
+    snapshotDirectoryVisible?: boolean;
+    kerberosEnabled?: boolean;
+    securityStyle?: "ntfs" | "unix" | (string & {});
+    smbEncryption?: boolean;
+    smbAccessBasedEnumeration?: "Disabled" | "Enabled" | (string & {});
+    smbNonBrowsable?: "Disabled" | "Enabled" | (string & {});
+    smbContinuouslyAvailable?: boolean;
+    throughputMibps?: number;
+    encryptionKeySource?: "Microsoft.NetApp" | "Microsoft.KeyVault" | (string & {});
+    keyVaultPrivateEndpointResourceId?: string;
+    ldapEnabled?: boolean;
+    coolAccess?: boolean;
+    coolnessPeriod?: number;
+    coolAccessRetrievalPolicy?: "Default" | "OnRead" | "Never" | (string & {});
+    coolAccessTieringPolicy?: "Auto" | "SnapshotOnly" | (string & {});
+    unixPermissions?: string;
+    avsDataStore?: "Enabled" | "Disabled" | (string & {});
+    isDefaultQuotaEnabled?: boolean;
+    defaultUserQuotaInKiBs?: number;
+    defaultGroupQuotaInKiBs?: number;
+    capacityPoolResourceId?: string;
+    proximityPlacementGroup?: string;
+    volumeSpecName?: string;
+    placementRules?: inputs.PlacementKeyValuePairs[];
+    enableSubvolumes?: "Enabled" | "Disabled" | (string & {});
+    isLargeVolume?: boolean;
+    breakthroughMode?: "Enabled" | "Disabled" | (string & {});
   }
   type VolumeGroupVolumePropertiesTags = { [key: string]: string };
   interface VolumeProperties {
@@ -3282,7 +3489,9 @@ export declare namespace outputs {
   type CertificateAkvDetails = inputs.CertificateAkvDetails;
   type CheckAvailabilityResponse = inputs.CheckAvailabilityResponse;
   type CifsUser = inputs.CifsUser;
-  type ClusterPeerCommandResponse = inputs.ClusterPeerCommandResponse;
+  interface ClusterPeerCommandResponse {
+    properties?: outputs.ClusterPeerCommandResponseProperties;
+  }
   type ClusterPeerCommandResponseProperties = inputs.ClusterPeerCommandResponseProperties;
   type CredentialsAkvDetails = inputs.CredentialsAkvDetails;
   type DailySchedule = inputs.DailySchedule;
@@ -3297,7 +3506,9 @@ export declare namespace outputs {
   type FileSystemUser = inputs.FileSystemUser;
   type GetGroupIdListForLdapUserRequest = inputs.GetGroupIdListForLdapUserRequest;
   type GetGroupIdListForLdapUserResponse = inputs.GetGroupIdListForLdapUserResponse;
-  type GetKeyVaultStatusResponse = inputs.GetKeyVaultStatusResponse;
+  interface GetKeyVaultStatusResponse {
+    properties?: outputs.GetKeyVaultStatusResponseProperties;
+  }
   type GetKeyVaultStatusResponseProperties = inputs.GetKeyVaultStatusResponseProperties;
   type HourlySchedule = inputs.HourlySchedule;
   type KeyVaultPrivateEndpoint = inputs.KeyVaultPrivateEndpoint;
@@ -3310,7 +3521,9 @@ export declare namespace outputs {
   }
   type LdapSearchScopeOpt = inputs.LdapSearchScopeOpt;
   type ListQuotaReportResponse = inputs.ListQuotaReportResponse;
-  type ListQuotaReportResult = inputs.ListQuotaReportResult;
+  interface ListQuotaReportResult {
+    properties?: outputs.ListQuotaReportResponse;
+  }
   interface ListReplications {
     value: outputs.Replication[];
     nextLink?: string;
@@ -3614,7 +3827,9 @@ export declare namespace outputs {
     suspectFileName?: string;
     fileTimestamp?: string;
   }
-  type SvmPeerCommandResponse = inputs.SvmPeerCommandResponse;
+  interface SvmPeerCommandResponse {
+    properties?: outputs.SvmPeerCommandResponseProperties;
+  }
   type SvmPeerCommandResponseProperties = inputs.SvmPeerCommandResponseProperties;
   type SystemData = inputs.SystemData;
   type TrackedResourceTags = inputs.TrackedResourceTags;

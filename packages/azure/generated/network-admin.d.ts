@@ -116,6 +116,13 @@ export declare namespace inputs {
     properties?: inputs.QuotaProperties;
     /** List of key value pairs. */
     tags?: inputs.ResourceTags;
+    maxPublicIpsPerSubscription?: number;
+    maxVnetsPerSubscription?: number;
+    maxVirtualNetworkGatewaysPerSubscription?: number;
+    maxVirtualNetworkGatewayConnectionsPerSubscription?: number;
+    maxLoadBalancersPerSubscription?: number;
+    maxNicsPerSubscription?: number;
+    maxSecurityGroupsPerSubscription?: number;
   }
   interface QuotaProperties {
     /** Maximum number of public IP addresses a tenant subscription can provision. */

@@ -20000,6 +20000,13 @@ export declare namespace inputs {
     properties?: inputs.ConnectivityConfigurationProperties;
     /** Effective configuration groups. */
     configurationGroups?: inputs.ConfigurationGroup[];
+    description?: string;
+    connectivityTopology?: "HubAndSpoke" | "Mesh" | (string & {});
+    hubs?: inputs.Hub[];
+    isGlobal?: "False" | "True" | (string & {});
+    connectivityCapabilities?: inputs.ConnectivityConfigurationPropertiesConnectivityCapabilities;
+    appliesToGroups?: inputs.ConnectivityGroupItem[];
+    deleteExistingPeering?: "False" | "True" | (string & {});
   }
   interface ActiveConnectivityConfigurationsListResult {
     /** Gets a page of active connectivity configurations. */
@@ -20012,12 +20019,22 @@ export declare namespace inputs {
     properties?: inputs.DefaultAdminPropertiesFormat;
     /** Whether the rule is custom or default. */
     kind: "Default";
+    flag?: string;
   }
   interface ActiveSecurityAdminRule {
     /** Indicates the properties of the security admin rule */
     properties?: inputs.AdminPropertiesFormat;
     /** Whether the rule is custom or default. */
     kind: "Custom";
+    description?: string;
+    protocol?: "Tcp" | "Udp" | "Icmp" | "Esp" | "Any" | "Ah" | (string & {});
+    sources?: inputs.AddressPrefixItem[];
+    destinations?: inputs.AddressPrefixItem[];
+    sourcePortRanges?: string[];
+    destinationPortRanges?: string[];
+    access?: "Allow" | "Deny" | "AlwaysAllow" | (string & {});
+    priority?: number;
+    direction?: "Inbound" | "Outbound" | (string & {});
   }
   interface ActiveSecurityAdminRulesListResult {
     /** Gets a page of active security admin rules. */
@@ -20066,6 +20083,15 @@ export declare namespace inputs {
     properties?: inputs.AdminPropertiesFormat;
     /** Whether the rule is custom or default. */
     kind: "Custom";
+    description?: string;
+    protocol?: "Tcp" | "Udp" | "Icmp" | "Esp" | "Any" | "Ah" | (string & {});
+    sources?: inputs.AddressPrefixItem[];
+    destinations?: inputs.AddressPrefixItem[];
+    sourcePortRanges?: string[];
+    destinationPortRanges?: string[];
+    access?: "Allow" | "Deny" | "AlwaysAllow" | (string & {});
+    priority?: number;
+    direction?: "Inbound" | "Outbound" | (string & {});
   }
   interface AdminRuleCollectionPropertiesFormat {
     /** A description of the admin rule collection. */
@@ -20095,6 +20121,38 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    sku?: inputs.ApplicationGatewaySku;
+    sslPolicy?: inputs.ApplicationGatewaySslPolicy;
+    gatewayIPConfigurations?: inputs.ApplicationGatewayIPConfiguration[];
+    authenticationCertificates?: inputs.ApplicationGatewayAuthenticationCertificate[];
+    trustedRootCertificates?: inputs.ApplicationGatewayTrustedRootCertificate[];
+    trustedClientCertificates?: inputs.ApplicationGatewayTrustedClientCertificate[];
+    sslCertificates?: inputs.ApplicationGatewaySslCertificate[];
+    frontendIPConfigurations?: inputs.ApplicationGatewayFrontendIPConfiguration[];
+    frontendPorts?: inputs.ApplicationGatewayFrontendPort[];
+    probes?: inputs.ApplicationGatewayProbe[];
+    backendAddressPools?: inputs.ApplicationGatewayBackendAddressPool[];
+    backendHttpSettingsCollection?: inputs.ApplicationGatewayBackendHttpSettings[];
+    backendSettingsCollection?: inputs.ApplicationGatewayBackendSettings[];
+    httpListeners?: inputs.ApplicationGatewayHttpListener[];
+    listeners?: inputs.ApplicationGatewayListener[];
+    sslProfiles?: inputs.ApplicationGatewaySslProfile[];
+    urlPathMaps?: inputs.ApplicationGatewayUrlPathMap[];
+    requestRoutingRules?: inputs.ApplicationGatewayRequestRoutingRule[];
+    routingRules?: inputs.ApplicationGatewayRoutingRule[];
+    rewriteRuleSets?: inputs.ApplicationGatewayRewriteRuleSet[];
+    redirectConfigurations?: inputs.ApplicationGatewayRedirectConfiguration[];
+    webApplicationFirewallConfiguration?: inputs.ApplicationGatewayWebApplicationFirewallConfiguration;
+    firewallPolicy?: inputs.SubResource;
+    enableHttp2?: boolean;
+    enableFips?: boolean;
+    autoscaleConfiguration?: inputs.ApplicationGatewayAutoscaleConfiguration;
+    privateLinkConfigurations?: inputs.ApplicationGatewayPrivateLinkConfiguration[];
+    customErrorConfigurations?: inputs.ApplicationGatewayCustomError[];
+    forceFirewallPolicyAssociation?: boolean;
+    loadDistributionPolicies?: inputs.ApplicationGatewayLoadDistributionPolicy[];
+    entraJWTValidationConfigs?: inputs.ApplicationGatewayEntraJWTValidationConfig[];
+    globalConfiguration?: inputs.ApplicationGatewayGlobalConfiguration;
   }
   interface ApplicationGatewayAuthenticationCertificate {
     /** Properties of the application gateway authentication certificate. */
@@ -20103,6 +20161,7 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    data?: string;
   }
   interface ApplicationGatewayAuthenticationCertificatePropertiesFormat {
     /** Certificate public data. */
@@ -20137,6 +20196,7 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    backendAddresses?: inputs.ApplicationGatewayBackendAddress[];
   }
   interface ApplicationGatewayBackendAddressPoolPropertiesFormat {
     /** Backend addresses. */
@@ -20181,6 +20241,23 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    port?: number;
+    protocol?: "Http" | "Https" | "Tcp" | "Tls" | (string & {});
+    cookieBasedAffinity?: "Enabled" | "Disabled" | (string & {});
+    requestTimeout?: number;
+    probe?: inputs.SubResource;
+    authenticationCertificates?: inputs.SubResource[];
+    trustedRootCertificates?: inputs.SubResource[];
+    connectionDraining?: inputs.ApplicationGatewayConnectionDraining;
+    hostName?: string;
+    pickHostNameFromBackendAddress?: boolean;
+    affinityCookieName?: string;
+    probeEnabled?: boolean;
+    path?: string;
+    dedicatedBackendConnection?: boolean;
+    validateCertChainAndExpiry?: boolean;
+    validateSNI?: boolean;
+    sniName?: string;
   }
   interface ApplicationGatewayBackendHttpSettingsPropertiesFormat {
     /** The destination port on the backend. */
@@ -20225,6 +20302,14 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    port?: number;
+    protocol?: "Http" | "Https" | "Tcp" | "Tls" | (string & {});
+    timeout?: number;
+    probe?: inputs.SubResource;
+    trustedRootCertificates?: inputs.SubResource[];
+    hostName?: string;
+    pickHostNameFromBackendAddress?: boolean;
+    enableL4ClientIpPreservation?: boolean;
   }
   interface ApplicationGatewayBackendSettingsPropertiesFormat {
     /** The destination port on the backend. */
@@ -20271,6 +20356,10 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    unAuthorizedRequestAction?: "Deny" | "Allow" | (string & {});
+    tenantId?: string;
+    clientId?: string;
+    audiences?: string[];
   }
   interface ApplicationGatewayEntraJWTValidationConfigPropertiesFormat {
     /** Unauthorized request action. */
@@ -20341,6 +20430,11 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    privateIPAddress?: string;
+    privateIPAllocationMethod?: "Static" | "Dynamic" | (string & {});
+    subnet?: inputs.SubResource;
+    publicIPAddress?: inputs.SubResource;
+    privateLinkConfiguration?: inputs.SubResource;
   }
   interface ApplicationGatewayFrontendIPConfigurationPropertiesFormat {
     /** PrivateIPAddress of the network interface IP Configuration. */
@@ -20361,6 +20455,7 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    port?: number;
   }
   interface ApplicationGatewayFrontendPortPropertiesFormat {
     /** Frontend port. */
@@ -20389,6 +20484,16 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    frontendIPConfiguration?: inputs.SubResource;
+    frontendPort?: inputs.SubResource;
+    protocol?: "Http" | "Https" | "Tcp" | "Tls" | (string & {});
+    hostName?: string;
+    sslCertificate?: inputs.SubResource;
+    sslProfile?: inputs.SubResource;
+    requireServerNameIndication?: boolean;
+    customErrorConfigurations?: inputs.ApplicationGatewayCustomError[];
+    firewallPolicy?: inputs.SubResource;
+    hostNames?: string[];
   }
   interface ApplicationGatewayHttpListenerPropertiesFormat {
     /** Frontend IP configuration resource of an application gateway. */
@@ -20419,6 +20524,7 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    subnet?: inputs.SubResource;
   }
   interface ApplicationGatewayIPConfigurationPropertiesFormat {
     /** Reference to the subnet resource. A subnet from where application gateway gets its private address. */
@@ -20431,6 +20537,12 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    frontendIPConfiguration?: inputs.SubResource;
+    frontendPort?: inputs.SubResource;
+    protocol?: "Http" | "Https" | "Tcp" | "Tls" | (string & {});
+    sslCertificate?: inputs.SubResource;
+    sslProfile?: inputs.SubResource;
+    hostNames?: string[];
   }
   interface ApplicationGatewayListenerPropertiesFormat {
     /** Frontend IP configuration resource of an application gateway. */
@@ -20453,6 +20565,8 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    loadDistributionTargets?: inputs.ApplicationGatewayLoadDistributionTarget[];
+    loadDistributionAlgorithm?: "RoundRobin" | "LeastConnections" | "IpHash" | (string & {});
   }
   interface ApplicationGatewayLoadDistributionPolicyPropertiesFormat {
     /** Load Distribution Targets resource of an application gateway. */
@@ -20467,6 +20581,8 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    weightPerServer?: number;
+    backendAddressPool?: inputs.SubResource;
   }
   interface ApplicationGatewayLoadDistributionTargetPropertiesFormat {
     /** Weight per server. Range between 1 and 100. */
@@ -20507,6 +20623,13 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    paths?: string[];
+    backendAddressPool?: inputs.SubResource;
+    backendHttpSettings?: inputs.SubResource;
+    redirectConfiguration?: inputs.SubResource;
+    rewriteRuleSet?: inputs.SubResource;
+    loadDistributionPolicy?: inputs.SubResource;
+    firewallPolicy?: inputs.SubResource;
   }
   interface ApplicationGatewayPathRulePropertiesFormat {
     /** Path rules of URL path map. */
@@ -20531,6 +20654,7 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface ApplicationGatewayPrivateEndpointConnectionProperties {
     /** A collection of information about the state of the connection between service consumer and provider. */
@@ -20543,6 +20667,7 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    ipConfigurations?: inputs.ApplicationGatewayPrivateLinkIpConfiguration[];
   }
   interface ApplicationGatewayPrivateLinkConfigurationProperties {
     /** An array of application gateway private link ip configurations. */
@@ -20555,6 +20680,10 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    privateIPAddress?: string;
+    privateIPAllocationMethod?: "Static" | "Dynamic" | (string & {});
+    subnet?: inputs.SubResource;
+    primary?: boolean;
   }
   interface ApplicationGatewayPrivateLinkIpConfigurationProperties {
     /** The private IP address of the IP configuration. */
@@ -20573,6 +20702,18 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    protocol?: "Http" | "Https" | "Tcp" | "Tls" | (string & {});
+    host?: string;
+    path?: string;
+    interval?: number;
+    timeout?: number;
+    unhealthyThreshold?: number;
+    pickHostNameFromBackendHttpSettings?: boolean;
+    pickHostNameFromBackendSettings?: boolean;
+    minServers?: number;
+    match?: inputs.ApplicationGatewayProbeHealthResponseMatch;
+    enableProbeProxyProtocolHeader?: boolean;
+    port?: number;
   }
   interface ApplicationGatewayProbeHealthResponseMatch {
     /** Body that must be contained in the health response. Default value is empty. */
@@ -20679,6 +20820,14 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    redirectType?: "Permanent" | "Found" | "SeeOther" | "Temporary" | (string & {});
+    targetListener?: inputs.SubResource;
+    targetUrl?: string;
+    includePath?: boolean;
+    includeQueryString?: boolean;
+    requestRoutingRules?: inputs.SubResource[];
+    urlPathMaps?: inputs.SubResource[];
+    pathRules?: inputs.SubResource[];
   }
   interface ApplicationGatewayRedirectConfigurationPropertiesFormat {
     /** HTTP redirection type. */
@@ -20705,6 +20854,16 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    ruleType?: "Basic" | "PathBasedRouting" | (string & {});
+    priority?: number;
+    backendAddressPool?: inputs.SubResource;
+    backendHttpSettings?: inputs.SubResource;
+    httpListener?: inputs.SubResource;
+    urlPathMap?: inputs.SubResource;
+    rewriteRuleSet?: inputs.SubResource;
+    redirectConfiguration?: inputs.SubResource;
+    loadDistributionPolicy?: inputs.SubResource;
+    entraJWTValidationConfig?: inputs.SubResource;
   }
   interface ApplicationGatewayRequestRoutingRulePropertiesFormat {
     /** Rule type. */
@@ -20763,6 +20922,7 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    rewriteRules?: inputs.ApplicationGatewayRewriteRule[];
   }
   interface ApplicationGatewayRewriteRuleSetPropertiesFormat {
     /** Rewrite rules in the rewrite rule set. */
@@ -20775,6 +20935,11 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    ruleType?: "Basic" | "PathBasedRouting" | (string & {});
+    priority?: number;
+    backendAddressPool?: inputs.SubResource;
+    backendSettings?: inputs.SubResource;
+    listener?: inputs.SubResource;
   }
   interface ApplicationGatewayRoutingRulePropertiesFormat {
     /** Rule type. */
@@ -20805,6 +20970,10 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    data?: string;
+    password?: string;
+    keyVaultSecretId?: string;
+    hsm?: inputs.ApplicationGatewayManagedHsm;
   }
   interface ApplicationGatewaySslCertificatePropertiesFormat {
     /** Base-64 encoded pfx certificate. Only applicable in PUT Request. */
@@ -20835,6 +21004,9 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    trustedClientCertificates?: inputs.SubResource[];
+    sslPolicy?: inputs.ApplicationGatewaySslPolicy;
+    clientAuthConfiguration?: inputs.ApplicationGatewayClientAuthConfiguration;
   }
   interface ApplicationGatewaySslProfilePropertiesFormat {
     /** Array of references to application gateway trusted client certificates. */
@@ -20851,6 +21023,7 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    data?: string;
   }
   interface ApplicationGatewayTrustedClientCertificatePropertiesFormat {
     /** Certificate public data. */
@@ -20863,6 +21036,8 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    data?: string;
+    keyVaultSecretId?: string;
   }
   interface ApplicationGatewayTrustedRootCertificatePropertiesFormat {
     /** Certificate public data. */
@@ -20885,6 +21060,12 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    defaultBackendAddressPool?: inputs.SubResource;
+    defaultBackendHttpSettings?: inputs.SubResource;
+    defaultRewriteRuleSet?: inputs.SubResource;
+    defaultRedirectConfiguration?: inputs.SubResource;
+    defaultLoadDistributionPolicy?: inputs.SubResource;
+    pathRules?: inputs.ApplicationGatewayPathRule[];
   }
   interface ApplicationGatewayUrlPathMapPropertiesFormat {
     /** Default backend address pool resource of URL path map. */
@@ -21034,6 +21215,9 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    priority?: number;
+    action?: inputs.AzureFirewallRCAction;
+    rules?: inputs.AzureFirewallApplicationRule[];
   }
   interface AzureFirewallApplicationRuleCollectionPropertiesFormat {
     /** Priority of the application rule collection resource. */
@@ -21062,6 +21246,8 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    subnet?: inputs.SubResource;
+    publicIPAddress?: inputs.SubResource;
   }
   interface AzureFirewallIPConfigurationPropertiesFormat {
     /** Reference to the subnet resource. This resource must be named 'AzureFirewallSubnet' or 'AzureFirewallManagementSubnet'. */
@@ -21103,6 +21289,9 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    priority?: number;
+    action?: inputs.AzureFirewallNatRCAction;
+    rules?: inputs.AzureFirewallNatRule[];
   }
   interface AzureFirewallNatRuleCollectionProperties {
     /** Priority of the NAT rule collection resource. */
@@ -21139,6 +21328,9 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    priority?: number;
+    action?: inputs.AzureFirewallRCAction;
+    rules?: inputs.AzureFirewallNetworkRule[];
   }
   interface AzureFirewallNetworkRuleCollectionPropertiesFormat {
     /** Priority of the network rule collection resource. */
@@ -21285,6 +21477,12 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    location?: string;
+    tunnelInterfaces?: inputs.GatewayLoadBalancerTunnelInterface[];
+    loadBalancerBackendAddresses?: inputs.LoadBalancerBackendAddress[];
+    drainPeriodInSeconds?: number;
+    virtualNetwork?: inputs.SubResource;
+    syncMode?: "Automatic" | "Manual" | (string & {});
   }
   interface BackendAddressPoolPropertiesFormat {
     /** The location of the backend address pool. */
@@ -21307,6 +21505,9 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    backends?: inputs.Backend[];
+    loadBalancingSettings?: inputs.SubResource;
+    healthProbeSettings?: inputs.SubResource;
   }
   interface BackendPoolProperties {
     /** The set of backends for this pool */
@@ -21336,6 +21537,9 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    subnet?: inputs.SubResource;
+    publicIPAddress?: inputs.SubResource;
+    privateIPAllocationMethod?: "Static" | "Dynamic" | (string & {});
   }
   interface BastionHostIPConfigurationPropertiesFormat {
     /** Reference of the subnet resource. */
@@ -21490,6 +21694,8 @@ export declare namespace inputs {
     id?: string;
     /** The network configuration group properties */
     properties?: inputs.NetworkGroupProperties;
+    description?: string;
+    memberType?: "VirtualNetwork" | "Subnet" | (string & {});
   }
   interface ConnectionAnalyzerEndpoint {
     /**
@@ -21707,6 +21913,8 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    sharedKey?: string;
+    sharedKeyLength?: number;
   }
   interface ConnectivityCheckSettings {
     /** Whether to generate a hop-by-hop path during the connectivity check. Default value is true. */
@@ -21789,6 +21997,7 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    container?: inputs.Container;
   }
   interface ContainerNetworkInterfaceConfiguration {
     /** Container network interface configuration properties. */
@@ -21797,6 +22006,8 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    ipConfigurations?: inputs.IPConfigurationProfile[];
+    containerNetworkInterfaces?: inputs.SubResource[];
   }
   interface ContainerNetworkInterfaceConfigurationPropertiesFormat {
     /** A list of ip configurations of the container network interface configuration. */
@@ -21903,6 +22114,8 @@ export declare namespace inputs {
     properties?: inputs.DdosDetectionRulePropertiesFormat;
     /** Resource ID. */
     id?: string;
+    detectionMode?: "TrafficThreshold" | (string & {});
+    trafficDetectionRule?: inputs.TrafficDetectionRule;
   }
   interface DdosDetectionRulePropertiesFormat {
     /** The detection mode for the DDoS detection rule. */
@@ -21932,6 +22145,7 @@ export declare namespace inputs {
     properties?: inputs.DefaultAdminPropertiesFormat;
     /** Whether the rule is custom or default. */
     kind: "Default";
+    flag?: string;
   }
   interface DefaultRuleSetPropertyFormat {
     /** The type of the web application firewall rule set. */
@@ -21948,6 +22162,7 @@ export declare namespace inputs {
     type?: string;
     /** Resource ID. */
     id?: string;
+    serviceName?: string;
   }
   interface DelegationProperties {
     /** The service name to which the NVA is delegated. */
@@ -22072,12 +22287,20 @@ export declare namespace inputs {
     properties?: inputs.ConnectivityConfigurationProperties;
     /** Effective configuration groups. */
     configurationGroups?: inputs.ConfigurationGroup[];
+    description?: string;
+    connectivityTopology?: "HubAndSpoke" | "Mesh" | (string & {});
+    hubs?: inputs.Hub[];
+    isGlobal?: "False" | "True" | (string & {});
+    connectivityCapabilities?: inputs.ConnectivityConfigurationPropertiesConnectivityCapabilities;
+    appliesToGroups?: inputs.ConnectivityGroupItem[];
+    deleteExistingPeering?: "False" | "True" | (string & {});
   }
   interface EffectiveDefaultSecurityAdminRule {
     /** Indicates the properties of the default security admin rule */
     properties?: inputs.DefaultAdminPropertiesFormat;
     /** Whether the rule is custom or default. */
     kind: "Default";
+    flag?: string;
   }
   interface EffectiveNetworkSecurityGroup {
     /** The ID of network security group that is applied. */
@@ -22177,6 +22400,15 @@ export declare namespace inputs {
     properties?: inputs.AdminPropertiesFormat;
     /** Whether the rule is custom or default. */
     kind: "Custom";
+    description?: string;
+    protocol?: "Tcp" | "Udp" | "Icmp" | "Esp" | "Any" | "Ah" | (string & {});
+    sources?: inputs.AddressPrefixItem[];
+    destinations?: inputs.AddressPrefixItem[];
+    sourcePortRanges?: string[];
+    destinationPortRanges?: string[];
+    access?: "Allow" | "Deny" | "AlwaysAllow" | (string & {});
+    priority?: number;
+    direction?: "Inbound" | "Outbound" | (string & {});
   }
   interface Endpoint {
     /** The name of the endpoint */
@@ -22237,6 +22469,20 @@ export declare namespace inputs {
     name?: string;
     /** The type of the resource. Ex- Microsoft.Network/trafficManagerProfiles. */
     type?: string;
+    targetResourceId?: string;
+    target?: string;
+    endpointStatus?: "Enabled" | "Disabled" | (string & {});
+    weight?: number;
+    priority?: number;
+    endpointLocation?: string;
+    endpointMonitorStatus?: "CheckingEndpoint" | "Online" | "Degraded" | "Disabled" | "Inactive" | "Stopped" | "Unmonitored" | (string & {});
+    minChildEndpoints?: number;
+    minChildEndpointsIPv4?: number;
+    minChildEndpointsIPv6?: number;
+    geoMapping?: string[];
+    subnets?: inputs.EndpointPropertiesSubnetsItem[];
+    customHeaders?: inputs.EndpointPropertiesCustomHeadersItem[];
+    alwaysServe?: "Enabled" | "Disabled" | (string & {});
   }
   interface EvaluatedNetworkSecurityGroup {
     /** Network security group ID. */
@@ -22309,6 +22555,8 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    authorizationKey?: string;
+    authorizationUseStatus?: "Available" | "InUse" | (string & {});
   }
   interface ExpressRouteCircuitConnection {
     /** Properties of the express route circuit connection. */
@@ -22317,6 +22565,11 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    expressRouteCircuitPeering?: inputs.SubResource;
+    peerExpressRouteCircuitPeering?: inputs.SubResource;
+    addressPrefix?: string;
+    authorizationKey?: string;
+    ipv6CircuitConnectionConfig?: inputs.Ipv6CircuitConnectionConfig;
   }
   interface ExpressRouteCircuitConnectionPropertiesFormat {
     /** Reference to Express Route Circuit Private Peering Resource of the circuit initiating connection. */
@@ -22337,6 +22590,23 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    peeringType?: "AzurePublicPeering" | "AzurePrivatePeering" | "MicrosoftPeering" | (string & {});
+    state?: "Disabled" | "Enabled" | (string & {});
+    azureASN?: number;
+    peerASN?: number;
+    primaryPeerAddressPrefix?: string;
+    secondaryPeerAddressPrefix?: string;
+    primaryAzurePort?: string;
+    secondaryAzurePort?: string;
+    sharedKey?: string;
+    vlanId?: number;
+    microsoftPeeringConfig?: inputs.ExpressRouteCircuitPeeringConfig;
+    stats?: inputs.ExpressRouteCircuitStats;
+    gatewayManagerEtag?: string;
+    routeFilter?: inputs.SubResource;
+    ipv6PeeringConfig?: inputs.Ipv6ExpressRouteCircuitPeeringConfig;
+    expressRouteConnection?: inputs.ExpressRouteConnectionId;
+    connections?: inputs.ExpressRouteCircuitConnection[];
   }
   interface ExpressRouteCircuitPeeringConfig {
     /** The reference to AdvertisedPublicPrefixes. */
@@ -22463,6 +22733,13 @@ export declare namespace inputs {
     name: string;
     /** Resource ID. */
     id?: string;
+    expressRouteCircuitPeering?: inputs.ExpressRouteCircuitPeeringId;
+    authorizationKey?: string;
+    routingWeight?: number;
+    enableInternetSecurity?: boolean;
+    expressRouteGatewayBypass?: boolean;
+    enablePrivateLinkFastPath?: boolean;
+    routingConfiguration?: inputs.RoutingConfiguration;
   }
   type ExpressRouteConnectionId = { [key: string]: any };
   interface ExpressRouteConnectionProperties {
@@ -22488,6 +22765,16 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    peeringType?: "AzurePublicPeering" | "AzurePrivatePeering" | "MicrosoftPeering" | (string & {});
+    state?: "Disabled" | "Enabled" | (string & {});
+    peerASN?: number;
+    primaryPeerAddressPrefix?: string;
+    secondaryPeerAddressPrefix?: string;
+    sharedKey?: string;
+    vlanId?: number;
+    microsoftPeeringConfig?: inputs.ExpressRouteCircuitPeeringConfig;
+    gatewayManagerEtag?: string;
+    ipv6PeeringConfig?: inputs.Ipv6ExpressRouteCircuitPeeringConfig;
   }
   interface ExpressRouteCrossConnectionPeeringProperties {
     /** The peering type. */
@@ -22598,6 +22885,9 @@ export declare namespace inputs {
     properties?: inputs.ExpressRouteLagLinkPropertiesFormat;
     /** Resource ID. */
     id?: string;
+    adminState?: "Enabled" | "Disabled" | (string & {});
+    macSecConfig?: inputs.ExpressRouteLinkMacSecConfig;
+    members?: inputs.ExpressRouteLagMember[];
   }
   interface ExpressRouteLagLinkPropertiesFormat {
     /** Administrative state of the link. */
@@ -22612,6 +22902,7 @@ export declare namespace inputs {
     properties?: inputs.ExpressRouteLagMemberPropertiesFormat;
     /** Resource ID. */
     id?: string;
+    adminState?: "Enabled" | "Disabled" | (string & {});
   }
   interface ExpressRouteLagMemberPropertiesFormat {
     /** Administrative state of the member port. */
@@ -22642,6 +22933,8 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    adminState?: "Enabled" | "Disabled" | (string & {});
+    macSecConfig?: inputs.ExpressRouteLinkMacSecConfig;
   }
   interface ExpressRouteLinkFailoverAllTestsDetails {
     /** The current status of the test. */
@@ -22984,6 +23277,14 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    targetResourceId?: string;
+    storageId?: string;
+    enabledFilteringCriteria?: string;
+    recordTypes?: string;
+    enabled?: boolean;
+    retentionPolicy?: inputs.RetentionPolicyParameters;
+    format?: inputs.FlowLogFormatParameters;
+    flowAnalyticsConfiguration?: inputs.TrafficAnalyticsProperties;
   }
   interface FlowLogFormatParameters {
     /** The file type of flow log. */
@@ -22995,11 +23296,17 @@ export declare namespace inputs {
     /** The ID of the resource to configure for flow log and traffic analytics (optional) . */
     targetResourceId: string;
     /** Properties of the flow log. */
-    properties: inputs.FlowLogProperties;
+    properties?: inputs.FlowLogProperties;
     /** Parameters that define the configuration of traffic analytics. */
     flowAnalyticsConfiguration?: inputs.TrafficAnalyticsProperties;
     /** FlowLog resource Managed Identity */
     identity?: inputs.ManagedServiceIdentity;
+    storageId?: string;
+    enabledFilteringCriteria?: string;
+    recordTypes?: string;
+    enabled?: boolean;
+    retentionPolicy?: inputs.RetentionPolicyParameters;
+    format?: inputs.FlowLogFormatParameters;
   }
   interface FlowLogProperties {
     /** ID of the storage account which is used to store the flow log. */
@@ -23089,6 +23396,10 @@ export declare namespace inputs {
     id?: string;
     /** Resource name. */
     name?: string;
+    hostName?: string;
+    sessionAffinityEnabledState?: "Enabled" | "Disabled" | (string & {});
+    sessionAffinityTtlSeconds?: number;
+    webApplicationFirewallPolicyLink?: inputs.FrontendEndpointUpdateParametersWebApplicationFirewallPolicyLink;
   }
   interface FrontendEndpointLink {
     /** Resource ID. */
@@ -23117,6 +23428,15 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    privateIPAddress?: string;
+    privateIPAllocationMethod?: "Static" | "Dynamic" | (string & {});
+    privateIPAddressVersion?: "IPv4" | "IPv6" | (string & {});
+    subnet?: inputs.Subnet;
+    publicIPAddress?: inputs.PublicIPAddress;
+    publicIPPrefix?: inputs.SubResource;
+    gatewayLoadBalancer?: inputs.SubResource;
+    ddosSettings?: inputs.DdosFrontendIpConfigurationSettings;
+    enableConnectionTracking?: boolean;
   }
   interface FrontendIPConfigurationPropertiesFormat {
     /** The private IP address of the IP configuration. */
@@ -23285,6 +23605,11 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    path?: string;
+    protocol?: "Http" | "Https" | (string & {});
+    intervalInSeconds?: number;
+    healthProbeMethod?: "GET" | "HEAD" | (string & {});
+    enabledState?: "Enabled" | "Disabled" | (string & {});
   }
   interface HealthProbeSettingsProperties {
     /** The path to use for the health probe. Default is / */
@@ -23419,6 +23744,14 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    frontendIPConfiguration?: inputs.SubResource;
+    protocol?: "Udp" | "Tcp" | "All" | "Quic" | (string & {});
+    frontendPortRangeStart?: number;
+    frontendPortRangeEnd?: number;
+    backendPort?: number;
+    idleTimeoutInMinutes?: number;
+    enableFloatingIP?: boolean;
+    enableTcpReset?: boolean;
   }
   interface InboundNatPoolPropertiesFormat {
     /** A reference to frontend IP addresses. */
@@ -23445,6 +23778,16 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    frontendIPConfiguration?: inputs.SubResource;
+    protocol?: "Udp" | "Tcp" | "All" | "Quic" | (string & {});
+    frontendPort?: number;
+    backendPort?: number;
+    idleTimeoutInMinutes?: number;
+    enableFloatingIP?: boolean;
+    enableTcpReset?: boolean;
+    frontendPortRangeStart?: number;
+    frontendPortRangeEnd?: number;
+    backendAddressPool?: inputs.SubResource;
   }
   type InboundNatRulePortMapping = { [key: string]: any };
   interface InboundNatRulePropertiesFormat {
@@ -23552,6 +23895,10 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    privateIPAddress?: string;
+    privateIPAllocationMethod?: "Static" | "Dynamic" | (string & {});
+    subnet?: inputs.Subnet;
+    publicIPAddress?: inputs.PublicIPAddress;
   }
   interface IpConfiguration2 {
     /** The reference to the subnet bound to the IP configuration. */
@@ -23574,6 +23921,7 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    subnet?: inputs.Subnet;
   }
   interface IPConfigurationProfilePropertiesFormat {
     /** The reference to the subnet resource to create a container network interface ip configuration. */
@@ -23700,6 +24048,11 @@ export declare namespace inputs {
     properties?: inputs.LoadBalancerBackendAddressPropertiesFormat;
     /** Name of the backend address. */
     name?: string;
+    virtualNetwork?: inputs.SubResource;
+    subnet?: inputs.SubResource;
+    ipAddress?: string;
+    loadBalancerFrontendIPConfiguration?: inputs.SubResource;
+    adminState?: "None" | "Up" | "Down" | (string & {});
   }
   interface LoadBalancerBackendAddressPropertiesFormat {
     /** Reference to an existing virtual network. */
@@ -23764,6 +24117,19 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    frontendIPConfiguration?: inputs.SubResource;
+    backendAddressPool?: inputs.SubResource;
+    backendAddressPools?: inputs.SubResource[];
+    probe?: inputs.SubResource;
+    protocol?: "Udp" | "Tcp" | "All" | "Quic" | (string & {});
+    loadDistribution?: "Default" | "SourceIP" | "SourceIPProtocol" | (string & {});
+    frontendPort?: number;
+    backendPort?: number;
+    idleTimeoutInMinutes?: number;
+    enableFloatingIP?: boolean;
+    enableTcpReset?: boolean;
+    disableOutboundSnat?: boolean;
+    enableConnectionTracking?: boolean;
   }
   interface LoadBalancingRulePropertiesFormat {
     /** A reference to frontend IP addresses. */
@@ -23800,6 +24166,9 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    sampleSize?: number;
+    successfulSamplesRequired?: number;
+    additionalLatencyMilliseconds?: number;
   }
   interface LoadBalancingSettingsProperties {
     /** The number of samples to consider for load balancing decisions */
@@ -23811,13 +24180,17 @@ export declare namespace inputs {
   }
   interface LocalNetworkGateway {
     /** Properties of the local network gateway. */
-    properties: inputs.LocalNetworkGatewayPropertiesFormat;
+    properties?: inputs.LocalNetworkGatewayPropertiesFormat;
     /** Resource ID. */
     id?: string;
     /** Resource location. */
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    localNetworkAddressSpace?: inputs.AddressSpace;
+    gatewayIpAddress?: string;
+    fqdn?: string;
+    bgpSettings?: inputs.BgpSettings;
   }
   interface LocalNetworkGatewayPropertiesFormat {
     /** Local network site address space. */
@@ -24013,12 +24386,45 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    sku?: inputs.ApplicationGatewaySku;
+    sslPolicy?: inputs.ApplicationGatewaySslPolicy;
+    gatewayIPConfigurations?: inputs.ApplicationGatewayIPConfiguration[];
+    authenticationCertificates?: inputs.ApplicationGatewayAuthenticationCertificate[];
+    trustedRootCertificates?: inputs.ApplicationGatewayTrustedRootCertificate[];
+    trustedClientCertificates?: inputs.ApplicationGatewayTrustedClientCertificate[];
+    sslCertificates?: inputs.ApplicationGatewaySslCertificate[];
+    frontendIPConfigurations?: inputs.ApplicationGatewayFrontendIPConfiguration[];
+    frontendPorts?: inputs.ApplicationGatewayFrontendPort[];
+    probes?: inputs.ApplicationGatewayProbe[];
+    backendAddressPools?: inputs.ApplicationGatewayBackendAddressPool[];
+    backendHttpSettingsCollection?: inputs.ApplicationGatewayBackendHttpSettings[];
+    backendSettingsCollection?: inputs.ApplicationGatewayBackendSettings[];
+    httpListeners?: inputs.ApplicationGatewayHttpListener[];
+    listeners?: inputs.ApplicationGatewayListener[];
+    sslProfiles?: inputs.ApplicationGatewaySslProfile[];
+    urlPathMaps?: inputs.ApplicationGatewayUrlPathMap[];
+    requestRoutingRules?: inputs.ApplicationGatewayRequestRoutingRule[];
+    routingRules?: inputs.ApplicationGatewayRoutingRule[];
+    rewriteRuleSets?: inputs.ApplicationGatewayRewriteRuleSet[];
+    redirectConfigurations?: inputs.ApplicationGatewayRedirectConfiguration[];
+    webApplicationFirewallConfiguration?: inputs.ApplicationGatewayWebApplicationFirewallConfiguration;
+    firewallPolicy?: inputs.SubResource;
+    enableHttp2?: boolean;
+    enableFips?: boolean;
+    autoscaleConfiguration?: inputs.ApplicationGatewayAutoscaleConfiguration;
+    privateLinkConfigurations?: inputs.ApplicationGatewayPrivateLinkConfiguration[];
+    customErrorConfigurations?: inputs.ApplicationGatewayCustomError[];
+    forceFirewallPolicyAssociation?: boolean;
+    loadDistributionPolicies?: inputs.ApplicationGatewayLoadDistributionPolicy[];
+    entraJWTValidationConfigs?: inputs.ApplicationGatewayEntraJWTValidationConfig[];
+    globalConfiguration?: inputs.ApplicationGatewayGlobalConfiguration;
   }
   interface MicrosoftNetworkApplicationGatewaysPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Properties of the application gateway private endpoint connection. */
     properties?: inputs.ApplicationGatewayPrivateEndpointConnectionProperties;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftNetworkApplicationGatewayWebApplicationFirewallPolicies {
     /** The resource name */
@@ -24029,6 +24435,9 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    policySettings?: inputs.PolicySettings;
+    customRules?: inputs.WebApplicationFirewallCustomRule[];
+    managedRules?: inputs.ManagedRulesDefinition;
   }
   interface MicrosoftNetworkApplicationSecurityGroups {
     /** The resource name */
@@ -24045,6 +24454,7 @@ export declare namespace inputs {
     name: string;
     /** Properties of the address prefix set. */
     properties?: inputs.AddressPrefixSetPropertiesFormat;
+    addressPrefixes?: string[];
   }
   interface MicrosoftNetworkAzureFirewalls {
     /** The resource name */
@@ -24059,6 +24469,18 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    applicationRuleCollections?: inputs.AzureFirewallApplicationRuleCollection[];
+    natRuleCollections?: inputs.AzureFirewallNatRuleCollection[];
+    networkRuleCollections?: inputs.AzureFirewallNetworkRuleCollection[];
+    ipConfigurations?: inputs.AzureFirewallIPConfiguration[];
+    managementIpConfiguration?: inputs.AzureFirewallIPConfiguration;
+    threatIntelMode?: "Alert" | "Deny" | "Off" | (string & {});
+    virtualHub?: inputs.SubResource;
+    firewallPolicy?: inputs.SubResource;
+    hubIPAddresses?: inputs.HubIPAddresses;
+    sku?: inputs.AzureFirewallSku;
+    additionalProperties?: inputs.AzureFirewallPropertiesFormatAdditionalProperties;
+    autoscaleConfiguration?: inputs.AzureFirewallAutoscaleConfiguration;
   }
   interface MicrosoftNetworkAzureWebCategories {
     /** The resource name */
@@ -24077,22 +24499,61 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    ipConfigurations?: inputs.BastionHostIPConfiguration[];
+    dnsName?: string;
+    virtualNetwork?: inputs.SubResource;
+    networkAcls?: inputs.BastionHostPropertiesFormatNetworkAcls;
+    scaleUnits?: number;
+    disableCopyPaste?: boolean;
+    enableFileCopy?: boolean;
+    enableIpConnect?: boolean;
+    enableShareableLink?: boolean;
+    enableTunneling?: boolean;
+    enableKerberos?: boolean;
+    enableSessionRecording?: boolean;
+    enablePrivateOnlyBastion?: boolean;
   }
   interface MicrosoftNetworkCloudServiceSlots {
     /** The resource name */
     name: "swap";
     /** Swap resource properties */
     properties?: inputs.SwapResourceProperties;
+    slotType?: "Production" | "Staging";
   }
   interface MicrosoftNetworkConnections {
     /** The resource name */
     name: string;
     /** Properties of the virtual network gateway connection. */
-    properties: inputs.VirtualNetworkGatewayConnectionPropertiesFormat;
+    properties?: inputs.VirtualNetworkGatewayConnectionPropertiesFormat;
     /** Resource location. */
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    authorizationKey?: string;
+    virtualNetworkGateway1?: inputs.VirtualNetworkGateway;
+    virtualNetworkGateway2?: inputs.VirtualNetworkGateway;
+    localNetworkGateway2?: inputs.LocalNetworkGateway;
+    ingressNatRules?: inputs.SubResource[];
+    egressNatRules?: inputs.SubResource[];
+    connectionType?: "IPsec" | "Vnet2Vnet" | "ExpressRoute" | "VPNClient" | (string & {});
+    connectionProtocol?: "IKEv2" | "IKEv1" | (string & {});
+    routingWeight?: number;
+    dpdTimeoutSeconds?: number;
+    connectionMode?: "Default" | "ResponderOnly" | "InitiatorOnly" | (string & {});
+    tunnelProperties?: inputs.VirtualNetworkGatewayConnectionTunnelProperties[];
+    sharedKey?: string;
+    peer?: inputs.SubResource;
+    enableBgp?: boolean;
+    gatewayCustomBgpIpAddresses?: inputs.GatewayCustomBgpIpAddressIpConfiguration[];
+    useLocalAzureIpAddress?: boolean;
+    usePolicyBasedTrafficSelectors?: boolean;
+    ipsecPolicies?: inputs.IpsecPolicy[];
+    trafficSelectorPolicies?: inputs.TrafficSelectorPolicy[];
+    expressRouteGatewayBypass?: boolean;
+    enablePrivateLinkFastPath?: boolean;
+    authenticationType?: "PSK" | "Certificate" | (string & {});
+    certificateAuthentication?: inputs.CertificateAuthentication;
+    routingConfiguration?: inputs.RoutingConfiguration;
   }
   interface MicrosoftNetworkCustomIpPrefixes {
     /** The resource name */
@@ -24107,6 +24568,16 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    asn?: string;
+    cidr?: string;
+    signedMessage?: string;
+    authorizationMessage?: string;
+    customIpPrefixParent?: inputs.SubResource;
+    commissionedState?: "Provisioning" | "Provisioned" | "Commissioning" | "CommissionedNoInternetAdvertise" | "Commissioned" | "Decommissioning" | "Deprovisioning" | "Deprovisioned" | (string & {});
+    expressRouteAdvertise?: boolean;
+    geo?: "GLOBAL" | "AFRI" | "APAC" | "EURO" | "LATAM" | "NAM" | "ME" | "OCEANIA" | "AQ" | (string & {});
+    noInternetAdvertise?: boolean;
+    prefixType?: "Singular" | "Parent" | "Child" | (string & {});
   }
   interface MicrosoftNetworkDdosCustomPolicies {
     /** The resource name */
@@ -24117,6 +24588,8 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    detectionRules?: inputs.DdosDetectionRule[];
+    frontEndIpConfiguration?: inputs.SubResource[];
   }
   interface MicrosoftNetworkDdosProtectionPlans {
     /** The resource name */
@@ -24132,23 +24605,30 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** Properties of the DNS forwarding ruleset. */
-    properties: inputs.DnsForwardingRulesetProperties;
+    properties?: inputs.DnsForwardingRulesetProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    dnsResolverOutboundEndpoints?: inputs.SubResource2[];
   }
   interface MicrosoftNetworkDnsForwardingRulesetsForwardingRules {
     /** The resource name */
     name: string;
     /** Properties of the forwarding rule. */
-    properties: inputs.ForwardingRuleProperties;
+    properties?: inputs.ForwardingRuleProperties;
+    domainName?: string;
+    targetDnsServers?: inputs.TargetDnsServer[];
+    metadata?: inputs.ForwardingRulePropertiesMetadata;
+    forwardingRuleState?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftNetworkDnsForwardingRulesetsVirtualNetworkLinks {
     /** The resource name */
     name: string;
     /** Properties of the virtual network link. */
-    properties: inputs.VirtualNetworkLinkProperties;
+    properties?: inputs.VirtualNetworkLinkProperties;
+    virtualNetwork?: inputs.SubResource2;
+    metadata?: inputs.VirtualNetworkLinkPropertiesMetadata;
   }
   interface MicrosoftNetworkDnsResolverDomainLists {
     /** The resource name */
@@ -24159,6 +24639,7 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    domains?: string[];
   }
   interface MicrosoftNetworkDnsResolverPolicies {
     /** The resource name */
@@ -24174,51 +24655,59 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** Properties of the DNS security rule. */
-    properties: inputs.DnsSecurityRuleProperties;
+    properties?: inputs.DnsSecurityRuleProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    priority?: number;
+    action?: inputs.DnsSecurityRuleAction;
+    dnsResolverDomainLists?: inputs.SubResource2[];
+    dnsSecurityRuleState?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftNetworkDnsResolverPoliciesVirtualNetworkLinks {
     /** The resource name */
     name: string;
     /** Properties of the DNS resolver policy virtual network link. */
-    properties: inputs.DnsResolverPolicyVirtualNetworkLinkProperties;
+    properties?: inputs.DnsResolverPolicyVirtualNetworkLinkProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    virtualNetwork?: inputs.SubResource2;
   }
   interface MicrosoftNetworkDnsResolvers {
     /** The resource name */
     name: string;
     /** Properties of the DNS resolver. */
-    properties: inputs.DnsResolverProperties;
+    properties?: inputs.DnsResolverProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    virtualNetwork?: inputs.SubResource2;
   }
   interface MicrosoftNetworkDnsResolversInboundEndpoints {
     /** The resource name */
     name: string;
     /** Properties of the inbound endpoint. */
-    properties: inputs.InboundEndpointProperties;
+    properties?: inputs.InboundEndpointProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    ipConfigurations?: inputs.IpConfiguration2[];
   }
   interface MicrosoftNetworkDnsResolversOutboundEndpoints {
     /** The resource name */
     name: string;
     /** Properties of the outbound endpoint. */
-    properties: inputs.OutboundEndpointProperties;
+    properties?: inputs.OutboundEndpointProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    subnet?: inputs.SubResource2;
   }
   interface MicrosoftNetworkDnsZones {
     /** The resource name */
@@ -24231,6 +24720,9 @@ export declare namespace inputs {
     location: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    zoneType?: "Public" | "Private";
+    registrationVirtualNetworks?: inputs.SubResource[];
+    resolutionVirtualNetworks?: inputs.SubResource[];
   }
   interface MicrosoftNetworkDnsZonesA {
     /** The resource name */
@@ -24239,6 +24731,19 @@ export declare namespace inputs {
     etag?: string;
     /** The properties of the record set. */
     properties?: inputs.RecordSetProperties;
+    metadata?: inputs.RecordSetPropertiesMetadata;
+    TTL?: number;
+    targetResource?: inputs.SubResource;
+    ARecords?: inputs.ARecord[];
+    AAAARecords?: inputs.AaaaRecord[];
+    MXRecords?: inputs.MxRecord[];
+    NSRecords?: inputs.NsRecord[];
+    PTRRecords?: inputs.PtrRecord[];
+    SRVRecords?: inputs.SrvRecord[];
+    TXTRecords?: inputs.TxtRecord[];
+    CNAMERecord?: inputs.CnameRecord;
+    SOARecord?: inputs.SoaRecord;
+    caaRecords?: inputs.CaaRecord[];
   }
   interface MicrosoftNetworkDnsZonesAAAA {
     /** The resource name */
@@ -24247,6 +24752,19 @@ export declare namespace inputs {
     etag?: string;
     /** The properties of the record set. */
     properties?: inputs.RecordSetProperties;
+    metadata?: inputs.RecordSetPropertiesMetadata;
+    TTL?: number;
+    targetResource?: inputs.SubResource;
+    ARecords?: inputs.ARecord[];
+    AAAARecords?: inputs.AaaaRecord[];
+    MXRecords?: inputs.MxRecord[];
+    NSRecords?: inputs.NsRecord[];
+    PTRRecords?: inputs.PtrRecord[];
+    SRVRecords?: inputs.SrvRecord[];
+    TXTRecords?: inputs.TxtRecord[];
+    CNAMERecord?: inputs.CnameRecord;
+    SOARecord?: inputs.SoaRecord;
+    caaRecords?: inputs.CaaRecord[];
   }
   interface MicrosoftNetworkDnsZonesCAA {
     /** The resource name */
@@ -24255,6 +24773,19 @@ export declare namespace inputs {
     etag?: string;
     /** The properties of the record set. */
     properties?: inputs.RecordSetProperties;
+    metadata?: inputs.RecordSetPropertiesMetadata;
+    TTL?: number;
+    targetResource?: inputs.SubResource;
+    ARecords?: inputs.ARecord[];
+    AAAARecords?: inputs.AaaaRecord[];
+    MXRecords?: inputs.MxRecord[];
+    NSRecords?: inputs.NsRecord[];
+    PTRRecords?: inputs.PtrRecord[];
+    SRVRecords?: inputs.SrvRecord[];
+    TXTRecords?: inputs.TxtRecord[];
+    CNAMERecord?: inputs.CnameRecord;
+    SOARecord?: inputs.SoaRecord;
+    caaRecords?: inputs.CaaRecord[];
   }
   interface MicrosoftNetworkDnsZonesCNAME {
     /** The resource name */
@@ -24263,6 +24794,19 @@ export declare namespace inputs {
     etag?: string;
     /** The properties of the record set. */
     properties?: inputs.RecordSetProperties;
+    metadata?: inputs.RecordSetPropertiesMetadata;
+    TTL?: number;
+    targetResource?: inputs.SubResource;
+    ARecords?: inputs.ARecord[];
+    AAAARecords?: inputs.AaaaRecord[];
+    MXRecords?: inputs.MxRecord[];
+    NSRecords?: inputs.NsRecord[];
+    PTRRecords?: inputs.PtrRecord[];
+    SRVRecords?: inputs.SrvRecord[];
+    TXTRecords?: inputs.TxtRecord[];
+    CNAMERecord?: inputs.CnameRecord;
+    SOARecord?: inputs.SoaRecord;
+    caaRecords?: inputs.CaaRecord[];
   }
   interface MicrosoftNetworkDnsZonesMX {
     /** The resource name */
@@ -24271,6 +24815,19 @@ export declare namespace inputs {
     etag?: string;
     /** The properties of the record set. */
     properties?: inputs.RecordSetProperties;
+    metadata?: inputs.RecordSetPropertiesMetadata;
+    TTL?: number;
+    targetResource?: inputs.SubResource;
+    ARecords?: inputs.ARecord[];
+    AAAARecords?: inputs.AaaaRecord[];
+    MXRecords?: inputs.MxRecord[];
+    NSRecords?: inputs.NsRecord[];
+    PTRRecords?: inputs.PtrRecord[];
+    SRVRecords?: inputs.SrvRecord[];
+    TXTRecords?: inputs.TxtRecord[];
+    CNAMERecord?: inputs.CnameRecord;
+    SOARecord?: inputs.SoaRecord;
+    caaRecords?: inputs.CaaRecord[];
   }
   interface MicrosoftNetworkDnsZonesNS {
     /** The resource name */
@@ -24279,6 +24836,19 @@ export declare namespace inputs {
     etag?: string;
     /** The properties of the record set. */
     properties?: inputs.RecordSetProperties;
+    metadata?: inputs.RecordSetPropertiesMetadata;
+    TTL?: number;
+    targetResource?: inputs.SubResource;
+    ARecords?: inputs.ARecord[];
+    AAAARecords?: inputs.AaaaRecord[];
+    MXRecords?: inputs.MxRecord[];
+    NSRecords?: inputs.NsRecord[];
+    PTRRecords?: inputs.PtrRecord[];
+    SRVRecords?: inputs.SrvRecord[];
+    TXTRecords?: inputs.TxtRecord[];
+    CNAMERecord?: inputs.CnameRecord;
+    SOARecord?: inputs.SoaRecord;
+    caaRecords?: inputs.CaaRecord[];
   }
   interface MicrosoftNetworkDnsZonesPTR {
     /** The resource name */
@@ -24287,6 +24857,19 @@ export declare namespace inputs {
     etag?: string;
     /** The properties of the record set. */
     properties?: inputs.RecordSetProperties;
+    metadata?: inputs.RecordSetPropertiesMetadata;
+    TTL?: number;
+    targetResource?: inputs.SubResource;
+    ARecords?: inputs.ARecord[];
+    AAAARecords?: inputs.AaaaRecord[];
+    MXRecords?: inputs.MxRecord[];
+    NSRecords?: inputs.NsRecord[];
+    PTRRecords?: inputs.PtrRecord[];
+    SRVRecords?: inputs.SrvRecord[];
+    TXTRecords?: inputs.TxtRecord[];
+    CNAMERecord?: inputs.CnameRecord;
+    SOARecord?: inputs.SoaRecord;
+    caaRecords?: inputs.CaaRecord[];
   }
   interface MicrosoftNetworkDnsZonesSOA {
     /** The resource name */
@@ -24295,6 +24878,19 @@ export declare namespace inputs {
     etag?: string;
     /** The properties of the record set. */
     properties?: inputs.RecordSetProperties;
+    metadata?: inputs.RecordSetPropertiesMetadata;
+    TTL?: number;
+    targetResource?: inputs.SubResource;
+    ARecords?: inputs.ARecord[];
+    AAAARecords?: inputs.AaaaRecord[];
+    MXRecords?: inputs.MxRecord[];
+    NSRecords?: inputs.NsRecord[];
+    PTRRecords?: inputs.PtrRecord[];
+    SRVRecords?: inputs.SrvRecord[];
+    TXTRecords?: inputs.TxtRecord[];
+    CNAMERecord?: inputs.CnameRecord;
+    SOARecord?: inputs.SoaRecord;
+    caaRecords?: inputs.CaaRecord[];
   }
   interface MicrosoftNetworkDnsZonesSRV {
     /** The resource name */
@@ -24303,6 +24899,19 @@ export declare namespace inputs {
     etag?: string;
     /** The properties of the record set. */
     properties?: inputs.RecordSetProperties;
+    metadata?: inputs.RecordSetPropertiesMetadata;
+    TTL?: number;
+    targetResource?: inputs.SubResource;
+    ARecords?: inputs.ARecord[];
+    AAAARecords?: inputs.AaaaRecord[];
+    MXRecords?: inputs.MxRecord[];
+    NSRecords?: inputs.NsRecord[];
+    PTRRecords?: inputs.PtrRecord[];
+    SRVRecords?: inputs.SrvRecord[];
+    TXTRecords?: inputs.TxtRecord[];
+    CNAMERecord?: inputs.CnameRecord;
+    SOARecord?: inputs.SoaRecord;
+    caaRecords?: inputs.CaaRecord[];
   }
   interface MicrosoftNetworkDnsZonesTXT {
     /** The resource name */
@@ -24311,6 +24920,19 @@ export declare namespace inputs {
     etag?: string;
     /** The properties of the record set. */
     properties?: inputs.RecordSetProperties;
+    metadata?: inputs.RecordSetPropertiesMetadata;
+    TTL?: number;
+    targetResource?: inputs.SubResource;
+    ARecords?: inputs.ARecord[];
+    AAAARecords?: inputs.AaaaRecord[];
+    MXRecords?: inputs.MxRecord[];
+    NSRecords?: inputs.NsRecord[];
+    PTRRecords?: inputs.PtrRecord[];
+    SRVRecords?: inputs.SrvRecord[];
+    TXTRecords?: inputs.TxtRecord[];
+    CNAMERecord?: inputs.CnameRecord;
+    SOARecord?: inputs.SoaRecord;
+    caaRecords?: inputs.CaaRecord[];
   }
   interface MicrosoftNetworkDscpConfigurations {
     /** The resource name */
@@ -24321,6 +24943,13 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    markings?: number[];
+    sourceIpRanges?: inputs.QosIpRange[];
+    destinationIpRanges?: inputs.QosIpRange[];
+    sourcePortRanges?: inputs.QosPortRange[];
+    destinationPortRanges?: inputs.QosPortRange[];
+    protocol?: "DoNotUse" | "Icmp" | "Tcp" | "Udp" | "Gre" | "Esp" | "Ah" | "Vxlan" | "All" | (string & {});
+    qosDefinitionCollection?: inputs.QosDefinition[];
   }
   interface MicrosoftNetworkExpressRouteCircuits {
     /** The resource name */
@@ -24333,24 +24962,64 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    allowClassicOperations?: boolean;
+    circuitProvisioningState?: string;
+    serviceProviderProvisioningState?: "NotProvisioned" | "Provisioning" | "Provisioned" | "Deprovisioning" | "DeProvisioned" | (string & {});
+    authorizations?: inputs.ExpressRouteCircuitAuthorization[];
+    peerings?: inputs.ExpressRouteCircuitPeering[];
+    serviceKey?: string;
+    serviceProviderNotes?: string;
+    serviceProviderProperties?: inputs.ExpressRouteCircuitServiceProviderProperties;
+    expressRoutePort?: inputs.SubResource;
+    bandwidthInGbps?: number;
+    partnerAccountId?: string;
+    activationKey?: string;
+    gatewayManagerEtag?: string;
+    globalReachEnabled?: boolean;
+    authorizationKey?: string;
+    enableDirectPortRateLimit?: boolean;
   }
   interface MicrosoftNetworkExpressRouteCircuitsAuthorizations {
     /** The resource name */
     name: string;
     /** Properties of the express route circuit authorization. */
     properties?: inputs.AuthorizationPropertiesFormat;
+    authorizationKey?: string;
+    authorizationUseStatus?: "Available" | "InUse" | (string & {});
   }
   interface MicrosoftNetworkExpressRouteCircuitsPeerings {
     /** The resource name */
     name: string;
     /** Properties of the express route circuit peering. */
     properties?: inputs.ExpressRouteCircuitPeeringPropertiesFormat;
+    peeringType?: "AzurePublicPeering" | "AzurePrivatePeering" | "MicrosoftPeering" | (string & {});
+    state?: "Disabled" | "Enabled" | (string & {});
+    azureASN?: number;
+    peerASN?: number;
+    primaryPeerAddressPrefix?: string;
+    secondaryPeerAddressPrefix?: string;
+    primaryAzurePort?: string;
+    secondaryAzurePort?: string;
+    sharedKey?: string;
+    vlanId?: number;
+    microsoftPeeringConfig?: inputs.ExpressRouteCircuitPeeringConfig;
+    stats?: inputs.ExpressRouteCircuitStats;
+    gatewayManagerEtag?: string;
+    routeFilter?: inputs.SubResource;
+    ipv6PeeringConfig?: inputs.Ipv6ExpressRouteCircuitPeeringConfig;
+    expressRouteConnection?: inputs.ExpressRouteConnectionId;
+    connections?: inputs.ExpressRouteCircuitConnection[];
   }
   interface MicrosoftNetworkExpressRouteCircuitsPeeringsConnections {
     /** The resource name */
     name: string;
     /** Properties of the express route circuit connection. */
     properties?: inputs.ExpressRouteCircuitConnectionPropertiesFormat;
+    expressRouteCircuitPeering?: inputs.SubResource;
+    peerExpressRouteCircuitPeering?: inputs.SubResource;
+    addressPrefix?: string;
+    authorizationKey?: string;
+    ipv6CircuitConnectionConfig?: inputs.Ipv6CircuitConnectionConfig;
   }
   interface MicrosoftNetworkExpressRouteCircuitsPeeringsPeerConnections {
     /** The resource name */
@@ -24365,12 +25034,26 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    expressRouteCircuit?: inputs.ExpressRouteCircuitReference;
+    serviceProviderProvisioningState?: "NotProvisioned" | "Provisioning" | "Provisioned" | "Deprovisioning" | "DeProvisioned" | (string & {});
+    serviceProviderNotes?: string;
+    peerings?: inputs.ExpressRouteCrossConnectionPeering[];
   }
   interface MicrosoftNetworkExpressRouteCrossConnectionsPeerings {
     /** The resource name */
     name: string;
     /** Properties of the express route cross connection peering. */
     properties?: inputs.ExpressRouteCrossConnectionPeeringProperties;
+    peeringType?: "AzurePublicPeering" | "AzurePrivatePeering" | "MicrosoftPeering" | (string & {});
+    state?: "Disabled" | "Enabled" | (string & {});
+    peerASN?: number;
+    primaryPeerAddressPrefix?: string;
+    secondaryPeerAddressPrefix?: string;
+    sharedKey?: string;
+    vlanId?: number;
+    microsoftPeeringConfig?: inputs.ExpressRouteCircuitPeeringConfig;
+    gatewayManagerEtag?: string;
+    ipv6PeeringConfig?: inputs.Ipv6ExpressRouteCircuitPeeringConfig;
   }
   interface MicrosoftNetworkExpressRouteGateways {
     /** The resource name */
@@ -24381,12 +25064,23 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    autoScaleConfiguration?: inputs.ExpressRouteGatewayPropertiesAutoScaleConfiguration;
+    expressRouteConnections?: inputs.ExpressRouteConnection[];
+    virtualHub?: inputs.VirtualHubId;
+    allowNonVirtualWanTraffic?: boolean;
   }
   interface MicrosoftNetworkExpressRouteGatewaysExpressRouteConnections {
     /** The resource name */
     name: string;
     /** Properties of the express route connection. */
     properties?: inputs.ExpressRouteConnectionProperties;
+    expressRouteCircuitPeering?: inputs.ExpressRouteCircuitPeeringId;
+    authorizationKey?: string;
+    routingWeight?: number;
+    enableInternetSecurity?: boolean;
+    expressRouteGatewayBypass?: boolean;
+    enablePrivateLinkFastPath?: boolean;
+    routingConfiguration?: inputs.RoutingConfiguration;
   }
   interface MicrosoftNetworkExpressRouteLags {
     /** The resource name */
@@ -24399,6 +25093,14 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    peeringLocation?: string;
+    bandwidthInGbps?: number;
+    encapsulation?: "Dot1Q" | "QinQ" | (string & {});
+    links?: inputs.ExpressRouteLagLink[];
+    billingType?: "MeteredData" | "UnlimitedData" | (string & {});
+    numberOfPorts?: number;
+    minimumActivePortsRequired?: number;
+    lacpTimer?: "Fast" | "Slow" | (string & {});
   }
   interface MicrosoftNetworkExpressRoutePorts {
     /** The resource name */
@@ -24411,6 +25113,11 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    peeringLocation?: string;
+    bandwidthInGbps?: number;
+    encapsulation?: "Dot1Q" | "QinQ" | (string & {});
+    links?: inputs.ExpressRouteLink[];
+    billingType?: "MeteredData" | "UnlimitedData" | (string & {});
   }
   interface MicrosoftNetworkExpressRoutePortsAuthorizations {
     /** The resource name */
@@ -24437,6 +25144,17 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    basePolicy?: inputs.SubResource;
+    threatIntelMode?: "Alert" | "Deny" | "Off" | (string & {});
+    threatIntelWhitelist?: inputs.FirewallPolicyThreatIntelWhitelist;
+    insights?: inputs.FirewallPolicyInsights;
+    snat?: inputs.FirewallPolicySnat;
+    sql?: inputs.FirewallPolicySQL;
+    dnsSettings?: inputs.DnsSettings;
+    explicitProxy?: inputs.ExplicitProxy;
+    intrusionDetection?: inputs.FirewallPolicyIntrusionDetection;
+    transportSecurity?: inputs.FirewallPolicyTransportSecurity;
+    sku?: inputs.FirewallPolicySku;
   }
   interface MicrosoftNetworkFirewallPoliciesFirewallPolicyDrafts {
     /** The resource name */
@@ -24447,30 +25165,46 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    basePolicy?: inputs.SubResource;
+    threatIntelMode?: "Alert" | "Deny" | "Off" | (string & {});
+    threatIntelWhitelist?: inputs.FirewallPolicyThreatIntelWhitelist;
+    insights?: inputs.FirewallPolicyInsights;
+    snat?: inputs.FirewallPolicySnat;
+    sql?: inputs.FirewallPolicySQL;
+    dnsSettings?: inputs.DnsSettings;
+    explicitProxy?: inputs.ExplicitProxy;
+    intrusionDetection?: inputs.FirewallPolicyIntrusionDetection;
   }
   interface MicrosoftNetworkFirewallPoliciesKubeSelectorGroups {
     /** The resource name */
     name: string;
     /** The properties of the firewall policy Kubernetes selector group. */
     properties?: inputs.FirewallPolicyKubeSelectorGroupProperties;
+    podSelector?: inputs.KubeLabelSelector;
+    namespaceSelector?: inputs.KubeLabelSelector;
   }
   interface MicrosoftNetworkFirewallPoliciesRuleCollectionGroups {
     /** The resource name */
     name: string;
     /** The properties of the firewall policy rule collection group. */
     properties?: inputs.FirewallPolicyRuleCollectionGroupProperties;
+    priority?: number;
+    ruleCollections?: inputs.FirewallPolicyRuleCollection[];
   }
   interface MicrosoftNetworkFirewallPoliciesRuleCollectionGroupsRuleCollectionGroupDrafts {
     /** The resource name */
     name: "default";
     /** The properties of the firewall policy rule collection group. */
     properties?: inputs.FirewallPolicyRuleCollectionGroupDraftProperties;
+    priority?: number;
+    ruleCollections?: inputs.FirewallPolicyRuleCollection[];
   }
   interface MicrosoftNetworkFirewallPoliciesSignatureOverrides {
     /** The resource name */
     name: "default";
     /** Will contain the properties of the resource (the actual signature overrides) */
     properties?: inputs.SignaturesOverridesProperties;
+    signatures?: inputs.SignaturesOverridesPropertiesSignatures;
   }
   interface MicrosoftNetworkFirstPartyServiceTags {
     /** The resource name */
@@ -24481,6 +25215,7 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    value?: string;
   }
   interface MicrosoftNetworkFrontDoors {
     /** The resource name */
@@ -24491,6 +25226,14 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    friendlyName?: string;
+    routingRules?: inputs.RoutingRule[];
+    loadBalancingSettings?: inputs.LoadBalancingSettingsModel[];
+    healthProbeSettings?: inputs.HealthProbeSettingsModel[];
+    backendPools?: inputs.BackendPool[];
+    frontendEndpoints?: inputs.FrontendEndpoint[];
+    backendPoolsSettings?: inputs.BackendPoolsSettings;
+    enabledState?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftNetworkFrontDoorsFrontendEndpoints {
     /** The resource name */
@@ -24501,6 +25244,7 @@ export declare namespace inputs {
     name: string;
     /** Properties of the Rules Engine Configuration. */
     properties?: inputs.RulesEngineProperties;
+    rules?: inputs.RulesEngineRule[];
   }
   interface MicrosoftNetworkFrontDoorWebApplicationFirewallPolicies {
     /** The resource name */
@@ -24515,6 +25259,9 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    policySettings?: inputs.PolicySettings2;
+    customRules?: inputs.CustomRuleList;
+    managedRules?: inputs.ManagedRuleSetList;
   }
   interface MicrosoftNetworkInterconnectGroups {
     /** The resource name */
@@ -24525,6 +25272,8 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    scope?: "None" | "InfiniBand" | (string & {});
+    subgroupProfile?: inputs.SubgroupProfile;
   }
   interface MicrosoftNetworkInterconnectGroupsSubgroups {
     /** The resource name */
@@ -24539,6 +25288,11 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    prefix?: string;
+    prefixLength?: number;
+    prefixType?: "IPv4" | "IPv6" | (string & {});
+    ipamAllocationId?: string;
+    allocationTags?: inputs.IpAllocationPropertiesFormatAllocationTags;
   }
   interface MicrosoftNetworkIpGroups {
     /** The resource name */
@@ -24549,6 +25303,7 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    ipAddresses?: string[];
   }
   interface MicrosoftNetworkLoadBalancers {
     /** The resource name */
@@ -24563,12 +25318,27 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    frontendIPConfigurations?: inputs.FrontendIPConfiguration[];
+    backendAddressPools?: inputs.BackendAddressPool[];
+    loadBalancingRules?: inputs.LoadBalancingRule[];
+    probes?: inputs.Probe[];
+    inboundNatRules?: inputs.InboundNatRule[];
+    inboundNatPools?: inputs.InboundNatPool[];
+    outboundRules?: inputs.OutboundRule[];
+    scope?: "Public" | "Private" | (string & {});
+    mode?: "Advanced" | (string & {});
   }
   interface MicrosoftNetworkLoadBalancersBackendAddressPools {
     /** The resource name */
     name: string;
     /** Properties of load balancer backend address pool. */
     properties?: inputs.BackendAddressPoolPropertiesFormat;
+    location?: string;
+    tunnelInterfaces?: inputs.GatewayLoadBalancerTunnelInterface[];
+    loadBalancerBackendAddresses?: inputs.LoadBalancerBackendAddress[];
+    drainPeriodInSeconds?: number;
+    virtualNetwork?: inputs.SubResource;
+    syncMode?: "Automatic" | "Manual" | (string & {});
   }
   interface MicrosoftNetworkLoadBalancersFrontendIPConfigurations {
     /** The resource name */
@@ -24579,6 +25349,16 @@ export declare namespace inputs {
     name: string;
     /** Properties of load balancer inbound NAT rule. */
     properties?: inputs.InboundNatRulePropertiesFormat;
+    frontendIPConfiguration?: inputs.SubResource;
+    protocol?: "Udp" | "Tcp" | "All" | "Quic" | (string & {});
+    frontendPort?: number;
+    backendPort?: number;
+    idleTimeoutInMinutes?: number;
+    enableFloatingIP?: boolean;
+    enableTcpReset?: boolean;
+    frontendPortRangeStart?: number;
+    frontendPortRangeEnd?: number;
+    backendAddressPool?: inputs.SubResource;
   }
   interface MicrosoftNetworkLoadBalancersLoadBalancingRules {
     /** The resource name */
@@ -24596,11 +25376,15 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** Properties of the local network gateway. */
-    properties: inputs.LocalNetworkGatewayPropertiesFormat;
+    properties?: inputs.LocalNetworkGatewayPropertiesFormat;
     /** Resource location. */
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    localNetworkAddressSpace?: inputs.AddressSpace;
+    gatewayIpAddress?: string;
+    fqdn?: string;
+    bgpSettings?: inputs.BgpSettings;
   }
   interface MicrosoftNetworkLocationsApplicationGatewayWafDynamicManifests {
     /** The resource name */
@@ -24619,6 +25403,14 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    idleTimeoutInMinutes?: number;
+    publicIpAddresses?: inputs.SubResource[];
+    publicIpAddressesV6?: inputs.SubResource[];
+    publicIpPrefixes?: inputs.SubResource[];
+    publicIpPrefixesV6?: inputs.SubResource[];
+    sourceVirtualNetwork?: inputs.SubResource;
+    serviceGateway?: inputs.SubResource;
+    nat64?: "None" | "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftNetworkNetworkExperimentProfiles {
     /** The resource name */
@@ -24631,6 +25423,7 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourcewithSettableNameTags;
+    enabledState?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftNetworkNetworkExperimentProfilesExperiments {
     /** The resource name */
@@ -24641,6 +25434,10 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    description?: string;
+    endpointA?: inputs.Endpoint;
+    endpointB?: inputs.Endpoint;
+    enabledState?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftNetworkNetworkInterfaces {
     /** The resource name */
@@ -24653,6 +25450,18 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    networkSecurityGroup?: inputs.NetworkSecurityGroup;
+    ipConfigurations?: inputs.NetworkInterfaceIPConfiguration[];
+    dnsSettings?: inputs.NetworkInterfaceDnsSettings;
+    enableAcceleratedNetworking?: boolean;
+    disableTcpStateTracking?: boolean;
+    enableIPForwarding?: boolean;
+    workloadType?: string;
+    nicType?: "Standard" | "Elastic" | (string & {});
+    privateLinkService?: inputs.PrivateLinkService;
+    migrationPhase?: "None" | "Prepare" | "Commit" | "Abort" | "Committed" | (string & {});
+    auxiliaryMode?: "None" | "MaxConnections" | "Floating" | "AcceleratedConnections" | (string & {});
+    auxiliarySku?: "None" | "A1" | "A2" | "A4" | "A8" | (string & {});
   }
   interface MicrosoftNetworkNetworkInterfacesIpConfigurations {
     /** The resource name */
@@ -24663,12 +25472,15 @@ export declare namespace inputs {
     name: string;
     /** Properties of the Virtual Network Tap configuration. */
     properties?: inputs.NetworkInterfaceTapConfigurationPropertiesFormat;
+    virtualNetworkTap?: inputs.VirtualNetworkTap;
   }
   interface MicrosoftNetworkNetworkManagerConnections {
     /** The resource name */
     name: string;
     /** The scope connection properties */
     properties?: inputs.NetworkManagerConnectionProperties;
+    networkManagerId?: string;
+    description?: string;
   }
   interface MicrosoftNetworkNetworkManagers {
     /** The resource name */
@@ -24679,82 +25491,123 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    description?: string;
+    networkManagerScopes?: inputs.NetworkManagerPropertiesNetworkManagerScopes;
+    networkManagerScopeAccesses?: ("SecurityAdmin" | "Connectivity" | "SecurityUser" | "Routing" | (string & {}))[];
   }
   interface MicrosoftNetworkNetworkManagersCommits {
     /** The resource name */
     name: string;
     /** The Commit properties */
     properties?: inputs.CommitProperties;
+    description?: string;
+    commitType?: "SecurityAdmin" | "Connectivity" | "SecurityUser" | "Routing" | (string & {});
+    configurationIds?: string[];
+    targetLocations?: string[];
+    forceUpdateTag?: string;
   }
   interface MicrosoftNetworkNetworkManagersConnectivityConfigurations {
     /** The resource name */
     name: string;
     /** Properties of a network manager connectivity configuration */
     properties?: inputs.ConnectivityConfigurationProperties;
+    description?: string;
+    connectivityTopology?: "HubAndSpoke" | "Mesh" | (string & {});
+    hubs?: inputs.Hub[];
+    isGlobal?: "False" | "True" | (string & {});
+    connectivityCapabilities?: inputs.ConnectivityConfigurationPropertiesConnectivityCapabilities;
+    appliesToGroups?: inputs.ConnectivityGroupItem[];
+    deleteExistingPeering?: "False" | "True" | (string & {});
   }
   interface MicrosoftNetworkNetworkManagersIpamPools {
     /** The resource name */
     name: string;
     /** Properties of IpamPool resource properties which are specific to the Pool resource. */
-    properties: inputs.IpamPoolProperties;
+    properties?: inputs.IpamPoolProperties;
     /** Resource tags. */
     tags?: inputs.CommonTrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    description?: string;
+    displayName?: string;
+    parentPoolName?: string;
+    addressPrefixes?: string[];
   }
   interface MicrosoftNetworkNetworkManagersIpamPoolsStaticCidrs {
     /** The resource name */
     name: string;
     /** Properties of static CIDR resource. */
     properties?: inputs.StaticCidrProperties;
+    description?: string;
+    numberOfIPAddressesToAllocate?: string;
+    addressPrefixes?: string[];
   }
   interface MicrosoftNetworkNetworkManagersNetworkGroups {
     /** The resource name */
     name: string;
     /** The Network Group properties */
     properties?: inputs.NetworkGroupProperties;
+    description?: string;
+    memberType?: "VirtualNetwork" | "Subnet" | (string & {});
   }
   interface MicrosoftNetworkNetworkManagersNetworkGroupsStaticMembers {
     /** The resource name */
     name: string;
     /** The Static Member properties */
     properties?: inputs.StaticMemberProperties;
+    resourceId?: string;
   }
   interface MicrosoftNetworkNetworkManagersRoutingConfigurations {
     /** The resource name */
     name: string;
     /** Indicates the properties for the network manager routing configuration. */
     properties?: inputs.NetworkManagerRoutingConfigurationPropertiesFormat;
+    description?: string;
+    routeTableUsageMode?: "ManagedOnly" | "UseExisting" | (string & {});
   }
   interface MicrosoftNetworkNetworkManagersRoutingConfigurationsRuleCollections {
     /** The resource name */
     name: string;
     /** Indicates the properties for the network manager routing rule collection. */
     properties?: inputs.RoutingRuleCollectionPropertiesFormat;
+    description?: string;
+    appliesTo?: inputs.NetworkManagerRoutingGroupItem[];
+    disableBgpRoutePropagation?: "False" | "True" | (string & {});
   }
   interface MicrosoftNetworkNetworkManagersRoutingConfigurationsRuleCollectionsRules {
     /** The resource name */
     name: string;
     /** Indicates the properties of the routing rule */
     properties?: inputs.RoutingRulePropertiesFormat;
+    description?: string;
+    destination?: inputs.RoutingRuleRouteDestination;
+    nextHop?: inputs.RoutingRuleNextHop;
   }
   interface MicrosoftNetworkNetworkManagersScopeConnections {
     /** The resource name */
     name: string;
     /** The scope connection properties */
     properties?: inputs.ScopeConnectionProperties;
+    tenantId?: string;
+    resourceId?: string;
+    description?: string;
   }
   interface MicrosoftNetworkNetworkManagersSecurityAdminConfigurations {
     /** The resource name */
     name: string;
     /** Indicates the properties for the network manager security admin configuration. */
     properties?: inputs.SecurityAdminConfigurationPropertiesFormat;
+    description?: string;
+    applyOnNetworkIntentPolicyBasedServices?: ("None" | "All" | "AllowRulesOnly" | (string & {}))[];
+    networkGroupAddressSpaceAggregationOption?: "None" | "Manual" | (string & {});
   }
   interface MicrosoftNetworkNetworkManagersSecurityAdminConfigurationsRuleCollections {
     /** The resource name */
     name: string;
     /** Indicates the properties for the network manager admin rule collection. */
     properties?: inputs.AdminRuleCollectionPropertiesFormat;
+    description?: string;
+    appliesToGroups?: inputs.NetworkManagerSecurityGroupItem[];
   }
   type MicrosoftNetworkNetworkManagersSecurityAdminConfigurationsRuleCollectionsRules = {
     /** The resource name */
@@ -24765,18 +25618,28 @@ export declare namespace inputs {
     name: string;
     /** Indicates the properties for the network manager security user configuration. */
     properties?: inputs.SecurityUserConfigurationPropertiesFormat;
+    description?: string;
   }
   interface MicrosoftNetworkNetworkManagersSecurityUserConfigurationsRuleCollections {
     /** The resource name */
     name: string;
     /** Indicates the properties for the network manager security user rule collection. */
     properties?: inputs.SecurityUserRuleCollectionPropertiesFormat;
+    description?: string;
+    appliesToGroups?: inputs.SecurityUserGroupItem[];
   }
   interface MicrosoftNetworkNetworkManagersSecurityUserConfigurationsRuleCollectionsRules {
     /** The resource name */
     name: string;
     /** Indicates the properties of the security user rule */
     properties?: inputs.SecurityUserRulePropertiesFormat;
+    description?: string;
+    protocol?: "Tcp" | "Udp" | "Icmp" | "Esp" | "Any" | "Ah" | (string & {});
+    sources?: inputs.AddressPrefixItem[];
+    destinations?: inputs.AddressPrefixItem[];
+    sourcePortRanges?: string[];
+    destinationPortRanges?: string[];
+    direction?: "Inbound" | "Outbound" | (string & {});
   }
   interface MicrosoftNetworkNetworkManagersVerifierWorkspaces {
     /** The resource name */
@@ -24787,18 +25650,25 @@ export declare namespace inputs {
     tags?: inputs.CommonTrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    description?: string;
   }
   interface MicrosoftNetworkNetworkManagersVerifierWorkspacesReachabilityAnalysisIntents {
     /** The resource name */
     name: string;
     /** Represents the Reachability Analysis Intent properties. */
-    properties: inputs.ReachabilityAnalysisIntentProperties;
+    properties?: inputs.ReachabilityAnalysisIntentProperties;
+    description?: string;
+    sourceResourceId?: string;
+    destinationResourceId?: string;
+    ipTraffic?: inputs.IPTraffic;
   }
   interface MicrosoftNetworkNetworkManagersVerifierWorkspacesReachabilityAnalysisRuns {
     /** The resource name */
     name: string;
     /** Represents the Reachability Analysis Run properties. */
-    properties: inputs.ReachabilityAnalysisRunProperties;
+    properties?: inputs.ReachabilityAnalysisRunProperties;
+    description?: string;
+    intentId?: string;
   }
   interface MicrosoftNetworkNetworkProfiles {
     /** The resource name */
@@ -24809,6 +25679,7 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    containerNetworkInterfaceConfigurations?: inputs.ContainerNetworkInterfaceConfiguration[];
   }
   interface MicrosoftNetworkNetworkSecurityGroups {
     /** The resource name */
@@ -24819,6 +25690,8 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    flushConnection?: boolean;
+    securityRules?: inputs.SecurityRule[];
   }
   interface MicrosoftNetworkNetworkSecurityGroupsDefaultSecurityRules {
     /** The resource name */
@@ -24829,6 +25702,21 @@ export declare namespace inputs {
     name: string;
     /** Properties of the security rule. */
     properties?: inputs.SecurityRulePropertiesFormat;
+    description?: string;
+    protocol?: "Tcp" | "Udp" | "Icmp" | "Esp" | "*" | "Ah" | (string & {});
+    sourcePortRange?: string;
+    destinationPortRange?: string;
+    sourceAddressPrefix?: string;
+    sourceAddressPrefixes?: string[];
+    sourceApplicationSecurityGroups?: inputs.ApplicationSecurityGroup[];
+    destinationAddressPrefix?: string;
+    destinationAddressPrefixes?: string[];
+    destinationApplicationSecurityGroups?: inputs.ApplicationSecurityGroup[];
+    sourcePortRanges?: string[];
+    destinationPortRanges?: string[];
+    access?: "Allow" | "Deny" | (string & {});
+    priority?: number;
+    direction?: "Inbound" | "Outbound" | (string & {});
   }
   interface MicrosoftNetworkNetworkSecurityPerimeters {
     /** The resource name */
@@ -24849,12 +25737,18 @@ export declare namespace inputs {
     name: string;
     /** Properties of the network security perimeter link resource. */
     properties?: inputs.NspLinkProperties;
+    autoApprovedRemotePerimeterResourceId?: string;
+    localInboundProfiles?: string[];
+    remoteInboundProfiles?: string[];
+    description?: string;
   }
   interface MicrosoftNetworkNetworkSecurityPerimetersLoggingConfigurations {
     /** The resource name */
     name: string;
     /** Properties of the NSP logging configuration. */
     properties?: inputs.NspLoggingConfigurationProperties;
+    enabledLogCategories?: string[];
+    version?: string;
   }
   interface MicrosoftNetworkNetworkSecurityPerimetersProfiles {
     /** The resource name */
@@ -24867,12 +25761,22 @@ export declare namespace inputs {
     name: string;
     /** Properties of the NSP access rule. */
     properties?: inputs.NspAccessRuleProperties;
+    direction?: "Inbound" | "Outbound" | (string & {});
+    addressPrefixes?: string[];
+    fullyQualifiedDomainNames?: string[];
+    subscriptions?: inputs.SubscriptionId[];
+    emailAddresses?: string[];
+    phoneNumbers?: string[];
+    serviceTags?: string[];
   }
   interface MicrosoftNetworkNetworkSecurityPerimetersResourceAssociations {
     /** The resource name */
     name: string;
     /** Properties of the NSP resource association. */
     properties?: inputs.NspAssociationProperties;
+    privateLinkResource?: inputs.SubResource;
+    profile?: inputs.SubResource;
+    accessMode?: "Learning" | "Enforced" | "Audit" | (string & {});
   }
   interface MicrosoftNetworkNetworkVirtualAppliances {
     /** The resource name */
@@ -24885,24 +25789,47 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    nvaSku?: inputs.VirtualApplianceSkuProperties;
+    bootStrapConfigurationBlobs?: string[];
+    virtualHub?: inputs.SubResource;
+    cloudInitConfigurationBlobs?: string[];
+    cloudInitConfiguration?: string;
+    virtualApplianceAsn?: number;
+    sshPublicKey?: string;
+    networkProfile?: inputs.NetworkVirtualAppliancePropertiesFormatNetworkProfile;
+    additionalNics?: inputs.VirtualApplianceAdditionalNicProperties[];
+    internetIngressPublicIps?: inputs.InternetIngressPublicIpsProperties[];
+    delegation?: inputs.DelegationProperties;
+    partnerManagedResource?: inputs.PartnerManagedResourceProperties;
+    nvaInterfaceConfigurations?: inputs.NvaInterfaceConfigurationsProperties[];
+    addressFamily?: ("IPv4" | "IPv6" | (string & {}))[];
   }
   interface MicrosoftNetworkNetworkVirtualAppliancesInboundSecurityRules {
     /** The resource name */
     name: string;
     /** The properties of the Inbound Security Rules. */
     properties?: inputs.InboundSecurityRuleProperties;
+    ruleType?: "AutoExpire" | "Permanent" | (string & {});
+    rules?: inputs.InboundSecurityRules[];
   }
   interface MicrosoftNetworkNetworkVirtualAppliancesNetworkVirtualApplianceConnections {
     /** The resource name */
     name: string;
     /** Properties of the express route connection. */
     properties?: inputs.NetworkVirtualApplianceConnectionProperties;
+    asn?: number;
+    tunnelIdentifier?: number;
+    bgpPeerAddress?: string[];
+    enableInternetSecurity?: boolean;
+    routingConfiguration?: inputs.RoutingConfiguration;
   }
   interface MicrosoftNetworkNetworkVirtualAppliancesVirtualApplianceSites {
     /** The resource name */
     name: string;
     /** The properties of the Virtual Appliance Sites. */
     properties?: inputs.VirtualApplianceSiteProperties;
+    addressPrefix?: string;
+    o365Policy?: inputs.Office365PolicyProperties;
   }
   interface MicrosoftNetworkNetworkVirtualApplianceSkus {
     /** The resource name */
@@ -24926,7 +25853,14 @@ export declare namespace inputs {
     /** Resource tags. */
     tags?: inputs.ConnectionAnalyzerTags;
     /** Properties of the connection analyzer. */
-    properties: inputs.ConnectionAnalyzerProperties;
+    properties?: inputs.ConnectionAnalyzerProperties;
+    source?: inputs.ConnectionAnalyzerEndpoint;
+    destination?: inputs.ConnectionAnalyzerEndpoint;
+    diagnosticOperations?: ("NextHop" | "NSG" | "PortScan" | "ConnectivityCheck" | "ExpressRouteDiagnostic" | (string & {}))[];
+    protocolSettings?: inputs.ProtocolSettings;
+    diagnosticOperationsSettings?: inputs.DiagnosticOperationsSettings;
+    expiryInDays?: number;
+    outputSettings?: inputs.OutputSettings;
   }
   interface MicrosoftNetworkNetworkWatchersConnectionMonitors {
     /** The resource name */
@@ -24936,7 +25870,16 @@ export declare namespace inputs {
     /** Connection monitor tags. */
     tags?: inputs.ConnectionMonitorTags;
     /** Properties of the connection monitor. */
-    properties: inputs.ConnectionMonitorParametersOrConnectionMonitorResultProperties;
+    properties?: inputs.ConnectionMonitorParametersOrConnectionMonitorResultProperties;
+    source?: inputs.ConnectionMonitorSource;
+    destination?: inputs.ConnectionMonitorDestination;
+    autoStart?: boolean;
+    monitoringIntervalInSeconds?: number;
+    endpoints?: inputs.ConnectionMonitorEndpoint[];
+    testConfigurations?: inputs.ConnectionMonitorTestConfiguration[];
+    testGroups?: inputs.ConnectionMonitorTestGroup[];
+    outputs?: inputs.ConnectionMonitorOutput[];
+    notes?: string;
   }
   interface MicrosoftNetworkNetworkWatchersFlowLogs {
     /** The resource name */
@@ -24949,12 +25892,30 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    targetResourceId?: string;
+    storageId?: string;
+    enabledFilteringCriteria?: string;
+    recordTypes?: string;
+    enabled?: boolean;
+    retentionPolicy?: inputs.RetentionPolicyParameters;
+    format?: inputs.FlowLogFormatParameters;
+    flowAnalyticsConfiguration?: inputs.TrafficAnalyticsProperties;
   }
   interface MicrosoftNetworkNetworkWatchersPacketCaptures {
     /** The resource name */
     name: string;
     /** Properties of the packet capture. */
-    properties: inputs.PacketCaptureParametersOrPacketCaptureResultProperties;
+    properties?: inputs.PacketCaptureParametersOrPacketCaptureResultProperties;
+    target?: string;
+    scope?: inputs.PacketCaptureMachineScope;
+    targetType?: "AzureVM" | "AzureVMSS";
+    bytesToCapturePerPacket?: number;
+    totalBytesPerSession?: number;
+    timeLimitInSeconds?: number;
+    storageLocation?: inputs.PacketCaptureStorageLocation;
+    filters?: inputs.PacketCaptureFilter[];
+    continuousCapture?: boolean;
+    captureSettings?: inputs.PacketCaptureSettings;
   }
   interface MicrosoftNetworkP2svpnGateways {
     /** The resource name */
@@ -24965,6 +25926,12 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.TrackedResourceWithSettableIdOptionalLocationTags;
+    virtualHub?: inputs.SubResource;
+    p2SConnectionConfigurations?: inputs.P2SConnectionConfiguration[];
+    vpnGatewayScaleUnit?: number;
+    vpnServerConfiguration?: inputs.SubResource;
+    customDnsServers?: string[];
+    isRoutingPreferenceInternet?: boolean;
   }
   interface MicrosoftNetworkPrivateDnsZones {
     /** The resource name */
@@ -24985,6 +25952,16 @@ export declare namespace inputs {
     properties?: inputs.RecordSetProperties2;
     /** The ETag of the record set. */
     etag?: string;
+    metadata?: inputs.RecordSetPropertiesMetadata;
+    ttl?: number;
+    aRecords?: inputs.ARecord[];
+    aaaaRecords?: inputs.AaaaRecord[];
+    cnameRecord?: inputs.CnameRecord;
+    mxRecords?: inputs.MxRecord[];
+    ptrRecords?: inputs.PtrRecord[];
+    soaRecord?: inputs.SoaRecord2;
+    srvRecords?: inputs.SrvRecord[];
+    txtRecords?: inputs.TxtRecord[];
   }
   interface MicrosoftNetworkPrivateDnsZonesAAAA {
     /** The resource name */
@@ -24993,6 +25970,16 @@ export declare namespace inputs {
     properties?: inputs.RecordSetProperties2;
     /** The ETag of the record set. */
     etag?: string;
+    metadata?: inputs.RecordSetPropertiesMetadata;
+    ttl?: number;
+    aRecords?: inputs.ARecord[];
+    aaaaRecords?: inputs.AaaaRecord[];
+    cnameRecord?: inputs.CnameRecord;
+    mxRecords?: inputs.MxRecord[];
+    ptrRecords?: inputs.PtrRecord[];
+    soaRecord?: inputs.SoaRecord2;
+    srvRecords?: inputs.SrvRecord[];
+    txtRecords?: inputs.TxtRecord[];
   }
   interface MicrosoftNetworkPrivateDnsZonesCNAME {
     /** The resource name */
@@ -25001,6 +25988,16 @@ export declare namespace inputs {
     properties?: inputs.RecordSetProperties2;
     /** The ETag of the record set. */
     etag?: string;
+    metadata?: inputs.RecordSetPropertiesMetadata;
+    ttl?: number;
+    aRecords?: inputs.ARecord[];
+    aaaaRecords?: inputs.AaaaRecord[];
+    cnameRecord?: inputs.CnameRecord;
+    mxRecords?: inputs.MxRecord[];
+    ptrRecords?: inputs.PtrRecord[];
+    soaRecord?: inputs.SoaRecord2;
+    srvRecords?: inputs.SrvRecord[];
+    txtRecords?: inputs.TxtRecord[];
   }
   interface MicrosoftNetworkPrivateDnsZonesMX {
     /** The resource name */
@@ -25009,6 +26006,16 @@ export declare namespace inputs {
     properties?: inputs.RecordSetProperties2;
     /** The ETag of the record set. */
     etag?: string;
+    metadata?: inputs.RecordSetPropertiesMetadata;
+    ttl?: number;
+    aRecords?: inputs.ARecord[];
+    aaaaRecords?: inputs.AaaaRecord[];
+    cnameRecord?: inputs.CnameRecord;
+    mxRecords?: inputs.MxRecord[];
+    ptrRecords?: inputs.PtrRecord[];
+    soaRecord?: inputs.SoaRecord2;
+    srvRecords?: inputs.SrvRecord[];
+    txtRecords?: inputs.TxtRecord[];
   }
   interface MicrosoftNetworkPrivateDnsZonesPTR {
     /** The resource name */
@@ -25017,6 +26024,16 @@ export declare namespace inputs {
     properties?: inputs.RecordSetProperties2;
     /** The ETag of the record set. */
     etag?: string;
+    metadata?: inputs.RecordSetPropertiesMetadata;
+    ttl?: number;
+    aRecords?: inputs.ARecord[];
+    aaaaRecords?: inputs.AaaaRecord[];
+    cnameRecord?: inputs.CnameRecord;
+    mxRecords?: inputs.MxRecord[];
+    ptrRecords?: inputs.PtrRecord[];
+    soaRecord?: inputs.SoaRecord2;
+    srvRecords?: inputs.SrvRecord[];
+    txtRecords?: inputs.TxtRecord[];
   }
   interface MicrosoftNetworkPrivateDnsZonesSOA {
     /** The resource name */
@@ -25025,6 +26042,16 @@ export declare namespace inputs {
     properties?: inputs.RecordSetProperties2;
     /** The ETag of the record set. */
     etag?: string;
+    metadata?: inputs.RecordSetPropertiesMetadata;
+    ttl?: number;
+    aRecords?: inputs.ARecord[];
+    aaaaRecords?: inputs.AaaaRecord[];
+    cnameRecord?: inputs.CnameRecord;
+    mxRecords?: inputs.MxRecord[];
+    ptrRecords?: inputs.PtrRecord[];
+    soaRecord?: inputs.SoaRecord2;
+    srvRecords?: inputs.SrvRecord[];
+    txtRecords?: inputs.TxtRecord[];
   }
   interface MicrosoftNetworkPrivateDnsZonesSRV {
     /** The resource name */
@@ -25033,6 +26060,16 @@ export declare namespace inputs {
     properties?: inputs.RecordSetProperties2;
     /** The ETag of the record set. */
     etag?: string;
+    metadata?: inputs.RecordSetPropertiesMetadata;
+    ttl?: number;
+    aRecords?: inputs.ARecord[];
+    aaaaRecords?: inputs.AaaaRecord[];
+    cnameRecord?: inputs.CnameRecord;
+    mxRecords?: inputs.MxRecord[];
+    ptrRecords?: inputs.PtrRecord[];
+    soaRecord?: inputs.SoaRecord2;
+    srvRecords?: inputs.SrvRecord[];
+    txtRecords?: inputs.TxtRecord[];
   }
   interface MicrosoftNetworkPrivateDnsZonesTXT {
     /** The resource name */
@@ -25041,6 +26078,16 @@ export declare namespace inputs {
     properties?: inputs.RecordSetProperties2;
     /** The ETag of the record set. */
     etag?: string;
+    metadata?: inputs.RecordSetPropertiesMetadata;
+    ttl?: number;
+    aRecords?: inputs.ARecord[];
+    aaaaRecords?: inputs.AaaaRecord[];
+    cnameRecord?: inputs.CnameRecord;
+    mxRecords?: inputs.MxRecord[];
+    ptrRecords?: inputs.PtrRecord[];
+    soaRecord?: inputs.SoaRecord2;
+    srvRecords?: inputs.SrvRecord[];
+    txtRecords?: inputs.TxtRecord[];
   }
   interface MicrosoftNetworkPrivateDnsZonesVirtualNetworkLinks {
     /** The resource name */
@@ -25053,6 +26100,9 @@ export declare namespace inputs {
     location?: string;
     /** The ETag of the virtual network link. */
     etag?: string;
+    virtualNetwork?: inputs.SubResource;
+    registrationEnabled?: boolean;
+    resolutionPolicy?: "Default" | "NxDomainRedirect" | (string & {});
   }
   interface MicrosoftNetworkPrivateEndpoints {
     /** The resource name */
@@ -25065,12 +26115,22 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    subnet?: inputs.Subnet;
+    ipVersionType?: "IPv4" | "IPv6" | "DualStack" | (string & {});
+    privateLinkServiceConnections?: inputs.PrivateLinkServiceConnection[];
+    manualPrivateLinkServiceConnections?: inputs.PrivateLinkServiceConnection[];
+    customDnsConfigs?: inputs.CustomDnsConfigPropertiesFormat[];
+    applicationSecurityGroups?: inputs.ApplicationSecurityGroup[];
+    ipConfigurations?: inputs.PrivateEndpointIPConfiguration[];
+    customNetworkInterfaceName?: string;
+    billingSku?: "PayAsYouGo" | "Fixed" | (string & {});
   }
   interface MicrosoftNetworkPrivateEndpointsPrivateDnsZoneGroups {
     /** The resource name */
     name: string;
     /** Properties of the private dns zone group. */
     properties?: inputs.PrivateDnsZoneGroupPropertiesFormat;
+    privateDnsZoneConfigs?: inputs.PrivateDnsZoneConfig[];
   }
   interface MicrosoftNetworkPrivateLinkServices {
     /** The resource name */
@@ -25083,12 +26143,21 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    loadBalancerFrontendIpConfigurations?: inputs.FrontendIPConfiguration[];
+    ipConfigurations?: inputs.PrivateLinkServiceIpConfiguration[];
+    destinationIPAddress?: string;
+    accessMode?: "Default" | "Restricted" | (string & {});
+    visibility?: inputs.PrivateLinkServicePropertiesVisibility;
+    autoApproval?: inputs.PrivateLinkServicePropertiesAutoApproval;
+    fqdns?: string[];
+    enableProxyProtocol?: boolean;
   }
   interface MicrosoftNetworkPrivateLinkServicesPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Properties of the private end point connection. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftNetworkPublicIPAddresses {
     /** The resource name */
@@ -25105,6 +26174,19 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    publicIPAllocationMethod?: "Static" | "Dynamic" | (string & {});
+    publicIPAddressVersion?: "IPv4" | "IPv6" | (string & {});
+    dnsSettings?: inputs.PublicIPAddressDnsSettings;
+    ddosSettings?: inputs.DdosSettings;
+    ipTags?: inputs.IpTag[];
+    ipAddress?: string;
+    publicIPPrefix?: inputs.SubResource;
+    idleTimeoutInMinutes?: number;
+    servicePublicIPAddress?: inputs.PublicIPAddress;
+    natGateway?: inputs.NatGateway;
+    migrationPhase?: "None" | "Prepare" | "Commit" | "Abort" | "Committed" | (string & {});
+    linkedPublicIPAddress?: inputs.PublicIPAddress;
+    deleteOption?: "Delete" | "Detach" | (string & {});
   }
   interface MicrosoftNetworkPublicIPPrefixes {
     /** The resource name */
@@ -25121,6 +26203,11 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    publicIPAddressVersion?: "IPv4" | "IPv6" | (string & {});
+    ipTags?: inputs.IpTag[];
+    prefixLength?: number;
+    customIPPrefix?: inputs.SubResource;
+    natGateway?: inputs.NatGateway;
   }
   interface MicrosoftNetworkRouteFilters {
     /** The resource name */
@@ -25131,6 +26218,7 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.TrackedResourceWithSettableIdOptionalLocationTags;
+    rules?: inputs.RouteFilterRule[];
   }
   interface MicrosoftNetworkRouteFiltersRouteFilterRules {
     /** The resource name */
@@ -25139,6 +26227,9 @@ export declare namespace inputs {
     properties?: inputs.RouteFilterRulePropertiesFormat;
     /** Resource location. */
     location?: string;
+    access?: "Allow" | "Deny" | (string & {});
+    routeFilterRuleType?: "Community" | (string & {});
+    communities?: string[];
   }
   interface MicrosoftNetworkRouteTables {
     /** The resource name */
@@ -25149,12 +26240,19 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    routes?: inputs.Route[];
+    disableBgpRoutePropagation?: boolean;
+    disablePeeringRoute?: "None" | "All" | (string & {});
   }
   interface MicrosoftNetworkRouteTablesRoutes {
     /** The resource name */
     name: string;
     /** Properties of the route. */
     properties?: inputs.RoutePropertiesFormat;
+    addressPrefix?: string;
+    nextHopType?: "VirtualNetworkGateway" | "VnetLocal" | "Internet" | "VirtualAppliance" | "VirtualApplianceEcmp" | "None" | (string & {});
+    nextHopIpAddress?: string;
+    nextHop?: inputs.RouteNextHopEcmp;
   }
   interface MicrosoftNetworkSecurityPartnerProviders {
     /** The resource name */
@@ -25165,6 +26263,8 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    securityProviderName?: "ZScaler" | "IBoss" | "Checkpoint" | (string & {});
+    virtualHub?: inputs.SubResource;
   }
   interface MicrosoftNetworkServiceEndpointPolicies {
     /** The resource name */
@@ -25175,12 +26275,18 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    serviceEndpointPolicyDefinitions?: inputs.ServiceEndpointPolicyDefinition[];
+    serviceAlias?: string;
+    contextualServiceEndpointPolicies?: string[];
   }
   interface MicrosoftNetworkServiceEndpointPoliciesServiceEndpointPolicyDefinitions {
     /** The resource name */
     name: string;
     /** Properties of the service endpoint policy definition. */
     properties?: inputs.ServiceEndpointPolicyDefinitionPropertiesFormat;
+    description?: string;
+    service?: string;
+    serviceResources?: string[];
   }
   interface MicrosoftNetworkServiceGateways {
     /** The resource name */
@@ -25199,6 +26305,9 @@ export declare namespace inputs {
     tags?: inputs.SecurityPerimeterTrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    virtualNetwork?: inputs.VirtualNetwork;
+    routeTargetAddress?: inputs.RouteTargetAddressPropertiesFormat;
+    routeTargetAddressV6?: inputs.RouteTargetAddressPropertiesFormat;
   }
   interface MicrosoftNetworkTrafficManagerGeographicHierarchies {
     /** The resource name */
@@ -25213,18 +26322,54 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The Azure Region where the resource lives */
     location?: string;
+    profileStatus?: "Enabled" | "Disabled" | (string & {});
+    trafficRoutingMethod?: "Performance" | "Priority" | "Weighted" | "Geographic" | "MultiValue" | "Subnet" | (string & {});
+    dnsConfig?: inputs.DnsConfig;
+    monitorConfig?: inputs.MonitorConfig;
+    endpoints?: inputs.Endpoint2[];
+    trafficViewEnrollmentStatus?: "Enabled" | "Disabled" | (string & {});
+    allowedEndpointRecordTypes?: ("DomainName" | "IPv4Address" | "IPv6Address" | "Any" | (string & {}))[];
+    maxReturn?: number;
   }
   interface MicrosoftNetworkTrafficmanagerprofilesAzureEndpoints {
     /** The resource name */
     name: string;
     /** The properties of the Traffic Manager endpoint. */
     properties?: inputs.EndpointProperties;
+    targetResourceId?: string;
+    target?: string;
+    endpointStatus?: "Enabled" | "Disabled" | (string & {});
+    weight?: number;
+    priority?: number;
+    endpointLocation?: string;
+    endpointMonitorStatus?: "CheckingEndpoint" | "Online" | "Degraded" | "Disabled" | "Inactive" | "Stopped" | "Unmonitored" | (string & {});
+    minChildEndpoints?: number;
+    minChildEndpointsIPv4?: number;
+    minChildEndpointsIPv6?: number;
+    geoMapping?: string[];
+    subnets?: inputs.EndpointPropertiesSubnetsItem[];
+    customHeaders?: inputs.EndpointPropertiesCustomHeadersItem[];
+    alwaysServe?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftNetworkTrafficmanagerprofilesExternalEndpoints {
     /** The resource name */
     name: string;
     /** The properties of the Traffic Manager endpoint. */
     properties?: inputs.EndpointProperties;
+    targetResourceId?: string;
+    target?: string;
+    endpointStatus?: "Enabled" | "Disabled" | (string & {});
+    weight?: number;
+    priority?: number;
+    endpointLocation?: string;
+    endpointMonitorStatus?: "CheckingEndpoint" | "Online" | "Degraded" | "Disabled" | "Inactive" | "Stopped" | "Unmonitored" | (string & {});
+    minChildEndpoints?: number;
+    minChildEndpointsIPv4?: number;
+    minChildEndpointsIPv6?: number;
+    geoMapping?: string[];
+    subnets?: inputs.EndpointPropertiesSubnetsItem[];
+    customHeaders?: inputs.EndpointPropertiesCustomHeadersItem[];
+    alwaysServe?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftNetworkTrafficmanagerprofilesHeatMaps {
     /** The resource name */
@@ -25235,6 +26380,20 @@ export declare namespace inputs {
     name: string;
     /** The properties of the Traffic Manager endpoint. */
     properties?: inputs.EndpointProperties;
+    targetResourceId?: string;
+    target?: string;
+    endpointStatus?: "Enabled" | "Disabled" | (string & {});
+    weight?: number;
+    priority?: number;
+    endpointLocation?: string;
+    endpointMonitorStatus?: "CheckingEndpoint" | "Online" | "Degraded" | "Disabled" | "Inactive" | "Stopped" | "Unmonitored" | (string & {});
+    minChildEndpoints?: number;
+    minChildEndpointsIPv4?: number;
+    minChildEndpointsIPv6?: number;
+    geoMapping?: string[];
+    subnets?: inputs.EndpointPropertiesSubnetsItem[];
+    customHeaders?: inputs.EndpointPropertiesCustomHeadersItem[];
+    alwaysServe?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftNetworkTrafficManagerUserMetricsKeys {
     /** The resource name */
@@ -25249,54 +26408,98 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.TrackedResourceWithSettableIdOptionalLocationTags;
+    virtualWan?: inputs.SubResource;
+    vpnGateway?: inputs.SubResource;
+    p2SVpnGateway?: inputs.SubResource;
+    expressRouteGateway?: inputs.SubResource;
+    azureFirewall?: inputs.SubResource;
+    securityPartnerProvider?: inputs.SubResource;
+    addressPrefix?: string;
+    routeTable?: inputs.VirtualHubRouteTable;
+    securityProviderName?: string;
+    virtualHubRouteTableV2s?: inputs.VirtualHubRouteTableV2[];
+    sku?: string;
+    virtualRouterAsn?: number;
+    virtualRouterIps?: string[];
+    addressPrefixV6?: string;
+    virtualRouterIpsV6?: string[];
+    allowBranchToBranchTraffic?: boolean;
+    preferredRoutingGateway?: "ExpressRoute" | "VpnGateway" | "None" | (string & {});
+    hubRoutingPreference?: "ExpressRoute" | "VpnGateway" | "ASPath" | (string & {});
+    virtualRouterAutoScaleConfiguration?: inputs.VirtualRouterAutoScaleConfiguration;
   }
   interface MicrosoftNetworkVirtualHubsBgpConnections {
     /** The resource name */
     name: string;
     /** The properties of the Bgp connections. */
     properties?: inputs.BgpConnectionProperties;
+    peerAsn?: number;
+    peerIp?: string;
+    hubVirtualNetworkConnection?: inputs.SubResource;
+    routingConfiguration?: inputs.RoutingConfiguration;
   }
   interface MicrosoftNetworkVirtualHubsConnectionPolicies {
     /** The resource name */
     name: string;
     /** Properties of the ConnectionPolicy resource. */
     properties?: inputs.ConnectionPolicyProperties;
+    enableInternetSecurity?: boolean;
+    routingConfiguration?: inputs.RoutingConfiguration;
   }
   interface MicrosoftNetworkVirtualHubsHubRouteTables {
     /** The resource name */
     name: string;
     /** Properties of the RouteTable resource. */
     properties?: inputs.HubRouteTableProperties;
+    routes?: inputs.HubRoute[];
+    labels?: string[];
   }
   interface MicrosoftNetworkVirtualHubsHubVirtualNetworkConnections {
     /** The resource name */
     name: string;
     /** Properties of the hub virtual network connection. */
     properties?: inputs.HubVirtualNetworkConnectionProperties;
+    remoteVirtualNetwork?: inputs.SubResource;
+    allowHubToRemoteVnetTransit?: boolean;
+    allowRemoteVnetToUseHubVnetGateways?: boolean;
+    connectionPolicy?: inputs.SubResource;
+    enableInternetSecurity?: boolean;
+    routingConfiguration?: inputs.RoutingConfiguration;
+    enableOnlyIpv6Peering?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftNetworkVirtualHubsIpConfigurations {
     /** The resource name */
     name: string;
     /** The properties of the Virtual Hub IPConfigurations. */
     properties?: inputs.HubIPConfigurationPropertiesFormat;
+    privateIPAddress?: string;
+    privateIPAllocationMethod?: "Static" | "Dynamic" | (string & {});
+    subnet?: inputs.Subnet;
+    publicIPAddress?: inputs.PublicIPAddress;
   }
   interface MicrosoftNetworkVirtualHubsRouteMaps {
     /** The resource name */
     name: string;
     /** Properties of the RouteMap resource. */
     properties?: inputs.RouteMapProperties;
+    associatedInboundConnections?: string[];
+    associatedOutboundConnections?: string[];
+    rules?: inputs.RouteMapRule[];
   }
   interface MicrosoftNetworkVirtualHubsRouteTables {
     /** The resource name */
     name: string;
     /** Properties of the virtual hub route table v2. */
     properties?: inputs.VirtualHubRouteTableV2Properties;
+    routes?: inputs.VirtualHubRouteV2[];
+    attachedConnections?: string[];
   }
   interface MicrosoftNetworkVirtualHubsRoutingIntent {
     /** The resource name */
     name: string;
     /** Properties of the RoutingIntent resource. */
     properties?: inputs.RoutingIntentProperties;
+    routingPolicies?: inputs.RoutingPolicy[];
   }
   interface MicrosoftNetworkVirtualNetworkAppliances {
     /** The resource name */
@@ -25307,12 +26510,15 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    bandwidthInGbps?: number;
+    privateIPAddressVersion?: "IPv4" | "DualStack" | (string & {});
+    subnet?: inputs.Subnet;
   }
   interface MicrosoftNetworkVirtualNetworkGateways {
     /** The resource name */
     name: string;
     /** Properties of the virtual network gateway. */
-    properties: inputs.VirtualNetworkGatewayPropertiesFormat;
+    properties?: inputs.VirtualNetworkGatewayPropertiesFormat;
     /** The extended location of type local virtual network gateway. */
     extendedLocation?: inputs.ExtendedLocation;
     /** The identity of the virtual network gateway, if configured. */
@@ -25321,12 +26527,41 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    autoScaleConfiguration?: inputs.VirtualNetworkGatewayAutoScaleConfiguration;
+    ipConfigurations?: inputs.VirtualNetworkGatewayIPConfiguration[];
+    gatewayType?: "Vpn" | "ExpressRoute" | "LocalGateway" | (string & {});
+    vpnType?: "PolicyBased" | "RouteBased" | (string & {});
+    vpnGatewayGeneration?: "None" | "Generation1" | "Generation2" | (string & {});
+    enableBgp?: boolean;
+    enablePrivateIpAddress?: boolean;
+    virtualNetworkGatewayMigrationStatus?: inputs.VirtualNetworkGatewayMigrationStatus;
+    activeActive?: boolean;
+    enableHighBandwidthVpnGateway?: boolean;
+    disableIPSecReplayProtection?: boolean;
+    gatewayDefaultSite?: inputs.SubResource;
+    sku?: inputs.VirtualNetworkGatewaySku;
+    vpnClientConfiguration?: inputs.VpnClientConfiguration;
+    virtualNetworkGatewayPolicyGroups?: inputs.VirtualNetworkGatewayPolicyGroup[];
+    bgpSettings?: inputs.BgpSettings;
+    customRoutes?: inputs.AddressSpace;
+    enableDnsForwarding?: boolean;
+    vNetExtendedLocationResourceId?: string;
+    natRules?: inputs.VirtualNetworkGatewayNatRule[];
+    enableBgpRouteTranslationForNat?: boolean;
+    allowVirtualWanTraffic?: boolean;
+    allowRemoteVnetTraffic?: boolean;
+    adminState?: "Enabled" | "Disabled" | (string & {});
+    resiliencyModel?: "SingleHomed" | "MultiHomed" | (string & {});
   }
   interface MicrosoftNetworkVirtualNetworkGatewaysNatRules {
     /** The resource name */
     name: string;
     /** Properties of the Virtual Network Gateway NAT rule. */
     properties?: inputs.VirtualNetworkGatewayNatRuleProperties;
+    mode?: "EgressSnat" | "IngressSnat" | (string & {});
+    internalMappings?: inputs.VpnNatRuleMapping[];
+    externalMappings?: inputs.VpnNatRuleMapping[];
+    ipConfigurationId?: string;
   }
   interface MicrosoftNetworkVirtualNetworks {
     /** The resource name */
@@ -25339,18 +26574,64 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    addressSpace?: inputs.AddressSpace;
+    dhcpOptions?: inputs.DhcpOptions;
+    flowTimeoutInMinutes?: number;
+    subnets?: inputs.Subnet[];
+    virtualNetworkPeerings?: inputs.VirtualNetworkPeering[];
+    enableDdosProtection?: boolean;
+    enableVmProtection?: boolean;
+    ddosProtectionPlan?: inputs.SubResource;
+    bgpCommunities?: inputs.VirtualNetworkBgpCommunities;
+    encryption?: inputs.VirtualNetworkEncryption;
+    ipAllocations?: inputs.SubResource[];
+    privateEndpointVNetPolicies?: "Disabled" | "Basic" | (string & {});
+    summarizedGatewayPrefixes?: inputs.AddressSpace;
   }
   interface MicrosoftNetworkVirtualNetworksSubnets {
     /** The resource name */
     name: string;
     /** Properties of the subnet. */
     properties?: inputs.SubnetPropertiesFormat;
+    addressPrefix?: string;
+    addressPrefixes?: string[];
+    networkSecurityGroup?: inputs.NetworkSecurityGroup;
+    routeTable?: inputs.RouteTable;
+    natGateway?: inputs.SubResource;
+    serviceEndpoints?: inputs.ServiceEndpointPropertiesFormat[];
+    serviceEndpointPolicies?: inputs.ServiceEndpointPolicy[];
+    ipAllocations?: inputs.SubResource[];
+    delegations?: inputs.Delegation[];
+    privateEndpointNetworkPolicies?: "Enabled" | "Disabled" | "NetworkSecurityGroupEnabled" | "RouteTableEnabled" | (string & {});
+    privateLinkServiceNetworkPolicies?: "Enabled" | "Disabled" | (string & {});
+    applicationGatewayIPConfigurations?: inputs.ApplicationGatewayIPConfiguration[];
+    sharingScope?: "Tenant" | "DelegatedServices" | (string & {});
+    defaultOutboundAccess?: boolean;
+    ipamPoolPrefixAllocations?: inputs.IpamPoolPrefixAllocation[];
+    serviceGateway?: inputs.SubResource;
   }
   interface MicrosoftNetworkVirtualNetworksVirtualNetworkPeerings {
     /** The resource name */
     name: string;
     /** Properties of the virtual network peering. */
     properties?: inputs.VirtualNetworkPeeringPropertiesFormat;
+    allowVirtualNetworkAccess?: boolean;
+    allowForwardedTraffic?: boolean;
+    allowGatewayTransit?: boolean;
+    useRemoteGateways?: boolean;
+    remoteVirtualNetwork?: inputs.SubResource;
+    localAddressSpace?: inputs.AddressSpace;
+    localVirtualNetworkAddressSpace?: inputs.AddressSpace;
+    remoteAddressSpace?: inputs.AddressSpace;
+    remoteVirtualNetworkAddressSpace?: inputs.AddressSpace;
+    remoteBgpCommunities?: inputs.VirtualNetworkBgpCommunities;
+    peeringState?: "Initiated" | "Connected" | "Disconnected" | (string & {});
+    peeringSyncLevel?: "FullyInSync" | "RemoteNotInSync" | "LocalNotInSync" | "LocalAndRemoteNotInSync" | (string & {});
+    doNotVerifyRemoteGateways?: boolean;
+    peerCompleteVnets?: boolean;
+    enableOnlyIPv6Peering?: boolean;
+    localSubnetNames?: string[];
+    remoteSubnetNames?: string[];
   }
   interface MicrosoftNetworkVirtualNetworkTaps {
     /** The resource name */
@@ -25361,6 +26642,9 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    destinationNetworkInterfaceIPConfiguration?: inputs.NetworkInterfaceIPConfiguration;
+    destinationLoadBalancerFrontEndIPConfiguration?: inputs.FrontendIPConfiguration;
+    destinationPort?: number;
   }
   interface MicrosoftNetworkVirtualRouters {
     /** The resource name */
@@ -25371,12 +26655,18 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    virtualRouterAsn?: number;
+    virtualRouterIps?: string[];
+    hostedSubnet?: inputs.SubResource;
+    hostedGateway?: inputs.SubResource;
   }
   interface MicrosoftNetworkVirtualRoutersPeerings {
     /** The resource name */
     name: string;
     /** The properties of the Virtual Router Peering. */
     properties?: inputs.VirtualRouterPeeringProperties;
+    peerAsn?: number;
+    peerIp?: string;
   }
   interface MicrosoftNetworkVirtualWans {
     /** The resource name */
@@ -25387,6 +26677,9 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.TrackedResourceWithSettableIdOptionalLocationTags;
+    disableVpnEncryption?: boolean;
+    allowBranchToBranchTraffic?: boolean;
+    allowVnetToVnetTraffic?: boolean;
   }
   interface MicrosoftNetworkVpnGateways {
     /** The resource name */
@@ -25397,18 +26690,44 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.TrackedResourceWithSettableIdOptionalLocationTags;
+    virtualHub?: inputs.SubResource;
+    connections?: inputs.VpnConnection[];
+    bgpSettings?: inputs.BgpSettings;
+    vpnGatewayScaleUnit?: number;
+    enableBgpRouteTranslationForNat?: boolean;
+    isRoutingPreferenceInternet?: boolean;
+    natRules?: inputs.VpnGatewayNatRule[];
   }
   interface MicrosoftNetworkVpnGatewaysNatRules {
     /** The resource name */
     name: string;
     /** Properties of the VpnGateway NAT rule. */
     properties?: inputs.VpnGatewayNatRuleProperties;
+    mode?: "EgressSnat" | "IngressSnat" | (string & {});
+    internalMappings?: inputs.VpnNatRuleMapping[];
+    externalMappings?: inputs.VpnNatRuleMapping[];
+    ipConfigurationId?: string;
   }
   interface MicrosoftNetworkVpnGatewaysVpnConnections {
     /** The resource name */
     name: string;
     /** Properties of the VPN connection. */
     properties?: inputs.VpnConnectionProperties;
+    remoteVpnSite?: inputs.SubResource;
+    routingWeight?: number;
+    dpdTimeoutSeconds?: number;
+    vpnConnectionProtocolType?: "IKEv2" | "IKEv1" | (string & {});
+    connectionBandwidth?: number;
+    sharedKey?: string;
+    enableBgp?: boolean;
+    usePolicyBasedTrafficSelectors?: boolean;
+    ipsecPolicies?: inputs.IpsecPolicy[];
+    trafficSelectorPolicies?: inputs.TrafficSelectorPolicy[];
+    enableRateLimiting?: boolean;
+    enableInternetSecurity?: boolean;
+    useLocalAzureIpAddress?: boolean;
+    vpnLinkConnections?: inputs.VpnSiteLinkConnection[];
+    routingConfiguration?: inputs.RoutingConfiguration;
   }
   interface MicrosoftNetworkVpnGatewaysVpnConnectionsVpnLinkConnections {
     /** The resource name */
@@ -25419,6 +26738,8 @@ export declare namespace inputs {
     name: "default";
     /** Properties of the shared key. */
     properties?: inputs.SharedKeyProperties;
+    sharedKey?: string;
+    sharedKeyLength?: number;
   }
   interface MicrosoftNetworkVpnServerConfigurations {
     /** The resource name */
@@ -25429,12 +26750,27 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.TrackedResourceWithSettableNameTags;
+    vpnProtocols?: ("IkeV2" | "OpenVPN" | (string & {}))[];
+    vpnAuthenticationTypes?: ("Certificate" | "Radius" | "AAD" | (string & {}))[];
+    vpnClientRootCertificates?: inputs.VpnServerConfigVpnClientRootCertificate[];
+    vpnClientRevokedCertificates?: inputs.VpnServerConfigVpnClientRevokedCertificate[];
+    radiusServerRootCertificates?: inputs.VpnServerConfigRadiusServerRootCertificate[];
+    radiusClientRootCertificates?: inputs.VpnServerConfigRadiusClientRootCertificate[];
+    vpnClientIpsecPolicies?: inputs.IpsecPolicy[];
+    radiusServerAddress?: string;
+    radiusServerSecret?: string;
+    radiusServers?: inputs.RadiusServer[];
+    aadAuthenticationParameters?: inputs.AadAuthenticationParameters;
+    configurationPolicyGroups?: inputs.VpnServerConfigurationPolicyGroup[];
   }
   interface MicrosoftNetworkVpnServerConfigurationsConfigurationPolicyGroups {
     /** The resource name */
     name: string;
     /** Properties of the VpnServerConfigurationPolicyGroup. */
     properties?: inputs.VpnServerConfigurationPolicyGroupProperties;
+    isDefault?: boolean;
+    priority?: number;
+    policyMembers?: inputs.VpnServerConfigurationPolicyGroupMember[];
   }
   interface MicrosoftNetworkVpnSites {
     /** The resource name */
@@ -25445,6 +26781,15 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.TrackedResourceWithSettableIdOptionalLocationTags;
+    virtualWan?: inputs.SubResource;
+    deviceProperties?: inputs.DeviceProperties;
+    ipAddress?: string;
+    siteKey?: string;
+    addressSpace?: inputs.AddressSpace;
+    bgpProperties?: inputs.BgpSettings;
+    isSecuritySite?: boolean;
+    vpnSiteLinks?: inputs.VpnSiteLink[];
+    o365Policy?: inputs.O365PolicyProperties;
   }
   interface MicrosoftNetworkVpnSitesVpnSiteLinks {
     /** The resource name */
@@ -25509,6 +26854,14 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    idleTimeoutInMinutes?: number;
+    publicIpAddresses?: inputs.SubResource[];
+    publicIpAddressesV6?: inputs.SubResource[];
+    publicIpPrefixes?: inputs.SubResource[];
+    publicIpPrefixesV6?: inputs.SubResource[];
+    sourceVirtualNetwork?: inputs.SubResource;
+    serviceGateway?: inputs.SubResource;
+    nat64?: "None" | "Enabled" | "Disabled" | (string & {});
   }
   interface NatGatewayPropertiesFormat {
     /** The idle timeout of the nat gateway. */
@@ -25604,6 +26957,18 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    networkSecurityGroup?: inputs.NetworkSecurityGroup;
+    ipConfigurations?: inputs.NetworkInterfaceIPConfiguration[];
+    dnsSettings?: inputs.NetworkInterfaceDnsSettings;
+    enableAcceleratedNetworking?: boolean;
+    disableTcpStateTracking?: boolean;
+    enableIPForwarding?: boolean;
+    workloadType?: string;
+    nicType?: "Standard" | "Elastic" | (string & {});
+    privateLinkService?: inputs.PrivateLinkService;
+    migrationPhase?: "None" | "Prepare" | "Commit" | "Abort" | "Committed" | (string & {});
+    auxiliaryMode?: "None" | "MaxConnections" | "Floating" | "AcceleratedConnections" | (string & {});
+    auxiliarySku?: "None" | "A1" | "A2" | "A4" | "A8" | (string & {});
   }
   interface NetworkInterfaceAssociation {
     /** Collection of custom security rules. */
@@ -25622,6 +26987,19 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    gatewayLoadBalancer?: inputs.SubResource;
+    virtualNetworkTaps?: inputs.VirtualNetworkTap[];
+    applicationGatewayBackendAddressPools?: inputs.ApplicationGatewayBackendAddressPool[];
+    loadBalancerBackendAddressPools?: inputs.BackendAddressPool[];
+    loadBalancerInboundNatRules?: inputs.InboundNatRule[];
+    privateIPAddress?: string;
+    privateIPAddressPrefixLength?: number;
+    privateIPAllocationMethod?: "Static" | "Dynamic" | (string & {});
+    privateIPAddressVersion?: "IPv4" | "IPv6" | (string & {});
+    subnet?: inputs.Subnet;
+    primary?: boolean;
+    publicIPAddress?: inputs.PublicIPAddress;
+    applicationSecurityGroups?: inputs.ApplicationSecurityGroup[];
   }
   type NetworkInterfaceIPConfigurationPrivateLinkConnectionProperties = { [key: string]: any };
   interface NetworkInterfaceIPConfigurationPropertiesFormat {
@@ -25685,6 +27063,7 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    virtualNetworkTap?: inputs.VirtualNetworkTap;
   }
   interface NetworkInterfaceTapConfigurationPropertiesFormat {
     /** The reference to the Virtual Network Tap resource. */
@@ -25805,6 +27184,8 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    flushConnection?: boolean;
+    securityRules?: inputs.SecurityRule[];
   }
   interface NetworkSecurityGroupPropertiesFormat {
     /** When enabled, flows created from Network Security Group connections will be re-evaluated when rules are updates. Initial enablement will trigger re-evaluation. */
@@ -26022,6 +27403,12 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    allocatedOutboundPorts?: number;
+    frontendIPConfigurations?: inputs.SubResource[];
+    backendAddressPool?: inputs.SubResource;
+    protocol?: "Tcp" | "Udp" | "All" | (string & {});
+    enableTcpReset?: boolean;
+    idleTimeoutInMinutes?: number;
   }
   interface OutboundRulePropertiesFormat {
     /** The number of outbound ports to be used for NAT. */
@@ -26058,6 +27445,10 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    vpnClientAddressPool?: inputs.AddressSpace;
+    routingConfiguration?: inputs.RoutingConfiguration;
+    enableInternetSecurity?: boolean;
+    configurationPolicyGroupAssociations?: inputs.SubResource[];
   }
   interface P2SConnectionConfigurationProperties {
     /** The reference to the address space resource which represents Address space for P2S VpnClient. */
@@ -26088,6 +27479,12 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.TrackedResourceWithSettableIdOptionalLocationTags;
+    virtualHub?: inputs.SubResource;
+    p2SConnectionConfigurations?: inputs.P2SConnectionConfiguration[];
+    vpnGatewayScaleUnit?: number;
+    vpnServerConfiguration?: inputs.SubResource;
+    customDnsServers?: string[];
+    isRoutingPreferenceInternet?: boolean;
   }
   interface P2SVpnGatewayProperties {
     /** The VirtualHub to which the gateway belongs. */
@@ -26195,6 +27592,11 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    expressRouteCircuitPeering?: inputs.SubResource;
+    peerExpressRouteCircuitPeering?: inputs.SubResource;
+    addressPrefix?: string;
+    connectionName?: string;
+    authResourceGuid?: string;
   }
   interface PeerExpressRouteCircuitConnectionPropertiesFormat {
     /** Reference to Express Route Circuit Private Peering Resource of the circuit. */
@@ -26289,6 +27691,7 @@ export declare namespace inputs {
     name?: string;
     /** Properties of the private dns zone configuration. */
     properties?: inputs.PrivateDnsZonePropertiesFormat;
+    privateDnsZoneId?: string;
   }
   interface PrivateDnsZoneGroupPropertiesFormat {
     /** A collection of private dns zone configurations of the private dns zone group. */
@@ -26309,6 +27712,15 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    subnet?: inputs.Subnet;
+    ipVersionType?: "IPv4" | "IPv6" | "DualStack" | (string & {});
+    privateLinkServiceConnections?: inputs.PrivateLinkServiceConnection[];
+    manualPrivateLinkServiceConnections?: inputs.PrivateLinkServiceConnection[];
+    customDnsConfigs?: inputs.CustomDnsConfigPropertiesFormat[];
+    applicationSecurityGroups?: inputs.ApplicationSecurityGroup[];
+    ipConfigurations?: inputs.PrivateEndpointIPConfiguration[];
+    customNetworkInterfaceName?: string;
+    billingSku?: "PayAsYouGo" | "Fixed" | (string & {});
   }
   interface PrivateEndpointConnection {
     /** Properties of the private end point connection. */
@@ -26317,6 +27729,7 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface PrivateEndpointConnectionProperties {
     /** A collection of information about the state of the connection between service consumer and provider. */
@@ -26327,6 +27740,9 @@ export declare namespace inputs {
     properties?: inputs.PrivateEndpointIPConfigurationProperties;
     /** The name of the resource that is unique within a resource group. */
     name?: string;
+    groupId?: string;
+    memberName?: string;
+    privateIPAddress?: string;
   }
   interface PrivateEndpointIPConfigurationProperties {
     /** The ID of a group obtained from the remote resource that this private endpoint should connect to. */
@@ -26367,6 +27783,14 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    loadBalancerFrontendIpConfigurations?: inputs.FrontendIPConfiguration[];
+    ipConfigurations?: inputs.PrivateLinkServiceIpConfiguration[];
+    destinationIPAddress?: string;
+    accessMode?: "Default" | "Restricted" | (string & {});
+    visibility?: inputs.PrivateLinkServicePropertiesVisibility;
+    autoApproval?: inputs.PrivateLinkServicePropertiesAutoApproval;
+    fqdns?: string[];
+    enableProxyProtocol?: boolean;
   }
   interface PrivateLinkServiceConnection {
     /** Properties of the private link service connection. */
@@ -26375,6 +27799,10 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    privateLinkServiceId?: string;
+    groupIds?: string[];
+    requestMessage?: string;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface PrivateLinkServiceConnectionProperties {
     /** The resource id of private link service. */
@@ -26401,6 +27829,11 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    privateIPAddress?: string;
+    privateIPAllocationMethod?: "Static" | "Dynamic" | (string & {});
+    subnet?: inputs.Subnet;
+    primary?: boolean;
+    privateIPAddressVersion?: "IPv4" | "IPv6" | (string & {});
   }
   interface PrivateLinkServiceIpConfigurationProperties {
     /** The private IP address of the IP configuration. */
@@ -26453,6 +27886,13 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    protocol?: "Http" | "Tcp" | "Https" | (string & {});
+    port?: number;
+    intervalInSeconds?: number;
+    noHealthyBackendsBehavior?: "AllProbedDown" | "AllProbedUp" | (string & {});
+    numberOfProbes?: number;
+    probeThreshold?: number;
+    requestPath?: string;
   }
   interface ProbePropertiesFormat {
     /** The protocol of the end point. If 'Tcp' is specified, a received ACK is required for the probe to be successful. If 'Http' or 'Https' is specified, a 200 OK response from the specifies URI is required for the probe to be successful. */
@@ -26527,6 +27967,19 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    publicIPAllocationMethod?: "Static" | "Dynamic" | (string & {});
+    publicIPAddressVersion?: "IPv4" | "IPv6" | (string & {});
+    dnsSettings?: inputs.PublicIPAddressDnsSettings;
+    ddosSettings?: inputs.DdosSettings;
+    ipTags?: inputs.IpTag[];
+    ipAddress?: string;
+    publicIPPrefix?: inputs.SubResource;
+    idleTimeoutInMinutes?: number;
+    servicePublicIPAddress?: inputs.PublicIPAddress;
+    natGateway?: inputs.NatGateway;
+    migrationPhase?: "None" | "Prepare" | "Commit" | "Abort" | "Committed" | (string & {});
+    linkedPublicIPAddress?: inputs.PublicIPAddress;
+    deleteOption?: "Delete" | "Detach" | (string & {});
   }
   interface PublicIPAddressDnsSettings {
     /** The domain name label. The concatenation of the domain name label and the regionalized DNS zone make up the fully qualified domain name associated with the public IP address. If a domain name label is specified, an A DNS record is created for the public IP in the Microsoft Azure DNS system. */
@@ -26805,6 +28258,8 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    linkedResourceType?: string;
+    link?: string;
   }
   interface ResourceNavigationLinkFormat {
     /** Resource type of the linked resource. */
@@ -26827,6 +28282,10 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    addressPrefix?: string;
+    nextHopType?: "VirtualNetworkGateway" | "VnetLocal" | "Internet" | "VirtualAppliance" | "VirtualApplianceEcmp" | "None" | (string & {});
+    nextHopIpAddress?: string;
+    nextHop?: inputs.RouteNextHopEcmp;
   }
   type RouteConfiguration = inputs.ForwardingConfiguration | inputs.RedirectConfiguration;
   interface RouteFilterPropertiesFormat {
@@ -26842,6 +28301,9 @@ export declare namespace inputs {
     location?: string;
     /** Resource ID. */
     id?: string;
+    access?: "Allow" | "Deny" | (string & {});
+    routeFilterRuleType?: "Community" | (string & {});
+    communities?: string[];
   }
   interface RouteFilterRulePropertiesFormat {
     /** The access type of the rule. */
@@ -26900,6 +28362,9 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    routes?: inputs.Route[];
+    disableBgpRoutePropagation?: boolean;
+    disablePeeringRoute?: "None" | "All" | (string & {});
   }
   interface RouteTablePropertiesFormat {
     /** Collection of routes contained within a route table. */
@@ -26948,6 +28413,13 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    frontendEndpoints?: inputs.SubResource[];
+    acceptedProtocols?: ("Http" | "Https" | (string & {}))[];
+    patternsToMatch?: string[];
+    enabledState?: "Enabled" | "Disabled" | (string & {});
+    routeConfiguration?: inputs.RouteConfiguration;
+    rulesEngine?: inputs.SubResource;
+    webApplicationFirewallPolicyLink?: inputs.RoutingRuleUpdateParametersWebApplicationFirewallPolicyLink;
   }
   interface RoutingRuleCollectionPropertiesFormat {
     /** A description of the routing rule collection. */
@@ -27014,6 +28486,7 @@ export declare namespace inputs {
   interface RulesEngine {
     /** Properties of the Rules Engine Configuration. */
     properties?: inputs.RulesEngineProperties;
+    rules?: inputs.RulesEngineRule[];
   }
   interface RulesEngineAction {
     /** A list of header actions to apply from the request from AFD to the origin. */
@@ -27101,6 +28574,21 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    description?: string;
+    protocol?: "Tcp" | "Udp" | "Icmp" | "Esp" | "*" | "Ah" | (string & {});
+    sourcePortRange?: string;
+    destinationPortRange?: string;
+    sourceAddressPrefix?: string;
+    sourceAddressPrefixes?: string[];
+    sourceApplicationSecurityGroups?: inputs.ApplicationSecurityGroup[];
+    destinationAddressPrefix?: string;
+    destinationAddressPrefixes?: string[];
+    destinationApplicationSecurityGroups?: inputs.ApplicationSecurityGroup[];
+    sourcePortRanges?: string[];
+    destinationPortRanges?: string[];
+    access?: "Allow" | "Deny" | (string & {});
+    priority?: number;
+    direction?: "Inbound" | "Outbound" | (string & {});
   }
   interface SecurityRuleAssociations {
     /** Network interface and it's custom security rules. */
@@ -27181,6 +28669,10 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    linkedResourceType?: string;
+    link?: string;
+    allowDelete?: boolean;
+    locations?: string[];
   }
   interface ServiceAssociationLinkPropertiesFormat {
     /** Resource type of the linked resource. */
@@ -27205,6 +28697,9 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    serviceEndpointPolicyDefinitions?: inputs.ServiceEndpointPolicyDefinition[];
+    serviceAlias?: string;
+    contextualServiceEndpointPolicies?: string[];
   }
   interface ServiceEndpointPolicyDefinition {
     /** Properties of the service endpoint policy definition. */
@@ -27213,6 +28708,9 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    description?: string;
+    service?: string;
+    serviceResources?: string[];
   }
   interface ServiceEndpointPolicyDefinitionPropertiesFormat {
     /** A description for this rule. Restricted to 140 chars. */
@@ -27271,6 +28769,10 @@ export declare namespace inputs {
     name?: string;
     /** Properties of service gateway service. */
     properties?: inputs.ServiceGatewayServicePropertiesFormat;
+    serviceType?: "Inbound" | "Outbound" | "InboundOutbound" | (string & {});
+    isDefault?: boolean;
+    loadBalancerBackendPools?: inputs.BackendAddressPool[];
+    publicNatGatewayId?: string;
   }
   interface ServiceGatewayServicePropertiesFormat {
     /** Name of the service. */
@@ -27480,6 +28982,22 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    addressPrefix?: string;
+    addressPrefixes?: string[];
+    networkSecurityGroup?: inputs.NetworkSecurityGroup;
+    routeTable?: inputs.RouteTable;
+    natGateway?: inputs.SubResource;
+    serviceEndpoints?: inputs.ServiceEndpointPropertiesFormat[];
+    serviceEndpointPolicies?: inputs.ServiceEndpointPolicy[];
+    ipAllocations?: inputs.SubResource[];
+    delegations?: inputs.Delegation[];
+    privateEndpointNetworkPolicies?: "Enabled" | "Disabled" | "NetworkSecurityGroupEnabled" | "RouteTableEnabled" | (string & {});
+    privateLinkServiceNetworkPolicies?: "Enabled" | "Disabled" | (string & {});
+    applicationGatewayIPConfigurations?: inputs.ApplicationGatewayIPConfiguration[];
+    sharingScope?: "Tenant" | "DelegatedServices" | (string & {});
+    defaultOutboundAccess?: boolean;
+    ipamPoolPrefixAllocations?: inputs.IpamPoolPrefixAllocation[];
+    serviceGateway?: inputs.SubResource;
   }
   interface SubnetAssociation {
     /** Collection of custom security rules. */
@@ -27649,7 +29167,9 @@ export declare namespace inputs {
     /** The target resource to troubleshoot. */
     targetResourceId: string;
     /** Properties of the troubleshooting resource. */
-    properties: inputs.TroubleshootingProperties;
+    properties?: inputs.TroubleshootingProperties;
+    storageId?: string;
+    storagePath?: string;
   }
   interface TroubleshootingProperties {
     /** The ID for the storage account to save the troubleshoot result. */
@@ -27729,6 +29249,7 @@ export declare namespace inputs {
     name?: string;
     /** Represents a single IP configuration properties. */
     properties?: inputs.VirtualApplianceIPConfigurationProperties;
+    primary?: boolean;
   }
   interface VirtualApplianceIPConfigurationProperties {
     /** Whether or not this is primary IP configuration of the NIC. */
@@ -27739,6 +29260,7 @@ export declare namespace inputs {
     type?: "PublicNic" | "PrivateNic" | (string & {});
     /** Represents a single NIC configuration properties. */
     properties?: inputs.VirtualApplianceNetworkInterfaceConfigurationProperties;
+    ipConfigurations?: inputs.VirtualApplianceIPConfiguration[];
   }
   interface VirtualApplianceNetworkInterfaceConfigurationProperties {
     ipConfigurations?: inputs.VirtualApplianceIPConfiguration[];
@@ -27835,6 +29357,8 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    routes?: inputs.VirtualHubRouteV2[];
+    attachedConnections?: string[];
   }
   interface VirtualHubRouteTableV2Properties {
     /** List of all routes. */
@@ -27863,6 +29387,19 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    addressSpace?: inputs.AddressSpace;
+    dhcpOptions?: inputs.DhcpOptions;
+    flowTimeoutInMinutes?: number;
+    subnets?: inputs.Subnet[];
+    virtualNetworkPeerings?: inputs.VirtualNetworkPeering[];
+    enableDdosProtection?: boolean;
+    enableVmProtection?: boolean;
+    ddosProtectionPlan?: inputs.SubResource;
+    bgpCommunities?: inputs.VirtualNetworkBgpCommunities;
+    encryption?: inputs.VirtualNetworkEncryption;
+    ipAllocations?: inputs.SubResource[];
+    privateEndpointVNetPolicies?: "Disabled" | "Basic" | (string & {});
+    summarizedGatewayPrefixes?: inputs.AddressSpace;
   }
   interface VirtualNetworkApplianceIpConfiguration {
     /** Properties of the virtual network appliance ip configuration. */
@@ -27871,6 +29408,10 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    privateIPAddress?: string;
+    privateIPAllocationMethod?: "Static" | "Dynamic" | (string & {});
+    primary?: boolean;
+    privateIPAddressVersion?: "IPv4" | "IPv6" | (string & {});
   }
   interface VirtualNetworkApplianceIpConfigurationProperties {
     /** The private IP address of the IP configuration. */
@@ -27905,6 +29446,7 @@ export declare namespace inputs {
     id?: string;
     /** Properties of the virtual network link sub-resource reference. */
     properties?: inputs.VirtualNetworkLinkSubResourceProperties;
+    virtualNetworkLink?: inputs.SubResource2;
   }
   interface VirtualNetworkDnsForwardingRulesetListResult {
     /** The VirtualNetworkDnsForwardingRuleset items on this page */
@@ -27920,7 +29462,7 @@ export declare namespace inputs {
   }
   interface VirtualNetworkGateway {
     /** Properties of the virtual network gateway. */
-    properties: inputs.VirtualNetworkGatewayPropertiesFormat;
+    properties?: inputs.VirtualNetworkGatewayPropertiesFormat;
     /** The extended location of type local virtual network gateway. */
     extendedLocation?: inputs.ExtendedLocation;
     /** The identity of the virtual network gateway, if configured. */
@@ -27931,6 +29473,31 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    autoScaleConfiguration?: inputs.VirtualNetworkGatewayAutoScaleConfiguration;
+    ipConfigurations?: inputs.VirtualNetworkGatewayIPConfiguration[];
+    gatewayType?: "Vpn" | "ExpressRoute" | "LocalGateway" | (string & {});
+    vpnType?: "PolicyBased" | "RouteBased" | (string & {});
+    vpnGatewayGeneration?: "None" | "Generation1" | "Generation2" | (string & {});
+    enableBgp?: boolean;
+    enablePrivateIpAddress?: boolean;
+    virtualNetworkGatewayMigrationStatus?: inputs.VirtualNetworkGatewayMigrationStatus;
+    activeActive?: boolean;
+    enableHighBandwidthVpnGateway?: boolean;
+    disableIPSecReplayProtection?: boolean;
+    gatewayDefaultSite?: inputs.SubResource;
+    sku?: inputs.VirtualNetworkGatewaySku;
+    vpnClientConfiguration?: inputs.VpnClientConfiguration;
+    virtualNetworkGatewayPolicyGroups?: inputs.VirtualNetworkGatewayPolicyGroup[];
+    bgpSettings?: inputs.BgpSettings;
+    customRoutes?: inputs.AddressSpace;
+    enableDnsForwarding?: boolean;
+    vNetExtendedLocationResourceId?: string;
+    natRules?: inputs.VirtualNetworkGatewayNatRule[];
+    enableBgpRouteTranslationForNat?: boolean;
+    allowVirtualWanTraffic?: boolean;
+    allowRemoteVnetTraffic?: boolean;
+    adminState?: "Enabled" | "Disabled" | (string & {});
+    resiliencyModel?: "SingleHomed" | "MultiHomed" | (string & {});
   }
   interface VirtualNetworkGatewayAutoScaleBounds {
     /** Minimum scale Units for Autoscale configuration */
@@ -28007,6 +29574,9 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    privateIPAllocationMethod?: "Static" | "Dynamic" | (string & {});
+    subnet?: inputs.SubResource;
+    publicIPAddress?: inputs.SubResource;
   }
   interface VirtualNetworkGatewayIPConfigurationPropertiesFormat {
     /** The private IP address allocation method. */
@@ -28031,6 +29601,10 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    mode?: "EgressSnat" | "IngressSnat" | (string & {});
+    internalMappings?: inputs.VpnNatRuleMapping[];
+    externalMappings?: inputs.VpnNatRuleMapping[];
+    ipConfigurationId?: string;
   }
   interface VirtualNetworkGatewayNatRuleProperties {
     /** The type of NAT rule for VPN NAT. */
@@ -28051,6 +29625,9 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    isDefault?: boolean;
+    priority?: number;
+    policyMembers?: inputs.VirtualNetworkGatewayPolicyGroupMember[];
   }
   interface VirtualNetworkGatewayPolicyGroupMember {
     /** Name of the VirtualNetworkGatewayPolicyGroupMember. */
@@ -28153,6 +29730,23 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    allowVirtualNetworkAccess?: boolean;
+    allowForwardedTraffic?: boolean;
+    allowGatewayTransit?: boolean;
+    useRemoteGateways?: boolean;
+    remoteVirtualNetwork?: inputs.SubResource;
+    localAddressSpace?: inputs.AddressSpace;
+    localVirtualNetworkAddressSpace?: inputs.AddressSpace;
+    remoteAddressSpace?: inputs.AddressSpace;
+    remoteVirtualNetworkAddressSpace?: inputs.AddressSpace;
+    remoteBgpCommunities?: inputs.VirtualNetworkBgpCommunities;
+    peeringState?: "Initiated" | "Connected" | "Disconnected" | (string & {});
+    peeringSyncLevel?: "FullyInSync" | "RemoteNotInSync" | "LocalNotInSync" | "LocalAndRemoteNotInSync" | (string & {});
+    doNotVerifyRemoteGateways?: boolean;
+    peerCompleteVnets?: boolean;
+    enableOnlyIPv6Peering?: boolean;
+    localSubnetNames?: string[];
+    remoteSubnetNames?: string[];
   }
   interface VirtualNetworkPeeringPropertiesFormat {
     /** Whether the VMs in the local virtual network space would be able to access the VMs in remote virtual network space. */
@@ -28227,6 +29821,9 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    destinationNetworkInterfaceIPConfiguration?: inputs.NetworkInterfaceIPConfiguration;
+    destinationLoadBalancerFrontEndIPConfiguration?: inputs.FrontendIPConfiguration;
+    destinationPort?: number;
   }
   interface VirtualNetworkTapPropertiesFormat {
     /** The reference to the private IP Address of the collector nic that will receive the tap. */
@@ -28293,6 +29890,8 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    vpnClientAddressPool?: inputs.AddressSpace;
+    virtualNetworkGatewayPolicyGroups?: inputs.SubResource[];
   }
   interface VngClientConnectionConfigurationProperties {
     /** The reference to the address space resource which represents Address space for P2S VpnClient. */
@@ -28374,6 +29973,7 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    thumbprint?: string;
   }
   interface VpnClientRevokedCertificatePropertiesFormat {
     /** The revoked VPN client certificate thumbprint. */
@@ -28381,11 +29981,12 @@ export declare namespace inputs {
   }
   interface VpnClientRootCertificate {
     /** Properties of the vpn client root certificate. */
-    properties: inputs.VpnClientRootCertificatePropertiesFormat;
+    properties?: inputs.VpnClientRootCertificatePropertiesFormat;
     /** The name of the resource that is unique within a resource group. This name can be used to access the resource. */
     name?: string;
     /** Resource ID. */
     id?: string;
+    publicCertData?: string;
   }
   interface VpnClientRootCertificatePropertiesFormat {
     /** The certificate public data. */
@@ -28398,6 +29999,21 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    remoteVpnSite?: inputs.SubResource;
+    routingWeight?: number;
+    dpdTimeoutSeconds?: number;
+    vpnConnectionProtocolType?: "IKEv2" | "IKEv1" | (string & {});
+    connectionBandwidth?: number;
+    sharedKey?: string;
+    enableBgp?: boolean;
+    usePolicyBasedTrafficSelectors?: boolean;
+    ipsecPolicies?: inputs.IpsecPolicy[];
+    trafficSelectorPolicies?: inputs.TrafficSelectorPolicy[];
+    enableRateLimiting?: boolean;
+    enableInternetSecurity?: boolean;
+    useLocalAzureIpAddress?: boolean;
+    vpnLinkConnections?: inputs.VpnSiteLinkConnection[];
+    routingConfiguration?: inputs.RoutingConfiguration;
   }
   interface VpnConnectionPacketCaptureStartParameters {
     /** Start Packet capture parameters on vpn connection. */
@@ -28460,6 +30076,13 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.TrackedResourceWithSettableIdOptionalLocationTags;
+    virtualHub?: inputs.SubResource;
+    connections?: inputs.VpnConnection[];
+    bgpSettings?: inputs.BgpSettings;
+    vpnGatewayScaleUnit?: number;
+    enableBgpRouteTranslationForNat?: boolean;
+    isRoutingPreferenceInternet?: boolean;
+    natRules?: inputs.VpnGatewayNatRule[];
   }
   interface VpnGatewayIpConfiguration {
     /** The identifier of the IP configuration for a VPN Gateway. */
@@ -28476,6 +30099,10 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    mode?: "EgressSnat" | "IngressSnat" | (string & {});
+    internalMappings?: inputs.VpnNatRuleMapping[];
+    externalMappings?: inputs.VpnNatRuleMapping[];
+    ipConfigurationId?: string;
   }
   interface VpnGatewayNatRuleProperties {
     /** The type of NAT rule for VPN NAT. */
@@ -28562,6 +30189,9 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    isDefault?: boolean;
+    priority?: number;
+    policyMembers?: inputs.VpnServerConfigurationPolicyGroupMember[];
   }
   interface VpnServerConfigurationPolicyGroupMember {
     /** Name of the VpnServerConfigurationPolicyGroupMember. */
@@ -28630,6 +30260,10 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    linkProperties?: inputs.VpnLinkProviderProperties;
+    ipAddress?: string;
+    fqdn?: string;
+    bgpProperties?: inputs.VpnLinkBgpSettings;
   }
   interface VpnSiteLinkConnection {
     /** Properties of the VPN site link connection. */
@@ -28638,6 +30272,21 @@ export declare namespace inputs {
     name?: string;
     /** Resource ID. */
     id?: string;
+    vpnSiteLink?: inputs.SubResource;
+    routingWeight?: number;
+    vpnLinkConnectionMode?: "Default" | "ResponderOnly" | "InitiatorOnly" | (string & {});
+    vpnConnectionProtocolType?: "IKEv2" | "IKEv1" | (string & {});
+    connectionBandwidth?: number;
+    sharedKey?: string;
+    enableBgp?: boolean;
+    vpnGatewayCustomBgpAddresses?: inputs.GatewayCustomBgpIpAddressIpConfiguration[];
+    usePolicyBasedTrafficSelectors?: boolean;
+    ipsecPolicies?: inputs.IpsecPolicy[];
+    enableRateLimiting?: boolean;
+    useLocalAzureIpAddress?: boolean;
+    ingressNatRules?: inputs.SubResource[];
+    egressNatRules?: inputs.SubResource[];
+    dpdTimeoutSeconds?: number;
   }
   interface VpnSiteLinkConnectionProperties {
     /** Id of the connected vpn site link. */
@@ -29928,7 +31577,12 @@ export declare namespace outputs {
   type EndpointProperties = inputs.EndpointProperties;
   type EndpointPropertiesCustomHeadersItem = inputs.EndpointPropertiesCustomHeadersItem;
   type EndpointPropertiesSubnetsItem = inputs.EndpointPropertiesSubnetsItem;
-  type Endpoint2 = inputs.Endpoint2;
+  interface Endpoint2 {
+    properties?: outputs.EndpointProperties;
+    id?: string;
+    name?: string;
+    type?: string;
+  }
   interface EvaluatedNetworkSecurityGroup {
     networkSecurityGroupId?: string;
     appliedTo?: string;
@@ -32662,7 +34316,9 @@ export declare namespace outputs {
     privateIpAddressV6?: string;
     migrationStatus?: outputs.NetworkVirtualApplianceMigrationStatus;
   }
-  type NetworkVirtualAppliancePropertiesFormatNetworkProfile = inputs.NetworkVirtualAppliancePropertiesFormatNetworkProfile;
+  interface NetworkVirtualAppliancePropertiesFormatNetworkProfile {
+    networkInterfaceConfigurations?: outputs.VirtualApplianceNetworkInterfaceConfiguration[];
+  }
   interface NetworkVirtualApplianceSkuInstances {
     scaleUnit?: string;
     instanceCount?: number;
@@ -33574,7 +35230,10 @@ export declare namespace outputs {
   type TrafficFlow = inputs.TrafficFlow;
   type TrafficSelectorPolicy = inputs.TrafficSelectorPolicy;
   type TroubleshootingDetails = inputs.TroubleshootingDetails;
-  type TroubleshootingParameters = inputs.TroubleshootingParameters;
+  interface TroubleshootingParameters {
+    targetResourceId: string;
+    properties: outputs.TroubleshootingProperties;
+  }
   type TroubleshootingProperties = inputs.TroubleshootingProperties;
   type TroubleshootingRecommendedActions = inputs.TroubleshootingRecommendedActions;
   type TroubleshootingResult = inputs.TroubleshootingResult;
@@ -33600,10 +35259,18 @@ export declare namespace outputs {
     provisioningState?: "Failed" | "Succeeded" | "Canceled" | "Creating" | "Updating" | "Deleting" | (string & {});
   }
   type VirtualApplianceAdditionalNicProperties = inputs.VirtualApplianceAdditionalNicProperties;
-  type VirtualApplianceIPConfiguration = inputs.VirtualApplianceIPConfiguration;
+  interface VirtualApplianceIPConfiguration {
+    name?: string;
+    properties?: outputs.VirtualApplianceIPConfigurationProperties;
+  }
   type VirtualApplianceIPConfigurationProperties = inputs.VirtualApplianceIPConfigurationProperties;
-  type VirtualApplianceNetworkInterfaceConfiguration = inputs.VirtualApplianceNetworkInterfaceConfiguration;
-  type VirtualApplianceNetworkInterfaceConfigurationProperties = inputs.VirtualApplianceNetworkInterfaceConfigurationProperties;
+  interface VirtualApplianceNetworkInterfaceConfiguration {
+    type?: "PublicNic" | "PrivateNic" | (string & {});
+    properties?: outputs.VirtualApplianceNetworkInterfaceConfigurationProperties;
+  }
+  interface VirtualApplianceNetworkInterfaceConfigurationProperties {
+    ipConfigurations?: outputs.VirtualApplianceIPConfiguration[];
+  }
   interface VirtualApplianceNicProperties {
     nicType?: "PublicNic" | "PrivateNic" | "AdditionalNic" | (string & {});
     name?: string;
@@ -33699,8 +35366,14 @@ export declare namespace outputs {
     regionalCommunity?: string;
   }
   type VirtualNetworkDdosProtectionStatusResult = inputs.VirtualNetworkDdosProtectionStatusResult;
-  type VirtualNetworkDnsForwardingRuleset = inputs.VirtualNetworkDnsForwardingRuleset;
-  type VirtualNetworkDnsForwardingRulesetListResult = inputs.VirtualNetworkDnsForwardingRulesetListResult;
+  interface VirtualNetworkDnsForwardingRuleset {
+    id?: string;
+    properties?: outputs.VirtualNetworkLinkSubResourceProperties;
+  }
+  interface VirtualNetworkDnsForwardingRulesetListResult {
+    value: outputs.VirtualNetworkDnsForwardingRuleset[];
+    nextLink?: string;
+  }
   type VirtualNetworkEncryption = inputs.VirtualNetworkEncryption;
   interface VirtualNetworkGateway {
     properties: outputs.VirtualNetworkGatewayPropertiesFormat;

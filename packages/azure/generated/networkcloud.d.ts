@@ -3812,25 +3812,40 @@ export declare namespace inputs {
     /** The resource name */
     name: "Bastion" | "PrivateVault" | "StorageDashboard" | (string & {});
     /** The list of the resource properties. */
-    properties: inputs.AccessBridgeProperties;
+    properties?: inputs.AccessBridgeProperties;
     /** The extended location of the resource. This property is required when creating the resource. */
     extendedLocation: inputs.AzureResourceManagerCommonTypesExtendedLocation;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    ipv4ConnectedPrefix?: string;
+    ipv6ConnectedPrefix?: string;
+    networkId?: string;
+    securityRules?: inputs.AccessBridgeSecurityRule[];
   }
   interface MicrosoftNetworkCloudBareMetalMachines {
     /** The resource name */
     name: string;
     /** The list of the resource properties. */
-    properties: inputs.BareMetalMachineProperties;
+    properties?: inputs.BareMetalMachineProperties;
     /** The extended location of the resource. This property is required when creating the resource. */
     extendedLocation: inputs.AzureResourceManagerCommonTypesExtendedLocation;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    bmcConnectionString?: string;
+    bmcCredentials?: inputs.AdministrativeCredentials;
+    bmcMacAddress?: string;
+    bootMacAddress?: string;
+    machineDetails?: string;
+    machineName?: string;
+    machineSkuId?: string;
+    rackId?: string;
+    rackSlot?: number;
+    serialNumber?: string;
+    machineClusterVersion?: string;
   }
   interface MicrosoftNetworkCloudCloudServicesNetworks {
     /** The resource name */
@@ -3843,12 +3858,15 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    additionalEgressEndpoints?: inputs.EgressEndpoint[];
+    enableDefaultEgressEndpoints?: "True" | "False" | (string & {});
+    storageOptions?: inputs.CloudServicesNetworkStorageOptions;
   }
   interface MicrosoftNetworkCloudClusterManagers {
     /** The resource name */
     name: string;
     /** The list of the resource properties. */
-    properties: inputs.ClusterManagerProperties;
+    properties?: inputs.ClusterManagerProperties;
     /** The managed service identities assigned to this resource. */
     identity?: inputs.ManagedServiceIdentity;
     /** The kind of the cluster manager. */
@@ -3857,12 +3875,17 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    analyticsWorkspaceId?: string;
+    availabilityZones?: string[];
+    fabricControllerId?: string;
+    managedResourceGroupConfiguration?: inputs.ManagedResourceGroupConfiguration;
+    vmSize?: string;
   }
   interface MicrosoftNetworkCloudClusters {
     /** The resource name */
     name: string;
     /** The list of the resource properties. */
-    properties: inputs.ClusterProperties;
+    properties?: inputs.ClusterProperties;
     /** The extended location of the resource. This property is required when creating the resource. */
     extendedLocation: inputs.AzureResourceManagerCommonTypesExtendedLocation;
     /** The managed service identities assigned to this resource. */
@@ -3873,66 +3896,113 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    aggregatorOrSingleRackDefinition?: inputs.RackDefinition;
+    analyticsOutputSettings?: inputs.AnalyticsOutputSettings;
+    analyticsWorkspaceId?: string;
+    clusterLocation?: string;
+    clusterServicePrincipal?: inputs.ServicePrincipalInformation;
+    clusterType?: "SingleRack" | "MultiRack" | (string & {});
+    clusterVersion?: string;
+    commandOutputSettings?: inputs.CommandOutputSettings;
+    computeDeploymentThreshold?: inputs.ValidationThreshold;
+    computeRackDefinitions?: inputs.RackDefinition[];
+    managedResourceGroupConfiguration?: inputs.ManagedResourceGroupConfiguration;
+    networkFabricId?: string;
+    runtimeProtectionConfiguration?: inputs.RuntimeProtectionConfiguration;
+    secretArchive?: inputs.ClusterSecretArchive;
+    secretArchiveSettings?: inputs.SecretArchiveSettings;
+    updateStrategy?: inputs.ClusterUpdateStrategy;
+    vulnerabilityScanningSettings?: inputs.VulnerabilityScanningSettings;
   }
   interface MicrosoftNetworkCloudClustersBareMetalMachineKeySets {
     /** The resource name */
     name: string;
     /** The list of the resource properties. */
-    properties: inputs.BareMetalMachineKeySetProperties;
+    properties?: inputs.BareMetalMachineKeySetProperties;
     /** The extended location of the resource. This property is required when creating the resource. */
     extendedLocation: inputs.AzureResourceManagerCommonTypesExtendedLocation;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    azureGroupId?: string;
+    expiration?: string;
+    jumpHostsAllowed?: string[];
+    osGroupName?: string;
+    privilegeLevel?: "Standard" | "Superuser" | "Other" | (string & {});
+    privilegeLevelName?: string;
+    userList?: inputs.KeySetUser[];
   }
   interface MicrosoftNetworkCloudClustersBmcKeySets {
     /** The resource name */
     name: string;
     /** The list of the resource properties. */
-    properties: inputs.BmcKeySetProperties;
+    properties?: inputs.BmcKeySetProperties;
     /** The extended location of the resource. This property is required when creating the resource. */
     extendedLocation: inputs.AzureResourceManagerCommonTypesExtendedLocation;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    azureGroupId?: string;
+    expiration?: string;
+    privilegeLevel?: "ReadOnly" | "Administrator" | (string & {});
+    userList?: inputs.KeySetUser[];
   }
   interface MicrosoftNetworkCloudClustersMetricsConfigurations {
     /** The resource name */
     name: string;
     /** The list of the resource properties. */
-    properties: inputs.ClusterMetricsConfigurationProperties;
+    properties?: inputs.ClusterMetricsConfigurationProperties;
     /** The extended location of the resource. This property is required when creating the resource. */
     extendedLocation: inputs.AzureResourceManagerCommonTypesExtendedLocation;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    enabledMetrics?: string[];
+    collectionInterval?: number;
   }
   interface MicrosoftNetworkCloudKubernetesClusters {
     /** The resource name */
     name: string;
     /** The list of the resource properties. */
-    properties: inputs.KubernetesClusterProperties;
+    properties?: inputs.KubernetesClusterProperties;
     /** The extended location of the resource. This property is required when creating the resource. */
     extendedLocation: inputs.AzureResourceManagerCommonTypesExtendedLocation;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    aadConfiguration?: inputs.AadConfiguration;
+    administratorConfiguration?: inputs.AdministratorConfiguration;
+    controlPlaneNodeConfiguration?: inputs.ControlPlaneNodeConfiguration;
+    initialAgentPoolConfigurations?: inputs.InitialAgentPoolConfiguration[];
+    kubernetesVersion?: string;
+    managedResourceGroupConfiguration?: inputs.ManagedResourceGroupConfiguration;
+    networkConfiguration?: inputs.NetworkConfiguration;
   }
   interface MicrosoftNetworkCloudKubernetesClustersAgentPools {
     /** The resource name */
     name: string;
     /** The list of the resource properties. */
-    properties: inputs.AgentPoolProperties;
+    properties?: inputs.AgentPoolProperties;
     /** The extended location of the resource. */
     extendedLocation?: inputs.AzureResourceManagerCommonTypesExtendedLocation;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    administratorConfiguration?: inputs.AdministratorConfiguration;
+    agentOptions?: inputs.AgentOptions;
+    attachedNetworkConfiguration?: inputs.AttachedNetworkConfiguration;
+    availabilityZones?: string[];
+    count?: number;
+    labels?: inputs.KubernetesLabel[];
+    mode?: "System" | "User" | "NotApplicable" | (string & {});
+    taints?: inputs.KubernetesLabel[];
+    upgradeSettings?: inputs.AgentPoolUpgradeSettings;
+    vmSkuName?: string;
   }
   interface MicrosoftNetworkCloudKubernetesClustersFeatures {
     /** The resource name */
@@ -3943,6 +4013,7 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    options?: inputs.StringKeyValuePair[];
   }
   interface MicrosoftNetworkCloudKubernetesVersions {
     /** The resource name */
@@ -3960,37 +4031,52 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** The list of the resource properties. */
-    properties: inputs.L2NetworkProperties;
+    properties?: inputs.L2NetworkProperties;
     /** The extended location of the resource. This property is required when creating the resource. */
     extendedLocation: inputs.AzureResourceManagerCommonTypesExtendedLocation;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    hybridAksPluginType?: "DPDK" | "SRIOV" | "OSDevice" | (string & {});
+    interfaceName?: string;
+    l2IsolationDomainId?: string;
   }
   interface MicrosoftNetworkCloudL3Networks {
     /** The resource name */
     name: string;
     /** The list of the resource properties. */
-    properties: inputs.L3NetworkProperties;
+    properties?: inputs.L3NetworkProperties;
     /** The extended location of the resource. This property is required when creating the resource. */
     extendedLocation: inputs.AzureResourceManagerCommonTypesExtendedLocation;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    hybridAksIpamEnabled?: "True" | "False" | (string & {});
+    hybridAksPluginType?: "DPDK" | "SRIOV" | "OSDevice" | (string & {});
+    interfaceName?: string;
+    ipAllocationType?: "IPV4" | "IPV6" | "DualStack" | (string & {});
+    ipv4ConnectedPrefix?: string;
+    ipv6ConnectedPrefix?: string;
+    l3IsolationDomainId?: string;
+    vlan?: number;
   }
   interface MicrosoftNetworkCloudRacks {
     /** The resource name */
     name: string;
     /** The list of the resource properties. */
-    properties: inputs.RackProperties;
+    properties?: inputs.RackProperties;
     /** The extended location of the resource. This property is required when creating the resource. */
     extendedLocation: inputs.AzureResourceManagerCommonTypesExtendedLocation;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    availabilityZone?: string;
+    rackLocation?: string;
+    rackSerialNumber?: string;
+    rackSkuId?: string;
   }
   interface MicrosoftNetworkCloudRackSkus {
     /** The resource name */
@@ -4000,31 +4086,40 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** The list of the resource properties. */
-    properties: inputs.StorageApplianceProperties;
+    properties?: inputs.StorageApplianceProperties;
     /** The extended location of the resource. This property is required when creating the resource. */
     extendedLocation: inputs.AzureResourceManagerCommonTypesExtendedLocation;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    rackId?: string;
+    storageApplianceSkuId?: string;
+    rackSlot?: number;
+    serialNumber?: string;
+    administratorCredentials?: inputs.AdministrativeCredentials;
   }
   interface MicrosoftNetworkCloudTrunkedNetworks {
     /** The resource name */
     name: string;
     /** The list of the resource properties. */
-    properties: inputs.TrunkedNetworkProperties;
+    properties?: inputs.TrunkedNetworkProperties;
     /** The extended location of the resource. This property is required when creating the resource. */
     extendedLocation: inputs.AzureResourceManagerCommonTypesExtendedLocation;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    hybridAksPluginType?: "DPDK" | "SRIOV" | "OSDevice" | (string & {});
+    interfaceName?: string;
+    isolationDomainIds?: string[];
+    vlans?: number[];
   }
   interface MicrosoftNetworkCloudVirtualMachines {
     /** The resource name */
     name: string;
     /** The list of the resource properties. */
-    properties: inputs.VirtualMachineProperties;
+    properties?: inputs.VirtualMachineProperties;
     /** The extended location of the resource. This property is required when creating the resource. */
     extendedLocation: inputs.AzureResourceManagerCommonTypesExtendedLocation;
     /** The managed service identities assigned to this resource. */
@@ -4033,30 +4128,54 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    adminUsername?: string;
+    bootMethod?: "BIOS" | "UEFI" | (string & {});
+    cloudServicesNetworkAttachment?: inputs.NetworkAttachment;
+    cpuCores?: number;
+    isolateEmulatorThread?: "False" | "True" | (string & {});
+    memorySizeGB?: number;
+    networkAttachments?: inputs.NetworkAttachment[];
+    networkData?: string;
+    networkDataContent?: string;
+    placementHints?: inputs.VirtualMachinePlacementHint[];
+    sshPublicKeys?: inputs.SshPublicKey[];
+    storageProfile?: inputs.StorageProfile;
+    userData?: string;
+    userDataContent?: string;
+    virtioInterface?: "Modern" | "Transitional" | (string & {});
+    vmDeviceModel?: "T1" | "T2" | "T3" | (string & {});
+    vmImage?: string;
+    vmImageRepositoryCredentials?: inputs.ImageRepositoryCredentials;
+    consoleExtendedLocation?: inputs.AzureResourceManagerCommonTypesExtendedLocation;
   }
   interface MicrosoftNetworkCloudVirtualMachinesConsoles {
     /** The resource name */
     name: string;
     /** The list of the resource properties. */
-    properties: inputs.ConsoleProperties;
+    properties?: inputs.ConsoleProperties;
     /** The extended location of the resource. This property is required when creating the resource. */
     extendedLocation: inputs.AzureResourceManagerCommonTypesExtendedLocation;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    enabled?: "True" | "False" | (string & {});
+    expiration?: string;
+    sshPublicKey?: inputs.SshPublicKey;
   }
   interface MicrosoftNetworkCloudVolumes {
     /** The resource name */
     name: string;
     /** The list of the resource properties. */
-    properties: inputs.VolumeProperties;
+    properties?: inputs.VolumeProperties;
     /** The extended location of the resource. This property is required when creating the resource. */
     extendedLocation: inputs.AzureResourceManagerCommonTypesExtendedLocation;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    sizeMiB?: number;
+    storageApplianceId?: string;
   }
   interface NetworkAttachment {
     /** The resource ID of the associated network attached to the virtual machine. It can be one of cloudServicesNetwork, l3Network, l2Network or trunkedNetwork resources. */

@@ -224,6 +224,7 @@ export declare namespace inputs {
     location: string;
     /** Resource tags. */
     tags?: inputs.AzureTrafficCollectorTags;
+    virtualHub?: inputs.ResourceReference;
   }
   interface MicrosoftNetworkFunctionAzureTrafficCollectorsCollectorPolicies {
     /** The resource name */
@@ -234,6 +235,8 @@ export declare namespace inputs {
     location: string;
     /** Resource tags. */
     tags?: inputs.CollectorPolicyTags;
+    ingestionPolicy?: inputs.IngestionPolicyPropertiesFormat;
+    emissionPolicies?: inputs.EmissionPoliciesPropertiesFormat[];
   }
   type ResourceReference = { [key: string]: any };
   interface SystemData {

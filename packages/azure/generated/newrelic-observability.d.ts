@@ -575,6 +575,10 @@ export declare namespace inputs {
   interface ConnectedPartnerResourcesListFormat {
     /** Connected Partner Resource Properties */
     properties?: inputs.ConnectedPartnerResourceProperties;
+    accountName?: string;
+    accountId?: string;
+    azureResourceId?: string;
+    location?: string;
   }
   interface ConnectedPartnerResourcesListResponse {
     /** The ConnectedPartnerResourcesListFormat items on this page */
@@ -725,25 +729,37 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
-    properties: inputs.MonitorProperties;
+    properties?: inputs.MonitorProperties;
     /** The managed service identities assigned to this resource. */
     identity?: inputs.ManagedServiceIdentity;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    newRelicAccountProperties?: inputs.NewRelicAccountProperties;
+    userInfo?: inputs.UserInfo;
+    planData?: inputs.PlanData;
+    saaSData?: inputs.SaaSData;
+    orgCreationSource?: "LIFTR" | "NEWRELIC" | (string & {});
+    accountCreationSource?: "LIFTR" | "NEWRELIC" | (string & {});
+    subscriptionState?: string;
+    saaSAzureSubscriptionStatus?: string;
   }
   interface NewRelicObservabilityMonitorsMonitoredSubscriptions {
     /** The resource name */
     name: "default" | (string & {});
     /** The request to update subscriptions needed to be monitored by the NewRelic monitor resource. */
     properties?: inputs.SubscriptionList;
+    patchOperation?: "AddBegin" | "AddComplete" | "DeleteBegin" | "DeleteComplete" | "Active" | (string & {});
+    monitoredSubscriptionList?: inputs.MonitoredSubscription[];
   }
   interface NewRelicObservabilityMonitorsTagRules {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
-    properties: inputs.MonitoringTagRulesProperties;
+    properties?: inputs.MonitoringTagRulesProperties;
+    logRules?: inputs.LogRules;
+    metricRules?: inputs.MetricRules;
   }
   interface NewRelicAccountProperties {
     /** User id */
@@ -757,13 +773,21 @@ export declare namespace inputs {
   }
   interface NewRelicMonitorResource {
     /** The resource-specific properties for this resource. */
-    properties: inputs.MonitorProperties;
+    properties?: inputs.MonitorProperties;
     /** The managed service identities assigned to this resource. */
     identity?: inputs.ManagedServiceIdentity;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    newRelicAccountProperties?: inputs.NewRelicAccountProperties;
+    userInfo?: inputs.UserInfo;
+    planData?: inputs.PlanData;
+    saaSData?: inputs.SaaSData;
+    orgCreationSource?: "LIFTR" | "NEWRELIC" | (string & {});
+    accountCreationSource?: "LIFTR" | "NEWRELIC" | (string & {});
+    subscriptionState?: string;
+    saaSAzureSubscriptionStatus?: string;
   }
   interface NewRelicSingleSignOnProperties {
     /** Single sign-on state */
@@ -887,8 +911,13 @@ export declare namespace outputs {
   type AppServicesListResponse = inputs.AppServicesListResponse;
   type BillingInfoResponse = inputs.BillingInfoResponse;
   type ConnectedPartnerResourceProperties = inputs.ConnectedPartnerResourceProperties;
-  type ConnectedPartnerResourcesListFormat = inputs.ConnectedPartnerResourcesListFormat;
-  type ConnectedPartnerResourcesListResponse = inputs.ConnectedPartnerResourcesListResponse;
+  interface ConnectedPartnerResourcesListFormat {
+    properties?: outputs.ConnectedPartnerResourceProperties;
+  }
+  interface ConnectedPartnerResourcesListResponse {
+    value: outputs.ConnectedPartnerResourcesListFormat[];
+    nextLink?: string;
+  }
   type FilteringTag = inputs.FilteringTag;
   type HostsGetRequest = inputs.HostsGetRequest;
   type LatestLinkedSaaSResponse = inputs.LatestLinkedSaaSResponse;

@@ -587,12 +587,21 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    networkProfile?: inputs.NginxNetworkProfile;
+    enableDiagnosticsSupport?: boolean;
+    logging?: inputs.NginxLogging;
+    scalingProperties?: inputs.NginxDeploymentScalingProperties;
+    autoUpgradeProfile?: inputs.AutoUpgradeProfile;
+    userProfile?: inputs.NginxDeploymentUserProfile;
+    nginxAppProtect?: inputs.NginxDeploymentPropertiesNginxAppProtect;
   }
   interface NginxNginxPlusNginxDeploymentsApiKeys {
     /** The resource name */
     name: string;
     /** Nginx Deployment Api Key Request Properties */
     properties?: inputs.NginxDeploymentApiKeyRequestPropertiesOrNginxDeploymentApiKeyResponseProperties;
+    secretText?: string;
+    endDateTime?: string;
   }
   interface NginxNginxPlusNginxDeploymentsCertificates {
     /** The resource name */
@@ -601,18 +610,28 @@ export declare namespace inputs {
     properties?: inputs.NginxCertificateProperties;
     /** The geo-location where the resource lives */
     location?: string;
+    keyVirtualPath?: string;
+    certificateVirtualPath?: string;
+    keyVaultSecretId?: string;
+    certificateError?: inputs.NginxCertificateErrorResponseBody;
   }
   interface NginxNginxPlusNginxDeploymentsConfigurations {
     /** The resource name */
     name: string;
     /** Nginx Configuration Request Properties */
     properties?: inputs.NginxConfigurationRequestPropertiesOrNginxConfigurationResponseProperties;
+    files?: inputs.NginxConfigurationFile[];
+    protectedFiles?: inputs.NginxConfigurationProtectedFileRequestOrNginxConfigurationProtectedFileResponse[];
+    package?: inputs.NginxConfigurationPackage;
+    rootFile?: string;
   }
   interface NginxNginxPlusNginxDeploymentsWafPolicies {
     /** The resource name */
     name: string;
     /** Nginx Deployment Waf Policy Properties */
     properties?: inputs.NginxDeploymentWafPolicyProperties;
+    content?: any;
+    filepath?: string;
   }
   interface NginxCertificateErrorResponseBody {
     code?: string;

@@ -800,7 +800,10 @@ export type RegenerateNotificationHubAuthorizationRuleKeysResult = outputs.Resou
 export declare namespace inputs {
   interface AdmCredential {
     /** Description of a NotificationHub AdmCredential. */
-    properties: inputs.AdmCredentialProperties;
+    properties?: inputs.AdmCredentialProperties;
+    clientId?: string;
+    clientSecret?: string;
+    authTokenUrl?: string;
   }
   interface AdmCredentialProperties {
     /** Gets or sets the client identifier. */
@@ -812,7 +815,15 @@ export declare namespace inputs {
   }
   interface ApnsCredential {
     /** Description of a NotificationHub ApnsCredential. */
-    properties: inputs.ApnsCredentialProperties;
+    properties?: inputs.ApnsCredentialProperties;
+    apnsCertificate?: string;
+    certificateKey?: string;
+    endpoint?: string;
+    thumbprint?: string;
+    keyId?: string;
+    appName?: string;
+    appId?: string;
+    token?: string;
   }
   interface ApnsCredentialProperties {
     /** Gets or sets the APNS certificate. */
@@ -843,7 +854,10 @@ export declare namespace inputs {
   }
   interface BaiduCredential {
     /** Description of a NotificationHub BaiduCredential. */
-    properties: inputs.BaiduCredentialProperties;
+    properties?: inputs.BaiduCredentialProperties;
+    baiduApiKey?: string;
+    baiduEndPoint?: string;
+    baiduSecretKey?: string;
   }
   interface BaiduCredentialProperties {
     /** Gets or sets baidu Api Key. */
@@ -855,7 +869,10 @@ export declare namespace inputs {
   }
   interface BrowserCredential {
     /** Description of a NotificationHub BrowserCredential. */
-    properties: inputs.BrowserCredentialProperties;
+    properties?: inputs.BrowserCredentialProperties;
+    subject?: string;
+    vapidPrivateKey?: string;
+    vapidPublicKey?: string;
   }
   interface BrowserCredentialProperties {
     /** Gets or sets web push subject. */
@@ -904,7 +921,9 @@ export declare namespace inputs {
   type DebugSendResult = { [key: string]: any };
   interface GcmCredential {
     /** Description of a NotificationHub GcmCredential. */
-    properties: inputs.GcmCredentialProperties;
+    properties?: inputs.GcmCredentialProperties;
+    gcmEndpoint?: string;
+    googleApiKey?: string;
   }
   interface GcmCredentialProperties {
     /** Gets or sets the GCM endpoint. */
@@ -929,6 +948,16 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    provisioningState?: "Unknown" | "InProgress" | "Succeeded" | "Failed" | "Canceled" | "Pending" | "Disabled" | (string & {});
+    status?: "Created" | "Creating" | "Suspended" | "Deleting" | (string & {});
+    namespaceType?: "Messaging" | "NotificationHub" | (string & {});
+    replicationRegion?: "Default" | "WestUs2" | "NorthEurope" | "AustraliaEast" | "BrazilSouth" | "SouthEastAsia" | "SouthAfricaNorth" | "None" | (string & {});
+    zoneRedundancy?: "Disabled" | "Enabled" | (string & {});
+    networkAcls?: inputs.NetworkAcls;
+    pnsCredentials?: inputs.PnsCredentials;
+    scaleUnit?: string;
+    dataCenter?: string;
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftNotificationHubsNamespacesAuthorizationRules {
     /** The resource name */
@@ -939,6 +968,9 @@ export declare namespace inputs {
     location?: string;
     /** Deprecated - only for compatibility. */
     tags?: inputs.SharedAccessAuthorizationRuleResourceTags;
+    rights?: ("Manage" | "Send" | "Listen" | (string & {}))[];
+    primaryKey?: string;
+    secondaryKey?: string;
   }
   interface MicrosoftNotificationHubsNamespacesNotificationHubs {
     /** The resource name */
@@ -951,6 +983,15 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    registrationTtl?: string;
+    apnsCredential?: inputs.ApnsCredential;
+    wnsCredential?: inputs.WnsCredential;
+    gcmCredential?: inputs.GcmCredential;
+    mpnsCredential?: inputs.MpnsCredential;
+    admCredential?: inputs.AdmCredential;
+    baiduCredential?: inputs.BaiduCredential;
+    browserCredential?: inputs.BrowserCredential;
+    xiaomiCredential?: inputs.XiaomiCredential;
   }
   interface MicrosoftNotificationHubsNamespacesNotificationHubsAuthorizationRules {
     /** The resource name */
@@ -961,12 +1002,18 @@ export declare namespace inputs {
     location?: string;
     /** Deprecated - only for compatibility. */
     tags?: inputs.SharedAccessAuthorizationRuleResourceTags;
+    rights?: ("Manage" | "Send" | "Listen" | (string & {}))[];
+    primaryKey?: string;
+    secondaryKey?: string;
   }
   interface MicrosoftNotificationHubsNamespacesPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Private Endpoint Connection properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    provisioningState?: "Unknown" | "Succeeded" | "Creating" | "Updating" | "UpdatingByProxy" | "Deleting" | "DeletingByProxy" | "Deleted" | (string & {});
+    privateEndpoint?: inputs.RemotePrivateEndpointConnection;
+    privateLinkServiceConnectionState?: inputs.RemotePrivateLinkServiceConnectionState;
   }
   interface MicrosoftNotificationHubsNamespacesPrivateLinkResources {
     /** The resource name */
@@ -974,7 +1021,10 @@ export declare namespace inputs {
   }
   interface MpnsCredential {
     /** Description of a NotificationHub MpnsCredential. */
-    properties: inputs.MpnsCredentialProperties;
+    properties?: inputs.MpnsCredentialProperties;
+    mpnsCertificate?: string;
+    certificateKey?: string;
+    thumbprint?: string;
   }
   interface MpnsCredentialProperties {
     /** Gets or sets the MPNS certificate. */
@@ -1059,6 +1109,14 @@ export declare namespace inputs {
     location?: string;
     /** Deprecated - only for compatibility. */
     tags?: inputs.PnsCredentialsResourceTags;
+    admCredential?: inputs.AdmCredential;
+    apnsCredential?: inputs.ApnsCredential;
+    baiduCredential?: inputs.BaiduCredential;
+    browserCredential?: inputs.BrowserCredential;
+    gcmCredential?: inputs.GcmCredential;
+    mpnsCredential?: inputs.MpnsCredential;
+    wnsCredential?: inputs.WnsCredential;
+    xiaomiCredential?: inputs.XiaomiCredential;
   }
   type PnsCredentialsResourceTags = { [key: string]: string };
   interface PolicyKeyResource {
@@ -1076,6 +1134,9 @@ export declare namespace inputs {
   interface PrivateEndpointConnectionResource {
     /** Private Endpoint Connection properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    provisioningState?: "Unknown" | "Succeeded" | "Creating" | "Updating" | "UpdatingByProxy" | "Deleting" | "DeletingByProxy" | "Deleted" | (string & {});
+    privateEndpoint?: inputs.RemotePrivateEndpointConnection;
+    privateLinkServiceConnectionState?: inputs.RemotePrivateLinkServiceConnectionState;
   }
   type PrivateLinkResourceProperties = { [key: string]: any };
   interface PublicInternetAuthorizationRule {
@@ -1133,7 +1194,12 @@ export declare namespace inputs {
   type TrackedResourceTags = { [key: string]: string };
   interface WnsCredential {
     /** Description of a NotificationHub WnsCredential. */
-    properties: inputs.WnsCredentialProperties;
+    properties?: inputs.WnsCredentialProperties;
+    packageSid?: string;
+    secretKey?: string;
+    windowsLiveEndpoint?: string;
+    certificateKey?: string;
+    wnsCertificate?: string;
   }
   interface WnsCredentialProperties {
     /** Gets or sets the package ID for this credential. */
@@ -1149,7 +1215,9 @@ export declare namespace inputs {
   }
   interface XiaomiCredential {
     /** Description of a NotificationHub XiaomiCredentialProperties. */
-    properties: inputs.XiaomiCredentialProperties;
+    properties?: inputs.XiaomiCredentialProperties;
+    appSecret?: string;
+    endpoint?: string;
   }
   interface XiaomiCredentialProperties {
     /** Gets or sets app secret. */
@@ -1160,13 +1228,21 @@ export declare namespace inputs {
 }
 
 export declare namespace outputs {
-  type AdmCredential = inputs.AdmCredential;
+  interface AdmCredential {
+    properties: outputs.AdmCredentialProperties;
+  }
   type AdmCredentialProperties = inputs.AdmCredentialProperties;
-  type ApnsCredential = inputs.ApnsCredential;
+  interface ApnsCredential {
+    properties: outputs.ApnsCredentialProperties;
+  }
   type ApnsCredentialProperties = inputs.ApnsCredentialProperties;
-  type BaiduCredential = inputs.BaiduCredential;
+  interface BaiduCredential {
+    properties: outputs.BaiduCredentialProperties;
+  }
   type BaiduCredentialProperties = inputs.BaiduCredentialProperties;
-  type BrowserCredential = inputs.BrowserCredential;
+  interface BrowserCredential {
+    properties: outputs.BrowserCredentialProperties;
+  }
   type BrowserCredentialProperties = inputs.BrowserCredentialProperties;
   interface CheckAvailabilityParameters {
     id?: string;
@@ -1204,7 +1280,9 @@ export declare namespace outputs {
     failure?: number;
     results?: outputs.RegistrationResult[];
   }
-  type GcmCredential = inputs.GcmCredential;
+  interface GcmCredential {
+    properties: outputs.GcmCredentialProperties;
+  }
   type GcmCredentialProperties = inputs.GcmCredentialProperties;
   type IpRule = inputs.IpRule;
   interface MicrosoftNotificationHubsNamespaces {
@@ -1265,7 +1343,9 @@ export declare namespace outputs {
     properties?: outputs.PrivateLinkResourceProperties;
     systemData?: outputs.SystemData;
   }
-  type MpnsCredential = inputs.MpnsCredential;
+  interface MpnsCredential {
+    properties: outputs.MpnsCredentialProperties;
+  }
   type MpnsCredentialProperties = inputs.MpnsCredentialProperties;
   interface NamespaceProperties {
     name?: string;
@@ -1304,7 +1384,16 @@ export declare namespace outputs {
     xiaomiCredential?: outputs.XiaomiCredential;
     dailyMaxActiveDevices?: number;
   }
-  type PnsCredentials = inputs.PnsCredentials;
+  interface PnsCredentials {
+    admCredential?: outputs.AdmCredential;
+    apnsCredential?: outputs.ApnsCredential;
+    baiduCredential?: outputs.BaiduCredential;
+    browserCredential?: outputs.BrowserCredential;
+    gcmCredential?: outputs.GcmCredential;
+    mpnsCredential?: outputs.MpnsCredential;
+    wnsCredential?: outputs.WnsCredential;
+    xiaomiCredential?: outputs.XiaomiCredential;
+  }
   interface PnsCredentialsResource {
     properties?: outputs.PnsCredentials;
     location?: string;
@@ -1371,9 +1460,13 @@ export declare namespace outputs {
   type Sku = inputs.Sku;
   type SystemData = inputs.SystemData;
   type TrackedResourceTags = inputs.TrackedResourceTags;
-  type WnsCredential = inputs.WnsCredential;
+  interface WnsCredential {
+    properties: outputs.WnsCredentialProperties;
+  }
   type WnsCredentialProperties = inputs.WnsCredentialProperties;
-  type XiaomiCredential = inputs.XiaomiCredential;
+  interface XiaomiCredential {
+    properties: outputs.XiaomiCredentialProperties;
+  }
   type XiaomiCredentialProperties = inputs.XiaomiCredentialProperties;
 }
 

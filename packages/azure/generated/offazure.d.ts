@@ -3683,6 +3683,7 @@ export declare namespace inputs {
   interface ExportMachineErrorsRequest {
     /** Gets or sets the properties. */
     properties?: inputs.RequestExportMachineErrorsProperties;
+    discoveryScope?: "AppsAndRoles" | "DependencyMap" | "StaticData" | "SQLServerConnectionInfo" | (string & {});
   }
   interface ExportMachinesRequest {
     /** filter options. */
@@ -3905,18 +3906,30 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    servicePrincipalIdentityDetails?: inputs.SiteSpnProperties;
+    agentDetails?: inputs.SiteAgentProperties;
+    applianceName?: string;
+    discoverySolutionId?: string;
+    provisioningState?: "Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {});
   }
   interface MicrosoftOffAzureHypervSitesClusters {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.HypervClusterProperties;
+    fqdn?: string;
+    runAsAccountId?: string;
+    hostFqdnList?: string[];
+    provisioningState?: "Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {});
   }
   interface MicrosoftOffAzureHypervSitesHosts {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.HypervHostProperties;
+    fqdn?: string;
+    runAsAccountId?: string;
+    provisioningState?: "Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {});
   }
   interface MicrosoftOffAzureHypervSitesJobs {
     /** The resource name */
@@ -3943,6 +3956,8 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    discoverySolutionId?: string;
+    provisioningState?: "Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {});
   }
   interface MicrosoftOffAzureImportSitesDeleteJobs {
     /** The resource name */
@@ -3965,12 +3980,17 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    publicNetworkAccess?: "NotSpecified" | "Enabled" | "Disabled" | (string & {});
+    allowMultipleSites?: boolean;
+    sites?: string[];
+    customerStorageAccountArmId?: string;
   }
   interface MicrosoftOffAzureMasterSitesPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.PrivateEndpointConnectionPropertiesV2;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftOffAzureMasterSitesPrivateLinkResources {
     /** The resource name */
@@ -3981,12 +4001,15 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.SqlSiteProperties;
+    siteAppliancePropertiesCollection?: inputs.SiteApplianceProperties[];
+    discoveryScenario?: "Migrate" | "DR" | (string & {});
   }
   interface MicrosoftOffAzureMasterSitesSqlSitesDiscoverySiteDataSources {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.SqlDiscoverySiteDataSourceProperties;
+    discoverySiteId?: string;
   }
   interface MicrosoftOffAzureMasterSitesSqlSitesJobs {
     /** The resource name */
@@ -4013,12 +4036,15 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.WebAppSiteProperties;
+    siteAppliancePropertiesCollection?: inputs.SiteApplianceProperties[];
+    discoveryScenario?: "Migrate" | "DR" | (string & {});
   }
   interface MicrosoftOffAzureMasterSitesWebAppSitesDiscoverySiteDataSources {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.DiscoverySiteDataSourceProperties;
+    discoverySiteId?: string;
   }
   interface MicrosoftOffAzureMasterSitesWebAppSitesExtendedMachines {
     /** The resource name */
@@ -4053,6 +4079,10 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    servicePrincipalIdentityDetails?: inputs.SiteSpnProperties;
+    agentDetails?: inputs.SiteAgentProperties;
+    applianceName?: string;
+    discoverySolutionId?: string;
   }
   interface MicrosoftOffAzureServerSitesJobs {
     /** The resource name */
@@ -4079,6 +4109,10 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    servicePrincipalIdentityDetails?: inputs.SiteSpnProperties;
+    agentDetails?: inputs.SiteAgentProperties;
+    applianceName?: string;
+    discoverySolutionId?: string;
   }
   interface MicrosoftOffAzureVmwareSitesHosts {
     /** The resource name */
@@ -4105,6 +4139,11 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.VcenterProperties;
+    runAsAccountId?: string;
+    fqdn?: string;
+    port?: string;
+    friendlyName?: string;
+    provisioningState?: "Created" | "Updated" | "Running" | "Completed" | "Failed" | "Succeeded" | "Canceled" | (string & {});
   }
   interface OperatingSystem {
     /** Gets or sets the type of the operating system. */
@@ -4130,6 +4169,7 @@ export declare namespace inputs {
   interface PrivateEndpointConnection {
     /** The resource-specific properties for this resource. */
     properties?: inputs.PrivateEndpointConnectionPropertiesV2;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface PrivateEndpointConnectionPropertiesV2 {
     /** private endpoints connection state */
@@ -4956,7 +4996,9 @@ export declare namespace outputs {
     servicePack?: string;
     version?: string;
   }
-  type ExportMachineErrorsRequest = inputs.ExportMachineErrorsRequest;
+  interface ExportMachineErrorsRequest {
+    properties?: outputs.RequestExportMachineErrorsProperties;
+  }
   type ExportMachinesRequest = inputs.ExportMachinesRequest;
   type ExportSqlServersRequest = inputs.ExportSqlServersRequest;
   type ExportWebAppsRequest = inputs.ExportWebAppsRequest;

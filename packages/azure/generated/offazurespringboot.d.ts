@@ -518,6 +518,9 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    masterSiteId?: string;
+    migrateProjectId?: string;
+    provisioningState?: "Unknown" | "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Provisioning" | "Deleting" | (string & {});
   }
   interface MicrosoftOffAzureSpringBootSpringbootsitesErrorSummaries {
     /** The resource name */
@@ -528,12 +531,48 @@ export declare namespace inputs {
     name: string;
     /** The springbootapps resource definition. */
     properties?: inputs.SpringbootappsProperties;
+    appName?: string;
+    artifactName?: string;
+    appPort?: number;
+    appType?: string;
+    applicationConfigurations?: inputs.SpringbootappsPropertiesApplicationConfigurationsItem[];
+    bindingPorts?: number[];
+    buildJdkVersion?: string;
+    certificates?: string[];
+    checksum?: string;
+    dependencies?: string[];
+    environments?: string[];
+    instanceCount?: number;
+    jarFileLocation?: string;
+    jvmMemoryInMB?: number;
+    jvmOptions?: string[];
+    miscs?: inputs.SpringbootappsPropertiesMiscsItem[];
+    instances?: inputs.SpringbootappsPropertiesInstancesItem[];
+    runtimeJdkVersion?: string;
+    servers?: string[];
+    machineArmIds?: string[];
+    springBootVersion?: string;
+    staticContentLocations?: string[];
+    connectionStrings?: string[];
+    lastModifiedTime?: string;
+    lastUpdatedTime?: string;
+    errors?: inputs.Error[];
+    labels?: inputs.SpringbootappsPropertiesLabels;
   }
   interface MicrosoftOffAzureSpringBootSpringbootsitesSpringbootservers {
     /** The resource name */
     name: string;
     /** The springbootservers resource definition. */
     properties?: inputs.SpringbootserversProperties;
+    port?: number;
+    server?: string;
+    fqdnAndIpAddressList?: string[];
+    machineArmId?: string;
+    totalApps?: number;
+    springBootApps?: number;
+    errors?: inputs.Error[];
+    provisioningState?: "Unknown" | "Succeeded" | "Failed" | "Canceled" | "Accepted" | "Provisioning" | "Deleting" | (string & {});
+    labels?: inputs.SpringbootserversPropertiesLabels;
   }
   interface MicrosoftOffAzureSpringBootSpringbootsitesSummaries {
     /** The resource name */

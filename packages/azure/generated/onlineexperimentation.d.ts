@@ -276,12 +276,19 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    logAnalyticsWorkspaceResourceId?: string;
+    logsExporterStorageAccountResourceId?: string;
+    appConfigurationResourceId?: string;
+    encryption?: inputs.ResourceEncryptionConfiguration;
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftOnlineExperimentationWorkspacesPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftOnlineExperimentationWorkspacesPrivateLinkResources {
     /** The resource name */
@@ -311,6 +318,8 @@ export declare namespace inputs {
   interface PrivateEndpointConnection {
     /** The resource-specific properties for this resource. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface PrivateEndpointConnectionProperties {
     /** The private endpoint resource. */

@@ -124,6 +124,8 @@ export declare namespace inputs {
     tags?: inputs.EnergyServiceTags;
     /** Geo-location where the resource lives. */
     location: string;
+    authAppId?: string;
+    dataPartitionNames?: inputs.DataPartitionNames[];
   }
   interface SystemData {
     /** The identity that created the resource. */

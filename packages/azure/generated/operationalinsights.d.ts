@@ -1593,6 +1593,10 @@ export declare namespace inputs {
     properties?: inputs.AcceptorProperties;
     /** Additional resource type qualifier. */
     kind: "rel:connection" | "rel:acceptor" | (string & {});
+    source?: inputs.PortReference2;
+    destination?: inputs.ProcessReference2;
+    startTime?: string;
+    endTime?: string;
   }
   interface AcceptorProperties {
     /** Port being accepted. */
@@ -1609,6 +1613,13 @@ export declare namespace inputs {
     name?: string;
     /** Properties of Access Rule */
     properties?: inputs.AccessRuleProperties;
+    direction?: "Inbound" | "Outbound" | (string & {});
+    addressPrefixes?: string[];
+    subscriptions?: inputs.AccessRulePropertiesSubscriptionsItem[];
+    networkSecurityPerimeters?: inputs.NetworkSecurityPerimeter[];
+    fullyQualifiedDomainNames?: string[];
+    emailAddresses?: string[];
+    phoneNumbers?: string[];
   }
   interface AccessRuleProperties {
     /** Direction of Access Rule */
@@ -1717,6 +1728,7 @@ export declare namespace inputs {
     etag?: string;
     /** Additional resource type qualifier. */
     kind: "machine" | "process" | "port" | "clientGroup" | "machineGroup" | (string & {});
+    clientsOf?: inputs.ResourceReference;
   }
   interface ClientGroupProperties {
     /** Reference to the resource whose clients are represented by this group. */
@@ -1773,6 +1785,12 @@ export declare namespace inputs {
     properties?: inputs.ConnectionProperties;
     /** Additional resource type qualifier. */
     kind: "rel:connection" | "rel:acceptor" | (string & {});
+    serverPort?: inputs.PortReference2;
+    failureState?: "ok" | "failed" | "mixed";
+    source?: inputs.ResourceReference;
+    destination?: inputs.ResourceReference;
+    startTime?: string;
+    endTime?: string;
   }
   interface ConnectionProperties {
     /** Reference to the server port via which this connection has been established. */
@@ -1910,6 +1928,21 @@ export declare namespace inputs {
     etag?: string;
     /** Additional resource type qualifier. */
     kind: "machine" | "process" | "port" | "clientGroup" | "machineGroup" | (string & {});
+    timestamp?: string;
+    monitoringState?: "monitored" | "discovered";
+    virtualizationState?: "unknown" | "physical" | "virtual" | "hypervisor";
+    displayName?: string;
+    computerName?: string;
+    fullyQualifiedDomainName?: string;
+    bootTime?: string;
+    timezone?: inputs.Timezone;
+    agent?: inputs.AgentConfiguration;
+    resources?: inputs.MachineResourcesConfiguration;
+    networking?: inputs.NetworkConfiguration;
+    operatingSystem?: inputs.OperatingSystemConfiguration;
+    virtualMachine?: inputs.VirtualMachineConfiguration;
+    hypervisor?: inputs.HypervisorConfiguration;
+    hosting?: inputs.HostingConfiguration;
   }
   interface MachineCountsByOperatingSystem {
     /** Number of live Windows machines. */
@@ -2077,6 +2110,13 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    isDoubleEncryptionEnabled?: boolean;
+    isAvailabilityZonesEnabled?: boolean;
+    billingType?: "Cluster" | "Workspaces" | (string & {});
+    keyVaultProperties?: inputs.KeyVaultProperties;
+    associatedWorkspaces?: inputs.AssociatedWorkspace[];
+    capacityReservationProperties?: inputs.CapacityReservationProperties;
+    replication?: inputs.ClusterReplicationProperties;
   }
   interface MicrosoftOperationalInsightsQueryPacks {
     /** The resource name */
@@ -2093,6 +2133,11 @@ export declare namespace inputs {
     name: string;
     /** Properties that define an Log Analytics QueryPack-Query resource. */
     properties?: inputs.LogAnalyticsQueryPackQueryProperties;
+    displayName?: string;
+    description?: string;
+    body?: string;
+    related?: inputs.LogAnalyticsQueryPackQueryPropertiesRelated;
+    tags?: inputs.LogAnalyticsQueryPackQueryPropertiesTags;
   }
   interface MicrosoftOperationalInsightsWorkspaces {
     /** The resource name */
@@ -2107,12 +2152,28 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    sku?: inputs.WorkspaceSku;
+    retentionInDays?: number;
+    workspaceCapping?: inputs.WorkspaceCapping;
+    publicNetworkAccessForIngestion?: "Enabled" | "Disabled" | "SecuredByPerimeter" | (string & {});
+    publicNetworkAccessForQuery?: "Enabled" | "Disabled" | "SecuredByPerimeter" | (string & {});
+    forceCmkForQuery?: boolean;
+    features?: inputs.WorkspaceFeatures;
+    defaultDataCollectionRuleResourceId?: string;
+    replication?: inputs.WorkspaceReplicationProperties;
+    failover?: inputs.WorkspaceFailoverProperties;
   }
   interface MicrosoftOperationalInsightsWorkspacesDataExports {
     /** The resource name */
     name: string;
     /** data export properties. */
     properties?: inputs.DataExportProperties;
+    dataExportId?: string;
+    tableNames?: string[];
+    destination?: inputs.Destination;
+    enable?: boolean;
+    createdDate?: string;
+    lastModifiedDate?: string;
   }
   interface MicrosoftOperationalInsightsWorkspacesDataSources {
     /** The resource name */
@@ -2139,6 +2200,10 @@ export declare namespace inputs {
     etag?: string;
     /** Additional resource type qualifier. */
     kind: "machine" | "process" | "port" | "clientGroup" | "machineGroup" | (string & {});
+    groupType?: "unknown" | "azure-cs" | "azure-sf" | "azure-vmss" | "user-static" | (string & {});
+    displayName?: string;
+    count?: number;
+    machines?: inputs.MachineReferenceWithHints2[];
   }
   interface MicrosoftOperationalInsightsWorkspacesFeaturesMachines {
     /** The resource name */
@@ -2160,15 +2225,19 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** The properties of the linked service. */
-    properties: inputs.LinkedServiceProperties;
+    properties?: inputs.LinkedServiceProperties;
     /** Resource tags. */
     tags?: inputs.LinkedServiceTags;
+    resourceId?: string;
+    writeAccessResourceId?: string;
+    provisioningState?: "Succeeded" | "Deleting" | "ProvisioningAccount" | "Updating" | (string & {});
   }
   interface MicrosoftOperationalInsightsWorkspacesLinkedStorageAccounts {
     /** The resource name */
     name: "CustomLogs" | "AzureWatson" | "Query" | "Ingestion" | "Alerts";
     /** Linked storage accounts properties. */
-    properties: inputs.LinkedStorageAccountsProperties;
+    properties?: inputs.LinkedStorageAccountsProperties;
+    storageAccountIds?: string[];
   }
   interface MicrosoftOperationalInsightsWorkspacesNetworkSecurityPerimeterConfigurations {
     /** The resource name */
@@ -2178,9 +2247,16 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** The properties of the saved search. */
-    properties: inputs.SavedSearchProperties;
+    properties?: inputs.SavedSearchProperties;
     /** The ETag of the saved search. To override an existing saved search, use "*" or specify the current Etag */
     etag?: string;
+    category?: string;
+    displayName?: string;
+    query?: string;
+    functionAlias?: string;
+    functionParameters?: string;
+    version?: number;
+    tags?: inputs.Tag[];
   }
   interface MicrosoftOperationalInsightsWorkspacesStorageInsightConfigs {
     /** The resource name */
@@ -2191,6 +2267,9 @@ export declare namespace inputs {
     eTag?: string;
     /** Resource tags. */
     tags?: inputs.StorageInsightTags;
+    containers?: string[];
+    tables?: string[];
+    storageAccount?: inputs.StorageAccount;
   }
   interface MicrosoftOperationalInsightsWorkspacesSummaryLogs {
     /** The resource name */
@@ -2199,12 +2278,23 @@ export declare namespace inputs {
     properties?: inputs.SummaryLogsProperties;
     /** The managed identity of the summary logs resource. Only user-assigned identity is supported. */
     identity?: inputs.SummaryLogsIdentity;
+    ruleType?: "User" | (string & {});
+    displayName?: string;
+    description?: string;
+    ruleDefinition?: inputs.RuleDefinition;
   }
   interface MicrosoftOperationalInsightsWorkspacesTables {
     /** The resource name */
     name: string;
     /** Table's properties. */
     properties?: inputs.TableProperties;
+    retentionInDays?: number;
+    totalRetentionInDays?: number;
+    searchResults?: inputs.SearchResults;
+    restoredLogs?: inputs.RestoredLogs;
+    plan?: "Basic" | "Analytics" | "Auxiliary" | (string & {});
+    protectionLevel?: "General" | "Protected" | (string & {});
+    schema?: inputs.Schema;
   }
   interface NetworkConfiguration {
     /** IPv4 interfaces. */
@@ -2261,6 +2351,11 @@ export declare namespace inputs {
     etag?: string;
     /** Additional resource type qualifier. */
     kind: "machine" | "process" | "port" | "clientGroup" | "machineGroup" | (string & {});
+    monitoringState?: "monitored" | "discovered";
+    machine?: inputs.ResourceReference;
+    displayName?: string;
+    ipAddress?: string;
+    portNumber?: number;
   }
   interface PortProperties {
     /** Specifies whether the port is actively monitored or discovered. */
@@ -2279,6 +2374,7 @@ export declare namespace inputs {
     properties?: inputs.PortReferenceProperties;
     /** Specifies the sub-class of the reference. */
     kind: "ref:port";
+    portNumber?: number;
   }
   interface PortReferenceProperties {
     /** Port number. */
@@ -2291,6 +2387,7 @@ export declare namespace inputs {
     id: string;
     /** Specifies the sub-class of the reference. */
     kind: "ref:machine" | "ref:machinewithhints" | "ref:process" | "ref:port" | "ref:onmachine" | "ref:clientgroup" | (string & {});
+    portNumber?: number;
   }
   interface PrivateLinkScopedResource {
     /** The full resource Id of the private link scope resource. */
@@ -2305,6 +2402,19 @@ export declare namespace inputs {
     etag?: string;
     /** Additional resource type qualifier. */
     kind: "machine" | "process" | "port" | "clientGroup" | "machineGroup" | (string & {});
+    timestamp?: string;
+    monitoringState?: "monitored" | "discovered";
+    machine?: inputs.ResourceReference;
+    executableName?: string;
+    displayName?: string;
+    startTime?: string;
+    role?: "webServer" | "appServer" | "databaseServer" | "ldapServer" | "smbServer" | (string & {});
+    group?: string;
+    details?: inputs.ProcessDetails;
+    user?: inputs.ProcessUser;
+    clientOf?: inputs.ResourceReference;
+    acceptorOf?: inputs.ResourceReference;
+    hosting?: inputs.ProcessHostingConfiguration;
   }
   interface ProcessDetails {
     /** A unique identifier for a process, generally resilient to process restart, computed by Service Map. */
@@ -2713,7 +2823,10 @@ export declare namespace outputs {
     startTime?: string;
     endTime?: string;
   }
-  type AccessRule = inputs.AccessRule;
+  interface AccessRule {
+    name?: string;
+    properties?: outputs.AccessRuleProperties;
+  }
   type AccessRuleProperties = inputs.AccessRuleProperties;
   type AccessRulePropertiesSubscriptionsItem = inputs.AccessRulePropertiesSubscriptionsItem;
   type AgentConfiguration = inputs.AgentConfiguration;
@@ -3096,7 +3209,13 @@ export declare namespace outputs {
     resourceAssociation?: outputs.ResourceAssociation;
     profile?: outputs.NetworkSecurityProfile;
   }
-  type NetworkSecurityProfile = inputs.NetworkSecurityProfile;
+  interface NetworkSecurityProfile {
+    name?: string;
+    accessRulesVersion?: number;
+    accessRules?: outputs.AccessRule[];
+    diagnosticSettingsVersion?: number;
+    enabledLogCategories?: string[];
+  }
   type OperatingSystemConfiguration = inputs.OperatingSystemConfiguration;
   interface Port {
     properties?: outputs.PortProperties;

@@ -273,6 +273,7 @@ export declare namespace inputs {
     location?: string;
     /** Properties for ManagementAssociation object supported by the OperationsManagement resource provider. */
     properties?: inputs.ManagementAssociationProperties;
+    applicationId?: string;
   }
   interface MicrosoftOperationsManagementManagementConfigurations {
     /** The resource name */
@@ -281,6 +282,10 @@ export declare namespace inputs {
     location?: string;
     /** Properties for ManagementConfiguration object supported by the OperationsManagement resource provider. */
     properties?: inputs.ManagementConfigurationProperties;
+    applicationId?: string;
+    parentResourceType?: string;
+    parameters?: inputs.ArmTemplateParameter[];
+    template?: any;
   }
   interface MicrosoftOperationsManagementSolutions {
     /** The resource name */
@@ -293,6 +298,9 @@ export declare namespace inputs {
     plan?: inputs.SolutionPlan;
     /** Properties for solution object supported by the OperationsManagement resource provider. */
     properties?: inputs.SolutionProperties;
+    workspaceResourceId?: string;
+    containedResources?: string[];
+    referencedResources?: string[];
   }
   interface SolutionPlan {
     /** name of the solution to be created. For Microsoft published solution it should be in the format of solutionType(workspaceName). SolutionType part is case sensitive. For third party solution, it can be anything. */

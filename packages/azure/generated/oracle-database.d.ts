@@ -2990,6 +2990,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    computeCount?: number;
+    storageCount?: number;
+    maintenanceWindow?: inputs.MaintenanceWindow;
+    customerContacts?: inputs.CustomerContact[];
+    shape?: string;
+    displayName?: string;
+    databaseServerType?: string;
+    storageServerType?: string;
   }
   interface CloudExadataInfrastructureProperties {
     /** The number of compute servers for the cloud Exadata infrastructure. */
@@ -3016,6 +3024,37 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    storageSizeInGbs?: number;
+    fileSystemConfigurationDetails?: inputs.FileSystemConfigurationDetails[];
+    dataStorageSizeInTbs?: number;
+    dbNodeStorageSizeInGbs?: number;
+    memorySizeInGbs?: number;
+    timeZone?: string;
+    zoneId?: string;
+    hostname?: string;
+    domain?: string;
+    cpuCoreCount?: number;
+    ocpuCount?: number;
+    clusterName?: string;
+    dataStoragePercentage?: number;
+    isLocalBackupEnabled?: boolean;
+    cloudExadataInfrastructureId?: string;
+    isSparseDiskgroupEnabled?: boolean;
+    systemVersion?: string;
+    sshPublicKeys?: string[];
+    licenseModel?: "LicenseIncluded" | "BringYourOwnLicense" | (string & {});
+    scanListenerPortTcp?: number;
+    scanListenerPortTcpSsl?: number;
+    vnetId?: string;
+    giVersion?: string;
+    subnetId?: string;
+    backupSubnetCidr?: string;
+    nsgCidrs?: inputs.NsgCidr[];
+    dataCollectionOptions?: inputs.DataCollectionOptions;
+    displayName?: string;
+    computeNodes?: string[];
+    dbServers?: string[];
+    exascaleDbStorageVaultId?: string;
   }
   interface CloudVmClusterProperties {
     /** The data disk group size to be allocated in GBs per VM. */
@@ -3143,6 +3182,28 @@ export declare namespace inputs {
   interface DbNode {
     /** The resource-specific properties for this resource. */
     properties?: inputs.DbNodeProperties;
+    ocid?: string;
+    additionalDetails?: string;
+    backupIpId?: string;
+    backupVnic2Id?: string;
+    backupVnicId?: string;
+    cpuCoreCount?: number;
+    dbNodeStorageSizeInGbs?: number;
+    dbServerId?: string;
+    dbSystemId?: string;
+    faultDomain?: string;
+    hostIpId?: string;
+    hostname?: string;
+    lifecycleState?: "Provisioning" | "Available" | "Updating" | "Stopping" | "Stopped" | "Starting" | "Terminating" | "Terminated" | "Failed" | (string & {});
+    lifecycleDetails?: string;
+    maintenanceType?: "VmdbRebootMigration" | (string & {});
+    memorySizeInGbs?: number;
+    softwareStorageSizeInGb?: number;
+    timeCreated?: string;
+    timeMaintenanceWindowEnd?: string;
+    timeMaintenanceWindowStart?: string;
+    vnic2Id?: string;
+    vnicId?: string;
   }
   interface DbNodeAction {
     /** Db action */
@@ -3396,6 +3457,30 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    clusterName?: string;
+    backupSubnetCidr?: string;
+    vnetId?: string;
+    subnetId?: string;
+    dataCollectionOptions?: inputs.DataCollectionOptions;
+    displayName?: string;
+    domain?: string;
+    enabledEcpuCount?: number;
+    exascaleDbStorageVaultId?: string;
+    gridImageOcid?: string;
+    hostname?: string;
+    licenseModel?: "LicenseIncluded" | "BringYourOwnLicense" | (string & {});
+    nodeCount?: number;
+    nsgCidrs?: inputs.NsgCidr[];
+    privateZoneOcid?: string;
+    scanListenerPortTcp?: number;
+    scanListenerPortTcpSsl?: number;
+    shape?: string;
+    sshPublicKeys?: string[];
+    systemVersion?: string;
+    timeZone?: string;
+    totalEcpuCount?: number;
+    vmFileSystemStorage?: inputs.ExadbVmClusterStorageDetails;
+    shapeAttribute?: "SMART_STORAGE" | "BLOCK_STORAGE" | (string & {});
   }
   interface ExadbVmClusterProperties {
     /** The cluster name for Exadata VM cluster on Exascale Infrastructure. The cluster name must begin with an alphabetic character, and may contain hyphens (-). Underscores (_) are not permitted. The cluster name can be no longer than 11 characters and is not case sensitive. */
@@ -3611,6 +3696,8 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.AutonomousDatabaseBackupProperties;
+    displayName?: string;
+    retentionPeriodInDays?: number;
   }
   interface OracleDatabaseCloudExadataInfrastructures {
     /** The resource name */
@@ -3623,6 +3710,14 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    computeCount?: number;
+    storageCount?: number;
+    maintenanceWindow?: inputs.MaintenanceWindow;
+    customerContacts?: inputs.CustomerContact[];
+    shape?: string;
+    displayName?: string;
+    databaseServerType?: string;
+    storageServerType?: string;
   }
   interface OracleDatabaseCloudExadataInfrastructuresDbServers {
     /** The resource name */
@@ -3637,6 +3732,37 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    storageSizeInGbs?: number;
+    fileSystemConfigurationDetails?: inputs.FileSystemConfigurationDetails[];
+    dataStorageSizeInTbs?: number;
+    dbNodeStorageSizeInGbs?: number;
+    memorySizeInGbs?: number;
+    timeZone?: string;
+    zoneId?: string;
+    hostname?: string;
+    domain?: string;
+    cpuCoreCount?: number;
+    ocpuCount?: number;
+    clusterName?: string;
+    dataStoragePercentage?: number;
+    isLocalBackupEnabled?: boolean;
+    cloudExadataInfrastructureId?: string;
+    isSparseDiskgroupEnabled?: boolean;
+    systemVersion?: string;
+    sshPublicKeys?: string[];
+    licenseModel?: "LicenseIncluded" | "BringYourOwnLicense" | (string & {});
+    scanListenerPortTcp?: number;
+    scanListenerPortTcpSsl?: number;
+    vnetId?: string;
+    giVersion?: string;
+    subnetId?: string;
+    backupSubnetCidr?: string;
+    nsgCidrs?: inputs.NsgCidr[];
+    dataCollectionOptions?: inputs.DataCollectionOptions;
+    displayName?: string;
+    computeNodes?: string[];
+    dbServers?: string[];
+    exascaleDbStorageVaultId?: string;
   }
   interface OracleDatabaseCloudVmClustersDbNodes {
     /** The resource name */
@@ -3647,6 +3773,8 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.VirtualNetworkAddressProperties;
+    ipAddress?: string;
+    vmOcid?: string;
   }
   interface OracleDatabaseDbSystems {
     /** The resource name */
@@ -3659,6 +3787,28 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    databaseEdition?: "StandardEdition" | "EnterpriseEdition" | "EnterpriseEditionHighPerformance" | "EnterpriseEditionExtreme" | "EnterpriseEditionDeveloper" | (string & {});
+    adminPassword?: string;
+    dbVersion?: string;
+    pdbName?: string;
+    source?: "None" | (string & {});
+    resourceAnchorId?: string;
+    networkAnchorId?: string;
+    clusterName?: string;
+    displayName?: string;
+    initialDataStorageSizeInGb?: number;
+    dbSystemOptions?: inputs.DbSystemOptions;
+    diskRedundancy?: "High" | "Normal" | (string & {});
+    domain?: string;
+    hostname?: string;
+    licenseModel?: "LicenseIncluded" | "BringYourOwnLicense" | (string & {});
+    nodeCount?: number;
+    shape?: string;
+    sshPublicKeys?: string[];
+    storageVolumePerformanceMode?: "Balanced" | "HighPerformance" | (string & {});
+    timeZone?: string;
+    computeModel?: "ECPU" | "OCPU" | (string & {});
+    computeCount?: number;
   }
   interface OracleDatabaseExadbVmClusters {
     /** The resource name */
@@ -3671,6 +3821,30 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    clusterName?: string;
+    backupSubnetCidr?: string;
+    vnetId?: string;
+    subnetId?: string;
+    dataCollectionOptions?: inputs.DataCollectionOptions;
+    displayName?: string;
+    domain?: string;
+    enabledEcpuCount?: number;
+    exascaleDbStorageVaultId?: string;
+    gridImageOcid?: string;
+    hostname?: string;
+    licenseModel?: "LicenseIncluded" | "BringYourOwnLicense" | (string & {});
+    nodeCount?: number;
+    nsgCidrs?: inputs.NsgCidr[];
+    privateZoneOcid?: string;
+    scanListenerPortTcp?: number;
+    scanListenerPortTcpSsl?: number;
+    shape?: string;
+    sshPublicKeys?: string[];
+    systemVersion?: string;
+    timeZone?: string;
+    totalEcpuCount?: number;
+    vmFileSystemStorage?: inputs.ExadbVmClusterStorageDetails;
+    shapeAttribute?: "SMART_STORAGE" | "BLOCK_STORAGE" | (string & {});
   }
   interface OracleDatabaseExadbVmClustersDbNodes {
     /** The resource name */
@@ -3687,6 +3861,12 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    additionalFlashCacheInPercent?: number;
+    description?: string;
+    displayName?: string;
+    highCapacityDatabaseStorageInput?: inputs.ExascaleDbStorageInputDetails;
+    timeZone?: string;
+    exadataInfrastructureId?: string;
   }
   interface OracleDatabaseLocationsAutonomousDatabaseCharacterSets {
     /** The resource name */
@@ -3743,6 +3923,15 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    resourceAnchorId?: string;
+    subnetId?: string;
+    ociVcnDnsLabel?: string;
+    ociBackupCidrBlock?: string;
+    isOracleToAzureDnsZoneSyncEnabled?: boolean;
+    isOracleDnsListeningEndpointEnabled?: boolean;
+    isOracleDnsForwardingEndpointEnabled?: boolean;
+    dnsForwardingRules?: inputs.DnsForwardingRule[];
+    dnsListeningEndpointAllowedCidrs?: string;
   }
   interface OracleDatabaseOracleSubscriptions {
     /** The resource name */
@@ -3751,6 +3940,9 @@ export declare namespace inputs {
     properties?: inputs.OracleSubscriptionProperties;
     /** Details of the resource plan. */
     plan?: inputs.Plan;
+    termUnit?: string;
+    productCode?: string;
+    intent?: "Retain" | "Reset" | (string & {});
   }
   interface OracleDatabaseResourceAnchors {
     /** The resource name */

@@ -2009,19 +2009,33 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
-    properties: inputs.FirewallDeploymentProperties;
+    properties?: inputs.FirewallDeploymentProperties;
     /** The managed service identities assigned to this resource. */
     identity?: inputs.AzureResourceManagerManagedIdentityProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    panEtag?: string;
+    networkProfile?: inputs.NetworkProfile;
+    isPanoramaManaged?: "TRUE" | "FALSE" | (string & {});
+    isStrataCloudManaged?: "TRUE" | "FALSE" | (string & {});
+    panoramaConfig?: inputs.PanoramaConfig;
+    strataCloudManagerConfig?: inputs.StrataCloudManagerConfig;
+    associatedRulestack?: inputs.RulestackDetails;
+    dnsSettings?: inputs.DNSSettings;
+    frontEndSettings?: inputs.FrontendSetting[];
+    planData?: inputs.PlanData;
+    marketplaceDetails?: inputs.MarketplaceDetails;
   }
   interface PaloAltoNetworksCloudngfwFirewallsMetrics {
     /** The resource name */
     name: "default";
     /** The resource-specific properties for this resource. */
-    properties: inputs.MetricsObject;
+    properties?: inputs.MetricsObject;
+    applicationInsightsResourceId?: string;
+    applicationInsightsConnectionString?: string;
+    panEtag?: string;
   }
   interface PaloAltoNetworksCloudngfwFirewallsStatuses {
     /** The resource name */
@@ -2031,77 +2045,173 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
-    properties: inputs.RulestackProperties;
+    properties?: inputs.RulestackProperties;
     /** Global Location */
     location: string;
     /** The managed service identities assigned to this resource. */
     identity?: inputs.AzureResourceManagerManagedIdentityProperties;
+    panEtag?: string;
+    panLocation?: string;
+    scope?: "LOCAL" | "GLOBAL" | (string & {});
+    associatedSubscriptions?: string[];
+    description?: string;
+    defaultMode?: "IPS" | "FIREWALL" | "NONE" | (string & {});
+    minAppIdVersion?: string;
+    securityServices?: inputs.SecurityServices;
   }
   interface PaloAltoNetworksCloudngfwGlobalRulestacksCertificates {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
-    properties: inputs.CertificateObject;
+    properties?: inputs.CertificateObject;
+    certificateSignerResourceId?: string;
+    certificateSelfSigned?: "TRUE" | "FALSE" | (string & {});
+    auditComment?: string;
+    description?: string;
+    etag?: string;
   }
   interface PaloAltoNetworksCloudngfwGlobalRulestacksFqdnlists {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
-    properties: inputs.FqdnObject;
+    properties?: inputs.FqdnObject;
+    description?: string;
+    fqdnList?: string[];
+    etag?: string;
+    auditComment?: string;
   }
   interface PaloAltoNetworksCloudngfwGlobalRulestacksPostRules {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
-    properties: inputs.RuleEntry;
+    properties?: inputs.RuleEntry;
+    etag?: string;
+    ruleName?: string;
+    description?: string;
+    ruleState?: "DISABLED" | "ENABLED" | (string & {});
+    source?: inputs.SourceAddr;
+    negateSource?: "TRUE" | "FALSE" | (string & {});
+    destination?: inputs.DestinationAddr;
+    negateDestination?: "TRUE" | "FALSE" | (string & {});
+    applications?: string[];
+    category?: inputs.Category;
+    protocol?: string;
+    protocolPortList?: string[];
+    inboundInspectionCertificate?: string;
+    auditComment?: string;
+    actionType?: "Allow" | "DenySilent" | "DenyResetServer" | "DenyResetBoth" | (string & {});
+    enableLogging?: "DISABLED" | "ENABLED" | (string & {});
+    decryptionRuleType?: "SSLOutboundInspection" | "SSLInboundInspection" | "None" | (string & {});
+    tags?: inputs.TagInfo[];
   }
   interface PaloAltoNetworksCloudngfwGlobalRulestacksPrefixlists {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
-    properties: inputs.PrefixObject;
+    properties?: inputs.PrefixObject;
+    description?: string;
+    prefixList?: string[];
+    etag?: string;
+    auditComment?: string;
   }
   interface PaloAltoNetworksCloudngfwGlobalRulestacksPreRules {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
-    properties: inputs.RuleEntry;
+    properties?: inputs.RuleEntry;
+    etag?: string;
+    ruleName?: string;
+    description?: string;
+    ruleState?: "DISABLED" | "ENABLED" | (string & {});
+    source?: inputs.SourceAddr;
+    negateSource?: "TRUE" | "FALSE" | (string & {});
+    destination?: inputs.DestinationAddr;
+    negateDestination?: "TRUE" | "FALSE" | (string & {});
+    applications?: string[];
+    category?: inputs.Category;
+    protocol?: string;
+    protocolPortList?: string[];
+    inboundInspectionCertificate?: string;
+    auditComment?: string;
+    actionType?: "Allow" | "DenySilent" | "DenyResetServer" | "DenyResetBoth" | (string & {});
+    enableLogging?: "DISABLED" | "ENABLED" | (string & {});
+    decryptionRuleType?: "SSLOutboundInspection" | "SSLInboundInspection" | "None" | (string & {});
+    tags?: inputs.TagInfo[];
   }
   interface PaloAltoNetworksCloudngfwLocalRulestacks {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
-    properties: inputs.RulestackProperties;
+    properties?: inputs.RulestackProperties;
     /** The managed service identities assigned to this resource. */
     identity?: inputs.AzureResourceManagerManagedIdentityProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    panEtag?: string;
+    panLocation?: string;
+    scope?: "LOCAL" | "GLOBAL" | (string & {});
+    associatedSubscriptions?: string[];
+    description?: string;
+    defaultMode?: "IPS" | "FIREWALL" | "NONE" | (string & {});
+    minAppIdVersion?: string;
+    securityServices?: inputs.SecurityServices;
   }
   interface PaloAltoNetworksCloudngfwLocalRulestacksCertificates {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
-    properties: inputs.CertificateObject;
+    properties?: inputs.CertificateObject;
+    certificateSignerResourceId?: string;
+    certificateSelfSigned?: "TRUE" | "FALSE" | (string & {});
+    auditComment?: string;
+    description?: string;
+    etag?: string;
   }
   interface PaloAltoNetworksCloudngfwLocalRulestacksFqdnlists {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
-    properties: inputs.FqdnObject;
+    properties?: inputs.FqdnObject;
+    description?: string;
+    fqdnList?: string[];
+    etag?: string;
+    auditComment?: string;
   }
   interface PaloAltoNetworksCloudngfwLocalRulestacksLocalRules {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
-    properties: inputs.RuleEntry;
+    properties?: inputs.RuleEntry;
+    etag?: string;
+    ruleName?: string;
+    description?: string;
+    ruleState?: "DISABLED" | "ENABLED" | (string & {});
+    source?: inputs.SourceAddr;
+    negateSource?: "TRUE" | "FALSE" | (string & {});
+    destination?: inputs.DestinationAddr;
+    negateDestination?: "TRUE" | "FALSE" | (string & {});
+    applications?: string[];
+    category?: inputs.Category;
+    protocol?: string;
+    protocolPortList?: string[];
+    inboundInspectionCertificate?: string;
+    auditComment?: string;
+    actionType?: "Allow" | "DenySilent" | "DenyResetServer" | "DenyResetBoth" | (string & {});
+    enableLogging?: "DISABLED" | "ENABLED" | (string & {});
+    decryptionRuleType?: "SSLOutboundInspection" | "SSLInboundInspection" | "None" | (string & {});
+    tags?: inputs.TagInfo[];
   }
   interface PaloAltoNetworksCloudngfwLocalRulestacksPrefixlists {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
-    properties: inputs.PrefixObject;
+    properties?: inputs.PrefixObject;
+    description?: string;
+    prefixList?: string[];
+    etag?: string;
+    auditComment?: string;
   }
   interface PanoramaConfig {
     /** Base64 encoded string representing Panorama parameters to be used by Firewall to connect to Panorama. This string is generated via azure plugin in Panorama */

@@ -716,6 +716,9 @@ export declare namespace inputs {
     name: string;
     /** The properties that define a peer's ASN. */
     properties?: inputs.PeerAsnProperties;
+    peerAsn?: number;
+    peerContactDetail?: inputs.ContactDetail[];
+    peerName?: string;
   }
   interface MicrosoftPeeringPeerings {
     /** The resource name */
@@ -730,18 +733,24 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    direct?: inputs.PeeringPropertiesDirect;
+    exchange?: inputs.PeeringPropertiesExchange;
+    connectivityProbes?: inputs.ConnectivityProbe[];
+    peeringLocation?: string;
   }
   interface MicrosoftPeeringPeeringsRegisteredAsns {
     /** The resource name */
     name: string;
     /** The properties that define a registered ASN. */
     properties?: inputs.PeeringRegisteredAsnProperties;
+    asn?: number;
   }
   interface MicrosoftPeeringPeeringsRegisteredPrefixes {
     /** The resource name */
     name: string;
     /** The properties that define a registered prefix. */
     properties?: inputs.PeeringRegisteredPrefixProperties;
+    prefix?: string;
   }
   interface MicrosoftPeeringPeeringServices {
     /** The resource name */
@@ -754,18 +763,29 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    peeringServiceLocation?: string;
+    peeringServiceProvider?: string;
+    providerPrimaryPeeringLocation?: string;
+    providerBackupPeeringLocation?: string;
+    logAnalyticsWorkspaceProperties?: inputs.LogAnalyticsWorkspaceProperties;
   }
   interface MicrosoftPeeringPeeringServicesConnectionMonitorTests {
     /** The resource name */
     name: string;
     /** The properties that define a Connection Monitor Test. */
     properties?: inputs.ConnectionMonitorTestProperties;
+    sourceAgent?: string;
+    destination?: string;
+    destinationPort?: number;
+    testFrequencyInSec?: number;
   }
   interface MicrosoftPeeringPeeringServicesPrefixes {
     /** The resource name */
     name: string;
     /** Gets or sets the peering prefix properties. */
     properties?: inputs.PeeringServicePrefixProperties;
+    prefix?: string;
+    peeringServicePrefixKey?: string;
   }
   interface PeerAsnProperties {
     /** The Autonomous System Number (ASN) of the peer. */
@@ -806,6 +826,7 @@ export declare namespace inputs {
   interface PeeringRegisteredPrefix {
     /** The properties that define a registered prefix. */
     properties?: inputs.PeeringRegisteredPrefixProperties;
+    prefix?: string;
   }
   interface PeeringRegisteredPrefixProperties {
     /** The customer's prefix from which traffic originates. */

@@ -179,6 +179,10 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    marketplace?: inputs.LiftrBaseMarketplaceDetails;
+    user?: inputs.LiftrBaseUserDetails;
+    partnerProperties?: inputs.PartnerProperties;
+    singleSignOnProperties?: inputs.LiftrBaseSingleSignOnPropertiesV2;
   }
   interface SystemData {
     /** The identity that created the resource. */

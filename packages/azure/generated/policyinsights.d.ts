@@ -452,7 +452,16 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** Properties for the attestation. */
-    properties: inputs.AttestationProperties;
+    properties?: inputs.AttestationProperties;
+    policyAssignmentId?: string;
+    policyDefinitionReferenceId?: string;
+    complianceState?: "Compliant" | "NonCompliant" | "Unknown" | (string & {});
+    expiresOn?: string;
+    owner?: string;
+    comments?: string;
+    evidence?: inputs.AttestationEvidence[];
+    assessmentDate?: string;
+    metadata?: any;
   }
   interface MicrosoftPolicyInsightsPolicyMetadata {
     /** The resource name */
@@ -463,6 +472,13 @@ export declare namespace inputs {
     name: string;
     /** Properties for the remediation. */
     properties?: inputs.RemediationProperties;
+    policyAssignmentId?: string;
+    policyDefinitionReferenceId?: string;
+    resourceDiscoveryMode?: "ExistingNonCompliant" | "ReEvaluateCompliance" | (string & {});
+    filters?: inputs.RemediationFilters;
+    resourceCount?: number;
+    parallelDeployments?: number;
+    failureThreshold?: inputs.RemediationPropertiesFailureThreshold;
   }
   interface PolicyAssignmentSummary {
     /** Policy assignment ID. */
@@ -654,6 +670,13 @@ export declare namespace inputs {
   interface Remediation {
     /** Properties for the remediation. */
     properties?: inputs.RemediationProperties;
+    policyAssignmentId?: string;
+    policyDefinitionReferenceId?: string;
+    resourceDiscoveryMode?: "ExistingNonCompliant" | "ReEvaluateCompliance" | (string & {});
+    filters?: inputs.RemediationFilters;
+    resourceCount?: number;
+    parallelDeployments?: number;
+    failureThreshold?: inputs.RemediationPropertiesFailureThreshold;
   }
   type RemediationDeployment = { [key: string]: any };
   interface RemediationDeploymentsListResult {

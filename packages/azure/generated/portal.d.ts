@@ -515,7 +515,10 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** Cloud shell properties for creating a console. */
-    properties: inputs.ConsoleCreatePropertiesOrConsoleProperties;
+    properties?: inputs.ConsoleCreatePropertiesOrConsoleProperties;
+    osType?: "Linux" | "Windows" | (string & {});
+    provisioningState?: "NotSpecified" | "Accepted" | "Pending" | "Updating" | "Creating" | "Repairing" | "Failed" | "Canceled" | "Succeeded" | (string & {});
+    uri?: string;
   }
   interface MicrosoftPortalDashboards {
     /** The resource name */
@@ -526,6 +529,8 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    lenses?: inputs.DashboardLens[];
+    metadata?: any;
   }
   interface MicrosoftPortalLocationsConsoles {
     /** The resource name */
@@ -535,19 +540,30 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** The cloud shell user settings properties. */
-    properties: inputs.UserProperties;
+    properties?: inputs.UserProperties;
+    preferredOsType?: "Linux" | "Windows" | (string & {});
+    preferredLocation?: string;
+    storageProfile?: inputs.StorageProfile;
+    terminalSettings?: inputs.TerminalSettings;
+    preferredShellType?: "bash" | "pwsh" | "powershell" | (string & {});
   }
   interface MicrosoftPortalTenantConfigurations {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.ConfigurationProperties;
+    enforcePrivateMarkdownStorage?: boolean;
   }
   interface MicrosoftPortalUserSettings {
     /** The resource name */
     name: string;
     /** The cloud shell user settings properties. */
-    properties: inputs.UserProperties;
+    properties?: inputs.UserProperties;
+    preferredOsType?: "Linux" | "Windows" | (string & {});
+    preferredLocation?: string;
+    storageProfile?: inputs.StorageProfile;
+    terminalSettings?: inputs.TerminalSettings;
+    preferredShellType?: "bash" | "pwsh" | "powershell" | (string & {});
   }
   interface StorageProfile {
     /** Full resource ID of storage account. */

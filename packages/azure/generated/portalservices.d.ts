@@ -77,6 +77,7 @@ export declare namespace inputs {
     name: "default";
     /** The resource-specific properties for this resource. */
     properties?: inputs.CopilotSettingsProperties;
+    accessControlEnabled?: boolean;
   }
   interface SystemData {
     /** The identity that created the resource. */

@@ -304,12 +304,17 @@ export declare namespace inputs {
     properties?: inputs.TenantProperties;
     /** Specifies the tags of the resource. */
     tags?: inputs.TenantResourceTags;
+    tenantId?: string;
+    privateEndpointConnections?: inputs.PrivateEndpointConnection[];
   }
   interface MicrosoftPowerBIPrivateLinkServicesForPowerBIPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Specifies the properties of the private endpoint connection. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.ConnectionState;
+    provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | (string & {});
   }
   interface MicrosoftPowerBIWorkspaceCollections {
     /** The resource name */
@@ -327,6 +332,9 @@ export declare namespace inputs {
   interface PrivateEndpointConnection {
     /** Specifies the properties of the private endpoint connection. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.ConnectionState;
+    provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | (string & {});
   }
   interface PrivateEndpointConnectionProperties {
     /** Specifies the private endpoint. */

@@ -266,6 +266,8 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    capacityObjectId?: string;
+    capacityLimit?: number;
   }
   interface MicrosoftPowerBIDedicatedCapacities {
     /** The resource name */
@@ -278,6 +280,8 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    administration?: inputs.DedicatedCapacityAdministrators;
+    mode?: "Gen1" | "Gen2" | (string & {});
   }
   interface SystemData {
     /** The identity that created the resource. */

@@ -323,6 +323,7 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    description?: string;
   }
   interface MicrosoftPowerPlatformEnterprisePolicies {
     /** The resource name */
@@ -337,12 +338,18 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    lockbox?: inputs.PropertiesLockbox;
+    encryption?: inputs.PropertiesEncryption;
+    networkInjection?: inputs.PropertiesNetworkInjection;
+    healthStatus?: "Undetermined" | "Healthy" | "Warning" | "Unhealthy" | (string & {});
   }
   interface MicrosoftPowerPlatformEnterprisePoliciesPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftPowerPlatformEnterprisePoliciesPrivateLinkResources {
     /** The resource name */

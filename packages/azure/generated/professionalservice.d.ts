@@ -182,6 +182,14 @@ export declare namespace inputs {
     location?: string;
     /** Properties of the ProfessionalService resource that are relevant for creation. */
     properties?: inputs.ProfessionalServiceCreationPropertiesOrProfessionalServiceResourceProperties;
+    offerId?: string;
+    publisherId?: string;
+    skuId?: string;
+    autoRenew?: boolean;
+    quoteId?: string;
+    storeFront?: string;
+    termUnit?: string;
+    billingPeriod?: string;
   }
   interface ProfessionalServiceCreationPropertiesOrProfessionalServiceResourceProperties {
     /** The offer id. */

@@ -108,6 +108,7 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    domains?: inputs.DomainGroup[];
   }
   interface SystemData {
     /** The identity that created the resource. */

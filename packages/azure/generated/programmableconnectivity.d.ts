@@ -369,6 +369,8 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    configuredApplication?: inputs.ApplicationProperties;
+    configuredApplicationOwner?: inputs.ApplicationOwnerProperties;
   }
   interface MicrosoftProgrammableConnectivityOperatorApiConnections {
     /** The resource name */
@@ -379,6 +381,12 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    operatorApiPlanId?: string;
+    gatewayId?: string;
+    planTermsAndConditionsAccepted?: boolean;
+    purposes?: ("Academic Research" | "Account Management" | "Advertising" | "Age Verification" | "Combat Climate Change" | "Commercial Purpose" | "Commercial Research" | "Communication For Customer Care" | "Communication Management" | "Counter Money Laundering" | "Counter-terrorism" | "Credit Checking" | "Customer Care" | "Customer Claims Management" | "Customer Management" | "Customer Order Management" | "Customer Relationship Management" | "Customer Solvency Monitoring" | "Data Altruism" | "Delivery Of Goods" | "Direct Marketing" | "Dispute Management" | "Enforce Access Control" | "Enforce Security" | "Establish Contractual Agreement" | "Fraud Prevention And Detection" | "Fulfillment Of Contractual Obligation" | "Fulfillment Of Obligation" | "Human Resource Management" | "Identity Authentication" | "Identity Verification" | "Improve Existing Products And Services" | "Improve Healthcare" | "Improve Internal CRM Processes" | "Improve Public Services" | "Improve Transport Mobility" | "Increase Service Robustness" | "Internal Resource Optimization" | "Legal Compliance" | "Maintain Credit Checking Database" | "Maintain Credit Rating Database" | "Maintain Fraud Database" | "Marketing" | "Member Partner Management" | "Misuse Prevention And Detection" | "Non Commercial Purpose" | "Non Commercial Research" | "Optimization For Consumer" | "Optimization For Controller" | "Optimize User Interface" | "Organization Compliance Management" | "Organization Governance" | "Organization Risk Management" | "Payment Management" | "Personalization" | "Personalized Advertising" | "Personalized Benefits" | "Personnel Hiring" | "Personnel Management" | "Personnel Payment" | "Protection Of IPR" | "Protection Of National Security" | "Protection Of Public Security" | "Provide Event Recommendations" | "Provide Official Statistics" | "Provide Personalized Recommendations" | "Provide Product Recommendations" | "Public Benefit" | "Public Policy Making" | "Public Relations" | "Record Management" | "Repair Impairments" | "Requested Service Provision" | "Research And Development" | "Rights Fulfillment" | "Scientific Research" | "Search Functionalities" | "Sell Data To Third Parties" | "Sell Insights From Data" | "Sell Products" | "Sell Products To Data Subject" | "Service Optimization" | "Service Personalization" | "Service Provision" | "Service Registration" | "Service Usage Analytics" | "Social Media Marketing" | "Targeted Advertising" | "Technical Service Provision" | "User Interface Personalization" | "Vendor Management" | "Vendor Payment" | "Vendor Records Management" | "Vendor Selection Assessment" | "Verification" | (string & {}))[];
+    purposeReason?: string;
+    dataProcessingList?: inputs.DataProcessing[];
   }
   interface MicrosoftProgrammableConnectivityOperatorApiPlans {
     /** The resource name */

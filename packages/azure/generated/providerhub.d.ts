@@ -1677,6 +1677,41 @@ export declare namespace inputs {
     properties?: inputs.ProviderRegistrationProperties;
     /** Provider registration kind. This Metadata is also used by portal/tooling/etc to render different UX experiences for resources of the same type. */
     kind?: "Managed" | "Hybrid" | "Direct" | (string & {});
+    providerHubMetadata?: inputs.ProviderRegistrationPropertiesProviderHubMetadata;
+    subscriptionLifecycleNotificationSpecifications?: inputs.ProviderRegistrationPropertiesSubscriptionLifecycleNotificationSpecifications;
+    privateResourceProviderConfiguration?: inputs.ProviderRegistrationPropertiesPrivateResourceProviderConfiguration;
+    tokenAuthConfiguration?: inputs.TokenAuthConfiguration;
+    providerAuthentication?: inputs.ResourceProviderManifestPropertiesProviderAuthentication;
+    providerAuthorizations?: inputs.ResourceProviderAuthorization[];
+    namespace?: string;
+    services?: inputs.ResourceProviderService[];
+    serviceName?: string;
+    providerVersion?: string;
+    providerType?: "NotSpecified" | "Internal" | "External" | "Hidden" | "RegistrationFree" | "LegacyRegistrationRequired" | "TenantOnly" | "AuthorizationFree" | (string & {});
+    requiredFeatures?: string[];
+    featuresRule?: inputs.ResourceProviderManifestPropertiesFeaturesRule;
+    requestHeaderOptions?: inputs.ResourceProviderManifestPropertiesRequestHeaderOptions;
+    management?: inputs.ResourceProviderManifestPropertiesManagement;
+    capabilities?: inputs.ResourceProviderCapabilities[];
+    crossTenantTokenValidation?: "EnsureSecureValidation" | "PassthroughInsecureToken" | (string & {});
+    metadata?: any;
+    templateDeploymentOptions?: inputs.ResourceProviderManifestPropertiesTemplateDeploymentOptions;
+    globalNotificationEndpoints?: inputs.ResourceProviderEndpoint[];
+    enableTenantLinkedNotification?: boolean;
+    notifications?: inputs.Notification[];
+    linkedNotificationRules?: inputs.FanoutLinkedNotificationRule[];
+    resourceProviderAuthorizationRules?: inputs.ResourceProviderAuthorizationRules;
+    dstsConfiguration?: inputs.ResourceProviderManifestPropertiesDstsConfiguration;
+    notificationOptions?: "NotSpecified" | "None" | "EmitSpendingLimit" | (string & {});
+    resourceHydrationAccounts?: inputs.ResourceHydrationAccount[];
+    notificationSettings?: inputs.ResourceProviderManifestPropertiesNotificationSettings;
+    managementGroupGlobalNotificationEndpoints?: inputs.ResourceProviderEndpoint[];
+    optionalFeatures?: string[];
+    resourceGroupLockOptionDuringMove?: inputs.ResourceProviderManifestPropertiesResourceGroupLockOptionDuringMove;
+    responseOptions?: inputs.ResourceProviderManifestPropertiesResponseOptions;
+    legacyNamespace?: string;
+    legacyRegistrations?: string[];
+    customManifestVersion?: string;
   }
   type CustomRolloutStatusFailedOrSkippedRegions = { [key: string]: inputs.ExtendedErrorInfo };
   interface CustomRolloutStatusManifestCheckinStatus {
@@ -1766,6 +1801,41 @@ export declare namespace inputs {
     properties?: inputs.ProviderRegistrationProperties;
     /** Provider registration kind. This Metadata is also used by portal/tooling/etc to render different UX experiences for resources of the same type. */
     kind?: "Managed" | "Hybrid" | "Direct" | (string & {});
+    providerHubMetadata?: inputs.ProviderRegistrationPropertiesProviderHubMetadata;
+    subscriptionLifecycleNotificationSpecifications?: inputs.ProviderRegistrationPropertiesSubscriptionLifecycleNotificationSpecifications;
+    privateResourceProviderConfiguration?: inputs.ProviderRegistrationPropertiesPrivateResourceProviderConfiguration;
+    tokenAuthConfiguration?: inputs.TokenAuthConfiguration;
+    providerAuthentication?: inputs.ResourceProviderManifestPropertiesProviderAuthentication;
+    providerAuthorizations?: inputs.ResourceProviderAuthorization[];
+    namespace?: string;
+    services?: inputs.ResourceProviderService[];
+    serviceName?: string;
+    providerVersion?: string;
+    providerType?: "NotSpecified" | "Internal" | "External" | "Hidden" | "RegistrationFree" | "LegacyRegistrationRequired" | "TenantOnly" | "AuthorizationFree" | (string & {});
+    requiredFeatures?: string[];
+    featuresRule?: inputs.ResourceProviderManifestPropertiesFeaturesRule;
+    requestHeaderOptions?: inputs.ResourceProviderManifestPropertiesRequestHeaderOptions;
+    management?: inputs.ResourceProviderManifestPropertiesManagement;
+    capabilities?: inputs.ResourceProviderCapabilities[];
+    crossTenantTokenValidation?: "EnsureSecureValidation" | "PassthroughInsecureToken" | (string & {});
+    metadata?: any;
+    templateDeploymentOptions?: inputs.ResourceProviderManifestPropertiesTemplateDeploymentOptions;
+    globalNotificationEndpoints?: inputs.ResourceProviderEndpoint[];
+    enableTenantLinkedNotification?: boolean;
+    notifications?: inputs.Notification[];
+    linkedNotificationRules?: inputs.FanoutLinkedNotificationRule[];
+    resourceProviderAuthorizationRules?: inputs.ResourceProviderAuthorizationRules;
+    dstsConfiguration?: inputs.ResourceProviderManifestPropertiesDstsConfiguration;
+    notificationOptions?: "NotSpecified" | "None" | "EmitSpendingLimit" | (string & {});
+    resourceHydrationAccounts?: inputs.ResourceHydrationAccount[];
+    notificationSettings?: inputs.ResourceProviderManifestPropertiesNotificationSettings;
+    managementGroupGlobalNotificationEndpoints?: inputs.ResourceProviderEndpoint[];
+    optionalFeatures?: string[];
+    resourceGroupLockOptionDuringMove?: inputs.ResourceProviderManifestPropertiesResourceGroupLockOptionDuringMove;
+    responseOptions?: inputs.ResourceProviderManifestPropertiesResponseOptions;
+    legacyNamespace?: string;
+    legacyRegistrations?: string[];
+    customManifestVersion?: string;
   }
   interface DefaultRolloutSpecificationRestOfTheWorldGroupOne {
     /** The wait duration. */
@@ -1844,7 +1914,18 @@ export declare namespace inputs {
   }
   interface FrontloadPayload {
     /** Properties of the frontload payload. */
-    properties: inputs.FrontloadPayloadProperties;
+    properties?: inputs.FrontloadPayloadProperties;
+    operationType?: string;
+    providerNamespace?: string;
+    frontloadLocation?: string;
+    copyFromLocation?: string;
+    environmentType?: "NotSpecified" | "Canary" | "Prod" | "All" | "Mooncake" | "Fairfax" | (string & {});
+    serviceFeatureFlag?: "DoNotCreate" | "Create" | (string & {});
+    includeResourceTypes?: string[];
+    excludeResourceTypes?: string[];
+    overrideManifestLevelFields?: inputs.FrontloadPayloadPropertiesOverrideManifestLevelFields;
+    overrideEndpointLevelFields?: inputs.FrontloadPayloadPropertiesOverrideEndpointLevelFields;
+    ignoreFields?: string[];
   }
   interface FrontloadPayloadProperties {
     /** The operation type. */
@@ -2237,39 +2318,96 @@ export declare namespace inputs {
     properties?: inputs.ProviderRegistrationProperties;
     /** Provider registration kind. This Metadata is also used by portal/tooling/etc to render different UX experiences for resources of the same type. */
     kind?: "Managed" | "Hybrid" | "Direct" | (string & {});
+    providerHubMetadata?: inputs.ProviderRegistrationPropertiesProviderHubMetadata;
+    subscriptionLifecycleNotificationSpecifications?: inputs.ProviderRegistrationPropertiesSubscriptionLifecycleNotificationSpecifications;
+    privateResourceProviderConfiguration?: inputs.ProviderRegistrationPropertiesPrivateResourceProviderConfiguration;
+    tokenAuthConfiguration?: inputs.TokenAuthConfiguration;
+    providerAuthentication?: inputs.ResourceProviderManifestPropertiesProviderAuthentication;
+    providerAuthorizations?: inputs.ResourceProviderAuthorization[];
+    namespace?: string;
+    services?: inputs.ResourceProviderService[];
+    serviceName?: string;
+    providerVersion?: string;
+    providerType?: "NotSpecified" | "Internal" | "External" | "Hidden" | "RegistrationFree" | "LegacyRegistrationRequired" | "TenantOnly" | "AuthorizationFree" | (string & {});
+    requiredFeatures?: string[];
+    featuresRule?: inputs.ResourceProviderManifestPropertiesFeaturesRule;
+    requestHeaderOptions?: inputs.ResourceProviderManifestPropertiesRequestHeaderOptions;
+    management?: inputs.ResourceProviderManifestPropertiesManagement;
+    capabilities?: inputs.ResourceProviderCapabilities[];
+    crossTenantTokenValidation?: "EnsureSecureValidation" | "PassthroughInsecureToken" | (string & {});
+    metadata?: any;
+    templateDeploymentOptions?: inputs.ResourceProviderManifestPropertiesTemplateDeploymentOptions;
+    globalNotificationEndpoints?: inputs.ResourceProviderEndpoint[];
+    enableTenantLinkedNotification?: boolean;
+    notifications?: inputs.Notification[];
+    linkedNotificationRules?: inputs.FanoutLinkedNotificationRule[];
+    resourceProviderAuthorizationRules?: inputs.ResourceProviderAuthorizationRules;
+    dstsConfiguration?: inputs.ResourceProviderManifestPropertiesDstsConfiguration;
+    notificationOptions?: "NotSpecified" | "None" | "EmitSpendingLimit" | (string & {});
+    resourceHydrationAccounts?: inputs.ResourceHydrationAccount[];
+    notificationSettings?: inputs.ResourceProviderManifestPropertiesNotificationSettings;
+    managementGroupGlobalNotificationEndpoints?: inputs.ResourceProviderEndpoint[];
+    optionalFeatures?: string[];
+    resourceGroupLockOptionDuringMove?: inputs.ResourceProviderManifestPropertiesResourceGroupLockOptionDuringMove;
+    responseOptions?: inputs.ResourceProviderManifestPropertiesResponseOptions;
+    legacyNamespace?: string;
+    legacyRegistrations?: string[];
+    customManifestVersion?: string;
   }
   interface MicrosoftProviderHubProviderRegistrationsAuthorizedApplications {
     /** The resource name */
     name: string;
     properties?: inputs.AuthorizedApplicationProperties;
+    providerAuthorization?: inputs.ApplicationProviderAuthorization;
+    dataAuthorizations?: inputs.ApplicationDataAuthorization[];
   }
   interface MicrosoftProviderHubProviderRegistrationsCustomRollouts {
     /** The resource name */
     name: string;
     /** Properties of the rollout. */
-    properties: inputs.CustomRolloutProperties;
+    properties?: inputs.CustomRolloutProperties;
+    specification?: inputs.CustomRolloutPropertiesSpecification;
+    status?: inputs.CustomRolloutPropertiesStatus;
   }
   interface MicrosoftProviderHubProviderRegistrationsDefaultRollouts {
     /** The resource name */
     name: string;
     /** Properties of the rollout. */
     properties?: inputs.DefaultRolloutProperties;
+    specification?: inputs.DefaultRolloutPropertiesSpecification;
+    status?: inputs.DefaultRolloutPropertiesStatus;
   }
   interface MicrosoftProviderHubProviderRegistrationsNewRegionFrontloadRelease {
     /** The resource name */
     name: string;
     /** Properties of the frontload payload. */
-    properties: inputs.FrontloadPayloadPropertiesOrDefaultRolloutProperties;
+    properties?: inputs.FrontloadPayloadPropertiesOrDefaultRolloutProperties;
+    operationType?: string;
+    providerNamespace?: string;
+    frontloadLocation?: string;
+    copyFromLocation?: string;
+    environmentType?: "NotSpecified" | "Canary" | "Prod" | "All" | "Mooncake" | "Fairfax" | (string & {});
+    serviceFeatureFlag?: "DoNotCreate" | "Create" | (string & {});
+    includeResourceTypes?: string[];
+    excludeResourceTypes?: string[];
+    overrideManifestLevelFields?: inputs.FrontloadPayloadPropertiesOverrideManifestLevelFields;
+    overrideEndpointLevelFields?: inputs.FrontloadPayloadPropertiesOverrideEndpointLevelFields;
+    ignoreFields?: string[];
   }
   interface MicrosoftProviderHubProviderRegistrationsNotificationRegistrations {
     /** The resource name */
     name: string;
     properties?: inputs.NotificationRegistrationProperties;
+    notificationMode?: "NotSpecified" | "EventHub" | "WebHook" | (string & {});
+    messageScope?: "NotSpecified" | "RegisteredSubscriptions" | (string & {});
+    includedEvents?: string[];
+    notificationEndpoints?: inputs.NotificationEndpoint[];
   }
   interface MicrosoftProviderHubProviderRegistrationsOperations {
     /** The resource name */
     name: "default";
     properties?: inputs.OperationsPutContentProperties;
+    contents?: inputs.LocalizedOperationDefinition[];
   }
   interface MicrosoftProviderHubProviderRegistrationsResourcetypeRegistrations {
     /** The resource name */
@@ -2277,26 +2415,104 @@ export declare namespace inputs {
     properties?: inputs.ResourceTypeRegistrationProperties;
     /** Resource type registration kind. This Metadata is also used by portal/tooling/etc to render different UX experiences for resources of the same type. */
     kind?: "Managed" | "Hybrid" | "Direct" | (string & {});
+    routingType?: "Default" | "ProxyOnly" | "HostBased" | "Extension" | "Tenant" | "Fanout" | "LocationBased" | "Failover" | "CascadeExtension" | "ChildFanout" | "CascadeAuthorizedExtension" | "BypassEndpointSelectionOptimization" | "LocationMapping" | "ServiceFanout" | (string & {});
+    additionalOptions?: "ProtectedAsyncOperationPolling" | "ProtectedAsyncOperationPollingAuditOnly" | (string & {});
+    crossTenantTokenValidation?: "EnsureSecureValidation" | "PassthroughInsecureToken" | (string & {});
+    regionality?: "NotSpecified" | "Global" | "Regional" | (string & {});
+    endpoints?: inputs.ResourceTypeEndpoint[];
+    extensionOptions?: inputs.ResourceTypeRegistrationPropertiesExtensionOptions;
+    marketplaceType?: "NotSpecified" | "AddOn" | "Bypass" | "Store";
+    swaggerSpecifications?: inputs.SwaggerSpecification[];
+    allowedUnauthorizedActions?: string[];
+    allowedUnauthorizedActionsExtensions?: inputs.AllowedUnauthorizedActionsExtension[];
+    authorizationActionMappings?: inputs.AuthorizationActionMapping[];
+    linkedAccessChecks?: inputs.LinkedAccessCheck[];
+    defaultApiVersion?: string;
+    loggingRules?: inputs.LoggingRule[];
+    throttlingRules?: inputs.ThrottlingRule[];
+    requiredFeatures?: string[];
+    featuresRule?: inputs.ResourceTypeRegistrationPropertiesFeaturesRule;
+    enableAsyncOperation?: boolean;
+    enableThirdPartyS2S?: boolean;
+    subscriptionLifecycleNotificationSpecifications?: inputs.ResourceTypeRegistrationPropertiesSubscriptionLifecycleNotificationSpecifications;
+    isPureProxy?: boolean;
+    identityManagement?: inputs.ResourceTypeRegistrationPropertiesIdentityManagement;
+    checkNameAvailabilitySpecifications?: inputs.ResourceTypeRegistrationPropertiesCheckNameAvailabilitySpecifications;
+    disallowedActionVerbs?: string[];
+    serviceTreeInfos?: inputs.ServiceTreeInfo[];
+    requestHeaderOptions?: inputs.ResourceTypeRegistrationPropertiesRequestHeaderOptions;
+    subscriptionStateRules?: inputs.SubscriptionStateRule[];
+    templateDeploymentOptions?: inputs.ResourceTypeRegistrationPropertiesTemplateDeploymentOptions;
+    extendedLocations?: inputs.ExtendedLocationOptions[];
+    resourceMovePolicy?: inputs.ResourceTypeRegistrationPropertiesResourceMovePolicy;
+    resourceDeletionPolicy?: "NotSpecified" | "CascadeDeleteAll" | "CascadeDeleteProxyOnlyChildren" | (string & {});
+    resourceConcurrencyControlOptions?: inputs.ResourceTypeRegistrationPropertiesResourceConcurrencyControlOptions;
+    resourceGraphConfiguration?: inputs.ResourceTypeRegistrationPropertiesResourceGraphConfiguration;
+    management?: inputs.ResourceTypeRegistrationPropertiesManagement;
+    openApiConfiguration?: inputs.OpenApiConfiguration;
+    onBehalfOfTokens?: inputs.ResourceTypeOnBehalfOfToken;
+    category?: "None" | "FreeForm" | "Internal" | "PureProxy" | (string & {});
+    resourceValidation?: "NotSpecified" | "ReservedWords" | "ProfaneWords" | (string & {});
+    disallowedEndUserOperations?: string[];
+    metadata?: inputs.ResourceTypeRegistrationPropertiesMetadata;
+    skuLink?: string;
+    quotaRule?: inputs.QuotaRule;
+    notifications?: inputs.Notification[];
+    linkedNotificationRules?: inputs.LinkedNotificationRule[];
+    resourceProviderAuthorizationRules?: inputs.ResourceProviderAuthorizationRules;
+    tokenAuthConfiguration?: inputs.TokenAuthConfiguration;
+    templateDeploymentPolicy?: inputs.ResourceTypeRegistrationPropertiesTemplateDeploymentPolicy;
+    allowEmptyRoleAssignments?: boolean;
+    policyExecutionType?: "NotSpecified" | "ExecutePolicies" | "BypassPolicies" | "ExpectPartialPutRequests" | (string & {});
+    availabilityZoneRule?: inputs.ResourceTypeRegistrationPropertiesAvailabilityZoneRule;
+    dstsConfiguration?: inputs.ResourceTypeRegistrationPropertiesDstsConfiguration;
+    asyncTimeoutRules?: inputs.AsyncTimeoutRule[];
+    commonApiVersions?: string[];
+    apiProfiles?: inputs.ApiProfile[];
+    linkedOperationRules?: inputs.LinkedOperationRule[];
+    legacyName?: string;
+    legacyNames?: string[];
+    allowedTemplateDeploymentReferenceActions?: string[];
+    legacyPolicy?: inputs.ResourceTypeRegistrationPropertiesLegacyPolicy;
+    manifestLink?: string;
+    capacityRule?: inputs.ResourceTypeRegistrationPropertiesCapacityRule;
+    marketplaceOptions?: inputs.ResourceTypeRegistrationPropertiesMarketplaceOptions;
+    allowedResourceNames?: inputs.AllowedResourceName[];
+    resourceCache?: inputs.ResourceTypeRegistrationPropertiesResourceCache;
+    resourceQueryManagement?: inputs.ResourceTypeRegistrationPropertiesResourceQueryManagement;
+    supportsTags?: boolean;
+    resourceManagementOptions?: inputs.ResourceTypeRegistrationPropertiesResourceManagementOptions;
+    groupingTag?: string;
+    addResourceListTargetLocations?: boolean;
+    resourceTypeCommonAttributeManagement?: inputs.ResourceTypeRegistrationPropertiesResourceTypeCommonAttributeManagement;
+    routingRule?: inputs.ResourceTypeRegistrationPropertiesRoutingRule;
+    frontdoorRequestMode?: "NotSpecified" | "UseManifest" | (string & {});
+    resourceSubType?: "NotSpecified" | "AsyncOperation" | (string & {});
+    asyncOperationResourceTypeName?: string;
   }
   interface MicrosoftProviderHubProviderRegistrationsResourcetypeRegistrationsResourcetypeRegistrationsResourcetypeRegistrationsResourcetypeRegistrationsSkus {
     /** The resource name */
     name: string;
     properties?: inputs.SkuResourceProperties;
+    skuSettings?: inputs.SkuSetting[];
   }
   interface MicrosoftProviderHubProviderRegistrationsResourcetypeRegistrationsResourcetypeRegistrationsResourcetypeRegistrationsSkus {
     /** The resource name */
     name: string;
     properties?: inputs.SkuResourceProperties;
+    skuSettings?: inputs.SkuSetting[];
   }
   interface MicrosoftProviderHubProviderRegistrationsResourcetypeRegistrationsResourcetypeRegistrationsSkus {
     /** The resource name */
     name: string;
     properties?: inputs.SkuResourceProperties;
+    skuSettings?: inputs.SkuSetting[];
   }
   interface MicrosoftProviderHubProviderRegistrationsResourcetypeRegistrationsSkus {
     /** The resource name */
     name: string;
     properties?: inputs.SkuResourceProperties;
+    skuSettings?: inputs.SkuSetting[];
   }
   interface Notification {
     /** The notification type. */
@@ -2878,6 +3094,80 @@ export declare namespace inputs {
     properties?: inputs.ResourceTypeRegistrationProperties;
     /** Resource type registration kind. This Metadata is also used by portal/tooling/etc to render different UX experiences for resources of the same type. */
     kind?: "Managed" | "Hybrid" | "Direct" | (string & {});
+    routingType?: "Default" | "ProxyOnly" | "HostBased" | "Extension" | "Tenant" | "Fanout" | "LocationBased" | "Failover" | "CascadeExtension" | "ChildFanout" | "CascadeAuthorizedExtension" | "BypassEndpointSelectionOptimization" | "LocationMapping" | "ServiceFanout" | (string & {});
+    additionalOptions?: "ProtectedAsyncOperationPolling" | "ProtectedAsyncOperationPollingAuditOnly" | (string & {});
+    crossTenantTokenValidation?: "EnsureSecureValidation" | "PassthroughInsecureToken" | (string & {});
+    regionality?: "NotSpecified" | "Global" | "Regional" | (string & {});
+    endpoints?: inputs.ResourceTypeEndpoint[];
+    extensionOptions?: inputs.ResourceTypeRegistrationPropertiesExtensionOptions;
+    marketplaceType?: "NotSpecified" | "AddOn" | "Bypass" | "Store";
+    swaggerSpecifications?: inputs.SwaggerSpecification[];
+    allowedUnauthorizedActions?: string[];
+    allowedUnauthorizedActionsExtensions?: inputs.AllowedUnauthorizedActionsExtension[];
+    authorizationActionMappings?: inputs.AuthorizationActionMapping[];
+    linkedAccessChecks?: inputs.LinkedAccessCheck[];
+    defaultApiVersion?: string;
+    loggingRules?: inputs.LoggingRule[];
+    throttlingRules?: inputs.ThrottlingRule[];
+    requiredFeatures?: string[];
+    featuresRule?: inputs.ResourceTypeRegistrationPropertiesFeaturesRule;
+    enableAsyncOperation?: boolean;
+    enableThirdPartyS2S?: boolean;
+    subscriptionLifecycleNotificationSpecifications?: inputs.ResourceTypeRegistrationPropertiesSubscriptionLifecycleNotificationSpecifications;
+    isPureProxy?: boolean;
+    identityManagement?: inputs.ResourceTypeRegistrationPropertiesIdentityManagement;
+    checkNameAvailabilitySpecifications?: inputs.ResourceTypeRegistrationPropertiesCheckNameAvailabilitySpecifications;
+    disallowedActionVerbs?: string[];
+    serviceTreeInfos?: inputs.ServiceTreeInfo[];
+    requestHeaderOptions?: inputs.ResourceTypeRegistrationPropertiesRequestHeaderOptions;
+    subscriptionStateRules?: inputs.SubscriptionStateRule[];
+    templateDeploymentOptions?: inputs.ResourceTypeRegistrationPropertiesTemplateDeploymentOptions;
+    extendedLocations?: inputs.ExtendedLocationOptions[];
+    resourceMovePolicy?: inputs.ResourceTypeRegistrationPropertiesResourceMovePolicy;
+    resourceDeletionPolicy?: "NotSpecified" | "CascadeDeleteAll" | "CascadeDeleteProxyOnlyChildren" | (string & {});
+    resourceConcurrencyControlOptions?: inputs.ResourceTypeRegistrationPropertiesResourceConcurrencyControlOptions;
+    resourceGraphConfiguration?: inputs.ResourceTypeRegistrationPropertiesResourceGraphConfiguration;
+    management?: inputs.ResourceTypeRegistrationPropertiesManagement;
+    openApiConfiguration?: inputs.OpenApiConfiguration;
+    onBehalfOfTokens?: inputs.ResourceTypeOnBehalfOfToken;
+    category?: "None" | "FreeForm" | "Internal" | "PureProxy" | (string & {});
+    resourceValidation?: "NotSpecified" | "ReservedWords" | "ProfaneWords" | (string & {});
+    disallowedEndUserOperations?: string[];
+    metadata?: inputs.ResourceTypeRegistrationPropertiesMetadata;
+    skuLink?: string;
+    quotaRule?: inputs.QuotaRule;
+    notifications?: inputs.Notification[];
+    linkedNotificationRules?: inputs.LinkedNotificationRule[];
+    resourceProviderAuthorizationRules?: inputs.ResourceProviderAuthorizationRules;
+    tokenAuthConfiguration?: inputs.TokenAuthConfiguration;
+    templateDeploymentPolicy?: inputs.ResourceTypeRegistrationPropertiesTemplateDeploymentPolicy;
+    allowEmptyRoleAssignments?: boolean;
+    policyExecutionType?: "NotSpecified" | "ExecutePolicies" | "BypassPolicies" | "ExpectPartialPutRequests" | (string & {});
+    availabilityZoneRule?: inputs.ResourceTypeRegistrationPropertiesAvailabilityZoneRule;
+    dstsConfiguration?: inputs.ResourceTypeRegistrationPropertiesDstsConfiguration;
+    asyncTimeoutRules?: inputs.AsyncTimeoutRule[];
+    commonApiVersions?: string[];
+    apiProfiles?: inputs.ApiProfile[];
+    linkedOperationRules?: inputs.LinkedOperationRule[];
+    legacyName?: string;
+    legacyNames?: string[];
+    allowedTemplateDeploymentReferenceActions?: string[];
+    legacyPolicy?: inputs.ResourceTypeRegistrationPropertiesLegacyPolicy;
+    manifestLink?: string;
+    capacityRule?: inputs.ResourceTypeRegistrationPropertiesCapacityRule;
+    marketplaceOptions?: inputs.ResourceTypeRegistrationPropertiesMarketplaceOptions;
+    allowedResourceNames?: inputs.AllowedResourceName[];
+    resourceCache?: inputs.ResourceTypeRegistrationPropertiesResourceCache;
+    resourceQueryManagement?: inputs.ResourceTypeRegistrationPropertiesResourceQueryManagement;
+    supportsTags?: boolean;
+    resourceManagementOptions?: inputs.ResourceTypeRegistrationPropertiesResourceManagementOptions;
+    groupingTag?: string;
+    addResourceListTargetLocations?: boolean;
+    resourceTypeCommonAttributeManagement?: inputs.ResourceTypeRegistrationPropertiesResourceTypeCommonAttributeManagement;
+    routingRule?: inputs.ResourceTypeRegistrationPropertiesRoutingRule;
+    frontdoorRequestMode?: "NotSpecified" | "UseManifest" | (string & {});
+    resourceSubType?: "NotSpecified" | "AsyncOperation" | (string & {});
+    asyncOperationResourceTypeName?: string;
   }
   interface ResourceTypeRegistrationProperties {
     /** The resource routing type. */
@@ -3455,7 +3745,9 @@ export declare namespace outputs {
   type FanoutLinkedNotificationRule = inputs.FanoutLinkedNotificationRule;
   type FanoutLinkedNotificationRuleDstsConfiguration = inputs.FanoutLinkedNotificationRuleDstsConfiguration;
   type FilterRule = inputs.FilterRule;
-  type FrontloadPayload = inputs.FrontloadPayload;
+  interface FrontloadPayload {
+    properties: outputs.FrontloadPayloadProperties;
+  }
   type FrontloadPayloadProperties = inputs.FrontloadPayloadProperties;
   interface FrontloadPayloadPropertiesOrDefaultRolloutProperties {
     provisioningState?: "NotSpecified" | "Accepted" | "Running" | "Creating" | "Created" | "Deleting" | "Deleted" | "Canceled" | "Failed" | "Succeeded" | "MovingResources" | "TransientFailure" | "RolloutInProgress" | (string & {});

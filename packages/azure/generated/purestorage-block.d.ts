@@ -624,6 +624,8 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    marketplace?: inputs.LiftrBaseMarketplaceDetails;
+    user?: inputs.UserDetails;
   }
   interface PureStorageBlockStoragePools {
     /** The resource name */
@@ -636,6 +638,10 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    availabilityZone?: string;
+    vnetInjection?: inputs.VnetInjection;
+    provisionedBandwidthMbPerSec?: number;
+    reservationResourceId?: string;
   }
   interface PureStorageBlockStoragePoolsAvsStorageContainers {
     /** The resource name */

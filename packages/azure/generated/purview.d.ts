@@ -448,18 +448,32 @@ export declare namespace inputs {
     location?: string;
     /** Tags on the azure resource. */
     tags?: inputs.TrackedResourceTags;
+    cloudConnectors?: inputs.CloudConnectors;
+    managedEventHubState?: "NotSpecified" | "Disabled" | "Enabled" | (string & {});
+    managedResourceGroupName?: string;
+    managedResourcesPublicNetworkAccess?: "NotSpecified" | "Enabled" | "Disabled" | (string & {});
+    publicNetworkAccess?: "NotSpecified" | "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftPurviewAccountsKafkaConfigurations {
     /** The resource name */
     name: string;
     /** Gets or sets the kafka configuration properties. */
     properties?: inputs.KafkaConfigurationProperties;
+    consumerGroup?: string;
+    credentials?: inputs.Credentials;
+    eventHubResourceId?: string;
+    eventHubType?: "Notification" | "Hook" | (string & {});
+    eventStreamingState?: "Disabled" | "Enabled" | (string & {});
+    eventStreamingType?: "None" | "Managed" | "Azure" | (string & {});
+    eventHubPartitionId?: string;
   }
   interface MicrosoftPurviewAccountsPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** The connection identifier. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface PrivateEndpoint {
     /** The private endpoint identifier. */
@@ -468,6 +482,8 @@ export declare namespace inputs {
   interface PrivateEndpointConnection {
     /** The connection identifier. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface PrivateEndpointConnectionProperties {
     /** The private endpoint information. */

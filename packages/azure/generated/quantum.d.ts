@@ -196,6 +196,10 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    providers?: inputs.Provider[];
+    storageAccount?: string;
+    workspaceKind?: "V1" | "V2" | (string & {});
+    apiKeyEnabled?: boolean;
   }
   interface MoboBrokerResource {
     /** Resource identifier of a Managed-On-Behalf-Of broker resource */

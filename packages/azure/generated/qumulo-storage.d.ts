@@ -178,6 +178,15 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    marketplaceDetails?: inputs.MarketplaceDetails;
+    storageSku?: string;
+    userDetails?: inputs.UserDetails;
+    delegatedSubnetId?: string;
+    performanceTier?: string;
+    clusterLoginUrl?: string;
+    privateIPs?: string[];
+    adminPassword?: string;
+    availabilityZone?: string;
   }
   interface SystemData {
     /** The identity that created the resource. */

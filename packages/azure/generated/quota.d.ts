@@ -546,6 +546,9 @@ export declare namespace inputs {
   interface GroupQuotaLimit {
     /** Group Quota properties for the specified resource. */
     properties?: inputs.GroupQuotaLimitProperties;
+    resourceName?: string;
+    limit?: number;
+    comment?: string;
   }
   interface GroupQuotaLimitListProperties {
     /** List of Group Quota Limit details. */
@@ -561,6 +564,9 @@ export declare namespace inputs {
   }
   interface GroupQuotaRequestBase {
     properties?: inputs.GroupQuotaRequestBaseProperties;
+    limit?: number;
+    region?: string;
+    comments?: string;
   }
   interface GroupQuotaRequestBaseProperties {
     /** The new quota limit for the subscription. The incremental quota will be allocated from pre-approved group quota. */
@@ -603,6 +609,7 @@ export declare namespace inputs {
     name: string;
     /** Properties */
     properties?: inputs.GroupQuotasEntityProperties;
+    displayName?: string;
   }
   interface MicrosoftQuotaGroupQuotasGroupQuotaRequests {
     /** The resource name */
@@ -616,6 +623,7 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     properties?: inputs.GroupQuotasEnforcementStatusProperties;
+    enforcementEnabled?: "Enabled" | "Disabled" | "NotAvailable" | (string & {});
   }
   interface MicrosoftQuotaGroupQuotasResourceProvidersQuotaAllocationRequests {
     /** The resource name */
@@ -642,6 +650,8 @@ export declare namespace inputs {
     name: string;
     /** Quota properties for the specified resource, based on the API called, Quotas or Usages. */
     properties?: inputs.QuotaProperties;
+    limit?: inputs.LimitJsonObject;
+    resourceType?: string;
   }
   interface MicrosoftQuotaUsages {
     /** The resource name */
@@ -649,6 +659,8 @@ export declare namespace inputs {
   }
   interface QuotaAllocationRequestBase {
     properties?: inputs.QuotaAllocationRequestBaseProperties;
+    limit?: number;
+    region?: string;
   }
   interface QuotaAllocationRequestBaseProperties {
     /** The new quota limit for the subscription. The incremental quota will be allocated from pre-approved group quota. */
@@ -697,6 +709,8 @@ export declare namespace inputs {
   interface SubscriptionQuotaAllocations {
     /** Quota properties for the specified resource. */
     properties?: inputs.SubscriptionQuotaAllocationsProperties;
+    resourceName?: string;
+    limit?: number;
   }
   interface SubscriptionQuotaAllocationsListProperties {
     /** Subscription quota list. */

@@ -343,6 +343,10 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    configuration?: "Free" | "Capacity" | (string & {});
+    endpointAuthentications?: inputs.EndpointAuthentication[];
+    cors?: inputs.CorsRule[];
+    reportsConnectionString?: string;
   }
   interface MicrosoftRecommendationsServiceAccountsModeling {
     /** The resource name */
@@ -353,6 +357,10 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    features?: "Basic" | "Standard" | "Premium" | (string & {});
+    frequency?: "Low" | "Medium" | "High" | (string & {});
+    size?: "Small" | "Medium" | "Large" | (string & {});
+    inputData?: inputs.ModelingInputData;
   }
   interface MicrosoftRecommendationsServiceAccountsServiceEndpoints {
     /** The resource name */
@@ -363,6 +371,7 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    preAllocatedCapacity?: number;
   }
   interface ModelingInputData {
     /** Connection string to raw input data. */

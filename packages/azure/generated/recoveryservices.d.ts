@@ -6067,6 +6067,7 @@ export declare namespace inputs {
   interface AddDisksInput {
     /** Add disks input properties. */
     properties?: inputs.AddDisksInputProperties;
+    providerSpecificDetails?: inputs.AddDisksProviderSpecificInput;
   }
   interface AddDisksInputProperties {
     /** The ReplicationProviderInput. For HyperVReplicaAzure provider, it will be AzureEnableProtectionInput object. For San provider, it will be SanEnableProtectionInput object. For HyperVReplicaAzure provider, it can be null. */
@@ -6105,7 +6106,10 @@ export declare namespace inputs {
   type ApplianceResourceDetails = { [key: string]: any };
   interface ApplyClusterRecoveryPointInput {
     /** The properties to apply cluster recovery point input. */
-    properties: inputs.ApplyClusterRecoveryPointInputProperties;
+    properties?: inputs.ApplyClusterRecoveryPointInputProperties;
+    clusterRecoveryPointId?: string;
+    individualNodeRecoveryPoints?: string[];
+    providerSpecificDetails?: inputs.ApplyClusterRecoveryPointProviderSpecificInput;
   }
   interface ApplyClusterRecoveryPointInputProperties {
     /** The cluster recovery point id to be passed to failover to a particular recovery point. */
@@ -6118,7 +6122,9 @@ export declare namespace inputs {
   type ApplyClusterRecoveryPointProviderSpecificInput = inputs.A2AApplyClusterRecoveryPointInput;
   interface ApplyRecoveryPointInput {
     /** The input properties to apply recovery point. */
-    properties: inputs.ApplyRecoveryPointInputProperties;
+    properties?: inputs.ApplyRecoveryPointInputProperties;
+    recoveryPointId?: string;
+    providerSpecificDetails?: inputs.ApplyRecoveryPointProviderSpecificInput;
   }
   interface ApplyRecoveryPointInputProperties {
     /** The recovery point Id. */
@@ -7338,6 +7344,7 @@ export declare namespace inputs {
     properties?: inputs.CapabilitiesResponseProperties;
     /** Describes the Resource type: Microsoft.RecoveryServices/Vaults */
     type: string;
+    dnsZones?: inputs.DNSZoneResponse[];
   }
   interface CapabilitiesResponseProperties {
     dnsZones?: inputs.DNSZoneResponse[];
@@ -7386,7 +7393,8 @@ export declare namespace inputs {
   }
   interface ClusterTestFailoverCleanupInput {
     /** Test failover cleanup input properties. */
-    properties: inputs.ClusterTestFailoverCleanupInputProperties;
+    properties?: inputs.ClusterTestFailoverCleanupInputProperties;
+    comments?: string;
   }
   interface ClusterTestFailoverCleanupInputProperties {
     /** Test failover cleanup comments. */
@@ -7394,7 +7402,11 @@ export declare namespace inputs {
   }
   interface ClusterTestFailoverInput {
     /** Test failover input properties. */
-    properties: inputs.ClusterTestFailoverInputProperties;
+    properties?: inputs.ClusterTestFailoverInputProperties;
+    failoverDirection?: "PrimaryToRecovery" | "RecoveryToPrimary" | (string & {});
+    networkType?: string;
+    networkId?: string;
+    providerSpecificDetails?: inputs.ClusterTestFailoverProviderSpecificInput;
   }
   interface ClusterTestFailoverInputProperties {
     /** Failover direction. */
@@ -7425,7 +7437,10 @@ export declare namespace inputs {
   type ClusterTestFailoverProviderSpecificInput = inputs.A2AClusterTestFailoverInput;
   interface ClusterUnplannedFailoverInput {
     /** Unplanned failover input properties. */
-    properties: inputs.ClusterUnplannedFailoverInputProperties;
+    properties?: inputs.ClusterUnplannedFailoverInputProperties;
+    failoverDirection?: string;
+    sourceSiteOperations?: string;
+    providerSpecificDetails?: inputs.ClusterUnplannedFailoverProviderSpecificInput;
   }
   interface ClusterUnplannedFailoverInputProperties {
     /** Failover direction. */
@@ -7581,7 +7596,8 @@ export declare namespace inputs {
   type DeletedVaultProperties = { [key: string]: any };
   interface DeletedVaultUndeleteInput {
     /** Undelete input properties. */
-    properties: inputs.DeletedVaultUndeleteInputProperties;
+    properties?: inputs.DeletedVaultUndeleteInputProperties;
+    recoveryResourceGroupId?: string;
   }
   interface DeletedVaultUndeleteInputProperties {
     /** Recovery resource group Id. */
@@ -7590,6 +7606,9 @@ export declare namespace inputs {
   interface DiscoverProtectableItemRequest {
     /** The properties of a discover protectable item request. */
     properties?: inputs.DiscoverProtectableItemRequestProperties;
+    friendlyName?: string;
+    ipAddress?: string;
+    osType?: string;
   }
   interface DiscoverProtectableItemRequestProperties {
     /** The friendly name of the physical machine. */
@@ -7897,6 +7916,14 @@ export declare namespace inputs {
     properties?: inputs.FabricProperties;
     /** Resource Location */
     location?: string;
+    friendlyName?: string;
+    encryptionDetails?: inputs.EncryptionDetails;
+    rolloverEncryptionDetails?: inputs.EncryptionDetails;
+    internalIdentifier?: string;
+    bcdrState?: string;
+    customDetails?: inputs.FabricSpecificDetails;
+    healthErrorDetails?: inputs.HealthError[];
+    health?: string;
   }
   interface FabricCreationInputPropertiesOrFabricProperties {
     /** Fabric provider specific creation input. */
@@ -7942,6 +7969,11 @@ export declare namespace inputs {
   interface FailoverProcessServerRequest {
     /** The properties of the PS Failover request. */
     properties?: inputs.FailoverProcessServerRequestProperties;
+    containerName?: string;
+    sourceProcessServerId?: string;
+    targetProcessServerId?: string;
+    vmsToMigrate?: string[];
+    updateType?: string;
   }
   interface FailoverProcessServerRequestProperties {
     /** The container identifier. */
@@ -10080,6 +10112,20 @@ export declare namespace inputs {
     properties?: inputs.JobProperties;
     /** Resource Location */
     location?: string;
+    activityId?: string;
+    scenarioName?: string;
+    friendlyName?: string;
+    state?: string;
+    stateDescription?: string;
+    tasks?: inputs.ASRTask[];
+    errors?: inputs.JobErrorDetails[];
+    startTime?: string;
+    endTime?: string;
+    allowedActions?: string[];
+    targetObjectId?: string;
+    targetObjectName?: string;
+    targetInstanceType?: string;
+    customDetails?: inputs.JobDetails;
   }
   interface KEKDetails {
     /** Key is KEK. */
@@ -10346,6 +10392,17 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    upgradeDetails?: inputs.UpgradeDetails;
+    encryption?: inputs.VaultPropertiesEncryption;
+    moveDetails?: inputs.VaultPropertiesMoveDetails;
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
+    monitoringSettings?: inputs.MonitoringSettings;
+    costManagementSettings?: inputs.CostManagementSettings;
+    restoreSettings?: inputs.RestoreSettings;
+    redundancySettings?: inputs.VaultPropertiesRedundancySettings;
+    securitySettings?: inputs.SecuritySettings;
+    resourceGuardOperationRequests?: string[];
+    regionOfChoiceSettings?: inputs.RegionOfChoiceSettings;
   }
   interface MicrosoftRecoveryServicesVaultsBackupconfig {
     /** The resource name */
@@ -10358,6 +10415,14 @@ export declare namespace inputs {
     location?: string;
     /** Optional ETag. */
     eTag?: string;
+    storageModelType?: "Invalid" | "GeoRedundant" | "LocallyRedundant" | "ZoneRedundant" | "ReadAccessGeoZoneRedundant" | (string & {});
+    storageType?: "Invalid" | "GeoRedundant" | "LocallyRedundant" | "ZoneRedundant" | "ReadAccessGeoZoneRedundant" | (string & {});
+    storageTypeState?: "Invalid" | "Locked" | "Unlocked" | (string & {});
+    enhancedSecurityState?: "Invalid" | "Enabled" | "Disabled" | (string & {});
+    softDeleteFeatureState?: "Invalid" | "Enabled" | "Disabled" | "AlwaysON" | (string & {});
+    softDeleteRetentionPeriodInDays?: number;
+    resourceGuardOperationRequests?: string[];
+    isSoftDeleteFeatureStateEditable?: boolean;
   }
   interface MicrosoftRecoveryServicesVaultsBackupEncryptionConfigs {
     /** The resource name */
@@ -10370,6 +10435,11 @@ export declare namespace inputs {
     location?: string;
     /** Optional ETag. */
     eTag?: string;
+    encryptionAtRestType?: "Invalid" | "MicrosoftManaged" | "CustomerManaged" | (string & {});
+    keyUri?: string;
+    subscriptionId?: string;
+    lastUpdateStatus?: "Invalid" | "NotEnabled" | "PartiallySucceeded" | "PartiallyFailed" | "Failed" | "Succeeded" | "Initialized" | "FirstInitialization" | (string & {});
+    infrastructureEncryptionState?: "Invalid" | "Disabled" | "Enabled" | (string & {});
   }
   interface MicrosoftRecoveryServicesVaultsBackupEngines {
     /** The resource name */
@@ -10454,6 +10524,10 @@ export declare namespace inputs {
     location?: string;
     /** Optional ETag. */
     eTag?: string;
+    resourceGuardResourceId?: string;
+    resourceGuardOperationDetails?: inputs.ResourceGuardOperationDetail[];
+    lastUpdatedTime?: string;
+    description?: string;
   }
   interface MicrosoftRecoveryServicesVaultsBackupstorageconfig {
     /** The resource name */
@@ -10466,12 +10540,20 @@ export declare namespace inputs {
     location?: string;
     /** Optional ETag. */
     eTag?: string;
+    storageModelType?: "Invalid" | "GeoRedundant" | "LocallyRedundant" | "ZoneRedundant" | "ReadAccessGeoZoneRedundant" | (string & {});
+    storageType?: "Invalid" | "GeoRedundant" | "LocallyRedundant" | "ZoneRedundant" | "ReadAccessGeoZoneRedundant" | (string & {});
+    storageTypeState?: "Invalid" | "Locked" | "Unlocked" | (string & {});
+    crossRegionRestoreFlag?: boolean;
+    dedupState?: "Invalid" | "Enabled" | "Disabled" | (string & {});
+    xcoolState?: "Invalid" | "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftRecoveryServicesVaultsCertificates {
     /** The resource name */
     name: string;
     /** Raw certificate data. */
     properties?: inputs.RawCertificateData;
+    authType?: "Invalid" | "ACS" | "AAD" | "AccessControlService" | "AzureActiveDirectory" | (string & {});
+    certificate?: any;
   }
   interface MicrosoftRecoveryServicesVaultsExtendedInformation {
     /** The resource name */
@@ -10480,6 +10562,10 @@ export declare namespace inputs {
     properties?: inputs.VaultExtendedInfo;
     /** etag for the resource. */
     etag?: string;
+    integrityKey?: string;
+    encryptionKey?: string;
+    encryptionKeyThumbprint?: string;
+    algorithm?: string;
   }
   interface MicrosoftRecoveryServicesVaultsOperationResults {
     /** The resource name */
@@ -10496,6 +10582,10 @@ export declare namespace inputs {
     location?: string;
     /** Optional ETag. */
     eTag?: string;
+    provisioningState?: "Succeeded" | "Deleting" | "Failed" | "Pending" | (string & {});
+    privateEndpoint?: inputs.PrivateEndpoint2;
+    groupIds?: ("AzureBackup" | "AzureBackup_secondary" | "AzureSiteRecovery" | (string & {}))[];
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState2;
   }
   interface MicrosoftRecoveryServicesVaultsPrivateLinkResources {
     /** The resource name */
@@ -10506,6 +10596,9 @@ export declare namespace inputs {
     name: string;
     /** The properties of a configure alert request. */
     properties?: inputs.ConfigureAlertRequestPropertiesOrAlertProperties;
+    sendToOwners?: string;
+    customEmailAddresses?: string[];
+    locale?: string;
   }
   interface MicrosoftRecoveryServicesVaultsReplicationEvents {
     /** The resource name */
@@ -10516,6 +10609,7 @@ export declare namespace inputs {
     name: string;
     /** Fabric creation input. */
     properties?: inputs.FabricCreationInputPropertiesOrFabricProperties;
+    customDetails?: inputs.FabricSpecificCreationInputOrFabricSpecificDetails;
   }
   interface MicrosoftRecoveryServicesVaultsReplicationFabricsReplicationLogicalNetworks {
     /** The resource name */
@@ -10529,19 +10623,25 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** Input properties for creating network mapping. */
-    properties: inputs.CreateNetworkMappingInputPropertiesOrNetworkMappingProperties;
+    properties?: inputs.CreateNetworkMappingInputPropertiesOrNetworkMappingProperties;
+    recoveryFabricName?: string;
+    recoveryNetworkId?: string;
+    fabricSpecificDetails?: inputs.FabricSpecificCreateNetworkMappingInput;
   }
   interface MicrosoftRecoveryServicesVaultsReplicationFabricsReplicationProtectionContainers {
     /** The resource name */
     name: string;
     /** Create protection container input properties. */
     properties?: inputs.CreateProtectionContainerInputPropertiesOrProtectionContainerProperties;
+    providerSpecificInput?: inputs.ReplicationProviderSpecificContainerCreationInput[];
   }
   interface MicrosoftRecoveryServicesVaultsReplicationFabricsReplicationProtectionContainersReplicationMigrationItems {
     /** The resource name */
     name: string;
     /** Enable migration input properties. */
-    properties: inputs.EnableMigrationInputPropertiesOrMigrationItemProperties;
+    properties?: inputs.EnableMigrationInputPropertiesOrMigrationItemProperties;
+    policyId?: string;
+    providerSpecificDetails?: inputs.EnableMigrationProviderSpecificInputOrMigrationProviderSpecificSettings;
   }
   interface MicrosoftRecoveryServicesVaultsReplicationFabricsReplicationProtectionContainersReplicationMigrationItemsMigrationRecoveryPoints {
     /** The resource name */
@@ -10556,6 +10656,9 @@ export declare namespace inputs {
     name: string;
     /** Enable protection input properties. */
     properties?: inputs.EnableProtectionInputPropertiesOrReplicationProtectedItemProperties;
+    policyId?: string;
+    protectableItemId?: string;
+    providerSpecificDetails?: inputs.EnableProtectionProviderSpecificInputOrReplicationProviderSpecificSettings;
   }
   interface MicrosoftRecoveryServicesVaultsReplicationFabricsReplicationProtectionContainersReplicationProtectedItemsRecoveryPoints {
     /** The resource name */
@@ -10566,6 +10669,35 @@ export declare namespace inputs {
     name: string;
     /** The custom data. */
     properties?: inputs.ReplicationProtectionClusterProperties;
+    protectionClusterType?: string;
+    primaryFabricFriendlyName?: string;
+    primaryFabricProvider?: string;
+    recoveryFabricFriendlyName?: string;
+    recoveryFabricId?: string;
+    primaryProtectionContainerFriendlyName?: string;
+    recoveryProtectionContainerFriendlyName?: string;
+    protectionState?: string;
+    protectionStateDescription?: string;
+    activeLocation?: string;
+    testFailoverState?: string;
+    testFailoverStateDescription?: string;
+    allowedOperations?: string[];
+    replicationHealth?: string;
+    healthErrors?: inputs.HealthError[];
+    lastSuccessfulFailoverTime?: string;
+    lastSuccessfulTestFailoverTime?: string;
+    policyFriendlyName?: string;
+    currentScenario?: inputs.CurrentScenarioDetails;
+    recoveryContainerId?: string;
+    agentClusterId?: string;
+    clusterFqdn?: string;
+    clusterNodeFqdns?: string[];
+    clusterProtectedItemIds?: string[];
+    areAllClusterNodesRegistered?: boolean;
+    clusterRegisteredNodes?: inputs.RegisteredClusterNodes[];
+    providerSpecificDetails?: inputs.ReplicationClusterProviderSpecificSettings;
+    sharedDiskProperties?: inputs.SharedDiskReplicationItemProperties;
+    policyId?: string;
   }
   interface MicrosoftRecoveryServicesVaultsReplicationFabricsReplicationProtectionContainersReplicationProtectionClustersOperationResults {
     /** The resource name */
@@ -10576,12 +10708,21 @@ export declare namespace inputs {
     name: string;
     /** Configure protection input properties. */
     properties?: inputs.CreateProtectionContainerMappingInputPropertiesOrProtectionContainerMappingProperties;
+    targetProtectionContainerId?: string;
+    policyId?: string;
+    providerSpecificInput?: inputs.ReplicationProviderSpecificContainerMappingInput;
   }
   interface MicrosoftRecoveryServicesVaultsReplicationFabricsReplicationRecoveryServicesProviders {
     /** The resource name */
     name: string;
     /** The properties of an add provider request. */
-    properties: inputs.AddRecoveryServicesProviderInputPropertiesOrRecoveryServicesProviderProperties;
+    properties?: inputs.AddRecoveryServicesProviderInputPropertiesOrRecoveryServicesProviderProperties;
+    machineName?: string;
+    machineId?: string;
+    biosId?: string;
+    authenticationIdentityInput?: inputs.IdentityProviderInput;
+    resourceAccessIdentityInput?: inputs.IdentityProviderInput;
+    dataPlaneAuthenticationIdentityInput?: inputs.IdentityProviderInput;
   }
   interface MicrosoftRecoveryServicesVaultsReplicationFabricsReplicationStorageClassifications {
     /** The resource name */
@@ -10592,12 +10733,18 @@ export declare namespace inputs {
     name: string;
     /** Storage mapping input properties. */
     properties?: inputs.StorageMappingInputPropertiesOrStorageClassificationMappingProperties;
+    targetStorageClassificationId?: string;
   }
   interface MicrosoftRecoveryServicesVaultsReplicationFabricsReplicationvCenters {
     /** The resource name */
     name: string;
     /** The properties of an add vCenter request. */
     properties?: inputs.AddVCenterRequestPropertiesOrVCenterProperties;
+    friendlyName?: string;
+    ipAddress?: string;
+    processServerId?: string;
+    port?: string;
+    runAsAccountId?: string;
   }
   interface MicrosoftRecoveryServicesVaultsReplicationJobs {
     /** The resource name */
@@ -10608,28 +10755,38 @@ export declare namespace inputs {
     name: string;
     /** Policy creation properties. */
     properties?: inputs.CreatePolicyInputPropertiesOrPolicyProperties;
+    providerSpecificInput?: inputs.PolicyProviderSpecificInput;
   }
   interface MicrosoftRecoveryServicesVaultsReplicationProtectionIntents {
     /** The resource name */
     name: string;
     /** Create protection intent input properties. */
     properties?: inputs.CreateProtectionIntentPropertiesOrReplicationProtectionIntentProperties;
+    providerSpecificDetails?: inputs.CreateProtectionIntentProviderSpecificDetailsOrReplicationProtectionIntentProviderSpecificSettings;
   }
   interface MicrosoftRecoveryServicesVaultsReplicationRecoveryPlans {
     /** The resource name */
     name: string;
     /** Recovery plan creation properties. */
-    properties: inputs.CreateRecoveryPlanInputPropertiesOrRecoveryPlanProperties;
+    properties?: inputs.CreateRecoveryPlanInputPropertiesOrRecoveryPlanProperties;
+    primaryFabricId?: string;
+    recoveryFabricId?: string;
+    failoverDeploymentModel?: "NotApplicable" | "Classic" | "ResourceManager" | (string & {});
+    groups?: inputs.RecoveryPlanGroup[];
+    providerSpecificInput?: inputs.RecoveryPlanProviderSpecificInput[];
   }
   interface MicrosoftRecoveryServicesVaultsReplicationVaultSettings {
     /** The resource name */
     name: string;
     /** Vault setting creation input properties. */
-    properties: inputs.VaultSettingCreationInputPropertiesOrVaultSettingProperties;
+    properties?: inputs.VaultSettingCreationInputPropertiesOrVaultSettingProperties;
+    migrationSolutionId?: string;
+    vmwareToAzureProviderType?: string;
   }
   interface MigrateInput {
     /** Migrate input properties. */
-    properties: inputs.MigrateInputProperties;
+    properties?: inputs.MigrateInputProperties;
+    providerSpecificDetails?: inputs.MigrateProviderSpecificInput;
   }
   interface MigrateInputProperties {
     /** The provider specific details. */
@@ -10641,6 +10798,7 @@ export declare namespace inputs {
     properties?: inputs.MigrationItemProperties;
     /** Resource Location */
     location?: string;
+    providerSpecificDetails?: inputs.MigrationProviderSpecificSettings;
   }
   interface MigrationItemProperties {
     /** The migration provider custom settings. */
@@ -10784,7 +10942,8 @@ export declare namespace inputs {
   type OSUpgradeSupportedVersions = { [key: string]: any };
   interface PauseReplicationInput {
     /** Pause replication input properties. */
-    properties: inputs.PauseReplicationInputProperties;
+    properties?: inputs.PauseReplicationInputProperties;
+    instanceType?: string;
   }
   interface PauseReplicationInputProperties {
     /** The class type. */
@@ -10799,6 +10958,8 @@ export declare namespace inputs {
   interface PlannedFailoverInput {
     /** Planned failover input properties. */
     properties?: inputs.PlannedFailoverInputProperties;
+    failoverDirection?: string;
+    providerSpecificDetails?: inputs.PlannedFailoverProviderSpecificFailoverInput;
   }
   interface PlannedFailoverInputProperties {
     /** Failover direction. */
@@ -11023,6 +11184,13 @@ export declare namespace inputs {
     properties?: inputs.ProtectionContainerProperties;
     /** Resource Location */
     location?: string;
+    fabricFriendlyName?: string;
+    friendlyName?: string;
+    fabricType?: string;
+    protectedItemCount?: number;
+    pairingStatus?: string;
+    role?: string;
+    fabricSpecificDetails?: inputs.ProtectionContainerFabricSpecificDetails;
   }
   type ProtectionIntent = {
     /** Type of backup management for the backed up item. */
@@ -11072,6 +11240,22 @@ export declare namespace inputs {
     properties?: inputs.RecoveryPlanProperties;
     /** Resource Location */
     location?: string;
+    friendlyName?: string;
+    primaryFabricId?: string;
+    primaryFabricFriendlyName?: string;
+    recoveryFabricId?: string;
+    recoveryFabricFriendlyName?: string;
+    failoverDeploymentModel?: string;
+    replicationProviders?: string[];
+    allowedOperations?: string[];
+    lastPlannedFailoverTime?: string;
+    lastUnplannedFailoverTime?: string;
+    lastTestFailoverTime?: string;
+    currentScenario?: inputs.CurrentScenarioDetails;
+    currentScenarioStatus?: string;
+    currentScenarioStatusDescription?: string;
+    groups?: inputs.RecoveryPlanGroup[];
+    providerSpecificDetails?: inputs.RecoveryPlanProviderSpecificDetails[];
   }
   interface RecoveryPlanA2ADetails {
     /** The primary zone. */
@@ -11194,7 +11378,9 @@ export declare namespace inputs {
   }
   interface RecoveryPlanPlannedFailoverInput {
     /** The recovery plan planned failover input properties. */
-    properties: inputs.RecoveryPlanPlannedFailoverInputProperties;
+    properties?: inputs.RecoveryPlanPlannedFailoverInputProperties;
+    failoverDirection?: "PrimaryToRecovery" | "RecoveryToPrimary" | (string & {});
+    providerSpecificDetails?: inputs.RecoveryPlanProviderSpecificFailoverInput[];
   }
   interface RecoveryPlanPlannedFailoverInputProperties {
     /** The failover direction. */
@@ -11267,7 +11453,8 @@ export declare namespace inputs {
   }
   interface RecoveryPlanTestFailoverCleanupInput {
     /** The recovery plan test failover cleanup input properties. */
-    properties: inputs.RecoveryPlanTestFailoverCleanupInputProperties;
+    properties?: inputs.RecoveryPlanTestFailoverCleanupInputProperties;
+    comments?: string;
   }
   interface RecoveryPlanTestFailoverCleanupInputProperties {
     /** The test failover cleanup comments. */
@@ -11275,7 +11462,11 @@ export declare namespace inputs {
   }
   interface RecoveryPlanTestFailoverInput {
     /** The recovery plan test failover input properties. */
-    properties: inputs.RecoveryPlanTestFailoverInputProperties;
+    properties?: inputs.RecoveryPlanTestFailoverInputProperties;
+    failoverDirection?: "PrimaryToRecovery" | "RecoveryToPrimary" | (string & {});
+    networkType?: string;
+    networkId?: string;
+    providerSpecificDetails?: inputs.RecoveryPlanProviderSpecificFailoverInput[];
   }
   interface RecoveryPlanTestFailoverInputProperties {
     /** The failover direction. */
@@ -11289,7 +11480,10 @@ export declare namespace inputs {
   }
   interface RecoveryPlanUnplannedFailoverInput {
     /** The recovery plan unplanned failover input properties. */
-    properties: inputs.RecoveryPlanUnplannedFailoverInputProperties;
+    properties?: inputs.RecoveryPlanUnplannedFailoverInputProperties;
+    failoverDirection?: "PrimaryToRecovery" | "RecoveryToPrimary" | (string & {});
+    sourceSiteOperations?: "Required" | "NotRequired" | (string & {});
+    providerSpecificDetails?: inputs.RecoveryPlanProviderSpecificFailoverInput[];
   }
   interface RecoveryPlanUnplannedFailoverInputProperties {
     /** The failover direction. */
@@ -11393,6 +11587,26 @@ export declare namespace inputs {
     properties?: inputs.RecoveryServicesProviderProperties;
     /** Resource Location */
     location?: string;
+    fabricType?: string;
+    friendlyName?: string;
+    providerVersion?: string;
+    serverVersion?: string;
+    providerVersionState?: string;
+    providerVersionExpiryDate?: string;
+    fabricFriendlyName?: string;
+    lastHeartBeat?: string;
+    connectionStatus?: string;
+    protectedItemCount?: number;
+    allowedScenarios?: string[];
+    healthErrorDetails?: inputs.HealthError[];
+    draIdentifier?: string;
+    machineId?: string;
+    machineName?: string;
+    biosId?: string;
+    authenticationIdentityDetails?: inputs.IdentityProviderDetails;
+    resourceAccessIdentityDetails?: inputs.IdentityProviderDetails;
+    dataPlaneAuthenticationIdentityDetails?: inputs.IdentityProviderDetails;
+    providerVersionDetails?: inputs.VersionDetails;
   }
   interface RecoveryServicesProviderProperties {
     /** Type of the site. */
@@ -11454,6 +11668,7 @@ export declare namespace inputs {
   interface ReinstallMobilityServiceRequest {
     /** The properties of the reinstall mobility service request */
     properties?: inputs.ReinstallMobilityServiceRequestProperties;
+    runAsAccountId?: string;
   }
   interface ReinstallMobilityServiceRequestProperties {
     /** The CS run as account Id. */
@@ -11462,6 +11677,7 @@ export declare namespace inputs {
   interface RemoveDisksInput {
     /** Remove disk input properties. */
     properties?: inputs.RemoveDisksInputProperties;
+    providerSpecificDetails?: inputs.RemoveDisksProviderSpecificInput;
   }
   interface RemoveDisksInputProperties {
     /** The ReplicationProviderInput. For HyperVReplicaAzure provider, it will be AzureEnableProtectionInput object. For San provider, it will be SanEnableProtectionInput object. For HyperVReplicaAzure provider, it can be null. */
@@ -11471,6 +11687,7 @@ export declare namespace inputs {
   interface RenewCertificateInput {
     /** Renew certificate input properties. */
     properties?: inputs.RenewCertificateInputProperties;
+    renewCertificateType?: string;
   }
   interface RenewCertificateInputProperties {
     /** Renew certificate type. */
@@ -11501,6 +11718,36 @@ export declare namespace inputs {
     properties?: inputs.ReplicationProtectedItemProperties;
     /** Resource Location */
     location?: string;
+    friendlyName?: string;
+    protectedItemType?: string;
+    protectableItemId?: string;
+    recoveryServicesProviderId?: string;
+    primaryFabricFriendlyName?: string;
+    primaryFabricProvider?: string;
+    recoveryFabricFriendlyName?: string;
+    recoveryFabricId?: string;
+    primaryProtectionContainerFriendlyName?: string;
+    recoveryProtectionContainerFriendlyName?: string;
+    protectionState?: string;
+    protectionStateDescription?: string;
+    activeLocation?: string;
+    testFailoverState?: string;
+    testFailoverStateDescription?: string;
+    switchProviderState?: string;
+    switchProviderStateDescription?: string;
+    allowedOperations?: string[];
+    replicationHealth?: string;
+    failoverHealth?: string;
+    healthErrors?: inputs.HealthError[];
+    policyId?: string;
+    policyFriendlyName?: string;
+    lastSuccessfulFailoverTime?: string;
+    lastSuccessfulTestFailoverTime?: string;
+    currentScenario?: inputs.CurrentScenarioDetails;
+    failoverRecoveryPointId?: string;
+    providerSpecificDetails?: inputs.ReplicationProviderSpecificSettings;
+    recoveryContainerId?: string;
+    eventCorrelationId?: string;
   }
   interface ReplicationProtectedItemProperties {
     /** The name. */
@@ -11567,6 +11814,35 @@ export declare namespace inputs {
   interface ReplicationProtectionCluster {
     /** The custom data. */
     properties?: inputs.ReplicationProtectionClusterProperties;
+    protectionClusterType?: string;
+    primaryFabricFriendlyName?: string;
+    primaryFabricProvider?: string;
+    recoveryFabricFriendlyName?: string;
+    recoveryFabricId?: string;
+    primaryProtectionContainerFriendlyName?: string;
+    recoveryProtectionContainerFriendlyName?: string;
+    protectionState?: string;
+    protectionStateDescription?: string;
+    activeLocation?: string;
+    testFailoverState?: string;
+    testFailoverStateDescription?: string;
+    allowedOperations?: string[];
+    replicationHealth?: string;
+    healthErrors?: inputs.HealthError[];
+    lastSuccessfulFailoverTime?: string;
+    lastSuccessfulTestFailoverTime?: string;
+    policyFriendlyName?: string;
+    currentScenario?: inputs.CurrentScenarioDetails;
+    recoveryContainerId?: string;
+    agentClusterId?: string;
+    clusterFqdn?: string;
+    clusterNodeFqdns?: string[];
+    clusterProtectedItemIds?: string[];
+    areAllClusterNodesRegistered?: boolean;
+    clusterRegisteredNodes?: inputs.RegisteredClusterNodes[];
+    providerSpecificDetails?: inputs.ReplicationClusterProviderSpecificSettings;
+    sharedDiskProperties?: inputs.SharedDiskReplicationItemProperties;
+    policyId?: string;
   }
   interface ReplicationProtectionClusterProperties {
     /** The type of protection cluster type. */
@@ -11639,6 +11915,7 @@ export declare namespace inputs {
   interface ResolveHealthInput {
     /** Disable resolve health input properties. */
     properties?: inputs.ResolveHealthInputProperties;
+    healthErrors?: inputs.ResolveHealthError[];
   }
   interface ResolveHealthInputProperties {
     /** Health errors. */
@@ -11649,6 +11926,7 @@ export declare namespace inputs {
     properties?: inputs.CapabilitiesProperties;
     /** Describes the Resource type: Microsoft.RecoveryServices/Vaults */
     type: string;
+    dnsZones?: inputs.DNSZone[];
   }
   interface ResourceGuardOperationDetail {
     vaultCriticalOperation?: string;
@@ -11690,6 +11968,7 @@ export declare namespace inputs {
   interface ResumeJobParams {
     /** Resume job properties. */
     properties?: inputs.ResumeJobParamsProperties;
+    comments?: string;
   }
   interface ResumeJobParamsProperties {
     /** Resume job comments. */
@@ -11697,7 +11976,8 @@ export declare namespace inputs {
   }
   interface ResumeReplicationInput {
     /** Resume replication input properties. */
-    properties: inputs.ResumeReplicationInputProperties;
+    properties?: inputs.ResumeReplicationInputProperties;
+    providerSpecificDetails?: inputs.ResumeReplicationProviderSpecificInput;
   }
   interface ResumeReplicationInputProperties {
     /** The provider specific input for resume replication. */
@@ -11706,7 +11986,8 @@ export declare namespace inputs {
   type ResumeReplicationProviderSpecificInput = inputs.VMwareCbtResumeReplicationInput;
   interface ResyncInput {
     /** Resync input properties. */
-    properties: inputs.ResyncInputProperties;
+    properties?: inputs.ResyncInputProperties;
+    providerSpecificDetails?: inputs.ResyncProviderSpecificInput;
   }
   interface ResyncInputProperties {
     /** The provider specific details. */
@@ -11736,6 +12017,8 @@ export declare namespace inputs {
   interface ReverseReplicationInput {
     /** Reverse replication properties. */
     properties?: inputs.ReverseReplicationInputProperties;
+    failoverDirection?: string;
+    providerSpecificDetails?: inputs.ReverseReplicationProviderSpecificInput;
   }
   interface ReverseReplicationInputProperties {
     /** Failover direction. */
@@ -11961,6 +12244,8 @@ export declare namespace inputs {
   interface SwitchClusterProtectionInput {
     /** Switch cluster protection properties. */
     properties?: inputs.SwitchClusterProtectionInputProperties;
+    replicationProtectionClusterName?: string;
+    providerSpecificDetails?: inputs.SwitchClusterProtectionProviderSpecificInput;
   }
   interface SwitchClusterProtectionInputProperties {
     /** The unique replication protection cluster name. */
@@ -11972,6 +12257,8 @@ export declare namespace inputs {
   interface SwitchProtectionInput {
     /** Switch protection properties. */
     properties?: inputs.SwitchProtectionInputProperties;
+    replicationProtectedItemName?: string;
+    providerSpecificDetails?: inputs.SwitchProtectionProviderSpecificInput;
   }
   interface SwitchProtectionInputProperties {
     /** The unique replication protected item name. */
@@ -11989,6 +12276,8 @@ export declare namespace inputs {
   interface SwitchProviderInput {
     /** Switch provider input properties. */
     properties?: inputs.SwitchProviderInputProperties;
+    targetInstanceType?: string;
+    providerSpecificDetails?: inputs.SwitchProviderSpecificInput;
   }
   interface SwitchProviderInputProperties {
     /** Target provider type. */
@@ -12036,7 +12325,8 @@ export declare namespace inputs {
   type TaskTypeDetails = inputs.AutomationRunbookTaskDetails | inputs.ConsistencyCheckTaskDetails | inputs.FabricReplicationGroupTaskDetails | inputs.ManualActionTaskDetails | inputs.ScriptActionTaskDetails | inputs.VirtualMachineTaskDetails | inputs.VmNicUpdatesTaskDetails;
   interface TestFailoverCleanupInput {
     /** Test failover cleanup input properties. */
-    properties: inputs.TestFailoverCleanupInputProperties;
+    properties?: inputs.TestFailoverCleanupInputProperties;
+    comments?: string;
   }
   interface TestFailoverCleanupInputProperties {
     /** Test failover cleanup comments. */
@@ -12044,7 +12334,11 @@ export declare namespace inputs {
   }
   interface TestFailoverInput {
     /** Test failover input properties. */
-    properties: inputs.TestFailoverInputProperties;
+    properties?: inputs.TestFailoverInputProperties;
+    failoverDirection?: string;
+    networkType?: string;
+    networkId?: string;
+    providerSpecificDetails?: inputs.TestFailoverProviderSpecificInput;
   }
   interface TestFailoverInputProperties {
     /** Test failover direction. */
@@ -12075,7 +12369,8 @@ export declare namespace inputs {
   type TestFailoverProviderSpecificInput = inputs.A2ATestFailoverInput | inputs.HyperVReplicaAzureTestFailoverInput | inputs.InMageTestFailoverInput | inputs.InMageAzureV2TestFailoverInput | inputs.InMageRcmTestFailoverInput;
   interface TestMigrateCleanupInput {
     /** Test migrate cleanup input properties. */
-    properties: inputs.TestMigrateCleanupInputProperties;
+    properties?: inputs.TestMigrateCleanupInputProperties;
+    comments?: string;
   }
   interface TestMigrateCleanupInputProperties {
     /** Test migrate cleanup comments. */
@@ -12083,7 +12378,8 @@ export declare namespace inputs {
   }
   interface TestMigrateInput {
     /** Test migrate input properties. */
-    properties: inputs.TestMigrateInputProperties;
+    properties?: inputs.TestMigrateInputProperties;
+    providerSpecificDetails?: inputs.TestMigrateProviderSpecificInput;
   }
   interface TestMigrateInputProperties {
     /** The provider specific details. */
@@ -12155,7 +12451,10 @@ export declare namespace inputs {
   }
   interface UnplannedFailoverInput {
     /** Unplanned failover input properties. */
-    properties: inputs.UnplannedFailoverInputProperties;
+    properties?: inputs.UnplannedFailoverInputProperties;
+    failoverDirection?: string;
+    sourceSiteOperations?: string;
+    providerSpecificDetails?: inputs.UnplannedFailoverProviderSpecificInput;
   }
   interface UnplannedFailoverInputProperties {
     /** Failover direction. */
@@ -12168,7 +12467,9 @@ export declare namespace inputs {
   type UnplannedFailoverProviderSpecificInput = inputs.A2AUnplannedFailoverInput | inputs.HyperVReplicaAzureUnplannedFailoverInput | inputs.InMageUnplannedFailoverInput | inputs.InMageAzureV2UnplannedFailoverInput | inputs.InMageRcmUnplannedFailoverInput;
   interface UpdateApplianceForReplicationProtectedItemInput {
     /** Update appliance replication protected item properties. */
-    properties: inputs.UpdateApplianceForReplicationProtectedItemInputProperties;
+    properties?: inputs.UpdateApplianceForReplicationProtectedItemInputProperties;
+    targetApplianceId?: string;
+    providerSpecificDetails?: inputs.UpdateApplianceForReplicationProtectedItemProviderSpecificInput;
   }
   interface UpdateApplianceForReplicationProtectedItemInputProperties {
     /** The target appliance Id. */
@@ -12180,6 +12481,7 @@ export declare namespace inputs {
   interface UpdateMobilityServiceRequest {
     /** The properties of the update mobility service request. */
     properties?: inputs.UpdateMobilityServiceRequestProperties;
+    runAsAccountId?: string;
   }
   interface UpdateMobilityServiceRequestProperties {
     /** The CS run as account Id. */
@@ -12243,6 +12545,10 @@ export declare namespace inputs {
     properties?: inputs.VaultHealthProperties;
     /** Resource Location */
     location?: string;
+    vaultErrors?: inputs.HealthError[];
+    protectedItemsHealth?: inputs.ResourceHealthSummary;
+    fabricsHealth?: inputs.ResourceHealthSummary;
+    containersHealth?: inputs.ResourceHealthSummary;
   }
   interface VaultHealthProperties {
     /** The list of errors on the vault. */
@@ -13124,7 +13430,9 @@ export declare namespace outputs {
   type A2AVmDiskInputDetails = inputs.A2AVmDiskInputDetails;
   type A2AVmManagedDiskInputDetails = inputs.A2AVmManagedDiskInputDetails;
   type A2AZoneDetails = inputs.A2AZoneDetails;
-  type AddDisksInput = inputs.AddDisksInput;
+  interface AddDisksInput {
+    properties?: outputs.AddDisksInputProperties;
+  }
   type AddDisksInputProperties = inputs.AddDisksInputProperties;
   type AddDisksProviderSpecificInput = inputs.AddDisksProviderSpecificInput;
   interface AddRecoveryServicesProviderInputPropertiesOrRecoveryServicesProviderProperties {
@@ -13190,10 +13498,14 @@ export declare namespace outputs {
     totalUtilization?: number;
     status?: string;
   }
-  type ApplyClusterRecoveryPointInput = inputs.ApplyClusterRecoveryPointInput;
+  interface ApplyClusterRecoveryPointInput {
+    properties: outputs.ApplyClusterRecoveryPointInputProperties;
+  }
   type ApplyClusterRecoveryPointInputProperties = inputs.ApplyClusterRecoveryPointInputProperties;
   type ApplyClusterRecoveryPointProviderSpecificInput = inputs.ApplyClusterRecoveryPointProviderSpecificInput;
-  type ApplyRecoveryPointInput = inputs.ApplyRecoveryPointInput;
+  interface ApplyRecoveryPointInput {
+    properties: outputs.ApplyRecoveryPointInputProperties;
+  }
   type ApplyRecoveryPointInputProperties = inputs.ApplyRecoveryPointInputProperties;
   type ApplyRecoveryPointProviderSpecificInput = inputs.ApplyRecoveryPointProviderSpecificInput;
   type AsrJobDetails = inputs.AsrJobDetails;
@@ -13459,7 +13771,10 @@ export declare namespace outputs {
   type BackupStatusResponse = inputs.BackupStatusResponse;
   type BEKDetails = inputs.BEKDetails;
   type CapabilitiesProperties = inputs.CapabilitiesProperties;
-  type CapabilitiesResponse = inputs.CapabilitiesResponse;
+  interface CapabilitiesResponse {
+    properties?: outputs.CapabilitiesResponseProperties;
+    type: string;
+  }
   type CapabilitiesResponseProperties = inputs.CapabilitiesResponseProperties;
   type CheckNameAvailabilityParameters = inputs.CheckNameAvailabilityParameters;
   type CheckNameAvailabilityResult = inputs.CheckNameAvailabilityResult;
@@ -13467,13 +13782,19 @@ export declare namespace outputs {
   type ClientScriptForConnect = inputs.ClientScriptForConnect;
   type ClusterFailoverJobDetails = inputs.ClusterFailoverJobDetails;
   type ClusterSwitchProtectionJobDetails = inputs.ClusterSwitchProtectionJobDetails;
-  type ClusterTestFailoverCleanupInput = inputs.ClusterTestFailoverCleanupInput;
+  interface ClusterTestFailoverCleanupInput {
+    properties: outputs.ClusterTestFailoverCleanupInputProperties;
+  }
   type ClusterTestFailoverCleanupInputProperties = inputs.ClusterTestFailoverCleanupInputProperties;
-  type ClusterTestFailoverInput = inputs.ClusterTestFailoverInput;
+  interface ClusterTestFailoverInput {
+    properties: outputs.ClusterTestFailoverInputProperties;
+  }
   type ClusterTestFailoverInputProperties = inputs.ClusterTestFailoverInputProperties;
   type ClusterTestFailoverJobDetails = inputs.ClusterTestFailoverJobDetails;
   type ClusterTestFailoverProviderSpecificInput = inputs.ClusterTestFailoverProviderSpecificInput;
-  type ClusterUnplannedFailoverInput = inputs.ClusterUnplannedFailoverInput;
+  interface ClusterUnplannedFailoverInput {
+    properties: outputs.ClusterUnplannedFailoverInputProperties;
+  }
   type ClusterUnplannedFailoverInputProperties = inputs.ClusterUnplannedFailoverInputProperties;
   type ClusterUnplannedFailoverProviderSpecificInput = inputs.ClusterUnplannedFailoverProviderSpecificInput;
   type CmkKekIdentity = inputs.CmkKekIdentity;
@@ -13584,9 +13905,13 @@ export declare namespace outputs {
     vaultDeletionTime?: string;
     purgeAt?: string;
   }
-  type DeletedVaultUndeleteInput = inputs.DeletedVaultUndeleteInput;
+  interface DeletedVaultUndeleteInput {
+    properties: outputs.DeletedVaultUndeleteInputProperties;
+  }
   type DeletedVaultUndeleteInputProperties = inputs.DeletedVaultUndeleteInputProperties;
-  type DiscoverProtectableItemRequest = inputs.DiscoverProtectableItemRequest;
+  interface DiscoverProtectableItemRequest {
+    properties?: outputs.DiscoverProtectableItemRequestProperties;
+  }
   type DiscoverProtectableItemRequestProperties = inputs.DiscoverProtectableItemRequestProperties;
   type DiskDetails = inputs.DiskDetails;
   type DiskDetails2 = inputs.DiskDetails2;
@@ -13745,7 +14070,9 @@ export declare namespace outputs {
   type FabricSpecificCreationInputOrFabricSpecificDetails = outputs.AzureFabricCreationInputOrAzureFabricSpecificDetails | outputs.HyperVSiteDetails | outputs.InMageRcmFabricCreationInputOrInMageRcmFabricSpecificDetails | outputs.VmmDetails | outputs.VMwareDetails | outputs.VMwareV2FabricCreationInputOrVMwareV2FabricSpecificDetails;
   type FabricSpecificDetails = outputs.AzureFabricSpecificDetails | outputs.HyperVSiteDetails2 | outputs.InMageRcmFabricSpecificDetails | outputs.VmmDetails | outputs.VMwareDetails2 | outputs.VMwareV2FabricSpecificDetails;
   type FailoverJobDetails = inputs.FailoverJobDetails;
-  type FailoverProcessServerRequest = inputs.FailoverProcessServerRequest;
+  interface FailoverProcessServerRequest {
+    properties?: outputs.FailoverProcessServerRequestProperties;
+  }
   type FailoverProcessServerRequestProperties = inputs.FailoverProcessServerRequestProperties;
   type FailoverReplicationProtectedItemDetails = inputs.FailoverReplicationProtectedItemDetails;
   type FeatureSupportRequest = inputs.FeatureSupportRequest;
@@ -15174,7 +15501,9 @@ export declare namespace outputs {
     location?: string;
     systemData?: outputs.SystemData;
   }
-  type MigrateInput = inputs.MigrateInput;
+  interface MigrateInput {
+    properties: outputs.MigrateInputProperties;
+  }
   type MigrateInputProperties = inputs.MigrateInputProperties;
   type MigrateProviderSpecificInput = inputs.MigrateProviderSpecificInput;
   interface MigrationItem {
@@ -15244,10 +15573,14 @@ export declare namespace outputs {
     supportedSourceOsVersion?: string;
     supportedTargetOsVersions?: string[];
   }
-  type PauseReplicationInput = inputs.PauseReplicationInput;
+  interface PauseReplicationInput {
+    properties: outputs.PauseReplicationInputProperties;
+  }
   type PauseReplicationInputProperties = inputs.PauseReplicationInputProperties;
   type PerDiskEncryptionSetId = inputs.PerDiskEncryptionSetId;
-  type PlannedFailoverInput = inputs.PlannedFailoverInput;
+  interface PlannedFailoverInput {
+    properties?: outputs.PlannedFailoverInputProperties;
+  }
   type PlannedFailoverInputProperties = inputs.PlannedFailoverInputProperties;
   type PlannedFailoverProviderSpecificFailoverInput = inputs.PlannedFailoverProviderSpecificFailoverInput;
   type PointInTimeRange = inputs.PointInTimeRange;
@@ -15463,7 +15796,9 @@ export declare namespace outputs {
   type RecoveryPlanInMageRcmFailbackFailoverInput = inputs.RecoveryPlanInMageRcmFailbackFailoverInput;
   type RecoveryPlanInMageRcmFailoverInput = inputs.RecoveryPlanInMageRcmFailoverInput;
   type RecoveryPlanManualActionDetails = inputs.RecoveryPlanManualActionDetails;
-  type RecoveryPlanPlannedFailoverInput = inputs.RecoveryPlanPlannedFailoverInput;
+  interface RecoveryPlanPlannedFailoverInput {
+    properties: outputs.RecoveryPlanPlannedFailoverInputProperties;
+  }
   type RecoveryPlanPlannedFailoverInputProperties = inputs.RecoveryPlanPlannedFailoverInputProperties;
   type RecoveryPlanProperties = inputs.RecoveryPlanProperties;
   type RecoveryPlanProtectedItem = inputs.RecoveryPlanProtectedItem;
@@ -15472,11 +15807,17 @@ export declare namespace outputs {
   type RecoveryPlanProviderSpecificInput = inputs.RecoveryPlanProviderSpecificInput;
   type RecoveryPlanScriptActionDetails = inputs.RecoveryPlanScriptActionDetails;
   type RecoveryPlanShutdownGroupTaskDetails = inputs.RecoveryPlanShutdownGroupTaskDetails;
-  type RecoveryPlanTestFailoverCleanupInput = inputs.RecoveryPlanTestFailoverCleanupInput;
+  interface RecoveryPlanTestFailoverCleanupInput {
+    properties: outputs.RecoveryPlanTestFailoverCleanupInputProperties;
+  }
   type RecoveryPlanTestFailoverCleanupInputProperties = inputs.RecoveryPlanTestFailoverCleanupInputProperties;
-  type RecoveryPlanTestFailoverInput = inputs.RecoveryPlanTestFailoverInput;
+  interface RecoveryPlanTestFailoverInput {
+    properties: outputs.RecoveryPlanTestFailoverInputProperties;
+  }
   type RecoveryPlanTestFailoverInputProperties = inputs.RecoveryPlanTestFailoverInputProperties;
-  type RecoveryPlanUnplannedFailoverInput = inputs.RecoveryPlanUnplannedFailoverInput;
+  interface RecoveryPlanUnplannedFailoverInput {
+    properties: outputs.RecoveryPlanUnplannedFailoverInputProperties;
+  }
   type RecoveryPlanUnplannedFailoverInputProperties = inputs.RecoveryPlanUnplannedFailoverInputProperties;
   type RecoveryPoint = {
     threatStatus?: "Unknown" | "Healthy" | "UnHealthy" | "Warning" | "NotAvailable" | (string & {});
@@ -15524,12 +15865,18 @@ export declare namespace outputs {
   type RecoveryVirtualNetworkCustomDetails = inputs.RecoveryVirtualNetworkCustomDetails;
   type RegionOfChoiceSettings = inputs.RegionOfChoiceSettings;
   type RegisteredClusterNodes = inputs.RegisteredClusterNodes;
-  type ReinstallMobilityServiceRequest = inputs.ReinstallMobilityServiceRequest;
+  interface ReinstallMobilityServiceRequest {
+    properties?: outputs.ReinstallMobilityServiceRequestProperties;
+  }
   type ReinstallMobilityServiceRequestProperties = inputs.ReinstallMobilityServiceRequestProperties;
-  type RemoveDisksInput = inputs.RemoveDisksInput;
+  interface RemoveDisksInput {
+    properties?: outputs.RemoveDisksInputProperties;
+  }
   type RemoveDisksInputProperties = inputs.RemoveDisksInputProperties;
   type RemoveDisksProviderSpecificInput = inputs.RemoveDisksProviderSpecificInput;
-  type RenewCertificateInput = inputs.RenewCertificateInput;
+  interface RenewCertificateInput {
+    properties?: outputs.RenewCertificateInputProperties;
+  }
   type RenewCertificateInputProperties = inputs.RenewCertificateInputProperties;
   interface ReplicationAgentDetails {
     id?: string;
@@ -15653,9 +16000,14 @@ export declare namespace outputs {
     lastDiscoveryInUtc?: string;
   }
   type ResolveHealthError = inputs.ResolveHealthError;
-  type ResolveHealthInput = inputs.ResolveHealthInput;
+  interface ResolveHealthInput {
+    properties?: outputs.ResolveHealthInputProperties;
+  }
   type ResolveHealthInputProperties = inputs.ResolveHealthInputProperties;
-  type ResourceCapabilities = inputs.ResourceCapabilities;
+  interface ResourceCapabilities {
+    properties?: outputs.CapabilitiesProperties;
+    type: string;
+  }
   type ResourceGuardOperationDetail = inputs.ResourceGuardOperationDetail;
   type ResourceGuardProxyBase = inputs.ResourceGuardProxyBase;
   type ResourceGuardProxyBaseResourceTags = inputs.ResourceGuardProxyBaseResourceTags;
@@ -15670,18 +16022,26 @@ export declare namespace outputs {
   type RestoreFileSpecs = inputs.RestoreFileSpecs;
   type RestoreRequest = inputs.RestoreRequest;
   type RestoreSettings = inputs.RestoreSettings;
-  type ResumeJobParams = inputs.ResumeJobParams;
+  interface ResumeJobParams {
+    properties?: outputs.ResumeJobParamsProperties;
+  }
   type ResumeJobParamsProperties = inputs.ResumeJobParamsProperties;
-  type ResumeReplicationInput = inputs.ResumeReplicationInput;
+  interface ResumeReplicationInput {
+    properties: outputs.ResumeReplicationInputProperties;
+  }
   type ResumeReplicationInputProperties = inputs.ResumeReplicationInputProperties;
   type ResumeReplicationProviderSpecificInput = inputs.ResumeReplicationProviderSpecificInput;
-  type ResyncInput = inputs.ResyncInput;
+  interface ResyncInput {
+    properties: outputs.ResyncInputProperties;
+  }
   type ResyncInputProperties = inputs.ResyncInputProperties;
   type ResyncProviderSpecificInput = inputs.ResyncProviderSpecificInput;
   type RetentionDuration = inputs.RetentionDuration;
   type RetentionPolicy = inputs.RetentionPolicy;
   type RetentionVolume = inputs.RetentionVolume;
-  type ReverseReplicationInput = inputs.ReverseReplicationInput;
+  interface ReverseReplicationInput {
+    properties?: outputs.ReverseReplicationInputProperties;
+  }
   type ReverseReplicationInputProperties = inputs.ReverseReplicationInputProperties;
   type ReverseReplicationProviderSpecificInput = inputs.ReverseReplicationProviderSpecificInput;
   type RunAsAccount = inputs.RunAsAccount;
@@ -15726,14 +16086,20 @@ export declare namespace outputs {
   type Subnet = inputs.Subnet;
   type SubProtectionPolicy = inputs.SubProtectionPolicy;
   type SubProtectionPolicyTieringPolicy = inputs.SubProtectionPolicyTieringPolicy;
-  type SwitchClusterProtectionInput = inputs.SwitchClusterProtectionInput;
+  interface SwitchClusterProtectionInput {
+    properties?: outputs.SwitchClusterProtectionInputProperties;
+  }
   type SwitchClusterProtectionInputProperties = inputs.SwitchClusterProtectionInputProperties;
   type SwitchClusterProtectionProviderSpecificInput = inputs.SwitchClusterProtectionProviderSpecificInput;
-  type SwitchProtectionInput = inputs.SwitchProtectionInput;
+  interface SwitchProtectionInput {
+    properties?: outputs.SwitchProtectionInputProperties;
+  }
   type SwitchProtectionInputProperties = inputs.SwitchProtectionInputProperties;
   type SwitchProtectionJobDetails = inputs.SwitchProtectionJobDetails;
   type SwitchProtectionProviderSpecificInput = inputs.SwitchProtectionProviderSpecificInput;
-  type SwitchProviderInput = inputs.SwitchProviderInput;
+  interface SwitchProviderInput {
+    properties?: outputs.SwitchProviderInputProperties;
+  }
   type SwitchProviderInputProperties = inputs.SwitchProviderInputProperties;
   type SwitchProviderSpecificInput = inputs.SwitchProviderSpecificInput;
   type SystemData = inputs.SystemData;
@@ -15741,15 +16107,23 @@ export declare namespace outputs {
   type TargetDiskNetworkAccessSettings = inputs.TargetDiskNetworkAccessSettings;
   type TargetRestoreInfo = inputs.TargetRestoreInfo;
   type TaskTypeDetails = inputs.TaskTypeDetails;
-  type TestFailoverCleanupInput = inputs.TestFailoverCleanupInput;
+  interface TestFailoverCleanupInput {
+    properties: outputs.TestFailoverCleanupInputProperties;
+  }
   type TestFailoverCleanupInputProperties = inputs.TestFailoverCleanupInputProperties;
-  type TestFailoverInput = inputs.TestFailoverInput;
+  interface TestFailoverInput {
+    properties: outputs.TestFailoverInputProperties;
+  }
   type TestFailoverInputProperties = inputs.TestFailoverInputProperties;
   type TestFailoverJobDetails = inputs.TestFailoverJobDetails;
   type TestFailoverProviderSpecificInput = inputs.TestFailoverProviderSpecificInput;
-  type TestMigrateCleanupInput = inputs.TestMigrateCleanupInput;
+  interface TestMigrateCleanupInput {
+    properties: outputs.TestMigrateCleanupInputProperties;
+  }
   type TestMigrateCleanupInputProperties = inputs.TestMigrateCleanupInputProperties;
-  type TestMigrateInput = inputs.TestMigrateInput;
+  interface TestMigrateInput {
+    properties: outputs.TestMigrateInputProperties;
+  }
   type TestMigrateInputProperties = inputs.TestMigrateInputProperties;
   type TestMigrateProviderSpecificInput = inputs.TestMigrateProviderSpecificInput;
   interface ThreatInfo {
@@ -15770,13 +16144,19 @@ export declare namespace outputs {
   type TrackedResourceTags = inputs.TrackedResourceTags;
   type UnlockDeleteRequest = inputs.UnlockDeleteRequest;
   type UnlockDeleteResponse = inputs.UnlockDeleteResponse;
-  type UnplannedFailoverInput = inputs.UnplannedFailoverInput;
+  interface UnplannedFailoverInput {
+    properties: outputs.UnplannedFailoverInputProperties;
+  }
   type UnplannedFailoverInputProperties = inputs.UnplannedFailoverInputProperties;
   type UnplannedFailoverProviderSpecificInput = inputs.UnplannedFailoverProviderSpecificInput;
-  type UpdateApplianceForReplicationProtectedItemInput = inputs.UpdateApplianceForReplicationProtectedItemInput;
+  interface UpdateApplianceForReplicationProtectedItemInput {
+    properties: outputs.UpdateApplianceForReplicationProtectedItemInputProperties;
+  }
   type UpdateApplianceForReplicationProtectedItemInputProperties = inputs.UpdateApplianceForReplicationProtectedItemInputProperties;
   type UpdateApplianceForReplicationProtectedItemProviderSpecificInput = inputs.UpdateApplianceForReplicationProtectedItemProviderSpecificInput;
-  type UpdateMobilityServiceRequest = inputs.UpdateMobilityServiceRequest;
+  interface UpdateMobilityServiceRequest {
+    properties?: outputs.UpdateMobilityServiceRequestProperties;
+  }
   type UpdateMobilityServiceRequestProperties = inputs.UpdateMobilityServiceRequestProperties;
   interface UpgradeDetails {
     operationId?: string;

@@ -286,6 +286,16 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    provisioningState?: "AdminUpdating" | "Canceled" | "Creating" | "Deleting" | "Failed" | "Succeeded" | "Updating" | (string & {});
+    clusterProfile?: inputs.ClusterProfile;
+    consoleProfile?: inputs.ConsoleProfile;
+    servicePrincipalProfile?: inputs.ServicePrincipalProfile;
+    platformWorkloadIdentityProfile?: inputs.PlatformWorkloadIdentityProfile;
+    networkProfile?: inputs.NetworkProfile;
+    masterProfile?: inputs.MasterProfile;
+    workerProfiles?: inputs.WorkerProfile[];
+    apiserverProfile?: inputs.APIServerProfile;
+    ingressProfiles?: inputs.IngressProfile[];
   }
   interface NetworkProfile {
     /** The CIDR used for OpenShift/Kubernetes Pods. */

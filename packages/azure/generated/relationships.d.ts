@@ -180,12 +180,16 @@ export declare namespace inputs {
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.DependencyOfRelationshipProperties;
+    targetId?: string;
+    targetTenant?: string;
   }
   interface MicrosoftRelationshipsServiceGroupMember {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.ServiceGroupMemberRelationshipPropertiesV2;
+    sourceId?: string;
+    sourceTenant?: string;
   }
   type RelationshipMetadata = { [key: string]: any };
   type RelationshipOriginInformation = { [key: string]: any };

@@ -891,36 +891,50 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    privateEndpointConnections?: inputs.PrivateEndpointConnection[];
+    publicNetworkAccess?: "Enabled" | "Disabled" | "SecuredByPerimeter" | (string & {});
+    minimumTlsVersion?: "1.2" | "1.3" | (string & {});
   }
   interface MicrosoftRelayNamespacesAuthorizationRules {
     /** The resource name */
     name: string;
     /** Properties supplied to create or update AuthorizationRule */
     properties?: inputs.AuthorizationRuleProperties;
+    rights?: ("Manage" | "Send" | "Listen" | (string & {}))[];
   }
   interface MicrosoftRelayNamespacesHybridConnections {
     /** The resource name */
     name: string;
     /** Properties of the HybridConnection. */
     properties?: inputs.HybridConnectionProperties;
+    requiresClientAuthorization?: boolean;
+    userMetadata?: string;
   }
   interface MicrosoftRelayNamespacesHybridConnectionsAuthorizationRules {
     /** The resource name */
     name: string;
     /** Properties supplied to create or update AuthorizationRule */
     properties?: inputs.AuthorizationRuleProperties;
+    rights?: ("Manage" | "Send" | "Listen" | (string & {}))[];
   }
   interface MicrosoftRelayNamespacesNetworkRuleSets {
     /** The resource name */
     name: "default";
     /** NetworkRuleSet properties */
     properties?: inputs.NetworkRuleSetProperties;
+    trustedServiceAccessEnabled?: boolean;
+    defaultAction?: "Allow" | "Deny" | (string & {});
+    publicNetworkAccess?: "Enabled" | "Disabled" | "SecuredByPerimeter" | (string & {});
+    ipRules?: inputs.NWRuleSetIpRules[];
   }
   interface MicrosoftRelayNamespacesPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Properties of the PrivateEndpointConnection. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.ConnectionState;
+    provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | (string & {});
   }
   interface MicrosoftRelayNamespacesPrivateLinkResources {
     /** The resource name */
@@ -931,12 +945,17 @@ export declare namespace inputs {
     name: string;
     /** Properties of the WCF relay. */
     properties?: inputs.WcfRelayProperties;
+    relayType?: "NetTcp" | "Http";
+    requiresClientAuthorization?: boolean;
+    requiresTransportSecurity?: boolean;
+    userMetadata?: string;
   }
   interface MicrosoftRelayNamespacesWcfRelaysAuthorizationRules {
     /** The resource name */
     name: string;
     /** Properties supplied to create or update AuthorizationRule */
     properties?: inputs.AuthorizationRuleProperties;
+    rights?: ("Manage" | "Send" | "Listen" | (string & {}))[];
   }
   interface NetworkRuleSetProperties {
     /** Value that indicates whether Trusted Service Access is Enabled or not. */
@@ -961,6 +980,9 @@ export declare namespace inputs {
   interface PrivateEndpointConnection {
     /** Properties of the PrivateEndpointConnection. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.ConnectionState;
+    provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | (string & {});
   }
   interface PrivateEndpointConnectionProperties {
     /** The Private Endpoint resource for this Connection. */

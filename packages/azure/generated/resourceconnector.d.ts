@@ -171,6 +171,10 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    distro?: "AKSEdge" | (string & {});
+    infrastructureConfig?: inputs.AppliancePropertiesInfrastructureConfig;
+    publicKey?: string;
+    version?: string;
   }
   type SSHKey = { [key: string]: any };
   interface SystemData {

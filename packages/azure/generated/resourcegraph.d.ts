@@ -115,6 +115,8 @@ export declare namespace inputs {
     location?: string;
     /** This will be used to handle Optimistic Concurrency. If not present, it will always overwrite the existing resource without checking conflict. */
     etag?: string;
+    description?: string;
+    query?: string;
   }
   interface SystemData {
     /** The identity that created the resource. */

@@ -212,10 +212,46 @@ export declare namespace inputs {
   interface Event {
     /** Properties of event. */
     properties?: inputs.EventProperties;
+    eventType?: "ServiceIssue" | "PlannedMaintenance" | "HealthAdvisory" | "RCA" | "EmergingIssues" | "SecurityAdvisory" | "Billing" | (string & {});
+    eventSubType?: "Retirement" | "ForeignExchangeRateChange" | "Underbilling" | "Overbilling" | "PriceChanges" | "TaxChanges" | "MeterIDChanges" | "UnauthorizedPartyAbuse" | (string & {});
+    eventSource?: "ResourceHealth" | "ServiceHealth" | (string & {});
+    status?: "Active" | "Resolved" | (string & {});
+    title?: string;
+    summary?: string;
+    header?: string;
+    level?: "Critical" | "Warning" | (string & {});
+    eventLevel?: "Critical" | "Error" | "Warning" | "Informational" | (string & {});
+    isEventSensitive?: boolean;
+    externalIncidentId?: string;
+    reason?: string;
+    article?: inputs.EventPropertiesArticle;
+    links?: inputs.Link[];
+    impactStartTime?: string;
+    impactMitigationTime?: string;
+    impact?: inputs.Impact[];
+    recommendedActions?: inputs.EventPropertiesRecommendedActions;
+    faqs?: inputs.Faq[];
+    isHIR?: boolean;
+    enableMicrosoftSupport?: boolean;
+    description?: string;
+    platformInitiated?: boolean;
+    enableChatWithUs?: boolean;
+    priority?: number;
+    lastUpdateTime?: string;
+    hirStage?: string;
+    additionalInformation?: inputs.EventPropertiesAdditionalInformation;
+    duration?: number;
+    impactType?: string;
+    eventTags?: string[];
+    newRate?: number;
+    oldRate?: number;
+    currencyType?: string;
+    billingId?: string;
   }
   interface EventImpactedResource {
     /** Properties of impacted resource. */
     properties?: inputs.EventImpactedResourceProperties;
+    info?: inputs.KeyValueItem[];
   }
   interface EventImpactedResourceListResult {
     /** The list of eventImpactedResources. */

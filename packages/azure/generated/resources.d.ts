@@ -1214,9 +1214,21 @@ export declare namespace inputs {
   type ApiProfile = { [key: string]: any };
   interface AzureCliScript {
     /** Properties of the Azure CLI script object. */
-    properties: inputs.AzureCliScriptProperties;
+    properties?: inputs.AzureCliScriptProperties;
     /** Type of the script. */
     kind: "AzureCLI";
+    azCliVersion?: string;
+    primaryScriptUri?: string;
+    supportingScriptUris?: string[];
+    scriptContent?: string;
+    arguments?: string;
+    environmentVariables?: inputs.EnvironmentVariable[];
+    forceUpdateTag?: string;
+    retentionInterval?: string;
+    timeout?: string;
+    containerSettings?: inputs.ContainerConfiguration;
+    storageAccountSettings?: inputs.StorageAccountConfiguration;
+    cleanupPreference?: "Always" | "OnSuccess" | "OnExpiration" | (string & {});
   }
   interface AzureCliScriptProperties {
     /** Azure CLI module version to be used. */
@@ -1246,9 +1258,21 @@ export declare namespace inputs {
   }
   interface AzurePowerShellScript {
     /** Properties of the Azure PowerShell script object. */
-    properties: inputs.AzurePowerShellScriptProperties;
+    properties?: inputs.AzurePowerShellScriptProperties;
     /** Type of the script. */
     kind: "AzurePowerShell";
+    azPowerShellVersion?: string;
+    primaryScriptUri?: string;
+    supportingScriptUris?: string[];
+    scriptContent?: string;
+    arguments?: string;
+    environmentVariables?: inputs.EnvironmentVariable[];
+    forceUpdateTag?: string;
+    retentionInterval?: string;
+    timeout?: string;
+    containerSettings?: inputs.ContainerConfiguration;
+    storageAccountSettings?: inputs.StorageAccountConfiguration;
+    cleanupPreference?: "Always" | "OnSuccess" | "OnExpiration" | (string & {});
   }
   interface AzurePowerShellScriptProperties {
     /** Azure PowerShell module version to be used. */
@@ -1337,11 +1361,23 @@ export declare namespace inputs {
     /** The location to store the deployment data. */
     location?: string;
     /** The deployment properties. */
-    properties: inputs.DeploymentProperties;
+    properties?: inputs.DeploymentProperties;
     /** Deployment tags */
     tags?: inputs.DeploymentTags;
     /** The Managed Identity configuration for a deployment. */
     identity?: inputs.DeploymentIdentity;
+    template?: any;
+    templateLink?: inputs.TemplateLink;
+    parameters?: inputs.DeploymentPropertiesParameters;
+    externalInputs?: inputs.DeploymentPropertiesExternalInputs;
+    externalInputDefinitions?: inputs.DeploymentPropertiesExternalInputDefinitions;
+    parametersLink?: inputs.ParametersLink;
+    extensionConfigs?: inputs.DeploymentPropertiesExtensionConfigs;
+    mode?: "Incremental" | "Complete";
+    debugSetting?: inputs.DebugSetting;
+    onErrorDeployment?: inputs.OnErrorDeployment;
+    expressionEvaluationOptions?: inputs.ExpressionEvaluationOptions;
+    validationLevel?: "Template" | "Provider" | "ProviderNoRbac" | (string & {});
   }
   type DeploymentDiagnosticsDefinition = { [key: string]: any };
   interface DeploymentExportResult {
@@ -1476,6 +1512,20 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.DeploymentStackTags;
+    template?: inputs.DeploymentStackPropertiesTemplate;
+    templateLink?: inputs.DeploymentStacksTemplateLink;
+    parameters?: inputs.DeploymentStackPropertiesParameters;
+    parametersLink?: inputs.DeploymentStacksParametersLink;
+    extensionConfigs?: inputs.DeploymentStackPropertiesExtensionConfigs;
+    externalInputs?: inputs.DeploymentStackPropertiesExternalInputs;
+    externalInputDefinitions?: inputs.DeploymentStackPropertiesExternalInputDefinitions;
+    actionOnUnmanage?: inputs.ActionOnUnmanage;
+    debugSetting?: inputs.DeploymentStacksDebugSetting;
+    deploymentScope?: string;
+    description?: string;
+    denySettings?: inputs.DenySettings;
+    validationLevel?: "Template" | "Provider" | "ProviderNoRbac" | (string & {});
+    bypassStackOutOfSyncError?: boolean;
   }
   interface DeploymentStackProperties {
     /** The template content. You use this element when you want to pass the template syntax directly in the request rather than link to an existing template. It can be a JObject or well-formed JSON string. Use either the templateLink property or the template property, but not both. */
@@ -1629,6 +1679,21 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.DeploymentStacksWhatIfResultTags;
+    template?: inputs.DeploymentStacksWhatIfResultPropertiesTemplate;
+    templateLink?: inputs.DeploymentStacksTemplateLink;
+    parameters?: inputs.DeploymentStacksWhatIfResultPropertiesParameters;
+    parametersLink?: inputs.DeploymentStacksParametersLink;
+    extensionConfigs?: inputs.DeploymentStacksWhatIfResultPropertiesExtensionConfigs;
+    externalInputs?: inputs.DeploymentStacksWhatIfResultPropertiesExternalInputs;
+    externalInputDefinitions?: inputs.DeploymentStacksWhatIfResultPropertiesExternalInputDefinitions;
+    actionOnUnmanage?: inputs.ActionOnUnmanage;
+    debugSetting?: inputs.DeploymentStacksDebugSetting;
+    deploymentScope?: string;
+    description?: string;
+    denySettings?: inputs.DenySettings;
+    validationLevel?: "Template" | "Provider" | "ProviderNoRbac" | (string & {});
+    deploymentStackResourceId?: string;
+    retentionInterval?: string;
   }
   interface DeploymentStacksWhatIfResultProperties {
     /** The template content. You use this element when you want to pass the template syntax directly in the request rather than link to an existing template. It can be a JObject or well-formed JSON string. Use either the templateLink property or the template property, but not both. */
@@ -1702,11 +1767,22 @@ export declare namespace inputs {
   interface DeploymentStackValidateResult {
     /** The validation result details. */
     properties?: inputs.DeploymentStackValidateProperties;
+    actionOnUnmanage?: inputs.ActionOnUnmanage;
+    correlationId?: string;
+    denySettings?: inputs.DenySettings;
+    deploymentScope?: string;
+    description?: string;
+    parameters?: inputs.DeploymentStackValidatePropertiesParameters;
+    templateLink?: inputs.DeploymentStacksTemplateLink;
+    validatedResources?: inputs.ResourceReference2[];
+    deploymentExtensions?: inputs.DeploymentExtension[];
+    validationLevel?: "Template" | "Provider" | "ProviderNoRbac" | (string & {});
   }
   type DeploymentTags = { [key: string]: string };
   interface DeploymentValidateResult {
     /** The template deployment properties. */
     properties?: inputs.DeploymentPropertiesExtended;
+    validationLevel?: "Template" | "Provider" | "ProviderNoRbac" | (string & {});
   }
   interface DeploymentWhatIfProperties {
     /** Optional What-If operation settings. */
@@ -1805,6 +1881,7 @@ export declare namespace inputs {
     name: "default" | (string & {});
     /** Data boundary properties */
     properties?: inputs.DataBoundaryProperties;
+    dataBoundary?: "NotDefined" | "Global" | "EU" | (string & {});
   }
   interface MicrosoftResourcesDeployments {
     /** The resource name */
@@ -1812,11 +1889,23 @@ export declare namespace inputs {
     /** The location to store the deployment data. */
     location?: string;
     /** The deployment properties. */
-    properties: inputs.DeploymentPropertiesOrDeploymentPropertiesExtended;
+    properties?: inputs.DeploymentPropertiesOrDeploymentPropertiesExtended;
     /** Deployment tags */
     tags?: inputs.DeploymentTags;
     /** The Managed Identity configuration for a deployment. */
     identity?: inputs.DeploymentIdentity;
+    template?: any;
+    templateLink?: inputs.TemplateLink;
+    parameters?: inputs.DeploymentPropertiesParameters;
+    externalInputs?: inputs.DeploymentPropertiesExternalInputs;
+    externalInputDefinitions?: inputs.DeploymentPropertiesExternalInputDefinitions;
+    parametersLink?: inputs.ParametersLink;
+    extensionConfigs?: inputs.DeploymentPropertiesExtensionConfigs;
+    mode?: "Incremental" | "Complete";
+    debugSetting?: inputs.DebugSetting;
+    onErrorDeployment?: inputs.OnErrorDeploymentOrOnErrorDeploymentExtended;
+    expressionEvaluationOptions?: inputs.ExpressionEvaluationOptions;
+    validationLevel?: "Template" | "Provider" | "ProviderNoRbac" | (string & {});
   }
   type MicrosoftResourcesDeploymentScripts = {
     /** The resource name */
@@ -1841,6 +1930,20 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.DeploymentStackTags;
+    template?: inputs.DeploymentStackPropertiesTemplate;
+    templateLink?: inputs.DeploymentStacksTemplateLink;
+    parameters?: inputs.DeploymentStackPropertiesParameters;
+    parametersLink?: inputs.DeploymentStacksParametersLink;
+    extensionConfigs?: inputs.DeploymentStackPropertiesExtensionConfigs;
+    externalInputs?: inputs.DeploymentStackPropertiesExternalInputs;
+    externalInputDefinitions?: inputs.DeploymentStackPropertiesExternalInputDefinitions;
+    actionOnUnmanage?: inputs.ActionOnUnmanage;
+    debugSetting?: inputs.DeploymentStacksDebugSetting;
+    deploymentScope?: string;
+    description?: string;
+    denySettings?: inputs.DenySettings;
+    validationLevel?: "Template" | "Provider" | "ProviderNoRbac" | (string & {});
+    bypassStackOutOfSyncError?: boolean;
   }
   interface MicrosoftResourcesDeploymentStacksWhatIfResults {
     /** The resource name */
@@ -1851,6 +1954,21 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags. */
     tags?: inputs.DeploymentStacksWhatIfResultTags;
+    template?: inputs.DeploymentStacksWhatIfResultPropertiesTemplate;
+    templateLink?: inputs.DeploymentStacksTemplateLink;
+    parameters?: inputs.DeploymentStacksWhatIfResultPropertiesParameters;
+    parametersLink?: inputs.DeploymentStacksParametersLink;
+    extensionConfigs?: inputs.DeploymentStacksWhatIfResultPropertiesExtensionConfigs;
+    externalInputs?: inputs.DeploymentStacksWhatIfResultPropertiesExternalInputs;
+    externalInputDefinitions?: inputs.DeploymentStacksWhatIfResultPropertiesExternalInputDefinitions;
+    actionOnUnmanage?: inputs.ActionOnUnmanage;
+    debugSetting?: inputs.DeploymentStacksDebugSetting;
+    deploymentScope?: string;
+    description?: string;
+    denySettings?: inputs.DenySettings;
+    validationLevel?: "Template" | "Provider" | "ProviderNoRbac" | (string & {});
+    deploymentStackResourceId?: string;
+    retentionInterval?: string;
   }
   interface MicrosoftResourcesResourceGroups {
     /** The resource name */
@@ -1872,7 +1990,8 @@ export declare namespace inputs {
     /** The resource name */
     name: "default";
     /** The set of tags. */
-    properties: inputs.Tags;
+    properties?: inputs.Tags;
+    tags?: inputs.Tags2;
   }
   interface MicrosoftResourcesTemplateSpecs {
     /** The resource name */
@@ -1883,6 +2002,9 @@ export declare namespace inputs {
     properties?: inputs.TemplateSpecProperties;
     /** Resource tags. */
     tags?: inputs.TemplateSpecTags;
+    description?: string;
+    displayName?: string;
+    metadata?: any;
   }
   interface MicrosoftResourcesTemplateSpecsVersions {
     /** The resource name */
@@ -1890,9 +2012,14 @@ export declare namespace inputs {
     /** The location of the Template Spec Version. It must match the location of the parent Template Spec. */
     location: string;
     /** Template Spec Version properties. */
-    properties: inputs.TemplateSpecVersionProperties;
+    properties?: inputs.TemplateSpecVersionProperties;
     /** Resource tags. */
     tags?: inputs.TemplateSpecVersionTags;
+    description?: string;
+    linkedTemplates?: inputs.LinkedTemplateArtifact[];
+    metadata?: any;
+    mainTemplate?: any;
+    uiFormDefinition?: any;
   }
   interface OnErrorDeployment {
     /** The deployment on error behavior type. Possible values are LastSuccessful and SpecificDeployment. */
@@ -1960,7 +2087,20 @@ export declare namespace inputs {
     /** The location to store the deployment data. */
     location: string;
     /** The deployment properties. */
-    properties: inputs.DeploymentWhatIfProperties;
+    properties?: inputs.DeploymentWhatIfProperties;
+    whatIfSettings?: inputs.DeploymentWhatIfSettings;
+    template?: any;
+    templateLink?: inputs.TemplateLink;
+    parameters?: inputs.DeploymentPropertiesParameters;
+    externalInputs?: inputs.DeploymentPropertiesExternalInputs;
+    externalInputDefinitions?: inputs.DeploymentPropertiesExternalInputDefinitions;
+    parametersLink?: inputs.ParametersLink;
+    extensionConfigs?: inputs.DeploymentPropertiesExtensionConfigs;
+    mode?: "Incremental" | "Complete";
+    debugSetting?: inputs.DebugSetting;
+    onErrorDeployment?: inputs.OnErrorDeployment;
+    expressionEvaluationOptions?: inputs.ExpressionEvaluationOptions;
+    validationLevel?: "Template" | "Provider" | "ProviderNoRbac" | (string & {});
   }
   interface ScriptStatus {
     /** Error that is relayed from the script execution. */
@@ -2072,6 +2212,8 @@ export declare namespace inputs {
     properties?: inputs.WhatIfOperationProperties;
     /** Error when What-If operation fails. */
     error?: inputs.ErrorResponse;
+    changes?: inputs.WhatIfChange[];
+    potentialChanges?: inputs.WhatIfChange[];
   }
   interface WhatIfPropertyChange {
     /** The path of the property. */

@@ -311,12 +311,19 @@ export declare namespace inputs {
     tags?: inputs.JobCollectionDefinitionTags;
     /** Gets or sets the job collection properties. */
     properties?: inputs.JobCollectionProperties;
+    sku?: inputs.Sku;
+    state?: "Enabled" | "Disabled" | "Suspended" | "Deleted";
+    quota?: inputs.JobCollectionQuota;
   }
   interface MicrosoftSchedulerJobCollectionsJobs {
     /** The resource name */
     name: string;
     /** Gets or sets the job properties. */
     properties?: inputs.JobProperties;
+    startTime?: string;
+    action?: inputs.JobAction;
+    recurrence?: inputs.JobRecurrence;
+    state?: "Enabled" | "Disabled" | "Faulted" | "Completed";
   }
   interface OAuthAuthentication {
     /** Gets or sets the secret, return value will always be empty. */

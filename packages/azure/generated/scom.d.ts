@@ -476,6 +476,12 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    vNetSubnetId?: string;
+    databaseInstance?: inputs.DatabaseInstanceProperties;
+    domainController?: inputs.DomainControllerProperties;
+    domainUserCredentials?: inputs.DomainUserCredentials;
+    gmsaDetails?: inputs.GmsaDetails;
+    azureHybridBenefit?: inputs.AzureHybridBenefitProperties;
   }
   interface MicrosoftScomManagedInstancesManagedGateways {
     /** The resource name */

@@ -966,6 +966,8 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    availabilitySetName?: string;
+    vmmServerId?: string;
   }
   interface MicrosoftScVmmClouds {
     /** The resource name */
@@ -978,6 +980,9 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    inventoryItemId?: string;
+    uuid?: string;
+    vmmServerId?: string;
   }
   interface MicrosoftScVmmVirtualMachineInstances {
     /** The resource name */
@@ -986,12 +991,22 @@ export declare namespace inputs {
     properties?: inputs.VirtualMachineInstanceProperties;
     /** Gets or sets the extended location. */
     extendedLocation: inputs.ExtendedLocation;
+    availabilitySets?: inputs.AvailabilitySetListItem[];
+    osProfile?: inputs.OsProfileForVmInstance;
+    hardwareProfile?: inputs.HardwareProfile;
+    networkProfile?: inputs.NetworkProfile;
+    storageProfile?: inputs.StorageProfile;
+    infrastructureProfile?: inputs.InfrastructureProfile;
   }
   interface MicrosoftScVmmVirtualMachineInstancesGuestAgents {
     /** The resource name */
     name: "default";
     /** The resource-specific properties for this resource. */
     properties?: inputs.GuestAgentProperties;
+    credentials?: inputs.GuestCredential;
+    httpProxyConfig?: inputs.HttpProxyConfiguration;
+    provisioningAction?: "install" | "uninstall" | "repair" | (string & {});
+    privateLinkScopeResourceId?: string;
   }
   interface MicrosoftScVmmVirtualMachineInstancesHybridIdentityMetadata {
     /** The resource name */
@@ -1008,6 +1023,9 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    inventoryItemId?: string;
+    uuid?: string;
+    vmmServerId?: string;
   }
   interface MicrosoftScVmmVirtualNetworks {
     /** The resource name */
@@ -1020,6 +1038,9 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    inventoryItemId?: string;
+    uuid?: string;
+    vmmServerId?: string;
   }
   interface MicrosoftScVmmVmmServers {
     /** The resource name */
@@ -1032,6 +1053,9 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    credentials?: inputs.VmmCredential;
+    fqdn?: string;
+    port?: number;
   }
   interface MicrosoftScVmmVmmServersInventoryItems {
     /** The resource name */

@@ -431,6 +431,13 @@ export declare namespace inputs {
     name?: string;
     /** Properties of Access Rule */
     properties?: inputs.AccessRuleProperties;
+    direction?: "Inbound" | "Outbound" | (string & {});
+    addressPrefixes?: string[];
+    subscriptions?: inputs.AccessRulePropertiesSubscriptionsItem[];
+    networkSecurityPerimeters?: inputs.NetworkSecurityPerimeter[];
+    fullyQualifiedDomainNames?: string[];
+    emailAddresses?: string[];
+    phoneNumbers?: string[];
   }
   interface AccessRuleProperties {
     /** Direction of Access Rule */
@@ -492,6 +499,19 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    replicaCount?: number;
+    partitionCount?: number;
+    endpoint?: string;
+    hostingMode?: "Default" | "HighDensity";
+    computeType?: "Default" | "Confidential" | (string & {});
+    publicNetworkAccess?: "Enabled" | "Disabled" | "SecuredByPerimeter" | (string & {});
+    networkRuleSet?: inputs.NetworkRuleSet;
+    dataExfiltrationProtections?: ("BlockAll" | (string & {}))[];
+    encryptionWithCmk?: inputs.EncryptionWithCmk;
+    disableLocalAuth?: boolean;
+    authOptions?: inputs.DataPlaneAuthOptions;
+    semanticSearch?: "disabled" | "free" | "standard" | (string & {});
+    upgradeAvailable?: "notAvailable" | "available" | (string & {});
   }
   interface MicrosoftSearchSearchServicesNetworkSecurityPerimeterConfigurations {
     /** The resource name */
@@ -502,12 +522,22 @@ export declare namespace inputs {
     name: string;
     /** Describes the properties of an existing private endpoint connection to the Azure AI Search service. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpointConnectionPropertiesPrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateEndpointConnectionPropertiesPrivateLinkServiceConnectionState;
+    groupId?: string;
+    provisioningState?: "Updating" | "Deleting" | "Failed" | "Succeeded" | "Incomplete" | "Canceled" | (string & {});
   }
   interface MicrosoftSearchSearchServicesSharedPrivateLinkResources {
     /** The resource name */
     name: string;
     /** Describes the properties of a shared private link resource managed by the Azure AI Search service. */
     properties?: inputs.SharedPrivateLinkResourceProperties;
+    privateLinkResourceId?: string;
+    groupId?: string;
+    requestMessage?: string;
+    resourceRegion?: string;
+    status?: "Pending" | "Approved" | "Rejected" | "Disconnected" | (string & {});
+    provisioningState?: "Updating" | "Deleting" | "Failed" | "Succeeded" | "Incomplete" | (string & {});
   }
   interface NetworkRuleSet {
     /** A list of IP restriction rules that defines the inbound network(s) with allowing access to the search service endpoint. At the meantime, all other public IP networks are blocked by the firewall. These restriction rules are applied only when the 'publicNetworkAccess' of the search service is 'enabled'; otherwise, traffic over public interface is not allowed even with any public IP rules, and private endpoint connections would be the exclusive access method. */
@@ -546,6 +576,10 @@ export declare namespace inputs {
   interface PrivateEndpointConnection {
     /** Describes the properties of an existing private endpoint connection to the Azure AI Search service. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpointConnectionPropertiesPrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateEndpointConnectionPropertiesPrivateLinkServiceConnectionState;
+    groupId?: string;
+    provisioningState?: "Updating" | "Deleting" | "Failed" | "Succeeded" | "Incomplete" | "Canceled" | (string & {});
   }
   interface PrivateEndpointConnectionProperties {
     /** The private endpoint resource from Microsoft.Network provider. */
@@ -589,6 +623,19 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    replicaCount?: number;
+    partitionCount?: number;
+    endpoint?: string;
+    hostingMode?: "Default" | "HighDensity";
+    computeType?: "Default" | "Confidential" | (string & {});
+    publicNetworkAccess?: "Enabled" | "Disabled" | "SecuredByPerimeter" | (string & {});
+    networkRuleSet?: inputs.NetworkRuleSet;
+    dataExfiltrationProtections?: ("BlockAll" | (string & {}))[];
+    encryptionWithCmk?: inputs.EncryptionWithCmk;
+    disableLocalAuth?: boolean;
+    authOptions?: inputs.DataPlaneAuthOptions;
+    semanticSearch?: "disabled" | "free" | "standard" | (string & {});
+    upgradeAvailable?: "notAvailable" | "available" | (string & {});
   }
   interface SearchServiceProperties {
     /** The number of replicas in the dedicated search service. If specified, it must be a value between 1 and 12 inclusive for standard SKUs or between 1 and 3 inclusive for basic SKU. */
@@ -621,6 +668,12 @@ export declare namespace inputs {
   interface SharedPrivateLinkResource {
     /** Describes the properties of a shared private link resource managed by the Azure AI Search service. */
     properties?: inputs.SharedPrivateLinkResourceProperties;
+    privateLinkResourceId?: string;
+    groupId?: string;
+    requestMessage?: string;
+    resourceRegion?: string;
+    status?: "Pending" | "Approved" | "Rejected" | "Disconnected" | (string & {});
+    provisioningState?: "Updating" | "Deleting" | "Failed" | "Succeeded" | "Incomplete" | (string & {});
   }
   interface SharedPrivateLinkResourceProperties {
     /** The resource ID of the resource the shared private link resource is for. */
@@ -659,7 +712,10 @@ export declare namespace inputs {
 }
 
 export declare namespace outputs {
-  type AccessRule = inputs.AccessRule;
+  interface AccessRule {
+    name?: string;
+    properties?: outputs.AccessRuleProperties;
+  }
   type AccessRuleProperties = inputs.AccessRuleProperties;
   type AccessRulePropertiesSubscriptionsItem = inputs.AccessRulePropertiesSubscriptionsItem;
   interface AdminKeyResult {
@@ -729,7 +785,13 @@ export declare namespace outputs {
     resourceAssociation?: outputs.ResourceAssociation;
     profile?: outputs.NetworkSecurityProfile;
   }
-  type NetworkSecurityProfile = inputs.NetworkSecurityProfile;
+  interface NetworkSecurityProfile {
+    name?: string;
+    accessRulesVersion?: number;
+    accessRules?: outputs.AccessRule[];
+    diagnosticSettingsVersion?: number;
+    enabledLogCategories?: string[];
+  }
   interface PrivateEndpointConnection {
     properties?: outputs.PrivateEndpointConnectionProperties;
     id?: string;

@@ -242,6 +242,10 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    keyvaultName?: string;
+    clientId?: string;
+    tenantId?: string;
+    objects?: string;
   }
   interface MicrosoftSecretSyncControllerSecretSyncs {
     /** The resource name */
@@ -254,6 +258,11 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    secretProviderClassName?: string;
+    serviceAccountName?: string;
+    kubernetesSecretType?: "Opaque" | "kubernetes.io/tls" | (string & {});
+    forceSynchronization?: string;
+    objectSecretMapping?: inputs.KubernetesSecretObjectMapping[];
   }
   type SecretSyncCondition = { [key: string]: any };
   interface SecretSyncProperties {

@@ -1402,12 +1402,21 @@ export declare namespace inputs {
     etag?: string;
     /** Setting indicating whether the service has a managed identity associated with it. */
     identity?: inputs.ServicesResourceIdentity;
+    accessPolicies?: inputs.ServiceAccessPolicyEntry[];
+    cosmosDbConfiguration?: inputs.ServiceCosmosDbConfigurationInfo;
+    authenticationConfiguration?: inputs.ServiceAuthenticationConfigurationInfo;
+    corsConfiguration?: inputs.ServiceCorsConfigurationInfo;
+    exportConfiguration?: inputs.ServiceExportConfigurationInfo;
+    privateEndpointConnections?: inputs.PrivateEndpointConnection[];
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftSecurityAndCompliancePrivateLinkServicesForEDMUploadPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftSecurityAndCompliancePrivateLinkServicesForEDMUploadPrivateLinkResources {
     /** The resource name */
@@ -1428,12 +1437,21 @@ export declare namespace inputs {
     etag?: string;
     /** Setting indicating whether the service has a managed identity associated with it. */
     identity?: inputs.ServicesResourceIdentity;
+    accessPolicies?: inputs.ServiceAccessPolicyEntry[];
+    cosmosDbConfiguration?: inputs.ServiceCosmosDbConfigurationInfo;
+    authenticationConfiguration?: inputs.ServiceAuthenticationConfigurationInfo;
+    corsConfiguration?: inputs.ServiceCorsConfigurationInfo;
+    exportConfiguration?: inputs.ServiceExportConfigurationInfo;
+    privateEndpointConnections?: inputs.PrivateEndpointConnection[];
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftSecurityAndCompliancePrivateLinkServicesForM365ComplianceCenterPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftSecurityAndCompliancePrivateLinkServicesForM365ComplianceCenterPrivateLinkResources {
     /** The resource name */
@@ -1454,12 +1472,21 @@ export declare namespace inputs {
     etag?: string;
     /** Setting indicating whether the service has a managed identity associated with it. */
     identity?: inputs.ServicesResourceIdentity;
+    accessPolicies?: inputs.ServiceAccessPolicyEntry[];
+    cosmosDbConfiguration?: inputs.ServiceCosmosDbConfigurationInfo;
+    authenticationConfiguration?: inputs.ServiceAuthenticationConfigurationInfo;
+    corsConfiguration?: inputs.ServiceCorsConfigurationInfo;
+    exportConfiguration?: inputs.ServiceExportConfigurationInfo;
+    privateEndpointConnections?: inputs.PrivateEndpointConnection[];
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftSecurityAndCompliancePrivateLinkServicesForM365SecurityCenterPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftSecurityAndCompliancePrivateLinkServicesForM365SecurityCenterPrivateLinkResources {
     /** The resource name */
@@ -1480,12 +1507,21 @@ export declare namespace inputs {
     etag?: string;
     /** Setting indicating whether the service has a managed identity associated with it. */
     identity?: inputs.ServicesResourceIdentity;
+    accessPolicies?: inputs.ServiceAccessPolicyEntry[];
+    cosmosDbConfiguration?: inputs.ServiceCosmosDbConfigurationInfo;
+    authenticationConfiguration?: inputs.ServiceAuthenticationConfigurationInfo;
+    corsConfiguration?: inputs.ServiceCorsConfigurationInfo;
+    exportConfiguration?: inputs.ServiceExportConfigurationInfo;
+    privateEndpointConnections?: inputs.PrivateEndpointConnection[];
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftSecurityAndCompliancePrivateLinkServicesForMIPPolicySyncPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftSecurityAndCompliancePrivateLinkServicesForMIPPolicySyncPrivateLinkResources {
     /** The resource name */
@@ -1506,12 +1542,21 @@ export declare namespace inputs {
     etag?: string;
     /** Setting indicating whether the service has a managed identity associated with it. */
     identity?: inputs.ServicesResourceIdentity;
+    accessPolicies?: inputs.ServiceAccessPolicyEntry[];
+    cosmosDbConfiguration?: inputs.ServiceCosmosDbConfigurationInfo;
+    authenticationConfiguration?: inputs.ServiceAuthenticationConfigurationInfo;
+    corsConfiguration?: inputs.ServiceCorsConfigurationInfo;
+    exportConfiguration?: inputs.ServiceExportConfigurationInfo;
+    privateEndpointConnections?: inputs.PrivateEndpointConnection[];
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftSecurityAndCompliancePrivateLinkServicesForO365ManagementActivityAPIPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftSecurityAndCompliancePrivateLinkServicesForO365ManagementActivityAPIPrivateLinkResources {
     /** The resource name */
@@ -1532,12 +1577,21 @@ export declare namespace inputs {
     etag?: string;
     /** Setting indicating whether the service has a managed identity associated with it. */
     identity?: inputs.ServicesResourceIdentity;
+    accessPolicies?: inputs.ServiceAccessPolicyEntry[];
+    cosmosDbConfiguration?: inputs.ServiceCosmosDbConfigurationInfo;
+    authenticationConfiguration?: inputs.ServiceAuthenticationConfigurationInfo;
+    corsConfiguration?: inputs.ServiceCorsConfigurationInfo;
+    exportConfiguration?: inputs.ServiceExportConfigurationInfo;
+    privateEndpointConnections?: inputs.PrivateEndpointConnection[];
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftSecurityAndCompliancePrivateLinkServicesForSCCPowershellPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftSecurityAndCompliancePrivateLinkServicesForSCCPowershellPrivateLinkResources {
     /** The resource name */
@@ -1547,6 +1601,8 @@ export declare namespace inputs {
   interface PrivateEndpointConnection {
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface PrivateEndpointConnectionProperties {
     /** The resource of private end point. */

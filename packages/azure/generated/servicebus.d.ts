@@ -1590,6 +1590,8 @@ export declare namespace inputs {
   }
   interface FailOver {
     properties?: inputs.FailOverProperties;
+    primaryLocation?: string;
+    force?: boolean;
   }
   interface FailOverProperties {
     /** Query parameter for the new primary location after failover. */
@@ -1633,18 +1635,32 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    minimumTlsVersion?: "1.0" | "1.1" | "1.2" | "1.3" | (string & {});
+    zoneRedundant?: boolean;
+    encryption?: inputs.Encryption;
+    privateEndpointConnections?: inputs.PrivateEndpointConnection[];
+    disableLocalAuth?: boolean;
+    alternateName?: string;
+    publicNetworkAccess?: "Enabled" | "Disabled" | "SecuredByPerimeter" | (string & {});
+    premiumMessagingPartitions?: number;
+    platformCapabilities?: inputs.PlatformCapabilities;
+    geoDataReplication?: inputs.GeoDataReplicationProperties;
+    ipAddressType?: "IPv4" | "DualStack" | (string & {});
   }
   interface MicrosoftServiceBusNamespacesAuthorizationRules {
     /** The resource name */
     name: string;
     /** AuthorizationRule properties. */
     properties?: inputs.SBAuthorizationRuleProperties;
+    rights?: ("Manage" | "Send" | "Listen")[];
   }
   interface MicrosoftServiceBusNamespacesDisasterRecoveryConfigs {
     /** The resource name */
     name: string;
     /** Properties required to the Create Or Update Alias(Disaster Recovery configurations) */
     properties?: inputs.ArmDisasterRecoveryProperties;
+    partnerNamespace?: string;
+    alternateName?: string;
   }
   interface MicrosoftServiceBusNamespacesDisasterRecoveryConfigsAuthorizationRules {
     /** The resource name */
@@ -1655,12 +1671,19 @@ export declare namespace inputs {
     name: "$default" | (string & {});
     /** Properties required to the Create Migration Configuration */
     properties?: inputs.MigrationConfigPropertiesProperties;
+    targetNamespace?: string;
+    postMigrationName?: string;
   }
   interface MicrosoftServiceBusNamespacesNetworkRuleSets {
     /** The resource name */
     name: "default";
     /** NetworkRuleSet properties */
     properties?: inputs.NetworkRuleSetProperties;
+    trustedServiceAccessEnabled?: boolean;
+    defaultAction?: "Allow" | "Deny" | (string & {});
+    virtualNetworkRules?: inputs.NWRuleSetVirtualNetworkRules[];
+    ipRules?: inputs.NWRuleSetIpRules[];
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftServiceBusNamespacesNetworkSecurityPerimeterConfigurations {
     /** The resource name */
@@ -1671,42 +1694,95 @@ export declare namespace inputs {
     name: string;
     /** Properties of the PrivateEndpointConnection. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.ConnectionState;
+    provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | (string & {});
   }
   interface MicrosoftServiceBusNamespacesQueues {
     /** The resource name */
     name: string;
     /** Queue Properties */
     properties?: inputs.SBQueueProperties;
+    lockDuration?: string;
+    maxSizeInMegabytes?: number;
+    maxMessageSizeInKilobytes?: number;
+    requiresDuplicateDetection?: boolean;
+    requiresSession?: boolean;
+    defaultMessageTimeToLive?: string;
+    deadLetteringOnMessageExpiration?: boolean;
+    duplicateDetectionHistoryTimeWindow?: string;
+    maxDeliveryCount?: number;
+    status?: "Active" | "Disabled" | "Restoring" | "SendDisabled" | "ReceiveDisabled" | "Creating" | "Deleting" | "Renaming" | "Unknown";
+    enableBatchedOperations?: boolean;
+    autoDeleteOnIdle?: string;
+    enablePartitioning?: boolean;
+    enableExpress?: boolean;
+    forwardTo?: string;
+    forwardDeadLetteredMessagesTo?: string;
+    userMetadata?: string;
   }
   interface MicrosoftServiceBusNamespacesQueuesAuthorizationRules {
     /** The resource name */
     name: string;
     /** AuthorizationRule properties. */
     properties?: inputs.SBAuthorizationRuleProperties;
+    rights?: ("Manage" | "Send" | "Listen")[];
   }
   interface MicrosoftServiceBusNamespacesTopics {
     /** The resource name */
     name: string;
     /** Properties of topic resource. */
     properties?: inputs.SBTopicProperties;
+    defaultMessageTimeToLive?: string;
+    maxSizeInMegabytes?: number;
+    maxMessageSizeInKilobytes?: number;
+    requiresDuplicateDetection?: boolean;
+    duplicateDetectionHistoryTimeWindow?: string;
+    enableBatchedOperations?: boolean;
+    status?: "Active" | "Disabled" | "Restoring" | "SendDisabled" | "ReceiveDisabled" | "Creating" | "Deleting" | "Renaming" | "Unknown";
+    supportOrdering?: boolean;
+    autoDeleteOnIdle?: string;
+    enablePartitioning?: boolean;
+    enableExpress?: boolean;
+    userMetadata?: string;
   }
   interface MicrosoftServiceBusNamespacesTopicsAuthorizationRules {
     /** The resource name */
     name: string;
     /** AuthorizationRule properties. */
     properties?: inputs.SBAuthorizationRuleProperties;
+    rights?: ("Manage" | "Send" | "Listen")[];
   }
   interface MicrosoftServiceBusNamespacesTopicsSubscriptions {
     /** The resource name */
     name: string;
     /** Properties of subscriptions resource. */
     properties?: inputs.SBSubscriptionProperties;
+    lockDuration?: string;
+    requiresSession?: boolean;
+    defaultMessageTimeToLive?: string;
+    deadLetteringOnFilterEvaluationExceptions?: boolean;
+    deadLetteringOnMessageExpiration?: boolean;
+    duplicateDetectionHistoryTimeWindow?: string;
+    maxDeliveryCount?: number;
+    status?: "Active" | "Disabled" | "Restoring" | "SendDisabled" | "ReceiveDisabled" | "Creating" | "Deleting" | "Renaming" | "Unknown";
+    enableBatchedOperations?: boolean;
+    autoDeleteOnIdle?: string;
+    forwardTo?: string;
+    forwardDeadLetteredMessagesTo?: string;
+    isClientAffine?: boolean;
+    userMetadata?: string;
+    clientAffineProperties?: inputs.SBClientAffineProperties;
   }
   interface MicrosoftServiceBusNamespacesTopicsSubscriptionsRules {
     /** The resource name */
     name: string;
     /** Properties of Rule resource */
     properties?: inputs.Ruleproperties;
+    action?: inputs.Action;
+    filterType?: "SqlFilter" | "CorrelationFilter";
+    sqlFilter?: inputs.SqlFilter;
+    correlationFilter?: inputs.CorrelationFilter;
   }
   interface MigrationConfigPropertiesProperties {
     /** Existing premium Namespace ARM Id name which has no entities, will be used for migration */
@@ -1802,6 +1878,9 @@ export declare namespace inputs {
   interface PrivateEndpointConnection {
     /** Properties of the PrivateEndpointConnection. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.ConnectionState;
+    provisioningState?: "Creating" | "Updating" | "Deleting" | "Succeeded" | "Canceled" | "Failed" | (string & {});
   }
   interface PrivateEndpointConnectionProperties {
     /** The Private Endpoint resource for this Connection. */
@@ -2031,7 +2110,9 @@ export declare namespace outputs {
   type CorrelationFilter = inputs.CorrelationFilter;
   type CorrelationFilterProperties = inputs.CorrelationFilterProperties;
   type Encryption = inputs.Encryption;
-  type FailOver = inputs.FailOver;
+  interface FailOver {
+    properties?: outputs.FailOverProperties;
+  }
   type FailOverProperties = inputs.FailOverProperties;
   type GeoDataReplicationProperties = inputs.GeoDataReplicationProperties;
   interface Identity {

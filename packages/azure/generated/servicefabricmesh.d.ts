@@ -888,11 +888,15 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** This type describes properties of an application resource. */
-    properties: inputs.ApplicationResourceProperties;
+    properties?: inputs.ApplicationResourceProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    description?: string;
+    services?: inputs.ServiceResourceDescription[];
+    diagnostics?: inputs.DiagnosticsDescription;
+    debugParams?: string;
   }
   interface MicrosoftServiceFabricMeshApplicationsServices {
     /** The resource name */
@@ -902,11 +906,16 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** This type describes properties of a gateway resource. */
-    properties: inputs.GatewayResourceProperties;
+    properties?: inputs.GatewayResourceProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    description?: string;
+    sourceNetwork?: inputs.NetworkRef;
+    destinationNetwork?: inputs.NetworkRef;
+    tcp?: inputs.TcpConfig[];
+    http?: inputs.HttpConfig[];
   }
   interface MicrosoftServiceFabricMeshNetworks {
     /** The resource name */
@@ -932,21 +941,25 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** This type describes properties of a secret value resource. */
-    properties: inputs.SecretValueResourceProperties;
+    properties?: inputs.SecretValueResourceProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    value?: string;
   }
   interface MicrosoftServiceFabricMeshVolumes {
     /** The resource name */
     name: string;
     /** This type describes properties of a volume resource. */
-    properties: inputs.VolumeResourceProperties;
+    properties?: inputs.VolumeResourceProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    description?: string;
+    provider?: "SFAzureFile" | (string & {});
+    azureFileParameters?: inputs.VolumeProviderParametersAzureFile;
   }
   interface NetworkRef {
     /** Name of the network */
@@ -998,9 +1011,16 @@ export declare namespace inputs {
   }
   interface ServiceResourceDescription {
     /** This type describes properties of a service resource. */
-    properties: inputs.ServiceResourceProperties;
+    properties?: inputs.ServiceResourceProperties;
     /** The name of the resource */
     name?: string;
+    osType?: "Linux" | "Windows" | (string & {});
+    codePackages?: inputs.ContainerCodePackageProperties[];
+    networkRefs?: inputs.NetworkRef[];
+    diagnostics?: inputs.DiagnosticsRef;
+    description?: string;
+    replicaCount?: number;
+    autoScalingPolicies?: inputs.AutoScalingPolicy[];
   }
   interface ServiceResourceProperties {
     /** The operation system required by the code in service. */

@@ -657,24 +657,42 @@ export declare namespace inputs {
     name: string;
     /** The properties of the dryrun job. */
     properties?: inputs.DryrunProperties;
+    parameters?: inputs.DryrunParameters;
   }
   interface MicrosoftServiceLinkerLinkers {
     /** The resource name */
     name: string;
     /** The properties of the Linker. */
-    properties: inputs.LinkerProperties;
+    properties?: inputs.LinkerProperties;
+    targetService?: inputs.TargetServiceBase;
+    authInfo?: inputs.AuthInfoBase;
+    clientType?: "none" | "dotnet" | "java" | "python" | "go" | "php" | "ruby" | "django" | "nodejs" | "springBoot" | "kafka-springBoot" | "jms-springBoot" | "dapr" | (string & {});
+    vNetSolution?: inputs.VNetSolution;
+    secretStore?: inputs.SecretStore;
+    scope?: string;
+    publicNetworkSolution?: inputs.PublicNetworkSolution;
+    configurationInfo?: inputs.ConfigurationInfo;
   }
   interface MicrosoftServiceLinkerLocationsConnectors {
     /** The resource name */
     name: string;
     /** The properties of the Linker. */
-    properties: inputs.LinkerProperties;
+    properties?: inputs.LinkerProperties;
+    targetService?: inputs.TargetServiceBase;
+    authInfo?: inputs.AuthInfoBase;
+    clientType?: "none" | "dotnet" | "java" | "python" | "go" | "php" | "ruby" | "django" | "nodejs" | "springBoot" | "kafka-springBoot" | "jms-springBoot" | "dapr" | (string & {});
+    vNetSolution?: inputs.VNetSolution;
+    secretStore?: inputs.SecretStore;
+    scope?: string;
+    publicNetworkSolution?: inputs.PublicNetworkSolution;
+    configurationInfo?: inputs.ConfigurationInfo;
   }
   interface MicrosoftServiceLinkerLocationsDryruns {
     /** The resource name */
     name: string;
     /** The properties of the dryrun job. */
     properties?: inputs.DryrunProperties;
+    parameters?: inputs.DryrunParameters;
   }
   interface PermissionsMissingDryrunPrerequisiteResult {
     /** The permission scope */
@@ -813,6 +831,14 @@ export declare namespace inputs {
     resourceId?: string;
     /** Validation operation status. */
     status?: string;
+    linkerName?: string;
+    isConnectionAvailable?: boolean;
+    reportStartTimeUtc?: string;
+    reportEndTimeUtc?: string;
+    sourceId?: string;
+    targetId?: string;
+    authType?: "systemAssignedIdentity" | "userAssignedIdentity" | "servicePrincipalSecret" | "servicePrincipalCertificate" | "secret" | "accessKey" | "userAccount" | "easyAuthMicrosoftEntraID" | (string & {});
+    validationDetail?: inputs.ValidationResultItem[];
   }
   interface ValidateResult {
     /** The linker name. */
@@ -981,7 +1007,11 @@ export declare namespace outputs {
   type TargetServiceBase = inputs.TargetServiceBase;
   type UserAccountAuthInfo = inputs.UserAccountAuthInfo;
   type UserAssignedIdentityAuthInfo = inputs.UserAssignedIdentityAuthInfo;
-  type ValidateOperationResult = inputs.ValidateOperationResult;
+  interface ValidateOperationResult {
+    properties?: outputs.ValidateResult;
+    resourceId?: string;
+    status?: string;
+  }
   type ValidateResult = inputs.ValidateResult;
   type ValidationResultItem = inputs.ValidationResultItem;
   type ValueSecretInfo = inputs.ValueSecretInfo;

@@ -371,6 +371,7 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    securityPolicyConfigurations?: inputs.SecurityPolicyConfigurations;
   }
   interface MicrosoftServiceNetworkingTrafficControllersAssociations {
     /** The resource name */
@@ -381,6 +382,8 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    associationType?: "subnets" | (string & {});
+    subnet?: inputs.AssociationSubnet;
   }
   interface MicrosoftServiceNetworkingTrafficControllersFrontends {
     /** The resource name */
@@ -401,6 +404,7 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    wafPolicy?: inputs.WafPolicy;
   }
   interface ResourceId {
     /** Resource ID of child resource. */

@@ -1788,24 +1788,44 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    tls?: inputs.SignalRTlsSettings;
+    features?: inputs.SignalRFeature[];
+    liveTraceConfiguration?: inputs.LiveTraceConfiguration;
+    resourceLogConfiguration?: inputs.ResourceLogConfiguration;
+    cors?: inputs.SignalRCorsSettings;
+    serverless?: inputs.ServerlessSettings;
+    upstream?: inputs.ServerlessUpstreamSettings;
+    networkACLs?: inputs.SignalRNetworkACLs;
+    publicNetworkAccess?: string;
+    disableLocalAuth?: boolean;
+    disableAadAuth?: boolean;
+    regionEndpointEnabled?: string;
+    resourceStopped?: string;
   }
   interface MicrosoftSignalRServiceSignalRCustomCertificates {
     /** The resource name */
     name: string;
     /** Custom certificate properties. */
-    properties: inputs.CustomCertificateProperties;
+    properties?: inputs.CustomCertificateProperties;
+    keyVaultBaseUri?: string;
+    keyVaultSecretName?: string;
+    keyVaultSecretVersion?: string;
   }
   interface MicrosoftSignalRServiceSignalRCustomDomains {
     /** The resource name */
     name: string;
     /** Properties of a custom domain. */
-    properties: inputs.CustomDomainProperties;
+    properties?: inputs.CustomDomainProperties;
+    domainName?: string;
+    customCertificate?: inputs.ResourceReference;
   }
   interface MicrosoftSignalRServiceSignalRPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Private endpoint connection properties */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftSignalRServiceSignalRReplicas {
     /** The resource name */
@@ -1817,18 +1837,26 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    regionEndpointEnabled?: string;
+    resourceStopped?: string;
   }
   interface MicrosoftSignalRServiceSignalRReplicasSharedPrivateLinkResources {
     /** The resource name */
     name: string;
     /** Describes the properties of an existing Shared Private Link Resource */
     properties?: inputs.SharedPrivateLinkResourceProperties;
+    groupId?: string;
+    privateLinkResourceId?: string;
+    requestMessage?: string;
   }
   interface MicrosoftSignalRServiceSignalRSharedPrivateLinkResources {
     /** The resource name */
     name: string;
     /** Describes the properties of an existing Shared Private Link Resource */
     properties?: inputs.SharedPrivateLinkResourceProperties;
+    groupId?: string;
+    privateLinkResourceId?: string;
+    requestMessage?: string;
   }
   interface MicrosoftSignalRServiceWebPubSub {
     /** The resource name */
@@ -1845,30 +1873,51 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    tls?: inputs.WebPubSubTlsSettings;
+    liveTraceConfiguration?: inputs.LiveTraceConfiguration;
+    resourceLogConfiguration?: inputs.ResourceLogConfiguration;
+    networkACLs?: inputs.WebPubSubNetworkACLs;
+    publicNetworkAccess?: string;
+    disableLocalAuth?: boolean;
+    disableAadAuth?: boolean;
+    regionEndpointEnabled?: string;
+    resourceStopped?: string;
+    socketIO?: inputs.WebPubSubSocketIOSettings;
   }
   interface MicrosoftSignalRServiceWebPubSubCustomCertificates {
     /** The resource name */
     name: string;
     /** Custom certificate properties. */
-    properties: inputs.CustomCertificateProperties;
+    properties?: inputs.CustomCertificateProperties;
+    keyVaultBaseUri?: string;
+    keyVaultSecretName?: string;
+    keyVaultSecretVersion?: string;
   }
   interface MicrosoftSignalRServiceWebPubSubCustomDomains {
     /** The resource name */
     name: string;
     /** Properties of a custom domain. */
-    properties: inputs.CustomDomainProperties;
+    properties?: inputs.CustomDomainProperties;
+    domainName?: string;
+    customCertificate?: inputs.ResourceReference;
   }
   interface MicrosoftSignalRServiceWebPubSubHubs {
     /** The resource name */
     name: string;
     /** Properties of a hub. */
-    properties: inputs.WebPubSubHubProperties;
+    properties?: inputs.WebPubSubHubProperties;
+    eventHandlers?: inputs.EventHandler[];
+    eventListeners?: inputs.EventListener[];
+    anonymousConnectPolicy?: string;
+    webSocketKeepAliveIntervalInSeconds?: number;
   }
   interface MicrosoftSignalRServiceWebPubSubPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Private endpoint connection properties */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftSignalRServiceWebPubSubReplicas {
     /** The resource name */
@@ -1880,18 +1929,26 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    regionEndpointEnabled?: string;
+    resourceStopped?: string;
   }
   interface MicrosoftSignalRServiceWebPubSubReplicasSharedPrivateLinkResources {
     /** The resource name */
     name: string;
     /** Describes the properties of an existing Shared Private Link Resource */
     properties?: inputs.SharedPrivateLinkResourceProperties;
+    groupId?: string;
+    privateLinkResourceId?: string;
+    requestMessage?: string;
   }
   interface MicrosoftSignalRServiceWebPubSubSharedPrivateLinkResources {
     /** The resource name */
     name: string;
     /** Describes the properties of an existing Shared Private Link Resource */
     properties?: inputs.SharedPrivateLinkResourceProperties;
+    groupId?: string;
+    privateLinkResourceId?: string;
+    requestMessage?: string;
   }
   interface NameAvailability {
     /** Indicates whether the name is available or not. */
@@ -1928,6 +1985,8 @@ export declare namespace inputs {
   interface PrivateEndpointConnection {
     /** Private endpoint connection properties */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface PrivateEndpointConnectionProperties {
     /** Private endpoint */
@@ -2027,6 +2086,9 @@ export declare namespace inputs {
   interface SharedPrivateLinkResource {
     /** Describes the properties of an existing Shared Private Link Resource */
     properties?: inputs.SharedPrivateLinkResourceProperties;
+    groupId?: string;
+    privateLinkResourceId?: string;
+    requestMessage?: string;
   }
   interface SharedPrivateLinkResourceProperties {
     /** The group id from the provider of resource the shared private link resource is for */

@@ -642,7 +642,7 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** The managed application definition properties. */
-    properties: inputs.ApplicationDefinitionProperties;
+    properties?: inputs.ApplicationDefinitionProperties;
     /** ID of the resource that manages this resource. */
     managedBy?: string;
     /** The SKU of the resource. */
@@ -651,12 +651,27 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags */
     tags?: inputs.ResourceTags;
+    lockLevel?: "CanNotDelete" | "ReadOnly" | "None";
+    displayName?: string;
+    isEnabled?: boolean;
+    authorizations?: inputs.ApplicationAuthorization[];
+    artifacts?: inputs.ApplicationDefinitionArtifact[];
+    description?: string;
+    packageFileUri?: string;
+    storageAccountId?: string;
+    mainTemplate?: any;
+    createUiDefinition?: any;
+    notificationPolicy?: inputs.ApplicationNotificationPolicy;
+    lockingPolicy?: inputs.ApplicationPackageLockingPolicyDefinition;
+    deploymentPolicy?: inputs.ApplicationDeploymentPolicy;
+    managementPolicy?: inputs.ApplicationManagementPolicy;
+    policies?: inputs.ApplicationPolicy[];
   }
   interface MicrosoftSolutionsApplications {
     /** The resource name */
     name: string;
     /** The managed application properties. */
-    properties: inputs.ApplicationProperties;
+    properties?: inputs.ApplicationProperties;
     /** The plan information. */
     plan?: inputs.Plan;
     /** The kind of the managed application. Allowed values are MarketPlace and ServiceCatalog. */
@@ -671,6 +686,10 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags */
     tags?: inputs.ResourceTags;
+    managedResourceGroupId?: string;
+    applicationDefinitionId?: string;
+    parameters?: any;
+    jitAccessPolicy?: inputs.ApplicationJitAccessPolicy;
   }
   interface MicrosoftSolutionsJitRequests {
     /** The resource name */
@@ -681,6 +700,9 @@ export declare namespace inputs {
     location?: string;
     /** Resource tags */
     tags?: inputs.ResourceTags;
+    applicationResourceId?: string;
+    jitAuthorizationPolicies?: inputs.JitAuthorizationPolicies[];
+    jitSchedulingPolicy?: inputs.JitSchedulingPolicy;
   }
   interface Plan {
     /** The plan name. */

@@ -613,18 +613,48 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    storageAccount?: string;
   }
   interface MicrosoftSovereignLandingZoneAccountsLandingZoneConfigurations {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.LandingZoneConfigurationResourceProperties;
+    ddosProtectionCreationOption?: "Yes" | "No" | "UseExisting" | (string & {});
+    existingDdosProtectionId?: string;
+    logAnalyticsWorkspaceCreationOption?: "Yes" | "No" | "UseExisting" | (string & {});
+    existingLogAnalyticsWorkspaceId?: string;
+    tags?: inputs.Tags[];
+    firewallCreationOption?: "None" | "Standard" | "Premium" | (string & {});
+    firewallSubnetCidrBlock?: string;
+    gatewaySubnetCidrBlock?: string;
+    logRetentionInDays?: number;
+    hubNetworkCidrBlock?: string;
+    azureBastionCreationOption?: "Yes" | "No" | "UseExisting" | (string & {});
+    existingAzureBastionId?: string;
+    azureBastionSubnetCidrBlock?: string;
+    landingZonesMgChildren?: inputs.LandingZoneManagementGroupProperties[];
+    topLevelMgMetadata?: inputs.ManagementGroupProperties;
+    landingZonesMgMetadata?: inputs.ManagementGroupProperties;
+    platformMgMetadata?: inputs.ManagementGroupProperties;
+    platformManagementMgMetadata?: inputs.ManagementGroupProperties;
+    platformConnectivityMgMetadata?: inputs.ManagementGroupProperties;
+    platformIdentityMgMetadata?: inputs.ManagementGroupProperties;
+    decommissionedMgMetadata?: inputs.DecommissionedManagementGroupProperties;
+    sandboxMgMetadata?: inputs.SandboxManagementGroupProperties;
+    managedIdentity?: inputs.ManagedIdentityProperties;
+    platformMgChildren?: inputs.PlatformManagementGroupProperties[];
+    namingConventionFormula?: string;
+    customNamingConvention?: inputs.CustomNamingConvention[];
   }
   interface MicrosoftSovereignLandingZoneAccountsLandingZoneRegistrations {
     /** The resource name */
     name: string;
     /** The resource-specific properties for this resource. */
     properties?: inputs.LandingZoneRegistrationResourceProperties;
+    existingTopLevelMgId?: string;
+    existingLandingZoneConfigurationId?: string;
+    managedIdentity?: inputs.ManagedIdentityProperties;
   }
   interface PlatformManagementGroupProperties {
     /** Array of policy initiatives applied to the management group. */

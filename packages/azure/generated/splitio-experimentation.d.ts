@@ -182,6 +182,8 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    accessPolicy?: inputs.AccessPolicy;
+    dataSource?: inputs.DataSource;
   }
   interface SystemData {
     /** The identity that created the resource. */

@@ -11840,6 +11840,12 @@ export declare namespace inputs {
   interface CopyLongTermRetentionBackupParameters {
     /** Resource properties. */
     properties?: inputs.CopyLongTermRetentionBackupParametersProperties;
+    targetSubscriptionId?: string;
+    targetResourceGroup?: string;
+    targetServerResourceId?: string;
+    targetServerFullyQualifiedDomainName?: string;
+    targetDatabaseName?: string;
+    targetBackupStorageRedundancy?: "Geo" | "Local" | "Zone" | "GeoZone" | (string & {});
   }
   interface CopyLongTermRetentionBackupParametersProperties {
     /** The subscription that owns the target server */
@@ -11882,6 +11888,40 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    createMode?: "Default" | "Copy" | "Secondary" | "PointInTimeRestore" | "Restore" | "Recovery" | "RestoreExternalBackup" | "RestoreExternalBackupSecondary" | "RestoreLongTermRetentionBackup" | "OnlineSecondary" | (string & {});
+    collation?: string;
+    maxSizeBytes?: number;
+    sampleName?: "AdventureWorksLT" | "WideWorldImportersStd" | "WideWorldImportersFull" | (string & {});
+    elasticPoolId?: string;
+    sourceDatabaseId?: string;
+    restorePointInTime?: string;
+    sourceDatabaseDeletionDate?: string;
+    recoveryServicesRecoveryPointId?: string;
+    longTermRetentionBackupResourceId?: string;
+    recoverableDatabaseId?: string;
+    restorableDroppedDatabaseId?: string;
+    catalogCollation?: "DATABASE_DEFAULT" | "SQL_Latin1_General_CP1_CI_AS" | (string & {});
+    zoneRedundant?: boolean;
+    licenseType?: "LicenseIncluded" | "BasePrice" | (string & {});
+    readScale?: "Enabled" | "Disabled" | (string & {});
+    highAvailabilityReplicaCount?: number;
+    secondaryType?: "Geo" | "Named" | "Standby" | (string & {});
+    autoPauseDelay?: number;
+    requestedBackupStorageRedundancy?: "Geo" | "Local" | "Zone" | "GeoZone" | (string & {});
+    minCapacity?: number;
+    maintenanceConfigurationId?: string;
+    isLedgerOn?: boolean;
+    federatedClientId?: string;
+    keys?: inputs.DatabasePropertiesKeys;
+    encryptionProtector?: string;
+    preferredEnclaveType?: "Default" | "VBS" | (string & {});
+    useFreeLimit?: boolean;
+    freeLimitExhaustionBehavior?: "AutoPause" | "BillOverUsage" | (string & {});
+    sourceResourceId?: string;
+    manualCutover?: boolean;
+    performCutover?: boolean;
+    availabilityZone?: "NoPreference" | "1" | "2" | "3" | (string & {});
+    encryptionProtectorAutoRotation?: boolean;
   }
   interface DatabaseAutomaticTuningProperties {
     /** Automatic tuning desired state. */
@@ -12371,6 +12411,14 @@ export declare namespace inputs {
   interface DistributedAvailabilityGroup {
     /** Resource properties. */
     properties?: inputs.DistributedAvailabilityGroupProperties;
+    replicationMode?: "Async" | "Sync" | (string & {});
+    partnerAvailabilityGroupName?: string;
+    partnerEndpoint?: string;
+    instanceLinkRole?: "Primary" | "Secondary" | (string & {});
+    instanceAvailabilityGroupName?: string;
+    failoverMode?: "None" | "Manual" | (string & {});
+    seedingMode?: "Automatic" | "Manual" | (string & {});
+    databases?: inputs.DistributedAvailabilityGroupDatabase[];
   }
   interface DistributedAvailabilityGroupDatabase {
     /** The name of the database in link */
@@ -12696,6 +12744,11 @@ export declare namespace inputs {
     properties?: inputs.FailoverGroupProperties;
     /** Resource tags. */
     tags?: inputs.FailoverGroupTags;
+    readWriteEndpoint?: inputs.FailoverGroupReadWriteEndpoint;
+    readOnlyEndpoint?: inputs.FailoverGroupReadOnlyEndpoint;
+    partnerServers?: inputs.PartnerInfo[];
+    databases?: string[];
+    secondaryType?: "Geo" | "Standby" | (string & {});
   }
   interface FailoverGroupProperties {
     /** Read-write endpoint of the failover group instance. */
@@ -12774,6 +12827,11 @@ export declare namespace inputs {
   interface InstanceFailoverGroup {
     /** Resource properties. */
     properties?: inputs.InstanceFailoverGroupProperties;
+    secondaryType?: "Geo" | "Standby" | (string & {});
+    readWriteEndpoint?: inputs.InstanceFailoverGroupReadWriteEndpoint;
+    readOnlyEndpoint?: inputs.InstanceFailoverGroupReadOnlyEndpoint;
+    partnerRegions?: inputs.PartnerRegionInfo[];
+    managedInstancePairs?: inputs.ManagedInstancePairInfo[];
   }
   interface InstanceFailoverGroupProperties {
     /** Type of the geo-secondary instance. Set 'Standby' if the instance is used as a DR option only. */
@@ -12837,6 +12895,7 @@ export declare namespace inputs {
   interface JobExecution {
     /** Resource properties. */
     properties?: inputs.JobExecutionProperties;
+    currentAttempts?: number;
   }
   interface JobExecutionProperties {
     /** Number of times the job execution has been attempted. */
@@ -12940,6 +12999,7 @@ export declare namespace inputs {
   interface LedgerDigestUploads {
     /** Resource properties. */
     properties?: inputs.LedgerDigestUploadsProperties;
+    digestStorageEndpoint?: string;
   }
   interface LedgerDigestUploadsProperties {
     /** The digest storage endpoint, which must be either an Azure blob storage endpoint or an URI for Azure Confidential Ledger. */
@@ -12948,10 +13008,17 @@ export declare namespace inputs {
   interface LogicalDatabaseTransparentDataEncryption {
     /** Resource properties. */
     properties?: inputs.TransparentDataEncryptionProperties;
+    state?: "Enabled" | "Disabled";
+    scanState?: "None" | "Resume" | "Running" | "Suspend" | "Aborted" | "Completed" | (string & {});
   }
   interface LongTermRetentionBackup {
     /** Resource properties. */
     properties?: inputs.LongTermRetentionBackupProperties;
+    requestedBackupStorageRedundancy?: "Geo" | "Local" | "Zone" | "GeoZone" | (string & {});
+    isBackupImmutable?: boolean;
+    timeBasedImmutability?: "Enabled" | "Disabled" | (string & {});
+    timeBasedImmutabilityMode?: "Locked" | "Unlocked" | (string & {});
+    legalHoldImmutability?: "Enabled" | "Disabled" | (string & {});
   }
   interface LongTermRetentionBackupOperationResult {
     /** Resource properties. */
@@ -12995,6 +13062,23 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    collation?: string;
+    restorePointInTime?: string;
+    catalogCollation?: "DATABASE_DEFAULT" | "SQL_Latin1_General_CP1_CI_AS" | (string & {});
+    createMode?: "Default" | "RestoreExternalBackup" | "PointInTimeRestore" | "Recovery" | "RestoreLongTermRetentionBackup" | (string & {});
+    storageContainerUri?: string;
+    sourceDatabaseId?: string;
+    crossSubscriptionSourceDatabaseId?: string;
+    restorableDroppedDatabaseId?: string;
+    crossSubscriptionRestorableDroppedDatabaseId?: string;
+    storageContainerIdentity?: string;
+    storageContainerSasToken?: string;
+    recoverableDatabaseId?: string;
+    longTermRetentionBackupResourceId?: string;
+    autoCompleteRestore?: boolean;
+    lastBackupName?: string;
+    crossSubscriptionTargetManagedInstanceId?: string;
+    isLedgerOn?: boolean;
   }
   type ManagedDatabaseExtendedAccessibilityInfo = { [key: string]: any };
   type ManagedDatabaseMoveOperationResultProperties = { [key: string]: any };
@@ -13048,6 +13132,38 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    managedInstanceCreateMode?: "Default" | "PointInTimeRestore" | (string & {});
+    isGeneralPurposeV2?: boolean;
+    administratorLogin?: string;
+    administratorLoginPassword?: string;
+    subnetId?: string;
+    licenseType?: "LicenseIncluded" | "BasePrice" | (string & {});
+    hybridSecondaryUsage?: "Active" | "Passive" | (string & {});
+    vCores?: number;
+    storageSizeInGB?: number;
+    storageIOps?: number;
+    storageThroughputMBps?: number;
+    memorySizeInGB?: number;
+    collation?: string;
+    dnsZonePartner?: string;
+    publicDataEndpointEnabled?: boolean;
+    sourceManagedInstanceId?: string;
+    restorePointInTime?: string;
+    proxyOverride?: "Proxy" | "Redirect" | "Default" | (string & {});
+    timezoneId?: string;
+    instancePoolId?: string;
+    maintenanceConfigurationId?: string;
+    minimalTlsVersion?: string;
+    requestedBackupStorageRedundancy?: "Geo" | "Local" | "Zone" | "GeoZone" | (string & {});
+    zoneRedundant?: boolean;
+    primaryUserAssignedIdentityId?: string;
+    keyId?: string;
+    administrators?: inputs.ManagedInstanceExternalAdministrator;
+    servicePrincipal?: inputs.ServicePrincipal;
+    pricingModel?: "Regular" | "Freemium" | (string & {});
+    authenticationMetadata?: "AzureAD" | "Paired" | "Windows" | (string & {});
+    databaseFormat?: "AlwaysUpToDate" | "SQLServer2022" | "SQLServer2025" | (string & {});
+    requestedLogicalAvailabilityZone?: "NoPreference" | "1" | "2" | "3" | (string & {});
   }
   interface ManagedInstanceAdministratorProperties {
     /** Type of the managed instance administrator. */
@@ -13251,6 +13367,7 @@ export declare namespace inputs {
   interface ManagedLedgerDigestUploads {
     /** Resource properties. */
     properties?: inputs.ManagedLedgerDigestUploadsProperties;
+    digestStorageEndpoint?: string;
   }
   interface ManagedLedgerDigestUploadsProperties {
     /** The digest storage endpoint, which must be either an Azure blob storage endpoint or an URI for Azure Confidential Ledger. */
@@ -13280,6 +13397,10 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    subnetId?: string;
+    vCores?: number;
+    licenseType?: "LicenseIncluded" | "BasePrice" | (string & {});
+    maintenanceConfigurationId?: string;
   }
   interface MicrosoftSqlInstancePoolsOperations {
     /** The resource name */
@@ -13294,6 +13415,11 @@ export declare namespace inputs {
     name: string;
     /** Resource properties. */
     properties?: inputs.InstanceFailoverGroupProperties;
+    secondaryType?: "Geo" | "Standby" | (string & {});
+    readWriteEndpoint?: inputs.InstanceFailoverGroupReadWriteEndpoint;
+    readOnlyEndpoint?: inputs.InstanceFailoverGroupReadOnlyEndpoint;
+    partnerRegions?: inputs.PartnerRegionInfo[];
+    managedInstancePairs?: inputs.ManagedInstancePairInfo[];
   }
   interface MicrosoftSqlLocationsLongTermRetentionManagedInstancesLongTermRetentionDatabasesLongTermRetentionManagedInstanceBackups {
     /** The resource name */
@@ -13312,6 +13438,8 @@ export declare namespace inputs {
     name: string;
     /** Resource properties. */
     properties?: inputs.ServerTrustGroupProperties;
+    groupMembers?: inputs.ServerInfo[];
+    trustScopes?: ("GlobalTransactions" | "ServiceBroker" | (string & {}))[];
   }
   interface MicrosoftSqlLocationsTimeZones {
     /** The resource name */
@@ -13334,24 +13462,62 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    managedInstanceCreateMode?: "Default" | "PointInTimeRestore" | (string & {});
+    isGeneralPurposeV2?: boolean;
+    administratorLogin?: string;
+    administratorLoginPassword?: string;
+    subnetId?: string;
+    licenseType?: "LicenseIncluded" | "BasePrice" | (string & {});
+    hybridSecondaryUsage?: "Active" | "Passive" | (string & {});
+    vCores?: number;
+    storageSizeInGB?: number;
+    storageIOps?: number;
+    storageThroughputMBps?: number;
+    memorySizeInGB?: number;
+    collation?: string;
+    dnsZonePartner?: string;
+    publicDataEndpointEnabled?: boolean;
+    sourceManagedInstanceId?: string;
+    restorePointInTime?: string;
+    proxyOverride?: "Proxy" | "Redirect" | "Default" | (string & {});
+    timezoneId?: string;
+    instancePoolId?: string;
+    maintenanceConfigurationId?: string;
+    minimalTlsVersion?: string;
+    requestedBackupStorageRedundancy?: "Geo" | "Local" | "Zone" | "GeoZone" | (string & {});
+    zoneRedundant?: boolean;
+    primaryUserAssignedIdentityId?: string;
+    keyId?: string;
+    administrators?: inputs.ManagedInstanceExternalAdministrator;
+    servicePrincipal?: inputs.ServicePrincipal;
+    pricingModel?: "Regular" | "Freemium" | (string & {});
+    authenticationMetadata?: "AzureAD" | "Paired" | "Windows" | (string & {});
+    databaseFormat?: "AlwaysUpToDate" | "SQLServer2022" | "SQLServer2025" | (string & {});
+    requestedLogicalAvailabilityZone?: "NoPreference" | "1" | "2" | "3" | (string & {});
   }
   interface MicrosoftSqlManagedInstancesAdministrators {
     /** The resource name */
     name: "ActiveDirectory" | (string & {});
     /** Resource properties. */
     properties?: inputs.ManagedInstanceAdministratorProperties;
+    administratorType?: "ActiveDirectory" | (string & {});
+    login?: string;
+    sid?: string;
+    tenantId?: string;
   }
   interface MicrosoftSqlManagedInstancesAdvancedThreatProtectionSettings {
     /** The resource name */
     name: "Default" | (string & {});
     /** Resource properties. */
     properties?: inputs.AdvancedThreatProtectionProperties;
+    state?: "New" | "Enabled" | "Disabled";
   }
   interface MicrosoftSqlManagedInstancesAzureADOnlyAuthentications {
     /** The resource name */
     name: "Default" | (string & {});
     /** Resource properties. */
     properties?: inputs.ManagedInstanceAzureADOnlyAuthProperties;
+    azureADOnlyAuthentication?: boolean;
   }
   interface MicrosoftSqlManagedInstancesDatabases {
     /** The resource name */
@@ -13362,30 +13528,55 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    collation?: string;
+    restorePointInTime?: string;
+    catalogCollation?: "DATABASE_DEFAULT" | "SQL_Latin1_General_CP1_CI_AS" | (string & {});
+    createMode?: "Default" | "RestoreExternalBackup" | "PointInTimeRestore" | "Recovery" | "RestoreLongTermRetentionBackup" | (string & {});
+    storageContainerUri?: string;
+    sourceDatabaseId?: string;
+    crossSubscriptionSourceDatabaseId?: string;
+    restorableDroppedDatabaseId?: string;
+    crossSubscriptionRestorableDroppedDatabaseId?: string;
+    storageContainerIdentity?: string;
+    storageContainerSasToken?: string;
+    recoverableDatabaseId?: string;
+    longTermRetentionBackupResourceId?: string;
+    autoCompleteRestore?: boolean;
+    lastBackupName?: string;
+    crossSubscriptionTargetManagedInstanceId?: string;
+    isLedgerOn?: boolean;
   }
   interface MicrosoftSqlManagedInstancesDatabasesAdvancedThreatProtectionSettings {
     /** The resource name */
     name: "Default" | (string & {});
     /** Resource properties. */
     properties?: inputs.AdvancedThreatProtectionProperties;
+    state?: "New" | "Enabled" | "Disabled";
   }
   interface MicrosoftSqlManagedInstancesDatabasesBackupLongTermRetentionPolicies {
     /** The resource name */
     name: "default" | (string & {});
     /** Resource properties. */
     properties?: inputs.ManagedInstanceLongTermRetentionPolicyProperties;
+    backupStorageAccessTier?: "Hot" | "Archive" | (string & {});
+    weeklyRetention?: string;
+    monthlyRetention?: string;
+    yearlyRetention?: string;
+    weekOfYear?: number;
   }
   interface MicrosoftSqlManagedInstancesDatabasesBackupShortTermRetentionPolicies {
     /** The resource name */
     name: "default" | (string & {});
     /** Resource properties. */
     properties?: inputs.ManagedBackupShortTermRetentionPolicyProperties;
+    retentionDays?: number;
   }
   interface MicrosoftSqlManagedInstancesDatabasesLedgerDigestUploads {
     /** The resource name */
     name: "current" | (string & {});
     /** Resource properties. */
     properties?: inputs.ManagedLedgerDigestUploadsProperties;
+    digestStorageEndpoint?: string;
   }
   interface MicrosoftSqlManagedInstancesDatabasesQueries {
     /** The resource name */
@@ -13412,30 +13603,49 @@ export declare namespace inputs {
     name: "current" | "recommended";
     /** Resource properties. */
     properties?: inputs.SensitivityLabelProperties;
+    labelName?: string;
+    labelId?: string;
+    informationType?: string;
+    informationTypeId?: string;
+    rank?: "None" | "Low" | "Medium" | "High" | "Critical";
+    clientClassificationSource?: "None" | "Native" | "Recommended" | "MIP" | (string & {});
   }
   interface MicrosoftSqlManagedInstancesDatabasesSecurityAlertPolicies {
     /** The resource name */
     name: "Default" | (string & {});
     /** Resource properties. */
     properties?: inputs.SecurityAlertPolicyProperties;
+    state?: "New" | "Enabled" | "Disabled";
+    disabledAlerts?: string[];
+    emailAddresses?: string[];
+    emailAccountAdmins?: boolean;
+    storageEndpoint?: string;
+    storageAccountAccessKey?: string;
+    retentionDays?: number;
   }
   interface MicrosoftSqlManagedInstancesDatabasesTransparentDataEncryption {
     /** The resource name */
     name: "current" | (string & {});
     /** Resource properties. */
     properties?: inputs.ManagedTransparentDataEncryptionProperties;
+    state?: "Enabled" | "Disabled";
   }
   interface MicrosoftSqlManagedInstancesDatabasesVulnerabilityAssessments {
     /** The resource name */
     name: "default" | (string & {});
     /** Resource properties. */
     properties?: inputs.DatabaseVulnerabilityAssessmentProperties;
+    storageContainerPath?: string;
+    storageContainerSasKey?: string;
+    storageAccountAccessKey?: string;
+    recurringScans?: inputs.VulnerabilityAssessmentRecurringScansProperties;
   }
   interface MicrosoftSqlManagedInstancesDatabasesVulnerabilityAssessmentsRulesBaselines {
     /** The resource name */
     name: "master" | "default";
     /** Resource properties. */
     properties?: inputs.DatabaseVulnerabilityAssessmentRuleBaselineProperties;
+    baselineResults?: inputs.DatabaseVulnerabilityAssessmentRuleBaselineItem[];
   }
   interface MicrosoftSqlManagedInstancesDatabasesVulnerabilityAssessmentsScans {
     /** The resource name */
@@ -13446,6 +13656,14 @@ export declare namespace inputs {
     name: string;
     /** Resource properties. */
     properties?: inputs.DistributedAvailabilityGroupProperties;
+    replicationMode?: "Async" | "Sync" | (string & {});
+    partnerAvailabilityGroupName?: string;
+    partnerEndpoint?: string;
+    instanceLinkRole?: "Primary" | "Secondary" | (string & {});
+    instanceAvailabilityGroupName?: string;
+    failoverMode?: "None" | "Manual" | (string & {});
+    seedingMode?: "Automatic" | "Manual" | (string & {});
+    databases?: inputs.DistributedAvailabilityGroupDatabase[];
   }
   interface MicrosoftSqlManagedInstancesDnsAliases {
     /** The resource name */
@@ -13458,12 +13676,18 @@ export declare namespace inputs {
     name: "current" | (string & {});
     /** Resource properties. */
     properties?: inputs.ManagedInstanceDtcProperties;
+    dtcEnabled?: boolean;
+    securitySettings?: inputs.ManagedInstanceDtcSecuritySettings;
+    externalDnsSuffixSearchList?: string[];
   }
   interface MicrosoftSqlManagedInstancesEncryptionProtector {
     /** The resource name */
     name: "current" | (string & {});
     /** Resource properties. */
     properties?: inputs.ManagedInstanceEncryptionProtectorProperties;
+    serverKeyName?: string;
+    serverKeyType?: "ServiceManaged" | "AzureKeyVault" | (string & {});
+    autoRotationEnabled?: boolean;
   }
   interface MicrosoftSqlManagedInstancesEndpointCertificates {
     /** The resource name */
@@ -13474,6 +13698,8 @@ export declare namespace inputs {
     name: string;
     /** Resource properties. */
     properties?: inputs.ManagedInstanceKeyProperties;
+    serverKeyType?: "ServiceManaged" | "AzureKeyVault" | (string & {});
+    uri?: string;
   }
   interface MicrosoftSqlManagedInstancesOperations {
     /** The resource name */
@@ -13484,6 +13710,8 @@ export declare namespace inputs {
     name: string;
     /** Resource properties. */
     properties?: inputs.ManagedInstancePrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.ManagedInstancePrivateEndpointProperty;
+    privateLinkServiceConnectionState?: inputs.ManagedInstancePrivateLinkServiceConnectionStateProperty;
   }
   interface MicrosoftSqlManagedInstancesPrivateLinkResources {
     /** The resource name */
@@ -13502,42 +13730,60 @@ export declare namespace inputs {
     name: "default" | (string & {});
     /** Resource properties. */
     properties?: inputs.ManagedBackupShortTermRetentionPolicyProperties;
+    retentionDays?: number;
   }
   interface MicrosoftSqlManagedInstancesSecurityAlertPolicies {
     /** The resource name */
     name: "Default" | (string & {});
     /** Resource properties. */
     properties?: inputs.SecurityAlertsPolicyProperties;
+    state?: "Enabled" | "Disabled";
+    disabledAlerts?: string[];
+    emailAddresses?: string[];
+    emailAccountAdmins?: boolean;
+    storageEndpoint?: string;
+    storageAccountAccessKey?: string;
+    retentionDays?: number;
   }
   interface MicrosoftSqlManagedInstancesServerConfigurationOptions {
     /** The resource name */
     name: "allowPolybaseExport" | (string & {});
     /** Resource properties. */
     properties?: inputs.ServerConfigurationOptionProperties;
+    serverConfigurationOptionValue?: number;
   }
   interface MicrosoftSqlManagedInstancesServerTrustCertificates {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.ServerTrustCertificateProperties;
+    publicBlob?: string;
   }
   interface MicrosoftSqlManagedInstancesSqlAgent {
     /** The resource name */
     name: "current";
     /** Resource properties. */
     properties?: inputs.SqlAgentConfigurationProperties;
+    state?: "Enabled" | "Disabled" | (string & {});
   }
   interface MicrosoftSqlManagedInstancesStartStopSchedules {
     /** The resource name */
     name: "default" | (string & {});
     /** Resource properties. */
     properties?: inputs.StartStopManagedInstanceScheduleProperties;
+    description?: string;
+    timeZoneId?: string;
+    scheduleList?: inputs.ScheduleItem[];
   }
   interface MicrosoftSqlManagedInstancesVulnerabilityAssessments {
     /** The resource name */
     name: "default" | (string & {});
     /** Resource properties. */
     properties?: inputs.ManagedInstanceVulnerabilityAssessmentProperties;
+    storageContainerPath?: string;
+    storageContainerSasKey?: string;
+    storageAccountAccessKey?: string;
+    recurringScans?: inputs.VulnerabilityAssessmentRecurringScansProperties;
   }
   interface MicrosoftSqlServers {
     /** The resource name */
@@ -13550,36 +13796,77 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    administratorLogin?: string;
+    administratorLoginPassword?: string;
+    version?: string;
+    minimalTlsVersion?: "None" | "1.0" | "1.1" | "1.2" | "1.3" | (string & {});
+    publicNetworkAccess?: "Enabled" | "Disabled" | "SecuredByPerimeter" | (string & {});
+    primaryUserAssignedIdentityId?: string;
+    federatedClientId?: string;
+    keyId?: string;
+    administrators?: inputs.ServerExternalAdministrator;
+    restrictOutboundNetworkAccess?: "Enabled" | "Disabled" | "SecuredByPerimeter" | (string & {});
+    isIPv6Enabled?: "Enabled" | "Disabled" | "SecuredByPerimeter" | (string & {});
+    retentionDays?: number;
+    createMode?: "Normal" | "Restore" | (string & {});
   }
   interface MicrosoftSqlServersAdministrators {
     /** The resource name */
     name: "ActiveDirectory" | (string & {});
     /** Resource properties. */
     properties?: inputs.AdministratorProperties;
+    administratorType?: "ActiveDirectory" | (string & {});
+    login?: string;
+    sid?: string;
+    tenantId?: string;
   }
   interface MicrosoftSqlServersAdvancedThreatProtectionSettings {
     /** The resource name */
     name: "Default" | (string & {});
     /** Resource properties. */
     properties?: inputs.AdvancedThreatProtectionProperties;
+    state?: "New" | "Enabled" | "Disabled";
   }
   interface MicrosoftSqlServersAdvisors {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.AdvisorProperties;
+    autoExecuteValue?: "Enabled" | "Disabled" | "Default";
   }
   interface MicrosoftSqlServersAuditingPolicies {
     /** The resource name */
     name: "default" | (string & {});
     /** Resource properties. */
     properties?: inputs.ServerTableAuditingPolicyProperties;
+    auditingState?: string;
+    auditLogsTableName?: string;
+    eventTypesToAudit?: string;
+    fullAuditLogsTableName?: string;
+    retentionDays?: string;
+    storageAccountKey?: string;
+    storageAccountName?: string;
+    storageAccountResourceGroupName?: string;
+    storageAccountSecondaryKey?: string;
+    storageAccountSubscriptionId?: string;
+    storageTableEndpoint?: string;
   }
   interface MicrosoftSqlServersAuditingSettings {
     /** The resource name */
     name: "default";
     /** Resource properties. */
     properties?: inputs.ServerBlobAuditingPolicyProperties;
+    isDevopsAuditEnabled?: boolean;
+    retentionDays?: number;
+    auditActionsAndGroups?: string[];
+    isStorageSecondaryKeyInUse?: boolean;
+    isAzureMonitorTargetEnabled?: boolean;
+    queueDelayMs?: number;
+    isManagedIdentityInUse?: boolean;
+    state?: "Enabled" | "Disabled";
+    storageEndpoint?: string;
+    storageAccountAccessKey?: string;
+    storageAccountSubscriptionId?: string;
   }
   interface MicrosoftSqlServersAutomaticTuning {
     /** The resource name */
@@ -13590,18 +13877,21 @@ export declare namespace inputs {
     name: "Default" | (string & {});
     /** Resource properties. */
     properties?: inputs.AzureADOnlyAuthProperties;
+    azureADOnlyAuthentication?: boolean;
   }
   interface MicrosoftSqlServersCommunicationLinks {
     /** The resource name */
     name: string;
     /** The properties of resource. */
     properties?: inputs.ServerCommunicationLinkProperties;
+    partnerServer?: string;
   }
   interface MicrosoftSqlServersConnectionPolicies {
     /** The resource name */
     name: "default" | (string & {});
     /** Resource properties. */
     properties?: inputs.ServerConnectionPolicyProperties;
+    connectionType?: "Default" | "Redirect" | "Proxy" | (string & {});
   }
   interface MicrosoftSqlServersDatabases {
     /** The resource name */
@@ -13628,18 +13918,54 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    createMode?: "Default" | "Copy" | "Secondary" | "PointInTimeRestore" | "Restore" | "Recovery" | "RestoreExternalBackup" | "RestoreExternalBackupSecondary" | "RestoreLongTermRetentionBackup" | "OnlineSecondary" | (string & {});
+    collation?: string;
+    maxSizeBytes?: number;
+    sampleName?: "AdventureWorksLT" | "WideWorldImportersStd" | "WideWorldImportersFull" | (string & {});
+    elasticPoolId?: string;
+    sourceDatabaseId?: string;
+    restorePointInTime?: string;
+    sourceDatabaseDeletionDate?: string;
+    recoveryServicesRecoveryPointId?: string;
+    longTermRetentionBackupResourceId?: string;
+    recoverableDatabaseId?: string;
+    restorableDroppedDatabaseId?: string;
+    catalogCollation?: "DATABASE_DEFAULT" | "SQL_Latin1_General_CP1_CI_AS" | (string & {});
+    zoneRedundant?: boolean;
+    licenseType?: "LicenseIncluded" | "BasePrice" | (string & {});
+    readScale?: "Enabled" | "Disabled" | (string & {});
+    highAvailabilityReplicaCount?: number;
+    secondaryType?: "Geo" | "Named" | "Standby" | (string & {});
+    autoPauseDelay?: number;
+    requestedBackupStorageRedundancy?: "Geo" | "Local" | "Zone" | "GeoZone" | (string & {});
+    minCapacity?: number;
+    maintenanceConfigurationId?: string;
+    isLedgerOn?: boolean;
+    federatedClientId?: string;
+    keys?: inputs.DatabasePropertiesKeys;
+    encryptionProtector?: string;
+    preferredEnclaveType?: "Default" | "VBS" | (string & {});
+    useFreeLimit?: boolean;
+    freeLimitExhaustionBehavior?: "AutoPause" | "BillOverUsage" | (string & {});
+    sourceResourceId?: string;
+    manualCutover?: boolean;
+    performCutover?: boolean;
+    availabilityZone?: "NoPreference" | "1" | "2" | "3" | (string & {});
+    encryptionProtectorAutoRotation?: boolean;
   }
   interface MicrosoftSqlServersDatabasesAdvancedThreatProtectionSettings {
     /** The resource name */
     name: "Default" | (string & {});
     /** Resource properties. */
     properties?: inputs.AdvancedThreatProtectionProperties;
+    state?: "New" | "Enabled" | "Disabled";
   }
   interface MicrosoftSqlServersDatabasesAdvisors {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.AdvisorProperties;
+    autoExecuteValue?: "Enabled" | "Disabled" | "Default";
   }
   interface MicrosoftSqlServersDatabasesAdvisorsRecommendedActions {
     /** The resource name */
@@ -13650,12 +13976,34 @@ export declare namespace inputs {
     name: "default" | (string & {});
     /** Resource properties. */
     properties?: inputs.DatabaseTableAuditingPolicyProperties;
+    useServerDefault?: string;
+    auditingState?: string;
+    auditLogsTableName?: string;
+    eventTypesToAudit?: string;
+    fullAuditLogsTableName?: string;
+    retentionDays?: string;
+    storageAccountKey?: string;
+    storageAccountName?: string;
+    storageAccountResourceGroupName?: string;
+    storageAccountSecondaryKey?: string;
+    storageAccountSubscriptionId?: string;
+    storageTableEndpoint?: string;
   }
   interface MicrosoftSqlServersDatabasesAuditingSettings {
     /** The resource name */
     name: "default";
     /** Resource properties. */
     properties?: inputs.DatabaseBlobAuditingPolicyProperties;
+    retentionDays?: number;
+    auditActionsAndGroups?: string[];
+    isStorageSecondaryKeyInUse?: boolean;
+    isAzureMonitorTargetEnabled?: boolean;
+    queueDelayMs?: number;
+    isManagedIdentityInUse?: boolean;
+    state?: "Enabled" | "Disabled";
+    storageEndpoint?: string;
+    storageAccountAccessKey?: string;
+    storageAccountSubscriptionId?: string;
   }
   interface MicrosoftSqlServersDatabasesAutomaticTuning {
     /** The resource name */
@@ -13666,30 +14014,58 @@ export declare namespace inputs {
     name: "default" | (string & {});
     /** Resource properties. */
     properties?: inputs.LongTermRetentionPolicyProperties;
+    timeBasedImmutability?: "Enabled" | "Disabled" | (string & {});
+    timeBasedImmutabilityMode?: "Locked" | "Unlocked" | (string & {});
+    weeklyRetention?: string;
+    monthlyRetention?: string;
+    yearlyRetention?: string;
+    weekOfYear?: number;
   }
   interface MicrosoftSqlServersDatabasesBackupShortTermRetentionPolicies {
     /** The resource name */
     name: "default" | (string & {});
     /** Resource properties. */
     properties?: inputs.BackupShortTermRetentionPolicyProperties;
+    retentionDays?: number;
+    diffBackupIntervalInHours?: number;
   }
   interface MicrosoftSqlServersDatabasesConnectionPolicies {
     /** The resource name */
     name: "default" | (string & {});
     /** Resource properties. */
     properties?: inputs.DatabaseConnectionPolicyProperties;
+    securityEnabledAccess?: string;
+    proxyDnsName?: string;
+    proxyPort?: string;
+    visibility?: string;
+    useServerDefault?: string;
+    redirectionState?: string;
+    state?: string;
   }
   interface MicrosoftSqlServersDatabasesDataMaskingPolicies {
     /** The resource name */
     name: "Default" | (string & {});
     /** Resource properties. */
     properties?: inputs.DataMaskingPolicyProperties;
+    dataMaskingState?: "Enabled" | "Disabled";
+    exemptPrincipals?: string;
   }
   interface MicrosoftSqlServersDatabasesDataMaskingPoliciesRules {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.DataMaskingRuleProperties;
+    ruleState?: "Enabled" | "Disabled";
+    schemaName?: string;
+    tableName?: string;
+    columnName?: string;
+    aliasName?: string;
+    maskingFunction?: "Default" | "CCN" | "Email" | "Number" | "SSN" | "Text";
+    numberFrom?: string;
+    numberTo?: string;
+    prefixSize?: string;
+    suffixSize?: string;
+    replacementString?: string;
   }
   interface MicrosoftSqlServersDatabasesDataWarehouseUserActivities {
     /** The resource name */
@@ -13700,30 +14076,55 @@ export declare namespace inputs {
     name: "default";
     /** Resource properties. */
     properties?: inputs.ExtendedDatabaseBlobAuditingPolicyProperties;
+    predicateExpression?: string;
+    retentionDays?: number;
+    auditActionsAndGroups?: string[];
+    isStorageSecondaryKeyInUse?: boolean;
+    isAzureMonitorTargetEnabled?: boolean;
+    queueDelayMs?: number;
+    isManagedIdentityInUse?: boolean;
+    state?: "Enabled" | "Disabled";
+    storageEndpoint?: string;
+    storageAccountAccessKey?: string;
+    storageAccountSubscriptionId?: string;
   }
   interface MicrosoftSqlServersDatabasesExtensions {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.DatabaseExtensionsProperties;
+    operationMode?: "PolybaseImport" | "Import" | "Export" | (string & {});
+    storageKeyType?: "SharedAccessKey" | "StorageAccessKey" | "ManagedIdentity" | (string & {});
+    storageKey?: string;
+    storageUri?: string;
+    administratorLogin?: string;
+    administratorLoginPassword?: string;
+    authenticationType?: string;
+    databaseEdition?: string;
+    serviceObjectiveName?: string;
+    maxSizeBytes?: string;
+    networkIsolation?: inputs.NetworkIsolationSettings;
   }
   interface MicrosoftSqlServersDatabasesGeoBackupPolicies {
     /** The resource name */
     name: "Default" | (string & {});
     /** Resource properties. */
     properties?: inputs.GeoBackupPolicyProperties;
+    state?: "Enabled" | "Disabled";
   }
   interface MicrosoftSqlServersDatabasesLedgerDigestUploads {
     /** The resource name */
     name: "current" | (string & {});
     /** Resource properties. */
     properties?: inputs.LedgerDigestUploadsProperties;
+    digestStorageEndpoint?: string;
   }
   interface MicrosoftSqlServersDatabasesReplicationLinks {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.ReplicationLinkProperties;
+    linkType?: "GEO" | "NAMED" | "STANDBY" | (string & {});
   }
   interface MicrosoftSqlServersDatabasesRestorePoints {
     /** The resource name */
@@ -13746,12 +14147,25 @@ export declare namespace inputs {
     name: "current" | "recommended";
     /** Resource properties. */
     properties?: inputs.SensitivityLabelProperties;
+    labelName?: string;
+    labelId?: string;
+    informationType?: string;
+    informationTypeId?: string;
+    rank?: "None" | "Low" | "Medium" | "High" | "Critical";
+    clientClassificationSource?: "None" | "Native" | "Recommended" | "MIP" | (string & {});
   }
   interface MicrosoftSqlServersDatabasesSecurityAlertPolicies {
     /** The resource name */
     name: "Default" | (string & {});
     /** Resource properties. */
     properties?: inputs.SecurityAlertsPolicyProperties;
+    state?: "Enabled" | "Disabled";
+    disabledAlerts?: string[];
+    emailAddresses?: string[];
+    emailAccountAdmins?: boolean;
+    storageEndpoint?: string;
+    storageAccountAccessKey?: string;
+    retentionDays?: number;
   }
   interface MicrosoftSqlServersDatabasesServiceTierAdvisors {
     /** The resource name */
@@ -13766,12 +14180,16 @@ export declare namespace inputs {
     name: "default" | (string & {});
     /** Resource properties. */
     properties?: inputs.DatabaseSqlVulnerabilityAssessmentRuleBaselineListInputPropertiesOrDatabaseSqlVulnerabilityAssessmentBaselineSetProperties;
+    latestScan?: boolean;
+    results?: inputs.DatabaseSqlVulnerabilityAssessmentRuleBaselineListInputPropertiesResults;
   }
   interface MicrosoftSqlServersDatabasesSqlVulnerabilityAssessmentsBaselinesRules {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.DatabaseSqlVulnerabilityAssessmentRuleBaselineInputPropertiesOrDatabaseSqlVulnerabilityAssessmentRuleBaselineProperties;
+    latestScan?: boolean;
+    results?: (string[])[];
   }
   interface MicrosoftSqlServersDatabasesSqlVulnerabilityAssessmentsScans {
     /** The resource name */
@@ -13788,30 +14206,56 @@ export declare namespace inputs {
     properties?: inputs.SyncGroupProperties;
     /** The name and capacity of the SKU. */
     sku?: inputs.Sku;
+    interval?: number;
+    conflictResolutionPolicy?: "HubWin" | "MemberWin" | (string & {});
+    syncDatabaseId?: string;
+    hubDatabaseUserName?: string;
+    hubDatabasePassword?: string;
+    schema?: inputs.SyncGroupSchema;
+    enableConflictLogging?: boolean;
+    conflictLoggingRetentionInDays?: number;
+    usePrivateLinkConnection?: boolean;
   }
   interface MicrosoftSqlServersDatabasesSyncGroupsSyncMembers {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.SyncMemberProperties;
+    databaseType?: "AzureSqlDatabase" | "SqlServerDatabase" | (string & {});
+    syncAgentId?: string;
+    sqlServerDatabaseId?: string;
+    syncMemberAzureDatabaseResourceId?: string;
+    usePrivateLinkConnection?: boolean;
+    serverName?: string;
+    databaseName?: string;
+    userName?: string;
+    password?: string;
+    syncDirection?: "Bidirectional" | "OneWayMemberToHub" | "OneWayHubToMember" | (string & {});
   }
   interface MicrosoftSqlServersDatabasesTransparentDataEncryption {
     /** The resource name */
     name: "current" | (string & {});
     /** Resource properties. */
     properties?: inputs.TransparentDataEncryptionProperties;
+    state?: "Enabled" | "Disabled";
+    scanState?: "None" | "Resume" | "Running" | "Suspend" | "Aborted" | "Completed" | (string & {});
   }
   interface MicrosoftSqlServersDatabasesVulnerabilityAssessments {
     /** The resource name */
     name: "default" | (string & {});
     /** Resource properties. */
     properties?: inputs.DatabaseVulnerabilityAssessmentProperties;
+    storageContainerPath?: string;
+    storageContainerSasKey?: string;
+    storageAccountAccessKey?: string;
+    recurringScans?: inputs.VulnerabilityAssessmentRecurringScansProperties;
   }
   interface MicrosoftSqlServersDatabasesVulnerabilityAssessmentsRulesBaselines {
     /** The resource name */
     name: "master" | "default";
     /** Resource properties. */
     properties?: inputs.DatabaseVulnerabilityAssessmentRuleBaselineProperties;
+    baselineResults?: inputs.DatabaseVulnerabilityAssessmentRuleBaselineItem[];
   }
   interface MicrosoftSqlServersDatabasesVulnerabilityAssessmentsScans {
     /** The resource name */
@@ -13822,18 +14266,36 @@ export declare namespace inputs {
     name: string;
     /** Resource properties. */
     properties?: inputs.WorkloadGroupProperties;
+    minResourcePercent?: number;
+    maxResourcePercent?: number;
+    minResourcePercentPerRequest?: number;
+    maxResourcePercentPerRequest?: number;
+    importance?: string;
+    queryExecutionTimeout?: number;
   }
   interface MicrosoftSqlServersDatabasesWorkloadGroupsWorkloadClassifiers {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.WorkloadClassifierProperties;
+    memberName?: string;
+    label?: string;
+    context?: string;
+    startTime?: string;
+    endTime?: string;
+    importance?: string;
   }
   interface MicrosoftSqlServersDevOpsAuditingSettings {
     /** The resource name */
     name: "Default" | (string & {});
     /** Resource properties. */
     properties?: inputs.ServerDevOpsAuditSettingsProperties;
+    isAzureMonitorTargetEnabled?: boolean;
+    isManagedIdentityInUse?: boolean;
+    state?: "Enabled" | "Disabled";
+    storageEndpoint?: string;
+    storageAccountAccessKey?: string;
+    storageAccountSubscriptionId?: string;
   }
   interface MicrosoftSqlServersDisasterRecoveryConfiguration {
     /** The resource name */
@@ -13862,6 +14324,16 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    maxSizeBytes?: number;
+    minCapacity?: number;
+    perDatabaseSettings?: inputs.ElasticPoolPerDatabaseSettings;
+    zoneRedundant?: boolean;
+    licenseType?: "LicenseIncluded" | "BasePrice" | (string & {});
+    maintenanceConfigurationId?: string;
+    highAvailabilityReplicaCount?: number;
+    autoPauseDelay?: number;
+    preferredEnclaveType?: "Default" | "VBS" | (string & {});
+    availabilityZone?: "NoPreference" | "1" | "2" | "3" | (string & {});
   }
   interface MicrosoftSqlServersElasticPoolsDatabases {
     /** The resource name */
@@ -13872,12 +14344,27 @@ export declare namespace inputs {
     name: "current" | (string & {});
     /** Resource properties. */
     properties?: inputs.EncryptionProtectorProperties;
+    serverKeyName?: string;
+    serverKeyType?: "ServiceManaged" | "AzureKeyVault" | (string & {});
+    autoRotationEnabled?: boolean;
   }
   interface MicrosoftSqlServersExtendedAuditingSettings {
     /** The resource name */
     name: "default";
     /** Resource properties. */
     properties?: inputs.ExtendedServerBlobAuditingPolicyProperties;
+    isDevopsAuditEnabled?: boolean;
+    predicateExpression?: string;
+    retentionDays?: number;
+    auditActionsAndGroups?: string[];
+    isStorageSecondaryKeyInUse?: boolean;
+    isAzureMonitorTargetEnabled?: boolean;
+    queueDelayMs?: number;
+    isManagedIdentityInUse?: boolean;
+    state?: "Enabled" | "Disabled";
+    storageEndpoint?: string;
+    storageAccountAccessKey?: string;
+    storageAccountSubscriptionId?: string;
   }
   interface MicrosoftSqlServersFailoverGroups {
     /** The resource name */
@@ -13886,18 +14373,27 @@ export declare namespace inputs {
     properties?: inputs.FailoverGroupProperties;
     /** Resource tags. */
     tags?: inputs.FailoverGroupTags;
+    readWriteEndpoint?: inputs.FailoverGroupReadWriteEndpoint;
+    readOnlyEndpoint?: inputs.FailoverGroupReadOnlyEndpoint;
+    partnerServers?: inputs.PartnerInfo[];
+    databases?: string[];
+    secondaryType?: "Geo" | "Standby" | (string & {});
   }
   interface MicrosoftSqlServersFirewallRules {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.ServerFirewallRuleProperties;
+    startIpAddress?: string;
+    endIpAddress?: string;
   }
   interface MicrosoftSqlServersIpv6FirewallRules {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.IPv6ServerFirewallRuleProperties;
+    startIPv6Address?: string;
+    endIPv6Address?: string;
   }
   interface MicrosoftSqlServersJobAgents {
     /** The resource name */
@@ -13912,18 +14408,23 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    databaseId?: string;
   }
   interface MicrosoftSqlServersJobAgentsCredentials {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.JobCredentialProperties;
+    username?: string;
+    password?: string;
   }
   interface MicrosoftSqlServersJobAgentsJobs {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.JobProperties;
+    description?: string;
+    schedule?: inputs.JobSchedule;
   }
   interface MicrosoftSqlServersJobAgentsJobsExecutions {
     /** The resource name */
@@ -13942,6 +14443,12 @@ export declare namespace inputs {
     name: string;
     /** Resource properties. */
     properties?: inputs.JobStepProperties;
+    stepId?: number;
+    targetGroup?: string;
+    credential?: string;
+    action?: inputs.JobStepAction;
+    output?: inputs.JobStepOutput;
+    executionOptions?: inputs.JobStepExecutionOptions;
   }
   interface MicrosoftSqlServersJobAgentsJobsVersions {
     /** The resource name */
@@ -13956,18 +14463,22 @@ export declare namespace inputs {
     name: string;
     /** Resource properties. */
     properties?: inputs.JobPrivateEndpointProperties;
+    targetServerAzureResourceId?: string;
   }
   interface MicrosoftSqlServersJobAgentsTargetGroups {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.JobTargetGroupProperties;
+    members?: inputs.JobTarget[];
   }
   interface MicrosoftSqlServersKeys {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.ServerKeyProperties;
+    serverKeyType?: "ServiceManaged" | "AzureKeyVault" | (string & {});
+    uri?: string;
   }
   interface MicrosoftSqlServersNetworkSecurityPerimeterConfigurations {
     /** The resource name */
@@ -13982,6 +14493,8 @@ export declare namespace inputs {
     name: string;
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpointProperty;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionStateProperty;
   }
   interface MicrosoftSqlServersPrivateLinkResources {
     /** The resource name */
@@ -14008,6 +14521,13 @@ export declare namespace inputs {
     name: "Default" | (string & {});
     /** Resource properties. */
     properties?: inputs.SecurityAlertsPolicyProperties;
+    state?: "Enabled" | "Disabled";
+    disabledAlerts?: string[];
+    emailAddresses?: string[];
+    emailAccountAdmins?: boolean;
+    storageEndpoint?: string;
+    storageAccountAccessKey?: string;
+    retentionDays?: number;
   }
   interface MicrosoftSqlServersServiceObjectives {
     /** The resource name */
@@ -14018,24 +14538,32 @@ export declare namespace inputs {
     name: "default" | (string & {});
     /** Resource properties. */
     properties?: inputs.SqlVulnerabilityAssessmentPolicyProperties;
+    state?: "Enabled" | "Disabled";
   }
   interface MicrosoftSqlServersSyncAgents {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.SyncAgentProperties;
+    syncDatabaseId?: string;
   }
   interface MicrosoftSqlServersVirtualNetworkRules {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.VirtualNetworkRuleProperties;
+    virtualNetworkSubnetId?: string;
+    ignoreMissingVnetServiceEndpoint?: boolean;
   }
   interface MicrosoftSqlServersVulnerabilityAssessments {
     /** The resource name */
     name: "default" | (string & {});
     /** Resource properties. */
     properties?: inputs.ServerVulnerabilityAssessmentProperties;
+    storageContainerPath?: string;
+    storageContainerSasKey?: string;
+    storageAccountAccessKey?: string;
+    recurringScans?: inputs.VulnerabilityAssessmentRecurringScansProperties;
   }
   interface MicrosoftSqlVirtualClusters {
     /** The resource name */
@@ -14046,6 +14574,7 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    version?: string;
   }
   interface NetworkIsolationSettings {
     /** The resource id for the storage account used to store BACPAC file. If set, private endpoint connection will be created for the storage account. Must match storage account used for StorageUri parameter. */
@@ -14056,6 +14585,10 @@ export declare namespace inputs {
   interface NetworkSecurityPerimeterConfiguration {
     /** Resource properties. */
     properties?: inputs.NetworkSecurityPerimeterConfigurationProperties;
+    networkSecurityPerimeter?: inputs.NSPConfigPerimeter;
+    resourceAssociation?: inputs.NSPConfigAssociation;
+    profile?: inputs.NSPConfigProfile;
+    provisioningIssues?: inputs.NSPProvisioningIssue[];
   }
   interface NetworkSecurityPerimeterConfigurationProperties {
     networkSecurityPerimeter?: inputs.NSPConfigPerimeter;
@@ -14066,6 +14599,12 @@ export declare namespace inputs {
   interface NSPConfigAccessRule {
     name?: string;
     properties?: inputs.NSPConfigAccessRuleProperties;
+    direction?: string;
+    addressPrefixes?: string[];
+    fullyQualifiedDomainNames?: string[];
+    subscriptions?: string[];
+    networkSecurityPerimeters?: inputs.NSPConfigNetworkSecurityPerimeterRule[];
+    serviceTags?: string[];
   }
   interface NSPConfigAccessRuleProperties {
     direction?: string;
@@ -14097,6 +14636,11 @@ export declare namespace inputs {
   interface NSPProvisioningIssue {
     name?: string;
     properties?: inputs.NSPProvisioningIssueProperties;
+    issueType?: string;
+    severity?: string;
+    description?: string;
+    suggestedResourceIds?: string[];
+    suggestedAccessRules?: string[];
   }
   interface NSPProvisioningIssueProperties {
     issueType?: string;
@@ -14191,6 +14735,7 @@ export declare namespace inputs {
   interface ReplicationLink {
     /** Resource properties. */
     properties?: inputs.ReplicationLinkProperties;
+    linkType?: "GEO" | "NAMED" | "STANDBY" | (string & {});
   }
   interface ReplicationLinkProperties {
     /** Link type (GEO, NAMED, STANDBY). Update operation does not support NAMED. */
@@ -14676,6 +15221,7 @@ export declare namespace inputs {
   interface TransparentDataEncryption {
     /** Represents the properties of the resource. */
     properties?: inputs.TransparentDataEncryptionProperties2;
+    status?: "Enabled" | "Disabled";
   }
   interface TransparentDataEncryptionProperties {
     /** Specifies the state of the transparent data encryption. */
@@ -14690,6 +15236,7 @@ export declare namespace inputs {
   interface UpdateLongTermRetentionBackupParameters {
     /** Resource properties. */
     properties?: inputs.UpdateLongTermRetentionBackupParametersProperties;
+    requestedBackupStorageRedundancy?: "Geo" | "Local" | "Zone" | "GeoZone" | (string & {});
   }
   interface UpdateLongTermRetentionBackupParametersProperties {
     /** The storage redundancy type of the copied backup */
@@ -16683,13 +17230,23 @@ export declare namespace outputs {
     profile?: outputs.NSPConfigProfile;
     provisioningIssues?: outputs.NSPProvisioningIssue[];
   }
-  type NSPConfigAccessRule = inputs.NSPConfigAccessRule;
+  interface NSPConfigAccessRule {
+    name?: string;
+    properties?: outputs.NSPConfigAccessRuleProperties;
+  }
   type NSPConfigAccessRuleProperties = inputs.NSPConfigAccessRuleProperties;
   type NSPConfigAssociation = inputs.NSPConfigAssociation;
   type NSPConfigNetworkSecurityPerimeterRule = inputs.NSPConfigNetworkSecurityPerimeterRule;
   type NSPConfigPerimeter = inputs.NSPConfigPerimeter;
-  type NSPConfigProfile = inputs.NSPConfigProfile;
-  type NSPProvisioningIssue = inputs.NSPProvisioningIssue;
+  interface NSPConfigProfile {
+    name?: string;
+    accessRulesVersion?: string;
+    accessRules?: outputs.NSPConfigAccessRule[];
+  }
+  interface NSPProvisioningIssue {
+    name?: string;
+    properties?: outputs.NSPProvisioningIssueProperties;
+  }
   type NSPProvisioningIssueProperties = inputs.NSPProvisioningIssueProperties;
   interface OperationImpact {
     name?: string;

@@ -517,12 +517,21 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    sqlImageOffer?: string;
+    sqlImageSku?: "Developer" | "Enterprise" | (string & {});
+    wsfcDomainProfile?: inputs.WsfcDomainProfile;
   }
   interface MicrosoftSqlVirtualMachineSqlVirtualMachineGroupsAvailabilityGroupListeners {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.AvailabilityGroupListenerProperties;
+    availabilityGroupName?: string;
+    loadBalancerConfigurations?: inputs.LoadBalancerConfiguration[];
+    multiSubnetIpConfigurations?: inputs.MultiSubnetIpConfiguration[];
+    createDefaultAvailabilityGroupIfNotExist?: boolean;
+    port?: number;
+    availabilityGroupConfiguration?: inputs.AgConfiguration;
   }
   interface MicrosoftSqlVirtualMachineSqlVirtualMachines {
     /** The resource name */
@@ -535,6 +544,23 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    virtualMachineResourceId?: string;
+    sqlImageOffer?: string;
+    sqlServerLicenseType?: "PAYG" | "AHUB" | "DR" | (string & {});
+    sqlManagement?: "Full" | "LightWeight" | "NoAgent" | (string & {});
+    leastPrivilegeMode?: "Enabled" | "NotSet" | (string & {});
+    sqlImageSku?: "Developer" | "Express" | "Standard" | "Enterprise" | "Web" | (string & {});
+    sqlVirtualMachineGroupResourceId?: string;
+    wsfcDomainCredentials?: inputs.WsfcDomainCredentials;
+    wsfcStaticIp?: string;
+    autoPatchingSettings?: inputs.AutoPatchingSettings;
+    autoBackupSettings?: inputs.AutoBackupSettings;
+    keyVaultCredentialSettings?: inputs.KeyVaultCredentialSettings;
+    serverConfigurationsManagementSettings?: inputs.ServerConfigurationsManagementSettings;
+    storageConfigurationSettings?: inputs.StorageConfigurationSettings;
+    assessmentSettings?: inputs.AssessmentSettings;
+    enableAutomaticUpgrade?: boolean;
+    virtualMachineIdentitySettings?: inputs.VirtualMachineIdentity;
   }
   interface MultiSubnetIpConfiguration {
     /** Private IP address. */
@@ -695,6 +721,7 @@ export declare namespace inputs {
     troubleshootingScenario?: "UnhealthyReplica" | (string & {});
     /** Troubleshooting properties */
     properties?: inputs.TroubleshootingAdditionalProperties;
+    unhealthyReplicaInfo?: inputs.UnhealthyReplicaInfo;
   }
   interface SqlWorkloadTypeUpdateSettings {
     /** SQL Server workload type. */

@@ -308,6 +308,9 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    elasticityProfile?: inputs.StandbyContainerGroupPoolElasticityProfile;
+    containerGroupProperties?: inputs.ContainerGroupProperties;
+    zones?: string[];
   }
   interface MicrosoftStandbyPoolStandbyContainerGroupPoolsRuntimeViews {
     /** The resource name */
@@ -322,6 +325,10 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    elasticityProfile?: inputs.StandbyVirtualMachinePoolElasticityProfile;
+    virtualMachineState?: "Running" | "Deallocated" | "Hibernated" | "Mix" | (string & {});
+    vmStateDistribution?: inputs.VmStateDistribution;
+    attachedVirtualMachineScaleSetId?: string;
   }
   interface MicrosoftStandbyPoolStandbyVirtualMachinePoolsRuntimeViews {
     /** The resource name */

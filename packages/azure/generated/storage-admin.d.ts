@@ -182,6 +182,8 @@ export declare namespace inputs {
     name: string;
     /** Storage quota properties. */
     properties?: inputs.StorageQuotaProperties;
+    numberOfStorageAccounts?: number;
+    capacityInGb?: number;
   }
   interface MicrosoftStorageAdminLocationsStorageAccounts {
     /** The resource name */

@@ -2679,11 +2679,17 @@ export declare namespace inputs {
   type IdentityUserAssignedIdentities = { [key: string]: inputs.UserAssignedIdentity };
   interface ImmutabilityPolicy {
     /** The properties of an ImmutabilityPolicy of a blob container. */
-    properties: inputs.ImmutabilityPolicyProperty;
+    properties?: inputs.ImmutabilityPolicyProperty;
+    immutabilityPeriodSinceCreationInDays?: number;
+    allowProtectedAppendWrites?: boolean;
+    allowProtectedAppendWritesAll?: boolean;
   }
   interface ImmutabilityPolicyProperties {
     /** The properties of an ImmutabilityPolicy of a blob container. */
     properties?: inputs.ImmutabilityPolicyProperty;
+    immutabilityPeriodSinceCreationInDays?: number;
+    allowProtectedAppendWrites?: boolean;
+    allowProtectedAppendWritesAll?: boolean;
   }
   interface ImmutabilityPolicyProperty {
     /** The immutability period for the blobs in the container since the policy creation, in days. */
@@ -2921,6 +2927,34 @@ export declare namespace inputs {
     identity?: inputs.Identity;
     /** The parameters used to create the storage account. */
     properties?: inputs.StorageAccountPropertiesCreateParametersOrStorageAccountProperties;
+    allowedCopyScope?: "PrivateLink" | "AAD" | "All" | (string & {});
+    publicNetworkAccess?: "Enabled" | "Disabled" | "SecuredByPerimeter" | (string & {});
+    sasPolicy?: inputs.SasPolicy;
+    keyPolicy?: inputs.KeyPolicy;
+    customDomain?: inputs.CustomDomain;
+    encryption?: inputs.Encryption;
+    networkAcls?: inputs.NetworkRuleSet;
+    accessTier?: "Hot" | "Cool" | "Premium" | "Cold" | "Smart";
+    azureFilesIdentityBasedAuthentication?: inputs.AzureFilesIdentityBasedAuthentication;
+    supportsHttpsTrafficOnly?: boolean;
+    isSftpEnabled?: boolean;
+    isLocalUserEnabled?: boolean;
+    enableExtendedGroups?: boolean;
+    isHnsEnabled?: boolean;
+    largeFileSharesState?: "Disabled" | "Enabled" | (string & {});
+    routingPreference?: inputs.RoutingPreference;
+    dualStackEndpointPreference?: inputs.DualStackEndpointPreference;
+    allowBlobPublicAccess?: boolean;
+    minimumTlsVersion?: "TLS1_0" | "TLS1_1" | "TLS1_2" | "TLS1_3" | (string & {});
+    allowSharedKeyAccess?: boolean;
+    isNfsV3Enabled?: boolean;
+    allowCrossTenantReplication?: boolean;
+    defaultToOAuthAuthentication?: boolean;
+    immutableStorageWithVersioning?: inputs.ImmutableStorageAccount;
+    dnsEndpointType?: "Standard" | "AzureDnsZone" | (string & {});
+    geoPriorityReplicationStatus?: inputs.GeoPriorityReplicationStatus;
+    allowSharedKeyAccessForServices?: inputs.StorageAccountSharedKeyAccessProperties;
+    dataCollaborationPolicyProperties?: inputs.StorageDataCollaborationPolicyProperties;
   }
   interface MicrosoftStorageStorageAccountsAccountMigrations {
     /** The resource name */
@@ -2931,62 +2965,108 @@ export declare namespace inputs {
     name: "ContainerLevelCapacityMetrics" | (string & {});
     /** Returns the advanced platform metrics rule. */
     properties?: inputs.AdvancedPlatformMetricsRuleProperties;
+    enabled?: boolean;
+    ruleConfig?: inputs.AdvancedPlatformMetricsRuleConfig;
   }
   interface MicrosoftStorageStorageAccountsBlobServices {
     /** The resource name */
     name: "default";
     /** The properties of a storage account’s Blob service. */
     properties?: inputs.BlobServicePropertiesProperties;
+    cors?: inputs.CorsRules;
+    defaultServiceVersion?: string;
+    deleteRetentionPolicy?: inputs.DeleteRetentionPolicy;
+    staticWebsite?: inputs.StaticWebsite;
+    isVersioningEnabled?: boolean;
+    automaticSnapshotPolicyEnabled?: boolean;
+    changeFeed?: inputs.ChangeFeed;
+    restorePolicy?: inputs.RestorePolicyProperties;
+    containerDeleteRetentionPolicy?: inputs.DeleteRetentionPolicy;
+    lastAccessTimeTrackingPolicy?: inputs.LastAccessTimeTrackingPolicy;
   }
   interface MicrosoftStorageStorageAccountsBlobServicesContainers {
     /** The resource name */
     name: string;
     /** Properties of the blob container. */
     properties?: inputs.ContainerProperties;
+    defaultEncryptionScope?: string;
+    denyEncryptionScopeOverride?: boolean;
+    publicAccess?: "Container" | "Blob" | "None";
+    metadata?: inputs.ContainerPropertiesMetadata;
+    immutableStorageWithVersioning?: inputs.ImmutableStorageWithVersioning;
+    enableNfsV3RootSquash?: boolean;
+    enableNfsV3AllSquash?: boolean;
   }
   interface MicrosoftStorageStorageAccountsBlobServicesContainersImmutabilityPolicies {
     /** The resource name */
     name: "default";
     /** The properties of an ImmutabilityPolicy of a blob container. */
-    properties: inputs.ImmutabilityPolicyProperty;
+    properties?: inputs.ImmutabilityPolicyProperty;
+    immutabilityPeriodSinceCreationInDays?: number;
+    allowProtectedAppendWrites?: boolean;
+    allowProtectedAppendWritesAll?: boolean;
   }
   interface MicrosoftStorageStorageAccountsConnectors {
     /** The resource name */
     name: string;
     /** The properties of the Storage Connector. */
-    properties: inputs.StorageConnectorProperties;
+    properties?: inputs.StorageConnectorProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    state?: "Active" | "Inactive" | (string & {});
+    description?: string;
+    testConnection?: boolean;
+    dataSourceType?: "Azure_DataShare" | (string & {});
+    source?: inputs.StorageConnectorSource;
   }
   interface MicrosoftStorageStorageAccountsDataShares {
     /** The resource name */
     name: string;
     /** The properties of the Storage DataShare. */
-    properties: inputs.StorageDataShareProperties;
+    properties?: inputs.StorageDataShareProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    description?: string;
+    accessPolicies?: inputs.StorageDataShareAccessPolicy[];
+    assets?: inputs.StorageDataShareAsset[];
   }
   interface MicrosoftStorageStorageAccountsEncryptionScopes {
     /** The resource name */
     name: string;
     /** Properties of the encryption scope. */
     properties?: inputs.EncryptionScopeProperties;
+    source?: "Microsoft.Storage" | "Microsoft.KeyVault" | (string & {});
+    state?: "Enabled" | "Disabled" | (string & {});
+    keyVaultProperties?: inputs.EncryptionScopeKeyVaultProperties;
+    requireInfrastructureEncryption?: boolean;
   }
   interface MicrosoftStorageStorageAccountsFileServices {
     /** The resource name */
     name: "default";
     /** The properties of File services in storage account. */
     properties?: inputs.FileServicePropertiesProperties;
+    cors?: inputs.CorsRules;
+    shareDeleteRetentionPolicy?: inputs.DeleteRetentionPolicy;
+    protocolSettings?: inputs.ProtocolSettings;
   }
   interface MicrosoftStorageStorageAccountsFileServicesShares {
     /** The resource name */
     name: string;
     /** Properties of the file share. */
     properties?: inputs.FileShareProperties;
+    metadata?: inputs.FileSharePropertiesMetadata;
+    shareQuota?: number;
+    provisionedIops?: number;
+    provisionedBandwidthMibps?: number;
+    enabledProtocols?: "SMB" | "NFS" | (string & {});
+    rootSquash?: "NoRootSquash" | "RootSquash" | "AllSquash" | (string & {});
+    accessTier?: "TransactionOptimized" | "Hot" | "Cool" | "Premium" | (string & {});
+    signedIdentifiers?: inputs.SignedIdentifier[];
+    fileSharePaidBursting?: inputs.FileSharePropertiesFileSharePaidBursting;
   }
   interface MicrosoftStorageStorageAccountsFileServicesUsages {
     /** The resource name */
@@ -2997,18 +3077,30 @@ export declare namespace inputs {
     name: "default" | (string & {});
     /** Returns the storage account blob inventory policy rules. */
     properties?: inputs.BlobInventoryPolicyProperties;
+    policy?: inputs.BlobInventoryPolicySchema;
   }
   interface MicrosoftStorageStorageAccountsLocalUsers {
     /** The resource name */
     name: string;
     /** Storage account local user properties. */
     properties?: inputs.LocalUserProperties;
+    permissionScopes?: inputs.PermissionScope[];
+    homeDirectory?: string;
+    sshAuthorizedKeys?: inputs.SshPublicKey[];
+    hasSharedKey?: boolean;
+    hasSshKey?: boolean;
+    hasSshPassword?: boolean;
+    groupId?: number;
+    allowAclAuthorization?: boolean;
+    extendedGroups?: number[];
+    isNFSv3Enabled?: boolean;
   }
   interface MicrosoftStorageStorageAccountsManagementPolicies {
     /** The resource name */
     name: "default" | (string & {});
     /** Returns the Storage Account Data Policies Rules. */
     properties?: inputs.ManagementPolicyProperties;
+    policy?: inputs.ManagementPolicySchema;
   }
   interface MicrosoftStorageStorageAccountsNetworkSecurityPerimeterConfigurations {
     /** The resource name */
@@ -3019,42 +3111,60 @@ export declare namespace inputs {
     name: string;
     /** Returns the Storage Account Object Replication Policy. */
     properties?: inputs.ObjectReplicationPolicyProperties;
+    sourceAccount?: string;
+    destinationAccount?: string;
+    rules?: inputs.ObjectReplicationPolicyRule[];
+    metrics?: inputs.ObjectReplicationPolicyPropertiesMetrics;
+    priorityReplication?: inputs.ObjectReplicationPolicyPropertiesPriorityReplication;
+    tagsReplication?: inputs.ObjectReplicationPolicyPropertiesTagsReplication;
   }
   interface MicrosoftStorageStorageAccountsPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftStorageStorageAccountsQueueServices {
     /** The resource name */
     name: "default";
     /** The properties of a storage account’s Queue service. */
     properties?: inputs.QueueServicePropertiesProperties;
+    cors?: inputs.CorsRules;
   }
   interface MicrosoftStorageStorageAccountsQueueServicesQueues {
     /** The resource name */
     name: string;
     /** Queue resource properties. */
     properties?: inputs.QueueProperties;
+    metadata?: inputs.QueuePropertiesMetadata;
   }
   interface MicrosoftStorageStorageAccountsStorageTaskAssignments {
     /** The resource name */
     name: string;
     /** Properties of the storage task assignment. */
     properties?: inputs.StorageTaskAssignmentProperties;
+    taskId?: string;
+    enabled?: boolean;
+    description?: string;
+    executionContext?: inputs.StorageTaskAssignmentExecutionContext;
+    report?: inputs.StorageTaskAssignmentReport;
+    runStatus?: inputs.StorageTaskReportProperties;
   }
   interface MicrosoftStorageStorageAccountsTableServices {
     /** The resource name */
     name: "default";
     /** The properties of a storage account’s Table service. */
     properties?: inputs.TableServicePropertiesProperties;
+    cors?: inputs.CorsRules;
   }
   interface MicrosoftStorageStorageAccountsTableServicesTables {
     /** The resource name */
     name: string;
     /** Table resource properties. */
     properties?: inputs.TableProperties;
+    signedIdentifiers?: inputs.TableSignedIdentifier[];
   }
   interface Multichannel {
     /** Indicates whether multichannel is enabled */
@@ -3179,6 +3289,8 @@ export declare namespace inputs {
   interface PrivateEndpointConnection {
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface PrivateEndpointConnectionProperties {
     /** The resource of private end point. */

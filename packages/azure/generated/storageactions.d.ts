@@ -142,13 +142,16 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** Properties of the storage task. */
-    properties: inputs.StorageTaskProperties;
+    properties?: inputs.StorageTaskProperties;
     /** The managed service identity of the resource. */
     identity: inputs.ManagedServiceIdentity;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    enabled?: boolean;
+    description?: string;
+    action?: inputs.StorageTaskAction;
   }
   interface StorageTaskAction {
     /** The if block of storage task operation */
@@ -169,7 +172,10 @@ export declare namespace inputs {
   type StorageTaskOperationParameters = { [key: string]: string };
   interface StorageTaskPreviewAction {
     /** Properties of the storage task preview. */
-    properties: inputs.StorageTaskPreviewActionProperties;
+    properties?: inputs.StorageTaskPreviewActionProperties;
+    container?: inputs.StorageTaskPreviewContainerProperties;
+    blobs?: inputs.StorageTaskPreviewBlobProperties[];
+    action?: inputs.StorageTaskPreviewActionCondition;
   }
   interface StorageTaskPreviewActionCondition {
     /** The condition to be tested for a match with container and blob properties. */

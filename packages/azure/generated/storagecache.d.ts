@@ -1039,6 +1039,12 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    storageCapacityTiB?: number;
+    filesystemSubnet?: string;
+    encryptionSettings?: inputs.AmlFilesystemEncryptionSettings;
+    maintenanceWindow?: inputs.AmlFilesystemPropertiesMaintenanceWindow;
+    hsm?: inputs.AmlFilesystemPropertiesHsm;
+    rootSquashSettings?: inputs.AmlFilesystemRootSquashSettings;
   }
   interface MicrosoftStorageCacheAmlFilesystemsAutoExportJobs {
     /** The resource name */
@@ -1049,6 +1055,8 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    adminStatus?: "Enable" | "Disable" | (string & {});
+    autoExportPrefixes?: string[];
   }
   interface MicrosoftStorageCacheAmlFilesystemsAutoImportJobs {
     /** The resource name */
@@ -1059,6 +1067,11 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    adminStatus?: "Enable" | "Disable" | (string & {});
+    autoImportPrefixes?: string[];
+    conflictResolutionMode?: "Fail" | "Skip" | "OverwriteIfDirty" | "OverwriteAlways" | (string & {});
+    enableDeletions?: boolean;
+    maximumErrors?: number;
   }
   interface MicrosoftStorageCacheAmlFilesystemsExpansionJobs {
     /** The resource name */
@@ -1069,6 +1082,7 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    newStorageCapacityTiB?: number;
   }
   interface MicrosoftStorageCacheAmlFilesystemsImportJobs {
     /** The resource name */
@@ -1079,6 +1093,10 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    adminStatus?: "Active" | "Cancel" | (string & {});
+    importPrefixes?: string[];
+    conflictResolutionMode?: "Fail" | "Skip" | "OverwriteIfDirty" | "OverwriteAlways" | (string & {});
+    maximumErrors?: number;
   }
   interface MicrosoftStorageCacheCaches {
     /** The resource name */
@@ -1093,12 +1111,28 @@ export declare namespace inputs {
     identity?: inputs.CacheIdentity;
     /** SKU for the cache. */
     sku?: inputs.CacheSku;
+    cacheSizeGB?: number;
+    subnet?: string;
+    upgradeSettings?: inputs.CacheUpgradeSettings;
+    networkSettings?: inputs.CacheNetworkSettings;
+    encryptionSettings?: inputs.CacheEncryptionSettings;
+    securitySettings?: inputs.CacheSecuritySettings;
+    directoryServicesSettings?: inputs.CacheDirectorySettings;
+    zones?: string[];
+    primingJobs?: inputs.PrimingJob[];
   }
   interface MicrosoftStorageCacheCachesStorageTargets {
     /** The resource name */
     name: string;
     /** StorageTarget properties */
     properties?: inputs.StorageTargetProperties;
+    junctions?: inputs.NamespaceJunction[];
+    targetType?: "nfs3" | "clfs" | "unknown" | "blobNfs" | (string & {});
+    state?: "Ready" | "Busy" | "Suspended" | "Flushing" | (string & {});
+    nfs3?: inputs.Nfs3Target;
+    clfs?: inputs.ClfsTarget;
+    unknown?: inputs.UnknownTarget;
+    blobNfs?: inputs.BlobNfsTarget;
   }
   interface NamespaceJunction {
     /** Namespace path on a cache for a Storage Target. */

@@ -196,6 +196,10 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    sku?: "Standard" | "Free" | (string & {});
+    description?: string;
+    workspaceRoots?: string[];
+    scopes?: inputs.StorageDiscoveryScope[];
   }
   interface MicrosoftStorageDiscoveryStorageDiscoveryWorkspacesReports {
     /** The resource name */

@@ -1014,17 +1014,25 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    description?: string;
   }
   interface MicrosoftStorageMoverStorageMoversAgents {
     /** The resource name */
     name: string;
-    properties: inputs.AgentProperties;
+    properties?: inputs.AgentProperties;
+    description?: string;
+    arcResourceId?: string;
+    arcVmUuid?: string;
+    uploadLimitSchedule?: inputs.UploadLimitSchedule;
   }
   interface MicrosoftStorageMoverStorageMoversConnections {
     /** The resource name */
     name: string;
     /** Connection properties. */
-    properties: inputs.ConnectionProperties;
+    properties?: inputs.ConnectionProperties;
+    description?: string;
+    privateLinkServiceId?: string;
+    jobList?: string[];
   }
   interface MicrosoftStorageMoverStorageMoversEndpoints {
     /** The resource name */
@@ -1039,12 +1047,31 @@ export declare namespace inputs {
     name: string;
     /** Project properties. */
     properties?: inputs.ProjectProperties;
+    description?: string;
   }
   interface MicrosoftStorageMoverStorageMoversProjectsJobDefinitions {
     /** The resource name */
     name: string;
     /** Job definition properties. */
-    properties: inputs.JobDefinitionProperties;
+    properties?: inputs.JobDefinitionProperties;
+    description?: string;
+    jobType?: "OnPremToCloud" | "CloudToCloud" | "OnPremToCloudAgentLess" | (string & {});
+    copyMode?: "Additive" | "Mirror" | (string & {});
+    sourceName?: string;
+    sourceSubpath?: string;
+    targetName?: string;
+    targetSubpath?: string;
+    agentName?: string;
+    sourceTargetMap?: inputs.JobDefinitionPropertiesSourceTargetMap;
+    connections?: string[];
+    schedule?: inputs.ScheduleInfo;
+    dataIntegrityValidation?: "SaveVerifyFileMD5" | "SaveFileMD5" | "None" | (string & {});
+    preservePermissions?: boolean;
+    isCrossTenantJob?: boolean;
+    crossTenantEndpointTenantId?: string;
+    crossTenantEndpointResourceId?: string;
+    syncMode?: string;
+    moverSyncedUntil?: string;
   }
   interface MicrosoftStorageMoverStorageMoversProjectsJobDefinitionsJobRuns {
     /** The resource name */
@@ -1119,6 +1146,9 @@ export declare namespace inputs {
   interface SourceEndpoint {
     /** The properties of the cloud source endpoint to migrate. */
     properties?: inputs.SourceEndpointProperties;
+    name?: string;
+    sourceEndpointResourceId?: string;
+    awsS3BucketId?: string;
   }
   interface SourceEndpointProperties {
     /** The name of the cloud source endpoint to migrate. */
@@ -1155,6 +1185,10 @@ export declare namespace inputs {
   interface TargetEndpoint {
     /** The properties of the cloud target endpoint to migrate. */
     properties?: inputs.TargetEndpointProperties;
+    name?: string;
+    targetEndpointResourceId?: string;
+    azureStorageAccountResourceId?: string;
+    azureStorageBlobContainerName?: string;
   }
   interface TargetEndpointProperties {
     /** The name of the cloud target endpoint to migrate. */
@@ -1371,15 +1405,22 @@ export declare namespace outputs {
   type ScheduleInfo = inputs.ScheduleInfo;
   type SchedulerTime = inputs.SchedulerTime;
   type SmbMountEndpointProperties = inputs.SmbMountEndpointProperties;
-  type SourceEndpoint = inputs.SourceEndpoint;
+  interface SourceEndpoint {
+    properties?: outputs.SourceEndpointProperties;
+  }
   type SourceEndpointProperties = inputs.SourceEndpointProperties;
-  type SourceTargetMap = inputs.SourceTargetMap;
+  interface SourceTargetMap {
+    sourceEndpoint: outputs.SourceEndpoint;
+    targetEndpoint: outputs.TargetEndpoint;
+  }
   interface StorageMoverProperties {
     description?: string;
     provisioningState?: "Succeeded" | "Canceled" | "Failed" | "Deleting" | (string & {});
   }
   type SystemData = inputs.SystemData;
-  type TargetEndpoint = inputs.TargetEndpoint;
+  interface TargetEndpoint {
+    properties?: outputs.TargetEndpointProperties;
+  }
   type TargetEndpointProperties = inputs.TargetEndpointProperties;
   type Time = inputs.Time;
   type TrackedResourceTags = inputs.TrackedResourceTags;

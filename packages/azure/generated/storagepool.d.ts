@@ -270,7 +270,7 @@ export declare namespace inputs {
     /** Determines the SKU of the Disk Pool */
     sku: inputs.Sku;
     /** Properties for Disk Pool create request. */
-    properties: inputs.DiskPoolCreatePropertiesOrDiskPoolProperties;
+    properties?: inputs.DiskPoolCreatePropertiesOrDiskPoolProperties;
     /** Resource tags. */
     tags?: inputs.DiskPoolCreateTags;
     /** The geo-location where the resource lives. */
@@ -279,16 +279,24 @@ export declare namespace inputs {
     managedBy?: string;
     /** List of Azure resource ids that manage this resource. */
     managedByExtended?: string[];
+    availabilityZones?: string[];
+    disks?: inputs.Disk[];
+    subnetId?: string;
+    additionalCapabilities?: string[];
   }
   interface MicrosoftStoragePoolDiskPoolsIscsiTargets {
     /** The resource name */
     name: string;
     /** Properties for iSCSI Target create request. */
-    properties: inputs.IscsiTargetCreatePropertiesOrIscsiTargetProperties;
+    properties?: inputs.IscsiTargetCreatePropertiesOrIscsiTargetProperties;
     /** Azure resource id. Indicates if this resource is managed by another Azure resource. */
     managedBy?: string;
     /** List of Azure resource ids that manage this resource. */
     managedByExtended?: string[];
+    aclMode?: "Dynamic" | "Static" | (string & {});
+    targetIqn?: string;
+    staticAcls?: inputs.Acl[];
+    luns?: inputs.IscsiLun[];
   }
   interface Sku {
     /** Sku name */

@@ -817,18 +817,33 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    incomingTrafficPolicy?: "AllowAllTraffic" | "AllowVirtualNetworksOnly" | (string & {});
+    useIdentity?: boolean;
   }
   interface MicrosoftStorageSyncStorageSyncServicesPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftStorageSyncStorageSyncServicesRegisteredServers {
     /** The resource name */
     name: string;
     /** The parameters used to create the registered server. */
     properties?: inputs.RegisteredServerCreateParametersPropertiesOrRegisteredServerProperties;
+    serverCertificate?: string;
+    agentVersion?: string;
+    serverOSVersion?: string;
+    lastHeartBeat?: string;
+    serverRole?: string;
+    clusterId?: string;
+    clusterName?: string;
+    serverId?: string;
+    friendlyName?: string;
+    applicationId?: string;
+    identity?: boolean;
   }
   interface MicrosoftStorageSyncStorageSyncServicesSyncGroups {
     /** The resource name */
@@ -841,12 +856,28 @@ export declare namespace inputs {
     name: string;
     /** The parameters used to create the cloud endpoint. */
     properties?: inputs.CloudEndpointCreateParametersPropertiesOrCloudEndpointProperties;
+    storageAccountResourceId?: string;
+    azureFileShareName?: string;
+    storageAccountTenantId?: string;
+    friendlyName?: string;
+    changeEnumerationIntervalDays?: number;
   }
   interface MicrosoftStorageSyncStorageSyncServicesSyncGroupsServerEndpoints {
     /** The resource name */
     name: string;
     /** The parameters used to create the server endpoint. */
     properties?: inputs.ServerEndpointCreateParametersPropertiesOrServerEndpointProperties;
+    serverLocalPath?: string;
+    cloudTiering?: "on" | "off" | (string & {});
+    volumeFreeSpacePercent?: number;
+    tierFilesOlderThanDays?: number;
+    friendlyName?: string;
+    serverResourceId?: string;
+    offlineDataTransfer?: "on" | "off" | (string & {});
+    offlineDataTransferShareName?: string;
+    initialDownloadPolicy?: "NamespaceOnly" | "NamespaceThenModifiedFiles" | "AvoidTieredFiles" | (string & {});
+    localCacheMode?: "DownloadNewAndModifiedFiles" | "UpdateLocallyCachedFiles" | (string & {});
+    initialUploadPolicy?: "ServerAuthoritative" | "Merge" | (string & {});
   }
   interface MicrosoftStorageSyncStorageSyncServicesWorkflows {
     /** The resource name */
@@ -861,6 +892,8 @@ export declare namespace inputs {
   interface PrivateEndpointConnection {
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface PrivateEndpointConnectionProperties {
     /** The private endpoint resource. */

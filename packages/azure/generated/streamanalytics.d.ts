@@ -771,6 +771,15 @@ export declare namespace inputs {
     properties?: inputs.AzureDataLakeStoreOutputDataSourceProperties;
     /** Indicates the type of data source output will be written to. Required on PUT (CreateOrReplace) requests. */
     type: "Microsoft.DataLake/Accounts";
+    accountName?: string;
+    tenantId?: string;
+    filePathPrefix?: string;
+    dateFormat?: string;
+    timeFormat?: string;
+    authenticationMode?: "Msi" | "UserToken" | "ConnectionString" | (string & {});
+    refreshToken?: string;
+    tokenUserPrincipalName?: string;
+    tokenUserDisplayName?: string;
   }
   interface AzureDataLakeStoreOutputDataSourceProperties {
     /** The name of the Azure Data Lake Store account. Required on PUT (CreateOrReplace) requests. */
@@ -797,6 +806,11 @@ export declare namespace inputs {
     properties?: inputs.AzureFunctionOutputDataSourceProperties;
     /** Indicates the type of data source output will be written to. Required on PUT (CreateOrReplace) requests. */
     type: "Microsoft.AzureFunction";
+    functionAppName?: string;
+    functionName?: string;
+    apiKey?: string;
+    maxBatchSize?: number;
+    maxBatchCount?: number;
   }
   interface AzureFunctionOutputDataSourceProperties {
     /** The name of your Azure Functions app. */
@@ -815,6 +829,11 @@ export declare namespace inputs {
     properties?: inputs.AzureMachineLearningWebServiceFunctionBindingProperties;
     /** Indicates the function binding type. */
     type: "Microsoft.MachineLearning/WebService";
+    endpoint?: string;
+    apiKey?: string;
+    inputs?: inputs.AzureMachineLearningWebServiceInputs;
+    outputs?: inputs.AzureMachineLearningWebServiceOutputColumn[];
+    batchSize?: number;
   }
   interface AzureMachineLearningWebServiceFunctionBindingProperties {
     /** The Request-Response execute endpoint of the Azure Machine Learning web service. Find out more here: https://docs.microsoft.com/en-us/azure/machine-learning/machine-learning-consume-web-services#request-response-service-rrs */
@@ -865,6 +884,14 @@ export declare namespace inputs {
     properties?: inputs.AzureSqlDatabaseOutputDataSourceProperties;
     /** Indicates the type of data source output will be written to. Required on PUT (CreateOrReplace) requests. */
     type: "Microsoft.Sql/Server/Database";
+    server?: string;
+    database?: string;
+    user?: string;
+    password?: string;
+    table?: string;
+    maxBatchCount?: number;
+    maxWriterCount?: number;
+    authenticationMode?: "Msi" | "UserToken" | "ConnectionString" | (string & {});
   }
   interface AzureSqlDatabaseOutputDataSourceProperties {
     /** The name of the SQL server containing the Azure SQL database. Required on PUT (CreateOrReplace) requests. */
@@ -889,6 +916,15 @@ export declare namespace inputs {
     properties?: inputs.AzureSqlReferenceInputDataSourceProperties;
     /** Indicates the type of input data source containing reference data. Required on PUT (CreateOrReplace) requests. */
     type: "Microsoft.Sql/Server/Database";
+    server?: string;
+    database?: string;
+    user?: string;
+    password?: string;
+    table?: string;
+    refreshType?: "Static" | "RefreshPeriodicallyWithFull" | "RefreshPeriodicallyWithDelta" | (string & {});
+    refreshRate?: string;
+    fullSnapshotQuery?: string;
+    deltaSnapshotQuery?: string;
   }
   interface AzureSqlReferenceInputDataSourceProperties {
     /** This element is associated with the datasource element. This is the name of the server that contains the database that will be written to. */
@@ -915,6 +951,11 @@ export declare namespace inputs {
     properties?: inputs.AzureSynapseOutputDataSourceProperties;
     /** Indicates the type of data source output will be written to. Required on PUT (CreateOrReplace) requests. */
     type: "Microsoft.Sql/Server/DataWarehouse";
+    server?: string;
+    database?: string;
+    table?: string;
+    user?: string;
+    password?: string;
   }
   interface AzureSynapseOutputDataSourceProperties {
     /** The name of the SQL server containing the Azure SQL database. Required on PUT (CreateOrReplace) requests. */
@@ -933,6 +974,13 @@ export declare namespace inputs {
     properties?: inputs.AzureTableOutputDataSourceProperties;
     /** Indicates the type of data source output will be written to. Required on PUT (CreateOrReplace) requests. */
     type: "Microsoft.Storage/Table";
+    accountName?: string;
+    accountKey?: string;
+    table?: string;
+    partitionKey?: string;
+    rowKey?: string;
+    columnsToRemove?: string[];
+    batchSize?: number;
   }
   interface AzureTableOutputDataSourceProperties {
     /** The name of the Azure Storage account. Required on PUT (CreateOrReplace) requests. */
@@ -955,6 +1003,13 @@ export declare namespace inputs {
     properties?: inputs.BlobOutputDataSourceProperties;
     /** Indicates the type of data source output will be written to. Required on PUT (CreateOrReplace) requests. */
     type: "Microsoft.Storage/Blob";
+    blobPathPrefix?: string;
+    storageAccounts?: inputs.StorageAccount[];
+    container?: string;
+    pathPattern?: string;
+    dateFormat?: string;
+    timeFormat?: string;
+    authenticationMode?: "Msi" | "UserToken" | "ConnectionString" | (string & {});
   }
   interface BlobOutputDataSourceProperties {
     /** Blob path prefix. */
@@ -977,6 +1032,12 @@ export declare namespace inputs {
     properties?: inputs.BlobReferenceInputDataSourceProperties;
     /** Indicates the type of input data source containing reference data. Required on PUT (CreateOrReplace) requests. */
     type: "Microsoft.Storage/Blob";
+    storageAccounts?: inputs.StorageAccount[];
+    container?: string;
+    pathPattern?: string;
+    dateFormat?: string;
+    timeFormat?: string;
+    authenticationMode?: "Msi" | "UserToken" | "ConnectionString" | (string & {});
   }
   interface BlobReferenceInputDataSourceProperties {
     /** A list of one or more Azure Storage accounts. Required on PUT (CreateOrReplace) requests. */
@@ -997,6 +1058,13 @@ export declare namespace inputs {
     properties?: inputs.BlobStreamInputDataSourceProperties;
     /** Indicates the type of input data source containing stream data. Required on PUT (CreateOrReplace) requests. */
     type: "Microsoft.Storage/Blob";
+    sourcePartitionCount?: number;
+    storageAccounts?: inputs.StorageAccount[];
+    container?: string;
+    pathPattern?: string;
+    dateFormat?: string;
+    timeFormat?: string;
+    authenticationMode?: "Msi" | "UserToken" | "ConnectionString" | (string & {});
   }
   interface BlobStreamInputDataSourceProperties {
     /** The partition count of the blob input data source. Range 1 - 1024. */
@@ -1036,6 +1104,8 @@ export declare namespace inputs {
     properties?: inputs.CsvSerializationProperties;
     /** Indicates the type of serialization that the input or output uses. Required on PUT (CreateOrReplace) requests. */
     type: "Csv";
+    fieldDelimiter?: string;
+    encoding?: "UTF8" | (string & {});
   }
   interface CsvSerializationProperties {
     /** Specifies the delimiter that will be used to separate comma-separated value (CSV) records. See https://docs.microsoft.com/en-us/rest/api/streamanalytics/stream-analytics-input or https://docs.microsoft.com/en-us/rest/api/streamanalytics/stream-analytics-output for a list of supported values. Required on PUT (CreateOrReplace) requests. */
@@ -1050,6 +1120,12 @@ export declare namespace inputs {
     properties?: inputs.DocumentDbOutputDataSourceProperties;
     /** Indicates the type of data source output will be written to. Required on PUT (CreateOrReplace) requests. */
     type: "Microsoft.Storage/DocumentDB";
+    accountId?: string;
+    accountKey?: string;
+    database?: string;
+    collectionNamePattern?: string;
+    partitionKey?: string;
+    documentId?: string;
   }
   interface DocumentDbOutputDataSourceProperties {
     /** The DocumentDB account name or ID. Required on PUT (CreateOrReplace) requests. */
@@ -1071,6 +1147,13 @@ export declare namespace inputs {
     properties?: inputs.EventHubOutputDataSourceProperties;
     /** Indicates the type of data source output will be written to. Required on PUT (CreateOrReplace) requests. */
     type: "Microsoft.ServiceBus/EventHub";
+    partitionKey?: string;
+    propertyColumns?: string[];
+    eventHubName?: string;
+    serviceBusNamespace?: string;
+    sharedAccessPolicyName?: string;
+    sharedAccessPolicyKey?: string;
+    authenticationMode?: "Msi" | "UserToken" | "ConnectionString" | (string & {});
   }
   interface EventHubOutputDataSourceProperties {
     /** The key/column that is used to determine to which partition to send event data. */
@@ -1093,6 +1176,12 @@ export declare namespace inputs {
     properties?: inputs.EventHubStreamInputDataSourceProperties;
     /** Indicates the type of input data source containing stream data. Required on PUT (CreateOrReplace) requests. */
     type: "Microsoft.ServiceBus/EventHub";
+    consumerGroupName?: string;
+    eventHubName?: string;
+    serviceBusNamespace?: string;
+    sharedAccessPolicyName?: string;
+    sharedAccessPolicyKey?: string;
+    authenticationMode?: "Msi" | "UserToken" | "ConnectionString" | (string & {});
   }
   interface EventHubStreamInputDataSourceProperties {
     /** The name of an Event Hub Consumer Group that should be used to read events from the Event Hub. Specifying distinct consumer group names for multiple inputs allows each of those inputs to receive the same events from the Event Hub. If not specified, the input uses the Event Hub’s default consumer group. */
@@ -1113,18 +1202,32 @@ export declare namespace inputs {
     properties?: inputs.EventHubOutputDataSourceProperties;
     /** Indicates the type of data source output will be written to. Required on PUT (CreateOrReplace) requests. */
     type: "Microsoft.EventHub/EventHub";
+    partitionKey?: string;
+    propertyColumns?: string[];
+    eventHubName?: string;
+    serviceBusNamespace?: string;
+    sharedAccessPolicyName?: string;
+    sharedAccessPolicyKey?: string;
+    authenticationMode?: "Msi" | "UserToken" | "ConnectionString" | (string & {});
   }
   interface EventHubV2StreamInputDataSource {
     /** The properties that are associated with an Event Hub input containing stream data. Required on PUT (CreateOrReplace) requests. */
     properties?: inputs.EventHubStreamInputDataSourceProperties;
     /** Indicates the type of input data source containing stream data. Required on PUT (CreateOrReplace) requests. */
     type: "Microsoft.EventHub/EventHub";
+    consumerGroupName?: string;
+    eventHubName?: string;
+    serviceBusNamespace?: string;
+    sharedAccessPolicyName?: string;
+    sharedAccessPolicyKey?: string;
+    authenticationMode?: "Msi" | "UserToken" | "ConnectionString" | (string & {});
   }
   interface FileReferenceInputDataSource {
     /** The properties that are associated with a file input containing reference data. Required on PUT (CreateOrReplace) requests. */
     properties?: inputs.FileReferenceInputDataSourceProperties;
     /** Indicates the type of input data source containing reference data. Required on PUT (CreateOrReplace) requests. */
     type: "File";
+    path?: string;
   }
   interface FileReferenceInputDataSourceProperties {
     /** The path of the file. */
@@ -1163,6 +1266,7 @@ export declare namespace inputs {
     properties?: inputs.GatewayMessageBusOutputDataSourceProperties;
     /** Indicates the type of data source output will be written to. Required on PUT (CreateOrReplace) requests. */
     type: "GatewayMessageBus";
+    topic?: string;
   }
   interface GatewayMessageBusOutputDataSourceProperties {
     /** The name of the Service Bus topic. */
@@ -1173,6 +1277,7 @@ export declare namespace inputs {
     properties?: inputs.GatewayMessageBusStreamInputDataSourceProperties;
     /** Indicates the type of input data source containing stream data. Required on PUT (CreateOrReplace) requests. */
     type: "GatewayMessageBus";
+    topic?: string;
   }
   interface GatewayMessageBusStreamInputDataSourceProperties {
     /** The name of the Service Bus topic. */
@@ -1201,6 +1306,11 @@ export declare namespace inputs {
     properties?: inputs.IoTHubStreamInputDataSourceProperties;
     /** Indicates the type of input data source containing stream data. Required on PUT (CreateOrReplace) requests. */
     type: "Microsoft.Devices/IotHubs";
+    iotHubNamespace?: string;
+    sharedAccessPolicyName?: string;
+    sharedAccessPolicyKey?: string;
+    consumerGroupName?: string;
+    endpoint?: string;
   }
   interface IoTHubStreamInputDataSourceProperties {
     /** The name or the URI of the IoT Hub. Required on PUT (CreateOrReplace) requests. */
@@ -1219,6 +1329,7 @@ export declare namespace inputs {
     properties?: inputs.JavaScriptFunctionBindingProperties;
     /** Indicates the function binding type. */
     type: "Microsoft.StreamAnalytics/JavascriptUdf";
+    script?: string;
   }
   interface JavaScriptFunctionBindingProperties {
     /** The JavaScript code containing a single function definition. For example: 'function (x, y) { return x + y; }' */
@@ -1249,6 +1360,8 @@ export declare namespace inputs {
     properties?: inputs.JsonSerializationProperties;
     /** Indicates the type of serialization that the input or output uses. Required on PUT (CreateOrReplace) requests. */
     type: "Json";
+    encoding?: "UTF8" | (string & {});
+    format?: "LineSeparated" | "Array" | (string & {});
   }
   interface JsonSerializationProperties {
     /** Specifies the encoding of the incoming data in the case of input and the encoding of outgoing data in the case of output. Required on PUT (CreateOrReplace) requests. */
@@ -1273,6 +1386,7 @@ export declare namespace inputs {
     name: string;
     /** The properties associated with a private endpoint. */
     properties?: inputs.PrivateEndpointProperties;
+    manualPrivateLinkServiceConnections?: inputs.PrivateLinkServiceConnection[];
   }
   interface MicrosoftStreamAnalyticsStreamingjobs {
     /** The resource name */
@@ -1285,6 +1399,23 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location?: string;
+    sku?: inputs.Sku;
+    jobType?: "Cloud" | "Edge" | (string & {});
+    outputStartMode?: "JobStartTime" | "CustomTime" | "LastOutputEventTime" | (string & {});
+    outputStartTime?: string;
+    eventsOutOfOrderPolicy?: "Adjust" | "Drop" | (string & {});
+    outputErrorPolicy?: "Stop" | "Drop" | (string & {});
+    eventsOutOfOrderMaxDelayInSeconds?: number;
+    eventsLateArrivalMaxDelayInSeconds?: number;
+    dataLocale?: string;
+    compatibilityLevel?: "1.0" | "1.2" | (string & {});
+    inputs?: inputs.Input[];
+    transformation?: inputs.Transformation;
+    outputs?: inputs.Output[];
+    functions?: inputs.Function[];
+    jobStorageAccount?: inputs.JobStorageAccount;
+    contentStoragePolicy?: "SystemAccount" | "JobStorageAccount" | (string & {});
+    cluster?: inputs.ClusterInfo;
   }
   interface MicrosoftStreamAnalyticsStreamingjobsFunctions {
     /** The resource name */
@@ -1303,18 +1434,29 @@ export declare namespace inputs {
     name: string;
     /** The properties that are associated with an output. Required on PUT (CreateOrReplace) requests. */
     properties?: inputs.OutputProperties;
+    datasource?: inputs.OutputDataSource;
+    timeWindow?: string;
+    sizeWindow?: number;
+    serialization?: inputs.Serialization;
   }
   interface MicrosoftStreamAnalyticsStreamingjobsTransformations {
     /** The resource name */
     name: string;
     /** The properties that are associated with a transformation. Required on PUT (CreateOrReplace) requests. */
     properties?: inputs.TransformationProperties;
+    streamingUnits?: number;
+    validStreamingUnits?: number[];
+    query?: string;
   }
   interface Output {
     /** The properties that are associated with an output. Required on PUT (CreateOrReplace) requests. */
     properties?: inputs.OutputProperties;
     /** Resource name */
     name?: string;
+    datasource?: inputs.OutputDataSource;
+    timeWindow?: string;
+    sizeWindow?: number;
+    serialization?: inputs.Serialization;
   }
   type OutputDataSource = inputs.GatewayMessageBusOutputDataSource | inputs.AzureFunctionOutputDataSource | inputs.AzureDataLakeStoreOutputDataSource | inputs.EventHubV2OutputDataSource | inputs.EventHubOutputDataSource | inputs.ServiceBusQueueOutputDataSource | inputs.ServiceBusTopicOutputDataSource | inputs.AzureSqlDatabaseOutputDataSource | inputs.AzureSynapseOutputDataSource | inputs.BlobOutputDataSource | inputs.DocumentDbOutputDataSource | inputs.AzureTableOutputDataSource | inputs.PowerBIOutputDataSource;
   interface OutputProperties {
@@ -1338,6 +1480,14 @@ export declare namespace inputs {
     properties?: inputs.PowerBIOutputDataSourceProperties;
     /** Indicates the type of data source output will be written to. Required on PUT (CreateOrReplace) requests. */
     type: "PowerBI";
+    dataset?: string;
+    table?: string;
+    groupId?: string;
+    groupName?: string;
+    authenticationMode?: "Msi" | "UserToken" | "ConnectionString" | (string & {});
+    refreshToken?: string;
+    tokenUserPrincipalName?: string;
+    tokenUserDisplayName?: string;
   }
   interface PowerBIOutputDataSourceProperties {
     /** The name of the Power BI dataset. Required on PUT (CreateOrReplace) requests. */
@@ -1365,6 +1515,9 @@ export declare namespace inputs {
   interface PrivateLinkServiceConnection {
     /** Bag of properties defining a privatelinkServiceConnection. */
     properties?: inputs.PrivateLinkServiceConnectionProperties;
+    privateLinkServiceId?: string;
+    groupIds?: string[];
+    privateLinkServiceConnectionState?: inputs.PrivateLinkConnectionState;
   }
   interface PrivateLinkServiceConnectionProperties {
     /** The resource id of the private link service. Required on PUT (CreateOrUpdate) requests. */
@@ -1392,6 +1545,13 @@ export declare namespace inputs {
     properties?: inputs.ServiceBusQueueOutputDataSourceProperties;
     /** Indicates the type of data source output will be written to. Required on PUT (CreateOrReplace) requests. */
     type: "Microsoft.ServiceBus/Queue";
+    queueName?: string;
+    propertyColumns?: string[];
+    systemPropertyColumns?: any;
+    serviceBusNamespace?: string;
+    sharedAccessPolicyName?: string;
+    sharedAccessPolicyKey?: string;
+    authenticationMode?: "Msi" | "UserToken" | "ConnectionString" | (string & {});
   }
   interface ServiceBusQueueOutputDataSourceProperties {
     /** The name of the Service Bus Queue. Required on PUT (CreateOrReplace) requests. */
@@ -1414,6 +1574,13 @@ export declare namespace inputs {
     properties?: inputs.ServiceBusTopicOutputDataSourceProperties;
     /** Indicates the type of data source output will be written to. Required on PUT (CreateOrReplace) requests. */
     type: "Microsoft.ServiceBus/Topic";
+    topicName?: string;
+    propertyColumns?: string[];
+    systemPropertyColumns?: inputs.ServiceBusTopicOutputDataSourcePropertiesSystemPropertyColumns;
+    serviceBusNamespace?: string;
+    sharedAccessPolicyName?: string;
+    sharedAccessPolicyKey?: string;
+    authenticationMode?: "Msi" | "UserToken" | "ConnectionString" | (string & {});
   }
   interface ServiceBusTopicOutputDataSourceProperties {
     /** The name of the Service Bus Topic. Required on PUT (CreateOrReplace) requests. */
@@ -1491,6 +1658,9 @@ export declare namespace inputs {
     properties?: inputs.TransformationProperties;
     /** Resource name */
     name?: string;
+    streamingUnits?: number;
+    validStreamingUnits?: number[];
+    query?: string;
   }
   interface TransformationProperties {
     /** Specifies the number of streaming units that the streaming job uses. */
@@ -1505,30 +1675,60 @@ export declare namespace inputs {
 export declare namespace outputs {
   type AggregateFunctionProperties = inputs.AggregateFunctionProperties;
   type AvroSerialization = inputs.AvroSerialization;
-  type AzureDataLakeStoreOutputDataSource = inputs.AzureDataLakeStoreOutputDataSource;
+  interface AzureDataLakeStoreOutputDataSource {
+    properties?: outputs.AzureDataLakeStoreOutputDataSourceProperties;
+    type: "Microsoft.DataLake/Accounts";
+  }
   type AzureDataLakeStoreOutputDataSourceProperties = inputs.AzureDataLakeStoreOutputDataSourceProperties;
-  type AzureFunctionOutputDataSource = inputs.AzureFunctionOutputDataSource;
+  interface AzureFunctionOutputDataSource {
+    properties?: outputs.AzureFunctionOutputDataSourceProperties;
+    type: "Microsoft.AzureFunction";
+  }
   type AzureFunctionOutputDataSourceProperties = inputs.AzureFunctionOutputDataSourceProperties;
-  type AzureMachineLearningWebServiceFunctionBinding = inputs.AzureMachineLearningWebServiceFunctionBinding;
+  interface AzureMachineLearningWebServiceFunctionBinding {
+    properties?: outputs.AzureMachineLearningWebServiceFunctionBindingProperties;
+    type: "Microsoft.MachineLearning/WebService";
+  }
   type AzureMachineLearningWebServiceFunctionBindingProperties = inputs.AzureMachineLearningWebServiceFunctionBindingProperties;
   type AzureMachineLearningWebServiceFunctionBindingRetrievalProperties = inputs.AzureMachineLearningWebServiceFunctionBindingRetrievalProperties;
   type AzureMachineLearningWebServiceFunctionRetrieveDefaultDefinitionParameters = inputs.AzureMachineLearningWebServiceFunctionRetrieveDefaultDefinitionParameters;
   type AzureMachineLearningWebServiceInputColumn = inputs.AzureMachineLearningWebServiceInputColumn;
   type AzureMachineLearningWebServiceInputs = inputs.AzureMachineLearningWebServiceInputs;
   type AzureMachineLearningWebServiceOutputColumn = inputs.AzureMachineLearningWebServiceOutputColumn;
-  type AzureSqlDatabaseOutputDataSource = inputs.AzureSqlDatabaseOutputDataSource;
+  interface AzureSqlDatabaseOutputDataSource {
+    properties?: outputs.AzureSqlDatabaseOutputDataSourceProperties;
+    type: "Microsoft.Sql/Server/Database";
+  }
   type AzureSqlDatabaseOutputDataSourceProperties = inputs.AzureSqlDatabaseOutputDataSourceProperties;
-  type AzureSqlReferenceInputDataSource = inputs.AzureSqlReferenceInputDataSource;
+  interface AzureSqlReferenceInputDataSource {
+    properties?: outputs.AzureSqlReferenceInputDataSourceProperties;
+    type: "Microsoft.Sql/Server/Database";
+  }
   type AzureSqlReferenceInputDataSourceProperties = inputs.AzureSqlReferenceInputDataSourceProperties;
-  type AzureSynapseOutputDataSource = inputs.AzureSynapseOutputDataSource;
+  interface AzureSynapseOutputDataSource {
+    properties?: outputs.AzureSynapseOutputDataSourceProperties;
+    type: "Microsoft.Sql/Server/DataWarehouse";
+  }
   type AzureSynapseOutputDataSourceProperties = inputs.AzureSynapseOutputDataSourceProperties;
-  type AzureTableOutputDataSource = inputs.AzureTableOutputDataSource;
+  interface AzureTableOutputDataSource {
+    properties?: outputs.AzureTableOutputDataSourceProperties;
+    type: "Microsoft.Storage/Table";
+  }
   type AzureTableOutputDataSourceProperties = inputs.AzureTableOutputDataSourceProperties;
-  type BlobOutputDataSource = inputs.BlobOutputDataSource;
+  interface BlobOutputDataSource {
+    properties?: outputs.BlobOutputDataSourceProperties;
+    type: "Microsoft.Storage/Blob";
+  }
   type BlobOutputDataSourceProperties = inputs.BlobOutputDataSourceProperties;
-  type BlobReferenceInputDataSource = inputs.BlobReferenceInputDataSource;
+  interface BlobReferenceInputDataSource {
+    properties?: outputs.BlobReferenceInputDataSourceProperties;
+    type: "Microsoft.Storage/Blob";
+  }
   type BlobReferenceInputDataSourceProperties = inputs.BlobReferenceInputDataSourceProperties;
-  type BlobStreamInputDataSource = inputs.BlobStreamInputDataSource;
+  interface BlobStreamInputDataSource {
+    properties?: outputs.BlobStreamInputDataSourceProperties;
+    type: "Microsoft.Storage/Blob";
+  }
   type BlobStreamInputDataSourceProperties = inputs.BlobStreamInputDataSourceProperties;
   type ClusterInfo = inputs.ClusterInfo;
   interface ClusterJob {
@@ -1549,7 +1749,10 @@ export declare namespace outputs {
   }
   type ClusterSku = inputs.ClusterSku;
   type Compression = inputs.Compression;
-  type CsvSerialization = inputs.CsvSerialization;
+  interface CsvSerialization {
+    properties?: outputs.CsvSerializationProperties;
+    type: "Csv";
+  }
   type CsvSerializationProperties = inputs.CsvSerializationProperties;
   interface DiagnosticCondition {
     since?: string;
@@ -1559,19 +1762,37 @@ export declare namespace outputs {
   interface Diagnostics {
     conditions?: outputs.DiagnosticCondition[];
   }
-  type DocumentDbOutputDataSource = inputs.DocumentDbOutputDataSource;
+  interface DocumentDbOutputDataSource {
+    properties?: outputs.DocumentDbOutputDataSourceProperties;
+    type: "Microsoft.Storage/DocumentDB";
+  }
   type DocumentDbOutputDataSourceProperties = inputs.DocumentDbOutputDataSourceProperties;
   interface ErrorResponse {
     code?: string;
     message?: string;
   }
-  type EventHubOutputDataSource = inputs.EventHubOutputDataSource;
+  interface EventHubOutputDataSource {
+    properties?: outputs.EventHubOutputDataSourceProperties;
+    type: "Microsoft.ServiceBus/EventHub";
+  }
   type EventHubOutputDataSourceProperties = inputs.EventHubOutputDataSourceProperties;
-  type EventHubStreamInputDataSource = inputs.EventHubStreamInputDataSource;
+  interface EventHubStreamInputDataSource {
+    properties?: outputs.EventHubStreamInputDataSourceProperties;
+    type: "Microsoft.ServiceBus/EventHub";
+  }
   type EventHubStreamInputDataSourceProperties = inputs.EventHubStreamInputDataSourceProperties;
-  type EventHubV2OutputDataSource = inputs.EventHubV2OutputDataSource;
-  type EventHubV2StreamInputDataSource = inputs.EventHubV2StreamInputDataSource;
-  type FileReferenceInputDataSource = inputs.FileReferenceInputDataSource;
+  interface EventHubV2OutputDataSource {
+    properties?: outputs.EventHubOutputDataSourceProperties;
+    type: "Microsoft.EventHub/EventHub";
+  }
+  interface EventHubV2StreamInputDataSource {
+    properties?: outputs.EventHubStreamInputDataSourceProperties;
+    type: "Microsoft.EventHub/EventHub";
+  }
+  interface FileReferenceInputDataSource {
+    properties?: outputs.FileReferenceInputDataSourceProperties;
+    type: "File";
+  }
   type FileReferenceInputDataSourceProperties = inputs.FileReferenceInputDataSourceProperties;
   interface Function {
     properties?: outputs.FunctionProperties;
@@ -1579,8 +1800,12 @@ export declare namespace outputs {
     name?: string;
     type?: string;
   }
-  type FunctionBinding = inputs.FunctionBinding;
-  type FunctionConfiguration = inputs.FunctionConfiguration;
+  type FunctionBinding = outputs.AzureMachineLearningWebServiceFunctionBinding | outputs.JavaScriptFunctionBinding;
+  interface FunctionConfiguration {
+    inputs?: outputs.FunctionInput[];
+    output?: outputs.FunctionOutput;
+    binding?: outputs.FunctionBinding;
+  }
   type FunctionInput = inputs.FunctionInput;
   type FunctionOutput = inputs.FunctionOutput;
   type FunctionProperties = {
@@ -1588,9 +1813,15 @@ export declare namespace outputs {
     properties?: outputs.FunctionConfiguration;
   } & (outputs.AggregateFunctionProperties | outputs.ScalarFunctionProperties);
   type FunctionRetrieveDefaultDefinitionParameters = inputs.FunctionRetrieveDefaultDefinitionParameters;
-  type GatewayMessageBusOutputDataSource = inputs.GatewayMessageBusOutputDataSource;
+  interface GatewayMessageBusOutputDataSource {
+    properties?: outputs.GatewayMessageBusOutputDataSourceProperties;
+    type: "GatewayMessageBus";
+  }
   type GatewayMessageBusOutputDataSourceProperties = inputs.GatewayMessageBusOutputDataSourceProperties;
-  type GatewayMessageBusStreamInputDataSource = inputs.GatewayMessageBusStreamInputDataSource;
+  interface GatewayMessageBusStreamInputDataSource {
+    properties?: outputs.GatewayMessageBusStreamInputDataSourceProperties;
+    type: "GatewayMessageBus";
+  }
   type GatewayMessageBusStreamInputDataSourceProperties = inputs.GatewayMessageBusStreamInputDataSourceProperties;
   interface Identity {
     tenantId?: string;
@@ -1610,14 +1841,23 @@ export declare namespace outputs {
     compression?: outputs.Compression;
     partitionKey?: string;
   } & (outputs.ReferenceInputProperties | outputs.StreamInputProperties);
-  type IoTHubStreamInputDataSource = inputs.IoTHubStreamInputDataSource;
+  interface IoTHubStreamInputDataSource {
+    properties?: outputs.IoTHubStreamInputDataSourceProperties;
+    type: "Microsoft.Devices/IotHubs";
+  }
   type IoTHubStreamInputDataSourceProperties = inputs.IoTHubStreamInputDataSourceProperties;
-  type JavaScriptFunctionBinding = inputs.JavaScriptFunctionBinding;
+  interface JavaScriptFunctionBinding {
+    properties?: outputs.JavaScriptFunctionBindingProperties;
+    type: "Microsoft.StreamAnalytics/JavascriptUdf";
+  }
   type JavaScriptFunctionBindingProperties = inputs.JavaScriptFunctionBindingProperties;
   type JavaScriptFunctionBindingRetrievalProperties = inputs.JavaScriptFunctionBindingRetrievalProperties;
   type JavaScriptFunctionRetrieveDefaultDefinitionParameters = inputs.JavaScriptFunctionRetrieveDefaultDefinitionParameters;
   type JobStorageAccount = inputs.JobStorageAccount;
-  type JsonSerialization = inputs.JsonSerialization;
+  interface JsonSerialization {
+    properties?: outputs.JsonSerializationProperties;
+    type: "Json";
+  }
   type JsonSerializationProperties = inputs.JsonSerializationProperties;
   interface MicrosoftStreamAnalyticsClusters {
     id?: string;
@@ -1682,7 +1922,7 @@ export declare namespace outputs {
     name?: string;
     type?: string;
   }
-  type OutputDataSource = inputs.OutputDataSource;
+  type OutputDataSource = outputs.GatewayMessageBusOutputDataSource | outputs.AzureFunctionOutputDataSource | outputs.AzureDataLakeStoreOutputDataSource | outputs.EventHubV2OutputDataSource | outputs.EventHubOutputDataSource | outputs.ServiceBusQueueOutputDataSource | outputs.ServiceBusTopicOutputDataSource | outputs.AzureSqlDatabaseOutputDataSource | outputs.AzureSynapseOutputDataSource | outputs.BlobOutputDataSource | outputs.DocumentDbOutputDataSource | outputs.AzureTableOutputDataSource | outputs.PowerBIOutputDataSource;
   interface OutputProperties {
     datasource?: outputs.OutputDataSource;
     timeWindow?: string;
@@ -1692,7 +1932,10 @@ export declare namespace outputs {
     etag?: string;
   }
   type ParquetSerialization = inputs.ParquetSerialization;
-  type PowerBIOutputDataSource = inputs.PowerBIOutputDataSource;
+  interface PowerBIOutputDataSource {
+    properties?: outputs.PowerBIOutputDataSourceProperties;
+    type: "PowerBI";
+  }
   type PowerBIOutputDataSourceProperties = inputs.PowerBIOutputDataSourceProperties;
   interface PrivateEndpointProperties {
     createdDate?: string;
@@ -1712,17 +1955,26 @@ export declare namespace outputs {
     requestMessage?: string;
     privateLinkServiceConnectionState?: outputs.PrivateLinkConnectionState;
   }
-  type ReferenceInputDataSource = inputs.ReferenceInputDataSource;
-  type ReferenceInputProperties = inputs.ReferenceInputProperties;
+  type ReferenceInputDataSource = outputs.FileReferenceInputDataSource | outputs.AzureSqlReferenceInputDataSource | outputs.BlobReferenceInputDataSource;
+  interface ReferenceInputProperties {
+    datasource?: outputs.ReferenceInputDataSource;
+    type: "Reference";
+  }
   interface ResourceTestStatus {
     status?: string;
     error?: outputs.ErrorResponse;
   }
   type ScalarFunctionProperties = inputs.ScalarFunctionProperties;
-  type Serialization = inputs.Serialization;
-  type ServiceBusQueueOutputDataSource = inputs.ServiceBusQueueOutputDataSource;
+  type Serialization = outputs.AvroSerialization | outputs.CsvSerialization | outputs.JsonSerialization | outputs.ParquetSerialization;
+  interface ServiceBusQueueOutputDataSource {
+    properties?: outputs.ServiceBusQueueOutputDataSourceProperties;
+    type: "Microsoft.ServiceBus/Queue";
+  }
   type ServiceBusQueueOutputDataSourceProperties = inputs.ServiceBusQueueOutputDataSourceProperties;
-  type ServiceBusTopicOutputDataSource = inputs.ServiceBusTopicOutputDataSource;
+  interface ServiceBusTopicOutputDataSource {
+    properties?: outputs.ServiceBusTopicOutputDataSourceProperties;
+    type: "Microsoft.ServiceBus/Topic";
+  }
   type ServiceBusTopicOutputDataSourceProperties = inputs.ServiceBusTopicOutputDataSourceProperties;
   type ServiceBusTopicOutputDataSourcePropertiesSystemPropertyColumns = inputs.ServiceBusTopicOutputDataSourcePropertiesSystemPropertyColumns;
   type Sku = inputs.Sku;
@@ -1752,8 +2004,11 @@ export declare namespace outputs {
     contentStoragePolicy?: "SystemAccount" | "JobStorageAccount" | (string & {});
     cluster?: outputs.ClusterInfo;
   }
-  type StreamInputDataSource = inputs.StreamInputDataSource;
-  type StreamInputProperties = inputs.StreamInputProperties;
+  type StreamInputDataSource = outputs.GatewayMessageBusStreamInputDataSource | outputs.IoTHubStreamInputDataSource | outputs.EventHubV2StreamInputDataSource | outputs.EventHubStreamInputDataSource | outputs.BlobStreamInputDataSource;
+  interface StreamInputProperties {
+    datasource?: outputs.StreamInputDataSource;
+    type: "Stream";
+  }
   type TrackedResourceTags = inputs.TrackedResourceTags;
   interface Transformation {
     properties?: outputs.TransformationProperties;

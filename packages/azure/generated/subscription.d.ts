@@ -192,6 +192,12 @@ export declare namespace inputs {
     name: string;
     /** Put alias request properties. */
     properties?: inputs.PutAliasRequestPropertiesOrSubscriptionAliasResponseProperties;
+    displayName?: string;
+    workload?: "Production" | "DevTest" | (string & {});
+    billingScope?: string;
+    subscriptionId?: string;
+    resellerId?: string;
+    additionalProperties?: inputs.PutAliasRequestAdditionalProperties;
   }
   interface MicrosoftSubscriptionPolicies {
     /** The resource name */

@@ -750,6 +750,7 @@ export declare namespace inputs {
     properties?: inputs.DirectoryTenantProperties;
     /** Location of the resource */
     location?: string;
+    tenantId?: string;
   }
   interface MicrosoftSubscriptionsAdminLocations {
     /** The resource name */
@@ -772,6 +773,14 @@ export declare namespace inputs {
     properties?: inputs.OfferProperties;
     /** Location of the resource */
     location?: string;
+    displayName?: string;
+    description?: string;
+    externalReferenceId?: string;
+    state?: "Private" | "Public" | "Decommissioned" | (string & {});
+    subscriptionCount?: number;
+    maxSubscriptionsPerAccount?: number;
+    basePlanIds?: string[];
+    addonPlans?: inputs.AddonPlanDefinition[];
   }
   interface MicrosoftSubscriptionsAdminOffersOfferDelegations {
     /** The resource name */
@@ -780,6 +789,7 @@ export declare namespace inputs {
     properties?: inputs.OfferDelegationProperties;
     /** Location of the resource */
     location?: string;
+    subscriptionId?: string;
   }
   interface MicrosoftSubscriptionsAdminPlans {
     /** The resource name */
@@ -788,6 +798,12 @@ export declare namespace inputs {
     properties?: inputs.PlanProperties;
     /** Location of the resource */
     location?: string;
+    description?: string;
+    displayName?: string;
+    externalReferenceId?: string;
+    quotaIds?: string[];
+    subscriptionCount?: number;
+    skuIds?: string[];
   }
   interface MicrosoftSubscriptionsAdminSubscriptions {
     /** The resource name */
@@ -830,6 +846,14 @@ export declare namespace inputs {
     properties?: inputs.OfferProperties;
     /** Location of the resource */
     location?: string;
+    displayName?: string;
+    description?: string;
+    externalReferenceId?: string;
+    state?: "Private" | "Public" | "Decommissioned" | (string & {});
+    subscriptionCount?: number;
+    maxSubscriptionsPerAccount?: number;
+    basePlanIds?: string[];
+    addonPlans?: inputs.AddonPlanDefinition[];
   }
   interface OfferDelegationProperties {
     /** Identifier of the subscription receiving the delegated offer. */

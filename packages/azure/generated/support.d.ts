@@ -584,6 +584,9 @@ export declare namespace inputs {
     name: string;
     /** Properties of the resource */
     properties?: inputs.FileDetailsProperties;
+    chunkSize?: number;
+    fileSize?: number;
+    numberOfChunks?: number;
   }
   interface MicrosoftSupportServices {
     /** The resource name */
@@ -597,7 +600,26 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** Properties of the resource. */
-    properties: inputs.SupportTicketDetailsProperties;
+    properties?: inputs.SupportTicketDetailsProperties;
+    supportTicketId?: string;
+    description?: string;
+    problemClassificationId?: string;
+    severity?: "minimal" | "moderate" | "critical" | "highestcriticalimpact" | (string & {});
+    enrollmentId?: string;
+    require24X7Response?: boolean;
+    advancedDiagnosticConsent?: "Yes" | "No" | (string & {});
+    problemScopingQuestions?: string;
+    supportPlanId?: string;
+    contactDetails?: inputs.ContactProfile;
+    serviceLevelAgreement?: inputs.ServiceLevelAgreement;
+    supportEngineer?: inputs.SupportEngineer;
+    title?: string;
+    problemStartTime?: string;
+    serviceId?: string;
+    fileWorkspaceName?: string;
+    technicalTicketDetails?: inputs.TechnicalTicketDetails;
+    quotaTicketDetails?: inputs.QuotaTicketDetails;
+    secondaryConsent?: inputs.SecondaryConsent[];
   }
   interface MicrosoftSupportSupportTicketsChatTranscripts {
     /** The resource name */
@@ -607,7 +629,10 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** Properties of the resource. */
-    properties: inputs.CommunicationDetailsProperties;
+    properties?: inputs.CommunicationDetailsProperties;
+    sender?: string;
+    subject?: string;
+    body?: string;
   }
   interface ProblemClassificationProperties {
     /** Localized name of problem classification. */

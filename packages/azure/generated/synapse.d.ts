@@ -4863,6 +4863,7 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    provisioningState?: string;
   }
   interface MicrosoftSynapsePrivateLinkHubsPrivateLinkResources {
     /** The resource name */
@@ -4879,24 +4880,54 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    defaultDataLakeStorage?: inputs.DataLakeStorageAccountDetails;
+    sqlAdministratorLoginPassword?: string;
+    managedResourceGroupName?: string;
+    sqlAdministratorLogin?: string;
+    virtualNetworkProfile?: inputs.VirtualNetworkProfile;
+    managedVirtualNetwork?: string;
+    privateEndpointConnections?: inputs.PrivateEndpointConnection[];
+    encryption?: inputs.EncryptionDetails;
+    managedVirtualNetworkSettings?: inputs.ManagedVirtualNetworkSettings;
+    workspaceRepositoryConfiguration?: inputs.WorkspaceRepositoryConfiguration;
+    purviewConfiguration?: inputs.PurviewConfiguration;
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
+    cspWorkspaceAdminProperties?: inputs.CspWorkspaceAdminProperties;
+    azureADOnlyAuthentication?: boolean;
+    trustedServiceBypassEnabled?: boolean;
   }
   interface MicrosoftSynapseWorkspacesAdministrators {
     /** The resource name */
     name: "activeDirectory";
     /** Workspace active directory administrator properties */
     properties?: inputs.AadAdminProperties;
+    tenantId?: string;
+    login?: string;
+    administratorType?: string;
+    sid?: string;
   }
   interface MicrosoftSynapseWorkspacesAuditingSettings {
     /** The resource name */
     name: "default" | (string & {});
     /** Resource properties. */
     properties?: inputs.ServerBlobAuditingPolicyProperties;
+    state?: "Enabled" | "Disabled";
+    storageEndpoint?: string;
+    storageAccountAccessKey?: string;
+    retentionDays?: number;
+    auditActionsAndGroups?: string[];
+    storageAccountSubscriptionId?: string;
+    isStorageSecondaryKeyInUse?: boolean;
+    isAzureMonitorTargetEnabled?: boolean;
+    queueDelayMs?: number;
+    isDevopsAuditEnabled?: boolean;
   }
   interface MicrosoftSynapseWorkspacesAzureADOnlyAuthentications {
     /** The resource name */
     name: "default" | (string & {});
     /** azureADOnlyAuthentication resource properties */
     properties?: inputs.AzureADOnlyAuthenticationProperties;
+    azureADOnlyAuthentication?: boolean;
   }
   interface MicrosoftSynapseWorkspacesBigDataPools {
     /** The resource name */
@@ -4907,30 +4938,63 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    provisioningState?: string;
+    autoScale?: inputs.AutoScaleProperties;
+    autoPause?: inputs.AutoPauseProperties;
+    isComputeIsolationEnabled?: boolean;
+    isAutotuneEnabled?: boolean;
+    sessionLevelPackagesEnabled?: boolean;
+    cacheSize?: number;
+    dynamicExecutorAllocation?: inputs.DynamicExecutorAllocation;
+    sparkEventsFolder?: string;
+    nodeCount?: number;
+    libraryRequirements?: inputs.LibraryRequirements;
+    customLibraries?: inputs.LibraryInfo[];
+    sparkConfigProperties?: inputs.SparkConfigProperties;
+    sparkVersion?: string;
+    defaultSparkLogFolder?: string;
+    nodeSize?: "None" | "Small" | "Medium" | "Large" | "XLarge" | "XXLarge" | "XXXLarge" | (string & {});
+    nodeSizeFamily?: "None" | "MemoryOptimized" | "HardwareAcceleratedFPGA" | "HardwareAcceleratedGPU" | (string & {});
   }
   interface MicrosoftSynapseWorkspacesDedicatedSQLminimalTlsSettings {
     /** The resource name */
     name: "default" | (string & {});
     /** Resource properties. */
     properties?: inputs.DedicatedSQLminimalTlsSettingsProperties;
+    minimalTlsVersion?: string;
   }
   interface MicrosoftSynapseWorkspacesEncryptionProtector {
     /** The resource name */
     name: "current" | (string & {});
     /** Resource properties. */
     properties?: inputs.EncryptionProtectorProperties;
+    serverKeyName?: string;
+    serverKeyType?: "ServiceManaged" | "AzureKeyVault" | (string & {});
   }
   interface MicrosoftSynapseWorkspacesExtendedAuditingSettings {
     /** The resource name */
     name: "default" | (string & {});
     /** Resource properties. */
     properties?: inputs.ExtendedServerBlobAuditingPolicyProperties;
+    predicateExpression?: string;
+    state?: "Enabled" | "Disabled";
+    storageEndpoint?: string;
+    storageAccountAccessKey?: string;
+    retentionDays?: number;
+    auditActionsAndGroups?: string[];
+    storageAccountSubscriptionId?: string;
+    isStorageSecondaryKeyInUse?: boolean;
+    isAzureMonitorTargetEnabled?: boolean;
+    queueDelayMs?: number;
+    isDevopsAuditEnabled?: boolean;
   }
   interface MicrosoftSynapseWorkspacesFirewallRules {
     /** The resource name */
     name: string;
     /** IP firewall rule properties */
     properties?: inputs.IpFirewallRuleProperties;
+    endIpAddress?: string;
+    startIpAddress?: string;
   }
   interface MicrosoftSynapseWorkspacesIntegrationRuntimes {
     /** The resource name */
@@ -4943,6 +5007,8 @@ export declare namespace inputs {
     name: string;
     /** Keys resource properties */
     properties?: inputs.KeyProperties;
+    isActiveCMK?: boolean;
+    keyVaultUrl?: string;
   }
   interface MicrosoftSynapseWorkspacesLibraries {
     /** The resource name */
@@ -4953,12 +5019,15 @@ export declare namespace inputs {
     name: "default";
     /** Sql Control Settings for workspace managed identity */
     properties?: inputs.ManagedIdentitySqlControlSettingsModelProperties;
+    grantSqlControlToManagedIdentity?: inputs.ManagedIdentitySqlControlSettingsModelPropertiesGrantSqlControlToManagedIdentity;
   }
   interface MicrosoftSynapseWorkspacesPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Private endpoint connection properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface MicrosoftSynapseWorkspacesPrivateLinkResources {
     /** The resource name */
@@ -4977,12 +5046,23 @@ export declare namespace inputs {
     name: "Default" | (string & {});
     /** Resource properties. */
     properties?: inputs.ServerSecurityAlertPolicyProperties;
+    state?: "New" | "Enabled" | "Disabled";
+    disabledAlerts?: string[];
+    emailAddresses?: string[];
+    emailAccountAdmins?: boolean;
+    storageEndpoint?: string;
+    storageAccountAccessKey?: string;
+    retentionDays?: number;
   }
   interface MicrosoftSynapseWorkspacesSqlAdministrators {
     /** The resource name */
     name: "activeDirectory";
     /** Workspace active directory administrator properties */
     properties?: inputs.AadAdminProperties;
+    tenantId?: string;
+    login?: string;
+    administratorType?: string;
+    sid?: string;
   }
   interface MicrosoftSynapseWorkspacesSqlPools {
     /** The resource name */
@@ -4995,12 +5075,29 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    maxSizeBytes?: number;
+    collation?: string;
+    sourceDatabaseId?: string;
+    recoverableDatabaseId?: string;
+    provisioningState?: string;
+    restorePointInTime?: string;
+    createMode?: "Default" | "PointInTimeRestore" | "Recovery" | "Restore" | (string & {});
+    storageAccountType?: "GRS" | "LRS" | (string & {});
+    sourceDatabaseDeletionDate?: string;
   }
   interface MicrosoftSynapseWorkspacesSqlPoolsAuditingSettings {
     /** The resource name */
     name: "default";
     /** Resource properties. */
     properties?: inputs.SqlPoolBlobAuditingPolicyProperties;
+    state?: "Enabled" | "Disabled";
+    storageEndpoint?: string;
+    storageAccountAccessKey?: string;
+    retentionDays?: number;
+    auditActionsAndGroups?: string[];
+    storageAccountSubscriptionId?: string;
+    isStorageSecondaryKeyInUse?: boolean;
+    isAzureMonitorTargetEnabled?: boolean;
   }
   interface MicrosoftSynapseWorkspacesSqlPoolsConnectionPolicies {
     /** The resource name */
@@ -5011,12 +5108,25 @@ export declare namespace inputs {
     name: "Default";
     /** The properties of the data masking policy. */
     properties?: inputs.DataMaskingPolicyProperties;
+    dataMaskingState?: "Disabled" | "Enabled";
+    exemptPrincipals?: string;
   }
   interface MicrosoftSynapseWorkspacesSqlPoolsDataMaskingPoliciesRules {
     /** The resource name */
     name: string;
     /** The properties of the resource. */
     properties?: inputs.DataMaskingRuleProperties;
+    aliasName?: string;
+    ruleState?: "Disabled" | "Enabled";
+    schemaName?: string;
+    tableName?: string;
+    columnName?: string;
+    maskingFunction?: "Default" | "CCN" | "Email" | "Number" | "SSN" | "Text";
+    numberFrom?: string;
+    numberTo?: string;
+    prefixSize?: string;
+    suffixSize?: string;
+    replacementString?: string;
   }
   interface MicrosoftSynapseWorkspacesSqlPoolsDataWarehouseUserActivities {
     /** The resource name */
@@ -5027,12 +5137,23 @@ export declare namespace inputs {
     name: "default";
     /** Resource properties. */
     properties?: inputs.ExtendedSqlPoolBlobAuditingPolicyProperties;
+    predicateExpression?: string;
+    state?: "Enabled" | "Disabled";
+    storageEndpoint?: string;
+    storageAccountAccessKey?: string;
+    retentionDays?: number;
+    auditActionsAndGroups?: string[];
+    storageAccountSubscriptionId?: string;
+    isStorageSecondaryKeyInUse?: boolean;
+    isAzureMonitorTargetEnabled?: boolean;
+    queueDelayMs?: number;
   }
   interface MicrosoftSynapseWorkspacesSqlPoolsGeoBackupPolicies {
     /** The resource name */
     name: "Default" | (string & {});
     /** The properties of the geo backup policy. */
-    properties: inputs.GeoBackupPolicyProperties;
+    properties?: inputs.GeoBackupPolicyProperties;
+    state?: "Disabled" | "Enabled";
   }
   interface MicrosoftSynapseWorkspacesSqlPoolsOperationResults {
     /** The resource name */
@@ -5063,30 +5184,48 @@ export declare namespace inputs {
     name: "current" | "recommended";
     /** Resource properties. */
     properties?: inputs.SensitivityLabelProperties;
+    labelName?: string;
+    labelId?: string;
+    informationType?: string;
+    informationTypeId?: string;
+    rank?: "None" | "Low" | "Medium" | "High" | "Critical";
   }
   interface MicrosoftSynapseWorkspacesSqlPoolsSecurityAlertPolicies {
     /** The resource name */
     name: "default" | (string & {});
     /** Resource properties. */
     properties?: inputs.SecurityAlertPolicyProperties;
+    state?: "New" | "Enabled" | "Disabled";
+    disabledAlerts?: string[];
+    emailAddresses?: string[];
+    emailAccountAdmins?: boolean;
+    storageEndpoint?: string;
+    storageAccountAccessKey?: string;
+    retentionDays?: number;
   }
   interface MicrosoftSynapseWorkspacesSqlPoolsTransparentDataEncryption {
     /** The resource name */
     name: "current" | (string & {});
     /** Represents the properties of the resource. */
     properties?: inputs.TransparentDataEncryptionProperties;
+    status?: "Enabled" | "Disabled";
   }
   interface MicrosoftSynapseWorkspacesSqlPoolsVulnerabilityAssessments {
     /** The resource name */
     name: "default" | (string & {});
     /** Resource properties. */
     properties?: inputs.SqlPoolVulnerabilityAssessmentProperties;
+    storageContainerPath?: string;
+    storageContainerSasKey?: string;
+    storageAccountAccessKey?: string;
+    recurringScans?: inputs.VulnerabilityAssessmentRecurringScansProperties;
   }
   interface MicrosoftSynapseWorkspacesSqlPoolsVulnerabilityAssessmentsRulesBaselines {
     /** The resource name */
     name: "master" | "default";
     /** Resource properties. */
     properties?: inputs.SqlPoolVulnerabilityAssessmentRuleBaselineProperties;
+    baselineResults?: inputs.SqlPoolVulnerabilityAssessmentRuleBaselineItem[];
   }
   interface MicrosoftSynapseWorkspacesSqlPoolsVulnerabilityAssessmentsScans {
     /** The resource name */
@@ -5097,27 +5236,47 @@ export declare namespace inputs {
     name: string;
     /** Resource properties. */
     properties?: inputs.WorkloadGroupProperties;
+    minResourcePercent?: number;
+    maxResourcePercent?: number;
+    minResourcePercentPerRequest?: number;
+    maxResourcePercentPerRequest?: number;
+    importance?: string;
+    queryExecutionTimeout?: number;
   }
   interface MicrosoftSynapseWorkspacesSqlPoolsWorkloadGroupsWorkloadClassifiers {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.WorkloadClassifierProperties;
+    memberName?: string;
+    label?: string;
+    context?: string;
+    startTime?: string;
+    endTime?: string;
+    importance?: string;
   }
   interface MicrosoftSynapseWorkspacesVulnerabilityAssessments {
     /** The resource name */
     name: "default" | (string & {});
     /** Resource properties. */
     properties?: inputs.ServerVulnerabilityAssessmentProperties;
+    storageContainerPath?: string;
+    storageContainerSasKey?: string;
+    storageAccountAccessKey?: string;
+    recurringScans?: inputs.VulnerabilityAssessmentRecurringScansProperties;
   }
   type PrivateEndpoint = { [key: string]: any };
   interface PrivateEndpointConnection {
     /** Private endpoint connection properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface PrivateEndpointConnectionForPrivateLinkHubBasic {
     /** Properties of private endpoint connection for private link hub */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
   }
   interface PrivateEndpointConnectionProperties {
     /** The private endpoint which the connection belongs to. */
@@ -5386,6 +5545,15 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    maxSizeBytes?: number;
+    collation?: string;
+    sourceDatabaseId?: string;
+    recoverableDatabaseId?: string;
+    provisioningState?: string;
+    restorePointInTime?: string;
+    createMode?: "Default" | "PointInTimeRestore" | "Recovery" | "Restore" | (string & {});
+    storageAccountType?: "GRS" | "LRS" | (string & {});
+    sourceDatabaseDeletionDate?: string;
   }
   interface SqlPoolBlobAuditingPolicyProperties {
     /** Specifies the state of the policy. If state is Enabled, storageEndpoint or isAzureMonitorTargetEnabled are required. */

@@ -104,6 +104,8 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    spoTenantUrl?: string;
+    spoTenantId?: string;
   }
   interface SystemData {
     /** The identity that created the resource. */

@@ -1759,7 +1759,10 @@ export declare namespace inputs {
   }
   interface ChatResponse {
     /** The properties of chat response. */
-    properties: inputs.ChatResponseProperties;
+    properties?: inputs.ChatResponseProperties;
+    question?: string;
+    answer?: string;
+    citations?: inputs.AnswerCitation[];
   }
   interface ChatResponseProperties {
     /** The question from the request */
@@ -2106,12 +2109,15 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    sku?: inputs.TestBaseAccountSKU;
   }
   interface MicrosoftTestBaseTestBaseAccountsActionRequests {
     /** The resource name */
     name: string;
     /** Test Base Draft Package properties. */
     properties?: inputs.ActionRequestProperties;
+    requestType?: "PreReleaseAccess" | (string & {});
+    preReleaseAccessRequestSpec?: inputs.PreReleaseAccessRequestSpec;
   }
   interface MicrosoftTestBaseTestBaseAccountsAvailableInplaceUpgradeOSs {
     /** The resource name */
@@ -2136,18 +2142,47 @@ export declare namespace inputs {
     name: string;
     /** Customer Notification Event properties. */
     properties?: inputs.CustomerEventProperties;
+    eventName?: string;
+    receivers?: inputs.NotificationEventReceiver[];
   }
   interface MicrosoftTestBaseTestBaseAccountsCustomImages {
     /** The resource name */
     name: string;
     /** Test Base custom image properties. */
     properties?: inputs.CustomImageProperties;
+    vhdId?: string;
+    definitionName?: string;
+    versionName?: string;
+    source?: "Unknown" | "VHD" | (string & {});
   }
   interface MicrosoftTestBaseTestBaseAccountsDraftPackages {
     /** The resource name */
     name: string;
     /** Test Base Draft Package properties. */
     properties?: inputs.DraftPackageProperties;
+    applicationName?: string;
+    version?: string;
+    appFileName?: string;
+    sourceType?: "Native" | "IntuneWin" | "TestBasePackage" | "GalleryApp" | "IntuneEnrollment" | (string & {});
+    useSample?: boolean;
+    comments?: string;
+    intuneMetadata?: inputs.DraftPackageIntuneAppMetadata;
+    highlightedFiles?: inputs.HighlightedFile[];
+    packageTags?: inputs.Tags;
+    editPackage?: boolean;
+    packageId?: string;
+    useAutofill?: boolean;
+    executableLaunchCommand?: string;
+    processName?: string;
+    tabState?: inputs.TabState;
+    testTypes?: ("OutOfBoxTest" | "FunctionalTest" | "FlowDrivenTest" | (string & {}))[];
+    targetOSList?: inputs.TargetOSInfo[];
+    inplaceUpgradeOSPair?: inputs.InplaceUpgradeOSInfo;
+    flightingRing?: string;
+    firstPartyApps?: inputs.FirstPartyAppDefinition[];
+    galleryApps?: inputs.GalleryAppDefinition[];
+    tests?: inputs.Test[];
+    intuneEnrollmentMetadata?: inputs.IntuneEnrollmentMetadata;
   }
   interface MicrosoftTestBaseTestBaseAccountsEmailEvents {
     /** The resource name */
@@ -2178,6 +2213,9 @@ export declare namespace inputs {
     name: string;
     /** Test Base custom image properties. */
     properties?: inputs.ImageDefinitionProperties;
+    architecture?: "x64" | (string & {});
+    osState?: "Generalized" | "Specialized" | (string & {});
+    securityType?: "Standard" | "TrustedLaunch" | (string & {});
   }
   interface MicrosoftTestBaseTestBaseAccountsPackages {
     /** The resource name */
@@ -2188,12 +2226,23 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    applicationName?: string;
+    version?: string;
+    draftPackageId?: string;
+    blobPath?: string;
+    targetOSList?: inputs.TargetOSInfo[];
+    inplaceUpgradeOSPair?: inputs.InplaceUpgradeOSInfo;
+    flightingRing?: string;
+    firstPartyApps?: inputs.FirstPartyAppDefinition[];
+    tests?: inputs.Test[];
+    intuneEnrollmentMetadata?: inputs.IntuneEnrollmentMetadata;
   }
   interface MicrosoftTestBaseTestBaseAccountsPackagesFavoriteProcesses {
     /** The resource name */
     name: string;
     /** Properties of a favorite process identifier. */
     properties?: inputs.FavoriteProcessProperties;
+    actualProcessName?: string;
   }
   interface MicrosoftTestBaseTestBaseAccountsPackagesOsUpdates {
     /** The resource name */

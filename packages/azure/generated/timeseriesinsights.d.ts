@@ -382,9 +382,18 @@ export declare namespace inputs {
   type EnvironmentStatus = { [key: string]: any };
   interface EventHubEventSourceCreateOrUpdateParametersOrEventHubEventSourceResource {
     /** Properties of the EventHub event source that are required on create or update requests. */
-    properties: inputs.EventHubEventSourceCreationPropertiesOrEventHubEventSourceResourceProperties;
+    properties?: inputs.EventHubEventSourceCreationPropertiesOrEventHubEventSourceResourceProperties;
     /** The kind of the event source. */
     kind: "Microsoft.EventHub";
+    sharedAccessKey?: string;
+    serviceBusNamespace?: string;
+    eventHubName?: string;
+    consumerGroupName?: string;
+    keyName?: string;
+    eventSourceResourceId?: string;
+    timestampPropertyName?: string;
+    localTimestamp?: inputs.LocalTimestamp;
+    ingressStartAt?: inputs.IngressStartAtProperties;
   }
   interface EventHubEventSourceCreationPropertiesOrEventHubEventSourceResourceProperties {
     /** The value of the shared access key that grants the Time Series Insights service read access to the event hub. This property is not shown in event source responses. */
@@ -408,9 +417,12 @@ export declare namespace inputs {
   }
   interface Gen1EnvironmentCreateOrUpdateParametersOrGen1EnvironmentResource {
     /** Properties used to create a Gen1 environment. */
-    properties: inputs.Gen1EnvironmentCreationPropertiesOrGen1EnvironmentResourceProperties;
+    properties?: inputs.Gen1EnvironmentCreationPropertiesOrGen1EnvironmentResourceProperties;
     /** The kind of the environment. */
     kind: "Gen1";
+    dataRetentionTime?: string;
+    storageLimitExceededBehavior?: "PurgeOldData" | "PauseIngress" | (string & {});
+    partitionKeyProperties?: inputs.TimeSeriesIdProperty[];
   }
   interface Gen1EnvironmentCreationPropertiesOrGen1EnvironmentResourceProperties {
     /** ISO8601 timespan specifying the minimum number of days the environment's events will be available for query. */
@@ -422,9 +434,12 @@ export declare namespace inputs {
   }
   interface Gen2EnvironmentCreateOrUpdateParametersOrGen2EnvironmentResource {
     /** Properties used to create a Gen2 environment. */
-    properties: inputs.Gen2EnvironmentCreationPropertiesOrGen2EnvironmentResourceProperties;
+    properties?: inputs.Gen2EnvironmentCreationPropertiesOrGen2EnvironmentResourceProperties;
     /** The kind of the environment. */
     kind: "Gen2";
+    timeSeriesIdProperties?: inputs.TimeSeriesIdProperty[];
+    storageConfiguration?: inputs.Gen2StorageConfigurationInputOrGen2StorageConfigurationOutput;
+    warmStoreConfiguration?: inputs.WarmStoreConfigurationProperties;
   }
   interface Gen2EnvironmentCreationPropertiesOrGen2EnvironmentResourceProperties {
     /** The list of event properties which will be used to define the environment's time series id. */
@@ -452,9 +467,17 @@ export declare namespace inputs {
   }
   interface IoTHubEventSourceCreateOrUpdateParametersOrIoTHubEventSourceResource {
     /** Properties of the IoTHub event source that are required on create or update requests. */
-    properties: inputs.IoTHubEventSourceCreationPropertiesOrIoTHubEventSourceResourceProperties;
+    properties?: inputs.IoTHubEventSourceCreationPropertiesOrIoTHubEventSourceResourceProperties;
     /** The kind of the event source. */
     kind: "Microsoft.IoTHub";
+    sharedAccessKey?: string;
+    iotHubName?: string;
+    consumerGroupName?: string;
+    keyName?: string;
+    eventSourceResourceId?: string;
+    timestampPropertyName?: string;
+    localTimestamp?: inputs.LocalTimestamp;
+    ingressStartAt?: inputs.IngressStartAtProperties;
   }
   interface IoTHubEventSourceCreationPropertiesOrIoTHubEventSourceResourceProperties {
     /** The value of the Shared Access Policy key that grants the Time Series Insights service read access to the iot hub. This property is not shown in event source responses. */
@@ -497,7 +520,10 @@ export declare namespace inputs {
   interface MicrosoftTimeSeriesInsightsEnvironmentsAccessPolicies {
     /** The resource name */
     name: string;
-    properties: inputs.AccessPolicyResourceProperties;
+    properties?: inputs.AccessPolicyResourceProperties;
+    principalObjectId?: string;
+    description?: string;
+    roles?: ("Reader" | "Contributor" | (string & {}))[];
   }
   type MicrosoftTimeSeriesInsightsEnvironmentsEventSources = {
     /** The resource name */
@@ -513,11 +539,13 @@ export declare namespace inputs {
     /** The resource name */
     name: string;
     /** Properties used to create a reference data set. */
-    properties: inputs.ReferenceDataSetCreationPropertiesOrReferenceDataSetResourceProperties;
+    properties?: inputs.ReferenceDataSetCreationPropertiesOrReferenceDataSetResourceProperties;
     /** The location of the resource. */
     location: string;
     /** Key-value pairs of additional properties for the resource. */
     tags?: inputs.CreateOrUpdateTrackedResourcePropertiesTags;
+    keyProperties?: inputs.ReferenceDataSetKeyProperty[];
+    dataStringComparisonBehavior?: "Ordinal" | "OrdinalIgnoreCase" | (string & {});
   }
   interface ReferenceDataSetCreationPropertiesOrReferenceDataSetResourceProperties {
     /** The list of key properties for the reference data set. */

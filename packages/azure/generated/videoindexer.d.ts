@@ -397,12 +397,20 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    accountId?: string;
+    storageServices?: inputs.StorageServicesForPutRequest;
+    openAiServices?: inputs.OpenAiServicesForPutRequest;
+    publicNetworkAccess?: "Enabled" | "Disabled" | (string & {});
+    privateEndpointConnections?: inputs.PrivateEndpointConnection[];
   }
   interface MicrosoftVideoIndexerAccountsPrivateEndpointConnections {
     /** The resource name */
     name: string;
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
+    provisioningState?: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
   }
   interface MicrosoftVideoIndexerAccountsPrivateLinkResources {
     /** The resource name */
@@ -418,6 +426,9 @@ export declare namespace inputs {
   interface PrivateEndpointConnection {
     /** Resource properties. */
     properties?: inputs.PrivateEndpointConnectionProperties;
+    privateEndpoint?: inputs.PrivateEndpoint;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkServiceConnectionState;
+    provisioningState?: "Succeeded" | "Creating" | "Deleting" | "Failed" | (string & {});
   }
   interface PrivateEndpointConnectionProperties {
     /** The private endpoint resource. */

@@ -541,6 +541,18 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    source?: inputs.ImageTemplateSource;
+    customize?: inputs.ImageTemplateCustomizer[];
+    optimize?: inputs.ImageTemplatePropertiesOptimize;
+    validate?: inputs.ImageTemplatePropertiesValidate;
+    distribute?: inputs.ImageTemplateDistributor[];
+    errorHandling?: inputs.ImageTemplatePropertiesErrorHandling;
+    buildTimeoutInMinutes?: number;
+    vmProfile?: inputs.ImageTemplateVmProfile;
+    additionalDataDisks?: inputs.DataDisk[];
+    stagingResourceGroup?: string;
+    autoRun?: inputs.ImageTemplateAutoRun;
+    managedResourceTags?: inputs.ImageTemplatePropertiesManagedResourceTags;
   }
   interface MicrosoftVirtualMachineImagesImageTemplatesRunOutputs {
     /** The resource name */

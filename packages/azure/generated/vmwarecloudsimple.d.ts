@@ -233,6 +233,7 @@ export declare namespace inputs {
     properties?: inputs.DedicatedCloudServiceProperties;
     /** The list of tags */
     tags?: inputs.Tags;
+    gatewaySubnet?: string;
   }
   interface MicrosoftVMwareCloudSimpleVirtualMachines {
     /** The resource name */

@@ -10594,6 +10594,10 @@ export declare namespace inputs {
     properties?: inputs.AseV3NetworkingConfigurationProperties;
     /** Kind of resource. */
     kind?: string;
+    allowNewPrivateEndpointConnections?: boolean;
+    ftpEnabled?: boolean;
+    remoteDebugEnabled?: boolean;
+    inboundIpAddressOverride?: string;
   }
   interface AseV3NetworkingConfigurationProperties {
     /** Property to enable and disable new private endpoint connection creation on ASE */
@@ -10801,6 +10805,11 @@ export declare namespace inputs {
     properties?: inputs.BackupRequestProperties;
     /** Kind of resource. */
     kind?: string;
+    backupName?: string;
+    enabled?: boolean;
+    storageAccountUrl?: string;
+    backupSchedule?: inputs.BackupSchedule;
+    databases?: inputs.DatabaseBackupSetting[];
   }
   interface BackupRequestProperties {
     /** Name of the backup. */
@@ -11052,6 +11061,9 @@ export declare namespace inputs {
     properties?: inputs.CustomDnsSuffixConfigurationProperties;
     /** Kind of resource. */
     kind?: string;
+    dnsSuffix?: string;
+    certificateUrl?: string;
+    keyVaultReferenceIdentity?: string;
   }
   interface CustomDnsSuffixConfigurationProperties {
     /** The default custom domain suffix to use for all sites deployed on the ASE. */
@@ -11555,6 +11567,14 @@ export declare namespace inputs {
     properties?: inputs.HybridConnectionProperties;
     /** Kind of resource. */
     kind?: string;
+    serviceBusNamespace?: string;
+    relayName?: string;
+    relayArmUri?: string;
+    hostname?: string;
+    port?: number;
+    sendKeyName?: string;
+    sendKeyValue?: string;
+    serviceBusSuffix?: string;
   }
   interface HybridConnectionKey {
     /** HybridConnectionKey resource specific properties */
@@ -11778,6 +11798,14 @@ export declare namespace inputs {
     location: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    password?: string;
+    hostNames?: string[];
+    pfxBlob?: any;
+    keyVaultId?: string;
+    keyVaultSecretName?: string;
+    serverFarmId?: string;
+    canonicalName?: string;
+    domainValidationMethod?: string;
   }
   interface MicrosoftWebDeletedSites {
     /** The resource name */
@@ -11794,6 +11822,19 @@ export declare namespace inputs {
     location: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    virtualNetwork?: inputs.VirtualNetworkProfile;
+    internalLoadBalancingMode?: "None" | "Web" | "Publishing" | "Web, Publishing" | (string & {});
+    multiSize?: string;
+    ipsslAddressCount?: number;
+    dnsSuffix?: string;
+    frontEndScaleFactor?: number;
+    clusterSettings?: inputs.NameValuePair[];
+    userWhitelistedIpRanges?: string[];
+    upgradePreference?: "None" | "Early" | "Late" | "Manual" | (string & {});
+    dedicatedHostCount?: number;
+    zoneRedundant?: boolean;
+    customDnsSuffixConfiguration?: inputs.CustomDnsSuffixConfiguration;
+    networkingConfiguration?: inputs.AseV3NetworkingConfiguration;
   }
   interface MicrosoftWebHostingEnvironmentsCapacities {
     /** The resource name */
@@ -11806,6 +11847,9 @@ export declare namespace inputs {
     properties?: inputs.CustomDnsSuffixConfigurationProperties;
     /** Kind of resource. */
     kind?: string;
+    dnsSuffix?: string;
+    certificateUrl?: string;
+    keyVaultReferenceIdentity?: string;
   }
   type MicrosoftWebHostingenvironmentsConfigurations2 = inputs.MicrosoftWebHostingEnvironmentsConfigurations | inputs.MicrosoftWebHostingEnvironmentsConfigurations22;
   interface MicrosoftWebHostingEnvironmentsConfigurations22 {
@@ -11815,6 +11859,10 @@ export declare namespace inputs {
     properties?: inputs.AseV3NetworkingConfigurationProperties;
     /** Kind of resource. */
     kind?: string;
+    allowNewPrivateEndpointConnections?: boolean;
+    ftpEnabled?: boolean;
+    remoteDebugEnabled?: boolean;
+    inboundIpAddressOverride?: string;
   }
   interface MicrosoftWebHostingEnvironmentsDetectors {
     /** The resource name */
@@ -11829,6 +11877,10 @@ export declare namespace inputs {
     sku?: inputs.SkuDescription;
     /** Kind of resource. */
     kind?: string;
+    workerSizeId?: number;
+    computeMode?: "Shared" | "Dedicated" | "Dynamic";
+    workerSize?: string;
+    workerCount?: number;
   }
   interface MicrosoftWebHostingEnvironmentsPrivateEndpointConnections {
     /** The resource name */
@@ -11837,6 +11889,9 @@ export declare namespace inputs {
     properties?: inputs.RemotePrivateEndpointConnectionARMResourceProperties;
     /** Kind of resource. */
     kind?: string;
+    privateEndpoint?: inputs.ArmIdWrapper;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkConnectionState;
+    ipAddresses?: string[];
   }
   interface MicrosoftWebHostingEnvironmentsRecommendations {
     /** The resource name */
@@ -11851,6 +11906,10 @@ export declare namespace inputs {
     sku?: inputs.SkuDescription;
     /** Kind of resource. */
     kind?: string;
+    workerSizeId?: number;
+    computeMode?: "Shared" | "Dedicated" | "Dynamic";
+    workerSize?: string;
+    workerCount?: number;
   }
   interface MicrosoftWebKubeEnvironments {
     /** The resource name */
@@ -11865,6 +11924,13 @@ export declare namespace inputs {
     location: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    internalLoadBalancerEnabled?: boolean;
+    staticIp?: string;
+    environmentType?: string;
+    arcConfiguration?: inputs.ArcConfiguration;
+    appLogsConfiguration?: inputs.AppLogsConfiguration;
+    containerAppsConfiguration?: inputs.ContainerAppsConfiguration;
+    aksResourceID?: string;
   }
   interface MicrosoftWebLocationsDeletedSites {
     /** The resource name */
@@ -11877,6 +11943,11 @@ export declare namespace inputs {
     properties?: inputs.UserProperties;
     /** Kind of resource. */
     kind?: string;
+    publishingUserName?: string;
+    publishingPassword?: string;
+    publishingPasswordHash?: string;
+    publishingPasswordHashSalt?: string;
+    scmUri?: string;
   }
   interface MicrosoftWebServerfarms {
     /** The resource name */
@@ -11895,6 +11966,29 @@ export declare namespace inputs {
     location: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    workerTierName?: string;
+    hostingEnvironmentProfile?: inputs.HostingEnvironmentProfile;
+    perSiteScaling?: boolean;
+    elasticScaleEnabled?: boolean;
+    maximumElasticWorkerCount?: number;
+    isSpot?: boolean;
+    spotExpirationTime?: string;
+    freeOfferExpirationTime?: string;
+    reserved?: boolean;
+    isXenon?: boolean;
+    hyperV?: boolean;
+    targetWorkerCount?: number;
+    targetWorkerSizeId?: number;
+    kubeEnvironmentProfile?: inputs.KubeEnvironmentProfile;
+    zoneRedundant?: boolean;
+    asyncScalingEnabled?: boolean;
+    planDefaultIdentity?: inputs.DefaultIdentity;
+    isCustomMode?: boolean;
+    registryAdapters?: inputs.RegistryAdapter[];
+    installScripts?: inputs.InstallScript[];
+    network?: inputs.ServerFarmNetworkSettings;
+    storageMounts?: inputs.StorageMount[];
+    rdpEnabled?: boolean;
   }
   interface MicrosoftWebServerfarmsHybridConnectionNamespacesRelays {
     /** The resource name */
@@ -11915,6 +12009,8 @@ export declare namespace inputs {
     properties?: inputs.VnetGatewayProperties;
     /** Kind of resource. */
     kind?: string;
+    vnetName?: string;
+    vpnPackageUri?: string;
   }
   interface MicrosoftWebServerfarmsVirtualNetworkConnectionsRoutes {
     /** The resource name */
@@ -11923,6 +12019,9 @@ export declare namespace inputs {
     properties?: inputs.VnetRouteProperties;
     /** Kind of resource. */
     kind?: string;
+    startAddress?: string;
+    endAddress?: string;
+    routeType?: "DEFAULT" | "INHERITED" | "STATIC" | (string & {});
   }
   interface MicrosoftWebSites {
     /** The resource name */
@@ -11939,6 +12038,43 @@ export declare namespace inputs {
     location: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    enabled?: boolean;
+    hostNameSslStates?: inputs.HostNameSslState[];
+    serverFarmId?: string;
+    reserved?: boolean;
+    isXenon?: boolean;
+    hyperV?: boolean;
+    dnsConfiguration?: inputs.SiteDnsConfig;
+    outboundVnetRouting?: inputs.OutboundVnetRouting;
+    siteConfig?: inputs.SiteConfig;
+    functionAppConfig?: inputs.FunctionAppConfig;
+    daprConfig?: inputs.DaprConfig;
+    workloadProfileName?: string;
+    resourceConfig?: inputs.ResourceConfig;
+    scmSiteAlsoStopped?: boolean;
+    hostingEnvironmentProfile?: inputs.HostingEnvironmentProfile;
+    clientAffinityEnabled?: boolean;
+    clientAffinityPartitioningEnabled?: boolean;
+    clientAffinityProxyEnabled?: boolean;
+    clientCertEnabled?: boolean;
+    clientCertMode?: "Required" | "Optional" | "OptionalInteractiveUser";
+    clientCertExclusionPaths?: string;
+    ipMode?: "IPv4" | "IPv6" | "IPv4AndIPv6";
+    endToEndEncryptionEnabled?: boolean;
+    sshEnabled?: boolean;
+    hostNamesDisabled?: boolean;
+    customDomainVerificationId?: string;
+    containerSize?: number;
+    dailyMemoryTimeQuota?: number;
+    cloningInfo?: inputs.CloningInfo;
+    httpsOnly?: boolean;
+    redundancyMode?: "None" | "Manual" | "Failover" | "ActiveActive" | "GeoRedundant";
+    publicNetworkAccess?: string;
+    storageAccountRequired?: boolean;
+    keyVaultReferenceIdentity?: string;
+    autoGeneratedDomainNameLabelScope?: "TenantReuse" | "SubscriptionReuse" | "ResourceGroupReuse" | "NoReuse";
+    virtualNetworkSubnetId?: string;
+    managedEnvironmentId?: string;
   }
   interface MicrosoftWebSitesBackups {
     /** The resource name */
@@ -11951,6 +12087,7 @@ export declare namespace inputs {
     properties?: inputs.CsmPublishingCredentialsPoliciesEntityProperties;
     /** Kind of resource. */
     kind?: string;
+    allow?: boolean;
   }
   type MicrosoftWebSitesBasicpublishingcredentialspolicies2 = inputs.MicrosoftWebSitesBasicPublishingCredentialsPolicies | inputs.MicrosoftWebSitesBasicPublishingCredentialsPolicies22;
   interface MicrosoftWebSitesBasicPublishingCredentialsPolicies22 {
@@ -11960,6 +12097,7 @@ export declare namespace inputs {
     properties?: inputs.CsmPublishingCredentialsPoliciesEntityProperties;
     /** Kind of resource. */
     kind?: string;
+    allow?: boolean;
   }
   interface MicrosoftWebSitesCertificates {
     /** The resource name */
@@ -11972,6 +12110,14 @@ export declare namespace inputs {
     location: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    password?: string;
+    hostNames?: string[];
+    pfxBlob?: any;
+    keyVaultId?: string;
+    keyVaultSecretName?: string;
+    serverFarmId?: string;
+    canonicalName?: string;
+    domainValidationMethod?: string;
   }
   interface MicrosoftWebSitesConfig {
     /** The resource name */
@@ -12001,6 +12147,9 @@ export declare namespace inputs {
     properties?: inputs.SlotConfigNames;
     /** Kind of resource. */
     kind?: string;
+    connectionStringNames?: string[];
+    appSettingNames?: string[];
+    azureStorageConfigNames?: string[];
   }
   interface MicrosoftWebSitesConfig11 {
     /** The resource name */
@@ -12009,6 +12158,78 @@ export declare namespace inputs {
     properties?: inputs.SiteConfig;
     /** Kind of resource. */
     kind?: string;
+    numberOfWorkers?: number;
+    defaultDocuments?: string[];
+    netFrameworkVersion?: string;
+    phpVersion?: string;
+    pythonVersion?: string;
+    nodeVersion?: string;
+    powerShellVersion?: string;
+    linuxFxVersion?: string;
+    windowsFxVersion?: string;
+    requestTracingEnabled?: boolean;
+    requestTracingExpirationTime?: string;
+    remoteDebuggingEnabled?: boolean;
+    remoteDebuggingVersion?: string;
+    httpLoggingEnabled?: boolean;
+    acrUseManagedIdentityCreds?: boolean;
+    acrUserManagedIdentityID?: string;
+    logsDirectorySizeLimit?: number;
+    detailedErrorLoggingEnabled?: boolean;
+    publishingUsername?: string;
+    appSettings?: inputs.NameValuePair[];
+    metadata?: inputs.NameValuePair[];
+    connectionStrings?: inputs.ConnStringInfo[];
+    handlerMappings?: inputs.HandlerMapping[];
+    documentRoot?: string;
+    scmType?: "None" | "Dropbox" | "Tfs" | "LocalGit" | "GitHub" | "CodePlexGit" | "CodePlexHg" | "BitbucketGit" | "BitbucketHg" | "ExternalGit" | "ExternalHg" | "OneDrive" | "VSO" | "VSTSRM" | (string & {});
+    use32BitWorkerProcess?: boolean;
+    webSocketsEnabled?: boolean;
+    alwaysOn?: boolean;
+    javaVersion?: string;
+    javaContainer?: string;
+    javaContainerVersion?: string;
+    appCommandLine?: string;
+    managedPipelineMode?: "Integrated" | "Classic";
+    virtualApplications?: inputs.VirtualApplication[];
+    loadBalancing?: "WeightedRoundRobin" | "LeastRequests" | "LeastResponseTime" | "WeightedTotalTraffic" | "RequestHash" | "PerSiteRoundRobin" | "LeastRequestsWithTieBreaker";
+    experiments?: inputs.Experiments;
+    limits?: inputs.SiteLimits;
+    autoHealEnabled?: boolean;
+    autoHealRules?: inputs.AutoHealRules;
+    tracingOptions?: string;
+    vnetName?: string;
+    vnetRouteAllEnabled?: boolean;
+    vnetPrivatePortsCount?: number;
+    cors?: inputs.CorsSettings;
+    push?: inputs.PushSettings;
+    apiDefinition?: inputs.ApiDefinitionInfo;
+    apiManagementConfig?: inputs.ApiManagementConfig;
+    autoSwapSlotName?: string;
+    localMySqlEnabled?: boolean;
+    managedServiceIdentityId?: number;
+    xManagedServiceIdentityId?: number;
+    keyVaultReferenceIdentity?: string;
+    ipSecurityRestrictions?: inputs.IpSecurityRestriction[];
+    ipSecurityRestrictionsDefaultAction?: "Allow" | "Deny" | (string & {});
+    scmIpSecurityRestrictions?: inputs.IpSecurityRestriction[];
+    scmIpSecurityRestrictionsDefaultAction?: "Allow" | "Deny" | (string & {});
+    scmIpSecurityRestrictionsUseMain?: boolean;
+    http20Enabled?: boolean;
+    http20ProxyFlag?: number;
+    minTlsVersion?: "1.0" | "1.1" | "1.2" | "1.3" | (string & {});
+    minTlsCipherSuite?: "TLS_AES_256_GCM_SHA384" | "TLS_AES_128_GCM_SHA256" | "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384" | "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256" | "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256" | "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384" | "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256" | "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384" | "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256" | "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA" | "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA" | "TLS_RSA_WITH_AES_256_GCM_SHA384" | "TLS_RSA_WITH_AES_128_GCM_SHA256" | "TLS_RSA_WITH_AES_256_CBC_SHA256" | "TLS_RSA_WITH_AES_128_CBC_SHA256" | "TLS_RSA_WITH_AES_256_CBC_SHA" | "TLS_RSA_WITH_AES_128_CBC_SHA" | (string & {});
+    scmMinTlsVersion?: "1.0" | "1.1" | "1.2" | "1.3" | (string & {});
+    ftpsState?: "AllAllowed" | "FtpsOnly" | "Disabled" | (string & {});
+    preWarmedInstanceCount?: number;
+    functionAppScaleLimit?: number;
+    elasticWebAppScaleLimit?: number;
+    healthCheckPath?: string;
+    functionsRuntimeScaleMonitoringEnabled?: boolean;
+    websiteTimeZone?: string;
+    minimumElasticInstanceCount?: number;
+    azureStorageAccounts?: inputs.SiteConfigAzureStorageAccounts;
+    publicNetworkAccess?: string;
   }
   interface MicrosoftWebSitesConfig22 {
     /** The resource name */
@@ -12017,6 +12238,44 @@ export declare namespace inputs {
     properties?: inputs.SiteAuthSettingsProperties;
     /** Kind of resource. */
     kind?: string;
+    enabled?: boolean;
+    runtimeVersion?: string;
+    unauthenticatedClientAction?: "RedirectToLoginPage" | "AllowAnonymous";
+    tokenStoreEnabled?: boolean;
+    allowedExternalRedirectUrls?: string[];
+    defaultProvider?: "AzureActiveDirectory" | "Facebook" | "Google" | "MicrosoftAccount" | "Twitter" | "Github";
+    tokenRefreshExtensionHours?: number;
+    clientId?: string;
+    clientSecret?: string;
+    clientSecretSettingName?: string;
+    clientSecretCertificateThumbprint?: string;
+    issuer?: string;
+    validateIssuer?: boolean;
+    allowedAudiences?: string[];
+    additionalLoginParams?: string[];
+    aadClaimsAuthorization?: string;
+    googleClientId?: string;
+    googleClientSecret?: string;
+    googleClientSecretSettingName?: string;
+    googleOAuthScopes?: string[];
+    facebookAppId?: string;
+    facebookAppSecret?: string;
+    facebookAppSecretSettingName?: string;
+    facebookOAuthScopes?: string[];
+    gitHubClientId?: string;
+    gitHubClientSecret?: string;
+    gitHubClientSecretSettingName?: string;
+    gitHubOAuthScopes?: string[];
+    twitterConsumerKey?: string;
+    twitterConsumerSecret?: string;
+    twitterConsumerSecretSettingName?: string;
+    microsoftAccountClientId?: string;
+    microsoftAccountClientSecret?: string;
+    microsoftAccountClientSecretSettingName?: string;
+    microsoftAccountOAuthScopes?: string[];
+    isAuthFromFile?: string;
+    authFilePath?: string;
+    configVersion?: string;
   }
   interface MicrosoftWebSitesConfig3 {
     /** The resource name */
@@ -12025,6 +12284,11 @@ export declare namespace inputs {
     properties?: inputs.SiteAuthSettingsV2Properties;
     /** Kind of resource. */
     kind?: string;
+    platform?: inputs.AuthPlatform;
+    globalValidation?: inputs.GlobalValidation;
+    identityProviders?: inputs.IdentityProviders;
+    login?: inputs.Login;
+    httpSettings?: inputs.HttpSettings;
   }
   interface MicrosoftWebSitesConfig4 {
     /** The resource name */
@@ -12041,6 +12305,11 @@ export declare namespace inputs {
     properties?: inputs.BackupRequestProperties;
     /** Kind of resource. */
     kind?: string;
+    backupName?: string;
+    enabled?: boolean;
+    storageAccountUrl?: string;
+    backupSchedule?: inputs.BackupSchedule;
+    databases?: inputs.DatabaseBackupSetting[];
   }
   interface MicrosoftWebSitesConfig6 {
     /** The resource name */
@@ -12057,6 +12326,10 @@ export declare namespace inputs {
     properties?: inputs.SiteLogsConfigProperties;
     /** Kind of resource. */
     kind?: string;
+    applicationLogs?: inputs.ApplicationLogsConfig;
+    httpLogs?: inputs.HttpLogsConfig;
+    failedRequestsTracing?: inputs.EnabledConfig;
+    detailedErrorMessages?: inputs.EnabledConfig;
   }
   interface MicrosoftWebSitesConfig8 {
     /** The resource name */
@@ -12073,6 +12346,10 @@ export declare namespace inputs {
     properties?: inputs.PushSettingsProperties;
     /** Kind of resource. */
     kind?: string;
+    isPushEnabled?: boolean;
+    tagWhitelistJson?: string;
+    tagsRequiringAuth?: string;
+    dynamicTagsJson?: string;
   }
   interface MicrosoftWebSitesContinuouswebjobs {
     /** The resource name */
@@ -12085,6 +12362,15 @@ export declare namespace inputs {
     properties?: inputs.DeploymentProperties;
     /** Kind of resource. */
     kind?: string;
+    status?: number;
+    message?: string;
+    author?: string;
+    deployer?: string;
+    author_email?: string;
+    start_time?: string;
+    end_time?: string;
+    active?: boolean;
+    details?: string;
   }
   interface MicrosoftWebSitesDeploymentStatus {
     /** The resource name */
@@ -12121,6 +12407,13 @@ export declare namespace inputs {
     properties?: inputs.MSDeployCoreOrMSDeployStatusProperties;
     /** Kind of resource. */
     kind?: string;
+    packageUri?: string;
+    connectionString?: string;
+    dbType?: string;
+    setParametersXmlFileUri?: string;
+    setParameters?: inputs.MSDeployCoreSetParameters;
+    skipAppData?: boolean;
+    appOffline?: boolean;
   }
   type MicrosoftWebSitesExtensions2 = inputs.MicrosoftWebSitesExtensions | inputs.MicrosoftWebSitesExtensions22;
   interface MicrosoftWebSitesExtensions22 {
@@ -12134,6 +12427,19 @@ export declare namespace inputs {
     properties?: inputs.FunctionEnvelopeProperties;
     /** Kind of resource. */
     kind?: string;
+    function_app_id?: string;
+    script_root_path_href?: string;
+    script_href?: string;
+    config_href?: string;
+    test_data_href?: string;
+    secrets_file_href?: string;
+    href?: string;
+    config?: any;
+    files?: inputs.FunctionEnvelopePropertiesFiles;
+    test_data?: string;
+    invoke_url_template?: string;
+    language?: string;
+    isDisabled?: boolean;
   }
   interface MicrosoftWebSitesFunctionsKeys {
     /** The resource name */
@@ -12148,6 +12454,14 @@ export declare namespace inputs {
     properties?: inputs.HostNameBindingProperties;
     /** Kind of resource. */
     kind?: string;
+    siteName?: string;
+    domainId?: string;
+    azureResourceName?: string;
+    azureResourceType?: "Website" | "TrafficManager";
+    customHostNameDnsRecordType?: "CName" | "A";
+    hostNameType?: "Verified" | "Managed";
+    sslState?: "Disabled" | "SniEnabled" | "IpBasedEnabled";
+    thumbprint?: string;
   }
   interface MicrosoftWebSitesHostruntimeWebhooksApiWorkflowsRuns {
     /** The resource name */
@@ -12188,6 +12502,13 @@ export declare namespace inputs {
     properties?: inputs.RelayServiceConnectionEntityProperties;
     /** Kind of resource. */
     kind?: string;
+    entityName?: string;
+    entityConnectionString?: string;
+    resourceType?: string;
+    resourceConnectionString?: string;
+    hostname?: string;
+    port?: number;
+    biztalkUri?: string;
   }
   interface MicrosoftWebSitesHybridConnectionNamespacesRelays {
     /** The resource name */
@@ -12196,6 +12517,14 @@ export declare namespace inputs {
     properties?: inputs.HybridConnectionProperties;
     /** Kind of resource. */
     kind?: string;
+    serviceBusNamespace?: string;
+    relayName?: string;
+    relayArmUri?: string;
+    hostname?: string;
+    port?: number;
+    sendKeyName?: string;
+    sendKeyValue?: string;
+    serviceBusSuffix?: string;
   }
   interface MicrosoftWebSitesInstances {
     /** The resource name */
@@ -12208,6 +12537,13 @@ export declare namespace inputs {
     properties?: inputs.MSDeployCoreOrMSDeployStatusProperties;
     /** Kind of resource. */
     kind?: string;
+    packageUri?: string;
+    connectionString?: string;
+    dbType?: string;
+    setParametersXmlFileUri?: string;
+    setParameters?: inputs.MSDeployCoreSetParameters;
+    skipAppData?: boolean;
+    appOffline?: boolean;
   }
   interface MicrosoftWebSitesInstancesProcesses {
     /** The resource name */
@@ -12228,6 +12564,8 @@ export declare namespace inputs {
     properties?: inputs.SwiftVirtualNetworkProperties;
     /** Kind of resource. */
     kind?: string;
+    subnetResourceId?: string;
+    swiftSupported?: boolean;
   }
   interface MicrosoftWebSitesNetworkFeatures {
     /** The resource name */
@@ -12244,6 +12582,11 @@ export declare namespace inputs {
     location: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    sku?: string;
+    product?: string;
+    vendor?: string;
+    marketplacePublisher?: string;
+    marketplaceOffer?: string;
   }
   interface MicrosoftWebSitesPrivateAccess {
     /** The resource name */
@@ -12252,6 +12595,8 @@ export declare namespace inputs {
     properties?: inputs.PrivateAccessProperties;
     /** Kind of resource. */
     kind?: string;
+    enabled?: boolean;
+    virtualNetworks?: inputs.PrivateAccessVirtualNetwork[];
   }
   interface MicrosoftWebSitesPrivateEndpointConnections {
     /** The resource name */
@@ -12260,6 +12605,9 @@ export declare namespace inputs {
     properties?: inputs.RemotePrivateEndpointConnectionARMResourceProperties;
     /** Kind of resource. */
     kind?: string;
+    privateEndpoint?: inputs.ArmIdWrapper;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkConnectionState;
+    ipAddresses?: string[];
   }
   interface MicrosoftWebSitesProcesses {
     /** The resource name */
@@ -12276,6 +12624,8 @@ export declare namespace inputs {
     properties?: inputs.PublicCertificateProperties;
     /** Kind of resource. */
     kind?: string;
+    blob?: any;
+    publicCertificateLocation?: "CurrentUserMy" | "LocalMachineMy" | "Unknown";
   }
   interface MicrosoftWebSitesRecommendations {
     /** The resource name */
@@ -12292,6 +12642,17 @@ export declare namespace inputs {
     properties?: inputs.SiteContainerProperties;
     /** Kind of resource. */
     kind?: string;
+    image?: string;
+    targetPort?: string;
+    isMain?: boolean;
+    startUpCommand?: string;
+    authType?: "Anonymous" | "UserCredentials" | "SystemIdentity" | "UserAssigned";
+    userName?: string;
+    passwordSecret?: string;
+    userManagedIdentityClientId?: string;
+    volumeMounts?: inputs.VolumeMount[];
+    inheritAppSettingsAndConnectionStrings?: boolean;
+    environmentVariables?: inputs.EnvironmentVariable[];
   }
   interface MicrosoftWebSitesSiteextensions {
     /** The resource name */
@@ -12312,6 +12673,43 @@ export declare namespace inputs {
     location: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    enabled?: boolean;
+    hostNameSslStates?: inputs.HostNameSslState[];
+    serverFarmId?: string;
+    reserved?: boolean;
+    isXenon?: boolean;
+    hyperV?: boolean;
+    dnsConfiguration?: inputs.SiteDnsConfig;
+    outboundVnetRouting?: inputs.OutboundVnetRouting;
+    siteConfig?: inputs.SiteConfig;
+    functionAppConfig?: inputs.FunctionAppConfig;
+    daprConfig?: inputs.DaprConfig;
+    workloadProfileName?: string;
+    resourceConfig?: inputs.ResourceConfig;
+    scmSiteAlsoStopped?: boolean;
+    hostingEnvironmentProfile?: inputs.HostingEnvironmentProfile;
+    clientAffinityEnabled?: boolean;
+    clientAffinityPartitioningEnabled?: boolean;
+    clientAffinityProxyEnabled?: boolean;
+    clientCertEnabled?: boolean;
+    clientCertMode?: "Required" | "Optional" | "OptionalInteractiveUser";
+    clientCertExclusionPaths?: string;
+    ipMode?: "IPv4" | "IPv6" | "IPv4AndIPv6";
+    endToEndEncryptionEnabled?: boolean;
+    sshEnabled?: boolean;
+    hostNamesDisabled?: boolean;
+    customDomainVerificationId?: string;
+    containerSize?: number;
+    dailyMemoryTimeQuota?: number;
+    cloningInfo?: inputs.CloningInfo;
+    httpsOnly?: boolean;
+    redundancyMode?: "None" | "Manual" | "Failover" | "ActiveActive" | "GeoRedundant";
+    publicNetworkAccess?: string;
+    storageAccountRequired?: boolean;
+    keyVaultReferenceIdentity?: string;
+    autoGeneratedDomainNameLabelScope?: "TenantReuse" | "SubscriptionReuse" | "ResourceGroupReuse" | "NoReuse";
+    virtualNetworkSubnetId?: string;
+    managedEnvironmentId?: string;
   }
   interface MicrosoftWebSitesSlotsBackups {
     /** The resource name */
@@ -12324,6 +12722,7 @@ export declare namespace inputs {
     properties?: inputs.CsmPublishingCredentialsPoliciesEntityProperties;
     /** Kind of resource. */
     kind?: string;
+    allow?: boolean;
   }
   type MicrosoftWebSitesSlotsBasicpublishingcredentialspolicies2 = inputs.MicrosoftWebSitesSlotsBasicPublishingCredentialsPolicies | inputs.MicrosoftWebSitesSlotsBasicPublishingCredentialsPolicies22;
   interface MicrosoftWebSitesSlotsBasicPublishingCredentialsPolicies22 {
@@ -12333,6 +12732,7 @@ export declare namespace inputs {
     properties?: inputs.CsmPublishingCredentialsPoliciesEntityProperties;
     /** Kind of resource. */
     kind?: string;
+    allow?: boolean;
   }
   interface MicrosoftWebSitesSlotsCertificates {
     /** The resource name */
@@ -12345,6 +12745,14 @@ export declare namespace inputs {
     location: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    password?: string;
+    hostNames?: string[];
+    pfxBlob?: any;
+    keyVaultId?: string;
+    keyVaultSecretName?: string;
+    serverFarmId?: string;
+    canonicalName?: string;
+    domainValidationMethod?: string;
   }
   interface MicrosoftWebSitesSlotsConfig {
     /** The resource name */
@@ -12374,6 +12782,78 @@ export declare namespace inputs {
     properties?: inputs.SiteConfig;
     /** Kind of resource. */
     kind?: string;
+    numberOfWorkers?: number;
+    defaultDocuments?: string[];
+    netFrameworkVersion?: string;
+    phpVersion?: string;
+    pythonVersion?: string;
+    nodeVersion?: string;
+    powerShellVersion?: string;
+    linuxFxVersion?: string;
+    windowsFxVersion?: string;
+    requestTracingEnabled?: boolean;
+    requestTracingExpirationTime?: string;
+    remoteDebuggingEnabled?: boolean;
+    remoteDebuggingVersion?: string;
+    httpLoggingEnabled?: boolean;
+    acrUseManagedIdentityCreds?: boolean;
+    acrUserManagedIdentityID?: string;
+    logsDirectorySizeLimit?: number;
+    detailedErrorLoggingEnabled?: boolean;
+    publishingUsername?: string;
+    appSettings?: inputs.NameValuePair[];
+    metadata?: inputs.NameValuePair[];
+    connectionStrings?: inputs.ConnStringInfo[];
+    handlerMappings?: inputs.HandlerMapping[];
+    documentRoot?: string;
+    scmType?: "None" | "Dropbox" | "Tfs" | "LocalGit" | "GitHub" | "CodePlexGit" | "CodePlexHg" | "BitbucketGit" | "BitbucketHg" | "ExternalGit" | "ExternalHg" | "OneDrive" | "VSO" | "VSTSRM" | (string & {});
+    use32BitWorkerProcess?: boolean;
+    webSocketsEnabled?: boolean;
+    alwaysOn?: boolean;
+    javaVersion?: string;
+    javaContainer?: string;
+    javaContainerVersion?: string;
+    appCommandLine?: string;
+    managedPipelineMode?: "Integrated" | "Classic";
+    virtualApplications?: inputs.VirtualApplication[];
+    loadBalancing?: "WeightedRoundRobin" | "LeastRequests" | "LeastResponseTime" | "WeightedTotalTraffic" | "RequestHash" | "PerSiteRoundRobin" | "LeastRequestsWithTieBreaker";
+    experiments?: inputs.Experiments;
+    limits?: inputs.SiteLimits;
+    autoHealEnabled?: boolean;
+    autoHealRules?: inputs.AutoHealRules;
+    tracingOptions?: string;
+    vnetName?: string;
+    vnetRouteAllEnabled?: boolean;
+    vnetPrivatePortsCount?: number;
+    cors?: inputs.CorsSettings;
+    push?: inputs.PushSettings;
+    apiDefinition?: inputs.ApiDefinitionInfo;
+    apiManagementConfig?: inputs.ApiManagementConfig;
+    autoSwapSlotName?: string;
+    localMySqlEnabled?: boolean;
+    managedServiceIdentityId?: number;
+    xManagedServiceIdentityId?: number;
+    keyVaultReferenceIdentity?: string;
+    ipSecurityRestrictions?: inputs.IpSecurityRestriction[];
+    ipSecurityRestrictionsDefaultAction?: "Allow" | "Deny" | (string & {});
+    scmIpSecurityRestrictions?: inputs.IpSecurityRestriction[];
+    scmIpSecurityRestrictionsDefaultAction?: "Allow" | "Deny" | (string & {});
+    scmIpSecurityRestrictionsUseMain?: boolean;
+    http20Enabled?: boolean;
+    http20ProxyFlag?: number;
+    minTlsVersion?: "1.0" | "1.1" | "1.2" | "1.3" | (string & {});
+    minTlsCipherSuite?: "TLS_AES_256_GCM_SHA384" | "TLS_AES_128_GCM_SHA256" | "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384" | "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256" | "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256" | "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384" | "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256" | "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384" | "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256" | "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA" | "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA" | "TLS_RSA_WITH_AES_256_GCM_SHA384" | "TLS_RSA_WITH_AES_128_GCM_SHA256" | "TLS_RSA_WITH_AES_256_CBC_SHA256" | "TLS_RSA_WITH_AES_128_CBC_SHA256" | "TLS_RSA_WITH_AES_256_CBC_SHA" | "TLS_RSA_WITH_AES_128_CBC_SHA" | (string & {});
+    scmMinTlsVersion?: "1.0" | "1.1" | "1.2" | "1.3" | (string & {});
+    ftpsState?: "AllAllowed" | "FtpsOnly" | "Disabled" | (string & {});
+    preWarmedInstanceCount?: number;
+    functionAppScaleLimit?: number;
+    elasticWebAppScaleLimit?: number;
+    healthCheckPath?: string;
+    functionsRuntimeScaleMonitoringEnabled?: boolean;
+    websiteTimeZone?: string;
+    minimumElasticInstanceCount?: number;
+    azureStorageAccounts?: inputs.SiteConfigAzureStorageAccounts;
+    publicNetworkAccess?: string;
   }
   interface MicrosoftWebSitesSlotsConfig22 {
     /** The resource name */
@@ -12382,6 +12862,44 @@ export declare namespace inputs {
     properties?: inputs.SiteAuthSettingsProperties;
     /** Kind of resource. */
     kind?: string;
+    enabled?: boolean;
+    runtimeVersion?: string;
+    unauthenticatedClientAction?: "RedirectToLoginPage" | "AllowAnonymous";
+    tokenStoreEnabled?: boolean;
+    allowedExternalRedirectUrls?: string[];
+    defaultProvider?: "AzureActiveDirectory" | "Facebook" | "Google" | "MicrosoftAccount" | "Twitter" | "Github";
+    tokenRefreshExtensionHours?: number;
+    clientId?: string;
+    clientSecret?: string;
+    clientSecretSettingName?: string;
+    clientSecretCertificateThumbprint?: string;
+    issuer?: string;
+    validateIssuer?: boolean;
+    allowedAudiences?: string[];
+    additionalLoginParams?: string[];
+    aadClaimsAuthorization?: string;
+    googleClientId?: string;
+    googleClientSecret?: string;
+    googleClientSecretSettingName?: string;
+    googleOAuthScopes?: string[];
+    facebookAppId?: string;
+    facebookAppSecret?: string;
+    facebookAppSecretSettingName?: string;
+    facebookOAuthScopes?: string[];
+    gitHubClientId?: string;
+    gitHubClientSecret?: string;
+    gitHubClientSecretSettingName?: string;
+    gitHubOAuthScopes?: string[];
+    twitterConsumerKey?: string;
+    twitterConsumerSecret?: string;
+    twitterConsumerSecretSettingName?: string;
+    microsoftAccountClientId?: string;
+    microsoftAccountClientSecret?: string;
+    microsoftAccountClientSecretSettingName?: string;
+    microsoftAccountOAuthScopes?: string[];
+    isAuthFromFile?: string;
+    authFilePath?: string;
+    configVersion?: string;
   }
   interface MicrosoftWebSitesSlotsConfig3 {
     /** The resource name */
@@ -12390,6 +12908,11 @@ export declare namespace inputs {
     properties?: inputs.SiteAuthSettingsV2Properties;
     /** Kind of resource. */
     kind?: string;
+    platform?: inputs.AuthPlatform;
+    globalValidation?: inputs.GlobalValidation;
+    identityProviders?: inputs.IdentityProviders;
+    login?: inputs.Login;
+    httpSettings?: inputs.HttpSettings;
   }
   interface MicrosoftWebSitesSlotsConfig4 {
     /** The resource name */
@@ -12406,6 +12929,11 @@ export declare namespace inputs {
     properties?: inputs.BackupRequestProperties;
     /** Kind of resource. */
     kind?: string;
+    backupName?: string;
+    enabled?: boolean;
+    storageAccountUrl?: string;
+    backupSchedule?: inputs.BackupSchedule;
+    databases?: inputs.DatabaseBackupSetting[];
   }
   interface MicrosoftWebSitesSlotsConfig6 {
     /** The resource name */
@@ -12422,6 +12950,10 @@ export declare namespace inputs {
     properties?: inputs.SiteLogsConfigProperties;
     /** Kind of resource. */
     kind?: string;
+    applicationLogs?: inputs.ApplicationLogsConfig;
+    httpLogs?: inputs.HttpLogsConfig;
+    failedRequestsTracing?: inputs.EnabledConfig;
+    detailedErrorMessages?: inputs.EnabledConfig;
   }
   interface MicrosoftWebSitesSlotsConfig8 {
     /** The resource name */
@@ -12438,6 +12970,10 @@ export declare namespace inputs {
     properties?: inputs.PushSettingsProperties;
     /** Kind of resource. */
     kind?: string;
+    isPushEnabled?: boolean;
+    tagWhitelistJson?: string;
+    tagsRequiringAuth?: string;
+    dynamicTagsJson?: string;
   }
   interface MicrosoftWebSitesSlotsContinuouswebjobs {
     /** The resource name */
@@ -12450,6 +12986,15 @@ export declare namespace inputs {
     properties?: inputs.DeploymentProperties;
     /** Kind of resource. */
     kind?: string;
+    status?: number;
+    message?: string;
+    author?: string;
+    deployer?: string;
+    author_email?: string;
+    start_time?: string;
+    end_time?: string;
+    active?: boolean;
+    details?: string;
   }
   interface MicrosoftWebSitesSlotsDeploymentStatus {
     /** The resource name */
@@ -12486,6 +13031,13 @@ export declare namespace inputs {
     properties?: inputs.MSDeployCoreOrMSDeployStatusProperties;
     /** Kind of resource. */
     kind?: string;
+    packageUri?: string;
+    connectionString?: string;
+    dbType?: string;
+    setParametersXmlFileUri?: string;
+    setParameters?: inputs.MSDeployCoreSetParameters;
+    skipAppData?: boolean;
+    appOffline?: boolean;
   }
   interface MicrosoftWebSitesSlotsFunctions {
     /** The resource name */
@@ -12494,6 +13046,19 @@ export declare namespace inputs {
     properties?: inputs.FunctionEnvelopeProperties;
     /** Kind of resource. */
     kind?: string;
+    function_app_id?: string;
+    script_root_path_href?: string;
+    script_href?: string;
+    config_href?: string;
+    test_data_href?: string;
+    secrets_file_href?: string;
+    href?: string;
+    config?: any;
+    files?: inputs.FunctionEnvelopePropertiesFiles;
+    test_data?: string;
+    invoke_url_template?: string;
+    language?: string;
+    isDisabled?: boolean;
   }
   interface MicrosoftWebSitesSlotsFunctionsKeys {
     /** The resource name */
@@ -12508,6 +13073,14 @@ export declare namespace inputs {
     properties?: inputs.HostNameBindingProperties;
     /** Kind of resource. */
     kind?: string;
+    siteName?: string;
+    domainId?: string;
+    azureResourceName?: string;
+    azureResourceType?: "Website" | "TrafficManager";
+    customHostNameDnsRecordType?: "CName" | "A";
+    hostNameType?: "Verified" | "Managed";
+    sslState?: "Disabled" | "SniEnabled" | "IpBasedEnabled";
+    thumbprint?: string;
   }
   interface MicrosoftWebSitesSlotsHybridconnection {
     /** The resource name */
@@ -12516,6 +13089,13 @@ export declare namespace inputs {
     properties?: inputs.RelayServiceConnectionEntityProperties;
     /** Kind of resource. */
     kind?: string;
+    entityName?: string;
+    entityConnectionString?: string;
+    resourceType?: string;
+    resourceConnectionString?: string;
+    hostname?: string;
+    port?: number;
+    biztalkUri?: string;
   }
   interface MicrosoftWebSitesSlotsHybridConnectionNamespacesRelays {
     /** The resource name */
@@ -12524,6 +13104,14 @@ export declare namespace inputs {
     properties?: inputs.HybridConnectionProperties;
     /** Kind of resource. */
     kind?: string;
+    serviceBusNamespace?: string;
+    relayName?: string;
+    relayArmUri?: string;
+    hostname?: string;
+    port?: number;
+    sendKeyName?: string;
+    sendKeyValue?: string;
+    serviceBusSuffix?: string;
   }
   interface MicrosoftWebSitesSlotsInstances {
     /** The resource name */
@@ -12536,6 +13124,13 @@ export declare namespace inputs {
     properties?: inputs.MSDeployCoreOrMSDeployStatusProperties;
     /** Kind of resource. */
     kind?: string;
+    packageUri?: string;
+    connectionString?: string;
+    dbType?: string;
+    setParametersXmlFileUri?: string;
+    setParameters?: inputs.MSDeployCoreSetParameters;
+    skipAppData?: boolean;
+    appOffline?: boolean;
   }
   interface MicrosoftWebSitesSlotsInstancesProcesses {
     /** The resource name */
@@ -12556,6 +13151,8 @@ export declare namespace inputs {
     properties?: inputs.SwiftVirtualNetworkProperties;
     /** Kind of resource. */
     kind?: string;
+    subnetResourceId?: string;
+    swiftSupported?: boolean;
   }
   interface MicrosoftWebSitesSlotsNetworkFeatures {
     /** The resource name */
@@ -12572,6 +13169,11 @@ export declare namespace inputs {
     location: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    sku?: string;
+    product?: string;
+    vendor?: string;
+    marketplacePublisher?: string;
+    marketplaceOffer?: string;
   }
   interface MicrosoftWebSitesSlotsPrivateAccess {
     /** The resource name */
@@ -12580,6 +13182,8 @@ export declare namespace inputs {
     properties?: inputs.PrivateAccessProperties;
     /** Kind of resource. */
     kind?: string;
+    enabled?: boolean;
+    virtualNetworks?: inputs.PrivateAccessVirtualNetwork[];
   }
   interface MicrosoftWebSitesSlotsPrivateEndpointConnections {
     /** The resource name */
@@ -12588,6 +13192,9 @@ export declare namespace inputs {
     properties?: inputs.RemotePrivateEndpointConnectionARMResourceProperties;
     /** Kind of resource. */
     kind?: string;
+    privateEndpoint?: inputs.ArmIdWrapper;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkConnectionState;
+    ipAddresses?: string[];
   }
   interface MicrosoftWebSitesSlotsProcesses {
     /** The resource name */
@@ -12604,6 +13211,8 @@ export declare namespace inputs {
     properties?: inputs.PublicCertificateProperties;
     /** Kind of resource. */
     kind?: string;
+    blob?: any;
+    publicCertificateLocation?: "CurrentUserMy" | "LocalMachineMy" | "Unknown";
   }
   interface MicrosoftWebSitesSlotsResourceHealthMetadata {
     /** The resource name */
@@ -12616,6 +13225,17 @@ export declare namespace inputs {
     properties?: inputs.SiteContainerProperties;
     /** Kind of resource. */
     kind?: string;
+    image?: string;
+    targetPort?: string;
+    isMain?: boolean;
+    startUpCommand?: string;
+    authType?: "Anonymous" | "UserCredentials" | "SystemIdentity" | "UserAssigned";
+    userName?: string;
+    passwordSecret?: string;
+    userManagedIdentityClientId?: string;
+    volumeMounts?: inputs.VolumeMount[];
+    inheritAppSettingsAndConnectionStrings?: boolean;
+    environmentVariables?: inputs.EnvironmentVariable[];
   }
   interface MicrosoftWebSitesSlotsSiteextensions {
     /** The resource name */
@@ -12628,6 +13248,13 @@ export declare namespace inputs {
     properties?: inputs.SiteSourceControlProperties;
     /** Kind of resource. */
     kind?: string;
+    repoUrl?: string;
+    branch?: string;
+    isManualIntegration?: boolean;
+    isGitHubAction?: boolean;
+    deploymentRollbackEnabled?: boolean;
+    isMercurial?: boolean;
+    gitHubActionConfiguration?: inputs.GitHubActionConfiguration;
   }
   interface MicrosoftWebSitesSlotsTriggeredwebjobs {
     /** The resource name */
@@ -12644,6 +13271,10 @@ export declare namespace inputs {
     properties?: inputs.VnetInfo;
     /** Kind of resource. */
     kind?: string;
+    vnetResourceId?: string;
+    certBlob?: string;
+    dnsServers?: string;
+    isSwift?: boolean;
   }
   interface MicrosoftWebSitesSlotsVirtualNetworkConnectionsGateways {
     /** The resource name */
@@ -12652,6 +13283,8 @@ export declare namespace inputs {
     properties?: inputs.VnetGatewayProperties;
     /** Kind of resource. */
     kind?: string;
+    vnetName?: string;
+    vpnPackageUri?: string;
   }
   interface MicrosoftWebSitesSlotsWebjobs {
     /** The resource name */
@@ -12664,6 +13297,13 @@ export declare namespace inputs {
     properties?: inputs.SiteSourceControlProperties;
     /** Kind of resource. */
     kind?: string;
+    repoUrl?: string;
+    branch?: string;
+    isManualIntegration?: boolean;
+    isGitHubAction?: boolean;
+    deploymentRollbackEnabled?: boolean;
+    isMercurial?: boolean;
+    gitHubActionConfiguration?: inputs.GitHubActionConfiguration;
   }
   interface MicrosoftWebSitesTriggeredwebjobs {
     /** The resource name */
@@ -12680,6 +13320,10 @@ export declare namespace inputs {
     properties?: inputs.VnetInfo;
     /** Kind of resource. */
     kind?: string;
+    vnetResourceId?: string;
+    certBlob?: string;
+    dnsServers?: string;
+    isSwift?: boolean;
   }
   interface MicrosoftWebSitesVirtualNetworkConnectionsGateways {
     /** The resource name */
@@ -12688,6 +13332,8 @@ export declare namespace inputs {
     properties?: inputs.VnetGatewayProperties;
     /** Kind of resource. */
     kind?: string;
+    vnetName?: string;
+    vpnPackageUri?: string;
   }
   interface MicrosoftWebSitesWebjobs {
     /** The resource name */
@@ -12700,6 +13346,10 @@ export declare namespace inputs {
     properties?: inputs.SourceControlProperties;
     /** Kind of resource. */
     kind?: string;
+    token?: string;
+    tokenSecret?: string;
+    refreshToken?: string;
+    expirationTime?: string;
   }
   interface MicrosoftWebStaticSites {
     /** The resource name */
@@ -12716,6 +13366,16 @@ export declare namespace inputs {
     location: string;
     /** Resource tags. */
     tags?: inputs.ResourceTags;
+    repositoryUrl?: string;
+    branch?: string;
+    repositoryToken?: string;
+    buildProperties?: inputs.StaticSiteBuildProperties;
+    stagingEnvironmentPolicy?: "Enabled" | "Disabled";
+    allowConfigFileUpdates?: boolean;
+    templateProperties?: inputs.StaticSiteTemplateOptions;
+    provider?: string;
+    enterpriseGradeCdnStatus?: "Enabled" | "Enabling" | "Disabled" | "Disabling" | (string & {});
+    publicNetworkAccess?: string;
   }
   interface MicrosoftWebStaticSitesBasicAuth {
     /** The resource name */
@@ -12724,6 +13384,10 @@ export declare namespace inputs {
     properties?: inputs.StaticSiteBasicAuthPropertiesARMResourceProperties;
     /** Kind of resource. */
     kind?: string;
+    password?: string;
+    secretUrl?: string;
+    applicableEnvironmentsMode?: string;
+    environments?: string[];
   }
   interface MicrosoftWebStaticSitesBuilds {
     /** The resource name */
@@ -12753,6 +13417,10 @@ export declare namespace inputs {
     properties?: inputs.DatabaseConnectionProperties;
     /** Kind of resource. */
     kind?: string;
+    resourceId?: string;
+    connectionIdentity?: string;
+    connectionString?: string;
+    region?: string;
   }
   interface MicrosoftWebStaticSitesBuildsLinkedBackends {
     /** The resource name */
@@ -12761,6 +13429,8 @@ export declare namespace inputs {
     properties?: inputs.StaticSiteLinkedBackendARMResourceProperties;
     /** Kind of resource. */
     kind?: string;
+    backendResourceId?: string;
+    region?: string;
   }
   interface MicrosoftWebStaticSitesBuildsUserProvidedFunctionApps {
     /** The resource name */
@@ -12769,6 +13439,8 @@ export declare namespace inputs {
     properties?: inputs.StaticSiteUserProvidedFunctionAppARMResourceProperties;
     /** Kind of resource. */
     kind?: string;
+    functionAppResourceId?: string;
+    functionAppRegion?: string;
   }
   interface MicrosoftWebStaticSitesConfig {
     /** The resource name */
@@ -12794,6 +13466,7 @@ export declare namespace inputs {
     properties?: inputs.StaticSiteCustomDomainRequestPropertiesARMResourcePropertiesOrStaticSiteCustomDomainOverviewARMResourceProperties;
     /** Kind of resource. */
     kind?: string;
+    validationMethod?: string;
   }
   interface MicrosoftWebStaticSitesDatabaseConnections {
     /** The resource name */
@@ -12802,6 +13475,10 @@ export declare namespace inputs {
     properties?: inputs.DatabaseConnectionProperties;
     /** Kind of resource. */
     kind?: string;
+    resourceId?: string;
+    connectionIdentity?: string;
+    connectionString?: string;
+    region?: string;
   }
   interface MicrosoftWebStaticSitesLinkedBackends {
     /** The resource name */
@@ -12810,6 +13487,8 @@ export declare namespace inputs {
     properties?: inputs.StaticSiteLinkedBackendARMResourceProperties;
     /** Kind of resource. */
     kind?: string;
+    backendResourceId?: string;
+    region?: string;
   }
   interface MicrosoftWebStaticSitesPrivateEndpointConnections {
     /** The resource name */
@@ -12818,6 +13497,9 @@ export declare namespace inputs {
     properties?: inputs.RemotePrivateEndpointConnectionARMResourceProperties;
     /** Kind of resource. */
     kind?: string;
+    privateEndpoint?: inputs.ArmIdWrapper;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkConnectionState;
+    ipAddresses?: string[];
   }
   interface MicrosoftWebStaticSitesUserProvidedFunctionApps {
     /** The resource name */
@@ -12826,6 +13508,8 @@ export declare namespace inputs {
     properties?: inputs.StaticSiteUserProvidedFunctionAppARMResourceProperties;
     /** Kind of resource. */
     kind?: string;
+    functionAppResourceId?: string;
+    functionAppRegion?: string;
   }
   type MigrateMySqlStatusProperties = { [key: string]: any };
   interface MSDeployCoreOrMSDeployStatusProperties {
@@ -13047,6 +13731,17 @@ export declare namespace inputs {
     properties?: inputs.ProcessModuleInfoProperties;
     /** Kind of resource. */
     kind?: string;
+    base_address?: string;
+    file_name?: string;
+    href?: string;
+    file_path?: string;
+    module_memory_size?: number;
+    file_version?: string;
+    file_description?: string;
+    product?: string;
+    product_version?: string;
+    is_debug?: boolean;
+    language?: string;
   }
   interface ProcessModuleInfoProperties {
     /** Base address. Used as module identifier in ARM resource URI. */
@@ -13077,6 +13772,17 @@ export declare namespace inputs {
     properties?: inputs.ProcessThreadInfoProperties;
     /** Kind of resource. */
     kind?: string;
+    href?: string;
+    process?: string;
+    start_address?: string;
+    current_priority?: number;
+    priority_level?: string;
+    base_priority?: number;
+    start_time?: string;
+    total_processor_time?: string;
+    user_processor_time?: string;
+    state?: string;
+    wait_reason?: string;
   }
   interface ProcessThreadInfoProperties {
     /** HRef URI. */
@@ -13113,6 +13819,10 @@ export declare namespace inputs {
     properties?: inputs.PushSettingsProperties;
     /** Kind of resource. */
     kind?: string;
+    isPushEnabled?: boolean;
+    tagWhitelistJson?: string;
+    tagsRequiringAuth?: string;
+    dynamicTagsJson?: string;
   }
   interface PushSettingsProperties {
     /** Gets or sets a flag indicating whether the Push endpoint is enabled. */
@@ -13223,6 +13933,13 @@ export declare namespace inputs {
     properties?: inputs.RelayServiceConnectionEntityProperties;
     /** Kind of resource. */
     kind?: string;
+    entityName?: string;
+    entityConnectionString?: string;
+    resourceType?: string;
+    resourceConnectionString?: string;
+    hostname?: string;
+    port?: number;
+    biztalkUri?: string;
   }
   interface RelayServiceConnectionEntityProperties {
     entityName?: string;
@@ -13238,6 +13955,9 @@ export declare namespace inputs {
     properties?: inputs.RemotePrivateEndpointConnectionProperties;
     /** Kind of resource. */
     kind?: string;
+    privateEndpoint?: inputs.ArmIdWrapper;
+    privateLinkServiceConnectionState?: inputs.PrivateLinkConnectionState;
+    ipAddresses?: string[];
   }
   interface RemotePrivateEndpointConnectionARMResourceProperties {
     /** PrivateEndpoint of a remote private endpoint connection */
@@ -13347,6 +14067,7 @@ export declare namespace inputs {
     identity?: inputs.ManagedServiceIdentity;
     /** Logical Availability Zones the service is hosted in */
     zones?: string[];
+    kind?: string;
   }
   type ResponseMessageEnvelopeRemotePrivateEndpointConnectionTags = { [key: string]: string };
   interface RetryHistory {
@@ -14123,6 +14844,7 @@ export declare namespace inputs {
     properties?: inputs.StaticSiteUserARMResourceProperties;
     /** Kind of resource. */
     kind?: string;
+    roles?: string;
   }
   interface StaticSiteUserARMResourceProperties {
     /** The roles for the static site user, in free-form string format */
@@ -14137,6 +14859,8 @@ export declare namespace inputs {
     properties?: inputs.StaticSiteUserProvidedFunctionAppProperties;
     /** Kind of resource. */
     kind?: string;
+    functionAppResourceId?: string;
+    functionAppRegion?: string;
   }
   interface StaticSiteUserProvidedFunctionAppARMResourceProperties {
     /** The resource id of the function app registered with the static site */
@@ -14372,6 +15096,9 @@ export declare namespace inputs {
     properties?: inputs.VnetRouteProperties;
     /** Kind of resource. */
     kind?: string;
+    startAddress?: string;
+    endAddress?: string;
+    routeType?: "DEFAULT" | "INHERITED" | "STATIC" | (string & {});
   }
   interface VnetRouteProperties {
     /** The starting address for this route. This may also include a CIDR notation, in which case the end address must not be specified. */
@@ -14448,6 +15175,9 @@ export declare namespace inputs {
     location?: string;
     /** Additional workflow properties. */
     properties?: inputs.WorkflowEnvelopeProperties;
+    files?: inputs.WorkflowFiles;
+    flowState?: "NotSpecified" | "Completed" | "Enabled" | "Disabled" | "Deleted" | "Suspended" | (string & {});
+    health?: inputs.WorkflowHealth;
   }
   interface WorkflowEnvelopeProperties {
     /** Gets or sets the files. */

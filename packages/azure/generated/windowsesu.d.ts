@@ -115,6 +115,11 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    osType?: "Windows7" | "WindowsServer2008" | "WindowsServer2008R2" | (string & {});
+    supportType?: "SupplementalServicing" | "PremiumAssurance" | (string & {});
+    installedServerNumber?: number;
+    agreementNumber?: string;
+    isEligible?: boolean;
   }
   interface MultipleActivationKeyProperties {
     /** Type of OS for which the key is requested. */

@@ -122,6 +122,10 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The Azure Region where the resource lives */
     location?: string;
+    notes?: string;
+    quantity?: number;
+    billingDomainName?: string;
+    adminDomainName?: string;
   }
   type TrackedResourceTags = { [key: string]: string };
 }

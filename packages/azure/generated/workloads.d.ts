@@ -1895,6 +1895,13 @@ export declare namespace inputs {
     name: string;
     /** Azure VM (Mercury) workload-specific backup policy. */
     properties?: inputs.AzureVmWorkloadProtectionPolicy;
+    workLoadType?: "Invalid" | "VM" | "FileFolder" | "AzureSqlDb" | "SQLDB" | "Exchange" | "Sharepoint" | "VMwareVM" | "SystemState" | "Client" | "GenericDataSource" | "SQLDataBase" | "AzureFileShare" | "SAPHanaDatabase" | "SAPAseDatabase" | "SAPHanaDBInstance" | (string & {});
+    settings?: inputs.Settings;
+    subProtectionPolicy?: inputs.SubProtectionPolicy[];
+    makePolicyConsistent?: boolean;
+    protectedItemsCount?: number;
+    backupManagementType?: string;
+    resourceGuardOperationRequests?: string[];
   }
   interface DeployerVmPackages {
     /** The URL to the deployer VM packages file. */
@@ -2143,11 +2150,13 @@ export declare namespace inputs {
     /** Managed service identity (user assigned identities) */
     identity?: inputs.UserAssignedServiceIdentity;
     /** Defines the connector resource properties. */
-    properties: inputs.ConnectorProperties;
+    properties?: inputs.ConnectorProperties;
     /** Resource tags. */
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    sourceResourceId?: string;
+    managedResourceGroupConfiguration?: inputs.ManagedRGConfiguration;
   }
   interface MicrosoftWorkloadsConnectorsAcssBackups {
     /** The resource name */
@@ -2158,6 +2167,7 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    backupData?: inputs.BackupData;
   }
   interface MicrosoftWorkloadsMonitors {
     /** The resource name */
@@ -2170,12 +2180,22 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    appLocation?: string;
+    routingPreference?: "Default" | "RouteAll" | (string & {});
+    zoneRedundancyPreference?: string;
+    managedResourceGroupConfiguration?: inputs.ManagedRGConfiguration;
+    logAnalyticsWorkspaceArmId?: string;
+    monitorSubnet?: string;
   }
   interface MicrosoftWorkloadsMonitorsAlerts {
     /** The resource name */
     name: string;
     /** Alert Instance properties */
     properties?: inputs.AlertProperties;
+    templateName?: string;
+    providerType?: string;
+    providerNames?: string[];
+    alertRuleProperties?: inputs.AlertRuleProperties;
   }
   interface MicrosoftWorkloadsMonitorsAlertTemplates {
     /** The resource name */
@@ -2188,12 +2208,15 @@ export declare namespace inputs {
     identity?: inputs.UserAssignedServiceIdentity;
     /** Provider Instance properties */
     properties?: inputs.ProviderInstanceProperties;
+    providerSettings?: inputs.ProviderSpecificProperties;
   }
   interface MicrosoftWorkloadsMonitorsSapLandscapeMonitor {
     /** The resource name */
     name: "default";
     /** Sap Landscape Monitor properties */
     properties?: inputs.SapLandscapeMonitorProperties;
+    grouping?: inputs.SapLandscapeMonitorPropertiesGrouping;
+    topMetricsThresholds?: inputs.SapLandscapeMonitorMetricThresholds[];
   }
   interface MicrosoftWorkloadsSapDiscoverySites {
     /** The resource name */
@@ -2206,6 +2229,8 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    masterSiteId?: string;
+    migrateProjectId?: string;
   }
   interface MicrosoftWorkloadsSapDiscoverySitesSapInstances {
     /** The resource name */
@@ -2234,6 +2259,11 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    environment?: "NonProd" | "Prod" | (string & {});
+    sapProduct?: "ECC" | "S4HANA" | "Other" | (string & {});
+    managedResourcesNetworkAccessType?: "Public" | "Private" | (string & {});
+    configuration?: inputs.SAPConfiguration;
+    managedResourceGroupConfiguration?: inputs.ManagedRGConfiguration;
   }
   interface MicrosoftWorkloadsSapVirtualInstancesApplicationInstances {
     /** The resource name */
@@ -2254,6 +2284,10 @@ export declare namespace inputs {
     tags?: inputs.TrackedResourceTags;
     /** The geo-location where the resource lives */
     location: string;
+    messageServerProperties?: inputs.MessageServerProperties;
+    enqueueServerProperties?: inputs.EnqueueServerProperties;
+    gatewayServerProperties?: inputs.GatewayServerProperties;
+    enqueueReplicationServerProperties?: inputs.EnqueueReplicationServerProperties;
   }
   interface MicrosoftWorkloadsSapVirtualInstancesDatabaseInstances {
     /** The resource name */
@@ -2944,6 +2978,16 @@ export declare namespace inputs {
     name: string;
     /** IaaS VM workload-specific backup policy. */
     properties?: inputs.AzureIaaSVMProtectionPolicy;
+    instantRPDetails?: inputs.InstantRPAdditionalDetails;
+    schedulePolicy?: inputs.SchedulePolicy;
+    retentionPolicy?: inputs.RetentionPolicy;
+    tieringPolicy?: inputs.AzureIaaSVMProtectionPolicyTieringPolicy;
+    instantRpRetentionRangeInDays?: number;
+    timeZone?: string;
+    policyType?: "Invalid" | "V1" | "V2" | (string & {});
+    protectedItemsCount?: number;
+    backupManagementType?: string;
+    resourceGuardOperationRequests?: string[];
   }
   interface WeeklyRetentionFormat {
     /** List of days of the week. */
@@ -3031,7 +3075,9 @@ export declare namespace outputs {
   type AzureIaaSVMProtectionPolicy = inputs.AzureIaaSVMProtectionPolicy;
   type AzureIaaSVMProtectionPolicyTieringPolicy = inputs.AzureIaaSVMProtectionPolicyTieringPolicy;
   type AzureVmWorkloadProtectionPolicy = inputs.AzureVmWorkloadProtectionPolicy;
-  type BackupData = inputs.BackupData;
+  type BackupData = {
+    recoveryServicesVault: outputs.RecoveryServicesVaultProperties;
+  } & (outputs.HanaBackupData | outputs.SqlBackupData | outputs.VMBackupData);
   type CentralServerConfiguration = inputs.CentralServerConfiguration;
   type CentralServerFullResourceNames = inputs.CentralServerFullResourceNames;
   interface CentralServerVmDetails {
@@ -3076,7 +3122,10 @@ export declare namespace outputs {
   }
   type Day = inputs.Day;
   type DB2ProviderInstanceProperties = inputs.DB2ProviderInstanceProperties;
-  type DBBackupPolicyProperties = inputs.DBBackupPolicyProperties;
+  interface DBBackupPolicyProperties {
+    name: string;
+    properties?: outputs.AzureVmWorkloadProtectionPolicy;
+  }
   type DeployerVmPackages = inputs.DeployerVmPackages;
   type DeploymentConfiguration = inputs.DeploymentConfiguration;
   type DeploymentWithOSConfiguration = inputs.DeploymentWithOSConfiguration;
@@ -3152,7 +3201,14 @@ export declare namespace outputs {
     port?: number;
     health?: "Unknown" | "Healthy" | "Unhealthy" | "Degraded" | (string & {});
   }
-  type HanaBackupData = inputs.HanaBackupData;
+  interface HanaBackupData {
+    sslConfiguration?: outputs.SSLConfiguration;
+    backupPolicy: outputs.DBBackupPolicyProperties;
+    hdbuserstoreKeyName: string;
+    instanceNumber?: string;
+    dbInstanceSnapshotBackupPolicy?: outputs.DBBackupPolicyProperties;
+    backupType: "HANA";
+  }
   type HanaDbProviderInstanceProperties = inputs.HanaDbProviderInstanceProperties;
   type HighAvailabilityConfiguration = inputs.HighAvailabilityConfiguration;
   type HighAvailabilitySoftwareConfiguration = inputs.HighAvailabilitySoftwareConfiguration;
@@ -3513,7 +3569,10 @@ export declare namespace outputs {
   type SkipFileShareConfiguration = inputs.SkipFileShareConfiguration;
   type SnapshotBackupAdditionalDetails = inputs.SnapshotBackupAdditionalDetails;
   type SoftwareConfiguration = inputs.SoftwareConfiguration;
-  type SqlBackupData = inputs.SqlBackupData;
+  interface SqlBackupData {
+    backupPolicy: outputs.DBBackupPolicyProperties;
+    backupType: "SQL";
+  }
   type SshConfiguration = inputs.SshConfiguration;
   type SshKeyPair = inputs.SshKeyPair;
   type SshPublicKey = inputs.SshPublicKey;
@@ -3547,8 +3606,15 @@ export declare namespace outputs {
   type VirtualMachineConfiguration = inputs.VirtualMachineConfiguration;
   type VirtualMachineResourceNames = inputs.VirtualMachineResourceNames;
   type VirtualMachineResourceNamesDataDiskNames = inputs.VirtualMachineResourceNamesDataDiskNames;
-  type VMBackupData = inputs.VMBackupData;
-  type VMBackupPolicyProperties = inputs.VMBackupPolicyProperties;
+  interface VMBackupData {
+    backupPolicy: outputs.VMBackupPolicyProperties;
+    diskExclusionProperties?: outputs.DiskExclusionProperties;
+    backupType: "VM";
+  }
+  interface VMBackupPolicyProperties {
+    name: string;
+    properties?: outputs.AzureIaaSVMProtectionPolicy;
+  }
   type WeeklyRetentionFormat = inputs.WeeklyRetentionFormat;
   type WeeklyRetentionSchedule = inputs.WeeklyRetentionSchedule;
   type WeeklySchedule = inputs.WeeklySchedule;
