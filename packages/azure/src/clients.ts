@@ -11,6 +11,7 @@ import type { StorageManagementClient } from "@azure/arm-storage";
 import type { Pipeline } from "@azure/core-rest-pipeline";
 import type { ProviderLogger } from "@iac/sdk/provider";
 import { failedOperationPolicy } from "./failed-operation-policy.js";
+import { ArmTransport } from "./generic/transport.js";
 import { iacRetryPolicy } from "./retry-policy.js";
 import { requireSubscription, type AzureSettings } from "./settings.js";
 
@@ -28,6 +29,7 @@ export class AzureClients {
   #resources?: Promise<ResourceManagementClient>;
   #storage?: Promise<StorageManagementClient>;
   #containers?: Promise<ContainerInstanceManagementClient>;
+  #arm?: ArmTransport;
 
   constructor(settings: AzureSettings) {
     this.settings = settings;
@@ -49,6 +51,16 @@ export class AzureClients {
     const s = this.settings;
     client.pipeline.addPolicy(iacRetryPolicy({ maxRetries: s.maxRetries, retryDelayMs: s.retryDelayMs, maxRetryDelayMs: 30_000, log: () => this.calls.getStore() }), { phase: "Retry" });
     return client;
+  }
+
+  /**
+   * The generic ARM transport (PUT/GET/PATCH/DELETE/POST by id on @azure/core-rest-pipeline, every
+   * long-running-operation form, our retries), shared by the generated types, their lookups and
+   * functions, and the hand-written types that have moved onto it (the resource group).
+   */
+  arm(): ArmTransport {
+    this.#arm ??= new ArmTransport(this.settings, this.calls);
+    return this.#arm;
   }
 
   /** The resources client (loads @azure/arm-resources on first use). */
