@@ -7,6 +7,7 @@
 import { readFileSync } from "node:fs";
 import type { ContainerInstanceManagementClient } from "@azure/arm-containerinstance";
 import { ProviderError, type PropertyValue } from "@iac/sdk/provider";
+import { nearest } from "./generic/validate.js";
 
 /** A credential as the SDK clients take it (@azure/core-auth's TokenCredential, not a dependency of ours). */
 export type TokenCredential = ConstructorParameters<typeof ContainerInstanceManagementClient>[0];
@@ -100,11 +101,27 @@ function readLocalEndpoints(path: string): LocalEndpoints {
   return parsed as LocalEndpoints;
 }
 
+/** The settings the provider takes (stack config `azure:<key>`, or an explicit Provider's args). */
+export const SETTING_KEYS = ["subscriptionId", "location", "endpoint", "tenantId", "maxRetries", "retryDelayMs", "pollIntervalMs"] as const;
+
+/** A key the provider does not know is refused (a typo would otherwise be ignored silently), naming the nearest. */
+function refuseUnknownKeys(config: Readonly<Record<string, PropertyValue>>): void {
+  for (const key of Object.keys(config)) {
+    if ((SETTING_KEYS as readonly string[]).includes(key)) continue;
+    const near = nearest(key, SETTING_KEYS);
+    throw new ProviderError(
+      `azure:${key} is not a setting of the Azure provider${near.length > 0 ? `; did you mean azure:${near[0]}?` : ""} It takes ${SETTING_KEYS.join(", ")}: remove it with \`iac config rm azure:${key}\` (or from the Provider's args).`,
+      { code: "InvalidConfig" },
+    );
+  }
+}
+
 /**
  * Resolve the settings. Precedence: explicit config, then the local cloud (when
  * IAC_LOCAL_ENDPOINTS is set), then the environment (AZURE_SUBSCRIPTION_ID).
  */
 export function resolveSettings({ config, env }: ResolveSettingsOptions): AzureSettings {
+  refuseUnknownKeys(config);
   const localPath = env.IAC_LOCAL_ENDPOINTS;
   const maxRetries = num(config, "maxRetries", 4);
   if (localPath) {

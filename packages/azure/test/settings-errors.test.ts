@@ -46,6 +46,13 @@ describe("settings", () => {
     assert.throws(() => clients.storage(), (e: ProviderError) => e.code === "MissingSubscription" && /azure:subscriptionId/.test(e.message));
   });
 
+  it("refuses a setting it does not know, naming the nearest (a typo is not ignored)", () => {
+    assert.throws(
+      () => resolveSettings({ config: { locaton: "westus" }, env: {} }),
+      (e: ProviderError) => e.code === "InvalidConfig" && /azure:locaton is not a setting.*did you mean azure:location\?/.test(e.message) && /iac config rm azure:locaton/.test(e.message),
+    );
+  });
+
   it("explains a missing endpoints file", () => {
     assert.throws(() => resolveSettings({ config: {}, env: { IAC_LOCAL_ENDPOINTS: join(dir, "nope.json") } }), (e: ProviderError) => e.code === "LocalCloudUnavailable");
   });
