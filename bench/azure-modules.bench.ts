@@ -33,6 +33,17 @@ new BlobContainer("c", { resourceGroupName: "rg", storageAccountName: "a" });
 new WebApp("w", { resourceGroupName: "rg" });
 new Database("d", { resourceGroupName: "rg", serverName: "s" });`,
   "the hand-written @iac/azure": `import { ResourceGroup } from "@iac/azure"; new ResourceGroup("g", {});`,
+  "@iac/azure root import only": `import "@iac/azure";`,
+  "@iac/azure/storage (re-exports StorageAccount)": `
+import { StorageAccount, BlobContainer } from "@iac/azure/storage";
+new StorageAccount("a", { resourceGroupName: "rg", sku: { name: "Standard_LRS" }, kind: "StorageV2" });
+new BlobContainer("c", { resourceGroupName: "rg", storageAccountName: "a" });`,
+  // What the engine does for a program with an Azure resource: load the provider module and
+  // configure it (no cloud call yet: preview's check and diff never make one).
+  "@iac/azure provider module configured": `
+import { iacProviders } from "@iac/azure";
+const set = await iacProviders.configure({ subscriptionId: "00000000-0000-0000-0000-000000000000" }, {});
+set.provider("azure:storage:StorageAccount"); set.provider("azure:network:VirtualNetwork");`,
 };
 
 const results: Record<string, number> = {};
