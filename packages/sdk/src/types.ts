@@ -2,7 +2,7 @@
  * The types of values a program passes to resources: `Input<T>` at any depth, and `Unwrap<T>`,
  * what such a value becomes once everything in it has resolved.
  */
-import type { Output } from "./output.js";
+import type { Output, OutputInstance } from "./output.js";
 import type { OutputLike, ResourceLike } from "./internal.js";
 
 /** A value, a promise of it, or an Output of it. */
@@ -52,3 +52,37 @@ type UnwrapSimple<T> = T extends Primitive
         : T extends object
           ? { [K in keyof T]: Unwrap<T[K]> }
           : never;
+
+/** Names an Output's value may have that an Output does not lift: its own members, Object's, `then`, `__*`. */
+type NotLifted = keyof OutputInstance<unknown> | keyof object | "constructor" | "toString" | "toLocaleString" | "valueOf" | "hasOwnProperty" | "isPrototypeOf" | "propertyIsEnumerable" | "then" | `__${string}`;
+
+/**
+ * Only names known from the type are lifted: an index signature (`Record<string, string>`) is not,
+ * or an Output of `{ env: string }` would not be assignable to an Output of `Record<string, string>`.
+ */
+type LiftedKey<K> = K extends NotLifted | symbol ? never : string extends K ? never : number extends K ? never : K;
+
+/** What a lifted property holds: an Output stays one Output (a Resource's property), not an Output of an Output. */
+type LiftedValue<V> = V extends OutputLike<infer U> ? U : V;
+
+/**
+ * The properties an `Output<T>` has besides its methods (see {@link Output}): each property of an
+ * object value as an Output of its value, and for an array `[n]` and `length`. A property of a
+ * value that may be `undefined` or `null` may itself be `undefined`.
+ *
+ * @example
+ * declare const endpoints: Output<{ web: string; blob: string }>;
+ * const web: Output<string> = endpoints.web;
+ */
+export type Lifted<T> = LiftedOf<NonNullable<T>, T extends null | undefined ? undefined : never>;
+
+type LiftedOf<T, Missing> = [T] extends [Primitive]
+  ? unknown
+  : // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+    [T] extends [Function]
+    ? unknown
+    : [T] extends [readonly (infer U)[]]
+      ? { readonly [n: number]: Output<LiftedValue<U> | Missing>; readonly length: Output<number | Missing> }
+      : [T] extends [object]
+        ? { readonly [K in keyof T as LiftedKey<K>]-?: Output<LiftedValue<T[K]> | Missing | ({} extends Pick<T, K> ? undefined : never)> }
+        : unknown;

@@ -5,7 +5,7 @@
  * (a preview; for destroy, the resources in the state) and ask on the terminal; without a
  * terminal they are refused with exit 2.
  */
-import { DEFAULT_PARALLEL, type EngineEvent, type Operation } from "@iac/engine";
+import { DEFAULT_PARALLEL, type ConfirmedPlan, type EngineEvent, type Operation } from "@iac/engine";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ExitCode } from "../errors.js";
@@ -92,6 +92,8 @@ async function runWithLocal(ctx: CommandContext, ws: Workspace, run: { readonly 
   // The stack outputs the last engine run added, changed or removed (for --expect-no-changes).
   let changedOutputs: readonly string[] = [];
   const mode: RenderMode = options.json === true ? "json" : ctx.io.out.isTTY === true ? "tree" : "plain";
+  // The preview shown before the confirmation is the up's plan (the up does not plan a second time).
+  let confirmed: ConfirmedPlan | undefined;
   const engineRun = async (op: Operation, showDiffs: boolean, observe?: (event: EngineEvent) => void) => {
     const renderer = createRenderer({ mode, out: ctx.io.out, style: ctx.style, showValues: options.diff === true, showDiffs, verbose: ctx.verbose });
     try {
@@ -110,6 +112,7 @@ async function runWithLocal(ctx: CommandContext, ws: Workspace, run: { readonly 
         },
         signal: ctx.signal,
         command: options.command ?? `iac ${operation}`,
+        ...(op === "up" && confirmed ? { plan: confirmed } : {}),
       });
     } finally {
       renderer.close();
@@ -123,6 +126,7 @@ async function runWithLocal(ctx: CommandContext, ws: Workspace, run: { readonly 
       if (planned.interrupted) return ExitCode.interrupted;
       if (planned.failed > 0) return reportFailed(ctx, planned.failed, "preview");
       hasWork = planned.changes;
+      confirmed = planned.plan;
     } else {
       hasWork = await showDestroyPlan(ctx, ws, stack, crypter);
     }
