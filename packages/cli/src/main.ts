@@ -2,21 +2,24 @@
  * `iac`'s entry: parse argv with yargs and dispatch to a command function. Returns the exit code
  * and never calls `process.exit` (bin/iac.js sets `process.exitCode`), so pending writes flush.
  */
-import { DEFAULT_PARALLEL } from "@iac/engine";
 import yargs, { type Argv } from "yargs";
 import { ExitCode, UsageError, exitCodeOf, formatError } from "./errors.js";
-import { cancel } from "./commands/cancel.js";
-import { configGet, configList, configRm, configSet } from "./commands/config.js";
-import { destroy, preview, refresh, up, type DeployOptions } from "./commands/deploy.js";
-import { importResource } from "./commands/import.js";
-import { localServe } from "./commands/local.js";
-import { stackInit, stackLs, stackOutput, stackRm, stackSelect } from "./commands/stack.js";
-import { GRAPH_FORMATS, stackGraph } from "./commands/stack-graph.js";
-import { stackHistory } from "./commands/stack-history.js";
-import { stateDelete, stateExport, stateImport, stateLs, stateShow, stateUnprotect } from "./commands/state.js";
 import { nonEmpty, portNumber, positiveInteger } from "./flags.js";
 import { handleInterrupts } from "./interrupt.js";
 import { guardOutput } from "./io.js";
+import { cliVersion } from "./version.js";
+import type { DeployOptions } from "./commands/deploy.js";
+
+// Each command's module (and what it pulls in: the engine, the state backends, the local cloud) is
+// imported when that command runs, never at startup: `iac --help` or `iac stack ls` do not pay for
+// the deployment machinery (issue 12: startup).
+const deploy = () => import("./commands/deploy.js");
+const stackCommands = () => import("./commands/stack.js");
+const configCommands = () => import("./commands/config.js");
+const stateCommands = () => import("./commands/state.js");
+
+/** The formats of `iac stack graph` (kept here so its help does not load the command). */
+const GRAPH_FORMATS = ["dot", "mermaid"] as const;
 
 type Dispatch = (signal: AbortSignal) => Promise<number>;
 
@@ -66,7 +69,7 @@ function deployOptions(args: DeployArgs, signal: AbortSignal): DeployOptions {
     ...common(args),
     yes: args.yes,
     json: args.json,
-    parallel: args.parallel ?? DEFAULT_PARALLEL,
+    parallel: args.parallel,
     targets: args.target ?? [],
     refresh: args.refresh,
     diff: args.diff,
@@ -99,32 +102,32 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option("stack", { alias: "s", type: "string", global: true, coerce: nonEmpty("stack", "s", "a stack name (e.g. dev)"), describe: "Stack to use (default: the selected one)" })
     .option("cwd", { alias: "C", type: "string", global: true, coerce: nonEmpty("cwd", "C", "a project directory"), describe: "Project directory (default: the current one)" })
     .option("verbose", { alias: "v", type: "boolean", default: false, global: true, describe: "Show stack traces and debug messages" })
-    .command("preview", "Show what `up` would change", (y) => deployFlags(y), (a) => set((signal) => preview(deployOptions(a as DeployArgs, signal)), { interruptible: true }))
-    .command("up", "Create or update the stack's resources to match the program", (y) => deployFlags(y), (a) => set((signal) => up(deployOptions(a as DeployArgs, signal)), { interruptible: true }))
-    .command("destroy", "Delete every resource of the stack", (y) => deployFlags(y), (a) => set((signal) => destroy(deployOptions(a as DeployArgs, signal)), { interruptible: true }))
-    .command("refresh", "Read the resources from the cloud and update the state", (y) => deployFlags(y), (a) => set((signal) => refresh(deployOptions(a as DeployArgs, signal)), { interruptible: true }))
+    .command("preview", "Show what `up` would change", (y) => deployFlags(y), (a) => set(async (signal) => (await deploy()).preview(deployOptions(a as DeployArgs, signal)), { interruptible: true }))
+    .command("up", "Create or update the stack's resources to match the program", (y) => deployFlags(y), (a) => set(async (signal) => (await deploy()).up(deployOptions(a as DeployArgs, signal)), { interruptible: true }))
+    .command("destroy", "Delete every resource of the stack", (y) => deployFlags(y), (a) => set(async (signal) => (await deploy()).destroy(deployOptions(a as DeployArgs, signal)), { interruptible: true }))
+    .command("refresh", "Read the resources from the cloud and update the state", (y) => deployFlags(y), (a) => set(async (signal) => (await deploy()).refresh(deployOptions(a as DeployArgs, signal)), { interruptible: true }))
     .command("stack", "Manage stacks", (y) =>
       y
-        .command("init <name>", "Create a stack and select it", {}, (a) => set(() => stackInit({ ...common(a), name: String(a.name) })))
-        .command("select <name>", "Select the stack later commands use", {}, (a) => set(() => stackSelect({ ...common(a), name: String(a.name) })))
-        .command(["ls", "list"], "List the project's stacks", (b) => b.option("json", { type: "boolean", default: false }), (a) => set(() => stackLs({ ...common(a), json: Boolean(a.json) })))
+        .command("init <name>", "Create a stack and select it", {}, (a) => set(async () => (await stackCommands()).stackInit({ ...common(a), name: String(a.name) })))
+        .command("select <name>", "Select the stack later commands use", {}, (a) => set(async () => (await stackCommands()).stackSelect({ ...common(a), name: String(a.name) })))
+        .command(["ls", "list"], "List the project's stacks", (b) => b.option("json", { type: "boolean", default: false }), (a) => set(async () => (await stackCommands()).stackLs({ ...common(a), json: Boolean(a.json) })))
         .command(
           "rm <name>",
           "Remove a stack (its state and config)",
           (b) => b.option("force", { alias: "f", type: "boolean", default: false, describe: "Remove even when it still has resources (they are left in the cloud)" }).option("yes", { alias: "y", type: "boolean", default: false }),
-          (a) => set(() => stackRm({ ...common(a), name: String(a.name), force: Boolean(a.force), yes: Boolean(a.yes) })),
+          (a) => set(async () => (await stackCommands()).stackRm({ ...common(a), name: String(a.name), force: Boolean(a.force), yes: Boolean(a.yes) })),
         )
         .command(
           "output [name]",
           "Show the stack's outputs",
           (b) => b.option("json", { type: "boolean", default: false }).option("show-secrets", { type: "boolean", default: false, describe: "Show secret outputs in plaintext" }),
-          (a) => set(() => stackOutput({ ...common(a), name: a.name === undefined ? undefined : String(a.name), json: Boolean(a.json), showSecrets: Boolean(a.showSecrets) })),
+          (a) => set(async () => (await stackCommands()).stackOutput({ ...common(a), name: a.name === undefined ? undefined : String(a.name), json: Boolean(a.json), showSecrets: Boolean(a.showSecrets) })),
         )
         .command(
           "history",
           "Show the stack's recorded deployments (up, destroy, refresh), newest first",
           (b) => b.option("json", { type: "boolean", default: false, describe: "Print the entries as a JSON array" }).option("limit", { type: "string", coerce: positiveInteger("limit"), describe: "Only the newest N entries" }),
-          (a) => set(() => stackHistory({ ...common(a), json: Boolean(a.json), limit: a.limit === undefined ? undefined : Number(a.limit) })),
+          (a) => set(async () => (await import("./commands/stack-history.js")).stackHistory({ ...common(a), json: Boolean(a.json), limit: a.limit === undefined ? undefined : Number(a.limit) })),
         )
         .command(
           "graph",
@@ -133,44 +136,44 @@ export async function main(argv: readonly string[]): Promise<number> {
             b
               .option("format", { type: "string", choices: GRAPH_FORMATS, default: "dot", describe: "Graph language" })
               .option("output", { alias: "o", type: "string", describe: "Write to this file instead of stdout" }),
-          (a) => set(() => stackGraph({ ...common(a), format: String(a.format), output: a.output === undefined ? undefined : String(a.output) })),
+          (a) => set(async () => (await import("./commands/stack-graph.js")).stackGraph({ ...common(a), format: String(a.format), output: a.output === undefined ? undefined : String(a.output) })),
         )
         .demandCommand(1, "Name a stack command: init, select, ls, rm, output, history or graph."),
     )
     .command("config", "Manage the stack's configuration (iac.<stack>.yaml)", (y) =>
       y
         .command(["ls", "$0"], "List config values (secrets masked)", (b) => b.option("json", { type: "boolean", default: false }).option("show-secrets", { type: "boolean", default: false }), (a) =>
-          set(() => configList({ ...common(a), json: Boolean(a.json), showSecrets: Boolean(a.showSecrets) })),
+          set(async () => (await configCommands()).configList({ ...common(a), json: Boolean(a.json), showSecrets: Boolean(a.showSecrets) })),
         )
         .command(
           "set <key> [value]",
           "Set a config value (a secret's value is read from stdin when not given)",
           (b) => b.option("secret", { type: "boolean", default: false, describe: "Encrypt the value" }),
-          (a) => set(() => configSet({ ...common(a), key: String(a.key), value: a.value === undefined ? undefined : String(a.value), secret: Boolean(a.secret) })),
+          (a) => set(async () => (await configCommands()).configSet({ ...common(a), key: String(a.key), value: a.value === undefined ? undefined : String(a.value), secret: Boolean(a.secret) })),
         )
         .command("get <key>", "Print a config value", (b) => b.option("json", { type: "boolean", default: false }), (a) =>
-          set(() => configGet({ ...common(a), key: String(a.key), json: Boolean(a.json) })),
+          set(async () => (await configCommands()).configGet({ ...common(a), key: String(a.key), json: Boolean(a.json) })),
         )
-        .command(["rm <key>", "remove <key>"], "Remove a config value", {}, (a) => set(() => configRm({ ...common(a), key: String(a.key) }))),
+        .command(["rm <key>", "remove <key>"], "Remove a config value", {}, (a) => set(async () => (await configCommands()).configRm({ ...common(a), key: String(a.key) }))),
     )
     .command("state", "Inspect and repair the stack's state", (y) =>
       y
-        .command(["ls", "list"], "List the resources in the state", (b) => b.option("json", { type: "boolean", default: false }), (a) => set(() => stateLs({ ...common(a), json: Boolean(a.json) })))
+        .command(["ls", "list"], "List the resources in the state", (b) => b.option("json", { type: "boolean", default: false }), (a) => set(async () => (await stateCommands()).stateLs({ ...common(a), json: Boolean(a.json) })))
         .command("show <urn>", "Show one resource's state (secrets masked)", (b) => b.option("show-secrets", { type: "boolean", default: false }), (a) =>
-          set(() => stateShow({ ...common(a), urn: String(a.urn), showSecrets: Boolean(a.showSecrets) })),
+          set(async () => (await stateCommands()).stateShow({ ...common(a), urn: String(a.urn), showSecrets: Boolean(a.showSecrets) })),
         )
         .command(
           "delete <urn>",
           "Forget a resource (the cloud object is left alone)",
           (b) => b.option("force", { alias: "f", type: "boolean", default: false, describe: "Also when it is protected or others depend on it" }).option("yes", { alias: "y", type: "boolean", default: false }),
-          (a) => set(() => stateDelete({ ...common(a), urn: String(a.urn), force: Boolean(a.force), yes: Boolean(a.yes) })),
+          (a) => set(async () => (await stateCommands()).stateDelete({ ...common(a), urn: String(a.urn), force: Boolean(a.force), yes: Boolean(a.yes) })),
         )
-        .command("unprotect <urn>", "Clear a resource's protect flag", {}, (a) => set(() => stateUnprotect({ ...common(a), urn: String(a.urn) })))
+        .command("unprotect <urn>", "Clear a resource's protect flag", {}, (a) => set(async () => (await stateCommands()).stateUnprotect({ ...common(a), urn: String(a.urn) })))
         .command("export", "Print the state as JSON (secrets stay encrypted)", (b) => b.option("file", { type: "string", describe: "Write to this file instead of stdout" }), (a) =>
-          set(() => stateExport({ ...common(a), file: a.file === undefined ? undefined : String(a.file) })),
+          set(async () => (await stateCommands()).stateExport({ ...common(a), file: a.file === undefined ? undefined : String(a.file) })),
         )
         .command("import <file>", "Replace the state with an exported one", (b) => b.option("yes", { alias: "y", type: "boolean", default: false }), (a) =>
-          set(() => stateImport({ ...common(a), file: String(a.file), yes: Boolean(a.yes) })),
+          set(async () => (await stateCommands()).stateImport({ ...common(a), file: String(a.file), yes: Boolean(a.yes) })),
         )
         .demandCommand(1, "Name a state command: ls, show, delete, unprotect, export or import."),
     )
@@ -184,8 +187,8 @@ export async function main(argv: readonly string[]): Promise<number> {
           .option("local", { type: "boolean", default: false, describe: "Read from the local cloud" }),
       (a) =>
         set(
-          (signal) =>
-            importResource({
+          async (signal) =>
+            (await import("./commands/import.js")).importResource({
               ...common(a),
               type: String(a.type),
               name: String(a.name),
@@ -205,7 +208,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         b
           .option("yes", { alias: "y", type: "boolean", default: false, describe: "Do not ask for confirmation" })
           .option("force", { type: "boolean", default: false, describe: "Break it even when its holder is running or cannot be checked (two runs may then change the stack at once)" }),
-      (a) => set(() => cancel({ ...common(a), yes: Boolean(a.yes), force: Boolean(a.force) })),
+      (a) => set(async () => (await import("./commands/cancel.js")).cancel({ ...common(a), yes: Boolean(a.yes), force: Boolean(a.force) })),
     )
     .command("local", "The local cloud (ARM, Kubernetes API and git on loopback)", (y) =>
       y
@@ -213,7 +216,7 @@ export async function main(argv: readonly string[]): Promise<number> {
           b
             .option("port", { type: "string", coerce: portNumber("port"), describe: "Port of the first endpoint (default: the ports used last time, else 4501; 0 for any free port)" })
             .option("kubernetes", { type: "string", choices: ["emulated", "real"], default: "emulated", describe: "emulated: the local cloud's Kubernetes API; real: a real kube-apiserver, kwok nodes and Flux's controllers built from source (docs/real-cluster.md)" }), (a) =>
-          set((signal) => localServe({ ...common(a), port: a.port === undefined ? undefined : Number(a.port), kubernetes: a.kubernetes === "real" ? "real" : "emulated", signal }), { interruptible: true }),
+          set(async (signal) => (await import("./commands/local.js")).localServe({ ...common(a), port: a.port === undefined ? undefined : Number(a.port), kubernetes: a.kubernetes === "real" ? "real" : "emulated", signal }), { interruptible: true }),
         )
         .demandCommand(1, "Name a local command: serve."),
     )
@@ -221,7 +224,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .strict()
     .recommendCommands()
     .help()
-    .version("0.1.0")
+    .version(cliVersion())
     .wrap(Math.min(110, process.stdout.columns ?? 100))
     .exitProcess(false)
     .fail((message: string | undefined, error: Error | undefined) => {

@@ -9,8 +9,7 @@
  */
 import { isAbsolute, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createAzblobBackend } from "./azblob-backend.js";
-import { blobServiceFromEnv, parseAzblobUrl, type AzblobEnv } from "./azblob-connection.js";
+import type { AzblobEnv } from "./azblob-connection.js";
 import { StateError } from "./errors.js";
 import { createFileBackend } from "./file-backend.js";
 import type { Backend } from "./types.js";
@@ -32,6 +31,9 @@ export async function openBackend(url: string | undefined, options: OpenBackendO
     return createFileBackend({ projectDir: fileDirectory(trimmed, options.projectDir), project: options.project });
   }
   if (trimmed.startsWith("azblob://")) {
+    // Loaded only for azblob://: the Azure Storage SDK is ~300 modules, and every command of a
+    // project on the file backend would otherwise pay for them at startup (issue 12).
+    const [{ createAzblobBackend }, { blobServiceFromEnv, parseAzblobUrl }] = await Promise.all([import("./azblob-backend.js"), import("./azblob-connection.js")]);
     const location = parseAzblobUrl(trimmed);
     const service = await blobServiceFromEnv(options.env ?? process.env, trimmed);
     return createAzblobBackend({ service, ...location, project: options.project });
