@@ -49,7 +49,8 @@ function deployFlags<T>(y: Argv<T>) {
     .option("refresh", { type: "boolean", default: false, describe: "Refresh the state from the cloud first" })
     .option("diff", { type: "boolean", default: false, describe: "Show old and new values of changed properties" })
     .option("expect-no-changes", { type: "boolean", default: false, describe: "Exit 3 when there are changes" })
-    .option("local", { type: "boolean", default: false, describe: "Run against the local cloud (started in-process if `iac local serve` is not running)" });
+    .option("local", { type: "boolean", default: false, describe: "Run against the local cloud (started in-process if `iac local serve` is not running)" })
+    .option("typecheck", { type: "boolean", describe: "Type-check the program before running it (default: on; --no-typecheck or `typecheck: false` in iac.yaml turns it off)" });
 }
 
 interface DeployArgs extends GlobalArgs {
@@ -62,6 +63,7 @@ interface DeployArgs extends GlobalArgs {
   readonly diff: boolean;
   readonly expectNoChanges: boolean;
   readonly local: boolean;
+  readonly typecheck?: boolean;
 }
 
 function deployOptions(args: DeployArgs, signal: AbortSignal): DeployOptions {
@@ -75,6 +77,7 @@ function deployOptions(args: DeployArgs, signal: AbortSignal): DeployOptions {
     diff: args.diff,
     expectNoChanges: args.expectNoChanges,
     local: args.local,
+    typecheck: args.typecheck,
     signal,
   };
 }

@@ -12,6 +12,7 @@ import { ExitCode } from "../errors.js";
 import { changedOutputNames } from "../render/output-changes.js";
 import { createRenderer, type RenderMode } from "../render/renderer.js";
 import { startLocalCloud, type LocalCloudHandle } from "../local-cloud.js";
+import { checkProgramTypes } from "../typecheck.js";
 import { openWorkspace, type Workspace } from "../workspace.js";
 import { DeclinedError, confirmOrRefuse, runCommand, type CommandContext, type CommandOptions } from "./command.js";
 import { historyCommandLine, withHistory } from "./stack-history.js";
@@ -34,6 +35,8 @@ export interface DeployOptions extends CommandOptions {
   readonly expectNoChanges?: boolean;
   /** Run against the local cloud. */
   readonly local?: boolean;
+  /** Type-check the program first (`--no-typecheck`: false; default: `typecheck:` in iac.yaml, else true). */
+  readonly typecheck?: boolean;
   /** The command line, for the lock holder's description (default `iac <operation>`). */
   readonly command?: string;
 }
@@ -60,6 +63,11 @@ export function refresh(options: DeployOptions): Promise<number> {
 
 async function deploy(ctx: CommandContext, operation: Operation, options: DeployOptions): Promise<number> {
   const ws = await openWorkspace(ctx);
+  // Before anything else (a stack created, a prompt, the local cloud): a program with type errors
+  // stops here with exit 2. destroy and refresh do not run the program, so they do not check it.
+  if (operation === "preview" || operation === "up") {
+    await checkProgramTypes({ projectDir: ws.project.dir, main: ws.project.main, flag: options.typecheck, signal: ctx.signal, warn: ctx.say });
+  }
   let asks = (operation === "up" || operation === "destroy") && options.yes !== true;
   const cannotAsk = !ctx.io.interactive || options.json === true;
   if (asks && cannotAsk && operation === "up") {
@@ -171,6 +179,7 @@ function flagNames(options: DeployOptions): string[] {
     ["--diff", options.diff === true],
     ["--expect-no-changes", options.expectNoChanges === true],
     ["--local", options.local === true],
+    ["--no-typecheck", options.typecheck === false],
     ["--verbose", options.verbose === true],
   ];
   return given.filter(([, yes]) => yes).map(([name]) => name);
