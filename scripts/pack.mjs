@@ -7,9 +7,9 @@
 // temporary folder (package.json with `exports` mapped to dist/, its compiled dist/src as dist/, and
 // the data it ships) and `npm pack` runs there. Nothing in the checkout is rewritten.
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -28,6 +28,20 @@ export function publishedManifest(manifest) {
   const exports = Object.fromEntries(Object.entries(manifest.exports ?? {}).map(([key, target]) => [key, publishedExport(target)]));
   const { devDependencies: _dev, scripts: _scripts, ...rest } = manifest;
   return { ...rest, exports };
+}
+
+/**
+ * Generated JavaScript shipped beside dist/ (packages/azure/generated) imports the package's own
+ * modules as `../src/x.js`, which tsx maps to the TypeScript source in the checkout; the published
+ * package has them compiled in dist/.
+ */
+function retargetSourceImports(dir) {
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile() || !/\.(js|d\.ts)$/.test(entry.name)) continue;
+    const file = join(entry.parentPath, entry.name);
+    const text = readFileSync(file, "utf8");
+    if (text.includes('from "../src/')) writeFileSync(file, text.replaceAll('from "../src/', 'from "../dist/'));
+  }
 }
 
 function run(cmd, args, cwd) {
@@ -53,6 +67,7 @@ export function packAll(outDir, options = {}) {
       for (const extra of manifest.files ?? []) {
         if (extra === "dist" || !existsSync(join(dir, extra))) continue;
         cpSync(join(dir, extra), join(to, extra), { recursive: true });
+        retargetSourceImports(join(to, extra));
       }
       for (const doc of ["README.md", "LICENSE"]) {
         const from = existsSync(join(dir, doc)) ? join(dir, doc) : join(ROOT, doc);
@@ -66,6 +81,18 @@ export function packAll(outDir, options = {}) {
     rmSync(stage, { recursive: true, force: true });
   }
   return tarballs;
+}
+
+/**
+ * A fresh project in `dir` (outside any checkout) with the tarballs installed as a user would,
+ * preferring npm's cache to the network (`--prefer-offline`: the cache holds every dependency's
+ * tarball once the checkout was installed; npm still asks the registry for the version lists).
+ */
+export function installInto(dir, tarballs) {
+  mkdirSync(dir, { recursive: true });
+  const deps = Object.fromEntries(tarballs.map((t) => [`@iac/${/^iac-(.+)-\d+\.\d+\.\d+\.tgz$/.exec(basename(t))[1]}`, `file:${t}`]));
+  writeFileSync(join(dir, "package.json"), `${JSON.stringify({ name: "iac-install-check", private: true, type: "module", dependencies: deps }, null, 2)}\n`);
+  run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"], dir);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
