@@ -57,6 +57,7 @@ test("the installed packages hold JavaScript and declarations, their licence, an
   assert.equal(existsSync(join(cli, "src")), false);
   assert.ok(existsSync(join(dir, "project", "node_modules", "@iac", "azure", "generated", "network.js")), "generated Azure modules ship");
   assert.ok(existsSync(join(dir, "project", "node_modules", "@iac", "azure-spec", "data")), "the Azure type data ships");
+  assert.ok(existsSync(join(cli, "templates", "flux-gitops", "index.ts")), "the templates of iac new ship");
 });
 
 test("the installed iac prints its version, and previews, deploys and destroys a program on the local cloud", () => {

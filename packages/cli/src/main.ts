@@ -7,6 +7,7 @@ import { ExitCode, UsageError, exitCodeOf, formatError } from "./errors.js";
 import { nonEmpty, portNumber, positiveInteger } from "./flags.js";
 import { handleInterrupts } from "./interrupt.js";
 import { guardOutput } from "./io.js";
+import { TEMPLATE_NAMES } from "./template-names.js";
 import { cliVersion } from "./version.js";
 import type { DeployOptions } from "./commands/deploy.js";
 
@@ -109,6 +110,20 @@ export async function main(argv: readonly string[]): Promise<number> {
     .command("up", "Create or update the stack's resources to match the program", (y) => deployFlags(y), (a) => set(async (signal) => (await deploy()).up(deployOptions(a as DeployArgs, signal)), { interruptible: true }))
     .command("destroy", "Delete every resource of the stack", (y) => deployFlags(y), (a) => set(async (signal) => (await deploy()).destroy(deployOptions(a as DeployArgs, signal)), { interruptible: true }))
     .command("refresh", "Read the resources from the cloud and update the state", (y) => deployFlags(y), (a) => set(async (signal) => (await deploy()).refresh(deployOptions(a as DeployArgs, signal)), { interruptible: true }))
+    .command(
+      "new [template] [dir]",
+      "Create a project (package.json, iac.yaml, tsconfig.json, index.ts, .gitignore) from a template",
+      (b) =>
+        b
+          .positional("template", { type: "string", choices: TEMPLATE_NAMES, default: "empty", describe: "empty, random, azure (a container group) or flux-gitops" })
+          .positional("dir", { type: "string", describe: "The project's directory (created when missing; default: the current one)" })
+          .option("name", { type: "string", coerce: nonEmpty("name", undefined, "a project name"), describe: "Project name (default: the directory's name)" })
+          .option("force", { alias: "f", type: "boolean", default: false, describe: "Write into a directory that is not empty" }),
+      (a) =>
+        set(async () =>
+          (await import("./commands/new.js")).newProject({ ...common(a), template: a.template, dir: a.dir, name: a.name === undefined ? undefined : String(a.name), force: Boolean(a.force) }),
+        ),
+    )
     .command("stack", "Manage stacks", (y) =>
       y
         .command("init <name>", "Create a stack and select it", {}, (a) => set(async () => (await stackCommands()).stackInit({ ...common(a), name: String(a.name) })))
@@ -223,7 +238,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         )
         .demandCommand(1, "Name a local command: serve."),
     )
-    .demandCommand(1, "Name a command: preview, up, destroy, refresh, stack, config, state, import, cancel or local.")
+    .demandCommand(1, "Name a command: new, preview, up, destroy, refresh, stack, config, state, import, cancel or local.")
     .strict()
     .recommendCommands()
     .help()
