@@ -14,7 +14,7 @@ import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
-import { isAbsolute, join, relative, resolve, sep } from "node:path";
+import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { pathToFileURL } from "node:url";
 import { CliError, ExitCode } from "./errors.js";
 
@@ -69,15 +69,16 @@ export function formatDiagnostic(d: TypeDiagnostic): string {
   return `${d.file}:${d.line}:${d.column} - error ${d.code}: ${d.message}`;
 }
 
-/** The default compiler options of a project without a tsconfig.json (TypeScript 7's flag names). */
+/**
+ * The default compiler options of a project without a tsconfig.json (TypeScript 7's flag names),
+ * and `--types node` when @types/node is installed.
+ */
 export const DEFAULT_FLAGS: readonly string[] = [
   "--strict",
   "--target",
   "es2023",
   "--lib",
   "es2023",
-  "--types",
-  "node",
   "--module",
   "preserve",
   "--moduleResolution",
@@ -85,6 +86,14 @@ export const DEFAULT_FLAGS: readonly string[] = [
   "--allowImportingTsExtensions",
   "--skipLibCheck",
 ];
+
+/** Whether @types/node is installed for the project (TypeScript 7 includes no @types by default). */
+function hasNodeTypes(dir: string): boolean {
+  for (let current = dir; ; current = dirname(current)) {
+    if (existsSync(join(current, "node_modules", "@types", "node", "package.json"))) return true;
+    if (dirname(current) === current) return false;
+  }
+}
 
 interface Stamp {
   readonly args: readonly string[];
@@ -100,7 +109,7 @@ export async function typecheckProgram(options: TypecheckOptions): Promise<Typec
   const cacheDir = join(dir, ".iac", "typecheck");
   const ownConfig = existsSync(join(dir, "tsconfig.json"));
   const args = [
-    ...(ownConfig ? ["-p", join(dir, "tsconfig.json")] : ["--ignoreConfig", ...DEFAULT_FLAGS]),
+    ...(ownConfig ? ["-p", join(dir, "tsconfig.json")] : ["--ignoreConfig", ...DEFAULT_FLAGS, ...(hasNodeTypes(dir) ? ["--types", "node"] : [])]),
     "--noEmit",
     "--composite",
     "false",

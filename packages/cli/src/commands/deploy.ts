@@ -63,16 +63,16 @@ export function refresh(options: DeployOptions): Promise<number> {
 
 async function deploy(ctx: CommandContext, operation: Operation, options: DeployOptions): Promise<number> {
   const ws = await openWorkspace(ctx);
-  // Before anything else (a stack created, a prompt, the local cloud): a program with type errors
-  // stops here with exit 2. destroy and refresh do not run the program, so they do not check it.
-  if (operation === "preview" || operation === "up") {
-    await checkProgramTypes({ projectDir: ws.project.dir, main: ws.project.main, flag: options.typecheck, signal: ctx.signal, warn: ctx.say });
-  }
   let asks = (operation === "up" || operation === "destroy") && options.yes !== true;
   const cannotAsk = !ctx.io.interactive || options.json === true;
   if (asks && cannotAsk && operation === "up") {
     // Refuse before running anything: a CI job must not hang on a prompt or change the cloud unasked.
     await confirmOrRefuse(ctx, { yes: false, question: "", what: `\`iac ${operation}\``, canAsk: false });
+  }
+  // Before a stack is created, a prompt shown or the local cloud started: a program with type
+  // errors stops here with exit 2. destroy and refresh do not run the program, so they do not check it.
+  if (operation === "preview" || operation === "up") {
+    await checkProgramTypes({ projectDir: ws.project.dir, main: ws.project.main, flag: options.typecheck, signal: ctx.signal, warn: ctx.say });
   }
   const stack = await ws.resolveStack({ explicit: options.stack, createIfNone: true });
   if (asks && operation === "destroy") {
