@@ -41,8 +41,16 @@ function common(parsed: object): { cwd?: string; stack?: string; verbose: boolea
   };
 }
 
+/**
+ * `-s/--stack`, on the commands that work on a stack (not on `new`, `local serve`, `stack ls`...):
+ * each command's help lists only the flags it takes (issue 12).
+ */
+function stackFlag<T>(y: Argv<T>) {
+  return y.option("stack", { alias: "s", type: "string", coerce: nonEmpty("stack", "s", "a stack name (e.g. dev)"), describe: "Stack to use (default: the selected one)" });
+}
+
 function deployFlags<T>(y: Argv<T>) {
-  return y
+  return stackFlag(y)
     .option("yes", { alias: "y", type: "boolean", default: false, describe: "Do not ask for confirmation" })
     .option("json", { type: "boolean", default: false, describe: "Stream engine events as NDJSON on stdout (secrets masked)" })
     .option("parallel", { alias: "p", type: "string", coerce: positiveInteger("parallel", "p"), describe: "Most resource operations at once (a positive integer; default 16)" })
@@ -100,10 +108,14 @@ export async function main(argv: readonly string[]): Promise<number> {
     dispatch = fn;
     interruptible = options?.interruptible ?? false;
   };
+  // `iac --version` (with no command): bin/iac.js answers the plain form before loading anything.
+  if (argv.some((a) => a === "--version" || a === "-V") && argv.every((a) => a.startsWith("-"))) {
+    process.stdout.write(`${cliVersion()}\n`);
+    return ExitCode.ok;
+  }
   const parser = yargs([...argv])
     .scriptName("iac")
     .usage("$0 <command> [options]\n\nInfrastructure as code in TypeScript. Run `$0 <command> --help` for a command's options.")
-    .option("stack", { alias: "s", type: "string", global: true, coerce: nonEmpty("stack", "s", "a stack name (e.g. dev)"), describe: "Stack to use (default: the selected one)" })
     .option("cwd", { alias: "C", type: "string", global: true, coerce: nonEmpty("cwd", "C", "a project directory"), describe: "Project directory (default: the current one)" })
     .option("verbose", { alias: "v", type: "boolean", default: false, global: true, describe: "Show stack traces and debug messages" })
     .command("preview", "Show what `up` would change", (y) => deployFlags(y), (a) => set(async (signal) => (await deploy()).preview(deployOptions(a as DeployArgs, signal)), { interruptible: true }))
@@ -138,20 +150,20 @@ export async function main(argv: readonly string[]): Promise<number> {
         .command(
           "output [name]",
           "Show the stack's outputs",
-          (b) => b.option("json", { type: "boolean", default: false }).option("show-secrets", { type: "boolean", default: false, describe: "Show secret outputs in plaintext" }),
+          (b) => stackFlag(b).option("json", { type: "boolean", default: false }).option("show-secrets", { type: "boolean", default: false, describe: "Show secret outputs in plaintext" }),
           (a) => set(async () => (await stackCommands()).stackOutput({ ...common(a), name: a.name === undefined ? undefined : String(a.name), json: Boolean(a.json), showSecrets: Boolean(a.showSecrets) })),
         )
         .command(
           "history",
           "Show the stack's recorded deployments (up, destroy, refresh), newest first",
-          (b) => b.option("json", { type: "boolean", default: false, describe: "Print the entries as a JSON array" }).option("limit", { type: "string", coerce: positiveInteger("limit"), describe: "Only the newest N entries" }),
+          (b) => stackFlag(b).option("json", { type: "boolean", default: false, describe: "Print the entries as a JSON array" }).option("limit", { type: "string", coerce: positiveInteger("limit"), describe: "Only the newest N entries" }),
           (a) => set(async () => (await import("./commands/stack-history.js")).stackHistory({ ...common(a), json: Boolean(a.json), limit: a.limit === undefined ? undefined : Number(a.limit) })),
         )
         .command(
           "graph",
           "Print the graph of the stack's resources (dependencies solid, parent/child dashed), from the state",
           (b) =>
-            b
+            stackFlag(b)
               .option("format", { type: "string", choices: GRAPH_FORMATS, default: "dot", describe: "Graph language" })
               .option("output", { alias: "o", type: "string", describe: "Write to this file instead of stdout" }),
           (a) => set(async () => (await import("./commands/stack-graph.js")).stackGraph({ ...common(a), format: String(a.format), output: a.output === undefined ? undefined : String(a.output) })),
@@ -159,7 +171,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         .demandCommand(1, "Name a stack command: init, select, ls, rm, output, history or graph."),
     )
     .command("config", "Manage the stack's configuration (iac.<stack>.yaml)", (y) =>
-      y
+      stackFlag(y)
         .command(["ls", "$0"], "List config values (secrets masked)", (b) => b.option("json", { type: "boolean", default: false }).option("show-secrets", { type: "boolean", default: false }), (a) =>
           set(async () => (await configCommands()).configList({ ...common(a), json: Boolean(a.json), showSecrets: Boolean(a.showSecrets) })),
         )
@@ -175,7 +187,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         .command(["rm <key>", "remove <key>"], "Remove a config value", {}, (a) => set(async () => (await configCommands()).configRm({ ...common(a), key: String(a.key) }))),
     )
     .command("state", "Inspect and repair the stack's state", (y) =>
-      y
+      stackFlag(y)
         .command(["ls", "list"], "List the resources in the state", (b) => b.option("json", { type: "boolean", default: false }), (a) => set(async () => (await stateCommands()).stateLs({ ...common(a), json: Boolean(a.json) })))
         .command("show <urn>", "Show one resource's state (secrets masked)", (b) => b.option("show-secrets", { type: "boolean", default: false }), (a) =>
           set(async () => (await stateCommands()).stateShow({ ...common(a), urn: String(a.urn), showSecrets: Boolean(a.showSecrets) })),
@@ -199,7 +211,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       "import <type> <name> <id>",
       "Adopt an existing cloud object: read it and print the declaration to add to the program (the next `up` adopts it)",
       (b) =>
-        b
+        stackFlag(b)
           .option("module", { type: "string", describe: "Provider module of the type (default: the iac package of the type's first segment)" })
           .option("json", { type: "boolean", default: false, describe: "Print { type, name, id, module, urn, code } as JSON" })
           .option("local", { type: "boolean", default: false, describe: "Read from the local cloud" }),
@@ -223,7 +235,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       "cancel",
       "Break the stack's lock left by a process that is no longer running",
       (b) =>
-        b
+        stackFlag(b)
           .option("yes", { alias: "y", type: "boolean", default: false, describe: "Do not ask for confirmation" })
           .option("force", { type: "boolean", default: false, describe: "Break it even when its holder is running or cannot be checked (two runs may then change the stack at once)" }),
       (a) => set(async () => (await import("./commands/cancel.js")).cancel({ ...common(a), yes: Boolean(a.yes), force: Boolean(a.force) })),
@@ -242,7 +254,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     .strict()
     .recommendCommands()
     .help()
-    .version(cliVersion())
+    // Not yargs' .version(): that one is global and would show in every command's help.
+    .version(false)
+    .option("version", { type: "boolean", global: false, describe: "Show the version number" })
     .wrap(Math.min(110, process.stdout.columns ?? 100))
     .exitProcess(false)
     .fail((message: string | undefined, error: Error | undefined) => {
@@ -255,6 +269,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     const args = await parser.parseAsync();
     verbose = Boolean(args.verbose);
+
   } catch (error) {
     stderr.write(`${formatError(error, { verbose })}\n`);
     stderr.write("Run `iac --help` for usage.\n");

@@ -155,7 +155,8 @@ test("a flag without its value, or with a value it does not take, exits 2 naming
     [["preview", "--parallel"], /--parallel needs a value: a positive integer/],
     [["preview", "--parallel", "--yes"], /--parallel needs a value/],
     [["preview", "-s"], /-s\/--stack needs a value: a stack name/],
-    [["stack", "ls", "-s"], /-s\/--stack needs a value/],
+    [["stack", "output", "-s"], /-s\/--stack needs a value/],
+    [["stack", "ls", "-s", "dev"], /Unknown argument: s/],
     [["state", "ls", "--stack", ""], /--stack needs a value/],
     [["preview", "-C"], /-C\/--cwd needs a value/],
     [["preview", "--target"], /--target needs a value: a resource URN/],
@@ -203,4 +204,25 @@ test("a command run in a subdirectory of a project works on the project (iac.yam
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test("each command's help lists only the flags it takes", async () => {
+  const help = async (argv: readonly string[]) => {
+    const { code, text } = await mainCaptured([...argv, "--help"]);
+    assert.equal(code, ExitCode.ok, text);
+    return text;
+  };
+  const newHelp = await help(["new"]);
+  assert.match(newHelp, /--force/);
+  assert.doesNotMatch(newHelp, /--stack|--yes|--json|--version/);
+  const init = await help(["stack", "init"]);
+  assert.doesNotMatch(init, /--stack|--version/);
+  const up = await help(["up"]);
+  assert.match(up, /-s, --stack/);
+  assert.match(up, /--no-typecheck|--typecheck/);
+  assert.match(await help(["config", "set"]), /-s, --stack/);
+  assert.match(await help([]), /--version/);
+  const version = await mainCaptured(["--version", "-v"]);
+  assert.equal(version.code, ExitCode.ok);
+  assert.match(version.text, /^\d+\.\d+\.\d+\n$/);
 });
