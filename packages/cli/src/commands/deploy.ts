@@ -12,6 +12,7 @@ import { ExitCode } from "../errors.js";
 import { changedOutputNames } from "../render/output-changes.js";
 import { createRenderer, type RenderMode } from "../render/renderer.js";
 import { startLocalCloud, type LocalCloudHandle } from "../local-cloud.js";
+import { assertSameCloud } from "../stack-cloud.js";
 import { checkProgramTypes } from "../typecheck.js";
 import { openWorkspace, type Workspace } from "../workspace.js";
 import { DeclinedError, confirmOrRefuse, runCommand, type CommandContext, type CommandOptions } from "./command.js";
@@ -84,6 +85,8 @@ async function deploy(ctx: CommandContext, operation: Operation, options: Deploy
       await confirmOrRefuse(ctx, { yes: false, question: "", what: `\`iac ${operation}\``, canAsk: false });
     }
   }
+  // A stack deployed with --local is not to be run against the real cloud, nor the other way round.
+  await assertSameCloud({ backend: ws.backend, stack, command: operation, local: options.local === true, hasResources: async () => !(await hasNoResources(ws, stack)) });
   let local: LocalCloudHandle | undefined;
   try {
     if (options.local === true) local = await startLocalCloud({ projectDir: ws.project.dir, env: ctx.io.env, say: ctx.say });
