@@ -17,11 +17,17 @@ export function cloudOf(entry: Pick<HistoryEntry, "command">): CloudKind {
 
 /**
  * The cloud the stack's newest recorded run talked to; undefined when the backend keeps no
- * history or the stack has none.
+ * history, the stack has none, or it cannot be read.
  */
 export async function lastCloud(backend: Backend, stack: string): Promise<CloudKind | undefined> {
   if (backend.listHistory === undefined) return undefined;
-  const [last] = await backend.listHistory(stack, { limit: 1 });
+  let last: HistoryEntry | undefined;
+  try {
+    [last] = await backend.listHistory(stack, { limit: 1 });
+  } catch {
+    // The history is a convenience (stack-history.ts): one that cannot be read never stops a run.
+    return undefined;
+  }
   return last === undefined ? undefined : cloudOf(last);
 }
 
