@@ -98,3 +98,12 @@ test("destroy does not run the program, so it does not check it: a broken progra
   assert.equal(r.code, 0, show(r));
   assert.deepEqual(await project.cloud(), []);
 });
+
+test("a syntax error is a type-check error at its line (exit 2), not a failed resource", async () => {
+  await project.write({ "index.ts": `${FIXED}\nexport const broken = {;\n` });
+  const r = await project.run(["preview"]);
+  assert.equal(r.code, 2, show(r));
+  assert.match(r.stderr, /index\.ts:10:\d+ - error TS1136: Property assignment expected\./);
+  assert.doesNotMatch(r.stdout + r.stderr, /failed resource|Resources:/);
+  await project.write({ "index.ts": FIXED });
+});
