@@ -2,7 +2,7 @@
  * `iac`'s entry: parse argv with yargs and dispatch to a command function. Returns the exit code
  * and never calls `process.exit` (bin/iac.js sets `process.exitCode`), so pending writes flush.
  */
-import yargs, { type Argv } from "yargs";
+import type { Argv } from "yargs";
 import { ExitCode, UsageError, exitCodeOf, formatError } from "./errors.js";
 import { nonEmpty, portNumber, positiveInteger } from "./flags.js";
 import { handleInterrupts } from "./interrupt.js";
@@ -10,6 +10,7 @@ import { guardOutput } from "./io.js";
 import { TEMPLATE_NAMES } from "./template-names.js";
 import { cliVersion } from "./version.js";
 import type { DeployOptions } from "./commands/deploy.js";
+import { parseDeployArgv, type DeployArgs, type DeployCommand } from "./fast-argv.js";
 
 // Each command's module (and what it pulls in: the engine, the state backends, the local cloud) is
 // imported when that command runs, never at startup: `iac --help` or `iac stack ls` do not pay for
@@ -24,12 +25,6 @@ const GRAPH_FORMATS = ["dot", "mermaid"] as const;
 
 type Dispatch = (signal: AbortSignal) => Promise<number>;
 
-/** Flags every command takes. */
-interface GlobalArgs {
-  readonly stack?: string;
-  readonly cwd?: string;
-  readonly verbose: boolean;
-}
 
 function common(parsed: object): { cwd?: string; stack?: string; verbose: boolean } {
   // yargs types each subcommand's args without the global options; read them by name.
@@ -62,18 +57,6 @@ function deployFlags<T>(y: Argv<T>) {
     .option("typecheck", { type: "boolean", describe: "Type-check the program before running it (default: on; --no-typecheck or `typecheck: false` in iac.yaml turns it off)" });
 }
 
-interface DeployArgs extends GlobalArgs {
-  readonly yes: boolean;
-  readonly json: boolean;
-  /** Parsed by {@link positiveInteger}; absent when not given. */
-  readonly parallel?: number;
-  readonly target?: string[];
-  readonly refresh: boolean;
-  readonly diff: boolean;
-  readonly expectNoChanges: boolean;
-  readonly local: boolean;
-  readonly typecheck?: boolean;
-}
 
 function deployOptions(args: DeployArgs, signal: AbortSignal): DeployOptions {
   return {
@@ -113,15 +96,61 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`${cliVersion()}\n`);
     return ExitCode.ok;
   }
+  const setDeploy = (command: DeployCommand, args: DeployArgs) => set((signal) => runDeploy(command, deployOptions(args, signal)), { interruptible: true });
+  // The deployment commands' plain command lines skip yargs (fast-argv.ts); the rest goes to it.
+  const fast = parseDeployArgv(argv);
+  if (fast !== undefined) {
+    verbose = fast.args.verbose;
+    setDeploy(fast.command, fast.args);
+  } else {
+    const failed = await parseWithYargs(argv, { set, setDeploy, stderr, verbose: (v) => (verbose = v) });
+    if (failed !== undefined) return failed;
+  }
+  // --help and --version print and set no command.
+  if (dispatch === undefined) return ExitCode.ok;
+  const interrupt = interruptible ? handleInterrupts({ err: stderr }) : undefined;
+  try {
+    return await dispatch(interrupt?.signal ?? new AbortController().signal);
+  } catch (error) {
+    // Commands report their own errors; this catches what fails before one starts (bad flag values).
+    stderr.write(`${formatError(error, { verbose })}\n`);
+    return exitCodeOf(error);
+  } finally {
+    interrupt?.dispose();
+  }
+}
+
+async function runDeploy(command: DeployCommand, options: DeployOptions): Promise<number> {
+  const commands = await deploy();
+  return commands[command](options);
+}
+
+/**
+ * Parse any command line with yargs and select its command through `set`/`setDeploy`. Returns
+ * the exit code when the line was refused (after printing why), else undefined. (Exported for
+ * packages/cli/test/fast-argv.test.ts.)
+ */
+export async function parseWithYargs(
+  argv: readonly string[],
+  hooks: {
+    readonly set: (fn: Dispatch, options?: { readonly interruptible: boolean }) => void;
+    readonly setDeploy: (command: DeployCommand, args: DeployArgs) => void;
+    readonly stderr: { write(text: string): unknown };
+    readonly verbose: (verbose: boolean) => void;
+  },
+): Promise<number | undefined> {
+  const { set, setDeploy, stderr } = hooks;
+  let verbose = argv.includes("--verbose") || argv.includes("-v");
+  const { default: yargs } = await import("yargs");
   const parser = yargs([...argv])
     .scriptName("iac")
     .usage("$0 <command> [options]\n\nInfrastructure as code in TypeScript. Run `$0 <command> --help` for a command's options.")
     .option("cwd", { alias: "C", type: "string", global: true, coerce: nonEmpty("cwd", "C", "a project directory"), describe: "Project directory (default: the current one)" })
     .option("verbose", { alias: "v", type: "boolean", default: false, global: true, describe: "Show stack traces and debug messages" })
-    .command("preview", "Show what `up` would change", (y) => deployFlags(y), (a) => set(async (signal) => (await deploy()).preview(deployOptions(a as DeployArgs, signal)), { interruptible: true }))
-    .command("up", "Create or update the stack's resources to match the program", (y) => deployFlags(y), (a) => set(async (signal) => (await deploy()).up(deployOptions(a as DeployArgs, signal)), { interruptible: true }))
-    .command("destroy", "Delete every resource of the stack", (y) => deployFlags(y), (a) => set(async (signal) => (await deploy()).destroy(deployOptions(a as DeployArgs, signal)), { interruptible: true }))
-    .command("refresh", "Read the resources from the cloud and update the state", (y) => deployFlags(y), (a) => set(async (signal) => (await deploy()).refresh(deployOptions(a as DeployArgs, signal)), { interruptible: true }))
+    .command("preview", "Show what `up` would change", (y) => deployFlags(y), (a) => setDeploy("preview", a as unknown as DeployArgs))
+    .command("up", "Create or update the stack's resources to match the program", (y) => deployFlags(y), (a) => setDeploy("up", a as unknown as DeployArgs))
+    .command("destroy", "Delete every resource of the stack", (y) => deployFlags(y), (a) => setDeploy("destroy", a as unknown as DeployArgs))
+    .command("refresh", "Read the resources from the cloud and update the state", (y) => deployFlags(y), (a) => setDeploy("refresh", a as unknown as DeployArgs))
     .command(
       "new [template] [dir]",
       "Create a project (package.json, iac.yaml, tsconfig.json, index.ts, .gitignore) from a template",
@@ -269,22 +298,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     const args = await parser.parseAsync();
     verbose = Boolean(args.verbose);
-
+    hooks.verbose(verbose);
+    return undefined;
   } catch (error) {
     stderr.write(`${formatError(error, { verbose })}\n`);
     stderr.write("Run `iac --help` for usage.\n");
     return ExitCode.usage;
-  }
-  // --help and --version print and set no command.
-  if (dispatch === undefined) return ExitCode.ok;
-  const interrupt = interruptible ? handleInterrupts({ err: stderr }) : undefined;
-  try {
-    return await dispatch(interrupt?.signal ?? new AbortController().signal);
-  } catch (error) {
-    // Commands report their own errors; this catches what fails before one starts (bad flag values).
-    stderr.write(`${formatError(error, { verbose })}\n`);
-    return exitCodeOf(error);
-  } finally {
-    interrupt?.dispose();
   }
 }
