@@ -151,6 +151,7 @@ export async function parseWithYargs(
     .command("up", "Create or update the stack's resources to match the program", (y) => deployFlags(y), (a) => setDeploy("up", a as unknown as DeployArgs))
     .command("destroy", "Delete every resource of the stack", (y) => deployFlags(y), (a) => setDeploy("destroy", a as unknown as DeployArgs))
     .command("refresh", "Read the resources from the cloud and update the state", (y) => deployFlags(y), (a) => setDeploy("refresh", a as unknown as DeployArgs))
+    .command("watch", "Run `up` (or `preview`) again on every change of the program's files", (y) => deployFlags(y).option("preview-only", { type: "boolean", default: false, describe: "Run `preview` instead of `up`" }).option("debounce", { type: "string", coerce: positiveInteger("debounce", undefined), describe: "Quiet milliseconds after the last change before a run (default 250)" }), (a) => set(async (signal) => (await import("./commands/watch.js")).watch({ ...deployOptions(a as unknown as DeployArgs, signal), previewOnly: Boolean(a.previewOnly), debounceMs: a.debounce as number | undefined }), { interruptible: true }))
     .command(
       "new [template] [dir]",
       "Create a project (package.json, iac.yaml, tsconfig.json, index.ts, .gitignore) from a template",
