@@ -39,6 +39,9 @@ export function watch(options: WatchOptions): Promise<number> {
 async function watchLoop(ctx: CommandContext, options: WatchOptions): Promise<number> {
   const debounceMs = options.debounceMs ?? DEFAULT_DEBOUNCE_MS;
   if (!Number.isFinite(debounceMs) || debounceMs < 0) throw new UsageError(`--debounce must be a number of milliseconds of at least 0 (got ${String(options.debounceMs)}).`);
+  if ((options as DeployOptions).expectNoChanges === true) {
+    throw new UsageError("--expect-no-changes does not apply to `iac watch` (each run applies the changes it finds). Use `iac preview --expect-no-changes` for a drift check.");
+  }
   const project = await loadProject(findProjectDir(ctx.cwd));
   const operation = options.previewOnly === true ? "preview" : "up";
   const deploy = await import("./deploy.js");
@@ -52,7 +55,7 @@ async function watchLoop(ctx: CommandContext, options: WatchOptions): Promise<nu
       await watcher.beforeRun();
       watcher.running = () => ctx.say(ctx.errStyle("dim", `[watch] Files changed during run ${n}: it runs again when this run ends.`));
       ctx.say(ctx.errStyle("bold", `[watch] Run ${n}: iac ${operation} (${why}).`));
-      const code = await deploy[operation]({ ...options, cwd: project.dir, yes: true, signal: ctx.signal, command: "iac watch" });
+      const code = await deploy[operation]({ ...options, cwd: project.dir, yes: true, expectNoChanges: false, signal: ctx.signal, command: "iac watch" });
       watcher.running = undefined;
       if (ctx.signal.aborted) return ExitCode.interrupted;
       await watcher.rescan();
