@@ -11,6 +11,7 @@ import { inlineEntry, type InlineEntry } from "./inline-program.js";
 import { startLocalCloud } from "./local-cloud.js";
 import type { ConfigValue, LocalWorkspace } from "./local-workspace.js";
 import { toOutputMap } from "./outputs.js";
+import { programTurn } from "./program-turn.js";
 import type { OutputMap, UpdateResult } from "./results.js";
 
 /** Options of every operation. */
@@ -112,8 +113,8 @@ export class Stack {
     const onEvent = (event: EngineEvent): void => {
       if (event.kind !== "prelude") started = true;
       if (event.kind === "summary") summary = event;
-      if (event.kind === "step-failed") failures.push(`${event.step.urn}: ${event.error.message}`);
-      if (event.kind === "diagnostic" && event.severity === "error") failures.push(event.urn ? `${event.urn}: ${event.message}` : event.message);
+      if (event.kind === "step-failed") failures.push(`${event.step.urn}: ${event.error.message.replace(/\.$/, "")}`);
+      if (event.kind === "diagnostic" && event.severity === "error") failures.push((event.urn ? `${event.urn}: ${event.message}` : event.message).replace(/\.$/, ""));
       try {
         options.onEvent?.(event);
       } catch {
@@ -128,7 +129,13 @@ export class Stack {
       await recordHistory(ws.backend, this.name, historyEntry({ operation, command, start, end: new Date(), result, counts, failed, env: ws.env }), (m) => ws.warn(m));
     };
     let outcome;
+    let turn: { release(): void } | undefined;
     try {
+      if (runsProgram) {
+        const t = await programTurn();
+        turn = t;
+        if (t.waited) onEvent({ kind: "diagnostic", severity: "debug", message: "Waited for another preview or up in this process to finish: programs run one at a time per process.", time: Date.now() });
+      }
       if (runsProgram && ws.program) entry = await inlineEntry(ws.project.dir, ws.program);
       if (ws.local) local = await startLocalCloud({ projectDir: ws.project.dir, say: (m) => onEvent({ kind: "diagnostic", severity: "info", message: m, time: Date.now() }) });
       outcome = await run({
@@ -155,6 +162,7 @@ export class Stack {
     } finally {
       await entry?.dispose();
       await local?.close();
+      turn?.release();
     }
     const resultKind = outcome.interrupted ? "interrupted" : outcome.failed > 0 ? "failed" : "succeeded";
     await record(resultKind, outcome.counts, outcome.failed);

@@ -155,6 +155,33 @@ describe("automation: an inline program", () => {
     assert.equal((await stack.history())[0]?.result, "failed");
   });
 
+  test("two stacks' ups started together in one process both deploy their own program", async () => {
+    // Each program waits between its two resources, so the runs overlap while they declare them.
+    const make = (tag: string) => async () => {
+      const first = new RandomString(`s-${tag}`, { length: 8 });
+      await first.result.apply((v) => v);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const second = new RandomString(`t-${tag}`, { length: 8 });
+      return { tag, result: second.result };
+    };
+    const a = await LocalWorkspace.createOrSelectStack({ stackName: "par-a", projectName: "inline", program: make("a") }, { workDir: dir, envVars });
+    const b = await LocalWorkspace.createOrSelectStack({ stackName: "par-b", projectName: "inline", program: make("b") }, { workDir: dir, envVars });
+    const [ra, rb] = await Promise.all([a.up(), b.up()]);
+    assert.deepEqual(ra.outputs.tag, { value: "a", secret: false });
+    assert.deepEqual(rb.outputs.tag, { value: "b", secret: false });
+    assert.deepEqual(ra.summary.resourceChanges, { create: 2 });
+    assert.deepEqual(rb.summary.resourceChanges, { create: 2 });
+    const state = await a.workspace.backend.read("par-a", await a.workspace.crypter("par-a"));
+    assert.deepEqual(state.resources.map((r) => r.urn.split("::").pop()).sort(), ["s-a", "t-a"]);
+  });
+
+  test("a callback that throws does not stop the run", async () => {
+    const stack = await LocalWorkspace.createOrSelectStack({ stackName: "cb", projectName: "inline", program: async () => ({ n: new RandomString("n", { length: 4 }).result }) }, { workDir: dir, envVars });
+    const up = await stack.up({ onEvent: () => { throw new Error("the caller's bug"); } });
+    assert.deepEqual(up.summary.resourceChanges, { create: 1 });
+    assert.equal(up.summary.result, "succeeded");
+  });
+
   test("bad arguments are refused with a message saying what to give", async () => {
     await assert.rejects(
       LocalWorkspace.createOrSelectStack({ stackName: "dev", projectName: "has space", program: async () => ({}) }, { workDir: dir }),
