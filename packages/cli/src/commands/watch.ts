@@ -81,7 +81,7 @@ function describeFiles(files: readonly string[]): string {
  */
 class ProgramWatcher {
   readonly #projectDir: string;
-  readonly #main: string;
+  #main: string;
   #files = new Set<string>();
   readonly #watchers = new Map<string, FSWatcher>();
   readonly #pending = new Set<string>();
@@ -100,6 +100,12 @@ class ProgramWatcher {
 
   /** Finds the program's files again (an import added or removed) and watches their directories. */
   async rescan(): Promise<void> {
+    try {
+      // `main` in iac.yaml may have changed; a broken iac.yaml is reported by the next run.
+      this.#main = (await loadProject(this.#projectDir)).main;
+    } catch {
+      // Keep the entry file known so far.
+    }
     const files = await localImports(join(this.#projectDir, this.#main));
     for (const name of ["iac.yaml", "package.json", "tsconfig.json"]) files.add(join(this.#projectDir, name));
     this.#files = files;
