@@ -8,4 +8,4 @@ export { Stack, type OperationOptions, type PreviewOptions, type UpOptions, type
 export type { PulumiFn } from "./inline-program.js";
 export type { OutputValue, OutputMap, UpdateSummary, UpdateOutcome, UpdateResult, PreviewResult, UpResult, DestroyResult, RefreshResult } from "./results.js";
 export { UpdateFailedError, UpdateInterruptedError, AutomationOptionsError } from "./errors.js";
-export type { EngineEvent, StepInfo, StepKind, Operation, HistoryEntry } from "@iac/engine";
+export type { EngineEvent, StepInfo, StepKind, Operation, HistoryEntry, ConfirmedPlan } from "@iac/engine";

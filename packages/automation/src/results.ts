@@ -1,7 +1,7 @@
 /**
  * What stack operations return: Pulumi's shapes (`UpResult`, `OutputMap`), with iac's counts.
  */
-import type { Operation, StepKind } from "@iac/engine";
+import type { ConfirmedPlan, Operation, StepKind } from "@iac/engine";
 
 /** A stack output as Pulumi's automation API gives it: the value, and whether it is secret. */
 export interface OutputValue {
@@ -38,6 +38,12 @@ export interface UpdateResult {
    * apply is `undefined`). Secrets are `{ value, secret: true }`.
    */
   readonly outputs: OutputMap;
+  /**
+   * A preview without failures: its plan, to pass to `up({ plan })` once the user has confirmed
+   * it (as the CLI's confirmation does), so the up does not run the program a second time to plan
+   * while the state is still the one the preview saw.
+   */
+  readonly plan?: ConfirmedPlan;
 }
 
 export type PreviewResult = UpdateResult;

@@ -3,7 +3,7 @@
  * engine `run` in this process, with the CLI's state, journal and lock: an `up` here and an
  * `iac up` in a shell exclude each other, and a crash leaves what the CLI's would.
  */
-import { DEFAULT_PARALLEL, run, type EngineEvent, type HistoryEntry, type Operation } from "@iac/engine";
+import { DEFAULT_PARALLEL, run, type ConfirmedPlan, type EngineEvent, type HistoryEntry, type Operation } from "@iac/engine";
 import type { PropertyMap } from "@iac/sdk/provider";
 import { UpdateFailedError, UpdateInterruptedError } from "./errors.js";
 import { historyEntry, recordHistory } from "./history.js";
@@ -39,7 +39,14 @@ export interface OperationOptions {
 }
 
 export type PreviewOptions = OperationOptions;
-export type UpOptions = OperationOptions;
+export interface UpOptions extends OperationOptions {
+  /**
+   * The `plan` of the preview the user confirmed: while the state under the lock is still the one
+   * it was planned against, the up carries it out without running the program again to plan;
+   * otherwise it plans again.
+   */
+  readonly plan?: ConfirmedPlan;
+}
 export type DestroyOptions = Omit<OperationOptions, "refresh"> & { readonly refresh?: boolean };
 export type RefreshOptions = Omit<OperationOptions, "refresh">;
 
@@ -101,7 +108,7 @@ export class Stack {
     return backend.listHistory(this.name, options.limit !== undefined ? { limit: options.limit } : {});
   }
 
-  async #run(operation: Operation, options: OperationOptions): Promise<UpdateResult> {
+  async #run(operation: Operation, options: UpOptions): Promise<UpdateResult> {
     const ws = this.workspace;
     const start = new Date();
     const crypter = await ws.crypter(this.name);
@@ -152,6 +159,7 @@ export class Stack {
         ...(options.signal ? { signal: options.signal } : {}),
         ...(options.abort ? { abort: options.abort } : {}),
         command,
+        ...(operation === "up" && options.plan ? { plan: options.plan } : {}),
       });
     } catch (error) {
       // A run refused for the lock, or that failed before it began, did nothing: not recorded.
@@ -170,6 +178,7 @@ export class Stack {
     const result: UpdateResult = {
       summary: { kind: operation, result: resultKind, resourceChanges: outcome.counts, changes: outcome.changes, failed: outcome.failed, startTime: start, endTime: end, durationMs: outcome.durationMs },
       outputs: toOutputMap(outcome.outputs as PropertyMap),
+      ...(outcome.plan ? { plan: outcome.plan } : {}),
     };
     if (outcome.interrupted) {
       throw new UpdateInterruptedError(

@@ -182,6 +182,24 @@ describe("automation: an inline program", () => {
     assert.equal(up.summary.result, "succeeded");
   });
 
+  test("an up given the plan of the preview just confirmed does not run the program again to plan", async () => {
+    let runs = 0;
+    const program = async () => {
+      runs++;
+      return { n: new RandomString("n", { length: 5 }).result };
+    };
+    const stack = await LocalWorkspace.createOrSelectStack({ stackName: "confirmed", projectName: "inline", program }, { workDir: dir, envVars });
+    const preview = await stack.preview();
+    assert.ok(preview.plan, "a preview without failures has a plan");
+    assert.equal(runs, 1);
+    const up = await stack.up({ plan: preview.plan });
+    assert.deepEqual(up.summary.resourceChanges, { create: 1 });
+    assert.equal(runs, 2, "the preview's run and the up's own, no planning run between");
+    const plain = await stack.up();
+    assert.deepEqual(plain.summary.resourceChanges, { same: 1 });
+    assert.equal(runs, 4, "without a plan, the up plans first (one run) and then runs the program");
+  });
+
   test("bad arguments are refused with a message saying what to give", async () => {
     await assert.rejects(
       LocalWorkspace.createOrSelectStack({ stackName: "dev", projectName: "has space", program: async () => ({}) }, { workDir: dir }),
