@@ -134,6 +134,36 @@ describe("automation: an inline program", () => {
     assert.deepEqual([...w.created], []);
   });
 
+  test("abort stops the calls in flight as a second Ctrl-C does, and the next up finishes the work with nothing duplicated", async () => {
+    const w = world();
+    closeGate();
+    const program = async () => {
+      const first = new Step("first", { value: "1" });
+      const second = new Step("second", { value: first.value.apply((v) => `${v}+2`) });
+      return { second: second.value };
+    };
+    const stack = await LocalWorkspace.createOrSelectStack({ stackName: "abort-hard", projectName: "inline", program }, { workDir: dir, envVars });
+    const stop = new AbortController();
+    const abort = new AbortController();
+    w.onWaiting = (name) => {
+      if (name !== "first") return;
+      stop.abort(new Error("first Ctrl-C"));
+      abort.abort(new Error("second Ctrl-C"));
+    };
+    await assert.rejects(stack.up({ signal: stop.signal, abort: abort.signal }), (e: { code?: string }) => e.code === "Interrupted" || e.code === "UpdateFailed");
+    assert.deepEqual([...w.created], [], "the aborted create made nothing");
+    w.onWaiting = undefined;
+    w.open();
+    const resumed = await stack.up();
+    assert.equal(resumed.summary.result, "succeeded");
+    assert.deepEqual(resumed.outputs.second, { value: "1+2", secret: false });
+    assert.deepEqual([...w.created].sort(), ["first", "second"]);
+    const state = await stack.workspace.backend.read("abort-hard", await stack.workspace.crypter("abort-hard"));
+    assert.deepEqual(state.pendingOperations, []);
+    assert.deepEqual(state.resources.map((r) => r.urn.split("::").pop()).sort(), ["first", "second"]);
+    await stack.destroy();
+  });
+
   test("a run while another holds the stack's lock is refused with the engine's error code, and is not recorded", async () => {
     const stack = await LocalWorkspace.createOrSelectStack({ stackName: "locked", projectName: "inline", program: async () => ({ a: 1 }) }, { workDir: dir, envVars });
     const lock = await stack.workspace.backend.lock("locked", "iac up (another process)");
