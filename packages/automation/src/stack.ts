@@ -115,10 +115,14 @@ export class Stack {
     const config = await ws.config(this.name, crypter);
     const command = options.command ?? `automation ${operation}`;
     const failures: string[] = [];
+    // Only the prelude comes before the lock and the state are taken (the CLI's rule): a run that
+    // failed with nothing after it did nothing, and is not recorded in the history.
+    let preluded = false;
     let started = false;
     let summary: Extract<EngineEvent, { kind: "summary" }> | undefined;
     const onEvent = (event: EngineEvent): void => {
-      if (event.kind !== "prelude") started = true;
+      if (event.kind === "prelude") preluded = true;
+      else if (preluded) started = true;
       if (event.kind === "summary") summary = event;
       if (event.kind === "step-failed") failures.push(`${event.step.urn}: ${event.error.message.replace(/\.$/, "")}`);
       if (event.kind === "diagnostic" && event.severity === "error") failures.push((event.urn ? `${event.urn}: ${event.message}` : event.message).replace(/\.$/, ""));
