@@ -70,6 +70,32 @@ describe("iac watch", () => {
     assert.deepEqual([...files].sort(), [join(dir, "index.ts"), join(dir, "lib.ts")]);
   });
 
+  test("follows local imports out of the project and into folders, by NodeNext's rules, and skips packages", async () => {
+    const root = await mkdtemp(join(TMP, "imports-"));
+    try {
+      const project = join(root, "project");
+      await mkdir(join(project, "parts"), { recursive: true });
+      await mkdir(join(root, "shared"), { recursive: true });
+      await mkdir(join(project, "node_modules", "x"), { recursive: true });
+      await writeFile(
+        join(project, "index.ts"),
+        `import { a } from "./parts/index.js";\nimport * as sdk from "@iac/sdk";\nimport "./node_modules/x/y.js";\nexport { b } from "../shared/b.js";\nconst later = await import("./later.ts");\n`,
+      );
+      await writeFile(join(project, "parts", "index.ts"), `export const a = 1;\nexport * from "./more.js";\n`);
+      await writeFile(join(project, "parts", "more.ts"), `export const m = 2;\n`);
+      await writeFile(join(project, "later.ts"), `export const l = 3;\n`);
+      await writeFile(join(project, "node_modules", "x", "y.js"), `export {};\n`);
+      await writeFile(join(root, "shared", "b.ts"), `import { a } from "../project/parts/index.js";\nexport const b = a;\n`);
+      const files = await localImports(join(project, "index.ts"));
+      assert.deepEqual(
+        [...files].map((f) => f.slice(root.length + 1)).sort(),
+        ["project/index.ts", "project/later.ts", "project/parts/index.ts", "project/parts/more.ts", "shared/b.ts"],
+      );
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
   test("runs up, again after a local import changes, once for a burst of changes during a run, and stops on Ctrl-C after the run in progress", async (t) => {
     (globalThis as Record<symbol, unknown>)[GATE] = undefined;
     const out = recorder();
