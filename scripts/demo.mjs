@@ -1,13 +1,21 @@
 #!/usr/bin/env node
 // The main job on the local cloud: deploy the realtime app (examples/aci-realtime) with `iac up --local`,
 // show its outputs, and say how to look around and clean up. Runs under Node >= 22 (see scripts/node24.mjs).
+//
+// The demo runs a copy of the example in the OS temp directory (its node_modules a link to the
+// checkout's), with iac's config directory (the stack's key file) inside that copy: it leaves no
+// file in the checkout and none in the user's ~/.config.
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const iac = fileURLToPath(new URL("../packages/cli/bin/iac.js", import.meta.url));
 const example = fileURLToPath(new URL("../examples/aci-realtime", import.meta.url));
+const demo = join(tmpdir(), "iac-demo-aci-realtime");
+const home = join(demo, ".iac-home");
 
 if (!existsSync(new URL("../node_modules/tsx", import.meta.url))) {
   console.log("Installing dependencies (npm ci)...");
@@ -15,9 +23,13 @@ if (!existsSync(new URL("../node_modules/tsx", import.meta.url))) {
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
 
+mkdirSync(demo, { recursive: true });
+for (const file of ["index.ts", "iac.yaml", "package.json"]) cpSync(join(example, file), join(demo, file));
+if (!existsSync(join(demo, "node_modules"))) symlinkSync(join(root, "node_modules"), join(demo, "node_modules"), "dir");
+
 function iacRun(...args) {
   console.log(`\n$ iac ${args.join(" ")}`);
-  const r = spawnSync(process.execPath, [iac, ...args], { cwd: example, stdio: "inherit" });
+  const r = spawnSync(process.execPath, [iac, ...args], { cwd: demo, stdio: "inherit", env: { ...process.env, IAC_HOME: home } });
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
 
@@ -25,6 +37,7 @@ iacRun("up", "--local", "--yes");
 iacRun("stack", "output");
 iacRun("preview", "--local", "--expect-no-changes");
 console.log(`
-The realtime app is deployed on the local cloud (data in examples/aci-realtime/.iac/local).
-Look around:   cd examples/aci-realtime && npx iac state ls
-Clean up:      cd examples/aci-realtime && npx iac destroy --local --yes`);
+The realtime app is deployed on the local cloud, from a copy of examples/aci-realtime in ${demo}
+(state and the local cloud's data in ${join(demo, ".iac")}; the stack's key in ${home}).
+Look around:   cd ${demo} && IAC_HOME=${home} npx iac state ls
+Clean up:      cd ${demo} && IAC_HOME=${home} npx iac destroy --local --yes && rm -rf ${demo}`);

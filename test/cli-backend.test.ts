@@ -32,7 +32,7 @@ after(async () => {
 const snapshot = (dir: string) => join(dir, ".iac", "stacks", "dev", "snapshot.json");
 
 test("backend: file://<dir> in iac.yaml keeps the state in that directory, relative to the project", async () => {
-  await project.write({ "iac.yaml": "name: clitest\nmain: index.ts\nbackend: file://./state-here\n" });
+  await project.write({ "iac.yaml": "name: clitest\nmain: index.ts\nbackend: file://./state-here\ntypecheck: false\n" });
   const r = await project.run(["up", "--yes", "--verbose"]);
   assert.equal(r.code, 0, show(r));
   assert.ok(r.stdout.includes(`State: ${snapshot(join(project.dir, "state-here"))}`), show(r));

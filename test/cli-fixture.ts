@@ -87,19 +87,33 @@ export class Thing extends CustomResource {
 }
 `;
 
+/** Types of thing.js, so that a type-checked program can import it. */
+export const THING_TYPES = `
+import { CustomResource, type Input, type Output } from "@iac/sdk";
+export declare class Thing extends CustomResource {
+  constructor(name: string, args: Record<string, Input<unknown>>, opts?: Record<string, unknown>);
+  readonly value: Output<unknown>;
+}
+`;
+
 export class TestProject {
   private constructor(readonly dir: string) {}
 
-  /** A project named `name` with these files (besides iac.yaml and package.json). */
-  static async create(options: { readonly name?: string; readonly files: Readonly<Record<string, string>> }): Promise<TestProject> {
+  /**
+   * A project named `name` with these files (besides iac.yaml and package.json). Its programs are
+   * not type-checked unless `typecheck` (the tests of the check itself, test/cli-typecheck.test.ts):
+   * the other tests' programs are written loosely, for what they test at run time.
+   */
+  static async create(options: { readonly name?: string; readonly files: Readonly<Record<string, string>>; readonly typecheck?: boolean }): Promise<TestProject> {
     const dir = join(ROOT, "test", ".tmp", `cli-${randomBytes(6).toString("hex")}`);
     await mkdir(dir, { recursive: true });
     const project = new TestProject(dir);
     await project.write({
-      "iac.yaml": `name: ${options.name ?? "clitest"}\nmain: index.ts\n`,
+      "iac.yaml": `name: ${options.name ?? "clitest"}\nmain: index.ts\n${options.typecheck === true ? "" : "typecheck: false\n"}`,
       "package.json": JSON.stringify({ name: "cli-test-project", private: true, type: "module" }),
       "thing-provider.js": THING_PROVIDER,
       "thing.js": THING_CLASS,
+      "thing.d.ts": THING_TYPES,
       ...options.files,
     });
     return project;

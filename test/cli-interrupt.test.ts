@@ -48,7 +48,7 @@ before(async () => {
     under: join(ROOT, "test", ".tmp"),
     prefix: "interrupt",
     files: {
-      "iac.yaml": "name: interrupt\n",
+      "iac.yaml": "name: interrupt\ntypecheck: false\n",
       "package.json": JSON.stringify({ name: "interrupt", private: true, type: "module", dependencies: { "@iac/azure": "0.1.0" } }),
       "index.ts": program,
     },

@@ -1,9 +1,22 @@
-#!/usr/bin/env node
-// The `iac` binary. The CLI and the user's program are TypeScript, loaded through tsx, so there is
-// no build step and no binary to download. Node >= 22 is required (docs/decisions/0001-runtime.md):
-// under an older node, iac re-runs itself under Node 24 taken from the npm registry.
-import { spawnSync } from "node:child_process";
+#!/usr/bin/env -S node --max-semi-space-size=16
+// The `iac` binary. Startup is on every command's path, so this file loads nothing it does not need
+// (issue 12: `iac --version` <= 150 ms): the version is read here, the CLI's modules are imported
+// only afterwards, and each command's own modules only when it runs (src/main.ts).
+//
+// Installed from npm, the package holds JavaScript (dist/); in a checkout (src/ beside bin/) the
+// TypeScript sources are run through tsx, so there is no build step while developing.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+
+const here = fileURLToPath(new URL(".", import.meta.url));
+const argv = process.argv.slice(2);
+
+if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
+  process.stdout.write(`${JSON.parse(readFileSync(join(here, "..", "package.json"), "utf8")).version}\n`);
+  process.exit(0);
+}
 
 const major = Number(process.versions.node.split(".")[0]);
 if (major < 22) {
@@ -11,31 +24,59 @@ if (major < 22) {
     console.error(`iac needs Node.js >= 22 (this is ${process.version}).`);
     process.exit(2);
   }
+  const { spawnSync } = await import("node:child_process");
   const pkg = `node-${process.platform}-${process.arch}@24`;
-  console.error(`iac needs Node.js >= 22 (this is ${process.version}); running it under Node 24 from the npm registry (${pkg}).`);
-  const r = spawnSync("npx", ["-y", "-p", pkg, "--", "node", fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
+  // Said once per machine (a marker in iac's config directory), not on every command: the user
+  // knows after the first time, and a script's output stays clean.
+  const home = process.env.IAC_HOME || (process.env.XDG_CONFIG_HOME ? join(process.env.XDG_CONFIG_HOME, "iac") : join(homedir(), ".config", "iac"));
+  const marker = join(home, "node24-notice");
+  if (!existsSync(marker)) {
+    console.error(`iac needs Node.js >= 22 (this is ${process.version}); it runs itself under Node 24 from the npm registry (${pkg}). Install Node 24 to skip this step. (Said once.)`);
+    try {
+      mkdirSync(home, { recursive: true });
+      writeFileSync(marker, `${new Date().toISOString()} ${process.version}\n`);
+    } catch {
+      // An unwritable config directory only means the notice is shown again next time.
+    }
+  }
+  const r = spawnSync("npx", ["-y", "-p", pkg, "--", "node", fileURLToPath(import.meta.url), ...argv], {
     stdio: "inherit",
     env: { ...process.env, IAC_NODE_REEXEC: "1" },
   });
   process.exit(r.status ?? (r.signal === "SIGINT" ? 130 : 1));
 }
+
 // Memory: a program declaring thousands of resources keeps most of what it allocates, so V8 grows
 // its young generation to the default cap (2 x 64 MB semi-spaces on a machine with a lot of
 // memory) and peak RSS follows (bench/engine.bench.ts: ~320 MB for 10,000 resources, ~230 MB
-// with 16 MB semi-spaces, at the same speed). The cap is a flag of the process: node is
-// replaced (process.execve: same pid, stdio, exit code and signals, so Ctrl-C and prompts work
-// as before) by itself with the flag, before anything is loaded. Where execve does not exist
-// (Windows) or the user set the flag, iac runs as it was started. IAC_NODE_FLAGS="" turns it off.
+// with 16 MB semi-spaces, at the same speed). The cap is a flag of the process, read when V8
+// starts (v8.setFlagsFromString afterwards has no effect: measured, the new space still grows to
+// 128 MB). Run as `iac` the shebang line gives it; run as `node iac.js` node is replaced
+// (process.execve: same pid, stdio, exit code and signals) by itself with the flag, before
+// anything is loaded. Help needs no memory and skips that. IAC_NODE_FLAGS="" turns it off.
 const SEMI_SPACE_FLAG = "--max-semi-space-size=16";
 const nodeFlags = (process.env.IAC_NODE_FLAGS ?? SEMI_SPACE_FLAG).split(" ").filter(Boolean);
 const setByUser = (flag) => process.execArgv.some((a) => a.startsWith(flag.split("=")[0])) || (process.env.NODE_OPTIONS ?? "").includes(flag.split("=")[0]);
-if (!process.env.IAC_NODE_FLAGS_APPLIED && typeof process.execve === "function" && nodeFlags.length > 0 && !nodeFlags.every(setByUser)) {
-  process.execve(process.execPath, [process.execPath, ...nodeFlags.filter((f) => !setByUser(f)), ...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
+const helpOnly = argv.length === 0 || argv.includes("--help") || argv.includes("-h");
+if (!helpOnly && !process.env.IAC_NODE_FLAGS_APPLIED && typeof process.execve === "function" && nodeFlags.length > 0 && !nodeFlags.every(setByUser)) {
+  process.execve(process.execPath, [process.execPath, ...nodeFlags.filter((f) => !setByUser(f)), ...process.execArgv, fileURLToPath(import.meta.url), ...argv], {
     ...process.env,
     IAC_NODE_FLAGS_APPLIED: "1",
   });
 }
-const { register } = await import("tsx/esm/api");
-register();
-const { main } = await import("../src/main.ts");
-process.exitCode = await main(process.argv.slice(2));
+
+// V8's code cache for every module loaded from here on (node >= 22.1; kept in the OS temp
+// directory, NODE_DISABLE_COMPILE_CACHE=1 turns it off): most of a warm start is compiling the
+// CLI's, the engine's and their dependencies' modules, which the cache skips.
+const { enableCompileCache } = await import("node:module");
+enableCompileCache?.();
+
+let main;
+if (existsSync(join(here, "..", "src", "main.ts"))) {
+  const { register } = await import("tsx/esm/api");
+  register();
+  ({ main } = await import("../src/main.ts"));
+} else {
+  ({ main } = await import("../dist/main.js"));
+}
+process.exitCode = await main(argv);

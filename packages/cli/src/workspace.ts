@@ -28,7 +28,8 @@ import {
 } from "@iac/engine";
 import type { PropertyValue } from "@iac/sdk/provider";
 import type { SecretValue } from "@iac/sdk/runtime";
-import { join } from "node:path";
+import { existsSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { CliError } from "./errors.js";
 import type { CommandContext } from "./commands/command.js";
 
@@ -202,9 +203,24 @@ export function backendUrlOf(project: ProjectInfo, env: Readonly<Record<string, 
   return { source: "the default" };
 }
 
-/** Load `iac.yaml` from the command's directory and open the project's backend. */
+/**
+ * The project a command in `dir` works on: the nearest directory holding `iac.yaml`, `dir` itself
+ * or one above it, as git finds its repository (so `iac up` works from `src/` of a project).
+ * Returns `dir` when there is none, for the project loader to say where iac.yaml was looked for.
+ */
+export function findProjectDir(dir: string): string {
+  let current = resolve(dir);
+  for (;;) {
+    if (existsSync(join(current, "iac.yaml"))) return current;
+    const parent = dirname(current);
+    if (parent === current) return resolve(dir);
+    current = parent;
+  }
+}
+
+/** Load `iac.yaml` from the command's directory (or the nearest above it) and open the project's backend. */
 export async function openWorkspace(ctx: CommandContext): Promise<Workspace> {
-  const project = await loadProject(ctx.cwd);
+  const project = await loadProject(findProjectDir(ctx.cwd));
   const { url, source } = backendUrlOf(project, ctx.io.env);
   try {
     return new Workspace(ctx, project, await openBackend(url, { projectDir: project.dir, project: project.name, env: ctx.io.env }));

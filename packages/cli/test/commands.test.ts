@@ -1,12 +1,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { PassThrough } from "node:stream";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CliError, ExitCode, UsageError, exitCodeOf, formatError } from "../src/errors.js";
 import { confirm, readSecret } from "../src/prompt.js";
-import { up, destroy, stateLocation } from "../src/commands/deploy.js";
+import { up, destroy, preview, stateLocation } from "../src/commands/deploy.js";
 import { main } from "../src/main.js";
 import { backendUrlOf } from "../src/workspace.js";
 
@@ -154,7 +155,8 @@ test("a flag without its value, or with a value it does not take, exits 2 naming
     [["preview", "--parallel"], /--parallel needs a value: a positive integer/],
     [["preview", "--parallel", "--yes"], /--parallel needs a value/],
     [["preview", "-s"], /-s\/--stack needs a value: a stack name/],
-    [["stack", "ls", "-s"], /-s\/--stack needs a value/],
+    [["stack", "output", "-s"], /-s\/--stack needs a value/],
+    [["stack", "ls", "-s", "dev"], /Unknown argument: s/],
     [["state", "ls", "--stack", ""], /--stack needs a value/],
     [["preview", "-C"], /-C\/--cwd needs a value/],
     [["preview", "--target"], /--target needs a value: a resource URN/],
@@ -182,4 +184,45 @@ test("IAC_BACKEND_URL overrides backend: in iac.yaml, and neither means the defa
   assert.equal(backendUrlOf(project, { IAC_BACKEND_URL: "" }).url, "file://./yaml");
   assert.match(backendUrlOf(project, {}).source, /`backend:` in \/p\/iac\.yaml/);
   assert.deepEqual(backendUrlOf({ dir: "/p", name: "p", main: "index.ts" }, {}), { source: "the default" });
+});
+
+test("a command run in a subdirectory of a project works on the project (iac.yaml found above)", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "iac-cli-"));
+  try {
+    await writeFile(join(dir, "iac.yaml"), "name: nested\n");
+    await writeFile(join(dir, "package.json"), '{ "type": "module" }\n');
+    await writeFile(join(dir, "index.ts"), "export const where = 'top';\n");
+    await mkdir(join(dir, "src", "deep"), { recursive: true });
+    const out = sink();
+    const err = sink();
+    const code = await preview({ cwd: join(dir, "src", "deep"), typecheck: false, out, err, env: {} });
+    assert.equal(code, ExitCode.ok, err.text());
+    assert.match(err.text(), /project nested/);
+    assert.match(out.text(), /where: +"top"/);
+    assert.equal(existsSync(join(dir, ".iac")), true, "the state is the project's");
+    assert.equal(existsSync(join(dir, "src", "deep", ".iac")), false);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test("each command's help lists only the flags it takes", async () => {
+  const help = async (argv: readonly string[]) => {
+    const { code, text } = await mainCaptured([...argv, "--help"]);
+    assert.equal(code, ExitCode.ok, text);
+    return text;
+  };
+  const newHelp = await help(["new"]);
+  assert.match(newHelp, /--force/);
+  assert.doesNotMatch(newHelp, /--stack|--yes|--json|--version/);
+  const init = await help(["stack", "init"]);
+  assert.doesNotMatch(init, /--stack|--version/);
+  const up = await help(["up"]);
+  assert.match(up, /-s, --stack/);
+  assert.match(up, /--no-typecheck|--typecheck/);
+  assert.match(await help(["config", "set"]), /-s, --stack/);
+  assert.match(await help([]), /--version/);
+  const version = await mainCaptured(["--version", "-v"]);
+  assert.equal(version.code, ExitCode.ok);
+  assert.match(version.text, /^\d+\.\d+\.\d+\n$/);
 });

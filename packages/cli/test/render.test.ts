@@ -391,3 +391,31 @@ test("the outputs section shows, before the summary, the outputs added, changed 
   renderer.onEvent({ kind: "summary", operation: "preview", counts: {}, changes: false, failed: 0, durationMs: 0, time: 3 });
   assert.doesNotMatch(quiet.text(), /Outputs:/, "a preview that changes no output has no outputs section");
 });
+
+test("a failure row keeps the whole type and name, and cuts the error message instead", () => {
+  const out = sink({ columns: 80, rows: 30 });
+  const renderer = new TreeRenderer({ mode: "tree", out, style: plain, showValues: false, showDiffs: false, verbose: false, now: () => 0, frameMs: 60_000 });
+  const step: StepInfo = { urn: urn("azure:containerinstance:ContainerGroup", "realtime-app"), type: "azure:containerinstance:ContainerGroup", name: "realtime-app", kind: "create" };
+  renderer.onEvent({ kind: "step-start", step, time: 0 });
+  const message = "The container group's image registry credentials were refused by the registry: check the server, username and password";
+  renderer.onEvent({ kind: "step-failed", step, durationMs: 5, error: { message, code: "ProviderError" }, time: 1 } as EngineEvent);
+  const row = renderer.frameLines().find((l) => l.includes("✗"))!;
+  assert.ok(row.includes("azure:containerinstance:ContainerGroup  realtime-app"), row);
+  assert.match(row, /create failed: \S.*…$/);
+  assert.ok(row.length < 80, `too long: ${row}`);
+  renderer.close();
+});
+
+test("a component shows as done only when its children are", () => {
+  const out = sink({ columns: 100, rows: 30 });
+  const renderer = new TreeRenderer({ mode: "tree", out, style: plain, showValues: false, showDiffs: false, verbose: false, now: () => 0, frameMs: 60_000 });
+  renderer.onEvent({ kind: "step-start", step: component, time: 0 });
+  renderer.onEvent({ kind: "step-done", step: component, durationMs: 0, time: 0 });
+  renderer.onEvent({ kind: "step-start", step: pet, time: 0 });
+  const web = () => renderer.frameLines().find((l) => l.includes("my:index:Web"))!;
+  assert.doesNotMatch(web(), /✓/, "a child is still being created");
+  assert.match(web(), /creating/);
+  renderer.onEvent({ kind: "step-done", step: pet, durationMs: 10, time: 10 });
+  assert.match(web(), /✓/);
+  renderer.close();
+});

@@ -12,6 +12,8 @@ import { ExitCode } from "../errors.js";
 import { changedOutputNames } from "../render/output-changes.js";
 import { createRenderer, type RenderMode } from "../render/renderer.js";
 import { startLocalCloud, type LocalCloudHandle } from "../local-cloud.js";
+import { assertSameCloud } from "../stack-cloud.js";
+import { checkProgramTypes } from "../typecheck.js";
 import { openWorkspace, type Workspace } from "../workspace.js";
 import { DeclinedError, confirmOrRefuse, runCommand, type CommandContext, type CommandOptions } from "./command.js";
 import { historyCommandLine, withHistory } from "./stack-history.js";
@@ -35,6 +37,8 @@ export interface DeployOptions extends CommandOptions {
   readonly expectNoChanges?: boolean;
   /** Run against the local cloud. */
   readonly local?: boolean;
+  /** Type-check the program first (`--no-typecheck`: false; default: `typecheck:` in iac.yaml, else true). */
+  readonly typecheck?: boolean;
   /** The command line, for the lock holder's description (default `iac <operation>`). */
   readonly command?: string;
 }
@@ -67,6 +71,11 @@ async function deploy(ctx: CommandContext, operation: Operation, options: Deploy
     // Refuse before running anything: a CI job must not hang on a prompt or change the cloud unasked.
     await confirmOrRefuse(ctx, { yes: false, question: "", what: `\`iac ${operation}\``, canAsk: false });
   }
+  // Before a stack is created, a prompt shown or the local cloud started: a program with type
+  // errors stops here with exit 2. destroy and refresh do not run the program, so they do not check it.
+  if (operation === "preview" || operation === "up") {
+    await checkProgramTypes({ projectDir: ws.project.dir, main: ws.project.main, flag: options.typecheck, signal: ctx.signal, warn: ctx.say });
+  }
   const stack = await ws.resolveStack({ explicit: options.stack, createIfNone: true });
   if (asks && operation === "destroy") {
     // A destroy of an empty stack deletes nothing in the cloud: there is nothing to confirm.
@@ -77,6 +86,8 @@ async function deploy(ctx: CommandContext, operation: Operation, options: Deploy
       await confirmOrRefuse(ctx, { yes: false, question: "", what: `\`iac ${operation}\``, canAsk: false });
     }
   }
+  // A stack deployed with --local is not to be run against the real cloud, nor the other way round.
+  await assertSameCloud({ backend: ws.backend, stack, command: operation, local: options.local === true, hasResources: async () => !(await hasNoResources(ws, stack)) });
   let local: LocalCloudHandle | undefined;
   try {
     if (options.local === true) local = await startLocalCloud({ projectDir: ws.project.dir, env: ctx.io.env, say: ctx.say });
@@ -176,6 +187,7 @@ function flagNames(options: DeployOptions): string[] {
     ["--diff", options.diff === true],
     ["--expect-no-changes", options.expectNoChanges === true],
     ["--local", options.local === true],
+    ["--no-typecheck", options.typecheck === false],
     ["--verbose", options.verbose === true],
   ];
   return given.filter(([, yes]) => yes).map(([name]) => name);

@@ -8,6 +8,7 @@ import { once } from "node:events";
 import { CliError, ExitCode } from "../errors.js";
 import { loadEmulator } from "../local-cloud.js";
 import { loadProject } from "@iac/engine";
+import { findProjectDir } from "../workspace.js";
 import { runCommand, type CommandOptions } from "./command.js";
 import { serveWithRealKubernetes } from "./local-real.js";
 
@@ -18,7 +19,7 @@ export function localServe(options: CommandOptions & { readonly port?: number; r
     }
     // The local cloud belongs to a project when there is one (its data under <project>/.iac/local), but
     // needs none: in any other directory it serves from ./.iac/local, so it can be tried on its own.
-    const project = await loadProject(ctx.cwd).catch((err: unknown) => {
+    const project = await loadProject(findProjectDir(ctx.cwd)).catch((err: unknown) => {
       if ((err as { code?: string }).code === "NoProject") return undefined;
       throw err;
     });

@@ -94,7 +94,13 @@ export class TreeRenderer implements Renderer {
       hidden = entries.length - keep.length;
       entries = keep;
     }
-    for (const { row, depth } of entries) lines.push(this.rowLine(row, depth, columns, style));
+    const busy = this.busyParents();
+    for (const { row, depth } of entries) {
+      // A component's own step is done as soon as it registers; it is done for the user only when
+      // its children are: until then it shows as running (issue 12).
+      const shown = row.status === "done" && busy.has(row.step.urn) ? { ...row, status: "running" as const, started: row.started ?? this.now() } : row;
+      lines.push(this.rowLine(shown, depth, columns, style));
+    }
     if (hidden > 0) lines.push(style("dim", `  ... and ${hidden} more resource(s)`));
     return lines;
   }
@@ -104,15 +110,38 @@ export class TreeRenderer implements Renderer {
     const status = this.statusSymbol(row, style);
     // A failed check or a skip never had the step the engine guessed for it: no step symbol.
     const symbol = (failedCheck(row) || row.status === "skipped" ? "" : stepSymbol(step)).padEnd(2);
-    const state = this.stateText(row);
+    let state = this.stateText(row);
     const indent = "  ".repeat(depth + 1);
     let label = `${step.type}  ${step.name}`;
-    const fixed = indent.length + 2 + symbol.length + 1 + 2 + state.length;
-    // Lines must not wrap, or the next redraw erases the wrong number of lines.
-    if (fixed + label.length > columns - 1) label = `${label.slice(0, Math.max(8, columns - 2 - fixed - 1))}…`;
+    // Lines must not wrap, or the next redraw erases the wrong number of lines. The state (an
+    // error message, mostly) gives way first: the type and name say which resource a row is.
+    const room = columns - 1 - (indent.length + 2 + symbol.length + 1 + 2);
+    if (label.length + state.length > room) {
+      const STATE_MIN = 12;
+      if (room - label.length >= STATE_MIN) state = clip(state, room - label.length);
+      else {
+        state = clip(state, Math.min(state.length, STATE_MIN));
+        label = clip(label, Math.max(8, room - state.length));
+      }
+    }
     const colouredLabel = step.kind === "same" ? style("dim", label) : label;
     const colouredState = row.status === "failed" ? style("red", state) : style("dim", state);
     return `${indent}${status} ${style(stepStyle(step.kind), symbol)} ${colouredLabel}  ${colouredState}`;
+  }
+
+  /** The URNs of rows with a descendant still planned or running. */
+  private busyParents(): Set<string> {
+    const busy = new Set<string>();
+    for (const row of this.view.rows.values()) {
+      if (row.status !== "planned" && row.status !== "running") continue;
+      let parent = row.step.parent;
+      // Bounded by the number of rows: a parent cycle cannot come from the engine, but must not hang.
+      for (let hops = 0; parent !== undefined && hops < this.view.rows.size && !busy.has(parent); hops++) {
+        busy.add(parent);
+        parent = this.view.rows.get(parent)?.step.parent;
+      }
+    }
+    return busy;
   }
 
   private statusSymbol(row: Row, style: Styler): string {
@@ -184,6 +213,11 @@ export class TreeRenderer implements Renderer {
     const tail = closingLines(this.view, this.options);
     if (tail.length > 0) this.options.out.write(tail.map((l) => `${l}\n`).join(""));
   }
+}
+
+/** `text` in at most `width` characters, an ellipsis marking a cut. */
+function clip(text: string, width: number): string {
+  return text.length <= width ? text : `${text.slice(0, Math.max(0, width - 1))}…`;
 }
 
 function firstLine(text: string): string {

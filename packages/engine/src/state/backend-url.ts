@@ -31,10 +31,9 @@ export async function openBackend(url: string | undefined, options: OpenBackendO
     return createFileBackend({ projectDir: fileDirectory(trimmed, options.projectDir), project: options.project });
   }
   if (trimmed.startsWith("azblob://")) {
-    // Loaded only for this backend: the Azure Storage SDK costs every other run ~40 MB and a
-    // noticeable part of the start (bench: `iac preview` of an empty program).
-    const { blobServiceFromEnv, parseAzblobUrl } = await import("./azblob-connection.js");
-    const { createAzblobBackend } = await import("./azblob-backend.js");
+    // Loaded only for azblob://: the Azure Storage SDK is ~300 modules, and every command of a
+    // project on the file backend would otherwise pay for them at startup (issue 12).
+    const [{ createAzblobBackend }, { blobServiceFromEnv, parseAzblobUrl }] = await Promise.all([import("./azblob-backend.js"), import("./azblob-connection.js")]);
     const location = parseAzblobUrl(trimmed);
     const service = await blobServiceFromEnv(options.env ?? process.env, trimmed);
     return createAzblobBackend({ service, ...location, project: options.project });

@@ -1,0 +1,11 @@
+/**
+ * `@iac/automation`: drive iac stacks from code, in this process (no CLI spawned), with the same
+ * state, journal, lock, config and history as the CLI. Named as Pulumi's automation API.
+ * See docs/automation.md.
+ */
+export { LocalWorkspace, type LocalProgramArgs, type InlineProgramArgs, type LocalWorkspaceOptions, type ConfigValue } from "./local-workspace.js";
+export { Stack, type OperationOptions, type PreviewOptions, type UpOptions, type DestroyOptions, type RefreshOptions } from "./stack.js";
+export type { PulumiFn } from "./inline-program.js";
+export type { OutputValue, OutputMap, UpdateSummary, UpdateOutcome, UpdateResult, PreviewResult, UpResult, DestroyResult, RefreshResult } from "./results.js";
+export { UpdateFailedError, UpdateInterruptedError, AutomationOptionsError } from "./errors.js";
+export type { EngineEvent, StepInfo, StepKind, Operation, HistoryEntry, ConfirmedPlan } from "@iac/engine";

@@ -1,0 +1,204 @@
+/**
+ * `Stack`: one stack of a {@link LocalWorkspace}, and its operations. Each operation is one
+ * engine `run` in this process, with the CLI's state, journal and lock: an `up` here and an
+ * `iac up` in a shell exclude each other, and a crash leaves what the CLI's would.
+ */
+import { DEFAULT_PARALLEL, run, type ConfirmedPlan, type EngineEvent, type HistoryEntry, type Operation } from "@iac/engine";
+import type { PropertyMap } from "@iac/sdk/provider";
+import { UpdateFailedError, UpdateInterruptedError } from "./errors.js";
+import { historyEntry, recordHistory } from "./history.js";
+import { inlineEntry, type InlineEntry } from "./inline-program.js";
+import { startLocalCloud } from "./local-cloud.js";
+import type { ConfigValue, LocalWorkspace } from "./local-workspace.js";
+import { toOutputMap } from "./outputs.js";
+import { programTurn } from "./program-turn.js";
+import type { OutputMap, UpdateResult } from "./results.js";
+
+/** Options of every operation. */
+export interface OperationOptions {
+  /** Every engine event of the run, as the CLI renders them (`--json` streams the same). A throwing callback does not stop the run. */
+  readonly onEvent?: (event: EngineEvent) => void;
+  /**
+   * Stops the run as a first Ctrl-C does: no new step starts; cloud calls already sent finish and
+   * are recorded. The operation then rejects with an `UpdateInterruptedError` (code `Interrupted`).
+   */
+  readonly signal?: AbortSignal;
+  /**
+   * Aborts the cloud calls in flight as well (a second Ctrl-C): they are left as pending
+   * operations in the state, which the next run reports and resolves.
+   */
+  readonly abort?: AbortSignal;
+  /** Most resource operations at once (default 16). */
+  readonly parallel?: number;
+  /** Only these URNs (and, for up, what they need that the stack does not have yet). */
+  readonly targets?: readonly string[];
+  /** Refresh the state from the cloud first (not for `refresh` itself). */
+  readonly refresh?: boolean;
+  /** How the run is described to whoever finds the stack locked, and in its history. Default `automation <operation>`. */
+  readonly command?: string;
+}
+
+export type PreviewOptions = OperationOptions;
+export interface UpOptions extends OperationOptions {
+  /**
+   * The `plan` of the preview the user confirmed: while the state under the lock is still the one
+   * it was planned against, the up carries it out without running the program again to plan;
+   * otherwise it plans again.
+   */
+  readonly plan?: ConfirmedPlan;
+}
+export type DestroyOptions = Omit<OperationOptions, "refresh"> & { readonly refresh?: boolean };
+export type RefreshOptions = Omit<OperationOptions, "refresh">;
+
+export class Stack {
+  constructor(
+    readonly name: string,
+    readonly workspace: LocalWorkspace,
+  ) {}
+
+  /** Sets a config value (`secret: true` encrypts it before it is written). */
+  setConfig(key: string, value: ConfigValue): Promise<void> {
+    return this.workspace.setConfig(this.name, key, value);
+  }
+
+  /** A config value, secrets decrypted; undefined when not set. */
+  getConfig(key: string): Promise<ConfigValue | undefined> {
+    return this.workspace.getConfig(this.name, key);
+  }
+
+  removeConfig(key: string): Promise<boolean> {
+    return this.workspace.removeConfig(this.name, key);
+  }
+
+  getAllConfig(): Promise<Record<string, ConfigValue>> {
+    return this.workspace.getAllConfig(this.name);
+  }
+
+  /** What `up` would change; changes nothing (no lock, no state write). */
+  preview(options: PreviewOptions = {}): Promise<UpdateResult> {
+    return this.#run("preview", options);
+  }
+
+  /** Makes the cloud match the program. @throws UpdateFailedError, UpdateInterruptedError, ProgramError, StateError (e.g. `StackLocked`) */
+  up(options: UpOptions = {}): Promise<UpdateResult> {
+    return this.#run("up", options);
+  }
+
+  /** Deletes every resource of the stack (the program is not run). */
+  destroy(options: DestroyOptions = {}): Promise<UpdateResult> {
+    return this.#run("destroy", options);
+  }
+
+  /** Reads every resource from the cloud and updates the state. */
+  refresh(options: RefreshOptions = {}): Promise<UpdateResult> {
+    return this.#run("refresh", options);
+  }
+
+  /** The stack outputs recorded by the last `up`; secrets as `{ value, secret: true }`. */
+  async outputs(): Promise<OutputMap> {
+    const crypter = await this.workspace.crypter(this.name);
+    const snapshot = await this.workspace.backend.read(this.name, crypter);
+    return toOutputMap(snapshot.outputs);
+  }
+
+  /** The stack's recorded `up`, `destroy` and `refresh` runs, newest first (what `iac stack history` lists). */
+  async history(options: { readonly limit?: number } = {}): Promise<HistoryEntry[]> {
+    const backend = this.workspace.backend;
+    if (backend.listHistory === undefined) return [];
+    return backend.listHistory(this.name, options.limit !== undefined ? { limit: options.limit } : {});
+  }
+
+  async #run(operation: Operation, options: UpOptions): Promise<UpdateResult> {
+    const ws = this.workspace;
+    const start = new Date();
+    const crypter = await ws.crypter(this.name);
+    const config = await ws.config(this.name, crypter);
+    const command = options.command ?? `automation ${operation}`;
+    const failures: string[] = [];
+    // Only the prelude comes before the lock and the state are taken (the CLI's rule): a run that
+    // failed with nothing after it did nothing, and is not recorded in the history.
+    let preluded = false;
+    let started = false;
+    let summary: Extract<EngineEvent, { kind: "summary" }> | undefined;
+    const onEvent = (event: EngineEvent): void => {
+      if (event.kind === "prelude") preluded = true;
+      else if (preluded) started = true;
+      if (event.kind === "summary") summary = event;
+      if (event.kind === "step-failed") failures.push(`${event.step.urn}: ${event.error.message.replace(/\.$/, "")}`);
+      if (event.kind === "diagnostic" && event.severity === "error") failures.push((event.urn ? `${event.urn}: ${event.message}` : event.message).replace(/\.$/, ""));
+      try {
+        options.onEvent?.(event);
+      } catch {
+        // The caller's callback must not break a deployment half-way: its failure is its own.
+      }
+    };
+    const runsProgram = operation === "preview" || operation === "up";
+    let entry: InlineEntry | undefined;
+    let local: { close(): Promise<void> } | undefined;
+    const record = async (result: "succeeded" | "failed" | "interrupted", counts: Readonly<Partial<Record<string, number>>>, failed: number) => {
+      if (operation === "preview") return;
+      await recordHistory(ws.backend, this.name, historyEntry({ operation, command, start, end: new Date(), result, counts, failed, env: ws.env }), (m) => ws.warn(m));
+    };
+    let outcome;
+    let turn: { release(): void } | undefined;
+    try {
+      if (runsProgram) {
+        const t = await programTurn();
+        turn = t;
+        if (t.waited) onEvent({ kind: "diagnostic", severity: "debug", message: "Waited for another preview or up in this process to finish: programs run one at a time per process.", time: Date.now() });
+      }
+      if (runsProgram && ws.program) entry = await inlineEntry(ws.project.dir, ws.program);
+      if (ws.local) local = await startLocalCloud({ projectDir: ws.project.dir, say: (m) => onEvent({ kind: "diagnostic", severity: "info", message: m, time: Date.now() }) });
+      outcome = await run({
+        project: entry ? { ...ws.project, main: entry.main } : ws.project,
+        stack: this.name,
+        operation,
+        backend: ws.backend,
+        crypter,
+        config,
+        parallel: options.parallel ?? DEFAULT_PARALLEL,
+        ...(options.targets && options.targets.length > 0 ? { targets: [...options.targets] } : {}),
+        refresh: options.refresh === true,
+        onEvent,
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.abort ? { abort: options.abort } : {}),
+        command,
+        ...(operation === "up" && options.plan ? { plan: options.plan } : {}),
+      });
+    } catch (error) {
+      // A run refused for the lock, or that failed before it began, did nothing: not recorded.
+      if (started && (error as { code?: unknown }).code !== "StackLocked") {
+        await record(options.signal?.aborted ? "interrupted" : "failed", summary?.counts ?? {}, summary?.failed ?? 0);
+      }
+      throw error;
+    } finally {
+      await entry?.dispose();
+      await local?.close();
+      turn?.release();
+    }
+    const resultKind = outcome.interrupted ? "interrupted" : outcome.failed > 0 ? "failed" : "succeeded";
+    await record(resultKind, outcome.counts, outcome.failed);
+    const end = new Date();
+    const result: UpdateResult = {
+      summary: { kind: operation, result: resultKind, resourceChanges: outcome.counts, changes: outcome.changes, failed: outcome.failed, startTime: start, endTime: end, durationMs: outcome.durationMs },
+      outputs: toOutputMap(outcome.outputs as PropertyMap),
+      ...(outcome.plan ? { plan: outcome.plan } : {}),
+    };
+    if (outcome.interrupted) {
+      throw new UpdateInterruptedError(
+        `The ${operation} of stack ${this.name} was interrupted: no new step was started, and the cloud operations already sent were finished and recorded. Run ${operation} again to carry on.`,
+        result,
+      );
+    }
+    if (outcome.failed > 0) {
+      const shown = failures.slice(0, 5).join("; ");
+      const more = failures.length > 5 ? ` (and ${failures.length - 5} more)` : "";
+      const what = operation === "preview" ? "The preview changed nothing." : "What succeeded is recorded in the state.";
+      throw new UpdateFailedError(
+        `The ${operation} of stack ${this.name} had ${outcome.failed} failure(s)${shown ? `: ${shown}${more}` : ""}. ${what} Fix the cause and run ${operation} again.`,
+        result,
+      );
+    }
+    return result;
+  }
+}

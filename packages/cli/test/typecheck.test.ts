@@ -1,0 +1,46 @@
+/**
+ * The type-check cache: an unchanged program is not checked again (the compiler is not run), an
+ * edited one is; the arguments it ran with are part of the cache key.
+ */
+import { after, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdir, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { randomBytes } from "node:crypto";
+import { typecheckProgram } from "../src/typecheck.js";
+
+// Under the checkout (gitignored .tmp/), so that @types/node resolves as in a real project.
+const dir = join(fileURLToPath(new URL(".", import.meta.url)), ".tmp", `tc-${randomBytes(4).toString("hex")}`);
+after(() => rm(dir, { recursive: true, force: true }));
+
+test("a clean check is reused while no file it read changed, and redone when one did", async () => {
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, "index.ts"), 'import { two } from "./two";\nexport const n: number = two + 1;\n');
+  await writeFile(join(dir, "two.ts"), "export const two = 2;\n");
+  const cold = await typecheckProgram({ projectDir: dir, main: "index.ts" });
+  assert.deepEqual(cold, { diagnostics: [], foreign: [], cached: false });
+  const warm = await typecheckProgram({ projectDir: dir, main: "index.ts" });
+  assert.equal(warm.cached, true);
+  await writeFile(join(dir, "two.ts"), 'export const two = "2";\n');
+  const edited = await typecheckProgram({ projectDir: dir, main: "index.ts" });
+  assert.equal(edited.cached, false);
+  assert.deepEqual(
+    edited.diagnostics.map((d) => `${d.file}:${d.line}:${d.column} ${d.code}`),
+    ["index.ts:2:14 TS2322"],
+  );
+  // A failed check leaves no stamp behind: the next run checks again.
+  assert.equal((await typecheckProgram({ projectDir: dir, main: "index.ts" })).cached, false);
+});
+
+test("a project's own tsconfig.json is used, and a change to it invalidates the cache", async () => {
+  await writeFile(join(dir, "two.ts"), "export const two = 2;\n");
+  await writeFile(join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions: { strict: true, module: "preserve", moduleResolution: "bundler", types: ["node"], noEmit: true }, files: ["index.ts"] }));
+  assert.equal((await typecheckProgram({ projectDir: dir, main: "index.ts" })).cached, false);
+  assert.equal((await typecheckProgram({ projectDir: dir, main: "index.ts" })).cached, true);
+  await writeFile(join(dir, "index.ts"), 'import { two } from "./two";\nexport const n = two as unknown as string;\nconst unused: any = 1;\n');
+  await writeFile(join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions: { strict: true, noUnusedLocals: true, module: "preserve", moduleResolution: "bundler", types: ["node"], noEmit: true }, files: ["index.ts"] }));
+  const r = await typecheckProgram({ projectDir: dir, main: "index.ts" });
+  assert.equal(r.cached, false);
+  assert.deepEqual(r.diagnostics.map((d) => d.code), ["TS6133"]);
+});
