@@ -7,9 +7,10 @@
 // temporary folder (package.json with `exports` mapped to dist/, its compiled dist/src as dist/, and
 // the data it ships) and `npm pack` runs there. Nothing in the checkout is rewritten.
 import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { basename, join, resolve } from "node:path";
+import { basename, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -84,15 +85,54 @@ export function packAll(outDir, options = {}) {
 }
 
 /**
- * A fresh project in `dir` (outside any checkout) with the tarballs installed as a user would,
- * preferring npm's cache to the network (`--prefer-offline`: the cache holds every dependency's
- * tarball once the checkout was installed; npm still asks the registry for the version lists).
+ * A fresh project in `dir` (outside any checkout) with the tarballs installed as a user would, and
+ * offline: `npm ci --offline` from a lockfile made of the checkout's (the versions the checkout
+ * installed, so every tarball is in npm's cache; npm needs no registry for a locked tree). The
+ * tarballs are locked by their own sha512.
  */
 export function installInto(dir, tarballs) {
   mkdirSync(dir, { recursive: true });
-  const deps = Object.fromEntries(tarballs.map((t) => [`@iac/${/^iac-(.+)-\d+\.\d+\.\d+\.tgz$/.exec(basename(t))[1]}`, `file:${t}`]));
-  writeFileSync(join(dir, "package.json"), `${JSON.stringify({ name: "iac-install-check", private: true, type: "module", dependencies: deps }, null, 2)}\n`);
-  run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"], dir);
+  const rootLock = JSON.parse(readFileSync(join(ROOT, "package-lock.json"), "utf8"));
+  const deps = {};
+  const packages = {};
+  for (const t of tarballs) {
+    const name = `@iac/${/^iac-(.+)-\d+\.\d+\.\d+\.tgz$/.exec(basename(t))[1]}`;
+    const spec = `file:${relative(dir, t)}`;
+    deps[name] = spec;
+    const manifest = JSON.parse(run("tar", ["-xzOf", t, "package/package.json"], dir));
+    packages[`node_modules/${name}`] = {
+      version: manifest.version,
+      resolved: spec,
+      integrity: `sha512-${createHash("sha512").update(readFileSync(t)).digest("base64")}`,
+      ...(manifest.license ? { license: manifest.license } : {}),
+      ...(manifest.dependencies ? { dependencies: manifest.dependencies } : {}),
+      ...(manifest.bin ? { bin: manifest.bin } : {}),
+      ...(manifest.engines ? { engines: manifest.engines } : {}),
+    };
+  }
+  for (const [key, entry] of Object.entries(rootLock.packages)) {
+    // The checkout's own packages come from the tarballs; its dev tools are not a user's.
+    if (key === "" || entry.link || entry.dev) continue;
+    let target = key;
+    if (!key.startsWith("node_modules/")) {
+      // A package's nested dependency (packages/cli/node_modules/typescript, TypeScript 7 beside
+      // the checkout's 5.9): at the top of the fresh project unless a non-dev one is there.
+      const m = /^packages\/([^/]+)\/(node_modules\/.*)$/.exec(key);
+      if (!m) continue;
+      const top = rootLock.packages[m[2]];
+      target = top && !top.dev && !top.link ? `node_modules/@iac/${m[1]}/${m[2]}` : m[2];
+    }
+    if (/^node_modules\/@iac\/[^/]+$/.test(target)) continue;
+    const { dev: _dev, devOptional: _devOptional, peer: _peer, ...rest } = entry;
+    // npm leaves `resolved` out of some entries (optional platform packages); offline it cannot look it up.
+    const name = key.slice(key.lastIndexOf("node_modules/") + "node_modules/".length);
+    packages[target] = rest.resolved ? rest : { ...rest, resolved: `https://registry.npmjs.org/${name}/-/${name.split("/").pop()}-${rest.version}.tgz` };
+  }
+  const manifest = { name: "iac-install-check", private: true, type: "module", dependencies: deps };
+  writeFileSync(join(dir, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`);
+  const lock = { name: manifest.name, lockfileVersion: 3, requires: true, packages: { "": { name: manifest.name, dependencies: deps }, ...packages } };
+  writeFileSync(join(dir, "package-lock.json"), `${JSON.stringify(lock, null, 2)}\n`);
+  run("npm", ["ci", "--offline", "--no-audit", "--no-fund", "--loglevel=error"], dir);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

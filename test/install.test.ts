@@ -1,6 +1,7 @@
 /**
  * iac installs like any npm tool (issue 12): `npm pack` tarballs of every package (scripts/pack.mjs)
- * install into a fresh project outside the checkout, from npm's cache, and the installed `iac`
+ * install into a fresh project outside the checkout, offline (`npm ci --offline` from npm's cache,
+ * with a lockfile of the versions the checkout installed), and the installed `iac`
  * (compiled JavaScript, no tsx for the CLI itself) type-checks and runs a program that uses the
  * SDK, a hand-written Azure type and a generated one against the local cloud.
  */
@@ -80,4 +81,10 @@ test("the installed iac type-checks the program (TypeScript 7 ships with it)", a
   const r = iac(["preview"]);
   assert.equal(r.code, 2, r.out);
   assert.match(r.out, /index\.ts:12:\d+ - error TS2339: Property 'lenght' does not exist/);
+});
+
+test("the installed iac creates a project from a template it ships", async () => {
+  const r = iac(["new", "azure", join(dir, "fresh")]);
+  assert.equal(r.code, 0, r.out);
+  assert.match(await readFile(join(dir, "fresh", "index.ts"), "utf8"), /new ContainerGroup\("web"/);
 });

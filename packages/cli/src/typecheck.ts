@@ -213,7 +213,16 @@ async function compilerPath(): Promise<string> {
     throw new CliError(`iac needs TypeScript 7 (the native compiler) to type-check programs, and found ${version} at ${pkgJson}: reinstall @iac/cli, or run with --no-typecheck.`, { code: "TypecheckUnavailable" });
   }
   const { default: getExePath } = (await import(pathToFileURL(join(pkgJson, "..", "lib", "getExePath.js")).href)) as { default: () => string };
-  return getExePath();
+  try {
+    return getExePath();
+  } catch (cause) {
+    // The binary is an optional platform package (@typescript/typescript-<os>-<arch>): npm skips
+    // it on a platform TypeScript does not build for, or when it could not be fetched.
+    throw new CliError(
+      `The TypeScript 7 compiler for ${process.platform}-${process.arch} is not installed (the npm package @typescript/typescript-${process.platform}-${process.arch}, an optional dependency of typescript@${version}): reinstall @iac/cli with its optional dependencies, or run with --no-typecheck.`,
+      { code: "TypecheckUnavailable", cause },
+    );
+  }
 }
 
 function runCompiler(args: readonly string[], cwd: string, signal: AbortSignal | undefined): Promise<string> {

@@ -10,8 +10,9 @@ import { fileURLToPath } from "node:url";
 import { randomBytes } from "node:crypto";
 import { typecheckProgram } from "../src/typecheck.js";
 
-// Under the checkout (gitignored .tmp/), so that @types/node resolves as in a real project.
-const dir = join(fileURLToPath(new URL(".", import.meta.url)), ".tmp", `tc-${randomBytes(4).toString("hex")}`);
+// Under the checkout (gitignored test/.tmp/, which no tsconfig includes), so that @types/node
+// resolves as in a real project.
+const dir = join(fileURLToPath(new URL("../../../test/.tmp/", import.meta.url)), `tc-${randomBytes(4).toString("hex")}`);
 after(() => rm(dir, { recursive: true, force: true }));
 
 test("a clean check is reused while no file it read changed, and redone when one did", async () => {
