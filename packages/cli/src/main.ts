@@ -4,7 +4,7 @@
  */
 import type { Argv } from "yargs";
 import { ExitCode, UsageError, exitCodeOf, formatError } from "./errors.js";
-import { consoleCommand } from "./commands/console.js";
+import { consoleCommand } from "./commands/console-command.js";
 import { nonEmpty, portNumber, positiveInteger } from "./flags.js";
 import { handleInterrupts } from "./interrupt.js";
 import { guardOutput } from "./io.js";
