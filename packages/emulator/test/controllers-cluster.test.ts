@@ -183,10 +183,84 @@ describe("the emulated controllers on a cluster and the local git host", () => {
     assert.equal(ready(ks("infra"))!.message, message, "a repeated failure does not rewrite the status");
   });
 
+  it("builds an overlay whose base lies outside spec.path, with the Kustomization's postBuild variables", async () => {
+    await mkdir(join(work, "deploy", "base"), { recursive: true });
+    await mkdir(join(work, "deploy", "overlay"), { recursive: true });
+    await writeFile(join(work, "deploy", "base", "kustomization.yaml"), "resources: [cm.yaml]\n");
+    await writeFile(join(work, "deploy", "base", "cm.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\ndata: {env: '${ENV}', region: '${REGION:=north}', from: '${FROM_CM}'}\n");
+    await writeFile(join(work, "deploy", "overlay", "kustomization.yaml"), "namespace: apps\nnamePrefix: o-\nresources: [../base]\n");
+    const sha = await commitAndPush("overlay");
+    await until("the source to see the push", gitRepo, (o) => o?.status?.artifact?.revision === `main@sha1:${sha}`);
+    store.apply({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "vars", namespace: "flux-system" }, data: { FROM_CM: "cm", ENV: "overridden" } }, { fieldManager: "test" });
+    store.apply(
+      { apiVersion: "kustomize.toolkit.fluxcd.io/v1", kind: "Kustomization", metadata: { name: "overlay", namespace: "flux-system" }, spec: { interval: "10m", path: "./deploy/overlay", prune: true, sourceRef: { kind: "GitRepository", name: "fleet" }, postBuild: { substitute: { ENV: "dev" }, substituteFrom: [{ kind: "ConfigMap", name: "vars" }] } } },
+      { fieldManager: "test" },
+    );
+    const k = await until("the Kustomization to settle", () => ks("overlay"), (o) => ready(o) !== undefined && ready(o)!.reason !== "ArtifactFailed");
+    assert.equal(ready(k)!.status, "True", ready(k)!.message);
+    assert.deepEqual(get("v1", "ConfigMap", "o-settings", "apps")?.["data"], { env: "dev", region: "north", from: "cm" });
+  });
+
+  it("fails a postBuild.substituteFrom naming a missing ConfigMap with Flux's message", async () => {
+    store.apply(
+      { apiVersion: "kustomize.toolkit.fluxcd.io/v1", kind: "Kustomization", metadata: { name: "novars", namespace: "flux-system" }, spec: { interval: "10m", path: "./deploy/overlay", prune: true, sourceRef: { kind: "GitRepository", name: "fleet" }, postBuild: { substituteFrom: [{ kind: "ConfigMap", name: "nope" }] } } },
+      { fieldManager: "test" },
+    );
+    const k = await until("the failure", () => ks("novars"), (o) => ready(o)?.reason === "BuildFailed");
+    assert.equal(ready(k)!.message, `post build failed for 'ConfigMap.v1.[noGrp]/o-settings': substitute from 'ConfigMap/nope' error: configmaps "nope" not found`);
+  });
+
+  it("refuses a namespaced object without a namespace when there is no targetNamespace, as Flux's apply does, and places it with one", async () => {
+    await mkdir(join(work, "plain", "nons"), { recursive: true });
+    await writeFile(join(work, "plain", "nons", "cm.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: loose}\n");
+    const sha = await commitAndPush("nons");
+    await until("the source to see the push", gitRepo, (o) => o?.status?.artifact?.revision === `main@sha1:${sha}`);
+    const spec = { interval: "10m", path: "./plain/nons", prune: true, sourceRef: { kind: "GitRepository", name: "fleet" } };
+    store.apply({ apiVersion: "kustomize.toolkit.fluxcd.io/v1", kind: "Kustomization", metadata: { name: "nons", namespace: "flux-system" }, spec }, { fieldManager: "test" });
+    store.apply({ apiVersion: "kustomize.toolkit.fluxcd.io/v1", kind: "Kustomization", metadata: { name: "targeted", namespace: "flux-system" }, spec: { ...spec, targetNamespace: "apps" } }, { fieldManager: "test" });
+    const k = await until("the failure", () => ks("nons"), (o) => ready(o)?.status === "False" && ready(o)?.reason !== "ArtifactFailed");
+    assert.equal(ready(k)!.reason, "ReconciliationFailed");
+    assert.equal(ready(k)!.message, "ConfigMap/loose namespace not specified: the server could not find the requested resource\n");
+    assert.equal(get("v1", "ConfigMap", "loose", "default"), undefined, "nothing goes to default");
+    await until("the targeted one to apply", () => ks("targeted"), (o) => ready(o)?.status === "True");
+    assert.ok(get("v1", "ConfigMap", "loose", "apps"));
+  });
+
   it("fails a GitRepository outside the local git host with GitOperationFailed", async () => {
     store.apply({ apiVersion: "source.toolkit.fluxcd.io/v1", kind: "GitRepository", metadata: { name: "elsewhere", namespace: "flux-system" }, spec: { url: "https://github.com/org/fleet", interval: "1m", ref: { branch: "main" } } }, { fieldManager: "test" });
     const r = await until("the failure", () => get("source.toolkit.fluxcd.io/v1", "GitRepository", "elsewhere", "flux-system"), (o) => ready(o) !== undefined);
     assert.equal(ready(r)!.status, "False");
     assert.equal(ready(r)!.reason, "GitOperationFailed");
+  });
+});
+
+describe("the emulated kustomize-controller without a kustomize", () => {
+  it("reports every Kustomization Ready=False (BuildFailed) saying why, and applies nothing", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "iac-ctl-nokust-"));
+    const cloud = await startLocalCloud({ dataDir: join(dir, "local"), services: { git: createGitService } });
+    const store = new KubeStore();
+    const controllers = startControllers({ cluster: clusterOfStore(store), git: cloud.service<GitService>("git")!, deploymentDelayMs: 20, resyncMs: 100, kustomize: null, requireControllerDeployments: false });
+    try {
+      const work = join(dir, "work");
+      await mkdir(join(work, "apps"), { recursive: true });
+      await writeFile(join(work, "apps", "cm.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: default}\n");
+      const run = gitRunner({ cwd: work, home: dir });
+      await run("init", "--quiet", "--initial-branch=main");
+      await run("add", "-A");
+      await run("commit", "--quiet", "-m", "one");
+      await run("push", "--quiet", `${cloud.endpoints.git.replace("http://", "http://u:p@")}/org/fleet.git`, "main");
+      await installFluxCrds(store);
+      store.apply({ apiVersion: "source.toolkit.fluxcd.io/v1", kind: "GitRepository", metadata: { name: "fleet", namespace: "flux-system" }, spec: { url: `${cloud.endpoints.git}/org/fleet.git`, interval: "1m", ref: { branch: "main" } } }, { fieldManager: "test" });
+      store.apply({ apiVersion: "kustomize.toolkit.fluxcd.io/v1", kind: "Kustomization", metadata: { name: "apps", namespace: "flux-system" }, spec: { interval: "10m", path: "./apps", prune: true, sourceRef: { kind: "GitRepository", name: "fleet" } } }, { fieldManager: "test" });
+      const k = await until("the failure", () => store.get({ apiVersion: "kustomize.toolkit.fluxcd.io/v1", kind: "Kustomization", namespace: "flux-system", name: "apps" }) as Obj | undefined, (o) => ready(o)?.reason === "BuildFailed");
+      assert.equal(ready(k)!.status, "False");
+      assert.match(ready(k)!.message, /no kustomize is available to the local cloud/);
+      assert.equal(store.get({ apiVersion: "v1", kind: "ConfigMap", namespace: "default", name: "a" }), undefined);
+    } finally {
+      await controllers.stop();
+      store.close();
+      await cloud.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

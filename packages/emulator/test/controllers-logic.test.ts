@@ -6,7 +6,7 @@ import { after, before, describe, it } from "node:test";
 import { availableDeploymentStatus, deploymentNeedsStatus } from "../src/controllers/deployment.js";
 import { parseDuration } from "../src/controllers/duration.js";
 import { reconcileGitRepository } from "../src/controllers/git-repository.js";
-import { buildManifests, inventoryId, ManifestError } from "../src/controllers/manifests.js";
+import { inventoryId } from "../src/controllers/manifests.js";
 import { keyOfInventoryEntry } from "../src/controllers/kustomization.js";
 import type { KubeObject } from "../src/controllers/objects.js";
 import { createGitService, type GitService } from "../src/git/index.js";
@@ -66,43 +66,7 @@ describe("Go durations", () => {
   });
 });
 
-describe("building a Kustomization's manifests", () => {
-  const file = (path: string, content: string) => ({ path, content });
-  const ns = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: apps\n";
-  const cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\n  namespace: apps\n";
-  const dep = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: apps\n";
-
-  it("takes every YAML file below the path, namespaces first, without a kustomization.yaml", () => {
-    const objects = buildManifests([file("clusters/dev/b.yaml", `${dep}---\n${cm}`), file("clusters/dev/sub/a.yml", ns), file("clusters/dev/README.md", "# no"), file("other/x.yaml", cm)], "./clusters/dev");
-    assert.deepEqual(objects.map((o) => `${o.kind}/${o.metadata.name}`), ["Namespace/apps", "ConfigMap/cfg", "Deployment/web"]);
-  });
-
-  it("skips YAML that is not a Kubernetes object when no kustomization.yaml lists it", () => {
-    const objects = buildManifests([file("d/values.yaml", "replicas: 3\n"), file("d/ns.yaml", ns)], "d");
-    assert.deepEqual(objects.map((o) => o.kind), ["Namespace"]);
-  });
-
-  it("applies only the resources a kustomization.yaml lists, following directories with their own", () => {
-    const objects = buildManifests(
-      [
-        file("d/kustomization.yaml", "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ns.yaml\n  - app\n"),
-        file("d/ns.yaml", ns),
-        file("d/unlisted.yaml", cm),
-        file("d/app/kustomization.yaml", "resources: [dep.yaml]\n"),
-        file("d/app/dep.yaml", dep),
-      ],
-      "d",
-    );
-    assert.deepEqual(objects.map((o) => o.kind), ["Namespace", "Deployment"]);
-  });
-
-  it("refuses a listed resource that is missing, remote, or a plain directory, naming it", () => {
-    const k = (res: string) => [file("d/kustomization.yaml", `resources: [${res}]\n`), file("d/dir/x.yaml", cm)];
-    assert.throws(() => buildManifests(k("gone.yaml"), "d"), (e: ManifestError) => e.code === "ManifestBuildFailed" && /gone\.yaml.*does not exist/.test(e.message));
-    assert.throws(() => buildManifests(k("https://example.com/x.yaml"), "d"), /remote resource/);
-    assert.throws(() => buildManifests(k("dir"), "d"), /directory without a kustomization\.yaml/);
-  });
-
+describe("inventory entries", () => {
   it("names inventory entries as Flux does and reads them back", () => {
     const id = inventoryId({ apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "web", namespace: "apps" } });
     assert.equal(id, "apps_web_apps_Deployment");

@@ -9,7 +9,9 @@ import { createHash } from "node:crypto";
 import type { ClusterAccess, ObjectKey } from "./cluster.js";
 import { deleteOwned, finalizerDeletesResources, inventoryOf, NAME_LABEL, NAMESPACE_LABEL } from "./garbage-collect.js";
 import { commitOfRevision, type GitReader } from "./git-repository.js";
-import { buildManifests, inventoryEntry, isClusterDefinition } from "./manifests.js";
+import { KustomizeBuildError, kustomizeBuild, overlayOf, type KustomizeTool } from "./kustomize-build.js";
+import { inventoryEntry, isClusterDefinition, sortForApply } from "./manifests.js";
+import { invalidVarName, substituteObjects } from "./substitute.js";
 import { conditionOf, GIT_REPOSITORY, KUSTOMIZATION, keyOf, withCondition, type Condition, type KubeObject } from "./objects.js";
 
 export { keyOfInventoryEntry, NAME_LABEL, NAMESPACE_LABEL } from "./garbage-collect.js";
@@ -23,6 +25,8 @@ export interface KustomizationDeps {
   readonly now: string;
   /** How long to wait for applied CRDs to be Established before applying the rest. */
   readonly crdWaitMs?: number;
+  /** The kustomize to build with (see findKustomize); undefined: none, and builds fail saying so. */
+  readonly kustomize: KustomizeTool | undefined;
 }
 
 /** Why a Kustomization is not Ready (Flux's reasons). */
@@ -94,8 +98,8 @@ function prepare(obj: KubeObject, ks: KubeObject, cluster: ClusterAccess): KubeO
   const target = typeof ks.spec?.["targetNamespace"] === "string" ? (ks.spec!["targetNamespace"] as string) : undefined;
   const labels = { ...(obj.metadata.labels ?? {}), [NAME_LABEL]: ks.metadata.name, [NAMESPACE_LABEL]: ks.metadata.namespace ?? "default" };
   const { namespace: _ignored, ...meta } = obj.metadata;
-  // Flux requires a namespace on namespaced objects; the local cloud falls back to "default" as kubectl would.
-  const namespace = namespaced === false ? undefined : (target ?? obj.metadata.namespace ?? "default");
+  // kustomize has set targetNamespace already; a custom kind unknown before its CRD was applied gets it here.
+  const namespace = namespaced === false ? undefined : (obj.metadata.namespace ?? target);
   return { ...obj, metadata: { ...meta, labels, ...(namespace === undefined ? {} : { namespace }) } };
 }
 
@@ -111,25 +115,33 @@ export async function reconcileKustomization(ks: KubeObject, deps: Kustomization
   if (source.kind === "blocked") return notReady(ks, source.reason, source.message, now);
 
   const path = typeof ks.spec?.["path"] === "string" ? (ks.spec!["path"] as string) : "";
+  const dir = cleanPath(path);
   let files: Awaited<ReturnType<GitReader["readFiles"]>>;
   try {
-    files = await git.readFiles(source.repo, source.commit, path);
+    // The whole revision, as Flux extracts the whole artifact: bases outside spec.path resolve.
+    files = await git.readFiles(source.repo, source.commit, "");
   } catch (err) {
     return notReady(ks, "ArtifactFailed", (err as Error).message, now);
   }
-  const dir = cleanPath(path);
   // Git stores no empty directories, so a path with no file below it is absent from the artifact.
   // Flux stats it in the extracted artifact and fails before it sets lastAttemptedRevision
   // (kustomize-controller internal/controller/kustomization_controller.go `reconcile`).
-  if (dir !== "" && files.length === 0) {
+  if (dir !== "" && !files.some((f) => f.path.startsWith(`${dir}/`))) {
     return notReady(ks, "ArtifactFailed", `kustomization path not found: stat ${artifactDir(ks, source.revision)}/${dir}: no such file or directory`, now);
   }
   const attempted = { lastAttemptedRevision: source.revision };
   let objects: KubeObject[];
   try {
-    objects = buildManifests(files, path);
+    const built = await kustomizeBuild({ files, path: dir, overlay: overlayOf(ks.spec), kustomize: deps.kustomize, displayRoot: artifactDir(ks, source.revision) });
+    objects = sortForApply(postBuild(ks, built, cluster));
   } catch (err) {
-    return notReady(ks, "BuildFailed", `kustomize build failed: ${(err as Error).message}`, now, attempted);
+    return notReady(ks, "BuildFailed", (err as Error).message, now, attempted);
+  }
+  // fluxcd/pkg ssa refuses a namespaced object without a namespace before it applies anything.
+  for (const o of objects) {
+    if (o.metadata.namespace === undefined && cluster.isNamespaced(o) === true) {
+      return notReady(ks, "ReconciliationFailed", `${o.kind}/${o.metadata.name} namespace not specified: the server could not find the requested resource\n`, now, attempted);
+    }
   }
 
   // Objects are prepared (namespace, labels) just before they are applied: whether a custom kind
@@ -172,6 +184,43 @@ export async function reconcileKustomization(ks: KubeObject, deps: Kustomization
     lastAttemptedRevision: source.revision,
     inventory: { entries },
   };
+}
+
+/** kustomize's resource id as Flux's post-build errors name it: `ConfigMap.v1.[noGrp]/name`. */
+function resId(o: KubeObject): string {
+  const [group, version] = o.apiVersion.includes("/") ? o.apiVersion.split("/") : ["", o.apiVersion];
+  return `${o.kind}.${version}.${group === "" ? "[noGrp]" : group}/${o.metadata.name}`;
+}
+
+/**
+ * `spec.postBuild`: the variables of `substituteFrom` (in order, later ones winning) and then
+ * `substitute`, replaced in every object. Errors carry Flux's messages (observed on the real
+ * controller): `post build failed for '<resid>': ...`.
+ */
+function postBuild(ks: KubeObject, objects: readonly KubeObject[], cluster: ClusterAccess): KubeObject[] {
+  const spec = ks.spec?.["postBuild"] as { substitute?: Record<string, unknown>; substituteFrom?: { kind?: string; name?: string; optional?: boolean }[] } | undefined;
+  if (spec === undefined || objects.length === 0) return [...objects];
+  const first = objects[0]!;
+  const fail = (why: string) => new KustomizeBuildError(`post build failed for '${resId(first)}': ${why}`);
+  const vars = new Map<string, string>();
+  const namespace = ks.metadata.namespace ?? "default";
+  for (const ref of spec.substituteFrom ?? []) {
+    const kind = ref.kind === "Secret" ? "Secret" : "ConfigMap";
+    const source = cluster.get({ apiVersion: "v1", kind, namespace, name: String(ref.name ?? "") });
+    if (source === undefined) {
+      if (ref.optional === true) continue;
+      throw fail(`substitute from '${kind}/${ref.name}' error: ${kind === "Secret" ? "secrets" : "configmaps"} "${ref.name}" not found`);
+    }
+    const data = (source["data"] ?? {}) as Record<string, string>;
+    for (const [k, v] of Object.entries(data)) vars.set(k, kind === "Secret" ? Buffer.from(v, "base64").toString("utf8") : v);
+    if (kind === "ConfigMap") for (const [k, v] of Object.entries((source["stringData"] ?? {}) as Record<string, string>)) vars.set(k, v);
+  }
+  for (const [k, v] of Object.entries(spec.substitute ?? {})) vars.set(k, String(v));
+  for (const name of vars.keys()) {
+    const bad = invalidVarName(name);
+    if (bad !== undefined) throw fail(`envsubst error: ${bad}`);
+  }
+  return substituteObjects(objects, vars);
 }
 
 /**

@@ -18,6 +18,7 @@ import { availableDeploymentStatus, deploymentNeedsStatus } from "./deployment.j
 import { parseDuration } from "./duration.js";
 import { reconcileGitRepository, type GitReader } from "./git-repository.js";
 import { finalizeKustomization, reconcileKustomization, sourceState } from "./kustomization.js";
+import { findKustomize, type KustomizeTool } from "./kustomize-build.js";
 import { conditionOf, DEPLOYMENT, FLUX_FINALIZER, GIT_REPOSITORY, hasFinalizer, KUSTOMIZATION, keyOf, timestamp, type KubeObject } from "./objects.js";
 
 export interface ControllerOptions {
@@ -34,6 +35,12 @@ export interface ControllerOptions {
    * on any GitRepository and Kustomization, as if Flux were always installed.
    */
   readonly requireControllerDeployments?: boolean;
+  /**
+   * The kustomize Kustomizations are built with; default {@link findKustomize} (IAC_KUSTOMIZE,
+   * else kustomize or kubectl on PATH). `null`: none, so every Kustomization fails its build
+   * saying so.
+   */
+  readonly kustomize?: KustomizeTool | null;
 }
 
 /** The Deployments (flux.md §1.3, default components) whose controllers the emulation stands for. */
@@ -71,6 +78,7 @@ export function startControllers(options: ControllerOptions): Controllers {
   const log = options.log ?? (() => {});
   const deploymentDelayMs = options.deploymentDelayMs ?? 200;
   const requireDeployments = options.requireControllerDeployments ?? true;
+  const kustomize = options.kustomize === null ? undefined : (options.kustomize ?? findKustomize());
   /** When each GitRepository/Kustomization is next due on its interval (by uid). */
   const dueAt = new Map<string, number>();
   const deploymentTimers = new Map<string, NodeJS.Timeout>();
@@ -188,7 +196,7 @@ export function startControllers(options: ControllerOptions): Controllers {
       try {
         if (!hasFinalizer(ks, FLUX_FINALIZER)) await setFinalizer(ks, true, KUSTOMIZE_CONTROLLER);
         if (isSuspended(ks)) continue;
-        const status = await reconcileKustomization(ks, { cluster, git, now: timestamp(now) });
+        const status = await reconcileKustomization(ks, { cluster, git, kustomize, now: timestamp(now) });
         const ok = conditionOf({ ...ks, status }, "Ready")?.status === "True";
         dueAt.set(uid, now + (ok ? interval : (parseDuration(ks.spec?.["retryInterval"]) ?? interval)));
         const live = cluster.get(keyFor(ks));
