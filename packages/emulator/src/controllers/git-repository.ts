@@ -5,6 +5,7 @@
  * what `flux bootstrap` waits for. No tarball is built: the Kustomization controller reads the
  * commit straight from the git host.
  */
+import { createHash } from "node:crypto";
 import type { GitService } from "../git/index.js";
 import { withCondition, type Condition, type KubeObject } from "./objects.js";
 
@@ -78,6 +79,8 @@ export async function reconcileGitRepository(obj: KubeObject, git: GitReader, no
         path,
         url: `http://source-controller.flux-system.svc.cluster.local./${path}`,
         revision: outcome.revision,
+        // The CRD requires a digest (of the tarball, which the emulation does not build): one derived from the commit.
+        digest: `sha256:${createHash("sha256").update(outcome.commit).digest("hex")}`,
         lastUpdateTime: previous?.revision === outcome.revision && previous.lastUpdateTime ? previous.lastUpdateTime : now,
       };
       return { status: { ...(obj.status ?? {}), observedGeneration: generation, conditions, artifact }, revision: outcome.revision };

@@ -18,7 +18,7 @@ import { badRequest, invalid, KubeApiError, methodNotAllowed, pathNotFound, succ
 import { mediaType, parseJson, readBody, sendError, sendJson, wantsAggregatedDiscovery, wantsTable } from "./http-util.js";
 import { groupVersionDocument, openApiIndex } from "./openapi.js";
 import { parseSelector } from "./selectors.js";
-import type { PatchType, PropagationPolicy, StoreCore, Target } from "./store.js";
+import type { FieldValidation, PatchType, PropagationPolicy, StoreCore, Target } from "./store.js";
 import { toTable } from "./table.js";
 import { apiVersionOf, isPlainObject, type KubeObject } from "./types.js";
 import { serveWatch } from "./watch.js";
@@ -51,6 +51,20 @@ function dryRunOf(q: URLSearchParams, body?: Record<string, unknown>): boolean {
   return values.length > 0;
 }
 
+/** `fieldValidation`: Strict, Warn (the apiserver's default) or Ignore; anything else is refused as the apiserver does. */
+function fieldValidationOf(q: URLSearchParams): FieldValidation {
+  const v = q.get("fieldValidation");
+  if (v === null || v === "") return "Warn";
+  if (v === "Strict" || v === "Warn" || v === "Ignore") return v;
+  throw badRequest(`fieldValidation parameter unsupported: ${v}`);
+}
+
+/** `Warning: 299 - "<text>"` headers, as the apiserver sends them. */
+function setWarnings(res: ServerResponse, warnings: readonly string[] | undefined): void {
+  if (warnings === undefined || warnings.length === 0) return;
+  res.setHeader("warning", warnings.map((w) => `299 - ${JSON.stringify(w)}`));
+}
+
 /** Field manager of a non-apply write: `fieldManager`, else the User-Agent's product (apiserver `prefixFromUserAgent`). */
 function managerOf(req: IncomingMessage, q: URLSearchParams): string {
   const given = q.get("fieldManager");
@@ -65,7 +79,10 @@ export async function handleKubeRequest(ctx: HttpContext, req: IncomingMessage, 
     await route(ctx, req, res);
   } catch (err) {
     if (err instanceof KubeApiError) {
-      if (!res.headersSent) sendError(res, err);
+      if (!res.headersSent) {
+        setWarnings(res, err.warnings);
+        sendError(res, err);
+      }
       else res.end();
       return;
     }
@@ -244,7 +261,8 @@ async function serveResource(ctx: HttpContext, req: IncomingMessage, res: Server
         }
         body.metadata.namespace = rp.namespace;
       }
-      const result = store.create(t, body, { fieldManager: managerOf(req, q), dryRun: dryRunOf(q) });
+      const result = store.create(t, body, { fieldManager: managerOf(req, q), dryRun: dryRunOf(q), fieldValidation: fieldValidationOf(q) });
+      setWarnings(res, result.warnings);
       return sendJson(res, 201, result.object);
     }
     if (method === "DELETE") {
@@ -280,7 +298,8 @@ async function serveResource(ctx: HttpContext, req: IncomingMessage, res: Server
         const finalizers = Array.isArray(spec["finalizers"]) ? spec["finalizers"].map(String) : [];
         return sendJson(res, 200, store.finalizeNamespace(name, finalizers, { dryRun: dryRunOf(q) }).object);
       }
-      const result = store.update(t, rp.namespace, name, body, { fieldManager: managerOf(req, q), dryRun: dryRunOf(q), subresource: sub });
+      const result = store.update(t, rp.namespace, name, body, { fieldManager: managerOf(req, q), dryRun: dryRunOf(q), subresource: sub, fieldValidation: fieldValidationOf(q) });
+      setWarnings(res, result.warnings);
       return sendJson(res, 200, result.object);
     }
     case "PATCH": {
@@ -316,7 +335,8 @@ async function serveResource(ctx: HttpContext, req: IncomingMessage, res: Server
           causes: [{ reason: "FieldValueForbidden", message: "Forbidden: may not be specified for non-apply patch", field: "force" }],
         });
       }
-      const result = store.patch(t, rp.namespace, name, { type: patchType, body: parseJson(text, "patch") }, { fieldManager: managerOf(req, q), dryRun, subresource });
+      const result = store.patch(t, rp.namespace, name, { type: patchType, body: parseJson(text, "patch") }, { fieldManager: managerOf(req, q), dryRun, subresource, fieldValidation: fieldValidationOf(q) });
+      setWarnings(res, result.warnings);
       return sendJson(res, 200, result.object);
     }
     case "DELETE": {
