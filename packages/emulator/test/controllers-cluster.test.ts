@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, rm, unlink, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, unlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { parseAllDocuments } from "yaml";
 import { startControllers, type Controllers } from "../src/controllers/index.js";
 import { clusterOfStore } from "../src/controllers/kube-adapter.js";
 import { createGitService, type GitService } from "../src/git/index.js";
@@ -38,7 +39,7 @@ describe("the emulated controllers on a cluster and the local git host", () => {
     await installFluxCrds(store);
     // Flux's controllers act only while their Deployments exist, as on a real cluster.
     for (const name of FLUX_CONTROLLERS) store.apply(fluxControllerDeployment(name), { fieldManager: "flux" });
-    controllers = startControllers({ cluster: clusterOfStore(store), git: cloud.service<GitService>("git")!, deploymentDelayMs: 20, resyncMs: 100 });
+    controllers = startControllers({ cluster: clusterOfStore(store), git: cloud.service<GitService>("git")!, deploymentDelayMs: 20, resyncMs: 100, healthCheckTimeoutMs: 1_500 });
   });
   after(async () => {
     await controllers.stop();
@@ -224,6 +225,73 @@ describe("the emulated controllers on a cluster and the local git host", () => {
     assert.equal(get("v1", "ConfigMap", "loose", "default"), undefined, "nothing goes to default");
     await until("the targeted one to apply", () => ks("targeted"), (o) => ready(o)?.status === "True");
     assert.ok(get("v1", "ConfigMap", "loose", "apps"));
+  });
+
+  it("waits for what it applied (wait: true): Progressing while health checks run, then Ready and Healthy", async () => {
+    await mkdir(join(work, "health", "ok"), { recursive: true });
+    await mkdir(join(work, "health", "missing"), { recursive: true });
+    const deployment = (name: string, image: string) => `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: ${name}, namespace: apps}\nspec:\n  replicas: 2\n  selector: {matchLabels: {app: ${name}}}\n  template:\n    metadata: {labels: {app: ${name}}}\n    spec: {containers: [{name: c, image: "${image}"}]}\n`;
+    await writeFile(join(work, "health", "ok", "d.yaml"), deployment("fine", "nginx:1.27"));
+    await writeFile(join(work, "health", "missing", "d.yaml"), deployment("broken", "ghcr.io/org/app:missing"));
+    const sha = await commitAndPush("health");
+    await until("the source to see the push", gitRepo, (o) => o?.status?.artifact?.revision === `main@sha1:${sha}`);
+    const spec = (path: string) => ({ interval: "10m", path, prune: true, wait: true, sourceRef: { kind: "GitRepository", name: "fleet" } });
+    store.apply({ apiVersion: "kustomize.toolkit.fluxcd.io/v1", kind: "Kustomization", metadata: { name: "healthy", namespace: "flux-system" }, spec: spec("./health/ok") }, { fieldManager: "test" });
+    const k = await until("the Kustomization to be Ready", () => ks("healthy"), (o) => ready(o)?.status === "True");
+    const conditions = Object.fromEntries((k!.status!.conditions as { type: string; status: string; reason: string }[]).map((c) => [c.type, `${c.status}/${c.reason}`]));
+    assert.deepEqual(conditions, { Ready: "True/ReconciliationSucceeded", Healthy: "True/Succeeded" });
+    assert.equal(k!.status!.lastAppliedRevision, `main@sha1:${sha}`);
+
+    store.apply({ apiVersion: "kustomize.toolkit.fluxcd.io/v1", kind: "Kustomization", metadata: { name: "unhealthy", namespace: "flux-system" }, spec: spec("./health/missing") }, { fieldManager: "test" });
+    const progressing = await until("health checks to run", () => ks("unhealthy"), (o) => ready(o)?.reason === "Progressing");
+    assert.equal(ready(progressing)!.status, "Unknown");
+    assert.equal(ready(progressing)!.message, "Reconciliation in progress");
+    const reconciling = (progressing!.status!.conditions as { type: string; message: string }[]).find((c) => c.type === "Reconciling")!;
+    assert.equal(reconciling.message, `Running health checks for revision main@sha1:${sha} with a timeout of 9m30s`);
+    const failed = await until("the health check to time out", () => ks("unhealthy"), (o) => ready(o)?.reason === "HealthCheckFailed");
+    assert.equal(ready(failed)!.status, "False");
+    assert.match(ready(failed)!.message, /^health check failed after [0-9.]+s: timeout waiting for: \[Deployment\/apps\/broken status: 'InProgress'\]$/);
+    assert.equal(failed!.status!.lastAppliedRevision, undefined, "a revision that never became healthy is not applied");
+    const d = get("apps/v1", "Deployment", "broken", "apps");
+    const available = (d!.status!.conditions as { type: string; status: string; reason: string }[]).find((c) => c.type === "Available");
+    assert.deepEqual([available?.status, available?.reason, d!.status!.unavailableReplicas, d!.status!.availableReplicas], ["False", "MinimumReplicasUnavailable", 2, undefined]);
+  });
+
+  it("marks HelmRelease as not reconciled by the local cloud, and a Kustomization waiting for one does not go Ready", async () => {
+    const gotk = await readFile(new URL("../../../../shared/reference/flux/gotk-components-v2.9.4.yaml", import.meta.url), "utf8");
+    for (const doc of parseAllDocuments(gotk)) {
+      const o = doc.toJS() as { kind?: string; metadata?: { name?: string } } | null;
+      if (o?.kind === "CustomResourceDefinition" && /^(helmreleases|helmrepositories)\./.test(o.metadata!.name!)) store.apply(o as never, { fieldManager: "flux", force: true });
+    }
+    store.apply(fluxControllerDeployment("helm-controller"), { fieldManager: "flux" });
+    await mkdir(join(work, "helm"), { recursive: true });
+    await writeFile(join(work, "helm", "hr.yaml"), "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: hello, namespace: apps}\nspec:\n  interval: 1m\n  chart:\n    spec: {chart: hello, sourceRef: {kind: HelmRepository, name: charts}}\n");
+    const sha = await commitAndPush("helm");
+    await until("the source to see the push", gitRepo, (o) => o?.status?.artifact?.revision === `main@sha1:${sha}`);
+    store.apply({ apiVersion: "kustomize.toolkit.fluxcd.io/v1", kind: "Kustomization", metadata: { name: "helm", namespace: "flux-system" }, spec: { interval: "10m", path: "./helm", prune: true, wait: true, sourceRef: { kind: "GitRepository", name: "fleet" } } }, { fieldManager: "test" });
+    const hr = await until("the HelmRelease to say it is not reconciled", () => get("helm.toolkit.fluxcd.io/v2", "HelmRelease", "hello", "apps"), (o) => ready(o) !== undefined);
+    assert.equal(ready(hr)!.status, "False");
+    assert.equal(ready(hr)!.reason, "LocalCloudUnsupported");
+    assert.match(ready(hr)!.message, /no Helm renderer.*--kubernetes=real/);
+    const k = await until("the Kustomization to fail its health check", () => ks("helm"), (o) => ready(o)?.reason === "HealthCheckFailed");
+    assert.match(ready(k)!.message, /HelmRelease\/apps\/hello status: 'InProgress'/);
+  });
+
+  it("reconciles at once when asked (reconcile.fluxcd.io/requestedAt) and records lastHandledReconcileAt", async () => {
+    const before = ks("overlay")!;
+    store.apply({ apiVersion: "kustomize.toolkit.fluxcd.io/v1", kind: "Kustomization", metadata: { name: "overlay", namespace: "flux-system", annotations: { "reconcile.fluxcd.io/requestedAt": "2026-12-06T10:00:00Z" } } }, { fieldManager: "flux-cli" });
+    const handled = await until("the request to be handled", () => ks("overlay"), (o) => o?.status?.lastHandledReconcileAt === "2026-12-06T10:00:00Z");
+    assert.equal(handled!.metadata.generation, before.metadata.generation, "an annotation is no spec change");
+    store.apply({ apiVersion: "source.toolkit.fluxcd.io/v1", kind: "GitRepository", metadata: { name: "fleet", namespace: "flux-system", annotations: { "reconcile.fluxcd.io/requestedAt": "r1" } } }, { fieldManager: "flux-cli" });
+    await until("the source request to be handled", gitRepo, (o) => o?.status?.lastHandledReconcileAt === "r1");
+  });
+
+  it("keeps Reconciling=True (ProgressingWithRetry) beside a build failure, as Flux does", () => {
+    const k = ks("broken")!;
+    const reconciling = (k.status!.conditions as { type: string; status: string; reason: string; message: string }[]).find((c) => c.type === "Reconciling");
+    assert.equal(reconciling?.reason, "ProgressingWithRetry");
+    assert.match(reconciling!.message, /^Building manifests for revision main@sha1:[0-9a-f]{40} with a timeout of 9m30s$/);
+    assert.deepEqual((k.status!.conditions as { type: string }[]).map((c) => c.type), ["Reconciling", "Ready"]);
   });
 
   it("fails a GitRepository outside the local git host with GitOperationFailed", async () => {

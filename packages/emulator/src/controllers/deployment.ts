@@ -19,6 +19,45 @@ export function podTemplateHash(obj: KubeObject): string {
 }
 
 /**
+ * Which images cannot be pulled, so their pods never become ready: by default an image whose tag
+ * is `missing` or starts with `missing-` (`nginx:missing`, `ghcr.io/org/app:missing-v2`), the
+ * local cloud's stand-in for a tag that does not exist in the registry. `IAC_LOCAL_MISSING_IMAGES`
+ * adds images: a comma-separated list of image references, `*` matching any run of characters
+ * (`ghcr.io/org/private/*`).
+ */
+export function missingImageRule(env: NodeJS.ProcessEnv = process.env): (image: string) => boolean {
+  const extra = (env["IAC_LOCAL_MISSING_IMAGES"] ?? "").split(",").map((s) => s.trim()).filter(Boolean)
+    .map((glob) => new RegExp(`^${glob.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$`));
+  return (image) => {
+    const tag = /:([^/:@]+)(@.*)?$/.exec(image)?.[1];
+    return tag === "missing" || tag?.startsWith("missing-") === true || extra.some((re) => re.test(image));
+  };
+}
+
+/** The images of a Deployment's pod template (init containers too) that cannot be pulled. */
+export function missingImagesOf(obj: KubeObject, isMissing: (image: string) => boolean): string[] {
+  const pod = ((obj.spec?.["template"] as { spec?: Record<string, unknown> } | undefined)?.spec ?? {}) as Record<string, unknown>;
+  const containers = [...(Array.isArray(pod["initContainers"]) ? pod["initContainers"] : []), ...(Array.isArray(pod["containers"]) ? pod["containers"] : [])] as { image?: unknown }[];
+  return containers.map((c) => (typeof c.image === "string" ? c.image : "")).filter((i) => i !== "" && isMissing(i));
+}
+
+/**
+ * The status of a Deployment whose pods cannot start (an image that cannot be pulled): the new
+ * ReplicaSet exists, its pods are all unavailable, `Available=False` (MinimumReplicasUnavailable),
+ * as a cluster shows while the pods sit in ImagePullBackOff.
+ */
+export function unavailableDeploymentStatus(obj: KubeObject, now: string): Record<string, unknown> {
+  const spec = obj.spec ?? {};
+  const replicas = typeof spec["replicas"] === "number" ? (spec["replicas"] as number) : 1;
+  const prior = Array.isArray(obj.status?.["conditions"]) ? (obj.status!["conditions"] as Condition[]) : undefined;
+  const rs = `${obj.metadata.name}-${podTemplateHash(obj)}`;
+  let conditions = withCondition(prior, { type: "Available", status: "False", reason: "MinimumReplicasUnavailable", message: "Deployment does not have minimum availability.", lastUpdateTime: now }, now);
+  conditions = withCondition(conditions, { type: "Progressing", status: "True", reason: "ReplicaSetUpdated", message: `ReplicaSet "${rs}" is progressing.`, lastUpdateTime: now }, now);
+  const counts = replicas > 0 ? { replicas, updatedReplicas: replicas, unavailableReplicas: replicas } : {};
+  return { observedGeneration: obj.metadata.generation ?? 1, ...counts, conditions };
+}
+
+/**
  * The status of a Deployment whose new ReplicaSet is fully available. Zero counts are left out,
  * as the API server's omitempty does.
  */

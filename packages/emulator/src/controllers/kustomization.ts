@@ -12,6 +12,7 @@ import { commitOfRevision, type GitReader } from "./git-repository.js";
 import { KustomizeBuildError, kustomizeBuild, overlayOf, type KustomizeTool } from "./kustomize-build.js";
 import { inventoryEntry, isClusterDefinition, sortForApply } from "./manifests.js";
 import { invalidVarName, substituteObjects } from "./substitute.js";
+import { fluxConditions, goDuration, healthChecksOf, timeoutOf, unhealthy } from "./health.js";
 import { conditionOf, GIT_REPOSITORY, KUSTOMIZATION, keyOf, withCondition, type Condition, type KubeObject } from "./objects.js";
 
 export { keyOfInventoryEntry, NAME_LABEL, NAMESPACE_LABEL } from "./garbage-collect.js";
@@ -30,7 +31,7 @@ export interface KustomizationDeps {
 }
 
 /** Why a Kustomization is not Ready (Flux's reasons). */
-export type NotReadyReason = "DependencyNotReady" | "ArtifactFailed" | "BuildFailed" | "ReconciliationFailed";
+export type NotReadyReason = "DependencyNotReady" | "ArtifactFailed" | "BuildFailed" | "ReconciliationFailed" | "HealthCheckFailed";
 
 /** The source a Kustomization points at and its revision, or why it cannot be used. */
 export type SourceState =
@@ -76,11 +77,24 @@ export function sourceState(obj: KubeObject, cluster: ClusterAccess, git: GitRea
   return { kind: "ready", repo, revision, commit };
 }
 
-function notReady(obj: KubeObject, reason: NotReadyReason, message: string, now: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+function notReady(obj: KubeObject, reason: NotReadyReason, message: string, now: string, extra: Record<string, unknown> = {}, reconciling?: string): Record<string, unknown> {
   const generation = obj.metadata.generation ?? 1;
   const prior = Array.isArray(obj.status?.["conditions"]) ? (obj.status!["conditions"] as Condition[]) : undefined;
-  const conditions = withCondition(prior, { type: "Ready", status: "False", reason, message, observedGeneration: generation }, now);
+  // Flux keeps Reconciling=True (ProgressingWithRetry) beside a failure it will retry after a build or apply.
+  const conditions = fluxConditions(prior, now, {
+    ...(reconciling === undefined ? {} : { Reconciling: { status: "True", reason: "ProgressingWithRetry", message: reconciling, observedGeneration: generation } }),
+    Ready: { status: "False", reason, message, observedGeneration: generation },
+  });
   return { ...(obj.status ?? {}), observedGeneration: generation, conditions, ...extra };
+}
+
+/** The result of one reconciliation: the status to write, and what to health-check before it is Ready. */
+export interface KustomizationResult {
+  readonly status: Record<string, unknown>;
+  /** Objects to wait for (`wait`, `healthChecks`); the status then says health checks are running. */
+  readonly healthChecks?: readonly ObjectKey[];
+  /** The revision applied (when the apply went through). */
+  readonly revision?: string;
 }
 
 async function waitEstablished(cluster: ClusterAccess, names: readonly string[], timeoutMs: number): Promise<void> {
@@ -107,12 +121,17 @@ function prepare(obj: KubeObject, ks: KubeObject, cluster: ClusterAccess): KubeO
  * Reconcile one Kustomization: apply and prune through the cluster, and return the status to
  * write. Never throws for a problem of the user's making; it reports it in the Ready condition.
  */
-export async function reconcileKustomization(ks: KubeObject, deps: KustomizationDeps): Promise<Record<string, unknown>> {
+export async function reconcileKustomization(ks: KubeObject, deps: KustomizationDeps): Promise<KustomizationResult> {
+  return reconcile(ks, deps);
+}
+
+async function reconcile(ks: KubeObject, deps: KustomizationDeps): Promise<KustomizationResult> {
   const { cluster, git, now } = deps;
   const unready = firstUnreadyDependency(ks, cluster);
-  if (unready !== undefined) return notReady(ks, "DependencyNotReady", `dependency '${unready}' is not ready`, now);
+  if (unready !== undefined) return { status: notReady(ks, "DependencyNotReady", `dependency '${unready}' is not ready`, now) };
   const source = sourceState(ks, cluster, git);
-  if (source.kind === "blocked") return notReady(ks, source.reason, source.message, now);
+  if (source.kind === "blocked") return { status: notReady(ks, source.reason, source.message, now) };
+  const timeout = goDuration(timeoutOf(ks));
 
   const path = typeof ks.spec?.["path"] === "string" ? (ks.spec!["path"] as string) : "";
   const dir = cleanPath(path);
@@ -121,13 +140,13 @@ export async function reconcileKustomization(ks: KubeObject, deps: Kustomization
     // The whole revision, as Flux extracts the whole artifact: bases outside spec.path resolve.
     files = await git.readFiles(source.repo, source.commit, "");
   } catch (err) {
-    return notReady(ks, "ArtifactFailed", (err as Error).message, now);
+    return { status: notReady(ks, "ArtifactFailed", (err as Error).message, now) };
   }
   // Git stores no empty directories, so a path with no file below it is absent from the artifact.
   // Flux stats it in the extracted artifact and fails before it sets lastAttemptedRevision
   // (kustomize-controller internal/controller/kustomization_controller.go `reconcile`).
   if (dir !== "" && !files.some((f) => f.path.startsWith(`${dir}/`))) {
-    return notReady(ks, "ArtifactFailed", `kustomization path not found: stat ${artifactDir(ks, source.revision)}/${dir}: no such file or directory`, now);
+    return { status: notReady(ks, "ArtifactFailed", `kustomization path not found: stat ${artifactDir(ks, source.revision)}/${dir}: no such file or directory`, now) };
   }
   const attempted = { lastAttemptedRevision: source.revision };
   let objects: KubeObject[];
@@ -135,12 +154,12 @@ export async function reconcileKustomization(ks: KubeObject, deps: Kustomization
     const built = await kustomizeBuild({ files, path: dir, overlay: overlayOf(ks.spec), kustomize: deps.kustomize, displayRoot: artifactDir(ks, source.revision) });
     objects = sortForApply(postBuild(ks, built, cluster));
   } catch (err) {
-    return notReady(ks, "BuildFailed", (err as Error).message, now, attempted);
+    return { status: notReady(ks, "BuildFailed", (err as Error).message, now, attempted, `Building manifests for revision ${source.revision} with a timeout of ${timeout}`) };
   }
   // fluxcd/pkg ssa refuses a namespaced object without a namespace before it applies anything.
   for (const o of objects) {
     if (o.metadata.namespace === undefined && cluster.isNamespaced(o) === true) {
-      return notReady(ks, "ReconciliationFailed", `${o.kind}/${o.metadata.name} namespace not specified: the server could not find the requested resource\n`, now, attempted);
+      return { status: notReady(ks, "ReconciliationFailed", `${o.kind}/${o.metadata.name} namespace not specified: the server could not find the requested resource\n`, now, attempted, `Detecting drift for revision ${source.revision} with a timeout of ${timeout}`) };
     }
   }
 
@@ -164,7 +183,7 @@ export async function reconcileKustomization(ks: KubeObject, deps: Kustomization
     }
   } catch (err) {
     const what = failed === undefined ? "" : `${failed.kind}/${keyOf(failed)} `;
-    return notReady(ks, "ReconciliationFailed", `${what}apply failed: ${(err as Error).message}`, now, attempted);
+    return { status: notReady(ks, "ReconciliationFailed", `${what}apply failed: ${(err as Error).message}`, now, attempted, `Detecting drift for revision ${source.revision} with a timeout of ${timeout}`) };
   }
 
   const entries = prepared.map(inventoryEntry).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
@@ -175,15 +194,49 @@ export async function reconcileKustomization(ks: KubeObject, deps: Kustomization
 
   const generation = ks.metadata.generation ?? 1;
   const prior = Array.isArray(ks.status?.["conditions"]) ? (ks.status!["conditions"] as Condition[]) : undefined;
-  const conditions = withCondition(prior, { type: "Ready", status: "True", reason: "ReconciliationSucceeded", message: `Applied revision: ${source.revision}`, observedGeneration: generation }, now);
-  return {
-    ...(ks.status ?? {}),
-    observedGeneration: generation,
-    conditions,
-    lastAppliedRevision: source.revision,
-    lastAttemptedRevision: source.revision,
-    inventory: { entries },
-  };
+  const checks = healthChecksOf(ks, prepared.map((o) => ({ apiVersion: o.apiVersion, kind: o.kind, name: o.metadata.name, ...(o.metadata.namespace === undefined ? {} : { namespace: o.metadata.namespace }) })));
+  const applied = { ...(ks.status ?? {}), observedGeneration: generation, lastAttemptedRevision: source.revision, inventory: { entries } };
+  if (checks.length > 0) {
+    const running = `Running health checks for revision ${source.revision} with a timeout of ${timeout}`;
+    const conditions = fluxConditions(prior, now, {
+      Reconciling: { status: "True", reason: "Progressing", message: running, observedGeneration: generation },
+      Ready: { status: "Unknown", reason: "Progressing", message: "Reconciliation in progress", observedGeneration: generation },
+      Healthy: { status: "Unknown", reason: "Progressing", message: running, observedGeneration: generation },
+    });
+    return { status: { ...applied, conditions }, healthChecks: checks, revision: source.revision };
+  }
+  return { status: { ...applied, conditions: succeeded(prior, source.revision, generation, now, undefined), lastAppliedRevision: source.revision }, revision: source.revision };
+}
+
+function succeeded(prior: readonly Condition[] | undefined, revision: string, generation: number, now: string, healthyIn: string | undefined): Condition[] {
+  return fluxConditions(prior, now, {
+    Reconciling: undefined,
+    Ready: { status: "True", reason: "ReconciliationSucceeded", message: `Applied revision: ${revision}`, observedGeneration: generation },
+    ...(healthyIn === undefined ? {} : { Healthy: { status: "True", reason: "Succeeded", message: `Health check passed in ${healthyIn}`, observedGeneration: generation } }),
+  });
+}
+
+/**
+ * Where a Kustomization's health checks stand, once its revision was applied: the status to write
+ * when they passed or timed out, or undefined while they run.
+ */
+export function healthCheckOutcome(ks: KubeObject, options: { cluster: ClusterAccess; checks: readonly ObjectKey[]; revision: string; startedAt: number; nowMs: number; now: string; timeoutMs?: number }): Record<string, unknown> | undefined {
+  const generation = ks.metadata.generation ?? 1;
+  const prior = Array.isArray(ks.status?.["conditions"]) ? (ks.status!["conditions"] as Condition[]) : undefined;
+  const failing = unhealthy(options.checks, options.cluster);
+  const elapsed = goDuration(options.nowMs - options.startedAt);
+  if (failing.length === 0) {
+    return { ...(ks.status ?? {}), observedGeneration: generation, conditions: succeeded(prior, options.revision, generation, options.now, elapsed), lastAppliedRevision: options.revision };
+  }
+  const timeoutMs = options.timeoutMs ?? timeoutOf(ks);
+  if (options.nowMs - options.startedAt < timeoutMs) return undefined;
+  const waiting = `timeout waiting for: [${failing.join(", ")}]`;
+  const conditions = fluxConditions(prior, options.now, {
+    Reconciling: { status: "True", reason: "ProgressingWithRetry", message: `Running health checks for revision ${options.revision} with a timeout of ${goDuration(timeoutOf(ks))}`, observedGeneration: generation },
+    Ready: { status: "False", reason: "HealthCheckFailed", message: `health check failed after ${elapsed}: ${waiting}`, observedGeneration: generation },
+    Healthy: { status: "False", reason: "HealthCheckFailed", message: waiting, observedGeneration: generation },
+  });
+  return { ...(ks.status ?? {}), observedGeneration: generation, conditions };
 }
 
 /** kustomize's resource id as Flux's post-build errors name it: `ConfigMap.v1.[noGrp]/name`. */
