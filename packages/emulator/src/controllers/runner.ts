@@ -179,7 +179,7 @@ export function startControllers(options: ControllerOptions): Controllers {
         if (isSuspended(repo)) continue;
         dueAt.set(uid, now + (parseDuration(repo.spec?.["interval"]) ?? DEFAULT_INTERVAL_MS));
         const requested = reconcileRequested(repo);
-        const { status } = await reconcileGitRepository(repo, git, timestamp(now));
+        const { status } = await reconcileGitRepository(repo, git, timestamp(now), (namespace, name) => cluster.get({ apiVersion: "v1", kind: "Secret", namespace, name }));
         if (requested !== undefined) status["lastHandledReconcileAt"] = requested;
         if (!sameJson(status, repo.status)) await cluster.updateStatus(keyFor(repo), status);
       } catch (err) {

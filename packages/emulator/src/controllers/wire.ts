@@ -51,6 +51,9 @@ export function withControllers(factory: ServiceFactory, options: WithController
 const noGit: ControllerOptions["git"] = {
   resolveRef: async () => undefined,
   resolveTag: async () => undefined,
+  resolveRefName: async () => undefined,
+  hasCommit: async () => false,
+  listTags: async () => [],
   readFiles: async () => [],
   repoPathOfUrl: () => undefined,
 };
