@@ -15,7 +15,9 @@ import {
   SERVER_VERSION,
 } from "./discovery.js";
 import { badRequest, invalid, KubeApiError, methodNotAllowed, pathNotFound, successStatus, unauthorized, unsupportedMediaType } from "./errors.js";
-import { mediaType, parseJson, readBody, sendError, sendJson, wantsAggregatedDiscovery, wantsTable } from "./http-util.js";
+import { mediaType, parseJson, readBody, readRawBody, sendError, sendJson, wantsAggregatedDiscovery, wantsTable } from "./http-util.js";
+import { decodeProtobufObject } from "./protobuf.js";
+import { jsonPatch, mergePatch } from "./patch.js";
 import { groupVersionDocument, openApiIndex } from "./openapi.js";
 import { parseSelector } from "./selectors.js";
 import type { FieldValidation, PatchType, PropagationPolicy, StoreCore, Target } from "./store.js";
@@ -149,8 +151,63 @@ async function route(ctx: HttpContext, req: IncomingMessage, res: ServerResponse
     if (!list) throw pathNotFound();
     return sendJson(res, 200, list);
   }
+  if (group === "authorization.k8s.io" && version === "v1" && rest.length === 1 && rest[0] === "selfsubjectaccessreviews" && method === "POST") {
+    return sendJson(res, 201, await selfSubjectAccessReview(req));
+  }
   const rp = resolvePath(ctx, group, version!, rest);
   await serveResource(ctx, req, res, rp, url.searchParams, method, accept);
+}
+
+/** The `scale` subresource (autoscaling/v1 Scale) of a Deployment, ReplicaSet or StatefulSet, as `kubectl scale` uses it. */
+async function serveScale(o: { store: StoreCore; req: IncomingMessage; res: ServerResponse; rp: ResourcePath; name: string; method: string; q: URLSearchParams }): Promise<void> {
+  const { store, rp, name } = o;
+  const view = (obj: KubeObject): Record<string, unknown> => {
+    const spec = isPlainObject(obj["spec"]) ? obj["spec"] : {};
+    const status = isPlainObject(obj["status"]) ? obj["status"] : {};
+    const selector = isPlainObject(spec["selector"]) && isPlainObject(spec["selector"]["matchLabels"]) ? spec["selector"]["matchLabels"] : {};
+    const m = obj.metadata;
+    return {
+      kind: "Scale",
+      apiVersion: "autoscaling/v1",
+      metadata: { name: m.name, namespace: m.namespace, uid: m.uid, resourceVersion: m.resourceVersion, creationTimestamp: m.creationTimestamp },
+      spec: { replicas: typeof spec["replicas"] === "number" ? spec["replicas"] : 1 },
+      status: { replicas: typeof status["replicas"] === "number" ? status["replicas"] : 0, selector: Object.entries(selector).map(([k, v]) => `${k}=${String(v)}`).join(",") },
+    };
+  };
+  const current = store.get(rp.target, rp.namespace, name);
+  if (o.method === "GET") return sendJson(o.res, 200, view(current));
+  const text = await readBody(o.req);
+  let next: unknown;
+  if (o.method === "PUT") next = parseJson(text, "Scale");
+  else {
+    const ctype = mediaType(o.req.headers["content-type"]);
+    const before = view(current);
+    if (ctype === "application/json-patch+json") next = jsonPatch(before, parseJson(text, "patch"));
+    else if (ctype === "application/merge-patch+json" || ctype === "application/strategic-merge-patch+json") next = mergePatch(before, parseJson(text, "patch"));
+    else throw unsupportedMediaType(ctype, ["application/json-patch+json", "application/merge-patch+json", "application/strategic-merge-patch+json"]);
+  }
+  const replicas = isPlainObject(next) && isPlainObject(next["spec"]) ? next["spec"]["replicas"] : undefined;
+  if (typeof replicas !== "number" || !Number.isInteger(replicas) || replicas < 0) {
+    throw invalid({ group: "autoscaling", kind: "Scale", name }, [{ type: "FieldValueInvalid", field: "spec.replicas", value: replicas ?? null, detail: "must be greater than or equal to 0" }]);
+  }
+  const result = store.patch(rp.target, rp.namespace, name, { type: "merge", body: { spec: { replicas } } }, { fieldManager: managerOf(o.req, o.q), dryRun: dryRunOf(o.q) });
+  return sendJson(o.res, 200, view(result.object));
+}
+
+/**
+ * `kubectl auth can-i`: the local cloud enforces no RBAC (any token is accepted), so every review
+ * is allowed, as for a cluster admin; the review is echoed back with its status.
+ */
+async function selfSubjectAccessReview(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const body = mediaType(req.headers["content-type"]) === PROTOBUF ? decodeProtobufObject(await readRawBody(req)) : parseJson(await readBody(req), "SelfSubjectAccessReview");
+  const spec = isPlainObject(body) && isPlainObject(body["spec"]) ? body["spec"] : {};
+  return {
+    kind: "SelfSubjectAccessReview",
+    apiVersion: "authorization.k8s.io/v1",
+    metadata: { creationTimestamp: null },
+    spec,
+    status: { allowed: true, reason: "the local cloud enforces no RBAC: every request of any token is allowed" },
+  };
 }
 
 function resolvePath(ctx: HttpContext, group: string, version: string, rest: string[]): ResourcePath {
@@ -168,17 +225,21 @@ function resolvePath(ctx: HttpContext, group: string, version: string, rest: str
   return { target: { type, version }, namespace: undefined, name: rest[1], subresource: rest[2] };
 }
 
-function checkSubresource(rp: ResourcePath, method: string): "status" | "finalize" | undefined {
+function checkSubresource(rp: ResourcePath, method: string): "status" | "finalize" | "scale" | undefined {
   const sub = rp.subresource;
   if (sub === undefined) return undefined;
   const t = rp.target.type;
+  if (sub === "scale" && t.group === "apps" && ["Deployment", "ReplicaSet", "StatefulSet"].includes(t.kind) && ["GET", "PUT", "PATCH"].includes(method)) return "scale";
   if (sub === "status" && t.statusSubresource) return "status";
   if (sub === "finalize" && t.group === "" && t.kind === "Namespace" && method === "PUT") return "finalize";
   throw pathNotFound();
 }
 
 function parseObjectBody(text: string, rp: ResourcePath, what: string): KubeObject {
-  const body = parseJson(text, what);
+  return checkObjectBody(parseJson(text, what), rp, what);
+}
+
+function checkObjectBody(body: unknown, rp: ResourcePath, what: string): KubeObject {
   if (!isPlainObject(body)) throw badRequest(`the ${what} must be a JSON object`);
   const t = rp.target;
   const expected = apiVersionOf(t.type.group, t.version);
@@ -217,15 +278,22 @@ function paginate(items: KubeObject[], q: URLSearchParams): { items: KubeObject[
   return { items: pageItems, meta: { continue: next, remainingItemCount: items.length - start - limit } };
 }
 
+const PROTOBUF = "application/vnd.kubernetes.protobuf";
+
+/** A POST or PUT body: JSON (or YAML-as-JSON), or protobuf as kubectl's typed clients send it (protobuf.ts). */
+async function readObjectBody(req: IncomingMessage, rp: ResourcePath): Promise<KubeObject> {
+  if (mediaType(req.headers["content-type"]) === PROTOBUF) return checkObjectBody(decodeProtobufObject(await readRawBody(req)), rp, "request body");
+  return parseObjectBody(await readBody(req), rp, "request body");
+}
+
 const JSON_BODIES = new Set(["", "application/json", "application/yaml", "application/merge-patch+json", "application/strategic-merge-patch+json", "application/json-patch+json", "application/apply-patch+yaml"]);
 
 async function serveResource(ctx: HttpContext, req: IncomingMessage, res: ServerResponse, rp: ResourcePath, q: URLSearchParams, method: string, accept: string | undefined): Promise<void> {
   const store = ctx.store;
   const bodyType = mediaType(req.headers["content-type"]);
-  if ((method === "POST" || method === "PUT") && !JSON_BODIES.has(bodyType)) {
-    // Protobuf (kubectl's typed clients) and CBOR are not decoded here; client-go answers a 415 by
-    // retrying the request as JSON.
-    throw unsupportedMediaType(bodyType, ["application/json", "application/yaml"]);
+  if ((method === "POST" || method === "PUT") && !JSON_BODIES.has(bodyType) && bodyType !== PROTOBUF) {
+    // CBOR is not decoded here; client-go answers a 415 by retrying the request as JSON.
+    throw unsupportedMediaType(bodyType, ["application/json", "application/yaml", PROTOBUF]);
   }
   const t = rp.target;
   const sub = checkSubresource(rp, method);
@@ -253,7 +321,7 @@ async function serveResource(ctx: HttpContext, req: IncomingMessage, res: Server
       return sendJson(res, 200, { kind: t.type.listKind, apiVersion: apiVersionOf(t.type.group, t.version), metadata: listMeta, items: page.items });
     }
     if (method === "POST") {
-      const body = parseObjectBody(await readBody(req), rp, "request body");
+      const body = await readObjectBody(req, rp);
       if (t.type.namespaced) {
         if (rp.namespace === undefined) throw methodNotAllowed();
         if (body.metadata.namespace !== undefined && body.metadata.namespace !== rp.namespace) {
@@ -284,6 +352,7 @@ async function serveResource(ctx: HttpContext, req: IncomingMessage, res: Server
   }
 
   const name = rp.name;
+  if (sub === "scale") return serveScale({ store, req, res, rp, name, method, q });
   switch (method) {
     case "GET": {
       if (q.get("watch") === "true") throw methodNotAllowed("watch a single object with a list request and fieldSelector=metadata.name=<name>");
@@ -292,7 +361,7 @@ async function serveResource(ctx: HttpContext, req: IncomingMessage, res: Server
       return sendJson(res, 200, obj);
     }
     case "PUT": {
-      const body = parseObjectBody(await readBody(req), rp, "request body");
+      const body = await readObjectBody(req, rp);
       if (sub === "finalize") {
         const spec = isPlainObject(body["spec"]) ? body["spec"] : {};
         const finalizers = Array.isArray(spec["finalizers"]) ? spec["finalizers"].map(String) : [];

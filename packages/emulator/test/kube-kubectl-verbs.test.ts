@@ -1,0 +1,78 @@
+/**
+ * kubectl's daily verbs against the emulated API, with the real kubectl (1.32): the `create`
+ * subcommands (which send protobuf bodies), `scale` (the scale subresource), `auth can-i` (a
+ * SelfSubjectAccessReview). Each printed what it prints against a real cluster.
+ */
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { decodeProtobufObject } from "../src/kube/protobuf.js";
+import { startKubeCloud, type KubeCloud } from "./kube-helpers.js";
+
+const KUBECTL = "/usr/bin/kubectl";
+
+describe("kubectl's daily verbs against the emulated API", { skip: existsSync(KUBECTL) ? false : "kubectl not installed at /usr/bin/kubectl" }, () => {
+  let kube: KubeCloud;
+  let home: string;
+  const kubectl = (...args: string[]): Promise<{ stdout: string; stderr: string; rc: number }> =>
+    new Promise((resolve) => {
+      execFile(KUBECTL, ["--kubeconfig", kube.kubeconfig, ...args], { env: { ...process.env, HOME: home, KUBECACHEDIR: join(home, "cache") }, timeout: 60_000 }, (err, stdout, stderr) => {
+        resolve({ stdout, stderr, rc: err ? (typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : 1) : 0 });
+      });
+    });
+  const ok = async (...args: string[]) => {
+    const r = await kubectl(...args);
+    assert.equal(r.rc, 0, `kubectl ${args.join(" ")}: ${r.stderr}`);
+    return r.stdout.trim();
+  };
+
+  before(async () => {
+    kube = await startKubeCloud();
+    home = mkdtempSync(join(tmpdir(), "iac-kubectl-verbs-"));
+  });
+  after(async () => {
+    await kube.close();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it("creates a namespace, a configmap, secrets, a service account and a deployment (protobuf bodies)", async () => {
+    assert.equal(await ok("create", "namespace", "demo"), "namespace/demo created");
+    assert.equal(await ok("create", "configmap", "cfg", "-n", "demo", "--from-literal=a=1", "--from-literal=b=two"), "configmap/cfg created");
+    assert.equal(await ok("create", "secret", "generic", "s", "-n", "demo", "--from-literal=p=x"), "secret/s created");
+    assert.equal(await ok("create", "secret", "docker-registry", "reg", "-n", "demo", "--docker-username=u", "--docker-password=p", "--docker-server=r.io"), "secret/reg created");
+    assert.equal(await ok("create", "serviceaccount", "bot", "-n", "demo"), "serviceaccount/bot created");
+    assert.equal(await ok("create", "deployment", "web", "-n", "demo", "--image=nginx", "--replicas=2", "--port=80"), "deployment.apps/web created");
+    assert.deepEqual(JSON.parse(await ok("get", "cm", "cfg", "-n", "demo", "-o", "jsonpath={.data}")), { a: "1", b: "two" });
+    assert.equal(await ok("get", "secret", "s", "-n", "demo", "-o", "jsonpath={.type} {.data.p}"), "Opaque eA==");
+    assert.equal(await ok("get", "secret", "reg", "-n", "demo", "-o", "jsonpath={.type}"), "kubernetes.io/dockerconfigjson");
+    const deployment = JSON.parse(await ok("get", "deploy", "web", "-n", "demo", "-o", "json"));
+    assert.equal(deployment.spec.replicas, 2);
+    assert.deepEqual(deployment.spec.selector, { matchLabels: { app: "web" } });
+    assert.deepEqual(deployment.spec.template.spec.containers, [{ name: "nginx", image: "nginx", ports: [{ containerPort: 80, protocol: "TCP" }], resources: {} }]);
+    assert.equal(deployment.metadata.generateName, undefined, "empty protobuf strings are no values");
+  });
+
+  it("scales a deployment through its scale subresource", async () => {
+    assert.equal(await ok("scale", "deployment", "web", "-n", "demo", "--replicas=3"), "deployment.apps/web scaled");
+    assert.equal(await ok("get", "deploy", "web", "-n", "demo", "-o", "jsonpath={.spec.replicas}"), "3");
+    const scale = JSON.parse(await ok("get", "--raw", "/apis/apps/v1/namespaces/demo/deployments/web/scale"));
+    assert.deepEqual([scale.kind, scale.apiVersion, scale.spec.replicas, scale.status.selector], ["Scale", "autoscaling/v1", 3, "app=web"]);
+  });
+
+  it("answers auth can-i yes, since the local cloud enforces no RBAC", async () => {
+    assert.equal(await ok("auth", "can-i", "create", "pods"), "yes");
+    assert.equal(await ok("auth", "can-i", "delete", "deployments", "-n", "demo"), "yes");
+  });
+
+  it("refuses a protobuf body with a field it does not know, naming it, rather than dropping it", () => {
+    // k8s\0 + Unknown{typeMeta{apiVersion "v1", kind "ConfigMap"}, raw: ConfigMap{metadata{name "x"}, field 9: "?"}}
+    const meta = Buffer.from([0x0a, 0x01, 0x78]);
+    const raw = Buffer.concat([Buffer.from([0x0a, meta.length]), meta, Buffer.from([0x4a, 0x01, 0x3f])]);
+    const typeMeta = Buffer.concat([Buffer.from([0x0a, 0x02]), Buffer.from("v1"), Buffer.from([0x12, 0x09]), Buffer.from("ConfigMap")]);
+    const body = Buffer.concat([Buffer.from("k8s\0", "latin1"), Buffer.from([0x0a, typeMeta.length]), typeMeta, Buffer.from([0x12, raw.length]), raw]);
+    assert.throws(() => decodeProtobufObject(body), /protobuf field 9 of the object; send the object as JSON or YAML/);
+  });
+});
