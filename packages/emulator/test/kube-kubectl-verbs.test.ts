@@ -1,7 +1,8 @@
 /**
  * kubectl's daily verbs against the emulated API, with the real kubectl (1.32): the `create`
  * subcommands (which send protobuf bodies), `scale` (the scale subresource), `auth can-i` (a
- * SelfSubjectAccessReview). Each printed what it prints against a real cluster.
+ * SelfSubjectAccessReview), `rollout history|status|undo` (ReplicaSets behind Deployments). Each
+ * printed what it prints against a real cluster.
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -9,6 +10,8 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { kubeServiceWithControllers } from "../src/controllers/kube-service.js";
+import { startLocalCloud, type LocalCloud } from "../src/index.js";
 import { decodeProtobufObject } from "../src/kube/protobuf.js";
 import { startKubeCloud, type KubeCloud } from "./kube-helpers.js";
 
@@ -74,5 +77,42 @@ describe("kubectl's daily verbs against the emulated API", { skip: existsSync(KU
     const typeMeta = Buffer.concat([Buffer.from([0x0a, 0x02]), Buffer.from("v1"), Buffer.from([0x12, 0x09]), Buffer.from("ConfigMap")]);
     const body = Buffer.concat([Buffer.from("k8s\0", "latin1"), Buffer.from([0x0a, typeMeta.length]), typeMeta, Buffer.from([0x12, raw.length]), raw]);
     assert.throws(() => decodeProtobufObject(body), /protobuf field 9 of the object; send the object as JSON or YAML/);
+  });
+});
+
+describe("kubectl rollout against the emulated Deployment controller", { skip: existsSync(KUBECTL) ? false : "kubectl not installed at /usr/bin/kubectl" }, () => {
+  let cloud: LocalCloud;
+  let home: string;
+  const ok = (...args: string[]): Promise<string> =>
+    new Promise((resolve, reject) => {
+      execFile(KUBECTL, ["--kubeconfig", cloud.endpoints.kubeconfig, ...args], { env: { ...process.env, HOME: home, KUBECACHEDIR: join(home, "cache") }, timeout: 60_000 }, (err, stdout, stderr) => (err ? reject(new Error(`kubectl ${args.join(" ")}: ${stderr}`)) : resolve(stdout.trim())));
+    });
+  const settle = () => new Promise((r) => setTimeout(r, 400));
+
+  before(async () => {
+    home = mkdtempSync(join(tmpdir(), "iac-kubectl-rollout-"));
+    cloud = await startLocalCloud({ dataDir: join(home, "local"), services: { kubernetes: kubeServiceWithControllers({ tuning: { deploymentDelayMs: 20, resyncMs: 100 } }) } });
+  });
+  after(async () => {
+    await cloud.close();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it("keeps one ReplicaSet per template with its revision: history, status and undo work as on a cluster", async () => {
+    await ok("create", "deployment", "web", "--image=nginx", "--replicas=2");
+    await settle();
+    await ok("set", "image", "deployment/web", "nginx=nginx:1.27");
+    await settle();
+    assert.equal(await ok("rollout", "status", "deployment/web", "--timeout=20s"), 'deployment "web" successfully rolled out');
+    assert.match(await ok("rollout", "history", "deployment/web"), /REVISION\s+CHANGE-CAUSE\n1\s+<none>\n2\s+<none>/);
+    const sets = JSON.parse(await ok("get", "rs", "-o", "json")).items.map((rs: any) => [rs.metadata.annotations["deployment.kubernetes.io/revision"], rs.spec.replicas, rs.spec.template.spec.containers[0].image]).sort();
+    assert.deepEqual(sets, [["1", 0, "nginx"], ["2", 2, "nginx:1.27"]]);
+    assert.equal(await ok("rollout", "undo", "deployment/web"), "deployment.apps/web rolled back");
+    await settle();
+    assert.match(await ok("rollout", "history", "deployment/web"), /REVISION\s+CHANGE-CAUSE\n2\s+<none>\n3\s+<none>/, "the template rolled back to is renumbered, not copied");
+    assert.equal(await ok("get", "deploy", "web", "-o", "jsonpath={.spec.template.spec.containers[0].image}"), "nginx");
+    await ok("delete", "deployment", "web");
+    await settle();
+    assert.equal(JSON.parse(await ok("get", "rs", "-o", "json")).items.length, 0, "the ReplicaSets go with their Deployment");
   });
 });

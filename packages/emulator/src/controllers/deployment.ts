@@ -14,7 +14,10 @@ export function deploymentNeedsStatus(obj: KubeObject): boolean {
 
 /** The pod-template hash a ReplicaSet name carries: stable for one template. */
 export function podTemplateHash(obj: KubeObject): string {
-  const template = JSON.stringify(obj.spec?.["template"] ?? {});
+  // Key order is not part of a template (a rollback's copy of it comes back reordered).
+  const sorted = (v: unknown): unknown =>
+    Array.isArray(v) ? v.map(sorted) : v !== null && typeof v === "object" ? Object.fromEntries(Object.entries(v).filter(([, x]) => x !== null).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, x]) => [k, sorted(x)])) : v;
+  const template = JSON.stringify(sorted(obj.spec?.["template"] ?? {}));
   return createHash("sha256").update(template).digest("hex").slice(0, 10);
 }
 

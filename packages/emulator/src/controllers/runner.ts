@@ -21,6 +21,7 @@ import type { ObjectKey } from "./cluster.js";
 import { finalizeKustomization, healthCheckOutcome, reconcileKustomization, sourceState } from "./kustomization.js";
 import { findKustomize, type KustomizeTool } from "./kustomize-build.js";
 import { UNSUPPORTED_KINDS, unsupportedStatus } from "./unsupported.js";
+import { syncReplicaSets } from "./replica-sets.js";
 import { conditionOf, DEPLOYMENT, FLUX_FINALIZER, GIT_REPOSITORY, hasFinalizer, KUSTOMIZATION, keyOf, timestamp, type KubeObject } from "./objects.js";
 
 export interface ControllerOptions {
@@ -128,8 +129,11 @@ export function startControllers(options: ControllerOptions): Controllers {
         const live = cluster.get(keyFor(obj));
         if (live === undefined || !deploymentNeedsStatus(live)) return;
         const now = timestamp(Date.now());
-        const status = missingImagesOf(live, missingImage).length > 0 ? unavailableDeploymentStatus(live, now) : availableDeploymentStatus(live, now);
-        cluster.updateStatus(keyFor(live), status).catch((err: Error) => {
+        const unavailable = missingImagesOf(live, missingImage).length > 0;
+        const status = unavailable ? unavailableDeploymentStatus(live, now) : availableDeploymentStatus(live, now);
+        syncReplicaSets(live, cluster, { unavailable })
+          .then(() => cluster.updateStatus(keyFor(live), status))
+          .catch((err: Error) => {
           log(`Deployment ${keyOf(live)}: status update failed, will retry: ${err.message}`);
           trigger();
         });
