@@ -5,7 +5,7 @@
  * printed what it prints against a real cluster.
  */
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -96,6 +96,23 @@ describe("kubectl rollout against the emulated Deployment controller", { skip: e
   after(async () => {
     await cloud.close();
     rmSync(home, { recursive: true, force: true });
+  });
+
+  it("prints a Deployment's columns for every change with get --watch", async () => {
+    await ok("create", "deployment", "watched", "--image=nginx");
+    await settle();
+    const child = spawn(KUBECTL, ["--kubeconfig", cloud.endpoints.kubeconfig, "get", "deploy", "watched", "--watch"], { env: { ...process.env, HOME: home, KUBECACHEDIR: join(home, "cache") } });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += String(d)));
+    await new Promise((r) => setTimeout(r, 1_500));
+    await ok("scale", "deployment", "watched", "--replicas=2");
+    await new Promise((r) => setTimeout(r, 1_500));
+    child.kill();
+    const lines = out.trim().split("\n");
+    assert.match(lines[0]!, /^NAME\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+AGE$/);
+    assert.equal(lines.filter((l) => l.startsWith("NAME")).length, 1, "one header");
+    assert.match(lines[lines.length - 1]!, /^watched\s+2\/2\s+2\s+2\s+\d+s$/);
+    await ok("delete", "deployment", "watched");
   });
 
   it("keeps one ReplicaSet per template with its revision: history, status and undo work as on a cluster", async () => {

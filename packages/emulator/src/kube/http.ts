@@ -309,6 +309,7 @@ async function serveResource(ctx: HttpContext, req: IncomingMessage, res: Server
           resourceVersion: q.get("resourceVersion") ?? undefined,
           timeoutSeconds: timeout === null ? undefined : Number(timeout),
           streams: ctx.streams,
+          ...(wantsTable(accept) ? { asTable: (o: KubeObject) => toTable({ registry: store.registry, type: t.type, version: t.version, objects: [o], resourceVersion: o.metadata.resourceVersion ?? "" }) } : {}),
         });
       }
       const page = paginate(store.list(t, rp.namespace, selector), q);
