@@ -294,6 +294,20 @@ describe("the emulated controllers on a cluster and the local git host", () => {
     assert.deepEqual((k.status!.conditions as { type: string }[]).map((c) => c.type), ["Reconciling", "Ready"]);
   });
 
+  it("records Events as Flux's controllers do: a warning for a failure, a normal one when a reconciliation succeeds", () => {
+    const events = (name: string) => (store.list({ apiVersion: "v1", kind: "Event" }) as unknown as { involvedObject: { kind: string; name: string }; type: string; reason: string; message: string; source: { component: string } }[])
+      .filter((e) => e.involvedObject.kind === "Kustomization" && e.involvedObject.name === name);
+    // Each new source revision is a new attempt (its message names the revision's folder): one Event per message, not per pass.
+    const broken = events("broken");
+    assert.ok(broken.length > 0);
+    assert.ok(broken.every((e) => e.type === "Warning" && e.reason === "BuildFailed" && e.source.component === "kustomize-controller"), JSON.stringify(broken));
+    assert.equal(new Set(broken.map((e) => e.message)).size, broken.length, "no Event repeats an unchanged condition");
+    assert.ok(broken.some((e) => e.message === ready(ks("broken"))!.message));
+    const healthy = events("healthy");
+    assert.ok(healthy.some((e) => e.type === "Normal" && e.reason === "ReconciliationSucceeded" && /^Reconciliation finished in [0-9.]+m?s, next run in 10m0s$/.test(e.message)), JSON.stringify(healthy));
+    assert.ok(events("unhealthy").some((e) => e.type === "Warning" && e.reason === "HealthCheckFailed"));
+  });
+
   it("fails a GitRepository outside the local git host with GitOperationFailed", async () => {
     store.apply({ apiVersion: "source.toolkit.fluxcd.io/v1", kind: "GitRepository", metadata: { name: "elsewhere", namespace: "flux-system" }, spec: { url: "https://github.com/org/fleet", interval: "1m", ref: { branch: "main" } } }, { fieldManager: "test" });
     const r = await until("the failure", () => get("source.toolkit.fluxcd.io/v1", "GitRepository", "elsewhere", "flux-system"), (o) => ready(o) !== undefined);

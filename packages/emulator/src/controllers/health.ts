@@ -37,6 +37,7 @@ export function healthOf(obj: KubeObject | undefined): HealthStatus {
 
 /** Go's `time.Duration.String()` for whole and fractional seconds: `30s`, `1m0s`, `30.068s`. */
 export function goDuration(ms: number): string {
+  if (ms > 0 && ms < 1000) return `${Number.isInteger(ms) ? ms : ms.toFixed(3).replace(/0+$/, "")}ms`;
   const h = Math.floor(ms / 3_600_000);
   const m = Math.floor((ms % 3_600_000) / 60_000);
   const s = (ms % 60_000) / 1000;

@@ -22,6 +22,8 @@ import { finalizeKustomization, healthCheckOutcome, reconcileKustomization, sour
 import { findKustomize, type KustomizeTool } from "./kustomize-build.js";
 import { UNSUPPORTED_KINDS, unsupportedStatus } from "./unsupported.js";
 import { syncReplicaSets } from "./replica-sets.js";
+import { readyEvent, recordEvent } from "./events.js";
+import { goDuration } from "./health.js";
 import { conditionOf, DEPLOYMENT, FLUX_FINALIZER, GIT_REPOSITORY, hasFinalizer, KUSTOMIZATION, keyOf, timestamp, type KubeObject } from "./objects.js";
 
 export interface ControllerOptions {
@@ -185,7 +187,10 @@ export function startControllers(options: ControllerOptions): Controllers {
         const requested = reconcileRequested(repo);
         const { status } = await reconcileGitRepository(repo, git, timestamp(now), (namespace, name) => cluster.get({ apiVersion: "v1", kind: "Secret", namespace, name }));
         if (requested !== undefined) status["lastHandledReconcileAt"] = requested;
-        if (!sameJson(status, repo.status)) await cluster.updateStatus(keyFor(repo), status);
+        if (!sameJson(status, repo.status)) {
+          await cluster.updateStatus(keyFor(repo), status);
+          if (conditionOf({ ...repo, status }, "Ready")?.status === "False") await emitReady(repo, status, SOURCE_CONTROLLER, 0, 0);
+        }
       } catch (err) {
         log(`GitRepository ${keyOf(repo)}: reconcile failed: ${(err as Error).message}`);
       }
@@ -229,6 +234,7 @@ export function startControllers(options: ControllerOptions): Controllers {
           healthWaits.delete(uid);
           dueAt.set(uid, now + (conditionOf({ ...ks, status }, "Ready")?.status === "True" ? interval : retry));
           await cluster.updateStatus(keyFor(ks), status);
+          await emitReady(ks, status, KUSTOMIZE_CONTROLLER, now - wait.startedAt, interval);
         } catch (err) {
           log(`Kustomization ${keyOf(ks)}: health check failed: ${(err as Error).message}`);
         }
@@ -249,12 +255,22 @@ export function startControllers(options: ControllerOptions): Controllers {
         const ok = conditionOf({ ...ks, status }, "Ready")?.status === "True";
         dueAt.set(uid, now + (ok ? interval : retry));
         const live = cluster.get(keyFor(ks));
-        if (live !== undefined && !isDeleting(live) && !sameJson(status, live.status)) await cluster.updateStatus(keyFor(ks), status);
+        if (live !== undefined && !isDeleting(live) && !sameJson(status, live.status)) {
+          await cluster.updateStatus(keyFor(ks), status);
+          await emitReady(live, status, KUSTOMIZE_CONTROLLER, Date.now() - now, interval);
+        }
       } catch (err) {
         dueAt.set(uid, now + interval);
         log(`Kustomization ${keyOf(ks)}: reconcile failed: ${(err as Error).message}`);
       }
     }
+  }
+
+  /** An Event for a changed Ready condition, as Flux's recorder writes it; a failure to record is only logged. */
+  async function emitReady(before: KubeObject, status: Record<string, unknown>, component: string, tookMs: number, intervalMs: number): Promise<void> {
+    const e = readyEvent(before, status, { component, succeeded: () => `Reconciliation finished in ${goDuration(Math.max(1, tookMs))}, next run in ${goDuration(intervalMs)}` });
+    if (e === undefined) return;
+    await recordEvent(cluster, before, { ...e, component, now: timestamp(Date.now()) }).catch((err: Error) => log(`${before.kind} ${keyOf(before)}: recording an event failed: ${err.message}`));
   }
 
   /** Flux kinds without an emulated controller say so in their Ready condition (unsupported.ts). */
