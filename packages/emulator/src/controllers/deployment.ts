@@ -50,14 +50,7 @@ export function missingImagesOf(obj: KubeObject, isMissing: (image: string) => b
  * as a cluster shows while the pods sit in ImagePullBackOff.
  */
 export function unavailableDeploymentStatus(obj: KubeObject, now: string): Record<string, unknown> {
-  const spec = obj.spec ?? {};
-  const replicas = typeof spec["replicas"] === "number" ? (spec["replicas"] as number) : 1;
-  const prior = Array.isArray(obj.status?.["conditions"]) ? (obj.status!["conditions"] as Condition[]) : undefined;
-  const rs = `${obj.metadata.name}-${podTemplateHash(obj)}`;
-  let conditions = withCondition(prior, { type: "Available", status: "False", reason: "MinimumReplicasUnavailable", message: "Deployment does not have minimum availability.", lastUpdateTime: now }, now);
-  conditions = withCondition(conditions, { type: "Progressing", status: "True", reason: "ReplicaSetUpdated", message: `ReplicaSet "${rs}" is progressing.`, lastUpdateTime: now }, now);
-  const counts = replicas > 0 ? { replicas, updatedReplicas: replicas, unavailableReplicas: replicas } : {};
-  return { observedGeneration: obj.metadata.generation ?? 1, ...counts, conditions };
+  return deploymentStatus(obj, now, false);
 }
 
 /**
@@ -65,12 +58,21 @@ export function unavailableDeploymentStatus(obj: KubeObject, now: string): Recor
  * as the API server's omitempty does.
  */
 export function availableDeploymentStatus(obj: KubeObject, now: string): Record<string, unknown> {
+  return deploymentStatus(obj, now, true);
+}
+
+function deploymentStatus(obj: KubeObject, now: string, available: boolean): Record<string, unknown> {
   const spec = obj.spec ?? {};
   const replicas = typeof spec["replicas"] === "number" ? (spec["replicas"] as number) : 1;
   const prior = Array.isArray(obj.status?.["conditions"]) ? (obj.status!["conditions"] as Condition[]) : undefined;
   const rs = `${obj.metadata.name}-${podTemplateHash(obj)}`;
-  let conditions = withCondition(prior, { type: "Available", status: "True", reason: "MinimumReplicasAvailable", message: "Deployment has minimum availability.", lastUpdateTime: now }, now);
-  conditions = withCondition(conditions, { type: "Progressing", status: "True", reason: "NewReplicaSetAvailable", message: `ReplicaSet "${rs}" has successfully progressed.`, lastUpdateTime: now }, now);
-  const counts = replicas > 0 ? { replicas, updatedReplicas: replicas, readyReplicas: replicas, availableReplicas: replicas } : {};
+  let conditions = withCondition(prior, available
+    ? { type: "Available", status: "True", reason: "MinimumReplicasAvailable", message: "Deployment has minimum availability.", lastUpdateTime: now }
+    : { type: "Available", status: "False", reason: "MinimumReplicasUnavailable", message: "Deployment does not have minimum availability.", lastUpdateTime: now }, now);
+  conditions = withCondition(conditions, available
+    ? { type: "Progressing", status: "True", reason: "NewReplicaSetAvailable", message: `ReplicaSet "${rs}" has successfully progressed.`, lastUpdateTime: now }
+    : { type: "Progressing", status: "True", reason: "ReplicaSetUpdated", message: `ReplicaSet "${rs}" is progressing.`, lastUpdateTime: now }, now);
+  const up = available ? { readyReplicas: replicas, availableReplicas: replicas } : { unavailableReplicas: replicas };
+  const counts = replicas > 0 ? { replicas, updatedReplicas: replicas, ...up } : {};
   return { observedGeneration: obj.metadata.generation ?? 1, ...counts, conditions };
 }
