@@ -16,8 +16,9 @@ import {
 } from "./discovery.js";
 import { badRequest, invalid, KubeApiError, methodNotAllowed, pathNotFound, successStatus, unauthorized, unsupportedMediaType } from "./errors.js";
 import { mediaType, parseJson, readBody, readRawBody, sendError, sendJson, wantsAggregatedDiscovery, wantsTable } from "./http-util.js";
-import { decodeProtobufObject } from "./protobuf.js";
-import { jsonPatch, mergePatch } from "./patch.js";
+import { decodeProtobufObject, PROTOBUF } from "./protobuf.js";
+import { selfSubjectAccessReview } from "./access-review.js";
+import { serveScale } from "./scale.js";
 import { groupVersionDocument, openApiIndex } from "./openapi.js";
 import { parseSelector } from "./selectors.js";
 import type { FieldValidation, PatchType, PropagationPolicy, StoreCore, Target } from "./store.js";
@@ -158,58 +159,6 @@ async function route(ctx: HttpContext, req: IncomingMessage, res: ServerResponse
   await serveResource(ctx, req, res, rp, url.searchParams, method, accept);
 }
 
-/** The `scale` subresource (autoscaling/v1 Scale) of a Deployment, ReplicaSet or StatefulSet, as `kubectl scale` uses it. */
-async function serveScale(o: { store: StoreCore; req: IncomingMessage; res: ServerResponse; rp: ResourcePath; name: string; method: string; q: URLSearchParams }): Promise<void> {
-  const { store, rp, name } = o;
-  const view = (obj: KubeObject): Record<string, unknown> => {
-    const spec = isPlainObject(obj["spec"]) ? obj["spec"] : {};
-    const status = isPlainObject(obj["status"]) ? obj["status"] : {};
-    const selector = isPlainObject(spec["selector"]) && isPlainObject(spec["selector"]["matchLabels"]) ? spec["selector"]["matchLabels"] : {};
-    const m = obj.metadata;
-    return {
-      kind: "Scale",
-      apiVersion: "autoscaling/v1",
-      metadata: { name: m.name, namespace: m.namespace, uid: m.uid, resourceVersion: m.resourceVersion, creationTimestamp: m.creationTimestamp },
-      spec: { replicas: typeof spec["replicas"] === "number" ? spec["replicas"] : 1 },
-      status: { replicas: typeof status["replicas"] === "number" ? status["replicas"] : 0, selector: Object.entries(selector).map(([k, v]) => `${k}=${String(v)}`).join(",") },
-    };
-  };
-  const current = store.get(rp.target, rp.namespace, name);
-  if (o.method === "GET") return sendJson(o.res, 200, view(current));
-  const text = await readBody(o.req);
-  let next: unknown;
-  if (o.method === "PUT") next = parseJson(text, "Scale");
-  else {
-    const ctype = mediaType(o.req.headers["content-type"]);
-    const before = view(current);
-    if (ctype === "application/json-patch+json") next = jsonPatch(before, parseJson(text, "patch"));
-    else if (ctype === "application/merge-patch+json" || ctype === "application/strategic-merge-patch+json") next = mergePatch(before, parseJson(text, "patch"));
-    else throw unsupportedMediaType(ctype, ["application/json-patch+json", "application/merge-patch+json", "application/strategic-merge-patch+json"]);
-  }
-  const replicas = isPlainObject(next) && isPlainObject(next["spec"]) ? next["spec"]["replicas"] : undefined;
-  if (typeof replicas !== "number" || !Number.isInteger(replicas) || replicas < 0) {
-    throw invalid({ group: "autoscaling", kind: "Scale", name }, [{ type: "FieldValueInvalid", field: "spec.replicas", value: replicas ?? null, detail: "must be greater than or equal to 0" }]);
-  }
-  const result = store.patch(rp.target, rp.namespace, name, { type: "merge", body: { spec: { replicas } } }, { fieldManager: managerOf(o.req, o.q), dryRun: dryRunOf(o.q) });
-  return sendJson(o.res, 200, view(result.object));
-}
-
-/**
- * `kubectl auth can-i`: the local cloud enforces no RBAC (any token is accepted), so every review
- * is allowed, as for a cluster admin; the review is echoed back with its status.
- */
-async function selfSubjectAccessReview(req: IncomingMessage): Promise<Record<string, unknown>> {
-  const body = mediaType(req.headers["content-type"]) === PROTOBUF ? decodeProtobufObject(await readRawBody(req)) : parseJson(await readBody(req), "SelfSubjectAccessReview");
-  const spec = isPlainObject(body) && isPlainObject(body["spec"]) ? body["spec"] : {};
-  return {
-    kind: "SelfSubjectAccessReview",
-    apiVersion: "authorization.k8s.io/v1",
-    metadata: { creationTimestamp: null },
-    spec,
-    status: { allowed: true, reason: "the local cloud enforces no RBAC: every request of any token is allowed" },
-  };
-}
-
 function resolvePath(ctx: HttpContext, group: string, version: string, rest: string[]): ResourcePath {
   const registry = ctx.store.registry;
   if (rest[0] === "namespaces" && rest.length >= 3) {
@@ -277,8 +226,6 @@ function paginate(items: KubeObject[], q: URLSearchParams): { items: KubeObject[
   const next = Buffer.from(JSON.stringify({ after: `${last.metadata.namespace ?? ""}/${last.metadata.name}` })).toString("base64url");
   return { items: pageItems, meta: { continue: next, remainingItemCount: items.length - start - limit } };
 }
-
-const PROTOBUF = "application/vnd.kubernetes.protobuf";
 
 /** A POST or PUT body: JSON (or YAML-as-JSON), or protobuf as kubectl's typed clients send it (protobuf.ts). */
 async function readObjectBody(req: IncomingMessage, rp: ResourcePath): Promise<KubeObject> {
@@ -353,7 +300,7 @@ async function serveResource(ctx: HttpContext, req: IncomingMessage, res: Server
   }
 
   const name = rp.name;
-  if (sub === "scale") return serveScale({ store, req, res, rp, name, method, q });
+  if (sub === "scale") return serveScale({ store, req, res, rp, name, method, q, fieldManager: managerOf(req, q), dryRun: dryRunOf(q) });
   switch (method) {
     case "GET": {
       if (q.get("watch") === "true") throw methodNotAllowed("watch a single object with a list request and fieldSelector=metadata.name=<name>");

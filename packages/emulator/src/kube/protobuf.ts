@@ -85,6 +85,9 @@ const KINDS: Readonly<Record<string, Message>> = {
 /** Non-pointer numbers Go always writes; 0 there means unset (JSON omits them). */
 const ZERO_IS_UNSET = new Set(["generation", "minReadySeconds", "hostPort"]);
 
+/** The media type of Kubernetes' protobuf encoding. */
+export const PROTOBUF = "application/vnd.kubernetes.protobuf";
+
 const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
 
 class Reader {
